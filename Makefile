@@ -1,0 +1,129 @@
+# Kafdo — the two commands are `make dev` and `make test`; both install what they need.
+#
+#   make dev     wrangler dev: HTTP on 127.0.0.1:8787, DO SQLite on local disk
+#   make test    builds everything and runs every test (C under ASan+UBSan, fuzzers
+#                briefly, real-client vectors, typecheck, vitest inside workerd)
+#   make bench   benchmarks (figures, never pass/fail)
+#   make fuzz    the fuzzers for longer (FUZZ_SECONDS each)
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := test
+
+# Node 22 comes from the npm package `node` (wrangler needs >= 22.12; Debian has 20).
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
+
+CORE_SRC := $(addprefix src-c/,scratch.c varint.c crc32c.c partitioner.c record_batch.c sql.c log.c)
+CORE_HDR := $(wildcard src-c/*.h)
+NATIVE_HOST := src-c/host_sqlite.c
+C_WARN := -std=c11 -Wall -Wextra -Werror
+SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+CC_TEST := clang
+BUILD := build
+
+C_TESTS := varint crc32c partitioner record_batch log
+FUZZERS := batch_decode batch_inspect batch_encode log_append
+FUZZ_SECONDS ?= 60
+FUZZ_TEST_RUNS ?= 20000
+
+APT_PKGS := emscripten libsqlite3-dev libclang-rt-14-dev clang
+STAMP_APT := $(BUILD)/.apt-stamp
+STAMP_NPM := node_modules/.package-lock.json
+
+.PHONY: dev test bench fuzz wasm deps test-c test-vectors test-fuzz test-worker typecheck clean
+
+# ---- setup ------------------------------------------------------------------
+
+deps: $(STAMP_APT) $(STAMP_NPM)
+
+# Installs the Debian packages that are missing, once per checkout.
+$(STAMP_APT):
+	@mkdir -p $(BUILD)
+	@missing=""; for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+	@touch $@
+
+$(STAMP_NPM): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+# ---- builds -----------------------------------------------------------------
+
+wasm: wasm/kafdo.wasm
+
+# Standalone wasm, no JS glue: the Worker instantiates it once per isolate and
+# supplies the storage door (env.kd_host_*) itself.
+wasm/kafdo.wasm: $(CORE_SRC) $(CORE_HDR) | $(STAMP_APT)
+	emcc -O2 $(C_WARN) -sSTANDALONE_WASM --no-entry -sALLOW_MEMORY_GROWTH=1 \
+	  -sERROR_ON_UNDEFINED_SYMBOLS=0 -sWARN_ON_UNDEFINED_SYMBOLS=0 -Isrc-c $(CORE_SRC) -o $@
+
+$(BUILD)/test_%: tests/c/test_%.c tests/c/check.h $(CORE_SRC) $(NATIVE_HOST) $(CORE_HDR) | $(STAMP_APT)
+	@mkdir -p $(BUILD)
+	$(CC_TEST) $(C_WARN) -g -O1 $(SAN) -Isrc-c -Itests/c $< $(CORE_SRC) $(NATIVE_HOST) -lsqlite3 -o $@
+
+$(BUILD)/make_seeds: tests/c/make_seeds.c tests/c/kd_list.h $(CORE_SRC) $(CORE_HDR) | $(STAMP_APT)
+	@mkdir -p $(BUILD)
+	$(CC_TEST) $(C_WARN) -g -Isrc-c -Itests/c $< $(CORE_SRC) $(NATIVE_HOST) -lsqlite3 -o $@
+
+$(BUILD)/fuzz_%: tests/c/fuzz_%.c $(CORE_SRC) $(NATIVE_HOST) $(CORE_HDR) | $(STAMP_APT)
+	@mkdir -p $(BUILD)
+	clang $(C_WARN) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Isrc-c \
+	  $< $(CORE_SRC) $(NATIVE_HOST) -lsqlite3 -o $@
+
+$(BUILD)/bench_native: bench/bench_native.c $(CORE_SRC) $(NATIVE_HOST) $(CORE_HDR) | $(STAMP_APT)
+	@mkdir -p $(BUILD)
+	cc $(C_WARN) -O2 -Isrc-c $< $(CORE_SRC) $(NATIVE_HOST) -lsqlite3 -o $@
+
+# ---- tests ------------------------------------------------------------------
+
+test: deps typecheck test-c test-vectors test-fuzz test-worker
+	@echo "make test: all suites passed"
+
+typecheck: $(STAMP_NPM) wasm/kafdo.wasm
+	npm run -s typecheck
+
+test-c: $(addprefix $(BUILD)/test_,$(C_TESTS))
+	@set -e; for t in $(C_TESTS); do echo "== test_$$t"; $(BUILD)/test_$$t; done
+
+# Batches encoded by kafkajs are decoded by the core and re-encoded byte for byte;
+# the core's batches are decoded by kafkajs.
+test-vectors: $(BUILD)/test_record_batch $(STAMP_NPM)
+	rm -rf $(BUILD)/vectors && mkdir -p $(BUILD)/vectors
+	node tests/vectors/make-vectors.mjs $(BUILD)/vectors
+	$(BUILD)/test_record_batch --vectors $(BUILD)/vectors
+	node tests/vectors/check-core-batches.mjs $(BUILD)/vectors/core
+
+test-fuzz: $(addprefix $(BUILD)/fuzz_,$(FUZZERS)) $(BUILD)/make_seeds
+	@$(BUILD)/make_seeds $(BUILD)/seeds
+	@set -e; for f in $(FUZZERS); do \
+	  mkdir -p $(BUILD)/corpus/$$f; \
+	  echo "== fuzz_$$f ($(FUZZ_TEST_RUNS) runs)"; \
+	  $(BUILD)/fuzz_$$f -artifact_prefix=$(BUILD)/ -runs=$(FUZZ_TEST_RUNS) -seed=1 $(BUILD)/corpus/$$f $(BUILD)/seeds/$$f 2>&1 | grep -E "^#[0-9]+.*(DONE|pulse)|ERROR|SUMMARY" | tail -2; \
+	  test $${PIPESTATUS[0]} -eq 0; \
+	done
+
+test-worker: $(STAMP_NPM) wasm/kafdo.wasm
+	npx vitest run --config vitest.config.ts
+
+fuzz: $(addprefix $(BUILD)/fuzz_,$(FUZZERS)) $(BUILD)/make_seeds
+	@$(BUILD)/make_seeds $(BUILD)/seeds
+	@set -e; for f in $(FUZZERS); do \
+	  mkdir -p $(BUILD)/corpus/$$f; \
+	  echo "== fuzz_$$f ($(FUZZ_SECONDS)s)"; \
+	  $(BUILD)/fuzz_$$f -artifact_prefix=$(BUILD)/ -max_total_time=$(FUZZ_SECONDS) $(BUILD)/corpus/$$f $(BUILD)/seeds/$$f 2>&1 | grep -E "DONE|ERROR|SUMMARY" | tail -2; \
+	  test $${PIPESTATUS[0]} -eq 0; \
+	done
+
+# ---- running ----------------------------------------------------------------
+
+dev: deps wasm/kafdo.wasm
+	wrangler dev --ip 127.0.0.1 --port 8787
+
+bench: deps wasm/kafdo.wasm $(BUILD)/bench_native
+	bash bench/run.sh
+
+clean:
+	rm -rf $(BUILD) wasm/kafdo.wasm

@@ -1,0 +1,79 @@
+/*
+ * internal.h — what the core's modules share with each other and never export.
+ *
+ * The exported ABI is kafdo.h. This header holds the scratch-buffer helpers every
+ * module writes its output and error messages through, the little-endian cursor
+ * used to read the host's byte formats, and the cross-module entry points.
+ */
+#ifndef KAFDO_INTERNAL_H
+#define KAFDO_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kafdo.h"
+
+/* ---- scratch.c: the output buffer and the error message ---- */
+
+/* Empties the output buffer and the error message; every exported call starts here. */
+void kd_scratch_reset(void);
+/* Sets the error message (printf-like, truncated to fit) and returns code. */
+int32_t kd_fail(int32_t code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends to the output buffer; false when memory ran out. */
+bool kd_out_append(const void *data, size_t len);
+bool kd_out_u8(uint8_t v);
+bool kd_out_i16(int16_t v);
+bool kd_out_i32(int32_t v);
+bool kd_out_u32(uint32_t v);
+bool kd_out_i64(int64_t v);
+/* Reserves len bytes at the end of the output buffer and returns them (NULL on OOM). */
+uint8_t *kd_out_reserve(size_t len);
+/* Current length, and the buffer for patching bytes already written. */
+size_t kd_out_size(void);
+uint8_t *kd_out_data(void);
+/* Overwrites 4 bytes at `at` (little-endian), e.g. a count written as a placeholder. */
+void kd_out_patch_u32(size_t at, uint32_t v);
+void kd_out_patch_i64(size_t at, int64_t v);
+
+/* ---- little-endian reader over host-supplied bytes ---- */
+
+typedef struct {
+    const uint8_t *p;
+    size_t len;
+    size_t pos;
+} kd_le_reader;
+
+bool kd_le_u32(kd_le_reader *r, uint32_t *v);
+bool kd_le_i32(kd_le_reader *r, int32_t *v);
+bool kd_le_i16(kd_le_reader *r, int16_t *v);
+bool kd_le_i64(kd_le_reader *r, int64_t *v);
+/* Points *out at n bytes and advances; false when fewer remain. */
+bool kd_le_bytes(kd_le_reader *r, size_t n, const uint8_t **out);
+
+/* ---- big-endian helpers for Kafka's wire format ---- */
+
+static inline uint16_t kd_be16(const uint8_t *p) { return (uint16_t)((p[0] << 8) | p[1]); }
+static inline uint32_t kd_be32(const uint8_t *p)
+{
+    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+static inline uint64_t kd_be64(const uint8_t *p)
+{
+    return ((uint64_t)kd_be32(p) << 32) | kd_be32(p + 4);
+}
+static inline void kd_put_be16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
+static inline void kd_put_be32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16); p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v;
+}
+static inline void kd_put_be64(uint8_t *p, uint64_t v)
+{
+    kd_put_be32(p, (uint32_t)(v >> 32));
+    kd_put_be32(p + 4, (uint32_t)v);
+}
+
+/* ---- crc32c.c ---- */
+uint32_t kd_crc32c_update(uint32_t crc, const uint8_t *buf, size_t len);
+
+#endif /* KAFDO_INTERNAL_H */

@@ -1,0 +1,227 @@
+/*
+ * kafdo.h — the one exported ABI of Kafdo's C core.
+ *
+ * The core owns everything that is about Kafka's data and rules: varints, CRC-32C,
+ * the partitioner, RecordBatch v2, and a partition's log (schema and every SQL
+ * statement). It is compiled twice from the same sources: to WebAssembly for the
+ * Worker (wasm/kafdo.wasm) and natively for the tests, fuzzers and benchmarks.
+ * Only the functions declared here are exported; all are prefixed kd_.
+ *
+ * MEMORY OWNERSHIP — one rule for the whole ABI:
+ *
+ *   1. Inputs: the caller owns them. From JavaScript, the caller gets memory with
+ *      kd_alloc(), copies its bytes in, passes the pointer, and frees it with
+ *      kd_free() when done. The core never keeps a pointer to an input after the
+ *      call returns.
+ *   2. Outputs: each call that produces bytes writes them into one output buffer
+ *      that the core owns, readable through kd_out_ptr() / kd_out_len(). It stays
+ *      valid until the next kd_ call of any kind; the caller copies out what it
+ *      keeps. The caller never frees it.
+ *   3. Error messages: kd_error_message() returns a NUL-terminated string owned by
+ *      the core, valid until the next kd_ call.
+ *
+ * That output buffer and the error message are the core's only mutable globals:
+ * scratch space, never state. State lives in storage (see storage.h).
+ * Calls are synchronous and not re-entrant; one wasm instance serves every
+ * Durable Object in an isolate, each naming its storage by a `db` id.
+ *
+ * ERRORS: every function returning int32_t returns 0 on success, a positive Kafka
+ * error code where Kafka has one (they are what the wire protocol sends anyway),
+ * or a negative KD_ERR_* for the rest. kd_error_message() then says what went
+ * wrong in words. Malformed input is an error code, never a crash.
+ *
+ * BYTE FORMATS shared with the host, all little-endian, no padding:
+ *
+ *   Record list ("kd records"): how records cross the ABI in both directions.
+ *     u32 count, then count records, each:
+ *       i64 offset           absolute offset (ignored by the encoder)
+ *       i64 timestamp        absolute, ms since the epoch
+ *       i32 key_len          -1 for a null key; then key_len bytes
+ *       i32 value_len        -1 for a null value; then value_len bytes
+ *       u32 header_count, then header_count headers, each:
+ *         u32 key_len, key bytes (a header key is never null in Kafka)
+ *         i32 value_len (-1 for null), value bytes
+ *
+ *   Batch parameters: what a RecordBatch header holds beyond its records (see
+ *   struct layout of KD_BATCH_PARAMS_SIZE below), given to kd_batch_encode:
+ *       i64 base_offset, i64 first_timestamp, i64 max_timestamp, i64 producer_id,
+ *       i32 partition_leader_epoch, i32 base_sequence, i16 producer_epoch,
+ *       i16 attributes
+ *     first_timestamp / max_timestamp equal to KD_TIMESTAMP_DERIVE are computed
+ *     from the records (first record's timestamp; largest timestamp).
+ *
+ *   Batch summary (kd_batch_inspect output): u32 count, then per batch:
+ *       i64 base_offset, i64 first_timestamp, i64 max_timestamp, i64 producer_id,
+ *       i32 partition_leader_epoch, i32 base_sequence, i32 last_offset_delta,
+ *       i32 record_count, i32 size_bytes (whole batch, header included),
+ *       i16 producer_epoch, i16 attributes
+ *
+ * Appends and fetches over the log are described at kd_log_append / kd_log_fetch.
+ */
+#ifndef KAFDO_H
+#define KAFDO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(__wasm__)
+#define KD_EXPORT(name) __attribute__((export_name(#name), visibility("default")))
+#else
+#define KD_EXPORT(name) __attribute__((visibility("default")))
+#endif
+
+/* ---- error codes ---------------------------------------------------------- */
+
+/* Kafka's own codes used by the core (positive; names as in Kafka's Errors). */
+#define KD_OFFSET_OUT_OF_RANGE 1
+#define KD_CORRUPT_MESSAGE 2
+#define KD_UNKNOWN_TOPIC_OR_PARTITION 3
+#define KD_INVALID_FETCH_SIZE 4
+#define KD_MESSAGE_TOO_LARGE 10
+#define KD_RECORD_LIST_TOO_LARGE 18
+#define KD_INVALID_REQUIRED_ACKS 21
+#define KD_INVALID_TIMESTAMP 32
+#define KD_UNSUPPORTED_FOR_MESSAGE_FORMAT 43
+#define KD_INVALID_RECORD 87
+#define KD_UNSUPPORTED_COMPRESSION_TYPE 76
+
+/* The core's own codes (negative). */
+#define KD_ERR_NOMEM (-1)       /* an allocation failed */
+#define KD_ERR_STORAGE (-2)     /* the host's storage reported an error; host rolls back */
+#define KD_ERR_INVALID_ARG (-3) /* the caller broke the ABI (bad sizes, bad format) */
+
+/* ---- constants ------------------------------------------------------------ */
+
+#define KD_TIMESTAMP_DERIVE INT64_MIN
+#define KD_BATCH_PARAMS_SIZE 44
+#define KD_BATCH_SUMMARY_SIZE 56
+#define KD_BATCH_HEADER_SIZE 61 /* RecordBatch v2 header, up to the record count */
+
+/* Durable Object SQLite refuses rows over 2 MB. One stored batch is one row, so
+ * the core refuses a batch whose bytes would not fit, with room for the row's
+ * other columns. (Local workerd does not enforce the limit; the core does.) */
+#define KD_ROW_LIMIT_BYTES 2000000
+#define KD_MAX_STORED_BATCH_BYTES (KD_ROW_LIMIT_BYTES - 1024)
+
+/* RecordBatch attributes (int16). */
+#define KD_ATTR_COMPRESSION_MASK 0x07
+#define KD_ATTR_TIMESTAMP_LOG_APPEND 0x08
+#define KD_ATTR_TRANSACTIONAL 0x10
+#define KD_ATTR_CONTROL 0x20
+
+/* ---- memory and results --------------------------------------------------- */
+
+KD_EXPORT(kd_alloc) void *kd_alloc(uint32_t size);
+KD_EXPORT(kd_free) void kd_free(void *ptr);
+KD_EXPORT(kd_out_ptr) const uint8_t *kd_out_ptr(void);
+KD_EXPORT(kd_out_len) uint32_t kd_out_len(void);
+KD_EXPORT(kd_error_message) const char *kd_error_message(void);
+
+/* Drops the output buffer's memory (it is kept between calls for reuse). */
+KD_EXPORT(kd_release_scratch) void kd_release_scratch(void);
+
+/* ---- checksums and hashing ------------------------------------------------ */
+
+/* CRC-32C (Castagnoli) of len bytes. */
+KD_EXPORT(kd_crc32c) uint32_t kd_crc32c(const uint8_t *buf, uint32_t len);
+
+/* murmur2 exactly as Kafka's Java client (Utils.murmur2, seed 0x9747b28c). */
+KD_EXPORT(kd_murmur2) int32_t kd_murmur2(const uint8_t *key, uint32_t len);
+
+/*
+ * The partition for a record, as Kafka's Java client and kafkajs choose it:
+ * a keyed record goes to (murmur2(key) & 0x7fffffff) % partitions. A record
+ * without a key (key_len < 0) goes to sticky % partitions: the caller keeps the
+ * `sticky` counter and moves it once per batch, so the keyless records of one
+ * send land together (Java's sticky partitioner) and successive sends spread
+ * round-robin. Returns the partition, or KD_ERR_INVALID_ARG when partitions < 1.
+ */
+KD_EXPORT(kd_partition)
+int32_t kd_partition(const uint8_t *key, int32_t key_len, int32_t partitions, uint32_t sticky);
+
+/* ---- RecordBatch v2 ------------------------------------------------------- */
+
+/*
+ * Encodes one uncompressed RecordBatch (magic 2) from `params` (KD_BATCH_PARAMS_SIZE
+ * bytes, layout above) followed by a kd record list. The output is the batch.
+ * Offset deltas are the records' positions; timestamp deltas are relative to the
+ * batch's first_timestamp. Errors: KD_ERR_INVALID_ARG for a malformed list or
+ * zero records, KD_UNSUPPORTED_COMPRESSION_TYPE when attributes ask for a codec.
+ */
+KD_EXPORT(kd_batch_encode) int32_t kd_batch_encode(const uint8_t *in, uint32_t in_len);
+
+/*
+ * Validates every batch in buf (one or more RecordBatches back to back, as in a
+ * Produce request or a Fetch response) and writes their summaries. Checks the
+ * magic byte, lengths, the CRC-32C over bytes 21..end, the record count against
+ * lastOffsetDelta, and for uncompressed batches every record's framing.
+ * Errors: KD_CORRUPT_MESSAGE (with the reason in kd_error_message()),
+ * KD_UNSUPPORTED_FOR_MESSAGE_FORMAT for magic 0/1 message sets.
+ */
+KD_EXPORT(kd_batch_inspect) int32_t kd_batch_inspect(const uint8_t *buf, uint32_t len);
+
+/*
+ * Validates and decodes the batches in buf into a kd record list, skipping records
+ * whose offset is below min_offset and stopping after max_records. Timestamps are
+ * absolute (LogAppendTime batches report max_timestamp). Control batches are
+ * skipped. Errors as kd_batch_inspect, plus KD_UNSUPPORTED_COMPRESSION_TYPE for a
+ * compressed batch (the core stores those as they came but has no codecs yet).
+ */
+KD_EXPORT(kd_batch_decode)
+int32_t kd_batch_decode(const uint8_t *buf, uint32_t len, int64_t min_offset, uint32_t max_records);
+
+/* ---- a partition's log ---------------------------------------------------- */
+
+/*
+ * A partition's log lives in the storage named by `db` (see storage.h): one row
+ * per RecordBatch, its bytes exactly as a Kafka Fetch returns them.
+ *
+ * kd_log_open creates the schema when absent. Idempotent; call once per db.
+ */
+KD_EXPORT(kd_log_open) int32_t kd_log_open(uint32_t db);
+
+/*
+ * Appends produce sets to the log. `in` is: u32 set_count, then per set a u32
+ * byte length and that many bytes of RecordBatches back to back (what one Produce
+ * carries for one partition). Several producers' sets can be coalesced into one
+ * call. Each set is all or nothing: it is validated whole (CRC, framing, size
+ * against max_batch_bytes and the row limit) before any of it is written.
+ *
+ * The core assigns offsets by rewriting each stored batch's base offset in place,
+ * in `in` itself (the one exception to inputs being read-only; the CRC does not
+ * cover the base offset, so nothing else changes).
+ *
+ * Output: per set, 24 bytes: i32 error (0 or a Kafka code), i32 record_count,
+ * i64 base_offset, i64 last_offset (both -1 on error). The call itself returns
+ * 0 unless storage failed, in which case the host must roll back everything
+ * the call wrote (the native host and the Worker shim wrap it in a transaction).
+ */
+KD_EXPORT(kd_log_append)
+int32_t kd_log_append(uint32_t db, uint8_t *in, uint32_t in_len, int64_t now_ms,
+                      int32_t max_batch_bytes);
+
+/*
+ * Output: 16 bytes, i64 log_start_offset, i64 high_watermark (the next offset).
+ */
+KD_EXPORT(kd_log_offsets) int32_t kd_log_offsets(uint32_t db);
+
+/*
+ * Reads stored batches from `offset`: the batch containing it first, then the
+ * ones after, while the total stays within max_bytes — but always at least one
+ * whole batch when one exists at the offset, as Kafka does. Cost does not grow
+ * with the log's length (an index seek, then a scan of what is returned).
+ * Output: i64 log_start_offset, i64 high_watermark, then the batch bytes.
+ * offset == high_watermark returns no batches. Errors: KD_OFFSET_OUT_OF_RANGE
+ * when offset < log_start_offset or > high_watermark; KD_INVALID_FETCH_SIZE
+ * when max_bytes < 0.
+ */
+KD_EXPORT(kd_log_fetch) int32_t kd_log_fetch(uint32_t db, int64_t offset, int32_t max_bytes);
+
+/*
+ * As kd_log_fetch, then decoded: i64 log_start_offset, i64 high_watermark, then a
+ * kd record list of at most max_records records with offsets >= offset.
+ */
+KD_EXPORT(kd_log_read)
+int32_t kd_log_read(uint32_t db, int64_t offset, uint32_t max_records, int32_t max_bytes);
+
+#endif /* KAFDO_H */

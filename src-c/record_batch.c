@@ -1,0 +1,469 @@
+/*
+ * record_batch.c — Kafka's RecordBatch v2: validate, iterate, encode, decode.
+ *
+ * Decoding follows the picohttpparser model: the caller's bytes are never copied
+ * or trusted; every length field is checked against what remains before it is
+ * used; a batch is accepted whole or refused with CORRUPT_MESSAGE and a reason.
+ * Compressed batches (attributes bits 0-2) are validated as far as the header and
+ * CRC go and kept as they came; only iterating their records needs a codec,
+ * which the core does not have yet (UNSUPPORTED_COMPRESSION_TYPE).
+ */
+#include <string.h>
+
+#include "internal.h"
+#include "record_batch.h"
+#include "varint.h"
+
+#define OFF_LENGTH 8
+#define OFF_MAGIC 16
+#define OFF_CRC 17
+#define OFF_ATTRIBUTES 21
+#define OFF_RECORDS 61
+#define MIN_BATCH_LENGTH (OFF_RECORDS - 12) /* batchLength of an empty batch */
+
+#define CORRUPT(...) kd_fail(KD_CORRUPT_MESSAGE, __VA_ARGS__)
+
+/* Wrapping addition: a hostile timestamp delta must not be undefined behaviour. */
+static int64_t add_wrap(int64_t a, int64_t b) { return (int64_t)((uint64_t)a + (uint64_t)b); }
+
+/* Reads a varint length of a nullable byte string (-1 = null) and points at its bytes. */
+static bool read_nullable(const uint8_t *buf, size_t len, size_t *pos, const uint8_t **out,
+                          int32_t *out_len)
+{
+    int32_t n;
+    if (!kd_varint_read(buf, len, pos, &n) || n < -1)
+        return false;
+    if (n == -1) {
+        *out = NULL;
+        *out_len = -1;
+        return true;
+    }
+    if ((size_t)n > len - *pos)
+        return false;
+    *out = buf + *pos;
+    *out_len = n;
+    *pos += (size_t)n;
+    return true;
+}
+
+int32_t kd_header_next(const uint8_t *headers, size_t len, size_t *pos, kd_header *h)
+{
+    if (*pos >= len)
+        return 0;
+    const uint8_t *key;
+    int32_t key_len;
+    if (!read_nullable(headers, len, pos, &key, &key_len) || key_len < 0)
+        return CORRUPT("record header key is malformed or null");
+    h->key = key;
+    h->key_len = (uint32_t)key_len;
+    if (!read_nullable(headers, len, pos, &h->value, &h->value_len))
+        return CORRUPT("record header value is malformed");
+    return 1;
+}
+
+void kd_record_iter_init(kd_record_iter *it, const kd_batch *batch)
+{
+    it->batch = batch;
+    it->pos = OFF_RECORDS;
+    it->index = 0;
+}
+
+int32_t kd_record_next(kd_record_iter *it, kd_record *rec)
+{
+    const kd_batch *b = it->batch;
+    if (it->index >= b->record_count)
+        return 0;
+
+    const uint8_t *buf = b->data;
+    size_t pos = it->pos;
+    int32_t body_len;
+    if (!kd_varint_read(buf, b->size, &pos, &body_len) || body_len < 0 ||
+        (size_t)body_len > b->size - pos)
+        return CORRUPT("record %d: length is malformed or runs past the batch", (int)it->index);
+    size_t end = pos + (size_t)body_len;
+
+    int64_t ts_delta;
+    int32_t offset_delta, header_count;
+    if (end - pos < 1)
+        return CORRUPT("record %d: no attributes byte", (int)it->index);
+    pos++; /* record attributes: unused by Kafka */
+    if (!kd_varlong_read(buf, end, &pos, &ts_delta) || !kd_varint_read(buf, end, &pos, &offset_delta))
+        return CORRUPT("record %d: timestamp or offset delta is malformed", (int)it->index);
+    if (offset_delta != it->index)
+        return CORRUPT("record %d: offset delta is %d", (int)it->index, (int)offset_delta);
+    if (!read_nullable(buf, end, &pos, &rec->key, &rec->key_len) ||
+        !read_nullable(buf, end, &pos, &rec->value, &rec->value_len))
+        return CORRUPT("record %d: key or value runs past the record", (int)it->index);
+    if (!kd_varint_read(buf, end, &pos, &header_count) || header_count < 0)
+        return CORRUPT("record %d: header count is malformed", (int)it->index);
+
+    rec->headers = buf + pos;
+    size_t headers_start = pos;
+    for (int32_t i = 0; i < header_count; i++) {
+        kd_header h;
+        int32_t rc = kd_header_next(buf, end, &pos, &h);
+        if (rc == 0)
+            return CORRUPT("record %d: fewer headers than its count", (int)it->index);
+        if (rc < 0 || rc > 1)
+            return rc;
+    }
+    if (pos != end)
+        return CORRUPT("record %d: %zu bytes left over", (int)it->index, end - pos);
+
+    rec->headers_len = pos - headers_start;
+    rec->header_count = (uint32_t)header_count;
+    rec->offset = add_wrap(b->base_offset, offset_delta);
+    rec->timestamp = (b->attributes & KD_ATTR_TIMESTAMP_LOG_APPEND)
+                         ? b->max_timestamp
+                         : add_wrap(b->first_timestamp, ts_delta);
+    it->pos = end;
+    it->index++;
+    return 1;
+}
+
+void kd_batch_header(const uint8_t *buf, kd_batch *b)
+{
+    b->data = buf;
+    b->size = 12 + (size_t)(int32_t)kd_be32(buf + OFF_LENGTH);
+    b->base_offset = (int64_t)kd_be64(buf);
+    b->partition_leader_epoch = (int32_t)kd_be32(buf + 12);
+    b->attributes = (int16_t)kd_be16(buf + OFF_ATTRIBUTES);
+    b->last_offset_delta = (int32_t)kd_be32(buf + 23);
+    b->first_timestamp = (int64_t)kd_be64(buf + 27);
+    b->max_timestamp = (int64_t)kd_be64(buf + 35);
+    b->producer_id = (int64_t)kd_be64(buf + 43);
+    b->producer_epoch = (int16_t)kd_be16(buf + 51);
+    b->base_sequence = (int32_t)kd_be32(buf + 53);
+    b->record_count = (int32_t)kd_be32(buf + 57);
+}
+
+int32_t kd_batch_read(const uint8_t *buf, size_t len, kd_batch *b)
+{
+    if (len < OFF_MAGIC + 1)
+        return CORRUPT("%zu bytes are too few for a record batch header", len);
+    int8_t magic = (int8_t)buf[OFF_MAGIC];
+    if (magic != 2)
+        return kd_fail(magic == 0 || magic == 1 ? KD_UNSUPPORTED_FOR_MESSAGE_FORMAT : KD_CORRUPT_MESSAGE,
+                       "message format magic %d is not supported (RecordBatch v2 only)", (int)magic);
+    int32_t batch_length = (int32_t)kd_be32(buf + OFF_LENGTH);
+    if (batch_length < MIN_BATCH_LENGTH)
+        return CORRUPT("batch length %d is below the header's size", (int)batch_length);
+    if ((size_t)batch_length > len - 12)
+        return CORRUPT("batch length %d runs past the %zu bytes given", (int)batch_length, len - 12);
+
+    kd_batch_header(buf, b);
+
+    uint32_t crc = kd_be32(buf + OFF_CRC);
+    uint32_t actual = kd_crc32c_update(0, buf + OFF_ATTRIBUTES, b->size - OFF_ATTRIBUTES);
+    if (crc != actual)
+        return CORRUPT("CRC-32C mismatch: batch says %08x, bytes give %08x", (unsigned)crc, (unsigned)actual);
+    if (kd_batch_compression(b) > 4)
+        return CORRUPT("compression codec %d is unknown", kd_batch_compression(b));
+    if (b->record_count <= 0)
+        return CORRUPT("record count %d: a batch holds at least one record", (int)b->record_count);
+    if (b->last_offset_delta != b->record_count - 1)
+        return CORRUPT("record count %d disagrees with last offset delta %d", (int)b->record_count,
+                       (int)b->last_offset_delta);
+    /* Each record takes at least 7 bytes; a larger count cannot be honest. */
+    if ((size_t)b->record_count > (b->size - OFF_RECORDS) / 7 && kd_batch_compression(b) == 0)
+        return CORRUPT("record count %d cannot fit in %zu bytes", (int)b->record_count, b->size - OFF_RECORDS);
+
+    if (kd_batch_compression(b) == 0) {
+        kd_record_iter it;
+        kd_record rec;
+        int32_t rc;
+        kd_record_iter_init(&it, b);
+        while ((rc = kd_record_next(&it, &rec)) == 1)
+            ;
+        if (rc != 0)
+            return rc;
+        if (it.pos != b->size)
+            return CORRUPT("%zu bytes follow the last record", b->size - it.pos);
+    }
+    return 0;
+}
+
+void kd_batch_set_base_offset(uint8_t *batch, int64_t base_offset)
+{
+    kd_put_be64(batch, (uint64_t)base_offset);
+}
+
+/* ---- exported: inspect ---- */
+
+static bool write_summary(const kd_batch *b)
+{
+    return kd_out_i64(b->base_offset) && kd_out_i64(b->first_timestamp) &&
+           kd_out_i64(b->max_timestamp) && kd_out_i64(b->producer_id) &&
+           kd_out_i32(b->partition_leader_epoch) && kd_out_i32(b->base_sequence) &&
+           kd_out_i32(b->last_offset_delta) && kd_out_i32(b->record_count) &&
+           kd_out_i32((int32_t)b->size) && kd_out_i16(b->producer_epoch) && kd_out_i16(b->attributes);
+}
+
+int32_t kd_batch_inspect(const uint8_t *buf, uint32_t len)
+{
+    kd_scratch_reset();
+    uint32_t count = 0;
+    if (!kd_out_u32(0))
+        return kd_fail(KD_ERR_NOMEM, "out of memory");
+    for (size_t pos = 0; pos < len;) {
+        kd_batch b;
+        int32_t rc = kd_batch_read(buf + pos, len - pos, &b);
+        if (rc)
+            return rc;
+        if (!write_summary(&b))
+            return kd_fail(KD_ERR_NOMEM, "out of memory");
+        pos += b.size;
+        count++;
+    }
+    kd_out_patch_u32(0, count);
+    return 0;
+}
+
+/* ---- exported: decode ---- */
+
+static bool out_nullable(const uint8_t *p, int32_t n)
+{
+    return kd_out_i32(n) && (n <= 0 || kd_out_append(p, (size_t)n));
+}
+
+/* Writes one record in the kd record list format. */
+static int32_t out_record(const kd_record *rec)
+{
+    if (!kd_out_i64(rec->offset) || !kd_out_i64(rec->timestamp) ||
+        !out_nullable(rec->key, rec->key_len) || !out_nullable(rec->value, rec->value_len) ||
+        !kd_out_u32(rec->header_count))
+        return kd_fail(KD_ERR_NOMEM, "out of memory");
+    size_t pos = 0;
+    kd_header h;
+    int32_t rc;
+    while ((rc = kd_header_next(rec->headers, rec->headers_len, &pos, &h)) == 1) {
+        if (!kd_out_u32(h.key_len) || !kd_out_append(h.key, h.key_len) ||
+            !out_nullable(h.value, h.value_len))
+            return kd_fail(KD_ERR_NOMEM, "out of memory");
+    }
+    return rc;
+}
+
+int32_t kd_batch_records_out(const uint8_t *buf, size_t len, int64_t min_offset, uint32_t max_records,
+                             uint32_t *count)
+{
+    for (size_t pos = 0; pos < len && *count < max_records;) {
+        kd_batch b;
+        int32_t rc = kd_batch_read(buf + pos, len - pos, &b);
+        if (rc)
+            return rc;
+        pos += b.size;
+        if (b.attributes & KD_ATTR_CONTROL)
+            continue; /* transaction markers carry no user records */
+        if (add_wrap(b.base_offset, b.last_offset_delta) < min_offset)
+            continue;
+        if (kd_batch_compression(&b) != 0)
+            return kd_fail(KD_UNSUPPORTED_COMPRESSION_TYPE,
+                           "batch at offset %lld is compressed (codec %d); the core has no codecs yet",
+                           (long long)b.base_offset, kd_batch_compression(&b));
+        kd_record_iter it;
+        kd_record rec;
+        kd_record_iter_init(&it, &b);
+        while (*count < max_records && (rc = kd_record_next(&it, &rec)) == 1) {
+            if (rec.offset < min_offset)
+                continue;
+            if ((rc = out_record(&rec)) != 0)
+                return rc;
+            (*count)++;
+        }
+        if (rc < 0 || rc > 1)
+            return rc;
+    }
+    return 0;
+}
+
+int32_t kd_batch_decode(const uint8_t *buf, uint32_t len, int64_t min_offset, uint32_t max_records)
+{
+    kd_scratch_reset();
+    uint32_t count = 0;
+    if (!kd_out_u32(0))
+        return kd_fail(KD_ERR_NOMEM, "out of memory");
+    int32_t rc = kd_batch_records_out(buf, len, min_offset, max_records, &count);
+    if (rc)
+        return rc;
+    kd_out_patch_u32(0, count);
+    return 0;
+}
+
+/* ---- exported: encode ---- */
+
+typedef struct {
+    int64_t base_offset, first_timestamp, max_timestamp, producer_id;
+    int32_t partition_leader_epoch, base_sequence;
+    int16_t producer_epoch, attributes;
+} batch_params;
+
+static bool read_params(kd_le_reader *r, batch_params *p)
+{
+    return kd_le_i64(r, &p->base_offset) && kd_le_i64(r, &p->first_timestamp) &&
+           kd_le_i64(r, &p->max_timestamp) && kd_le_i64(r, &p->producer_id) &&
+           kd_le_i32(r, &p->partition_leader_epoch) && kd_le_i32(r, &p->base_sequence) &&
+           kd_le_i16(r, &p->producer_epoch) && kd_le_i16(r, &p->attributes);
+}
+
+/* One record of a kd record list, pointing into the host's bytes. */
+typedef struct {
+    int64_t timestamp;
+    const uint8_t *key, *value;
+    int32_t key_len, value_len;
+    uint32_t header_count;
+    const uint8_t *headers; /* kd list format headers */
+    size_t headers_len;
+} list_record;
+
+static bool read_nullable_le(kd_le_reader *r, const uint8_t **p, int32_t *n)
+{
+    if (!kd_le_i32(r, n) || *n < -1)
+        return false;
+    *p = NULL;
+    return *n < 0 || kd_le_bytes(r, (size_t)*n, p);
+}
+
+static bool read_list_record(kd_le_reader *r, list_record *rec)
+{
+    int64_t offset;
+    if (!kd_le_i64(r, &offset) || !kd_le_i64(r, &rec->timestamp) ||
+        !read_nullable_le(r, &rec->key, &rec->key_len) ||
+        !read_nullable_le(r, &rec->value, &rec->value_len) || !kd_le_u32(r, &rec->header_count))
+        return false;
+    size_t start = r->pos;
+    for (uint32_t i = 0; i < rec->header_count; i++) {
+        uint32_t key_len;
+        const uint8_t *p;
+        int32_t value_len;
+        if (!kd_le_u32(r, &key_len) || key_len > INT32_MAX || !kd_le_bytes(r, key_len, &p) ||
+            !read_nullable_le(r, &p, &value_len))
+            return false;
+    }
+    rec->headers = r->p + start;
+    rec->headers_len = r->pos - start;
+    return true;
+}
+
+static size_t nullable_size(int32_t n) { return kd_varint_size(n) + (n > 0 ? (size_t)n : 0); }
+
+/* Size of a record's body (everything after its length varint); SIZE_MAX if too big. */
+static size_t record_body_size(const list_record *rec, int64_t ts_delta, int32_t offset_delta)
+{
+    size_t size = 1 + kd_varlong_size(ts_delta) + kd_varint_size(offset_delta) +
+                  nullable_size(rec->key_len) + nullable_size(rec->value_len) +
+                  kd_varint_size((int32_t)rec->header_count);
+    kd_le_reader hr = {rec->headers, rec->headers_len, 0};
+    for (uint32_t i = 0; i < rec->header_count; i++) {
+        uint32_t key_len;
+        int32_t value_len;
+        const uint8_t *p;
+        kd_le_u32(&hr, &key_len);
+        kd_le_bytes(&hr, key_len, &p);
+        read_nullable_le(&hr, &p, &value_len);
+        size += nullable_size((int32_t)key_len) + nullable_size(value_len);
+    }
+    return size > INT32_MAX ? SIZE_MAX : size;
+}
+
+static bool put_nullable(const uint8_t *p, int32_t n)
+{
+    uint8_t tmp[KD_VARINT_MAX];
+    size_t k = kd_varint_write(tmp, n);
+    return kd_out_append(tmp, k) && (n <= 0 || kd_out_append(p, (size_t)n));
+}
+
+/* Zig-zag varints and varlongs agree on every value that fits in 32 bits, so one
+ * writer serves the record's lengths, offset delta and timestamp delta. */
+static bool put_varlong(int64_t v)
+{
+    uint8_t tmp[KD_VARLONG_MAX];
+    return kd_out_append(tmp, kd_varlong_write(tmp, v));
+}
+
+static int32_t put_record(const list_record *rec, int64_t ts_delta, int32_t offset_delta)
+{
+    size_t body = record_body_size(rec, ts_delta, offset_delta);
+    if (body == SIZE_MAX)
+        return kd_fail(KD_MESSAGE_TOO_LARGE, "record %d is too large to encode", (int)offset_delta);
+    bool ok = put_varlong((int32_t)body) && kd_out_u8(0) && put_varlong(ts_delta) &&
+              put_varlong(offset_delta) && put_nullable(rec->key, rec->key_len) &&
+              put_nullable(rec->value, rec->value_len) && put_varlong((int32_t)rec->header_count);
+    kd_le_reader hr = {rec->headers, rec->headers_len, 0};
+    for (uint32_t i = 0; ok && i < rec->header_count; i++) {
+        uint32_t key_len;
+        int32_t value_len;
+        const uint8_t *key, *value;
+        kd_le_u32(&hr, &key_len);
+        kd_le_bytes(&hr, key_len, &key);
+        read_nullable_le(&hr, &value, &value_len);
+        ok = put_nullable(key, (int32_t)key_len) && put_nullable(value, value_len);
+    }
+    return ok ? 0 : kd_fail(KD_ERR_NOMEM, "out of memory");
+}
+
+int32_t kd_batch_encode(const uint8_t *in, uint32_t in_len)
+{
+    kd_scratch_reset();
+    kd_le_reader r = {in, in_len, 0};
+    batch_params p;
+    uint32_t count;
+    if (!read_params(&r, &p) || !kd_le_u32(&r, &count))
+        return kd_fail(KD_ERR_INVALID_ARG, "batch parameters are truncated");
+    if (count == 0 || count > INT32_MAX)
+        return kd_fail(KD_ERR_INVALID_ARG, "a batch needs 1 to 2^31-1 records, not %u", (unsigned)count);
+    if (p.attributes & KD_ATTR_COMPRESSION_MASK)
+        return kd_fail(KD_UNSUPPORTED_COMPRESSION_TYPE, "the core encodes uncompressed batches only");
+
+    /* First pass: check the list and derive the timestamps the header needs. */
+    size_t records_start = r.pos;
+    int64_t first_ts = 0, max_ts = INT64_MIN;
+    for (uint32_t i = 0; i < count; i++) {
+        list_record rec;
+        if (!read_list_record(&r, &rec))
+            return kd_fail(KD_ERR_INVALID_ARG, "record %u of the list is malformed", (unsigned)i);
+        if (i == 0)
+            first_ts = rec.timestamp;
+        if (rec.timestamp > max_ts)
+            max_ts = rec.timestamp;
+    }
+    if (r.pos != r.len)
+        return kd_fail(KD_ERR_INVALID_ARG, "%zu bytes follow the record list", r.len - r.pos);
+    if (p.first_timestamp == KD_TIMESTAMP_DERIVE)
+        p.first_timestamp = first_ts;
+    if (p.max_timestamp == KD_TIMESTAMP_DERIVE)
+        p.max_timestamp = max_ts;
+
+    /* Second pass: write the header, then the records, then length and CRC. */
+    uint8_t *h = kd_out_reserve(OFF_RECORDS);
+    if (!h)
+        return kd_fail(KD_ERR_NOMEM, "out of memory");
+    kd_put_be64(h, (uint64_t)p.base_offset);
+    kd_put_be32(h + 12, (uint32_t)p.partition_leader_epoch);
+    h[OFF_MAGIC] = 2;
+    kd_put_be16(h + OFF_ATTRIBUTES, (uint16_t)p.attributes);
+    kd_put_be32(h + 23, count - 1);
+    kd_put_be64(h + 27, (uint64_t)p.first_timestamp);
+    kd_put_be64(h + 35, (uint64_t)p.max_timestamp);
+    kd_put_be64(h + 43, (uint64_t)p.producer_id);
+    kd_put_be16(h + 51, (uint16_t)p.producer_epoch);
+    kd_put_be32(h + 53, (uint32_t)p.base_sequence);
+    kd_put_be32(h + 57, count);
+
+    r.pos = records_start;
+    for (uint32_t i = 0; i < count; i++) {
+        list_record rec;
+        read_list_record(&r, &rec);
+        int64_t ts_delta = (int64_t)((uint64_t)rec.timestamp - (uint64_t)p.first_timestamp);
+        int32_t rc = put_record(&rec, ts_delta, (int32_t)i);
+        if (rc)
+            return rc;
+    }
+    size_t total = kd_out_size();
+    if (total - 12 > INT32_MAX)
+        return kd_fail(KD_MESSAGE_TOO_LARGE, "batch of %zu bytes is too large", total);
+    uint8_t *batch = kd_out_data(); /* re-read: the buffer may have moved */
+    kd_put_be32(batch + OFF_LENGTH, (uint32_t)(total - 12));
+    kd_put_be32(batch + OFF_CRC, kd_crc32c_update(0, batch + OFF_ATTRIBUTES, total - OFF_ATTRIBUTES));
+    return 0;
+}

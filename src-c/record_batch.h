@@ -1,0 +1,94 @@
+/*
+ * record_batch.h — RecordBatch v2 (magic 2) inside the core: a parsed view of one
+ * batch and an iterator over its records, both pointing into the caller's bytes.
+ *
+ * The exported entry points (kd_batch_encode / inspect / decode) are in kafdo.h;
+ * log.c uses the views below to validate and summarise batches without copying.
+ *
+ * Layout (big-endian), offsets in bytes:
+ *    0 baseOffset i64        8 batchLength i32     12 partitionLeaderEpoch i32
+ *   16 magic i8             17 crc u32 (CRC-32C of bytes 21..end)
+ *   21 attributes i16       23 lastOffsetDelta i32 27 baseTimestamp i64
+ *   35 maxTimestamp i64     43 producerId i64      51 producerEpoch i16
+ *   53 baseSequence i32     57 recordCount i32     61 records
+ */
+#ifndef KAFDO_RECORD_BATCH_H
+#define KAFDO_RECORD_BATCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+    const uint8_t *data; /* the whole batch */
+    size_t size;         /* 12 + batchLength */
+    int64_t base_offset;
+    int32_t partition_leader_epoch;
+    int16_t attributes;
+    int32_t last_offset_delta;
+    int64_t first_timestamp;
+    int64_t max_timestamp;
+    int64_t producer_id;
+    int16_t producer_epoch;
+    int32_t base_sequence;
+    int32_t record_count;
+} kd_batch;
+
+typedef struct {
+    int64_t offset;
+    int64_t timestamp;
+    const uint8_t *key;   /* NULL when key_len < 0 */
+    int32_t key_len;
+    const uint8_t *value; /* NULL when value_len < 0 */
+    int32_t value_len;
+    uint32_t header_count;
+    const uint8_t *headers; /* the encoded headers, walked with kd_header_next */
+    size_t headers_len;
+} kd_record;
+
+typedef struct {
+    const uint8_t *key;
+    uint32_t key_len;
+    const uint8_t *value; /* NULL when value_len < 0 */
+    int32_t value_len;
+} kd_header;
+
+/*
+ * Parses and validates the batch at the start of buf: lengths, magic, CRC,
+ * attributes, the count against lastOffsetDelta and, for an uncompressed batch,
+ * the framing of every record. Returns 0, KD_CORRUPT_MESSAGE or
+ * KD_UNSUPPORTED_FOR_MESSAGE_FORMAT (with kd_fail's message set).
+ */
+int32_t kd_batch_read(const uint8_t *buf, size_t len, kd_batch *batch);
+
+/* Fills *batch from the header at buf without checking anything: only for bytes
+ * that kd_batch_read accepted (and that have not changed but for the base offset). */
+void kd_batch_header(const uint8_t *buf, kd_batch *batch);
+
+static inline int kd_batch_compression(const kd_batch *b) { return b->attributes & 0x07; }
+
+/* Iterates the records of a batch that kd_batch_read accepted, uncompressed. */
+typedef struct {
+    const kd_batch *batch;
+    size_t pos;
+    int32_t index;
+} kd_record_iter;
+
+void kd_record_iter_init(kd_record_iter *it, const kd_batch *batch);
+/* 1 with *rec filled, 0 at the end, or KD_CORRUPT_MESSAGE. */
+int32_t kd_record_next(kd_record_iter *it, kd_record *rec);
+/* Walks rec->headers: 1 with *h filled, 0 at the end, or KD_CORRUPT_MESSAGE. */
+int32_t kd_header_next(const uint8_t *headers, size_t len, size_t *pos, kd_header *h);
+
+/*
+ * Appends the records of the batches in buf to the output buffer in the kd record
+ * list format (without the count), skipping offsets below min_offset and stopping
+ * once *count reaches max_records; *count is advanced per record written.
+ */
+int32_t kd_batch_records_out(const uint8_t *buf, size_t len, int64_t min_offset, uint32_t max_records,
+                             uint32_t *count);
+
+/* Rewrites a stored batch's base offset in place (outside the CRC's span). */
+void kd_batch_set_base_offset(uint8_t *batch, int64_t base_offset);
+
+#endif /* KAFDO_RECORD_BATCH_H */

@@ -1,0 +1,49 @@
+/*
+ * sql.c — conveniences over the storage door. See sql.h.
+ */
+#include <string.h>
+
+#include "internal.h"
+#include "sql.h"
+
+int32_t kd_sql_prepare(uint32_t db, const char *sql)
+{
+    int32_t stmt = kd_host_prepare(db, sql, (uint32_t)strlen(sql));
+    if (stmt < 0)
+        return kd_fail(KD_ERR_STORAGE, "storage could not prepare: %.120s", sql);
+    return stmt;
+}
+
+int32_t kd_sql_step(int32_t stmt, const char *what)
+{
+    int32_t rc = kd_host_step(stmt);
+    if (rc < 0)
+        return kd_fail(KD_ERR_STORAGE, "storage failed while %s", what);
+    return rc;
+}
+
+int32_t kd_sql_run(uint32_t db, const char *sql)
+{
+    int32_t stmt = kd_sql_prepare(db, sql);
+    if (stmt < 0)
+        return stmt;
+    int32_t rc;
+    while ((rc = kd_sql_step(stmt, "running a schema statement")) == 1)
+        ;
+    kd_host_finalize(stmt);
+    return rc;
+}
+
+int32_t kd_sql_bind_i64(int32_t stmt, uint32_t index, int64_t v)
+{
+    return kd_host_bind_int64(stmt, index, v) < 0
+               ? kd_fail(KD_ERR_STORAGE, "storage refused parameter %u", (unsigned)index)
+               : 0;
+}
+
+int32_t kd_sql_bind_blob(int32_t stmt, uint32_t index, const uint8_t *p, uint32_t len)
+{
+    return kd_host_bind_blob(stmt, index, p, len) < 0
+               ? kd_fail(KD_ERR_STORAGE, "storage refused blob parameter %u", (unsigned)index)
+               : 0;
+}

@@ -1,0 +1,25 @@
+/*
+ * sql.h — small conveniences over the storage door (storage.h) for the modules
+ * that own a schema (log.c, later group.c): prepare from a C string, run a
+ * statement that returns no rows, read one integer. Every failure becomes
+ * KD_ERR_STORAGE with the statement named in the error message, so the host
+ * knows to roll back.
+ */
+#ifndef KAFDO_SQL_H
+#define KAFDO_SQL_H
+
+#include <stdint.h>
+
+#include "storage.h"
+
+/* A prepared statement handle, or < 0 with the error message set. */
+int32_t kd_sql_prepare(uint32_t db, const char *sql);
+/* Runs a statement without parameters to completion. */
+int32_t kd_sql_run(uint32_t db, const char *sql);
+/* Steps once; 1 row, 0 done, KD_ERR_STORAGE (message set) on error. */
+int32_t kd_sql_step(int32_t stmt, const char *what);
+/* Binds, failing with KD_ERR_STORAGE. */
+int32_t kd_sql_bind_i64(int32_t stmt, uint32_t index, int64_t v);
+int32_t kd_sql_bind_blob(int32_t stmt, uint32_t index, const uint8_t *p, uint32_t len);
+
+#endif /* KAFDO_SQL_H */

@@ -1,0 +1,298 @@
+/*
+ * Tests src-c/record_batch.c: encode, inspect, decode, and refusal of every kind
+ * of damage. With --vectors DIR it also checks the core against batches encoded
+ * by kafkajs (tests/vectors/make-vectors.mjs): decode(NAME.batch) must give the
+ * records of NAME.input, and encode(NAME.input) must give NAME.batch byte for
+ * byte. It writes the core's own batches to DIR/core for kafkajs to decode.
+ */
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include "check.h"
+#include "internal.h"
+#include "kd_list.h"
+#include "record_batch.h"
+
+static void test_round_trip_nulls_headers_unicode(void)
+{
+    kbuf in = {0};
+    const char *hk[] = {"source", "trace", "source"};
+    const char *hv[] = {"web", NULL, "ünïcødé"};
+    kb_params(&in, kparams_default(), 4);
+    kb_record(&in, 1700000000000, NULL, -1, "v0", 2, 0, NULL, NULL);
+    kb_record(&in, 1700000000005, "k1", 2, NULL, -1, 3, hk, hv);
+    kb_record(&in, 1699999999990, "", 0, "", 0, 0, NULL, NULL);
+    kb_record(&in, 1700000000001, "ключ", 8, "{\"a\":1}", 7, 1, hk, hv);
+    CHECK_EQ_INT(kd_batch_encode(in.p, (uint32_t)in.len), 0);
+    size_t n = kd_out_len();
+    uint8_t *batch = malloc(n);
+    memcpy(batch, kd_out_ptr(), n);
+
+    CHECK_EQ_INT(kd_batch_inspect(batch, (uint32_t)n), 0);
+    const uint8_t *s = kd_out_ptr() + 4;
+    CHECK_EQ_INT(rd_le(kd_out_ptr(), 4), 1);
+    CHECK_EQ_INT((int64_t)rd_le(s + 8, 8), 1700000000000);  /* first timestamp: the first record's */
+    CHECK_EQ_INT((int64_t)rd_le(s + 16, 8), 1700000000005); /* max timestamp */
+    CHECK_EQ_INT((int64_t)rd_le(s + 24, 8), -1);            /* producer id */
+    CHECK_EQ_INT((int32_t)rd_le(s + 40, 4), 3);             /* last offset delta */
+    CHECK_EQ_INT((int32_t)rd_le(s + 44, 4), 4);             /* record count */
+    CHECK_EQ_INT((int32_t)rd_le(s + 48, 4), n);             /* size */
+
+    CHECK_EQ_INT(kd_batch_decode(batch, (uint32_t)n, 0, UINT32_MAX), 0);
+    /* The decoded list is the input list with offsets filled in (0..3). */
+    kbuf want = {0};
+    kb_put(&want, in.p + KD_BATCH_PARAMS_SIZE, in.len - KD_BATCH_PARAMS_SIZE);
+    CHECK_EQ_INT(kd_out_len(), want.len);
+    if (kd_out_len() == want.len) {
+        const uint8_t *got = kd_out_ptr();
+        CHECK_EQ_INT(rd_le(got, 4), 4);
+        CHECK_EQ_INT(rd_le(got + 4, 8), 0); /* first record's offset */
+    }
+    /* Skipping and limiting: offsets >= 2, at most 1 record. */
+    CHECK_EQ_INT(kd_batch_decode(batch, (uint32_t)n, 2, 1), 0);
+    CHECK_EQ_INT(rd_le(kd_out_ptr(), 4), 1);
+    CHECK_EQ_INT(rd_le(kd_out_ptr() + 4, 8), 2);
+    kb_free(&in);
+    kb_free(&want);
+    free(batch);
+}
+
+static void test_encode_refuses_bad_lists(void)
+{
+    kbuf in = {0};
+    kb_params(&in, kparams_default(), 0);
+    CHECK_EQ_INT(kd_batch_encode(in.p, (uint32_t)in.len), KD_ERR_INVALID_ARG);
+    kb_free(&in);
+    kb_params(&in, kparams_default(), 2);
+    kb_record(&in, 1, "k", 1, "v", 1, 0, NULL, NULL);
+    CHECK_EQ_INT(kd_batch_encode(in.p, (uint32_t)in.len), KD_ERR_INVALID_ARG); /* one record short */
+    CHECK_EQ_INT(kd_batch_encode(in.p, 10), KD_ERR_INVALID_ARG);               /* truncated params */
+    kb_free(&in);
+    kparams gz = kparams_default();
+    gz.attributes = 1;
+    kb_params(&in, gz, 1);
+    kb_record(&in, 1, "k", 1, "v", 1, 0, NULL, NULL);
+    CHECK_EQ_INT(kd_batch_encode(in.p, (uint32_t)in.len), KD_UNSUPPORTED_COMPRESSION_TYPE);
+    CHECK(strlen(kd_error_message()) > 0);
+    kb_free(&in);
+}
+
+/* Every truncation and every single-byte change is refused or, for the bytes
+ * outside the CRC's span (base offset, length excepted, leader epoch), harmless. */
+static void test_damage_is_refused(void)
+{
+    size_t n;
+    uint8_t *batch = make_batch(5, 1700000000000, 20, &n);
+    CHECK(batch != NULL);
+    if (!batch)
+        return;
+    for (size_t cut = 0; cut < n; cut++)
+        CHECK_EQ_INT(kd_batch_inspect(batch, (uint32_t)cut), cut == 0 ? 0 : KD_CORRUPT_MESSAGE);
+    for (size_t i = 0; i < n; i++) {
+        for (int bit = 0; bit < 8; bit++) {
+            batch[i] ^= (uint8_t)(1 << bit);
+            int32_t rc = kd_batch_inspect(batch, (uint32_t)n);
+            int outside_crc = i < 8 || (i >= 12 && i < 16);
+            if (outside_crc)
+                CHECK_EQ_INT(rc, 0);
+            else if (i == 16)
+                CHECK(rc == KD_CORRUPT_MESSAGE || rc == KD_UNSUPPORTED_FOR_MESSAGE_FORMAT);
+            else
+                CHECK_EQ_INT(rc, KD_CORRUPT_MESSAGE);
+            CHECK_EQ_INT(kd_batch_decode(batch, (uint32_t)n, 0, 100), rc);
+            batch[i] ^= (uint8_t)(1 << bit);
+        }
+    }
+    free(batch);
+}
+
+/* Sets a batch's attributes and re-seals its CRC, as a client would have. */
+static void reseal(uint8_t *batch, size_t n, uint16_t attributes, int32_t count)
+{
+    kd_put_be16(batch + 21, attributes);
+    if (count >= 0)
+        kd_put_be32(batch + 57, (uint32_t)count);
+    kd_put_be32(batch + 17, kd_crc32c_update(0, batch + 21, n - 21));
+}
+
+static void test_header_rules(void)
+{
+    size_t n;
+    uint8_t *batch = make_batch(3, 1000, 4, &n);
+    if (!batch)
+        return;
+    /* A compressed batch validates (its payload is opaque) but cannot be decoded. */
+    reseal(batch, n, 1, -1);
+    CHECK_EQ_INT(kd_batch_inspect(batch, (uint32_t)n), 0);
+    CHECK_EQ_INT(kd_batch_decode(batch, (uint32_t)n, 0, 100), KD_UNSUPPORTED_COMPRESSION_TYPE);
+    reseal(batch, n, 5, -1); /* no codec 5 */
+    CHECK_EQ_INT(kd_batch_inspect(batch, (uint32_t)n), KD_CORRUPT_MESSAGE);
+    /* Record count disagreeing with lastOffsetDelta, and zero records. */
+    reseal(batch, n, 0, 4);
+    CHECK_EQ_INT(kd_batch_inspect(batch, (uint32_t)n), KD_CORRUPT_MESSAGE);
+    reseal(batch, n, 0, 0);
+    CHECK_EQ_INT(kd_batch_inspect(batch, (uint32_t)n), KD_CORRUPT_MESSAGE);
+    /* LogAppendTime: every record reports the batch's max timestamp. */
+    reseal(batch, n, KD_ATTR_TIMESTAMP_LOG_APPEND, 3);
+    kd_put_be64(batch + 35, 424242);
+    reseal(batch, n, KD_ATTR_TIMESTAMP_LOG_APPEND, 3);
+    CHECK_EQ_INT(kd_batch_decode(batch, (uint32_t)n, 0, 100), 0);
+    CHECK_EQ_INT((int64_t)rd_le(kd_out_ptr() + 4 + 8, 8), 424242);
+    /* Control batches carry no user records. */
+    reseal(batch, n, KD_ATTR_CONTROL | KD_ATTR_TRANSACTIONAL, 3);
+    CHECK_EQ_INT(kd_batch_decode(batch, (uint32_t)n, 0, 100), 0);
+    CHECK_EQ_INT(rd_le(kd_out_ptr(), 4), 0);
+    /* The old message formats are refused by name. */
+    batch[16] = 1;
+    CHECK_EQ_INT(kd_batch_inspect(batch, (uint32_t)n), KD_UNSUPPORTED_FOR_MESSAGE_FORMAT);
+    free(batch);
+}
+
+static void test_several_batches_back_to_back(void)
+{
+    size_t n1, n2;
+    uint8_t *a = make_batch(2, 1, 3, &n1), *b = make_batch(3, 2, 3, &n2);
+    if (!a || !b)
+        return;
+    kd_batch_set_base_offset(b, 2);
+    kbuf both = {0};
+    kb_put(&both, a, n1);
+    kb_put(&both, b, n2);
+    CHECK_EQ_INT(kd_batch_inspect(both.p, (uint32_t)both.len), 0);
+    CHECK_EQ_INT(rd_le(kd_out_ptr(), 4), 2);
+    CHECK_EQ_INT(kd_batch_decode(both.p, (uint32_t)both.len, 1, 100), 0);
+    CHECK_EQ_INT(rd_le(kd_out_ptr(), 4), 4); /* offsets 1..4 */
+    CHECK_EQ_INT(kd_batch_decode(both.p, (uint32_t)both.len - 1, 0, 100), KD_CORRUPT_MESSAGE);
+    kb_free(&both);
+    free(a);
+    free(b);
+}
+
+/* ---- vectors from kafkajs ---- */
+
+static uint8_t *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    uint8_t *p = malloc(n > 0 ? (size_t)n : 1);
+    *len = fread(p, 1, (size_t)n, f);
+    fclose(f);
+    return p;
+}
+
+static void write_file(const char *path, const uint8_t *p, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    if (f) {
+        fwrite(p, 1, n, f);
+        fclose(f);
+    }
+}
+
+static int vectors_checked;
+
+static void check_vector(const char *dir, const char *name)
+{
+    char path[1024];
+    size_t batch_len, input_len;
+    snprintf(path, sizeof path, "%s/%s.batch", dir, name);
+    uint8_t *batch = read_file(path, &batch_len);
+    snprintf(path, sizeof path, "%s/%s.input", dir, name);
+    uint8_t *input = read_file(path, &input_len);
+    if (!batch || !input || input_len < KD_BATCH_PARAMS_SIZE) {
+        fprintf(stderr, "  vector %s: missing files\n", name);
+        CHECK(0);
+        goto done;
+    }
+    /* kafkajs's bytes decode to exactly the records it was given. */
+    int32_t rc = kd_batch_decode(batch, (uint32_t)batch_len, INT64_MIN, UINT32_MAX);
+    if (rc) {
+        fprintf(stderr, "  vector %s: decode failed: %d %s\n", name, (int)rc, kd_error_message());
+        CHECK(0);
+        goto done;
+    }
+    if (kd_out_len() != input_len - KD_BATCH_PARAMS_SIZE ||
+        memcmp(kd_out_ptr(), input + KD_BATCH_PARAMS_SIZE, kd_out_len()) != 0) {
+        fprintf(stderr, "  vector %s: decoded records differ from kafkajs's input\n", name);
+        CHECK(0);
+    }
+    /* The core encodes the same records into the same bytes. */
+    rc = kd_batch_encode(input, (uint32_t)input_len);
+    if (rc || kd_out_len() != batch_len || memcmp(kd_out_ptr(), batch, batch_len) != 0) {
+        fprintf(stderr, "  vector %s: core encoding differs from kafkajs's (rc %d, %u vs %zu bytes)\n", name,
+                (int)rc, kd_out_len(), batch_len);
+        CHECK(0);
+    } else {
+        snprintf(path, sizeof path, "%s/core/%s.core.batch", dir, name);
+        write_file(path, kd_out_ptr(), kd_out_len());
+        snprintf(path, sizeof path, "%s/core/%s.core.input", dir, name);
+        write_file(path, input, input_len);
+    }
+    vectors_checked++;
+done:
+    free(batch);
+    free(input);
+}
+
+static const char *vectors_dir;
+
+static void test_kafkajs_vectors(void)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/core", vectors_dir);
+    mkdir(path, 0755);
+    DIR *d = opendir(vectors_dir);
+    CHECK(d != NULL);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        size_t n = strlen(e->d_name);
+        if (n > 6 && strcmp(e->d_name + n - 6, ".batch") == 0 && strcmp(e->d_name, "gzip.batch") != 0) {
+            char name[512];
+            snprintf(name, sizeof name, "%.*s", (int)(n - 6), e->d_name);
+            check_vector(vectors_dir, name);
+        }
+    }
+    closedir(d);
+    printf("  %d kafkajs vectors checked\n", vectors_checked);
+    CHECK(vectors_checked >= 20);
+}
+
+/* kafkajs's gzip batch: valid, stored as it came, not decodable without a codec. */
+static void test_kafkajs_gzip_batch(void)
+{
+    char path[1024];
+    size_t n;
+    snprintf(path, sizeof path, "%s/gzip.batch", vectors_dir);
+    uint8_t *batch = read_file(path, &n);
+    CHECK(batch != NULL);
+    if (!batch)
+        return;
+    CHECK_EQ_INT(kd_batch_inspect(batch, (uint32_t)n), 0);
+    CHECK_EQ_INT(rd_le(kd_out_ptr() + 4 + 54, 2) & 7, 1);
+    CHECK_EQ_INT(kd_batch_decode(batch, (uint32_t)n, 0, 100), KD_UNSUPPORTED_COMPRESSION_TYPE);
+    free(batch);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 3 && strcmp(argv[1], "--vectors") == 0) {
+        vectors_dir = argv[2];
+        RUN(test_kafkajs_vectors);
+        RUN(test_kafkajs_gzip_batch);
+        kd_release_scratch();
+        return CHECK_SUMMARY();
+    }
+    RUN(test_round_trip_nulls_headers_unicode);
+    RUN(test_encode_refuses_bad_lists);
+    RUN(test_damage_is_refused);
+    RUN(test_header_rules);
+    RUN(test_several_batches_back_to_back);
+    kd_release_scratch();
+    return CHECK_SUMMARY();
+}

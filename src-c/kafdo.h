@@ -84,6 +84,10 @@
 #define KD_UNSUPPORTED_FOR_MESSAGE_FORMAT 43
 #define KD_INVALID_RECORD 87
 #define KD_UNSUPPORTED_COMPRESSION_TYPE 76
+#define KD_INVALID_TOPIC_EXCEPTION 17
+#define KD_TOPIC_ALREADY_EXISTS 36
+#define KD_INVALID_PARTITIONS 37
+#define KD_INVALID_CONFIG 40
 
 /* The core's own codes (negative). */
 #define KD_ERR_NOMEM (-1)       /* an allocation failed */
@@ -223,5 +227,51 @@ KD_EXPORT(kd_log_fetch) int32_t kd_log_fetch(uint32_t db, int64_t offset, int32_
  */
 KD_EXPORT(kd_log_read)
 int32_t kd_log_read(uint32_t db, int64_t offset, uint32_t max_records, int32_t max_bytes);
+
+/*
+ * Retires a partition's log when its topic is deleted: drops its batches; every
+ * later kd_log_* call on it answers UNKNOWN_TOPIC_OR_PARTITION.
+ */
+KD_EXPORT(kd_log_retire) int32_t kd_log_retire(uint32_t db);
+
+/* ---- topics (the cluster's metadata) -------------------------------------- */
+
+/*
+ * The cluster's topics live in the storage named by `db` (ClusterMetadataDO's).
+ * Byte formats and Kafka's rules are described at the top of topics.c; in short:
+ *   create input:  str name, i32 partitions, u32 config_count, (str key, str value)*
+ *   topic output:  str name, u8 id[16], i32 partitions, i64 created_at_ms,
+ *                  u32 config_count, (str key, str value, u8 is_default)*
+ *   list output:   u32 count, then the topic outputs, ordered by name
+ * where str is a u16 length and that many bytes.
+ */
+KD_EXPORT(kd_topics_open) int32_t kd_topics_open(uint32_t db);
+
+/* 0 when `name` is a valid Kafka topic name, else INVALID_TOPIC_EXCEPTION. */
+KD_EXPORT(kd_topic_name_check) int32_t kd_topic_name_check(const uint8_t *name, uint32_t len);
+
+/* Creates a topic with the host's 16 random bytes as its id. Output: the topic.
+ * Errors: INVALID_TOPIC_EXCEPTION, INVALID_PARTITIONS, INVALID_CONFIG,
+ * TOPIC_ALREADY_EXISTS; nothing is written unless it succeeds. */
+KD_EXPORT(kd_topic_create)
+int32_t kd_topic_create(uint32_t db, const uint8_t *in, uint32_t in_len, const uint8_t *topic_id,
+                        int64_t now_ms, int32_t max_partitions);
+
+/* Output: the topic. Error: UNKNOWN_TOPIC_OR_PARTITION. */
+KD_EXPORT(kd_topic_describe)
+int32_t kd_topic_describe(uint32_t db, const uint8_t *name, uint32_t name_len);
+
+KD_EXPORT(kd_topic_list) int32_t kd_topic_list(uint32_t db);
+
+/* Deletes a topic's metadata. Output: the topic as it was (so the host can
+ * retire its partition logs by id). Error: UNKNOWN_TOPIC_OR_PARTITION. */
+KD_EXPORT(kd_topic_delete)
+int32_t kd_topic_delete(uint32_t db, const uint8_t *name, uint32_t name_len);
+
+/* Grows a topic to `count` partitions. Output: the topic. Errors:
+ * UNKNOWN_TOPIC_OR_PARTITION, INVALID_PARTITIONS (not larger, or over the limit). */
+KD_EXPORT(kd_topic_create_partitions)
+int32_t kd_topic_create_partitions(uint32_t db, const uint8_t *name, uint32_t name_len, int32_t count,
+                                   int32_t max_partitions);
 
 #endif /* KAFDO_H */

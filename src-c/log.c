@@ -42,7 +42,8 @@ static const char *const SCHEMA[] = {
     "CREATE TABLE IF NOT EXISTS log_state ("
     " id INTEGER PRIMARY KEY CHECK (id = 0),"
     " log_start_offset INTEGER NOT NULL,"
-    " next_offset INTEGER NOT NULL)",
+    " next_offset INTEGER NOT NULL,"
+    " retired INTEGER NOT NULL DEFAULT 0)",
     "INSERT OR IGNORE INTO log_state (id, log_start_offset, next_offset) VALUES (0, 0, 0)",
 };
 
@@ -76,18 +77,28 @@ static int32_t read_i64(uint32_t db, const char *sql, int64_t *out, int *found)
     return rc < 0 ? rc : 0;
 }
 
+/* Reads the log's offsets; a retired log (its topic deleted) is an unknown partition. */
 static int32_t read_offsets(uint32_t db, log_offsets *o)
 {
+    int32_t stmt = kd_sql_prepare(db, "SELECT log_start_offset, next_offset, retired FROM log_state WHERE id = 0");
+    if (stmt < 0)
+        return stmt;
+    int32_t rc = kd_sql_step(stmt, "reading the log's state");
+    int64_t retired = 0;
+    if (rc == 1) {
+        o->log_start_offset = kd_host_column_int64(stmt, 0);
+        o->high_watermark = kd_host_column_int64(stmt, 1);
+        retired = kd_host_column_int64(stmt, 2);
+    }
+    kd_host_finalize(stmt);
+    if (rc < 0)
+        return rc;
+    if (rc == 0)
+        return kd_fail(KD_ERR_STORAGE, "the log's state row is missing: was kd_log_open called?");
+    if (retired)
+        return kd_fail(KD_UNKNOWN_TOPIC_OR_PARTITION, "this partition's topic was deleted");
     int found;
     int64_t last;
-    int32_t rc = read_i64(db, "SELECT log_start_offset FROM log_state WHERE id = 0", &o->log_start_offset, &found);
-    if (rc)
-        return rc;
-    if (!found)
-        return kd_fail(KD_ERR_STORAGE, "the log's state row is missing: was kd_log_open called?");
-    rc = read_i64(db, "SELECT next_offset FROM log_state WHERE id = 0", &o->high_watermark, &found);
-    if (rc)
-        return rc;
     rc = read_i64(db, "SELECT last_offset FROM log_batches ORDER BY base_offset DESC LIMIT 1", &last, &found);
     if (rc)
         return rc;
@@ -106,6 +117,18 @@ int32_t kd_log_offsets(uint32_t db)
     if (!kd_out_i64(o.log_start_offset) || !kd_out_i64(o.high_watermark))
         return kd_fail(KD_ERR_NOMEM, "out of memory");
     return 0;
+}
+
+/*
+ * Retires the log when its topic is deleted: its batches are dropped and every
+ * later call answers UNKNOWN_TOPIC_OR_PARTITION, so a producer holding stale
+ * metadata can never have a record acknowledged into a log nobody can read.
+ */
+int32_t kd_log_retire(uint32_t db)
+{
+    kd_scratch_reset();
+    int32_t rc = kd_sql_run(db, "DELETE FROM log_batches");
+    return rc ? rc : kd_sql_run(db, "UPDATE log_state SET retired = 1 WHERE id = 0");
 }
 
 /* ---- append ---- */

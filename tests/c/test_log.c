@@ -276,6 +276,30 @@ static void test_survives_reopen(void)
     unlink(db_path);
 }
 
+/* A retired log (its topic deleted) refuses everything, appends included. */
+static void test_retired_log_refuses(void)
+{
+    sqlite3 *conn = fresh_log();
+    size_t n;
+    uint8_t *b = make_batch(2, 1, 10, &n);
+    int32_t err;
+    int64_t base;
+    const uint8_t *one[] = {b};
+    CHECK_EQ_INT(append_set(one, &n, 1, &err, &base), 0);
+    CHECK_EQ_INT(kd_log_retire(DB), 0);
+    CHECK_EQ_INT(count_rows(conn), 0);
+    CHECK_EQ_INT(append_set(one, &n, 1, &err, &base), KD_UNKNOWN_TOPIC_OR_PARTITION);
+    CHECK_EQ_INT(count_rows(conn), 0);
+    CHECK_EQ_INT(kd_log_fetch(DB, 0, 100), KD_UNKNOWN_TOPIC_OR_PARTITION);
+    CHECK_EQ_INT(kd_log_read(DB, 0, 1, 100), KD_UNKNOWN_TOPIC_OR_PARTITION);
+    CHECK_EQ_INT(kd_log_offsets(DB), KD_UNKNOWN_TOPIC_OR_PARTITION);
+    CHECK_EQ_INT(kd_log_open(DB), 0); /* reopening does not revive it */
+    CHECK_EQ_INT(kd_log_offsets(DB), KD_UNKNOWN_TOPIC_OR_PARTITION);
+    free(b);
+    close_db(conn);
+    unlink(db_path);
+}
+
 /* A million records in 1,000 batches: the last fetch costs what the first does
  * (checked by its result, not its time: timings belong in bench/). */
 static void test_a_million_records(void)
@@ -320,6 +344,7 @@ int main(void)
     RUN(test_bad_input_changes_nothing);
     RUN(test_storage_failure_rolls_back);
     RUN(test_survives_reopen);
+    RUN(test_retired_log_refuses);
     RUN(test_a_million_records);
     kd_release_scratch();
     return CHECK_SUMMARY();

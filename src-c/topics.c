@@ -1,0 +1,435 @@
+/*
+ * topics.c — the cluster's topics: names, ids, partition counts and configs,
+ * with Kafka's rules, stored through the storage door (ClusterMetadataDO's
+ * SQLite in the Worker).
+ *
+ * Kafka's rules enforced here:
+ *   - a name is 1-249 characters of [a-zA-Z0-9._-], and not "." or ".."
+ *     (INVALID_TOPIC_EXCEPTION);
+ *   - partitions are 1..max_partitions (the host's limit, 256 by default), and
+ *     a topic's count only grows (INVALID_PARTITIONS);
+ *   - a name is taken once (TOPIC_ALREADY_EXISTS);
+ *   - configs are the ones Kafka users set — retention.ms, retention.bytes,
+ *     cleanup.policy, max.message.bytes — each validated; any other name is
+ *     INVALID_CONFIG, as Kafka refuses unknown topic configs.
+ * The topic id is 16 bytes the host draws at random (the core never does I/O);
+ * partition logs are addressed by it, so a topic deleted and created again
+ * starts from empty logs.
+ *
+ * Byte formats (little-endian; a "str" is u16 length + bytes):
+ *   create input:  str name, i32 partitions, u32 config_count, (str key, str value)*
+ *   topic output:  str name, u8 id[16], i32 partitions, i64 created_at_ms,
+ *                  u32 config_count, (str key, str value, u8 is_default)*
+ *                  — every known config, with its default when unset.
+ *   list output:   u32 count, then count topic outputs, by name.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "sql.h"
+
+static const char *const SCHEMA[] = {
+    "CREATE TABLE IF NOT EXISTS topics ("
+    " name TEXT PRIMARY KEY,"
+    " topic_id BLOB NOT NULL,"
+    " partitions INTEGER NOT NULL,"
+    " created_at INTEGER NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS topic_configs ("
+    " name TEXT NOT NULL,"
+    " key TEXT NOT NULL,"
+    " value TEXT NOT NULL,"
+    " PRIMARY KEY (name, key))",
+};
+
+typedef enum { CONFIG_LONG, CONFIG_INT, CONFIG_CLEANUP_POLICY } config_kind;
+
+typedef struct {
+    const char *key;
+    const char *default_value;
+    config_kind kind;
+    int64_t min;
+} config_def;
+
+static const config_def CONFIGS[] = {
+    {"cleanup.policy", "delete", CONFIG_CLEANUP_POLICY, 0},
+    {"max.message.bytes", "1048576", CONFIG_INT, 0},
+    {"retention.bytes", "-1", CONFIG_LONG, -1},
+    {"retention.ms", "604800000", CONFIG_LONG, -1},
+};
+#define CONFIG_COUNT (sizeof CONFIGS / sizeof CONFIGS[0])
+
+int32_t kd_topics_open(uint32_t db)
+{
+    kd_scratch_reset();
+    for (size_t i = 0; i < sizeof SCHEMA / sizeof SCHEMA[0]; i++) {
+        int32_t rc = kd_sql_run(db, SCHEMA[i]);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+int32_t kd_topic_name_check(const uint8_t *name, uint32_t len)
+{
+    kd_scratch_reset();
+    if (len == 0 || len > 249)
+        return kd_fail(KD_INVALID_TOPIC_EXCEPTION, "topic name must be 1 to 249 characters, not %u", (unsigned)len);
+    if ((len == 1 && name[0] == '.') || (len == 2 && name[0] == '.' && name[1] == '.'))
+        return kd_fail(KD_INVALID_TOPIC_EXCEPTION, "topic name cannot be \".\" or \"..\"");
+    for (uint32_t i = 0; i < len; i++) {
+        uint8_t c = name[i];
+        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+                 c == '_' || c == '-';
+        if (!ok)
+            return kd_fail(KD_INVALID_TOPIC_EXCEPTION,
+                           "topic name may hold only ASCII letters, digits, '.', '_' and '-'");
+    }
+    return 0;
+}
+
+/* ---- configs ---- */
+
+static const config_def *find_config(const uint8_t *key, size_t len)
+{
+    for (size_t i = 0; i < CONFIG_COUNT; i++)
+        if (strlen(CONFIGS[i].key) == len && memcmp(CONFIGS[i].key, key, len) == 0)
+            return &CONFIGS[i];
+    return NULL;
+}
+
+/* Parses a decimal integer that must use all of s[0..len). */
+static bool parse_i64(const uint8_t *s, size_t len, int64_t *out)
+{
+    size_t i = 0;
+    bool negative = len > 0 && s[0] == '-';
+    if (negative)
+        i++;
+    if (i == len || len > 20)
+        return false;
+    uint64_t v = 0;
+    for (; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        uint64_t digit = (uint64_t)(s[i] - '0');
+        if (v > (UINT64_MAX - digit) / 10)
+            return false;
+        v = v * 10 + digit;
+    }
+    if (v > (uint64_t)INT64_MAX + (negative ? 1u : 0u))
+        return false;
+    *out = negative ? (int64_t)(0 - v) : (int64_t)v;
+    return true;
+}
+
+static bool equals(const uint8_t *s, size_t len, const char *lit)
+{
+    return strlen(lit) == len && memcmp(s, lit, len) == 0;
+}
+
+static int32_t check_config(const uint8_t *key, size_t key_len, const uint8_t *value, size_t value_len)
+{
+    const config_def *def = find_config(key, key_len);
+    if (!def)
+        return kd_fail(KD_INVALID_CONFIG, "unknown topic config \"%.*s\" (known: cleanup.policy, "
+                                          "max.message.bytes, retention.bytes, retention.ms)",
+                       (int)(key_len > 64 ? 64 : key_len), (const char *)key);
+    int64_t v;
+    switch (def->kind) {
+    case CONFIG_CLEANUP_POLICY:
+        if (equals(value, value_len, "delete") || equals(value, value_len, "compact") ||
+            equals(value, value_len, "delete,compact") || equals(value, value_len, "compact,delete"))
+            return 0;
+        return kd_fail(KD_INVALID_CONFIG, "cleanup.policy must be delete, compact or both");
+    case CONFIG_INT:
+        if (!parse_i64(value, value_len, &v) || v < def->min || v > INT32_MAX)
+            return kd_fail(KD_INVALID_CONFIG, "%s must be an integer from %lld to %d", def->key,
+                           (long long)def->min, INT32_MAX);
+        if (v > KD_MAX_STORED_BATCH_BYTES)
+            return kd_fail(KD_INVALID_CONFIG, "max.message.bytes is at most %d: a Durable Object SQLite row holds 2 MB",
+                           KD_MAX_STORED_BATCH_BYTES);
+        return 0;
+    case CONFIG_LONG:
+        if (!parse_i64(value, value_len, &v) || v < def->min)
+            return kd_fail(KD_INVALID_CONFIG, "%s must be an integer of at least %lld", def->key,
+                           (long long)def->min);
+        return 0;
+    }
+    return kd_fail(KD_INVALID_CONFIG, "config kind unknown");
+}
+
+/* ---- reading the host's input ---- */
+
+typedef struct {
+    const uint8_t *p;
+    uint16_t len;
+} str;
+
+static bool read_str(kd_le_reader *r, str *s)
+{
+    uint32_t lo;
+    const uint8_t *p;
+    if (r->len - r->pos < 2)
+        return false;
+    lo = (uint32_t)r->p[r->pos] | (uint32_t)r->p[r->pos + 1] << 8;
+    r->pos += 2;
+    if (!kd_le_bytes(r, lo, &p))
+        return false;
+    s->p = p;
+    s->len = (uint16_t)lo;
+    return true;
+}
+
+static bool out_str(const uint8_t *p, size_t len)
+{
+    if (len > UINT16_MAX)
+        return false;
+    return kd_out_u8((uint8_t)len) && kd_out_u8((uint8_t)(len >> 8)) && kd_out_append(p, len);
+}
+
+/* ---- output ---- */
+
+static int32_t bind_name(int32_t stmt, const uint8_t *name, uint32_t len)
+{
+    return kd_host_bind_text(stmt, 1, (const char *)name, len) < 0
+               ? kd_fail(KD_ERR_STORAGE, "storage refused a topic name")
+               : 0;
+}
+
+/* Copies a TEXT column into a small buffer; false when it does not fit. */
+static bool column_text(int32_t stmt, uint32_t col, uint8_t *buf, size_t cap, size_t *len)
+{
+    int32_t n = kd_host_column_bytes(stmt, col);
+    if (n < 0 || (size_t)n > cap)
+        return false;
+    *len = (size_t)kd_host_column_copy(stmt, col, buf, (uint32_t)n);
+    return true;
+}
+
+/* Writes the topic output for `name`, or fails with UNKNOWN_TOPIC_OR_PARTITION. */
+static int32_t out_topic(uint32_t db, const uint8_t *name, uint32_t name_len)
+{
+    int32_t stmt = kd_sql_prepare(db, "SELECT topic_id, partitions, created_at FROM topics WHERE name = ?1");
+    if (stmt < 0)
+        return stmt;
+    int32_t rc = bind_name(stmt, name, name_len);
+    if (!rc)
+        rc = kd_sql_step(stmt, "reading a topic");
+    if (rc == 0) {
+        kd_host_finalize(stmt);
+        return kd_fail(KD_UNKNOWN_TOPIC_OR_PARTITION, "topic \"%.*s\" does not exist", (int)name_len,
+                       (const char *)name);
+    }
+    if (rc < 0) {
+        kd_host_finalize(stmt);
+        return rc;
+    }
+    uint8_t id[16] = {0};
+    size_t id_len;
+    bool ok = column_text(stmt, 0, id, sizeof id, &id_len) && id_len == 16;
+    int64_t partitions = kd_host_column_int64(stmt, 1), created_at = kd_host_column_int64(stmt, 2);
+    kd_host_finalize(stmt);
+    if (!ok)
+        return kd_fail(KD_ERR_STORAGE, "a stored topic id is not 16 bytes");
+    if (!out_str(name, name_len) || !kd_out_append(id, 16) || !kd_out_i32((int32_t)partitions) ||
+        !kd_out_i64(created_at) || !kd_out_u32(CONFIG_COUNT))
+        return kd_fail(KD_ERR_NOMEM, "out of memory");
+
+    for (size_t i = 0; i < CONFIG_COUNT; i++) {
+        stmt = kd_sql_prepare(db, "SELECT value FROM topic_configs WHERE name = ?1 AND key = ?2");
+        if (stmt < 0)
+            return stmt;
+        rc = bind_name(stmt, name, name_len);
+        if (!rc && kd_host_bind_text(stmt, 2, CONFIGS[i].key, (uint32_t)strlen(CONFIGS[i].key)) < 0)
+            rc = kd_fail(KD_ERR_STORAGE, "storage refused a config key");
+        if (!rc)
+            rc = kd_sql_step(stmt, "reading a topic config");
+        uint8_t value[64];
+        size_t value_len = 0;
+        bool is_default = rc != 1;
+        if (rc == 1 && !column_text(stmt, 0, value, sizeof value, &value_len))
+            rc = kd_fail(KD_ERR_STORAGE, "a stored config value is too long");
+        kd_host_finalize(stmt);
+        if (rc < 0)
+            return rc;
+        const uint8_t *v = is_default ? (const uint8_t *)CONFIGS[i].default_value : value;
+        size_t vlen = is_default ? strlen(CONFIGS[i].default_value) : value_len;
+        if (!out_str((const uint8_t *)CONFIGS[i].key, strlen(CONFIGS[i].key)) || !out_str(v, vlen) ||
+            !kd_out_u8(is_default))
+            return kd_fail(KD_ERR_NOMEM, "out of memory");
+    }
+    return 0;
+}
+
+int32_t kd_topic_describe(uint32_t db, const uint8_t *name, uint32_t name_len)
+{
+    kd_scratch_reset();
+    int32_t rc = kd_topic_name_check(name, name_len);
+    return rc ? rc : out_topic(db, name, name_len);
+}
+
+int32_t kd_topic_list(uint32_t db)
+{
+    kd_scratch_reset();
+    if (!kd_out_u32(0))
+        return kd_fail(KD_ERR_NOMEM, "out of memory");
+    int32_t stmt = kd_sql_prepare(db, "SELECT name FROM topics ORDER BY name");
+    if (stmt < 0)
+        return stmt;
+    /* Names first (the statement must be done before out_topic runs its own). */
+    size_t names_cap = 16, count = 0;
+    struct { uint8_t name[249]; size_t len; } *names = malloc(names_cap * sizeof *names);
+    int32_t rc = names ? 0 : kd_fail(KD_ERR_NOMEM, "out of memory");
+    while (!rc && (rc = kd_sql_step(stmt, "listing topics")) == 1) {
+        if (count == names_cap) {
+            void *grown = realloc(names, 2 * names_cap * sizeof *names);
+            if (!grown) {
+                rc = kd_fail(KD_ERR_NOMEM, "out of memory");
+                break;
+            }
+            names = grown;
+            names_cap *= 2;
+        }
+        if (!column_text(stmt, 0, names[count].name, sizeof names[count].name, &names[count].len)) {
+            rc = kd_fail(KD_ERR_STORAGE, "a stored topic name is too long");
+            break;
+        }
+        count++;
+        rc = 0;
+    }
+    kd_host_finalize(stmt);
+    for (size_t i = 0; !rc && i < count; i++)
+        rc = out_topic(db, names[i].name, (uint32_t)names[i].len);
+    free(names);
+    if (rc)
+        return rc;
+    kd_out_patch_u32(0, (uint32_t)count);
+    return 0;
+}
+
+/* Runs one statement binding the name (?1) and, when given, an integer (?2). */
+static int32_t exec_named(uint32_t db, const char *sql, const uint8_t *name, uint32_t len, const int64_t *v)
+{
+    int32_t stmt = kd_sql_prepare(db, sql);
+    if (stmt < 0)
+        return stmt;
+    int32_t rc = bind_name(stmt, name, len);
+    if (!rc && v)
+        rc = kd_sql_bind_i64(stmt, 2, *v);
+    if (!rc)
+        rc = kd_sql_step(stmt, "writing topics");
+    kd_host_finalize(stmt);
+    return rc < 0 ? rc : 0;
+}
+
+int32_t kd_topic_create(uint32_t db, const uint8_t *in, uint32_t in_len, const uint8_t *topic_id, int64_t now_ms,
+                        int32_t max_partitions)
+{
+    kd_scratch_reset();
+    kd_le_reader r = {in, in_len, 0};
+    str name;
+    int32_t partitions;
+    uint32_t config_count;
+    if (!read_str(&r, &name) || !kd_le_i32(&r, &partitions) || !kd_le_u32(&r, &config_count) ||
+        config_count > in_len / 4)
+        return kd_fail(KD_ERR_INVALID_ARG, "topic creation input is malformed");
+    int32_t rc = kd_topic_name_check(name.p, name.len);
+    if (rc)
+        return rc;
+    if (partitions < 1 || partitions > max_partitions)
+        return kd_fail(KD_INVALID_PARTITIONS, "partitions must be 1 to %d, not %d", (int)max_partitions,
+                       (int)partitions);
+    /* Validate every config before writing anything. */
+    size_t configs_at = r.pos;
+    for (uint32_t i = 0; i < config_count; i++) {
+        str key, value;
+        if (!read_str(&r, &key) || !read_str(&r, &value))
+            return kd_fail(KD_ERR_INVALID_ARG, "config %u is malformed", (unsigned)i);
+        if ((rc = check_config(key.p, key.len, value.p, value.len)) != 0)
+            return rc;
+    }
+    if (r.pos != r.len)
+        return kd_fail(KD_ERR_INVALID_ARG, "bytes follow the topic's configs");
+
+    int32_t stmt = kd_sql_prepare(db, "SELECT 1 FROM topics WHERE name = ?1");
+    if (stmt < 0)
+        return stmt;
+    rc = bind_name(stmt, name.p, name.len);
+    if (!rc)
+        rc = kd_sql_step(stmt, "looking a topic up");
+    kd_host_finalize(stmt);
+    if (rc == 1)
+        return kd_fail(KD_TOPIC_ALREADY_EXISTS, "topic \"%.*s\" already exists", (int)name.len, (const char *)name.p);
+    if (rc < 0)
+        return rc;
+
+    stmt = kd_sql_prepare(db, "INSERT INTO topics (name, topic_id, partitions, created_at) VALUES (?1, ?2, ?3, ?4)");
+    if (stmt < 0)
+        return stmt;
+    rc = bind_name(stmt, name.p, name.len);
+    if (!rc)
+        rc = kd_sql_bind_blob(stmt, 2, topic_id, 16);
+    if (!rc)
+        rc = kd_sql_bind_i64(stmt, 3, partitions);
+    if (!rc)
+        rc = kd_sql_bind_i64(stmt, 4, now_ms);
+    if (!rc)
+        rc = kd_sql_step(stmt, "creating a topic");
+    kd_host_finalize(stmt);
+    if (rc < 0)
+        return rc;
+
+    r.pos = configs_at;
+    for (uint32_t i = 0; i < config_count; i++) {
+        str key, value;
+        read_str(&r, &key);
+        read_str(&r, &value);
+        stmt = kd_sql_prepare(db, "INSERT OR REPLACE INTO topic_configs (name, key, value) VALUES (?1, ?2, ?3)");
+        if (stmt < 0)
+            return stmt;
+        rc = bind_name(stmt, name.p, name.len);
+        if (!rc && (kd_host_bind_text(stmt, 2, (const char *)key.p, key.len) < 0 ||
+                    kd_host_bind_text(stmt, 3, (const char *)value.p, value.len) < 0))
+            rc = kd_fail(KD_ERR_STORAGE, "storage refused a config");
+        if (!rc)
+            rc = kd_sql_step(stmt, "storing a topic config");
+        kd_host_finalize(stmt);
+        if (rc < 0)
+            return rc;
+    }
+    return out_topic(db, name.p, name.len);
+}
+
+int32_t kd_topic_delete(uint32_t db, const uint8_t *name, uint32_t name_len)
+{
+    kd_scratch_reset();
+    int32_t rc = kd_topic_name_check(name, name_len);
+    if (rc || (rc = out_topic(db, name, name_len)) != 0)
+        return rc;
+    if ((rc = exec_named(db, "DELETE FROM topic_configs WHERE name = ?1", name, name_len, NULL)) != 0)
+        return rc;
+    return exec_named(db, "DELETE FROM topics WHERE name = ?1", name, name_len, NULL);
+}
+
+int32_t kd_topic_create_partitions(uint32_t db, const uint8_t *name, uint32_t name_len, int32_t count,
+                                   int32_t max_partitions)
+{
+    kd_scratch_reset();
+    int32_t rc = kd_topic_name_check(name, name_len);
+    if (rc || (rc = out_topic(db, name, name_len)) != 0)
+        return rc;
+    /* The current count sits right after the name and id in the output. */
+    kd_le_reader r = {kd_out_ptr(), kd_out_len(), 2u + name_len + 16u};
+    int32_t current;
+    kd_le_i32(&r, &current);
+    if (count <= current)
+        return kd_fail(KD_INVALID_PARTITIONS, "topic \"%.*s\" has %d partitions; the count can only grow, not become %d",
+                       (int)name_len, (const char *)name, (int)current, (int)count);
+    if (count > max_partitions)
+        return kd_fail(KD_INVALID_PARTITIONS, "partitions must be at most %d, not %d", (int)max_partitions, (int)count);
+    int64_t v = count;
+    if ((rc = exec_named(db, "UPDATE topics SET partitions = ?2 WHERE name = ?1", name, name_len, &v)) != 0)
+        return rc;
+    kd_scratch_reset();
+    return out_topic(db, name, name_len);
+}

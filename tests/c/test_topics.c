@@ -1,0 +1,180 @@
+/*
+ * Tests src-c/topics.c over real SQLite: Kafka's naming, partition and config
+ * rules, create/describe/list/delete/grow, and that refused calls write nothing.
+ */
+#include <sqlite3.h>
+
+#include "check.h"
+#include "kd_list.h"
+#include "storage.h"
+
+#define DB 2
+static const uint8_t ID_A[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+static const uint8_t ID_B[16] = {16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1};
+
+static void kb_str(kbuf *b, const char *s)
+{
+    kb_le(b, (uint16_t)strlen(s), 2);
+    kb_put(b, s, strlen(s));
+}
+
+/* Builds a create input; configs as "key", "value" pairs. */
+static int32_t create(const char *name, int32_t partitions, int nconfigs, const char *const *kv, const uint8_t *id)
+{
+    kbuf in = {0};
+    kb_str(&in, name);
+    kb_le(&in, (uint32_t)partitions, 4);
+    kb_le(&in, (uint32_t)nconfigs, 4);
+    for (int i = 0; i < nconfigs; i++) {
+        kb_str(&in, kv[2 * i]);
+        kb_str(&in, kv[2 * i + 1]);
+    }
+    int32_t rc = kd_topic_create(DB, in.p, (uint32_t)in.len, id, 1700000000000, 256);
+    kb_free(&in);
+    return rc;
+}
+
+/* Reads the partition count and one config value out of a topic output. */
+static int32_t out_partitions(const uint8_t *p)
+{
+    size_t name_len = rd_le(p, 2);
+    return (int32_t)rd_le(p + 2 + name_len + 16, 4);
+}
+
+static int config_value(const uint8_t *p, const char *key, char *value, size_t cap, int *is_default)
+{
+    size_t at = 2 + rd_le(p, 2) + 16 + 4 + 8;
+    uint32_t count = (uint32_t)rd_le(p + at, 4);
+    at += 4;
+    for (uint32_t i = 0; i < count; i++) {
+        size_t kl = rd_le(p + at, 2);
+        const char *k = (const char *)p + at + 2;
+        at += 2 + kl;
+        size_t vl = rd_le(p + at, 2);
+        const char *v = (const char *)p + at + 2;
+        at += 2 + vl;
+        int def = p[at++];
+        if (kl == strlen(key) && memcmp(k, key, kl) == 0 && vl < cap) {
+            memcpy(value, v, vl);
+            value[vl] = 0;
+            *is_default = def;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static sqlite3 *open_topics(void)
+{
+    sqlite3 *conn;
+    sqlite3_open(":memory:", &conn);
+    kd_native_attach(DB, conn);
+    CHECK_EQ_INT(kd_topics_open(DB), 0);
+    CHECK_EQ_INT(kd_topics_open(DB), 0);
+    return conn;
+}
+
+static void close_topics(sqlite3 *conn)
+{
+    kd_native_detach(DB);
+    sqlite3_close(conn);
+}
+
+static void test_names(void)
+{
+    const char *good[] = {"orders", "a", "cdc.mydb.users", "x_y-z.0", "..."};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+        CHECK_EQ_INT(kd_topic_name_check((const uint8_t *)good[i], (uint32_t)strlen(good[i])), 0);
+    const char *bad[] = {"", ".", "..", "has space", "slash/", "ünï", "tab\t", "colon:"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        CHECK_EQ_INT(kd_topic_name_check((const uint8_t *)bad[i], (uint32_t)strlen(bad[i])),
+                     KD_INVALID_TOPIC_EXCEPTION);
+    char long_name[251];
+    memset(long_name, 'a', sizeof long_name);
+    CHECK_EQ_INT(kd_topic_name_check((const uint8_t *)long_name, 249), 0);
+    CHECK_EQ_INT(kd_topic_name_check((const uint8_t *)long_name, 250), KD_INVALID_TOPIC_EXCEPTION);
+}
+
+static void test_create_describe_list_delete(void)
+{
+    sqlite3 *conn = open_topics();
+    const char *cfg[] = {"retention.ms", "86400000", "cleanup.policy", "compact"};
+    CHECK_EQ_INT(create("orders", 3, 2, cfg, ID_A), 0);
+    CHECK_EQ_INT(out_partitions(kd_out_ptr()), 3);
+    CHECK(memcmp(kd_out_ptr() + 2 + 6, ID_A, 16) == 0);
+    CHECK_EQ_INT(create("events", 1, 0, NULL, ID_B), 0);
+    CHECK_EQ_INT(create("orders", 5, 0, NULL, ID_B), KD_TOPIC_ALREADY_EXISTS);
+
+    CHECK_EQ_INT(kd_topic_describe(DB, (const uint8_t *)"orders", 6), 0);
+    char v[64];
+    int def = -1;
+    CHECK(config_value(kd_out_ptr(), "retention.ms", v, sizeof v, &def) && strcmp(v, "86400000") == 0 && !def);
+    CHECK(config_value(kd_out_ptr(), "cleanup.policy", v, sizeof v, &def) && strcmp(v, "compact") == 0 && !def);
+    CHECK(config_value(kd_out_ptr(), "max.message.bytes", v, sizeof v, &def) && strcmp(v, "1048576") == 0 && def);
+    CHECK(config_value(kd_out_ptr(), "retention.bytes", v, sizeof v, &def) && strcmp(v, "-1") == 0 && def);
+
+    CHECK_EQ_INT(kd_topic_list(DB), 0);
+    CHECK_EQ_INT(rd_le(kd_out_ptr(), 4), 2);
+    CHECK(memcmp(kd_out_ptr() + 6, "events", 6) == 0); /* ordered by name */
+
+    CHECK_EQ_INT(kd_topic_delete(DB, (const uint8_t *)"orders", 6), 0);
+    CHECK(memcmp(kd_out_ptr() + 2 + 6, ID_A, 16) == 0); /* the deleted topic's id, for retiring its logs */
+    CHECK_EQ_INT(kd_topic_describe(DB, (const uint8_t *)"orders", 6), KD_UNKNOWN_TOPIC_OR_PARTITION);
+    CHECK_EQ_INT(kd_topic_delete(DB, (const uint8_t *)"orders", 6), KD_UNKNOWN_TOPIC_OR_PARTITION);
+    /* Created again: a new id, and none of the old configs. */
+    CHECK_EQ_INT(create("orders", 2, 0, NULL, ID_B), 0);
+    CHECK(memcmp(kd_out_ptr() + 2 + 6, ID_B, 16) == 0);
+    CHECK(config_value(kd_out_ptr(), "retention.ms", v, sizeof v, &def) && def);
+    close_topics(conn);
+}
+
+static void test_refusals_write_nothing(void)
+{
+    sqlite3 *conn = open_topics();
+    CHECK_EQ_INT(create("bad name", 1, 0, NULL, ID_A), KD_INVALID_TOPIC_EXCEPTION);
+    CHECK_EQ_INT(create("t", 0, 0, NULL, ID_A), KD_INVALID_PARTITIONS);
+    CHECK_EQ_INT(create("t", 257, 0, NULL, ID_A), KD_INVALID_PARTITIONS);
+    CHECK_EQ_INT(create("t", -1, 0, NULL, ID_A), KD_INVALID_PARTITIONS);
+    const char *unknown[] = {"retention.ms", "1000", "segment.bytes", "1"};
+    CHECK_EQ_INT(create("t", 1, 2, unknown, ID_A), KD_INVALID_CONFIG);
+    const char *bad_values[][2] = {
+        {"retention.ms", "soon"},  {"retention.ms", "-2"},         {"retention.bytes", "1e9"},
+        {"retention.ms", ""},      {"cleanup.policy", "forever"},  {"max.message.bytes", "-1"},
+        {"max.message.bytes", "3000000"}, {"retention.ms", "99999999999999999999"},
+    };
+    for (size_t i = 0; i < sizeof bad_values / sizeof bad_values[0]; i++)
+        CHECK_EQ_INT(create("t", 1, 1, bad_values[i], ID_A), KD_INVALID_CONFIG);
+    const char *edge[] = {"retention.ms", "-1", "max.message.bytes", "1998976", "cleanup.policy", "delete,compact"};
+    CHECK_EQ_INT(create("ok", 1, 3, edge, ID_A), 0);
+    CHECK_EQ_INT(kd_topic_list(DB), 0);
+    CHECK_EQ_INT(rd_le(kd_out_ptr(), 4), 1); /* only "ok" */
+    /* Malformed input from the host. */
+    uint8_t junk[] = {200, 0, 'a'};
+    CHECK_EQ_INT(kd_topic_create(DB, junk, sizeof junk, ID_A, 0, 256), KD_ERR_INVALID_ARG);
+    close_topics(conn);
+}
+
+static void test_partitions_only_grow(void)
+{
+    sqlite3 *conn = open_topics();
+    CHECK_EQ_INT(create("orders", 3, 0, NULL, ID_A), 0);
+    CHECK_EQ_INT(kd_topic_create_partitions(DB, (const uint8_t *)"orders", 6, 6, 256), 0);
+    CHECK_EQ_INT(out_partitions(kd_out_ptr()), 6);
+    CHECK_EQ_INT(kd_topic_create_partitions(DB, (const uint8_t *)"orders", 6, 6, 256), KD_INVALID_PARTITIONS);
+    CHECK_EQ_INT(kd_topic_create_partitions(DB, (const uint8_t *)"orders", 6, 2, 256), KD_INVALID_PARTITIONS);
+    CHECK_EQ_INT(kd_topic_create_partitions(DB, (const uint8_t *)"orders", 6, 300, 256), KD_INVALID_PARTITIONS);
+    CHECK_EQ_INT(kd_topic_create_partitions(DB, (const uint8_t *)"nope", 4, 9, 256), KD_UNKNOWN_TOPIC_OR_PARTITION);
+    CHECK_EQ_INT(kd_topic_describe(DB, (const uint8_t *)"orders", 6), 0);
+    CHECK_EQ_INT(out_partitions(kd_out_ptr()), 6);
+    close_topics(conn);
+}
+
+int main(void)
+{
+    RUN(test_names);
+    RUN(test_create_describe_list_delete);
+    RUN(test_refusals_write_nothing);
+    RUN(test_partitions_only_grow);
+    kd_release_scratch();
+    return CHECK_SUMMARY();
+}

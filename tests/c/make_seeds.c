@@ -2,7 +2,7 @@
  * make_seeds.c — writes seed inputs for the fuzzers into DIR/<fuzzer>/, so that
  * each starts from valid input and mutates its way into the deep paths: batches
  * for the decoders, params + record lists for the encoder, produce sets for the
- * log. Run by the Makefile before the fuzzers; nothing here is committed output.
+ * log, a topic with configs for the topic input. Run by the Makefile before the fuzzers; nothing here is committed output.
  */
 #include <sys/stat.h>
 
@@ -51,6 +51,19 @@ int main(int argc, char **argv)
     kb_le(&sets, n, 4);
     kb_put(&sets, small, n);
     put(dir, "log_append", "two-sets", sets.p, sets.len);
+    kbuf topic = {0};
+    const char *cfg[][2] = {{"retention.ms", "86400000"}, {"cleanup.policy", "compact"}};
+    kb_le(&topic, 6, 2);
+    kb_put(&topic, "orders", 6);
+    kb_le(&topic, 3, 4);
+    kb_le(&topic, 2, 4);
+    for (int i = 0; i < 2; i++)
+        for (int j = 0; j < 2; j++) {
+            kb_le(&topic, strlen(cfg[i][j]), 2);
+            kb_put(&topic, cfg[i][j], strlen(cfg[i][j]));
+        }
+    put(dir, "topic_create", "orders", topic.p, topic.len);
+    kb_free(&topic);
     free(small);
     kb_free(&in);
     kb_free(&batch);

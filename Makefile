@@ -90,10 +90,11 @@ test-c: $(addprefix $(BUILD)/test_,$(C_TESTS))
 
 # Batches encoded by kafkajs are decoded by the core and re-encoded byte for byte;
 # the core's batches are decoded by kafkajs.
-test-vectors: $(BUILD)/test_record_batch $(STAMP_NPM)
+test-vectors: $(BUILD)/test_record_batch $(BUILD)/test_partitioner $(STAMP_NPM)
 	rm -rf $(BUILD)/vectors && mkdir -p $(BUILD)/vectors
 	node tests/vectors/make-vectors.mjs $(BUILD)/vectors
 	$(BUILD)/test_record_batch --vectors $(BUILD)/vectors
+	$(BUILD)/test_partitioner --vectors $(BUILD)/vectors
 	node tests/vectors/check-core-batches.mjs $(BUILD)/vectors/core
 
 test-fuzz: $(addprefix $(BUILD)/fuzz_,$(FUZZERS)) $(BUILD)/make_seeds

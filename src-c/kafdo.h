@@ -42,8 +42,8 @@
  *         u32 key_len, key bytes (a header key is never null in Kafka)
  *         i32 value_len (-1 for null), value bytes
  *
- *   Batch parameters: what a RecordBatch header holds beyond its records (see
- *   struct layout of KD_BATCH_PARAMS_SIZE below), given to kd_batch_encode:
+ *   Batch parameters: what a RecordBatch header holds beyond its records,
+ *   KD_BATCH_PARAMS_SIZE (44) bytes given to kd_batch_encode before the list:
  *       i64 base_offset, i64 first_timestamp, i64 max_timestamp, i64 producer_id,
  *       i32 partition_leader_epoch, i32 base_sequence, i16 producer_epoch,
  *       i16 attributes

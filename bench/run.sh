@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# run.sh — every Kafdo benchmark in order, under a header that says when and where it
+# ran, so the figures can be quoted with their machine (the README's "figures" section).
+# Run by `make bench`, which builds wasm/kafdo.wasm and build/bench_native first.
+# Prints figures; never passes or fails on time. SECONDS_PER_FIGURE (default 1) sets
+# how long each figure is measured.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/node_modules/.bin:$PATH"
+secs="${SECONDS_PER_FIGURE:-1}"
+
+cpu="$(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+echo "Kafdo benchmarks — $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
+echo "CPU: ${cpu:-unknown} ($(nproc) cores), $(uname -sr), Node $(node --version)"
+echo
+
+node bench/codec.mjs --seconds "$secs"
+echo
+
+if [ -x build/bench_native ]; then
+  build/bench_native log --seconds "$secs"
+else
+  echo "log: build/bench_native is absent (make bench builds it)"
+fi

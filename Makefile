@@ -25,7 +25,7 @@ FUZZERS := batch_decode batch_inspect batch_encode log_append topic_create
 FUZZ_SECONDS ?= 60
 FUZZ_TEST_RUNS ?= 20000
 
-APT_PKGS := emscripten libsqlite3-dev libclang-rt-14-dev clang
+APT_PKGS := emscripten binaryen libsqlite3-dev libclang-rt-14-dev clang
 STAMP_APT := $(BUILD)/.apt-stamp
 STAMP_NPM := node_modules/.package-lock.json
 
@@ -55,10 +55,18 @@ $(STAMP_NPM): package.json package-lock.json
 wasm: wasm/kafdo.wasm
 
 # Standalone wasm, no JS glue: the Worker instantiates it once per isolate and
-# supplies the storage door (env.kd_host_*) itself.
+# supplies the storage door (env.kd_host_*) itself. Emscripten exports a few
+# runtime helpers of its own; binaryen's wasm-metadce then keeps exactly the
+# functions kafdo.h declares (KD_EXPORT) and the memory, so kafdo.h stays the
+# one ABI.
 wasm/kafdo.wasm: $(CORE_SRC) $(CORE_HDR) | $(STAMP_APT)
+	@mkdir -p $(BUILD)
 	emcc -O2 $(C_WARN) -sSTANDALONE_WASM --no-entry -sALLOW_MEMORY_GROWTH=1 \
-	  -sERROR_ON_UNDEFINED_SYMBOLS=0 -sWARN_ON_UNDEFINED_SYMBOLS=0 -Isrc-c $(CORE_SRC) -o $@
+	  -sERROR_ON_UNDEFINED_SYMBOLS=0 -sWARN_ON_UNDEFINED_SYMBOLS=0 -Isrc-c $(CORE_SRC) -o $(BUILD)/kafdo.full.wasm
+	@{ echo '[{"name":"memory","export":"memory","root":true}'; \
+	   grep -o 'KD_EXPORT([a-z0-9_]*)' src-c/kafdo.h | sed -E 's/KD_EXPORT\((.*)\)/,{"name":"\1","export":"\1","root":true}/'; \
+	   echo ']'; } > $(BUILD)/kafdo-exports.json
+	wasm-metadce --graph-file $(BUILD)/kafdo-exports.json $(BUILD)/kafdo.full.wasm -o $@ > /dev/null
 
 $(BUILD)/test_%: tests/c/test_%.c tests/c/check.h $(CORE_SRC) $(NATIVE_HOST) $(CORE_HDR) | $(STAMP_APT)
 	@mkdir -p $(BUILD)

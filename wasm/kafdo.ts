@@ -1,0 +1,553 @@
+/*
+ * kafdo.ts — the TypeScript binding of the C core: the one place that knows the ABI
+ * (src-c/kafdo.h). Everything above it calls typed functions and gets typed values or
+ * a KafdoError; nothing above it sees a pointer.
+ *
+ * The instance. kafdo.wasm arrives as a WebAssembly.Module (Workers compile imported
+ * .wasm modules ahead of time); it is instantiated once per isolate, on first use, and
+ * shared by every Durable Object in the isolate, each naming its storage by a db id
+ * (registerStorage). If the instance ever traps, it is dropped and the next call makes
+ * a fresh one: the core keeps no state outside storage, so nothing is lost.
+ *
+ * Every call follows kafdo.h's ownership rule: inputs are copied into memory from
+ * kd_alloc and freed after the call; the output is copied out of kd_out_ptr/kd_out_len
+ * (and the error message out of kd_error_message) before any other kd_ call, since
+ * the next call reuses them. Memory may grow during any call, so views over
+ * memory.buffer are made afresh after each one.
+ *
+ * Byte formats are kafdo.h's, little-endian. int64s cross the wasm boundary as BigInt
+ * and appear above this file as numbers (see worker/types.ts for why that is safe).
+ *
+ * Writes run in a transaction: logOpen and logAppend call the core inside the DO's
+ * transactionSync and throw out of it on failure, so a storage error mid-append
+ * leaves the log as it was.
+ */
+import kafdoModule from "./kafdo.wasm";
+import { KafdoError, KD_ERR_INVALID_ARG, KD_ERR_NOMEM, KD_ERR_STORAGE } from "../worker/errors";
+import type {
+  AppendResult,
+  BatchParams,
+  BatchSummary,
+  ConsumerRecord,
+  FetchResult,
+  LogOffsets,
+  ProducerRecord,
+  ReadResult,
+  RecordHeader,
+} from "../worker/types";
+import {
+  clearHostError,
+  dropStatements,
+  hostError,
+  registerStorage,
+  storageImports,
+  storageOf,
+  type KafdoStorage,
+} from "./storage-host";
+
+export { registerStorage, type KafdoStorage };
+
+/* KD_TIMESTAMP_DERIVE: ask the encoder to derive a batch timestamp from its records. */
+const TIMESTAMP_DERIVE = -(2n ** 63n);
+
+/* KD_BATCH_PARAMS_SIZE (four i64, two i32, two i16, packed), KD_BATCH_SUMMARY_SIZE,
+ * and kd_log_append's per-set result. */
+const BATCH_PARAMS_BYTES = 44;
+const BATCH_SUMMARY_BYTES = 56;
+const APPEND_RESULT_BYTES = 24;
+
+interface CoreExports {
+  memory: WebAssembly.Memory;
+  _initialize?: () => void;
+  kd_alloc(size: number): number;
+  kd_free(ptr: number): void;
+  kd_out_ptr(): number;
+  kd_out_len(): number;
+  kd_error_message(): number;
+  kd_crc32c(ptr: number, len: number): number;
+  kd_murmur2(ptr: number, len: number): number;
+  kd_partition(keyPtr: number, keyLen: number, partitions: number, sticky: number): number;
+  kd_batch_encode(ptr: number, len: number): number;
+  kd_batch_inspect(ptr: number, len: number): number;
+  kd_batch_decode(ptr: number, len: number, minOffset: bigint, maxRecords: number): number;
+  kd_log_open(db: number): number;
+  kd_log_append(db: number, ptr: number, len: number, nowMs: bigint, maxBatchBytes: number): number;
+  kd_log_offsets(db: number): number;
+  kd_log_fetch(db: number, offset: bigint, maxBytes: number): number;
+  kd_log_read(db: number, offset: bigint, maxRecords: number, maxBytes: number): number;
+}
+
+let core: CoreExports | undefined;
+
+const utf8Encoder = new TextEncoder();
+const utf8Decoder = new TextDecoder();
+
+/* Imports the core may have beyond the storage door: libc's few system calls, which
+ * a standalone build routes to WASI. The core writes no files and never exits, so
+ * they only have to exist. */
+function systemImports(module: WebAssembly.Module): Record<string, Record<string, WebAssembly.ImportValue>> {
+  const stubs: Record<string, Record<string, WebAssembly.ImportValue>> = {};
+  for (const imp of WebAssembly.Module.imports(module)) {
+    if (imp.kind !== "function" || imp.name.startsWith("kd_host_")) continue;
+    const name = `${imp.module}.${imp.name}`;
+    (stubs[imp.module] ??= {})[imp.name] =
+      imp.name === "emscripten_notify_memory_growth"
+        ? () => {}
+        : () => {
+            throw new Error(`kafdo.wasm called ${name}, which the Worker does not provide`);
+          };
+  }
+  return stubs;
+}
+
+function instance(): CoreExports {
+  if (core) return core;
+  let exports: CoreExports | undefined;
+  const memory = (): WebAssembly.Memory => {
+    if (!exports) throw new Error("kafdo.wasm used storage before it was instantiated");
+    return exports.memory;
+  };
+  const imports = systemImports(kafdoModule);
+  imports.env = { ...imports.env, ...storageImports(memory) };
+  exports = new WebAssembly.Instance(kafdoModule, imports).exports as unknown as CoreExports;
+  exports._initialize?.();
+  core = exports;
+  return core;
+}
+
+/* ---- calling the core ---------------------------------------------------- */
+
+/* After anything but a KafdoError (a trap, or an exception thrown through the
+ * core), the core may have stopped mid-way with its heap half-updated: start over. */
+function discardInstance(): void {
+  core = undefined;
+  dropStatements();
+}
+
+function readCString(k: CoreExports, ptr: number): string {
+  const mem = new Uint8Array(k.memory.buffer);
+  let end = ptr;
+  while (end < mem.length && mem[end] !== 0) end++;
+  return utf8Decoder.decode(mem.subarray(ptr, end));
+}
+
+function errorOf(k: CoreExports, code: number): KafdoError {
+  let message = readCString(k, k.kd_error_message());
+  const host = code === KD_ERR_STORAGE ? hostError() : undefined;
+  if (host) message = message ? `${message}: ${host}` : host;
+  return new KafdoError(code, message);
+}
+
+/*
+ * Runs one core call: stages `inputLen` bytes written by `write` (none when
+ * inputLen is undefined), calls `run`, and on a zero return hands a copy of the
+ * output to `read`; any other return becomes a KafdoError.
+ */
+function call<T>(
+  inputLen: number | undefined,
+  write: ((mem: DataView, bytes: Uint8Array, ptr: number) => void) | undefined,
+  run: (k: CoreExports, ptr: number, len: number) => number,
+  read: (out: Uint8Array) => T,
+): T {
+  const k = instance();
+  let ptr = 0;
+  try {
+    if (inputLen !== undefined) {
+      ptr = k.kd_alloc(inputLen);
+      if (ptr === 0) throw new KafdoError(KD_ERR_NOMEM, `cannot stage ${inputLen} bytes of input`);
+      write?.(new DataView(k.memory.buffer), new Uint8Array(k.memory.buffer), ptr);
+    }
+    clearHostError();
+    const rc = run(k, ptr, inputLen ?? 0);
+    if (rc !== 0) throw errorOf(k, rc);
+    const out = new Uint8Array(k.memory.buffer, k.kd_out_ptr(), k.kd_out_len()).slice();
+    return read(out);
+  } catch (e) {
+    if (!(e instanceof KafdoError)) {
+      discardInstance();
+      ptr = 0;
+    }
+    throw e;
+  } finally {
+    if (ptr !== 0) k.kd_free(ptr);
+  }
+}
+
+/* Stages raw bytes (none for null: the call gets pointer 0 and length -1) and runs a
+ * call that returns a plain value, not a status; `run` reads any error message
+ * itself, before the input is freed. */
+function withBytes<T>(bytes: Uint8Array | null, run: (k: CoreExports, ptr: number, len: number) => T): T {
+  const k = instance();
+  let ptr = 0;
+  try {
+    if (bytes) {
+      ptr = k.kd_alloc(bytes.length);
+      if (ptr === 0) throw new KafdoError(KD_ERR_NOMEM, `cannot stage ${bytes.length} bytes of input`);
+      new Uint8Array(k.memory.buffer).set(bytes, ptr);
+    }
+    return run(k, ptr, bytes ? bytes.length : -1);
+  } catch (e) {
+    if (!(e instanceof KafdoError)) {
+      discardInstance();
+      ptr = 0;
+    }
+    throw e;
+  } finally {
+    if (ptr !== 0) k.kd_free(ptr);
+  }
+}
+
+/* ---- little-endian reading and writing ----------------------------------- */
+
+class Reader {
+  private readonly view: DataView;
+  pos = 0;
+
+  constructor(private readonly buf: Uint8Array) {
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+
+  private need(n: number): number {
+    const at = this.pos;
+    if (at + n > this.buf.length) {
+      throw new KafdoError(KD_ERR_INVALID_ARG, "the core's output is shorter than its format says");
+    }
+    this.pos += n;
+    return at;
+  }
+  i16(): number {
+    return this.view.getInt16(this.need(2), true);
+  }
+  i32(): number {
+    return this.view.getInt32(this.need(4), true);
+  }
+  u32(): number {
+    return this.view.getUint32(this.need(4), true);
+  }
+  i64(): number {
+    return Number(this.view.getBigInt64(this.need(8), true));
+  }
+  bytes(n: number): Uint8Array {
+    const at = this.need(n);
+    return this.buf.slice(at, at + n);
+  }
+  nullableBytes(): Uint8Array | null {
+    const n = this.i32();
+    return n < 0 ? null : this.bytes(n);
+  }
+  rest(): Uint8Array {
+    return this.bytes(this.buf.length - this.pos);
+  }
+}
+
+class Writer {
+  constructor(
+    private readonly view: DataView,
+    private readonly mem: Uint8Array,
+    public pos: number,
+  ) {}
+
+  i16(v: number): void {
+    this.view.setInt16(this.pos, v, true);
+    this.pos += 2;
+  }
+  i32(v: number): void {
+    this.view.setInt32(this.pos, v, true);
+    this.pos += 4;
+  }
+  u32(v: number): void {
+    this.view.setUint32(this.pos, v, true);
+    this.pos += 4;
+  }
+  i64(v: bigint): void {
+    this.view.setBigInt64(this.pos, v, true);
+    this.pos += 8;
+  }
+  bytes(b: Uint8Array): void {
+    this.mem.set(b, this.pos);
+    this.pos += b.length;
+  }
+  nullableBytes(b: Uint8Array | null): void {
+    this.i32(b ? b.length : -1);
+    if (b) this.bytes(b);
+  }
+}
+
+/* A number as an int64 for the core; a value that is not a safe integer is the
+ * caller's mistake, refused rather than rounded. */
+function int64(v: number, what: string): bigint {
+  if (!Number.isSafeInteger(v)) throw new KafdoError(KD_ERR_INVALID_ARG, `${what} ${v} is not an integer`);
+  return BigInt(v);
+}
+
+function int32(v: number, what: string): number {
+  if (!Number.isInteger(v) || v < -(2 ** 31) || v >= 2 ** 31) {
+    throw new KafdoError(KD_ERR_INVALID_ARG, `${what} ${v} is not an int32`);
+  }
+  return v;
+}
+
+function int16(v: number, what: string): number {
+  if (!Number.isInteger(v) || v < -(2 ** 15) || v >= 2 ** 15) {
+    throw new KafdoError(KD_ERR_INVALID_ARG, `${what} ${v} is not an int16`);
+  }
+  return v;
+}
+
+function uint32(v: number, what: string): number {
+  if (!Number.isInteger(v) || v < 0 || v >= 2 ** 32) {
+    throw new KafdoError(KD_ERR_INVALID_ARG, `${what} ${v} is not a uint32`);
+  }
+  return v;
+}
+
+function readRecordList(r: Reader): ConsumerRecord[] {
+  const count = r.u32();
+  const records: ConsumerRecord[] = [];
+  for (let i = 0; i < count; i++) {
+    const offset = r.i64();
+    const timestamp = r.i64();
+    const key = r.nullableBytes();
+    const value = r.nullableBytes();
+    const headerCount = r.u32();
+    const headers: RecordHeader[] = [];
+    for (let h = 0; h < headerCount; h++) {
+      const hkey = utf8Decoder.decode(r.bytes(r.u32()));
+      headers.push({ key: hkey, value: r.nullableBytes() });
+    }
+    records.push({ offset, timestamp, key, value, headers });
+  }
+  return records;
+}
+
+function readOffsets(r: Reader): LogOffsets {
+  return { logStartOffset: r.i64(), highWatermark: r.i64() };
+}
+
+/* ---- checksums, hashing, partitioning ----------------------------------- */
+
+export function crc32c(bytes: Uint8Array): number {
+  return withBytes(bytes, (k, ptr, len) => k.kd_crc32c(ptr, len)) >>> 0;
+}
+
+export function murmur2(bytes: Uint8Array): number {
+  return withBytes(bytes, (k, ptr, len) => k.kd_murmur2(ptr, len));
+}
+
+/* The partition for a record key (null for a keyless record, which goes to
+ * sticky % partitions; see kd_partition). */
+export function partition(key: Uint8Array | null, partitions: number, sticky: number): number {
+  const n = int32(partitions, "partition count");
+  const s = uint32(sticky, "sticky counter");
+  return withBytes(key, (k, ptr, len) => {
+    const rc = k.kd_partition(ptr, len, n, s);
+    if (rc < 0) throw errorOf(k, rc);
+    return rc;
+  });
+}
+
+/* ---- RecordBatch v2 ------------------------------------------------------ */
+
+/* Encodes records into one uncompressed RecordBatch. */
+export function encodeBatch(params: BatchParams, records: ProducerRecord[]): Uint8Array {
+  const headerKeys = records.map((rec) => (rec.headers ?? []).map((h) => utf8Encoder.encode(h.key)));
+  let size = BATCH_PARAMS_BYTES + 4;
+  records.forEach((rec, i) => {
+    size += 8 + 8 + 4 + (rec.key?.length ?? 0) + 4 + (rec.value?.length ?? 0) + 4;
+    (rec.headers ?? []).forEach((h, j) => {
+      size += 4 + headerKeys[i]![j]!.length + 4 + (h.value?.length ?? 0);
+    });
+  });
+  const derive = (t: number | undefined, what: string) => (t === undefined ? TIMESTAMP_DERIVE : int64(t, what));
+  const head = {
+    baseOffset: int64(params.baseOffset ?? 0, "base offset"),
+    firstTimestamp: derive(params.firstTimestamp, "first timestamp"),
+    maxTimestamp: derive(params.maxTimestamp, "max timestamp"),
+    producerId: int64(params.producerId ?? -1, "producer id"),
+    partitionLeaderEpoch: int32(params.partitionLeaderEpoch ?? -1, "partition leader epoch"),
+    baseSequence: int32(params.baseSequence ?? -1, "base sequence"),
+    producerEpoch: int16(params.producerEpoch ?? -1, "producer epoch"),
+    attributes: int16(params.attributes ?? 0, "attributes"),
+  };
+  const timestamps = records.map((rec) => int64(rec.timestamp, "record timestamp"));
+
+  return call(
+    size,
+    (view, mem, ptr) => {
+      const w = new Writer(view, mem, ptr);
+      w.i64(head.baseOffset);
+      w.i64(head.firstTimestamp);
+      w.i64(head.maxTimestamp);
+      w.i64(head.producerId);
+      w.i32(head.partitionLeaderEpoch);
+      w.i32(head.baseSequence);
+      w.i16(head.producerEpoch);
+      w.i16(head.attributes);
+      w.u32(records.length);
+      records.forEach((rec, i) => {
+        w.i64(0n);
+        w.i64(timestamps[i]!);
+        w.nullableBytes(rec.key);
+        w.nullableBytes(rec.value);
+        const headers = rec.headers ?? [];
+        w.u32(headers.length);
+        headers.forEach((h, j) => {
+          const key = headerKeys[i]![j]!;
+          w.u32(key.length);
+          w.bytes(key);
+          w.nullableBytes(h.value);
+        });
+      });
+    },
+    (k, ptr, len) => k.kd_batch_encode(ptr, len),
+    (out) => out,
+  );
+}
+
+/* Validates one or more RecordBatches back to back and summarizes each. */
+export function inspectBatches(bytes: Uint8Array): BatchSummary[] {
+  return call(
+    bytes.length,
+    (_view, mem, ptr) => mem.set(bytes, ptr),
+    (k, ptr, len) => k.kd_batch_inspect(ptr, len),
+    (out) => {
+      const r = new Reader(out);
+      const count = r.u32();
+      if (out.length !== 4 + count * BATCH_SUMMARY_BYTES) {
+        throw new KafdoError(KD_ERR_INVALID_ARG, "the core's batch summary has the wrong length");
+      }
+      const summaries: BatchSummary[] = [];
+      for (let i = 0; i < count; i++) {
+        const baseOffset = r.i64();
+        const firstTimestamp = r.i64();
+        const maxTimestamp = r.i64();
+        const producerId = r.i64();
+        const partitionLeaderEpoch = r.i32();
+        const baseSequence = r.i32();
+        const lastOffsetDelta = r.i32();
+        const recordCount = r.i32();
+        const sizeBytes = r.i32();
+        const producerEpoch = r.i16();
+        const attributes = r.i16();
+        summaries.push({
+          baseOffset,
+          lastOffsetDelta,
+          firstTimestamp,
+          maxTimestamp,
+          producerId,
+          producerEpoch,
+          baseSequence,
+          partitionLeaderEpoch,
+          recordCount,
+          sizeBytes,
+          attributes,
+        });
+      }
+      return summaries;
+    },
+  );
+}
+
+/* Validates and decodes batches: the records at or after minOffset, at most
+ * maxRecords of them. */
+export function decodeBatches(bytes: Uint8Array, minOffset = 0, maxRecords = 0xffffffff): ConsumerRecord[] {
+  const min = int64(minOffset, "min offset");
+  const max = uint32(maxRecords, "max records");
+  return call(
+    bytes.length,
+    (_view, mem, ptr) => mem.set(bytes, ptr),
+    (k, ptr, len) => k.kd_batch_decode(ptr, len, min, max),
+    (out) => readRecordList(new Reader(out)),
+  );
+}
+
+/* ---- a partition's log --------------------------------------------------- */
+
+/* Creates the log's schema in db's storage when absent. */
+export function logOpen(db: number): void {
+  storageOf(db).transactionSync(() =>
+    call(
+      undefined,
+      undefined,
+      (k) => k.kd_log_open(db),
+      () => undefined,
+    ),
+  );
+}
+
+/*
+ * Appends produce sets (each one or more RecordBatches back to back) in one
+ * transaction. Each set succeeds or fails on its own (its result's errorCode); a
+ * failure of storage itself rolls back the whole call and throws KD_ERR_STORAGE.
+ */
+export function logAppend(db: number, sets: Uint8Array[], nowMs: number, maxBatchBytes: number): AppendResult[] {
+  const now = int64(nowMs, "now");
+  const max = int32(maxBatchBytes, "max batch bytes");
+  const size = sets.reduce((n, s) => n + 4 + s.length, 4);
+  return storageOf(db).transactionSync(() =>
+    call(
+      size,
+      (view, mem, ptr) => {
+        const w = new Writer(view, mem, ptr);
+        w.u32(sets.length);
+        for (const set of sets) {
+          w.u32(set.length);
+          w.bytes(set);
+        }
+      },
+      (k, ptr, len) => k.kd_log_append(db, ptr, len, now, max),
+      (out) => {
+        if (out.length !== sets.length * APPEND_RESULT_BYTES) {
+          throw new KafdoError(KD_ERR_INVALID_ARG, "the core's append results have the wrong length");
+        }
+        const r = new Reader(out);
+        return sets.map(() => {
+          const errorCode = r.i32();
+          const recordCount = r.i32();
+          return { errorCode, recordCount, baseOffset: r.i64(), lastOffset: r.i64() };
+        });
+      },
+    ),
+  );
+}
+
+export function logOffsets(db: number): LogOffsets {
+  return call(
+    undefined,
+    undefined,
+    (k) => k.kd_log_offsets(db),
+    (out) => readOffsets(new Reader(out)),
+  );
+}
+
+/* Stored batches from offset (the one containing it first), within maxBytes but at
+ * least one whole batch. */
+export function logFetch(db: number, offset: number, maxBytes: number): FetchResult {
+  const at = int64(offset, "offset");
+  const max = int32(maxBytes, "max bytes");
+  return call(
+    undefined,
+    undefined,
+    (k) => k.kd_log_fetch(db, at, max),
+    (out) => {
+      const r = new Reader(out);
+      return { ...readOffsets(r), batches: r.rest() };
+    },
+  );
+}
+
+/* Records from offset, at most maxRecords, from batches within maxBytes. */
+export function logRead(db: number, offset: number, maxRecords: number, maxBytes: number): ReadResult {
+  const at = int64(offset, "offset");
+  const maxRec = uint32(maxRecords, "max records");
+  const max = int32(maxBytes, "max bytes");
+  return call(
+    undefined,
+    undefined,
+    (k) => k.kd_log_read(db, at, maxRec, max),
+    (out) => {
+      const r = new Reader(out);
+      return { ...readOffsets(r), records: readRecordList(r) };
+    },
+  );
+}

@@ -34,6 +34,7 @@ import type {
   ProducerRecord,
   ReadResult,
   RecordHeader,
+  TopicInfo,
 } from "../worker/types";
 import {
   clearHostError,
@@ -75,6 +76,14 @@ interface CoreExports {
   kd_log_offsets(db: number): number;
   kd_log_fetch(db: number, offset: bigint, maxBytes: number): number;
   kd_log_read(db: number, offset: bigint, maxRecords: number, maxBytes: number): number;
+  kd_log_retire(db: number): number;
+  kd_topics_open(db: number): number;
+  kd_topic_name_check(ptr: number, len: number): number;
+  kd_topic_create(db: number, ptr: number, len: number, idPtr: number, nowMs: bigint, maxPartitions: number): number;
+  kd_topic_describe(db: number, ptr: number, len: number): number;
+  kd_topic_list(db: number): number;
+  kd_topic_delete(db: number, ptr: number, len: number): number;
+  kd_topic_create_partitions(db: number, ptr: number, len: number, count: number, maxPartitions: number): number;
 }
 
 let core: CoreExports | undefined;
@@ -218,6 +227,9 @@ class Reader {
   i16(): number {
     return this.view.getInt16(this.need(2), true);
   }
+  u16(): number {
+    return this.view.getUint16(this.need(2), true);
+  }
   i32(): number {
     return this.view.getInt32(this.need(4), true);
   }
@@ -249,6 +261,10 @@ class Writer {
 
   i16(v: number): void {
     this.view.setInt16(this.pos, v, true);
+    this.pos += 2;
+  }
+  u16(v: number): void {
+    this.view.setUint16(this.pos, v, true);
     this.pos += 2;
   }
   i32(v: number): void {
@@ -549,5 +565,167 @@ export function logRead(db: number, offset: number, maxRecords: number, maxBytes
       const r = new Reader(out);
       return { ...readOffsets(r), records: readRecordList(r) };
     },
+  );
+}
+
+/* Retires a partition's log when its topic is deleted (see kd_log_retire). */
+export function logRetire(db: number): void {
+  storageOf(db).transactionSync(() =>
+    call(
+      undefined,
+      undefined,
+      (k) => k.kd_log_retire(db),
+      () => undefined,
+    ),
+  );
+}
+
+/* ---- topics (the cluster's metadata) ------------------------------------ */
+
+/* Strings in the topic formats: u16 length, then UTF-8 bytes. */
+function strSize(s: Uint8Array): number {
+  if (s.length > 0xffff) throw new KafdoError(KD_ERR_INVALID_ARG, "a topic string is over 65535 bytes");
+  return 2 + s.length;
+}
+
+function readStr(r: Reader): string {
+  return utf8Decoder.decode(r.bytes(r.u16()));
+}
+
+/* Kafka's string form of a topic id: URL-safe base64 of its 16 bytes, unpadded. */
+function topicIdString(id: Uint8Array): string {
+  let s = "";
+  for (const b of id) s += String.fromCharCode(b);
+  return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+function readTopic(r: Reader): TopicInfo {
+  const name = readStr(r);
+  const topicId = topicIdString(r.bytes(16));
+  const partitions = r.i32();
+  const createdAt = r.i64();
+  const count = r.u32();
+  const config: Record<string, string> = {};
+  for (let i = 0; i < count; i++) {
+    const key = readStr(r);
+    config[key] = readStr(r);
+    r.bytes(1); /* is_default: the value shown is the effective one either way */
+  }
+  return { name, topicId, partitions, createdAt, config };
+}
+
+function nameCall<T>(
+  db: number,
+  name: string,
+  run: (k: CoreExports, ptr: number, len: number) => number,
+  write: boolean,
+  read: (out: Uint8Array) => T,
+): T {
+  const bytes = utf8Encoder.encode(name);
+  const go = () =>
+    call(
+      bytes.length,
+      (_view, mem, ptr) => mem.set(bytes, ptr),
+      run,
+      read,
+    );
+  return write ? storageOf(db).transactionSync(go) : go();
+}
+
+export function topicsOpen(db: number): void {
+  storageOf(db).transactionSync(() =>
+    call(
+      undefined,
+      undefined,
+      (k) => k.kd_topics_open(db),
+      () => undefined,
+    ),
+  );
+}
+
+/* Throws INVALID_TOPIC_EXCEPTION unless `name` is a valid Kafka topic name. */
+export function checkTopicName(name: string): void {
+  const bytes = utf8Encoder.encode(name);
+  call(
+    bytes.length,
+    (_view, mem, ptr) => mem.set(bytes, ptr),
+    (k, ptr, len) => k.kd_topic_name_check(ptr, len),
+    () => undefined,
+  );
+}
+
+export function topicCreate(
+  db: number,
+  name: string,
+  partitions: number,
+  config: Record<string, string>,
+  topicId: Uint8Array,
+  nowMs: number,
+  maxPartitions: number,
+): TopicInfo {
+  if (topicId.length !== 16) throw new KafdoError(KD_ERR_INVALID_ARG, "a topic id is 16 bytes");
+  const nameBytes = utf8Encoder.encode(name);
+  const pairs = Object.entries(config).map(([k, v]) => [utf8Encoder.encode(k), utf8Encoder.encode(String(v))]);
+  const size = pairs.reduce((n, [k, v]) => n + strSize(k!) + strSize(v!), strSize(nameBytes) + 4 + 4 + 16);
+  const parts = int32(partitions, "partition count");
+  const now = int64(nowMs, "now");
+  const max = int32(maxPartitions, "max partitions");
+  return storageOf(db).transactionSync(() =>
+    call(
+      size,
+      (view, mem, ptr) => {
+        const w = new Writer(view, mem, ptr);
+        const str = (s: Uint8Array) => {
+          w.u16(s.length);
+          w.bytes(s);
+        };
+        str(nameBytes);
+        w.i32(parts);
+        w.u32(pairs.length);
+        for (const [k, v] of pairs) {
+          str(k!);
+          str(v!);
+        }
+        w.bytes(topicId); /* the id travels after the input, in the same allocation */
+      },
+      (k, ptr, len) => k.kd_topic_create(db, ptr, len - 16, ptr + len - 16, now, max),
+      (out) => readTopic(new Reader(out)),
+    ),
+  );
+}
+
+export function topicDescribe(db: number, name: string): TopicInfo {
+  return nameCall(db, name, (k, ptr, len) => k.kd_topic_describe(db, ptr, len), false, (out) =>
+    readTopic(new Reader(out)),
+  );
+}
+
+export function topicList(db: number): TopicInfo[] {
+  return call(
+    undefined,
+    undefined,
+    (k) => k.kd_topic_list(db),
+    (out) => {
+      const r = new Reader(out);
+      const count = r.u32();
+      const topics: TopicInfo[] = [];
+      for (let i = 0; i < count; i++) topics.push(readTopic(r));
+      return topics;
+    },
+  );
+}
+
+/* Deletes a topic's metadata; returns the topic as it was. */
+export function topicDelete(db: number, name: string): TopicInfo {
+  return nameCall(db, name, (k, ptr, len) => k.kd_topic_delete(db, ptr, len), true, (out) =>
+    readTopic(new Reader(out)),
+  );
+}
+
+export function topicCreatePartitions(db: number, name: string, count: number, maxPartitions: number): TopicInfo {
+  const n = int32(count, "partition count");
+  const max = int32(maxPartitions, "max partitions");
+  return nameCall(db, name, (k, ptr, len) => k.kd_topic_create_partitions(db, ptr, len, n, max), true, (out) =>
+    readTopic(new Reader(out)),
   );
 }

@@ -16,6 +16,10 @@ export interface Env {
   /* "true" lets a produce to an unknown topic create it, as Kafka's
    * auto.create.topics.enable does. */
   KAFDO_AUTO_CREATE_TOPICS: string;
+  /* Partitions a topic may have at most (256 when unset). */
+  KAFDO_MAX_PARTITIONS?: string;
+  /* Partitions of an auto-created topic (1 when unset, as Kafka's num.partitions). */
+  KAFDO_DEFAULT_PARTITIONS?: string;
 }
 
 declare global {

@@ -90,3 +90,125 @@ export interface FetchResult extends LogOffsets {
 export interface ReadResult extends LogOffsets {
   records: ConsumerRecord[];
 }
+
+/* ---- topics ---------------------------------------------------------------- */
+
+/* A topic as the cluster's metadata holds it. `topicId` is Kafka's form of a topic
+ * id (16 random bytes, URL-safe base64 without padding); partition logs are
+ * addressed by it, so a topic deleted and created again starts empty. `config`
+ * holds every known config, set or default. */
+export interface TopicInfo {
+  name: string;
+  topicId: string;
+  partitions: number;
+  createdAt: number;
+  config: Record<string, string>;
+}
+
+/* ---- the public API (`kafdo`): in-Worker producer and admin ----------------- */
+
+/* Keys and header values: a string is stored as its UTF-8 bytes, a Uint8Array as
+ * it is. Values: a Uint8Array is stored as it is; anything else as its UTF-8 JSON
+ * text (JSON.stringify), so a string value "hi" is stored as "\"hi\"". */
+export type KeyInput = string | Uint8Array | null;
+export type HeaderValue = string | Uint8Array | null;
+
+export interface ProducerConfig {
+  clientId?: string;
+  /* Records buffered per partition before a send goes out without waiting for lingerMs. */
+  batchSize?: number;
+  /* How long send() waits for more records to batch with (0: send at once). */
+  lingerMs?: number;
+  /* 0: do not wait for the partition to store the batch (offset -1); 1 and 'all':
+   * wait until it is committed to the partition's SQLite (Kafdo keeps one copy, in
+   * Durable Object storage, so the two are the same). */
+  acks?: 0 | 1 | "all";
+  /* Retries of a retriable failure (the topic's metadata moved, the partition
+   * object was briefly unavailable), with backoff. */
+  retries?: number;
+}
+
+export interface ProducerMessage {
+  topic: string;
+  key?: KeyInput;
+  value: unknown;
+  headers?: Record<string, HeaderValue>;
+  /* Explicit partition; otherwise by key (murmur2, as Kafka's Java client), or
+   * sticky per send for keyless records. */
+  partition?: number;
+  /* ms since the epoch; now when absent. */
+  timestamp?: number;
+}
+
+export interface RecordMetadata {
+  topic: string;
+  partition: number;
+  offset: number;
+  timestamp: number;
+}
+
+export interface Producer {
+  send(record: ProducerMessage): Promise<RecordMetadata>;
+  sendBatch(records: ProducerMessage[]): Promise<RecordMetadata[]>;
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface AdminConfig {
+  clientId?: string;
+  requestTimeoutMs?: number;
+}
+
+export interface CreateTopicConfig {
+  topic: string;
+  /* 1 when absent, as Kafka's num.partitions. */
+  partitions?: number;
+  config?: Record<string, string>;
+}
+
+export interface PartitionInfo {
+  partition: number;
+  /* The broker that leads it; Kafdo is one broker, node 0. */
+  leader: number;
+}
+
+export interface TopicDescription {
+  topic: string;
+  topicId: string;
+  partitions: PartitionInfo[];
+  config: Record<string, string>;
+  createdAt: number;
+}
+
+export interface PartitionOffsets {
+  /* The log start offset. */
+  earliest: number;
+  /* The high watermark: the offset the next record will get. */
+  latest: number;
+}
+
+export interface Admin {
+  createTopic(config: CreateTopicConfig): Promise<TopicDescription>;
+  deleteTopic(topic: string): Promise<void>;
+  listTopics(): Promise<string[]>;
+  describeTopic(topic: string): Promise<TopicDescription>;
+  createPartitions(topic: string, count: number): Promise<TopicDescription>;
+  listOffsets(topic: string): Promise<Map<number, PartitionOffsets>>;
+  close(): Promise<void>;
+}
+
+/* A consumed record as the in-Worker API and REST show it before JSON shaping. */
+export interface ReadOptions {
+  offset: number;
+  /* At most this many records (1..10000; 100 when absent). */
+  limit?: number;
+  /* At most about this many bytes of stored batches (but always at least one
+   * batch); 1 MiB when absent. */
+  maxBytes?: number;
+}
+
+export interface PartitionRead extends LogOffsets {
+  topic: string;
+  partition: number;
+  records: ConsumerRecord[];
+}

@@ -1,10 +1,94 @@
 /*
- * ClusterMetadataDO — the single object that knows the cluster: topics (name,
- * topic id, partition count, config) and the groups known to exist. The class
- * exists now so that wrangler.toml's migration can name it; its RPC methods come
- * with topic administration.
+ * ClusterMetadataDO — the single object that knows the cluster's topics: name,
+ * topic id, partition count and config, in this object's SQLite.
+ *
+ * A shim over the core's topics (src-c/topics.c), which owns the schema and Kafka's
+ * rules (names, partition counts, configs). This class adds what the core must not
+ * do itself: draw a topic id at random, read the clock, and reach the partition
+ * objects when a topic is deleted.
+ *
+ * Deleting a topic retires its partition logs first and removes its metadata last,
+ * with no other call admitted in between (blockConcurrencyWhile): a producer that
+ * still holds the old topic id from its cache gets UNKNOWN_TOPIC_OR_PARTITION from
+ * the retired log, refreshes, and finds either the old topic (and retries) or no
+ * topic — never an acknowledgement from a log that is about to vanish.
  */
 import { DurableObject } from "cloudflare:workers";
+import {
+  registerStorage,
+  topicCreate,
+  topicCreatePartitions,
+  topicDelete,
+  topicDescribe,
+  topicList,
+  topicsOpen,
+  type KafdoStorage,
+} from "../../wasm/kafdo";
 import type { Env } from "../env";
+import { KafdoError } from "../errors";
+import type { TopicInfo } from "../types";
+import { partitionStub } from "./addressing";
 
-export class ClusterMetadataDO extends DurableObject<Env> {}
+const UNKNOWN_TOPIC_OR_PARTITION = 3;
+
+export class ClusterMetadataDO extends DurableObject<Env> {
+  /* Held so that the db id stays valid: the binding holds storages weakly. */
+  private readonly storage: KafdoStorage;
+  private readonly db: number;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.storage = ctx.storage;
+    this.db = registerStorage(this.storage);
+    topicsOpen(this.db);
+  }
+
+  private get maxPartitions(): number {
+    return Number(this.env.KAFDO_MAX_PARTITIONS ?? 256);
+  }
+
+  createTopic(name: string, partitions: number, config: Record<string, string>): TopicInfo {
+    const id = crypto.getRandomValues(new Uint8Array(16));
+    return topicCreate(this.db, name, partitions, config, id, Date.now(), this.maxPartitions);
+  }
+
+  /* The topic, created with `partitions` when it does not exist (auto-creation). */
+  ensureTopic(name: string, partitions: number): TopicInfo {
+    try {
+      return topicDescribe(this.db, name);
+    } catch (e) {
+      if (KafdoError.from(e)?.code !== UNKNOWN_TOPIC_OR_PARTITION) throw e;
+      return this.createTopic(name, partitions, {});
+    }
+  }
+
+  describeTopic(name: string): TopicInfo {
+    return topicDescribe(this.db, name);
+  }
+
+  listTopics(): TopicInfo[] {
+    return topicList(this.db);
+  }
+
+  createPartitions(name: string, count: number): TopicInfo {
+    return topicCreatePartitions(this.db, name, count, this.maxPartitions);
+  }
+
+  async deleteTopic(name: string): Promise<TopicInfo> {
+    /* An exception escaping blockConcurrencyWhile resets the object, so failures
+     * come out of it as values and are thrown here. */
+    const outcome = await this.ctx.blockConcurrencyWhile(async () => {
+      try {
+        const topic = topicDescribe(this.db, name);
+        const retiring = [];
+        for (let p = 0; p < topic.partitions; p++) retiring.push(partitionStub(this.env, topic.topicId, p).retire());
+        await Promise.all(retiring);
+        return { topic: topicDelete(this.db, name) };
+      } catch (error) {
+        return { error };
+      }
+    });
+    if ("error" in outcome) throw outcome.error;
+    return outcome.topic;
+  }
+}

@@ -4,7 +4,13 @@
  * A shim. The core owns the log's schema, its SQL and every rule about offsets and
  * batches (src-c/log.c); this class registers its storage with the wasm binding,
  * opens the log once, and passes each RPC through, adding only what the core must
- * not do itself: read the clock.
+ * not do itself: read the clock, and group appends that arrive together.
+ *
+ * Group commit: append() queues its produce set and the queue is handed to the core
+ * in one call on the next turn of the event loop, so producers writing to one
+ * partition at the same moment share one transaction (the core still judges each
+ * set on its own). Each caller's promise resolves only after the output gate has
+ * let the transaction's commit through: a produce is acknowledged when SQLite has it.
  *
  * The read of stored batches is named fetchBatches, not fetch: `fetch` on a Durable
  * Object is its HTTP handler, and a stub's fetch() always sends a Request.
@@ -19,6 +25,7 @@ import {
   logOffsets,
   logOpen,
   logRead,
+  logRetire,
   registerStorage,
   type KafdoStorage,
 } from "../../wasm/kafdo";
@@ -26,13 +33,21 @@ import type { Env } from "../env";
 import type { AppendResult, FetchResult, LogOffsets, ReadResult } from "../types";
 
 /* Kafka's default max.message.bytes: the largest batch a topic accepts unless its
- * config says otherwise. */
+ * config says otherwise (the producer passes the topic's own value). */
 export const DEFAULT_MAX_BATCH_BYTES = 1048588;
+
+interface PendingAppend {
+  sets: Uint8Array[];
+  maxBatchBytes: number;
+  resolve(results: AppendResult[]): void;
+  reject(error: unknown): void;
+}
 
 export class TopicPartitionDO extends DurableObject<Env> {
   /* Held so that the db id stays valid: the binding holds storages weakly. */
   private readonly storage: KafdoStorage;
   private readonly db: number;
+  private pending: PendingAppend[] = [];
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -43,8 +58,36 @@ export class TopicPartitionDO extends DurableObject<Env> {
 
   /* Appends produce sets, each one or more RecordBatches back to back; one result
    * per set, in order. The sets' batches are stored with their offsets assigned. */
-  append(sets: Uint8Array[], maxBatchBytes: number = DEFAULT_MAX_BATCH_BYTES): AppendResult[] {
-    return logAppend(this.db, sets, Date.now(), maxBatchBytes);
+  append(sets: Uint8Array[], maxBatchBytes: number = DEFAULT_MAX_BATCH_BYTES): Promise<AppendResult[]> {
+    return new Promise((resolve, reject) => {
+      if (this.pending.length === 0) setTimeout(() => this.flushAppends(), 0);
+      this.pending.push({ sets, maxBatchBytes, resolve, reject });
+    });
+  }
+
+  /* One core call per distinct max.message.bytes among the queued appends (in
+   * practice one: they are all for this partition's topic). */
+  private flushAppends(): void {
+    const queued = this.pending;
+    this.pending = [];
+    const byLimit = new Map<number, PendingAppend[]>();
+    for (const p of queued) {
+      const group = byLimit.get(p.maxBatchBytes) ?? [];
+      group.push(p);
+      byLimit.set(p.maxBatchBytes, group);
+    }
+    for (const [limit, group] of byLimit) {
+      try {
+        const results = logAppend(this.db, group.flatMap((p) => p.sets), Date.now(), limit);
+        let at = 0;
+        for (const p of group) {
+          p.resolve(results.slice(at, at + p.sets.length));
+          at += p.sets.length;
+        }
+      } catch (e) {
+        for (const p of group) p.reject(e);
+      }
+    }
   }
 
   /* Stored RecordBatch bytes from offset, as a Kafka Fetch returns them. */
@@ -59,5 +102,12 @@ export class TopicPartitionDO extends DurableObject<Env> {
 
   offsets(): LogOffsets {
     return logOffsets(this.db);
+  }
+
+  /* The topic was deleted: drop the log; every later call is refused, the appends
+   * still queued included (they were never acknowledged). */
+  retire(): void {
+    logRetire(this.db);
+    this.flushAppends();
   }
 }

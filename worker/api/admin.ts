@@ -1,0 +1,111 @@
+/*
+ * admin.ts — createAdmin(env, config): topic administration for code running in a
+ * Worker, over Durable Object RPC. The rules (names, partition counts, configs)
+ * are the core's, applied in ClusterMetadataDO; this turns its answers into the
+ * shapes Kafka users know.
+ */
+import type { Env } from "../env";
+import { KafdoError } from "../errors";
+import type {
+  Admin,
+  AdminConfig,
+  CreateTopicConfig,
+  PartitionOffsets,
+  TopicDescription,
+  TopicInfo,
+} from "../types";
+import { metadataStub, partitionStub } from "../durable-objects/addressing";
+import { forget, topicFor } from "./metadata";
+
+const INVALID_REQUEST = 42;
+
+export function describe(topic: TopicInfo): TopicDescription {
+  return {
+    topic: topic.name,
+    topicId: topic.topicId,
+    partitions: Array.from({ length: topic.partitions }, (_, partition) => ({ partition, leader: 0 })),
+    config: topic.config,
+    createdAt: topic.createdAt,
+  };
+}
+
+/* Runs an RPC, restoring the KafdoError it may have thrown. */
+async function rpc<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (e) {
+    throw KafdoError.from(e) ?? e;
+  }
+}
+
+function configOf(config: CreateTopicConfig["config"]): Record<string, string> {
+  if (config === undefined || config === null) return {};
+  if (typeof config !== "object" || Array.isArray(config)) {
+    throw new KafdoError(INVALID_REQUEST, "a topic's config is an object of names to string values");
+  }
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(config)) {
+    if (typeof v !== "string" && typeof v !== "number") {
+      throw new KafdoError(INVALID_REQUEST, `config "${k}" must be a string`);
+    }
+    out[k] = String(v);
+  }
+  return out;
+}
+
+/* The low and high offsets of a topic's partitions, asked in parallel. */
+export async function topicOffsets(env: Env, topic: TopicInfo): Promise<Map<number, PartitionOffsets>> {
+  const answers = await Promise.all(
+    Array.from({ length: topic.partitions }, (_, p) => rpc(() => partitionStub(env, topic.topicId, p).offsets())),
+  );
+  return new Map(answers.map((o, p) => [p, { earliest: o.logStartOffset, latest: o.highWatermark }]));
+}
+
+export class KafdoAdmin implements Admin {
+  constructor(
+    private readonly env: Env,
+    readonly config: AdminConfig = {},
+  ) {}
+
+  async createTopic(config: CreateTopicConfig): Promise<TopicDescription> {
+    if (config === null || typeof config !== "object" || typeof config.topic !== "string") {
+      throw new KafdoError(INVALID_REQUEST, "createTopic takes { topic, partitions?, config? }");
+    }
+    const partitions = config.partitions ?? 1;
+    const created = await rpc(() =>
+      metadataStub(this.env).createTopic(config.topic, partitions, configOf(config.config)),
+    );
+    forget(created.name);
+    return describe(created);
+  }
+
+  async deleteTopic(topic: string): Promise<void> {
+    await rpc(() => metadataStub(this.env).deleteTopic(topic));
+    forget(topic);
+  }
+
+  async listTopics(): Promise<string[]> {
+    return (await rpc(() => metadataStub(this.env).listTopics())).map((t) => t.name);
+  }
+
+  async describeTopic(topic: string): Promise<TopicDescription> {
+    forget(topic);
+    return describe(await topicFor(this.env, topic));
+  }
+
+  async createPartitions(topic: string, count: number): Promise<TopicDescription> {
+    const grown = await rpc(() => metadataStub(this.env).createPartitions(topic, count));
+    forget(topic);
+    return describe(grown);
+  }
+
+  async listOffsets(topic: string): Promise<Map<number, PartitionOffsets>> {
+    return topicOffsets(this.env, await topicFor(this.env, topic));
+  }
+
+  async close(): Promise<void> {}
+}
+
+export function createAdmin(env: Env, config?: AdminConfig): Admin {
+  return new KafdoAdmin(env, config);
+}

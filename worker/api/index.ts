@@ -1,0 +1,15 @@
+/*
+ * The `kafdo` package entry: what code running in a Worker imports. The producer
+ * and admin talk to the Durable Objects over RPC, with no HTTP hop; the three
+ * Durable Object classes are exported for the user's Worker to re-export, as the
+ * Configuration section of the README shows.
+ */
+export { createProducer } from "./producer";
+export { createAdmin } from "./admin";
+export { readPartition, partitionOffsets } from "./read";
+export { KafdoError } from "../errors";
+export { ClusterMetadataDO } from "../durable-objects/ClusterMetadataDO";
+export { ConsumerGroupDO } from "../durable-objects/ConsumerGroupDO";
+export { TopicPartitionDO } from "../durable-objects/TopicPartitionDO";
+export type { Env } from "../env";
+export type * from "../types";

@@ -1,0 +1,280 @@
+/*
+ * producer.ts — createProducer(env, config): Kafka's producer for code running in a
+ * Worker, over Durable Object RPC with no HTTP hop.
+ *
+ * A send is planned, encoded, then appended:
+ *   1. plan: each message's topic is looked up (created when auto-creation is on)
+ *      and its partition chosen by the core (kd_partition: murmur2 of the key as
+ *      Kafka's Java client does, or the sticky partition for keyless records, which
+ *      moves once per send);
+ *   2. encode: each partition's records become RecordBatches (the core's encoder),
+ *      split so that none exceeds the topic's max.message.bytes — all before
+ *      anything is sent, so a message too large is refused and nothing is stored;
+ *   3. append: one RPC per partition, all partitions in parallel; the offsets come
+ *      back from the partition's log.
+ * A partition that answers UNKNOWN_TOPIC_OR_PARTITION has been retired (its topic
+ * deleted): the topic's cached metadata is dropped and those records planned again.
+ * Retries are at-least-once, as with Kafka's non-idempotent producer: an append
+ * whose answer was lost may have been stored.
+ */
+import { encodeBatch, partition as choosePartition } from "../../wasm/kafdo";
+import type { Env } from "../env";
+import { KafdoError } from "../errors";
+import type {
+  Producer,
+  ProducerConfig,
+  ProducerMessage,
+  ProducerRecord,
+  RecordMetadata,
+  TopicInfo,
+} from "../types";
+import { partitionStub } from "../durable-objects/addressing";
+import { checkPartition, forget, maxMessageBytes, topicFor } from "./metadata";
+import { headerList, keyBytes, valueBytes } from "./records";
+
+const UNKNOWN_TOPIC_OR_PARTITION = 3;
+const MESSAGE_TOO_LARGE = 10;
+const INVALID_TIMESTAMP = 32;
+const INVALID_REQUEST = 42;
+const BATCH_OVERHEAD = 61;
+const DEFAULT_RETRIES = 5;
+const RETRY_BACKOFF_MS = 50;
+
+interface Planned {
+  index: number;
+  topic: TopicInfo;
+  partition: number;
+  record: ProducerRecord;
+}
+
+/* The records of one partition, encoded, with the message indexes they carry. */
+interface PartitionSend {
+  topic: TopicInfo;
+  partition: number;
+  indexes: number[];
+  timestamps: number[];
+  batches: Uint8Array[];
+}
+
+function toRecord(m: ProducerMessage, now: number): ProducerRecord {
+  if (m === null || typeof m !== "object") throw new KafdoError(INVALID_REQUEST, "a message is an object");
+  if (typeof m.topic !== "string") throw new KafdoError(INVALID_REQUEST, "a message names its topic");
+  const timestamp = m.timestamp ?? now;
+  if (!Number.isSafeInteger(timestamp) || timestamp < 0) {
+    throw new KafdoError(INVALID_TIMESTAMP, `timestamp ${String(m.timestamp)} is not a time in ms since the epoch`);
+  }
+  return { key: keyBytes(m.key), value: valueBytes(m.value), headers: headerList(m.headers), timestamp };
+}
+
+function estimatedSize(r: ProducerRecord): number {
+  let n = 25 + (r.key?.length ?? 0) + (r.value?.length ?? 0);
+  for (const h of r.headers ?? []) n += 10 + h.key.length * 3 + (h.value?.length ?? 0);
+  return n;
+}
+
+/* Encodes records into batches of at most maxBytes each, in order. */
+function encodeWithin(records: ProducerRecord[], maxBytes: number): Uint8Array[] {
+  const chunks: ProducerRecord[][] = [[]];
+  let size = BATCH_OVERHEAD;
+  for (const r of records) {
+    const n = estimatedSize(r);
+    if (chunks[chunks.length - 1]!.length > 0 && size + n > maxBytes) {
+      chunks.push([]);
+      size = BATCH_OVERHEAD;
+    }
+    chunks[chunks.length - 1]!.push(r);
+    size += n;
+  }
+  const batches: Uint8Array[] = [];
+  const encode = (chunk: ProducerRecord[]): void => {
+    const batch = encodeBatch({}, chunk);
+    if (batch.length <= maxBytes) {
+      batches.push(batch);
+    } else if (chunk.length === 1) {
+      throw new KafdoError(
+        MESSAGE_TOO_LARGE,
+        `a record of ${batch.length - BATCH_OVERHEAD} bytes exceeds the topic's max.message.bytes (${maxBytes})`,
+      );
+    } else {
+      const half = Math.ceil(chunk.length / 2);
+      encode(chunk.slice(0, half));
+      encode(chunk.slice(half));
+    }
+  };
+  for (const chunk of chunks) encode(chunk);
+  return batches;
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+function retriable(e: unknown): boolean {
+  const k = KafdoError.from(e);
+  /* A KafdoError is a verdict on the records, except an unknown partition (stale
+   * metadata) and storage trouble; anything else is the RPC failing on its way. */
+  return k === undefined || k.code === UNKNOWN_TOPIC_OR_PARTITION || k.code === -2;
+}
+
+export class KafdoProducer implements Producer {
+  private sticky = Math.floor(Math.random() * 0x7fffffff);
+  private lingering: { message: ProducerMessage; resolve(m: RecordMetadata): void; reject(e: unknown): void }[] = [];
+  private lingerTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly inflight = new Set<Promise<unknown>>();
+  private closed = false;
+
+  constructor(
+    private readonly env: Env,
+    private readonly config: ProducerConfig = {},
+  ) {}
+
+  async send(message: ProducerMessage): Promise<RecordMetadata> {
+    this.checkOpen();
+    const linger = this.config.lingerMs ?? 0;
+    if (linger <= 0) return (await this.sendBatch([message]))[0]!;
+    return new Promise((resolve, reject) => {
+      this.lingering.push({ message, resolve, reject });
+      if (this.lingering.length >= (this.config.batchSize ?? Infinity)) this.flushLingering();
+      else this.lingerTimer ??= setTimeout(() => this.flushLingering(), linger);
+    });
+  }
+
+  async sendBatch(messages: ProducerMessage[]): Promise<RecordMetadata[]> {
+    this.checkOpen();
+    if (!Array.isArray(messages)) throw new KafdoError(INVALID_REQUEST, "sendBatch takes an array of messages");
+    if (messages.length === 0) return [];
+    const now = Date.now();
+    const records = messages.map((m) => toRecord(m, now));
+    const sticky = this.sticky++ >>> 0;
+    const sending = this.deliver(messages, records, sticky);
+    if (this.config.acks !== 0) return this.track(sending);
+    /* acks 0: the caller does not wait; flush() and close() do. */
+    this.track(sending).catch(() => undefined);
+    return records.map((r, i) => ({ topic: messages[i]!.topic, partition: -1, offset: -1, timestamp: r.timestamp }));
+  }
+
+  async flush(): Promise<void> {
+    this.flushLingering();
+    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    this.closed = true;
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new KafdoError(INVALID_REQUEST, "the producer is closed");
+  }
+
+  private track<T>(p: Promise<T>): Promise<T> {
+    this.inflight.add(p);
+    return p.finally(() => this.inflight.delete(p));
+  }
+
+  private flushLingering(): void {
+    if (this.lingerTimer !== undefined) clearTimeout(this.lingerTimer);
+    this.lingerTimer = undefined;
+    const waiting = this.lingering;
+    this.lingering = [];
+    if (waiting.length === 0) return;
+    this.sendBatch(waiting.map((w) => w.message)).then(
+      (metadata) => waiting.forEach((w, i) => w.resolve(metadata[i]!)),
+      (e) => waiting.forEach((w) => w.reject(e)),
+    );
+  }
+
+  /* Plans, encodes and appends, retrying what can be retried. */
+  private async deliver(messages: ProducerMessage[], records: ProducerRecord[], sticky: number) {
+    const results: RecordMetadata[] = new Array(messages.length);
+    let todo = messages.map((_, i) => i);
+    const retries = this.config.retries ?? DEFAULT_RETRIES;
+    for (let attempt = 0; ; attempt++) {
+      const sends = this.encode(await this.plan(messages, records, todo, sticky));
+      const outcomes = await Promise.allSettled(sends.map((s) => this.append(s)));
+      const failed: number[] = [];
+      let failure: unknown;
+      outcomes.forEach((o, i) => {
+        const s = sends[i]!;
+        if (o.status === "fulfilled") {
+          s.indexes.forEach((index, j) => {
+            results[index] = { topic: s.topic.name, partition: s.partition, offset: o.value + j, timestamp: s.timestamps[j]! };
+          });
+        } else {
+          failed.push(...s.indexes);
+          if (!retriable(o.reason) || failure === undefined) failure = o.reason;
+          if (KafdoError.from(o.reason)?.code === UNKNOWN_TOPIC_OR_PARTITION) forget(s.topic.name);
+        }
+      });
+      if (failed.length === 0) return results;
+      if (attempt >= retries || !retriable(failure)) throw KafdoError.from(failure) ?? failure;
+      todo = failed.sort((a, b) => a - b);
+      await new Promise((r) => setTimeout(r, RETRY_BACKOFF_MS * 2 ** attempt));
+    }
+  }
+
+  private async plan(messages: ProducerMessage[], records: ProducerRecord[], todo: number[], sticky: number) {
+    const topics = new Map<string, Promise<TopicInfo>>();
+    for (const i of todo) {
+      const name = messages[i]!.topic;
+      if (!topics.has(name)) topics.set(name, topicFor(this.env, name, true));
+    }
+    const planned: Planned[] = [];
+    for (const i of todo) {
+      const topic = await topics.get(messages[i]!.topic)!;
+      const explicit = messages[i]!.partition;
+      let partition: number;
+      if (explicit !== undefined && explicit !== null) {
+        checkPartition(topic, explicit);
+        partition = explicit;
+      } else {
+        partition = choosePartition(records[i]!.key, topic.partitions, sticky);
+      }
+      planned.push({ index: i, topic, partition, record: records[i]! });
+    }
+    return planned;
+  }
+
+  private encode(planned: Planned[]): PartitionSend[] {
+    const groups = new Map<string, Planned[]>();
+    for (const p of planned) {
+      const key = `${p.topic.topicId}/${p.partition}`;
+      const group = groups.get(key) ?? [];
+      group.push(p);
+      groups.set(key, group);
+    }
+    return [...groups.values()].map((group) => {
+      const topic = group[0]!.topic;
+      return {
+        topic,
+        partition: group[0]!.partition,
+        indexes: group.map((p) => p.index),
+        timestamps: group.map((p) => p.record.timestamp),
+        batches: encodeWithin(
+          group.map((p) => p.record),
+          maxMessageBytes(topic),
+        ),
+      };
+    });
+  }
+
+  /* One RPC to the partition; resolves to the base offset of the records. */
+  private async append(s: PartitionSend): Promise<number> {
+    const stub = partitionStub(this.env, s.topic.topicId, s.partition);
+    const [result] = await stub.append([concat(s.batches)], maxMessageBytes(s.topic));
+    if (!result) throw new KafdoError(-1, "the partition answered no result");
+    if (result.errorCode !== 0) throw new KafdoError(result.errorCode);
+    return result.baseOffset;
+  }
+}
+
+export function createProducer(env: Env, config?: ProducerConfig): Producer {
+  return new KafdoProducer(env, config);
+}

@@ -1,0 +1,57 @@
+/*
+ * read.ts — reading a partition for code running in a Worker (and for the REST
+ * front): records from an offset, decoded by the core in the partition's object,
+ * and a partition's offsets.
+ */
+import type { Env } from "../env";
+import { KafdoError } from "../errors";
+import type { PartitionOffsets, PartitionRead, ReadOptions } from "../types";
+import { partitionStub } from "../durable-objects/addressing";
+import { checkPartition, forget, topicFor } from "./metadata";
+
+const INVALID_REQUEST = 42;
+const UNKNOWN_TOPIC_OR_PARTITION = 3;
+export const MAX_READ_RECORDS = 10000;
+export const MAX_READ_BYTES = 16 << 20;
+
+function checkRange(what: string, v: number, min: number, max: number): number {
+  if (!Number.isSafeInteger(v) || v < min || v > max) {
+    throw new KafdoError(INVALID_REQUEST, `${what} must be an integer from ${min} to ${max}, not ${v}`);
+  }
+  return v;
+}
+
+async function partitionCall<T>(
+  env: Env,
+  topicName: string,
+  partition: number,
+  call: (stub: ReturnType<typeof partitionStub>) => Promise<T>,
+): Promise<T> {
+  const topic = await topicFor(env, topicName);
+  checkPartition(topic, partition);
+  try {
+    return await call(partitionStub(env, topic.topicId, partition));
+  } catch (e) {
+    const k = KafdoError.from(e);
+    if (k?.code === UNKNOWN_TOPIC_OR_PARTITION) forget(topicName);
+    throw k ?? e;
+  }
+}
+
+export async function readPartition(
+  env: Env,
+  topic: string,
+  partition: number,
+  opts: ReadOptions,
+): Promise<PartitionRead> {
+  const offset = checkRange("offset", opts.offset, 0, Number.MAX_SAFE_INTEGER);
+  const limit = checkRange("limit", opts.limit ?? 100, 1, MAX_READ_RECORDS);
+  const maxBytes = checkRange("maxBytes", opts.maxBytes ?? 1 << 20, 1, MAX_READ_BYTES);
+  const read = await partitionCall(env, topic, partition, (stub) => stub.read(offset, limit, maxBytes));
+  return { topic, partition, ...read };
+}
+
+export async function partitionOffsets(env: Env, topic: string, partition: number): Promise<PartitionOffsets> {
+  const o = await partitionCall(env, topic, partition, (stub) => stub.offsets());
+  return { earliest: o.logStartOffset, latest: o.highWatermark };
+}

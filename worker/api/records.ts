@@ -1,0 +1,44 @@
+/*
+ * records.ts — turning the public API's messages into the bytes a record holds.
+ *
+ * Keys and header values: a string is its UTF-8 bytes, a Uint8Array itself. Values:
+ * a Uint8Array itself; anything else its UTF-8 JSON text, so every JSON value comes
+ * back as what was sent (undefined is a null value). This is the one place those
+ * rules live; the REST front passes parsed JSON and decoded base64 through it.
+ */
+import { KafdoError } from "../errors";
+import type { HeaderValue, KeyInput, RecordHeader } from "../types";
+
+const INVALID_REQUEST = 42;
+const utf8 = new TextEncoder();
+
+export function keyBytes(key: KeyInput | undefined): Uint8Array | null {
+  if (key === undefined || key === null) return null;
+  if (typeof key === "string") return utf8.encode(key);
+  if (key instanceof Uint8Array) return key;
+  throw new KafdoError(INVALID_REQUEST, "a record key is a string, a Uint8Array or null");
+}
+
+export function valueBytes(value: unknown): Uint8Array | null {
+  if (value === undefined || value === null) return null;
+  if (value instanceof Uint8Array) return value;
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch (e) {
+    throw new KafdoError(INVALID_REQUEST, `a record value must be JSON or bytes: ${(e as Error).message}`);
+  }
+  if (text === undefined) throw new KafdoError(INVALID_REQUEST, "a record value must be JSON or bytes");
+  return utf8.encode(text);
+}
+
+export function headerList(headers: Record<string, HeaderValue> | undefined): RecordHeader[] {
+  if (headers === undefined || headers === null) return [];
+  if (typeof headers !== "object" || Array.isArray(headers)) {
+    throw new KafdoError(INVALID_REQUEST, "record headers are an object of names to values");
+  }
+  return Object.entries(headers).map(([key, value]) => {
+    const bytes = keyBytes(value as KeyInput);
+    return { key, value: bytes };
+  });
+}

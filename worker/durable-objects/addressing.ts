@@ -1,0 +1,18 @@
+/*
+ * addressing.ts — how the Worker names its Durable Objects.
+ *
+ * One ClusterMetadataDO for the whole cluster; one TopicPartitionDO per (topic id,
+ * partition), named by the topic's id and not its name, so that a topic deleted and
+ * created again gets new, empty partition logs.
+ */
+import type { Env } from "../env";
+
+const CLUSTER = "cluster";
+
+export function metadataStub(env: Env) {
+  return env.CLUSTER_METADATA.get(env.CLUSTER_METADATA.idFromName(CLUSTER));
+}
+
+export function partitionStub(env: Env, topicId: string, partition: number) {
+  return env.TOPIC_PARTITION.get(env.TOPIC_PARTITION.idFromName(`${topicId}/${partition}`));
+}

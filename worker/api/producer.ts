@@ -93,7 +93,7 @@ function encodeWithin(records: ProducerRecord[], maxBytes: number): Uint8Array[]
     } else if (chunk.length === 1) {
       throw new KafdoError(
         MESSAGE_TOO_LARGE,
-        `a record of ${batch.length - BATCH_OVERHEAD} bytes exceeds the topic's max.message.bytes (${maxBytes})`,
+        `a record makes a batch of ${batch.length} bytes, over the topic's max.message.bytes (${maxBytes})`,
       );
     } else {
       const half = Math.ceil(chunk.length / 2);

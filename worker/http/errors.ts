@@ -1,0 +1,88 @@
+/*
+ * errors.ts — the one place where a failure becomes an HTTP answer.
+ *
+ * Every error the REST API sends has one shape,
+ *
+ *   {"error": {"code": "<NAME>", "message": "..."}}
+ *
+ * and its status follows from the code alone (STATUS below). Codes are Kafka's error
+ * names (KafdoError, thrown by api/ and by the input checks here as INVALID_REQUEST),
+ * or, for failures Kafka has no name for because they concern HTTP itself, one of
+ * HttpCode (HttpError, thrown by the router and the body reader).
+ *
+ * Anything else that reaches errorResponse is a bug or an infrastructure failure: it
+ * answers 500 UNKNOWN_SERVER_ERROR with a fixed message and is logged, so a stack
+ * trace or an internal detail never reaches a client.
+ */
+import { KAFKA_ERROR_NAMES, KafdoError, errorName } from "../errors";
+
+export type HttpCode =
+  | "NOT_FOUND"
+  | "METHOD_NOT_ALLOWED"
+  | "PAYLOAD_TOO_LARGE"
+  | "UNSUPPORTED_MEDIA_TYPE"
+  | "NOT_IMPLEMENTED";
+
+export class HttpError extends Error {
+  constructor(
+    readonly code: HttpCode,
+    message: string,
+    /* Extra response headers (Allow on a 405). */
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = code;
+  }
+}
+
+/* Kafka's INVALID_REQUEST: what every malformed body, query or path answers. */
+const INVALID_REQUEST = 42;
+
+export function invalidRequest(message: string): KafdoError {
+  return new KafdoError(INVALID_REQUEST, message);
+}
+
+/* Statuses by code; a code not listed is 400 when it names an invalid input
+ * (Kafka's INVALID_*), else 500. */
+const STATUS: Readonly<Record<string, number>> = {
+  CORRUPT_MESSAGE: 400,
+  NOT_FOUND: 404,
+  UNKNOWN_TOPIC_OR_PARTITION: 404,
+  METHOD_NOT_ALLOWED: 405,
+  TOPIC_ALREADY_EXISTS: 409,
+  MESSAGE_TOO_LARGE: 413,
+  RECORD_LIST_TOO_LARGE: 413,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  OFFSET_OUT_OF_RANGE: 416,
+  NOT_IMPLEMENTED: 501,
+};
+
+export function statusOf(code: string): number {
+  return STATUS[code] ?? (code.startsWith("INVALID_") ? 400 : 500);
+}
+
+export interface ErrorBody {
+  error: { code: string; message: string };
+}
+
+export function errorResponse(e: unknown): Response {
+  let code: string;
+  let message: string;
+  let headers: Record<string, string> = {};
+  const kafdo = KafdoError.from(e);
+  if (e instanceof HttpError) {
+    ({ code, message, headers } = e);
+  } else if (kafdo) {
+    /* The core's own failures (negative codes) are told as Kafka would tell them
+     * (errorName would read a negative code as the core's). */
+    code = KAFKA_ERROR_NAMES[kafdo.kafkaCode] ?? errorName(kafdo.kafkaCode);
+    message = kafdo.message;
+  } else {
+    console.error("kafdo: unexpected failure", e);
+    code = "UNKNOWN_SERVER_ERROR";
+    message = "the server failed to answer this request";
+  }
+  const body: ErrorBody = { error: { code, message } };
+  return Response.json(body, { status: statusOf(code), headers });
+}

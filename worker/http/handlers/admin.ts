@@ -1,0 +1,74 @@
+/*
+ * admin.ts — /admin/topics: list, create, describe, delete, add partitions, and a
+ * topic's offsets.
+ *
+ * Kafka's rules (names, partition counts, configs, growing only) are the core's,
+ * reached through api/'s admin; these handlers check only that the body has the
+ * right JSON types. Counts are Kafka int32 fields, so a number outside int32 is a
+ * malformed request rather than a partition count the core would refuse.
+ */
+import { createAdmin } from "../../api";
+import type { Admin, CreateTopicConfig } from "../../types";
+import { Query, has, integer, object, readJson, string, stringMap } from "../input";
+import type { Context } from "../router";
+
+const INT32_MIN = -2147483648;
+const INT32_MAX = 2147483647;
+
+async function withAdmin<T>(c: Context, use: (a: Admin) => Promise<T>): Promise<T> {
+  const admin = createAdmin(c.env);
+  try {
+    return await use(admin);
+  } finally {
+    await admin.close();
+  }
+}
+
+export async function listTopics(c: Context): Promise<Response> {
+  Query.none(c.url);
+  return Response.json({ topics: await withAdmin(c, (a) => a.listTopics()) });
+}
+
+export async function createTopic(c: Context): Promise<Response> {
+  Query.none(c.url);
+  const body = object(await readJson(c.request), "body", ["topic", "partitions", "config"]);
+  const request: CreateTopicConfig = { topic: string(body.topic, "body.topic") };
+  if (has(body, "partitions")) request.partitions = integer(body.partitions, "body.partitions", INT32_MIN, INT32_MAX);
+  if (has(body, "config")) request.config = stringMap(body.config, "body.config", string);
+  const description = await withAdmin(c, (a) => a.createTopic(request));
+  return Response.json(description, {
+    status: 201,
+    headers: { location: `/admin/topics/${encodeURIComponent(description.topic)}` },
+  });
+}
+
+export async function describeTopic(c: Context): Promise<Response> {
+  Query.none(c.url);
+  const topic = c.param("topic");
+  return Response.json(await withAdmin(c, (a) => a.describeTopic(topic)));
+}
+
+export async function deleteTopic(c: Context): Promise<Response> {
+  Query.none(c.url);
+  const topic = c.param("topic");
+  await withAdmin(c, (a) => a.deleteTopic(topic));
+  return new Response(null, { status: 204 });
+}
+
+export async function createPartitions(c: Context): Promise<Response> {
+  Query.none(c.url);
+  const topic = c.param("topic");
+  const body = object(await readJson(c.request), "body", ["count"]);
+  const count = integer(body.count, "body.count", INT32_MIN, INT32_MAX);
+  return Response.json(await withAdmin(c, (a) => a.createPartitions(topic, count)));
+}
+
+export async function topicOffsets(c: Context): Promise<Response> {
+  Query.none(c.url);
+  const topic = c.param("topic");
+  const offsets = await withAdmin(c, (a) => a.listOffsets(topic));
+  const partitions = [...offsets]
+    .sort(([a], [b]) => a - b)
+    .map(([partition, { earliest, latest }]) => ({ partition, earliest, latest }));
+  return Response.json({ topic, partitions });
+}

@@ -1,0 +1,46 @@
+/*
+ * partitions.ts — GET /topics/:topic/partitions/:partition/messages and /offsets.
+ *
+ * A read takes an offset (0 when absent), a record limit and a byte limit; api/
+ * says whether the topic, the partition and the offset exist. The answer carries
+ * the partition's log start offset and high watermark, and nextOffset, the offset
+ * to read from next.
+ */
+import { partitionOffsets, readPartition } from "../../api";
+import { Query, partitionParam } from "../input";
+import { ENCODINGS, jsonMessage } from "../records";
+import type { Context } from "../router";
+
+export const MAX_READ_LIMIT = 10000;
+export const DEFAULT_READ_LIMIT = 100;
+export const MAX_READ_BYTES = 16 * 1024 * 1024;
+export const DEFAULT_READ_BYTES = 1024 * 1024;
+
+export async function readMessages(c: Context): Promise<Response> {
+  const topic = c.param("topic");
+  const partition = partitionParam(c.param("partition"));
+  const q = new Query(c.url, ["offset", "limit", "maxBytes", "encoding"]);
+  const offset = q.int("offset", 0, Number.MAX_SAFE_INTEGER, 0);
+  const limit = q.int("limit", 1, MAX_READ_LIMIT, DEFAULT_READ_LIMIT);
+  const maxBytes = q.int("maxBytes", 1, MAX_READ_BYTES, DEFAULT_READ_BYTES);
+  const encoding = q.oneOf("encoding", ENCODINGS, "json");
+
+  const read = await readPartition(c.env, topic, partition, { offset, limit, maxBytes });
+  const last = read.records[read.records.length - 1];
+  return Response.json({
+    topic: read.topic,
+    partition: read.partition,
+    logStartOffset: read.logStartOffset,
+    highWatermark: read.highWatermark,
+    nextOffset: last ? last.offset + 1 : offset,
+    messages: read.records.map((r) => jsonMessage(r, encoding)),
+  });
+}
+
+export async function readOffsets(c: Context): Promise<Response> {
+  const topic = c.param("topic");
+  const partition = partitionParam(c.param("partition"));
+  Query.none(c.url);
+  const { earliest, latest } = await partitionOffsets(c.env, topic, partition);
+  return Response.json({ topic, partition, earliest, latest });
+}

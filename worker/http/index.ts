@@ -1,0 +1,45 @@
+/*
+ * http/ — the REST API of kafdo-README.md over the in-Worker API (api/).
+ *
+ *   routes.ts    the table: method, path pattern, handler
+ *   router.ts    matching a request against the table
+ *   handlers/    one thin function per endpoint: read the HTTP input, call api/,
+ *                shape the JSON; no Kafka decisions
+ *   input.ts     the body, the query, path numbers, base64; INVALID_REQUEST
+ *   records.ts   records between their JSON form and the producer's / reader's
+ *   errors.ts    the one error shape, and the status of every code
+ *   openapi.ts   the OpenAPI 3.1 document served at /openapi.json
+ *
+ * handle() is the only place that catches: whatever a handler throws, wherever it
+ * arose, becomes the error shape in errorResponse().
+ */
+import type { Env } from "../env";
+import { HttpError, errorResponse } from "./errors";
+import { router } from "./routes";
+
+export async function handle(request: Request, env: Env): Promise<Response> {
+  try {
+    const url = new URL(request.url);
+    const match = router.match(request.method, url.pathname);
+    if (match.kind === "none") {
+      throw new HttpError("NOT_FOUND", `no route for ${request.method} ${url.pathname}`);
+    }
+    if (match.kind === "wrong-method") {
+      const allow = match.allow.join(", ");
+      throw new HttpError("METHOD_NOT_ALLOWED", `${url.pathname} takes ${allow}, not ${request.method}`, { allow });
+    }
+    const { route, params } = match;
+    return await route.handler({
+      request,
+      env,
+      url,
+      param(name) {
+        const value = params.get(name);
+        if (value === undefined) throw new Error(`route ${route.path} has no parameter :${name}`);
+        return value;
+      },
+    });
+  } catch (e) {
+    return errorResponse(e);
+  }
+}

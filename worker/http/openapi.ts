@@ -1,0 +1,569 @@
+/*
+ * openapi.ts — the OpenAPI 3.1 document of the REST API, served at /openapi.json.
+ *
+ * Written by hand, as the reference a client author reads; tests/worker/
+ * rest-openapi.test.ts keeps it true: every route of routes.ts is here and nothing
+ * else is, path parameters match the patterns, and real responses validate against
+ * the schemas. Schemas use a small subset of JSON Schema (type, properties,
+ * required, additionalProperties, items, enum, minimum/maximum, minItems/maxItems,
+ * $ref) so that the test's checker covers all of it.
+ */
+import { MAX_BODY_BYTES } from "./input";
+import { DEFAULT_READ_BYTES, DEFAULT_READ_LIMIT, MAX_READ_BYTES, MAX_READ_LIMIT } from "./handlers/partitions";
+import { MAX_BATCH_MESSAGES } from "./handlers/produce";
+import { VERSION } from "./version";
+
+const INT32_MAX = 2147483647;
+
+const schema = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const response = (name: string) => ({ $ref: `#/components/responses/${name}` });
+const parameter = (name: string) => ({ $ref: `#/components/parameters/${name}` });
+const json = (description: string, s: object) => ({ description, content: { "application/json": { schema: s } } });
+const body = (s: object) => ({ required: true, content: { "application/json": { schema: s } } });
+const integer = (minimum: number, description?: string) => ({
+  type: "integer",
+  minimum,
+  ...(description ? { description } : {}),
+});
+
+const notImplemented = (summary: string, tag: string, params: object[] = []) => ({
+  summary,
+  description: "Comes with consumer groups; answers 501 NOT_IMPLEMENTED until then.",
+  tags: [tag],
+  parameters: params,
+  responses: { "501": response("NotImplemented") },
+});
+
+export const OPENAPI = {
+  openapi: "3.1.0",
+  info: {
+    title: "Kafdo REST API",
+    version: VERSION,
+    description: [
+      "Kafka on Cloudflare Workers: produce, read and administer topics over HTTP.",
+      "",
+      "Every error has the shape {\"error\": {\"code\": \"<NAME>\", \"message\": \"...\"}}; codes are",
+      "Kafka's error names (UNKNOWN_TOPIC_OR_PARTITION, ...), INVALID_REQUEST for a malformed",
+      "request, or NOT_FOUND, METHOD_NOT_ALLOWED (405, with an Allow header),",
+      "PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, NOT_IMPLEMENTED.",
+      "",
+      `Request bodies are JSON (content-type application/json), at most ${MAX_BODY_BYTES} bytes.`,
+      "Every endpoint refuses query parameters it does not take, and parameters given twice.",
+    ].join("\n"),
+    license: { name: "MIT", identifier: "MIT" },
+  },
+  tags: [
+    { name: "produce" },
+    { name: "consume" },
+    { name: "consumer groups" },
+    { name: "admin" },
+    { name: "service" },
+  ],
+  paths: {
+    "/topics/{topic}/produce": {
+      post: {
+        summary: "Produce one message",
+        description:
+          "Appends one record and answers once it is stored. An unknown topic is created with one " +
+          "partition when KAFDO_AUTO_CREATE_TOPICS is not \"false\", else it is 404 " +
+          "UNKNOWN_TOPIC_OR_PARTITION. Without `partition` the record goes by its key's hash " +
+          "(murmur2, as Kafka's Java client), or to a partition of the producer's choice when keyless.",
+        tags: ["produce"],
+        parameters: [parameter("topic"), parameter("produceEncoding")],
+        requestBody: body(schema("ProduceMessage")),
+        responses: {
+          "200": json("Where the record was stored.", schema("RecordMetadata")),
+          "400": response("BadRequest"),
+          "404": response("NotFound"),
+          "413": response("TooLarge"),
+          "415": response("UnsupportedMediaType"),
+          "500": response("ServerError"),
+        },
+      },
+    },
+    "/topics/{topic}/produce-batch": {
+      post: {
+        summary: "Produce several messages",
+        description:
+          "Appends the messages, each to its own partition (explicit, by key, or chosen), one " +
+          "request per partition in parallel. The results are in the order of the messages. " +
+          "A malformed message refuses the whole batch before anything is stored.",
+        tags: ["produce"],
+        parameters: [parameter("topic"), parameter("produceEncoding")],
+        requestBody: body(schema("ProduceBatch")),
+        responses: {
+          "200": json("Where each record was stored, in order.", schema("ProduceBatchResult")),
+          "400": response("BadRequest"),
+          "404": response("NotFound"),
+          "413": response("TooLarge"),
+          "415": response("UnsupportedMediaType"),
+          "500": response("ServerError"),
+        },
+      },
+    },
+    "/topics/{topic}/partitions/{partition}/messages": {
+      get: {
+        summary: "Read messages",
+        description:
+          "Records from `offset` on, at most `limit` of them and about `maxBytes` of stored " +
+          "batches (always at least one batch, so a record larger than maxBytes is still " +
+          "readable). Reading at the high watermark answers no messages; an offset below the " +
+          "log start offset or above the high watermark is 416 OFFSET_OUT_OF_RANGE.",
+        tags: ["consume"],
+        parameters: [
+          parameter("topic"),
+          parameter("partition"),
+          {
+            name: "offset",
+            in: "query",
+            description: "The first offset to read. Default 0.",
+            schema: integer(0),
+          },
+          {
+            name: "limit",
+            in: "query",
+            description: `At most this many records. Default ${DEFAULT_READ_LIMIT}.`,
+            schema: { type: "integer", minimum: 1, maximum: MAX_READ_LIMIT },
+          },
+          {
+            name: "maxBytes",
+            in: "query",
+            description: `About this many bytes of stored batches at most. Default ${DEFAULT_READ_BYTES}.`,
+            schema: { type: "integer", minimum: 1, maximum: MAX_READ_BYTES },
+          },
+          {
+            name: "encoding",
+            in: "query",
+            description:
+              "json (default): keys and header values as strings when they are UTF-8, values as " +
+              "JSON when they are UTF-8 JSON text, base64 in keyBase64 / valueBase64 / " +
+              "headersBase64 otherwise. base64: key, value and header values all as base64.",
+            schema: { type: "string", enum: ["json", "base64"] },
+          },
+        ],
+        responses: {
+          "200": json("The records read.", schema("ReadResult")),
+          "400": response("BadRequest"),
+          "404": response("NotFound"),
+          "416": response("OffsetOutOfRange"),
+          "500": response("ServerError"),
+        },
+      },
+    },
+    "/topics/{topic}/partitions/{partition}/offsets": {
+      get: {
+        summary: "A partition's offsets",
+        tags: ["consume"],
+        parameters: [parameter("topic"), parameter("partition")],
+        responses: {
+          "200": json("The log start offset and the high watermark.", schema("PartitionOffsets")),
+          "400": response("BadRequest"),
+          "404": response("NotFound"),
+          "500": response("ServerError"),
+        },
+      },
+    },
+
+    "/consumer-groups/{groupId}/join": {
+      post: notImplemented("Join a consumer group", "consumer groups", [parameter("groupId")]),
+    },
+    "/consumer-groups/{groupId}/heartbeat": {
+      post: notImplemented("Send a heartbeat", "consumer groups", [parameter("groupId")]),
+    },
+    "/consumer-groups/{groupId}/commit": {
+      post: notImplemented("Commit offsets", "consumer groups", [parameter("groupId")]),
+    },
+    "/consumer-groups/{groupId}/leave": {
+      post: notImplemented("Leave a consumer group", "consumer groups", [parameter("groupId")]),
+    },
+    "/consumer-groups/{groupId}": {
+      get: notImplemented("Describe a consumer group", "consumer groups", [parameter("groupId")]),
+    },
+
+    "/admin/topics": {
+      get: {
+        summary: "List topics",
+        tags: ["admin"],
+        responses: {
+          "200": json("The names of all topics.", schema("TopicList")),
+          "400": response("BadRequest"),
+          "500": response("ServerError"),
+        },
+      },
+      post: {
+        summary: "Create a topic",
+        description:
+          "Names are 1 to 249 characters of [a-zA-Z0-9._-], not \".\" or \"..\" " +
+          "(INVALID_TOPIC_EXCEPTION). Partitions default to 1 and are at most " +
+          "KAFDO_MAX_PARTITIONS, 256 by default (INVALID_PARTITIONS). Configs are Kafka's topic " +
+          "configs as strings: retention.ms, retention.bytes, cleanup.policy, max.message.bytes " +
+          "(INVALID_CONFIG for an unknown name or a bad value).",
+        tags: ["admin"],
+        requestBody: body(schema("CreateTopic")),
+        responses: {
+          "201": {
+            ...json("The topic created.", schema("TopicDescription")),
+            headers: {
+              Location: { description: "/admin/topics/{topic}", schema: { type: "string" } },
+            },
+          },
+          "400": response("BadRequest"),
+          "409": response("Conflict"),
+          "413": response("TooLarge"),
+          "415": response("UnsupportedMediaType"),
+          "500": response("ServerError"),
+        },
+      },
+    },
+    "/admin/topics/{topic}": {
+      get: {
+        summary: "Describe a topic",
+        tags: ["admin"],
+        parameters: [parameter("topic")],
+        responses: {
+          "200": json("The topic.", schema("TopicDescription")),
+          "400": response("BadRequest"),
+          "404": response("NotFound"),
+          "500": response("ServerError"),
+        },
+      },
+      delete: {
+        summary: "Delete a topic",
+        description: "Deletes the topic and its records. A topic created again under the name starts empty.",
+        tags: ["admin"],
+        parameters: [parameter("topic")],
+        responses: {
+          "204": { description: "Deleted." },
+          "400": response("BadRequest"),
+          "404": response("NotFound"),
+          "500": response("ServerError"),
+        },
+      },
+    },
+    "/admin/topics/{topic}/partitions": {
+      post: {
+        summary: "Add partitions",
+        description:
+          "Grows the topic to `count` partitions in total, as Kafka's createPartitions. A count " +
+          "not above the current one is INVALID_PARTITIONS.",
+        tags: ["admin"],
+        parameters: [parameter("topic")],
+        requestBody: body(schema("AddPartitions")),
+        responses: {
+          "200": json("The topic with its new partitions.", schema("TopicDescription")),
+          "400": response("BadRequest"),
+          "404": response("NotFound"),
+          "413": response("TooLarge"),
+          "415": response("UnsupportedMediaType"),
+          "500": response("ServerError"),
+        },
+      },
+    },
+    "/admin/topics/{topic}/offsets": {
+      get: {
+        summary: "A topic's offsets",
+        tags: ["admin"],
+        parameters: [parameter("topic")],
+        responses: {
+          "200": json("Every partition's log start offset and high watermark.", schema("TopicOffsets")),
+          "400": response("BadRequest"),
+          "404": response("NotFound"),
+          "500": response("ServerError"),
+        },
+      },
+    },
+    "/admin/groups": {
+      get: notImplemented("List consumer groups", "admin"),
+    },
+    "/admin/groups/{groupId}": {
+      get: notImplemented("Describe a consumer group", "admin", [parameter("groupId")]),
+      delete: notImplemented("Delete a consumer group", "admin", [parameter("groupId")]),
+    },
+
+    "/": {
+      get: {
+        summary: "Service info",
+        tags: ["service"],
+        responses: { "200": json("What this service is.", schema("ServiceInfo")) },
+      },
+    },
+    "/health": {
+      get: {
+        summary: "Health check",
+        tags: ["service"],
+        responses: { "200": json("The Worker answers.", schema("Health")) },
+      },
+    },
+    "/openapi.json": {
+      get: {
+        summary: "This document",
+        tags: ["service"],
+        responses: { "200": json("The OpenAPI 3.1 document.", { type: "object" }) },
+      },
+    },
+  },
+
+  components: {
+    parameters: {
+      topic: {
+        name: "topic",
+        in: "path",
+        required: true,
+        description: "The topic's name, percent-encoded.",
+        schema: { type: "string" },
+      },
+      partition: {
+        name: "partition",
+        in: "path",
+        required: true,
+        description: "A partition number; one the topic does not have is 404 UNKNOWN_TOPIC_OR_PARTITION.",
+        schema: { type: "integer", minimum: 0, maximum: INT32_MAX },
+      },
+      groupId: {
+        name: "groupId",
+        in: "path",
+        required: true,
+        schema: { type: "string" },
+      },
+      produceEncoding: {
+        name: "encoding",
+        in: "query",
+        description:
+          "json (default): value is any JSON, stored as its UTF-8 JSON text; key and header " +
+          "values are strings, stored as UTF-8. base64: key, value and header values are base64 " +
+          "strings (standard alphabet, padded) of the raw bytes to store.",
+        schema: { type: "string", enum: ["json", "base64"] },
+      },
+    },
+
+    responses: {
+      BadRequest: json(
+        "INVALID_REQUEST (malformed JSON, wrong body shape, bad path or query parameter), or " +
+          "Kafka's INVALID_* and CORRUPT_MESSAGE (INVALID_TOPIC_EXCEPTION, INVALID_PARTITIONS, " +
+          "INVALID_CONFIG, ...).",
+        schema("Error"),
+      ),
+      NotFound: json("UNKNOWN_TOPIC_OR_PARTITION.", schema("Error")),
+      Conflict: json("TOPIC_ALREADY_EXISTS.", schema("Error")),
+      TooLarge: json(
+        "MESSAGE_TOO_LARGE (a record batch over the topic's max.message.bytes), " +
+          "RECORD_LIST_TOO_LARGE, or PAYLOAD_TOO_LARGE (a body over the request limit).",
+        schema("Error"),
+      ),
+      UnsupportedMediaType: json("UNSUPPORTED_MEDIA_TYPE: the body is not sent as JSON.", schema("Error")),
+      OffsetOutOfRange: json("OFFSET_OUT_OF_RANGE.", schema("Error")),
+      NotImplemented: json("NOT_IMPLEMENTED.", schema("Error")),
+      ServerError: json("UNKNOWN_SERVER_ERROR, KAFKA_STORAGE_ERROR or another Kafka error.", schema("Error")),
+    },
+
+    schemas: {
+      Error: {
+        type: "object",
+        required: ["error"],
+        additionalProperties: false,
+        properties: {
+          error: {
+            type: "object",
+            required: ["code", "message"],
+            additionalProperties: false,
+            properties: {
+              code: { type: "string", description: "A Kafka error name, or an HTTP-level code." },
+              message: { type: "string" },
+            },
+          },
+        },
+      },
+
+      ProduceMessage: {
+        type: "object",
+        required: ["value"],
+        additionalProperties: false,
+        properties: {
+          key: {
+            type: ["string", "null"],
+            description: "UTF-8 text, or base64 with encoding=base64. Absent or null: no key.",
+          },
+          value: {
+            description:
+              "Any JSON, stored as its UTF-8 JSON text (the string \"hi\" is stored as \"hi\" with " +
+              "its quotes); with encoding=base64 a base64 string of the bytes. null: a null value " +
+              "(a tombstone).",
+          },
+          headers: {
+            type: "object",
+            additionalProperties: { type: ["string", "null"] },
+            description: "Header name to value: UTF-8 text, base64 with encoding=base64, or null.",
+          },
+          partition: integer(0, "Write to this partition rather than choosing one."),
+          timestamp: integer(0, "The record's timestamp, ms since the epoch; now when absent."),
+        },
+      },
+      ProduceBatch: {
+        type: "object",
+        required: ["messages"],
+        additionalProperties: false,
+        properties: {
+          messages: { type: "array", items: schema("ProduceMessage"), minItems: 1, maxItems: MAX_BATCH_MESSAGES },
+        },
+      },
+      RecordMetadata: {
+        type: "object",
+        required: ["topic", "partition", "offset", "timestamp"],
+        additionalProperties: false,
+        properties: {
+          topic: { type: "string" },
+          partition: integer(0),
+          offset: integer(0),
+          timestamp: integer(0),
+        },
+      },
+      ProduceBatchResult: {
+        type: "object",
+        required: ["results"],
+        additionalProperties: false,
+        properties: { results: { type: "array", items: schema("RecordMetadata") } },
+      },
+
+      Message: {
+        type: "object",
+        required: ["offset", "timestamp", "headers"],
+        additionalProperties: false,
+        description:
+          "A record. Exactly one of key / keyBase64 and one of value / valueBase64 is present.",
+        properties: {
+          offset: integer(0),
+          timestamp: { type: "integer" },
+          key: { type: ["string", "null"], description: "The key as text, or base64 with encoding=base64." },
+          keyBase64: { type: "string", description: "encoding=json: the key's bytes when they are not UTF-8." },
+          value: { description: "encoding=json: the value's JSON; encoding=base64: base64 or null." },
+          valueBase64: {
+            type: "string",
+            description: "encoding=json: the value's bytes when they are not UTF-8 JSON text.",
+          },
+          headers: {
+            type: "object",
+            additionalProperties: { type: ["string", "null"] },
+            description:
+              "Header name to value (text, or base64 with encoding=base64). A name that occurs " +
+              "more than once in a record shows its last value.",
+          },
+          headersBase64: {
+            type: "object",
+            additionalProperties: { type: "string" },
+            description: "encoding=json: header values that are not UTF-8, as base64.",
+          },
+        },
+      },
+      ReadResult: {
+        type: "object",
+        required: ["topic", "partition", "logStartOffset", "highWatermark", "nextOffset", "messages"],
+        additionalProperties: false,
+        properties: {
+          topic: { type: "string" },
+          partition: integer(0),
+          logStartOffset: integer(0),
+          highWatermark: integer(0),
+          nextOffset: integer(0, "The offset to read from next: the last message's + 1, or the offset asked for."),
+          messages: { type: "array", items: schema("Message") },
+        },
+      },
+      PartitionOffsets: {
+        type: "object",
+        required: ["topic", "partition", "earliest", "latest"],
+        additionalProperties: false,
+        properties: {
+          topic: { type: "string" },
+          partition: integer(0),
+          earliest: integer(0, "The log start offset."),
+          latest: integer(0, "The high watermark: the offset the next record will get."),
+        },
+      },
+      TopicOffsets: {
+        type: "object",
+        required: ["topic", "partitions"],
+        additionalProperties: false,
+        properties: {
+          topic: { type: "string" },
+          partitions: {
+            type: "array",
+            items: {
+              type: "object",
+              required: ["partition", "earliest", "latest"],
+              additionalProperties: false,
+              properties: { partition: integer(0), earliest: integer(0), latest: integer(0) },
+            },
+          },
+        },
+      },
+
+      CreateTopic: {
+        type: "object",
+        required: ["topic"],
+        additionalProperties: false,
+        properties: {
+          topic: { type: "string" },
+          partitions: { type: "integer", description: "1 when absent." },
+          config: {
+            type: "object",
+            additionalProperties: { type: "string" },
+            description: "Topic configs; values are strings, as Kafka's.",
+          },
+        },
+      },
+      AddPartitions: {
+        type: "object",
+        required: ["count"],
+        additionalProperties: false,
+        properties: { count: { type: "integer", description: "The new total number of partitions." } },
+      },
+      TopicDescription: {
+        type: "object",
+        required: ["topic", "topicId", "partitions", "config", "createdAt"],
+        additionalProperties: false,
+        properties: {
+          topic: { type: "string" },
+          topicId: { type: "string", description: "16 bytes, URL-safe base64 without padding, as Kafka's." },
+          partitions: {
+            type: "array",
+            items: {
+              type: "object",
+              required: ["partition", "leader"],
+              additionalProperties: false,
+              properties: { partition: integer(0), leader: integer(0, "Kafdo is one broker, node 0.") },
+            },
+          },
+          config: {
+            type: "object",
+            additionalProperties: { type: "string" },
+            description: "Every topic config, set or default.",
+          },
+          createdAt: integer(0, "ms since the epoch."),
+        },
+      },
+      TopicList: {
+        type: "object",
+        required: ["topics"],
+        additionalProperties: false,
+        properties: { topics: { type: "array", items: { type: "string" } } },
+      },
+
+      ServiceInfo: {
+        type: "object",
+        required: ["name", "version", "openapi", "endpoints"],
+        additionalProperties: false,
+        properties: {
+          name: { type: "string", enum: ["kafdo"] },
+          version: { type: "string" },
+          openapi: { type: "string", description: "Where this document is." },
+          endpoints: { type: "array", items: { type: "string" }, description: "\"METHOD /path/:param\" per route." },
+        },
+      },
+      Health: {
+        type: "object",
+        required: ["status"],
+        additionalProperties: false,
+        properties: { status: { type: "string", enum: ["ok"] } },
+      },
+    },
+  },
+};

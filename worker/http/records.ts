@@ -1,0 +1,133 @@
+/*
+ * records.ts — records between their JSON form on the REST API and the in-Worker
+ * API's form.
+ *
+ * Going in, a produce body becomes a ProducerMessage. With the default encoding a
+ * value is any JSON and goes to the producer as the parsed value, which stores its
+ * UTF-8 JSON text; keys and header values are strings, stored as their UTF-8
+ * bytes. With ?encoding=base64 the key, the value and the header values are base64
+ * of raw bytes, stored as they are. null is null (a tombstone value, a null key).
+ *
+ * Coming out, a record shows what its bytes are. With encoding=json each of key,
+ * value and header value is shown readably when it can be shown without loss, and
+ * as base64 in a sibling field otherwise: a key or header value that is not valid
+ * UTF-8 goes to keyBase64 / headersBase64, a value that is not UTF-8 JSON text to
+ * valueBase64. With encoding=base64 all of them are base64. docs/REST.md says the
+ * same for users.
+ */
+import { invalidRequest } from "./errors";
+import {
+  dictionary,
+  fromBase64,
+  has,
+  integer,
+  object,
+  partitionField,
+  string,
+  stringMap,
+  toBase64,
+} from "./input";
+import type { ConsumerRecord, HeaderValue, KeyInput, ProducerMessage } from "../types";
+
+export type Encoding = "json" | "base64";
+export const ENCODINGS: readonly Encoding[] = ["json", "base64"];
+
+const MESSAGE_FIELDS = ["key", "value", "headers", "partition", "timestamp"] as const;
+
+/* ---- produce -------------------------------------------------------------------- */
+
+export function producerMessage(topic: string, body: unknown, encoding: Encoding, where: string): ProducerMessage {
+  const o = object(body, where, MESSAGE_FIELDS);
+  if (!has(o, "value")) throw invalidRequest(`${where}.value is required (null for a tombstone)`);
+  const bytes = (v: unknown, at: string): string | Uint8Array | null => {
+    if (v === null) return null;
+    return encoding === "base64" ? fromBase64(v, at) : string(v, at);
+  };
+
+  const message: ProducerMessage = {
+    topic,
+    value: encoding === "base64" ? bytes(o.value, `${where}.value`) : o.value,
+  };
+  if (has(o, "key")) message.key = bytes(o.key, `${where}.key`) satisfies KeyInput;
+  if (has(o, "headers")) {
+    message.headers = stringMap<HeaderValue>(o.headers, `${where}.headers`, bytes);
+  }
+  if (has(o, "partition")) message.partition = partitionField(o.partition, `${where}.partition`);
+  if (has(o, "timestamp")) {
+    message.timestamp = integer(o.timestamp, `${where}.timestamp`, 0, Number.MAX_SAFE_INTEGER);
+  }
+  return message;
+}
+
+/* ---- read ------------------------------------------------------------------------- */
+
+export interface JsonMessage {
+  offset: number;
+  timestamp: number;
+  key?: string | null;
+  keyBase64?: string;
+  value?: unknown;
+  valueBase64?: string;
+  headers: Record<string, string | null>;
+  headersBase64?: Record<string, string>;
+}
+
+/* ignoreBOM keeps a leading U+FEFF in the text, so decoding never drops bytes. */
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+function utf8(bytes: Uint8Array): string | undefined {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+function json(bytes: Uint8Array): { ok: true; value: unknown } | { ok: false } {
+  const text = utf8(bytes);
+  if (text === undefined) return { ok: false };
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch {
+    return { ok: false };
+  }
+}
+
+export function jsonMessage(record: ConsumerRecord, encoding: Encoding): JsonMessage {
+  const { offset, timestamp } = record;
+
+  if (encoding === "base64") {
+    const headers = dictionary<string | null>();
+    for (const h of record.headers) headers[h.key] = h.value === null ? null : toBase64(h.value);
+    return {
+      offset,
+      timestamp,
+      key: record.key === null ? null : toBase64(record.key),
+      value: record.value === null ? null : toBase64(record.value),
+      headers,
+    };
+  }
+
+  const keyText = record.key === null ? null : utf8(record.key);
+  const key = keyText === undefined ? { keyBase64: toBase64(record.key!) } : { key: keyText };
+
+  const parsed = record.value === null ? { ok: true as const, value: null } : json(record.value);
+  const value = parsed.ok ? { value: parsed.value } : { valueBase64: toBase64(record.value!) };
+
+  /* A name repeated in the record shows its last value, in one of the two maps. */
+  const headers = dictionary<string | null>();
+  let headersBase64: Record<string, string> | undefined;
+  for (const h of record.headers) {
+    const text = h.value === null ? null : utf8(h.value);
+    if (text !== undefined) {
+      headers[h.key] = text;
+      if (headersBase64) delete headersBase64[h.key];
+    } else {
+      headersBase64 ??= dictionary();
+      headersBase64[h.key] = toBase64(h.value!);
+      delete headers[h.key];
+    }
+  }
+  const binary = headersBase64 && Object.keys(headersBase64).length > 0 ? { headersBase64 } : {};
+  return { offset, timestamp, ...key, ...value, headers, ...binary };
+}

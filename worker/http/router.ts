@@ -1,0 +1,89 @@
+/*
+ * router.ts — a router that is a table.
+ *
+ * A route is a method, a path pattern and a plain function. Patterns are
+ * slash-separated segments, each a literal or a `:name` parameter that matches one
+ * non-empty segment; there are no wildcards, optional segments or trailing-slash
+ * variants, so a path matches at most one pattern and the table reads as the API.
+ *
+ * The router knows nothing of Kafka or of error shapes: it answers which route a
+ * request is for, with its parameters percent-decoded, or that the path is known
+ * under other methods (405), or that it is unknown (404). routes.ts holds the table;
+ * the OpenAPI document's test compares itself against the same table.
+ */
+import type { Env } from "../env";
+import { invalidRequest } from "./errors";
+
+export type Method = "GET" | "POST" | "DELETE";
+
+export interface Context {
+  request: Request;
+  env: Env;
+  url: URL;
+  /* The value of the path parameter `name` of the matched pattern, decoded. */
+  param(name: string): string;
+}
+
+export type Handler = (c: Context) => Response | Promise<Response>;
+
+export interface Route {
+  method: Method;
+  path: string;
+  handler: Handler;
+}
+
+export type Match =
+  | { kind: "found"; route: Route; params: ReadonlyMap<string, string> }
+  | { kind: "wrong-method"; allow: Method[] }
+  | { kind: "none" };
+
+type Segment = { literal: string } | { param: string };
+
+function compile(path: string): Segment[] {
+  if (!path.startsWith("/")) throw new Error(`route pattern ${path} must start with /`);
+  if (path === "/") return [];
+  return path
+    .slice(1)
+    .split("/")
+    .map((s) => (s.startsWith(":") ? { param: s.slice(1) } : { literal: s }));
+}
+
+function decode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw invalidRequest(`path segment "${segment}" is not valid percent-encoding`);
+  }
+}
+
+export class Router {
+  private readonly table: { route: Route; segments: Segment[] }[];
+
+  constructor(readonly routes: readonly Route[]) {
+    this.table = routes.map((route) => ({ route, segments: compile(route.path) }));
+  }
+
+  match(method: string, pathname: string): Match {
+    const parts = pathname === "/" ? [] : pathname.slice(1).split("/");
+    const allow: Method[] = [];
+    for (const { route, segments } of this.table) {
+      if (segments.length !== parts.length) continue;
+      const params = new Map<string, string>();
+      const fits = segments.every((seg, i) => {
+        const part = parts[i]!;
+        if ("literal" in seg) return seg.literal === part;
+        if (part === "") return false;
+        params.set(seg.param, part);
+        return true;
+      });
+      if (!fits) continue;
+      if (route.method !== method) {
+        allow.push(route.method);
+        continue;
+      }
+      for (const [name, raw] of params) params.set(name, decode(raw));
+      return { kind: "found", route, params };
+    }
+    return allow.length > 0 ? { kind: "wrong-method", allow } : { kind: "none" };
+  }
+}

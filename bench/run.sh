@@ -22,3 +22,9 @@ if [ -x build/bench_native ]; then
 else
   echo "log: build/bench_native is absent (make bench builds it)"
 fi
+echo
+
+# REST throughput against NATS JetStream and Redis Streams in the same run; installs
+# the peers from Debian when they are missing. REST_RECORDS sets records per figure.
+bash bench/peers/ensure.sh
+node --disable-warning=ExperimentalWarning bench/rest.mjs --records "${REST_RECORDS:-100000}"

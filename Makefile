@@ -12,7 +12,7 @@ SHELL := /bin/bash
 # Node 22 comes from the npm package `node` (wrangler needs >= 22.12; Debian has 20).
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-CORE_SRC := $(addprefix src-c/,scratch.c varint.c crc32c.c partitioner.c record_batch.c sql.c log.c topics.c)
+CORE_SRC := $(addprefix src-c/,scratch.c varint.c crc32c.c partitioner.c record_batch.c sql.c log.c topics.c assignor.c)
 CORE_HDR := $(wildcard src-c/*.h)
 NATIVE_HOST := src-c/host_sqlite.c
 C_WARN := -std=c11 -Wall -Wextra -Werror
@@ -20,8 +20,8 @@ SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-po
 CC_TEST := clang
 BUILD := build
 
-C_TESTS := varint crc32c partitioner record_batch log topics
-FUZZERS := batch_decode batch_inspect batch_encode log_append topic_create
+C_TESTS := varint crc32c partitioner record_batch log topics assignor
+FUZZERS := batch_decode batch_inspect batch_encode log_append topic_create assign
 FUZZ_SECONDS ?= 60
 FUZZ_TEST_RUNS ?= 20000
 
@@ -29,7 +29,7 @@ APT_PKGS := emscripten binaryen libsqlite3-dev libclang-rt-14-dev clang
 STAMP_APT := $(BUILD)/.apt-stamp
 STAMP_NPM := node_modules/.package-lock.json
 
-.PHONY: dev test bench fuzz wasm deps test-c test-vectors test-fuzz test-worker typecheck clean
+.PHONY: dev test bench fuzz wasm deps test-c test-vectors test-fuzz test-worker test-e2e typecheck clean
 
 # ---- setup ------------------------------------------------------------------
 
@@ -87,7 +87,7 @@ $(BUILD)/bench_native: bench/bench_native.c $(CORE_SRC) $(NATIVE_HOST) $(CORE_HD
 
 # ---- tests ------------------------------------------------------------------
 
-test: deps typecheck test-c test-vectors test-fuzz test-worker
+test: deps typecheck test-c test-vectors test-fuzz test-worker test-e2e
 	@echo "make test: all suites passed"
 
 typecheck: $(STAMP_NPM) wasm/kafdo.wasm
@@ -116,6 +116,11 @@ test-fuzz: $(addprefix $(BUILD)/fuzz_,$(FUZZERS)) $(BUILD)/make_seeds
 
 test-worker: $(STAMP_NPM) wasm/kafdo.wasm
 	npx vitest run --config vitest.config.ts
+
+# Whole flows over HTTP: each file starts its own `wrangler dev` (free port,
+# temporary state directory) and stops its whole process group.
+test-e2e: $(STAMP_NPM) wasm/kafdo.wasm
+	node --test --test-concurrency=1 --test-timeout=300000 'tests/e2e/*.test.mjs'
 
 fuzz: $(addprefix $(BUILD)/fuzz_,$(FUZZERS)) $(BUILD)/make_seeds
 	@$(BUILD)/make_seeds $(BUILD)/seeds

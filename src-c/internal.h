@@ -51,6 +51,17 @@ bool kd_le_i64(kd_le_reader *r, int64_t *v);
 /* Points *out at n bytes and advances; false when fewer remain. */
 bool kd_le_bytes(kd_le_reader *r, size_t n, const uint8_t **out);
 
+/* A "str" of the host formats: u16 length, then that many bytes. */
+typedef struct {
+    const uint8_t *p;
+    uint16_t len;
+} kd_str;
+
+bool kd_le_str(kd_le_reader *r, kd_str *s);
+bool kd_out_str(const uint8_t *p, size_t len);
+static inline bool kd_str_eq(kd_str a, kd_str b) { return a.len == b.len && (a.len == 0 || __builtin_memcmp(a.p, b.p, a.len) == 0); }
+int kd_str_cmp(kd_str a, kd_str b);
+
 /* ---- big-endian helpers for Kafka's wire format ---- */
 
 static inline uint16_t kd_be16(const uint8_t *p) { return (uint16_t)((p[0] << 8) | p[1]); }

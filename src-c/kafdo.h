@@ -274,4 +274,17 @@ KD_EXPORT(kd_topic_create_partitions)
 int32_t kd_topic_create_partitions(uint32_t db, const uint8_t *name, uint32_t name_len, int32_t count,
                                    int32_t max_partitions);
 
+/* ---- consumer group assignment ------------------------------------------- */
+
+#define KD_ASSIGN_RANGE 0
+#define KD_ASSIGN_ROUNDROBIN 1
+#define KD_ASSIGN_STICKY 2
+
+/*
+ * Assigns partitions to a group's members with Kafka's range, round-robin or
+ * sticky strategy (assignor.c describes each and the byte formats). Output: per
+ * member, in input order, its partitions. Pure: no storage.
+ */
+KD_EXPORT(kd_assign) int32_t kd_assign(const uint8_t *in, uint32_t in_len);
+
 #endif /* KAFDO_H */

@@ -173,3 +173,27 @@ bool kd_le_bytes(kd_le_reader *r, size_t n, const uint8_t **out)
     r->pos += n;
     return true;
 }
+
+bool kd_le_str(kd_le_reader *r, kd_str *s)
+{
+    int16_t n;
+    const uint8_t *p;
+    if (!kd_le_i16(r, &n) || !kd_le_bytes(r, (uint16_t)n, &p))
+        return false;
+    s->p = p;
+    s->len = (uint16_t)n;
+    return true;
+}
+
+bool kd_out_str(const uint8_t *p, size_t len)
+{
+    return len <= UINT16_MAX && kd_out_i16((int16_t)(uint16_t)len) && kd_out_append(p, len);
+}
+
+/* Byte order, shorter first on a common prefix: Java's String.compareTo for ASCII. */
+int kd_str_cmp(kd_str a, kd_str b)
+{
+    size_t n = a.len < b.len ? a.len : b.len;
+    int c = n ? memcmp(a.p, b.p, n) : 0;
+    return c ? c : (int)a.len - (int)b.len;
+}

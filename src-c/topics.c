@@ -158,35 +158,6 @@ static int32_t check_config(const uint8_t *key, size_t key_len, const uint8_t *v
     return kd_fail(KD_INVALID_CONFIG, "config kind unknown");
 }
 
-/* ---- reading the host's input ---- */
-
-typedef struct {
-    const uint8_t *p;
-    uint16_t len;
-} str;
-
-static bool read_str(kd_le_reader *r, str *s)
-{
-    uint32_t lo;
-    const uint8_t *p;
-    if (r->len - r->pos < 2)
-        return false;
-    lo = (uint32_t)r->p[r->pos] | (uint32_t)r->p[r->pos + 1] << 8;
-    r->pos += 2;
-    if (!kd_le_bytes(r, lo, &p))
-        return false;
-    s->p = p;
-    s->len = (uint16_t)lo;
-    return true;
-}
-
-static bool out_str(const uint8_t *p, size_t len)
-{
-    if (len > UINT16_MAX)
-        return false;
-    return kd_out_u8((uint8_t)len) && kd_out_u8((uint8_t)(len >> 8)) && kd_out_append(p, len);
-}
-
 /* ---- output ---- */
 
 static int32_t bind_name(int32_t stmt, const uint8_t *name, uint32_t len)
@@ -231,7 +202,7 @@ static int32_t out_topic(uint32_t db, const uint8_t *name, uint32_t name_len)
     kd_host_finalize(stmt);
     if (!ok)
         return kd_fail(KD_ERR_STORAGE, "a stored topic id is not 16 bytes");
-    if (!out_str(name, name_len) || !kd_out_append(id, 16) || !kd_out_i32((int32_t)partitions) ||
+    if (!kd_out_str(name, name_len) || !kd_out_append(id, 16) || !kd_out_i32((int32_t)partitions) ||
         !kd_out_i64(created_at) || !kd_out_u32(CONFIG_COUNT))
         return kd_fail(KD_ERR_NOMEM, "out of memory");
 
@@ -254,7 +225,7 @@ static int32_t out_topic(uint32_t db, const uint8_t *name, uint32_t name_len)
             return rc;
         const uint8_t *v = is_default ? (const uint8_t *)CONFIGS[i].default_value : value;
         size_t vlen = is_default ? strlen(CONFIGS[i].default_value) : value_len;
-        if (!out_str((const uint8_t *)CONFIGS[i].key, strlen(CONFIGS[i].key)) || !out_str(v, vlen) ||
+        if (!kd_out_str((const uint8_t *)CONFIGS[i].key, strlen(CONFIGS[i].key)) || !kd_out_str(v, vlen) ||
             !kd_out_u8(is_default))
             return kd_fail(KD_ERR_NOMEM, "out of memory");
     }
@@ -327,10 +298,10 @@ int32_t kd_topic_create(uint32_t db, const uint8_t *in, uint32_t in_len, const u
 {
     kd_scratch_reset();
     kd_le_reader r = {in, in_len, 0};
-    str name;
+    kd_str name;
     int32_t partitions;
     uint32_t config_count;
-    if (!read_str(&r, &name) || !kd_le_i32(&r, &partitions) || !kd_le_u32(&r, &config_count) ||
+    if (!kd_le_str(&r, &name) || !kd_le_i32(&r, &partitions) || !kd_le_u32(&r, &config_count) ||
         config_count > in_len / 4)
         return kd_fail(KD_ERR_INVALID_ARG, "topic creation input is malformed");
     int32_t rc = kd_topic_name_check(name.p, name.len);
@@ -342,8 +313,8 @@ int32_t kd_topic_create(uint32_t db, const uint8_t *in, uint32_t in_len, const u
     /* Validate every config before writing anything. */
     size_t configs_at = r.pos;
     for (uint32_t i = 0; i < config_count; i++) {
-        str key, value;
-        if (!read_str(&r, &key) || !read_str(&r, &value))
+        kd_str key, value;
+        if (!kd_le_str(&r, &key) || !kd_le_str(&r, &value))
             return kd_fail(KD_ERR_INVALID_ARG, "config %u is malformed", (unsigned)i);
         if ((rc = check_config(key.p, key.len, value.p, value.len)) != 0)
             return rc;
@@ -381,9 +352,9 @@ int32_t kd_topic_create(uint32_t db, const uint8_t *in, uint32_t in_len, const u
 
     r.pos = configs_at;
     for (uint32_t i = 0; i < config_count; i++) {
-        str key, value;
-        read_str(&r, &key);
-        read_str(&r, &value);
+        kd_str key, value;
+        kd_le_str(&r, &key);
+        kd_le_str(&r, &value);
         stmt = kd_sql_prepare(db, "INSERT OR REPLACE INTO topic_configs (name, key, value) VALUES (?1, ?2, ?3)");
         if (stmt < 0)
             return stmt;

@@ -2,7 +2,7 @@
  * make_seeds.c — writes seed inputs for the fuzzers into DIR/<fuzzer>/, so that
  * each starts from valid input and mutates its way into the deep paths: batches
  * for the decoders, params + record lists for the encoder, produce sets for the
- * log, a topic with configs for the topic input. Run by the Makefile before the fuzzers; nothing here is committed output.
+ * log, a topic with configs for the topic input, a group for the assignors. Run by the Makefile before the fuzzers; nothing here is committed output.
  */
 #include <sys/stat.h>
 
@@ -64,6 +64,26 @@ int main(int argc, char **argv)
         }
     put(dir, "topic_create", "orders", topic.p, topic.len);
     kb_free(&topic);
+    kbuf group = {0};
+    kb_le(&group, KD_ASSIGN_STICKY, 1);
+    kb_le(&group, 2, 4);
+    for (int m = 0; m < 2; m++) {
+        kb_le(&group, 2, 2);
+        kb_put(&group, m ? "m1" : "m0", 2);
+        kb_le(&group, 1, 4);
+        kb_le(&group, 6, 2);
+        kb_put(&group, "orders", 6);
+        kb_le(&group, 1, 4);
+        kb_le(&group, 6, 2);
+        kb_put(&group, "orders", 6);
+        kb_le(&group, (uint32_t)m, 4);
+    }
+    kb_le(&group, 1, 4);
+    kb_le(&group, 6, 2);
+    kb_put(&group, "orders", 6);
+    kb_le(&group, 3, 4);
+    put(dir, "assign", "two-members", group.p, group.len);
+    kb_free(&group);
     free(small);
     kb_free(&in);
     kb_free(&batch);

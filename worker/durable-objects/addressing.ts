@@ -1,7 +1,8 @@
 /*
  * addressing.ts — how the Worker names its Durable Objects.
  *
- * One ClusterMetadataDO for the whole cluster; one TopicPartitionDO per (topic id,
+ * One ClusterMetadataDO for the whole cluster; one ConsumerGroupDO per group id;
+ * one TopicPartitionDO per (topic id,
  * partition), named by the topic's id and not its name, so that a topic deleted and
  * created again gets new, empty partition logs.
  */
@@ -15,4 +16,9 @@ export function metadataStub(env: Env) {
 
 export function partitionStub(env: Env, topicId: string, partition: number) {
   return env.TOPIC_PARTITION.get(env.TOPIC_PARTITION.idFromName(`${topicId}/${partition}`));
+}
+
+/* One ConsumerGroupDO per group id. */
+export function groupStub(env: Env, groupId: string) {
+  return env.CONSUMER_GROUP.get(env.CONSUMER_GROUP.idFromName(groupId));
 }

@@ -2,9 +2,8 @@
  * addressing.ts — how the Worker names its Durable Objects.
  *
  * One ClusterMetadataDO for the whole cluster; one ConsumerGroupDO per group id;
- * one TopicPartitionDO per (topic id,
- * partition), named by the topic's id and not its name, so that a topic deleted and
- * created again gets new, empty partition logs.
+ * one TopicPartitionDO per (topic id, partition), named by the topic's id and not
+ * its name, so that a topic deleted and created again gets new, empty partition logs.
  */
 import type { Env } from "../env";
 

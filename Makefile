@@ -12,7 +12,7 @@ SHELL := /bin/bash
 # Node 22 comes from the npm package `node` (wrangler needs >= 22.12; Debian has 20).
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-CORE_SRC := $(addprefix src-c/,scratch.c varint.c crc32c.c partitioner.c record_batch.c sql.c log.c topics.c assignor.c)
+CORE_SRC := $(addprefix src-c/,scratch.c varint.c crc32c.c partitioner.c record_batch.c sql.c log.c topics.c assignor.c group.c)
 CORE_HDR := $(wildcard src-c/*.h)
 NATIVE_HOST := src-c/host_sqlite.c
 C_WARN := -std=c11 -Wall -Wextra -Werror
@@ -20,8 +20,8 @@ SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-po
 CC_TEST := clang
 BUILD := build
 
-C_TESTS := varint crc32c partitioner record_batch log topics assignor
-FUZZERS := batch_decode batch_inspect batch_encode log_append topic_create assign
+C_TESTS := varint crc32c partitioner record_batch log topics assignor group
+FUZZERS := batch_decode batch_inspect batch_encode log_append topic_create assign group
 FUZZ_SECONDS ?= 60
 FUZZ_TEST_RUNS ?= 20000
 

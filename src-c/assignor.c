@@ -16,6 +16,10 @@
  *                to the least loaded eligible member, then move single partitions
  *                from the most to the least loaded until no move helps).
  *
+ * Costs stay near-linear in partitions (an owner table, not searches), so a
+ * hostile group description cannot stall the isolate; a topic has at most
+ * 10,000 partitions here.
+ *
  * Input (little-endian; str = u16 length + bytes):
  *   u8 strategy (KD_ASSIGN_RANGE / ROUNDROBIN / STICKY),
  *   u32 member_count, per member: str member_id, u32 topic_count, str topic*,
@@ -59,7 +63,7 @@ typedef struct {
     void *arena;     /* one allocation behind every array above */
 } group;
 
-#define MAX_PARTITIONS_PER_TOPIC 100000
+#define MAX_PARTITIONS_PER_TOPIC 10000 /* group.c refuses more before storing */
 
 static bool subscribes(const member *m, kd_str t)
 {
@@ -214,96 +218,132 @@ static void assign_roundrobin(group *g)
     }
 }
 
-static int32_t partitions_of(const group *g, kd_str t)
-{
-    for (uint32_t i = 0; i < g->topic_count; i++)
-        if (kd_str_eq(g->topics[i].name, t))
-            return g->topics[i].partitions;
-    return 0;
-}
-
-/* Which member holds (t, p) so far, or NULL. */
-static member *holder(group *g, kd_str t, int32_t p)
-{
-    for (uint32_t i = 0; i < g->member_count; i++) {
-        member *m = &g->members[i];
-        for (uint32_t k = 0; k < m->assigned_count; k++)
-            if (m->assigned[k].partition == p && kd_str_eq(m->assigned[k].topic, t))
-                return m;
-    }
-    return NULL;
-}
-
 static void take_away(member *m, uint32_t k)
 {
     m->assigned[k] = m->assigned[--m->assigned_count];
 }
 
-static void assign_sticky(group *g)
+/* The index of topic t in the sorted topics, or -1. */
+static int32_t topic_index(const group *g, kd_str t)
 {
+    uint32_t lo = 0, hi = g->topic_count;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        int c = kd_str_cmp(g->topics[mid].name, t);
+        if (c == 0)
+            return (int32_t)mid;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -1;
+}
+
+static int cmp_load(const void *a, const void *b)
+{
+    const member *x = *(member *const *)a, *y = *(member *const *)b;
+    if (x->assigned_count != y->assigned_count)
+        return x->assigned_count < y->assigned_count ? -1 : 1;
+    return kd_str_cmp(x->id, y->id);
+}
+
+/* Who holds which partition: one slot per partition of every topic, topic after
+ * topic, holding a member's index or -1. */
+static int32_t assign_sticky(group *g)
+{
+    size_t slots = 0;
+    size_t *first = malloc((g->topic_count + 1) * sizeof *first);
+    for (uint32_t t = 0; first && t < g->topic_count; t++) {
+        first[t] = slots;
+        slots += (size_t)g->topics[t].partitions;
+    }
+    int32_t *owner = malloc((slots ? slots : 1) * sizeof *owner);
+    member **by_load = malloc((g->member_count ? g->member_count : 1) * sizeof *by_load);
+    if (!first || !owner || !by_load) {
+        free(first);
+        free(owner);
+        free(by_load);
+        return kd_fail(KD_ERR_NOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < slots; i++)
+        owner[i] = -1;
+
     uint32_t total = 0, consumers = 0;
     for (uint32_t t = 0; t < g->topic_count; t++) {
         bool wanted = false;
-        for (uint32_t i = 0; i < g->member_count; i++)
-            wanted |= subscribes(&g->members[i], g->topics[t].name);
+        for (uint32_t i = 0; i < g->member_count && !wanted; i++)
+            wanted = subscribes(&g->members[i], g->topics[t].name);
         if (wanted)
             total += (uint32_t)g->topics[t].partitions;
     }
     for (uint32_t i = 0; i < g->member_count; i++)
         consumers += g->members[i].topic_count > 0;
-    if (!consumers)
-        return;
-    uint32_t fair = (total + consumers - 1) / consumers;
+    uint32_t fair = consumers ? (total + consumers - 1) / consumers : 0;
 
     /* 1. Keep what each owned, while it is still valid and within the fair share. */
     for (uint32_t i = 0; i < g->member_count; i++) {
         member *m = g->sorted[i];
         for (uint32_t k = 0; k < m->owned_count && m->assigned_count < fair; k++) {
-            topic_partition o = m->owned[k];
-            if (subscribes(m, o.topic) && o.partition >= 0 && o.partition < partitions_of(g, o.topic) &&
-                !holder(g, o.topic, o.partition))
-                give(m, o.topic, o.partition);
+            topic_partition owned = m->owned[k];
+            int32_t t = topic_index(g, owned.topic);
+            if (t < 0 || owned.partition < 0 || owned.partition >= g->topics[t].partitions ||
+                !subscribes(m, owned.topic))
+                continue;
+            int32_t *slot = &owner[first[t] + (size_t)owned.partition];
+            if (*slot < 0) {
+                *slot = (int32_t)(m - g->members);
+                give(m, g->topics[t].name, owned.partition);
+            }
         }
     }
     /* 2. Every partition nobody holds goes to the least loaded member that wants it. */
     for (uint32_t t = 0; t < g->topic_count; t++) {
         const topic *tp = &g->topics[t];
         for (int32_t p = 0; p < tp->partitions; p++) {
-            if (holder(g, tp->name, p))
+            if (owner[first[t] + (size_t)p] >= 0)
                 continue;
             member *best = NULL;
             for (uint32_t i = 0; i < g->member_count; i++) {
                 member *m = g->sorted[i];
-                if (subscribes(m, tp->name) && (!best || m->assigned_count < best->assigned_count))
+                if ((!best || m->assigned_count < best->assigned_count) && subscribes(m, tp->name))
                     best = m;
             }
-            if (best)
+            if (best) {
+                owner[first[t] + (size_t)p] = (int32_t)(best - g->members);
                 give(best, tp->name, p);
+            }
         }
     }
-    /* 3. Move single partitions from the most to the least loaded while that helps
-     *    (bounded: each move lowers the sum of squared loads). */
-    for (uint32_t moves = 0; moves < total * 2 + 1; moves++) {
+    /* 3. While the most loaded member holds two more than a less loaded one that
+     *    can take one of its partitions, move it. Each move lowers the sum of
+     *    squared loads, so this ends; with equal subscriptions it ends balanced. */
+    for (uint32_t i = 0; i < g->member_count; i++)
+        by_load[i] = g->sorted[i];
+    for (uint32_t moves = 0; moves <= total && g->member_count > 1; moves++) {
+        qsort(by_load, g->member_count, sizeof *by_load, cmp_load);
+        member *from = by_load[g->member_count - 1];
         bool moved = false;
-        for (uint32_t a = 0; a < g->member_count && !moved; a++) {
-            member *from = g->sorted[a];
-            for (uint32_t b = 0; b < g->member_count && !moved; b++) {
-                member *to = g->sorted[b];
-                if (from->assigned_count <= to->assigned_count + 1)
-                    continue;
-                for (uint32_t k = from->assigned_count; k-- > 0;) {
-                    if (subscribes(to, from->assigned[k].topic)) {
-                        give(to, from->assigned[k].topic, from->assigned[k].partition);
-                        take_away(from, k);
-                        moved = true;
-                        break;
-                    }
+        for (uint32_t lo = 0; lo + 1 < g->member_count && !moved; lo++) {
+            member *to = by_load[lo];
+            if (from->assigned_count <= to->assigned_count + 1)
+                break;
+            for (uint32_t k = from->assigned_count; k-- > 0;) {
+                if (subscribes(to, from->assigned[k].topic)) {
+                    give(to, from->assigned[k].topic, from->assigned[k].partition);
+                    take_away(from, k);
+                    moved = true;
+                    break;
                 }
             }
         }
         if (!moved)
             break;
     }
+    free(first);
+    free(owner);
+    free(by_load);
+    return 0;
 }
 
 int32_t kd_assign(const uint8_t *in, uint32_t in_len)
@@ -316,7 +356,7 @@ int32_t kd_assign(const uint8_t *in, uint32_t in_len)
         switch (strategy) {
         case KD_ASSIGN_RANGE: assign_range(&g); break;
         case KD_ASSIGN_ROUNDROBIN: assign_roundrobin(&g); break;
-        case KD_ASSIGN_STICKY: assign_sticky(&g); break;
+        case KD_ASSIGN_STICKY: rc = assign_sticky(&g); break;
         default: rc = kd_fail(KD_ERR_INVALID_ARG, "assignment strategy %d is unknown", strategy);
         }
     }

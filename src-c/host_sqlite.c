@@ -54,7 +54,8 @@ int32_t kd_native_in_transaction(uint32_t db, int32_t (*fn)(void *), void *arg)
     if (db >= MAX_DBS || !conns[db] || sqlite3_exec(conns[db], "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
         return KD_ERR_STORAGE;
     int32_t rc = fn(arg);
-    const char *end = rc == KD_ERR_STORAGE || rc == KD_ERR_NOMEM || rc == KD_ERR_INVALID_ARG ? "ROLLBACK" : "COMMIT";
+    /* As the Worker's binding does: a call that fails writes nothing. */
+    const char *end = rc != 0 ? "ROLLBACK" : "COMMIT";
     if (sqlite3_exec(conns[db], end, NULL, NULL, NULL) != SQLITE_OK)
         return KD_ERR_STORAGE;
     return rc;

@@ -84,6 +84,10 @@ static inline void kd_put_be64(uint8_t *p, uint64_t v)
     kd_put_be32(p + 4, (uint32_t)v);
 }
 
+/* ---- topics.c ---- */
+/* kd_topic_name_check without touching the output buffer, for the core's own use. */
+int32_t kd_check_topic_name(const uint8_t *name, uint32_t len);
+
 /* ---- crc32c.c ---- */
 uint32_t kd_crc32c_update(uint32_t crc, const uint8_t *buf, size_t len);
 

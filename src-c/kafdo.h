@@ -88,6 +88,16 @@
 #define KD_TOPIC_ALREADY_EXISTS 36
 #define KD_INVALID_PARTITIONS 37
 #define KD_INVALID_CONFIG 40
+#define KD_OFFSET_METADATA_TOO_LARGE 12
+#define KD_ILLEGAL_GENERATION 22
+#define KD_INCONSISTENT_GROUP_PROTOCOL 23
+#define KD_INVALID_GROUP_ID 24
+#define KD_UNKNOWN_MEMBER_ID 25
+#define KD_INVALID_SESSION_TIMEOUT 26
+#define KD_REBALANCE_IN_PROGRESS 27
+#define KD_INVALID_REQUEST 42
+#define KD_NON_EMPTY_GROUP 68
+#define KD_GROUP_ID_NOT_FOUND 69
 
 /* The core's own codes (negative). */
 #define KD_ERR_NOMEM (-1)       /* an allocation failed */
@@ -286,5 +296,58 @@ int32_t kd_topic_create_partitions(uint32_t db, const uint8_t *name, uint32_t na
  * member, in input order, its partitions. Pure: no storage.
  */
 KD_EXPORT(kd_assign) int32_t kd_assign(const uint8_t *in, uint32_t in_len);
+
+/* ---- a consumer group ---------------------------------------------------- */
+
+/*
+ * A consumer group lives in the storage named by `db` (its ConsumerGroupDO's).
+ * group.c describes the state machine, the fencing rules and every byte format.
+ * Each call that changes the group names the next deadline (a session running
+ * out, or the rebalance deadline) for the host's alarm, which calls kd_group_poll.
+ */
+KD_EXPORT(kd_group_open) int32_t kd_group_open(uint32_t db);
+
+/* Joins (or rejoins) a member. Output says whether the join is complete, or is to
+ * be held until kd_group_poll reports the rebalance done. Errors:
+ * UNKNOWN_MEMBER_ID, INVALID_SESSION_TIMEOUT, INCONSISTENT_GROUP_PROTOCOL,
+ * INVALID_TOPIC_EXCEPTION. */
+KD_EXPORT(kd_group_join)
+int32_t kd_group_join(uint32_t db, const uint8_t *in, uint32_t in_len, int64_t now_ms);
+
+/* Expires members, completes a rebalance whose members have all joined, and
+ * reports the group's members and assignments. */
+KD_EXPORT(kd_group_poll) int32_t kd_group_poll(uint32_t db, int64_t now_ms);
+
+/* Errors: REBALANCE_IN_PROGRESS (join again), ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID.
+ * Output: i64 next deadline. */
+KD_EXPORT(kd_group_heartbeat)
+int32_t kd_group_heartbeat(uint32_t db, const uint8_t *member_id, uint32_t len, int32_t generation,
+                           int64_t now_ms);
+
+/* Error: UNKNOWN_MEMBER_ID. Output: i64 next deadline. */
+KD_EXPORT(kd_group_leave)
+int32_t kd_group_leave(uint32_t db, const uint8_t *member_id, uint32_t len, int64_t now_ms);
+
+/* Errors: UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION, REBALANCE_IN_PROGRESS,
+ * OFFSET_METADATA_TOO_LARGE, INVALID_REQUEST, INVALID_TOPIC_EXCEPTION; nothing is
+ * stored unless every offset is valid. */
+KD_EXPORT(kd_group_commit)
+int32_t kd_group_commit(uint32_t db, const uint8_t *in, uint32_t in_len, int64_t now_ms);
+
+KD_EXPORT(kd_group_offsets) int32_t kd_group_offsets(uint32_t db, const uint8_t *in, uint32_t in_len);
+KD_EXPORT(kd_group_describe) int32_t kd_group_describe(uint32_t db);
+
+/* Errors: NON_EMPTY_GROUP while members live, GROUP_ID_NOT_FOUND for a group
+ * that never had members or offsets. */
+KD_EXPORT(kd_group_delete) int32_t kd_group_delete(uint32_t db);
+
+/* The cluster's registry of groups (ClusterMetadataDO's storage, beside topics):
+ * group ids known to exist, for listing. Ids are 1 to 255 bytes (INVALID_GROUP_ID).
+ * List output: u32 n, str group_id*. */
+KD_EXPORT(kd_groups_register)
+int32_t kd_groups_register(uint32_t db, const uint8_t *group_id, uint32_t len, int64_t now_ms);
+KD_EXPORT(kd_groups_unregister)
+int32_t kd_groups_unregister(uint32_t db, const uint8_t *group_id, uint32_t len);
+KD_EXPORT(kd_groups_list) int32_t kd_groups_list(uint32_t db);
 
 #endif /* KAFDO_H */

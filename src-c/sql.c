@@ -1,6 +1,7 @@
 /*
  * sql.c — conveniences over the storage door. See sql.h.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -46,4 +47,25 @@ int32_t kd_sql_bind_blob(int32_t stmt, uint32_t index, const uint8_t *p, uint32_
     return kd_host_bind_blob(stmt, index, p, len) < 0
                ? kd_fail(KD_ERR_STORAGE, "storage refused blob parameter %u", (unsigned)index)
                : 0;
+}
+
+int32_t kd_sql_bind_text(int32_t stmt, uint32_t index, const uint8_t *p, uint32_t len)
+{
+    return kd_host_bind_text(stmt, index, (const char *)p, len) < 0
+               ? kd_fail(KD_ERR_STORAGE, "storage refused text parameter %u", (unsigned)index)
+               : 0;
+}
+
+int32_t kd_sql_column_dup(int32_t stmt, uint32_t col, uint8_t **out, uint32_t *len)
+{
+    int32_t n = kd_host_column_bytes(stmt, col);
+    if (n < 0)
+        return kd_fail(KD_ERR_STORAGE, "storage gave a negative length");
+    uint8_t *p = malloc((size_t)n + 1);
+    if (!p)
+        return kd_fail(KD_ERR_NOMEM, "out of memory");
+    *len = (uint32_t)kd_host_column_copy(stmt, col, p, (uint32_t)n);
+    p[*len] = 0;
+    *out = p;
+    return 0;
 }

@@ -21,5 +21,9 @@ int32_t kd_sql_step(int32_t stmt, const char *what);
 /* Binds, failing with KD_ERR_STORAGE. */
 int32_t kd_sql_bind_i64(int32_t stmt, uint32_t index, int64_t v);
 int32_t kd_sql_bind_blob(int32_t stmt, uint32_t index, const uint8_t *p, uint32_t len);
+int32_t kd_sql_bind_text(int32_t stmt, uint32_t index, const uint8_t *p, uint32_t len);
+/* Copies a TEXT or BLOB column into memory from malloc (NUL-terminated; the
+ * caller frees it). */
+int32_t kd_sql_column_dup(int32_t stmt, uint32_t col, uint8_t **out, uint32_t *len);
 
 #endif /* KAFDO_SQL_H */

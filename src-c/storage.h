@@ -75,7 +75,8 @@ void kd_host_finalize(int32_t stmt);
 struct sqlite3;
 int kd_native_attach(uint32_t db, struct sqlite3 *conn);
 void kd_native_detach(uint32_t db);
-/* Runs fn inside BEGIN/COMMIT, rolling back when it returns KD_ERR_STORAGE. */
+/* Runs fn inside BEGIN/COMMIT, rolling back when it returns non-zero, as the
+ * Worker's binding does: a core call that fails writes nothing. */
 int32_t kd_native_in_transaction(uint32_t db, int32_t (*fn)(void *), void *arg);
 #endif
 

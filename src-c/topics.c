@@ -35,6 +35,9 @@ static const char *const SCHEMA[] = {
     " topic_id BLOB NOT NULL,"
     " partitions INTEGER NOT NULL,"
     " created_at INTEGER NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS consumer_groups ("
+    " group_id TEXT PRIMARY KEY,"
+    " created_at INTEGER NOT NULL)",
     "CREATE TABLE IF NOT EXISTS topic_configs ("
     " name TEXT NOT NULL,"
     " key TEXT NOT NULL,"
@@ -73,6 +76,11 @@ int32_t kd_topics_open(uint32_t db)
 int32_t kd_topic_name_check(const uint8_t *name, uint32_t len)
 {
     kd_scratch_reset();
+    return kd_check_topic_name(name, len);
+}
+
+int32_t kd_check_topic_name(const uint8_t *name, uint32_t len)
+{
     if (len == 0 || len > 249)
         return kd_fail(KD_INVALID_TOPIC_EXCEPTION, "topic name must be 1 to 249 characters, not %u", (unsigned)len);
     if ((len == 1 && name[0] == '.') || (len == 2 && name[0] == '.' && name[1] == '.'))
@@ -235,7 +243,7 @@ static int32_t out_topic(uint32_t db, const uint8_t *name, uint32_t name_len)
 int32_t kd_topic_describe(uint32_t db, const uint8_t *name, uint32_t name_len)
 {
     kd_scratch_reset();
-    int32_t rc = kd_topic_name_check(name, name_len);
+    int32_t rc = kd_check_topic_name(name, name_len);
     return rc ? rc : out_topic(db, name, name_len);
 }
 
@@ -304,7 +312,7 @@ int32_t kd_topic_create(uint32_t db, const uint8_t *in, uint32_t in_len, const u
     if (!kd_le_str(&r, &name) || !kd_le_i32(&r, &partitions) || !kd_le_u32(&r, &config_count) ||
         config_count > in_len / 4)
         return kd_fail(KD_ERR_INVALID_ARG, "topic creation input is malformed");
-    int32_t rc = kd_topic_name_check(name.p, name.len);
+    int32_t rc = kd_check_topic_name(name.p, name.len);
     if (rc)
         return rc;
     if (partitions < 1 || partitions > max_partitions)
@@ -374,7 +382,7 @@ int32_t kd_topic_create(uint32_t db, const uint8_t *in, uint32_t in_len, const u
 int32_t kd_topic_delete(uint32_t db, const uint8_t *name, uint32_t name_len)
 {
     kd_scratch_reset();
-    int32_t rc = kd_topic_name_check(name, name_len);
+    int32_t rc = kd_check_topic_name(name, name_len);
     if (rc || (rc = out_topic(db, name, name_len)) != 0)
         return rc;
     if ((rc = exec_named(db, "DELETE FROM topic_configs WHERE name = ?1", name, name_len, NULL)) != 0)
@@ -386,7 +394,7 @@ int32_t kd_topic_create_partitions(uint32_t db, const uint8_t *name, uint32_t na
                                    int32_t max_partitions)
 {
     kd_scratch_reset();
-    int32_t rc = kd_topic_name_check(name, name_len);
+    int32_t rc = kd_check_topic_name(name, name_len);
     if (rc || (rc = out_topic(db, name, name_len)) != 0)
         return rc;
     /* The current count sits right after the name and id in the output. */
@@ -403,4 +411,57 @@ int32_t kd_topic_create_partitions(uint32_t db, const uint8_t *name, uint32_t na
         return rc;
     kd_scratch_reset();
     return out_topic(db, name, name_len);
+}
+
+/* ---- the registry of consumer groups ---- */
+
+static int32_t check_group_id(uint32_t len)
+{
+    if (len == 0 || len > 255)
+        return kd_fail(KD_INVALID_GROUP_ID, "a group id is 1 to 255 bytes, not %u", (unsigned)len);
+    return 0;
+}
+
+int32_t kd_groups_register(uint32_t db, const uint8_t *group_id, uint32_t len, int64_t now_ms)
+{
+    kd_scratch_reset();
+    int32_t rc = check_group_id(len);
+    if (rc)
+        return rc;
+    int64_t v = now_ms;
+    return exec_named(db, "INSERT OR IGNORE INTO consumer_groups (group_id, created_at) VALUES (?1, ?2)", group_id,
+                      len, &v);
+}
+
+int32_t kd_groups_unregister(uint32_t db, const uint8_t *group_id, uint32_t len)
+{
+    kd_scratch_reset();
+    int32_t rc = check_group_id(len);
+    return rc ? rc : exec_named(db, "DELETE FROM consumer_groups WHERE group_id = ?1", group_id, len, NULL);
+}
+
+int32_t kd_groups_list(uint32_t db)
+{
+    kd_scratch_reset();
+    if (!kd_out_u32(0))
+        return kd_fail(KD_ERR_NOMEM, "out of memory");
+    int32_t stmt = kd_sql_prepare(db, "SELECT group_id FROM consumer_groups ORDER BY group_id");
+    if (stmt < 0)
+        return stmt;
+    uint32_t count = 0;
+    int32_t rc;
+    while ((rc = kd_sql_step(stmt, "listing groups")) == 1) {
+        uint8_t id[256];
+        size_t n;
+        if (!column_text(stmt, 0, id, sizeof id, &n) || !kd_out_str(id, n)) {
+            rc = kd_fail(KD_ERR_STORAGE, "a stored group id is too long");
+            break;
+        }
+        count++;
+    }
+    kd_host_finalize(stmt);
+    if (rc)
+        return rc;
+    kd_out_patch_u32(0, count);
+    return 0;
 }

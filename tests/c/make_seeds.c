@@ -2,7 +2,7 @@
  * make_seeds.c — writes seed inputs for the fuzzers into DIR/<fuzzer>/, so that
  * each starts from valid input and mutates its way into the deep paths: batches
  * for the decoders, params + record lists for the encoder, produce sets for the
- * log, a topic with configs for the topic input, a group for the assignors. Run by the Makefile before the fuzzers; nothing here is committed output.
+ * log, a topic with configs for the topic input, a group for the assignors, a join and a commit for the group. Run by the Makefile before the fuzzers; nothing here is committed output.
  */
 #include <sys/stat.h>
 
@@ -84,6 +84,36 @@ int main(int argc, char **argv)
     kb_le(&group, 3, 4);
     put(dir, "assign", "two-members", group.p, group.len);
     kb_free(&group);
+    kbuf join = {0};
+    kb_le(&join, 0, 1); /* selector: join */
+    const char *strs[] = {"", "client", "a1"};
+    for (int i = 0; i < 3; i++) {
+        kb_le(&join, strlen(strs[i]), 2);
+        kb_put(&join, strs[i], strlen(strs[i]));
+    }
+    kb_le(&join, 30000, 4);
+    kb_le(&join, 60000, 4);
+    kb_le(&join, KD_ASSIGN_STICKY, 1);
+    kb_le(&join, 0, 1);
+    kb_le(&join, 1, 4);
+    kb_le(&join, 6, 2);
+    kb_put(&join, "orders", 6);
+    kb_le(&join, 3, 4);
+    put(dir, "group", "join", join.p, join.len);
+    kb_free(&join);
+    kbuf commit = {0};
+    kb_le(&commit, 1, 1); /* selector: commit */
+    kb_le(&commit, 0, 2);
+    kb_le(&commit, 0xffffffffu, 4);
+    kb_le(&commit, 1, 4);
+    kb_le(&commit, 6, 2);
+    kb_put(&commit, "orders", 6);
+    kb_le(&commit, 2, 4);
+    kb_le(&commit, 42, 8);
+    kb_le(&commit, 2, 2);
+    kb_put(&commit, "md", 2);
+    put(dir, "group", "commit", commit.p, commit.len);
+    kb_free(&commit);
     free(small);
     kb_free(&in);
     kb_free(&batch);

@@ -169,12 +169,29 @@ static void test_partitions_only_grow(void)
     close_topics(conn);
 }
 
+static void test_group_registry(void)
+{
+    sqlite3 *conn = open_topics();
+    CHECK_EQ_INT(kd_groups_register(DB, (const uint8_t *)"g2", 2, 1), 0);
+    CHECK_EQ_INT(kd_groups_register(DB, (const uint8_t *)"g1", 2, 1), 0);
+    CHECK_EQ_INT(kd_groups_register(DB, (const uint8_t *)"g1", 2, 2), 0); /* idempotent */
+    CHECK_EQ_INT(kd_groups_register(DB, (const uint8_t *)"", 0, 1), KD_INVALID_GROUP_ID);
+    CHECK_EQ_INT(kd_groups_list(DB), 0);
+    CHECK_EQ_INT(rd_le(kd_out_ptr(), 4), 2);
+    CHECK(memcmp(kd_out_ptr() + 6, "g1", 2) == 0);
+    CHECK_EQ_INT(kd_groups_unregister(DB, (const uint8_t *)"g1", 2), 0);
+    CHECK_EQ_INT(kd_groups_list(DB), 0);
+    CHECK_EQ_INT(rd_le(kd_out_ptr(), 4), 1);
+    close_topics(conn);
+}
+
 int main(void)
 {
     RUN(test_names);
     RUN(test_create_describe_list_delete);
     RUN(test_refusals_write_nothing);
     RUN(test_partitions_only_grow);
+    RUN(test_group_registry);
     kd_release_scratch();
     return CHECK_SUMMARY();
 }

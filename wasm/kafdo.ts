@@ -33,8 +33,13 @@ import type {
   LogOffsets,
   ProducerRecord,
   ReadResult,
+  AssignmentStrategy,
+  CommittedOffset,
+  GroupState,
+  OffsetCommit,
   RecordHeader,
   TopicInfo,
+  TopicPartition,
 } from "../worker/types";
 import {
   clearHostError,
@@ -84,6 +89,18 @@ interface CoreExports {
   kd_topic_list(db: number): number;
   kd_topic_delete(db: number, ptr: number, len: number): number;
   kd_topic_create_partitions(db: number, ptr: number, len: number, count: number, maxPartitions: number): number;
+  kd_group_open(db: number): number;
+  kd_group_join(db: number, ptr: number, len: number, nowMs: bigint): number;
+  kd_group_poll(db: number, nowMs: bigint): number;
+  kd_group_heartbeat(db: number, ptr: number, len: number, generation: number, nowMs: bigint): number;
+  kd_group_leave(db: number, ptr: number, len: number, nowMs: bigint): number;
+  kd_group_commit(db: number, ptr: number, len: number, nowMs: bigint): number;
+  kd_group_offsets(db: number, ptr: number, len: number): number;
+  kd_group_describe(db: number): number;
+  kd_group_delete(db: number): number;
+  kd_groups_register(db: number, ptr: number, len: number, nowMs: bigint): number;
+  kd_groups_unregister(db: number, ptr: number, len: number): number;
+  kd_groups_list(db: number): number;
 }
 
 let core: CoreExports | undefined;
@@ -727,5 +744,320 @@ export function topicCreatePartitions(db: number, name: string, count: number, m
   const max = int32(maxPartitions, "max partitions");
   return nameCall(db, name, (k, ptr, len) => k.kd_topic_create_partitions(db, ptr, len, n, max), true, (out) =>
     readTopic(new Reader(out)),
+  );
+}
+
+/* ---- consumer groups (group.c; formats at its top) -------------------------- */
+
+const GROUP_STATES: readonly GroupState[] = ["Empty", "PreparingRebalance", "CompletingRebalance", "Stable", "Dead"];
+const STRATEGIES: readonly AssignmentStrategy[] = ["range", "roundrobin", "sticky"];
+
+export interface GroupJoinInput {
+  memberId: string;
+  clientId: string;
+  /* Random text for a new member's id (the core makes it clientId-suffix). */
+  idSuffix: string;
+  sessionTimeoutMs: number;
+  rebalanceTimeoutMs: number;
+  strategy: AssignmentStrategy;
+  kind: "http" | "kafka";
+  /* The member's subscription, with each topic's partition count (0: no such topic). */
+  topics: { topic: string; partitions: number }[];
+}
+
+export interface GroupJoinOutput {
+  /* false: hold the join until groupPoll reports this member no longer waiting. */
+  complete: boolean;
+  memberId: string;
+  generationId: number;
+  leader: string;
+  strategy: AssignmentStrategy;
+  assignment: TopicPartition[];
+  /* When the host should call groupPoll next (ms since the epoch), or null. */
+  nextDeadline: number | null;
+}
+
+export interface GroupPollOutput {
+  state: GroupState;
+  generationId: number;
+  nextDeadline: number | null;
+  expired: string[];
+  members: { memberId: string; waiting: boolean; assignment: TopicPartition[] }[];
+}
+
+export interface GroupDescribeOutput {
+  state: GroupState;
+  generationId: number;
+  strategy: AssignmentStrategy;
+  leader: string;
+  members: {
+    memberId: string;
+    clientId: string;
+    kind: "http" | "kafka";
+    sessionTimeoutMs: number;
+    rebalanceTimeoutMs: number;
+    lastHeartbeat: number;
+    subscription: string[];
+    assignment: TopicPartition[];
+  }[];
+  offsets: CommittedOffset[];
+}
+
+/* A growable little-endian writer for inputs whose size is easiest known by writing. */
+class Bytes {
+  private buf = new Uint8Array(256);
+  private view = new DataView(this.buf.buffer);
+  length = 0;
+
+  private room(n: number): number {
+    if (this.length + n > this.buf.length) {
+      const grown = new Uint8Array(Math.max(this.buf.length * 2, this.length + n));
+      grown.set(this.buf.subarray(0, this.length));
+      this.buf = grown;
+      this.view = new DataView(grown.buffer);
+    }
+    const at = this.length;
+    this.length += n;
+    return at;
+  }
+  u8(v: number): this {
+    this.view.setUint8(this.room(1), v);
+    return this;
+  }
+  i32(v: number): this {
+    this.view.setInt32(this.room(4), int32(v, "value"), true);
+    return this;
+  }
+  u32(v: number): this {
+    this.view.setUint32(this.room(4), v, true);
+    return this;
+  }
+  i64(v: number): this {
+    this.view.setBigInt64(this.room(8), int64(v, "value"), true);
+    return this;
+  }
+  str(s: string): this {
+    const b = utf8Encoder.encode(s);
+    if (b.length > 0xffff) throw new KafdoError(KD_ERR_INVALID_ARG, "a string is over 65535 bytes");
+    this.view.setUint16(this.room(2), b.length, true);
+    this.buf.set(b, this.room(b.length));
+    return this;
+  }
+  bytes(): Uint8Array {
+    return this.buf.subarray(0, this.length);
+  }
+}
+
+function deadline(v: number): number | null {
+  return v >= Number.MAX_SAFE_INTEGER ? null : v;
+}
+
+function readAssignment(r: Reader): TopicPartition[] {
+  const n = r.u32();
+  const out: TopicPartition[] = [];
+  for (let i = 0; i < n; i++) out.push({ topic: readStr(r), partition: r.i32() });
+  return out;
+}
+
+function readOffsetRows(r: Reader): CommittedOffset[] {
+  const n = r.u32();
+  const out: CommittedOffset[] = [];
+  for (let i = 0; i < n; i++) {
+    out.push({ topic: readStr(r), partition: r.i32(), offset: r.i64(), metadata: readStr(r), commitTimestamp: r.i64() });
+  }
+  return out;
+}
+
+/* Runs a core call on `input` inside the storage's transaction (a failure rolls
+ * back everything the call wrote). */
+function writeCall<T>(
+  db: number,
+  input: Uint8Array,
+  run: (k: CoreExports, ptr: number, len: number) => number,
+  read: (out: Uint8Array) => T,
+): T {
+  return storageOf(db).transactionSync(() => call(input.length, (_v, mem, ptr) => mem.set(input, ptr), run, read));
+}
+
+export function groupOpen(db: number): void {
+  storageOf(db).transactionSync(() =>
+    call(
+      undefined,
+      undefined,
+      (k) => k.kd_group_open(db),
+      () => undefined,
+    ),
+  );
+}
+
+export function groupJoin(db: number, req: GroupJoinInput, nowMs: number): GroupJoinOutput {
+  const strategy = STRATEGIES.indexOf(req.strategy);
+  if (strategy < 0) throw new KafdoError(KD_ERR_INVALID_ARG, `unknown assignment strategy "${req.strategy}"`);
+  const input = new Bytes()
+    .str(req.memberId)
+    .str(req.clientId)
+    .str(req.idSuffix)
+    .i32(req.sessionTimeoutMs)
+    .i32(req.rebalanceTimeoutMs)
+    .u8(strategy)
+    .u8(req.kind === "kafka" ? 1 : 0)
+    .u32(req.topics.length);
+  for (const t of req.topics) input.str(t.topic).i32(t.partitions);
+  const now = int64(nowMs, "now");
+  return writeCall(db, input.bytes(), (k, ptr, len) => k.kd_group_join(db, ptr, len, now), (out) => {
+    const r = new Reader(out);
+    const complete = r.bytes(1)[0] === 1;
+    const memberId = readStr(r);
+    const generationId = r.i32();
+    const leader = readStr(r);
+    const strat = STRATEGIES[r.bytes(1)[0]!] ?? "range";
+    const assignment = readAssignment(r);
+    return { complete, memberId, generationId, leader, strategy: strat, assignment, nextDeadline: deadline(r.i64()) };
+  });
+}
+
+export function groupPoll(db: number, nowMs: number): GroupPollOutput {
+  const now = int64(nowMs, "now");
+  return storageOf(db).transactionSync(() =>
+    call(
+      undefined,
+      undefined,
+      (k) => k.kd_group_poll(db, now),
+      (out) => {
+        const r = new Reader(out);
+        const state = GROUP_STATES[r.bytes(1)[0]!] ?? "Dead";
+        const generationId = r.i32();
+        const nextDeadline = deadline(r.i64());
+        const expired: string[] = [];
+        for (let n = r.u32(), i = 0; i < n; i++) expired.push(readStr(r));
+        const members: GroupPollOutput["members"] = [];
+        for (let n = r.u32(), i = 0; i < n; i++) {
+          const memberId = readStr(r);
+          const waiting = r.bytes(1)[0] === 1;
+          members.push({ memberId, waiting, assignment: readAssignment(r) });
+        }
+        return { state, generationId, nextDeadline, expired, members };
+      },
+    ),
+  );
+}
+
+export function groupHeartbeat(db: number, memberId: string, generationId: number, nowMs: number): number | null {
+  const id = utf8Encoder.encode(memberId);
+  const gen = int32(generationId, "generation");
+  const now = int64(nowMs, "now");
+  return writeCall(db, id, (k, ptr, len) => k.kd_group_heartbeat(db, ptr, len, gen, now), (out) =>
+    deadline(new Reader(out).i64()),
+  );
+}
+
+export function groupLeave(db: number, memberId: string, nowMs: number): number | null {
+  const id = utf8Encoder.encode(memberId);
+  const now = int64(nowMs, "now");
+  return writeCall(db, id, (k, ptr, len) => k.kd_group_leave(db, ptr, len, now), (out) =>
+    deadline(new Reader(out).i64()),
+  );
+}
+
+export function groupCommit(
+  db: number,
+  memberId: string,
+  generationId: number,
+  offsets: OffsetCommit[],
+  nowMs: number,
+): void {
+  const input = new Bytes().str(memberId).i32(generationId).u32(offsets.length);
+  for (const o of offsets) input.str(o.topic).i32(o.partition).i64(o.offset).str(o.metadata ?? "");
+  const now = int64(nowMs, "now");
+  writeCall(db, input.bytes(), (k, ptr, len) => k.kd_group_commit(db, ptr, len, now), () => undefined);
+}
+
+/* Committed offsets of the given partitions (offset -1 where none), or of every
+ * committed partition. */
+export function groupOffsets(db: number, partitions?: TopicPartition[]): CommittedOffset[] {
+  const input = new Bytes();
+  if (partitions === undefined) input.u32(0xffffffff);
+  else {
+    input.u32(partitions.length);
+    for (const p of partitions) input.str(p.topic).i32(p.partition);
+  }
+  const bytes = input.bytes();
+  return call(
+    bytes.length,
+    (_v, mem, ptr) => mem.set(bytes, ptr),
+    (k, ptr, len) => k.kd_group_offsets(db, ptr, len),
+    (out) => readOffsetRows(new Reader(out)),
+  );
+}
+
+export function groupDescribe(db: number): GroupDescribeOutput {
+  return call(
+    undefined,
+    undefined,
+    (k) => k.kd_group_describe(db),
+    (out) => {
+      const r = new Reader(out);
+      const state = GROUP_STATES[r.bytes(1)[0]!] ?? "Dead";
+      const generationId = r.i32();
+      const strategy = STRATEGIES[r.bytes(1)[0]!] ?? "range";
+      const leader = readStr(r);
+      const members: GroupDescribeOutput["members"] = [];
+      for (let n = r.u32(), i = 0; i < n; i++) {
+        const memberId = readStr(r);
+        const clientId = readStr(r);
+        const kind = r.bytes(1)[0] === 1 ? "kafka" : "http";
+        const sessionTimeoutMs = r.i32();
+        const rebalanceTimeoutMs = r.i32();
+        const lastHeartbeat = r.i64();
+        const subscription: string[] = [];
+        for (let t = r.u32(), j = 0; j < t; j++) subscription.push(readStr(r));
+        members.push({
+          memberId,
+          clientId,
+          kind,
+          sessionTimeoutMs,
+          rebalanceTimeoutMs,
+          lastHeartbeat,
+          subscription,
+          assignment: readAssignment(r),
+        });
+      }
+      return { state, generationId, strategy, leader, members, offsets: readOffsetRows(r) };
+    },
+  );
+}
+
+export function groupDelete(db: number): void {
+  storageOf(db).transactionSync(() =>
+    call(
+      undefined,
+      undefined,
+      (k) => k.kd_group_delete(db),
+      () => undefined,
+    ),
+  );
+}
+
+/* The cluster's registry of group ids (ClusterMetadataDO's storage). */
+export function groupsRegister(db: number, groupId: string, nowMs: number): void {
+  const now = int64(nowMs, "now");
+  writeCall(db, utf8Encoder.encode(groupId), (k, ptr, len) => k.kd_groups_register(db, ptr, len, now), () => undefined);
+}
+
+export function groupsUnregister(db: number, groupId: string): void {
+  writeCall(db, utf8Encoder.encode(groupId), (k, ptr, len) => k.kd_groups_unregister(db, ptr, len), () => undefined);
+}
+
+export function groupsList(db: number): string[] {
+  return call(
+    undefined,
+    undefined,
+    (k) => k.kd_groups_list(db),
+    (out) => {
+      const r = new Reader(out);
+      const ids: string[] = [];
+      for (let n = r.u32(), i = 0; i < n; i++) ids.push(readStr(r));
+      return ids;
+    },
   );
 }

@@ -1,6 +1,7 @@
 /*
- * ClusterMetadataDO — the single object that knows the cluster's topics: name,
- * topic id, partition count and config, in this object's SQLite.
+ * ClusterMetadataDO — the single object that knows the cluster's topics (name,
+ * topic id, partition count and config) and which consumer groups exist, in this
+ * object's SQLite.
  *
  * A shim over the core's topics (src-c/topics.c), which owns the schema and Kafka's
  * rules (names, partition counts, configs). This class adds what the core must not
@@ -15,6 +16,9 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import {
+  groupsList,
+  groupsRegister,
+  groupsUnregister,
   registerStorage,
   topicCreate,
   topicCreatePartitions,
@@ -72,6 +76,20 @@ export class ClusterMetadataDO extends DurableObject<Env> {
 
   createPartitions(name: string, count: number): TopicInfo {
     return topicCreatePartitions(this.db, name, count, this.maxPartitions);
+  }
+
+  /* The registry of consumer groups, for listing: a ConsumerGroupDO registers its
+   * group on first use and removes it when the group is deleted. */
+  registerGroup(groupId: string): void {
+    groupsRegister(this.db, groupId, Date.now());
+  }
+
+  unregisterGroup(groupId: string): void {
+    groupsUnregister(this.db, groupId);
+  }
+
+  listGroups(): string[] {
+    return groupsList(this.db);
   }
 
   async deleteTopic(name: string): Promise<TopicInfo> {

@@ -539,8 +539,11 @@ int32_t kd_group_join(uint32_t db, const uint8_t *in, uint32_t in_len, int64_t n
     kd_str id = member;
     int exists = 0;
     if (member.len == 0) {
-        if ((size_t)client.len + suffix.len + 1 > sizeof new_id || suffix.len == 0)
-            return kd_fail(KD_ERR_INVALID_ARG, "client id or id suffix is too long or missing");
+        if (suffix.len == 0 || suffix.len > 64)
+            return kd_fail(KD_ERR_INVALID_ARG, "a new member's id suffix is missing or over 64 bytes");
+        if ((size_t)client.len + suffix.len + 1 > sizeof new_id)
+            return kd_fail(KD_INVALID_REQUEST, "client id of %u bytes is too long (at most %u)", (unsigned)client.len,
+                           (unsigned)(sizeof new_id - 66));
         memcpy(new_id, client.p, client.len);
         new_id[client.len] = '-';
         memcpy(new_id + client.len + 1, suffix.p, suffix.len);

@@ -820,27 +820,33 @@ class Bytes {
     this.length += n;
     return at;
   }
+  /* room() may replace buf and view: take the offset first, then write. */
   u8(v: number): this {
-    this.view.setUint8(this.room(1), v);
+    const at = this.room(1);
+    this.view.setUint8(at, v);
     return this;
   }
   i32(v: number): this {
-    this.view.setInt32(this.room(4), int32(v, "value"), true);
+    const at = this.room(4);
+    this.view.setInt32(at, int32(v, "value"), true);
     return this;
   }
   u32(v: number): this {
-    this.view.setUint32(this.room(4), v, true);
+    const at = this.room(4);
+    this.view.setUint32(at, v, true);
     return this;
   }
   i64(v: number): this {
-    this.view.setBigInt64(this.room(8), int64(v, "value"), true);
+    const at = this.room(8);
+    this.view.setBigInt64(at, int64(v, "value"), true);
     return this;
   }
   str(s: string): this {
     const b = utf8Encoder.encode(s);
     if (b.length > 0xffff) throw new KafdoError(KD_ERR_INVALID_ARG, "a string is over 65535 bytes");
-    this.view.setUint16(this.room(2), b.length, true);
-    this.buf.set(b, this.room(b.length));
+    const at = this.room(2 + b.length);
+    this.view.setUint16(at, b.length, true);
+    this.buf.set(b, at + 2);
     return this;
   }
   bytes(): Uint8Array {

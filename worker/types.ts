@@ -194,6 +194,9 @@ export interface Admin {
   describeTopic(topic: string): Promise<TopicDescription>;
   createPartitions(topic: string, count: number): Promise<TopicDescription>;
   listOffsets(topic: string): Promise<Map<number, PartitionOffsets>>;
+  listGroups(): Promise<GroupListing[]>;
+  describeGroup(groupId: string): Promise<GroupInfo>;
+  deleteGroup(groupId: string): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -523,7 +523,7 @@ describe('bad input changes nothing', () => {
     ['an unknown query parameter', () => api.request('GET', `/topics/${T}/partitions/0/messages?ofset=0`), 400, 'INVALID_REQUEST'],
     ['an unknown encoding', () => post(`/topics/${T}/produce?encoding=hex`, { value: 'ff' }), 400, 'INVALID_REQUEST'],
     ['invalid base64 with encoding=base64', () => post(`/topics/${T}/produce?encoding=base64`, { value: '*not base64*' }), 400, 'INVALID_REQUEST'],
-    ['a consumer-group endpoint (not built yet)', () => post('/consumer-groups/g1/join', { topics: [T] }), 501, 'NOT_IMPLEMENTED'],
+    ['a consumer-group join without topics', () => post('/consumer-groups/g1/join', {}), 400, 'INVALID_REQUEST'],
     [
       'a message over the default 1 MiB',
       () => post('/topics/orders/produce', { value: 'v'.repeat(1_100_000) }),

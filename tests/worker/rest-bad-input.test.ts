@@ -337,21 +337,4 @@ describe("routing", () => {
   it("a path segment that is not valid percent-encoding is 400 INVALID_REQUEST", async () => {
     expectError(await get("/admin/topics/%E0%A4%A"), 400, "INVALID_REQUEST", "percent-encoding");
   });
-
-  it("consumer group endpoints answer 501 NOT_IMPLEMENTED", async () => {
-    const cases: [string, string][] = [
-      ["POST", "/consumer-groups/g1/join"],
-      ["POST", "/consumer-groups/g1/heartbeat"],
-      ["POST", "/consumer-groups/g1/commit"],
-      ["POST", "/consumer-groups/g1/leave"],
-      ["GET", "/consumer-groups/g1"],
-      ["GET", "/admin/groups"],
-      ["GET", "/admin/groups/g1"],
-      ["DELETE", "/admin/groups/g1"],
-    ];
-    for (const [method, path] of cases) {
-      const res = await call(method, path, method === "POST" ? { json: {} } : {});
-      expectError(res, 501, "NOT_IMPLEMENTED", path);
-    }
-  });
 });

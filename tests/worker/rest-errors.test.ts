@@ -91,7 +91,12 @@ describe("errorResponse", () => {
     expect(statusOf("NOT_FOUND")).toBe(404);
     expect(statusOf("PAYLOAD_TOO_LARGE")).toBe(413);
     expect(statusOf("UNSUPPORTED_MEDIA_TYPE")).toBe(415);
-    expect(statusOf("NOT_IMPLEMENTED")).toBe(501);
+    expect(statusOf("REBALANCE_IN_PROGRESS")).toBe(409);
+    expect(statusOf("ILLEGAL_GENERATION")).toBe(409);
+    expect(statusOf("UNKNOWN_MEMBER_ID")).toBe(409);
+    expect(statusOf("NON_EMPTY_GROUP")).toBe(409);
+    expect(statusOf("GROUP_ID_NOT_FOUND")).toBe(404);
+    expect(statusOf("INVALID_SESSION_TIMEOUT")).toBe(400);
     expect(statusOf("INVALID_GROUP_ID")).toBe(400);
     expect(statusOf("UNKNOWN_SERVER_ERROR")).toBe(500);
     expect(statusOf("NOT_COORDINATOR")).toBe(500);

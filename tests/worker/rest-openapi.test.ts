@@ -175,6 +175,10 @@ describe("the OpenAPI document and the router table", () => {
       "POST /topics/{topic}/produce-batch",
       "POST /admin/topics",
       "POST /admin/topics/{topic}/partitions",
+      "POST /consumer-groups/{groupId}/join",
+      "POST /consumer-groups/{groupId}/heartbeat",
+      "POST /consumer-groups/{groupId}/commit",
+      "POST /consumer-groups/{groupId}/leave",
     ]);
     for (const route of ROUTES) {
       const key = `${route.method} ${openApiPath(route.path)}`;
@@ -307,6 +311,35 @@ describe("real answers conform to the document", () => {
     expectConforms("DELETE", "/admin/topics/{topic}", await call("DELETE", `/admin/topics/${t}`));
   });
 
+  it("consumer groups", async () => {
+    const topic = await createTopic(2);
+    const group = enc(topicName("doc-group"));
+    const g = `/consumer-groups/${group}`;
+    const joined = await post(`${g}/join`, { topics: [topic], clientId: "doc" });
+    expectConforms("POST", "/consumer-groups/{groupId}/join", joined);
+    const { memberId, generationId } = joined.body;
+    expectConforms("POST", "/consumer-groups/{groupId}/heartbeat", await post(`${g}/heartbeat`, { memberId, generationId }));
+    expectConforms(
+      "POST",
+      "/consumer-groups/{groupId}/commit",
+      await post(`${g}/commit`, { memberId, generationId, offsets: [{ topic, partition: 0, offset: 0, metadata: "m" }] }),
+    );
+    expectConforms("GET", "/consumer-groups/{groupId}", await get(g));
+    expectConforms("GET", "/consumer-groups/{groupId}/offsets", await get(`${g}/offsets`));
+    expectConforms("GET", "/admin/groups", await get("/admin/groups"));
+    expectConforms("GET", "/admin/groups/{groupId}", await get(`/admin/groups/${group}`));
+    expectConforms("DELETE", "/admin/groups/{groupId}", await call("DELETE", `/admin/groups/${group}`));
+    expectConforms("POST", "/consumer-groups/{groupId}/leave", await post(`${g}/leave`, { memberId }));
+    expectConforms("DELETE", "/admin/groups/{groupId}", await call("DELETE", `/admin/groups/${group}`));
+    expectConforms("GET", "/admin/groups/{groupId}", await get(`/admin/groups/${group}`));
+    expectConforms("POST", "/consumer-groups/{groupId}/heartbeat", await post(`${g}/heartbeat`, { memberId, generationId }));
+    expectConforms("POST", "/consumer-groups/{groupId}/commit", await post(`${g}/commit`, { memberId, generationId, offsets: [] }));
+    expectConforms("POST", "/consumer-groups/{groupId}/leave", await post(`${g}/leave`, { memberId }));
+    expectConforms("POST", "/consumer-groups/{groupId}/join", await post(`${g}/join`, { topics: [topic], sessionTimeoutMs: 1 }));
+    expectConforms("GET", "/consumer-groups/{groupId}", await get(`/consumer-groups/${"x".repeat(256)}`));
+    expectConforms("GET", "/consumer-groups/{groupId}/offsets", await get(`/consumer-groups/${"x".repeat(256)}/offsets`));
+  });
+
   it("service", async () => {
     expectConforms("GET", "/", await get("/"));
     expectConforms("GET", "/health", await get("/health"));
@@ -363,11 +396,57 @@ describe("what the request schemas accept, the Worker accepts", () => {
     ["CreateTopic", { topic: "@", partitions: "2" }],
     ["CreateTopic", { topic: "@", config: { "retention.ms": 5 } }],
     ["CreateTopic", { partitions: 2 }],
+    ["JoinGroup", { topics: ["@"] }],
+    ["JoinGroup", { topics: ["@"], memberId: "", clientId: "c", sessionTimeoutMs: 10000, rebalanceTimeoutMs: 5000, strategy: "sticky" }],
+    ["JoinGroup", { topics: [] }],
+    ["JoinGroup", { topics: ["@"], strategy: "cooperative-sticky" }],
+    ["JoinGroup", { topics: ["@"], sessionTimeoutMs: 1.5 }],
+    ["JoinGroup", { topics: ["@"], sessionTimeoutMs: 2147483648 }],
+    ["JoinGroup", { topics: ["@"], other: 1 }],
+    ["JoinGroup", {}],
+    ["Heartbeat", { memberId: "@", generationId: "@" }],
+    ["Heartbeat", { memberId: "@" }],
+    ["Heartbeat", { memberId: 1, generationId: "@" }],
+    ["CommitOffsets", { memberId: "@", generationId: "@", offsets: [{ topic: "@", partition: 0, offset: 1 }] }],
+    ["CommitOffsets", { memberId: "@", generationId: "@", offsets: [{ topic: "@", partition: 0, offset: 1, metadata: "m" }] }],
+    ["CommitOffsets", { memberId: "@", generationId: "@", offsets: [] }],
+    ["CommitOffsets", { memberId: "@", generationId: "@", offsets: [{ topic: "@", partition: 0 }] }],
+    ["CommitOffsets", { memberId: "@", generationId: "@", offsets: [{ topic: "@", partition: 0, offset: -1 }] }],
+    ["CommitOffsets", { memberId: "@", generationId: "@" }],
+    ["LeaveGroup", { memberId: "@" }],
+    ["LeaveGroup", { memberId: "@", generationId: 1 }],
+    ["LeaveGroup", {}],
   ];
+
+  /* Each body goes to a group of its own. "@" stands for a topic and, but in a join
+   * (which goes to an empty group, so that it is answered at once), for the id and
+   * generation of a member that joined first. */
+  async function groupCall(name: string, body: unknown): Promise<{ res: Answer; sent: unknown }> {
+    const topic = await createTopic(1);
+    const g = `/consumer-groups/${enc(topicName("req-group"))}`;
+    const live: Record<string, unknown> = { topic };
+    if (name !== "JoinGroup") {
+      const joined = await post(`${g}/join`, { topics: [topic] });
+      expect(joined.status).toBe(200);
+      live.memberId = joined.body.memberId;
+      live.generationId = joined.body.generationId;
+    }
+    const fill = (v: unknown, key?: string): unknown => {
+      if (v === "@") return key === "topics" || key === undefined ? topic : live[key];
+      if (Array.isArray(v)) return v.map((x) => fill(x, key === "topics" ? "topics" : undefined));
+      if (typeof v === "object" && v !== null) {
+        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, fill(x, k)]));
+      }
+      return v;
+    };
+    const tail = { JoinGroup: "join", Heartbeat: "heartbeat", CommitOffsets: "commit", LeaveGroup: "leave" }[name];
+    const sent = fill(body);
+    return { res: await post(`${g}/${tail}`, sent), sent };
+  }
 
   it("and what they refuse, it refuses with 400 INVALID_REQUEST", async () => {
     for (const [name, body] of bodies) {
-      const conforms = check(body, { $ref: `#/components/schemas/${name}` }).length === 0;
+      let conforms = check(body, { $ref: `#/components/schemas/${name}` }).length === 0;
       let res: Answer;
       if (name === "ProduceMessage") {
         const topic = await createTopic(1);
@@ -375,6 +454,10 @@ describe("what the request schemas accept, the Worker accepts", () => {
       } else if (name === "ProduceBatch") {
         const topic = await createTopic(1);
         res = await post(`/topics/${enc(topic)}/produce-batch`, body);
+      } else if (["JoinGroup", "Heartbeat", "CommitOffsets", "LeaveGroup"].includes(name)) {
+        const outcome = await groupCall(name, body);
+        res = outcome.res;
+        conforms = check(outcome.sent, { $ref: `#/components/schemas/${name}` }).length === 0;
       } else if (name === "AddPartitions") {
         const topic = await createTopic(1);
         res = await post(`/admin/topics/${enc(topic)}/partitions`, body);

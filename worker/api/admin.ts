@@ -1,8 +1,9 @@
 /*
- * admin.ts — createAdmin(env, config): topic administration for code running in a
- * Worker, over Durable Object RPC. The rules (names, partition counts, configs)
- * are the core's, applied in ClusterMetadataDO; this turns its answers into the
- * shapes Kafka users know.
+ * admin.ts — createAdmin(env, config): topic and group administration for code
+ * running in a Worker, over Durable Object RPC. The rules (names, partition
+ * counts, configs) are the core's, applied in ClusterMetadataDO; this turns its
+ * answers into the shapes Kafka users know. Groups are groups.ts's, shared with
+ * the REST front.
  */
 import type { Env } from "../env";
 import { KafdoError } from "../errors";
@@ -10,11 +11,14 @@ import type {
   Admin,
   AdminConfig,
   CreateTopicConfig,
+  GroupInfo,
+  GroupListing,
   PartitionOffsets,
   TopicDescription,
   TopicInfo,
 } from "../types";
 import { metadataStub, partitionStub } from "../durable-objects/addressing";
+import { deleteGroup, describeGroup, listGroups } from "./groups";
 import { forget, topicFor } from "./metadata";
 
 const INVALID_REQUEST = 42;
@@ -101,6 +105,21 @@ export class KafdoAdmin implements Admin {
 
   async listOffsets(topic: string): Promise<Map<number, PartitionOffsets>> {
     return topicOffsets(this.env, await topicFor(this.env, topic));
+  }
+
+  /* Every group the cluster knows, with its state. */
+  listGroups(): Promise<GroupListing[]> {
+    return listGroups(this.env);
+  }
+
+  /* State, members, assignment, and per partition the committed offset and lag. */
+  describeGroup(groupId: string): Promise<GroupInfo> {
+    return describeGroup(this.env, groupId);
+  }
+
+  /* Refused with NON_EMPTY_GROUP while the group has members, as in Kafka. */
+  deleteGroup(groupId: string): Promise<void> {
+    return deleteGroup(this.env, groupId);
   }
 
   async close(): Promise<void> {}

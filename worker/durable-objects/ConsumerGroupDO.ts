@@ -76,7 +76,6 @@ export class ConsumerGroupDO extends DurableObject<Env> {
   }
 
   private async joinGroup(groupId: string, req: JoinRequest): Promise<JoinResult> {
-    await this.register(groupId);
     const topics = await Promise.all(
       [...new Set(req.topics)].map(async (topic) => ({ topic, partitions: await this.partitionsOf(topic) })),
     );
@@ -100,6 +99,7 @@ export class ConsumerGroupDO extends DurableObject<Env> {
       this.held.set(out.memberId, list);
     });
     this.settle();
+    await this.register(groupId); /* known to the cluster once it has a member */
     return result;
   }
 

@@ -17,11 +17,11 @@
 import { KAFKA_ERROR_NAMES, KafdoError, errorName } from "../errors";
 
 export type HttpCode =
+  | "UNAUTHORIZED"
   | "NOT_FOUND"
   | "METHOD_NOT_ALLOWED"
   | "PAYLOAD_TOO_LARGE"
-  | "UNSUPPORTED_MEDIA_TYPE"
-  | "NOT_IMPLEMENTED";
+  | "UNSUPPORTED_MEDIA_TYPE";
 
 export class HttpError extends Error {
   constructor(
@@ -42,20 +42,36 @@ export function invalidRequest(message: string): KafdoError {
   return new KafdoError(INVALID_REQUEST, message);
 }
 
-/* Statuses by code; a code not listed is 400 when it names an invalid input
- * (Kafka's INVALID_*), else 500. */
+/*
+ * Statuses by code; a code not listed is 400 when it names an invalid input
+ * (Kafka's INVALID_*), else 500.
+ *
+ * A consumer group's fencing errors (REBALANCE_IN_PROGRESS, ILLEGAL_GENERATION,
+ * UNKNOWN_MEMBER_ID) are all 409: the request is well formed but the member's view
+ * of the group is out of date, and the client's answer to each is the same, to
+ * join again. UNKNOWN_MEMBER_ID is not 404 because no URL names a member; 404
+ * stays for what the path names (no such route, topic or group).
+ */
 const STATUS: Readonly<Record<string, number>> = {
   CORRUPT_MESSAGE: 400,
+  OFFSET_METADATA_TOO_LARGE: 400,
+  UNAUTHORIZED: 401,
   NOT_FOUND: 404,
   UNKNOWN_TOPIC_OR_PARTITION: 404,
+  GROUP_ID_NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
   TOPIC_ALREADY_EXISTS: 409,
+  REBALANCE_IN_PROGRESS: 409,
+  ILLEGAL_GENERATION: 409,
+  UNKNOWN_MEMBER_ID: 409,
+  INCONSISTENT_GROUP_PROTOCOL: 409,
+  NON_EMPTY_GROUP: 409,
+  GROUP_MAX_SIZE_REACHED: 409,
   MESSAGE_TOO_LARGE: 413,
   RECORD_LIST_TOO_LARGE: 413,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   OFFSET_OUT_OF_RANGE: 416,
-  NOT_IMPLEMENTED: 501,
 };
 
 export function statusOf(code: string): number {

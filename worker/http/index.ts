@@ -8,18 +8,21 @@
  *   input.ts     the body, the query, path numbers, base64; INVALID_REQUEST
  *   records.ts   records between their JSON form and the producer's / reader's
  *   errors.ts    the one error shape, and the status of every code
+ *   auth.ts      the bearer token (KAFDO_TOKEN), checked before routing
  *   openapi.ts   the OpenAPI 3.1 document served at /openapi.json
  *
  * handle() is the only place that catches: whatever a handler throws, wherever it
  * arose, becomes the error shape in errorResponse().
  */
 import type { Env } from "../env";
+import { authorize } from "./auth";
 import { HttpError, errorResponse } from "./errors";
 import { router } from "./routes";
 
 export async function handle(request: Request, env: Env): Promise<Response> {
   try {
     const url = new URL(request.url);
+    await authorize(request, url, env);
     const match = router.match(request.method, url.pathname);
     if (match.kind === "none") {
       throw new HttpError("NOT_FOUND", `no route for ${request.method} ${url.pathname}`);

@@ -10,7 +10,16 @@
  */
 import { MAX_BODY_BYTES } from "./input";
 import { DEFAULT_READ_BYTES, DEFAULT_READ_LIMIT, MAX_READ_BYTES, MAX_READ_LIMIT } from "./handlers/partitions";
+import {
+  DEFAULT_CLIENT_ID,
+  DEFAULT_REBALANCE_TIMEOUT_MS,
+  DEFAULT_SESSION_TIMEOUT_MS,
+  MAX_COMMIT_OFFSETS,
+  MAX_SUBSCRIBED_TOPICS,
+  STRATEGIES,
+} from "./handlers/groups";
 import { MAX_BATCH_MESSAGES } from "./handlers/produce";
+import { MAX_GROUP_ID_BYTES } from "../api/groups";
 import { VERSION } from "./version";
 
 const INT32_MAX = 2147483647;
@@ -26,13 +35,11 @@ const integer = (minimum: number, description?: string) => ({
   ...(description ? { description } : {}),
 });
 
-const notImplemented = (summary: string, tag: string, params: object[] = []) => ({
-  summary,
-  description: "Comes with consumer groups; answers 501 NOT_IMPLEMENTED until then.",
-  tags: [tag],
-  parameters: params,
-  responses: { "501": response("NotImplemented") },
-});
+const INT32_MIN = -2147483648;
+const int32 = (description: string) => ({ type: "integer", minimum: INT32_MIN, maximum: INT32_MAX, description });
+const noContent = { description: "Done; no body." };
+
+const GROUP_STATES = ["Empty", "PreparingRebalance", "CompletingRebalance", "Stable", "Dead"];
 
 export const OPENAPI = {
   openapi: "3.1.0",
@@ -40,12 +47,13 @@ export const OPENAPI = {
     title: "Kafdo REST API",
     version: VERSION,
     description: [
-      "Kafka on Cloudflare Workers: produce, read and administer topics over HTTP.",
+      "Kafka on Cloudflare Workers: produce, read, consume in groups, and administer topics and",
+      "groups over HTTP.",
       "",
       "Every error has the shape {\"error\": {\"code\": \"<NAME>\", \"message\": \"...\"}}; codes are",
-      "Kafka's error names (UNKNOWN_TOPIC_OR_PARTITION, ...), INVALID_REQUEST for a malformed",
-      "request, or NOT_FOUND, METHOD_NOT_ALLOWED (405, with an Allow header),",
-      "PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, NOT_IMPLEMENTED.",
+      "Kafka's error names (UNKNOWN_TOPIC_OR_PARTITION, ILLEGAL_GENERATION, ...), INVALID_REQUEST",
+      "for a malformed request, or NOT_FOUND, METHOD_NOT_ALLOWED (405, with an Allow header),",
+      "PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE.",
       "",
       `Request bodies are JSON (content-type application/json), at most ${MAX_BODY_BYTES} bytes.`,
       "Every endpoint refuses query parameters it does not take, and parameters given twice.",
@@ -165,19 +173,117 @@ export const OPENAPI = {
     },
 
     "/consumer-groups/{groupId}/join": {
-      post: notImplemented("Join a consumer group", "consumer groups", [parameter("groupId")]),
+      post: {
+        summary: "Join a consumer group",
+        description:
+          "Joins the group as a new member (no memberId, or \"\") or rejoins as an existing one, " +
+          "and answers when the rebalance this starts is complete: every other member has joined " +
+          "again, or was dropped for not doing so within the rebalance timeout. So the answer " +
+          "may take up to rebalanceTimeoutMs. It carries the member's id, the new generation, " +
+          "and the partitions assigned to this member, which the group computes with the " +
+          "member's strategy. Timeouts outside Kafka's bounds are 400 INVALID_SESSION_TIMEOUT; " +
+          "a strategy other than the group's is 409 INCONSISTENT_GROUP_PROTOCOL.",
+        tags: ["consumer groups"],
+        parameters: [parameter("groupId")],
+        requestBody: body(schema("JoinGroup")),
+        responses: {
+          "200": json("The member's place in the new generation.", schema("JoinResult")),
+          "400": response("BadRequest"),
+          "409": response("GroupConflict"),
+          "413": response("TooLarge"),
+          "415": response("UnsupportedMediaType"),
+          "500": response("ServerError"),
+        },
+      },
     },
     "/consumer-groups/{groupId}/heartbeat": {
-      post: notImplemented("Send a heartbeat", "consumer groups", [parameter("groupId")]),
+      post: {
+        summary: "Send a heartbeat",
+        description:
+          "Keeps the member's session alive. 409 REBALANCE_IN_PROGRESS: the group is " +
+          "rebalancing and the member must join again (with its memberId) to stay in it; " +
+          "ILLEGAL_GENERATION: the member's generation is over; UNKNOWN_MEMBER_ID: the member " +
+          "has left or expired and must join as a new member.",
+        tags: ["consumer groups"],
+        parameters: [parameter("groupId")],
+        requestBody: body(schema("Heartbeat")),
+        responses: {
+          "204": noContent,
+          "400": response("BadRequest"),
+          "409": response("GroupConflict"),
+          "413": response("TooLarge"),
+          "415": response("UnsupportedMediaType"),
+          "500": response("ServerError"),
+        },
+      },
     },
     "/consumer-groups/{groupId}/commit": {
-      post: notImplemented("Commit offsets", "consumer groups", [parameter("groupId")]),
+      post: {
+        summary: "Commit offsets",
+        description:
+          "Stores each partition's offset (the offset of the next record to consume, as Kafka " +
+          "commits it) with its metadata, all or nothing. Only a member of the current " +
+          "generation may commit: otherwise 409 with ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID or " +
+          "REBALANCE_IN_PROGRESS, and nothing is stored.",
+        tags: ["consumer groups"],
+        parameters: [parameter("groupId")],
+        requestBody: body(schema("CommitOffsets")),
+        responses: {
+          "204": noContent,
+          "400": response("BadRequest"),
+          "404": response("NotFound"),
+          "409": response("GroupConflict"),
+          "413": response("TooLarge"),
+          "415": response("UnsupportedMediaType"),
+          "500": response("ServerError"),
+        },
+      },
     },
     "/consumer-groups/{groupId}/leave": {
-      post: notImplemented("Leave a consumer group", "consumer groups", [parameter("groupId")]),
+      post: {
+        summary: "Leave a consumer group",
+        description: "Removes the member at once (rather than when its session expires); the others rebalance.",
+        tags: ["consumer groups"],
+        parameters: [parameter("groupId")],
+        requestBody: body(schema("LeaveGroup")),
+        responses: {
+          "204": noContent,
+          "400": response("BadRequest"),
+          "409": response("GroupConflict"),
+          "413": response("TooLarge"),
+          "415": response("UnsupportedMediaType"),
+          "500": response("ServerError"),
+        },
+      },
     },
     "/consumer-groups/{groupId}": {
-      get: notImplemented("Describe a consumer group", "consumer groups", [parameter("groupId")]),
+      get: {
+        summary: "Describe a consumer group",
+        description: "The same description as GET /admin/groups/{groupId}.",
+        tags: ["consumer groups"],
+        parameters: [parameter("groupId")],
+        responses: {
+          "200": json("The group, with each partition's committed offset and lag.", schema("GroupInfo")),
+          "400": response("BadRequest"),
+          "404": response("GroupNotFound"),
+          "500": response("ServerError"),
+        },
+      },
+    },
+    "/consumer-groups/{groupId}/offsets": {
+      get: {
+        summary: "A group's committed offsets",
+        description:
+          "Every partition the group has committed an offset for: where a consumer resumes. " +
+          "A group with no commits (or none at all) answers an empty list, as Kafka's OffsetFetch does.",
+        tags: ["consumer groups"],
+        parameters: [parameter("groupId")],
+        responses: {
+          "200": json("The committed offsets.", schema("CommittedOffsets")),
+          "400": response("BadRequest"),
+          "500": response("ServerError"),
+        },
+      },
     },
 
     "/admin/topics": {
@@ -273,11 +379,49 @@ export const OPENAPI = {
       },
     },
     "/admin/groups": {
-      get: notImplemented("List consumer groups", "admin"),
+      get: {
+        summary: "List consumer groups",
+        description: "Every group that exists (from its first join or commit until it is deleted), with its state.",
+        tags: ["admin"],
+        responses: {
+          "200": json("The groups, by id.", schema("GroupList")),
+          "400": response("BadRequest"),
+          "500": response("ServerError"),
+        },
+      },
     },
     "/admin/groups/{groupId}": {
-      get: notImplemented("Describe a consumer group", "admin", [parameter("groupId")]),
-      delete: notImplemented("Delete a consumer group", "admin", [parameter("groupId")]),
+      get: {
+        summary: "Describe a consumer group",
+        description:
+          "State, generation, members with their subscriptions and assignments, and a row per " +
+          "partition that has a committed offset or is assigned: the committed offset (-1 when " +
+          "none), the partition's high watermark (latest) and the lag, latest - offset (latest " +
+          "when nothing is committed; -1 with latest -1 when the partition no longer exists).",
+        tags: ["admin"],
+        parameters: [parameter("groupId")],
+        responses: {
+          "200": json("The group, with each partition's committed offset and lag.", schema("GroupInfo")),
+          "400": response("BadRequest"),
+          "404": response("GroupNotFound"),
+          "500": response("ServerError"),
+        },
+      },
+      delete: {
+        summary: "Delete a consumer group",
+        description:
+          "Deletes the group's committed offsets and forgets it. Refused with 409 " +
+          "NON_EMPTY_GROUP while it has members, as in Kafka; nothing is deleted then.",
+        tags: ["admin"],
+        parameters: [parameter("groupId")],
+        responses: {
+          "204": { description: "Deleted." },
+          "400": response("BadRequest"),
+          "404": response("GroupNotFound"),
+          "409": response("NonEmptyGroup"),
+          "500": response("ServerError"),
+        },
+      },
     },
 
     "/": {
@@ -323,6 +467,9 @@ export const OPENAPI = {
         name: "groupId",
         in: "path",
         required: true,
+        description:
+          `The group's id, percent-encoded: 1 to ${MAX_GROUP_ID_BYTES} bytes of UTF-8 ` +
+          "(else 400 INVALID_GROUP_ID).",
         schema: { type: "string" },
       },
       produceEncoding: {
@@ -340,7 +487,7 @@ export const OPENAPI = {
       BadRequest: json(
         "INVALID_REQUEST (malformed JSON, wrong body shape, bad path or query parameter), or " +
           "Kafka's INVALID_* and CORRUPT_MESSAGE (INVALID_TOPIC_EXCEPTION, INVALID_PARTITIONS, " +
-          "INVALID_CONFIG, ...).",
+          "INVALID_CONFIG, INVALID_GROUP_ID, INVALID_SESSION_TIMEOUT, OFFSET_METADATA_TOO_LARGE, ...).",
         schema("Error"),
       ),
       NotFound: json("UNKNOWN_TOPIC_OR_PARTITION.", schema("Error")),
@@ -352,7 +499,18 @@ export const OPENAPI = {
       ),
       UnsupportedMediaType: json("UNSUPPORTED_MEDIA_TYPE: the body is not sent as JSON.", schema("Error")),
       OffsetOutOfRange: json("OFFSET_OUT_OF_RANGE.", schema("Error")),
-      NotImplemented: json("NOT_IMPLEMENTED.", schema("Error")),
+      GroupConflict: json(
+        "The member's view of the group is out of date: REBALANCE_IN_PROGRESS (join again), " +
+          "ILLEGAL_GENERATION (a generation that is over), UNKNOWN_MEMBER_ID (the member left or " +
+          "expired: join as a new member); or INCONSISTENT_GROUP_PROTOCOL (a strategy other than " +
+          "the group's).",
+        schema("Error"),
+      ),
+      GroupNotFound: json(
+        "GROUP_ID_NOT_FOUND: no such group (never joined nor committed to, or deleted).",
+        schema("Error"),
+      ),
+      NonEmptyGroup: json("NON_EMPTY_GROUP: the group has members.", schema("Error")),
       ServerError: json("UNKNOWN_SERVER_ERROR, KAFKA_STORAGE_ERROR or another Kafka error.", schema("Error")),
     },
 
@@ -545,6 +703,181 @@ export const OPENAPI = {
         required: ["topics"],
         additionalProperties: false,
         properties: { topics: { type: "array", items: { type: "string" } } },
+      },
+
+      TopicPartition: {
+        type: "object",
+        required: ["topic", "partition"],
+        additionalProperties: false,
+        properties: { topic: { type: "string" }, partition: integer(0) },
+      },
+      JoinGroup: {
+        type: "object",
+        required: ["topics"],
+        additionalProperties: false,
+        properties: {
+          memberId: { type: "string", description: "The member's id to rejoin with; absent or \"\" for a new member." },
+          clientId: { type: "string", description: `Default "${DEFAULT_CLIENT_ID}".` },
+          topics: {
+            type: "array",
+            items: { type: "string" },
+            minItems: 1,
+            maxItems: MAX_SUBSCRIBED_TOPICS,
+            description: "The topics the member subscribes to.",
+          },
+          sessionTimeoutMs: int32(
+            `Default ${DEFAULT_SESSION_TIMEOUT_MS}. Without a heartbeat for this long the member is ` +
+              "removed; Kafka's bounds apply (INVALID_SESSION_TIMEOUT).",
+          ),
+          rebalanceTimeoutMs: int32(
+            `Default ${DEFAULT_REBALANCE_TIMEOUT_MS}. How long a rebalance waits for members to join again.`,
+          ),
+          strategy: { type: "string", enum: [...STRATEGIES], description: "The assignor. Default range." },
+        },
+      },
+      JoinResult: {
+        type: "object",
+        required: ["memberId", "generationId", "leader", "protocol", "assignment"],
+        additionalProperties: false,
+        properties: {
+          memberId: { type: "string" },
+          generationId: integer(0),
+          leader: { type: "string", description: "The member id of the group's leader." },
+          protocol: { type: "string", description: "The group's assignment strategy." },
+          assignment: { type: "array", items: schema("TopicPartition") },
+        },
+      },
+      Heartbeat: {
+        type: "object",
+        required: ["memberId", "generationId"],
+        additionalProperties: false,
+        properties: { memberId: { type: "string" }, generationId: int32("The generation the member joined.") },
+      },
+      CommitOffsets: {
+        type: "object",
+        required: ["memberId", "generationId", "offsets"],
+        additionalProperties: false,
+        properties: {
+          memberId: { type: "string" },
+          generationId: int32("The generation the member joined."),
+          offsets: {
+            type: "array",
+            maxItems: MAX_COMMIT_OFFSETS,
+            items: {
+              type: "object",
+              required: ["topic", "partition", "offset"],
+              additionalProperties: false,
+              properties: {
+                topic: { type: "string" },
+                partition: { type: "integer", minimum: 0, maximum: INT32_MAX },
+                offset: integer(0, "The offset of the next record to consume."),
+                metadata: { type: "string", description: "Kept with the offset; \"\" when absent." },
+              },
+            },
+          },
+        },
+      },
+      LeaveGroup: {
+        type: "object",
+        required: ["memberId"],
+        additionalProperties: false,
+        properties: { memberId: { type: "string" } },
+      },
+      CommittedOffset: {
+        type: "object",
+        required: ["topic", "partition", "offset", "metadata", "commitTimestamp"],
+        additionalProperties: false,
+        properties: {
+          topic: { type: "string" },
+          partition: integer(0),
+          offset: integer(-1, "The offset of the next record to consume; -1 when nothing is committed."),
+          metadata: { type: "string" },
+          commitTimestamp: integer(-1, "ms since the epoch; -1 when nothing is committed."),
+        },
+      },
+      CommittedOffsets: {
+        type: "object",
+        required: ["groupId", "offsets"],
+        additionalProperties: false,
+        properties: { groupId: { type: "string" }, offsets: { type: "array", items: schema("CommittedOffset") } },
+      },
+      GroupMember: {
+        type: "object",
+        required: [
+          "memberId",
+          "clientId",
+          "kind",
+          "sessionTimeoutMs",
+          "rebalanceTimeoutMs",
+          "lastHeartbeat",
+          "subscription",
+          "assignment",
+        ],
+        additionalProperties: false,
+        properties: {
+          memberId: { type: "string" },
+          clientId: { type: "string" },
+          kind: {
+            type: "string",
+            enum: ["http", "kafka"],
+            description: "http: Kafdo's protocol (REST, in-Worker); kafka: Kafka's classic protocol.",
+          },
+          sessionTimeoutMs: integer(0),
+          rebalanceTimeoutMs: integer(0),
+          lastHeartbeat: integer(0, "ms since the epoch."),
+          subscription: { type: "array", items: { type: "string" } },
+          assignment: { type: "array", items: schema("TopicPartition") },
+        },
+      },
+      GroupInfo: {
+        type: "object",
+        required: ["groupId", "state", "members", "generationId", "protocol", "leader", "offsets"],
+        additionalProperties: false,
+        properties: {
+          groupId: { type: "string" },
+          state: { type: "string", enum: GROUP_STATES },
+          members: { type: "array", items: schema("GroupMember") },
+          generationId: integer(0),
+          protocol: { type: "string", description: "The assignment strategy." },
+          leader: { type: "string", description: "The leader's member id; \"\" when the group has none." },
+          offsets: {
+            type: "array",
+            description: "By topic, then partition.",
+            items: {
+              type: "object",
+              required: ["topic", "partition", "offset", "metadata", "commitTimestamp", "latest", "lag"],
+              additionalProperties: false,
+              properties: {
+                topic: { type: "string" },
+                partition: integer(0),
+                offset: integer(-1, "The committed offset; -1 when nothing is committed."),
+                metadata: { type: "string" },
+                commitTimestamp: integer(-1, "ms since the epoch; -1 when nothing is committed."),
+                latest: integer(-1, "The partition's high watermark; -1 when the partition no longer exists."),
+                lag: {
+                  type: "integer",
+                  description: "latest - offset; latest when nothing is committed; -1 when latest is.",
+                },
+              },
+            },
+          },
+        },
+      },
+      GroupList: {
+        type: "object",
+        required: ["groups"],
+        additionalProperties: false,
+        properties: {
+          groups: {
+            type: "array",
+            items: {
+              type: "object",
+              required: ["groupId", "state"],
+              additionalProperties: false,
+              properties: { groupId: { type: "string" }, state: { type: "string", enum: GROUP_STATES } },
+            },
+          },
+        },
       },
 
       ServiceInfo: {

@@ -3,12 +3,14 @@
  *
  * The list is the spec's (kafdo-README.md, "HTTP API Endpoints"); openapi.ts
  * documents each row, and a test holds the two equal in both directions.
- * Consumer groups are routed now and answer 501 until the consumer-group issue.
+ * GET /consumer-groups/:groupId/offsets is Kafdo's addition: the committed offsets
+ * a consumer over HTTP resumes from.
  */
 import { createPartitions, createTopic, deleteTopic, describeTopic, listTopics, topicOffsets } from "./handlers/admin";
+import { commit, deleteGroup, describe, heartbeat, join, leave, listGroups, offsets } from "./handlers/groups";
 import { readMessages, readOffsets } from "./handlers/partitions";
 import { produce, produceBatch } from "./handlers/produce";
-import { health, notImplemented, openapi, serviceInfo } from "./handlers/service";
+import { health, openapi, serviceInfo } from "./handlers/service";
 import { Router, type Route } from "./router";
 
 export const ROUTES: readonly Route[] = [
@@ -18,11 +20,12 @@ export const ROUTES: readonly Route[] = [
   { method: "GET", path: "/topics/:topic/partitions/:partition/messages", handler: readMessages },
   { method: "GET", path: "/topics/:topic/partitions/:partition/offsets", handler: readOffsets },
 
-  { method: "POST", path: "/consumer-groups/:groupId/join", handler: notImplemented },
-  { method: "POST", path: "/consumer-groups/:groupId/heartbeat", handler: notImplemented },
-  { method: "POST", path: "/consumer-groups/:groupId/commit", handler: notImplemented },
-  { method: "POST", path: "/consumer-groups/:groupId/leave", handler: notImplemented },
-  { method: "GET", path: "/consumer-groups/:groupId", handler: notImplemented },
+  { method: "POST", path: "/consumer-groups/:groupId/join", handler: join },
+  { method: "POST", path: "/consumer-groups/:groupId/heartbeat", handler: heartbeat },
+  { method: "POST", path: "/consumer-groups/:groupId/commit", handler: commit },
+  { method: "POST", path: "/consumer-groups/:groupId/leave", handler: leave },
+  { method: "GET", path: "/consumer-groups/:groupId", handler: describe },
+  { method: "GET", path: "/consumer-groups/:groupId/offsets", handler: offsets },
 
   { method: "GET", path: "/admin/topics", handler: listTopics },
   { method: "POST", path: "/admin/topics", handler: createTopic },
@@ -30,9 +33,9 @@ export const ROUTES: readonly Route[] = [
   { method: "DELETE", path: "/admin/topics/:topic", handler: deleteTopic },
   { method: "POST", path: "/admin/topics/:topic/partitions", handler: createPartitions },
   { method: "GET", path: "/admin/topics/:topic/offsets", handler: topicOffsets },
-  { method: "GET", path: "/admin/groups", handler: notImplemented },
-  { method: "GET", path: "/admin/groups/:groupId", handler: notImplemented },
-  { method: "DELETE", path: "/admin/groups/:groupId", handler: notImplemented },
+  { method: "GET", path: "/admin/groups", handler: listGroups },
+  { method: "GET", path: "/admin/groups/:groupId", handler: describe },
+  { method: "DELETE", path: "/admin/groups/:groupId", handler: deleteGroup },
 
   { method: "GET", path: "/health", handler: health },
   { method: "GET", path: "/openapi.json", handler: openapi },

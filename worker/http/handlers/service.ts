@@ -1,8 +1,7 @@
 /*
  * service.ts — the endpoints about the service itself (GET /, /health,
- * /openapi.json), and the answer of endpoints that are routed but not built yet.
+ * /openapi.json).
  */
-import { HttpError } from "../errors";
 import { Query } from "../input";
 import { OPENAPI } from "../openapi";
 import type { Context, Route } from "../router";
@@ -22,9 +21,4 @@ export function health(c: Context): Response {
 export function openapi(c: Context): Response {
   Query.none(c.url);
   return Response.json(OPENAPI);
-}
-
-/* Consumer groups over REST arrive with the consumer-group issue. */
-export function notImplemented(c: Context): never {
-  throw new HttpError("NOT_IMPLEMENTED", `${c.request.method} ${c.url.pathname} is not implemented yet`);
 }

@@ -1,0 +1,205 @@
+/*
+ * groups.ts — consumer groups for code running in the Worker and for the REST
+ * front: Kafdo's own group protocol (join, heartbeat, commit, leave), committed
+ * offsets, and what an administrator asks of groups (list, describe with lag,
+ * delete).
+ *
+ * Every rule about groups — states, generations, fencing, assignment, timeouts —
+ * is the core's, applied in the group's ConsumerGroupDO. This module adds three
+ * things the group object cannot: it refuses a malformed group id before it names
+ * a Durable Object, it restores the KafdoErrors that crossed RPC, and it reads the
+ * partitions' high watermarks (from the partition objects, in parallel) to give a
+ * description its lag.
+ */
+import type { Env } from "../env";
+import { KafdoError } from "../errors";
+import type {
+  CommittedOffset,
+  GroupDescription,
+  GroupInfo,
+  GroupListing,
+  GroupOffsetLag,
+  JoinRequest,
+  JoinResult,
+  OffsetCommit,
+  TopicInfo,
+  TopicPartition,
+} from "../types";
+import { groupStub, metadataStub, partitionStub } from "../durable-objects/addressing";
+import { forget, topicFor } from "./metadata";
+
+const UNKNOWN_TOPIC_OR_PARTITION = 3;
+const INVALID_GROUP_ID = 24;
+const GROUP_ID_NOT_FOUND = 69;
+
+/* Kafka sets no length on a group id; Kafdo's registry of groups (the core's
+ * topics.c) keeps ids of 1 to 255 bytes of UTF-8, so that is what a group id is
+ * everywhere, checked before an id names a Durable Object. */
+export const MAX_GROUP_ID_BYTES = 255;
+
+/* Runs an RPC, restoring the KafdoError it may have thrown. */
+async function rpc<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (e) {
+    throw KafdoError.from(e) ?? e;
+  }
+}
+
+/* The group id, or INVALID_GROUP_ID: a string of 1 to 255 bytes of UTF-8. */
+export function checkGroupId(groupId: unknown): string {
+  if (typeof groupId !== "string" || groupId.length === 0) {
+    throw new KafdoError(INVALID_GROUP_ID, "a group id is a non-empty string");
+  }
+  const bytes = new TextEncoder().encode(groupId).length;
+  if (bytes > MAX_GROUP_ID_BYTES) {
+    throw new KafdoError(
+      INVALID_GROUP_ID,
+      `a group id is at most ${MAX_GROUP_ID_BYTES} bytes of UTF-8; this one has ${bytes}`,
+    );
+  }
+  return groupId;
+}
+
+function group(env: Env, groupId: string) {
+  return groupStub(env, checkGroupId(groupId));
+}
+
+/* ---- the group protocol --------------------------------------------------------- */
+
+/* Joins (or rejoins) the group; resolves when the rebalance this causes is done. */
+export function joinGroup(env: Env, groupId: string, request: JoinRequest): Promise<JoinResult> {
+  return rpc(() => group(env, groupId).join(groupId, request));
+}
+
+export function heartbeat(env: Env, groupId: string, memberId: string, generationId: number): Promise<void> {
+  return rpc(() => group(env, groupId).heartbeat(groupId, memberId, generationId));
+}
+
+export function commitOffsets(
+  env: Env,
+  groupId: string,
+  memberId: string,
+  generationId: number,
+  offsets: OffsetCommit[],
+): Promise<void> {
+  return rpc(() => group(env, groupId).commit(groupId, memberId, generationId, offsets));
+}
+
+export function leaveGroup(env: Env, groupId: string, memberId: string): Promise<void> {
+  return rpc(() => group(env, groupId).leave(groupId, memberId));
+}
+
+/* The committed offsets of `partitions`, or of every partition the group has
+ * committed for. */
+export function committedOffsets(env: Env, groupId: string, partitions?: TopicPartition[]): Promise<CommittedOffset[]> {
+  return rpc(() => group(env, groupId).committed(groupId, partitions));
+}
+
+/* ---- administration ------------------------------------------------------------- */
+
+/*
+ * A group exists from its first join or commit until it is deleted: the group
+ * object answers for any id, and describes one that never had a member nor a
+ * committed offset (or was deleted) as Empty, generation 0, with nothing in it.
+ * That is the core's own test when it refuses to delete a group it does not have.
+ */
+function exists(d: GroupDescription): boolean {
+  return d.generationId > 0 || d.members.length > 0 || d.offsets.length > 0;
+}
+
+/* Every group the cluster knows, with its state, sorted by id. A group deleted
+ * while the list is read is left out. */
+export async function listGroups(env: Env): Promise<GroupListing[]> {
+  const ids = await rpc(() => metadataStub(env).listGroups());
+  const described = await Promise.all(ids.map((groupId) => rpc(() => groupStub(env, groupId).describe(groupId))));
+  return described
+    .filter(exists)
+    .map(({ groupId, state }) => ({ groupId, state }))
+    .sort((a, b) => (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0));
+}
+
+/*
+ * The group's description, with a row per partition that has a committed offset
+ * or is assigned to a member: its committed offset (-1 when none), the partition's
+ * high watermark (`latest`) and `lag`, latest - offset (latest when nothing is
+ * committed). A partition whose topic or partition no longer exists has latest and
+ * lag -1: there is no log to lag behind. GROUP_ID_NOT_FOUND when the group does
+ * not exist.
+ */
+export async function describeGroup(env: Env, groupId: string): Promise<GroupInfo> {
+  const d = await rpc(() => group(env, groupId).describe(groupId));
+  if (!exists(d)) throw new KafdoError(GROUP_ID_NOT_FOUND, `group "${groupId}" does not exist`);
+  const rows = new Map<string, CommittedOffset>();
+  const key = (tp: TopicPartition) => `${tp.partition}@${tp.topic}`;
+  for (const o of d.offsets) rows.set(key(o), o);
+  for (const m of d.members) {
+    for (const tp of m.assignment) {
+      if (!rows.has(key(tp))) {
+        rows.set(key(tp), { topic: tp.topic, partition: tp.partition, offset: -1, metadata: "", commitTimestamp: -1 });
+      }
+    }
+  }
+  const sorted = [...rows.values()].sort((a, b) =>
+    a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition,
+  );
+  const latest = await highWatermarks(env, sorted);
+  const offsets: GroupOffsetLag[] = sorted.map((o, i) => {
+    const hw = latest[i]!;
+    const lag = hw < 0 ? -1 : o.offset < 0 ? hw : hw - o.offset;
+    return { ...o, latest: hw, lag };
+  });
+  return {
+    groupId: d.groupId,
+    state: d.state,
+    members: d.members,
+    generationId: d.generationId,
+    protocol: d.protocol,
+    leader: d.leader,
+    offsets,
+  };
+}
+
+/* Refuses (NON_EMPTY_GROUP) while the group has members; GROUP_ID_NOT_FOUND when
+ * there is no such group. */
+export function deleteGroup(env: Env, groupId: string): Promise<void> {
+  return rpc(() => group(env, groupId).deleteGroup(groupId));
+}
+
+/* The high watermark of each partition (-1 for one that does not exist), asked of
+ * the partition objects in parallel. */
+async function highWatermarks(env: Env, partitions: TopicPartition[]): Promise<number[]> {
+  const highest = new Map<string, number>();
+  for (const { topic, partition } of partitions) highest.set(topic, Math.max(partition, highest.get(topic) ?? 0));
+  const topics = new Map<string, Promise<TopicInfo | undefined>>();
+  for (const [topic, partition] of highest) topics.set(topic, topicHolding(env, topic, partition));
+  return Promise.all(
+    partitions.map(async ({ topic, partition }) => {
+      const info = await topics.get(topic)!;
+      if (!info || partition >= info.partitions) return -1;
+      try {
+        return (await rpc(() => partitionStub(env, info.topicId, partition).offsets())).highWatermark;
+      } catch (e) {
+        if (KafdoError.from(e)?.code !== UNKNOWN_TOPIC_OR_PARTITION) throw e;
+        forget(topic);
+        return -1;
+      }
+    }),
+  );
+}
+
+/* The topic, read again past the cache when the cached one is too small to hold
+ * `partition` (it may have grown); undefined when it does not exist. */
+async function topicHolding(env: Env, topic: string, partition: number): Promise<TopicInfo | undefined> {
+  try {
+    let info = await topicFor(env, topic);
+    if (partition >= info.partitions) {
+      forget(topic);
+      info = await topicFor(env, topic);
+    }
+    return info;
+  } catch (e) {
+    if (KafdoError.from(e)?.code === UNKNOWN_TOPIC_OR_PARTITION) return undefined;
+    throw e;
+  }
+}

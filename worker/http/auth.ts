@@ -1,0 +1,57 @@
+/*
+ * auth.ts — the REST API's bearer token.
+ *
+ * When the Worker has a KAFDO_TOKEN secret (`wrangler secret put KAFDO_TOKEN`), every
+ * request but GET /health must carry `Authorization: Bearer <token>`; any other
+ * request is answered 401 UNAUTHORIZED in the one error shape, with a
+ * WWW-Authenticate challenge (RFC 6750), before it is routed, so an unauthenticated
+ * caller learns nothing about routes, topics or groups. /health stays open for load
+ * balancers and uptime checks. Without the secret (local dev) nothing is checked.
+ *
+ * The comparison takes the same time whatever the token sent: both sides are hashed
+ * (SHA-256) and the digests compared with crypto.subtle.timingSafeEqual, so neither
+ * the position of the first differing byte nor the token's length shows in the
+ * timing.
+ *
+ * Service-binding RPC (entrypoint.ts) does not pass through here: a binding is
+ * granted by the deployment's own configuration, not reachable from the internet.
+ */
+import type { Env } from "../env";
+import { HttpError } from "./errors";
+
+const OPEN_PATHS = new Set(["/health"]);
+const CHALLENGE = 'Bearer realm="kafdo"';
+
+const encoder = new TextEncoder();
+
+async function sameSecret(given: string, expected: string): Promise<boolean> {
+  const [a, b] = await Promise.all([
+    crypto.subtle.digest("SHA-256", encoder.encode(given)),
+    crypto.subtle.digest("SHA-256", encoder.encode(expected)),
+  ]);
+  return crypto.subtle.timingSafeEqual(a, b);
+}
+
+/* The token of an `Authorization: Bearer <token>` header (scheme case-insensitive). */
+function bearerToken(request: Request): string | undefined {
+  const header = request.headers.get("authorization");
+  const match = header === null ? null : /^bearer[ ]+(\S+)[ ]*$/i.exec(header);
+  return match ? match[1] : undefined;
+}
+
+/* Throws 401 UNAUTHORIZED unless the request may be served. */
+export async function authorize(request: Request, url: URL, env: Env): Promise<void> {
+  const expected = env.KAFDO_TOKEN;
+  if (expected === undefined || expected === "" || OPEN_PATHS.has(url.pathname)) return;
+  const given = bearerToken(request);
+  if (given === undefined) {
+    throw new HttpError("UNAUTHORIZED", "this Kafdo requires an Authorization: Bearer <token> header", {
+      "www-authenticate": CHALLENGE,
+    });
+  }
+  if (!(await sameSecret(given, expected))) {
+    throw new HttpError("UNAUTHORIZED", "the bearer token is not valid", {
+      "www-authenticate": `${CHALLENGE}, error="invalid_token"`,
+    });
+  }
+}

@@ -28,3 +28,7 @@ echo
 # the peers from Debian when they are missing. REST_RECORDS sets records per figure.
 bash bench/peers/ensure.sh
 node --disable-warning=ExperimentalWarning bench/rest.mjs --records "${REST_RECORDS:-100000}"
+echo
+
+# Consumer groups over REST: 4 consumers over 8 partitions, and join-to-stable times.
+node bench/groups.mjs --records "${GROUP_RECORDS:-100000}"

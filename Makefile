@@ -70,15 +70,18 @@ wasm/kafdo.wasm: $(CORE_SRC) $(CORE_HDR) | $(STAMP_APT)
 
 $(BUILD)/test_%: tests/c/test_%.c tests/c/check.h $(CORE_SRC) $(NATIVE_HOST) $(CORE_HDR) | $(STAMP_APT)
 	@mkdir -p $(BUILD)
-	$(CC_TEST) $(C_WARN) -g -O1 $(SAN) -Isrc-c -Itests/c $< $(CORE_SRC) $(NATIVE_HOST) -lsqlite3 -o $@
+	@echo "  CC (asan+ubsan) $@"
+	@$(CC_TEST) $(C_WARN) -g -O1 $(SAN) -Isrc-c -Itests/c $< $(CORE_SRC) $(NATIVE_HOST) -lsqlite3 -o $@
 
 $(BUILD)/make_seeds: tests/c/make_seeds.c tests/c/kd_list.h $(CORE_SRC) $(CORE_HDR) | $(STAMP_APT)
 	@mkdir -p $(BUILD)
-	$(CC_TEST) $(C_WARN) -g -Isrc-c -Itests/c $< $(CORE_SRC) $(NATIVE_HOST) -lsqlite3 -o $@
+	@echo "  CC $@"
+	@$(CC_TEST) $(C_WARN) -g -Isrc-c -Itests/c $< $(CORE_SRC) $(NATIVE_HOST) -lsqlite3 -o $@
 
 $(BUILD)/fuzz_%: tests/c/fuzz_%.c $(CORE_SRC) $(NATIVE_HOST) $(CORE_HDR) | $(STAMP_APT)
 	@mkdir -p $(BUILD)
-	clang $(C_WARN) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Isrc-c \
+	@echo "  CC (libfuzzer) $@"
+	@clang $(C_WARN) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Isrc-c \
 	  $< $(CORE_SRC) $(NATIVE_HOST) -lsqlite3 -o $@
 
 $(BUILD)/bench_native: bench/bench_native.c $(CORE_SRC) $(NATIVE_HOST) $(CORE_HDR) | $(STAMP_APT)

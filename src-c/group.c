@@ -150,19 +150,6 @@ static int32_t run(int32_t stmt)
     return rc < 0 ? rc : 0;
 }
 
-/* Runs a statement whose first row's first column is an integer (*found = 0 if none). */
-static int32_t one_int(int32_t stmt, int64_t *out, int *found)
-{
-    if (stmt < 0)
-        return stmt;
-    int32_t rc = kd_sql_step(stmt, "reading the group");
-    *found = rc == 1;
-    if (rc == 1)
-        *out = kd_host_column_int64(stmt, 0);
-    kd_host_finalize(stmt);
-    return rc < 0 ? rc : 0;
-}
-
 static int32_t load_state(uint32_t db, group_state *g)
 {
     int32_t stmt = prepare(db, "SELECT state, generation, strategy, rebalance_deadline FROM group_state WHERE id = 0", "");
@@ -202,12 +189,7 @@ static int32_t count_members(uint32_t db, int64_t *members, int64_t *waiting)
 int32_t kd_group_open(uint32_t db)
 {
     kd_scratch_reset();
-    for (size_t i = 0; i < sizeof SCHEMA / sizeof SCHEMA[0]; i++) {
-        int32_t rc = kd_sql_run(db, SCHEMA[i]);
-        if (rc)
-            return rc;
-    }
-    return 0;
+    return kd_sql_run_all(db, SCHEMA, sizeof SCHEMA / sizeof SCHEMA[0]);
 }
 
 /* ---- rebalancing ----------------------------------------------------------- */
@@ -218,7 +200,7 @@ static int32_t start_rebalance(uint32_t db, group_state *g, const kd_str *keep, 
 {
     int64_t longest;
     int found;
-    int32_t rc = one_int(prepare(db, "SELECT max(rebalance_timeout_ms) FROM group_members", ""), &longest, &found);
+    int32_t rc = kd_sql_one_i64(prepare(db, "SELECT max(rebalance_timeout_ms) FROM group_members", ""), &longest, &found);
     if (rc)
         return rc;
     g->state = STATE_PREPARING_REBALANCE;
@@ -265,7 +247,7 @@ static int32_t assignor_input(uint32_t db, uint8_t strategy, uint8_t **in, size_
         return rc;
     int64_t topics;
     int found;
-    if ((rc = one_int(prepare(db, "SELECT count(*) FROM group_topics", ""), &topics, &found)) != 0)
+    if ((rc = kd_sql_one_i64(prepare(db, "SELECT count(*) FROM group_topics", ""), &topics, &found)) != 0)
         return rc;
     if (!kd_out_u32((uint32_t)topics))
         return kd_fail(KD_ERR_NOMEM, "out of memory");
@@ -414,7 +396,7 @@ static int32_t expire(uint32_t db, group_state *g, int64_t now_ms, size_t count_
 static int32_t next_deadline(uint32_t db, const group_state *g, int64_t *deadline)
 {
     int found;
-    int32_t rc = one_int(prepare(db, "SELECT min(last_seen_ms + session_timeout_ms) FROM group_members WHERE waiting = 0", ""),
+    int32_t rc = kd_sql_one_i64(prepare(db, "SELECT min(last_seen_ms + session_timeout_ms) FROM group_members WHERE waiting = 0", ""),
                          deadline, &found);
     if (rc)
         return rc;
@@ -434,7 +416,7 @@ static int32_t next_deadline(uint32_t db, const group_state *g, int64_t *deadlin
 static int32_t member_exists(uint32_t db, const kd_str *id, int *exists)
 {
     int64_t one;
-    return one_int(prepare(db, "SELECT 1 FROM group_members WHERE member_id = ?1", "s", id), &one, exists);
+    return kd_sql_one_i64(prepare(db, "SELECT 1 FROM group_members WHERE member_id = ?1", "s", id), &one, exists);
 }
 
 /* Writes an assignment blob (u32 count, tp*) as stored for `id`. */
@@ -579,7 +561,7 @@ int32_t kd_group_join(uint32_t db, const uint8_t *in, uint32_t in_len, int64_t n
     if (exists) {
         int64_t same;
         int found;
-        rc = one_int(prepare(db, "SELECT subscription = ?1 FROM group_members WHERE member_id = ?2", "bs", sub,
+        rc = kd_sql_one_i64(prepare(db, "SELECT subscription = ?1 FROM group_members WHERE member_id = ?2", "bs", sub,
                              (uint32_t)sub_len, &id),
                      &same, &found);
         changed = !rc && (!found || !same);
@@ -615,7 +597,7 @@ int32_t kd_group_join(uint32_t db, const uint8_t *in, uint32_t in_len, int64_t n
 
     int64_t still_waiting;
     int found;
-    if ((rc = one_int(prepare(db, "SELECT waiting FROM group_members WHERE member_id = ?1", "s", &id), &still_waiting,
+    if ((rc = kd_sql_one_i64(prepare(db, "SELECT waiting FROM group_members WHERE member_id = ?1", "s", &id), &still_waiting,
                       &found)) != 0)
         return rc;
     int64_t deadline;
@@ -984,7 +966,7 @@ int32_t kd_group_delete(uint32_t db)
         return rc;
     if (members > 0)
         return kd_fail(KD_NON_EMPTY_GROUP, "the group has %lld live members", (long long)members);
-    if ((rc = one_int(prepare(db, "SELECT count(*) FROM group_offsets", ""), &offsets, &found)) != 0)
+    if ((rc = kd_sql_one_i64(prepare(db, "SELECT count(*) FROM group_offsets", ""), &offsets, &found)) != 0)
         return rc;
     if (offsets == 0 && g.generation == 0)
         return kd_fail(KD_GROUP_ID_NOT_FOUND, "the group does not exist");

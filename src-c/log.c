@@ -55,26 +55,7 @@ typedef struct {
 int32_t kd_log_open(uint32_t db)
 {
     kd_scratch_reset();
-    for (size_t i = 0; i < sizeof SCHEMA / sizeof SCHEMA[0]; i++) {
-        int32_t rc = kd_sql_run(db, SCHEMA[i]);
-        if (rc)
-            return rc;
-    }
-    return 0;
-}
-
-/* Reads one row of one integer column; *found says whether there was a row. */
-static int32_t read_i64(uint32_t db, const char *sql, int64_t *out, int *found)
-{
-    int32_t stmt = kd_sql_prepare(db, sql);
-    if (stmt < 0)
-        return stmt;
-    int32_t rc = kd_sql_step(stmt, "reading the log's offsets");
-    *found = rc == 1;
-    if (rc == 1)
-        *out = kd_host_column_int64(stmt, 0);
-    kd_host_finalize(stmt);
-    return rc < 0 ? rc : 0;
+    return kd_sql_run_all(db, SCHEMA, sizeof SCHEMA / sizeof SCHEMA[0]);
 }
 
 /* Reads the log's offsets; a retired log (its topic deleted) is an unknown partition. */
@@ -99,7 +80,8 @@ static int32_t read_offsets(uint32_t db, log_offsets *o)
         return kd_fail(KD_UNKNOWN_TOPIC_OR_PARTITION, "this partition's topic was deleted");
     int found;
     int64_t last;
-    rc = read_i64(db, "SELECT last_offset FROM log_batches ORDER BY base_offset DESC LIMIT 1", &last, &found);
+    rc = kd_sql_one_i64(kd_sql_prepare(db, "SELECT last_offset FROM log_batches ORDER BY base_offset DESC LIMIT 1"),
+                        &last, &found);
     if (rc)
         return rc;
     if (found && last + 1 > o->high_watermark)

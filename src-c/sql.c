@@ -69,3 +69,25 @@ int32_t kd_sql_column_dup(int32_t stmt, uint32_t col, uint8_t **out, uint32_t *l
     *out = p;
     return 0;
 }
+
+int32_t kd_sql_run_all(uint32_t db, const char *const *statements, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        int32_t rc = kd_sql_run(db, statements[i]);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+int32_t kd_sql_one_i64(int32_t stmt, int64_t *out, int *found)
+{
+    if (stmt < 0)
+        return stmt;
+    int32_t rc = kd_sql_step(stmt, "reading a value");
+    *found = rc == 1;
+    if (rc == 1)
+        *out = kd_host_column_int64(stmt, 0);
+    kd_host_finalize(stmt);
+    return rc < 0 ? rc : 0;
+}

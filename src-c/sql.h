@@ -8,6 +8,7 @@
 #ifndef KAFDO_SQL_H
 #define KAFDO_SQL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "storage.h"
@@ -16,6 +17,12 @@
 int32_t kd_sql_prepare(uint32_t db, const char *sql);
 /* Runs a statement without parameters to completion. */
 int32_t kd_sql_run(uint32_t db, const char *sql);
+/* Runs each statement of a schema, in order. */
+int32_t kd_sql_run_all(uint32_t db, const char *const *statements, size_t count);
+/* Steps a prepared statement once and reads its first column as an integer;
+ * *found says whether there was a row. Finalizes the statement. A negative
+ * `stmt` (a failed prepare) is passed back. */
+int32_t kd_sql_one_i64(int32_t stmt, int64_t *out, int *found);
 /* Steps once; 1 row, 0 done, KD_ERR_STORAGE (message set) on error. */
 int32_t kd_sql_step(int32_t stmt, const char *what);
 /* Binds, failing with KD_ERR_STORAGE. */

@@ -65,12 +65,7 @@ static const config_def CONFIGS[] = {
 int32_t kd_topics_open(uint32_t db)
 {
     kd_scratch_reset();
-    for (size_t i = 0; i < sizeof SCHEMA / sizeof SCHEMA[0]; i++) {
-        int32_t rc = kd_sql_run(db, SCHEMA[i]);
-        if (rc)
-            return rc;
-    }
-    return 0;
+    return kd_sql_run_all(db, SCHEMA, sizeof SCHEMA / sizeof SCHEMA[0]);
 }
 
 int32_t kd_topic_name_check(const uint8_t *name, uint32_t len)

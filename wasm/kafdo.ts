@@ -35,6 +35,7 @@ import type {
   ReadResult,
   AssignmentStrategy,
   CommittedOffset,
+  GroupMember,
   GroupState,
   OffsetCommit,
   RecordHeader,
@@ -790,16 +791,7 @@ export interface GroupDescribeOutput {
   generationId: number;
   strategy: AssignmentStrategy;
   leader: string;
-  members: {
-    memberId: string;
-    clientId: string;
-    kind: "http" | "kafka";
-    sessionTimeoutMs: number;
-    rebalanceTimeoutMs: number;
-    lastHeartbeat: number;
-    subscription: string[];
-    assignment: TopicPartition[];
-  }[];
+  members: GroupMember[];
   offsets: CommittedOffset[];
 }
 
@@ -1007,7 +999,7 @@ export function groupDescribe(db: number): GroupDescribeOutput {
       const generationId = r.i32();
       const strategy = STRATEGIES[r.bytes(1)[0]!] ?? "range";
       const leader = readStr(r);
-      const members: GroupDescribeOutput["members"] = [];
+      const members: GroupMember[] = [];
       for (let n = r.u32(), i = 0; i < n; i++) {
         const memberId = readStr(r);
         const clientId = readStr(r);

@@ -460,9 +460,13 @@ static int32_t out_leader(uint32_t db)
 
 /* The subscription as stored: u32 n, str topic* — the assignor's member shape up to
  * its owned partitions, which are the assignment column. Records each topic's
- * partition count for the assignor. */
-static int32_t encode_subscription(kd_le_reader *r, uint32_t n, uint8_t **blob, size_t *len, uint32_t db)
+ * partition count for the assignor; *grown says whether a count differs from the
+ * one recorded (a topic created, or given more partitions), which calls for a
+ * rebalance as a changed subscription does. */
+static int32_t encode_subscription(kd_le_reader *r, uint32_t n, uint8_t **blob, size_t *len, uint32_t db,
+                                   bool *grown)
 {
+    *grown = false;
     size_t start = kd_out_size();
     if (!kd_out_u32(n))
         return kd_fail(KD_ERR_NOMEM, "out of memory");
@@ -477,6 +481,12 @@ static int32_t encode_subscription(kd_le_reader *r, uint32_t n, uint8_t **blob, 
             return rc;
         if (!kd_out_str(topic.p, topic.len))
             return kd_fail(KD_ERR_NOMEM, "out of memory");
+        int64_t known;
+        int found;
+        if ((rc = kd_sql_one_i64(prepare(db, "SELECT partitions FROM group_topics WHERE topic = ?1", "s", &topic), &known,
+                                 &found)) != 0)
+            return rc;
+        *grown |= found && known != partitions;
         if ((rc = run(prepare(db, "INSERT OR REPLACE INTO group_topics (topic, partitions) VALUES (?1, ?2)", "si",
                               &topic, (int64_t)partitions))) != 0)
             return rc;
@@ -548,7 +558,8 @@ int32_t kd_group_join(uint32_t db, const uint8_t *in, uint32_t in_len, int64_t n
     /* The subscription, built in the output buffer and moved out of it. */
     uint8_t *sub = NULL;
     size_t sub_len = 0;
-    rc = encode_subscription(&r, topics, &sub, &sub_len, db);
+    bool grown = false;
+    rc = encode_subscription(&r, topics, &sub, &sub_len, db, &grown);
     kd_scratch_reset();
     if (!rc && r.pos != r.len)
         rc = kd_fail(KD_ERR_INVALID_ARG, "bytes follow the subscription");
@@ -564,7 +575,7 @@ int32_t kd_group_join(uint32_t db, const uint8_t *in, uint32_t in_len, int64_t n
         rc = kd_sql_one_i64(prepare(db, "SELECT subscription = ?1 FROM group_members WHERE member_id = ?2", "bs", sub,
                              (uint32_t)sub_len, &id),
                      &same, &found);
-        changed = !rc && (!found || !same);
+        changed = !rc && (!found || !same || grown);
         if (!rc)
             rc = run(prepare(db,
                              "UPDATE group_members SET client_id = ?1, session_timeout_ms = ?2, rebalance_timeout_ms = ?3,"

@@ -51,6 +51,8 @@ static int read_assignment(const uint8_t *p, size_t *at, char *buf, size_t cap)
     return (int)n;
 }
 
+static int32_t orders_partitions = 6;
+
 static int32_t join(const char *member, const char *suffix, int32_t session, int64_t now, join_result *out)
 {
     kbuf in = {0};
@@ -63,7 +65,7 @@ static int32_t join(const char *member, const char *suffix, int32_t session, int
     kb_le(&in, 0, 1);
     kb_le(&in, 1, 4);
     kb_str(&in, "orders");
-    kb_le(&in, 6, 4);
+    kb_le(&in, (uint32_t)orders_partitions, 4);
     int32_t rc = kd_group_join(DB, in.p, (uint32_t)in.len, now);
     kb_free(&in);
     if (rc == 0 && out) {
@@ -183,6 +185,22 @@ static void test_one_member_gets_everything(void)
     CHECK(again.complete);
     CHECK_EQ_INT(again.generation, 1);
     CHECK(strcmp(again.assigned, a.assigned) == 0);
+    close_group(conn);
+}
+
+/* A subscribed topic given more partitions: the member's next join rebalances. */
+static void test_grown_topic_rebalances(void)
+{
+    sqlite3 *conn = open_group();
+    join_result a;
+    join("", "a", 30000, T0, &a);
+    CHECK_EQ_INT(a.partitions, 6);
+    orders_partitions = 9;
+    CHECK_EQ_INT(join("client-a", "", 30000, T0 + 1, &a), 0);
+    orders_partitions = 6;
+    CHECK(a.complete);
+    CHECK_EQ_INT(a.generation, 2);
+    CHECK_EQ_INT(a.partitions, 9);
     close_group(conn);
 }
 
@@ -315,6 +333,7 @@ static void test_bad_input(void)
 int main(void)
 {
     RUN(test_one_member_gets_everything);
+    RUN(test_grown_topic_rebalances);
     RUN(test_second_member_rebalances);
     RUN(test_expiry_moves_partitions);
     RUN(test_rebalance_deadline_removes_the_silent);

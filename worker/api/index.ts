@@ -1,11 +1,20 @@
 /*
- * The `kafdo` package entry: what code running in a Worker imports. The producer
- * and admin talk to the Durable Objects over RPC, with no HTTP hop; the three
- * Durable Object classes are exported for the user's Worker to re-export, as the
- * Configuration section of the README shows.
+ * The `kafdo` package entry: what code running in a Worker imports. The producer,
+ * the consumer and the admin talk to the Durable Objects over RPC, with no HTTP
+ * hop; the three Durable Object classes are exported for the user's Worker to
+ * re-export, as the Configuration section of the README shows.
  */
 export { createProducer } from "./producer";
 export { createAdmin } from "./admin";
+export { createConsumer } from "./consumer";
+export type {
+  ConsumedBytes,
+  ConsumedRecord,
+  Consumer,
+  ConsumerConfig,
+  ConsumerGroupMetadata,
+  RebalanceListener,
+} from "./consumer";
 export { readPartition, partitionOffsets } from "./read";
 export { KafdoError } from "../errors";
 export { ClusterMetadataDO } from "../durable-objects/ClusterMetadataDO";

@@ -1,11 +1,13 @@
 /*
  * read.ts — reading a partition for code running in a Worker (and for the REST
  * front): records from an offset, decoded by the core in the partition's object,
- * and a partition's offsets.
+ * at once or held for records to arrive (the consumer's long poll), and a
+ * partition's offsets.
  */
 import type { Env } from "../env";
 import { KafdoError } from "../errors";
 import type { PartitionOffsets, PartitionRead, ReadOptions } from "../types";
+import { MAX_READ_WAIT_MS } from "../durable-objects/TopicPartitionDO";
 import { partitionStub } from "../durable-objects/addressing";
 import { checkPartition, forget, topicFor } from "./metadata";
 
@@ -48,6 +50,24 @@ export async function readPartition(
   const limit = checkRange("limit", opts.limit ?? 100, 1, MAX_READ_RECORDS);
   const maxBytes = checkRange("maxBytes", opts.maxBytes ?? 1 << 20, 1, MAX_READ_BYTES);
   const read = await partitionCall(env, topic, partition, (stub) => stub.read(offset, limit, maxBytes));
+  return { topic, partition, ...read };
+}
+
+/* readPartition, but when the partition has no record at opts.offset yet, the
+ * partition holds the call up to waitMs for one to be appended (then answers
+ * empty): a long poll, as a Kafka Fetch with max.wait.ms. */
+export async function readPartitionWait(
+  env: Env,
+  topic: string,
+  partition: number,
+  opts: ReadOptions,
+  waitMs: number,
+): Promise<PartitionRead> {
+  const offset = checkRange("offset", opts.offset, 0, Number.MAX_SAFE_INTEGER);
+  const limit = checkRange("limit", opts.limit ?? 100, 1, MAX_READ_RECORDS);
+  const maxBytes = checkRange("maxBytes", opts.maxBytes ?? 1 << 20, 1, MAX_READ_BYTES);
+  const wait = checkRange("waitMs", waitMs, 0, MAX_READ_WAIT_MS);
+  const read = await partitionCall(env, topic, partition, (stub) => stub.readWait(offset, limit, maxBytes, wait));
   return { topic, partition, ...read };
 }
 

@@ -12,6 +12,13 @@
  * set on its own). Each caller's promise resolves only after the output gate has
  * let the transaction's commit through: a produce is acknowledged when SQLite has it.
  *
+ * Long polling: readWait() answers at once when the log has records at its offset,
+ * and otherwise holds the call until an append lands (or its wait runs out, then it
+ * answers empty), as a Kafka Fetch with max.wait.ms does. Waiters are woken after
+ * flushAppends has handed the appends to the core; their answers, like the
+ * producers', leave through the output gate, so a reader never sees a record that
+ * SQLite does not yet have.
+ *
  * The read of stored batches is named fetchBatches, not fetch: `fetch` on a Durable
  * Object is its HTTP handler, and a stub's fetch() always sends a Request.
  *
@@ -36,6 +43,9 @@ import type { AppendResult, FetchResult, LogOffsets, ReadResult } from "../types
  * config says otherwise (the producer passes the topic's own value). */
 export const DEFAULT_MAX_BATCH_BYTES = 1048588;
 
+/* The longest a readWait holds its call. */
+export const MAX_READ_WAIT_MS = 60000;
+
 interface PendingAppend {
   sets: Uint8Array[];
   maxBatchBytes: number;
@@ -48,6 +58,8 @@ export class TopicPartitionDO extends DurableObject<Env> {
   private readonly storage: KafdoStorage;
   private readonly db: number;
   private pending: PendingAppend[] = [];
+  /* Wakes the readWait calls waiting for an append. */
+  private readonly waiters = new Set<() => void>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -88,6 +100,11 @@ export class TopicPartitionDO extends DurableObject<Env> {
         for (const p of group) p.reject(e);
       }
     }
+    this.wakeReaders();
+  }
+
+  private wakeReaders(): void {
+    for (const wake of [...this.waiters]) wake();
   }
 
   /* Stored RecordBatch bytes from offset, as a Kafka Fetch returns them. */
@@ -98,6 +115,24 @@ export class TopicPartitionDO extends DurableObject<Env> {
   /* Decoded records from offset. */
   read(offset: number, maxRecords: number, maxBytes: number): ReadResult {
     return logRead(this.db, offset, maxRecords, maxBytes);
+  }
+
+  /* read(), but when the log has nothing at offset yet (offset is the high
+   * watermark), waits up to waitMs for an append first. An answer that needs no
+   * wait (records, or a refusal) is given at once. */
+  readWait(offset: number, maxRecords: number, maxBytes: number, waitMs: number): ReadResult | Promise<ReadResult> {
+    const now = this.read(offset, maxRecords, maxBytes);
+    const wait = Math.min(Math.max(0, Math.floor(waitMs)), MAX_READ_WAIT_MS);
+    if (offset !== now.highWatermark || !(wait > 0)) return now;
+    return new Promise<void>((resolve) => {
+      const wake = (): void => {
+        clearTimeout(timer);
+        this.waiters.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, wait);
+      this.waiters.add(wake);
+    }).then(() => this.read(offset, maxRecords, maxBytes));
   }
 
   offsets(): LogOffsets {

@@ -61,6 +61,7 @@ import {
 } from "./groups";
 import { topicFor } from "./metadata";
 import { partitionOffsets, readPartitionWait } from "./read";
+import { jsonValue, utf8Text } from "./records";
 
 const OFFSET_OUT_OF_RANGE = 1;
 const UNKNOWN_TOPIC_OR_PARTITION = 3;
@@ -156,30 +157,14 @@ export interface Consumer extends AsyncIterable<ConsumedRecord> {
 
 /* ---- decoding records ----------------------------------------------------------------- */
 
-/* ignoreBOM keeps a leading U+FEFF in the text, so decoding never drops bytes. */
-const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-
-function utf8(bytes: Uint8Array): string | undefined {
-  try {
-    return strictUtf8.decode(bytes);
-  } catch {
-    return undefined;
-  }
-}
-
 function bytesOut(bytes: Uint8Array | null): ConsumedBytes {
-  return bytes === null ? null : (utf8(bytes) ?? bytes);
+  return bytes === null ? null : (utf8Text(bytes) ?? bytes);
 }
 
 function valueOut(bytes: Uint8Array | null): unknown {
   if (bytes === null) return null;
-  const text = utf8(bytes);
-  if (text === undefined) return bytes;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
+  const parsed = jsonValue(bytes);
+  return parsed.ok ? parsed.value : (utf8Text(bytes) ?? bytes);
 }
 
 function headersOut(record: ConsumerRecord): Record<string, ConsumedBytes> {

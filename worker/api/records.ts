@@ -5,6 +5,9 @@
  * a Uint8Array itself; anything else its UTF-8 JSON text, so every JSON value comes
  * back as what was sent (undefined is a null value). This is the one place those
  * rules live; the REST front passes parsed JSON and decoded base64 through it.
+ *
+ * And back: utf8Text and jsonValue read stored bytes as text or JSON where they are
+ * (the consumer and the REST read path shape records with them).
  */
 import { KafdoError } from "../errors";
 import type { HeaderValue, KeyInput, RecordHeader } from "../types";
@@ -41,4 +44,27 @@ export function headerList(headers: Record<string, HeaderValue> | undefined): Re
     const bytes = keyBytes(value as KeyInput);
     return { key, value: bytes };
   });
+}
+
+/* ignoreBOM keeps a leading U+FEFF in the text, so decoding never drops bytes. */
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/* The bytes as text when they are valid UTF-8, else undefined. */
+export function utf8Text(bytes: Uint8Array): string | undefined {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/* The JSON value the bytes hold as UTF-8 JSON text, if they do. */
+export function jsonValue(bytes: Uint8Array): { ok: true; value: unknown } | { ok: false } {
+  const text = utf8Text(bytes);
+  if (text === undefined) return { ok: false };
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch {
+    return { ok: false };
+  }
 }

@@ -28,6 +28,7 @@ import {
   toBase64,
 } from "./input";
 import type { ConsumerRecord, HeaderValue, KeyInput, ProducerMessage } from "../types";
+import { jsonValue, utf8Text } from "../api/records";
 
 export type Encoding = "json" | "base64";
 export const ENCODINGS: readonly Encoding[] = ["json", "base64"];
@@ -72,27 +73,6 @@ export interface JsonMessage {
   headersBase64?: Record<string, string>;
 }
 
-/* ignoreBOM keeps a leading U+FEFF in the text, so decoding never drops bytes. */
-const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-
-function utf8(bytes: Uint8Array): string | undefined {
-  try {
-    return strictUtf8.decode(bytes);
-  } catch {
-    return undefined;
-  }
-}
-
-function json(bytes: Uint8Array): { ok: true; value: unknown } | { ok: false } {
-  const text = utf8(bytes);
-  if (text === undefined) return { ok: false };
-  try {
-    return { ok: true, value: JSON.parse(text) };
-  } catch {
-    return { ok: false };
-  }
-}
-
 export function jsonMessage(record: ConsumerRecord, encoding: Encoding): JsonMessage {
   const { offset, timestamp } = record;
 
@@ -108,17 +88,17 @@ export function jsonMessage(record: ConsumerRecord, encoding: Encoding): JsonMes
     };
   }
 
-  const keyText = record.key === null ? null : utf8(record.key);
+  const keyText = record.key === null ? null : utf8Text(record.key);
   const key = keyText === undefined ? { keyBase64: toBase64(record.key!) } : { key: keyText };
 
-  const parsed = record.value === null ? { ok: true as const, value: null } : json(record.value);
+  const parsed = record.value === null ? { ok: true as const, value: null } : jsonValue(record.value);
   const value = parsed.ok ? { value: parsed.value } : { valueBase64: toBase64(record.value!) };
 
   /* A name repeated in the record shows its last value, in one of the two maps. */
   const headers = dictionary<string | null>();
   let headersBase64: Record<string, string> | undefined;
   for (const h of record.headers) {
-    const text = h.value === null ? null : utf8(h.value);
+    const text = h.value === null ? null : utf8Text(h.value);
     if (text !== undefined) {
       headers[h.key] = text;
       if (headersBase64) delete headersBase64[h.key];

@@ -29,7 +29,7 @@ APT_PKGS := emscripten binaryen libsqlite3-dev libclang-rt-14-dev clang
 STAMP_APT := $(BUILD)/.apt-stamp
 STAMP_NPM := node_modules/.package-lock.json
 
-.PHONY: dev test bench fuzz wasm deps test-c test-vectors test-fuzz test-worker test-e2e typecheck clean
+.PHONY: dev test bench fuzz wasm dist deps test-c test-vectors test-fuzz test-worker test-e2e typecheck clean
 
 # ---- setup ------------------------------------------------------------------
 
@@ -88,6 +88,11 @@ $(BUILD)/bench_native: bench/bench_native.c $(CORE_SRC) $(NATIVE_HOST) $(CORE_HD
 	@mkdir -p $(BUILD)
 	cc $(C_WARN) -O2 -Isrc-c $< $(CORE_SRC) $(NATIVE_HOST) -lsqlite3 -o $@
 
+# The npm package's contents: JavaScript, .d.ts and the wasm core in dist/
+# (npm pack runs the same build).
+dist: $(STAMP_NPM) wasm/kafdo.wasm
+	npm run -s build
+
 # ---- tests ------------------------------------------------------------------
 
 test: deps typecheck test-c test-vectors test-fuzz test-worker test-e2e
@@ -122,7 +127,7 @@ test-worker: $(STAMP_NPM) wasm/kafdo.wasm
 
 # Whole flows over HTTP: each file starts its own `wrangler dev` (free port,
 # temporary state directory) and stops its whole process group.
-test-e2e: $(STAMP_NPM) wasm/kafdo.wasm
+test-e2e: $(STAMP_NPM) wasm/kafdo.wasm dist
 	node --test --test-concurrency=1 --test-timeout=300000 'tests/e2e/*.test.mjs'
 
 fuzz: $(addprefix $(BUILD)/fuzz_,$(FUZZERS)) $(BUILD)/make_seeds
@@ -143,4 +148,4 @@ bench: deps wasm/kafdo.wasm $(BUILD)/bench_native
 	bash bench/run.sh
 
 clean:
-	rm -rf $(BUILD) wasm/kafdo.wasm
+	rm -rf $(BUILD) wasm/kafdo.wasm dist

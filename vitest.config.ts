@@ -4,14 +4,57 @@
  *
  *   npx vitest run --config vitest.config.ts
  *
+ * Beside it runs a second Worker, tests/worker/fixtures/service-caller.mjs, bound to
+ * Kafdo's KafdoService entrypoint as a user's Worker would be; the tests reach it
+ * through the CALLER binding (service-binding.test.ts). The plugin runs the tested
+ * Worker under the name "vitest-plugin-runner-<project name>", so that is the name
+ * the caller's binding points at; the project is named here to keep it fixed.
+ *
+ * The package's entry points ("kafdo", "kafdo/client", ...) resolve to their sources,
+ * as tsconfig.json's paths do: package.json points them at dist/, which only the
+ * package build makes.
+ *
  * (Node-side tooling: not part of tsconfig.json, which types the Worker.)
  */
+import { fileURLToPath } from "node:url";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
+const PROJECT = "kafdo";
+const source = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+
 export default defineConfig({
-  plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" }, remoteBindings: false })],
+  plugins: [
+    cloudflareTest({
+      wrangler: { configPath: "./wrangler.toml" },
+      remoteBindings: false,
+      miniflare: {
+        /* Lets the plugin see the Worker's named exports (KafdoService) and serve
+         * them to bindings; on by default from compatibility date 2025-11-17. */
+        compatibilityFlags: ["enable_ctx_exports"],
+        serviceBindings: { CALLER: "service-caller" },
+        workers: [
+          {
+            name: "service-caller",
+            modules: true,
+            scriptPath: "./tests/worker/fixtures/service-caller.mjs",
+            compatibilityDate: "2025-09-01",
+            serviceBindings: { KAFDO: { name: `vitest-plugin-runner-${PROJECT}`, entrypoint: "KafdoService" } },
+          },
+        ],
+      },
+    }),
+  ],
+  resolve: {
+    alias: [
+      { find: /^kafdo$/, replacement: source("./worker/api/index.ts") },
+      { find: /^kafdo\/client$/, replacement: source("./worker/client/index.ts") },
+      { find: /^kafdo\/integrations$/, replacement: source("./worker/integrations/index.ts") },
+      { find: /^kafdo\/worker$/, replacement: source("./worker/index.ts") },
+    ],
+  },
   test: {
+    name: PROJECT,
     include: ["tests/worker/**/*.test.ts"],
   },
 });

@@ -32,3 +32,9 @@ echo
 
 # Consumer groups over REST: 4 consumers over 8 partitions, and join-to-stable times.
 node bench/groups.mjs --records "${GROUP_RECORDS:-100000}"
+echo
+
+# kafdo/client's overhead: the same produce and fetch requests sent with KafdoClient and
+# with raw fetch, as a ratio. CLIENT_RECORDS sets the batched records, CLIENT_SENDS the
+# single sends.
+node bench/client.mjs --records "${CLIENT_RECORDS:-100000}" --sends "${CLIENT_SENDS:-5000}"

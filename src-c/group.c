@@ -98,6 +98,7 @@ static const char *const SCHEMA[] = {
 #define MIN_SESSION_TIMEOUT_MS 500
 #define MAX_SESSION_TIMEOUT_MS 1800000
 #define MAX_METADATA_BYTES 4096
+#define MAX_GROUP_SIZE 1000 /* bounds the assignors' work on one call */
 #define MAX_TOPIC_PARTITIONS 10000 /* the assignor's bound */
 #define NO_DEADLINE INT64_MAX
 
@@ -275,10 +276,11 @@ static int32_t assignor_input(uint32_t db, uint8_t strategy, uint8_t **in, size_
     return 0;
 }
 
-/* Completes the rebalance when every member has joined again (or, with `force`,
- * the deadline passed and the others were removed): new generation, new
- * assignment, Stable. */
-static int32_t try_complete(uint32_t db, group_state *g)
+/* Completes the rebalance when every member has joined again (those that did not
+ * by the deadline having been removed): new generation, new assignment, Stable.
+ * Every member's session starts again from now, as Kafka's coordinator does, so
+ * a member that waited in its join is not expired for the wait. */
+static int32_t try_complete(uint32_t db, group_state *g, int64_t now_ms)
 {
     if (g->state != STATE_PREPARING_REBALANCE)
         return 0;
@@ -324,8 +326,9 @@ static int32_t try_complete(uint32_t db, group_state *g)
                 rc = kd_fail(KD_ERR_INVALID_ARG, "the assignor's answer is malformed");
         }
         if (!rc)
-            rc = run(prepare(db, "UPDATE group_members SET assignment = ?1, waiting = 0 WHERE member_id = ?2", "bs",
-                             answer + start, (uint32_t)(r.pos - start), &id));
+            rc = run(prepare(db,
+                             "UPDATE group_members SET assignment = ?1, waiting = 0, last_seen_ms = ?2 WHERE member_id = ?3",
+                             "bis", answer + start, (uint32_t)(r.pos - start), now_ms, &id));
         if (m == 0)
             leader = id; /* the first member by id leads, as the first to join would */
     }
@@ -460,7 +463,7 @@ static int32_t out_leader(uint32_t db)
 
 /* The subscription as stored: u32 n, str topic* — the assignor's member shape up to
  * its owned partitions, which are the assignment column. Records each topic's
- * partition count for the assignor; *grown says whether a count differs from the
+ * partition count for the assignor; *grown says whether a count is larger than the
  * one recorded (a topic created, or given more partitions), which calls for a
  * rebalance as a changed subscription does. */
 static int32_t encode_subscription(kd_le_reader *r, uint32_t n, uint8_t **blob, size_t *len, uint32_t db,
@@ -486,7 +489,11 @@ static int32_t encode_subscription(kd_le_reader *r, uint32_t n, uint8_t **blob, 
         if ((rc = kd_sql_one_i64(prepare(db, "SELECT partitions FROM group_topics WHERE topic = ?1", "s", &topic), &known,
                                  &found)) != 0)
             return rc;
-        *grown |= found && known != partitions;
+        /* Only growth counts: a member with older metadata must not undo another's
+         * newer count, or the two would rebalance the group back and forth. */
+        if (found && known >= partitions)
+            continue;
+        *grown |= found;
         if ((rc = run(prepare(db, "INSERT OR REPLACE INTO group_topics (topic, partitions) VALUES (?1, ?2)", "si",
                               &topic, (int64_t)partitions))) != 0)
             return rc;
@@ -550,6 +557,9 @@ int32_t kd_group_join(uint32_t db, const uint8_t *in, uint32_t in_len, int64_t n
     int64_t members, waiting;
     if ((rc = count_members(db, &members, &waiting)) != 0)
         return rc;
+    if (!exists && members >= MAX_GROUP_SIZE)
+        return kd_fail(KD_GROUP_MAX_SIZE_REACHED, "the group has %d members, its most (Kafka's group.max.size)",
+                       MAX_GROUP_SIZE);
     bool alone = members == 0 || (members == 1 && exists);
     if (!alone && strategy != g.strategy)
         return kd_fail(KD_INCONSISTENT_GROUP_PROTOCOL, "the group assigns with strategy %d, not %d", (int)g.strategy,
@@ -592,8 +602,10 @@ int32_t kd_group_join(uint32_t db, const uint8_t *in, uint32_t in_len, int64_t n
     free(sub);
     if (rc)
         return rc;
-    if (alone)
+    if (alone && strategy != g.strategy) {
+        changed = true; /* the group's only member chose another assignor */
         g.strategy = strategy;
+    }
 
     if (g.state == STATE_PREPARING_REBALANCE) {
         rc = run(prepare(db, "UPDATE group_members SET waiting = 1 WHERE member_id = ?1", "s", &id));
@@ -602,7 +614,7 @@ int32_t kd_group_join(uint32_t db, const uint8_t *in, uint32_t in_len, int64_t n
     }
     /* else: a Stable member joining again unchanged keeps its assignment. */
     if (!rc)
-        rc = try_complete(db, &g);
+        rc = try_complete(db, &g, now_ms);
     if (rc)
         return rc;
 
@@ -649,7 +661,7 @@ int32_t kd_group_poll(uint32_t db, int64_t now_ms)
     if (!head)
         return kd_fail(KD_ERR_NOMEM, "out of memory");
     memcpy(head, kd_out_data(), keep);
-    rc = try_complete(db, &g); /* may use the output buffer */
+    rc = try_complete(db, &g, now_ms); /* may use the output buffer */
     int64_t deadline = NO_DEADLINE;
     if (!rc)
         rc = next_deadline(db, &g, &deadline);
@@ -720,17 +732,23 @@ int32_t kd_group_heartbeat(uint32_t db, const uint8_t *member_id, uint32_t len, 
     int exists;
     if ((rc = member_exists(db, &member, &exists)) != 0)
         return rc;
-    if (exists && (rc = run(prepare(db, "UPDATE group_members SET last_seen_ms = ?1 WHERE member_id = ?2", "is", now_ms,
-                                    &member))) != 0)
+    bool rebalancing = exists && g.state == STATE_PREPARING_REBALANCE;
+    if (!rebalancing && (rc = check_member(db, &g, &member, generation)) != 0)
         return rc;
-    if (exists && g.state == STATE_PREPARING_REBALANCE)
-        return kd_fail(KD_REBALANCE_IN_PROGRESS, "the group is rebalancing: join again");
-    if ((rc = check_member(db, &g, &member, generation)) != 0)
+    /* The member is alive either way; during a rebalance it must also join again.
+     * That answer travels in the output, so the liveness is kept (the host rolls
+     * back a call that fails). */
+    if ((rc = run(prepare(db, "UPDATE group_members SET last_seen_ms = ?1 WHERE member_id = ?2", "is", now_ms,
+                          &member))) != 0)
         return rc;
     int64_t deadline;
     if ((rc = next_deadline(db, &g, &deadline)) != 0)
         return rc;
-    return kd_out_i64(deadline) ? 0 : kd_fail(KD_ERR_NOMEM, "out of memory");
+    if (rebalancing)
+        kd_fail(KD_REBALANCE_IN_PROGRESS, "the group is rebalancing: join again");
+    return kd_out_i32(rebalancing ? KD_REBALANCE_IN_PROGRESS : 0) && kd_out_i64(deadline)
+               ? 0
+               : kd_fail(KD_ERR_NOMEM, "out of memory");
 }
 
 int32_t kd_group_leave(uint32_t db, const uint8_t *member_id, uint32_t len, int64_t now_ms)
@@ -758,7 +776,7 @@ int32_t kd_group_leave(uint32_t db, const uint8_t *member_id, uint32_t len, int6
     } else if (g.state == STATE_STABLE) {
         rc = start_rebalance(db, &g, NULL, now_ms);
     } else {
-        rc = try_complete(db, &g); /* the leaver may have been the last one awaited */
+        rc = try_complete(db, &g, now_ms); /* the leaver may have been the last one awaited */
     }
     int64_t deadline;
     if (!rc)

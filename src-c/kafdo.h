@@ -98,6 +98,7 @@
 #define KD_INVALID_REQUEST 42
 #define KD_NON_EMPTY_GROUP 68
 #define KD_GROUP_ID_NOT_FOUND 69
+#define KD_GROUP_MAX_SIZE_REACHED 81
 
 /* The core's own codes (negative). */
 #define KD_ERR_NOMEM (-1)       /* an allocation failed */
@@ -107,6 +108,9 @@
 /* ---- constants ------------------------------------------------------------ */
 
 #define KD_TIMESTAMP_DERIVE INT64_MIN
+/* Offsets stay below 2^53, so every offset is an exact JavaScript number; an append
+ * that would pass it is RECORD_LIST_TOO_LARGE. */
+#define KD_MAX_OFFSET (INT64_C(1) << 53)
 #define KD_BATCH_PARAMS_SIZE 44
 #define KD_BATCH_SUMMARY_SIZE 56
 #define KD_BATCH_HEADER_SIZE 61 /* RecordBatch v2 header, up to the record count */
@@ -310,7 +314,7 @@ KD_EXPORT(kd_group_open) int32_t kd_group_open(uint32_t db);
 /* Joins (or rejoins) a member. Output says whether the join is complete, or is to
  * be held until kd_group_poll reports the rebalance done. Errors:
  * UNKNOWN_MEMBER_ID, INVALID_SESSION_TIMEOUT, INCONSISTENT_GROUP_PROTOCOL,
- * INVALID_TOPIC_EXCEPTION. */
+ * INVALID_TOPIC_EXCEPTION, GROUP_MAX_SIZE_REACHED (1,000 members). */
 KD_EXPORT(kd_group_join)
 int32_t kd_group_join(uint32_t db, const uint8_t *in, uint32_t in_len, int64_t now_ms);
 
@@ -318,8 +322,9 @@ int32_t kd_group_join(uint32_t db, const uint8_t *in, uint32_t in_len, int64_t n
  * reports the group's members and assignments. */
 KD_EXPORT(kd_group_poll) int32_t kd_group_poll(uint32_t db, int64_t now_ms);
 
-/* Errors: REBALANCE_IN_PROGRESS (join again), ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID.
- * Output: i64 next deadline. */
+/* Errors: ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID. Output: i32 error, i64 next
+ * deadline, where the error is 0 or REBALANCE_IN_PROGRESS (join again): that
+ * answer comes as output so that the heartbeat's liveness is still stored. */
 KD_EXPORT(kd_group_heartbeat)
 int32_t kd_group_heartbeat(uint32_t db, const uint8_t *member_id, uint32_t len, int32_t generation,
                            int64_t now_ms);

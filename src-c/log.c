@@ -133,6 +133,8 @@ static int32_t validate_set(const uint8_t *set, size_t len, int32_t max_batch_by
                            limit == KD_MAX_STORED_BATCH_BYTES ? " (a Durable Object SQLite row holds 2 MB)" : "");
         if (b.attributes & KD_ATTR_CONTROL)
             return kd_fail(KD_CORRUPT_MESSAGE, "producers may not send control batches");
+        if (b.attributes & KD_ATTR_TIMESTAMP_LOG_APPEND)
+            return kd_fail(KD_INVALID_TIMESTAMP, "producers may not set the timestamp type to LogAppendTime");
         *records += b.record_count;
         pos += b.size;
     }
@@ -219,6 +221,8 @@ int32_t kd_log_append(uint32_t db, uint8_t *in, uint32_t in_len, int64_t now_ms,
 
         int64_t records = 0;
         int32_t err = validate_set(set, set_len, max_batch_bytes, &records);
+        if (!err && records > KD_MAX_OFFSET - next_offset)
+            err = kd_fail(KD_RECORD_LIST_TOO_LARGE, "the log would pass offset 2^53");
         int64_t base = next_offset;
         if (!err) {
             /* The set lies inside the caller's input, which this call may rewrite. */
@@ -293,7 +297,10 @@ static int32_t walk_batches(uint32_t db, int64_t offset, int32_t max_bytes, log_
             row = grown;
             row_cap = (size_t)n;
         }
-        kd_host_column_copy(stmt, 1, row, (uint32_t)n);
+        if (kd_host_column_copy(stmt, 1, row, (uint32_t)n) != n) {
+            rc = kd_fail(KD_ERR_STORAGE, "storage copied less of a batch than it holds");
+            break;
+        }
         total += size;
         rc = emit(row, (size_t)n, arg);
         if (rc == 0 && total >= max_bytes)
@@ -335,7 +342,12 @@ typedef struct {
 static int32_t emit_records(const uint8_t *data, size_t len, void *arg)
 {
     read_state *s = arg;
+    uint32_t before = s->count;
     int32_t rc = kd_batch_records_out(data, len, s->min_offset, s->max_records, &s->count);
+    /* A compressed batch after some records ends the read there: the caller gets
+     * what precedes it, and the error only when it is the first thing to read. */
+    if (rc == KD_UNSUPPORTED_COMPRESSION_TYPE && before > 0 && s->count == before)
+        return WALK_STOP;
     if (rc)
         return rc;
     return s->count >= s->max_records ? WALK_STOP : 0;

@@ -20,6 +20,7 @@
 #define OFF_ATTRIBUTES 21
 #define OFF_RECORDS 61
 #define MIN_BATCH_LENGTH (OFF_RECORDS - 12) /* batchLength of an empty batch */
+#define MAX_COMPRESSION_RATIO 1050
 
 #define CORRUPT(...) kd_fail(KD_CORRUPT_MESSAGE, __VA_ARGS__)
 
@@ -164,9 +165,14 @@ int32_t kd_batch_read(const uint8_t *buf, size_t len, kd_batch *b)
     if (b->last_offset_delta != b->record_count - 1)
         return CORRUPT("record count %d disagrees with last offset delta %d", (int)b->record_count,
                        (int)b->last_offset_delta);
-    /* Each record takes at least 7 bytes; a larger count cannot be honest. */
-    if ((size_t)b->record_count > (b->size - OFF_RECORDS) / 7 && kd_batch_compression(b) == 0)
-        return CORRUPT("record count %d cannot fit in %zu bytes", (int)b->record_count, b->size - OFF_RECORDS);
+    /* Each record takes at least 7 bytes; a larger count cannot be honest. A
+     * compressed payload is not opened here, so its count is bounded by what
+     * compression can achieve: at most MAX_COMPRESSION_RATIO bytes per byte (more
+     * than deflate's 1032:1), so a tiny batch cannot claim billions of offsets. */
+    size_t payload = b->size - OFF_RECORDS;
+    size_t most = kd_batch_compression(b) == 0 ? payload / 7 : payload * (MAX_COMPRESSION_RATIO / 7);
+    if ((size_t)b->record_count > most)
+        return CORRUPT("record count %d cannot fit in %zu bytes", (int)b->record_count, payload);
 
     if (kd_batch_compression(b) == 0) {
         kd_record_iter it;

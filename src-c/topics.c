@@ -336,6 +336,19 @@ int32_t kd_topic_create(uint32_t db, const uint8_t *in, uint32_t in_len, const u
         return kd_fail(KD_TOPIC_ALREADY_EXISTS, "topic \"%.*s\" already exists", (int)name.len, (const char *)name.p);
     if (rc < 0)
         return rc;
+    /* Kafka refuses names that differ only in '.' and '_': they collide in metric names. */
+    stmt = kd_sql_prepare(db, "SELECT 1 FROM topics WHERE replace(name, '.', '_') = replace(?1, '.', '_')");
+    if (stmt < 0)
+        return stmt;
+    rc = bind_name(stmt, name.p, name.len);
+    if (!rc)
+        rc = kd_sql_step(stmt, "looking for colliding topics");
+    kd_host_finalize(stmt);
+    if (rc == 1)
+        return kd_fail(KD_INVALID_TOPIC_EXCEPTION, "topic \"%.*s\" collides with an existing topic that differs only in '.' and '_'",
+                       (int)name.len, (const char *)name.p);
+    if (rc < 0)
+        return rc;
 
     stmt = kd_sql_prepare(db, "INSERT INTO topics (name, topic_id, partitions, created_at) VALUES (?1, ?2, ?3, ?4)");
     if (stmt < 0)

@@ -940,13 +940,18 @@ export function groupPoll(db: number, nowMs: number): GroupPollOutput {
   );
 }
 
+/* A heartbeat; throws REBALANCE_IN_PROGRESS (after storing the member's liveness),
+ * ILLEGAL_GENERATION or UNKNOWN_MEMBER_ID. Returns the next deadline. */
 export function groupHeartbeat(db: number, memberId: string, generationId: number, nowMs: number): number | null {
   const id = utf8Encoder.encode(memberId);
   const gen = int32(generationId, "generation");
   const now = int64(nowMs, "now");
-  return writeCall(db, id, (k, ptr, len) => k.kd_group_heartbeat(db, ptr, len, gen, now), (out) =>
-    deadline(new Reader(out).i64()),
-  );
+  const answer = writeCall(db, id, (k, ptr, len) => k.kd_group_heartbeat(db, ptr, len, gen, now), (out) => {
+    const r = new Reader(out);
+    return { error: r.i32(), deadline: deadline(r.i64()) };
+  });
+  if (answer.error !== 0) throw new KafdoError(answer.error, "the group is rebalancing: join again");
+  return answer.deadline;
 }
 
 export function groupLeave(db: number, memberId: string, nowMs: number): number | null {

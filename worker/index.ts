@@ -1,19 +1,27 @@
 /*
- * index.ts — the Worker's entry: the HTTP front and the Durable Object classes
- * wrangler.toml binds.
+ * index.ts — the Worker's entry: the HTTP front, the Durable Object classes
+ * wrangler.toml binds, and KafdoService, the entrypoint other Workers bind to
+ * (entrypoint.ts).
  *
  * The front is the REST API (http/); the WebSocket endpoint of the Kafka gateway
- * and the service-binding entrypoint grow here.
+ * grows here.
  */
 import type { Env } from "./env";
 import { handle } from "./http";
+import { handleR2Queue } from "./integrations/r2";
 
 export { ClusterMetadataDO } from "./durable-objects/ClusterMetadataDO";
 export { ConsumerGroupDO } from "./durable-objects/ConsumerGroupDO";
 export { TopicPartitionDO } from "./durable-objects/TopicPartitionDO";
+export { WebhookDeliveryDO } from "./durable-objects/WebhookDeliveryDO";
+export { KafdoService } from "./entrypoint";
 
 export default {
   fetch(request: Request, env: Env): Promise<Response> {
     return handle(request, env);
+  },
+  /* R2 event notifications, from the Queue wrangler.toml binds, into topics. */
+  queue(batch: MessageBatch, env: Env): Promise<void> {
+    return handleR2Queue(batch, env);
   },
 } satisfies ExportedHandler<Env>;

@@ -83,9 +83,11 @@ static int32_t join(const char *member, const char *suffix, int32_t session, int
     return rc;
 }
 
+/* The heartbeat's answer: the call's error, else the error in its output. */
 static int32_t heartbeat(const char *member, int32_t generation, int64_t now)
 {
-    return kd_group_heartbeat(DB, (const uint8_t *)member, (uint32_t)strlen(member), generation, now);
+    int32_t rc = kd_group_heartbeat(DB, (const uint8_t *)member, (uint32_t)strlen(member), generation, now);
+    return rc ? rc : (int32_t)rd_le(kd_out_ptr(), 4);
 }
 
 /* Polls and returns the state; fills the named member's waiting flag and assignment. */
@@ -330,10 +332,36 @@ static void test_bad_input(void)
     close_group(conn);
 }
 
+/* A member heartbeating through a rebalance stays alive, and a completed rebalance
+ * starts every session again (a member that waited in its join is not expired). */
+static void test_sessions_through_a_rebalance(void)
+{
+    sqlite3 *conn = open_group();
+    join_result a, b, c;
+    join("", "a", 6000, T0, &a);
+    join("", "b", 6000, T0, &b);
+    join("client-a", "", 6000, T0, &a); /* gen 2: a, b */
+    CHECK_EQ_INT(join("", "c", 6000, T0 + 1000, &c), 0);
+    CHECK_EQ_INT(join("client-a", "", 6000, T0 + 1000, &a), 0);
+    CHECK_EQ_INT(heartbeat("client-b", 2, T0 + 4000), KD_REBALANCE_IN_PROGRESS);
+    CHECK_EQ_INT(heartbeat("client-b", 2, T0 + 6500), KD_REBALANCE_IN_PROGRESS);
+    int expired = -1;
+    CHECK_EQ_INT(poll_state(T0 + 9000, NULL, NULL, NULL, 0, &expired), 1); /* b alive by its heartbeats */
+    CHECK_EQ_INT(expired, 0);
+    CHECK_EQ_INT(join("client-b", "", 6000, T0 + 9500, &b), 0);
+    CHECK(b.complete);
+    CHECK_EQ_INT(b.generation, 3);
+    /* a and c waited since T0+1000; their sessions restart at completion. */
+    CHECK_EQ_INT(poll_state(T0 + 15000, NULL, NULL, NULL, 0, &expired), 3);
+    CHECK_EQ_INT(expired, 0);
+    close_group(conn);
+}
+
 int main(void)
 {
     RUN(test_one_member_gets_everything);
     RUN(test_grown_topic_rebalances);
+    RUN(test_sessions_through_a_rebalance);
     RUN(test_second_member_rebalances);
     RUN(test_expiry_moves_partitions);
     RUN(test_rebalance_deadline_removes_the_silent);

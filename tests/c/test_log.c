@@ -188,6 +188,16 @@ static void test_bad_input_changes_nothing(void)
     kb_free(&c.sets);
     free(big);
 
+    /* A producer may not choose LogAppendTime: the broker sets it (Kafka refuses too). */
+    uint8_t *lat = malloc(n);
+    memcpy(lat, good, n);
+    kd_put_be16(lat + 21, KD_ATTR_TIMESTAMP_LOG_APPEND);
+    kd_put_be32(lat + 17, kd_crc32c_update(0, lat + 21, n - 21));
+    const uint8_t *lats[] = {lat};
+    CHECK_EQ_INT(append_set(lats, &n, 1, &err, &base), 0);
+    CHECK_EQ_INT(err, KD_INVALID_TIMESTAMP);
+    free(lat);
+
     /* Sets are independent: a bad set and a good set in one call. */
     append_call two = {{0}, 1 << 20};
     kb_le(&two.sets, 2, 4);

@@ -126,7 +126,13 @@ static void test_header_rules(void)
     reseal(batch, n, 1, -1);
     CHECK_EQ_INT(kd_batch_inspect(batch, (uint32_t)n), 0);
     CHECK_EQ_INT(kd_batch_decode(batch, (uint32_t)n, 0, 100), KD_UNSUPPORTED_COMPRESSION_TYPE);
-    reseal(batch, n, 5, -1); /* no codec 5 */
+    /* A compressed batch may not claim more records than compression could hold. */
+    reseal(batch, n, 1, INT32_MAX);
+    kd_put_be32(batch + 23, INT32_MAX - 1);
+    reseal(batch, n, 1, INT32_MAX);
+    CHECK_EQ_INT(kd_batch_inspect(batch, (uint32_t)n), KD_CORRUPT_MESSAGE);
+    kd_put_be32(batch + 23, 2);
+    reseal(batch, n, 5, 3); /* no codec 5 */
     CHECK_EQ_INT(kd_batch_inspect(batch, (uint32_t)n), KD_CORRUPT_MESSAGE);
     /* Record count disagreeing with lastOffsetDelta, and zero records. */
     reseal(batch, n, 0, 4);

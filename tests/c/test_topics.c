@@ -104,6 +104,9 @@ static void test_create_describe_list_delete(void)
     CHECK(memcmp(kd_out_ptr() + 2 + 6, ID_A, 16) == 0);
     CHECK_EQ_INT(create("events", 1, 0, NULL, ID_B), 0);
     CHECK_EQ_INT(create("orders", 5, 0, NULL, ID_B), KD_TOPIC_ALREADY_EXISTS);
+    CHECK_EQ_INT(create("a.b", 1, 0, NULL, ID_B), 0);
+    CHECK_EQ_INT(create("a_b", 1, 0, NULL, ID_B), KD_INVALID_TOPIC_EXCEPTION); /* collides in metric names */
+    CHECK_EQ_INT(kd_topic_delete(DB, (const uint8_t *)"a.b", 3), 0);
 
     CHECK_EQ_INT(kd_topic_describe(DB, (const uint8_t *)"orders", 6), 0);
     char v[64];

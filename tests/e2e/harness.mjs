@@ -74,6 +74,8 @@ process.on('exit', () => {
  *               stop({ removePersistDir: true }) or dev.cleanup())
  *   vars        { NAME: value } passed as --var NAME:value (wrangler.toml [vars] otherwise)
  *   logLevel    wrangler's --log-level (default "warn")
+ *   cwd         the directory whose wrangler.toml to run (default: this repository)
+ *   args        more arguments for wrangler dev (e.g. ['--compatibility-date', '2025-09-01'])
  */
 export async function startDev(options = {}) {
   const ownsDir = !options.persistDir;
@@ -90,9 +92,10 @@ export async function startDev(options = {}) {
     '--log-level', options.logLevel ?? 'warn',
   ];
   for (const [name, value] of Object.entries(options.vars ?? {})) args.push('--var', `${name}:${value}`);
+  args.push(...(options.args ?? []));
 
   const child = spawn(join(BIN, 'wrangler'), args, {
-    cwd: ROOT,
+    cwd: options.cwd ?? ROOT,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {

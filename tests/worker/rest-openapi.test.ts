@@ -8,6 +8,7 @@
  * The schema checker below covers the subset of JSON Schema the document uses,
  * and a test holds the document to that subset.
  */
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { OPENAPI } from "../../worker/http/openapi";
 import { ROUTES } from "../../worker/http/routes";
@@ -179,6 +180,8 @@ describe("the OpenAPI document and the router table", () => {
       "POST /consumer-groups/{groupId}/heartbeat",
       "POST /consumer-groups/{groupId}/commit",
       "POST /consumer-groups/{groupId}/leave",
+      "POST /webhooks/{topic}",
+      "POST /webhook-subscriptions",
     ]);
     for (const route of ROUTES) {
       const key = `${route.method} ${openApiPath(route.path)}`;
@@ -338,6 +341,27 @@ describe("real answers conform to the document", () => {
     expectConforms("POST", "/consumer-groups/{groupId}/join", await post(`${g}/join`, { topics: [topic], sessionTimeoutMs: 1 }));
     expectConforms("GET", "/consumer-groups/{groupId}", await get(`/consumer-groups/${"x".repeat(256)}`));
     expectConforms("GET", "/consumer-groups/{groupId}/offsets", await get(`/consumer-groups/${"x".repeat(256)}/offsets`));
+  });
+
+  it("webhooks", async () => {
+    const topic = topicName("hook");
+    const signed = topicName("hook-signed");
+    const hooks = { ...env, KAFDO_WEBHOOKS: JSON.stringify({ [signed]: { signature: "github", secret: "s" } }) };
+    const hook = "/webhooks/{topic}";
+    expectConforms("POST", hook, await call("POST", `/webhooks/${enc(topic)}`, { raw: "{}", env: hooks }));
+    expectConforms("POST", hook, await call("POST", `/webhooks/${enc(signed)}`, { raw: "{}", env: hooks }));
+    expectConforms("POST", hook, await call("POST", `/webhooks/${enc(topic)}?x=1`, { raw: "{}", env: hooks }));
+    const subs = "/webhook-subscriptions";
+    const groupId = topicName("hook-group");
+    const config = { groupId, topic, url: "https://example.test/hook", fromBeginning: false };
+    expectConforms("POST", subs, await post(subs, config));
+    expectConforms("POST", subs, await post(subs, { ...config, maxAttempts: 2 }));
+    expectConforms("POST", subs, await post(subs, { ...config, url: "ftp://x" }));
+    expectConforms("GET", subs, await get(subs));
+    expectConforms("GET", `${subs}/{groupId}`, await get(`${subs}/${enc(groupId)}`));
+    expectConforms("DELETE", `${subs}/{groupId}`, await call("DELETE", `${subs}/${enc(groupId)}`));
+    expectConforms("GET", `${subs}/{groupId}`, await get(`${subs}/${enc(groupId)}`));
+    expectConforms("DELETE", `${subs}/{groupId}`, await call("DELETE", `${subs}/${enc(groupId)}`));
   });
 
   it("service", async () => {

@@ -20,5 +20,6 @@ export { KafdoError } from "../errors";
 export { ClusterMetadataDO } from "../durable-objects/ClusterMetadataDO";
 export { ConsumerGroupDO } from "../durable-objects/ConsumerGroupDO";
 export { TopicPartitionDO } from "../durable-objects/TopicPartitionDO";
+export { WebhookDeliveryDO } from "../durable-objects/WebhookDeliveryDO";
 export type { Env } from "../env";
 export type * from "../types";

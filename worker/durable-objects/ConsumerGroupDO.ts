@@ -105,7 +105,13 @@ export class ConsumerGroupDO extends DurableObject<Env> {
 
   heartbeat(groupId: string, memberId: string, generationId: number): void {
     void groupId;
-    this.schedule(groupHeartbeat(this.db, memberId, generationId, Date.now()));
+    try {
+      this.schedule(groupHeartbeat(this.db, memberId, generationId, Date.now()));
+    } catch (e) {
+      /* REBALANCE_IN_PROGRESS still stored the heartbeat: keep the alarm right. */
+      this.settle();
+      throw e;
+    }
   }
 
   leave(groupId: string, memberId: string): void {

@@ -13,13 +13,39 @@
  *
  * handle() is the only place that catches: whatever a handler throws, wherever it
  * arose, becomes the error shape in errorResponse().
+ *
+ * CORS: KafdoClient runs in browsers too, from any origin. Every answer allows any
+ * origin, and a preflight (OPTIONS) is answered before the token check, since
+ * browsers send no Authorization header on it. The token is a bearer header, not
+ * an ambient credential like a cookie, so allowing every origin gives a page no
+ * power it would not have with the token anyway.
  */
 import type { Env } from "../env";
 import { authorize } from "./auth";
 import { HttpError, errorResponse } from "./errors";
 import { router } from "./routes";
 
+const CORS = {
+  "access-control-allow-origin": "*",
+  "access-control-expose-headers": "location, retry-after, allow",
+};
+
+const PREFLIGHT = {
+  ...CORS,
+  "access-control-allow-methods": "GET, POST, DELETE",
+  "access-control-allow-headers": "authorization, content-type",
+  "access-control-max-age": "86400",
+};
+
 export async function handle(request: Request, env: Env): Promise<Response> {
+  if (request.method === "OPTIONS") return new Response(null, { status: 204, headers: PREFLIGHT });
+  const response = await dispatch(request, env);
+  const headers = new Headers(response.headers);
+  for (const [name, value] of Object.entries(CORS)) headers.set(name, value);
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+}
+
+async function dispatch(request: Request, env: Env): Promise<Response> {
   try {
     const url = new URL(request.url);
     await authorize(request, url, env);

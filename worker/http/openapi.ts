@@ -21,6 +21,8 @@ import {
 import { MAX_BATCH_MESSAGES } from "./handlers/produce";
 import { MAX_GROUP_ID_BYTES } from "../api/groups";
 import { VERSION } from "./version";
+import { SUBSCRIPTION_DEFAULTS, SUBSCRIPTION_LIMITS } from "../integrations/webhook-subscriptions";
+import { DEFAULT_TOLERANCE_SECONDS, KEPT_HEADERS, WEBHOOK_MAX_BODY_BYTES } from "../integrations/webhooks";
 
 const INT32_MAX = 2147483647;
 
@@ -66,6 +68,7 @@ export const OPENAPI = {
     { name: "consumer groups" },
     { name: "admin" },
     { name: "service" },
+    { name: "webhooks" },
   ],
   paths: {
     "/topics/{topic}/produce": {
@@ -424,9 +427,100 @@ export const OPENAPI = {
       },
     },
 
+    "/webhooks/{topic}": {
+      post: {
+        summary: "Receive a webhook",
+        description:
+          "Stores the request as one record of the topic: the body, byte for byte and of any " +
+          `content type (at most ${WEBHOOK_MAX_BODY_BYTES} bytes), is the value; the request headers ` +
+          `${KEPT_HEADERS.join(", ")} and those the topic's settings name are the record's headers; the ` +
+          "key is the value of the topic's keyHeader, else null. The topic's settings come from the " +
+          "KAFDO_WEBHOOKS var (JSON, by topic). With a signature scheme there, the request must be " +
+          "signed with the topic's shared secret, HMAC-SHA256 over the body: github, " +
+          "X-Hub-Signature-256: sha256=<hex>; stripe, Stripe-Signature: t=<unix seconds>,v1=<hex of " +
+          `"<t>." + body>, t within ${DEFAULT_TOLERANCE_SECONDS} s of now by default. A missing or wrong ` +
+          "signature is 401 UNAUTHORIZED and stores nothing. An unknown topic is created as a " +
+          "produce would.",
+        tags: ["webhooks"],
+        parameters: [parameter("topic")],
+        requestBody: {
+          required: false,
+          content: { "*/*": { schema: { description: "Any bytes: stored as the record's value." } } },
+        },
+        responses: {
+          "200": json("Where the record was stored.", schema("RecordMetadata")),
+          "400": response("BadRequest"),
+          "401": response("BadSignature"),
+          "404": response("NotFound"),
+          "413": response("TooLarge"),
+          "500": response("ServerError"),
+        },
+      },
+    },
+    "/webhook-subscriptions": {
+      get: {
+        summary: "List webhook subscriptions",
+        tags: ["webhooks"],
+        responses: {
+          "200": json("Every subscription, by group id.", schema("WebhookSubscriptionList")),
+          "400": response("BadRequest"),
+          "500": response("ServerError"),
+        },
+      },
+      post: {
+        summary: "Create or replace a webhook subscription",
+        description:
+          "A consumer group that POSTs every record of a topic to a URL, at least once: a record's " +
+          "offset is committed only after the URL answered 2xx (or after the record went to the " +
+          "dead-letter topic). A failed attempt is retried after backoffMs, doubled each time up " +
+          "to maxBackoffMs; after maxAttempts failures the record, byte for byte, goes to the " +
+          "dead-letter topic with kafdo-dlq-* headers, and delivery moves on. One subscription " +
+          "per group: posting again for a group replaces its settings (200) and keeps its " +
+          "committed offsets; a new one is 201. docs/INTEGRATIONS.md shows the delivery format.",
+        tags: ["webhooks"],
+        requestBody: body(schema("WebhookSubscriptionConfig")),
+        responses: {
+          "200": json("The subscription, replaced.", schema("WebhookSubscription")),
+          "201": json("The subscription, created.", schema("WebhookSubscription")),
+          "400": response("BadRequest"),
+          "413": response("TooLarge"),
+          "415": response("UnsupportedMediaType"),
+          "500": response("ServerError"),
+        },
+      },
+    },
+    "/webhook-subscriptions/{groupId}": {
+      get: {
+        summary: "Describe a webhook subscription",
+        tags: ["webhooks"],
+        parameters: [parameter("groupId")],
+        responses: {
+          "200": json("The subscription and how its delivery goes.", schema("WebhookSubscription")),
+          "400": response("BadRequest"),
+          "404": response("NoSubscription"),
+          "500": response("ServerError"),
+        },
+      },
+      delete: {
+        summary: "Delete a webhook subscription",
+        description:
+          "Stops delivery; the group's consumer leaves it. The group's committed offsets stay " +
+          "(DELETE /admin/groups/{groupId} removes them).",
+        tags: ["webhooks"],
+        parameters: [parameter("groupId")],
+        responses: {
+          "204": { description: "Deleted." },
+          "400": response("BadRequest"),
+          "404": response("NoSubscription"),
+          "500": response("ServerError"),
+        },
+      },
+    },
+
     "/": {
       get: {
         summary: "Service info",
+
         tags: ["service"],
         responses: { "200": json("What this service is.", schema("ServiceInfo")) },
       },
@@ -511,6 +605,12 @@ export const OPENAPI = {
         schema("Error"),
       ),
       NonEmptyGroup: json("NON_EMPTY_GROUP: the group has members.", schema("Error")),
+      BadSignature: json(
+        "UNAUTHORIZED: the topic's settings ask for a signature and it is missing, malformed, " +
+          "stale (stripe's t) or does not match.",
+        schema("Error"),
+      ),
+      NoSubscription: json("GROUP_ID_NOT_FOUND: the group has no webhook subscription.", schema("Error")),
       ServerError: json("UNKNOWN_SERVER_ERROR, KAFKA_STORAGE_ERROR or another Kafka error.", schema("Error")),
     },
 
@@ -880,7 +980,127 @@ export const OPENAPI = {
         },
       },
 
+      WebhookSubscriptionConfig: {
+        type: "object",
+        required: ["groupId", "topic", "url"],
+        additionalProperties: false,
+        properties: {
+          groupId: { type: "string", description: "The consumer group; names the subscription." },
+          topic: { type: "string" },
+          url: { type: "string", description: "An http: or https: URL the records are POSTed to." },
+          maxAttempts: {
+            type: "integer",
+            minimum: SUBSCRIPTION_LIMITS.maxAttempts[0],
+            maximum: SUBSCRIPTION_LIMITS.maxAttempts[1],
+            description: `Attempts at a record before it is dead-lettered. Default ${SUBSCRIPTION_DEFAULTS.maxAttempts}.`,
+          },
+          backoffMs: {
+            type: "integer",
+            minimum: SUBSCRIPTION_LIMITS.backoffMs[0],
+            maximum: SUBSCRIPTION_LIMITS.backoffMs[1],
+            description: `Wait before the second attempt, doubled for each next one. Default ${SUBSCRIPTION_DEFAULTS.backoffMs}.`,
+          },
+          maxBackoffMs: {
+            type: "integer",
+            minimum: SUBSCRIPTION_LIMITS.maxBackoffMs[0],
+            maximum: SUBSCRIPTION_LIMITS.maxBackoffMs[1],
+            description: `The longest wait, at least backoffMs. Default ${SUBSCRIPTION_DEFAULTS.maxBackoffMs}.`,
+          },
+          timeoutMs: {
+            type: "integer",
+            minimum: SUBSCRIPTION_LIMITS.timeoutMs[0],
+            maximum: SUBSCRIPTION_LIMITS.timeoutMs[1],
+            description: `How long an attempt waits for the answer. Default ${SUBSCRIPTION_DEFAULTS.timeoutMs}.`,
+          },
+          deadLetterTopic: { type: "string", description: "Default \"<topic>.dlq\"; not the topic itself." },
+          secret: {
+            type: "string",
+            description: "Signs deliveries: kafdo-signature-256: sha256=<hex HMAC-SHA256(secret, body)>.",
+          },
+          fromBeginning: {
+            type: "boolean",
+            description:
+              "Where the group starts on a partition without a committed offset: the log start " +
+              `(true) or the end. Default ${SUBSCRIPTION_DEFAULTS.fromBeginning}.`,
+          },
+          maxPollRecords: {
+            type: "integer",
+            minimum: SUBSCRIPTION_LIMITS.maxPollRecords[0],
+            maximum: SUBSCRIPTION_LIMITS.maxPollRecords[1],
+            description: `Records fetched at a time. Default ${SUBSCRIPTION_DEFAULTS.maxPollRecords}.`,
+          },
+        },
+      },
+      WebhookRetry: {
+        type: "object",
+        required: ["topic", "partition", "offset", "attempts", "nextAttemptAt", "lastError"],
+        additionalProperties: false,
+        properties: {
+          topic: { type: "string" },
+          partition: integer(0),
+          offset: integer(0, "The record waiting to be tried again."),
+          attempts: integer(1, "Failed attempts so far."),
+          nextAttemptAt: integer(0, "ms since the epoch."),
+          lastError: { type: "string" },
+        },
+      },
+      WebhookSubscription: {
+        type: "object",
+        required: [
+          "groupId",
+          "topic",
+          "url",
+          "maxAttempts",
+          "backoffMs",
+          "maxBackoffMs",
+          "timeoutMs",
+          "deadLetterTopic",
+          "fromBeginning",
+          "maxPollRecords",
+          "signed",
+          "createdAt",
+          "updatedAt",
+          "status",
+        ],
+        additionalProperties: false,
+        properties: {
+          groupId: { type: "string" },
+          topic: { type: "string" },
+          url: { type: "string" },
+          maxAttempts: integer(1),
+          backoffMs: integer(1),
+          maxBackoffMs: integer(1),
+          timeoutMs: integer(1),
+          deadLetterTopic: { type: "string" },
+          fromBeginning: { type: "boolean" },
+          maxPollRecords: integer(1),
+          signed: { type: "boolean", description: "Whether deliveries are signed (the secret is not shown)." },
+          createdAt: integer(0, "ms since the epoch."),
+          updatedAt: integer(0, "ms since the epoch."),
+          status: {
+            type: "object",
+            required: ["delivered", "deadLettered", "failedAttempts", "retrying", "lastError", "lastErrorAt"],
+            additionalProperties: false,
+            properties: {
+              delivered: integer(0, "Records the URL answered 2xx for."),
+              deadLettered: integer(0, "Records written to the dead-letter topic."),
+              failedAttempts: integer(0, "Attempts that failed, each retry counted."),
+              retrying: { type: "array", items: schema("WebhookRetry") },
+              lastError: { type: ["string", "null"] },
+              lastErrorAt: { type: ["integer", "null"], description: "ms since the epoch." },
+            },
+          },
+        },
+      },
+      WebhookSubscriptionList: {
+        type: "object",
+        required: ["subscriptions"],
+        additionalProperties: false,
+        properties: { subscriptions: { type: "array", items: schema("WebhookSubscription") } },
+      },
+
       ServiceInfo: {
+
         type: "object",
         required: ["name", "version", "openapi", "endpoints"],
         additionalProperties: false,

@@ -4,13 +4,21 @@
  * The list is the spec's (kafdo-README.md, "HTTP API Endpoints"); openapi.ts
  * documents each row, and a test holds the two equal in both directions.
  * GET /consumer-groups/:groupId/offsets is Kafdo's addition: the committed offsets
- * a consumer over HTTP resumes from.
+ * a consumer over HTTP resumes from. /webhooks and /webhook-subscriptions are the
+ * webhook integration's (integrations/webhooks.ts, webhook-subscriptions.ts).
  */
 import { createPartitions, createTopic, deleteTopic, describeTopic, listTopics, topicOffsets } from "./handlers/admin";
 import { commit, deleteGroup, describe, heartbeat, join, leave, listGroups, offsets } from "./handlers/groups";
 import { readMessages, readOffsets } from "./handlers/partitions";
 import { produce, produceBatch } from "./handlers/produce";
 import { health, openapi, serviceInfo } from "./handlers/service";
+import {
+  createSubscription,
+  deleteSubscription,
+  describeSubscription,
+  listSubscriptions,
+  receive,
+} from "./handlers/webhooks";
 import { Router, type Route } from "./router";
 
 export const ROUTES: readonly Route[] = [
@@ -36,6 +44,12 @@ export const ROUTES: readonly Route[] = [
   { method: "GET", path: "/admin/groups", handler: listGroups },
   { method: "GET", path: "/admin/groups/:groupId", handler: describe },
   { method: "DELETE", path: "/admin/groups/:groupId", handler: deleteGroup },
+
+  { method: "POST", path: "/webhooks/:topic", handler: receive },
+  { method: "GET", path: "/webhook-subscriptions", handler: listSubscriptions },
+  { method: "POST", path: "/webhook-subscriptions", handler: createSubscription },
+  { method: "GET", path: "/webhook-subscriptions/:groupId", handler: describeSubscription },
+  { method: "DELETE", path: "/webhook-subscriptions/:groupId", handler: deleteSubscription },
 
   { method: "GET", path: "/health", handler: health },
   { method: "GET", path: "/openapi.json", handler: openapi },

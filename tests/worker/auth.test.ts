@@ -1,0 +1,85 @@
+/*
+ * The bearer token (worker/http/auth.ts): with KAFDO_TOKEN set, every endpoint but
+ * /health wants `Authorization: Bearer <token>` and answers 401 in the one error
+ * shape otherwise, before routing; without it nothing is checked.
+ */
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import type { Env } from "../../worker/env";
+import { handle } from "../../worker/http";
+
+const TOKEN = "s3cret-token";
+const secured: Env = { ...env, KAFDO_TOKEN: TOKEN };
+
+function send(path: string, init: RequestInit = {}, withEnv: Env = secured) {
+  return handle(new Request(`http://kafdo.test${path}`, init), withEnv);
+}
+
+async function expectUnauthorized(res: Response, challenge: string) {
+  expect(res.status).toBe(401);
+  expect(res.headers.get("www-authenticate")).toBe(challenge);
+  const body = (await res.json()) as { error: { code: string; message: string } };
+  expect(body.error.code).toBe("UNAUTHORIZED");
+  expect(body.error.message).toMatch(/bearer/i);
+}
+
+describe("KAFDO_TOKEN", () => {
+  it("leaves /health open", async () => {
+    const res = await send("/health");
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: "ok" });
+  });
+
+  it("refuses a request without a token, before routing", async () => {
+    await expectUnauthorized(await send("/admin/topics"), 'Bearer realm="kafdo"');
+    await expectUnauthorized(await send("/"), 'Bearer realm="kafdo"');
+    await expectUnauthorized(await send("/openapi.json"), 'Bearer realm="kafdo"');
+    /* An unknown route is 401 too, not 404: nothing is told before the token. */
+    await expectUnauthorized(await send("/no-such-route"), 'Bearer realm="kafdo"');
+    await expectUnauthorized(
+      await send("/topics/auth-t/produce", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ value: 1 }),
+      }),
+      'Bearer realm="kafdo"',
+    );
+  });
+
+  it("refuses a wrong token, another scheme and a malformed header", async () => {
+    const invalid = 'Bearer realm="kafdo", error="invalid_token"';
+    const missing = 'Bearer realm="kafdo"';
+    await expectUnauthorized(await send("/admin/topics", { headers: { authorization: "Bearer nope" } }), invalid);
+    await expectUnauthorized(await send("/admin/topics", { headers: { authorization: `Bearer ${TOKEN}x` } }), invalid);
+    await expectUnauthorized(
+      await send("/admin/topics", { headers: { authorization: `Bearer ${TOKEN.slice(0, -1)}` } }),
+      invalid,
+    );
+    await expectUnauthorized(await send("/admin/topics", { headers: { authorization: `Basic ${TOKEN}` } }), missing);
+    await expectUnauthorized(await send("/admin/topics", { headers: { authorization: TOKEN } }), missing);
+    await expectUnauthorized(await send("/admin/topics", { headers: { authorization: `Bearer ${TOKEN} extra` } }), missing);
+  });
+
+  it("serves a request with the token (scheme in any case)", async () => {
+    const ok = await send("/admin/topics", { headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toHaveProperty("topics");
+    const lower = await send("/admin/topics", { headers: { authorization: `bearer ${TOKEN}` } });
+    expect(lower.status).toBe(200);
+    await lower.arrayBuffer();
+    /* With the token, the API answers as usual, errors included. */
+    const missing = await send("/no-such-route", { headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(missing.status).toBe(404);
+    await missing.arrayBuffer();
+  });
+
+  it("checks nothing when the secret is unset or empty", async () => {
+    const { KAFDO_TOKEN: _, ...open } = secured;
+    const res = await send("/admin/topics", {}, open);
+    expect(res.status).toBe(200);
+    await res.arrayBuffer();
+    const empty = await send("/admin/topics", {}, { ...env, KAFDO_TOKEN: "" });
+    expect(empty.status).toBe(200);
+    await empty.arrayBuffer();
+  });
+});

@@ -1,0 +1,70 @@
+/*
+ * kafdo/client inside workerd: KafdoClient runs in a Worker with nothing but fetch.
+ * Here its fetch is this Worker's own HTTP front (exports.default.fetch), and then a
+ * second Worker's service binding to KafdoService (the REST API through the binding's
+ * fetch), so the whole client — producer, consumer with its heartbeat timer, admin,
+ * errors — runs in the Workers runtime against the real Durable Objects.
+ */
+import { env, exports } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { KafdoClient, KafdoClientError } from "kafdo/client";
+
+const local = () =>
+  new KafdoClient({ baseUrl: "http://kafdo.test", fetch: (input, init) => exports.default.fetch(input, init) });
+
+describe("KafdoClient in a Worker", () => {
+  it("produces, consumes in a group, commits and administers", async () => {
+    const client = local();
+    expect(await client.health()).toEqual({ status: "ok" });
+    const admin = client.admin();
+    await admin.createTopic({ topic: "wc-events", partitions: 2 });
+
+    const producer = client.producer({ defaultTopic: "wc-events" });
+    const sent = await producer.sendBatch([
+      { key: "a", value: { n: 1 }, partition: 1 },
+      { key: "b", value: new Uint8Array([0xff, 0, 0x80]), headers: { h: "v" }, partition: 1 },
+    ]);
+    expect(sent.map((m) => m.offset)).toEqual([0, 1]);
+
+    const consumer = client.consumer({ groupId: "wc-group", topics: ["wc-events"], heartbeatIntervalMs: 50 });
+    const joined = await consumer.connect();
+    expect(joined.assignment).toHaveLength(2);
+    const { messages, nextOffset } = await consumer.fetch("wc-events", 1, { offset: 0 });
+    expect(messages.map((m) => m.key)).toEqual(["a", "b"]);
+    expect(messages[0]!.value).toEqual({ n: 1 });
+    expect([...(messages[1]!.value as Uint8Array)]).toEqual([0xff, 0, 0x80]);
+    expect(messages[1]!.headers).toEqual({ h: "v" });
+    expect(nextOffset).toBe(2);
+    await consumer.commit();
+    expect(await consumer.getOffsets("wc-events", 1)).toEqual({ topic: "wc-events", partition: 1, earliest: 0, latest: 2 });
+    await consumer.disconnect();
+
+    const group = await admin.describeGroup("wc-group");
+    expect(group.state).toBe("Empty");
+    expect(group.offsets.map((o) => [o.partition, o.offset])).toEqual([[1, 2]]);
+    expect((await admin.listOffsets("wc-events")).get(1)).toEqual({ earliest: 0, latest: 2 });
+  });
+
+  it("carries the server's errors as KafdoClientErrors", async () => {
+    const error = await local()
+      .admin()
+      .describeTopic("wc-missing")
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(KafdoClientError);
+    expect((error as KafdoClientError).code).toBe("UNKNOWN_TOPIC_OR_PARTITION");
+    expect((error as KafdoClientError).status).toBe(404);
+    expect((error as KafdoClientError).kafkaCode).toBe(3);
+  });
+
+  it("works over a service binding's fetch", async () => {
+    const caller = (env as unknown as { CALLER: Fetcher }).CALLER;
+    const client = new KafdoClient({
+      baseUrl: "http://kafdo.test",
+      fetch: (input, init) => caller.fetch(input, init),
+    });
+    const meta = await client.producer().send({ topic: "wc-bound", value: "over the binding" });
+    const consumer = client.consumer({ groupId: "wc-bound", topics: ["wc-bound"] });
+    const { messages } = await consumer.fetch("wc-bound", meta.partition, { offset: meta.offset });
+    expect(messages.map((m) => m.value)).toEqual(["over the binding"]);
+  });
+});

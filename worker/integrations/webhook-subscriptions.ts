@@ -1,0 +1,275 @@
+/*
+ * webhook-subscriptions.ts — webhook consumers: a subscription delivers every
+ * record of a topic to a URL, as a member of a consumer group, at least once.
+ *
+ * A subscription is named by its consumer group: one group, one subscription
+ * (topic, target URL, retry settings). Its WebhookDeliveryDO (one per group) runs
+ * an in-Worker consumer of the group (createConsumer, autoCommit off), POSTs each
+ * record to the URL and commits a record's offset only after the URL answered 2xx,
+ * or after the record was written to the dead-letter topic: so a record is
+ * delivered at least once, in order within its partition, and never skipped.
+ * A failed delivery (any other status, a network error, no answer within
+ * timeoutMs) is retried after backoffMs, doubling each time up to maxBackoffMs;
+ * other partitions go on meanwhile. After maxAttempts failed attempts the record
+ * goes to the dead-letter topic, byte for byte, with headers saying why, and
+ * delivery moves on. The delivery format is webhook-delivery.ts's.
+ *
+ * The subscriptions themselves are kept by the delivery objects; a registry
+ * object (the WebhookDeliveryDO named "registry") lists them.
+ */
+import type { Env } from "../env";
+import { KafdoError } from "../errors";
+import { createAdmin } from "../api/admin";
+import { checkGroupId } from "../api/groups";
+import type { WebhookDeliveryDO } from "../durable-objects/WebhookDeliveryDO";
+
+const UNKNOWN_TOPIC_OR_PARTITION = 3;
+const INVALID_REQUEST = 42;
+const GROUP_ID_NOT_FOUND = 69;
+const UNKNOWN_SERVER_ERROR = -1;
+
+export const SUBSCRIPTION_DEFAULTS = {
+  maxAttempts: 5,
+  backoffMs: 1000,
+  maxBackoffMs: 300000,
+  timeoutMs: 30000,
+  maxPollRecords: 100,
+  fromBeginning: true,
+} as const;
+
+/* Bounds of the numeric settings, inclusive. */
+export const SUBSCRIPTION_LIMITS = {
+  maxAttempts: [1, 100],
+  backoffMs: [1, 3600000],
+  maxBackoffMs: [1, 86400000],
+  timeoutMs: [1, 300000],
+  maxPollRecords: [1, 500],
+} as const;
+
+export interface WebhookSubscriptionConfig {
+  /* The consumer group that consumes the topic; names the subscription. */
+  groupId: string;
+  topic: string;
+  /* Where records are POSTed: an http: or https: URL. */
+  url: string;
+  /* Attempts at one record before it goes to the dead-letter topic. 5. */
+  maxAttempts?: number;
+  /* Wait before the second attempt; doubled before each next one. 1000. */
+  backoffMs?: number;
+  /* The longest wait between attempts. 300000. */
+  maxBackoffMs?: number;
+  /* How long an attempt waits for the answer. 30000. */
+  timeoutMs?: number;
+  /* "<topic>.dlq" when absent. */
+  deadLetterTopic?: string;
+  /* Signs each delivery: kafdo-signature-256: sha256=<hex HMAC-SHA256(secret, body)>. */
+  secret?: string;
+  /* Where the group starts on a partition it has no committed offset for: the
+   * log start (true, as Kafka Connect's sinks) or the end. true. */
+  fromBeginning?: boolean;
+  /* Records fetched at a time. 100. */
+  maxPollRecords?: number;
+}
+
+/* A subscription with every setting resolved, as its delivery object keeps it. */
+export interface WebhookSubscription {
+  groupId: string;
+  topic: string;
+  url: string;
+  maxAttempts: number;
+  backoffMs: number;
+  maxBackoffMs: number;
+  timeoutMs: number;
+  deadLetterTopic: string;
+  secret: string | null;
+  fromBeginning: boolean;
+  maxPollRecords: number;
+}
+
+/* A record waiting to be tried again. */
+export interface WebhookRetry {
+  topic: string;
+  partition: number;
+  offset: number;
+  /* Failed attempts so far. */
+  attempts: number;
+  /* ms since the epoch. */
+  nextAttemptAt: number;
+  lastError: string;
+}
+
+export interface WebhookDeliveryStatus {
+  /* Records the URL answered 2xx for. */
+  delivered: number;
+  /* Records written to the dead-letter topic. */
+  deadLettered: number;
+  /* Attempts that failed (each retry counts). */
+  failedAttempts: number;
+  retrying: WebhookRetry[];
+  lastError: string | null;
+  /* ms since the epoch. */
+  lastErrorAt: number | null;
+}
+
+/* What describing a subscription shows: its settings (the secret only as `signed`)
+ * and how delivery goes. */
+export interface WebhookSubscriptionInfo extends Omit<WebhookSubscription, "secret"> {
+  signed: boolean;
+  createdAt: number;
+  updatedAt: number;
+  status: WebhookDeliveryStatus;
+}
+
+const FIELDS = [
+  "groupId",
+  "topic",
+  "url",
+  "maxAttempts",
+  "backoffMs",
+  "maxBackoffMs",
+  "timeoutMs",
+  "deadLetterTopic",
+  "secret",
+  "fromBeginning",
+  "maxPollRecords",
+];
+
+function refuse(message: string): never {
+  throw new KafdoError(INVALID_REQUEST, message);
+}
+
+function bounded(c: Record<string, unknown>, name: keyof typeof SUBSCRIPTION_LIMITS): number {
+  const v = c[name] ?? SUBSCRIPTION_DEFAULTS[name];
+  const [min, max] = SUBSCRIPTION_LIMITS[name];
+  if (typeof v !== "number" || !Number.isSafeInteger(v) || v < min || v > max) {
+    refuse(`${name} must be an integer from ${min} to ${max}`);
+  }
+  return v;
+}
+
+/*
+ * The subscription's settings, checked and resolved; INVALID_REQUEST (or
+ * INVALID_GROUP_ID) saying what is wrong. Topic names are checked when the
+ * subscription is created (createWebhookSubscription), by the cluster.
+ */
+export function resolveSubscription(config: unknown): WebhookSubscription {
+  if (config === null || typeof config !== "object" || Array.isArray(config)) {
+    refuse("a webhook subscription is an object { groupId, topic, url, ... }");
+  }
+  const c = config as Record<string, unknown>;
+  for (const k of Object.keys(c)) {
+    if (!FIELDS.includes(k)) refuse(`a webhook subscription has no setting "${k}"; known: ${FIELDS.join(", ")}`);
+  }
+  const groupId = checkGroupId(c.groupId);
+  if (typeof c.topic !== "string" || c.topic.length === 0) refuse("topic must be a topic name");
+  if (typeof c.url !== "string") refuse("url must be an http: or https: URL");
+  let url: URL;
+  try {
+    url = new URL(c.url);
+  } catch {
+    refuse(`url "${c.url}" is not a URL`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") refuse(`url "${c.url}" is not http: or https:`);
+  const backoffMs = bounded(c, "backoffMs");
+  const maxBackoffMs = bounded(c, "maxBackoffMs");
+  if (maxBackoffMs < backoffMs) refuse("maxBackoffMs must be at least backoffMs");
+  const deadLetterTopic = c.deadLetterTopic ?? `${c.topic}.dlq`;
+  if (typeof deadLetterTopic !== "string" || deadLetterTopic.length === 0) refuse("deadLetterTopic must be a topic name");
+  if (deadLetterTopic === c.topic) refuse("deadLetterTopic must not be the subscription's own topic");
+  if (c.secret !== undefined && (typeof c.secret !== "string" || c.secret.length === 0)) {
+    refuse("secret must be a non-empty string");
+  }
+  if (c.fromBeginning !== undefined && typeof c.fromBeginning !== "boolean") refuse("fromBeginning must be true or false");
+  return {
+    groupId,
+    topic: c.topic,
+    url: url.href,
+    maxAttempts: bounded(c, "maxAttempts"),
+    backoffMs,
+    maxBackoffMs,
+    timeoutMs: bounded(c, "timeoutMs"),
+    deadLetterTopic,
+    secret: (c.secret as string | undefined) ?? null,
+    fromBeginning: (c.fromBeginning as boolean | undefined) ?? SUBSCRIPTION_DEFAULTS.fromBeginning,
+    maxPollRecords: bounded(c, "maxPollRecords"),
+  };
+}
+
+/* ---- the delivery objects ----------------------------------------------------------------- */
+
+function namespace(env: Env): DurableObjectNamespace<WebhookDeliveryDO> {
+  if (!env.WEBHOOK_DELIVERY) {
+    throw new KafdoError(UNKNOWN_SERVER_ERROR, "webhook subscriptions need the WEBHOOK_DELIVERY Durable Object binding");
+  }
+  return env.WEBHOOK_DELIVERY;
+}
+
+/* The delivery object of a group's subscription. */
+export function deliveryStub(env: Env, groupId: string) {
+  const ns = namespace(env);
+  return ns.get(ns.idFromName(`group:${groupId}`));
+}
+
+function registryStub(env: Env) {
+  const ns = namespace(env);
+  return ns.get(ns.idFromName("registry"));
+}
+
+async function rpc<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (e) {
+    throw KafdoError.from(e) ?? e;
+  }
+}
+
+/* A topic name the cluster accepts (it need not exist yet). */
+async function checkTopicName(env: Env, topic: string): Promise<void> {
+  try {
+    await createAdmin(env).describeTopic(topic);
+  } catch (e) {
+    if (KafdoError.from(e)?.code !== UNKNOWN_TOPIC_OR_PARTITION) throw KafdoError.from(e) ?? e;
+  }
+}
+
+/*
+ * Creates the group's subscription, or replaces its settings (`created` says
+ * which). Delivery starts at once. Replacing keeps the group's committed offsets,
+ * so delivery resumes where it was.
+ */
+export async function createWebhookSubscription(
+  env: Env,
+  config: WebhookSubscriptionConfig,
+): Promise<{ created: boolean; subscription: WebhookSubscriptionInfo }> {
+  const sub = resolveSubscription(config);
+  await checkTopicName(env, sub.topic);
+  await checkTopicName(env, sub.deadLetterTopic);
+  const answer = await rpc(() => deliveryStub(env, sub.groupId).configure(sub));
+  await rpc(() => registryStub(env).register(sub.groupId));
+  return answer;
+}
+
+/* GROUP_ID_NOT_FOUND when the group has no subscription. */
+export async function describeWebhookSubscription(env: Env, groupId: string): Promise<WebhookSubscriptionInfo> {
+  const info = await rpc(() => deliveryStub(env, checkGroupId(groupId)).describe());
+  if (!info) throw new KafdoError(GROUP_ID_NOT_FOUND, `group "${groupId}" has no webhook subscription`);
+  return info;
+}
+
+/* Every subscription, by group id. */
+export async function listWebhookSubscriptions(env: Env): Promise<WebhookSubscriptionInfo[]> {
+  const ids = await rpc(() => registryStub(env).list());
+  const all = await Promise.all(ids.map((id) => rpc(() => deliveryStub(env, id).describe())));
+  return all.filter((s): s is WebhookSubscriptionInfo => s !== null);
+}
+
+/*
+ * Stops delivery and forgets the subscription: its consumer leaves the group. The
+ * group's committed offsets stay (delete the group to drop them).
+ * GROUP_ID_NOT_FOUND when there is none.
+ */
+export async function deleteWebhookSubscription(env: Env, groupId: string): Promise<void> {
+  const removed = await rpc(() => deliveryStub(env, checkGroupId(groupId)).remove());
+  await rpc(() => registryStub(env).unregister(groupId));
+  if (!removed) throw new KafdoError(GROUP_ID_NOT_FOUND, `group "${groupId}" has no webhook subscription`);
+}

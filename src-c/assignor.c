@@ -65,12 +65,15 @@ typedef struct {
 
 #define MAX_PARTITIONS_PER_TOPIC 10000 /* group.c refuses more before storing */
 
+static int cmp_str(const void *a, const void *b)
+{
+    return kd_str_cmp(*(const kd_str *)a, *(const kd_str *)b);
+}
+
+/* A binary search: each member's topics are sorted when parsed. */
 static bool subscribes(const member *m, kd_str t)
 {
-    for (uint32_t i = 0; i < m->topic_count; i++)
-        if (kd_str_eq(m->topics[i], t))
-            return true;
-    return false;
+    return m->topic_count > 0 && bsearch(&t, m->topics, m->topic_count, sizeof *m->topics, cmp_str) != NULL;
 }
 
 static int cmp_member(const void *a, const void *b)
@@ -132,6 +135,7 @@ static int32_t parse(const uint8_t *in, uint32_t len, uint8_t *strategy, group *
         for (uint32_t p = 0; p < n; p++, owned_pool++)
             if (!kd_le_str(&r, &owned_pool->topic) || !kd_le_i32(&r, &owned_pool->partition))
                 return kd_fail(KD_ERR_INVALID_ARG, "member %u's owned partitions are malformed", (unsigned)i);
+        qsort(m->topics, m->topic_count, sizeof *m->topics, cmp_str);
         g->sorted[i] = m;
     }
     uint32_t topics;

@@ -7,6 +7,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { Env } from "../../worker/env";
 import { handle } from "../../worker/http";
+import { hmacSha256Hex } from "../../worker/integrations/webhooks";
 
 const TOKEN = "s3cret-token";
 const secured: Env = { ...env, KAFDO_TOKEN: TOKEN };
@@ -81,5 +82,35 @@ describe("KAFDO_TOKEN", () => {
     const empty = await send("/admin/topics", {}, { ...env, KAFDO_TOKEN: "" });
     expect(empty.status).toBe(200);
     await empty.arrayBuffer();
+  });
+
+  it("lets a signed webhook through without the token; an unsigned one still needs it", async () => {
+    const topic = `auth-hook-${Date.now()}`;
+    const hooks: Env = {
+      ...secured,
+      KAFDO_WEBHOOKS: JSON.stringify({ [topic]: { signature: "github", secret: "gh-secret" } }),
+    };
+    const body = JSON.stringify({ action: "opened" });
+    const signed = await send(
+      `/webhooks/${topic}`,
+      {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-hub-signature-256": `sha256=${await hmacSha256Hex("gh-secret", body)}` },
+        body,
+      },
+      hooks,
+    );
+    expect(signed.status).toBeLessThan(300);
+    /* A wrong signature is still refused, by the webhook's own check. */
+    const forged = await send(
+      `/webhooks/${topic}`,
+      { method: "POST", headers: { "content-type": "application/json", "x-hub-signature-256": `sha256=${"0".repeat(64)}` }, body },
+      hooks,
+    );
+    expect(forged.status).toBe(401);
+    await expectUnauthorized(
+      await send(`/webhooks/unsigned-${topic}`, { method: "POST", headers: { "content-type": "application/json" }, body }, hooks),
+      'Bearer realm="kafdo"',
+    );
   });
 });

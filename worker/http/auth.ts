@@ -13,10 +13,16 @@
  * the position of the first differing byte nor the token's length shows in the
  * timing.
  *
+ * Webhook ingestion (POST /webhooks/:topic) to a topic whose KAFDO_WEBHOOKS settings
+ * ask for a signature is let through: Stripe and GitHub cannot send a bearer token,
+ * and the HMAC signature the handler checks authenticates the request instead.
+ * Unsigned webhook topics need the token like everything else.
+ *
  * Service-binding RPC (entrypoint.ts) does not pass through here: a binding is
  * granted by the deployment's own configuration, not reachable from the internet.
  */
 import type { Env } from "../env";
+import { topicWebhookConfig, webhookConfigFromEnv } from "../integrations/webhooks";
 import { HttpError } from "./errors";
 
 const OPEN_PATHS = new Set(["/health"]);
@@ -39,10 +45,24 @@ function bearerToken(request: Request): string | undefined {
   return match ? match[1] : undefined;
 }
 
+/* A webhook to a topic that verifies its senders' signatures. */
+function signedWebhook(request: Request, url: URL, env: Env): boolean {
+  const match = /^\/webhooks\/([^/]+)$/.exec(url.pathname);
+  if (request.method !== "POST" || !match) return false;
+  let topic: string;
+  try {
+    topic = decodeURIComponent(match[1]!);
+  } catch {
+    return false;
+  }
+  return topicWebhookConfig(webhookConfigFromEnv(env), topic).signature !== undefined;
+}
+
 /* Throws 401 UNAUTHORIZED unless the request may be served. */
 export async function authorize(request: Request, url: URL, env: Env): Promise<void> {
   const expected = env.KAFDO_TOKEN;
   if (expected === undefined || expected === "" || OPEN_PATHS.has(url.pathname)) return;
+  if (signedWebhook(request, url, env)) return;
   const given = bearerToken(request);
   if (given === undefined) {
     throw new HttpError("UNAUTHORIZED", "this Kafdo requires an Authorization: Bearer <token> header", {

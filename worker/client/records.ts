@@ -1,6 +1,6 @@
 /*
  * records.ts — messages between kafdo/client's JavaScript form and the REST API's
- * JSON form (docs/REST.md), both ways, without losing a byte.
+ * JSON form (the README's HTTP API), both ways, without losing a byte.
  *
  * Producing. A value is any JSON value, stored as its UTF-8 JSON text, or a
  * Uint8Array, stored as it is; keys and header values are strings (stored as

@@ -476,7 +476,7 @@ export const OPENAPI = {
           "to maxBackoffMs; after maxAttempts failures the record, byte for byte, goes to the " +
           "dead-letter topic with kafdo-dlq-* headers, and delivery moves on. One subscription " +
           "per group: posting again for a group replaces its settings (200) and keeps its " +
-          "committed offsets; a new one is 201. docs/INTEGRATIONS.md shows the delivery format.",
+          "committed offsets; a new one is 201. the README (Webhook consumers) shows the delivery format.",
         tags: ["webhooks"],
         requestBody: body(schema("WebhookSubscriptionConfig")),
         responses: {

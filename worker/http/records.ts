@@ -12,7 +12,7 @@
  * value and header value is shown readably when it can be shown without loss, and
  * as base64 in a sibling field otherwise: a key or header value that is not valid
  * UTF-8 goes to keyBase64 / headersBase64, a value that is not UTF-8 JSON text to
- * valueBase64. With encoding=base64 all of them are base64. docs/REST.md says the
+ * valueBase64. With encoding=base64 all of them are base64. the README (HTTP API) says the
  * same for users.
  */
 import { invalidRequest } from "./errors";

@@ -14,7 +14,7 @@
  *                             re-sent events
  *
  * Integrations hold no Kafka logic: they use createProducer and createConsumer as
- * any application would. docs/INTEGRATIONS.md describes every record format.
+ * any application would. The README (Integrations) describes every record format.
  */
 export {
   KafdoPipeline,

@@ -207,7 +207,8 @@ KD_EXPORT(kd_log_open) int32_t kd_log_open(uint32_t db);
  *
  * The core assigns offsets by rewriting each stored batch's base offset in place,
  * in `in` itself (the one exception to inputs being read-only; the CRC does not
- * cover the base offset, so nothing else changes).
+ * cover the base offset). As Kafka's broker does, it also corrects a header max
+ * timestamp that disagrees with the records' own, sealing the CRC again.
  *
  * Output: per set, 24 bytes: i32 error (0 or a Kafka code), i32 record_count,
  * i64 base_offset, i64 last_offset (both -1 on error). The call itself returns

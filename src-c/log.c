@@ -115,8 +115,10 @@ int32_t kd_log_retire(uint32_t db)
 
 /* ---- append ---- */
 
-/* Validates a produce set whole; fills *records with its record count. */
-static int32_t validate_set(const uint8_t *set, size_t len, int32_t max_batch_bytes, int64_t *records)
+/* Validates a produce set whole; fills *records with its record count. As Kafka's
+ * broker does, a batch whose header max timestamp is not its records' own gets the
+ * right one (and a new CRC): later timestamp lookups trust the header. */
+static int32_t validate_set(uint8_t *set, size_t len, int32_t max_batch_bytes, int64_t *records)
 {
     if (len == 0)
         return kd_fail(KD_CORRUPT_MESSAGE, "a produce set holds no batches");
@@ -135,6 +137,8 @@ static int32_t validate_set(const uint8_t *set, size_t len, int32_t max_batch_by
             return kd_fail(KD_CORRUPT_MESSAGE, "producers may not send control batches");
         if (b.attributes & KD_ATTR_TIMESTAMP_LOG_APPEND)
             return kd_fail(KD_INVALID_TIMESTAMP, "producers may not set the timestamp type to LogAppendTime");
+        if (b.records_max_timestamp != b.max_timestamp)
+            kd_batch_set_max_timestamp(set + pos, b.size, b.records_max_timestamp);
         *records += b.record_count;
         pos += b.size;
     }
@@ -215,17 +219,16 @@ int32_t kd_log_append(uint32_t db, uint8_t *in, uint32_t in_len, int64_t now_ms,
     kd_le_reader r = {in, in_len, 4};
     for (uint32_t i = 0; i < set_count; i++) {
         uint32_t set_len;
-        const uint8_t *set;
+        const uint8_t *set; /* inside the caller's input, which this call may rewrite */
         kd_le_u32(&r, &set_len);
         kd_le_bytes(&r, set_len, &set);
 
         int64_t records = 0;
-        int32_t err = validate_set(set, set_len, max_batch_bytes, &records);
+        int32_t err = validate_set((uint8_t *)set, set_len, max_batch_bytes, &records);
         if (!err && records > KD_MAX_OFFSET - next_offset)
             err = kd_fail(KD_RECORD_LIST_TOO_LARGE, "the log would pass offset 2^53");
         int64_t base = next_offset;
         if (!err) {
-            /* The set lies inside the caller's input, which this call may rewrite. */
             rc = store_set(db, (uint8_t *)set, set_len, now_ms, &next_offset);
             if (rc)
                 return rc;

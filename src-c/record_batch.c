@@ -174,15 +174,20 @@ int32_t kd_batch_read(const uint8_t *buf, size_t len, kd_batch *b)
     if ((size_t)b->record_count > most)
         return CORRUPT("record count %d cannot fit in %zu bytes", (int)b->record_count, payload);
 
+    b->records_max_timestamp = b->max_timestamp; /* all a compressed batch can tell */
     if (kd_batch_compression(b) == 0) {
         kd_record_iter it;
         kd_record rec;
         int32_t rc;
         kd_record_iter_init(&it, b);
+        int64_t max = INT64_MIN;
         while ((rc = kd_record_next(&it, &rec)) == 1)
-            ;
+            if (rec.timestamp > max)
+                max = rec.timestamp;
         if (rc != 0)
             return rc;
+        if (!(b->attributes & KD_ATTR_TIMESTAMP_LOG_APPEND))
+            b->records_max_timestamp = max;
         if (it.pos != b->size)
             return CORRUPT("%zu bytes follow the last record", b->size - it.pos);
     }
@@ -192,6 +197,12 @@ int32_t kd_batch_read(const uint8_t *buf, size_t len, kd_batch *b)
 void kd_batch_set_base_offset(uint8_t *batch, int64_t base_offset)
 {
     kd_put_be64(batch, (uint64_t)base_offset);
+}
+
+void kd_batch_set_max_timestamp(uint8_t *batch, size_t size, int64_t max_timestamp)
+{
+    kd_put_be64(batch + 35, (uint64_t)max_timestamp);
+    kd_put_be32(batch + OFF_CRC, kd_crc32c_update(0, batch + OFF_ATTRIBUTES, size - OFF_ATTRIBUTES));
 }
 
 /* ---- exported: inspect ---- */

@@ -32,6 +32,9 @@ typedef struct {
     int16_t producer_epoch;
     int32_t base_sequence;
     int32_t record_count;
+    /* Set by kd_batch_read: the largest record timestamp (uncompressed CreateTime
+     * batches), else the header's max_timestamp. */
+    int64_t records_max_timestamp;
 } kd_batch;
 
 typedef struct {
@@ -90,5 +93,7 @@ int32_t kd_batch_records_out(const uint8_t *buf, size_t len, int64_t min_offset,
 
 /* Rewrites a stored batch's base offset in place (outside the CRC's span). */
 void kd_batch_set_base_offset(uint8_t *batch, int64_t base_offset);
+/* Rewrites a batch's max timestamp and seals its CRC again. */
+void kd_batch_set_max_timestamp(uint8_t *batch, size_t size, int64_t max_timestamp);
 
 #endif /* KAFDO_RECORD_BATCH_H */

@@ -1,5 +1,15 @@
 /*
- * env.ts — the bindings wrangler.toml gives the Worker, typed.
+ * env.ts — the bindings wrangler.toml gives the Worker, typed twice.
+ *
+ * KafdoBindings is what the public entry points (createProducer, createConsumer,
+ * createAdmin, readPartition, the integrations' factories, kafdo/worker's handlers)
+ * take from a user's Worker: its namespaces untyped, so that the README's
+ *
+ *   interface Env { TOPIC_PARTITION: DurableObjectNamespace; ... }
+ *
+ * satisfies it, as does an Env that `wrangler types` generates. Env is what Kafdo's
+ * own code uses: each namespace typed by its Durable Object class, so RPC calls on
+ * a stub are type-checked. typedEnv() turns the one into the other.
  *
  * The global Cloudflare.Env and GlobalProps are declared too (what `wrangler types`
  * would generate), so `env` and `exports` from "cloudflare:workers" carry these
@@ -10,10 +20,11 @@ import type { ConsumerGroupDO } from "./durable-objects/ConsumerGroupDO";
 import type { TopicPartitionDO } from "./durable-objects/TopicPartitionDO";
 import type { WebhookDeliveryDO } from "./durable-objects/WebhookDeliveryDO";
 
-export interface Env {
-  TOPIC_PARTITION: DurableObjectNamespace<TopicPartitionDO>;
-  CONSUMER_GROUP: DurableObjectNamespace<ConsumerGroupDO>;
-  CLUSTER_METADATA: DurableObjectNamespace<ClusterMetadataDO>;
+/* What the public entry points take: the bindings as a user's Worker declares them. */
+export interface KafdoBindings {
+  TOPIC_PARTITION: DurableObjectNamespace<any>;
+  CONSUMER_GROUP: DurableObjectNamespace<any>;
+  CLUSTER_METADATA: DurableObjectNamespace<any>;
   /* Anything but "false" (unset included) lets a produce to an unknown topic create
    * it, as Kafka's auto.create.topics.enable does. Optional, as every binding past
    * the three Durable Objects: a user's Worker with the README's Env must type-check. */
@@ -26,12 +37,33 @@ export interface Env {
    * endpoint but /health (http/auth.ts). */
   KAFDO_TOKEN?: string;
   /* Webhook subscriptions' delivery objects (integrations/webhook-subscriptions.ts). */
-  WEBHOOK_DELIVERY?: DurableObjectNamespace<WebhookDeliveryDO>;
+  WEBHOOK_DELIVERY?: DurableObjectNamespace<any>;
   /* Webhook ingestion settings by topic, as JSON (integrations/webhooks.ts). */
   KAFDO_WEBHOOKS?: string;
   /* The Queue that R2 event notifications arrive on; the Worker's queue() handler
    * bridges them into topics (integrations/r2.ts). */
   R2_EVENTS?: Queue;
+}
+
+/* What Kafdo's own code uses: the same bindings, each namespace typed by its class. */
+export interface Env extends KafdoBindings {
+  TOPIC_PARTITION: DurableObjectNamespace<TopicPartitionDO>;
+  CONSUMER_GROUP: DurableObjectNamespace<ConsumerGroupDO>;
+  CLUSTER_METADATA: DurableObjectNamespace<ClusterMetadataDO>;
+  WEBHOOK_DELIVERY?: DurableObjectNamespace<WebhookDeliveryDO>;
+}
+
+/*
+ * A user's bindings as the typed Env, where a public entry point hands them on to
+ * Kafdo's own code. The cast is sound because it only names the class behind each
+ * namespace, and the binding's name is what picks that class: wrangler.toml binds
+ * TOPIC_PARTITION to TopicPartitionDO, CONSUMER_GROUP to ConsumerGroupDO and
+ * CLUSTER_METADATA to ClusterMetadataDO, as the README's Configuration has a user's
+ * Worker do too (and Kafdo's binds WEBHOOK_DELIVERY to WebhookDeliveryDO). The type
+ * parameter exists only at compile time; at run time it is the same namespace.
+ */
+export function typedEnv(env: KafdoBindings): Env {
+  return env as Env;
 }
 
 declare global {

@@ -4,9 +4,10 @@
  * (entrypoint.ts).
  *
  * The front is the REST API (http/); the WebSocket endpoint of the Kafka gateway
- * grows here.
+ * grows here. The handlers take KafdoBindings (env.ts), not the typed Env: a user's
+ * Worker built from the package forwards its own env, typed as the README's Env.
  */
-import type { Env } from "./env";
+import { typedEnv, type KafdoBindings } from "./env";
 import { handle } from "./http";
 import { handleR2Queue } from "./integrations/r2";
 
@@ -17,11 +18,11 @@ export { WebhookDeliveryDO } from "./durable-objects/WebhookDeliveryDO";
 export { KafdoService } from "./entrypoint";
 
 export default {
-  fetch(request: Request, env: Env): Promise<Response> {
-    return handle(request, env);
+  fetch(request: Request, env: KafdoBindings): Promise<Response> {
+    return handle(request, typedEnv(env));
   },
   /* R2 event notifications, from the Queue wrangler.toml binds, into topics. */
-  queue(batch: MessageBatch, env: Env): Promise<void> {
+  queue(batch: MessageBatch, env: KafdoBindings): Promise<void> {
     return handleR2Queue(batch, env);
   },
-} satisfies ExportedHandler<Env>;
+} satisfies ExportedHandler<KafdoBindings>;

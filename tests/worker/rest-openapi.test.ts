@@ -219,6 +219,29 @@ describe("the OpenAPI document and the router table", () => {
     expect(seen.size).toBeGreaterThan(30);
   });
 
+  it("declares the bearer token as a scheme every operation but GET /health requires, with its 401", () => {
+    expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: "http", scheme: "bearer" });
+    expect(doc.security).toEqual([{ bearerAuth: [] }]);
+    for (const route of ROUTES) {
+      const key = `${route.method} ${openApiPath(route.path)}`;
+      const op = operation(route.method, openApiPath(route.path));
+      const security: Schema[] = op.security ?? doc.security;
+      for (const requirement of security) {
+        for (const scheme of Object.keys(requirement)) expect(doc.components.securitySchemes, key).toHaveProperty(scheme);
+      }
+      if (key === "GET /health") {
+        expect(op.security, key).toEqual([]);
+        expect(op.responses["401"], key).toBeUndefined();
+        continue;
+      }
+      expect(security, key).toContainEqual({ bearerAuth: [] });
+      const refused = deref(op.responses["401"] ?? {});
+      expect(refused.content?.["application/json"]?.schema, `${key} declares a 401`).toEqual({ $ref: "#/components/schemas/Error" });
+    }
+    /* A signed webhook topic is authenticated by its signature instead: no token is an alternative. */
+    expect(operation("POST", "/webhooks/{topic}").security).toEqual([{ bearerAuth: [] }, {}]);
+  });
+
   it("serves itself at /openapi.json, and lists the routes at /", async () => {
     const served = await get("/openapi.json");
     expect(served.status).toBe(200);
@@ -368,6 +391,26 @@ describe("real answers conform to the document", () => {
     expectConforms("GET", "/", await get("/"));
     expectConforms("GET", "/health", await get("/health"));
     expectConforms("GET", "/openapi.json", await get("/openapi.json"));
+  });
+
+  it("without the bearer token, every route but GET /health answers the 401 it declares", async () => {
+    const locked = { ...env, KAFDO_TOKEN: "the-token" };
+    const concrete = (path: string) => path.replace(":topic", "t").replace(":partition", "0").replace(":groupId", "g");
+    for (const route of ROUTES) {
+      const path = openApiPath(route.path);
+      const res = await call(route.method, concrete(route.path), { env: locked });
+      expectConforms(route.method, path, res);
+      if (path === "/health") {
+        expect(res.status).toBe(200);
+        continue;
+      }
+      expect(res.status, `${route.method} ${path}`).toBe(401);
+      expect(res.headers.get("www-authenticate")).toBe('Bearer realm="kafdo"');
+      expect(deref(operation(route.method, path).responses["401"]).headers).toHaveProperty("WWW-Authenticate");
+    }
+    const wrong = await call("GET", "/admin/topics", { env: locked, headers: { authorization: "Bearer nope" } });
+    expectConforms("GET", "/admin/topics", wrong);
+    expect(wrong.status).toBe(401);
   });
 
   it("errors, each with a status its operation declares", async () => {

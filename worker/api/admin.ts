@@ -5,7 +5,7 @@
  * answers into the shapes Kafka users know. Groups are groups.ts's, shared with
  * the REST front.
  */
-import type { Env } from "../env";
+import { typedEnv, type Env, type KafdoBindings } from "../env";
 import { KafdoError } from "../errors";
 import type {
   Admin,
@@ -125,6 +125,6 @@ export class KafdoAdmin implements Admin {
   async close(): Promise<void> {}
 }
 
-export function createAdmin(env: Env, config?: AdminConfig): Admin {
-  return new KafdoAdmin(env, config);
+export function createAdmin(env: KafdoBindings, config?: AdminConfig): Admin {
+  return new KafdoAdmin(typedEnv(env), config);
 }

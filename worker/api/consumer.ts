@@ -48,7 +48,7 @@
  * producer stores JSON values as their UTF-8 JSON text), else its UTF-8 text,
  * else its bytes; null stays null.
  */
-import type { Env } from "../env";
+import { typedEnv, type Env, type KafdoBindings } from "../env";
 import { KafdoError } from "../errors";
 import type { AssignmentStrategy, ConsumerRecord, OffsetCommit, TopicPartition } from "../types";
 import {
@@ -836,6 +836,10 @@ export class KafdoConsumer implements Consumer {
   }
 }
 
-export function createConsumer(env: Env, config: ConsumerConfig, rebalanceListener?: RebalanceListener): Consumer {
-  return new KafdoConsumer(env, config, rebalanceListener);
+export function createConsumer(
+  env: KafdoBindings,
+  config: ConsumerConfig,
+  rebalanceListener?: RebalanceListener,
+): Consumer {
+  return new KafdoConsumer(typedEnv(env), config, rebalanceListener);
 }

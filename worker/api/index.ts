@@ -3,6 +3,9 @@
  * the consumer and the admin talk to the Durable Objects over RPC, with no HTTP
  * hop; the three Durable Object classes are exported for the user's Worker to
  * re-export, as the Configuration section of the README shows.
+ *
+ * Every function that takes `env` takes KafdoBindings, which the README's Env
+ * satisfies; Env is the same bindings with each namespace typed by its class.
  */
 export { createProducer } from "./producer";
 export { createAdmin } from "./admin";
@@ -21,5 +24,5 @@ export { ClusterMetadataDO } from "../durable-objects/ClusterMetadataDO";
 export { ConsumerGroupDO } from "../durable-objects/ConsumerGroupDO";
 export { TopicPartitionDO } from "../durable-objects/TopicPartitionDO";
 export { WebhookDeliveryDO } from "../durable-objects/WebhookDeliveryDO";
-export type { Env } from "../env";
+export type { Env, KafdoBindings } from "../env";
 export type * from "../types";

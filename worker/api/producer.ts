@@ -18,7 +18,7 @@
  * whose answer was lost may have been stored.
  */
 import { encodeBatch, partition as choosePartition } from "../../wasm/kafdo";
-import type { Env } from "../env";
+import { typedEnv, type Env, type KafdoBindings } from "../env";
 import { KafdoError } from "../errors";
 import type {
   Producer,
@@ -275,6 +275,6 @@ export class KafdoProducer implements Producer {
   }
 }
 
-export function createProducer(env: Env, config?: ProducerConfig): Producer {
-  return new KafdoProducer(env, config);
+export function createProducer(env: KafdoBindings, config?: ProducerConfig): Producer {
+  return new KafdoProducer(typedEnv(env), config);
 }

@@ -4,7 +4,7 @@
  * at once or held for records to arrive (the consumer's long poll), and a
  * partition's offsets.
  */
-import type { Env } from "../env";
+import { typedEnv, type Env, type KafdoBindings } from "../env";
 import { KafdoError } from "../errors";
 import type { PartitionOffsets, PartitionRead, ReadOptions } from "../types";
 import { MAX_READ_WAIT_MS } from "../durable-objects/TopicPartitionDO";
@@ -41,7 +41,7 @@ async function partitionCall<T>(
 }
 
 export async function readPartition(
-  env: Env,
+  env: KafdoBindings,
   topic: string,
   partition: number,
   opts: ReadOptions,
@@ -49,7 +49,7 @@ export async function readPartition(
   const offset = checkRange("offset", opts.offset, 0, Number.MAX_SAFE_INTEGER);
   const limit = checkRange("limit", opts.limit ?? 100, 1, MAX_READ_RECORDS);
   const maxBytes = checkRange("maxBytes", opts.maxBytes ?? 1 << 20, 1, MAX_READ_BYTES);
-  const read = await partitionCall(env, topic, partition, (stub) => stub.read(offset, limit, maxBytes));
+  const read = await partitionCall(typedEnv(env), topic, partition, (stub) => stub.read(offset, limit, maxBytes));
   return { topic, partition, ...read };
 }
 
@@ -71,7 +71,7 @@ export async function readPartitionWait(
   return { topic, partition, ...read };
 }
 
-export async function partitionOffsets(env: Env, topic: string, partition: number): Promise<PartitionOffsets> {
-  const o = await partitionCall(env, topic, partition, (stub) => stub.offsets());
+export async function partitionOffsets(env: KafdoBindings, topic: string, partition: number): Promise<PartitionOffsets> {
+  const o = await partitionCall(typedEnv(env), topic, partition, (stub) => stub.offsets());
   return { earliest: o.logStartOffset, latest: o.highWatermark };
 }

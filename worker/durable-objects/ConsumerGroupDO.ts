@@ -76,6 +76,9 @@ export class ConsumerGroupDO extends DurableObject<Env> {
   }
 
   private async joinGroup(groupId: string, req: JoinRequest): Promise<JoinResult> {
+    /* Registered first (it is idempotent): a registration failing after the join
+     * would leave a member the group waits for but nobody holds. */
+    await this.register(groupId);
     const topics = await Promise.all(
       [...new Set(req.topics)].map(async (topic) => ({ topic, partitions: await this.partitionsOf(topic) })),
     );
@@ -99,7 +102,6 @@ export class ConsumerGroupDO extends DurableObject<Env> {
       this.held.set(out.memberId, list);
     });
     this.settle();
-    await this.register(groupId); /* known to the cluster once it has a member */
     return result;
   }
 

@@ -77,30 +77,33 @@ export class TopicPartitionDO extends DurableObject<Env> {
     });
   }
 
-  /* One core call per distinct max.message.bytes among the queued appends (in
-   * practice one: they are all for this partition's topic). */
+  /* One core call per run of queued appends with the same max.message.bytes (in
+   * practice one: they are all for this partition's topic), in arrival order, so
+   * the log keeps the order the appends came in. Readers waiting for records are
+   * woken when something was stored. */
   private flushAppends(): void {
     const queued = this.pending;
     this.pending = [];
-    const byLimit = new Map<number, PendingAppend[]>();
-    for (const p of queued) {
-      const group = byLimit.get(p.maxBatchBytes) ?? [];
-      group.push(p);
-      byLimit.set(p.maxBatchBytes, group);
-    }
-    for (const [limit, group] of byLimit) {
+    let stored = false;
+    for (let start = 0; start < queued.length; ) {
+      const limit = queued[start]!.maxBatchBytes;
+      let end = start;
+      while (end < queued.length && queued[end]!.maxBatchBytes === limit) end++;
+      const run = queued.slice(start, end);
+      start = end;
       try {
-        const results = logAppend(this.db, group.flatMap((p) => p.sets), Date.now(), limit);
+        const results = logAppend(this.db, run.flatMap((p) => p.sets), Date.now(), limit);
+        stored ||= results.some((r) => r.errorCode === 0);
         let at = 0;
-        for (const p of group) {
+        for (const p of run) {
           p.resolve(results.slice(at, at + p.sets.length));
           at += p.sets.length;
         }
       } catch (e) {
-        for (const p of group) p.reject(e);
+        for (const p of run) p.reject(e);
       }
     }
-    this.wakeReaders();
+    if (stored) this.wakeReaders();
   }
 
   private wakeReaders(): void {
@@ -144,5 +147,6 @@ export class TopicPartitionDO extends DurableObject<Env> {
   retire(): void {
     logRetire(this.db);
     this.flushAppends();
+    this.wakeReaders(); /* their next read answers UNKNOWN_TOPIC_OR_PARTITION */
   }
 }

@@ -27,7 +27,7 @@ import { router } from "./routes";
 
 const CORS = {
   "access-control-allow-origin": "*",
-  "access-control-expose-headers": "location, retry-after, allow",
+  "access-control-expose-headers": "location, retry-after, allow, www-authenticate",
 };
 
 const PREFLIGHT = {

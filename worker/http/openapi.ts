@@ -7,6 +7,11 @@
  * the schemas. Schemas use a small subset of JSON Schema (type, properties,
  * required, additionalProperties, items, enum, minimum/maximum, minItems/maxItems,
  * $ref) so that the test's checker covers all of it.
+ *
+ * The bearer token of http/auth.ts is the bearerAuth security scheme: the document
+ * requires it everywhere and lifts it on GET /health (security: []) and, as an
+ * alternative, on webhooks (a signed topic's signature stands in for it). Every
+ * operation that can be refused declares the 401.
  */
 import { MAX_BODY_BYTES } from "./input";
 import { DEFAULT_READ_BYTES, DEFAULT_READ_LIMIT, MAX_READ_BYTES, MAX_READ_LIMIT } from "./handlers/partitions";
@@ -40,6 +45,10 @@ const integer = (minimum: number, description?: string) => ({
 const INT32_MIN = -2147483648;
 const int32 = (description: string) => ({ type: "integer", minimum: INT32_MIN, maximum: INT32_MAX, description });
 const noContent = { description: "Done; no body." };
+const challenge = {
+  description: 'The challenge (RFC 6750): Bearer realm="kafdo", with error="invalid_token" for a wrong token.',
+  schema: { type: "string" },
+};
 
 const GROUP_STATES = ["Empty", "PreparingRebalance", "CompletingRebalance", "Stable", "Dead"];
 
@@ -59,9 +68,14 @@ export const OPENAPI = {
       "",
       `Request bodies are JSON (content-type application/json), at most ${MAX_BODY_BYTES} bytes.`,
       "Every endpoint refuses query parameters it does not take, and parameters given twice.",
+      "",
+      "When the Worker has a KAFDO_TOKEN secret, every endpoint but GET /health wants",
+      "`Authorization: Bearer <token>` (the bearerAuth scheme) and answers 401 UNAUTHORIZED",
+      "without it; a webhook to a topic that checks signatures is authenticated by its signature.",
     ].join("\n"),
     license: { name: "MIT", identifier: "MIT" },
   },
+  security: [{ bearerAuth: [] }],
   tags: [
     { name: "produce" },
     { name: "consume" },
@@ -85,6 +99,7 @@ export const OPENAPI = {
         responses: {
           "200": json("Where the record was stored.", schema("RecordMetadata")),
           "400": response("BadRequest"),
+          "401": response("Unauthorized"),
           "404": response("NotFound"),
           "413": response("TooLarge"),
           "415": response("UnsupportedMediaType"),
@@ -105,6 +120,7 @@ export const OPENAPI = {
         responses: {
           "200": json("Where each record was stored, in order.", schema("ProduceBatchResult")),
           "400": response("BadRequest"),
+          "401": response("Unauthorized"),
           "404": response("NotFound"),
           "413": response("TooLarge"),
           "415": response("UnsupportedMediaType"),
@@ -155,6 +171,7 @@ export const OPENAPI = {
         responses: {
           "200": json("The records read.", schema("ReadResult")),
           "400": response("BadRequest"),
+          "401": response("Unauthorized"),
           "404": response("NotFound"),
           "416": response("OffsetOutOfRange"),
           "500": response("ServerError"),
@@ -169,6 +186,7 @@ export const OPENAPI = {
         responses: {
           "200": json("The log start offset and the high watermark.", schema("PartitionOffsets")),
           "400": response("BadRequest"),
+          "401": response("Unauthorized"),
           "404": response("NotFound"),
           "500": response("ServerError"),
         },
@@ -192,6 +210,7 @@ export const OPENAPI = {
         responses: {
           "200": json("The member's place in the new generation.", schema("JoinResult")),
           "400": response("BadRequest"),
+          "401": response("Unauthorized"),
           "409": response("GroupConflict"),
           "413": response("TooLarge"),
           "415": response("UnsupportedMediaType"),
@@ -213,6 +232,7 @@ export const OPENAPI = {
         responses: {
           "204": noContent,
           "400": response("BadRequest"),
+          "401": response("Unauthorized"),
           "409": response("GroupConflict"),
           "413": response("TooLarge"),
           "415": response("UnsupportedMediaType"),
@@ -234,6 +254,7 @@ export const OPENAPI = {
         responses: {
           "204": noContent,
           "400": response("BadRequest"),
+          "401": response("Unauthorized"),
           "404": response("NotFound"),
           "409": response("GroupConflict"),
           "413": response("TooLarge"),
@@ -252,6 +273,7 @@ export const OPENAPI = {
         responses: {
           "204": noContent,
           "400": response("BadRequest"),
+          "401": response("Unauthorized"),
           "409": response("GroupConflict"),
           "413": response("TooLarge"),
           "415": response("UnsupportedMediaType"),
@@ -268,6 +290,7 @@ export const OPENAPI = {
         responses: {
           "200": json("The group, with each partition's committed offset and lag.", schema("GroupInfo")),
           "400": response("BadRequest"),
+          "401": response("Unauthorized"),
           "404": response("GroupNotFound"),
           "500": response("ServerError"),
         },
@@ -284,6 +307,7 @@ export const OPENAPI = {
         responses: {
           "200": json("The committed offsets.", schema("CommittedOffsets")),
           "400": response("BadRequest"),
+          "401": response("Unauthorized"),
           "500": response("ServerError"),
         },
       },
@@ -296,6 +320,7 @@ export const OPENAPI = {
         responses: {
           "200": json("The names of all topics.", schema("TopicList")),
           "400": response("BadRequest"),
+          "401": response("Unauthorized"),
           "500": response("ServerError"),
         },
       },
@@ -317,6 +342,7 @@ export const OPENAPI = {
             },
           },
           "400": response("BadRequest"),
+          "401": response("Unauthorized"),
           "409": response("Conflict"),
           "413": response("TooLarge"),
           "415": response("UnsupportedMediaType"),
@@ -332,6 +358,7 @@ export const OPENAPI = {
         responses: {
           "200": json("The topic.", schema("TopicDescription")),
           "400": response("BadRequest"),
+          "401": response("Unauthorized"),
           "404": response("NotFound"),
           "500": response("ServerError"),
         },
@@ -344,6 +371,7 @@ export const OPENAPI = {
         responses: {
           "204": { description: "Deleted." },
           "400": response("BadRequest"),
+          "401": response("Unauthorized"),
           "404": response("NotFound"),
           "500": response("ServerError"),
         },
@@ -361,6 +389,7 @@ export const OPENAPI = {
         responses: {
           "200": json("The topic with its new partitions.", schema("TopicDescription")),
           "400": response("BadRequest"),
+          "401": response("Unauthorized"),
           "404": response("NotFound"),
           "413": response("TooLarge"),
           "415": response("UnsupportedMediaType"),
@@ -376,6 +405,7 @@ export const OPENAPI = {
         responses: {
           "200": json("Every partition's log start offset and high watermark.", schema("TopicOffsets")),
           "400": response("BadRequest"),
+          "401": response("Unauthorized"),
           "404": response("NotFound"),
           "500": response("ServerError"),
         },
@@ -389,6 +419,7 @@ export const OPENAPI = {
         responses: {
           "200": json("The groups, by id.", schema("GroupList")),
           "400": response("BadRequest"),
+          "401": response("Unauthorized"),
           "500": response("ServerError"),
         },
       },
@@ -406,6 +437,7 @@ export const OPENAPI = {
         responses: {
           "200": json("The group, with each partition's committed offset and lag.", schema("GroupInfo")),
           "400": response("BadRequest"),
+          "401": response("Unauthorized"),
           "404": response("GroupNotFound"),
           "500": response("ServerError"),
         },
@@ -420,6 +452,7 @@ export const OPENAPI = {
         responses: {
           "204": { description: "Deleted." },
           "400": response("BadRequest"),
+          "401": response("Unauthorized"),
           "404": response("GroupNotFound"),
           "409": response("NonEmptyGroup"),
           "500": response("ServerError"),
@@ -440,8 +473,11 @@ export const OPENAPI = {
           "X-Hub-Signature-256: sha256=<hex>; stripe, Stripe-Signature: t=<unix seconds>,v1=<hex of " +
           `"<t>." + body>, t within ${DEFAULT_TOLERANCE_SECONDS} s of now by default. A missing or wrong ` +
           "signature is 401 UNAUTHORIZED and stores nothing. An unknown topic is created as a " +
-          "produce would.",
+          "produce would. A signed topic needs no bearer token (Stripe and GitHub cannot send " +
+          "one): the signature authenticates the request; an unsigned one needs it as any " +
+          "other endpoint.",
         tags: ["webhooks"],
+        security: [{ bearerAuth: [] }, {}],
         parameters: [parameter("topic")],
         requestBody: {
           required: false,
@@ -450,7 +486,7 @@ export const OPENAPI = {
         responses: {
           "200": json("Where the record was stored.", schema("RecordMetadata")),
           "400": response("BadRequest"),
-          "401": response("BadSignature"),
+          "401": response("WebhookUnauthorized"),
           "404": response("NotFound"),
           "413": response("TooLarge"),
           "500": response("ServerError"),
@@ -464,6 +500,7 @@ export const OPENAPI = {
         responses: {
           "200": json("Every subscription, by group id.", schema("WebhookSubscriptionList")),
           "400": response("BadRequest"),
+          "401": response("Unauthorized"),
           "500": response("ServerError"),
         },
       },
@@ -483,6 +520,7 @@ export const OPENAPI = {
           "200": json("The subscription, replaced.", schema("WebhookSubscription")),
           "201": json("The subscription, created.", schema("WebhookSubscription")),
           "400": response("BadRequest"),
+          "401": response("Unauthorized"),
           "413": response("TooLarge"),
           "415": response("UnsupportedMediaType"),
           "500": response("ServerError"),
@@ -497,6 +535,7 @@ export const OPENAPI = {
         responses: {
           "200": json("The subscription and how its delivery goes.", schema("WebhookSubscription")),
           "400": response("BadRequest"),
+          "401": response("Unauthorized"),
           "404": response("NoSubscription"),
           "500": response("ServerError"),
         },
@@ -511,6 +550,7 @@ export const OPENAPI = {
         responses: {
           "204": { description: "Deleted." },
           "400": response("BadRequest"),
+          "401": response("Unauthorized"),
           "404": response("NoSubscription"),
           "500": response("ServerError"),
         },
@@ -522,13 +562,18 @@ export const OPENAPI = {
         summary: "Service info",
 
         tags: ["service"],
-        responses: { "200": json("What this service is.", schema("ServiceInfo")) },
+        responses: {
+          "200": json("What this service is.", schema("ServiceInfo")),
+          "401": response("Unauthorized"),
+        },
       },
     },
     "/health": {
       get: {
         summary: "Health check",
+        description: "Open: no bearer token, so that load balancers and uptime checks can call it.",
         tags: ["service"],
+        security: [],
         responses: { "200": json("The Worker answers.", schema("Health")) },
       },
     },
@@ -536,12 +581,25 @@ export const OPENAPI = {
       get: {
         summary: "This document",
         tags: ["service"],
-        responses: { "200": json("The OpenAPI 3.1 document.", { type: "object" }) },
+        responses: {
+          "200": json("The OpenAPI 3.1 document.", { type: "object" }),
+          "401": response("Unauthorized"),
+        },
       },
     },
   },
 
   components: {
+    securitySchemes: {
+      bearerAuth: {
+        type: "http",
+        scheme: "bearer",
+        description:
+          "The Worker's KAFDO_TOKEN secret, as `Authorization: Bearer <token>`. Checked only " +
+          "when the secret is set (without it, as in local development, nothing is).",
+      },
+    },
+
     parameters: {
       topic: {
         name: "topic",
@@ -578,6 +636,14 @@ export const OPENAPI = {
     },
 
     responses: {
+      Unauthorized: {
+        ...json(
+          "UNAUTHORIZED: the Worker has a KAFDO_TOKEN and the request's bearer token is missing " +
+            "or wrong. Checked before routing, so any request but GET /health may get it.",
+          schema("Error"),
+        ),
+        headers: { "WWW-Authenticate": challenge },
+      },
       BadRequest: json(
         "INVALID_REQUEST (malformed JSON, wrong body shape, bad path or query parameter), or " +
           "Kafka's INVALID_* and CORRUPT_MESSAGE (INVALID_TOPIC_EXCEPTION, INVALID_PARTITIONS, " +
@@ -605,11 +671,15 @@ export const OPENAPI = {
         schema("Error"),
       ),
       NonEmptyGroup: json("NON_EMPTY_GROUP: the group has members.", schema("Error")),
-      BadSignature: json(
-        "UNAUTHORIZED: the topic's settings ask for a signature and it is missing, malformed, " +
-          "stale (stripe's t) or does not match.",
-        schema("Error"),
-      ),
+      WebhookUnauthorized: {
+        ...json(
+          "UNAUTHORIZED: the topic's settings ask for a signature and it is missing, malformed, " +
+            "stale (stripe's t) or does not match; or they ask for none, the Worker has a " +
+            "KAFDO_TOKEN, and the bearer token is missing or wrong (then with WWW-Authenticate).",
+          schema("Error"),
+        ),
+        headers: { "WWW-Authenticate": challenge },
+      },
       NoSubscription: json("GROUP_ID_NOT_FOUND: the group has no webhook subscription.", schema("Error")),
       ServerError: json("UNKNOWN_SERVER_ERROR, KAFKA_STORAGE_ERROR or another Kafka error.", schema("Error")),
     },

@@ -22,7 +22,7 @@
  * ...) are refused, as is anything else that is not a change event, with
  * INVALID_REQUEST naming what is wrong; a batch with one such event sends nothing.
  */
-import type { Env } from "../env";
+import type { KafdoBindings } from "../env";
 import { KafdoError } from "../errors";
 import type { ProducerConfig } from "../types";
 import { createProducer } from "../api/producer";
@@ -221,7 +221,7 @@ export function cdcRecordKey(event: CDCEvent): string {
 /* ---- the pipeline ------------------------------------------------------------------------- */
 
 export interface KafdoPipelineConfig {
-  env: Env;
+  env: KafdoBindings;
   /* The topic of each event; {db} and {coll} are replaced by the event's ns.
    * "cdc.{db}.{coll}" when absent. */
   topicPattern?: string;
@@ -303,7 +303,7 @@ export function createKafdoPipeline(config: KafdoPipelineConfig): KafdoPipeline 
 }
 
 /* Every event to one topic. */
-export function createFixedTopicPipeline(env: Env, topic: string): KafdoPipeline {
+export function createFixedTopicPipeline(env: KafdoBindings, topic: string): KafdoPipeline {
   if (typeof topic !== "string" || topic.length === 0 || /[{}]/.test(topic)) {
     throw new KafdoError(INVALID_REQUEST, "a fixed topic is a topic name");
   }
@@ -311,12 +311,12 @@ export function createFixedTopicPipeline(env: Env, topic: string): KafdoPipeline
 }
 
 /* A topic per database: cdc.{db}. */
-export function createDatabaseTopicPipeline(env: Env): KafdoPipeline {
+export function createDatabaseTopicPipeline(env: KafdoBindings): KafdoPipeline {
   return new KafdoPipeline({ env, topicPattern: "cdc.{db}" });
 }
 
 /* A topic per collection: cdc.{db}.{coll}. */
-export function createCollectionTopicPipeline(env: Env): KafdoPipeline {
+export function createCollectionTopicPipeline(env: KafdoBindings): KafdoPipeline {
   return new KafdoPipeline({ env, topicPattern: "cdc.{db}.{coll}" });
 }
 

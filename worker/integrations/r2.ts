@@ -29,7 +29,7 @@
  * A notification delivered again (Queues deliver at least once) is dropped as
  * records.ts describes.
  */
-import type { Env } from "../env";
+import type { KafdoBindings } from "../env";
 import { KafdoError } from "../errors";
 import type { ProducerConfig } from "../types";
 import { createProducer } from "../api/producer";
@@ -168,7 +168,7 @@ export async function r2EventId(event: R2Event): Promise<string> {
 /* ---- the bridge ----------------------------------------------------------------------------- */
 
 export interface R2EventBridgeConfig {
-  env: Env;
+  env: KafdoBindings;
   /* The topic of each event; {bucket} is replaced by the event's bucket. "r2.{bucket}"
    * when absent. */
   topicPattern?: string;
@@ -324,7 +324,7 @@ export async function processR2Event(message: IntegrationMessage, handlers: R2Ev
  * R2 notifications are left out. A failure throws, so the Queue delivers the batch
  * again; the events already stored are then dropped as re-sent.
  */
-export async function handleR2Queue(batch: MessageBatch, env: Env): Promise<void> {
+export async function handleR2Queue(batch: MessageBatch, env: KafdoBindings): Promise<void> {
   const events = batch.messages.map((m) => R2EventBridge.parseQueueMessage(m)).filter((e) => e !== null);
   if (events.length === 0) return;
   const bridge = createR2EventBridge({ env });

@@ -17,7 +17,7 @@
  * The subscriptions themselves are kept by the delivery objects; a registry
  * object (the WebhookDeliveryDO named "registry") lists them.
  */
-import type { Env } from "../env";
+import { typedEnv, type Env, type KafdoBindings } from "../env";
 import { KafdoError } from "../errors";
 import { createAdmin } from "../api/admin";
 import { checkGroupId } from "../api/groups";
@@ -238,9 +238,10 @@ async function checkTopicName(env: Env, topic: string): Promise<void> {
  * so delivery resumes where it was.
  */
 export async function createWebhookSubscription(
-  env: Env,
+  bindings: KafdoBindings,
   config: WebhookSubscriptionConfig,
 ): Promise<{ created: boolean; subscription: WebhookSubscriptionInfo }> {
+  const env = typedEnv(bindings);
   const sub = resolveSubscription(config);
   await checkTopicName(env, sub.topic);
   await checkTopicName(env, sub.deadLetterTopic);
@@ -250,14 +251,15 @@ export async function createWebhookSubscription(
 }
 
 /* GROUP_ID_NOT_FOUND when the group has no subscription. */
-export async function describeWebhookSubscription(env: Env, groupId: string): Promise<WebhookSubscriptionInfo> {
-  const info = await rpc(() => deliveryStub(env, checkGroupId(groupId)).describe());
+export async function describeWebhookSubscription(env: KafdoBindings, groupId: string): Promise<WebhookSubscriptionInfo> {
+  const info = await rpc(() => deliveryStub(typedEnv(env), checkGroupId(groupId)).describe());
   if (!info) throw new KafdoError(GROUP_ID_NOT_FOUND, `group "${groupId}" has no webhook subscription`);
   return info;
 }
 
 /* Every subscription, by group id. */
-export async function listWebhookSubscriptions(env: Env): Promise<WebhookSubscriptionInfo[]> {
+export async function listWebhookSubscriptions(bindings: KafdoBindings): Promise<WebhookSubscriptionInfo[]> {
+  const env = typedEnv(bindings);
   const ids = await rpc(() => registryStub(env).list());
   const all = await Promise.all(ids.map((id) => rpc(() => deliveryStub(env, id).describe())));
   return all.filter((s): s is WebhookSubscriptionInfo => s !== null);
@@ -268,7 +270,8 @@ export async function listWebhookSubscriptions(env: Env): Promise<WebhookSubscri
  * group's committed offsets stay (delete the group to drop them).
  * GROUP_ID_NOT_FOUND when there is none.
  */
-export async function deleteWebhookSubscription(env: Env, groupId: string): Promise<void> {
+export async function deleteWebhookSubscription(bindings: KafdoBindings, groupId: string): Promise<void> {
+  const env = typedEnv(bindings);
   const removed = await rpc(() => deliveryStub(env, checkGroupId(groupId)).remove());
   await rpc(() => registryStub(env).unregister(groupId));
   if (!removed) throw new KafdoError(GROUP_ID_NOT_FOUND, `group "${groupId}" has no webhook subscription`);

@@ -36,7 +36,7 @@
  * secret); `secretEnv` names another binding that holds it. A topic without a
  * signature scheme accepts any request, as POST /topics/:topic/produce does.
  */
-import type { Env } from "../env";
+import type { KafdoBindings } from "../env";
 import { KafdoError } from "../errors";
 import type { Producer, ProducerMessage, RecordMetadata } from "../types";
 import { createProducer } from "../api/producer";
@@ -141,7 +141,7 @@ let parsed: { text: string; config: WebhookConfig } | undefined;
 
 /* The configuration in the KAFDO_WEBHOOKS var (none when unset), parsed once per
  * isolate; INVALID_CONFIG when it is not valid. */
-export function webhookConfigFromEnv(env: Env): WebhookConfig {
+export function webhookConfigFromEnv(env: KafdoBindings): WebhookConfig {
   const text = env.KAFDO_WEBHOOKS;
   if (text === undefined || text.trim() === "") return {};
   if (parsed?.text === text) return parsed.config;
@@ -271,7 +271,7 @@ async function readBody(request: Request): Promise<Uint8Array> {
   return body;
 }
 
-function secretOf(env: Env, topic: string, config: WebhookTopicConfig): string {
+function secretOf(env: KafdoBindings, topic: string, config: WebhookTopicConfig): string {
   if (config.secret !== undefined) return config.secret;
   const value = (env as unknown as Record<string, unknown>)[config.secretEnv!];
   if (typeof value !== "string" || value.length === 0) {
@@ -305,7 +305,7 @@ export function webhookMessage(
  * INVALID_CONFIG when the secret the settings name is not there.
  */
 export async function receiveWebhook(
-  env: Env,
+  env: KafdoBindings,
   topic: string,
   request: Request,
   config: WebhookTopicConfig = {},

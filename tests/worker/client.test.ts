@@ -45,6 +45,50 @@ describe("KafdoClient in a Worker", () => {
     expect((await admin.listOffsets("wc-events")).get(1)).toEqual({ earliest: 0, latest: 2 });
   });
 
+  it("keeps no position from a fetch answered after a rejoin took its partition away", async () => {
+    const topic = `wc-late-${Date.now()}`;
+    const groupId = `${topic}-group`;
+    const admin = local().admin();
+    await admin.createTopic({ topic, partitions: 2 });
+    await local()
+      .producer({ defaultTopic: topic })
+      .sendBatch([0, 1].flatMap((partition) => [0, 1, 2, 3, 4].map((i) => ({ value: i, partition }))));
+
+    /* a's reads are answered at once by the server, but reach a only when let through. */
+    let letThrough: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (letThrough = resolve));
+    const slow = new KafdoClient({
+      baseUrl: "http://kafdo.test",
+      fetch: async (input, init) => {
+        const response = await exports.default.fetch(input, init);
+        if (String(input).includes("/messages")) await held;
+        return response;
+      },
+    });
+    let rejoined: () => void = () => undefined;
+    const rebalanced = new Promise<void>((resolve) => (rejoined = resolve));
+    const fast = { heartbeatIntervalMs: 50, autoCommitIntervalMs: 50 };
+    const a = slow.consumer({ groupId, topics: [topic], clientId: "a", ...fast, onRebalance: () => rejoined() });
+    expect((await a.connect()).assignment).toHaveLength(2);
+    const late = [0, 1].map((partition) => a.fetch(topic, partition, { offset: 0 }));
+
+    /* b joins; a rejoins from its heartbeat and keeps one partition. b commits the
+     * one it got; then a's answers arrive, from the generation before. */
+    const b = local().consumer({ groupId, topics: [topic], clientId: "b", ...fast });
+    await Promise.all([b.connect(), rebalanced]);
+    const [lost] = b.assignment();
+    expect(a.assignment()).toHaveLength(1);
+    await b.commit([{ topic, partition: lost!.partition, offset: 2 }]);
+    letThrough();
+    expect((await Promise.all(late)).map((r) => r.nextOffset)).toEqual([5, 5]);
+
+    /* Some of a's heartbeats and auto-commits later, b's commit stands. */
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const offsets = (await admin.describeGroup(groupId)).offsets;
+    expect(offsets.filter((o) => o.partition === lost!.partition).map((o) => o.offset)).toEqual([2]);
+    await Promise.all([a.disconnect(), b.disconnect()]);
+  });
+
   it("carries the server's errors as KafdoClientErrors", async () => {
     const error = await local()
       .admin()

@@ -16,9 +16,10 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { createAdmin, createConsumer, createProducer } from "../../worker/api";
 import type { ConsumedRecord, Consumer, ConsumerConfig, RebalanceListener } from "../../worker/api";
 import { commitOffsets, committedOffsets, heartbeat, joinGroup } from "../../worker/api/groups";
-import { groupStub } from "../../worker/durable-objects/addressing";
+import { MAX_READ_RECORDS } from "../../worker/api/read";
+import { groupStub, partitionStub } from "../../worker/durable-objects/addressing";
 import type { TopicPartition } from "../../worker/types";
-import { expectKafdoError } from "./helpers";
+import { ATTRIBUTES_AT, batchOf, expectKafdoError, reseal, view } from "./helpers";
 
 let names = 0;
 const fresh = (prefix: string) => `${prefix}-${Date.now()}-${names++}`;
@@ -324,6 +325,51 @@ describe("a group of consumers", () => {
     expect(byPartition([...a.assignment(), ...b.assignment(), ...c.assignment()])).toEqual(all(topic, 6));
   });
 
+  it("lets onPartitionsRevoked commit by hand, while the partitions are still assigned", { timeout: TEST_MS }, async () => {
+    const topic = await topicWith(4, 5);
+    const groupId = fresh("manual");
+    /* Kafka's manual-commit pattern: no auto-commit, commit in the revoke callback.
+     * What each callback saw of its consumer, then what it committed. */
+    const seen: string[] = [];
+    const manual = (name: string): Consumer => {
+      const c: Consumer = consumer(
+        { groupId, ...FAST, autoCommit: false },
+        {
+          async onPartitionsRevoked(partitions) {
+            const mine = byPartition(c.assignment());
+            expect(mine).toEqual(byPartition(partitions));
+            seen.push(`${name}: ${mine.map((tp) => `${tp.partition}@${c.position(tp)}`).join(",")}`);
+            await c.commit();
+          },
+        },
+      );
+      return c;
+    };
+    const [a, b] = [manual("a"), manual("b")];
+    await a.subscribe(topic);
+    await b.subscribe(topic);
+    const total = (g: Got) => [...g.values()].flat().length;
+    await pollUntil([a, b], async (g) => total(g) >= 20 && (await stable(groupId, [a, b])));
+    const before = seen.length;
+    const held = (name: string, cons: Consumer) =>
+      `${name}: ${byPartition(cons.assignment()).map((tp) => `${tp.partition}@5`).join(",")}`;
+    const expected = [held("a", a), held("b", b)];
+
+    /* A third member: a and b give their partitions up, each committing its positions. */
+    const c = manual("c");
+    await c.subscribe(topic);
+    await pollUntil([a, b, c], () => stable(groupId, [a, b, c]));
+    expect(seen.slice(before).sort()).toEqual(expected);
+    expect((await committedOffsets(env, groupId, all(topic, 4))).map((o) => o.offset)).toEqual([5, 5, 5, 5]);
+
+    /* Nothing is read twice after the handover; close() revokes, and its callback commits. */
+    await createProducer(env).sendBatch(all(topic, 4).map((tp) => ({ ...tp, value: "new" })));
+    const after = await pollUntil([a, b, c], (g) => total(g) >= 4);
+    expect(ids([...after.values()].flat())).toEqual(ids(all(topic, 4).map(({ partition }) => ({ partition, offset: 5 }))));
+    await Promise.all([a, b, c].map((cons) => cons.close()));
+    expect((await committedOffsets(env, groupId, all(topic, 4))).map((o) => o.offset)).toEqual([6, 6, 6, 6]);
+  });
+
   it("expires a consumer that stops heartbeating and moves its partitions", { timeout: TEST_MS }, async () => {
     const topic = await topicWith(2, 0);
     const groupId = fresh("expiry");
@@ -485,6 +531,42 @@ describe("poll", () => {
     for (let round = 0; round < 400 && polls.flat().length < 20; round++) polls.push(await c.poll(50));
     for (const p of polls) expect(p.length).toBeLessThanOrEqual(4);
     expect(ids(polls.flat())).toEqual(ids(all(topic, 2).flatMap(({ partition }) => range(10).map((offset) => ({ partition, offset })))));
+  });
+
+  it("reads at most MAX_READ_RECORDS at a time when maxPollRecords is larger", { timeout: TEST_MS }, async () => {
+    const topic = await topicWith(1, 0);
+    const count = MAX_READ_RECORDS + 1;
+    await createProducer(env).sendBatch(range(count).map((i) => ({ topic, partition: 0, value: i })));
+    const c = consumer({ groupId: fresh("big"), ...FAST, maxPollRecords: 2 * MAX_READ_RECORDS });
+    await c.subscribe(topic);
+    const sizes: number[] = [];
+    for (let round = 0; round < 100 && sizes.reduce((n, k) => n + k, 0) < count; round++) {
+      const records = await c.poll(100);
+      if (records.length > 0) sizes.push(records.length);
+    }
+    expect(sizes).toEqual([MAX_READ_RECORDS, 1]);
+    expect(c.position({ topic, partition: 0 })).toBe(count);
+  });
+
+  it("throws a read's refusal that trying again would only repeat", { timeout: TEST_MS }, async () => {
+    const topic = await topicWith(1, 0);
+    const { topicId } = await createAdmin(env).describeTopic(topic);
+    /* A batch stored as it came, gzip-compressed: the core cannot decode it. */
+    const zipped = batchOf(2, "zipped");
+    view(zipped).setInt16(ATTRIBUTES_AT, 1, false);
+    await partitionStub(env, topicId, 0).append([reseal(zipped)]);
+    await createProducer(env).send({ topic, partition: 0, value: "after" });
+
+    const c = consumer({ groupId: fresh("refused"), ...FAST });
+    await c.subscribe(topic);
+    const tp = { topic, partition: 0 };
+    await expectKafdoError(() => pollUntil([c], () => false, new Map(), 100), "UNSUPPORTED_COMPRESSION_TYPE");
+    expect(c.position(tp)).toBe(0);
+    await expectKafdoError(() => pollUntil([c], () => false, new Map(), 100), "UNSUPPORTED_COMPRESSION_TYPE");
+    /* Kafka's way past a record it cannot read: seek beyond it. */
+    c.seek(tp, 2);
+    const got = await pollUntil([c], (g) => of(g, c).length > 0);
+    expect(of(got, c).map((r) => [r.offset, r.value])).toEqual([[2, "after"]]);
   });
 
   it("refuses to poll before subscribing, and checks its timeout", async () => {

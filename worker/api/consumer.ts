@@ -18,9 +18,11 @@
  *     still processing. A member that stops polling holds a rebalance up until it
  *     polls again or rebalanceTimeoutMs passes (then the group drops it).
  *   - Rebalances are eager: every partition is revoked before the rejoin, and the
- *     whole new assignment is handed to onPartitionsAssigned. A member whose
- *     session expired (UNKNOWN_MEMBER_ID) has its partitions revoked without a
- *     commit (the group would refuse it) and joins as a new member.
+ *     whole new assignment is handed to onPartitionsAssigned. onPartitionsRevoked
+ *     runs while the partitions are still assigned, so it can commit what was
+ *     processed. A member whose session expired (UNKNOWN_MEMBER_ID) has its
+ *     partitions revoked without a commit (the group would refuse it) and joins as
+ *     a new member.
  *   - Positions: an assigned partition starts at its committed offset, else at the
  *     log start (fromBeginning) or the high watermark; a position outside the log
  *     (a stale commit, a seek too far, retention) is reset the same way, as
@@ -28,11 +30,14 @@
  *     pause/resume state does not survive a rebalance, as in Kafka.
  *   - Fetching: each fetchable partition has at most one read in flight, a long
  *     poll (readWait) held by the partition until records arrive or 500 ms pass
- *     (Kafka's fetch.max.wait.ms). poll(timeout) returns as soon as any partition
+ *     (Kafka's fetch.max.wait.ms), for at most maxPollRecords records (and at most
+ *     read.ts's MAX_READ_RECORDS). poll(timeout) returns as soon as any partition
  *     has records, at most maxPollRecords shared fairly across partitions; what it
  *     does not return stays buffered for the next poll. A read still in flight
  *     when poll returns is kept for the next poll, and dropped when its partition
- *     was sought, revoked or the consumer closed.
+ *     was sought, revoked or the consumer closed. A read that fails is tried again
+ *     after 100 ms when it may succeed then; a refusal that would only be repeated
+ *     (a batch the core cannot decode, say) is thrown by the next poll.
  *   - Commits carry the next offset to read. With autoCommit, poll commits the
  *     positions at most every autoCommitIntervalMs (only when they moved), and so
  *     do revocation and close. poll(timeout)'s timeout bounds the wait for records;
@@ -49,7 +54,7 @@
  * else its bytes; null stays null.
  */
 import { typedEnv, type Env, type KafdoBindings } from "../env";
-import { KafdoError } from "../errors";
+import { KD_ERR_STORAGE, KafdoError } from "../errors";
 import type { AssignmentStrategy, ConsumerRecord, OffsetCommit, TopicPartition } from "../types";
 import {
   checkGroupId,
@@ -60,7 +65,7 @@ import {
   leaveGroup,
 } from "./groups";
 import { topicFor } from "./metadata";
-import { partitionOffsets, readPartitionWait } from "./read";
+import { MAX_READ_RECORDS, partitionOffsets, readPartitionWait } from "./read";
 import { jsonValue, utf8Text } from "./records";
 
 const OFFSET_OUT_OF_RANGE = 1;
@@ -250,6 +255,8 @@ interface Assigned {
   buffered?: { from: number; records: ConsumerRecord[] };
   /* No read before this time (ms), after a failed one. */
   retryAt: number;
+  /* A read from `from` refused for good (see retriable): the next poll throws it. */
+  failed?: { from: number; error: unknown };
 }
 
 interface Taken {
@@ -269,6 +276,16 @@ function topicPartition(tp: unknown, what: string): TopicPartition {
 
 function codeOf(e: unknown): number | undefined {
   return KafdoError.from(e)?.code;
+}
+
+/* Whether a failed read may succeed if tried again: the RPC failed on its way, the
+ * topic's metadata moved (the metadata check then rejoins), storage trouble. Any
+ * other code is the partition's verdict on the read (a corrupt or compressed batch,
+ * a refused request), which poll throws, as Kafka's poll does, rather than retrying
+ * it forever. */
+function retriable(e: unknown): boolean {
+  const code = codeOf(e);
+  return code === undefined || code === UNKNOWN_TOPIC_OR_PARTITION || code === KD_ERR_STORAGE;
 }
 
 /* Wakes a waiting poll: a read finished, the group asked for a rebalance, the
@@ -316,6 +333,8 @@ export class KafdoConsumer implements Consumer {
   private lastMetadataCheck = 0;
   private rotation = 0;
   private closed = false;
+  /* onPartitionsRevoked is running: commits stay allowed, also during close(). */
+  private revoking = false;
   private readonly signal = new Signal();
 
   constructor(
@@ -427,13 +446,13 @@ export class KafdoConsumer implements Consumer {
 
   /* Commits the position of every assigned partition whose position is known. */
   async commit(): Promise<void> {
-    this.checkOpen();
+    this.checkCanCommit();
     await this.commitOffsets(this.positions());
   }
 
   /* Commits exactly `offsets` (each the next offset to read), or the positions. */
   async commitSync(offsets?: OffsetCommit[]): Promise<void> {
-    this.checkOpen();
+    this.checkCanCommit();
     if (offsets === undefined) return this.commit();
     if (!Array.isArray(offsets)) throw new KafdoError(INVALID_REQUEST, "commitSync takes an array of offsets");
     const list = offsets.map((o) => {
@@ -481,6 +500,7 @@ export class KafdoConsumer implements Consumer {
       await this.findPositions();
       if (this.closed) return [];
       if (this.rejoinNeeded) continue;
+      this.throwFailure();
       const taken = this.take();
       if (taken.length > 0) return taken;
       const remaining = deadline - Date.now();
@@ -565,6 +585,17 @@ export class KafdoConsumer implements Consumer {
     );
   }
 
+  /* Throws the failure of a read from a partition's position (one that a seek has
+   * since moved is dropped); the next poll reads the partition again. */
+  private throwFailure(): void {
+    for (const p of this.assigned.values()) {
+      const failed = p.failed;
+      if (failed === undefined) continue;
+      p.failed = undefined;
+      if (failed.from === p.position) throw KafdoError.from(failed.error) ?? failed.error;
+    }
+  }
+
   /* Takes up to maxPollRecords buffered records, shared fairly: each partition in
    * turn gets an equal share of what is left, starting from a rotating one. */
   private take(): Taken[] {
@@ -623,7 +654,7 @@ export class KafdoConsumer implements Consumer {
         this.env,
         p.tp.topic,
         p.tp.partition,
-        { offset: from, limit: this.settings.maxPollRecords, maxBytes: FETCH_MAX_BYTES },
+        { offset: from, limit: Math.min(this.settings.maxPollRecords, MAX_READ_RECORDS), maxBytes: FETCH_MAX_BYTES },
         waitMs,
       );
       if (this.current(p, from)) {
@@ -637,6 +668,7 @@ export class KafdoConsumer implements Consumer {
           p.reset = true;
         } else {
           p.retryAt = Date.now() + RETRY_BACKOFF_MS;
+          if (!retriable(e)) p.failed = { from, error: e };
         }
       }
     } finally {
@@ -717,14 +749,22 @@ export class KafdoConsumer implements Consumer {
 
   /* Gives the assignment up before a rejoin, an unsubscribe or a close: commits
    * (autoCommit; a refusal does not matter, the partitions are going anyway),
-   * tells the listener. A lost member commits nothing: the group would refuse. */
+   * tells the listener, then drops the assignment. The listener runs while the
+   * partitions are still assigned, as in Kafka: assignment(), position() and
+   * commit() inside it see them (from close() too), so a consumer that commits by
+   * hand commits there what it has processed. A lost member commits nothing: the
+   * group would refuse. */
   private async revoke(): Promise<void> {
-    const revoked = this.assignment();
     if (this.settings.autoCommit && !this.memberLost) {
       await this.commitOffsets(this.positions()).catch(() => undefined);
     }
-    this.assigned = new Map();
-    await this.listener.onPartitionsRevoked?.(revoked);
+    this.revoking = true;
+    try {
+      await this.listener.onPartitionsRevoked?.(this.assignment());
+    } finally {
+      this.revoking = false;
+      this.assigned = new Map();
+    }
   }
 
   /* Revokes and leaves the group; stops the heartbeats. */
@@ -814,6 +854,10 @@ export class KafdoConsumer implements Consumer {
 
   private checkOpen(): void {
     if (this.closed) throw new KafdoError(INVALID_REQUEST, "the consumer is closed");
+  }
+
+  private checkCanCommit(): void {
+    if (!this.revoking) this.checkOpen();
   }
 
   private assignedPartition(tp: unknown, what: string): Assigned {

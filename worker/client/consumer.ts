@@ -21,14 +21,19 @@
  *   - fetch(topic, partition, { offset, limit }) reads from `offset`, or else from
  *     the consumer's position in that partition, or else from the group's
  *     committed offset, or else from the log start (fromBeginning) or its end, as
- *     Kafka's auto.offset.reset. The position moves to the answer's nextOffset.
+ *     Kafka's auto.offset.reset. The position moves to the answer's nextOffset,
+ *     unless the consumer is a member and the partition is not assigned to it, or a
+ *     rejoin came while the request was out: a late answer must not give back a
+ *     position that the rejoin dropped, or the next auto-commit would move the new
+ *     owner's offset (the group does not check who commits which partition).
  *     fetch does not check the assignment: a partition is readable by anyone.
  *   - commit() commits the positions that moved since their last commit (or the
- *     offsets given), as the offsets of the next records to read. Before connect()
- *     it commits outside group management (no member id, generation -1), which the
- *     group accepts while it has no members, as in Kafka. With autoCommit, the
- *     heartbeat commits moved positions every autoCommitIntervalMs, and
- *     disconnect() and every rejoin commit them first.
+ *     offsets given), as the offsets of the next records to read; a member commits
+ *     only the positions of its assigned partitions. Before connect() it commits
+ *     outside group management (no member id, generation -1), which the group
+ *     accepts while it has no members, as in Kafka. With autoCommit, the heartbeat
+ *     commits moved positions every autoCommitIntervalMs, and disconnect() and
+ *     every rejoin commit them first.
  *   - disconnect() stops the heartbeat, commits (autoCommit), and leaves the group,
  *     so the others rebalance at once rather than after the session timeout.
  */
@@ -191,6 +196,8 @@ export class KafdoHttpConsumer {
   }
 
   async fetch(topic: string, partition: number, options: ClientFetchOptions = {}): Promise<ClientFetchResult> {
+    /* The membership (generation and assignment) the request is made under. */
+    const member = this.member;
     const offset =
       options.offset ??
       this.positions.get(key(topic, partition))?.offset ??
@@ -200,7 +207,9 @@ export class KafdoHttpConsumer {
       `/topics/${segment(topic)}/partitions/${partition}/messages`,
       { query: { offset, limit: options.limit, maxBytes: options.maxBytes } },
     );
-    this.positions.set(key(topic, partition), { topic, partition, offset: answer.nextOffset });
+    if (this.member === member && this.owns(topic, partition)) {
+      this.positions.set(key(topic, partition), { topic, partition, offset: answer.nextOffset });
+    }
     return {
       topic: answer.topic,
       partition: answer.partition,
@@ -326,7 +335,15 @@ export class KafdoHttpConsumer {
   }
 
   private movedPositions(): OffsetCommit[] {
-    return [...this.positions].filter(([k, o]) => this.committedAt.get(k) !== o.offset).map(([, o]) => ({ ...o }));
+    return [...this.positions]
+      .filter(([k, o]) => this.committedAt.get(k) !== o.offset && this.owns(o.topic, o.partition))
+      .map(([, o]) => ({ ...o }));
+  }
+
+  /* Whether this consumer's position in the partition is its to keep and commit:
+   * before a join, any partition's; as a member, its assigned partitions'. */
+  private owns(topic: string, partition: number): boolean {
+    return !this.member || this.member.assignment.some((tp) => tp.topic === topic && tp.partition === partition);
   }
 
   private async startingOffset(topic: string, partition: number): Promise<number> {

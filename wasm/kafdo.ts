@@ -600,9 +600,21 @@ export function logRetire(db: number): void {
 
 /* ---- topics (the cluster's metadata) ------------------------------------ */
 
-/* Strings in the topic formats: u16 length, then UTF-8 bytes. */
+/* Strings in the core's formats: u16 length, then UTF-8 bytes. The ones that can be
+ * too long are a caller's (a topic name, a config entry, a member or client id,
+ * commit metadata), so that is a bad request, INVALID_REQUEST, not a failure here. */
+const MAX_STRING_BYTES = 0xffff;
+const INVALID_REQUEST = 42;
+
+function stringTooLong(length: number): KafdoError {
+  return new KafdoError(
+    INVALID_REQUEST,
+    `a string of ${length} UTF-8 bytes is over the limit of ${MAX_STRING_BYTES} bytes`,
+  );
+}
+
 function strSize(s: Uint8Array): number {
-  if (s.length > 0xffff) throw new KafdoError(KD_ERR_INVALID_ARG, "a topic string is over 65535 bytes");
+  if (s.length > MAX_STRING_BYTES) throw stringTooLong(s.length);
   return 2 + s.length;
 }
 
@@ -835,7 +847,7 @@ class Bytes {
   }
   str(s: string): this {
     const b = utf8Encoder.encode(s);
-    if (b.length > 0xffff) throw new KafdoError(KD_ERR_INVALID_ARG, "a string is over 65535 bytes");
+    if (b.length > MAX_STRING_BYTES) throw stringTooLong(b.length);
     const at = this.room(2 + b.length);
     this.view.setUint16(at, b.length, true);
     this.buf.set(b, at + 2);

@@ -113,4 +113,21 @@ describe("KAFDO_TOKEN", () => {
       'Bearer realm="kafdo"',
     );
   });
+
+  it("wants the token for every webhook while KAFDO_WEBHOOKS is not valid, and tells why only with it", async () => {
+    const topic = `auth-badhooks-${Date.now()}`;
+    for (const config of ["{not json", JSON.stringify({ [topic]: { signature: "github" } })]) {
+      const broken: Env = { ...secured, KAFDO_WEBHOOKS: config };
+      const init = { method: "POST", headers: { "content-type": "application/json" }, body: "{}" };
+      const refused = await send(`/webhooks/${topic}`, init, broken);
+      const text = await refused.clone().text();
+      expect(text).not.toContain("KAFDO_WEBHOOKS");
+      await expectUnauthorized(refused, 'Bearer realm="kafdo"');
+
+      const authorized = { ...init, headers: { ...init.headers, authorization: `Bearer ${TOKEN}` } };
+      const told = await send(`/webhooks/${topic}`, authorized, broken);
+      expect(told.status).toBeGreaterThanOrEqual(400);
+      expect(((await told.json()) as { error: { message: string } }).error.message).toContain("KAFDO_WEBHOOKS");
+    }
+  });
 });

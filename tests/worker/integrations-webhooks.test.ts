@@ -31,12 +31,19 @@ import {
   verifyWebhookSignature,
   type WebhookSubscriptionInfo,
 } from "../../worker/integrations";
+import { deliver } from "../../worker/integrations/webhook-delivery";
+import type { WebhookSubscription } from "../../worker/integrations/webhook-subscriptions";
 import { type Answer, call, enc, expectError, get, post } from "./rest-helpers";
 
 const text = (b: Uint8Array | null) => (b === null ? null : new TextDecoder().decode(b));
 const utf8 = (s: string) => new TextEncoder().encode(s);
 const headersOf = (r: { headers: { key: string; value: Uint8Array | null }[] }) =>
   Object.fromEntries(r.headers.map((h) => [h.key, text(h.value)]));
+
+/* A value JSON.stringify cannot write: V8 writes plain nesting without recursing, but
+ * an object with an index-like key sends it down its recursive path, which runs out
+ * of stack at this depth. JSON.parse takes it. */
+const TOO_DEEP = "[".repeat(200_000) + '{"1":1}' + "]".repeat(200_000);
 
 let names = 0;
 const fresh = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${names++}`;
@@ -574,6 +581,30 @@ describe("webhook delivery", () => {
     expect((await describeSub(groupId)).status).toMatchObject({ delivered: 1, deadLettered: 1, failedAttempts: 3, retrying: [] });
   }, TEST_MS);
 
+  it("dead-letters a record whose value is nested too deeply to write as a JSON body, and moves on", async () => {
+    const topic = fresh("deep-src");
+    const dlq = fresh("deep-dead");
+    await createAdmin(env).createTopic({ topic });
+    const deep = utf8(TOO_DEEP);
+    await createProducer(env).sendBatch([
+      { topic, key: "deep", value: deep },
+      { topic, key: "fine", value: { fine: true } },
+    ]);
+    const t = target();
+    const groupId = fresh("deep-letters");
+    await subscribe({ groupId, topic, url: t.url, maxAttempts: 2, backoffMs: 1, maxBackoffMs: 2, deadLetterTopic: dlq });
+
+    await until("both records dealt with", async () => (await committed(groupId, topic))[0] === 2);
+    expect(t.deliveries.map((d) => d.body.key)).toEqual(["fine"]);
+    const [dead, ...more] = await stored(dlq);
+    expect(more).toEqual([]);
+    expect(text(dead!.key)).toBe("deep");
+    expect(dead!.value).toEqual(deep);
+    expect(headersOf(dead!)).toMatchObject({ "kafdo-dlq-offset": "0", "kafdo-dlq-attempts": "2" });
+    expect(headersOf(dead!)["kafdo-dlq-error"]).toContain("cannot be written as a JSON body");
+    expect((await describeSub(groupId)).status).toMatchObject({ delivered: 1, deadLettered: 1, failedAttempts: 2 });
+  }, TEST_MS);
+
   it("resumes from the committed offsets when replaced, and leaves the group when deleted", async () => {
     const topic = fresh("moving");
     await createAdmin(env).createTopic({ topic });
@@ -598,6 +629,31 @@ describe("webhook delivery", () => {
     await until("the member left", async () => (await createAdmin(env).describeGroup(groupId)).members.length === 0);
     expect((await committed(groupId, topic))[0]).toBe(2);
   }, TEST_MS);
+});
+
+describe("deliver", () => {
+  it("answers a failed attempt, not a throw, when the record cannot be written as JSON", async () => {
+    const value: unknown = JSON.parse(TOO_DEEP);
+    const sub: WebhookSubscription = {
+      groupId: "g",
+      topic: "t",
+      url: "https://never.hooks.test/hook",
+      maxAttempts: 3,
+      backoffMs: 1,
+      maxBackoffMs: 1,
+      timeoutMs: 1000,
+      deadLetterTopic: "t.dlq",
+      secret: "s",
+      fromBeginning: true,
+      maxPollRecords: 1,
+    };
+    const fetched = vi.spyOn(globalThis, "fetch");
+    const record = { topic: "t", partition: 0, offset: 5, timestamp: 1, key: null, value, headers: {} };
+    const outcome = await deliver(sub, record, 1);
+    expect(outcome.ok).toBe(false);
+    expect(outcome.ok ? "" : outcome.error).toMatch(/^the record cannot be written as a JSON body: /);
+    expect(fetched).not.toHaveBeenCalled();
+  });
 });
 
 describe("backoffDelay", () => {

@@ -143,6 +143,22 @@ describe("admin: bad input", () => {
     expect(await topicExists(name)).toBe(false);
   });
 
+  it("a name or config entry over 65535 bytes is 400 INVALID_REQUEST, naming the limit, and nothing is created", async () => {
+    const name = topicName("huge");
+    const huge = "x".repeat(70000);
+    const bodies = [
+      { topic: huge },
+      { topic: name, config: { "retention.ms": huge } },
+      { topic: name, config: { [huge]: "1" } },
+    ];
+    for (const body of bodies) {
+      expectError(await post("/admin/topics", body), 400, "INVALID_REQUEST", "65535");
+    }
+    const topics = (await get("/admin/topics")).body.topics as string[];
+    expect(topics).not.toContain(name);
+    expect(topics).not.toContain(huge);
+  });
+
   it("a create body of the wrong shape is 400 INVALID_REQUEST, and nothing is created", async () => {
     const name = topicName("shape");
     const cases: [unknown, string][] = [

@@ -536,6 +536,24 @@ describe("consumer groups: bad input", () => {
     expect((await describeGroup(group)).members.map((x: any) => x.memberId)).toEqual([m.memberId]);
   });
 
+  it("a member id, client id, topic or commit metadata over 65535 bytes is 400 INVALID_REQUEST, naming the limit", async () => {
+    const topic = await createTopic(1);
+    const group = groupName();
+    const huge = "x".repeat(70000);
+    for (const body of [{ topics: [topic], clientId: huge }, { topics: [topic], memberId: huge }]) {
+      expectError(await joinRaw(group, body), 400, "INVALID_REQUEST", "65535");
+    }
+    const m = await join(group, { topics: [topic] });
+    for (const offset of [
+      { topic, partition: 0, offset: 1, metadata: huge },
+      { topic: huge, partition: 0, offset: 1 },
+    ]) {
+      expectError(await commit(group, m, [offset]), 400, "INVALID_REQUEST", "65535");
+    }
+    expect(await committed(group)).toEqual([]);
+    expect((await describeGroup(group)).members.map((x: any) => x.memberId)).toEqual([m.memberId]);
+  });
+
   it("commit metadata over the limit is 400 OFFSET_METADATA_TOO_LARGE and stores nothing", async () => {
     const topic = await createTopic(2);
     const group = groupName();

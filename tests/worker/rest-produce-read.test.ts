@@ -2,8 +2,9 @@
  * The REST API's produce, read and offsets endpoints against real Durable Object
  * SQLite: what goes in comes back, byte for byte, in both read encodings.
  */
+import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { b64, createTopic, enc, get, post, topicExists, topicName, unb64, utf8 } from "./rest-helpers";
+import { BASE, b64, createTopic, enc, get, post, topicExists, topicName, unb64, utf8 } from "./rest-helpers";
 
 const messagesPath = (topic: string, partition = 0, query = "") =>
   `/topics/${enc(topic)}/partitions/${partition}/messages${query}`;
@@ -306,6 +307,42 @@ describe("GET /topics/:topic/partitions/:partition/messages", () => {
       nextOffset: 0,
       messages: [],
     });
+  });
+
+  /* The answer's text, unparsed: what is checked here is what a client receives. */
+  async function readText(path: string): Promise<{ status: number; text: string }> {
+    const res = await exports.default.fetch(new Request(BASE + path));
+    return { status: res.status, text: await res.text() };
+  }
+
+  it("shows a JSON value as its stored text, so a number past 2^53 keeps every digit", async () => {
+    const topic = await createTopic();
+    const stored = ['{"id":9007199254740993}', ' [1.50, 1e400, -0]\n', "123456789012345678901234567890"];
+    for (const value of stored) {
+      expect((await post(`/topics/${enc(topic)}/produce?encoding=base64`, { value: b64(value) })).status).toBe(200);
+    }
+    const read = await readText(messagesPath(topic));
+    expect(read.status).toBe(200);
+    for (const [offset, value] of stored.entries()) {
+      expect(read.text).toContain(`{"offset":${offset},"timestamp":`);
+      expect(read.text).toContain(`"value":${value},"headers":{}}`);
+    }
+    expect(JSON.parse(read.text).messages).toHaveLength(3);
+  });
+
+  it("reads a JSON value nested 200000 deep (too deep for Response.json) as it was stored", async () => {
+    const topic = await createTopic();
+    const depth = 200_000;
+    const deep = "[".repeat(depth) + "]".repeat(depth);
+    const produced = await post(`/topics/${enc(topic)}/produce?encoding=base64`, { value: b64(deep) });
+    expect(produced.status, JSON.stringify(produced.body)).toBe(200);
+    await post(`/topics/${enc(topic)}/produce`, { value: { after: true } });
+
+    const read = await readText(messagesPath(topic));
+    expect(read.status, read.text.slice(0, 200)).toBe(200);
+    expect(read.text).toContain(`"value":${deep},"headers":{}}`);
+    expect(read.text).toContain(`"value":{"after":true}`);
+    expect((await get(messagesPath(topic, 0, "?offset=1"))).body.messages[0].value).toEqual({ after: true });
   });
 
   it("does not create the topic it reads", async () => {

@@ -4,6 +4,7 @@
  * client may send).
  */
 import { describe, expect, it } from "vitest";
+import { RawJson, stringifyJson } from "../../worker/http/json";
 import { jsonMessage } from "../../worker/http/records";
 import type { ConsumerRecord } from "../../worker/types";
 import { b64, utf8 } from "./rest-helpers";
@@ -37,6 +38,28 @@ describe("jsonMessage", () => {
       expect(shown, text).not.toHaveProperty("value");
       expect(shown.valueBase64).toBe(b64(text));
     }
-    expect(jsonMessage({ ...record([]), value: utf8(' {"a": 1} ') }, "json").value).toEqual({ a: 1 });
+    const spaced = stringifyJson(jsonMessage({ ...record([]), value: utf8(' {"a": 1} ') }, "json"));
+    expect(spaced).toContain('"value": {"a": 1} ,');
+    expect(JSON.parse(spaced).value).toEqual({ a: 1 });
+  });
+});
+
+describe("stringifyJson", () => {
+  it("writes each RawJson as its text and every other value as JSON.stringify does", () => {
+    const body = {
+      a: new RawJson('{"big":9007199254740993}'),
+      list: [new RawJson("1e400"), "$& $1 $$", new RawJson('"$& $1 $$"'), null],
+      nested: { raw: new RawJson("[ ]") },
+    };
+    expect(stringifyJson(body)).toBe(
+      '{"a":{"big":9007199254740993},"list":[1e400,"$& $1 $$","$& $1 $$",null],"nested":{"raw":[ ]}}',
+    );
+    expect(stringifyJson({ n: 1, s: "x" })).toBe(JSON.stringify({ n: 1, s: "x" }));
+  });
+
+  it("leaves strings that look like a placeholder alone", () => {
+    const sneaky = ["00000000-0000-4000-8000-000000000000:0", ":0", '":0"'];
+    const text = stringifyJson({ sneaky, raw: new RawJson("true") });
+    expect(JSON.parse(text)).toEqual({ sneaky, raw: true });
   });
 });

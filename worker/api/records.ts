@@ -6,8 +6,8 @@
  * back as what was sent (undefined is a null value). This is the one place those
  * rules live; the REST front passes parsed JSON and decoded base64 through it.
  *
- * And back: utf8Text and jsonValue read stored bytes as text or JSON where they are
- * (the consumer and the REST read path shape records with them).
+ * And back: utf8Text, jsonValue and jsonText read stored bytes as text or JSON where
+ * they are (the consumer and the REST read path shape records with them).
  */
 import { KafdoError } from "../errors";
 import type { HeaderValue, KeyInput, RecordHeader } from "../types";
@@ -66,5 +66,19 @@ export function jsonValue(bytes: Uint8Array): { ok: true; value: unknown } | { o
     return { ok: true, value: JSON.parse(text) };
   } catch {
     return { ok: false };
+  }
+}
+
+/* The bytes as text when they are UTF-8 JSON text, else undefined. The text is
+ * parsed only to check it: whoever shows it passes the text on as it is, which
+ * keeps every digit of a number and any depth of nesting. */
+export function jsonText(bytes: Uint8Array): string | undefined {
+  const text = utf8Text(bytes);
+  if (text === undefined) return undefined;
+  try {
+    JSON.parse(text);
+    return text;
+  } catch {
+    return undefined;
   }
 }

@@ -16,7 +16,9 @@
  * Webhook ingestion (POST /webhooks/:topic) to a topic whose KAFDO_WEBHOOKS settings
  * ask for a signature is let through: Stripe and GitHub cannot send a bearer token,
  * and the HMAC signature the handler checks authenticates the request instead.
- * Unsigned webhook topics need the token like everything else.
+ * Unsigned webhook topics need the token like everything else, and so does every
+ * webhook while KAFDO_WEBHOOKS is not valid: which topics are signed is then
+ * unknown, and what is wrong with the setting is told only to a caller with the token.
  *
  * Service-binding RPC (entrypoint.ts) does not pass through here: a binding is
  * granted by the deployment's own configuration, not reachable from the internet.
@@ -55,7 +57,11 @@ function signedWebhook(request: Request, url: URL, env: Env): boolean {
   } catch {
     return false;
   }
-  return topicWebhookConfig(webhookConfigFromEnv(env), topic).signature !== undefined;
+  try {
+    return topicWebhookConfig(webhookConfigFromEnv(env), topic).signature !== undefined;
+  } catch {
+    return false;
+  }
 }
 
 /* Throws 401 UNAUTHORIZED unless the request may be served. */

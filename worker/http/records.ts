@@ -14,6 +14,10 @@
  * UTF-8 goes to keyBase64 / headersBase64, a value that is not UTF-8 JSON text to
  * valueBase64. With encoding=base64 all of them are base64. the README (HTTP API) says the
  * same for users.
+ *
+ * A value shown as JSON is its stored text, not that text parsed and written again
+ * (json.ts): a read shows the bytes that were stored, every digit of a large number
+ * and any depth of nesting included.
  */
 import { invalidRequest } from "./errors";
 import {
@@ -27,8 +31,9 @@ import {
   stringMap,
   toBase64,
 } from "./input";
+import { RawJson } from "./json";
 import type { ConsumerRecord, HeaderValue, KeyInput, ProducerMessage } from "../types";
-import { jsonValue, utf8Text } from "../api/records";
+import { jsonText, utf8Text } from "../api/records";
 
 export type Encoding = "json" | "base64";
 export const ENCODINGS: readonly Encoding[] = ["json", "base64"];
@@ -67,7 +72,9 @@ export interface JsonMessage {
   timestamp: number;
   key?: string | null;
   keyBase64?: string;
-  value?: unknown;
+  /* encoding=json: the stored JSON text (written as it is by jsonResponse), or null;
+   * encoding=base64: base64 or null. */
+  value?: RawJson | string | null;
   valueBase64?: string;
   headers: Record<string, string | null>;
   headersBase64?: Record<string, string>;
@@ -91,8 +98,9 @@ export function jsonMessage(record: ConsumerRecord, encoding: Encoding): JsonMes
   const keyText = record.key === null ? null : utf8Text(record.key);
   const key = keyText === undefined ? { keyBase64: toBase64(record.key!) } : { key: keyText };
 
-  const parsed = record.value === null ? { ok: true as const, value: null } : jsonValue(record.value);
-  const value = parsed.ok ? { value: parsed.value } : { valueBase64: toBase64(record.value!) };
+  const text = record.value === null ? null : jsonText(record.value);
+  const value =
+    text === undefined ? { valueBase64: toBase64(record.value!) } : { value: text === null ? null : new RawJson(text) };
 
   /* A name repeated in the record shows its last value, in one of the two maps. */
   const headers = dictionary<string | null>();

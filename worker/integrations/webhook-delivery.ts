@@ -20,7 +20,9 @@
  *   kafdo-signature-256: sha256=<hex HMAC-SHA256(secret, body)>   with a secret
  *
  * A 2xx answer is a delivery. Anything else — another status (redirects are not
- * followed), a network error, no answer within timeoutMs — is a failed attempt.
+ * followed), a network error, no answer within timeoutMs — is a failed attempt. So is
+ * a record whose body cannot be written (a value nested too deeply for
+ * JSON.stringify): it fails every attempt alike and ends in the dead-letter topic.
  *
  * The record dead-lettered after maxAttempts failures is the original one, key,
  * value, headers and timestamp byte for byte, plus headers saying where it came from
@@ -82,9 +84,16 @@ export function deliveryBody(groupId: string, record: ConsumedRecord): DeliveryB
 
 export type DeliveryOutcome = { ok: true } | { ok: false; error: string };
 
+const reason = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
 /* One attempt at delivering `record`. Never throws: a failure is an outcome. */
 export async function deliver(sub: WebhookSubscription, record: ConsumedRecord, attempt: number): Promise<DeliveryOutcome> {
-  const body = JSON.stringify(deliveryBody(sub.groupId, record));
+  let body: string;
+  try {
+    body = JSON.stringify(deliveryBody(sub.groupId, record));
+  } catch (e) {
+    return { ok: false, error: `the record cannot be written as a JSON body: ${reason(e)}` };
+  }
   const headers: Record<string, string> = {
     "content-type": "application/json",
     "user-agent": "kafdo-webhooks",
@@ -108,7 +117,7 @@ export async function deliver(sub: WebhookSubscription, record: ConsumedRecord, 
     if (res.status >= 200 && res.status < 300) return { ok: true };
     return { ok: false, error: `${sub.url} answered HTTP ${res.status}` };
   } catch (e) {
-    return { ok: false, error: `POST ${sub.url} failed: ${e instanceof Error ? e.message : String(e)}` };
+    return { ok: false, error: `POST ${sub.url} failed: ${reason(e)}` };
   }
 }
 

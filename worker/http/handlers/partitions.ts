@@ -4,10 +4,12 @@
  * A read takes an offset (0 when absent), a record limit and a byte limit; api/
  * says whether the topic, the partition and the offset exist. The answer carries
  * the partition's log start offset and high watermark, and nextOffset, the offset
- * to read from next.
+ * to read from next. It goes out through jsonResponse, which writes stored JSON values
+ * as their stored text.
  */
 import { partitionOffsets, readPartition } from "../../api";
 import { Query, partitionParam } from "../input";
+import { jsonResponse } from "../json";
 import { ENCODINGS, jsonMessage } from "../records";
 import type { Context } from "../router";
 
@@ -27,7 +29,7 @@ export async function readMessages(c: Context): Promise<Response> {
 
   const read = await readPartition(c.env, topic, partition, { offset, limit, maxBytes });
   const last = read.records[read.records.length - 1];
-  return Response.json({
+  return jsonResponse({
     topic: read.topic,
     partition: read.partition,
     logStartOffset: read.logStartOffset,

@@ -353,7 +353,7 @@ static int32_t assign_sticky(group *g)
 int32_t kd_assign(const uint8_t *in, uint32_t in_len)
 {
     kd_scratch_reset();
-    uint8_t strategy;
+    uint8_t strategy = 0;
     group g;
     int32_t rc = parse(in, in_len, &strategy, &g);
     if (!rc) {

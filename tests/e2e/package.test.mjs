@@ -11,7 +11,8 @@
  *     `wrangler dev`: the spec's Producer example produces, and kafdo/client reads
  *     the records back from Node;
  *   - kafdo/client runs the spec's HTTP Client SDK example against that Worker, and the
- *     example type-checks against the installed package's .d.ts files.
+ *     example type-checks against the installed package's .d.ts files;
+ *   - the package's command, node_modules/.bin/kafdo, runs.
  *
  * One deviation from the spec's files, made on the command line and not in them: the
  * spec's compatibility_date, 2024-01-01, is older than what Kafdo's Worker code needs
@@ -26,7 +27,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { ROOT, startDev } from './harness.mjs';
+import { ROOT, freePort, startDev } from './harness.mjs';
 import { checkExampleRun, examplePreconditions, runExample, typecheckExample } from './spec-examples/http-sdk.mjs';
 
 const exec = promisify(execFile);
@@ -103,6 +104,14 @@ describe('the npm package, installed from its tarball into an empty folder', () 
       'the wasm core beside its binding',
     );
     assert.ok(!files.some((f) => f.startsWith('src-c/') || f.startsWith('tests/')));
+  });
+
+  it('installs the kafdo command (bin/kafdo) in node_modules/.bin', async () => {
+    const version = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version;
+    const kafdo = join(app, 'node_modules', '.bin', 'kafdo');
+    assert.equal(await sh(kafdo, ['--version'], app), `${version}\n`);
+    /* It loads kafdo/client from the installed dist/: an unreachable URL is its error. */
+    await assert.rejects(sh(kafdo, ['--url', `http://127.0.0.1:${await freePort()}`, 'health'], app), /NETWORK_EXCEPTION/);
   });
 
   it("bundles the user's Worker with wrangler deploy --dry-run, wasm core included", async () => {

@@ -278,8 +278,13 @@ int32_t kd_topic_describe(uint32_t db, const uint8_t *name, uint32_t name_len);
 
 KD_EXPORT(kd_topic_list) int32_t kd_topic_list(uint32_t db);
 
-/* Deletes a topic's metadata. Output: the topic as it was (so the host can
- * retire its partition logs by id). Error: UNKNOWN_TOPIC_OR_PARTITION. */
+/* Deleting a topic is two calls, so the host can retire its partition logs in
+ * between: kd_topic_delete_begin marks the topic (describe, list and
+ * create_partitions no longer see it; create refuses the name until the end) and
+ * outputs it (its id names the logs); kd_topic_delete removes it and outputs it.
+ * Both may be repeated. Error: UNKNOWN_TOPIC_OR_PARTITION. */
+KD_EXPORT(kd_topic_delete_begin)
+int32_t kd_topic_delete_begin(uint32_t db, const uint8_t *name, uint32_t name_len);
 KD_EXPORT(kd_topic_delete)
 int32_t kd_topic_delete(uint32_t db, const uint8_t *name, uint32_t name_len);
 

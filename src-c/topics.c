@@ -35,6 +35,8 @@ static const char *const SCHEMA[] = {
     " topic_id BLOB NOT NULL,"
     " partitions INTEGER NOT NULL,"
     " created_at INTEGER NOT NULL)",
+    /* Topics being deleted: their partition logs are being retired. */
+    "CREATE TABLE IF NOT EXISTS topics_deleting (name TEXT PRIMARY KEY)",
     "CREATE TABLE IF NOT EXISTS consumer_groups ("
     " group_id TEXT PRIMARY KEY,"
     " created_at INTEGER NOT NULL)",
@@ -180,10 +182,13 @@ static bool column_text(int32_t stmt, uint32_t col, uint8_t *buf, size_t cap, si
     return true;
 }
 
-/* Writes the topic output for `name`, or fails with UNKNOWN_TOPIC_OR_PARTITION. */
-static int32_t out_topic(uint32_t db, const uint8_t *name, uint32_t name_len)
+/* Writes the topic output for `name`, or fails with UNKNOWN_TOPIC_OR_PARTITION — also
+ * for a topic being deleted, unless `deleting_too`. */
+static int32_t out_topic(uint32_t db, const uint8_t *name, uint32_t name_len, bool deleting_too)
 {
-    int32_t stmt = kd_sql_prepare(db, "SELECT topic_id, partitions, created_at FROM topics WHERE name = ?1");
+    int32_t stmt = kd_sql_prepare(db, deleting_too ? "SELECT topic_id, partitions, created_at FROM topics WHERE name = ?1"
+                                                   : "SELECT topic_id, partitions, created_at FROM topics WHERE name = ?1"
+                                                     " AND name NOT IN (SELECT name FROM topics_deleting)");
     if (stmt < 0)
         return stmt;
     int32_t rc = bind_name(stmt, name, name_len);
@@ -239,7 +244,7 @@ int32_t kd_topic_describe(uint32_t db, const uint8_t *name, uint32_t name_len)
 {
     kd_scratch_reset();
     int32_t rc = kd_check_topic_name(name, name_len);
-    return rc ? rc : out_topic(db, name, name_len);
+    return rc ? rc : out_topic(db, name, name_len, false);
 }
 
 int32_t kd_topic_list(uint32_t db)
@@ -247,7 +252,8 @@ int32_t kd_topic_list(uint32_t db)
     kd_scratch_reset();
     if (!kd_out_u32(0))
         return kd_fail(KD_ERR_NOMEM, "out of memory");
-    int32_t stmt = kd_sql_prepare(db, "SELECT name FROM topics ORDER BY name");
+    int32_t stmt =
+        kd_sql_prepare(db, "SELECT name FROM topics WHERE name NOT IN (SELECT name FROM topics_deleting) ORDER BY name");
     if (stmt < 0)
         return stmt;
     /* Names first (the statement must be done before out_topic runs its own). */
@@ -273,7 +279,7 @@ int32_t kd_topic_list(uint32_t db)
     }
     kd_host_finalize(stmt);
     for (size_t i = 0; !rc && i < count; i++)
-        rc = out_topic(db, names[i].name, (uint32_t)names[i].len);
+        rc = out_topic(db, names[i].name, (uint32_t)names[i].len, false);
     free(names);
     if (rc)
         return rc;
@@ -333,7 +339,8 @@ int32_t kd_topic_create(uint32_t db, const uint8_t *in, uint32_t in_len, const u
         rc = kd_sql_step(stmt, "looking a topic up");
     kd_host_finalize(stmt);
     if (rc == 1)
-        return kd_fail(KD_TOPIC_ALREADY_EXISTS, "topic \"%.*s\" already exists", (int)name.len, (const char *)name.p);
+        return kd_fail(KD_TOPIC_ALREADY_EXISTS, "topic \"%.*s\" already exists (or is still being deleted)",
+                       (int)name.len, (const char *)name.p);
     if (rc < 0)
         return rc;
     /* Kafka refuses names that differ only in '.' and '_': they collide in metric names. */
@@ -384,16 +391,33 @@ int32_t kd_topic_create(uint32_t db, const uint8_t *in, uint32_t in_len, const u
         if (rc < 0)
             return rc;
     }
-    return out_topic(db, name.p, name.len);
+    return out_topic(db, name.p, name.len, false);
+}
+
+/*
+ * Deleting a topic takes two steps, so that its partition logs can be retired in
+ * between with the topic unreachable: kd_topic_delete_begin marks it (describe,
+ * list and growth no longer see it; creating the name again is refused until the
+ * deletion ends), kd_topic_delete removes it. Both can be repeated: a deletion
+ * that failed half-way is finished by running it again.
+ */
+int32_t kd_topic_delete_begin(uint32_t db, const uint8_t *name, uint32_t name_len)
+{
+    kd_scratch_reset();
+    int32_t rc = kd_check_topic_name(name, name_len);
+    if (rc || (rc = out_topic(db, name, name_len, true)) != 0)
+        return rc;
+    return exec_named(db, "INSERT OR IGNORE INTO topics_deleting (name) VALUES (?1)", name, name_len, NULL);
 }
 
 int32_t kd_topic_delete(uint32_t db, const uint8_t *name, uint32_t name_len)
 {
     kd_scratch_reset();
     int32_t rc = kd_check_topic_name(name, name_len);
-    if (rc || (rc = out_topic(db, name, name_len)) != 0)
+    if (rc || (rc = out_topic(db, name, name_len, true)) != 0)
         return rc;
-    if ((rc = exec_named(db, "DELETE FROM topic_configs WHERE name = ?1", name, name_len, NULL)) != 0)
+    if ((rc = exec_named(db, "DELETE FROM topic_configs WHERE name = ?1", name, name_len, NULL)) != 0 ||
+        (rc = exec_named(db, "DELETE FROM topics_deleting WHERE name = ?1", name, name_len, NULL)) != 0)
         return rc;
     return exec_named(db, "DELETE FROM topics WHERE name = ?1", name, name_len, NULL);
 }
@@ -403,7 +427,7 @@ int32_t kd_topic_create_partitions(uint32_t db, const uint8_t *name, uint32_t na
 {
     kd_scratch_reset();
     int32_t rc = kd_check_topic_name(name, name_len);
-    if (rc || (rc = out_topic(db, name, name_len)) != 0)
+    if (rc || (rc = out_topic(db, name, name_len, false)) != 0)
         return rc;
     /* The current count sits right after the name and id in the output. */
     kd_le_reader r = {kd_out_ptr(), kd_out_len(), 2u + name_len + 16u};
@@ -418,7 +442,7 @@ int32_t kd_topic_create_partitions(uint32_t db, const uint8_t *name, uint32_t na
     if ((rc = exec_named(db, "UPDATE topics SET partitions = ?2 WHERE name = ?1", name, name_len, &v)) != 0)
         return rc;
     kd_scratch_reset();
-    return out_topic(db, name, name_len);
+    return out_topic(db, name, name_len, false);
 }
 
 /* ---- the registry of consumer groups ---- */

@@ -88,6 +88,7 @@ interface CoreExports {
   kd_topic_create(db: number, ptr: number, len: number, idPtr: number, nowMs: bigint, maxPartitions: number): number;
   kd_topic_describe(db: number, ptr: number, len: number): number;
   kd_topic_list(db: number): number;
+  kd_topic_delete_begin(db: number, ptr: number, len: number): number;
   kd_topic_delete(db: number, ptr: number, len: number): number;
   kd_topic_create_partitions(db: number, ptr: number, len: number, count: number, maxPartitions: number): number;
   kd_group_open(db: number): number;
@@ -742,6 +743,13 @@ export function topicList(db: number): TopicInfo[] {
       for (let i = 0; i < count; i++) topics.push(readTopic(r));
       return topics;
     },
+  );
+}
+
+/* Marks a topic as being deleted (kd_topic_delete_begin); returns it. */
+export function topicDeleteBegin(db: number, name: string): TopicInfo {
+  return nameCall(db, name, (k, ptr, len) => k.kd_topic_delete_begin(db, ptr, len), true, (out) =>
+    readTopic(new Reader(out)),
   );
 }
 

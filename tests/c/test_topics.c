@@ -172,6 +172,25 @@ static void test_partitions_only_grow(void)
     close_topics(conn);
 }
 
+/* A deletion marks the topic first; a half-finished one can be run again. */
+static void test_delete_in_two_steps(void)
+{
+    sqlite3 *conn = open_topics();
+    CHECK_EQ_INT(create("orders", 3, 0, NULL, ID_A), 0);
+    CHECK_EQ_INT(kd_topic_delete_begin(DB, (const uint8_t *)"orders", 6), 0);
+    CHECK(memcmp(kd_out_ptr() + 2 + 6, ID_A, 16) == 0); /* the id that names its logs */
+    CHECK_EQ_INT(kd_topic_describe(DB, (const uint8_t *)"orders", 6), KD_UNKNOWN_TOPIC_OR_PARTITION);
+    CHECK_EQ_INT(kd_topic_create_partitions(DB, (const uint8_t *)"orders", 6, 5, 256), KD_UNKNOWN_TOPIC_OR_PARTITION);
+    CHECK_EQ_INT(create("orders", 1, 0, NULL, ID_B), KD_TOPIC_ALREADY_EXISTS);
+    CHECK_EQ_INT(kd_topic_list(DB), 0);
+    CHECK_EQ_INT(rd_le(kd_out_ptr(), 4), 0);
+    CHECK_EQ_INT(kd_topic_delete_begin(DB, (const uint8_t *)"orders", 6), 0); /* again: still fine */
+    CHECK_EQ_INT(kd_topic_delete(DB, (const uint8_t *)"orders", 6), 0);
+    CHECK_EQ_INT(kd_topic_delete(DB, (const uint8_t *)"orders", 6), KD_UNKNOWN_TOPIC_OR_PARTITION);
+    CHECK_EQ_INT(create("orders", 1, 0, NULL, ID_B), 0);
+    close_topics(conn);
+}
+
 static void test_group_registry(void)
 {
     sqlite3 *conn = open_topics();
@@ -194,6 +213,7 @@ int main(void)
     RUN(test_create_describe_list_delete);
     RUN(test_refusals_write_nothing);
     RUN(test_partitions_only_grow);
+    RUN(test_delete_in_two_steps);
     RUN(test_group_registry);
     kd_release_scratch();
     return CHECK_SUMMARY();

@@ -8,11 +8,13 @@
  * do itself: draw a topic id at random, read the clock, and reach the partition
  * objects when a topic is deleted.
  *
- * Deleting a topic retires its partition logs first and removes its metadata last,
- * with no other call admitted in between (blockConcurrencyWhile): a producer that
- * still holds the old topic id from its cache gets UNKNOWN_TOPIC_OR_PARTITION from
- * the retired log, refreshes, and finds either the old topic (and retries) or no
- * topic — never an acknowledgement from a log that is about to vanish.
+ * Deleting a topic marks it in the core first (no longer described, listed or
+ * grown), retires its partition logs, and removes its metadata last: a producer
+ * that still holds the old topic id from its cache gets UNKNOWN_TOPIC_OR_PARTITION
+ * from the retired log, refreshes, and finds no topic (or, once the deletion is
+ * over, creates a new one) — never an acknowledgement from a log that is about to
+ * vanish. A deletion that fails half-way leaves the mark, and running it again
+ * finishes it.
  */
 import { DurableObject } from "cloudflare:workers";
 import {
@@ -23,6 +25,7 @@ import {
   topicCreate,
   topicCreatePartitions,
   topicDelete,
+  topicDeleteBegin,
   topicDescribe,
   topicList,
   topicsOpen,
@@ -34,6 +37,7 @@ import type { TopicInfo } from "../types";
 import { partitionStub } from "./addressing";
 
 const UNKNOWN_TOPIC_OR_PARTITION = 3;
+const TOPIC_ALREADY_EXISTS = 36;
 
 export class ClusterMetadataDO extends DurableObject<Env> {
   /* Held so that the db id stays valid: the binding holds storages weakly. */
@@ -62,7 +66,14 @@ export class ClusterMetadataDO extends DurableObject<Env> {
       return topicDescribe(this.db, name);
     } catch (e) {
       if (KafdoError.from(e)?.code !== UNKNOWN_TOPIC_OR_PARTITION) throw e;
+    }
+    try {
       return this.createTopic(name, partitions, {});
+    } catch (e) {
+      /* Unknown to describe but taken: the topic is being deleted. The producer
+       * retries an unknown topic, and finds the name free once the deletion ends. */
+      if (KafdoError.from(e)?.code !== TOPIC_ALREADY_EXISTS) throw e;
+      throw new KafdoError(UNKNOWN_TOPIC_OR_PARTITION, `topic "${name}" is being deleted`);
     }
   }
 
@@ -92,21 +103,15 @@ export class ClusterMetadataDO extends DurableObject<Env> {
     return groupsList(this.db);
   }
 
-  async deleteTopic(name: string): Promise<TopicInfo> {
-    /* An exception escaping blockConcurrencyWhile resets the object, so failures
-     * come out of it as values and are thrown here. */
-    const outcome = await this.ctx.blockConcurrencyWhile(async () => {
-      try {
-        const topic = topicDescribe(this.db, name);
-        const retiring = [];
-        for (let p = 0; p < topic.partitions; p++) retiring.push(partitionStub(this.env, topic.topicId, p).retire());
-        await Promise.all(retiring);
-        return { topic: topicDelete(this.db, name) };
-      } catch (error) {
-        return { error };
-      }
-    });
-    if ("error" in outcome) throw outcome.error;
-    return outcome.topic;
+  /* Marks the topic (no longer described, listed or grown; its name not yet free),
+   * retires its partition logs, then removes it. A deletion that failed half-way
+   * is finished by calling this again. */
+  deleteTopic(name: string): Promise<TopicInfo> {
+    /* Not async: a refusal here is thrown before any promise exists (an async
+     * method rejecting at once is reported by workerd as unhandled). */
+    const topic = topicDeleteBegin(this.db, name);
+    const retiring = [];
+    for (let p = 0; p < topic.partitions; p++) retiring.push(partitionStub(this.env, topic.topicId, p).retire());
+    return Promise.all(retiring).then(() => topicDelete(this.db, name));
   }
 }

@@ -12,6 +12,7 @@
  * before reading and again while reading, since Content-Length may be absent
  * (chunked) or wrong.
  */
+import { readBodyWithin } from "../body";
 import { HttpError, invalidRequest } from "./errors";
 
 export const MAX_BODY_BYTES = 8 * 1024 * 1024;
@@ -29,31 +30,11 @@ export async function readJson(request: Request): Promise<unknown> {
   if (!isJsonMediaType(request.headers.get("content-type"))) {
     throw new HttpError("UNSUPPORTED_MEDIA_TYPE", "the body must be JSON, sent with content-type application/json");
   }
-  const tooLarge = () => new HttpError("PAYLOAD_TOO_LARGE", `the body is larger than ${MAX_BODY_BYTES} bytes`);
-  const declared = request.headers.get("content-length");
-  if (declared !== null && Number(declared) > MAX_BODY_BYTES) throw tooLarge();
-
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  if (request.body) {
-    const reader = request.body.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > MAX_BODY_BYTES) {
-        await reader.cancel();
-        throw tooLarge();
-      }
-      chunks.push(value);
-    }
-  }
-  const bytes = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, at);
-    at += chunk.byteLength;
-  }
+  const bytes = await readBodyWithin(
+    request,
+    MAX_BODY_BYTES,
+    () => new HttpError("PAYLOAD_TOO_LARGE", `the body is larger than ${MAX_BODY_BYTES} bytes`),
+  );
 
   let text: string;
   try {

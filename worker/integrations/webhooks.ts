@@ -36,6 +36,7 @@
  * secret); `secretEnv` names another binding that holds it. A topic without a
  * signature scheme accepts any request, as POST /topics/:topic/produce does.
  */
+import { readBodyWithin } from "../body";
 import type { KafdoBindings } from "../env";
 import { KafdoError } from "../errors";
 import type { Producer, ProducerMessage, RecordMetadata } from "../types";
@@ -242,33 +243,12 @@ export async function verifyWebhookSignature(
 /* ---- receiving --------------------------------------------------------------------------- */
 
 /* The request body, at most WEBHOOK_MAX_BODY_BYTES (else MESSAGE_TOO_LARGE). */
-async function readBody(request: Request): Promise<Uint8Array> {
-  const tooLarge = () =>
-    new KafdoError(MESSAGE_TOO_LARGE, `the webhook body is larger than ${WEBHOOK_MAX_BODY_BYTES} bytes`);
-  const declared = request.headers.get("content-length");
-  if (declared !== null && Number(declared) > WEBHOOK_MAX_BODY_BYTES) throw tooLarge();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  if (request.body) {
-    const reader = request.body.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > WEBHOOK_MAX_BODY_BYTES) {
-        await reader.cancel();
-        throw tooLarge();
-      }
-      chunks.push(value);
-    }
-  }
-  const body = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    body.set(c, at);
-    at += c.byteLength;
-  }
-  return body;
+function readBody(request: Request): Promise<Uint8Array> {
+  return readBodyWithin(
+    request,
+    WEBHOOK_MAX_BODY_BYTES,
+    () => new KafdoError(MESSAGE_TOO_LARGE, `the webhook body is larger than ${WEBHOOK_MAX_BODY_BYTES} bytes`),
+  );
 }
 
 function secretOf(env: KafdoBindings, topic: string, config: WebhookTopicConfig): string {

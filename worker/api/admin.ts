@@ -20,6 +20,7 @@ import type {
 import { metadataStub, partitionStub } from "../durable-objects/addressing";
 import { deleteGroup, describeGroup, listGroups } from "./groups";
 import { forget, topicFor } from "./metadata";
+import { rpc } from "./rpc";
 
 const INVALID_REQUEST = 42;
 
@@ -31,15 +32,6 @@ export function describe(topic: TopicInfo): TopicDescription {
     config: topic.config,
     createdAt: topic.createdAt,
   };
-}
-
-/* Runs an RPC, restoring the KafdoError it may have thrown. */
-async function rpc<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (e) {
-    throw KafdoError.from(e) ?? e;
-  }
 }
 
 function configOf(config: CreateTopicConfig["config"]): Record<string, string> {

@@ -27,6 +27,7 @@ import type {
 } from "../types";
 import { groupStub, metadataStub, partitionStub } from "../durable-objects/addressing";
 import { forget, topicFor } from "./metadata";
+import { rpc } from "./rpc";
 
 const UNKNOWN_TOPIC_OR_PARTITION = 3;
 const INVALID_GROUP_ID = 24;
@@ -36,15 +37,6 @@ const GROUP_ID_NOT_FOUND = 69;
  * topics.c) keeps ids of 1 to 255 bytes of UTF-8, so that is what a group id is
  * everywhere, checked before an id names a Durable Object. */
 export const MAX_GROUP_ID_BYTES = 255;
-
-/* Runs an RPC, restoring the KafdoError it may have thrown. */
-async function rpc<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (e) {
-    throw KafdoError.from(e) ?? e;
-  }
-}
 
 /* The group id, or INVALID_GROUP_ID: a string of 1 to 255 bytes of UTF-8. */
 export function checkGroupId(groupId: unknown): string {

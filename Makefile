@@ -21,7 +21,7 @@ CC_TEST := clang
 BUILD := build
 
 C_TESTS := varint crc32c partitioner record_batch log topics assignor group
-FUZZERS := batch_decode batch_inspect batch_encode log_append topic_create assign group
+FUZZERS := batch_decode batch_inspect batch_encode batch_encode_within log_append topic_create assign group
 FUZZ_SECONDS ?= 60
 FUZZ_TEST_RUNS ?= 20000
 

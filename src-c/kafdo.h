@@ -169,6 +169,23 @@ int32_t kd_partition(const uint8_t *key, int32_t key_len, int32_t partitions, ui
 KD_EXPORT(kd_batch_encode) int32_t kd_batch_encode(const uint8_t *in, uint32_t in_len);
 
 /*
+ * The producer's encoder: the same input as kd_batch_encode, split into as many
+ * uncompressed RecordBatches as it takes for each to be at most max_batch_bytes
+ * (Kafka's max.message.bytes: the whole batch, header included). The output is
+ * the batches back to back, records in order, each batch filled as far as its
+ * exact size allows. Each batch's offset and timestamp deltas are relative to
+ * itself; its base offset and base sequence are the params' advanced by the
+ * records before it (so the batches decode to the offsets one batch would have);
+ * derived timestamps are each batch's own. Kafka's producer refuses negative
+ * timestamps, and so does this. Errors, with nothing output: KD_MESSAGE_TOO_LARGE
+ * naming the first record that alone makes a batch over the limit, and its size;
+ * KD_INVALID_TIMESTAMP; KD_ERR_INVALID_ARG for a malformed list or a negative
+ * max_batch_bytes; KD_UNSUPPORTED_COMPRESSION_TYPE as kd_batch_encode.
+ */
+KD_EXPORT(kd_batch_encode_within)
+int32_t kd_batch_encode_within(const uint8_t *in, uint32_t in_len, int32_t max_batch_bytes);
+
+/*
  * Validates every batch in buf (one or more RecordBatches back to back, as in a
  * Produce request or a Fetch response) and writes their summaries. Checks the
  * magic byte, lengths, the CRC-32C over bytes 21..end, the record count against

@@ -7,6 +7,10 @@
  * Compressed batches (attributes bits 0-2) are validated as far as the header and
  * CRC go and kept as they came; only iterating their records needs a codec,
  * which the core does not have yet (UNSUPPORTED_COMPRESSION_TYPE).
+ *
+ * Encoding writes uncompressed batches from the host's record list. The producer's
+ * encoder (kd_batch_encode_within) also decides Kafka's split: records into batches
+ * of at most max.message.bytes, each filled as far as its exact size allows.
  */
 #include <string.h>
 
@@ -398,6 +402,13 @@ static bool put_varlong(int64_t v)
     return kd_out_append(tmp, kd_varlong_write(tmp, v));
 }
 
+/* Bytes a record takes in a batch: its length varint, then its body; SIZE_MAX if too big. */
+static size_t record_size(const list_record *rec, int64_t ts_delta, int32_t offset_delta)
+{
+    size_t body = record_body_size(rec, ts_delta, offset_delta);
+    return body == SIZE_MAX ? SIZE_MAX : kd_varint_size((int32_t)body) + body;
+}
+
 static int32_t put_record(const list_record *rec, int64_t ts_delta, int32_t offset_delta)
 {
     size_t body = record_body_size(rec, ts_delta, offset_delta);
@@ -419,18 +430,65 @@ static int32_t put_record(const list_record *rec, int64_t ts_delta, int32_t offs
     return ok ? 0 : kd_fail(KD_ERR_NOMEM, "out of memory");
 }
 
+static int64_t sub_wrap(int64_t a, int64_t b) { return (int64_t)((uint64_t)a - (uint64_t)b); }
+
+/* The input both encoders share: batch parameters, then a record count. */
+static int32_t read_encode_head(kd_le_reader *r, batch_params *p, uint32_t *count)
+{
+    if (!read_params(r, p) || !kd_le_u32(r, count))
+        return kd_fail(KD_ERR_INVALID_ARG, "batch parameters are truncated");
+    if (*count == 0 || *count > INT32_MAX)
+        return kd_fail(KD_ERR_INVALID_ARG, "a batch needs 1 to 2^31-1 records, not %u", (unsigned)*count);
+    if (p->attributes & KD_ATTR_COMPRESSION_MASK)
+        return kd_fail(KD_UNSUPPORTED_COMPRESSION_TYPE, "the core encodes uncompressed batches only");
+    return 0;
+}
+
+/* Appends one batch to the output: the header from p (its timestamps resolved),
+ * `count` records read from r (a list already checked), then length and CRC. */
+static int32_t write_batch(const batch_params *p, kd_le_reader *r, uint32_t count)
+{
+    size_t start = kd_out_size();
+    uint8_t *h = kd_out_reserve(OFF_RECORDS);
+    if (!h)
+        return kd_fail(KD_ERR_NOMEM, "out of memory");
+    kd_put_be64(h, (uint64_t)p->base_offset);
+    kd_put_be32(h + 12, (uint32_t)p->partition_leader_epoch);
+    h[OFF_MAGIC] = 2;
+    kd_put_be16(h + OFF_ATTRIBUTES, (uint16_t)p->attributes);
+    kd_put_be32(h + 23, count - 1);
+    kd_put_be64(h + 27, (uint64_t)p->first_timestamp);
+    kd_put_be64(h + 35, (uint64_t)p->max_timestamp);
+    kd_put_be64(h + 43, (uint64_t)p->producer_id);
+    kd_put_be16(h + 51, (uint16_t)p->producer_epoch);
+    kd_put_be32(h + 53, (uint32_t)p->base_sequence);
+    kd_put_be32(h + 57, count);
+
+    for (uint32_t i = 0; i < count; i++) {
+        list_record rec;
+        read_list_record(r, &rec);
+        int32_t rc = put_record(&rec, sub_wrap(rec.timestamp, p->first_timestamp), (int32_t)i);
+        if (rc)
+            return rc;
+    }
+    size_t size = kd_out_size() - start;
+    if (size - 12 > INT32_MAX)
+        return kd_fail(KD_MESSAGE_TOO_LARGE, "batch of %zu bytes is too large", size);
+    uint8_t *batch = kd_out_data() + start; /* re-read: the buffer may have moved */
+    kd_put_be32(batch + OFF_LENGTH, (uint32_t)(size - 12));
+    kd_put_be32(batch + OFF_CRC, kd_crc32c_update(0, batch + OFF_ATTRIBUTES, size - OFF_ATTRIBUTES));
+    return 0;
+}
+
 int32_t kd_batch_encode(const uint8_t *in, uint32_t in_len)
 {
     kd_scratch_reset();
     kd_le_reader r = {in, in_len, 0};
     batch_params p;
     uint32_t count;
-    if (!read_params(&r, &p) || !kd_le_u32(&r, &count))
-        return kd_fail(KD_ERR_INVALID_ARG, "batch parameters are truncated");
-    if (count == 0 || count > INT32_MAX)
-        return kd_fail(KD_ERR_INVALID_ARG, "a batch needs 1 to 2^31-1 records, not %u", (unsigned)count);
-    if (p.attributes & KD_ATTR_COMPRESSION_MASK)
-        return kd_fail(KD_UNSUPPORTED_COMPRESSION_TYPE, "the core encodes uncompressed batches only");
+    int32_t rc = read_encode_head(&r, &p, &count);
+    if (rc)
+        return rc;
 
     /* First pass: check the list and derive the timestamps the header needs. */
     size_t records_start = r.pos;
@@ -451,36 +509,100 @@ int32_t kd_batch_encode(const uint8_t *in, uint32_t in_len)
     if (p.max_timestamp == KD_TIMESTAMP_DERIVE)
         p.max_timestamp = max_ts;
 
-    /* Second pass: write the header, then the records, then length and CRC. */
-    uint8_t *h = kd_out_reserve(OFF_RECORDS);
-    if (!h)
-        return kd_fail(KD_ERR_NOMEM, "out of memory");
-    kd_put_be64(h, (uint64_t)p.base_offset);
-    kd_put_be32(h + 12, (uint32_t)p.partition_leader_epoch);
-    h[OFF_MAGIC] = 2;
-    kd_put_be16(h + OFF_ATTRIBUTES, (uint16_t)p.attributes);
-    kd_put_be32(h + 23, count - 1);
-    kd_put_be64(h + 27, (uint64_t)p.first_timestamp);
-    kd_put_be64(h + 35, (uint64_t)p.max_timestamp);
-    kd_put_be64(h + 43, (uint64_t)p.producer_id);
-    kd_put_be16(h + 51, (uint16_t)p.producer_epoch);
-    kd_put_be32(h + 53, (uint32_t)p.base_sequence);
-    kd_put_be32(h + 57, count);
-
+    /* Second pass: the batch. */
     r.pos = records_start;
+    return write_batch(&p, &r, count);
+}
+
+/* ---- exported: encode within a size limit ---- */
+
+/* A producer's sequence numbers wrap from INT32_MAX to 0, as Kafka's
+ * DefaultRecordBatch.incrementSequence does; a negative one means "none". */
+static int32_t sequence_after(int32_t base_sequence, uint32_t records)
+{
+    if (base_sequence < 0)
+        return base_sequence;
+    return (int32_t)(((int64_t)base_sequence + records) % ((int64_t)INT32_MAX + 1));
+}
+
+/* The timestamp a batch starting with `rec` counts its deltas from. */
+static int64_t batch_first_timestamp(const batch_params *p, const list_record *rec)
+{
+    return p->first_timestamp == KD_TIMESTAMP_DERIVE ? rec->timestamp : p->first_timestamp;
+}
+
+/*
+ * The producer's split, done with exact sizes. A first pass refuses the whole list
+ * before anything is written: a malformed record, a negative timestamp, or a record
+ * whose batch alone would be over the limit. Then batches are filled greedily, as
+ * Kafka's producer fills its own: a record joins the open batch when its exact
+ * encoded size (which depends on its deltas within that batch) still fits, else it
+ * opens the next one, where the first pass has shown it fits alone. Each batch is
+ * planned (scanned for its size and timestamps), then written from the same records.
+ */
+int32_t kd_batch_encode_within(const uint8_t *in, uint32_t in_len, int32_t max_batch_bytes)
+{
+    kd_scratch_reset();
+    if (max_batch_bytes < 0)
+        return kd_fail(KD_ERR_INVALID_ARG, "max batch bytes %d is negative", (int)max_batch_bytes);
+    kd_le_reader r = {in, in_len, 0};
+    batch_params p;
+    uint32_t count;
+    int32_t rc = read_encode_head(&r, &p, &count);
+    if (rc)
+        return rc;
+    size_t limit = (size_t)max_batch_bytes;
+
+    size_t records_start = r.pos;
     for (uint32_t i = 0; i < count; i++) {
         list_record rec;
-        read_list_record(&r, &rec);
-        int64_t ts_delta = (int64_t)((uint64_t)rec.timestamp - (uint64_t)p.first_timestamp);
-        int32_t rc = put_record(&rec, ts_delta, (int32_t)i);
-        if (rc)
-            return rc;
+        if (!read_list_record(&r, &rec))
+            return kd_fail(KD_ERR_INVALID_ARG, "record %u of the list is malformed", (unsigned)i);
+        if (rec.timestamp < 0)
+            return kd_fail(KD_INVALID_TIMESTAMP, "record %u: timestamp %lld is negative; a timestamp is ms since the epoch",
+                           (unsigned)i, (long long)rec.timestamp);
+        size_t size = record_size(&rec, sub_wrap(rec.timestamp, batch_first_timestamp(&p, &rec)), 0);
+        if (size == SIZE_MAX)
+            return kd_fail(KD_MESSAGE_TOO_LARGE, "record %u is over 2 GiB", (unsigned)i);
+        if (limit < OFF_RECORDS || size > limit - OFF_RECORDS)
+            return kd_fail(KD_MESSAGE_TOO_LARGE,
+                           "record %u is %zu bytes: a batch of it alone is %zu bytes, over max.message.bytes (%d)",
+                           (unsigned)i, size, OFF_RECORDS + size, (int)max_batch_bytes);
     }
-    size_t total = kd_out_size();
-    if (total - 12 > INT32_MAX)
-        return kd_fail(KD_MESSAGE_TOO_LARGE, "batch of %zu bytes is too large", total);
-    uint8_t *batch = kd_out_data(); /* re-read: the buffer may have moved */
-    kd_put_be32(batch + OFF_LENGTH, (uint32_t)(total - 12));
-    kd_put_be32(batch + OFF_CRC, kd_crc32c_update(0, batch + OFF_ATTRIBUTES, total - OFF_ATTRIBUTES));
+    if (r.pos != r.len)
+        return kd_fail(KD_ERR_INVALID_ARG, "%zu bytes follow the record list", r.len - r.pos);
+
+    r.pos = records_start;
+    for (uint32_t done = 0; done < count;) {
+        size_t batch_start = r.pos;
+        list_record rec;
+        read_list_record(&r, &rec);
+        batch_params b = p;
+        b.first_timestamp = batch_first_timestamp(&p, &rec);
+        int64_t max_ts = rec.timestamp;
+        size_t size = OFF_RECORDS + record_size(&rec, sub_wrap(rec.timestamp, b.first_timestamp), 0);
+        uint32_t n = 1;
+        while (done + n < count) {
+            size_t at = r.pos;
+            read_list_record(&r, &rec);
+            size_t more = record_size(&rec, sub_wrap(rec.timestamp, b.first_timestamp), (int32_t)n);
+            if (more > limit - size) {
+                r.pos = at;
+                break;
+            }
+            size += more;
+            n++;
+            if (rec.timestamp > max_ts)
+                max_ts = rec.timestamp;
+        }
+        if (p.max_timestamp == KD_TIMESTAMP_DERIVE)
+            b.max_timestamp = max_ts;
+        b.base_offset = add_wrap(p.base_offset, done);
+        b.base_sequence = sequence_after(p.base_sequence, done);
+        kd_le_reader batch_records = {r.p, r.len, batch_start};
+        if ((rc = write_batch(&b, &batch_records, n)) != 0)
+            return rc;
+        done += n;
+    }
     return 0;
 }

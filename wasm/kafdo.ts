@@ -75,6 +75,7 @@ interface CoreExports {
   kd_murmur2(ptr: number, len: number): number;
   kd_partition(keyPtr: number, keyLen: number, partitions: number, sticky: number): number;
   kd_batch_encode(ptr: number, len: number): number;
+  kd_batch_encode_within(ptr: number, len: number, maxBatchBytes: number): number;
   kd_batch_inspect(ptr: number, len: number): number;
   kd_batch_decode(ptr: number, len: number, minOffset: bigint, maxRecords: number): number;
   kd_log_open(db: number): number;
@@ -383,8 +384,15 @@ export function partition(key: Uint8Array | null, partitions: number, sticky: nu
 
 /* ---- RecordBatch v2 ------------------------------------------------------ */
 
-/* Encodes records into one uncompressed RecordBatch. */
-export function encodeBatch(params: BatchParams, records: ProducerRecord[]): Uint8Array {
+/* Bytes for a call's input: how many, and how to write them at ptr. */
+interface Staged {
+  size: number;
+  write(view: DataView, mem: Uint8Array, ptr: number): void;
+}
+
+/* The input both encoders take: batch params, then the kd record list. Numbers
+ * that are not what their field holds are refused here, before the core is called. */
+function batchInput(params: BatchParams, records: ProducerRecord[]): Staged {
   const headerKeys = records.map((rec) => (rec.headers ?? []).map((h) => utf8Encoder.encode(h.key)));
   let size = BATCH_PARAMS_BYTES + 4;
   records.forEach((rec, i) => {
@@ -406,35 +414,56 @@ export function encodeBatch(params: BatchParams, records: ProducerRecord[]): Uin
   };
   const timestamps = records.map((rec) => int64(rec.timestamp, "record timestamp"));
 
-  return call(
-    size,
-    (view, mem, ptr) => {
-      const w = new Writer(view, mem, ptr);
-      w.i64(head.baseOffset);
-      w.i64(head.firstTimestamp);
-      w.i64(head.maxTimestamp);
-      w.i64(head.producerId);
-      w.i32(head.partitionLeaderEpoch);
-      w.i32(head.baseSequence);
-      w.i16(head.producerEpoch);
-      w.i16(head.attributes);
-      w.u32(records.length);
-      records.forEach((rec, i) => {
-        w.i64(0n);
-        w.i64(timestamps[i]!);
-        w.nullableBytes(rec.key);
-        w.nullableBytes(rec.value);
-        const headers = rec.headers ?? [];
-        w.u32(headers.length);
-        headers.forEach((h, j) => {
-          const key = headerKeys[i]![j]!;
-          w.u32(key.length);
-          w.bytes(key);
-          w.nullableBytes(h.value);
-        });
+  const write = (view: DataView, mem: Uint8Array, ptr: number): void => {
+    const w = new Writer(view, mem, ptr);
+    w.i64(head.baseOffset);
+    w.i64(head.firstTimestamp);
+    w.i64(head.maxTimestamp);
+    w.i64(head.producerId);
+    w.i32(head.partitionLeaderEpoch);
+    w.i32(head.baseSequence);
+    w.i16(head.producerEpoch);
+    w.i16(head.attributes);
+    w.u32(records.length);
+    records.forEach((rec, i) => {
+      w.i64(0n);
+      w.i64(timestamps[i]!);
+      w.nullableBytes(rec.key);
+      w.nullableBytes(rec.value);
+      const headers = rec.headers ?? [];
+      w.u32(headers.length);
+      headers.forEach((h, j) => {
+        const key = headerKeys[i]![j]!;
+        w.u32(key.length);
+        w.bytes(key);
+        w.nullableBytes(h.value);
       });
-    },
+    });
+  };
+  return { size, write };
+}
+
+/* Encodes records into one uncompressed RecordBatch. */
+export function encodeBatch(params: BatchParams, records: ProducerRecord[]): Uint8Array {
+  const input = batchInput(params, records);
+  return call(
+    input.size,
+    input.write,
     (k, ptr, len) => k.kd_batch_encode(ptr, len),
+    (out) => out,
+  );
+}
+
+/* Encodes records into uncompressed RecordBatches of at most maxBytes each (Kafka's
+ * max.message.bytes), back to back, as the core splits them; MESSAGE_TOO_LARGE
+ * when one record cannot fit, INVALID_TIMESTAMP for a negative timestamp. */
+export function encodeBatchesWithin(params: BatchParams, records: ProducerRecord[], maxBytes: number): Uint8Array {
+  const max = int32(maxBytes, "max batch bytes");
+  const input = batchInput(params, records);
+  return call(
+    input.size,
+    input.write,
+    (k, ptr, len) => k.kd_batch_encode_within(ptr, len, max),
     (out) => out,
   );
 }

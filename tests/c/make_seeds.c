@@ -1,8 +1,10 @@
 /*
  * make_seeds.c — writes seed inputs for the fuzzers into DIR/<fuzzer>/, so that
  * each starts from valid input and mutates its way into the deep paths: batches
- * for the decoders, params + record lists for the encoder, produce sets for the
- * log, a topic with configs for the topic input, a group for the assignors, a join and a commit for the group. Run by the Makefile before the fuzzers; nothing here is committed output.
+ * for the decoders, params + record lists for the encoders (after a size limit for
+ * the producer's split), produce sets for the log, a topic with configs for the
+ * topic input, a group for the assignors, a join and a commit for the group. Run
+ * by the Makefile before the fuzzers; nothing here is committed output.
  */
 #include <sys/stat.h>
 
@@ -35,6 +37,11 @@ int main(int argc, char **argv)
     kb_record(&in, 1700000000001, NULL, -1, NULL, -1, 0, NULL, NULL);
     kb_record(&in, 1699999999999, "", 0, "{\"a\":1}", 7, 1, hk, hv);
     put(dir, "batch_encode", "three", in.p, in.len);
+    kbuf within = {0};
+    kb_le(&within, 100, 4); /* the size limit: the three records take two batches */
+    kb_put(&within, in.p, in.len);
+    put(dir, "batch_encode_within", "three-split", within.p, within.len);
+    kb_free(&within);
     if (kd_batch_encode(in.p, (uint32_t)in.len) != 0)
         return 1;
     kbuf batch = {0};

@@ -5,14 +5,18 @@
  * formats): inspect and decode of kafkajs's bytes must give kafkajs's header
  * values and records, and encoding those records must give kafkajs's bytes, byte
  * for byte. It writes the core's own batches to DIR/core for kafkajs to decode.
+ * The producer's split (kd_batch_encode_within) is checked against batches of the
+ * same records encoded whole, and appended to a log in memory.
  */
 #include <dirent.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
 
 #include "check.h"
 #include "internal.h"
 #include "kd_list.h"
 #include "record_batch.h"
+#include "storage.h"
 
 static void test_round_trip_nulls_headers_unicode(void)
 {
@@ -175,6 +179,241 @@ static void test_several_batches_back_to_back(void)
     free(b);
 }
 
+/* ---- encoding within a size limit (the producer's split) ---- */
+
+/* Record i of the lists below: varied sizes, null keys and values, headers, and
+ * timestamps that go backwards, so the deltas (and so the sizes) vary. */
+static void spec_record(kbuf *b, uint32_t i)
+{
+    static const char *const hk[] = {"trace", "source"};
+    static const char *const hv[] = {"abc", NULL};
+    static char value[400];
+    char key[32];
+    int key_len = snprintf(key, sizeof key, "key-%u", (unsigned)i);
+    size_t value_len = (i * 37) % sizeof value;
+    memset(value, 'a' + (int)(i % 26), value_len);
+    int64_t ts = 1700000000000 + (int64_t)(i % 7 == 3 ? -(int64_t)i * 1000 : (int64_t)i * 250000);
+    kb_record(b, ts, i % 5 == 0 ? NULL : key, i % 5 == 0 ? -1 : key_len, i % 11 == 0 ? NULL : value,
+              i % 11 == 0 ? -1 : (int32_t)value_len, i % 3, hk, hv);
+}
+
+/* Params + records [from, to) of spec_record. */
+static void spec_list(kbuf *b, kparams p, uint32_t from, uint32_t to)
+{
+    kb_params(b, p, to - from);
+    for (uint32_t i = from; i < to; i++)
+        spec_record(b, i);
+}
+
+/* The size of one batch holding records [from, to), by kd_batch_encode. */
+static size_t spec_batch_size(uint32_t from, uint32_t to)
+{
+    kbuf in = {0};
+    spec_list(&in, kparams_default(), from, to);
+    size_t n = kd_batch_encode(in.p, (uint32_t)in.len) == 0 ? kd_out_len() : 0;
+    kb_free(&in);
+    return n;
+}
+
+static uint8_t *copy_out(size_t *n)
+{
+    *n = kd_out_len();
+    uint8_t *p = malloc(*n ? *n : 1);
+    memcpy(p, kd_out_ptr(), *n);
+    return p;
+}
+
+/* A batch of exactly the limit is one batch, the same bytes kd_batch_encode
+ * writes; one byte less and it splits. */
+static void test_within_exact_limit(void)
+{
+    kbuf in = {0};
+    spec_list(&in, kparams_default(), 0, 10);
+    CHECK_EQ_INT(kd_batch_encode(in.p, (uint32_t)in.len), 0);
+    size_t one_len;
+    uint8_t *one = copy_out(&one_len);
+
+    CHECK_EQ_INT(kd_batch_encode_within(in.p, (uint32_t)in.len, (int32_t)one_len), 0);
+    CHECK_EQ_INT(kd_out_len(), one_len);
+    CHECK(kd_out_len() == one_len && memcmp(kd_out_ptr(), one, one_len) == 0);
+
+    CHECK_EQ_INT(kd_batch_encode_within(in.p, (uint32_t)in.len, (int32_t)one_len - 1), 0);
+    size_t split_len;
+    uint8_t *split = copy_out(&split_len);
+    CHECK_EQ_INT(kd_batch_inspect(split, (uint32_t)split_len), 0);
+    size_t sums_len;
+    uint8_t *sums = copy_out(&sums_len);
+    CHECK_EQ_INT(rd_le(sums, 4), 2);
+    /* Greedy: the first batch holds the first nine records, the second the last. */
+    CHECK_EQ_INT((int32_t)rd_le(sums + 4 + 44, 4), 9);
+    CHECK_EQ_INT((int64_t)rd_le(sums + 4 + KD_BATCH_SUMMARY_SIZE, 8), 9); /* base offset */
+    CHECK_EQ_INT((int32_t)rd_le(sums + 4 + 48, 4), spec_batch_size(0, 9));
+    free(sums);
+    free(split);
+    free(one);
+    kb_free(&in);
+}
+
+/* Records [from, to) spread over batches of at most `limit` bytes: each batch is
+ * within it and full (the next record would not have fitted), and together they
+ * decode to exactly what one batch of the same records decodes to. */
+static void check_split(uint32_t from, uint32_t to, int32_t limit)
+{
+    kbuf in = {0};
+    spec_list(&in, kparams_default(), from, to);
+    CHECK_EQ_INT(kd_batch_encode(in.p, (uint32_t)in.len), 0);
+    size_t whole_len;
+    uint8_t *whole = copy_out(&whole_len);
+    CHECK_EQ_INT(kd_batch_decode(whole, (uint32_t)whole_len, INT64_MIN, UINT32_MAX), 0);
+    size_t want_len;
+    uint8_t *want = copy_out(&want_len);
+
+    CHECK_EQ_INT(kd_batch_encode_within(in.p, (uint32_t)in.len, limit), 0);
+    size_t out_len;
+    uint8_t *out = copy_out(&out_len);
+    CHECK_EQ_INT(kd_batch_decode(out, (uint32_t)out_len, INT64_MIN, UINT32_MAX), 0);
+    CHECK(kd_out_len() == want_len && memcmp(kd_out_ptr(), want, want_len) == 0);
+
+    CHECK_EQ_INT(kd_batch_inspect(out, (uint32_t)out_len), 0);
+    uint32_t batches = (uint32_t)rd_le(kd_out_ptr(), 4);
+    size_t sums_len;
+    uint8_t *sums = copy_out(&sums_len);
+    CHECK(batches > 1);
+    uint32_t next = from;
+    for (uint32_t k = 0; k < batches; k++) {
+        const uint8_t *s = sums + 4 + (size_t)k * KD_BATCH_SUMMARY_SIZE;
+        int32_t count = (int32_t)rd_le(s + 44, 4), size = (int32_t)rd_le(s + 48, 4);
+        CHECK(size <= limit);
+        CHECK_EQ_INT((int64_t)rd_le(s, 8), next - from); /* base offsets run on */
+        CHECK_EQ_INT(size, spec_batch_size(next, next + (uint32_t)count));
+        if (k + 1 < batches)
+            CHECK((int64_t)spec_batch_size(next, next + (uint32_t)count + 1) > limit);
+        next += (uint32_t)count;
+    }
+    CHECK_EQ_INT(next, to);
+    free(sums);
+    free(out);
+    free(want);
+    free(whole);
+    kb_free(&in);
+}
+
+static void test_within_splits_many_records(void)
+{
+    check_split(0, 300, 1000);
+    check_split(0, 300, 4096);
+    check_split(17, 200, 700);
+}
+
+/* The split batches go into a partition's log as one produce set, which assigns
+ * them consecutive offsets. */
+static void test_within_appends_with_consecutive_offsets(void)
+{
+    sqlite3 *conn = NULL;
+    CHECK_EQ_INT(sqlite3_open(":memory:", &conn), SQLITE_OK);
+    kd_native_attach(1, conn);
+    CHECK_EQ_INT(kd_log_open(1), 0);
+    kbuf in = {0};
+    spec_list(&in, kparams_default(), 0, 250);
+    CHECK_EQ_INT(kd_batch_encode_within(in.p, (uint32_t)in.len, 2000), 0);
+    kbuf sets = {0};
+    kb_le(&sets, 1, 4);
+    kb_le(&sets, kd_out_len(), 4);
+    kb_put(&sets, kd_out_ptr(), kd_out_len());
+    CHECK_EQ_INT(kd_log_append(1, sets.p, (uint32_t)sets.len, 1700000000000, 2000), 0);
+    CHECK_EQ_INT((int32_t)rd_le(kd_out_ptr(), 4), 0);    /* no error */
+    CHECK_EQ_INT((int32_t)rd_le(kd_out_ptr() + 4, 4), 250); /* records */
+    CHECK_EQ_INT((int64_t)rd_le(kd_out_ptr() + 8, 8), 0);
+    CHECK_EQ_INT((int64_t)rd_le(kd_out_ptr() + 16, 8), 249);
+    CHECK_EQ_INT(kd_log_read(1, 0, UINT32_MAX, INT32_MAX), 0);
+    const uint8_t *list = kd_out_ptr() + 16;
+    CHECK_EQ_INT(rd_le(list, 4), 250);
+    kd_native_detach(1);
+    sqlite3_close(conn);
+    kb_free(&sets);
+    kb_free(&in);
+}
+
+/* Base sequences advance with the records, wrapping past INT32_MAX as Kafka's do;
+ * explicit header timestamps are kept for every batch. */
+static void test_within_carries_params(void)
+{
+    kbuf in = {0};
+    kparams p = kparams_default();
+    p.base_offset = 1000;
+    p.base_sequence = INT32_MAX - 2;
+    p.producer_id = 77;
+    p.first_timestamp = 1600000000000;
+    spec_list(&in, p, 0, 8);
+    CHECK_EQ_INT(kd_batch_encode_within(in.p, (uint32_t)in.len, 400), 0);
+    size_t n;
+    uint8_t *out = copy_out(&n);
+    CHECK_EQ_INT(kd_batch_inspect(out, (uint32_t)n), 0);
+    uint32_t batches = (uint32_t)rd_le(kd_out_ptr(), 4);
+    CHECK(batches >= 3);
+    int64_t done = 0;
+    for (uint32_t k = 0; k < batches; k++) {
+        const uint8_t *s = kd_out_ptr() + 4 + (size_t)k * KD_BATCH_SUMMARY_SIZE;
+        CHECK_EQ_INT((int64_t)rd_le(s, 8), 1000 + done);
+        CHECK_EQ_INT((int64_t)rd_le(s + 8, 8), 1600000000000);
+        CHECK_EQ_INT((int64_t)rd_le(s + 24, 8), 77);
+        CHECK_EQ_INT((int32_t)rd_le(s + 36, 4), (int32_t)(((int64_t)INT32_MAX - 2 + done) % ((int64_t)INT32_MAX + 1)));
+        done += (int32_t)rd_le(s + 44, 4);
+    }
+    CHECK_EQ_INT(done, 8);
+    free(out);
+    kb_free(&in);
+}
+
+static void test_within_refuses(void)
+{
+    /* One record that alone makes a batch over the limit: named, nothing output. */
+    kbuf in = {0};
+    spec_list(&in, kparams_default(), 0, 5); /* record 4 is the largest */
+    size_t alone = spec_batch_size(4, 5);
+    CHECK_EQ_INT(kd_batch_encode_within(in.p, (uint32_t)in.len, (int32_t)alone - 1), KD_MESSAGE_TOO_LARGE);
+    CHECK_EQ_INT(kd_out_len(), 0);
+    char want[64];
+    snprintf(want, sizeof want, "record 4 is %zu bytes", alone - 61);
+    CHECK(strstr(kd_error_message(), want) != NULL);
+    CHECK_EQ_INT(kd_batch_encode_within(in.p, (uint32_t)in.len, (int32_t)alone), 0);
+    for (int32_t limit = 0; limit < 68; limit++) /* no record fits under 68 bytes */
+        CHECK_EQ_INT(kd_batch_encode_within(in.p, (uint32_t)in.len, limit), KD_MESSAGE_TOO_LARGE);
+    CHECK_EQ_INT(kd_batch_encode_within(in.p, (uint32_t)in.len, -1), KD_ERR_INVALID_ARG);
+    CHECK_EQ_INT(kd_batch_encode_within(in.p, (uint32_t)in.len - 1, 1 << 20), KD_ERR_INVALID_ARG);
+    CHECK_EQ_INT(kd_batch_encode_within(in.p, 10, 1 << 20), KD_ERR_INVALID_ARG);
+    kb_put(&in, "x", 1);
+    CHECK_EQ_INT(kd_batch_encode_within(in.p, (uint32_t)in.len, 1 << 20), KD_ERR_INVALID_ARG);
+    kb_free(&in);
+
+    /* The smallest record makes a 68-byte batch. */
+    kb_params(&in, kparams_default(), 1);
+    kb_record(&in, 5, NULL, -1, NULL, -1, 0, NULL, NULL);
+    CHECK_EQ_INT(kd_batch_encode_within(in.p, (uint32_t)in.len, 68), 0);
+    CHECK_EQ_INT(kd_out_len(), 68);
+    kb_free(&in);
+
+    /* Negative timestamps are refused (Kafka's producer refuses them); 0 is a time. */
+    kb_params(&in, kparams_default(), 3);
+    kb_record(&in, 0, "k", 1, "v", 1, 0, NULL, NULL);
+    kb_record(&in, 1, "k", 1, "v", 1, 0, NULL, NULL);
+    kb_record(&in, -1, "k", 1, "v", 1, 0, NULL, NULL);
+    CHECK_EQ_INT(kd_batch_encode_within(in.p, (uint32_t)in.len, 1 << 20), KD_INVALID_TIMESTAMP);
+    CHECK(strstr(kd_error_message(), "record 2") != NULL);
+    CHECK_EQ_INT(kd_out_len(), 0);
+    kb_free(&in);
+
+    kb_params(&in, kparams_default(), 0);
+    CHECK_EQ_INT(kd_batch_encode_within(in.p, (uint32_t)in.len, 1 << 20), KD_ERR_INVALID_ARG);
+    kb_free(&in);
+    kparams gz = kparams_default();
+    gz.attributes = 2;
+    kb_params(&in, gz, 1);
+    kb_record(&in, 1, "k", 1, "v", 1, 0, NULL, NULL);
+    CHECK_EQ_INT(kd_batch_encode_within(in.p, (uint32_t)in.len, 1 << 20), KD_UNSUPPORTED_COMPRESSION_TYPE);
+    kb_free(&in);
+}
+
 /* ---- vectors from kafkajs ---- */
 
 static uint8_t *read_file(const char *path, size_t *len)
@@ -320,6 +559,11 @@ int main(int argc, char **argv)
     RUN(test_damage_is_refused);
     RUN(test_header_rules);
     RUN(test_several_batches_back_to_back);
+    RUN(test_within_exact_limit);
+    RUN(test_within_splits_many_records);
+    RUN(test_within_appends_with_consecutive_offsets);
+    RUN(test_within_carries_params);
+    RUN(test_within_refuses);
     kd_release_scratch();
     return CHECK_SUMMARY();
 }

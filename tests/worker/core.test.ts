@@ -1,10 +1,19 @@
 /*
  * The wasm binding over the core's pure functions, inside workerd: checksums,
- * murmur2 and the partitioner, RecordBatch encode / inspect / decode, and the
- * errors a malformed batch gives.
+ * murmur2 and the partitioner, RecordBatch encode / inspect / decode, the
+ * producer's split into batches within a size limit, and the errors a malformed
+ * batch gives.
  */
 import { describe, expect, it } from "vitest";
-import { crc32c, decodeBatches, encodeBatch, inspectBatches, murmur2, partition } from "../../wasm/kafdo";
+import {
+  crc32c,
+  decodeBatches,
+  encodeBatch,
+  encodeBatchesWithin,
+  inspectBatches,
+  murmur2,
+  partition,
+} from "../../wasm/kafdo";
 import { KafdoError } from "../../worker/errors";
 import type { ProducerRecord } from "../../worker/types";
 import { ATTRIBUTES_AT, CRC_AT, expectKafdoError, reseal, text, utf8, view } from "./helpers";
@@ -163,6 +172,37 @@ describe("encode and decode", () => {
       () => encodeBatch({ attributes: 1 }, [{ key: null, value: utf8("v"), timestamp: T }]),
       "UNSUPPORTED_COMPRESSION_TYPE",
     );
+  });
+});
+
+describe("encode within max.message.bytes", () => {
+  const T = 1_700_000_000_000;
+  const records: ProducerRecord[] = Array.from({ length: 40 }, (_, i) => ({
+    key: utf8(`key-${i}`),
+    value: utf8("v".repeat(i * 7)),
+    headers: i % 3 ? [{ key: "h", value: utf8(String(i)) }] : [],
+    timestamp: T + i,
+  }));
+
+  it("is one batch when they fit exactly, several when they do not", () => {
+    const one = encodeBatch({}, records);
+    expect(encodeBatchesWithin({}, records, one.length)).toEqual(one);
+
+    const split = encodeBatchesWithin({}, records, 1000);
+    const batches = inspectBatches(split);
+    expect(batches.length).toBeGreaterThan(4);
+    for (const b of batches) expect(b.sizeBytes).toBeLessThanOrEqual(1000);
+    expect(decodeBatches(split)).toEqual(decodeBatches(one));
+  });
+
+  it("refuses a record too large alone, and a negative timestamp", async () => {
+    const err = await expectKafdoError(() => encodeBatchesWithin({}, records, 300), "MESSAGE_TOO_LARGE");
+    expect(err.message).toMatch(/^record \d+ is \d+ bytes/);
+    await expectKafdoError(
+      () => encodeBatchesWithin({}, [{ key: null, value: null, timestamp: -1 }], 1000),
+      "INVALID_TIMESTAMP",
+    );
+    await expectKafdoError(() => encodeBatchesWithin({}, records, -1), "KD_ERR_INVALID_ARG");
   });
 });
 

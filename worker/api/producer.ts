@@ -7,9 +7,10 @@
  *      and its partition chosen by the core (kd_partition: murmur2 of the key as
  *      Kafka's Java client does, or the sticky partition for keyless records, which
  *      moves once per send);
- *   2. encode: each partition's records become RecordBatches (the core's encoder),
- *      split so that none exceeds the topic's max.message.bytes — all before
- *      anything is sent, so a message too large is refused and nothing is stored;
+ *   2. encode: each partition's records become RecordBatches in one core call
+ *      (kd_batch_encode_within), which splits them so that none exceeds the topic's
+ *      max.message.bytes and refuses a record too large or a negative timestamp —
+ *      all before anything is sent, so a refused message leaves nothing stored;
  *   3. append: one RPC per partition, all partitions in parallel; the offsets come
  *      back from the partition's log.
  * A partition that answers UNKNOWN_TOPIC_OR_PARTITION has been retired (its topic
@@ -17,7 +18,7 @@
  * Retries are at-least-once, as with Kafka's non-idempotent producer: an append
  * whose answer was lost may have been stored.
  */
-import { encodeBatch, partition as choosePartition } from "../../wasm/kafdo";
+import { encodeBatchesWithin, partition as choosePartition } from "../../wasm/kafdo";
 import { typedEnv, type Env, type KafdoBindings } from "../env";
 import { KafdoError } from "../errors";
 import type {
@@ -33,10 +34,8 @@ import { checkPartition, forget, maxMessageBytes, topicFor } from "./metadata";
 import { headerList, keyBytes, valueBytes } from "./records";
 
 const UNKNOWN_TOPIC_OR_PARTITION = 3;
-const MESSAGE_TOO_LARGE = 10;
 const INVALID_TIMESTAMP = 32;
 const INVALID_REQUEST = 42;
-const BATCH_OVERHEAD = 61;
 const DEFAULT_RETRIES = 5;
 const RETRY_BACKOFF_MS = 50;
 
@@ -53,67 +52,19 @@ interface PartitionSend {
   partition: number;
   indexes: number[];
   timestamps: number[];
-  batches: Uint8Array[];
+  batches: Uint8Array; /* RecordBatches back to back: one produce set */
 }
 
 function toRecord(m: ProducerMessage, now: number): ProducerRecord {
   if (m === null || typeof m !== "object") throw new KafdoError(INVALID_REQUEST, "a message is an object");
   if (typeof m.topic !== "string") throw new KafdoError(INVALID_REQUEST, "a message names its topic");
   const timestamp = m.timestamp ?? now;
-  if (!Number.isSafeInteger(timestamp) || timestamp < 0) {
+  /* The core refuses negative timestamps; what cannot reach it is a number that
+   * is not an exact integer. */
+  if (!Number.isSafeInteger(timestamp)) {
     throw new KafdoError(INVALID_TIMESTAMP, `timestamp ${String(m.timestamp)} is not a time in ms since the epoch`);
   }
   return { key: keyBytes(m.key), value: valueBytes(m.value), headers: headerList(m.headers), timestamp };
-}
-
-function estimatedSize(r: ProducerRecord): number {
-  let n = 25 + (r.key?.length ?? 0) + (r.value?.length ?? 0);
-  for (const h of r.headers ?? []) n += 10 + h.key.length * 3 + (h.value?.length ?? 0);
-  return n;
-}
-
-/* Encodes records into batches of at most maxBytes each, in order. */
-function encodeWithin(records: ProducerRecord[], maxBytes: number): Uint8Array[] {
-  const chunks: ProducerRecord[][] = [[]];
-  let size = BATCH_OVERHEAD;
-  for (const r of records) {
-    const n = estimatedSize(r);
-    if (chunks[chunks.length - 1]!.length > 0 && size + n > maxBytes) {
-      chunks.push([]);
-      size = BATCH_OVERHEAD;
-    }
-    chunks[chunks.length - 1]!.push(r);
-    size += n;
-  }
-  const batches: Uint8Array[] = [];
-  const encode = (chunk: ProducerRecord[]): void => {
-    const batch = encodeBatch({}, chunk);
-    if (batch.length <= maxBytes) {
-      batches.push(batch);
-    } else if (chunk.length === 1) {
-      throw new KafdoError(
-        MESSAGE_TOO_LARGE,
-        `a record makes a batch of ${batch.length} bytes, over the topic's max.message.bytes (${maxBytes})`,
-      );
-    } else {
-      const half = Math.ceil(chunk.length / 2);
-      encode(chunk.slice(0, half));
-      encode(chunk.slice(half));
-    }
-  };
-  for (const chunk of chunks) encode(chunk);
-  return batches;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 function retriable(e: unknown): boolean {
@@ -257,7 +208,8 @@ export class KafdoProducer implements Producer {
         partition: group[0]!.partition,
         indexes: group.map((p) => p.index),
         timestamps: group.map((p) => p.record.timestamp),
-        batches: encodeWithin(
+        batches: encodeBatchesWithin(
+          {},
           group.map((p) => p.record),
           maxMessageBytes(topic),
         ),
@@ -268,7 +220,7 @@ export class KafdoProducer implements Producer {
   /* One RPC to the partition; resolves to the base offset of the records. */
   private async append(s: PartitionSend): Promise<number> {
     const stub = partitionStub(this.env, s.topic.topicId, s.partition);
-    const [result] = await stub.append([concat(s.batches)], maxMessageBytes(s.topic));
+    const [result] = await stub.append([s.batches], maxMessageBytes(s.topic));
     if (!result) throw new KafdoError(-1, "the partition answered no result");
     if (result.errorCode !== 0) throw new KafdoError(result.errorCode);
     return result.baseOffset;

@@ -23,7 +23,7 @@
  * leaves the log as it was.
  */
 import kafdoModule from "./kafdo.wasm";
-import { KafdoError, KD_ERR_INVALID_ARG, KD_ERR_NOMEM, KD_ERR_STORAGE } from "../worker/errors";
+import { KafdoError, KD_ERR_INVALID_ARG, KD_ERR_NOMEM, KD_ERR_STORAGE, KafkaCode } from "../worker/errors";
 import type {
   AppendResult,
   BatchParams,
@@ -634,11 +634,10 @@ export function logRetire(db: number): void {
  * too long are a caller's (a topic name, a config entry, a member or client id,
  * commit metadata), so that is a bad request, INVALID_REQUEST, not a failure here. */
 const MAX_STRING_BYTES = 0xffff;
-const INVALID_REQUEST = 42;
 
 function stringTooLong(length: number): KafdoError {
   return new KafdoError(
-    INVALID_REQUEST,
+    KafkaCode.INVALID_REQUEST,
     `a string of ${length} UTF-8 bytes is over the limit of ${MAX_STRING_BYTES} bytes`,
   );
 }

@@ -147,6 +147,25 @@ const CORE_ERROR_NAMES: Readonly<Record<number, string>> = {
 
 /* The name of a code the core returned: Kafka's name for a positive code, the core's
  * own for a negative one. */
+/* The Kafka error codes the Worker raises itself, by name, so no module keeps its
+ * own copy of a number. */
+export const KafkaCode = {
+  UNKNOWN_SERVER_ERROR: -1,
+  OFFSET_OUT_OF_RANGE: 1,
+  UNKNOWN_TOPIC_OR_PARTITION: 3,
+  MESSAGE_TOO_LARGE: 10,
+  ILLEGAL_GENERATION: 22,
+  INVALID_GROUP_ID: 24,
+  UNKNOWN_MEMBER_ID: 25,
+  REBALANCE_IN_PROGRESS: 27,
+  INVALID_TIMESTAMP: 32,
+  TOPIC_ALREADY_EXISTS: 36,
+  INVALID_CONFIG: 40,
+  INVALID_REQUEST: 42,
+  SASL_AUTHENTICATION_FAILED: 58,
+  GROUP_ID_NOT_FOUND: 69,
+} as const;
+
 export function errorName(code: number): string {
   if (code < 0) return CORE_ERROR_NAMES[code] ?? `KD_ERR_${-code}`;
   return KAFKA_ERROR_NAMES[code] ?? `KAFKA_ERROR_${code}`;

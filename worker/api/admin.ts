@@ -6,7 +6,7 @@
  * the REST front.
  */
 import { typedEnv, type Env, type KafdoBindings } from "../env";
-import { KafdoError } from "../errors";
+import { KafdoError, KafkaCode } from "../errors";
 import type {
   Admin,
   AdminConfig,
@@ -22,7 +22,6 @@ import { deleteGroup, describeGroup, listGroups } from "./groups";
 import { forget, topicFor } from "./metadata";
 import { rpc } from "./rpc";
 
-const INVALID_REQUEST = 42;
 
 export function describe(topic: TopicInfo): TopicDescription {
   return {
@@ -37,12 +36,12 @@ export function describe(topic: TopicInfo): TopicDescription {
 function configOf(config: CreateTopicConfig["config"]): Record<string, string> {
   if (config === undefined || config === null) return {};
   if (typeof config !== "object" || Array.isArray(config)) {
-    throw new KafdoError(INVALID_REQUEST, "a topic's config is an object of names to string values");
+    throw new KafdoError(KafkaCode.INVALID_REQUEST, "a topic's config is an object of names to string values");
   }
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(config)) {
     if (typeof v !== "string" && typeof v !== "number") {
-      throw new KafdoError(INVALID_REQUEST, `config "${k}" must be a string`);
+      throw new KafdoError(KafkaCode.INVALID_REQUEST, `config "${k}" must be a string`);
     }
     out[k] = String(v);
   }
@@ -65,7 +64,7 @@ export class KafdoAdmin implements Admin {
 
   async createTopic(config: CreateTopicConfig): Promise<TopicDescription> {
     if (config === null || typeof config !== "object" || typeof config.topic !== "string") {
-      throw new KafdoError(INVALID_REQUEST, "createTopic takes { topic, partitions?, config? }");
+      throw new KafdoError(KafkaCode.INVALID_REQUEST, "createTopic takes { topic, partitions?, config? }");
     }
     const partitions = config.partitions ?? 1;
     const created = await rpc(() =>

@@ -54,7 +54,7 @@
  * else its bytes; null stays null.
  */
 import { typedEnv, type Env, type KafdoBindings } from "../env";
-import { KD_ERR_STORAGE, KafdoError } from "../errors";
+import { KD_ERR_STORAGE, KafdoError, KafkaCode } from "../errors";
 import type { AssignmentStrategy, ConsumerRecord, OffsetCommit, TopicPartition } from "../types";
 import {
   checkGroupId,
@@ -68,12 +68,6 @@ import { topicFor } from "./metadata";
 import { MAX_READ_RECORDS, partitionOffsets, readPartitionWait } from "./read";
 import { jsonValue, utf8Text } from "./records";
 
-const OFFSET_OUT_OF_RANGE = 1;
-const UNKNOWN_TOPIC_OR_PARTITION = 3;
-const ILLEGAL_GENERATION = 22;
-const UNKNOWN_MEMBER_ID = 25;
-const REBALANCE_IN_PROGRESS = 27;
-const INVALID_REQUEST = 42;
 
 /* How long one read waits in the partition for records: Kafka's fetch.max.wait.ms. */
 const FETCH_MAX_WAIT_MS = 500;
@@ -202,23 +196,23 @@ type Settings = Required<Omit<ConsumerConfig, "strategy">> & { strategy?: Assign
 function positive(config: ConsumerConfig, name: keyof ConsumerConfig, fallback: number): number {
   const v = config[name] ?? fallback;
   if (typeof v !== "number" || !Number.isSafeInteger(v) || v <= 0) {
-    throw new KafdoError(INVALID_REQUEST, `${name} must be a positive integer, not ${String(v)}`);
+    throw new KafdoError(KafkaCode.INVALID_REQUEST, `${name} must be a positive integer, not ${String(v)}`);
   }
   return v;
 }
 
 function flag(config: ConsumerConfig, name: keyof ConsumerConfig, fallback: boolean): boolean {
   const v = config[name] ?? fallback;
-  if (typeof v !== "boolean") throw new KafdoError(INVALID_REQUEST, `${name} must be true or false`);
+  if (typeof v !== "boolean") throw new KafdoError(KafkaCode.INVALID_REQUEST, `${name} must be true or false`);
   return v;
 }
 
 function settings(config: ConsumerConfig): Settings {
   if (config === null || typeof config !== "object") {
-    throw new KafdoError(INVALID_REQUEST, "createConsumer takes a config object with a groupId");
+    throw new KafdoError(KafkaCode.INVALID_REQUEST, "createConsumer takes a config object with a groupId");
   }
   const clientId = config.clientId ?? "kafdo-consumer";
-  if (typeof clientId !== "string") throw new KafdoError(INVALID_REQUEST, "clientId must be a string");
+  if (typeof clientId !== "string") throw new KafdoError(KafkaCode.INVALID_REQUEST, "clientId must be a string");
   const s: Settings = {
     groupId: checkGroupId(config.groupId),
     clientId,
@@ -232,7 +226,7 @@ function settings(config: ConsumerConfig): Settings {
   };
   if (config.strategy !== undefined) s.strategy = config.strategy;
   if (s.heartbeatIntervalMs >= s.sessionTimeoutMs) {
-    throw new KafdoError(INVALID_REQUEST, "heartbeatIntervalMs must be lower than sessionTimeoutMs");
+    throw new KafdoError(KafkaCode.INVALID_REQUEST, "heartbeatIntervalMs must be lower than sessionTimeoutMs");
   }
   return s;
 }
@@ -269,7 +263,7 @@ const keyOf = (tp: TopicPartition): string => `${tp.partition}@${tp.topic}`;
 function topicPartition(tp: unknown, what: string): TopicPartition {
   const t = tp as TopicPartition | null;
   if (t === null || typeof t !== "object" || typeof t.topic !== "string" || !Number.isSafeInteger(t.partition)) {
-    throw new KafdoError(INVALID_REQUEST, `${what} takes { topic, partition }`);
+    throw new KafdoError(KafkaCode.INVALID_REQUEST, `${what} takes { topic, partition }`);
   }
   return { topic: t.topic, partition: t.partition };
 }
@@ -285,7 +279,7 @@ function codeOf(e: unknown): number | undefined {
  * it forever. */
 function retriable(e: unknown): boolean {
   const code = codeOf(e);
-  return code === undefined || code === UNKNOWN_TOPIC_OR_PARTITION || code === KD_ERR_STORAGE;
+  return code === undefined || code === KafkaCode.UNKNOWN_TOPIC_OR_PARTITION || code === KD_ERR_STORAGE;
 }
 
 /* Wakes a waiting poll: a read finished, the group asked for a rebalance, the
@@ -351,7 +345,7 @@ export class KafdoConsumer implements Consumer {
     this.checkOpen();
     const list = typeof topics === "string" ? [topics] : topics;
     if (!Array.isArray(list) || list.some((t) => typeof t !== "string")) {
-      throw new KafdoError(INVALID_REQUEST, "subscribe takes a topic name or an array of them");
+      throw new KafdoError(KafkaCode.INVALID_REQUEST, "subscribe takes a topic name or an array of them");
     }
     const names = [...new Set(list)].sort();
     if (names.length === 0) return this.unsubscribe();
@@ -386,7 +380,7 @@ export class KafdoConsumer implements Consumer {
   async poll(timeout = 0): Promise<ConsumedRecord[]> {
     this.checkOpen();
     if (typeof timeout !== "number" || !(timeout >= 0)) {
-      throw new KafdoError(INVALID_REQUEST, `poll's timeout is a number of ms, not ${String(timeout)}`);
+      throw new KafdoError(KafkaCode.INVALID_REQUEST, `poll's timeout is a number of ms, not ${String(timeout)}`);
     }
     const out: ConsumedRecord[] = [];
     for (const { part, records } of await this.fetch(timeout)) {
@@ -414,7 +408,7 @@ export class KafdoConsumer implements Consumer {
     this.checkOpen();
     const part = this.assignedPartition(partition, "seek");
     if (!Number.isSafeInteger(offset) || offset < 0) {
-      throw new KafdoError(INVALID_REQUEST, `seek's offset is an integer >= 0, not ${String(offset)}`);
+      throw new KafdoError(KafkaCode.INVALID_REQUEST, `seek's offset is an integer >= 0, not ${String(offset)}`);
     }
     part.position = offset;
     part.reset = false;
@@ -454,14 +448,14 @@ export class KafdoConsumer implements Consumer {
   async commitSync(offsets?: OffsetCommit[]): Promise<void> {
     this.checkCanCommit();
     if (offsets === undefined) return this.commit();
-    if (!Array.isArray(offsets)) throw new KafdoError(INVALID_REQUEST, "commitSync takes an array of offsets");
+    if (!Array.isArray(offsets)) throw new KafdoError(KafkaCode.INVALID_REQUEST, "commitSync takes an array of offsets");
     const list = offsets.map((o) => {
       const tp = topicPartition(o, "commitSync");
       if (!Number.isSafeInteger(o.offset) || o.offset < 0) {
-        throw new KafdoError(INVALID_REQUEST, `a committed offset is an integer >= 0, not ${String(o.offset)}`);
+        throw new KafdoError(KafkaCode.INVALID_REQUEST, `a committed offset is an integer >= 0, not ${String(o.offset)}`);
       }
       if (o.metadata !== undefined && typeof o.metadata !== "string") {
-        throw new KafdoError(INVALID_REQUEST, "a commit's metadata is a string");
+        throw new KafdoError(KafkaCode.INVALID_REQUEST, "a commit's metadata is a string");
       }
       return o.metadata === undefined ? { ...tp, offset: o.offset } : { ...tp, offset: o.offset, metadata: o.metadata };
     });
@@ -491,7 +485,7 @@ export class KafdoConsumer implements Consumer {
    */
   private async fetch(timeoutMs: number): Promise<Taken[]> {
     if (this.topics.length === 0) {
-      throw new KafdoError(INVALID_REQUEST, "the consumer is not subscribed to any topic");
+      throw new KafdoError(KafkaCode.INVALID_REQUEST, "the consumer is not subscribed to any topic");
     }
     const deadline = Date.now() + timeoutMs;
     for (let first = true; ; first = false) {
@@ -548,7 +542,7 @@ export class KafdoConsumer implements Consumer {
     try {
       return (await topicFor(this.env, topic)).partitions;
     } catch (e) {
-      if (codeOf(e) === UNKNOWN_TOPIC_OR_PARTITION) return 0;
+      if (codeOf(e) === KafkaCode.UNKNOWN_TOPIC_OR_PARTITION) return 0;
       throw KafdoError.from(e) ?? e;
     }
   }
@@ -663,7 +657,7 @@ export class KafdoConsumer implements Consumer {
       }
     } catch (e) {
       if (this.current(p, from)) {
-        if (codeOf(e) === OFFSET_OUT_OF_RANGE) {
+        if (codeOf(e) === KafkaCode.OFFSET_OUT_OF_RANGE) {
           p.position = undefined;
           p.reset = true;
         } else {
@@ -730,7 +724,7 @@ export class KafdoConsumer implements Consumer {
         break;
       } catch (e) {
         /* Our member id expired while we were away: join as a new member. */
-        if (codeOf(e) === UNKNOWN_MEMBER_ID && this.memberId !== "") {
+        if (codeOf(e) === KafkaCode.UNKNOWN_MEMBER_ID && this.memberId !== "") {
           this.memberId = "";
           continue;
         }
@@ -823,8 +817,8 @@ export class KafdoConsumer implements Consumer {
   private fenced(e: unknown, memberId: string, generationId: number): void {
     if (memberId !== this.memberId || generationId !== this.generationId || !this.isMember()) return;
     const code = codeOf(e);
-    if (code === UNKNOWN_MEMBER_ID) this.memberLost = true;
-    if (code === UNKNOWN_MEMBER_ID || code === ILLEGAL_GENERATION || code === REBALANCE_IN_PROGRESS) {
+    if (code === KafkaCode.UNKNOWN_MEMBER_ID) this.memberLost = true;
+    if (code === KafkaCode.UNKNOWN_MEMBER_ID || code === KafkaCode.ILLEGAL_GENERATION || code === KafkaCode.REBALANCE_IN_PROGRESS) {
       this.rejoinNeeded = true;
       this.signal.notify();
     }
@@ -853,7 +847,7 @@ export class KafdoConsumer implements Consumer {
   /* ---- internals: arguments ---- */
 
   private checkOpen(): void {
-    if (this.closed) throw new KafdoError(INVALID_REQUEST, "the consumer is closed");
+    if (this.closed) throw new KafdoError(KafkaCode.INVALID_REQUEST, "the consumer is closed");
   }
 
   private checkCanCommit(): void {
@@ -865,7 +859,7 @@ export class KafdoConsumer implements Consumer {
     const part = this.assigned.get(keyOf(t));
     if (!part) {
       throw new KafdoError(
-        INVALID_REQUEST,
+        KafkaCode.INVALID_REQUEST,
         `${what}: partition ${t.partition} of "${t.topic}" is not assigned to this consumer`,
       );
     }
@@ -874,7 +868,7 @@ export class KafdoConsumer implements Consumer {
 
   private partitionList(partitions: TopicPartition[], what: string): Assigned[] {
     if (!Array.isArray(partitions)) {
-      throw new KafdoError(INVALID_REQUEST, `${what} takes an array of { topic, partition }`);
+      throw new KafdoError(KafkaCode.INVALID_REQUEST, `${what} takes an array of { topic, partition }`);
     }
     return partitions.map((tp) => this.assignedPartition(tp, what));
   }

@@ -12,7 +12,7 @@
  * description its lag.
  */
 import type { Env } from "../env";
-import { KafdoError } from "../errors";
+import { KafdoError, KafkaCode } from "../errors";
 import type {
   CommittedOffset,
   GroupDescription,
@@ -29,9 +29,6 @@ import { groupStub, metadataStub, partitionStub } from "../durable-objects/addre
 import { forget, topicFor } from "./metadata";
 import { rpc } from "./rpc";
 
-const UNKNOWN_TOPIC_OR_PARTITION = 3;
-const INVALID_GROUP_ID = 24;
-const GROUP_ID_NOT_FOUND = 69;
 
 /* Kafka sets no length on a group id; Kafdo's registry of groups (the core's
  * topics.c) keeps ids of 1 to 255 bytes of UTF-8, so that is what a group id is
@@ -41,12 +38,12 @@ export const MAX_GROUP_ID_BYTES = 255;
 /* The group id, or INVALID_GROUP_ID: a string of 1 to 255 bytes of UTF-8. */
 export function checkGroupId(groupId: unknown): string {
   if (typeof groupId !== "string" || groupId.length === 0) {
-    throw new KafdoError(INVALID_GROUP_ID, "a group id is a non-empty string");
+    throw new KafdoError(KafkaCode.INVALID_GROUP_ID, "a group id is a non-empty string");
   }
   const bytes = new TextEncoder().encode(groupId).length;
   if (bytes > MAX_GROUP_ID_BYTES) {
     throw new KafdoError(
-      INVALID_GROUP_ID,
+      KafkaCode.INVALID_GROUP_ID,
       `a group id is at most ${MAX_GROUP_ID_BYTES} bytes of UTF-8; this one has ${bytes}`,
     );
   }
@@ -121,7 +118,7 @@ export async function listGroups(env: Env): Promise<GroupListing[]> {
  */
 export async function describeGroup(env: Env, groupId: string): Promise<GroupInfo> {
   const d = await rpc(() => group(env, groupId).describe(groupId));
-  if (!exists(d)) throw new KafdoError(GROUP_ID_NOT_FOUND, `group "${groupId}" does not exist`);
+  if (!exists(d)) throw new KafdoError(KafkaCode.GROUP_ID_NOT_FOUND, `group "${groupId}" does not exist`);
   const rows = new Map<string, CommittedOffset>();
   const key = (tp: TopicPartition) => `${tp.partition}@${tp.topic}`;
   for (const o of d.offsets) rows.set(key(o), o);
@@ -172,7 +169,7 @@ async function highWatermarks(env: Env, partitions: TopicPartition[]): Promise<n
       try {
         return (await rpc(() => partitionStub(env, info.topicId, partition).offsets())).highWatermark;
       } catch (e) {
-        if (KafdoError.from(e)?.code !== UNKNOWN_TOPIC_OR_PARTITION) throw e;
+        if (KafdoError.from(e)?.code !== KafkaCode.UNKNOWN_TOPIC_OR_PARTITION) throw e;
         forget(topic);
         return -1;
       }
@@ -191,7 +188,7 @@ async function topicHolding(env: Env, topic: string, partition: number): Promise
     }
     return info;
   } catch (e) {
-    if (KafdoError.from(e)?.code === UNKNOWN_TOPIC_OR_PARTITION) return undefined;
+    if (KafdoError.from(e)?.code === KafkaCode.UNKNOWN_TOPIC_OR_PARTITION) return undefined;
     throw e;
   }
 }

@@ -8,12 +8,11 @@
  * is how a retired log tells a producer that its cached topic id is stale.
  */
 import type { Env } from "../env";
-import { KafdoError } from "../errors";
+import { KafdoError, KafkaCode } from "../errors";
 import type { TopicInfo } from "../types";
 import { metadataStub } from "../durable-objects/addressing";
 
 const TTL_MS = 5000;
-const UNKNOWN_TOPIC_OR_PARTITION = 3;
 
 interface Entry {
   topic: TopicInfo;
@@ -59,7 +58,7 @@ export async function topicFor(env: Env, name: string, create = false): Promise<
 export function checkPartition(topic: TopicInfo, partition: number): void {
   if (!Number.isInteger(partition) || partition < 0 || partition >= topic.partitions) {
     throw new KafdoError(
-      UNKNOWN_TOPIC_OR_PARTITION,
+      KafkaCode.UNKNOWN_TOPIC_OR_PARTITION,
       `partition ${partition} does not exist: topic "${topic.name}" has partitions 0 to ${topic.partitions - 1}`,
     );
   }

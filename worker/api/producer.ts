@@ -20,7 +20,7 @@
  */
 import { encodeBatchesWithin, partition as choosePartition } from "../../wasm/kafdo";
 import { typedEnv, type Env, type KafdoBindings } from "../env";
-import { KafdoError } from "../errors";
+import { KafdoError, KafkaCode } from "../errors";
 import type {
   Producer,
   ProducerConfig,
@@ -33,9 +33,6 @@ import { partitionStub } from "../durable-objects/addressing";
 import { checkPartition, forget, maxMessageBytes, topicFor } from "./metadata";
 import { headerList, keyBytes, valueBytes } from "./records";
 
-const UNKNOWN_TOPIC_OR_PARTITION = 3;
-const INVALID_TIMESTAMP = 32;
-const INVALID_REQUEST = 42;
 const DEFAULT_RETRIES = 5;
 const RETRY_BACKOFF_MS = 50;
 
@@ -56,13 +53,13 @@ interface PartitionSend {
 }
 
 function toRecord(m: ProducerMessage, now: number): ProducerRecord {
-  if (m === null || typeof m !== "object") throw new KafdoError(INVALID_REQUEST, "a message is an object");
-  if (typeof m.topic !== "string") throw new KafdoError(INVALID_REQUEST, "a message names its topic");
+  if (m === null || typeof m !== "object") throw new KafdoError(KafkaCode.INVALID_REQUEST, "a message is an object");
+  if (typeof m.topic !== "string") throw new KafdoError(KafkaCode.INVALID_REQUEST, "a message names its topic");
   const timestamp = m.timestamp ?? now;
   /* The core refuses negative timestamps; what cannot reach it is a number that
    * is not an exact integer. */
   if (!Number.isSafeInteger(timestamp)) {
-    throw new KafdoError(INVALID_TIMESTAMP, `timestamp ${String(m.timestamp)} is not a time in ms since the epoch`);
+    throw new KafdoError(KafkaCode.INVALID_TIMESTAMP, `timestamp ${String(m.timestamp)} is not a time in ms since the epoch`);
   }
   return { key: keyBytes(m.key), value: valueBytes(m.value), headers: headerList(m.headers), timestamp };
 }
@@ -71,7 +68,7 @@ function retriable(e: unknown): boolean {
   const k = KafdoError.from(e);
   /* A KafdoError is a verdict on the records, except an unknown partition (stale
    * metadata) and storage trouble; anything else is the RPC failing on its way. */
-  return k === undefined || k.code === UNKNOWN_TOPIC_OR_PARTITION || k.code === -2;
+  return k === undefined || k.code === KafkaCode.UNKNOWN_TOPIC_OR_PARTITION || k.code === -2;
 }
 
 export class KafdoProducer implements Producer {
@@ -99,7 +96,7 @@ export class KafdoProducer implements Producer {
 
   async sendBatch(messages: ProducerMessage[]): Promise<RecordMetadata[]> {
     this.checkOpen();
-    if (!Array.isArray(messages)) throw new KafdoError(INVALID_REQUEST, "sendBatch takes an array of messages");
+    if (!Array.isArray(messages)) throw new KafdoError(KafkaCode.INVALID_REQUEST, "sendBatch takes an array of messages");
     if (messages.length === 0) return [];
     const now = Date.now();
     const records = messages.map((m) => toRecord(m, now));
@@ -122,7 +119,7 @@ export class KafdoProducer implements Producer {
   }
 
   private checkOpen(): void {
-    if (this.closed) throw new KafdoError(INVALID_REQUEST, "the producer is closed");
+    if (this.closed) throw new KafdoError(KafkaCode.INVALID_REQUEST, "the producer is closed");
   }
 
   private track<T>(p: Promise<T>): Promise<T> {
@@ -161,7 +158,7 @@ export class KafdoProducer implements Producer {
         } else {
           failed.push(...s.indexes);
           if (!retriable(o.reason) || failure === undefined) failure = o.reason;
-          if (KafdoError.from(o.reason)?.code === UNKNOWN_TOPIC_OR_PARTITION) forget(s.topic.name);
+          if (KafdoError.from(o.reason)?.code === KafkaCode.UNKNOWN_TOPIC_OR_PARTITION) forget(s.topic.name);
         }
       });
       if (failed.length === 0) return results;

@@ -5,20 +5,18 @@
  * partition's offsets.
  */
 import { typedEnv, type Env, type KafdoBindings } from "../env";
-import { KafdoError } from "../errors";
+import { KafdoError, KafkaCode } from "../errors";
 import type { PartitionOffsets, PartitionRead, ReadOptions } from "../types";
 import { MAX_READ_WAIT_MS } from "../durable-objects/TopicPartitionDO";
 import { partitionStub } from "../durable-objects/addressing";
 import { checkPartition, forget, topicFor } from "./metadata";
 
-const INVALID_REQUEST = 42;
-const UNKNOWN_TOPIC_OR_PARTITION = 3;
 export const MAX_READ_RECORDS = 10000;
 export const MAX_READ_BYTES = 16 << 20;
 
 function checkRange(what: string, v: number, min: number, max: number): number {
   if (!Number.isSafeInteger(v) || v < min || v > max) {
-    throw new KafdoError(INVALID_REQUEST, `${what} must be an integer from ${min} to ${max}, not ${v}`);
+    throw new KafdoError(KafkaCode.INVALID_REQUEST, `${what} must be an integer from ${min} to ${max}, not ${v}`);
   }
   return v;
 }
@@ -35,7 +33,7 @@ async function partitionCall<T>(
     return await call(partitionStub(env, topic.topicId, partition));
   } catch (e) {
     const k = KafdoError.from(e);
-    if (k?.code === UNKNOWN_TOPIC_OR_PARTITION) forget(topicName);
+    if (k?.code === KafkaCode.UNKNOWN_TOPIC_OR_PARTITION) forget(topicName);
     throw k ?? e;
   }
 }

@@ -9,17 +9,16 @@
  * And back: utf8Text, jsonValue and jsonText read stored bytes as text or JSON where
  * they are (the consumer and the REST read path shape records with them).
  */
-import { KafdoError } from "../errors";
+import { KafdoError, KafkaCode } from "../errors";
 import type { HeaderValue, KeyInput, RecordHeader } from "../types";
 
-const INVALID_REQUEST = 42;
 const utf8 = new TextEncoder();
 
 export function keyBytes(key: KeyInput | undefined): Uint8Array | null {
   if (key === undefined || key === null) return null;
   if (typeof key === "string") return utf8.encode(key);
   if (key instanceof Uint8Array) return key;
-  throw new KafdoError(INVALID_REQUEST, "a record key is a string, a Uint8Array or null");
+  throw new KafdoError(KafkaCode.INVALID_REQUEST, "a record key is a string, a Uint8Array or null");
 }
 
 export function valueBytes(value: unknown): Uint8Array | null {
@@ -29,16 +28,16 @@ export function valueBytes(value: unknown): Uint8Array | null {
   try {
     text = JSON.stringify(value);
   } catch (e) {
-    throw new KafdoError(INVALID_REQUEST, `a record value must be JSON or bytes: ${(e as Error).message}`);
+    throw new KafdoError(KafkaCode.INVALID_REQUEST, `a record value must be JSON or bytes: ${(e as Error).message}`);
   }
-  if (text === undefined) throw new KafdoError(INVALID_REQUEST, "a record value must be JSON or bytes");
+  if (text === undefined) throw new KafdoError(KafkaCode.INVALID_REQUEST, "a record value must be JSON or bytes");
   return utf8.encode(text);
 }
 
 export function headerList(headers: Record<string, HeaderValue> | undefined): RecordHeader[] {
   if (headers === undefined || headers === null) return [];
   if (typeof headers !== "object" || Array.isArray(headers)) {
-    throw new KafdoError(INVALID_REQUEST, "record headers are an object of names to values");
+    throw new KafdoError(KafkaCode.INVALID_REQUEST, "record headers are an object of names to values");
   }
   return Object.entries(headers).map(([key, value]) => {
     const bytes = keyBytes(value as KeyInput);

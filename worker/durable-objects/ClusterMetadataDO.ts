@@ -32,12 +32,10 @@ import {
   type KafdoStorage,
 } from "../../wasm/kafdo";
 import type { Env } from "../env";
-import { KafdoError } from "../errors";
+import { KafdoError, KafkaCode } from "../errors";
 import type { TopicInfo } from "../types";
 import { partitionStub } from "./addressing";
 
-const UNKNOWN_TOPIC_OR_PARTITION = 3;
-const TOPIC_ALREADY_EXISTS = 36;
 
 export class ClusterMetadataDO extends DurableObject<Env> {
   /* Held so that the db id stays valid: the binding holds storages weakly. */
@@ -65,15 +63,15 @@ export class ClusterMetadataDO extends DurableObject<Env> {
     try {
       return topicDescribe(this.db, name);
     } catch (e) {
-      if (KafdoError.from(e)?.code !== UNKNOWN_TOPIC_OR_PARTITION) throw e;
+      if (KafdoError.from(e)?.code !== KafkaCode.UNKNOWN_TOPIC_OR_PARTITION) throw e;
     }
     try {
       return this.createTopic(name, partitions, {});
     } catch (e) {
       /* Unknown to describe but taken: the topic is being deleted. The producer
        * retries an unknown topic, and finds the name free once the deletion ends. */
-      if (KafdoError.from(e)?.code !== TOPIC_ALREADY_EXISTS) throw e;
-      throw new KafdoError(UNKNOWN_TOPIC_OR_PARTITION, `topic "${name}" is being deleted`);
+      if (KafdoError.from(e)?.code !== KafkaCode.TOPIC_ALREADY_EXISTS) throw e;
+      throw new KafdoError(KafkaCode.UNKNOWN_TOPIC_OR_PARTITION, `topic "${name}" is being deleted`);
     }
   }
 

@@ -34,7 +34,7 @@ import {
   type KafdoStorage,
 } from "../../wasm/kafdo";
 import type { Env } from "../env";
-import { KafdoError } from "../errors";
+import { KafdoError, KafkaCode } from "../errors";
 import type {
   CommittedOffset,
   GroupDescription,
@@ -45,9 +45,6 @@ import type {
 } from "../types";
 import { metadataStub } from "./addressing";
 
-const UNKNOWN_TOPIC_OR_PARTITION = 3;
-const UNKNOWN_MEMBER_ID = 25;
-const INVALID_REQUEST = 42;
 
 interface HeldJoin {
   resolve(result: JoinResult): void;
@@ -70,7 +67,7 @@ export class ConsumerGroupDO extends DurableObject<Env> {
 
   join(groupId: string, req: JoinRequest): Promise<JoinResult> {
     if (!req || !Array.isArray(req.topics) || req.topics.some((t) => typeof t !== "string")) {
-      throw new KafdoError(INVALID_REQUEST, "a join names its topics as an array of strings");
+      throw new KafdoError(KafkaCode.INVALID_REQUEST, "a join names its topics as an array of strings");
     }
     return this.joinGroup(groupId, req);
   }
@@ -119,12 +116,12 @@ export class ConsumerGroupDO extends DurableObject<Env> {
   leave(groupId: string, memberId: string): void {
     void groupId;
     groupLeave(this.db, memberId, Date.now());
-    this.rejectHeld(memberId, new KafdoError(UNKNOWN_MEMBER_ID, "the member left the group"));
+    this.rejectHeld(memberId, new KafdoError(KafkaCode.UNKNOWN_MEMBER_ID, "the member left the group"));
     this.settle();
   }
 
   commit(groupId: string, memberId: string, generationId: number, offsets: OffsetCommit[]): Promise<void> | void {
-    if (!Array.isArray(offsets)) throw new KafdoError(INVALID_REQUEST, "offsets are an array");
+    if (!Array.isArray(offsets)) throw new KafdoError(KafkaCode.INVALID_REQUEST, "offsets are an array");
     groupCommit(this.db, memberId, generationId, offsets, Date.now());
     if (!this.registered) return this.register(groupId);
   }
@@ -171,7 +168,7 @@ export class ConsumerGroupDO extends DurableObject<Env> {
       return (await metadataStub(this.env).describeTopic(topic)).partitions;
     } catch (e) {
       const k = KafdoError.from(e);
-      if (k?.code === UNKNOWN_TOPIC_OR_PARTITION) return 0;
+      if (k?.code === KafkaCode.UNKNOWN_TOPIC_OR_PARTITION) return 0;
       throw k ?? e;
     }
   }
@@ -180,7 +177,7 @@ export class ConsumerGroupDO extends DurableObject<Env> {
   private settle(): void {
     const state = groupPoll(this.db, Date.now());
     for (const id of state.expired) {
-      this.rejectHeld(id, new KafdoError(UNKNOWN_MEMBER_ID, "the member's session expired"));
+      this.rejectHeld(id, new KafdoError(KafkaCode.UNKNOWN_MEMBER_ID, "the member's session expired"));
     }
     if (state.state === "Stable") {
       const done = state.members.filter((m) => !m.waiting && this.held.has(m.memberId));

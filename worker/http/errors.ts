@@ -14,7 +14,7 @@
  * answers 500 UNKNOWN_SERVER_ERROR with a fixed message and is logged, so a stack
  * trace or an internal detail never reaches a client.
  */
-import { KAFKA_ERROR_NAMES, KafdoError, errorName } from "../errors";
+import { KAFKA_ERROR_NAMES, KafdoError, errorName, KafkaCode } from "../errors";
 
 export type HttpCode =
   | "UNAUTHORIZED"
@@ -36,10 +36,9 @@ export class HttpError extends Error {
 }
 
 /* Kafka's INVALID_REQUEST: what every malformed body, query or path answers. */
-const INVALID_REQUEST = 42;
 
 export function invalidRequest(message: string): KafdoError {
-  return new KafdoError(INVALID_REQUEST, message);
+  return new KafdoError(KafkaCode.INVALID_REQUEST, message);
 }
 
 /*

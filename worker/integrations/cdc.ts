@@ -23,7 +23,7 @@
  * INVALID_REQUEST naming what is wrong; a batch with one such event sends nothing.
  */
 import type { KafdoBindings } from "../env";
-import { KafdoError } from "../errors";
+import { KafdoError, KafkaCode } from "../errors";
 import type { ProducerConfig } from "../types";
 import { createProducer } from "../api/producer";
 import {
@@ -42,7 +42,6 @@ import {
   type ShapedEvent,
 } from "./records";
 
-const INVALID_REQUEST = 42;
 
 export const CDC_OPERATION_HEADER = "kafdo-cdc-operation";
 export const DEFAULT_CDC_TOPIC_PATTERN = "cdc.{db}.{coll}";
@@ -126,7 +125,7 @@ export type CDCEvent<D extends CDCDocument = CDCDocument> =
 /* ---- checking an event ------------------------------------------------------------------- */
 
 function refuse(message: string): never {
-  throw new KafdoError(INVALID_REQUEST, `invalid CDC event: ${message}`);
+  throw new KafdoError(KafkaCode.INVALID_REQUEST, `invalid CDC event: ${message}`);
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -238,7 +237,7 @@ export class KafdoPipeline {
 
   constructor(config: KafdoPipelineConfig) {
     if (config === null || typeof config !== "object" || !config.env) {
-      throw new KafdoError(INVALID_REQUEST, "a pipeline takes { env, topicPattern? }");
+      throw new KafdoError(KafkaCode.INVALID_REQUEST, "a pipeline takes { env, topicPattern? }");
     }
     this.topicPattern = checkPattern(config.topicPattern ?? DEFAULT_CDC_TOPIC_PATTERN, ["db", "coll"], "a pipeline");
     this.producer = createProducer(config.env, config.producer);
@@ -261,14 +260,14 @@ export class KafdoPipeline {
    * checked first; an invalid one refuses the batch and nothing is sent.
    */
   async sendBatch(events: CDCEvent[]): Promise<EventSendResult[]> {
-    if (!Array.isArray(events)) throw new KafdoError(INVALID_REQUEST, "sendBatch takes an array of CDC events");
+    if (!Array.isArray(events)) throw new KafdoError(KafkaCode.INVALID_REQUEST, "sendBatch takes an array of CDC events");
     const shaped = events.map((e, i): ShapedEvent => {
       let event: CDCEvent;
       try {
         event = parseCDCEvent(e);
       } catch (err) {
         if (events.length === 1) throw err;
-        throw new KafdoError(INVALID_REQUEST, `event ${i}: ${(err as Error).message}`);
+        throw new KafdoError(KafkaCode.INVALID_REQUEST, `event ${i}: ${(err as Error).message}`);
       }
       const eventId = cdcEventId(event);
       return {
@@ -305,7 +304,7 @@ export function createKafdoPipeline(config: KafdoPipelineConfig): KafdoPipeline 
 /* Every event to one topic. */
 export function createFixedTopicPipeline(env: KafdoBindings, topic: string): KafdoPipeline {
   if (typeof topic !== "string" || topic.length === 0 || /[{}]/.test(topic)) {
-    throw new KafdoError(INVALID_REQUEST, "a fixed topic is a topic name");
+    throw new KafdoError(KafkaCode.INVALID_REQUEST, "a fixed topic is a topic name");
   }
   return new KafdoPipeline({ env, topicPattern: topic });
 }
@@ -352,7 +351,7 @@ export async function processCDCMessage<D extends CDCDocument = CDCDocument>(
   handlers: CDCMessageHandlers<D>,
 ): Promise<boolean> {
   if (handlers === null || typeof handlers !== "object") {
-    throw new KafdoError(INVALID_REQUEST, "processCDCMessage takes a message and its handlers");
+    throw new KafdoError(KafkaCode.INVALID_REQUEST, "processCDCMessage takes a message and its handlers");
   }
   checkFilter(handlers.database, "database");
   checkFilter(handlers.collection, "collection");
@@ -373,7 +372,7 @@ export async function processCDCMessage<D extends CDCDocument = CDCDocument>(
 
 async function run<E>(handler: Handler<E> | undefined, event: E, context: CDCEventContext): Promise<boolean> {
   if (handler === undefined) return false;
-  if (typeof handler !== "function") throw new KafdoError(INVALID_REQUEST, "a handler is a function");
+  if (typeof handler !== "function") throw new KafdoError(KafkaCode.INVALID_REQUEST, "a handler is a function");
   await handler(event, context);
   return true;
 }

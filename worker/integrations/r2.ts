@@ -30,7 +30,7 @@
  * records.ts describes.
  */
 import type { KafdoBindings } from "../env";
-import { KafdoError } from "../errors";
+import { KafdoError, KafkaCode } from "../errors";
 import type { ProducerConfig } from "../types";
 import { createProducer } from "../api/producer";
 import {
@@ -49,7 +49,6 @@ import {
   type ShapedEvent,
 } from "./records";
 
-const INVALID_REQUEST = 42;
 
 export const R2_ACTION_HEADER = "kafdo-r2-action";
 export const DEFAULT_R2_TOPIC_PATTERN = "r2.{bucket}";
@@ -133,7 +132,7 @@ function toEvent(body: unknown): R2Event | string {
 /* The event, checked: INVALID_REQUEST saying what is wrong unless it is one. */
 export function parseR2Event(value: unknown): R2Event {
   const event = toEvent(value);
-  if (typeof event === "string") throw new KafdoError(INVALID_REQUEST, `invalid R2 event: ${event}`);
+  if (typeof event === "string") throw new KafdoError(KafkaCode.INVALID_REQUEST, `invalid R2 event: ${event}`);
   return event;
 }
 
@@ -197,12 +196,12 @@ export class R2EventBridge {
 
   constructor(config: R2EventBridgeConfig) {
     if (config === null || typeof config !== "object" || !config.env) {
-      throw new KafdoError(INVALID_REQUEST, "an R2 event bridge takes { env, topicPattern?, bucketFilter?, keyPrefixFilter? }");
+      throw new KafdoError(KafkaCode.INVALID_REQUEST, "an R2 event bridge takes { env, topicPattern?, bucketFilter?, keyPrefixFilter? }");
     }
     this.topicPattern = checkPattern(config.topicPattern ?? DEFAULT_R2_TOPIC_PATTERN, ["bucket"], "an R2 event bridge");
     checkFilter(config.bucketFilter, "bucketFilter");
     if (config.keyPrefixFilter !== undefined && typeof config.keyPrefixFilter !== "string") {
-      throw new KafdoError(INVALID_REQUEST, "keyPrefixFilter is a string");
+      throw new KafdoError(KafkaCode.INVALID_REQUEST, "keyPrefixFilter is a string");
     }
     this.bucketFilter = config.bucketFilter;
     this.keyPrefixFilter = config.keyPrefixFilter;
@@ -247,7 +246,7 @@ export class R2EventBridge {
 
   /* Sends the events the filters accept in one producer batch; null for the others. */
   async processEvents(events: R2Event[]): Promise<(EventSendResult | null)[]> {
-    if (!Array.isArray(events)) throw new KafdoError(INVALID_REQUEST, "processEvents takes an array of R2 events");
+    if (!Array.isArray(events)) throw new KafdoError(KafkaCode.INVALID_REQUEST, "processEvents takes an array of R2 events");
     const parsed = events.map(parseR2Event);
     const accepted = parsed.map((e, i) => ({ e, i })).filter(({ e }) => this.accepts(e));
     const shaped = await Promise.all(
@@ -304,7 +303,7 @@ export interface R2EventHandlers {
  */
 export async function processR2Event(message: IntegrationMessage, handlers: R2EventHandlers): Promise<boolean> {
   if (handlers === null || typeof handlers !== "object") {
-    throw new KafdoError(INVALID_REQUEST, "processR2Event takes a message and its handlers");
+    throw new KafdoError(KafkaCode.INVALID_REQUEST, "processR2Event takes a message and its handlers");
   }
   checkFilter(handlers.bucketFilter, "bucketFilter");
   const event = parseR2Event(messageValue(message, "R2 event"));
@@ -313,7 +312,7 @@ export async function processR2Event(message: IntegrationMessage, handlers: R2Ev
   const context = messageContext(message, handlers.groupId);
   const handler = event.eventType === "object-create" ? handlers.onObjectCreated : handlers.onObjectDeleted;
   if (handler === undefined) return false;
-  if (typeof handler !== "function") throw new KafdoError(INVALID_REQUEST, "a handler is a function");
+  if (typeof handler !== "function") throw new KafdoError(KafkaCode.INVALID_REQUEST, "a handler is a function");
   await (handler as (e: R2Event, c: MessageContext) => unknown)(event, context);
   return true;
 }

@@ -24,10 +24,9 @@
  * exactly-once effects keeps the ids it has applied and skips the rest: every
  * record carries its event id in the `kafdo-event-id` header for that.
  */
-import { KafdoError } from "../errors";
+import { KafdoError, KafkaCode } from "../errors";
 import type { Producer, ProducerMessage, RecordMetadata } from "../types";
 
-const INVALID_REQUEST = 42;
 
 /* How many recently stored events an isolate remembers, per (topic, event id). */
 export const RECENT_EVENTS = 10000;
@@ -60,7 +59,7 @@ export interface ShapedEvent {
  */
 export function stableStringify(value: unknown): string {
   const text = stable(value, new Set());
-  if (text === undefined) throw new KafdoError(INVALID_REQUEST, "the value is not JSON");
+  if (text === undefined) throw new KafdoError(KafkaCode.INVALID_REQUEST, "the value is not JSON");
   return text;
 }
 
@@ -81,10 +80,10 @@ function stable(value: unknown, seen: Set<object>): string | undefined {
     case "symbol":
       return undefined;
     case "bigint":
-      throw new KafdoError(INVALID_REQUEST, "a BigInt is not JSON");
+      throw new KafdoError(KafkaCode.INVALID_REQUEST, "a BigInt is not JSON");
   }
   const o = v as object;
-  if (seen.has(o)) throw new KafdoError(INVALID_REQUEST, "the value holds a cycle");
+  if (seen.has(o)) throw new KafdoError(KafkaCode.INVALID_REQUEST, "the value holds a cycle");
   seen.add(o);
   try {
     if (Array.isArray(o)) return `[${o.map((x) => stable(x, seen) ?? "null").join(",")}]`;
@@ -197,17 +196,17 @@ const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
  * text or its UTF-8 bytes parsed. INVALID_REQUEST when it is none of those. */
 export function messageValue(message: unknown, what: string): Record<string, unknown> {
   if (message === null || typeof message !== "object" || !("value" in message)) {
-    throw new KafdoError(INVALID_REQUEST, `a ${what} message is a record with a value`);
+    throw new KafdoError(KafkaCode.INVALID_REQUEST, `a ${what} message is a record with a value`);
   }
   let value = (message as IntegrationMessage).value;
   try {
     if (value instanceof Uint8Array) value = strictUtf8.decode(value);
     if (typeof value === "string") value = JSON.parse(value);
   } catch {
-    throw new KafdoError(INVALID_REQUEST, `the ${what} message's value is not JSON`);
+    throw new KafdoError(KafkaCode.INVALID_REQUEST, `the ${what} message's value is not JSON`);
   }
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    throw new KafdoError(INVALID_REQUEST, `the ${what} message's value is not a JSON object`);
+    throw new KafdoError(KafkaCode.INVALID_REQUEST, `the ${what} message's value is not a JSON object`);
   }
   return value as Record<string, unknown>;
 }
@@ -231,19 +230,19 @@ export function matches(filter: string | readonly string[] | undefined, value: s
 export function checkFilter(filter: unknown, name: string): void {
   if (filter === undefined) return;
   const ok = typeof filter === "string" || (Array.isArray(filter) && filter.every((f) => typeof f === "string"));
-  if (!ok) throw new KafdoError(INVALID_REQUEST, `${name} is a string or an array of strings`);
+  if (!ok) throw new KafdoError(KafkaCode.INVALID_REQUEST, `${name} is a string or an array of strings`);
 }
 
 /* A topic pattern with `{name}` placeholders: checks that it names only `allowed`
  * ones, and fills them in. */
 export function checkPattern(pattern: unknown, allowed: readonly string[], what: string): string {
   if (typeof pattern !== "string" || pattern.length === 0) {
-    throw new KafdoError(INVALID_REQUEST, `${what}'s topicPattern is a non-empty string`);
+    throw new KafdoError(KafkaCode.INVALID_REQUEST, `${what}'s topicPattern is a non-empty string`);
   }
   for (const m of pattern.matchAll(/\{([^}]*)\}/g)) {
     if (!allowed.includes(m[1]!)) {
       throw new KafdoError(
-        INVALID_REQUEST,
+        KafkaCode.INVALID_REQUEST,
         `${what}'s topicPattern "${pattern}" has the placeholder {${m[1]}}; it may use ${allowed.map((a) => `{${a}}`).join(", ")}`,
       );
     }

@@ -18,15 +18,11 @@
  * object (the WebhookDeliveryDO named "registry") lists them.
  */
 import { typedEnv, type Env, type KafdoBindings } from "../env";
-import { KafdoError } from "../errors";
+import { KafdoError, KafkaCode } from "../errors";
 import { createAdmin } from "../api/admin";
 import { checkGroupId } from "../api/groups";
 import type { WebhookDeliveryDO } from "../durable-objects/WebhookDeliveryDO";
 
-const UNKNOWN_TOPIC_OR_PARTITION = 3;
-const INVALID_REQUEST = 42;
-const GROUP_ID_NOT_FOUND = 69;
-const UNKNOWN_SERVER_ERROR = -1;
 
 export const SUBSCRIPTION_DEFAULTS = {
   maxAttempts: 5,
@@ -135,7 +131,7 @@ const FIELDS = [
 ];
 
 function refuse(message: string): never {
-  throw new KafdoError(INVALID_REQUEST, message);
+  throw new KafdoError(KafkaCode.INVALID_REQUEST, message);
 }
 
 function bounded(c: Record<string, unknown>, name: keyof typeof SUBSCRIPTION_LIMITS): number {
@@ -199,7 +195,7 @@ export function resolveSubscription(config: unknown): WebhookSubscription {
 
 function namespace(env: Env): DurableObjectNamespace<WebhookDeliveryDO> {
   if (!env.WEBHOOK_DELIVERY) {
-    throw new KafdoError(UNKNOWN_SERVER_ERROR, "webhook subscriptions need the WEBHOOK_DELIVERY Durable Object binding");
+    throw new KafdoError(KafkaCode.UNKNOWN_SERVER_ERROR, "webhook subscriptions need the WEBHOOK_DELIVERY Durable Object binding");
   }
   return env.WEBHOOK_DELIVERY;
 }
@@ -228,7 +224,7 @@ async function checkTopicName(env: Env, topic: string): Promise<void> {
   try {
     await createAdmin(env).describeTopic(topic);
   } catch (e) {
-    if (KafdoError.from(e)?.code !== UNKNOWN_TOPIC_OR_PARTITION) throw KafdoError.from(e) ?? e;
+    if (KafdoError.from(e)?.code !== KafkaCode.UNKNOWN_TOPIC_OR_PARTITION) throw KafdoError.from(e) ?? e;
   }
 }
 
@@ -253,7 +249,7 @@ export async function createWebhookSubscription(
 /* GROUP_ID_NOT_FOUND when the group has no subscription. */
 export async function describeWebhookSubscription(env: KafdoBindings, groupId: string): Promise<WebhookSubscriptionInfo> {
   const info = await rpc(() => deliveryStub(typedEnv(env), checkGroupId(groupId)).describe());
-  if (!info) throw new KafdoError(GROUP_ID_NOT_FOUND, `group "${groupId}" has no webhook subscription`);
+  if (!info) throw new KafdoError(KafkaCode.GROUP_ID_NOT_FOUND, `group "${groupId}" has no webhook subscription`);
   return info;
 }
 
@@ -274,5 +270,5 @@ export async function deleteWebhookSubscription(bindings: KafdoBindings, groupId
   const env = typedEnv(bindings);
   const removed = await rpc(() => deliveryStub(env, checkGroupId(groupId)).remove());
   await rpc(() => registryStub(env).unregister(groupId));
-  if (!removed) throw new KafdoError(GROUP_ID_NOT_FOUND, `group "${groupId}" has no webhook subscription`);
+  if (!removed) throw new KafdoError(KafkaCode.GROUP_ID_NOT_FOUND, `group "${groupId}" has no webhook subscription`);
 }

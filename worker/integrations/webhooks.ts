@@ -38,14 +38,10 @@
  */
 import { readBodyWithin } from "../body";
 import type { KafdoBindings } from "../env";
-import { KafdoError } from "../errors";
+import { KafdoError, KafkaCode } from "../errors";
 import type { Producer, ProducerMessage, RecordMetadata } from "../types";
 import { createProducer } from "../api/producer";
 
-const MESSAGE_TOO_LARGE = 10;
-const INVALID_CONFIG = 40;
-const INVALID_REQUEST = 42;
-const SASL_AUTHENTICATION_FAILED = 58;
 
 /* The largest body read; the topic's max.message.bytes applies after that. */
 export const WEBHOOK_MAX_BODY_BYTES = 8 * 1024 * 1024;
@@ -86,7 +82,7 @@ const CONFIG_FIELDS = ["signature", "secret", "secretEnv", "toleranceSeconds", "
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 function configError(message: string): never {
-  throw new KafdoError(INVALID_CONFIG, message);
+  throw new KafdoError(KafkaCode.INVALID_CONFIG, message);
 }
 
 /* Checks a webhook configuration object; INVALID_CONFIG saying what is wrong. */
@@ -247,7 +243,7 @@ function readBody(request: Request): Promise<Uint8Array> {
   return readBodyWithin(
     request,
     WEBHOOK_MAX_BODY_BYTES,
-    () => new KafdoError(MESSAGE_TOO_LARGE, `the webhook body is larger than ${WEBHOOK_MAX_BODY_BYTES} bytes`),
+    () => new KafdoError(KafkaCode.MESSAGE_TOO_LARGE, `the webhook body is larger than ${WEBHOOK_MAX_BODY_BYTES} bytes`),
   );
 }
 
@@ -292,7 +288,7 @@ export async function receiveWebhook(
   producer?: Producer,
 ): Promise<RecordMetadata> {
   if (typeof topic !== "string" || topic.length === 0) {
-    throw new KafdoError(INVALID_REQUEST, "a webhook names its topic");
+    throw new KafdoError(KafkaCode.INVALID_REQUEST, "a webhook names its topic");
   }
   const body = await readBody(request);
   let verified = false;
@@ -301,7 +297,7 @@ export async function receiveWebhook(
     const options = config.toleranceSeconds === undefined ? {} : { toleranceSeconds: config.toleranceSeconds };
     const failure = await verifyWebhookSignature(config.signature, secret, request.headers, body, options);
     if (failure !== null) {
-      throw new KafdoError(SASL_AUTHENTICATION_FAILED, `webhook signature check failed (${config.signature}): ${failure}`);
+      throw new KafdoError(KafkaCode.SASL_AUTHENTICATION_FAILED, `webhook signature check failed (${config.signature}): ${failure}`);
     }
     verified = true;
   }

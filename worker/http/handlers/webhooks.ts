@@ -8,7 +8,7 @@
  * KAFDO_WEBHOOKS that is not valid refuses every webhook (500) rather than
  * accepting unchecked requests for a topic whose settings it cannot read.
  */
-import { KafdoError } from "../../errors";
+import { KafdoError, KafkaCode } from "../../errors";
 import { receiveWebhook, topicWebhookConfig, webhookConfigFromEnv } from "../../integrations/webhooks";
 import {
   createWebhookSubscription,
@@ -21,9 +21,6 @@ import { HttpError } from "../errors";
 import { Query, readJson } from "../input";
 import type { Context } from "../router";
 
-const INVALID_CONFIG = 40;
-const SASL_AUTHENTICATION_FAILED = 58;
-const UNKNOWN_SERVER_ERROR = -1;
 
 export async function receive(c: Context): Promise<Response> {
   Query.none(c.url);
@@ -33,9 +30,9 @@ export async function receive(c: Context): Promise<Response> {
     return Response.json(await receiveWebhook(c.env, topic, c.request, config));
   } catch (e) {
     const k = KafdoError.from(e);
-    if (k?.code === SASL_AUTHENTICATION_FAILED) throw new HttpError("UNAUTHORIZED", k.message);
+    if (k?.code === KafkaCode.SASL_AUTHENTICATION_FAILED) throw new HttpError("UNAUTHORIZED", k.message);
     /* The server's configuration, not the request, is wrong. */
-    if (k?.code === INVALID_CONFIG) throw new KafdoError(UNKNOWN_SERVER_ERROR, k.message);
+    if (k?.code === KafkaCode.INVALID_CONFIG) throw new KafdoError(KafkaCode.UNKNOWN_SERVER_ERROR, k.message);
     throw e;
   }
 }

@@ -704,6 +704,19 @@ int32_t kd_group_poll(uint32_t db, int64_t now_ms)
     return rc < 0 || rc > 1 ? rc : 0;
 }
 
+/* What heartbeat and leave start from: the group's state, and whether the named
+ * member is in it. (An id longer than any stored one is cut, and simply unknown.) */
+static int32_t load_member(uint32_t db, const uint8_t *member_id, uint32_t len, group_state *g, kd_str *member,
+                           int *exists)
+{
+    int32_t rc = load_state(db, g);
+    if (rc)
+        return rc;
+    member->p = member_id;
+    member->len = (uint16_t)(len > UINT16_MAX ? UINT16_MAX : len);
+    return member_exists(db, member, exists);
+}
+
 /* Fencing shared by heartbeat and commit: the member must be in the group and
  * speak for its current generation. */
 static int32_t check_member(uint32_t db, const group_state *g, const kd_str *member, int32_t generation)
@@ -725,12 +738,10 @@ int32_t kd_group_heartbeat(uint32_t db, const uint8_t *member_id, uint32_t len, 
 {
     kd_scratch_reset();
     group_state g;
-    int32_t rc = load_state(db, &g);
-    if (rc)
-        return rc;
-    kd_str member = {member_id, (uint16_t)(len > UINT16_MAX ? UINT16_MAX : len)};
+    kd_str member;
     int exists;
-    if ((rc = member_exists(db, &member, &exists)) != 0)
+    int32_t rc = load_member(db, member_id, len, &g, &member, &exists);
+    if (rc)
         return rc;
     bool rebalancing = exists && g.state == STATE_PREPARING_REBALANCE;
     if (!rebalancing && (rc = check_member(db, &g, &member, generation)) != 0)
@@ -755,12 +766,10 @@ int32_t kd_group_leave(uint32_t db, const uint8_t *member_id, uint32_t len, int6
 {
     kd_scratch_reset();
     group_state g;
-    int32_t rc = load_state(db, &g);
-    if (rc)
-        return rc;
-    kd_str member = {member_id, (uint16_t)(len > UINT16_MAX ? UINT16_MAX : len)};
+    kd_str member;
     int exists;
-    if ((rc = member_exists(db, &member, &exists)) != 0)
+    int32_t rc = load_member(db, member_id, len, &g, &member, &exists);
+    if (rc)
         return rc;
     if (!exists)
         return kd_fail(KD_UNKNOWN_MEMBER_ID, "member \"%.*s\" is not in the group", (int)member.len,

@@ -449,9 +449,17 @@ int32_t kd_topic_create_partitions(uint32_t db, const uint8_t *name, uint32_t na
 
 static int32_t check_group_id(uint32_t len)
 {
-    if (len == 0 || len > 255)
-        return kd_fail(KD_INVALID_GROUP_ID, "a group id is 1 to 255 bytes, not %u", (unsigned)len);
+    if (len == 0 || len > KD_MAX_GROUP_ID_BYTES)
+        return kd_fail(KD_INVALID_GROUP_ID, "a group id is 1 to %d bytes of UTF-8, not %u", KD_MAX_GROUP_ID_BYTES,
+                       (unsigned)len);
     return 0;
+}
+
+int32_t kd_group_id_check(const uint8_t *group_id, uint32_t len)
+{
+    kd_scratch_reset();
+    (void)group_id; /* any bytes; only the length is Kafdo's rule */
+    return check_group_id(len);
 }
 
 int32_t kd_groups_register(uint32_t db, const uint8_t *group_id, uint32_t len, int64_t now_ms)

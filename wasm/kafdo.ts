@@ -101,6 +101,7 @@ interface CoreExports {
   kd_group_offsets(db: number, ptr: number, len: number): number;
   kd_group_describe(db: number): number;
   kd_group_delete(db: number): number;
+  kd_group_id_check(ptr: number, len: number): number;
   kd_groups_register(db: number, ptr: number, len: number, nowMs: bigint): number;
   kd_groups_unregister(db: number, ptr: number, len: number): number;
   kd_groups_list(db: number): number;
@@ -1086,6 +1087,17 @@ export function groupDelete(db: number): void {
       (k) => k.kd_group_delete(db),
       () => undefined,
     ),
+  );
+}
+
+/* Throws INVALID_GROUP_ID unless `groupId` is a valid group id. */
+export function checkGroupId(groupId: string): void {
+  const bytes = utf8Encoder.encode(groupId);
+  call(
+    bytes.length,
+    (_view, mem, ptr) => mem.set(bytes, ptr),
+    (k, ptr, len) => k.kd_group_id_check(ptr, len),
+    () => undefined,
   );
 }
 

@@ -28,25 +28,17 @@ import type {
 import { groupStub, metadataStub, partitionStub } from "../durable-objects/addressing";
 import { forget, topicFor } from "./metadata";
 import { rpc } from "./rpc";
+import { checkGroupId as coreCheckGroupId } from "../../wasm/kafdo";
 
-
-/* Kafka sets no length on a group id; Kafdo's registry of groups (the core's
- * topics.c) keeps ids of 1 to 255 bytes of UTF-8, so that is what a group id is
- * everywhere, checked before an id names a Durable Object. */
+/* Kafka sets no length on a group id; Kafdo's registry of groups keeps ids of 1 to
+ * 255 bytes of UTF-8 (the core's KD_MAX_GROUP_ID_BYTES, which checkGroupId asks),
+ * checked before an id names a Durable Object. Here only for the API documents. */
 export const MAX_GROUP_ID_BYTES = 255;
 
 /* The group id, or INVALID_GROUP_ID: a string of 1 to 255 bytes of UTF-8. */
 export function checkGroupId(groupId: unknown): string {
-  if (typeof groupId !== "string" || groupId.length === 0) {
-    throw new KafdoError(KafkaCode.INVALID_GROUP_ID, "a group id is a non-empty string");
-  }
-  const bytes = new TextEncoder().encode(groupId).length;
-  if (bytes > MAX_GROUP_ID_BYTES) {
-    throw new KafdoError(
-      KafkaCode.INVALID_GROUP_ID,
-      `a group id is at most ${MAX_GROUP_ID_BYTES} bytes of UTF-8; this one has ${bytes}`,
-    );
-  }
+  if (typeof groupId !== "string") throw new KafdoError(KafkaCode.INVALID_GROUP_ID, "a group id is a string");
+  coreCheckGroupId(groupId); /* the length rule is the core's */
   return groupId;
 }
 

@@ -382,4 +382,10 @@ KD_EXPORT(kd_groups_unregister)
 int32_t kd_groups_unregister(uint32_t db, const uint8_t *group_id, uint32_t len);
 KD_EXPORT(kd_groups_list) int32_t kd_groups_list(uint32_t db);
 
+/* ---- idempotent producers (log.c, topics.c) ------------------------------ */
+/* (section owned by the idempotence work) */
+
+/* ---- the Kafka wire protocol (kafka_*.c) ---------------------------------- */
+/* (section owned by the codec work) */
+
 #endif /* KAFDO_H */

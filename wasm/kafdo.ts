@@ -105,6 +105,9 @@ interface CoreExports {
   kd_groups_register(db: number, ptr: number, len: number, nowMs: bigint): number;
   kd_groups_unregister(db: number, ptr: number, len: number): number;
   kd_groups_list(db: number): number;
+  /* idempotent producers */
+  /* classic groups */
+  /* Kafka wire protocol codec */
 }
 
 let core: CoreExports | undefined;
@@ -1124,3 +1127,9 @@ export function groupsList(db: number): string[] {
     },
   );
 }
+
+/* ---- idempotent producers ---- */
+
+/* ---- classic groups (the Kafka dialect) ---- */
+
+/* ---- the Kafka wire protocol codec ---- */

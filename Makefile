@@ -1,6 +1,7 @@
 # Kafdo — the two commands are `make dev` and `make test`; both install what they need.
 #
-#   make dev     wrangler dev: HTTP on 127.0.0.1:8787, DO SQLite on local disk
+#   make dev     wrangler dev: HTTP on 127.0.0.1:8787, DO SQLite on local disk, and
+#                `kafdo gateway`: Kafka on 127.0.0.1:9092 (Ctrl-C stops both)
 #   make test    builds everything and runs every test (C under ASan+UBSan, fuzzers
 #                briefly, real-client vectors, typecheck, vitest inside workerd)
 #   make bench   benchmarks (figures, never pass/fail)
@@ -12,7 +13,7 @@ SHELL := /bin/bash
 # Node 22 comes from the npm package `node` (wrangler needs >= 22.12; Debian has 20).
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-CORE_SRC := $(addprefix src-c/,scratch.c varint.c crc32c.c partitioner.c record_batch.c sql.c log.c topics.c assignor.c group.c)
+CORE_SRC := $(addprefix src-c/,scratch.c varint.c crc32c.c partitioner.c record_batch.c sql.c log.c topics.c assignor.c group.c json.c kafka_schema.c kafka_codec.c)
 CORE_HDR := $(wildcard src-c/*.h)
 NATIVE_HOST := src-c/host_sqlite.c
 C_WARN := -std=c11 -Wall -Wextra -Werror
@@ -20,16 +21,16 @@ SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-po
 CC_TEST := clang
 BUILD := build
 
-C_TESTS := varint crc32c partitioner record_batch log topics assignor group
-FUZZERS := batch_decode batch_inspect batch_encode batch_encode_within log_append topic_create assign group
+C_TESTS := varint crc32c partitioner record_batch log topics assignor group kafka
+FUZZERS := batch_decode batch_inspect batch_encode batch_encode_within log_append topic_create assign group kafka_decode kafka_encode
 FUZZ_SECONDS ?= 60
 FUZZ_TEST_RUNS ?= 20000
 
-APT_PKGS := emscripten binaryen libsqlite3-dev libclang-rt-14-dev clang
+APT_PKGS := emscripten binaryen libsqlite3-dev libclang-rt-14-dev clang kcat python3-confluent-kafka librdkafka-dev
 STAMP_APT := $(BUILD)/.apt-stamp
 STAMP_NPM := node_modules/.package-lock.json
 
-.PHONY: dev test bench fuzz wasm dist deps test-c test-vectors test-fuzz test-worker test-e2e typecheck clean
+.PHONY: dev test bench fuzz wasm dist deps test-c test-vectors test-fuzz test-worker test-e2e test-interop typecheck clean
 
 # ---- setup ------------------------------------------------------------------
 
@@ -106,12 +107,14 @@ test-c: $(addprefix $(BUILD)/test_,$(C_TESTS))
 
 # Batches encoded by kafkajs are decoded by the core and re-encoded byte for byte;
 # the core's batches are decoded by kafkajs.
-test-vectors: $(BUILD)/test_record_batch $(BUILD)/test_partitioner $(STAMP_NPM)
+test-vectors: $(BUILD)/test_record_batch $(BUILD)/test_partitioner $(BUILD)/test_kafka $(STAMP_NPM)
 	rm -rf $(BUILD)/vectors && mkdir -p $(BUILD)/vectors
 	node tests/vectors/make-vectors.mjs $(BUILD)/vectors
 	$(BUILD)/test_record_batch --vectors $(BUILD)/vectors
 	$(BUILD)/test_partitioner --vectors $(BUILD)/vectors
 	node tests/vectors/check-core-batches.mjs $(BUILD)/vectors/core
+	node tests/vectors/make-kafka-requests.mjs $(BUILD)/vectors/kafka
+	$(BUILD)/test_kafka --vectors $(BUILD)/vectors/kafka
 
 test-fuzz: $(addprefix $(BUILD)/fuzz_,$(FUZZERS)) $(BUILD)/make_seeds
 	@$(BUILD)/make_seeds $(BUILD)/seeds
@@ -130,6 +133,11 @@ test-worker: $(STAMP_NPM) wasm/kafdo.wasm
 test-e2e: $(STAMP_NPM) wasm/kafdo.wasm dist
 	node --test --test-concurrency=1 --test-timeout=300000 'tests/e2e/*.test.mjs'
 
+# Unchanged Kafka clients (Debian's kcat and python3-confluent-kafka, both librdkafka)
+# through `kafdo gateway`: each file starts its own wrangler dev with the relay beside it.
+test-interop: $(STAMP_APT) $(STAMP_NPM) wasm/kafdo.wasm
+	node --test --test-concurrency=1 --test-timeout=300000 'tests/interop/*.test.mjs'
+
 fuzz: $(addprefix $(BUILD)/fuzz_,$(FUZZERS)) $(BUILD)/make_seeds
 	@$(BUILD)/make_seeds $(BUILD)/seeds
 	@set -e; for f in $(FUZZERS); do \
@@ -141,8 +149,9 @@ fuzz: $(addprefix $(BUILD)/fuzz_,$(FUZZERS)) $(BUILD)/make_seeds
 
 # ---- running ----------------------------------------------------------------
 
+# wrangler dev and, beside it, the Kafka relay pointed at it (scripts/dev.mjs).
 dev: deps wasm/kafdo.wasm
-	wrangler dev --ip 127.0.0.1 --port 8787
+	node scripts/dev.mjs
 
 bench: deps wasm/kafdo.wasm $(BUILD)/bench_native
 	bash bench/run.sh

@@ -2,55 +2,114 @@
  * group.c — a consumer group: Kafka's group state machine, its members and their
  * generations, who has expired given now_ms, when a rebalance completes, fencing
  * of stale members, and the group's committed offsets, all stored through the
- * storage door (one ConsumerGroupDO's SQLite per group).
+ * storage door (one ConsumerGroupDO's SQLite per group). Two dialects share it:
+ * Kafdo's own protocol (member kind 0, "http": the group assigns, with the core's
+ * assignors) and Kafka's classic protocol (kind 1, "kafka": JoinGroup/SyncGroup,
+ * the leader assigns). A group's members are of one kind at a time; a join of the
+ * other kind is INCONSISTENT_GROUP_PROTOCOL while any member of the first lives.
  *
  * The state machine is Kafka's classic one:
  *
- *   Empty ──join──▶ PreparingRebalance ──every member rejoined, or the
- *     ▲                 ▲         │        rebalance deadline passed──▶ Stable
- *     │                 │         │                                      │
- *     └──last member────┴─────────┴──join / leave / expiry / new sub─────┘
+ *   Empty ──join──▶ PreparingRebalance ──every member rejoined, or the rebalance
+ *     ▲                 ▲     ▲    │        deadline passed──▶ Stable (kind 0)
+ *     │                 │     │    └──(kind 1)──▶ CompletingRebalance ──leader's
+ *     │                 │     │                        │      SyncGroup──▶ Stable
+ *     │                 │     └──join / leave / expiry─┘                    │
+ *     └──last member────┴──────────join / leave / expiry / new sub──────────┘
  *        leaves
  *
- * (CompletingRebalance is the classic protocol's wait for the leader's SyncGroup;
- * in Kafdo's own protocol the group computes the assignment itself, with the
- * core's assignors, so a completed rebalance goes straight to Stable. Dead is a
- * deleted group's state in Kafka; a deleted Kafdo group is simply Empty again.)
+ * (Dead is a deleted group's state in Kafka; a deleted Kafdo group is simply Empty
+ * again.)
  *
- * A rebalance starts when a member joins, changes its subscription, leaves or
- * expires. Every member must then join again — its heartbeat answers
+ * A rebalance starts when a member joins, changes its subscription (kind 1: its
+ * protocol type or protocols), leaves or expires, and when a kind-1 leader joins
+ * a Stable group again (Kafka's way for a leader to make the group see new
+ * metadata). Every member must then join again — its heartbeat answers
  * REBALANCE_IN_PROGRESS — and the host holds each join until the rebalance
  * completes (kd_group_poll says when). Members that do not rejoin by the deadline
  * (now + the largest rebalance timeout) are removed. On completion the generation
- * moves on, the assignment is computed, and every member's heartbeat and commit
- * must carry the new generation (else ILLEGAL_GENERATION).
+ * moves on, and every member's heartbeat and commit must carry the new generation
+ * (else ILLEGAL_GENERATION). Kind 0 then computes the assignment and is Stable.
+ *
+ * Kind 1 instead follows Kafka's GroupCoordinator: the group's protocol type is
+ * its members' (a join of another type is INCONSISTENT_GROUP_PROTOCOL, as is one
+ * none of whose protocols every other member supports); at completion Kafka's vote
+ * selects the protocol (each member votes its most preferred protocol among those
+ * all support; most votes wins, a tie going to the first name), the leader stays
+ * if still a member (else the earliest to join leads), and the group waits in
+ * CompletingRebalance, where heartbeats are fine, commits are REBALANCE_IN_PROGRESS
+ * and a member joining again unchanged is answered at once. The leader's join
+ * answer lists every member's metadata for the selected protocol. kd_group_sync
+ * takes the leader's assignments (none for a member it leaves out) and makes the
+ * group Stable; followers' syncs are held by the host until then. A group still
+ * CompletingRebalance at the rebalance timeout removes the members that have not
+ * synced (Kafka's pending-sync timeout) and rebalances. Static membership (group
+ * instance ids) is not supported: every member is a dynamic one.
+ *
+ * For kind 1 the group keeps each member's protocols and the leader's assignment
+ * as bytes, opaque, in group_classic_*; when the protocol type is "consumer" it
+ * also decodes Kafka's ConsumerProtocolSubscription / Assignment (any version:
+ * only their leading fields) into the subscription and assignment columns that
+ * kind 0 uses, so describe shows both kinds alike. A malformed one shows nothing.
  *
  * Expiry: a member whose last heartbeat is older than its session timeout is
  * removed — except while it waits in a join, where the rebalance deadline rules.
  * The host sets an alarm at the next deadline (every call's output names it) and
  * calls kd_group_poll when it rings.
  *
- * Byte formats (little-endian; str = u16 length + bytes; tp = str topic, i32
- * partition; "assignment" = u32 count, tp*):
+ * Commits: a member's must carry the current generation (during PreparingRebalance
+ * too, so revoked partitions can be committed); one with member id "" and
+ * generation -1 (an admin's, a simple consumer's) is taken only while the group
+ * has no members, else UNKNOWN_MEMBER_ID — Kafka's rules.
+ *
+ * Byte formats (little-endian; str = u16 length + bytes; bytes = u32 length +
+ * bytes; tp = str topic, i32 partition; "assignment" = u32 count, tp*):
  *   join input:  str member_id ("" for a new member), str client_id, str id_suffix
  *                (host's random text for a new member's id), i32 session_timeout_ms,
  *                i32 rebalance_timeout_ms, u8 strategy, u8 kind (0 Kafdo, 1 Kafka),
- *                u32 n, (str topic, i32 partitions)* — the member's subscription with
- *                each topic's partition count (0 for a topic that does not exist)
+ *                then for kind 0: u32 n, (str topic, i32 partitions)* — the
+ *                member's subscription with each topic's partition count (0 for a
+ *                topic that does not exist);
+ *                for kind 1: str client_host, str protocol_type, u32 n,
+ *                (str name, bytes metadata)* — in order of preference (strategy is
+ *                ignored)
  *   join output: u8 complete, str member_id, i32 generation, str leader,
- *                u8 strategy, assignment, i64 next_deadline
+ *                u8 strategy, assignment (kind 1: empty), i64 next_deadline;
+ *                kind 1 then: str protocol_type, str protocol_name, u32 k,
+ *                (str member_id, bytes metadata)* — every member's metadata for
+ *                the selected protocol, in join order, when the join is complete
+ *                and the member leads (else k = 0). Complete: kind 0 Stable, kind 1
+ *                CompletingRebalance or Stable, and the member not waiting.
+ *   sync input:  str member_id, i32 generation, str protocol_type, str
+ *                protocol_name ("" for either: not checked), u32 n,
+ *                (str member_id, bytes assignment)* — the leader's; others send 0
+ *   sync output: u8 complete (0: hold until poll says Stable), str protocol_type,
+ *                str protocol_name, bytes assignment (the member's, when complete),
+ *                i64 next_deadline
  *   poll output: u8 state, i32 generation, i64 next_deadline, u32 n, str expired*,
  *                u32 m, (str member_id, u8 waiting, assignment)* — the members,
- *                waiting = 1 while its join is held for a rebalance
+ *                waiting = 1 while its join is held for a rebalance; then
+ *                str protocol_type, str protocol_name, str leader, u32 k,
+ *                (str member_id, bytes)* — while CompletingRebalance every
+ *                member's metadata for the selected protocol (the leader's join
+ *                answer), while Stable every kind-1 member's assignment (held
+ *                syncs' answers), else k = 0
  *   commit input: str member_id, i32 generation, u32 n,
  *                (str topic, i32 partition, i64 offset, str metadata)*
  *   offsets input: u32 n (0xffffffff: all), tp*;
  *   offsets output: u32 n, (str topic, i32 partition, i64 offset, str metadata,
  *                i64 commit_timestamp)* — offset -1 where nothing is committed
- *   describe output: u8 state, i32 generation, u8 strategy, str leader, u32 m,
+ *   describe output: u8 state, i32 generation, u8 strategy, str leader,
+ *                str protocol_type, str protocol_name, u32 m,
  *                (str member_id, str client_id, u8 kind, i32 session_timeout_ms,
  *                i32 rebalance_timeout_ms, i64 last_heartbeat_ms, u32 n, str topic*,
- *                assignment)*, then the offsets output for every committed partition
+ *                assignment, str client_host, bytes metadata, bytes assignment)*,
+ *                then the offsets output for every committed partition. The last
+ *                two are what DescribeGroups sends: empty unless the group is
+ *                Stable (Kafka's); a kind-0 member's are made up as
+ *                ConsumerProtocol v0 bytes of its subscription and assignment.
+ *                protocol_type/name: a kind-1 group's; a kind-0 group's are
+ *                "consumer" (once it had a member) and its strategy's name.
  */
 #include <stdarg.h>
 #include <stdlib.h>
@@ -88,6 +147,26 @@ static const char *const SCHEMA[] = {
     " metadata TEXT NOT NULL,"
     " commit_timestamp INTEGER NOT NULL,"
     " PRIMARY KEY (topic, partition))",
+    /* Kafka's classic protocol (member kind 1): the group's protocol type and
+     * selected protocol, and per member what the HTTP dialect has no use for. */
+    "CREATE TABLE IF NOT EXISTS group_classic ("
+    " id INTEGER PRIMARY KEY CHECK (id = 0),"
+    " dialect INTEGER NOT NULL,"
+    " protocol_type TEXT NOT NULL,"
+    " protocol_name TEXT NOT NULL)",
+    "INSERT OR IGNORE INTO group_classic VALUES (0, 0, '', '')",
+    "CREATE TABLE IF NOT EXISTS group_classic_members ("
+    " member_id TEXT PRIMARY KEY,"
+    " client_host TEXT NOT NULL,"
+    " protocol_type TEXT NOT NULL,"
+    " assignment BLOB NOT NULL,"
+    " synced INTEGER NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS group_classic_protocols ("
+    " member_id TEXT NOT NULL,"
+    " position INTEGER NOT NULL,"
+    " name TEXT NOT NULL,"
+    " metadata BLOB NOT NULL,"
+    " PRIMARY KEY (member_id, position))",
 };
 
 #define STATE_EMPTY 0
@@ -101,6 +180,11 @@ static const char *const SCHEMA[] = {
 #define MAX_GROUP_SIZE 1000 /* bounds the assignors' work on one call */
 #define MAX_TOPIC_PARTITIONS 10000 /* the assignor's bound */
 #define NO_DEADLINE INT64_MAX
+
+#define KIND_HTTP 0
+#define KIND_KAFKA 1
+#define MAX_PROTOCOLS 64
+#define MAX_CLASSIC_BYTES (1 << 20) /* a member's protocols, or one assignment */
 
 typedef struct {
     int64_t state, generation, strategy, rebalance_deadline;
@@ -194,6 +278,10 @@ int32_t kd_group_open(uint32_t db)
 }
 
 /* ---- rebalancing ----------------------------------------------------------- */
+
+static int32_t complete_classic(uint32_t db, group_state *g, int64_t now_ms);
+static int32_t prune_classic(uint32_t db);
+static int32_t dialect_of(uint32_t db, int64_t *dialect);
 
 /* Starts a rebalance: every member must join again by the deadline. `keep` (may
  * be NULL) is the member whose join starts it, already waiting. */
@@ -292,6 +380,11 @@ static int32_t try_complete(uint32_t db, group_state *g, int64_t now_ms)
         g->state = STATE_EMPTY;
         return save_state(db, g);
     }
+    int64_t dialect;
+    if ((rc = dialect_of(db, &dialect)) != 0)
+        return rc;
+    if (dialect == KIND_KAFKA)
+        return complete_classic(db, g, now_ms);
     uint8_t *in = NULL, *answer = NULL;
     size_t in_len = 0;
     if ((rc = assignor_input(db, (uint8_t)g->strategy, &in, &in_len)) != 0)
@@ -350,10 +443,15 @@ static int32_t try_complete(uint32_t db, group_state *g, int64_t now_ms)
 static int32_t expire(uint32_t db, group_state *g, int64_t now_ms, size_t count_at)
 {
     bool deadline_passed = g->state == STATE_PREPARING_REBALANCE && now_ms >= g->rebalance_deadline;
+    /* Kafka's pending-sync timeout: members that have not sent their SyncGroup
+     * within the rebalance timeout after the join completed are removed. */
+    bool sync_overdue = g->state == STATE_COMPLETING_REBALANCE && now_ms >= g->rebalance_deadline;
     const char *find =
         "SELECT member_id FROM group_members WHERE (waiting = 0 AND last_seen_ms + session_timeout_ms <= ?1)"
-        " OR (?2 AND waiting = 0) ORDER BY member_id";
-    int32_t stmt = prepare(db, find, "ii", now_ms, (int64_t)deadline_passed);
+        " OR (?2 AND waiting = 0)"
+        " OR (?3 AND member_id IN (SELECT member_id FROM group_classic_members WHERE synced = 0))"
+        " ORDER BY member_id";
+    int32_t stmt = prepare(db, find, "iii", now_ms, (int64_t)deadline_passed, (int64_t)sync_overdue);
     if (stmt < 0)
         return stmt;
     uint32_t expired = 0;
@@ -377,11 +475,14 @@ static int32_t expire(uint32_t db, group_state *g, int64_t now_ms, size_t count_
         return 0;
     rc = run(prepare(db,
                      "DELETE FROM group_members WHERE (waiting = 0 AND last_seen_ms + session_timeout_ms <= ?1)"
-                     " OR (?2 AND waiting = 0)",
-                     "ii", now_ms, (int64_t)deadline_passed));
+                     " OR (?2 AND waiting = 0)"
+                     " OR (?3 AND member_id IN (SELECT member_id FROM group_classic_members WHERE synced = 0))",
+                     "iii", now_ms, (int64_t)deadline_passed, (int64_t)sync_overdue));
+    if (!rc)
+        rc = prune_classic(db);
     if (rc)
         return rc;
-    if (g->state == STATE_STABLE) {
+    if (g->state == STATE_STABLE || g->state == STATE_COMPLETING_REBALANCE) {
         int64_t members, waiting;
         if ((rc = count_members(db, &members, &waiting)) != 0)
             return rc;
@@ -409,7 +510,8 @@ static int32_t next_deadline(uint32_t db, const group_state *g, int64_t *deadlin
         return rc;
     if (members - waiting == 0)
         *deadline = NO_DEADLINE;
-    if (g->state == STATE_PREPARING_REBALANCE && g->rebalance_deadline < *deadline)
+    if ((g->state == STATE_PREPARING_REBALANCE || g->state == STATE_COMPLETING_REBALANCE) &&
+        g->rebalance_deadline < *deadline)
         *deadline = g->rebalance_deadline;
     return 0;
 }
@@ -506,31 +608,650 @@ static int32_t encode_subscription(kd_le_reader *r, uint32_t n, uint8_t **blob, 
     return 0;
 }
 
+/* ---- Kafka's classic protocol (member kind 1) ------------------------------ */
+
+static const char *const STRATEGY_NAMES[] = {"range", "roundrobin", "sticky"};
+
+/* Reads one TEXT (or BLOB) column of the statement's first row; NULL and 0 when
+ * there is none. Finalizes the statement. */
+static int32_t one_text(int32_t stmt, uint8_t **out, uint32_t *len)
+{
+    *out = NULL;
+    *len = 0;
+    if (stmt < 0)
+        return stmt;
+    int32_t rc = kd_sql_step(stmt, "reading a value");
+    if (rc == 1)
+        rc = kd_sql_column_dup(stmt, 0, out, len);
+    kd_host_finalize(stmt);
+    return rc < 0 ? rc : 0;
+}
+
+static bool out_blob(const uint8_t *p, uint32_t len)
+{
+    return kd_out_u32(len) && kd_out_append(p, len);
+}
+
+/* The dialect of the group's members (the last to join an empty group sets it). */
+static int32_t dialect_of(uint32_t db, int64_t *dialect)
+{
+    int found;
+    int32_t rc = kd_sql_one_i64(prepare(db, "SELECT dialect FROM group_classic WHERE id = 0", ""), dialect, &found);
+    if (!rc && !found)
+        *dialect = KIND_HTTP;
+    return rc;
+}
+
+/* Drops the Kafka-dialect rows of members no longer in the group. */
+static int32_t prune_classic(uint32_t db)
+{
+    int32_t rc = kd_sql_run(db, "DELETE FROM group_classic_members WHERE member_id NOT IN (SELECT member_id FROM group_members)");
+    return rc ? rc
+              : kd_sql_run(db,
+                           "DELETE FROM group_classic_protocols WHERE member_id NOT IN (SELECT member_id FROM group_members)");
+}
+
+/* str protocol_type, str protocol_name: the stored ones for a Kafka-dialect group;
+ * for an HTTP group "consumer" (once it had a member) and its strategy's name. */
+static int32_t out_protocol(uint32_t db, const group_state *g)
+{
+    int32_t stmt = prepare(db, "SELECT dialect, protocol_type, protocol_name FROM group_classic WHERE id = 0", "");
+    if (stmt < 0)
+        return stmt;
+    int32_t rc = kd_sql_step(stmt, "reading the group's protocol");
+    uint8_t *type = NULL, *name = NULL;
+    uint32_t type_len = 0, name_len = 0;
+    int64_t dialect = KIND_HTTP;
+    if (rc == 1) {
+        dialect = kd_host_column_int64(stmt, 0);
+        rc = kd_sql_column_dup(stmt, 1, &type, &type_len);
+        if (!rc)
+            rc = kd_sql_column_dup(stmt, 2, &name, &name_len);
+    }
+    kd_host_finalize(stmt);
+    bool ok = true;
+    if (rc >= 0) {
+        ok = kd_out_str(type ? type : (const uint8_t *)"", type_len);
+        if (dialect == KIND_HTTP) {
+            const char *s = STRATEGY_NAMES[g->strategy >= 0 && g->strategy <= KD_ASSIGN_STICKY ? g->strategy : 0];
+            ok = ok && kd_out_str((const uint8_t *)s, strlen(s));
+        } else {
+            ok = ok && kd_out_str(name ? name : (const uint8_t *)"", name_len);
+        }
+    }
+    free(type);
+    free(name);
+    if (rc < 0)
+        return rc;
+    return ok ? 0 : kd_fail(KD_ERR_NOMEM, "out of memory");
+}
+
+/* u32 k, (str member_id, u32 len, bytes metadata)*: every member's metadata for the
+ * group's selected protocol (its most preferred entry of that name), in the order
+ * the members joined — what the leader's JoinGroup answer lists. */
+static int32_t out_classic_metadata(uint32_t db)
+{
+    size_t count_at = kd_out_size();
+    if (!kd_out_u32(0))
+        return kd_fail(KD_ERR_NOMEM, "out of memory");
+    int32_t stmt = prepare(db,
+                           "SELECT m.member_id, p.metadata FROM group_classic_members m"
+                           " JOIN group_classic_protocols p ON p.member_id = m.member_id"
+                           " WHERE p.position = (SELECT min(q.position) FROM group_classic_protocols q"
+                           "  WHERE q.member_id = m.member_id"
+                           "  AND q.name = (SELECT protocol_name FROM group_classic WHERE id = 0))"
+                           " ORDER BY m.rowid",
+                           "");
+    if (stmt < 0)
+        return stmt;
+    uint32_t count = 0;
+    int32_t rc;
+    while ((rc = kd_sql_step(stmt, "reading members' metadata")) == 1) {
+        uint8_t *id = NULL, *meta = NULL;
+        uint32_t id_len, meta_len;
+        rc = kd_sql_column_dup(stmt, 0, &id, &id_len);
+        if (!rc)
+            rc = kd_sql_column_dup(stmt, 1, &meta, &meta_len);
+        if (!rc && !(kd_out_str(id, id_len) && out_blob(meta, meta_len)))
+            rc = kd_fail(KD_ERR_NOMEM, "out of memory");
+        free(id);
+        free(meta);
+        if (rc)
+            break;
+        count++;
+    }
+    kd_host_finalize(stmt);
+    if (rc)
+        return rc;
+    kd_out_patch_u32(count_at, count);
+    return 0;
+}
+
+/* u32 k, (str member_id, u32 len, bytes assignment)*: the leader's assignment of
+ * every Kafka member, in the order they joined — what held SyncGroups answer. */
+static int32_t out_classic_assignments(uint32_t db)
+{
+    size_t count_at = kd_out_size();
+    if (!kd_out_u32(0))
+        return kd_fail(KD_ERR_NOMEM, "out of memory");
+    int32_t stmt = prepare(db, "SELECT member_id, assignment FROM group_classic_members ORDER BY rowid", "");
+    if (stmt < 0)
+        return stmt;
+    uint32_t count = 0;
+    int32_t rc;
+    while ((rc = kd_sql_step(stmt, "reading assignments")) == 1) {
+        uint8_t *id = NULL, *bytes = NULL;
+        uint32_t id_len, len;
+        rc = kd_sql_column_dup(stmt, 0, &id, &id_len);
+        if (!rc)
+            rc = kd_sql_column_dup(stmt, 1, &bytes, &len);
+        if (!rc && !(kd_out_str(id, id_len) && out_blob(bytes, len)))
+            rc = kd_fail(KD_ERR_NOMEM, "out of memory");
+        free(id);
+        free(bytes);
+        if (rc)
+            break;
+        count++;
+    }
+    kd_host_finalize(stmt);
+    if (rc)
+        return rc;
+    kd_out_patch_u32(count_at, count);
+    return 0;
+}
+
+/* -- Kafka's ConsumerProtocol, big-endian: every version (0-3, and later ones,
+ * which only add fields at the end) of ConsumerProtocolSubscription starts
+ * i16 version, [string topics], and of ConsumerProtocolAssignment i16 version,
+ * [(string topic, [i32 partitions])]. Only those leading fields are read: a
+ * member's bytes are its client's business, and shown decoded where they can be.
+ * Names that are not valid topic names, and negative partitions, are left out. */
+
+typedef struct {
+    const uint8_t *p;
+    size_t len, pos;
+} be_reader;
+
+static bool be_take(be_reader *r, size_t n, const uint8_t **at)
+{
+    if (r->len - r->pos < n)
+        return false;
+    *at = r->p + r->pos;
+    r->pos += n;
+    return true;
+}
+
+static bool be_i16(be_reader *r, int16_t *v)
+{
+    const uint8_t *at;
+    if (!be_take(r, 2, &at))
+        return false;
+    *v = (int16_t)kd_be16(at);
+    return true;
+}
+
+static bool be_i32(be_reader *r, int32_t *v)
+{
+    const uint8_t *at;
+    if (!be_take(r, 4, &at))
+        return false;
+    *v = (int32_t)kd_be32(at);
+    return true;
+}
+
+static bool be_string(be_reader *r, kd_str *s)
+{
+    int16_t n;
+    if (!be_i16(r, &n) || n < 0 || !be_take(r, (size_t)n, &s->p))
+        return false;
+    s->len = (uint16_t)n;
+    return true;
+}
+
+/* Walks a subscription, writing its topics when `emit`: how many, or -1 when
+ * malformed (-2 out of memory). */
+static int64_t walk_subscription(const uint8_t *p, size_t len, bool emit)
+{
+    be_reader r = {p, len, 0};
+    int16_t version;
+    int32_t n;
+    if (!be_i16(&r, &version) || version < 0 || !be_i32(&r, &n) || n < 0)
+        return -1;
+    int64_t count = 0;
+    for (int32_t i = 0; i < n; i++) {
+        kd_str topic;
+        if (!be_string(&r, &topic))
+            return -1;
+        if (kd_check_topic_name(topic.p, topic.len) != 0)
+            continue;
+        if (emit && !kd_out_str(topic.p, topic.len))
+            return -2;
+        count++;
+    }
+    return count;
+}
+
+/* Walks an assignment, writing (str topic, i32 partition)* when `emit`. */
+static int64_t walk_assignment(const uint8_t *p, size_t len, bool emit)
+{
+    be_reader r = {p, len, 0};
+    int16_t version;
+    int32_t n;
+    if (!be_i16(&r, &version) || version < 0 || !be_i32(&r, &n) || n < 0)
+        return -1;
+    int64_t count = 0;
+    for (int32_t i = 0; i < n; i++) {
+        kd_str topic;
+        int32_t m;
+        if (!be_string(&r, &topic) || !be_i32(&r, &m) || m < 0)
+            return -1;
+        bool valid = kd_check_topic_name(topic.p, topic.len) == 0;
+        for (int32_t k = 0; k < m; k++) {
+            int32_t partition;
+            if (!be_i32(&r, &partition))
+                return -1;
+            if (!valid || partition < 0)
+                continue;
+            if (emit && !(kd_out_str(topic.p, topic.len) && kd_out_i32(partition)))
+                return -2;
+            count++;
+        }
+    }
+    return count;
+}
+
+/* Writes u32 n, str topic* — the stored subscription shape — from a
+ * ConsumerProtocolSubscription; u32 0 when it is malformed. */
+static bool out_consumer_subscription(const uint8_t *p, size_t len)
+{
+    int64_t n = walk_subscription(p, len, false);
+    if (n < 0)
+        return kd_out_u32(0);
+    return kd_out_u32((uint32_t)n) && walk_subscription(p, len, true) == n;
+}
+
+/* Writes u32 n, (str topic, i32 partition)* — the stored assignment shape — from
+ * a ConsumerProtocolAssignment; u32 0 when it is malformed. */
+static bool out_consumer_assignment(const uint8_t *p, size_t len)
+{
+    int64_t n = walk_assignment(p, len, false);
+    if (n < 0)
+        return kd_out_u32(0);
+    return kd_out_u32((uint32_t)n) && walk_assignment(p, len, true) == n;
+}
+
+/* An HTTP member's stored subscription (u32 n, str topic*) as a
+ * ConsumerProtocolSubscription v0, u32 length first, so that Kafka's tools describe
+ * HTTP members too; u32 0 for a malformed blob. */
+static bool out_v0_subscription(const uint8_t *sub, uint32_t len)
+{
+    kd_le_reader r = {sub, len, 0};
+    uint32_t n;
+    kd_str topic;
+    size_t size = 2 + 4 + 4;
+    if (!kd_le_u32(&r, &n))
+        return kd_out_u32(0);
+    for (uint32_t i = 0; i < n; i++) {
+        if (!kd_le_str(&r, &topic) || topic.len > INT16_MAX)
+            return kd_out_u32(0);
+        size += 2 + topic.len;
+    }
+    if (!kd_out_u32((uint32_t)size))
+        return false;
+    uint8_t *w = kd_out_reserve(size);
+    if (!w)
+        return false;
+    kd_put_be16(w, 0);
+    kd_put_be32(w + 2, n);
+    w += 6;
+    r.pos = 4;
+    for (uint32_t i = 0; i < n; i++) {
+        kd_le_str(&r, &topic);
+        kd_put_be16(w, topic.len);
+        memcpy(w + 2, topic.p, topic.len);
+        w += 2 + topic.len;
+    }
+    kd_put_be32(w, UINT32_MAX); /* user_data: null */
+    return true;
+}
+
+/* An HTTP member's stored assignment (u32 n, (str topic, i32 partition)*, by topic)
+ * as a ConsumerProtocolAssignment v0, u32 length first. */
+static bool out_v0_assignment(const uint8_t *blob, uint32_t len)
+{
+    kd_le_reader r = {blob, len, 0};
+    uint32_t n, topics = 0;
+    kd_str topic, last = {NULL, 0};
+    int32_t partition;
+    size_t size = 2 + 4 + 4;
+    if (!kd_le_u32(&r, &n))
+        return kd_out_u32(0);
+    for (uint32_t i = 0; i < n; i++) {
+        if (!kd_le_str(&r, &topic) || !kd_le_i32(&r, &partition) || topic.len > INT16_MAX)
+            return kd_out_u32(0);
+        if (i == 0 || !kd_str_eq(topic, last)) {
+            size += 2 + topic.len + 4;
+            topics++;
+        }
+        size += 4;
+        last = topic;
+    }
+    if (!kd_out_u32((uint32_t)size))
+        return false;
+    uint8_t *w = kd_out_reserve(size);
+    if (!w)
+        return false;
+    kd_put_be16(w, 0);
+    kd_put_be32(w + 2, topics);
+    w += 6;
+    uint8_t *count_at = NULL;
+    uint32_t count = 0;
+    r.pos = 4;
+    for (uint32_t i = 0; i < n; i++) {
+        kd_le_str(&r, &topic);
+        kd_le_i32(&r, &partition);
+        if (i == 0 || !kd_str_eq(topic, last)) {
+            if (count_at)
+                kd_put_be32(count_at, count);
+            kd_put_be16(w, topic.len);
+            memcpy(w + 2, topic.p, topic.len);
+            count_at = w + 2 + topic.len;
+            count = 0;
+            w = count_at + 4;
+        }
+        kd_put_be32(w, (uint32_t)partition);
+        w += 4;
+        count++;
+        last = topic;
+    }
+    if (count_at)
+        kd_put_be32(count_at, count);
+    kd_put_be32(w, UINT32_MAX); /* user_data: null */
+    return true;
+}
+
+/* Completes a Kafka-dialect rebalance: Kafka's vote picks the protocol (of those
+ * every member supports, each member votes its most preferred; most votes wins,
+ * a tie going to the first name), the leader stays if it is still a member (else
+ * the earliest to join leads), the generation moves on and the group waits in
+ * CompletingRebalance for the leader's SyncGroup — until the rebalance timeout,
+ * after which members that have not synced are removed (expire). Assignments are
+ * the leader's to give: until it does, every member has none. */
+static int32_t complete_classic(uint32_t db, group_state *g, int64_t now_ms)
+{
+    uint8_t *name = NULL;
+    uint32_t name_len;
+    int32_t rc = one_text(prepare(db,
+                                  "WITH c AS (SELECT name FROM group_classic_protocols GROUP BY name"
+                                  "  HAVING count(DISTINCT member_id) = (SELECT count(*) FROM group_members)),"
+                                  " v AS (SELECT (SELECT p.name FROM group_classic_protocols p JOIN c ON c.name = p.name"
+                                  "  WHERE p.member_id = m.member_id ORDER BY p.position LIMIT 1) AS name FROM group_members m)"
+                                  " SELECT name FROM v WHERE name IS NOT NULL GROUP BY name ORDER BY count(*) DESC, name"
+                                  " LIMIT 1",
+                                  ""),
+                          &name, &name_len);
+    kd_str selected = {name ? name : (const uint8_t *)"", (uint16_t)(name_len > UINT16_MAX ? UINT16_MAX : name_len)};
+    if (!rc)
+        rc = run(prepare(db, "UPDATE group_classic SET protocol_name = ?1 WHERE id = 0", "s", &selected));
+    free(name);
+    if (!rc)
+        rc = kd_sql_run(db, "UPDATE group_state SET leader = coalesce((SELECT member_id FROM group_classic_members"
+                            " ORDER BY member_id = (SELECT leader FROM group_state WHERE id = 0) DESC, rowid LIMIT 1), '')"
+                            " WHERE id = 0");
+    if (!rc)
+        rc = kd_sql_run(db, "UPDATE group_classic_members SET synced = 0, assignment = x''");
+    if (!rc)
+        rc = run(prepare(db, "UPDATE group_members SET waiting = 0, last_seen_ms = ?1, assignment = x'00000000'", "i",
+                         now_ms));
+    if (rc)
+        return rc;
+
+    /* The subscriptions shown are the selected protocol's, when it is Kafka's
+     * consumer protocol. The list is read whole before anything is written. */
+    int64_t consumer;
+    int found;
+    if ((rc = kd_sql_one_i64(prepare(db, "SELECT protocol_type = 'consumer' FROM group_classic WHERE id = 0", ""),
+                             &consumer, &found)) != 0)
+        return rc;
+    if (consumer) {
+        kd_scratch_reset();
+        if ((rc = out_classic_metadata(db)) != 0)
+            return rc;
+        size_t list_len = kd_out_size();
+        uint8_t *list = malloc(list_len);
+        if (!list)
+            return kd_fail(KD_ERR_NOMEM, "out of memory");
+        memcpy(list, kd_out_data(), list_len);
+        kd_le_reader r = {list, list_len, 0};
+        uint32_t k = 0;
+        kd_le_u32(&r, &k);
+        for (uint32_t i = 0; i < k && !rc; i++) {
+            kd_str id;
+            uint32_t len;
+            const uint8_t *meta;
+            kd_le_str(&r, &id);
+            kd_le_u32(&r, &len);
+            kd_le_bytes(&r, len, &meta);
+            kd_scratch_reset();
+            if (!out_consumer_subscription(meta, len))
+                rc = kd_fail(KD_ERR_NOMEM, "out of memory");
+            else
+                rc = run(prepare(db, "UPDATE group_members SET subscription = ?1 WHERE member_id = ?2", "bs",
+                                 kd_out_data(), (uint32_t)kd_out_size(), &id));
+        }
+        free(list);
+        kd_scratch_reset();
+        if (rc)
+            return rc;
+    }
+    int64_t longest;
+    if ((rc = kd_sql_one_i64(prepare(db, "SELECT max(rebalance_timeout_ms) FROM group_members", ""), &longest, &found)) !=
+        0)
+        return rc;
+    g->generation++;
+    g->state = STATE_COMPLETING_REBALANCE;
+    g->rebalance_deadline = now_ms + longest;
+    return save_state(db, g);
+}
+
+/* What a kind-1 join carries after its header. */
+typedef struct {
+    kd_str client_host, protocol_type;
+    uint32_t n;
+    size_t at; /* where the protocols start in the input */
+} classic_join;
+
+/* Reads and checks the protocols; leaves `r` at the first. */
+static int32_t read_classic_join(kd_le_reader *r, classic_join *cj)
+{
+    if (!kd_le_str(r, &cj->client_host) || !kd_le_str(r, &cj->protocol_type) || !kd_le_u32(r, &cj->n))
+        return kd_fail(KD_ERR_INVALID_ARG, "join input is malformed");
+    if (cj->n > MAX_PROTOCOLS)
+        return kd_fail(KD_INVALID_REQUEST, "%u protocols; at most %d", (unsigned)cj->n, MAX_PROTOCOLS);
+    cj->at = r->pos;
+    size_t total = 0;
+    for (uint32_t i = 0; i < cj->n; i++) {
+        kd_str name;
+        uint32_t len;
+        const uint8_t *meta;
+        if (!kd_le_str(r, &name) || !kd_le_u32(r, &len) || !kd_le_bytes(r, len, &meta))
+            return kd_fail(KD_ERR_INVALID_ARG, "protocol %u is malformed", (unsigned)i);
+        total += len;
+    }
+    if (r->pos != r->len)
+        return kd_fail(KD_ERR_INVALID_ARG, "bytes follow the protocols");
+    if (total > MAX_CLASSIC_BYTES)
+        return kd_fail(KD_INVALID_REQUEST, "the protocols' metadata is %zu bytes; at most %d", total, MAX_CLASSIC_BYTES);
+    if (cj->protocol_type.len == 0 || cj->n == 0)
+        return kd_fail(KD_INCONSISTENT_GROUP_PROTOCOL, "a join names its protocol type and at least one protocol");
+    r->pos = cj->at;
+    return 0;
+}
+
+static void next_protocol(kd_le_reader *r, kd_str *name, const uint8_t **meta, uint32_t *len)
+{
+    kd_le_str(r, name);
+    kd_le_u32(r, len);
+    kd_le_bytes(r, *len, meta);
+}
+
+/* A member's kind must be the group's: the dialects cannot share a generation. */
+static int32_t check_dialect(uint32_t db, uint8_t kind)
+{
+    int64_t others;
+    int found;
+    int32_t rc = kd_sql_one_i64(prepare(db, "SELECT count(*) FROM group_members WHERE kind != ?1", "i", (int64_t)kind),
+                                &others, &found);
+    if (rc)
+        return rc;
+    if (others > 0)
+        return kd_fail(KD_INCONSISTENT_GROUP_PROTOCOL, "the group's members use %s protocol; this member uses %s",
+                       kind == KIND_KAFKA ? "Kafdo's" : "Kafka's", kind == KIND_KAFKA ? "Kafka's" : "Kafdo's");
+    return 0;
+}
+
+/* Kafka's admission rule for a kind-1 join, and its writes: the protocol type must
+ * be the other members', and one of the member's protocols must be supported by
+ * every other member (else INCONSISTENT_GROUP_PROTOCOL). A member's own previous
+ * protocols do not count against it. *changed says whether the protocols differ
+ * from what the member joined with before. */
+static int32_t join_classic(uint32_t db, const kd_str *id, int exists, const classic_join *cj, const uint8_t *in,
+                            size_t in_len, bool *changed, const uint8_t **first, uint32_t *first_len)
+{
+    int64_t others, v;
+    int found;
+    int32_t rc = kd_sql_one_i64(prepare(db, "SELECT count(*) FROM group_members WHERE member_id != ?1", "s", id),
+                                &others, &found);
+    if (rc)
+        return rc;
+    kd_le_reader r = {in, in_len, cj->at};
+    if (others > 0) {
+        if ((rc = kd_sql_one_i64(prepare(db,
+                                         "SELECT count(*) FROM group_classic_members WHERE member_id != ?1"
+                                         " AND protocol_type != ?2",
+                                         "ss", id, &cj->protocol_type),
+                                 &v, &found)) != 0)
+            return rc;
+        if (v > 0)
+            return kd_fail(KD_INCONSISTENT_GROUP_PROTOCOL, "the group's protocol type is not \"%.*s\"",
+                           (int)cj->protocol_type.len, (const char *)cj->protocol_type.p);
+        bool shared = false;
+        for (uint32_t i = 0; i < cj->n && !shared; i++) {
+            kd_str name;
+            const uint8_t *meta;
+            uint32_t len;
+            next_protocol(&r, &name, &meta, &len);
+            if ((rc = kd_sql_one_i64(prepare(db,
+                                             "SELECT count(DISTINCT member_id) FROM group_classic_protocols"
+                                             " WHERE member_id != ?1 AND name = ?2",
+                                             "ss", id, &name),
+                                     &v, &found)) != 0)
+                return rc;
+            shared = v == others;
+        }
+        if (!shared)
+            return kd_fail(KD_INCONSISTENT_GROUP_PROTOCOL, "no protocol of the member is supported by every other member");
+    }
+
+    *changed = !exists;
+    if (exists) {
+        int64_t same = 0, count = 0;
+        rc = kd_sql_one_i64(prepare(db, "SELECT protocol_type = ?2 FROM group_classic_members WHERE member_id = ?1", "ss",
+                                    id, &cj->protocol_type),
+                            &same, &found);
+        if (!rc)
+            rc = kd_sql_one_i64(prepare(db, "SELECT count(*) FROM group_classic_protocols WHERE member_id = ?1", "s", id),
+                                &count, &found);
+        *changed = !same || count != cj->n;
+        r.pos = cj->at;
+        for (uint32_t i = 0; i < cj->n && !rc && !*changed; i++) {
+            kd_str name;
+            const uint8_t *meta;
+            uint32_t len;
+            next_protocol(&r, &name, &meta, &len);
+            rc = kd_sql_one_i64(prepare(db,
+                                        "SELECT name = ?2 AND metadata = ?3 FROM group_classic_protocols"
+                                        " WHERE member_id = ?1 AND position = ?4",
+                                        "ssbi", id, &name, meta, len, (int64_t)i),
+                                &same, &found);
+            *changed = !found || !same;
+        }
+        if (rc)
+            return rc;
+    }
+    if (*changed) {
+        if ((rc = run(prepare(db, "DELETE FROM group_classic_protocols WHERE member_id = ?1", "s", id))) != 0)
+            return rc;
+        r.pos = cj->at;
+        for (uint32_t i = 0; i < cj->n && !rc; i++) {
+            kd_str name;
+            const uint8_t *meta;
+            uint32_t len;
+            next_protocol(&r, &name, &meta, &len);
+            if (i == 0) {
+                *first = meta;
+                *first_len = len;
+            }
+            rc = run(prepare(db,
+                             "INSERT INTO group_classic_protocols (member_id, position, name, metadata)"
+                             " VALUES (?1, ?2, ?3, ?4)",
+                             "sisb", id, (int64_t)i, &name, meta, len));
+        }
+    }
+    static const uint8_t none[1] = {0};
+    if (!rc)
+        rc = run(prepare(db,
+                         "INSERT OR IGNORE INTO group_classic_members (member_id, client_host, protocol_type, assignment,"
+                         " synced) VALUES (?1, '', '', ?2, 0)",
+                         "sb", id, none, (uint32_t)0));
+    if (!rc)
+        rc = run(prepare(db, "UPDATE group_classic_members SET client_host = ?2, protocol_type = ?3 WHERE member_id = ?1",
+                         "sss", id, &cj->client_host, &cj->protocol_type));
+    return rc;
+}
+
+/* After a kind-1 join's output header: str protocol_type, str protocol_name, and
+ * for the leader of a completed join every member's metadata. */
+static int32_t out_classic_join(uint32_t db, const group_state *g, bool leads)
+{
+    int32_t rc = out_protocol(db, g);
+    if (rc)
+        return rc;
+    if (leads)
+        return out_classic_metadata(db);
+    return kd_out_u32(0) ? 0 : kd_fail(KD_ERR_NOMEM, "out of memory");
+}
+
 int32_t kd_group_join(uint32_t db, const uint8_t *in, uint32_t in_len, int64_t now_ms)
 {
     kd_scratch_reset();
     kd_le_reader r = {in, in_len, 0};
     kd_str member, client, suffix;
     int32_t session, rebalance;
-    uint32_t topics;
+    uint32_t topics = 0;
     if (!kd_le_str(&r, &member) || !kd_le_str(&r, &client) || !kd_le_str(&r, &suffix) ||
         !kd_le_i32(&r, &session) || !kd_le_i32(&r, &rebalance) || r.len - r.pos < 2)
         return kd_fail(KD_ERR_INVALID_ARG, "join input is malformed");
     uint8_t strategy = in[r.pos++], kind = in[r.pos++];
-    if (!kd_le_u32(&r, &topics) || topics > in_len / 6)
-        return kd_fail(KD_ERR_INVALID_ARG, "join input is malformed");
+    if (strategy > KD_ASSIGN_STICKY || kind > KIND_KAFKA)
+        return kd_fail(KD_ERR_INVALID_ARG, "strategy %d or member kind %d is unknown", strategy, kind);
+    classic_join cj = {0};
+    int32_t rc;
+    if (kind == KIND_HTTP) {
+        if (!kd_le_u32(&r, &topics) || topics > in_len / 6)
+            return kd_fail(KD_ERR_INVALID_ARG, "join input is malformed");
+    } else if ((rc = read_classic_join(&r, &cj)) != 0) {
+        return rc;
+    }
     if (session < MIN_SESSION_TIMEOUT_MS || session > MAX_SESSION_TIMEOUT_MS)
         return kd_fail(KD_INVALID_SESSION_TIMEOUT, "session timeout %d ms is outside %d to %d", (int)session,
                        MIN_SESSION_TIMEOUT_MS, MAX_SESSION_TIMEOUT_MS);
     if (rebalance < 1 || rebalance > MAX_SESSION_TIMEOUT_MS)
         return kd_fail(KD_INVALID_SESSION_TIMEOUT, "rebalance timeout %d ms is outside 1 to %d", (int)rebalance,
                        MAX_SESSION_TIMEOUT_MS);
-    if (strategy > KD_ASSIGN_STICKY || kind > 1)
-        return kd_fail(KD_ERR_INVALID_ARG, "strategy %d or member kind %d is unknown", strategy, kind);
 
     group_state g;
-    int32_t rc = load_state(db, &g);
-    if (rc)
+    if ((rc = load_state(db, &g)) != 0)
         return rc;
 
     /* A new member's id: its client id and the host's random suffix, as Kafka's. */
@@ -560,87 +1281,140 @@ int32_t kd_group_join(uint32_t db, const uint8_t *in, uint32_t in_len, int64_t n
     if (!exists && members >= MAX_GROUP_SIZE)
         return kd_fail(KD_GROUP_MAX_SIZE_REACHED, "the group has %d members, its most (Kafka's group.max.size)",
                        MAX_GROUP_SIZE);
+    if ((rc = check_dialect(db, kind)) != 0)
+        return rc;
     bool alone = members == 0 || (members == 1 && exists);
-    if (!alone && strategy != g.strategy)
+    if (kind == KIND_HTTP && !alone && strategy != g.strategy)
         return kd_fail(KD_INCONSISTENT_GROUP_PROTOCOL, "the group assigns with strategy %d, not %d", (int)g.strategy,
                        strategy);
 
-    /* The subscription, built in the output buffer and moved out of it. */
-    uint8_t *sub = NULL;
-    size_t sub_len = 0;
-    bool grown = false;
-    rc = encode_subscription(&r, topics, &sub, &sub_len, db, &grown);
-    kd_scratch_reset();
-    if (!rc && r.pos != r.len)
-        rc = kd_fail(KD_ERR_INVALID_ARG, "bytes follow the subscription");
-    if (rc) {
-        free(sub);
-        return rc;
-    }
     static const uint8_t no_owned[4] = {0, 0, 0, 0};
     bool changed = !exists;
-    if (exists) {
-        int64_t same;
-        int found;
-        rc = kd_sql_one_i64(prepare(db, "SELECT subscription = ?1 FROM group_members WHERE member_id = ?2", "bs", sub,
-                             (uint32_t)sub_len, &id),
-                     &same, &found);
-        changed = !rc && (!found || !same || grown);
-        if (!rc)
+    if (kind == KIND_KAFKA) {
+        /* The member's own rows first; its subscription (shown decoded) is its
+         * most preferred protocol's until the vote picks one. */
+        const uint8_t *first = NULL;
+        uint32_t first_len = 0;
+        rc = join_classic(db, &id, exists, &cj, in, in_len, &changed, &first, &first_len);
+        if (rc)
+            return rc;
+        kd_scratch_reset();
+        bool consumer = cj.protocol_type.len == 8 && memcmp(cj.protocol_type.p, "consumer", 8) == 0;
+        if (!(consumer && first ? out_consumer_subscription(first, first_len) : kd_out_u32(0)))
+            return kd_fail(KD_ERR_NOMEM, "out of memory");
+        if (exists)
             rc = run(prepare(db,
                              "UPDATE group_members SET client_id = ?1, session_timeout_ms = ?2, rebalance_timeout_ms = ?3,"
-                             " last_seen_ms = ?4, subscription = ?5, kind = ?6 WHERE member_id = ?7",
-                             "siiibis", &client, (int64_t)session, (int64_t)rebalance, now_ms, sub, (uint32_t)sub_len,
-                             (int64_t)kind, &id));
+                             " last_seen_ms = ?4, subscription = CASE WHEN ?5 THEN ?6 ELSE subscription END"
+                             " WHERE member_id = ?7",
+                             "siiiibs", &client, (int64_t)session, (int64_t)rebalance, now_ms, (int64_t)changed,
+                             kd_out_data(), (uint32_t)kd_out_size(), &id));
+        else
+            rc = run(prepare(db,
+                             "INSERT INTO group_members (member_id, client_id, kind, session_timeout_ms,"
+                             " rebalance_timeout_ms, last_seen_ms, waiting, subscription, assignment)"
+                             " VALUES (?1, ?2, 1, ?3, ?4, ?5, 0, ?6, ?7)",
+                             "ssiiibb", &id, &client, (int64_t)session, (int64_t)rebalance, now_ms, kd_out_data(),
+                             (uint32_t)kd_out_size(), no_owned, (uint32_t)4));
+        kd_scratch_reset();
     } else {
-        rc = run(prepare(db,
-                         "INSERT INTO group_members (member_id, client_id, kind, session_timeout_ms, rebalance_timeout_ms,"
-                         " last_seen_ms, waiting, subscription, assignment) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7, ?8)",
-                         "ssiiiibb", &id, &client, (int64_t)kind, (int64_t)session, (int64_t)rebalance, now_ms, sub,
-                         (uint32_t)sub_len, no_owned, (uint32_t)4));
+        /* The subscription, built in the output buffer and moved out of it. */
+        uint8_t *sub = NULL;
+        size_t sub_len = 0;
+        bool grown = false;
+        rc = encode_subscription(&r, topics, &sub, &sub_len, db, &grown);
+        kd_scratch_reset();
+        if (!rc && r.pos != r.len)
+            rc = kd_fail(KD_ERR_INVALID_ARG, "bytes follow the subscription");
+        if (rc) {
+            free(sub);
+            return rc;
+        }
+        if (exists) {
+            int64_t same;
+            int found;
+            rc = kd_sql_one_i64(prepare(db, "SELECT subscription = ?1 FROM group_members WHERE member_id = ?2", "bs",
+                                        sub, (uint32_t)sub_len, &id),
+                                &same, &found);
+            changed = !rc && (!found || !same || grown);
+            if (!rc)
+                rc = run(prepare(db,
+                                 "UPDATE group_members SET client_id = ?1, session_timeout_ms = ?2,"
+                                 " rebalance_timeout_ms = ?3, last_seen_ms = ?4, subscription = ?5, kind = ?6"
+                                 " WHERE member_id = ?7",
+                                 "siiibis", &client, (int64_t)session, (int64_t)rebalance, now_ms, sub,
+                                 (uint32_t)sub_len, (int64_t)kind, &id));
+        } else {
+            rc = run(prepare(db,
+                             "INSERT INTO group_members (member_id, client_id, kind, session_timeout_ms,"
+                             " rebalance_timeout_ms, last_seen_ms, waiting, subscription, assignment)"
+                             " VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7, ?8)",
+                             "ssiiiibb", &id, &client, (int64_t)kind, (int64_t)session, (int64_t)rebalance, now_ms,
+                             sub, (uint32_t)sub_len, no_owned, (uint32_t)4));
+        }
+        free(sub);
+        if (alone && strategy != g.strategy) {
+            changed = true; /* the group's only member chose another assignor */
+            g.strategy = strategy;
+        }
     }
-    free(sub);
     if (rc)
         return rc;
-    if (alone && strategy != g.strategy) {
-        changed = true; /* the group's only member chose another assignor */
-        g.strategy = strategy;
-    }
+    static const kd_str consumer_type = {(const uint8_t *)"consumer", 8};
+    rc = run(prepare(db, "UPDATE group_classic SET dialect = ?1, protocol_type = ?2 WHERE id = 0", "is", (int64_t)kind,
+                     kind == KIND_KAFKA ? &cj.protocol_type : &consumer_type));
+    int64_t is_leader = 0;
+    int found;
+    if (!rc && kind == KIND_KAFKA)
+        rc = kd_sql_one_i64(prepare(db, "SELECT leader = ?1 FROM group_state WHERE id = 0", "s", &id), &is_leader,
+                            &found);
+    if (rc)
+        return rc;
 
     if (g.state == STATE_PREPARING_REBALANCE) {
         rc = run(prepare(db, "UPDATE group_members SET waiting = 1 WHERE member_id = ?1", "s", &id));
-    } else if (changed || g.state == STATE_EMPTY) {
+    } else if (changed || g.state == STATE_EMPTY || (kind == KIND_KAFKA && g.state == STATE_STABLE && is_leader)) {
+        /* (Kafka's leader joining a Stable group again asks for a rebalance: it is
+         * how a Java consumer's leader makes the group see new metadata.) */
         rc = start_rebalance(db, &g, &id, now_ms);
     }
-    /* else: a Stable member joining again unchanged keeps its assignment. */
+    /* else: a Stable member (or a Kafka member while CompletingRebalance) joining
+     * again unchanged keeps its generation and assignment. */
     if (!rc)
         rc = try_complete(db, &g, now_ms);
     if (rc)
         return rc;
 
     int64_t still_waiting;
-    int found;
-    if ((rc = kd_sql_one_i64(prepare(db, "SELECT waiting FROM group_members WHERE member_id = ?1", "s", &id), &still_waiting,
-                      &found)) != 0)
+    if ((rc = kd_sql_one_i64(prepare(db, "SELECT waiting FROM group_members WHERE member_id = ?1", "s", &id),
+                             &still_waiting, &found)) != 0)
+        return rc;
+    if (kind == KIND_KAFKA &&
+        (rc = kd_sql_one_i64(prepare(db, "SELECT leader = ?1 FROM group_state WHERE id = 0", "s", &id), &is_leader,
+                             &found)) != 0)
         return rc;
     int64_t deadline;
     if ((rc = next_deadline(db, &g, &deadline)) != 0)
         return rc;
     kd_scratch_reset();
-    bool complete = g.state == STATE_STABLE && found && !still_waiting;
+    bool settled = kind == KIND_KAFKA ? g.state == STATE_STABLE || g.state == STATE_COMPLETING_REBALANCE
+                                      : g.state == STATE_STABLE;
+    bool complete = settled && found && !still_waiting;
     if (!kd_out_u8(complete) || !kd_out_str(id.p, id.len) || !kd_out_i32((int32_t)g.generation))
         return kd_fail(KD_ERR_NOMEM, "out of memory");
     if ((rc = out_leader(db)) != 0)
         return rc;
     if (!kd_out_u8((uint8_t)g.strategy))
         return kd_fail(KD_ERR_NOMEM, "out of memory");
-    if (complete) {
+    if (complete && kind == KIND_HTTP) {
         if ((rc = out_assignment(db, &id)) != 0)
             return rc;
     } else if (!kd_out_u32(0)) {
         return kd_fail(KD_ERR_NOMEM, "out of memory");
     }
-    return kd_out_i64(deadline) ? 0 : kd_fail(KD_ERR_NOMEM, "out of memory");
+    if (!kd_out_i64(deadline))
+        return kd_fail(KD_ERR_NOMEM, "out of memory");
+    return kind == KIND_KAFKA ? out_classic_join(db, &g, complete && is_leader) : 0;
 }
 
 int32_t kd_group_poll(uint32_t db, int64_t now_ms)
@@ -701,7 +1475,16 @@ int32_t kd_group_poll(uint32_t db, int64_t now_ms)
             break;
     }
     kd_host_finalize(stmt);
-    return rc < 0 || rc > 1 ? rc : 0;
+    if (rc)
+        return rc;
+    /* What the host needs to answer a Kafka-dialect group's held calls. */
+    if ((rc = out_protocol(db, &g)) != 0 || (rc = out_leader(db)) != 0)
+        return rc;
+    if (g.state == STATE_COMPLETING_REBALANCE)
+        return out_classic_metadata(db);
+    if (g.state == STATE_STABLE)
+        return out_classic_assignments(db);
+    return kd_out_u32(0) ? 0 : kd_fail(KD_ERR_NOMEM, "out of memory");
 }
 
 /* What heartbeat and leave start from: the group's state, and whether the named
@@ -762,6 +1545,117 @@ int32_t kd_group_heartbeat(uint32_t db, const uint8_t *member_id, uint32_t len, 
                : kd_fail(KD_ERR_NOMEM, "out of memory");
 }
 
+/* Kafka's SyncGroup. The member must be in the group (UNKNOWN_MEMBER_ID), of this
+ * generation (ILLEGAL_GENERATION) and of the group's protocol when it names one
+ * (INCONSISTENT_GROUP_PROTOCOL); a group rebalancing again answers
+ * REBALANCE_IN_PROGRESS. While CompletingRebalance the leader's sync stores every
+ * member's assignment (none for a member it leaves out; entries for others are
+ * ignored, a repeated one counts last) and makes the group Stable; a follower's
+ * is held by the host until then. Stable answers at once. */
+int32_t kd_group_sync(uint32_t db, const uint8_t *in, uint32_t in_len, int64_t now_ms)
+{
+    kd_scratch_reset();
+    kd_le_reader r = {in, in_len, 0};
+    kd_str member, type, name;
+    int32_t generation;
+    uint32_t n;
+    if (!kd_le_str(&r, &member) || !kd_le_i32(&r, &generation) || !kd_le_str(&r, &type) || !kd_le_str(&r, &name) ||
+        !kd_le_u32(&r, &n) || n > in_len / 6)
+        return kd_fail(KD_ERR_INVALID_ARG, "sync input is malformed");
+    size_t start = r.pos;
+    for (uint32_t i = 0; i < n; i++) {
+        kd_str id;
+        uint32_t len;
+        const uint8_t *bytes;
+        if (!kd_le_str(&r, &id) || !kd_le_u32(&r, &len) || !kd_le_bytes(&r, len, &bytes))
+            return kd_fail(KD_ERR_INVALID_ARG, "assignment %u is malformed", (unsigned)i);
+        if (len > MAX_CLASSIC_BYTES)
+            return kd_fail(KD_INVALID_REQUEST, "an assignment of %u bytes; at most %d", (unsigned)len,
+                           MAX_CLASSIC_BYTES);
+    }
+    if (r.pos != r.len)
+        return kd_fail(KD_ERR_INVALID_ARG, "bytes follow the assignments");
+
+    group_state g;
+    int exists;
+    int32_t rc = load_state(db, &g);
+    if (!rc)
+        rc = member_exists(db, &member, &exists);
+    if (rc)
+        return rc;
+    if (!exists)
+        return kd_fail(KD_UNKNOWN_MEMBER_ID, "member \"%.*s\" is not in the group (it left or expired)",
+                       (int)member.len, (const char *)member.p);
+    if (generation != g.generation)
+        return kd_fail(KD_ILLEGAL_GENERATION, "generation %d is not the group's current generation %d",
+                       (int)generation, (int)g.generation);
+    int64_t ok, is_leader, consumer;
+    int found;
+    if ((rc = kd_sql_one_i64(prepare(db,
+                                     "SELECT (?1 = '' OR protocol_type = ?1) AND (?2 = '' OR protocol_name = ?2)"
+                                     " AND dialect = 1 FROM group_classic WHERE id = 0",
+                                     "ss", &type, &name),
+                             &ok, &found)) != 0)
+        return rc;
+    if (!ok)
+        return kd_fail(KD_INCONSISTENT_GROUP_PROTOCOL, "the sync's protocol is not the group's");
+    if (g.state == STATE_PREPARING_REBALANCE)
+        return kd_fail(KD_REBALANCE_IN_PROGRESS, "the group is rebalancing: join again");
+    if ((rc = run(prepare(db, "UPDATE group_members SET last_seen_ms = ?1 WHERE member_id = ?2", "is", now_ms,
+                          &member))) != 0 ||
+        (rc = kd_sql_one_i64(prepare(db, "SELECT leader = ?1 FROM group_state WHERE id = 0", "s", &member), &is_leader,
+                             &found)) != 0 ||
+        (rc = kd_sql_one_i64(prepare(db, "SELECT protocol_type = 'consumer' FROM group_classic WHERE id = 0", ""),
+                             &consumer, &found)) != 0)
+        return rc;
+    if (g.state == STATE_COMPLETING_REBALANCE) {
+        rc = run(prepare(db, "UPDATE group_classic_members SET synced = 1 WHERE member_id = ?1", "s", &member));
+        r.pos = start;
+        for (uint32_t i = 0; i < n && is_leader && !rc; i++) {
+            kd_str id;
+            uint32_t len;
+            const uint8_t *bytes;
+            kd_le_str(&r, &id);
+            kd_le_u32(&r, &len);
+            kd_le_bytes(&r, len, &bytes);
+            rc = run(prepare(db, "UPDATE group_classic_members SET assignment = ?1 WHERE member_id = ?2", "bs", bytes,
+                             len, &id));
+            /* The partitions shown are decoded from Kafka's consumer protocol. */
+            kd_scratch_reset();
+            if (!rc && !(consumer ? out_consumer_assignment(bytes, len) : kd_out_u32(0)))
+                rc = kd_fail(KD_ERR_NOMEM, "out of memory");
+            if (!rc)
+                rc = run(prepare(db, "UPDATE group_members SET assignment = ?1 WHERE member_id = ?2", "bs",
+                                 kd_out_data(), (uint32_t)kd_out_size(), &id));
+        }
+        if (!rc && is_leader) {
+            g.state = STATE_STABLE;
+            g.rebalance_deadline = 0;
+            rc = save_state(db, &g);
+        }
+        if (rc)
+            return rc;
+    }
+    int64_t deadline;
+    if ((rc = next_deadline(db, &g, &deadline)) != 0)
+        return rc;
+    kd_scratch_reset();
+    bool complete = g.state == STATE_STABLE;
+    if (!kd_out_u8(complete))
+        return kd_fail(KD_ERR_NOMEM, "out of memory");
+    if ((rc = out_protocol(db, &g)) != 0)
+        return rc;
+    uint8_t *bytes = NULL;
+    uint32_t len = 0;
+    if (complete &&
+        (rc = one_text(prepare(db, "SELECT assignment FROM group_classic_members WHERE member_id = ?1", "s", &member),
+                       &bytes, &len)) != 0)
+        return rc;
+    bool written = out_blob(bytes, len) && kd_out_i64(deadline);
+    free(bytes);
+    return written ? 0 : kd_fail(KD_ERR_NOMEM, "out of memory");
+}
+
 int32_t kd_group_leave(uint32_t db, const uint8_t *member_id, uint32_t len, int64_t now_ms)
 {
     kd_scratch_reset();
@@ -774,7 +1668,8 @@ int32_t kd_group_leave(uint32_t db, const uint8_t *member_id, uint32_t len, int6
     if (!exists)
         return kd_fail(KD_UNKNOWN_MEMBER_ID, "member \"%.*s\" is not in the group", (int)member.len,
                        (const char *)member.p);
-    if ((rc = run(prepare(db, "DELETE FROM group_members WHERE member_id = ?1", "s", &member))) != 0)
+    if ((rc = run(prepare(db, "DELETE FROM group_members WHERE member_id = ?1", "s", &member))) != 0 ||
+        (rc = prune_classic(db)) != 0)
         return rc;
     int64_t members, waiting;
     if ((rc = count_members(db, &members, &waiting)) != 0)
@@ -782,7 +1677,7 @@ int32_t kd_group_leave(uint32_t db, const uint8_t *member_id, uint32_t len, int6
     if (members == 0) {
         g.state = STATE_EMPTY;
         rc = save_state(db, &g);
-    } else if (g.state == STATE_STABLE) {
+    } else if (g.state == STATE_STABLE || g.state == STATE_COMPLETING_REBALANCE) {
         rc = start_rebalance(db, &g, NULL, now_ms);
     } else {
         rc = try_complete(db, &g, now_ms); /* the leaver may have been the last one awaited */
@@ -952,19 +1847,27 @@ int32_t kd_group_describe(uint32_t db)
         return rc;
     if (!kd_out_u8((uint8_t)g.state) || !kd_out_i32((int32_t)g.generation) || !kd_out_u8((uint8_t)g.strategy))
         return kd_fail(KD_ERR_NOMEM, "out of memory");
-    if ((rc = out_leader(db)) != 0)
+    if ((rc = out_leader(db)) != 0 || (rc = out_protocol(db, &g)) != 0)
         return rc;
     if (!kd_out_u32((uint32_t)members))
         return kd_fail(KD_ERR_NOMEM, "out of memory");
     int32_t stmt = prepare(db,
-                           "SELECT member_id, client_id, kind, session_timeout_ms, rebalance_timeout_ms, last_seen_ms,"
-                           " subscription, assignment FROM group_members ORDER BY member_id",
+                           "SELECT m.member_id, m.client_id, m.kind, m.session_timeout_ms, m.rebalance_timeout_ms,"
+                           " m.last_seen_ms, m.subscription, m.assignment, coalesce(c.client_host, ''),"
+                           " coalesce((SELECT p.metadata FROM group_classic_protocols p WHERE p.member_id = m.member_id"
+                           "  AND p.name = (SELECT protocol_name FROM group_classic WHERE id = 0)"
+                           "  ORDER BY p.position LIMIT 1), x''),"
+                           " coalesce(c.assignment, x'')"
+                           " FROM group_members m LEFT JOIN group_classic_members c ON c.member_id = m.member_id"
+                           " ORDER BY m.member_id",
                            "");
     if (stmt < 0)
         return stmt;
+    bool stable = g.state == STATE_STABLE;
     while ((rc = kd_sql_step(stmt, "describing members")) == 1) {
-        uint8_t *id = NULL, *client = NULL, *sub = NULL, *assignment = NULL;
-        uint32_t id_len, client_len, sub_len, assignment_len;
+        uint8_t *id = NULL, *client = NULL, *sub = NULL, *assignment = NULL, *host = NULL, *meta = NULL, *raw = NULL;
+        uint32_t id_len, client_len, sub_len, assignment_len, host_len, meta_len, raw_len;
+        int64_t kind = kd_host_column_int64(stmt, 2);
         rc = kd_sql_column_dup(stmt, 0, &id, &id_len);
         if (!rc)
             rc = kd_sql_column_dup(stmt, 1, &client, &client_len);
@@ -972,16 +1875,31 @@ int32_t kd_group_describe(uint32_t db)
             rc = kd_sql_column_dup(stmt, 6, &sub, &sub_len);
         if (!rc)
             rc = kd_sql_column_dup(stmt, 7, &assignment, &assignment_len);
-        if (!rc && !(kd_out_str(id, id_len) && kd_out_str(client, client_len) &&
-                     kd_out_u8((uint8_t)kd_host_column_int64(stmt, 2)) &&
+        if (!rc)
+            rc = kd_sql_column_dup(stmt, 8, &host, &host_len);
+        if (!rc)
+            rc = kd_sql_column_dup(stmt, 9, &meta, &meta_len);
+        if (!rc)
+            rc = kd_sql_column_dup(stmt, 10, &raw, &raw_len);
+        if (!rc && !(kd_out_str(id, id_len) && kd_out_str(client, client_len) && kd_out_u8((uint8_t)kind) &&
                      kd_out_i32((int32_t)kd_host_column_int64(stmt, 3)) &&
                      kd_out_i32((int32_t)kd_host_column_int64(stmt, 4)) && kd_out_i64(kd_host_column_int64(stmt, 5)) &&
-                     kd_out_append(sub, sub_len) && kd_out_append(assignment, assignment_len)))
+                     kd_out_append(sub, sub_len) && kd_out_append(assignment, assignment_len) &&
+                     kd_out_str(host, host_len)))
+            rc = kd_fail(KD_ERR_NOMEM, "out of memory");
+        /* The raw bytes DescribeGroups sends: only while Stable, as Kafka's. */
+        if (!rc && !(!stable               ? kd_out_u32(0) && kd_out_u32(0)
+                     : kind == KIND_KAFKA ? out_blob(meta, meta_len) && out_blob(raw, raw_len)
+                                          : out_v0_subscription(sub, sub_len) &&
+                                                out_v0_assignment(assignment, assignment_len)))
             rc = kd_fail(KD_ERR_NOMEM, "out of memory");
         free(id);
         free(client);
         free(sub);
         free(assignment);
+        free(host);
+        free(meta);
+        free(raw);
         if (rc)
             break;
     }
@@ -1011,7 +1929,8 @@ int32_t kd_group_delete(uint32_t db)
     if ((rc = kd_sql_run(db, "DELETE FROM group_offsets")) != 0 || (rc = kd_sql_run(db, "DELETE FROM group_topics")) != 0)
         return rc;
     g = (group_state){STATE_EMPTY, 0, 0, 0};
-    if ((rc = save_state(db, &g)) != 0)
+    if ((rc = save_state(db, &g)) != 0 || (rc = prune_classic(db)) != 0 ||
+        (rc = kd_sql_run(db, "UPDATE group_classic SET dialect = 0, protocol_type = '', protocol_name = '' WHERE id = 0")) != 0)
         return rc;
     return kd_sql_run(db, "UPDATE group_state SET leader = '' WHERE id = 0");
 }

@@ -227,6 +227,22 @@ KD_EXPORT(kd_log_open) int32_t kd_log_open(uint32_t db);
  * cover the base offset). As Kafka's broker does, it also corrects a header max
  * timestamp that disagrees with the records' own, sealing the CRC again.
  *
+ * Idempotent producers: a batch with producer_id >= 0 is judged against what the
+ * log keeps of its producer (its epoch and its last 5 stored batches), as Kafka's
+ * broker does. A batch carrying the epoch and the first and last sequence of one of
+ * those 5 batches is a duplicate: nothing is stored and the set is acknowledged
+ * with the offsets the original got (a retried produce gets the same answer).
+ * Otherwise: an epoch older than the producer's is INVALID_PRODUCER_EPOCH; a newer
+ * epoch must start at sequence 0, and in the same epoch the first sequence must
+ * follow the last stored one (INT32_MAX is followed by 0), else
+ * OUT_OF_ORDER_SEQUENCE_NUMBER. A producer the log knows nothing of (new to this
+ * partition) may start at any epoch and sequence, as Kafka accepts since 2.5
+ * rather than answering UNKNOWN_PRODUCER_ID. A set is a duplicate only when all
+ * its batches are, stored together; one mixing stored and new batches is
+ * OUT_OF_ORDER_SEQUENCE_NUMBER. An idempotent batch with a negative base sequence
+ * is INVALID_RECORD; transactional batches are UNSUPPORTED_FOR_MESSAGE_FORMAT
+ * (Kafdo has no transaction coordinator). kd_log_retire forgets the producers.
+ *
  * Output: per set, 24 bytes: i32 error (0 or a Kafka code), i32 record_count,
  * i64 base_offset, i64 last_offset (both -1 on error). The call itself returns
  * 0 unless storage failed, in which case the host must roll back everything
@@ -259,6 +275,16 @@ KD_EXPORT(kd_log_fetch) int32_t kd_log_fetch(uint32_t db, int64_t offset, int32_
  */
 KD_EXPORT(kd_log_read)
 int32_t kd_log_read(uint32_t db, int64_t offset, uint32_t max_records, int32_t max_bytes);
+
+/*
+ * ListOffsets by time: the offset of the first record (in offset order) whose
+ * timestamp is at or after `timestamp`, and that record's timestamp. Output: i64
+ * offset, i64 timestamp; the high watermark and -1 when no record is that late.
+ * A compressed batch is not opened: its base offset and max timestamp are given.
+ * Errors: INVALID_REQUEST for a negative timestamp; UNKNOWN_TOPIC_OR_PARTITION
+ * for a retired log.
+ */
+KD_EXPORT(kd_log_offset_for_time) int32_t kd_log_offset_for_time(uint32_t db, int64_t timestamp);
 
 /*
  * Retires a partition's log when its topic is deleted: drops its batches; every
@@ -337,9 +363,22 @@ KD_EXPORT(kd_group_open) int32_t kd_group_open(uint32_t db);
 /* Joins (or rejoins) a member. Output says whether the join is complete, or is to
  * be held until kd_group_poll reports the rebalance done. Errors:
  * UNKNOWN_MEMBER_ID, INVALID_SESSION_TIMEOUT, INCONSISTENT_GROUP_PROTOCOL,
- * INVALID_TOPIC_EXCEPTION, GROUP_MAX_SIZE_REACHED (1,000 members). */
+ * INVALID_TOPIC_EXCEPTION, GROUP_MAX_SIZE_REACHED (1,000 members).
+ * Member kind 0 is Kafdo's protocol (the group assigns); kind 1 is Kafka's classic
+ * protocol (JoinGroup: protocol type and protocols; the leader assigns through
+ * kd_group_sync). A group's members are all of one kind: a join of the other kind
+ * is INCONSISTENT_GROUP_PROTOCOL while members of the first live. */
 KD_EXPORT(kd_group_join)
 int32_t kd_group_join(uint32_t db, const uint8_t *in, uint32_t in_len, int64_t now_ms);
+
+/* Kafka's SyncGroup for a kind-1 member: the leader's stores every member's
+ * assignment and makes the group Stable; a follower's is complete once the group
+ * is Stable (else the host holds it until kd_group_poll reports Stable, or answers
+ * REBALANCE_IN_PROGRESS when the group rebalances again). Errors:
+ * UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION, INCONSISTENT_GROUP_PROTOCOL,
+ * REBALANCE_IN_PROGRESS. */
+KD_EXPORT(kd_group_sync)
+int32_t kd_group_sync(uint32_t db, const uint8_t *in, uint32_t in_len, int64_t now_ms);
 
 /* Expires members, completes a rebalance whose members have all joined, and
  * reports the group's members and assignments. */
@@ -383,9 +422,78 @@ int32_t kd_groups_unregister(uint32_t db, const uint8_t *group_id, uint32_t len)
 KD_EXPORT(kd_groups_list) int32_t kd_groups_list(uint32_t db);
 
 /* ---- idempotent producers (log.c, topics.c) ------------------------------ */
-/* (section owned by the idempotence work) */
+
+/* Kafka's codes for the producer rules kd_log_append applies. */
+#define KD_OUT_OF_ORDER_SEQUENCE_NUMBER 45
+#define KD_INVALID_PRODUCER_EPOCH 47
+
+/* The first producer id the cluster hands out. */
+#define KD_FIRST_PRODUCER_ID 1000
+
+/*
+ * Allocates a producer id from the cluster's counter (in the storage named by
+ * `db`, ClusterMetadataDO's; kd_topics_open creates it): ids start at
+ * KD_FIRST_PRODUCER_ID and are never handed out twice, restarts included.
+ * InitProducerId without a transactional id answers this id with epoch 0.
+ * Output: i64 producer_id. The host runs it in a transaction.
+ */
+KD_EXPORT(kd_producer_id_next) int32_t kd_producer_id_next(uint32_t db);
 
 /* ---- the Kafka wire protocol (kafka_*.c) ---------------------------------- */
 /* (section owned by the codec work) */
+
+/*
+ * Kafka's request and response bodies, schema-driven from apache/kafka's message
+ * definitions, for the APIs and versions kd_kafka_supported lists. JSON field
+ * names are the camelCase of upstream's (TopicData -> topicData). In all JSON:
+ * int64 is a number when |v| <= 2^53-1, else a decimal string; uuid is 32
+ * lowercase hex digits.
+ */
+#define KD_UNSUPPORTED_VERSION 35
+
+/*
+ * Decodes one request frame, its 4-byte big-endian size prefix included. Output:
+ * UTF-8 JSON {"apiKey":0,"apiVersion":7,"correlationId":12,"clientId":"x"|null,
+ * "body":{...}}. The body has every field of the API's schema whatever the
+ * version: one the version lacks carries upstream's default (else 0, "", false,
+ * [], or null for a field nullable in some version). bytes and records fields are
+ * {"at":offset into frame,"len":n} or null: the caller slices its own frame.
+ * Tagged fields are skipped. Returns 0; or KD_UNSUPPORTED_VERSION (API key or
+ * version not supported) or KD_INVALID_REQUEST (malformed body, invalid UTF-8 in
+ * a string, trailing bytes), both still with the header JSON and "body":null
+ * (clientId null when it cannot be read); or KD_ERR_INVALID_ARG, with no output,
+ * when len < 12 or the size prefix is not len - 4.
+ */
+KD_EXPORT(kd_kafka_decode) int32_t kd_kafka_decode(const uint8_t *frame, uint32_t len);
+
+/*
+ * Encodes a response from JSON {"apiKey":3,"apiVersion":6,"correlationId":12,
+ * "blobs":[len0,...],"body":{...}} ("blobs" and "body" optional). A body field
+ * missing takes its default, one the version lacks is skipped, one the schema
+ * lacks is KD_ERR_INVALID_ARG naming it, as is any value of the wrong type or
+ * range. int64 takes a number or a decimal string. bytes/records take
+ * {"blob":i} (its length is blobs[i]) or null. A null where the version allows
+ * none is written empty. Output, little-endian: u32 hole_count, then per hole
+ * u32 position (from the frame's first byte, its size prefix) and u32 blob
+ * index; then the frame: size prefix, response header (correlation id; plus an
+ * empty tagged-field section in flexible versions, but never for ApiVersions),
+ * body. Each blob's bytes are left zeroed at its position for the caller to
+ * fill. Errors, with no usable output: KD_ERR_INVALID_ARG, KD_ERR_NOMEM.
+ */
+KD_EXPORT(kd_kafka_encode) int32_t kd_kafka_encode(const uint8_t *in, uint32_t in_len);
+
+/*
+ * An error response, output as kd_kafka_encode's (hole_count 0). A supported
+ * api/version: its response with every default and each top-level errorCode set
+ * to error_code (bodies without one, e.g. Produce, come back empty). ApiVersions
+ * always lists the supported ranges, at v0 when the version asked for is not
+ * supported. Anything else: size prefix, correlation id, int16 error_code.
+ */
+KD_EXPORT(kd_kafka_error_response)
+int32_t kd_kafka_error_response(int16_t api_key, int16_t api_version, int32_t correlation_id, int16_t error_code);
+
+/* Output: JSON [{"apiKey":0,"minVersion":3,"maxVersion":7},...], the one list of
+ * what Kafdo speaks (the ApiVersions response is built from it). */
+KD_EXPORT(kd_kafka_supported) int32_t kd_kafka_supported(void);
 
 #endif /* KAFDO_H */

@@ -16,6 +16,10 @@
  * partition logs are addressed by it, so a topic deleted and created again
  * starts from empty logs.
  *
+ * Producer ids for idempotent producers come from a counter here, in one row that
+ * only grows: an id is handed out once, ever (a partition's log judges sequences
+ * by producer id, so a reused id would inherit another producer's state).
+ *
  * Byte formats (little-endian; a "str" is u16 length + bytes):
  *   create input:  str name, i32 partitions, u32 config_count, (str key, str value)*
  *   topic output:  str name, u8 id[16], i32 partitions, i64 created_at_ms,
@@ -45,6 +49,9 @@ static const char *const SCHEMA[] = {
     " key TEXT NOT NULL,"
     " value TEXT NOT NULL,"
     " PRIMARY KEY (name, key))",
+    "CREATE TABLE IF NOT EXISTS producer_ids ("
+    " id INTEGER PRIMARY KEY CHECK (id = 0),"
+    " next_id INTEGER NOT NULL)",
 };
 
 typedef enum { CONFIG_LONG, CONFIG_INT, CONFIG_CLEANUP_POLICY } config_kind;
@@ -504,4 +511,31 @@ int32_t kd_groups_list(uint32_t db)
         return rc;
     kd_out_patch_u32(0, count);
     return 0;
+}
+
+/* ---- producer ids ---- */
+
+int32_t kd_producer_id_next(uint32_t db)
+{
+    kd_scratch_reset();
+    int64_t id = KD_FIRST_PRODUCER_ID;
+    int found;
+    int32_t rc = kd_sql_one_i64(kd_sql_prepare(db, "SELECT next_id FROM producer_ids WHERE id = 0"), &id, &found);
+    if (rc)
+        return rc;
+    if (!found)
+        id = KD_FIRST_PRODUCER_ID;
+    /* Producer ids travel as JavaScript numbers too. */
+    if (id < KD_FIRST_PRODUCER_ID || id >= KD_MAX_OFFSET)
+        return kd_fail(KD_ERR_STORAGE, "the stored next producer id %lld is out of range", (long long)id);
+    int32_t stmt = kd_sql_prepare(db, "INSERT OR REPLACE INTO producer_ids (id, next_id) VALUES (0, ?1)");
+    if (stmt < 0)
+        return stmt;
+    rc = kd_sql_bind_i64(stmt, 1, id + 1);
+    if (!rc)
+        rc = kd_sql_step(stmt, "allocating a producer id");
+    kd_host_finalize(stmt);
+    if (rc < 0)
+        return rc;
+    return kd_out_i64(id) ? 0 : kd_fail(KD_ERR_NOMEM, "out of memory");
 }

@@ -81,6 +81,7 @@ interface CoreExports {
   kd_log_open(db: number): number;
   kd_log_append(db: number, ptr: number, len: number, nowMs: bigint, maxBatchBytes: number): number;
   kd_log_offsets(db: number): number;
+  kd_log_offset_for_time(db: number, timestamp: bigint): number;
   kd_log_fetch(db: number, offset: bigint, maxBytes: number): number;
   kd_log_read(db: number, offset: bigint, maxRecords: number, maxBytes: number): number;
   kd_log_retire(db: number): number;
@@ -106,8 +107,14 @@ interface CoreExports {
   kd_groups_unregister(db: number, ptr: number, len: number): number;
   kd_groups_list(db: number): number;
   /* idempotent producers */
+  kd_producer_id_next(db: number): number;
   /* classic groups */
+  kd_group_sync(db: number, ptr: number, len: number, nowMs: bigint): number;
   /* Kafka wire protocol codec */
+  kd_kafka_decode(ptr: number, len: number): number;
+  kd_kafka_encode(ptr: number, len: number): number;
+  kd_kafka_error_response(apiKey: number, apiVersion: number, correlationId: number, errorCode: number): number;
+  kd_kafka_supported(): number;
 }
 
 let core: CoreExports | undefined;
@@ -579,6 +586,20 @@ export function logAppend(db: number, sets: Uint8Array[], nowMs: number, maxBatc
   );
 }
 
+/* ListOffsets by time: the first record at or after `timestamp` (kafdo.h). */
+export function logOffsetForTime(db: number, timestamp: number): { offset: number; timestamp: number } {
+  const ts = int64(timestamp, "timestamp");
+  return call(
+    undefined,
+    undefined,
+    (k) => k.kd_log_offset_for_time(db, ts),
+    (out) => {
+      const r = new Reader(out);
+      return { offset: r.i64(), timestamp: r.i64() };
+    },
+  );
+}
+
 export function logOffsets(db: number): LogOffsets {
   return call(
     undefined,
@@ -813,7 +834,8 @@ export interface GroupJoinInput {
   sessionTimeoutMs: number;
   rebalanceTimeoutMs: number;
   strategy: AssignmentStrategy;
-  kind: "http" | "kafka";
+  /* Kafka-dialect members join through classicJoin. */
+  kind: "http";
   /* The member's subscription, with each topic's partition count (0: no such topic). */
   topics: { topic: string; partitions: number }[];
 }
@@ -836,6 +858,13 @@ export interface GroupPollOutput {
   nextDeadline: number | null;
   expired: string[];
   members: { memberId: string; waiting: boolean; assignment: TopicPartition[] }[];
+  /* What a Kafka-dialect group's held calls are answered with: while
+   * CompletingRebalance every member's metadata for the selected protocol (the
+   * leader's join answer), while Stable every Kafka member's assignment bytes. */
+  protocolType: string;
+  protocolName: string;
+  leader: string;
+  memberBytes: { memberId: string; bytes: Uint8Array }[];
 }
 
 export interface GroupDescribeOutput {
@@ -843,7 +872,12 @@ export interface GroupDescribeOutput {
   generationId: number;
   strategy: AssignmentStrategy;
   leader: string;
+  /* "consumer" and the strategy for Kafdo's members; a Kafka group's own. */
+  protocolType: string;
+  protocolName: string;
   members: GroupMember[];
+  /* Per member, in members' order: what DescribeGroups sends (bytes empty unless Stable). */
+  raw: { clientHost: string; metadata: Uint8Array; assignment: Uint8Array }[];
   offsets: CommittedOffset[];
 }
 
@@ -891,6 +925,13 @@ class Bytes {
     const at = this.room(2 + b.length);
     this.view.setUint16(at, b.length, true);
     this.buf.set(b, at + 2);
+    return this;
+  }
+  /* u32 length, then the bytes. */
+  blob(b: Uint8Array): this {
+    const at = this.room(4 + b.length);
+    this.view.setUint32(at, b.length, true);
+    this.buf.set(b, at + 4);
     return this;
   }
   bytes(): Uint8Array {
@@ -950,7 +991,7 @@ export function groupJoin(db: number, req: GroupJoinInput, nowMs: number): Group
     .i32(req.sessionTimeoutMs)
     .i32(req.rebalanceTimeoutMs)
     .u8(strategy)
-    .u8(req.kind === "kafka" ? 1 : 0)
+    .u8(0)
     .u32(req.topics.length);
   for (const t of req.topics) input.str(t.topic).i32(t.partitions);
   const now = int64(nowMs, "now");
@@ -986,7 +1027,11 @@ export function groupPoll(db: number, nowMs: number): GroupPollOutput {
           const waiting = r.bytes(1)[0] === 1;
           members.push({ memberId, waiting, assignment: readAssignment(r) });
         }
-        return { state, generationId, nextDeadline, expired, members };
+        const protocolType = readStr(r);
+        const protocolName = readStr(r);
+        const leader = readStr(r);
+        const memberBytes = readMemberBytes(r);
+        return { state, generationId, nextDeadline, expired, members, protocolType, protocolName, leader, memberBytes };
       },
     ),
   );
@@ -1056,7 +1101,10 @@ export function groupDescribe(db: number): GroupDescribeOutput {
       const generationId = r.i32();
       const strategy = STRATEGIES[r.bytes(1)[0]!] ?? "range";
       const leader = readStr(r);
+      const protocolType = readStr(r);
+      const protocolName = readStr(r);
       const members: GroupMember[] = [];
+      const raw: GroupDescribeOutput["raw"] = [];
       for (let n = r.u32(), i = 0; i < n; i++) {
         const memberId = readStr(r);
         const clientId = readStr(r);
@@ -1076,8 +1124,9 @@ export function groupDescribe(db: number): GroupDescribeOutput {
           subscription,
           assignment: readAssignment(r),
         });
+        raw.push({ clientHost: readStr(r), metadata: r.bytes(r.u32()), assignment: r.bytes(r.u32()) });
       }
-      return { state, generationId, strategy, leader, members, offsets: readOffsetRows(r) };
+      return { state, generationId, strategy, leader, protocolType, protocolName, members, raw, offsets: readOffsetRows(r) };
     },
   );
 }
@@ -1130,6 +1179,214 @@ export function groupsList(db: number): string[] {
 
 /* ---- idempotent producers ---- */
 
+/* A new producer id (kd_producer_id_next), in db's storage (ClusterMetadataDO's):
+ * unique in the cluster and never handed out again, for InitProducerId without a
+ * transactional id (which answers it with epoch 0). The partition logs judge
+ * idempotent batches themselves, inside logAppend. */
+export function producerIdNext(db: number): number {
+  return storageOf(db).transactionSync(() =>
+    call(
+      undefined,
+      undefined,
+      (k) => k.kd_producer_id_next(db),
+      (out) => new Reader(out).i64(),
+    ),
+  );
+}
+
 /* ---- classic groups (the Kafka dialect) ---- */
 
+/* u32 k, (str member_id, u32 len, bytes)*: kd_group_poll's and a leader's join's lists. */
+function readMemberBytes(r: Reader): { memberId: string; bytes: Uint8Array }[] {
+  const out: { memberId: string; bytes: Uint8Array }[] = [];
+  for (let n = r.u32(), i = 0; i < n; i++) out.push({ memberId: readStr(r), bytes: r.bytes(r.u32()) });
+  return out;
+}
+
+export interface ClassicJoinInput {
+  memberId: string;
+  clientId: string;
+  /* Random text for a new member's id (the core makes it clientId-suffix). */
+  idSuffix: string;
+  clientHost: string;
+  sessionTimeoutMs: number;
+  rebalanceTimeoutMs: number;
+  protocolType: string;
+  protocols: { name: string; metadata: Uint8Array }[];
+}
+
+export interface ClassicJoinOutput {
+  /* false: hold the join until groupPoll reports this member no longer waiting. */
+  complete: boolean;
+  memberId: string;
+  generationId: number;
+  leader: string;
+  nextDeadline: number | null;
+  protocolType: string;
+  protocolName: string;
+  /* For the leader of a complete join: every member's metadata for the selected protocol. */
+  members: { memberId: string; bytes: Uint8Array }[];
+}
+
+/* A Kafka-dialect join (member kind 1; group.c's join input and output). */
+export function classicJoin(db: number, req: ClassicJoinInput, nowMs: number): ClassicJoinOutput {
+  const input = new Bytes()
+    .str(req.memberId)
+    .str(req.clientId)
+    .str(req.idSuffix)
+    .i32(req.sessionTimeoutMs)
+    .i32(req.rebalanceTimeoutMs)
+    .u8(0)
+    .u8(1)
+    .str(req.clientHost)
+    .str(req.protocolType)
+    .u32(req.protocols.length);
+  for (const p of req.protocols) input.str(p.name).blob(p.metadata);
+  const now = int64(nowMs, "now");
+  return writeCall(db, input.bytes(), (k, ptr, len) => k.kd_group_join(db, ptr, len, now), (out) => {
+    const r = new Reader(out);
+    const complete = r.bytes(1)[0] === 1;
+    const memberId = readStr(r);
+    const generationId = r.i32();
+    const leader = readStr(r);
+    r.bytes(1); /* strategy: Kafdo's dialect only */
+    readAssignment(r); /* empty: the leader assigns */
+    const nextDeadline = deadline(r.i64());
+    const protocolType = readStr(r);
+    const protocolName = readStr(r);
+    return { complete, memberId, generationId, leader, nextDeadline, protocolType, protocolName, members: readMemberBytes(r) };
+  });
+}
+
+export interface ClassicSyncInput {
+  memberId: string;
+  generationId: number;
+  /* "" when the request does not name them. */
+  protocolType: string;
+  protocolName: string;
+  assignments: { memberId: string; assignment: Uint8Array }[];
+}
+
+export interface ClassicSyncOutput {
+  /* false: hold the sync until groupPoll reports the group Stable. */
+  complete: boolean;
+  protocolType: string;
+  protocolName: string;
+  assignment: Uint8Array;
+  nextDeadline: number | null;
+}
+
+/* Kafka's SyncGroup (kd_group_sync); throws its errors as KafdoErrors. */
+export function classicSync(db: number, req: ClassicSyncInput, nowMs: number): ClassicSyncOutput {
+  const input = new Bytes()
+    .str(req.memberId)
+    .i32(req.generationId)
+    .str(req.protocolType)
+    .str(req.protocolName)
+    .u32(req.assignments.length);
+  for (const a of req.assignments) input.str(a.memberId).blob(a.assignment);
+  const now = int64(nowMs, "now");
+  return writeCall(db, input.bytes(), (k, ptr, len) => k.kd_group_sync(db, ptr, len, now), (out) => {
+    const r = new Reader(out);
+    const complete = r.bytes(1)[0] === 1;
+    const protocolType = readStr(r);
+    const protocolName = readStr(r);
+    const assignment = r.bytes(r.u32());
+    return { complete, protocolType, protocolName, assignment, nextDeadline: deadline(r.i64()) };
+  });
+}
+
 /* ---- the Kafka wire protocol codec ---- */
+
+/* A decoded request. `body` follows apache/kafka's message schema for the API, field
+ * names in camelCase, every field present whatever the version (kafdo.h); bytes and
+ * records fields are Uint8Array views into the frame, int64 beyond 2^53 a string. */
+export interface KafkaRequest {
+  apiKey: number;
+  apiVersion: number;
+  correlationId: number;
+  clientId: string | null;
+  body: any;
+}
+
+const KAFKA_UNSUPPORTED_VERSION = 35;
+const KAFKA_INVALID_REQUEST = 42;
+
+/* Decodes one request frame (size prefix included). `error` is 0, UNSUPPORTED_VERSION
+ * or INVALID_REQUEST, with `body` null unless 0; throws a KafdoError when not even the
+ * header can be read (the connection is garbage). */
+export function kafkaDecode(frame: Uint8Array): { error: number; request: KafkaRequest } {
+  return withBytes(frame, (k, ptr, len) => {
+    const rc = k.kd_kafka_decode(ptr, len);
+    if (rc !== 0 && rc !== KAFKA_UNSUPPORTED_VERSION && rc !== KAFKA_INVALID_REQUEST) throw errorOf(k, rc);
+    const text = utf8Decoder.decode(new Uint8Array(k.memory.buffer, k.kd_out_ptr(), k.kd_out_len()));
+    const request = JSON.parse(text, (_key, value: unknown) => {
+      if (value !== null && typeof value === "object" && !Array.isArray(value)) {
+        const o = value as Record<string, unknown>;
+        const keys = Object.keys(o);
+        if (keys.length === 2 && typeof o.at === "number" && typeof o.len === "number")
+          return frame.subarray(o.at, o.at + o.len);
+      }
+      return value;
+    }) as KafkaRequest;
+    return { error: rc, request };
+  });
+}
+
+/* Reads kd_kafka_encode's output: the hole table, then the frame, into which each
+ * blob is copied at its hole. */
+function finishFrame(out: Uint8Array, blobs: Uint8Array[]): Uint8Array {
+  const r = new Reader(out);
+  const holes: [number, number][] = [];
+  for (let n = r.u32(), i = 0; i < n; i++) holes.push([r.u32(), r.u32()]);
+  const frame = out.subarray(r.pos);
+  for (const [position, index] of holes) {
+    const blob = blobs[index];
+    if (!blob) throw new KafdoError(KD_ERR_INVALID_ARG, `the core named blob ${index} of ${blobs.length}`);
+    frame.set(blob, position);
+  }
+  return frame;
+}
+
+/* Encodes a response body (apache/kafka's schema, camelCase names) into a whole
+ * frame, size prefix included. Uint8Array values (bytes, records) travel beside the
+ * JSON and are copied into place; bigints become decimal strings. */
+export function kafkaEncode(apiKey: number, apiVersion: number, correlationId: number, body: unknown): Uint8Array {
+  const blobs: Uint8Array[] = [];
+  const json = JSON.stringify({ apiKey, apiVersion, correlationId, body }, (_key, value: unknown) => {
+    if (value instanceof Uint8Array) {
+      blobs.push(value);
+      return { blob: blobs.length - 1 };
+    }
+    if (typeof value === "bigint") return value.toString();
+    return value;
+  });
+  /* "blobs" is known only once the body has been walked; it goes last. */
+  const input = utf8Encoder.encode(`${json.slice(0, -1)},"blobs":[${blobs.map((b) => b.length).join(",")}]}`);
+  return call(
+    input.length,
+    (_view, mem, ptr) => mem.set(input, ptr),
+    (k, ptr, len) => k.kd_kafka_encode(ptr, len),
+    (out) => finishFrame(out, blobs),
+  );
+}
+
+/* A response carrying only `errorCode` (kafdo.h, kd_kafka_error_response). */
+export function kafkaErrorResponse(apiKey: number, apiVersion: number, correlationId: number, errorCode: number): Uint8Array {
+  return call(
+    undefined,
+    undefined,
+    (k) => k.kd_kafka_error_response(apiKey, apiVersion, correlationId, errorCode),
+    (out) => finishFrame(out, []),
+  );
+}
+
+/* The APIs and versions the codec speaks (the ApiVersions response lists them). */
+export function kafkaSupported(): { apiKey: number; minVersion: number; maxVersion: number }[] {
+  return call(
+    undefined,
+    undefined,
+    (k) => k.kd_kafka_supported(),
+    (out) => JSON.parse(utf8Decoder.decode(out)) as { apiKey: number; minVersion: number; maxVersion: number }[],
+  );
+}

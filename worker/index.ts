@@ -3,13 +3,17 @@
  * wrangler.toml binds, and KafdoService, the entrypoint other Workers bind to
  * (entrypoint.ts).
  *
- * The front is the REST API (http/); the WebSocket endpoint of the Kafka gateway
- * grows here. The handlers take KafdoBindings (env.ts), not the typed Env: a user's
+ * The front is the REST API (http/), and /kafka, the WebSocket endpoint that
+ * `kafdo gateway` carries Kafka connections to (kafka/). An upgrade's answer
+ * cannot be rebuilt the way http/ adds its CORS headers, so /kafka is routed here.
+ *
+ * The handlers take KafdoBindings (env.ts), not the typed Env: a user's
  * Worker built from the package forwards its own env, typed as the README's Env.
  */
 import { typedEnv, type KafdoBindings } from "./env";
 import { handle } from "./http";
 import { handleR2Queue } from "./integrations/r2";
+import { KAFKA_PATH, acceptKafka } from "./kafka";
 
 export { ClusterMetadataDO } from "./durable-objects/ClusterMetadataDO";
 export { ConsumerGroupDO } from "./durable-objects/ConsumerGroupDO";
@@ -19,6 +23,8 @@ export { KafdoService } from "./entrypoint";
 
 export default {
   fetch(request: Request, env: KafdoBindings): Promise<Response> {
+    const url = new URL(request.url);
+    if (url.pathname === KAFKA_PATH) return acceptKafka(request, typedEnv(env), url);
     return handle(request, typedEnv(env));
   },
   /* R2 event notifications, from the Queue wrangler.toml binds, into topics. */

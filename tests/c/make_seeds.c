@@ -2,8 +2,9 @@
  * make_seeds.c — writes seed inputs for the fuzzers into DIR/<fuzzer>/, so that
  * each starts from valid input and mutates its way into the deep paths: batches
  * for the decoders, params + record lists for the encoders (after a size limit for
- * the producer's split), produce sets for the log, a topic with configs for the
- * topic input, a group for the assignors, a join and a commit for the group. Run
+ * the producer's split), produce sets for the log (idempotent producers' too), a
+ * topic with configs for the topic input, a group for the assignors, a join and a
+ * commit for the group. Run
  * by the Makefile before the fuzzers; nothing here is committed output.
  */
 #include <sys/stat.h>
@@ -20,6 +21,99 @@ static void put(const char *dir, const char *fuzzer, const char *name, const uin
     if (f) {
         fwrite(p, 1, n, f);
         fclose(f);
+    }
+}
+
+/* An uncompressed batch of n records from a producer, appended to b. */
+static void idempotent_batch(kbuf *b, int64_t producer_id, int16_t epoch, int32_t sequence, uint32_t n)
+{
+    kbuf in = {0};
+    kparams p = kparams_default();
+    p.producer_id = producer_id;
+    p.producer_epoch = epoch;
+    p.base_sequence = sequence;
+    kb_params(&in, p, n);
+    for (uint32_t i = 0; i < n; i++)
+        kb_record(&in, 1700000000000 + i, "k", 1, "v", 1, 0, NULL, NULL);
+    if (kd_batch_encode(in.p, (uint32_t)in.len) == 0)
+        kb_put(b, kd_out_ptr(), kd_out_len());
+    kb_free(&in);
+}
+
+/* Produce sets of idempotent producers for the log: two producers in order, a
+ * set of both, a retry of the first set, a new epoch, a gap and an old epoch. */
+static void put_idempotent_sets(const char *dir)
+{
+    static const struct {
+        int64_t pid;
+        int16_t epoch;
+        int32_t seq;
+        uint32_t n;
+        int set; /* batches with the same set number go back to back in one set */
+    } plan[] = {
+        {1000, 0, 0, 2, 0}, {1001, 0, 0, 1, 1}, {1000, 0, 2, 1, 2}, {1001, 0, 1, 2, 2}, {1000, 0, 0, 2, 3},
+        {1001, 1, 0, 1, 4}, {1000, 0, 9, 1, 5}, {1001, 0, 3, 1, 6}, {1002, 0, INT32_MAX, 2, 7},
+    };
+    kbuf sets = {0};
+    int nsets = plan[sizeof plan / sizeof plan[0] - 1].set + 1;
+    kb_le(&sets, (uint32_t)nsets, 4);
+    for (int set = 0; set < nsets; set++) {
+        kbuf batches = {0};
+        for (size_t i = 0; i < sizeof plan / sizeof plan[0]; i++)
+            if (plan[i].set == set)
+                idempotent_batch(&batches, plan[i].pid, plan[i].epoch, plan[i].seq, plan[i].n);
+        kb_le(&sets, batches.len, 4);
+        kb_put(&sets, batches.p, batches.len);
+        kb_free(&batches);
+    }
+    put(dir, "log_append", "idempotent", sets.p, sets.len);
+    kb_free(&sets);
+}
+
+/* Kafka request frames (kafkajs's, as in test_kafka.c, and a flexible ApiVersions v3)
+ * for the request decoder; response JSON for the encoder. */
+static void put_hex(const char *dir, const char *fuzzer, const char *name, const char *hex)
+{
+    uint8_t buf[512];
+    size_t n = 0;
+    for (; hex[2 * n] && hex[2 * n + 1] && n < sizeof buf; n++)
+        sscanf(hex + 2 * n, "%2hhx", &buf[n]);
+    put(dir, fuzzer, name, buf, n);
+}
+
+static void put_kafka_seeds(const char *dir)
+{
+    put_hex(dir, "kafka_decode", "produce-v7",
+            "000000ce000000070000002a000a6b6166646f2d74657374ffffffff000075300000000100066f726465727300000002"
+            "000000000000004800000000000000000000003c00000000024dd8f1210000000000000000018bcfe568000000018bcf"
+            "e56800ffffffffffffffff0000000000000000000114000000046b3104763100000000020000004a0000000000000000"
+            "0000003e00000000022fd7d46f0000000000000000018bcfe568010000018bcfe56801ffffffffffffffff0000000000"
+            "000000000118000000010476320202680278");
+    put_hex(dir, "kafka_decode", "fetch-v11",
+            "000000650001000b0000002a000a6b6166646f2d74657374ffffffff000001f40000000100a000000100000000ffffff"
+            "ff0000000100066f72646572730000000100000003ffffffff0000000000003039ffffffffffffffff00100000000000"
+            "0000067261636b2d61");
+    put_hex(dir, "kafka_decode", "join-group-v5",
+            "0000004e000b00050000002a000a6b6166646f2d7465737400026731000075300000ea600000ffff0008636f6e73756d"
+            "6572000000010012526f756e64526f62696e41737369676e65720000000400010203");
+    put_hex(dir, "kafka_decode", "create-topics-v3",
+            "0000004c001300030000002a000a6b6166646f2d746573740000000100066f7264657273000000030001000000000000"
+            "0001000e636c65616e75702e706f6c6963790007636f6d706163740000138800");
+    put_hex(dir, "kafka_decode", "api-versions-v3", "000000240012000300000009000772646b61666b61000b6c696272646b61666b6106322e302e3200");
+    static const char *const json[] = {
+        "{\"apiKey\":3,\"apiVersion\":8,\"correlationId\":7,\"body\":{\"brokers\":[{\"nodeId\":0,\"host\":\"h\","
+        "\"port\":9092,\"rack\":null}],\"controllerId\":0,\"topics\":[{\"errorCode\":0,\"name\":\"t\",\"partitions\":"
+        "[{\"errorCode\":0,\"partitionIndex\":0,\"leaderId\":0,\"replicaNodes\":[0],\"isrNodes\":[0]}]}]}}",
+        "{\"apiKey\":1,\"apiVersion\":11,\"correlationId\":2,\"blobs\":[3],\"body\":{\"responses\":[{\"topic\":\"t\","
+        "\"partitions\":[{\"partitionIndex\":0,\"highWatermark\":\"9007199254740993\",\"records\":{\"blob\":0}}]}]}}",
+        "{\"apiKey\":18,\"apiVersion\":3,\"correlationId\":1,\"body\":{\"errorCode\":0,\"apiKeys\":"
+        "[{\"apiKey\":0,\"minVersion\":3,\"maxVersion\":7}],\"throttleTimeMs\":0}}",
+        "{\"apiKey\":10,\"apiVersion\":2,\"correlationId\":7,\"body\":{\"host\":\"\\u00e9\\ud83d\\ude00\",\"errorMessage\":null}}",
+    };
+    for (size_t i = 0; i < sizeof json / sizeof json[0]; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "response-%zu", i);
+        put(dir, "kafka_encode", name, (const uint8_t *)json[i], strlen(json[i]));
     }
 }
 
@@ -58,6 +152,8 @@ int main(int argc, char **argv)
     kb_le(&sets, n, 4);
     kb_put(&sets, small, n);
     put(dir, "log_append", "two-sets", sets.p, sets.len);
+    put_idempotent_sets(dir);
+    put_kafka_seeds(dir);
     kbuf topic = {0};
     const char *cfg[][2] = {{"retention.ms", "86400000"}, {"cleanup.policy", "compact"}};
     kb_le(&topic, 6, 2);

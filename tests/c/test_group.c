@@ -1,7 +1,10 @@
 /*
  * Tests src-c/group.c over real SQLite: the state machine from Empty through
  * rebalances to Stable, generations and fencing, expiry by session and by the
- * rebalance deadline, leaving, committed offsets, deletion, and bad input.
+ * rebalance deadline, leaving, committed offsets, deletion, and bad input; then
+ * Kafka's classic protocol (member kind 1): the leader's metadata, the protocol
+ * vote, CompletingRebalance and SyncGroup, the pending-sync timeout, one dialect
+ * per group, and describe's decoding of Kafka's consumer protocol.
  */
 #include <sqlite3.h>
 
@@ -357,6 +360,467 @@ static void test_sessions_through_a_rebalance(void)
     close_group(conn);
 }
 
+/* ---- Kafka's classic protocol (kind 1) ---------------------------------------- */
+
+/* ConsumerProtocolSubscription and Assignment bytes as kafkajs's assignerProtocol.js
+ * encodes them (captured with node): version 1, but only version 0's fields. */
+static const uint8_t SUB_ORDERS_PAYMENTS[] = {
+    0x00, 0x01, 0x00, 0x00, 0x00, 0x02, 0x00, 0x06, 0x6f, 0x72, 0x64, 0x65, 0x72, 0x73, 0x00,
+    0x08, 0x70, 0x61, 0x79, 0x6d, 0x65, 0x6e, 0x74, 0x73, 0x00, 0x00, 0x00, 0x02, 0x75, 0x64}; /* userData "ud" */
+static const uint8_t ASSIGN_ORDERS_0_2_PAYMENTS_1[] = {
+    0x00, 0x01, 0x00, 0x00, 0x00, 0x02, 0x00, 0x06, 0x6f, 0x72, 0x64, 0x65, 0x72, 0x73, 0x00, 0x00,
+    0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x00, 0x08, 0x70, 0x61, 0x79, 0x6d,
+    0x65, 0x6e, 0x74, 0x73, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00};
+static const uint8_t ASSIGN_ORDERS_1[] = {0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x00, 0x06, 0x6f,
+                                          0x72, 0x64, 0x65, 0x72, 0x73, 0x00, 0x00, 0x00, 0x01,
+                                          0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00};
+
+typedef struct {
+    const char *name;
+    const uint8_t *metadata;
+    size_t len;
+} protocol;
+
+typedef struct {
+    int complete;
+    char member[128], leader[128], type[32], name[32];
+    int32_t generation;
+    int members;             /* listed for the leader */
+    char listed[4][128];     /* their ids */
+    size_t listed_len[4];    /* their metadata's length */
+} kjoin_result;
+
+static const char *ptype = "consumer";
+
+static int32_t kjoin(const char *member, const char *suffix, int32_t session, int64_t now, const protocol *ps, int n,
+                     kjoin_result *out)
+{
+    kbuf in = {0};
+    kb_str(&in, member);
+    kb_str(&in, "client");
+    kb_str(&in, suffix);
+    kb_le(&in, (uint32_t)session, 4);
+    kb_le(&in, 10000, 4);
+    kb_le(&in, 0, 1);
+    kb_le(&in, 1, 1); /* kind: Kafka */
+    kb_str(&in, "/10.0.0.1");
+    kb_str(&in, ptype);
+    kb_le(&in, (uint32_t)n, 4);
+    for (int i = 0; i < n; i++) {
+        kb_str(&in, ps[i].name);
+        kb_le(&in, (uint32_t)ps[i].len, 4);
+        kb_put(&in, ps[i].metadata, ps[i].len);
+    }
+    int32_t rc = kd_group_join(DB, in.p, (uint32_t)in.len, now);
+    kb_free(&in);
+    if (rc == 0 && out) {
+        const uint8_t *p = kd_out_ptr();
+        size_t at = 1;
+        memset(out, 0, sizeof *out);
+        out->complete = p[0];
+        read_str(p, &at, out->member, sizeof out->member);
+        out->generation = (int32_t)rd_le(p + at, 4);
+        at += 4;
+        read_str(p, &at, out->leader, sizeof out->leader);
+        at += 1 + 4 + 8; /* strategy, an empty assignment, the deadline */
+        read_str(p, &at, out->type, sizeof out->type);
+        read_str(p, &at, out->name, sizeof out->name);
+        out->members = (int)rd_le(p + at, 4);
+        at += 4;
+        for (int i = 0; i < out->members && i < 4; i++) {
+            read_str(p, &at, out->listed[i], sizeof out->listed[i]);
+            out->listed_len[i] = rd_le(p + at, 4);
+            at += 4 + out->listed_len[i];
+        }
+    }
+    return rc;
+}
+
+typedef struct {
+    int complete;
+    char type[32], name[32];
+    uint8_t assignment[128];
+    size_t len;
+} ksync_result;
+
+/* One assignment for `to` (NULL: none), as the leader sends it. */
+static int32_t ksync(const char *member, int32_t generation, const char *name, const char *to, const uint8_t *bytes,
+                     size_t len, int64_t now, ksync_result *out)
+{
+    kbuf in = {0};
+    kb_str(&in, member);
+    kb_le(&in, (uint32_t)generation, 4);
+    kb_str(&in, "");
+    kb_str(&in, name);
+    kb_le(&in, to ? 1 : 0, 4);
+    if (to) {
+        kb_str(&in, to);
+        kb_le(&in, (uint32_t)len, 4);
+        kb_put(&in, bytes, len);
+    }
+    int32_t rc = kd_group_sync(DB, in.p, (uint32_t)in.len, now);
+    kb_free(&in);
+    if (rc == 0 && out) {
+        const uint8_t *p = kd_out_ptr();
+        size_t at = 1;
+        out->complete = p[0];
+        read_str(p, &at, out->type, sizeof out->type);
+        read_str(p, &at, out->name, sizeof out->name);
+        out->len = rd_le(p + at, 4);
+        at += 4;
+        if (out->len <= sizeof out->assignment)
+            memcpy(out->assignment, p + at, out->len);
+    }
+    return rc;
+}
+
+/* The tail of kd_group_poll's output: the bytes listed for `member` (-1: not listed). */
+static long poll_bytes(int64_t now, const char *member, int *state)
+{
+    if (kd_group_poll(DB, now) != 0)
+        return -2;
+    const uint8_t *p = kd_out_ptr();
+    *state = p[0];
+    size_t at = 13;
+    uint32_t n = (uint32_t)rd_le(p + at, 4);
+    at += 4;
+    char id[128], text[128];
+    for (uint32_t i = 0; i < n; i++)
+        read_str(p, &at, id, sizeof id);
+    uint32_t m = (uint32_t)rd_le(p + at, 4);
+    at += 4;
+    for (uint32_t i = 0; i < m; i++) {
+        read_str(p, &at, id, sizeof id);
+        at++;
+        read_assignment(p, &at, text, sizeof text);
+    }
+    for (int i = 0; i < 3; i++)
+        read_str(p, &at, text, sizeof text); /* protocol type, protocol name, leader */
+    uint32_t k = (uint32_t)rd_le(p + at, 4);
+    at += 4;
+    long found = -1;
+    for (uint32_t i = 0; i < k; i++) {
+        read_str(p, &at, id, sizeof id);
+        size_t len = rd_le(p + at, 4);
+        at += 4 + len;
+        if (strcmp(id, member) == 0)
+            found = (long)len;
+    }
+    return found;
+}
+
+typedef struct {
+    int state;
+    char type[32], name[32], subscription[128], assigned[128];
+    int kind;
+    uint8_t metadata[128], assignment[128];
+    size_t metadata_len, assignment_len;
+} kdescribe;
+
+static int describe_member(const char *member, kdescribe *d)
+{
+    if (kd_group_describe(DB) != 0)
+        return -1;
+    const uint8_t *p = kd_out_ptr();
+    char text[256];
+    memset(d, 0, sizeof *d);
+    d->state = p[0];
+    size_t at = 6;
+    read_str(p, &at, text, sizeof text); /* leader */
+    read_str(p, &at, d->type, sizeof d->type);
+    read_str(p, &at, d->name, sizeof d->name);
+    uint32_t m = (uint32_t)rd_le(p + at, 4);
+    at += 4;
+    for (uint32_t i = 0; i < m; i++) {
+        char id[128], sub[128] = "", assigned[128];
+        read_str(p, &at, id, sizeof id);
+        read_str(p, &at, text, sizeof text);
+        int kind = p[at];
+        at += 1 + 4 + 4 + 8;
+        uint32_t topics = (uint32_t)rd_le(p + at, 4);
+        at += 4;
+        for (uint32_t t = 0; t < topics; t++) {
+            read_str(p, &at, text, sizeof text);
+            size_t used = strlen(sub);
+            snprintf(sub + used, sizeof sub - used, "%s%s", used ? " " : "", text);
+        }
+        read_assignment(p, &at, assigned, sizeof assigned);
+        read_str(p, &at, text, sizeof text); /* client host */
+        size_t meta_len = rd_le(p + at, 4);
+        const uint8_t *meta = p + at + 4;
+        at += 4 + meta_len;
+        size_t raw_len = rd_le(p + at, 4);
+        const uint8_t *raw = p + at + 4;
+        at += 4 + raw_len;
+        if (strcmp(id, member) == 0) {
+            d->kind = kind;
+            snprintf(d->subscription, sizeof d->subscription, "%s", sub);
+            snprintf(d->assigned, sizeof d->assigned, "%s", assigned);
+            d->metadata_len = meta_len;
+            d->assignment_len = raw_len;
+            if (meta_len <= sizeof d->metadata)
+                memcpy(d->metadata, meta, meta_len);
+            if (raw_len <= sizeof d->assignment)
+                memcpy(d->assignment, raw, raw_len);
+        }
+    }
+    return 0;
+}
+
+/* Two Kafka members: the leader learns everyone's metadata for the voted
+ * protocol, the group waits in CompletingRebalance for the leader's SyncGroup, and
+ * the follower's sync gets the bytes the leader gave it. */
+static void test_kafka_two_members(void)
+{
+    sqlite3 *conn = open_group();
+    static const uint8_t meta_a[] = {0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff}; /* v0, no topics */
+    protocol pa[] = {{"range", meta_a, sizeof meta_a}, {"roundrobin", meta_a, sizeof meta_a}};
+    protocol pb[] = {{"roundrobin", SUB_ORDERS_PAYMENTS, sizeof SUB_ORDERS_PAYMENTS}};
+
+    kjoin_result a, b;
+    CHECK_EQ_INT(kjoin("", "a", 30000, T0, pa, 2, &a), 0);
+    CHECK(a.complete); /* alone: the rebalance completes at once */
+    CHECK(strcmp(a.member, "client-a") == 0);
+    CHECK_EQ_INT(a.generation, 1);
+    CHECK(strcmp(a.leader, "client-a") == 0);
+    CHECK(strcmp(a.type, "consumer") == 0 && strcmp(a.name, "range") == 0);
+    CHECK_EQ_INT(a.members, 1);
+    int state;
+    CHECK_EQ_INT(poll_bytes(T0, "client-a", &state), sizeof meta_a);
+    CHECK_EQ_INT(state, 2 /* CompletingRebalance */);
+    ksync_result s;
+    CHECK_EQ_INT(ksync("client-a", 1, "range", "client-a", ASSIGN_ORDERS_1, sizeof ASSIGN_ORDERS_1, T0 + 1, &s), 0);
+    CHECK(s.complete);
+    CHECK_EQ_INT(s.len, sizeof ASSIGN_ORDERS_1);
+
+    /* b arrives: its join is held, a must join again. */
+    CHECK_EQ_INT(kjoin("", "b", 30000, T0 + 2, pb, 1, &b), 0);
+    CHECK(!b.complete);
+    CHECK_EQ_INT(heartbeat("client-a", 1, T0 + 3), KD_REBALANCE_IN_PROGRESS);
+    CHECK_EQ_INT(ksync("client-a", 1, "", NULL, NULL, 0, T0 + 3, NULL), KD_REBALANCE_IN_PROGRESS);
+    CHECK_EQ_INT(kjoin("client-a", "", 30000, T0 + 4, pa, 2, &a), 0);
+    CHECK(a.complete);
+    CHECK_EQ_INT(a.generation, 2);
+    CHECK(strcmp(a.leader, "client-a") == 0); /* the leader stays */
+    /* Only roundrobin is supported by both: a votes for it although it prefers range. */
+    CHECK(strcmp(a.name, "roundrobin") == 0);
+    CHECK_EQ_INT(a.members, 2);
+    CHECK(strcmp(a.listed[0], "client-a") == 0 && strcmp(a.listed[1], "client-b") == 0);
+    CHECK_EQ_INT(a.listed_len[1], sizeof SUB_ORDERS_PAYMENTS);
+    /* b's held join is answered from the poll: no longer waiting, not the leader. */
+    int waiting = -1;
+    CHECK_EQ_INT(poll_state(T0 + 4, "client-b", &waiting, NULL, 0, NULL), 2);
+    CHECK_EQ_INT(waiting, 0);
+    CHECK_EQ_INT(poll_bytes(T0 + 4, "client-b", &state), sizeof SUB_ORDERS_PAYMENTS);
+
+    /* CompletingRebalance: heartbeats fine, commits REBALANCE_IN_PROGRESS (Kafka's). */
+    CHECK_EQ_INT(heartbeat("client-b", 2, T0 + 5), 0);
+    CHECK_EQ_INT(commit("client-a", 2, 0, 5, T0 + 5), KD_REBALANCE_IN_PROGRESS);
+    /* b, a follower, syncs first: held. Bad syncs are refused. */
+    CHECK_EQ_INT(ksync("client-b", 2, "roundrobin", NULL, NULL, 0, T0 + 6, &s), 0);
+    CHECK(!s.complete);
+    CHECK_EQ_INT(ksync("client-b", 1, "", NULL, NULL, 0, T0 + 6, NULL), KD_ILLEGAL_GENERATION);
+    CHECK_EQ_INT(ksync("nobody", 2, "", NULL, NULL, 0, T0 + 6, NULL), KD_UNKNOWN_MEMBER_ID);
+    CHECK_EQ_INT(ksync("client-b", 2, "range", NULL, NULL, 0, T0 + 6, NULL), KD_INCONSISTENT_GROUP_PROTOCOL);
+    /* The leader's sync gives b its partitions and a nothing: Stable. */
+    CHECK_EQ_INT(ksync("client-a", 2, "", "client-b", ASSIGN_ORDERS_0_2_PAYMENTS_1,
+                       sizeof ASSIGN_ORDERS_0_2_PAYMENTS_1, T0 + 7, &s),
+                 0);
+    CHECK(s.complete);
+    CHECK_EQ_INT(s.len, 0);
+    CHECK_EQ_INT(poll_bytes(T0 + 8, "client-b", &state), sizeof ASSIGN_ORDERS_0_2_PAYMENTS_1);
+    CHECK_EQ_INT(state, 3);
+    CHECK_EQ_INT(poll_bytes(T0 + 8, "client-a", &state), 0);
+    CHECK_EQ_INT(ksync("client-b", 2, "", NULL, NULL, 0, T0 + 9, &s), 0); /* Stable: answered at once */
+    CHECK(s.complete);
+    CHECK(s.len == sizeof ASSIGN_ORDERS_0_2_PAYMENTS_1 &&
+          memcmp(s.assignment, ASSIGN_ORDERS_0_2_PAYMENTS_1, s.len) == 0);
+    CHECK(strcmp(s.name, "roundrobin") == 0);
+    CHECK_EQ_INT(commit("client-b", 2, 0, 17, T0 + 10), 0);
+    CHECK_EQ_INT(committed(0), 17);
+    CHECK_EQ_INT(commit("", -1, 0, 99, T0 + 10), KD_UNKNOWN_MEMBER_ID); /* members live */
+
+    /* Describe: raw bytes for DescribeGroups, decoded for the REST view. */
+    kdescribe d;
+    CHECK_EQ_INT(describe_member("client-b", &d), 0);
+    CHECK_EQ_INT(d.kind, 1);
+    CHECK(strcmp(d.type, "consumer") == 0 && strcmp(d.name, "roundrobin") == 0);
+    CHECK(strcmp(d.subscription, "orders payments") == 0);
+    CHECK(strcmp(d.assigned, "orders:0 orders:2 payments:1") == 0);
+    CHECK(d.metadata_len == sizeof SUB_ORDERS_PAYMENTS &&
+          memcmp(d.metadata, SUB_ORDERS_PAYMENTS, d.metadata_len) == 0);
+    CHECK(d.assignment_len == sizeof ASSIGN_ORDERS_0_2_PAYMENTS_1);
+    CHECK_EQ_INT(describe_member("client-a", &d), 0);
+    CHECK(strcmp(d.subscription, "") == 0 && strcmp(d.assigned, "") == 0);
+
+    /* An unchanged follower joining again while Stable keeps the generation; the
+     * leader joining again starts a rebalance (Kafka's). */
+    CHECK_EQ_INT(kjoin("client-b", "", 30000, T0 + 11, pb, 1, &b), 0);
+    CHECK(b.complete);
+    CHECK_EQ_INT(b.generation, 2);
+    CHECK_EQ_INT(b.members, 0);
+    CHECK_EQ_INT(kjoin("client-a", "", 30000, T0 + 12, pa, 2, &a), 0);
+    CHECK(!a.complete);
+    CHECK_EQ_INT(heartbeat("client-b", 2, T0 + 13), KD_REBALANCE_IN_PROGRESS);
+    close_group(conn);
+}
+
+/* A new member while Stable rebalances; when the leader has gone, the member that
+ * joined first leads; the tie of a vote goes to the first name. */
+static void test_kafka_rejoin_with_new_member(void)
+{
+    sqlite3 *conn = open_group();
+    protocol both[] = {{"range", SUB_ORDERS_PAYMENTS, sizeof SUB_ORDERS_PAYMENTS},
+                       {"roundrobin", SUB_ORDERS_PAYMENTS, sizeof SUB_ORDERS_PAYMENTS}};
+    protocol rr_first[] = {{"roundrobin", SUB_ORDERS_PAYMENTS, sizeof SUB_ORDERS_PAYMENTS},
+                           {"range", SUB_ORDERS_PAYMENTS, sizeof SUB_ORDERS_PAYMENTS}};
+    kjoin_result a, b, c;
+    kjoin("", "a", 30000, T0, both, 2, &a);
+    kjoin("", "b", 30000, T0 + 1, rr_first, 2, &b);
+    CHECK_EQ_INT(kjoin("client-a", "", 30000, T0 + 2, both, 2, &a), 0);
+    CHECK(a.complete);
+    CHECK(strcmp(a.name, "range") == 0); /* one vote each: the first name */
+    ksync_result s;
+    CHECK_EQ_INT(ksync("client-a", 2, "", "client-b", ASSIGN_ORDERS_1, sizeof ASSIGN_ORDERS_1, T0 + 3, &s), 0);
+    /* c joins the Stable group: a rebalance; a leaves during it. */
+    CHECK_EQ_INT(kjoin("", "c", 30000, T0 + 4, rr_first, 2, &c), 0);
+    CHECK(!c.complete);
+    CHECK_EQ_INT(kd_group_leave(DB, (const uint8_t *)"client-a", 8, T0 + 5), 0);
+    CHECK_EQ_INT(kjoin("client-b", "", 30000, T0 + 6, rr_first, 2, &b), 0);
+    CHECK(b.complete);
+    CHECK_EQ_INT(b.generation, 3);
+    CHECK(strcmp(b.leader, "client-b") == 0); /* b joined before c */
+    CHECK(strcmp(b.name, "roundrobin") == 0); /* both vote for it */
+    CHECK_EQ_INT(b.members, 2);
+    /* A rejoin with a changed protocol list while CompletingRebalance rebalances. */
+    CHECK_EQ_INT(kjoin("client-c", "", 30000, T0 + 7, both, 2, &c), 0);
+    CHECK(!c.complete);
+    int state;
+    poll_bytes(T0 + 7, "client-c", &state);
+    CHECK_EQ_INT(state, 1);
+    close_group(conn);
+}
+
+/* Expiry while CompletingRebalance: a silent member's session, and Kafka's
+ * pending-sync timeout for a leader that never syncs. */
+static void test_kafka_expiry_during_completing(void)
+{
+    sqlite3 *conn = open_group();
+    protocol p[] = {{"range", SUB_ORDERS_PAYMENTS, sizeof SUB_ORDERS_PAYMENTS}};
+    kjoin_result a, b;
+    kjoin("", "a", 30000, T0, p, 1, &a);
+    kjoin("", "b", 1000, T0, p, 1, &b);
+    CHECK_EQ_INT(kjoin("client-a", "", 30000, T0, p, 1, &a), 0);
+    CHECK_EQ_INT(a.generation, 2);
+    ksync_result s;
+    CHECK_EQ_INT(ksync("client-b", 2, "", NULL, NULL, 0, T0 + 10, &s), 0); /* held */
+    /* b falls silent: its session ends while the group waits for the leader. */
+    int expired = -1;
+    CHECK_EQ_INT(poll_state(T0 + 999, NULL, NULL, NULL, 0, &expired), 2);
+    CHECK_EQ_INT(poll_state(T0 + 1010, NULL, NULL, NULL, 0, &expired), 1);
+    CHECK_EQ_INT(expired, 1);
+    CHECK_EQ_INT(ksync("client-a", 2, "", NULL, NULL, 0, T0 + 1011, NULL), KD_REBALANCE_IN_PROGRESS);
+    CHECK_EQ_INT(kjoin("client-a", "", 30000, T0 + 1012, p, 1, &a), 0);
+    CHECK(a.complete);
+    CHECK_EQ_INT(a.generation, 3);
+    /* a heartbeats but never syncs: after the rebalance timeout (10 s) it is removed. */
+    CHECK_EQ_INT(heartbeat("client-a", 3, T0 + 6000), 0);
+    CHECK_EQ_INT(poll_state(T0 + 11011, NULL, NULL, NULL, 0, &expired), 2);
+    CHECK_EQ_INT(poll_state(T0 + 11012, NULL, NULL, NULL, 0, &expired), 0 /* Empty */);
+    CHECK_EQ_INT(expired, 1);
+    /* Empty: a commit outside group management is taken again. */
+    CHECK_EQ_INT(commit("", -1, 1, 3, T0 + 11013), 0);
+    CHECK_EQ_INT(committed(1), 3);
+    close_group(conn);
+}
+
+/* One dialect per group, and Kafka's protocol rules for a join. */
+static void test_kafka_dialects_do_not_mix(void)
+{
+    sqlite3 *conn = open_group();
+    protocol p[] = {{"range", SUB_ORDERS_PAYMENTS, sizeof SUB_ORDERS_PAYMENTS}};
+    protocol other[] = {{"sticky", SUB_ORDERS_PAYMENTS, sizeof SUB_ORDERS_PAYMENTS}};
+    join_result h;
+    CHECK_EQ_INT(join("", "h", 30000, T0, &h), 0);
+    CHECK_EQ_INT(kjoin("", "k", 30000, T0 + 1, p, 1, NULL), KD_INCONSISTENT_GROUP_PROTOCOL);
+    CHECK_EQ_INT(kd_group_leave(DB, (const uint8_t *)"client-h", 8, T0 + 2), 0);
+    kjoin_result k;
+    CHECK_EQ_INT(kjoin("", "k", 30000, T0 + 3, p, 1, &k), 0); /* the group is empty now */
+    CHECK(k.complete);
+    CHECK_EQ_INT(join("", "h2", 30000, T0 + 4, NULL), KD_INCONSISTENT_GROUP_PROTOCOL);
+    CHECK_EQ_INT(ksync("client-k", k.generation, "", NULL, NULL, 0, T0 + 5, NULL), 0);
+    /* Kafka's own rules: the same protocol type, a protocol every member has. */
+    CHECK_EQ_INT(kjoin("", "x", 30000, T0 + 6, other, 1, NULL), KD_INCONSISTENT_GROUP_PROTOCOL);
+    ptype = "connect";
+    CHECK_EQ_INT(kjoin("", "x", 30000, T0 + 6, p, 1, NULL), KD_INCONSISTENT_GROUP_PROTOCOL);
+    ptype = "";
+    CHECK_EQ_INT(kjoin("", "x", 30000, T0 + 6, p, 1, NULL), KD_INCONSISTENT_GROUP_PROTOCOL);
+    ptype = "consumer";
+    CHECK_EQ_INT(kjoin("", "x", 30000, T0 + 6, p, 0, NULL), KD_INCONSISTENT_GROUP_PROTOCOL);
+    int state;
+    poll_bytes(T0 + 7, "client-k", &state);
+    CHECK_EQ_INT(state, 3); /* the refused joins changed nothing */
+    close_group(conn);
+}
+
+/* Describe decodes Kafka's consumer protocol where it can, never failing on it;
+ * an HTTP group is shown to Kafka's tools as ConsumerProtocol v0 bytes. */
+static void test_describe_bytes(void)
+{
+    sqlite3 *conn = open_group();
+    join_result h;
+    join("", "h", 30000, T0, &h);
+    kdescribe d;
+    CHECK_EQ_INT(describe_member("client-h", &d), 0);
+    CHECK(strcmp(d.type, "consumer") == 0 && strcmp(d.name, "range") == 0);
+    static const uint8_t sub_v0[] = {0, 0, 0, 0, 0, 1, 0, 6, 'o', 'r', 'd', 'e', 'r', 's', 0xff, 0xff, 0xff, 0xff};
+    CHECK(d.metadata_len == sizeof sub_v0 && memcmp(d.metadata, sub_v0, sizeof sub_v0) == 0);
+    /* orders 0-5: i16 0, i32 1, "orders", i32 6, 6 x i32, i32 -1 */
+    CHECK_EQ_INT(d.assignment_len, 2 + 4 + 8 + 4 + 24 + 4);
+    CHECK(d.assignment[17] == 6 && d.assignment[21] == 0 && d.assignment[41] == 5 && d.assignment[45] == 0xff);
+    kd_group_leave(DB, (const uint8_t *)"client-h", 8, T0 + 1);
+
+    /* Malformed metadata and assignment: no topics, no partitions, no failure. */
+    static const uint8_t junk[] = {0x00, 0x00, 0x7f, 0xff, 0xff, 0xff, 0x00};
+    static const uint8_t bad_topic[] = {0x00, 0x03, 0x00, 0x00, 0x00, 0x02, 0x00, 0x01, '.', 0x00, 0x01, 'x', 0xaa};
+    protocol p[] = {{"range", junk, sizeof junk}};
+    protocol q[] = {{"range", bad_topic, sizeof bad_topic}};
+    kjoin_result k;
+    CHECK_EQ_INT(kjoin("", "k", 30000, T0 + 2, p, 1, &k), 0);
+    CHECK_EQ_INT(ksync("client-k", k.generation, "", "client-k", junk, sizeof junk, T0 + 3, NULL), 0);
+    CHECK_EQ_INT(describe_member("client-k", &d), 0);
+    CHECK(strcmp(d.subscription, "") == 0 && strcmp(d.assigned, "") == 0);
+    CHECK_EQ_INT(d.metadata_len, sizeof junk);
+    /* A later version with fields beyond ours, and a name that is no topic's: the
+     * valid topic shows. */
+    CHECK_EQ_INT(kjoin("client-k", "", 30000, T0 + 4, q, 1, &k), 0);
+    CHECK_EQ_INT(describe_member("client-k", &d), 0);
+    CHECK(strcmp(d.subscription, "x") == 0);
+    ptype = "connect"; /* other protocol types are not decoded */
+    CHECK_EQ_INT(kd_group_leave(DB, (const uint8_t *)"client-k", 8, T0 + 5), 0);
+    CHECK_EQ_INT(kjoin("", "j", 30000, T0 + 6, q, 1, &k), 0);
+    ptype = "consumer";
+    CHECK_EQ_INT(describe_member("client-j", &d), 0);
+    CHECK(strcmp(d.subscription, "") == 0 && strcmp(d.type, "connect") == 0);
+    close_group(conn);
+}
+
+static void test_kafka_bad_input(void)
+{
+    sqlite3 *conn = open_group();
+    uint8_t junk[] = {3, 0, 'a'};
+    CHECK_EQ_INT(kd_group_sync(DB, junk, sizeof junk, T0), KD_ERR_INVALID_ARG);
+    CHECK_EQ_INT(ksync("ghost", 0, "", NULL, NULL, 0, T0, NULL), KD_UNKNOWN_MEMBER_ID);
+    protocol p[] = {{"range", SUB_ORDERS_PAYMENTS, sizeof SUB_ORDERS_PAYMENTS}};
+    CHECK_EQ_INT(kjoin("ghost", "", 30000, T0, p, 1, NULL), KD_UNKNOWN_MEMBER_ID);
+    CHECK_EQ_INT(kjoin("", "a", 100, T0, p, 1, NULL), KD_INVALID_SESSION_TIMEOUT);
+    /* An HTTP member cannot sync. */
+    join_result h;
+    join("", "h", 30000, T0, &h);
+    CHECK_EQ_INT(ksync("client-h", h.generation, "", NULL, NULL, 0, T0, NULL), KD_INCONSISTENT_GROUP_PROTOCOL);
+    close_group(conn);
+}
+
 int main(void)
 {
     RUN(test_one_member_gets_everything);
@@ -367,6 +831,12 @@ int main(void)
     RUN(test_rebalance_deadline_removes_the_silent);
     RUN(test_leave_and_delete);
     RUN(test_bad_input);
+    RUN(test_kafka_two_members);
+    RUN(test_kafka_rejoin_with_new_member);
+    RUN(test_kafka_expiry_during_completing);
+    RUN(test_kafka_dialects_do_not_mix);
+    RUN(test_describe_bytes);
+    RUN(test_kafka_bad_input);
     kd_release_scratch();
     return CHECK_SUMMARY();
 }

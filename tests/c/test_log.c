@@ -2,7 +2,9 @@
  * Tests src-c/log.c end to end over real SQLite through the native storage host:
  * offsets assigned on append, fetch from every offset, reads, a log of a million
  * records, bad input leaving the log unchanged, storage failures rolled back,
- * and the log surviving a reopen of its database file.
+ * the log surviving a reopen of its database file, and idempotent producers:
+ * retries acknowledged with the first answer, gaps, epochs, the five batches
+ * remembered, producers interleaved, sets all or nothing, retirement.
  */
 #include <sqlite3.h>
 #include <unistd.h>
@@ -324,6 +326,410 @@ static void test_retired_log_refuses(void)
     unlink(db_path);
 }
 
+/* The offset for a time: the first record, in offset order, at or after it
+ * (timestamps need not grow with offsets); the end when none is that late. */
+static int64_t offset_for_time(int64_t ts, int64_t *at)
+{
+    *at = -99;
+    int32_t rc = kd_log_offset_for_time(DB, ts);
+    if (rc)
+        return rc > 0 ? -1000 - rc : rc;
+    *at = (int64_t)rd_le(kd_out_ptr() + 8, 8);
+    return (int64_t)rd_le(kd_out_ptr(), 8);
+}
+
+static void test_offset_for_time(void)
+{
+    sqlite3 *conn = fresh_log();
+    int64_t at;
+    CHECK_EQ_INT(offset_for_time(0, &at), 0); /* empty log: the end */
+    CHECK_EQ_INT(at, -1);
+    const int64_t first_ts[] = {1000, 5000, 2000};
+    const uint32_t counts[] = {3, 3, 2};
+    for (int i = 0; i < 3; i++) {
+        size_t n;
+        uint8_t *b = make_batch(counts[i], first_ts[i], 10, &n);
+        int32_t err = -1;
+        int64_t base = -1;
+        const uint8_t *bs[] = {b};
+        CHECK_EQ_INT(append_set(bs, &n, 1, &err, &base), 0);
+        CHECK_EQ_INT(err, 0);
+        free(b);
+    }
+    CHECK_EQ_INT(offset_for_time(0, &at), 0);
+    CHECK_EQ_INT(at, 1000);
+    CHECK_EQ_INT(offset_for_time(1001, &at), 1);
+    CHECK_EQ_INT(at, 1001);
+    /* 1003: the batch at offsets 6-7 has 2000, but offsets 3-5 come first. */
+    CHECK_EQ_INT(offset_for_time(1003, &at), 3);
+    CHECK_EQ_INT(at, 5000);
+    CHECK_EQ_INT(offset_for_time(5002, &at), 5);
+    CHECK_EQ_INT(at, 5002);
+    CHECK_EQ_INT(offset_for_time(5003, &at), 8);
+    CHECK_EQ_INT(at, -1);
+    CHECK_EQ_INT(offset_for_time(-5, &at), -1000 - KD_INVALID_REQUEST);
+    CHECK_EQ_INT(kd_log_retire(DB), 0);
+    CHECK_EQ_INT(offset_for_time(0, &at), -1000 - KD_UNKNOWN_TOPIC_OR_PARTITION);
+    close_db(conn);
+    unlink(db_path);
+}
+
+/* ---- idempotent producers ---- */
+
+/* A batch of n records from producer `pid` at `epoch`, starting at sequence `seq`. */
+static uint8_t *idem_batch(int64_t pid, int16_t epoch, int32_t seq, uint32_t n, int16_t attributes, size_t *len)
+{
+    kbuf in = {0};
+    kparams p = kparams_default();
+    p.producer_id = pid;
+    p.producer_epoch = epoch;
+    p.base_sequence = seq;
+    p.attributes = attributes;
+    kb_params(&in, p, n);
+    for (uint32_t i = 0; i < n; i++)
+        kb_record(&in, 1700000000000 + i, "k", 1, "v", 1, 0, NULL, NULL);
+    uint8_t *batch = NULL;
+    if (kd_batch_encode(in.p, (uint32_t)in.len) == 0) {
+        *len = kd_out_len();
+        batch = malloc(*len);
+        memcpy(batch, kd_out_ptr(), *len);
+    }
+    kb_free(&in);
+    return batch;
+}
+
+typedef struct {
+    int32_t err;
+    int32_t records;
+    int64_t base, last;
+} ack;
+
+/* Appends one set of the given batches (n of them, each described by
+ * pid/epoch/seq/count); returns the set's result. */
+typedef struct {
+    int64_t pid;
+    int16_t epoch;
+    int32_t seq;
+    uint32_t n;
+} idem;
+
+static ack append_idem(const idem *batches, int count)
+{
+    const uint8_t *bs[8];
+    size_t lens[8];
+    uint8_t *owned[8];
+    for (int i = 0; i < count; i++) {
+        owned[i] = idem_batch(batches[i].pid, batches[i].epoch, batches[i].seq, batches[i].n, 0, &lens[i]);
+        bs[i] = owned[i];
+    }
+    ack a = {-99, -99, -99, -99};
+    int32_t err;
+    int64_t base;
+    CHECK_EQ_INT(append_set(bs, lens, count, &err, &base), 0);
+    if (kd_out_len() == 24) {
+        a.err = (int32_t)rd_le(kd_out_ptr(), 4);
+        a.records = (int32_t)rd_le(kd_out_ptr() + 4, 4);
+        a.base = (int64_t)rd_le(kd_out_ptr() + 8, 8);
+        a.last = (int64_t)rd_le(kd_out_ptr() + 16, 8);
+    }
+    for (int i = 0; i < count; i++)
+        free(owned[i]);
+    return a;
+}
+
+static ack append_one(int64_t pid, int16_t epoch, int32_t seq, uint32_t n)
+{
+    idem b = {pid, epoch, seq, n};
+    return append_idem(&b, 1);
+}
+
+#define CHECK_ACK(a, e, b, l)                                                                                     \
+    do {                                                                                                          \
+        ack check_ack_ = (a);                                                                                     \
+        CHECK_EQ_INT(check_ack_.err, e);                                                                          \
+        CHECK_EQ_INT(check_ack_.base, b);                                                                         \
+        CHECK_EQ_INT(check_ack_.last, l);                                                                         \
+    } while (0)
+
+static int64_t high_watermark(void)
+{
+    int64_t start, hw;
+    offsets(&start, &hw);
+    return hw;
+}
+
+static int64_t count_producers(sqlite3 *conn)
+{
+    sqlite3_stmt *s;
+    int64_t n = -1;
+    if (sqlite3_prepare_v2(conn, "SELECT count(*) FROM log_producers", -1, &s, NULL) == SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW)
+        n = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return n;
+}
+
+/* A retried produce is acknowledged with the offsets the first attempt got, and
+ * stores nothing; so is a retry of an older one of the last five. */
+static void test_idempotent_retry_same_offsets(void)
+{
+    sqlite3 *conn = fresh_log();
+    CHECK_ACK(append_one(1000, 0, 0, 3), 0, 0, 2);
+    ack retry = append_one(1000, 0, 0, 3);
+    CHECK_ACK(retry, 0, 0, 2);
+    CHECK_EQ_INT(retry.records, 3);
+    CHECK_EQ_INT(high_watermark(), 3);
+    CHECK_EQ_INT(count_rows(conn), 1);
+    CHECK_ACK(append_one(1000, 0, 3, 2), 0, 3, 4);
+    CHECK_ACK(append_one(1000, 0, 0, 3), 0, 0, 2); /* the 2nd last */
+    CHECK_ACK(append_one(1000, 0, 3, 2), 0, 3, 4);
+    CHECK_ACK(append_one(1000, 0, 5, 1), 0, 5, 5);
+    CHECK_EQ_INT(high_watermark(), 6);
+    CHECK_EQ_INT(count_rows(conn), 3);
+    /* A duplicate's sequences must match a stored batch exactly. */
+    CHECK_ACK(append_one(1000, 0, 0, 2), KD_OUT_OF_ORDER_SEQUENCE_NUMBER, -1, -1);
+    CHECK_ACK(append_one(1000, 0, 3, 3), KD_OUT_OF_ORDER_SEQUENCE_NUMBER, -1, -1);
+    /* The state survives a reopen of the database. */
+    close_db(conn);
+    conn = open_db(db_path);
+    CHECK_EQ_INT(kd_log_open(DB), 0);
+    CHECK_ACK(append_one(1000, 0, 3, 2), 0, 3, 4);
+    CHECK_ACK(append_one(1000, 0, 6, 1), 0, 6, 6);
+    CHECK_EQ_INT(count_rows(conn), 4);
+    close_db(conn);
+    unlink(db_path);
+}
+
+static void test_idempotent_sequence_gaps(void)
+{
+    sqlite3 *conn = fresh_log();
+    CHECK_ACK(append_one(7, 0, 0, 3), 0, 0, 2);
+    CHECK_ACK(append_one(7, 0, 4, 1), KD_OUT_OF_ORDER_SEQUENCE_NUMBER, -1, -1); /* 3 is missing */
+    CHECK_ACK(append_one(7, 0, 2, 2), KD_OUT_OF_ORDER_SEQUENCE_NUMBER, -1, -1); /* overlaps */
+    CHECK_ACK(append_one(7, 0, 1, 1), KD_OUT_OF_ORDER_SEQUENCE_NUMBER, -1, -1);
+    CHECK(strstr(kd_error_message(), "the next is 3") != NULL);
+    CHECK_EQ_INT(count_rows(conn), 1);
+    CHECK_ACK(append_one(7, 0, 3, 1), 0, 3, 3);
+    close_db(conn);
+    unlink(db_path);
+}
+
+static void test_idempotent_epochs(void)
+{
+    sqlite3 *conn = fresh_log();
+    CHECK_ACK(append_one(5, 1, 0, 2), 0, 0, 1);
+    CHECK_ACK(append_one(5, 1, 2, 2), 0, 2, 3);
+    CHECK_ACK(append_one(5, 0, 4, 1), KD_INVALID_PRODUCER_EPOCH, -1, -1);  /* older epoch */
+    CHECK_ACK(append_one(5, 0, 0, 2), KD_INVALID_PRODUCER_EPOCH, -1, -1);  /* not a duplicate either */
+    CHECK_ACK(append_one(5, 2, 4, 1), KD_OUT_OF_ORDER_SEQUENCE_NUMBER, -1, -1); /* new epoch, not from 0 */
+    CHECK_ACK(append_one(5, 2, 0, 3), 0, 4, 6);                             /* new epoch from 0 */
+    /* The old epoch's batches are forgotten: its retries are fenced. */
+    CHECK_ACK(append_one(5, 1, 2, 2), KD_INVALID_PRODUCER_EPOCH, -1, -1);
+    CHECK_ACK(append_one(5, 2, 0, 3), 0, 4, 6);
+    CHECK_ACK(append_one(5, 2, 3, 1), 0, 7, 7);
+    CHECK_EQ_INT(count_rows(conn), 4);
+    close_db(conn);
+    unlink(db_path);
+}
+
+/* The last five batches are remembered, the sixth last is not. */
+static void test_idempotent_remembers_five(void)
+{
+    sqlite3 *conn = fresh_log();
+    for (int32_t seq = 0; seq < 6; seq++)
+        CHECK_ACK(append_one(9, 0, seq, 1), 0, seq, seq);
+    for (int32_t seq = 5; seq >= 1; seq--)
+        CHECK_ACK(append_one(9, 0, seq, 1), 0, seq, seq);
+    CHECK_ACK(append_one(9, 0, 0, 1), KD_OUT_OF_ORDER_SEQUENCE_NUMBER, -1, -1);
+    CHECK_EQ_INT(high_watermark(), 6);
+    /* Five batches in one set leave exactly those five remembered. */
+    idem five[5];
+    for (int i = 0; i < 5; i++)
+        five[i] = (idem){9, 0, 6 + 2 * i, 2};
+    CHECK_ACK(append_idem(five, 5), 0, 6, 15);
+    CHECK_ACK(append_one(9, 0, 5, 1), KD_OUT_OF_ORDER_SEQUENCE_NUMBER, -1, -1);
+    CHECK_ACK(append_one(9, 0, 10, 2), 0, 10, 11);
+    CHECK_ACK(append_one(9, 0, 6, 2), 0, 6, 7);
+    CHECK_ACK(append_one(9, 0, 14, 2), 0, 14, 15);
+    close_db(conn);
+    unlink(db_path);
+}
+
+static void test_idempotent_producers_interleaved(void)
+{
+    sqlite3 *conn = fresh_log();
+    CHECK_ACK(append_one(100, 0, 0, 2), 0, 0, 1);
+    CHECK_ACK(append_one(200, 3, 0, 1), 0, 2, 2);
+    CHECK_ACK(append_one(100, 0, 2, 1), 0, 3, 3);
+    /* One set holding three producers' batches, and a producer without an id. */
+    size_t lens[4];
+    uint8_t *b[4] = {idem_batch(300, 0, 0, 2, 0, &lens[0]), idem_batch(200, 3, 1, 2, 0, &lens[1]),
+                     make_batch(1, 5, 3, &lens[2]), idem_batch(100, 0, 3, 1, 0, &lens[3])};
+    const uint8_t *set[] = {b[0], b[1], b[2], b[3]};
+    int32_t err;
+    int64_t base;
+    CHECK_EQ_INT(append_set(set, lens, 4, &err, &base), 0);
+    CHECK_EQ_INT(err, 0);
+    CHECK_EQ_INT(base, 4);
+    CHECK_EQ_INT(high_watermark(), 10);
+    /* Retried whole: the same answer. */
+    CHECK_EQ_INT(append_set((const uint8_t *const *)set + 0, lens, 2, &err, &base), 0);
+    CHECK_EQ_INT(err, 0);
+    CHECK_EQ_INT(base, 4);
+    CHECK_EQ_INT((int64_t)rd_le(kd_out_ptr() + 16, 8), 7);
+    /* With the id-less batch in it, the set is not all retries: refused. */
+    CHECK_EQ_INT(append_set(set, lens, 4, &err, &base), 0);
+    CHECK_EQ_INT(err, KD_OUT_OF_ORDER_SEQUENCE_NUMBER);
+    CHECK_EQ_INT(high_watermark(), 10);
+    CHECK_ACK(append_one(100, 0, 4, 1), 0, 10, 10);
+    CHECK_ACK(append_one(200, 3, 3, 1), 0, 11, 11);
+    CHECK_ACK(append_one(300, 0, 2, 1), 0, 12, 12);
+    CHECK_ACK(append_one(200, 3, 0, 1), 0, 2, 2);
+    CHECK_EQ_INT(count_producers(conn), 3);
+    for (int i = 0; i < 4; i++)
+        free(b[i]);
+    close_db(conn);
+    unlink(db_path);
+}
+
+/* A set with a bad batch stores nothing and leaves the producers' state alone. */
+static void test_idempotent_set_all_or_nothing(void)
+{
+    sqlite3 *conn = fresh_log();
+    idem gap[] = {{1, 0, 0, 2}, {2, 0, 0, 1}, {1, 0, 3, 1}};
+    CHECK_ACK(append_idem(gap, 3), KD_OUT_OF_ORDER_SEQUENCE_NUMBER, -1, -1);
+    CHECK_EQ_INT(count_rows(conn), 0);
+    CHECK_EQ_INT(count_producers(conn), 0);
+    idem good[] = {{1, 0, 0, 2}, {2, 0, 0, 1}, {1, 0, 2, 1}};
+    CHECK_ACK(append_idem(good, 3), 0, 0, 3);
+    idem fenced[] = {{1, 0, 3, 1}, {2, 0, 1, 1}, {1, 1, 0, 1}, {2, 0, 9, 1}};
+    CHECK_ACK(append_idem(fenced, 4), KD_OUT_OF_ORDER_SEQUENCE_NUMBER, -1, -1);
+    CHECK_EQ_INT(count_rows(conn), 3);
+    /* Neither producer moved: their next sequences are still 3 and 1, epoch 0. */
+    CHECK_ACK(append_one(1, 0, 3, 1), 0, 4, 4);
+    CHECK_ACK(append_one(2, 0, 1, 1), 0, 5, 5);
+    /* A retry mixed with a new batch is refused too. */
+    idem mixed[] = {{1, 0, 3, 1}, {1, 0, 4, 1}};
+    CHECK_ACK(append_idem(mixed, 2), KD_OUT_OF_ORDER_SEQUENCE_NUMBER, -1, -1);
+    /* Retries of batches stored apart (producer 2's record between them) are
+     * not one retried set: no one range of offsets answers them. */
+    idem apart[] = {{1, 0, 0, 2}, {1, 0, 2, 1}};
+    CHECK_ACK(append_idem(apart, 2), KD_OUT_OF_ORDER_SEQUENCE_NUMBER, -1, -1);
+    /* A set of two retried together is acknowledged whole. */
+    idem pair[] = {{1, 0, 4, 2}, {1, 0, 6, 1}};
+    CHECK_ACK(append_idem(pair, 2), 0, 6, 8);
+    CHECK_ACK(append_idem(pair, 2), 0, 6, 8);
+    CHECK_EQ_INT(high_watermark(), 9);
+    close_db(conn);
+    unlink(db_path);
+}
+
+/* Two sets of one call: the second, a retry of the first, is its duplicate. */
+static void test_idempotent_retry_in_the_same_call(void)
+{
+    sqlite3 *conn = fresh_log();
+    size_t n;
+    uint8_t *b = idem_batch(42, 0, 0, 4, 0, &n);
+    append_call c = {{0}, 1 << 20};
+    kb_le(&c.sets, 2, 4);
+    for (int i = 0; i < 2; i++) {
+        kb_le(&c.sets, n, 4);
+        kb_put(&c.sets, b, n);
+    }
+    CHECK_EQ_INT(kd_native_in_transaction(DB, run_append, &c), 0);
+    CHECK_EQ_INT(kd_out_len(), 48);
+    for (int i = 0; i < 2; i++) {
+        CHECK_EQ_INT(rd_le(kd_out_ptr() + 24 * i, 4), 0);
+        CHECK_EQ_INT(rd_le(kd_out_ptr() + 24 * i + 4, 4), 4);
+        CHECK_EQ_INT((int64_t)rd_le(kd_out_ptr() + 24 * i + 8, 8), 0);
+        CHECK_EQ_INT((int64_t)rd_le(kd_out_ptr() + 24 * i + 16, 8), 3);
+    }
+    CHECK_EQ_INT(count_rows(conn), 1);
+    kb_free(&c.sets);
+    free(b);
+    close_db(conn);
+    unlink(db_path);
+}
+
+/* A producer the log does not know may start anywhere (Kafka since 2.5); sequences
+ * wrap from INT32_MAX to 0. */
+static void test_idempotent_unknown_producer_and_wrap(void)
+{
+    sqlite3 *conn = fresh_log();
+    CHECK_ACK(append_one(11, 4, 42, 1), 0, 0, 0);
+    CHECK_ACK(append_one(11, 4, 43, 1), 0, 1, 1);
+    CHECK_ACK(append_one(12, 0, INT32_MAX - 1, 3), 0, 2, 4); /* sequences MAX-1, MAX, 0 */
+    CHECK_ACK(append_one(12, 0, INT32_MAX - 1, 3), 0, 2, 4);
+    CHECK_ACK(append_one(12, 0, INT32_MAX, 1), KD_OUT_OF_ORDER_SEQUENCE_NUMBER, -1, -1);
+    CHECK_ACK(append_one(12, 0, 1, 2), 0, 5, 6);
+    CHECK_ACK(append_one(13, 0, INT32_MAX, 1), 0, 7, 7);
+    CHECK_ACK(append_one(13, 0, 0, 1), 0, 8, 8);
+    close_db(conn);
+    unlink(db_path);
+}
+
+static void test_idempotent_refusals(void)
+{
+    sqlite3 *conn = fresh_log();
+    size_t n;
+    uint8_t *txn = idem_batch(1, 0, 0, 1, KD_ATTR_TRANSACTIONAL, &n);
+    const uint8_t *one[] = {txn};
+    int32_t err;
+    int64_t base;
+    CHECK_EQ_INT(append_set(one, &n, 1, &err, &base), 0);
+    CHECK_EQ_INT(err, KD_UNSUPPORTED_FOR_MESSAGE_FORMAT);
+    free(txn);
+    uint8_t *negative = idem_batch(1, 0, -1, 1, 0, &n);
+    one[0] = negative;
+    CHECK_EQ_INT(append_set(one, &n, 1, &err, &base), 0);
+    CHECK_EQ_INT(err, KD_INVALID_RECORD);
+    free(negative);
+    /* Producer ids below -1 are no producer id, as in Kafka (hasProducerId). */
+    uint8_t *odd = idem_batch(-5, 0, -1, 1, 0, &n);
+    one[0] = odd;
+    CHECK_EQ_INT(append_set(one, &n, 1, &err, &base), 0);
+    CHECK_EQ_INT(err, 0);
+    CHECK_EQ_INT(append_set(one, &n, 1, &err, &base), 0);
+    CHECK_EQ_INT(err, 0);
+    CHECK_EQ_INT(base, 1); /* not idempotent: stored twice */
+    CHECK_EQ_INT(count_producers(conn), 0);
+    free(odd);
+    close_db(conn);
+    unlink(db_path);
+}
+
+/* Retiring the log forgets its producers; a log made before idempotence gets the
+ * table when opened. */
+static void test_idempotent_retire_and_old_logs(void)
+{
+    sqlite3 *conn = fresh_log();
+    CHECK_ACK(append_one(3, 0, 0, 1), 0, 0, 0);
+    CHECK_ACK(append_one(4, 0, 0, 1), 0, 1, 1);
+    CHECK_EQ_INT(count_producers(conn), 2);
+    CHECK_EQ_INT(kd_log_retire(DB), 0);
+    CHECK_EQ_INT(count_producers(conn), 0);
+    close_db(conn);
+    unlink(db_path);
+
+    conn = fresh_log();
+    CHECK_EQ_INT(sqlite3_exec(conn, "DROP TABLE log_producers", NULL, NULL, NULL), SQLITE_OK);
+    CHECK_EQ_INT(kd_log_open(DB), 0);
+    CHECK_ACK(append_one(3, 0, 0, 1), 0, 0, 0);
+    CHECK_ACK(append_one(3, 0, 0, 1), 0, 0, 0);
+    /* Stored state that is not what the core wrote is a storage error. */
+    CHECK_EQ_INT(sqlite3_exec(conn, "UPDATE log_producers SET batches = x'00'", NULL, NULL, NULL), SQLITE_OK);
+    int32_t err;
+    int64_t base;
+    size_t n;
+    uint8_t *b = idem_batch(3, 0, 1, 1, 0, &n);
+    const uint8_t *one[] = {b};
+    CHECK_EQ_INT(append_set(one, &n, 1, &err, &base), KD_ERR_STORAGE);
+    CHECK_EQ_INT(count_rows(conn), 1);
+    free(b);
+    close_db(conn);
+    unlink(db_path);
+}
+
 /* A million records in 1,000 batches: the last fetch costs what the first does
  * (checked by its result, not its time: timings belong in bench/). */
 static void test_a_million_records(void)
@@ -369,7 +775,18 @@ int main(void)
     RUN(test_storage_failure_rolls_back);
     RUN(test_survives_reopen);
     RUN(test_retired_log_refuses);
+    RUN(test_offset_for_time);
     RUN(test_a_million_records);
+    RUN(test_idempotent_retry_same_offsets);
+    RUN(test_idempotent_sequence_gaps);
+    RUN(test_idempotent_epochs);
+    RUN(test_idempotent_remembers_five);
+    RUN(test_idempotent_producers_interleaved);
+    RUN(test_idempotent_set_all_or_nothing);
+    RUN(test_idempotent_retry_in_the_same_call);
+    RUN(test_idempotent_unknown_producer_and_wrap);
+    RUN(test_idempotent_refusals);
+    RUN(test_idempotent_retire_and_old_logs);
     kd_release_scratch();
     return CHECK_SUMMARY();
 }

@@ -1,8 +1,10 @@
 /*
  * Tests src-c/topics.c over real SQLite: Kafka's naming, partition and config
- * rules, create/describe/list/delete/grow, and that refused calls write nothing.
+ * rules, create/describe/list/delete/grow, that refused calls write nothing, and
+ * the producer id counter.
  */
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "kd_list.h"
@@ -207,6 +209,45 @@ static void test_group_registry(void)
     close_topics(conn);
 }
 
+/* Producer ids: from KD_FIRST_PRODUCER_ID, each handed out once, across reopens of
+ * the database too; a refused call rolled back by the host hands out nothing. */
+static int64_t next_producer_id(void)
+{
+    if (kd_producer_id_next(DB) != 0 || kd_out_len() != 8)
+        return -1;
+    return (int64_t)rd_le(kd_out_ptr(), 8);
+}
+
+static void test_producer_ids(void)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/kafdo-test-topics-%d.db", (int)getpid());
+    unlink(path);
+    sqlite3 *conn;
+    CHECK_EQ_INT(sqlite3_open(path, &conn), SQLITE_OK);
+    kd_native_attach(DB, conn);
+    CHECK_EQ_INT(kd_topics_open(DB), 0);
+    for (int64_t i = 0; i < 100; i++)
+        CHECK_EQ_INT(next_producer_id(), KD_FIRST_PRODUCER_ID + i);
+    kd_native_detach(DB);
+    sqlite3_close(conn);
+
+    CHECK_EQ_INT(sqlite3_open(path, &conn), SQLITE_OK);
+    kd_native_attach(DB, conn);
+    CHECK_EQ_INT(kd_topics_open(DB), 0); /* opening again does not reset the counter */
+    CHECK_EQ_INT(next_producer_id(), KD_FIRST_PRODUCER_ID + 100);
+    /* Topics come and go without touching it. */
+    CHECK_EQ_INT(create("orders", 1, 0, NULL, ID_A), 0);
+    CHECK_EQ_INT(kd_topic_delete(DB, (const uint8_t *)"orders", 6), 0);
+    CHECK_EQ_INT(next_producer_id(), KD_FIRST_PRODUCER_ID + 101);
+    /* A counter that is not what the core wrote is a storage error. */
+    CHECK_EQ_INT(sqlite3_exec(conn, "UPDATE producer_ids SET next_id = -3", NULL, NULL, NULL), SQLITE_OK);
+    CHECK_EQ_INT(kd_producer_id_next(DB), KD_ERR_STORAGE);
+    kd_native_detach(DB);
+    sqlite3_close(conn);
+    unlink(path);
+}
+
 int main(void)
 {
     RUN(test_names);
@@ -215,6 +256,7 @@ int main(void)
     RUN(test_partitions_only_grow);
     RUN(test_delete_in_two_steps);
     RUN(test_group_registry);
+    RUN(test_producer_ids);
     kd_release_scratch();
     return CHECK_SUMMARY();
 }

@@ -14,6 +14,10 @@
  * a test run that ends without calling stop(). Output is kept (the last 200 lines) and
  * shown when the server fails to start or dies early.
  *
+ * With { gateway: true } the Kafka relay (`kafdo gateway`, bin/gateway.mjs) runs beside
+ * it, in this process, on a free port: dev.kafkaBroker is its "127.0.0.1:<port>", for
+ * Kafka clients' brokers list. stop() closes it before wrangler dev.
+ *
  * Also here: small HTTP helpers the tests and the benchmark share.
  */
 import { spawn, execFileSync } from 'node:child_process';
@@ -22,6 +26,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startGateway } from '../../bin/gateway.mjs';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BIN = join(ROOT, 'node_modules', '.bin');
@@ -76,6 +81,9 @@ process.on('exit', () => {
  *   logLevel    wrangler's --log-level (default "warn")
  *   cwd         the directory whose wrangler.toml to run (default: this repository)
  *   args        more arguments for wrangler dev (e.g. ['--compatibility-date', '2025-09-01'])
+ *   gateway     true, or { token, advertise, verbose }: start the Kafka relay too (see
+ *               above); its token defaults to vars.KAFDO_TOKEN, its log lines go to
+ *               dev.output()
  */
 export async function startDev(options = {}) {
   const ownsDir = !options.persistDir;
@@ -143,6 +151,7 @@ export async function startDev(options = {}) {
       const res = await fetch(`${dev.baseUrl}/health`, { signal: AbortSignal.timeout(2000) });
       if (res.ok) {
         await res.arrayBuffer();
+        if (options.gateway) await startRelay(dev, options, keep);
         return dev;
       }
       await res.arrayBuffer();
@@ -156,6 +165,25 @@ export async function startDev(options = {}) {
   }
 }
 
+/* Starts the Kafka relay for a running dev: dev.gateway and dev.kafkaBroker. */
+async function startRelay(dev, options, keep) {
+  const opts = options.gateway === true ? {} : options.gateway;
+  try {
+    dev.gateway = await startGateway({
+      listen: '127.0.0.1:0',
+      url: dev.baseUrl,
+      token: opts.token ?? options.vars?.KAFDO_TOKEN,
+      advertise: opts.advertise,
+      verbose: opts.verbose,
+      log: (line) => keep(`gateway: ${line}`),
+    });
+  } catch (e) {
+    await dev.stop();
+    throw e;
+  }
+  dev.kafkaBroker = `127.0.0.1:${dev.gateway.port}`;
+}
+
 /*
  * Ends the process group: SIGTERM by default (wrangler shuts workerd down), SIGKILL for a
  * crash. Resolves when no process of the group is left; SIGKILLs what remains after
@@ -163,6 +191,7 @@ export async function startDev(options = {}) {
  * report), which is empty when everything went away on the first signal.
  */
 async function stopDev(dev, child, { signal = 'SIGTERM', removePersistDir = false } = {}) {
+  await dev.gateway?.close();
   const pgid = child.pid;
   try {
     process.kill(-pgid, signal);

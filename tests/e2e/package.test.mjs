@@ -81,13 +81,13 @@ describe('the npm package, installed from its tarball into an empty folder', () 
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  it('ships built JavaScript, .d.ts files and the wasm core, with no runtime dependencies', () => {
+  it('ships built JavaScript, .d.ts files and the wasm core; its one runtime dependency is the gateway\'s ws', () => {
     const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8'));
-    assert.equal(manifest.dependencies, undefined);
+    assert.deepEqual(Object.keys(manifest.dependencies), ['ws']);
     assert.equal(manifest.peerDependencies, undefined);
     assert.deepEqual(
-      readdirSync(join(app, 'node_modules')).filter((f) => !f.startsWith('.')),
-      ['kafdo'],
+      readdirSync(join(app, 'node_modules')).filter((f) => !f.startsWith('.')).sort(),
+      ['kafdo', 'ws'],
       'installing it installed nothing else',
     );
 

@@ -249,6 +249,7 @@ describe("TopicPartitionDO", () => {
     const p = freshPartition();
     const batch = batchOf(1, "pid");
     view(batch).setBigInt64(PRODUCER_ID_AT, 2n ** 60n + 1n, false);
+    view(batch).setInt32(53, 0, false); /* an idempotent batch has a base sequence */
     reseal(batch);
     expect(await p.append([batch])).toEqual([{ errorCode: 0, recordCount: 1, baseOffset: 0, lastOffset: 0 }]);
     const stored = await runInDurableObject(p, (_instance, state) =>

@@ -21,6 +21,7 @@ import {
   groupsList,
   groupsRegister,
   groupsUnregister,
+  producerIdNext,
   registerStorage,
   topicCreate,
   topicCreatePartitions,
@@ -75,6 +76,32 @@ export class ClusterMetadataDO extends DurableObject<Env> {
     }
   }
 
+  /* What createTopic would answer, with nothing kept: the core's every rule is
+   * applied inside a transaction that is then rolled back (CreateTopics with
+   * validate_only). */
+  validateTopic(name: string, partitions: number, config: Record<string, string>): TopicInfo {
+    return this.rolledBack(() => this.createTopic(name, partitions, config));
+  }
+
+  /* What createPartitions would answer, with nothing kept (validate_only). */
+  validatePartitions(name: string, count: number): TopicInfo {
+    return this.rolledBack(() => this.createPartitions(name, count));
+  }
+
+  private rolledBack<T>(run: () => T): T {
+    const rollback = new Error("rollback");
+    let result: T | undefined;
+    try {
+      this.ctx.storage.transactionSync(() => {
+        result = run();
+        throw rollback;
+      });
+    } catch (e) {
+      if (e !== rollback) throw e;
+    }
+    return result as T;
+  }
+
   describeTopic(name: string): TopicInfo {
     return topicDescribe(this.db, name);
   }
@@ -99,6 +126,12 @@ export class ClusterMetadataDO extends DurableObject<Env> {
 
   listGroups(): string[] {
     return groupsList(this.db);
+  }
+
+  /* A producer id for InitProducerId (no transactional id: epoch 0), from the
+   * core's counter: unique in the cluster, never reused, restarts included. */
+  allocateProducerId(): number {
+    return producerIdNext(this.db);
   }
 
   /* Marks the topic (no longer described, listed or grown; its name not yet free),

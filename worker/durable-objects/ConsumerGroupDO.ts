@@ -14,6 +14,13 @@
  * holds: a member no longer waiting gets its assignment; an expired one gets
  * UNKNOWN_MEMBER_ID.
  *
+ * Kafka's classic protocol (the Kafka wire handlers' dialect, member kind 1) uses
+ * the kafka* methods on the same core and state: kafkaJoin is held like join, and
+ * kafkaSync is held too — a follower's SyncGroup waits for the leader's, which
+ * makes the group Stable. Those methods answer Kafka's error codes as values (the
+ * wire answers carry them): a KafdoError becomes its Kafka code (a storage failure
+ * KAFKA_STORAGE_ERROR); only other failures are thrown.
+ *
  * Methods that can fail before any I/O are plain functions that throw, not async
  * ones: an async method rejecting before the RPC layer holds its promise is
  * reported by workerd as an unhandled rejection. Alarms are set without waiting:
@@ -21,6 +28,8 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import {
+  classicJoin,
+  classicSync,
   groupCommit,
   groupDelete,
   groupDescribe,
@@ -34,12 +43,19 @@ import {
   type KafdoStorage,
 } from "../../wasm/kafdo";
 import type { Env } from "../env";
-import { KafdoError, KafkaCode } from "../errors";
+import { KafdoError, KafkaCode, kafkaCode } from "../errors";
 import type {
   CommittedOffset,
   GroupDescription,
   JoinRequest,
   JoinResult,
+  KafkaCommitRequest,
+  KafkaGroupDescription,
+  KafkaJoinRequest,
+  KafkaJoinResult,
+  KafkaLeaveResult,
+  KafkaSyncRequest,
+  KafkaSyncResult,
   OffsetCommit,
   TopicPartition,
 } from "../types";
@@ -51,11 +67,39 @@ interface HeldJoin {
   reject(error: unknown): void;
 }
 
+/* A held SyncGroup: answered when the leader's makes the group Stable. */
+interface HeldSync {
+  generationId: number;
+  resolve(result: KafkaSyncResult): void;
+}
+
+/* The Kafka code of a failure: a KafdoError's, as the wire sends it; anything else
+ * is thrown on. */
+function codeOf(e: unknown): number {
+  const k = KafdoError.from(e);
+  if (!k) throw e;
+  return kafkaCode(k.code);
+}
+
+function joinError(errorCode: number, memberId: string): KafkaJoinResult {
+  return { errorCode, generationId: -1, protocolType: null, protocolName: null, leader: "", memberId, members: [] };
+}
+
+function syncError(errorCode: number): KafkaSyncResult {
+  return { errorCode, protocolType: null, protocolName: null, assignment: new Uint8Array(0) };
+}
+
+function isBytes(v: unknown): v is Uint8Array {
+  return v instanceof Uint8Array;
+}
+
 export class ConsumerGroupDO extends DurableObject<Env> {
   /* Held so that the db id stays valid: the binding holds storages weakly. */
   private readonly storage: KafdoStorage;
   private readonly db: number;
   private readonly held = new Map<string, HeldJoin[]>();
+  private readonly kafkaJoins = new Map<string, ((result: KafkaJoinResult) => void)[]>();
+  private readonly syncs = new Map<string, HeldSync[]>();
   private registered = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -116,7 +160,7 @@ export class ConsumerGroupDO extends DurableObject<Env> {
   leave(groupId: string, memberId: string): void {
     void groupId;
     groupLeave(this.db, memberId, Date.now());
-    this.rejectHeld(memberId, new KafdoError(KafkaCode.UNKNOWN_MEMBER_ID, "the member left the group"));
+    this.forget(memberId, new KafdoError(KafkaCode.UNKNOWN_MEMBER_ID, "the member left the group"));
     this.settle();
   }
 
@@ -137,7 +181,7 @@ export class ConsumerGroupDO extends DurableObject<Env> {
       groupId,
       state: d.state,
       generationId: d.generationId,
-      protocol: d.strategy,
+      protocol: d.protocolName,
       leader: d.leader,
       members: d.members,
       offsets: d.offsets,
@@ -148,6 +192,175 @@ export class ConsumerGroupDO extends DurableObject<Env> {
     groupDelete(this.db);
     this.registered = false;
     return metadataStub(this.env).unregisterGroup(groupId);
+  }
+
+  /* ---- Kafka's classic protocol (the Kafka wire handlers' methods) ---- */
+
+  /* JoinGroup: resolves when the rebalance the join is part of completes (the
+   * group is then CompletingRebalance, waiting for the leader's SyncGroup), or at
+   * once for a member joining again unchanged. The leader's answer lists every
+   * member's metadata for the selected protocol. */
+  kafkaJoin(groupId: string, req: KafkaJoinRequest): Promise<KafkaJoinResult> {
+    if (
+      !req ||
+      typeof req.memberId !== "string" ||
+      !Array.isArray(req.protocols) ||
+      req.protocols.some((p) => !p || typeof p.name !== "string" || !isBytes(p.metadata))
+    ) {
+      throw new KafdoError(KafkaCode.INVALID_REQUEST, "a join names its protocols as { name, metadata: Uint8Array }");
+    }
+    return this.kafkaJoinGroup(groupId, req).catch((e) => joinError(codeOf(e), req.memberId));
+  }
+
+  private async kafkaJoinGroup(groupId: string, req: KafkaJoinRequest): Promise<KafkaJoinResult> {
+    await this.register(groupId);
+    const out = classicJoin(
+      this.db,
+      {
+        memberId: req.memberId,
+        clientId: req.clientId || "kafka",
+        idSuffix: crypto.randomUUID(),
+        clientHost: req.clientHost ?? "",
+        sessionTimeoutMs: req.sessionTimeoutMs,
+        rebalanceTimeoutMs: req.rebalanceTimeoutMs,
+        protocolType: req.protocolType,
+        protocols: req.protocols,
+      },
+      Date.now(),
+    );
+    if (out.complete) {
+      this.settle();
+      return {
+        errorCode: 0,
+        generationId: out.generationId,
+        protocolType: out.protocolType,
+        protocolName: out.protocolName,
+        leader: out.leader,
+        memberId: out.memberId,
+        members: out.members.map((m) => ({ memberId: m.memberId, groupInstanceId: null, metadata: m.bytes })),
+      };
+    }
+    const result = new Promise<KafkaJoinResult>((resolve) => {
+      const list = this.kafkaJoins.get(out.memberId) ?? [];
+      list.push(resolve);
+      this.kafkaJoins.set(out.memberId, list);
+    });
+    this.settle();
+    return result;
+  }
+
+  /* SyncGroup: the leader's (and any in a Stable group) is answered at once; a
+   * follower's while CompletingRebalance is held until the leader's arrives, or
+   * answered REBALANCE_IN_PROGRESS if the group rebalances first. */
+  kafkaSync(groupId: string, req: KafkaSyncRequest): Promise<KafkaSyncResult> {
+    void groupId;
+    if (
+      !req ||
+      typeof req.memberId !== "string" ||
+      !Array.isArray(req.assignments) ||
+      req.assignments.some((a) => !a || typeof a.memberId !== "string" || !isBytes(a.assignment))
+    ) {
+      throw new KafdoError(KafkaCode.INVALID_REQUEST, "a sync's assignments are { memberId, assignment: Uint8Array }");
+    }
+    let out;
+    try {
+      out = classicSync(
+        this.db,
+        {
+          memberId: req.memberId,
+          generationId: req.generationId,
+          protocolType: req.protocolType ?? "",
+          protocolName: req.protocolName ?? "",
+          assignments: req.assignments,
+        },
+        Date.now(),
+      );
+    } catch (e) {
+      return Promise.resolve(syncError(codeOf(e)));
+    }
+    if (out.complete) {
+      this.settle(); /* the leader's sync answers the followers' */
+      const { protocolType, protocolName, assignment } = out;
+      return Promise.resolve({ errorCode: 0, protocolType, protocolName, assignment });
+    }
+    const result = new Promise<KafkaSyncResult>((resolve) => {
+      const list = this.syncs.get(req.memberId) ?? [];
+      list.push({ generationId: req.generationId, resolve });
+      this.syncs.set(req.memberId, list);
+    });
+    this.settle();
+    return result;
+  }
+
+  /* Heartbeat: 0, REBALANCE_IN_PROGRESS (join again), ILLEGAL_GENERATION or
+   * UNKNOWN_MEMBER_ID. */
+  kafkaHeartbeat(groupId: string, memberId: string, generationId: number): number {
+    void groupId;
+    try {
+      this.schedule(groupHeartbeat(this.db, memberId, generationId, Date.now()));
+      return 0;
+    } catch (e) {
+      this.settle();
+      return codeOf(e);
+    }
+  }
+
+  /* LeaveGroup, for one member (v0-2) or several (v3+): each member's code is 0 or
+   * UNKNOWN_MEMBER_ID. */
+  kafkaLeave(groupId: string, memberIds: string[]): KafkaLeaveResult {
+    void groupId;
+    if (!Array.isArray(memberIds)) throw new KafdoError(KafkaCode.INVALID_REQUEST, "memberIds is an array");
+    const members = memberIds.map((memberId) => {
+      try {
+        groupLeave(this.db, memberId, Date.now());
+      } catch (e) {
+        return { memberId, errorCode: codeOf(e) };
+      }
+      this.forget(memberId, new KafdoError(KafkaCode.UNKNOWN_MEMBER_ID, "the member left the group"));
+      return { memberId, errorCode: 0 };
+    });
+    this.settle();
+    return { errorCode: 0, members };
+  }
+
+  /* OffsetCommit, all or nothing: 0 or the code for every partition. A commit with
+   * member id "" and generation -1 (an admin's, a simple consumer's) is taken only
+   * while the group has no members (else UNKNOWN_MEMBER_ID), as Kafka's; a member's
+   * must be of the current generation, and while CompletingRebalance is
+   * REBALANCE_IN_PROGRESS. */
+  kafkaCommit(groupId: string, req: KafkaCommitRequest): Promise<number> | number {
+    if (!req || !Array.isArray(req.offsets)) throw new KafdoError(KafkaCode.INVALID_REQUEST, "offsets are an array");
+    try {
+      groupCommit(this.db, req.memberId, req.generationId, req.offsets, Date.now());
+    } catch (e) {
+      return codeOf(e);
+    }
+    return this.registered ? 0 : this.register(groupId).then(() => 0);
+  }
+
+  /* DescribeGroups (OffsetFetch is committed()). A group that does not exist is
+   * Dead, with no members, as Kafka describes one. */
+  kafkaDescribe(groupId: string): KafkaGroupDescription {
+    const d = groupDescribe(this.db);
+    const exists = d.generationId > 0 || d.members.length > 0 || d.offsets.length > 0;
+    return {
+      errorCode: 0,
+      groupId,
+      state: exists ? d.state : "Dead",
+      protocolType: exists ? d.protocolType : "",
+      protocolName: d.state === "Stable" ? d.protocolName : "",
+      members: d.members.map((m, i) => ({
+        memberId: m.memberId,
+        groupInstanceId: null,
+        clientId: m.clientId,
+        clientHost: d.raw[i]!.clientHost,
+        kind: m.kind,
+        metadata: d.raw[i]!.metadata,
+        assignment: d.raw[i]!.assignment,
+        subscription: m.subscription,
+        assignedPartitions: m.assignment,
+      })),
+    };
   }
 
   override alarm(): void {
@@ -173,12 +386,13 @@ export class ConsumerGroupDO extends DurableObject<Env> {
     }
   }
 
-  /* Moves the group along and settles the joins it holds. */
+  /* Moves the group along and settles the joins (and syncs) it holds. */
   private settle(): void {
     const state = groupPoll(this.db, Date.now());
     for (const id of state.expired) {
-      this.rejectHeld(id, new KafdoError(KafkaCode.UNKNOWN_MEMBER_ID, "the member's session expired"));
+      this.forget(id, new KafdoError(KafkaCode.UNKNOWN_MEMBER_ID, "the member's session expired"));
     }
+    if (this.kafkaJoins.size > 0 || this.syncs.size > 0) this.settleKafka(state);
     if (state.state === "Stable") {
       const done = state.members.filter((m) => !m.waiting && this.held.has(m.memberId));
       if (done.length > 0) {
@@ -197,6 +411,55 @@ export class ConsumerGroupDO extends DurableObject<Env> {
       }
     }
     this.schedule(state.nextDeadline);
+  }
+
+  /* Kafka's held calls: a join is answered once its member no longer waits in a
+   * completed rebalance; a sync once the group is Stable, or REBALANCE_IN_PROGRESS
+   * when the group has left the generation it was sent for. */
+  private settleKafka(state: ReturnType<typeof groupPoll>): void {
+    const done = state.state === "CompletingRebalance" || state.state === "Stable";
+    for (const m of state.members) {
+      const waiters = this.kafkaJoins.get(m.memberId);
+      if (!done || m.waiting || !waiters) continue;
+      const leads = m.memberId === state.leader && state.state === "CompletingRebalance";
+      const result: KafkaJoinResult = {
+        errorCode: 0,
+        generationId: state.generationId,
+        protocolType: state.protocolType,
+        protocolName: state.protocolName,
+        leader: state.leader,
+        memberId: m.memberId,
+        members: leads
+          ? state.memberBytes.map((b) => ({ memberId: b.memberId, groupInstanceId: null, metadata: b.bytes }))
+          : [],
+      };
+      for (const resolve of waiters) resolve(result);
+      this.kafkaJoins.delete(m.memberId);
+    }
+    const assigned = new Map(state.memberBytes.map((b) => [b.memberId, b.bytes]));
+    for (const [memberId, waiters] of this.syncs) {
+      const kept = waiters.filter((h) => {
+        if (state.state === "CompletingRebalance" && h.generationId === state.generationId) return true;
+        if (state.state === "Stable" && h.generationId === state.generationId) {
+          const { protocolType, protocolName } = state;
+          h.resolve({ errorCode: 0, protocolType, protocolName, assignment: assigned.get(memberId) ?? new Uint8Array(0) });
+        } else {
+          h.resolve(syncError(KafkaCode.REBALANCE_IN_PROGRESS));
+        }
+        return false;
+      });
+      if (kept.length > 0) this.syncs.set(memberId, kept);
+      else this.syncs.delete(memberId);
+    }
+  }
+
+  /* A member that left or expired: whatever it waits for is answered UNKNOWN_MEMBER_ID. */
+  private forget(memberId: string, error: KafdoError): void {
+    this.rejectHeld(memberId, error);
+    for (const resolve of this.kafkaJoins.get(memberId) ?? []) resolve(joinError(error.code, memberId));
+    this.kafkaJoins.delete(memberId);
+    for (const h of this.syncs.get(memberId) ?? []) h.resolve(syncError(error.code));
+    this.syncs.delete(memberId);
   }
 
   private rejectHeld(memberId: string, error: KafdoError): void {

@@ -29,6 +29,7 @@ import { DurableObject } from "cloudflare:workers";
 import {
   logAppend,
   logFetch,
+  logOffsetForTime,
   logOffsets,
   logOpen,
   logRead,
@@ -125,8 +126,22 @@ export class TopicPartitionDO extends DurableObject<Env> {
    * wait (records, or a refusal) is given at once. */
   readWait(offset: number, maxRecords: number, maxBytes: number, waitMs: number): ReadResult | Promise<ReadResult> {
     const now = this.read(offset, maxRecords, maxBytes);
+    if (offset !== now.highWatermark) return now;
+    return this.afterAppend(waitMs, now, () => this.read(offset, maxRecords, maxBytes));
+  }
+
+  /* fetchBatches(), waiting as readWait() does: a Kafka Fetch's long poll. */
+  fetchBatchesWait(offset: number, maxBytes: number, waitMs: number): FetchResult | Promise<FetchResult> {
+    const now = this.fetchBatches(offset, maxBytes);
+    if (offset !== now.highWatermark) return now;
+    return this.afterAppend(waitMs, now, () => this.fetchBatches(offset, maxBytes));
+  }
+
+  /* `again()` once an append lands or waitMs (bounded) runs out; `now` when there
+   * is nothing to wait for. */
+  private afterAppend<T>(waitMs: number, now: T, again: () => T): T | Promise<T> {
     const wait = Math.min(Math.max(0, Math.floor(waitMs)), MAX_READ_WAIT_MS);
-    if (offset !== now.highWatermark || !(wait > 0)) return now;
+    if (!(wait > 0)) return now;
     return new Promise<void>((resolve) => {
       const wake = (): void => {
         clearTimeout(timer);
@@ -135,11 +150,16 @@ export class TopicPartitionDO extends DurableObject<Env> {
       };
       const timer = setTimeout(wake, wait);
       this.waiters.add(wake);
-    }).then(() => this.read(offset, maxRecords, maxBytes));
+    }).then(again);
   }
 
   offsets(): LogOffsets {
     return logOffsets(this.db);
+  }
+
+  /* The first record at or after `timestamp` (ListOffsets by time). */
+  offsetForTimestamp(timestamp: number): { offset: number; timestamp: number } {
+    return logOffsetForTime(this.db, timestamp);
   }
 
   /* The topic was deleted: drop the log; every later call is refused, the appends

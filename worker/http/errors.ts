@@ -21,7 +21,8 @@ export type HttpCode =
   | "NOT_FOUND"
   | "METHOD_NOT_ALLOWED"
   | "PAYLOAD_TOO_LARGE"
-  | "UNSUPPORTED_MEDIA_TYPE";
+  | "UNSUPPORTED_MEDIA_TYPE"
+  | "UPGRADE_REQUIRED";
 
 export class HttpError extends Error {
   constructor(
@@ -71,6 +72,7 @@ const STATUS: Readonly<Record<string, number>> = {
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   OFFSET_OUT_OF_RANGE: 416,
+  UPGRADE_REQUIRED: 426,
 };
 
 export function statusOf(code: string): number {

@@ -1,0 +1,242 @@
+/*
+ * gateway.mjs — `kafdo gateway`: the relay between Kafka clients and Kafdo's Worker.
+ *
+ * A Worker cannot accept TCP, so Kafka clients connect here. For each accepted TCP
+ * connection the relay opens one WebSocket to the Worker's Kafka endpoint,
+ * `<url>/kafka?advertise=<host>:<port>` (ws:// for http://, wss:// for https://, with
+ * `Authorization: Bearer <token>` when there is a token), and carries frames both ways:
+ *
+ *   TCP -> WS  each Kafka request frame, its 4-byte big-endian size prefix included and
+ *              unchanged, as one binary WebSocket message, in the order read. Frames read
+ *              before the WebSocket is open wait in a queue, in order.
+ *   WS -> TCP  each message written to the socket as it is (the Worker sends one response
+ *              frame a message, in request order).
+ *
+ * That is all it knows of Kafka: the size prefix, checked only to be between 8 bytes and
+ * 100 MiB (Kafka's socket.request.max.bytes); outside that the connection is closed. The
+ * Worker decodes, answers and names this relay as the one broker in Metadata, at the
+ * advertised address (the listening address unless told otherwise).
+ *
+ * Closing: TCP closed -> the WebSocket is closed (after the frames already queued for
+ * it); the WebSocket closed or failed (the Worker closes it with 1008 on a frame it
+ * cannot read) -> the TCP socket is destroyed. Each connection lives and dies alone.
+ *
+ * Memory is bounded per connection, both ways, whatever the peers do:
+ *   - TCP reading pauses while more than HIGH_WATER bytes sent to the WebSocket are not
+ *     yet handed to the kernel (counted through ws's send callbacks), and resumes below
+ *     LOW_WATER. A single frame larger than HIGH_WATER still goes through whole.
+ *   - WebSocket reading pauses while the TCP socket's write buffer is full (write()
+ *     returned false) and resumes on 'drain'. Node 22's global WebSocket cannot pause
+ *     its reading, hence the `ws` package.
+ *
+ * startGateway({ listen, url, token, advertise, verbose, log }) resolves once listening
+ * with { port, host, advertise, wsUrl, close() }; close() stops accepting, ends every
+ * connection and resolves when the server is closed. Signals are the CLI's business
+ * (bin/kafdo).
+ */
+import { createServer } from 'node:net';
+import { hostname } from 'node:os';
+import { WebSocket } from 'ws';
+
+/* Kafka's socket.request.max.bytes; a request's size prefix counts what follows it,
+ * and the smallest request header (api key, version, correlation id) is 8 bytes. */
+export const MIN_FRAME = 8;
+export const MAX_FRAME = 100 * 1024 * 1024;
+
+const HIGH_WATER = 4 * 1024 * 1024;
+const LOW_WATER = 1024 * 1024;
+const HANDSHAKE_TIMEOUT_MS = 30_000;
+/* Keeps an idle connection's WebSocket open through proxies (Cloudflare closes idle
+ * WebSockets after 100 s); Kafka clients keep idle connections for minutes. */
+const PING_INTERVAL_MS = 30_000;
+
+/* "host:port" or "[v6]:port" -> { host, port }; undefined when it is neither. An empty
+ * host (":9092") means every interface. */
+export function parseHostPort(text) {
+  const m = /^(?:\[([^\]]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(text ?? '');
+  if (!m || Number(m[3]) > 65535) return undefined;
+  return { host: m[1] ?? m[2], port: Number(m[3]) };
+}
+
+const formatHostPort = (host, port) => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);
+
+/* The Worker's Kafka endpoint for a Kafdo URL (http(s) or ws(s)), with the advertised
+ * address in the query; throws a TypeError on anything else. */
+export function kafkaEndpoint(url, advertise) {
+  const u = new URL(url);
+  const scheme = { 'http:': 'ws:', 'https:': 'wss:', 'ws:': 'ws:', 'wss:': 'wss:' }[u.protocol];
+  if (!scheme) throw new TypeError(`the Kafdo URL must be http(s):// or ws(s)://, not ${url}`);
+  u.protocol = scheme;
+  u.pathname = `${u.pathname.replace(/\/+$/, '')}/kafka`;
+  /* The colon is legal in a query; kept readable for logs and for the Worker. */
+  u.search = `?advertise=${encodeURIComponent(advertise).replaceAll('%3A', ':')}`;
+  u.hash = '';
+  return u.href;
+}
+
+/*
+ * Cuts a byte stream into Kafka frames, as sans-IO as the core's decoders: push() takes
+ * each chunk as it comes and calls onFrame(frame) for every complete frame, prefix
+ * included; a frame is a view of the chunk when the chunk holds it whole, else one copy.
+ * A size prefix outside MIN_FRAME..MAX_FRAME calls onBadSize(size) and the splitter
+ * takes nothing more (the connection is closing).
+ */
+export function frameSplitter(onFrame, onBadSize) {
+  let chunks = [];
+  let buffered = 0;
+  let need = -1; /* the current frame's length with its prefix; -1 until the prefix is read */
+  let broken = false;
+  return function push(chunk) {
+    if (broken) return;
+    chunks.push(chunk);
+    buffered += chunk.length;
+    for (;;) {
+      if (need < 0) {
+        if (buffered < 4) return;
+        if (chunks[0].length < 4) chunks = [Buffer.concat(chunks, buffered)];
+        const size = chunks[0].readInt32BE(0);
+        if (size < MIN_FRAME || size > MAX_FRAME) {
+          broken = true;
+          chunks = [];
+          return onBadSize(size);
+        }
+        need = 4 + size;
+      }
+      if (buffered < need) return;
+      const all = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, buffered);
+      const rest = all.subarray(need);
+      onFrame(all.subarray(0, need));
+      chunks = rest.length > 0 ? [rest] : [];
+      buffered = rest.length;
+      need = -1;
+    }
+  };
+}
+
+export function startGateway({
+  listen = '127.0.0.1:9092',
+  url = 'http://127.0.0.1:8787',
+  token,
+  advertise,
+  verbose = false,
+  log = (line) => process.stderr.write(`kafdo gateway: ${line}\n`),
+} = {}) {
+  const bind = parseHostPort(listen);
+  if (!bind) throw new TypeError(`--listen takes host:port, not ${JSON.stringify(listen)}`);
+  if (advertise !== undefined && !parseHostPort(advertise)?.port) {
+    throw new TypeError(`--advertise takes host:port, not ${JSON.stringify(advertise)}`);
+  }
+  kafkaEndpoint(url, 'x:1'); /* a bad URL fails now, not at the first connection */
+
+  const connections = new Set();
+  const server = createServer({ noDelay: true });
+
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(bind.port, bind.host || undefined, () => {
+      server.off('error', reject);
+      server.on('error', (e) => log(`server error: ${e.message}`));
+      const { port } = server.address();
+      const wildcard = ['', '0.0.0.0', '::'].includes(bind.host);
+      /* As Kafka's advertised.listeners: the listener's own address, or the machine's
+       * name when listening on every interface. */
+      const advertised = advertise ?? formatHostPort(wildcard ? hostname() : bind.host, port);
+      const wsUrl = kafkaEndpoint(url, advertised);
+      const headers = token ? { Authorization: `Bearer ${token}` } : {};
+      server.on('connection', (socket) => relay(socket, { wsUrl, headers, verbose, log, connections }));
+      resolve({
+        host: bind.host,
+        port,
+        advertise: advertised,
+        wsUrl,
+        close: () =>
+          new Promise((done) => {
+            server.close(() => done());
+            for (const end of connections) end();
+          }),
+      });
+    });
+  });
+}
+
+/* One TCP connection and its WebSocket, until either closes. */
+function relay(socket, { wsUrl, headers, verbose, log, connections }) {
+  const peer = formatHostPort(socket.remoteAddress ?? '?', socket.remotePort ?? 0);
+  const ws = new WebSocket(wsUrl, {
+    headers,
+    perMessageDeflate: false,
+    handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
+    /* Responses are bounded by what the client asked for (fetch.max.bytes), not here. */
+    maxPayload: 0,
+  });
+  const queue = []; /* frames read before the WebSocket opened */
+  let unsent = 0; /* bytes given to the WebSocket (or queued) and not yet in the kernel */
+  let closing = false; /* the TCP side is closed or being closed: nothing more to log */
+  let ping;
+  if (verbose) log(`${peer}: connected`);
+
+  /* Ends both sides: gracefully when the relay refuses a frame, at once on shutdown. */
+  const end = (graceful) => {
+    closing = true;
+    socket.destroy();
+    if (ws.readyState === WebSocket.OPEN && graceful) ws.close(1000);
+    else if (ws.readyState !== WebSocket.CLOSED) ws.terminate();
+  };
+  const shutdown = () => end(false);
+  connections.add(shutdown);
+
+  const send = (frame) =>
+    ws.send(frame, { binary: true }, () => {
+      unsent -= frame.length;
+      if (unsent <= LOW_WATER && socket.isPaused() && !closing) socket.resume();
+    });
+  const push = frameSplitter(
+    (frame) => {
+      unsent += frame.length;
+      if (ws.readyState === WebSocket.OPEN) send(frame);
+      else queue.push(frame);
+      if (unsent > HIGH_WATER) socket.pause();
+    },
+    (size) => {
+      log(`${peer}: a frame of size ${size} (Kafka takes ${MIN_FRAME} to ${MAX_FRAME} bytes); connection closed`);
+      end(true);
+    },
+  );
+
+  socket.on('data', push);
+  socket.on('drain', () => ws.resume());
+  socket.on('error', (e) => verbose && log(`${peer}: ${e.message}`));
+  socket.on('close', () => {
+    closing = true;
+    connections.delete(shutdown);
+    if (verbose) log(`${peer}: closed`);
+    /* A WebSocket still connecting sends its queued frames first (see 'open'). */
+    if (ws.readyState === WebSocket.OPEN) ws.close(1000);
+  });
+
+  ws.on('open', () => {
+    for (const frame of queue.splice(0)) send(frame);
+    if (closing) return ws.close(1000);
+    ping = setInterval(() => ws.ping(), PING_INTERVAL_MS);
+  });
+  ws.on('message', (data, isBinary) => {
+    if (socket.destroyed) return;
+    if (!isBinary) {
+      log(`${peer}: the Worker sent a text message; connection closed`);
+      return end(true);
+    }
+    if (!socket.write(data)) ws.pause();
+  });
+  ws.on('error', (e) => {
+    if (!closing) log(`${peer}: WebSocket to ${wsUrl}: ${e.message}`);
+    closing = true;
+    socket.destroy();
+  });
+  ws.on('close', (code, reason) => {
+    clearInterval(ping);
+    if (!closing && code !== 1000 && code !== 1005) {
+      log(`${peer}: the Worker closed the connection (${code}${reason.length > 0 ? ` ${reason}` : ''})`);
+    }
+    socket.destroy();
+  });
+}

@@ -1,0 +1,757 @@
+/*
+ * kafka_schema.c — the request and response bodies of every Kafka API Kafdo
+ * speaks, one line per field, transcribed from apache/kafka's message definitions
+ * (clients/src/main/resources/common/message/<Api>Request.json and
+ * <Api>Response.json). kafka_codec.c walks these tables; nothing else reads them.
+ *
+ * Columns: JSON name (camelCase of upstream's), type, array element type, first
+ * and last version carrying the field, first and last version where it may be
+ * null, then the default: null?, integer/bool value, string value, and for arrays
+ * of structs the elements' table. Upstream "default" values are kept exactly,
+ * since a field missing from a request's version reads as its default (e.g.
+ * Metadata's allowAutoTopicCreation true, Fetch's replicaId -1 and maxBytes
+ * 0x7fffffff).
+ *
+ * Every field upstream defines is here, also those of versions beyond Kafdo's
+ * ranges, so that a response naming one is not refused (it is skipped, as any
+ * field the version lacks). Tagged fields (marked) never go on the wire: a
+ * request's are skipped, a response carries none; they read as their defaults.
+ */
+#include "kafka.h"
+
+static const kd_kfield produceRequest_topicData_partitionData[] = {
+    {"index", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"records", KT_RECORDS, 0, 0, ALL, 0, ALL, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield produceRequest_topicData[] = {
+    {"name", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"partitionData", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, produceRequest_topicData_partitionData},
+    {0}};
+
+static const kd_kfield produceRequest[] = {
+    {"transactionalId", KT_STRING, 0, 3, ALL, 3, ALL, true, 0, NULL, NULL},
+    {"acks", KT_INT16, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"timeoutMs", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"topicData", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, produceRequest_topicData},
+    {0}};
+
+static const kd_kfield produceResponse_responses_partitionResponses_recordErrors[] = {
+    {"batchIndex", KT_INT32, 0, 8, ALL, NO, 0, false, 0, NULL, NULL},
+    {"batchIndexErrorMessage", KT_STRING, 0, 8, ALL, 8, ALL, true, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield produceResponse_responses_partitionResponses_currentLeader[] = {
+    {"leaderId", KT_INT32, 0, 10, ALL, NO, 0, false, -1, NULL, NULL},
+    {"leaderEpoch", KT_INT32, 0, 10, ALL, NO, 0, false, -1, NULL, NULL},
+    {0}};
+
+static const kd_kfield produceResponse_responses_partitionResponses[] = {
+    {"index", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"errorCode", KT_INT16, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"baseOffset", KT_INT64, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"logAppendTimeMs", KT_INT64, 0, 2, ALL, NO, 0, false, -1, NULL, NULL},
+    {"logStartOffset", KT_INT64, 0, 5, ALL, NO, 0, false, -1, NULL, NULL},
+    {"recordErrors", KT_ARRAY, KT_STRUCT, 8, ALL, NO, 0, false, 0, NULL, produceResponse_responses_partitionResponses_recordErrors},
+    {"errorMessage", KT_STRING, 0, 8, ALL, 8, ALL, true, 0, NULL, NULL},
+    {"currentLeader", KT_STRUCT, 0, NO, 0, NO, 0, false, 0, NULL, produceResponse_responses_partitionResponses_currentLeader}, /* tagged */
+    {0}};
+
+static const kd_kfield produceResponse_responses[] = {
+    {"name", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"partitionResponses", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, produceResponse_responses_partitionResponses},
+    {0}};
+
+static const kd_kfield produceResponse_nodeEndpoints[] = {
+    {"nodeId", KT_INT32, 0, 10, ALL, NO, 0, false, 0, NULL, NULL},
+    {"host", KT_STRING, 0, 10, ALL, NO, 0, false, 0, NULL, NULL},
+    {"port", KT_INT32, 0, 10, ALL, NO, 0, false, 0, NULL, NULL},
+    {"rack", KT_STRING, 0, 10, ALL, 10, ALL, true, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield produceResponse[] = {
+    {"responses", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, produceResponse_responses},
+    {"throttleTimeMs", KT_INT32, 0, 1, ALL, NO, 0, false, 0, NULL, NULL},
+    {"nodeEndpoints", KT_ARRAY, KT_STRUCT, NO, 0, NO, 0, false, 0, NULL, produceResponse_nodeEndpoints}, /* tagged */
+    {0}};
+
+static const kd_kfield fetchRequest_replicaState[] = {
+    {"replicaId", KT_INT32, 0, 15, ALL, NO, 0, false, -1, NULL, NULL},
+    {"replicaEpoch", KT_INT64, 0, 15, ALL, NO, 0, false, -1, NULL, NULL},
+    {0}};
+
+static const kd_kfield fetchRequest_topics_partitions[] = {
+    {"partition", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"currentLeaderEpoch", KT_INT32, 0, 9, ALL, NO, 0, false, -1, NULL, NULL},
+    {"fetchOffset", KT_INT64, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"lastFetchedEpoch", KT_INT32, 0, 12, ALL, NO, 0, false, -1, NULL, NULL},
+    {"logStartOffset", KT_INT64, 0, 5, ALL, NO, 0, false, -1, NULL, NULL},
+    {"partitionMaxBytes", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"replicaDirectoryId", KT_UUID, 0, NO, 0, NO, 0, false, 0, NULL, NULL}, /* tagged */
+    {0}};
+
+static const kd_kfield fetchRequest_topics[] = {
+    {"topic", KT_STRING, 0, 0, 12, NO, 0, false, 0, NULL, NULL},
+    {"topicId", KT_UUID, 0, 13, ALL, NO, 0, false, 0, NULL, NULL},
+    {"partitions", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, fetchRequest_topics_partitions},
+    {0}};
+
+static const kd_kfield fetchRequest_forgottenTopicsData[] = {
+    {"topic", KT_STRING, 0, 7, 12, NO, 0, false, 0, NULL, NULL},
+    {"topicId", KT_UUID, 0, 13, ALL, NO, 0, false, 0, NULL, NULL},
+    {"partitions", KT_ARRAY, KT_INT32, 7, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield fetchRequest[] = {
+    {"clusterId", KT_STRING, 0, NO, 0, 12, ALL, true, 0, NULL, NULL}, /* tagged */
+    {"replicaId", KT_INT32, 0, 0, 14, NO, 0, false, -1, NULL, NULL},
+    {"replicaState", KT_STRUCT, 0, NO, 0, NO, 0, false, 0, NULL, fetchRequest_replicaState}, /* tagged */
+    {"maxWaitMs", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"minBytes", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"maxBytes", KT_INT32, 0, 3, ALL, NO, 0, false, 2147483647, NULL, NULL},
+    {"isolationLevel", KT_INT8, 0, 4, ALL, NO, 0, false, 0, NULL, NULL},
+    {"sessionId", KT_INT32, 0, 7, ALL, NO, 0, false, 0, NULL, NULL},
+    {"sessionEpoch", KT_INT32, 0, 7, ALL, NO, 0, false, -1, NULL, NULL},
+    {"topics", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, fetchRequest_topics},
+    {"forgottenTopicsData", KT_ARRAY, KT_STRUCT, 7, ALL, NO, 0, false, 0, NULL, fetchRequest_forgottenTopicsData},
+    {"rackId", KT_STRING, 0, 11, ALL, NO, 0, false, 0, "", NULL},
+    {0}};
+
+static const kd_kfield fetchResponse_responses_partitions_divergingEpoch[] = {
+    {"epoch", KT_INT32, 0, 12, ALL, NO, 0, false, -1, NULL, NULL},
+    {"endOffset", KT_INT64, 0, 12, ALL, NO, 0, false, -1, NULL, NULL},
+    {0}};
+
+static const kd_kfield fetchResponse_responses_partitions_currentLeader[] = {
+    {"leaderId", KT_INT32, 0, 12, ALL, NO, 0, false, -1, NULL, NULL},
+    {"leaderEpoch", KT_INT32, 0, 12, ALL, NO, 0, false, -1, NULL, NULL},
+    {0}};
+
+static const kd_kfield fetchResponse_responses_partitions_snapshotId[] = {
+    {"endOffset", KT_INT64, 0, 0, ALL, NO, 0, false, -1, NULL, NULL},
+    {"epoch", KT_INT32, 0, 0, ALL, NO, 0, false, -1, NULL, NULL},
+    {0}};
+
+static const kd_kfield fetchResponse_responses_partitions_abortedTransactions[] = {
+    {"producerId", KT_INT64, 0, 4, ALL, NO, 0, false, 0, NULL, NULL},
+    {"firstOffset", KT_INT64, 0, 4, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield fetchResponse_responses_partitions[] = {
+    {"partitionIndex", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"errorCode", KT_INT16, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"highWatermark", KT_INT64, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"lastStableOffset", KT_INT64, 0, 4, ALL, NO, 0, false, -1, NULL, NULL},
+    {"logStartOffset", KT_INT64, 0, 5, ALL, NO, 0, false, -1, NULL, NULL},
+    {"divergingEpoch", KT_STRUCT, 0, NO, 0, NO, 0, false, 0, NULL, fetchResponse_responses_partitions_divergingEpoch}, /* tagged */
+    {"currentLeader", KT_STRUCT, 0, NO, 0, NO, 0, false, 0, NULL, fetchResponse_responses_partitions_currentLeader}, /* tagged */
+    {"snapshotId", KT_STRUCT, 0, NO, 0, NO, 0, false, 0, NULL, fetchResponse_responses_partitions_snapshotId}, /* tagged */
+    {"abortedTransactions", KT_ARRAY, KT_STRUCT, 4, ALL, 4, ALL, false, 0, NULL, fetchResponse_responses_partitions_abortedTransactions},
+    {"preferredReadReplica", KT_INT32, 0, 11, ALL, NO, 0, false, -1, NULL, NULL},
+    {"records", KT_RECORDS, 0, 0, ALL, 0, ALL, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield fetchResponse_responses[] = {
+    {"topic", KT_STRING, 0, 0, 12, NO, 0, false, 0, NULL, NULL},
+    {"topicId", KT_UUID, 0, 13, ALL, NO, 0, false, 0, NULL, NULL},
+    {"partitions", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, fetchResponse_responses_partitions},
+    {0}};
+
+static const kd_kfield fetchResponse_nodeEndpoints[] = {
+    {"nodeId", KT_INT32, 0, 16, ALL, NO, 0, false, 0, NULL, NULL},
+    {"host", KT_STRING, 0, 16, ALL, NO, 0, false, 0, NULL, NULL},
+    {"port", KT_INT32, 0, 16, ALL, NO, 0, false, 0, NULL, NULL},
+    {"rack", KT_STRING, 0, 16, ALL, 16, ALL, true, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield fetchResponse[] = {
+    {"throttleTimeMs", KT_INT32, 0, 1, ALL, NO, 0, false, 0, NULL, NULL},
+    {"errorCode", KT_INT16, 0, 7, ALL, NO, 0, false, 0, NULL, NULL},
+    {"sessionId", KT_INT32, 0, 7, ALL, NO, 0, false, 0, NULL, NULL},
+    {"responses", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, fetchResponse_responses},
+    {"nodeEndpoints", KT_ARRAY, KT_STRUCT, NO, 0, NO, 0, false, 0, NULL, fetchResponse_nodeEndpoints}, /* tagged */
+    {0}};
+
+static const kd_kfield listOffsetsRequest_topics_partitions[] = {
+    {"partitionIndex", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"currentLeaderEpoch", KT_INT32, 0, 4, ALL, NO, 0, false, -1, NULL, NULL},
+    {"timestamp", KT_INT64, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"maxNumOffsets", KT_INT32, 0, 0, 0, NO, 0, false, 1, NULL, NULL},
+    {0}};
+
+static const kd_kfield listOffsetsRequest_topics[] = {
+    {"name", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"partitions", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, listOffsetsRequest_topics_partitions},
+    {0}};
+
+static const kd_kfield listOffsetsRequest[] = {
+    {"replicaId", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"isolationLevel", KT_INT8, 0, 2, ALL, NO, 0, false, 0, NULL, NULL},
+    {"topics", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, listOffsetsRequest_topics},
+    {"timeoutMs", KT_INT32, 0, 10, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield listOffsetsResponse_topics_partitions[] = {
+    {"partitionIndex", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"errorCode", KT_INT16, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"oldStyleOffsets", KT_ARRAY, KT_INT64, 0, 0, NO, 0, false, 0, NULL, NULL},
+    {"timestamp", KT_INT64, 0, 1, ALL, NO, 0, false, -1, NULL, NULL},
+    {"offset", KT_INT64, 0, 1, ALL, NO, 0, false, -1, NULL, NULL},
+    {"leaderEpoch", KT_INT32, 0, 4, ALL, NO, 0, false, -1, NULL, NULL},
+    {0}};
+
+static const kd_kfield listOffsetsResponse_topics[] = {
+    {"name", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"partitions", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, listOffsetsResponse_topics_partitions},
+    {0}};
+
+static const kd_kfield listOffsetsResponse[] = {
+    {"throttleTimeMs", KT_INT32, 0, 2, ALL, NO, 0, false, 0, NULL, NULL},
+    {"topics", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, listOffsetsResponse_topics},
+    {0}};
+
+static const kd_kfield metadataRequest_topics[] = {
+    {"topicId", KT_UUID, 0, 10, ALL, NO, 0, false, 0, NULL, NULL},
+    {"name", KT_STRING, 0, 0, ALL, 10, ALL, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield metadataRequest[] = {
+    {"topics", KT_ARRAY, KT_STRUCT, 0, ALL, 1, ALL, false, 0, NULL, metadataRequest_topics},
+    {"allowAutoTopicCreation", KT_BOOL, 0, 4, ALL, NO, 0, false, 1, NULL, NULL},
+    {"includeClusterAuthorizedOperations", KT_BOOL, 0, 8, 10, NO, 0, false, 0, NULL, NULL},
+    {"includeTopicAuthorizedOperations", KT_BOOL, 0, 8, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield metadataResponse_brokers[] = {
+    {"nodeId", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"host", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"port", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"rack", KT_STRING, 0, 1, ALL, 1, ALL, true, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield metadataResponse_topics_partitions[] = {
+    {"errorCode", KT_INT16, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"partitionIndex", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"leaderId", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"leaderEpoch", KT_INT32, 0, 7, ALL, NO, 0, false, -1, NULL, NULL},
+    {"replicaNodes", KT_ARRAY, KT_INT32, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"isrNodes", KT_ARRAY, KT_INT32, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"offlineReplicas", KT_ARRAY, KT_INT32, 5, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield metadataResponse_topics[] = {
+    {"errorCode", KT_INT16, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"name", KT_STRING, 0, 0, ALL, 12, ALL, false, 0, NULL, NULL},
+    {"topicId", KT_UUID, 0, 10, ALL, NO, 0, false, 0, NULL, NULL},
+    {"isInternal", KT_BOOL, 0, 1, ALL, NO, 0, false, 0, NULL, NULL},
+    {"partitions", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, metadataResponse_topics_partitions},
+    {"topicAuthorizedOperations", KT_INT32, 0, 8, ALL, NO, 0, false, -2147483648, NULL, NULL},
+    {0}};
+
+static const kd_kfield metadataResponse[] = {
+    {"throttleTimeMs", KT_INT32, 0, 3, ALL, NO, 0, false, 0, NULL, NULL},
+    {"brokers", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, metadataResponse_brokers},
+    {"clusterId", KT_STRING, 0, 2, ALL, 2, ALL, true, 0, NULL, NULL},
+    {"controllerId", KT_INT32, 0, 1, ALL, NO, 0, false, -1, NULL, NULL},
+    {"topics", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, metadataResponse_topics},
+    {"clusterAuthorizedOperations", KT_INT32, 0, 8, 10, NO, 0, false, -2147483648, NULL, NULL},
+    {0}};
+
+static const kd_kfield offsetCommitRequest_topics_partitions[] = {
+    {"partitionIndex", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"committedOffset", KT_INT64, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"committedLeaderEpoch", KT_INT32, 0, 6, ALL, NO, 0, false, -1, NULL, NULL},
+    {"commitTimestamp", KT_INT64, 0, 1, 1, NO, 0, false, -1, NULL, NULL},
+    {"committedMetadata", KT_STRING, 0, 0, ALL, 0, ALL, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield offsetCommitRequest_topics[] = {
+    {"name", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"partitions", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, offsetCommitRequest_topics_partitions},
+    {0}};
+
+static const kd_kfield offsetCommitRequest[] = {
+    {"groupId", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"generationIdOrMemberEpoch", KT_INT32, 0, 1, ALL, NO, 0, false, -1, NULL, NULL},
+    {"memberId", KT_STRING, 0, 1, ALL, NO, 0, false, 0, NULL, NULL},
+    {"groupInstanceId", KT_STRING, 0, 7, ALL, 7, ALL, true, 0, NULL, NULL},
+    {"retentionTimeMs", KT_INT64, 0, 2, 4, NO, 0, false, -1, NULL, NULL},
+    {"topics", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, offsetCommitRequest_topics},
+    {0}};
+
+static const kd_kfield offsetCommitResponse_topics_partitions[] = {
+    {"partitionIndex", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"errorCode", KT_INT16, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield offsetCommitResponse_topics[] = {
+    {"name", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"partitions", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, offsetCommitResponse_topics_partitions},
+    {0}};
+
+static const kd_kfield offsetCommitResponse[] = {
+    {"throttleTimeMs", KT_INT32, 0, 3, ALL, NO, 0, false, 0, NULL, NULL},
+    {"topics", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, offsetCommitResponse_topics},
+    {0}};
+
+static const kd_kfield offsetFetchRequest_topics[] = {
+    {"name", KT_STRING, 0, 0, 7, NO, 0, false, 0, NULL, NULL},
+    {"partitionIndexes", KT_ARRAY, KT_INT32, 0, 7, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield offsetFetchRequest_groups_topics[] = {
+    {"name", KT_STRING, 0, 8, ALL, NO, 0, false, 0, NULL, NULL},
+    {"partitionIndexes", KT_ARRAY, KT_INT32, 8, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield offsetFetchRequest_groups[] = {
+    {"groupId", KT_STRING, 0, 8, ALL, NO, 0, false, 0, NULL, NULL},
+    {"memberId", KT_STRING, 0, 9, ALL, 9, ALL, true, 0, NULL, NULL},
+    {"memberEpoch", KT_INT32, 0, 9, ALL, NO, 0, false, -1, NULL, NULL},
+    {"topics", KT_ARRAY, KT_STRUCT, 8, ALL, 8, ALL, false, 0, NULL, offsetFetchRequest_groups_topics},
+    {0}};
+
+static const kd_kfield offsetFetchRequest[] = {
+    {"groupId", KT_STRING, 0, 0, 7, NO, 0, false, 0, NULL, NULL},
+    {"topics", KT_ARRAY, KT_STRUCT, 0, 7, 2, 7, false, 0, NULL, offsetFetchRequest_topics},
+    {"groups", KT_ARRAY, KT_STRUCT, 8, ALL, NO, 0, false, 0, NULL, offsetFetchRequest_groups},
+    {"requireStable", KT_BOOL, 0, 7, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield offsetFetchResponse_topics_partitions[] = {
+    {"partitionIndex", KT_INT32, 0, 0, 7, NO, 0, false, 0, NULL, NULL},
+    {"committedOffset", KT_INT64, 0, 0, 7, NO, 0, false, 0, NULL, NULL},
+    {"committedLeaderEpoch", KT_INT32, 0, 5, 7, NO, 0, false, -1, NULL, NULL},
+    {"metadata", KT_STRING, 0, 0, 7, 0, 7, false, 0, NULL, NULL},
+    {"errorCode", KT_INT16, 0, 0, 7, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield offsetFetchResponse_topics[] = {
+    {"name", KT_STRING, 0, 0, 7, NO, 0, false, 0, NULL, NULL},
+    {"partitions", KT_ARRAY, KT_STRUCT, 0, 7, NO, 0, false, 0, NULL, offsetFetchResponse_topics_partitions},
+    {0}};
+
+static const kd_kfield offsetFetchResponse_groups_topics_partitions[] = {
+    {"partitionIndex", KT_INT32, 0, 8, ALL, NO, 0, false, 0, NULL, NULL},
+    {"committedOffset", KT_INT64, 0, 8, ALL, NO, 0, false, 0, NULL, NULL},
+    {"committedLeaderEpoch", KT_INT32, 0, 8, ALL, NO, 0, false, -1, NULL, NULL},
+    {"metadata", KT_STRING, 0, 8, ALL, 8, ALL, false, 0, NULL, NULL},
+    {"errorCode", KT_INT16, 0, 8, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield offsetFetchResponse_groups_topics[] = {
+    {"name", KT_STRING, 0, 8, ALL, NO, 0, false, 0, NULL, NULL},
+    {"partitions", KT_ARRAY, KT_STRUCT, 8, ALL, NO, 0, false, 0, NULL, offsetFetchResponse_groups_topics_partitions},
+    {0}};
+
+static const kd_kfield offsetFetchResponse_groups[] = {
+    {"groupId", KT_STRING, 0, 8, ALL, NO, 0, false, 0, NULL, NULL},
+    {"topics", KT_ARRAY, KT_STRUCT, 8, ALL, NO, 0, false, 0, NULL, offsetFetchResponse_groups_topics},
+    {"errorCode", KT_INT16, 0, 8, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield offsetFetchResponse[] = {
+    {"throttleTimeMs", KT_INT32, 0, 3, ALL, NO, 0, false, 0, NULL, NULL},
+    {"topics", KT_ARRAY, KT_STRUCT, 0, 7, NO, 0, false, 0, NULL, offsetFetchResponse_topics},
+    {"errorCode", KT_INT16, 0, 2, 7, NO, 0, false, 0, NULL, NULL},
+    {"groups", KT_ARRAY, KT_STRUCT, 8, ALL, NO, 0, false, 0, NULL, offsetFetchResponse_groups},
+    {0}};
+
+static const kd_kfield findCoordinatorRequest[] = {
+    {"key", KT_STRING, 0, 0, 3, NO, 0, false, 0, NULL, NULL},
+    {"keyType", KT_INT8, 0, 1, ALL, NO, 0, false, 0, NULL, NULL},
+    {"coordinatorKeys", KT_ARRAY, KT_STRING, 4, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield findCoordinatorResponse_coordinators[] = {
+    {"key", KT_STRING, 0, 4, ALL, NO, 0, false, 0, NULL, NULL},
+    {"nodeId", KT_INT32, 0, 4, ALL, NO, 0, false, 0, NULL, NULL},
+    {"host", KT_STRING, 0, 4, ALL, NO, 0, false, 0, NULL, NULL},
+    {"port", KT_INT32, 0, 4, ALL, NO, 0, false, 0, NULL, NULL},
+    {"errorCode", KT_INT16, 0, 4, ALL, NO, 0, false, 0, NULL, NULL},
+    {"errorMessage", KT_STRING, 0, 4, ALL, 4, ALL, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield findCoordinatorResponse[] = {
+    {"throttleTimeMs", KT_INT32, 0, 1, ALL, NO, 0, false, 0, NULL, NULL},
+    {"errorCode", KT_INT16, 0, 0, 3, NO, 0, false, 0, NULL, NULL},
+    {"errorMessage", KT_STRING, 0, 1, 3, 1, 3, false, 0, NULL, NULL},
+    {"nodeId", KT_INT32, 0, 0, 3, NO, 0, false, 0, NULL, NULL},
+    {"host", KT_STRING, 0, 0, 3, NO, 0, false, 0, NULL, NULL},
+    {"port", KT_INT32, 0, 0, 3, NO, 0, false, 0, NULL, NULL},
+    {"coordinators", KT_ARRAY, KT_STRUCT, 4, ALL, NO, 0, false, 0, NULL, findCoordinatorResponse_coordinators},
+    {0}};
+
+static const kd_kfield joinGroupRequest_protocols[] = {
+    {"name", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"metadata", KT_BYTES, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield joinGroupRequest[] = {
+    {"groupId", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"sessionTimeoutMs", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"rebalanceTimeoutMs", KT_INT32, 0, 1, ALL, NO, 0, false, -1, NULL, NULL},
+    {"memberId", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"groupInstanceId", KT_STRING, 0, 5, ALL, 5, ALL, true, 0, NULL, NULL},
+    {"protocolType", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"protocols", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, joinGroupRequest_protocols},
+    {"reason", KT_STRING, 0, 8, ALL, 8, ALL, true, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield joinGroupResponse_members[] = {
+    {"memberId", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"groupInstanceId", KT_STRING, 0, 5, ALL, 5, ALL, true, 0, NULL, NULL},
+    {"metadata", KT_BYTES, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield joinGroupResponse[] = {
+    {"throttleTimeMs", KT_INT32, 0, 2, ALL, NO, 0, false, 0, NULL, NULL},
+    {"errorCode", KT_INT16, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"generationId", KT_INT32, 0, 0, ALL, NO, 0, false, -1, NULL, NULL},
+    {"protocolType", KT_STRING, 0, 7, ALL, 7, ALL, true, 0, NULL, NULL},
+    {"protocolName", KT_STRING, 0, 0, ALL, 7, ALL, false, 0, NULL, NULL},
+    {"leader", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"skipAssignment", KT_BOOL, 0, 9, ALL, NO, 0, false, 0, NULL, NULL},
+    {"memberId", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"members", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, joinGroupResponse_members},
+    {0}};
+
+static const kd_kfield heartbeatRequest[] = {
+    {"groupId", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"generationId", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"memberId", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"groupInstanceId", KT_STRING, 0, 3, ALL, 3, ALL, true, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield heartbeatResponse[] = {
+    {"throttleTimeMs", KT_INT32, 0, 1, ALL, NO, 0, false, 0, NULL, NULL},
+    {"errorCode", KT_INT16, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield leaveGroupRequest_members[] = {
+    {"memberId", KT_STRING, 0, 3, ALL, NO, 0, false, 0, NULL, NULL},
+    {"groupInstanceId", KT_STRING, 0, 3, ALL, 3, ALL, true, 0, NULL, NULL},
+    {"reason", KT_STRING, 0, 5, ALL, 5, ALL, true, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield leaveGroupRequest[] = {
+    {"groupId", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"memberId", KT_STRING, 0, 0, 2, NO, 0, false, 0, NULL, NULL},
+    {"members", KT_ARRAY, KT_STRUCT, 3, ALL, NO, 0, false, 0, NULL, leaveGroupRequest_members},
+    {0}};
+
+static const kd_kfield leaveGroupResponse_members[] = {
+    {"memberId", KT_STRING, 0, 3, ALL, NO, 0, false, 0, NULL, NULL},
+    {"groupInstanceId", KT_STRING, 0, 3, ALL, 3, ALL, false, 0, NULL, NULL},
+    {"errorCode", KT_INT16, 0, 3, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield leaveGroupResponse[] = {
+    {"throttleTimeMs", KT_INT32, 0, 1, ALL, NO, 0, false, 0, NULL, NULL},
+    {"errorCode", KT_INT16, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"members", KT_ARRAY, KT_STRUCT, 3, ALL, NO, 0, false, 0, NULL, leaveGroupResponse_members},
+    {0}};
+
+static const kd_kfield syncGroupRequest_assignments[] = {
+    {"memberId", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"assignment", KT_BYTES, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield syncGroupRequest[] = {
+    {"groupId", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"generationId", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"memberId", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"groupInstanceId", KT_STRING, 0, 3, ALL, 3, ALL, true, 0, NULL, NULL},
+    {"protocolType", KT_STRING, 0, 5, ALL, 5, ALL, true, 0, NULL, NULL},
+    {"protocolName", KT_STRING, 0, 5, ALL, 5, ALL, true, 0, NULL, NULL},
+    {"assignments", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, syncGroupRequest_assignments},
+    {0}};
+
+static const kd_kfield syncGroupResponse[] = {
+    {"throttleTimeMs", KT_INT32, 0, 1, ALL, NO, 0, false, 0, NULL, NULL},
+    {"errorCode", KT_INT16, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"protocolType", KT_STRING, 0, 5, ALL, 5, ALL, true, 0, NULL, NULL},
+    {"protocolName", KT_STRING, 0, 5, ALL, 5, ALL, true, 0, NULL, NULL},
+    {"assignment", KT_BYTES, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield describeGroupsRequest[] = {
+    {"groups", KT_ARRAY, KT_STRING, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"includeAuthorizedOperations", KT_BOOL, 0, 3, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield describeGroupsResponse_groups_members[] = {
+    {"memberId", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"groupInstanceId", KT_STRING, 0, 4, ALL, 4, ALL, true, 0, NULL, NULL},
+    {"clientId", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"clientHost", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"memberMetadata", KT_BYTES, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"memberAssignment", KT_BYTES, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield describeGroupsResponse_groups[] = {
+    {"errorCode", KT_INT16, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"groupId", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"groupState", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"protocolType", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"protocolData", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"members", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, describeGroupsResponse_groups_members},
+    {"authorizedOperations", KT_INT32, 0, 3, ALL, NO, 0, false, -2147483648, NULL, NULL},
+    {0}};
+
+static const kd_kfield describeGroupsResponse[] = {
+    {"throttleTimeMs", KT_INT32, 0, 1, ALL, NO, 0, false, 0, NULL, NULL},
+    {"groups", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, describeGroupsResponse_groups},
+    {0}};
+
+static const kd_kfield listGroupsRequest[] = {
+    {"statesFilter", KT_ARRAY, KT_STRING, 4, ALL, NO, 0, false, 0, NULL, NULL},
+    {"typesFilter", KT_ARRAY, KT_STRING, 5, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield listGroupsResponse_groups[] = {
+    {"groupId", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"protocolType", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"groupState", KT_STRING, 0, 4, ALL, NO, 0, false, 0, NULL, NULL},
+    {"groupType", KT_STRING, 0, 5, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield listGroupsResponse[] = {
+    {"throttleTimeMs", KT_INT32, 0, 1, ALL, NO, 0, false, 0, NULL, NULL},
+    {"errorCode", KT_INT16, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"groups", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, listGroupsResponse_groups},
+    {0}};
+
+static const kd_kfield apiVersionsRequest[] = {
+    {"clientSoftwareName", KT_STRING, 0, 3, ALL, NO, 0, false, 0, NULL, NULL},
+    {"clientSoftwareVersion", KT_STRING, 0, 3, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield apiVersionsResponse_apiKeys[] = {
+    {"apiKey", KT_INT16, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"minVersion", KT_INT16, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"maxVersion", KT_INT16, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield apiVersionsResponse_supportedFeatures[] = {
+    {"name", KT_STRING, 0, 3, ALL, NO, 0, false, 0, NULL, NULL},
+    {"minVersion", KT_INT16, 0, 3, ALL, NO, 0, false, 0, NULL, NULL},
+    {"maxVersion", KT_INT16, 0, 3, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield apiVersionsResponse_finalizedFeatures[] = {
+    {"name", KT_STRING, 0, 3, ALL, NO, 0, false, 0, NULL, NULL},
+    {"maxVersionLevel", KT_INT16, 0, 3, ALL, NO, 0, false, 0, NULL, NULL},
+    {"minVersionLevel", KT_INT16, 0, 3, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield apiVersionsResponse[] = {
+    {"errorCode", KT_INT16, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"apiKeys", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, apiVersionsResponse_apiKeys},
+    {"throttleTimeMs", KT_INT32, 0, 1, ALL, NO, 0, false, 0, NULL, NULL},
+    {"supportedFeatures", KT_ARRAY, KT_STRUCT, NO, 0, NO, 0, false, 0, NULL, apiVersionsResponse_supportedFeatures}, /* tagged */
+    {"finalizedFeaturesEpoch", KT_INT64, 0, NO, 0, NO, 0, false, -1, NULL, NULL}, /* tagged */
+    {"finalizedFeatures", KT_ARRAY, KT_STRUCT, NO, 0, NO, 0, false, 0, NULL, apiVersionsResponse_finalizedFeatures}, /* tagged */
+    {"zkMigrationReady", KT_BOOL, 0, NO, 0, NO, 0, false, 0, NULL, NULL}, /* tagged */
+    {0}};
+
+static const kd_kfield createTopicsRequest_topics_assignments[] = {
+    {"partitionIndex", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"brokerIds", KT_ARRAY, KT_INT32, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield createTopicsRequest_topics_configs[] = {
+    {"name", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"value", KT_STRING, 0, 0, ALL, 0, ALL, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield createTopicsRequest_topics[] = {
+    {"name", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"numPartitions", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"replicationFactor", KT_INT16, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"assignments", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, createTopicsRequest_topics_assignments},
+    {"configs", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, createTopicsRequest_topics_configs},
+    {0}};
+
+static const kd_kfield createTopicsRequest[] = {
+    {"topics", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, createTopicsRequest_topics},
+    {"timeoutMs", KT_INT32, 0, 0, ALL, NO, 0, false, 60000, NULL, NULL},
+    {"validateOnly", KT_BOOL, 0, 1, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield createTopicsResponse_topics_configs[] = {
+    {"name", KT_STRING, 0, 5, ALL, NO, 0, false, 0, NULL, NULL},
+    {"value", KT_STRING, 0, 5, ALL, 5, ALL, false, 0, NULL, NULL},
+    {"readOnly", KT_BOOL, 0, 5, ALL, NO, 0, false, 0, NULL, NULL},
+    {"configSource", KT_INT8, 0, 5, ALL, NO, 0, false, -1, NULL, NULL},
+    {"isSensitive", KT_BOOL, 0, 5, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield createTopicsResponse_topics[] = {
+    {"name", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"topicId", KT_UUID, 0, 7, ALL, NO, 0, false, 0, NULL, NULL},
+    {"errorCode", KT_INT16, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"errorMessage", KT_STRING, 0, 1, ALL, 0, ALL, false, 0, NULL, NULL},
+    {"topicConfigErrorCode", KT_INT16, 0, NO, 0, NO, 0, false, 0, NULL, NULL}, /* tagged */
+    {"numPartitions", KT_INT32, 0, 5, ALL, NO, 0, false, -1, NULL, NULL},
+    {"replicationFactor", KT_INT16, 0, 5, ALL, NO, 0, false, -1, NULL, NULL},
+    {"configs", KT_ARRAY, KT_STRUCT, 5, ALL, 5, ALL, false, 0, NULL, createTopicsResponse_topics_configs},
+    {0}};
+
+static const kd_kfield createTopicsResponse[] = {
+    {"throttleTimeMs", KT_INT32, 0, 2, ALL, NO, 0, false, 0, NULL, NULL},
+    {"topics", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, createTopicsResponse_topics},
+    {0}};
+
+static const kd_kfield deleteTopicsRequest_topics[] = {
+    {"name", KT_STRING, 0, 6, ALL, 6, ALL, true, 0, NULL, NULL},
+    {"topicId", KT_UUID, 0, 6, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield deleteTopicsRequest[] = {
+    {"topics", KT_ARRAY, KT_STRUCT, 6, ALL, NO, 0, false, 0, NULL, deleteTopicsRequest_topics},
+    {"topicNames", KT_ARRAY, KT_STRING, 0, 5, NO, 0, false, 0, NULL, NULL},
+    {"timeoutMs", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield deleteTopicsResponse_responses[] = {
+    {"name", KT_STRING, 0, 0, ALL, 6, ALL, false, 0, NULL, NULL},
+    {"topicId", KT_UUID, 0, 6, ALL, NO, 0, false, 0, NULL, NULL},
+    {"errorCode", KT_INT16, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"errorMessage", KT_STRING, 0, 5, ALL, 5, ALL, true, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield deleteTopicsResponse[] = {
+    {"throttleTimeMs", KT_INT32, 0, 1, ALL, NO, 0, false, 0, NULL, NULL},
+    {"responses", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, deleteTopicsResponse_responses},
+    {0}};
+
+static const kd_kfield initProducerIdRequest[] = {
+    {"transactionalId", KT_STRING, 0, 0, ALL, 0, ALL, false, 0, NULL, NULL},
+    {"transactionTimeoutMs", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"producerId", KT_INT64, 0, 3, ALL, NO, 0, false, -1, NULL, NULL},
+    {"producerEpoch", KT_INT16, 0, 3, ALL, NO, 0, false, -1, NULL, NULL},
+    {0}};
+
+static const kd_kfield initProducerIdResponse[] = {
+    {"throttleTimeMs", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"errorCode", KT_INT16, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"producerId", KT_INT64, 0, 0, ALL, NO, 0, false, -1, NULL, NULL},
+    {"producerEpoch", KT_INT16, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield describeConfigsRequest_resources[] = {
+    {"resourceType", KT_INT8, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"resourceName", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"configurationKeys", KT_ARRAY, KT_STRING, 0, ALL, 0, ALL, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield describeConfigsRequest[] = {
+    {"resources", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, describeConfigsRequest_resources},
+    {"includeSynonyms", KT_BOOL, 0, 1, ALL, NO, 0, false, 0, NULL, NULL},
+    {"includeDocumentation", KT_BOOL, 0, 3, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield describeConfigsResponse_results_configs_synonyms[] = {
+    {"name", KT_STRING, 0, 1, ALL, NO, 0, false, 0, NULL, NULL},
+    {"value", KT_STRING, 0, 1, ALL, 0, ALL, false, 0, NULL, NULL},
+    {"source", KT_INT8, 0, 1, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield describeConfigsResponse_results_configs[] = {
+    {"name", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"value", KT_STRING, 0, 0, ALL, 0, ALL, false, 0, NULL, NULL},
+    {"readOnly", KT_BOOL, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"isDefault", KT_BOOL, 0, 0, 0, NO, 0, false, 0, NULL, NULL},
+    {"configSource", KT_INT8, 0, 1, ALL, NO, 0, false, -1, NULL, NULL},
+    {"isSensitive", KT_BOOL, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"synonyms", KT_ARRAY, KT_STRUCT, 1, ALL, NO, 0, false, 0, NULL, describeConfigsResponse_results_configs_synonyms},
+    {"configType", KT_INT8, 0, 3, ALL, NO, 0, false, 0, NULL, NULL},
+    {"documentation", KT_STRING, 0, 3, ALL, 0, ALL, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield describeConfigsResponse_results[] = {
+    {"errorCode", KT_INT16, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"errorMessage", KT_STRING, 0, 0, ALL, 0, ALL, false, 0, NULL, NULL},
+    {"resourceType", KT_INT8, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"resourceName", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"configs", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, describeConfigsResponse_results_configs},
+    {0}};
+
+static const kd_kfield describeConfigsResponse[] = {
+    {"throttleTimeMs", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"results", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, describeConfigsResponse_results},
+    {0}};
+
+static const kd_kfield createPartitionsRequest_topics_assignments[] = {
+    {"brokerIds", KT_ARRAY, KT_INT32, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield createPartitionsRequest_topics[] = {
+    {"name", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"count", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"assignments", KT_ARRAY, KT_STRUCT, 0, ALL, 0, ALL, false, 0, NULL, createPartitionsRequest_topics_assignments},
+    {0}};
+
+static const kd_kfield createPartitionsRequest[] = {
+    {"topics", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, createPartitionsRequest_topics},
+    {"timeoutMs", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"validateOnly", KT_BOOL, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield createPartitionsResponse_results[] = {
+    {"name", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"errorCode", KT_INT16, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"errorMessage", KT_STRING, 0, 0, ALL, 0, ALL, true, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield createPartitionsResponse[] = {
+    {"throttleTimeMs", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"results", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, createPartitionsResponse_results},
+    {0}};
+
+static const kd_kfield deleteGroupsRequest[] = {
+    {"groupsNames", KT_ARRAY, KT_STRING, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield deleteGroupsResponse_results[] = {
+    {"groupId", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"errorCode", KT_INT16, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield deleteGroupsResponse[] = {
+    {"throttleTimeMs", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"results", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, deleteGroupsResponse_results},
+    {0}};
+
+const kd_kapi kd_kafka_apis[] = {
+    {0, "Produce", 3, 7, 9, produceRequest, produceResponse},
+    {1, "Fetch", 4, 11, 12, fetchRequest, fetchResponse},
+    {2, "ListOffsets", 1, 3, 6, listOffsetsRequest, listOffsetsResponse},
+    {3, "Metadata", 0, 8, 9, metadataRequest, metadataResponse},
+    {8, "OffsetCommit", 0, 7, 8, offsetCommitRequest, offsetCommitResponse},
+    {9, "OffsetFetch", 1, 5, 6, offsetFetchRequest, offsetFetchResponse},
+    {10, "FindCoordinator", 0, 2, 3, findCoordinatorRequest, findCoordinatorResponse},
+    {11, "JoinGroup", 0, 5, 6, joinGroupRequest, joinGroupResponse},
+    {12, "Heartbeat", 0, 3, 4, heartbeatRequest, heartbeatResponse},
+    {13, "LeaveGroup", 0, 3, 4, leaveGroupRequest, leaveGroupResponse},
+    {14, "SyncGroup", 0, 3, 4, syncGroupRequest, syncGroupResponse},
+    {15, "DescribeGroups", 0, 4, 5, describeGroupsRequest, describeGroupsResponse},
+    {16, "ListGroups", 0, 2, 3, listGroupsRequest, listGroupsResponse},
+    {18, "ApiVersions", 0, 3, 3, apiVersionsRequest, apiVersionsResponse},
+    {19, "CreateTopics", 0, 4, 5, createTopicsRequest, createTopicsResponse},
+    {20, "DeleteTopics", 0, 3, 4, deleteTopicsRequest, deleteTopicsResponse},
+    {22, "InitProducerId", 0, 1, 2, initProducerIdRequest, initProducerIdResponse},
+    {32, "DescribeConfigs", 0, 2, 4, describeConfigsRequest, describeConfigsResponse},
+    {37, "CreatePartitions", 0, 1, 2, createPartitionsRequest, createPartitionsResponse},
+    {42, "DeleteGroups", 0, 2, 2, deleteGroupsRequest, deleteGroupsResponse},
+};
+const size_t kd_kafka_api_count = sizeof kd_kafka_apis / sizeof kd_kafka_apis[0];
+
+const kd_kapi *kd_kafka_api(int16_t key)
+{
+    for (size_t i = 0; i < kd_kafka_api_count; i++)
+        if (kd_kafka_apis[i].key == key)
+            return &kd_kafka_apis[i];
+    return NULL;
+}

@@ -1,0 +1,518 @@
+/*
+ * Tests src-c/kafka_codec.c, kafka_schema.c and json.c: request frames encoded by
+ * kafkajs 2.2.4 for every supported API (embedded below at each API's newest
+ * kafkajs version; with --vectors DIR, every version tests/vectors/
+ * make-kafka-requests.mjs wrote), a hand-built flexible ApiVersions v3 request,
+ * the UNSUPPORTED_VERSION and INVALID_REQUEST paths, frames cut at every length,
+ * trailing bytes, huge counts, bad UTF-8; and responses encoded from JSON checked
+ * byte for byte, with blob holes, defaults, unknown fields and error responses.
+ */
+#include "check.h"
+#include "kafdo.h"
+
+/* Frames from tests/vectors/make-kafka-requests.mjs (correlation id 42, client id
+ * "kafdo-test"), as hex. */
+static const struct {
+    const char *name;
+    const char *hex;
+} frames[] = {
+    {"produce_v7",
+     "000000ce000000070000002a000a6b6166646f2d74657374ffffffff000075300000000100066f726465727300000002"
+     "000000000000004800000000000000000000003c00000000024dd8f1210000000000000000018bcfe568000000018bcf"
+     "e56800ffffffffffffffff0000000000000000000114000000046b3104763100000000020000004a0000000000000000"
+     "0000003e00000000022fd7d46f0000000000000000018bcfe568010000018bcfe56801ffffffffffffffff0000000000"
+     "000000000118000000010476320202680278"},
+    {"fetch_v11",
+     "000000650001000b0000002a000a6b6166646f2d74657374ffffffff000001f40000000100a000000100000000ffffff"
+     "ff0000000100066f72646572730000000100000003ffffffff0000000000003039ffffffffffffffff00100000000000"
+     "0000067261636b2d61"},
+    {"listOffsets_v3",
+     "00000035000200030000002a000a6b6166646f2d74657374ffffffff010000000100066f726465727300000001000000"
+     "01fffffffffffffffe"},
+    {"metadata_v6",
+     "00000029000300060000002a000a6b6166646f2d746573740000000200066f726465727300066576656e747300"},
+    {"offsetCommit_v5",
+     "00000041000800050000002a000a6b6166646f2d74657374000267310000000700036d2d310000000100066f72646572"
+     "730000000100000000000000000000006300026d64"},
+    {"offsetFetch_v4",
+     "00000030000900040000002a000a6b6166646f2d74657374000267310000000100066f72646572730000000200000000"
+     "00000001"},
+    {"findCoordinator_v2",
+     "00000019000a00020000002a000a6b6166646f2d746573740002673100"},
+    {"joinGroup_v5",
+     "0000004e000b00050000002a000a6b6166646f2d7465737400026731000075300000ea600000ffff0008636f6e73756d"
+     "6572000000010012526f756e64526f62696e41737369676e65720000000400010203"},
+    {"heartbeat_v3",
+     "00000023000c00030000002a000a6b6166646f2d74657374000267310000000700036d2d31ffff"},
+    {"leaveGroup_v3",
+     "00000023000d00030000002a000a6b6166646f2d74657374000267310000000100036d2d31ffff"},
+    {"syncGroup_v3",
+     "00000033000e00030000002a000a6b6166646f2d74657374000267310000000700036d2d31ffff0000000100036d2d31"
+     "00000003090807"},
+    {"describeGroups_v2",
+     "00000020000f00020000002a000a6b6166646f2d74657374000000020002673100026732"},
+    {"listGroups_v2",
+     "00000014001000020000002a000a6b6166646f2d74657374"},
+    {"apiVersions_v2",
+     "00000014001200020000002a000a6b6166646f2d74657374"},
+    {"createTopics_v3",
+     "0000004c001300030000002a000a6b6166646f2d746573740000000100066f7264657273000000030001000000000000"
+     "0001000e636c65616e75702e706f6c6963790007636f6d706163740000138800"},
+    {"deleteTopics_v1",
+     "00000024001400010000002a000a6b6166646f2d746573740000000100066f726465727300001388"},
+    {"initProducerId_v1",
+     "0000001a001600010000002a000a6b6166646f2d74657374ffff00007530"},
+    {"describeConfigs_v2",
+     "00000034002000020000002a000a6b6166646f2d74657374000000010200066f726465727300000001000c726574656e"
+     "74696f6e2e6d7301"},
+    {"createPartitions_v1",
+     "0000002d002500010000002a000a6b6166646f2d746573740000000100066f726465727300000005ffffffff00001388"
+     "00"},
+    {"deleteGroups_v1",
+     "00000020002a00010000002a000a6b6166646f2d74657374000000020002673100026732"},
+};
+#define FRAME_COUNT (sizeof frames / sizeof frames[0])
+
+/* What each API's decoded JSON must contain (the arguments the script gave kafkajs). */
+static const struct {
+    const char *prefix;
+    const char *expect;
+} expectations[] = {
+    {"produce_", "\"transactionalId\":null,\"acks\":-1,\"timeoutMs\":30000,\"topicData\":[{\"name\":\"orders\","
+                 "\"partitionData\":[{\"index\":0,\"records\":{\"at\":56,\"len\":72}},{\"index\":2,\"records\":{\"at\":136,\"len\":74}}]}]"},
+    {"fetch_", "\"replicaId\":-1,\"replicaState\":{\"replicaId\":-1,\"replicaEpoch\":-1},\"maxWaitMs\":500,\"minBytes\":1,\"maxBytes\":10485760,\"isolationLevel\":1,"},
+    {"fetch_", "\"topics\":[{\"topic\":\"orders\",\"topicId\":\"00000000000000000000000000000000\",\"partitions\":"
+               "[{\"partition\":3,\"currentLeaderEpoch\":-1,\"fetchOffset\":12345,\"lastFetchedEpoch\":-1,\"logStartOffset\":-1,"
+               "\"partitionMaxBytes\":1048576,\"replicaDirectoryId\":\"00000000000000000000000000000000\"}]}],\"forgottenTopicsData\":[]"},
+    {"listOffsets_", "\"replicaId\":-1,"},
+    {"listOffsets_", "\"topics\":[{\"name\":\"orders\",\"partitions\":[{\"partitionIndex\":1,\"currentLeaderEpoch\":-1,\"timestamp\":-2,\"maxNumOffsets\":1}]}],\"timeoutMs\":0"},
+    {"metadata_", "\"topics\":[{\"topicId\":\"00000000000000000000000000000000\",\"name\":\"orders\"},"
+                   "{\"topicId\":\"00000000000000000000000000000000\",\"name\":\"events\"}],\"allowAutoTopicCreation\":"},
+    {"offsetCommit_", "\"groupId\":\"g1\",\"generationIdOrMemberEpoch\":"},
+    {"offsetCommit_", "\"topics\":[{\"name\":\"orders\",\"partitions\":[{\"partitionIndex\":0,\"committedOffset\":99,"},
+    {"offsetCommit_", "\"committedMetadata\":\"md\"}]}]"},
+    {"offsetFetch_", "\"groupId\":\"g1\",\"topics\":[{\"name\":\"orders\",\"partitionIndexes\":[0,1]}]"},
+    {"findCoordinator_", "\"key\":\"g1\",\"keyType\":0"},
+    {"joinGroup_", "\"groupId\":\"g1\",\"sessionTimeoutMs\":30000,\"rebalanceTimeoutMs\":"},
+    {"joinGroup_", "\"memberId\":\"\",\"groupInstanceId\":null,\"protocolType\":\"consumer\",\"protocols\":[{\"name\":\"RoundRobinAssigner\",\"metadata\":{\"at\":"},
+    {"heartbeat_", "\"groupId\":\"g1\",\"generationId\":7,\"memberId\":\"m-1\",\"groupInstanceId\":null"},
+    {"leaveGroup_", "\"groupId\":\"g1\",\"memberId\":"},
+    {"syncGroup_", "\"groupId\":\"g1\",\"generationId\":7,\"memberId\":\"m-1\",\"groupInstanceId\":null,\"protocolType\":null,\"protocolName\":null,\"assignments\":[{\"memberId\":\"m-1\",\"assignment\":{\"at\":"},
+    {"describeGroups_", "\"groups\":[\"g1\",\"g2\"],\"includeAuthorizedOperations\":false"},
+    {"listGroups_", "\"body\":{\"statesFilter\":[],\"typesFilter\":[]}"},
+    {"apiVersions_", "\"body\":{\"clientSoftwareName\":\"\",\"clientSoftwareVersion\":\"\"}"},
+    {"createTopics_", "\"topics\":[{\"name\":\"orders\",\"numPartitions\":3,\"replicationFactor\":1,\"assignments\":[],"
+                      "\"configs\":[{\"name\":\"cleanup.policy\",\"value\":\"compact\"}]}],\"timeoutMs\":5000,\"validateOnly\":false"},
+    {"deleteTopics_", "\"topicNames\":[\"orders\"],\"timeoutMs\":5000"},
+    {"initProducerId_", "\"transactionalId\":null,\"transactionTimeoutMs\":30000"},
+    {"describeConfigs_", "\"resources\":[{\"resourceType\":2,\"resourceName\":\"orders\",\"configurationKeys\":[\"retention.ms\"]}]"},
+    {"createPartitions_", "\"topics\":[{\"name\":\"orders\",\"count\":5,\"assignments\":null}],\"timeoutMs\":5000,\"validateOnly\":false"},
+    {"deleteGroups_", "\"groupsNames\":[\"g1\",\"g2\"]"},
+};
+
+static size_t from_hex(const char *hex, uint8_t *out, size_t cap)
+{
+    size_t n = 0;
+    for (; hex[2 * n] && hex[2 * n + 1] && n < cap; n++)
+        sscanf(hex + 2 * n, "%2hhx", &out[n]);
+    return n;
+}
+
+/* The output as a NUL-terminated string (copied: the next call reuses the buffer). */
+static char out_text[1 << 16];
+static const char *output(void)
+{
+    size_t n = kd_out_len() < sizeof out_text - 1 ? kd_out_len() : sizeof out_text - 1;
+    memcpy(out_text, kd_out_ptr(), n);
+    out_text[n] = 0;
+    return out_text;
+}
+
+static int decode(const uint8_t *p, size_t n) { return kd_kafka_decode(p, (uint32_t)n); }
+
+static void check_contains(const char *what, const char *json, const char *needle)
+{
+    if (!strstr(json, needle)) {
+        fprintf(stderr, "  %s: expected %s\n  in %s\n", what, needle, json);
+        check_current_failed++;
+    }
+}
+
+/* A frame decodes, with the header kafkajs wrote and the body the script asked for. */
+static void check_frame(const char *name, const uint8_t *p, size_t n)
+{
+    int rc = decode(p, n);
+    if (rc != 0) {
+        fprintf(stderr, "  %s: rc %d: %s\n", name, rc, kd_error_message());
+        check_current_failed++;
+        return;
+    }
+    const char *json = output();
+    check_contains(name, json, "\"correlationId\":42,\"clientId\":\"kafdo-test\",\"body\":{");
+    int matched = 0;
+    for (size_t i = 0; i < sizeof expectations / sizeof expectations[0]; i++)
+        if (strncmp(name, expectations[i].prefix, strlen(expectations[i].prefix)) == 0) {
+            check_contains(name, json, expectations[i].expect);
+            matched++;
+        }
+    CHECK(matched > 0);
+}
+
+/* Every prefix of a frame (its size prefix made to agree) is refused, and never
+ * read past: ASan watches the copy, sized exactly. */
+static void check_truncations(const char *name, const uint8_t *p, size_t n)
+{
+    for (size_t cut = 0; cut < n; cut++) {
+        uint8_t *copy = malloc(cut ? cut : 1);
+        memcpy(copy, p, cut);
+        if (cut >= 4) {
+            uint32_t size = (uint32_t)cut - 4;
+            copy[0] = (uint8_t)(size >> 24), copy[1] = (uint8_t)(size >> 16), copy[2] = (uint8_t)(size >> 8), copy[3] = (uint8_t)size;
+        }
+        int rc = decode(copy, cut);
+        if (cut < 12 ? rc != KD_ERR_INVALID_ARG : rc != KD_INVALID_REQUEST) {
+            fprintf(stderr, "  %s cut at %zu: rc %d\n", name, cut, rc);
+            check_current_failed++;
+        } else if (cut >= 12) {
+            check_contains(name, output(), "\"body\":null}");
+        }
+        free(copy);
+    }
+}
+
+static void test_kafkajs_frames(void)
+{
+    uint8_t buf[1024];
+    for (size_t i = 0; i < FRAME_COUNT; i++) {
+        size_t n = from_hex(frames[i].hex, buf, sizeof buf);
+        check_frame(frames[i].name, buf, n);
+    }
+}
+
+static void test_truncated_frames(void)
+{
+    uint8_t buf[1024];
+    for (size_t i = 0; i < FRAME_COUNT; i++)
+        check_truncations(frames[i].name, buf, from_hex(frames[i].hex, buf, sizeof buf));
+}
+
+static void test_trailing_bytes(void)
+{
+    uint8_t buf[1024];
+    size_t n = from_hex(frames[0].hex, buf, sizeof buf);
+    buf[n] = 0;
+    buf[3]++;
+    CHECK_EQ_INT(decode(buf, n + 1), KD_INVALID_REQUEST);
+    CHECK(strstr(kd_error_message(), "trailing") != NULL);
+    check_contains("trailing", output(), "{\"apiKey\":0,\"apiVersion\":7,\"correlationId\":42,\"clientId\":\"kafdo-test\",\"body\":null}");
+}
+
+static void test_header_errors(void)
+{
+    uint8_t buf[1024];
+    size_t n = from_hex(frames[0].hex, buf, sizeof buf);
+    CHECK_EQ_INT(decode(NULL, 0), KD_ERR_INVALID_ARG);
+    CHECK_EQ_INT(decode(buf, 11), KD_ERR_INVALID_ARG);
+    CHECK_EQ_INT(kd_out_len(), 0);
+    buf[3]++; /* size prefix disagrees */
+    CHECK_EQ_INT(decode(buf, n), KD_ERR_INVALID_ARG);
+    buf[3]--;
+    CHECK_EQ_INT(decode(buf, n), 0);
+}
+
+/* A request for an API or a version Kafdo does not speak: 35 and the header. */
+static void test_unsupported_version(void)
+{
+    /* Produce v8, Fetch v3, an unknown key 99, ApiVersions v4: size, key, version,
+     * correlation id, client id "c", then no body. */
+    static const uint8_t produce_v8[] = {0, 0, 0, 11, 0, 0, 0, 8, 0, 0, 0, 5, 0, 1, 'c'};
+    static const uint8_t fetch_v3[] = {0, 0, 0, 11, 0, 1, 0, 3, 0, 0, 0, 5, 0, 1, 'c'};
+    static const uint8_t key_99[] = {0, 0, 0, 10, 0, 99, 0, 0, 0, 0, 0, 5, 0xff, 0xff};
+    static const uint8_t api_versions_v4[] = {0, 0, 0, 12, 0, 18, 0, 4, 0, 0, 0, 5, 0, 1, 'c', 0};
+    CHECK_EQ_INT(decode(produce_v8, sizeof produce_v8), KD_UNSUPPORTED_VERSION);
+    CHECK(strcmp(output(), "{\"apiKey\":0,\"apiVersion\":8,\"correlationId\":5,\"clientId\":\"c\",\"body\":null}") == 0);
+    CHECK_EQ_INT(decode(fetch_v3, sizeof fetch_v3), KD_UNSUPPORTED_VERSION);
+    CHECK_EQ_INT(decode(key_99, sizeof key_99), KD_UNSUPPORTED_VERSION);
+    CHECK(strcmp(output(), "{\"apiKey\":99,\"apiVersion\":0,\"correlationId\":5,\"clientId\":null,\"body\":null}") == 0);
+    CHECK_EQ_INT(decode(api_versions_v4, sizeof api_versions_v4), KD_UNSUPPORTED_VERSION);
+    CHECK(strstr(output(), "\"apiKey\":18,\"apiVersion\":4,") != NULL);
+}
+
+/* ApiVersions v3 as librdkafka sends it: request header v2 (client id with its
+ * int16 length, then tagged fields), a compact-string body, tagged fields. */
+static void test_api_versions_v3_flexible(void)
+{
+    uint8_t f[] = {0, 0, 0, 0, 0, 18, 0, 3, 0, 0, 0, 9, 0, 7, 'r', 'd', 'k', 'a', 'f', 'k', 'a',
+                   1, 0, 3, 0x7f, /* header tagged fields: one, tag 0, 3 bytes, skipped */
+                   0, 0,
+                   11, 'l', 'i', 'b', 'r', 'd', 'k', 'a', 'f', 'k', 'a', /* compact: length + 1 */
+                   6, '2', '.', '0', '.', '2',
+                   0}; /* body tagged fields: none */
+    f[3] = (uint8_t)(sizeof f - 4);
+    CHECK_EQ_INT(decode(f, sizeof f), 0);
+    CHECK(strcmp(output(), "{\"apiKey\":18,\"apiVersion\":3,\"correlationId\":9,\"clientId\":\"rdkafka\",\"body\":"
+                           "{\"clientSoftwareName\":\"librdkafka\",\"clientSoftwareVersion\":\"2.0.2\"}}") == 0);
+    f[27] = 0; /* a compact string of length "0": null, which the field does not allow */
+    CHECK_EQ_INT(decode(f, sizeof f), KD_INVALID_REQUEST);
+    f[27] = 11;
+    f[sizeof f - 1] = 1; /* a tagged field announced, none there */
+    CHECK_EQ_INT(decode(f, sizeof f), KD_INVALID_REQUEST);
+    check_truncations("apiVersions_v3", f, sizeof f - 1 + 1);
+}
+
+/* A count far beyond the frame is malformed at once, before any allocation. */
+static void test_huge_counts(void)
+{
+    /* DeleteGroups v0: groupsNames count 0x7fffffff, then one name. */
+    uint8_t f[] = {0, 0, 0, 0, 0, 42, 0, 0, 0, 0, 0, 1, 0xff, 0xff, 0x7f, 0xff, 0xff, 0xff, 0, 1, 'g'};
+    f[3] = (uint8_t)(sizeof f - 4);
+    CHECK_EQ_INT(decode(f, sizeof f), KD_INVALID_REQUEST);
+    f[14] = 0x80, f[15] = 0; /* a negative count other than -1 */
+    CHECK_EQ_INT(decode(f, sizeof f), KD_INVALID_REQUEST);
+    f[14] = 0xff, f[15] = 0xff, f[16] = 0xff, f[17] = 0xff; /* null, in a version where it cannot be */
+    CHECK_EQ_INT(decode(f, sizeof f), KD_INVALID_REQUEST);
+    f[17] = 1;
+    f[14] = f[15] = f[16] = 0;
+    CHECK_EQ_INT(decode(f, sizeof f), 0);
+    CHECK(strstr(output(), "\"body\":{\"groupsNames\":[\"g\"]}") != NULL);
+}
+
+static void test_bad_utf8(void)
+{
+    uint8_t f[] = {0, 0, 0, 0, 0, 42, 0, 0, 0, 0, 0, 1, 0xff, 0xff, 0, 0, 0, 1, 0, 2, 0xc3, 0x28};
+    f[3] = (uint8_t)(sizeof f - 4);
+    CHECK_EQ_INT(decode(f, sizeof f), KD_INVALID_REQUEST);
+    CHECK(strstr(kd_error_message(), "UTF-8") != NULL);
+    f[20] = 0xed, f[21] = 0xa0; /* a surrogate's lead bytes */
+    CHECK_EQ_INT(decode(f, sizeof f), KD_INVALID_REQUEST);
+    f[20] = 0xc3, f[21] = 0xa9; /* é */
+    CHECK_EQ_INT(decode(f, sizeof f), 0);
+    CHECK(strstr(output(), "[\"\xc3\xa9\"]") != NULL);
+    f[20] = '"', f[21] = 0x01; /* escaped, not refused */
+    CHECK_EQ_INT(decode(f, sizeof f), 0);
+    CHECK(strstr(output(), "[\"\\\"\\u0001\"]") != NULL);
+    /* A client id that is not UTF-8: the header still comes back, client id null. */
+    uint8_t g[] = {0, 0, 0, 0, 0, 12, 0, 0, 0, 0, 0, 1, 0, 1, 0xff, 0, 1, 'g', 0, 0, 0, 0, 0, 1, 'm'};
+    g[3] = (uint8_t)(sizeof g - 4);
+    CHECK_EQ_INT(decode(g, sizeof g), KD_INVALID_REQUEST);
+    CHECK(strstr(output(), "\"clientId\":null,\"body\":null}") != NULL);
+}
+
+static void test_int64_beyond_doubles(void)
+{
+    /* ListOffsets v1, timestamp 2^53 (a string) and -2^53+1 (a number). */
+    uint8_t f[] = {0, 0, 0, 0, 0, 2, 0, 1, 0, 0, 0, 1, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 1, 0, 1, 't',
+                   0, 0, 0, 2, 0, 0, 0, 0, 0, 0x20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff, 0xe0, 0, 0, 0, 0, 0, 1};
+    f[3] = (uint8_t)(sizeof f - 4);
+    CHECK_EQ_INT(decode(f, sizeof f), 0);
+    CHECK(strstr(output(), "{\"partitionIndex\":0,\"currentLeaderEpoch\":-1,\"timestamp\":\"9007199254740992\",\"maxNumOffsets\":1}") != NULL);
+    CHECK(strstr(output(), "{\"partitionIndex\":1,\"currentLeaderEpoch\":-1,\"timestamp\":-9007199254740991,\"maxNumOffsets\":1}") != NULL);
+}
+
+/* ---- encoding -------------------------------------------------------------- */
+
+static int encode(const char *json) { return kd_kafka_encode((const uint8_t *)json, (uint32_t)strlen(json)); }
+
+static uint32_t le32(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
+
+/* The output's frame equals `want` (hex), and it has `holes` holes. */
+static void check_frame_hex(const char *what, uint32_t holes, const char *want)
+{
+    uint8_t expect[2048];
+    size_t n = from_hex(want, expect, sizeof expect);
+    const uint8_t *out = kd_out_ptr();
+    size_t at = 4 + 8 * (size_t)le32(out);
+    if (le32(out) != holes || kd_out_len() != at + n || memcmp(out + at, expect, n) != 0) {
+        fprintf(stderr, "  %s: %u holes, frame ", what, le32(out));
+        for (size_t i = at; i < kd_out_len(); i++)
+            fprintf(stderr, "%02x", out[i]);
+        fprintf(stderr, "\n  expected %s\n", want);
+        check_current_failed++;
+    }
+}
+
+static void test_encode_metadata(void)
+{
+    int rc = encode("{\"apiKey\":3,\"apiVersion\":1,\"correlationId\":7,\"body\":{\"brokers\":[{\"nodeId\":0,\"host\":\"h\","
+                    "\"port\":9092}],\"controllerId\":0,\"topics\":[{\"errorCode\":0,\"name\":\"t\",\"partitions\":"
+                    "[{\"errorCode\":0,\"partitionIndex\":0,\"leaderId\":0,\"replicaNodes\":[0],\"isrNodes\":[0]}]}]}}");
+    CHECK_EQ_INT(rc, 0);
+    /* size, correlation id; brokers: [0, "h", 9092, rack null]; controller 0;
+     * topics: [0, "t", isInternal false, partitions [0, 0, 0, [0], [0]]] */
+    check_frame_hex("metadata v1", 0,
+                    "0000004100000007"
+                    "00000001" "00000000" "000168" "00002384" "ffff"
+                    "00000000"
+                    "00000001" "0000" "000174" "00" "00000001" "0000" "00000000" "00000000" "0000000100000000" "0000000100000000");
+}
+
+static void test_encode_api_versions_v3(void)
+{
+    int rc = encode("{\"apiKey\":18,\"apiVersion\":3,\"correlationId\":1,\"body\":{\"errorCode\":0,\"apiKeys\":"
+                    "[{\"apiKey\":0,\"minVersion\":3,\"maxVersion\":7}],\"throttleTimeMs\":0}}");
+    CHECK_EQ_INT(rc, 0);
+    /* header v0 (no tagged fields, even flexible), compact array of 1 (2), the
+     * element's empty tagged fields, throttle, the body's empty tagged fields */
+    check_frame_hex("apiVersions v3", 0, "00000013" "00000001" "0000" "02" "0000" "0003" "0007" "00" "00000000" "00");
+}
+
+static void test_encode_fetch_holes(void)
+{
+    int rc = encode("{\"apiKey\":1,\"apiVersion\":4,\"correlationId\":2,\"blobs\":[3,0],\"body\":{\"responses\":[{\"topic\":"
+                    "\"t\",\"partitions\":[{\"partitionIndex\":0,\"highWatermark\":\"9007199254740993\","
+                    "\"records\":{\"blob\":0}},{\"partitionIndex\":1,\"records\":{\"blob\":1}},"
+                    "{\"partitionIndex\":2,\"records\":null}]}]}}");
+    CHECK_EQ_INT(rc, 0);
+    const uint8_t *out = kd_out_ptr();
+    CHECK_EQ_INT(le32(out), 2);
+    CHECK_EQ_INT(le32(out + 8), 0);
+    CHECK_EQ_INT(le32(out + 16), 1);
+    /* throttle; responses [ "t", partitions: [ idx, err, hw, lso -1, aborted null, records ] ] */
+    check_frame_hex("fetch v4", 2,
+                    "0000007000000002" "00000000" "00000001" "000174" "00000003"
+                    "00000000" "0000" "0020000000000001" "ffffffffffffffff" "ffffffff" "00000003" "000000"
+                    "00000001" "0000" "0000000000000000" "ffffffffffffffff" "ffffffff" "00000000"
+                    "00000002" "0000" "0000000000000000" "ffffffffffffffff" "ffffffff" "ffffffff");
+    /* The holes point at the zeroed bytes after each length, from the frame's start. */
+    const uint8_t *frame = out + 4 + 16;
+    CHECK_EQ_INT(le32(out + 4), 4 + 4 + 4 + 4 + 3 + 4 + 4 + 2 + 8 + 8 + 4 + 4);
+    CHECK_EQ_INT(frame[le32(out + 4) - 1], 3);
+    CHECK_EQ_INT(le32(out + 12), le32(out + 4) + 3 + 4 + 2 + 8 + 8 + 4 + 4);
+}
+
+/* A blob object in a field the version skips takes no hole: the table shrinks. */
+static void test_encode_unused_blob(void)
+{
+    int rc = encode("{\"apiKey\":14,\"apiVersion\":0,\"correlationId\":2,\"blobs\":[2],\"body\":{\"errorCode\":0,"
+                    "\"assignment\":{\"blob\":0}}}");
+    CHECK_EQ_INT(rc, 0);
+    check_frame_hex("syncGroup v0", 1, "0000000c00000002" "0000" "00000002" "0000");
+    CHECK_EQ_INT(le32(kd_out_ptr() + 4), 14);
+}
+
+static void test_encode_defaults_and_errors(void)
+{
+    /* Every API, every version: an empty body encodes, size prefix right. */
+    for (int key = 0; key < 64; key++)
+        for (int v = 0; v < 16; v++) {
+            char json[128];
+            snprintf(json, sizeof json, "{\"apiKey\":%d,\"apiVersion\":%d,\"correlationId\":3}", key, v);
+            if (encode(json) != 0)
+                continue;
+            const uint8_t *out = kd_out_ptr();
+            const uint8_t *frame = out + 4;
+            CHECK_EQ_INT(le32(out), 0);
+            CHECK_EQ_INT(((uint32_t)frame[0] << 24 | frame[1] << 16 | frame[2] << 8 | frame[3]) + 8, kd_out_len());
+        }
+    CHECK_EQ_INT(encode("{\"apiKey\":3,\"apiVersion\":1,\"correlationId\":7,\"body\":{\"brokers\":[{\"nodeID\":0}]}}"),
+                 KD_ERR_INVALID_ARG);
+    CHECK(strstr(kd_error_message(), "nodeID") != NULL);
+    CHECK_EQ_INT(encode("{\"apiKey\":3,\"apiVersion\":1,\"correlationId\":7,\"bodyy\":{}}"), KD_ERR_INVALID_ARG);
+    CHECK_EQ_INT(encode("{\"apiKey\":3,\"apiVersion\":9,\"correlationId\":7}"), KD_ERR_INVALID_ARG);
+    CHECK_EQ_INT(encode("{\"apiKey\":3,\"apiVersion\":1}"), KD_ERR_INVALID_ARG);
+    CHECK_EQ_INT(encode("{\"apiKey\":12,\"apiVersion\":0,\"correlationId\":7,\"body\":{\"errorCode\":40000}}"), KD_ERR_INVALID_ARG);
+    CHECK_EQ_INT(encode("{\"apiKey\":12,\"apiVersion\":0,\"correlationId\":7,\"body\":{\"errorCode\":1.5}}"), KD_ERR_INVALID_ARG);
+    CHECK_EQ_INT(encode("{\"apiKey\":12,\"apiVersion\":0,\"correlationId\":7,\"body\":{\"errorCode\":\"27\"}}"), 0);
+    CHECK_EQ_INT(encode("{\"apiKey\":14,\"apiVersion\":0,\"correlationId\":7,\"blobs\":[1],\"body\":{\"assignment\":{\"blob\":1}}}"),
+                 KD_ERR_INVALID_ARG);
+    CHECK_EQ_INT(encode("{\"apiKey\":14,\"apiVersion\":0,\"correlationId\":7,\"body\":{\"assignment\":\"AAE=\"}}"), KD_ERR_INVALID_ARG);
+    CHECK_EQ_INT(encode("{\"apiKey\":10,\"apiVersion\":0,\"correlationId\":7,\"body\":{\"host\":\"\\ud800\"}}"), KD_ERR_INVALID_ARG);
+    CHECK_EQ_INT(encode("{\"apiKey\":10,\"apiVersion\":0,\"correlationId\":7,\"body\":{\"host\":\"\\u00e9\\ud83d\\ude00\\n\"}}"), 0);
+    check_frame_hex("findCoordinator v0", 0, "000000170000000700000000000000" "07" "c3a9f09f98800a" "00000000");
+    /* Not JSON, or JSON nested past the limit. */
+    CHECK_EQ_INT(encode("{\"apiKey\":3,"), KD_ERR_INVALID_ARG);
+    CHECK_EQ_INT(encode("{\"apiKey\":3}x"), KD_ERR_INVALID_ARG);
+    char deep[300];
+    memset(deep, '[', sizeof deep - 1);
+    deep[sizeof deep - 1] = 0;
+    CHECK_EQ_INT(encode(deep), KD_ERR_INVALID_ARG);
+    CHECK_EQ_INT(kd_kafka_encode(NULL, 0), KD_ERR_INVALID_ARG);
+}
+
+static void test_error_responses(void)
+{
+    /* Heartbeat v1: throttle 0, errorCode 27. */
+    CHECK_EQ_INT(kd_kafka_error_response(12, 1, 4, 27), 0);
+    check_frame_hex("heartbeat error", 0, "0000000a00000004" "00000000" "001b");
+    /* Produce v7 has no top-level code: an empty response. */
+    CHECK_EQ_INT(kd_kafka_error_response(0, 7, 4, 42), 0);
+    check_frame_hex("produce error", 0, "0000000c00000004" "00000000" "00000000");
+    /* Unsupported ApiVersions: v0 with the ranges. */
+    CHECK_EQ_INT(kd_kafka_error_response(18, 9, 4, 35), 0);
+    const uint8_t *f = kd_out_ptr() + 4;
+    CHECK_EQ_INT(f[8], 0);
+    CHECK_EQ_INT(f[9], 35);
+    CHECK_EQ_INT(f[13], 20); /* the count of supported APIs */
+    CHECK_EQ_INT((uint32_t)(f[0] << 24 | f[1] << 16 | f[2] << 8 | f[3]), 4 + 2 + 4 + 20 * 6);
+    /* Anything else: correlation id and the code. */
+    CHECK_EQ_INT(kd_kafka_error_response(99, 0, 4, 35), 0);
+    check_frame_hex("unknown api error", 0, "0000000600000004" "0023");
+    CHECK_EQ_INT(kd_kafka_error_response(3, 12, 4, 35), 0);
+    check_frame_hex("metadata v12 error", 0, "0000000600000004" "0023");
+}
+
+static void test_supported(void)
+{
+    CHECK_EQ_INT(kd_kafka_supported(), 0);
+    const char *s = output();
+    static const char head[] = "[{\"apiKey\":0,\"minVersion\":3,\"maxVersion\":7},{\"apiKey\":1,\"minVersion\":4,\"maxVersion\":11},";
+    CHECK(strncmp(s, head, sizeof head - 1) == 0);
+    CHECK(strstr(s, "{\"apiKey\":18,\"minVersion\":0,\"maxVersion\":3}") != NULL);
+    CHECK(strstr(s, "{\"apiKey\":42,\"minVersion\":0,\"maxVersion\":2}]") != NULL);
+}
+
+static const char *vectors_dir;
+
+/* Every frame tests/vectors/make-kafka-requests.mjs wrote (see its header). */
+static void test_vectors(void)
+{
+    char path[1024], name[256];
+    snprintf(path, sizeof path, "%s/manifest.txt", vectors_dir);
+    FILE *m = fopen(path, "r");
+    CHECK(m != NULL);
+    if (!m)
+        return;
+    int count = 0;
+    while (fscanf(m, "%255s", name) == 1) {
+        static uint8_t buf[1 << 16];
+        snprintf(path, sizeof path, "%s/%s.bin", vectors_dir, name);
+        FILE *f = fopen(path, "rb");
+        CHECK(f != NULL);
+        if (!f)
+            continue;
+        size_t n = fread(buf, 1, sizeof buf, f);
+        fclose(f);
+        check_frame(name, buf, n);
+        check_truncations(name, buf, n);
+        count++;
+    }
+    fclose(m);
+    CHECK(count >= 70);
+    printf("  %d kafkajs frames\n", count);
+}
+
+int main(int argc, char **argv)
+{
+    RUN(test_kafkajs_frames);
+    RUN(test_truncated_frames);
+    RUN(test_trailing_bytes);
+    RUN(test_header_errors);
+    RUN(test_unsupported_version);
+    RUN(test_api_versions_v3_flexible);
+    RUN(test_huge_counts);
+    RUN(test_bad_utf8);
+    RUN(test_int64_beyond_doubles);
+    RUN(test_encode_metadata);
+    RUN(test_encode_api_versions_v3);
+    RUN(test_encode_fetch_holes);
+    RUN(test_encode_unused_blob);
+    RUN(test_encode_defaults_and_errors);
+    RUN(test_error_responses);
+    RUN(test_supported);
+    if (argc == 3 && strcmp(argv[1], "--vectors") == 0) {
+        vectors_dir = argv[2];
+        RUN(test_vectors);
+    }
+    kd_release_scratch();
+    return CHECK_SUMMARY();
+}

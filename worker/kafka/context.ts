@@ -1,0 +1,52 @@
+/*
+ * context.ts — what every Kafka API handler is given, and how a failure becomes
+ * the error code a Kafka client expects.
+ */
+import type { Env } from "../env";
+import { KafdoError, KafkaCode } from "../errors";
+import type { KafkaRequest } from "../../wasm/kafdo";
+
+/* The one broker clients see: the gateway that carries their connection (node 0,
+ * its address as the gateway advertised it), coordinator and leader for all. */
+export interface Broker {
+  nodeId: 0;
+  host: string;
+  port: number;
+}
+
+export interface KafkaContext {
+  env: Env;
+  broker: Broker;
+}
+
+/*
+ * A handler answers one decoded request with its response body (field names as
+ * the codec's, kafka_schema.c), or null when the request takes no response (a
+ * Produce with acks 0).
+ */
+export type Handler = (ctx: KafkaContext, request: KafkaRequest) => Promise<object | null> | object | null;
+
+/* Kafka's code for a failure: a KafdoError's own (UNKNOWN_SERVER_ERROR for the
+ * core's internal ones), UNKNOWN_SERVER_ERROR for anything else. */
+export function errorCodeOf(e: unknown): number {
+  return KafdoError.from(e)?.kafkaCode ?? KafkaCode.UNKNOWN_SERVER_ERROR;
+}
+
+/* The message a response's errorMessage field carries for a failure. */
+export function errorMessageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/* Settles every item's promise; a rejection becomes that item's error code, so
+ * one partition's failure never fails its neighbours' answers. */
+export async function settleEach<T, R>(items: T[], run: (item: T) => Promise<R>, onError: (item: T, code: number, e: unknown) => R): Promise<R[]> {
+  return Promise.all(
+    items.map(async (item) => {
+      try {
+        return await run(item);
+      } catch (e) {
+        return onError(item, errorCodeOf(e), e);
+      }
+    }),
+  );
+}

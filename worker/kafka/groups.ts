@@ -1,0 +1,244 @@
+/*
+ * groups.ts — Kafka's classic group protocol and group administration:
+ * JoinGroup, SyncGroup, Heartbeat, LeaveGroup, OffsetCommit, OffsetFetch,
+ * DescribeGroups, ListGroups, DeleteGroups.
+ *
+ * Each group is its ConsumerGroupDO, the same object Kafdo's HTTP groups use;
+ * the rules (generations, fencing, the protocol vote, CompletingRebalance while
+ * the leader's SyncGroup is awaited) are the core's (group.c). The DO answers
+ * with Kafka's error codes as values, which go straight into the responses;
+ * what it throws (a bad group id, storage failing) is turned into a code here.
+ */
+import type { KafkaRequest } from "../../wasm/kafdo";
+import { groupStub, metadataStub } from "../durable-objects/addressing";
+import { checkGroupId, deleteGroup } from "../api/groups";
+import { rpc } from "../api/rpc";
+import type { OffsetCommit, TopicPartition } from "../types";
+import { errorCodeOf, settleEach, type Handler, type KafkaContext } from "./context";
+
+function group(ctx: KafkaContext, groupId: string) {
+  return groupStub(ctx.env, checkGroupId(groupId));
+}
+
+async function joinGroup(ctx: KafkaContext, req: KafkaRequest): Promise<object> {
+  const b = req.body;
+  try {
+    const joined = await rpc(() =>
+      group(ctx, b.groupId).kafkaJoin(b.groupId, {
+        memberId: b.memberId,
+        groupInstanceId: b.groupInstanceId,
+        clientId: req.clientId ?? "",
+        clientHost: "",
+        sessionTimeoutMs: b.sessionTimeoutMs,
+        /* Before v1 there is no rebalance timeout: Kafka uses the session timeout. */
+        rebalanceTimeoutMs: b.rebalanceTimeoutMs === -1 ? b.sessionTimeoutMs : b.rebalanceTimeoutMs,
+        protocolType: b.protocolType,
+        protocols: b.protocols,
+      }),
+    );
+    return { throttleTimeMs: 0, ...joined };
+  } catch (e) {
+    return {
+      throttleTimeMs: 0,
+      errorCode: errorCodeOf(e),
+      generationId: -1,
+      protocolName: null,
+      leader: "",
+      memberId: b.memberId,
+      members: [],
+    };
+  }
+}
+
+async function syncGroup(ctx: KafkaContext, req: KafkaRequest): Promise<object> {
+  const b = req.body;
+  try {
+    const synced = await rpc(() =>
+      group(ctx, b.groupId).kafkaSync(b.groupId, {
+        memberId: b.memberId,
+        generationId: b.generationId,
+        groupInstanceId: b.groupInstanceId,
+        protocolType: b.protocolType,
+        protocolName: b.protocolName,
+        assignments: b.assignments,
+      }),
+    );
+    return { throttleTimeMs: 0, ...synced };
+  } catch (e) {
+    return { throttleTimeMs: 0, errorCode: errorCodeOf(e), protocolType: null, protocolName: null, assignment: new Uint8Array(0) };
+  }
+}
+
+async function heartbeat(ctx: KafkaContext, req: KafkaRequest): Promise<object> {
+  const b = req.body;
+  try {
+    const errorCode = await rpc(() => group(ctx, b.groupId).kafkaHeartbeat(b.groupId, b.memberId, b.generationId));
+    return { throttleTimeMs: 0, errorCode };
+  } catch (e) {
+    return { throttleTimeMs: 0, errorCode: errorCodeOf(e) };
+  }
+}
+
+/* One member before v3 (memberId), a list from v3 (members). */
+async function leaveGroup(ctx: KafkaContext, req: KafkaRequest): Promise<object> {
+  const b = req.body as { groupId: string; memberId: string; members: { memberId: string }[] };
+  const ids = b.members.length > 0 ? b.members.map((m) => m.memberId) : [b.memberId];
+  try {
+    const left = await rpc(() => group(ctx, b.groupId).kafkaLeave(b.groupId, ids));
+    const members = left.members.map((m) => ({ memberId: m.memberId, groupInstanceId: null, errorCode: m.errorCode }));
+    /* Before v3 the one member's answer is the request's. */
+    const errorCode = left.errorCode || (b.members.length === 0 ? (left.members[0]?.errorCode ?? 0) : 0);
+    return { throttleTimeMs: 0, errorCode, members };
+  } catch (e) {
+    return { throttleTimeMs: 0, errorCode: errorCodeOf(e), members: [] };
+  }
+}
+
+interface CommitTopic {
+  name: string;
+  partitions: { partitionIndex: number; committedOffset: number; committedMetadata: string | null }[];
+}
+
+/* All or nothing, as the core stores them: every partition gets the one code. */
+async function offsetCommit(ctx: KafkaContext, req: KafkaRequest): Promise<object> {
+  const b = req.body as { groupId: string; generationIdOrMemberEpoch: number; memberId: string; topics: CommitTopic[] };
+  const offsets: OffsetCommit[] = b.topics.flatMap((t) =>
+    t.partitions.map((p) => ({
+      topic: t.name,
+      partition: p.partitionIndex,
+      offset: p.committedOffset,
+      metadata: p.committedMetadata ?? "",
+    })),
+  );
+  let errorCode: number;
+  try {
+    errorCode = await rpc(async () =>
+      group(ctx, b.groupId).kafkaCommit(b.groupId, {
+        memberId: b.memberId,
+        generationId: b.generationIdOrMemberEpoch,
+        offsets,
+      }),
+    );
+  } catch (e) {
+    errorCode = errorCodeOf(e);
+  }
+  return {
+    throttleTimeMs: 0,
+    topics: b.topics.map((t) => ({
+      name: t.name,
+      partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })),
+    })),
+  };
+}
+
+/* The committed offsets asked for (every one the group has for a null list):
+ * -1 with empty metadata where nothing is committed, as Kafka answers. */
+async function offsetFetch(ctx: KafkaContext, req: KafkaRequest): Promise<object> {
+  const b = req.body as { groupId: string; topics: { name: string; partitionIndexes: number[] }[] | null };
+  const asked: TopicPartition[] | undefined =
+    b.topics === null ? undefined : b.topics.flatMap((t) => t.partitionIndexes.map((partition) => ({ topic: t.name, partition })));
+  try {
+    const rows = await rpc(() => group(ctx, b.groupId).committed(b.groupId, asked));
+    const byTopic = new Map<string, object[]>();
+    for (const r of rows) {
+      const list = byTopic.get(r.topic) ?? [];
+      list.push({
+        partitionIndex: r.partition,
+        committedOffset: r.offset,
+        committedLeaderEpoch: -1,
+        metadata: r.offset < 0 ? "" : r.metadata,
+        errorCode: 0,
+      });
+      byTopic.set(r.topic, list);
+    }
+    return { throttleTimeMs: 0, topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })), errorCode: 0 };
+  } catch (e) {
+    const errorCode = errorCodeOf(e);
+    const topics = (b.topics ?? []).map((t) => ({
+      name: t.name,
+      partitions: t.partitionIndexes.map((partitionIndex) => ({
+        partitionIndex,
+        committedOffset: -1,
+        committedLeaderEpoch: -1,
+        metadata: "",
+        errorCode,
+      })),
+    }));
+    return { throttleTimeMs: 0, topics, errorCode };
+  }
+}
+
+/* Kafka's "authorized operations not asked for". */
+const NO_OPERATIONS = -2147483648;
+
+async function describeGroups(ctx: KafkaContext, req: KafkaRequest): Promise<object> {
+  const groups = await settleEach(
+    req.body.groups as string[],
+    async (groupId): Promise<object> => {
+      const d = await rpc(() => group(ctx, groupId).kafkaDescribe(groupId));
+      return {
+        errorCode: d.errorCode,
+        groupId,
+        groupState: d.state,
+        protocolType: d.protocolType,
+        protocolData: d.protocolName,
+        members: d.members.map((m) => ({
+          memberId: m.memberId,
+          groupInstanceId: m.groupInstanceId,
+          clientId: m.clientId,
+          clientHost: m.clientHost,
+          memberMetadata: m.metadata,
+          memberAssignment: m.assignment,
+        })),
+        authorizedOperations: NO_OPERATIONS,
+      };
+    },
+    (groupId, errorCode) => ({
+      errorCode,
+      groupId,
+      groupState: "",
+      protocolType: "",
+      protocolData: "",
+      members: [],
+      authorizedOperations: NO_OPERATIONS,
+    }),
+  );
+  return { throttleTimeMs: 0, groups };
+}
+
+async function listGroups(ctx: KafkaContext): Promise<object> {
+  try {
+    const ids = await rpc(() => metadataStub(ctx.env).listGroups());
+    const described = await Promise.all(ids.map((id) => rpc(() => groupStub(ctx.env, id).kafkaDescribe(id))));
+    const groups = described
+      .filter((d) => d.state !== "Dead")
+      .map((d) => ({ groupId: d.groupId, protocolType: d.protocolType, groupState: d.state, groupType: "classic" }));
+    return { throttleTimeMs: 0, errorCode: 0, groups };
+  } catch (e) {
+    return { throttleTimeMs: 0, errorCode: errorCodeOf(e), groups: [] };
+  }
+}
+
+async function deleteGroups(ctx: KafkaContext, req: KafkaRequest): Promise<object> {
+  const results = await settleEach(
+    req.body.groupsNames as string[],
+    async (groupId): Promise<object> => {
+      await deleteGroup(ctx.env, checkGroupId(groupId));
+      return { groupId, errorCode: 0 };
+    },
+    (groupId, errorCode) => ({ groupId, errorCode }),
+  );
+  return { throttleTimeMs: 0, results };
+}
+
+export const GROUP_HANDLERS: [number, Handler][] = [
+  [8, offsetCommit],
+  [9, offsetFetch],
+  [11, joinGroup],
+  [12, heartbeat],
+  [13, leaveGroup],
+  [14, syncGroup],
+  [15, describeGroups],
+  [16, listGroups],
+  [42, deleteGroups],
+];

@@ -1,0 +1,158 @@
+/*
+ * kafka/ — the Kafka wire protocol, served over WebSockets from `kafdo gateway`.
+ *
+ * A Worker cannot accept TCP, so the gateway (bin/gateway.mjs) accepts Kafka
+ * connections and carries each one over one WebSocket to /kafka: every message is
+ * exactly one Kafka frame, size prefix included. Here the core decodes each
+ * request (kafka_codec.c), a handler calls the Durable Objects, and the core
+ * encodes the answer. Nothing here knows the wire format.
+ *
+ *   context.ts       what a handler gets; failures as Kafka error codes
+ *   broker.ts        ApiVersions, Metadata, FindCoordinator
+ *   produce.ts       Produce, InitProducerId
+ *   fetch.ts         Fetch (long polling)
+ *   list-offsets.ts  ListOffsets
+ *   groups.ts        the classic group protocol, offsets, group administration
+ *   admin.ts         CreateTopics, DeleteTopics, CreatePartitions, DescribeConfigs
+ *
+ * One connection's requests are answered one at a time, in order, as a Kafka
+ * broker does (it reads a connection's next request once the last is answered):
+ * clients match answers to requests by order as well as correlation id.
+ *
+ * Errors: a request the core cannot read a header from, or a frame that is not a
+ * Kafka frame, closes this connection (code 1008), as Kafka closes a socket it
+ * cannot parse; nothing else is touched. An unsupported API or version, or a
+ * malformed body, is answered with the Kafka error code (UNSUPPORTED_VERSION,
+ * INVALID_REQUEST) and the connection goes on. A handler that fails unexpectedly
+ * answers UNKNOWN_SERVER_ERROR.
+ */
+import { kafkaDecode, kafkaEncode, kafkaErrorResponse, type KafkaRequest } from "../../wasm/kafdo";
+import type { Env } from "../env";
+import { KafkaCode } from "../errors";
+import { authorize } from "../http/auth";
+import { HttpError, errorResponse, invalidRequest } from "../http/errors";
+import { createPartitions, createTopics, deleteTopics, describeConfigs } from "./admin";
+import { apiVersions, findCoordinator, metadata } from "./broker";
+import type { Broker, Handler, KafkaContext } from "./context";
+import { fetch } from "./fetch";
+import { GROUP_HANDLERS } from "./groups";
+import { listOffsets } from "./list-offsets";
+import { initProducerId, produce } from "./produce";
+
+export const KAFKA_PATH = "/kafka";
+
+const API_VERSIONS = 18;
+
+/* Handlers by API key; the versions each takes are the codec's (kd_kafka_supported). */
+const HANDLERS: ReadonlyMap<number, Handler> = new Map<number, Handler>([
+  [0, produce],
+  [1, fetch],
+  [2, listOffsets],
+  [3, metadata],
+  [10, findCoordinator],
+  [API_VERSIONS, apiVersions],
+  [19, createTopics],
+  [20, deleteTopics],
+  [22, initProducerId],
+  [32, describeConfigs],
+  [37, createPartitions],
+  ...GROUP_HANDLERS,
+]);
+
+/* Close codes: a frame that is not Kafka (policy violation), and the service
+ * failing (internal error). */
+const CLOSE_NOT_KAFKA = 1008;
+
+/* `host:port` the gateway listens on, as clients should be told in Metadata. */
+function brokerOf(url: URL): Broker {
+  const advertised = url.searchParams.get("advertise") ?? "";
+  const m = /^(.+):(\d{1,5})$/.exec(advertised);
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || !(port > 0 && port < 65536)) {
+    throw invalidRequest("the Kafka endpoint takes ?advertise=<host>:<port>, the gateway's address for clients");
+  }
+  return { nodeId: 0, host: m[1]!.replace(/^\[(.*)\]$/, "$1"), port };
+}
+
+/* The WebSocket upgrade of GET /kafka (bearer token as for the REST API). */
+export async function acceptKafka(request: Request, env: Env, url: URL): Promise<Response> {
+  try {
+    await authorize(request, url, env);
+    if (request.method !== "GET" || request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
+      throw new HttpError("UPGRADE_REQUIRED", `${KAFKA_PATH} is a WebSocket endpoint for \`kafdo gateway\``);
+    }
+    const ctx: KafkaContext = { env, broker: brokerOf(url) };
+    const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
+    server.accept();
+    new KafkaConnection(server, ctx);
+    return new Response(null, { status: 101, webSocket: client });
+  } catch (e) {
+    return errorResponse(e);
+  }
+}
+
+class KafkaConnection {
+  /* The request being answered; the next waits for it. */
+  private turn: Promise<void> = Promise.resolve();
+  private open = true;
+
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly ctx: KafkaContext,
+  ) {
+    socket.addEventListener("message", (event) => this.receive(event.data));
+    socket.addEventListener("close", () => this.end());
+    socket.addEventListener("error", () => this.end());
+  }
+
+  private receive(data: string | ArrayBuffer): void {
+    if (!this.open) return;
+    if (typeof data === "string") return this.refuse("a Kafka frame is binary, not text");
+    const frame = new Uint8Array(data);
+    this.turn = this.turn.then(() => this.answer(frame));
+  }
+
+  private async answer(frame: Uint8Array): Promise<void> {
+    if (!this.open) return;
+    let decoded: ReturnType<typeof kafkaDecode>;
+    try {
+      decoded = kafkaDecode(frame);
+    } catch (e) {
+      return this.refuse(`not a Kafka request: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    const response = await respond(this.ctx, decoded.error, decoded.request);
+    if (response && this.open) this.socket.send(response);
+  }
+
+  private refuse(reason: string): void {
+    if (!this.open) return;
+    this.open = false;
+    this.socket.close(CLOSE_NOT_KAFKA, reason.slice(0, 120));
+  }
+
+  private end(): void {
+    if (!this.open) return;
+    this.open = false;
+    try {
+      this.socket.close();
+    } catch {
+      /* already closed */
+    }
+  }
+}
+
+/* The response frame to one decoded request, or null when it takes none. */
+async function respond(ctx: KafkaContext, error: number, req: KafkaRequest): Promise<Uint8Array | null> {
+  const { apiKey, apiVersion, correlationId } = req;
+  const handler = HANDLERS.get(apiKey);
+  if (error !== 0 || !handler) {
+    return kafkaErrorResponse(apiKey, apiVersion, correlationId, error || KafkaCode.UNSUPPORTED_VERSION);
+  }
+  try {
+    const body = await handler(ctx, req);
+    return body === null ? null : kafkaEncode(apiKey, apiVersion, correlationId, body);
+  } catch (e) {
+    console.error(`kafka: api ${apiKey} v${apiVersion} failed:`, e);
+    return kafkaErrorResponse(apiKey, apiVersion, correlationId, KafkaCode.UNKNOWN_SERVER_ERROR);
+  }
+}

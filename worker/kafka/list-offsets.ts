@@ -1,0 +1,63 @@
+/*
+ * list-offsets.ts — ListOffsets: a partition's earliest offset (timestamp -2),
+ * its latest (-1, the high watermark), or the first offset whose record has a
+ * timestamp at or after the one asked for (found by the core from the stored
+ * batches' max timestamps; the high watermark, with timestamp -1, when no record
+ * is that late, as Kafka answers).
+ */
+import type { KafkaRequest } from "../../wasm/kafdo";
+import { partitionStub } from "../durable-objects/addressing";
+import { checkPartition, forget, topicFor } from "../api/metadata";
+import { rpc } from "../api/rpc";
+import { KafkaCode } from "../errors";
+import { errorCodeOf, settleEach, type KafkaContext } from "./context";
+
+const LATEST = -1;
+const EARLIEST = -2;
+
+interface ListPartition {
+  partitionIndex: number;
+  timestamp: number;
+}
+
+interface ListTopic {
+  name: string;
+  partitions: ListPartition[];
+}
+
+function answer(partitionIndex: number, errorCode: number, timestamp = -1, offset = -1): object {
+  return { partitionIndex, errorCode, oldStyleOffsets: [], timestamp, offset, leaderEpoch: -1 };
+}
+
+async function listTopic(ctx: KafkaContext, t: ListTopic): Promise<object> {
+  let info;
+  try {
+    info = await topicFor(ctx.env, t.name);
+  } catch (e) {
+    const code = errorCodeOf(e);
+    return { name: t.name, partitions: t.partitions.map((p) => answer(p.partitionIndex, code)) };
+  }
+  const partitions = await settleEach(
+    t.partitions,
+    async (p) => {
+      checkPartition(info, p.partitionIndex);
+      const stub = partitionStub(ctx.env, info.topicId, p.partitionIndex);
+      if (p.timestamp === LATEST || p.timestamp === EARLIEST) {
+        const o = await rpc(() => stub.offsets());
+        return answer(p.partitionIndex, 0, -1, p.timestamp === LATEST ? o.highWatermark : o.logStartOffset);
+      }
+      const found = await rpc(() => stub.offsetForTimestamp(p.timestamp));
+      return answer(p.partitionIndex, 0, found.timestamp, found.offset);
+    },
+    (p, code) => {
+      if (code === KafkaCode.UNKNOWN_TOPIC_OR_PARTITION) forget(t.name);
+      return answer(p.partitionIndex, code);
+    },
+  );
+  return { name: t.name, partitions };
+}
+
+export async function listOffsets(ctx: KafkaContext, req: KafkaRequest): Promise<object> {
+  const topics: ListTopic[] = req.body.topics;
+  return { throttleTimeMs: 0, topics: await Promise.all(topics.map((t) => listTopic(ctx, t))) };
+}

@@ -1,0 +1,95 @@
+/*
+ * produce.ts — Produce and InitProducerId.
+ *
+ * A Produce carries, per partition, RecordBatch bytes exactly as the client
+ * encoded them (compressed or not); they go to the partition's Durable Object as
+ * they came, one RPC per partition, all partitions in parallel. The core checks
+ * them (CRC, framing, size, the idempotent producer's sequence numbers) and
+ * assigns the offsets. acks 1 and all are the same here: the one copy is in
+ * Durable Object storage when the append answers; acks 0 gets no response, as in
+ * Kafka, but the append is still made before the next request is read.
+ */
+import type { KafkaRequest } from "../../wasm/kafdo";
+import { metadataStub, partitionStub } from "../durable-objects/addressing";
+import { KafdoError, KafkaCode } from "../errors";
+import { checkPartition, forget, maxMessageBytes, topicFor } from "../api/metadata";
+import { rpc } from "../api/rpc";
+import { errorCodeOf, errorMessageOf, settleEach, type KafkaContext } from "./context";
+
+interface PartitionData {
+  index: number;
+  records: Uint8Array | null;
+}
+
+interface TopicData {
+  name: string;
+  partitionData: PartitionData[];
+}
+
+function partitionAnswer(index: number, errorCode: number, baseOffset = -1, errorMessage: string | null = null): object {
+  return { index, errorCode, baseOffset, logAppendTimeMs: -1, logStartOffset: -1, recordErrors: [], errorMessage };
+}
+
+async function produceTopic(ctx: KafkaContext, topic: TopicData, acksValid: boolean): Promise<object> {
+  const answer = (partitionResponses: object[]): object => ({ name: topic.name, partitionResponses });
+  if (!acksValid) {
+    return answer(topic.partitionData.map((p) => partitionAnswer(p.index, KafkaCode.INVALID_REQUIRED_ACKS)));
+  }
+  let info;
+  try {
+    info = await topicFor(ctx.env, topic.name);
+  } catch (e) {
+    const code = errorCodeOf(e);
+    return answer(topic.partitionData.map((p) => partitionAnswer(p.index, code, -1, errorMessageOf(e))));
+  }
+  const partitionResponses = await settleEach(
+    topic.partitionData,
+    async (p) => {
+      checkPartition(info, p.index);
+      if (p.records === null || p.records.length === 0) {
+        throw new KafdoError(KafkaCode.CORRUPT_MESSAGE, "a produce names a partition without records");
+      }
+      /* slice(): the records are a view into the request's frame; only their own
+       * bytes should cross the RPC. */
+      const records = p.records.slice();
+      const [result] = await rpc(() => partitionStub(ctx.env, info.topicId, p.index).append([records], maxMessageBytes(info)));
+      if (!result) throw new Error("the partition answered no result");
+      return partitionAnswer(p.index, result.errorCode, result.baseOffset);
+    },
+    (p, code, e) => {
+      if (code === KafkaCode.UNKNOWN_TOPIC_OR_PARTITION) forget(topic.name);
+      return partitionAnswer(p.index, code, -1, errorMessageOf(e));
+    },
+  );
+  return answer(partitionResponses);
+}
+
+export async function produce(ctx: KafkaContext, req: KafkaRequest): Promise<object | null> {
+  const acks: number = req.body.acks;
+  const acksValid = acks === 0 || acks === 1 || acks === -1;
+  const topics: TopicData[] = req.body.topicData;
+  const responses = await Promise.all(topics.map((t) => produceTopic(ctx, t, acksValid)));
+  if (acks === 0) return null;
+  return { responses, throttleTimeMs: 0 };
+}
+
+/*
+ * A producer id for an idempotent producer (epoch 0), unique in the cluster.
+ * Transactions are not supported: a transactional id is refused.
+ */
+export async function initProducerId(ctx: KafkaContext, req: KafkaRequest): Promise<object> {
+  if (req.body.transactionalId !== null) {
+    return {
+      throttleTimeMs: 0,
+      errorCode: KafkaCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+      producerId: -1,
+      producerEpoch: -1,
+    };
+  }
+  try {
+    const producerId = await rpc(() => metadataStub(ctx.env).allocateProducerId());
+    return { throttleTimeMs: 0, errorCode: 0, producerId, producerEpoch: 0 };
+  } catch (e) {
+    return { throttleTimeMs: 0, errorCode: errorCodeOf(e), producerId: -1, producerEpoch: -1 };
+  }
+}

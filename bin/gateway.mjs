@@ -7,8 +7,11 @@
  * `Authorization: Bearer <token>` when there is a token), and carries frames both ways:
  *
  *   TCP -> WS  each Kafka request frame, its 4-byte big-endian size prefix included and
- *              unchanged, as one binary WebSocket message, in the order read. Frames read
- *              before the WebSocket is open wait in a queue, in order.
+ *              unchanged, as binary WebSocket messages, in the order read: one message
+ *              per frame, or consecutive pieces of MAX_MESSAGE bytes for a larger frame
+ *              (a Worker refuses WebSocket messages over 1 MiB; the Worker joins the
+ *              pieces again by the size prefix). A message never holds parts of two
+ *              frames. Frames read before the WebSocket is open wait in a queue, in order.
  *   WS -> TCP  each message written to the socket as it is (the Worker sends one response
  *              frame a message, in request order).
  *
@@ -30,9 +33,11 @@
  *     its reading, hence the `ws` package.
  *
  * startGateway({ listen, url, token, advertise, verbose, log }) resolves once listening
- * with { port, host, advertise, wsUrl, close() }; close() stops accepting, ends every
- * connection and resolves when the server is closed. Signals are the CLI's business
- * (bin/kafdo).
+ * with { port, host, advertise, wsUrl, buffered(), close() }. buffered() is what the
+ * relay holds in memory now: { connections, toClients, toWorker } (bytes waiting in the
+ * TCP sockets' write buffers; bytes read from TCP not yet handed to the kernel for the
+ * WebSocket). close() stops accepting, ends every connection and resolves when the
+ * server is closed. Signals are the CLI's business (bin/kafdo).
  */
 import { createServer } from 'node:net';
 import { hostname } from 'node:os';
@@ -42,6 +47,10 @@ import { WebSocket } from 'ws';
  * and the smallest request header (api key, version, correlation id) is 8 bytes. */
 export const MIN_FRAME = 8;
 export const MAX_FRAME = 100 * 1024 * 1024;
+
+/* The largest WebSocket message sent to the Worker: Cloudflare documents 1 MiB as the
+ * largest a Worker receives. */
+export const MAX_MESSAGE = 1024 * 1024;
 
 const HIGH_WATER = 4 * 1024 * 1024;
 const LOW_WATER = 1024 * 1024;
@@ -149,10 +158,19 @@ export function startGateway({
         port,
         advertise: advertised,
         wsUrl,
+        buffered: () => {
+          let toClients = 0;
+          let toWorker = 0;
+          for (const c of connections) {
+            toClients += c.toClient();
+            toWorker += c.toWorker();
+          }
+          return { connections: connections.size, toClients, toWorker };
+        },
         close: () =>
           new Promise((done) => {
             server.close(() => done());
-            for (const end of connections) end();
+            for (const c of connections) c.shutdown();
           }),
       });
     });
@@ -182,14 +200,17 @@ function relay(socket, { wsUrl, headers, verbose, log, connections }) {
     if (ws.readyState === WebSocket.OPEN && graceful) ws.close(1000);
     else if (ws.readyState !== WebSocket.CLOSED) ws.terminate();
   };
-  const shutdown = () => end(false);
-  connections.add(shutdown);
+  const connection = { shutdown: () => end(false), toClient: () => socket.writableLength, toWorker: () => unsent };
+  connections.add(connection);
 
-  const send = (frame) =>
-    ws.send(frame, { binary: true }, () => {
-      unsent -= frame.length;
+  const sendPiece = (piece) =>
+    ws.send(piece, { binary: true }, () => {
+      unsent -= piece.length;
       if (unsent <= LOW_WATER && socket.isPaused() && !closing) socket.resume();
     });
+  const send = (frame) => {
+    for (let at = 0; at < frame.length; at += MAX_MESSAGE) sendPiece(frame.subarray(at, at + MAX_MESSAGE));
+  };
   const push = frameSplitter(
     (frame) => {
       unsent += frame.length;
@@ -208,7 +229,6 @@ function relay(socket, { wsUrl, headers, verbose, log, connections }) {
   socket.on('error', (e) => verbose && log(`${peer}: ${e.message}`));
   socket.on('close', () => {
     closing = true;
-    connections.delete(shutdown);
     if (verbose) log(`${peer}: closed`);
     /* A WebSocket still connecting sends its queued frames first (see 'open'). */
     if (ws.readyState === WebSocket.OPEN) ws.close(1000);
@@ -232,7 +252,9 @@ function relay(socket, { wsUrl, headers, verbose, log, connections }) {
     closing = true;
     socket.destroy();
   });
+  /* The last event of a connection, whichever side ended it. */
   ws.on('close', (code, reason) => {
+    connections.delete(connection);
     clearInterval(ping);
     if (!closing && code !== 1000 && code !== 1005) {
       log(`${peer}: the Worker closed the connection (${code}${reason.length > 0 ? ` ${reason}` : ''})`);

@@ -22,8 +22,9 @@
  *    Kafdo's would collide with, so every `declare global { ... }` block is taken
  *    out of the emitted .d.ts files.
  *
- * The package has no runtime dependencies; its only imports outside dist/ are the
- * runtime's own ("cloudflare:workers", in the Worker-side entries).
+ * dist/ has no runtime dependencies; its only imports outside dist/ are the runtime's
+ * own ("cloudflare:workers", in the Worker-side entries). The package's one dependency,
+ * ws, is for bin/gateway.mjs (`kafdo gateway`), which is not built.
  */
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';

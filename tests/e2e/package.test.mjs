@@ -1,8 +1,8 @@
 /*
  * The npm package, as a user gets it: `npm pack` makes the tarball (its prepack step
  * builds dist/), and it is installed into an empty folder with `npm install <tarball>
- * --offline`, which works only because the package has no runtime dependencies. Then,
- * from that folder only:
+ * --offline`: its one runtime dependency, `ws` (for `kafdo gateway`), comes from npm's
+ * cache, where `npm ci` of this repository put it. Then, from that folder only:
  *
  *   - the user's Worker, made of the spec's wrangler.toml and Env and a src/index.ts that
  *     re-exports the three Durable Object classes from `kafdo` (spec-examples/), is

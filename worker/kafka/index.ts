@@ -3,7 +3,9 @@
  *
  * A Worker cannot accept TCP, so the gateway (bin/gateway.mjs) accepts Kafka
  * connections and carries each one over one WebSocket to /kafka: every message is
- * exactly one Kafka frame, size prefix included. Here the core decodes each
+ * one Kafka frame, size prefix included, or — for a frame over the 1 MiB a Worker
+ * takes in one WebSocket message — consecutive pieces of one, joined here again by
+ * the size prefix (FrameJoiner). Here the core decodes each
  * request (kafka_codec.c), a handler calls the Durable Objects, and the core
  * encodes the answer. Nothing here knows the wire format.
  *
@@ -59,9 +61,74 @@ const HANDLERS: ReadonlyMap<number, Handler> = new Map<number, Handler>([
   ...GROUP_HANDLERS,
 ]);
 
-/* Close codes: a frame that is not Kafka (policy violation), and the service
- * failing (internal error). */
+/* Close code for bytes that are not Kafka frames (policy violation). */
 const CLOSE_NOT_KAFKA = 1008;
+
+/* The largest request taken: Kafka's socket.request.max.bytes is 100 MiB, but a
+ * Worker has 128 MB of memory, and no request a client sends to Kafdo needs more
+ * (a stored batch is at most 2 MB; a produce of 16 partitions' batches fits). */
+const MAX_FRAME_BYTES = 32 * 1024 * 1024;
+const MIN_FRAME_BYTES = 12; /* size prefix + api key, version, correlation id */
+
+/*
+ * Joins WebSocket messages into Kafka frames by their size prefix: a message is a
+ * whole frame (the usual case, taken without a copy) or a piece of one. Answers
+ * the frames completed by each message, or a reason to refuse the connection.
+ */
+class FrameJoiner {
+  private pieces: Uint8Array[] = [];
+  private have = 0;
+  private need = 0;
+
+  push(message: Uint8Array): Uint8Array[] | string {
+    if (this.have === 0 && message.length >= 4 && frameLength(message) === message.length) {
+      return this.check(message.length) ?? [message];
+    }
+    this.pieces.push(message);
+    this.have += message.length;
+    const frames: Uint8Array[] = [];
+    for (;;) {
+      if (this.need === 0 && this.have >= 4) {
+        this.need = frameLength(this.joined(4));
+        const refused = this.check(this.need);
+        if (refused) return refused;
+      }
+      if (this.need === 0 || this.have < this.need) return frames;
+      const all = this.joined(this.have);
+      frames.push(all.slice(0, this.need));
+      const rest = all.subarray(this.need);
+      this.pieces = rest.length > 0 ? [rest] : [];
+      this.have = rest.length;
+      this.need = 0;
+    }
+  }
+
+  private check(length: number): string | undefined {
+    if (length < MIN_FRAME_BYTES || length > MAX_FRAME_BYTES) {
+      return `a frame of ${length} bytes (Kafdo takes ${MIN_FRAME_BYTES} to ${MAX_FRAME_BYTES})`;
+    }
+    return undefined;
+  }
+
+  /* The first `n` bytes held, as one array (the pieces merged into one). */
+  private joined(n: number): Uint8Array {
+    if (this.pieces.length > 1) {
+      const all = new Uint8Array(this.have);
+      let at = 0;
+      for (const p of this.pieces) {
+        all.set(p, at);
+        at += p.length;
+      }
+      this.pieces = [all];
+    }
+    return this.pieces[0]!.subarray(0, n);
+  }
+}
+
+/* A frame's whole length, its 4-byte big-endian size prefix included. */
+function frameLength(bytes: Uint8Array): number {
+  return 4 + new DataView(bytes.buffer, bytes.byteOffset, 4).getInt32(0, false);
+}
 
 /* `host:port` the gateway listens on, as clients should be told in Metadata. */
 function brokerOf(url: URL): Broker {
@@ -95,6 +162,7 @@ class KafkaConnection {
   /* The request being answered; the next waits for it. */
   private turn: Promise<void> = Promise.resolve();
   private open = true;
+  private readonly joiner = new FrameJoiner();
 
   constructor(
     private readonly socket: WebSocket,
@@ -108,8 +176,9 @@ class KafkaConnection {
   private receive(data: string | ArrayBuffer): void {
     if (!this.open) return;
     if (typeof data === "string") return this.refuse("a Kafka frame is binary, not text");
-    const frame = new Uint8Array(data);
-    this.turn = this.turn.then(() => this.answer(frame));
+    const frames = this.joiner.push(new Uint8Array(data));
+    if (typeof frames === "string") return this.refuse(frames);
+    for (const frame of frames) this.turn = this.turn.then(() => this.answer(frame));
   }
 
   private async answer(frame: Uint8Array): Promise<void> {

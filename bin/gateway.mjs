@@ -32,7 +32,7 @@
  *     returned false) and resumes on 'drain'. Node 22's global WebSocket cannot pause
  *     its reading, hence the `ws` package.
  *
- * startGateway({ listen, url, token, advertise, verbose, log }) resolves once listening
+ * startGateway({ listen, url, token, advertise, tls: { cert, key }, verbose, log }) resolves once listening
  * with { port, host, advertise, wsUrl, buffered(), close() }. buffered() is what the
  * relay holds in memory now: { connections, toClients, toWorker } (bytes waiting in the
  * TCP sockets' write buffers; bytes read from TCP not yet handed to the kernel for the
@@ -40,6 +40,7 @@
  * server is closed. Signals are the CLI's business (bin/kafdo).
  */
 import { createServer } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { hostname } from 'node:os';
 import { WebSocket } from 'ws';
 
@@ -127,6 +128,7 @@ export function startGateway({
   url = 'http://127.0.0.1:8787',
   token,
   advertise,
+  tls,
   verbose = false,
   log = (line) => process.stderr.write(`kafdo gateway: ${line}\n`),
 } = {}) {
@@ -138,7 +140,10 @@ export function startGateway({
   kafkaEndpoint(url, 'x:1'); /* a bad URL fails now, not at the first connection */
 
   const connections = new Set();
-  const server = createServer({ noDelay: true });
+  /* With { cert, key } (PEM) clients connect with TLS (kafkajs's `ssl: true`,
+   * librdkafka's security.protocol=ssl); the relay ends TLS and carries the frames. */
+  const server = tls ? createTlsServer({ cert: tls.cert, key: tls.key }) : createServer({ noDelay: true });
+  const accepted = tls ? 'secureConnection' : 'connection';
 
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -152,7 +157,11 @@ export function startGateway({
       const advertised = advertise ?? formatHostPort(wildcard ? hostname() : bind.host, port);
       const wsUrl = kafkaEndpoint(url, advertised);
       const headers = token ? { Authorization: `Bearer ${token}` } : {};
-      server.on('connection', (socket) => relay(socket, { wsUrl, headers, verbose, log, connections }));
+      server.on(accepted, (socket) => {
+        socket.setNoDelay(true);
+        relay(socket, { wsUrl, headers, verbose, log, connections });
+      });
+      if (tls) server.on('tlsClientError', (e, socket) => verbose && log(`${socket.remoteAddress}: TLS: ${e.message}`));
       resolve({
         host: bind.host,
         port,

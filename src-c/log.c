@@ -413,7 +413,7 @@ static int32_t judge_set(uint32_t db, const uint8_t *set, size_t len, int64_t ne
             int32_t rc = find_producer(db, t, b.producer_id, &e);
             if (rc)
                 return rc;
-            seq_batch dup;
+            seq_batch dup = {0}; /* judge_batch fills it for a duplicate; zeroed for gcc's flow analysis */
             verdict = judge_batch(e, &b, base, &dup);
             if (verdict == BATCH_DUPLICATE && dups > 0 && dup.base_offset != v->last_offset + 1) {
                 verdict = kd_fail(KD_OUT_OF_ORDER_SEQUENCE_NUMBER, "a retried set's batches were not stored together");

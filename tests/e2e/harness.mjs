@@ -81,7 +81,7 @@ process.on('exit', () => {
  *   logLevel    wrangler's --log-level (default "warn")
  *   cwd         the directory whose wrangler.toml to run (default: this repository)
  *   args        more arguments for wrangler dev (e.g. ['--compatibility-date', '2025-09-01'])
- *   gateway     true, or { token, advertise, verbose }: start the Kafka relay too (see
+ *   gateway     true, or { token, advertise, tls, verbose }: start the Kafka relay too (see
  *               above); its token defaults to vars.KAFDO_TOKEN, its log lines go to
  *               dev.output()
  */
@@ -174,6 +174,7 @@ async function startRelay(dev, options, keep) {
       url: dev.baseUrl,
       token: opts.token ?? options.vars?.KAFDO_TOKEN,
       advertise: opts.advertise,
+      tls: opts.tls,
       verbose: opts.verbose,
       log: (line) => keep(`gateway: ${line}`),
     });

@@ -13,7 +13,7 @@ SHELL := /bin/bash
 # Node 22 comes from the npm package `node` (wrangler needs >= 22.12; Debian has 20).
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-CORE_SRC := $(addprefix src-c/,scratch.c varint.c crc32c.c partitioner.c record_batch.c sql.c log.c topics.c assignor.c group.c json.c kafka_schema.c kafka_codec.c)
+CORE_SRC := $(addprefix src-c/,scratch.c varint.c crc32c.c inflate.c partitioner.c record_batch.c sql.c log.c topics.c assignor.c group.c json.c kafka_schema.c kafka_codec.c)
 CORE_HDR := $(wildcard src-c/*.h)
 NATIVE_HOST := src-c/host_sqlite.c
 C_WARN := -std=c11 -Wall -Wextra -Werror
@@ -21,8 +21,8 @@ SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-po
 CC_TEST := clang
 BUILD := build
 
-C_TESTS := varint crc32c partitioner record_batch log topics assignor group kafka
-FUZZERS := batch_decode batch_inspect batch_encode batch_encode_within log_append topic_create assign group kafka_decode kafka_encode
+C_TESTS := varint crc32c inflate partitioner record_batch log topics assignor group kafka
+FUZZERS := batch_decode inflate batch_inspect batch_encode batch_encode_within log_append topic_create assign group kafka_decode kafka_encode
 FUZZ_SECONDS ?= 60
 FUZZ_TEST_RUNS ?= 20000
 
@@ -89,6 +89,11 @@ $(BUILD)/bench_native: bench/bench_native.c $(CORE_SRC) $(NATIVE_HOST) $(CORE_HD
 	@mkdir -p $(BUILD)
 	cc $(C_WARN) -O2 -Isrc-c $< $(CORE_SRC) $(NATIVE_HOST) -lsqlite3 -o $@
 
+# bench/kafka.mjs's reference broker: librdkafka's in-memory mock cluster (librdkafka-dev).
+$(BUILD)/kafka_stub_broker: bench/kafka_stub_broker.c | $(STAMP_APT)
+	@mkdir -p $(BUILD)
+	cc $(C_WARN) -O2 $< -lrdkafka -o $@
+
 # The npm package's contents: JavaScript, .d.ts and the wasm core in dist/
 # (npm pack runs the same build).
 dist: $(STAMP_NPM) wasm/kafdo.wasm
@@ -96,13 +101,15 @@ dist: $(STAMP_NPM) wasm/kafdo.wasm
 
 # ---- tests ------------------------------------------------------------------
 
-test: deps typecheck test-c test-vectors test-fuzz test-worker test-e2e
+test: deps typecheck test-c test-vectors test-fuzz test-worker test-e2e test-interop
 	@echo "make test: all suites passed"
 
 typecheck: $(STAMP_NPM) wasm/kafdo.wasm
 	npm run -s typecheck
 
-test-c: $(addprefix $(BUILD)/test_,$(C_TESTS))
+# bench_native builds the core with gcc -O2 -Werror as well: gcc's flow warnings
+# (maybe-uninitialized) are not clang's.
+test-c: $(addprefix $(BUILD)/test_,$(C_TESTS)) $(BUILD)/bench_native
 	@set -e; for t in $(C_TESTS); do echo "== test_$$t"; $(BUILD)/test_$$t; done
 
 # Batches encoded by kafkajs are decoded by the core and re-encoded byte for byte;
@@ -153,7 +160,7 @@ fuzz: $(addprefix $(BUILD)/fuzz_,$(FUZZERS)) $(BUILD)/make_seeds
 dev: deps wasm/kafdo.wasm
 	node scripts/dev.mjs
 
-bench: deps wasm/kafdo.wasm $(BUILD)/bench_native
+bench: deps wasm/kafdo.wasm $(BUILD)/bench_native $(BUILD)/kafka_stub_broker
 	bash bench/run.sh
 
 clean:

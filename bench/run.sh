@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # run.sh — every Kafdo benchmark in order, under a header that says when and where it
 # ran, so the figures can be quoted with their machine (the README's "figures" section).
-# Run by `make bench`, which builds wasm/kafdo.wasm and build/bench_native first.
+# Run by `make bench`, which builds wasm/kafdo.wasm, build/bench_native and
+# build/kafka_stub_broker first.
 # Prints figures; never passes or fails on time. SECONDS_PER_FIGURE (default 1) sets
 # how long each figure is measured.
 set -euo pipefail
@@ -38,3 +39,10 @@ echo
 # with raw fetch, as a ratio. CLIENT_RECORDS sets the batched records, CLIENT_SENDS the
 # single sends.
 node bench/client.mjs --records "${CLIENT_RECORDS:-100000}" --sends "${CLIENT_SENDS:-5000}"
+echo
+
+# The Kafka protocol: kafkajs through `kafdo gateway` beside the same workload on
+# librdkafka's in-memory mock broker (build/kafka_stub_broker, a broker that stores
+# nothing), as ratios. KAFKA_RECORDS sets the records produced per figure, KAFKA_SAMPLES
+# the produce-to-consume latency samples.
+node bench/kafka.mjs --records "${KAFKA_RECORDS:-200000}" --samples "${KAFKA_SAMPLES:-300}"

@@ -1728,9 +1728,12 @@ int32_t kd_group_commit(uint32_t db, const uint8_t *in, uint32_t in_len, int64_t
             return kd_fail(KD_ERR_INVALID_ARG, "offset %u is malformed", (unsigned)i);
         if ((rc = kd_check_topic_name(topic.p, topic.len)) != 0)
             return rc;
-        if (partition < 0 || offset < 0)
-            return kd_fail(KD_INVALID_REQUEST, "partition %d offset %lld: both must be non-negative", (int)partition,
-                           (long long)offset);
+        /* -1 and -2 are Kafka's "latest" and "earliest": clients commit them (kafkajs's
+         * resetOffsets does) to have the group start there, resolved by ListOffsets
+         * when a consumer next starts. Other negative offsets mean nothing. */
+        if (partition < 0 || offset < -2)
+            return kd_fail(KD_INVALID_REQUEST, "partition %d offset %lld: a partition is >= 0, an offset >= -2",
+                           (int)partition, (long long)offset);
         if (metadata.len > MAX_METADATA_BYTES)
             return kd_fail(KD_OFFSET_METADATA_TOO_LARGE, "offset metadata is %u bytes; at most %d",
                            (unsigned)metadata.len, MAX_METADATA_BYTES);

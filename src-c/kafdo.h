@@ -199,8 +199,11 @@ KD_EXPORT(kd_batch_inspect) int32_t kd_batch_inspect(const uint8_t *buf, uint32_
  * Validates and decodes the batches in buf into a kd record list, skipping records
  * whose offset is below min_offset and stopping after max_records. Timestamps are
  * absolute (LogAppendTime batches report max_timestamp). Control batches are
- * skipped. Errors as kd_batch_inspect, plus KD_UNSUPPORTED_COMPRESSION_TYPE for a
- * compressed batch (the core stores those as they came but has no codecs yet).
+ * skipped. A gzip batch (compression 1) is inflated by the core and its records
+ * checked as an uncompressed batch's; its records may inflate to at most 16 MiB
+ * (more is KD_CORRUPT_MESSAGE, as is any damage to the gzip stream). Errors as
+ * kd_batch_inspect, plus KD_UNSUPPORTED_COMPRESSION_TYPE for snappy, lz4 and zstd
+ * (the core stores those as they came but cannot open them).
  */
 KD_EXPORT(kd_batch_decode)
 int32_t kd_batch_decode(const uint8_t *buf, uint32_t len, int64_t min_offset, uint32_t max_records);
@@ -279,7 +282,7 @@ int32_t kd_log_read(uint32_t db, int64_t offset, uint32_t max_records, int32_t m
 /*
  * ListOffsets by time: the offset of the first record (in offset order) whose
  * timestamp is at or after `timestamp`, and that record's timestamp. Output: i64
- * offset, i64 timestamp; the high watermark and -1 when no record is that late.
+ * offset, i64 timestamp; -1 and -1 when no record is that late (as Kafka).
  * A compressed batch is not opened: its base offset and max timestamp are given.
  * Errors: INVALID_REQUEST for a negative timestamp; UNKNOWN_TOPIC_OR_PARTITION
  * for a retired log.

@@ -679,7 +679,7 @@ int32_t kd_log_read(uint32_t db, int64_t offset, uint32_t max_records, int32_t m
  * index range scan over the batches that late). Within it, the first such record
  * (an uncompressed batch is walked; a compressed one answers its base offset and
  * max timestamp, so the caller reads from the batch's start — never past a
- * record it asked for).
+ * record it asked for). No record that late: -1 and -1, as Kafka answers.
  */
 static const char FIRST_BATCH_AT_TIME[] =
     "SELECT data FROM log_batches WHERE base_offset ="
@@ -736,8 +736,7 @@ int32_t kd_log_offset_for_time(uint32_t db, int64_t timestamp)
     kd_host_finalize(stmt);
     if (rc)
         return rc;
-    if (offset < 0)
-        offset = o.high_watermark; /* nothing that late: Kafka answers the end, time -1 */
+    /* Nothing that late: offset and timestamp stay -1, as Kafka answers. */
     if (!kd_out_i64(offset) || !kd_out_i64(at))
         return kd_fail(KD_ERR_NOMEM, "out of memory");
     return 0;

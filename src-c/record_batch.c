@@ -5,15 +5,22 @@
  * or trusted; every length field is checked against what remains before it is
  * used; a batch is accepted whole or refused with CORRUPT_MESSAGE and a reason.
  * Compressed batches (attributes bits 0-2) are validated as far as the header and
- * CRC go and kept as they came; only iterating their records needs a codec,
- * which the core does not have yet (UNSUPPORTED_COMPRESSION_TYPE).
+ * CRC go and kept as they came: an append never decompresses (it stays cheap, and
+ * the Kafka Fetch path returns the stored bytes as they are). Only decoding records
+ * for the JSON read path opens them: gzip with the core's own inflate (inflate.c),
+ * into a buffer bounded by KD_GZIP_MAX_RECORDS_BYTES whose records get the same
+ * framing checks as an uncompressed batch's; snappy, lz4 and zstd are
+ * UNSUPPORTED_COMPRESSION_TYPE.
  *
  * Encoding writes uncompressed batches from the host's record list. The producer's
  * encoder (kd_batch_encode_within) also decides Kafka's split: records into batches
  * of at most max.message.bytes, each filled as far as its exact size allows.
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "inflate.h"
 #include "internal.h"
 #include "record_batch.h"
 #include "varint.h"
@@ -25,6 +32,14 @@
 #define OFF_RECORDS 61
 #define MIN_BATCH_LENGTH (OFF_RECORDS - 12) /* batchLength of an empty batch */
 #define MAX_COMPRESSION_RATIO 1050
+#define COMPRESSION_GZIP 1
+/*
+ * The most a gzip batch's records may inflate to on the read path. Decoding holds
+ * them whole in wasm memory beside the decoded copy, in an isolate of 128 MB, so a
+ * small batch claiming more is refused rather than allowed to exhaust it. A 1 MB
+ * batch of compressible JSON (10-20x) fits; a bomb does not.
+ */
+#define KD_GZIP_MAX_RECORDS_BYTES ((size_t)16 << 20)
 
 #define CORRUPT(...) kd_fail(KD_CORRUPT_MESSAGE, __VA_ARGS__)
 
@@ -69,7 +84,18 @@ int32_t kd_header_next(const uint8_t *headers, size_t len, size_t *pos, kd_heade
 void kd_record_iter_init(kd_record_iter *it, const kd_batch *batch)
 {
     it->batch = batch;
+    it->records = batch->data;
+    it->end = batch->size;
     it->pos = OFF_RECORDS;
+    it->index = 0;
+}
+
+void kd_record_iter_init_records(kd_record_iter *it, const kd_batch *batch, const uint8_t *records, size_t len)
+{
+    it->batch = batch;
+    it->records = records;
+    it->end = len;
+    it->pos = 0;
     it->index = 0;
 }
 
@@ -79,11 +105,11 @@ int32_t kd_record_next(kd_record_iter *it, kd_record *rec)
     if (it->index >= b->record_count)
         return 0;
 
-    const uint8_t *buf = b->data;
+    const uint8_t *buf = it->records;
     size_t pos = it->pos;
     int32_t body_len;
-    if (!kd_varint_read(buf, b->size, &pos, &body_len) || body_len < 0 ||
-        (size_t)body_len > b->size - pos)
+    if (!kd_varint_read(buf, it->end, &pos, &body_len) || body_len < 0 ||
+        (size_t)body_len > it->end - pos)
         return CORRUPT("record %d: length is malformed or runs past the batch", (int)it->index);
     size_t end = pos + (size_t)body_len;
 
@@ -192,8 +218,8 @@ int32_t kd_batch_read(const uint8_t *buf, size_t len, kd_batch *b)
             return rc;
         if (!(b->attributes & KD_ATTR_TIMESTAMP_LOG_APPEND))
             b->records_max_timestamp = max;
-        if (it.pos != b->size)
-            return CORRUPT("%zu bytes follow the last record", b->size - it.pos);
+        if (it.pos != it.end)
+            return CORRUPT("%zu bytes follow the last record", it.end - it.pos);
     }
     return 0;
 }
@@ -265,6 +291,46 @@ static int32_t out_record(const kd_record *rec)
     return rc;
 }
 
+/* Re-raises the error just set with the batch it is about in front. */
+static int32_t in_batch(int32_t rc, const kd_batch *b)
+{
+    char why[224];
+    snprintf(why, sizeof why, "%s", kd_error_message());
+    return kd_fail(rc, "gzip batch at offset %lld: %s", (long long)b->base_offset, why);
+}
+
+/*
+ * Opens a compressed batch's records: gzip is inflated into *inflated (the caller
+ * frees it, whatever the result) and every record's framing is checked before any
+ * is used, as kd_batch_read does for an uncompressed batch, so a batch decodes
+ * whole or not at all. The record count must match; bytes after it are corrupt.
+ */
+static int32_t open_compressed(const kd_batch *b, kd_record_iter *it, uint8_t **inflated)
+{
+    static const char *const codecs[] = {"none", "gzip", "snappy", "lz4", "zstd"};
+    int codec = kd_batch_compression(b);
+    if (codec != COMPRESSION_GZIP)
+        return kd_fail(KD_UNSUPPORTED_COMPRESSION_TYPE,
+                       "batch at offset %lld is compressed with %s; the core decompresses gzip only",
+                       (long long)b->base_offset, codecs[codec]);
+    kd_inflate_out out = {NULL, 0, 0, KD_GZIP_MAX_RECORDS_BYTES};
+    int32_t rc = kd_gunzip(b->data + OFF_RECORDS, b->size - OFF_RECORDS, &out);
+    *inflated = out.data;
+    if (rc)
+        return in_batch(rc, b);
+    kd_record rec;
+    kd_record_iter_init_records(it, b, out.data, out.len);
+    while ((rc = kd_record_next(it, &rec)) == 1)
+        ;
+    if (rc)
+        return in_batch(rc, b);
+    if (it->pos != it->end)
+        return CORRUPT("gzip batch at offset %lld: %zu bytes follow the last record", (long long)b->base_offset,
+                       it->end - it->pos);
+    kd_record_iter_init_records(it, b, out.data, out.len);
+    return 0;
+}
+
 int32_t kd_batch_records_out(const uint8_t *buf, size_t len, int64_t min_offset, uint32_t max_records,
                              uint32_t *count)
 {
@@ -278,20 +344,23 @@ int32_t kd_batch_records_out(const uint8_t *buf, size_t len, int64_t min_offset,
             continue; /* transaction markers carry no user records */
         if (add_wrap(b.base_offset, b.last_offset_delta) < min_offset)
             continue;
-        if (kd_batch_compression(&b) != 0)
-            return kd_fail(KD_UNSUPPORTED_COMPRESSION_TYPE,
-                           "batch at offset %lld is compressed (codec %d); the core has no codecs yet",
-                           (long long)b.base_offset, kd_batch_compression(&b));
         kd_record_iter it;
         kd_record rec;
-        kd_record_iter_init(&it, &b);
+        uint8_t *inflated = NULL;
+        if (kd_batch_compression(&b) == 0)
+            kd_record_iter_init(&it, &b);
+        else if ((rc = open_compressed(&b, &it, &inflated)) != 0) {
+            free(inflated);
+            return rc;
+        }
         while (*count < max_records && (rc = kd_record_next(&it, &rec)) == 1) {
             if (rec.offset < min_offset)
                 continue;
             if ((rc = out_record(&rec)) != 0)
-                return rc;
+                break;
             (*count)++;
         }
+        free(inflated);
         if (rc < 0 || rc > 1)
             return rc;
     }

@@ -70,14 +70,19 @@ void kd_batch_header(const uint8_t *buf, kd_batch *batch);
 
 static inline int kd_batch_compression(const kd_batch *b) { return b->attributes & 0x07; }
 
-/* Iterates the records of a batch that kd_batch_read accepted, uncompressed. */
+/* Iterates the records of a batch that kd_batch_read accepted: in the batch itself
+ * when uncompressed, else in its records section once decompressed (`records`). */
 typedef struct {
     const kd_batch *batch;
+    const uint8_t *records; /* the bytes the records are in */
+    size_t end;             /* where they end in `records` */
     size_t pos;
     int32_t index;
 } kd_record_iter;
 
 void kd_record_iter_init(kd_record_iter *it, const kd_batch *batch);
+/* Iterates the batch's records from len decompressed bytes instead. */
+void kd_record_iter_init_records(kd_record_iter *it, const kd_batch *batch, const uint8_t *records, size_t len);
 /* 1 with *rec filled, 0 at the end, or KD_CORRUPT_MESSAGE. */
 int32_t kd_record_next(kd_record_iter *it, kd_record *rec);
 /* Walks rec->headers: 1 with *h filled, 0 at the end, or KD_CORRUPT_MESSAGE. */
@@ -86,7 +91,9 @@ int32_t kd_header_next(const uint8_t *headers, size_t len, size_t *pos, kd_heade
 /*
  * Appends the records of the batches in buf to the output buffer in the kd record
  * list format (without the count), skipping offsets below min_offset and stopping
- * once *count reaches max_records; *count is advanced per record written.
+ * once *count reaches max_records; *count is advanced per record written. A gzip
+ * batch is inflated and all its records checked before any is written;
+ * other codecs are KD_UNSUPPORTED_COMPRESSION_TYPE.
  */
 int32_t kd_batch_records_out(const uint8_t *buf, size_t len, int64_t min_offset, uint32_t max_records,
                              uint32_t *count);

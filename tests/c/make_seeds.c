@@ -4,7 +4,8 @@
  * for the decoders, params + record lists for the encoders (after a size limit for
  * the producer's split), produce sets for the log (idempotent producers' too), a
  * topic with configs for the topic input, a group for the assignors, a join and a
- * commit for the group. Run
+ * commit for the group, gzip streams for inflate and a kafkajs gzip batch for the
+ * batch decoder. Run
  * by the Makefile before the fuzzers; nothing here is committed output.
  */
 #include <sys/stat.h>
@@ -81,6 +82,29 @@ static void put_hex(const char *dir, const char *fuzzer, const char *name, const
     put(dir, fuzzer, name, buf, n);
 }
 
+/* gzip made by Python's zlib (a dynamic block; a fixed one) and by kafkajs (a gzip
+ * RecordBatch of 20 records: tests/vectors/make-vectors.mjs, case "gzip"). */
+static void put_gzip_seeds(const char *dir)
+{
+    put_hex(dir, "inflate", "dynamic",
+            "1f8b0800000000000203b5cdd11940300c85d155ee0416b084070b9456856a6815edf4f2d50c9eff73937e3638128d2b"
+            "86c0b7c7c40f96b4ed117c998053b2532543b36dd0ff863b256ecb1804dd74ce98e832928af17074240eb2b5b1adb3da"
+            "4492b7828b0a3ad6cbdf3b979b17aabe630cd5000000");
+    put_hex(dir, "inflate", "fixed",
+            "1f8b0800000000000203cb48cdc9c957c840277514d2322b5253143c4ad3d27213f31492f353528b1501037fb06d2d000000");
+    put_hex(dir, "inflate", "stored", "1f8b08000000000000ff010500faff68656c6c6f86a6103605000000");
+    put_hex(dir, "batch_decode", "kafkajs-gzip",
+            "00000000000000000000017900000000029dff11550001000000130000018bcfe568000000018bcfe56813ffffffffff"
+            "ffffff000000000000000000141f8b08000000000000039dd3dd6ac2301880e14444a41411112922528278a4f4fff766"
+            "5cd785addb68cbcc1c3276531ef4fa06c9e99734e4069e8317de074608591ff47ef69f7e09bdd1969192f4d52bbddc1a"
+            "fa434ea425a57f227dc5de4849bcfeab7bf9aed9d5f3c9dfc4a9bb96d1969dd9bda76ed5f79f4d5db1a66bbdf76bd73e"
+            "309a4c381dc8e900a0031d7a3ae57428a743800e75e8d98cd3919c8e003ad2a1e7734ec7723a366d6d599c4ee47462da"
+            "dab6399dcae9d4b4f562c1e94c4e67a6ad974b4ee7723a376dbd5a71ba90d38551eb01a3f5dae6cbf8cff267a01fc76b"
+            "0f186d36020f143874e478ef0123c71178a8c0a127c78b0f186db7028f143874a556f3dd4ee0b10287bed46abedf0b3c"
+            "51e0d0995acd5d57e0a90287ded46a4e88c033050edda9d5fc701078aec0a13fb59a1f8f022f143874e878f37f916eec"
+            "6030070000");
+}
+
 static void put_kafka_seeds(const char *dir)
 {
     put_hex(dir, "kafka_decode", "produce-v7",
@@ -154,6 +178,7 @@ int main(int argc, char **argv)
     put(dir, "log_append", "two-sets", sets.p, sets.len);
     put_idempotent_sets(dir);
     put_kafka_seeds(dir);
+    put_gzip_seeds(dir);
     kbuf topic = {0};
     const char *cfg[][2] = {{"retention.ms", "86400000"}, {"cleanup.policy", "compact"}};
     kb_le(&topic, 6, 2);

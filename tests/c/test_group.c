@@ -330,7 +330,11 @@ static void test_bad_input(void)
     CHECK_EQ_INT(kd_group_offsets(DB, junk, 2), KD_ERR_INVALID_ARG);
     CHECK_EQ_INT(commit("", -1, -1, 5, T0), KD_INVALID_REQUEST);
     CHECK_EQ_INT(commit("", -1, 0, -5, T0), KD_INVALID_REQUEST);
+    CHECK_EQ_INT(commit("", -1, 0, -3, T0), KD_INVALID_REQUEST);
     CHECK_EQ_INT(committed(0), -1);
+    /* Kafka's earliest sentinel, as kafkajs's resetOffsets commits it, is stored. */
+    CHECK_EQ_INT(commit("", -1, 0, -2, T0), 0);
+    CHECK_EQ_INT(committed(0), -2);
     CHECK_EQ_INT(poll_state(T0, NULL, NULL, NULL, 0, NULL), 0);
     close_group(conn);
 }

@@ -342,7 +342,7 @@ static void test_offset_for_time(void)
 {
     sqlite3 *conn = fresh_log();
     int64_t at;
-    CHECK_EQ_INT(offset_for_time(0, &at), 0); /* empty log: the end */
+    CHECK_EQ_INT(offset_for_time(0, &at), -1); /* empty log: none */
     CHECK_EQ_INT(at, -1);
     const int64_t first_ts[] = {1000, 5000, 2000};
     const uint32_t counts[] = {3, 3, 2};
@@ -365,7 +365,7 @@ static void test_offset_for_time(void)
     CHECK_EQ_INT(at, 5000);
     CHECK_EQ_INT(offset_for_time(5002, &at), 5);
     CHECK_EQ_INT(at, 5002);
-    CHECK_EQ_INT(offset_for_time(5003, &at), 8);
+    CHECK_EQ_INT(offset_for_time(5003, &at), -1);
     CHECK_EQ_INT(at, -1);
     CHECK_EQ_INT(offset_for_time(-5, &at), -1000 - KD_INVALID_REQUEST);
     CHECK_EQ_INT(kd_log_retire(DB), 0);

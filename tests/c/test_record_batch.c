@@ -1,6 +1,6 @@
 /*
- * Tests src-c/record_batch.c: encode, inspect, decode, and refusal of every kind
- * of damage. With --vectors DIR it also checks the core against batches encoded
+ * Tests src-c/record_batch.c: encode, inspect, decode (gzip batches too, and
+ * through a log), and refusal of every kind of damage. With --vectors DIR it also checks the core against batches encoded
  * by kafkajs (tests/vectors/make-vectors.mjs, whose header gives the file
  * formats): inspect and decode of kafkajs's bytes must give kafkajs's header
  * values and records, and encoding those records must give kafkajs's bytes, byte
@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "check.h"
+#include "inflate.h"
 #include "internal.h"
 #include "kd_list.h"
 #include "record_batch.h"
@@ -126,8 +127,12 @@ static void test_header_rules(void)
     uint8_t *batch = make_batch(3, 1000, 4, &n);
     if (!batch)
         return;
-    /* A compressed batch validates (its payload is opaque) but cannot be decoded. */
+    /* A compressed batch validates (its payload is opaque): gzip that is not gzip
+     * fails only when decoded; the other codecs cannot be decoded. */
     reseal(batch, n, 1, -1);
+    CHECK_EQ_INT(kd_batch_inspect(batch, (uint32_t)n), 0);
+    CHECK_EQ_INT(kd_batch_decode(batch, (uint32_t)n, 0, 100), KD_CORRUPT_MESSAGE);
+    reseal(batch, n, 2, -1);
     CHECK_EQ_INT(kd_batch_inspect(batch, (uint32_t)n), 0);
     CHECK_EQ_INT(kd_batch_decode(batch, (uint32_t)n, 0, 100), KD_UNSUPPORTED_COMPRESSION_TYPE);
     /* A compressed batch may not claim more records than compression could hold. */
@@ -177,6 +182,131 @@ static void test_several_batches_back_to_back(void)
     kb_free(&both);
     free(a);
     free(b);
+}
+
+/* ---- gzip batches ---- */
+
+/* A gzip member of stored DEFLATE blocks (at most `block` bytes each): valid gzip
+ * made without a compressor. */
+static void gzip_stored(kbuf *g, const uint8_t *p, size_t n, size_t block)
+{
+    static const uint8_t header[10] = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255};
+    kb_put(g, header, sizeof header);
+    size_t at = 0;
+    do {
+        size_t k = n - at < block ? n - at : block;
+        kb_le(g, at + k == n, 1); /* BFINAL, BTYPE 00 */
+        kb_le(g, k, 2);
+        kb_le(g, ~k & 0xffff, 2);
+        kb_put(g, p + at, k);
+        at += k;
+    } while (at < n);
+    kb_le(g, kd_crc32_update(0, p, n), 4);
+    kb_le(g, n, 4);
+}
+
+/* The batch with its records section gzipped (codec 1) and the CRC sealed again. */
+static void gzip_batch(kbuf *out, const uint8_t *batch, size_t n, size_t block)
+{
+    kb_put(out, batch, 61);
+    gzip_stored(out, batch + 61, n - 61, block);
+    kd_put_be32(out->p + 8, (uint32_t)(out->len - 12));
+    reseal(out->p, out->len, 1, -1);
+}
+
+static void test_gzip_batches(void)
+{
+    size_t n;
+    uint8_t *plain = make_batch(5, 1700000000000, 300, &n);
+    if (!plain)
+        return;
+    CHECK_EQ_INT(kd_batch_decode(plain, (uint32_t)n, 0, 100), 0);
+    kbuf want = {0};
+    kb_put(&want, kd_out_ptr(), kd_out_len());
+
+    /* The same records, compressed, in one stored block and in several. */
+    for (size_t block = 100; block <= 65535; block += 65435) {
+        kbuf gz = {0};
+        gzip_batch(&gz, plain, n, block);
+        CHECK_EQ_INT(kd_batch_inspect(gz.p, (uint32_t)gz.len), 0);
+        CHECK_EQ_INT(kd_batch_decode(gz.p, (uint32_t)gz.len, 0, 100), 0);
+        CHECK(kd_out_len() == want.len && memcmp(kd_out_ptr(), want.p, want.len) == 0);
+        kb_free(&gz);
+    }
+    kbuf gz = {0};
+    gzip_batch(&gz, plain, n, 1000);
+
+    /* From an offset and up to a count, and between uncompressed batches. */
+    CHECK_EQ_INT(kd_batch_decode(gz.p, (uint32_t)gz.len, 2, 2), 0);
+    CHECK_EQ_INT(rd_le(kd_out_ptr(), 4), 2);
+    CHECK_EQ_INT(rd_le(kd_out_ptr() + 4, 8), 2);
+    kbuf three = {0};
+    kb_put(&three, plain, n);
+    kb_put(&three, gz.p, gz.len);
+    kb_put(&three, plain, n);
+    kd_batch_set_base_offset(three.p + n, 5);
+    kd_batch_set_base_offset(three.p + n + gz.len, 10);
+    CHECK_EQ_INT(kd_batch_decode(three.p, (uint32_t)three.len, 0, 100), 0);
+    CHECK_EQ_INT(rd_le(kd_out_ptr(), 4), 15);
+    kb_free(&three);
+
+    /* The record count must match what the payload holds, exactly. */
+    kbuf bad = {0};
+    kb_put(&bad, gz.p, gz.len);
+    kd_put_be32(bad.p + 23, 5);
+    reseal(bad.p, bad.len, 1, 6);
+    CHECK_EQ_INT(kd_batch_decode(bad.p, (uint32_t)bad.len, 0, 100), KD_CORRUPT_MESSAGE);
+    CHECK(strstr(kd_error_message(), "gzip batch at offset 0: record 5") != NULL);
+    kd_put_be32(bad.p + 23, 3);
+    reseal(bad.p, bad.len, 1, 4);
+    CHECK_EQ_INT(kd_batch_decode(bad.p, (uint32_t)bad.len, 0, 1), KD_CORRUPT_MESSAGE);
+    CHECK(strstr(kd_error_message(), "bytes follow the last record") != NULL);
+
+    /* A damaged payload under a good CRC-32C: accepted on append (which never
+     * inflates), refused with a reason when read, with nothing output. */
+    memcpy(bad.p, gz.p, gz.len);
+    bad.p[bad.len - 5] ^= 1; /* the gzip CRC-32 */
+    reseal(bad.p, bad.len, 1, -1);
+    CHECK_EQ_INT(kd_batch_inspect(bad.p, (uint32_t)bad.len), 0);
+    CHECK_EQ_INT(kd_batch_decode(bad.p, (uint32_t)bad.len, 0, 100), KD_CORRUPT_MESSAGE);
+    CHECK(strstr(kd_error_message(), "gzip batch at offset 0: gzip CRC-32 mismatch") != NULL);
+    kb_free(&bad);
+
+    /* snappy, lz4 and zstd are stored but not opened. */
+    const char *names[] = {"snappy", "lz4", "zstd"};
+    for (int codec = 2; codec <= 4; codec++) {
+        reseal(gz.p, gz.len, (uint16_t)codec, -1);
+        CHECK_EQ_INT(kd_batch_inspect(gz.p, (uint32_t)gz.len), 0);
+        CHECK_EQ_INT(kd_batch_decode(gz.p, (uint32_t)gz.len, 0, 100), KD_UNSUPPORTED_COMPRESSION_TYPE);
+        CHECK(strstr(kd_error_message(), names[codec - 2]) != NULL);
+    }
+    reseal(gz.p, gz.len, 1, -1);
+
+    /* Through a partition's log: append as they came, read back as records. */
+    sqlite3 *conn = NULL;
+    CHECK_EQ_INT(sqlite3_open(":memory:", &conn), SQLITE_OK);
+    kd_native_attach(1, conn);
+    CHECK_EQ_INT(kd_log_open(1), 0);
+    kbuf sets = {0};
+    kb_le(&sets, 2, 4);
+    kb_le(&sets, n, 4);
+    kb_put(&sets, plain, n);
+    kb_le(&sets, gz.len, 4);
+    kb_put(&sets, gz.p, gz.len);
+    CHECK_EQ_INT(kd_log_append(1, sets.p, (uint32_t)sets.len, 1700000000000, 1 << 20), 0);
+    CHECK_EQ_INT(kd_log_read(1, 3, UINT32_MAX, INT32_MAX), 0);
+    CHECK_EQ_INT(rd_le(kd_out_ptr() + 8, 8), 10); /* high watermark */
+    CHECK_EQ_INT(rd_le(kd_out_ptr() + 16, 4), 7); /* offsets 3..9 */
+    CHECK_EQ_INT(rd_le(kd_out_ptr() + 20, 8), 3);
+    CHECK_EQ_INT(kd_log_read(1, 6, 2, INT32_MAX), 0);
+    CHECK_EQ_INT(rd_le(kd_out_ptr() + 16, 4), 2);
+    CHECK_EQ_INT(rd_le(kd_out_ptr() + 20, 8), 6);
+    kd_native_detach(1);
+    sqlite3_close(conn);
+    kb_free(&sets);
+    kb_free(&gz);
+    kb_free(&want);
+    free(plain);
 }
 
 /* ---- encoding within a size limit (the producer's split) ---- */
@@ -474,17 +604,16 @@ static void check_vector(const char *dir, const char *name, const char *kind)
     /* kafkajs's bytes validate to kafkajs's header values... */
     CHECK_EQ_INT(kd_batch_inspect(batch, (uint32_t)batch_len), 0);
     CHECK(output_is(dir, name, "summary"));
-    if (compressed) {
-        CHECK_EQ_INT(kd_batch_decode(batch, (uint32_t)batch_len, 0, UINT32_MAX), KD_UNSUPPORTED_COMPRESSION_TYPE);
-        CHECK_EQ_INT(kd_batch_encode(input, (uint32_t)input_len), KD_UNSUPPORTED_COMPRESSION_TYPE);
-        vectors_checked++;
-        goto done;
-    }
-    /* ...decode to exactly the records kafkajs was given... */
+    /* ...decode (gzip ones inflated by the core) to exactly the records kafkajs was given... */
     int32_t rc = kd_batch_decode(batch, (uint32_t)batch_len, 0, UINT32_MAX);
     if (rc)
         fprintf(stderr, "  vector %s: decode failed: %d %s\n", name, (int)rc, kd_error_message());
     CHECK(rc == 0 && output_is(dir, name, "records"));
+    if (compressed) { /* the core encodes uncompressed batches only */
+        CHECK_EQ_INT(kd_batch_encode(input, (uint32_t)input_len), KD_UNSUPPORTED_COMPRESSION_TYPE);
+        vectors_checked++;
+        goto done;
+    }
     /* ...and the core encodes those records into the same bytes. */
     if (!concat) {
         CHECK_EQ_INT(kd_batch_encode(input, (uint32_t)input_len), 0);
@@ -559,6 +688,7 @@ int main(int argc, char **argv)
     RUN(test_damage_is_refused);
     RUN(test_header_rules);
     RUN(test_several_batches_back_to_back);
+    RUN(test_gzip_batches);
     RUN(test_within_exact_limit);
     RUN(test_within_splits_many_records);
     RUN(test_within_appends_with_consecutive_offsets);

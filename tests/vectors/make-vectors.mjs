@@ -21,15 +21,17 @@
  *                                back, as in a Fetch response), NAME.records, NAME.summary;
  *                                no NAME.input. Decode and inspect NAME.batches as for
  *                                roundtrip.
- *                    compressed  A gzip batch (attributes & 7 == 1). kd_batch_inspect must
- *                                output NAME.summary; kd_batch_decode must return
- *                                KD_UNSUPPORTED_COMPRESSION_TYPE (76); kd_batch_encode(
- *                                NAME.input) must return 76 too. NAME.records is what the
- *                                batch holds once decompressed (for when the core has codecs).
+ *                    compressed  A gzip batch (attributes & 7 == 1), compressed by kafkajs
+ *                                with Node's zlib. kd_batch_inspect must output
+ *                                NAME.summary; kd_batch_decode must output NAME.records
+ *                                (what the batch holds once decompressed) byte for byte;
+ *                                kd_batch_encode(NAME.input) must return
+ *                                KD_UNSUPPORTED_COMPRESSION_TYPE (76): the core encodes
+ *                                uncompressed batches only.
  *
  *   NAME.batch     One batch, its bytes exactly as kafkajs's RecordBatch encoder wrote
- *                  them (big-endian inside, as on the wire). Every NAME.batch but
- *                  gzip.batch has a NAME.input beside it.
+ *                  them (big-endian inside, as on the wire). Every NAME.batch has a
+ *                  NAME.input beside it.
  *   NAME.batches   (concat only) kafkajs batches back to back.
  *
  *   NAME.input     KD_BATCH_PARAMS_SIZE (44) bytes of batch parameters, then a kd record
@@ -293,6 +295,38 @@ cases.push({
     headers: { 'content-type': 'application/json' },
     timestamp: T0 + BigInt(i),
   })),
+});
+
+/* More gzip: what Node's zlib makes of other data — stored blocks for random bytes,
+ * several dynamic blocks and far back-references for a larger batch — and the
+ * record shapes above inside a compressed payload. */
+const gzip = (name, spec) => cases.push({ name, kind: 'compressed', compression: Compression.GZIP, ...spec });
+gzip('gzip_random_values', {
+  messages: msgs(40, (i) => ({ key: `k${i}`, value: randBytes(randInt(100, 2000)), timestamp: T0 + BigInt(i) })),
+});
+gzip('gzip_2000_records', {
+  messages: msgs(2000, (i) => ({
+    key: i % 7 ? `user-${i % 101}` : null,
+    value: JSON.stringify({ id: i, kind: ['view', 'click', 'buy'][i % 3], price: (i * 37) % 1000, tag: randBytes(6).toString('hex') }),
+    headers: i % 5 ? undefined : { trace: `t-${i}` },
+    timestamp: T0 + BigInt(i * 3),
+  })),
+});
+gzip('gzip_nulls_headers', {
+  messages: [
+    { key: null, value: null, timestamp: T0 },
+    { key: '', value: '', headers: { a: null, b: ['1', '2'], 'ключ': '✓' }, timestamp: T0 + 1n },
+    { key: randBytes(300), value: randBytes(5000), headers: { bin: randBytes(40) }, timestamp: T0 - 5n },
+  ],
+  firstTimestamp: T0,
+  maxTimestamp: T0 + 1n,
+});
+gzip('gzip_idempotent', {
+  producerId: 4242n,
+  producerEpoch: 2,
+  firstSequence: 77,
+  firstOffset: 2n ** 40n,
+  messages: msgs(10, (i) => ({ key: `k${i}`, value: 'v'.repeat(i * 50), timestamp: T0 + BigInt(i) })),
 });
 
 /* ---- building one batch with kafkajs ------------------------------------- */

@@ -551,9 +551,9 @@ describe("poll", () => {
   it("throws a read's refusal that trying again would only repeat", { timeout: TEST_MS }, async () => {
     const topic = await topicWith(1, 0);
     const { topicId } = await createAdmin(env).describeTopic(topic);
-    /* A batch stored as it came, gzip-compressed: the core cannot decode it. */
+    /* A batch stored as it came, snappy-compressed: the core cannot decode it. */
     const zipped = batchOf(2, "zipped");
-    view(zipped).setInt16(ATTRIBUTES_AT, 1, false);
+    view(zipped).setInt16(ATTRIBUTES_AT, 2, false);
     await partitionStub(env, topicId, 0).append([reseal(zipped)]);
     await createProducer(env).send({ topic, partition: 0, value: "after" });
 

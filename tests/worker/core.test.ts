@@ -312,13 +312,16 @@ describe("malformed batches", () => {
     await expectKafdoError(() => inspectBatches(batch.subarray(0, 30)), "CORRUPT_MESSAGE");
   });
 
-  it("decode as UNSUPPORTED_COMPRESSION_TYPE when compressed", async () => {
+  it("decode as UNSUPPORTED_COMPRESSION_TYPE when compressed with a codec the core lacks", async () => {
     const batch = good();
-    view(batch).setInt16(ATTRIBUTES_AT, 1, false); // gzip
+    view(batch).setInt16(ATTRIBUTES_AT, 2, false); // snappy
     reseal(batch);
     const [summary] = inspectBatches(batch); // the header is valid; only the payload is opaque
-    expect(summary!.attributes & 0x07).toBe(1);
+    expect(summary!.attributes & 0x07).toBe(2);
     await expectKafdoError(() => decodeBatches(batch, 0, 10), "UNSUPPORTED_COMPRESSION_TYPE");
+    view(batch).setInt16(ATTRIBUTES_AT, 1, false); // gzip, over bytes that are not gzip
+    reseal(batch);
+    await expectKafdoError(() => decodeBatches(batch, 0, 10), "CORRUPT_MESSAGE");
   });
 
   it("are reported as KafdoError instances", () => {

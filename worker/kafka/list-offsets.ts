@@ -2,8 +2,8 @@
  * list-offsets.ts — ListOffsets: a partition's earliest offset (timestamp -2),
  * its latest (-1, the high watermark), or the first offset whose record has a
  * timestamp at or after the one asked for (found by the core from the stored
- * batches' max timestamps; the high watermark, with timestamp -1, when no record
- * is that late, as Kafka answers).
+ * batches' max timestamps; offset and timestamp -1 when no record is that late,
+ * as Kafka answers).
  */
 import type { KafkaRequest } from "../../wasm/kafdo";
 import { partitionStub } from "../durable-objects/addressing";

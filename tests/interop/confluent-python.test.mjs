@@ -1,0 +1,139 @@
+/*
+ * confluent-python.test.mjs — Python's confluent-kafka (Debian's python3-confluent-kafka
+ * 1.7.0 on librdkafka 2.0.2) against Kafdo through `kafdo gateway` (harness.mjs,
+ * { gateway: true }). The client work is confluent_roundtrip.py, one phase a process:
+ *
+ *   create        AdminClient.create_topics (CreateTopics), list_topics (Metadata)
+ *   produce       10,000 records with delivery reports: all delivered, none failed, each
+ *                 partition's offsets 0, 1, 2... in the order produced
+ *   consume-half  a group member reads and commits batch by batch, stops past half,
+ *                 reads one batch more without committing and closes
+ *   consume-rest  a new member of the same group resumes at the committed offsets: the
+ *                 uncommitted batch comes again, nothing committed does, the union is
+ *                 exactly the 10,000, each at the partition and offset delivered
+ *   consume-pair  two members of a new group at once: a rebalance splits the partitions
+ *                 between them, and between them they read every record (again only
+ *                 what a commit refused during the rebalance did not cover)
+ *
+ * The script asserts; this file checks its summaries and, through Kafdo's REST API, that
+ * the stored logs and the group's committed offsets agree.
+ *
+ * Run: node --test tests/interop/confluent-python.test.mjs   (needs /usr/bin/python3 with
+ * confluent_kafka: Debian's python3-confluent-kafka; `make test-interop`)
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { client, ROOT, startDev } from '../e2e/harness.mjs';
+import { run, tail } from './procs.mjs';
+import { debugDigest } from './kcat.mjs';
+
+const PYTHON = process.env.KAFDO_PYTHON ?? '/usr/bin/python3';
+const SCRIPT = join(ROOT, 'tests', 'interop', 'confluent_roundtrip.py');
+const T = 'py-events';
+const P = 4;
+const N = 10_000;
+const GROUP = 'py-readers';
+
+let dev;
+let api;
+let work;
+let state;
+
+before(async () => {
+  dev = await startDev({ gateway: true });
+  api = client(dev.baseUrl);
+  work = mkdtempSync(join(tmpdir(), 'kafdo-interop-py-'));
+  state = join(work, 'state.json');
+});
+
+after(async () => {
+  if (dev) await dev.stop({ removePersistDir: true });
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+/* Runs one phase; resolves to its JSON summary, or fails with its stderr. */
+async function phase(...args) {
+  const r = await run(PYTHON, [SCRIPT, ...args], { timeoutMs: 240_000 });
+  if (r.code !== 0 || r.timedOut) {
+    let debug = '';
+    if (!args[0].startsWith('produce')) {
+      /* The same phase with librdkafka's protocol log, for the report (state permitting). */
+      const d = await run(PYTHON, [SCRIPT, ...args], {
+        timeoutMs: 60_000,
+        env: { KAFDO_INTEROP_DEBUG: 'protocol,broker,cgrp,fetch' },
+      });
+      debug = `\n--- again with KAFDO_INTEROP_DEBUG (exit ${d.code}), requests, answers, errors:\n${tail(debugDigest(d.stderr), 100)}`;
+    }
+    throw new Error(
+      `confluent_roundtrip.py ${args.join(' ')}: ${r.timedOut ? 'timed out' : `exit ${r.code}`}\n` +
+        `--- stdout:\n${r.stdout}\n--- stderr:\n${r.stderr.split('\n').slice(-60).join('\n')}${debug}`,
+    );
+  }
+  const lines = r.stdout.trim().split('\n');
+  return JSON.parse(lines[lines.length - 1]);
+}
+
+describe('confluent-kafka (Python)', () => {
+  it('creates a topic with the AdminClient and sees it in list_topics', async () => {
+    const out = await phase('create', dev.kafkaBroker, T, String(P));
+    assert.equal(out.partitions, P);
+    const desc = await api.get(`/admin/topics/${T}`);
+    assert.equal(desc.partitions.length, P);
+  });
+
+  let producedPerPartition;
+  it(`produces ${N} records, every one delivered, offsets contiguous per partition`, async () => {
+    const out = await phase('produce', dev.kafkaBroker, T, String(N), state);
+    assert.equal(out.delivered, N);
+    producedPerPartition = out.partitions;
+    assert.equal(Object.values(producedPerPartition).reduce((a, b) => a + b, 0), N);
+    /* The logs' ends agree (REST). */
+    const offsets = await api.get(`/admin/topics/${T}/offsets`);
+    assert.deepEqual(
+      Object.fromEntries(offsets.partitions.filter((p) => p.latest > 0).map((p) => [String(p.partition), p.latest])),
+      producedPerPartition,
+    );
+  });
+
+  let half;
+  it('a group member reads and commits past half, then closes with one batch uncommitted', async () => {
+    half = await phase('consume-half', dev.kafkaBroker, T, GROUP, state);
+    assert.ok(half.committed >= N / 2 && half.committed < N, JSON.stringify(half));
+    assert.ok(half.uncommitted > 0, JSON.stringify(half));
+    /* What the group stored is what the client committed (REST). */
+    const res = await api.get(`/consumer-groups/${GROUP}/offsets`);
+    assert.deepEqual(
+      Object.fromEntries(res.offsets.filter((o) => o.topic === T).map((o) => [String(o.partition), o.offset])),
+      half.committed_offsets,
+    );
+    /* close() sent LeaveGroup: the member is gone at once, not when its session ends. */
+    const g = await api.get(`/consumer-groups/${GROUP}`);
+    assert.equal(g.state, 'Empty', JSON.stringify(g));
+    assert.deepEqual(g.members, []);
+  });
+
+  it('a new member of the group resumes at the commits: nothing lost, nothing committed read again', async () => {
+    const rest = await phase('consume-rest', dev.kafkaBroker, T, GROUP, state);
+    assert.equal(rest.total, N);
+    assert.equal(rest.read, N - half.committed);
+    const res = await api.get(`/consumer-groups/${GROUP}/offsets`);
+    assert.deepEqual(
+      Object.fromEntries(res.offsets.filter((o) => o.topic === T).map((o) => [String(o.partition), o.offset])),
+      producedPerPartition,
+    );
+    const g = await api.get(`/consumer-groups/${GROUP}`);
+    assert.equal(g.state, 'Empty', JSON.stringify(g));
+  });
+
+  it('two members of a new group split the partitions and read every record between them', async () => {
+    const out = await phase('consume-pair', dev.kafkaBroker, T, `${GROUP}-pair`, state);
+    assert.equal(out.total, N);
+    const { a, b } = out.members;
+    assert.deepEqual([...a.assigned, ...b.assigned].sort(), Array.from({ length: P }, (_, p) => p));
+    assert.ok(a.assigned.length > 0 && b.assigned.length > 0, JSON.stringify(out));
+    assert.equal(a.read + b.read, N + out.read_again, JSON.stringify(out));
+  });
+});

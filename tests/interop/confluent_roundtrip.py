@@ -1,0 +1,365 @@
+#!/usr/bin/python3
+"""confluent_roundtrip.py — Python's confluent-kafka (Debian's python3-confluent-kafka on
+librdkafka 2.0.2) against a Kafka broker: one phase a run, so that each consumer phase is
+a new process, as a restarted application is.
+
+    confluent_roundtrip.py create       BROKER TOPIC PARTITIONS
+    confluent_roundtrip.py produce      BROKER TOPIC COUNT STATE
+    confluent_roundtrip.py consume-half BROKER TOPIC GROUP STATE
+    confluent_roundtrip.py consume-rest BROKER TOPIC GROUP STATE
+    confluent_roundtrip.py consume-pair BROKER TOPIC GROUP STATE
+
+create        AdminClient.create_topics, then list_topics shows the partitions.
+produce       COUNT records key-<i>/value-<i> with delivery reports: every one delivered,
+              no error, and each partition's offsets 0, 1, 2... in the order produced.
+              STATE gets every record's partition and offset.
+consume-half  a consumer of GROUP (enable.auto.commit false) reads and commit()s batch by
+              batch until at least half the records are read; committed() then names, per
+              partition, the offset after the last record read; it reads one more batch
+              without committing and closes.
+consume-rest  a new consumer of the same GROUP resumes: every partition starts exactly at
+              its committed offset (so the uncommitted batch comes again and nothing
+              committed does), nothing is read twice, everything it and the first
+              consumer's committed batches read is exactly the COUNT records, each at the
+              partition and offset its delivery report named, with its key and value.
+              It commits, and the committed offsets are the logs' ends (watermarks).
+consume-pair  two members of a new GROUP at once: the group rebalances until each has
+              its own share of the partitions, and between them, committing as they go
+              (and when partitions are revoked), they read every record exactly once.
+
+Each phase prints one JSON line (a summary) on stdout and exits 0, or prints what is wrong
+on stderr and exits 1. No sleeps: poll loops with deadlines. Set KAFDO_INTEROP_DEBUG to
+librdkafka debug contexts (e.g. protocol,cgrp) to get its log on stderr.
+"""
+import json
+import os
+import sys
+import time
+
+from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic
+
+DEADLINE_S = 180
+
+
+class Failure(Exception):
+    pass
+
+
+def check(cond, what):
+    if not cond:
+        raise Failure(what)
+
+
+def errors_to_stderr(err):
+    print(f"librdkafka error: {err}", file=sys.stderr, flush=True)
+
+
+def base_conf(broker):
+    conf = {"bootstrap.servers": broker, "error_cb": errors_to_stderr, "broker.address.family": "v4"}
+    if os.environ.get("KAFDO_INTEROP_DEBUG"):
+        conf["debug"] = os.environ["KAFDO_INTEROP_DEBUG"]
+    return conf
+
+
+def create(broker, topic, partitions):
+    admin = AdminClient(base_conf(broker))
+    futures = admin.create_topics([NewTopic(topic, num_partitions=partitions, replication_factor=1)],
+                                  operation_timeout=30, request_timeout=30)
+    futures[topic].result(timeout=60)
+    md = admin.list_topics(topic=topic, timeout=30)
+    t = md.topics[topic]
+    check(t.error is None, f"list_topics({topic}): {t.error}")
+    check(sorted(t.partitions) == list(range(partitions)), f"partitions {sorted(t.partitions)}")
+    for p in t.partitions.values():
+        check(p.leader == 0 and p.replicas == [0] and p.isrs == [0], f"partition {p.id}: leader {p.leader}, replicas {p.replicas}, isrs {p.isrs}")
+    check(list(md.brokers) == [0], f"brokers {md.brokers}")
+    return {"phase": "create", "topic": topic, "partitions": partitions, "brokers": [str(b) for b in md.brokers.values()]}
+
+
+def produce(broker, topic, count, state_path):
+    producer = Producer({**base_conf(broker), "linger.ms": 5, "acks": "all"})
+    reports = {}
+    errors = []
+
+    def on_delivery(err, msg):
+        i = int(msg.key().decode()[len("key-"):])
+        if err is not None:
+            errors.append(f"record {i}: {err}")
+            return
+        check(i not in reports, f"record {i} reported twice")
+        reports[i] = (msg.partition(), msg.offset())
+
+    deadline = time.monotonic() + DEADLINE_S
+    for i in range(count):
+        while True:
+            try:
+                producer.produce(topic, key=f"key-{i}".encode(), value=f"value-{i}".encode(),
+                                 headers=[("i", str(i).encode())], on_delivery=on_delivery)
+                break
+            except BufferError:
+                producer.poll(0.1)
+            check(time.monotonic() < deadline, f"the producer's queue stayed full; {len(reports)} delivered")
+        producer.poll(0)
+    while len(producer) > 0 and not errors:
+        check(time.monotonic() < deadline, f"{len(producer)} records undelivered at the deadline; {len(reports)} delivered")
+        producer.poll(0.5)
+    producer.flush(10)
+    check(not errors, f"{len(errors)} delivery errors, the first: {errors[:5]}")
+    check(len(reports) == count, f"{len(reports)} of {count} delivered")
+
+    per_partition = {}
+    for i in range(count):
+        p, o = reports[i]
+        per_partition.setdefault(p, []).append(o)
+    for p, offsets in per_partition.items():
+        check(offsets == list(range(len(offsets))),
+              f"partition {p}: offsets in the order produced are not 0..{len(offsets) - 1}: "
+              f"first differences {[(k, o) for k, o in enumerate(offsets) if o != k][:5]}")
+    with open(state_path, "w") as f:
+        json.dump({"count": count, "records": [reports[i] for i in range(count)]}, f)
+    return {"phase": "produce", "delivered": len(reports),
+            "partitions": {str(p): len(o) for p, o in sorted(per_partition.items())}}
+
+
+def consumer(broker, group):
+    return Consumer({**base_conf(broker), "group.id": group, "enable.auto.commit": False,
+                     "auto.offset.reset": "earliest", "enable.partition.eof": False})
+
+
+def take(batch):
+    """(partition, offset, key, value, headers) of a batch; an error fails the phase."""
+    out = []
+    for m in batch:
+        if m.error() is not None:
+            raise Failure(f"consume: {m.error()}")
+        out.append((m.partition(), m.offset(), m.key().decode(), m.value().decode(),
+                    [(k, v.decode()) for k, v in (m.headers() or [])]))
+    return out
+
+
+def check_record(state, rec):
+    p, o, key, value, headers = rec
+    i = int(key[len("key-"):])
+    check(value == f"value-{i}", f"record at {p}/{o}: key {key} with value {value}")
+    check(headers == [("i", str(i))], f"record at {p}/{o}: headers {headers}")
+    check(0 <= i < len(state["records"]), f"record at {p}/{o}: key {key} was never produced")
+    check(tuple(state["records"][i]) == (p, o), f"{key} read at {p}/{o}, delivered at {state['records'][i]}")
+    return i
+
+
+def consume_half(broker, topic, group, state_path):
+    with open(state_path) as f:
+        state = json.load(f)
+    count = state["count"]
+    c = consumer(broker, group)
+    c.subscribe([topic])
+    committed_recs = []
+    deadline = time.monotonic() + DEADLINE_S
+    batches = 0
+    while len(committed_recs) < count // 2:
+        check(time.monotonic() < deadline, f"read {len(committed_recs)} of {count // 2} by the deadline")
+        recs = take(c.consume(num_messages=500, timeout=1.0))
+        if not recs:
+            continue
+        for r in recs:
+            check_record(state, r)
+        for tp in c.commit(asynchronous=False):
+            check(tp.error is None, f"commit {tp.topic}/{tp.partition}: {tp.error}")
+        committed_recs.extend(recs)
+        batches += 1
+
+    assignment = c.assignment()
+    expect = {}
+    for p, o, *_ in committed_recs:
+        expect[p] = max(expect.get(p, 0), o + 1)
+    committed = {tp.partition: tp.offset for tp in c.committed(assignment, timeout=30) if tp.offset >= 0}
+    check(committed == expect, f"committed() {committed}, expected {expect}")
+
+    # One more batch, read and never committed: the next consumer must read it again.
+    uncommitted = []
+    while not uncommitted:
+        check(time.monotonic() < deadline, "no batch after the commits")
+        uncommitted = take(c.consume(num_messages=100, timeout=1.0))
+    c.close()
+
+    keys = [r[2] for r in committed_recs]
+    check(len(set(keys)) == len(keys), "a record read twice by the first consumer")
+    state["committed"] = [list(r[:3]) for r in committed_recs]
+    state["committed_offsets"] = {str(p): o for p, o in committed.items()}
+    state["uncommitted"] = [list(r[:3]) for r in uncommitted]
+    with open(state_path, "w") as f:
+        json.dump(state, f)
+    return {"phase": "consume-half", "committed": len(committed_recs), "batches": batches,
+            "uncommitted": len(uncommitted), "committed_offsets": state["committed_offsets"],
+            "assignment": sorted(tp.partition for tp in assignment)}
+
+
+def consume_rest(broker, topic, group, state_path):
+    with open(state_path) as f:
+        state = json.load(f)
+    count = state["count"]
+    seen = {}  # key index -> (p, o), for the records this consumer read
+    for p, o, key in state["committed"]:
+        seen[int(key[len("key-"):])] = None
+    committed_offsets = {int(p): o for p, o in state["committed_offsets"].items()}
+    first_offsets = {}
+    rest = []
+    c = consumer(broker, group)
+    c.subscribe([topic])
+    deadline = time.monotonic() + DEADLINE_S
+    while len(seen) < count:
+        check(time.monotonic() < deadline, f"{count - len(seen)} records never came by the deadline")
+        for r in take(c.consume(num_messages=500, timeout=1.0)):
+            i = check_record(state, r)
+            if i in seen:
+                raise Failure(f"record {r[2]} at {r[0]}/{r[1]} read again "
+                              f"({'committed by the first consumer' if seen[i] is None else 'twice by this one'})")
+            seen[i] = (r[0], r[1])
+            first_offsets.setdefault(r[0], r[1])
+            rest.append(r)
+    # Anything more now would be a record read twice.
+    extra = take(c.consume(num_messages=500, timeout=2.0))
+    check(not extra, f"{len(extra)} more records after all {count}: {extra[:3]}")
+    partitions = sorted({p for p, _ in state["records"]})
+    for p in partitions:
+        if p in first_offsets:
+            check(first_offsets[p] == committed_offsets.get(p, 0),
+                  f"partition {p}: resumed at {first_offsets[p]}, committed {committed_offsets.get(p, 0)}")
+    uncommitted = {tuple(r[:2]) for r in state["uncommitted"]}
+    read_again = {(r[0], r[1]) for r in rest}
+    check(uncommitted <= read_again, f"uncommitted records not read again: {sorted(uncommitted - read_again)[:5]}")
+    check(len(seen) == count and set(seen) == set(range(count)), "the union is not exactly the records produced")
+
+    for tp in c.commit(asynchronous=False):
+        check(tp.error is None, f"commit {tp.topic}/{tp.partition}: {tp.error}")
+    ends = {}
+    for p in partitions:
+        low, high = c.get_watermark_offsets(TopicPartition(topic, p), timeout=30)
+        ends[p] = high
+        check(low == 0, f"partition {p}: low watermark {low}")
+    produced = {}
+    for p, _ in state["records"]:
+        produced[p] = produced.get(p, 0) + 1
+    check(ends == produced, f"high watermarks {ends}, records produced per partition {produced}")
+    committed = {tp.partition: tp.offset for tp in c.committed([TopicPartition(topic, p) for p in partitions], timeout=30)}
+    check(committed == ends, f"committed {committed} after the last commit, log ends {ends}")
+    c.close()
+    return {"phase": "consume-rest", "read": len(rest), "redelivered_uncommitted": len(uncommitted),
+            "total": len(seen), "resumed_at": {str(p): o for p, o in sorted(first_offsets.items())}}
+
+
+RETRIABLE_COMMIT = (KafkaError.REBALANCE_IN_PROGRESS, KafkaError.ILLEGAL_GENERATION, KafkaError.UNKNOWN_MEMBER_ID)
+
+
+def consume_pair(broker, topic, group, state_path):
+    """Two members of a new group at once: the group rebalances to split the partitions
+    between them. Each commits what it read after every batch and when partitions are
+    revoked; a commit may be refused while the group rebalances (REBALANCE_IN_PROGRESS,
+    as Kafka does), and only records whose commit was refused may be read again by the
+    other member. Together they read every record."""
+    with open(state_path) as f:
+        state = json.load(f)
+    count = state["count"]
+    partitions = sorted({p for p, _ in state["records"]})
+    committed = set()  # records whose offsets a member committed
+    refused = []
+    members = []
+
+    def commit(m, why):
+        try:
+            tps = m["c"].commit(asynchronous=False) or []
+        except KafkaException as e:
+            err = e.args[0]
+            if err.code() == KafkaError._NO_OFFSET:
+                return
+            check(err.code() in RETRIABLE_COMMIT, f"{m['name']}: commit ({why}): {err}")
+            refused.append(err.name())
+            return
+        for tp in tps:
+            check(tp.error is None, f"{m['name']}: commit ({why}) {tp.partition}: {tp.error}")
+        done = {tp.partition: tp.offset for tp in tps}
+        still = []
+        for r in m["pending"]:
+            if r[1] < done.get(r[0], -1):
+                committed.add(int(r[2][len("key-"):]))
+            else:
+                still.append(r)
+        m["pending"] = still
+
+    for name in ("a", "b"):
+        m = {"name": name, "assigned": set(), "read": [], "pending": [], "revokes": 0, "assigns": 0}
+        m["c"] = consumer(broker, group)
+
+        def on_assign(c, tps, m=m):
+            m["assigned"] = {tp.partition for tp in tps}
+            m["assigns"] += 1
+
+        def on_revoke(c, tps, m=m):
+            m["revokes"] += 1
+            commit(m, "on revoke")
+            m["assigned"] = set()
+
+        m["c"].subscribe([topic], on_assign=on_assign, on_revoke=on_revoke)
+        members.append(m)
+
+    seen = {}
+    again = 0
+    deadline = time.monotonic() + DEADLINE_S
+
+    def split():
+        a, b = members[0]["assigned"], members[1]["assigned"]
+        return a and b and not (a & b) and sorted(a | b) == partitions
+
+    while len(seen) < count or not split():
+        check(time.monotonic() < deadline,
+              f"by the deadline: {len(seen)} of {count} read, assignments "
+              f"{sorted(members[0]['assigned'])} / {sorted(members[1]['assigned'])}")
+        for m in members:
+            recs = take(m["c"].consume(num_messages=200, timeout=0.2))
+            if not recs:
+                continue
+            for r in recs:
+                i = check_record(state, r)
+                if i in committed:
+                    raise Failure(f"{m['name']} read {r[2]} at {r[0]}/{r[1]}, which {seen[i]} had read and committed")
+                if i in seen:
+                    again += 1
+                seen[i] = m["name"]
+                m["read"].append(r)
+                m["pending"].append(r)
+            commit(m, "after a batch")
+    check(set(seen) == set(range(count)), "the union is not exactly the records produced")
+    out = {"phase": "consume-pair", "total": len(seen), "read_again": again, "commits_refused": refused,
+           "members": {m["name"]: {"read": len(m["read"]), "assigned": sorted(m["assigned"]),
+                                   "assigns": m["assigns"], "revokes": m["revokes"]} for m in members}}
+    for m in members:
+        m["c"].close()
+    return out
+
+
+def main(argv):
+    phase = argv[1] if len(argv) > 1 else ""
+    try:
+        if phase == "create" and len(argv) == 5:
+            out = create(argv[2], argv[3], int(argv[4]))
+        elif phase == "produce" and len(argv) == 6:
+            out = produce(argv[2], argv[3], int(argv[4]), argv[5])
+        elif phase == "consume-half" and len(argv) == 6:
+            out = consume_half(*argv[2:6])
+        elif phase == "consume-rest" and len(argv) == 6:
+            out = consume_rest(*argv[2:6])
+        elif phase == "consume-pair" and len(argv) == 6:
+            out = consume_pair(*argv[2:6])
+        else:
+            print(__doc__, file=sys.stderr)
+            return 2
+    except (Failure, KafkaException) as e:
+        print(f"{phase}: {e}", file=sys.stderr, flush=True)
+        return 1
+    print(json.dumps(out), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

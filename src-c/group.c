@@ -686,60 +686,16 @@ static int32_t out_protocol(uint32_t db, const group_state *g)
     return ok ? 0 : kd_fail(KD_ERR_NOMEM, "out of memory");
 }
 
-/* u32 k, (str member_id, u32 len, bytes metadata)*: every member's metadata for the
- * group's selected protocol (its most preferred entry of that name), in the order
- * the members joined — what the leader's JoinGroup answer lists. */
-static int32_t out_classic_metadata(uint32_t db)
+/* Writes u32 k, then (str member_id, u32 len, bytes)* from the rows of `stmt`
+ * (columns: member id, blob), and finalizes it. */
+static int32_t out_member_blobs(int32_t stmt, const char *what)
 {
-    size_t count_at = kd_out_size();
-    if (!kd_out_u32(0))
-        return kd_fail(KD_ERR_NOMEM, "out of memory");
-    int32_t stmt = prepare(db,
-                           "SELECT m.member_id, p.metadata FROM group_classic_members m"
-                           " JOIN group_classic_protocols p ON p.member_id = m.member_id"
-                           " WHERE p.position = (SELECT min(q.position) FROM group_classic_protocols q"
-                           "  WHERE q.member_id = m.member_id"
-                           "  AND q.name = (SELECT protocol_name FROM group_classic WHERE id = 0))"
-                           " ORDER BY m.rowid",
-                           "");
     if (stmt < 0)
         return stmt;
-    uint32_t count = 0;
-    int32_t rc;
-    while ((rc = kd_sql_step(stmt, "reading members' metadata")) == 1) {
-        uint8_t *id = NULL, *meta = NULL;
-        uint32_t id_len, meta_len;
-        rc = kd_sql_column_dup(stmt, 0, &id, &id_len);
-        if (!rc)
-            rc = kd_sql_column_dup(stmt, 1, &meta, &meta_len);
-        if (!rc && !(kd_out_str(id, id_len) && out_blob(meta, meta_len)))
-            rc = kd_fail(KD_ERR_NOMEM, "out of memory");
-        free(id);
-        free(meta);
-        if (rc)
-            break;
-        count++;
-    }
-    kd_host_finalize(stmt);
-    if (rc)
-        return rc;
-    kd_out_patch_u32(count_at, count);
-    return 0;
-}
-
-/* u32 k, (str member_id, u32 len, bytes assignment)*: the leader's assignment of
- * every Kafka member, in the order they joined — what held SyncGroups answer. */
-static int32_t out_classic_assignments(uint32_t db)
-{
     size_t count_at = kd_out_size();
-    if (!kd_out_u32(0))
-        return kd_fail(KD_ERR_NOMEM, "out of memory");
-    int32_t stmt = prepare(db, "SELECT member_id, assignment FROM group_classic_members ORDER BY rowid", "");
-    if (stmt < 0)
-        return stmt;
     uint32_t count = 0;
-    int32_t rc;
-    while ((rc = kd_sql_step(stmt, "reading assignments")) == 1) {
+    int32_t rc = kd_out_u32(0) ? 0 : kd_fail(KD_ERR_NOMEM, "out of memory");
+    while (!rc && (rc = kd_sql_step(stmt, what)) == 1) {
         uint8_t *id = NULL, *bytes = NULL;
         uint32_t id_len, len;
         rc = kd_sql_column_dup(stmt, 0, &id, &id_len);
@@ -749,15 +705,38 @@ static int32_t out_classic_assignments(uint32_t db)
             rc = kd_fail(KD_ERR_NOMEM, "out of memory");
         free(id);
         free(bytes);
-        if (rc)
-            break;
-        count++;
+        count += rc == 0;
     }
     kd_host_finalize(stmt);
     if (rc)
         return rc;
     kd_out_patch_u32(count_at, count);
     return 0;
+}
+
+/* Every member's metadata for the group's selected protocol (its most preferred
+ * entry of that name), in the order the members joined — what the leader's
+ * JoinGroup answer lists. */
+static int32_t out_classic_metadata(uint32_t db)
+{
+    return out_member_blobs(prepare(db,
+                                    "SELECT m.member_id, p.metadata FROM group_classic_members m"
+                                    " JOIN group_classic_protocols p ON p.member_id = m.member_id"
+                                    " WHERE p.position = (SELECT min(q.position) FROM group_classic_protocols q"
+                                    "  WHERE q.member_id = m.member_id"
+                                    "  AND q.name = (SELECT protocol_name FROM group_classic WHERE id = 0))"
+                                    " ORDER BY m.rowid",
+                                    ""),
+                            "reading members' metadata");
+}
+
+/* The leader's assignment of every Kafka member, in the order they joined — what
+ * held SyncGroups answer. */
+static int32_t out_classic_assignments(uint32_t db)
+{
+    return out_member_blobs(
+        prepare(db, "SELECT member_id, assignment FROM group_classic_members ORDER BY rowid", ""),
+        "reading assignments");
 }
 
 /* -- Kafka's ConsumerProtocol, big-endian: every version (0-3, and later ones,

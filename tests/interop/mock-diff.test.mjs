@@ -1,7 +1,8 @@
 /*
  * mock-diff.test.mjs — the same kcat commands against Kafdo (through `kafdo gateway`) and
- * against a reference broker, librdkafka's own mock cluster (mock_broker.c, built here
- * with cc against Debian's librdkafka-dev), and the answers compared once the parts that
+ * against a reference broker, librdkafka's own mock cluster (bench/kafka_stub_broker.c,
+ * the benchmark's, built by `make build/kafka_stub_broker` against Debian's
+ * librdkafka-dev), and the answers compared once the parts that
  * must differ (broker id and address, timestamps) are set aside: metadata, what a
  * consumer reads back after keyed, headered, partitioned produces, reads from offsets,
  * from the tail and by timestamp, offset queries (-Q). (Not unknown topics: the mock
@@ -19,7 +20,8 @@ import { consumeToEnd, kcat, metadataJson, produce } from './kcat.mjs';
 
 const T = 'diff-topic';
 const P = 3;
-const MOCK = join(ROOT, 'build', 'mock_broker');
+/* The benchmark's reference broker (one mock broker; same command line). */
+const MOCK = join(ROOT, 'build', 'kafka_stub_broker');
 
 let dev;
 let mock;
@@ -27,7 +29,7 @@ const brokers = {};
 
 before(async () => {
   mkdirSync(join(ROOT, 'build'), { recursive: true });
-  await runOk('cc', ['-std=c11', '-Wall', '-Wextra', '-Werror', '-O1', '-o', MOCK, join(ROOT, 'tests', 'interop', 'mock_broker.c'), '-lrdkafka']);
+  await runOk('make', ['-s', '-C', ROOT, 'build/kafka_stub_broker']);
   mock = startProcess(MOCK, [`${T}:${P}`], { stdin: 'pipe' });
   const [line] = await mock.waitFor((lines) => lines.length >= 1, 'the mock broker to listen', 30_000);
   brokers.mock = /^bootstrap (\S+)$/.exec(line)[1].split(',')[0];

@@ -280,13 +280,17 @@ KD_EXPORT(kd_log_read)
 int32_t kd_log_read(uint32_t db, int64_t offset, uint32_t max_records, int32_t max_bytes);
 
 /*
- * ListOffsets by time: the offset of the first record (in offset order) whose
+ * ListOffsets: with KD_LIST_LATEST (-1) the high watermark, with KD_LIST_EARLIEST
+ * (-2) the log start offset (timestamp -1 for both); otherwise by time: the offset
+ * of the first record (in offset order) whose
  * timestamp is at or after `timestamp`, and that record's timestamp. Output: i64
  * offset, i64 timestamp; -1 and -1 when no record is that late (as Kafka).
  * A compressed batch is not opened: its base offset and max timestamp are given.
- * Errors: INVALID_REQUEST for a negative timestamp; UNKNOWN_TOPIC_OR_PARTITION
+ * Errors: INVALID_REQUEST for another negative timestamp; UNKNOWN_TOPIC_OR_PARTITION
  * for a retired log.
  */
+#define KD_LIST_LATEST (-1)
+#define KD_LIST_EARLIEST (-2)
 KD_EXPORT(kd_log_offset_for_time) int32_t kd_log_offset_for_time(uint32_t db, int64_t timestamp);
 
 /*

@@ -324,12 +324,6 @@ static int32_t find_producer(uint32_t db, producer_table *t, int64_t producer_id
     return 0;
 }
 
-/* Kafka's DefaultRecordBatch.incrementSequence: sequences wrap from INT32_MAX to 0. */
-static int32_t sequence_plus(int32_t seq, int32_t n)
-{
-    return seq > INT32_MAX - n ? n - (INT32_MAX - seq) - 1 : seq + n;
-}
-
 static void remember(producer_entry *e, int16_t epoch, seq_batch s)
 {
     if (e->count > 0 && e->epoch != epoch)
@@ -356,7 +350,7 @@ static void remember(producer_entry *e, int16_t epoch, seq_batch s)
  */
 static int32_t judge_batch(producer_entry *e, const kd_batch *b, int64_t base, seq_batch *dup)
 {
-    seq_batch s = {b->base_sequence, sequence_plus(b->base_sequence, b->last_offset_delta), base,
+    seq_batch s = {b->base_sequence, kd_sequence_add(b->base_sequence, (uint32_t)b->last_offset_delta), base,
                    base + b->last_offset_delta};
     if (e->count > 0 && b->producer_epoch == e->epoch)
         for (uint8_t i = 0; i < e->count; i++)
@@ -376,7 +370,7 @@ static int32_t judge_batch(producer_entry *e, const kd_batch *b, int64_t base, s
                            "producer %lld's new epoch %d starts at sequence %d, not 0", (long long)b->producer_id,
                            (int)b->producer_epoch, (int)s.first_seq);
     } else {
-        int32_t expected = sequence_plus(e->batches[e->count - 1].last_seq, 1);
+        int32_t expected = kd_sequence_add(e->batches[e->count - 1].last_seq, 1);
         if (s.first_seq != expected)
             return kd_fail(KD_OUT_OF_ORDER_SEQUENCE_NUMBER, "producer %lld sent sequence %d; the next is %d",
                            (long long)b->producer_id, (int)s.first_seq, (int)expected);
@@ -711,13 +705,17 @@ static int32_t first_record_at(const uint8_t *data, size_t len, int64_t timestam
 int32_t kd_log_offset_for_time(uint32_t db, int64_t timestamp)
 {
     kd_scratch_reset();
-    if (timestamp < 0)
+    if (timestamp < KD_LIST_EARLIEST)
         return kd_fail(KD_INVALID_REQUEST, "timestamp %lld is not a time", (long long)timestamp);
     log_offsets o;
     int32_t rc = read_offsets(db, &o);
     if (rc)
         return rc;
     int64_t offset = -1, at = -1;
+    if (timestamp < 0) { /* Kafka's latest (-1) and earliest (-2) */
+        offset = timestamp == KD_LIST_LATEST ? o.high_watermark : o.log_start_offset;
+        return kd_out_i64(offset) && kd_out_i64(-1) ? 0 : kd_fail(KD_ERR_NOMEM, "out of memory");
+    }
     int32_t stmt = kd_sql_prepare(db, FIRST_BATCH_AT_TIME);
     if (stmt < 0)
         return stmt;

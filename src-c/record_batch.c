@@ -585,15 +585,6 @@ int32_t kd_batch_encode(const uint8_t *in, uint32_t in_len)
 
 /* ---- exported: encode within a size limit ---- */
 
-/* A producer's sequence numbers wrap from INT32_MAX to 0, as Kafka's
- * DefaultRecordBatch.incrementSequence does; a negative one means "none". */
-static int32_t sequence_after(int32_t base_sequence, uint32_t records)
-{
-    if (base_sequence < 0)
-        return base_sequence;
-    return (int32_t)(((int64_t)base_sequence + records) % ((int64_t)INT32_MAX + 1));
-}
-
 /* The timestamp a batch starting with `rec` counts its deltas from. */
 static int64_t batch_first_timestamp(const batch_params *p, const list_record *rec)
 {
@@ -667,7 +658,7 @@ int32_t kd_batch_encode_within(const uint8_t *in, uint32_t in_len, int32_t max_b
         if (p.max_timestamp == KD_TIMESTAMP_DERIVE)
             b.max_timestamp = max_ts;
         b.base_offset = add_wrap(p.base_offset, done);
-        b.base_sequence = sequence_after(p.base_sequence, done);
+        b.base_sequence = kd_sequence_add(p.base_sequence, done);
         kd_le_reader batch_records = {r.p, r.len, batch_start};
         if ((rc = write_batch(&b, &batch_records, n)) != 0)
             return rc;

@@ -103,4 +103,13 @@ void kd_batch_set_base_offset(uint8_t *batch, int64_t base_offset);
 /* Rewrites a batch's max timestamp and seals its CRC again. */
 void kd_batch_set_max_timestamp(uint8_t *batch, size_t size, int64_t max_timestamp);
 
+/* A producer's sequence number n records after `seq`, wrapping from INT32_MAX to 0
+ * as Kafka's do; a negative one (no idempotent producer) stays as it is. */
+static inline int32_t kd_sequence_add(int32_t seq, uint32_t n)
+{
+    if (seq < 0)
+        return seq;
+    return (int32_t)(((int64_t)seq + n) % ((int64_t)INT32_MAX + 1));
+}
+
 #endif /* KAFDO_RECORD_BATCH_H */

@@ -1309,16 +1309,13 @@ export interface KafkaRequest {
   body: any;
 }
 
-const KAFKA_UNSUPPORTED_VERSION = 35;
-const KAFKA_INVALID_REQUEST = 42;
-
 /* Decodes one request frame (size prefix included). `error` is 0, UNSUPPORTED_VERSION
  * or INVALID_REQUEST, with `body` null unless 0; throws a KafdoError when not even the
  * header can be read (the connection is garbage). */
 export function kafkaDecode(frame: Uint8Array): { error: number; request: KafkaRequest } {
   return withBytes(frame, (k, ptr, len) => {
     const rc = k.kd_kafka_decode(ptr, len);
-    if (rc !== 0 && rc !== KAFKA_UNSUPPORTED_VERSION && rc !== KAFKA_INVALID_REQUEST) throw errorOf(k, rc);
+    if (rc !== 0 && rc !== KafkaCode.UNSUPPORTED_VERSION && rc !== KafkaCode.INVALID_REQUEST) throw errorOf(k, rc);
     const text = utf8Decoder.decode(new Uint8Array(k.memory.buffer, k.kd_out_ptr(), k.kd_out_len()));
     const request = JSON.parse(text, (_key, value: unknown) => {
       if (value !== null && typeof value === "object" && !Array.isArray(value)) {

@@ -42,7 +42,8 @@ export function checkGroupId(groupId: unknown): string {
   return groupId;
 }
 
-function group(env: Env, groupId: string) {
+/* The group's Durable Object, its id checked first (INVALID_GROUP_ID). */
+export function group(env: Env, groupId: string) {
   return groupStub(env, checkGroupId(groupId));
 }
 

@@ -30,6 +30,11 @@ export function forget(name: string): void {
   cache.delete(name);
 }
 
+/* Partitions of a topic created without a count (KAFDO_DEFAULT_PARTITIONS, else 1). */
+export function defaultPartitions(env: Env): number {
+  return Number(env.KAFDO_DEFAULT_PARTITIONS ?? 1);
+}
+
 export function autoCreateEnabled(env: Env): boolean {
   return env.KAFDO_AUTO_CREATE_TOPICS !== "false";
 }
@@ -45,7 +50,7 @@ export async function topicFor(env: Env, name: string, create = false): Promise<
   const cluster = metadataStub(env);
   try {
     if (create && autoCreateEnabled(env)) {
-      return remember(await cluster.ensureTopic(name, Number(env.KAFDO_DEFAULT_PARTITIONS ?? 1)));
+      return remember(await cluster.ensureTopic(name, defaultPartitions(env)));
     }
     return remember(await cluster.describeTopic(name));
   } catch (e) {

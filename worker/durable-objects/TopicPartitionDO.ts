@@ -157,7 +157,7 @@ export class TopicPartitionDO extends DurableObject<Env> {
     return logOffsets(this.db);
   }
 
-  /* The first record at or after `timestamp` (ListOffsets by time). */
+  /* ListOffsets: earliest (-2), latest (-1), or the first record at or after a time. */
   offsetForTimestamp(timestamp: number): { offset: number; timestamp: number } {
     return logOffsetForTime(this.db, timestamp);
   }

@@ -11,7 +11,7 @@
  */
 import type { KafkaRequest } from "../../wasm/kafdo";
 import { metadataStub } from "../durable-objects/addressing";
-import { forget, topicFor } from "../api/metadata";
+import { defaultPartitions, forget, topicFor } from "../api/metadata";
 import { rpc } from "../api/rpc";
 import { KafdoError, KafkaCode } from "../errors";
 import { errorCodeOf, errorMessageOf, settleEach, type KafkaContext } from "./context";
@@ -30,10 +30,6 @@ const RESOURCE_BROKER = 4;
 /* DescribeConfigs' config sources. */
 const SOURCE_DYNAMIC_TOPIC = 1;
 
-function defaultPartitions(ctx: KafkaContext): number {
-  return Number(ctx.env.KAFDO_DEFAULT_PARTITIONS ?? 1);
-}
-
 export async function createTopics(ctx: KafkaContext, req: KafkaRequest): Promise<object> {
   const validateOnly: boolean = req.body.validateOnly;
   const topics = await settleEach(
@@ -45,7 +41,7 @@ export async function createTopics(ctx: KafkaContext, req: KafkaRequest): Promis
       if (t.replicationFactor === 0 || t.replicationFactor < -1) {
         throw new KafdoError(KafkaCode.INVALID_REPLICATION_FACTOR, `replication factor ${t.replicationFactor} is not valid`);
       }
-      const partitions = t.numPartitions === -1 ? defaultPartitions(ctx) : t.numPartitions;
+      const partitions = t.numPartitions === -1 ? defaultPartitions(ctx.env) : t.numPartitions;
       const config: Record<string, string> = {};
       for (const c of t.configs) if (c.value !== null) config[c.name] = c.value;
       const stub = metadataStub(ctx.env);

@@ -11,11 +11,9 @@ import { KafkaCode } from "../errors";
 import type { TopicInfo } from "../types";
 import { autoCreateEnabled, topicFor } from "../api/metadata";
 import { rpc } from "../api/rpc";
-import { errorCodeOf, type KafkaContext } from "./context";
+import { NO_OPERATIONS, errorCodeOf, type KafkaContext } from "./context";
 
 const CLUSTER_ID = "kafdo";
-/* Kafka's "authorized operations not asked for". */
-const NO_OPERATIONS = -2147483648;
 
 export function apiVersions(): object {
   return { errorCode: 0, apiKeys: kafkaSupported(), throttleTimeMs: 0 };

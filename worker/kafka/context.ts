@@ -26,6 +26,9 @@ export interface KafkaContext {
  */
 export type Handler = (ctx: KafkaContext, request: KafkaRequest) => Promise<object | null> | object | null;
 
+/* Kafka's "authorized operations not asked for" (Metadata, DescribeGroups). */
+export const NO_OPERATIONS = -2147483648;
+
 /* Kafka's code for a failure: a KafdoError's own (UNKNOWN_SERVER_ERROR for the
  * core's internal ones), UNKNOWN_SERVER_ERROR for anything else. */
 export function errorCodeOf(e: unknown): number {

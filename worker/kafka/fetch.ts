@@ -2,11 +2,11 @@
  * fetch.ts — Fetch: stored RecordBatches returned byte for byte, with Kafka's
  * long poll.
  *
- * Every partition asked for is read in parallel (one RPC each). When that yields
- * fewer than min_bytes and the client will wait (max_wait_ms), every partition is
- * asked again to hold its answer until an append lands or the wait runs out
- * (TopicPartitionDO.fetchBatchesWait); the first partition to have something ends
- * the wait, and all are read once more for the answer. Limits: each partition
+ * Every partition asked for is read in parallel, one RPC each
+ * (TopicPartitionDO.fetchBatchesWait), and a partition with nothing at the offset
+ * holds its answer until an append lands or max_wait_ms runs out. Answers
+ * reaching min_bytes (or an error) end the wait, and the partitions still
+ * holding are read once more as they are. Limits: each partition
  * gives at most partition_max_bytes, and partitions are filled in the request's
  * order while the total stays within max_bytes — except that the first partition
  * with data always gives its first batch whole, as Kafka does, so a batch larger
@@ -84,27 +84,25 @@ async function read(ctx: KafkaContext, w: Wanted, waitMs: number): Promise<Outco
   }
 }
 
-function bytesOf(outcomes: Outcome[]): number {
-  return outcomes.reduce((n, o) => n + ("batches" in o ? o.batches.length : 0), 0);
-}
-
-/* Reads every partition; when there is less than minBytes and maxWaitMs allows,
- * waits for the first append to any of them and reads them all again. */
+/* Reads every partition, each holding its answer (up to maxWaitMs) while it has
+ * nothing at the offset asked for. An error, or answers reaching minBytes, end the
+ * wait; partitions still holding are then read as they are now. */
 async function readAll(ctx: KafkaContext, wanted: Wanted[], minBytes: number, maxWaitMs: number): Promise<Outcome[]> {
-  const first = await Promise.all(wanted.map((w) => read(ctx, w, 0)));
-  const failed = first.some((o) => !("batches" in o));
-  if (failed || bytesOf(first) >= Math.max(1, minBytes) || maxWaitMs <= 0) return first;
-  const waits = wanted.map((w) => read(ctx, w, maxWaitMs));
+  const settled: (Outcome | undefined)[] = new Array(wanted.length);
   await new Promise<void>((done) => {
-    let pending = waits.length;
-    for (const wait of waits) {
-      void wait.then((o) => {
+    let pending = wanted.length;
+    let bytes = 0;
+    if (pending === 0) done();
+    wanted.forEach((w, i) => {
+      void read(ctx, w, maxWaitMs).then((o) => {
+        settled[i] = o;
         pending--;
-        if (("batches" in o && o.batches.length > 0) || pending === 0) done();
+        bytes += "batches" in o ? o.batches.length : 0;
+        if (!("batches" in o) || bytes >= Math.max(1, minBytes) || pending === 0) done();
       });
-    }
+    });
   });
-  return Promise.all(wanted.map((w) => read(ctx, w, 0)));
+  return Promise.all(wanted.map((w, i) => settled[i] ?? read(ctx, w, 0)));
 }
 
 export async function fetch(ctx: KafkaContext, req: KafkaRequest): Promise<object> {

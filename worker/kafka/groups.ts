@@ -11,13 +11,13 @@
  */
 import type { KafkaRequest } from "../../wasm/kafdo";
 import { groupStub, metadataStub } from "../durable-objects/addressing";
-import { checkGroupId, deleteGroup } from "../api/groups";
+import { deleteGroup, group as groupOf } from "../api/groups";
 import { rpc } from "../api/rpc";
 import type { OffsetCommit, TopicPartition } from "../types";
-import { errorCodeOf, settleEach, type Handler, type KafkaContext } from "./context";
+import { NO_OPERATIONS, errorCodeOf, settleEach, type Handler, type KafkaContext } from "./context";
 
 function group(ctx: KafkaContext, groupId: string) {
-  return groupStub(ctx.env, checkGroupId(groupId));
+  return groupOf(ctx.env, groupId);
 }
 
 async function joinGroup(ctx: KafkaContext, req: KafkaRequest): Promise<object> {
@@ -82,12 +82,13 @@ async function heartbeat(ctx: KafkaContext, req: KafkaRequest): Promise<object> 
 /* One member before v3 (memberId), a list from v3 (members). */
 async function leaveGroup(ctx: KafkaContext, req: KafkaRequest): Promise<object> {
   const b = req.body as { groupId: string; memberId: string; members: { memberId: string }[] };
-  const ids = b.members.length > 0 ? b.members.map((m) => m.memberId) : [b.memberId];
+  const v3 = req.apiVersion >= 3; /* from v3 a list of members, before it one */
+  const ids = v3 ? b.members.map((m) => m.memberId) : [b.memberId];
   try {
     const left = await rpc(() => group(ctx, b.groupId).kafkaLeave(b.groupId, ids));
     const members = left.members.map((m) => ({ memberId: m.memberId, groupInstanceId: null, errorCode: m.errorCode }));
     /* Before v3 the one member's answer is the request's. */
-    const errorCode = left.errorCode || (b.members.length === 0 ? (left.members[0]?.errorCode ?? 0) : 0);
+    const errorCode = left.errorCode || (v3 ? 0 : (left.members[0]?.errorCode ?? 0));
     return { throttleTimeMs: 0, errorCode, members };
   } catch (e) {
     return { throttleTimeMs: 0, errorCode: errorCodeOf(e), members: [] };
@@ -168,9 +169,6 @@ async function offsetFetch(ctx: KafkaContext, req: KafkaRequest): Promise<object
   }
 }
 
-/* Kafka's "authorized operations not asked for". */
-const NO_OPERATIONS = -2147483648;
-
 async function describeGroups(ctx: KafkaContext, req: KafkaRequest): Promise<object> {
   const groups = await settleEach(
     req.body.groups as string[],
@@ -223,7 +221,7 @@ async function deleteGroups(ctx: KafkaContext, req: KafkaRequest): Promise<objec
   const results = await settleEach(
     req.body.groupsNames as string[],
     async (groupId): Promise<object> => {
-      await deleteGroup(ctx.env, checkGroupId(groupId));
+      await deleteGroup(ctx.env, groupId);
       return { groupId, errorCode: 0 };
     },
     (groupId, errorCode) => ({ groupId, errorCode }),

@@ -1,9 +1,7 @@
 /*
- * list-offsets.ts — ListOffsets: a partition's earliest offset (timestamp -2),
- * its latest (-1, the high watermark), or the first offset whose record has a
- * timestamp at or after the one asked for (found by the core from the stored
- * batches' max timestamps; offset and timestamp -1 when no record is that late,
- * as Kafka answers).
+ * list-offsets.ts — ListOffsets: per partition one call to the core's
+ * kd_log_offset_for_time, which answers Kafka's earliest (-2), latest (-1), or
+ * the first record at or after a time (-1 when none is that late).
  */
 import type { KafkaRequest } from "../../wasm/kafdo";
 import { partitionStub } from "../durable-objects/addressing";
@@ -11,9 +9,6 @@ import { checkPartition, forget, topicFor } from "../api/metadata";
 import { rpc } from "../api/rpc";
 import { KafkaCode } from "../errors";
 import { errorCodeOf, settleEach, type KafkaContext } from "./context";
-
-const LATEST = -1;
-const EARLIEST = -2;
 
 interface ListPartition {
   partitionIndex: number;
@@ -42,10 +37,6 @@ async function listTopic(ctx: KafkaContext, t: ListTopic): Promise<object> {
     async (p) => {
       checkPartition(info, p.partitionIndex);
       const stub = partitionStub(ctx.env, info.topicId, p.partitionIndex);
-      if (p.timestamp === LATEST || p.timestamp === EARLIEST) {
-        const o = await rpc(() => stub.offsets());
-        return answer(p.partitionIndex, 0, -1, p.timestamp === LATEST ? o.highWatermark : o.logStartOffset);
-      }
       const found = await rpc(() => stub.offsetForTimestamp(p.timestamp));
       return answer(p.partitionIndex, 0, found.timestamp, found.offset);
     },

@@ -367,6 +367,10 @@ static void test_offset_for_time(void)
     CHECK_EQ_INT(at, 5002);
     CHECK_EQ_INT(offset_for_time(5003, &at), -1);
     CHECK_EQ_INT(at, -1);
+    CHECK_EQ_INT(offset_for_time(KD_LIST_LATEST, &at), 8);
+    CHECK_EQ_INT(at, -1);
+    CHECK_EQ_INT(offset_for_time(KD_LIST_EARLIEST, &at), 0);
+    CHECK_EQ_INT(at, -1);
     CHECK_EQ_INT(offset_for_time(-5, &at), -1000 - KD_INVALID_REQUEST);
     CHECK_EQ_INT(kd_log_retire(DB), 0);
     CHECK_EQ_INT(offset_for_time(0, &at), -1000 - KD_UNKNOWN_TOPIC_OR_PARTITION);

@@ -121,10 +121,20 @@ int32_t kd_host_bind_null(int32_t stmt, uint32_t index)
     return s && sqlite3_bind_null(s->stmt, (int)index) == SQLITE_OK ? 0 : -1;
 }
 
+/* Fault injection for the tests: when > 0, the step that brings it to 0 fails. */
+static long steps_until_failure;
+
+void kd_native_fail_step(long n)
+{
+    steps_until_failure = n;
+}
+
 int32_t kd_host_step(int32_t stmt)
 {
     stmt_slot *s = slot(stmt);
     if (!s)
+        return -1;
+    if (steps_until_failure > 0 && --steps_until_failure == 0)
         return -1;
     int rc = sqlite3_step(s->stmt);
     return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;

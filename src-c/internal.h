@@ -91,4 +91,14 @@ int32_t kd_check_topic_name(const uint8_t *name, uint32_t len);
 /* ---- crc32c.c ---- */
 uint32_t kd_crc32c_update(uint32_t crc, const uint8_t *buf, size_t len);
 
+
+/* ---- log.c and retention.c: a partition's log ---- */
+
+/* The log start offset and high watermark (UNKNOWN_TOPIC_OR_PARTITION when retired). */
+int32_t kd_log_state(uint32_t db, int64_t *log_start_offset, int64_t *high_watermark);
+/* Raises the log start offset to log_start_offset (<= high_watermark). */
+int32_t kd_log_set_start(uint32_t db, int64_t log_start_offset, int64_t high_watermark);
+/* Creates retention's table (kd_log_open calls it). */
+int32_t kd_retention_open(uint32_t db);
+
 #endif /* KAFDO_INTERNAL_H */

@@ -299,6 +299,45 @@ KD_EXPORT(kd_log_offset_for_time) int32_t kd_log_offset_for_time(uint32_t db, in
  */
 KD_EXPORT(kd_log_retire) int32_t kd_log_retire(uint32_t db);
 
+/*
+ * Retention (src-c/retention.c): the log shrinks as Kafka's does with
+ * cleanup.policy=delete — whole batches, oldest first, never leaving a hole.
+ *
+ * kd_log_configure stores the topic's configs with the log: `config` is a JSON object
+ * of config name to value (strings, as DescribeConfigs shows them; numbers accepted),
+ * of which retention.ms (default 604800000), retention.bytes (default -1) and
+ * cleanup.policy (default delete) matter here; -1 turns a limit off, and a policy
+ * without delete turns both off. Written only when it differs from what is stored.
+ * Output: i32 changed (0 or 1). Errors: INVALID_CONFIG when `config` is not such an
+ * object or a limit is not an integer >= -1.
+ */
+KD_EXPORT(kd_log_configure) int32_t kd_log_configure(uint32_t db, const uint8_t *config, uint32_t len);
+
+/*
+ * DeleteRecords: raises the log start offset to `offset` (-1: the high watermark);
+ * an offset at or below the log start changes nothing. Reads below it are
+ * OFFSET_OUT_OF_RANGE at once; the rows below it are deleted by kd_log_retention's
+ * steps. Output: i64 the new log start offset (Kafka's low watermark). Errors:
+ * OFFSET_OUT_OF_RANGE for an offset above the high watermark or below -1.
+ */
+KD_EXPORT(kd_log_delete_records) int32_t kd_log_delete_records(uint32_t db, int64_t offset);
+
+/*
+ * One bounded step of retention at time now_ms: deletes at most max_rows batches from
+ * the log's start, each wholly below the log start offset, or (time retention) whose
+ * newest timestamp is older than now_ms - retention.ms, or (size retention) without
+ * which the log still holds at least retention.bytes; it stops at the first batch that
+ * is none of these, and raises the log start offset past what it deleted. The
+ * partition's size is kept incrementally: a step reads only the rows appended since
+ * the last one, and the rows it deletes.
+ * Output: i32 deleted (batches), i32 more (1: batches that may go remain beyond
+ * max_rows, call again), i32 active (1: time or size retention is on), i64
+ * log_start_offset, i64 size_bytes (what the log holds after the step), i64
+ * next_deadline_ms (when the oldest kept batch expires; -1: nothing to wait for),
+ * i64 size_trigger_bytes (call again once the log has grown past this; -1: never).
+ */
+KD_EXPORT(kd_log_retention) int32_t kd_log_retention(uint32_t db, int64_t now_ms, uint32_t max_rows);
+
 /* ---- topics (the cluster's metadata) -------------------------------------- */
 
 /*

@@ -10,7 +10,9 @@
  *
  * Invariants:
  *   - Batches are contiguous: a row's base_offset is the previous row's
- *     last_offset + 1, and the first row's is >= log_start_offset.
+ *     last_offset + 1. The first row's last_offset is >= log_start_offset once
+ *     retention has run (DeleteRecords may leave rows below it until then, and may
+ *     put the log start inside a batch, as Kafka does).
  *   - The high watermark (next offset) is the last row's last_offset + 1, or
  *     log_state.next_offset when the log holds no rows (a new log, or one that
  *     retention emptied). log_state is written only when that can happen, so an
@@ -76,7 +78,8 @@ typedef struct {
 int32_t kd_log_open(uint32_t db)
 {
     kd_scratch_reset();
-    return kd_sql_run_all(db, SCHEMA, sizeof SCHEMA / sizeof SCHEMA[0]);
+    int32_t rc = kd_sql_run_all(db, SCHEMA, sizeof SCHEMA / sizeof SCHEMA[0]);
+    return rc ? rc : kd_retention_open(db);
 }
 
 /* Reads the log's offsets; a retired log (its topic deleted) is an unknown partition. */
@@ -108,6 +111,32 @@ static int32_t read_offsets(uint32_t db, log_offsets *o)
     if (found && last + 1 > o->high_watermark)
         o->high_watermark = last + 1;
     return 0;
+}
+
+int32_t kd_log_state(uint32_t db, int64_t *log_start_offset, int64_t *high_watermark)
+{
+    log_offsets o = {0, 0};
+    int32_t rc = read_offsets(db, &o);
+    *log_start_offset = o.log_start_offset;
+    *high_watermark = o.high_watermark;
+    return rc;
+}
+
+/* Raises the log start offset. next_offset keeps the high watermark for when the rows
+ * below it are all deleted (the invariant at the top). */
+int32_t kd_log_set_start(uint32_t db, int64_t log_start_offset, int64_t high_watermark)
+{
+    int32_t stmt = kd_sql_prepare(db, "UPDATE log_state SET log_start_offset = ?1,"
+                                      " next_offset = max(next_offset, ?2) WHERE id = 0");
+    if (stmt < 0)
+        return stmt;
+    int32_t rc = kd_sql_bind_i64(stmt, 1, log_start_offset);
+    if (!rc)
+        rc = kd_sql_bind_i64(stmt, 2, high_watermark);
+    if (!rc)
+        rc = kd_sql_step(stmt, "raising the log start offset");
+    kd_host_finalize(stmt);
+    return rc < 0 ? rc : 0;
 }
 
 int32_t kd_log_offsets(uint32_t db)
@@ -734,6 +763,9 @@ int32_t kd_log_offset_for_time(uint32_t db, int64_t timestamp)
     kd_host_finalize(stmt);
     if (rc)
         return rc;
+    /* The batch found may begin below a log start that DeleteRecords put inside it. */
+    if (offset >= 0 && offset < o.log_start_offset)
+        offset = o.log_start_offset;
     /* Nothing that late: offset and timestamp stay -1, as Kafka answers. */
     if (!kd_out_i64(offset) || !kd_out_i64(at))
         return kd_fail(KD_ERR_NOMEM, "out of memory");

@@ -78,6 +78,9 @@ void kd_native_detach(uint32_t db);
 /* Runs fn inside BEGIN/COMMIT, rolling back when it returns non-zero, as the
  * Worker's binding does: a core call that fails writes nothing. */
 int32_t kd_native_in_transaction(uint32_t db, int32_t (*fn)(void *), void *arg);
+/* Fault injection: the n-th kd_host_step from now (n >= 1) fails as a full disk
+ * would; 0 turns it off. */
+void kd_native_fail_step(long n);
 #endif
 
 #endif /* KAFDO_STORAGE_H */

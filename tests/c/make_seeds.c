@@ -141,12 +141,40 @@ static void put_kafka_seeds(const char *dir)
     }
 }
 
+/* Retention programs: configs, then (op, arg, i64 value) instructions (fuzz_log_retention.c). */
+static void put_retention_seeds(const char *dir)
+{
+    static const struct {
+        const char *name, *config;
+        uint8_t program[6][2];
+        int64_t values[6];
+    } seeds[] = {
+        {"time", "{\"retention.ms\":\"100\"}", {{0, 13}, {0, 2}, {1, 3}, {0, 1}, {1, 15}, {2, 0}},
+         {0, 1000, 1050, 5000, 99999, 3}},
+        {"size", "{\"retention.ms\":\"-1\",\"retention.bytes\":\"200\"}", {{0, 31}, {0, 31}, {1, 0}, {1, 15}, {2, 0}, {1, 1}},
+         {1, 2, 3, 4, -1, 5}},
+        {"compact", "{\"cleanup.policy\":\"compact\"}", {{0, 7}, {2, 0}, {1, 15}, {2, 0}, {0, 1}, {1, 2}},
+         {7, 5, 100000, 40, 9, 200000}},
+    };
+    for (size_t i = 0; i < sizeof seeds / sizeof seeds[0]; i++) {
+        kbuf p = {0};
+        kb_put(&p, seeds[i].config, strlen(seeds[i].config) + 1);
+        for (int j = 0; j < 6; j++) {
+            kb_put(&p, seeds[i].program[j], 2);
+            kb_le(&p, (uint64_t)seeds[i].values[j], 8);
+        }
+        put(dir, "log_retention", seeds[i].name, p.p, p.len);
+        kb_free(&p);
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2)
         return 2;
     const char *dir = argv[1];
     mkdir(dir, 0755);
+    put_retention_seeds(dir);
     const char *hk[] = {"h1", "h2"};
     const char *hv[] = {"v", NULL};
     kbuf in = {0};

@@ -85,6 +85,9 @@ interface CoreExports {
   kd_log_fetch(db: number, offset: bigint, maxBytes: number): number;
   kd_log_read(db: number, offset: bigint, maxRecords: number, maxBytes: number): number;
   kd_log_retire(db: number): number;
+  kd_log_configure(db: number, ptr: number, len: number): number;
+  kd_log_delete_records(db: number, offset: bigint): number;
+  kd_log_retention(db: number, nowMs: bigint, maxRows: number): number;
   kd_topics_open(db: number): number;
   kd_topic_name_check(ptr: number, len: number): number;
   kd_topic_create(db: number, ptr: number, len: number, idPtr: number, nowMs: bigint, maxPartitions: number): number;
@@ -649,6 +652,71 @@ export function logRetire(db: number): void {
       undefined,
       (k) => k.kd_log_retire(db),
       () => undefined,
+    ),
+  );
+}
+
+/* Stores the topic's configs (a JSON object, as DescribeConfigs shows them) with the
+ * log, for retention; true when they differ from what was stored (kd_log_configure). */
+export function logConfigure(db: number, configJson: string): boolean {
+  const bytes = utf8Encoder.encode(configJson);
+  return storageOf(db).transactionSync(() =>
+    call(
+      bytes.length,
+      (_v, mem, ptr) => mem.set(bytes, ptr),
+      (k, ptr, len) => k.kd_log_configure(db, ptr, len),
+      (out) => new Reader(out).i32() !== 0,
+    ),
+  );
+}
+
+/* DeleteRecords: raises the log start offset to `offset` (-1: the high watermark) and
+ * answers the new log start offset (kd_log_delete_records). */
+export function logDeleteRecords(db: number, offset: number): number {
+  const at = int64(offset, "offset");
+  return storageOf(db).transactionSync(() =>
+    call(
+      undefined,
+      undefined,
+      (k) => k.kd_log_delete_records(db, at),
+      (out) => new Reader(out).i64(),
+    ),
+  );
+}
+
+/* What one retention step did, and when the next is due (kd_log_retention). */
+export interface RetentionStep {
+  deleted: number;
+  more: boolean;
+  active: boolean;
+  logStartOffset: number;
+  sizeBytes: number;
+  /* ms since the epoch when the oldest kept batch expires; -1: none */
+  nextDeadlineMs: number;
+  /* run again once the log holds more than this; -1: never */
+  sizeTriggerBytes: number;
+}
+
+/* One bounded step of retention, in its own transaction. */
+export function logRetention(db: number, nowMs: number, maxRows: number): RetentionStep {
+  const now = int64(nowMs, "now");
+  return storageOf(db).transactionSync(() =>
+    call(
+      undefined,
+      undefined,
+      (k) => k.kd_log_retention(db, now, maxRows),
+      (out) => {
+        const r = new Reader(out);
+        return {
+          deleted: r.i32(),
+          more: r.i32() !== 0,
+          active: r.i32() !== 0,
+          logStartOffset: r.i64(),
+          sizeBytes: r.i64(),
+          nextDeadlineMs: r.i64(),
+          sizeTriggerBytes: r.i64(),
+        };
+      },
     ),
   );
 }

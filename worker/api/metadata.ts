@@ -69,6 +69,18 @@ export function checkPartition(topic: TopicInfo, partition: number): void {
   }
 }
 
+/* The topic's configs as the JSON text a partition keeps for retention, made once per
+ * metadata entry (appends carry it; the partition hands it to the core when it changes). */
+const configTexts = new WeakMap<TopicInfo, string>();
+export function topicConfigText(topic: TopicInfo): string {
+  let text = configTexts.get(topic);
+  if (text === undefined) {
+    text = JSON.stringify(topic.config);
+    configTexts.set(topic, text);
+  }
+  return text;
+}
+
 /* The topic's max.message.bytes: the largest batch its partitions accept. */
 export function maxMessageBytes(topic: TopicInfo): number {
   return Number(topic.config["max.message.bytes"] ?? 1048576);

@@ -30,7 +30,7 @@ import type {
   TopicInfo,
 } from "../types";
 import { partitionStub } from "../durable-objects/addressing";
-import { checkPartition, forget, maxMessageBytes, topicFor } from "./metadata";
+import { checkPartition, forget, maxMessageBytes, topicConfigText, topicFor } from "./metadata";
 import { headerList, keyBytes, valueBytes } from "./records";
 
 const DEFAULT_RETRIES = 5;
@@ -217,7 +217,7 @@ export class KafdoProducer implements Producer {
   /* One RPC to the partition; resolves to the base offset of the records. */
   private async append(s: PartitionSend): Promise<number> {
     const stub = partitionStub(this.env, s.topic.topicId, s.partition);
-    const [result] = await stub.append([s.batches], maxMessageBytes(s.topic));
+    const [result] = await stub.append([s.batches], maxMessageBytes(s.topic), topicConfigText(s.topic));
     if (!result) throw new KafdoError(-1, "the partition answered no result");
     if (result.errorCode !== 0) throw new KafdoError(result.errorCode);
     return result.baseOffset;

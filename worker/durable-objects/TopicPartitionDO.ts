@@ -22,12 +22,23 @@
  * The read of stored batches is named fetchBatches, not fetch: `fetch` on a Durable
  * Object is its HTTP handler, and a stub's fetch() always sends a Request.
  *
+ * Retention: the core decides what goes and when (src-c/retention.c); this class only
+ * keeps the alarm the core asks for. Appends bring the topic's configs, handed to the
+ * core when they change; each instance's first append, an append that takes the log
+ * past the size the last step named, DeleteRecords and a config change set the alarm
+ * to now; a step that did not finish sets it to now again (each step is its own
+ * transaction, so produces interleave with a long deletion), and one that did sets it
+ * for the deadline it names (when the oldest kept batch expires).
+ *
  * Failures are KafdoErrors, thrown. Over RPC they arrive as Errors named for their
  * Kafka error (OFFSET_OUT_OF_RANGE, ...); KafdoError.from() restores them.
  */
 import { DurableObject } from "cloudflare:workers";
 import {
   logAppend,
+  logConfigure,
+  logDeleteRecords,
+  logRetention,
   logFetch,
   logOffsetForTime,
   logOffsets,
@@ -38,6 +49,7 @@ import {
   type KafdoStorage,
 } from "../../wasm/kafdo";
 import type { Env } from "../env";
+import { KafdoError, KafkaCode } from "../errors";
 import type { AppendResult, FetchResult, LogOffsets, ReadResult } from "../types";
 
 /* Kafka's default max.message.bytes: the largest batch a topic accepts unless its
@@ -47,9 +59,14 @@ export const DEFAULT_MAX_BATCH_BYTES = 1048588;
 /* The longest a readWait holds its call. */
 export const MAX_READ_WAIT_MS = 60000;
 
+/* The most batches one retention step deletes: each step is one transaction, and
+ * produces wait for it, so it stays short (a few milliseconds of SQLite work). */
+export const RETENTION_STEP_ROWS = 2000;
+
 interface PendingAppend {
   sets: Uint8Array[];
   maxBatchBytes: number;
+  topicConfig: string | undefined;
   resolve(results: AppendResult[]): void;
   reject(error: unknown): void;
 }
@@ -61,6 +78,16 @@ export class TopicPartitionDO extends DurableObject<Env> {
   private pending: PendingAppend[] = [];
   /* Wakes the readWait calls waiting for an append. */
   private readonly waiters = new Set<() => void>();
+  /* The topic configs last handed to the core by this instance. */
+  private configured: string | undefined;
+  /* Retention, as the last step left it: the log's size then plus what was appended
+   * since, the size that calls for a step (-1: none), and whether a step is due
+   * anyway (the alarm is set for now) or the log waits for an append to have a
+   * deadline again. */
+  private sizeBytes = 0;
+  private sizeTriggerBytes = -1;
+  private stepDue = false;
+  private stepOnAppend = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -71,11 +98,69 @@ export class TopicPartitionDO extends DurableObject<Env> {
 
   /* Appends produce sets, each one or more RecordBatches back to back; one result
    * per set, in order. The sets' batches are stored with their offsets assigned. */
-  append(sets: Uint8Array[], maxBatchBytes: number = DEFAULT_MAX_BATCH_BYTES): Promise<AppendResult[]> {
+  append(
+    sets: Uint8Array[],
+    maxBatchBytes: number = DEFAULT_MAX_BATCH_BYTES,
+    topicConfig?: string,
+  ): Promise<AppendResult[]> {
     return new Promise((resolve, reject) => {
       if (this.pending.length === 0) setTimeout(() => this.flushAppends(), 0);
-      this.pending.push({ sets, maxBatchBytes, resolve, reject });
+      this.pending.push({ sets, maxBatchBytes, topicConfig, resolve, reject });
     });
+  }
+
+  /* The topic's configs (a JSON object of name to value) changed: retention follows
+   * them at once. */
+  configure(topicConfig: string): void {
+    this.configured = topicConfig;
+    logConfigure(this.db, topicConfig);
+    this.scheduleStep();
+  }
+
+  /* DeleteRecords: the new log start offset (Kafka's low watermark). */
+  deleteRecords(offset: number): { lowWatermark: number } {
+    const lowWatermark = logDeleteRecords(this.db, offset);
+    this.scheduleStep();
+    return { lowWatermark };
+  }
+
+  /* One retention step; the next alarm is the one the core names. */
+  override async alarm(): Promise<void> {
+    this.stepDue = false;
+    let step;
+    try {
+      step = logRetention(this.db, Date.now(), RETENTION_STEP_ROWS);
+    } catch (e) {
+      /* A retired log (its topic deleted) has nothing left to keep. */
+      if (KafdoError.from(e)?.code === KafkaCode.UNKNOWN_TOPIC_OR_PARTITION) return;
+      throw e;
+    }
+    this.sizeBytes = step.sizeBytes;
+    this.sizeTriggerBytes = step.sizeTriggerBytes;
+    this.stepOnAppend = step.active && !step.more && step.nextDeadlineMs < 0;
+    if (step.more) this.scheduleStep();
+    else if (step.nextDeadlineMs >= 0) await this.ctx.storage.setAlarm(step.nextDeadlineMs);
+  }
+
+  private scheduleStep(): void {
+    if (this.stepDue) return;
+    this.stepDue = true;
+    void this.ctx.storage.setAlarm(Date.now());
+  }
+
+  /* After appends: the first of this instance hands the core the topic's configs and
+   * runs a step (which sets the deadline); later ones only look at the size. */
+  private afterAppends(topicConfig: string | undefined, appendedBytes: number): void {
+    if (topicConfig !== undefined && topicConfig !== this.configured) {
+      this.configured = topicConfig;
+      logConfigure(this.db, topicConfig);
+      this.scheduleStep();
+    }
+    this.sizeBytes += appendedBytes;
+    if (this.stepOnAppend || (this.sizeTriggerBytes >= 0 && this.sizeBytes > this.sizeTriggerBytes)) {
+      this.stepOnAppend = false;
+      this.scheduleStep();
+    }
   }
 
   /* One core call per run of queued appends with the same max.message.bytes (in
@@ -86,6 +171,7 @@ export class TopicPartitionDO extends DurableObject<Env> {
     const queued = this.pending;
     this.pending = [];
     let stored = false;
+    let appendedBytes = 0;
     for (let start = 0; start < queued.length; ) {
       const limit = queued[start]!.maxBatchBytes;
       let end = start;
@@ -97,6 +183,9 @@ export class TopicPartitionDO extends DurableObject<Env> {
         stored ||= results.some((r) => r.errorCode === 0);
         let at = 0;
         for (const p of run) {
+          p.sets.forEach((set, i) => {
+            if (results[at + i]?.errorCode === 0) appendedBytes += set.length;
+          });
           p.resolve(results.slice(at, at + p.sets.length));
           at += p.sets.length;
         }
@@ -104,7 +193,17 @@ export class TopicPartitionDO extends DurableObject<Env> {
         for (const p of run) p.reject(e);
       }
     }
-    if (stored) this.wakeReaders();
+    if (stored) {
+      this.wakeReaders();
+      const config = [...queued].reverse().find((p) => p.topicConfig !== undefined)?.topicConfig;
+      try {
+        this.afterAppends(config, appendedBytes);
+      } catch (e) {
+        /* The appends are stored and acknowledged; retention tries again at the next. */
+        this.configured = undefined;
+        console.error("kafdo: retention bookkeeping after an append failed:", e);
+      }
+    }
   }
 
   private wakeReaders(): void {

@@ -12,7 +12,7 @@
 import type { KafkaRequest } from "../../wasm/kafdo";
 import { metadataStub, partitionStub } from "../durable-objects/addressing";
 import { KafdoError, KafkaCode } from "../errors";
-import { checkPartition, forget, maxMessageBytes, topicFor } from "../api/metadata";
+import { checkPartition, forget, maxMessageBytes, topicConfigText, topicFor } from "../api/metadata";
 import { rpc } from "../api/rpc";
 import { errorCodeOf, errorMessageOf, settleEach, type KafkaContext } from "./context";
 
@@ -52,7 +52,9 @@ async function produceTopic(ctx: KafkaContext, topic: TopicData, acksValid: bool
       /* slice(): the records are a view into the request's frame; only their own
        * bytes should cross the RPC. */
       const records = p.records.slice();
-      const [result] = await rpc(() => partitionStub(ctx.env, info.topicId, p.index).append([records], maxMessageBytes(info)));
+      const [result] = await rpc(() =>
+        partitionStub(ctx.env, info.topicId, p.index).append([records], maxMessageBytes(info), topicConfigText(info)),
+      );
       if (!result) throw new Error("the partition answered no result");
       return partitionAnswer(p.index, result.errorCode, result.baseOffset);
     },

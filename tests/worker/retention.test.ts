@@ -1,0 +1,138 @@
+/*
+ * Retention and DeleteRecords in workerd against real DO SQLite: the partition's alarm
+ * runs the core's steps (src-c/retention.c) once appends bring the topic's configs;
+ * reads below the new log start are OFFSET_OUT_OF_RANGE on every door, and the
+ * in-Worker consumer starts from the new start. Alarms are run at once with
+ * runDurableObjectAlarm rather than waited for.
+ */
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { createAdmin, createConsumer, createProducer, partitionOffsets, readPartition } from "../../worker/api";
+import { partitionStub } from "../../worker/durable-objects/addressing";
+import { expectKafdoError, text } from "./helpers";
+
+let topics = 0;
+const fresh = (prefix = "ret") => `${prefix}-${Date.now()}-${topics++}`;
+const HOUR = 3_600_000;
+
+async function stubOf(topic: string, partition = 0) {
+  const description = await createAdmin(env).describeTopic(topic);
+  return partitionStub(env, description.topicId, partition);
+}
+
+/* Runs the partition's alarms until none is due now (workerd may also have run them on
+ * its own already); returns how many ran here. */
+async function runDueAlarms(topic: string): Promise<number> {
+  const stub = await stubOf(topic);
+  let ran = 0;
+  for (; ran < 50; ran++) {
+    const due = await runInDurableObject(stub, async (_i, state) => {
+      const at = await state.storage.getAlarm();
+      return at !== null && at <= Date.now();
+    });
+    if (!due || !(await runDurableObjectAlarm(stub))) break;
+  }
+  return ran;
+}
+
+async function send(topic: string, count: number, timestamp: number, value = "x") {
+  const producer = createProducer(env);
+  await producer.sendBatch(
+    Array.from({ length: count }, (_, i) => ({ topic, partition: 0, value: `${value}-${i}`, timestamp })),
+  );
+  await producer.close();
+}
+
+describe("retention.ms", () => {
+  it("deletes batches older than retention.ms, oldest first, and reads below the start are out of range", async () => {
+    const topic = fresh();
+    await createAdmin(env).createTopic({ topic, partitions: 1, config: { "retention.ms": String(HOUR) } });
+    await send(topic, 5, Date.now() - 3 * HOUR, "old");
+    await send(topic, 5, Date.now() - 2 * HOUR, "older-but-not-first");
+    await send(topic, 3, Date.now(), "new");
+    await runDueAlarms(topic);
+
+    const offsets = await partitionOffsets(env, topic, 0);
+    expect(offsets).toMatchObject({ earliest: 10, latest: 13 });
+    await expectKafdoError(() => readPartition(env, topic, 0, { offset: 0 }), "OFFSET_OUT_OF_RANGE");
+    const read = await readPartition(env, topic, 0, { offset: 10 });
+    expect(read.records.map((r) => text(r.value))).toEqual(['"new-0"', '"new-1"', '"new-2"']);
+
+    /* The next deadline is the kept batch's: an hour from its timestamp. */
+    const alarm = await runInDurableObject(await stubOf(topic), (_i, state) => state.storage.getAlarm());
+    expect(alarm).toBeGreaterThan(Date.now() + HOUR - 60_000);
+  });
+
+  it("lets a consumer with no committed offset start at the new log start", async () => {
+    const topic = fresh();
+    await createAdmin(env).createTopic({ topic, partitions: 1, config: { "retention.ms": "60000" } });
+    await send(topic, 4, Date.now() - HOUR, "gone");
+    await send(topic, 2, Date.now(), "kept");
+    await runDueAlarms(topic);
+    const consumer = createConsumer(env, { groupId: fresh("g"), fromBeginning: true });
+    await consumer.subscribe([topic]);
+    const records = await consumer.poll(2000);
+    expect(records.map((r) => r.offset)).toEqual([4, 5]);
+    expect(records.map((r) => r.value)).toEqual(["kept-0", "kept-1"]);
+    await consumer.close();
+  });
+
+  it("keeps everything with retention.ms -1 or cleanup.policy compact", async () => {
+    for (const config of [{ "retention.ms": "-1" }, { "retention.ms": "1", "cleanup.policy": "compact" }]) {
+      const topic = fresh();
+      await createAdmin(env).createTopic({ topic, partitions: 1, config });
+      await send(topic, 3, Date.now() - 100 * HOUR);
+      await runDueAlarms(topic);
+      expect(await partitionOffsets(env, topic, 0)).toMatchObject({ earliest: 0, latest: 3 });
+    }
+  });
+});
+
+describe("retention.bytes", () => {
+  it("deletes the oldest batches once the partition grows past retention.bytes", async () => {
+    const topic = fresh();
+    await createAdmin(env).createTopic({
+      topic,
+      partitions: 1,
+      config: { "retention.ms": "-1", "retention.bytes": "4000" },
+    });
+    for (let i = 0; i < 40; i++) await send(topic, 1, Date.now(), "y".repeat(200));
+    await runDueAlarms(topic);
+    const { earliest, latest } = await partitionOffsets(env, topic, 0);
+    expect(latest).toBe(40);
+    expect(earliest).toBeGreaterThan(20);
+    /* What is left is at least retention.bytes, and within one batch more than the trigger. */
+    const stored = await readPartition(env, topic, 0, { offset: earliest, limit: 100 });
+    expect(stored.records).toHaveLength(40 - earliest);
+    const size = await runInDurableObject(await stubOf(topic), (_i, state) =>
+      state.storage.sql.exec("SELECT sum(size_bytes) AS s FROM log_batches").one(),
+    );
+    expect(Number(size.s)).toBeGreaterThanOrEqual(4000);
+    expect(Number(size.s)).toBeLessThan(4000 + 4000 / 16 + 300);
+  });
+});
+
+describe("DeleteRecords", () => {
+  it("raises the log start offset, inside a batch, and refuses an offset past the end", async () => {
+    const topic = fresh();
+    await createAdmin(env).createTopic({ topic, partitions: 1 });
+    await send(topic, 10, Date.now());
+    const stub = await stubOf(topic);
+    expect(await stub.deleteRecords(4)).toEqual({ lowWatermark: 4 });
+    expect(await partitionOffsets(env, topic, 0)).toMatchObject({ earliest: 4, latest: 10 });
+    const read = await readPartition(env, topic, 0, { offset: 4 });
+    expect(read.records[0]!.offset).toBe(4);
+    await expectKafdoError(() => readPartition(env, topic, 0, { offset: 3 }), "OFFSET_OUT_OF_RANGE");
+    await expectKafdoError(() => stub.deleteRecords(11), "OFFSET_OUT_OF_RANGE");
+    expect(await stub.deleteRecords(-1)).toEqual({ lowWatermark: 10 });
+    await runDueAlarms(topic);
+    const rows = await runInDurableObject(stub, (_i, state) =>
+      state.storage.sql.exec("SELECT count(*) AS n FROM log_batches").one(),
+    );
+    expect(Number(rows.n)).toBe(0);
+    /* Appends go on from the high watermark. */
+    await send(topic, 1, Date.now());
+    expect(await partitionOffsets(env, topic, 0)).toMatchObject({ earliest: 10, latest: 11 });
+  });
+});

@@ -724,8 +724,25 @@ static const kd_kfield deleteGroupsResponse[] = {
     {"results", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, deleteGroupsResponse_results},
     {0}};
 
+/*
+ * The versions Kafdo answers. Produce starts at 0 although Kafdo stores only
+ * RecordBatch v2 (magic 2): v0-2 differ from v3 only in lacking transactionalId
+ * (and, in the response, throttleTimeMs before v1, logAppendTimeMs before v2), and
+ * Kafka itself accepts magic-2 batches in them (ProduceRequest checks the magic
+ * only from v3 on); magic 0/1 message sets in any version are refused with
+ * UNSUPPORTED_FOR_MESSAGE_FORMAT (kd_batch_read). The 0 matters to librdkafka
+ * (2.0.2 and others): it compresses with gzip, snappy or lz4 only when the broker's
+ * Produce range includes version 0 (rd_kafka_msgset_writer_select_MsgVersion asks
+ * for Produce 0..0), else it logs "Broker does not support compression type" and
+ * sends every batch uncompressed.
+ *
+ * Fetch stays at 4+: a Fetch below 4 must be answered in message format 0 or 1,
+ * which would mean converting stored batches, also snappy, lz4 and zstd ones the
+ * core cannot open. librdkafka so leaves its MsgVer1 and ThrottleTime features
+ * off, which changes nothing while MsgVer2 (Produce 3, Fetch 4) is on.
+ */
 const kd_kapi kd_kafka_apis[] = {
-    {0, "Produce", 3, 7, 9, produceRequest, produceResponse},
+    {0, "Produce", 0, 7, 9, produceRequest, produceResponse},
     {1, "Fetch", 4, 11, 12, fetchRequest, fetchResponse},
     {2, "ListOffsets", 1, 3, 6, listOffsetsRequest, listOffsetsResponse},
     {3, "Metadata", 0, 8, 9, metadataRequest, metadataResponse},

@@ -113,6 +113,11 @@ static void put_kafka_seeds(const char *dir)
             "e56800ffffffffffffffff0000000000000000000114000000046b3104763100000000020000004a0000000000000000"
             "0000003e00000000022fd7d46f0000000000000000018bcfe568010000018bcfe56801ffffffffffffffff0000000000"
             "000000000118000000010476320202680278");
+    /* Produce below v3: no transactionalId, a magic-1 message set (kafkajs's). */
+    put_hex(dir, "kafka_decode", "produce-v2",
+            "00000084000000020000002a000a6b6166646f2d74657374ffff000075300000000100066f7264657273000000020000"
+            "000000000026ffffffffffffffff0000001aa5da6a6201000000018bcfe56800000000026b3100000002763100000002"
+            "00000024ffffffffffffffff0000001832d28e8101000000018bcfe56801ffffffff000000027632");
     put_hex(dir, "kafka_decode", "fetch-v11",
             "000000650001000b0000002a000a6b6166646f2d74657374ffffffff000001f40000000100a000000100000000ffffff"
             "ff0000000100066f72646572730000000100000003ffffffff0000000000003039ffffffffffffffff00100000000000"
@@ -132,6 +137,8 @@ static void put_kafka_seeds(const char *dir)
         "\"partitions\":[{\"partitionIndex\":0,\"highWatermark\":\"9007199254740993\",\"records\":{\"blob\":0}}]}]}}",
         "{\"apiKey\":18,\"apiVersion\":3,\"correlationId\":1,\"body\":{\"errorCode\":0,\"apiKeys\":"
         "[{\"apiKey\":0,\"minVersion\":3,\"maxVersion\":7}],\"throttleTimeMs\":0}}",
+        "{\"apiKey\":0,\"apiVersion\":2,\"correlationId\":4,\"body\":{\"responses\":[{\"name\":\"t\",\"partitionResponses\":"
+        "[{\"index\":0,\"errorCode\":0,\"baseOffset\":5,\"logAppendTimeMs\":-1}]}],\"throttleTimeMs\":0}}",
         "{\"apiKey\":10,\"apiVersion\":2,\"correlationId\":7,\"body\":{\"host\":\"\\u00e9\\ud83d\\ude00\",\"errorMessage\":null}}",
     };
     for (size_t i = 0; i < sizeof json / sizeof json[0]; i++) {

@@ -22,6 +22,12 @@ static const struct {
      "e56800ffffffffffffffff0000000000000000000114000000046b3104763100000000020000004a0000000000000000"
      "0000003e00000000022fd7d46f0000000000000000018bcfe568010000018bcfe56801ffffffffffffffff0000000000"
      "000000000118000000010476320202680278"},
+    /* Produce v2 (no transactionalId; kafkajs writes a magic-1 message set): librdkafka
+     * sees a broker compress only when its Produce range reaches down to v0. */
+    {"produce_v2",
+     "00000084000000020000002a000a6b6166646f2d74657374ffff000075300000000100066f7264657273000000020000"
+     "000000000026ffffffffffffffff0000001aa5da6a6201000000018bcfe56800000000026b3100000002763100000002"
+     "00000024ffffffffffffffff0000001832d28e8101000000018bcfe56801ffffffff000000027632"},
     {"fetch_v11",
      "000000650001000b0000002a000a6b6166646f2d74657374ffffffff000001f40000000100a000000100000000ffffff"
      "ff0000000100066f72646572730000000100000003ffffffff0000000000003039ffffffffffffffff00100000000000"
@@ -79,7 +85,19 @@ static const struct {
     const char *expect;
 } expectations[] = {
     {"produce_", "\"transactionalId\":null,\"acks\":-1,\"timeoutMs\":30000,\"topicData\":[{\"name\":\"orders\","
-                 "\"partitionData\":[{\"index\":0,\"records\":{\"at\":56,\"len\":72}},{\"index\":2,\"records\":{\"at\":136,\"len\":74}}]}]"},
+                 "\"partitionData\":[{\"index\":0,\"records\":{\"at\":"},
+    /* v0-2 carry no transactionalId (it reads as null); kafkajs writes message sets of
+     * magic 0 (v0, v1: 30 and 28 bytes) and magic 1 (v2: 38 and 36), the codec passes
+     * any records on as bytes. v3+ carry RecordBatch v2. */
+    {"produce_v0", "{\"at\":54,\"len\":30}},{\"index\":2,\"records\":{\"at\":92,\"len\":28}}]}]"},
+    {"produce_v1", "{\"at\":54,\"len\":30}},{\"index\":2,\"records\":{\"at\":92,\"len\":28}}]}]"},
+    {"produce_v2", "{\"at\":54,\"len\":38}},{\"index\":2,\"records\":{\"at\":100,\"len\":36}}]}]"},
+#define PRODUCE_V3_PLUS "{\"at\":56,\"len\":72}},{\"index\":2,\"records\":{\"at\":136,\"len\":74}}]}]"
+    {"produce_v3", PRODUCE_V3_PLUS},
+    {"produce_v4", PRODUCE_V3_PLUS},
+    {"produce_v5", PRODUCE_V3_PLUS},
+    {"produce_v6", PRODUCE_V3_PLUS},
+    {"produce_v7", PRODUCE_V3_PLUS},
     {"fetch_", "\"replicaId\":-1,\"replicaState\":{\"replicaId\":-1,\"replicaEpoch\":-1},\"maxWaitMs\":500,\"minBytes\":1,\"maxBytes\":10485760,\"isolationLevel\":1,"},
     {"fetch_", "\"topics\":[{\"topic\":\"orders\",\"topicId\":\"00000000000000000000000000000000\",\"partitions\":"
                "[{\"partition\":3,\"currentLeaderEpoch\":-1,\"fetchOffset\":12345,\"lastFetchedEpoch\":-1,\"logStartOffset\":-1,"
@@ -380,6 +398,30 @@ static void test_encode_fetch_holes(void)
     CHECK_EQ_INT(le32(out + 12), le32(out + 4) + 3 + 4 + 2 + 8 + 8 + 4 + 4);
 }
 
+/* Produce v0-2 answers as produce.ts builds them: v0 without throttle time, v1 with
+ * it, v2 with each partition's log append time too. */
+static void test_encode_produce_v0_to_v2(void)
+{
+    static const char body[] = "\"body\":{\"responses\":[{\"name\":\"t\",\"partitionResponses\":[{\"index\":0,"
+                               "\"errorCode\":0,\"baseOffset\":5,\"logAppendTimeMs\":-1,\"logStartOffset\":-1,"
+                               "\"recordErrors\":[],\"errorMessage\":null}]}],\"throttleTimeMs\":0}}";
+    static const char *const want[] = {
+        /* responses ["t", [index 0, errorCode 0, baseOffset 5]] */
+        "0000001d00000004" "00000001" "000174" "00000001" "00000000" "0000" "0000000000000005",
+        /* and throttle time */
+        "0000002100000004" "00000001" "000174" "00000001" "00000000" "0000" "0000000000000005" "00000000",
+        /* and log append time -1 */
+        "0000002900000004" "00000001" "000174" "00000001" "00000000" "0000" "0000000000000005" "ffffffffffffffff"
+        "00000000",
+    };
+    for (int v = 0; v <= 2; v++) {
+        char json[512];
+        snprintf(json, sizeof json, "{\"apiKey\":0,\"apiVersion\":%d,\"correlationId\":4,%s", v, body);
+        CHECK_EQ_INT(encode(json), 0);
+        check_frame_hex("produce v0-2", 0, want[v]);
+    }
+}
+
 /* A blob object in a field the version skips takes no hole: the table shrinks. */
 static void test_encode_unused_blob(void)
 {
@@ -455,7 +497,7 @@ static void test_supported(void)
 {
     CHECK_EQ_INT(kd_kafka_supported(), 0);
     const char *s = output();
-    static const char head[] = "[{\"apiKey\":0,\"minVersion\":3,\"maxVersion\":7},{\"apiKey\":1,\"minVersion\":4,\"maxVersion\":11},";
+    static const char head[] = "[{\"apiKey\":0,\"minVersion\":0,\"maxVersion\":7},{\"apiKey\":1,\"minVersion\":4,\"maxVersion\":11},";
     CHECK(strncmp(s, head, sizeof head - 1) == 0);
     CHECK(strstr(s, "{\"apiKey\":18,\"minVersion\":0,\"maxVersion\":3}") != NULL);
     CHECK(strstr(s, "{\"apiKey\":42,\"minVersion\":0,\"maxVersion\":2}]") != NULL);
@@ -509,6 +551,7 @@ int main(int argc, char **argv)
     RUN(test_encode_defaults_and_errors);
     RUN(test_error_responses);
     RUN(test_supported);
+    RUN(test_encode_produce_v0_to_v2);
     if (argc == 3 && strcmp(argv[1], "--vectors") == 0) {
         vectors_dir = argv[2];
         RUN(test_vectors);

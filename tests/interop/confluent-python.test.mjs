@@ -14,6 +14,9 @@
  *   consume-pair  two members of a new group at once: a rebalance splits the partitions
  *                 between them, and between them they read every record (again only
  *                 what a commit refused during the rebalance did not cover)
+ *   produce-codec compression.type gzip, snappy, lz4, zstd in turn, each read back; and
+ *                 here, through a raw Fetch (stored-batches.mjs), each batch stored with
+ *                 the codec it was produced with, not silently uncompressed
  *
  * The script asserts; this file checks its summaries and, through Kafdo's REST API, that
  * the stored logs and the group's committed offsets agree.
@@ -29,6 +32,7 @@ import { join } from 'node:path';
 import { client, ROOT, startDev } from '../e2e/harness.mjs';
 import { run, tail } from './procs.mjs';
 import { debugDigest } from './kcat.mjs';
+import { assertStoredCodecs, storedBatches } from './stored-batches.mjs';
 
 const PYTHON = process.env.KAFDO_PYTHON ?? '/usr/bin/python3';
 const SCRIPT = join(ROOT, 'tests', 'interop', 'confluent_roundtrip.py');
@@ -135,5 +139,17 @@ describe('confluent-kafka (Python)', () => {
     assert.deepEqual([...a.assigned, ...b.assigned].sort(), Array.from({ length: P }, (_, p) => p));
     assert.ok(a.assigned.length > 0 && b.assigned.length > 0, JSON.stringify(out));
     assert.equal(a.read + b.read, N + out.read_again, JSON.stringify(out));
+  });
+
+  it('produces with compression.type gzip, snappy, lz4 and zstd: each batch stored with its codec', async () => {
+    const topic = 'py-codecs';
+    await api.createTopic(topic, 1);
+    const codecAt = [];
+    for (const codec of ['gzip', 'snappy', 'lz4', 'zstd']) {
+      const out = await phase('produce-codec', dev.kafkaBroker, topic, codec, '50');
+      assert.deepEqual([out.first, out.last], [codecAt.length, codecAt.length + 49], JSON.stringify(out));
+      for (let i = 0; i < 50; i++) codecAt.push(codec);
+    }
+    assertStoredCodecs(await storedBatches(dev.kafkaBroker, topic, 0), codecAt);
   });
 });

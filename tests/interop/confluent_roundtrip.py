@@ -8,6 +8,7 @@ a new process, as a restarted application is.
     confluent_roundtrip.py consume-half BROKER TOPIC GROUP STATE
     confluent_roundtrip.py consume-rest BROKER TOPIC GROUP STATE
     confluent_roundtrip.py consume-pair BROKER TOPIC GROUP STATE
+    confluent_roundtrip.py produce-codec BROKER TOPIC CODEC COUNT
 
 create        AdminClient.create_topics, then list_topics shows the partitions.
 produce       COUNT records key-<i>/value-<i> with delivery reports: every one delivered,
@@ -26,6 +27,10 @@ consume-rest  a new consumer of the same GROUP resumes: every partition starts e
 consume-pair  two members of a new GROUP at once: the group rebalances until each has
               its own share of the partitions, and between them, committing as they go
               (and when partitions are revoked), they read every record exactly once.
+produce-codec COUNT repetitive records to partition 0 of TOPIC with compression.type CODEC
+              (gzip, snappy, lz4, zstd), every one delivered at contiguous offsets; then a
+              consumer assigned to partition 0 reads them back at those offsets. How the
+              batches were stored is for the caller to check (stored-batches.mjs).
 
 Each phase prints one JSON line (a summary) on stdout and exits 0, or prints what is wrong
 on stderr and exits 1. No sleeps: poll loops with deadlines. Set KAFDO_INTEROP_DEBUG to
@@ -338,6 +343,40 @@ def consume_pair(broker, topic, group, state_path):
     return out
 
 
+def produce_codec(broker, topic, codec, count):
+    producer = Producer({**base_conf(broker), "compression.type": codec, "linger.ms": 50, "acks": "all"})
+    offsets = {}
+    errors = []
+
+    def on_delivery(err, msg):
+        if err is not None:
+            errors.append(str(err))
+        else:
+            offsets[msg.key().decode()] = msg.offset()
+
+    values = {f"{codec}-{i}": f"{codec} {'abc' * 30} {i}" for i in range(count)}
+    for key, value in values.items():
+        producer.produce(topic, key=key.encode(), value=value.encode(), partition=0, on_delivery=on_delivery)
+    check(producer.flush(DEADLINE_S) == 0, f"{len(producer)} records undelivered at the deadline")
+    check(not errors, f"{len(errors)} delivery errors, the first: {errors[:5]}")
+    first = min(offsets.values())
+    check(sorted(offsets.values()) == list(range(first, first + count)), f"offsets not contiguous: {offsets}")
+
+    c = Consumer({**base_conf(broker), "group.id": f"{topic}-{codec}-reader", "enable.auto.commit": False})
+    c.assign([TopicPartition(topic, 0, first)])
+    read = {}
+    deadline = time.monotonic() + DEADLINE_S
+    while len(read) < count:
+        check(time.monotonic() < deadline, f"read {len(read)} of {count} back by the deadline")
+        for m in c.consume(num_messages=count, timeout=1.0):
+            check(m.error() is None, f"consume: {m.error()}")
+            if first <= m.offset() < first + count:
+                read[m.key().decode()] = (m.offset(), m.value().decode())
+    c.close()
+    check(read == {k: (offsets[k], v) for k, v in values.items()}, "the records read back differ from those produced")
+    return {"phase": "produce-codec", "codec": codec, "delivered": len(offsets), "first": first, "last": first + count - 1}
+
+
 def main(argv):
     phase = argv[1] if len(argv) > 1 else ""
     try:
@@ -351,6 +390,8 @@ def main(argv):
             out = consume_rest(*argv[2:6])
         elif phase == "consume-pair" and len(argv) == 6:
             out = consume_pair(*argv[2:6])
+        elif phase == "produce-codec" and len(argv) == 6:
+            out = produce_codec(argv[2], argv[3], argv[4], int(argv[5]))
         else:
             print(__doc__, file=sys.stderr)
             return 2

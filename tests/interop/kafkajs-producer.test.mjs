@@ -7,6 +7,9 @@
  *     with kafkajs's own Produce encoder on a raw connection) is acknowledged with the
  *     first append's offset and stored once, while a sequence gap is
  *     OUT_OF_ORDER_SEQUENCE_NUMBER;
+ *   - Produce v0-2 (on a raw connection): a RecordBatch v2 is stored and answered in the
+ *     version's shape; kafkajs's magic 0 and 1 message sets are
+ *     UNSUPPORTED_FOR_MESSAGE_FORMAT (Kafdo stores RecordBatch v2 only);
  *   - a gzip-compressed batch (CompressionTypes.GZIP) is stored and consumed back
  *     identical;
  *   - headers (string and binary values), null keys and null values round-trip;
@@ -20,10 +23,13 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
 import kafkajs from 'kafkajs';
 import { Inbox, RawKafka, captured, hasErrorType, newKafka, range, startKafdo, stopKafdo } from './kafkajs-helpers.mjs';
 
 const { CompressionTypes } = kafkajs; // kafkajs is CommonJS: not every export is a named ESM export
+
+const require = createRequire(import.meta.url);
 
 describe("kafkajs's producer through the gateway", () => {
   let dev;
@@ -122,6 +128,46 @@ describe("kafkajs's producer through the gateway", () => {
       const { messages, highWatermark } = await dev.api.readAll(TOPIC, 0, 0);
       assert.equal(highWatermark, 4);
       assert.deepEqual(messages.map((m) => m.key), ['seq-0', 'seq-1', 'seq-2', 'seq-3']);
+    } finally {
+      await raw.close();
+    }
+  });
+
+  it('Produce v0-2: a RecordBatch v2 is stored; a magic 0 or 1 message set is UNSUPPORTED_FOR_MESSAGE_FORMAT', async () => {
+    const TOPIC = 'produce-old-versions';
+    await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 1 }] });
+    const topicData = (key) => [{ topic: TOPIC, partitions: [{ partition: 0, messages: [{ key, value: `value of ${key}` }] }] }];
+    const raw = await RawKafka.open(dev.kafkaBroker);
+    try {
+      /* kafkajs's v0-2 encoders write message sets of magic 0 (v0, v1) and magic 1 (v2):
+       * Kafdo stores RecordBatch v2 only and does not convert. */
+      for (const version of [0, 1, 2]) {
+        const answer = await raw.call('produce', version, { acks: -1, timeout: 5000, topicData: topicData(`m-${version}`) }, { parse: false });
+        assert.equal(answer.topics[0].partitions[0].errorCode, 43, `v${version}: ${JSON.stringify(answer)}`);
+      }
+      /* A RecordBatch v2 in a v2 request, as Kafka accepts it (it checks the magic only
+       * from v3 on): kafkajs's v3 frame without its transactional id (null: ffff). */
+      const { request } = require('kafkajs/src/protocol/requests/produce').protocol({ version: 3 })({
+        acks: -1,
+        timeout: 5000,
+        topicData: topicData('batch-in-v2'),
+      });
+      const correlationId = raw.correlationId++;
+      const v3 = (await require('kafkajs/src/protocol/request')({ correlationId, clientId: 'c', request })).buffer;
+      const idEnd = 14 + v3.readInt16BE(12);
+      assert.equal(v3.readInt16BE(idEnd), -1);
+      const v2 = Buffer.concat([v3.subarray(0, idEnd), v3.subarray(idEnd + 2)]);
+      v2.writeInt32BE(v2.length - 4, 0);
+      v2.writeInt16BE(2, 6);
+      await raw.writeRaw(v2);
+      const frame = await raw.nextFrame();
+      assert.equal(frame.readInt32BE(4), correlationId);
+      const answer = await require('kafkajs/src/protocol/requests/produce/v2/response').decode(frame.subarray(8));
+      assert.deepEqual(answer.topics[0].partitions[0], { partition: 0, errorCode: 0, offset: '0', timestamp: '-1' });
+      assert.equal(answer.throttleTime, 0);
+      const { messages, highWatermark } = await dev.api.readAll(TOPIC, 0, 0);
+      assert.equal(highWatermark, 1);
+      assert.deepEqual(messages.map((m) => m.key), ['batch-in-v2']);
     } finally {
       await raw.close();
     }

@@ -15,6 +15,9 @@
  *   - an unknown topic: Metadata answers UNKNOWN_TOPIC_OR_PARTITION when the client does
  *     not allow auto-creation, and creates the topic (KAFDO_DEFAULT_PARTITIONS) when it
  *     does, as librdkafka's producer does by default; so a produce to a new topic works
+ *   - compressed produce (-z gzip, snappy, lz4, zstd): every batch stored with the codec
+ *     it was produced with, as a raw Fetch through the relay shows (stored-batches.mjs),
+ *     and the records read back
  *   - a consumer group (-G): the first run reads everything and commits (auto commit
  *     every 100 ms, and on close at SIGINT); a second run of the same group sees only the
  *     records produced since; the group's committed offsets are the logs' ends
@@ -39,6 +42,7 @@ import {
   metadataText,
   produce,
 } from './kcat.mjs';
+import { assertStoredCodecs, storedBatches } from './stored-batches.mjs';
 
 const T = 'orders';
 const P = 3;
@@ -249,16 +253,29 @@ describe('kcat', () => {
     );
   });
 
-  it('compressed batches (-z gzip, snappy, lz4, zstd) are stored as sent and read back', async () => {
+  it('compressed batches (-z gzip, snappy, lz4, zstd) are stored compressed with that codec and read back', async () => {
     const topic = 'compressed';
     await api.createTopic(topic, 1);
     const expected = [];
+    const codecAt = [];
+    const logs = [];
     for (const codec of ['gzip', 'snappy', 'lz4', 'zstd']) {
-      /* Repetitive values, so that the codec really compresses. */
+      /* Repetitive values, so that the codec really compresses. -X debug=feature: the
+       * features librdkafka derived from ApiVersions, for a failure's message. */
       const lines = Array.from({ length: 20 }, (_, i) => `${codec}-${i}:${codec} ${'abc'.repeat(30)} ${i}`);
-      await produce(B, topic, lines, { partition: 0, extra: ['-z', codec, '-X', 'linger.ms=50'] });
-      for (const l of lines) expected.push(l);
+      const r = await produce(B, topic, lines, { partition: 0, extra: ['-z', codec, '-X', 'linger.ms=50', '-X', 'debug=feature'] });
+      logs.push(r.stderr);
+      for (const l of lines) {
+        expected.push(l);
+        codecAt.push(codec);
+      }
     }
+    /* How the batches were stored: each with the codec it was produced with (not
+     * silently uncompressed), RecordBatch v2, covering every offset once. */
+    assertStoredCodecs(await storedBatches(B, topic, 0), codecAt);
+    /* librdkafka falls back to uncompressed batches with only this notice when it
+     * concludes, from the ApiVersions ranges, that the broker lacks the codec. */
+    for (const log of logs) assert.doesNotMatch(log, /does not support compression/, tail(log, 40));
     const got = await consumeToEnd(B, topic);
     assert.deepEqual(
       got.map((r) => `${r.key}:${r.payload}`),

@@ -49,7 +49,7 @@ const fetchArgs = {
 
 /* [api, versions, arguments]; arguments as each kafkajs request module takes them. */
 const cases = [
-  ['produce', [3, 4, 5, 6, 7], produceArgs],
+  ['produce', [0, 1, 2, 3, 4, 5, 6, 7], produceArgs],
   ['fetch', [4, 5, 6, 7, 8, 9, 10, 11], fetchArgs],
   ['listOffsets', [1, 2, 3], { replicaId: -1, isolationLevel: 1, topics: [{ topic: 'orders', partitions: [{ partition: 1, timestamp: -2 }] }] }],
   ['metadata', [0, 1, 2, 3, 4, 5, 6], { topics: ['orders', 'events'], allowAutoTopicCreation: false }],

@@ -99,7 +99,7 @@ describe("kafkaEncode", () => {
 
   it("encodes ApiVersions from kafkaSupported, and Produce with int64 as bigint", async () => {
     const supported = kafkaSupported();
-    expect(supported[0]).toEqual({ apiKey: 0, minVersion: 3, maxVersion: 7 });
+    expect(supported[0]).toEqual({ apiKey: 0, minVersion: 0, maxVersion: 7 });
     const av = await apiVersionsV2Response.decode(payload(kafkaEncode(18, 2, 1, { errorCode: 0, apiKeys: supported })));
     expect(av.apiVersions).toHaveLength(supported.length);
     const produced = await produceV7Response.decode(

@@ -1,8 +1,14 @@
 /*
  * The npm package, as a user gets it: `npm pack` makes the tarball (its prepack step
  * builds dist/), and it is installed into an empty folder with `npm install <tarball>
- * --offline`: its one runtime dependency, `ws` (for `kafdo gateway`), comes from npm's
- * cache, where `npm ci` of this repository put it. Then, from that folder only:
+ * --offline`. Its one runtime dependency, `ws` (for `kafdo gateway`), is installed beside
+ * it from this repository's node_modules/ws (the version package-lock.json pins, which
+ * `npm ci` put there), packed into a tarball of its own. Not from npm's cache: what the
+ * cache holds depends on the machine's history, and on a fresh machine it lacks the ws
+ * that the registry names today (ENOTCACHED). Not from the registry either: the test
+ * would then install whichever ws was released last, not the one this repository is
+ * tested with, and would need the network. So the install needs neither, and .ci/run
+ * proves it by running with an empty npm cache. Then, from that folder only:
  *
  *   - the user's Worker, made of the spec's wrangler.toml and Env and a src/index.ts that
  *     re-exports the three Durable Object classes from `kafdo` (spec-examples/), is
@@ -34,6 +40,8 @@ const exec = promisify(execFile);
 const BIN = join(ROOT, 'node_modules', '.bin');
 const EXAMPLES = join(ROOT, 'tests', 'e2e', 'spec-examples');
 const ENV = { ...process.env, PATH: `${BIN}:${process.env.PATH}`, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' };
+/* The ws that npm ci installed from package-lock.json: the one the package is installed with. */
+const WS = join(ROOT, 'node_modules', 'ws');
 const COMPATIBILITY_DATE = /compatibility_date = "([^"]+)"/.exec(readFileSync(join(ROOT, 'wrangler.toml'), 'utf8'))[1];
 
 async function sh(file, args, cwd) {
@@ -67,7 +75,8 @@ describe('the npm package, installed from its tarball into an empty folder', () 
     app = join(work, 'my-kafdo-app');
     mkdirSync(join(app, 'src'), { recursive: true });
     writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'my-kafdo-app', private: true, type: 'module' }));
-    await sh('npm', ['install', tarball, '--offline', '--no-audit', '--no-fund'], app);
+    const packedWs = JSON.parse(await sh('npm', ['pack', WS, '--pack-destination', work, '--json'], ROOT))[0].filename;
+    await sh('npm', ['install', tarball, join(work, packedWs), '--offline', '--no-audit', '--no-fund'], app);
     installed = join(app, 'node_modules', 'kafdo');
 
     copyFileSync(join(EXAMPLES, 'wrangler.toml'), join(app, 'wrangler.toml'));
@@ -90,6 +99,9 @@ describe('the npm package, installed from its tarball into an empty folder', () 
       ['kafdo', 'ws'],
       'installing it installed nothing else',
     );
+    const locked = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')).packages['node_modules/ws'].version;
+    assert.equal(JSON.parse(readFileSync(join(app, 'node_modules', 'ws', 'package.json'), 'utf8')).version, locked, 'ws as package-lock.json pins it');
+    /* Had it not satisfied the package's range, the offline install would have failed. */
 
     for (const entry of ['.', './client', './integrations', './worker']) {
       const { types, default: js } = manifest.exports[entry];

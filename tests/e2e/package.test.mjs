@@ -18,7 +18,10 @@
  *     the records back from Node;
  *   - kafdo/client runs the spec's HTTP Client SDK example against that Worker, and the
  *     example type-checks against the installed package's .d.ts files;
- *   - the package's command, node_modules/.bin/kafdo, runs.
+ *   - the package's command, node_modules/.bin/kafdo, runs;
+ *   - kafdo/integrations imports in plain Node, where a consumer running outside a
+ *     Worker uses its helpers (processCDCMessage, the type guards, R2EventBridge's
+ *     parsing and filters): the parts that load the wasm core come only on first use.
  *
  * One deviation from the spec's files, made on the command line and not in them: the
  * spec's compatibility_date, 2024-01-01, is older than what Kafdo's Worker code needs
@@ -124,6 +127,45 @@ describe('the npm package, installed from its tarball into an empty folder', () 
     assert.equal(await sh(kafdo, ['--version'], app), `${version}\n`);
     /* It loads kafdo/client from the installed dist/: an unreachable URL is its error. */
     await assert.rejects(sh(kafdo, ['--url', `http://127.0.0.1:${await freePort()}`, 'health'], app), /NETWORK_EXCEPTION/);
+  });
+
+  it('imports kafdo/integrations in plain Node and runs its consumer helpers there', async () => {
+    /* A module of the user's, run by Node from the app's folder: `kafdo/integrations`
+     * resolves through the installed package's exports, as in the README. */
+    writeFileSync(join(app, 'consumer-helpers.mjs'), `
+      import { processCDCMessage, isInsertEvent, isDeleteEvent, R2EventBridge, processR2Event } from 'kafdo/integrations';
+      const change = {
+        _id: { _data: '8263A1' }, operationType: 'insert', ns: { db: 'shop', coll: 'users' },
+        documentKey: { _id: 'user-456' }, fullDocument: { _id: 'user-456', name: 'Ada' },
+      };
+      const seen = [];
+      const ran = await processCDCMessage(
+        { topic: 'cdc.shop.users', partition: 0, offset: 7, value: JSON.stringify(change) },
+        { collection: 'users', onInsert: (event, context) => seen.push([event.fullDocument.name, context.offset, context.eventId]) },
+      );
+      const notification = {
+        account: 'acct', action: 'PutObject', bucket: 'uploads', eventTime: '2025-01-02T03:04:05Z',
+        object: { key: 'photos/cat.jpg', size: 3, eTag: 'e1' },
+      };
+      const bridge = new R2EventBridge({ env: {}, keyPrefixFilter: 'photos/' });
+      const r2 = R2EventBridge.parseQueueMessage({ body: JSON.stringify(notification) });
+      const created = [];
+      await processR2Event({ value: r2 }, { onObjectCreated: (event) => created.push(event.key) });
+      console.log(JSON.stringify({
+        ran, seen, insert: isInsertEvent(change), del: isDeleteEvent(change),
+        topic: bridge.topicFor(r2), accepts: bridge.accepts(r2), created,
+      }));
+    `);
+    const out = JSON.parse(await sh(process.execPath, ['consumer-helpers.mjs'], app));
+    assert.deepEqual(out, {
+      ran: true,
+      seen: [['Ada', 7, '8263A1']],
+      insert: true,
+      del: false,
+      topic: 'r2.uploads',
+      accepts: true,
+      created: ['photos/cat.jpg'],
+    });
   });
 
   it("bundles the user's Worker with wrangler deploy --dry-run, wasm core included", async () => {

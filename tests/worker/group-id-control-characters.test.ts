@@ -81,7 +81,7 @@ describe("group ids with control characters, in the Worker", () => {
 /* ---- the Kafka wire protocol, as `kafdo gateway` carries it: frames over /kafka -------- */
 
 interface KafkaSocket {
-  ask(request: unknown): Promise<Buffer>;
+  ask(request: unknown): Promise<Uint8Array>;
   close(): void;
 }
 
@@ -130,7 +130,7 @@ const commit = (groupId: string, topic: string, generation: number, memberId: st
     topics: [{ topic, partitions: [{ partition: 0, offset: "1" }] }],
   });
 
-const commitCodes = async (answer: Buffer): Promise<number[]> =>
+const commitCodes = async (answer: Uint8Array): Promise<number[]> =>
   (await offsetCommitV2Response.decode(answer)).responses.flatMap((t: any) => t.partitions.map((p: any) => p.errorCode));
 
 describe("group ids with control characters, over Kafka's protocol", () => {

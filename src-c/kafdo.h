@@ -458,8 +458,8 @@ KD_EXPORT(kd_group_delete) int32_t kd_group_delete(uint32_t db);
  * group ids known to exist, for listing. Ids are 1 to 255 bytes (INVALID_GROUP_ID).
  * List output: u32 n, str group_id*. */
 #define KD_MAX_GROUP_ID_BYTES 255
-/* 0 when `group_id` is a valid group id (1 to KD_MAX_GROUP_ID_BYTES bytes), else
- * INVALID_GROUP_ID. */
+/* 0 when `group_id` is a valid group id (1 to KD_MAX_GROUP_ID_BYTES bytes, no
+ * control character: C0, DEL or C1), else INVALID_GROUP_ID. */
 KD_EXPORT(kd_group_id_check) int32_t kd_group_id_check(const uint8_t *group_id, uint32_t len);
 KD_EXPORT(kd_groups_register)
 int32_t kd_groups_register(uint32_t db, const uint8_t *group_id, uint32_t len, int64_t now_ms);

@@ -454,25 +454,43 @@ int32_t kd_topic_create_partitions(uint32_t db, const uint8_t *name, uint32_t na
 
 /* ---- the registry of consumer groups ---- */
 
-static int32_t check_group_id(uint32_t len)
+/*
+ * Kafka takes any string as a group id. Kafdo refuses two kinds:
+ *   - empty or over KD_MAX_GROUP_ID_BYTES (its registry keeps ids of that size);
+ *   - holding a control character (Unicode's Cc: C0 U+0000-U+001F, DEL U+007F,
+ *     C1 U+0080-U+009F). Group ids are printed by every tool that shows groups
+ *     (kafka-consumer-groups, dashboards, logs); "a\r\nX-Injected: 1" would forge
+ *     a line there, ESC or CSI (U+009B) would drive a terminal, NEL (U+0085) breaks
+ *     lines for some log readers. Refusing at the door is one rule in one place;
+ *     escaping would have to be done by every tool that prints an id, most of
+ *     them not Kafdo's. No client names its groups so.
+ * The message names the offending byte's position, never the id itself.
+ */
+static int32_t check_group_id(const uint8_t *id, uint32_t len)
 {
     if (len == 0 || len > KD_MAX_GROUP_ID_BYTES)
         return kd_fail(KD_INVALID_GROUP_ID, "a group id is 1 to %d bytes of UTF-8, not %u", KD_MAX_GROUP_ID_BYTES,
                        (unsigned)len);
+    for (uint32_t i = 0; i < len; i++) {
+        bool c0_or_del = id[i] < 0x20 || id[i] == 0x7f;
+        bool c1 = id[i] == 0xc2 && i + 1 < len && id[i + 1] >= 0x80 && id[i + 1] <= 0x9f; /* U+0080-U+009F */
+        if (c0_or_del || c1)
+            return kd_fail(KD_INVALID_GROUP_ID, "a group id holds no control characters; byte %u is U+%04X",
+                           (unsigned)i, c1 ? (unsigned)id[i + 1] : (unsigned)id[i]);
+    }
     return 0;
 }
 
 int32_t kd_group_id_check(const uint8_t *group_id, uint32_t len)
 {
     kd_scratch_reset();
-    (void)group_id; /* any bytes; only the length is Kafdo's rule */
-    return check_group_id(len);
+    return check_group_id(group_id, len);
 }
 
 int32_t kd_groups_register(uint32_t db, const uint8_t *group_id, uint32_t len, int64_t now_ms)
 {
     kd_scratch_reset();
-    int32_t rc = check_group_id(len);
+    int32_t rc = check_group_id(group_id, len);
     if (rc)
         return rc;
     int64_t v = now_ms;
@@ -483,7 +501,7 @@ int32_t kd_groups_register(uint32_t db, const uint8_t *group_id, uint32_t len, i
 int32_t kd_groups_unregister(uint32_t db, const uint8_t *group_id, uint32_t len)
 {
     kd_scratch_reset();
-    int32_t rc = check_group_id(len);
+    int32_t rc = check_group_id(group_id, len);
     return rc ? rc : exec_named(db, "DELETE FROM consumer_groups WHERE group_id = ?1", group_id, len, NULL);
 }
 

@@ -825,6 +825,53 @@ static void test_kafka_bad_input(void)
     close_group(conn);
 }
 
+/* Group ids: 1 to 255 bytes with no control character (C0, DEL, C1), which would
+ * forge lines or drive terminals wherever a tool prints the id. The error message
+ * names the byte, never the id. */
+static int32_t id_check(const char *id, size_t len)
+{
+    return kd_group_id_check((const uint8_t *)id, (uint32_t)len);
+}
+
+static void test_group_id_refuses_control_characters(void)
+{
+    /* Each with its length: "nul\0x" holds a NUL. */
+#define ID(s) {s, sizeof s - 1}
+    static const struct {
+        const char *p;
+        size_t len;
+    } refused[] = {
+        ID("a\r\nX-Injected: 1"), ID("tab\there"), ID("nul\0x"), ID("bell\a"), ID("esc\x1b[31m"), ID("del\x7f"),
+        ID("nel\xc2\x85line"),    /* U+0085 NEL */
+        ID("csi\xc2\x9b" "31m"),  /* U+009B CSI */
+        ID("\xc2\x80"),           /* U+0080, the first C1 */
+        ID("\x1f"),
+    };
+#undef ID
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        CHECK_EQ_INT(id_check(refused[i].p, refused[i].len), KD_INVALID_GROUP_ID);
+        const char *msg = kd_error_message();
+        CHECK(strstr(msg, "control character") != NULL);
+        CHECK(strpbrk(msg, "\r\n\x1b\x7f") == NULL);
+    }
+    CHECK(strstr((id_check("a\r\nX", 4), kd_error_message()), "byte 1 is U+000D") != NULL);
+    CHECK(strstr((id_check("ab\xc2\x85", 4), kd_error_message()), "byte 2 is U+0085") != NULL);
+
+    /* Printable ASCII, spaces and other Unicode stay Kafka's: any string. */
+    static const char *const kept[] = {
+        "orders-consumers", "a b", "{}\"'\\", "~", "gr\xc3\xbcppe" /* grüppe */,
+        "nbsp\xc2\xa0x" /* U+00A0, not a control */, "\xc2\xbf" /* U+00BF */, "\xe2\x80\xa8" /* U+2028 */,
+    };
+    for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++)
+        CHECK_EQ_INT(id_check(kept[i], strlen(kept[i])), 0);
+    CHECK_EQ_INT(id_check("\xc2", 1), 0); /* a lone lead byte is not a C1 character */
+    CHECK_EQ_INT(id_check("", 0), KD_INVALID_GROUP_ID);
+
+    /* The cluster's registry of groups refuses them too, before it reads storage. */
+    CHECK_EQ_INT(kd_groups_register(DB, (const uint8_t *)"a\r\nX", 4, T0), KD_INVALID_GROUP_ID);
+    CHECK_EQ_INT(kd_groups_unregister(DB, (const uint8_t *)"a\r\nX", 4), KD_INVALID_GROUP_ID);
+}
+
 int main(void)
 {
     RUN(test_one_member_gets_everything);
@@ -841,6 +888,7 @@ int main(void)
     RUN(test_kafka_dialects_do_not_mix);
     RUN(test_describe_bytes);
     RUN(test_kafka_bad_input);
+    RUN(test_group_id_refuses_control_characters);
     kd_release_scratch();
     return CHECK_SUMMARY();
 }

@@ -1,8 +1,14 @@
 /*
  * The npm package, as a user gets it: `npm pack` makes the tarball (its prepack step
  * builds dist/), and it is installed into an empty folder with `npm install <tarball>
- * --offline`: its one runtime dependency, `ws` (for `kafdo gateway`), comes from npm's
- * cache, where `npm ci` of this repository put it. Then, from that folder only:
+ * --offline`. Its one runtime dependency, `ws` (for `kafdo gateway`), is installed beside
+ * it from this repository's node_modules/ws (the version package-lock.json pins, which
+ * `npm ci` put there), packed into a tarball of its own. Not from npm's cache: what the
+ * cache holds depends on the machine's history, and on a fresh machine it lacks the ws
+ * that the registry names today (ENOTCACHED). Not from the registry either: the test
+ * would then install whichever ws was released last, not the one this repository is
+ * tested with, and would need the network. So the install needs neither, and .ci/run
+ * proves it by running with an empty npm cache. Then, from that folder only:
  *
  *   - the user's Worker, made of the spec's wrangler.toml and Env and a src/index.ts that
  *     re-exports the three Durable Object classes from `kafdo` (spec-examples/), is
@@ -12,7 +18,10 @@
  *     the records back from Node;
  *   - kafdo/client runs the spec's HTTP Client SDK example against that Worker, and the
  *     example type-checks against the installed package's .d.ts files;
- *   - the package's command, node_modules/.bin/kafdo, runs.
+ *   - the package's command, node_modules/.bin/kafdo, runs;
+ *   - kafdo/integrations imports in plain Node, where a consumer running outside a
+ *     Worker uses its helpers (processCDCMessage, the type guards, R2EventBridge's
+ *     parsing and filters): the parts that load the wasm core come only on first use.
  *
  * One deviation from the spec's files, made on the command line and not in them: the
  * spec's compatibility_date, 2024-01-01, is older than what Kafdo's Worker code needs
@@ -34,6 +43,8 @@ const exec = promisify(execFile);
 const BIN = join(ROOT, 'node_modules', '.bin');
 const EXAMPLES = join(ROOT, 'tests', 'e2e', 'spec-examples');
 const ENV = { ...process.env, PATH: `${BIN}:${process.env.PATH}`, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' };
+/* The ws that npm ci installed from package-lock.json: the one the package is installed with. */
+const WS = join(ROOT, 'node_modules', 'ws');
 const COMPATIBILITY_DATE = /compatibility_date = "([^"]+)"/.exec(readFileSync(join(ROOT, 'wrangler.toml'), 'utf8'))[1];
 
 async function sh(file, args, cwd) {
@@ -67,7 +78,8 @@ describe('the npm package, installed from its tarball into an empty folder', () 
     app = join(work, 'my-kafdo-app');
     mkdirSync(join(app, 'src'), { recursive: true });
     writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'my-kafdo-app', private: true, type: 'module' }));
-    await sh('npm', ['install', tarball, '--offline', '--no-audit', '--no-fund'], app);
+    const packedWs = JSON.parse(await sh('npm', ['pack', WS, '--pack-destination', work, '--json'], ROOT))[0].filename;
+    await sh('npm', ['install', tarball, join(work, packedWs), '--offline', '--no-audit', '--no-fund'], app);
     installed = join(app, 'node_modules', 'kafdo');
 
     copyFileSync(join(EXAMPLES, 'wrangler.toml'), join(app, 'wrangler.toml'));
@@ -90,6 +102,9 @@ describe('the npm package, installed from its tarball into an empty folder', () 
       ['kafdo', 'ws'],
       'installing it installed nothing else',
     );
+    const locked = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')).packages['node_modules/ws'].version;
+    assert.equal(JSON.parse(readFileSync(join(app, 'node_modules', 'ws', 'package.json'), 'utf8')).version, locked, 'ws as package-lock.json pins it');
+    /* Had it not satisfied the package's range, the offline install would have failed. */
 
     for (const entry of ['.', './client', './integrations', './worker']) {
       const { types, default: js } = manifest.exports[entry];
@@ -112,6 +127,45 @@ describe('the npm package, installed from its tarball into an empty folder', () 
     assert.equal(await sh(kafdo, ['--version'], app), `${version}\n`);
     /* It loads kafdo/client from the installed dist/: an unreachable URL is its error. */
     await assert.rejects(sh(kafdo, ['--url', `http://127.0.0.1:${await freePort()}`, 'health'], app), /NETWORK_EXCEPTION/);
+  });
+
+  it('imports kafdo/integrations in plain Node and runs its consumer helpers there', async () => {
+    /* A module of the user's, run by Node from the app's folder: `kafdo/integrations`
+     * resolves through the installed package's exports, as in the README. */
+    writeFileSync(join(app, 'consumer-helpers.mjs'), `
+      import { processCDCMessage, isInsertEvent, isDeleteEvent, R2EventBridge, processR2Event } from 'kafdo/integrations';
+      const change = {
+        _id: { _data: '8263A1' }, operationType: 'insert', ns: { db: 'shop', coll: 'users' },
+        documentKey: { _id: 'user-456' }, fullDocument: { _id: 'user-456', name: 'Ada' },
+      };
+      const seen = [];
+      const ran = await processCDCMessage(
+        { topic: 'cdc.shop.users', partition: 0, offset: 7, value: JSON.stringify(change) },
+        { collection: 'users', onInsert: (event, context) => seen.push([event.fullDocument.name, context.offset, context.eventId]) },
+      );
+      const notification = {
+        account: 'acct', action: 'PutObject', bucket: 'uploads', eventTime: '2025-01-02T03:04:05Z',
+        object: { key: 'photos/cat.jpg', size: 3, eTag: 'e1' },
+      };
+      const bridge = new R2EventBridge({ env: {}, keyPrefixFilter: 'photos/' });
+      const r2 = R2EventBridge.parseQueueMessage({ body: JSON.stringify(notification) });
+      const created = [];
+      await processR2Event({ value: r2 }, { onObjectCreated: (event) => created.push(event.key) });
+      console.log(JSON.stringify({
+        ran, seen, insert: isInsertEvent(change), del: isDeleteEvent(change),
+        topic: bridge.topicFor(r2), accepts: bridge.accepts(r2), created,
+      }));
+    `);
+    const out = JSON.parse(await sh(process.execPath, ['consumer-helpers.mjs'], app));
+    assert.deepEqual(out, {
+      ran: true,
+      seen: [['Ada', 7, '8263A1']],
+      insert: true,
+      del: false,
+      topic: 'r2.uploads',
+      accepts: true,
+      created: ['photos/cat.jpg'],
+    });
   });
 
   it("bundles the user's Worker with wrangler deploy --dry-run, wasm core included", async () => {

@@ -35,7 +35,8 @@ import { checkGroupId as coreCheckGroupId } from "../../wasm/kafdo";
  * checked before an id names a Durable Object. Here only for the API documents. */
 export const MAX_GROUP_ID_BYTES = 255;
 
-/* The group id, or INVALID_GROUP_ID: a string of 1 to 255 bytes of UTF-8. */
+/* The group id, or INVALID_GROUP_ID: a string of 1 to 255 bytes of UTF-8 with no
+ * control character (the core's rule, kd_group_id_check). */
 export function checkGroupId(groupId: unknown): string {
   if (typeof groupId !== "string") throw new KafdoError(KafkaCode.INVALID_GROUP_ID, "a group id is a string");
   coreCheckGroupId(groupId); /* the length rule is the core's */

@@ -620,8 +620,8 @@ export const OPENAPI = {
         in: "path",
         required: true,
         description:
-          `The group's id, percent-encoded: 1 to ${MAX_GROUP_ID_BYTES} bytes of UTF-8 ` +
-          "(else 400 INVALID_GROUP_ID).",
+          `The group's id, percent-encoded: 1 to ${MAX_GROUP_ID_BYTES} bytes of UTF-8 with no control ` +
+          "character (C0, DEL or C1), else 400 INVALID_GROUP_ID.",
         schema: { type: "string" },
       },
       produceEncoding: {

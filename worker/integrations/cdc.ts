@@ -25,7 +25,7 @@
 import type { KafdoBindings } from "../env";
 import { KafdoError, KafkaCode } from "../errors";
 import type { ProducerConfig } from "../types";
-import { createProducer } from "../api/producer";
+import { lazyProducer } from "./worker-api";
 import {
   EVENT_ID_HEADER,
   checkFilter,
@@ -240,7 +240,7 @@ export class KafdoPipeline {
       throw new KafdoError(KafkaCode.INVALID_REQUEST, "a pipeline takes { env, topicPattern? }");
     }
     this.topicPattern = checkPattern(config.topicPattern ?? DEFAULT_CDC_TOPIC_PATTERN, ["db", "coll"], "a pipeline");
-    this.producer = createProducer(config.env, config.producer);
+    this.producer = lazyProducer(config.env, config.producer);
     this.dedupe = config.dedupe ?? true;
   }
 

@@ -32,7 +32,7 @@
 import type { KafdoBindings } from "../env";
 import { KafdoError, KafkaCode } from "../errors";
 import type { ProducerConfig } from "../types";
-import { createProducer } from "../api/producer";
+import { lazyProducer } from "./worker-api";
 import {
   EVENT_ID_HEADER,
   checkFilter,
@@ -205,7 +205,7 @@ export class R2EventBridge {
     }
     this.bucketFilter = config.bucketFilter;
     this.keyPrefixFilter = config.keyPrefixFilter;
-    this.producer = createProducer(config.env, config.producer);
+    this.producer = lazyProducer(config.env, config.producer);
     this.dedupe = config.dedupe ?? true;
   }
 

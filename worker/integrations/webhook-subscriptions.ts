@@ -19,8 +19,7 @@
  */
 import { typedEnv, type Env, type KafdoBindings } from "../env";
 import { KafdoError, KafkaCode } from "../errors";
-import { createAdmin } from "../api/admin";
-import { checkGroupId } from "../api/groups";
+import { checkGroupId, createAdmin } from "./worker-api";
 import type { WebhookDeliveryDO } from "../durable-objects/WebhookDeliveryDO";
 
 
@@ -148,7 +147,7 @@ function bounded(c: Record<string, unknown>, name: keyof typeof SUBSCRIPTION_LIM
  * INVALID_GROUP_ID) saying what is wrong. Topic names are checked when the
  * subscription is created (createWebhookSubscription), by the cluster.
  */
-export function resolveSubscription(config: unknown): WebhookSubscription {
+export async function resolveSubscription(config: unknown): Promise<WebhookSubscription> {
   if (config === null || typeof config !== "object" || Array.isArray(config)) {
     refuse("a webhook subscription is an object { groupId, topic, url, ... }");
   }
@@ -156,7 +155,7 @@ export function resolveSubscription(config: unknown): WebhookSubscription {
   for (const k of Object.keys(c)) {
     if (!FIELDS.includes(k)) refuse(`a webhook subscription has no setting "${k}"; known: ${FIELDS.join(", ")}`);
   }
-  const groupId = checkGroupId(c.groupId);
+  const groupId = await checkGroupId(c.groupId);
   if (typeof c.topic !== "string" || c.topic.length === 0) refuse("topic must be a topic name");
   if (typeof c.url !== "string") refuse("url must be an http: or https: URL");
   let url: URL;
@@ -222,7 +221,7 @@ async function rpc<T>(call: () => Promise<T>): Promise<T> {
 /* A topic name the cluster accepts (it need not exist yet). */
 async function checkTopicName(env: Env, topic: string): Promise<void> {
   try {
-    await createAdmin(env).describeTopic(topic);
+    await (await createAdmin(env)).describeTopic(topic);
   } catch (e) {
     if (KafdoError.from(e)?.code !== KafkaCode.UNKNOWN_TOPIC_OR_PARTITION) throw KafdoError.from(e) ?? e;
   }
@@ -238,7 +237,7 @@ export async function createWebhookSubscription(
   config: WebhookSubscriptionConfig,
 ): Promise<{ created: boolean; subscription: WebhookSubscriptionInfo }> {
   const env = typedEnv(bindings);
-  const sub = resolveSubscription(config);
+  const sub = await resolveSubscription(config);
   await checkTopicName(env, sub.topic);
   await checkTopicName(env, sub.deadLetterTopic);
   const answer = await rpc(() => deliveryStub(env, sub.groupId).configure(sub));
@@ -248,7 +247,8 @@ export async function createWebhookSubscription(
 
 /* GROUP_ID_NOT_FOUND when the group has no subscription. */
 export async function describeWebhookSubscription(env: KafdoBindings, groupId: string): Promise<WebhookSubscriptionInfo> {
-  const info = await rpc(() => deliveryStub(typedEnv(env), checkGroupId(groupId)).describe());
+  const id = await checkGroupId(groupId);
+  const info = await rpc(() => deliveryStub(typedEnv(env), id).describe());
   if (!info) throw new KafdoError(KafkaCode.GROUP_ID_NOT_FOUND, `group "${groupId}" has no webhook subscription`);
   return info;
 }
@@ -268,7 +268,8 @@ export async function listWebhookSubscriptions(bindings: KafdoBindings): Promise
  */
 export async function deleteWebhookSubscription(bindings: KafdoBindings, groupId: string): Promise<void> {
   const env = typedEnv(bindings);
-  const removed = await rpc(() => deliveryStub(env, checkGroupId(groupId)).remove());
+  const id = await checkGroupId(groupId);
+  const removed = await rpc(() => deliveryStub(env, id).remove());
   await rpc(() => registryStub(env).unregister(groupId));
   if (!removed) throw new KafdoError(KafkaCode.GROUP_ID_NOT_FOUND, `group "${groupId}" has no webhook subscription`);
 }

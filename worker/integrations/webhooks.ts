@@ -40,7 +40,7 @@ import { readBodyWithin } from "../body";
 import type { KafdoBindings } from "../env";
 import { KafdoError, KafkaCode } from "../errors";
 import type { Producer, ProducerMessage, RecordMetadata } from "../types";
-import { createProducer } from "../api/producer";
+import { lazyProducer } from "./worker-api";
 
 
 /* The largest body read; the topic's max.message.bytes applies after that. */
@@ -303,7 +303,7 @@ export async function receiveWebhook(
   }
   const message = webhookMessage(topic, request.headers, body, config, verified);
   if (producer) return producer.send(message);
-  const own = createProducer(env);
+  const own = lazyProducer(env);
   try {
     return await own.send(message);
   } finally {

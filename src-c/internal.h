@@ -101,4 +101,23 @@ int32_t kd_log_set_start(uint32_t db, int64_t log_start_offset, int64_t high_wat
 /* Creates retention's table (kd_log_open calls it). */
 int32_t kd_retention_open(uint32_t db);
 
+/* ---- log_config.c: the topic configs a log obeys ---- */
+
+typedef struct {
+    int64_t retention_ms;    /* -1: no time retention (also when the policy lacks delete) */
+    int64_t retention_bytes; /* -1: no size retention (likewise) */
+    bool delete_policy, compact;
+    int64_t segment_ms, segment_bytes;
+    int64_t min_compaction_lag_ms, max_compaction_lag_ms;
+    int64_t delete_retention_ms;
+    int32_t min_dirty_permille; /* min.cleanable.dirty.ratio in thousandths */
+} kd_log_config;
+
+/* Parses a JSON object of config name to value; Kafka's default for a name it lacks. */
+int32_t kd_log_config_parse(const uint8_t *text, size_t len, kd_log_config *c);
+/* The configs stored with the log by kd_log_configure. */
+int32_t kd_log_config_load(uint32_t db, kd_log_config *c);
+/* A number from 0 to 1 in thousandths, or -1 when the text is not one. */
+int32_t kd_parse_ratio(const uint8_t *s, size_t len);
+
 #endif /* KAFDO_INTERNAL_H */

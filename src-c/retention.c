@@ -41,93 +41,16 @@ static const char *const SCHEMA[] = {
     "INSERT OR IGNORE INTO log_retention (id, config, size_bytes, size_through) VALUES (0, '{}', 0, 0)",
 };
 
-/* Kafka's defaults, for a config the stored object does not name. */
-#define DEFAULT_RETENTION_MS 604800000LL
-#define DEFAULT_RETENTION_BYTES (-1LL)
-
 int32_t kd_retention_open(uint32_t db)
 {
     return kd_sql_run_all(db, SCHEMA, sizeof SCHEMA / sizeof SCHEMA[0]);
 }
 
-typedef struct {
-    int64_t retention_ms;    /* -1: no time retention */
-    int64_t retention_bytes; /* -1: no size retention */
-    bool delete_policy;      /* cleanup.policy names delete */
-} retention_config;
-
-/* An integer config >= -1, given as a JSON string (as DescribeConfigs shows it) or number. */
-static int32_t config_long(const kd_json *doc, const char *name, int64_t fallback, int64_t *out)
-{
-    uint32_t n = kd_json_get(doc, 0, name);
-    if (!n) {
-        *out = fallback;
-        return 0;
-    }
-    if (!kd_json_int(doc, n, out) || *out < -1)
-        return kd_fail(KD_INVALID_CONFIG, "%s must be an integer >= -1", name);
-    return 0;
-}
-
-/* cleanup.policy is a comma-separated list of delete and compact (topics.c checks it at
- * creation); retention by time and size applies when it names delete, as in Kafka. */
-static int32_t config_policy(const kd_json *doc, bool *delete_policy)
-{
-    *delete_policy = true;
-    uint32_t n = kd_json_get(doc, 0, "cleanup.policy");
-    if (!n)
-        return 0;
-    if (doc->nodes[n].type != KJ_STRING || doc->nodes[n].len > 64)
-        return kd_fail(KD_INVALID_CONFIG, "cleanup.policy must be a string of delete and/or compact");
-    uint8_t text[65];
-    int64_t len = kd_json_str_decode(doc, n, text);
-    if (len < 0)
-        return kd_fail(KD_INVALID_CONFIG, "cleanup.policy is not a valid string");
-    *delete_policy = false;
-    for (int64_t at = 0; at <= len;) {
-        int64_t end = at;
-        while (end < len && text[end] != ',')
-            end++;
-        int64_t from = at, to = end;
-        while (from < to && text[from] == ' ')
-            from++;
-        while (to > from && text[to - 1] == ' ')
-            to--;
-        if (to - from == 6 && memcmp(text + from, "delete", 6) == 0)
-            *delete_policy = true;
-        at = end + 1;
-    }
-    return 0;
-}
-
-/* Parses a topic's configs (a JSON object of name to value) into what retention uses. */
-static int32_t parse_config(const uint8_t *text, size_t len, retention_config *c)
-{
-    kd_json doc;
-    int32_t rc = kd_json_parse(&doc, text, len);
-    if (rc) {
-        kd_json_free(&doc);
-        return kd_fail(KD_INVALID_CONFIG, "the topic's configs are not a JSON object");
-    }
-    if (doc.nodes[0].type != KJ_OBJECT)
-        rc = kd_fail(KD_INVALID_CONFIG, "the topic's configs must be a JSON object");
-    if (!rc)
-        rc = config_long(&doc, "retention.ms", DEFAULT_RETENTION_MS, &c->retention_ms);
-    if (!rc)
-        rc = config_long(&doc, "retention.bytes", DEFAULT_RETENTION_BYTES, &c->retention_bytes);
-    if (!rc)
-        rc = config_policy(&doc, &c->delete_policy);
-    kd_json_free(&doc);
-    if (!rc && !c->delete_policy)
-        c->retention_ms = c->retention_bytes = -1;
-    return rc;
-}
-
 int32_t kd_log_configure(uint32_t db, const uint8_t *config, uint32_t len)
 {
     kd_scratch_reset();
-    retention_config c;
-    int32_t rc = parse_config(config, len, &c);
+    kd_log_config c;
+    int32_t rc = kd_log_config_parse(config, len, &c);
     if (rc)
         return rc;
     /* Written only when changed: every append brings the configs, and most bring the same. */
@@ -160,26 +83,21 @@ int32_t kd_log_configure(uint32_t db, const uint8_t *config, uint32_t len)
     return kd_out_i32(!same) ? 0 : kd_fail(KD_ERR_NOMEM, "out of memory");
 }
 
-/* The stored configs, parsed. */
-static int32_t load_config(uint32_t db, retention_config *c, int64_t *size, int64_t *through)
+/* The partition's size as last counted, and the offset from which rows are not yet counted. */
+static int32_t load_size(uint32_t db, int64_t *size, int64_t *through)
 {
-    int32_t stmt = kd_sql_prepare(db, "SELECT config, size_bytes, size_through FROM log_retention WHERE id = 0");
+    int32_t stmt = kd_sql_prepare(db, "SELECT size_bytes, size_through FROM log_retention WHERE id = 0");
     if (stmt < 0)
         return stmt;
-    int32_t rc = kd_sql_step(stmt, "reading the log's retention state");
-    uint8_t *text = NULL;
-    uint32_t len = 0;
+    int32_t rc = kd_sql_step(stmt, "reading the log's size");
     if (rc == 1) {
-        rc = kd_sql_column_dup(stmt, 0, &text, &len);
-        *size = kd_host_column_int64(stmt, 1);
-        *through = kd_host_column_int64(stmt, 2);
+        *size = kd_host_column_int64(stmt, 0);
+        *through = kd_host_column_int64(stmt, 1);
+        rc = 0;
     } else if (rc == 0) {
         rc = kd_fail(KD_ERR_STORAGE, "the log's retention row is missing: was kd_log_open called?");
     }
     kd_host_finalize(stmt);
-    if (!rc)
-        rc = parse_config(text, len, c);
-    free(text);
     return rc;
 }
 
@@ -226,7 +144,7 @@ typedef struct {
 } step_plan;
 
 /* Decides which batches, from the log's start, this step deletes. */
-static int32_t plan_step(uint32_t db, const retention_config *c, int64_t now_ms, uint32_t max_rows, int64_t start,
+static int32_t plan_step(uint32_t db, const kd_log_config *c, int64_t now_ms, uint32_t max_rows, int64_t start,
                          int64_t *size, step_plan *plan)
 {
     int32_t stmt = kd_sql_prepare(db, "SELECT base_offset, last_offset, max_timestamp, size_bytes FROM log_batches"
@@ -270,10 +188,12 @@ int32_t kd_log_retention(uint32_t db, int64_t now_ms, uint32_t max_rows)
     if (max_rows == 0)
         return kd_fail(KD_ERR_INVALID_ARG, "a retention step must be allowed to delete a row");
     int64_t start, hw, size, through;
-    retention_config c;
+    kd_log_config c;
     int32_t rc = kd_log_state(db, &start, &hw);
     if (!rc)
-        rc = load_config(db, &c, &size, &through);
+        rc = kd_log_config_load(db, &c);
+    if (!rc)
+        rc = load_size(db, &size, &through);
     if (!rc)
         rc = count_new_rows(db, &size, &through);
     step_plan plan = {0, false, 0, INT64_MIN};

@@ -54,7 +54,7 @@ static const char *const SCHEMA[] = {
     " next_id INTEGER NOT NULL)",
 };
 
-typedef enum { CONFIG_LONG, CONFIG_INT, CONFIG_CLEANUP_POLICY } config_kind;
+typedef enum { CONFIG_LONG, CONFIG_INT, CONFIG_CLEANUP_POLICY, CONFIG_RATIO } config_kind;
 
 typedef struct {
     const char *key;
@@ -63,11 +63,20 @@ typedef struct {
     int64_t min;
 } config_def;
 
+/* Kafka's names, defaults and lower bounds. The log enforces them (log.c, retention.c,
+ * compaction.c); segment.* bound the part of the log compaction leaves alone (Kafka's
+ * active segment), since Kafdo stores batches, not segment files. */
 static const config_def CONFIGS[] = {
     {"cleanup.policy", "delete", CONFIG_CLEANUP_POLICY, 0},
+    {"delete.retention.ms", "86400000", CONFIG_LONG, 0},
+    {"max.compaction.lag.ms", "9223372036854775807", CONFIG_LONG, 1},
     {"max.message.bytes", "1048576", CONFIG_INT, 0},
+    {"min.cleanable.dirty.ratio", "0.5", CONFIG_RATIO, 0},
+    {"min.compaction.lag.ms", "0", CONFIG_LONG, 0},
     {"retention.bytes", "-1", CONFIG_LONG, -1},
     {"retention.ms", "604800000", CONFIG_LONG, -1},
+    {"segment.bytes", "1073741824", CONFIG_INT, 14},
+    {"segment.ms", "604800000", CONFIG_LONG, 1},
 };
 #define CONFIG_COUNT (sizeof CONFIGS / sizeof CONFIGS[0])
 
@@ -143,9 +152,8 @@ static int32_t check_config(const uint8_t *key, size_t key_len, const uint8_t *v
 {
     const config_def *def = find_config(key, key_len);
     if (!def)
-        return kd_fail(KD_INVALID_CONFIG, "unknown topic config \"%.*s\" (known: cleanup.policy, "
-                                          "max.message.bytes, retention.bytes, retention.ms)",
-                       (int)(key_len > 64 ? 64 : key_len), (const char *)key);
+        return kd_fail(KD_INVALID_CONFIG, "unknown topic config \"%.*s\"", (int)(key_len > 64 ? 64 : key_len),
+                       (const char *)key);
     int64_t v;
     switch (def->kind) {
     case CONFIG_CLEANUP_POLICY:
@@ -157,9 +165,13 @@ static int32_t check_config(const uint8_t *key, size_t key_len, const uint8_t *v
         if (!parse_i64(value, value_len, &v) || v < def->min || v > INT32_MAX)
             return kd_fail(KD_INVALID_CONFIG, "%s must be an integer from %lld to %d", def->key,
                            (long long)def->min, INT32_MAX);
-        if (v > KD_MAX_STORED_BATCH_BYTES)
+        if (equals(key, key_len, "max.message.bytes") && v > KD_MAX_STORED_BATCH_BYTES)
             return kd_fail(KD_INVALID_CONFIG, "max.message.bytes is at most %d: a Durable Object SQLite row holds 2 MB",
                            KD_MAX_STORED_BATCH_BYTES);
+        return 0;
+    case CONFIG_RATIO:
+        if (kd_parse_ratio(value, value_len) < 0)
+            return kd_fail(KD_INVALID_CONFIG, "%s must be a number from 0 to 1", def->key);
         return 0;
     case CONFIG_LONG:
         if (!parse_i64(value, value_len, &v) || v < def->min)

@@ -188,6 +188,11 @@ static int32_t validate_set(uint8_t *set, size_t len, int32_t max_batch_bytes, i
             return kd_fail(KD_MESSAGE_TOO_LARGE, "batch of %zu bytes exceeds the limit of %lld bytes%s",
                            b.size, (long long)limit,
                            limit == KD_MAX_STORED_BATCH_BYTES ? " (a Durable Object SQLite row holds 2 MB)" : "");
+        /* Gaps in offsets come only from compaction (Kafka's LogValidator refuses them
+         * in a producer's batch). */
+        if (b.last_offset_delta != b.record_count - 1)
+            return kd_fail(KD_CORRUPT_MESSAGE, "record count %d disagrees with last offset delta %d",
+                           (int)b.record_count, (int)b.last_offset_delta);
         if (b.attributes & KD_ATTR_CONTROL)
             return kd_fail(KD_CORRUPT_MESSAGE, "producers may not send control batches");
         if (b.attributes & KD_ATTR_TIMESTAMP_LOG_APPEND)

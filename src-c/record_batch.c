@@ -88,6 +88,7 @@ void kd_record_iter_init(kd_record_iter *it, const kd_batch *batch)
     it->end = batch->size;
     it->pos = OFF_RECORDS;
     it->index = 0;
+    it->last_delta = -1;
 }
 
 void kd_record_iter_init_records(kd_record_iter *it, const kd_batch *batch, const uint8_t *records, size_t len)
@@ -97,6 +98,7 @@ void kd_record_iter_init_records(kd_record_iter *it, const kd_batch *batch, cons
     it->end = len;
     it->pos = 0;
     it->index = 0;
+    it->last_delta = -1;
 }
 
 int32_t kd_record_next(kd_record_iter *it, kd_record *rec)
@@ -120,7 +122,9 @@ int32_t kd_record_next(kd_record_iter *it, kd_record *rec)
     pos++; /* record attributes: unused by Kafka */
     if (!kd_varlong_read(buf, end, &pos, &ts_delta) || !kd_varint_read(buf, end, &pos, &offset_delta))
         return CORRUPT("record %d: timestamp or offset delta is malformed", (int)it->index);
-    if (offset_delta != it->index)
+    /* Increasing, within the batch's last offset delta: a compacted batch keeps its
+     * offsets and so has gaps (producers' batches are contiguous: log.c checks that). */
+    if (offset_delta <= it->last_delta || offset_delta > b->last_offset_delta)
         return CORRUPT("record %d: offset delta is %d", (int)it->index, (int)offset_delta);
     if (!read_nullable(buf, end, &pos, &rec->key, &rec->key_len) ||
         !read_nullable(buf, end, &pos, &rec->value, &rec->value_len))
@@ -149,6 +153,7 @@ int32_t kd_record_next(kd_record_iter *it, kd_record *rec)
                          : add_wrap(b->first_timestamp, ts_delta);
     it->pos = end;
     it->index++;
+    it->last_delta = offset_delta;
     return 1;
 }
 
@@ -192,7 +197,7 @@ int32_t kd_batch_read(const uint8_t *buf, size_t len, kd_batch *b)
         return CORRUPT("compression codec %d is unknown", kd_batch_compression(b));
     if (b->record_count <= 0)
         return CORRUPT("record count %d: a batch holds at least one record", (int)b->record_count);
-    if (b->last_offset_delta != b->record_count - 1)
+    if (b->last_offset_delta < b->record_count - 1)
         return CORRUPT("record count %d disagrees with last offset delta %d", (int)b->record_count,
                        (int)b->last_offset_delta);
     /* Each record takes at least 7 bytes; a larger count cannot be honest. A

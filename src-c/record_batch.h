@@ -78,6 +78,7 @@ typedef struct {
     size_t end;             /* where they end in `records` */
     size_t pos;
     int32_t index;
+    int32_t last_delta; /* the previous record's offset delta (-1 before the first) */
 } kd_record_iter;
 
 void kd_record_iter_init(kd_record_iter *it, const kd_batch *batch);

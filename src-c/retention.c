@@ -187,7 +187,7 @@ int32_t kd_log_retention(uint32_t db, int64_t now_ms, uint32_t max_rows)
     kd_scratch_reset();
     if (max_rows == 0)
         return kd_fail(KD_ERR_INVALID_ARG, "a retention step must be allowed to delete a row");
-    int64_t start, hw, size, through;
+    int64_t start = 0, hw = 0, size = 0, through = 0;
     kd_log_config c;
     int32_t rc = kd_log_state(db, &start, &hw);
     if (!rc)

@@ -59,6 +59,11 @@ type Outcome = FetchResult | { errorCode: number };
 
 const EMPTY = new Uint8Array(0);
 
+/* Rounds of reads one Fetch makes at most (readWithin): enough for a consumer's
+ * usual limits (16 partitions of 1 MiB fill the budget in one), and a bound on the
+ * RPCs a request listing many partitions can cause. */
+const MAX_ROUNDS = 4;
+
 async function resolve(ctx: KafkaContext, topics: FetchTopic[]): Promise<Wanted[]> {
   const perTopic = await Promise.all(
     topics.map(async (t) => {
@@ -113,17 +118,19 @@ async function read(ctx: KafkaContext, w: Wanted, limit: Limit): Promise<Outcome
  * from the first partition with data that got less than Kafka would give it (the
  * bytes others left unused, or its first batch whole), it and the later ones with
  * data are read again in the next round. A round's first partition gets exactly
- * Kafka's limits, so each round settles at least one; rounds end when one adds no
- * bytes after data was given (the rest answer empty, as past a spent budget).
- * The bytes held never pass the budget plus one batch, and a request costs about
- * sum(partition_max_bytes) / budget rounds of RPCs.
+ * Kafka's limits, so each round settles at least one, and the second round at the
+ * latest gives the first partition with data its first batch. Rounds end when one
+ * adds no bytes after data was given, or after MAX_ROUNDS; the partitions still to
+ * read answer empty, as past a spent budget, and are read by the next Fetch.
+ * The bytes held never pass the budget plus one batch, and a Fetch costs at most
+ * MAX_ROUNDS reads of each partition it lists.
  */
 async function readWithin(ctx: KafkaContext, wanted: Wanted[], budget: number): Promise<Outcome[]> {
   const outcomes: Outcome[] = new Array(wanted.length);
   let todo = wanted.map((_, i) => i);
   let left = budget;
   let gaveData = false;
-  while (todo.length > 0) {
+  for (let round = 0; round < MAX_ROUNDS && todo.length > 0; round++) {
     let unreserved = left;
     const limits = todo.map((i, k): Limit => {
       const maxBytes = Math.min(wanted[i]!.p.partitionMaxBytes, unreserved);

@@ -340,7 +340,7 @@ static void fetch_once(void *arg)
 {
     fetch_call *f = arg;
     int64_t offset = (int64_t)(rng() % (uint64_t)f->high_watermark);
-    int32_t rc = kd_log_fetch(DB, offset, f->max_bytes);
+    int32_t rc = kd_log_fetch(DB, offset, f->max_bytes, 1);
     if (rc)
         die("kd_log_fetch", rc);
     if (kd_out_len() <= 16 || get_be64(kd_out_ptr() + 16) > offset) {

@@ -121,6 +121,16 @@
 #define KD_ROW_LIMIT_BYTES 2000000
 #define KD_MAX_STORED_BATCH_BYTES (KD_ROW_LIMIT_BYTES - 1024)
 
+/* The most one read of a log returns (kd_log_fetch's batches, kd_log_read's
+ * records), whatever the caller asks: a Worker or Durable Object isolate has 128 MB,
+ * a read's bytes are held there several times over (the core's output, its copy
+ * into JavaScript, the RPC, the Kafka response frame), and wasm memory, once grown,
+ * never shrinks. 16 MiB leaves room for concurrent requests, is far above what a
+ * consumer needs per round trip (Kafka's defaults: 1 MiB a partition, 50 MiB a
+ * Fetch), and holds any stored batch whole, so the first-batch rule never passes
+ * it. Kafka's broker caps a Fetch the same way (its fetch.max.bytes, 55 MiB). */
+#define KD_MAX_READ_BYTES (16 * 1024 * 1024)
+
 /* RecordBatch attributes (int16). */
 #define KD_ATTR_COMPRESSION_MASK 0x07
 #define KD_ATTR_TIMESTAMP_LOG_APPEND 0x08
@@ -262,19 +272,27 @@ KD_EXPORT(kd_log_offsets) int32_t kd_log_offsets(uint32_t db);
 
 /*
  * Reads stored batches from `offset`: the batch containing it first, then the
- * ones after, while the total stays within max_bytes — but always at least one
- * whole batch when one exists at the offset, as Kafka does. Cost does not grow
- * with the log's length (an index seek, then a scan of what is returned).
+ * ones after, while the total stays within max_bytes (at most KD_MAX_READ_BYTES,
+ * whatever is asked). With min_one_batch set, the first batch is returned whole
+ * even when it alone is over max_bytes, as Kafka does for the first partition
+ * with data in a Fetch (its minOneMessage), so a batch larger than the limits
+ * still moves the consumer on; without it, a read whose first batch does not fit
+ * returns no batches. Cost does not grow with the log's length (an index seek,
+ * then a scan of what is returned).
  * Output: i64 log_start_offset, i64 high_watermark, then the batch bytes.
  * offset == high_watermark returns no batches. Errors: KD_OFFSET_OUT_OF_RANGE
  * when offset < log_start_offset or > high_watermark; KD_INVALID_FETCH_SIZE
  * when max_bytes < 0.
  */
-KD_EXPORT(kd_log_fetch) int32_t kd_log_fetch(uint32_t db, int64_t offset, int32_t max_bytes);
+KD_EXPORT(kd_log_fetch)
+int32_t kd_log_fetch(uint32_t db, int64_t offset, int32_t max_bytes, int32_t min_one_batch);
 
 /*
- * As kd_log_fetch, then decoded: i64 log_start_offset, i64 high_watermark, then a
- * kd record list of at most max_records records with offsets >= offset.
+ * As kd_log_fetch with min_one_batch set, then decoded: i64 log_start_offset,
+ * i64 high_watermark, then a kd record list of at most max_records records with
+ * offsets >= offset. Decoding stops before a batch once the list holds
+ * KD_MAX_READ_BYTES (a compressed batch may inflate to 16 MiB), so the output
+ * stays below that plus one batch's records.
  */
 KD_EXPORT(kd_log_read)
 int32_t kd_log_read(uint32_t db, int64_t offset, uint32_t max_records, int32_t max_bytes);

@@ -571,9 +571,11 @@ int32_t kd_log_append(uint32_t db, uint8_t *in, uint32_t in_len, int64_t now_ms,
 /* ---- fetch ---- */
 
 /*
- * Walks the stored batches from `offset` within max_bytes (at least one), calling
+ * Walks the stored batches from `offset` within max_bytes, no more than
+ * KD_MAX_READ_BYTES (the first batch whole past both when min_one is set), calling
  * emit for each. The first batch is the one containing `offset`: the last row
- * whose base offset is <= offset, found through the rowid B-tree.
+ * whose base offset is <= offset, found through the rowid B-tree. A row is copied
+ * out only once its size (a column of its own) is known to fit.
  */
 typedef int32_t (*batch_sink)(const uint8_t *data, size_t len, void *arg);
 
@@ -585,11 +587,13 @@ static const char FETCH_FROM[] =
     " coalesce((SELECT max(base_offset) FROM log_batches WHERE base_offset <= ?1), ?1)"
     " ORDER BY base_offset";
 
-static int32_t walk_batches(uint32_t db, int64_t offset, int32_t max_bytes, log_offsets *o, batch_sink emit,
-                            void *arg)
+static int32_t walk_batches(uint32_t db, int64_t offset, int32_t max_bytes, bool min_one, log_offsets *o,
+                            batch_sink emit, void *arg)
 {
     if (max_bytes < 0)
         return kd_fail(KD_INVALID_FETCH_SIZE, "max bytes %d is negative", (int)max_bytes);
+    if (max_bytes > KD_MAX_READ_BYTES)
+        max_bytes = KD_MAX_READ_BYTES;
     int32_t rc = read_offsets(db, o);
     if (rc)
         return rc;
@@ -608,7 +612,7 @@ static int32_t walk_batches(uint32_t db, int64_t offset, int32_t max_bytes, log_
     size_t row_cap = 0;
     while (!rc && (rc = kd_sql_step(stmt, "reading batches")) == 1) {
         int64_t size = kd_host_column_int64(stmt, 0);
-        if (total > 0 && total + size > max_bytes) {
+        if ((total > 0 || !min_one) && total + size > max_bytes) {
             rc = 0;
             break;
         }
@@ -649,13 +653,13 @@ static int32_t emit_bytes(const uint8_t *data, size_t len, void *arg)
     return kd_out_append(data, len) ? 0 : kd_fail(KD_ERR_NOMEM, "out of memory");
 }
 
-int32_t kd_log_fetch(uint32_t db, int64_t offset, int32_t max_bytes)
+int32_t kd_log_fetch(uint32_t db, int64_t offset, int32_t max_bytes, int32_t min_one_batch)
 {
     kd_scratch_reset();
     log_offsets o = {0, 0};
     if (!kd_out_i64(0) || !kd_out_i64(0))
         return kd_fail(KD_ERR_NOMEM, "out of memory");
-    int32_t rc = walk_batches(db, offset, max_bytes, &o, emit_bytes, NULL);
+    int32_t rc = walk_batches(db, offset, max_bytes, min_one_batch != 0, &o, emit_bytes, NULL);
     if (rc)
         return rc;
     kd_out_patch_i64(0, o.log_start_offset);
@@ -673,6 +677,9 @@ static int32_t emit_records(const uint8_t *data, size_t len, void *arg)
 {
     read_state *s = arg;
     uint32_t before = s->count;
+    /* The stored bytes are bounded by the walk; decoded ones are bounded here. */
+    if (before > 0 && kd_out_len() >= KD_MAX_READ_BYTES)
+        return WALK_STOP;
     int32_t rc = kd_batch_records_out(data, len, s->min_offset, s->max_records, &s->count);
     /* A compressed batch after some records ends the read there: the caller gets
      * what precedes it, and the error only when it is the first thing to read. */
@@ -690,7 +697,7 @@ int32_t kd_log_read(uint32_t db, int64_t offset, uint32_t max_records, int32_t m
     read_state s = {offset, max_records, 0};
     if (!kd_out_i64(0) || !kd_out_i64(0) || !kd_out_u32(0))
         return kd_fail(KD_ERR_NOMEM, "out of memory");
-    int32_t rc = walk_batches(db, offset, max_bytes, &o, emit_records, &s);
+    int32_t rc = walk_batches(db, offset, max_bytes, true, &o, emit_records, &s);
     if (rc)
         return rc;
     kd_out_patch_i64(0, o.log_start_offset);

@@ -82,7 +82,7 @@ interface CoreExports {
   kd_log_append(db: number, ptr: number, len: number, nowMs: bigint, maxBatchBytes: number): number;
   kd_log_offsets(db: number): number;
   kd_log_offset_for_time(db: number, timestamp: bigint): number;
-  kd_log_fetch(db: number, offset: bigint, maxBytes: number): number;
+  kd_log_fetch(db: number, offset: bigint, maxBytes: number, minOneBatch: number): number;
   kd_log_read(db: number, offset: bigint, maxRecords: number, maxBytes: number): number;
   kd_log_retire(db: number): number;
   kd_log_configure(db: number, ptr: number, len: number): number;
@@ -612,15 +612,20 @@ export function logOffsets(db: number): LogOffsets {
   );
 }
 
-/* Stored batches from offset (the one containing it first), within maxBytes but at
- * least one whole batch. */
-export function logFetch(db: number, offset: number, maxBytes: number): FetchResult {
+/* The most one read of a log returns, whatever is asked: kafdo.h's KD_MAX_READ_BYTES
+ * (why 16 MiB is told there). */
+export const MAX_READ_BYTES = 16 * 1024 * 1024;
+
+/* Stored batches from offset (the one containing it first), within maxBytes (and
+ * MAX_READ_BYTES); with minOneBatch, the first batch whole even past maxBytes, as
+ * Kafka gives the first partition with data in a Fetch. */
+export function logFetch(db: number, offset: number, maxBytes: number, minOneBatch: boolean): FetchResult {
   const at = int64(offset, "offset");
   const max = int32(maxBytes, "max bytes");
   return call(
     undefined,
     undefined,
-    (k) => k.kd_log_fetch(db, at, max),
+    (k) => k.kd_log_fetch(db, at, max, minOneBatch ? 1 : 0),
     (out) => {
       const r = new Reader(out);
       return { ...readOffsets(r), batches: r.rest() };
@@ -628,7 +633,8 @@ export function logFetch(db: number, offset: number, maxBytes: number): FetchRes
   );
 }
 
-/* Records from offset, at most maxRecords, from batches within maxBytes. */
+/* Records from offset, at most maxRecords, from batches within maxBytes (at least
+ * one batch, at most MAX_READ_BYTES of stored batches and of records). */
 export function logRead(db: number, offset: number, maxRecords: number, maxBytes: number): ReadResult {
   const at = int64(offset, "offset");
   const maxRec = uint32(maxRecords, "max records");

@@ -114,7 +114,7 @@ static uint32_t append_once(const uint8_t *data, size_t size, int64_t *next, res
                 /* A duplicate: offsets already stored, starting at a batch. */
                 if (res.base < 0 || res.last >= *next)
                     abort();
-                if (kd_log_fetch(1, res.base, 1) != 0 || kd_out_len() < 16 + 61 ||
+                if (kd_log_fetch(1, res.base, 1, 1) != 0 || kd_out_len() < 16 + 61 ||
                     (int64_t)be(kd_out_ptr() + 16, 8) != res.base)
                     abort();
             }
@@ -149,7 +149,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
     if (kd_log_offsets(1) != 0 || (int64_t)le(kd_out_ptr() + 8, 8) != next)
         abort();
-    if (kd_log_fetch(1, 0, 1 << 30) != 0 || kd_batch_inspect(kd_out_ptr() + 16, kd_out_len() - 16) != 0)
+    if (kd_log_fetch(1, 0, 1 << 30, 1) != 0 || kd_batch_inspect(kd_out_ptr() + 16, kd_out_len() - 16) != 0)
         abort();
     kd_native_detach(1);
     sqlite3_close(conn);

@@ -113,7 +113,7 @@ static void test_offsets_are_assigned_in_order(void)
     /* Fetch from every offset: the first batch returned contains it, and reading
      * the records from there gives exactly that offset first. */
     for (int64_t off = 0; off < 55; off++) {
-        CHECK_EQ_INT(kd_log_fetch(DB, off, 1), 0); /* 1 byte: still one whole batch */
+        CHECK_EQ_INT(kd_log_fetch(DB, off, 1, 1), 0); /* 1 byte: still one whole batch */
         const uint8_t *out = kd_out_ptr();
         CHECK_EQ_INT((int64_t)rd_le(out + 8, 8), 55);
         kd_batch b;
@@ -125,17 +125,17 @@ static void test_offsets_are_assigned_in_order(void)
         CHECK_EQ_INT((int64_t)rd_le(kd_out_ptr() + 20, 8), off);
     }
     /* A large byte limit returns every batch; offset == high watermark, none. */
-    CHECK_EQ_INT(kd_log_fetch(DB, 0, 1 << 30), 0);
+    CHECK_EQ_INT(kd_log_fetch(DB, 0, 1 << 30, 1), 0);
     CHECK_EQ_INT(kd_batch_inspect(kd_out_ptr() + 16, kd_out_len() - 16), 0);
     CHECK_EQ_INT(rd_le(kd_out_ptr(), 4), 10);
-    CHECK_EQ_INT(kd_log_fetch(DB, 55, 100), 0);
+    CHECK_EQ_INT(kd_log_fetch(DB, 55, 100, 1), 0);
     CHECK_EQ_INT(kd_out_len(), 16);
     CHECK_EQ_INT(kd_log_read(DB, 0, 1000, 1 << 30), 0);
     CHECK_EQ_INT(rd_le(kd_out_ptr() + 16, 4), 55);
     /* Out of range. */
-    CHECK_EQ_INT(kd_log_fetch(DB, 56, 100), KD_OFFSET_OUT_OF_RANGE);
-    CHECK_EQ_INT(kd_log_fetch(DB, -1, 100), KD_OFFSET_OUT_OF_RANGE);
-    CHECK_EQ_INT(kd_log_fetch(DB, 0, -1), KD_INVALID_FETCH_SIZE);
+    CHECK_EQ_INT(kd_log_fetch(DB, 56, 100, 1), KD_OFFSET_OUT_OF_RANGE);
+    CHECK_EQ_INT(kd_log_fetch(DB, -1, 100, 1), KD_OFFSET_OUT_OF_RANGE);
+    CHECK_EQ_INT(kd_log_fetch(DB, 0, -1, 1), KD_INVALID_FETCH_SIZE);
     close_db(conn);
     unlink(db_path);
 }
@@ -198,7 +198,7 @@ static void test_bad_input_changes_nothing(void)
     const uint8_t *skeweds[] = {skewed};
     CHECK_EQ_INT(append_set(skeweds, &n, 1, &err, &base), 0);
     CHECK_EQ_INT(err, 0);
-    CHECK_EQ_INT(kd_log_fetch(DB, base, 1), 0);
+    CHECK_EQ_INT(kd_log_fetch(DB, base, 1, 1), 0);
     kd_batch stored;
     CHECK_EQ_INT(kd_batch_read(kd_out_ptr() + 16, kd_out_len() - 16, &stored), 0); /* the CRC holds */
     CHECK_EQ_INT(stored.max_timestamp, 3); /* make_batch(3, 1, ...): timestamps 1, 2, 3 */
@@ -316,7 +316,7 @@ static void test_retired_log_refuses(void)
     CHECK_EQ_INT(count_rows(conn), 0);
     CHECK_EQ_INT(append_set(one, &n, 1, &err, &base), KD_UNKNOWN_TOPIC_OR_PARTITION);
     CHECK_EQ_INT(count_rows(conn), 0);
-    CHECK_EQ_INT(kd_log_fetch(DB, 0, 100), KD_UNKNOWN_TOPIC_OR_PARTITION);
+    CHECK_EQ_INT(kd_log_fetch(DB, 0, 100, 1), KD_UNKNOWN_TOPIC_OR_PARTITION);
     CHECK_EQ_INT(kd_log_read(DB, 0, 1, 100), KD_UNKNOWN_TOPIC_OR_PARTITION);
     CHECK_EQ_INT(kd_log_offsets(DB), KD_UNKNOWN_TOPIC_OR_PARTITION);
     CHECK_EQ_INT(kd_log_open(DB), 0); /* reopening does not revive it */
@@ -764,9 +764,84 @@ static void test_a_million_records(void)
         CHECK_EQ_INT(rd_le(kd_out_ptr() + 16, 4), 1);
         CHECK_EQ_INT((int64_t)rd_le(kd_out_ptr() + 20, 8), probes[i]);
     }
-    CHECK_EQ_INT(kd_log_fetch(DB, 999999, 1 << 20), 0);
+    CHECK_EQ_INT(kd_log_fetch(DB, 999999, 1 << 20, 1), 0);
     CHECK_EQ_INT(kd_out_len(), 16 + n);
     kb_free(&c.sets);
+    free(b);
+    close_db(conn);
+    unlink(db_path);
+}
+
+/* Appends `count` copies of one batch, one set each, in one transaction. */
+static void append_copies(const uint8_t *b, size_t n, int count)
+{
+    append_call c = {{0}, 1 << 20};
+    kb_le(&c.sets, (uint64_t)count, 4);
+    for (int i = 0; i < count; i++) {
+        kb_le(&c.sets, n, 4);
+        kb_put(&c.sets, b, n);
+    }
+    CHECK_EQ_INT(kd_native_in_transaction(DB, run_append, &c), 0);
+    for (int i = 0; i < count; i++)
+        CHECK_EQ_INT((int32_t)rd_le(kd_out_ptr() + 24 * i, 4), 0); /* stored */
+    kb_free(&c.sets);
+}
+
+/* The stored batches of a kd_log_fetch output, after its 16 bytes of offsets. */
+static uint32_t fetched_batches(void)
+{
+    if (kd_out_len() == 16)
+        return 0;
+    CHECK_EQ_INT(kd_batch_inspect(kd_out_ptr() + 16, kd_out_len() - 16), 0);
+    return (uint32_t)rd_le(kd_out_ptr(), 4);
+}
+
+/* Kafka's Fetch limits, as the core applies them to one partition: whole batches
+ * within max_bytes, the first one whole past it only when asked (min_one_batch),
+ * and never more than KD_MAX_READ_BYTES, whatever the caller asks. */
+static void test_reads_are_bounded(void)
+{
+    sqlite3 *conn = fresh_log();
+    size_t n;
+    uint8_t *b = make_batch(100, 1, 10000, &n); /* about 1 MB */
+    const int count = 20;                        /* about 20 MB, past the ceiling */
+    append_copies(b, n, count);
+
+    /* Asked for everything: the ceiling, in whole batches. */
+    CHECK_EQ_INT(kd_log_fetch(DB, 0, INT32_MAX, 1), 0);
+    CHECK_EQ_INT((int64_t)rd_le(kd_out_ptr() + 8, 8), 100 * count); /* the high watermark still */
+    CHECK(kd_out_len() - 16 <= KD_MAX_READ_BYTES);
+    CHECK_EQ_INT(fetched_batches(), KD_MAX_READ_BYTES / n);
+
+    /* Under one batch: the batch whole with min_one_batch, nothing without. */
+    CHECK_EQ_INT(kd_log_fetch(DB, 0, 10, 1), 0);
+    CHECK_EQ_INT(fetched_batches(), 1);
+    CHECK_EQ_INT(kd_log_fetch(DB, 150, 10, 0), 0);
+    CHECK_EQ_INT(kd_out_len(), 16);
+    CHECK_EQ_INT((int64_t)rd_le(kd_out_ptr() + 8, 8), 100 * count);
+    CHECK_EQ_INT(kd_log_fetch(DB, 150, 0, 0), 0);
+    CHECK_EQ_INT(kd_out_len(), 16);
+    /* Two and a half batches' worth: two, either way. */
+    for (int32_t min_one = 0; min_one <= 1; min_one++) {
+        CHECK_EQ_INT(kd_log_fetch(DB, 150, (int32_t)(n * 5 / 2), min_one), 0);
+        kd_batch first;
+        CHECK_EQ_INT(kd_batch_read(kd_out_ptr() + 16, kd_out_len() - 16, &first), 0);
+        CHECK_EQ_INT(first.base_offset, 100); /* the batch holding 150 */
+        CHECK_EQ_INT(fetched_batches(), 2);
+    }
+
+    /* Decoded records are bounded too: tiny records decode to more than twice
+     * their stored bytes, so 16 MiB of stored batches would be over 30 MiB. */
+    close_db(conn);
+    conn = fresh_log();
+    free(b);
+    b = make_batch(50000, 1, 1, &n);
+    append_copies(b, n, count);
+    CHECK_EQ_INT(kd_log_read(DB, 0, UINT32_MAX, INT32_MAX), 0);
+    uint32_t records = (uint32_t)rd_le(kd_out_ptr() + 16, 4);
+    CHECK(records > 0 && records % 50000 == 0 && records < 50000u * count);
+    CHECK_EQ_INT((int64_t)rd_le(kd_out_ptr() + 20, 8), 0);
+    CHECK(kd_out_len() < KD_MAX_READ_BYTES + 4 * n); /* the ceiling and one batch's records */
     free(b);
     close_db(conn);
     unlink(db_path);
@@ -781,6 +856,7 @@ int main(void)
     RUN(test_retired_log_refuses);
     RUN(test_offset_for_time);
     RUN(test_a_million_records);
+    RUN(test_reads_are_bounded);
     RUN(test_idempotent_retry_same_offsets);
     RUN(test_idempotent_sequence_gaps);
     RUN(test_idempotent_epochs);

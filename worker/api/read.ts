@@ -4,6 +4,7 @@
  * at once or held for records to arrive (the consumer's long poll), and a
  * partition's offsets.
  */
+import { MAX_READ_BYTES } from "../../wasm/kafdo";
 import { typedEnv, type Env, type KafdoBindings } from "../env";
 import { KafdoError, KafkaCode } from "../errors";
 import type { PartitionOffsets, PartitionRead, ReadOptions } from "../types";
@@ -12,7 +13,8 @@ import { partitionStub } from "../durable-objects/addressing";
 import { checkPartition, forget, topicFor } from "./metadata";
 
 export const MAX_READ_RECORDS = 10000;
-export const MAX_READ_BYTES = 16 << 20;
+/* The core's ceiling on one read: more could not be given anyway. */
+export { MAX_READ_BYTES };
 
 function checkRange(what: string, v: number, min: number, max: number): number {
   if (!Number.isSafeInteger(v) || v < min || v > max) {

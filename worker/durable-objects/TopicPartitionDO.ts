@@ -210,9 +210,10 @@ export class TopicPartitionDO extends DurableObject<Env> {
     for (const wake of [...this.waiters]) wake();
   }
 
-  /* Stored RecordBatch bytes from offset, as a Kafka Fetch returns them. */
-  fetchBatches(offset: number, maxBytes: number): FetchResult {
-    return logFetch(this.db, offset, maxBytes);
+  /* Stored RecordBatch bytes from offset, as a Kafka Fetch returns them: within
+   * maxBytes, the first batch whole past it when minOneBatch (kd_log_fetch). */
+  fetchBatches(offset: number, maxBytes: number, minOneBatch = true): FetchResult {
+    return logFetch(this.db, offset, maxBytes, minOneBatch);
   }
 
   /* Decoded records from offset. */
@@ -230,10 +231,15 @@ export class TopicPartitionDO extends DurableObject<Env> {
   }
 
   /* fetchBatches(), waiting as readWait() does: a Kafka Fetch's long poll. */
-  fetchBatchesWait(offset: number, maxBytes: number, waitMs: number): FetchResult | Promise<FetchResult> {
-    const now = this.fetchBatches(offset, maxBytes);
+  fetchBatchesWait(
+    offset: number,
+    maxBytes: number,
+    minOneBatch: boolean,
+    waitMs: number,
+  ): FetchResult | Promise<FetchResult> {
+    const now = this.fetchBatches(offset, maxBytes, minOneBatch);
     if (offset !== now.highWatermark) return now;
-    return this.afterAppend(waitMs, now, () => this.fetchBatches(offset, maxBytes));
+    return this.afterAppend(waitMs, now, () => this.fetchBatches(offset, maxBytes, minOneBatch));
   }
 
   /* `again()` once an append lands or waitMs (bounded) runs out; `now` when there

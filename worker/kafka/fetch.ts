@@ -1,19 +1,28 @@
 /*
  * fetch.ts — Fetch: stored RecordBatches returned byte for byte, with Kafka's
- * long poll.
+ * limits and long poll.
  *
- * Every partition asked for is read in parallel, one RPC each
- * (TopicPartitionDO.fetchBatchesWait), and a partition with nothing at the offset
- * holds its answer until an append lands or max_wait_ms runs out. Answers
- * reaching min_bytes (or an error) end the wait, and the partitions still
- * holding are read once more as they are. Limits: each partition
- * gives at most partition_max_bytes, and partitions are filled in the request's
- * order while the total stays within max_bytes — except that the first partition
- * with data always gives its first batch whole, as Kafka does, so a batch larger
- * than the limits still moves the consumer on. A partition's error (an offset out
- * of range, a topic gone) is answered at once, without waiting.
+ * A partition listed twice is answered once, at its first place, with its last
+ * listing's offset and limit: Kafka's broker reads a Fetch into a map keyed by
+ * topic-partition (FetchRequest's LinkedHashMap), so a duplicate replaces the
+ * earlier entry's values.
+ *
+ * Limits, as Kafka's broker applies them (ReplicaManager.readFromLocalLog): the
+ * response's budget is max_bytes — here at most MAX_READ_BYTES, as Kafka's own
+ * broker caps it at its fetch.max.bytes — and the partitions, in the request's
+ * order, each give at most min(partition_max_bytes, what the ones before left),
+ * except that the first partition with data gives its first batch whole even past
+ * both, so a batch larger than the limits still moves the consumer on. The core
+ * applies a partition's limits in its read (kd_log_fetch, min_one_batch); nothing
+ * is read past them, so one request holds at most its budget plus one batch.
+ *
+ * Kafka reads the partitions one after another; here they are read in parallel,
+ * in rounds (readWithin). Long poll: when the answer is empty (or under min_bytes)
+ * and no partition failed, every partition read holds an RPC until an append lands
+ * past what was read (or max_wait_ms runs out), and the partitions are read again.
  */
 import type { KafkaRequest } from "../../wasm/kafdo";
+import { MAX_READ_BYTES } from "../../wasm/kafdo";
 import { partitionStub } from "../durable-objects/addressing";
 import { checkPartition, forget, topicFor } from "../api/metadata";
 import { rpc } from "../api/rpc";
@@ -40,9 +49,20 @@ interface Wanted {
   p: FetchPartition;
 }
 
+/* What one read of a partition is given: the core's max_bytes and min_one_batch. */
+interface Limit {
+  maxBytes: number;
+  minOneBatch: boolean;
+}
+
 type Outcome = FetchResult | { errorCode: number };
 
 const EMPTY = new Uint8Array(0);
+
+/* Rounds of reads one Fetch makes at most (readWithin): enough for a consumer's
+ * usual limits (16 partitions of 1 MiB fill the budget in one), and a bound on the
+ * RPCs a request listing many partitions can cause. */
+const MAX_ROUNDS = 4;
 
 async function resolve(ctx: KafkaContext, topics: FetchTopic[]): Promise<Wanted[]> {
   const perTopic = await Promise.all(
@@ -66,17 +86,21 @@ async function resolve(ctx: KafkaContext, topics: FetchTopic[]): Promise<Wanted[
   return perTopic.flat();
 }
 
-async function read(ctx: KafkaContext, w: Wanted, waitMs: number): Promise<Outcome> {
+/* Each partition once, at its first place, with its last listing (see above). */
+function once(wanted: Wanted[]): Wanted[] {
+  const byPartition = new Map<string, Wanted>();
+  for (const w of wanted) byPartition.set(`${w.p.partition}:${w.topic}`, w);
+  return [...byPartition.values()];
+}
+
+function stubOf(ctx: KafkaContext, w: Wanted) {
+  return partitionStub(ctx.env, w.info!.topicId, w.p.partition);
+}
+
+async function read(ctx: KafkaContext, w: Wanted, limit: Limit): Promise<Outcome> {
   if (!w.info) return { errorCode: w.errorCode };
-  const { topicId } = w.info;
-  const { partition, fetchOffset, partitionMaxBytes } = w.p;
   try {
-    const stub = partitionStub(ctx.env, topicId, partition);
-    return await rpc(async () =>
-      waitMs > 0
-        ? stub.fetchBatchesWait(fetchOffset, partitionMaxBytes, waitMs)
-        : stub.fetchBatches(fetchOffset, partitionMaxBytes),
-    );
+    return await rpc(async () => stubOf(ctx, w).fetchBatches(w.p.fetchOffset, limit.maxBytes, limit.minOneBatch));
   } catch (e) {
     const errorCode = errorCodeOf(e);
     if (errorCode === KafkaCode.UNKNOWN_TOPIC_OR_PARTITION) forget(w.topic);
@@ -84,65 +108,147 @@ async function read(ctx: KafkaContext, w: Wanted, waitMs: number): Promise<Outco
   }
 }
 
-/* Reads every partition, each holding its answer (up to maxWaitMs) while it has
- * nothing at the offset asked for. An error, or answers reaching minBytes, end the
- * wait; partitions still holding are then read as they are now. */
-async function readAll(ctx: KafkaContext, wanted: Wanted[], minBytes: number, maxWaitMs: number): Promise<Outcome[]> {
-  const settled: (Outcome | undefined)[] = new Array(wanted.length);
-  await new Promise<void>((done) => {
-    let pending = wanted.length;
-    let bytes = 0;
-    if (pending === 0) done();
-    wanted.forEach((w, i) => {
-      void read(ctx, w, maxWaitMs).then((o) => {
-        settled[i] = o;
-        pending--;
-        bytes += "batches" in o ? o.batches.length : 0;
-        if (!("batches" in o) || bytes >= Math.max(1, minBytes) || pending === 0) done();
-      });
+/*
+ * Reads the partitions within the budget as Kafka's broker does, but in parallel
+ * rounds rather than one after another. A round reads every partition still to
+ * read, each given what would be left of the budget if the ones before it took
+ * their whole partition_max_bytes (so the rest get nothing once that runs out),
+ * and the first min_one_batch while no partition has given data. The answers are
+ * then taken in the request's order while each is within Kafka's limits for it;
+ * from the first partition with data that got less than Kafka would give it (the
+ * bytes others left unused, or its first batch whole), it and the later ones with
+ * data are read again in the next round. A round's first partition gets exactly
+ * Kafka's limits, so each round settles at least one, and the second round at the
+ * latest gives the first partition with data its first batch. Rounds end when one
+ * adds no bytes after data was given, or after MAX_ROUNDS; the partitions still to
+ * read answer empty, as past a spent budget, and are read by the next Fetch.
+ * The bytes held never pass the budget plus one batch, and a Fetch costs at most
+ * MAX_ROUNDS reads of each partition it lists.
+ */
+async function readWithin(ctx: KafkaContext, wanted: Wanted[], budget: number): Promise<Outcome[]> {
+  const outcomes: Outcome[] = new Array(wanted.length);
+  let todo = wanted.map((_, i) => i);
+  let left = budget;
+  let gaveData = false;
+  for (let round = 0; round < MAX_ROUNDS && todo.length > 0; round++) {
+    let unreserved = left;
+    const limits = todo.map((i, k): Limit => {
+      const maxBytes = Math.min(wanted[i]!.p.partitionMaxBytes, unreserved);
+      unreserved -= Math.max(0, maxBytes);
+      return { maxBytes, minOneBatch: k === 0 && !gaveData };
     });
+    const answers = await Promise.all(todo.map((i, k) => read(ctx, wanted[i]!, limits[k]!)));
+    const again: number[] = [];
+    let added = 0;
+    todo.forEach((i, k) => {
+      const o = answers[k]!;
+      const asked = limits[k]!;
+      if (!("batches" in o)) {
+        outcomes[i] = o; /* an error does not depend on the limits */
+        return;
+      }
+      const { fetchOffset, partitionMaxBytes } = wanted[i]!.p;
+      const size = o.batches.length;
+      const firstBatchWhole = size > asked.maxBytes; /* min_one_batch gave it past the limit */
+      if (again.length === 0 && size > 0 && (size <= left || (firstBatchWhole && !gaveData))) {
+        outcomes[i] = o;
+        left = Math.max(0, left - size);
+        added += size;
+        gaveData = true;
+        return;
+      }
+      outcomes[i] = size > 0 ? { ...o, batches: EMPTY } : o;
+      const hasData = o.highWatermark > fetchOffset;
+      /* The round's first was given Kafka's limits; otherwise nothing at the
+       * offset, or a first batch over what Kafka would give. */
+      const kafkasAnswer =
+        k === 0 ||
+        !hasData ||
+        (again.length === 0 && size === 0 && gaveData && asked.maxBytes >= Math.min(partitionMaxBytes, left));
+      if (!kafkasAnswer) again.push(i);
+    });
+    if (added === 0 && gaveData) break;
+    todo = again;
+  }
+  return outcomes;
+}
+
+/* Waits up to waitMs for an append past what was read to any partition read
+ * without error: each such partition holds one RPC (a read of nothing) until one
+ * lands. True when one did. */
+async function appendLanded(ctx: KafkaContext, wanted: Wanted[], outcomes: Outcome[], waitMs: number): Promise<boolean> {
+  const waits = wanted.flatMap((w, i) => {
+    const o = outcomes[i]!;
+    return "batches" in o ? [waitPast(ctx, w, o.highWatermark, waitMs)] : [];
   });
-  return Promise.all(wanted.map((w, i) => settled[i] ?? read(ctx, w, 0)));
+  if (waits.length === 0) return false;
+  return new Promise((settle) => {
+    let pending = waits.length;
+    for (const wait of waits) {
+      void wait.then((landed) => {
+        if (landed) settle(true);
+        else if (--pending === 0) settle(false);
+      });
+    }
+  });
+}
+
+async function waitPast(ctx: KafkaContext, w: Wanted, highWatermark: number, waitMs: number): Promise<boolean> {
+  try {
+    const now = await rpc(async () => stubOf(ctx, w).fetchBatchesWait(highWatermark, 0, false, waitMs));
+    return now.highWatermark !== highWatermark;
+  } catch {
+    return true; /* read again: the read reports what went wrong */
+  }
+}
+
+/* Whether the answer can go: a partition failed (Kafka answers errors at once), or
+ * the records reach min_bytes. */
+function enough(outcomes: Outcome[], minBytes: number): boolean {
+  let bytes = 0;
+  for (const o of outcomes) {
+    if (!("batches" in o)) return true;
+    bytes += o.batches.length;
+  }
+  return bytes >= Math.max(1, minBytes);
 }
 
 export async function fetch(ctx: KafkaContext, req: KafkaRequest): Promise<object> {
   const body = req.body as { maxWaitMs: number; minBytes: number; maxBytes: number; topics: FetchTopic[] };
-  const wanted = await resolve(ctx, body.topics);
-  const outcomes = await readAll(ctx, wanted, body.minBytes, body.maxWaitMs);
+  const wanted = once(await resolve(ctx, body.topics));
+  const budget = Math.min(Math.max(0, body.maxBytes), MAX_READ_BYTES);
+  const deadline = Date.now() + Math.max(0, body.maxWaitMs);
+  let outcomes = await readWithin(ctx, wanted, budget);
+  while (!enough(outcomes, body.minBytes) && Date.now() < deadline) {
+    if (!(await appendLanded(ctx, wanted, outcomes, deadline - Date.now()))) break;
+    outcomes = await readWithin(ctx, wanted, budget);
+  }
 
-  let budget = body.maxBytes;
-  let gaveData = false;
   const byTopic = new Map<string, object[]>();
   wanted.forEach((w, i) => {
     const o = outcomes[i]!;
-    let entry: object;
-    if ("batches" in o) {
-      let records = o.batches;
-      if (records.length > 0 && gaveData && records.length > budget) records = EMPTY;
-      budget -= records.length;
-      gaveData ||= records.length > 0;
-      entry = {
-        partitionIndex: w.p.partition,
-        errorCode: 0,
-        highWatermark: o.highWatermark,
-        lastStableOffset: o.highWatermark,
-        logStartOffset: o.logStartOffset,
-        abortedTransactions: [],
-        preferredReadReplica: -1,
-        records,
-      };
-    } else {
-      entry = {
-        partitionIndex: w.p.partition,
-        errorCode: o.errorCode,
-        highWatermark: -1,
-        lastStableOffset: -1,
-        logStartOffset: -1,
-        abortedTransactions: [],
-        preferredReadReplica: -1,
-        records: EMPTY,
-      };
-    }
+    const entry =
+      "batches" in o
+        ? {
+            partitionIndex: w.p.partition,
+            errorCode: 0,
+            highWatermark: o.highWatermark,
+            lastStableOffset: o.highWatermark,
+            logStartOffset: o.logStartOffset,
+            abortedTransactions: [],
+            preferredReadReplica: -1,
+            records: o.batches,
+          }
+        : {
+            partitionIndex: w.p.partition,
+            errorCode: o.errorCode,
+            highWatermark: -1,
+            lastStableOffset: -1,
+            logStartOffset: -1,
+            abortedTransactions: [],
+            preferredReadReplica: -1,
+            records: EMPTY,
+          };
     const list = byTopic.get(w.topic) ?? [];
     list.push(entry);
     byTopic.set(w.topic, list);

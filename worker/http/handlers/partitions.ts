@@ -8,6 +8,7 @@
  * as their stored text.
  */
 import { partitionOffsets, readPartition } from "../../api";
+import { MAX_READ_BYTES } from "../../api/read";
 import { Query, partitionParam } from "../input";
 import { jsonResponse } from "../json";
 import { ENCODINGS, jsonMessage } from "../records";
@@ -15,7 +16,7 @@ import type { Context } from "../router";
 
 export const MAX_READ_LIMIT = 10000;
 export const DEFAULT_READ_LIMIT = 100;
-export const MAX_READ_BYTES = 16 * 1024 * 1024;
+export { MAX_READ_BYTES };
 export const DEFAULT_READ_BYTES = 1024 * 1024;
 
 export async function readMessages(c: Context): Promise<Response> {

@@ -13,7 +13,7 @@ SHELL := /bin/bash
 # Node 22 comes from the npm package `node` (wrangler needs >= 22.12; Debian has 20).
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-CORE_SRC := $(addprefix src-c/,scratch.c varint.c crc32c.c inflate.c partitioner.c record_batch.c sql.c log.c log_config.c retention.c topics.c assignor.c group.c json.c kafka_schema.c kafka_codec.c)
+CORE_SRC := $(addprefix src-c/,scratch.c varint.c crc32c.c inflate.c partitioner.c record_batch.c sql.c log.c log_config.c retention.c compaction.c topics.c assignor.c group.c json.c kafka_schema.c kafka_codec.c)
 CORE_HDR := $(wildcard src-c/*.h)
 NATIVE_HOST := src-c/host_sqlite.c
 C_WARN := -std=c11 -Wall -Wextra -Werror

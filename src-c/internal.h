@@ -100,6 +100,8 @@ int32_t kd_log_state(uint32_t db, int64_t *log_start_offset, int64_t *high_water
 int32_t kd_log_set_start(uint32_t db, int64_t log_start_offset, int64_t high_watermark);
 /* Creates retention's table (kd_log_open calls it). */
 int32_t kd_retention_open(uint32_t db);
+/* Compaction shrank the stored batch at base_offset by `bytes`: the log's size follows. */
+int32_t kd_retention_removed(uint32_t db, int64_t base_offset, int64_t bytes);
 
 /* ---- log_config.c: the topic configs a log obeys ---- */
 

@@ -356,6 +356,34 @@ KD_EXPORT(kd_log_delete_records) int32_t kd_log_delete_records(uint32_t db, int6
  */
 KD_EXPORT(kd_log_retention) int32_t kd_log_retention(uint32_t db, int64_t now_ms, uint32_t max_rows);
 
+/*
+ * Compaction (src-c/compaction.c), for a log whose configs say cleanup.policy=compact:
+ * Kafka's semantics — at least the latest record of every key survives; records keep
+ * their offsets and batches their base and last offsets (gaps appear); a tombstone
+ * (null value) goes once it was stored delete.retention.ms ago; the newest part of the
+ * log (appended within segment.ms and the newest segment.bytes) and records younger
+ * than min.compaction.lag.ms are left alone; a pass starts when the part appended since
+ * the last pass is min.cleanable.dirty.ratio of the cleanable log (or waited
+ * max.compaction.lag.ms). Appends to such a log index each record's key and refuse a
+ * keyless record (INVALID_RECORD); compressed batches are neither indexed nor cleaned.
+ *
+ * kd_log_compact runs one bounded step at now_ms (at most max_rows batches, and about
+ * 8 MiB of them, read). Output: i32 records_removed, i32 more (1: call again now),
+ * i32 active (1: the log is compacted), i64 bytes_removed, i64 next_deadline_ms (when
+ * a pass may be due; -1: only after more appends).
+ */
+KD_EXPORT(kd_log_compact) int32_t kd_log_compact(uint32_t db, int64_t now_ms, uint32_t max_rows);
+
+/*
+ * The latest record of `key` in a compacted log (a compacted topic read as a table).
+ * Output as kd_log_read: i64 log_start_offset, i64 high_watermark, then a kd record
+ * list of that one record, or of none when the key has no record (never written,
+ * deleted by a tombstone that compaction removed, or removed by retention). A
+ * tombstone that is still kept is returned (its value null). Errors: INVALID_REQUEST
+ * when the log is not compacted.
+ */
+KD_EXPORT(kd_log_key_lookup) int32_t kd_log_key_lookup(uint32_t db, const uint8_t *key, uint32_t len);
+
 /* ---- topics (the cluster's metadata) -------------------------------------- */
 
 /*

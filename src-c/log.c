@@ -36,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compaction.h"
 #include "internal.h"
 #include "record_batch.h"
 #include "sql.h"
@@ -79,7 +80,9 @@ int32_t kd_log_open(uint32_t db)
 {
     kd_scratch_reset();
     int32_t rc = kd_sql_run_all(db, SCHEMA, sizeof SCHEMA / sizeof SCHEMA[0]);
-    return rc ? rc : kd_retention_open(db);
+    if (!rc)
+        rc = kd_retention_open(db);
+    return rc ? rc : kd_compaction_open(db);
 }
 
 /* Reads the log's offsets; a retired log (its topic deleted) is an unknown partition. */
@@ -238,7 +241,8 @@ static const char INSERT_BATCH[] =
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
 
 /* Assigns offsets to a validated set and stores its batches, one row each. */
-static int32_t store_set(uint32_t db, uint8_t *set, size_t len, int64_t now_ms, int64_t *next_offset)
+static int32_t store_set(uint32_t db, uint8_t *set, size_t len, int64_t now_ms, bool compacted,
+                         int64_t *next_offset)
 {
     for (size_t pos = 0; pos < len;) {
         kd_batch b;
@@ -249,6 +253,8 @@ static int32_t store_set(uint32_t db, uint8_t *set, size_t len, int64_t now_ms, 
             return stmt;
         int32_t rc = insert_batch(stmt, &b, now_ms);
         kd_host_finalize(stmt);
+        if (!rc && compacted)
+            rc = kd_compaction_index(db, &b);
         if (rc)
             return rc;
         *next_offset += b.record_count;
@@ -531,6 +537,9 @@ int32_t kd_log_append(uint32_t db, uint8_t *in, uint32_t in_len, int64_t now_ms,
     if ((rc = read_offsets(db, &o)) != 0)
         return rc;
     int64_t next_offset = o.high_watermark;
+    kd_log_config config;
+    if ((rc = kd_log_config_load(db, &config)) != 0)
+        return rc;
 
     kd_le_reader r = {in, in_len, 4};
     for (uint32_t i = 0; i < set_count; i++) {
@@ -543,6 +552,8 @@ int32_t kd_log_append(uint32_t db, uint8_t *in, uint32_t in_len, int64_t now_ms,
         uint32_t idempotent = 0;
         set_verdict v = {validate_set((uint8_t *)set, set_len, max_batch_bytes, &records, &idempotent), false, -1, -1};
         producer_table producers = {0};
+        if (!v.error && config.compact)
+            v.error = kd_compaction_check_keys(set, set_len);
         if (!v.error && idempotent > 0) {
             rc = producers_init(&producers, idempotent);
             if (!rc)
@@ -552,7 +563,7 @@ int32_t kd_log_append(uint32_t db, uint8_t *in, uint32_t in_len, int64_t now_ms,
             v.error = kd_fail(KD_RECORD_LIST_TOO_LARGE, "the log would pass offset 2^53");
         if (!rc && !v.error && !v.duplicate) {
             v.base_offset = next_offset;
-            rc = store_set(db, (uint8_t *)set, set_len, now_ms, &next_offset);
+            rc = store_set(db, (uint8_t *)set, set_len, now_ms, config.compact, &next_offset);
             v.last_offset = next_offset - 1;
             if (!rc)
                 rc = store_producers(db, &producers, now_ms);

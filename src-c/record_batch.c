@@ -234,6 +234,13 @@ void kd_batch_set_base_offset(uint8_t *batch, int64_t base_offset)
     kd_put_be64(batch, (uint64_t)base_offset);
 }
 
+void kd_batch_set_records(uint8_t *batch, size_t size, int32_t record_count)
+{
+    kd_put_be32(batch + OFF_LENGTH, (uint32_t)(size - 12));
+    kd_put_be32(batch + 57, (uint32_t)record_count);
+    kd_put_be32(batch + OFF_CRC, kd_crc32c_update(0, batch + OFF_ATTRIBUTES, size - OFF_ATTRIBUTES));
+}
+
 void kd_batch_set_max_timestamp(uint8_t *batch, size_t size, int64_t max_timestamp)
 {
     kd_put_be64(batch + 35, (uint64_t)max_timestamp);

@@ -103,6 +103,11 @@ int32_t kd_batch_records_out(const uint8_t *buf, size_t len, int64_t min_offset,
 void kd_batch_set_base_offset(uint8_t *batch, int64_t base_offset);
 /* Rewrites a batch's max timestamp and seals its CRC again. */
 void kd_batch_set_max_timestamp(uint8_t *batch, size_t size, int64_t max_timestamp);
+/* Where a batch's records begin (the header's size). */
+#define KD_BATCH_RECORDS_AT 61
+/* After a batch's records were rewritten (compaction): sets its length to size - 12
+ * and its record count, and seals the CRC again. */
+void kd_batch_set_records(uint8_t *batch, size_t size, int32_t record_count);
 
 /* A producer's sequence number n records after `seq`, wrapping from INT32_MAX to 0
  * as Kafka's do; a negative one (no idempotent producer) stays as it is. */

@@ -244,3 +244,21 @@ int32_t kd_log_retention(uint32_t db, int64_t now_ms, uint32_t max_rows)
         return kd_fail(KD_ERR_NOMEM, "out of memory");
     return 0;
 }
+
+int32_t kd_retention_removed(uint32_t db, int64_t base_offset, int64_t bytes)
+{
+    if (bytes == 0)
+        return 0;
+    /* Only rows already counted are in size_bytes; later ones are counted as they are. */
+    int32_t stmt = kd_sql_prepare(db, "UPDATE log_retention SET size_bytes = size_bytes - ?2"
+                                      " WHERE id = 0 AND size_through > ?1");
+    if (stmt < 0)
+        return stmt;
+    int32_t rc = kd_sql_bind_i64(stmt, 1, base_offset);
+    if (!rc)
+        rc = kd_sql_bind_i64(stmt, 2, bytes);
+    if (!rc)
+        rc = kd_sql_step(stmt, "updating the log's size");
+    kd_host_finalize(stmt);
+    return rc < 0 ? rc : 0;
+}

@@ -106,9 +106,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         start = s;
         hw = h;
-        if (kd_log_fetch(DB, start, 1) != 0)
+        if (kd_log_fetch(DB, start, 1, 1) != 0)
             abort();
-        if (start > 0 && kd_log_fetch(DB, start - 1, 1) != KD_OFFSET_OUT_OF_RANGE)
+        if (start > 0 && kd_log_fetch(DB, start - 1, 1, 1) != KD_OFFSET_OUT_OF_RANGE)
             abort();
     }
     kd_native_detach(DB);

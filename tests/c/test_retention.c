@@ -162,7 +162,7 @@ static void test_time_retention(void)
     CHECK_EQ_INT(hw, 1000);
     CHECK_EQ_INT(count_rows(conn, ""), 5);
     /* Reads below the new start are out of range on every path; at it they work. */
-    CHECK_EQ_INT(kd_log_fetch(DB, 949, 1 << 20), KD_OFFSET_OUT_OF_RANGE);
+    CHECK_EQ_INT(kd_log_fetch(DB, 949, 1 << 20, 1), KD_OFFSET_OUT_OF_RANGE);
     CHECK_EQ_INT(kd_log_read(DB, 0, 10, 1 << 20), KD_OFFSET_OUT_OF_RANGE);
     CHECK_EQ_INT(kd_log_read(DB, 950, 1, 1 << 20), 0);
     CHECK_EQ_INT((int64_t)rd_le(kd_out_ptr() + 20, 8), 950);
@@ -262,7 +262,7 @@ static void test_emptied_log_goes_on(void)
     offsets(&start, &hw);
     CHECK_EQ_INT(start, 20);
     CHECK_EQ_INT(hw, 20);
-    CHECK_EQ_INT(kd_log_fetch(DB, 20, 100), 0);
+    CHECK_EQ_INT(kd_log_fetch(DB, 20, 100, 1), 0);
     CHECK_EQ_INT(kd_out_len(), 16);
     append_batches(1, 5, 5000, 0);
     offsets(&start, &hw);
@@ -341,7 +341,7 @@ static void test_delete_records(void)
     CHECK_EQ_INT(low, 35);
     offsets(&start, &hw);
     CHECK_EQ_INT(start, 35);
-    CHECK_EQ_INT(kd_log_fetch(DB, 34, 1 << 20), KD_OFFSET_OUT_OF_RANGE);
+    CHECK_EQ_INT(kd_log_fetch(DB, 34, 1 << 20, 1), KD_OFFSET_OUT_OF_RANGE);
     CHECK_EQ_INT(kd_log_read(DB, 35, 100, 1 << 20), 0);
     CHECK_EQ_INT(rd_le(kd_out_ptr() + 16, 4), 65);
     CHECK_EQ_INT((int64_t)rd_le(kd_out_ptr() + 20, 8), 35);

@@ -1,7 +1,8 @@
 # Kafdo — the two commands are `make dev` and `make test`; both install what they need.
 #
 #   make dev     wrangler dev: HTTP on 127.0.0.1:8787, DO SQLite on local disk, and
-#                `kafdo gateway`: Kafka on 127.0.0.1:9092 (Ctrl-C stops both)
+#                `kafdo gateway`: Kafka on 127.0.0.1:9092 (Ctrl-C stops both); other
+#                ports with KAFDO_HTTP_PORT=... KAFDO_KAFKA_PORT=... (npm run dev is make dev)
 #   make test    builds everything and runs every test (C under ASan+UBSan, fuzzers
 #                briefly, real-client vectors, typecheck, vitest inside workerd)
 #   make bench   benchmarks (figures, never pass/fail)
@@ -156,7 +157,8 @@ fuzz: $(addprefix $(BUILD)/fuzz_,$(FUZZERS)) $(BUILD)/make_seeds
 
 # ---- running ----------------------------------------------------------------
 
-# wrangler dev and, beside it, the Kafka relay pointed at it (scripts/dev.mjs).
+# wrangler dev and, beside it, the Kafka relay pointed at it (scripts/dev.mjs; its ports
+# are KAFDO_HTTP_PORT and KAFDO_KAFKA_PORT, from the command line or the environment).
 dev: deps wasm/kafdo.wasm
 	node scripts/dev.mjs
 

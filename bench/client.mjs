@@ -27,7 +27,7 @@
  * first when the server is not the bottleneck.
  */
 import { performance } from 'node:perf_hooks';
-import { ensureDist } from '../tests/e2e/client-dist.mjs';
+import { ensureDist } from '../scripts/ensure-dist.mjs';
 import { client as restClient, startDev } from '../tests/e2e/harness.mjs';
 import { BATCH, PARTITIONS, drive, valueStrings, withCpu } from './rest-workload.mjs';
 

@@ -15,9 +15,12 @@
  *   WS -> TCP  each message written to the socket as it is (the Worker sends one response
  *              frame a message, in request order).
  *
- * That is all it knows of Kafka: the size prefix, checked only to be between 8 bytes and
- * 100 MiB (Kafka's socket.request.max.bytes); outside that the connection is closed. The
- * Worker decodes, answers and names this relay as the one broker in Metadata, at the
+ * That is all it knows of Kafka: the size prefix, checked to be one the Worker takes
+ * (MIN_FRAME..MAX_FRAME, bin/kafka-frame.mjs, the Worker's own limits); any other size
+ * closes the connection as soon as the 4 prefix bytes are read, before any of the body
+ * is. A size that spells an HTTP method ("GET " is 1195725856) is someone's HTTP client
+ * on the Kafka port: it is answered with a 400 saying where Kafdo's HTTP is, then closed.
+ * The Worker decodes, answers and names this relay as the one broker in Metadata, at the
  * advertised address (the listening address unless told otherwise).
  *
  * Closing: TCP closed -> the WebSocket is closed (after the frames already queued for
@@ -33,21 +36,23 @@
  *     its reading, hence the `ws` package.
  *
  * startGateway({ listen, url, token, advertise, tls: { cert, key }, verbose, log }) resolves once listening
- * with { port, host, advertise, wsUrl, buffered(), close() }. buffered() is what the
- * relay holds in memory now: { connections, toClients, toWorker } (bytes waiting in the
- * TCP sockets' write buffers; bytes read from TCP not yet handed to the kernel for the
- * WebSocket). close() stops accepting, ends every connection and resolves when the
- * server is closed. Signals are the CLI's business (bin/kafdo).
+ * with { port, host, advertise, wsUrl, buffered(), checkWorker(), close() }. buffered() is
+ * what the relay holds in memory now: { connections, toClients, toWorker } (bytes waiting
+ * in the TCP sockets' write buffers; bytes read from TCP not yet handed to the kernel for
+ * the WebSocket). checkWorker() opens one WebSocket to the Worker, as a connection would,
+ * and closes it: it resolves to undefined when the Worker took it, else to the reason
+ * (the error, or the HTTP status and Kafdo's error message), so a wrong URL or token is
+ * reported once, plainly, rather than as every client's closed connection. close() stops
+ * accepting, ends every connection and resolves when the server is closed. Signals are
+ * the CLI's business (bin/kafdo).
  */
 import { createServer } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { hostname } from 'node:os';
 import { WebSocket } from 'ws';
+import { MAX_FRAME, MIN_FRAME } from './kafka-frame.mjs';
 
-/* Kafka's socket.request.max.bytes; a request's size prefix counts what follows it,
- * and the smallest request header (api key, version, correlation id) is 8 bytes. */
-export const MIN_FRAME = 8;
-export const MAX_FRAME = 100 * 1024 * 1024;
+export { MAX_FRAME, MIN_FRAME };
 
 /* The largest WebSocket message sent to the Worker: Cloudflare documents 1 MiB as the
  * largest a Worker receives. */
@@ -56,6 +61,7 @@ export const MAX_MESSAGE = 1024 * 1024;
 const HIGH_WATER = 4 * 1024 * 1024;
 const LOW_WATER = 1024 * 1024;
 const HANDSHAKE_TIMEOUT_MS = 30_000;
+const CHECK_TIMEOUT_MS = 10_000;
 /* Keeps an idle connection's WebSocket open through proxies (Cloudflare closes idle
  * WebSockets after 100 s); Kafka clients keep idle connections for minutes. */
 const PING_INTERVAL_MS = 30_000;
@@ -82,6 +88,69 @@ export function kafkaEndpoint(url, advertise) {
   u.search = `?advertise=${encodeURIComponent(advertise).replaceAll('%3A', ':')}`;
   u.hash = '';
   return u.href;
+}
+
+/* A Kafdo URL as HTTP (what the Kafka port's answer to an HTTP request points to). */
+function httpUrl(url) {
+  const u = new URL(url);
+  u.protocol = { 'ws:': 'http:', 'wss:': 'https:' }[u.protocol] ?? u.protocol;
+  u.username = u.password = u.search = u.hash = '';
+  return u.href.replace(/\/$/, '');
+}
+
+/* The first four bytes of every HTTP method's request line. Each, read as a size
+ * prefix, is over a gigabyte, so only a size already refused is looked at. */
+const HTTP_STARTS = ['GET ', 'HEAD', 'POST', 'PUT ', 'DELE', 'OPTI', 'PATC', 'CONN', 'TRAC'];
+
+function isHttpRequest(size) {
+  const head = Buffer.alloc(4);
+  head.writeInt32BE(size, 0);
+  return HTTP_STARTS.includes(head.toString('latin1'));
+}
+
+/* The answer to an HTTP request on the Kafka port: 400 with Kafdo's error shape. */
+function httpHint(kafdoUrl) {
+  const body = `${JSON.stringify({
+    error: {
+      code: 'INVALID_REQUEST',
+      message: `this is Kafdo's Kafka port, for Kafka clients (kafdo gateway); Kafdo's HTTP API is at ${kafdoUrl}`,
+    },
+  })}\n`;
+  return (
+    'HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nConnection: close\r\n' +
+    `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
+  );
+}
+
+/*
+ * Opens one WebSocket to wsUrl and closes it at once: undefined when the Worker took it,
+ * else why not, as text: the connection error, or the HTTP status the Worker (or whatever
+ * answers at that URL) gave, with Kafdo's error message when the body has one.
+ */
+export function reachWorker(wsUrl, headers) {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(wsUrl, { headers, perMessageDeflate: false, handshakeTimeout: CHECK_TIMEOUT_MS });
+    ws.on('open', () => {
+      resolve(undefined);
+      ws.close(1000);
+    });
+    ws.on('unexpected-response', (req, res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => (body += d));
+      res.on('end', () => {
+        let message;
+        try {
+          const { code, message: text } = JSON.parse(body).error;
+          message = `${code}: ${text}`;
+        } catch {}
+        resolve(`HTTP ${res.statusCode}${message ? ` ${message}` : ''}`);
+        req.destroy();
+      });
+    });
+    /* Node gives an AggregateError with an empty message when every address refused. */
+    ws.on('error', (e) => resolve(e.message || e.code || String(e)));
+  });
 }
 
 /*
@@ -157,9 +226,10 @@ export function startGateway({
       const advertised = advertise ?? formatHostPort(wildcard ? hostname() : bind.host, port);
       const wsUrl = kafkaEndpoint(url, advertised);
       const headers = token ? { Authorization: `Bearer ${token}` } : {};
+      const kafdoUrl = httpUrl(url);
       server.on(accepted, (socket) => {
         socket.setNoDelay(true);
-        relay(socket, { wsUrl, headers, verbose, log, connections });
+        relay(socket, { wsUrl, headers, kafdoUrl, verbose, log, connections });
       });
       if (tls) server.on('tlsClientError', (e, socket) => verbose && log(`${socket.remoteAddress}: TLS: ${e.message}`));
       resolve({
@@ -176,6 +246,7 @@ export function startGateway({
           }
           return { connections: connections.size, toClients, toWorker };
         },
+        checkWorker: () => reachWorker(wsUrl, headers),
         close: () =>
           new Promise((done) => {
             server.close(() => done());
@@ -187,7 +258,7 @@ export function startGateway({
 }
 
 /* One TCP connection and its WebSocket, until either closes. */
-function relay(socket, { wsUrl, headers, verbose, log, connections }) {
+function relay(socket, { wsUrl, headers, kafdoUrl, verbose, log, connections }) {
   const peer = formatHostPort(socket.remoteAddress ?? '?', socket.remotePort ?? 0);
   const ws = new WebSocket(wsUrl, {
     headers,
@@ -228,7 +299,13 @@ function relay(socket, { wsUrl, headers, verbose, log, connections }) {
       if (unsent > HIGH_WATER) socket.pause();
     },
     (size) => {
-      log(`${peer}: a frame of size ${size} (Kafka takes ${MIN_FRAME} to ${MAX_FRAME} bytes); connection closed`);
+      if (isHttpRequest(size)) {
+        log(`${peer}: an HTTP request on the Kafka port; answered 400 (Kafdo's HTTP is at ${kafdoUrl}), connection closed`);
+        closing = true;
+        /* Both sides end once the answer is written: the WebSocket's end destroys the socket. */
+        return socket.end(httpHint(kafdoUrl), () => end(true));
+      }
+      log(`${peer}: a frame of size ${size} (Kafdo takes ${MIN_FRAME} to ${MAX_FRAME} bytes); connection closed`);
       end(true);
     },
   );

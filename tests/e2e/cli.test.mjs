@@ -7,15 +7,16 @@
  * one line on stderr naming the error's code.
  *
  * The CLI imports kafdo/client from dist/, which ensureDist() builds when it is
- * absent or stale.
+ * absent or stale; so does bin/kafdo itself from a checkout, as the last test shows on
+ * a fresh copy of this one.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ensureDist } from './client-dist.mjs';
-import { ROOT, freePort, startDev } from './harness.mjs';
+import { ensureDist } from '../../scripts/ensure-dist.mjs';
+import { ROOT, copyCheckout, freePort, startDev } from './harness.mjs';
 
 ensureDist();
 const { KafdoClient } = await import('kafdo/client');
@@ -28,10 +29,11 @@ const VERSION = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).ver
 const BASE_ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('KAFDO_')));
 BASE_ENV.PATH = `${join(ROOT, 'node_modules', '.bin')}:${process.env.PATH}`;
 
-/* Runs kafdo with `args`; `input` (a string) is its stdin, else stdin is empty. */
-function run(args, { env = {}, input = '' } = {}) {
+/* Runs kafdo (bin/kafdo of this checkout, or `bin`) with `args`; `input` (a string) is
+ * its stdin, else stdin is empty. */
+function run(args, { env = {}, input = '', bin = KAFDO } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(KAFDO, args, { env: { ...BASE_ENV, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(bin, args, { env: { ...BASE_ENV, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -228,6 +230,22 @@ describe('bin/kafdo against wrangler dev', () => {
     const withFlag = await run(['topics', 'list', '--token', TOKEN, '--url', dev.baseUrl], { env: {} });
     assert.equal(withFlag.code, 0, JSON.stringify(withFlag));
     assert.ok(lines(withFlag.stdout).includes('cli-long'));
+  });
+
+  it('from a checkout whose dist/ is absent or older than its sources, builds it first, then works', { timeout: 240_000 }, async () => {
+    /* What the README's setup (make dev or make test) leaves: the wasm core, no dist/. */
+    const checkout = copyCheckout({ withFiles: ['wasm/kafdo.wasm'] });
+    try {
+      const options = { bin: join(checkout, 'bin', 'kafdo'), env: { KAFDO_URL: dev.baseUrl } };
+      const building = 'kafdo: building dist/ from this checkout (npm run build)\n';
+      assert.deepEqual(await run(['health'], options), { code: 0, stdout: '{\n  "status": "ok"\n}\n', stderr: building });
+      assert.deepEqual(await run(['health'], options), { code: 0, stdout: '{\n  "status": "ok"\n}\n', stderr: '' }, 'built once');
+      const later = new Date(Date.now() + 5000);
+      utimesSync(join(checkout, 'worker', 'client', 'index.ts'), later, later);
+      assert.equal((await run(['health'], options)).stderr, building, 'a source newer than dist/ builds it again');
+    } finally {
+      rmSync(checkout, { recursive: true, force: true });
+    }
   });
 
   it('an unreachable Kafdo exits 1 naming NETWORK_EXCEPTION', async () => {

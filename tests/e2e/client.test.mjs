@@ -16,7 +16,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { ensureDist } from './client-dist.mjs';
+import { ensureDist } from '../../scripts/ensure-dist.mjs';
 import { freePort, startDev } from './harness.mjs';
 
 ensureDist();

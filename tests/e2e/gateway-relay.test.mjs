@@ -13,10 +13,15 @@
  *     the WebSocket (the stand-in's send buffer keeps what the client has not taken),
  *     and a WebSocket that stops reading stops the relay reading TCP (the client's write
  *     buffer keeps it); then everything arrives, in order;
- *   - a size prefix out of 8..100 MiB closes that connection only, with one log line;
+ *   - a size prefix out of MIN_FRAME..MAX_FRAME (bin/kafka-frame.mjs, the Worker's own
+ *     limits) closes that connection only, with one log line, on the 4 prefix bytes alone:
+ *     the relay neither waits for nor holds the body of a frame the Worker would refuse;
+ *   - an HTTP request on the Kafka port is answered 400, naming where Kafdo's HTTP is;
  *   - closing: the Worker's 1008 or a refused handshake closes the TCP connection, and
  *     a closed TCP connection closes the WebSocket;
- *   - the command itself: bin/kafdo gateway relays and stops on SIGTERM.
+ *   - the command itself: bin/kafdo gateway relays and stops on SIGTERM; it checks at
+ *     start that it can reach the Worker and exits 1 naming the URL and the reason when it
+ *     cannot, or when its port is taken.
  *
  * The relay runs in this process (startGateway) except in the last test. Where no event
  * says "the relay has stopped reading", the test polls until the byte counts stop moving.
@@ -29,8 +34,10 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { WebSocketServer } from 'ws';
-import { MAX_FRAME, frameSplitter, startGateway } from '../../bin/gateway.mjs';
-import { ROOT } from './harness.mjs';
+import { frameSplitter, startGateway } from '../../bin/gateway.mjs';
+/* The Worker's limit (worker/kafka/index.ts takes it from here), which the relay must keep. */
+import { MAX_FRAME } from '../../bin/kafka-frame.mjs';
+import { ROOT, freePort } from './harness.mjs';
 
 const MiB = 1024 * 1024;
 
@@ -276,7 +283,8 @@ describe('the frame splitter', () => {
     }
   });
 
-  it('refuses a size prefix under 8 or over 100 MiB, and takes nothing after it', () => {
+  it('refuses a size prefix under MIN_FRAME (8) or over MAX_FRAME (32 MiB), and takes nothing after it', () => {
+    assert.equal(MAX_FRAME, 32 * MiB, 'the Worker\'s limit, not Kafka\'s 100 MiB');
     for (const size of [0, 7, -1, -2147483648, MAX_FRAME + 1]) {
       const bad = [];
       const out = [];
@@ -478,7 +486,7 @@ describe('kafdo gateway, the relay', { timeout: 120_000 }, () => {
     client.socket.destroy();
   });
 
-  it('closes a connection whose size prefix is out of 8..100 MiB, and only that one', async () => {
+  it('closes a connection whose size prefix is out of MIN_FRAME..MAX_FRAME, and only that one', async () => {
     const worker = await standIn();
     const relay = await gateway({ url: worker.url });
     const other = await kafkaClient(relay.port);
@@ -504,6 +512,62 @@ describe('kafdo gateway, the relay', { timeout: 120_000 }, () => {
     }
     assert.equal(otherConn.ws.readyState, otherConn.ws.OPEN);
     other.socket.destroy();
+  });
+
+  it('closes a connection on the size prefix of a frame over MAX_FRAME alone, sending the Worker nothing', async () => {
+    const worker = await standIn();
+    const relay = await gateway({ url: worker.url });
+    const client = await kafkaClient(relay.port);
+    const conn = await worker.nextConnection();
+    const prefix = Buffer.alloc(4);
+    prefix.writeInt32BE(MAX_FRAME + 1, 0);
+    await client.write(prefix);
+    /* No byte of the body is sent: a relay that waited for it would never close. */
+    await Promise.race([
+      client.closed,
+      new Promise((_, reject) => setTimeout(() => reject(new Error('the relay still waits for the body')), 3000)),
+    ]);
+    assert.equal((await conn.closed).code, 1000, 'its WebSocket closed too');
+    assert.deepEqual(conn.pieces, [], 'nothing of it reached the Worker');
+    assert.equal(relay.lines.filter((l) => l.includes(`size ${MAX_FRAME + 1} `)).length, 1, relay.lines.join('\n'));
+
+    const next = await kafkaClient(relay.port);
+    const request = frame(Buffer.from('a normal client'));
+    const answer = next.next(1);
+    await next.write(request);
+    assert.deepEqual(await answer, [transform(request)], 'a normal client still works');
+    next.socket.destroy();
+  });
+
+  it('answers an HTTP request on the Kafka port with a 400 naming where Kafdo\'s HTTP is, and closes', async () => {
+    const worker = await standIn();
+    const relay = await gateway({ url: `${worker.url}/` });
+    for (const method of ['GET', 'POST']) {
+      const res = await fetch(`http://127.0.0.1:${relay.port}/health`, {
+        method,
+        body: method === 'POST' ? '{}' : undefined,
+      });
+      assert.equal(res.status, 400);
+      assert.equal(res.headers.get('connection'), 'close');
+      const { error } = await res.json();
+      assert.equal(error.code, 'INVALID_REQUEST');
+      assert.match(error.message, /Kafka port/);
+      assert.ok(error.message.includes(`HTTP API is at ${worker.url}`), error.message);
+    }
+    const logged = relay.lines.filter((l) => l.includes('an HTTP request on the Kafka port'));
+    assert.equal(logged.length, 2, relay.lines.join('\n'));
+    assert.ok(!relay.lines.some((l) => l.includes('size')), 'not reported as a frame size');
+    assert.ok(logged.every((l) => l.includes(worker.url) && !l.includes('\n')));
+  });
+
+  it('checkWorker() says whether the Worker takes the WebSocket, and why not', async () => {
+    const worker = await standIn({
+      verifyClient: ({ req }, done) => done(req.headers.authorization !== 'Bearer wrong', 401),
+    });
+    assert.equal(await (await gateway({ url: worker.url })).checkWorker(), undefined);
+    assert.match(await (await gateway({ url: worker.url, token: 'wrong' })).checkWorker(), /^HTTP 401/);
+    const dead = `http://127.0.0.1:${await freePort()}`;
+    assert.match(await (await gateway({ url: dead })).checkWorker(), /ECONNREFUSED/);
   });
 
   it('closes the TCP connection when the Worker closes the WebSocket or refuses it, and the WebSocket when TCP closes', async () => {
@@ -573,5 +637,40 @@ describe('bin/kafdo gateway, the command', { timeout: 60_000 }, () => {
     await client.closed;
     assert.match(stderr, /: connected\n/);
     assert.match(stderr, /SIGTERM, closing\n/);
+  });
+
+  /* bin/kafdo gateway with `args` until it exits: { code, stderr }. */
+  function runGateway(args, env = {}) {
+    return new Promise((resolve) => {
+      const child = spawn(process.execPath, [join(ROOT, 'bin', 'kafdo'), 'gateway', ...args], {
+        env: { ...process.env, KAFDO_TOKEN: '', ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      cleanups.push(() => child.kill('SIGKILL'));
+      let stderr = '';
+      child.stderr.on('data', (d) => (stderr += d));
+      child.once('close', (code) => resolve({ code, stderr }));
+    });
+  }
+
+  it('exits 1 at start, naming the URL and the reason, when it cannot reach the Worker', async () => {
+    const dead = await freePort();
+    const down = await runGateway(['--listen', '127.0.0.1:0', '--url', `http://127.0.0.1:${dead}`]);
+    assert.equal(down.code, 1, down.stderr);
+    assert.match(down.stderr, new RegExp(`^kafdo: gateway: cannot reach the Kafdo Worker at ws://127\\.0\\.0\\.1:${dead}/kafka\\S*: connect ECONNREFUSED .*--url`));
+    assert.equal(down.stderr.trim().split('\n').length, 1, 'one line, no stack trace');
+
+    const worker = await standIn({ verifyClient: ({ req }, done) => done(req.headers.authorization === 'Bearer right', 401) });
+    const refused = await runGateway(['--listen', '127.0.0.1:0', '--url', worker.url], { KAFDO_TOKEN: 'wrong' });
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.match(refused.stderr, /cannot reach the Kafdo Worker at ws:\/\/127\.0\.0\.1:\d+\/kafka\S*: HTTP 401 .*--token/);
+  });
+
+  it('exits 1 with one plain line when its port is taken', async () => {
+    const worker = await standIn();
+    const taken = await gateway({ url: worker.url });
+    const second = await runGateway(['--listen', `127.0.0.1:${taken.port}`, '--url', worker.url]);
+    assert.equal(second.code, 1, second.stderr);
+    assert.equal(second.stderr, `kafdo: gateway: 127.0.0.1:${taken.port} is taken by another process (a Kafka broker?); choose another with --listen\n`);
   });
 });

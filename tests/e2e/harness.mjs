@@ -18,10 +18,13 @@
  * it, in this process, on a free port: dev.kafkaBroker is its "127.0.0.1:<port>", for
  * Kafka clients' brokers list. stop() closes it before wrangler dev.
  *
+ * copyCheckout() makes a fresh checkout of this one in a temporary directory: what a
+ * clone followed by the README's setup would hold, without the build products.
+ *
  * Also here: small HTTP helpers the tests and the benchmark share.
  */
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, utimesSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -47,6 +50,33 @@ export function freePort() {
       srv.close(() => resolve(port));
     });
   });
+}
+
+/*
+ * A copy of this checkout's files as git sees them (tracked and new, not ignored: no
+ * dist/, no wasm/kafdo.wasm, no build/) in a new temporary directory, with `withFiles`
+ * (paths relative to the root, e.g. ['wasm/kafdo.wasm']) copied too. node_modules is a
+ * link to this checkout's, as installed by npm ci; package.json and package-lock.json
+ * are dated before its install stamp, so the copy's make takes node_modules as up to
+ * date and never runs npm ci (which would rewrite this checkout's node_modules).
+ * Returns the directory; the caller removes it.
+ */
+export function copyCheckout({ withFiles = [] } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'kafdo-checkout-'));
+  const listed = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
+  for (const path of [...listed.split('\0').filter(Boolean), ...withFiles]) {
+    if (!existsSync(join(ROOT, path)) || statSync(join(ROOT, path)).isDirectory()) continue; /* deleted; a submodule */
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    copyFileSync(join(ROOT, path), join(dir, path));
+  }
+  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
+  const installed = statSync(join(ROOT, 'node_modules', '.package-lock.json')).mtime;
+  const before = new Date(installed.getTime() - 60_000);
+  for (const name of ['package.json', 'package-lock.json']) utimesSync(join(dir, name), before, before);
+  return dir;
 }
 
 /* Process ids whose process group is pgid (empty once the whole group has exited). */

@@ -10,7 +10,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ensureDist } from './client-dist.mjs';
+import { ensureDist } from '../../scripts/ensure-dist.mjs';
 import { ROOT, startDev } from './harness.mjs';
 import { checkExampleRun, examplePreconditions, runExample, typecheckExample } from './spec-examples/http-sdk.mjs';
 

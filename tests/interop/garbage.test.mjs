@@ -2,8 +2,10 @@
  * garbage.test.mjs — what the gateway and the Worker do with bytes that are not Kafka,
  * on raw TCP connections to the gateway:
  *
- *   - a size prefix over 100 MiB (random bytes after it), a negative one, one under 8:
- *     the gateway closes that connection;
+ *   - a size prefix over 100 MiB (random bytes after it), a negative one, one under 8,
+ *     and the 4 bytes of a prefix one over what the Worker takes (MAX_FRAME,
+ *     bin/kafka-frame.mjs) with no body: the gateway closes that connection;
+ *   - an HTTP request: answered 400, naming where Kafdo's HTTP is;
  *   - a frame cut short and the write side closed: the connection is closed;
  *   - a valid size with a garbage body: closed (the Worker cannot read a header) or
  *     answered with the request's correlation id, never a hang;
@@ -23,6 +25,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { MAX_FRAME } from '../../bin/kafka-frame.mjs';
 import { Inbox, RawKafka, captured, fence, newKafka, pseudoRandomBytes, range, requestFrame, startKafdo, stopKafdo } from './kafkajs-helpers.mjs';
 
 const UNSUPPORTED_VERSION = 35;
@@ -74,8 +77,14 @@ describe('garbage on the Kafka port', () => {
     }],
     ['a size prefix under 8', () => Buffer.concat([Buffer.from([0, 0, 0, 3]), pseudoRandomBytes(3, 7)])],
     ['a zero size prefix', () => Buffer.from([0, 0, 0, 0])],
+    /* Closed on the prefix alone: the gateway waits for no body the Worker would refuse. */
+    ["a size prefix one over the Worker's limit, without its body", () => {
+      const b = Buffer.alloc(4);
+      b.writeInt32BE(MAX_FRAME + 1, 0);
+      return b;
+    }],
   ]) {
-    it(`${name}: the connection is closed`, async () => {
+    it(`${name}: the connection is closed`, { timeout: 20_000 }, async () => {
       await withConnection(async (raw) => {
         await raw.writeRaw(bytes());
         const { outcome, frame } = await raw.answeredOrClosed();
@@ -83,6 +92,13 @@ describe('garbage on the Kafka port', () => {
       });
     });
   }
+
+  it("an HTTP request: answered 400, naming where Kafdo's HTTP is", async () => {
+    const res = await fetch(`http://${dev.kafkaBroker}/health`);
+    assert.equal(res.status, 400);
+    const { error } = await res.json();
+    assert.ok(error.message.includes(`Kafka port`) && error.message.includes(dev.baseUrl), error.message);
+  });
 
   it('a frame cut short, then end of stream: the connection is closed', async () => {
     await withConnection(async (raw) => {

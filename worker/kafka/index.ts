@@ -28,6 +28,7 @@
  * INVALID_REQUEST) and the connection goes on. A handler that fails unexpectedly
  * answers UNKNOWN_SERVER_ERROR.
  */
+import { MAX_FRAME, MIN_FRAME } from "../../bin/kafka-frame.mjs";
 import { kafkaDecode, kafkaEncode, kafkaErrorResponse, type KafkaRequest } from "../../wasm/kafdo";
 import type { Env } from "../env";
 import { KafkaCode } from "../errors";
@@ -64,11 +65,10 @@ const HANDLERS: ReadonlyMap<number, Handler> = new Map<number, Handler>([
 /* Close code for bytes that are not Kafka frames (policy violation). */
 const CLOSE_NOT_KAFKA = 1008;
 
-/* The largest request taken: Kafka's socket.request.max.bytes is 100 MiB, but a
- * Worker has 128 MB of memory, and no request a client sends to Kafdo needs more
- * (a stored batch is at most 2 MB; a produce of 16 partitions' batches fits). */
-const MAX_FRAME_BYTES = 32 * 1024 * 1024;
-const MIN_FRAME_BYTES = 12; /* size prefix + api key, version, correlation id */
+/* A frame's whole length, size prefix included, as the gateway's limits (bin/kafka-frame.mjs)
+ * allow it: the gateway refuses any other size before sending a byte of it here. */
+const MAX_FRAME_BYTES = 4 + MAX_FRAME;
+const MIN_FRAME_BYTES = 4 + MIN_FRAME;
 
 /*
  * Joins WebSocket messages into Kafka frames by their size prefix: a message is a

@@ -22,8 +22,8 @@ SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-po
 CC_TEST := clang
 BUILD := build
 
-C_TESTS := varint crc32c inflate partitioner record_batch log retention topics assignor group kafka
-FUZZERS := batch_decode inflate batch_inspect batch_encode batch_encode_within log_append log_retention topic_create assign group kafka_decode kafka_encode
+C_TESTS := varint crc32c inflate partitioner record_batch log retention compaction topics assignor group kafka
+FUZZERS := batch_decode inflate batch_inspect batch_encode batch_encode_within log_append log_lifecycle topic_create assign group kafka_decode kafka_encode
 FUZZ_SECONDS ?= 60
 FUZZ_TEST_RUNS ?= 20000
 

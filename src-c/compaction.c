@@ -146,9 +146,20 @@ static int32_t store_state(uint32_t db, const compaction_state *s)
 
 /* ---- what may be cleaned ---- */
 
+/* Clock arithmetic that saturates (times come from the host; configs may be huge). */
 static int64_t add_sat(int64_t a, int64_t b)
 {
-    return b > 0 && a > INT64_MAX - b ? INT64_MAX : a + b;
+    if (b > 0 && a > INT64_MAX - b)
+        return INT64_MAX;
+    if (b < 0 && a < INT64_MIN - b)
+        return INT64_MIN;
+    return a + b;
+}
+
+/* The first moment strictly after at + delay. */
+static int64_t due_after(int64_t at, int64_t delay)
+{
+    return add_sat(add_sat(at, delay), 1);
 }
 
 static void earlier(int64_t *deadline, int64_t at)
@@ -175,7 +186,7 @@ static int32_t first_uncleanable(uint32_t db, const kd_log_config *c, int64_t no
     int32_t rc;
     while ((rc = kd_sql_step(stmt, "finding the active segment")) == 1) {
         int64_t size = kd_host_column_int64(stmt, 1), appended = kd_host_column_int64(stmt, 2);
-        if (appended < now_ms - c->segment_ms || bytes + size > c->segment_bytes)
+        if (appended < add_sat(now_ms, -c->segment_ms) || bytes > c->segment_bytes - size)
             break;
         bytes += size;
         *first = kd_host_column_int64(stmt, 0);
@@ -185,18 +196,18 @@ static int32_t first_uncleanable(uint32_t db, const kd_log_config *c, int64_t no
     if (rc < 0)
         return rc;
     if (oldest_append >= 0)
-        earlier(deadline, add_sat(oldest_append, c->segment_ms) + 1);
+        earlier(deadline, due_after(oldest_append, c->segment_ms));
     if (c->min_compaction_lag_ms > 0) {
         stmt = kd_sql_prepare(db, "SELECT base_offset, max_timestamp FROM log_batches WHERE base_offset ="
                                   " (SELECT min(base_offset) FROM log_batches WHERE max_timestamp > ?1)");
         if (stmt < 0)
             return stmt;
-        rc = kd_sql_bind_i64(stmt, 1, now_ms - c->min_compaction_lag_ms);
+        rc = kd_sql_bind_i64(stmt, 1, add_sat(now_ms, -c->min_compaction_lag_ms));
         if (!rc && (rc = kd_sql_step(stmt, "finding the compaction lag")) == 1) {
             int64_t base = kd_host_column_int64(stmt, 0);
             if (base < *first)
                 *first = base;
-            earlier(deadline, add_sat(kd_host_column_int64(stmt, 1), c->min_compaction_lag_ms) + 1);
+            earlier(deadline, due_after(kd_host_column_int64(stmt, 1), c->min_compaction_lag_ms));
             rc = 0;
         }
         kd_host_finalize(stmt);
@@ -324,7 +335,7 @@ static int32_t clean_batch(uint32_t db, const uint8_t *data, size_t len, int64_t
     uint8_t *keep = malloc((size_t)b.record_count);
     if (!keep)
         return kd_fail(KD_ERR_NOMEM, "out of memory");
-    bool tombstones_expired = appended_at < t->now_ms - t->config->delete_retention_ms;
+    bool tombstones_expired = appended_at < add_sat(t->now_ms, -t->config->delete_retention_ms);
     int32_t kept = 0, i = 0;
     kd_record_iter it;
     kd_record rec;
@@ -444,14 +455,15 @@ int32_t kd_log_compact(uint32_t db, int64_t now_ms, uint32_t max_rows)
             return rc;
         /* Kafka's rule: clean when dirty / (clean + dirty) >= min.cleanable.dirty.ratio,
          * or when the oldest dirty batch waited max.compaction.lag.ms. */
+        /* Sizes are far below 2^53, so the products cannot overflow. */
         bool ratio = dirty > 0 && dirty * 1000 >= (int64_t)c.min_dirty_permille * (s.clean_bytes + dirty);
-        bool lagged = oldest_dirty >= 0 && oldest_dirty <= now_ms - c.max_compaction_lag_ms;
+        bool lagged = oldest_dirty >= 0 && oldest_dirty <= add_sat(now_ms, -c.max_compaction_lag_ms);
         if (ratio || lagged) {
             s.cursor = start;
             s.pass_end = first;
             s.pass_bytes = 0;
         } else if (oldest_dirty >= 0) {
-            earlier(&deadline, add_sat(oldest_dirty, c.max_compaction_lag_ms) + 1);
+            earlier(&deadline, due_after(oldest_dirty, c.max_compaction_lag_ms));
         }
     }
     if (c.compact && s.cursor >= 0) {

@@ -148,7 +148,7 @@ static void put_kafka_seeds(const char *dir)
     }
 }
 
-/* Retention programs: configs, then (op, arg, i64 value) instructions (fuzz_log_retention.c). */
+/* Lifecycle programs: configs, then (op, arg, i64 value) instructions (fuzz_log_lifecycle.c). */
 static void put_retention_seeds(const char *dir)
 {
     static const struct {
@@ -160,7 +160,8 @@ static void put_retention_seeds(const char *dir)
          {0, 1000, 1050, 5000, 99999, 3}},
         {"size", "{\"retention.ms\":\"-1\",\"retention.bytes\":\"200\"}", {{0, 31}, {0, 31}, {1, 0}, {1, 15}, {2, 0}, {1, 1}},
          {1, 2, 3, 4, -1, 5}},
-        {"compact", "{\"cleanup.policy\":\"compact\"}", {{0, 7}, {2, 0}, {1, 15}, {2, 0}, {0, 1}, {1, 2}},
+        {"compact", "{\"cleanup.policy\":\"compact\",\"segment.ms\":\"1\",\"min.cleanable.dirty.ratio\":\"0\"}",
+         {{0, 31}, {0, 159}, {3, 15}, {4, 1}, {0, 30}, {3, 2}},
          {7, 5, 100000, 40, 9, 200000}},
     };
     for (size_t i = 0; i < sizeof seeds / sizeof seeds[0]; i++) {
@@ -170,7 +171,7 @@ static void put_retention_seeds(const char *dir)
             kb_put(&p, seeds[i].program[j], 2);
             kb_le(&p, (uint64_t)seeds[i].values[j], 8);
         }
-        put(dir, "log_retention", seeds[i].name, p.p, p.len);
+        put(dir, "log_lifecycle", seeds[i].name, p.p, p.len);
         kb_free(&p);
     }
 }

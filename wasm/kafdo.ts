@@ -88,6 +88,8 @@ interface CoreExports {
   kd_log_configure(db: number, ptr: number, len: number): number;
   kd_log_delete_records(db: number, offset: bigint): number;
   kd_log_retention(db: number, nowMs: bigint, maxRows: number): number;
+  kd_log_compact(db: number, nowMs: bigint, maxRows: number): number;
+  kd_log_key_lookup(db: number, ptr: number, len: number): number;
   kd_topics_open(db: number): number;
   kd_topic_name_check(ptr: number, len: number): number;
   kd_topic_create(db: number, ptr: number, len: number, idPtr: number, nowMs: bigint, maxPartitions: number): number;
@@ -724,6 +726,51 @@ export function logRetention(db: number, nowMs: number, maxRows: number): Retent
         };
       },
     ),
+  );
+}
+
+/* What one compaction step did, and when the next may be due (kd_log_compact). */
+export interface CompactionStep {
+  recordsRemoved: number;
+  more: boolean;
+  active: boolean;
+  bytesRemoved: number;
+  /* ms since the epoch when a pass may be due; -1: only after more appends */
+  nextDeadlineMs: number;
+}
+
+/* One bounded step of compaction, in its own transaction. */
+export function logCompact(db: number, nowMs: number, maxRows: number): CompactionStep {
+  const now = int64(nowMs, "now");
+  return storageOf(db).transactionSync(() =>
+    call(
+      undefined,
+      undefined,
+      (k) => k.kd_log_compact(db, now, maxRows),
+      (out) => {
+        const r = new Reader(out);
+        return {
+          recordsRemoved: r.i32(),
+          more: r.i32() !== 0,
+          active: r.i32() !== 0,
+          bytesRemoved: r.i64(),
+          nextDeadlineMs: r.i64(),
+        };
+      },
+    ),
+  );
+}
+
+/* The latest record of `key` in a compacted log, or none (kd_log_key_lookup). */
+export function logKeyLookup(db: number, key: Uint8Array): ReadResult {
+  return call(
+    key.length,
+    (_v, mem, ptr) => mem.set(key, ptr),
+    (k, ptr, len) => k.kd_log_key_lookup(db, ptr, len),
+    (out) => {
+      const r = new Reader(out);
+      return { ...readOffsets(r), records: readRecordList(r) };
+    },
   );
 }
 

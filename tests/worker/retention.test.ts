@@ -8,7 +8,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { createAdmin, createConsumer, createProducer, partitionOffsets, readPartition } from "../../worker/api";
+import { createAdmin, createConsumer, createProducer, partitionOffsets, readKey, readPartition } from "../../worker/api";
 import { partitionStub } from "../../worker/durable-objects/addressing";
 import { expectKafdoError, text } from "./helpers";
 
@@ -39,7 +39,7 @@ async function runDueAlarms(topic: string): Promise<number> {
 async function send(topic: string, count: number, timestamp: number, value = "x") {
   const producer = createProducer(env);
   await producer.sendBatch(
-    Array.from({ length: count }, (_, i) => ({ topic, partition: 0, value: `${value}-${i}`, timestamp })),
+    Array.from({ length: count }, (_, i) => ({ topic, partition: 0, key: `k${i}`, value: `${value}-${i}`, timestamp })),
   );
   await producer.close();
 }
@@ -79,7 +79,7 @@ describe("retention.ms", () => {
   });
 
   it("keeps everything with retention.ms -1 or cleanup.policy compact", async () => {
-    for (const config of [{ "retention.ms": "-1" }, { "retention.ms": "1", "cleanup.policy": "compact" }]) {
+    for (const config of [{ "retention.ms": "-1" }, { "retention.ms": "1", "cleanup.policy": "compact" }] as Record<string, string>[]) {
       const topic = fresh();
       await createAdmin(env).createTopic({ topic, partitions: 1, config });
       await send(topic, 3, Date.now() - 100 * HOUR);
@@ -134,5 +134,60 @@ describe("DeleteRecords", () => {
     /* Appends go on from the high watermark. */
     await send(topic, 1, Date.now());
     expect(await partitionOffsets(env, topic, 0)).toMatchObject({ earliest: 10, latest: 11 });
+  });
+});
+
+describe("compaction", () => {
+  const COMPACTED = { "cleanup.policy": "compact", "segment.ms": "1", "min.cleanable.dirty.ratio": "0" };
+
+  /* Runs the partition's alarms until the log holds `records` records (compaction's
+   * active segment is 1 ms long, so a step soon finds everything cleanable). */
+  async function compactUntil(topic: string, records: number): Promise<void> {
+    for (let i = 0; i < 100; i++) {
+      await new Promise((r) => setTimeout(r, 5));
+      await runDueAlarms(topic);
+      const read = await readPartition(env, topic, 0, { offset: 0, limit: 1000 });
+      if (read.records.length === records) return;
+    }
+  }
+
+  it("keeps the latest record of every key at its offset, and reads the topic as a table", async () => {
+    const topic = fresh("compacted");
+    await createAdmin(env).createTopic({ topic, partitions: 1, config: COMPACTED });
+    const producer = createProducer(env);
+    for (let round = 0; round < 3; round++) {
+      await producer.sendBatch(
+        ["a", "b", "c"].map((key) => ({ topic, partition: 0, key, value: { key, round } })),
+      );
+    }
+    await producer.send({ topic, partition: 0, key: "b", value: null });
+    await producer.close();
+    await compactUntil(topic, 4);
+
+    const read = await readPartition(env, topic, 0, { offset: 0, limit: 1000 });
+    expect(read.records.map((r) => [r.offset, text(r.key), text(r.value)])).toEqual([
+      [6, "a", '{"key":"a","round":2}'],
+      [8, "c", '{"key":"c","round":2}'],
+      [9, "b", null], /* the tombstone stays for delete.retention.ms (a day) */
+    ]);
+    expect(await partitionOffsets(env, topic, 0)).toMatchObject({ earliest: 0, latest: 10 });
+    const a = await readKey(env, topic, "a", { partition: 0 });
+    expect(a && [a.offset, text(a.value)]).toEqual([6, '{"key":"a","round":2}']);
+    const b = await readKey(env, topic, "b", { partition: 0 });
+    expect(b && [b.offset, b.value]).toEqual([9, null]);
+    expect(await readKey(env, topic, "nobody", { partition: 0 })).toBeNull();
+  });
+
+  it("refuses a keyless record, and key lookups on a topic that is not compacted", async () => {
+    const topic = fresh("compacted");
+    await createAdmin(env).createTopic({ topic, partitions: 1, config: { "cleanup.policy": "compact" } });
+    const producer = createProducer(env, { retries: 0 });
+    await expectKafdoError(() => producer.send({ topic, partition: 0, value: "no key" }), "INVALID_RECORD");
+    await producer.send({ topic, partition: 0, key: "k", value: "v" });
+    expect(await partitionOffsets(env, topic, 0)).toMatchObject({ latest: 1 });
+    await producer.close();
+    const plain = fresh();
+    await createAdmin(env).createTopic({ topic: plain, partitions: 1 });
+    await expectKafdoError(() => readKey(env, plain, "k"), "INVALID_REQUEST");
   });
 });

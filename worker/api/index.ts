@@ -18,7 +18,7 @@ export type {
   ConsumerGroupMetadata,
   RebalanceListener,
 } from "./consumer";
-export { readPartition, partitionOffsets } from "./read";
+export { readPartition, partitionOffsets, readKey } from "./read";
 export { KafdoError } from "../errors";
 export { ClusterMetadataDO } from "../durable-objects/ClusterMetadataDO";
 export { ConsumerGroupDO } from "../durable-objects/ConsumerGroupDO";

@@ -4,10 +4,10 @@
  * at once or held for records to arrive (the consumer's long poll), and a
  * partition's offsets.
  */
-import { MAX_READ_BYTES } from "../../wasm/kafdo";
+import { MAX_READ_BYTES, partition as choosePartition } from "../../wasm/kafdo";
 import { typedEnv, type Env, type KafdoBindings } from "../env";
 import { KafdoError, KafkaCode } from "../errors";
-import type { PartitionOffsets, PartitionRead, ReadOptions } from "../types";
+import type { ConsumerRecord, PartitionOffsets, PartitionRead, ReadOptions } from "../types";
 import { MAX_READ_WAIT_MS } from "../durable-objects/TopicPartitionDO";
 import { partitionStub } from "../durable-objects/addressing";
 import { checkPartition, forget, topicFor } from "./metadata";
@@ -74,4 +74,25 @@ export async function readPartitionWait(
 export async function partitionOffsets(env: KafdoBindings, topic: string, partition: number): Promise<PartitionOffsets> {
   const o = await partitionCall(typedEnv(env), topic, partition, (stub) => stub.offsets());
   return { earliest: o.logStartOffset, latest: o.highWatermark };
+}
+
+/* The latest record of `key` in a compacted topic (cleanup.policy=compact): a topic
+ * read as a table. Looks in the partition the key hashes to (murmur2, as the producers
+ * choose), or in opts.partition; one lookup in that partition's key table. null when
+ * the key has no record there (never written, or deleted by a tombstone compaction
+ * has since removed); a tombstone still kept is returned, its value null. A topic
+ * that is not compacted is INVALID_REQUEST. */
+export async function readKey(
+  env: KafdoBindings,
+  topicName: string,
+  key: string | Uint8Array,
+  opts: { partition?: number } = {},
+): Promise<(ConsumerRecord & { partition: number }) | null> {
+  const bytes = typeof key === "string" ? new TextEncoder().encode(key) : key;
+  const typed = typedEnv(env);
+  const topic = await topicFor(typed, topicName);
+  const partition = opts.partition ?? choosePartition(bytes, topic.partitions, 0);
+  const found = await partitionCall(typed, topicName, partition, (stub) => stub.latest(bytes));
+  const record = found.records[0];
+  return record ? { ...record, partition } : null;
 }

@@ -22,7 +22,8 @@
  * The read of stored batches is named fetchBatches, not fetch: `fetch` on a Durable
  * Object is its HTTP handler, and a stub's fetch() always sends a Request.
  *
- * Retention: the core decides what goes and when (src-c/retention.c); this class only
+ * Retention and compaction: the core decides what goes and when (src-c/retention.c,
+ * src-c/compaction.c); this class only
  * keeps the alarm the core asks for. Appends bring the topic's configs, handed to the
  * core when they change; each instance's first append, an append that takes the log
  * past the size the last step named, DeleteRecords and a config change set the alarm
@@ -36,7 +37,9 @@
 import { DurableObject } from "cloudflare:workers";
 import {
   logAppend,
+  logCompact,
   logConfigure,
+  logKeyLookup,
   logDeleteRecords,
   logRetention,
   logFetch,
@@ -124,22 +127,33 @@ export class TopicPartitionDO extends DurableObject<Env> {
     return { lowWatermark };
   }
 
-  /* One retention step; the next alarm is the one the core names. */
+  /* One step of retention, then one of compaction; the next alarm is the earlier of
+   * the deadlines the core names, or now again while either has more to do. */
   override async alarm(): Promise<void> {
     this.stepDue = false;
-    let step;
+    let retention, compaction;
     try {
-      step = logRetention(this.db, Date.now(), RETENTION_STEP_ROWS);
+      const now = Date.now();
+      retention = logRetention(this.db, now, RETENTION_STEP_ROWS);
+      compaction = logCompact(this.db, now, RETENTION_STEP_ROWS);
     } catch (e) {
       /* A retired log (its topic deleted) has nothing left to keep. */
       if (KafdoError.from(e)?.code === KafkaCode.UNKNOWN_TOPIC_OR_PARTITION) return;
       throw e;
     }
-    this.sizeBytes = step.sizeBytes;
-    this.sizeTriggerBytes = step.sizeTriggerBytes;
-    this.stepOnAppend = step.active && !step.more && step.nextDeadlineMs < 0;
-    if (step.more) this.scheduleStep();
-    else if (step.nextDeadlineMs >= 0) await this.ctx.storage.setAlarm(step.nextDeadlineMs);
+    this.sizeBytes = retention.sizeBytes;
+    this.sizeTriggerBytes = retention.sizeTriggerBytes;
+    const more = retention.more || compaction.more;
+    const deadlines = [retention.nextDeadlineMs, compaction.nextDeadlineMs].filter((d) => d >= 0);
+    /* With nothing to wait for, the next append looks again (it may bring a deadline). */
+    this.stepOnAppend = (retention.active || compaction.active) && !more && deadlines.length === 0;
+    if (more) this.scheduleStep();
+    else if (deadlines.length > 0) await this.ctx.storage.setAlarm(Math.min(...deadlines));
+  }
+
+  /* The latest record of a key, for a compacted topic read as a table. */
+  latest(key: Uint8Array): ReadResult {
+    return logKeyLookup(this.db, key);
   }
 
   private scheduleStep(): void {
@@ -148,14 +162,25 @@ export class TopicPartitionDO extends DurableObject<Env> {
     void this.ctx.storage.setAlarm(Date.now());
   }
 
-  /* After appends: the first of this instance hands the core the topic's configs and
-   * runs a step (which sets the deadline); later ones only look at the size. */
-  private afterAppends(topicConfig: string | undefined, appendedBytes: number): void {
-    if (topicConfig !== undefined && topicConfig !== this.configured) {
-      this.configured = topicConfig;
+  /* The configs an append brought, handed to the core when they differ from what this
+   * instance last gave it (so the first append of each instance, and a change); a
+   * step follows, which sets the deadlines. A config the core refuses is logged and
+   * the appends go on under the configs stored before. */
+  private configureFromAppend(topicConfig: string | undefined): void {
+    if (topicConfig === undefined || topicConfig === this.configured) return;
+    this.configured = topicConfig;
+    try {
       logConfigure(this.db, topicConfig);
-      this.scheduleStep();
+    } catch (e) {
+      console.error("kafdo: the topic's configs were refused by the log:", e);
+      return;
     }
+    this.scheduleStep();
+  }
+
+  /* After appends: a step when the log grew past the size the last step named, or
+   * when the last step had nothing to wait for. */
+  private afterAppends(appendedBytes: number): void {
     this.sizeBytes += appendedBytes;
     if (this.stepOnAppend || (this.sizeTriggerBytes >= 0 && this.sizeBytes > this.sizeTriggerBytes)) {
       this.stepOnAppend = false;
@@ -170,6 +195,10 @@ export class TopicPartitionDO extends DurableObject<Env> {
   private flushAppends(): void {
     const queued = this.pending;
     this.pending = [];
+    /* The topic's configs first: they say whether the log is compacted, which the
+     * appends are judged by (keyless records are refused there). */
+    const config = [...queued].reverse().find((p) => p.topicConfig !== undefined)?.topicConfig;
+    this.configureFromAppend(config);
     let stored = false;
     let appendedBytes = 0;
     for (let start = 0; start < queued.length; ) {
@@ -195,14 +224,7 @@ export class TopicPartitionDO extends DurableObject<Env> {
     }
     if (stored) {
       this.wakeReaders();
-      const config = [...queued].reverse().find((p) => p.topicConfig !== undefined)?.topicConfig;
-      try {
-        this.afterAppends(config, appendedBytes);
-      } catch (e) {
-        /* The appends are stored and acknowledged; retention tries again at the next. */
-        this.configured = undefined;
-        console.error("kafdo: retention bookkeeping after an append failed:", e);
-      }
+      this.afterAppends(appendedBytes);
     }
   }
 

@@ -193,6 +193,49 @@ export const OPENAPI = {
       },
     },
 
+    "/topics/{topic}/keys/{key}": {
+      get: {
+        summary: "The latest record of a key (a compacted topic read as a table)",
+        description:
+          "For a topic with cleanup.policy=compact: the key's latest record, found with one lookup " +
+          "in the key table its partition keeps. The partition is the one the key hashes to " +
+          "(murmur2, as producers choose it) unless `partition` names another. A key with no record " +
+          "(never written, or deleted by a tombstone that compaction has since removed) is 404 " +
+          "NOT_FOUND; a tombstone still kept is answered with value null. A topic that is not " +
+          "compacted is 400 INVALID_REQUEST.",
+        tags: ["consume"],
+        parameters: [
+          parameter("topic"),
+          {
+            name: "key",
+            in: "path",
+            required: true,
+            description: "The key, its UTF-8 text percent-encoded.",
+            schema: { type: "string" },
+          },
+          {
+            name: "partition",
+            in: "query",
+            description: "Look in this partition instead of the one the key hashes to.",
+            schema: { type: "integer", minimum: 0, maximum: INT32_MAX },
+          },
+          {
+            name: "encoding",
+            in: "query",
+            description: "As for reads: json (default) or base64.",
+            schema: { type: "string", enum: ["json", "base64"] },
+          },
+        ],
+        responses: {
+          "200": json("The key's latest record, with its topic and partition.", schema("Message")),
+          "400": response("BadRequest"),
+          "401": response("Unauthorized"),
+          "404": response("NotFound"),
+          "500": response("ServerError"),
+        },
+      },
+    },
+
     "/consumer-groups/{groupId}/join": {
       post: {
         summary: "Join a consumer group",

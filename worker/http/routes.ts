@@ -9,7 +9,7 @@
  */
 import { createPartitions, createTopic, deleteTopic, describeTopic, listTopics, topicOffsets } from "./handlers/admin";
 import { commit, deleteGroup, describe, heartbeat, join, leave, listGroups, offsets } from "./handlers/groups";
-import { readMessages, readOffsets } from "./handlers/partitions";
+import { readLatest, readMessages, readOffsets } from "./handlers/partitions";
 import { produce, produceBatch } from "./handlers/produce";
 import { health, openapi, serviceInfo } from "./handlers/service";
 import {
@@ -27,6 +27,7 @@ export const ROUTES: readonly Route[] = [
   { method: "POST", path: "/topics/:topic/produce-batch", handler: produceBatch },
   { method: "GET", path: "/topics/:topic/partitions/:partition/messages", handler: readMessages },
   { method: "GET", path: "/topics/:topic/partitions/:partition/offsets", handler: readOffsets },
+  { method: "GET", path: "/topics/:topic/keys/:key", handler: readLatest },
 
   { method: "POST", path: "/consumer-groups/:groupId/join", handler: join },
   { method: "POST", path: "/consumer-groups/:groupId/heartbeat", handler: heartbeat },

@@ -6,14 +6,18 @@
  * the partition's log start offset and high watermark, and nextOffset, the offset
  * to read from next. It goes out through jsonResponse, which writes stored JSON values
  * as their stored text.
+ *
+ * GET /topics/:topic/keys/:key answers a compacted topic's latest record of a key.
  */
-import { partitionOffsets, readPartition } from "../../api";
+import { partitionOffsets, readKey, readPartition } from "../../api";
 import { MAX_READ_BYTES } from "../../api/read";
+import { HttpError } from "../errors";
 import { Query, partitionParam } from "../input";
 import { jsonResponse } from "../json";
 import { ENCODINGS, jsonMessage } from "../records";
 import type { Context } from "../router";
 
+const INT32_MAX = 2 ** 31 - 1;
 export const MAX_READ_LIMIT = 10000;
 export const DEFAULT_READ_LIMIT = 100;
 export { MAX_READ_BYTES };
@@ -46,4 +50,17 @@ export async function readOffsets(c: Context): Promise<Response> {
   Query.none(c.url);
   const { earliest, latest } = await partitionOffsets(c.env, topic, partition);
   return Response.json({ topic, partition, earliest, latest });
+}
+
+/* The latest record of a key (UTF-8 text in the path) in a compacted topic: 200 with
+ * the message and its partition, 404 NOT_FOUND when the key has none. */
+export async function readLatest(c: Context): Promise<Response> {
+  const topic = c.param("topic");
+  const key = c.param("key");
+  const q = new Query(c.url, ["partition", "encoding"]);
+  const partition = q.int("partition", -1, INT32_MAX, -1);
+  const encoding = q.oneOf("encoding", ENCODINGS, "json");
+  const record = await readKey(c.env, topic, key, partition < 0 ? {} : { partition });
+  if (!record) throw new HttpError("NOT_FOUND", `key ${JSON.stringify(key)} has no record in topic "${topic}"`);
+  return jsonResponse({ topic, partition: record.partition, ...jsonMessage(record, encoding) });
 }

@@ -22,8 +22,8 @@
  * The read of stored batches is named fetchBatches, not fetch: `fetch` on a Durable
  * Object is its HTTP handler, and a stub's fetch() always sends a Request.
  *
- * Failures are KafdoErrors, thrown. Over RPC they arrive as Errors named for their
- * Kafka error (OFFSET_OUT_OF_RANGE, ...); KafdoError.from() restores them.
+ * Refusals are KafdoErrors, thrown here and answered over RPC as values (rpc.ts);
+ * the stubs of addressing.ts throw them again on the caller's side.
  */
 import { DurableObject } from "cloudflare:workers";
 import {
@@ -39,6 +39,7 @@ import {
 } from "../../wasm/kafdo";
 import type { Env } from "../env";
 import type { AppendResult, FetchResult, LogOffsets, ReadResult } from "../types";
+import { answerRefusals } from "./rpc";
 
 /* Kafka's default max.message.bytes: the largest batch a topic accepts unless its
  * config says otherwise (the producer passes the topic's own value). */
@@ -73,7 +74,7 @@ export class TopicPartitionDO extends DurableObject<Env> {
    * per set, in order. The sets' batches are stored with their offsets assigned. */
   append(sets: Uint8Array[], maxBatchBytes: number = DEFAULT_MAX_BATCH_BYTES): Promise<AppendResult[]> {
     return new Promise((resolve, reject) => {
-      if (this.pending.length === 0) setTimeout(() => this.flushAppends(), 0);
+      if (this.pending.length === 0) setTimeout(() => this.#flushAppends(), 0);
       this.pending.push({ sets, maxBatchBytes, resolve, reject });
     });
   }
@@ -82,7 +83,7 @@ export class TopicPartitionDO extends DurableObject<Env> {
    * practice one: they are all for this partition's topic), in arrival order, so
    * the log keeps the order the appends came in. Readers waiting for records are
    * woken when something was stored. */
-  private flushAppends(): void {
+  #flushAppends(): void {
     const queued = this.pending;
     this.pending = [];
     let stored = false;
@@ -104,10 +105,10 @@ export class TopicPartitionDO extends DurableObject<Env> {
         for (const p of run) p.reject(e);
       }
     }
-    if (stored) this.wakeReaders();
+    if (stored) this.#wakeReaders();
   }
 
-  private wakeReaders(): void {
+  #wakeReaders(): void {
     for (const wake of [...this.waiters]) wake();
   }
 
@@ -125,21 +126,23 @@ export class TopicPartitionDO extends DurableObject<Env> {
    * watermark), waits up to waitMs for an append first. An answer that needs no
    * wait (records, or a refusal) is given at once. */
   readWait(offset: number, maxRecords: number, maxBytes: number, waitMs: number): ReadResult | Promise<ReadResult> {
-    const now = this.read(offset, maxRecords, maxBytes);
+    const read = (): ReadResult => logRead(this.db, offset, maxRecords, maxBytes);
+    const now = read();
     if (offset !== now.highWatermark) return now;
-    return this.afterAppend(waitMs, now, () => this.read(offset, maxRecords, maxBytes));
+    return this.#afterAppend(waitMs, now, read);
   }
 
   /* fetchBatches(), waiting as readWait() does: a Kafka Fetch's long poll. */
   fetchBatchesWait(offset: number, maxBytes: number, waitMs: number): FetchResult | Promise<FetchResult> {
-    const now = this.fetchBatches(offset, maxBytes);
+    const fetch = (): FetchResult => logFetch(this.db, offset, maxBytes);
+    const now = fetch();
     if (offset !== now.highWatermark) return now;
-    return this.afterAppend(waitMs, now, () => this.fetchBatches(offset, maxBytes));
+    return this.#afterAppend(waitMs, now, fetch);
   }
 
   /* `again()` once an append lands or waitMs (bounded) runs out; `now` when there
    * is nothing to wait for. */
-  private afterAppend<T>(waitMs: number, now: T, again: () => T): T | Promise<T> {
+  #afterAppend<T>(waitMs: number, now: T, again: () => T): T | Promise<T> {
     const wait = Math.min(Math.max(0, Math.floor(waitMs)), MAX_READ_WAIT_MS);
     if (!(wait > 0)) return now;
     return new Promise<void>((resolve) => {
@@ -166,7 +169,9 @@ export class TopicPartitionDO extends DurableObject<Env> {
    * still queued included (they were never acknowledged). */
   retire(): void {
     logRetire(this.db);
-    this.flushAppends();
-    this.wakeReaders(); /* their next read answers UNKNOWN_TOPIC_OR_PARTITION */
+    this.#flushAppends();
+    this.#wakeReaders(); /* their next read answers UNKNOWN_TOPIC_OR_PARTITION */
   }
 }
+
+answerRefusals(TopicPartitionDO);

@@ -22,6 +22,7 @@ import { KafdoError, KafkaCode } from "../errors";
 import { createAdmin } from "../api/admin";
 import { checkGroupId } from "../api/groups";
 import type { WebhookDeliveryDO } from "../durable-objects/WebhookDeliveryDO";
+import { throwRefusals } from "../durable-objects/rpc";
 
 
 export const SUBSCRIPTION_DEFAULTS = {
@@ -203,20 +204,12 @@ function namespace(env: Env): DurableObjectNamespace<WebhookDeliveryDO> {
 /* The delivery object of a group's subscription. */
 export function deliveryStub(env: Env, groupId: string) {
   const ns = namespace(env);
-  return ns.get(ns.idFromName(`group:${groupId}`));
+  return throwRefusals(ns.get(ns.idFromName(`group:${groupId}`)));
 }
 
 function registryStub(env: Env) {
   const ns = namespace(env);
-  return ns.get(ns.idFromName("registry"));
-}
-
-async function rpc<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (e) {
-    throw KafdoError.from(e) ?? e;
-  }
+  return throwRefusals(ns.get(ns.idFromName("registry")));
 }
 
 /* A topic name the cluster accepts (it need not exist yet). */
@@ -241,14 +234,14 @@ export async function createWebhookSubscription(
   const sub = resolveSubscription(config);
   await checkTopicName(env, sub.topic);
   await checkTopicName(env, sub.deadLetterTopic);
-  const answer = await rpc(() => deliveryStub(env, sub.groupId).configure(sub));
-  await rpc(() => registryStub(env).register(sub.groupId));
+  const answer = await deliveryStub(env, sub.groupId).configure(sub);
+  await registryStub(env).register(sub.groupId);
   return answer;
 }
 
 /* GROUP_ID_NOT_FOUND when the group has no subscription. */
 export async function describeWebhookSubscription(env: KafdoBindings, groupId: string): Promise<WebhookSubscriptionInfo> {
-  const info = await rpc(() => deliveryStub(typedEnv(env), checkGroupId(groupId)).describe());
+  const info = await deliveryStub(typedEnv(env), checkGroupId(groupId)).describe();
   if (!info) throw new KafdoError(KafkaCode.GROUP_ID_NOT_FOUND, `group "${groupId}" has no webhook subscription`);
   return info;
 }
@@ -256,8 +249,8 @@ export async function describeWebhookSubscription(env: KafdoBindings, groupId: s
 /* Every subscription, by group id. */
 export async function listWebhookSubscriptions(bindings: KafdoBindings): Promise<WebhookSubscriptionInfo[]> {
   const env = typedEnv(bindings);
-  const ids = await rpc(() => registryStub(env).list());
-  const all = await Promise.all(ids.map((id) => rpc(() => deliveryStub(env, id).describe())));
+  const ids = await registryStub(env).list();
+  const all = await Promise.all(ids.map((id) => deliveryStub(env, id).describe()));
   return all.filter((s): s is WebhookSubscriptionInfo => s !== null);
 }
 
@@ -268,7 +261,7 @@ export async function listWebhookSubscriptions(bindings: KafdoBindings): Promise
  */
 export async function deleteWebhookSubscription(bindings: KafdoBindings, groupId: string): Promise<void> {
   const env = typedEnv(bindings);
-  const removed = await rpc(() => deliveryStub(env, checkGroupId(groupId)).remove());
-  await rpc(() => registryStub(env).unregister(groupId));
+  const removed = await deliveryStub(env, checkGroupId(groupId)).remove();
+  await registryStub(env).unregister(groupId);
   if (!removed) throw new KafdoError(KafkaCode.GROUP_ID_NOT_FOUND, `group "${groupId}" has no webhook subscription`);
 }

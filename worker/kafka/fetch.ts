@@ -16,7 +16,6 @@
 import type { KafkaRequest } from "../../wasm/kafdo";
 import { partitionStub } from "../durable-objects/addressing";
 import { checkPartition, forget, topicFor } from "../api/metadata";
-import { rpc } from "../api/rpc";
 import { KafkaCode } from "../errors";
 import type { FetchResult, TopicInfo } from "../types";
 import { errorCodeOf, type KafkaContext } from "./context";
@@ -72,11 +71,9 @@ async function read(ctx: KafkaContext, w: Wanted, waitMs: number): Promise<Outco
   const { partition, fetchOffset, partitionMaxBytes } = w.p;
   try {
     const stub = partitionStub(ctx.env, topicId, partition);
-    return await rpc(async () =>
-      waitMs > 0
-        ? stub.fetchBatchesWait(fetchOffset, partitionMaxBytes, waitMs)
-        : stub.fetchBatches(fetchOffset, partitionMaxBytes),
-    );
+    return await (waitMs > 0
+      ? stub.fetchBatchesWait(fetchOffset, partitionMaxBytes, waitMs)
+      : stub.fetchBatches(fetchOffset, partitionMaxBytes));
   } catch (e) {
     const errorCode = errorCodeOf(e);
     if (errorCode === KafkaCode.UNKNOWN_TOPIC_OR_PARTITION) forget(w.topic);

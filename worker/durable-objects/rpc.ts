@@ -24,21 +24,15 @@
  *
  * Durable Object RPC itself needs compatibility_date 2024-04-03 or later (or the
  * "rpc" compatibility flag). Without it a stub has no methods, and the first call
- * on one would fail with "stub.ensureTopic is not a function"; throwRefusals says
- * instead what the Worker's configuration lacks.
+ * on one would fail with "cluster.ensureTopic is not a function"; throwRefusals
+ * says instead what the Worker's configuration lacks (runtimeLacks, errors.ts).
  */
-import { KD_ERR_INVALID_ARG, KafdoError } from "../errors";
+import { KafdoError, runtimeLacks } from "../errors";
 
 /* A refusal as it travels: a plain object, as RPC can carry it. */
 interface Refusal {
   kafdoRefusal: { code: number; message: string };
 }
-
-/* What Kafdo needs of the runtime, as a user fixes it in wrangler.toml. WeakRef
- * (wasm/storage-host.ts) is enabled from 2025-05-05, so that date covers both. */
-export const RUNTIME_NEEDS =
-  'set compatibility_date = "2025-05-05" or later in wrangler.toml ' +
-  '(or add the compatibility flags "rpc" and "enable_weak_ref" to an older date)';
 
 /* Methods the runtime calls itself, not RPC: a failure there must stay thrown. */
 const NOT_RPC = new Set(["constructor", "fetch", "alarm", "webSocketMessage", "webSocketClose", "webSocketError"]);
@@ -84,14 +78,6 @@ export async function rpc<T>(call: () => T | Promise<T>): Promise<T> {
   return out;
 }
 
-function needsRpc(method: string): KafdoError {
-  return new KafdoError(
-    KD_ERR_INVALID_ARG,
-    `Kafdo needs Durable Object RPC, which this Worker's compatibility settings leave off ` +
-      `(its Durable Object stubs have no method ${method}()): ${RUNTIME_NEEDS}`,
-  );
-}
-
 /*
  * The stub, whose method calls resolve to the method's answer or throw its
  * refusal as a KafdoError. Other members (id, name) are the stub's own.
@@ -104,7 +90,9 @@ export function throwRefusals<T extends object>(stub: T): T {
         return (...args: unknown[]) => rpc(() => Reflect.apply(member, target, args));
       }
       /* With RPC every name is a method; without it, only fetch() is. */
-      if (member === undefined && typeof name === "string" && name !== "then") throw needsRpc(name);
+      if (member === undefined && typeof name === "string" && name !== "then") {
+        throw runtimeLacks(`Durable Object RPC (its Durable Object stubs have no method ${name}())`);
+      }
       return member;
     },
   });

@@ -16,8 +16,8 @@
  *
  * Everything else (a bug, a storage failure, the core's own negative codes) is
  * still thrown, and so still logged: an operator sees errors only where something
- * went wrong. Such errors lose their class crossing RPC; rpc() restores the
- * KafdoError behind one.
+ * went wrong. Such errors lose their class crossing RPC (workerd keeps the name
+ * only); the stub restores the KafdoError behind one (KafdoError.from).
  *
  * A Durable Object's own code never calls its public methods (those answer
  * refusals as values): it calls #private ones, which are not RPC methods.
@@ -66,8 +66,9 @@ export function answerRefusals(klass: { prototype: object }): void {
   }
 }
 
-/* Restores the KafdoError behind an error that crossed RPC (thrown, not answered). */
-export async function rpc<T>(call: () => T | Promise<T>): Promise<T> {
+/* The answer of an RPC call; its refusal, or the KafdoError behind an error that
+ * crossed RPC, thrown as a KafdoError. */
+async function answerOf<T>(call: () => T | Promise<T>): Promise<T> {
   let out;
   try {
     out = await call();
@@ -87,9 +88,10 @@ export function throwRefusals<T extends object>(stub: T): T {
     get(target, name) {
       const member: unknown = Reflect.get(target, name);
       if (typeof member === "function") {
-        return (...args: unknown[]) => rpc(() => Reflect.apply(member, target, args));
+        return (...args: unknown[]) => answerOf(() => Reflect.apply(member, target, args));
       }
-      /* With RPC every name is a method; without it, only fetch() is. */
+      /* With RPC every name is a method; without it, only fetch() is. (`then` is
+       * asked of anything awaited: a stub is not a promise either way.) */
       if (member === undefined && typeof name === "string" && name !== "then") {
         throw runtimeLacks(`Durable Object RPC (its Durable Object stubs have no method ${name}())`);
       }

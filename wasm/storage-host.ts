@@ -32,6 +32,7 @@
  * import must not throw through the core); its message is kept for the binding,
  * which reports it with the core's KD_ERR_STORAGE.
  */
+import { runtimeLacks } from "../worker/errors";
 
 /* What a Durable Object hands over: its SQL, and the transaction the binding wraps
  * every writing core call in (DO SQLite refuses BEGIN/COMMIT statements). */
@@ -74,6 +75,8 @@ const utf8Decoder = new TextDecoder();
 /* Registers a Durable Object's storage and returns its db id. The id is valid while
  * the caller holds this very storage object (a DO keeps it in a field). */
 export function registerStorage(storage: KafdoStorage): number {
+  /* Off before compatibility_date 2025-05-05: say so, not "WeakRef is not defined". */
+  if (typeof WeakRef !== "function") throw runtimeLacks("WeakRef");
   let id = storageIds.get(storage);
   if (id === undefined) {
     id = storages.findIndex((ref) => ref?.deref() === undefined);

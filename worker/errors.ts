@@ -224,6 +224,21 @@ export class KafdoError extends Error {
   }
 }
 
+/*
+ * What a Worker configured too old for Kafdo is told, by the first part that finds
+ * the runtime lacking `feature`: Durable Object RPC (durable-objects/rpc.ts) is on
+ * from compatibility_date 2024-04-03, WeakRef (wasm/storage-host.ts) from 2025-05-05.
+ */
+export function runtimeLacks(feature: string): KafdoError {
+  return new KafdoError(
+    KD_ERR_INVALID_ARG,
+    `Kafdo needs ${feature}, which this Worker's compatibility settings leave off. ` +
+      `Set compatibility_date = "2025-05-05" or later in wrangler.toml: Durable Object RPC needs ` +
+      `2024-04-03 or later (or the "rpc" compatibility flag), WeakRef 2025-05-05 or later ` +
+      `(or the "enable_weak_ref" compatibility flag).`,
+  );
+}
+
 let codesByName: Map<string, number> | undefined;
 
 function codeOfName(name: string): number | undefined {

@@ -27,7 +27,8 @@
  * spec's compatibility_date, 2024-01-01, is older than what Kafdo's Worker code needs
  * (JavaScript RPC to Durable Objects from 2024-04-03, WeakRef from 2025-05-05), so
  * wrangler dev runs with --compatibility-date set to this repository's own date. With
- * 2024-01-01 a produce fails with "cluster.ensureTopic is not a function".
+ * 2024-01-01 a produce fails saying which date or flags Kafdo needs
+ * (compatibility.test.mjs).
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';

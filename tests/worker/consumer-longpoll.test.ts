@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { createAdmin, createProducer } from "../../worker/api";
 import { readPartitionWait } from "../../worker/api/read";
 import type { TopicPartitionDO } from "../../worker/durable-objects/TopicPartitionDO";
+import { throwRefusals } from "../../worker/durable-objects/rpc";
 import { batchOf, expectKafdoError, text } from "./helpers";
 
 const MB = 1 << 20;
@@ -15,8 +16,9 @@ const MB = 1 << 20;
 const FOREVER = 60000;
 
 let partitions = 0;
+/* As Kafdo's code calls it (addressing.ts): refusals thrown as KafdoErrors. */
 function freshPartition(): DurableObjectStub<TopicPartitionDO> {
-  return env.TOPIC_PARTITION.get(env.TOPIC_PARTITION.idFromName(`longpoll-${Date.now()}-${partitions++}/0`));
+  return throwRefusals(env.TOPIC_PARTITION.get(env.TOPIC_PARTITION.idFromName(`longpoll-${Date.now()}-${partitions++}/0`)));
 }
 
 describe("TopicPartitionDO.readWait", () => {

@@ -399,7 +399,7 @@ describe("a group of consumers", () => {
     expect(of(read, first).map((r) => r.offset)).toEqual([0, 1, 2, 3]);
     await first.commitSync();
     await first.close();
-    await evictDurableObject(groupStub(env, groupId));
+    await evictDurableObject(env.CONSUMER_GROUP.get(env.CONSUMER_GROUP.idFromName(groupId)));
 
     const second = consumer({ groupId, ...FAST, fromBeginning: true });
     await second.subscribe(topic);

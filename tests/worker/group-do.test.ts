@@ -87,7 +87,7 @@ describe("ConsumerGroupDO", () => {
     let state = await stub.describe(group);
     for (let i = 0; i < 100 && state.members.length > 1; i++) {
       await new Promise((r) => setTimeout(r, 50));
-      await runDurableObjectAlarm(stub);
+      await runDurableObjectAlarm(env.CONSUMER_GROUP.get(env.CONSUMER_GROUP.idFromName(group)));
       state = await stub.describe(group);
     }
     expect(state.members.map((m) => m.memberId)).toEqual([b.memberId]);

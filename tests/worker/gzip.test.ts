@@ -8,6 +8,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { partitionStub } from "../../worker/durable-objects/addressing";
 import type { TopicPartitionDO } from "../../worker/durable-objects/TopicPartitionDO";
+import { throwRefusals } from "../../worker/durable-objects/rpc";
 import { ATTRIBUTES_AT, batchOf, expectKafdoError, reseal, text, view } from "./helpers";
 import { get, post } from "./rest-helpers";
 // @ts-expect-error kafkajs's protocol modules are untyped CommonJS
@@ -119,7 +120,7 @@ describe("gzip batches from kafkajs", () => {
     batch[batch.length - 6]! ^= 0x01; // inside the gzip member's CRC-32 trailer
     const p = freshPartition();
     expect(await p.append([reseal(batch)])).toEqual([{ errorCode: 0, recordCount: 60, baseOffset: 0, lastOffset: 59 }]);
-    const err = await expectKafdoError(() => p.read(0, 10, MB), "CORRUPT_MESSAGE");
+    const err = await expectKafdoError(() => throwRefusals(p).read(0, 10, MB), "CORRUPT_MESSAGE");
     expect(err.message).toContain("gzip CRC-32 mismatch");
   });
 });

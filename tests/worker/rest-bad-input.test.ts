@@ -320,10 +320,10 @@ describe("routing", () => {
   it("a known path with the wrong method is 405 METHOD_NOT_ALLOWED, saying which methods it takes", async () => {
     const cases: [string, string, string][] = [
       ["GET", `/topics/${enc(topic)}/produce`, "POST"],
-      ["PUT", "/admin/topics", "GET, POST"],
-      ["POST", `/admin/topics/${enc(topic)}`, "GET, DELETE"],
-      ["DELETE", `/topics/${enc(topic)}/partitions/0/messages`, "GET"],
-      ["POST", "/health", "GET"],
+      ["PUT", "/admin/topics", "GET, HEAD, POST"],
+      ["POST", `/admin/topics/${enc(topic)}`, "GET, HEAD, DELETE"],
+      ["DELETE", `/topics/${enc(topic)}/partitions/0/messages`, "GET, HEAD"],
+      ["POST", "/health", "GET, HEAD"],
       ["PATCH", "/consumer-groups/g/join", "POST"],
     ];
     for (const [method, path, allow] of cases) {

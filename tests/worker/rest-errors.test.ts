@@ -150,11 +150,13 @@ describe("Router", () => {
     ]);
     expect(router.match("GET", "/").kind).toBe("found");
     const d = router.match("DELETE", "/a/q");
-    expect(d.kind === "found" && d.route.method).toBe("DELETE");
+    expect(d.kind === "found" && d.route.method).toBe("DELETE");    const head = router.match("HEAD", "/a/q");
+    expect(head.kind === "found" && head.route.path + " " + head.route.method).toBe("/a/:x GET");
+    expect(router.match("HEAD", "/a/q/b")).toEqual({ kind: "wrong-method", allow: ["POST"] });
   });
 
   it("tells a known path with another method from an unknown path", () => {
-    expect(router.match("PUT", "/a/q")).toEqual({ kind: "wrong-method", allow: ["GET", "DELETE"] });
+    expect(router.match("PUT", "/a/q")).toEqual({ kind: "wrong-method", allow: ["GET", "HEAD", "DELETE"] });
     expect(router.match("GET", "/a/q/b")).toEqual({ kind: "wrong-method", allow: ["POST"] });
     for (const path of ["/a", "/a/", "/a//b", "/a/q/b/", "/b/q", "/a/q/c", "//"]) {
       expect(router.match("GET", path), path).toEqual({ kind: "none" });

@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import { crc32c, encodeBatch, inspectBatches } from "../../wasm/kafdo";
 import { KafdoError } from "../../worker/errors";
 import type { TopicPartitionDO } from "../../worker/durable-objects/TopicPartitionDO";
+import { throwRefusals } from "../../worker/durable-objects/rpc";
 import {
   ATTRIBUTES_AT,
   CRC_AT,
@@ -125,15 +126,15 @@ describe("TopicPartitionDO", () => {
   it("refuses offsets outside the log with OFFSET_OUT_OF_RANGE", async () => {
     const p = freshPartition();
     await p.append([batchOf(2, "a")]);
-    const err = await expectKafdoError(() => p.fetchBatches(3, MB), "OFFSET_OUT_OF_RANGE");
+    const err = await expectKafdoError(() => throwRefusals(p).fetchBatches(3, MB), "OFFSET_OUT_OF_RANGE");
     expect(err.code).toBe(1);
-    await expectKafdoError(() => p.fetchBatches(-1, MB), "OFFSET_OUT_OF_RANGE");
-    await expectKafdoError(() => p.read(3, 10, MB), "OFFSET_OUT_OF_RANGE");
+    await expectKafdoError(() => throwRefusals(p).fetchBatches(-1, MB), "OFFSET_OUT_OF_RANGE");
+    await expectKafdoError(() => throwRefusals(p).read(3, 10, MB), "OFFSET_OUT_OF_RANGE");
   });
 
   it("refuses a negative max bytes with INVALID_FETCH_SIZE", async () => {
     const p = freshPartition();
-    await expectKafdoError(() => p.fetchBatches(0, -1), "INVALID_FETCH_SIZE");
+    await expectKafdoError(() => throwRefusals(p).fetchBatches(0, -1), "INVALID_FETCH_SIZE");
   });
 
   it("fails a corrupt set alone and leaves the log otherwise unchanged", async () => {
@@ -242,7 +243,7 @@ describe("TopicPartitionDO", () => {
     expect(await p.append([batch])).toEqual([{ errorCode: 0, recordCount: 2, baseOffset: 0, lastOffset: 1 }]);
     const { batches } = await p.fetchBatches(0, MB);
     expect(batches).toEqual(batch);
-    await expectKafdoError(() => p.read(0, 10, MB), "UNSUPPORTED_COMPRESSION_TYPE");
+    await expectKafdoError(() => throwRefusals(p).read(0, 10, MB), "UNSUPPORTED_COMPRESSION_TYPE");
   });
 
   it("stores an int64 beyond 2^53 exactly", async () => {
@@ -262,16 +263,19 @@ describe("TopicPartitionDO", () => {
     expect(view(batches).getBigInt64(PRODUCER_ID_AT, false)).toBe(2n ** 60n + 1n);
   });
 
-  it("throws KafdoErrors inside the object, not only over RPC", async () => {
+  it("answers a refusal as a value, which the caller's stub throws as its KafdoError", async () => {
     const p = freshPartition();
-    const caught = await runInDurableObject(p, (instance) => {
-      try {
-        instance.fetchBatches(1, MB);
-        return undefined;
-      } catch (e) {
-        return e instanceof KafdoError ? e.name : `not a KafdoError: ${String(e)}`;
-      }
-    });
-    expect(caught).toBe("OFFSET_OUT_OF_RANGE");
+    /* Thrown out of an RPC method, workerd would log the refusal as an uncaught error. */
+    const answered = await runInDurableObject(p, (instance) => instance.fetchBatches(1, MB));
+    expect(answered).toEqual({ kafdoRefusal: { code: 1, message: "offset 1 is outside the log [0, 0]" } });
+    const err = await expectKafdoError(() => throwRefusals(p).fetchBatches(1, MB), "OFFSET_OUT_OF_RANGE");
+    expect(err).toBeInstanceOf(KafdoError);
+    expect(err.message).toBe("offset 1 is outside the log [0, 0]");
+  });
+
+  it("still throws a failure that is not a refusal", async () => {
+    const p = freshPartition();
+    /* A bad argument reaching the core is a bug, not a refusal: it stays thrown (and logged). */
+    await expectKafdoError(() => p.fetchBatches(0.5, MB), "KD_ERR_INVALID_ARG");
   });
 });

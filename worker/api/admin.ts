@@ -20,7 +20,6 @@ import type {
 import { metadataStub, partitionStub } from "../durable-objects/addressing";
 import { deleteGroup, describeGroup, listGroups } from "./groups";
 import { forget, topicFor } from "./metadata";
-import { rpc } from "./rpc";
 
 
 export function describe(topic: TopicInfo): TopicDescription {
@@ -51,7 +50,7 @@ function configOf(config: CreateTopicConfig["config"]): Record<string, string> {
 /* The low and high offsets of a topic's partitions, asked in parallel. */
 export async function topicOffsets(env: Env, topic: TopicInfo): Promise<Map<number, PartitionOffsets>> {
   const answers = await Promise.all(
-    Array.from({ length: topic.partitions }, (_, p) => rpc(() => partitionStub(env, topic.topicId, p).offsets())),
+    Array.from({ length: topic.partitions }, (_, p) => partitionStub(env, topic.topicId, p).offsets()),
   );
   return new Map(answers.map((o, p) => [p, { earliest: o.logStartOffset, latest: o.highWatermark }]));
 }
@@ -67,20 +66,18 @@ export class KafdoAdmin implements Admin {
       throw new KafdoError(KafkaCode.INVALID_REQUEST, "createTopic takes { topic, partitions?, config? }");
     }
     const partitions = config.partitions ?? 1;
-    const created = await rpc(() =>
-      metadataStub(this.env).createTopic(config.topic, partitions, configOf(config.config)),
-    );
+    const created = await metadataStub(this.env).createTopic(config.topic, partitions, configOf(config.config));
     forget(created.name);
     return describe(created);
   }
 
   async deleteTopic(topic: string): Promise<void> {
-    await rpc(() => metadataStub(this.env).deleteTopic(topic));
+    await metadataStub(this.env).deleteTopic(topic);
     forget(topic);
   }
 
   async listTopics(): Promise<string[]> {
-    return (await rpc(() => metadataStub(this.env).listTopics())).map((t) => t.name);
+    return (await metadataStub(this.env).listTopics()).map((t) => t.name);
   }
 
   async describeTopic(topic: string): Promise<TopicDescription> {
@@ -89,7 +86,7 @@ export class KafdoAdmin implements Admin {
   }
 
   async createPartitions(topic: string, count: number): Promise<TopicDescription> {
-    const grown = await rpc(() => metadataStub(this.env).createPartitions(topic, count));
+    const grown = await metadataStub(this.env).createPartitions(topic, count);
     forget(topic);
     return describe(grown);
   }

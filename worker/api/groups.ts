@@ -27,7 +27,6 @@ import type {
 } from "../types";
 import { groupStub, metadataStub, partitionStub } from "../durable-objects/addressing";
 import { forget, topicFor } from "./metadata";
-import { rpc } from "./rpc";
 import { checkGroupId as coreCheckGroupId } from "../../wasm/kafdo";
 
 /* Kafka sets no length on a group id; Kafdo's registry of groups keeps ids of 1 to
@@ -51,32 +50,32 @@ export function group(env: Env, groupId: string) {
 /* ---- the group protocol --------------------------------------------------------- */
 
 /* Joins (or rejoins) the group; resolves when the rebalance this causes is done. */
-export function joinGroup(env: Env, groupId: string, request: JoinRequest): Promise<JoinResult> {
-  return rpc(() => group(env, groupId).join(groupId, request));
+export async function joinGroup(env: Env, groupId: string, request: JoinRequest): Promise<JoinResult> {
+  return group(env, groupId).join(groupId, request);
 }
 
-export function heartbeat(env: Env, groupId: string, memberId: string, generationId: number): Promise<void> {
-  return rpc(() => group(env, groupId).heartbeat(groupId, memberId, generationId));
+export async function heartbeat(env: Env, groupId: string, memberId: string, generationId: number): Promise<void> {
+  return group(env, groupId).heartbeat(groupId, memberId, generationId);
 }
 
-export function commitOffsets(
+export async function commitOffsets(
   env: Env,
   groupId: string,
   memberId: string,
   generationId: number,
   offsets: OffsetCommit[],
 ): Promise<void> {
-  return rpc(() => group(env, groupId).commit(groupId, memberId, generationId, offsets));
+  return group(env, groupId).commit(groupId, memberId, generationId, offsets);
 }
 
-export function leaveGroup(env: Env, groupId: string, memberId: string): Promise<void> {
-  return rpc(() => group(env, groupId).leave(groupId, memberId));
+export async function leaveGroup(env: Env, groupId: string, memberId: string): Promise<void> {
+  return group(env, groupId).leave(groupId, memberId);
 }
 
 /* The committed offsets of `partitions`, or of every partition the group has
  * committed for. */
-export function committedOffsets(env: Env, groupId: string, partitions?: TopicPartition[]): Promise<CommittedOffset[]> {
-  return rpc(() => group(env, groupId).committed(groupId, partitions));
+export async function committedOffsets(env: Env, groupId: string, partitions?: TopicPartition[]): Promise<CommittedOffset[]> {
+  return group(env, groupId).committed(groupId, partitions);
 }
 
 /* ---- administration ------------------------------------------------------------- */
@@ -94,8 +93,8 @@ function exists(d: GroupDescription): boolean {
 /* Every group the cluster knows, with its state, sorted by id. A group deleted
  * while the list is read is left out. */
 export async function listGroups(env: Env): Promise<GroupListing[]> {
-  const ids = await rpc(() => metadataStub(env).listGroups());
-  const described = await Promise.all(ids.map((groupId) => rpc(() => groupStub(env, groupId).describe(groupId))));
+  const ids = await metadataStub(env).listGroups();
+  const described = await Promise.all(ids.map((groupId) => groupStub(env, groupId).describe(groupId)));
   return described
     .filter(exists)
     .map(({ groupId, state }) => ({ groupId, state }))
@@ -111,7 +110,7 @@ export async function listGroups(env: Env): Promise<GroupListing[]> {
  * not exist.
  */
 export async function describeGroup(env: Env, groupId: string): Promise<GroupInfo> {
-  const d = await rpc(() => group(env, groupId).describe(groupId));
+  const d = await group(env, groupId).describe(groupId);
   if (!exists(d)) throw new KafdoError(KafkaCode.GROUP_ID_NOT_FOUND, `group "${groupId}" does not exist`);
   const rows = new Map<string, CommittedOffset>();
   const key = (tp: TopicPartition) => `${tp.partition}@${tp.topic}`;
@@ -145,8 +144,8 @@ export async function describeGroup(env: Env, groupId: string): Promise<GroupInf
 
 /* Refuses (NON_EMPTY_GROUP) while the group has members; GROUP_ID_NOT_FOUND when
  * there is no such group. */
-export function deleteGroup(env: Env, groupId: string): Promise<void> {
-  return rpc(() => group(env, groupId).deleteGroup(groupId));
+export async function deleteGroup(env: Env, groupId: string): Promise<void> {
+  return group(env, groupId).deleteGroup(groupId);
 }
 
 /* The high watermark of each partition (-1 for one that does not exist), asked of
@@ -161,7 +160,7 @@ async function highWatermarks(env: Env, partitions: TopicPartition[]): Promise<n
       const info = await topics.get(topic)!;
       if (!info || partition >= info.partitions) return -1;
       try {
-        return (await rpc(() => partitionStub(env, info.topicId, partition).offsets())).highWatermark;
+        return (await partitionStub(env, info.topicId, partition).offsets()).highWatermark;
       } catch (e) {
         if (KafdoError.from(e)?.code !== KafkaCode.UNKNOWN_TOPIC_OR_PARTITION) throw e;
         forget(topic);

@@ -36,6 +36,7 @@ import type { Env } from "../env";
 import { KafdoError, KafkaCode } from "../errors";
 import type { TopicInfo } from "../types";
 import { partitionStub } from "./addressing";
+import { answerRefusals } from "./rpc";
 
 
 export class ClusterMetadataDO extends DurableObject<Env> {
@@ -55,6 +56,10 @@ export class ClusterMetadataDO extends DurableObject<Env> {
   }
 
   createTopic(name: string, partitions: number, config: Record<string, string>): TopicInfo {
+    return this.#create(name, partitions, config);
+  }
+
+  #create(name: string, partitions: number, config: Record<string, string>): TopicInfo {
     const id = crypto.getRandomValues(new Uint8Array(16));
     return topicCreate(this.db, name, partitions, config, id, Date.now(), this.maxPartitions);
   }
@@ -67,7 +72,7 @@ export class ClusterMetadataDO extends DurableObject<Env> {
       if (KafdoError.from(e)?.code !== KafkaCode.UNKNOWN_TOPIC_OR_PARTITION) throw e;
     }
     try {
-      return this.createTopic(name, partitions, {});
+      return this.#create(name, partitions, {});
     } catch (e) {
       /* Unknown to describe but taken: the topic is being deleted. The producer
        * retries an unknown topic, and finds the name free once the deletion ends. */
@@ -80,15 +85,15 @@ export class ClusterMetadataDO extends DurableObject<Env> {
    * applied inside a transaction that is then rolled back (CreateTopics with
    * validate_only). */
   validateTopic(name: string, partitions: number, config: Record<string, string>): TopicInfo {
-    return this.rolledBack(() => this.createTopic(name, partitions, config));
+    return this.#rolledBack(() => this.#create(name, partitions, config));
   }
 
   /* What createPartitions would answer, with nothing kept (validate_only). */
   validatePartitions(name: string, count: number): TopicInfo {
-    return this.rolledBack(() => this.createPartitions(name, count));
+    return this.#rolledBack(() => this.#grow(name, count));
   }
 
-  private rolledBack<T>(run: () => T): T {
+  #rolledBack<T>(run: () => T): T {
     const rollback = new Error("rollback");
     let result: T | undefined;
     try {
@@ -111,6 +116,10 @@ export class ClusterMetadataDO extends DurableObject<Env> {
   }
 
   createPartitions(name: string, count: number): TopicInfo {
+    return this.#grow(name, count);
+  }
+
+  #grow(name: string, count: number): TopicInfo {
     return topicCreatePartitions(this.db, name, count, this.maxPartitions);
   }
 
@@ -146,3 +155,5 @@ export class ClusterMetadataDO extends DurableObject<Env> {
     return Promise.all(retiring).then(() => topicDelete(this.db, name));
   }
 }
+
+answerRefusals(ClusterMetadataDO);

@@ -60,6 +60,7 @@ import type {
   TopicPartition,
 } from "../types";
 import { metadataStub } from "./addressing";
+import { answerRefusals } from "./rpc";
 
 
 interface HeldJoin {
@@ -113,15 +114,15 @@ export class ConsumerGroupDO extends DurableObject<Env> {
     if (!req || !Array.isArray(req.topics) || req.topics.some((t) => typeof t !== "string")) {
       throw new KafdoError(KafkaCode.INVALID_REQUEST, "a join names its topics as an array of strings");
     }
-    return this.joinGroup(groupId, req);
+    return this.#joinGroup(groupId, req);
   }
 
-  private async joinGroup(groupId: string, req: JoinRequest): Promise<JoinResult> {
+  async #joinGroup(groupId: string, req: JoinRequest): Promise<JoinResult> {
     /* Registered first (it is idempotent): a registration failing after the join
      * would leave a member the group waits for but nobody holds. */
-    await this.register(groupId);
+    await this.#register(groupId);
     const topics = await Promise.all(
-      [...new Set(req.topics)].map(async (topic) => ({ topic, partitions: await this.partitionsOf(topic) })),
+      [...new Set(req.topics)].map(async (topic) => ({ topic, partitions: await this.#partitionsOf(topic) })),
     );
     const out = groupJoin(
       this.db,
@@ -142,17 +143,17 @@ export class ConsumerGroupDO extends DurableObject<Env> {
       list.push({ resolve, reject });
       this.held.set(out.memberId, list);
     });
-    this.settle();
+    this.#settle();
     return result;
   }
 
   heartbeat(groupId: string, memberId: string, generationId: number): void {
     void groupId;
     try {
-      this.schedule(groupHeartbeat(this.db, memberId, generationId, Date.now()));
+      this.#schedule(groupHeartbeat(this.db, memberId, generationId, Date.now()));
     } catch (e) {
       /* REBALANCE_IN_PROGRESS still stored the heartbeat: keep the alarm right. */
-      this.settle();
+      this.#settle();
       throw e;
     }
   }
@@ -160,14 +161,14 @@ export class ConsumerGroupDO extends DurableObject<Env> {
   leave(groupId: string, memberId: string): void {
     void groupId;
     groupLeave(this.db, memberId, Date.now());
-    this.forget(memberId, new KafdoError(KafkaCode.UNKNOWN_MEMBER_ID, "the member left the group"));
-    this.settle();
+    this.#forget(memberId, new KafdoError(KafkaCode.UNKNOWN_MEMBER_ID, "the member left the group"));
+    this.#settle();
   }
 
   commit(groupId: string, memberId: string, generationId: number, offsets: OffsetCommit[]): Promise<void> | void {
     if (!Array.isArray(offsets)) throw new KafdoError(KafkaCode.INVALID_REQUEST, "offsets are an array");
     groupCommit(this.db, memberId, generationId, offsets, Date.now());
-    if (!this.registered) return this.register(groupId);
+    if (!this.registered) return this.#register(groupId);
   }
 
   committed(groupId: string, partitions?: TopicPartition[]): CommittedOffset[] {
@@ -209,11 +210,11 @@ export class ConsumerGroupDO extends DurableObject<Env> {
     ) {
       throw new KafdoError(KafkaCode.INVALID_REQUEST, "a join names its protocols as { name, metadata: Uint8Array }");
     }
-    return this.kafkaJoinGroup(groupId, req).catch((e) => joinError(codeOf(e), req.memberId));
+    return this.#kafkaJoinGroup(groupId, req).catch((e) => joinError(codeOf(e), req.memberId));
   }
 
-  private async kafkaJoinGroup(groupId: string, req: KafkaJoinRequest): Promise<KafkaJoinResult> {
-    await this.register(groupId);
+  async #kafkaJoinGroup(groupId: string, req: KafkaJoinRequest): Promise<KafkaJoinResult> {
+    await this.#register(groupId);
     const out = classicJoin(
       this.db,
       {
@@ -229,7 +230,7 @@ export class ConsumerGroupDO extends DurableObject<Env> {
       Date.now(),
     );
     if (out.complete) {
-      this.settle();
+      this.#settle();
       return {
         errorCode: 0,
         generationId: out.generationId,
@@ -245,7 +246,7 @@ export class ConsumerGroupDO extends DurableObject<Env> {
       list.push(resolve);
       this.kafkaJoins.set(out.memberId, list);
     });
-    this.settle();
+    this.#settle();
     return result;
   }
 
@@ -279,7 +280,7 @@ export class ConsumerGroupDO extends DurableObject<Env> {
       return Promise.resolve(syncError(codeOf(e)));
     }
     if (out.complete) {
-      this.settle(); /* the leader's sync answers the followers' */
+      this.#settle(); /* the leader's sync answers the followers' */
       const { protocolType, protocolName, assignment } = out;
       return Promise.resolve({ errorCode: 0, protocolType, protocolName, assignment });
     }
@@ -288,7 +289,7 @@ export class ConsumerGroupDO extends DurableObject<Env> {
       list.push({ generationId: req.generationId, resolve });
       this.syncs.set(req.memberId, list);
     });
-    this.settle();
+    this.#settle();
     return result;
   }
 
@@ -297,10 +298,10 @@ export class ConsumerGroupDO extends DurableObject<Env> {
   kafkaHeartbeat(groupId: string, memberId: string, generationId: number): number {
     void groupId;
     try {
-      this.schedule(groupHeartbeat(this.db, memberId, generationId, Date.now()));
+      this.#schedule(groupHeartbeat(this.db, memberId, generationId, Date.now()));
       return 0;
     } catch (e) {
-      this.settle();
+      this.#settle();
       return codeOf(e);
     }
   }
@@ -316,10 +317,10 @@ export class ConsumerGroupDO extends DurableObject<Env> {
       } catch (e) {
         return { memberId, errorCode: codeOf(e) };
       }
-      this.forget(memberId, new KafdoError(KafkaCode.UNKNOWN_MEMBER_ID, "the member left the group"));
+      this.#forget(memberId, new KafdoError(KafkaCode.UNKNOWN_MEMBER_ID, "the member left the group"));
       return { memberId, errorCode: 0 };
     });
-    this.settle();
+    this.#settle();
     return { errorCode: 0, members };
   }
 
@@ -335,7 +336,7 @@ export class ConsumerGroupDO extends DurableObject<Env> {
     } catch (e) {
       return codeOf(e);
     }
-    return this.registered ? 0 : this.register(groupId).then(() => 0);
+    return this.registered ? 0 : this.#register(groupId).then(() => 0);
   }
 
   /* DescribeGroups (OffsetFetch is committed()). A group that does not exist is
@@ -364,11 +365,11 @@ export class ConsumerGroupDO extends DurableObject<Env> {
   }
 
   override alarm(): void {
-    this.settle();
+    this.#settle();
   }
 
   /* Makes the group known to the cluster (for listing), once per instance. */
-  private async register(groupId: string): Promise<void> {
+  async #register(groupId: string): Promise<void> {
     if (this.registered) return;
     await metadataStub(this.env).registerGroup(groupId);
     this.registered = true;
@@ -376,7 +377,7 @@ export class ConsumerGroupDO extends DurableObject<Env> {
 
   /* A topic's partition count for the assignor; 0 for a topic that does not exist
    * (yet), as Kafka assigns nothing of it. */
-  private async partitionsOf(topic: string): Promise<number> {
+  async #partitionsOf(topic: string): Promise<number> {
     try {
       return (await metadataStub(this.env).describeTopic(topic)).partitions;
     } catch (e) {
@@ -387,12 +388,12 @@ export class ConsumerGroupDO extends DurableObject<Env> {
   }
 
   /* Moves the group along and settles the joins (and syncs) it holds. */
-  private settle(): void {
+  #settle(): void {
     const state = groupPoll(this.db, Date.now());
     for (const id of state.expired) {
-      this.forget(id, new KafdoError(KafkaCode.UNKNOWN_MEMBER_ID, "the member's session expired"));
+      this.#forget(id, new KafdoError(KafkaCode.UNKNOWN_MEMBER_ID, "the member's session expired"));
     }
-    if (this.kafkaJoins.size > 0 || this.syncs.size > 0) this.settleKafka(state);
+    if (this.kafkaJoins.size > 0 || this.syncs.size > 0) this.#settleKafka(state);
     if (state.state === "Stable") {
       const done = state.members.filter((m) => !m.waiting && this.held.has(m.memberId));
       if (done.length > 0) {
@@ -410,13 +411,13 @@ export class ConsumerGroupDO extends DurableObject<Env> {
         }
       }
     }
-    this.schedule(state.nextDeadline);
+    this.#schedule(state.nextDeadline);
   }
 
   /* Kafka's held calls: a join is answered once its member no longer waits in a
    * completed rebalance; a sync once the group is Stable, or REBALANCE_IN_PROGRESS
    * when the group has left the generation it was sent for. */
-  private settleKafka(state: ReturnType<typeof groupPoll>): void {
+  #settleKafka(state: ReturnType<typeof groupPoll>): void {
     const done = state.state === "CompletingRebalance" || state.state === "Stable";
     for (const m of state.members) {
       const waiters = this.kafkaJoins.get(m.memberId);
@@ -454,21 +455,23 @@ export class ConsumerGroupDO extends DurableObject<Env> {
   }
 
   /* A member that left or expired: whatever it waits for is answered UNKNOWN_MEMBER_ID. */
-  private forget(memberId: string, error: KafdoError): void {
-    this.rejectHeld(memberId, error);
+  #forget(memberId: string, error: KafdoError): void {
+    this.#rejectHeld(memberId, error);
     for (const resolve of this.kafkaJoins.get(memberId) ?? []) resolve(joinError(error.code, memberId));
     this.kafkaJoins.delete(memberId);
     for (const h of this.syncs.get(memberId) ?? []) h.resolve(syncError(error.code));
     this.syncs.delete(memberId);
   }
 
-  private rejectHeld(memberId: string, error: KafdoError): void {
+  #rejectHeld(memberId: string, error: KafdoError): void {
     for (const h of this.held.get(memberId) ?? []) h.reject(error);
     this.held.delete(memberId);
   }
 
-  private schedule(deadline: number | null): void {
+  #schedule(deadline: number | null): void {
     if (deadline === null) void this.ctx.storage.deleteAlarm();
     else void this.ctx.storage.setAlarm(deadline);
   }
 }
+
+answerRefusals(ConsumerGroupDO);

@@ -23,16 +23,15 @@
  * Object is its HTTP handler, and a stub's fetch() always sends a Request.
  *
  * Retention and compaction: the core decides what goes and when (src-c/retention.c,
- * src-c/compaction.c); this class only
- * keeps the alarm the core asks for. Appends bring the topic's configs, handed to the
- * core when they change; each instance's first append, an append that takes the log
- * past the size the last step named, DeleteRecords and a config change set the alarm
- * to now; a step that did not finish sets it to now again (each step is its own
- * transaction, so produces interleave with a long deletion), and one that did sets it
- * for the deadline it names (when the oldest kept batch expires).
+ * src-c/compaction.c); this class only keeps the alarm the core asks for. Appends
+ * bring the topic's configs, handed to the core when they change; each instance's
+ * first append, an append that takes the log past the size the last step named,
+ * DeleteRecords and a config change set the alarm to now; a step that did not finish
+ * sets it to now again (each step is its own transaction, so produces interleave with
+ * a long deletion), and one that did sets it for the deadline it names.
  *
- * Failures are KafdoErrors, thrown. Over RPC they arrive as Errors named for their
- * Kafka error (OFFSET_OUT_OF_RANGE, ...); KafdoError.from() restores them.
+ * Refusals are KafdoErrors, thrown here and answered over RPC as values (rpc.ts);
+ * the stubs of addressing.ts throw them again on the caller's side.
  */
 import { DurableObject } from "cloudflare:workers";
 import {
@@ -54,6 +53,7 @@ import {
 import type { Env } from "../env";
 import { KafdoError, KafkaCode } from "../errors";
 import type { AppendResult, FetchResult, LogOffsets, ReadResult } from "../types";
+import { answerRefusals } from "./rpc";
 
 /* Kafka's default max.message.bytes: the largest batch a topic accepts unless its
  * config says otherwise (the producer passes the topic's own value). */
@@ -107,7 +107,7 @@ export class TopicPartitionDO extends DurableObject<Env> {
     topicConfig?: string,
   ): Promise<AppendResult[]> {
     return new Promise((resolve, reject) => {
-      if (this.pending.length === 0) setTimeout(() => this.flushAppends(), 0);
+      if (this.pending.length === 0) setTimeout(() => this.#flushAppends(), 0);
       this.pending.push({ sets, maxBatchBytes, topicConfig, resolve, reject });
     });
   }
@@ -117,13 +117,13 @@ export class TopicPartitionDO extends DurableObject<Env> {
   configure(topicConfig: string): void {
     this.configured = topicConfig;
     logConfigure(this.db, topicConfig);
-    this.scheduleStep();
+    this.#scheduleStep();
   }
 
   /* DeleteRecords: the new log start offset (Kafka's low watermark). */
   deleteRecords(offset: number): { lowWatermark: number } {
     const lowWatermark = logDeleteRecords(this.db, offset);
-    this.scheduleStep();
+    this.#scheduleStep();
     return { lowWatermark };
   }
 
@@ -147,7 +147,7 @@ export class TopicPartitionDO extends DurableObject<Env> {
     const deadlines = [retention.nextDeadlineMs, compaction.nextDeadlineMs].filter((d) => d >= 0);
     /* With nothing to wait for, the next append looks again (it may bring a deadline). */
     this.stepOnAppend = (retention.active || compaction.active) && !more && deadlines.length === 0;
-    if (more) this.scheduleStep();
+    if (more) this.#scheduleStep();
     else if (deadlines.length > 0) await this.ctx.storage.setAlarm(Math.min(...deadlines));
   }
 
@@ -156,7 +156,7 @@ export class TopicPartitionDO extends DurableObject<Env> {
     return logKeyLookup(this.db, key);
   }
 
-  private scheduleStep(): void {
+  #scheduleStep(): void {
     if (this.stepDue) return;
     this.stepDue = true;
     void this.ctx.storage.setAlarm(Date.now());
@@ -166,7 +166,7 @@ export class TopicPartitionDO extends DurableObject<Env> {
    * instance last gave it (so the first append of each instance, and a change); a
    * step follows, which sets the deadlines. A config the core refuses is logged and
    * the appends go on under the configs stored before. */
-  private configureFromAppend(topicConfig: string | undefined): void {
+  #configureFromAppend(topicConfig: string | undefined): void {
     if (topicConfig === undefined || topicConfig === this.configured) return;
     this.configured = topicConfig;
     try {
@@ -175,16 +175,16 @@ export class TopicPartitionDO extends DurableObject<Env> {
       console.error("kafdo: the topic's configs were refused by the log:", e);
       return;
     }
-    this.scheduleStep();
+    this.#scheduleStep();
   }
 
   /* After appends: a step when the log grew past the size the last step named, or
    * when the last step had nothing to wait for. */
-  private afterAppends(appendedBytes: number): void {
+  #afterAppends(appendedBytes: number): void {
     this.sizeBytes += appendedBytes;
     if (this.stepOnAppend || (this.sizeTriggerBytes >= 0 && this.sizeBytes > this.sizeTriggerBytes)) {
       this.stepOnAppend = false;
-      this.scheduleStep();
+      this.#scheduleStep();
     }
   }
 
@@ -192,13 +192,13 @@ export class TopicPartitionDO extends DurableObject<Env> {
    * practice one: they are all for this partition's topic), in arrival order, so
    * the log keeps the order the appends came in. Readers waiting for records are
    * woken when something was stored. */
-  private flushAppends(): void {
+  #flushAppends(): void {
     const queued = this.pending;
     this.pending = [];
     /* The topic's configs first: they say whether the log is compacted, which the
      * appends are judged by (keyless records are refused there). */
     const config = [...queued].reverse().find((p) => p.topicConfig !== undefined)?.topicConfig;
-    this.configureFromAppend(config);
+    this.#configureFromAppend(config);
     let stored = false;
     let appendedBytes = 0;
     for (let start = 0; start < queued.length; ) {
@@ -223,12 +223,12 @@ export class TopicPartitionDO extends DurableObject<Env> {
       }
     }
     if (stored) {
-      this.wakeReaders();
-      this.afterAppends(appendedBytes);
+      this.#wakeReaders();
+      this.#afterAppends(appendedBytes);
     }
   }
 
-  private wakeReaders(): void {
+  #wakeReaders(): void {
     for (const wake of [...this.waiters]) wake();
   }
 
@@ -247,9 +247,10 @@ export class TopicPartitionDO extends DurableObject<Env> {
    * watermark), waits up to waitMs for an append first. An answer that needs no
    * wait (records, or a refusal) is given at once. */
   readWait(offset: number, maxRecords: number, maxBytes: number, waitMs: number): ReadResult | Promise<ReadResult> {
-    const now = this.read(offset, maxRecords, maxBytes);
+    const read = (): ReadResult => logRead(this.db, offset, maxRecords, maxBytes);
+    const now = read();
     if (offset !== now.highWatermark) return now;
-    return this.afterAppend(waitMs, now, () => this.read(offset, maxRecords, maxBytes));
+    return this.#afterAppend(waitMs, now, read);
   }
 
   /* fetchBatches(), waiting as readWait() does: a Kafka Fetch's long poll. */
@@ -259,14 +260,15 @@ export class TopicPartitionDO extends DurableObject<Env> {
     minOneBatch: boolean,
     waitMs: number,
   ): FetchResult | Promise<FetchResult> {
-    const now = this.fetchBatches(offset, maxBytes, minOneBatch);
+    const fetch = (): FetchResult => logFetch(this.db, offset, maxBytes, minOneBatch);
+    const now = fetch();
     if (offset !== now.highWatermark) return now;
-    return this.afterAppend(waitMs, now, () => this.fetchBatches(offset, maxBytes, minOneBatch));
+    return this.#afterAppend(waitMs, now, fetch);
   }
 
   /* `again()` once an append lands or waitMs (bounded) runs out; `now` when there
    * is nothing to wait for. */
-  private afterAppend<T>(waitMs: number, now: T, again: () => T): T | Promise<T> {
+  #afterAppend<T>(waitMs: number, now: T, again: () => T): T | Promise<T> {
     const wait = Math.min(Math.max(0, Math.floor(waitMs)), MAX_READ_WAIT_MS);
     if (!(wait > 0)) return now;
     return new Promise<void>((resolve) => {
@@ -293,7 +295,9 @@ export class TopicPartitionDO extends DurableObject<Env> {
    * still queued included (they were never acknowledged). */
   retire(): void {
     logRetire(this.db);
-    this.flushAppends();
-    this.wakeReaders(); /* their next read answers UNKNOWN_TOPIC_OR_PARTITION */
+    this.#flushAppends();
+    this.#wakeReaders(); /* their next read answers UNKNOWN_TOPIC_OR_PARTITION */
   }
 }
+
+answerRefusals(TopicPartitionDO);

@@ -41,6 +41,7 @@ import type {
   WebhookSubscription,
   WebhookSubscriptionInfo,
 } from "../integrations/webhook-subscriptions";
+import { answerRefusals } from "./rpc";
 
 /* How long one alarm delivers before it hands over to the next. */
 const ROUND_MS = 5000;
@@ -97,7 +98,7 @@ export class WebhookDeliveryDO extends DurableObject<Env> {
   /* ---- the subscription ---- */
 
   async configure(sub: WebhookSubscription): Promise<{ created: boolean; subscription: WebhookSubscriptionInfo }> {
-    await this.load();
+    await this.#load();
     const previous = this.current;
     const now = Date.now();
     const stored: Stored = {
@@ -110,24 +111,24 @@ export class WebhookDeliveryDO extends DurableObject<Env> {
     this.current = stored;
     this.lastVersion = stored.version;
     await this.ctx.storage.put({ [SUBSCRIPTION]: stored, [STATE]: this.state });
-    await this.dropConsumer();
+    await this.#dropConsumer();
     await this.ctx.storage.setAlarm(now);
-    return { created: previous === undefined, subscription: this.info(stored) };
+    return { created: previous === undefined, subscription: this.#info(stored) };
   }
 
   async describe(): Promise<WebhookSubscriptionInfo | null> {
-    await this.load();
-    return this.current ? this.info(this.current) : null;
+    await this.#load();
+    return this.current ? this.#info(this.current) : null;
   }
 
   async remove(): Promise<boolean> {
-    await this.load();
+    await this.#load();
     if (!this.current) return false;
     this.current = undefined;
     this.state = emptyState();
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
-    await this.dropConsumer();
+    await this.#dropConsumer();
     return true;
   }
 
@@ -149,19 +150,19 @@ export class WebhookDeliveryDO extends DurableObject<Env> {
   /* ---- delivery ---- */
 
   override async alarm(): Promise<void> {
-    await this.load();
+    await this.#load();
     const sub = this.current;
     if (!sub) return;
     let next: number;
     try {
-      next = await this.round(sub);
+      next = await this.#round(sub);
       this.failedRounds = 0;
     } catch (e) {
       /* Replaced or removed meanwhile: its consumer was closed under this round. */
       if (this.current?.version !== sub.version) return;
       this.failedRounds++;
-      await this.noteError(`delivery stopped: ${message(e)}`);
-      await this.dropConsumer();
+      await this.#noteError(`delivery stopped: ${message(e)}`);
+      await this.#dropConsumer();
       next = Date.now() + backoffDelay(this.failedRounds, ROUND_RETRY_MS, ROUND_RETRY_MAX_MS);
     }
     /* A subscription replaced or removed meanwhile has set (or deleted) its own alarm. */
@@ -169,14 +170,14 @@ export class WebhookDeliveryDO extends DurableObject<Env> {
   }
 
   /* Delivers for up to ROUND_MS; answers when the next round should start. */
-  private async round(sub: Stored): Promise<number> {
-    const consumer = await this.consumerFor(sub);
+  async #round(sub: Stored): Promise<number> {
+    const consumer = await this.#consumerFor(sub);
     const end = Date.now() + ROUND_MS;
     for (;;) {
       if (this.current?.version !== sub.version) return Date.now();
       const now = Date.now();
       if (now >= end) return now;
-      const { waiting, earliest } = this.applyBackoff(consumer, now);
+      const { waiting, earliest } = this.#applyBackoff(consumer, now);
       /* Waiting, the poll does only the group's business (heartbeat, a rejoin) and
        * hands over what a new assignment made fetchable. */
       const records = await consumer.poll(waiting ? 0 : Math.max(0, Math.min(POLL_MS, end - now, earliest - now)));
@@ -189,7 +190,7 @@ export class WebhookDeliveryDO extends DurableObject<Env> {
         const k = keyOf(r);
         byPartition.set(k, [...(byPartition.get(k) ?? []), r]);
       }
-      await Promise.all([...byPartition.values()].map((run) => this.deliverRun(sub, consumer, run)));
+      await Promise.all([...byPartition.values()].map((run) => this.#deliverRun(sub, consumer, run)));
     }
   }
 
@@ -198,7 +199,7 @@ export class WebhookDeliveryDO extends DurableObject<Env> {
    * resumes the others; `waiting` when every assigned partition waits, `earliest`
    * the first retry time among them.
    */
-  private applyBackoff(consumer: Consumer, now: number): { waiting: boolean; earliest: number } {
+  #applyBackoff(consumer: Consumer, now: number): { waiting: boolean; earliest: number } {
     const assigned = consumer.assignment();
     const paused = new Set(consumer.paused().map(keyOf));
     let earliest = Infinity;
@@ -218,7 +219,7 @@ export class WebhookDeliveryDO extends DurableObject<Env> {
 
   /* Delivers one partition's records in order, until one fails; commits what was
    * delivered or dead-lettered. */
-  private async deliverRun(sub: Stored, consumer: Consumer, run: ConsumedRecord[]): Promise<void> {
+  async #deliverRun(sub: Stored, consumer: Consumer, run: ConsumedRecord[]): Promise<void> {
     const tp: TopicPartition = { topic: run[0]!.topic, partition: run[0]!.partition };
     const k = keyOf(tp);
     let commitTo: number | undefined;
@@ -232,7 +233,7 @@ export class WebhookDeliveryDO extends DurableObject<Env> {
           retry = undefined;
         }
         if (retry && retry.nextAttemptAt > Date.now()) {
-          this.rewind(consumer, tp, record.offset);
+          this.#rewind(consumer, tp, record.offset);
           return;
         }
         const attempt = (retry?.attempts ?? 0) + 1;
@@ -242,18 +243,18 @@ export class WebhookDeliveryDO extends DurableObject<Env> {
           delete this.state.retries[k];
           this.state.delivered++;
           commitTo = record.offset + 1;
-          await this.save();
+          await this.#save();
           continue;
         }
         this.state.failedAttempts++;
         this.state.lastError = outcome.error;
         this.state.lastErrorAt = Date.now();
         if (attempt >= sub.maxAttempts) {
-          await this.deadLetter(sub, record, attempt, outcome.error);
+          await this.#deadLetter(sub, record, attempt, outcome.error);
           delete this.state.retries[k];
           this.state.deadLettered++;
           commitTo = record.offset + 1;
-          await this.save();
+          await this.#save();
           continue;
         }
         this.state.retries[k] = {
@@ -263,8 +264,8 @@ export class WebhookDeliveryDO extends DurableObject<Env> {
           nextAttemptAt: Date.now() + backoffDelay(attempt, sub.backoffMs, sub.maxBackoffMs),
           lastError: outcome.error,
         };
-        await this.save();
-        this.rewind(consumer, tp, record.offset);
+        await this.#save();
+        this.#rewind(consumer, tp, record.offset);
         return;
       }
     } finally {
@@ -273,14 +274,14 @@ export class WebhookDeliveryDO extends DurableObject<Env> {
          * delivered again, as at-least-once allows. */
         await consumer
           .commitSync([{ ...tp, offset: commitTo }])
-          .catch((e) => this.noteError(`commit of ${k} at ${commitTo} failed: ${message(e)}`));
+          .catch((e) => this.#noteError(`commit of ${k} at ${commitTo} failed: ${message(e)}`));
       }
     }
   }
 
   /* Sets the partition back to `offset` and pauses it; nothing to do when it is no
    * longer assigned. */
-  private rewind(consumer: Consumer, tp: TopicPartition, offset: number): void {
+  #rewind(consumer: Consumer, tp: TopicPartition, offset: number): void {
     try {
       consumer.seek(tp, offset);
       consumer.pause([tp]);
@@ -289,7 +290,7 @@ export class WebhookDeliveryDO extends DurableObject<Env> {
     }
   }
 
-  private async deadLetter(sub: Stored, record: ConsumedRecord, attempts: number, error: string): Promise<void> {
+  async #deadLetter(sub: Stored, record: ConsumedRecord, attempts: number, error: string): Promise<void> {
     let original: ConsumerRecord | undefined;
     try {
       const read = await readPartition(this.env, record.topic, record.partition, { offset: record.offset, limit: 1 });
@@ -307,9 +308,9 @@ export class WebhookDeliveryDO extends DurableObject<Env> {
 
   /* ---- the consumer ---- */
 
-  private async consumerFor(sub: Stored): Promise<Consumer> {
+  async #consumerFor(sub: Stored): Promise<Consumer> {
     if (this.consumer && this.consumerVersion === sub.version) return this.consumer;
-    await this.dropConsumer();
+    await this.#dropConsumer();
     const consumer = createConsumer(this.env, {
       groupId: sub.groupId,
       clientId: "kafdo-webhook",
@@ -326,7 +327,7 @@ export class WebhookDeliveryDO extends DurableObject<Env> {
     return consumer;
   }
 
-  private async dropConsumer(): Promise<void> {
+  async #dropConsumer(): Promise<void> {
     const consumer = this.consumer;
     this.consumer = undefined;
     this.consumerVersion = -1;
@@ -335,7 +336,7 @@ export class WebhookDeliveryDO extends DurableObject<Env> {
 
   /* ---- storage ---- */
 
-  private async load(): Promise<void> {
+  async #load(): Promise<void> {
     if (this.loaded) return;
     const got = await this.ctx.storage.get<Stored | State>([SUBSCRIPTION, STATE]);
     this.current = got.get(SUBSCRIPTION) as Stored | undefined;
@@ -344,17 +345,17 @@ export class WebhookDeliveryDO extends DurableObject<Env> {
     this.loaded = true;
   }
 
-  private async save(): Promise<void> {
+  async #save(): Promise<void> {
     if (this.current) await this.ctx.storage.put(STATE, this.state);
   }
 
-  private async noteError(error: string): Promise<void> {
+  async #noteError(error: string): Promise<void> {
     this.state.lastError = error;
     this.state.lastErrorAt = Date.now();
-    await this.save();
+    await this.#save();
   }
 
-  private info(stored: Stored): WebhookSubscriptionInfo {
+  #info(stored: Stored): WebhookSubscriptionInfo {
     const { secret, version, ...settings } = stored;
     void version;
     const status: WebhookDeliveryStatus = {
@@ -370,3 +371,5 @@ export class WebhookDeliveryDO extends DurableObject<Env> {
     return { ...settings, signed: secret !== null, status };
   }
 }
+
+answerRefusals(WebhookDeliveryDO);

@@ -42,7 +42,13 @@ export async function handle(request: Request, env: Env): Promise<Response> {
   const response = await dispatch(request, env);
   const headers = new Headers(response.headers);
   for (const [name, value] of Object.entries(CORS)) headers.set(name, value);
-  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+  /* A HEAD is answered as its GET (router.ts), without the body. */
+  let body = response.body;
+  if (request.method === "HEAD") {
+    await body?.cancel();
+    body = null;
+  }
+  return new Response(body, { status: response.status, statusText: response.statusText, headers });
 }
 
 async function dispatch(request: Request, env: Env): Promise<Response> {

@@ -10,6 +10,10 @@
  * request is for, with its parameters percent-decoded, or that the path is known
  * under other methods (405), or that it is unknown (404). routes.ts holds the table;
  * the OpenAPI document's test compares itself against the same table.
+ *
+ * HEAD takes every GET route, as HTTP has it (RFC 9110, 9.3.2): the answer is the
+ * GET's, whose body the front (http/index.ts) leaves out. Load balancers probe
+ * /health so.
  */
 import type { Env } from "../env";
 import { invalidRequest } from "./errors";
@@ -34,7 +38,7 @@ export interface Route {
 
 export type Match =
   | { kind: "found"; route: Route; params: ReadonlyMap<string, string> }
-  | { kind: "wrong-method"; allow: Method[] }
+  | { kind: "wrong-method"; allow: (Method | "HEAD")[] }
   | { kind: "none" };
 
 type Segment = { literal: string } | { param: string };
@@ -65,7 +69,8 @@ export class Router {
 
   match(method: string, pathname: string): Match {
     const parts = pathname === "/" ? [] : pathname.slice(1).split("/");
-    const allow: Method[] = [];
+    const wanted = method === "HEAD" ? "GET" : method;
+    const allow: (Method | "HEAD")[] = [];
     for (const { route, segments } of this.table) {
       if (segments.length !== parts.length) continue;
       const params = new Map<string, string>();
@@ -77,8 +82,9 @@ export class Router {
         return true;
       });
       if (!fits) continue;
-      if (route.method !== method) {
+      if (route.method !== wanted) {
         allow.push(route.method);
+        if (route.method === "GET") allow.push("HEAD");
         continue;
       }
       for (const [name, raw] of params) params.set(name, decode(raw));

@@ -21,6 +21,7 @@ import { typedEnv, type Env, type KafdoBindings } from "../env";
 import { KafdoError, KafkaCode } from "../errors";
 import { checkGroupId, createAdmin } from "./worker-api";
 import type { WebhookDeliveryDO } from "../durable-objects/WebhookDeliveryDO";
+import { throwRefusals } from "../durable-objects/rpc";
 
 
 export const SUBSCRIPTION_DEFAULTS = {
@@ -202,20 +203,12 @@ function namespace(env: Env): DurableObjectNamespace<WebhookDeliveryDO> {
 /* The delivery object of a group's subscription. */
 export function deliveryStub(env: Env, groupId: string) {
   const ns = namespace(env);
-  return ns.get(ns.idFromName(`group:${groupId}`));
+  return throwRefusals(ns.get(ns.idFromName(`group:${groupId}`)));
 }
 
 function registryStub(env: Env) {
   const ns = namespace(env);
-  return ns.get(ns.idFromName("registry"));
-}
-
-async function rpc<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (e) {
-    throw KafdoError.from(e) ?? e;
-  }
+  return throwRefusals(ns.get(ns.idFromName("registry")));
 }
 
 /* A topic name the cluster accepts (it need not exist yet). */
@@ -240,15 +233,15 @@ export async function createWebhookSubscription(
   const sub = await resolveSubscription(config);
   await checkTopicName(env, sub.topic);
   await checkTopicName(env, sub.deadLetterTopic);
-  const answer = await rpc(() => deliveryStub(env, sub.groupId).configure(sub));
-  await rpc(() => registryStub(env).register(sub.groupId));
+  const answer = await deliveryStub(env, sub.groupId).configure(sub);
+  await registryStub(env).register(sub.groupId);
   return answer;
 }
 
 /* GROUP_ID_NOT_FOUND when the group has no subscription. */
 export async function describeWebhookSubscription(env: KafdoBindings, groupId: string): Promise<WebhookSubscriptionInfo> {
   const id = await checkGroupId(groupId);
-  const info = await rpc(() => deliveryStub(typedEnv(env), id).describe());
+  const info = await deliveryStub(typedEnv(env), id).describe();
   if (!info) throw new KafdoError(KafkaCode.GROUP_ID_NOT_FOUND, `group "${groupId}" has no webhook subscription`);
   return info;
 }
@@ -256,8 +249,8 @@ export async function describeWebhookSubscription(env: KafdoBindings, groupId: s
 /* Every subscription, by group id. */
 export async function listWebhookSubscriptions(bindings: KafdoBindings): Promise<WebhookSubscriptionInfo[]> {
   const env = typedEnv(bindings);
-  const ids = await rpc(() => registryStub(env).list());
-  const all = await Promise.all(ids.map((id) => rpc(() => deliveryStub(env, id).describe())));
+  const ids = await registryStub(env).list();
+  const all = await Promise.all(ids.map((id) => deliveryStub(env, id).describe()));
   return all.filter((s): s is WebhookSubscriptionInfo => s !== null);
 }
 
@@ -269,7 +262,7 @@ export async function listWebhookSubscriptions(bindings: KafdoBindings): Promise
 export async function deleteWebhookSubscription(bindings: KafdoBindings, groupId: string): Promise<void> {
   const env = typedEnv(bindings);
   const id = await checkGroupId(groupId);
-  const removed = await rpc(() => deliveryStub(env, id).remove());
-  await rpc(() => registryStub(env).unregister(groupId));
+  const removed = await deliveryStub(env, id).remove();
+  await registryStub(env).unregister(groupId);
   if (!removed) throw new KafdoError(KafkaCode.GROUP_ID_NOT_FOUND, `group "${groupId}" has no webhook subscription`);
 }

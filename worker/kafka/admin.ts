@@ -12,7 +12,6 @@
 import type { KafkaRequest } from "../../wasm/kafdo";
 import { metadataStub } from "../durable-objects/addressing";
 import { defaultPartitions, forget, topicFor } from "../api/metadata";
-import { rpc } from "../api/rpc";
 import { KafdoError, KafkaCode } from "../errors";
 import { errorCodeOf, errorMessageOf, settleEach, type KafkaContext } from "./context";
 
@@ -45,7 +44,7 @@ export async function createTopics(ctx: KafkaContext, req: KafkaRequest): Promis
       const config: Record<string, string> = {};
       for (const c of t.configs) if (c.value !== null) config[c.name] = c.value;
       const stub = metadataStub(ctx.env);
-      await rpc(() => (validateOnly ? stub.validateTopic(t.name, partitions, config) : stub.createTopic(t.name, partitions, config)));
+      await (validateOnly ? stub.validateTopic(t.name, partitions, config) : stub.createTopic(t.name, partitions, config));
       forget(t.name);
       return { name: t.name, errorCode: 0, errorMessage: null };
     },
@@ -58,7 +57,7 @@ export async function deleteTopics(ctx: KafkaContext, req: KafkaRequest): Promis
   const responses = await settleEach(
     req.body.topicNames as string[],
     async (name) => {
-      await rpc(() => metadataStub(ctx.env).deleteTopic(name));
+      await metadataStub(ctx.env).deleteTopic(name);
       forget(name);
       return { name, errorCode: 0 };
     },
@@ -76,7 +75,7 @@ export async function createPartitions(ctx: KafkaContext, req: KafkaRequest): Pr
         throw new KafdoError(KafkaCode.INVALID_REPLICA_ASSIGNMENT, "Kafdo places partitions itself: replica assignments are not taken");
       }
       const stub = metadataStub(ctx.env);
-      await rpc(() => (validateOnly ? stub.validatePartitions(t.name, t.count) : stub.createPartitions(t.name, t.count)));
+      await (validateOnly ? stub.validatePartitions(t.name, t.count) : stub.createPartitions(t.name, t.count));
       forget(t.name);
       return { name: t.name, errorCode: 0, errorMessage: null };
     },

@@ -10,7 +10,6 @@ import { metadataStub } from "../durable-objects/addressing";
 import { KafkaCode } from "../errors";
 import type { TopicInfo } from "../types";
 import { autoCreateEnabled, topicFor } from "../api/metadata";
-import { rpc } from "../api/rpc";
 import { NO_OPERATIONS, errorCodeOf, type KafkaContext } from "./context";
 
 const CLUSTER_ID = "kafdo";
@@ -52,7 +51,7 @@ export async function metadata(ctx: KafkaContext, req: KafkaRequest): Promise<ob
   const all = asked === null || (req.apiVersion === 0 && asked.length === 0);
   let topics: object[];
   if (all) {
-    topics = (await rpc(() => metadataStub(ctx.env).listTopics())).map(topicEntry);
+    topics = (await metadataStub(ctx.env).listTopics()).map(topicEntry);
   } else {
     const create = req.body.allowAutoTopicCreation === true && autoCreateEnabled(ctx.env);
     topics = await Promise.all(

@@ -25,7 +25,6 @@ import type { KafkaRequest } from "../../wasm/kafdo";
 import { MAX_READ_BYTES } from "../../wasm/kafdo";
 import { partitionStub } from "../durable-objects/addressing";
 import { checkPartition, forget, topicFor } from "../api/metadata";
-import { rpc } from "../api/rpc";
 import { KafkaCode } from "../errors";
 import type { FetchResult, TopicInfo } from "../types";
 import { errorCodeOf, type KafkaContext } from "./context";
@@ -100,7 +99,7 @@ function stubOf(ctx: KafkaContext, w: Wanted) {
 async function read(ctx: KafkaContext, w: Wanted, limit: Limit): Promise<Outcome> {
   if (!w.info) return { errorCode: w.errorCode };
   try {
-    return await rpc(async () => stubOf(ctx, w).fetchBatches(w.p.fetchOffset, limit.maxBytes, limit.minOneBatch));
+    return await stubOf(ctx, w).fetchBatches(w.p.fetchOffset, limit.maxBytes, limit.minOneBatch);
   } catch (e) {
     const errorCode = errorCodeOf(e);
     if (errorCode === KafkaCode.UNKNOWN_TOPIC_OR_PARTITION) forget(w.topic);
@@ -195,7 +194,7 @@ async function appendLanded(ctx: KafkaContext, wanted: Wanted[], outcomes: Outco
 
 async function waitPast(ctx: KafkaContext, w: Wanted, highWatermark: number, waitMs: number): Promise<boolean> {
   try {
-    const now = await rpc(async () => stubOf(ctx, w).fetchBatchesWait(highWatermark, 0, false, waitMs));
+    const now = await stubOf(ctx, w).fetchBatchesWait(highWatermark, 0, false, waitMs);
     return now.highWatermark !== highWatermark;
   } catch {
     return true; /* read again: the read reports what went wrong */

@@ -12,7 +12,6 @@
 import type { KafkaRequest } from "../../wasm/kafdo";
 import { groupStub, metadataStub } from "../durable-objects/addressing";
 import { deleteGroup, group as groupOf } from "../api/groups";
-import { rpc } from "../api/rpc";
 import type { OffsetCommit, TopicPartition } from "../types";
 import { NO_OPERATIONS, errorCodeOf, settleEach, type Handler, type KafkaContext } from "./context";
 
@@ -23,19 +22,17 @@ function group(ctx: KafkaContext, groupId: string) {
 async function joinGroup(ctx: KafkaContext, req: KafkaRequest): Promise<object> {
   const b = req.body;
   try {
-    const joined = await rpc(() =>
-      group(ctx, b.groupId).kafkaJoin(b.groupId, {
-        memberId: b.memberId,
-        groupInstanceId: b.groupInstanceId,
-        clientId: req.clientId ?? "",
-        clientHost: "",
-        sessionTimeoutMs: b.sessionTimeoutMs,
-        /* Before v1 there is no rebalance timeout: Kafka uses the session timeout. */
-        rebalanceTimeoutMs: b.rebalanceTimeoutMs === -1 ? b.sessionTimeoutMs : b.rebalanceTimeoutMs,
-        protocolType: b.protocolType,
-        protocols: b.protocols,
-      }),
-    );
+    const joined = await group(ctx, b.groupId).kafkaJoin(b.groupId, {
+      memberId: b.memberId,
+      groupInstanceId: b.groupInstanceId,
+      clientId: req.clientId ?? "",
+      clientHost: "",
+      sessionTimeoutMs: b.sessionTimeoutMs,
+      /* Before v1 there is no rebalance timeout: Kafka uses the session timeout. */
+      rebalanceTimeoutMs: b.rebalanceTimeoutMs === -1 ? b.sessionTimeoutMs : b.rebalanceTimeoutMs,
+      protocolType: b.protocolType,
+      protocols: b.protocols,
+    });
     return { throttleTimeMs: 0, ...joined };
   } catch (e) {
     return {
@@ -53,16 +50,14 @@ async function joinGroup(ctx: KafkaContext, req: KafkaRequest): Promise<object> 
 async function syncGroup(ctx: KafkaContext, req: KafkaRequest): Promise<object> {
   const b = req.body;
   try {
-    const synced = await rpc(() =>
-      group(ctx, b.groupId).kafkaSync(b.groupId, {
-        memberId: b.memberId,
-        generationId: b.generationId,
-        groupInstanceId: b.groupInstanceId,
-        protocolType: b.protocolType,
-        protocolName: b.protocolName,
-        assignments: b.assignments,
-      }),
-    );
+    const synced = await group(ctx, b.groupId).kafkaSync(b.groupId, {
+      memberId: b.memberId,
+      generationId: b.generationId,
+      groupInstanceId: b.groupInstanceId,
+      protocolType: b.protocolType,
+      protocolName: b.protocolName,
+      assignments: b.assignments,
+    });
     return { throttleTimeMs: 0, ...synced };
   } catch (e) {
     return { throttleTimeMs: 0, errorCode: errorCodeOf(e), protocolType: null, protocolName: null, assignment: new Uint8Array(0) };
@@ -72,7 +67,7 @@ async function syncGroup(ctx: KafkaContext, req: KafkaRequest): Promise<object> 
 async function heartbeat(ctx: KafkaContext, req: KafkaRequest): Promise<object> {
   const b = req.body;
   try {
-    const errorCode = await rpc(() => group(ctx, b.groupId).kafkaHeartbeat(b.groupId, b.memberId, b.generationId));
+    const errorCode = await group(ctx, b.groupId).kafkaHeartbeat(b.groupId, b.memberId, b.generationId);
     return { throttleTimeMs: 0, errorCode };
   } catch (e) {
     return { throttleTimeMs: 0, errorCode: errorCodeOf(e) };
@@ -85,7 +80,7 @@ async function leaveGroup(ctx: KafkaContext, req: KafkaRequest): Promise<object>
   const v3 = req.apiVersion >= 3; /* from v3 a list of members, before it one */
   const ids = v3 ? b.members.map((m) => m.memberId) : [b.memberId];
   try {
-    const left = await rpc(() => group(ctx, b.groupId).kafkaLeave(b.groupId, ids));
+    const left = await group(ctx, b.groupId).kafkaLeave(b.groupId, ids);
     const members = left.members.map((m) => ({ memberId: m.memberId, groupInstanceId: null, errorCode: m.errorCode }));
     /* Before v3 the one member's answer is the request's. */
     const errorCode = left.errorCode || (v3 ? 0 : (left.members[0]?.errorCode ?? 0));
@@ -113,13 +108,11 @@ async function offsetCommit(ctx: KafkaContext, req: KafkaRequest): Promise<objec
   );
   let errorCode: number;
   try {
-    errorCode = await rpc(async () =>
-      group(ctx, b.groupId).kafkaCommit(b.groupId, {
-        memberId: b.memberId,
-        generationId: b.generationIdOrMemberEpoch,
-        offsets,
-      }),
-    );
+    errorCode = await group(ctx, b.groupId).kafkaCommit(b.groupId, {
+      memberId: b.memberId,
+      generationId: b.generationIdOrMemberEpoch,
+      offsets,
+    });
   } catch (e) {
     errorCode = errorCodeOf(e);
   }
@@ -139,7 +132,7 @@ async function offsetFetch(ctx: KafkaContext, req: KafkaRequest): Promise<object
   const asked: TopicPartition[] | undefined =
     b.topics === null ? undefined : b.topics.flatMap((t) => t.partitionIndexes.map((partition) => ({ topic: t.name, partition })));
   try {
-    const rows = await rpc(() => group(ctx, b.groupId).committed(b.groupId, asked));
+    const rows = await group(ctx, b.groupId).committed(b.groupId, asked);
     const byTopic = new Map<string, object[]>();
     for (const r of rows) {
       const list = byTopic.get(r.topic) ?? [];
@@ -173,7 +166,7 @@ async function describeGroups(ctx: KafkaContext, req: KafkaRequest): Promise<obj
   const groups = await settleEach(
     req.body.groups as string[],
     async (groupId): Promise<object> => {
-      const d = await rpc(() => group(ctx, groupId).kafkaDescribe(groupId));
+      const d = await group(ctx, groupId).kafkaDescribe(groupId);
       return {
         errorCode: d.errorCode,
         groupId,
@@ -206,8 +199,8 @@ async function describeGroups(ctx: KafkaContext, req: KafkaRequest): Promise<obj
 
 async function listGroups(ctx: KafkaContext): Promise<object> {
   try {
-    const ids = await rpc(() => metadataStub(ctx.env).listGroups());
-    const described = await Promise.all(ids.map((id) => rpc(() => groupStub(ctx.env, id).kafkaDescribe(id))));
+    const ids = await metadataStub(ctx.env).listGroups();
+    const described = await Promise.all(ids.map((id) => groupStub(ctx.env, id).kafkaDescribe(id)));
     const groups = described
       .filter((d) => d.state !== "Dead")
       .map((d) => ({ groupId: d.groupId, protocolType: d.protocolType, groupState: d.state, groupType: "classic" }));

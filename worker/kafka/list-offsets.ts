@@ -6,7 +6,6 @@
 import type { KafkaRequest } from "../../wasm/kafdo";
 import { partitionStub } from "../durable-objects/addressing";
 import { checkPartition, forget, topicFor } from "../api/metadata";
-import { rpc } from "../api/rpc";
 import { KafkaCode } from "../errors";
 import { errorCodeOf, settleEach, type KafkaContext } from "./context";
 
@@ -37,7 +36,7 @@ async function listTopic(ctx: KafkaContext, t: ListTopic): Promise<object> {
     async (p) => {
       checkPartition(info, p.partitionIndex);
       const stub = partitionStub(ctx.env, info.topicId, p.partitionIndex);
-      const found = await rpc(() => stub.offsetForTimestamp(p.timestamp));
+      const found = await stub.offsetForTimestamp(p.timestamp);
       return answer(p.partitionIndex, 0, found.timestamp, found.offset);
     },
     (p, code) => {

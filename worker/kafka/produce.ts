@@ -13,7 +13,6 @@ import type { KafkaRequest } from "../../wasm/kafdo";
 import { metadataStub, partitionStub } from "../durable-objects/addressing";
 import { KafdoError, KafkaCode } from "../errors";
 import { checkPartition, forget, maxMessageBytes, topicConfigText, topicFor } from "../api/metadata";
-import { rpc } from "../api/rpc";
 import { errorCodeOf, errorMessageOf, settleEach, type KafkaContext } from "./context";
 
 interface PartitionData {
@@ -52,8 +51,10 @@ async function produceTopic(ctx: KafkaContext, topic: TopicData, acksValid: bool
       /* slice(): the records are a view into the request's frame; only their own
        * bytes should cross the RPC. */
       const records = p.records.slice();
-      const [result] = await rpc(() =>
-        partitionStub(ctx.env, info.topicId, p.index).append([records], maxMessageBytes(info), topicConfigText(info)),
+      const [result] = await partitionStub(ctx.env, info.topicId, p.index).append(
+        [records],
+        maxMessageBytes(info),
+        topicConfigText(info),
       );
       if (!result) throw new Error("the partition answered no result");
       return partitionAnswer(p.index, result.errorCode, result.baseOffset);
@@ -89,7 +90,7 @@ export async function initProducerId(ctx: KafkaContext, req: KafkaRequest): Prom
     };
   }
   try {
-    const producerId = await rpc(() => metadataStub(ctx.env).allocateProducerId());
+    const producerId = await metadataStub(ctx.env).allocateProducerId();
     return { throttleTimeMs: 0, errorCode: 0, producerId, producerEpoch: 0 };
   } catch (e) {
     return { throttleTimeMs: 0, errorCode: errorCodeOf(e), producerId: -1, producerEpoch: -1 };

@@ -36,6 +36,9 @@ export interface KafdoBindings {
   /* A secret: when set, the REST API wants `Authorization: Bearer <it>` on every
    * endpoint but /health (http/auth.ts). */
   KAFDO_TOKEN?: string;
+  /* How often a partition looks for what retention and compaction may remove, in ms
+   * (300000 when unset, as Kafka's log.retention.check.interval.ms). */
+  KAFDO_RETENTION_CHECK_INTERVAL_MS?: string;
   /* Webhook subscriptions' delivery objects (integrations/webhook-subscriptions.ts). */
   WEBHOOK_DELIVERY?: DurableObjectNamespace<any>;
   /* Webhook ingestion settings by topic, as JSON (integrations/webhooks.ts). */

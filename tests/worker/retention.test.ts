@@ -6,10 +6,12 @@
  * runDurableObjectAlarm rather than waited for.
  */
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
+import { KafdoClient } from "kafdo/client";
 import { describe, expect, it } from "vitest";
 import { createAdmin, createConsumer, createProducer, partitionOffsets, readKey, readPartition } from "../../worker/api";
 import { partitionStub } from "../../worker/durable-objects/addressing";
+import { DEFAULT_RETENTION_CHECK_INTERVAL_MS } from "../../worker/durable-objects/TopicPartitionDO";
 import { expectKafdoError, text } from "./helpers";
 
 let topics = 0;
@@ -27,15 +29,16 @@ async function rawStubOf(topic: string, partition = 0) {
   return env.TOPIC_PARTITION.get(env.TOPIC_PARTITION.idFromName(`${description.topicId}/${partition}`));
 }
 
-/* Runs the partition's alarms until none is due now (workerd may also have run them on
- * its own already); returns how many ran here. */
+/* Runs the partition's alarms as time would: each alarm set for now or for the next
+ * check (Kafka's retention check interval, 5 minutes by default), until none is left
+ * or the next is a deadline further away; returns how many ran here. */
 async function runDueAlarms(topic: string): Promise<number> {
   const stub = await rawStubOf(topic);
   let ran = 0;
   for (; ran < 50; ran++) {
     const due = await runInDurableObject(stub, async (_i, state) => {
       const at = await state.storage.getAlarm();
-      return at !== null && at <= Date.now();
+      return at !== null && at <= Date.now() + DEFAULT_RETENTION_CHECK_INTERVAL_MS + 1000;
     });
     if (!due || !(await runDurableObjectAlarm(stub))) break;
   }
@@ -66,6 +69,7 @@ describe("retention.ms", () => {
     expect(read.records.map((r) => text(r.value))).toEqual(['"new-0"', '"new-1"', '"new-2"']);
 
     /* The next deadline is the kept batch's: an hour from its timestamp. */
+    expect(await runDueAlarms(topic)).toBe(0);
     const alarm = await runInDurableObject(await rawStubOf(topic), (_i, state) => state.storage.getAlarm());
     expect(alarm).toBeGreaterThan(Date.now() + HOUR - 60_000);
   });
@@ -195,5 +199,43 @@ describe("compaction", () => {
     const plain = fresh();
     await createAdmin(env).createTopic({ topic: plain, partitions: 1 });
     await expectKafdoError(() => readKey(env, plain, "k"), "INVALID_REQUEST");
+  });
+});
+
+describe("the latest record of a key over REST and kafdo/client", () => {
+  it("answers GET /topics/:topic/keys/:key, 404 for a key with no record, and client.readKey", async () => {
+    const topic = fresh("table");
+    await createAdmin(env).createTopic({ topic, partitions: 3, config: { "cleanup.policy": "compact" } });
+    const producer = createProducer(env);
+    await producer.send({ topic, key: "user 1", value: { name: "Ada" } });
+    const last = await producer.send({ topic, key: "user 1", value: { name: "Ada L." } });
+    await producer.close();
+
+    const res = await exports.default.fetch(`http://kafdo.test/topics/${topic}/keys/${encodeURIComponent("user 1")}`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({
+      topic,
+      partition: last.partition,
+      offset: last.offset,
+      key: "user 1",
+      value: { name: "Ada L." },
+    });
+    const missing = await exports.default.fetch(`http://kafdo.test/topics/${topic}/keys/nobody`);
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ error: { code: "NOT_FOUND" } });
+    const head = await exports.default.fetch(`http://kafdo.test/topics/${topic}/keys/nobody?partition=x`);
+    expect(head.status).toBe(400);
+
+    const client = new KafdoClient({
+      baseUrl: "http://kafdo.test",
+      fetch: (input, init) => exports.default.fetch(input, init),
+    });
+    const record = await client.readKey(topic, "user 1");
+    expect(record && [record.partition, record.offset, record.value]).toEqual([
+      last.partition,
+      last.offset,
+      { name: "Ada L." },
+    ]);
+    expect(await client.readKey(topic, "nobody")).toBeNull();
   });
 });

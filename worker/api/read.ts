@@ -10,7 +10,7 @@ import { KafdoError, KafkaCode } from "../errors";
 import type { ConsumerRecord, PartitionOffsets, PartitionRead, ReadOptions } from "../types";
 import { MAX_READ_WAIT_MS } from "../durable-objects/TopicPartitionDO";
 import { partitionStub } from "../durable-objects/addressing";
-import { checkPartition, forget, topicFor } from "./metadata";
+import { checkPartition, forget, topicConfigText, topicFor } from "./metadata";
 
 export const MAX_READ_RECORDS = 10000;
 /* The core's ceiling on one read: more could not be given anyway. */
@@ -92,7 +92,7 @@ export async function readKey(
   const typed = typedEnv(env);
   const topic = await topicFor(typed, topicName);
   const partition = opts.partition ?? choosePartition(bytes, topic.partitions, 0);
-  const found = await partitionCall(typed, topicName, partition, (stub) => stub.latest(bytes));
+  const found = await partitionCall(typed, topicName, partition, (stub) => stub.latest(bytes, topicConfigText(topic)));
   const record = found.records[0];
   return record ? { ...record, partition } : null;
 }

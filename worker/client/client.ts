@@ -13,7 +13,8 @@ import { KafdoClientError } from "./errors";
 import { KafdoHttpAdmin } from "./admin";
 import { type ClientConsumerConfig, KafdoHttpConsumer } from "./consumer";
 import { type ClientProducerConfig, KafdoHttpProducer } from "./producer";
-import { type FetchFunction, Transport, normalizeBaseUrl } from "./transport";
+import { type ClientRecord, type RestRecord, clientRecord } from "./records";
+import { type FetchFunction, Transport, normalizeBaseUrl, segment } from "./transport";
 
 export interface KafdoClientConfig {
   /* Required: the URL of a Kafdo deployment (a path prefix is kept). */
@@ -90,6 +91,22 @@ export class KafdoClient {
   /* GET /health: { status: "ok" } when the service answers. */
   health(): Promise<HealthStatus> {
     return this.transport.call("GET", "/health");
+  }
+
+  /* GET /topics/:topic/keys/:key: a compacted topic's latest record of `key` (the
+   * partition it hashes to, or options.partition), or null when the key has none. */
+  async readKey(topic: string, key: string, options: { partition?: number } = {}): Promise<ClientRecord | null> {
+    try {
+      const answer = await this.transport.call<RestRecord & { topic: string; partition: number }>(
+        "GET",
+        `/topics/${segment(topic)}/keys/${segment(key)}`,
+        { query: { partition: options.partition } },
+      );
+      return clientRecord(answer.topic, answer.partition, answer);
+    } catch (e) {
+      if (e instanceof KafdoClientError && e.code === "NOT_FOUND" && e.status === 404) return null;
+      throw e;
+    }
   }
 
   producer(config: ClientProducerConfig = {}): KafdoHttpProducer {

@@ -24,11 +24,13 @@
  *
  * Retention and compaction: the core decides what goes and when (src-c/retention.c,
  * src-c/compaction.c); this class only keeps the alarm the core asks for. Appends
- * bring the topic's configs, handed to the core when they change; each instance's
- * first append, an append that takes the log past the size the last step named,
- * DeleteRecords and a config change set the alarm to now; a step that did not finish
- * sets it to now again (each step is its own transaction, so produces interleave with
- * a long deletion), and one that did sets it for the deadline it names.
+ * bring the topic's configs, handed to the core when they change. The alarm is set
+ * for now by an append that takes the log past the size the last step named, by
+ * DeleteRecords, by a config change and by a step that did not finish (each step is
+ * its own transaction, so produces interleave with a long deletion); otherwise for
+ * the deadline the core names, but at most once per check interval (Kafka's
+ * log.retention.check.interval.ms), so a record produced with an old timestamp is
+ * readable for a while, as with Kafka, rather than gone at once.
  *
  * Refusals are KafdoErrors, thrown here and answered over RPC as values (rpc.ts);
  * the stubs of addressing.ts throw them again on the caller's side.
@@ -66,6 +68,18 @@ export const MAX_READ_WAIT_MS = 60000;
  * produces wait for it, so it stays short (a few milliseconds of SQLite work). */
 export const RETENTION_STEP_ROWS = 2000;
 
+/* How often a partition looks for what retention and compaction may remove, as Kafka's
+ * log.retention.check.interval.ms (300000); the var KAFDO_RETENTION_CHECK_INTERVAL_MS
+ * sets another (tests use a short one). DeleteRecords, a config change, a partition
+ * grown past its retention.bytes and a step that did not finish do not wait for it. */
+export const DEFAULT_RETENTION_CHECK_INTERVAL_MS = 300000;
+
+function retentionCheckIntervalMs(env: Env): number {
+  const raw = env.KAFDO_RETENTION_CHECK_INTERVAL_MS;
+  const n = raw === undefined ? NaN : Number(raw);
+  return Number.isSafeInteger(n) && n >= 0 ? n : DEFAULT_RETENTION_CHECK_INTERVAL_MS;
+}
+
 interface PendingAppend {
   sets: Uint8Array[];
   maxBatchBytes: number;
@@ -89,14 +103,21 @@ export class TopicPartitionDO extends DurableObject<Env> {
    * deadline again. */
   private sizeBytes = 0;
   private sizeTriggerBytes = -1;
-  private stepDue = false;
   private stepOnAppend = false;
+  /* When the alarm is set for (null: not set by this instance), and when the last
+   * step ran: steps that only look for what expired run at most once per check
+   * interval, as Kafka's log.retention.check.interval.ms. */
+  private alarmAt: number | null = null;
+  private lastCheckAt: number;
+  private readonly checkIntervalMs: number;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.storage = ctx.storage;
     this.db = registerStorage(this.storage);
     logOpen(this.db);
+    this.lastCheckAt = Date.now();
+    this.checkIntervalMs = retentionCheckIntervalMs(env);
   }
 
   /* Appends produce sets, each one or more RecordBatches back to back; one result
@@ -117,23 +138,25 @@ export class TopicPartitionDO extends DurableObject<Env> {
   configure(topicConfig: string): void {
     this.configured = topicConfig;
     logConfigure(this.db, topicConfig);
-    this.#scheduleStep();
+    this.#stepAt(Date.now());
   }
 
   /* DeleteRecords: the new log start offset (Kafka's low watermark). */
   deleteRecords(offset: number): { lowWatermark: number } {
     const lowWatermark = logDeleteRecords(this.db, offset);
-    this.#scheduleStep();
+    this.#stepAt(Date.now());
     return { lowWatermark };
   }
 
   /* One step of retention, then one of compaction; the next alarm is the earlier of
-   * the deadlines the core names, or now again while either has more to do. */
+   * the deadlines the core names (not before the next check), or now again while
+   * either has more to do. */
   override async alarm(): Promise<void> {
-    this.stepDue = false;
+    const now = Date.now();
+    this.alarmAt = null;
+    this.lastCheckAt = now;
     let retention, compaction;
     try {
-      const now = Date.now();
       retention = logRetention(this.db, now, RETENTION_STEP_ROWS);
       compaction = logCompact(this.db, now, RETENTION_STEP_ROWS);
     } catch (e) {
@@ -147,26 +170,35 @@ export class TopicPartitionDO extends DurableObject<Env> {
     const deadlines = [retention.nextDeadlineMs, compaction.nextDeadlineMs].filter((d) => d >= 0);
     /* With nothing to wait for, the next append looks again (it may bring a deadline). */
     this.stepOnAppend = (retention.active || compaction.active) && !more && deadlines.length === 0;
-    if (more) this.#scheduleStep();
-    else if (deadlines.length > 0) await this.ctx.storage.setAlarm(Math.min(...deadlines));
+    if (more) this.#stepAt(now);
+    else if (deadlines.length > 0) this.#stepAt(Math.max(Math.min(...deadlines), now + this.checkIntervalMs));
   }
 
-  /* The latest record of a key, for a compacted topic read as a table. */
-  latest(key: Uint8Array): ReadResult {
+  /* The latest record of a key, for a compacted topic read as a table. The topic's
+   * configs come along, as with appends: a partition never appended to learns here
+   * that its topic is compacted. */
+  latest(key: Uint8Array, topicConfig?: string): ReadResult {
+    this.#adoptConfig(topicConfig);
     return logKeyLookup(this.db, key);
   }
 
-  #scheduleStep(): void {
-    if (this.stepDue) return;
-    this.stepDue = true;
-    void this.ctx.storage.setAlarm(Date.now());
+  /* Sets the alarm for `at`, unless this instance set it for earlier already. */
+  #stepAt(at: number): void {
+    if (this.alarmAt !== null && this.alarmAt <= at) return;
+    this.alarmAt = at;
+    void this.ctx.storage.setAlarm(at);
   }
 
-  /* The configs an append brought, handed to the core when they differ from what this
-   * instance last gave it (so the first append of each instance, and a change); a
+  /* A step at the next check: a check interval after the last. */
+  #checkSoon(): void {
+    this.#stepAt(Math.max(Date.now(), this.lastCheckAt + this.checkIntervalMs));
+  }
+
+  /* The configs an append (or a lookup) brought, handed to the core when they differ
+   * from what this instance last gave it (so the first append of each instance, and a change); a
    * step follows, which sets the deadlines. A config the core refuses is logged and
    * the appends go on under the configs stored before. */
-  #configureFromAppend(topicConfig: string | undefined): void {
+  #adoptConfig(topicConfig: string | undefined): void {
     if (topicConfig === undefined || topicConfig === this.configured) return;
     this.configured = topicConfig;
     try {
@@ -175,16 +207,20 @@ export class TopicPartitionDO extends DurableObject<Env> {
       console.error("kafdo: the topic's configs were refused by the log:", e);
       return;
     }
-    this.#scheduleStep();
+    this.#checkSoon();
   }
 
-  /* After appends: a step when the log grew past the size the last step named, or
-   * when the last step had nothing to wait for. */
+  /* After appends: a step now when the log grew past the size the last step named
+   * (so retention.bytes bounds the partition closely), at the next check when the
+   * last step had nothing to wait for. */
   #afterAppends(appendedBytes: number): void {
     this.sizeBytes += appendedBytes;
-    if (this.stepOnAppend || (this.sizeTriggerBytes >= 0 && this.sizeBytes > this.sizeTriggerBytes)) {
+    if (this.sizeTriggerBytes >= 0 && this.sizeBytes > this.sizeTriggerBytes) {
+      this.sizeTriggerBytes = -1;
+      this.#stepAt(Date.now());
+    } else if (this.stepOnAppend) {
       this.stepOnAppend = false;
-      this.#scheduleStep();
+      this.#checkSoon();
     }
   }
 
@@ -198,7 +234,7 @@ export class TopicPartitionDO extends DurableObject<Env> {
     /* The topic's configs first: they say whether the log is compacted, which the
      * appends are judged by (keyless records are refused there). */
     const config = [...queued].reverse().find((p) => p.topicConfig !== undefined)?.topicConfig;
-    this.#configureFromAppend(config);
+    this.#adoptConfig(config);
     let stored = false;
     let appendedBytes = 0;
     for (let start = 0; start < queued.length; ) {

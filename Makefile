@@ -90,6 +90,11 @@ $(BUILD)/bench_native: bench/bench_native.c $(CORE_SRC) $(NATIVE_HOST) $(CORE_HD
 	@mkdir -p $(BUILD)
 	cc $(C_WARN) -O2 -Isrc-c $< $(CORE_SRC) $(NATIVE_HOST) -lsqlite3 -o $@
 
+# Retention's and compaction's costs beside the same workload without them.
+$(BUILD)/bench_lifecycle: bench/bench_lifecycle.c tests/c/kd_list.h $(CORE_SRC) $(NATIVE_HOST) $(CORE_HDR) | $(STAMP_APT)
+	@mkdir -p $(BUILD)
+	cc $(C_WARN) -O2 -Isrc-c -Itests/c $< $(CORE_SRC) $(NATIVE_HOST) -lsqlite3 -o $@
+
 # bench/kafka.mjs's reference broker: librdkafka's in-memory mock cluster (librdkafka-dev).
 $(BUILD)/kafka_stub_broker: bench/kafka_stub_broker.c | $(STAMP_APT)
 	@mkdir -p $(BUILD)
@@ -110,7 +115,7 @@ typecheck: $(STAMP_NPM) wasm/kafdo.wasm
 
 # bench_native builds the core with gcc -O2 -Werror as well: gcc's flow warnings
 # (maybe-uninitialized) are not clang's.
-test-c: $(addprefix $(BUILD)/test_,$(C_TESTS)) $(BUILD)/bench_native
+test-c: $(addprefix $(BUILD)/test_,$(C_TESTS)) $(BUILD)/bench_native $(BUILD)/bench_lifecycle
 	@set -e; for t in $(C_TESTS); do echo "== test_$$t"; $(BUILD)/test_$$t; done
 
 # Batches encoded by kafkajs are decoded by the core and re-encoded byte for byte;
@@ -162,7 +167,7 @@ fuzz: $(addprefix $(BUILD)/fuzz_,$(FUZZERS)) $(BUILD)/make_seeds
 dev: deps wasm/kafdo.wasm
 	node scripts/dev.mjs
 
-bench: deps wasm/kafdo.wasm $(BUILD)/bench_native $(BUILD)/kafka_stub_broker
+bench: deps wasm/kafdo.wasm $(BUILD)/bench_native $(BUILD)/bench_lifecycle $(BUILD)/kafka_stub_broker
 	bash bench/run.sh
 
 clean:

@@ -25,6 +25,13 @@ else
 fi
 echo
 
+if [ -x build/bench_lifecycle ]; then
+  build/bench_lifecycle --seconds "$secs"
+else
+  echo "lifecycle: build/bench_lifecycle is absent (make bench builds it)"
+fi
+echo
+
 # REST throughput against NATS JetStream and Redis Streams in the same run; installs
 # the peers from Debian when they are missing. REST_RECORDS sets records per figure.
 bash bench/peers/ensure.sh

@@ -626,6 +626,37 @@ static const kd_kfield deleteTopicsResponse[] = {
     {"responses", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, deleteTopicsResponse_responses},
     {0}};
 
+static const kd_kfield deleteRecordsRequest_topics_partitions[] = {
+    {"partitionIndex", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"offset", KT_INT64, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield deleteRecordsRequest_topics[] = {
+    {"name", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"partitions", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, deleteRecordsRequest_topics_partitions},
+    {0}};
+
+static const kd_kfield deleteRecordsRequest[] = {
+    {"topics", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, deleteRecordsRequest_topics},
+    {"timeoutMs", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield deleteRecordsResponse_topics_partitions[] = {
+    {"partitionIndex", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"lowWatermark", KT_INT64, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"errorCode", KT_INT16, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield deleteRecordsResponse_topics[] = {
+    {"name", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"partitions", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, deleteRecordsResponse_topics_partitions},
+    {0}};
+
+static const kd_kfield deleteRecordsResponse[] = {
+    {"throttleTimeMs", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"topics", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, deleteRecordsResponse_topics},
+    {0}};
+
 static const kd_kfield initProducerIdRequest[] = {
     {"transactionalId", KT_STRING, 0, 0, ALL, 0, ALL, false, 0, NULL, NULL},
     {"transactionTimeoutMs", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
@@ -758,6 +789,7 @@ const kd_kapi kd_kafka_apis[] = {
     {18, "ApiVersions", 0, 3, 3, apiVersionsRequest, apiVersionsResponse},
     {19, "CreateTopics", 0, 4, 5, createTopicsRequest, createTopicsResponse},
     {20, "DeleteTopics", 0, 3, 4, deleteTopicsRequest, deleteTopicsResponse},
+    {21, "DeleteRecords", 0, 2, 2, deleteRecordsRequest, deleteRecordsResponse},
     {22, "InitProducerId", 0, 1, 2, initProducerIdRequest, initProducerIdResponse},
     {32, "DescribeConfigs", 0, 2, 4, describeConfigsRequest, describeConfigsResponse},
     {37, "CreatePartitions", 0, 1, 2, createPartitionsRequest, createPartitionsResponse},

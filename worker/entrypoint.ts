@@ -38,6 +38,7 @@ import {
 import type {
   CommittedOffset,
   CreateTopicConfig,
+  DeletedRecords,
   GroupInfo,
   GroupListing,
   JoinRequest,
@@ -48,6 +49,7 @@ import type {
   ProducerMessage,
   ReadOptions,
   RecordMetadata,
+  RecordsToDelete,
   TopicDescription,
   TopicPartition,
 } from "./types";
@@ -143,6 +145,10 @@ export class KafdoService extends WorkerEntrypoint<Env> {
 
   listOffsets(topic: string): Promise<Map<number, PartitionOffsets>> {
     return createAdmin(this.env).listOffsets(topic);
+  }
+
+  deleteRecords(topic: string, partitions: RecordsToDelete[]): Promise<DeletedRecords[]> {
+    return createAdmin(this.env).deleteRecords(topic, partitions);
   }
 
   listGroups(): Promise<GroupListing[]> {

@@ -187,6 +187,19 @@ export interface PartitionOffsets {
   latest: number;
 }
 
+/* DeleteRecords (Kafka's): a partition's records below `offset` go; -1 is the high
+ * watermark, so every record there is now. */
+export interface RecordsToDelete {
+  partition: number;
+  offset: number;
+}
+
+export interface DeletedRecords {
+  partition: number;
+  /* The partition's new log start offset (Kafka's low watermark). */
+  lowWatermark: number;
+}
+
 export interface Admin {
   createTopic(config: CreateTopicConfig): Promise<TopicDescription>;
   deleteTopic(topic: string): Promise<void>;
@@ -194,6 +207,7 @@ export interface Admin {
   describeTopic(topic: string): Promise<TopicDescription>;
   createPartitions(topic: string, count: number): Promise<TopicDescription>;
   listOffsets(topic: string): Promise<Map<number, PartitionOffsets>>;
+  deleteRecords(topic: string, partitions: RecordsToDelete[]): Promise<DeletedRecords[]>;
   listGroups(): Promise<GroupListing[]>;
   describeGroup(groupId: string): Promise<GroupInfo>;
   deleteGroup(groupId: string): Promise<void>;

@@ -128,6 +128,9 @@ static void put_kafka_seeds(const char *dir)
     put_hex(dir, "kafka_decode", "create-topics-v3",
             "0000004c001300030000002a000a6b6166646f2d746573740000000100066f7264657273000000030001000000000000"
             "0001000e636c65616e75702e706f6c6963790007636f6d706163740000138800");
+    put_hex(dir, "kafka_decode", "delete-records-v1",
+            "00000040001500010000002a000a6b6166646f2d746573740000000100066f72646572730000000200000000000000000000"
+            "002a00000002ffffffffffffffff00001388");
     put_hex(dir, "kafka_decode", "api-versions-v3", "000000240012000300000009000772646b61666b61000b6c696272646b61666b6106322e302e3200");
     static const char *const json[] = {
         "{\"apiKey\":3,\"apiVersion\":8,\"correlationId\":7,\"body\":{\"brokers\":[{\"nodeId\":0,\"host\":\"h\","
@@ -146,6 +149,11 @@ static void put_kafka_seeds(const char *dir)
         snprintf(name, sizeof name, "response-%zu", i);
         put(dir, "kafka_encode", name, (const uint8_t *)json[i], strlen(json[i]));
     }
+    static const char delete_records[] =
+        "{\"apiKey\":21,\"apiVersion\":2,\"correlationId\":5,\"body\":{\"throttleTimeMs\":0,\"topics\":[{\"name\":\"t\","
+        "\"partitions\":[{\"partitionIndex\":0,\"lowWatermark\":42,\"errorCode\":0},"
+        "{\"partitionIndex\":1,\"lowWatermark\":-1,\"errorCode\":1}]}]}}";
+    put(dir, "kafka_encode", "delete-records-response", (const uint8_t *)delete_records, strlen(delete_records));
 }
 
 /* Lifecycle programs: configs, then (op, arg, i64 value) instructions (fuzz_log_lifecycle.c). */

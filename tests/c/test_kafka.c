@@ -66,6 +66,9 @@ static const struct {
      "0001000e636c65616e75702e706f6c6963790007636f6d706163740000138800"},
     {"deleteTopics_v1",
      "00000024001400010000002a000a6b6166646f2d746573740000000100066f726465727300001388"},
+    {"deleteRecords_v1",
+     "00000040001500010000002a000a6b6166646f2d746573740000000100066f72646572730000000200000000000000000000"
+     "002a00000002ffffffffffffffff00001388"},
     {"initProducerId_v1",
      "0000001a001600010000002a000a6b6166646f2d74657374ffff00007530"},
     {"describeConfigs_v2",
@@ -122,6 +125,8 @@ static const struct {
     {"createTopics_", "\"topics\":[{\"name\":\"orders\",\"numPartitions\":3,\"replicationFactor\":1,\"assignments\":[],"
                       "\"configs\":[{\"name\":\"cleanup.policy\",\"value\":\"compact\"}]}],\"timeoutMs\":5000,\"validateOnly\":false"},
     {"deleteTopics_", "\"topicNames\":[\"orders\"],\"timeoutMs\":5000"},
+    {"deleteRecords_", "\"topics\":[{\"name\":\"orders\",\"partitions\":[{\"partitionIndex\":0,\"offset\":42},"
+                       "{\"partitionIndex\":2,\"offset\":-1}]}],\"timeoutMs\":5000"},
     {"initProducerId_", "\"transactionalId\":null,\"transactionTimeoutMs\":30000"},
     {"describeConfigs_", "\"resources\":[{\"resourceType\":2,\"resourceName\":\"orders\",\"configurationKeys\":[\"retention.ms\"]}]"},
     {"createPartitions_", "\"topics\":[{\"name\":\"orders\",\"count\":5,\"assignments\":null}],\"timeoutMs\":5000,\"validateOnly\":false"},
@@ -471,6 +476,9 @@ static void test_encode_defaults_and_errors(void)
     CHECK_EQ_INT(kd_kafka_encode(NULL, 0), KD_ERR_INVALID_ARG);
 }
 
+/* The APIs Kafdo answers (kd_kafka_apis in kafka_schema.c). */
+#define SUPPORTED_APIS 21
+
 static void test_error_responses(void)
 {
     /* Heartbeat v1: throttle 0, errorCode 27. */
@@ -484,8 +492,8 @@ static void test_error_responses(void)
     const uint8_t *f = kd_out_ptr() + 4;
     CHECK_EQ_INT(f[8], 0);
     CHECK_EQ_INT(f[9], 35);
-    CHECK_EQ_INT(f[13], 20); /* the count of supported APIs */
-    CHECK_EQ_INT((uint32_t)(f[0] << 24 | f[1] << 16 | f[2] << 8 | f[3]), 4 + 2 + 4 + 20 * 6);
+    CHECK_EQ_INT(f[13], SUPPORTED_APIS); /* the count of supported APIs */
+    CHECK_EQ_INT((uint32_t)(f[0] << 24 | f[1] << 16 | f[2] << 8 | f[3]), 4 + 2 + 4 + SUPPORTED_APIS * 6);
     /* Anything else: correlation id and the code. */
     CHECK_EQ_INT(kd_kafka_error_response(99, 0, 4, 35), 0);
     check_frame_hex("unknown api error", 0, "0000000600000004" "0023");
@@ -501,6 +509,58 @@ static void test_supported(void)
     CHECK(strncmp(s, head, sizeof head - 1) == 0);
     CHECK(strstr(s, "{\"apiKey\":18,\"minVersion\":0,\"maxVersion\":3}") != NULL);
     CHECK(strstr(s, "{\"apiKey\":42,\"minVersion\":0,\"maxVersion\":2}]") != NULL);
+    CHECK(strstr(s, "{\"apiKey\":21,\"minVersion\":0,\"maxVersion\":2}") != NULL);
+}
+
+/* DeleteRecords v2, the flexible version (librdkafka 2.0.2 and kafkajs send v0-1):
+ * request header v2, compact arrays and strings, a tagged-field section per struct. */
+static void test_delete_records_v2_flexible(void)
+{
+    uint8_t f[] = {0, 0, 0, 0, 0, 21, 0, 2, 0, 0, 0, 42, 0, 1, 'c', 0,
+                   2, 7, 'o', 'r', 'd', 'e', 'r', 's', /* topics: one; "orders" */
+                   3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 42, 0, /* partitions: two; 0 at 42 */
+                   0, 0, 0, 1, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, /* 1 at -1 */
+                   0, /* the topic's tagged fields */
+                   0, 0, 0x13, 0x88, /* timeoutMs 5000 */
+                   0}; /* the body's tagged fields */
+    f[3] = (uint8_t)(sizeof f - 4);
+    CHECK_EQ_INT(decode(f, sizeof f), 0);
+    check_contains("deleteRecords v2", output(),
+                   "\"body\":{\"topics\":[{\"name\":\"orders\",\"partitions\":[{\"partitionIndex\":0,\"offset\":42},"
+                   "{\"partitionIndex\":1,\"offset\":-1}]}],\"timeoutMs\":5000}");
+    check_truncations("deleteRecords_v2", f, sizeof f);
+    /* v3 is beyond upstream's and Kafdo's range. */
+    f[7] = 3;
+    CHECK_EQ_INT(decode(f, sizeof f), KD_UNSUPPORTED_VERSION);
+}
+
+/* DeleteRecords responses as delete-records.ts builds them, in each version: the low
+ * watermark, or -1 with the partition's error code. */
+static void test_encode_delete_records(void)
+{
+    static const char body[] = "\"body\":{\"throttleTimeMs\":0,\"topics\":[{\"name\":\"t\",\"partitions\":["
+                               "{\"partitionIndex\":0,\"lowWatermark\":42,\"errorCode\":0},"
+                               "{\"partitionIndex\":1,\"lowWatermark\":-1,\"errorCode\":1}]}]}}";
+    /* throttle; topics [ "t", partitions [ 0, 42, 0 ], [ 1, -1, OFFSET_OUT_OF_RANGE ] ] */
+    static const char v0[] = "0000002f00000005" "00000000" "00000001" "000174" "00000002"
+                             "00000000" "000000000000002a" "0000"
+                             "00000001" "ffffffffffffffff" "0001";
+    /* flexible: the response header's tagged fields, compact lengths, a tagged-field
+     * section after each struct and the body */
+    static const char v2[] = "0000002d00000005" "00" "00000000" "02" "0274" "03"
+                             "00000000" "000000000000002a" "0000" "00"
+                             "00000001" "ffffffffffffffff" "0001" "00"
+                             "00" "00";
+    for (int v = 0; v <= 2; v++) {
+        char json[512];
+        snprintf(json, sizeof json, "{\"apiKey\":21,\"apiVersion\":%d,\"correlationId\":5,%s", v, body);
+        CHECK_EQ_INT(encode(json), 0);
+        check_frame_hex("deleteRecords", 0, v == 2 ? v2 : v0);
+    }
+    /* An error response (a body the handler could not make): every topic's partitions
+     * are the caller's to fill, so it is the empty answer. */
+    CHECK_EQ_INT(kd_kafka_error_response(21, 1, 5, 42), 0);
+    check_frame_hex("deleteRecords error", 0, "0000000c00000005" "00000000" "00000000");
 }
 
 static const char *vectors_dir;
@@ -529,7 +589,7 @@ static void test_vectors(void)
         count++;
     }
     fclose(m);
-    CHECK(count >= 70);
+    CHECK(count >= 83);
     printf("  %d kafkajs frames\n", count);
 }
 
@@ -552,6 +612,8 @@ int main(int argc, char **argv)
     RUN(test_error_responses);
     RUN(test_supported);
     RUN(test_encode_produce_v0_to_v2);
+    RUN(test_delete_records_v2_flexible);
+    RUN(test_encode_delete_records);
     if (argc == 3 && strcmp(argv[1], "--vectors") == 0) {
         vectors_dir = argv[2];
         RUN(test_vectors);

@@ -168,6 +168,32 @@ describe('bin/kafdo against wrangler dev', () => {
     );
   });
 
+  it('topics delete-records: the partition starts at the new low watermark; beyond the end exits 1', async () => {
+    await kafdo(['topics', 'create', 'cli-records', '--partitions', '2']);
+    await kafdo(['produce', 'cli-records', '--partition', '1'], { input: '1\n2\n3\n4\n5\n' });
+    const deleted = await kafdo(['topics', 'delete-records', 'cli-records', '--partition', '1', '--offset', '3']);
+    assert.deepEqual(JSON.parse(deleted), { topic: 'cli-records', partition: 1, lowWatermark: 3 });
+    const rest = lines(await kafdo(['consume', 'cli-records', '--partition', '1'])).map((l) => JSON.parse(l));
+    assert.deepEqual(rest.map((r) => [r.offset, r.value]), [[3, 4], [4, 5]]);
+    /* -1 is the high watermark: everything the partition holds. */
+    const all = await kafdo(['topics', 'delete-records', 'cli-records', '--partition', '1', '--offset=-1']);
+    assert.equal(JSON.parse(all).lowWatermark, 5);
+    assert.equal(await kafdo(['consume', 'cli-records', '--partition', '1']), '');
+
+    const env = { KAFDO_URL: dev.baseUrl, KAFDO_TOKEN: TOKEN };
+    assertFails(
+      await run(['topics', 'delete-records', 'cli-records', '--partition', '0', '--offset', '1'], { env }),
+      1,
+      /^kafdo: OFFSET_OUT_OF_RANGE \(Kafka error 1\): .*partition 0/,
+    );
+    assertFails(await run(['topics', 'delete-records', 'cli-records', '--partition', '0'], { env }), 2, /needs --partition P and --offset O/);
+    assertFails(
+      await run(['topics', 'delete-records', 'cli-records', '--partition', '0', '--offset', 'x'], { env }),
+      2,
+      /--offset must be an integer/,
+    );
+  });
+
   it('groups list, describe, delete', async () => {
     const client = new KafdoClient({ baseUrl: dev.baseUrl, headers: { Authorization: `Bearer ${TOKEN}` } });
     const consumer = client.consumer({ groupId: 'cli-group', topics: ['cli-orders'], autoCommit: false });

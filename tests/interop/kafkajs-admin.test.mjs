@@ -2,10 +2,11 @@
  * kafkajs-admin.test.mjs — kafkajs 2.2.4's admin client through the gateway:
  * createTopics / deleteTopics / createPartitions / listTopics / fetchTopicMetadata /
  * describeConfigs / fetchTopicOffsets / fetchTopicOffsetsByTimestamp / listGroups /
- * describeGroups / deleteGroups / fetchOffsets / setOffsets / resetOffsets, each checked
+ * describeGroups / deleteGroups / fetchOffsets / setOffsets / resetOffsets /
+ * deleteTopicRecords, each checked
  * against what Kafdo's REST door says about the same state, and Kafka's errors as kafkajs
  * names them: TOPIC_ALREADY_EXISTS, INVALID_TOPIC_EXCEPTION, INVALID_PARTITIONS,
- * UNKNOWN_TOPIC_OR_PARTITION, NON_EMPTY_GROUP.
+ * UNKNOWN_TOPIC_OR_PARTITION, NON_EMPTY_GROUP, OFFSET_OUT_OF_RANGE.
  *
  * kafkajs's createTopics resolves `false` rather than rejecting when every topic already
  * exists (it swallows TOPIC_ALREADY_EXISTS); the error code itself is checked with
@@ -320,6 +321,60 @@ describe("kafkajs's admin client through the gateway", () => {
     await admin.setOffsets({ groupId: fresh, topic: A, partitions: [{ partition: 2, offset: '2' }] });
     const [fetched] = await admin.fetchOffsets({ groupId: fresh, topics: [A] });
     assert.equal(fetched.partitions.find((p) => p.partition === 2).offset, '2');
+  });
+
+  it('deleteTopicRecords: fetchTopicOffsets reports the new low, a consumer from the beginning starts there', { timeout: 60_000 }, async () => {
+    const topic = 'admin-records';
+    await admin.createTopics({ topics: [{ topic, numPartitions: 2 }] });
+    await producer.send({ topic, messages: range(5).map((i) => ({ partition: 0, value: `p0-${i}` })) });
+    await producer.send({ topic, messages: range(3).map((i) => ({ partition: 1, value: `p1-${i}` })) });
+
+    // kafkajs finds each partition's leader in the metadata it holds, and does not fetch
+    // it for deleteTopicRecords (against Kafka as well): it is fetched here first.
+    await admin.fetchTopicMetadata({ topics: [topic] });
+    // DeleteRecords v1 (kafkajs's newest); -1 is the high watermark.
+    await admin.deleteTopicRecords({ topic, partitions: [{ partition: 0, offset: '3' }, { partition: 1, offset: '-1' }] });
+    const offsets = (await admin.fetchTopicOffsets(topic)).sort((x, y) => x.partition - y.partition);
+    assert.deepEqual(
+      offsets.map(({ partition, low, high }) => ({ partition, low, high })),
+      [
+        { partition: 0, low: '3', high: '5' },
+        { partition: 1, low: '3', high: '3' },
+      ],
+    );
+    const rest = await dev.api.get(`/admin/topics/${topic}/offsets`);
+    assert.deepEqual(rest.partitions.map((p) => p.earliest), [3, 3]);
+
+    const inbox = new Inbox();
+    const consumer = kafka.consumer({ groupId: 'admin-records-group' });
+    open.push(consumer);
+    inbox.watch(consumer, 'consumer after deleteTopicRecords');
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({ eachMessage: async (m) => inbox.push(captured(m)) });
+    const read = await fence(producer, inbox, topic, range(2));
+    assert.deepEqual(
+      read.map((m) => [m.partition, m.offset, String(m.value)]).sort(),
+      [
+        [0, 3, 'p0-3'],
+        [0, 4, 'p0-4'],
+      ],
+    );
+    await consumer.disconnect();
+    open.splice(open.indexOf(consumer), 1);
+
+    // Beyond the high watermark: OFFSET_OUT_OF_RANGE for that partition, the log untouched.
+    const impatient = await impatientAdmin();
+    await impatient.fetchTopicMetadata({ topics: [topic] });
+    const refused = await impatient
+      .deleteTopicRecords({ topic, partitions: [{ partition: 0, offset: '99' }] })
+      .then(() => null, (e) => e.cause ?? e); // kafkajs's retrier wraps what it does not retry
+    assert.equal(refused?.name, 'KafkaJSDeleteTopicRecordsError', String(refused));
+    assert.deepEqual(
+      refused.partitions.map(({ partition, error }) => [partition, error.type]),
+      [[0, 'OFFSET_OUT_OF_RANGE']],
+    );
+    assert.equal((await dev.api.get(`/admin/topics/${topic}/offsets`)).partitions[0].earliest, 3);
   });
 
   it('deleteTopics; deleting an unknown topic is UNKNOWN_TOPIC_OR_PARTITION', async () => {

@@ -77,6 +77,7 @@ const cases = [
     validateOnly: false, timeout: 5000,
   }],
   ['deleteTopics', [0, 1], { topics: ['orders'], timeout: 5000 }],
+  ['deleteRecords', [0, 1], { topics: [{ topic: 'orders', partitions: [{ partition: 0, offset: '42' }, { partition: 2, offset: -1 }] }], timeout: 5000 }],
   ['initProducerId', [0, 1], { transactionalId: null, transactionTimeout: 30000 }],
   ['describeConfigs', [0, 1, 2], { resources: [{ type: 2, name: 'orders', configNames: ['retention.ms'] }], includeSynonyms: true }],
   ['createPartitions', [0, 1], { topicPartitions: [{ topic: 'orders', count: 5 }], validateOnly: false, timeout: 5000 }],

@@ -176,6 +176,7 @@ describe("the OpenAPI document and the router table", () => {
       "POST /topics/{topic}/produce-batch",
       "POST /admin/topics",
       "POST /admin/topics/{topic}/partitions",
+      "POST /admin/topics/{topic}/delete-records",
       "POST /consumer-groups/{groupId}/join",
       "POST /consumer-groups/{groupId}/heartbeat",
       "POST /consumer-groups/{groupId}/commit",

@@ -11,13 +11,16 @@ import type {
   Admin,
   AdminConfig,
   CreateTopicConfig,
+  DeletedRecords,
   GroupInfo,
   GroupListing,
   PartitionOffsets,
+  RecordsToDelete,
   TopicDescription,
   TopicInfo,
 } from "../types";
 import { metadataStub, partitionStub } from "../durable-objects/addressing";
+import { deleteRecords } from "./delete-records";
 import { deleteGroup, describeGroup, listGroups } from "./groups";
 import { forget, topicFor } from "./metadata";
 
@@ -93,6 +96,12 @@ export class KafdoAdmin implements Admin {
 
   async listOffsets(topic: string): Promise<Map<number, PartitionOffsets>> {
     return topicOffsets(this.env, await topicFor(this.env, topic));
+  }
+
+  /* Kafka's DeleteRecords: every partition's new low watermark, or a KafdoError
+   * naming each partition refused (delete-records.ts). */
+  deleteRecords(topic: string, partitions: RecordsToDelete[]): Promise<DeletedRecords[]> {
+    return deleteRecords(this.env, topic, partitions);
   }
 
   /* Every group the cluster knows, with its state. */

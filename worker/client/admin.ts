@@ -7,9 +7,11 @@
  */
 import type {
   CreateTopicConfig,
+  DeletedRecords,
   GroupInfo,
   GroupListing,
   PartitionOffsets,
+  RecordsToDelete,
   TopicDescription,
 } from "../types";
 import { type Transport, segment } from "./transport";
@@ -49,6 +51,18 @@ export class KafdoHttpAdmin {
       `/admin/topics/${segment(topic)}/offsets`,
     );
     return new Map(answer.partitions.map(({ partition, earliest, latest }) => [partition, { earliest, latest }]));
+  }
+
+  /* Kafka's DeleteRecords: each partition's records below `offset` (-1: the high
+   * watermark) go; answers the new low watermarks, or throws the first refusal's
+   * error, naming each (the other partitions' records are deleted). */
+  async deleteRecords(topic: string, partitions: RecordsToDelete[]): Promise<DeletedRecords[]> {
+    const answer = await this.transport.call<{ partitions: DeletedRecords[] }>(
+      "POST",
+      `/admin/topics/${segment(topic)}/delete-records`,
+      { body: { partitions } },
+    );
+    return answer.partitions;
   }
 
   async listGroups(): Promise<GroupListing[]> {

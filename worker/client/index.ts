@@ -26,6 +26,7 @@ export type {
   AssignmentStrategy,
   CommittedOffset,
   CreateTopicConfig,
+  DeletedRecords,
   GroupInfo,
   GroupListing,
   GroupMember,
@@ -36,6 +37,7 @@ export type {
   PartitionInfo,
   PartitionOffsets,
   RecordMetadata,
+  RecordsToDelete,
   TopicDescription,
   TopicPartition,
 } from "../types";

@@ -454,6 +454,32 @@ export const OPENAPI = {
         },
       },
     },
+    "/admin/topics/{topic}/delete-records": {
+      post: {
+        summary: "Delete records",
+        description:
+          "Kafka's DeleteRecords: each partition's log start offset (its low watermark) rises to " +
+          "`offset`, and the records below it are deleted; -1 is the high watermark (every record " +
+          "the partition holds now). An offset at or below the low watermark changes nothing. The " +
+          "partitions are checked against the topic first, so an unknown one (404) deletes nothing; " +
+          "then each partition is asked, and an offset above its high watermark (or below -1) is " +
+          "416 OFFSET_OUT_OF_RANGE, naming every partition refused. That is not atomic, as in " +
+          "Kafka: the other partitions' records are deleted.",
+        tags: ["admin"],
+        parameters: [parameter("topic")],
+        requestBody: body(schema("DeleteRecords")),
+        responses: {
+          "200": json("Every partition's new low watermark, in the order asked.", schema("DeletedRecords")),
+          "400": response("BadRequest"),
+          "401": response("Unauthorized"),
+          "404": response("NotFound"),
+          "413": response("TooLarge"),
+          "415": response("UnsupportedMediaType"),
+          "416": response("OffsetOutOfRange"),
+          "500": response("ServerError"),
+        },
+      },
+    },
     "/admin/groups": {
       get: {
         summary: "List consumer groups",
@@ -886,6 +912,43 @@ export const OPENAPI = {
         required: ["count"],
         additionalProperties: false,
         properties: { count: { type: "integer", description: "The new total number of partitions." } },
+      },
+      DeleteRecords: {
+        type: "object",
+        required: ["partitions"],
+        additionalProperties: false,
+        properties: {
+          partitions: {
+            type: "array",
+            minItems: 1,
+            items: {
+              type: "object",
+              required: ["partition", "offset"],
+              additionalProperties: false,
+              properties: {
+                partition: integer(0),
+                offset: { type: "integer", description: "Records below it are deleted; -1: the high watermark." },
+              },
+            },
+          },
+        },
+      },
+      DeletedRecords: {
+        type: "object",
+        required: ["topic", "partitions"],
+        additionalProperties: false,
+        properties: {
+          topic: { type: "string" },
+          partitions: {
+            type: "array",
+            items: {
+              type: "object",
+              required: ["partition", "lowWatermark"],
+              additionalProperties: false,
+              properties: { partition: integer(0), lowWatermark: integer(0, "The new log start offset.") },
+            },
+          },
+        },
       },
       TopicDescription: {
         type: "object",

@@ -8,6 +8,7 @@
  * webhook integration's (integrations/webhooks.ts, webhook-subscriptions.ts).
  */
 import { createPartitions, createTopic, deleteTopic, describeTopic, listTopics, topicOffsets } from "./handlers/admin";
+import { deleteRecords } from "./handlers/admin";
 import { commit, deleteGroup, describe, heartbeat, join, leave, listGroups, offsets } from "./handlers/groups";
 import { readLatest, readMessages, readOffsets } from "./handlers/partitions";
 import { produce, produceBatch } from "./handlers/produce";
@@ -42,6 +43,7 @@ export const ROUTES: readonly Route[] = [
   { method: "DELETE", path: "/admin/topics/:topic", handler: deleteTopic },
   { method: "POST", path: "/admin/topics/:topic/partitions", handler: createPartitions },
   { method: "GET", path: "/admin/topics/:topic/offsets", handler: topicOffsets },
+  { method: "POST", path: "/admin/topics/:topic/delete-records", handler: deleteRecords },
   { method: "GET", path: "/admin/groups", handler: listGroups },
   { method: "GET", path: "/admin/groups/:groupId", handler: describe },
   { method: "DELETE", path: "/admin/groups/:groupId", handler: deleteGroup },

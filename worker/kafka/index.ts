@@ -16,6 +16,7 @@
  *   list-offsets.ts  ListOffsets
  *   groups.ts        the classic group protocol, offsets, group administration
  *   admin.ts         CreateTopics, DeleteTopics, CreatePartitions, DescribeConfigs
+ *   delete-records.ts DeleteRecords
  *
  * One connection's requests are answered one at a time, in order, as a Kafka
  * broker does (it reads a connection's next request once the last is answered):
@@ -37,6 +38,7 @@ import { HttpError, errorResponse, invalidRequest } from "../http/errors";
 import { createPartitions, createTopics, deleteTopics, describeConfigs } from "./admin";
 import { apiVersions, findCoordinator, metadata } from "./broker";
 import type { Broker, Handler, KafkaContext } from "./context";
+import { deleteRecords } from "./delete-records";
 import { fetch } from "./fetch";
 import { GROUP_HANDLERS } from "./groups";
 import { listOffsets } from "./list-offsets";
@@ -56,6 +58,7 @@ const HANDLERS: ReadonlyMap<number, Handler> = new Map<number, Handler>([
   [API_VERSIONS, apiVersions],
   [19, createTopics],
   [20, deleteTopics],
+  [21, deleteRecords],
   [22, initProducerId],
   [32, describeConfigs],
   [37, createPartitions],

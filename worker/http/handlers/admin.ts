@@ -1,6 +1,6 @@
 /*
- * admin.ts — /admin/topics: list, create, describe, delete, add partitions, and a
- * topic's offsets.
+ * admin.ts — /admin/topics: list, create, describe, delete, add partitions, a
+ * topic's offsets, and DeleteRecords.
  *
  * Kafka's rules (names, partition counts, configs, growing only) are the core's,
  * reached through api/'s admin; these handlers check only that the body has the
@@ -8,8 +8,8 @@
  * malformed request rather than a partition count the core would refuse.
  */
 import { createAdmin } from "../../api";
-import type { Admin, CreateTopicConfig } from "../../types";
-import { Query, has, integer, object, readJson, string, stringMap } from "../input";
+import type { Admin, CreateTopicConfig, RecordsToDelete } from "../../types";
+import { Query, array, has, integer, object, partitionField, readJson, string, stringMap } from "../input";
 import type { Context } from "../router";
 
 const INT32_MIN = -2147483648;
@@ -71,4 +71,23 @@ export async function topicOffsets(c: Context): Promise<Response> {
     .sort(([a], [b]) => a - b)
     .map(([partition, { earliest, latest }]) => ({ partition, earliest, latest }));
   return Response.json({ topic, partitions });
+}
+
+/* Kafka's DeleteRecords: {"partitions": [{"partition", "offset"}]}, offset -1 for the
+ * high watermark. All or one error: a partition refused makes the answer that
+ * partition's error (416 OFFSET_OUT_OF_RANGE, 404 UNKNOWN_TOPIC_OR_PARTITION), and the
+ * message names each refusal; the partitions that agreed are done (api/delete-records.ts). */
+export async function deleteRecords(c: Context): Promise<Response> {
+  Query.none(c.url);
+  const topic = c.param("topic");
+  const body = object(await readJson(c.request), "body", ["partitions"]);
+  const partitions: RecordsToDelete[] = array(body.partitions, "body.partitions", 1, INT32_MAX).map((item, i) => {
+    const where = `body.partitions[${i}]`;
+    const p = object(item, where, ["partition", "offset"]);
+    return {
+      partition: partitionField(p.partition, `${where}.partition`),
+      offset: integer(p.offset, `${where}.offset`, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER),
+    };
+  });
+  return Response.json({ topic, partitions: await withAdmin(c, (a) => a.deleteRecords(topic, partitions)) });
 }

@@ -20,7 +20,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ensureDist } from './client-dist.mjs';
+import { ensureDist } from '../../scripts/ensure-dist.mjs';
 import { ROOT, startDev } from './harness.mjs';
 
 const EXAMPLES = join(ROOT, 'tests', 'e2e', 'spec-examples');

@@ -148,6 +148,45 @@ static void put_kafka_seeds(const char *dir)
     }
 }
 
+/* Config alterations of the topic "t" that fuzz_topic_create makes first:
+ * str name, u8 mode, u32 count, (u8 op, str key, u8 null, str value)*. */
+static void put_alter_seeds(const char *dir)
+{
+    static const struct {
+        const char *name;
+        uint8_t mode;
+        struct {
+            uint8_t op;
+            const char *key, *value;
+        } ops[3];
+    } seeds[] = {
+        {"alter-incremental", KD_ALTER_INCREMENTAL,
+         {{KD_CONFIG_SET, "retention.bytes", "100"}, {KD_CONFIG_APPEND, "cleanup.policy", "compact"},
+          {KD_CONFIG_DELETE, "retention.ms", NULL}}},
+        {"alter-replace", KD_ALTER_REPLACE,
+         {{KD_CONFIG_SET, "retention.ms", "5000"}, {KD_CONFIG_SET, "cleanup.policy", "compact,delete"},
+          {KD_CONFIG_SET, "max.message.bytes", NULL}}},
+    };
+    for (size_t s = 0; s < sizeof seeds / sizeof seeds[0]; s++) {
+        kbuf in = {0};
+        kb_le(&in, 1, 2);
+        kb_put(&in, "t", 1);
+        kb_le(&in, seeds[s].mode, 1);
+        kb_le(&in, 3, 4);
+        for (int i = 0; i < 3; i++) {
+            const char *value = seeds[s].ops[i].value;
+            kb_le(&in, seeds[s].ops[i].op, 1);
+            kb_le(&in, strlen(seeds[s].ops[i].key), 2);
+            kb_put(&in, seeds[s].ops[i].key, strlen(seeds[s].ops[i].key));
+            kb_le(&in, value == NULL, 1);
+            kb_le(&in, value ? strlen(value) : 0, 2);
+            kb_put(&in, value ? value : "", value ? strlen(value) : 0);
+        }
+        put(dir, "topic_create", seeds[s].name, in.p, in.len);
+        kb_free(&in);
+    }
+}
+
 /* Retention programs: configs, then (op, arg, i64 value) instructions (fuzz_log_retention.c). */
 static void put_retention_seeds(const char *dir)
 {
@@ -227,6 +266,7 @@ int main(int argc, char **argv)
         }
     put(dir, "topic_create", "orders", topic.p, topic.len);
     kb_free(&topic);
+    put_alter_seeds(dir);
     kbuf group = {0};
     kb_le(&group, KD_ASSIGN_STICKY, 1);
     kb_le(&group, 2, 4);

@@ -48,6 +48,7 @@ import {
   registerStorage,
   type KafdoStorage,
 } from "../../wasm/kafdo";
+import { TTL_MS as METADATA_TTL_MS } from "../api/metadata";
 import type { Env } from "../env";
 import { KafdoError, KafkaCode } from "../errors";
 import type { AppendResult, FetchResult, LogOffsets, ReadResult } from "../types";
@@ -80,6 +81,10 @@ export class TopicPartitionDO extends DurableObject<Env> {
   private readonly waiters = new Set<() => void>();
   /* The topic configs last handed to the core by this instance. */
   private configured: string | undefined;
+  /* When an alteration last handed this instance the topic's configs (configure).
+   * For a while after, appends may still bring the configs from before it (an
+   * isolate's metadata cache keeps them for TTL_MS): those are not taken. */
+  private pushedAt = -Infinity;
   /* Retention, as the last step left it: the log's size then plus what was appended
    * since, the size that calls for a step (-1: none), and whether a step is due
    * anyway (the alarm is set for now) or the log waits for an append to have a
@@ -113,6 +118,7 @@ export class TopicPartitionDO extends DurableObject<Env> {
    * them at once. */
   configure(topicConfig: string): void {
     this.configured = topicConfig;
+    this.pushedAt = Date.now();
     logConfigure(this.db, topicConfig);
     this.scheduleStep();
   }
@@ -151,7 +157,8 @@ export class TopicPartitionDO extends DurableObject<Env> {
   /* After appends: the first of this instance hands the core the topic's configs and
    * runs a step (which sets the deadline); later ones only look at the size. */
   private afterAppends(topicConfig: string | undefined, appendedBytes: number): void {
-    if (topicConfig !== undefined && topicConfig !== this.configured) {
+    const pushedLately = Date.now() - this.pushedAt < 2 * METADATA_TTL_MS;
+    if (topicConfig !== undefined && topicConfig !== this.configured && !pushedLately) {
       this.configured = topicConfig;
       logConfigure(this.db, topicConfig);
       this.scheduleStep();

@@ -128,6 +128,13 @@ static void put_kafka_seeds(const char *dir)
     put_hex(dir, "kafka_decode", "create-topics-v3",
             "0000004c001300030000002a000a6b6166646f2d746573740000000100066f7264657273000000030001000000000000"
             "0001000e636c65616e75702e706f6c6963790007636f6d706163740000138800");
+    put_hex(dir, "kafka_decode", "alter-configs-v1",
+            "0000004c002100010000002a000a6b6166646f2d74657374000000010200066f726465727300000002000c726574656e"
+            "74696f6e2e6d73000431303030000e636c65616e75702e706f6c696379ffff01");
+    /* IncrementalAlterConfigs v1, flexible: SET retention.ms 1000, APPEND cleanup.policy null. */
+    put_hex(dir, "kafka_decode", "incremental-alter-configs-v1",
+            "0000003a002c0001000000050001630002020274030d726574656e74696f6e2e6d7300053130303000"
+            "0f636c65616e75702e706f6c696379020000000100");
     put_hex(dir, "kafka_decode", "api-versions-v3", "000000240012000300000009000772646b61666b61000b6c696272646b61666b6106322e302e3200");
     static const char *const json[] = {
         "{\"apiKey\":3,\"apiVersion\":8,\"correlationId\":7,\"body\":{\"brokers\":[{\"nodeId\":0,\"host\":\"h\","
@@ -139,6 +146,8 @@ static void put_kafka_seeds(const char *dir)
         "[{\"apiKey\":0,\"minVersion\":3,\"maxVersion\":7}],\"throttleTimeMs\":0}}",
         "{\"apiKey\":0,\"apiVersion\":2,\"correlationId\":4,\"body\":{\"responses\":[{\"name\":\"t\",\"partitionResponses\":"
         "[{\"index\":0,\"errorCode\":0,\"baseOffset\":5,\"logAppendTimeMs\":-1}]}],\"throttleTimeMs\":0}}",
+        "{\"apiKey\":44,\"apiVersion\":1,\"correlationId\":5,\"body\":{\"throttleTimeMs\":0,\"responses\":"
+        "[{\"errorCode\":40,\"errorMessage\":\"bad\",\"resourceType\":2,\"resourceName\":\"t\"}]}}",
         "{\"apiKey\":10,\"apiVersion\":2,\"correlationId\":7,\"body\":{\"host\":\"\\u00e9\\ud83d\\ude00\",\"errorMessage\":null}}",
     };
     for (size_t i = 0; i < sizeof json / sizeof json[0]; i++) {

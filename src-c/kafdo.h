@@ -429,6 +429,25 @@ KD_EXPORT(kd_topic_create_partitions)
 int32_t kd_topic_create_partitions(uint32_t db, const uint8_t *name, uint32_t name_len, int32_t count,
                                    int32_t max_partitions);
 
+/*
+ * Changes a topic's configs (AlterConfigs and IncrementalAlterConfigs; the input
+ * format is at the top of topics.c). KD_ALTER_REPLACE: the configs named become the
+ * topic's whole set, the rest return to their defaults. KD_ALTER_INCREMENTAL: each
+ * operation changes one config; APPEND and SUBTRACT only cleanup.policy's list.
+ * Output: the topic. Errors: UNKNOWN_TOPIC_OR_PARTITION; INVALID_CONFIG (unknown
+ * name, bad value, an empty cleanup.policy); INVALID_REQUEST (a config named twice,
+ * no value for SET/APPEND/SUBTRACT, APPEND/SUBTRACT on a config that is not a list,
+ * an unknown operation). Nothing is written unless every operation is valid.
+ */
+#define KD_ALTER_REPLACE 0
+#define KD_ALTER_INCREMENTAL 1
+#define KD_CONFIG_SET 0
+#define KD_CONFIG_DELETE 1
+#define KD_CONFIG_APPEND 2
+#define KD_CONFIG_SUBTRACT 3
+KD_EXPORT(kd_topic_alter_configs)
+int32_t kd_topic_alter_configs(uint32_t db, const uint8_t *in, uint32_t in_len);
+
 /* ---- consumer group assignment ------------------------------------------- */
 
 #define KD_ASSIGN_RANGE 0

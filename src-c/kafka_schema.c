@@ -714,6 +714,53 @@ static const kd_kfield describeConfigsResponse[] = {
     {"results", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, describeConfigsResponse_results},
     {0}};
 
+/* AlterConfigs (33) and IncrementalAlterConfigs (44): the same shape but for
+ * configOperation, and the same response. */
+static const kd_kfield alterConfigsRequest_resources_configs[] = {
+    {"name", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"value", KT_STRING, 0, 0, ALL, 0, ALL, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield alterConfigsRequest_resources[] = {
+    {"resourceType", KT_INT8, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"resourceName", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"configs", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, alterConfigsRequest_resources_configs},
+    {0}};
+
+static const kd_kfield alterConfigsRequest[] = {
+    {"resources", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, alterConfigsRequest_resources},
+    {"validateOnly", KT_BOOL, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield alterConfigsResponse_responses[] = {
+    {"errorCode", KT_INT16, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"errorMessage", KT_STRING, 0, 0, ALL, 0, ALL, false, 0, NULL, NULL},
+    {"resourceType", KT_INT8, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"resourceName", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield alterConfigsResponse[] = {
+    {"throttleTimeMs", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"responses", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, alterConfigsResponse_responses},
+    {0}};
+
+static const kd_kfield incrementalAlterConfigsRequest_resources_configs[] = {
+    {"name", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"configOperation", KT_INT8, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"value", KT_STRING, 0, 0, ALL, 0, ALL, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield incrementalAlterConfigsRequest_resources[] = {
+    {"resourceType", KT_INT8, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"resourceName", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"configs", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, incrementalAlterConfigsRequest_resources_configs},
+    {0}};
+
+static const kd_kfield incrementalAlterConfigsRequest[] = {
+    {"resources", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, incrementalAlterConfigsRequest_resources},
+    {"validateOnly", KT_BOOL, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
 static const kd_kfield createPartitionsRequest_topics_assignments[] = {
     {"brokerIds", KT_ARRAY, KT_INT32, 0, ALL, NO, 0, false, 0, NULL, NULL},
     {0}};
@@ -792,8 +839,10 @@ const kd_kapi kd_kafka_apis[] = {
     {21, "DeleteRecords", 0, 2, 2, deleteRecordsRequest, deleteRecordsResponse},
     {22, "InitProducerId", 0, 1, 2, initProducerIdRequest, initProducerIdResponse},
     {32, "DescribeConfigs", 0, 2, 4, describeConfigsRequest, describeConfigsResponse},
+    {33, "AlterConfigs", 0, 2, 2, alterConfigsRequest, alterConfigsResponse},
     {37, "CreatePartitions", 0, 1, 2, createPartitionsRequest, createPartitionsResponse},
     {42, "DeleteGroups", 0, 2, 2, deleteGroupsRequest, deleteGroupsResponse},
+    {44, "IncrementalAlterConfigs", 0, 1, 1, incrementalAlterConfigsRequest, alterConfigsResponse},
 };
 const size_t kd_kafka_api_count = sizeof kd_kafka_apis / sizeof kd_kafka_apis[0];
 

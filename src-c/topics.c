@@ -26,6 +26,10 @@
  *                  u32 config_count, (str key, str value, u8 is_default)*
  *                  — every known config, with its default when unset.
  *   list output:   u32 count, then count topic outputs, by name.
+ *   alter input:   str name, u8 mode (0 AlterConfigs, 1 IncrementalAlterConfigs),
+ *                  u32 op_count, (u8 op, str key, u8 value_is_null, str value)*
+ *                  — op as Kafka's: SET 0, DELETE 1, APPEND 2, SUBTRACT 3;
+ *                  AlterConfigs sends SET only (a null value: back to default).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -462,6 +466,210 @@ int32_t kd_topic_create_partitions(uint32_t db, const uint8_t *name, uint32_t na
         return rc;
     kd_scratch_reset();
     return out_topic(db, name, name_len, false);
+}
+
+/*
+ * ---- changing a topic's configs while it lives ----
+ *
+ * AlterConfigs names the topic's whole set: a config it does not name returns to
+ * its default. IncrementalAlterConfigs changes only the configs it names: SET,
+ * DELETE (back to the default), and for list configs (cleanup.policy) APPEND and
+ * SUBTRACT items of the current list (the default's when unset). Each value is
+ * validated as at creation, and nothing is written unless every operation on the
+ * topic is valid. A config set to its default value is still set (Kafka's
+ * DYNAMIC_TOPIC_CONFIG), as a config named at creation is.
+ */
+
+/* The configs being built: per entry of CONFIGS, set or not, and the value. */
+typedef struct {
+    bool set[CONFIG_COUNT];
+    uint8_t value[CONFIG_COUNT][64];
+    size_t value_len[CONFIG_COUNT];
+    bool named[CONFIG_COUNT]; /* by an operation already: a second one is refused */
+} config_set;
+
+/* cleanup.policy as a list of its items, in order, each at most once. */
+static const char *const POLICY_ITEMS[] = {"delete", "compact"};
+#define POLICY_ITEM_COUNT 2
+
+typedef struct {
+    int items[POLICY_ITEM_COUNT];
+    int count;
+} policy_list;
+
+static bool policy_has(const policy_list *l, int item)
+{
+    for (int i = 0; i < l->count; i++)
+        if (l->items[i] == item)
+            return true;
+    return false;
+}
+
+/* Splits a comma-separated list of policy items; false for anything else. */
+static bool parse_policy_list(const uint8_t *s, size_t len, policy_list *out)
+{
+    out->count = 0;
+    size_t start = 0;
+    for (size_t i = 0; i <= len; i++) {
+        if (i < len && s[i] != ',')
+            continue;
+        int item = -1;
+        for (int k = 0; k < POLICY_ITEM_COUNT; k++)
+            if (equals(s + start, i - start, POLICY_ITEMS[k]))
+                item = k;
+        if (item < 0)
+            return false;
+        if (!policy_has(out, item))
+            out->items[out->count++] = item;
+        start = i + 1;
+    }
+    return true;
+}
+
+/* Applies one operation to `cs` (nothing is stored yet). */
+static int32_t apply_config_op(config_set *cs, uint8_t op, kd_str key, bool value_null, kd_str value)
+{
+    const config_def *def = find_config(key.p, key.len);
+    if (!def) /* check_config's message for an unknown name */
+        return check_config(key.p, key.len, value.p, value.len);
+    size_t i = (size_t)(def - CONFIGS);
+    if (cs->named[i])
+        return kd_fail(KD_INVALID_REQUEST, "config %s is named more than once", def->key);
+    cs->named[i] = true;
+    if (op != KD_CONFIG_DELETE && value_null)
+        return kd_fail(KD_INVALID_REQUEST, "config %s needs a value for this operation", def->key);
+    int32_t rc;
+    switch (op) {
+    case KD_CONFIG_SET:
+        if ((rc = check_config(key.p, key.len, value.p, value.len)) != 0)
+            return rc;
+        memcpy(cs->value[i], value.p, value.len);
+        cs->value_len[i] = value.len;
+        cs->set[i] = true;
+        return 0;
+    case KD_CONFIG_DELETE:
+        cs->set[i] = false;
+        return 0;
+    case KD_CONFIG_APPEND:
+    case KD_CONFIG_SUBTRACT: {
+        if (def->kind != CONFIG_CLEANUP_POLICY)
+            return kd_fail(KD_INVALID_REQUEST, "Config value %s is not allowed for config key: %s",
+                           op == KD_CONFIG_APPEND ? "append" : "subtract", def->key);
+        policy_list current, change;
+        const uint8_t *now = cs->set[i] ? cs->value[i] : (const uint8_t *)def->default_value;
+        size_t now_len = cs->set[i] ? cs->value_len[i] : strlen(def->default_value);
+        if (!parse_policy_list(now, now_len, &current) || !parse_policy_list(value.p, value.len, &change))
+            return kd_fail(KD_INVALID_CONFIG, "cleanup.policy items are delete and compact");
+        policy_list result = {.count = 0};
+        if (op == KD_CONFIG_APPEND) {
+            result = current;
+            for (int k = 0; k < change.count; k++)
+                if (!policy_has(&result, change.items[k]))
+                    result.items[result.count++] = change.items[k];
+        } else {
+            for (int k = 0; k < current.count; k++)
+                if (!policy_has(&change, current.items[k]))
+                    result.items[result.count++] = current.items[k];
+        }
+        if (result.count == 0)
+            return kd_fail(KD_INVALID_CONFIG, "cleanup.policy cannot be left empty: it is delete, compact or both");
+        size_t n = 0;
+        for (int k = 0; k < result.count; k++) {
+            const char *item = POLICY_ITEMS[result.items[k]];
+            if (k)
+                cs->value[i][n++] = ',';
+            memcpy(cs->value[i] + n, item, strlen(item));
+            n += strlen(item);
+        }
+        cs->value_len[i] = n;
+        cs->set[i] = true;
+        return 0;
+    }
+    default:
+        return kd_fail(KD_INVALID_REQUEST, "config operation %u is not one of SET (0), DELETE (1), APPEND (2), "
+                                           "SUBTRACT (3)", (unsigned)op);
+    }
+}
+
+/* The configs stored for the topic whose output out_topic just wrote. */
+static void load_config_set(config_set *cs, uint32_t name_len)
+{
+    kd_le_reader r = {kd_out_ptr(), kd_out_len(), 2u + name_len + 16u + 4u + 8u};
+    uint32_t count = 0;
+    kd_le_u32(&r, &count);
+    for (uint32_t n = 0; n < count; n++) {
+        kd_str key, value;
+        const uint8_t *is_default;
+        if (!kd_le_str(&r, &key) || !kd_le_str(&r, &value) || !kd_le_bytes(&r, 1, &is_default))
+            return;
+        const config_def *def = find_config(key.p, key.len);
+        if (!def || *is_default || value.len > sizeof cs->value[0])
+            continue;
+        size_t i = (size_t)(def - CONFIGS);
+        memcpy(cs->value[i], value.p, value.len);
+        cs->value_len[i] = value.len;
+        cs->set[i] = true;
+    }
+}
+
+int32_t kd_topic_alter_configs(uint32_t db, const uint8_t *in, uint32_t in_len)
+{
+    kd_scratch_reset();
+    kd_le_reader r = {in, in_len, 0};
+    kd_str name;
+    const uint8_t *mode;
+    uint32_t op_count;
+    if (!kd_le_str(&r, &name) || !kd_le_bytes(&r, 1, &mode) || !kd_le_u32(&r, &op_count) ||
+        op_count > in_len / 6 || *mode > KD_ALTER_INCREMENTAL)
+        return kd_fail(KD_ERR_INVALID_ARG, "config alteration input is malformed");
+    int32_t rc = kd_check_topic_name(name.p, name.len);
+    if (rc || (rc = out_topic(db, name.p, name.len, false)) != 0)
+        return rc;
+    config_set cs;
+    memset(&cs, 0, sizeof cs);
+    if (*mode == KD_ALTER_INCREMENTAL)
+        load_config_set(&cs, name.len);
+    kd_scratch_reset();
+
+    for (uint32_t n = 0; n < op_count; n++) {
+        const uint8_t *op, *value_null;
+        kd_str key, value;
+        if (!kd_le_bytes(&r, 1, &op) || !kd_le_str(&r, &key) || !kd_le_bytes(&r, 1, &value_null) ||
+            !kd_le_str(&r, &value))
+            return kd_fail(KD_ERR_INVALID_ARG, "config operation %u is malformed", (unsigned)n);
+        /* AlterConfigs sets what it names; a null value leaves that config at its default. */
+        uint8_t effective = *op;
+        if (*mode == KD_ALTER_REPLACE) {
+            if (*op != KD_CONFIG_SET)
+                return kd_fail(KD_ERR_INVALID_ARG, "AlterConfigs only sets configs");
+            if (*value_null)
+                effective = KD_CONFIG_DELETE;
+        }
+        if ((rc = apply_config_op(&cs, effective, key, *value_null != 0, value)) != 0)
+            return rc;
+    }
+    if (r.pos != r.len)
+        return kd_fail(KD_ERR_INVALID_ARG, "bytes follow the config operations");
+
+    if ((rc = exec_named(db, "DELETE FROM topic_configs WHERE name = ?1", name.p, name.len, NULL)) != 0)
+        return rc;
+    for (size_t i = 0; i < CONFIG_COUNT; i++) {
+        if (!cs.set[i])
+            continue;
+        int32_t stmt = kd_sql_prepare(db, "INSERT INTO topic_configs (name, key, value) VALUES (?1, ?2, ?3)");
+        if (stmt < 0)
+            return stmt;
+        rc = bind_name(stmt, name.p, name.len);
+        if (!rc && (kd_host_bind_text(stmt, 2, CONFIGS[i].key, (uint32_t)strlen(CONFIGS[i].key)) < 0 ||
+                    kd_host_bind_text(stmt, 3, (const char *)cs.value[i], (uint32_t)cs.value_len[i]) < 0))
+            rc = kd_fail(KD_ERR_STORAGE, "storage refused a config");
+        if (!rc)
+            rc = kd_sql_step(stmt, "storing a topic config");
+        kd_host_finalize(stmt);
+        if (rc < 0)
+            return rc;
+    }
+    return out_topic(db, name.p, name.len, false);
 }
 
 /* ---- the registry of consumer groups ---- */

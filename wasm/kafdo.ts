@@ -98,6 +98,7 @@ interface CoreExports {
   kd_topic_delete_begin(db: number, ptr: number, len: number): number;
   kd_topic_delete(db: number, ptr: number, len: number): number;
   kd_topic_create_partitions(db: number, ptr: number, len: number, count: number, maxPartitions: number): number;
+  kd_topic_alter_configs(db: number, ptr: number, len: number): number;
   kd_group_open(db: number): number;
   kd_group_join(db: number, ptr: number, len: number, nowMs: bigint): number;
   kd_group_poll(db: number, nowMs: bigint): number;
@@ -811,12 +812,13 @@ function readTopic(r: Reader): TopicInfo {
   const createdAt = r.i64();
   const count = r.u32();
   const config: Record<string, string> = {};
+  const overrides: string[] = [];
   for (let i = 0; i < count; i++) {
     const key = readStr(r);
     config[key] = readStr(r);
-    r.bytes(1); /* is_default: the value shown is the effective one either way */
+    if (r.bytes(1)[0] === 0) overrides.push(key); /* not the default: set on the topic */
   }
-  return { name, topicId, partitions, createdAt, config };
+  return { name, topicId, partitions, createdAt, config, overrides };
 }
 
 function nameCall<T>(
@@ -938,6 +940,30 @@ export function topicCreatePartitions(db: number, name: string, count: number, m
   const n = int32(count, "partition count");
   const max = int32(maxPartitions, "max partitions");
   return nameCall(db, name, (k, ptr, len) => k.kd_topic_create_partitions(db, ptr, len, n, max), true, (out) =>
+    readTopic(new Reader(out)),
+  );
+}
+
+/* One change of a topic's configs: Kafka's IncrementalAlterConfigs operations
+ * (AlterConfigs sends "set" only; a null value there means the default). */
+export type ConfigOperation = "set" | "delete" | "append" | "subtract";
+export interface ConfigChange {
+  op: ConfigOperation;
+  name: string;
+  value: string | null;
+}
+const CONFIG_OPERATIONS: readonly ConfigOperation[] = ["set", "delete", "append", "subtract"];
+
+/* Changes a topic's configs (kd_topic_alter_configs): with `incremental`, only the
+ * configs named; without, the configs named become the whole set. */
+export function topicAlterConfigs(db: number, name: string, changes: ConfigChange[], incremental: boolean): TopicInfo {
+  const input = new Bytes().str(name).u8(incremental ? 1 : 0).u32(changes.length);
+  for (const c of changes) {
+    const op = CONFIG_OPERATIONS.indexOf(c.op);
+    if (op < 0) throw new KafdoError(KD_ERR_INVALID_ARG, `unknown config operation "${c.op}"`);
+    input.u8(op).str(c.name).u8(c.value === null ? 1 : 0).str(c.value ?? "");
+  }
+  return writeCall(db, input.bytes(), (k, ptr, len) => k.kd_topic_alter_configs(db, ptr, len), (out) =>
     readTopic(new Reader(out)),
   );
 }

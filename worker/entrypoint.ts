@@ -36,7 +36,9 @@ import {
   DEFAULT_SESSION_TIMEOUT_MS,
 } from "./http/handlers/groups";
 import type {
+  AlterConfigsOptions,
   CommittedOffset,
+  ConfigChanges,
   CreateTopicConfig,
   DeletedRecords,
   GroupInfo,
@@ -141,6 +143,10 @@ export class KafdoService extends WorkerEntrypoint<Env> {
 
   createPartitions(topic: string, count: number): Promise<TopicDescription> {
     return createAdmin(this.env).createPartitions(topic, count);
+  }
+
+  alterConfigs(topic: string, configs: ConfigChanges, options?: AlterConfigsOptions): Promise<TopicDescription> {
+    return createAdmin(this.env).alterConfigs(topic, configs, options);
   }
 
   listOffsets(topic: string): Promise<Map<number, PartitionOffsets>> {

@@ -102,7 +102,10 @@ export interface TopicInfo {
   topicId: string;
   partitions: number;
   createdAt: number;
+  /* Every config Kafdo knows, with its default when the topic does not set it. */
   config: Record<string, string>;
+  /* The configs the topic sets (Kafka's DYNAMIC_TOPIC_CONFIG); the rest are defaults. */
+  overrides: string[];
 }
 
 /* ---- the public API (`kafdo`): in-Worker producer and admin ----------------- */
@@ -166,6 +169,18 @@ export interface CreateTopicConfig {
   config?: Record<string, string>;
 }
 
+/* A topic's config changes: a value sets the config, null returns it to its default. */
+export type ConfigChanges = Record<string, string | number | null>;
+
+export interface AlterConfigsOptions {
+  /* The configs given become the topic's whole set, the rest return to their
+   * defaults (Kafka's AlterConfigs). Without it, only the configs given change
+   * (Kafka's IncrementalAlterConfigs). */
+  replace?: boolean;
+  /* Checks the changes and keeps nothing (Kafka's validate_only). */
+  validateOnly?: boolean;
+}
+
 export interface PartitionInfo {
   partition: number;
   /* The broker that leads it; Kafdo is one broker, node 0. */
@@ -206,6 +221,7 @@ export interface Admin {
   listTopics(): Promise<string[]>;
   describeTopic(topic: string): Promise<TopicDescription>;
   createPartitions(topic: string, count: number): Promise<TopicDescription>;
+  alterConfigs(topic: string, configs: ConfigChanges, options?: AlterConfigsOptions): Promise<TopicDescription>;
   listOffsets(topic: string): Promise<Map<number, PartitionOffsets>>;
   deleteRecords(topic: string, partitions: RecordsToDelete[]): Promise<DeletedRecords[]>;
   listGroups(): Promise<GroupListing[]>;

@@ -131,6 +131,13 @@ static void put_kafka_seeds(const char *dir)
     put_hex(dir, "kafka_decode", "delete-records-v1",
             "00000040001500010000002a000a6b6166646f2d746573740000000100066f72646572730000000200000000000000000000"
             "002a00000002ffffffffffffffff00001388");
+    put_hex(dir, "kafka_decode", "alter-configs-v1",
+            "0000004c002100010000002a000a6b6166646f2d74657374000000010200066f726465727300000002000c726574656e"
+            "74696f6e2e6d73000431303030000e636c65616e75702e706f6c696379ffff01");
+    /* IncrementalAlterConfigs v1, flexible: SET retention.ms 1000, APPEND cleanup.policy null. */
+    put_hex(dir, "kafka_decode", "incremental-alter-configs-v1",
+            "0000003a002c0001000000050001630002020274030d726574656e74696f6e2e6d7300053130303000"
+            "0f636c65616e75702e706f6c696379020000000100");
     put_hex(dir, "kafka_decode", "api-versions-v3", "000000240012000300000009000772646b61666b61000b6c696272646b61666b6106322e302e3200");
     static const char *const json[] = {
         "{\"apiKey\":3,\"apiVersion\":8,\"correlationId\":7,\"body\":{\"brokers\":[{\"nodeId\":0,\"host\":\"h\","
@@ -142,6 +149,8 @@ static void put_kafka_seeds(const char *dir)
         "[{\"apiKey\":0,\"minVersion\":3,\"maxVersion\":7}],\"throttleTimeMs\":0}}",
         "{\"apiKey\":0,\"apiVersion\":2,\"correlationId\":4,\"body\":{\"responses\":[{\"name\":\"t\",\"partitionResponses\":"
         "[{\"index\":0,\"errorCode\":0,\"baseOffset\":5,\"logAppendTimeMs\":-1}]}],\"throttleTimeMs\":0}}",
+        "{\"apiKey\":44,\"apiVersion\":1,\"correlationId\":5,\"body\":{\"throttleTimeMs\":0,\"responses\":"
+        "[{\"errorCode\":40,\"errorMessage\":\"bad\",\"resourceType\":2,\"resourceName\":\"t\"}]}}",
         "{\"apiKey\":10,\"apiVersion\":2,\"correlationId\":7,\"body\":{\"host\":\"\\u00e9\\ud83d\\ude00\",\"errorMessage\":null}}",
     };
     for (size_t i = 0; i < sizeof json / sizeof json[0]; i++) {
@@ -154,6 +163,45 @@ static void put_kafka_seeds(const char *dir)
         "\"partitions\":[{\"partitionIndex\":0,\"lowWatermark\":42,\"errorCode\":0},"
         "{\"partitionIndex\":1,\"lowWatermark\":-1,\"errorCode\":1}]}]}}";
     put(dir, "kafka_encode", "delete-records-response", (const uint8_t *)delete_records, strlen(delete_records));
+}
+
+/* Config alterations of the topic "t" that fuzz_topic_create makes first:
+ * str name, u8 mode, u32 count, (u8 op, str key, u8 null, str value)*. */
+static void put_alter_seeds(const char *dir)
+{
+    static const struct {
+        const char *name;
+        uint8_t mode;
+        struct {
+            uint8_t op;
+            const char *key, *value;
+        } ops[3];
+    } seeds[] = {
+        {"alter-incremental", KD_ALTER_INCREMENTAL,
+         {{KD_CONFIG_SET, "retention.bytes", "100"}, {KD_CONFIG_APPEND, "cleanup.policy", "compact"},
+          {KD_CONFIG_DELETE, "retention.ms", NULL}}},
+        {"alter-replace", KD_ALTER_REPLACE,
+         {{KD_CONFIG_SET, "retention.ms", "5000"}, {KD_CONFIG_SET, "cleanup.policy", "compact,delete"},
+          {KD_CONFIG_SET, "max.message.bytes", NULL}}},
+    };
+    for (size_t s = 0; s < sizeof seeds / sizeof seeds[0]; s++) {
+        kbuf in = {0};
+        kb_le(&in, 1, 2);
+        kb_put(&in, "t", 1);
+        kb_le(&in, seeds[s].mode, 1);
+        kb_le(&in, 3, 4);
+        for (int i = 0; i < 3; i++) {
+            const char *value = seeds[s].ops[i].value;
+            kb_le(&in, seeds[s].ops[i].op, 1);
+            kb_le(&in, strlen(seeds[s].ops[i].key), 2);
+            kb_put(&in, seeds[s].ops[i].key, strlen(seeds[s].ops[i].key));
+            kb_le(&in, value == NULL, 1);
+            kb_le(&in, value ? strlen(value) : 0, 2);
+            kb_put(&in, value ? value : "", value ? strlen(value) : 0);
+        }
+        put(dir, "topic_create", seeds[s].name, in.p, in.len);
+        kb_free(&in);
+    }
 }
 
 /* Lifecycle programs: configs, then (op, arg, i64 value) instructions (fuzz_log_lifecycle.c). */
@@ -236,6 +284,7 @@ int main(int argc, char **argv)
         }
     put(dir, "topic_create", "orders", topic.p, topic.len);
     kb_free(&topic);
+    put_alter_seeds(dir);
     kbuf group = {0};
     kb_le(&group, KD_ASSIGN_STICKY, 1);
     kb_le(&group, 2, 4);

@@ -74,6 +74,9 @@ static const struct {
     {"describeConfigs_v2",
      "00000034002000020000002a000a6b6166646f2d74657374000000010200066f726465727300000001000c726574656e"
      "74696f6e2e6d7301"},
+    {"alterConfigs_v1",
+     "0000004c002100010000002a000a6b6166646f2d74657374000000010200066f726465727300000002000c726574656e"
+     "74696f6e2e6d73000431303030000e636c65616e75702e706f6c696379ffff01"},
     {"createPartitions_v1",
      "0000002d002500010000002a000a6b6166646f2d746573740000000100066f726465727300000005ffffffff00001388"
      "00"},
@@ -129,6 +132,8 @@ static const struct {
                        "{\"partitionIndex\":2,\"offset\":-1}]}],\"timeoutMs\":5000"},
     {"initProducerId_", "\"transactionalId\":null,\"transactionTimeoutMs\":30000"},
     {"describeConfigs_", "\"resources\":[{\"resourceType\":2,\"resourceName\":\"orders\",\"configurationKeys\":[\"retention.ms\"]}]"},
+    {"alterConfigs_", "\"resources\":[{\"resourceType\":2,\"resourceName\":\"orders\",\"configs\":[{\"name\":"
+                      "\"retention.ms\",\"value\":\"1000\"},{\"name\":\"cleanup.policy\",\"value\":null}]}],\"validateOnly\":true"},
     {"createPartitions_", "\"topics\":[{\"name\":\"orders\",\"count\":5,\"assignments\":null}],\"timeoutMs\":5000,\"validateOnly\":false"},
     {"deleteGroups_", "\"groupsNames\":[\"g1\",\"g2\"]"},
 };
@@ -283,6 +288,28 @@ static void test_api_versions_v3_flexible(void)
     check_truncations("apiVersions_v3", f, sizeof f - 1 + 1);
 }
 
+/* IncrementalAlterConfigs v1 (flexible; kafkajs has no encoder for it): compact
+ * strings and arrays, each struct with its tagged fields. */
+static void test_incremental_alter_configs_v1_flexible(void)
+{
+    uint8_t f[] = {0, 0, 0, 0, 0, 44, 0, 1, 0, 0, 0, 5, 0, 1, 'c', 0, /* header v2 */
+                   2, 2, 2, 't',                                      /* one resource: TOPIC "t" */
+                   3,                                                 /* two configs */
+                   13, 'r', 'e', 't', 'e', 'n', 't', 'i', 'o', 'n', '.', 'm', 's', 0, 5, '1', '0', '0', '0', 0,
+                   15, 'c', 'l', 'e', 'a', 'n', 'u', 'p', '.', 'p', 'o', 'l', 'i', 'c', 'y', 2, 0, 0,
+                   0,     /* the resource's tagged fields */
+                   1, 0}; /* validateOnly, the body's tagged fields */
+    f[3] = (uint8_t)(sizeof f - 4);
+    CHECK_EQ_INT(decode(f, sizeof f), 0);
+    CHECK(strcmp(output(), "{\"apiKey\":44,\"apiVersion\":1,\"correlationId\":5,\"clientId\":\"c\",\"body\":{\"resources\":"
+                           "[{\"resourceType\":2,\"resourceName\":\"t\",\"configs\":[{\"name\":\"retention.ms\","
+                           "\"configOperation\":0,\"value\":\"1000\"},{\"name\":\"cleanup.policy\",\"configOperation\":2,"
+                           "\"value\":null}]}],\"validateOnly\":true}}") == 0);
+    check_truncations("incrementalAlterConfigs_v1", f, sizeof f);
+    f[7] = 2; /* no v2 upstream */
+    CHECK_EQ_INT(decode(f, sizeof f), KD_UNSUPPORTED_VERSION);
+}
+
 /* A count far beyond the frame is malformed at once, before any allocation. */
 static void test_huge_counts(void)
 {
@@ -377,6 +404,24 @@ static void test_encode_api_versions_v3(void)
     /* header v0 (no tagged fields, even flexible), compact array of 1 (2), the
      * element's empty tagged fields, throttle, the body's empty tagged fields */
     check_frame_hex("apiVersions v3", 0, "00000013" "00000001" "0000" "02" "0000" "0003" "0007" "00" "00000000" "00");
+}
+
+/* AlterConfigs and IncrementalAlterConfigs answer one entry per resource; v2 and v1
+ * are flexible (a response header with tagged fields, compact strings). */
+static void test_encode_alter_configs(void)
+{
+    CHECK_EQ_INT(encode("{\"apiKey\":33,\"apiVersion\":0,\"correlationId\":5,\"body\":{\"throttleTimeMs\":0,\"responses\":"
+                        "[{\"errorCode\":0,\"errorMessage\":null,\"resourceType\":2,\"resourceName\":\"t\"}]}}"),
+                 0);
+    check_frame_hex("alterConfigs v0", 0, "00000014" "00000005" "00000000" "00000001" "0000" "ffff" "02" "000174");
+    CHECK_EQ_INT(encode("{\"apiKey\":33,\"apiVersion\":2,\"correlationId\":5,\"body\":{\"throttleTimeMs\":0,\"responses\":"
+                        "[{\"errorCode\":42,\"errorMessage\":\"no\",\"resourceType\":4,\"resourceName\":\"0\"}]}}"),
+                 0);
+    check_frame_hex("alterConfigs v2", 0, "00000014" "00000005" "00" "00000000" "02" "002a" "036e6f" "04" "0230" "00" "00");
+    CHECK_EQ_INT(encode("{\"apiKey\":44,\"apiVersion\":1,\"correlationId\":5,\"body\":{\"throttleTimeMs\":0,\"responses\":"
+                        "[{\"errorCode\":40,\"errorMessage\":\"bad\",\"resourceType\":2,\"resourceName\":\"t\"}]}}"),
+                 0);
+    check_frame_hex("incrementalAlterConfigs v1", 0, "00000015" "00000005" "00" "00000000" "02" "0028" "04626164" "02" "0274" "00" "00");
 }
 
 static void test_encode_fetch_holes(void)
@@ -476,9 +521,6 @@ static void test_encode_defaults_and_errors(void)
     CHECK_EQ_INT(kd_kafka_encode(NULL, 0), KD_ERR_INVALID_ARG);
 }
 
-/* The APIs Kafdo answers (kd_kafka_apis in kafka_schema.c). */
-#define SUPPORTED_APIS 21
-
 static void test_error_responses(void)
 {
     /* Heartbeat v1: throttle 0, errorCode 27. */
@@ -487,13 +529,18 @@ static void test_error_responses(void)
     /* Produce v7 has no top-level code: an empty response. */
     CHECK_EQ_INT(kd_kafka_error_response(0, 7, 4, 42), 0);
     check_frame_hex("produce error", 0, "0000000c00000004" "00000000" "00000000");
-    /* Unsupported ApiVersions: v0 with the ranges. */
+    /* Unsupported ApiVersions: v0 with the ranges, one per API kd_kafka_supported lists. */
+    CHECK_EQ_INT(kd_kafka_supported(), 0);
+    uint32_t apis = 0;
+    for (const char *at = output(); (at = strstr(at, "\"apiKey\"")) != NULL; at++)
+        apis++;
+    CHECK(apis >= 22);
     CHECK_EQ_INT(kd_kafka_error_response(18, 9, 4, 35), 0);
     const uint8_t *f = kd_out_ptr() + 4;
     CHECK_EQ_INT(f[8], 0);
     CHECK_EQ_INT(f[9], 35);
-    CHECK_EQ_INT(f[13], SUPPORTED_APIS); /* the count of supported APIs */
-    CHECK_EQ_INT((uint32_t)(f[0] << 24 | f[1] << 16 | f[2] << 8 | f[3]), 4 + 2 + 4 + SUPPORTED_APIS * 6);
+    CHECK_EQ_INT(f[13], apis); /* the count of supported APIs */
+    CHECK_EQ_INT((uint32_t)(f[0] << 24 | f[1] << 16 | f[2] << 8 | f[3]), 4 + 2 + 4 + apis * 6);
     /* Anything else: correlation id and the code. */
     CHECK_EQ_INT(kd_kafka_error_response(99, 0, 4, 35), 0);
     check_frame_hex("unknown api error", 0, "0000000600000004" "0023");
@@ -508,8 +555,10 @@ static void test_supported(void)
     static const char head[] = "[{\"apiKey\":0,\"minVersion\":0,\"maxVersion\":7},{\"apiKey\":1,\"minVersion\":4,\"maxVersion\":11},";
     CHECK(strncmp(s, head, sizeof head - 1) == 0);
     CHECK(strstr(s, "{\"apiKey\":18,\"minVersion\":0,\"maxVersion\":3}") != NULL);
-    CHECK(strstr(s, "{\"apiKey\":42,\"minVersion\":0,\"maxVersion\":2}]") != NULL);
     CHECK(strstr(s, "{\"apiKey\":21,\"minVersion\":0,\"maxVersion\":2}") != NULL);
+    CHECK(strstr(s, "{\"apiKey\":33,\"minVersion\":0,\"maxVersion\":2}") != NULL);
+    CHECK(strstr(s, "{\"apiKey\":42,\"minVersion\":0,\"maxVersion\":2}") != NULL);
+    CHECK(strstr(s, "{\"apiKey\":44,\"minVersion\":0,\"maxVersion\":1}]") != NULL);
 }
 
 /* DeleteRecords v2, the flexible version (librdkafka 2.0.2 and kafkajs send v0-1):
@@ -601,11 +650,13 @@ int main(int argc, char **argv)
     RUN(test_header_errors);
     RUN(test_unsupported_version);
     RUN(test_api_versions_v3_flexible);
+    RUN(test_incremental_alter_configs_v1_flexible);
     RUN(test_huge_counts);
     RUN(test_bad_utf8);
     RUN(test_int64_beyond_doubles);
     RUN(test_encode_metadata);
     RUN(test_encode_api_versions_v3);
+    RUN(test_encode_alter_configs);
     RUN(test_encode_fetch_holes);
     RUN(test_encode_unused_blob);
     RUN(test_encode_defaults_and_errors);

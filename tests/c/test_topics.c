@@ -193,6 +193,189 @@ static void test_delete_in_two_steps(void)
     close_topics(conn);
 }
 
+/* ---- changing configs ---- */
+
+/* One operation of an alteration: op, key, value (NULL: a null value). */
+typedef struct {
+    uint8_t op;
+    const char *key, *value;
+} alter_op;
+
+static int32_t alter(const char *name, uint8_t mode, int nops, const alter_op *ops)
+{
+    kbuf in = {0};
+    kb_str(&in, name);
+    kb_le(&in, mode, 1);
+    kb_le(&in, (uint32_t)nops, 4);
+    for (int i = 0; i < nops; i++) {
+        kb_le(&in, ops[i].op, 1);
+        kb_str(&in, ops[i].key);
+        kb_le(&in, ops[i].value == NULL, 1);
+        kb_str(&in, ops[i].value ? ops[i].value : "");
+    }
+    int32_t rc = kd_topic_alter_configs(DB, in.p, (uint32_t)in.len);
+    kb_free(&in);
+    return rc;
+}
+
+/* The config's value and whether it is the default, from a fresh describe. */
+static int described(const char *topic, const char *key, const char *value, int is_default)
+{
+    if (kd_topic_describe(DB, (const uint8_t *)topic, (uint32_t)strlen(topic)) != 0)
+        return 0;
+    char v[64];
+    int def = -1;
+    if (!config_value(kd_out_ptr(), key, v, sizeof v, &def))
+        return 0;
+    if (strcmp(v, value) != 0 || def != is_default) {
+        fprintf(stderr, "  %s %s: \"%s\" default %d, not \"%s\" default %d\n", topic, key, v, def, value,
+                is_default);
+        return 0;
+    }
+    return 1;
+}
+
+/* AlterConfigs: the configs named become the whole set; the rest go back to defaults. */
+static void test_alter_replaces_the_set(void)
+{
+    sqlite3 *conn = open_topics();
+    const char *cfg[] = {"retention.ms", "86400000", "cleanup.policy", "compact"};
+    CHECK_EQ_INT(create("orders", 3, 2, cfg, ID_A), 0);
+    const alter_op ops[] = {{KD_CONFIG_SET, "retention.bytes", "1000"}, {KD_CONFIG_SET, "max.message.bytes", NULL}};
+    CHECK_EQ_INT(alter("orders", KD_ALTER_REPLACE, 2, ops), 0);
+    char v[64];
+    int def = -1;
+    CHECK(config_value(kd_out_ptr(), "retention.bytes", v, sizeof v, &def) && strcmp(v, "1000") == 0 && !def);
+    CHECK(described("orders", "retention.bytes", "1000", 0));
+    CHECK(described("orders", "retention.ms", "604800000", 1)); /* not named: back to the default */
+    CHECK(described("orders", "cleanup.policy", "delete", 1));
+    CHECK(described("orders", "max.message.bytes", "1048576", 1)); /* a null value: the default */
+    CHECK_EQ_INT(out_partitions(kd_out_ptr()), 3);
+    /* Nothing named: every config returns to its default. */
+    CHECK_EQ_INT(alter("orders", KD_ALTER_REPLACE, 0, NULL), 0);
+    CHECK(described("orders", "retention.bytes", "-1", 1));
+    /* A value equal to the default is still set on the topic. */
+    const alter_op same[] = {{KD_CONFIG_SET, "retention.ms", "604800000"}};
+    CHECK_EQ_INT(alter("orders", KD_ALTER_REPLACE, 1, same), 0);
+    CHECK(described("orders", "retention.ms", "604800000", 0));
+    /* AlterConfigs has no other operation: the host never sends one. */
+    const alter_op del[] = {{KD_CONFIG_DELETE, "retention.ms", NULL}};
+    CHECK_EQ_INT(alter("orders", KD_ALTER_REPLACE, 1, del), KD_ERR_INVALID_ARG);
+    close_topics(conn);
+}
+
+/* IncrementalAlterConfigs: SET and DELETE one config, the rest are kept. */
+static void test_alter_incremental_set_delete(void)
+{
+    sqlite3 *conn = open_topics();
+    const char *cfg[] = {"retention.ms", "86400000", "cleanup.policy", "compact"};
+    CHECK_EQ_INT(create("orders", 1, 2, cfg, ID_A), 0);
+    const alter_op ops[] = {{KD_CONFIG_SET, "retention.bytes", "5000"}, {KD_CONFIG_DELETE, "cleanup.policy", NULL}};
+    CHECK_EQ_INT(alter("orders", KD_ALTER_INCREMENTAL, 2, ops), 0);
+    CHECK(described("orders", "retention.bytes", "5000", 0));
+    CHECK(described("orders", "retention.ms", "86400000", 0)); /* not named: kept */
+    CHECK(described("orders", "cleanup.policy", "delete", 1));
+    /* DELETE of a config that is not set changes nothing, and takes any value. */
+    const alter_op again[] = {{KD_CONFIG_DELETE, "cleanup.policy", "ignored"}};
+    CHECK_EQ_INT(alter("orders", KD_ALTER_INCREMENTAL, 1, again), 0);
+    CHECK(described("orders", "cleanup.policy", "delete", 1));
+    CHECK(described("orders", "retention.bytes", "5000", 0));
+    close_topics(conn);
+}
+
+/* APPEND and SUBTRACT work on cleanup.policy's list, from the default when unset. */
+static void test_alter_incremental_lists(void)
+{
+    sqlite3 *conn = open_topics();
+    CHECK_EQ_INT(create("orders", 1, 0, NULL, ID_A), 0);
+    const alter_op append[] = {{KD_CONFIG_APPEND, "cleanup.policy", "compact"}};
+    CHECK_EQ_INT(alter("orders", KD_ALTER_INCREMENTAL, 1, append), 0);
+    CHECK(described("orders", "cleanup.policy", "delete,compact", 0));
+    CHECK_EQ_INT(alter("orders", KD_ALTER_INCREMENTAL, 1, append), 0); /* already there: once */
+    CHECK(described("orders", "cleanup.policy", "delete,compact", 0));
+    const alter_op subtract[] = {{KD_CONFIG_SUBTRACT, "cleanup.policy", "delete"}};
+    CHECK_EQ_INT(alter("orders", KD_ALTER_INCREMENTAL, 1, subtract), 0);
+    CHECK(described("orders", "cleanup.policy", "compact", 0));
+    const alter_op both[] = {{KD_CONFIG_APPEND, "cleanup.policy", "delete,compact"}};
+    CHECK_EQ_INT(alter("orders", KD_ALTER_INCREMENTAL, 1, both), 0);
+    CHECK(described("orders", "cleanup.policy", "compact,delete", 0));
+    /* Nothing left is not a policy. */
+    const alter_op all[] = {{KD_CONFIG_SUBTRACT, "cleanup.policy", "compact,delete"}};
+    CHECK_EQ_INT(alter("orders", KD_ALTER_INCREMENTAL, 1, all), KD_INVALID_CONFIG);
+    const alter_op junk[] = {{KD_CONFIG_APPEND, "cleanup.policy", "forever"}};
+    CHECK_EQ_INT(alter("orders", KD_ALTER_INCREMENTAL, 1, junk), KD_INVALID_CONFIG);
+    const alter_op empty_item[] = {{KD_CONFIG_APPEND, "cleanup.policy", "delete,"}};
+    CHECK_EQ_INT(alter("orders", KD_ALTER_INCREMENTAL, 1, empty_item), KD_INVALID_CONFIG);
+    /* Only list configs take APPEND and SUBTRACT (Kafka's INVALID_REQUEST). */
+    const alter_op scalar[] = {{KD_CONFIG_APPEND, "retention.ms", "1000"}};
+    CHECK_EQ_INT(alter("orders", KD_ALTER_INCREMENTAL, 1, scalar), KD_INVALID_REQUEST);
+    CHECK(strstr(kd_error_message(), "append is not allowed for config key: retention.ms") != NULL);
+    const alter_op scalar_sub[] = {{KD_CONFIG_SUBTRACT, "retention.bytes", "1"}};
+    CHECK_EQ_INT(alter("orders", KD_ALTER_INCREMENTAL, 1, scalar_sub), KD_INVALID_REQUEST);
+    CHECK(described("orders", "cleanup.policy", "compact,delete", 0));
+    close_topics(conn);
+}
+
+/* Every refusal leaves the topic's configs as they were: all or nothing. */
+static void test_alter_refusals_change_nothing(void)
+{
+    sqlite3 *conn = open_topics();
+    const char *cfg[] = {"retention.ms", "86400000"};
+    CHECK_EQ_INT(create("orders", 1, 1, cfg, ID_A), 0);
+    static const struct {
+        uint8_t mode;
+        alter_op ops[2];
+        int32_t code;
+    } refused[] = {
+        /* A valid change then an invalid one: neither is kept. */
+        {KD_ALTER_INCREMENTAL, {{KD_CONFIG_SET, "retention.bytes", "10"}, {KD_CONFIG_SET, "retention.ms", "soon"}}, KD_INVALID_CONFIG},
+        {KD_ALTER_REPLACE, {{KD_CONFIG_SET, "retention.bytes", "10"}, {KD_CONFIG_SET, "segment.bytes", "1"}}, KD_INVALID_CONFIG},
+        {KD_ALTER_INCREMENTAL, {{KD_CONFIG_SET, "retention.bytes", "10"}, {KD_CONFIG_DELETE, "no.such.config", NULL}}, KD_INVALID_CONFIG},
+        {KD_ALTER_REPLACE, {{KD_CONFIG_SET, "max.message.bytes", "3000000"}, {KD_CONFIG_SET, "retention.ms", "1"}}, KD_INVALID_CONFIG},
+        {KD_ALTER_INCREMENTAL, {{KD_CONFIG_SET, "retention.ms", "1"}, {KD_CONFIG_DELETE, "retention.ms", NULL}}, KD_INVALID_REQUEST},
+        {KD_ALTER_REPLACE, {{KD_CONFIG_SET, "retention.ms", "1"}, {KD_CONFIG_SET, "retention.ms", "2"}}, KD_INVALID_REQUEST},
+        {KD_ALTER_INCREMENTAL, {{KD_CONFIG_SET, "retention.bytes", "10"}, {KD_CONFIG_SET, "retention.ms", NULL}}, KD_INVALID_REQUEST},
+        {KD_ALTER_INCREMENTAL, {{KD_CONFIG_SET, "retention.bytes", "10"}, {KD_CONFIG_APPEND, "cleanup.policy", NULL}}, KD_INVALID_REQUEST},
+        {KD_ALTER_INCREMENTAL, {{KD_CONFIG_SET, "retention.bytes", "10"}, {7, "retention.ms", "1"}}, KD_INVALID_REQUEST},
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        int32_t rc = alter("orders", refused[i].mode, 2, refused[i].ops);
+        if (rc != refused[i].code)
+            fprintf(stderr, "  refusal %zu: rc %d (%s)\n", i, rc, kd_error_message());
+        CHECK_EQ_INT(rc, refused[i].code);
+        CHECK(kd_error_message()[0] != 0);
+        CHECK(described("orders", "retention.ms", "86400000", 0));
+        CHECK(described("orders", "retention.bytes", "-1", 1));
+    }
+    /* An unknown topic, one being deleted, a bad name. */
+    const alter_op one[] = {{KD_CONFIG_SET, "retention.ms", "1"}};
+    CHECK_EQ_INT(alter("nope", KD_ALTER_INCREMENTAL, 1, one), KD_UNKNOWN_TOPIC_OR_PARTITION);
+    CHECK_EQ_INT(alter("bad name", KD_ALTER_INCREMENTAL, 1, one), KD_INVALID_TOPIC_EXCEPTION);
+    CHECK_EQ_INT(create("going", 1, 0, NULL, ID_B), 0);
+    CHECK_EQ_INT(kd_topic_delete_begin(DB, (const uint8_t *)"going", 5), 0);
+    CHECK_EQ_INT(alter("going", KD_ALTER_INCREMENTAL, 1, one), KD_UNKNOWN_TOPIC_OR_PARTITION);
+    /* Malformed input from the host: cut anywhere, a bad mode, bytes after the end. */
+    kbuf in = {0};
+    kb_str(&in, "orders");
+    kb_le(&in, KD_ALTER_INCREMENTAL, 1);
+    kb_le(&in, 1, 4);
+    kb_le(&in, KD_CONFIG_SET, 1);
+    kb_str(&in, "retention.ms");
+    kb_le(&in, 0, 1);
+    kb_str(&in, "1");
+    for (size_t cut = 0; cut < in.len; cut++)
+        CHECK_EQ_INT(kd_topic_alter_configs(DB, in.p, (uint32_t)cut), KD_ERR_INVALID_ARG);
+    kb_le(&in, 0, 1);
+    CHECK_EQ_INT(kd_topic_alter_configs(DB, in.p, (uint32_t)in.len), KD_ERR_INVALID_ARG);
+    in.p[8] = 2; /* mode */
+    CHECK_EQ_INT(kd_topic_alter_configs(DB, in.p, (uint32_t)in.len - 1), KD_ERR_INVALID_ARG);
+    in.p[8] = KD_ALTER_INCREMENTAL;
+    CHECK_EQ_INT(kd_topic_alter_configs(DB, in.p, (uint32_t)in.len - 1), 0);
+    kb_free(&in);
+    CHECK(described("orders", "retention.ms", "1", 0));
+    close_topics(conn);
+}
+
 static void test_group_registry(void)
 {
     sqlite3 *conn = open_topics();
@@ -255,6 +438,10 @@ int main(void)
     RUN(test_refusals_write_nothing);
     RUN(test_partitions_only_grow);
     RUN(test_delete_in_two_steps);
+    RUN(test_alter_replaces_the_set);
+    RUN(test_alter_incremental_set_delete);
+    RUN(test_alter_incremental_lists);
+    RUN(test_alter_refusals_change_nothing);
     RUN(test_group_registry);
     RUN(test_producer_ids);
     kd_release_scratch();

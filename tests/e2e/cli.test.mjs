@@ -75,7 +75,7 @@ describe('bin/kafdo against wrangler dev', () => {
   it('--help and --version', async () => {
     const help = await run(['--help']);
     assert.equal(help.code, 0);
-    for (const command of ['health', 'topics create', 'produce', 'consume', 'groups describe']) {
+    for (const command of ['health', 'topics create', 'topics alter', 'produce', 'consume', 'groups describe']) {
       assert.ok(help.stdout.includes(`  ${command}`), `--help shows ${command}`);
     }
     assert.deepEqual(await run(['--version']), { code: 0, stdout: `${VERSION}\n`, stderr: '' });
@@ -101,6 +101,32 @@ describe('bin/kafdo against wrangler dev', () => {
       1,
       /TOPIC_ALREADY_EXISTS \(Kafka error 36\)/,
     );
+  });
+
+  it('topics alter sets configs and returns deleted ones to their defaults, the rest kept', async () => {
+    await kafdo(['topics', 'create', 'cli-alter', '--config', 'retention.ms=86400000', '--config', 'cleanup.policy=compact']);
+    const altered = JSON.parse(
+      await kafdo(['topics', 'alter', 'cli-alter', '--config', 'retention.bytes=5000', '--delete-config', 'cleanup.policy']),
+    );
+    assert.equal(altered.topic, 'cli-alter');
+    assert.deepEqual(altered.config, {
+      'cleanup.policy': 'delete',
+      'max.message.bytes': '1048576',
+      'retention.bytes': '5000',
+      'retention.ms': '86400000',
+    });
+    assert.deepEqual(JSON.parse(await kafdo(['topics', 'describe', 'cli-alter'])), altered);
+
+    const env = { KAFDO_URL: dev.baseUrl, KAFDO_TOKEN: TOKEN };
+    assertFails(await run(['topics', 'alter', 'cli-alter', '--config', 'retention.ms=soon'], { env }), 1, /INVALID_CONFIG \(Kafka error 40\)/);
+    assertFails(await run(['topics', 'alter', 'cli-nope', '--config', 'retention.ms=1'], { env }), 1, /UNKNOWN_TOPIC_OR_PARTITION/);
+    assertFails(await run(['topics', 'alter', 'cli-alter'], { env }), 2, /needs --config name=value or --delete-config name/);
+    assertFails(
+      await run(['topics', 'alter', 'cli-alter', '--config', 'retention.ms=1', '--delete-config', 'retention.ms'], { env }),
+      2,
+      /both name retention\.ms/,
+    );
+    assert.deepEqual(JSON.parse(await kafdo(['topics', 'describe', 'cli-alter'])), altered, 'refusals changed nothing');
   });
 
   it('produces with a key, headers and a partition, and from stdin; consumes them back exactly', async () => {

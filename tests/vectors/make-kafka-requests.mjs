@@ -80,6 +80,10 @@ const cases = [
   ['deleteRecords', [0, 1], { topics: [{ topic: 'orders', partitions: [{ partition: 0, offset: '42' }, { partition: 2, offset: -1 }] }], timeout: 5000 }],
   ['initProducerId', [0, 1], { transactionalId: null, transactionTimeout: 30000 }],
   ['describeConfigs', [0, 1, 2], { resources: [{ type: 2, name: 'orders', configNames: ['retention.ms'] }], includeSynonyms: true }],
+  ['alterConfigs', [0, 1], {
+    resources: [{ type: 2, name: 'orders', configEntries: [{ name: 'retention.ms', value: '1000' }, { name: 'cleanup.policy', value: null }] }],
+    validateOnly: true,
+  }],
   ['createPartitions', [0, 1], { topicPartitions: [{ topic: 'orders', count: 5 }], validateOnly: false, timeout: 5000 }],
   ['deleteGroups', [0, 1], ['g1', 'g2']],
 ];

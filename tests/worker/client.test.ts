@@ -89,6 +89,36 @@ describe("KafdoClient in a Worker", () => {
     await Promise.all([a.disconnect(), b.disconnect()]);
   });
 
+  it("alters a topic's configs: PATCH by default, PUT with replace, validateOnly", async () => {
+    const admin = local().admin();
+    await admin.createTopic({ topic: "wc-alter", config: { "retention.ms": "86400000", "cleanup.policy": "compact" } });
+    const defaults = {
+      "cleanup.policy": "delete",
+      "delete.retention.ms": "86400000",
+      "max.compaction.lag.ms": "9223372036854775807",
+      "max.message.bytes": "1048576",
+      "min.cleanable.dirty.ratio": "0.5",
+      "min.compaction.lag.ms": "0",
+      "retention.bytes": "-1",
+      "retention.ms": "604800000",
+      "segment.bytes": "1073741824",
+      "segment.ms": "604800000",
+    };
+
+    const patched = await admin.alterConfigs("wc-alter", { "retention.bytes": "5000", "cleanup.policy": null });
+    expect(patched.config).toEqual({ ...defaults, "retention.ms": "86400000", "retention.bytes": "5000" });
+    const checked = await admin.alterConfigs("wc-alter", { "retention.ms": "1" }, { replace: true, validateOnly: true });
+    expect(checked.config).toEqual({ ...defaults, "retention.ms": "1" });
+    expect((await admin.describeTopic("wc-alter")).config).toEqual(patched.config);
+    const replaced = await admin.alterConfigs("wc-alter", { "retention.ms": "1" }, { replace: true });
+    expect(replaced.config).toEqual({ ...defaults, "retention.ms": "1" });
+
+    const error = await admin.alterConfigs("wc-alter", { "retention.ms": "soon" }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(KafdoClientError);
+    expect((error as KafdoClientError).code).toBe("INVALID_CONFIG");
+    expect((error as KafdoClientError).status).toBe(400);
+  });
+
   it("carries the server's errors as KafdoClientErrors", async () => {
     const error = await local()
       .admin()

@@ -177,6 +177,8 @@ describe("the OpenAPI document and the router table", () => {
       "POST /admin/topics",
       "POST /admin/topics/{topic}/partitions",
       "POST /admin/topics/{topic}/delete-records",
+      "PATCH /admin/topics/{topic}/configs",
+      "PUT /admin/topics/{topic}/configs",
       "POST /consumer-groups/{groupId}/join",
       "POST /consumer-groups/{groupId}/heartbeat",
       "POST /consumer-groups/{groupId}/commit",
@@ -335,6 +337,9 @@ describe("real answers conform to the document", () => {
     expectConforms("GET", "/admin/topics", await get("/admin/topics"));
     expectConforms("GET", "/admin/topics/{topic}", await get(`/admin/topics/${t}`));
     expectConforms("POST", "/admin/topics/{topic}/partitions", await post(`/admin/topics/${t}/partitions`, { count: 3 }));
+    const configs = "/admin/topics/{topic}/configs";
+    expectConforms("PATCH", configs, await call("PATCH", `/admin/topics/${t}/configs`, { json: { configs: { "retention.ms": null } } }));
+    expectConforms("PUT", configs, await call("PUT", `/admin/topics/${t}/configs`, { json: { configs: { "retention.ms": "5" } } }));
     expectConforms("DELETE", "/admin/topics/{topic}", await call("DELETE", `/admin/topics/${t}`));
   });
 
@@ -431,6 +436,9 @@ describe("real answers conform to the document", () => {
     expectConforms("POST", "/admin/topics", await post("/admin/topics", { topic }));
     expectConforms("POST", "/admin/topics/{topic}/partitions", await post(`/admin/topics/${t}/partitions`, { count: 1 }));
     expectConforms("GET", "/admin/topics/{topic}", await get(`/admin/topics/${enc(topicName("none"))}`));
+    const configs = "/admin/topics/{topic}/configs";
+    expectConforms("PATCH", configs, await call("PATCH", `/admin/topics/${t}/configs`, { json: { configs: { "retention.ms": "x" } } }));
+    expectConforms("PUT", configs, await call("PUT", `/admin/topics/${enc(topicName("none"))}/configs`, { json: { configs: {} } }));
     expectConforms("POST", "/consumer-groups/{groupId}/join", await post("/consumer-groups/g/join", {}));
     expectConforms("GET", "/admin/groups", await get("/admin/groups"));
   });
@@ -459,6 +467,12 @@ describe("what the request schemas accept, the Worker accepts", () => {
     ["AddPartitions", { count: 4 }],
     ["AddPartitions", { count: "4" }],
     ["AddPartitions", {}],
+    ["AlterConfigs", { configs: { "retention.ms": "5", "retention.bytes": null } }],
+    ["AlterConfigs", { configs: {}, validateOnly: true }],
+    ["AlterConfigs", { configs: { "retention.ms": 5 } }],
+    ["AlterConfigs", { configs: {}, validateOnly: 1 }],
+    ["AlterConfigs", { configs: {}, other: 1 }],
+    ["AlterConfigs", {}],
     ["CreateTopic", { topic: "@" }],
     ["CreateTopic", { topic: "@", partitions: 2, config: { "retention.ms": "5" } }],
     ["CreateTopic", { topic: "@", partitions: "2" }],
@@ -529,6 +543,9 @@ describe("what the request schemas accept, the Worker accepts", () => {
       } else if (name === "AddPartitions") {
         const topic = await createTopic(1);
         res = await post(`/admin/topics/${enc(topic)}/partitions`, body);
+      } else if (name === "AlterConfigs") {
+        const topic = await createTopic(1);
+        res = await call("PATCH", `/admin/topics/${enc(topic)}/configs`, { json: body });
       } else {
         const b = body as Record<string, unknown>;
         const named = b.topic === "@" ? { ...b, topic: topicName("req") } : b;

@@ -5,11 +5,14 @@
  * answers into the shapes Kafka users know. Groups are groups.ts's, shared with
  * the REST front.
  */
+import type { ConfigChange } from "../../wasm/kafdo";
 import { typedEnv, type Env, type KafdoBindings } from "../env";
 import { KafdoError, KafkaCode } from "../errors";
 import type {
   Admin,
   AdminConfig,
+  AlterConfigsOptions,
+  ConfigChanges,
   CreateTopicConfig,
   DeletedRecords,
   GroupInfo,
@@ -48,6 +51,20 @@ function configOf(config: CreateTopicConfig["config"]): Record<string, string> {
     out[k] = String(v);
   }
   return out;
+}
+
+/* A config change map as the core's operations: a value is SET, null is DELETE. */
+function configChangesOf(configs: ConfigChanges): ConfigChange[] {
+  if (configs === null || typeof configs !== "object" || Array.isArray(configs)) {
+    throw new KafdoError(KafkaCode.INVALID_REQUEST, "config changes are an object of names to string values or null");
+  }
+  return Object.entries(configs).map(([name, v]) => {
+    if (v === null) return { op: "delete", name, value: null };
+    if (typeof v !== "string" && typeof v !== "number") {
+      throw new KafdoError(KafkaCode.INVALID_REQUEST, `config "${name}" must be a string or null`);
+    }
+    return { op: "set", name, value: String(v) };
+  });
 }
 
 /* The low and high offsets of a topic's partitions, asked in parallel. */
@@ -92,6 +109,22 @@ export class KafdoAdmin implements Admin {
     const grown = await metadataStub(this.env).createPartitions(topic, count);
     forget(topic);
     return describe(grown);
+  }
+
+  /* Changes the topic's configs: only those given (null: back to the default), or with
+   * `replace` the whole set. Every partition has the new configs when this returns;
+   * other isolates' metadata caches see them within 5 s. */
+  async alterConfigs(topic: string, configs: ConfigChanges, options: AlterConfigsOptions = {}): Promise<TopicDescription> {
+    let changes = configChangesOf(configs);
+    const incremental = !options.replace;
+    /* AlterConfigs names only what it sets: a null leaves the config out of the set. */
+    if (!incremental) changes = changes.map((c) => ({ ...c, op: "set" }));
+    const stub = metadataStub(this.env);
+    const altered = await (options.validateOnly
+      ? stub.validateConfigs(topic, changes, incremental)
+      : stub.alterConfigs(topic, changes, incremental));
+    forget(topic);
+    return describe(altered);
   }
 
   async listOffsets(topic: string): Promise<Map<number, PartitionOffsets>> {

@@ -12,7 +12,7 @@ import { KafdoError, KafkaCode } from "../errors";
 import type { TopicInfo } from "../types";
 import { metadataStub } from "../durable-objects/addressing";
 
-const TTL_MS = 5000;
+export const TTL_MS = 5000;
 
 interface Entry {
   topic: TopicInfo;

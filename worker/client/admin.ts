@@ -6,6 +6,8 @@
  * are here. Every method is one request.
  */
 import type {
+  AlterConfigsOptions,
+  ConfigChanges,
   CreateTopicConfig,
   DeletedRecords,
   GroupInfo,
@@ -38,6 +40,14 @@ export class KafdoHttpAdmin {
 
   createPartitions(topic: string, count: number): Promise<TopicDescription> {
     return this.addPartitions(topic, count);
+  }
+
+  /* Changes the configs given (null: back to the default), or with `replace` makes them
+   * the topic's whole set (PATCH or PUT /admin/topics/:topic/configs). */
+  alterConfigs(topic: string, configs: ConfigChanges, options: AlterConfigsOptions = {}): Promise<TopicDescription> {
+    const body: { configs: ConfigChanges; validateOnly?: boolean } = { configs };
+    if (options.validateOnly !== undefined) body.validateOnly = options.validateOnly;
+    return this.transport.call(options.replace ? "PUT" : "PATCH", `/admin/topics/${segment(topic)}/configs`, { body });
   }
 
   async deleteTopic(topic: string): Promise<void> {

@@ -23,8 +23,10 @@ export type { BytesInput, ClientMessage, ClientRecord, ConsumedBytes } from "./r
 export type { FetchFunction } from "./transport";
 export { KafdoError, KAFKA_ERROR_NAMES, errorName } from "../errors";
 export type {
+  AlterConfigsOptions,
   AssignmentStrategy,
   CommittedOffset,
+  ConfigChanges,
   CreateTopicConfig,
   DeletedRecords,
   GroupInfo,

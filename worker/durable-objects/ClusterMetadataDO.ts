@@ -24,12 +24,14 @@ import {
   producerIdNext,
   registerStorage,
   topicCreate,
+  topicAlterConfigs,
   topicCreatePartitions,
   topicDelete,
   topicDeleteBegin,
   topicDescribe,
   topicList,
   topicsOpen,
+  type ConfigChange,
   type KafdoStorage,
 } from "../../wasm/kafdo";
 import type { Env } from "../env";
@@ -121,6 +123,25 @@ export class ClusterMetadataDO extends DurableObject<Env> {
 
   #grow(name: string, count: number): TopicInfo {
     return topicCreatePartitions(this.db, name, count, this.maxPartitions);
+  }
+
+  /* Changes the topic's configs (the core's rules: AlterConfigs replaces the set,
+   * incremental changes only what it names), then hands them to every partition at
+   * once, so retention follows without waiting for an append. Not async, as
+   * deleteTopic. A partition that cannot be reached fails the call with the change
+   * kept: running it again hands the configs out again. */
+  alterConfigs(name: string, changes: ConfigChange[], incremental: boolean): Promise<TopicInfo> {
+    const topic = topicAlterConfigs(this.db, name, changes, incremental);
+    /* The same text appends carry (api/metadata.ts topicConfigText): the topic's configs as JSON. */
+    const config = JSON.stringify(topic.config);
+    const configuring = [];
+    for (let p = 0; p < topic.partitions; p++) configuring.push(partitionStub(this.env, topic.topicId, p).configure(config));
+    return Promise.all(configuring).then(() => topic);
+  }
+
+  /* What alterConfigs would answer, with nothing kept (validate_only). */
+  validateConfigs(name: string, changes: ConfigChange[], incremental: boolean): TopicInfo {
+    return this.#rolledBack(() => topicAlterConfigs(this.db, name, changes, incremental));
   }
 
   /* The registry of consumer groups, for listing: a ConsumerGroupDO registers its

@@ -68,6 +68,10 @@ export const MAX_READ_WAIT_MS = 60000;
  * produces wait for it, so it stays short (a few milliseconds of SQLite work). */
 export const RETENTION_STEP_ROWS = 2000;
 
+/* How long configs pushed by an alteration win over those appends bring: twice the
+ * life of an isolate's topic metadata cache (api/metadata.ts, 5 s). */
+const PUSHED_CONFIG_WINS_MS = 10000;
+
 /* How often a partition looks for what retention and compaction may remove, as Kafka's
  * log.retention.check.interval.ms (300000); the var KAFDO_RETENTION_CHECK_INTERVAL_MS
  * sets another (tests use a short one). DeleteRecords, a config change, a partition
@@ -97,6 +101,10 @@ export class TopicPartitionDO extends DurableObject<Env> {
   private readonly waiters = new Set<() => void>();
   /* The topic configs last handed to the core by this instance. */
   private configured: string | undefined;
+  /* When an alteration last handed this instance the topic's configs (configure).
+   * For a while after (PUSHED_CONFIG_WINS_MS), appends and lookups may still bring the
+   * configs from before it, out of an isolate's metadata cache: those are not taken. */
+  private pushedAt = -Infinity;
   /* Retention, as the last step left it: the log's size then plus what was appended
    * since, the size that calls for a step (-1: none), and whether a step is due
    * anyway (the alarm is set for now) or the log waits for an append to have a
@@ -137,6 +145,7 @@ export class TopicPartitionDO extends DurableObject<Env> {
    * them at once. */
   configure(topicConfig: string): void {
     this.configured = topicConfig;
+    this.pushedAt = Date.now();
     logConfigure(this.db, topicConfig);
     this.#stepAt(Date.now());
   }
@@ -195,11 +204,12 @@ export class TopicPartitionDO extends DurableObject<Env> {
   }
 
   /* The configs an append (or a lookup) brought, handed to the core when they differ
-   * from what this instance last gave it (so the first append of each instance, and a change); a
-   * step follows, which sets the deadlines. A config the core refuses is logged and
+   * from what this instance last gave it (so the first append of each instance, and a
+   * change); a step follows, which sets the deadlines. A config the core refuses is logged and
    * the appends go on under the configs stored before. */
   #adoptConfig(topicConfig: string | undefined): void {
     if (topicConfig === undefined || topicConfig === this.configured) return;
+    if (Date.now() - this.pushedAt < PUSHED_CONFIG_WINS_MS) return;
     this.configured = topicConfig;
     try {
       logConfigure(this.db, topicConfig);

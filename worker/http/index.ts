@@ -32,7 +32,7 @@ const CORS = {
 
 const PREFLIGHT = {
   ...CORS,
-  "access-control-allow-methods": "GET, POST, DELETE",
+  "access-control-allow-methods": "GET, POST, PUT, PATCH, DELETE",
   "access-control-allow-headers": "authorization, content-type",
   "access-control-max-age": "86400",
 };

@@ -440,6 +440,47 @@ export const OPENAPI = {
         },
       },
     },
+    "/admin/topics/{topic}/configs": {
+      patch: {
+        summary: "Change some of a topic's configs",
+        description:
+          "Sets the configs named and returns those given null to their defaults; the rest are kept " +
+          "(Kafka's IncrementalAlterConfigs). Each value is checked as at creation (INVALID_CONFIG), " +
+          "and nothing changes unless all are valid. Every partition follows at once (retention runs " +
+          "with the new configs); other Worker isolates see the change within 5 s. With validateOnly, " +
+          "answers what the topic would be and changes nothing.",
+        tags: ["admin"],
+        parameters: [parameter("topic")],
+        requestBody: body(schema("AlterConfigs")),
+        responses: {
+          "200": json("The topic with its configs.", schema("TopicDescription")),
+          "400": response("BadRequest"),
+          "401": response("Unauthorized"),
+          "404": response("NotFound"),
+          "413": response("TooLarge"),
+          "415": response("UnsupportedMediaType"),
+          "500": response("ServerError"),
+        },
+      },
+      put: {
+        summary: "Replace a topic's configs",
+        description:
+          "The configs named become the topic's whole set: every config not named (or given null) " +
+          "returns to its default (Kafka's AlterConfigs). Checked, applied and seen as PATCH is.",
+        tags: ["admin"],
+        parameters: [parameter("topic")],
+        requestBody: body(schema("AlterConfigs")),
+        responses: {
+          "200": json("The topic with its configs.", schema("TopicDescription")),
+          "400": response("BadRequest"),
+          "401": response("Unauthorized"),
+          "404": response("NotFound"),
+          "413": response("TooLarge"),
+          "415": response("UnsupportedMediaType"),
+          "500": response("ServerError"),
+        },
+      },
+    },
     "/admin/topics/{topic}/offsets": {
       get: {
         summary: "A topic's offsets",
@@ -948,6 +989,19 @@ export const OPENAPI = {
               properties: { partition: integer(0), lowWatermark: integer(0, "The new log start offset.") },
             },
           },
+        },
+      },
+      AlterConfigs: {
+        type: "object",
+        required: ["configs"],
+        additionalProperties: false,
+        properties: {
+          configs: {
+            type: "object",
+            additionalProperties: { type: ["string", "null"] },
+            description: "Topic configs by name: a string value sets one, null returns it to its default.",
+          },
+          validateOnly: { type: "boolean", description: "Check the changes, keep nothing. false when absent." },
         },
       },
       TopicDescription: {

@@ -18,7 +18,7 @@
 import type { Env } from "../env";
 import { invalidRequest } from "./errors";
 
-export type Method = "GET" | "POST" | "DELETE";
+export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
 export interface Context {
   request: Request;

@@ -8,7 +8,7 @@
  * webhook integration's (integrations/webhooks.ts, webhook-subscriptions.ts).
  */
 import { createPartitions, createTopic, deleteTopic, describeTopic, listTopics, topicOffsets } from "./handlers/admin";
-import { deleteRecords } from "./handlers/admin";
+import { deleteRecords, patchConfigs, putConfigs } from "./handlers/admin";
 import { commit, deleteGroup, describe, heartbeat, join, leave, listGroups, offsets } from "./handlers/groups";
 import { readLatest, readMessages, readOffsets } from "./handlers/partitions";
 import { produce, produceBatch } from "./handlers/produce";
@@ -44,6 +44,8 @@ export const ROUTES: readonly Route[] = [
   { method: "POST", path: "/admin/topics/:topic/partitions", handler: createPartitions },
   { method: "GET", path: "/admin/topics/:topic/offsets", handler: topicOffsets },
   { method: "POST", path: "/admin/topics/:topic/delete-records", handler: deleteRecords },
+  { method: "PATCH", path: "/admin/topics/:topic/configs", handler: patchConfigs },
+  { method: "PUT", path: "/admin/topics/:topic/configs", handler: putConfigs },
   { method: "GET", path: "/admin/groups", handler: listGroups },
   { method: "GET", path: "/admin/groups/:groupId", handler: describe },
   { method: "DELETE", path: "/admin/groups/:groupId", handler: deleteGroup },

@@ -1,7 +1,8 @@
 /*
  * admin.ts — the topic administration APIs: CreateTopics, DeleteTopics,
- * CreatePartitions and DescribeConfigs, over ClusterMetadataDO (whose core,
- * topics.c, owns the rules for names, partition counts and configs).
+ * CreatePartitions, DescribeConfigs, AlterConfigs and IncrementalAlterConfigs, over
+ * ClusterMetadataDO (whose core, topics.c, owns the rules for names, partition
+ * counts and configs).
  *
  * Replication: every partition is one Durable Object, whose storage Cloudflare
  * replicates; there is no replica placement to choose. A replication factor is
@@ -9,7 +10,7 @@
  * assignments are refused with INVALID_REPLICA_ASSIGNMENT, as for a broker
  * that does not exist.
  */
-import type { KafkaRequest } from "../../wasm/kafdo";
+import type { ConfigChange, KafkaRequest } from "../../wasm/kafdo";
 import { metadataStub } from "../durable-objects/addressing";
 import { defaultPartitions, forget, topicFor } from "../api/metadata";
 import { KafdoError, KafkaCode } from "../errors";
@@ -26,8 +27,9 @@ interface CreatableTopic {
 /* Kafka's ConfigResource types. */
 const RESOURCE_TOPIC = 2;
 const RESOURCE_BROKER = 4;
-/* DescribeConfigs' config sources. */
+/* DescribeConfigs' config sources: set on the topic, or Kafka's default. */
 const SOURCE_DYNAMIC_TOPIC = 1;
+const SOURCE_DEFAULT = 5;
 
 export async function createTopics(ctx: KafkaContext, req: KafkaRequest): Promise<object> {
   const validateOnly: boolean = req.body.validateOnly;
@@ -110,8 +112,8 @@ async function describeResource(ctx: KafkaContext, r: ConfigResource): Promise<o
       name,
       value: topic.config[name] ?? null,
       readOnly: false,
-      isDefault: false,
-      configSource: SOURCE_DYNAMIC_TOPIC,
+      isDefault: !topic.overrides.includes(name),
+      configSource: topic.overrides.includes(name) ? SOURCE_DYNAMIC_TOPIC : SOURCE_DEFAULT,
       isSensitive: false,
       synonyms: [],
       configType: 0,
@@ -127,3 +129,68 @@ export async function describeConfigs(ctx: KafkaContext, req: KafkaRequest): Pro
   const resources = req.body.resources as ConfigResource[];
   return { throttleTimeMs: 0, results: await Promise.all(resources.map((r) => describeResource(ctx, r))) };
 }
+
+/*
+ * AlterConfigs and IncrementalAlterConfigs. A topic's changes are the core's
+ * (kd_topic_alter_configs: AlterConfigs replaces the topic's set, incremental changes
+ * what it names), all or nothing per resource; the new configs reach every partition
+ * before the answer. Kafdo has no broker config that changes at run time: a broker
+ * resource naming one is answered as Kafka answers a config it cannot update
+ * dynamically, INVALID_REQUEST; other resource types as Kafka does, INVALID_REQUEST.
+ */
+interface AlterableResource {
+  resourceType: number;
+  resourceName: string;
+  configs: { name: string; configOperation?: number; value: string | null }[];
+}
+
+/* Kafka's IncrementalAlterConfigs operation codes, in order. */
+const OPERATIONS = ["set", "delete", "append", "subtract"] as const;
+
+async function alterResource(ctx: KafkaContext, r: AlterableResource, incremental: boolean, validateOnly: boolean): Promise<object> {
+  const result = (errorCode: number, errorMessage: string | null): object => ({
+    errorCode,
+    errorMessage,
+    resourceType: r.resourceType,
+    resourceName: r.resourceName,
+  });
+  try {
+    if (r.resourceType === RESOURCE_BROKER) {
+      if (r.configs.length === 0) return result(0, null);
+      throw new KafdoError(
+        KafkaCode.INVALID_REQUEST,
+        `Cannot update these configs dynamically: ${r.configs.map((c) => c.name).join(", ")} (Kafdo's broker configs are fixed)`,
+      );
+    }
+    if (r.resourceType !== RESOURCE_TOPIC) {
+      throw new KafdoError(KafkaCode.INVALID_REQUEST, `configs can be changed for topics only, not resource type ${r.resourceType}`);
+    }
+    const changes: ConfigChange[] = r.configs.map((c) => {
+      const op = incremental ? OPERATIONS[c.configOperation ?? -1] : "set";
+      if (op === undefined) {
+        throw new KafdoError(KafkaCode.INVALID_REQUEST, `config operation ${c.configOperation} is not one of SET (0), DELETE (1), APPEND (2), SUBTRACT (3)`);
+      }
+      return { op, name: c.name, value: c.value };
+    });
+    const stub = metadataStub(ctx.env);
+    await (validateOnly
+      ? stub.validateConfigs(r.resourceName, changes, incremental)
+      : stub.alterConfigs(r.resourceName, changes, incremental));
+    forget(r.resourceName);
+    return result(0, null);
+  } catch (e) {
+    return result(errorCodeOf(e), errorMessageOf(e));
+  }
+}
+
+function alterConfigsWith(incremental: boolean) {
+  return async (ctx: KafkaContext, req: KafkaRequest): Promise<object> => {
+    const resources = req.body.resources as AlterableResource[];
+    const validateOnly: boolean = req.body.validateOnly;
+    const responses = await Promise.all(resources.map((r) => alterResource(ctx, r, incremental, validateOnly)));
+    return { throttleTimeMs: 0, responses };
+  };
+}
+
+export const alterConfigs = alterConfigsWith(false);
+export const incrementalAlterConfigs = alterConfigsWith(true);

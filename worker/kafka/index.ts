@@ -17,6 +17,8 @@
  *   groups.ts        the classic group protocol, offsets, group administration
  *   admin.ts         CreateTopics, DeleteTopics, CreatePartitions, DescribeConfigs
  *   delete-records.ts DeleteRecords
+ *   admin.ts         CreateTopics, DeleteTopics, CreatePartitions, DescribeConfigs,
+ *                    AlterConfigs, IncrementalAlterConfigs
  *
  * One connection's requests are answered one at a time, in order, as a Kafka
  * broker does (it reads a connection's next request once the last is answered):
@@ -35,7 +37,7 @@ import type { Env } from "../env";
 import { KafkaCode } from "../errors";
 import { authorize } from "../http/auth";
 import { HttpError, errorResponse, invalidRequest } from "../http/errors";
-import { createPartitions, createTopics, deleteTopics, describeConfigs } from "./admin";
+import { alterConfigs, createPartitions, createTopics, deleteTopics, describeConfigs, incrementalAlterConfigs } from "./admin";
 import { apiVersions, findCoordinator, metadata } from "./broker";
 import type { Broker, Handler, KafkaContext } from "./context";
 import { deleteRecords } from "./delete-records";
@@ -61,7 +63,9 @@ const HANDLERS: ReadonlyMap<number, Handler> = new Map<number, Handler>([
   [21, deleteRecords],
   [22, initProducerId],
   [32, describeConfigs],
+  [33, alterConfigs],
   [37, createPartitions],
+  [44, incrementalAlterConfigs],
   ...GROUP_HANDLERS,
 ]);
 

@@ -1,6 +1,6 @@
 /*
- * admin.ts — /admin/topics: list, create, describe, delete, add partitions, a
- * topic's offsets, and DeleteRecords.
+ * admin.ts — /admin/topics: list, create, describe, delete, add partitions, change
+ * configs, a topic's offsets, and DeleteRecords.
  *
  * Kafka's rules (names, partition counts, configs, growing only) are the core's,
  * reached through api/'s admin; these handlers check only that the body has the
@@ -8,7 +8,8 @@
  * malformed request rather than a partition count the core would refuse.
  */
 import { createAdmin } from "../../api";
-import type { Admin, CreateTopicConfig, RecordsToDelete } from "../../types";
+import type { Admin, ConfigChanges, CreateTopicConfig, RecordsToDelete } from "../../types";
+import { invalidRequest } from "../errors";
 import { Query, array, has, integer, object, partitionField, readJson, string, stringMap } from "../input";
 import type { Context } from "../router";
 
@@ -91,3 +92,22 @@ export async function deleteRecords(c: Context): Promise<Response> {
   });
   return Response.json({ topic, partitions: await withAdmin(c, (a) => a.deleteRecords(topic, partitions)) });
 }
+/* PATCH changes only the configs named (null: back to the default); PUT makes the
+ * configs named the topic's whole set. Body: {"configs": {...}, "validateOnly"?: bool}. */
+async function alterConfigs(c: Context, replace: boolean): Promise<Response> {
+  Query.none(c.url);
+  const topic = c.param("topic");
+  const body = object(await readJson(c.request), "body", ["configs", "validateOnly"]);
+  const configs: ConfigChanges = stringMap(body.configs, "body.configs", (v, where) =>
+    v === null ? null : string(v, where),
+  );
+  let validateOnly = false;
+  if (has(body, "validateOnly")) {
+    if (typeof body.validateOnly !== "boolean") throw invalidRequest("body.validateOnly must be true or false");
+    validateOnly = body.validateOnly;
+  }
+  return Response.json(await withAdmin(c, (a) => a.alterConfigs(topic, configs, { replace, validateOnly })));
+}
+
+export const patchConfigs = (c: Context) => alterConfigs(c, false);
+export const putConfigs = (c: Context) => alterConfigs(c, true);

@@ -392,7 +392,9 @@ KD_EXPORT(kd_log_key_lookup) int32_t kd_log_key_lookup(uint32_t db, const uint8_
  *
  * kd_tier_plan: the next segment to move, built from the oldest hot batches (at most
  * max_bytes, segment.bytes and KD_MAX_READ_BYTES). Output: i32 planned, i32 more (more
- * batches are due after this one); when planned, i64 base_offset, i64 last_offset,
+ * batches are due after this one), i32 active (the topic tiers), i64 next_deadline_ms
+ * (when the first batch left hot is due by local.retention.ms; -1: none), i64
+ * size_trigger (plan again once the log, both tiers, holds more; -1: never); when planned, i64 base_offset, i64 last_offset,
  * str object_key (key_prefix, then the base offset: a retry overwrites), u32 length,
  * then the segment's bytes. The key is recorded as in flight (garbage until committed).
  * kd_tier_commit, once the host's put of those bytes succeeded: records the segment and

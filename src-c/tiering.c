@@ -201,16 +201,20 @@ typedef struct {
     int64_t base, last, bytes;
     uint32_t count;
     bool more;
+    bool active;      /* the topic tiers by time or size */
+    int64_t deadline; /* when the first batch left hot is due by time; -1: never */
+    int64_t trigger;  /* the log's size (both tiers) past which one is due by size; -1: never */
 } tier_plan;
 
 /* The batches, from the oldest hot one, past the local retention, within seg_max. */
-static int32_t plan_batches(uint32_t db, const kd_log_config *c, int64_t now_ms, int64_t start, int64_t hot,
-                            int64_t seg_max, tier_plan *plan)
+static int32_t plan_batches(uint32_t db, const kd_log_config *c, int64_t now_ms, int64_t start, int64_t size,
+                            int64_t hot, int64_t seg_max, tier_plan *plan)
 {
     int64_t local_ms = local_limit(c->local_retention_ms, c->retention_ms);
     int64_t local_bytes = local_limit(c->local_retention_bytes, c->retention_bytes);
     bool by_time = local_ms >= 0 && now_ms > INT64_MIN + local_ms;
-    if (!by_time && local_bytes < 0)
+    plan->active = by_time || local_bytes >= 0;
+    if (!plan->active)
         return 0;
     int32_t stmt = kd_sql_prepare(db, "SELECT base_offset, last_offset, max_timestamp, size_bytes FROM log_batches"
                                       " ORDER BY base_offset");
@@ -223,8 +227,11 @@ static int32_t plan_batches(uint32_t db, const kd_log_config *c, int64_t now_ms,
         /* Below the log start: retention's to delete, not ours to keep. */
         bool eligible = last >= start && ((by_time && max_time < now_ms - local_ms) ||
                                           (local_bytes >= 0 && hot - bytes >= local_bytes));
-        if (!eligible)
+        if (!eligible) {
+            if (by_time && last >= start)
+                plan->deadline = max_time > INT64_MAX - local_ms - 1 ? INT64_MAX : max_time + local_ms + 1;
             break;
+        }
         if (plan->count > 0 && (plan->bytes + bytes > seg_max || plan->count == MAX_SEGMENT_BATCHES)) {
             plan->more = true;
             break;
@@ -237,6 +244,9 @@ static int32_t plan_batches(uint32_t db, const kd_log_config *c, int64_t now_ms,
         hot -= bytes;
     }
     kd_host_finalize(stmt);
+    /* Looked at again once appends add a sixteenth of local.retention.bytes. */
+    if (local_bytes >= 0)
+        plan->trigger = size - hot + local_bytes + local_bytes / 16;
     return rc < 0 ? rc : 0;
 }
 
@@ -301,7 +311,7 @@ int32_t kd_tier_plan(uint32_t db, int64_t now_ms, int32_t max_bytes, const uint8
         rc = kd_log_config_load(db, &c);
     if (rc)
         return rc;
-    tier_plan plan = {0, 0, 0, 0, false};
+    tier_plan plan = {0, 0, 0, 0, false, false, -1, -1};
     if (c.remote_storage && !c.compact) {
         if (!rc)
             rc = kd_retention_count(db, &size);
@@ -311,11 +321,12 @@ int32_t kd_tier_plan(uint32_t db, int64_t now_ms, int32_t max_bytes, const uint8
         if (c.segment_bytes < seg_max)
             seg_max = c.segment_bytes;
         if (!rc)
-            rc = plan_batches(db, &c, now_ms, start, size - cold, seg_max, &plan);
+            rc = plan_batches(db, &c, now_ms, start, size, size - cold, seg_max, &plan);
         if (rc)
             return rc;
     }
-    if (!kd_out_i32(plan.count > 0) || !kd_out_i32(plan.more))
+    if (!kd_out_i32(plan.count > 0) || !kd_out_i32(plan.more) || !kd_out_i32(plan.active) ||
+        !kd_out_i64(plan.deadline) || !kd_out_i64(plan.trigger))
         return kd_fail(KD_ERR_NOMEM, "out of memory");
     if (plan.count == 0)
         return 0;

@@ -59,12 +59,12 @@ static inline int cold_fixture_open(cold_fixture *f)
         const uint8_t *o = kd_out_ptr();
         if (rd_le(o, 4) != 1)
             return 1;
-        int64_t base = (int64_t)rd_le(o + 8, 8), last = (int64_t)rd_le(o + 16, 8);
-        size_t key_len = rd_le(o + 24, 2);
+        int64_t base = (int64_t)rd_le(o + 28, 8), last = (int64_t)rd_le(o + 36, 8);
+        size_t key_len = rd_le(o + 44, 2);
         char key[64];
-        snprintf(key, sizeof key, "%.*s", (int)key_len, (const char *)o + 26);
-        size_t len = rd_le(o + 26 + key_len, 4);
-        kb_put(&f->segments[s], o + 30 + key_len, len);
+        snprintf(key, sizeof key, "%.*s", (int)key_len, (const char *)o + 46);
+        size_t len = rd_le(o + 46 + key_len, 4);
+        kb_put(&f->segments[s], o + 50 + key_len, len);
         if (kd_tier_commit(COLD_DB, base, last, (int64_t)len, (const uint8_t *)key, (uint32_t)key_len) != 0 ||
             rd_le(kd_out_ptr(), 4) != 1)
             return 1;

@@ -129,7 +129,8 @@ static void bucket_clear(void)
 /* ---- the host's side of tiering ---- */
 
 typedef struct {
-    int32_t planned, more;
+    int32_t planned, more, active;
+    int64_t deadline, trigger;
     int64_t base, last;
     char key[128];
     kbuf bytes;
@@ -156,18 +157,21 @@ static int32_t plan(int64_t now, int32_t max_bytes, plan_result *r)
     const uint8_t *o = kd_out_ptr();
     r->planned = (int32_t)rd_le(o, 4);
     r->more = (int32_t)rd_le(o + 4, 4);
+    r->active = (int32_t)rd_le(o + 8, 4);
+    r->deadline = (int64_t)rd_le(o + 12, 8);
+    r->trigger = (int64_t)rd_le(o + 20, 8);
     if (!r->planned) {
-        CHECK_EQ_INT(kd_out_len(), 8);
+        CHECK_EQ_INT(kd_out_len(), 28);
         return 0;
     }
-    r->base = (int64_t)rd_le(o + 8, 8);
-    r->last = (int64_t)rd_le(o + 16, 8);
-    size_t key_len = rd_le(o + 24, 2);
+    r->base = (int64_t)rd_le(o + 28, 8);
+    r->last = (int64_t)rd_le(o + 36, 8);
+    size_t key_len = rd_le(o + 44, 2);
     CHECK(key_len < sizeof r->key);
-    memcpy(r->key, o + 26, key_len);
-    size_t len = rd_le(o + 26 + key_len, 4);
-    CHECK_EQ_INT(kd_out_len(), 30 + key_len + len);
-    kb_put(&r->bytes, o + 30 + key_len, len);
+    memcpy(r->key, o + 46, key_len);
+    size_t len = rd_le(o + 46 + key_len, 4);
+    CHECK_EQ_INT(kd_out_len(), 50 + key_len + len);
+    kb_put(&r->bytes, o + 50 + key_len, len);
     return 0;
 }
 
@@ -388,9 +392,11 @@ static void test_nothing_tiers_unless_asked(void)
     CHECK_EQ_INT(configure("{\"local.retention.ms\":\"0\",\"retention.ms\":\"-1\"}"), 0);
     CHECK_EQ_INT(plan(NOW, 1 << 20, &p), 0);
     CHECK_EQ_INT(p.planned, 0);
+    CHECK_EQ_INT(p.active, 0);
     CHECK_EQ_INT(configure("{\"remote.storage.enable\":\"true\",\"retention.ms\":\"-1\"}"), 0);
     CHECK_EQ_INT(plan(NOW, 1 << 20, &p), 0);
     CHECK_EQ_INT(p.planned, 0);
+    CHECK_EQ_INT(p.active, 0);
     CHECK_EQ_INT(count(conn, "SELECT count(*) FROM log_cold_garbage"), 0);
     close_log(conn);
 }
@@ -430,6 +436,12 @@ static void test_reads_are_byte_identical(void)
     CHECK_EQ_INT(count(conn, "SELECT count(*) FROM log_cold_garbage"), 0);
     CHECK_EQ_INT(count(conn, "SELECT count(*) FROM log_batches"), 16);
     CHECK_EQ_INT(tier_all(15000, 1 << 20), 1); /* batch 4 alone */
+    /* Nothing more is due until batch 5's newest record (5004) is 10000 ms old. */
+    CHECK_EQ_INT(plan(15000, 1 << 20, &p), 0);
+    CHECK_EQ_INT(p.planned, 0);
+    CHECK_EQ_INT(p.active, 1);
+    CHECK_EQ_INT(p.deadline, 15005);
+    CHECK_EQ_INT(p.trigger, -1);
     CHECK_EQ_INT(count(conn, "SELECT count(*) FROM log_segments"), 2);
     /* Later, more is due; with max_bytes smaller than segment.bytes, max_bytes rules. */
     CHECK_EQ_INT(tier_all(25000, (int32_t)(batch_size * 3)), 4); /* batches 5..14: 3+3+3+1 */
@@ -493,6 +505,12 @@ static void test_local_retention_bytes(void)
     CHECK_EQ_INT(configure(json), 0);
     CHECK_EQ_INT(tier_all(NOW, 1 << 20), 1);
     CHECK_EQ_INT(count(conn, "SELECT count(*) FROM log_batches"), 3);
+    /* Due again once the log grows by a sixteenth of local.retention.bytes. */
+    plan_result p;
+    CHECK_EQ_INT(plan(NOW, 1 << 20, &p), 0);
+    CHECK_EQ_INT(p.planned, 0);
+    CHECK_EQ_INT(p.deadline, NOW + 4 + 604800000 + 1); /* local.retention.ms -2: retention.ms */
+    CHECK_EQ_INT(p.trigger, (int64_t)(batch_size * 10 + batch_size * 3 / 16));
     CHECK_EQ_INT(count(conn, "SELECT sum(size_bytes) FROM log_segments"), (int64_t)batch_size * 7);
     kb_free(&all);
     bucket_clear();

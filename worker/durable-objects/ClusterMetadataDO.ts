@@ -55,6 +55,14 @@ export class ClusterMetadataDO extends DurableObject<Env> {
   }
 
   createTopic(name: string, partitions: number, config: Record<string, string>): TopicInfo {
+    /* As a Kafka broker without remote.log.storage.system.enable refuses the topic:
+     * accepted, it would never tier, and its partitions would fill up in SQLite. */
+    if (config["remote.storage.enable"] === "true" && !this.env.KAFDO_COLD) {
+      throw new KafdoError(
+        KafkaCode.INVALID_CONFIG,
+        "remote.storage.enable=true needs the cold tier's R2 bucket bound as KAFDO_COLD (see docs/kafka.md)",
+      );
+    }
     const id = crypto.getRandomValues(new Uint8Array(16));
     return topicCreate(this.db, name, partitions, config, id, Date.now(), this.maxPartitions);
   }

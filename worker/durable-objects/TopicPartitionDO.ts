@@ -31,6 +31,10 @@
  * transaction, so produces interleave with a long deletion), and one that did sets it
  * for the deadline it names (when the oldest kept batch expires).
  *
+ * The cold tier (cold-tier.ts): with remote.storage.enable, the alarm also moves the
+ * oldest batches to the KAFDO_COLD bucket (after retention, before compaction), and
+ * reads at offsets there get their bytes from it.
+ *
  * Failures are KafdoErrors, thrown. Over RPC they arrive as Errors named for their
  * Kafka error (OFFSET_OUT_OF_RANGE, ...); KafdoError.from() restores them.
  */
@@ -42,11 +46,9 @@ import {
   logKeyLookup,
   logDeleteRecords,
   logRetention,
-  logFetch,
   logOffsetForTime,
   logOffsets,
   logOpen,
-  logRead,
   logRetire,
   registerStorage,
   type KafdoStorage,
@@ -54,6 +56,7 @@ import {
 import type { Env } from "../env";
 import { KafdoError, KafkaCode } from "../errors";
 import type { AppendResult, FetchResult, LogOffsets, ReadResult } from "../types";
+import { ColdTier } from "./cold-tier";
 
 /* Kafka's default max.message.bytes: the largest batch a topic accepts unless its
  * config says otherwise (the producer passes the topic's own value). */
@@ -89,6 +92,8 @@ export class TopicPartitionDO extends DurableObject<Env> {
    * deadline again. */
   private sizeBytes = 0;
   private sizeTriggerBytes = -1;
+  private tierTriggerBytes = -1;
+  private readonly cold: ColdTier;
   private stepDue = false;
   private stepOnAppend = false;
 
@@ -97,6 +102,7 @@ export class TopicPartitionDO extends DurableObject<Env> {
     this.storage = ctx.storage;
     this.db = registerStorage(this.storage);
     logOpen(this.db);
+    this.cold = new ColdTier(this.db, env.KAFDO_COLD, `${ctx.id.toString()}/`);
   }
 
   /* Appends produce sets, each one or more RecordBatches back to back; one result
@@ -131,22 +137,31 @@ export class TopicPartitionDO extends DurableObject<Env> {
    * the deadlines the core names, or now again while either has more to do. */
   override async alarm(): Promise<void> {
     this.stepDue = false;
-    let retention, compaction;
+    let retention, tiering, compaction;
     try {
       const now = Date.now();
       retention = logRetention(this.db, now, RETENTION_STEP_ROWS);
+      tiering = await this.cold.step(now);
       compaction = logCompact(this.db, now, RETENTION_STEP_ROWS);
     } catch (e) {
-      /* A retired log (its topic deleted) has nothing left to keep. */
-      if (KafdoError.from(e)?.code === KafkaCode.UNKNOWN_TOPIC_OR_PARTITION) return;
+      /* A retired log (its topic deleted) has nothing left to keep but its cold
+       * objects to delete. */
+      if (KafdoError.from(e)?.code === KafkaCode.UNKNOWN_TOPIC_OR_PARTITION) {
+        if (await this.cold.collectGarbage()) this.scheduleStep();
+        return;
+      }
       throw e;
     }
     this.sizeBytes = retention.sizeBytes;
     this.sizeTriggerBytes = retention.sizeTriggerBytes;
-    const more = retention.more || compaction.more;
-    const deadlines = [retention.nextDeadlineMs, compaction.nextDeadlineMs].filter((d) => d >= 0);
+    this.tierTriggerBytes = tiering.sizeTriggerBytes;
+    const more = retention.more || tiering.more || compaction.more;
+    const deadlines = [retention.nextDeadlineMs, tiering.nextDeadlineMs, compaction.nextDeadlineMs].filter(
+      (d) => d >= 0,
+    );
     /* With nothing to wait for, the next append looks again (it may bring a deadline). */
-    this.stepOnAppend = (retention.active || compaction.active) && !more && deadlines.length === 0;
+    this.stepOnAppend =
+      (retention.active || tiering.active || compaction.active) && !more && deadlines.length === 0;
     if (more) this.scheduleStep();
     else if (deadlines.length > 0) await this.ctx.storage.setAlarm(Math.min(...deadlines));
   }
@@ -182,7 +197,8 @@ export class TopicPartitionDO extends DurableObject<Env> {
    * when the last step had nothing to wait for. */
   private afterAppends(appendedBytes: number): void {
     this.sizeBytes += appendedBytes;
-    if (this.stepOnAppend || (this.sizeTriggerBytes >= 0 && this.sizeBytes > this.sizeTriggerBytes)) {
+    const past = (trigger: number): boolean => trigger >= 0 && this.sizeBytes > trigger;
+    if (this.stepOnAppend || past(this.sizeTriggerBytes) || past(this.tierTriggerBytes)) {
       this.stepOnAppend = false;
       this.scheduleStep();
     }
@@ -234,13 +250,13 @@ export class TopicPartitionDO extends DurableObject<Env> {
 
   /* Stored RecordBatch bytes from offset, as a Kafka Fetch returns them: within
    * maxBytes, the first batch whole past it when minOneBatch (kd_log_fetch). */
-  fetchBatches(offset: number, maxBytes: number, minOneBatch = true): FetchResult {
-    return logFetch(this.db, offset, maxBytes, minOneBatch);
+  fetchBatches(offset: number, maxBytes: number, minOneBatch = true): FetchResult | Promise<FetchResult> {
+    return this.cold.fetch(offset, maxBytes, minOneBatch);
   }
 
   /* Decoded records from offset. */
-  read(offset: number, maxRecords: number, maxBytes: number): ReadResult {
-    return logRead(this.db, offset, maxRecords, maxBytes);
+  read(offset: number, maxRecords: number, maxBytes: number): ReadResult | Promise<ReadResult> {
+    return this.cold.read(offset, maxRecords, maxBytes);
   }
 
   /* read(), but when the log has nothing at offset yet (offset is the high
@@ -248,7 +264,8 @@ export class TopicPartitionDO extends DurableObject<Env> {
    * wait (records, or a refusal) is given at once. */
   readWait(offset: number, maxRecords: number, maxBytes: number, waitMs: number): ReadResult | Promise<ReadResult> {
     const now = this.read(offset, maxRecords, maxBytes);
-    if (offset !== now.highWatermark) return now;
+    /* An answer from the cold tier is never at the high watermark. */
+    if (now instanceof Promise || offset !== now.highWatermark) return now;
     return this.afterAppend(waitMs, now, () => this.read(offset, maxRecords, maxBytes));
   }
 
@@ -260,13 +277,13 @@ export class TopicPartitionDO extends DurableObject<Env> {
     waitMs: number,
   ): FetchResult | Promise<FetchResult> {
     const now = this.fetchBatches(offset, maxBytes, minOneBatch);
-    if (offset !== now.highWatermark) return now;
+    if (now instanceof Promise || offset !== now.highWatermark) return now;
     return this.afterAppend(waitMs, now, () => this.fetchBatches(offset, maxBytes, minOneBatch));
   }
 
   /* `again()` once an append lands or waitMs (bounded) runs out; `now` when there
    * is nothing to wait for. */
-  private afterAppend<T>(waitMs: number, now: T, again: () => T): T | Promise<T> {
+  private afterAppend<T>(waitMs: number, now: T, again: () => T | Promise<T>): T | Promise<T> {
     const wait = Math.min(Math.max(0, Math.floor(waitMs)), MAX_READ_WAIT_MS);
     if (!(wait > 0)) return now;
     return new Promise<void>((resolve) => {
@@ -295,5 +312,6 @@ export class TopicPartitionDO extends DurableObject<Env> {
     logRetire(this.db);
     this.flushAppends();
     this.wakeReaders(); /* their next read answers UNKNOWN_TOPIC_OR_PARTITION */
+    this.scheduleStep(); /* the alarm deletes the cold tier's objects */
   }
 }

@@ -7,7 +7,9 @@
  * (local.retention.ms / local.retention.bytes; -2, the default, means retention.ms /
  * retention.bytes, as in Kafka) move, oldest first, into segments: each segment is
  * batches back to back, exactly as a Kafka Fetch returns them (a Kafka .log file), at
- * most segment.bytes and the host's limit. SQLite keeps a row per segment in
+ * most segment.bytes and the host's limit; as Kafka uploads only rolled segments, a
+ * segment moves once full (the next batch would not fit) or once its first batch has
+ * been due for segment.ms. SQLite keeps a row per segment in
  * log_segments: its offsets, newest timestamp, size, object key and an index of its
  * batches (base offset, last offset, max timestamp, byte position and size each), so a
  * read fetches only the byte range it needs. Cold offsets are all below hot ones.
@@ -191,6 +193,12 @@ int32_t kd_tier_holds(uint32_t db, int64_t offset)
 
 /* ---- moving batches to the cold tier ---- */
 
+/* a + b for b >= 0, at most INT64_MAX. */
+static int64_t saturating_add(int64_t a, int64_t b)
+{
+    return a > INT64_MAX - b ? INT64_MAX : a + b;
+}
+
 /* Local retention: -2 defers to retention.ms / retention.bytes (Kafka's default). */
 static int64_t local_limit(int64_t local, int64_t total)
 {
@@ -221,21 +229,27 @@ static int32_t plan_batches(uint32_t db, const kd_log_config *c, int64_t now_ms,
     if (stmt < 0)
         return stmt;
     int32_t rc;
+    int64_t hot_before = hot;
+    bool full = false;          /* the segment is closed: the next batch would not fit */
+    int64_t first_max_time = 0; /* of the segment's first batch */
     while ((rc = kd_sql_step(stmt, "planning tiering")) == 1) {
         int64_t base = kd_host_column_int64(stmt, 0), last = kd_host_column_int64(stmt, 1);
         int64_t max_time = kd_host_column_int64(stmt, 2), bytes = kd_host_column_int64(stmt, 3);
         /* Below the log start: retention's to delete, not ours to keep. */
         bool eligible = last >= start && ((by_time && max_time < now_ms - local_ms) ||
                                           (local_bytes >= 0 && hot - bytes >= local_bytes));
+        full = plan->count > 0 && (plan->bytes + bytes > seg_max || plan->count == MAX_SEGMENT_BATCHES);
         if (!eligible) {
             if (by_time && last >= start)
-                plan->deadline = max_time > INT64_MAX - local_ms - 1 ? INT64_MAX : max_time + local_ms + 1;
+                plan->deadline = saturating_add(saturating_add(max_time, local_ms), 1);
             break;
         }
-        if (plan->count > 0 && (plan->bytes + bytes > seg_max || plan->count == MAX_SEGMENT_BATCHES)) {
+        if (full) {
             plan->more = true;
             break;
         }
+        if (plan->count == 0)
+            first_max_time = max_time;
         if (plan->count == 0)
             plan->base = base;
         plan->last = last;
@@ -244,6 +258,18 @@ static int32_t plan_batches(uint32_t db, const kd_log_config *c, int64_t now_ms,
         hot -= bytes;
     }
     kd_host_finalize(stmt);
+    /* As Kafka moves only rolled segments, a segment that is not full moves once its
+     * first batch has been due for segment.ms (by time; by size it waits to fill). */
+    if (plan->count > 0 && !full) {
+        int64_t rolls = by_time ? saturating_add(saturating_add(first_max_time, local_ms), c->segment_ms) : INT64_MAX;
+        if (now_ms < rolls) {
+            plan->count = 0;
+            plan->bytes = 0;
+            hot = hot_before;
+            if (rolls != INT64_MAX && (plan->deadline < 0 || rolls < plan->deadline))
+                plan->deadline = rolls;
+        }
+    }
     /* Looked at again once appends add a sixteenth of local.retention.bytes. */
     if (local_bytes >= 0)
         plan->trigger = size - hot + local_bytes + local_bytes / 16;

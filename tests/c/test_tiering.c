@@ -371,7 +371,7 @@ static void test_configs(void)
     CHECK(!c.remote_storage);
     CHECK_EQ_INT(c.local_retention_ms, -2);
     CHECK_EQ_INT(c.local_retention_bytes, -2);
-    const char *set = "{\"remote.storage.enable\":\"true\",\"local.retention.ms\":\"5\",\"local.retention.bytes\":\"7\"}";
+    const char *set = "{\"remote.storage.enable\":\"true\",\"segment.ms\":\"1\",\"local.retention.ms\":\"5\",\"local.retention.bytes\":\"7\"}";
     CHECK_EQ_INT(kd_log_config_parse((const uint8_t *)set, strlen(set), &c), 0);
     CHECK(c.remote_storage);
     CHECK_EQ_INT(c.local_retention_ms, 5);
@@ -393,7 +393,7 @@ static void test_nothing_tiers_unless_asked(void)
     CHECK_EQ_INT(plan(NOW, 1 << 20, &p), 0);
     CHECK_EQ_INT(p.planned, 0);
     CHECK_EQ_INT(p.active, 0);
-    CHECK_EQ_INT(configure("{\"remote.storage.enable\":\"true\",\"retention.ms\":\"-1\"}"), 0);
+    CHECK_EQ_INT(configure("{\"remote.storage.enable\":\"true\",\"segment.ms\":\"1\",\"retention.ms\":\"-1\"}"), 0);
     CHECK_EQ_INT(plan(NOW, 1 << 20, &p), 0);
     CHECK_EQ_INT(p.planned, 0);
     CHECK_EQ_INT(p.active, 0);
@@ -414,7 +414,7 @@ static void test_reads_are_byte_identical(void)
     size_t batch_size = before.len / 20;
     char json[256];
     snprintf(json, sizeof json,
-             "{\"remote.storage.enable\":\"true\",\"local.retention.ms\":\"10000\",\"retention.ms\":\"-1\","
+             "{\"remote.storage.enable\":\"true\",\"segment.ms\":\"1\",\"local.retention.ms\":\"10000\",\"retention.ms\":\"-1\","
              "\"segment.bytes\":\"%zu\"}",
              batch_size * 4);
     CHECK_EQ_INT(configure(json), 0);
@@ -491,6 +491,31 @@ static void test_reads_are_byte_identical(void)
     close_log(conn);
 }
 
+/* As Kafka moves only rolled segments: a segment that is not full waits until its
+ * first batch has been due for segment.ms, then moves whole. */
+static void test_segments_roll(void)
+{
+    sqlite3 *conn = fresh_log();
+    append_batches(10, 5, 0, 1000);
+    CHECK_EQ_INT(configure("{\"remote.storage.enable\":\"true\",\"local.retention.ms\":\"10000\","
+                           "\"retention.ms\":\"-1\",\"segment.ms\":\"5000\"}"),
+                 0);
+    plan_result p;
+    CHECK_EQ_INT(plan(15000, 1 << 20, &p), 0); /* batches 0..4 due, batch 0 due since 10004 */
+    CHECK_EQ_INT(p.planned, 0);
+    CHECK_EQ_INT(p.deadline, 15004);
+    CHECK_EQ_INT(count(conn, "SELECT count(*) FROM log_cold_garbage"), 0);
+    CHECK_EQ_INT(plan(15004, 1 << 20, &p), 0);
+    CHECK_EQ_INT(p.planned, 1);
+    CHECK_EQ_INT(p.base, 0);
+    CHECK_EQ_INT(p.last, 24);
+    bucket_put(p.key, p.bytes.p, p.bytes.len);
+    CHECK_EQ_INT(commit(&p), 1);
+    kb_free(&p.bytes);
+    bucket_clear();
+    close_log(conn);
+}
+
 /* local.retention.bytes: the hot tier keeps at least that many bytes. */
 static void test_local_retention_bytes(void)
 {
@@ -500,8 +525,18 @@ static void test_local_retention_bytes(void)
     consume(0, 1 << 20, &all);
     size_t batch_size = all.len / 10;
     char json[256];
-    snprintf(json, sizeof json, "{\"remote.storage.enable\":\"true\",\"local.retention.bytes\":\"%zu\"}",
-             batch_size * 3);
+    /* By size alone a segment moves once full: the next batch would not fit. */
+    snprintf(json, sizeof json,
+             "{\"remote.storage.enable\":\"true\",\"local.retention.bytes\":\"%zu\",\"segment.bytes\":\"%zu\"}",
+             batch_size * 3, batch_size * 8);
+    CHECK_EQ_INT(configure(json), 0);
+    plan_result early;
+    CHECK_EQ_INT(plan(NOW, 1 << 20, &early), 0);
+    CHECK_EQ_INT(early.planned, 0); /* 7 batches due, room for 8 */
+    CHECK_EQ_INT(early.deadline, NOW + 4 + 604800000 + 1);
+    snprintf(json, sizeof json,
+             "{\"remote.storage.enable\":\"true\",\"local.retention.bytes\":\"%zu\",\"segment.bytes\":\"%zu\"}",
+             batch_size * 3, batch_size * 7);
     CHECK_EQ_INT(configure(json), 0);
     CHECK_EQ_INT(tier_all(NOW, 1 << 20), 1);
     CHECK_EQ_INT(count(conn, "SELECT count(*) FROM log_batches"), 3);
@@ -528,7 +563,7 @@ static void test_retention_over_both_tiers(void)
     size_t batch_size = all.len / 20;
     char json[256];
     snprintf(json, sizeof json,
-             "{\"remote.storage.enable\":\"true\",\"local.retention.ms\":\"10000\",\"retention.ms\":\"-1\","
+             "{\"remote.storage.enable\":\"true\",\"segment.ms\":\"1\",\"local.retention.ms\":\"10000\",\"retention.ms\":\"-1\","
              "\"segment.bytes\":\"%zu\"}",
              batch_size * 4);
     CHECK_EQ_INT(configure(json), 0);
@@ -538,7 +573,7 @@ static void test_retention_over_both_tiers(void)
     /* retention.bytes of 12 batches: the total is 20, so 8 batches' worth go — the
      * first two segments whole (8 batches); the log start follows. */
     snprintf(json, sizeof json,
-             "{\"remote.storage.enable\":\"true\",\"local.retention.ms\":\"10000\",\"retention.ms\":\"-1\","
+             "{\"remote.storage.enable\":\"true\",\"segment.ms\":\"1\",\"local.retention.ms\":\"10000\",\"retention.ms\":\"-1\","
              "\"segment.bytes\":\"%zu\",\"retention.bytes\":\"%zu\"}",
              batch_size * 4, batch_size * 12);
     CHECK_EQ_INT(configure(json), 0);
@@ -578,7 +613,7 @@ static void test_retention_over_both_tiers(void)
     kb_free(&f);
 
     /* Retiring the log makes every object garbage. */
-    CHECK_EQ_INT(configure("{\"remote.storage.enable\":\"true\",\"local.retention.ms\":\"0\",\"retention.ms\":\"-1\"}"), 0);
+    CHECK_EQ_INT(configure("{\"remote.storage.enable\":\"true\",\"segment.ms\":\"1\",\"local.retention.ms\":\"0\",\"retention.ms\":\"-1\"}"), 0);
     CHECK_EQ_INT(tier_all(25000, 1 << 20), 1);
     CHECK_EQ_INT(bucket_count(), 1);
     CHECK_EQ_INT(kd_log_retire(DB), 0);
@@ -594,7 +629,7 @@ static void test_stale_plans_and_crashes(void)
 {
     sqlite3 *conn = fresh_log();
     append_batches(10, 5, 0, 1000);
-    CHECK_EQ_INT(configure("{\"remote.storage.enable\":\"true\",\"local.retention.ms\":\"1000\",\"retention.ms\":\"-1\"}"), 0);
+    CHECK_EQ_INT(configure("{\"remote.storage.enable\":\"true\",\"segment.ms\":\"1\",\"local.retention.ms\":\"1000\",\"retention.ms\":\"-1\"}"), 0);
     plan_result p, again;
     CHECK_EQ_INT(plan(NOW, 1 << 20, &p), 0);
     bucket_put(p.key, p.bytes.p, p.bytes.len);
@@ -633,7 +668,7 @@ static void test_bad_bytes(void)
 {
     sqlite3 *conn = fresh_log();
     append_batches(4, 5, 0, 1000);
-    CHECK_EQ_INT(configure("{\"remote.storage.enable\":\"true\",\"local.retention.ms\":\"0\",\"retention.ms\":\"-1\"}"), 0);
+    CHECK_EQ_INT(configure("{\"remote.storage.enable\":\"true\",\"segment.ms\":\"1\",\"local.retention.ms\":\"0\",\"retention.ms\":\"-1\"}"), 0);
     CHECK_EQ_INT(tier_all(NOW, 1 << 20), 1);
     int i = bucket_find("p/00000000000000000000.log");
     CHECK(i >= 0);
@@ -670,7 +705,7 @@ static void test_storage_failures(void)
 {
     sqlite3 *conn = fresh_log();
     append_batches(12, 5, 0, 1000);
-    CHECK_EQ_INT(configure("{\"remote.storage.enable\":\"true\",\"local.retention.ms\":\"3000\",\"retention.ms\":\"-1\"}"), 0);
+    CHECK_EQ_INT(configure("{\"remote.storage.enable\":\"true\",\"segment.ms\":\"1\",\"local.retention.ms\":\"3000\",\"retention.ms\":\"-1\"}"), 0);
     kbuf before = {0};
     consume(0, 1 << 20, &before);
     for (int which = 0; which < 2; which++) {
@@ -726,6 +761,7 @@ int main(void)
     RUN(test_configs);
     RUN(test_nothing_tiers_unless_asked);
     RUN(test_reads_are_byte_identical);
+    RUN(test_segments_roll);
     RUN(test_local_retention_bytes);
     RUN(test_retention_over_both_tiers);
     RUN(test_stale_plans_and_crashes);

@@ -115,7 +115,13 @@ async function tieredTopic(config: Record<string, string> = {}) {
   await createAdmin(env).createTopic({
     topic,
     partitions: 1,
-    config: { "remote.storage.enable": "true", "local.retention.ms": String(HOUR), "retention.ms": "-1", ...config },
+    config: {
+      "remote.storage.enable": "true",
+      "local.retention.ms": String(HOUR),
+      "retention.ms": "-1",
+      "segment.ms": "1000",
+      ...config,
+    },
   });
   /* Three old batches (past local retention), one new. */
   for (let i = 0; i < 3; i++) await send(topic, 3, Date.now() - (5 - i) * HOUR, `old${i}`);

@@ -100,12 +100,21 @@ int32_t kd_log_state(uint32_t db, int64_t *log_start_offset, int64_t *high_water
 int32_t kd_log_set_start(uint32_t db, int64_t log_start_offset, int64_t high_watermark);
 /* Creates retention's table (kd_log_open calls it). */
 int32_t kd_retention_open(uint32_t db);
+/* Counts the rows appended since the last count into the log's stored size; *size is
+ * then the size of both tiers (tiering moves only counted rows). */
+int32_t kd_retention_count(uint32_t db, int64_t *size);
+/* Kafka's rule for whether retention deletes a batch (or a cold segment, taken whole)
+ * from the log's start: below the log start offset, older than retention.ms, or not
+ * needed to keep retention.bytes of a log of `size` bytes. */
+struct kd_log_config;
+bool kd_retention_deletable(const struct kd_log_config *c, int64_t now_ms, int64_t start, int64_t last,
+                            int64_t max_time, int64_t size, int64_t bytes);
 /* Compaction shrank the stored batch at base_offset by `bytes`: the log's size follows. */
 int32_t kd_retention_removed(uint32_t db, int64_t base_offset, int64_t bytes);
 
 /* ---- log_config.c: the topic configs a log obeys ---- */
 
-typedef struct {
+typedef struct kd_log_config {
     int64_t retention_ms;    /* -1: no time retention (also when the policy lacks delete) */
     int64_t retention_bytes; /* -1: no size retention (likewise) */
     bool delete_policy, compact;
@@ -113,6 +122,10 @@ typedef struct {
     int64_t min_compaction_lag_ms, max_compaction_lag_ms;
     int64_t delete_retention_ms;
     int32_t min_dirty_permille; /* min.cleanable.dirty.ratio in thousandths */
+    /* Tiered storage (tiering.c): remote.storage.enable, and local.retention.ms /
+     * local.retention.bytes as given (-2: retention.ms / retention.bytes). */
+    bool remote_storage;
+    int64_t local_retention_ms, local_retention_bytes;
 } kd_log_config;
 
 /* Parses a JSON object of config name to value; Kafka's default for a name it lacks. */
@@ -121,5 +134,42 @@ int32_t kd_log_config_parse(const uint8_t *text, size_t len, kd_log_config *c);
 int32_t kd_log_config_load(uint32_t db, kd_log_config *c);
 /* A number from 0 to 1 in thousandths, or -1 when the text is not one. */
 int32_t kd_parse_ratio(const uint8_t *s, size_t len);
+
+/* ---- tiering.c: the cold tier (segments in an object store) ---- */
+
+/* Creates the cold tier's tables (kd_log_open calls it). */
+int32_t kd_tier_open(uint32_t db);
+
+/* What retention did to the cold tier in one step. */
+typedef struct {
+    int32_t deleted; /* segments */
+    bool more;       /* stopped at max_rows */
+    bool blocked;    /* a segment is kept (or more to do): the hot batches wait */
+    int64_t cut;     /* the first offset after the segments deleted; 0: none */
+    int64_t kept_max_time; /* the first kept segment's newest timestamp */
+} kd_tier_expiry;
+
+/* Retention over the cold tier: deletes whole segments from the log's start while
+ * kd_retention_deletable says so (at most max_rows), subtracting their bytes from
+ * *size; their objects are left for the host to delete (kd_tier_garbage). */
+int32_t kd_tier_expire(uint32_t db, const kd_log_config *c, int64_t now_ms, uint32_t max_rows, int64_t start,
+                       int64_t *size, kd_tier_expiry *out);
+/* 1 when `offset` is below the hot batches and a cold segment holds it or a later
+ * offset (a read there is the cold tier's), else 0; < 0 on error. */
+int32_t kd_tier_holds(uint32_t db, int64_t offset);
+/* The log was retired: every segment's object becomes garbage. */
+int32_t kd_tier_retire(uint32_t db);
+/* ListOffsets by time over the cold tier: the first batch whose newest timestamp
+ * reaches `timestamp` (its base offset and max timestamp); *found 0 when none. */
+int32_t kd_tier_offset_for_time(uint32_t db, int64_t timestamp, int64_t *offset, int64_t *at, int *found);
+
+/* Where log.c's walks hand each batch; WALK_STOP ends a walk early without an error. */
+typedef int32_t (*kd_batch_sink)(const uint8_t *data, size_t len, void *arg);
+#define KD_WALK_STOP INT32_MIN
+/* Walks the batches of the cold segment holding `offset` (or the first after it) as
+ * log.c walks hot ones, from `bytes`: the part of the segment's object that starts
+ * at byte `position`. Each batch is checked against the segment's index. */
+int32_t kd_tier_walk(uint32_t db, int64_t offset, int32_t max_bytes, bool min_one, const uint8_t *bytes,
+                     size_t len, int64_t position, kd_batch_sink emit, void *arg);
 
 #endif /* KAFDO_INTERNAL_H */

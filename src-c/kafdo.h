@@ -104,6 +104,7 @@
 #define KD_ERR_NOMEM (-1)       /* an allocation failed */
 #define KD_ERR_STORAGE (-2)     /* the host's storage reported an error; host rolls back */
 #define KD_ERR_INVALID_ARG (-3) /* the caller broke the ABI (bad sizes, bad format) */
+#define KD_ERR_COLD (-4)        /* a read's offset is in the cold tier: kd_tier_locate it */
 
 /* ---- constants ------------------------------------------------------------ */
 
@@ -383,6 +384,50 @@ KD_EXPORT(kd_log_compact) int32_t kd_log_compact(uint32_t db, int64_t now_ms, ui
  * when the log is not compacted.
  */
 KD_EXPORT(kd_log_key_lookup) int32_t kd_log_key_lookup(uint32_t db, const uint8_t *key, uint32_t len);
+
+/*
+ * The cold tier (src-c/tiering.c): with remote.storage.enable=true, batches past
+ * local.retention.ms / local.retention.bytes move into segment objects in an object
+ * store (R2); the host only puts, gets and deletes objects.
+ *
+ * kd_tier_plan: the next segment to move, built from the oldest hot batches (at most
+ * max_bytes, segment.bytes and KD_MAX_READ_BYTES). Output: i32 planned, i32 more (more
+ * batches are due after this one), i32 active (the topic tiers), i64 next_deadline_ms
+ * (when the first batch left hot is due by local.retention.ms; -1: none), i64
+ * size_trigger (plan again once the log, both tiers, holds more; -1: never); when planned, i64 base_offset, i64 last_offset,
+ * str object_key (key_prefix, then the base offset: a retry overwrites), u32 length,
+ * then the segment's bytes. The key is recorded as in flight (garbage until committed).
+ * kd_tier_commit, once the host's put of those bytes succeeded: records the segment and
+ * deletes its hot batches. Output: i32 committed (0: the batches changed since the plan,
+ * nothing done; the object is garbage).
+ * kd_tier_garbage: objects that are not part of the log (in flight and never committed,
+ * deleted by retention, of a retired log). Output: u32 count, str keys. The host
+ * deletes them, then kd_tier_forget (input u32 count, str keys) forgets them.
+ *
+ * Reads: kd_log_fetch and kd_log_read fail with KD_ERR_COLD at an offset in the cold
+ * tier. kd_tier_locate (arguments as kd_log_fetch) then names what answers it. Output:
+ * i32 found (0: not in the cold tier); when found, str object_key, i64 position, i64
+ * length: the byte range of that object to get (length 0: nothing fits max_bytes).
+ * kd_log_fetch_cold / kd_log_read_cold take those bytes (`bytes` holds the object from
+ * byte `position`) and answer exactly as kd_log_fetch / kd_log_read, from that one
+ * segment. KD_ERR_INVALID_ARG when the bytes do not hold what is needed; KD_ERR_STORAGE
+ * when they do not match the segment's index.
+ */
+KD_EXPORT(kd_tier_plan)
+int32_t kd_tier_plan(uint32_t db, int64_t now_ms, int32_t max_bytes, const uint8_t *key_prefix, uint32_t prefix_len);
+KD_EXPORT(kd_tier_commit)
+int32_t kd_tier_commit(uint32_t db, int64_t base_offset, int64_t last_offset, int64_t length, const uint8_t *key,
+                       uint32_t key_len);
+KD_EXPORT(kd_tier_garbage) int32_t kd_tier_garbage(uint32_t db, uint32_t max_keys);
+KD_EXPORT(kd_tier_forget) int32_t kd_tier_forget(uint32_t db, const uint8_t *in, uint32_t in_len);
+KD_EXPORT(kd_tier_locate)
+int32_t kd_tier_locate(uint32_t db, int64_t offset, int32_t max_bytes, int32_t min_one_batch);
+KD_EXPORT(kd_log_fetch_cold)
+int32_t kd_log_fetch_cold(uint32_t db, int64_t offset, int32_t max_bytes, int32_t min_one_batch,
+                          const uint8_t *bytes, uint32_t len, int64_t position);
+KD_EXPORT(kd_log_read_cold)
+int32_t kd_log_read_cold(uint32_t db, int64_t offset, uint32_t max_records, int32_t max_bytes,
+                         const uint8_t *bytes, uint32_t len, int64_t position);
 
 /* ---- topics (the cluster's metadata) -------------------------------------- */
 

@@ -82,6 +82,8 @@ int32_t kd_log_open(uint32_t db)
     int32_t rc = kd_sql_run_all(db, SCHEMA, sizeof SCHEMA / sizeof SCHEMA[0]);
     if (!rc)
         rc = kd_retention_open(db);
+    if (!rc)
+        rc = kd_tier_open(db);
     return rc ? rc : kd_compaction_open(db);
 }
 
@@ -165,6 +167,8 @@ int32_t kd_log_retire(uint32_t db)
     int32_t rc = kd_sql_run(db, "DELETE FROM log_batches");
     if (!rc)
         rc = kd_sql_run(db, "DELETE FROM log_producers");
+    if (!rc)
+        rc = kd_tier_retire(db);
     return rc ? rc : kd_sql_run(db, "UPDATE log_state SET retired = 1 WHERE id = 0");
 }
 
@@ -588,29 +592,45 @@ int32_t kd_log_append(uint32_t db, uint8_t *in, uint32_t in_len, int64_t now_ms,
  * whose base offset is <= offset, found through the rowid B-tree. A row is copied
  * out only once its size (a column of its own) is known to fit.
  */
-typedef int32_t (*batch_sink)(const uint8_t *data, size_t len, void *arg);
-
-/* What a sink returns to end the walk early without an error. */
-#define WALK_STOP INT32_MIN
+typedef kd_batch_sink batch_sink;
+#define WALK_STOP KD_WALK_STOP
 
 static const char FETCH_FROM[] =
-    "SELECT size_bytes, data FROM log_batches WHERE base_offset >="
+    "SELECT size_bytes, data, base_offset FROM log_batches WHERE base_offset >="
     " coalesce((SELECT max(base_offset) FROM log_batches WHERE base_offset <= ?1), ?1)"
     " ORDER BY base_offset";
 
-static int32_t walk_batches(uint32_t db, int64_t offset, int32_t max_bytes, bool min_one, log_offsets *o,
-                            batch_sink emit, void *arg)
+/* The checks every read makes first; *max_bytes is capped. */
+static int32_t check_read(uint32_t db, int64_t offset, int32_t *max_bytes, log_offsets *o)
 {
-    if (max_bytes < 0)
-        return kd_fail(KD_INVALID_FETCH_SIZE, "max bytes %d is negative", (int)max_bytes);
-    if (max_bytes > KD_MAX_READ_BYTES)
-        max_bytes = KD_MAX_READ_BYTES;
+    if (*max_bytes < 0)
+        return kd_fail(KD_INVALID_FETCH_SIZE, "max bytes %d is negative", (int)*max_bytes);
+    if (*max_bytes > KD_MAX_READ_BYTES)
+        *max_bytes = KD_MAX_READ_BYTES;
     int32_t rc = read_offsets(db, o);
     if (rc)
         return rc;
     if (offset < o->log_start_offset || offset > o->high_watermark)
         return kd_fail(KD_OFFSET_OUT_OF_RANGE, "offset %lld is outside the log [%lld, %lld]", (long long)offset,
                        (long long)o->log_start_offset, (long long)o->high_watermark);
+    return 0;
+}
+
+/* A read below the hot batches is the cold tier's when a segment reaches it. */
+static int32_t check_hot(uint32_t db, int64_t offset)
+{
+    int32_t cold = kd_tier_holds(db, offset);
+    if (cold < 0)
+        return cold;
+    return cold ? kd_fail(KD_ERR_COLD, "offset %lld is in the cold tier", (long long)offset) : 0;
+}
+
+static int32_t walk_batches(uint32_t db, int64_t offset, int32_t max_bytes, bool min_one, log_offsets *o,
+                            batch_sink emit, void *arg)
+{
+    int32_t rc = check_read(db, offset, &max_bytes, o);
+    if (rc)
+        return rc;
     if (offset == o->high_watermark)
         return 0;
 
@@ -621,8 +641,12 @@ static int32_t walk_batches(uint32_t db, int64_t offset, int32_t max_bytes, bool
     int64_t total = 0;
     uint8_t *row = NULL;
     size_t row_cap = 0;
+    bool first = true;
     while (!rc && (rc = kd_sql_step(stmt, "reading batches")) == 1) {
         int64_t size = kd_host_column_int64(stmt, 0);
+        if (first && kd_host_column_int64(stmt, 2) > offset && (rc = check_hot(db, offset)) != 0)
+            break;
+        first = false;
         if ((total > 0 || !min_one) && total + size > max_bytes) {
             rc = 0;
             break;
@@ -653,6 +677,8 @@ static int32_t walk_batches(uint32_t db, int64_t offset, int32_t max_bytes, bool
     }
     kd_host_finalize(stmt);
     free(row);
+    if (rc == 0 && first) /* no hot batch at or after offset, which is below the high watermark */
+        rc = check_hot(db, offset);
     /* rc is 0 (done, or stopped at the byte limit), 1 never (a row is always
      * handled), WALK_STOP, or an error from storage or the sink. */
     return rc == WALK_STOP ? 0 : rc;
@@ -717,6 +743,39 @@ int32_t kd_log_read(uint32_t db, int64_t offset, uint32_t max_records, int32_t m
     return 0;
 }
 
+/* ---- reads from the cold tier ---- */
+
+int32_t kd_log_fetch_cold(uint32_t db, int64_t offset, int32_t max_bytes, int32_t min_one_batch, const uint8_t *bytes,
+                          uint32_t len, int64_t position)
+{
+    kd_scratch_reset();
+    log_offsets o = {0, 0};
+    int32_t rc = check_read(db, offset, &max_bytes, &o);
+    if (rc)
+        return rc;
+    if (!kd_out_i64(o.log_start_offset) || !kd_out_i64(o.high_watermark))
+        return kd_fail(KD_ERR_NOMEM, "out of memory");
+    return kd_tier_walk(db, offset, max_bytes, min_one_batch != 0, bytes, len, position, emit_bytes, NULL);
+}
+
+int32_t kd_log_read_cold(uint32_t db, int64_t offset, uint32_t max_records, int32_t max_bytes, const uint8_t *bytes,
+                         uint32_t len, int64_t position)
+{
+    kd_scratch_reset();
+    log_offsets o = {0, 0};
+    read_state s = {offset, max_records, 0};
+    int32_t rc = check_read(db, offset, &max_bytes, &o);
+    if (rc)
+        return rc;
+    if (!kd_out_i64(o.log_start_offset) || !kd_out_i64(o.high_watermark) || !kd_out_u32(0))
+        return kd_fail(KD_ERR_NOMEM, "out of memory");
+    rc = kd_tier_walk(db, offset, max_bytes, true, bytes, len, position, emit_records, &s);
+    if (rc)
+        return rc;
+    kd_out_patch_u32(16, s.count);
+    return 0;
+}
+
 /* ---- offsets by time ---- */
 
 /*
@@ -754,6 +813,28 @@ static int32_t first_record_at(const uint8_t *data, size_t len, int64_t timestam
     return rc;
 }
 
+/* The first hot batch at or after `timestamp`; offset and at stay as they are when none. */
+static int32_t hot_offset_for_time(uint32_t db, int64_t timestamp, int64_t *offset, int64_t *at)
+{
+    int32_t stmt = kd_sql_prepare(db, FIRST_BATCH_AT_TIME);
+    if (stmt < 0)
+        return stmt;
+    int32_t rc = kd_sql_bind_i64(stmt, 1, timestamp);
+    if (!rc && (rc = kd_sql_step(stmt, "finding a batch by time")) == 1) {
+        int32_t n = kd_host_column_bytes(stmt, 0);
+        uint8_t *row = n > 0 ? malloc((size_t)n) : NULL;
+        if (!row)
+            rc = kd_fail(n > 0 ? KD_ERR_NOMEM : KD_ERR_STORAGE, "cannot read a stored batch");
+        else if (kd_host_column_copy(stmt, 0, row, (uint32_t)n) != n)
+            rc = kd_fail(KD_ERR_STORAGE, "storage copied less of a batch than it holds");
+        else
+            rc = first_record_at(row, (size_t)n, timestamp, offset, at);
+        free(row);
+    }
+    kd_host_finalize(stmt);
+    return rc;
+}
+
 int32_t kd_log_offset_for_time(uint32_t db, int64_t timestamp)
 {
     kd_scratch_reset();
@@ -768,22 +849,11 @@ int32_t kd_log_offset_for_time(uint32_t db, int64_t timestamp)
         offset = timestamp == KD_LIST_LATEST ? o.high_watermark : o.log_start_offset;
         return kd_out_i64(offset) && kd_out_i64(-1) ? 0 : kd_fail(KD_ERR_NOMEM, "out of memory");
     }
-    int32_t stmt = kd_sql_prepare(db, FIRST_BATCH_AT_TIME);
-    if (stmt < 0)
-        return stmt;
-    rc = kd_sql_bind_i64(stmt, 1, timestamp);
-    if (!rc && (rc = kd_sql_step(stmt, "finding a batch by time")) == 1) {
-        int32_t n = kd_host_column_bytes(stmt, 0);
-        uint8_t *row = n > 0 ? malloc((size_t)n) : NULL;
-        if (!row)
-            rc = kd_fail(n > 0 ? KD_ERR_NOMEM : KD_ERR_STORAGE, "cannot read a stored batch");
-        else if (kd_host_column_copy(stmt, 0, row, (uint32_t)n) != n)
-            rc = kd_fail(KD_ERR_STORAGE, "storage copied less of a batch than it holds");
-        else
-            rc = first_record_at(row, (size_t)n, timestamp, &offset, &at);
-        free(row);
-    }
-    kd_host_finalize(stmt);
+    /* The cold tier's batches come first in offset order. */
+    int in_cold = 0;
+    rc = kd_tier_offset_for_time(db, timestamp, &offset, &at, &in_cold);
+    if (!rc && !in_cold)
+        rc = hot_offset_for_time(db, timestamp, &offset, &at);
     if (rc)
         return rc;
     /* The batch found may begin below a log start that DeleteRecords put inside it. */

@@ -106,6 +106,24 @@ static int32_t config_ratio(const kd_json *doc, const char *name, int32_t fallba
     return *out < 0 ? kd_fail(KD_INVALID_CONFIG, "%s must be a number from 0 to 1", name) : 0;
 }
 
+/* A boolean config: JSON true/false or the strings "true"/"false". */
+static int32_t config_bool(const kd_json *doc, const char *name, bool fallback, bool *out)
+{
+    uint32_t n = kd_json_get(doc, 0, name);
+    *out = fallback;
+    if (!n)
+        return 0;
+    uint8_t text[8];
+    int64_t len = config_text(doc, n, text, sizeof text);
+    if (doc->nodes[n].type == KJ_TRUE || (len == 4 && memcmp(text, "true", 4) == 0))
+        *out = true;
+    else if (doc->nodes[n].type == KJ_FALSE || (len == 5 && memcmp(text, "false", 5) == 0))
+        *out = false;
+    else
+        return kd_fail(KD_INVALID_CONFIG, "%s must be true or false", name);
+    return 0;
+}
+
 int32_t kd_log_config_parse(const uint8_t *text, size_t len, kd_log_config *c)
 {
     kd_json doc;
@@ -134,6 +152,12 @@ int32_t kd_log_config_parse(const uint8_t *text, size_t len, kd_log_config *c)
         rc = config_long(&doc, "delete.retention.ms", 86400000LL, 0, &c->delete_retention_ms);
     if (!rc)
         rc = config_ratio(&doc, "min.cleanable.dirty.ratio", 500, &c->min_dirty_permille);
+    if (!rc)
+        rc = config_bool(&doc, "remote.storage.enable", false, &c->remote_storage);
+    if (!rc)
+        rc = config_long(&doc, "local.retention.ms", -2, -2, &c->local_retention_ms);
+    if (!rc)
+        rc = config_long(&doc, "local.retention.bytes", -2, -2, &c->local_retention_bytes);
     kd_json_free(&doc);
     if (!rc && !c->delete_policy)
         c->retention_ms = c->retention_bytes = -1;

@@ -119,6 +119,20 @@ static int32_t count_new_rows(uint32_t db, int64_t *size, int64_t *through)
     return rc;
 }
 
+static int32_t store_size(uint32_t db, int64_t size, int64_t through)
+{
+    int32_t stmt = kd_sql_prepare(db, "UPDATE log_retention SET size_bytes = ?1, size_through = ?2 WHERE id = 0");
+    if (stmt < 0)
+        return stmt;
+    int32_t rc = kd_sql_bind_i64(stmt, 1, size);
+    if (!rc)
+        rc = kd_sql_bind_i64(stmt, 2, through);
+    if (!rc)
+        rc = kd_sql_step(stmt, "storing the log's size");
+    kd_host_finalize(stmt);
+    return rc < 0 ? rc : 0;
+}
+
 int32_t kd_log_delete_records(uint32_t db, int64_t offset)
 {
     kd_scratch_reset();
@@ -134,6 +148,25 @@ int32_t kd_log_delete_records(uint32_t db, int64_t offset)
     if (offset > start && (rc = kd_log_set_start(db, offset, hw)))
         return rc;
     return kd_out_i64(offset > start ? offset : start) ? 0 : kd_fail(KD_ERR_NOMEM, "out of memory");
+}
+
+bool kd_retention_deletable(const kd_log_config *c, int64_t now_ms, int64_t start, int64_t last, int64_t max_time,
+                            int64_t size, int64_t bytes)
+{
+    /* Time retention: a batch newer than now - retention.ms is kept (no overflow:
+     * retention_ms is at most INT64_MAX and now_ms is a real time). */
+    bool by_time = c->retention_ms >= 0 && now_ms > INT64_MIN + c->retention_ms;
+    return last < start || (by_time && max_time < now_ms - c->retention_ms) ||
+           (c->retention_bytes >= 0 && size - bytes >= c->retention_bytes);
+}
+
+int32_t kd_retention_count(uint32_t db, int64_t *size)
+{
+    int64_t through = 0;
+    int32_t rc = load_size(db, size, &through);
+    if (!rc)
+        rc = count_new_rows(db, size, &through);
+    return rc ? rc : store_size(db, *size, through);
 }
 
 typedef struct {
@@ -153,16 +186,11 @@ static int32_t plan_step(uint32_t db, const kd_log_config *c, int64_t now_ms, ui
         return stmt;
     int32_t rc = kd_sql_bind_i64(stmt, 1, (int64_t)max_rows + 1);
     plan->kept_max_time = INT64_MIN;
-    /* Time retention: a batch newer than this is kept (no overflow: retention_ms is
-     * at most INT64_MAX and now_ms is a real time). */
-    bool by_time = c->retention_ms >= 0 && now_ms > INT64_MIN + c->retention_ms;
-    int64_t expired_before = by_time ? now_ms - c->retention_ms : INT64_MIN;
     while (!rc && (rc = kd_sql_step(stmt, "planning retention")) == 1) {
         int64_t last = kd_host_column_int64(stmt, 1);
         int64_t max_time = kd_host_column_int64(stmt, 2);
         int64_t bytes = kd_host_column_int64(stmt, 3);
-        bool deletable = last < start || (by_time && max_time < expired_before) ||
-                         (c->retention_bytes >= 0 && *size - bytes >= c->retention_bytes);
+        bool deletable = kd_retention_deletable(c, now_ms, start, last, max_time, *size, bytes);
         if (!deletable) {
             plan->kept_max_time = max_time;
             rc = 0;
@@ -196,11 +224,22 @@ int32_t kd_log_retention(uint32_t db, int64_t now_ms, uint32_t max_rows)
         rc = load_size(db, &size, &through);
     if (!rc)
         rc = count_new_rows(db, &size, &through);
-    step_plan plan = {0, false, 0, INT64_MIN};
+    /* The cold tier's segments are the log's oldest part: they go first, whole
+     * (tiering.c); the hot batches only once none is left to keep. */
+    kd_tier_expiry cold = {0, false, false, 0, INT64_MIN};
     if (!rc)
-        rc = plan_step(db, &c, now_ms, max_rows, start, &size, &plan);
+        rc = kd_tier_expire(db, &c, now_ms, max_rows, start, &size, &cold);
+    step_plan plan = {0, false, 0, INT64_MIN};
+    if (!rc && !cold.blocked)
+        rc = plan_step(db, &c, now_ms, max_rows - (uint32_t)cold.deleted, start, &size, &plan);
+    if (!rc && cold.cut > start) {
+        start = cold.cut;
+        rc = kd_log_set_start(db, start, hw);
+    }
     if (rc)
         return rc;
+    if (cold.blocked)
+        plan.kept_max_time = cold.kept_max_time;
 
     if (plan.deleted > 0) {
         int32_t stmt = kd_sql_prepare(db, "DELETE FROM log_batches WHERE base_offset < ?1");
@@ -218,16 +257,7 @@ int32_t kd_log_retention(uint32_t db, int64_t now_ms, uint32_t max_rows)
                 return rc;
         }
     }
-    int32_t stmt = kd_sql_prepare(db, "UPDATE log_retention SET size_bytes = ?1, size_through = ?2 WHERE id = 0");
-    if (stmt < 0)
-        return stmt;
-    rc = kd_sql_bind_i64(stmt, 1, size);
-    if (!rc)
-        rc = kd_sql_bind_i64(stmt, 2, through);
-    if (!rc)
-        rc = kd_sql_step(stmt, "storing the log's size");
-    kd_host_finalize(stmt);
-    if (rc < 0)
+    if ((rc = store_size(db, size, through)))
         return rc;
 
     /* When to look again: the first kept batch expires once now passes its newest
@@ -239,7 +269,7 @@ int32_t kd_log_retention(uint32_t db, int64_t now_ms, uint32_t max_rows)
                                                                         : plan.kept_max_time + c.retention_ms + 1;
     int64_t trigger = c.retention_bytes >= 0 ? c.retention_bytes + c.retention_bytes / 16 : -1;
     bool active = c.retention_ms >= 0 || c.retention_bytes >= 0;
-    if (!kd_out_i32(plan.deleted) || !kd_out_i32(plan.more) || !kd_out_i32(active) || !kd_out_i64(start) ||
+    if (!kd_out_i32(plan.deleted + cold.deleted) || !kd_out_i32(plan.more || cold.more) || !kd_out_i32(active) || !kd_out_i64(start) ||
         !kd_out_i64(size) || !kd_out_i64(deadline) || !kd_out_i64(trigger))
         return kd_fail(KD_ERR_NOMEM, "out of memory");
     return 0;

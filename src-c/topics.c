@@ -58,7 +58,7 @@ static const char *const SCHEMA[] = {
     " next_id INTEGER NOT NULL)",
 };
 
-typedef enum { CONFIG_LONG, CONFIG_INT, CONFIG_CLEANUP_POLICY, CONFIG_RATIO } config_kind;
+typedef enum { CONFIG_LONG, CONFIG_INT, CONFIG_CLEANUP_POLICY, CONFIG_RATIO, CONFIG_BOOL } config_kind;
 
 typedef struct {
     const char *key;
@@ -73,10 +73,14 @@ typedef struct {
 static const config_def CONFIGS[] = {
     {"cleanup.policy", "delete", CONFIG_CLEANUP_POLICY, 0},
     {"delete.retention.ms", "86400000", CONFIG_LONG, 0},
+    /* Tiered storage (tiering.c); -2: retention.bytes / retention.ms. */
+    {"local.retention.bytes", "-2", CONFIG_LONG, -2},
+    {"local.retention.ms", "-2", CONFIG_LONG, -2},
     {"max.compaction.lag.ms", "9223372036854775807", CONFIG_LONG, 1},
     {"max.message.bytes", "1048576", CONFIG_INT, 0},
     {"min.cleanable.dirty.ratio", "0.5", CONFIG_RATIO, 0},
     {"min.compaction.lag.ms", "0", CONFIG_LONG, 0},
+    {"remote.storage.enable", "false", CONFIG_BOOL, 0},
     {"retention.bytes", "-1", CONFIG_LONG, -1},
     {"retention.ms", "604800000", CONFIG_LONG, -1},
     {"segment.bytes", "1073741824", CONFIG_INT, 14},
@@ -173,6 +177,10 @@ static int32_t check_config(const uint8_t *key, size_t key_len, const uint8_t *v
             return kd_fail(KD_INVALID_CONFIG, "max.message.bytes is at most %d: a Durable Object SQLite row holds 2 MB",
                            KD_MAX_STORED_BATCH_BYTES);
         return 0;
+    case CONFIG_BOOL:
+        if (equals(value, value_len, "true") || equals(value, value_len, "false"))
+            return 0;
+        return kd_fail(KD_INVALID_CONFIG, "%s must be true or false", def->key);
     case CONFIG_RATIO:
         if (kd_parse_ratio(value, value_len) < 0)
             return kd_fail(KD_INVALID_CONFIG, "%s must be a number from 0 to 1", def->key);
@@ -184,6 +192,51 @@ static int32_t check_config(const uint8_t *key, size_t key_len, const uint8_t *v
         return 0;
     }
     return kd_fail(KD_INVALID_CONFIG, "config kind unknown");
+}
+
+/*
+ * Kafka's rules between configs of one topic (each value already checked alone):
+ * remote storage is refused on a compacted topic, and a local retention that is not
+ * -2 (the total's) is at most the total retention, and not unlimited (-1) when the
+ * total is limited.
+ */
+static int32_t check_config_set(const uint8_t *in, size_t at, size_t end, uint32_t count)
+{
+    kd_le_reader r = {in, end, at};
+    bool remote = false, compact = false;
+    int64_t retention_ms = 604800000LL, retention_bytes = -1, local_ms = -2, local_bytes = -2;
+    for (uint32_t i = 0; i < count; i++) {
+        kd_str key, value;
+        kd_le_str(&r, &key);
+        kd_le_str(&r, &value);
+        int64_t *number = equals(key.p, key.len, "retention.ms")            ? &retention_ms
+                          : equals(key.p, key.len, "retention.bytes")       ? &retention_bytes
+                          : equals(key.p, key.len, "local.retention.ms")    ? &local_ms
+                          : equals(key.p, key.len, "local.retention.bytes") ? &local_bytes
+                                                                            : NULL;
+        if (number)
+            parse_i64(value.p, value.len, number);
+        if (equals(key.p, key.len, "remote.storage.enable"))
+            remote = equals(value.p, value.len, "true");
+        if (equals(key.p, key.len, "cleanup.policy"))
+            compact = !equals(value.p, value.len, "delete"); /* check_config allowed four values */
+    }
+    if (remote && compact)
+        return kd_fail(KD_INVALID_CONFIG, "remote.storage.enable=true is not supported with cleanup.policy=compact");
+    const struct {
+        const char *local, *total;
+        int64_t local_value, total_value;
+    } pairs[] = {{"local.retention.ms", "retention.ms", local_ms, retention_ms},
+                 {"local.retention.bytes", "retention.bytes", local_bytes, retention_bytes}};
+    for (size_t i = 0; i < 2; i++) {
+        int64_t local = pairs[i].local_value, total = pairs[i].total_value;
+        if (local == -2 || total == -1)
+            continue;
+        if (local == -1 || local > total)
+            return kd_fail(KD_INVALID_CONFIG, "%s (%lld) must be at most %s (%lld)", pairs[i].local,
+                           (long long)local, pairs[i].total, (long long)total);
+    }
+    return 0;
 }
 
 /* ---- output ---- */
@@ -353,6 +406,8 @@ int32_t kd_topic_create(uint32_t db, const uint8_t *in, uint32_t in_len, const u
     }
     if (r.pos != r.len)
         return kd_fail(KD_ERR_INVALID_ARG, "bytes follow the topic's configs");
+    if ((rc = check_config_set(in, configs_at, in_len, config_count)) != 0)
+        return rc;
 
     int32_t stmt = kd_sql_prepare(db, "SELECT 1 FROM topics WHERE name = ?1");
     if (stmt < 0)
@@ -612,6 +667,30 @@ static void load_config_set(config_set *cs, uint32_t name_len)
     }
 }
 
+/* The rules between configs (check_config_set) for the set an alteration leaves:
+ * written out in the host's format (str key, str value per config) and checked. */
+static int32_t check_altered_set(const config_set *cs)
+{
+    uint8_t buf[CONFIG_COUNT * (2 + 64 + 2 + 64)];
+    size_t at = 0;
+    uint32_t count = 0;
+    for (size_t i = 0; i < CONFIG_COUNT; i++) {
+        if (!cs->set[i])
+            continue;
+        size_t key_len = strlen(CONFIGS[i].key);
+        buf[at++] = (uint8_t)key_len;
+        buf[at++] = (uint8_t)(key_len >> 8);
+        memcpy(buf + at, CONFIGS[i].key, key_len);
+        at += key_len;
+        buf[at++] = (uint8_t)cs->value_len[i];
+        buf[at++] = (uint8_t)(cs->value_len[i] >> 8);
+        memcpy(buf + at, cs->value[i], cs->value_len[i]);
+        at += cs->value_len[i];
+        count++;
+    }
+    return check_config_set(buf, 0, at, count);
+}
+
 int32_t kd_topic_alter_configs(uint32_t db, const uint8_t *in, uint32_t in_len)
 {
     kd_scratch_reset();
@@ -650,6 +729,8 @@ int32_t kd_topic_alter_configs(uint32_t db, const uint8_t *in, uint32_t in_len)
     }
     if (r.pos != r.len)
         return kd_fail(KD_ERR_INVALID_ARG, "bytes follow the config operations");
+    if ((rc = check_altered_set(&cs)) != 0)
+        return rc;
 
     if ((rc = exec_named(db, "DELETE FROM topic_configs WHERE name = ?1", name.p, name.len, NULL)) != 0)
         return rc;

@@ -90,6 +90,30 @@ interface CoreExports {
   kd_log_retention(db: number, nowMs: bigint, maxRows: number): number;
   kd_log_compact(db: number, nowMs: bigint, maxRows: number): number;
   kd_log_key_lookup(db: number, ptr: number, len: number): number;
+  /* the cold tier */
+  kd_tier_plan(db: number, nowMs: bigint, maxBytes: number, prefixPtr: number, prefixLen: number): number;
+  kd_tier_commit(db: number, base: bigint, last: bigint, length: bigint, keyPtr: number, keyLen: number): number;
+  kd_tier_garbage(db: number, maxKeys: number): number;
+  kd_tier_forget(db: number, ptr: number, len: number): number;
+  kd_tier_locate(db: number, offset: bigint, maxBytes: number, minOneBatch: number): number;
+  kd_log_fetch_cold(
+    db: number,
+    offset: bigint,
+    maxBytes: number,
+    minOneBatch: number,
+    ptr: number,
+    len: number,
+    position: bigint,
+  ): number;
+  kd_log_read_cold(
+    db: number,
+    offset: bigint,
+    maxRecords: number,
+    maxBytes: number,
+    ptr: number,
+    len: number,
+    position: bigint,
+  ): number;
   kd_topics_open(db: number): number;
   kd_topic_name_check(ptr: number, len: number): number;
   kd_topic_create(db: number, ptr: number, len: number, idPtr: number, nowMs: bigint, maxPartitions: number): number;
@@ -768,6 +792,182 @@ export function logKeyLookup(db: number, key: Uint8Array): ReadResult {
     key.length,
     (_v, mem, ptr) => mem.set(key, ptr),
     (k, ptr, len) => k.kd_log_key_lookup(db, ptr, len),
+    (out) => {
+      const r = new Reader(out);
+      return { ...readOffsets(r), records: readRecordList(r) };
+    },
+  );
+}
+
+/* ---- the cold tier (src-c/tiering.c) -------------------------------------- */
+
+/* A segment to move to the cold tier: its object's key and bytes. */
+export interface TierSegment {
+  baseOffset: number;
+  lastOffset: number;
+  key: string;
+  bytes: Uint8Array;
+}
+
+/* What kd_tier_plan answers: the next segment, if one is due, and when to look again. */
+export interface TierPlan {
+  segment: TierSegment | null;
+  /* more batches are due after this segment */
+  more: boolean;
+  /* the topic tiers by time or size */
+  active: boolean;
+  /* ms since the epoch when the oldest hot batch is due; -1: none */
+  nextDeadlineMs: number;
+  /* plan again once the log (both tiers) holds more than this; -1: never */
+  sizeTriggerBytes: number;
+}
+
+/* Plans a segment of the oldest hot batches past the topic's local retention, at most
+ * maxBytes; its object is named keyPrefix + the base offset. Its own transaction (it
+ * records the key as in flight). */
+export function tierPlan(db: number, nowMs: number, maxBytes: number, keyPrefix: string): TierPlan {
+  const now = int64(nowMs, "now");
+  const max = int32(maxBytes, "max bytes");
+  const prefix = utf8Encoder.encode(keyPrefix);
+  return storageOf(db).transactionSync(() =>
+    call(
+      prefix.length,
+      (_v, mem, ptr) => mem.set(prefix, ptr),
+      (k, ptr, len) => k.kd_tier_plan(db, now, max, ptr, len),
+      (out) => {
+        const r = new Reader(out);
+        const planned = r.i32() !== 0;
+        const more = r.i32() !== 0;
+        const active = r.i32() !== 0;
+        const nextDeadlineMs = r.i64();
+        const sizeTriggerBytes = r.i64();
+        let segment: TierSegment | null = null;
+        if (planned) {
+          const baseOffset = r.i64();
+          const lastOffset = r.i64();
+          const key = readStr(r);
+          segment = { baseOffset, lastOffset, key, bytes: r.bytes(r.u32()) };
+        }
+        return { segment, more, active, nextDeadlineMs, sizeTriggerBytes };
+      },
+    ),
+  );
+}
+
+/* After the plan's object was put: records the segment and drops its hot batches;
+ * false when the batches changed since the plan (the object is then garbage). */
+export function tierCommit(db: number, plan: TierSegment): boolean {
+  const key = utf8Encoder.encode(plan.key);
+  const base = int64(plan.baseOffset, "base offset");
+  const last = int64(plan.lastOffset, "last offset");
+  const length = BigInt(plan.bytes.length);
+  return storageOf(db).transactionSync(() =>
+    call(
+      key.length,
+      (_v, mem, ptr) => mem.set(key, ptr),
+      (k, ptr, len) => k.kd_tier_commit(db, base, last, length, ptr, len),
+      (out) => new Reader(out).i32() !== 0,
+    ),
+  );
+}
+
+/* Keys of objects that are no longer part of the log, for the host to delete. */
+export function tierGarbage(db: number, maxKeys: number): string[] {
+  const max = uint32(maxKeys, "max keys");
+  return call(
+    undefined,
+    undefined,
+    (k) => k.kd_tier_garbage(db, max),
+    (out) => {
+      const r = new Reader(out);
+      return Array.from({ length: r.u32() }, () => readStr(r));
+    },
+  );
+}
+
+/* The objects of these keys were deleted: the log forgets them. */
+export function tierForget(db: number, keys: string[]): void {
+  const encoded = keys.map((key) => utf8Encoder.encode(key));
+  const size = encoded.reduce((n, k) => n + 2 + k.length, 4);
+  storageOf(db).transactionSync(() =>
+    call(
+      size,
+      (view, mem, ptr) => {
+        const w = new Writer(view, mem, ptr);
+        w.u32(encoded.length);
+        for (const k of encoded) {
+          w.u16(k.length);
+          w.bytes(k);
+        }
+      },
+      (k, ptr, len) => k.kd_tier_forget(db, ptr, len),
+      () => undefined,
+    ),
+  );
+}
+
+/* What answers a read at a cold offset: a byte range of one object. */
+export interface ColdRange {
+  key: string;
+  position: number;
+  length: number;
+}
+
+export function tierLocate(db: number, offset: number, maxBytes: number, minOneBatch: boolean): ColdRange | null {
+  const at = int64(offset, "offset");
+  const max = int32(maxBytes, "max bytes");
+  return call(
+    undefined,
+    undefined,
+    (k) => k.kd_tier_locate(db, at, max, minOneBatch ? 1 : 0),
+    (out) => {
+      const r = new Reader(out);
+      if (r.i32() === 0) return null;
+      return { key: readStr(r), position: r.i64(), length: r.i64() };
+    },
+  );
+}
+
+/* logFetch at a cold offset, from `bytes`: the object's bytes from `position`. */
+export function logFetchCold(
+  db: number,
+  offset: number,
+  maxBytes: number,
+  minOneBatch: boolean,
+  bytes: Uint8Array,
+  position: number,
+): FetchResult {
+  const at = int64(offset, "offset");
+  const max = int32(maxBytes, "max bytes");
+  const pos = int64(position, "position");
+  return call(
+    bytes.length,
+    (_v, mem, ptr) => mem.set(bytes, ptr),
+    (k, ptr, len) => k.kd_log_fetch_cold(db, at, max, minOneBatch ? 1 : 0, ptr, len, pos),
+    (out) => {
+      const r = new Reader(out);
+      return { ...readOffsets(r), batches: r.rest() };
+    },
+  );
+}
+
+/* logRead at a cold offset, from `bytes`: the object's bytes from `position`. */
+export function logReadCold(
+  db: number,
+  offset: number,
+  maxRecords: number,
+  maxBytes: number,
+  bytes: Uint8Array,
+  position: number,
+): ReadResult {
+  const at = int64(offset, "offset");
+  const maxRec = uint32(maxRecords, "max records");
+  const max = int32(maxBytes, "max bytes");
+  const pos = int64(position, "position");
+  return call(
+    bytes.length,
+    (_v, mem, ptr) => mem.set(bytes, ptr),
+    (k, ptr, len) => k.kd_log_read_cold(db, at, maxRec, max, ptr, len, pos),
     (out) => {
       const r = new Reader(out);
       return { ...readOffsets(r), records: readRecordList(r) };

@@ -46,6 +46,9 @@ export interface KafdoBindings {
   /* The Queue that R2 event notifications arrive on; the Worker's queue() handler
    * bridges them into topics (integrations/r2.ts). */
   R2_EVENTS?: Queue;
+  /* The cold tier's bucket (wrangler.toml binds kafdo-cold): topics with
+   * remote.storage.enable=true keep their old batches there (durable-objects/cold-tier.ts). */
+  KAFDO_COLD?: R2Bucket;
 }
 
 /* What Kafdo's own code uses: the same bindings, each namespace typed by its class. */

@@ -138,11 +138,14 @@ export const KAFKA_ERROR_NAMES: Readonly<Record<number, string>> = {
 export const KD_ERR_NOMEM = -1;
 export const KD_ERR_STORAGE = -2;
 export const KD_ERR_INVALID_ARG = -3;
+/* Not a failure: a read's offset is in the cold tier, which the caller reads itself. */
+export const KD_ERR_COLD = -4;
 
 const CORE_ERROR_NAMES: Readonly<Record<number, string>> = {
   [KD_ERR_NOMEM]: "KD_ERR_NOMEM",
   [KD_ERR_STORAGE]: "KD_ERR_STORAGE",
   [KD_ERR_INVALID_ARG]: "KD_ERR_INVALID_ARG",
+  [KD_ERR_COLD]: "KD_ERR_COLD",
 };
 
 /* The name of a code the core returned: Kafka's name for a positive code, the core's

@@ -10,6 +10,8 @@
  */
 #include <sys/stat.h>
 
+#include "cold_fixture.h"
+#include "record_batch.h"
 #include "kd_list.h"
 
 static void put(const char *dir, const char *fuzzer, const char *name, const uint8_t *p, size_t n)
@@ -232,6 +234,45 @@ static void put_retention_seeds(const char *dir)
     }
 }
 
+/* The cold segment reader's inputs (fuzz_cold_segment.c): each segment's real bytes
+ * read from several offsets, a fetch and a read, and one with its index replaced. */
+static void put_cold_seeds(const char *dir)
+{
+    cold_fixture f;
+    if (cold_fixture_open(&f) != 0)
+        return;
+    static const struct {
+        uint8_t flags;
+        int64_t offset;
+        int segment;
+    } seeds[] = {{1, 0, 0}, {3, 5, 0}, {0, 17, 1}, {3, 31, 1}, {5, 2, 0}};
+    for (size_t i = 0; i < sizeof seeds / sizeof seeds[0]; i++) {
+        kbuf p = {0};
+        kb_put(&p, &seeds[i].flags, 1);
+        kb_le(&p, (uint64_t)seeds[i].offset + 2, 8);
+        kb_le(&p, 1 << 20, 4);
+        kb_le(&p, 0, 4);
+        kbuf index = {0};
+        if (seeds[i].flags & 4) { /* one entry: the first batch alone */
+            kd_batch b;
+            kd_batch_read(f.segments[0].p, f.segments[0].len, &b);
+            uint8_t e[32] = {0};
+            e[15] = 3; /* last offset 3 */
+            for (int k = 0; k < 4; k++)
+                e[28 + k] = (uint8_t)(b.size >> (24 - 8 * k));
+            kb_put(&index, e, sizeof e);
+        }
+        kb_le(&p, index.len, 2);
+        kb_put(&p, index.p, index.len);
+        kb_put(&p, f.segments[seeds[i].segment].p, f.segments[seeds[i].segment].len);
+        char name[32];
+        snprintf(name, sizeof name, "cold-%zu", i);
+        put(dir, "cold_segment", name, p.p, p.len);
+        kb_free(&p);
+        kb_free(&index);
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2)
@@ -239,6 +280,7 @@ int main(int argc, char **argv)
     const char *dir = argv[1];
     mkdir(dir, 0755);
     put_retention_seeds(dir);
+    put_cold_seeds(dir);
     const char *hk[] = {"h1", "h2"};
     const char *hv[] = {"v", NULL};
     kbuf in = {0};

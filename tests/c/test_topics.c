@@ -133,6 +133,45 @@ static void test_create_describe_list_delete(void)
     close_topics(conn);
 }
 
+/* Tiered storage's configs: Kafka's defaults and rules between them. */
+static void test_tiered_storage_configs(void)
+{
+    sqlite3 *conn = open_topics();
+    const char *refused[][6] = {
+        {"remote.storage.enable", "yes", "", "", "", ""},
+        {"local.retention.ms", "-3", "", "", "", ""},
+        {"remote.storage.enable", "true", "cleanup.policy", "compact", "", ""},
+        {"remote.storage.enable", "true", "cleanup.policy", "compact,delete", "", ""},
+        {"local.retention.ms", "700000000", "", "", "", ""}, /* over retention.ms's default */
+        {"local.retention.ms", "-1", "retention.ms", "1000", "", ""},
+        {"local.retention.bytes", "2000", "retention.bytes", "1000", "", ""},
+        {"local.retention.bytes", "-1", "retention.bytes", "1000", "", ""},
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
+        CHECK_EQ_INT(create("t", 1, refused[i][2][0] ? 2 : 1, refused[i], ID_A), KD_INVALID_CONFIG);
+    const char *ok[] = {"remote.storage.enable", "true", "local.retention.ms", "1000",
+                        "local.retention.bytes", "-1"}; /* retention.bytes is -1: any */
+    CHECK_EQ_INT(create("t", 1, 3, ok, ID_A), 0);
+    const char *defaults[] = {"remote.storage.enable", "true"};
+    CHECK_EQ_INT(create("u", 1, 1, defaults, ID_B), 0);
+    /* Described with Kafka's defaults for what was not set. */
+    CHECK_EQ_INT(kd_topic_describe(DB, (const uint8_t *)"u", 1), 0);
+    const uint8_t *o = kd_out_ptr();
+    size_t len = kd_out_len();
+    const char *want[] = {"local.retention.bytes", "-2", "local.retention.ms", "-2", "remote.storage.enable", "true"};
+    size_t found = 0;
+    for (size_t w = 0; w < 3; w++)
+        for (size_t at = 0; at + strlen(want[2 * w]) < len; at++)
+            if (memcmp(o + at, want[2 * w], strlen(want[2 * w])) == 0 &&
+                rd_le(o + at + strlen(want[2 * w]), 2) == strlen(want[2 * w + 1]) &&
+                memcmp(o + at + strlen(want[2 * w]) + 2, want[2 * w + 1], strlen(want[2 * w + 1])) == 0) {
+                found++;
+                break;
+            }
+    CHECK_EQ_INT(found, 3);
+    close_topics(conn);
+}
+
 static void test_refusals_write_nothing(void)
 {
     sqlite3 *conn = open_topics();
@@ -284,6 +323,22 @@ static void test_alter_incremental_set_delete(void)
 }
 
 /* APPEND and SUBTRACT work on cleanup.policy's list, from the default when unset. */
+/* The rules between configs hold for alterations too: remote storage on a compacted
+ * topic, or a local retention past the total, is refused and changes nothing. */
+static void test_alter_keeps_the_rules_between_configs(void)
+{
+    sqlite3 *conn = open_topics();
+    const char *cfg[] = {"cleanup.policy", "compact"};
+    CHECK_EQ_INT(create("table", 1, 1, cfg, ID_A), 0);
+    const alter_op remote[] = {{KD_CONFIG_SET, "remote.storage.enable", "true"}};
+    CHECK_EQ_INT(alter("table", KD_ALTER_INCREMENTAL, 1, remote), KD_INVALID_CONFIG);
+    CHECK(described("table", "remote.storage.enable", "false", 1));
+    const alter_op local[] = {{KD_CONFIG_SET, "retention.ms", "1000"}, {KD_CONFIG_SET, "local.retention.ms", "5000"}};
+    CHECK_EQ_INT(alter("table", KD_ALTER_INCREMENTAL, 2, local), KD_INVALID_CONFIG);
+    CHECK(described("table", "retention.ms", "604800000", 1));
+    close_topics(conn);
+}
+
 static void test_alter_incremental_lists(void)
 {
     sqlite3 *conn = open_topics();
@@ -441,7 +496,9 @@ int main(void)
     RUN(test_alter_replaces_the_set);
     RUN(test_alter_incremental_set_delete);
     RUN(test_alter_incremental_lists);
+    RUN(test_alter_keeps_the_rules_between_configs);
     RUN(test_alter_refusals_change_nothing);
+    RUN(test_tiered_storage_configs);
     RUN(test_group_registry);
     RUN(test_producer_ids);
     kd_release_scratch();

@@ -19,7 +19,7 @@ const FETCH_VERSION = 4;
 const MAX_BYTES = 1 << 20;
 
 /* Fetch v4 for one partition from `offset`, without waiting. */
-function fetchFrame(correlationId, topic, partition, offset) {
+export function fetchFrame(correlationId, topic, partition, offset) {
   const name = Buffer.from(topic, 'utf8');
   const body = Buffer.alloc(4 + 4 + 4 + 4 + 1 + 4 + 2 + name.length + 4 + 4 + 8 + 4);
   let at = 0;
@@ -39,7 +39,7 @@ function fetchFrame(correlationId, topic, partition, offset) {
 }
 
 /* The one partition's { errorCode, highWatermark, records } of a Fetch v4 response frame. */
-function parseFetch(frame) {
+export function parseFetch(frame) {
   let at = 8; /* size, correlation id */
   at += 4; /* throttle time */
   const topics = frame.readInt32BE(at);

@@ -61,7 +61,19 @@ export class ClusterMetadataDO extends DurableObject<Env> {
     return this.#create(name, partitions, config);
   }
 
+  /* As a Kafka broker without remote.log.storage.system.enable refuses the topic:
+   * accepted, it would never tier, and its partitions would fill up in SQLite. */
+  #requireColdTier(config: Record<string, string | null>): void {
+    if (config["remote.storage.enable"] === "true" && !this.env.KAFDO_COLD) {
+      throw new KafdoError(
+        KafkaCode.INVALID_CONFIG,
+        "remote.storage.enable=true needs the cold tier's R2 bucket bound as KAFDO_COLD (see docs/kafka.md)",
+      );
+    }
+  }
+
   #create(name: string, partitions: number, config: Record<string, string>): TopicInfo {
+    this.#requireColdTier(config);
     const id = crypto.getRandomValues(new Uint8Array(16));
     return topicCreate(this.db, name, partitions, config, id, Date.now(), this.maxPartitions);
   }
@@ -131,6 +143,7 @@ export class ClusterMetadataDO extends DurableObject<Env> {
    * deleteTopic. A partition that cannot be reached fails the call with the change
    * kept: running it again hands the configs out again. */
   alterConfigs(name: string, changes: ConfigChange[], incremental: boolean): Promise<TopicInfo> {
+    this.#requireColdTier(this.#rolledBack(() => topicAlterConfigs(this.db, name, changes, incremental)).config);
     const topic = topicAlterConfigs(this.db, name, changes, incremental);
     /* The same text appends carry (api/metadata.ts topicConfigText): the topic's configs as JSON. */
     const config = JSON.stringify(topic.config);
@@ -141,7 +154,9 @@ export class ClusterMetadataDO extends DurableObject<Env> {
 
   /* What alterConfigs would answer, with nothing kept (validate_only). */
   validateConfigs(name: string, changes: ConfigChange[], incremental: boolean): TopicInfo {
-    return this.#rolledBack(() => topicAlterConfigs(this.db, name, changes, incremental));
+    const topic = this.#rolledBack(() => topicAlterConfigs(this.db, name, changes, incremental));
+    this.#requireColdTier(topic.config);
+    return topic;
   }
 
   /* The registry of consumer groups, for listing: a ConsumerGroupDO registers its

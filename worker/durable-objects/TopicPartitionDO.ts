@@ -32,6 +32,10 @@
  * log.retention.check.interval.ms), so a record produced with an old timestamp is
  * readable for a while, as with Kafka, rather than gone at once.
  *
+ * The cold tier (cold-tier.ts): with remote.storage.enable, the alarm also moves the
+ * oldest batches to the KAFDO_COLD bucket (after retention, before compaction), and
+ * reads at offsets there get their bytes from it.
+ *
  * Refusals are KafdoErrors, thrown here and answered over RPC as values (rpc.ts);
  * the stubs of addressing.ts throw them again on the caller's side.
  */
@@ -55,6 +59,7 @@ import {
 import type { Env } from "../env";
 import { KafdoError, KafkaCode } from "../errors";
 import type { AppendResult, FetchResult, LogOffsets, ReadResult } from "../types";
+import { ColdTier } from "./cold-tier";
 import { answerRefusals } from "./rpc";
 
 /* Kafka's default max.message.bytes: the largest batch a topic accepts unless its
@@ -111,6 +116,9 @@ export class TopicPartitionDO extends DurableObject<Env> {
    * deadline again. */
   private sizeBytes = 0;
   private sizeTriggerBytes = -1;
+  /* The size past which the cold tier's step is due (-1: none). */
+  private tierTriggerBytes = -1;
+  private readonly cold: ColdTier;
   private stepOnAppend = false;
   /* When the alarm is set for (null: not set by this instance), and when the last
    * step ran: steps that only look for what expired run at most once per check
@@ -126,6 +134,7 @@ export class TopicPartitionDO extends DurableObject<Env> {
     logOpen(this.db);
     this.lastCheckAt = Date.now();
     this.checkIntervalMs = retentionCheckIntervalMs(env);
+    this.cold = new ColdTier(this.db, env.KAFDO_COLD, `${ctx.id.toString()}/`);
   }
 
   /* Appends produce sets, each one or more RecordBatches back to back; one result
@@ -164,21 +173,30 @@ export class TopicPartitionDO extends DurableObject<Env> {
     const now = Date.now();
     this.alarmAt = null;
     this.lastCheckAt = now;
-    let retention, compaction;
+    let retention, tiering, compaction;
     try {
       retention = logRetention(this.db, now, RETENTION_STEP_ROWS);
+      tiering = await this.cold.step(now);
       compaction = logCompact(this.db, now, RETENTION_STEP_ROWS);
     } catch (e) {
-      /* A retired log (its topic deleted) has nothing left to keep. */
-      if (KafdoError.from(e)?.code === KafkaCode.UNKNOWN_TOPIC_OR_PARTITION) return;
+      /* A retired log (its topic deleted) has nothing left to keep but its cold
+       * objects to delete. */
+      if (KafdoError.from(e)?.code === KafkaCode.UNKNOWN_TOPIC_OR_PARTITION) {
+        if (await this.cold.collectGarbage()) this.#stepAt(Date.now());
+        return;
+      }
       throw e;
     }
     this.sizeBytes = retention.sizeBytes;
     this.sizeTriggerBytes = retention.sizeTriggerBytes;
-    const more = retention.more || compaction.more;
-    const deadlines = [retention.nextDeadlineMs, compaction.nextDeadlineMs].filter((d) => d >= 0);
+    this.tierTriggerBytes = tiering.sizeTriggerBytes;
+    const more = retention.more || tiering.more || compaction.more;
+    const deadlines = [retention.nextDeadlineMs, tiering.nextDeadlineMs, compaction.nextDeadlineMs].filter(
+      (d) => d >= 0,
+    );
     /* With nothing to wait for, the next append looks again (it may bring a deadline). */
-    this.stepOnAppend = (retention.active || compaction.active) && !more && deadlines.length === 0;
+    this.stepOnAppend =
+      (retention.active || tiering.active || compaction.active) && !more && deadlines.length === 0;
     if (more) this.#stepAt(now);
     else if (deadlines.length > 0) this.#stepAt(Math.max(Math.min(...deadlines), now + this.checkIntervalMs));
   }
@@ -225,8 +243,9 @@ export class TopicPartitionDO extends DurableObject<Env> {
    * last step had nothing to wait for. */
   #afterAppends(appendedBytes: number): void {
     this.sizeBytes += appendedBytes;
-    if (this.sizeTriggerBytes >= 0 && this.sizeBytes > this.sizeTriggerBytes) {
-      this.sizeTriggerBytes = -1;
+    const past = (trigger: number): boolean => trigger >= 0 && this.sizeBytes > trigger;
+    if (past(this.sizeTriggerBytes) || past(this.tierTriggerBytes)) {
+      this.sizeTriggerBytes = this.tierTriggerBytes = -1;
       this.#stepAt(Date.now());
     } else if (this.stepOnAppend) {
       this.stepOnAppend = false;
@@ -280,22 +299,23 @@ export class TopicPartitionDO extends DurableObject<Env> {
 
   /* Stored RecordBatch bytes from offset, as a Kafka Fetch returns them: within
    * maxBytes, the first batch whole past it when minOneBatch (kd_log_fetch). */
-  fetchBatches(offset: number, maxBytes: number, minOneBatch = true): FetchResult {
-    return logFetch(this.db, offset, maxBytes, minOneBatch);
+  fetchBatches(offset: number, maxBytes: number, minOneBatch = true): FetchResult | Promise<FetchResult> {
+    return this.cold.fetch(offset, maxBytes, minOneBatch);
   }
 
   /* Decoded records from offset. */
-  read(offset: number, maxRecords: number, maxBytes: number): ReadResult {
-    return logRead(this.db, offset, maxRecords, maxBytes);
+  read(offset: number, maxRecords: number, maxBytes: number): ReadResult | Promise<ReadResult> {
+    return this.cold.read(offset, maxRecords, maxBytes);
   }
 
   /* read(), but when the log has nothing at offset yet (offset is the high
    * watermark), waits up to waitMs for an append first. An answer that needs no
    * wait (records, or a refusal) is given at once. */
   readWait(offset: number, maxRecords: number, maxBytes: number, waitMs: number): ReadResult | Promise<ReadResult> {
-    const read = (): ReadResult => logRead(this.db, offset, maxRecords, maxBytes);
+    const read = (): ReadResult | Promise<ReadResult> => this.cold.read(offset, maxRecords, maxBytes);
     const now = read();
-    if (offset !== now.highWatermark) return now;
+    /* An answer from the cold tier is never at the high watermark. */
+    if (now instanceof Promise || offset !== now.highWatermark) return now;
     return this.#afterAppend(waitMs, now, read);
   }
 
@@ -306,15 +326,15 @@ export class TopicPartitionDO extends DurableObject<Env> {
     minOneBatch: boolean,
     waitMs: number,
   ): FetchResult | Promise<FetchResult> {
-    const fetch = (): FetchResult => logFetch(this.db, offset, maxBytes, minOneBatch);
+    const fetch = (): FetchResult | Promise<FetchResult> => this.cold.fetch(offset, maxBytes, minOneBatch);
     const now = fetch();
-    if (offset !== now.highWatermark) return now;
+    if (now instanceof Promise || offset !== now.highWatermark) return now;
     return this.#afterAppend(waitMs, now, fetch);
   }
 
   /* `again()` once an append lands or waitMs (bounded) runs out; `now` when there
    * is nothing to wait for. */
-  #afterAppend<T>(waitMs: number, now: T, again: () => T): T | Promise<T> {
+  #afterAppend<T>(waitMs: number, now: T, again: () => T | Promise<T>): T | Promise<T> {
     const wait = Math.min(Math.max(0, Math.floor(waitMs)), MAX_READ_WAIT_MS);
     if (!(wait > 0)) return now;
     return new Promise<void>((resolve) => {
@@ -343,6 +363,7 @@ export class TopicPartitionDO extends DurableObject<Env> {
     logRetire(this.db);
     this.#flushAppends();
     this.#wakeReaders(); /* their next read answers UNKNOWN_TOPIC_OR_PARTITION */
+    this.#stepAt(Date.now()); /* the alarm deletes the cold tier's objects */
   }
 }
 

@@ -11,7 +11,9 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createAdmin, createConsumer, createProducer, partitionOffsets, readPartition } from "../../worker/api";
-import { metadataStub, partitionStub } from "../../worker/durable-objects/addressing";
+import { partitionStub } from "../../worker/durable-objects/addressing";
+import { DEFAULT_RETENTION_CHECK_INTERVAL_MS } from "../../worker/durable-objects/TopicPartitionDO";
+import { KafdoError } from "../../worker/errors";
 import { expectKafdoError } from "./helpers";
 import { enc, get } from "./rest-helpers";
 
@@ -24,12 +26,20 @@ async function stubOf(topic: string, partition = 0) {
   return partitionStub(env, description.topicId, partition);
 }
 
+/* The stub itself, unwrapped, for cloudflare:test's runInDurableObject and alarms. */
+async function rawStubOf(topic: string, partition = 0) {
+  const description = await createAdmin(env).describeTopic(topic);
+  return env.TOPIC_PARTITION.get(env.TOPIC_PARTITION.idFromName(`${description.topicId}/${partition}`));
+}
+
+/* Runs the partition's alarms as time would: those set for now or for the next check
+ * (the retention check interval), until none is left or the next is further away. */
 async function runDueAlarms(topic: string): Promise<void> {
-  const stub = await stubOf(topic);
+  const stub = await rawStubOf(topic);
   for (let ran = 0; ran < 50; ran++) {
     const due = await runInDurableObject(stub, async (_i, state) => {
       const at = await state.storage.getAlarm();
-      return at !== null && at <= Date.now();
+      return at !== null && at <= Date.now() + DEFAULT_RETENTION_CHECK_INTERVAL_MS + 1000;
     });
     if (!due || !(await runDurableObjectAlarm(stub))) break;
   }
@@ -46,14 +56,14 @@ async function send(topic: string, count: number, timestamp: number, value: stri
 
 /* The partition's objects in the bucket. */
 async function objects(topic: string): Promise<string[]> {
-  const stub = await stubOf(topic);
+  const stub = await rawStubOf(topic);
   const prefix = `${stub.id.toString()}/`;
   const listed = await env.KAFDO_COLD!.list({ prefix });
   return listed.objects.map((o) => o.key);
 }
 
 async function hotRows(topic: string): Promise<number> {
-  const row = await runInDurableObject(await stubOf(topic), (_i, state) =>
+  const row = await runInDurableObject(await rawStubOf(topic), (_i, state) =>
     state.storage.sql.exec("SELECT count(*) AS n FROM log_batches").one(),
   );
   return Number(row.n);
@@ -189,7 +199,7 @@ describe("remote.storage.enable", () => {
   it("deletes a deleted topic's objects", async () => {
     const topic = await tieredTopic();
     await runDueAlarms(topic);
-    const stub = await stubOf(topic);
+    const stub = await rawStubOf(topic);
     const prefix = `${stub.id.toString()}/`;
     expect((await env.KAFDO_COLD!.list({ prefix })).objects.length).toBeGreaterThanOrEqual(1);
     await createAdmin(env).deleteTopic(topic);
@@ -226,12 +236,17 @@ describe("remote.storage.enable", () => {
         }),
       "INVALID_CONFIG",
     );
-    const refused = await runInDurableObject(metadataStub(env), (instance) => {
+    const metadata = env.CLUSTER_METADATA.get(env.CLUSTER_METADATA.idFromName("cluster"));
+    const refused = await runInDurableObject(metadata, (instance) => {
       const held = instance as unknown as { env: Record<string, unknown> };
       const bound = held.env;
       held.env = { ...bound, KAFDO_COLD: undefined };
       try {
-        instance.createTopic(fresh(), 1, { "remote.storage.enable": "true" });
+        /* An RPC method answers a refusal as a value (durable-objects/rpc.ts). */
+        const answer = instance.createTopic(fresh(), 1, { "remote.storage.enable": "true" }) as unknown as {
+          kafdoRefusal?: { code: number; message: string };
+        };
+        if (answer.kafdoRefusal) throw new KafdoError(answer.kafdoRefusal.code, answer.kafdoRefusal.message);
         return "created";
       } catch (e) {
         return String(e);

@@ -32,6 +32,11 @@ else
 fi
 echo
 
+# The cold tier: a partition read from R2 (emulated) beside the same one in SQLite, and
+# a month of storage at list prices. COLD_MEGABYTES sets the partition's size.
+node --disable-warning=ExperimentalWarning bench/cold-tier.mjs --megabytes "${COLD_MEGABYTES:-32}"
+echo
+
 # REST throughput against NATS JetStream and Redis Streams in the same run; installs
 # the peers from Debian when they are missing. REST_RECORDS sets records per figure.
 bash bench/peers/ensure.sh

@@ -369,7 +369,8 @@ KD_EXPORT(kd_log_retention) int32_t kd_log_retention(uint32_t db, int64_t now_ms
  * than min.compaction.lag.ms are left alone; a pass starts when the part appended since
  * the last pass is min.cleanable.dirty.ratio of the cleanable log (or waited
  * max.compaction.lag.ms). Appends to such a log index each record's key and refuse a
- * keyless record (INVALID_RECORD); compressed batches are neither indexed nor cleaned.
+ * keyless record (INVALID_RECORD); compressed batches are opened for both and cleaned
+ * batches compressed again with their codec.
  *
  * kd_log_compact runs one bounded step at now_ms (at most max_rows batches, and about
  * 8 MiB of them, read). Output: i32 records_removed, i32 more (1: call again now),

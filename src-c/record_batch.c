@@ -320,6 +320,7 @@ static int32_t in_batch(int32_t rc, const kd_batch *b)
  */
 static int32_t open_compressed(const kd_batch *b, kd_record_iter *it, uint8_t **inflated)
 {
+    *inflated = NULL;
     kd_codec_out out = {NULL, 0, 0, KD_MAX_RECORDS_BYTES};
     int32_t rc = kd_decompress(kd_batch_compression(b), b->data + OFF_RECORDS, b->size - OFF_RECORDS, &out);
     *inflated = out.data;
@@ -338,6 +339,40 @@ static int32_t open_compressed(const kd_batch *b, kd_record_iter *it, uint8_t **
     return 0;
 }
 
+int32_t kd_batch_open_records(const kd_batch *b, kd_record_iter *it, uint8_t **decompressed)
+{
+    *decompressed = NULL;
+    if (kd_batch_compression(b) == 0) {
+        kd_record_iter_init(it, b);
+        return 0;
+    }
+    return open_compressed(b, it, decompressed);
+}
+
+int32_t kd_batch_with_records(const kd_batch *b, const uint8_t *records, size_t len, int32_t count, uint8_t **out,
+                              size_t *out_len)
+{
+    int codec = kd_batch_compression(b);
+    kd_codec_out z = {NULL, 0, 0, SIZE_MAX};
+    int32_t rc = codec ? kd_compress(codec, records, len, &z) : 0;
+    const uint8_t *section = codec ? z.data : records;
+    size_t section_len = codec ? z.len : len;
+    *out = NULL;
+    if (rc == 0 && section_len > (size_t)INT32_MAX - OFF_RECORDS)
+        rc = kd_fail(KD_MESSAGE_TOO_LARGE, "batch of %zu bytes is too large", section_len);
+    if (rc == 0 && (*out = malloc(OFF_RECORDS + section_len)) == NULL)
+        rc = kd_fail(KD_ERR_NOMEM, "out of memory");
+    if (rc == 0) {
+        memcpy(*out, b->data, OFF_RECORDS);
+        if (section_len)
+            memcpy(*out + OFF_RECORDS, section, section_len);
+        *out_len = OFF_RECORDS + section_len;
+        kd_batch_set_records(*out, *out_len, count);
+    }
+    free(z.data);
+    return rc;
+}
+
 int32_t kd_batch_records_out(const uint8_t *buf, size_t len, int64_t min_offset, uint32_t max_records,
                              uint32_t *count)
 {
@@ -353,10 +388,8 @@ int32_t kd_batch_records_out(const uint8_t *buf, size_t len, int64_t min_offset,
             continue;
         kd_record_iter it;
         kd_record rec;
-        uint8_t *inflated = NULL;
-        if (kd_batch_compression(&b) == 0)
-            kd_record_iter_init(&it, &b);
-        else if ((rc = open_compressed(&b, &it, &inflated)) != 0) {
+        uint8_t *inflated;
+        if ((rc = kd_batch_open_records(&b, &it, &inflated)) != 0) {
             free(inflated);
             return rc;
         }

@@ -190,12 +190,15 @@ static int32_t unsnappy_block(const uint8_t *in, size_t len, kd_codec_out *o)
         return CORRUPT("snappy: the block's length is malformed");
     if (n > o->max - o->len)
         return exceeded(o);
-    if (n > o->cap - o->len) {
-        uint8_t *grown = realloc(o->data, o->len + n);
+    if (n > o->cap - o->len) { /* doubling, so that many small chunks copy little */
+        size_t cap = o->cap * 2 > o->len + n ? o->cap * 2 : o->len + n;
+        if (cap > o->max)
+            cap = o->max;
+        uint8_t *grown = realloc(o->data, cap);
         if (!grown)
             return NOMEM();
         o->data = grown;
-        o->cap = o->len + n;
+        o->cap = cap;
     }
     size_t got = n;
     if (n > 0 && snappy_uncompress((const char *)in, len, (char *)o->data + o->len, &got) != SNAPPY_OK)

@@ -14,7 +14,7 @@ SHELL := /bin/bash
 # Node 22 comes from the npm package `node` (wrangler needs >= 22.12; Debian has 20).
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-CORE_SRC := $(addprefix src-c/,scratch.c varint.c crc32c.c inflate.c partitioner.c record_batch.c sql.c log.c log_config.c retention.c compaction.c tiering.c topics.c assignor.c group.c json.c kafka_schema.c kafka_codec.c)
+CORE_SRC := $(addprefix src-c/,scratch.c varint.c crc32c.c codecs.c partitioner.c record_batch.c sql.c log.c log_config.c retention.c compaction.c tiering.c topics.c assignor.c group.c json.c kafka_schema.c kafka_codec.c)
 CORE_HDR := $(wildcard src-c/*.h)
 NATIVE_HOST := src-c/host_sqlite.c
 C_WARN := -std=c11 -Wall -Wextra -Werror
@@ -22,12 +22,24 @@ SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-po
 CC_TEST := clang
 BUILD := build
 
-C_TESTS := varint crc32c inflate partitioner record_batch log retention compaction tiering topics assignor group kafka
-FUZZERS := batch_decode inflate batch_inspect batch_encode batch_encode_within log_append log_lifecycle cold_segment topic_create assign group kafka_decode kafka_encode
+C_TESTS := varint crc32c codecs partitioner record_batch log retention compaction tiering topics assignor group kafka
+FUZZERS := batch_decode gzip snappy lz4 zstd batch_inspect batch_encode batch_encode_within log_append log_lifecycle cold_segment topic_create assign group kafka_decode kafka_encode
 FUZZ_SECONDS ?= 60
 FUZZ_TEST_RUNS ?= 20000
 
-APT_PKGS := emscripten binaryen libsqlite3-dev libclang-rt-14-dev clang kcat python3-confluent-kafka librdkafka-dev
+APT_PKGS := emscripten binaryen libsqlite3-dev libclang-rt-14-dev clang kcat python3-confluent-kafka librdkafka-dev dpkg-dev
+
+# The compression libraries the core links: Debian's source packages of zlib, zstd, lz4
+# and snappy, fetched into build/codecs by apt-get source (pinned by version and .dsc
+# checksum in scripts/codec-sources.sh) and built three ways by scripts/build-codecs.sh:
+# for the wasm core, for the native tests and fuzzers (sanitizers and coverage, as the
+# core), and plain (benchmarks, seeds).
+CODECS := $(BUILD)/codecs
+CODECS_STAMP := $(CODECS)/.fetched
+CODECS_INC := $(addprefix -isystem $(CODECS)/,zlib_1.2.13.dfsg-1 libzstd_1.5.4+dfsg2-5/lib lz4_1.9.4-1/lib snappy_1.1.9-3)
+CODECS_WASM := $(CODECS)/wasm/libkdcodecs.a
+CODECS_SAN := $(CODECS)/san/libkdcodecs.a
+CODECS_PLAIN := $(CODECS)/plain/libkdcodecs.a
 STAMP_APT := $(BUILD)/.apt-stamp
 STAMP_NPM := node_modules/.package-lock.json
 
@@ -54,6 +66,19 @@ $(STAMP_NPM): package.json package-lock.json
 
 # ---- builds -----------------------------------------------------------------
 
+$(CODECS_STAMP): scripts/codec-sources.sh | $(STAMP_APT)
+	scripts/codec-sources.sh $(CODECS)
+	@touch $@
+
+$(CODECS_WASM): $(CODECS_STAMP) scripts/build-codecs.sh
+	scripts/build-codecs.sh $(CODECS) $(@D) emcc em++ emar -O2
+
+$(CODECS_SAN): $(CODECS_STAMP) scripts/build-codecs.sh
+	scripts/build-codecs.sh $(CODECS) $(@D) clang clang++ ar -g -O1 $(SAN) -fsanitize=fuzzer-no-link
+
+$(CODECS_PLAIN): $(CODECS_STAMP) scripts/build-codecs.sh
+	scripts/build-codecs.sh $(CODECS) $(@D) cc c++ ar -O2
+
 wasm: wasm/kafdo.wasm
 
 # Standalone wasm, no JS glue: the Worker instantiates it once per isolate and
@@ -61,39 +86,40 @@ wasm: wasm/kafdo.wasm
 # runtime helpers of its own; binaryen's wasm-metadce then keeps exactly the
 # functions kafdo.h declares (KD_EXPORT) and the memory, so kafdo.h stays the
 # one ABI.
-wasm/kafdo.wasm: $(CORE_SRC) $(CORE_HDR) | $(STAMP_APT)
+wasm/kafdo.wasm: $(CORE_SRC) $(CORE_HDR) $(CODECS_WASM) | $(STAMP_APT)
 	@mkdir -p $(BUILD)
 	emcc -O2 $(C_WARN) -sSTANDALONE_WASM --no-entry -sALLOW_MEMORY_GROWTH=1 \
-	  -sERROR_ON_UNDEFINED_SYMBOLS=0 -sWARN_ON_UNDEFINED_SYMBOLS=0 -Isrc-c $(CORE_SRC) -o $(BUILD)/kafdo.full.wasm
+	  -sERROR_ON_UNDEFINED_SYMBOLS=0 -sWARN_ON_UNDEFINED_SYMBOLS=0 -Isrc-c $(CODECS_INC) $(CORE_SRC) \
+	  $(CODECS_WASM) -lc++abi -o $(BUILD)/kafdo.full.wasm
 	@{ echo '[{"name":"memory","export":"memory","root":true}'; \
 	   grep -o 'KD_EXPORT([a-z0-9_]*)' src-c/kafdo.h | sed -E 's/KD_EXPORT\((.*)\)/,{"name":"\1","export":"\1","root":true}/'; \
 	   echo ']'; } > $(BUILD)/kafdo-exports.json
 	wasm-metadce --graph-file $(BUILD)/kafdo-exports.json $(BUILD)/kafdo.full.wasm -o $@ > /dev/null
 
-$(BUILD)/test_%: tests/c/test_%.c tests/c/check.h $(CORE_SRC) $(NATIVE_HOST) $(CORE_HDR) | $(STAMP_APT)
+$(BUILD)/test_%: tests/c/test_%.c tests/c/check.h $(CORE_SRC) $(NATIVE_HOST) $(CORE_HDR) $(CODECS_SAN) | $(STAMP_APT)
 	@mkdir -p $(BUILD)
 	@echo "  CC (asan+ubsan) $@"
-	@$(CC_TEST) $(C_WARN) -g -O1 $(SAN) -Isrc-c -Itests/c $< $(CORE_SRC) $(NATIVE_HOST) -lsqlite3 -o $@
+	@$(CC_TEST) $(C_WARN) -g -O1 $(SAN) -Isrc-c -Itests/c $(CODECS_INC) $< $(CORE_SRC) $(NATIVE_HOST) $(CODECS_SAN) -lstdc++ -lsqlite3 -o $@
 
-$(BUILD)/make_seeds: tests/c/make_seeds.c tests/c/kd_list.h $(CORE_SRC) $(CORE_HDR) | $(STAMP_APT)
+$(BUILD)/make_seeds: tests/c/make_seeds.c tests/c/kd_list.h $(CORE_SRC) $(CORE_HDR) $(CODECS_PLAIN) | $(STAMP_APT)
 	@mkdir -p $(BUILD)
 	@echo "  CC $@"
-	@$(CC_TEST) $(C_WARN) -g -Isrc-c -Itests/c $< $(CORE_SRC) $(NATIVE_HOST) -lsqlite3 -o $@
+	@$(CC_TEST) $(C_WARN) -g -Isrc-c -Itests/c $(CODECS_INC) $< $(CORE_SRC) $(NATIVE_HOST) $(CODECS_PLAIN) -lstdc++ -lsqlite3 -o $@
 
-$(BUILD)/fuzz_%: tests/c/fuzz_%.c $(CORE_SRC) $(NATIVE_HOST) $(CORE_HDR) | $(STAMP_APT)
+$(BUILD)/fuzz_%: tests/c/fuzz_%.c tests/c/fuzz_codec.h $(CORE_SRC) $(NATIVE_HOST) $(CORE_HDR) $(CODECS_SAN) | $(STAMP_APT)
 	@mkdir -p $(BUILD)
 	@echo "  CC (libfuzzer) $@"
-	@clang $(C_WARN) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Isrc-c \
-	  $< $(CORE_SRC) $(NATIVE_HOST) -lsqlite3 -o $@
+	@clang $(C_WARN) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Isrc-c $(CODECS_INC) \
+	  $< $(CORE_SRC) $(NATIVE_HOST) $(CODECS_SAN) -lstdc++ -lsqlite3 -o $@
 
-$(BUILD)/bench_native: bench/bench_native.c $(CORE_SRC) $(NATIVE_HOST) $(CORE_HDR) | $(STAMP_APT)
+$(BUILD)/bench_native: bench/bench_native.c $(CORE_SRC) $(NATIVE_HOST) $(CORE_HDR) $(CODECS_PLAIN) | $(STAMP_APT)
 	@mkdir -p $(BUILD)
-	cc $(C_WARN) -O2 -Isrc-c $< $(CORE_SRC) $(NATIVE_HOST) -lsqlite3 -o $@
+	cc $(C_WARN) -O2 -Isrc-c $(CODECS_INC) $< $(CORE_SRC) $(NATIVE_HOST) $(CODECS_PLAIN) -lstdc++ -lsqlite3 -o $@
 
 # Retention's and compaction's costs beside the same workload without them.
-$(BUILD)/bench_lifecycle: bench/bench_lifecycle.c tests/c/kd_list.h $(CORE_SRC) $(NATIVE_HOST) $(CORE_HDR) | $(STAMP_APT)
+$(BUILD)/bench_lifecycle: bench/bench_lifecycle.c tests/c/kd_list.h $(CORE_SRC) $(NATIVE_HOST) $(CORE_HDR) $(CODECS_PLAIN) | $(STAMP_APT)
 	@mkdir -p $(BUILD)
-	cc $(C_WARN) -O2 -Isrc-c -Itests/c $< $(CORE_SRC) $(NATIVE_HOST) -lsqlite3 -o $@
+	cc $(C_WARN) -O2 -Isrc-c -Itests/c $(CODECS_INC) $< $(CORE_SRC) $(NATIVE_HOST) $(CODECS_PLAIN) -lstdc++ -lsqlite3 -o $@
 
 # bench/kafka.mjs's reference broker: librdkafka's in-memory mock cluster (librdkafka-dev).
 $(BUILD)/kafka_stub_broker: bench/kafka_stub_broker.c | $(STAMP_APT)

@@ -2,14 +2,12 @@
  * compaction.c — Kafka's log compaction (cleanup.policy=compact) over a partition's
  * stored batches, and the table of each key's latest offset it works from.
  *
- * The key table. On a compacted log every append writes, for each record of an
- * uncompressed batch, its key's latest offset into log_keys (one row per key, upserted),
- * so cleaning is a lookup per record rather than a map built from a scan of the log, and
- * "the latest value of a key" is one lookup (kd_log_key_lookup). Records of compressed
- * batches are not indexed (the core does not open them here): they are never removed,
- * and they never make an older record of their key go — at least the latest record of
- * every key survives, which is what Kafka promises. A keyless record cannot be
- * compacted: appends to a compacted log refuse it (INVALID_RECORD, log.c).
+ * The key table. On a compacted log every append writes, for each record, its key's
+ * latest offset into log_keys (one row per key, upserted), so cleaning is a lookup per
+ * record rather than a map built from a scan of the log, and "the latest value of a key"
+ * is one lookup (kd_log_key_lookup). A compressed batch is opened for it (as Kafka's
+ * broker decompresses batches appended to a compacted topic). A keyless record cannot
+ * be compacted: appends to a compacted log refuse it (INVALID_RECORD, log.c).
  *
  * A pass. The cleanable part of the log runs from its start to the first batch that is
  * still in Kafka's "active segment" (appended within segment.ms, among the newest
@@ -21,8 +19,9 @@
  * tombstone (null value) stored longer ago than delete.retention.ms (its key leaves the
  * table). A batch keeps its base offset, its last offset delta, its producer fields and
  * its timestamps; its records keep their offsets (gaps appear), their bytes unchanged:
- * only the record count, the length and the CRC are written again. A batch left with
- * no record is deleted. Idempotent producers' state lives in log_producers and is kept.
+ * only the record count, the length and the CRC are written again (a compressed batch's
+ * kept records are compressed again with its codec). A batch left with no record is
+ * deleted. Idempotent producers' state lives in log_producers and is kept.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -63,15 +62,16 @@ int32_t kd_compaction_check_keys(const uint8_t *set, size_t len)
         kd_batch b;
         kd_batch_header(set + pos, &b); /* validated by the caller */
         pos += b.size;
-        if (kd_batch_compression(&b) != 0)
-            continue;
         kd_record_iter it;
         kd_record rec;
-        int32_t rc;
-        kd_record_iter_init(&it, &b);
-        while ((rc = kd_record_next(&it, &rec)) == 1)
-            if (rec.key == NULL)
-                return kd_fail(KD_INVALID_RECORD, "a compacted topic takes only records with a key");
+        uint8_t *decompressed;
+        int32_t rc = kd_batch_open_records(&b, &it, &decompressed);
+        if (rc == 0)
+            while ((rc = kd_record_next(&it, &rec)) == 1 && rec.key != NULL)
+                ;
+        if (rc == 1) /* a record without a key */
+            rc = kd_fail(KD_INVALID_RECORD, "a compacted topic takes only records with a key");
+        free(decompressed);
         if (rc < 0 || rc > 1)
             return rc;
     }
@@ -80,19 +80,19 @@ int32_t kd_compaction_check_keys(const uint8_t *set, size_t len)
 
 int32_t kd_compaction_index(uint32_t db, const kd_batch *b)
 {
-    if (kd_batch_compression(b) != 0)
-        return 0;
     kd_record_iter it;
     kd_record rec;
-    int32_t rc = 0, more;
-    kd_record_iter_init(&it, b);
+    uint8_t *decompressed;
+    int32_t rc = kd_batch_open_records(b, &it, &decompressed), more;
     while (!rc && (more = kd_record_next(&it, &rec)) == 1) {
         if (rec.key == NULL)
             continue;
         int32_t stmt = kd_sql_prepare(db, "INSERT INTO log_keys (key, offset) VALUES (?1, ?2)"
                                           " ON CONFLICT (key) DO UPDATE SET offset = excluded.offset");
-        if (stmt < 0)
-            return stmt;
+        if (stmt < 0) {
+            rc = stmt;
+            break;
+        }
         rc = kd_sql_bind_blob(stmt, 1, rec.key, (uint32_t)rec.key_len);
         if (!rc)
             rc = kd_sql_bind_i64(stmt, 2, rec.offset);
@@ -100,6 +100,7 @@ int32_t kd_compaction_index(uint32_t db, const kd_batch *b)
             rc = 0;
         kd_host_finalize(stmt);
     }
+    free(decompressed);
     return rc;
 }
 
@@ -268,9 +269,10 @@ typedef struct {
     int64_t records_removed, bytes_removed, batches_deleted;
 } clean_totals;
 
-/* Writes batch `b` again holding only the records `keep` marks, or deletes it; its
- * new size in *size (0 when deleted). */
-static int32_t rewrite_batch(uint32_t db, const kd_batch *b, const uint8_t *keep, int32_t kept, int64_t *size)
+/* Writes batch `b` again holding only the records `keep` marks (of those `records`
+ * iterates, from its start), or deletes it; its new size in *size (0 when deleted). */
+static int32_t rewrite_batch(uint32_t db, const kd_batch *b, kd_record_iter records, const uint8_t *keep, int32_t kept,
+                             int64_t *size)
 {
     *size = 0;
     int32_t stmt;
@@ -281,24 +283,28 @@ static int32_t rewrite_batch(uint32_t db, const kd_batch *b, const uint8_t *keep
             return stmt;
         rc = kd_sql_bind_i64(stmt, 1, b->base_offset);
     } else {
-        uint8_t *out = malloc(b->size);
-        if (!out)
+        /* The kept records' bytes as they are, then a batch of them (compressed again
+         * with the batch's codec when it has one). */
+        uint8_t *kept_records = malloc(records.end - records.pos + 1);
+        if (!kept_records)
             return kd_fail(KD_ERR_NOMEM, "out of memory");
-        memcpy(out, b->data, KD_BATCH_RECORDS_AT);
-        size_t at = KD_BATCH_RECORDS_AT;
-        kd_record_iter it;
+        size_t len = 0;
         kd_record rec;
-        kd_record_iter_init(&it, b);
-        for (int32_t i = 0; (size_t)it.pos < it.end; i++) {
-            size_t from = it.pos;
-            if (kd_record_next(&it, &rec) != 1)
-                break; /* validated when stored */
+        for (int32_t i = 0; records.pos < records.end; i++) {
+            size_t from = records.pos;
+            if (kd_record_next(&records, &rec) != 1)
+                break; /* checked when opened */
             if (keep[i]) {
-                memcpy(out + at, b->data + from, it.pos - from);
-                at += it.pos - from;
+                memcpy(kept_records + len, records.records + from, records.pos - from);
+                len += records.pos - from;
             }
         }
-        kd_batch_set_records(out, at, kept);
+        uint8_t *out;
+        size_t at;
+        rc = kd_batch_with_records(b, kept_records, len, kept, &out, &at);
+        free(kept_records);
+        if (rc)
+            return rc;
         *size = (int64_t)at;
         stmt = kd_sql_prepare(db, "UPDATE log_batches SET data = ?1, size_bytes = ?2, record_count = ?3"
                                   " WHERE base_offset = ?4");
@@ -328,18 +334,25 @@ static int32_t clean_batch(uint32_t db, const uint8_t *data, size_t len, int64_t
     int32_t rc = kd_batch_read(data, len, &b);
     if (rc)
         return rc == KD_CORRUPT_MESSAGE ? kd_fail(KD_ERR_STORAGE, "a stored batch is damaged") : rc;
-    if (kd_batch_compression(&b) != 0 || (b.attributes & KD_ATTR_CONTROL)) {
+    if (b.attributes & KD_ATTR_CONTROL) {
         *kept_bytes += (int64_t)b.size;
         return 0;
     }
+    kd_record_iter it;
+    uint8_t *decompressed;
+    if ((rc = kd_batch_open_records(&b, &it, &decompressed)) != 0) {
+        free(decompressed);
+        return rc == KD_CORRUPT_MESSAGE ? kd_fail(KD_ERR_STORAGE, "a stored batch is damaged") : rc;
+    }
+    kd_record_iter start = it;
     uint8_t *keep = malloc((size_t)b.record_count);
-    if (!keep)
+    if (!keep) {
+        free(decompressed);
         return kd_fail(KD_ERR_NOMEM, "out of memory");
+    }
     bool tombstones_expired = appended_at < add_sat(t->now_ms, -t->config->delete_retention_ms);
     int32_t kept = 0, i = 0;
-    kd_record_iter it;
     kd_record rec;
-    kd_record_iter_init(&it, &b);
     while (!rc && (rc = kd_record_next(&it, &rec)) == 1) {
         bool stays = true;
         if (rec.key != NULL) {
@@ -358,7 +371,7 @@ static int32_t clean_batch(uint32_t db, const uint8_t *data, size_t len, int64_t
     }
     int64_t after = (int64_t)b.size;
     if (rc == 0 && kept < b.record_count) {
-        rc = rewrite_batch(db, &b, keep, kept, &after);
+        rc = rewrite_batch(db, &b, start, keep, kept, &after);
         t->records_removed += b.record_count - kept;
         if (kept == 0)
             t->batches_deleted++;
@@ -366,6 +379,7 @@ static int32_t clean_batch(uint32_t db, const uint8_t *data, size_t len, int64_t
             rc = kd_retention_removed(db, b.base_offset, (int64_t)b.size - after);
     }
     free(keep);
+    free(decompressed);
     if (rc)
         return rc;
     t->bytes_removed += (int64_t)b.size - after;

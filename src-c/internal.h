@@ -29,6 +29,8 @@ bool kd_out_u32(uint32_t v);
 bool kd_out_i64(int64_t v);
 /* Reserves len bytes at the end of the output buffer and returns them (NULL on OOM). */
 uint8_t *kd_out_reserve(size_t len);
+/* Drops the output past len bytes (len at most the current length). */
+void kd_out_truncate(size_t len);
 /* Current length, and the buffer for patching bytes already written. */
 size_t kd_out_size(void);
 uint8_t *kd_out_data(void);

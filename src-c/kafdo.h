@@ -171,20 +171,25 @@ int32_t kd_partition(const uint8_t *key, int32_t key_len, int32_t partitions, ui
 /* ---- RecordBatch v2 ------------------------------------------------------- */
 
 /*
- * Encodes one uncompressed RecordBatch (magic 2) from `params` (KD_BATCH_PARAMS_SIZE
- * bytes, layout above) followed by a kd record list. The output is the batch.
- * Offset deltas are the records' positions; timestamp deltas are relative to the
- * batch's first_timestamp. Errors: KD_ERR_INVALID_ARG for a malformed list or
- * zero records, KD_UNSUPPORTED_COMPRESSION_TYPE when attributes ask for a codec.
+ * Encodes one RecordBatch (magic 2) from `params` (KD_BATCH_PARAMS_SIZE bytes,
+ * layout above) followed by a kd record list. The output is the batch. Offset
+ * deltas are the records' positions; timestamp deltas are relative to the batch's
+ * first_timestamp. When the attributes name a codec (1 gzip, 2 snappy, 3 lz4,
+ * 4 zstd) the records are compressed with it as Kafka's Java producer writes them
+ * (gzip level 6, snappy in xerial's framing, lz4 frames of independent 64 KiB
+ * blocks, zstd level 3) if that makes the batch smaller; else the batch is written
+ * uncompressed and its attributes say so. Errors: KD_ERR_INVALID_ARG for a
+ * malformed list or zero records, KD_UNSUPPORTED_COMPRESSION_TYPE for codecs 5-7.
  */
 KD_EXPORT(kd_batch_encode) int32_t kd_batch_encode(const uint8_t *in, uint32_t in_len);
 
 /*
  * The producer's encoder: the same input as kd_batch_encode, split into as many
- * uncompressed RecordBatches as it takes for each to be at most max_batch_bytes
- * (Kafka's max.message.bytes: the whole batch, header included). The output is
- * the batches back to back, records in order, each batch filled as far as its
- * exact size allows. Each batch's offset and timestamp deltas are relative to
+ * RecordBatches as it takes for each to be at most max_batch_bytes (Kafka's
+ * max.message.bytes: the whole batch, header included) uncompressed, then each
+ * compressed as kd_batch_encode does (so a batch's records never decompress past
+ * the limit either). The output is the batches back to back, records in order,
+ * each batch filled as far as its exact uncompressed size allows. Each batch's offset and timestamp deltas are relative to
  * itself; its base offset and base sequence are the params' advanced by the
  * records before it (so the batches decode to the offsets one batch would have);
  * derived timestamps are each batch's own. Kafka's producer refuses negative
@@ -210,11 +215,10 @@ KD_EXPORT(kd_batch_inspect) int32_t kd_batch_inspect(const uint8_t *buf, uint32_
  * Validates and decodes the batches in buf into a kd record list, skipping records
  * whose offset is below min_offset and stopping after max_records. Timestamps are
  * absolute (LogAppendTime batches report max_timestamp). Control batches are
- * skipped. A gzip batch (compression 1) is inflated by the core and its records
- * checked as an uncompressed batch's; its records may inflate to at most 16 MiB
- * (more is KD_CORRUPT_MESSAGE, as is any damage to the gzip stream). Errors as
- * kd_batch_inspect, plus KD_UNSUPPORTED_COMPRESSION_TYPE for snappy, lz4 and zstd
- * (the core stores those as they came but cannot open them).
+ * skipped. A compressed batch (gzip, snappy, lz4 or zstd) is decompressed by the
+ * core and its records checked as an uncompressed batch's; its records may
+ * decompress to at most 16 MiB (more is KD_CORRUPT_MESSAGE, as is any damage to
+ * the compressed stream, and a zstd window over 16 MiB). Errors as kd_batch_inspect.
  */
 KD_EXPORT(kd_batch_decode)
 int32_t kd_batch_decode(const uint8_t *buf, uint32_t len, int64_t min_offset, uint32_t max_records);
@@ -366,7 +370,8 @@ KD_EXPORT(kd_log_retention) int32_t kd_log_retention(uint32_t db, int64_t now_ms
  * than min.compaction.lag.ms are left alone; a pass starts when the part appended since
  * the last pass is min.cleanable.dirty.ratio of the cleanable log (or waited
  * max.compaction.lag.ms). Appends to such a log index each record's key and refuse a
- * keyless record (INVALID_RECORD); compressed batches are neither indexed nor cleaned.
+ * keyless record (INVALID_RECORD); compressed batches are opened for both and cleaned
+ * batches compressed again with their codec.
  *
  * kd_log_compact runs one bounded step at now_ms (at most max_rows batches, and about
  * 8 MiB of them, read). Output: i32 records_removed, i32 more (1: call again now),

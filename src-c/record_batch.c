@@ -7,20 +7,21 @@
  * Compressed batches (attributes bits 0-2) are validated as far as the header and
  * CRC go and kept as they came: an append never decompresses (it stays cheap, and
  * the Kafka Fetch path returns the stored bytes as they are). Only decoding records
- * for the JSON read path opens them: gzip with the core's own inflate (inflate.c),
- * into a buffer bounded by KD_GZIP_MAX_RECORDS_BYTES whose records get the same
- * framing checks as an uncompressed batch's; snappy, lz4 and zstd are
- * UNSUPPORTED_COMPRESSION_TYPE.
+ * opens them: every codec (gzip, snappy, lz4, zstd: codecs.c, the real libraries)
+ * into a buffer bounded by KD_MAX_RECORDS_BYTES whose records get the same framing
+ * checks as an uncompressed batch's.
  *
- * Encoding writes uncompressed batches from the host's record list. The producer's
- * encoder (kd_batch_encode_within) also decides Kafka's split: records into batches
- * of at most max.message.bytes, each filled as far as its exact size allows.
+ * Encoding writes batches from the host's record list, compressed when the
+ * attributes ask for a codec and that makes the batch smaller (else uncompressed:
+ * stored bytes are what is paid for). The producer's encoder (kd_batch_encode_within)
+ * also decides Kafka's split: records into batches of at most max.message.bytes,
+ * each filled as far as its exact uncompressed size allows.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "inflate.h"
+#include "codecs.h"
 #include "internal.h"
 #include "record_batch.h"
 #include "varint.h"
@@ -32,14 +33,13 @@
 #define OFF_RECORDS 61
 #define MIN_BATCH_LENGTH (OFF_RECORDS - 12) /* batchLength of an empty batch */
 #define MAX_COMPRESSION_RATIO 1050
-#define COMPRESSION_GZIP 1
 /*
- * The most a gzip batch's records may inflate to on the read path. Decoding holds
+ * The most a compressed batch's records may decompress to on the read path. Decoding holds
  * them whole in wasm memory beside the decoded copy, in an isolate of 128 MB, so a
  * small batch claiming more is refused rather than allowed to exhaust it. A 1 MB
  * batch of compressible JSON (10-20x) fits; a bomb does not.
  */
-#define KD_GZIP_MAX_RECORDS_BYTES ((size_t)16 << 20)
+#define KD_MAX_RECORDS_BYTES ((size_t)16 << 20)
 
 #define CORRUPT(...) kd_fail(KD_CORRUPT_MESSAGE, __VA_ARGS__)
 
@@ -308,25 +308,21 @@ static int32_t in_batch(int32_t rc, const kd_batch *b)
 {
     char why[224];
     snprintf(why, sizeof why, "%s", kd_error_message());
-    return kd_fail(rc, "gzip batch at offset %lld: %s", (long long)b->base_offset, why);
+    return kd_fail(rc, "%s batch at offset %lld: %s", kd_codec_name(kd_batch_compression(b)),
+                   (long long)b->base_offset, why);
 }
 
 /*
- * Opens a compressed batch's records: gzip is inflated into *inflated (the caller
- * frees it, whatever the result) and every record's framing is checked before any
- * is used, as kd_batch_read does for an uncompressed batch, so a batch decodes
+ * Opens a compressed batch's records: they are decompressed into *inflated (the
+ * caller frees it, whatever the result) and every record's framing is checked before
+ * any is used, as kd_batch_read does for an uncompressed batch, so a batch decodes
  * whole or not at all. The record count must match; bytes after it are corrupt.
  */
 static int32_t open_compressed(const kd_batch *b, kd_record_iter *it, uint8_t **inflated)
 {
-    static const char *const codecs[] = {"none", "gzip", "snappy", "lz4", "zstd"};
-    int codec = kd_batch_compression(b);
-    if (codec != COMPRESSION_GZIP)
-        return kd_fail(KD_UNSUPPORTED_COMPRESSION_TYPE,
-                       "batch at offset %lld is compressed with %s; the core decompresses gzip only",
-                       (long long)b->base_offset, codecs[codec]);
-    kd_inflate_out out = {NULL, 0, 0, KD_GZIP_MAX_RECORDS_BYTES};
-    int32_t rc = kd_gunzip(b->data + OFF_RECORDS, b->size - OFF_RECORDS, &out);
+    *inflated = NULL;
+    kd_codec_out out = {NULL, 0, 0, KD_MAX_RECORDS_BYTES};
+    int32_t rc = kd_decompress(kd_batch_compression(b), b->data + OFF_RECORDS, b->size - OFF_RECORDS, &out);
     *inflated = out.data;
     if (rc)
         return in_batch(rc, b);
@@ -337,10 +333,44 @@ static int32_t open_compressed(const kd_batch *b, kd_record_iter *it, uint8_t **
     if (rc)
         return in_batch(rc, b);
     if (it->pos != it->end)
-        return CORRUPT("gzip batch at offset %lld: %zu bytes follow the last record", (long long)b->base_offset,
-                       it->end - it->pos);
+        return CORRUPT("%s batch at offset %lld: %zu bytes follow the last record",
+                       kd_codec_name(kd_batch_compression(b)), (long long)b->base_offset, it->end - it->pos);
     kd_record_iter_init_records(it, b, out.data, out.len);
     return 0;
+}
+
+int32_t kd_batch_open_records(const kd_batch *b, kd_record_iter *it, uint8_t **decompressed)
+{
+    *decompressed = NULL;
+    if (kd_batch_compression(b) == 0) {
+        kd_record_iter_init(it, b);
+        return 0;
+    }
+    return open_compressed(b, it, decompressed);
+}
+
+int32_t kd_batch_with_records(const kd_batch *b, const uint8_t *records, size_t len, int32_t count, uint8_t **out,
+                              size_t *out_len)
+{
+    int codec = kd_batch_compression(b);
+    kd_codec_out z = {NULL, 0, 0, SIZE_MAX};
+    int32_t rc = codec ? kd_compress(codec, records, len, &z) : 0;
+    const uint8_t *section = codec ? z.data : records;
+    size_t section_len = codec ? z.len : len;
+    *out = NULL;
+    if (rc == 0 && section_len > (size_t)INT32_MAX - OFF_RECORDS)
+        rc = kd_fail(KD_MESSAGE_TOO_LARGE, "batch of %zu bytes is too large", section_len);
+    if (rc == 0 && (*out = malloc(OFF_RECORDS + section_len)) == NULL)
+        rc = kd_fail(KD_ERR_NOMEM, "out of memory");
+    if (rc == 0) {
+        memcpy(*out, b->data, OFF_RECORDS);
+        if (section_len)
+            memcpy(*out + OFF_RECORDS, section, section_len);
+        *out_len = OFF_RECORDS + section_len;
+        kd_batch_set_records(*out, *out_len, count);
+    }
+    free(z.data);
+    return rc;
 }
 
 int32_t kd_batch_records_out(const uint8_t *buf, size_t len, int64_t min_offset, uint32_t max_records,
@@ -358,10 +388,8 @@ int32_t kd_batch_records_out(const uint8_t *buf, size_t len, int64_t min_offset,
             continue;
         kd_record_iter it;
         kd_record rec;
-        uint8_t *inflated = NULL;
-        if (kd_batch_compression(&b) == 0)
-            kd_record_iter_init(&it, &b);
-        else if ((rc = open_compressed(&b, &it, &inflated)) != 0) {
+        uint8_t *inflated;
+        if ((rc = kd_batch_open_records(&b, &it, &inflated)) != 0) {
             free(inflated);
             return rc;
         }
@@ -520,13 +548,40 @@ static int32_t read_encode_head(kd_le_reader *r, batch_params *p, uint32_t *coun
         return kd_fail(KD_ERR_INVALID_ARG, "batch parameters are truncated");
     if (*count == 0 || *count > INT32_MAX)
         return kd_fail(KD_ERR_INVALID_ARG, "a batch needs 1 to 2^31-1 records, not %u", (unsigned)*count);
-    if (p->attributes & KD_ATTR_COMPRESSION_MASK)
-        return kd_fail(KD_UNSUPPORTED_COMPRESSION_TYPE, "the core encodes uncompressed batches only");
+    if ((p->attributes & KD_ATTR_COMPRESSION_MASK) > KD_CODEC_ZSTD)
+        return kd_fail(KD_UNSUPPORTED_COMPRESSION_TYPE, "compression codec %d is unknown",
+                       p->attributes & KD_ATTR_COMPRESSION_MASK);
     return 0;
 }
 
+/*
+ * Replaces the records section of the batch at `start` in the output (from
+ * OFF_RECORDS to the end) by its compressed form when that is smaller and still
+ * within what kd_batch_read accepts of a compressed batch; else the batch stays
+ * uncompressed and its attributes say so.
+ */
+static int32_t compress_records(size_t start, int codec, uint32_t count)
+{
+    uint8_t *batch = kd_out_data() + start;
+    size_t records = kd_out_size() - start - OFF_RECORDS;
+    kd_codec_out z = {NULL, 0, 0, SIZE_MAX};
+    int32_t rc = kd_compress(codec, batch + OFF_RECORDS, records, &z);
+    bool smaller = rc == 0 && z.len < records && count <= z.len * (MAX_COMPRESSION_RATIO / 7);
+    if (rc == 0 && smaller) {
+        kd_out_truncate(start + OFF_RECORDS);
+        if (!kd_out_append(z.data, z.len))
+            rc = kd_fail(KD_ERR_NOMEM, "out of memory");
+    } else if (rc == 0) {
+        uint16_t attributes = kd_be16(batch + OFF_ATTRIBUTES) & ~KD_ATTR_COMPRESSION_MASK;
+        kd_put_be16(batch + OFF_ATTRIBUTES, attributes);
+    }
+    free(z.data);
+    return rc;
+}
+
 /* Appends one batch to the output: the header from p (its timestamps resolved),
- * `count` records read from r (a list already checked), then length and CRC. */
+ * `count` records read from r (a list already checked), compressed as p's attributes
+ * ask when that saves bytes, then length and CRC. */
 static int32_t write_batch(const batch_params *p, kd_le_reader *r, uint32_t count)
 {
     size_t start = kd_out_size();
@@ -552,6 +607,10 @@ static int32_t write_batch(const batch_params *p, kd_le_reader *r, uint32_t coun
         if (rc)
             return rc;
     }
+    int codec = p->attributes & KD_ATTR_COMPRESSION_MASK;
+    int32_t rc = codec ? compress_records(start, codec, count) : 0;
+    if (rc)
+        return rc;
     size_t size = kd_out_size() - start;
     if (size - 12 > INT32_MAX)
         return kd_fail(KD_MESSAGE_TOO_LARGE, "batch of %zu bytes is too large", size);

@@ -90,11 +90,26 @@ int32_t kd_record_next(kd_record_iter *it, kd_record *rec);
 int32_t kd_header_next(const uint8_t *headers, size_t len, size_t *pos, kd_header *h);
 
 /*
+ * Opens the records of a batch kd_batch_read accepted for kd_record_next: in place
+ * when uncompressed (*decompressed NULL), else decompressed (at most 16 MiB) into
+ * *decompressed, which the caller frees whatever the result, with every record's
+ * framing and the count checked first. KD_CORRUPT_MESSAGE when they do not hold.
+ */
+int32_t kd_batch_open_records(const kd_batch *b, kd_record_iter *it, uint8_t **decompressed);
+
+/*
+ * A copy of batch b (malloc'd into *out, *out_len bytes) holding instead `count`
+ * records, the len bytes at `records`, compressed with b's codec (compaction's
+ * rewrite: Kafka keeps a cleaned batch's codec); its length, count and CRC sealed.
+ */
+int32_t kd_batch_with_records(const kd_batch *b, const uint8_t *records, size_t len, int32_t count, uint8_t **out,
+                              size_t *out_len);
+
+/*
  * Appends the records of the batches in buf to the output buffer in the kd record
  * list format (without the count), skipping offsets below min_offset and stopping
- * once *count reaches max_records; *count is advanced per record written. A gzip
- * batch is inflated and all its records checked before any is written;
- * other codecs are KD_UNSUPPORTED_COMPRESSION_TYPE.
+ * once *count reaches max_records; *count is advanced per record written. A
+ * compressed batch is decompressed and all its records checked before any is written.
  */
 int32_t kd_batch_records_out(const uint8_t *buf, size_t len, int64_t min_offset, uint32_t max_records,
                              uint32_t *count);

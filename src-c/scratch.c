@@ -96,6 +96,12 @@ bool kd_out_i32(int32_t v) { return out_le((uint32_t)v, 4); }
 bool kd_out_u32(uint32_t v) { return out_le(v, 4); }
 bool kd_out_i64(int64_t v) { return out_le((uint64_t)v, 8); }
 
+void kd_out_truncate(size_t len)
+{
+    if (len < out_len)
+        out_len = len;
+}
+
 size_t kd_out_size(void) { return out_len; }
 uint8_t *kd_out_data(void) { return out_buf; }
 

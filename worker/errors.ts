@@ -178,6 +178,7 @@ export const KafkaCode = {
   TRANSACTIONAL_ID_AUTHORIZATION_FAILED: 53,
   SASL_AUTHENTICATION_FAILED: 58,
   GROUP_ID_NOT_FOUND: 69,
+  UNSUPPORTED_COMPRESSION_TYPE: 76,
 } as const;
 
 export function errorName(code: number): string {

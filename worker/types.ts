@@ -129,7 +129,16 @@ export interface ProducerConfig {
   /* Retries of a retriable failure (the topic's metadata moved, the partition
    * object was briefly unavailable), with backoff. */
   retries?: number;
+  /* Kafka's compression.type: batches are compressed by the core with this codec
+   * (the same libraries Kafka's clients use) when that makes them smaller, which is
+   * what is stored and read back by every client. "none" (the default) stores them
+   * uncompressed. */
+  compression?: Compression;
 }
+
+/* Kafka's codecs, as compression.type names them. */
+export type Compression = "none" | "gzip" | "snappy" | "lz4" | "zstd";
+export const COMPRESSIONS: readonly Compression[] = ["none", "gzip", "snappy", "lz4", "zstd"];
 
 export interface ProducerMessage {
   topic: string;

@@ -4,12 +4,14 @@
  * for the decoders, params + record lists for the encoders (after a size limit for
  * the producer's split), produce sets for the log (idempotent producers' too), a
  * topic with configs for the topic input, a group for the assignors, a join and a
- * commit for the group, gzip streams for inflate and a kafkajs gzip batch for the
- * batch decoder. Run
+ * commit for the group, streams of each codec for its decoder (gzip by Python's
+ * zlib, each codec by the core's own encoder) and compressed batches (kafkajs's gzip,
+ * the core's of each codec) for the batch decoder. Run
  * by the Makefile before the fuzzers; nothing here is committed output.
  */
 #include <sys/stat.h>
 
+#include "codecs.h"
 #include "cold_fixture.h"
 #include "record_batch.h"
 #include "kd_list.h"
@@ -84,17 +86,44 @@ static void put_hex(const char *dir, const char *fuzzer, const char *name, const
     put(dir, fuzzer, name, buf, n);
 }
 
+/* Each codec's stream of a record list, and a batch compressed with it, written by
+ * the core's encoder (the libraries'), for the codec's fuzzer and the batch decoder. */
+static void put_codec_seeds(const char *dir)
+{
+    static const char *const fuzzers[] = {"", "gzip", "snappy", "lz4", "zstd"};
+    for (int codec = 1; codec <= 4; codec++) {
+        kbuf in = {0};
+        kparams p = kparams_default();
+        p.attributes = (int16_t)codec;
+        kb_params(&in, p, 30);
+        for (int i = 0; i < 30; i++) {
+            const char *hk[] = {"h"}, *hv[] = {"v"};
+            kb_record(&in, 1700000000000 + i, "key", 3, "{\"value\":\"compressible\"}", 25, 1, hk, hv);
+        }
+        if (kd_batch_encode(in.p, (uint32_t)in.len) == 0) {
+            char name[32];
+            snprintf(name, sizeof name, "core-%s", fuzzers[codec]);
+            put(dir, "batch_decode", name, kd_out_ptr(), kd_out_len());
+            kd_codec_out z = {NULL, 0, 0, SIZE_MAX};
+            if (kd_compress(codec, kd_out_ptr() + 61, kd_out_len() - 61, &z) == 0)
+                put(dir, fuzzers[codec], "records", z.data, z.len);
+            free(z.data);
+        }
+        kb_free(&in);
+    }
+}
+
 /* gzip made by Python's zlib (a dynamic block; a fixed one) and by kafkajs (a gzip
  * RecordBatch of 20 records: tests/vectors/make-vectors.mjs, case "gzip"). */
 static void put_gzip_seeds(const char *dir)
 {
-    put_hex(dir, "inflate", "dynamic",
+    put_hex(dir, "gzip", "dynamic",
             "1f8b0800000000000203b5cdd11940300c85d155ee0416b084070b9456856a6815edf4f2d50c9eff73937e3638128d2b"
             "86c0b7c7c40f96b4ed117c998053b2532543b36dd0ff863b256ecb1804dd74ce98e832928af17074240eb2b5b1adb3da"
             "4492b7828b0a3ad6cbdf3b979b17aabe630cd5000000");
-    put_hex(dir, "inflate", "fixed",
+    put_hex(dir, "gzip", "fixed",
             "1f8b0800000000000203cb48cdc9c957c840277514d2322b5253143c4ad3d27213f31492f353528b1501037fb06d2d000000");
-    put_hex(dir, "inflate", "stored", "1f8b08000000000000ff010500faff68656c6c6f86a6103605000000");
+    put_hex(dir, "gzip", "stored", "1f8b08000000000000ff010500faff68656c6c6f86a6103605000000");
     put_hex(dir, "batch_decode", "kafkajs-gzip",
             "00000000000000000000017900000000029dff11550001000000130000018bcfe568000000018bcfe56813ffffffffff"
             "ffffff000000000000000000141f8b08000000000000039dd3dd6ac2301880e14444a41411112922528278a4f4fff766"
@@ -313,6 +342,7 @@ int main(int argc, char **argv)
     put_idempotent_sets(dir);
     put_kafka_seeds(dir);
     put_gzip_seeds(dir);
+    put_codec_seeds(dir);
     kbuf topic = {0};
     const char *cfg[][2] = {{"retention.ms", "86400000"}, {"cleanup.policy", "compact"}};
     kb_le(&topic, 6, 2);

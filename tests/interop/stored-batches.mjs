@@ -78,6 +78,7 @@ function batchHeaders(records) {
       records: magic === 2 ? records.readInt32BE(at + 23) + 1 : 1,
       magic,
       codec: CODECS[attributes & 7] ?? `codec ${attributes & 7}`,
+      bytes: 12 + length, /* the batch's stored size */
     });
     at += 12 + length;
   }
@@ -86,7 +87,7 @@ function batchHeaders(records) {
 
 /*
  * Every batch of topic/partition from offset 0 to the high watermark:
- * [{ baseOffset, records, magic, codec }] in offset order.
+ * [{ baseOffset, records, magic, codec, bytes }] in offset order.
  */
 export async function storedBatches(broker, topic, partition) {
   const raw = await RawKafka.open(broker);

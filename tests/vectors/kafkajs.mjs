@@ -33,7 +33,7 @@ export const crc32C = require('kafkajs/src/protocol/recordBatch/crc32C');
 export const murmur2 = require('kafkajs/src/producer/partitioners/default/murmur2');
 export const DefaultPartitioner = require('kafkajs/src/producer/partitioners/default');
 export const ProduceV3Request = require('kafkajs/src/protocol/requests/produce/v3/request');
-export const { Types: Compression, lookupCodecByAttributes } = require(
+export const { Types: Compression, Codecs: CompressionCodecs, lookupCodecByAttributes } = require(
   'kafkajs/src/protocol/message/compression'
 );
 

@@ -21,13 +21,13 @@
  *                                back, as in a Fetch response), NAME.records, NAME.summary;
  *                                no NAME.input. Decode and inspect NAME.batches as for
  *                                roundtrip.
- *                    compressed  A gzip batch (attributes & 7 == 1), compressed by kafkajs
- *                                with Node's zlib. kd_batch_inspect must output
- *                                NAME.summary; kd_batch_decode must output NAME.records
- *                                (what the batch holds once decompressed) byte for byte;
- *                                kd_batch_encode(NAME.input) must return
- *                                KD_UNSUPPORTED_COMPRESSION_TYPE (76): the core encodes
- *                                uncompressed batches only.
+ *                    compressed  A gzip or zstd batch (attributes & 7 == 1 or 4), compressed
+ *                                by kafkajs with Node's zlib or zstd. kd_batch_inspect must
+ *                                output NAME.summary; kd_batch_decode must output
+ *                                NAME.records (what the batch holds once decompressed) byte
+ *                                for byte; kd_batch_encode(NAME.input) compresses with the
+ *                                core's own library (other bytes), and that batch must
+ *                                decode to NAME.records too.
  *
  *   NAME.batch     One batch, its bytes exactly as kafkajs's RecordBatch encoder wrote
  *                  them (big-endian inside, as on the wire). Every NAME.batch has a
@@ -82,6 +82,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { zstdCompressSync, zstdDecompressSync } from 'node:zlib';
 import {
   KD_TIMESTAMP_DERIVE,
   encodeParams,
@@ -90,6 +91,7 @@ import {
 } from './kd-format.mjs';
 import {
   Compression,
+  CompressionCodecs,
   Decoder,
   DefaultPartitioner,
   ProduceV3Request,
@@ -291,6 +293,24 @@ cases.push({
   compression: Compression.GZIP,
   messages: msgs(20, (i) => ({
     key: `key-${i}`,
+    value: `{"event":"page_view","n":${i},"path":"/products/${i % 4}"}`,
+    headers: { 'content-type': 'application/json' },
+    timestamp: T0 + BigInt(i),
+  })),
+});
+
+/* zstd: kafkajs has no zstd codec of its own; Node's (node:zlib, the zstd library) is
+ * plugged in as its ZSTD codec, as an application does with a codec package. */
+CompressionCodecs[Compression.ZSTD] = () => ({
+  compress: async (encoder) => zstdCompressSync(encoder.buffer),
+  decompress: async (buffer) => zstdDecompressSync(buffer),
+});
+cases.push({
+  name: 'zstd',
+  kind: 'compressed',
+  compression: Compression.ZSTD,
+  messages: msgs(40, (i) => ({
+    key: i % 5 ? `key-${i}` : null,
     value: `{"event":"page_view","n":${i},"path":"/products/${i % 4}"}`,
     headers: { 'content-type': 'application/json' },
     timestamp: T0 + BigInt(i),

@@ -8,6 +8,9 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { KafdoClient, KafdoClientError } from "kafdo/client";
+import { inspectBatches } from "../../wasm/kafdo";
+import { createAdmin } from "../../worker/api";
+import { partitionStub } from "../../worker/durable-objects/addressing";
 
 const local = () =>
   new KafdoClient({ baseUrl: "http://kafdo.test", fetch: (input, init) => exports.default.fetch(input, init) });
@@ -43,6 +46,19 @@ describe("KafdoClient in a Worker", () => {
     expect(group.state).toBe("Empty");
     expect(group.offsets.map((o) => [o.partition, o.offset])).toEqual([[1, 2]]);
     expect((await admin.listOffsets("wc-events")).get(1)).toEqual({ earliest: 0, latest: 2 });
+  });
+
+  it("compresses what it produces with the producer's compression (?compression=)", async () => {
+    const topic = `wc-zstd-${Date.now()}`;
+    const client = local();
+    await client.admin().createTopic({ topic, partitions: 1 });
+    const values = Array.from({ length: 30 }, (_, i) => ({ n: i, status: "shipped", pad: "p".repeat(40) }));
+    await client.producer({ defaultTopic: topic, compression: "zstd" }).sendBatch(values.map((value) => ({ value })));
+    const { topicId } = await createAdmin(env).describeTopic(topic);
+    const batches = inspectBatches((await partitionStub(env, topicId, 0).fetchBatches(0, 1 << 20)).batches);
+    expect(batches.map((b) => b.attributes & 7)).toEqual([4]);
+    const { messages } = await client.consumer({ groupId: `${topic}-g`, topics: [topic] }).fetch(topic, 0, { offset: 0 });
+    expect(messages.map((m) => m.value)).toEqual(values);
   });
 
   it("keeps no position from a fetch answered after a rejoin took its partition away", async () => {

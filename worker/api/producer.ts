@@ -10,7 +10,8 @@
  *   2. encode: each partition's records become RecordBatches in one core call
  *      (kd_batch_encode_within), which splits them so that none exceeds the topic's
  *      max.message.bytes and refuses a record too large or a negative timestamp —
- *      all before anything is sent, so a refused message leaves nothing stored;
+ *      all before anything is sent, so a refused message leaves nothing stored —
+ *      and compresses each with config.compression when that makes it smaller;
  *   3. append: one RPC per partition, all partitions in parallel; the offsets come
  *      back from the partition's log.
  * A partition that answers UNKNOWN_TOPIC_OR_PARTITION has been retired (its topic
@@ -21,6 +22,7 @@
 import { encodeBatchesWithin, partition as choosePartition } from "../../wasm/kafdo";
 import { typedEnv, type Env, type KafdoBindings } from "../env";
 import { KafdoError, KafkaCode } from "../errors";
+import { COMPRESSIONS } from "../types";
 import type {
   Producer,
   ProducerConfig,
@@ -78,10 +80,22 @@ export class KafdoProducer implements Producer {
   private readonly inflight = new Set<Promise<unknown>>();
   private closed = false;
 
+  /* The codec's number in a batch's attributes (Kafka's: its index in COMPRESSIONS). */
+  private readonly codec: number;
+
   constructor(
     private readonly env: Env,
     private readonly config: ProducerConfig = {},
-  ) {}
+  ) {
+    const compression = config.compression ?? "none";
+    this.codec = COMPRESSIONS.indexOf(compression);
+    if (this.codec < 0) {
+      throw new KafdoError(
+        KafkaCode.UNSUPPORTED_COMPRESSION_TYPE,
+        `compression ${JSON.stringify(compression)} is not one of ${COMPRESSIONS.join(", ")}`,
+      );
+    }
+  }
 
   async send(message: ProducerMessage): Promise<RecordMetadata> {
     this.checkOpen();
@@ -206,7 +220,7 @@ export class KafdoProducer implements Producer {
         indexes: group.map((p) => p.index),
         timestamps: group.map((p) => p.record.timestamp),
         batches: encodeBatchesWithin(
-          {},
+          { attributes: this.codec },
           group.map((p) => p.record),
           maxMessageBytes(topic),
         ),

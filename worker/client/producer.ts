@@ -16,6 +16,9 @@ import { type Transport, segment } from "./transport";
 export interface ClientProducerConfig {
   /* The topic of messages that name none. */
   defaultTopic?: string;
+  /* How the Worker stores the records (POST ...?compression=): gzip, snappy, lz4 or
+   * zstd compress each batch when that makes it smaller; none (the default) does not. */
+  compression?: "none" | "gzip" | "snappy" | "lz4" | "zstd";
 }
 
 export class KafdoHttpProducer {
@@ -29,7 +32,7 @@ export class KafdoHttpProducer {
     const topic = this.topicOf(message, "send()");
     const base64 = needsBase64([message]);
     return this.transport.call<RecordMetadata>("POST", `/topics/${segment(topic)}/produce`, {
-      query: { encoding: base64 ? "base64" : undefined },
+      query: { encoding: base64 ? "base64" : undefined, compression: this.config.compression },
       body: restMessage(message, base64),
     });
   }
@@ -56,7 +59,7 @@ export class KafdoHttpProducer {
           "POST",
           `/topics/${segment(topic)}/produce-batch`,
           {
-            query: { encoding: base64 ? "base64" : undefined },
+            query: { encoding: base64 ? "base64" : undefined, compression: this.config.compression },
             body: { messages: batch.map((m) => restMessage(m, base64)) },
           },
         );

@@ -94,7 +94,7 @@ export const OPENAPI = {
           "UNKNOWN_TOPIC_OR_PARTITION. Without `partition` the record goes by its key's hash " +
           "(murmur2, as Kafka's Java client), or to a partition of the producer's choice when keyless.",
         tags: ["produce"],
-        parameters: [parameter("topic"), parameter("produceEncoding")],
+        parameters: [parameter("topic"), parameter("produceEncoding"), parameter("produceCompression")],
         requestBody: body(schema("ProduceMessage")),
         responses: {
           "200": json("Where the record was stored.", schema("RecordMetadata")),
@@ -115,7 +115,7 @@ export const OPENAPI = {
           "request per partition in parallel. The results are in the order of the messages. " +
           "A malformed message refuses the whole batch before anything is stored.",
         tags: ["produce"],
-        parameters: [parameter("topic"), parameter("produceEncoding")],
+        parameters: [parameter("topic"), parameter("produceEncoding"), parameter("produceCompression")],
         requestBody: body(schema("ProduceBatch")),
         responses: {
           "200": json("Where each record was stored, in order.", schema("ProduceBatchResult")),
@@ -742,6 +742,16 @@ export const OPENAPI = {
           "values are strings, stored as UTF-8. base64: key, value and header values are base64 " +
           "strings (standard alphabet, padded) of the raw bytes to store.",
         schema: { type: "string", enum: ["json", "base64"] },
+      },
+      produceCompression: {
+        name: "compression",
+        in: "query",
+        description:
+          "none (default): the records are stored uncompressed. gzip, snappy, lz4, zstd: the core " +
+          "compresses each stored batch with that codec, as a Kafka producer's compression.type " +
+          "does, when that makes it smaller (stored bytes are what is billed). Every door reads " +
+          "the records back the same either way.",
+        schema: { type: "string", enum: ["none", "gzip", "snappy", "lz4", "zstd"] },
       },
     },
 

@@ -1984,6 +1984,67 @@ static int32_t leave_member(uint32_t db, group_state *gp, const kd_str *left, in
     return kd_out_i64(deadline) && kd_out_str(member.p, member.len) ? 0 : kd_fail(KD_ERR_NOMEM, "out of memory");
 }
 
+/* Whether a stored subscription (u32 n, str topic*) names `topic`. */
+static bool subscribes(const uint8_t *blob, uint32_t len, kd_str topic)
+{
+    kd_le_reader r = {blob, len, 0};
+    uint32_t n;
+    if (!kd_le_u32(&r, &n))
+        return false;
+    for (uint32_t i = 0; i < n; i++) {
+        kd_str t;
+        if (!kd_le_str(&r, &t))
+            return false;
+        if (kd_str_eq(t, topic))
+            return true;
+    }
+    return false;
+}
+
+/* A topic was deleted or given partitions. Kafka's classic coordinator leaves
+ * noticing that to the clients' metadata refreshes (librdkafka's every
+ * topic.metadata.refresh.interval.ms, 5 minutes by default), and a group can sit
+ * on partitions that are gone until then; here a group subscribed to the topic
+ * rebalances at once, so every member joins again with fresh metadata. Output:
+ * u8 rebalanced, i64 next deadline. */
+int32_t kd_group_topic_changed(uint32_t db, const uint8_t *name, uint32_t len, int64_t now_ms)
+{
+    kd_scratch_reset();
+    kd_str topic = {name, (uint16_t)(len > UINT16_MAX ? UINT16_MAX : len)};
+    group_state g;
+    int32_t rc = load_state(db, &g);
+    if (rc)
+        return rc;
+    /* The partition count the HTTP dialect's assignor knows is learned again. */
+    if ((rc = run(prepare(db, "DELETE FROM group_topics WHERE topic = ?1", "s", &topic))) != 0)
+        return rc;
+    bool affected = false;
+    if (g.state == STATE_STABLE || g.state == STATE_COMPLETING_REBALANCE) {
+        int32_t stmt = prepare(db, "SELECT subscription FROM group_members", "");
+        if (stmt < 0)
+            return stmt;
+        while (!affected && (rc = kd_sql_step(stmt, "reading subscriptions")) == 1) {
+            uint8_t *blob = NULL;
+            uint32_t blob_len = 0;
+            rc = kd_sql_column_dup(stmt, 0, &blob, &blob_len);
+            affected = !rc && subscribes(blob, blob_len, topic);
+            free(blob);
+            if (rc)
+                break;
+        }
+        kd_host_finalize(stmt);
+        if (rc < 0)
+            return rc;
+        if (affected && (rc = start_rebalance(db, &g, NULL, now_ms)) != 0)
+            return rc;
+    }
+    int64_t deadline;
+    if ((rc = next_deadline(db, &g, &deadline)) != 0)
+        return rc;
+    kd_scratch_reset();
+    return kd_out_u8(affected) && kd_out_i64(deadline) ? 0 : kd_fail(KD_ERR_NOMEM, "out of memory");
+}
+
 /* ---- offsets ----------------------------------------------------------------- */
 
 int32_t kd_group_commit(uint32_t db, const uint8_t *in, uint32_t in_len, int64_t now_ms)

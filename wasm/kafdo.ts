@@ -103,6 +103,7 @@ interface CoreExports {
   kd_group_poll(db: number, nowMs: bigint): number;
   kd_group_heartbeat(db: number, ptr: number, len: number, generation: number, nowMs: bigint): number;
   kd_group_leave(db: number, ptr: number, len: number, nowMs: bigint): number;
+  kd_group_topic_changed(db: number, ptr: number, len: number, nowMs: bigint): number;
   kd_group_commit(db: number, ptr: number, len: number, nowMs: bigint): number;
   kd_group_offsets(db: number, ptr: number, len: number): number;
   kd_group_describe(db: number): number;
@@ -1187,6 +1188,17 @@ export function groupLeave(
     const r = new Reader(out);
     const nextDeadline = deadline(r.i64());
     return { memberId: readStr(r), nextDeadline };
+  });
+}
+
+/* A topic was deleted or grew: a settled group subscribed to it rebalances
+ * (kd_group_topic_changed). Returns whether it did, and the next deadline. */
+export function groupTopicChanged(db: number, topic: string, nowMs: number): { rebalanced: boolean; nextDeadline: number | null } {
+  const now = int64(nowMs, "now");
+  return writeCall(db, utf8Encoder.encode(topic), (k, ptr, len) => k.kd_group_topic_changed(db, ptr, len, now), (out) => {
+    const r = new Reader(out);
+    const rebalanced = r.bytes(1)[0] === 1;
+    return { rebalanced, nextDeadline: deadline(r.i64()) };
   });
 }
 

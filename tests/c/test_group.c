@@ -1013,6 +1013,41 @@ static void test_kafka_static_member_expires(void)
     close_group(conn);
 }
 
+/* A topic deleted or grown rebalances the groups subscribed to it, and only them. */
+static void test_topic_change_rebalances(void)
+{
+    sqlite3 *conn = open_group();
+    join_result a;
+    CHECK_EQ_INT(join("", "a1", 30000, T0, &a), 0);
+    CHECK_EQ_INT(a.generation, 1);
+    CHECK_EQ_INT(kd_group_topic_changed(DB, (const uint8_t *)"payments", 8, T0 + 1), 0);
+    CHECK_EQ_INT(kd_out_ptr()[0], 0);
+    CHECK_EQ_INT(heartbeat("client-a1", 1, T0 + 2), 0);
+    CHECK_EQ_INT(kd_group_topic_changed(DB, (const uint8_t *)"orders", 6, T0 + 3), 0);
+    CHECK_EQ_INT(kd_out_ptr()[0], 1);
+    CHECK_EQ_INT(heartbeat("client-a1", 1, T0 + 4), KD_REBALANCE_IN_PROGRESS);
+    /* The member joins again seeing the topic gone: nothing is assigned of it. */
+    orders_partitions = 0;
+    CHECK_EQ_INT(join("client-a1", "", 30000, T0 + 5, &a), 0);
+    orders_partitions = 6;
+    CHECK(a.complete);
+    CHECK_EQ_INT(a.generation, 2);
+    CHECK_EQ_INT(a.partitions, 0);
+
+    /* Kafka's members: decoded subscriptions are what is matched. */
+    close_group(conn);
+    conn = open_group();
+    protocol p[] = {{"range", SUB_ORDERS_PAYMENTS, sizeof SUB_ORDERS_PAYMENTS}};
+    kjoin_result k;
+    CHECK_EQ_INT(kjoin("", "k", 30000, T0, p, 1, &k), 0);
+    CHECK_EQ_INT(ksync("client-k", 1, "", "client-k", ASSIGN_ORDERS_1, sizeof ASSIGN_ORDERS_1, T0 + 1, NULL), 0);
+    CHECK_EQ_INT(kd_group_topic_changed(DB, (const uint8_t *)"other", 5, T0 + 2), 0);
+    CHECK_EQ_INT(heartbeat("client-k", 1, T0 + 3), 0);
+    CHECK_EQ_INT(kd_group_topic_changed(DB, (const uint8_t *)"payments", 8, T0 + 4), 0);
+    CHECK_EQ_INT(heartbeat("client-k", 1, T0 + 5), KD_REBALANCE_IN_PROGRESS);
+    close_group(conn);
+}
+
 static void test_kafka_bad_input(void)
 {
     sqlite3 *conn = open_group();
@@ -1097,6 +1132,7 @@ int main(void)
     RUN(test_kafka_initial_rebalance_delay);
     RUN(test_kafka_static_membership);
     RUN(test_kafka_static_member_expires);
+    RUN(test_topic_change_rebalances);
     RUN(test_group_id_refuses_control_characters);
     kd_release_scratch();
     return CHECK_SUMMARY();

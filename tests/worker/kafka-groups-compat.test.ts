@@ -14,6 +14,7 @@
  *     the assignment without a rebalance, the old member id is FENCED_INSTANCE_ID,
  *     LeaveGroup v3 by instance id, DescribeGroups v4 names the instance
  *   - OffsetFetch with topics null lists every committed offset
+ *   - a topic deleted or grown rebalances the groups subscribed to it
  *   - ListGroups v3 and v4 (states filter)
  */
 import { env, exports } from "cloudflare:workers";
@@ -106,13 +107,13 @@ class Conn {
 }
 
 /* kafkajs decodes its answers from Buffers. */
-async function decode<T>(response: { decode(b: Buffer): Promise<T> }, body: Uint8Array): Promise<T> {
+async function decode<T>(response: { decode(b: Uint8Array): Promise<T> }, body: Uint8Array): Promise<T> {
   return response.decode(Buffer.from(body));
 }
 
-const metadata = (topic: string) => MemberMetadata.encode({ version: 0, topics: [topic] }) as Buffer;
+const metadata = (topic: string) => MemberMetadata.encode({ version: 0, topics: [topic] }) as Uint8Array;
 const assignment = (topic: string, ...partitions: number[]) =>
-  MemberAssignment.encode({ version: 0, assignment: { [topic]: partitions } }) as Buffer;
+  MemberAssignment.encode({ version: 0, assignment: { [topic]: partitions } }) as Uint8Array;
 
 interface Joined {
   errorCode: number;
@@ -141,7 +142,7 @@ function join5(c: Conn, groupId: string, topic: string, memberId = "", groupInst
 function sync3(c: Conn, groupId: string, generationId: number, memberId: string, groupAssignment: object[] = []) {
   return c
     .send(syncGroupV3({ groupId, generationId, memberId, groupAssignment }))
-    .then((b) => decode<{ errorCode: number; memberAssignment: Buffer }>(syncGroupV3Response, b));
+    .then((b) => decode<{ errorCode: number; memberAssignment: Uint8Array }>(syncGroupV3Response, b));
 }
 
 function heartbeat3(c: Conn, groupId: string, generationId: number, memberId: string) {
@@ -469,6 +470,28 @@ describe("Kafka group compatibility", () => {
     expect((await heartbeat3(ca, groupId, a2.generationId, aId)).errorCode).toBe(KafkaCode.REBALANCE_IN_PROGRESS);
     expect((await describeGroup4(ca, groupId)).members.map((m) => m.memberId)).toEqual([aId]);
     for (const c of [ca, cb, cb2]) c.close();
+  });
+
+  it("rebalances a group when a topic it subscribes to is deleted or given partitions", async () => {
+    const c = await Conn.open();
+    const stable = async (topic: string) => {
+      const groupId = fresh("g");
+      const id = (await join5(c, groupId, topic)).memberId;
+      const j = await join5(c, groupId, topic, id);
+      await sync3(c, groupId, j.generationId, id, [{ memberId: id, memberAssignment: assignment(topic, 0) }]);
+      expect((await heartbeat3(c, groupId, j.generationId, id)).errorCode).toBe(0);
+      return { groupId, id, generation: j.generationId };
+    };
+    const [grown, deleted, other] = [await topicWith(1), await topicWith(1), await topicWith(1)];
+    const g1 = await stable(grown);
+    const g2 = await stable(deleted);
+    const g3 = await stable(other);
+    await createAdmin(env).createPartitions(grown, 3);
+    await createAdmin(env).deleteTopic(deleted);
+    expect((await heartbeat3(c, g1.groupId, g1.generation, g1.id)).errorCode).toBe(KafkaCode.REBALANCE_IN_PROGRESS);
+    expect((await heartbeat3(c, g2.groupId, g2.generation, g2.id)).errorCode).toBe(KafkaCode.REBALANCE_IN_PROGRESS);
+    expect((await heartbeat3(c, g3.groupId, g3.generation, g3.id)).errorCode).toBe(0); /* not subscribed */
+    c.close();
   });
 
   it("answers ListGroups v3 and v4, with states and the states filter", async () => {

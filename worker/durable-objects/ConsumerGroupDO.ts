@@ -39,6 +39,7 @@ import {
   groupOffsets,
   groupOpen,
   groupPoll,
+  groupTopicChanged,
   registerStorage,
   type KafdoStorage,
 } from "../../wasm/kafdo";
@@ -204,6 +205,15 @@ export class ConsumerGroupDO extends DurableObject<Env> {
     groupDelete(this.db);
     this.registered = false;
     return metadataStub(this.env).unregisterGroup(groupId);
+  }
+
+  /* A topic was deleted or given partitions (ClusterMetadataDO tells every group):
+   * a group subscribed to it rebalances, so its members see the change at once
+   * rather than at their next metadata refresh. */
+  topicChanged(groupId: string, topic: string): void {
+    void groupId;
+    if (typeof topic !== "string") throw new KafdoError(KafkaCode.INVALID_REQUEST, "topic is a string");
+    if (groupTopicChanged(this.db, topic, Date.now()).rebalanced) this.#settle();
   }
 
   /* ---- Kafka's classic protocol (the Kafka wire handlers' methods) ---- */

@@ -32,6 +32,9 @@ export default defineConfig({
         /* Lets the plugin see the Worker's named exports (KafdoService) and serve
          * them to bindings; on by default from compatibility date 2025-11-17. */
         compatibilityFlags: ["enable_ctx_exports"],
+        /* Kafka-protocol groups start at once here (Kafka's 3 s initial rebalance
+         * delay is the default elsewhere): the tests count on quick groups. */
+        bindings: { KAFDO_GROUP_INITIAL_REBALANCE_DELAY_MS: "0" },
         serviceBindings: { CALLER: "service-caller" },
         workers: [
           {

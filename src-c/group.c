@@ -43,8 +43,23 @@
  * takes the leader's assignments (none for a member it leaves out) and makes the
  * group Stable; followers' syncs are held by the host until then. A group still
  * CompletingRebalance at the rebalance timeout removes the members that have not
- * synced (Kafka's pending-sync timeout) and rebalances. Static membership (group
- * instance ids) is not supported: every member is a dynamic one.
+ * synced (Kafka's pending-sync timeout) and rebalances.
+ *
+ * Kind 1 also has Kafka's joining rules around member ids. KIP-394: a JoinGroup
+ * v4+ with no member id is answered MEMBER_ID_REQUIRED with an id (kept pending
+ * for the session timeout), and only the join with that id makes a member, so
+ * an abandoned first join leaves nothing behind. KIP-345, static membership: a
+ * member with a group.instance.id joining with no member id takes the place of
+ * the instance's current member, if any — the new id inherits its protocols,
+ * assignment and leadership; while Stable with its protocols unchanged there is
+ * no rebalance (the answer names the leader from before, so the member syncs as
+ * a follower and gets its assignment back); otherwise the group rebalances. The
+ * replaced id is fenced: its calls are FENCED_INSTANCE_ID. Static members expire
+ * by their session timeout like any, and leave by instance id (LeaveGroup v3+).
+ * group.initial.rebalance.delay.ms (Kafka's InitialDelayedJoin): a rebalance
+ * started by a join into an Empty group is held that long, and again while new
+ * members keep coming, up to the rebalance timeout, so members starting together
+ * land in one generation. Kafdo's HTTP dialect has none of these.
  *
  * For kind 1 the group keeps each member's protocols and the leader's assignment
  * as bytes, opaque, in group_classic_*; when the protocol type is "consumer" it
@@ -70,16 +85,25 @@
  *                then for kind 0: u32 n, (str topic, i32 partitions)* — the
  *                member's subscription with each topic's partition count (0 for a
  *                topic that does not exist);
- *                for kind 1: str client_host, str protocol_type, u32 n,
+ *                for kind 1: str group_instance_id ("" for a dynamic member),
+ *                u8 flags (1: the client speaks KIP-394, JoinGroup v4+),
+ *                i32 initial_rebalance_delay_ms (for an empty group's first
+ *                rebalance), str client_host, str protocol_type, u32 n,
  *                (str name, bytes metadata)* — in order of preference (strategy is
  *                ignored)
- *   join output: u8 complete, str member_id, i32 generation, str leader,
+ *   join output: u8 status (0 held, 1 complete, 2 MEMBER_ID_REQUIRED: join again
+ *                with member_id), str member_id, i32 generation, str leader,
  *                u8 strategy, assignment (kind 1: empty), i64 next_deadline;
  *                kind 1 then: str protocol_type, str protocol_name, u32 k,
  *                (str member_id, bytes metadata)* — every member's metadata for
  *                the selected protocol, in join order, when the join is complete
- *                and the member leads (else k = 0). Complete: kind 0 Stable, kind 1
- *                CompletingRebalance or Stable, and the member not waiting.
+ *                and the member leads (else k = 0) — and str fenced_member_id
+ *                (the static member id this join replaced; its held calls are
+ *                answered FENCED_INSTANCE_ID), "" for none. Complete: kind 0
+ *                Stable, kind 1 CompletingRebalance or Stable, and the member not
+ *                waiting.
+ *   leave input: str member_id, str group_instance_id ("": by member id)
+ *   leave output: i64 next_deadline, str member_id (the one that left)
  *   sync input:  str member_id, i32 generation, str protocol_type, str
  *                protocol_name ("" for either: not checked), u32 n,
  *                (str member_id, bytes assignment)* — the leader's; others send 0
@@ -103,7 +127,8 @@
  *                str protocol_type, str protocol_name, u32 m,
  *                (str member_id, str client_id, u8 kind, i32 session_timeout_ms,
  *                i32 rebalance_timeout_ms, i64 last_heartbeat_ms, u32 n, str topic*,
- *                assignment, str client_host, bytes metadata, bytes assignment)*,
+ *                assignment, str client_host, bytes metadata, bytes assignment,
+ *                str group_instance_id)*,
  *                then the offsets output for every committed partition. The last
  *                two are what DescribeGroups sends: empty unless the group is
  *                Stable (Kafka's); a kind-0 member's are made up as
@@ -167,6 +192,30 @@ static const char *const SCHEMA[] = {
     " name TEXT NOT NULL,"
     " metadata BLOB NOT NULL,"
     " PRIMARY KEY (member_id, position))",
+    /* KIP-394: member ids handed out with MEMBER_ID_REQUIRED, not yet joined with;
+     * forgotten after the session timeout, so an abandoned join leaves nothing. */
+    "CREATE TABLE IF NOT EXISTS group_pending ("
+    " member_id TEXT PRIMARY KEY,"
+    " expires_ms INTEGER NOT NULL)",
+    /* KIP-345: static members (group.instance.id) and the member id each one has
+     * now; group_fenced keeps, per instance, the member id it replaced last, whose
+     * later calls are FENCED_INSTANCE_ID. */
+    "CREATE TABLE IF NOT EXISTS group_static ("
+    " instance_id TEXT PRIMARY KEY,"
+    " member_id TEXT NOT NULL UNIQUE)",
+    "CREATE TABLE IF NOT EXISTS group_fenced ("
+    " instance_id TEXT PRIMARY KEY,"
+    " member_id TEXT NOT NULL)",
+    /* group.initial.rebalance.delay.ms: an empty group's first rebalance is held
+     * until hold_until, then again by delay_ms while members keep arriving, never
+     * past give_up. hold_until 0: no hold. */
+    "CREATE TABLE IF NOT EXISTS group_initial_delay ("
+    " id INTEGER PRIMARY KEY CHECK (id = 0),"
+    " hold_until INTEGER NOT NULL,"
+    " delay_ms INTEGER NOT NULL,"
+    " give_up INTEGER NOT NULL,"
+    " grew INTEGER NOT NULL)",
+    "INSERT OR IGNORE INTO group_initial_delay VALUES (0, 0, 0, 0, 0)",
 };
 
 #define STATE_EMPTY 0
@@ -183,6 +232,8 @@ static const char *const SCHEMA[] = {
 
 #define KIND_HTTP 0
 #define KIND_KAFKA 1
+#define JOIN_MEMBER_ID_REQUIRED 1 /* kind-1 join flag: the client speaks KIP-394 (JoinGroup v4+) */
+#define JOIN_STATUS_MEMBER_ID_REQUIRED 2 /* join output status: join again with the member id given */
 #define MAX_PROTOCOLS 64
 #define MAX_CLASSIC_BYTES (1 << 20) /* a member's protocols, or one assignment */
 
@@ -282,6 +333,8 @@ int32_t kd_group_open(uint32_t db)
 static int32_t complete_classic(uint32_t db, group_state *g, int64_t now_ms);
 static int32_t prune_classic(uint32_t db);
 static int32_t dialect_of(uint32_t db, int64_t *dialect);
+static int32_t leave_member(uint32_t db, group_state *g, const kd_str *left, int64_t now_ms);
+static int32_t one_text(int32_t stmt, uint8_t **out, uint32_t *len);
 
 /* Starts a rebalance: every member must join again by the deadline. `keep` (may
  * be NULL) is the member whose join starts it, already waiting. */
@@ -297,6 +350,40 @@ static int32_t start_rebalance(uint32_t db, group_state *g, const kd_str *keep, 
     kd_str none = {(const uint8_t *)"", 0};
     rc = run(prepare(db, "UPDATE group_members SET waiting = (member_id = ?1)", "s", keep ? keep : &none));
     return rc ? rc : save_state(db, g);
+}
+
+/* Kafka's InitialDelayedJoin: while an empty group's first rebalance is held,
+ * it does not complete even when every member has joined, so that members
+ * starting together land in one generation. At hold_until the hold ends, unless
+ * members joined during it and give_up is not reached: then it is held again
+ * for delay_ms (at most until give_up). *held says whether it still holds. */
+static int32_t initial_hold(uint32_t db, int64_t now_ms, bool *held)
+{
+    *held = false;
+    int32_t stmt = prepare(db, "SELECT hold_until, delay_ms, give_up, grew FROM group_initial_delay WHERE id = 0", "");
+    if (stmt < 0)
+        return stmt;
+    int32_t rc = kd_sql_step(stmt, "reading the initial delay");
+    int64_t until = 0, delay = 0, give_up = 0, grew = 0;
+    if (rc == 1) {
+        until = kd_host_column_int64(stmt, 0);
+        delay = kd_host_column_int64(stmt, 1);
+        give_up = kd_host_column_int64(stmt, 2);
+        grew = kd_host_column_int64(stmt, 3);
+    }
+    kd_host_finalize(stmt);
+    if (rc < 0 || until == 0)
+        return rc < 0 ? rc : 0;
+    if (now_ms < until) {
+        *held = true;
+        return 0;
+    }
+    if (grew && until < give_up) {
+        *held = true;
+        int64_t next = until + delay < give_up ? until + delay : give_up;
+        return run(prepare(db, "UPDATE group_initial_delay SET hold_until = ?1, grew = 0 WHERE id = 0", "i", next));
+    }
+    return kd_sql_run(db, "UPDATE group_initial_delay SET hold_until = 0, grew = 0 WHERE id = 0");
 }
 
 /* Appends the assignor's input for every member, then the topics, to `in`. */
@@ -372,8 +459,12 @@ static int32_t try_complete(uint32_t db, group_state *g, int64_t now_ms)
 {
     if (g->state != STATE_PREPARING_REBALANCE)
         return 0;
+    bool held;
+    int32_t rc = initial_hold(db, now_ms, &held);
+    if (rc || held)
+        return rc;
     int64_t members, waiting;
-    int32_t rc = count_members(db, &members, &waiting);
+    rc = count_members(db, &members, &waiting);
     if (rc || waiting < members)
         return rc;
     if (members == 0) {
@@ -513,6 +604,14 @@ static int32_t next_deadline(uint32_t db, const group_state *g, int64_t *deadlin
     if ((g->state == STATE_PREPARING_REBALANCE || g->state == STATE_COMPLETING_REBALANCE) &&
         g->rebalance_deadline < *deadline)
         *deadline = g->rebalance_deadline;
+    if (g->state == STATE_PREPARING_REBALANCE) {
+        int64_t until;
+        if ((rc = kd_sql_one_i64(prepare(db, "SELECT hold_until FROM group_initial_delay WHERE id = 0", ""), &until,
+                                 &found)) != 0)
+            return rc;
+        if (found && until > 0 && until < *deadline)
+            *deadline = until;
+    }
     return 0;
 }
 
@@ -645,10 +744,33 @@ static int32_t dialect_of(uint32_t db, int64_t *dialect)
 /* Drops the Kafka-dialect rows of members no longer in the group. */
 static int32_t prune_classic(uint32_t db)
 {
-    int32_t rc = kd_sql_run(db, "DELETE FROM group_classic_members WHERE member_id NOT IN (SELECT member_id FROM group_members)");
-    return rc ? rc
-              : kd_sql_run(db,
-                           "DELETE FROM group_classic_protocols WHERE member_id NOT IN (SELECT member_id FROM group_members)");
+    static const char *const PRUNE[] = {
+        "DELETE FROM group_classic_members WHERE member_id NOT IN (SELECT member_id FROM group_members)",
+        "DELETE FROM group_classic_protocols WHERE member_id NOT IN (SELECT member_id FROM group_members)",
+        /* A static member gone (left, expired): its instance id is free, and calls
+         * from the member id it replaced are then merely unknown, as in Kafka. */
+        "DELETE FROM group_static WHERE member_id NOT IN (SELECT member_id FROM group_members)",
+        "DELETE FROM group_fenced WHERE instance_id NOT IN (SELECT instance_id FROM group_static)",
+    };
+    return kd_sql_run_all(db, PRUNE, sizeof PRUNE / sizeof PRUNE[0]);
+}
+
+/* The failure for a member id the group does not have: FENCED_INSTANCE_ID when a
+ * newer member with its group.instance.id replaced it, else UNKNOWN_MEMBER_ID. */
+static int32_t fail_unknown(uint32_t db, const kd_str *member)
+{
+    int64_t one;
+    int fenced;
+    int32_t rc =
+        kd_sql_one_i64(prepare(db, "SELECT 1 FROM group_fenced WHERE member_id = ?1", "s", member), &one, &fenced);
+    if (rc)
+        return rc;
+    if (fenced)
+        return kd_fail(KD_FENCED_INSTANCE_ID,
+                       "member \"%.*s\" was replaced by a newer member with the same group.instance.id",
+                       (int)member->len, (const char *)member->p);
+    return kd_fail(KD_UNKNOWN_MEMBER_ID, "member \"%.*s\" is not in the group (it left or expired)", (int)member->len,
+                   (const char *)member->p);
 }
 
 /* str protocol_type, str protocol_name: the stored ones for a Kafka-dialect group;
@@ -1189,6 +1311,92 @@ static int32_t join_classic(uint32_t db, const kd_str *id, int exists, const cla
     return rc;
 }
 
+/* Copies a TEXT column's first row into `to` (capacity 600, as member ids are);
+ * to->len 0 when there is no row. */
+static int32_t one_id(int32_t stmt, kd_str *to, uint8_t *buf)
+{
+    uint8_t *text = NULL;
+    uint32_t len = 0;
+    int32_t rc = one_text(stmt, &text, &len);
+    to->p = buf;
+    to->len = 0;
+    if (!rc && text && len <= 600) {
+        memcpy(buf, text, len);
+        to->len = (uint16_t)len;
+    }
+    free(text);
+    return rc;
+}
+
+/* KIP-345: a join with a group.instance.id and no member id. When the instance
+ * has a member, the new id takes its place in every table (its protocols, its
+ * assignment, its leadership), and the old id is remembered as fenced;
+ * *replaced is then the old id and *prior_leader the group's leader before.
+ * Otherwise *replaced is empty and the instance is recorded for the new id. */
+static int32_t replace_static(uint32_t db, const kd_str *instance, const kd_str *id, kd_str *replaced,
+                              kd_str *prior_leader)
+{
+    int32_t rc = one_id(prepare(db, "SELECT member_id FROM group_static WHERE instance_id = ?1", "s", instance),
+                        replaced, (uint8_t *)replaced->p);
+    if (!rc)
+        rc = one_id(prepare(db, "SELECT leader FROM group_state WHERE id = 0", ""), prior_leader,
+                    (uint8_t *)prior_leader->p);
+    if (rc)
+        return rc;
+    if (replaced->len == 0)
+        return run(prepare(db, "INSERT OR REPLACE INTO group_static (instance_id, member_id) VALUES (?1, ?2)", "ss",
+                           instance, id));
+    static const char *const RENAME[] = {
+        "UPDATE group_members SET member_id = ?2 WHERE member_id = ?1",
+        "UPDATE group_classic_members SET member_id = ?2 WHERE member_id = ?1",
+        "UPDATE group_classic_protocols SET member_id = ?2 WHERE member_id = ?1",
+        "UPDATE group_state SET leader = ?2 WHERE leader = ?1",
+        "UPDATE group_static SET member_id = ?2 WHERE member_id = ?1",
+    };
+    for (size_t i = 0; i < sizeof RENAME / sizeof RENAME[0] && !rc; i++)
+        rc = run(prepare(db, RENAME[i], "ss", replaced, id));
+    if (!rc)
+        rc = run(prepare(db, "INSERT OR REPLACE INTO group_fenced (instance_id, member_id) VALUES (?1, ?2)", "ss",
+                         instance, replaced));
+    return rc;
+}
+
+/* A known member joining again with a group.instance.id that now belongs to
+ * another member id is FENCED_INSTANCE_ID. */
+static int32_t check_instance(uint32_t db, const kd_str *instance, const kd_str *member)
+{
+    if (instance->len == 0)
+        return 0;
+    int64_t same;
+    int found;
+    int32_t rc = kd_sql_one_i64(
+        prepare(db, "SELECT member_id = ?2 FROM group_static WHERE instance_id = ?1", "ss", instance, member), &same,
+        &found);
+    if (rc)
+        return rc;
+    if (found && !same)
+        return kd_fail(KD_FENCED_INSTANCE_ID, "group.instance.id \"%.*s\" belongs to another member id now",
+                       (int)instance->len, (const char *)instance->p);
+    return 0;
+}
+
+/* The join output of MEMBER_ID_REQUIRED (status 2): the id to join with, and
+ * nothing of a generation. */
+static int32_t out_member_id_required(uint32_t db, const group_state *g, const kd_str *id)
+{
+    kd_scratch_reset();
+    if (!(kd_out_u8(JOIN_STATUS_MEMBER_ID_REQUIRED) && kd_out_str(id->p, id->len) && kd_out_i32(-1) &&
+          kd_out_str(NULL, 0) && kd_out_u8(0) && kd_out_u32(0)))
+        return kd_fail(KD_ERR_NOMEM, "out of memory");
+    int64_t deadline;
+    int32_t rc = next_deadline(db, g, &deadline);
+    if (rc)
+        return rc;
+    if (!(kd_out_i64(deadline) && kd_out_str(NULL, 0) && kd_out_str(NULL, 0) && kd_out_u32(0) && kd_out_str(NULL, 0)))
+        return kd_fail(KD_ERR_NOMEM, "out of memory");
+    return 0;
+}
+
 /* After a kind-1 join's output header: str protocol_type, str protocol_name, and
  * for the leader of a completed join every member's metadata. */
 static int32_t out_classic_join(uint32_t db, const group_state *g, bool leads)
@@ -1215,28 +1423,45 @@ int32_t kd_group_join(uint32_t db, const uint8_t *in, uint32_t in_len, int64_t n
     if (strategy > KD_ASSIGN_STICKY || kind > KIND_KAFKA)
         return kd_fail(KD_ERR_INVALID_ARG, "strategy %d or member kind %d is unknown", strategy, kind);
     classic_join cj = {0};
+    kd_str instance = {(const uint8_t *)"", 0};
+    uint8_t flags = 0;
+    int32_t initial_delay = 0;
     int32_t rc;
     if (kind == KIND_HTTP) {
         if (!kd_le_u32(&r, &topics) || topics > in_len / 6)
             return kd_fail(KD_ERR_INVALID_ARG, "join input is malformed");
-    } else if ((rc = read_classic_join(&r, &cj)) != 0) {
-        return rc;
+    } else {
+        if (!kd_le_str(&r, &instance) || r.len - r.pos < 1)
+            return kd_fail(KD_ERR_INVALID_ARG, "join input is malformed");
+        flags = in[r.pos++];
+        if (!kd_le_i32(&r, &initial_delay) || initial_delay < 0 || flags > JOIN_MEMBER_ID_REQUIRED)
+            return kd_fail(KD_ERR_INVALID_ARG, "join input is malformed");
+        if ((rc = read_classic_join(&r, &cj)) != 0)
+            return rc;
     }
     if (session < MIN_SESSION_TIMEOUT_MS || session > MAX_SESSION_TIMEOUT_MS)
         return kd_fail(KD_INVALID_SESSION_TIMEOUT, "session timeout %d ms is outside %d to %d", (int)session,
                        MIN_SESSION_TIMEOUT_MS, MAX_SESSION_TIMEOUT_MS);
-    if (rebalance < 1 || rebalance > MAX_SESSION_TIMEOUT_MS)
-        return kd_fail(KD_INVALID_SESSION_TIMEOUT, "rebalance timeout %d ms is outside 1 to %d", (int)rebalance,
+    /* Kafka checks only the session timeout: a rebalance timeout of 0 is taken (a
+     * rebalance then waits for nobody who has not joined already). */
+    if (rebalance < 0 || rebalance > MAX_SESSION_TIMEOUT_MS)
+        return kd_fail(KD_INVALID_SESSION_TIMEOUT, "rebalance timeout %d ms is outside 0 to %d", (int)rebalance,
                        MAX_SESSION_TIMEOUT_MS);
 
     group_state g;
     if ((rc = load_state(db, &g)) != 0)
+        return rc;
+    if ((rc = run(prepare(db, "DELETE FROM group_pending WHERE expires_ms <= ?1", "i", now_ms))) != 0)
         return rc;
 
     /* A new member's id: its client id and the host's random suffix, as Kafka's. */
     uint8_t new_id[600];
     kd_str id = member;
     int exists = 0;
+    /* A static member's replacement: the member id it replaced (its later calls
+     * are fenced), and the leader before it (what the join answers). */
+    uint8_t replaced_buf[600], prior_buf[600];
+    kd_str replaced = {replaced_buf, 0}, prior_leader = {prior_buf, 0};
     if (member.len == 0) {
         if (suffix.len == 0 || suffix.len > 64)
             return kd_fail(KD_ERR_INVALID_ARG, "a new member's id suffix is missing or over 64 bytes");
@@ -1248,11 +1473,33 @@ int32_t kd_group_join(uint32_t db, const uint8_t *in, uint32_t in_len, int64_t n
         memcpy(new_id + client.len + 1, suffix.p, suffix.len);
         id.p = new_id;
         id.len = (uint16_t)(client.len + 1 + suffix.len);
-    } else if ((rc = member_exists(db, &member, &exists)) != 0) {
-        return rc;
-    } else if (!exists) {
-        return kd_fail(KD_UNKNOWN_MEMBER_ID, "member \"%.*s\" is not in the group (it left or expired)",
-                       (int)member.len, (const char *)member.p);
+        if (instance.len > 0) {
+            /* A static member starting again (or a second one with its instance
+             * id): the new member id takes the old one's place. */
+            if ((rc = replace_static(db, &instance, &id, &replaced, &prior_leader)) != 0)
+                return rc;
+            exists = replaced.len > 0;
+        } else if (flags & JOIN_MEMBER_ID_REQUIRED) {
+            /* KIP-394: the member is only told its id; it joins with it next. */
+            if ((rc = run(prepare(db, "INSERT OR REPLACE INTO group_pending (member_id, expires_ms) VALUES (?1, ?2)",
+                                  "si", &id, now_ms + session))) != 0)
+                return rc;
+            return out_member_id_required(db, &g, &id);
+        }
+    } else {
+        if ((rc = check_instance(db, &instance, &member)) != 0 || (rc = member_exists(db, &member, &exists)) != 0)
+            return rc;
+        if (!exists) {
+            int pending;
+            int64_t one;
+            if ((rc = kd_sql_one_i64(prepare(db, "SELECT 1 FROM group_pending WHERE member_id = ?1", "s", &member), &one,
+                                     &pending)) != 0)
+                return rc;
+            if (!pending)
+                return fail_unknown(db, &member);
+            if ((rc = run(prepare(db, "DELETE FROM group_pending WHERE member_id = ?1", "s", &member))) != 0)
+                return rc;
+        }
     }
     int64_t members, waiting;
     if ((rc = count_members(db, &members, &waiting)) != 0)
@@ -1350,12 +1597,31 @@ int32_t kd_group_join(uint32_t db, const uint8_t *in, uint32_t in_len, int64_t n
     if (rc)
         return rc;
 
+    /* A static member replaced while Stable with its protocols unchanged keeps
+     * the assignment without a rebalance (KIP-345); while CompletingRebalance the
+     * leader may have assigned to the old id, so the group rebalances. */
+    bool kept_static = replaced.len > 0 && g.state == STATE_STABLE && !changed;
+    bool was_empty = g.state == STATE_EMPTY;
     if (g.state == STATE_PREPARING_REBALANCE) {
         rc = run(prepare(db, "UPDATE group_members SET waiting = 1 WHERE member_id = ?1", "s", &id));
-    } else if (changed || g.state == STATE_EMPTY || (kind == KIND_KAFKA && g.state == STATE_STABLE && is_leader)) {
+        /* A new member during the initial delay holds it once more. */
+        if (!rc && !exists)
+            rc = kd_sql_run(db, "UPDATE group_initial_delay SET grew = 1 WHERE id = 0 AND hold_until > 0");
+    } else if (kept_static) {
+        /* nothing to do: the member took the old one's place */
+    } else if (changed || was_empty || replaced.len > 0 ||
+               (kind == KIND_KAFKA && g.state == STATE_STABLE && is_leader)) {
         /* (Kafka's leader joining a Stable group again asks for a rebalance: it is
          * how a Java consumer's leader makes the group see new metadata.) */
         rc = start_rebalance(db, &g, &id, now_ms);
+        /* group.initial.rebalance.delay.ms: an empty group's first rebalance waits
+         * that long (Kafka-dialect groups; the host passes 0 for HTTP ones). */
+        if (!rc && was_empty)
+            rc = run(prepare(db,
+                             "UPDATE group_initial_delay SET hold_until = ?1, delay_ms = ?2, give_up = ?3, grew = 0"
+                             " WHERE id = 0",
+                             "iii", initial_delay > 0 ? now_ms + initial_delay : 0, (int64_t)initial_delay,
+                             now_ms + (rebalance > initial_delay ? rebalance : initial_delay)));
     }
     /* else: a Stable member (or a Kafka member while CompletingRebalance) joining
      * again unchanged keeps its generation and assignment. */
@@ -1381,8 +1647,16 @@ int32_t kd_group_join(uint32_t db, const uint8_t *in, uint32_t in_len, int64_t n
     bool complete = settled && found && !still_waiting;
     if (!kd_out_u8(complete) || !kd_out_str(id.p, id.len) || !kd_out_i32((int32_t)g.generation))
         return kd_fail(KD_ERR_NOMEM, "out of memory");
-    if ((rc = out_leader(db)) != 0)
+    /* A static replacement answered at once names the leader before it, as
+     * Kafka's does: the new member then syncs as a follower and gets the
+     * assignment it had, even when its old id led. */
+    if (kept_static) {
+        is_leader = false;
+        if (!kd_out_str(prior_leader.p, prior_leader.len))
+            return kd_fail(KD_ERR_NOMEM, "out of memory");
+    } else if ((rc = out_leader(db)) != 0) {
         return rc;
+    }
     if (!kd_out_u8((uint8_t)g.strategy))
         return kd_fail(KD_ERR_NOMEM, "out of memory");
     if (complete && kind == KIND_HTTP) {
@@ -1393,7 +1667,11 @@ int32_t kd_group_join(uint32_t db, const uint8_t *in, uint32_t in_len, int64_t n
     }
     if (!kd_out_i64(deadline))
         return kd_fail(KD_ERR_NOMEM, "out of memory");
-    return kind == KIND_KAFKA ? out_classic_join(db, &g, complete && is_leader) : 0;
+    if (kind == KIND_HTTP)
+        return 0;
+    if ((rc = out_classic_join(db, &g, complete && is_leader)) != 0)
+        return rc;
+    return kd_out_str(replaced.p, replaced.len) ? 0 : kd_fail(KD_ERR_NOMEM, "out of memory");
 }
 
 int32_t kd_group_poll(uint32_t db, int64_t now_ms)
@@ -1488,8 +1766,7 @@ static int32_t check_member(uint32_t db, const group_state *g, const kd_str *mem
     if (rc)
         return rc;
     if (!exists)
-        return kd_fail(KD_UNKNOWN_MEMBER_ID, "member \"%.*s\" is not in the group (it left or expired)",
-                       (int)member->len, (const char *)member->p);
+        return fail_unknown(db, member);
     if (generation != g->generation)
         return kd_fail(KD_ILLEGAL_GENERATION, "generation %d is not the group's current generation %d",
                        (int)generation, (int)g->generation);
@@ -1563,8 +1840,7 @@ int32_t kd_group_sync(uint32_t db, const uint8_t *in, uint32_t in_len, int64_t n
     if (rc)
         return rc;
     if (!exists)
-        return kd_fail(KD_UNKNOWN_MEMBER_ID, "member \"%.*s\" is not in the group (it left or expired)",
-                       (int)member.len, (const char *)member.p);
+        return fail_unknown(db, &member);
     if (generation != g.generation)
         return kd_fail(KD_ILLEGAL_GENERATION, "generation %d is not the group's current generation %d",
                        (int)generation, (int)g.generation);
@@ -1635,18 +1911,56 @@ int32_t kd_group_sync(uint32_t db, const uint8_t *in, uint32_t in_len, int64_t n
     return written ? 0 : kd_fail(KD_ERR_NOMEM, "out of memory");
 }
 
-int32_t kd_group_leave(uint32_t db, const uint8_t *member_id, uint32_t len, int64_t now_ms)
+/* Kafka's LeaveGroup (and Kafdo's leave): by member id, or (v3+) by static
+ * instance id, where a member id that is not the instance's current one is
+ * FENCED_INSTANCE_ID. */
+int32_t kd_group_leave(uint32_t db, const uint8_t *in, uint32_t in_len, int64_t now_ms)
 {
     kd_scratch_reset();
+    kd_le_reader r = {in, in_len, 0};
+    kd_str member, instance;
+    if (!kd_le_str(&r, &member) || !kd_le_str(&r, &instance) || r.pos != r.len)
+        return kd_fail(KD_ERR_INVALID_ARG, "leave input is malformed");
     group_state g;
-    kd_str member;
-    int exists;
-    int32_t rc = load_member(db, member_id, len, &g, &member, &exists);
+    int32_t rc = load_state(db, &g);
     if (rc)
         return rc;
-    if (!exists)
-        return kd_fail(KD_UNKNOWN_MEMBER_ID, "member \"%.*s\" is not in the group", (int)member.len,
-                       (const char *)member.p);
+    /* The member id leaving: the instance's when one is named. */
+    uint8_t *static_id = NULL;
+    uint32_t static_len = 0;
+    if (instance.len > 0) {
+        if ((rc = one_text(prepare(db, "SELECT member_id FROM group_static WHERE instance_id = ?1", "s", &instance),
+                           &static_id, &static_len)) != 0)
+            return rc;
+        if (!static_id)
+            return kd_fail(KD_UNKNOWN_MEMBER_ID, "no member has group.instance.id \"%.*s\"", (int)instance.len,
+                           (const char *)instance.p);
+        kd_str current = {static_id, (uint16_t)static_len};
+        if (member.len > 0 && !kd_str_eq(member, current)) {
+            free(static_id);
+            return kd_fail(KD_FENCED_INSTANCE_ID, "group.instance.id \"%.*s\" belongs to another member id now",
+                           (int)instance.len, (const char *)instance.p);
+        }
+        member = current;
+    } else {
+        int exists;
+        if ((rc = member_exists(db, &member, &exists)) != 0)
+            return rc;
+        if (!exists)
+            return fail_unknown(db, &member);
+    }
+    rc = leave_member(db, &g, &member, now_ms);
+    free(static_id);
+    return rc;
+}
+
+/* Removes a member and moves the group along; output: i64 next deadline, str the
+ * member id that left. */
+static int32_t leave_member(uint32_t db, group_state *gp, const kd_str *left, int64_t now_ms)
+{
+    group_state g = *gp;
+    kd_str member = *left;
+    int32_t rc;
     if ((rc = run(prepare(db, "DELETE FROM group_members WHERE member_id = ?1", "s", &member))) != 0 ||
         (rc = prune_classic(db)) != 0)
         return rc;
@@ -1667,7 +1981,68 @@ int32_t kd_group_leave(uint32_t db, const uint8_t *member_id, uint32_t len, int6
     if (rc)
         return rc;
     kd_scratch_reset();
-    return kd_out_i64(deadline) ? 0 : kd_fail(KD_ERR_NOMEM, "out of memory");
+    return kd_out_i64(deadline) && kd_out_str(member.p, member.len) ? 0 : kd_fail(KD_ERR_NOMEM, "out of memory");
+}
+
+/* Whether a stored subscription (u32 n, str topic*) names `topic`. */
+static bool subscribes(const uint8_t *blob, uint32_t len, kd_str topic)
+{
+    kd_le_reader r = {blob, len, 0};
+    uint32_t n;
+    if (!kd_le_u32(&r, &n))
+        return false;
+    for (uint32_t i = 0; i < n; i++) {
+        kd_str t;
+        if (!kd_le_str(&r, &t))
+            return false;
+        if (kd_str_eq(t, topic))
+            return true;
+    }
+    return false;
+}
+
+/* A topic was deleted or given partitions. Kafka's classic coordinator leaves
+ * noticing that to the clients' metadata refreshes (librdkafka's every
+ * topic.metadata.refresh.interval.ms, 5 minutes by default), and a group can sit
+ * on partitions that are gone until then; here a group subscribed to the topic
+ * rebalances at once, so every member joins again with fresh metadata. Output:
+ * u8 rebalanced, i64 next deadline. */
+int32_t kd_group_topic_changed(uint32_t db, const uint8_t *name, uint32_t len, int64_t now_ms)
+{
+    kd_scratch_reset();
+    kd_str topic = {name, (uint16_t)(len > UINT16_MAX ? UINT16_MAX : len)};
+    group_state g;
+    int32_t rc = load_state(db, &g);
+    if (rc)
+        return rc;
+    /* The partition count the HTTP dialect's assignor knows is learned again. */
+    if ((rc = run(prepare(db, "DELETE FROM group_topics WHERE topic = ?1", "s", &topic))) != 0)
+        return rc;
+    bool affected = false;
+    if (g.state == STATE_STABLE || g.state == STATE_COMPLETING_REBALANCE) {
+        int32_t stmt = prepare(db, "SELECT subscription FROM group_members", "");
+        if (stmt < 0)
+            return stmt;
+        while (!affected && (rc = kd_sql_step(stmt, "reading subscriptions")) == 1) {
+            uint8_t *blob = NULL;
+            uint32_t blob_len = 0;
+            rc = kd_sql_column_dup(stmt, 0, &blob, &blob_len);
+            affected = !rc && subscribes(blob, blob_len, topic);
+            free(blob);
+            if (rc)
+                break;
+        }
+        kd_host_finalize(stmt);
+        if (rc < 0)
+            return rc;
+        if (affected && (rc = start_rebalance(db, &g, NULL, now_ms)) != 0)
+            return rc;
+    }
+    int64_t deadline;
+    if ((rc = next_deadline(db, &g, &deadline)) != 0)
+        return rc;
+    kd_scratch_reset();
+    return kd_out_u8(affected) && kd_out_i64(deadline) ? 0 : kd_fail(KD_ERR_NOMEM, "out of memory");
 }
 
 /* ---- offsets ----------------------------------------------------------------- */
@@ -1839,16 +2214,18 @@ int32_t kd_group_describe(uint32_t db)
                            " coalesce((SELECT p.metadata FROM group_classic_protocols p WHERE p.member_id = m.member_id"
                            "  AND p.name = (SELECT protocol_name FROM group_classic WHERE id = 0)"
                            "  ORDER BY p.position LIMIT 1), x''),"
-                           " coalesce(c.assignment, x'')"
+                           " coalesce(c.assignment, x''), coalesce(s.instance_id, '')"
                            " FROM group_members m LEFT JOIN group_classic_members c ON c.member_id = m.member_id"
+                           " LEFT JOIN group_static s ON s.member_id = m.member_id"
                            " ORDER BY m.member_id",
                            "");
     if (stmt < 0)
         return stmt;
     bool stable = g.state == STATE_STABLE;
     while ((rc = kd_sql_step(stmt, "describing members")) == 1) {
-        uint8_t *id = NULL, *client = NULL, *sub = NULL, *assignment = NULL, *host = NULL, *meta = NULL, *raw = NULL;
-        uint32_t id_len, client_len, sub_len, assignment_len, host_len, meta_len, raw_len;
+        uint8_t *id = NULL, *client = NULL, *sub = NULL, *assignment = NULL, *host = NULL, *meta = NULL, *raw = NULL,
+                *instance = NULL;
+        uint32_t id_len, client_len, sub_len, assignment_len, host_len, meta_len, raw_len, instance_len;
         int64_t kind = kd_host_column_int64(stmt, 2);
         rc = kd_sql_column_dup(stmt, 0, &id, &id_len);
         if (!rc)
@@ -1863,6 +2240,8 @@ int32_t kd_group_describe(uint32_t db)
             rc = kd_sql_column_dup(stmt, 9, &meta, &meta_len);
         if (!rc)
             rc = kd_sql_column_dup(stmt, 10, &raw, &raw_len);
+        if (!rc)
+            rc = kd_sql_column_dup(stmt, 11, &instance, &instance_len);
         if (!rc && !(kd_out_str(id, id_len) && kd_out_str(client, client_len) && kd_out_u8((uint8_t)kind) &&
                      kd_out_i32((int32_t)kd_host_column_int64(stmt, 3)) &&
                      kd_out_i32((int32_t)kd_host_column_int64(stmt, 4)) && kd_out_i64(kd_host_column_int64(stmt, 5)) &&
@@ -1875,6 +2254,9 @@ int32_t kd_group_describe(uint32_t db)
                                           : out_v0_subscription(sub, sub_len) &&
                                                 out_v0_assignment(assignment, assignment_len)))
             rc = kd_fail(KD_ERR_NOMEM, "out of memory");
+        if (!rc && !kd_out_str(instance, instance_len))
+            rc = kd_fail(KD_ERR_NOMEM, "out of memory");
+        free(instance);
         free(id);
         free(client);
         free(sub);
@@ -1909,6 +2291,9 @@ int32_t kd_group_delete(uint32_t db)
     if (offsets == 0 && g.generation == 0)
         return kd_fail(KD_GROUP_ID_NOT_FOUND, "the group does not exist");
     if ((rc = kd_sql_run(db, "DELETE FROM group_offsets")) != 0 || (rc = kd_sql_run(db, "DELETE FROM group_topics")) != 0)
+        return rc;
+    if ((rc = kd_sql_run(db, "DELETE FROM group_pending")) != 0 ||
+        (rc = kd_sql_run(db, "UPDATE group_initial_delay SET hold_until = 0, grew = 0 WHERE id = 0")) != 0)
         return rc;
     g = (group_state){STATE_EMPTY, 0, 0, 0};
     if ((rc = save_state(db, &g)) != 0 || (rc = prune_classic(db)) != 0 ||

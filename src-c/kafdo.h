@@ -98,7 +98,9 @@
 #define KD_INVALID_REQUEST 42
 #define KD_NON_EMPTY_GROUP 68
 #define KD_GROUP_ID_NOT_FOUND 69
+#define KD_MEMBER_ID_REQUIRED 79
 #define KD_GROUP_MAX_SIZE_REACHED 81
+#define KD_FENCED_INSTANCE_ID 82
 
 /* The core's own codes (negative). */
 #define KD_ERR_NOMEM (-1)       /* an allocation failed */
@@ -523,8 +525,10 @@ KD_EXPORT(kd_group_open) int32_t kd_group_open(uint32_t db);
 
 /* Joins (or rejoins) a member. Output says whether the join is complete, or is to
  * be held until kd_group_poll reports the rebalance done. Errors:
- * UNKNOWN_MEMBER_ID, INVALID_SESSION_TIMEOUT, INCONSISTENT_GROUP_PROTOCOL,
- * INVALID_TOPIC_EXCEPTION, GROUP_MAX_SIZE_REACHED (1,000 members).
+ * UNKNOWN_MEMBER_ID, FENCED_INSTANCE_ID, INVALID_SESSION_TIMEOUT,
+ * INCONSISTENT_GROUP_PROTOCOL, INVALID_TOPIC_EXCEPTION, GROUP_MAX_SIZE_REACHED
+ * (1,000 members); MEMBER_ID_REQUIRED comes as output (status 2), since the id it
+ * hands out is stored.
  * Member kind 0 is Kafdo's protocol (the group assigns); kind 1 is Kafka's classic
  * protocol (JoinGroup: protocol type and protocols; the leader assigns through
  * kd_group_sync). A group's members are all of one kind: a join of the other kind
@@ -552,9 +556,16 @@ KD_EXPORT(kd_group_heartbeat)
 int32_t kd_group_heartbeat(uint32_t db, const uint8_t *member_id, uint32_t len, int32_t generation,
                            int64_t now_ms);
 
-/* Error: UNKNOWN_MEMBER_ID. Output: i64 next deadline. */
+/* By member id or (Kafka's LeaveGroup v3+) by group instance id. Errors:
+ * UNKNOWN_MEMBER_ID, FENCED_INSTANCE_ID. Output: i64 next deadline, str the member
+ * id that left. */
 KD_EXPORT(kd_group_leave)
-int32_t kd_group_leave(uint32_t db, const uint8_t *member_id, uint32_t len, int64_t now_ms);
+int32_t kd_group_leave(uint32_t db, const uint8_t *in, uint32_t in_len, int64_t now_ms);
+
+/* A topic was deleted or grew: a Stable (or CompletingRebalance) group whose
+ * members subscribe to it rebalances. Output: u8 rebalanced, i64 next deadline. */
+KD_EXPORT(kd_group_topic_changed)
+int32_t kd_group_topic_changed(uint32_t db, const uint8_t *topic, uint32_t len, int64_t now_ms);
 
 /* Errors: UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION, REBALANCE_IN_PROGRESS,
  * OFFSET_METADATA_TOO_LARGE, INVALID_REQUEST, INVALID_TOPIC_EXCEPTION; nothing is

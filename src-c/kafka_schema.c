@@ -832,7 +832,7 @@ const kd_kapi kd_kafka_apis[] = {
     {13, "LeaveGroup", 0, 3, 4, leaveGroupRequest, leaveGroupResponse},
     {14, "SyncGroup", 0, 3, 4, syncGroupRequest, syncGroupResponse},
     {15, "DescribeGroups", 0, 4, 5, describeGroupsRequest, describeGroupsResponse},
-    {16, "ListGroups", 0, 2, 3, listGroupsRequest, listGroupsResponse},
+    {16, "ListGroups", 0, 4, 3, listGroupsRequest, listGroupsResponse},
     {18, "ApiVersions", 0, 3, 3, apiVersionsRequest, apiVersionsResponse},
     {19, "CreateTopics", 0, 4, 5, createTopicsRequest, createTopicsResponse},
     {20, "DeleteTopics", 0, 3, 4, deleteTopicsRequest, deleteTopicsResponse},

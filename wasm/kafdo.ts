@@ -128,6 +128,7 @@ interface CoreExports {
   kd_group_poll(db: number, nowMs: bigint): number;
   kd_group_heartbeat(db: number, ptr: number, len: number, generation: number, nowMs: bigint): number;
   kd_group_leave(db: number, ptr: number, len: number, nowMs: bigint): number;
+  kd_group_topic_changed(db: number, ptr: number, len: number, nowMs: bigint): number;
   kd_group_commit(db: number, ptr: number, len: number, nowMs: bigint): number;
   kd_group_offsets(db: number, ptr: number, len: number): number;
   kd_group_describe(db: number): number;
@@ -1224,7 +1225,7 @@ export interface GroupDescribeOutput {
   protocolName: string;
   members: GroupMember[];
   /* Per member, in members' order: what DescribeGroups sends (bytes empty unless Stable). */
-  raw: { clientHost: string; metadata: Uint8Array; assignment: Uint8Array }[];
+  raw: { clientHost: string; metadata: Uint8Array; assignment: Uint8Array; groupInstanceId: string | null }[];
   offsets: CommittedOffset[];
 }
 
@@ -1398,12 +1399,33 @@ export function groupHeartbeat(db: number, memberId: string, generationId: numbe
   return answer.deadline;
 }
 
-export function groupLeave(db: number, memberId: string, nowMs: number): number | null {
-  const id = utf8Encoder.encode(memberId);
+/* A member leaves, by member id or (groupInstanceId given, Kafka's LeaveGroup
+ * v3+) by static instance id; throws UNKNOWN_MEMBER_ID or FENCED_INSTANCE_ID.
+ * Returns the member id that left and the next deadline. */
+export function groupLeave(
+  db: number,
+  memberId: string,
+  nowMs: number,
+  groupInstanceId = "",
+): { memberId: string; nextDeadline: number | null } {
+  const input = new Bytes().str(memberId).str(groupInstanceId);
   const now = int64(nowMs, "now");
-  return writeCall(db, id, (k, ptr, len) => k.kd_group_leave(db, ptr, len, now), (out) =>
-    deadline(new Reader(out).i64()),
-  );
+  return writeCall(db, input.bytes(), (k, ptr, len) => k.kd_group_leave(db, ptr, len, now), (out) => {
+    const r = new Reader(out);
+    const nextDeadline = deadline(r.i64());
+    return { memberId: readStr(r), nextDeadline };
+  });
+}
+
+/* A topic was deleted or grew: a settled group subscribed to it rebalances
+ * (kd_group_topic_changed). Returns whether it did, and the next deadline. */
+export function groupTopicChanged(db: number, topic: string, nowMs: number): { rebalanced: boolean; nextDeadline: number | null } {
+  const now = int64(nowMs, "now");
+  return writeCall(db, utf8Encoder.encode(topic), (k, ptr, len) => k.kd_group_topic_changed(db, ptr, len, now), (out) => {
+    const r = new Reader(out);
+    const rebalanced = r.bytes(1)[0] === 1;
+    return { rebalanced, nextDeadline: deadline(r.i64()) };
+  });
 }
 
 export function groupCommit(
@@ -1471,7 +1493,12 @@ export function groupDescribe(db: number): GroupDescribeOutput {
           subscription,
           assignment: readAssignment(r),
         });
-        raw.push({ clientHost: readStr(r), metadata: r.bytes(r.u32()), assignment: r.bytes(r.u32()) });
+        raw.push({
+          clientHost: readStr(r),
+          metadata: r.bytes(r.u32()),
+          assignment: r.bytes(r.u32()),
+          groupInstanceId: readStr(r) || null,
+        });
       }
       return { state, generationId, strategy, leader, protocolType, protocolName, members, raw, offsets: readOffsetRows(r) };
     },
@@ -1560,11 +1587,23 @@ export interface ClassicJoinInput {
   rebalanceTimeoutMs: number;
   protocolType: string;
   protocols: { name: string; metadata: Uint8Array }[];
+  /* KIP-345's group.instance.id; "" or absent for a dynamic member. */
+  groupInstanceId?: string;
+  /* KIP-394 (JoinGroup v4+): a join without a member id is answered
+   * MEMBER_ID_REQUIRED with the id to join with. */
+  memberIdRequired?: boolean;
+  /* group.initial.rebalance.delay.ms for an empty group's first rebalance. */
+  initialRebalanceDelayMs?: number;
 }
 
 export interface ClassicJoinOutput {
   /* false: hold the join until groupPoll reports this member no longer waiting. */
   complete: boolean;
+  /* MEMBER_ID_REQUIRED: answer it with memberId; nothing else is meaningful. */
+  memberIdRequired: boolean;
+  /* The static member id this join replaced ("" for none): whatever it waits
+   * for is answered FENCED_INSTANCE_ID. */
+  fencedMemberId: string;
   memberId: string;
   generationId: number;
   leader: string;
@@ -1585,6 +1624,9 @@ export function classicJoin(db: number, req: ClassicJoinInput, nowMs: number): C
     .i32(req.rebalanceTimeoutMs)
     .u8(0)
     .u8(1)
+    .str(req.groupInstanceId ?? "")
+    .u8(req.memberIdRequired ? 1 : 0)
+    .i32(req.initialRebalanceDelayMs ?? 0)
     .str(req.clientHost)
     .str(req.protocolType)
     .u32(req.protocols.length);
@@ -1592,7 +1634,7 @@ export function classicJoin(db: number, req: ClassicJoinInput, nowMs: number): C
   const now = int64(nowMs, "now");
   return writeCall(db, input.bytes(), (k, ptr, len) => k.kd_group_join(db, ptr, len, now), (out) => {
     const r = new Reader(out);
-    const complete = r.bytes(1)[0] === 1;
+    const status = r.bytes(1)[0];
     const memberId = readStr(r);
     const generationId = r.i32();
     const leader = readStr(r);
@@ -1601,7 +1643,19 @@ export function classicJoin(db: number, req: ClassicJoinInput, nowMs: number): C
     const nextDeadline = deadline(r.i64());
     const protocolType = readStr(r);
     const protocolName = readStr(r);
-    return { complete, memberId, generationId, leader, nextDeadline, protocolType, protocolName, members: readMemberBytes(r) };
+    const members = readMemberBytes(r);
+    return {
+      complete: status === 1,
+      memberIdRequired: status === 2,
+      fencedMemberId: readStr(r),
+      memberId,
+      generationId,
+      leader,
+      nextDeadline,
+      protocolType,
+      protocolName,
+      members,
+    };
   });
 }
 

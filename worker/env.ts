@@ -39,6 +39,9 @@ export interface KafdoBindings {
   /* How often a partition looks for what retention and compaction may remove, in ms
    * (300000 when unset, as Kafka's log.retention.check.interval.ms). */
   KAFDO_RETENTION_CHECK_INTERVAL_MS?: string;
+  /* How long an empty Kafka-protocol group's first rebalance waits for more members,
+   * in ms (3000 when unset, as Kafka's group.initial.rebalance.delay.ms). */
+  KAFDO_GROUP_INITIAL_REBALANCE_DELAY_MS?: string;
   /* Webhook subscriptions' delivery objects (integrations/webhook-subscriptions.ts). */
   WEBHOOK_DELIVERY?: DurableObjectNamespace<any>;
   /* Webhook ingestion settings by topic, as JSON (integrations/webhooks.ts). */

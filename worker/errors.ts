@@ -179,6 +179,8 @@ export const KafkaCode = {
   SASL_AUTHENTICATION_FAILED: 58,
   GROUP_ID_NOT_FOUND: 69,
   UNSUPPORTED_COMPRESSION_TYPE: 76,
+  MEMBER_ID_REQUIRED: 79,
+  FENCED_INSTANCE_ID: 82,
 } as const;
 
 export function errorName(code: number): string {

@@ -358,10 +358,15 @@ export interface KafkaGroupProtocol {
 }
 
 export interface KafkaJoinRequest {
-  /* "" for a new member: the group gives it clientId-<uuid> (no MEMBER_ID_REQUIRED round trip). */
+  /* "" for a new member: the group gives it clientId-<uuid> (after a
+   * MEMBER_ID_REQUIRED round trip when memberIdRequired). */
   memberId: string;
-  /* Static membership is not supported: ignored (the member is a dynamic one). */
+  /* KIP-345 static membership: a restarted member with the same instance id takes
+   * its predecessor's place (and assignment); null or "" for a dynamic member. */
   groupInstanceId?: string | null;
+  /* JoinGroup v4+ (KIP-394): a join without a member id is answered
+   * MEMBER_ID_REQUIRED with the id to join again with. */
+  memberIdRequired?: boolean;
   clientId: string;
   /* The client's address, shown by DescribeGroups. */
   clientHost: string;
@@ -415,8 +420,14 @@ export interface KafkaSyncResult {
 export interface KafkaLeaveResult {
   /* The request's error (0 unless the whole leave failed). */
   errorCode: number;
-  /* Per member, in the request's order: 0 or UNKNOWN_MEMBER_ID. */
-  members: { memberId: string; errorCode: number }[];
+  /* Per member, in the request's order: 0, UNKNOWN_MEMBER_ID or FENCED_INSTANCE_ID. */
+  members: { memberId: string; groupInstanceId: string | null; errorCode: number }[];
+}
+
+/* One member a LeaveGroup names: by member id, or (v3+) by static instance id. */
+export interface KafkaLeaver {
+  memberId: string;
+  groupInstanceId?: string | null;
 }
 
 export interface KafkaCommitRequest {

@@ -1,6 +1,6 @@
 /*
  * libFuzzer target: the consumer group's decoders of host input — join (both
- * member kinds), sync, commit and offsets — each input on an empty group, or on a
+ * member kinds), sync, leave, commit and offsets — each input on an empty group, or on a
  * group of two Kafka-dialect members waiting for their leader's SyncGroup. The
  * first byte picks the call (low bits) and the group (high bit). A failed call is
  * rolled back, as the Worker's shim does; whatever the call accepted or refused,
@@ -54,6 +54,9 @@ static int32_t kafka_join(const char *member, const char *suffix, int64_t now)
     U32(10000);
     in[n++] = 0;
     in[n++] = 1;
+    STR(""); /* no group.instance.id */
+    in[n++] = 0; /* no KIP-394 */
+    U32(0); /* no initial delay */
     STR("host");
     STR("consumer");
     U32(1);
@@ -87,10 +90,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     sql("SAVEPOINT call");
     int32_t rc;
-    switch (data[0] % 4) {
+    switch (data[0] % 5) {
     case 0: rc = kd_group_join(5, in, len, 1000); break;
     case 1: rc = kd_group_commit(5, in, len, 1000); break;
     case 2: rc = kd_group_sync(5, in, len, 1000); break;
+    case 3: rc = kd_group_leave(5, in, len, 1000); break;
     default: rc = kd_group_offsets(5, in, len); break;
     }
     if (rc != 0)

@@ -3,11 +3,11 @@
  * each starts from valid input and mutates its way into the deep paths: batches
  * for the decoders, params + record lists for the encoders (after a size limit for
  * the producer's split), produce sets for the log (idempotent producers' too), a
- * topic with configs for the topic input, a group for the assignors, a join and a
- * commit for the group, streams of each codec for its decoder (gzip by Python's
- * zlib, each codec by the core's own encoder) and compressed batches (kafkajs's gzip,
- * the core's of each codec) for the batch decoder. Run
- * by the Makefile before the fuzzers; nothing here is committed output.
+ * topic with configs for the topic input, a group for the assignors, joins (HTTP,
+ * and Kafka's with a group.instance.id), a commit and a leave for the group, streams
+ * of each codec for its decoder (gzip by Python's zlib, each codec by the core's own
+ * encoder) and compressed batches (kafkajs's gzip, the core's of each codec) for the
+ * batch decoder. Run by the Makefile before the fuzzers; nothing here is committed output.
  */
 #include <sys/stat.h>
 
@@ -407,6 +407,46 @@ int main(int argc, char **argv)
     kb_put(&commit, "md", 2);
     put(dir, "group", "commit", commit.p, commit.len);
     kb_free(&commit);
+    /* A Kafka member's join with a group.instance.id, KIP-394's flag and an initial
+     * delay; and a leave by instance id. */
+    kbuf kjoin = {0};
+    kb_le(&kjoin, 0, 1); /* selector: join */
+    const char *kstrs[] = {"", "client", "k1"};
+    for (int i = 0; i < 3; i++) {
+        kb_le(&kjoin, strlen(kstrs[i]), 2);
+        kb_put(&kjoin, kstrs[i], strlen(kstrs[i]));
+    }
+    kb_le(&kjoin, 30000, 4);
+    kb_le(&kjoin, 0, 4); /* rebalance timeout 0, as Kafka takes it */
+    kb_le(&kjoin, 0, 1);
+    kb_le(&kjoin, 1, 1); /* kind: Kafka */
+    const char *ktail[] = {"host-1", "", "/10.0.0.1", "consumer", "range"};
+    for (int i = 0; i < 3; i++) {
+        if (i == 1) {
+            kb_le(&kjoin, 1, 1);    /* member id required */
+            kb_le(&kjoin, 3000, 4); /* initial delay */
+            continue;
+        }
+        kb_le(&kjoin, strlen(ktail[i]), 2);
+        kb_put(&kjoin, ktail[i], strlen(ktail[i]));
+    }
+    kb_le(&kjoin, 8, 2);
+    kb_put(&kjoin, "consumer", 8);
+    kb_le(&kjoin, 1, 4);
+    kb_le(&kjoin, 5, 2);
+    kb_put(&kjoin, "range", 5);
+    static const uint8_t sub[] = {0, 0, 0, 0, 0, 1, 0, 6, 'o', 'r', 'd', 'e', 'r', 's', 0xff, 0xff, 0xff, 0xff};
+    kb_le(&kjoin, sizeof sub, 4);
+    kb_put(&kjoin, sub, sizeof sub);
+    put(dir, "group", "join-static", kjoin.p, kjoin.len);
+    kb_free(&kjoin);
+    kbuf leave = {0};
+    kb_le(&leave, 3, 1); /* selector: leave */
+    kb_le(&leave, 0, 2);
+    kb_le(&leave, 6, 2);
+    kb_put(&leave, "host-1", 6);
+    put(dir, "group", "leave-instance", leave.p, leave.len);
+    kb_free(&leave);
     free(small);
     kb_free(&in);
     kb_free(&batch);

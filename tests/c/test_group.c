@@ -126,6 +126,17 @@ static int poll_state(int64_t now, const char *member, int *waiting, char *assig
     return state;
 }
 
+/* Leaves by member id, or by instance id when `instance` is not "". */
+static int32_t leave(const char *member, const char *instance, int64_t now)
+{
+    kbuf in = {0};
+    kb_str(&in, member);
+    kb_str(&in, instance);
+    int32_t rc = kd_group_leave(DB, in.p, (uint32_t)in.len, now);
+    kb_free(&in);
+    return rc;
+}
+
 static int32_t commit(const char *member, int32_t generation, int32_t partition, int64_t offset, int64_t now)
 {
     kbuf in = {0};
@@ -302,13 +313,13 @@ static void test_leave_and_delete(void)
     CHECK_EQ_INT(commit("client-a", 2, 1, 5, T0), 0);
     CHECK_EQ_INT(kd_group_delete(DB), KD_NON_EMPTY_GROUP);
     CHECK_EQ_INT(committed(1), 5);
-    CHECK_EQ_INT(kd_group_leave(DB, (const uint8_t *)"client-b", 8, T0 + 1), 0);
+    CHECK_EQ_INT(leave("client-b", "", T0 + 1), 0);
     CHECK_EQ_INT(heartbeat("client-a", 2, T0 + 2), KD_REBALANCE_IN_PROGRESS);
     join("client-a", "", 30000, T0 + 3, &a);
     CHECK(a.complete);
     CHECK_EQ_INT(a.partitions, 6);
-    CHECK_EQ_INT(kd_group_leave(DB, (const uint8_t *)"client-b", 8, T0 + 4), KD_UNKNOWN_MEMBER_ID);
-    CHECK_EQ_INT(kd_group_leave(DB, (const uint8_t *)"client-a", 8, T0 + 5), 0);
+    CHECK_EQ_INT(leave("client-b", "", T0 + 4), KD_UNKNOWN_MEMBER_ID);
+    CHECK_EQ_INT(leave("client-a", "", T0 + 5), 0);
     CHECK_EQ_INT(poll_state(T0 + 6, NULL, NULL, NULL, 0, NULL), 0 /* Empty */);
     CHECK_EQ_INT(commit("", -1, 2, 11, T0 + 6), 0); /* an empty group takes free commits */
     CHECK_EQ_INT(kd_group_describe(DB), 0);
@@ -386,8 +397,8 @@ typedef struct {
 } protocol;
 
 typedef struct {
-    int complete;
-    char member[128], leader[128], type[32], name[32];
+    int complete; /* the status: 0 held, 1 complete, 2 MEMBER_ID_REQUIRED */
+    char member[128], leader[128], type[32], name[32], fenced[128];
     int32_t generation;
     int members;             /* listed for the leader */
     char listed[4][128];     /* their ids */
@@ -395,6 +406,11 @@ typedef struct {
 } kjoin_result;
 
 static const char *ptype = "consumer";
+/* What kjoin sends beside: the group.instance.id, KIP-394's flag, the initial delay. */
+static const char *instance_id = "";
+static int member_id_required = 0;
+static int32_t initial_delay = 0;
+static int32_t rebalance_ms = 10000;
 
 static int32_t kjoin(const char *member, const char *suffix, int32_t session, int64_t now, const protocol *ps, int n,
                      kjoin_result *out)
@@ -404,9 +420,12 @@ static int32_t kjoin(const char *member, const char *suffix, int32_t session, in
     kb_str(&in, "client");
     kb_str(&in, suffix);
     kb_le(&in, (uint32_t)session, 4);
-    kb_le(&in, 10000, 4);
+    kb_le(&in, (uint32_t)rebalance_ms, 4);
     kb_le(&in, 0, 1);
     kb_le(&in, 1, 1); /* kind: Kafka */
+    kb_str(&in, instance_id);
+    kb_le(&in, (uint32_t)member_id_required, 1);
+    kb_le(&in, (uint32_t)initial_delay, 4);
     kb_str(&in, "/10.0.0.1");
     kb_str(&in, ptype);
     kb_le(&in, (uint32_t)n, 4);
@@ -431,11 +450,15 @@ static int32_t kjoin(const char *member, const char *suffix, int32_t session, in
         read_str(p, &at, out->name, sizeof out->name);
         out->members = (int)rd_le(p + at, 4);
         at += 4;
-        for (int i = 0; i < out->members && i < 4; i++) {
-            read_str(p, &at, out->listed[i], sizeof out->listed[i]);
-            out->listed_len[i] = rd_le(p + at, 4);
-            at += 4 + out->listed_len[i];
+        for (int i = 0; i < out->members; i++) {
+            char skip[128];
+            read_str(p, &at, i < 4 ? out->listed[i] : skip, sizeof skip);
+            size_t len = rd_le(p + at, 4);
+            if (i < 4)
+                out->listed_len[i] = len;
+            at += 4 + len;
         }
+        read_str(p, &at, out->fenced, sizeof out->fenced);
     }
     return rc;
 }
@@ -515,7 +538,7 @@ static long poll_bytes(int64_t now, const char *member, int *state)
 
 typedef struct {
     int state;
-    char type[32], name[32], subscription[128], assigned[128];
+    char type[32], name[32], subscription[128], assigned[128], instance[64];
     int kind;
     uint8_t metadata[128], assignment[128];
     size_t metadata_len, assignment_len;
@@ -556,7 +579,10 @@ static int describe_member(const char *member, kdescribe *d)
         size_t raw_len = rd_le(p + at, 4);
         const uint8_t *raw = p + at + 4;
         at += 4 + raw_len;
+        char instance[64];
+        read_str(p, &at, instance, sizeof instance);
         if (strcmp(id, member) == 0) {
+            snprintf(d->instance, sizeof d->instance, "%s", instance);
             d->kind = kind;
             snprintf(d->subscription, sizeof d->subscription, "%s", sub);
             snprintf(d->assigned, sizeof d->assigned, "%s", assigned);
@@ -689,7 +715,7 @@ static void test_kafka_rejoin_with_new_member(void)
     /* c joins the Stable group: a rebalance; a leaves during it. */
     CHECK_EQ_INT(kjoin("", "c", 30000, T0 + 4, rr_first, 2, &c), 0);
     CHECK(!c.complete);
-    CHECK_EQ_INT(kd_group_leave(DB, (const uint8_t *)"client-a", 8, T0 + 5), 0);
+    CHECK_EQ_INT(leave("client-a", "", T0 + 5), 0);
     CHECK_EQ_INT(kjoin("client-b", "", 30000, T0 + 6, rr_first, 2, &b), 0);
     CHECK(b.complete);
     CHECK_EQ_INT(b.generation, 3);
@@ -747,7 +773,7 @@ static void test_kafka_dialects_do_not_mix(void)
     join_result h;
     CHECK_EQ_INT(join("", "h", 30000, T0, &h), 0);
     CHECK_EQ_INT(kjoin("", "k", 30000, T0 + 1, p, 1, NULL), KD_INCONSISTENT_GROUP_PROTOCOL);
-    CHECK_EQ_INT(kd_group_leave(DB, (const uint8_t *)"client-h", 8, T0 + 2), 0);
+    CHECK_EQ_INT(leave("client-h", "", T0 + 2), 0);
     kjoin_result k;
     CHECK_EQ_INT(kjoin("", "k", 30000, T0 + 3, p, 1, &k), 0); /* the group is empty now */
     CHECK(k.complete);
@@ -782,7 +808,7 @@ static void test_describe_bytes(void)
     /* orders 0-5: i16 0, i32 1, "orders", i32 6, 6 x i32, i32 -1 */
     CHECK_EQ_INT(d.assignment_len, 2 + 4 + 8 + 4 + 24 + 4);
     CHECK(d.assignment[17] == 6 && d.assignment[21] == 0 && d.assignment[41] == 5 && d.assignment[45] == 0xff);
-    kd_group_leave(DB, (const uint8_t *)"client-h", 8, T0 + 1);
+    leave("client-h", "", T0 + 1);
 
     /* Malformed metadata and assignment: no topics, no partitions, no failure. */
     static const uint8_t junk[] = {0x00, 0x00, 0x7f, 0xff, 0xff, 0xff, 0x00};
@@ -801,11 +827,224 @@ static void test_describe_bytes(void)
     CHECK_EQ_INT(describe_member("client-k", &d), 0);
     CHECK(strcmp(d.subscription, "x") == 0);
     ptype = "connect"; /* other protocol types are not decoded */
-    CHECK_EQ_INT(kd_group_leave(DB, (const uint8_t *)"client-k", 8, T0 + 5), 0);
+    CHECK_EQ_INT(leave("client-k", "", T0 + 5), 0);
     CHECK_EQ_INT(kjoin("", "j", 30000, T0 + 6, q, 1, &k), 0);
     ptype = "consumer";
     CHECK_EQ_INT(describe_member("client-j", &d), 0);
     CHECK(strcmp(d.subscription, "") == 0 && strcmp(d.type, "connect") == 0);
+    close_group(conn);
+}
+
+/* Kafka takes a rebalance timeout of 0 (only the session timeout is checked). */
+static void test_kafka_rebalance_timeout_zero(void)
+{
+    sqlite3 *conn = open_group();
+    protocol p[] = {{"range", SUB_ORDERS_PAYMENTS, sizeof SUB_ORDERS_PAYMENTS}};
+    kjoin_result a;
+    rebalance_ms = 0;
+    CHECK_EQ_INT(kjoin("", "a", 30000, T0, p, 1, &a), 0);
+    rebalance_ms = -1;
+    CHECK_EQ_INT(kjoin("", "b", 30000, T0, p, 1, NULL), KD_INVALID_SESSION_TIMEOUT);
+    rebalance_ms = 10000;
+    CHECK_EQ_INT(a.complete, 1);
+    CHECK_EQ_INT(a.generation, 1);
+    close_group(conn);
+}
+
+/* KIP-394: a v4+ join without a member id is told one (MEMBER_ID_REQUIRED) and
+ * leaves no member behind; the join with that id makes the member; an id told
+ * and not used within the session timeout is unknown. */
+static void test_kafka_member_id_required(void)
+{
+    sqlite3 *conn = open_group();
+    protocol p[] = {{"range", SUB_ORDERS_PAYMENTS, sizeof SUB_ORDERS_PAYMENTS}};
+    kjoin_result a, ghost;
+    member_id_required = 1;
+    CHECK_EQ_INT(kjoin("", "a", 30000, T0, p, 1, &a), 0);
+    CHECK_EQ_INT(a.complete, 2);
+    CHECK(strcmp(a.member, "client-a") == 0);
+    CHECK_EQ_INT(a.generation, -1);
+    int state;
+    CHECK_EQ_INT(poll_bytes(T0, "client-a", &state), -1); /* no member */
+    CHECK_EQ_INT(state, 0 /* Empty */);
+    CHECK_EQ_INT(kjoin("", "ghost", 10000, T0, p, 1, &ghost), 0); /* abandoned */
+    CHECK_EQ_INT(kjoin("client-a", "", 30000, T0 + 1, p, 1, &a), 0);
+    CHECK_EQ_INT(a.complete, 1);
+    CHECK_EQ_INT(a.generation, 1);
+    CHECK_EQ_INT(a.members, 1); /* the ghost is no member */
+    CHECK_EQ_INT(kjoin("client-ghost", "", 10000, T0 + 10000, p, 1, NULL), KD_UNKNOWN_MEMBER_ID);
+    member_id_required = 0;
+    close_group(conn);
+}
+
+/* group.initial.rebalance.delay.ms: an empty group's first rebalance is held, so
+ * members joining within it share generation 1; each new member holds it again,
+ * never past the rebalance timeout; a group that had members is not held. */
+static void test_kafka_initial_rebalance_delay(void)
+{
+    sqlite3 *conn = open_group();
+    protocol p[] = {{"range", SUB_ORDERS_PAYMENTS, sizeof SUB_ORDERS_PAYMENTS}};
+    kjoin_result a, b;
+    initial_delay = 3000;
+    CHECK_EQ_INT(kjoin("", "a", 30000, T0, p, 1, &a), 0);
+    CHECK_EQ_INT(a.complete, 0); /* held although alone */
+    int waiting = -1, state;
+    CHECK_EQ_INT(poll_state(T0 + 2999, "client-a", &waiting, NULL, 0, NULL), 1);
+    CHECK_EQ_INT(kjoin("", "b", 30000, T0 + 2000, p, 1, &b), 0);
+    CHECK_EQ_INT(b.complete, 0);
+    /* b joined during the hold: held 3 s more. */
+    CHECK_EQ_INT(poll_state(T0 + 3000, "client-a", &waiting, NULL, 0, NULL), 1);
+    CHECK_EQ_INT(waiting, 1);
+    CHECK_EQ_INT(poll_state(T0 + 6000, "client-a", &waiting, NULL, 0, NULL), 2);
+    CHECK_EQ_INT(waiting, 0);
+    CHECK_EQ_INT(poll_bytes(T0 + 6000, "client-b", &state), sizeof SUB_ORDERS_PAYMENTS); /* one generation */
+    kdescribe d;
+    CHECK_EQ_INT(describe_member("client-a", &d), 0);
+    /* Not empty any more: a new member's rebalance is not held. */
+    kjoin_result c;
+    CHECK_EQ_INT(kjoin("", "c", 30000, T0 + 7000, p, 1, &c), 0);
+    CHECK_EQ_INT(kjoin("client-a", "", 30000, T0 + 7001, p, 1, &a), 0);
+    CHECK_EQ_INT(kjoin("client-b", "", 30000, T0 + 7002, p, 1, &b), 0);
+    CHECK_EQ_INT(b.complete, 1);
+    CHECK_EQ_INT(b.generation, 2);
+    initial_delay = 0;
+    close_group(conn);
+
+    /* Members that keep coming cannot hold it past the rebalance timeout. */
+    conn = open_group();
+    initial_delay = 3000;
+    rebalance_ms = 5000;
+    CHECK_EQ_INT(kjoin("", "a", 30000, T0, p, 1, &a), 0);
+    CHECK_EQ_INT(kjoin("", "b", 30000, T0 + 2000, p, 1, &b), 0);
+    CHECK_EQ_INT(poll_state(T0 + 3000, "client-a", &waiting, NULL, 0, NULL), 1);
+    CHECK_EQ_INT(kjoin("", "c", 30000, T0 + 4000, p, 1, &c), 0);
+    CHECK_EQ_INT(poll_state(T0 + 5000, "client-a", &waiting, NULL, 0, NULL), 2);
+    initial_delay = 0;
+    rebalance_ms = 10000;
+    close_group(conn);
+}
+
+/* KIP-345: a static member restarting takes its old place without a rebalance
+ * while its protocols are unchanged, and gets its assignment back; the old id is
+ * fenced; a changed one rebalances; it leaves by instance id; describe names it. */
+static void test_kafka_static_membership(void)
+{
+    sqlite3 *conn = open_group();
+    protocol p[] = {{"range", SUB_ORDERS_PAYMENTS, sizeof SUB_ORDERS_PAYMENTS}};
+    static const uint8_t meta_other[] = {0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff};
+    protocol changed[] = {{"range", meta_other, sizeof meta_other}};
+    kjoin_result a, b, b2;
+    ksync_result sy;
+    CHECK_EQ_INT(kjoin("", "a", 30000, T0, p, 1, &a), 0);
+    instance_id = "b-host";
+    member_id_required = 1; /* a static member is not asked to join twice */
+    CHECK_EQ_INT(kjoin("", "b", 30000, T0 + 1, p, 1, &b), 0);
+    CHECK_EQ_INT(b.complete, 0);
+    instance_id = "";
+    CHECK_EQ_INT(kjoin("client-a", "", 30000, T0 + 2, p, 1, &a), 0);
+    CHECK_EQ_INT(a.generation, 2);
+    CHECK_EQ_INT(ksync("client-a", 2, "", "client-b", ASSIGN_ORDERS_1, sizeof ASSIGN_ORDERS_1, T0 + 3, &sy), 0);
+    kdescribe d;
+    CHECK_EQ_INT(describe_member("client-b", &d), 0);
+    CHECK(strcmp(d.instance, "b-host") == 0);
+    CHECK_EQ_INT(describe_member("client-a", &d), 0);
+    CHECK(strcmp(d.instance, "") == 0);
+
+    /* b restarts: new member id, same instance, same protocols. */
+    instance_id = "b-host";
+    CHECK_EQ_INT(kjoin("", "b2", 30000, T0 + 4, p, 1, &b2), 0);
+    CHECK_EQ_INT(b2.complete, 1);
+    CHECK(strcmp(b2.member, "client-b2") == 0);
+    CHECK_EQ_INT(b2.generation, 2); /* no rebalance */
+    CHECK(strcmp(b2.leader, "client-a") == 0);
+    CHECK(strcmp(b2.fenced, "client-b") == 0);
+    CHECK_EQ_INT(heartbeat("client-a", 2, T0 + 5), 0);
+    CHECK_EQ_INT(ksync("client-b2", 2, "", NULL, NULL, 0, T0 + 5, &sy), 0);
+    CHECK(sy.complete && sy.len == sizeof ASSIGN_ORDERS_1 && memcmp(sy.assignment, ASSIGN_ORDERS_1, sy.len) == 0);
+    /* The old id is fenced everywhere. */
+    CHECK_EQ_INT(heartbeat("client-b", 2, T0 + 6), KD_FENCED_INSTANCE_ID);
+    CHECK_EQ_INT(commit("client-b", 2, 0, 1, T0 + 6), KD_FENCED_INSTANCE_ID);
+    CHECK_EQ_INT(ksync("client-b", 2, "", NULL, NULL, 0, T0 + 6, NULL), KD_FENCED_INSTANCE_ID);
+    CHECK_EQ_INT(kjoin("client-b", "", 30000, T0 + 6, p, 1, NULL), KD_FENCED_INSTANCE_ID);
+    CHECK_EQ_INT(leave("client-b", "", T0 + 6), KD_FENCED_INSTANCE_ID);
+    CHECK_EQ_INT(leave("client-b", "b-host", T0 + 6), KD_FENCED_INSTANCE_ID);
+    CHECK_EQ_INT(commit("client-b2", 2, 0, 7, T0 + 6), 0);
+
+    /* A restart with changed protocols rebalances. */
+    instance_id = "b-host";
+    kjoin_result b3;
+    CHECK_EQ_INT(kjoin("", "b3", 30000, T0 + 7, changed, 1, &b3), 0);
+    CHECK_EQ_INT(b3.complete, 0);
+    CHECK_EQ_INT(heartbeat("client-a", 2, T0 + 8), KD_REBALANCE_IN_PROGRESS);
+    instance_id = "";
+    CHECK_EQ_INT(kjoin("client-a", "", 30000, T0 + 9, p, 1, &a), 0);
+    CHECK_EQ_INT(a.generation, 3);
+    CHECK_EQ_INT(a.members, 2);
+
+    /* Leaving by instance id; then the instance is free and old ids are unknown. */
+    CHECK_EQ_INT(leave("", "nobody", T0 + 10), KD_UNKNOWN_MEMBER_ID);
+    CHECK_EQ_INT(leave("", "b-host", T0 + 10), 0);
+    size_t at = 8;
+    char left[64];
+    read_str(kd_out_ptr(), &at, left, sizeof left);
+    CHECK(strcmp(left, "client-b3") == 0);
+    CHECK_EQ_INT(heartbeat("client-b2", 3, T0 + 11), KD_UNKNOWN_MEMBER_ID);
+    CHECK_EQ_INT(describe_member("client-a", &d), 0);
+    member_id_required = 0;
+    close_group(conn);
+}
+
+/* A static member's session still runs out. */
+static void test_kafka_static_member_expires(void)
+{
+    sqlite3 *conn = open_group();
+    protocol p[] = {{"range", SUB_ORDERS_PAYMENTS, sizeof SUB_ORDERS_PAYMENTS}};
+    kjoin_result a;
+    instance_id = "solo";
+    CHECK_EQ_INT(kjoin("", "a", 10000, T0, p, 1, &a), 0);
+    instance_id = "";
+    int expired = 0;
+    CHECK_EQ_INT(poll_state(T0 + 10000 + 10001, "client-a", NULL, NULL, 0, &expired), 0);
+    CHECK_EQ_INT(expired, 1);
+    instance_id = "solo";
+    CHECK_EQ_INT(kjoin("", "b", 10000, T0 + 30000, p, 1, &a), 0);
+    CHECK(strcmp(a.fenced, "") == 0); /* a new static member: nobody to replace */
+    instance_id = "";
+    close_group(conn);
+}
+
+/* A topic deleted or grown rebalances the groups subscribed to it, and only them. */
+static void test_topic_change_rebalances(void)
+{
+    sqlite3 *conn = open_group();
+    join_result a;
+    CHECK_EQ_INT(join("", "a1", 30000, T0, &a), 0);
+    CHECK_EQ_INT(a.generation, 1);
+    CHECK_EQ_INT(kd_group_topic_changed(DB, (const uint8_t *)"payments", 8, T0 + 1), 0);
+    CHECK_EQ_INT(kd_out_ptr()[0], 0);
+    CHECK_EQ_INT(heartbeat("client-a1", 1, T0 + 2), 0);
+    CHECK_EQ_INT(kd_group_topic_changed(DB, (const uint8_t *)"orders", 6, T0 + 3), 0);
+    CHECK_EQ_INT(kd_out_ptr()[0], 1);
+    CHECK_EQ_INT(heartbeat("client-a1", 1, T0 + 4), KD_REBALANCE_IN_PROGRESS);
+    /* The member joins again seeing the topic gone: nothing is assigned of it. */
+    orders_partitions = 0;
+    CHECK_EQ_INT(join("client-a1", "", 30000, T0 + 5, &a), 0);
+    orders_partitions = 6;
+    CHECK(a.complete);
+    CHECK_EQ_INT(a.generation, 2);
+    CHECK_EQ_INT(a.partitions, 0);
+
+    /* Kafka's members: decoded subscriptions are what is matched. */
+    close_group(conn);
+    conn = open_group();
+    protocol p[] = {{"range", SUB_ORDERS_PAYMENTS, sizeof SUB_ORDERS_PAYMENTS}};
+    kjoin_result k;
+    CHECK_EQ_INT(kjoin("", "k", 30000, T0, p, 1, &k), 0);
+    CHECK_EQ_INT(ksync("client-k", 1, "", "client-k", ASSIGN_ORDERS_1, sizeof ASSIGN_ORDERS_1, T0 + 1, NULL), 0);
+    CHECK_EQ_INT(kd_group_topic_changed(DB, (const uint8_t *)"other", 5, T0 + 2), 0);
+    CHECK_EQ_INT(heartbeat("client-k", 1, T0 + 3), 0);
+    CHECK_EQ_INT(kd_group_topic_changed(DB, (const uint8_t *)"payments", 8, T0 + 4), 0);
+    CHECK_EQ_INT(heartbeat("client-k", 1, T0 + 5), KD_REBALANCE_IN_PROGRESS);
     close_group(conn);
 }
 
@@ -888,6 +1127,12 @@ int main(void)
     RUN(test_kafka_dialects_do_not_mix);
     RUN(test_describe_bytes);
     RUN(test_kafka_bad_input);
+    RUN(test_kafka_rebalance_timeout_zero);
+    RUN(test_kafka_member_id_required);
+    RUN(test_kafka_initial_rebalance_delay);
+    RUN(test_kafka_static_membership);
+    RUN(test_kafka_static_member_expires);
+    RUN(test_topic_change_rebalances);
     RUN(test_group_id_refuses_control_characters);
     kd_release_scratch();
     return CHECK_SUMMARY();

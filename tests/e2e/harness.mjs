@@ -107,7 +107,8 @@ process.on('exit', () => {
  * Starts wrangler dev. Options:
  *   persistDir  where DO SQLite lives (default: a new temporary directory, removed by
  *               stop({ removePersistDir: true }) or dev.cleanup())
- *   vars        { NAME: value } passed as --var NAME:value (wrangler.toml [vars] otherwise)
+ *   vars        { NAME: value } passed as --var NAME:value (wrangler.toml [vars] otherwise;
+ *               KAFDO_GROUP_INITIAL_REBALANCE_DELAY_MS is 0 unless given)
  *   logLevel    wrangler's --log-level (default "warn")
  *   cwd         the directory whose wrangler.toml to run (default: this repository)
  *   args        more arguments for wrangler dev (e.g. ['--compatibility-date', '2025-09-01'])
@@ -129,7 +130,10 @@ export async function startDev(options = {}) {
     '--show-interactive-dev-session=false',
     '--log-level', options.logLevel ?? 'warn',
   ];
-  for (const [name, value] of Object.entries(options.vars ?? {})) args.push('--var', `${name}:${value}`);
+  /* Kafka-protocol groups start at once unless a test asks for Kafka's initial
+   * rebalance delay (3000 ms when unset): the suites count on quick groups. */
+  const vars = { KAFDO_GROUP_INITIAL_REBALANCE_DELAY_MS: '0', ...options.vars };
+  for (const [name, value] of Object.entries(vars)) args.push('--var', `${name}:${value}`);
   args.push(...(options.args ?? []));
 
   const child = spawn(join(BIN, 'wrangler'), args, {

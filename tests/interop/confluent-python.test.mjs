@@ -14,6 +14,10 @@
  *   consume-pair  two members of a new group at once: a rebalance splits the partitions
  *                 between them, and between them they read every record (again only
  *                 what a commit refused during the rebalance did not cover)
+ *   static-restart a static member (group.instance.id) closes and starts again: its old
+ *                 partitions come back, the other member is not rebalanced (KIP-345)
+ *   cooperative-grow two cooperative-sticky members share a topic; it grows from 2 to 4
+ *                 partitions: the group rebalances at once and the new ones are assigned
  *   produce-codec compression.type gzip, snappy, lz4, zstd in turn, each read back; and
  *                 here, through a raw Fetch (stored-batches.mjs), each batch stored with
  *                 the codec it was produced with, not silently uncompressed
@@ -139,6 +143,18 @@ describe('confluent-kafka (Python)', () => {
     assert.deepEqual([...a.assigned, ...b.assigned].sort(), Array.from({ length: P }, (_, p) => p));
     assert.ok(a.assigned.length > 0 && b.assigned.length > 0, JSON.stringify(out));
     assert.equal(a.read + b.read, N + out.read_again, JSON.stringify(out));
+  });
+
+  it('a static member (group.instance.id) restarting gets its partitions back without a rebalance', async () => {
+    const out = await phase('static-restart', dev.kafkaBroker, 'py-static', 'py-static-group');
+    assert.equal(out.phase, 'static-restart');
+    assert.deepEqual(out.events_after_restart, [['static', 'assign', out.partitions]]);
+  });
+
+  it('a cooperative-sticky group is given a grown topic\'s new partitions at once (the group rebalances when its topic grows)', async () => {
+    const out = await phase('cooperative-grow', dev.kafkaBroker, 'py-grown', 'py-cooperative');
+    assert.equal(out.phase, 'cooperative-grow');
+    assert.deepEqual([...out.assigned.a, ...out.assigned.b].sort(), [0, 1, 2, 3]);
   });
 
   it('produces with compression.type gzip, snappy, lz4 and zstd: each batch stored with its codec', async () => {

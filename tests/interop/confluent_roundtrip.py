@@ -9,6 +9,8 @@ a new process, as a restarted application is.
     confluent_roundtrip.py consume-rest BROKER TOPIC GROUP STATE
     confluent_roundtrip.py consume-pair BROKER TOPIC GROUP STATE
     confluent_roundtrip.py produce-codec BROKER TOPIC CODEC COUNT
+    confluent_roundtrip.py cooperative-grow BROKER TOPIC GROUP
+    confluent_roundtrip.py static-restart BROKER TOPIC GROUP
 
 create        AdminClient.create_topics, then list_topics shows the partitions.
 produce       COUNT records key-<i>/value-<i> with delivery reports: every one delivered,
@@ -377,6 +379,113 @@ def produce_codec(broker, topic, codec, count):
     return {"phase": "produce-codec", "codec": codec, "delivered": len(offsets), "first": first, "last": first + count - 1}
 
 
+def cooperative_grow(broker, topic, group):
+    """Two cooperative-sticky members of a new group on a 2-partition topic; once they
+    share it, the topic is given 4 partitions. librdkafka notices new partitions only
+    at its metadata refresh (topic.metadata.refresh.interval.ms, 5 minutes, kept
+    here); Kafdo rebalances the group when the topic grows, and the new partitions
+    must be assigned within 20 s."""
+    from confluent_kafka.admin import NewPartitions
+    admin = AdminClient(base_conf(broker))
+    admin.create_topics([NewTopic(topic, num_partitions=2, replication_factor=1)])[topic].result(timeout=60)
+    members = []
+    for name in ("a", "b"):
+        m = {"name": name, "assigned": set()}
+        m["c"] = Consumer({**base_conf(broker), "group.id": group, "auto.offset.reset": "earliest",
+                           "partition.assignment.strategy": "cooperative-sticky"})
+
+        def on_assign(c, tps, m=m):
+            m["assigned"] |= {tp.partition for tp in tps}
+
+        def on_revoke(c, tps, m=m):
+            m["assigned"] -= {tp.partition for tp in tps}
+
+        m["c"].subscribe([topic], on_assign=on_assign, on_revoke=on_revoke)
+        members.append(m)
+
+    def spin(seconds, done):
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            for m in members:
+                m["c"].poll(0.1)
+            if done():
+                return True
+        return False
+
+    def shared(n):
+        a, b = members[0]["assigned"], members[1]["assigned"]
+        return bool(a) and bool(b) and not (a & b) and sorted(a | b) == list(range(n))
+
+    check(spin(60, lambda: shared(2)), f"the members never shared 2 partitions: {[sorted(m['assigned']) for m in members]}")
+    admin.create_partitions([NewPartitions(topic, 4)])[topic].result(timeout=60)
+    started = time.monotonic()
+    check(spin(20, lambda: shared(4)),
+          f"4 partitions not shared 20 s after the topic grew: {[sorted(m['assigned']) for m in members]}")
+    took = time.monotonic() - started
+    out = {"phase": "cooperative-grow", "seconds": round(took, 1),
+           "assigned": {m["name"]: sorted(m["assigned"]) for m in members}}
+    for m in members:
+        m["c"].close()
+    return out
+
+
+def static_restart(broker, topic, group):
+    """KIP-345 with librdkafka's group.instance.id: a static member and a dynamic one
+    share a 4-partition topic; the static one closes (a static member does not
+    leave) and starts again with the same instance id. It must get its partitions
+    back without the group rebalancing: the dynamic member sees no revocation and
+    the generation does not move."""
+    admin = AdminClient(base_conf(broker))
+    admin.create_topics([NewTopic(topic, num_partitions=4, replication_factor=1)])[topic].result(timeout=60)
+    events = []
+
+    def member(name, static):
+        m = {"name": name, "assigned": set()}
+        conf = {**base_conf(broker), "group.id": group, "auto.offset.reset": "earliest",
+                "session.timeout.ms": 30000}
+        if static:
+            conf["group.instance.id"] = "py-static-1"
+        m["c"] = Consumer(conf)
+
+        def on_assign(c, tps, m=m):
+            m["assigned"] = {tp.partition for tp in tps}
+            events.append((m["name"], "assign", sorted(m["assigned"])))
+
+        def on_revoke(c, tps, m=m):
+            events.append((m["name"], "revoke", sorted(tp.partition for tp in tps)))
+            m["assigned"] = set()
+
+        m["c"].subscribe([topic], on_assign=on_assign, on_revoke=on_revoke)
+        return m
+
+    def spin(ms, seconds, done):
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            for m in ms:
+                m["c"].poll(0.1)
+            if done():
+                return True
+        return False
+
+    s1, d = member("static", True), member("dynamic", False)
+    shared = lambda a, b: bool(a["assigned"]) and bool(b["assigned"]) and sorted(a["assigned"] | b["assigned"]) == [0, 1, 2, 3]
+    check(spin([s1, d], 60, lambda: shared(s1, d)), f"never shared: {events}")
+    spin([s1, d], 2, lambda: False)  # let the group settle
+    before = sorted(s1["assigned"])
+    s1["c"].close()
+    events.append(("static", "closed", before))
+    mark = len(events)
+    s2 = member("static", True)
+    check(spin([s2, d], 30, lambda: bool(s2["assigned"])), f"the restarted static member got nothing: {events}")
+    spin([s2, d], 3, lambda: False)  # a rebalance, if any, would show by now
+    check(sorted(s2["assigned"]) == before, f"the static member got {sorted(s2['assigned'])}, had {before}: {events}")
+    check(not [e for e in events[mark:] if e[0] == "dynamic"], f"the dynamic member was rebalanced: {events[mark:]}")
+    out = {"phase": "static-restart", "partitions": before, "events_after_restart": events[mark:]}
+    for m in (s2, d):
+        m["c"].close()
+    return out
+
+
 def main(argv):
     phase = argv[1] if len(argv) > 1 else ""
     try:
@@ -390,6 +499,10 @@ def main(argv):
             out = consume_rest(*argv[2:6])
         elif phase == "consume-pair" and len(argv) == 6:
             out = consume_pair(*argv[2:6])
+        elif phase == "static-restart" and len(argv) == 5:
+            out = static_restart(*argv[2:5])
+        elif phase == "cooperative-grow" and len(argv) == 5:
+            out = cooperative_grow(*argv[2:5])
         elif phase == "produce-codec" and len(argv) == 6:
             out = produce_codec(argv[2], argv[3], argv[4], int(argv[5]))
         else:

@@ -323,6 +323,15 @@ describe("kafkajs's admin client through the gateway", () => {
     assert.equal(fetched.partitions.find((p) => p.partition === 2).offset, '2');
   });
 
+  it('fetchOffsets without topics lists every offset the group committed (OffsetFetch with topics null)', async () => {
+    const everything = 'admin-all-offsets-group';
+    await admin.setOffsets({ groupId: everything, topic: A, partitions: [{ partition: 1, offset: '4' }] });
+    await admin.setOffsets({ groupId: everything, topic: B, partitions: [{ partition: 0, offset: '9' }] });
+    const all = await admin.fetchOffsets({ groupId: everything });
+    const rows = all.flatMap((t) => t.partitions.map((p) => `${t.topic}/${p.partition}@${p.offset}`)).sort();
+    assert.deepEqual(rows, [`${A}/1@4`, `${B}/0@9`]);
+  });
+
   it('deleteTopicRecords: fetchTopicOffsets reports the new low, a consumer from the beginning starts there', { timeout: 60_000 }, async () => {
     const topic = 'admin-records';
     await admin.createTopics({ topics: [{ topic, numPartitions: 2 }] });

@@ -129,7 +129,7 @@ describe("ConsumerGroupDO, Kafka's classic protocol", () => {
     const [a3, b3, c] = await Promise.all([stub.kafkaJoin(group, request(a.memberId)), stub.kafkaJoin(group, request(b.memberId)), cJoin]);
     expect([a3.generationId, b3.generationId, c.generationId]).toEqual([3, 3, 3]);
     const cSync = stub.kafkaSync(group, { memberId: c.memberId, generationId: 3, assignments: [] });
-    const leave = await stub.kafkaLeave(group, [b.memberId, "nobody"]);
+    const leave = await stub.kafkaLeave(group, [{ memberId: b.memberId }, { memberId: "nobody" }]);
     expect(leave.members.map((m) => m.errorCode)).toEqual([0, KafkaCode.UNKNOWN_MEMBER_ID]);
     expect((await cSync).errorCode).toBe(KafkaCode.REBALANCE_IN_PROGRESS);
     expect(await stub.kafkaHeartbeat(group, b.memberId, 3)).toBe(KafkaCode.UNKNOWN_MEMBER_ID);
@@ -143,7 +143,7 @@ describe("ConsumerGroupDO, Kafka's classic protocol", () => {
     await state(group, "PreparingRebalance");
     const held = await stub.describe(group);
     const b = held.members.find((m) => m.memberId !== a.memberId)!;
-    await stub.kafkaLeave(group, [b.memberId]);
+    await stub.kafkaLeave(group, [{ memberId: b.memberId }]);
     const answered = await bJoin;
     expect(answered.errorCode).toBe(KafkaCode.UNKNOWN_MEMBER_ID);
     expect((await stub.kafkaJoin(group, request("ghost"))).errorCode).toBe(KafkaCode.UNKNOWN_MEMBER_ID);

@@ -37,7 +37,7 @@ import {
 import type { Env } from "../env";
 import { KafdoError, KafkaCode } from "../errors";
 import type { TopicInfo } from "../types";
-import { partitionStub } from "./addressing";
+import { groupStub, partitionStub } from "./addressing";
 import { answerRefusals } from "./rpc";
 
 
@@ -129,8 +129,18 @@ export class ClusterMetadataDO extends DurableObject<Env> {
     return topicList(this.db);
   }
 
-  createPartitions(name: string, count: number): TopicInfo {
-    return this.#grow(name, count);
+  /* Not async, as deleteTopic. Answers once the groups have been told. */
+  createPartitions(name: string, count: number): Promise<TopicInfo> {
+    const grown = this.#grow(name, count);
+    return this.#tellGroups(name).then(() => grown);
+  }
+
+  /* Every registered group hears of a topic deleted or grown, and the groups
+   * subscribed to it rebalance (ConsumerGroupDO.topicChanged): Kafka clients
+   * would otherwise notice only at their next metadata refresh. A group that
+   * cannot be told is left to its clients' refresh. */
+  async #tellGroups(topic: string): Promise<void> {
+    await Promise.allSettled(groupsList(this.db).map((id) => groupStub(this.env, id).topicChanged(id, topic)));
   }
 
   #grow(name: string, count: number): TopicInfo {
@@ -188,7 +198,12 @@ export class ClusterMetadataDO extends DurableObject<Env> {
     const topic = topicDeleteBegin(this.db, name);
     const retiring = [];
     for (let p = 0; p < topic.partitions; p++) retiring.push(partitionStub(this.env, topic.topicId, p).retire());
-    return Promise.all(retiring).then(() => topicDelete(this.db, name));
+    return Promise.all(retiring)
+      .then(() => topicDelete(this.db, name))
+      .then(async (deleted) => {
+        await this.#tellGroups(name);
+        return deleted;
+      });
   }
 }
 

@@ -39,6 +39,7 @@ import {
   groupOffsets,
   groupOpen,
   groupPoll,
+  groupTopicChanged,
   registerStorage,
   type KafdoStorage,
 } from "../../wasm/kafdo";
@@ -54,6 +55,7 @@ import type {
   KafkaJoinRequest,
   KafkaJoinResult,
   KafkaLeaveResult,
+  KafkaLeaver,
   KafkaSyncRequest,
   KafkaSyncResult,
   OffsetCommit,
@@ -61,6 +63,16 @@ import type {
 } from "../types";
 import { metadataStub } from "./addressing";
 import { answerRefusals } from "./rpc";
+
+/* Kafka's group.initial.rebalance.delay.ms default; KAFDO_GROUP_INITIAL_REBALANCE_DELAY_MS
+ * sets another (tests that count on quick groups set 0). */
+export const DEFAULT_INITIAL_REBALANCE_DELAY_MS = 3000;
+
+function initialRebalanceDelayMs(env: Env): number {
+  const raw = env.KAFDO_GROUP_INITIAL_REBALANCE_DELAY_MS;
+  const n = raw === undefined ? NaN : Number(raw);
+  return Number.isSafeInteger(n) && n >= 0 && n <= 300000 ? n : DEFAULT_INITIAL_REBALANCE_DELAY_MS;
+}
 
 
 interface HeldJoin {
@@ -195,6 +207,15 @@ export class ConsumerGroupDO extends DurableObject<Env> {
     return metadataStub(this.env).unregisterGroup(groupId);
   }
 
+  /* A topic was deleted or given partitions (ClusterMetadataDO tells every group):
+   * a group subscribed to it rebalances, so its members see the change at once
+   * rather than at their next metadata refresh. */
+  topicChanged(groupId: string, topic: string): void {
+    void groupId;
+    if (typeof topic !== "string") throw new KafdoError(KafkaCode.INVALID_REQUEST, "topic is a string");
+    if (groupTopicChanged(this.db, topic, Date.now()).rebalanced) this.#settle();
+  }
+
   /* ---- Kafka's classic protocol (the Kafka wire handlers' methods) ---- */
 
   /* JoinGroup: resolves when the rebalance the join is part of completes (the
@@ -226,9 +247,17 @@ export class ConsumerGroupDO extends DurableObject<Env> {
         rebalanceTimeoutMs: req.rebalanceTimeoutMs,
         protocolType: req.protocolType,
         protocols: req.protocols,
+        groupInstanceId: req.groupInstanceId ?? "",
+        memberIdRequired: req.memberIdRequired === true,
+        initialRebalanceDelayMs: initialRebalanceDelayMs(this.env),
       },
       Date.now(),
     );
+    if (out.memberIdRequired) return joinError(KafkaCode.MEMBER_ID_REQUIRED, out.memberId);
+    /* A static member's predecessor: whatever it waits for is fenced. */
+    if (out.fencedMemberId) {
+      this.#forget(out.fencedMemberId, new KafdoError(KafkaCode.FENCED_INSTANCE_ID, "a newer member took this one's group.instance.id"));
+    }
     if (out.complete) {
       this.#settle();
       return {
@@ -238,7 +267,7 @@ export class ConsumerGroupDO extends DurableObject<Env> {
         protocolName: out.protocolName,
         leader: out.leader,
         memberId: out.memberId,
-        members: out.members.map((m) => ({ memberId: m.memberId, groupInstanceId: null, metadata: m.bytes })),
+        members: this.#withInstanceIds(out.members),
       };
     }
     const result = new Promise<KafkaJoinResult>((resolve) => {
@@ -306,19 +335,24 @@ export class ConsumerGroupDO extends DurableObject<Env> {
     }
   }
 
-  /* LeaveGroup, for one member (v0-2) or several (v3+): each member's code is 0 or
-   * UNKNOWN_MEMBER_ID. */
-  kafkaLeave(groupId: string, memberIds: string[]): KafkaLeaveResult {
+  /* LeaveGroup, for one member (v0-2) or several (v3+), each by member id or by
+   * static instance id: each member's code is 0, UNKNOWN_MEMBER_ID or
+   * FENCED_INSTANCE_ID (a member id that is not the instance's now). */
+  kafkaLeave(groupId: string, leavers: KafkaLeaver[]): KafkaLeaveResult {
     void groupId;
-    if (!Array.isArray(memberIds)) throw new KafdoError(KafkaCode.INVALID_REQUEST, "memberIds is an array");
-    const members = memberIds.map((memberId) => {
+    if (!Array.isArray(leavers) || leavers.some((l) => !l || typeof l.memberId !== "string")) {
+      throw new KafdoError(KafkaCode.INVALID_REQUEST, "leavers are { memberId, groupInstanceId? }");
+    }
+    const members = leavers.map(({ memberId, groupInstanceId }) => {
+      const instance = groupInstanceId ?? null;
+      let left: string;
       try {
-        groupLeave(this.db, memberId, Date.now());
+        left = groupLeave(this.db, memberId, Date.now(), instance ?? "").memberId;
       } catch (e) {
-        return { memberId, errorCode: codeOf(e) };
+        return { memberId, groupInstanceId: instance, errorCode: codeOf(e) };
       }
-      this.#forget(memberId, new KafdoError(KafkaCode.UNKNOWN_MEMBER_ID, "the member left the group"));
-      return { memberId, errorCode: 0 };
+      this.#forget(left, new KafdoError(KafkaCode.UNKNOWN_MEMBER_ID, "the member left the group"));
+      return { memberId, groupInstanceId: instance, errorCode: 0 };
     });
     this.#settle();
     return { errorCode: 0, members };
@@ -352,7 +386,7 @@ export class ConsumerGroupDO extends DurableObject<Env> {
       protocolName: d.state === "Stable" ? d.protocolName : "",
       members: d.members.map((m, i) => ({
         memberId: m.memberId,
-        groupInstanceId: null,
+        groupInstanceId: d.raw[i]!.groupInstanceId,
         clientId: m.clientId,
         clientHost: d.raw[i]!.clientHost,
         kind: m.kind,
@@ -430,9 +464,7 @@ export class ConsumerGroupDO extends DurableObject<Env> {
         protocolName: state.protocolName,
         leader: state.leader,
         memberId: m.memberId,
-        members: leads
-          ? state.memberBytes.map((b) => ({ memberId: b.memberId, groupInstanceId: null, metadata: b.bytes }))
-          : [],
+        members: leads ? this.#withInstanceIds(state.memberBytes) : [],
       };
       for (const resolve of waiters) resolve(result);
       this.kafkaJoins.delete(m.memberId);
@@ -452,6 +484,15 @@ export class ConsumerGroupDO extends DurableObject<Env> {
       if (kept.length > 0) this.syncs.set(memberId, kept);
       else this.syncs.delete(memberId);
     }
+  }
+
+  /* The leader's list of members, each with its group.instance.id (null for a
+   * dynamic member), as JoinGroup v5+ answers it. */
+  #withInstanceIds(list: { memberId: string; bytes: Uint8Array }[]): KafkaJoinResult["members"] {
+    if (list.length === 0) return [];
+    const d = groupDescribe(this.db);
+    const instances = new Map(d.members.map((m, i) => [m.memberId, d.raw[i]!.groupInstanceId]));
+    return list.map((b) => ({ memberId: b.memberId, groupInstanceId: instances.get(b.memberId) ?? null, metadata: b.bytes }));
   }
 
   /* A member that left or expired: whatever it waits for is answered UNKNOWN_MEMBER_ID. */

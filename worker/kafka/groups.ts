@@ -12,6 +12,7 @@
 import type { KafkaRequest } from "../../wasm/kafdo";
 import { groupStub, metadataStub } from "../durable-objects/addressing";
 import { deleteGroup, group as groupOf } from "../api/groups";
+import { checkPartition, topicFor } from "../api/metadata";
 import type { OffsetCommit, TopicPartition } from "../types";
 import { NO_OPERATIONS, errorCodeOf, settleEach, type Handler, type KafkaContext } from "./context";
 
@@ -25,6 +26,8 @@ async function joinGroup(ctx: KafkaContext, req: KafkaRequest): Promise<object> 
     const joined = await group(ctx, b.groupId).kafkaJoin(b.groupId, {
       memberId: b.memberId,
       groupInstanceId: b.groupInstanceId,
+      /* JoinGroup v4+ clients speak KIP-394: a first join gets MEMBER_ID_REQUIRED. */
+      memberIdRequired: req.apiVersion >= 4,
       clientId: req.clientId ?? "",
       clientHost: "",
       sessionTimeoutMs: b.sessionTimeoutMs,
@@ -74,14 +77,21 @@ async function heartbeat(ctx: KafkaContext, req: KafkaRequest): Promise<object> 
   }
 }
 
-/* One member before v3 (memberId), a list from v3 (members). */
+/* One member before v3 (memberId), a list from v3 (members), each by member id or
+ * by static instance id. */
 async function leaveGroup(ctx: KafkaContext, req: KafkaRequest): Promise<object> {
-  const b = req.body as { groupId: string; memberId: string; members: { memberId: string }[] };
+  const b = req.body as {
+    groupId: string;
+    memberId: string;
+    members: { memberId: string; groupInstanceId: string | null }[];
+  };
   const v3 = req.apiVersion >= 3; /* from v3 a list of members, before it one */
-  const ids = v3 ? b.members.map((m) => m.memberId) : [b.memberId];
+  const leavers = v3
+    ? b.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId }))
+    : [{ memberId: b.memberId }];
   try {
-    const left = await group(ctx, b.groupId).kafkaLeave(b.groupId, ids);
-    const members = left.members.map((m) => ({ memberId: m.memberId, groupInstanceId: null, errorCode: m.errorCode }));
+    const left = await group(ctx, b.groupId).kafkaLeave(b.groupId, leavers);
+    const members = left.members;
     /* Before v3 the one member's answer is the request's. */
     const errorCode = left.errorCode || (v3 ? 0 : (left.members[0]?.errorCode ?? 0));
     return { throttleTimeMs: 0, errorCode, members };
@@ -95,32 +105,71 @@ interface CommitTopic {
   partitions: { partitionIndex: number; committedOffset: number; committedMetadata: string | null }[];
 }
 
-/* All or nothing, as the core stores them: every partition gets the one code. */
+/* The code for committing to each partition of `topics` that does not exist:
+ * UNKNOWN_TOPIC_OR_PARTITION, as Kafka's broker checks before its coordinator
+ * sees the commit (librdkafka's test 0030 relies on it). Keyed "topic:partition". */
+async function missingPartitions(ctx: KafkaContext, topics: CommitTopic[]): Promise<Map<string, number>> {
+  const missing = new Map<string, number>();
+  await Promise.all(
+    [...new Set(topics.map((t) => t.name))].map(async (name) => {
+      let info;
+      try {
+        info = await topicFor(ctx.env, name);
+      } catch (e) {
+        info = null;
+        const code = errorCodeOf(e);
+        for (const t of topics.filter((t) => t.name === name))
+          for (const p of t.partitions) missing.set(`${name}:${p.partitionIndex}`, code);
+      }
+      if (!info) return;
+      for (const t of topics.filter((t) => t.name === name))
+        for (const p of t.partitions) {
+          try {
+            checkPartition(info, p.partitionIndex);
+          } catch (e) {
+            missing.set(`${name}:${p.partitionIndex}`, errorCodeOf(e));
+          }
+        }
+    }),
+  );
+  return missing;
+}
+
+/* Partitions of topics that do not exist get UNKNOWN_TOPIC_OR_PARTITION; the rest
+ * are stored all or nothing, as the core stores them, and get its one code. */
 async function offsetCommit(ctx: KafkaContext, req: KafkaRequest): Promise<object> {
   const b = req.body as { groupId: string; generationIdOrMemberEpoch: number; memberId: string; topics: CommitTopic[] };
+  const missing = await missingPartitions(ctx, b.topics);
   const offsets: OffsetCommit[] = b.topics.flatMap((t) =>
-    t.partitions.map((p) => ({
-      topic: t.name,
-      partition: p.partitionIndex,
-      offset: p.committedOffset,
-      metadata: p.committedMetadata ?? "",
-    })),
+    t.partitions
+      .filter((p) => !missing.has(`${t.name}:${p.partitionIndex}`))
+      .map((p) => ({
+        topic: t.name,
+        partition: p.partitionIndex,
+        offset: p.committedOffset,
+        metadata: p.committedMetadata ?? "",
+      })),
   );
-  let errorCode: number;
-  try {
-    errorCode = await group(ctx, b.groupId).kafkaCommit(b.groupId, {
-      memberId: b.memberId,
-      generationId: b.generationIdOrMemberEpoch,
-      offsets,
-    });
-  } catch (e) {
-    errorCode = errorCodeOf(e);
+  let errorCode = 0;
+  if (offsets.length > 0) {
+    try {
+      errorCode = await group(ctx, b.groupId).kafkaCommit(b.groupId, {
+        memberId: b.memberId,
+        generationId: b.generationIdOrMemberEpoch,
+        offsets,
+      });
+    } catch (e) {
+      errorCode = errorCodeOf(e);
+    }
   }
   return {
     throttleTimeMs: 0,
     topics: b.topics.map((t) => ({
       name: t.name,
-      partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })),
+      partitions: t.partitions.map((p) => ({
+        partitionIndex: p.partitionIndex,
+        errorCode: missing.get(`${t.name}:${p.partitionIndex}`) ?? errorCode,
+      })),
     })),
   };
 }
@@ -197,12 +246,16 @@ async function describeGroups(ctx: KafkaContext, req: KafkaRequest): Promise<obj
   return { throttleTimeMs: 0, groups };
 }
 
-async function listGroups(ctx: KafkaContext): Promise<object> {
+/* Every group, with its state (v4+), or (v4+ statesFilter) those in the states
+ * named, compared without regard to case. */
+async function listGroups(ctx: KafkaContext, req: KafkaRequest): Promise<object> {
+  const wanted = ((req.body?.statesFilter as string[] | undefined) ?? []).map((s) => s.toLowerCase());
   try {
     const ids = await metadataStub(ctx.env).listGroups();
     const described = await Promise.all(ids.map((id) => groupStub(ctx.env, id).kafkaDescribe(id)));
     const groups = described
       .filter((d) => d.state !== "Dead")
+      .filter((d) => wanted.length === 0 || wanted.includes(d.state.toLowerCase()))
       .map((d) => ({ groupId: d.groupId, protocolType: d.protocolType, groupState: d.state, groupType: "classic" }));
     return { throttleTimeMs: 0, errorCode: 0, groups };
   } catch (e) {

@@ -257,11 +257,20 @@ KD_EXPORT(kd_log_open) int32_t kd_log_open(uint32_t db);
  * is INVALID_RECORD; transactional batches are UNSUPPORTED_FOR_MESSAGE_FORMAT
  * (Kafdo has no transaction coordinator). kd_log_retire forgets the producers.
  *
- * Output: per set, 24 bytes: i32 error (0 or a Kafka code), i32 record_count,
- * i64 base_offset, i64 last_offset (both -1 on error). The call itself returns
+ * The topic's configs (kd_log_configure) rule timestamps as Kafka's LogValidator
+ * does: with message.timestamp.type=LogAppendTime every stored batch is marked
+ * LogAppendTime with now_ms as its max timestamp (the CRC sealed again); with
+ * CreateTime, a record further from now_ms than message.timestamp.difference.max.ms
+ * (or message.timestamp.before.max.ms / after.max.ms) refuses its set with
+ * INVALID_TIMESTAMP.
+ *
+ * Output: per set, 40 bytes: i32 error (0 or a Kafka code), i32 record_count,
+ * i64 base_offset, i64 last_offset, i64 log_append_time (now_ms on a LogAppendTime
+ * topic, else -1), i64 log_start_offset (all four -1 on error). The call itself returns
  * 0 unless storage failed, in which case the host must roll back everything
  * the call wrote (the native host and the Worker shim wrap it in a transaction).
  */
+#define KD_APPEND_RESULT_SIZE 40
 KD_EXPORT(kd_log_append)
 int32_t kd_log_append(uint32_t db, uint8_t *in, uint32_t in_len, int64_t now_ms,
                       int32_t max_batch_bytes);

@@ -61,7 +61,7 @@ const TIMESTAMP_DERIVE = -(2n ** 63n);
  * and kd_log_append's per-set result. */
 const BATCH_PARAMS_BYTES = 44;
 const BATCH_SUMMARY_BYTES = 56;
-const APPEND_RESULT_BYTES = 24;
+const APPEND_RESULT_BYTES = 40;
 
 interface CoreExports {
   memory: WebAssembly.Memory;
@@ -609,7 +609,9 @@ export function logAppend(db: number, sets: Uint8Array[], nowMs: number, maxBatc
         return sets.map(() => {
           const errorCode = r.i32();
           const recordCount = r.i32();
-          return { errorCode, recordCount, baseOffset: r.i64(), lastOffset: r.i64() };
+          const baseOffset = r.i64();
+          const lastOffset = r.i64();
+          return { errorCode, recordCount, baseOffset, lastOffset, logAppendTime: r.i64(), logStartOffset: r.i64() };
         });
       },
     ),

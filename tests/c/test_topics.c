@@ -198,6 +198,61 @@ static void test_refusals_write_nothing(void)
     close_topics(conn);
 }
 
+/* Kafka 3.x's whole topic-config list is taken, each value checked as Kafka does,
+ * and every one reported (the ones set with their values). */
+static void test_kafka_topic_configs(void)
+{
+    sqlite3 *conn = open_topics();
+    const char *accepted[] = {
+        "compression.type", "zstd",
+        "file.delete.delay.ms", "0",
+        "flush.messages", "1",
+        "flush.ms", "1000",
+        "follower.replication.throttled.replicas", "0:0, 1:0",
+        "index.interval.bytes", "4096",
+        "leader.replication.throttled.replicas", "*",
+        "message.downconversion.enable", "false",
+        "message.format.version", "2.8-IV1",
+        "message.timestamp.after.max.ms", "3600000",
+        "message.timestamp.before.max.ms", "3600000",
+        "message.timestamp.difference.max.ms", "86400000",
+        "message.timestamp.type", "LogAppendTime",
+        "min.insync.replicas", "2",
+        "preallocate", "true",
+        "segment.index.bytes", "4096",
+        "segment.jitter.ms", "0",
+        "unclean.leader.election.enable", "true",
+    };
+    uint32_t n = sizeof accepted / sizeof accepted[0] / 2;
+    CHECK_EQ_INT(create("kafkaish", 1, n, accepted, ID_A), 0);
+    CHECK_EQ_INT(kd_topic_describe(DB, (const uint8_t *)"kafkaish", 8), 0);
+    const uint8_t *o = kd_out_ptr();
+    size_t len = kd_out_len(), found = 0;
+    for (uint32_t w = 0; w < n; w++) {
+        const char *key = accepted[2 * w], *value = accepted[2 * w + 1];
+        for (size_t at = 0; at + strlen(key) + 2 + strlen(value) < len; at++)
+            if (memcmp(o + at, key, strlen(key)) == 0 && rd_le(o + at + strlen(key), 2) == strlen(value) &&
+                memcmp(o + at + strlen(key) + 2, value, strlen(value)) == 0 && o[at + strlen(key) + 2 + strlen(value)] == 0) {
+                found++; /* with is_default 0 */
+                break;
+            }
+    }
+    CHECK_EQ_INT(found, n);
+    const char *refused[][2] = {
+        {"compression.type", "brotli"},        {"flush.messages", "0"},
+        {"follower.replication.throttled.replicas", "0"}, {"leader.replication.throttled.replicas", "a:1"},
+        {"leader.replication.throttled.replicas", "0:1,"}, {"index.interval.bytes", "-1"},
+        {"message.downconversion.enable", "yes"}, {"message.format.version", "banana"},
+        {"message.timestamp.difference.max.ms", "-1"}, {"message.timestamp.type", "createtime"},
+        {"min.insync.replicas", "0"},          {"segment.index.bytes", "3"},
+        {"segment.jitter.ms", "-1"},           {"unclean.leader.election.enable", "1"},
+        {"message.timestamp.type", "LogAppendTimeLogAppendTimeLogAppendTimeLogAppendTimeLogAppendTime!"},
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
+        CHECK_EQ_INT(create("t", 1, 1, refused[i], ID_A), KD_INVALID_CONFIG);
+    close_topics(conn);
+}
+
 static void test_partitions_only_grow(void)
 {
     sqlite3 *conn = open_topics();
@@ -491,6 +546,7 @@ int main(void)
     RUN(test_names);
     RUN(test_create_describe_list_delete);
     RUN(test_refusals_write_nothing);
+    RUN(test_kafka_topic_configs);
     RUN(test_partitions_only_grow);
     RUN(test_delete_in_two_steps);
     RUN(test_alter_replaces_the_set);

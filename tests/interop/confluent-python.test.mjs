@@ -17,6 +17,9 @@
  *   produce-codec compression.type gzip, snappy, lz4, zstd in turn, each read back; and
  *                 here, through a raw Fetch (stored-batches.mjs), each batch stored with
  *                 the codec it was produced with, not silently uncompressed
+ *   transactions  init_transactions with a transactional.id fails at once with
+ *                 TRANSACTIONAL_ID_AUTHORIZATION_FAILED, fatal, rather than retrying a
+ *                 FindCoordinator for transactions until its timeout (Kafdo has none)
  *
  * The script asserts; this file checks its summaries and, through Kafdo's REST API, that
  * the stored logs and the group's committed offsets agree.
@@ -151,5 +154,13 @@ describe('confluent-kafka (Python)', () => {
       for (let i = 0; i < 50; i++) codecAt.push(codec);
     }
     assertStoredCodecs(await storedBatches(dev.kafkaBroker, topic, 0), codecAt);
+  });
+
+  it('init_transactions fails at once, fatally, with TRANSACTIONAL_ID_AUTHORIZATION_FAILED', async () => {
+    const out = await phase('transactions', dev.kafkaBroker);
+    assert.equal(out.failed, true, JSON.stringify(out));
+    assert.ok(out.seconds < 10, `init_transactions took ${out.seconds} s of its 20: ${JSON.stringify(out)}`);
+    assert.equal(out.fatal, true, JSON.stringify(out));
+    assert.match(out.code + out.message, /TRANSACTIONAL_ID_AUTHORIZATION_FAILED|Transactional Id authorization failed/i, JSON.stringify(out));
   });
 });

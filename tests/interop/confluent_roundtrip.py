@@ -9,6 +9,7 @@ a new process, as a restarted application is.
     confluent_roundtrip.py consume-rest BROKER TOPIC GROUP STATE
     confluent_roundtrip.py consume-pair BROKER TOPIC GROUP STATE
     confluent_roundtrip.py produce-codec BROKER TOPIC CODEC COUNT
+    confluent_roundtrip.py transactions BROKER
 
 create        AdminClient.create_topics, then list_topics shows the partitions.
 produce       COUNT records key-<i>/value-<i> with delivery reports: every one delivered,
@@ -31,6 +32,9 @@ produce-codec COUNT repetitive records to partition 0 of TOPIC with compression.
               (gzip, snappy, lz4, zstd), every one delivered at contiguous offsets; then a
               consumer assigned to partition 0 reads them back at those offsets. How the
               batches were stored is for the caller to check (stored-batches.mjs).
+transactions  a Producer with transactional.id calls init_transactions(20 s): Kafdo has no
+              transactions, so it must fail well before its timeout with the error a
+              broker refusing the transactional id gives (fatal, not retried).
 
 Each phase prints one JSON line (a summary) on stdout and exits 0, or prints what is wrong
 on stderr and exits 1. No sleeps: poll loops with deadlines. Set KAFDO_INTEROP_DEBUG to
@@ -377,6 +381,18 @@ def produce_codec(broker, topic, codec, count):
     return {"phase": "produce-codec", "codec": codec, "delivered": len(offsets), "first": first, "last": first + count - 1}
 
 
+def transactions(broker):
+    producer = Producer({**base_conf(broker), "transactional.id": "kafdo-interop-txn"})
+    started = time.monotonic()
+    try:
+        producer.init_transactions(20)
+    except KafkaException as e:
+        err = e.args[0]
+        return {"phase": "transactions", "failed": True, "seconds": round(time.monotonic() - started, 2),
+                "code": err.name(), "fatal": err.fatal(), "retriable": err.retriable(), "message": err.str()}
+    return {"phase": "transactions", "failed": False, "seconds": round(time.monotonic() - started, 2)}
+
+
 def main(argv):
     phase = argv[1] if len(argv) > 1 else ""
     try:
@@ -392,6 +408,8 @@ def main(argv):
             out = consume_pair(*argv[2:6])
         elif phase == "produce-codec" and len(argv) == 6:
             out = produce_codec(argv[2], argv[3], argv[4], int(argv[5]))
+        elif phase == "transactions" and len(argv) == 3:
+            out = transactions(argv[2])
         else:
             print(__doc__, file=sys.stderr)
             return 2

@@ -95,6 +95,7 @@
 #define KD_UNKNOWN_MEMBER_ID 25
 #define KD_INVALID_SESSION_TIMEOUT 26
 #define KD_REBALANCE_IN_PROGRESS 27
+#define KD_INVALID_REPLICA_ASSIGNMENT 39
 #define KD_INVALID_REQUEST 42
 #define KD_NON_EMPTY_GROUP 68
 #define KD_GROUP_ID_NOT_FOUND 69
@@ -476,6 +477,20 @@ KD_EXPORT(kd_topic_delete_begin)
 int32_t kd_topic_delete_begin(uint32_t db, const uint8_t *name, uint32_t name_len);
 KD_EXPORT(kd_topic_delete)
 int32_t kd_topic_delete(uint32_t db, const uint8_t *name, uint32_t name_len);
+
+/*
+ * CreateTopics with a manual replica assignment, judged as Kafka judges it on a
+ * cluster whose only broker is `node_id` (Kafdo's one broker, node 0). `in` is
+ * little-endian: i32 num_partitions, i16 replication_factor, u32 partition_count,
+ * then per partition i32 partition_index, u32 broker_count, broker_count i32 broker
+ * ids. Kafka's rules: num_partitions and replication_factor must both be -1 beside an
+ * assignment (else INVALID_REQUEST); the partitions are 0..n-1, each once; every
+ * partition names the same number of brokers, at least one, none twice; and every
+ * broker named exists, so here is node_id (else INVALID_REPLICA_ASSIGNMENT).
+ * Output: i32 the partition count to create.
+ */
+KD_EXPORT(kd_topic_assignment_check)
+int32_t kd_topic_assignment_check(const uint8_t *in, uint32_t len, int32_t node_id);
 
 /* Grows a topic to `count` partitions. Output: the topic. Errors:
  * UNKNOWN_TOPIC_OR_PARTITION, INVALID_PARTITIONS (not larger, or over the limit). */

@@ -151,6 +151,67 @@ int32_t kd_check_topic_name(const uint8_t *name, uint32_t len)
     return 0;
 }
 
+/* ---- replica assignments ---- */
+
+int32_t kd_topic_assignment_check(const uint8_t *in, uint32_t len, int32_t node_id)
+{
+    kd_scratch_reset();
+    kd_le_reader r = {in, len, 0};
+    int32_t num_partitions;
+    int16_t replication_factor;
+    uint32_t partitions;
+    if (!kd_le_i32(&r, &num_partitions) || !kd_le_i16(&r, &replication_factor) || !kd_le_u32(&r, &partitions) ||
+        partitions > len / 8)
+        return kd_fail(KD_ERR_INVALID_ARG, "a replica assignment is malformed");
+    if (partitions == 0)
+        return kd_fail(KD_ERR_INVALID_ARG, "a replica assignment names no partitions");
+    if (num_partitions != -1 || replication_factor != -1)
+        return kd_fail(KD_INVALID_REQUEST, "Both numPartitions or replicationFactor and replicasAssignments were set. "
+                                           "Both cannot be used at the same time.");
+    /* Which partition indexes were seen: one bit each, for 0..partitions-1. */
+    uint8_t *seen = calloc((partitions + 7) / 8, 1);
+    if (!seen)
+        return kd_fail(KD_ERR_NOMEM, "out of memory");
+    int32_t rc = 0;
+    uint32_t replicas = 0;
+    for (uint32_t i = 0; i < partitions && !rc; i++) {
+        int32_t index;
+        uint32_t brokers;
+        if (!kd_le_i32(&r, &index) || !kd_le_u32(&r, &brokers) || brokers > (r.len - r.pos) / 4) {
+            rc = kd_fail(KD_ERR_INVALID_ARG, "a replica assignment is malformed");
+            break;
+        }
+        if (index < 0 || (uint32_t)index >= partitions || (seen[index / 8] & (1u << (index % 8))))
+            rc = kd_fail(KD_INVALID_REPLICA_ASSIGNMENT,
+                         "partitions should be a consecutive 0-based integer sequence, each named once");
+        else if (brokers == 0)
+            rc = kd_fail(KD_INVALID_REPLICA_ASSIGNMENT, "partition %d is assigned no broker", (int)index);
+        else if (i > 0 && brokers != replicas)
+            rc = kd_fail(KD_INVALID_REPLICA_ASSIGNMENT, "All partitions should have the same number of replicas");
+        if (rc)
+            break;
+        seen[index / 8] |= (uint8_t)(1u << (index % 8));
+        replicas = brokers;
+        /* One broker exists, so a list of more than one names it twice or names another. */
+        for (uint32_t b = 0; b < brokers && !rc; b++) {
+            int32_t broker;
+            kd_le_i32(&r, &broker);
+            if (broker != node_id)
+                rc = kd_fail(KD_INVALID_REPLICA_ASSIGNMENT, "broker %d of partition %d's assignment does not exist: "
+                             "the cluster's one broker is %d", (int)broker, (int)index, (int)node_id);
+            else if (b > 0)
+                rc = kd_fail(KD_INVALID_REPLICA_ASSIGNMENT, "Duplicate brokers not allowed in replica assignment: "
+                             "partition %d names broker %d twice", (int)index, (int)broker);
+        }
+    }
+    free(seen);
+    if (!rc && r.pos != r.len)
+        rc = kd_fail(KD_ERR_INVALID_ARG, "%zu bytes follow a replica assignment", r.len - r.pos);
+    if (rc)
+        return rc;
+    return kd_out_i32((int32_t)partitions) ? 0 : kd_fail(KD_ERR_NOMEM, "out of memory");
+}
+
 /* ---- configs ---- */
 
 static const config_def *find_config(const uint8_t *key, size_t len)

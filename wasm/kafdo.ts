@@ -122,6 +122,7 @@ interface CoreExports {
   kd_topic_delete_begin(db: number, ptr: number, len: number): number;
   kd_topic_delete(db: number, ptr: number, len: number): number;
   kd_topic_create_partitions(db: number, ptr: number, len: number, count: number, maxPartitions: number): number;
+  kd_topic_assignment_check(ptr: number, len: number, nodeId: number): number;
   kd_topic_alter_configs(db: number, ptr: number, len: number): number;
   kd_group_open(db: number): number;
   kd_group_join(db: number, ptr: number, len: number, nowMs: bigint): number;
@@ -1060,6 +1061,39 @@ export function checkTopicName(name: string): void {
     (_view, mem, ptr) => mem.set(bytes, ptr),
     (k, ptr, len) => k.kd_topic_name_check(ptr, len),
     () => undefined,
+  );
+}
+
+/* A CreateTopics replica assignment, as the request carries it. */
+export interface ReplicaAssignment {
+  partitionIndex: number;
+  brokerIds: number[];
+}
+
+/* Judges a manual replica assignment on a cluster whose one broker is `nodeId`
+ * (kd_topic_assignment_check); the number of partitions it creates. */
+export function checkReplicaAssignment(
+  numPartitions: number,
+  replicationFactor: number,
+  assignments: ReplicaAssignment[],
+  nodeId: number,
+): number {
+  const size = assignments.reduce((n, a) => n + 8 + 4 * a.brokerIds.length, 4 + 2 + 4);
+  return call(
+    size,
+    (view, mem, ptr) => {
+      const w = new Writer(view, mem, ptr);
+      w.i32(numPartitions);
+      w.i16(replicationFactor);
+      w.u32(assignments.length);
+      for (const a of assignments) {
+        w.i32(a.partitionIndex);
+        w.u32(a.brokerIds.length);
+        for (const b of a.brokerIds) w.i32(b);
+      }
+    },
+    (k, ptr, len) => k.kd_topic_assignment_check(ptr, len, nodeId),
+    (out) => new Reader(out).i32(),
   );
 }
 

@@ -253,6 +253,59 @@ static void test_kafka_topic_configs(void)
     close_topics(conn);
 }
 
+/* An assignment: num_partitions, replication_factor, then per partition its index
+ * and brokers (count first); the core's answer, and *partitions from its output. */
+static int32_t assignment(int32_t num_partitions, int16_t replication_factor, int n, const int32_t (*parts)[4],
+                          int32_t *partitions)
+{
+    kbuf in = {0};
+    kb_le(&in, (uint32_t)num_partitions, 4);
+    kb_le(&in, (uint16_t)replication_factor, 2);
+    kb_le(&in, (uint32_t)n, 4);
+    for (int i = 0; i < n; i++) {
+        kb_le(&in, (uint32_t)parts[i][0], 4);
+        kb_le(&in, (uint32_t)parts[i][1], 4);
+        for (int b = 0; b < parts[i][1]; b++)
+            kb_le(&in, (uint32_t)parts[i][2 + b], 4);
+    }
+    int32_t rc = kd_topic_assignment_check(in.p, (uint32_t)in.len, 0);
+    *partitions = rc == 0 && kd_out_len() == 4 ? (int32_t)rd_le(kd_out_ptr(), 4) : -99;
+    kb_free(&in);
+    return rc;
+}
+
+/* Kafka on one broker (node 0) takes assignments naming only that broker. */
+static void test_replica_assignments(void)
+{
+    int32_t n;
+    const int32_t three[][4] = {{0, 1, 0}, {2, 1, 0}, {1, 1, 0}};
+    CHECK_EQ_INT(assignment(-1, -1, 3, three, &n), 0);
+    CHECK_EQ_INT(n, 3);
+    CHECK_EQ_INT(assignment(3, -1, 3, three, &n), KD_INVALID_REQUEST);
+    CHECK_EQ_INT(assignment(-1, 1, 3, three, &n), KD_INVALID_REQUEST);
+    const int32_t other_broker[][4] = {{0, 1, 0}, {1, 1, 1}};
+    CHECK_EQ_INT(assignment(-1, -1, 2, other_broker, &n), KD_INVALID_REPLICA_ASSIGNMENT);
+    const int32_t twice[][4] = {{0, 2, 0, 0}};
+    CHECK_EQ_INT(assignment(-1, -1, 1, twice, &n), KD_INVALID_REPLICA_ASSIGNMENT);
+    const int32_t none[][4] = {{0, 0}};
+    CHECK_EQ_INT(assignment(-1, -1, 1, none, &n), KD_INVALID_REPLICA_ASSIGNMENT);
+    const int32_t gap[][4] = {{0, 1, 0}, {2, 1, 0}};
+    CHECK_EQ_INT(assignment(-1, -1, 2, gap, &n), KD_INVALID_REPLICA_ASSIGNMENT);
+    const int32_t repeated[][4] = {{0, 1, 0}, {0, 1, 0}};
+    CHECK_EQ_INT(assignment(-1, -1, 2, repeated, &n), KD_INVALID_REPLICA_ASSIGNMENT);
+    const int32_t negative[][4] = {{-1, 1, 0}};
+    CHECK_EQ_INT(assignment(-1, -1, 1, negative, &n), KD_INVALID_REPLICA_ASSIGNMENT);
+    /* Malformed from the host: nothing, too short, trailing bytes. */
+    CHECK_EQ_INT(kd_topic_assignment_check(NULL, 0, 0), KD_ERR_INVALID_ARG);
+    const uint8_t short_in[] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 1, 0, 0, 0, 0, 0};
+    CHECK_EQ_INT(kd_topic_assignment_check(short_in, sizeof short_in, 0), KD_ERR_INVALID_ARG);
+    const uint8_t trailing[] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 1, 0, 0, 0, 0, 0, 0, 0,
+                                1, 0, 0, 0, 0, 0, 0, 0, 9};
+    CHECK_EQ_INT(kd_topic_assignment_check(trailing, sizeof trailing, 0), KD_ERR_INVALID_ARG);
+    const uint8_t empty[] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0};
+    CHECK_EQ_INT(kd_topic_assignment_check(empty, sizeof empty, 0), KD_ERR_INVALID_ARG);
+}
+
 static void test_partitions_only_grow(void)
 {
     sqlite3 *conn = open_topics();
@@ -547,6 +600,7 @@ int main(void)
     RUN(test_create_describe_list_delete);
     RUN(test_refusals_write_nothing);
     RUN(test_kafka_topic_configs);
+    RUN(test_replica_assignments);
     RUN(test_partitions_only_grow);
     RUN(test_delete_in_two_steps);
     RUN(test_alter_replaces_the_set);

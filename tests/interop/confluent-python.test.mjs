@@ -17,6 +17,8 @@
  *   produce-codec compression.type gzip, snappy, lz4, zstd in turn, each read back; and
  *                 here, through a raw Fetch (stored-batches.mjs), each batch stored with
  *                 the codec it was produced with, not silently uncompressed
+ *   create-assigned  create_topics with a replica assignment naming broker 0 (the one
+ *                 broker) creates the topic; one naming broker 1 is INVALID_REPLICA_ASSIGNMENT
  *   transactions  init_transactions with a transactional.id fails at once with
  *                 TRANSACTIONAL_ID_AUTHORIZATION_FAILED, fatal, rather than retrying a
  *                 FindCoordinator for transactions until its timeout (Kafdo has none)
@@ -154,6 +156,17 @@ describe('confluent-kafka (Python)', () => {
       for (let i = 0; i < 50; i++) codecAt.push(codec);
     }
     assertStoredCodecs(await storedBatches(dev.kafkaBroker, topic, 0), codecAt);
+  });
+
+  it('create_topics with a replica assignment on broker 0 creates the topic; on broker 1 it is refused', async () => {
+    const out = await phase('create-assigned', dev.kafkaBroker, 'py-assigned');
+    assert.deepEqual(out, {
+      phase: 'create-assigned',
+      partitions: [0, 1, 2],
+      refused: 'INVALID_REPLICA_ASSIGNMENT',
+      elsewhere_listed: false,
+    });
+    assert.equal((await api.get('/admin/topics/py-assigned')).partitions.length, 3);
   });
 
   it('init_transactions fails at once, fatally, with TRANSACTIONAL_ID_AUTHORIZATION_FAILED', async () => {

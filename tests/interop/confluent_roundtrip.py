@@ -10,6 +10,7 @@ a new process, as a restarted application is.
     confluent_roundtrip.py consume-pair BROKER TOPIC GROUP STATE
     confluent_roundtrip.py produce-codec BROKER TOPIC CODEC COUNT
     confluent_roundtrip.py transactions BROKER
+    confluent_roundtrip.py create-assigned BROKER TOPIC
 
 create        AdminClient.create_topics, then list_topics shows the partitions.
 produce       COUNT records key-<i>/value-<i> with delivery reports: every one delivered,
@@ -35,6 +36,9 @@ produce-codec COUNT repetitive records to partition 0 of TOPIC with compression.
 transactions  a Producer with transactional.id calls init_transactions(20 s): Kafdo has no
               transactions, so it must fail well before its timeout with the error a
               broker refusing the transactional id gives (fatal, not retried).
+create-assigned  create_topics with a replica assignment: TOPIC with its 3 partitions on
+              broker 0 (the one broker) is created, as Kafka on one broker does
+              (librdkafka's test 0081); TOPIC-elsewhere, on broker 1, is refused.
 
 Each phase prints one JSON line (a summary) on stdout and exits 0, or prints what is wrong
 on stderr and exits 1. No sleeps: poll loops with deadlines. Set KAFDO_INTEROP_DEBUG to
@@ -393,6 +397,27 @@ def transactions(broker):
     return {"phase": "transactions", "failed": False, "seconds": round(time.monotonic() - started, 2)}
 
 
+def create_assigned(broker, topic):
+    admin = AdminClient(base_conf(broker))
+    elsewhere = f"{topic}-elsewhere"
+    futures = admin.create_topics([NewTopic(topic, 3, replica_assignment=[[0], [0], [0]]),
+                                   NewTopic(elsewhere, 1, replica_assignment=[[1]])],
+                                  operation_timeout=30, request_timeout=30)
+    futures[topic].result(timeout=60)
+    try:
+        futures[elsewhere].result(timeout=60)
+        refused = None
+    except KafkaException as e:
+        refused = e.args[0].name()
+    md = admin.list_topics(timeout=30)
+    t = md.topics[topic]
+    check(t.error is None, f"list_topics({topic}): {t.error}")
+    for p in t.partitions.values():
+        check(p.replicas == [0], f"partition {p.id}: replicas {p.replicas}")
+    return {"phase": "create-assigned", "partitions": sorted(t.partitions), "refused": refused,
+            "elsewhere_listed": elsewhere in md.topics}
+
+
 def main(argv):
     phase = argv[1] if len(argv) > 1 else ""
     try:
@@ -408,6 +433,8 @@ def main(argv):
             out = consume_pair(*argv[2:6])
         elif phase == "produce-codec" and len(argv) == 6:
             out = produce_codec(argv[2], argv[3], argv[4], int(argv[5]))
+        elif phase == "create-assigned" and len(argv) == 4:
+            out = create_assigned(argv[2], argv[3])
         elif phase == "transactions" and len(argv) == 3:
             out = transactions(argv[2])
         else:

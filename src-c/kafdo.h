@@ -323,6 +323,20 @@ int32_t kd_log_read(uint32_t db, int64_t offset, uint32_t max_records, int32_t m
 KD_EXPORT(kd_log_offset_for_time) int32_t kd_log_offset_for_time(uint32_t db, int64_t timestamp);
 
 /*
+ * ListOffsets v0 (Kafka's legacy fetchOffsetsBefore): up to max_num offsets "before"
+ * `timestamp`, in descending order. Kafka answers from its segments: each segment's
+ * base offset (at least the log start) with the segment's last-modified time, then,
+ * when the last segment is not empty, the log end with now. Kafdo's log is one such
+ * segment, last modified by its newest batch's append: so latest (-1) is
+ * [high watermark, log start] (the log start alone when the log is empty), earliest
+ * (-2) is [log start], and a time T answers the entries whose time is <= T, newest
+ * first; at most max_num of them (none when max_num <= 0). Output: u32 count, then
+ * count i64 offsets. Errors as kd_log_offset_for_time.
+ */
+KD_EXPORT(kd_log_offsets_before)
+int32_t kd_log_offsets_before(uint32_t db, int64_t timestamp, int32_t max_num, int64_t now_ms);
+
+/*
  * Retires a partition's log when its topic is deleted: drops its batches; every
  * later kd_log_* call on it answers UNKNOWN_TOPIC_OR_PARTITION.
  */

@@ -915,3 +915,40 @@ int32_t kd_log_offset_for_time(uint32_t db, int64_t timestamp)
         return kd_fail(KD_ERR_NOMEM, "out of memory");
     return 0;
 }
+
+int32_t kd_log_offsets_before(uint32_t db, int64_t timestamp, int32_t max_num, int64_t now_ms)
+{
+    kd_scratch_reset();
+    if (timestamp < KD_LIST_EARLIEST)
+        return kd_fail(KD_INVALID_REQUEST, "timestamp %lld is not a time", (long long)timestamp);
+    log_offsets o;
+    int32_t rc = read_offsets(db, &o);
+    if (rc)
+        return rc;
+    int found = 0;
+    int64_t last_append = 0;
+    rc = kd_sql_one_i64(kd_sql_prepare(db, "SELECT appended_at FROM log_batches ORDER BY base_offset DESC LIMIT 1"),
+                        &last_append, &found);
+    if (rc)
+        return rc;
+    /* Kafka's offset-time array, oldest first: the one segment, then the log end. */
+    struct {
+        int64_t offset, time;
+    } entries[2] = {{o.log_start_offset, found ? last_append : 0}, {o.high_watermark, now_ms}};
+    int32_t n = o.high_watermark > o.log_start_offset ? 2 : 1;
+    int32_t start = n - 1; /* latest */
+    if (timestamp == KD_LIST_EARLIEST)
+        start = 0;
+    else if (timestamp >= 0)
+        while (start >= 0 && entries[start].time > timestamp)
+            start--;
+    int32_t count = max_num < start + 1 ? max_num : start + 1;
+    if (count < 0)
+        count = 0;
+    if (!kd_out_u32((uint32_t)count))
+        return kd_fail(KD_ERR_NOMEM, "out of memory");
+    for (int32_t i = 0; i < count; i++)
+        if (!kd_out_i64(entries[start - i].offset))
+            return kd_fail(KD_ERR_NOMEM, "out of memory");
+    return 0;
+}

@@ -82,6 +82,7 @@ interface CoreExports {
   kd_log_append(db: number, ptr: number, len: number, nowMs: bigint, maxBatchBytes: number): number;
   kd_log_offsets(db: number): number;
   kd_log_offset_for_time(db: number, timestamp: bigint): number;
+  kd_log_offsets_before(db: number, timestamp: bigint, maxNum: number, nowMs: bigint): number;
   kd_log_fetch(db: number, offset: bigint, maxBytes: number, minOneBatch: number): number;
   kd_log_read(db: number, offset: bigint, maxRecords: number, maxBytes: number): number;
   kd_log_retire(db: number): number;
@@ -629,6 +630,23 @@ export function logOffsetForTime(db: number, timestamp: number): { offset: numbe
     (out) => {
       const r = new Reader(out);
       return { offset: r.i64(), timestamp: r.i64() };
+    },
+  );
+}
+
+/* ListOffsets v0: up to maxNum offsets before the time, newest first (kd_log_offsets_before). */
+export function logOffsetsBefore(db: number, timestamp: number, maxNum: number, nowMs: number): number[] {
+  const ts = int64(timestamp, "timestamp");
+  const max = int32(maxNum, "max number of offsets");
+  const now = int64(nowMs, "now");
+  return call(
+    undefined,
+    undefined,
+    (k) => k.kd_log_offsets_before(db, ts, max, now),
+    (out) => {
+      const r = new Reader(out);
+      const count = r.u32();
+      return Array.from({ length: count }, () => r.i64());
     },
   );
 }

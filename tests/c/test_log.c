@@ -378,6 +378,57 @@ static void test_offset_for_time(void)
     unlink(db_path);
 }
 
+/* ListOffsets v0's answer as text: "[8,0]"; "error N" when the call fails. */
+static const char *offsets_before(int64_t ts, int32_t max_num, int64_t now)
+{
+    static char text[64];
+    int32_t rc = kd_log_offsets_before(DB, ts, max_num, now);
+    if (rc) {
+        snprintf(text, sizeof text, "error %d", (int)rc);
+        return text;
+    }
+    uint32_t n = (uint32_t)rd_le(kd_out_ptr(), 4);
+    size_t at = (size_t)snprintf(text, sizeof text, "[");
+    for (uint32_t i = 0; i < n && at < sizeof text - 24; i++)
+        at += (size_t)snprintf(text + at, sizeof text - at, "%s%lld", i ? "," : "", (long long)rd_le(kd_out_ptr() + 4 + 8 * i, 8));
+    snprintf(text + at, sizeof text - at, "]");
+    return text;
+}
+
+static void test_offsets_before_v0(void)
+{
+    const int64_t appended = 1700000000000, now = appended + 60000; /* run_append's time, a minute on */
+    sqlite3 *conn = fresh_log();
+    CHECK_EQ_STR(offsets_before(KD_LIST_LATEST, 10, now), "[0]"); /* empty: the one (empty) segment */
+    CHECK_EQ_STR(offsets_before(KD_LIST_EARLIEST, 10, now), "[0]");
+    size_t n;
+    uint8_t *b = make_batch(5, 1000, 10, &n);
+    const uint8_t *bs[] = {b};
+    int32_t err;
+    int64_t base;
+    CHECK_EQ_INT(append_set(bs, &n, 1, &err, &base), 0);
+    CHECK_EQ_INT(append_set(bs, &n, 1, &err, &base), 0);
+    free(b);
+    CHECK_EQ_STR(offsets_before(KD_LIST_LATEST, 1, now), "[10]");
+    CHECK_EQ_STR(offsets_before(KD_LIST_LATEST, 10, now), "[10,0]");
+    CHECK_EQ_STR(offsets_before(KD_LIST_EARLIEST, 10, now), "[0]");
+    CHECK_EQ_STR(offsets_before(KD_LIST_LATEST, 0, now), "[]");
+    CHECK_EQ_STR(offsets_before(KD_LIST_LATEST, -1, now), "[]");
+    /* By time: before the last append nothing, from it the segment's base, from now the end too. */
+    CHECK_EQ_STR(offsets_before(appended - 1, 10, now), "[]");
+    CHECK_EQ_STR(offsets_before(appended, 10, now), "[0]");
+    CHECK_EQ_STR(offsets_before(now, 10, now), "[10,0]");
+    /* DeleteRecords moved the start: the segment's base is at least the log start. */
+    CHECK_EQ_INT(kd_log_delete_records(DB, 7), 0);
+    CHECK_EQ_STR(offsets_before(KD_LIST_LATEST, 10, now), "[10,7]");
+    CHECK_EQ_STR(offsets_before(KD_LIST_EARLIEST, 10, now), "[7]");
+    CHECK_EQ_STR(offsets_before(-3, 10, now), "error 42");
+    CHECK_EQ_INT(kd_log_retire(DB), 0);
+    CHECK_EQ_STR(offsets_before(KD_LIST_LATEST, 10, now), "error 3");
+    close_db(conn);
+    unlink(db_path);
+}
+
 /* ---- idempotent producers ---- */
 
 /* A batch of n records from producer `pid` at `epoch`, starting at sequence `seq`. */
@@ -946,6 +997,7 @@ int main(void)
     RUN(test_survives_reopen);
     RUN(test_retired_log_refuses);
     RUN(test_offset_for_time);
+    RUN(test_offsets_before_v0);
     RUN(test_a_million_records);
     RUN(test_reads_are_bounded);
     RUN(test_idempotent_retry_same_offsets);

@@ -128,6 +128,12 @@ typedef struct kd_log_config {
      * local.retention.bytes as given (-2: retention.ms / retention.bytes). */
     bool remote_storage;
     int64_t local_retention_ms, local_retention_bytes;
+    /* message.timestamp.type=LogAppendTime: appends stamp the broker's time. */
+    bool log_append_time;
+    /* How far before / after the broker's time a CreateTime record may be:
+     * message.timestamp.difference.max.ms, narrowed by Kafka 3.6's
+     * message.timestamp.before.max.ms / message.timestamp.after.max.ms. */
+    int64_t timestamp_before_max_ms, timestamp_after_max_ms;
 } kd_log_config;
 
 /* Parses a JSON object of config name to value; Kafka's default for a name it lacks. */

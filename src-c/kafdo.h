@@ -95,6 +95,7 @@
 #define KD_UNKNOWN_MEMBER_ID 25
 #define KD_INVALID_SESSION_TIMEOUT 26
 #define KD_REBALANCE_IN_PROGRESS 27
+#define KD_INVALID_REPLICA_ASSIGNMENT 39
 #define KD_INVALID_REQUEST 42
 #define KD_NON_EMPTY_GROUP 68
 #define KD_GROUP_ID_NOT_FOUND 69
@@ -263,11 +264,20 @@ KD_EXPORT(kd_log_open) int32_t kd_log_open(uint32_t db);
  * is INVALID_RECORD; transactional batches are UNSUPPORTED_FOR_MESSAGE_FORMAT
  * (Kafdo has no transaction coordinator). kd_log_retire forgets the producers.
  *
- * Output: per set, 24 bytes: i32 error (0 or a Kafka code), i32 record_count,
- * i64 base_offset, i64 last_offset (both -1 on error). The call itself returns
+ * The topic's configs (kd_log_configure) rule timestamps as Kafka's LogValidator
+ * does: with message.timestamp.type=LogAppendTime every stored batch is marked
+ * LogAppendTime with now_ms as its max timestamp (the CRC sealed again); with
+ * CreateTime, a record further from now_ms than message.timestamp.difference.max.ms
+ * (or message.timestamp.before.max.ms / after.max.ms) refuses its set with
+ * INVALID_TIMESTAMP.
+ *
+ * Output: per set, 40 bytes: i32 error (0 or a Kafka code), i32 record_count,
+ * i64 base_offset, i64 last_offset, i64 log_append_time (now_ms on a LogAppendTime
+ * topic, else -1), i64 log_start_offset (all four -1 on error). The call itself returns
  * 0 unless storage failed, in which case the host must roll back everything
  * the call wrote (the native host and the Worker shim wrap it in a transaction).
  */
+#define KD_APPEND_RESULT_SIZE 40
 KD_EXPORT(kd_log_append)
 int32_t kd_log_append(uint32_t db, uint8_t *in, uint32_t in_len, int64_t now_ms,
                       int32_t max_batch_bytes);
@@ -317,6 +327,20 @@ int32_t kd_log_read(uint32_t db, int64_t offset, uint32_t max_records, int32_t m
 #define KD_LIST_LATEST (-1)
 #define KD_LIST_EARLIEST (-2)
 KD_EXPORT(kd_log_offset_for_time) int32_t kd_log_offset_for_time(uint32_t db, int64_t timestamp);
+
+/*
+ * ListOffsets v0 (Kafka's legacy fetchOffsetsBefore): up to max_num offsets "before"
+ * `timestamp`, in descending order. Kafka answers from its segments: each segment's
+ * base offset (at least the log start) with the segment's last-modified time, then,
+ * when the last segment is not empty, the log end with now. Kafdo's log is one such
+ * segment, last modified by its newest batch's append: so latest (-1) is
+ * [high watermark, log start] (the log start alone when the log is empty), earliest
+ * (-2) is [log start], and a time T answers the entries whose time is <= T, newest
+ * first; at most max_num of them (none when max_num <= 0). Output: u32 count, then
+ * count i64 offsets. Errors as kd_log_offset_for_time.
+ */
+KD_EXPORT(kd_log_offsets_before)
+int32_t kd_log_offsets_before(uint32_t db, int64_t timestamp, int32_t max_num, int64_t now_ms);
 
 /*
  * Retires a partition's log when its topic is deleted: drops its batches; every
@@ -474,6 +498,20 @@ KD_EXPORT(kd_topic_delete_begin)
 int32_t kd_topic_delete_begin(uint32_t db, const uint8_t *name, uint32_t name_len);
 KD_EXPORT(kd_topic_delete)
 int32_t kd_topic_delete(uint32_t db, const uint8_t *name, uint32_t name_len);
+
+/*
+ * CreateTopics with a manual replica assignment, judged as Kafka judges it on a
+ * cluster whose only broker is `node_id` (Kafdo's one broker, node 0). `in` is
+ * little-endian: i32 num_partitions, i16 replication_factor, u32 partition_count,
+ * then per partition i32 partition_index, u32 broker_count, broker_count i32 broker
+ * ids. Kafka's rules: num_partitions and replication_factor must both be -1 beside an
+ * assignment (else INVALID_REQUEST); the partitions are 0..n-1, each once; every
+ * partition names the same number of brokers, at least one, none twice; and every
+ * broker named exists, so here is node_id (else INVALID_REPLICA_ASSIGNMENT).
+ * Output: i32 the partition count to create.
+ */
+KD_EXPORT(kd_topic_assignment_check)
+int32_t kd_topic_assignment_check(const uint8_t *in, uint32_t len, int32_t node_id);
 
 /* Grows a topic to `count` partitions. Output: the topic. Errors:
  * UNKNOWN_TOPIC_OR_PARTITION, INVALID_PARTITIONS (not larger, or over the limit). */

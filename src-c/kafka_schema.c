@@ -822,7 +822,7 @@ static const kd_kfield deleteGroupsResponse[] = {
 const kd_kapi kd_kafka_apis[] = {
     {0, "Produce", 0, 7, 9, produceRequest, produceResponse},
     {1, "Fetch", 4, 11, 12, fetchRequest, fetchResponse},
-    {2, "ListOffsets", 1, 3, 6, listOffsetsRequest, listOffsetsResponse},
+    {2, "ListOffsets", 0, 3, 6, listOffsetsRequest, listOffsetsResponse},
     {3, "Metadata", 0, 8, 9, metadataRequest, metadataResponse},
     {8, "OffsetCommit", 0, 7, 8, offsetCommitRequest, offsetCommitResponse},
     {9, "OffsetFetch", 1, 5, 6, offsetFetchRequest, offsetFetchResponse},

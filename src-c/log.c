@@ -174,12 +174,57 @@ int32_t kd_log_retire(uint32_t db)
 
 /* ---- append ---- */
 
+/* Whether a CreateTime timestamp lies within the topic's bounds around now
+ * (message.timestamp.difference.max.ms and its before / after halves); -1, Kafka's
+ * "no timestamp", always does. The differences are taken unsigned: they cannot
+ * overflow there. */
+static bool timestamp_within(const kd_log_config *c, int64_t ts, int64_t now_ms)
+{
+    if (ts == -1)
+        return true;
+    if (ts < now_ms)
+        return (uint64_t)now_ms - (uint64_t)ts <= (uint64_t)c->timestamp_before_max_ms;
+    return (uint64_t)ts - (uint64_t)now_ms <= (uint64_t)c->timestamp_after_max_ms;
+}
+
+/* Kafka's LogValidator refuses a batch with a record too far from the broker's
+ * time (INVALID_TIMESTAMP). Every record of an uncompressed batch is looked at; of
+ * a compressed one, the header's first and max timestamps (its records are not
+ * inflated on the append path). A LogAppendTime topic replaces the times instead. */
+static int32_t check_timestamps(const kd_batch *b, const kd_log_config *c, int64_t now_ms)
+{
+    if (c->log_append_time || (c->timestamp_before_max_ms == INT64_MAX && c->timestamp_after_max_ms == INT64_MAX))
+        return 0;
+    int64_t bad = INT64_MIN;
+    if (kd_batch_compression(b) != 0) {
+        if (!timestamp_within(c, b->first_timestamp, now_ms))
+            bad = b->first_timestamp;
+        else if (!timestamp_within(c, b->max_timestamp, now_ms))
+            bad = b->max_timestamp;
+    } else {
+        kd_record_iter it;
+        kd_record rec;
+        kd_record_iter_init(&it, b);
+        while (bad == INT64_MIN && kd_record_next(&it, &rec) == 1)
+            if (!timestamp_within(c, rec.timestamp, now_ms))
+                bad = rec.timestamp;
+    }
+    if (bad == INT64_MIN)
+        return 0;
+    return kd_fail(KD_INVALID_TIMESTAMP,
+                   "timestamp %lld of a record is out of range: the topic allows %lld ms before and %lld ms after"
+                   " the broker's time %lld",
+                   (long long)bad, (long long)c->timestamp_before_max_ms, (long long)c->timestamp_after_max_ms,
+                   (long long)now_ms);
+}
+
 /* Validates a produce set whole; fills *records with its record count and
  * *idempotent with how many of its batches carry a producer id. As Kafka's broker
  * does, a batch whose header max timestamp is not its records' own gets the right
- * one (and a new CRC): later timestamp lookups trust the header. */
-static int32_t validate_set(uint8_t *set, size_t len, int32_t max_batch_bytes, int64_t *records,
-                            uint32_t *idempotent)
+ * one (and a new CRC): later timestamp lookups trust the header; on a LogAppendTime
+ * topic every batch is stamped with now_ms instead. */
+static int32_t validate_set(uint8_t *set, size_t len, int32_t max_batch_bytes, const kd_log_config *config,
+                            int64_t now_ms, int64_t *records, uint32_t *idempotent)
 {
     if (len == 0)
         return kd_fail(KD_CORRUPT_MESSAGE, "a produce set holds no batches");
@@ -215,7 +260,11 @@ static int32_t validate_set(uint8_t *set, size_t len, int32_t max_batch_bytes, i
                                (long long)b.producer_id, (int)b.base_sequence);
             ++*idempotent;
         }
-        if (b.records_max_timestamp != b.max_timestamp)
+        if ((rc = check_timestamps(&b, config, now_ms)) != 0)
+            return rc;
+        if (config->log_append_time)
+            kd_batch_set_log_append_time(set + pos, b.size, now_ms);
+        else if (b.records_max_timestamp != b.max_timestamp)
             kd_batch_set_max_timestamp(set + pos, b.size, b.records_max_timestamp);
         *records += b.record_count;
         pos += b.size;
@@ -554,7 +603,7 @@ int32_t kd_log_append(uint32_t db, uint8_t *in, uint32_t in_len, int64_t now_ms,
 
         int64_t records = 0;
         uint32_t idempotent = 0;
-        set_verdict v = {validate_set((uint8_t *)set, set_len, max_batch_bytes, &records, &idempotent), false, -1, -1};
+        set_verdict v = {validate_set((uint8_t *)set, set_len, max_batch_bytes, &config, now_ms, &records, &idempotent), false, -1, -1};
         producer_table producers = {0};
         if (!v.error && config.compact)
             v.error = kd_compaction_check_keys(set, set_len);
@@ -576,7 +625,9 @@ int32_t kd_log_append(uint32_t db, uint8_t *in, uint32_t in_len, int64_t now_ms,
         if (rc)
             return rc;
         bool ok = kd_out_i32(v.error) && kd_out_i32(v.error ? 0 : (int32_t)records) &&
-                  kd_out_i64(v.error ? -1 : v.base_offset) && kd_out_i64(v.error ? -1 : v.last_offset);
+                  kd_out_i64(v.error ? -1 : v.base_offset) && kd_out_i64(v.error ? -1 : v.last_offset) &&
+                  kd_out_i64(v.error || !config.log_append_time ? -1 : now_ms) &&
+                  kd_out_i64(v.error ? -1 : o.log_start_offset);
         if (!ok)
             return kd_fail(KD_ERR_NOMEM, "out of memory");
     }
@@ -862,5 +913,42 @@ int32_t kd_log_offset_for_time(uint32_t db, int64_t timestamp)
     /* Nothing that late: offset and timestamp stay -1, as Kafka answers. */
     if (!kd_out_i64(offset) || !kd_out_i64(at))
         return kd_fail(KD_ERR_NOMEM, "out of memory");
+    return 0;
+}
+
+int32_t kd_log_offsets_before(uint32_t db, int64_t timestamp, int32_t max_num, int64_t now_ms)
+{
+    kd_scratch_reset();
+    if (timestamp < KD_LIST_EARLIEST)
+        return kd_fail(KD_INVALID_REQUEST, "timestamp %lld is not a time", (long long)timestamp);
+    log_offsets o;
+    int32_t rc = read_offsets(db, &o);
+    if (rc)
+        return rc;
+    int found = 0;
+    int64_t last_append = 0;
+    rc = kd_sql_one_i64(kd_sql_prepare(db, "SELECT appended_at FROM log_batches ORDER BY base_offset DESC LIMIT 1"),
+                        &last_append, &found);
+    if (rc)
+        return rc;
+    /* Kafka's offset-time array, oldest first: the one segment, then the log end. */
+    struct {
+        int64_t offset, time;
+    } entries[2] = {{o.log_start_offset, found ? last_append : 0}, {o.high_watermark, now_ms}};
+    int32_t n = o.high_watermark > o.log_start_offset ? 2 : 1;
+    int32_t start = n - 1; /* latest */
+    if (timestamp == KD_LIST_EARLIEST)
+        start = 0;
+    else if (timestamp >= 0)
+        while (start >= 0 && entries[start].time > timestamp)
+            start--;
+    int32_t count = max_num < start + 1 ? max_num : start + 1;
+    if (count < 0)
+        count = 0;
+    if (!kd_out_u32((uint32_t)count))
+        return kd_fail(KD_ERR_NOMEM, "out of memory");
+    for (int32_t i = 0; i < count; i++)
+        if (!kd_out_i64(entries[start - i].offset))
+            return kd_fail(KD_ERR_NOMEM, "out of memory");
     return 0;
 }

@@ -124,6 +124,37 @@ static int32_t config_bool(const kd_json *doc, const char *name, bool fallback, 
     return 0;
 }
 
+/* message.timestamp.type: CreateTime or LogAppendTime. */
+static int32_t config_timestamp_type(const kd_json *doc, bool *log_append_time)
+{
+    *log_append_time = false;
+    uint32_t n = kd_json_get(doc, 0, "message.timestamp.type");
+    if (!n)
+        return 0;
+    uint8_t text[16];
+    int64_t len = config_text(doc, n, text, sizeof text);
+    if (len == 13 && memcmp(text, "LogAppendTime", 13) == 0)
+        *log_append_time = true;
+    else if (!(len == 10 && memcmp(text, "CreateTime", 10) == 0))
+        return kd_fail(KD_INVALID_CONFIG, "message.timestamp.type must be CreateTime or LogAppendTime");
+    return 0;
+}
+
+/* The bounds on a CreateTime record's distance from the broker's time: the
+ * difference bounds both sides, before / after each one (the tighter wins). */
+static int32_t config_timestamp_bounds(const kd_json *doc, kd_log_config *c)
+{
+    int64_t difference = INT64_MAX, before = INT64_MAX, after = INT64_MAX;
+    int32_t rc = config_long(doc, "message.timestamp.difference.max.ms", INT64_MAX, 0, &difference);
+    if (!rc)
+        rc = config_long(doc, "message.timestamp.before.max.ms", INT64_MAX, 0, &before);
+    if (!rc)
+        rc = config_long(doc, "message.timestamp.after.max.ms", INT64_MAX, 0, &after);
+    c->timestamp_before_max_ms = before < difference ? before : difference;
+    c->timestamp_after_max_ms = after < difference ? after : difference;
+    return rc;
+}
+
 int32_t kd_log_config_parse(const uint8_t *text, size_t len, kd_log_config *c)
 {
     kd_json doc;
@@ -158,6 +189,10 @@ int32_t kd_log_config_parse(const uint8_t *text, size_t len, kd_log_config *c)
         rc = config_long(&doc, "local.retention.ms", -2, -2, &c->local_retention_ms);
     if (!rc)
         rc = config_long(&doc, "local.retention.bytes", -2, -2, &c->local_retention_bytes);
+    if (!rc)
+        rc = config_timestamp_type(&doc, &c->log_append_time);
+    if (!rc)
+        rc = config_timestamp_bounds(&doc, c);
     kd_json_free(&doc);
     if (!rc && !c->delete_policy)
         c->retention_ms = c->retention_bytes = -1;

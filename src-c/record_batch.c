@@ -247,6 +247,14 @@ void kd_batch_set_max_timestamp(uint8_t *batch, size_t size, int64_t max_timesta
     kd_put_be32(batch + OFF_CRC, kd_crc32c_update(0, batch + OFF_ATTRIBUTES, size - OFF_ATTRIBUTES));
 }
 
+void kd_batch_set_log_append_time(uint8_t *batch, size_t size, int64_t now_ms)
+{
+    uint16_t attributes = (uint16_t)(batch[OFF_ATTRIBUTES] << 8 | batch[OFF_ATTRIBUTES + 1]) | KD_ATTR_TIMESTAMP_LOG_APPEND;
+    batch[OFF_ATTRIBUTES] = (uint8_t)(attributes >> 8);
+    batch[OFF_ATTRIBUTES + 1] = (uint8_t)attributes;
+    kd_batch_set_max_timestamp(batch, size, now_ms);
+}
+
 /* ---- exported: inspect ---- */
 
 static bool write_summary(const kd_batch *b)

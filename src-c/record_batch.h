@@ -118,6 +118,9 @@ int32_t kd_batch_records_out(const uint8_t *buf, size_t len, int64_t min_offset,
 void kd_batch_set_base_offset(uint8_t *batch, int64_t base_offset);
 /* Rewrites a batch's max timestamp and seals its CRC again. */
 void kd_batch_set_max_timestamp(uint8_t *batch, size_t size, int64_t max_timestamp);
+/* Marks a batch LogAppendTime with now_ms as its max timestamp (the time every
+ * record then reads with) and seals its CRC again, as Kafka's LogValidator does. */
+void kd_batch_set_log_append_time(uint8_t *batch, size_t size, int64_t now_ms);
 /* Where a batch's records begin (the header's size). */
 #define KD_BATCH_RECORDS_AT 61
 /* After a batch's records were rewritten (compaction): sets its length to size - 12

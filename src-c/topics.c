@@ -9,9 +9,9 @@
  *   - partitions are 1..max_partitions (the host's limit, 256 by default), and
  *     a topic's count only grows (INVALID_PARTITIONS);
  *   - a name is taken once (TOPIC_ALREADY_EXISTS);
- *   - configs are the ones Kafka users set — retention.ms, retention.bytes,
- *     cleanup.policy, max.message.bytes — each validated; any other name is
- *     INVALID_CONFIG, as Kafka refuses unknown topic configs.
+ *   - configs are Kafka 3.x's topic configs (CONFIGS below), each validated as
+ *     Kafka does; any other name is INVALID_CONFIG, as Kafka refuses unknown
+ *     topic configs.
  * The topic id is 16 bytes the host draws at random (the core never does I/O);
  * partition logs are addressed by it, so a topic deleted and created again
  * starts from empty logs.
@@ -58,7 +58,17 @@ static const char *const SCHEMA[] = {
     " next_id INTEGER NOT NULL)",
 };
 
-typedef enum { CONFIG_LONG, CONFIG_INT, CONFIG_CLEANUP_POLICY, CONFIG_RATIO, CONFIG_BOOL } config_kind;
+typedef enum {
+    CONFIG_LONG,
+    CONFIG_INT,
+    CONFIG_CLEANUP_POLICY,
+    CONFIG_RATIO,
+    CONFIG_BOOL,
+    CONFIG_COMPRESSION,      /* compression.type */
+    CONFIG_TIMESTAMP_TYPE,   /* message.timestamp.type */
+    CONFIG_THROTTLED,        /* *.replication.throttled.replicas */
+    CONFIG_FORMAT_VERSION,   /* message.format.version */
+} config_kind;
 
 typedef struct {
     const char *key;
@@ -67,24 +77,48 @@ typedef struct {
     int64_t min;
 } config_def;
 
-/* Kafka's names, defaults and lower bounds. The log enforces them (log.c, retention.c,
- * compaction.c); segment.* bound the part of the log compaction leaves alone (Kafka's
- * active segment), since Kafdo stores batches, not segment files. */
+/* Kafka 3.x's topic configs (TopicConfig / LogConfig): names, defaults, lower bounds,
+ * in name order. Each is validated as Kafka validates it, stored, and reported by
+ * DescribeConfigs. The log enforces those that mean something for a partition here
+ * (log.c, log_config.c, retention.c, compaction.c, tiering.c); segment.* bound the
+ * part of the log compaction leaves alone (Kafka's active segment), since Kafdo
+ * stores batches, not segment files. The others (flush.*, index and preallocation
+ * sizes, replication and throttling, down-conversion) concern files and replicas
+ * that Durable Object storage has no counterpart of: accepted, kept, reported. */
 static const config_def CONFIGS[] = {
     {"cleanup.policy", "delete", CONFIG_CLEANUP_POLICY, 0},
+    {"compression.type", "producer", CONFIG_COMPRESSION, 0},
     {"delete.retention.ms", "86400000", CONFIG_LONG, 0},
+    {"file.delete.delay.ms", "60000", CONFIG_LONG, 0},
+    {"flush.messages", "9223372036854775807", CONFIG_LONG, 1},
+    {"flush.ms", "9223372036854775807", CONFIG_LONG, 0},
+    {"follower.replication.throttled.replicas", "", CONFIG_THROTTLED, 0},
+    {"index.interval.bytes", "4096", CONFIG_INT, 0},
+    {"leader.replication.throttled.replicas", "", CONFIG_THROTTLED, 0},
     /* Tiered storage (tiering.c); -2: retention.bytes / retention.ms. */
     {"local.retention.bytes", "-2", CONFIG_LONG, -2},
     {"local.retention.ms", "-2", CONFIG_LONG, -2},
     {"max.compaction.lag.ms", "9223372036854775807", CONFIG_LONG, 1},
     {"max.message.bytes", "1048576", CONFIG_INT, 0},
+    {"message.downconversion.enable", "true", CONFIG_BOOL, 0},
+    {"message.format.version", "3.0-IV1", CONFIG_FORMAT_VERSION, 0},
+    /* Kafka 3.6 (KIP-937): the two sides of message.timestamp.difference.max.ms. */
+    {"message.timestamp.after.max.ms", "9223372036854775807", CONFIG_LONG, 0},
+    {"message.timestamp.before.max.ms", "9223372036854775807", CONFIG_LONG, 0},
+    {"message.timestamp.difference.max.ms", "9223372036854775807", CONFIG_LONG, 0},
+    {"message.timestamp.type", "CreateTime", CONFIG_TIMESTAMP_TYPE, 0},
     {"min.cleanable.dirty.ratio", "0.5", CONFIG_RATIO, 0},
     {"min.compaction.lag.ms", "0", CONFIG_LONG, 0},
+    {"min.insync.replicas", "1", CONFIG_INT, 1},
+    {"preallocate", "false", CONFIG_BOOL, 0},
     {"remote.storage.enable", "false", CONFIG_BOOL, 0},
     {"retention.bytes", "-1", CONFIG_LONG, -1},
     {"retention.ms", "604800000", CONFIG_LONG, -1},
     {"segment.bytes", "1073741824", CONFIG_INT, 14},
+    {"segment.index.bytes", "10485760", CONFIG_INT, 4},
+    {"segment.jitter.ms", "0", CONFIG_LONG, 0},
     {"segment.ms", "604800000", CONFIG_LONG, 1},
+    {"unclean.leader.election.enable", "false", CONFIG_BOOL, 0},
 };
 #define CONFIG_COUNT (sizeof CONFIGS / sizeof CONFIGS[0])
 
@@ -115,6 +149,67 @@ int32_t kd_check_topic_name(const uint8_t *name, uint32_t len)
                            "topic name may hold only ASCII letters, digits, '.', '_' and '-'");
     }
     return 0;
+}
+
+/* ---- replica assignments ---- */
+
+int32_t kd_topic_assignment_check(const uint8_t *in, uint32_t len, int32_t node_id)
+{
+    kd_scratch_reset();
+    kd_le_reader r = {in, len, 0};
+    int32_t num_partitions;
+    int16_t replication_factor;
+    uint32_t partitions;
+    if (!kd_le_i32(&r, &num_partitions) || !kd_le_i16(&r, &replication_factor) || !kd_le_u32(&r, &partitions) ||
+        partitions > len / 8)
+        return kd_fail(KD_ERR_INVALID_ARG, "a replica assignment is malformed");
+    if (partitions == 0)
+        return kd_fail(KD_ERR_INVALID_ARG, "a replica assignment names no partitions");
+    if (num_partitions != -1 || replication_factor != -1)
+        return kd_fail(KD_INVALID_REQUEST, "Both numPartitions or replicationFactor and replicasAssignments were set. "
+                                           "Both cannot be used at the same time.");
+    /* Which partition indexes were seen: one bit each, for 0..partitions-1. */
+    uint8_t *seen = calloc((partitions + 7) / 8, 1);
+    if (!seen)
+        return kd_fail(KD_ERR_NOMEM, "out of memory");
+    int32_t rc = 0;
+    uint32_t replicas = 0;
+    for (uint32_t i = 0; i < partitions && !rc; i++) {
+        int32_t index;
+        uint32_t brokers;
+        if (!kd_le_i32(&r, &index) || !kd_le_u32(&r, &brokers) || brokers > (r.len - r.pos) / 4) {
+            rc = kd_fail(KD_ERR_INVALID_ARG, "a replica assignment is malformed");
+            break;
+        }
+        if (index < 0 || (uint32_t)index >= partitions || (seen[index / 8] & (1u << (index % 8))))
+            rc = kd_fail(KD_INVALID_REPLICA_ASSIGNMENT,
+                         "partitions should be a consecutive 0-based integer sequence, each named once");
+        else if (brokers == 0)
+            rc = kd_fail(KD_INVALID_REPLICA_ASSIGNMENT, "partition %d is assigned no broker", (int)index);
+        else if (i > 0 && brokers != replicas)
+            rc = kd_fail(KD_INVALID_REPLICA_ASSIGNMENT, "All partitions should have the same number of replicas");
+        if (rc)
+            break;
+        seen[index / 8] |= (uint8_t)(1u << (index % 8));
+        replicas = brokers;
+        /* One broker exists, so a list of more than one names it twice or names another. */
+        for (uint32_t b = 0; b < brokers && !rc; b++) {
+            int32_t broker;
+            kd_le_i32(&r, &broker);
+            if (broker != node_id)
+                rc = kd_fail(KD_INVALID_REPLICA_ASSIGNMENT, "broker %d of partition %d's assignment does not exist: "
+                             "the cluster's one broker is %d", (int)broker, (int)index, (int)node_id);
+            else if (b > 0)
+                rc = kd_fail(KD_INVALID_REPLICA_ASSIGNMENT, "Duplicate brokers not allowed in replica assignment: "
+                             "partition %d names broker %d twice", (int)index, (int)broker);
+        }
+    }
+    free(seen);
+    if (!rc && r.pos != r.len)
+        rc = kd_fail(KD_ERR_INVALID_ARG, "%zu bytes follow a replica assignment", r.len - r.pos);
+    if (rc)
+        return rc;
+    return kd_out_i32((int32_t)partitions) ? 0 : kd_fail(KD_ERR_NOMEM, "out of memory");
 }
 
 /* ---- configs ---- */
@@ -156,12 +251,78 @@ static bool equals(const uint8_t *s, size_t len, const char *lit)
     return strlen(lit) == len && memcmp(s, lit, len) == 0;
 }
 
+static const char *const COMPRESSION_TYPES[] = {"uncompressed", "zstd", "lz4", "snappy", "gzip", "producer"};
+
+/* Kafka's ThrottledReplicaListValidator: empty, "*", or partition:broker pairs of
+ * integers separated by commas (spaces around them allowed). */
+static bool throttled_replicas_valid(const uint8_t *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len && s[i] == ' ')
+        i++;
+    if (i == len || (len - i == 1 && s[i] == '*'))
+        return true;
+    for (;;) {
+        size_t digits = 0;
+        while (i < len && s[i] == ' ')
+            i++;
+        for (; i < len && s[i] >= '0' && s[i] <= '9'; i++)
+            digits++;
+        if (!digits || i == len || s[i++] != ':')
+            return false;
+        for (digits = 0; i < len && s[i] >= '0' && s[i] <= '9'; i++)
+            digits++;
+        while (i < len && s[i] == ' ')
+            i++;
+        if (!digits)
+            return false;
+        if (i == len)
+            return true;
+        if (s[i++] != ',')
+            return false;
+    }
+}
+
+/* message.format.version (deprecated since Kafka 3.0, ignored from then on): a
+ * version Kafka knows, "0.8.0" to "3.x", optionally with an -IVn suffix. */
+static bool format_version_valid(const uint8_t *s, size_t len)
+{
+    size_t i = 0, parts = 0;
+    while (i < len) {
+        size_t digits = 0;
+        for (; i < len && s[i] >= '0' && s[i] <= '9'; i++)
+            digits++;
+        if (!digits)
+            return false;
+        parts++;
+        if (i < len && s[i] == '.') {
+            i++;
+            continue;
+        }
+        break;
+    }
+    if (parts < 2 || parts > 3 || !(s[0] >= '0' && s[0] <= '3'))
+        return false;
+    if (i == len)
+        return true;
+    if (len - i < 4 || s[i] != '-' || s[i + 1] != 'I' || s[i + 2] != 'V')
+        return false;
+    for (i += 3; i < len; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+    return true;
+}
+
 static int32_t check_config(const uint8_t *key, size_t key_len, const uint8_t *value, size_t value_len)
 {
     const config_def *def = find_config(key, key_len);
     if (!def)
         return kd_fail(KD_INVALID_CONFIG, "unknown topic config \"%.*s\"", (int)(key_len > 64 ? 64 : key_len),
                        (const char *)key);
+    /* Stored values have room for 64 bytes (config_set, out_topic); a throttled
+     * replica list is the only kind that could want more. */
+    if (value_len > 64)
+        return kd_fail(KD_INVALID_CONFIG, "%s is longer than Kafdo keeps (64 characters)", def->key);
     int64_t v;
     switch (def->kind) {
     case CONFIG_CLEANUP_POLICY:
@@ -185,6 +346,24 @@ static int32_t check_config(const uint8_t *key, size_t key_len, const uint8_t *v
         if (kd_parse_ratio(value, value_len) < 0)
             return kd_fail(KD_INVALID_CONFIG, "%s must be a number from 0 to 1", def->key);
         return 0;
+    case CONFIG_COMPRESSION:
+        for (size_t i = 0; i < sizeof COMPRESSION_TYPES / sizeof COMPRESSION_TYPES[0]; i++)
+            if (equals(value, value_len, COMPRESSION_TYPES[i]))
+                return 0;
+        return kd_fail(KD_INVALID_CONFIG, "compression.type must be uncompressed, zstd, lz4, snappy, gzip or producer");
+    case CONFIG_TIMESTAMP_TYPE:
+        if (equals(value, value_len, "CreateTime") || equals(value, value_len, "LogAppendTime"))
+            return 0;
+        return kd_fail(KD_INVALID_CONFIG, "message.timestamp.type must be CreateTime or LogAppendTime");
+    case CONFIG_THROTTLED:
+        if (throttled_replicas_valid(value, value_len))
+            return 0;
+        return kd_fail(KD_INVALID_CONFIG,
+                       "%s must be empty, * or a list of partition:broker pairs (integers), comma separated", def->key);
+    case CONFIG_FORMAT_VERSION:
+        if (format_version_valid(value, value_len))
+            return 0;
+        return kd_fail(KD_INVALID_CONFIG, "message.format.version must be a Kafka version such as 2.8 or 3.0-IV1");
     case CONFIG_LONG:
         if (!parse_i64(value, value_len, &v) || v < def->min)
             return kd_fail(KD_INVALID_CONFIG, "%s must be an integer of at least %lld", def->key,

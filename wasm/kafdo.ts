@@ -61,7 +61,7 @@ const TIMESTAMP_DERIVE = -(2n ** 63n);
  * and kd_log_append's per-set result. */
 const BATCH_PARAMS_BYTES = 44;
 const BATCH_SUMMARY_BYTES = 56;
-const APPEND_RESULT_BYTES = 24;
+const APPEND_RESULT_BYTES = 40;
 
 interface CoreExports {
   memory: WebAssembly.Memory;
@@ -82,6 +82,7 @@ interface CoreExports {
   kd_log_append(db: number, ptr: number, len: number, nowMs: bigint, maxBatchBytes: number): number;
   kd_log_offsets(db: number): number;
   kd_log_offset_for_time(db: number, timestamp: bigint): number;
+  kd_log_offsets_before(db: number, timestamp: bigint, maxNum: number, nowMs: bigint): number;
   kd_log_fetch(db: number, offset: bigint, maxBytes: number, minOneBatch: number): number;
   kd_log_read(db: number, offset: bigint, maxRecords: number, maxBytes: number): number;
   kd_log_retire(db: number): number;
@@ -122,6 +123,7 @@ interface CoreExports {
   kd_topic_delete_begin(db: number, ptr: number, len: number): number;
   kd_topic_delete(db: number, ptr: number, len: number): number;
   kd_topic_create_partitions(db: number, ptr: number, len: number, count: number, maxPartitions: number): number;
+  kd_topic_assignment_check(ptr: number, len: number, nodeId: number): number;
   kd_topic_alter_configs(db: number, ptr: number, len: number): number;
   kd_group_open(db: number): number;
   kd_group_join(db: number, ptr: number, len: number, nowMs: bigint): number;
@@ -610,7 +612,9 @@ export function logAppend(db: number, sets: Uint8Array[], nowMs: number, maxBatc
         return sets.map(() => {
           const errorCode = r.i32();
           const recordCount = r.i32();
-          return { errorCode, recordCount, baseOffset: r.i64(), lastOffset: r.i64() };
+          const baseOffset = r.i64();
+          const lastOffset = r.i64();
+          return { errorCode, recordCount, baseOffset, lastOffset, logAppendTime: r.i64(), logStartOffset: r.i64() };
         });
       },
     ),
@@ -627,6 +631,23 @@ export function logOffsetForTime(db: number, timestamp: number): { offset: numbe
     (out) => {
       const r = new Reader(out);
       return { offset: r.i64(), timestamp: r.i64() };
+    },
+  );
+}
+
+/* ListOffsets v0: up to maxNum offsets before the time, newest first (kd_log_offsets_before). */
+export function logOffsetsBefore(db: number, timestamp: number, maxNum: number, nowMs: number): number[] {
+  const ts = int64(timestamp, "timestamp");
+  const max = int32(maxNum, "max number of offsets");
+  const now = int64(nowMs, "now");
+  return call(
+    undefined,
+    undefined,
+    (k) => k.kd_log_offsets_before(db, ts, max, now),
+    (out) => {
+      const r = new Reader(out);
+      const count = r.u32();
+      return Array.from({ length: count }, () => r.i64());
     },
   );
 }
@@ -1059,6 +1080,39 @@ export function checkTopicName(name: string): void {
     (_view, mem, ptr) => mem.set(bytes, ptr),
     (k, ptr, len) => k.kd_topic_name_check(ptr, len),
     () => undefined,
+  );
+}
+
+/* A CreateTopics replica assignment, as the request carries it. */
+export interface ReplicaAssignment {
+  partitionIndex: number;
+  brokerIds: number[];
+}
+
+/* Judges a manual replica assignment on a cluster whose one broker is `nodeId`
+ * (kd_topic_assignment_check); the number of partitions it creates. */
+export function checkReplicaAssignment(
+  numPartitions: number,
+  replicationFactor: number,
+  assignments: ReplicaAssignment[],
+  nodeId: number,
+): number {
+  const size = assignments.reduce((n, a) => n + 8 + 4 * a.brokerIds.length, 4 + 2 + 4);
+  return call(
+    size,
+    (view, mem, ptr) => {
+      const w = new Writer(view, mem, ptr);
+      w.i32(numPartitions);
+      w.i16(replicationFactor);
+      w.u32(assignments.length);
+      for (const a of assignments) {
+        w.i32(a.partitionIndex);
+        w.u32(a.brokerIds.length);
+        for (const b of a.brokerIds) w.i32(b);
+      }
+    },
+    (k, ptr, len) => k.kd_topic_assignment_check(ptr, len, nodeId),
+    (out) => new Reader(out).i32(),
   );
 }
 

@@ -74,6 +74,10 @@ export interface AppendResult {
   recordCount: number;
   baseOffset: number;
   lastOffset: number;
+  /* The broker's time stamped on the batch (message.timestamp.type=LogAppendTime), else -1. */
+  logAppendTime: number;
+  /* The partition's log start offset after the append (-1 on error). */
+  logStartOffset: number;
 }
 
 export interface LogOffsets {

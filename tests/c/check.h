@@ -32,6 +32,16 @@ static int check_passed, check_failed, check_current_failed;
         }                                                                                  \
     } while (0)
 
+#define CHECK_EQ_STR(a, b)                                                                 \
+    do {                                                                                   \
+        const char *check_a_ = (a), *check_b_ = (b);                                       \
+        if (strcmp(check_a_, check_b_) != 0) {                                             \
+            fprintf(stderr, "  FAIL %s:%d: %s == %s (\"%s\" != \"%s\")\n", __FILE__, __LINE__, \
+                    #a, #b, check_a_, check_b_);                                           \
+            check_current_failed++;                                                        \
+        }                                                                                  \
+    } while (0)
+
 #define RUN(fn)                                                                            \
     do {                                                                                   \
         check_current_failed = 0;                                                          \

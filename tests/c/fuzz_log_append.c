@@ -96,11 +96,11 @@ static uint32_t append_once(const uint8_t *data, size_t size, int64_t *next, res
     append_arg arg = {copy, (uint32_t)size};
     uint32_t n = 0;
     if (kd_native_in_transaction(1, append, &arg) == 0) {
-        n = kd_out_len() / 24;
-        uint8_t *out = malloc(n * 24 + 1);
-        memcpy(out, kd_out_ptr(), n * 24);
+        n = kd_out_len() / KD_APPEND_RESULT_SIZE;
+        uint8_t *out = malloc(n * KD_APPEND_RESULT_SIZE + 1);
+        memcpy(out, kd_out_ptr(), n * KD_APPEND_RESULT_SIZE);
         for (uint32_t i = 0; i < n; i++) {
-            const uint8_t *r = out + 24 * i;
+            const uint8_t *r = out + KD_APPEND_RESULT_SIZE * i;
             result res = {(int32_t)le(r, 4), (int64_t)le(r + 8, 8), (int64_t)le(r + 16, 8)};
             if (i < MAX_SETS)
                 results[i] = res;

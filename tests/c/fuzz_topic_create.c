@@ -5,6 +5,8 @@
  * kd_topic_alter_configs reads the same bytes as a config alteration (name, mode,
  * operations) against the topics then present, among them "t", made first with a
  * config set: whatever it refuses must leave every topic as it was.
+ * kd_topic_assignment_check reads them as a replica assignment: accepted, it answers
+ * a partition count of at least 1.
  */
 #include <sqlite3.h>
 #include <stdint.h>
@@ -57,6 +59,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     free(before);
     free(after);
+    if (kd_topic_assignment_check(data, (uint32_t)size, 0) == 0 &&
+        (kd_out_len() != 4 || (int32_t)(kd_out_ptr()[0] | kd_out_ptr()[1] << 8 | kd_out_ptr()[2] << 16 | (uint32_t)kd_out_ptr()[3] << 24) < 1))
+        abort();
     kd_native_detach(3);
     sqlite3_close(conn);
     return 0;

@@ -472,6 +472,29 @@ static void test_encode_produce_v0_to_v2(void)
     }
 }
 
+/* ListOffsets v0 (ListOffsetsRequest.json / Response.json): max_num_offsets in the
+ * request, old_style_offsets in the answer, neither timestamp nor offset. */
+static void test_list_offsets_v0(void)
+{
+    /* replica -1; topics ["t", [partition 0, timestamp -1, max_num_offsets 10]] */
+    uint8_t f[64];
+    size_t n = from_hex("00000000" "00020000" "00000009" "ffff" "ffffffff" "00000001" "000174" "00000001" "00000000"
+                        "ffffffffffffffff" "0000000a", f, sizeof f);
+    f[3] = (uint8_t)(n - 4);
+    CHECK_EQ_INT(decode(f, n), 0);
+    check_contains("listOffsets v0", output(),
+                   "\"body\":{\"replicaId\":-1,\"isolationLevel\":0,\"topics\":[{\"name\":\"t\",\"partitions\":"
+                   "[{\"partitionIndex\":0,\"currentLeaderEpoch\":-1,\"timestamp\":-1,\"maxNumOffsets\":10}]}]");
+    CHECK_EQ_INT(encode("{\"apiKey\":2,\"apiVersion\":0,\"correlationId\":9,\"body\":{\"throttleTimeMs\":0,\"topics\":"
+                        "[{\"name\":\"t\",\"partitions\":[{\"partitionIndex\":0,\"errorCode\":0,\"oldStyleOffsets\":[5,0],"
+                        "\"timestamp\":-1,\"offset\":-1,\"leaderEpoch\":-1}]}]}}"),
+                 0);
+    /* topics ["t", [partition 0, error 0, offsets [5, 0]]]: no throttle time before v2 */
+    check_frame_hex("listOffsets v0", 0,
+                    "00000029" "00000009" "00000001" "000174" "00000001" "00000000" "0000" "00000002"
+                    "0000000000000005" "0000000000000000");
+}
+
 /* A blob object in a field the version skips takes no hole: the table shrinks. */
 static void test_encode_unused_blob(void)
 {
@@ -663,6 +686,7 @@ int main(int argc, char **argv)
     RUN(test_error_responses);
     RUN(test_supported);
     RUN(test_encode_produce_v0_to_v2);
+    RUN(test_list_offsets_v0);
     RUN(test_delete_records_v2_flexible);
     RUN(test_encode_delete_records);
     if (argc == 3 && strcmp(argv[1], "--vectors") == 0) {

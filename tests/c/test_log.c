@@ -56,7 +56,7 @@ static int32_t append_set(const uint8_t *const *batches, const size_t *lens, int
     for (int i = 0; i < n; i++)
         kb_put(&c.sets, batches[i], lens[i]);
     int32_t rc = kd_native_in_transaction(DB, run_append, &c);
-    if (rc == 0 && kd_out_len() == 24) {
+    if (rc == 0 && kd_out_len() == KD_APPEND_RESULT_SIZE) {
         *err = (int32_t)rd_le(kd_out_ptr(), 4);
         *base = (int64_t)rd_le(kd_out_ptr() + 8, 8);
     }
@@ -222,10 +222,10 @@ static void test_bad_input_changes_nothing(void)
     kb_le(&two.sets, n, 4);
     kb_put(&two.sets, good, n);
     CHECK_EQ_INT(kd_native_in_transaction(DB, run_append, &two), 0);
-    CHECK_EQ_INT(kd_out_len(), 48);
+    CHECK_EQ_INT(kd_out_len(), 2 * KD_APPEND_RESULT_SIZE);
     CHECK_EQ_INT(rd_le(kd_out_ptr(), 4), KD_CORRUPT_MESSAGE);
-    CHECK_EQ_INT(rd_le(kd_out_ptr() + 24, 4), 0);
-    CHECK_EQ_INT((int64_t)rd_le(kd_out_ptr() + 32, 8), 6); /* after the 6 records stored above */
+    CHECK_EQ_INT(rd_le(kd_out_ptr() + KD_APPEND_RESULT_SIZE, 4), 0);
+    CHECK_EQ_INT((int64_t)rd_le(kd_out_ptr() + KD_APPEND_RESULT_SIZE + 8, 8), 6); /* after the 6 records stored above */
     kb_free(&two.sets);
 
     /* Malformed framing of the sets themselves. */
@@ -378,6 +378,57 @@ static void test_offset_for_time(void)
     unlink(db_path);
 }
 
+/* ListOffsets v0's answer as text: "[8,0]"; "error N" when the call fails. */
+static const char *offsets_before(int64_t ts, int32_t max_num, int64_t now)
+{
+    static char text[64];
+    int32_t rc = kd_log_offsets_before(DB, ts, max_num, now);
+    if (rc) {
+        snprintf(text, sizeof text, "error %d", (int)rc);
+        return text;
+    }
+    uint32_t n = (uint32_t)rd_le(kd_out_ptr(), 4);
+    size_t at = (size_t)snprintf(text, sizeof text, "[");
+    for (uint32_t i = 0; i < n && at < sizeof text - 24; i++)
+        at += (size_t)snprintf(text + at, sizeof text - at, "%s%lld", i ? "," : "", (long long)rd_le(kd_out_ptr() + 4 + 8 * i, 8));
+    snprintf(text + at, sizeof text - at, "]");
+    return text;
+}
+
+static void test_offsets_before_v0(void)
+{
+    const int64_t appended = 1700000000000, now = appended + 60000; /* run_append's time, a minute on */
+    sqlite3 *conn = fresh_log();
+    CHECK_EQ_STR(offsets_before(KD_LIST_LATEST, 10, now), "[0]"); /* empty: the one (empty) segment */
+    CHECK_EQ_STR(offsets_before(KD_LIST_EARLIEST, 10, now), "[0]");
+    size_t n;
+    uint8_t *b = make_batch(5, 1000, 10, &n);
+    const uint8_t *bs[] = {b};
+    int32_t err;
+    int64_t base;
+    CHECK_EQ_INT(append_set(bs, &n, 1, &err, &base), 0);
+    CHECK_EQ_INT(append_set(bs, &n, 1, &err, &base), 0);
+    free(b);
+    CHECK_EQ_STR(offsets_before(KD_LIST_LATEST, 1, now), "[10]");
+    CHECK_EQ_STR(offsets_before(KD_LIST_LATEST, 10, now), "[10,0]");
+    CHECK_EQ_STR(offsets_before(KD_LIST_EARLIEST, 10, now), "[0]");
+    CHECK_EQ_STR(offsets_before(KD_LIST_LATEST, 0, now), "[]");
+    CHECK_EQ_STR(offsets_before(KD_LIST_LATEST, -1, now), "[]");
+    /* By time: before the last append nothing, from it the segment's base, from now the end too. */
+    CHECK_EQ_STR(offsets_before(appended - 1, 10, now), "[]");
+    CHECK_EQ_STR(offsets_before(appended, 10, now), "[0]");
+    CHECK_EQ_STR(offsets_before(now, 10, now), "[10,0]");
+    /* DeleteRecords moved the start: the segment's base is at least the log start. */
+    CHECK_EQ_INT(kd_log_delete_records(DB, 7), 0);
+    CHECK_EQ_STR(offsets_before(KD_LIST_LATEST, 10, now), "[10,7]");
+    CHECK_EQ_STR(offsets_before(KD_LIST_EARLIEST, 10, now), "[7]");
+    CHECK_EQ_STR(offsets_before(-3, 10, now), "error 42");
+    CHECK_EQ_INT(kd_log_retire(DB), 0);
+    CHECK_EQ_STR(offsets_before(KD_LIST_LATEST, 10, now), "error 3");
+    close_db(conn);
+    unlink(db_path);
+}
+
 /* ---- idempotent producers ---- */
 
 /* A batch of n records from producer `pid` at `epoch`, starting at sequence `seq`. */
@@ -430,7 +481,7 @@ static ack append_idem(const idem *batches, int count)
     int32_t err;
     int64_t base;
     CHECK_EQ_INT(append_set(bs, lens, count, &err, &base), 0);
-    if (kd_out_len() == 24) {
+    if (kd_out_len() == KD_APPEND_RESULT_SIZE) {
         a.err = (int32_t)rd_le(kd_out_ptr(), 4);
         a.records = (int32_t)rd_le(kd_out_ptr() + 4, 4);
         a.base = (int64_t)rd_le(kd_out_ptr() + 8, 8);
@@ -641,12 +692,12 @@ static void test_idempotent_retry_in_the_same_call(void)
         kb_put(&c.sets, b, n);
     }
     CHECK_EQ_INT(kd_native_in_transaction(DB, run_append, &c), 0);
-    CHECK_EQ_INT(kd_out_len(), 48);
+    CHECK_EQ_INT(kd_out_len(), 2 * KD_APPEND_RESULT_SIZE);
     for (int i = 0; i < 2; i++) {
-        CHECK_EQ_INT(rd_le(kd_out_ptr() + 24 * i, 4), 0);
-        CHECK_EQ_INT(rd_le(kd_out_ptr() + 24 * i + 4, 4), 4);
-        CHECK_EQ_INT((int64_t)rd_le(kd_out_ptr() + 24 * i + 8, 8), 0);
-        CHECK_EQ_INT((int64_t)rd_le(kd_out_ptr() + 24 * i + 16, 8), 3);
+        CHECK_EQ_INT(rd_le(kd_out_ptr() + KD_APPEND_RESULT_SIZE * i, 4), 0);
+        CHECK_EQ_INT(rd_le(kd_out_ptr() + KD_APPEND_RESULT_SIZE * i + 4, 4), 4);
+        CHECK_EQ_INT((int64_t)rd_le(kd_out_ptr() + KD_APPEND_RESULT_SIZE * i + 8, 8), 0);
+        CHECK_EQ_INT((int64_t)rd_le(kd_out_ptr() + KD_APPEND_RESULT_SIZE * i + 16, 8), 3);
     }
     CHECK_EQ_INT(count_rows(conn), 1);
     kb_free(&c.sets);
@@ -783,7 +834,7 @@ static void append_copies(const uint8_t *b, size_t n, int count)
     }
     CHECK_EQ_INT(kd_native_in_transaction(DB, run_append, &c), 0);
     for (int i = 0; i < count; i++)
-        CHECK_EQ_INT((int32_t)rd_le(kd_out_ptr() + 24 * i, 4), 0); /* stored */
+        CHECK_EQ_INT((int32_t)rd_le(kd_out_ptr() + KD_APPEND_RESULT_SIZE * i, 4), 0); /* stored */
     kb_free(&c.sets);
 }
 
@@ -847,6 +898,97 @@ static void test_reads_are_bounded(void)
     unlink(db_path);
 }
 
+/* ---- the append's answer and the topic's timestamp configs ---- */
+
+/* A batch without a producer id of n records stamped ts, ts + 1, ... */
+static uint8_t *timed_batch(int64_t ts, uint32_t n, size_t *len)
+{
+    kbuf in = {0};
+    kb_params(&in, kparams_default(), n);
+    for (uint32_t i = 0; i < n; i++)
+        kb_record(&in, ts + i, "k", 1, "v", 1, 0, NULL, NULL);
+    uint8_t *batch = NULL;
+    if (kd_batch_encode(in.p, (uint32_t)in.len) == 0) {
+        *len = kd_out_len();
+        batch = malloc(*len);
+        memcpy(batch, kd_out_ptr(), *len);
+    }
+    kb_free(&in);
+    return batch;
+}
+
+/* Appends a batch of n records stamped ts; the set's error, and its log append
+ * time and log start offset (-99 when the answer is not one set's). */
+static int32_t append_timed(int64_t ts, uint32_t n, int64_t *append_time, int64_t *log_start)
+{
+    size_t len = 0;
+    uint8_t *b = timed_batch(ts, n, &len);
+    const uint8_t *bs[] = {b};
+    int32_t err = -99;
+    int64_t base;
+    *append_time = *log_start = -99;
+    CHECK_EQ_INT(append_set(bs, &len, 1, &err, &base), 0);
+    if (kd_out_len() == KD_APPEND_RESULT_SIZE) {
+        *append_time = (int64_t)rd_le(kd_out_ptr() + 24, 8);
+        *log_start = (int64_t)rd_le(kd_out_ptr() + 32, 8);
+    }
+    free(b);
+    return err;
+}
+
+static int32_t configure(const char *json)
+{
+    return kd_log_configure(DB, (const uint8_t *)json, (uint32_t)strlen(json));
+}
+
+static void test_append_answers_log_start_and_append_time(void)
+{
+    const int64_t now = 1700000000000; /* run_append's */
+    sqlite3 *conn = fresh_log();
+    int64_t at, start;
+    CHECK_EQ_INT(configure("{}"), 0);
+    CHECK_EQ_INT(append_timed(now - 5, 3, &at, &start), 0);
+    CHECK_EQ_INT(at, -1); /* CreateTime: no append time */
+    CHECK_EQ_INT(start, 0);
+    CHECK_EQ_INT(kd_log_set_start(DB, 2, 3), 0);
+    CHECK_EQ_INT(append_timed(now - 5, 1, &at, &start), 0);
+    CHECK_EQ_INT(start, 2); /* Kafka's produce answer carries the log start */
+
+    /* LogAppendTime: the stored batch is marked so and carries now as its max
+     * timestamp, its CRC sealed again; every record reads back with now. */
+    CHECK_EQ_INT(configure("{\"message.timestamp.type\":\"LogAppendTime\"}"), 0);
+    CHECK_EQ_INT(append_timed(now - 86400000, 2, &at, &start), 0);
+    CHECK_EQ_INT(at, now);
+    CHECK_EQ_INT(kd_log_fetch(DB, 4, 1 << 20, 1), 0);
+    kd_batch b;
+    CHECK_EQ_INT(kd_batch_read(kd_out_ptr() + 16, kd_out_len() - 16, &b), 0);
+    CHECK_EQ_INT(b.base_offset, 4);
+    CHECK(b.attributes & KD_ATTR_TIMESTAMP_LOG_APPEND);
+    CHECK_EQ_INT(b.max_timestamp, now);
+    CHECK_EQ_INT(kd_log_read(DB, 4, 10, 1 << 20), 0);
+    CHECK_EQ_INT(rd_le(kd_out_ptr() + 16, 4), 2);
+    CHECK_EQ_INT((int64_t)rd_le(kd_out_ptr() + 20, 8), 4);   /* the first record's offset */
+    CHECK_EQ_INT((int64_t)rd_le(kd_out_ptr() + 28, 8), now); /* and its timestamp */
+
+    /* message.timestamp.difference.max.ms: a record further off is INVALID_TIMESTAMP,
+     * before or after now, and nothing of its set is stored. */
+    CHECK_EQ_INT(configure("{\"message.timestamp.difference.max.ms\":\"1000\"}"), 0);
+    CHECK_EQ_INT(append_timed(now - 1000, 1, &at, &start), 0);
+    CHECK_EQ_INT(append_timed(now - 1001, 1, &at, &start), KD_INVALID_TIMESTAMP);
+    CHECK_EQ_INT(start, -1);
+    CHECK_EQ_INT(append_timed(now + 999, 3, &at, &start), KD_INVALID_TIMESTAMP); /* its last is now + 1001 */
+    CHECK_EQ_INT(append_timed(-1, 1, &at, &start), 0); /* no timestamp: not judged */
+    CHECK_EQ_INT(high_watermark(), 8);
+    /* Kafka 3.6's halves narrow it on one side. */
+    CHECK_EQ_INT(configure("{\"message.timestamp.after.max.ms\":\"0\"}"), 0);
+    CHECK_EQ_INT(append_timed(now - 86400000, 1, &at, &start), 0);
+    CHECK_EQ_INT(append_timed(now + 1, 1, &at, &start), KD_INVALID_TIMESTAMP);
+
+    CHECK_EQ_INT(configure("{\"message.timestamp.type\":\"Sometime\"}"), KD_INVALID_CONFIG);
+    CHECK_EQ_INT(configure("{\"message.timestamp.difference.max.ms\":\"-1\"}"), KD_INVALID_CONFIG);
+    close_db(conn);
+}
+
 int main(void)
 {
     RUN(test_offsets_are_assigned_in_order);
@@ -855,6 +997,7 @@ int main(void)
     RUN(test_survives_reopen);
     RUN(test_retired_log_refuses);
     RUN(test_offset_for_time);
+    RUN(test_offsets_before_v0);
     RUN(test_a_million_records);
     RUN(test_reads_are_bounded);
     RUN(test_idempotent_retry_same_offsets);
@@ -867,6 +1010,7 @@ int main(void)
     RUN(test_idempotent_unknown_producer_and_wrap);
     RUN(test_idempotent_refusals);
     RUN(test_idempotent_retire_and_old_logs);
+    RUN(test_append_answers_log_start_and_append_time);
     kd_release_scratch();
     return CHECK_SUMMARY();
 }

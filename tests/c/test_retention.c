@@ -62,7 +62,7 @@ static size_t append_batches(int batches, uint32_t records, int64_t ts0, int64_t
     }
     CHECK_EQ_INT(kd_native_in_transaction(DB, run_append, &c), 0);
     for (int i = 0; i < batches; i++)
-        CHECK_EQ_INT((int32_t)rd_le(kd_out_ptr() + 24 * (size_t)i, 4), 0);
+        CHECK_EQ_INT((int32_t)rd_le(kd_out_ptr() + KD_APPEND_RESULT_SIZE * (size_t)i, 4), 0);
     kb_free(&c.sets);
     return n;
 }

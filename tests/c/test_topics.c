@@ -198,6 +198,114 @@ static void test_refusals_write_nothing(void)
     close_topics(conn);
 }
 
+/* Kafka 3.x's whole topic-config list is taken, each value checked as Kafka does,
+ * and every one reported (the ones set with their values). */
+static void test_kafka_topic_configs(void)
+{
+    sqlite3 *conn = open_topics();
+    const char *accepted[] = {
+        "compression.type", "zstd",
+        "file.delete.delay.ms", "0",
+        "flush.messages", "1",
+        "flush.ms", "1000",
+        "follower.replication.throttled.replicas", "0:0, 1:0",
+        "index.interval.bytes", "4096",
+        "leader.replication.throttled.replicas", "*",
+        "message.downconversion.enable", "false",
+        "message.format.version", "2.8-IV1",
+        "message.timestamp.after.max.ms", "3600000",
+        "message.timestamp.before.max.ms", "3600000",
+        "message.timestamp.difference.max.ms", "86400000",
+        "message.timestamp.type", "LogAppendTime",
+        "min.insync.replicas", "2",
+        "preallocate", "true",
+        "segment.index.bytes", "4096",
+        "segment.jitter.ms", "0",
+        "unclean.leader.election.enable", "true",
+    };
+    uint32_t n = sizeof accepted / sizeof accepted[0] / 2;
+    CHECK_EQ_INT(create("kafkaish", 1, n, accepted, ID_A), 0);
+    CHECK_EQ_INT(kd_topic_describe(DB, (const uint8_t *)"kafkaish", 8), 0);
+    const uint8_t *o = kd_out_ptr();
+    size_t len = kd_out_len(), found = 0;
+    for (uint32_t w = 0; w < n; w++) {
+        const char *key = accepted[2 * w], *value = accepted[2 * w + 1];
+        for (size_t at = 0; at + strlen(key) + 2 + strlen(value) < len; at++)
+            if (memcmp(o + at, key, strlen(key)) == 0 && rd_le(o + at + strlen(key), 2) == strlen(value) &&
+                memcmp(o + at + strlen(key) + 2, value, strlen(value)) == 0 && o[at + strlen(key) + 2 + strlen(value)] == 0) {
+                found++; /* with is_default 0 */
+                break;
+            }
+    }
+    CHECK_EQ_INT(found, n);
+    const char *refused[][2] = {
+        {"compression.type", "brotli"},        {"flush.messages", "0"},
+        {"follower.replication.throttled.replicas", "0"}, {"leader.replication.throttled.replicas", "a:1"},
+        {"leader.replication.throttled.replicas", "0:1,"}, {"index.interval.bytes", "-1"},
+        {"message.downconversion.enable", "yes"}, {"message.format.version", "banana"},
+        {"message.timestamp.difference.max.ms", "-1"}, {"message.timestamp.type", "createtime"},
+        {"min.insync.replicas", "0"},          {"segment.index.bytes", "3"},
+        {"segment.jitter.ms", "-1"},           {"unclean.leader.election.enable", "1"},
+        {"message.timestamp.type", "LogAppendTimeLogAppendTimeLogAppendTimeLogAppendTimeLogAppendTime!"},
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
+        CHECK_EQ_INT(create("t", 1, 1, refused[i], ID_A), KD_INVALID_CONFIG);
+    close_topics(conn);
+}
+
+/* An assignment: num_partitions, replication_factor, then per partition its index
+ * and brokers (count first); the core's answer, and *partitions from its output. */
+static int32_t assignment(int32_t num_partitions, int16_t replication_factor, int n, const int32_t (*parts)[4],
+                          int32_t *partitions)
+{
+    kbuf in = {0};
+    kb_le(&in, (uint32_t)num_partitions, 4);
+    kb_le(&in, (uint16_t)replication_factor, 2);
+    kb_le(&in, (uint32_t)n, 4);
+    for (int i = 0; i < n; i++) {
+        kb_le(&in, (uint32_t)parts[i][0], 4);
+        kb_le(&in, (uint32_t)parts[i][1], 4);
+        for (int b = 0; b < parts[i][1]; b++)
+            kb_le(&in, (uint32_t)parts[i][2 + b], 4);
+    }
+    int32_t rc = kd_topic_assignment_check(in.p, (uint32_t)in.len, 0);
+    *partitions = rc == 0 && kd_out_len() == 4 ? (int32_t)rd_le(kd_out_ptr(), 4) : -99;
+    kb_free(&in);
+    return rc;
+}
+
+/* Kafka on one broker (node 0) takes assignments naming only that broker. */
+static void test_replica_assignments(void)
+{
+    int32_t n;
+    const int32_t three[][4] = {{0, 1, 0}, {2, 1, 0}, {1, 1, 0}};
+    CHECK_EQ_INT(assignment(-1, -1, 3, three, &n), 0);
+    CHECK_EQ_INT(n, 3);
+    CHECK_EQ_INT(assignment(3, -1, 3, three, &n), KD_INVALID_REQUEST);
+    CHECK_EQ_INT(assignment(-1, 1, 3, three, &n), KD_INVALID_REQUEST);
+    const int32_t other_broker[][4] = {{0, 1, 0}, {1, 1, 1}};
+    CHECK_EQ_INT(assignment(-1, -1, 2, other_broker, &n), KD_INVALID_REPLICA_ASSIGNMENT);
+    const int32_t twice[][4] = {{0, 2, 0, 0}};
+    CHECK_EQ_INT(assignment(-1, -1, 1, twice, &n), KD_INVALID_REPLICA_ASSIGNMENT);
+    const int32_t none[][4] = {{0, 0}};
+    CHECK_EQ_INT(assignment(-1, -1, 1, none, &n), KD_INVALID_REPLICA_ASSIGNMENT);
+    const int32_t gap[][4] = {{0, 1, 0}, {2, 1, 0}};
+    CHECK_EQ_INT(assignment(-1, -1, 2, gap, &n), KD_INVALID_REPLICA_ASSIGNMENT);
+    const int32_t repeated[][4] = {{0, 1, 0}, {0, 1, 0}};
+    CHECK_EQ_INT(assignment(-1, -1, 2, repeated, &n), KD_INVALID_REPLICA_ASSIGNMENT);
+    const int32_t negative[][4] = {{-1, 1, 0}};
+    CHECK_EQ_INT(assignment(-1, -1, 1, negative, &n), KD_INVALID_REPLICA_ASSIGNMENT);
+    /* Malformed from the host: nothing, too short, trailing bytes. */
+    CHECK_EQ_INT(kd_topic_assignment_check(NULL, 0, 0), KD_ERR_INVALID_ARG);
+    const uint8_t short_in[] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 1, 0, 0, 0, 0, 0};
+    CHECK_EQ_INT(kd_topic_assignment_check(short_in, sizeof short_in, 0), KD_ERR_INVALID_ARG);
+    const uint8_t trailing[] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 1, 0, 0, 0, 0, 0, 0, 0,
+                                1, 0, 0, 0, 0, 0, 0, 0, 9};
+    CHECK_EQ_INT(kd_topic_assignment_check(trailing, sizeof trailing, 0), KD_ERR_INVALID_ARG);
+    const uint8_t empty[] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0};
+    CHECK_EQ_INT(kd_topic_assignment_check(empty, sizeof empty, 0), KD_ERR_INVALID_ARG);
+}
+
 static void test_partitions_only_grow(void)
 {
     sqlite3 *conn = open_topics();
@@ -491,6 +599,8 @@ int main(void)
     RUN(test_names);
     RUN(test_create_describe_list_delete);
     RUN(test_refusals_write_nothing);
+    RUN(test_kafka_topic_configs);
+    RUN(test_replica_assignments);
     RUN(test_partitions_only_grow);
     RUN(test_delete_in_two_steps);
     RUN(test_alter_replaces_the_set);

@@ -21,6 +21,11 @@
  *   produce-codec compression.type gzip, snappy, lz4, zstd in turn, each read back; and
  *                 here, through a raw Fetch (stored-batches.mjs), each batch stored with
  *                 the codec it was produced with, not silently uncompressed
+ *   create-assigned  create_topics with a replica assignment naming broker 0 (the one
+ *                 broker) creates the topic; one naming broker 1 is INVALID_REPLICA_ASSIGNMENT
+ *   transactions  init_transactions with a transactional.id fails at once with
+ *                 TRANSACTIONAL_ID_AUTHORIZATION_FAILED, fatal, rather than retrying a
+ *                 FindCoordinator for transactions until its timeout (Kafdo has none)
  *
  * The script asserts; this file checks its summaries and, through Kafdo's REST API, that
  * the stored logs and the group's committed offsets agree.
@@ -167,5 +172,24 @@ describe('confluent-kafka (Python)', () => {
       for (let i = 0; i < 50; i++) codecAt.push(codec);
     }
     assertStoredCodecs(await storedBatches(dev.kafkaBroker, topic, 0), codecAt);
+  });
+
+  it('create_topics with a replica assignment on broker 0 creates the topic; on broker 1 it is refused', async () => {
+    const out = await phase('create-assigned', dev.kafkaBroker, 'py-assigned');
+    assert.deepEqual(out, {
+      phase: 'create-assigned',
+      partitions: [0, 1, 2],
+      refused: 'INVALID_REPLICA_ASSIGNMENT',
+      elsewhere_listed: false,
+    });
+    assert.equal((await api.get('/admin/topics/py-assigned')).partitions.length, 3);
+  });
+
+  it('init_transactions fails at once, fatally, with TRANSACTIONAL_ID_AUTHORIZATION_FAILED', async () => {
+    const out = await phase('transactions', dev.kafkaBroker);
+    assert.equal(out.failed, true, JSON.stringify(out));
+    assert.ok(out.seconds < 10, `init_transactions took ${out.seconds} s of its 20: ${JSON.stringify(out)}`);
+    assert.equal(out.fatal, true, JSON.stringify(out));
+    assert.match(out.code + out.message, /TRANSACTIONAL_ID_AUTHORIZATION_FAILED|Transactional Id authorization failed/i, JSON.stringify(out));
   });
 });

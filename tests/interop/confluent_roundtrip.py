@@ -11,6 +11,8 @@ a new process, as a restarted application is.
     confluent_roundtrip.py produce-codec BROKER TOPIC CODEC COUNT
     confluent_roundtrip.py cooperative-grow BROKER TOPIC GROUP
     confluent_roundtrip.py static-restart BROKER TOPIC GROUP
+    confluent_roundtrip.py transactions BROKER
+    confluent_roundtrip.py create-assigned BROKER TOPIC
 
 create        AdminClient.create_topics, then list_topics shows the partitions.
 produce       COUNT records key-<i>/value-<i> with delivery reports: every one delivered,
@@ -33,6 +35,12 @@ produce-codec COUNT repetitive records to partition 0 of TOPIC with compression.
               (gzip, snappy, lz4, zstd), every one delivered at contiguous offsets; then a
               consumer assigned to partition 0 reads them back at those offsets. How the
               batches were stored is for the caller to check (stored-batches.mjs).
+transactions  a Producer with transactional.id calls init_transactions(20 s): Kafdo has no
+              transactions, so it must fail well before its timeout with the error a
+              broker refusing the transactional id gives (fatal, not retried).
+create-assigned  create_topics with a replica assignment: TOPIC with its 3 partitions on
+              broker 0 (the one broker) is created, as Kafka on one broker does
+              (librdkafka's test 0081); TOPIC-elsewhere, on broker 1, is refused.
 
 Each phase prints one JSON line (a summary) on stdout and exits 0, or prints what is wrong
 on stderr and exits 1. No sleeps: poll loops with deadlines. Set KAFDO_INTEROP_DEBUG to
@@ -484,6 +492,37 @@ def static_restart(broker, topic, group):
     for m in (s2, d):
         m["c"].close()
     return out
+def transactions(broker):
+    producer = Producer({**base_conf(broker), "transactional.id": "kafdo-interop-txn"})
+    started = time.monotonic()
+    try:
+        producer.init_transactions(20)
+    except KafkaException as e:
+        err = e.args[0]
+        return {"phase": "transactions", "failed": True, "seconds": round(time.monotonic() - started, 2),
+                "code": err.name(), "fatal": err.fatal(), "retriable": err.retriable(), "message": err.str()}
+    return {"phase": "transactions", "failed": False, "seconds": round(time.monotonic() - started, 2)}
+
+
+def create_assigned(broker, topic):
+    admin = AdminClient(base_conf(broker))
+    elsewhere = f"{topic}-elsewhere"
+    futures = admin.create_topics([NewTopic(topic, 3, replica_assignment=[[0], [0], [0]]),
+                                   NewTopic(elsewhere, 1, replica_assignment=[[1]])],
+                                  operation_timeout=30, request_timeout=30)
+    futures[topic].result(timeout=60)
+    try:
+        futures[elsewhere].result(timeout=60)
+        refused = None
+    except KafkaException as e:
+        refused = e.args[0].name()
+    md = admin.list_topics(timeout=30)
+    t = md.topics[topic]
+    check(t.error is None, f"list_topics({topic}): {t.error}")
+    for p in t.partitions.values():
+        check(p.replicas == [0], f"partition {p.id}: replicas {p.replicas}")
+    return {"phase": "create-assigned", "partitions": sorted(t.partitions), "refused": refused,
+            "elsewhere_listed": elsewhere in md.topics}
 
 
 def main(argv):
@@ -505,6 +544,10 @@ def main(argv):
             out = cooperative_grow(*argv[2:5])
         elif phase == "produce-codec" and len(argv) == 6:
             out = produce_codec(argv[2], argv[3], argv[4], int(argv[5]))
+        elif phase == "create-assigned" and len(argv) == 4:
+            out = create_assigned(argv[2], argv[3])
+        elif phase == "transactions" and len(argv) == 3:
+            out = transactions(argv[2])
         else:
             print(__doc__, file=sys.stderr)
             return 2

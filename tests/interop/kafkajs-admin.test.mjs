@@ -3,7 +3,7 @@
  * createTopics / deleteTopics / createPartitions / listTopics / fetchTopicMetadata /
  * describeConfigs / fetchTopicOffsets / fetchTopicOffsetsByTimestamp / listGroups /
  * describeGroups / deleteGroups / fetchOffsets / setOffsets / resetOffsets /
- * deleteTopicRecords, each checked
+ * deleteTopicRecords, and ListOffsets v0 (kafkajs's own v0 codec), each checked
  * against what Kafdo's REST door says about the same state, and Kafka's errors as kafkajs
  * names them: TOPIC_ALREADY_EXISTS, INVALID_TOPIC_EXCEPTION, INVALID_PARTITIONS,
  * UNKNOWN_TOPIC_OR_PARTITION, NON_EMPTY_GROUP, OFFSET_OUT_OF_RANGE.
@@ -170,6 +170,30 @@ describe("kafkajs's admin client through the gateway", () => {
     assert.deepEqual(Object.fromEntries(await at(2000)), { 0: '1', 1: '1', 2: '1', 3: '1' });
     assert.deepEqual(Object.fromEntries(await at(3500)), { 0: '1', 1: '2', 2: '3', 3: '3' });
     assert.deepEqual(Object.fromEntries(await at(1e12)), { 0: '1', 1: '2', 2: '3', 3: '4' });
+  });
+
+  it("ListOffsets v0 (kafkajs's v0 codec): max_num_offsets offsets before a time, in old_style_offsets", async () => {
+    const topic = 'v0-offsets';
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }] });
+    await producer.send({ topic, messages: range(5).map((i) => ({ value: `v${i}` })) });
+    const raw = await RawKafka.open(dev.kafkaBroker);
+    try {
+      const v0 = async (timestamp, maxNumOffsets, partition = 0) => {
+        const r = await raw.call('listOffsets', 0, { replicaId: -1, topics: [{ topic, partitions: [{ partition, timestamp, maxNumOffsets }] }] });
+        assert.equal(r.responses[0].topic, topic);
+        assert.equal(r.responses[0].partitions[0].partition, partition);
+        return r.responses[0].partitions[0].offsets;
+      };
+      // As Kafka's one-segment log answers: latest is the log end then the segment's base.
+      assert.deepEqual(await v0(-1, 10), ['5', '0']);
+      assert.deepEqual(await v0(-1, 1), ['5']);
+      assert.deepEqual(await v0(-2, 10), ['0']);
+      assert.deepEqual(await v0(0, 10), [], 'nothing was appended before time 0');
+      assert.deepEqual(await v0(Date.now() + 3_600_000, 10), ['5', '0']);
+      await assert.rejects(v0(-1, 1, 9), hasErrorType('UNKNOWN_TOPIC_OR_PARTITION'));
+    } finally {
+      await raw.close();
+    }
   });
 
   it('listGroups, describeGroups, deleteGroups refused while a member lives (NON_EMPTY_GROUP), fetchOffsets, setOffsets', async () => {

@@ -16,6 +16,10 @@
  *   - a message over the topic's max.message.bytes (set small by createTopics'
  *     configEntries) is refused with MESSAGE_TOO_LARGE, and the connection goes on: the
  *     same producer sends again, and on a raw connection the next request is answered;
+ *   - a Produce answer carries the partition's log start offset (after DeleteRecords
+ *     too), and, on a message.timestamp.type=LogAppendTime topic, the append time every
+ *     record then reads back with; message.timestamp.difference.max.ms refuses a record
+ *     too far from the broker's time with INVALID_TIMESTAMP;
  *   - with allowAutoTopicCreation: false, producing to an unknown topic fails with
  *     UNKNOWN_TOPIC_OR_PARTITION and creates nothing.
  *
@@ -276,6 +280,66 @@ describe("kafkajs's producer through the gateway", () => {
     }
     const { messages } = await dev.api.readAll(TOPIC, 0, 0);
     assert.deepEqual(messages.map((m) => m.key), ['small', 'raw']);
+  });
+
+  it("a Produce answer carries the partition's log start offset", async () => {
+    const TOPIC = 'log-start';
+    await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 1 }] });
+    const producer = kafka.producer();
+    open.push(producer);
+    await producer.connect();
+    const messages = range(3).map((i) => ({ value: `m${i}` }));
+    const [first] = await producer.send({ topic: TOPIC, messages });
+    assert.equal(first.logStartOffset, '0');
+    assert.equal(first.logAppendTime, '-1', 'a CreateTime topic has no append time');
+    await admin.fetchTopicMetadata({ topics: [TOPIC] }); // deleteTopicRecords needs the leaders known
+    await admin.deleteTopicRecords({ topic: TOPIC, partitions: [{ partition: 0, offset: '2' }] });
+    const [second] = await producer.send({ topic: TOPIC, messages });
+    assert.equal(second.baseOffset, '3');
+    assert.equal(second.logStartOffset, '2');
+  });
+
+  it("Kafka's timestamp configs: LogAppendTime stamps the broker's time, a too distant timestamp is INVALID_TIMESTAMP", async () => {
+    const STAMPED = 'stamped';
+    const BOUNDED = 'bounded-timestamps';
+    await admin.createTopics({
+      topics: [
+        {
+          topic: STAMPED,
+          numPartitions: 1,
+          configEntries: [
+            { name: 'message.timestamp.type', value: 'LogAppendTime' },
+            { name: 'min.insync.replicas', value: '1' },
+            { name: 'unclean.leader.election.enable', value: 'true' },
+          ],
+        },
+        { topic: BOUNDED, numPartitions: 1, configEntries: [{ name: 'message.timestamp.difference.max.ms', value: '60000' }] },
+      ],
+    });
+    const described = await admin.describeConfigs({
+      resources: [{ type: 2, name: STAMPED, configNames: ['message.timestamp.type', 'min.insync.replicas', 'compression.type'] }],
+      includeSynonyms: false,
+    });
+    const entries = Object.fromEntries(described.resources[0].configEntries.map((e) => [e.configName, e.configValue]));
+    assert.deepEqual(entries, { 'message.timestamp.type': 'LogAppendTime', 'min.insync.replicas': '1', 'compression.type': 'producer' });
+
+    const producer = kafka.producer({ retry: { retries: 1 } });
+    open.push(producer);
+    await producer.connect();
+    const before = Date.now();
+    const dayAgo = String(before - 86_400_000);
+    const [stamped] = await producer.send({ topic: STAMPED, messages: [{ value: 'a', timestamp: dayAgo }, { value: 'b', timestamp: dayAgo }] });
+    const appendTime = Number(stamped.logAppendTime);
+    assert.ok(appendTime >= before - 1000 && appendTime <= Date.now() + 1000, `append time ${stamped.logAppendTime}`);
+    const read = await consumeAll(STAMPED, 2);
+    assert.deepEqual(read.map((m) => m.timestamp), [String(appendTime), String(appendTime)]);
+
+    await assert.rejects(
+      producer.send({ topic: BOUNDED, messages: [{ value: 'old', timestamp: String(Date.now() - 3_600_000) }] }),
+      hasErrorType('INVALID_TIMESTAMP'),
+    );
+    const [ok] = await producer.send({ topic: BOUNDED, messages: [{ value: 'now' }] });
+    assert.equal(ok.baseOffset, '0', 'nothing of the refused record was stored');
   });
 
   it('allowAutoTopicCreation: false, unknown topic: UNKNOWN_TOPIC_OR_PARTITION, nothing created', async () => {

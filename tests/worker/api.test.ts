@@ -91,6 +91,22 @@ describe("createProducer", () => {
     expect(read.records[1]!.headers).toEqual([{ key: "h", value: null }]);
   });
 
+  it("answers the partition's time on a LogAppendTime topic, and refuses a record too far off its time", async () => {
+    const topic = fresh("stamped");
+    await createAdmin(env).createTopic({ topic, partitions: 1, config: { "message.timestamp.type": "LogAppendTime" } });
+    const before = Date.now();
+    const r = await createProducer(env).send({ topic, value: "x", timestamp: 1234 });
+    expect(r.timestamp).toBeGreaterThanOrEqual(before);
+    expect(r.timestamp).toBeLessThanOrEqual(Date.now());
+    const read = await readPartition(env, topic, 0, { offset: 0 });
+    expect(read.records[0]!.timestamp).toBe(r.timestamp);
+
+    const bounded = fresh("bounded");
+    await createAdmin(env).createTopic({ topic: bounded, partitions: 1, config: { "message.timestamp.difference.max.ms": "60000" } });
+    await expectKafdoError(() => createProducer(env).send({ topic: bounded, value: "old", timestamp: Date.now() - 3_600_000 }), "INVALID_TIMESTAMP");
+    expect((await createProducer(env).send({ topic: bounded, value: "now" })).offset).toBe(0);
+  });
+
   it("auto-creates an unknown topic, unless auto-creation is off", async () => {
     const topic = fresh("events");
     const r = await createProducer(env).send({ topic, key: "user-123", value: { type: "page_view" } });

@@ -49,7 +49,7 @@ describe("idempotent producers", () => {
     await p.append([idempotentBatch(7000, 0, 0, 1)]); // someone else's record first
     const batch = idempotentBatch(1000, 0, 0, 3);
     const first = await p.append([batch]);
-    expect(first).toEqual([{ errorCode: 0, recordCount: 3, baseOffset: 1, lastOffset: 3 }]);
+    expect(first).toEqual([{ errorCode: 0, recordCount: 3, baseOffset: 1, lastOffset: 3, logAppendTime: -1, logStartOffset: 0 }]);
     const retry = await p.append([batch]);
     expect(retry).toEqual(first);
     expect(await p.offsets()).toEqual({ logStartOffset: 0, highWatermark: 4 });
@@ -60,7 +60,7 @@ describe("idempotent producers", () => {
 
     // The next sequence is stored; a gap and an old epoch are refused.
     expect(await p.append([idempotentBatch(1000, 0, 3, 2)])).toEqual([
-      { errorCode: 0, recordCount: 2, baseOffset: 4, lastOffset: 5 },
+      { errorCode: 0, recordCount: 2, baseOffset: 4, lastOffset: 5, logAppendTime: -1, logStartOffset: 0 },
     ]);
     const [gap] = await p.append([idempotentBatch(1000, 0, 9, 1)]);
     expect(gap!.errorCode).toBe(OUT_OF_ORDER_SEQUENCE_NUMBER);

@@ -41,16 +41,16 @@ describe("TopicPartitionDO", () => {
   it("gives appends consecutive offsets", async () => {
     const p = freshPartition();
     expect(await p.append([batchOf(3, "a")])).toEqual([
-      { errorCode: 0, recordCount: 3, baseOffset: 0, lastOffset: 2 },
+      { errorCode: 0, recordCount: 3, baseOffset: 0, lastOffset: 2, logAppendTime: -1, logStartOffset: 0 },
     ]);
     expect(await p.append([batchOf(1, "b")])).toEqual([
-      { errorCode: 0, recordCount: 1, baseOffset: 3, lastOffset: 3 },
+      { errorCode: 0, recordCount: 1, baseOffset: 3, lastOffset: 3, logAppendTime: -1, logStartOffset: 0 },
     ]);
     // Several sets in one call, and a set of two batches back to back.
     const two = new Uint8Array([...batchOf(2, "d"), ...batchOf(4, "e")]);
     expect(await p.append([batchOf(5, "c"), two])).toEqual([
-      { errorCode: 0, recordCount: 5, baseOffset: 4, lastOffset: 8 },
-      { errorCode: 0, recordCount: 6, baseOffset: 9, lastOffset: 14 },
+      { errorCode: 0, recordCount: 5, baseOffset: 4, lastOffset: 8, logAppendTime: -1, logStartOffset: 0 },
+      { errorCode: 0, recordCount: 6, baseOffset: 9, lastOffset: 14, logAppendTime: -1, logStartOffset: 0 },
     ]);
     expect(await p.offsets()).toEqual({ logStartOffset: 0, highWatermark: 15 });
   });
@@ -147,10 +147,10 @@ describe("TopicPartitionDO", () => {
 
     const results = await p.append([batchOf(2, "good1"), corrupt, halfCorrupt, batchOf(1, "good2")]);
     expect(results).toEqual([
-      { errorCode: 0, recordCount: 2, baseOffset: 2, lastOffset: 3 },
-      { errorCode: 2, recordCount: 0, baseOffset: -1, lastOffset: -1 },
-      { errorCode: 2, recordCount: 0, baseOffset: -1, lastOffset: -1 },
-      { errorCode: 0, recordCount: 1, baseOffset: 4, lastOffset: 4 },
+      { errorCode: 0, recordCount: 2, baseOffset: 2, lastOffset: 3, logAppendTime: -1, logStartOffset: 0 },
+      { errorCode: 2, recordCount: 0, baseOffset: -1, lastOffset: -1, logAppendTime: -1, logStartOffset: -1 },
+      { errorCode: 2, recordCount: 0, baseOffset: -1, lastOffset: -1, logAppendTime: -1, logStartOffset: -1 },
+      { errorCode: 0, recordCount: 1, baseOffset: 4, lastOffset: 4, logAppendTime: -1, logStartOffset: 0 },
     ]);
     expect(await p.offsets()).toEqual({ logStartOffset: 0, highWatermark: 5 });
     const { records } = await p.read(0, 100, MB);
@@ -161,10 +161,10 @@ describe("TopicPartitionDO", () => {
     const p = freshPartition();
     const batch = batchOf(10, "big");
     const results = await p.append([batch, batchOf(1, "small")], batch.length - 1);
-    expect(results[0]).toEqual({ errorCode: 10, recordCount: 0, baseOffset: -1, lastOffset: -1 });
-    expect(results[1]).toEqual({ errorCode: 0, recordCount: 1, baseOffset: 0, lastOffset: 0 });
+    expect(results[0]).toEqual({ errorCode: 10, recordCount: 0, baseOffset: -1, lastOffset: -1, logAppendTime: -1, logStartOffset: -1 });
+    expect(results[1]).toEqual({ errorCode: 0, recordCount: 1, baseOffset: 0, lastOffset: 0, logAppendTime: -1, logStartOffset: 0 });
     expect(await p.append([batch], batch.length)).toEqual([
-      { errorCode: 0, recordCount: 10, baseOffset: 1, lastOffset: 10 },
+      { errorCode: 0, recordCount: 10, baseOffset: 1, lastOffset: 10, logAppendTime: -1, logStartOffset: 0 },
     ]);
     expect(await p.offsets()).toEqual({ logStartOffset: 0, highWatermark: 11 });
   });
@@ -173,7 +173,7 @@ describe("TopicPartitionDO", () => {
     const p = freshPartition();
     const huge = encodeBatch({}, [{ key: null, value: new Uint8Array(2_100_000).fill(7), timestamp: 1 }]);
     const [result] = await p.append([huge], 10 * MB);
-    expect(result).toEqual({ errorCode: 10, recordCount: 0, baseOffset: -1, lastOffset: -1 });
+    expect(result).toEqual({ errorCode: 10, recordCount: 0, baseOffset: -1, lastOffset: -1, logAppendTime: -1, logStartOffset: -1 });
     expect(await p.offsets()).toEqual({ logStartOffset: 0, highWatermark: 0 });
   });
 
@@ -196,7 +196,7 @@ describe("TopicPartitionDO", () => {
       "kept-2",
     ]);
     expect(await third.append([batchOf(1, "more")])).toEqual([
-      { errorCode: 0, recordCount: 1, baseOffset: 3, lastOffset: 3 },
+      { errorCode: 0, recordCount: 1, baseOffset: 3, lastOffset: 3, logAppendTime: -1, logStartOffset: 0 },
     ]);
   });
 
@@ -231,7 +231,7 @@ describe("TopicPartitionDO", () => {
 
     // The log still takes appends that storage accepts.
     expect(await p.append([batchOf(3, "after")])).toEqual([
-      { errorCode: 0, recordCount: 3, baseOffset: 2, lastOffset: 4 },
+      { errorCode: 0, recordCount: 3, baseOffset: 2, lastOffset: 4, logAppendTime: -1, logStartOffset: 0 },
     ]);
   });
 
@@ -240,7 +240,7 @@ describe("TopicPartitionDO", () => {
     const batch = batchOf(2, "zipped");
     view(batch).setInt16(ATTRIBUTES_AT, 2, false); // snappy, over bytes that are not snappy
     reseal(batch);
-    expect(await p.append([batch])).toEqual([{ errorCode: 0, recordCount: 2, baseOffset: 0, lastOffset: 1 }]);
+    expect(await p.append([batch])).toEqual([{ errorCode: 0, recordCount: 2, baseOffset: 0, lastOffset: 1, logAppendTime: -1, logStartOffset: 0 }]);
     const { batches } = await p.fetchBatches(0, MB);
     expect(batches).toEqual(batch);
     await expectKafdoError(() => throwRefusals(p).read(0, 10, MB), "CORRUPT_MESSAGE");
@@ -252,7 +252,7 @@ describe("TopicPartitionDO", () => {
     view(batch).setBigInt64(PRODUCER_ID_AT, 2n ** 60n + 1n, false);
     view(batch).setInt32(53, 0, false); /* an idempotent batch has a base sequence */
     reseal(batch);
-    expect(await p.append([batch])).toEqual([{ errorCode: 0, recordCount: 1, baseOffset: 0, lastOffset: 0 }]);
+    expect(await p.append([batch])).toEqual([{ errorCode: 0, recordCount: 1, baseOffset: 0, lastOffset: 0, logAppendTime: -1, logStartOffset: 0 }]);
     const stored = await runInDurableObject(p, (_instance, state) =>
       state.storage.sql
         .exec("SELECT CAST(producer_id AS TEXT) AS id, typeof(producer_id) AS type FROM log_batches")

@@ -24,6 +24,7 @@ import { typedEnv, type Env, type KafdoBindings } from "../env";
 import { KafdoError, KafkaCode } from "../errors";
 import { COMPRESSIONS } from "../types";
 import type {
+  AppendResult,
   Producer,
   ProducerConfig,
   ProducerMessage,
@@ -167,7 +168,9 @@ export class KafdoProducer implements Producer {
         const s = sends[i]!;
         if (o.status === "fulfilled") {
           s.indexes.forEach((index, j) => {
-            results[index] = { topic: s.topic.name, partition: s.partition, offset: o.value + j, timestamp: s.timestamps[j]! };
+            /* A LogAppendTime topic stamped the broker's time on every record. */
+            const timestamp = o.value.logAppendTime >= 0 ? o.value.logAppendTime : s.timestamps[j]!;
+            results[index] = { topic: s.topic.name, partition: s.partition, offset: o.value.baseOffset + j, timestamp };
           });
         } else {
           failed.push(...s.indexes);
@@ -229,12 +232,12 @@ export class KafdoProducer implements Producer {
   }
 
   /* One RPC to the partition; resolves to the base offset of the records. */
-  private async append(s: PartitionSend): Promise<number> {
+  private async append(s: PartitionSend): Promise<AppendResult> {
     const stub = partitionStub(this.env, s.topic.topicId, s.partition);
     const [result] = await stub.append([s.batches], maxMessageBytes(s.topic), topicConfigText(s.topic));
     if (!result) throw new KafdoError(-1, "the partition answered no result");
     if (result.errorCode !== 0) throw new KafdoError(result.errorCode);
-    return result.baseOffset;
+    return result;
   }
 }
 

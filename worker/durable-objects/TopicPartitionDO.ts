@@ -50,6 +50,7 @@ import {
   logFetch,
   logOffsetForTime,
   logOffsets,
+  logOffsetsBefore,
   logOpen,
   logRead,
   logRetire,
@@ -355,6 +356,11 @@ export class TopicPartitionDO extends DurableObject<Env> {
   /* ListOffsets: earliest (-2), latest (-1), or the first record at or after a time. */
   offsetForTimestamp(timestamp: number): { offset: number; timestamp: number } {
     return logOffsetForTime(this.db, timestamp);
+  }
+
+  /* ListOffsets v0's offsets before a time (Kafka's legacy answer), newest first. */
+  offsetsBefore(timestamp: number, maxNum: number): number[] {
+    return logOffsetsBefore(this.db, timestamp, maxNum, Date.now());
   }
 
   /* The topic was deleted: drop the log; every later call is refused, the appends

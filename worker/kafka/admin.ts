@@ -6,11 +6,13 @@
  *
  * Replication: every partition is one Durable Object, whose storage Cloudflare
  * replicates; there is no replica placement to choose. A replication factor is
- * accepted as asked (clients written for Kafka ask for 3), and manual replica
- * assignments are refused with INVALID_REPLICA_ASSIGNMENT, as for a broker
- * that does not exist.
+ * accepted as asked (clients written for Kafka ask for 3). A manual replica
+ * assignment on CreateTopics is judged as Kafka with one broker judges it (the
+ * core's kd_topic_assignment_check): naming only this broker, it is taken; another
+ * broker is INVALID_REPLICA_ASSIGNMENT, as for a broker that does not exist.
+ * CreatePartitions' assignments are still refused.
  */
-import type { ConfigChange, KafkaRequest } from "../../wasm/kafdo";
+import { checkReplicaAssignment, type ConfigChange, type KafkaRequest, type ReplicaAssignment } from "../../wasm/kafdo";
 import { metadataStub } from "../durable-objects/addressing";
 import { defaultPartitions, forget, topicFor } from "../api/metadata";
 import { KafdoError, KafkaCode } from "../errors";
@@ -20,7 +22,7 @@ interface CreatableTopic {
   name: string;
   numPartitions: number;
   replicationFactor: number;
-  assignments: unknown[];
+  assignments: ReplicaAssignment[];
   configs: { name: string; value: string | null }[];
 }
 
@@ -36,13 +38,15 @@ export async function createTopics(ctx: KafkaContext, req: KafkaRequest): Promis
   const topics = await settleEach(
     req.body.topics as CreatableTopic[],
     async (t): Promise<object> => {
-      if (t.assignments.length > 0) {
-        throw new KafdoError(KafkaCode.INVALID_REPLICA_ASSIGNMENT, "Kafdo places partitions itself: replica assignments are not taken");
-      }
-      if (t.replicationFactor === 0 || t.replicationFactor < -1) {
+      const assigned = t.assignments.length > 0;
+      if (!assigned && (t.replicationFactor === 0 || t.replicationFactor < -1)) {
         throw new KafdoError(KafkaCode.INVALID_REPLICATION_FACTOR, `replication factor ${t.replicationFactor} is not valid`);
       }
-      const partitions = t.numPartitions === -1 ? defaultPartitions(ctx.env) : t.numPartitions;
+      const partitions = assigned
+        ? checkReplicaAssignment(t.numPartitions, t.replicationFactor, t.assignments, ctx.broker.nodeId)
+        : t.numPartitions === -1
+          ? defaultPartitions(ctx.env)
+          : t.numPartitions;
       const config: Record<string, string> = {};
       for (const c of t.configs) if (c.value !== null) config[c.name] = c.value;
       const stub = metadataStub(ctx.env);

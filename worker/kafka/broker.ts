@@ -76,14 +76,28 @@ export async function metadata(ctx: KafkaContext, req: KafkaRequest): Promise<ob
 }
 
 /* Node 0 coordinates every group. Transactions are not supported, so their
- * coordinator is not offered. */
+ * coordinator is not offered: a transaction key (type 1) is answered as a Kafka
+ * broker answers a principal not allowed the transactional id,
+ * TRANSACTIONAL_ID_AUTHORIZATION_FAILED, which clients take as fatal (librdkafka's
+ * init_transactions fails at once) rather than retrying until their timeout. The
+ * same code answers InitProducerId with a transactional id. */
 export function findCoordinator(ctx: KafkaContext, req: KafkaRequest): object {
   const { host, port, nodeId } = ctx.broker;
+  if (req.body.keyType === 1) {
+    return {
+      throttleTimeMs: 0,
+      errorCode: KafkaCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+      errorMessage: "Kafdo does not support transactions",
+      nodeId: -1,
+      host: "",
+      port: -1,
+    };
+  }
   if (req.body.keyType !== 0) {
     return {
       throttleTimeMs: 0,
       errorCode: KafkaCode.INVALID_REQUEST,
-      errorMessage: "Kafdo does not support transactions",
+      errorMessage: `unknown coordinator key type ${req.body.keyType}`,
       nodeId: -1,
       host: "",
       port: -1,

@@ -1,7 +1,9 @@
 /*
  * list-offsets.ts — ListOffsets: per partition one call to the core's
  * kd_log_offset_for_time, which answers Kafka's earliest (-2), latest (-1), or
- * the first record at or after a time (-1 when none is that late).
+ * the first record at or after a time (-1 when none is that late). Version 0 asks
+ * Kafka's older question instead, up to maxNumOffsets offsets before a time, and is
+ * answered in oldStyleOffsets (kd_log_offsets_before).
  */
 import type { KafkaRequest } from "../../wasm/kafdo";
 import { partitionStub } from "../durable-objects/addressing";
@@ -12,6 +14,7 @@ import { errorCodeOf, settleEach, type KafkaContext } from "./context";
 interface ListPartition {
   partitionIndex: number;
   timestamp: number;
+  maxNumOffsets: number; /* v0 only */
 }
 
 interface ListTopic {
@@ -19,11 +22,11 @@ interface ListTopic {
   partitions: ListPartition[];
 }
 
-function answer(partitionIndex: number, errorCode: number, timestamp = -1, offset = -1): object {
-  return { partitionIndex, errorCode, oldStyleOffsets: [], timestamp, offset, leaderEpoch: -1 };
+function answer(partitionIndex: number, errorCode: number, timestamp = -1, offset = -1, oldStyleOffsets: number[] = []): object {
+  return { partitionIndex, errorCode, oldStyleOffsets, timestamp, offset, leaderEpoch: -1 };
 }
 
-async function listTopic(ctx: KafkaContext, t: ListTopic): Promise<object> {
+async function listTopic(ctx: KafkaContext, t: ListTopic, version: number): Promise<object> {
   let info;
   try {
     info = await topicFor(ctx.env, t.name);
@@ -36,6 +39,7 @@ async function listTopic(ctx: KafkaContext, t: ListTopic): Promise<object> {
     async (p) => {
       checkPartition(info, p.partitionIndex);
       const stub = partitionStub(ctx.env, info.topicId, p.partitionIndex);
+      if (version === 0) return answer(p.partitionIndex, 0, -1, -1, await stub.offsetsBefore(p.timestamp, p.maxNumOffsets));
       const found = await stub.offsetForTimestamp(p.timestamp);
       return answer(p.partitionIndex, 0, found.timestamp, found.offset);
     },
@@ -49,5 +53,5 @@ async function listTopic(ctx: KafkaContext, t: ListTopic): Promise<object> {
 
 export async function listOffsets(ctx: KafkaContext, req: KafkaRequest): Promise<object> {
   const topics: ListTopic[] = req.body.topics;
-  return { throttleTimeMs: 0, topics: await Promise.all(topics.map((t) => listTopic(ctx, t))) };
+  return { throttleTimeMs: 0, topics: await Promise.all(topics.map((t) => listTopic(ctx, t, req.apiVersion))) };
 }

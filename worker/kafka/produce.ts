@@ -25,8 +25,17 @@ interface TopicData {
   partitionData: PartitionData[];
 }
 
-function partitionAnswer(index: number, errorCode: number, baseOffset = -1, errorMessage: string | null = null): object {
-  return { index, errorCode, baseOffset, logAppendTimeMs: -1, logStartOffset: -1, recordErrors: [], errorMessage };
+/* Kafka answers the partition's log start offset and, on a LogAppendTime topic, the
+ * time the batches were stamped with; -1 for each otherwise (and on errors). */
+function partitionAnswer(
+  index: number,
+  errorCode: number,
+  baseOffset = -1,
+  errorMessage: string | null = null,
+  logAppendTimeMs = -1,
+  logStartOffset = -1,
+): object {
+  return { index, errorCode, baseOffset, logAppendTimeMs, logStartOffset, recordErrors: [], errorMessage };
 }
 
 async function produceTopic(ctx: KafkaContext, topic: TopicData, acksValid: boolean): Promise<object> {
@@ -57,7 +66,7 @@ async function produceTopic(ctx: KafkaContext, topic: TopicData, acksValid: bool
         topicConfigText(info),
       );
       if (!result) throw new Error("the partition answered no result");
-      return partitionAnswer(p.index, result.errorCode, result.baseOffset);
+      return partitionAnswer(p.index, result.errorCode, result.baseOffset, null, result.logAppendTime, result.logStartOffset);
     },
     (p, code, e) => {
       if (code === KafkaCode.UNKNOWN_TOPIC_OR_PARTITION) forget(topic.name);

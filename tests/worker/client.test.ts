@@ -108,39 +108,8 @@ describe("KafdoClient in a Worker", () => {
   it("alters a topic's configs: PATCH by default, PUT with replace, validateOnly", async () => {
     const admin = local().admin();
     await admin.createTopic({ topic: "wc-alter", config: { "retention.ms": "86400000", "cleanup.policy": "compact" } });
-    const defaults = {
-      "cleanup.policy": "delete",
-      "delete.retention.ms": "86400000",
-      "max.compaction.lag.ms": "9223372036854775807",
-      "max.message.bytes": "1048576",
-      "min.cleanable.dirty.ratio": "0.5",
-      "min.compaction.lag.ms": "0",
-      "retention.bytes": "-1",
-      "local.retention.bytes": "-2",
-      "local.retention.ms": "-2",
-      "remote.storage.enable": "false",
-      "retention.ms": "604800000",
-      "segment.bytes": "1073741824",
-      "segment.ms": "604800000",
-      "compression.type": "producer",
-      "file.delete.delay.ms": "60000",
-      "flush.messages": "9223372036854775807",
-      "flush.ms": "9223372036854775807",
-      "follower.replication.throttled.replicas": "",
-      "index.interval.bytes": "4096",
-      "leader.replication.throttled.replicas": "",
-      "message.downconversion.enable": "true",
-      "message.format.version": "3.0-IV1",
-      "message.timestamp.after.max.ms": "9223372036854775807",
-      "message.timestamp.before.max.ms": "9223372036854775807",
-      "message.timestamp.difference.max.ms": "9223372036854775807",
-      "message.timestamp.type": "CreateTime",
-      "min.insync.replicas": "1",
-      "preallocate": "false",
-      "segment.index.bytes": "10485760",
-      "segment.jitter.ms": "0",
-      "unclean.leader.election.enable": "false",
-    };
+    await admin.createTopic({ topic: "wc-defaults" });
+    const defaults = (await admin.describeTopic("wc-defaults")).config;
 
     const patched = await admin.alterConfigs("wc-alter", { "retention.bytes": "5000", "cleanup.policy": null });
     expect(patched.config).toEqual({ ...defaults, "retention.ms": "86400000", "retention.bytes": "5000" });

@@ -558,7 +558,14 @@ static void test_supported(void)
     CHECK(strstr(s, "{\"apiKey\":21,\"minVersion\":0,\"maxVersion\":2}") != NULL);
     CHECK(strstr(s, "{\"apiKey\":33,\"minVersion\":0,\"maxVersion\":2}") != NULL);
     CHECK(strstr(s, "{\"apiKey\":42,\"minVersion\":0,\"maxVersion\":2}") != NULL);
-    CHECK(strstr(s, "{\"apiKey\":44,\"minVersion\":0,\"maxVersion\":1}]") != NULL);
+    CHECK(strstr(s, "{\"apiKey\":44,\"minVersion\":0,\"maxVersion\":1}") != NULL);
+    CHECK(strstr(s, "{\"apiKey\":35,\"minVersion\":0,\"maxVersion\":4}") != NULL);
+    CHECK(strstr(s, "{\"apiKey\":43,\"minVersion\":0,\"maxVersion\":2}") != NULL);
+    CHECK(strstr(s, "{\"apiKey\":45,\"minVersion\":0,\"maxVersion\":0}") != NULL);
+    CHECK(strstr(s, "{\"apiKey\":46,\"minVersion\":0,\"maxVersion\":0}") != NULL);
+    CHECK(strstr(s, "{\"apiKey\":47,\"minVersion\":0,\"maxVersion\":0}") != NULL);
+    CHECK(strstr(s, "{\"apiKey\":60,\"minVersion\":0,\"maxVersion\":1}") != NULL);
+    CHECK(strstr(s, "{\"apiKey\":61,\"minVersion\":0,\"maxVersion\":0}]") != NULL);
 }
 
 /* DeleteRecords v2, the flexible version (librdkafka 2.0.2 and kafkajs send v0-1):
@@ -610,6 +617,110 @@ static void test_encode_delete_records(void)
      * are the caller's to fill, so it is the empty answer. */
     CHECK_EQ_INT(kd_kafka_error_response(21, 1, 5, 42), 0);
     check_frame_hex("deleteRecords error", 0, "0000000c00000005" "00000000" "00000000");
+}
+
+/* ---- the administration APIs a single broker answers (issue 20) ---- */
+
+/* A request frame from hex without its size prefix: the prefix is made here. */
+static size_t frame_of(const char *hex, uint8_t *buf, size_t cap)
+{
+    size_t n = from_hex(hex, buf + 4, cap - 4);
+    buf[0] = 0, buf[1] = 0, buf[2] = (uint8_t)(n >> 8), buf[3] = (uint8_t)n;
+    return n + 4;
+}
+
+/* Each request decodes at its versions (flexible ones with request header v2), to
+ * the body the handler reads, and every cut of it is refused. */
+static void test_decode_admin_apis(void)
+{
+    static const struct {
+        const char *name, *hex, *body;
+    } cases[] = {
+        {"describeCluster_v0", "003c0000" "00000005" "000163" "00" "01" "00",
+         "{\"includeClusterAuthorizedOperations\":true,\"endpointType\":1}"},
+        {"describeCluster_v1", "003c0001" "00000005" "000163" "00" "00" "02" "00",
+         "{\"includeClusterAuthorizedOperations\":false,\"endpointType\":2}"},
+        {"offsetDelete_v0", "002f0000" "00000005" "000163" "000167" "00000001" "000174" "00000002" "00000000" "00000003",
+         "{\"groupId\":\"g\",\"topics\":[{\"name\":\"t\",\"partitions\":[{\"partitionIndex\":0},{\"partitionIndex\":3}]}]}"},
+        {"describeLogDirs_v1", "00230001" "00000005" "000163" "ffffffff", "{\"topics\":null}"},
+        {"describeLogDirs_v4", "00230004" "00000005" "000163" "00" "02" "0274" "03" "00000000" "00000001" "00" "00",
+         "{\"topics\":[{\"topic\":\"t\",\"partitions\":[0,1]}]}"},
+        {"electLeaders_v0", "002b0000" "00000005" "000163" "ffffffff" "00007530",
+         "{\"electionType\":0,\"topicPartitions\":null,\"timeoutMs\":30000}"},
+        {"electLeaders_v2", "002b0002" "00000005" "000163" "00" "00" "02" "0274" "02" "00000000" "00" "00007530" "00",
+         "{\"electionType\":0,\"topicPartitions\":[{\"topic\":\"t\",\"partitions\":[0]}],\"timeoutMs\":30000}"},
+        {"listPartitionReassignments_v0", "002e0000" "00000005" "000163" "00" "00007530" "00" "00",
+         "{\"timeoutMs\":30000,\"topics\":null}"},
+        {"alterPartitionReassignments_v0",
+         "002d0000" "00000005" "000163" "00" "00007530" "02" "0274" "03" "00000000" "02" "00000000" "00" "00000001" "00" "00" "00" "00",
+         "{\"timeoutMs\":30000,\"topics\":[{\"name\":\"t\",\"partitions\":[{\"partitionIndex\":0,\"replicas\":[0]},"
+         "{\"partitionIndex\":1,\"replicas\":null}]}]}"},
+        {"describeProducers_v0", "003d0000" "00000005" "000163" "00" "02" "0274" "02" "00000000" "00" "00",
+         "{\"topics\":[{\"name\":\"t\",\"partitionIndexes\":[0]}]}"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        uint8_t f[256];
+        size_t n = frame_of(cases[i].hex, f, sizeof f);
+        int rc = decode(f, n);
+        if (rc != 0) {
+            fprintf(stderr, "  %s: rc %d: %s\n", cases[i].name, rc, kd_error_message());
+            check_current_failed++;
+            continue;
+        }
+        char want[512];
+        snprintf(want, sizeof want, "\"body\":%s}", cases[i].body);
+        check_contains(cases[i].name, output(), want);
+        check_truncations(cases[i].name, f, n);
+    }
+}
+
+/* Their responses, byte for byte, as the handlers build them. */
+static void test_encode_admin_apis(void)
+{
+    CHECK_EQ_INT(encode("{\"apiKey\":60,\"apiVersion\":0,\"correlationId\":5,\"body\":{\"throttleTimeMs\":0,\"errorCode\":0,"
+                        "\"errorMessage\":null,\"clusterId\":\"kafdo\",\"controllerId\":0,\"brokers\":[{\"brokerId\":0,"
+                        "\"host\":\"h\",\"port\":9092,\"rack\":null}],\"clusterAuthorizedOperations\":-2147483648}}"),
+                 0);
+    /* header tagged fields; throttle, error, message null, "kafdo", controller 0,
+     * brokers [0, "h", 9092, rack null], operations, tagged fields */
+    check_frame_hex("describeCluster v0", 0,
+                    "00000028" "00000005" "00" "00000000" "0000" "00" "066b6166646f" "00000000"
+                    "02" "00000000" "0268" "00002384" "00" "00" "80000000" "00");
+    CHECK_EQ_INT(encode("{\"apiKey\":47,\"apiVersion\":0,\"correlationId\":5,\"body\":{\"errorCode\":0,\"throttleTimeMs\":0,"
+                        "\"topics\":[{\"name\":\"t\",\"partitions\":[{\"partitionIndex\":0,\"errorCode\":86}]}]}}"),
+                 0);
+    check_frame_hex("offsetDelete v0", 0, "0000001b" "00000005" "0000" "00000000" "00000001" "000174" "00000001" "00000000" "0056");
+    CHECK_EQ_INT(encode("{\"apiKey\":35,\"apiVersion\":4,\"correlationId\":5,\"body\":{\"throttleTimeMs\":0,\"errorCode\":0,"
+                        "\"results\":[{\"errorCode\":0,\"logDir\":\"/d\",\"topics\":[{\"name\":\"t\",\"partitions\":"
+                        "[{\"partitionIndex\":0,\"partitionSize\":100,\"offsetLag\":0,\"isFutureKey\":false}]}],"
+                        "\"totalBytes\":-1,\"usableBytes\":-1}]}}"),
+                 0);
+    check_frame_hex("describeLogDirs v4", 0,
+                    "0000003e" "00000005" "00" "00000000" "0000" "02" "0000" "032f64" "02" "0274" "02" "00000000"
+                    "0000000000000064" "0000000000000000" "00" "00" "00" "ffffffffffffffff" "ffffffffffffffff" "00" "00");
+}
+
+/* ApiVersions v3's tagged fields (KIP-584 features): written in tag order, each
+ * with its size, when the Worker's JSON names them; absent ones are not sent. */
+static void test_encode_api_versions_tagged(void)
+{
+    CHECK_EQ_INT(encode("{\"apiKey\":18,\"apiVersion\":3,\"correlationId\":1,\"body\":{\"errorCode\":0,\"apiKeys\":[],"
+                        "\"throttleTimeMs\":0,\"finalizedFeaturesEpoch\":0,\"supportedFeatures\":[],\"finalizedFeatures\":[]}}"),
+                 0);
+    /* tagged fields: three; tag 0 (1 byte: an empty compact array), tag 1 (8 bytes:
+     * epoch 0), tag 2 (1 byte); zkMigrationReady not named, not sent */
+    check_frame_hex("apiVersions v3 tagged", 0,
+                    "0000001c" "00000001" "0000" "01" "00000000" "03" "000101" "01080000000000000000" "020101");
+    /* Not in v2, which has no tagged fields. */
+    CHECK_EQ_INT(encode("{\"apiKey\":18,\"apiVersion\":2,\"correlationId\":1,\"body\":{\"errorCode\":0,\"apiKeys\":[],"
+                        "\"throttleTimeMs\":0,\"finalizedFeaturesEpoch\":0}}"),
+                 0);
+    check_frame_hex("apiVersions v2", 0, "0000000e" "00000001" "0000" "00000000" "00000000");
+    /* A feature with its name: the size covers the element's own tagged fields. */
+    CHECK_EQ_INT(encode("{\"apiKey\":18,\"apiVersion\":3,\"correlationId\":1,\"body\":{\"errorCode\":0,\"apiKeys\":[],"
+                        "\"throttleTimeMs\":0,\"supportedFeatures\":[{\"name\":\"f\",\"minVersion\":0,\"maxVersion\":1}]}}"),
+                 0);
+    check_frame_hex("apiVersions v3 feature", 0, "00000016" "00000001" "0000" "01" "00000000" "01" "0008" "02" "0266" "0000" "0001" "00");
 }
 
 static const char *vectors_dir;
@@ -665,6 +776,9 @@ int main(int argc, char **argv)
     RUN(test_encode_produce_v0_to_v2);
     RUN(test_delete_records_v2_flexible);
     RUN(test_encode_delete_records);
+    RUN(test_decode_admin_apis);
+    RUN(test_encode_admin_apis);
+    RUN(test_encode_api_versions_tagged);
     if (argc == 3 && strcmp(argv[1], "--vectors") == 0) {
         vectors_dir = argv[2];
         RUN(test_vectors);

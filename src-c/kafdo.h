@@ -272,6 +272,16 @@ int32_t kd_log_append(uint32_t db, uint8_t *in, uint32_t in_len, int64_t now_ms,
 KD_EXPORT(kd_log_offsets) int32_t kd_log_offsets(uint32_t db);
 
 /*
+ * What the admin APIs show of a partition (DescribeLogDirs, DescribeProducers).
+ * Output: i64 size (the stored batches' bytes, in SQLite and in the cold tier),
+ * u32 producer count, then per idempotent producer the log remembers, by id:
+ * i64 producer_id, i32 epoch, i32 last_sequence (of its last batch stored),
+ * i64 last_append_ms (when that batch was appended). Error: UNKNOWN_TOPIC_OR_PARTITION
+ * for a retired log.
+ */
+KD_EXPORT(kd_log_describe) int32_t kd_log_describe(uint32_t db);
+
+/*
  * Reads stored batches from `offset`: the batch containing it first, then the
  * ones after, while the total stays within max_bytes (at most KD_MAX_READ_BYTES,
  * whatever is asked). With min_one_batch set, the first batch is returned whole

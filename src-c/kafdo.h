@@ -99,6 +99,7 @@
 #define KD_NON_EMPTY_GROUP 68
 #define KD_GROUP_ID_NOT_FOUND 69
 #define KD_GROUP_MAX_SIZE_REACHED 81
+#define KD_GROUP_SUBSCRIBED_TO_TOPIC 86
 
 /* The core's own codes (negative). */
 #define KD_ERR_NOMEM (-1)       /* an allocation failed */
@@ -573,6 +574,15 @@ KD_EXPORT(kd_group_describe) int32_t kd_group_describe(uint32_t db);
 /* Errors: NON_EMPTY_GROUP while members live, GROUP_ID_NOT_FOUND for a group
  * that never had members or offsets. */
 KD_EXPORT(kd_group_delete) int32_t kd_group_delete(uint32_t db);
+
+/* OffsetDelete: forgets the committed offsets of the partitions named (the offsets
+ * input's shape, not "all"), except those of topics a live member subscribes to,
+ * which are GROUP_SUBSCRIBED_TO_TOPIC; a partition without an offset is deleted
+ * as well (nothing to do). Output: u32 n, i16 error per partition, in order.
+ * Errors: GROUP_ID_NOT_FOUND as kd_group_delete; NON_EMPTY_GROUP while a Kafka
+ * group whose protocol type is not "consumer" has members (its subscriptions
+ * cannot be read), as Kafka answers. */
+KD_EXPORT(kd_group_delete_offsets) int32_t kd_group_delete_offsets(uint32_t db, const uint8_t *in, uint32_t in_len);
 
 /* The cluster's registry of groups (ClusterMetadataDO's storage, beside topics):
  * group ids known to exist, for listing. Ids are 1 to 255 bytes (INVALID_GROUP_ID).

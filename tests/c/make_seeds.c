@@ -391,6 +391,16 @@ int main(int argc, char **argv)
     kb_put(&commit, "md", 2);
     put(dir, "group", "commit", commit.p, commit.len);
     kb_free(&commit);
+    kbuf offset_delete = {0};
+    kb_le(&offset_delete, 0x81, 1); /* selector: OffsetDelete, in a group of two Kafka members */
+    kb_le(&offset_delete, 2, 4);
+    for (int i = 0; i < 2; i++) {
+        kb_le(&offset_delete, 6, 2);
+        kb_put(&offset_delete, i ? "events" : "orders", 6);
+        kb_le(&offset_delete, (uint32_t)i, 4);
+    }
+    put(dir, "group", "offset-delete", offset_delete.p, offset_delete.len);
+    kb_free(&offset_delete);
     free(small);
     kb_free(&in);
     kb_free(&batch);

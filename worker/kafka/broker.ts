@@ -12,10 +12,17 @@ import type { TopicInfo } from "../types";
 import { autoCreateEnabled, topicFor } from "../api/metadata";
 import { NO_OPERATIONS, errorCodeOf, type KafkaContext } from "./context";
 
-const CLUSTER_ID = "kafdo";
+export const CLUSTER_ID = "kafdo";
 
-export function apiVersions(): object {
-  return { errorCode: 0, apiKeys: kafkaSupported(), throttleTimeMs: 0 };
+/*
+ * ApiVersions; from v3 also the feature flags of KIP-584 (tagged fields): Kafdo
+ * supports and finalizes no feature, and says so with a known epoch, 0 (-1 would
+ * mean "unknown"). Empty lists and zkMigrationReady false are the defaults, which
+ * Kafka leaves off the wire, as the codec does with fields not named here.
+ */
+export function apiVersions(_ctx: KafkaContext, req: KafkaRequest): object {
+  const body = { errorCode: 0, apiKeys: kafkaSupported(), throttleTimeMs: 0 };
+  return req.apiVersion >= 3 ? { ...body, finalizedFeaturesEpoch: 0 } : body;
 }
 
 function partitionsOf(topic: TopicInfo): object[] {

@@ -14,6 +14,7 @@
  *   consume-pair  two members of a new group at once: a rebalance splits the partitions
  *                 between them, and between them they read every record (again only
  *                 what a commit refused during the rebalance did not cover)
+ *   broker-configs AdminClient.describe_configs of the broker: read-only, with sources
  *   produce-codec compression.type gzip, snappy, lz4, zstd in turn, each read back; and
  *                 here, through a raw Fetch (stored-batches.mjs), each batch stored with
  *                 the codec it was produced with, not silently uncompressed
@@ -86,6 +87,13 @@ describe('confluent-kafka (Python)', () => {
     assert.equal(out.partitions, P);
     const desc = await api.get(`/admin/topics/${T}`);
     assert.equal(desc.partitions.length, P);
+  });
+
+  it("describes the broker's configs (DescribeConfigs, BROKER): read-only, with their sources", async () => {
+    const out = await phase('broker-configs', dev.kafkaBroker);
+    assert.deepEqual(out.configs['message.max.bytes'], { value: '1048576', source: 5 }, 'DEFAULT_CONFIG');
+    assert.deepEqual(out.configs['advertised.listeners'], { value: `PLAINTEXT://${dev.kafkaBroker}`, source: 4 }, 'STATIC_BROKER_CONFIG');
+    assert.equal(out.configs['log.retention.ms'].value, '604800000');
   });
 
   let producedPerPartition;

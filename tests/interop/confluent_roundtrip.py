@@ -9,6 +9,7 @@ a new process, as a restarted application is.
     confluent_roundtrip.py consume-rest BROKER TOPIC GROUP STATE
     confluent_roundtrip.py consume-pair BROKER TOPIC GROUP STATE
     confluent_roundtrip.py produce-codec BROKER TOPIC CODEC COUNT
+    confluent_roundtrip.py broker-configs BROKER
 
 create        AdminClient.create_topics, then list_topics shows the partitions.
 produce       COUNT records key-<i>/value-<i> with delivery reports: every one delivered,
@@ -32,6 +33,9 @@ produce-codec COUNT repetitive records to partition 0 of TOPIC with compression.
               consumer assigned to partition 0 reads them back at those offsets. How the
               batches were stored is for the caller to check (stored-batches.mjs).
 
+broker-configs AdminClient.describe_configs of the BROKER resource "0": every config
+              read-only, with its value and source (returned for the caller to check).
+
 Each phase prints one JSON line (a summary) on stdout and exits 0, or prints what is wrong
 on stderr and exits 1. No sleeps: poll loops with deadlines. Set KAFDO_INTEROP_DEBUG to
 librdkafka debug contexts (e.g. protocol,cgrp) to get its log on stderr.
@@ -42,7 +46,7 @@ import sys
 import time
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic
 
 DEADLINE_S = 180
 
@@ -377,6 +381,17 @@ def produce_codec(broker, topic, codec, count):
     return {"phase": "produce-codec", "codec": codec, "delivered": len(offsets), "first": first, "last": first + count - 1}
 
 
+def broker_configs(broker):
+    admin = AdminClient(base_conf(broker))
+    resource = ConfigResource(ConfigResource.Type.BROKER, "0")
+    configs = admin.describe_configs([resource], request_timeout=30)[resource].result(timeout=60)
+    check(len(configs) > 0, "the broker shows its configs")
+    for c in configs.values():
+        check(c.is_read_only, f"{c.name} is read-only")
+    return {"phase": "broker-configs",
+            "configs": {c.name: {"value": c.value, "source": c.source} for c in configs.values()}}
+
+
 def main(argv):
     phase = argv[1] if len(argv) > 1 else ""
     try:
@@ -390,6 +405,8 @@ def main(argv):
             out = consume_rest(*argv[2:6])
         elif phase == "consume-pair" and len(argv) == 6:
             out = consume_pair(*argv[2:6])
+        elif phase == "broker-configs" and len(argv) == 3:
+            out = broker_configs(argv[2])
         elif phase == "produce-codec" and len(argv) == 6:
             out = produce_codec(argv[2], argv[3], argv[4], int(argv[5]))
         else:

@@ -1043,8 +1043,8 @@ static const kd_kfield electLeadersResponse[] = {
  * off, which changes nothing while MsgVer2 (Produce 3, Fetch 4) is on.
  */
 const kd_kapi kd_kafka_apis[] = {
-    {0, "Produce", 0, 7, 9, produceRequest, produceResponse},
-    {1, "Fetch", 4, 11, 12, fetchRequest, fetchResponse},
+    {0, "Produce", 0, 9, 9, produceRequest, produceResponse},
+    {1, "Fetch", 4, 12, 12, fetchRequest, fetchResponse},
     {2, "ListOffsets", 1, 3, 6, listOffsetsRequest, listOffsetsResponse},
     {3, "Metadata", 0, 8, 9, metadataRequest, metadataResponse},
     {8, "OffsetCommit", 0, 7, 8, offsetCommitRequest, offsetCommitResponse},

@@ -251,14 +251,14 @@ static void test_header_errors(void)
 /* A request for an API or a version Kafdo does not speak: 35 and the header. */
 static void test_unsupported_version(void)
 {
-    /* Produce v8, Fetch v3, an unknown key 99, ApiVersions v4: size, key, version,
+    /* Produce v10, Fetch v3, an unknown key 99, ApiVersions v4: size, key, version,
      * correlation id, client id "c", then no body. */
-    static const uint8_t produce_v8[] = {0, 0, 0, 11, 0, 0, 0, 8, 0, 0, 0, 5, 0, 1, 'c'};
+    static const uint8_t produce_v10[] = {0, 0, 0, 11, 0, 0, 0, 10, 0, 0, 0, 5, 0, 1, 'c'};
     static const uint8_t fetch_v3[] = {0, 0, 0, 11, 0, 1, 0, 3, 0, 0, 0, 5, 0, 1, 'c'};
     static const uint8_t key_99[] = {0, 0, 0, 10, 0, 99, 0, 0, 0, 0, 0, 5, 0xff, 0xff};
     static const uint8_t api_versions_v4[] = {0, 0, 0, 12, 0, 18, 0, 4, 0, 0, 0, 5, 0, 1, 'c', 0};
-    CHECK_EQ_INT(decode(produce_v8, sizeof produce_v8), KD_UNSUPPORTED_VERSION);
-    CHECK(strcmp(output(), "{\"apiKey\":0,\"apiVersion\":8,\"correlationId\":5,\"clientId\":\"c\",\"body\":null}") == 0);
+    CHECK_EQ_INT(decode(produce_v10, sizeof produce_v10), KD_UNSUPPORTED_VERSION);
+    CHECK(strcmp(output(), "{\"apiKey\":0,\"apiVersion\":10,\"correlationId\":5,\"clientId\":\"c\",\"body\":null}") == 0);
     CHECK_EQ_INT(decode(fetch_v3, sizeof fetch_v3), KD_UNSUPPORTED_VERSION);
     CHECK_EQ_INT(decode(key_99, sizeof key_99), KD_UNSUPPORTED_VERSION);
     CHECK(strcmp(output(), "{\"apiKey\":99,\"apiVersion\":0,\"correlationId\":5,\"clientId\":null,\"body\":null}") == 0);
@@ -552,7 +552,7 @@ static void test_supported(void)
 {
     CHECK_EQ_INT(kd_kafka_supported(), 0);
     const char *s = output();
-    static const char head[] = "[{\"apiKey\":0,\"minVersion\":0,\"maxVersion\":7},{\"apiKey\":1,\"minVersion\":4,\"maxVersion\":11},";
+    static const char head[] = "[{\"apiKey\":0,\"minVersion\":0,\"maxVersion\":9},{\"apiKey\":1,\"minVersion\":4,\"maxVersion\":12},";
     CHECK(strncmp(s, head, sizeof head - 1) == 0);
     CHECK(strstr(s, "{\"apiKey\":18,\"minVersion\":0,\"maxVersion\":3}") != NULL);
     CHECK(strstr(s, "{\"apiKey\":21,\"minVersion\":0,\"maxVersion\":2}") != NULL);
@@ -723,6 +723,48 @@ static void test_encode_api_versions_tagged(void)
     check_frame_hex("apiVersions v3 feature", 0, "00000016" "00000001" "0000" "01" "00000000" "01" "0008" "02" "0266" "0000" "0001" "00");
 }
 
+/* Produce v9 and Fetch v12, the flexible versions: compact records, each struct
+ * with its tagged fields; Fetch v12's lastFetchedEpoch and rackId read. */
+static void test_produce_v9_fetch_v12_flexible(void)
+{
+    uint8_t f[256];
+    size_t n = frame_of("00000009" "00000005" "000163" "00"
+                        "00" "ffff" "00007530" "02" "0274" "02" "00000000" "04616263" "00" "00" "00",
+                        f, sizeof f);
+    CHECK_EQ_INT(decode(f, n), 0);
+    check_contains("produce v9", output(),
+                   "\"body\":{\"transactionalId\":null,\"acks\":-1,\"timeoutMs\":30000,\"topicData\":[{\"name\":\"t\","
+                   "\"partitionData\":[{\"index\":0,\"records\":{\"at\":32,\"len\":3}}]}]}}");
+    check_truncations("produce_v9", f, n);
+    n = frame_of("0001000c" "00000005" "000163" "00"
+                 "ffffffff" "000001f4" "00000001" "00a00000" "01" "00000000" "ffffffff"
+                 "02" "0274" "02" "00000000" "ffffffff" "0000000000000005" "00000003" "ffffffffffffffff" "00100000" "00" "00"
+                 "01" "0272" "00",
+                 f, sizeof f);
+    CHECK_EQ_INT(decode(f, n), 0);
+    check_contains("fetch v12", output(),
+                   "\"partitions\":[{\"partition\":0,\"currentLeaderEpoch\":-1,\"fetchOffset\":5,\"lastFetchedEpoch\":3,"
+                   "\"logStartOffset\":-1,\"partitionMaxBytes\":1048576,");
+    check_contains("fetch v12", output(), "\"forgottenTopicsData\":[],\"rackId\":\"r\"}}");
+    check_truncations("fetch_v12", f, n);
+
+    CHECK_EQ_INT(encode("{\"apiKey\":1,\"apiVersion\":12,\"correlationId\":2,\"blobs\":[3],\"body\":{\"responses\":[{\"topic\":"
+                        "\"t\",\"partitions\":[{\"partitionIndex\":0,\"highWatermark\":5,\"records\":{\"blob\":0}}]}]}}"),
+                 0);
+    /* header tagged fields; throttle, error, session; responses [ "t", partitions [ 0, 0,
+     * hw 5, lso -1, log start -1, aborted null, preferred -1, records (3 bytes, a hole) ] ] */
+    check_frame_hex("fetch v12", 1,
+                    "0000003d00000002" "00" "00000000" "0000" "00000000" "02" "0274" "02" "00000000" "0000"
+                    "0000000000000005" "ffffffffffffffff" "ffffffffffffffff" "00" "ffffffff" "04" "000000" "00" "00" "00");
+    CHECK_EQ_INT(encode("{\"apiKey\":0,\"apiVersion\":9,\"correlationId\":4,\"body\":{\"responses\":[{\"name\":\"t\",\"partitionResponses\":"
+                        "[{\"index\":0,\"errorCode\":0,\"baseOffset\":5,\"logAppendTimeMs\":-1,\"logStartOffset\":0,"
+                        "\"recordErrors\":[],\"errorMessage\":null}]}],\"throttleTimeMs\":0}}"),
+                 0);
+    check_frame_hex("produce v9", 0,
+                    "0000003000000004" "00" "02" "0274" "02" "00000000" "0000" "0000000000000005" "ffffffffffffffff"
+                    "0000000000000000" "01" "00" "00" "00" "00000000" "00");
+}
+
 static const char *vectors_dir;
 
 /* Every frame tests/vectors/make-kafka-requests.mjs wrote (see its header). */
@@ -779,6 +821,7 @@ int main(int argc, char **argv)
     RUN(test_decode_admin_apis);
     RUN(test_encode_admin_apis);
     RUN(test_encode_api_versions_tagged);
+    RUN(test_produce_v9_fetch_v12_flexible);
     if (argc == 3 && strcmp(argv[1], "--vectors") == 0) {
         vectors_dir = argv[2];
         RUN(test_vectors);

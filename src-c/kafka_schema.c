@@ -1046,7 +1046,7 @@ const kd_kapi kd_kafka_apis[] = {
     {0, "Produce", 0, 9, 9, produceRequest, produceResponse},
     {1, "Fetch", 4, 12, 12, fetchRequest, fetchResponse},
     {2, "ListOffsets", 1, 3, 6, listOffsetsRequest, listOffsetsResponse},
-    {3, "Metadata", 0, 8, 9, metadataRequest, metadataResponse},
+    {3, "Metadata", 0, 12, 9, metadataRequest, metadataResponse},
     {8, "OffsetCommit", 0, 7, 8, offsetCommitRequest, offsetCommitResponse},
     {9, "OffsetFetch", 1, 5, 6, offsetFetchRequest, offsetFetchResponse},
     {10, "FindCoordinator", 0, 2, 3, findCoordinatorRequest, findCoordinatorResponse},

@@ -500,7 +500,7 @@ static void test_encode_defaults_and_errors(void)
                  KD_ERR_INVALID_ARG);
     CHECK(strstr(kd_error_message(), "nodeID") != NULL);
     CHECK_EQ_INT(encode("{\"apiKey\":3,\"apiVersion\":1,\"correlationId\":7,\"bodyy\":{}}"), KD_ERR_INVALID_ARG);
-    CHECK_EQ_INT(encode("{\"apiKey\":3,\"apiVersion\":9,\"correlationId\":7}"), KD_ERR_INVALID_ARG);
+    CHECK_EQ_INT(encode("{\"apiKey\":3,\"apiVersion\":13,\"correlationId\":7}"), KD_ERR_INVALID_ARG);
     CHECK_EQ_INT(encode("{\"apiKey\":3,\"apiVersion\":1}"), KD_ERR_INVALID_ARG);
     CHECK_EQ_INT(encode("{\"apiKey\":12,\"apiVersion\":0,\"correlationId\":7,\"body\":{\"errorCode\":40000}}"), KD_ERR_INVALID_ARG);
     CHECK_EQ_INT(encode("{\"apiKey\":12,\"apiVersion\":0,\"correlationId\":7,\"body\":{\"errorCode\":1.5}}"), KD_ERR_INVALID_ARG);
@@ -544,8 +544,8 @@ static void test_error_responses(void)
     /* Anything else: correlation id and the code. */
     CHECK_EQ_INT(kd_kafka_error_response(99, 0, 4, 35), 0);
     check_frame_hex("unknown api error", 0, "0000000600000004" "0023");
-    CHECK_EQ_INT(kd_kafka_error_response(3, 12, 4, 35), 0);
-    check_frame_hex("metadata v12 error", 0, "0000000600000004" "0023");
+    CHECK_EQ_INT(kd_kafka_error_response(3, 13, 4, 35), 0);
+    check_frame_hex("metadata v13 error", 0, "0000000600000004" "0023");
 }
 
 static void test_supported(void)
@@ -765,6 +765,47 @@ static void test_produce_v9_fetch_v12_flexible(void)
                     "0000000000000000" "01" "00" "00" "00" "00000000" "00");
 }
 
+/* Metadata v9-12, flexible: v10 adds topic ids, v11 drops the cluster's operations,
+ * v12 asks for a topic by id with a null name. */
+static void test_metadata_flexible(void)
+{
+    uint8_t f[256];
+    /* v12: one topic by id (name null), one by name; allowAutoTopicCreation true,
+     * includeTopicAuthorizedOperations false */
+    size_t n = frame_of("0003000c" "00000005" "000163" "00"
+                        "03" "000102030405060708090a0b0c0d0e0f" "00" "00" "00000000000000000000000000000000" "0274" "00"
+                        "01" "00" "00",
+                        f, sizeof f);
+    CHECK_EQ_INT(decode(f, n), 0);
+    check_contains("metadata v12", output(),
+                   "\"body\":{\"topics\":[{\"topicId\":\"000102030405060708090a0b0c0d0e0f\",\"name\":null},"
+                   "{\"topicId\":\"00000000000000000000000000000000\",\"name\":\"t\"}],\"allowAutoTopicCreation\":true,"
+                   "\"includeClusterAuthorizedOperations\":false,\"includeTopicAuthorizedOperations\":false}}");
+    check_truncations("metadata_v12", f, n);
+    /* v9: names only, the cluster's operations asked for */
+    n = frame_of("00030009" "00000005" "000163" "00" "02" "0274" "00" "00" "01" "00" "00", f, sizeof f);
+    CHECK_EQ_INT(decode(f, n), 0);
+    check_contains("metadata v9", output(), "\"topics\":[{\"topicId\":\"00000000000000000000000000000000\",\"name\":\"t\"}],"
+                                            "\"allowAutoTopicCreation\":false,\"includeClusterAuthorizedOperations\":true,");
+    static const char body[] =
+        "\"body\":{\"brokers\":[{\"nodeId\":0,\"host\":\"h\",\"port\":9092,\"rack\":null}],\"clusterId\":\"k\",\"controllerId\":0,"
+        "\"topics\":[{\"errorCode\":0,\"name\":\"t\",\"topicId\":\"000102030405060708090a0b0c0d0e0f\",\"isInternal\":false,"
+        "\"partitions\":[],\"topicAuthorizedOperations\":-2147483648}],\"clusterAuthorizedOperations\":8096}}";
+    char json[1024];
+    snprintf(json, sizeof json, "{\"apiKey\":3,\"apiVersion\":10,\"correlationId\":7,%s", body);
+    CHECK_EQ_INT(encode(json), 0);
+    /* header tagged fields; throttle; brokers [0, "h", 9092, null]; "k"; controller 0;
+     * topics [0, "t", id, false, [], operations]; cluster operations (v10) */
+    check_frame_hex("metadata v10", 0,
+                    "0000003d00000007" "00" "00000000" "02" "00000000" "0268" "00002384" "00" "00" "026b" "00000000"
+                    "02" "0000" "0274" "000102030405060708090a0b0c0d0e0f" "00" "01" "80000000" "00" "00001fa0" "00");
+    snprintf(json, sizeof json, "{\"apiKey\":3,\"apiVersion\":12,\"correlationId\":7,%s", body);
+    CHECK_EQ_INT(encode(json), 0);
+    check_frame_hex("metadata v12", 0,
+                    "0000003900000007" "00" "00000000" "02" "00000000" "0268" "00002384" "00" "00" "026b" "00000000"
+                    "02" "0000" "0274" "000102030405060708090a0b0c0d0e0f" "00" "01" "80000000" "00" "00");
+}
+
 static const char *vectors_dir;
 
 /* Every frame tests/vectors/make-kafka-requests.mjs wrote (see its header). */
@@ -822,6 +863,7 @@ int main(int argc, char **argv)
     RUN(test_encode_admin_apis);
     RUN(test_encode_api_versions_tagged);
     RUN(test_produce_v9_fetch_v12_flexible);
+    RUN(test_metadata_flexible);
     if (argc == 3 && strcmp(argv[1], "--vectors") == 0) {
         vectors_dir = argv[2];
         RUN(test_vectors);

@@ -6,8 +6,9 @@
  * `wrangler dev` + `kafdo gateway`: DescribeCluster, DescribeLogDirs (each
  * partition's stored bytes), DescribeProducers (the idempotent producer that wrote),
  * List/AlterPartitionReassignments, ElectLeaders, OffsetDelete (refused for a topic a
- * live member subscribes to), DescribeConfigs of the broker, and ApiVersions v3's
- * finalized-features epoch, read off the wire.
+ * live member subscribes to), DescribeConfigs of the broker, Metadata v12 (topic ids,
+ * a topic asked for by id), and ApiVersions v3's finalized-features epoch, read off
+ * the wire.
  *
  * Run: node --test tests/interop/admin-apis.test.mjs   (`make test-interop`)
  */
@@ -24,6 +25,7 @@ import {
   describeClusterV1,
   describeProducersV0,
   listPartitionReassignmentsV0,
+  metadataV12,
   alterPartitionReassignmentsV0,
   stringDeserializers,
   stringSerializers,
@@ -194,6 +196,20 @@ describe('the administration APIs of a single broker, through kafdo gateway', ()
     assert.equal(byName.get('log.segment.bytes').configSource, 5, 'DEFAULT_CONFIG');
     const [cluster] = await admin.describeConfigs({ resources: [{ resourceType: 4, resourceName: '' }] });
     assert.deepEqual(cluster.configs, [], 'no cluster-wide dynamic defaults');
+  });
+
+  it('Metadata v12: topic ids, and a topic asked for by its id', async () => {
+    const byName = await metadataV12.api.async(connection, [TOPIC], false, true);
+    const [topic] = byName.topics;
+    assert.equal(topic.errorCode, 0);
+    assert.match(topic.topicId, /^[0-9a-f]{8}-[0-9a-f]{4}-/, 'a topic id, not zero');
+    assert.notEqual(topic.topicId, '00000000-0000-0000-0000-000000000000');
+    assert.notEqual(topic.topicAuthorizedOperations, -2147483648, 'operations given when asked');
+    const byId = await metadataV12.api.async(connection, [{ topicId: topic.topicId, name: null }], false, false);
+    assert.equal(byId.topics[0].name, TOPIC);
+    assert.equal(byId.topics[0].partitions.length, 2);
+    const unknown = await answerOf(metadataV12.api.async(connection, [{ topicId: '00000000-0000-0000-0000-0000000000aa', name: null }], false, false));
+    assert.equal(unknown.topics[0].errorCode, 100, 'UNKNOWN_TOPIC_ID');
   });
 
   it('ApiVersions v3 carries the finalized features epoch as a tagged field', async () => {

@@ -12,15 +12,11 @@ import { checkPartition, topicFor } from "../api/metadata";
 import { KafdoError, KafkaCode } from "../errors";
 import type { TopicInfo } from "../types";
 import { CLUSTER_ID } from "./broker";
-import { NO_OPERATIONS, errorCodeOf, errorMessageOf, settleEach, type KafkaContext } from "./context";
+import { CLUSTER_OPERATIONS, NO_OPERATIONS, errorCodeOf, errorMessageOf, settleEach, type KafkaContext } from "./context";
 
 /* DescribeCluster's endpoint types (KIP-919). */
 const ENDPOINT_BROKERS = 1;
 const ENDPOINT_CONTROLLERS = 2;
-/* Kafka's cluster operations (AclOperation codes CREATE, ALTER, DESCRIBE, CLUSTER_ACTION,
- * DESCRIBE_CONFIGS, ALTER_CONFIGS, IDEMPOTENT_WRITE) as a bitfield: what a broker
- * without an authorizer reports allowed. */
-const CLUSTER_OPERATIONS = [5, 7, 8, 9, 10, 11, 12].reduce((bits, op) => bits | (1 << op), 0);
 /* The one log directory DescribeLogDirs shows: the partitions' Durable Objects. */
 const LOG_DIR = "/kafdo/durable-objects";
 

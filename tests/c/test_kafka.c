@@ -806,6 +806,59 @@ static void test_metadata_flexible(void)
                     "02" "0000" "0274" "000102030405060708090a0b0c0d0e0f" "00" "01" "80000000" "00" "00");
 }
 
+/* The group APIs at their flexible versions: JoinGroup v9 (reason), SyncGroup v5
+ * (protocol type and name), Heartbeat v4, OffsetCommit v8, OffsetFetch v8 (several
+ * groups, requireStable). */
+static void test_group_apis_flexible(void)
+{
+    static const struct {
+        const char *name, *hex, *body;
+    } cases[] = {
+        {"joinGroup_v9",
+         "000b0009" "00000005" "000163" "00" "036731" "00007530" "0000ea60" "01" "00" "09636f6e73756d6572"
+         "02" "0672616e6765" "0209" "00" "04627965" "00",
+         "{\"groupId\":\"g1\",\"sessionTimeoutMs\":30000,\"rebalanceTimeoutMs\":60000,\"memberId\":\"\",\"groupInstanceId\":null,"
+         "\"protocolType\":\"consumer\",\"protocols\":[{\"name\":\"range\",\"metadata\":{\"at\":46,\"len\":1}}],\"reason\":\"bye\"}"},
+        {"syncGroup_v5",
+         "000e0005" "00000005" "000163" "00" "036731" "00000001" "0263" "00" "09636f6e73756d6572" "0672616e6765"
+         "02" "0263" "030102" "00" "00",
+         "{\"groupId\":\"g1\",\"generationId\":1,\"memberId\":\"c\",\"groupInstanceId\":null,\"protocolType\":\"consumer\","
+         "\"protocolName\":\"range\",\"assignments\":[{\"memberId\":\"c\",\"assignment\":{\"at\":45,\"len\":2}}]}"},
+        {"heartbeat_v4", "000c0004" "00000005" "000163" "00" "036731" "00000001" "0263" "00" "00",
+         "{\"groupId\":\"g1\",\"generationId\":1,\"memberId\":\"c\",\"groupInstanceId\":null}"},
+        {"offsetCommit_v8",
+         "00080008" "00000005" "000163" "00" "036731" "00000001" "0263" "00"
+         "02" "0274" "02" "00000000" "0000000000000063" "ffffffff" "00" "00" "00" "00",
+         "\"topics\":[{\"name\":\"t\",\"partitions\":[{\"partitionIndex\":0,\"committedOffset\":99,\"committedLeaderEpoch\":-1,"
+         "\"commitTimestamp\":-1,\"committedMetadata\":null}]}]}"},
+        {"offsetFetch_v8",
+         "00090008" "00000005" "000163" "00" "03" "036731" "02" "0274" "02" "00000000" "00" "00" "036732" "00" "00" "01" "00",
+         "\"groups\":[{\"groupId\":\"g1\",\"memberId\":null,\"memberEpoch\":-1,\"topics\":[{\"name\":\"t\",\"partitionIndexes\":[0]}]},"
+         "{\"groupId\":\"g2\",\"memberId\":null,\"memberEpoch\":-1,\"topics\":null}],\"requireStable\":true}"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        uint8_t f[256];
+        size_t n = frame_of(cases[i].hex, f, sizeof f);
+        int rc = decode(f, n);
+        if (rc != 0) {
+            fprintf(stderr, "  %s: rc %d: %s\n", cases[i].name, rc, kd_error_message());
+            check_current_failed++;
+            continue;
+        }
+        check_contains(cases[i].name, output(), cases[i].body);
+        check_truncations(cases[i].name, f, n);
+    }
+    CHECK_EQ_INT(encode("{\"apiKey\":9,\"apiVersion\":8,\"correlationId\":7,\"body\":{\"throttleTimeMs\":0,\"groups\":[{\"groupId\":"
+                        "\"g1\",\"topics\":[{\"name\":\"t\",\"partitions\":[{\"partitionIndex\":0,\"committedOffset\":5,"
+                        "\"committedLeaderEpoch\":-1,\"metadata\":\"\",\"errorCode\":0}]}],\"errorCode\":0}]}}"),
+                 0);
+    /* header tagged fields; throttle; groups [ "g1", topics [ "t", partitions [ 0, 5, -1, "",
+     * 0 ] ], 0 ] */
+    check_frame_hex("offsetFetch v8", 0,
+                    "0000002a00000007" "00" "00000000" "02" "036731" "02" "0274" "02" "00000000" "0000000000000005"
+                    "ffffffff" "01" "0000" "00" "00" "0000" "00" "00");
+}
+
 static const char *vectors_dir;
 
 /* Every frame tests/vectors/make-kafka-requests.mjs wrote (see its header). */
@@ -864,6 +917,7 @@ int main(int argc, char **argv)
     RUN(test_encode_api_versions_tagged);
     RUN(test_produce_v9_fetch_v12_flexible);
     RUN(test_metadata_flexible);
+    RUN(test_group_apis_flexible);
     if (argc == 3 && strcmp(argv[1], "--vectors") == 0) {
         vectors_dir = argv[2];
         RUN(test_vectors);

@@ -2301,3 +2301,102 @@ int32_t kd_group_delete(uint32_t db)
         return rc;
     return kd_sql_run(db, "UPDATE group_state SET leader = '' WHERE id = 0");
 }
+
+/* ---- OffsetDelete ---- */
+
+typedef struct {
+    kd_str topic;
+    int32_t partition;
+    int16_t error;
+} offset_deletion;
+
+/* Marks the deletions of topics in one member's stored subscription (u32 n, str topic*). */
+static int32_t mark_subscribed(const uint8_t *sub, size_t len, offset_deletion *d, uint32_t n)
+{
+    kd_le_reader r = {sub, len, 0};
+    uint32_t topics;
+    if (!kd_le_u32(&r, &topics))
+        return kd_fail(KD_ERR_STORAGE, "a member's stored subscription is malformed");
+    for (uint32_t t = 0; t < topics; t++) {
+        kd_str topic;
+        if (!kd_le_str(&r, &topic))
+            return kd_fail(KD_ERR_STORAGE, "a member's stored subscription is malformed");
+        for (uint32_t i = 0; i < n; i++)
+            if (kd_str_eq(d[i].topic, topic))
+                d[i].error = KD_GROUP_SUBSCRIBED_TO_TOPIC;
+    }
+    return 0;
+}
+
+/* Marks the deletions of every topic a live member subscribes to. */
+static int32_t mark_all_subscribed(uint32_t db, offset_deletion *d, uint32_t n)
+{
+    int32_t stmt = prepare(db, "SELECT subscription FROM group_members", "");
+    if (stmt < 0)
+        return stmt;
+    int32_t rc;
+    while ((rc = kd_sql_step(stmt, "reading the subscriptions")) == 1) {
+        uint8_t *sub;
+        uint32_t len;
+        if ((rc = kd_sql_column_dup(stmt, 0, &sub, &len)) != 0)
+            break;
+        rc = mark_subscribed(sub, len, d, n);
+        free(sub);
+        if (rc)
+            break;
+    }
+    kd_host_finalize(stmt);
+    return rc < 0 ? rc : 0;
+}
+
+int32_t kd_group_delete_offsets(uint32_t db, const uint8_t *in, uint32_t in_len)
+{
+    kd_scratch_reset();
+    kd_le_reader r = {in, in_len, 0};
+    uint32_t n;
+    if (!kd_le_u32(&r, &n) || n > in_len / 6)
+        return kd_fail(KD_ERR_INVALID_ARG, "offset deletion input is malformed");
+    group_state g;
+    int64_t members, waiting, offsets, dialect;
+    int found;
+    int32_t rc = load_state(db, &g);
+    if (!rc)
+        rc = count_members(db, &members, &waiting);
+    if (!rc)
+        rc = kd_sql_one_i64(prepare(db, "SELECT count(*) FROM group_offsets", ""), &offsets, &found);
+    if (!rc)
+        rc = dialect_of(db, &dialect);
+    if (rc)
+        return rc;
+    if (members == 0 && offsets == 0 && g.generation == 0)
+        return kd_fail(KD_GROUP_ID_NOT_FOUND, "the group does not exist");
+    if (members > 0 && dialect == KIND_KAFKA) {
+        int64_t consumer;
+        rc = kd_sql_one_i64(prepare(db, "SELECT protocol_type = 'consumer' FROM group_classic WHERE id = 0", ""), &consumer, &found);
+        if (rc)
+            return rc;
+        if (!found || !consumer)
+            return kd_fail(KD_NON_EMPTY_GROUP, "the group has live members whose subscriptions are not a consumer's");
+    }
+    offset_deletion *d = calloc(n ? n : 1, sizeof *d);
+    if (!d)
+        return kd_fail(KD_ERR_NOMEM, "out of memory");
+    for (uint32_t i = 0; i < n && !rc; i++)
+        if (!kd_le_str(&r, &d[i].topic) || !kd_le_i32(&r, &d[i].partition))
+            rc = kd_fail(KD_ERR_INVALID_ARG, "partition %u is malformed", (unsigned)i);
+    if (!rc && r.pos != r.len)
+        rc = kd_fail(KD_ERR_INVALID_ARG, "bytes follow the partitions");
+    if (!rc && members > 0)
+        rc = mark_all_subscribed(db, d, n);
+    for (uint32_t i = 0; i < n && !rc; i++)
+        if (d[i].error == 0)
+            rc = run(prepare(db, "DELETE FROM group_offsets WHERE topic = ?1 AND partition = ?2", "si", &d[i].topic,
+                             (int64_t)d[i].partition));
+    if (!rc && !kd_out_u32(n))
+        rc = kd_fail(KD_ERR_NOMEM, "out of memory");
+    for (uint32_t i = 0; i < n && !rc; i++)
+        if (!kd_out_i16(d[i].error))
+            rc = kd_fail(KD_ERR_NOMEM, "out of memory");
+    free(d);
+    return rc;
+}

@@ -102,6 +102,7 @@
 #define KD_MEMBER_ID_REQUIRED 79
 #define KD_GROUP_MAX_SIZE_REACHED 81
 #define KD_FENCED_INSTANCE_ID 82
+#define KD_GROUP_SUBSCRIBED_TO_TOPIC 86
 
 /* The core's own codes (negative). */
 #define KD_ERR_NOMEM (-1)       /* an allocation failed */
@@ -286,6 +287,16 @@ int32_t kd_log_append(uint32_t db, uint8_t *in, uint32_t in_len, int64_t now_ms,
  * Output: 16 bytes, i64 log_start_offset, i64 high_watermark (the next offset).
  */
 KD_EXPORT(kd_log_offsets) int32_t kd_log_offsets(uint32_t db);
+
+/*
+ * What the admin APIs show of a partition (DescribeLogDirs, DescribeProducers).
+ * Output: i64 size (the stored batches' bytes, in SQLite and in the cold tier),
+ * u32 producer count, then per idempotent producer the log remembers, by id:
+ * i64 producer_id, i32 epoch, i32 last_sequence (of its last batch stored),
+ * i64 last_append_ms (when that batch was appended). Error: UNKNOWN_TOPIC_OR_PARTITION
+ * for a retired log.
+ */
+KD_EXPORT(kd_log_describe) int32_t kd_log_describe(uint32_t db);
 
 /*
  * Reads stored batches from `offset`: the batch containing it first, then the
@@ -617,6 +628,15 @@ KD_EXPORT(kd_group_describe) int32_t kd_group_describe(uint32_t db);
 /* Errors: NON_EMPTY_GROUP while members live, GROUP_ID_NOT_FOUND for a group
  * that never had members or offsets. */
 KD_EXPORT(kd_group_delete) int32_t kd_group_delete(uint32_t db);
+
+/* OffsetDelete: forgets the committed offsets of the partitions named (the offsets
+ * input's shape, not "all"), except those of topics a live member subscribes to,
+ * which are GROUP_SUBSCRIBED_TO_TOPIC; a partition without an offset is deleted
+ * as well (nothing to do). Output: u32 n, i16 error per partition, in order.
+ * Errors: GROUP_ID_NOT_FOUND as kd_group_delete; NON_EMPTY_GROUP while a Kafka
+ * group whose protocol type is not "consumer" has members (its subscriptions
+ * cannot be read), as Kafka answers. */
+KD_EXPORT(kd_group_delete_offsets) int32_t kd_group_delete_offsets(uint32_t db, const uint8_t *in, uint32_t in_len);
 
 /* The cluster's registry of groups (ClusterMetadataDO's storage, beside topics):
  * group ids known to exist, for listing. Ids are 1 to 255 bytes (INVALID_GROUP_ID).

@@ -38,7 +38,10 @@ enum {
 /*
  * One field of a request or response body. A table is an array of these ended by
  * an entry whose name is NULL. A field upstream only sends tagged has vmin NO: it
- * is in the schema (JSON always shows it) but never on the wire.
+ * is in the schema (JSON always shows it) but never on the wire, unless it is
+ * marked `tagged` with its tag: then vmin..vmax are its taggedVersions, and a
+ * response carries it in the struct's tagged-field section when the Worker's JSON
+ * names it (a request's tagged fields are still skipped and read as defaults).
  */
 typedef struct kd_kfield {
     const char *name;     /* camelCase of upstream's name */
@@ -50,6 +53,8 @@ typedef struct kd_kfield {
     int64_t dint;         /* upstream's default for integers and bools */
     const char *dstr;     /* upstream's default for a string, when not "" or null */
     const struct kd_kfield *sub; /* fields of a struct, or of an array's struct elements */
+    bool tagged;          /* a tagged field, written after the struct's other fields */
+    uint8_t tag;          /* its tag, when tagged */
 } kd_kfield;
 
 typedef struct {

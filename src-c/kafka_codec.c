@@ -16,9 +16,9 @@
  *    RecordBatches straight into place without them passing through JSON.
  *  - Recursion follows the schema tables (a few levels), never the input.
  *
- * Flexible versions (compact lengths, tagged fields) are handled throughout; in
- * the supported ranges only ApiVersions v3 is flexible. Tagged fields in a
- * request are skipped; responses carry none.
+ * Flexible versions (compact lengths, tagged fields) are handled throughout.
+ * Tagged fields in a request are skipped; a response carries those its table
+ * marks `tagged` when the Worker's JSON names them (ApiVersions v3's features).
  */
 #include <stdio.h>
 #include <string.h>
@@ -46,7 +46,9 @@
     } while (0)
 
 static bool in_range(int v, uint8_t lo, uint8_t hi) { return lo != NO && v >= lo && (hi == ALL || v <= hi); }
-static bool field_present(const kd_kfield *f, int version) { return in_range(version, f->vmin, f->vmax); }
+/* Whether the version carries the field in the body's order (tagged fields go after). */
+static bool field_present(const kd_kfield *f, int version) { return !f->tagged && in_range(version, f->vmin, f->vmax); }
+static bool tagged_present(const kd_kfield *f, int version) { return f->tagged && in_range(version, f->vmin, f->vmax); }
 static bool field_nullable(const kd_kfield *f, int version) { return in_range(version, f->nmin, f->nmax); }
 
 /* The contract's default: upstream's when it names one, else null for a field that
@@ -616,6 +618,42 @@ static const kd_kfield *find_field(const kd_kfield *fields, const kd_json *doc, 
     return NULL;
 }
 
+/*
+ * The tagged-field section of a flexible struct: the tagged fields the JSON names,
+ * in tag order (the table lists them so), each as tag, size, value. A value's size
+ * is known once written, so it is written first and moved up past its size.
+ */
+static int32_t enc_tagged_fields(kwriter *w, const kd_kfield *fields, uint32_t node)
+{
+    uint32_t count = 0;
+    for (const kd_kfield *f = fields; f->name; f++)
+        count += node && tagged_present(f, w->version) && kd_json_get(w->doc, node, f->name);
+    TRY(put_uvarint(count));
+    for (const kd_kfield *f = fields; f->name && count; f++) {
+        uint32_t value = node && tagged_present(f, w->version) ? kd_json_get(w->doc, node, f->name) : 0;
+        if (!value)
+            continue;
+        const char *parent = w->field;
+        w->field = f->name;
+        uint32_t holes = w->hole_count;
+        TRY(put_uvarint(f->tag));
+        size_t at = kd_out_size();
+        TRY(enc_value(w, f->type, f, value, field_nullable(f, w->version)));
+        if (w->hole_count != holes) /* a hole's place would move: no tagged blobs */
+            return enc_fail(w, "bytes in a tagged field");
+        size_t size = kd_out_size() - at;
+        uint8_t b[KD_VARINT_MAX];
+        size_t k = kd_uvarint_write(b, (uint32_t)size);
+        if (!kd_out_reserve(k))
+            return KD_ERR_NOMEM;
+        uint8_t *out = kd_out_data();
+        memmove(out + at + k, out + at, size);
+        memcpy(out + at, b, k);
+        w->field = parent;
+    }
+    return 0;
+}
+
 /* A struct from object `node` (0: every field its default). A member the table
  * does not name is refused, so a misspelt field is an error, not a silent default. */
 static int32_t enc_struct(kwriter *w, const kd_kfield *fields, uint32_t node)
@@ -639,7 +677,7 @@ static int32_t enc_struct(kwriter *w, const kd_kfield *fields, uint32_t node)
         TRY(enc_value(w, f->type, f, node ? kd_json_get(d, node, f->name) : 0, field_nullable(f, w->version)));
         w->field = parent;
     }
-    return w->flexible ? put_uvarint(0) : 0; /* no tagged fields */
+    return w->flexible ? enc_tagged_fields(w, fields, node) : 0;
 }
 
 /* An upper bound on the holes: every {"blob":..} object in the document. The
@@ -791,7 +829,7 @@ static bool supported_json(char *buf, size_t cap, size_t *len)
 
 int32_t kd_kafka_supported(void)
 {
-    char buf[2048];
+    char buf[4096];
     size_t n;
     kd_scratch_reset();
     if (!supported_json(buf, sizeof buf, &n))
@@ -823,7 +861,7 @@ int32_t kd_kafka_error_response(int16_t api_key, int16_t api_version, int32_t co
             return kd_fail(KD_ERR_NOMEM, "out of memory");
         return 0;
     }
-    char json[3072], ranges[2048];
+    char json[5120], ranges[4096];
     size_t ranges_len = 0;
     if (api_key == API_VERSIONS_KEY && !supported_json(ranges, sizeof ranges, &ranges_len))
         return kd_fail(KD_ERR_NOMEM, "supported list does not fit");

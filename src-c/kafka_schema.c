@@ -19,6 +19,10 @@
  */
 #include "kafka.h"
 
+/* Rows name the columns up to `sub`; the last two (`tagged`, `tag`) only a tagged
+ * field a response writes names, the others leave them false and 0. */
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
 static const kd_kfield produceRequest_topicData_partitionData[] = {
     {"index", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
     {"records", KT_RECORDS, 0, 0, ALL, 0, ALL, false, 0, NULL, NULL},
@@ -549,10 +553,11 @@ static const kd_kfield apiVersionsResponse[] = {
     {"errorCode", KT_INT16, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
     {"apiKeys", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, apiVersionsResponse_apiKeys},
     {"throttleTimeMs", KT_INT32, 0, 1, ALL, NO, 0, false, 0, NULL, NULL},
-    {"supportedFeatures", KT_ARRAY, KT_STRUCT, NO, 0, NO, 0, false, 0, NULL, apiVersionsResponse_supportedFeatures}, /* tagged */
-    {"finalizedFeaturesEpoch", KT_INT64, 0, NO, 0, NO, 0, false, -1, NULL, NULL}, /* tagged */
-    {"finalizedFeatures", KT_ARRAY, KT_STRUCT, NO, 0, NO, 0, false, 0, NULL, apiVersionsResponse_finalizedFeatures}, /* tagged */
-    {"zkMigrationReady", KT_BOOL, 0, NO, 0, NO, 0, false, 0, NULL, NULL}, /* tagged */
+    /* tagged 0-3 in v3+, written when the Worker names them */
+    {"supportedFeatures", KT_ARRAY, KT_STRUCT, 3, ALL, NO, 0, false, 0, NULL, apiVersionsResponse_supportedFeatures, true, 0},
+    {"finalizedFeaturesEpoch", KT_INT64, 0, 3, ALL, NO, 0, false, -1, NULL, NULL, true, 1},
+    {"finalizedFeatures", KT_ARRAY, KT_STRUCT, 3, ALL, NO, 0, false, 0, NULL, apiVersionsResponse_finalizedFeatures, true, 2},
+    {"zkMigrationReady", KT_BOOL, 0, 3, ALL, NO, 0, false, 0, NULL, NULL, true, 3},
     {0}};
 
 static const kd_kfield createTopicsRequest_topics_assignments[] = {
@@ -802,6 +807,224 @@ static const kd_kfield deleteGroupsResponse[] = {
     {"results", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, deleteGroupsResponse_results},
     {0}};
 
+/* ---- the cluster and partition administration APIs a single broker answers
+ * (issue 20): DescribeCluster, OffsetDelete, DescribeLogDirs, the partition
+ * reassignments, DescribeProducers, ElectLeaders ---- */
+
+static const kd_kfield describeClusterRequest[] = {
+    {"includeClusterAuthorizedOperations", KT_BOOL, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"endpointType", KT_INT8, 0, 1, ALL, NO, 0, false, 1, NULL, NULL},
+    {0}};
+
+static const kd_kfield describeClusterResponse_brokers[] = {
+    {"brokerId", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"host", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"port", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"rack", KT_STRING, 0, 0, ALL, 0, ALL, true, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield describeClusterResponse[] = {
+    {"throttleTimeMs", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"errorCode", KT_INT16, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"errorMessage", KT_STRING, 0, 0, ALL, 0, ALL, true, 0, NULL, NULL},
+    {"endpointType", KT_INT8, 0, 1, ALL, NO, 0, false, 1, NULL, NULL},
+    {"clusterId", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"controllerId", KT_INT32, 0, 0, ALL, NO, 0, false, -1, NULL, NULL},
+    {"brokers", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, describeClusterResponse_brokers},
+    {"clusterAuthorizedOperations", KT_INT32, 0, 0, ALL, NO, 0, false, -2147483648, NULL, NULL},
+    {0}};
+
+static const kd_kfield offsetDeleteRequest_topics_partitions[] = {
+    {"partitionIndex", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield offsetDeleteRequest_topics[] = {
+    {"name", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"partitions", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, offsetDeleteRequest_topics_partitions},
+    {0}};
+
+static const kd_kfield offsetDeleteRequest[] = {
+    {"groupId", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"topics", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, offsetDeleteRequest_topics},
+    {0}};
+
+static const kd_kfield offsetDeleteResponse_topics_partitions[] = {
+    {"partitionIndex", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"errorCode", KT_INT16, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield offsetDeleteResponse_topics[] = {
+    {"name", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"partitions", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, offsetDeleteResponse_topics_partitions},
+    {0}};
+
+static const kd_kfield offsetDeleteResponse[] = {
+    {"errorCode", KT_INT16, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"throttleTimeMs", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"topics", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, offsetDeleteResponse_topics},
+    {0}};
+
+static const kd_kfield describeLogDirsRequest_topics[] = {
+    {"topic", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"partitions", KT_ARRAY, KT_INT32, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield describeLogDirsRequest[] = {
+    {"topics", KT_ARRAY, KT_STRUCT, 0, ALL, 0, ALL, false, 0, NULL, describeLogDirsRequest_topics},
+    {0}};
+
+static const kd_kfield describeLogDirsResponse_results_topics_partitions[] = {
+    {"partitionIndex", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"partitionSize", KT_INT64, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"offsetLag", KT_INT64, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"isFutureKey", KT_BOOL, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield describeLogDirsResponse_results_topics[] = {
+    {"name", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"partitions", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, describeLogDirsResponse_results_topics_partitions},
+    {0}};
+
+static const kd_kfield describeLogDirsResponse_results[] = {
+    {"errorCode", KT_INT16, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"logDir", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"topics", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, describeLogDirsResponse_results_topics},
+    {"totalBytes", KT_INT64, 0, 4, ALL, NO, 0, false, -1, NULL, NULL},
+    {"usableBytes", KT_INT64, 0, 4, ALL, NO, 0, false, -1, NULL, NULL},
+    {0}};
+
+static const kd_kfield describeLogDirsResponse[] = {
+    {"throttleTimeMs", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"errorCode", KT_INT16, 0, 3, ALL, NO, 0, false, 0, NULL, NULL},
+    {"results", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, describeLogDirsResponse_results},
+    {0}};
+
+static const kd_kfield listPartitionReassignmentsRequest_topics[] = {
+    {"name", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"partitionIndexes", KT_ARRAY, KT_INT32, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield listPartitionReassignmentsRequest[] = {
+    {"timeoutMs", KT_INT32, 0, 0, ALL, NO, 0, false, 60000, NULL, NULL},
+    {"topics", KT_ARRAY, KT_STRUCT, 0, ALL, 0, ALL, true, 0, NULL, listPartitionReassignmentsRequest_topics},
+    {0}};
+
+static const kd_kfield listPartitionReassignmentsResponse_topics_partitions[] = {
+    {"partitionIndex", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"replicas", KT_ARRAY, KT_INT32, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"addingReplicas", KT_ARRAY, KT_INT32, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"removingReplicas", KT_ARRAY, KT_INT32, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield listPartitionReassignmentsResponse_topics[] = {
+    {"name", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"partitions", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, listPartitionReassignmentsResponse_topics_partitions},
+    {0}};
+
+static const kd_kfield listPartitionReassignmentsResponse[] = {
+    {"throttleTimeMs", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"errorCode", KT_INT16, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"errorMessage", KT_STRING, 0, 0, ALL, 0, ALL, false, 0, NULL, NULL},
+    {"topics", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, listPartitionReassignmentsResponse_topics},
+    {0}};
+
+static const kd_kfield alterPartitionReassignmentsRequest_topics_partitions[] = {
+    {"partitionIndex", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"replicas", KT_ARRAY, KT_INT32, 0, ALL, 0, ALL, true, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield alterPartitionReassignmentsRequest_topics[] = {
+    {"name", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"partitions", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, alterPartitionReassignmentsRequest_topics_partitions},
+    {0}};
+
+static const kd_kfield alterPartitionReassignmentsRequest[] = {
+    {"timeoutMs", KT_INT32, 0, 0, ALL, NO, 0, false, 60000, NULL, NULL},
+    {"topics", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, alterPartitionReassignmentsRequest_topics},
+    {0}};
+
+static const kd_kfield alterPartitionReassignmentsResponse_responses_partitions[] = {
+    {"partitionIndex", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"errorCode", KT_INT16, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"errorMessage", KT_STRING, 0, 0, ALL, 0, ALL, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield alterPartitionReassignmentsResponse_responses[] = {
+    {"name", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"partitions", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, alterPartitionReassignmentsResponse_responses_partitions},
+    {0}};
+
+static const kd_kfield alterPartitionReassignmentsResponse[] = {
+    {"throttleTimeMs", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"errorCode", KT_INT16, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"errorMessage", KT_STRING, 0, 0, ALL, 0, ALL, false, 0, NULL, NULL},
+    {"responses", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, alterPartitionReassignmentsResponse_responses},
+    {0}};
+
+static const kd_kfield describeProducersRequest_topics[] = {
+    {"name", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"partitionIndexes", KT_ARRAY, KT_INT32, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield describeProducersRequest[] = {
+    {"topics", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, describeProducersRequest_topics},
+    {0}};
+
+static const kd_kfield describeProducersResponse_topics_partitions_activeProducers[] = {
+    {"producerId", KT_INT64, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"producerEpoch", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"lastSequence", KT_INT32, 0, 0, ALL, NO, 0, false, -1, NULL, NULL},
+    {"lastTimestamp", KT_INT64, 0, 0, ALL, NO, 0, false, -1, NULL, NULL},
+    {"coordinatorEpoch", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"currentTxnStartOffset", KT_INT64, 0, 0, ALL, NO, 0, false, -1, NULL, NULL},
+    {0}};
+
+static const kd_kfield describeProducersResponse_topics_partitions[] = {
+    {"partitionIndex", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"errorCode", KT_INT16, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"errorMessage", KT_STRING, 0, 0, ALL, 0, ALL, true, 0, NULL, NULL},
+    {"activeProducers", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, describeProducersResponse_topics_partitions_activeProducers},
+    {0}};
+
+static const kd_kfield describeProducersResponse_topics[] = {
+    {"name", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"partitions", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, describeProducersResponse_topics_partitions},
+    {0}};
+
+static const kd_kfield describeProducersResponse[] = {
+    {"throttleTimeMs", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"topics", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, describeProducersResponse_topics},
+    {0}};
+
+static const kd_kfield electLeadersRequest_topicPartitions[] = {
+    {"topic", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"partitions", KT_ARRAY, KT_INT32, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield electLeadersRequest[] = {
+    {"electionType", KT_INT8, 0, 1, ALL, NO, 0, false, 0, NULL, NULL},
+    {"topicPartitions", KT_ARRAY, KT_STRUCT, 0, ALL, 0, ALL, false, 0, NULL, electLeadersRequest_topicPartitions},
+    {"timeoutMs", KT_INT32, 0, 0, ALL, NO, 0, false, 60000, NULL, NULL},
+    {0}};
+
+static const kd_kfield electLeadersResponse_replicaElectionResults_partitionResult[] = {
+    {"partitionId", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"errorCode", KT_INT16, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"errorMessage", KT_STRING, 0, 0, ALL, 0, ALL, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield electLeadersResponse_replicaElectionResults[] = {
+    {"topic", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"partitionResult", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, electLeadersResponse_replicaElectionResults_partitionResult},
+    {0}};
+
+static const kd_kfield electLeadersResponse[] = {
+    {"throttleTimeMs", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"errorCode", KT_INT16, 0, 1, ALL, NO, 0, false, 0, NULL, NULL},
+    {"replicaElectionResults", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, electLeadersResponse_replicaElectionResults},
+    {0}};
+
+
 /*
  * The versions Kafdo answers. Produce starts at 0 although Kafdo stores only
  * RecordBatch v2 (magic 2): v0-2 differ from v3 only in lacking transactionalId
@@ -820,17 +1043,17 @@ static const kd_kfield deleteGroupsResponse[] = {
  * off, which changes nothing while MsgVer2 (Produce 3, Fetch 4) is on.
  */
 const kd_kapi kd_kafka_apis[] = {
-    {0, "Produce", 0, 7, 9, produceRequest, produceResponse},
-    {1, "Fetch", 4, 11, 12, fetchRequest, fetchResponse},
+    {0, "Produce", 0, 9, 9, produceRequest, produceResponse},
+    {1, "Fetch", 4, 12, 12, fetchRequest, fetchResponse},
     {2, "ListOffsets", 0, 3, 6, listOffsetsRequest, listOffsetsResponse},
-    {3, "Metadata", 0, 8, 9, metadataRequest, metadataResponse},
-    {8, "OffsetCommit", 0, 7, 8, offsetCommitRequest, offsetCommitResponse},
-    {9, "OffsetFetch", 1, 5, 6, offsetFetchRequest, offsetFetchResponse},
+    {3, "Metadata", 0, 12, 9, metadataRequest, metadataResponse},
+    {8, "OffsetCommit", 0, 8, 8, offsetCommitRequest, offsetCommitResponse},
+    {9, "OffsetFetch", 1, 8, 6, offsetFetchRequest, offsetFetchResponse},
     {10, "FindCoordinator", 0, 2, 3, findCoordinatorRequest, findCoordinatorResponse},
-    {11, "JoinGroup", 0, 5, 6, joinGroupRequest, joinGroupResponse},
-    {12, "Heartbeat", 0, 3, 4, heartbeatRequest, heartbeatResponse},
-    {13, "LeaveGroup", 0, 3, 4, leaveGroupRequest, leaveGroupResponse},
-    {14, "SyncGroup", 0, 3, 4, syncGroupRequest, syncGroupResponse},
+    {11, "JoinGroup", 0, 9, 6, joinGroupRequest, joinGroupResponse},
+    {12, "Heartbeat", 0, 4, 4, heartbeatRequest, heartbeatResponse},
+    {13, "LeaveGroup", 0, 5, 4, leaveGroupRequest, leaveGroupResponse},
+    {14, "SyncGroup", 0, 5, 4, syncGroupRequest, syncGroupResponse},
     {15, "DescribeGroups", 0, 4, 5, describeGroupsRequest, describeGroupsResponse},
     {16, "ListGroups", 0, 4, 3, listGroupsRequest, listGroupsResponse},
     {18, "ApiVersions", 0, 3, 3, apiVersionsRequest, apiVersionsResponse},
@@ -840,9 +1063,16 @@ const kd_kapi kd_kafka_apis[] = {
     {22, "InitProducerId", 0, 1, 2, initProducerIdRequest, initProducerIdResponse},
     {32, "DescribeConfigs", 0, 2, 4, describeConfigsRequest, describeConfigsResponse},
     {33, "AlterConfigs", 0, 2, 2, alterConfigsRequest, alterConfigsResponse},
+    {35, "DescribeLogDirs", 0, 4, 2, describeLogDirsRequest, describeLogDirsResponse},
     {37, "CreatePartitions", 0, 1, 2, createPartitionsRequest, createPartitionsResponse},
     {42, "DeleteGroups", 0, 2, 2, deleteGroupsRequest, deleteGroupsResponse},
+    {43, "ElectLeaders", 0, 2, 2, electLeadersRequest, electLeadersResponse},
     {44, "IncrementalAlterConfigs", 0, 1, 1, incrementalAlterConfigsRequest, alterConfigsResponse},
+    {45, "AlterPartitionReassignments", 0, 0, 0, alterPartitionReassignmentsRequest, alterPartitionReassignmentsResponse},
+    {46, "ListPartitionReassignments", 0, 0, 0, listPartitionReassignmentsRequest, listPartitionReassignmentsResponse},
+    {47, "OffsetDelete", 0, 0, NO, offsetDeleteRequest, offsetDeleteResponse},
+    {60, "DescribeCluster", 0, 1, 0, describeClusterRequest, describeClusterResponse},
+    {61, "DescribeProducers", 0, 0, 0, describeProducersRequest, describeProducersResponse},
 };
 const size_t kd_kafka_api_count = sizeof kd_kafka_apis / sizeof kd_kafka_apis[0];
 

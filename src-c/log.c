@@ -952,3 +952,53 @@ int32_t kd_log_offsets_before(uint32_t db, int64_t timestamp, int32_t max_num, i
             return kd_fail(KD_ERR_NOMEM, "out of memory");
     return 0;
 }
+
+/* ---- describing the log (DescribeLogDirs, DescribeProducers) ---- */
+
+int32_t kd_log_describe(uint32_t db)
+{
+    kd_scratch_reset();
+    log_offsets o;
+    int32_t rc = read_offsets(db, &o); /* refuses a retired log */
+    if (rc)
+        return rc;
+    int found;
+    int64_t size;
+    rc = kd_sql_one_i64(kd_sql_prepare(db, "SELECT (SELECT coalesce(sum(size_bytes), 0) FROM log_batches)"
+                                           " + (SELECT coalesce(sum(size_bytes), 0) FROM log_segments)"),
+                        &size, &found);
+    if (rc)
+        return rc;
+    int64_t producers;
+    rc = kd_sql_one_i64(kd_sql_prepare(db, "SELECT count(*) FROM log_producers"), &producers, &found);
+    if (rc)
+        return rc;
+    if (!kd_out_i64(size) || !kd_out_u32((uint32_t)producers))
+        return kd_fail(KD_ERR_NOMEM, "out of memory");
+    int32_t stmt = kd_sql_prepare(db, "SELECT producer_id, producer_epoch, batches, updated_at FROM log_producers"
+                                      " ORDER BY producer_id");
+    if (stmt < 0)
+        return stmt;
+    uint32_t written = 0;
+    while (written < (uint32_t)producers && (rc = kd_sql_step(stmt, "reading the producers")) == 1) {
+        /* The last remembered batch's last sequence: entries are oldest first. */
+        uint8_t blob[REMEMBERED_BATCHES * REMEMBERED_BYTES];
+        int32_t n = kd_host_column_bytes(stmt, 2);
+        if (n <= 0 || n > (int32_t)sizeof blob || n % REMEMBERED_BYTES != 0 ||
+            kd_host_column_copy(stmt, 2, blob, (uint32_t)n) != n) {
+            rc = kd_fail(KD_ERR_STORAGE, "a producer's stored state is malformed");
+            break;
+        }
+        int32_t last_seq = (int32_t)kd_be32(blob + n - REMEMBERED_BYTES + 4);
+        if (!kd_out_i64(kd_host_column_int64(stmt, 0)) || !kd_out_i32((int32_t)kd_host_column_int64(stmt, 1)) ||
+            !kd_out_i32(last_seq) || !kd_out_i64(kd_host_column_int64(stmt, 3))) {
+            rc = kd_fail(KD_ERR_NOMEM, "out of memory");
+            break;
+        }
+        written++;
+    }
+    kd_host_finalize(stmt);
+    if (rc < 0)
+        return rc;
+    return written == (uint32_t)producers ? 0 : kd_fail(KD_ERR_STORAGE, "the producers changed while read");
+}

@@ -81,6 +81,7 @@ interface CoreExports {
   kd_log_open(db: number): number;
   kd_log_append(db: number, ptr: number, len: number, nowMs: bigint, maxBatchBytes: number): number;
   kd_log_offsets(db: number): number;
+  kd_log_describe(db: number): number;
   kd_log_offset_for_time(db: number, timestamp: bigint): number;
   kd_log_offsets_before(db: number, timestamp: bigint, maxNum: number, nowMs: bigint): number;
   kd_log_fetch(db: number, offset: bigint, maxBytes: number, minOneBatch: number): number;
@@ -135,6 +136,7 @@ interface CoreExports {
   kd_group_offsets(db: number, ptr: number, len: number): number;
   kd_group_describe(db: number): number;
   kd_group_delete(db: number): number;
+  kd_group_delete_offsets(db: number, ptr: number, len: number): number;
   kd_group_id_check(ptr: number, len: number): number;
   kd_groups_register(db: number, ptr: number, len: number, nowMs: bigint): number;
   kd_groups_unregister(db: number, ptr: number, len: number): number;
@@ -658,6 +660,35 @@ export function logOffsets(db: number): LogOffsets {
     undefined,
     (k) => k.kd_log_offsets(db),
     (out) => readOffsets(new Reader(out)),
+  );
+}
+
+/* One idempotent producer a partition remembers (DescribeProducers). */
+export interface LogProducer {
+  producerId: number;
+  producerEpoch: number;
+  lastSequence: number;
+  lastAppendMs: number;
+}
+
+/* What the admin APIs show of a partition: its stored bytes (SQLite and the cold
+ * tier) and its idempotent producers, by id (kd_log_describe). */
+export function logDescribe(db: number): { sizeBytes: number; producers: LogProducer[] } {
+  return call(
+    undefined,
+    undefined,
+    (k) => k.kd_log_describe(db),
+    (out) => {
+      const r = new Reader(out);
+      const sizeBytes = r.i64();
+      const producers = Array.from({ length: r.u32() }, () => ({
+        producerId: r.i64(),
+        producerEpoch: r.i32(),
+        lastSequence: r.i32(),
+        lastAppendMs: r.i64(),
+      }));
+      return { sizeBytes, producers };
+    },
   );
 }
 
@@ -1566,6 +1597,26 @@ export function groupDelete(db: number): void {
       undefined,
       (k) => k.kd_group_delete(db),
       () => undefined,
+    ),
+  );
+}
+
+/* OffsetDelete (kd_group_delete_offsets): each partition's error, in order: 0 when
+ * its offset is gone, GROUP_SUBSCRIBED_TO_TOPIC when a live member subscribes to
+ * its topic. Throws GROUP_ID_NOT_FOUND, NON_EMPTY_GROUP. */
+export function groupDeleteOffsets(db: number, partitions: TopicPartition[]): number[] {
+  const input = new Bytes().u32(partitions.length);
+  for (const p of partitions) input.str(p.topic).i32(p.partition);
+  const bytes = input.bytes();
+  return storageOf(db).transactionSync(() =>
+    call(
+      bytes.length,
+      (_v, mem, ptr) => mem.set(bytes, ptr),
+      (k, ptr, len) => k.kd_group_delete_offsets(db, ptr, len),
+      (out) => {
+        const r = new Reader(out);
+        return Array.from({ length: r.u32() }, () => r.i16());
+      },
     ),
   );
 }

@@ -90,12 +90,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     sql("SAVEPOINT call");
     int32_t rc;
-    switch (data[0] % 5) {
+    switch (data[0] % 6) {
     case 0: rc = kd_group_join(5, in, len, 1000); break;
     case 1: rc = kd_group_commit(5, in, len, 1000); break;
     case 2: rc = kd_group_sync(5, in, len, 1000); break;
     case 3: rc = kd_group_leave(5, in, len, 1000); break;
-    default: rc = kd_group_offsets(5, in, len); break;
+    case 4: rc = kd_group_offsets(5, in, len); break;
+    default: rc = kd_group_delete_offsets(5, in, len); break;
     }
     if (rc != 0)
         sql("ROLLBACK TO call");

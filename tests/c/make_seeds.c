@@ -194,6 +194,20 @@ static void put_kafka_seeds(const char *dir)
         "\"partitions\":[{\"partitionIndex\":0,\"lowWatermark\":42,\"errorCode\":0},"
         "{\"partitionIndex\":1,\"lowWatermark\":-1,\"errorCode\":1}]}]}}";
     put(dir, "kafka_encode", "delete-records-response", (const uint8_t *)delete_records, strlen(delete_records));
+    /* The administration APIs of issue 20 (as in test_kafka.c), and ApiVersions v3's tagged features. */
+    put_hex(dir, "kafka_decode", "offset-delete-v0", "00000021002f000000000005000163000167000000010001740000000200000000" "00000003");
+    put_hex(dir, "kafka_decode", "elect-leaders-v2", "0000001b002b00020000000500016300000202740200000000000000753000");
+    put_hex(dir, "kafka_decode", "alter-partition-reassignments-v0",
+            "00000026002d00000000000500016300000075300202740300000000020000000000000000010000" "0000");
+    put_hex(dir, "kafka_decode", "describe-log-dirs-v4", "0000001a00230004000000050001630002027403000000000000000100" "00");
+    static const char api_versions_features[] =
+        "{\"apiKey\":18,\"apiVersion\":3,\"correlationId\":1,\"body\":{\"errorCode\":0,\"apiKeys\":[],\"throttleTimeMs\":0,"
+        "\"supportedFeatures\":[{\"name\":\"f\",\"minVersion\":0,\"maxVersion\":1}],\"finalizedFeaturesEpoch\":0}}";
+    put(dir, "kafka_encode", "api-versions-features", (const uint8_t *)api_versions_features, strlen(api_versions_features));
+    static const char describe_cluster[] =
+        "{\"apiKey\":60,\"apiVersion\":1,\"correlationId\":5,\"body\":{\"clusterId\":\"kafdo\",\"brokers\":"
+        "[{\"brokerId\":0,\"host\":\"h\",\"port\":9092,\"rack\":null}]}}";
+    put(dir, "kafka_encode", "describe-cluster-response", (const uint8_t *)describe_cluster, strlen(describe_cluster));
 }
 
 /* Config alterations of the topic "t" that fuzz_topic_create makes first:
@@ -447,6 +461,16 @@ int main(int argc, char **argv)
     kb_put(&leave, "host-1", 6);
     put(dir, "group", "leave-instance", leave.p, leave.len);
     kb_free(&leave);
+    kbuf offset_delete = {0};
+    kb_le(&offset_delete, 0x81, 1); /* selector: OffsetDelete, in a group of two Kafka members */
+    kb_le(&offset_delete, 2, 4);
+    for (int i = 0; i < 2; i++) {
+        kb_le(&offset_delete, 6, 2);
+        kb_put(&offset_delete, i ? "events" : "orders", 6);
+        kb_le(&offset_delete, (uint32_t)i, 4);
+    }
+    put(dir, "group", "offset-delete", offset_delete.p, offset_delete.len);
+    kb_free(&offset_delete);
     free(small);
     kb_free(&in);
     kb_free(&batch);

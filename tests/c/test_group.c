@@ -1111,6 +1111,66 @@ static void test_group_id_refuses_control_characters(void)
     CHECK_EQ_INT(kd_groups_unregister(DB, (const uint8_t *)"a\r\nX", 4), KD_INVALID_GROUP_ID);
 }
 
+/* OffsetDelete: deletes the offsets named, save those of a topic a live member
+ * subscribes to (GROUP_SUBSCRIBED_TO_TOPIC); once the group is empty, all. */
+static int32_t delete_offsets(const char *const *topics, const int32_t *partitions, uint32_t n, int16_t *errors)
+{
+    kbuf in = {0};
+    kb_le(&in, n, 4);
+    for (uint32_t i = 0; i < n; i++) {
+        kb_str(&in, topics[i]);
+        kb_le(&in, (uint32_t)partitions[i], 4);
+    }
+    int32_t rc = kd_group_delete_offsets(DB, in.p, (uint32_t)in.len);
+    kb_free(&in);
+    if (rc == 0) {
+        CHECK_EQ_INT(kd_out_len(), 4 + 2 * n);
+        CHECK_EQ_INT(rd_le(kd_out_ptr(), 4), n);
+        for (uint32_t i = 0; i < n; i++)
+            errors[i] = (int16_t)rd_le(kd_out_ptr() + 4 + 2 * i, 2);
+    }
+    return rc;
+}
+
+static void test_delete_offsets(void)
+{
+    sqlite3 *conn = open_group();
+    static const char *const topics[] = {"orders", "events", "orders"};
+    static const int32_t partitions[] = {1, 0, 2};
+    int16_t errors[3] = {-9, -9, -9};
+    CHECK_EQ_INT(delete_offsets(topics, partitions, 3, errors), KD_GROUP_ID_NOT_FOUND);
+    join_result a;
+    CHECK_EQ_INT(join("", "a", 30000, T0, &a), 0);
+    CHECK_EQ_INT(commit("client-a", 1, 1, 5, T0), 0);
+    /* "events", which nobody subscribes to, committed by the member too */
+    kbuf in = {0};
+    kb_str(&in, "client-a");
+    kb_le(&in, 1, 4);
+    kb_le(&in, 1, 4);
+    kb_str(&in, "events");
+    kb_le(&in, 0, 4);
+    kb_le(&in, 7, 8);
+    kb_str(&in, "");
+    CHECK_EQ_INT(kd_group_commit(DB, in.p, (uint32_t)in.len, T0), 0);
+    kb_free(&in);
+    CHECK_EQ_INT(delete_offsets(topics, partitions, 3, errors), 0);
+    CHECK_EQ_INT(errors[0], KD_GROUP_SUBSCRIBED_TO_TOPIC);
+    CHECK_EQ_INT(errors[1], 0);
+    CHECK_EQ_INT(errors[2], KD_GROUP_SUBSCRIBED_TO_TOPIC);
+    CHECK_EQ_INT(committed(1), 5);
+    CHECK_EQ_INT(kd_group_offsets(DB, (const uint8_t *)"\xff\xff\xff\xff", 4), 0);
+    CHECK_EQ_INT(rd_le(kd_out_ptr(), 4), 1); /* only orders-1 is left */
+    /* Once the member has left, the group is empty: every offset named goes. */
+    CHECK_EQ_INT(leave("client-a", "", T0 + 1), 0);
+    CHECK_EQ_INT(delete_offsets(topics, partitions, 3, errors), 0);
+    CHECK_EQ_INT(errors[0], 0);
+    CHECK_EQ_INT(errors[2], 0);
+    CHECK_EQ_INT(committed(1), -1);
+    /* Malformed input changes nothing. */
+    CHECK_EQ_INT(kd_group_delete_offsets(DB, (const uint8_t *)"\x01\x00\x00\x00\x05", 5), KD_ERR_INVALID_ARG);
+    close_group(conn);
+}
+
 int main(void)
 {
     RUN(test_one_member_gets_everything);
@@ -1134,6 +1194,7 @@ int main(void)
     RUN(test_kafka_static_member_expires);
     RUN(test_topic_change_rebalances);
     RUN(test_group_id_refuses_control_characters);
+    RUN(test_delete_offsets);
     kd_release_scratch();
     return CHECK_SUMMARY();
 }

@@ -989,6 +989,50 @@ static void test_append_answers_log_start_and_append_time(void)
     close_db(conn);
 }
 
+/* kd_log_describe: the stored bytes, and each idempotent producer with its epoch,
+ * its last batch's last sequence and when it was appended. */
+static void test_describe(void)
+{
+    sqlite3 *conn = fresh_log();
+    CHECK_EQ_INT(kd_log_describe(DB), 0);
+    CHECK_EQ_INT(kd_out_len(), 12);
+    CHECK_EQ_INT((int64_t)rd_le(kd_out_ptr(), 8), 0);
+    CHECK_EQ_INT(rd_le(kd_out_ptr() + 8, 4), 0);
+    CHECK_ACK(append_one(200, 3, 0, 1), 0, 0, 0);
+    CHECK_ACK(append_one(100, 0, 0, 2), 0, 1, 2);
+    CHECK_ACK(append_one(100, 0, 2, 3), 0, 3, 5);
+    size_t len;
+    uint8_t *plain = make_batch(1, 0, 2, &len); /* no producer id: not listed */
+    const uint8_t *set[] = {plain};
+    int32_t err;
+    int64_t base;
+    CHECK_EQ_INT(append_set(set, &len, 1, &err, &base), 0);
+    free(plain);
+    sqlite3_stmt *q;
+    CHECK_EQ_INT(sqlite3_prepare_v2(conn, "SELECT sum(size_bytes) FROM log_batches", -1, &q, NULL), SQLITE_OK);
+    CHECK_EQ_INT(sqlite3_step(q), SQLITE_ROW);
+    int64_t stored = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    CHECK(stored > 0);
+    CHECK_EQ_INT(kd_log_describe(DB), 0);
+    const uint8_t *o = kd_out_ptr();
+    CHECK_EQ_INT(kd_out_len(), 12 + 2 * 24);
+    CHECK_EQ_INT((int64_t)rd_le(o, 8), stored);
+    CHECK_EQ_INT(rd_le(o + 8, 4), 2);
+    /* by id: 100 (epoch 0, sequences 0-1 then 2-4), 200 (epoch 3, sequence 0) */
+    CHECK_EQ_INT((int64_t)rd_le(o + 12, 8), 100);
+    CHECK_EQ_INT((int32_t)rd_le(o + 20, 4), 0);
+    CHECK_EQ_INT((int32_t)rd_le(o + 24, 4), 4);
+    CHECK_EQ_INT((int64_t)rd_le(o + 28, 8), 1700000000000);
+    CHECK_EQ_INT((int64_t)rd_le(o + 36, 8), 200);
+    CHECK_EQ_INT((int32_t)rd_le(o + 44, 4), 3);
+    CHECK_EQ_INT((int32_t)rd_le(o + 48, 4), 0);
+    CHECK_EQ_INT(kd_log_retire(DB), 0);
+    CHECK_EQ_INT(kd_log_describe(DB), KD_UNKNOWN_TOPIC_OR_PARTITION);
+    close_db(conn);
+    unlink(db_path);
+}
+
 int main(void)
 {
     RUN(test_offsets_are_assigned_in_order);
@@ -1011,6 +1055,7 @@ int main(void)
     RUN(test_idempotent_refusals);
     RUN(test_idempotent_retire_and_old_logs);
     RUN(test_append_answers_log_start_and_append_time);
+    RUN(test_describe);
     kd_release_scratch();
     return CHECK_SUMMARY();
 }

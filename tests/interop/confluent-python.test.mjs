@@ -18,6 +18,7 @@
  *                 partitions come back, the other member is not rebalanced (KIP-345)
  *   cooperative-grow two cooperative-sticky members share a topic; it grows from 2 to 4
  *                 partitions: the group rebalances at once and the new ones are assigned
+ *   broker-configs AdminClient.describe_configs of the broker: read-only, with sources
  *   produce-codec compression.type gzip, snappy, lz4, zstd in turn, each read back; and
  *                 here, through a raw Fetch (stored-batches.mjs), each batch stored with
  *                 the codec it was produced with, not silently uncompressed
@@ -95,6 +96,13 @@ describe('confluent-kafka (Python)', () => {
     assert.equal(out.partitions, P);
     const desc = await api.get(`/admin/topics/${T}`);
     assert.equal(desc.partitions.length, P);
+  });
+
+  it("describes the broker's configs (DescribeConfigs, BROKER): read-only, with their sources", async () => {
+    const out = await phase('broker-configs', dev.kafkaBroker);
+    assert.deepEqual(out.configs['message.max.bytes'], { value: '1048576', source: 5 }, 'DEFAULT_CONFIG');
+    assert.deepEqual(out.configs['advertised.listeners'], { value: `PLAINTEXT://${dev.kafkaBroker}`, source: 4 }, 'STATIC_BROKER_CONFIG');
+    assert.equal(out.configs['log.retention.ms'].value, '604800000');
   });
 
   let producedPerPartition;

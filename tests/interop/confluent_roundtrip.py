@@ -13,6 +13,7 @@ a new process, as a restarted application is.
     confluent_roundtrip.py static-restart BROKER TOPIC GROUP
     confluent_roundtrip.py transactions BROKER
     confluent_roundtrip.py create-assigned BROKER TOPIC
+    confluent_roundtrip.py broker-configs BROKER
 
 create        AdminClient.create_topics, then list_topics shows the partitions.
 produce       COUNT records key-<i>/value-<i> with delivery reports: every one delivered,
@@ -42,6 +43,9 @@ create-assigned  create_topics with a replica assignment: TOPIC with its 3 parti
               broker 0 (the one broker) is created, as Kafka on one broker does
               (librdkafka's test 0081); TOPIC-elsewhere, on broker 1, is refused.
 
+broker-configs AdminClient.describe_configs of the BROKER resource "0": every config
+              read-only, with its value and source (returned for the caller to check).
+
 Each phase prints one JSON line (a summary) on stdout and exits 0, or prints what is wrong
 on stderr and exits 1. No sleeps: poll loops with deadlines. Set KAFDO_INTEROP_DEBUG to
 librdkafka debug contexts (e.g. protocol,cgrp) to get its log on stderr.
@@ -52,7 +56,7 @@ import sys
 import time
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic
 
 DEADLINE_S = 180
 
@@ -523,6 +527,15 @@ def create_assigned(broker, topic):
         check(p.replicas == [0], f"partition {p.id}: replicas {p.replicas}")
     return {"phase": "create-assigned", "partitions": sorted(t.partitions), "refused": refused,
             "elsewhere_listed": elsewhere in md.topics}
+def broker_configs(broker):
+    admin = AdminClient(base_conf(broker))
+    resource = ConfigResource(ConfigResource.Type.BROKER, "0")
+    configs = admin.describe_configs([resource], request_timeout=30)[resource].result(timeout=60)
+    check(len(configs) > 0, "the broker shows its configs")
+    for c in configs.values():
+        check(c.is_read_only, f"{c.name} is read-only")
+    return {"phase": "broker-configs",
+            "configs": {c.name: {"value": c.value, "source": c.source} for c in configs.values()}}
 
 
 def main(argv):
@@ -542,6 +555,8 @@ def main(argv):
             out = static_restart(*argv[2:5])
         elif phase == "cooperative-grow" and len(argv) == 5:
             out = cooperative_grow(*argv[2:5])
+        elif phase == "broker-configs" and len(argv) == 3:
+            out = broker_configs(argv[2])
         elif phase == "produce-codec" and len(argv) == 6:
             out = produce_codec(argv[2], argv[3], argv[4], int(argv[5]))
         elif phase == "create-assigned" and len(argv) == 4:

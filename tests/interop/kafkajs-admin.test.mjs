@@ -1,7 +1,7 @@
 /*
  * kafkajs-admin.test.mjs — kafkajs 2.2.4's admin client through the gateway:
  * createTopics / deleteTopics / createPartitions / listTopics / fetchTopicMetadata /
- * describeConfigs / fetchTopicOffsets / fetchTopicOffsetsByTimestamp / listGroups /
+ * describeConfigs (of topics and of the broker) / fetchTopicOffsets / fetchTopicOffsetsByTimestamp / listGroups /
  * describeGroups / deleteGroups / fetchOffsets / setOffsets / resetOffsets /
  * deleteTopicRecords, and ListOffsets v0 (kafkajs's own v0 codec), each checked
  * against what Kafdo's REST door says about the same state, and Kafka's errors as kafkajs
@@ -91,6 +91,21 @@ describe("kafkajs's admin client through the gateway", () => {
     assert.equal(entries.get('max.message.bytes'), '1048576', JSON.stringify(described));
     const viaRest = await dev.api.get(`/admin/topics/${B}`);
     assert.equal(viaRest.config['retention.ms'], '3600000');
+  });
+
+  it("describeConfigs of the broker: its configs, read-only, with their sources", async () => {
+    const { resources } = await admin.describeConfigs({
+      resources: [{ type: ConfigResourceTypes.BROKER, name: '0', configNames: ['message.max.bytes', 'num.partitions', 'fetch.max.bytes'] }],
+      includeSynonyms: false,
+    });
+    assert.equal(resources[0].errorCode, 0);
+    const byName = new Map(resources[0].configEntries.map((c) => [c.configName, c]));
+    assert.deepEqual([...byName.keys()].sort(), ['fetch.max.bytes', 'message.max.bytes', 'num.partitions']);
+    assert.equal(byName.get('message.max.bytes').configValue, '1048576');
+    assert.equal(byName.get('fetch.max.bytes').configValue, '16777216');
+    for (const c of byName.values()) assert.equal(c.readOnly, true, c.configName);
+    assert.equal(byName.get('message.max.bytes').configSource, 5, 'DEFAULT_CONFIG');
+    assert.equal(byName.get('fetch.max.bytes').configSource, 4, 'STATIC_BROKER_CONFIG');
   });
 
   it('createTopics of an existing topic: TOPIC_ALREADY_EXISTS (kafkajs resolves false)', async () => {

@@ -63,10 +63,10 @@ describe("kafkaDecode", () => {
   });
 
   it("answers UNSUPPORTED_VERSION and INVALID_REQUEST with the header, and throws on garbage", () => {
-    const v8 = new Uint8Array([0, 0, 0, 10, 0, 0, 0, 8, 0, 0, 0, 5, 0xff, 0xff]);
-    expect(kafkaDecode(v8)).toEqual({
+    const v10 = new Uint8Array([0, 0, 0, 10, 0, 0, 0, 10, 0, 0, 0, 5, 0xff, 0xff]);
+    expect(kafkaDecode(v10)).toEqual({
       error: 35,
-      request: { apiKey: 0, apiVersion: 8, correlationId: 5, clientId: null, body: null },
+      request: { apiKey: 0, apiVersion: 10, correlationId: 5, clientId: null, body: null },
     });
     const truncated = new Uint8Array([0, 0, 0, 12, 0, 12, 0, 0, 0, 0, 0, 6, 0xff, 0xff, 0, 1]);
     expect(kafkaDecode(truncated).error).toBe(42);
@@ -99,7 +99,7 @@ describe("kafkaEncode", () => {
 
   it("encodes ApiVersions from kafkaSupported, and Produce with int64 as bigint", async () => {
     const supported = kafkaSupported();
-    expect(supported[0]).toEqual({ apiKey: 0, minVersion: 0, maxVersion: 7 });
+    expect(supported[0]).toEqual({ apiKey: 0, minVersion: 0, maxVersion: 9 });
     const av = await apiVersionsV2Response.decode(payload(kafkaEncode(18, 2, 1, { errorCode: 0, apiKeys: supported })));
     expect(av.apiVersions).toHaveLength(supported.length);
     const produced = await produceV7Response.decode(

@@ -32,6 +32,7 @@ import {
   classicSync,
   groupCommit,
   groupDelete,
+  groupDeleteOffsets,
   groupDescribe,
   groupHeartbeat,
   groupJoin,
@@ -199,6 +200,13 @@ export class ConsumerGroupDO extends DurableObject<Env> {
       members: d.members,
       offsets: d.offsets,
     };
+  }
+
+  /* OffsetDelete: each partition's error code, in order (kd_group_delete_offsets). */
+  deleteOffsets(groupId: string, partitions: TopicPartition[]): number[] {
+    void groupId;
+    if (!Array.isArray(partitions)) throw new KafdoError(KafkaCode.INVALID_REQUEST, "partitions are an array");
+    return groupDeleteOffsets(this.db, partitions);
   }
 
   deleteGroup(groupId: string): Promise<void> {

@@ -46,6 +46,7 @@ import {
   logConfigure,
   logKeyLookup,
   logDeleteRecords,
+  logDescribe,
   logRetention,
   logFetch,
   logOffsetForTime,
@@ -56,6 +57,7 @@ import {
   logRetire,
   registerStorage,
   type KafdoStorage,
+  type LogProducer,
 } from "../../wasm/kafdo";
 import type { Env } from "../env";
 import { KafdoError, KafkaCode } from "../errors";
@@ -351,6 +353,11 @@ export class TopicPartitionDO extends DurableObject<Env> {
 
   offsets(): LogOffsets {
     return logOffsets(this.db);
+  }
+
+  /* DescribeLogDirs and DescribeProducers: the stored bytes and the idempotent producers. */
+  describe(): { sizeBytes: number; producers: LogProducer[] } {
+    return logDescribe(this.db);
   }
 
   /* ListOffsets: earliest (-2), latest (-1), or the first record at or after a time. */

@@ -16,6 +16,7 @@ import { checkReplicaAssignment, type ConfigChange, type KafkaRequest, type Repl
 import { metadataStub } from "../durable-objects/addressing";
 import { defaultPartitions, forget, topicFor } from "../api/metadata";
 import { KafdoError, KafkaCode } from "../errors";
+import { brokerConfigs } from "./broker-configs";
 import { errorCodeOf, errorMessageOf, settleEach, type KafkaContext } from "./context";
 
 interface CreatableTopic {
@@ -96,7 +97,7 @@ interface ConfigResource {
   configurationKeys: string[] | null;
 }
 
-async function describeResource(ctx: KafkaContext, r: ConfigResource): Promise<object> {
+async function describeResource(ctx: KafkaContext, r: ConfigResource, includeSynonyms: boolean): Promise<object> {
   const result = (errorCode: number, errorMessage: string | null, configs: object[]): object => ({
     errorCode,
     errorMessage,
@@ -105,7 +106,7 @@ async function describeResource(ctx: KafkaContext, r: ConfigResource): Promise<o
     configs,
   });
   try {
-    if (r.resourceType === RESOURCE_BROKER) return result(0, null, []);
+    if (r.resourceType === RESOURCE_BROKER) return result(0, null, describeBroker(ctx, r, includeSynonyms));
     if (r.resourceType !== RESOURCE_TOPIC) {
       return result(KafkaCode.INVALID_REQUEST, `resource type ${r.resourceType} is not described by Kafdo`, []);
     }
@@ -129,9 +130,37 @@ async function describeResource(ctx: KafkaContext, r: ConfigResource): Promise<o
   }
 }
 
+/*
+ * The BROKER resource, as a Kafka broker answers it: by its id, "0", every broker
+ * config Kafdo shows (broker-configs.ts), read-only, each its own synonym when
+ * synonyms are asked for; by "", the cluster-wide dynamic defaults, of which Kafdo
+ * has none; by another id, INVALID_REQUEST.
+ */
+function describeBroker(ctx: KafkaContext, r: ConfigResource, includeSynonyms: boolean): object[] {
+  const id = String(ctx.broker.nodeId);
+  if (r.resourceName === "") return [];
+  if (r.resourceName !== id) {
+    throw new KafdoError(KafkaCode.INVALID_REQUEST, `Unexpected broker id, expected ${id} or empty string, but received ${r.resourceName}`);
+  }
+  const keys = r.configurationKeys === null ? null : new Set(r.configurationKeys);
+  return brokerConfigs(ctx.env, ctx.broker)
+    .filter((c) => keys === null || keys.has(c.name))
+    .map((c) => ({
+      name: c.name,
+      value: c.value,
+      readOnly: true,
+      isDefault: c.source === SOURCE_DEFAULT,
+      configSource: c.source,
+      isSensitive: false,
+      synonyms: includeSynonyms ? [{ name: c.name, value: c.value, source: c.source }] : [],
+      configType: c.type,
+      documentation: null,
+    }));
+}
+
 export async function describeConfigs(ctx: KafkaContext, req: KafkaRequest): Promise<object> {
   const resources = req.body.resources as ConfigResource[];
-  return { throttleTimeMs: 0, results: await Promise.all(resources.map((r) => describeResource(ctx, r))) };
+  return { throttleTimeMs: 0, results: await Promise.all(resources.map((r) => describeResource(ctx, r, req.body.includeSynonyms === true))) };
 }
 
 /*

@@ -10,12 +10,19 @@ import { metadataStub } from "../durable-objects/addressing";
 import { KafkaCode } from "../errors";
 import type { TopicInfo } from "../types";
 import { autoCreateEnabled, topicFor } from "../api/metadata";
-import { NO_OPERATIONS, errorCodeOf, type KafkaContext } from "./context";
+import { CLUSTER_OPERATIONS, NO_OPERATIONS, TOPIC_OPERATIONS, errorCodeOf, type KafkaContext } from "./context";
 
-const CLUSTER_ID = "kafdo";
+export const CLUSTER_ID = "kafdo";
 
-export function apiVersions(): object {
-  return { errorCode: 0, apiKeys: kafkaSupported(), throttleTimeMs: 0 };
+/*
+ * ApiVersions; from v3 also the feature flags of KIP-584 (tagged fields): Kafdo
+ * supports and finalizes no feature, and says so with a known epoch, 0 (-1 would
+ * mean "unknown"). Empty lists and zkMigrationReady false are the defaults, which
+ * Kafka leaves off the wire, as the codec does with fields not named here.
+ */
+export function apiVersions(_ctx: KafkaContext, req: KafkaRequest): object {
+  const body = { errorCode: 0, apiKeys: kafkaSupported(), throttleTimeMs: 0 };
+  return req.apiVersion >= 3 ? { ...body, finalizedFeaturesEpoch: 0 } : body;
 }
 
 function partitionsOf(topic: TopicInfo): object[] {
@@ -30,36 +37,63 @@ function partitionsOf(topic: TopicInfo): object[] {
   }));
 }
 
-function topicEntry(topic: TopicInfo): object {
+/* A topic id as the codec writes a uuid (32 hex digits), from Kafdo's string form
+ * (Kafka's: URL-safe base64 of the 16 bytes, unpadded). */
+function topicIdHex(id: string): string {
+  const bytes = atob(id.replace(/-/g, "+").replace(/_/g, "/"));
+  return Array.from(bytes, (c) => c.charCodeAt(0).toString(16).padStart(2, "0")).join("");
+}
+
+const NO_TOPIC_ID = "0".repeat(32);
+
+function topicEntry(topic: TopicInfo, operations: number): object {
   return {
     errorCode: 0,
     name: topic.name,
+    topicId: topicIdHex(topic.topicId),
     isInternal: false,
     partitions: partitionsOf(topic),
-    topicAuthorizedOperations: NO_OPERATIONS,
+    topicAuthorizedOperations: operations,
   };
 }
 
 /*
  * Metadata for the topics asked for (all of them for a null list, or an empty
- * one before v1). A topic that does not exist is created when the client allows
- * it and the Worker's KAFDO_AUTO_CREATE_TOPICS does, as Kafka's
- * auto.create.topics.enable; otherwise it is UNKNOWN_TOPIC_OR_PARTITION.
+ * one before v1), by name, or from v12 by topic id (a null name). A topic that
+ * does not exist is created when the client allows it and the Worker's
+ * KAFDO_AUTO_CREATE_TOPICS does, as Kafka's auto.create.topics.enable; otherwise
+ * it is UNKNOWN_TOPIC_OR_PARTITION (UNKNOWN_TOPIC_ID by id). Authorized operations,
+ * when asked for (v8+), are all of them, as a broker without an authorizer says.
  */
 export async function metadata(ctx: KafkaContext, req: KafkaRequest): Promise<object> {
-  const asked: { name: string }[] | null = req.body.topics;
+  const asked: { name: string | null; topicId: string }[] | null = req.body.topics;
   const all = asked === null || (req.apiVersion === 0 && asked.length === 0);
+  const operations = req.body.includeTopicAuthorizedOperations === true ? TOPIC_OPERATIONS : NO_OPERATIONS;
+  const failed = (errorCode: number, name: string | null, topicId = NO_TOPIC_ID): object => ({
+    errorCode,
+    name,
+    topicId,
+    isInternal: false,
+    partitions: [],
+    topicAuthorizedOperations: NO_OPERATIONS,
+  });
   let topics: object[];
   if (all) {
-    topics = (await metadataStub(ctx.env).listTopics()).map(topicEntry);
+    topics = (await metadataStub(ctx.env).listTopics()).map((t) => topicEntry(t, operations));
   } else {
     const create = req.body.allowAutoTopicCreation === true && autoCreateEnabled(ctx.env);
+    let everyTopic: Promise<TopicInfo[]> | undefined; /* listed once, for topics asked by id */
     topics = await Promise.all(
-      asked.map(async ({ name }) => {
+      asked.map(async ({ name, topicId }) => {
+        if (name === null) {
+          everyTopic ??= metadataStub(ctx.env).listTopics();
+          const found = (await everyTopic).find((t) => topicIdHex(t.topicId) === topicId);
+          return found ? topicEntry(found, operations) : failed(KafkaCode.UNKNOWN_TOPIC_ID, null, topicId);
+        }
         try {
-          return topicEntry(await topicFor(ctx.env, name, create));
+          return topicEntry(await topicFor(ctx.env, name, create), operations);
         } catch (e) {
-          return { errorCode: errorCodeOf(e), name, isInternal: false, partitions: [], topicAuthorizedOperations: NO_OPERATIONS };
+          return failed(errorCodeOf(e), name);
         }
       }),
     );
@@ -71,7 +105,7 @@ export async function metadata(ctx: KafkaContext, req: KafkaRequest): Promise<ob
     clusterId: CLUSTER_ID,
     controllerId: nodeId,
     topics,
-    clusterAuthorizedOperations: NO_OPERATIONS,
+    clusterAuthorizedOperations: req.body.includeClusterAuthorizedOperations === true ? CLUSTER_OPERATIONS : NO_OPERATIONS,
   };
 }
 

@@ -174,14 +174,15 @@ async function offsetCommit(ctx: KafkaContext, req: KafkaRequest): Promise<objec
   };
 }
 
-/* The committed offsets asked for (every one the group has for a null list):
+type FetchTopics = { name: string; partitionIndexes: number[] }[] | null;
+
+/* One group's committed offsets asked for (every one the group has for a null list):
  * -1 with empty metadata where nothing is committed, as Kafka answers. */
-async function offsetFetch(ctx: KafkaContext, req: KafkaRequest): Promise<object> {
-  const b = req.body as { groupId: string; topics: { name: string; partitionIndexes: number[] }[] | null };
+async function fetchGroupOffsets(ctx: KafkaContext, groupId: string, topics: FetchTopics): Promise<{ topics: object[]; errorCode: number }> {
   const asked: TopicPartition[] | undefined =
-    b.topics === null ? undefined : b.topics.flatMap((t) => t.partitionIndexes.map((partition) => ({ topic: t.name, partition })));
+    topics === null ? undefined : topics.flatMap((t) => t.partitionIndexes.map((partition) => ({ topic: t.name, partition })));
   try {
-    const rows = await group(ctx, b.groupId).committed(b.groupId, asked);
+    const rows = await group(ctx, groupId).committed(groupId, asked);
     const byTopic = new Map<string, object[]>();
     for (const r of rows) {
       const list = byTopic.get(r.topic) ?? [];
@@ -194,10 +195,10 @@ async function offsetFetch(ctx: KafkaContext, req: KafkaRequest): Promise<object
       });
       byTopic.set(r.topic, list);
     }
-    return { throttleTimeMs: 0, topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })), errorCode: 0 };
+    return { topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })), errorCode: 0 };
   } catch (e) {
     const errorCode = errorCodeOf(e);
-    const topics = (b.topics ?? []).map((t) => ({
+    const failed = (topics ?? []).map((t) => ({
       name: t.name,
       partitions: t.partitionIndexes.map((partitionIndex) => ({
         partitionIndex,
@@ -207,8 +208,22 @@ async function offsetFetch(ctx: KafkaContext, req: KafkaRequest): Promise<object
         errorCode,
       })),
     }));
-    return { throttleTimeMs: 0, topics, errorCode };
+    return { topics: failed, errorCode };
   }
+}
+
+/* OffsetFetch: one group before v8, several from v8 (each answered on its own).
+ * requireStable (v7+) needs no wait: without transactions no offset is pending. */
+async function offsetFetch(ctx: KafkaContext, req: KafkaRequest): Promise<object> {
+  if (req.apiVersion >= 8) {
+    const asked = req.body.groups as { groupId: string; topics: FetchTopics }[];
+    const groups = await Promise.all(
+      asked.map(async ({ groupId, topics }) => ({ groupId, ...(await fetchGroupOffsets(ctx, groupId, topics)) })),
+    );
+    return { throttleTimeMs: 0, groups };
+  }
+  const b = req.body as { groupId: string; topics: FetchTopics };
+  return { throttleTimeMs: 0, ...(await fetchGroupOffsets(ctx, b.groupId, b.topics)) };
 }
 
 async function describeGroups(ctx: KafkaContext, req: KafkaRequest): Promise<object> {

@@ -19,6 +19,9 @@
  *   delete-records.ts DeleteRecords
  *   admin.ts         CreateTopics, DeleteTopics, CreatePartitions, DescribeConfigs,
  *                    AlterConfigs, IncrementalAlterConfigs
+ *   offset-delete.ts OffsetDelete
+ *   cluster.ts       DescribeCluster, DescribeLogDirs, DescribeProducers, ElectLeaders,
+ *                    List/AlterPartitionReassignments
  *
  * One connection's requests are answered one at a time, in order, as a Kafka
  * broker does (it reads a connection's next request once the last is answered):
@@ -40,10 +43,12 @@ import { HttpError, errorResponse, invalidRequest } from "../http/errors";
 import { alterConfigs, createPartitions, createTopics, deleteTopics, describeConfigs, incrementalAlterConfigs } from "./admin";
 import { apiVersions, findCoordinator, metadata } from "./broker";
 import type { Broker, Handler, KafkaContext } from "./context";
+import { alterPartitionReassignments, describeCluster, describeLogDirs, describeProducers, electLeaders, listPartitionReassignments } from "./cluster";
 import { deleteRecords } from "./delete-records";
 import { fetch } from "./fetch";
 import { GROUP_HANDLERS } from "./groups";
 import { listOffsets } from "./list-offsets";
+import { offsetDelete } from "./offset-delete";
 import { initProducerId, produce } from "./produce";
 
 export const KAFKA_PATH = "/kafka";
@@ -66,6 +71,13 @@ const HANDLERS: ReadonlyMap<number, Handler> = new Map<number, Handler>([
   [33, alterConfigs],
   [37, createPartitions],
   [44, incrementalAlterConfigs],
+  [35, describeLogDirs],
+  [43, electLeaders],
+  [45, alterPartitionReassignments],
+  [46, listPartitionReassignments],
+  [47, offsetDelete],
+  [60, describeCluster],
+  [61, describeProducers],
   ...GROUP_HANDLERS,
 ]);
 

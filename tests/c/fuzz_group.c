@@ -1,6 +1,7 @@
 /*
  * libFuzzer target: the consumer group's decoders of host input — join (both
- * member kinds), sync, leave, commit and offsets — each input on an empty group, or on a
+ * member kinds), commit, sync, leave, offsets and OffsetDelete (first byte % 6, in
+ * that order) — each input on an empty group, or on a
  * group of two Kafka-dialect members waiting for their leader's SyncGroup. The
  * first byte picks the call (low bits) and the group (high bit). A failed call is
  * rolled back, as the Worker's shim does; whatever the call accepted or refused,

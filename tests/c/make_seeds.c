@@ -462,7 +462,7 @@ int main(int argc, char **argv)
     put(dir, "group", "leave-instance", leave.p, leave.len);
     kb_free(&leave);
     kbuf offset_delete = {0};
-    kb_le(&offset_delete, 0x81, 1); /* selector: OffsetDelete, in a group of two Kafka members */
+    kb_le(&offset_delete, 0x83, 1); /* selector: OffsetDelete (0x83 % 6 == 5), in a group of two Kafka members */
     kb_le(&offset_delete, 2, 4);
     for (int i = 0; i < 2; i++) {
         kb_le(&offset_delete, 6, 2);

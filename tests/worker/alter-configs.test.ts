@@ -5,12 +5,11 @@
  * retention following a change at once on a partition that gets no append after it
  * (the alteration hands the configs to every partition and sets its alarm to now).
  */
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createAdmin, createProducer, partitionOffsets } from "../../worker/api";
 import { partitionStub } from "../../worker/durable-objects/addressing";
-import { batchOf, expectKafdoError } from "./helpers";
+import { batchOf, expectKafdoError, runDueAlarms } from "./helpers";
 import { call, createTopic, enc, expectError, get, snapshot, topicName } from "./rest-helpers";
 
 const HOUR = 3_600_000;
@@ -26,21 +25,6 @@ beforeAll(async () => {
 
 const patch = (topic: string, json: unknown) => call("PATCH", `/admin/topics/${enc(topic)}/configs`, { json });
 const put = (topic: string, json: unknown) => call("PUT", `/admin/topics/${enc(topic)}/configs`, { json });
-
-/* Runs a partition's alarms until none is due now; how many ran. */
-async function runDueAlarms(topicId: string, partition: number): Promise<number> {
-  /* The stub itself: cloudflare:test's helpers take no wrapped stub. */
-  const stub = env.TOPIC_PARTITION.get(env.TOPIC_PARTITION.idFromName(`${topicId}/${partition}`));
-  let ran = 0;
-  for (; ran < 50; ran++) {
-    const due = await runInDurableObject(stub, async (_i, state) => {
-      const at = await state.storage.getAlarm();
-      return at !== null && at <= Date.now();
-    });
-    if (!due || !(await runDurableObjectAlarm(stub))) break;
-  }
-  return ran;
-}
 
 describe("admin.alterConfigs", () => {
   it("changes only the configs given; null returns one to its default", async () => {

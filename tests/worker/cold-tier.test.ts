@@ -12,9 +12,8 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createAdmin, createConsumer, createProducer, partitionOffsets, readPartition } from "../../worker/api";
 import { partitionStub } from "../../worker/durable-objects/addressing";
-import { DEFAULT_RETENTION_CHECK_INTERVAL_MS } from "../../worker/durable-objects/TopicPartitionDO";
 import { KafdoError } from "../../worker/errors";
-import { expectKafdoError } from "./helpers";
+import { expectKafdoError, rawPartitionStub, runDueAlarms } from "./helpers";
 import { enc, get } from "./rest-helpers";
 
 let topics = 0;
@@ -28,21 +27,12 @@ async function stubOf(topic: string, partition = 0) {
 
 /* The stub itself, unwrapped, for cloudflare:test's runInDurableObject and alarms. */
 async function rawStubOf(topic: string, partition = 0) {
-  const description = await createAdmin(env).describeTopic(topic);
-  return env.TOPIC_PARTITION.get(env.TOPIC_PARTITION.idFromName(`${description.topicId}/${partition}`));
+  return rawPartitionStub((await createAdmin(env).describeTopic(topic)).topicId, partition);
 }
 
-/* Runs the partition's alarms as time would: those set for now or for the next check
- * (the retention check interval), until none is left or the next is further away. */
-async function runDueAlarms(topic: string): Promise<void> {
-  const stub = await rawStubOf(topic);
-  for (let ran = 0; ran < 50; ran++) {
-    const due = await runInDurableObject(stub, async (_i, state) => {
-      const at = await state.storage.getAlarm();
-      return at !== null && at <= Date.now() + DEFAULT_RETENTION_CHECK_INTERVAL_MS + 1000;
-    });
-    if (!due || !(await runDurableObjectAlarm(stub))) break;
-  }
+/* Runs the partition's alarms as time would (helpers.ts). */
+async function runTopicAlarms(topic: string): Promise<number> {
+  return runDueAlarms((await createAdmin(env).describeTopic(topic)).topicId);
 }
 
 /* One batch per call: `count` records stamped `timestamp`. */
@@ -148,7 +138,7 @@ describe("remote.storage.enable", () => {
     const rest = await restMessages(topic);
     expect(records).toHaveLength(12);
 
-    await runDueAlarms(topic);
+    await runTopicAlarms(topic);
     expect(await hotRows(topic)).toBe(1);
     /* One segment, or more when an alarm ran between the sends. */
     const keys = await objects(topic);
@@ -176,12 +166,12 @@ describe("remote.storage.enable", () => {
 
   it("deletes from both tiers by retention and DeleteRecords, the objects too", async () => {
     const topic = await tieredTopic({ "segment.bytes": "100" }); /* a segment a batch */
-    await runDueAlarms(topic);
+    await runTopicAlarms(topic);
     expect(await objects(topic)).toHaveLength(3);
     const stub = await stubOf(topic);
 
     expect(await stub.deleteRecords(4)).toEqual({ lowWatermark: 4 });
-    await runDueAlarms(topic);
+    await runTopicAlarms(topic);
     expect(await objects(topic)).toHaveLength(2);
     await expectKafdoError(() => readPartition(env, topic, 0, { offset: 2 }), "OFFSET_OUT_OF_RANGE");
     expect((await readPartition(env, topic, 0, { offset: 4 })).records[0]!.offset).toBe(4);
@@ -190,7 +180,7 @@ describe("remote.storage.enable", () => {
     await stub.configure(
       JSON.stringify({ "remote.storage.enable": "true", "local.retention.ms": String(HOUR), "retention.ms": String(3.5 * HOUR) }),
     );
-    await runDueAlarms(topic);
+    await runTopicAlarms(topic);
     expect(await partitionOffsets(env, topic, 0)).toMatchObject({ earliest: 6, latest: 12 });
     expect(await objects(topic)).toHaveLength(1);
     expect((await allRecords(topic, 6)).map((r) => r.offset)).toEqual([6, 7, 8, 9, 10, 11]);
@@ -198,7 +188,7 @@ describe("remote.storage.enable", () => {
 
   it("deletes a deleted topic's objects", async () => {
     const topic = await tieredTopic();
-    await runDueAlarms(topic);
+    await runTopicAlarms(topic);
     const stub = await rawStubOf(topic);
     const prefix = `${stub.id.toString()}/`;
     expect((await env.KAFDO_COLD!.list({ prefix })).objects.length).toBeGreaterThanOrEqual(1);

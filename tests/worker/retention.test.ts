@@ -3,16 +3,15 @@
  * runs the core's steps (src-c/retention.c) once appends bring the topic's configs;
  * reads below the new log start are OFFSET_OUT_OF_RANGE on every door, and the
  * in-Worker consumer starts from the new start. Alarms are run at once with
- * runDurableObjectAlarm rather than waited for.
+ * runDurableObjectAlarm (helpers.ts runDueAlarms) rather than waited for.
  */
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { KafdoClient } from "kafdo/client";
 import { describe, expect, it } from "vitest";
 import { createAdmin, createConsumer, createProducer, partitionOffsets, readKey, readPartition } from "../../worker/api";
 import { partitionStub } from "../../worker/durable-objects/addressing";
-import { DEFAULT_RETENTION_CHECK_INTERVAL_MS } from "../../worker/durable-objects/TopicPartitionDO";
-import { expectKafdoError, text } from "./helpers";
+import { expectKafdoError, rawPartitionStub, runDueAlarms, text } from "./helpers";
 
 let topics = 0;
 const fresh = (prefix = "ret") => `${prefix}-${Date.now()}-${topics++}`;
@@ -25,24 +24,12 @@ async function stubOf(topic: string, partition = 0) {
 
 /* The stub itself, unwrapped, for cloudflare:test's runInDurableObject and alarms. */
 async function rawStubOf(topic: string, partition = 0) {
-  const description = await createAdmin(env).describeTopic(topic);
-  return env.TOPIC_PARTITION.get(env.TOPIC_PARTITION.idFromName(`${description.topicId}/${partition}`));
+  return rawPartitionStub((await createAdmin(env).describeTopic(topic)).topicId, partition);
 }
 
-/* Runs the partition's alarms as time would: each alarm set for now or for the next
- * check (Kafka's retention check interval, 5 minutes by default), until none is left
- * or the next is a deadline further away; returns how many ran here. */
-async function runDueAlarms(topic: string): Promise<number> {
-  const stub = await rawStubOf(topic);
-  let ran = 0;
-  for (; ran < 50; ran++) {
-    const due = await runInDurableObject(stub, async (_i, state) => {
-      const at = await state.storage.getAlarm();
-      return at !== null && at <= Date.now() + DEFAULT_RETENTION_CHECK_INTERVAL_MS + 1000;
-    });
-    if (!due || !(await runDurableObjectAlarm(stub))) break;
-  }
-  return ran;
+/* Runs the partition's alarms as time would (helpers.ts). */
+async function runTopicAlarms(topic: string): Promise<number> {
+  return runDueAlarms((await createAdmin(env).describeTopic(topic)).topicId);
 }
 
 async function send(topic: string, count: number, timestamp: number, value = "x") {
@@ -60,7 +47,7 @@ describe("retention.ms", () => {
     await send(topic, 5, Date.now() - 3 * HOUR, "old");
     await send(topic, 5, Date.now() - 2 * HOUR, "older-but-not-first");
     await send(topic, 3, Date.now(), "new");
-    await runDueAlarms(topic);
+    await runTopicAlarms(topic);
 
     const offsets = await partitionOffsets(env, topic, 0);
     expect(offsets).toMatchObject({ earliest: 10, latest: 13 });
@@ -69,7 +56,7 @@ describe("retention.ms", () => {
     expect(read.records.map((r) => text(r.value))).toEqual(['"new-0"', '"new-1"', '"new-2"']);
 
     /* The next deadline is the kept batch's: an hour from its timestamp. */
-    expect(await runDueAlarms(topic)).toBe(0);
+    expect(await runTopicAlarms(topic)).toBe(0);
     const alarm = await runInDurableObject(await rawStubOf(topic), (_i, state) => state.storage.getAlarm());
     expect(alarm).toBeGreaterThan(Date.now() + HOUR - 60_000);
   });
@@ -79,7 +66,7 @@ describe("retention.ms", () => {
     await createAdmin(env).createTopic({ topic, partitions: 1, config: { "retention.ms": "60000" } });
     await send(topic, 4, Date.now() - HOUR, "gone");
     await send(topic, 2, Date.now(), "kept");
-    await runDueAlarms(topic);
+    await runTopicAlarms(topic);
     const consumer = createConsumer(env, { groupId: fresh("g"), fromBeginning: true });
     await consumer.subscribe([topic]);
     const records = await consumer.poll(2000);
@@ -93,7 +80,7 @@ describe("retention.ms", () => {
       const topic = fresh();
       await createAdmin(env).createTopic({ topic, partitions: 1, config });
       await send(topic, 3, Date.now() - 100 * HOUR);
-      await runDueAlarms(topic);
+      await runTopicAlarms(topic);
       expect(await partitionOffsets(env, topic, 0)).toMatchObject({ earliest: 0, latest: 3 });
     }
   });
@@ -108,7 +95,7 @@ describe("retention.bytes", () => {
       config: { "retention.ms": "-1", "retention.bytes": "4000" },
     });
     for (let i = 0; i < 40; i++) await send(topic, 1, Date.now(), "y".repeat(200));
-    await runDueAlarms(topic);
+    await runTopicAlarms(topic);
     const { earliest, latest } = await partitionOffsets(env, topic, 0);
     expect(latest).toBe(40);
     expect(earliest).toBeGreaterThan(20);
@@ -136,7 +123,7 @@ describe("DeleteRecords", () => {
     await expectKafdoError(() => readPartition(env, topic, 0, { offset: 3 }), "OFFSET_OUT_OF_RANGE");
     await expectKafdoError(() => stub.deleteRecords(11), "OFFSET_OUT_OF_RANGE");
     expect(await stub.deleteRecords(-1)).toEqual({ lowWatermark: 10 });
-    await runDueAlarms(topic);
+    await runTopicAlarms(topic);
     const rows = await runInDurableObject(await rawStubOf(topic), (_i, state) =>
       state.storage.sql.exec("SELECT count(*) AS n FROM log_batches").one(),
     );
@@ -153,15 +140,15 @@ describe("compaction", () => {
   /* Runs the partition's alarms until the log holds `records` records (compaction's
    * active segment is 1 ms long, so a step soon finds everything cleanable). */
   async function compactUntil(topic: string, records: number): Promise<void> {
-    for (let i = 0; i < 100; i++) {
+    for (let i = 0; i < 30; i++) {
       await new Promise((r) => setTimeout(r, 5));
-      await runDueAlarms(topic);
+      await runTopicAlarms(topic);
       const read = await readPartition(env, topic, 0, { offset: 0, limit: 1000 });
       if (read.records.length === records) return;
     }
   }
 
-  it("keeps the latest record of every key at its offset, and reads the topic as a table", async () => {
+  it("keeps the latest record of every key at its offset, and reads the topic as a table", { timeout: 20_000 }, async () => {
     const topic = fresh("compacted");
     await createAdmin(env).createTopic({ topic, partitions: 1, config: COMPACTED });
     const producer = createProducer(env);

@@ -245,7 +245,8 @@ describe('the cold tier through every door', () => {
       assert.ok(Date.now() < stamped + DUE_AFTER, 'produced before the batches came due');
       /* The topic's log: the new one whose configs ask for remote storage. */
       const dir = join(persistDir, 'v3', 'do', 'kafdo-TopicPartitionDO');
-      file = query(dir, "SELECT count(*) FROM log_retention WHERE config LIKE '%remote.storage.enable%'").find(
+      /* Every log's configs name remote.storage.enable (all configs are listed); this one's is true. */
+      file = query(dir, `SELECT count(*) FROM log_retention WHERE config LIKE '%"remote.storage.enable":"true"%'`).find(
         (f) => !before.has(f.file) && f.rows?.[0]?.[0] === 1,
       ).file;
       /* Watched closely (the segments move fast), and killed once some are moved and some not. */

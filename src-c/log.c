@@ -768,11 +768,8 @@ static int32_t emit_records(const uint8_t *data, size_t len, void *arg)
     /* The stored bytes are bounded by the walk; decoded ones are bounded here. */
     if (before > 0 && kd_out_len() >= KD_MAX_READ_BYTES)
         return WALK_STOP;
+    /* Every codec a stored batch can carry opens (codecs.c), so any error is the read's. */
     int32_t rc = kd_batch_records_out(data, len, s->min_offset, s->max_records, &s->count);
-    /* A compressed batch after some records ends the read there: the caller gets
-     * what precedes it, and the error only when it is the first thing to read. */
-    if (rc == KD_UNSUPPORTED_COMPRESSION_TYPE && before > 0 && s->count == before)
-        return WALK_STOP;
     if (rc)
         return rc;
     return s->count >= s->max_records ? WALK_STOP : 0;

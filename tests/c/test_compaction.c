@@ -18,27 +18,15 @@
 #include "storage.h"
 
 #define DB 1
-#define T0 1700000000000LL
 
-static char db_path[64];
+#include "log_fixture.h"
+#define T0 1700000000000LL
 
 static sqlite3 *fresh_log(const char *config)
 {
-    snprintf(db_path, sizeof db_path, "/tmp/kafdo-test-compaction-%d.db", (int)getpid());
-    unlink(db_path);
-    sqlite3 *conn = NULL;
-    CHECK(sqlite3_open(db_path, &conn) == SQLITE_OK);
-    kd_native_attach(DB, conn);
-    CHECK_EQ_INT(kd_log_open(DB), 0);
+    sqlite3 *conn = open_fresh_log("compaction");
     CHECK_EQ_INT(kd_log_configure(DB, (const uint8_t *)config, (uint32_t)strlen(config)), 0);
     return conn;
-}
-
-static void close_log(sqlite3 *conn)
-{
-    kd_native_detach(DB);
-    sqlite3_close(conn);
-    unlink(db_path);
 }
 
 /* A record of the test: key k<key> (-1: none), value v<value> (-1: a tombstone). */

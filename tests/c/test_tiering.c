@@ -19,26 +19,13 @@
 #include "storage.h"
 
 #define DB 1
-#define NOW 1700000000000LL
 
-static char db_path[64];
+#include "log_fixture.h"
+#define NOW 1700000000000LL
 
 static sqlite3 *fresh_log(void)
 {
-    snprintf(db_path, sizeof db_path, "/tmp/kafdo-test-tiering-%d.db", (int)getpid());
-    unlink(db_path);
-    sqlite3 *conn = NULL;
-    CHECK(sqlite3_open(db_path, &conn) == SQLITE_OK);
-    kd_native_attach(DB, conn);
-    CHECK_EQ_INT(kd_log_open(DB), 0);
-    return conn;
-}
-
-static void close_log(sqlite3 *conn)
-{
-    kd_native_detach(DB);
-    sqlite3_close(conn);
-    unlink(db_path);
+    return open_fresh_log("tiering");
 }
 
 typedef struct {

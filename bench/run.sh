@@ -53,6 +53,12 @@ echo
 node bench/client.mjs --records "${CLIENT_RECORDS:-100000}" --sends "${CLIENT_SENDS:-5000}"
 echo
 
+# The commit floor: one row per write in Durable Object SQLite, answered after the output
+# gate, beside Kafdo's REST and Kafka produce (ack latency, 16 senders) and bytes stored
+# per payload byte. FLOOR_SAMPLES sets the latency samples, FLOOR_MEGABYTES the fill.
+node --disable-warning=ExperimentalWarning bench/commit-floor.mjs --samples "${FLOOR_SAMPLES:-1000}" --megabytes "${FLOOR_MEGABYTES:-32}"
+echo
+
 # The Kafka protocol: kafkajs through `kafdo gateway` beside the same workload on
 # librdkafka's in-memory mock broker (build/kafka_stub_broker, a broker that stores
 # nothing), as ratios. KAFKA_RECORDS sets the records produced per figure, KAFKA_SAMPLES

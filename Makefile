@@ -3,7 +3,7 @@
 #   make dev     wrangler dev: HTTP on 127.0.0.1:8787, DO SQLite on local disk, and
 #                `kafdo gateway`: Kafka on 127.0.0.1:9092 (Ctrl-C stops both); other
 #                ports with KAFDO_HTTP_PORT=... KAFDO_KAFKA_PORT=... (npm run dev is make dev)
-#   make test    builds everything and runs every test (C under ASan+UBSan, fuzzers
+#   make test    builds everything and runs every test (import layers, C under ASan+UBSan, fuzzers
 #                briefly, real-client vectors, typecheck, vitest inside workerd)
 #   make bench   benchmarks (figures, never pass/fail)
 #   make fuzz    the fuzzers for longer (FUZZ_SECONDS each)
@@ -43,7 +43,7 @@ CODECS_PLAIN := $(CODECS)/plain/libkdcodecs.a
 STAMP_APT := $(BUILD)/.apt-stamp
 STAMP_NPM := node_modules/.package-lock.json
 
-.PHONY: dev test bench fuzz wasm dist deps test-c test-vectors test-fuzz test-worker test-e2e test-interop typecheck clean
+.PHONY: dev test bench fuzz wasm dist deps test-layers test-c test-vectors test-fuzz test-worker test-e2e test-interop typecheck clean
 
 # ---- setup ------------------------------------------------------------------
 
@@ -133,11 +133,16 @@ dist: $(STAMP_NPM) wasm/kafdo.wasm
 
 # ---- tests ------------------------------------------------------------------
 
-test: deps typecheck test-c test-vectors test-fuzz test-worker test-e2e test-interop
+test: deps test-layers typecheck test-c test-vectors test-fuzz test-worker test-e2e test-interop
 	@echo "make test: all suites passed"
 
 typecheck: $(STAMP_NPM) wasm/kafdo.wasm
 	npm run -s typecheck
+
+# The import rules between the source folders (scripts/check-layers.mjs, its layer table):
+# the checker's own tests, then this tree against tests/layers/known-violations.txt.
+test-layers: $(STAMP_NPM)
+	node --test tests/layers/*.test.mjs
 
 # bench_native builds the core with gcc -O2 -Werror as well: gcc's flow warnings
 # (maybe-uninitialized) are not clang's.

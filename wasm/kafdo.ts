@@ -16,32 +16,17 @@
  * memory.buffer are made afresh after each one.
  *
  * Byte formats are kafdo.h's, little-endian. int64s cross the wasm boundary as BigInt
- * and appear above this file as numbers (see worker/types.ts for why that is safe).
+ * and appear above this file as numbers (see worker/common/records.ts for why that is safe).
  *
  * Writes run in a transaction: logOpen and logAppend call the core inside the DO's
  * transactionSync and throw out of it on failure, so a storage error mid-append
  * leaves the log as it was.
  */
 import kafdoModule from "./kafdo.wasm";
-import { KafdoError, KD_ERR_INVALID_ARG, KD_ERR_NOMEM, KD_ERR_STORAGE, KafkaCode } from "../worker/errors";
-import type {
-  AppendResult,
-  BatchParams,
-  BatchSummary,
-  ConsumerRecord,
-  FetchResult,
-  LogOffsets,
-  ProducerRecord,
-  ReadResult,
-  AssignmentStrategy,
-  CommittedOffset,
-  GroupMember,
-  GroupState,
-  OffsetCommit,
-  RecordHeader,
-  TopicInfo,
-  TopicPartition,
-} from "../worker/types";
+import { KafdoError, KD_ERR_INVALID_ARG, KD_ERR_NOMEM, KD_ERR_STORAGE, KafkaCode } from "../worker/common/errors";
+import type { AppendResult, BatchParams, BatchSummary, ConsumerRecord, FetchResult, LogOffsets, ProducerRecord, ReadResult, RecordHeader } from "../worker/common/records";
+import type { AssignmentStrategy, CommittedOffset, GroupMember, GroupState, OffsetCommit, TopicPartition } from "../worker/common/groups";
+import type { TopicInfo } from "../worker/common/topics";
 import {
   clearHostError,
   dropStatements,

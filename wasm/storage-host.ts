@@ -32,7 +32,7 @@
  * import must not throw through the core); its message is kept for the binding,
  * which reports it with the core's KD_ERR_STORAGE.
  */
-import { runtimeLacks } from "../worker/errors";
+import { runtimeLacks } from "../worker/common/errors";
 
 /* What a Durable Object hands over: its SQL, and the transaction the binding wraps
  * every writing core call in (DO SQLite refuses BEGIN/COMMIT statements). */

@@ -1,0 +1,58 @@
+/*
+ * The TypeScript generated from the core's sources (scripts/gen-core-tables.mjs) is what
+ * those sources give: the committed copy is checked, a source changed without it being
+ * regenerated is caught, and the table says what the core's list says.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, describe, it } from 'node:test';
+import { readErrors } from '../../scripts/gen-core-tables.mjs';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const GEN = join(ROOT, 'scripts', 'gen-core-tables.mjs');
+
+function run(args) {
+  try {
+    return { status: 0, out: execFileSync(process.execPath, [GEN, ...args], { encoding: 'utf8', stdio: 'pipe' }) };
+  } catch (e) {
+    return { status: e.status, out: `${e.stdout}${e.stderr}` };
+  }
+}
+
+describe('generated tables', () => {
+  const copy = mkdtempSync(join(tmpdir(), 'kafdo-gen-'));
+  after(() => rmSync(copy, { recursive: true, force: true }));
+
+  it('are committed as the sources give them', () => {
+    const { status, out } = run(['--check']);
+    assert.equal(status, 0, out);
+  });
+
+  it('are reported stale when a source changes without them', () => {
+    for (const dir of ['src-c', 'worker/common/generated']) cpSync(join(ROOT, dir), join(copy, dir), { recursive: true });
+    assert.equal(run(['--check', '--root', copy]).status, 0);
+    const def = join(copy, 'src-c', 'errors.def');
+    writeFileSync(def, readFileSync(def, 'utf8').replace('KD_KAFKA_ERROR(UNKNOWN_CONTROLLER_ID, 116, 0)', 'KD_KAFKA_ERROR(UNKNOWN_CONTROLLER_ID, 116, 0)\nKD_KAFKA_ERROR(NEXT_ONE, 117, 0)'));
+    const stale = run(['--check', '--root', copy]);
+    assert.equal(stale.status, 1);
+    assert.match(stale.out, /worker\/common\/generated\/errors\.ts/);
+    assert.equal(run(['--root', copy]).status, 0);
+    assert.match(readFileSync(join(copy, 'worker/common/generated/errors.ts'), 'utf8'), /NEXT_ONE: 117,/);
+  });
+
+  it('hold every row of errors.def, and refuse one they cannot read', () => {
+    const { kafka, core } = readErrors(readFileSync(join(ROOT, 'src-c', 'errors.def'), 'utf8'));
+    assert.equal(kafka.length, 118); // UNKNOWN_SERVER_ERROR (-1), NONE (0), 1..116
+    assert.deepEqual(kafka.find((e) => e.name === 'UNKNOWN_TOPIC_OR_PARTITION'), { name: 'UNKNOWN_TOPIC_OR_PARTITION', code: 3, retriable: true });
+    assert.deepEqual(
+      core.map((e) => [e.name, e.code, e.kafkaCode, e.retriable]),
+      [['KD_ERR_NOMEM', -1, -1, false], ['KD_ERR_STORAGE', -2, 56, true], ['KD_ERR_INVALID_ARG', -3, -1, false], ['KD_ERR_COLD', -4, -1, false]],
+    );
+    assert.throws(() => readErrors('KD_KAFKA_ERROR(BAD, x, 0)\n'), /cannot read/);
+    assert.throws(() => readErrors('KD_CORE_ERROR(X, -9, NO_SUCH_ERROR, 0)\n'), /no Kafka error/);
+  });
+});

@@ -81,12 +81,13 @@ $(CODECS_PLAIN): $(CODECS_STAMP) scripts/build-codecs.sh
 
 wasm: wasm/kafdo.wasm
 
-# The TypeScript that restates the core's definitions (error codes from src-c/errors.def),
-# written from them by scripts/gen-core-tables.mjs. Committed, so the tree is whole without
-# make; rewritten here whenever a source changes, and checked by make test-layers.
-GENERATED := worker/common/generated/errors.ts
+# The TypeScript that restates the core's definitions (error codes from src-c/errors.def,
+# ABI constants from kafdo.h and storage.h), written from them by scripts/gen-core-tables.mjs.
+# Committed, so the tree is whole without make; rewritten here whenever a source changes,
+# and checked by make test-layers.
+GENERATED := worker/common/generated/errors.ts wasm/generated/abi.ts
 generate: $(GENERATED)
-$(GENERATED) &: src-c/errors.def src-c/kafdo.h scripts/gen-core-tables.mjs
+$(GENERATED) &: src-c/errors.def src-c/kafdo.h src-c/storage.h scripts/gen-core-tables.mjs
 	node scripts/gen-core-tables.mjs
 	@touch $(GENERATED)
 

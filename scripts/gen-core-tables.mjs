@@ -6,6 +6,10 @@
  *   src-c/errors.def -> worker/common/generated/errors.ts   every error code: names, numbers,
  *                                                          which Kafdo retries, and what a
  *                                                          core code tells a Kafka client
+ *   src-c/kafdo.h,   -> wasm/generated/abi.ts              every integer #define KD_* of the
+ *   src-c/storage.h                                        ABI (struct sizes, limits, enum
+ *                                                          values, the storage door's column
+ *                                                          types) the binding uses
  *
  *   node scripts/gen-core-tables.mjs           writes the files (the Makefile runs it before
  *                                              typecheck, wasm, dist, dev and the tests)
@@ -87,11 +91,51 @@ export const RETRIABLE_CODES: ReadonlySet<number> = new Set([${[...kafka, ...cor
   return out.join('');
 }
 
+/* ---- kafdo.h's constants ------------------------------------------------------ */
+
+/* kafdo.h's `#define KD_NAME value` lines whose value is an integer expression of
+ * literals and earlier KD_ names, in order: [{ name, value (bigint), comment }]. Function-like
+ * macros and anything else are skipped; the error codes are errors.def's. */
+export function readAbi(text) {
+  const values = new Map();
+  const out = [];
+  for (const line of text.split('\n')) {
+    const m = /^#define (KD_[A-Z0-9_]+) +(.+?)\s*(?:\/\*\s*(.*?)\s*\*\/)?\s*$/.exec(line);
+    if (!m) continue;
+    const [, name, expr, comment] = m;
+    let js = expr
+      .replace(/\bINT64_MIN\b/g, '(-(2n ** 63n))')
+      .replace(/\bINT64_C\(([^)]*)\)/g, '($1)')
+      .replace(/\bKD_[A-Z0-9_]+\b/g, (ref) => {
+        if (!values.has(ref)) throw new Error(`kafdo.h: ${name} uses ${ref}, which is not defined above it`);
+        return `(${values.get(ref)}n)`;
+      })
+      .replace(/\b(0x[0-9a-fA-F]+|\d+)\b(?!n)/g, '$1n');
+    if (!/^[0-9a-fxA-FXn()+\-*<<>>\s]+$/.test(js)) continue; // not an integer expression
+    const value = Function(`"use strict"; return (${js});`)();
+    values.set(name, value);
+    out.push({ name, value, comment: comment ?? '' });
+  }
+  return out;
+}
+
+function abiTs(constants) {
+  const lines = constants.map(({ name, value, comment }) => {
+    const literal = value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? String(value) : `${value}n`;
+    return `${comment ? `/* ${comment} */\n` : ''}export const ${name} = ${literal};`;
+  });
+  return `${BANNER('src-c/kafdo.h and src-c/storage.h (their integer #defines)')}\n${lines.join('\n')}\n`;
+}
+
 /* ---- the files --------------------------------------------------------------- */
 
 function outputs() {
   const errors = readErrors(readFileSync(join(ROOT, 'src-c', 'errors.def'), 'utf8'));
-  return [{ path: 'worker/common/generated/errors.ts', text: errorsTs(errors) }];
+  const abi = readAbi(['kafdo.h', 'storage.h'].map((h) => readFileSync(join(ROOT, 'src-c', h), 'utf8')).join('\n'));
+  return [
+    { path: 'worker/common/generated/errors.ts', text: errorsTs(errors) },
+    { path: 'wasm/generated/abi.ts', text: abiTs(abi) },
+  ];
 }
 
 function main() {

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
-import { readErrors } from '../../scripts/gen-core-tables.mjs';
+import { readAbi, readErrors } from '../../scripts/gen-core-tables.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const GEN = join(ROOT, 'scripts', 'gen-core-tables.mjs');
@@ -24,7 +24,12 @@ function run(args) {
 }
 
 describe('generated tables', () => {
+  /* A copy of the sources and the generated files, for each test to change and check. */
   const copy = mkdtempSync(join(tmpdir(), 'kafdo-gen-'));
+  const fresh = () => {
+    rmSync(copy, { recursive: true, force: true });
+    for (const dir of ['src-c', 'worker/common/generated', 'wasm/generated']) cpSync(join(ROOT, dir), join(copy, dir), { recursive: true });
+  };
   after(() => rmSync(copy, { recursive: true, force: true }));
 
   it('are committed as the sources give them', () => {
@@ -33,7 +38,7 @@ describe('generated tables', () => {
   });
 
   it('are reported stale when a source changes without them', () => {
-    for (const dir of ['src-c', 'worker/common/generated']) cpSync(join(ROOT, dir), join(copy, dir), { recursive: true });
+    fresh();
     assert.equal(run(['--check', '--root', copy]).status, 0);
     const def = join(copy, 'src-c', 'errors.def');
     writeFileSync(def, readFileSync(def, 'utf8').replace('KD_KAFKA_ERROR(UNKNOWN_CONTROLLER_ID, 116, 0)', 'KD_KAFKA_ERROR(UNKNOWN_CONTROLLER_ID, 116, 0)\nKD_KAFKA_ERROR(NEXT_ONE, 117, 0)'));
@@ -42,6 +47,24 @@ describe('generated tables', () => {
     assert.match(stale.out, /worker\/common\/generated\/errors\.ts/);
     assert.equal(run(['--root', copy]).status, 0);
     assert.match(readFileSync(join(copy, 'worker/common/generated/errors.ts'), 'utf8'), /NEXT_ONE: 117,/);
+  });
+
+  it('hold kafdo.h\'s constants as the compiler computes them, and follow a change to one', () => {
+    const abi = new Map(readAbi(readFileSync(join(ROOT, 'src-c', 'kafdo.h'), 'utf8')).map((c) => [c.name, c.value]));
+    assert.equal(abi.get('KD_TIMESTAMP_DERIVE'), -(2n ** 63n)); // INT64_MIN
+    assert.equal(abi.get('KD_MAX_OFFSET'), 2n ** 53n); // (INT64_C(1) << 53)
+    assert.equal(abi.get('KD_MAX_STORED_BATCH_BYTES'), abi.get('KD_ROW_LIMIT_BYTES') - 1024n); // from another define
+    assert.equal(abi.get('KD_MAX_READ_BYTES'), 16n * 1024n * 1024n);
+    assert.equal(abi.get('KD_ATTR_CONTROL'), 0x20n);
+    assert.ok(!abi.has('KD_EXPORT'), 'function-like macros are not constants');
+    assert.throws(() => readAbi('#define KD_B (KD_A + 1)\n'), /KD_A, which is not defined above it/);
+
+    fresh();
+    const h = join(copy, 'src-c', 'kafdo.h');
+    writeFileSync(h, readFileSync(h, 'utf8').replace('#define KD_APPEND_RESULT_SIZE 40', '#define KD_APPEND_RESULT_SIZE 48'));
+    const stale = run(['--check', '--root', copy]);
+    assert.equal(stale.status, 1);
+    assert.match(stale.out, /wasm\/generated\/abi\.ts/);
   });
 
   it('hold every row of errors.def, and refuse one they cannot read', () => {

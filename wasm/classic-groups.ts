@@ -5,13 +5,9 @@
  */
 import { Writer, int64 } from "./bytes";
 import { invoke } from "./core";
-import { MEMBER_KIND_KAFKA, deadline, readAssignment, readMemberBytes } from "./formats";
+import { JOIN_COMPLETE, JOIN_MEMBER_ID_REQUIRED, type JoinHead, MEMBER_KIND_KAFKA, deadline, readJoinAnswer, readMemberBytes, writeJoinHead } from "./formats";
 
-export interface ClassicJoinInput {
-  memberId: string;
-  clientId: string;
-  /* Random text for a new member's id (the core makes it clientId-suffix). */
-  idSuffix: string;
+export interface ClassicJoinInput extends JoinHead {
   clientHost: string;
   sessionTimeoutMs: number;
   rebalanceTimeoutMs: number;
@@ -44,20 +40,10 @@ export interface ClassicJoinOutput {
   members: { memberId: string; bytes: Uint8Array }[];
 }
 
-/* The status byte of a classic join's answer. */
-const JOIN_COMPLETE = 1;
-const JOIN_MEMBER_ID_REQUIRED = 2;
-
 /* A Kafka-dialect join (member kind 1; group.c's join input and output). */
 export function classicJoin(db: number, req: ClassicJoinInput, nowMs: number): ClassicJoinOutput {
-  const input = new Writer()
-    .str(req.memberId)
-    .str(req.clientId)
-    .str(req.idSuffix)
-    .i32(req.sessionTimeoutMs)
-    .i32(req.rebalanceTimeoutMs)
-    .u8(0) /* strategy: Kafdo's dialect only */
-    .u8(MEMBER_KIND_KAFKA)
+  /* strategy 0: the assignor is the leader's, not the group's */
+  const input = writeJoinHead(new Writer(), req, 0, MEMBER_KIND_KAFKA)
     .str(req.groupInstanceId ?? "")
     .flag(req.memberIdRequired ?? false)
     .i32(req.initialRebalanceDelayMs ?? 0)
@@ -71,13 +57,8 @@ export function classicJoin(db: number, req: ClassicJoinInput, nowMs: number): C
     writes: db,
     run: (k, ptr, len) => k.kd_group_join(db, ptr, len, now),
     read: (r) => {
-      const status = r.u8();
-      const memberId = r.str();
-      const generationId = r.i32();
-      const leader = r.str();
-      r.u8(); /* strategy: Kafdo's dialect only */
-      readAssignment(r); /* empty: the leader assigns */
-      const nextDeadline = deadline(r.i64());
+      /* strategy and assignment: Kafdo's dialect only (the leader assigns) */
+      const { status, memberId, generationId, leader, nextDeadline } = readJoinAnswer(r);
       const protocolType = r.str();
       const protocolName = r.str();
       const members = readMemberBytes(r);

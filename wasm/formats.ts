@@ -5,7 +5,7 @@
  */
 import type { ConsumerRecord, LogOffsets, RecordHeader } from "../worker/common/records";
 import type { TopicPartition } from "../worker/common/groups";
-import type { Reader } from "./bytes";
+import type { Reader, Writer } from "./bytes";
 
 /* A kd records list: u32 count, then each record at its absolute offset. */
 export function readRecordList(r: Reader): ConsumerRecord[] {
@@ -39,4 +39,42 @@ export function readAssignment(r: Reader): TopicPartition[] {
 /* u32 k, (str member_id, u32 len, bytes)*: kd_group_poll's and a leader's join's lists. */
 export function readMemberBytes(r: Reader): { memberId: string; bytes: Uint8Array }[] {
   return r.list(() => ({ memberId: r.str(), bytes: r.blob() }));
+}
+
+/* What every join's input starts with, Kafdo's own or Kafka's (group.c's join input). */
+export interface JoinHead {
+  memberId: string;
+  clientId: string;
+  /* Random text for a new member's id (the core makes it clientId-suffix). */
+  idSuffix: string;
+  sessionTimeoutMs: number;
+  rebalanceTimeoutMs: number;
+}
+
+export function writeJoinHead(w: Writer, head: JoinHead, strategy: number, kind: number): Writer {
+  return w
+    .str(head.memberId)
+    .str(head.clientId)
+    .str(head.idSuffix)
+    .i32(head.sessionTimeoutMs)
+    .i32(head.rebalanceTimeoutMs)
+    .u8(strategy)
+    .u8(kind);
+}
+
+/* The status byte of a join's answer: complete, or (a classic join) MEMBER_ID_REQUIRED;
+ * anything else: held until groupPoll reports the member no longer waiting. */
+export const JOIN_COMPLETE = 1;
+export const JOIN_MEMBER_ID_REQUIRED = 2;
+
+/* What every join's answer starts with (group.c's join output). `strategy` is the
+ * assignor's code and `assignment` the member's, both Kafdo's dialect only. */
+export function readJoinAnswer(r: Reader) {
+  const status = r.u8();
+  const memberId = r.str();
+  const generationId = r.i32();
+  const leader = r.str();
+  const strategy = r.u8();
+  const assignment = readAssignment(r);
+  return { status, memberId, generationId, leader, strategy, assignment, nextDeadline: deadline(r.i64()) };
 }

@@ -10,7 +10,7 @@ import { KafdoError, KD_ERR_INVALID_ARG } from "../worker/common/errors";
 import { KD_ASSIGN_RANGE, KD_ASSIGN_ROUNDROBIN, KD_ASSIGN_STICKY } from "./generated/abi";
 import { type Reader, Writer, int32, int64, utf8 } from "./bytes";
 import { invoke } from "./core";
-import { MEMBER_KIND_KAFDO, MEMBER_KIND_KAFKA, deadline, readAssignment, readMemberBytes } from "./formats";
+import { JOIN_COMPLETE, type JoinHead, MEMBER_KIND_KAFDO, MEMBER_KIND_KAFKA, deadline, readAssignment, readJoinAnswer, readMemberBytes, writeJoinHead } from "./formats";
 
 /* A group's state as the core's u8 names it (group.c). */
 const GROUP_STATES: readonly GroupState[] = ["Empty", "PreparingRebalance", "CompletingRebalance", "Stable", "Dead"];
@@ -25,8 +25,7 @@ function readGroupState(r: Reader): GroupState {
   return GROUP_STATES[r.u8()] ?? "Dead";
 }
 
-function readStrategy(r: Reader): AssignmentStrategy {
-  const code = r.u8();
+function strategyOf(code: number): AssignmentStrategy {
   for (const [name, c] of STRATEGY_CODES) if (c === code) return name as AssignmentStrategy;
   return "range";
 }
@@ -35,13 +34,7 @@ function readOffsetRows(r: Reader): CommittedOffset[] {
   return r.list(() => ({ topic: r.str(), partition: r.i32(), offset: r.i64(), metadata: r.str(), commitTimestamp: r.i64() }));
 }
 
-export interface GroupJoinInput {
-  memberId: string;
-  clientId: string;
-  /* Random text for a new member's id (the core makes it clientId-suffix). */
-  idSuffix: string;
-  sessionTimeoutMs: number;
-  rebalanceTimeoutMs: number;
+export interface GroupJoinInput extends JoinHead {
   strategy: AssignmentStrategy;
   /* Kafka-dialect members join through classicJoin. */
   kind: "http";
@@ -97,15 +90,7 @@ export function groupOpen(db: number): void {
 export function groupJoin(db: number, req: GroupJoinInput, nowMs: number): GroupJoinOutput {
   const strategy = STRATEGY_CODES.get(req.strategy);
   if (strategy === undefined) throw new KafdoError(KD_ERR_INVALID_ARG, `unknown assignment strategy "${req.strategy}"`);
-  const input = new Writer()
-    .str(req.memberId)
-    .str(req.clientId)
-    .str(req.idSuffix)
-    .i32(req.sessionTimeoutMs)
-    .i32(req.rebalanceTimeoutMs)
-    .u8(strategy)
-    .u8(MEMBER_KIND_KAFDO)
-    .u32(req.topics.length);
+  const input = writeJoinHead(new Writer(), req, strategy, MEMBER_KIND_KAFDO).u32(req.topics.length);
   for (const t of req.topics) input.str(t.topic).i32(t.partitions);
   const now = int64(nowMs, "now");
   return invoke({
@@ -113,13 +98,8 @@ export function groupJoin(db: number, req: GroupJoinInput, nowMs: number): Group
     writes: db,
     run: (k, ptr, len) => k.kd_group_join(db, ptr, len, now),
     read: (r) => {
-      const complete = r.flag();
-      const memberId = r.str();
-      const generationId = r.i32();
-      const leader = r.str();
-      const strat = readStrategy(r);
-      const assignment = readAssignment(r);
-      return { complete, memberId, generationId, leader, strategy: strat, assignment, nextDeadline: deadline(r.i64()) };
+      const { status, memberId, generationId, leader, strategy, assignment, nextDeadline } = readJoinAnswer(r);
+      return { complete: status === JOIN_COMPLETE, memberId, generationId, leader, strategy: strategyOf(strategy), assignment, nextDeadline };
     },
   });
 }
@@ -226,7 +206,7 @@ export function groupDescribe(db: number): GroupDescribeOutput {
     read: (r) => {
       const state = readGroupState(r);
       const generationId = r.i32();
-      const strategy = readStrategy(r);
+      const strategy = strategyOf(r.u8());
       const leader = r.str();
       const protocolType = r.str();
       const protocolName = r.str();

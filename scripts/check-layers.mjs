@@ -16,6 +16,8 @@
  *   - an import that goes up a layer, or across between siblings (LAYERS, below);
  *   - worker/client importing anything outside worker/client and worker/common, or any
  *     Worker layer importing worker/client (the SDK runs anywhere with fetch alone);
+ *   - worker/common or worker/client importing any module from outside the tree (an npm
+ *     package, node:*, cloudflare:*): the leaf imports nothing, the SDK needs only fetch;
  *   - a source file that is in no layer (add its folder to LAYERS, saying what it owns),
  *     and every import of one (an import that cannot be checked is not allowed);
  *   - an import cycle (each strongly connected set of files, with one loop through it).
@@ -30,10 +32,12 @@ import ts from 'typescript';
  * layers of equal rank are siblings and may not import each other. `paths` are folders
  * (ending in /) or single files, relative to the root; the longest match places a file.
  * `only`, when given, replaces the rank rule: the layer imports only those layers.
+ * `packages: false`: the layer imports no module from outside the tree either (no npm
+ * package, no node:* or cloudflare:* module), so it runs anywhere.
  */
 export const LAYERS = [
   // Shared types, errors and Kafka error codes (generated from the core's list); imports nothing.
-  { name: 'common', rank: 0, paths: ['worker/common/'] },
+  { name: 'common', rank: 0, paths: ['worker/common/'], packages: false },
   // The binding over the C core (src-c/ compiled to kafdo.wasm): stage bytes, call, read the answer.
   { name: 'wasm', rank: 1, paths: ['wasm/'] },
   // The Durable Object shims: each DO's storage and its calls into the core.
@@ -51,7 +55,7 @@ export const LAYERS = [
   // The Worker itself: the fetch handler, its Env, the entrypoint wiring every front together.
   { name: 'worker', rank: 6, paths: ['worker/index.ts', 'worker/env.ts', 'worker/entrypoint.ts'] },
   // The HTTP SDK (`kafdo/client`): runs anywhere with fetch, so it carries no Worker code.
-  { name: 'client', rank: 6, paths: ['worker/client/'], only: ['client', 'common'] },
+  { name: 'client', rank: 6, paths: ['worker/client/'], only: ['client', 'common'], packages: false },
   // Node programs and build tools (`kafdo` command, `kafdo gateway`, dist/ and dev scripts).
   { name: 'tools', rank: 7, paths: ['bin/', 'scripts/'] },
 ];
@@ -218,7 +222,10 @@ export function checkLayers(root) {
     graph.set(file, edges);
     for (const { spec, line } of importsOf(file, readFileSync(file, 'utf8'))) {
       const target = resolveSpecifier(root, aliases, file, spec);
-      if (!target) continue;
+      if (!target) {
+        if (from?.packages === false) violations.push(`${rel(file)}:${line}: import "${spec}": ${from.name} imports no module from outside the tree`);
+        continue;
+      }
       const targetRel = rel(target);
       if (targetRel.startsWith('..')) continue; // outside the root (a shared file elsewhere)
       if (SOURCE.test(target) || isScannedFile(targetRel)) edges.add(target);

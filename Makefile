@@ -3,7 +3,7 @@
 #   make dev     wrangler dev: HTTP on 127.0.0.1:8787, DO SQLite on local disk, and
 #                `kafdo gateway`: Kafka on 127.0.0.1:9092 (Ctrl-C stops both); other
 #                ports with KAFDO_HTTP_PORT=... KAFDO_KAFKA_PORT=... (npm run dev is make dev)
-#   make test    builds everything and runs every test (C under ASan+UBSan, fuzzers
+#   make test    builds everything and runs every test (import layers, C under ASan+UBSan, fuzzers
 #                briefly, real-client vectors, typecheck, vitest inside workerd)
 #   make bench   benchmarks (figures, never pass/fail)
 #   make fuzz    the fuzzers for longer (FUZZ_SECONDS each)
@@ -15,7 +15,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
 CORE_SRC := $(addprefix src-c/,scratch.c varint.c crc32c.c codecs.c partitioner.c record_batch.c sql.c log.c log_config.c retention.c compaction.c tiering.c topics.c assignor.c group.c json.c kafka_schema.c kafka_codec.c)
-CORE_HDR := $(wildcard src-c/*.h)
+CORE_HDR := $(wildcard src-c/*.h) src-c/errors.def
 NATIVE_HOST := src-c/host_sqlite.c
 C_WARN := -std=c11 -Wall -Wextra -Werror
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -43,7 +43,7 @@ CODECS_PLAIN := $(CODECS)/plain/libkdcodecs.a
 STAMP_APT := $(BUILD)/.apt-stamp
 STAMP_NPM := node_modules/.package-lock.json
 
-.PHONY: dev test bench fuzz wasm dist deps test-c test-vectors test-fuzz test-worker test-e2e test-interop typecheck clean
+.PHONY: dev test bench fuzz wasm generate dist deps test-layers test-c test-vectors test-fuzz test-worker test-e2e test-interop typecheck clean
 
 # ---- setup ------------------------------------------------------------------
 
@@ -81,12 +81,22 @@ $(CODECS_PLAIN): $(CODECS_STAMP) scripts/build-codecs.sh
 
 wasm: wasm/kafdo.wasm
 
+# The TypeScript that restates the core's definitions (error codes from src-c/errors.def,
+# ABI constants from kafdo.h and storage.h), written from them by scripts/gen-core-tables.mjs.
+# Committed, so the tree is whole without make; rewritten here whenever a source changes,
+# and checked by make test-layers.
+GENERATED := worker/common/generated/errors.ts wasm/generated/abi.ts
+generate: $(GENERATED)
+$(GENERATED) &: src-c/errors.def src-c/kafdo.h src-c/storage.h scripts/gen-core-tables.mjs
+	node scripts/gen-core-tables.mjs
+	@touch $(GENERATED)
+
 # Standalone wasm, no JS glue: the Worker instantiates it once per isolate and
 # supplies the storage door (env.kd_host_*) itself. Emscripten exports a few
 # runtime helpers of its own; binaryen's wasm-metadce then keeps exactly the
 # functions kafdo.h declares (KD_EXPORT) and the memory, so kafdo.h stays the
 # one ABI.
-wasm/kafdo.wasm: $(CORE_SRC) $(CORE_HDR) $(CODECS_WASM) | $(STAMP_APT)
+wasm/kafdo.wasm: $(CORE_SRC) $(CORE_HDR) $(CODECS_WASM) | $(STAMP_APT) $(GENERATED)
 	@mkdir -p $(BUILD)
 	emcc -O2 $(C_WARN) -sSTANDALONE_WASM --no-entry -sALLOW_MEMORY_GROWTH=1 \
 	  -sERROR_ON_UNDEFINED_SYMBOLS=0 -sWARN_ON_UNDEFINED_SYMBOLS=0 -Isrc-c $(CODECS_INC) $(CORE_SRC) \
@@ -128,16 +138,21 @@ $(BUILD)/kafka_stub_broker: bench/kafka_stub_broker.c | $(STAMP_APT)
 
 # The npm package's contents: JavaScript, .d.ts and the wasm core in dist/
 # (npm pack runs the same build).
-dist: $(STAMP_NPM) wasm/kafdo.wasm
+dist: $(STAMP_NPM) wasm/kafdo.wasm $(GENERATED)
 	npm run -s build
 
 # ---- tests ------------------------------------------------------------------
 
-test: deps typecheck test-c test-vectors test-fuzz test-worker test-e2e test-interop
+test: deps test-layers typecheck test-c test-vectors test-fuzz test-worker test-e2e test-interop
 	@echo "make test: all suites passed"
 
-typecheck: $(STAMP_NPM) wasm/kafdo.wasm
+typecheck: $(STAMP_NPM) wasm/kafdo.wasm $(GENERATED)
 	npm run -s typecheck
+
+# The import rules between the source folders (scripts/check-layers.mjs, its layer table):
+# the checker's own tests, then this tree against tests/layers/known-violations.txt.
+test-layers: $(STAMP_NPM)
+	node --test tests/layers/*.test.mjs
 
 # bench_native builds the core with gcc -O2 -Werror as well: gcc's flow warnings
 # (maybe-uninitialized) are not clang's.
@@ -164,17 +179,17 @@ test-fuzz: $(addprefix $(BUILD)/fuzz_,$(FUZZERS)) $(BUILD)/make_seeds
 	  test $${PIPESTATUS[0]} -eq 0; \
 	done
 
-test-worker: $(STAMP_NPM) wasm/kafdo.wasm
+test-worker: $(STAMP_NPM) wasm/kafdo.wasm $(GENERATED)
 	npx vitest run --config vitest.config.ts
 
 # Whole flows over HTTP: each file starts its own `wrangler dev` (free port,
 # temporary state directory) and stops its whole process group.
-test-e2e: $(STAMP_NPM) wasm/kafdo.wasm dist
+test-e2e: $(STAMP_NPM) wasm/kafdo.wasm $(GENERATED) dist
 	node --test --test-concurrency=1 --test-timeout=300000 'tests/e2e/*.test.mjs'
 
 # Unchanged Kafka clients (Debian's kcat and python3-confluent-kafka, both librdkafka)
 # through `kafdo gateway`: each file starts its own wrangler dev with the relay beside it.
-test-interop: $(STAMP_APT) $(STAMP_NPM) wasm/kafdo.wasm
+test-interop: $(STAMP_APT) $(STAMP_NPM) wasm/kafdo.wasm $(GENERATED)
 	node --test --test-concurrency=1 --test-timeout=300000 'tests/interop/*.test.mjs'
 
 fuzz: $(addprefix $(BUILD)/fuzz_,$(FUZZERS)) $(BUILD)/make_seeds
@@ -190,7 +205,7 @@ fuzz: $(addprefix $(BUILD)/fuzz_,$(FUZZERS)) $(BUILD)/make_seeds
 
 # wrangler dev and, beside it, the Kafka relay pointed at it (scripts/dev.mjs; its ports
 # are KAFDO_HTTP_PORT and KAFDO_KAFKA_PORT, from the command line or the environment).
-dev: deps wasm/kafdo.wasm
+dev: deps wasm/kafdo.wasm $(GENERATED)
 	node scripts/dev.mjs
 
 bench: deps wasm/kafdo.wasm $(BUILD)/bench_native $(BUILD)/bench_lifecycle $(BUILD)/kafka_stub_broker

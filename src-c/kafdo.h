@@ -72,43 +72,15 @@
 
 /* ---- error codes ---------------------------------------------------------- */
 
-/* Kafka's own codes used by the core (positive; names as in Kafka's Errors). */
-#define KD_OFFSET_OUT_OF_RANGE 1
-#define KD_CORRUPT_MESSAGE 2
-#define KD_UNKNOWN_TOPIC_OR_PARTITION 3
-#define KD_INVALID_FETCH_SIZE 4
-#define KD_MESSAGE_TOO_LARGE 10
-#define KD_RECORD_LIST_TOO_LARGE 18
-#define KD_INVALID_REQUIRED_ACKS 21
-#define KD_INVALID_TIMESTAMP 32
-#define KD_UNSUPPORTED_FOR_MESSAGE_FORMAT 43
-#define KD_INVALID_RECORD 87
-#define KD_UNSUPPORTED_COMPRESSION_TYPE 76
-#define KD_INVALID_TOPIC_EXCEPTION 17
-#define KD_TOPIC_ALREADY_EXISTS 36
-#define KD_INVALID_PARTITIONS 37
-#define KD_INVALID_CONFIG 40
-#define KD_OFFSET_METADATA_TOO_LARGE 12
-#define KD_ILLEGAL_GENERATION 22
-#define KD_INCONSISTENT_GROUP_PROTOCOL 23
-#define KD_INVALID_GROUP_ID 24
-#define KD_UNKNOWN_MEMBER_ID 25
-#define KD_INVALID_SESSION_TIMEOUT 26
-#define KD_REBALANCE_IN_PROGRESS 27
-#define KD_INVALID_REPLICA_ASSIGNMENT 39
-#define KD_INVALID_REQUEST 42
-#define KD_NON_EMPTY_GROUP 68
-#define KD_GROUP_ID_NOT_FOUND 69
-#define KD_MEMBER_ID_REQUIRED 79
-#define KD_GROUP_MAX_SIZE_REACHED 81
-#define KD_FENCED_INSTANCE_ID 82
-#define KD_GROUP_SUBSCRIBED_TO_TOPIC 86
-
-/* The core's own codes (negative). */
-#define KD_ERR_NOMEM (-1)       /* an allocation failed */
-#define KD_ERR_STORAGE (-2)     /* the host's storage reported an error; host rolls back */
-#define KD_ERR_INVALID_ARG (-3) /* the caller broke the ABI (bad sizes, bad format) */
-#define KD_ERR_COLD (-4)        /* a read's offset is in the cold tier: kd_tier_locate it */
+/* Every error code, from one list (errors.def), which the Worker's table is generated
+ * from too: Kafka's as KD_<NAME> (positive, as in Kafka's Errors, with NONE 0 and
+ * UNKNOWN_SERVER_ERROR -1), the core's own as KD_ERR_<NAME> (negative: NOMEM, STORAGE,
+ * INVALID_ARG, COLD; errors.def says what each means). */
+enum kd_error_code {
+#define KD_KAFKA_ERROR(name, code, retriable) KD_##name = (code),
+#define KD_CORE_ERROR(name, code, kafka_name, retriable) KD_ERR_##name = (code),
+#include "errors.def"
+};
 
 /* ---- constants ------------------------------------------------------------ */
 
@@ -653,9 +625,8 @@ KD_EXPORT(kd_groups_list) int32_t kd_groups_list(uint32_t db);
 
 /* ---- idempotent producers (log.c, topics.c) ------------------------------ */
 
-/* Kafka's codes for the producer rules kd_log_append applies. */
-#define KD_OUT_OF_ORDER_SEQUENCE_NUMBER 45
-#define KD_INVALID_PRODUCER_EPOCH 47
+/* kd_log_append's producer rules answer KD_OUT_OF_ORDER_SEQUENCE_NUMBER and
+ * KD_INVALID_PRODUCER_EPOCH (errors.def). */
 
 /* The first producer id the cluster hands out. */
 #define KD_FIRST_PRODUCER_ID 1000
@@ -679,7 +650,6 @@ KD_EXPORT(kd_producer_id_next) int32_t kd_producer_id_next(uint32_t db);
  * int64 is a number when |v| <= 2^53-1, else a decimal string; uuid is 32
  * lowercase hex digits.
  */
-#define KD_UNSUPPORTED_VERSION 35
 
 /*
  * Decodes one request frame, its 4-byte big-endian size prefix included. Output:

@@ -32,7 +32,8 @@
  * import must not throw through the core); its message is kept for the binding,
  * which reports it with the core's KD_ERR_STORAGE.
  */
-import { runtimeLacks } from "../worker/errors";
+import { runtimeLacks } from "../worker/common/errors";
+import { KD_COL_BLOB, KD_COL_FLOAT, KD_COL_INTEGER, KD_COL_NULL, KD_COL_TEXT } from "./generated/abi";
 
 /* What a Durable Object hands over: its SQL, and the transaction the binding wraps
  * every writing core call in (DO SQLite refuses BEGIN/COMMIT statements). */
@@ -40,12 +41,6 @@ export interface KafdoStorage {
   readonly sql: SqlStorage;
   transactionSync<T>(closure: () => T): T;
 }
-
-const KD_COL_NULL = 0;
-const KD_COL_INTEGER = 1;
-const KD_COL_FLOAT = 2;
-const KD_COL_TEXT = 3;
-const KD_COL_BLOB = 4;
 
 const HOST_ERROR = -1;
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);

@@ -35,26 +35,10 @@ import {
   DEFAULT_REBALANCE_TIMEOUT_MS,
   DEFAULT_SESSION_TIMEOUT_MS,
 } from "./http/handlers/groups";
-import type {
-  AlterConfigsOptions,
-  CommittedOffset,
-  ConfigChanges,
-  CreateTopicConfig,
-  DeletedRecords,
-  GroupInfo,
-  GroupListing,
-  JoinRequest,
-  JoinResult,
-  OffsetCommit,
-  PartitionOffsets,
-  PartitionRead,
-  ProducerMessage,
-  ReadOptions,
-  RecordMetadata,
-  RecordsToDelete,
-  TopicDescription,
-  TopicPartition,
-} from "./types";
+import type { AlterConfigsOptions, ConfigChanges, CreateTopicConfig, DeletedRecords, PartitionOffsets, RecordsToDelete, TopicDescription } from "./common/topics";
+import type { CommittedOffset, GroupInfo, GroupListing, JoinRequest, JoinResult, OffsetCommit, TopicPartition } from "./common/groups";
+import type { PartitionRead, ReadOptions } from "./common/records";
+import type { ProducerMessage, RecordMetadata } from "./common/api";
 
 /* A join over RPC: only the topics are required, the rest default as over REST. */
 export type ServiceJoinRequest = Partial<JoinRequest> & Pick<JoinRequest, "topics">;

@@ -12,7 +12,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createAdmin, createConsumer, createProducer, partitionOffsets, readPartition } from "../../worker/api";
 import { partitionStub } from "../../worker/durable-objects/addressing";
-import { KafdoError } from "../../worker/errors";
+import { KafdoError } from "../../worker/common/errors";
 import { expectKafdoError, rawPartitionStub, runDueAlarms } from "./helpers";
 import { enc, get } from "./rest-helpers";
 

@@ -18,7 +18,7 @@ import type { ConsumedRecord, Consumer, ConsumerConfig, RebalanceListener } from
 import { commitOffsets, committedOffsets, heartbeat, joinGroup } from "../../worker/api/groups";
 import { MAX_READ_RECORDS } from "../../worker/api/read";
 import { groupStub, partitionStub } from "../../worker/durable-objects/addressing";
-import type { TopicPartition } from "../../worker/types";
+import type { TopicPartition } from "../../worker/common/groups";
 import { ATTRIBUTES_AT, batchOf, expectKafdoError, reseal, view } from "./helpers";
 
 let names = 0;

@@ -14,8 +14,8 @@ import {
   murmur2,
   partition,
 } from "../../wasm/kafdo";
-import { KafdoError } from "../../worker/errors";
-import type { ProducerRecord } from "../../worker/types";
+import { KafdoError } from "../../worker/common/errors";
+import type { ProducerRecord } from "../../worker/common/records";
 import { ATTRIBUTES_AT, CRC_AT, expectKafdoError, reseal, text, utf8, view } from "./helpers";
 
 describe("crc32c", () => {

@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 import { KafdoClient, KafdoClientError } from "kafdo/client";
 import { createAdmin, createProducer, partitionOffsets, readPartition } from "../../worker/api";
 import type { Env } from "../../worker/env";
-import { KafkaCode } from "../../worker/errors";
+import { KafkaCode } from "../../worker/common/errors";
 import { deleteRecords as kafkaDeleteRecords } from "../../worker/kafka/delete-records";
 import type { KafkaContext } from "../../worker/kafka/context";
 import type { KafkaRequest } from "../../wasm/kafdo";

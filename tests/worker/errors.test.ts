@@ -2,7 +2,7 @@
  * The one error type: names, Kafka codes, and its revival after crossing RPC.
  */
 import { describe, expect, it } from "vitest";
-import { KD_ERR_INVALID_ARG, KD_ERR_NOMEM, KD_ERR_STORAGE, KafdoError, errorName } from "../../worker/errors";
+import { KD_ERR_INVALID_ARG, KD_ERR_NOMEM, KD_ERR_STORAGE, KafdoError, errorName } from "../../worker/common/errors";
 
 describe("KafdoError", () => {
   it("is named for its Kafka error and keeps its code", () => {

@@ -8,7 +8,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createAdmin } from "../../worker/api";
 import { groupStub, metadataStub } from "../../worker/durable-objects/addressing";
-import type { JoinResult } from "../../worker/types";
+import type { JoinResult } from "../../worker/common/groups";
 import { expectKafdoError } from "./helpers";
 
 let n = 0;

@@ -10,7 +10,7 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createConsumer } from "../../worker/api/consumer";
-import { KafkaCode } from "../../worker/errors";
+import { KafkaCode } from "../../worker/common/errors";
 import { expectKafdoError } from "./helpers";
 import { call, createTopic, enc, expectError, post } from "./rest-helpers";
 // @ts-expect-error kafkajs's protocol modules are untyped CommonJS

@@ -7,8 +7,8 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { groupStub } from "../../worker/durable-objects/addressing";
-import { KafkaCode } from "../../worker/errors";
-import type { KafkaJoinRequest } from "../../worker/types";
+import { KafkaCode } from "../../worker/common/errors";
+import type { KafkaJoinRequest } from "../../worker/common/kafka-groups";
 import { expectKafdoError } from "./helpers";
 
 let n = 0;

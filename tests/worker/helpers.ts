@@ -8,8 +8,8 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect } from "vitest";
 import { crc32c, encodeBatch } from "../../wasm/kafdo";
-import { KafdoError } from "../../worker/errors";
-import type { ProducerRecord } from "../../worker/types";
+import { KafdoError } from "../../worker/common/errors";
+import type { ProducerRecord } from "../../worker/common/records";
 import { DEFAULT_RETENTION_CHECK_INTERVAL_MS } from "../../worker/durable-objects/TopicPartitionDO";
 
 export const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);

@@ -8,10 +8,10 @@ import { evictDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { encodeBatch } from "../../wasm/kafdo";
-import { KafkaCode } from "../../worker/errors";
+import { KafkaCode } from "../../worker/common/errors";
 import type { ClusterMetadataDO } from "../../worker/durable-objects/ClusterMetadataDO";
 import type { TopicPartitionDO } from "../../worker/durable-objects/TopicPartitionDO";
-import type { ProducerRecord } from "../../worker/types";
+import type { ProducerRecord } from "../../worker/common/records";
 
 const { OUT_OF_ORDER_SEQUENCE_NUMBER, INVALID_PRODUCER_EPOCH } = KafkaCode;
 

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { kafkaDecode, kafkaEncode, kafkaErrorResponse, kafkaSupported } from "../../wasm/kafdo";
-import { KafdoError } from "../../worker/errors";
+import { KafdoError } from "../../worker/common/errors";
 // @ts-expect-error kafkajs's protocol modules are untyped CommonJS
 import kafkajsRequest from "kafkajs/src/protocol/request";
 // @ts-expect-error untyped

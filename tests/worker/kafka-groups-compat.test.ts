@@ -20,7 +20,7 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createAdmin } from "../../worker/api/admin";
-import { KafkaCode } from "../../worker/errors";
+import { KafkaCode } from "../../worker/common/errors";
 // @ts-expect-error kafkajs's protocol modules are untyped CommonJS
 import kafkajsRequest from "kafkajs/src/protocol/request";
 // @ts-expect-error untyped

@@ -5,7 +5,7 @@
  * the error shape, the right status, and no internals.
  */
 import { describe, expect, it, vi } from "vitest";
-import { KafdoError } from "../../worker/errors";
+import { KafdoError } from "../../worker/common/errors";
 import { HttpError, errorResponse, statusOf } from "../../worker/http/errors";
 import { Router, type Route } from "../../worker/http/router";
 import { handle } from "../../worker/http";

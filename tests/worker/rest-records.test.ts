@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { RawJson, stringifyJson } from "../../worker/http/json";
 import { jsonMessage } from "../../worker/http/records";
-import type { ConsumerRecord } from "../../worker/types";
+import type { ConsumerRecord } from "../../worker/common/records";
 import { b64, utf8 } from "./rest-helpers";
 
 const record = (headers: ConsumerRecord["headers"]): ConsumerRecord => ({

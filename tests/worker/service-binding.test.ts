@@ -6,7 +6,7 @@
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { KafdoError } from "../../worker/errors";
+import { KafdoError } from "../../worker/common/errors";
 
 type Outcome<T> = { ok: true; value: T } | { ok: false; name: string; message: string };
 

@@ -7,7 +7,7 @@ import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { crc32c, encodeBatch, inspectBatches } from "../../wasm/kafdo";
-import { KafdoError } from "../../worker/errors";
+import { KafdoError } from "../../worker/common/errors";
 import type { TopicPartitionDO } from "../../worker/durable-objects/TopicPartitionDO";
 import { throwRefusals } from "../../worker/durable-objects/rpc";
 import {

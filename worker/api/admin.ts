@@ -7,21 +7,10 @@
  */
 import type { ConfigChange } from "../../wasm/kafdo";
 import { typedEnv, type Env, type KafdoBindings } from "../env";
-import { KafdoError, KafkaCode } from "../errors";
-import type {
-  Admin,
-  AdminConfig,
-  AlterConfigsOptions,
-  ConfigChanges,
-  CreateTopicConfig,
-  DeletedRecords,
-  GroupInfo,
-  GroupListing,
-  PartitionOffsets,
-  RecordsToDelete,
-  TopicDescription,
-  TopicInfo,
-} from "../types";
+import { KafdoError, KafkaCode } from "../common/errors";
+import type { Admin, AdminConfig } from "../common/api";
+import type { AlterConfigsOptions, ConfigChanges, CreateTopicConfig, DeletedRecords, PartitionOffsets, RecordsToDelete, TopicDescription, TopicInfo } from "../common/topics";
+import type { GroupInfo, GroupListing } from "../common/groups";
 import { metadataStub, partitionStub } from "../durable-objects/addressing";
 import { deleteRecords } from "./delete-records";
 import { deleteGroup, describeGroup, listGroups } from "./groups";

@@ -54,8 +54,9 @@
  * else its bytes; null stays null.
  */
 import { typedEnv, type Env, type KafdoBindings } from "../env";
-import { KD_ERR_STORAGE, KafdoError, KafkaCode } from "../errors";
-import type { AssignmentStrategy, ConsumerRecord, OffsetCommit, TopicPartition } from "../types";
+import { KafdoError, KafkaCode, isRetriable } from "../common/errors";
+import type { AssignmentStrategy, OffsetCommit, TopicPartition } from "../common/groups";
+import type { ConsumerRecord } from "../common/records";
 import {
   checkGroupId,
   commitOffsets,
@@ -279,7 +280,7 @@ function codeOf(e: unknown): number | undefined {
  * it forever. */
 function retriable(e: unknown): boolean {
   const code = codeOf(e);
-  return code === undefined || code === KafkaCode.UNKNOWN_TOPIC_OR_PARTITION || code === KD_ERR_STORAGE;
+  return code === undefined || isRetriable(code);
 }
 
 /* Wakes a waiting poll: a read finished, the group asked for a rebalance, the

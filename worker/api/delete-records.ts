@@ -16,8 +16,8 @@
  * the partitions that agreed have their records deleted.
  */
 import type { Env } from "../env";
-import { KafdoError, KafkaCode } from "../errors";
-import type { DeletedRecords, RecordsToDelete, TopicInfo } from "../types";
+import { KafdoError, KafkaCode } from "../common/errors";
+import type { DeletedRecords, RecordsToDelete, TopicInfo } from "../common/topics";
 import { partitionStub } from "../durable-objects/addressing";
 import { checkPartition, forget, topicFor } from "./metadata";
 

@@ -12,19 +12,9 @@
  * description its lag.
  */
 import type { Env } from "../env";
-import { KafdoError, KafkaCode } from "../errors";
-import type {
-  CommittedOffset,
-  GroupDescription,
-  GroupInfo,
-  GroupListing,
-  GroupOffsetLag,
-  JoinRequest,
-  JoinResult,
-  OffsetCommit,
-  TopicInfo,
-  TopicPartition,
-} from "../types";
+import { KafdoError, KafkaCode } from "../common/errors";
+import type { CommittedOffset, GroupDescription, GroupInfo, GroupListing, GroupOffsetLag, JoinRequest, JoinResult, OffsetCommit, TopicPartition } from "../common/groups";
+import type { TopicInfo } from "../common/topics";
 import { groupStub, metadataStub, partitionStub } from "../durable-objects/addressing";
 import { forget, topicFor } from "./metadata";
 import { checkGroupId as coreCheckGroupId } from "../../wasm/kafdo";

@@ -19,10 +19,14 @@ export type {
   RebalanceListener,
 } from "./consumer";
 export { readPartition, partitionOffsets, readKey } from "./read";
-export { KafdoError } from "../errors";
+export { KafdoError } from "../common/errors";
 export { ClusterMetadataDO } from "../durable-objects/ClusterMetadataDO";
 export { ConsumerGroupDO } from "../durable-objects/ConsumerGroupDO";
 export { TopicPartitionDO } from "../durable-objects/TopicPartitionDO";
 export { WebhookDeliveryDO } from "../durable-objects/WebhookDeliveryDO";
 export type { Env, KafdoBindings } from "../env";
-export type * from "../types";
+export type * from "../common/records";
+export type * from "../common/topics";
+export type * from "../common/api";
+export type * from "../common/groups";
+export type * from "../common/kafka-groups";

@@ -8,8 +8,8 @@
  * is how a retired log tells a producer that its cached topic id is stale.
  */
 import type { Env } from "../env";
-import { KafdoError, KafkaCode } from "../errors";
-import type { TopicInfo } from "../types";
+import { KafdoError, KafkaCode } from "../common/errors";
+import type { TopicInfo } from "../common/topics";
 import { metadataStub } from "../durable-objects/addressing";
 
 export const TTL_MS = 5000;

@@ -21,17 +21,11 @@
  */
 import { encodeBatchesWithin, partition as choosePartition } from "../../wasm/kafdo";
 import { typedEnv, type Env, type KafdoBindings } from "../env";
-import { KafdoError, KafkaCode } from "../errors";
-import { COMPRESSIONS } from "../types";
-import type {
-  AppendResult,
-  Producer,
-  ProducerConfig,
-  ProducerMessage,
-  ProducerRecord,
-  RecordMetadata,
-  TopicInfo,
-} from "../types";
+import { KafdoError, KafkaCode, isRetriable } from "../common/errors";
+import { COMPRESSIONS } from "../common/records";
+import type { AppendResult, ProducerRecord } from "../common/records";
+import type { Producer, ProducerConfig, ProducerMessage, RecordMetadata } from "../common/api";
+import type { TopicInfo } from "../common/topics";
 import { partitionStub } from "../durable-objects/addressing";
 import { checkPartition, forget, maxMessageBytes, topicConfigText, topicFor } from "./metadata";
 import { headerList, keyBytes, valueBytes } from "./records";
@@ -71,7 +65,7 @@ function retriable(e: unknown): boolean {
   const k = KafdoError.from(e);
   /* A KafdoError is a verdict on the records, except an unknown partition (stale
    * metadata) and storage trouble; anything else is the RPC failing on its way. */
-  return k === undefined || k.code === KafkaCode.UNKNOWN_TOPIC_OR_PARTITION || k.code === -2;
+  return k === undefined || isRetriable(k.code);
 }
 
 export class KafdoProducer implements Producer {

@@ -6,8 +6,9 @@
  */
 import { MAX_READ_BYTES, partition as choosePartition } from "../../wasm/kafdo";
 import { typedEnv, type Env, type KafdoBindings } from "../env";
-import { KafdoError, KafkaCode } from "../errors";
-import type { ConsumerRecord, PartitionOffsets, PartitionRead, ReadOptions } from "../types";
+import { KafdoError, KafkaCode } from "../common/errors";
+import type { ConsumerRecord, PartitionRead, ReadOptions } from "../common/records";
+import type { PartitionOffsets } from "../common/topics";
 import { MAX_READ_WAIT_MS } from "../durable-objects/TopicPartitionDO";
 import { partitionStub } from "../durable-objects/addressing";
 import { checkPartition, forget, topicConfigText, topicFor } from "./metadata";

@@ -9,8 +9,8 @@
  * And back: utf8Text, jsonValue and jsonText read stored bytes as text or JSON where
  * they are (the consumer and the REST read path shape records with them).
  */
-import { KafdoError, KafkaCode } from "../errors";
-import type { HeaderValue, KeyInput, RecordHeader } from "../types";
+import { KafdoError, KafkaCode } from "../common/errors";
+import type { HeaderValue, KeyInput, RecordHeader } from "../common/records";
 
 const utf8 = new TextEncoder();
 

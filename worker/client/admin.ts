@@ -5,17 +5,8 @@
  * over HTTP. addPartitions is the README's name for Kafka's createPartitions; both
  * are here. Every method is one request.
  */
-import type {
-  AlterConfigsOptions,
-  ConfigChanges,
-  CreateTopicConfig,
-  DeletedRecords,
-  GroupInfo,
-  GroupListing,
-  PartitionOffsets,
-  RecordsToDelete,
-  TopicDescription,
-} from "../types";
+import type { AlterConfigsOptions, ConfigChanges, CreateTopicConfig, DeletedRecords, PartitionOffsets, RecordsToDelete, TopicDescription } from "../common/topics";
+import type { GroupInfo, GroupListing } from "../common/groups";
 import { type Transport, segment } from "./transport";
 
 export class KafdoHttpAdmin {

@@ -37,7 +37,7 @@
  *   - disconnect() stops the heartbeat, commits (autoCommit), and leaves the group,
  *     so the others rebalance at once rather than after the session timeout.
  */
-import type { AssignmentStrategy, CommittedOffset, JoinResult, OffsetCommit, TopicPartition } from "../types";
+import type { AssignmentStrategy, CommittedOffset, JoinResult, OffsetCommit, TopicPartition } from "../common/groups";
 import { KafdoClientError } from "./errors";
 import { type ClientRecord, type RestRecord, clientRecord } from "./records";
 import { type Transport, segment } from "./transport";

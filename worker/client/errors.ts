@@ -23,7 +23,7 @@
  * Like KafdoError in the Worker, the error's `name` is its code, so it prints as
  * "UNKNOWN_TOPIC_OR_PARTITION: topic \"x\" does not exist (GET http://…: 404)".
  */
-import { KAFKA_ERROR_NAMES } from "../errors";
+import { KAFKA_ERROR_NAMES } from "../common/errors";
 
 export type ClientErrorCode =
   | "REQUEST_TIMED_OUT"

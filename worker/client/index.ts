@@ -2,8 +2,9 @@
  * The `kafdo/client` entry: Kafdo from any JavaScript runtime, over HTTP.
  *
  * It runs wherever `fetch` does (Node 18+, browsers, Deno, Bun, Workers), so it
- * imports nothing from the Worker but the two modules that import nothing
- * themselves: the error table (errors.ts) and the shapes of Kafka data (types.ts).
+ * imports nothing outside worker/client but worker/common, the leaf that imports
+ * nothing itself: the error table (common/errors.ts, generated from the core's list)
+ * and the shapes of Kafka data (common/records.ts, topics.ts, groups.ts, api.ts).
  */
 export { KafdoClient } from "./client";
 export type { HealthStatus, KafdoClientConfig } from "./client";
@@ -21,25 +22,7 @@ export { KafdoClientError } from "./errors";
 export type { ClientErrorCode } from "./errors";
 export type { BytesInput, ClientMessage, ClientRecord, ConsumedBytes } from "./records";
 export type { FetchFunction } from "./transport";
-export { KafdoError, KAFKA_ERROR_NAMES, errorName } from "../errors";
-export type {
-  AlterConfigsOptions,
-  AssignmentStrategy,
-  CommittedOffset,
-  ConfigChanges,
-  CreateTopicConfig,
-  DeletedRecords,
-  GroupInfo,
-  GroupListing,
-  GroupMember,
-  GroupOffsetLag,
-  GroupState,
-  JoinResult,
-  OffsetCommit,
-  PartitionInfo,
-  PartitionOffsets,
-  RecordMetadata,
-  RecordsToDelete,
-  TopicDescription,
-  TopicPartition,
-} from "../types";
+export { KafdoError, KAFKA_ERROR_NAMES, errorName } from "../common/errors";
+export type { AlterConfigsOptions, ConfigChanges, CreateTopicConfig, DeletedRecords, PartitionInfo, PartitionOffsets, RecordsToDelete, TopicDescription } from "../common/topics";
+export type { AssignmentStrategy, CommittedOffset, GroupInfo, GroupListing, GroupMember, GroupOffsetLag, GroupState, JoinResult, OffsetCommit, TopicPartition } from "../common/groups";
+export type { RecordMetadata } from "../common/api";

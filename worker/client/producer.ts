@@ -8,7 +8,7 @@
  * in parallel, and its answer lists every message's metadata in the messages'
  * order; each topic's request is all or nothing, the batch as a whole is not.
  */
-import type { RecordMetadata } from "../types";
+import type { RecordMetadata } from "../common/api";
 import { KafdoClientError } from "./errors";
 import { type ClientMessage, needsBase64, restMessage } from "./records";
 import { type Transport, segment } from "./transport";

@@ -35,8 +35,8 @@ import {
   type KafdoStorage,
 } from "../../wasm/kafdo";
 import type { Env } from "../env";
-import { KafdoError, KafkaCode } from "../errors";
-import type { TopicInfo } from "../types";
+import { KafdoError, KafkaCode } from "../common/errors";
+import type { TopicInfo } from "../common/topics";
 import { groupStub, partitionStub } from "./addressing";
 import { answerRefusals } from "./rpc";
 

@@ -45,23 +45,9 @@ import {
   type KafdoStorage,
 } from "../../wasm/kafdo";
 import type { Env } from "../env";
-import { KafdoError, KafkaCode, kafkaCode } from "../errors";
-import type {
-  CommittedOffset,
-  GroupDescription,
-  JoinRequest,
-  JoinResult,
-  KafkaCommitRequest,
-  KafkaGroupDescription,
-  KafkaJoinRequest,
-  KafkaJoinResult,
-  KafkaLeaveResult,
-  KafkaLeaver,
-  KafkaSyncRequest,
-  KafkaSyncResult,
-  OffsetCommit,
-  TopicPartition,
-} from "../types";
+import { KafdoError, KafkaCode, kafkaCode } from "../common/errors";
+import type { CommittedOffset, GroupDescription, JoinRequest, JoinResult, OffsetCommit, TopicPartition } from "../common/groups";
+import type { KafkaCommitRequest, KafkaGroupDescription, KafkaJoinRequest, KafkaJoinResult, KafkaLeaveResult, KafkaLeaver, KafkaSyncRequest, KafkaSyncResult } from "../common/kafka-groups";
 import { metadataStub } from "./addressing";
 import { answerRefusals } from "./rpc";
 

@@ -60,8 +60,8 @@ import {
   type LogProducer,
 } from "../../wasm/kafdo";
 import type { Env } from "../env";
-import { KafdoError, KafkaCode } from "../errors";
-import type { AppendResult, FetchResult, LogOffsets, ReadResult } from "../types";
+import { KafdoError, KafkaCode } from "../common/errors";
+import type { AppendResult, FetchResult, LogOffsets, ReadResult } from "../common/records";
 import { ColdTier } from "./cold-tier";
 import { answerRefusals } from "./rpc";
 

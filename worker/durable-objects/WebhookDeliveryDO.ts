@@ -33,7 +33,8 @@ import type { Env } from "../env";
 import { createConsumer, type ConsumedRecord, type Consumer } from "../api/consumer";
 import { createProducer } from "../api/producer";
 import { readPartition } from "../api/read";
-import type { ConsumerRecord, TopicPartition } from "../types";
+import type { ConsumerRecord } from "../common/records";
+import type { TopicPartition } from "../common/groups";
 import { backoffDelay, deadLetterMessage, deliver } from "../integrations/webhook-delivery";
 import type {
   WebhookDeliveryStatus,

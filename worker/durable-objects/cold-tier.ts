@@ -35,8 +35,8 @@ import {
   tierPlan,
   type ColdRange,
 } from "../../wasm/kafdo";
-import { KafdoError, KD_ERR_COLD, KD_ERR_STORAGE } from "../errors";
-import type { FetchResult, ReadResult } from "../types";
+import { KafdoError, KD_ERR_COLD, KD_ERR_STORAGE } from "../common/errors";
+import type { FetchResult, ReadResult } from "../common/records";
 
 /* The most bytes in one segment object (segment.bytes may say less): a segment is
  * built in the isolate's memory, so it stays well under its 128 MB. */

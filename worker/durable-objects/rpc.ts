@@ -25,9 +25,9 @@
  * Durable Object RPC itself needs compatibility_date 2024-04-03 or later (or the
  * "rpc" compatibility flag). Without it a stub has no methods, and the first call
  * on one would fail with "cluster.ensureTopic is not a function"; throwRefusals
- * says instead what the Worker's configuration lacks (runtimeLacks, errors.ts).
+ * says instead what the Worker's configuration lacks (runtimeLacks, common/errors.ts).
  */
-import { KafdoError, runtimeLacks } from "../errors";
+import { KafdoError, runtimeLacks } from "../common/errors";
 
 /* A refusal as it travels: a plain object, as RPC can carry it. */
 interface Refusal {

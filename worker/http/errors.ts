@@ -14,7 +14,7 @@
  * answers 500 UNKNOWN_SERVER_ERROR with a fixed message and is logged, so a stack
  * trace or an internal detail never reaches a client.
  */
-import { KAFKA_ERROR_NAMES, KafdoError, errorName, KafkaCode } from "../errors";
+import { KAFKA_ERROR_NAMES, KafdoError, errorName, KafkaCode } from "../common/errors";
 
 export type HttpCode =
   | "UNAUTHORIZED"

@@ -12,7 +12,7 @@
  * before reading and again while reading, since Content-Length may be absent
  * (chunked) or wrong.
  */
-import { readBodyWithin } from "../body";
+import { readBodyWithin } from "../common/body";
 import { HttpError, invalidRequest } from "./errors";
 
 export const MAX_BODY_BYTES = 8 * 1024 * 1024;

@@ -32,7 +32,8 @@ import {
   toBase64,
 } from "./input";
 import { RawJson } from "./json";
-import type { ConsumerRecord, HeaderValue, KeyInput, ProducerMessage } from "../types";
+import type { ConsumerRecord, HeaderValue, KeyInput } from "../common/records";
+import type { ProducerMessage } from "../common/api";
 import { jsonText, utf8Text } from "../api/records";
 
 export type Encoding = "json" | "base64";

@@ -23,8 +23,8 @@
  * INVALID_REQUEST naming what is wrong; a batch with one such event sends nothing.
  */
 import type { KafdoBindings } from "../env";
-import { KafdoError, KafkaCode } from "../errors";
-import type { ProducerConfig } from "../types";
+import { KafdoError, KafkaCode } from "../common/errors";
+import type { ProducerConfig } from "../common/api";
 import { lazyProducer } from "./worker-api";
 import {
   EVENT_ID_HEADER,

@@ -115,4 +115,4 @@ export type { DeliveryBody } from "./webhook-delivery";
 export { EVENT_ID_HEADER, RECENT_EVENTS, stableStringify } from "./records";
 export type { EventSendResult, IntegrationMessage, MessageContext } from "./records";
 
-export type { ProducerMessage, RecordMetadata } from "../types";
+export type { ProducerMessage, RecordMetadata } from "../common/api";

@@ -30,8 +30,8 @@
  * records.ts describes.
  */
 import type { KafdoBindings } from "../env";
-import { KafdoError, KafkaCode } from "../errors";
-import type { ProducerConfig } from "../types";
+import { KafdoError, KafkaCode } from "../common/errors";
+import type { ProducerConfig } from "../common/api";
 import { lazyProducer } from "./worker-api";
 import {
   EVENT_ID_HEADER,

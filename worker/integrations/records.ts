@@ -24,8 +24,8 @@
  * exactly-once effects keeps the ids it has applied and skips the rest: every
  * record carries its event id in the `kafdo-event-id` header for that.
  */
-import { KafdoError, KafkaCode } from "../errors";
-import type { Producer, ProducerMessage, RecordMetadata } from "../types";
+import { KafdoError, KafkaCode } from "../common/errors";
+import type { Producer, ProducerMessage, RecordMetadata } from "../common/api";
 
 
 /* How many recently stored events an isolate remembers, per (topic, event id). */

@@ -30,7 +30,8 @@
  * kafdo-dlq-group-id, kafdo-dlq-url, kafdo-dlq-attempts, kafdo-dlq-error.
  */
 import type { ConsumedRecord } from "../api/consumer";
-import type { ConsumerRecord, HeaderValue, ProducerMessage } from "../types";
+import type { ConsumerRecord, HeaderValue } from "../common/records";
+import type { ProducerMessage } from "../common/api";
 import { hmacSha256Hex } from "./webhooks";
 import type { WebhookSubscription } from "./webhook-subscriptions";
 

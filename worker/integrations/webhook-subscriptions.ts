@@ -18,7 +18,7 @@
  * object (the WebhookDeliveryDO named "registry") lists them.
  */
 import { typedEnv, type Env, type KafdoBindings } from "../env";
-import { KafdoError, KafkaCode } from "../errors";
+import { KafdoError, KafkaCode } from "../common/errors";
 import { checkGroupId, createAdmin } from "./worker-api";
 import type { WebhookDeliveryDO } from "../durable-objects/WebhookDeliveryDO";
 import { throwRefusals } from "../durable-objects/rpc";

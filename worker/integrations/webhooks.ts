@@ -36,10 +36,10 @@
  * secret); `secretEnv` names another binding that holds it. A topic without a
  * signature scheme accepts any request, as POST /topics/:topic/produce does.
  */
-import { readBodyWithin } from "../body";
+import { readBodyWithin } from "../common/body";
 import type { KafdoBindings } from "../env";
-import { KafdoError, KafkaCode } from "../errors";
-import type { Producer, ProducerMessage, RecordMetadata } from "../types";
+import { KafdoError, KafkaCode } from "../common/errors";
+import type { Producer, ProducerMessage, RecordMetadata } from "../common/api";
 import { lazyProducer } from "./worker-api";
 
 

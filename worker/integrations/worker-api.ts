@@ -16,7 +16,7 @@
  * only, and imports nothing else that loads the core.
  */
 import type { KafdoBindings } from "../env";
-import type { Admin, Producer, ProducerConfig } from "../types";
+import type { Admin, Producer, ProducerConfig } from "../common/api";
 
 /*
  * A producer that is created at its first call. It behaves as createProducer's:

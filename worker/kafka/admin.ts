@@ -15,7 +15,7 @@
 import { checkReplicaAssignment, type ConfigChange, type KafkaRequest, type ReplicaAssignment } from "../../wasm/kafdo";
 import { metadataStub } from "../durable-objects/addressing";
 import { defaultPartitions, forget, topicFor } from "../api/metadata";
-import { KafdoError, KafkaCode } from "../errors";
+import { KafdoError, KafkaCode } from "../common/errors";
 import { brokerConfigs } from "./broker-configs";
 import { errorCodeOf, errorMessageOf, settleEach, type KafkaContext } from "./context";
 

@@ -7,8 +7,8 @@
  */
 import { kafkaSupported, type KafkaRequest } from "../../wasm/kafdo";
 import { metadataStub } from "../durable-objects/addressing";
-import { KafkaCode } from "../errors";
-import type { TopicInfo } from "../types";
+import { KafkaCode } from "../common/errors";
+import type { TopicInfo } from "../common/topics";
 import { autoCreateEnabled, topicFor } from "../api/metadata";
 import { CLUSTER_OPERATIONS, NO_OPERATIONS, TOPIC_OPERATIONS, errorCodeOf, type KafkaContext } from "./context";
 

@@ -9,8 +9,8 @@
 import type { KafkaRequest } from "../../wasm/kafdo";
 import { metadataStub, partitionStub } from "../durable-objects/addressing";
 import { checkPartition, topicFor } from "../api/metadata";
-import { KafdoError, KafkaCode } from "../errors";
-import type { TopicInfo } from "../types";
+import { KafdoError, KafkaCode } from "../common/errors";
+import type { TopicInfo } from "../common/topics";
 import { CLUSTER_ID } from "./broker";
 import { CLUSTER_OPERATIONS, NO_OPERATIONS, errorCodeOf, errorMessageOf, settleEach, type KafkaContext } from "./context";
 

@@ -3,7 +3,7 @@
  * the error code a Kafka client expects.
  */
 import type { Env } from "../env";
-import { KafdoError, KafkaCode } from "../errors";
+import { KafdoError, KafkaCode } from "../common/errors";
 import type { KafkaRequest } from "../../wasm/kafdo";
 
 /* The one broker clients see: the gateway that carries their connection (node 0,

@@ -10,8 +10,8 @@
 import type { KafkaRequest } from "../../wasm/kafdo";
 import { deletePartitionRecords } from "../api/delete-records";
 import { topicFor } from "../api/metadata";
-import { KafdoError, KafkaCode } from "../errors";
-import type { TopicInfo } from "../types";
+import { KafdoError, KafkaCode } from "../common/errors";
+import type { TopicInfo } from "../common/topics";
 import { errorCodeOf, settleEach, type KafkaContext } from "./context";
 
 interface DeletePartition {

@@ -25,8 +25,9 @@ import type { KafkaRequest } from "../../wasm/kafdo";
 import { MAX_READ_BYTES } from "../../wasm/kafdo";
 import { partitionStub } from "../durable-objects/addressing";
 import { checkPartition, forget, topicFor } from "../api/metadata";
-import { KafkaCode } from "../errors";
-import type { FetchResult, TopicInfo } from "../types";
+import { KafkaCode } from "../common/errors";
+import type { FetchResult } from "../common/records";
+import type { TopicInfo } from "../common/topics";
 import { errorCodeOf, type KafkaContext } from "./context";
 
 interface FetchPartition {

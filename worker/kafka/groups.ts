@@ -13,7 +13,7 @@ import type { KafkaRequest } from "../../wasm/kafdo";
 import { groupStub, metadataStub } from "../durable-objects/addressing";
 import { deleteGroup, group as groupOf } from "../api/groups";
 import { checkPartition, topicFor } from "../api/metadata";
-import type { OffsetCommit, TopicPartition } from "../types";
+import type { OffsetCommit, TopicPartition } from "../common/groups";
 import { NO_OPERATIONS, errorCodeOf, settleEach, type Handler, type KafkaContext } from "./context";
 
 function group(ctx: KafkaContext, groupId: string) {

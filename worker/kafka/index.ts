@@ -37,7 +37,7 @@
 import { MAX_FRAME, MIN_FRAME } from "../../bin/kafka-frame.mjs";
 import { kafkaDecode, kafkaEncode, kafkaErrorResponse, type KafkaRequest } from "../../wasm/kafdo";
 import type { Env } from "../env";
-import { KafkaCode } from "../errors";
+import { KafkaCode } from "../common/errors";
 import { authorize } from "../http/auth";
 import { HttpError, errorResponse, invalidRequest } from "../http/errors";
 import { alterConfigs, createPartitions, createTopics, deleteTopics, describeConfigs, incrementalAlterConfigs } from "./admin";

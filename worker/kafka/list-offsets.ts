@@ -8,7 +8,7 @@
 import type { KafkaRequest } from "../../wasm/kafdo";
 import { partitionStub } from "../durable-objects/addressing";
 import { checkPartition, forget, topicFor } from "../api/metadata";
-import { KafkaCode } from "../errors";
+import { KafkaCode } from "../common/errors";
 import { errorCodeOf, settleEach, type KafkaContext } from "./context";
 
 interface ListPartition {

@@ -9,7 +9,8 @@
 import type { KafkaRequest } from "../../wasm/kafdo";
 import { checkPartition, topicFor } from "../api/metadata";
 import { group } from "../api/groups";
-import type { TopicInfo, TopicPartition } from "../types";
+import type { TopicInfo } from "../common/topics";
+import type { TopicPartition } from "../common/groups";
 import { errorCodeOf, type KafkaContext } from "./context";
 
 interface DeletedTopic {

@@ -11,7 +11,7 @@
  */
 import type { KafkaRequest } from "../../wasm/kafdo";
 import { metadataStub, partitionStub } from "../durable-objects/addressing";
-import { KafdoError, KafkaCode } from "../errors";
+import { KafdoError, KafkaCode } from "../common/errors";
 import { checkPartition, forget, maxMessageBytes, topicConfigText, topicFor } from "../api/metadata";
 import { errorCodeOf, errorMessageOf, settleEach, type KafkaContext } from "./context";
 

@@ -8,7 +8,8 @@
  * malformed request rather than a partition count the core would refuse.
  */
 import { createAdmin } from "../../api";
-import type { Admin, ConfigChanges, CreateTopicConfig, RecordsToDelete } from "../../types";
+import type { Admin } from "../../common/api";
+import type { ConfigChanges, CreateTopicConfig, RecordsToDelete } from "../../common/topics";
 import { invalidRequest } from "../errors";
 import { Query, array, has, integer, object, partitionField, readJson, string, stringMap } from "../input";
 import type { Context } from "../router";

@@ -14,7 +14,7 @@
  * the rebalance timeout while the other members rejoin.
  */
 import * as groups from "../../api/groups";
-import type { AssignmentStrategy, JoinRequest, OffsetCommit } from "../../types";
+import type { AssignmentStrategy, JoinRequest, OffsetCommit } from "../../common/groups";
 import { invalidRequest } from "../errors";
 import { Query, array, has, integer, object, partitionField, readJson, string } from "../input";
 import type { Context } from "../router";

@@ -9,7 +9,8 @@
  * producer's compression.type); none, the default, stores them uncompressed.
  */
 import { createProducer } from "../../api";
-import { COMPRESSIONS, type Compression, type Producer, type RecordMetadata } from "../../types";
+import { COMPRESSIONS, type Compression } from "../../common/records";
+import { type Producer, type RecordMetadata } from "../../common/api";
 import { Query, array, object, readJson } from "../input";
 import { ENCODINGS, producerMessage } from "../records";
 import type { Context } from "../router";

@@ -8,7 +8,7 @@
  * KAFDO_WEBHOOKS that is not valid refuses every webhook (500) rather than
  * accepting unchecked requests for a topic whose settings it cannot read.
  */
-import { KafdoError, KafkaCode } from "../../errors";
+import { KafdoError, KafkaCode } from "../../common/errors";
 import { receiveWebhook, topicWebhookConfig, webhookConfigFromEnv } from "../../integrations/webhooks";
 import {
   createWebhookSubscription,

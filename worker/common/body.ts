@@ -1,7 +1,7 @@
 /*
  * body.ts — reading a request body with a size limit, stopping as soon as the
  * limit is passed (a declared Content-Length over it is refused before reading).
- * Shared by the REST front and webhook ingestion; imports nothing.
+ * Shared by the REST front and webhook ingestion; imports nothing (worker/common).
  */
 export async function readBodyWithin(request: Request, maxBytes: number, tooLarge: () => Error): Promise<Uint8Array> {
   const declared = request.headers.get("content-length");

@@ -1,0 +1,75 @@
+/*
+ * api.ts — the public in-Worker API's interfaces (the package's `kafdo` entry): the
+ * producer, its messages and answers, and the admin client.
+ *
+ * Part of worker/common: imports nothing outside it.
+ */
+import type { GroupInfo, GroupListing } from "./groups";
+import type { Compression, HeaderValue, KeyInput } from "./records";
+import type { AlterConfigsOptions, ConfigChanges, CreateTopicConfig, DeletedRecords, PartitionOffsets, RecordsToDelete, TopicDescription } from "./topics";
+
+export interface ProducerConfig {
+  clientId?: string;
+  /* Records buffered per partition before a send goes out without waiting for lingerMs. */
+  batchSize?: number;
+  /* How long send() waits for more records to batch with (0: send at once). */
+  lingerMs?: number;
+  /* 0: do not wait for the partition to store the batch (offset -1); 1 and 'all':
+   * wait until it is committed to the partition's SQLite (Kafdo keeps one copy, in
+   * Durable Object storage, so the two are the same). */
+  acks?: 0 | 1 | "all";
+  /* Retries of a retriable failure (the topic's metadata moved, the partition
+   * object was briefly unavailable), with backoff. */
+  retries?: number;
+  /* Kafka's compression.type: batches are compressed by the core with this codec
+   * (the same libraries Kafka's clients use) when that makes them smaller, which is
+   * what is stored and read back by every client. "none" (the default) stores them
+   * uncompressed. */
+  compression?: Compression;
+}
+
+export interface ProducerMessage {
+  topic: string;
+  key?: KeyInput;
+  value: unknown;
+  headers?: Record<string, HeaderValue>;
+  /* Explicit partition; otherwise by key (murmur2, as Kafka's Java client), or
+   * sticky per send for keyless records. */
+  partition?: number;
+  /* ms since the epoch; now when absent. */
+  timestamp?: number;
+}
+
+export interface RecordMetadata {
+  topic: string;
+  partition: number;
+  offset: number;
+  timestamp: number;
+}
+
+export interface Producer {
+  send(record: ProducerMessage): Promise<RecordMetadata>;
+  sendBatch(records: ProducerMessage[]): Promise<RecordMetadata[]>;
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface AdminConfig {
+  clientId?: string;
+  requestTimeoutMs?: number;
+}
+
+export interface Admin {
+  createTopic(config: CreateTopicConfig): Promise<TopicDescription>;
+  deleteTopic(topic: string): Promise<void>;
+  listTopics(): Promise<string[]>;
+  describeTopic(topic: string): Promise<TopicDescription>;
+  createPartitions(topic: string, count: number): Promise<TopicDescription>;
+  alterConfigs(topic: string, configs: ConfigChanges, options?: AlterConfigsOptions): Promise<TopicDescription>;
+  listOffsets(topic: string): Promise<Map<number, PartitionOffsets>>;
+  deleteRecords(topic: string, partitions: RecordsToDelete[]): Promise<DeletedRecords[]>;
+  listGroups(): Promise<GroupListing[]>;
+  describeGroup(groupId: string): Promise<GroupInfo>;
+  deleteGroup(groupId: string): Promise<void>;
+  close(): Promise<void>;
+}

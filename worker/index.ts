@@ -7,10 +7,10 @@
  * `kafdo gateway` carries Kafka connections to (kafka/). An upgrade's answer
  * cannot be rebuilt the way http/ adds its CORS headers, so /kafka is routed here.
  *
- * The handlers take KafdoBindings (env.ts), not the typed Env: a user's
+ * The handlers take KafdoBindings (durable-objects/bindings.ts), not the typed Env: a user's
  * Worker built from the package forwards its own env, typed as the README's Env.
  */
-import { typedEnv, type KafdoBindings } from "./env";
+import { typedEnv, type KafdoBindings } from "./durable-objects/bindings";
 import { handle } from "./http";
 import { handleR2Queue } from "./integrations/r2";
 import { KAFKA_PATH, acceptKafka } from "./kafka";
@@ -18,7 +18,7 @@ import { KAFKA_PATH, acceptKafka } from "./kafka";
 export { ClusterMetadataDO } from "./durable-objects/ClusterMetadataDO";
 export { ConsumerGroupDO } from "./durable-objects/ConsumerGroupDO";
 export { TopicPartitionDO } from "./durable-objects/TopicPartitionDO";
-export { WebhookDeliveryDO } from "./durable-objects/WebhookDeliveryDO";
+export { WebhookDeliveryDO } from "./integrations/WebhookDeliveryDO";
 export { KafdoService } from "./entrypoint";
 
 export default {

@@ -6,7 +6,7 @@
  * the REST front.
  */
 import type { ConfigChange } from "../../wasm/kafdo";
-import { typedEnv, type Env, type KafdoBindings } from "../env";
+import { typedEnv, type Env, type KafdoBindings } from "../durable-objects/bindings";
 import { KafdoError, KafkaCode } from "../errors";
 import type {
   Admin,

@@ -53,7 +53,7 @@
  * producer stores JSON values as their UTF-8 JSON text), else its UTF-8 text,
  * else its bytes; null stays null.
  */
-import { typedEnv, type Env, type KafdoBindings } from "../env";
+import { typedEnv, type Env, type KafdoBindings } from "../durable-objects/bindings";
 import { KD_ERR_STORAGE, KafdoError, KafkaCode } from "../errors";
 import type { AssignmentStrategy, ConsumerRecord, OffsetCommit, TopicPartition } from "../types";
 import {

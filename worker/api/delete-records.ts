@@ -15,7 +15,7 @@
  * any refuses, one KafdoError names each refusal. That is not atomic, as in Kafka:
  * the partitions that agreed have their records deleted.
  */
-import type { Env } from "../env";
+import type { Env } from "../durable-objects/bindings";
 import { KafdoError, KafkaCode } from "../errors";
 import type { DeletedRecords, RecordsToDelete, TopicInfo } from "../types";
 import { partitionStub } from "../durable-objects/addressing";

@@ -11,7 +11,7 @@
  * partitions' high watermarks (from the partition objects, in parallel) to give a
  * description its lag.
  */
-import type { Env } from "../env";
+import type { Env } from "../durable-objects/bindings";
 import { KafdoError, KafkaCode } from "../errors";
 import type {
   CommittedOffset,

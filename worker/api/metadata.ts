@@ -7,7 +7,7 @@
  * miss, or when a partition answers UNKNOWN_TOPIC_OR_PARTITION (forget()), which
  * is how a retired log tells a producer that its cached topic id is stale.
  */
-import type { Env } from "../env";
+import type { Env } from "../durable-objects/bindings";
 import { KafdoError, KafkaCode } from "../errors";
 import type { TopicInfo } from "../types";
 import { metadataStub } from "../durable-objects/addressing";

@@ -20,7 +20,7 @@
  * whose answer was lost may have been stored.
  */
 import { encodeBatchesWithin, partition as choosePartition } from "../../wasm/kafdo";
-import { typedEnv, type Env, type KafdoBindings } from "../env";
+import { typedEnv, type Env, type KafdoBindings } from "../durable-objects/bindings";
 import { KafdoError, KafkaCode } from "../errors";
 import { COMPRESSIONS } from "../types";
 import type {

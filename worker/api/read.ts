@@ -5,7 +5,7 @@
  * partition's offsets.
  */
 import { MAX_READ_BYTES, partition as choosePartition } from "../../wasm/kafdo";
-import { typedEnv, type Env, type KafdoBindings } from "../env";
+import { typedEnv, type Env, type KafdoBindings } from "../durable-objects/bindings";
 import { KafdoError, KafkaCode } from "../errors";
 import type { ConsumerRecord, PartitionOffsets, PartitionRead, ReadOptions } from "../types";
 import { MAX_READ_WAIT_MS } from "../durable-objects/TopicPartitionDO";

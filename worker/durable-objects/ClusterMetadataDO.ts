@@ -34,14 +34,15 @@ import {
   type ConfigChange,
   type KafdoStorage,
 } from "../../wasm/kafdo";
-import type { Env } from "../env";
+import type { Env } from "./bindings";
+import type { ClusterMetadataRpc } from "./interfaces";
 import { KafdoError, KafkaCode } from "../errors";
 import type { TopicInfo } from "../types";
 import { groupStub, partitionStub } from "./addressing";
 import { answerRefusals } from "./rpc";
 
 
-export class ClusterMetadataDO extends DurableObject<Env> {
+export class ClusterMetadataDO extends DurableObject<Env> implements ClusterMetadataRpc {
   /* Held so that the db id stays valid: the binding holds storages weakly. */
   private readonly storage: KafdoStorage;
   private readonly db: number;

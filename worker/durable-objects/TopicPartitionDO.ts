@@ -59,7 +59,8 @@ import {
   type KafdoStorage,
   type LogProducer,
 } from "../../wasm/kafdo";
-import type { Env } from "../env";
+import type { Env } from "./bindings";
+import type { TopicPartitionRpc } from "./interfaces";
 import { KafdoError, KafkaCode } from "../errors";
 import type { AppendResult, FetchResult, LogOffsets, ReadResult } from "../types";
 import { ColdTier } from "./cold-tier";
@@ -100,7 +101,7 @@ interface PendingAppend {
   reject(error: unknown): void;
 }
 
-export class TopicPartitionDO extends DurableObject<Env> {
+export class TopicPartitionDO extends DurableObject<Env> implements TopicPartitionRpc {
   /* Held so that the db id stays valid: the binding holds storages weakly. */
   private readonly storage: KafdoStorage;
   private readonly db: number;

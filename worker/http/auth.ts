@@ -23,7 +23,7 @@
  * Service-binding RPC (entrypoint.ts) does not pass through here: a binding is
  * granted by the deployment's own configuration, not reachable from the internet.
  */
-import type { Env } from "../env";
+import type { Env } from "../durable-objects/bindings";
 import { topicWebhookConfig, webhookConfigFromEnv } from "../integrations/webhooks";
 import { HttpError } from "./errors";
 

@@ -20,7 +20,7 @@
  * an ambient credential like a cookie, so allowing every origin gives a page no
  * power it would not have with the token anyway.
  */
-import type { Env } from "../env";
+import type { Env } from "../durable-objects/bindings";
 import { authorize } from "./auth";
 import { HttpError, errorResponse } from "./errors";
 import { router } from "./routes";

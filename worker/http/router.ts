@@ -15,7 +15,7 @@
  * GET's, whose body the front (http/index.ts) leaves out. Load balancers probe
  * /health so.
  */
-import type { Env } from "../env";
+import type { Env } from "../durable-objects/bindings";
 import { invalidRequest } from "./errors";
 
 export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";

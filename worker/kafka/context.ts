@@ -2,7 +2,7 @@
  * context.ts — what every Kafka API handler is given, and how a failure becomes
  * the error code a Kafka client expects.
  */
-import type { Env } from "../env";
+import type { Env } from "../durable-objects/bindings";
 import { KafdoError, KafkaCode } from "../errors";
 import type { KafkaRequest } from "../../wasm/kafdo";
 

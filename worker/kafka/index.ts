@@ -36,7 +36,7 @@
  */
 import { MAX_FRAME, MIN_FRAME } from "../../bin/kafka-frame.mjs";
 import { kafkaDecode, kafkaEncode, kafkaErrorResponse, type KafkaRequest } from "../../wasm/kafdo";
-import type { Env } from "../env";
+import type { Env } from "../durable-objects/bindings";
 import { KafkaCode } from "../errors";
 import { authorize } from "../http/auth";
 import { HttpError, errorResponse, invalidRequest } from "../http/errors";

@@ -23,25 +23,32 @@
  * dead-lettered, never before: a crash or an eviction between delivery and commit
  * delivers those records again, which is the at-least-once promise.
  *
+ * It lives here, with the integrations, and not with the Kafka Durable Objects
+ * (durable-objects/), which are shims over the core: it is a client of the
+ * in-Worker API, a layer above them. It imports that API directly, not through
+ * worker-api.ts, because it is no part of `kafdo/integrations` (which must load
+ * in Node): only the Worker's entries (worker/index.ts, worker/kafdo.ts) export it.
+ *
  * The consumer lives in memory. After an eviction the next alarm makes a new one,
  * which joins the group anew and resumes from the committed offsets; attempts
  * survive in storage. A round that fails (the group or a partition unreachable, the
  * dead-letter topic refusing) drops the consumer and tries again after a backoff.
  */
 import { DurableObject } from "cloudflare:workers";
-import type { Env } from "../env";
 import { createConsumer, type ConsumedRecord, type Consumer } from "../api/consumer";
 import { createProducer } from "../api/producer";
 import { readPartition } from "../api/read";
+import type { Env } from "../durable-objects/bindings";
+import { answerRefusals } from "../durable-objects/rpc";
 import type { ConsumerRecord, TopicPartition } from "../types";
-import { backoffDelay, deadLetterMessage, deliver } from "../integrations/webhook-delivery";
+import { backoffDelay, deadLetterMessage, deliver } from "./webhook-delivery";
 import type {
+  WebhookDeliveryRpc,
   WebhookDeliveryStatus,
   WebhookRetry,
   WebhookSubscription,
   WebhookSubscriptionInfo,
-} from "../integrations/webhook-subscriptions";
-import { answerRefusals } from "./rpc";
+} from "./webhook-subscriptions";
 
 /* How long one alarm delivers before it hands over to the next. */
 const ROUND_MS = 5000;
@@ -84,7 +91,7 @@ function emptyState(): State {
   return { delivered: 0, deadLettered: 0, failedAttempts: 0, retries: {}, lastError: null, lastErrorAt: null };
 }
 
-export class WebhookDeliveryDO extends DurableObject<Env> {
+export class WebhookDeliveryDO extends DurableObject<Env> implements WebhookDeliveryRpc {
   private loaded = false;
   private current: Stored | undefined;
   private state: State = emptyState();

@@ -10,7 +10,7 @@ import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { MAX_READ_BYTES, encodeBatch } from "../../wasm/kafdo";
 import { createAdmin } from "../../worker/api/admin";
-import { topicFor } from "../../worker/api/metadata";
+import { topicFor } from "../../worker/partitions/topics";
 import { partitionStub } from "../../worker/durable-objects/addressing";
 // @ts-expect-error kafkajs's protocol modules are untyped CommonJS
 import kafkajsRequest from "kafkajs/src/protocol/request";

@@ -22,10 +22,11 @@ import type {
   TopicDescription,
   TopicInfo,
 } from "../types";
-import { metadataStub, partitionStub } from "../durable-objects/addressing";
+import { metadataStub } from "../durable-objects/addressing";
+import { callPartition } from "../partitions/access";
 import { deleteRecords } from "./delete-records";
 import { deleteGroup, describeGroup, listGroups } from "./groups";
-import { forget, topicFor } from "./metadata";
+import { forget, topicFor } from "../partitions/topics";
 
 
 export function describe(topic: TopicInfo): TopicDescription {
@@ -70,7 +71,7 @@ function configChangesOf(configs: ConfigChanges): ConfigChange[] {
 /* The low and high offsets of a topic's partitions, asked in parallel. */
 export async function topicOffsets(env: Env, topic: TopicInfo): Promise<Map<number, PartitionOffsets>> {
   const answers = await Promise.all(
-    Array.from({ length: topic.partitions }, (_, p) => partitionStub(env, topic.topicId, p).offsets()),
+    Array.from({ length: topic.partitions }, (_, p) => callPartition(env, topic, p, async (stub) => stub.offsets())),
   );
   return new Map(answers.map((o, p) => [p, { earliest: o.logStartOffset, latest: o.highWatermark }]));
 }

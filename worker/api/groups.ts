@@ -25,8 +25,9 @@ import type {
   TopicInfo,
   TopicPartition,
 } from "../types";
-import { groupStub, metadataStub, partitionStub } from "../durable-objects/addressing";
-import { forget, topicFor } from "./metadata";
+import { groupStub, metadataStub } from "../durable-objects/addressing";
+import { callPartition } from "../partitions/access";
+import { forget, topicFor } from "../partitions/topics";
 import { checkGroupId as coreCheckGroupId } from "../../wasm/kafdo";
 
 /* Kafka sets no length on a group id; Kafdo's registry of groups keeps ids of 1 to
@@ -160,10 +161,9 @@ async function highWatermarks(env: Env, partitions: TopicPartition[]): Promise<n
       const info = await topics.get(topic)!;
       if (!info || partition >= info.partitions) return -1;
       try {
-        return (await partitionStub(env, info.topicId, partition).offsets()).highWatermark;
+        return (await callPartition(env, info, partition, async (stub) => stub.offsets())).highWatermark;
       } catch (e) {
         if (KafdoError.from(e)?.code !== KafkaCode.UNKNOWN_TOPIC_OR_PARTITION) throw e;
-        forget(topic);
         return -1;
       }
     }),

@@ -32,8 +32,8 @@ import type {
   RecordMetadata,
   TopicInfo,
 } from "../types";
-import { partitionStub } from "../durable-objects/addressing";
-import { checkPartition, forget, maxMessageBytes, topicConfigText, topicFor } from "./metadata";
+import { callPartition, retriable } from "../partitions/access";
+import { checkPartition, maxMessageBytes, topicConfigText, topicFor } from "../partitions/topics";
 import { headerList, keyBytes, valueBytes } from "./records";
 
 const DEFAULT_RETRIES = 5;
@@ -65,13 +65,6 @@ function toRecord(m: ProducerMessage, now: number): ProducerRecord {
     throw new KafdoError(KafkaCode.INVALID_TIMESTAMP, `timestamp ${String(m.timestamp)} is not a time in ms since the epoch`);
   }
   return { key: keyBytes(m.key), value: valueBytes(m.value), headers: headerList(m.headers), timestamp };
-}
-
-function retriable(e: unknown): boolean {
-  const k = KafdoError.from(e);
-  /* A KafdoError is a verdict on the records, except an unknown partition (stale
-   * metadata) and storage trouble; anything else is the RPC failing on its way. */
-  return k === undefined || k.code === KafkaCode.UNKNOWN_TOPIC_OR_PARTITION || k.code === -2;
 }
 
 export class KafdoProducer implements Producer {
@@ -174,8 +167,9 @@ export class KafdoProducer implements Producer {
           });
         } else {
           failed.push(...s.indexes);
+          /* An unknown partition's topic was forgotten (partitions/access.ts): its
+           * records are planned again from fresh metadata. */
           if (!retriable(o.reason) || failure === undefined) failure = o.reason;
-          if (KafdoError.from(o.reason)?.code === KafkaCode.UNKNOWN_TOPIC_OR_PARTITION) forget(s.topic.name);
         }
       });
       if (failed.length === 0) return results;
@@ -233,11 +227,12 @@ export class KafdoProducer implements Producer {
 
   /* One RPC to the partition; resolves to the base offset of the records. */
   private async append(s: PartitionSend): Promise<AppendResult> {
-    const stub = partitionStub(this.env, s.topic.topicId, s.partition);
-    const [result] = await stub.append([s.batches], maxMessageBytes(s.topic), topicConfigText(s.topic));
-    if (!result) throw new KafdoError(-1, "the partition answered no result");
-    if (result.errorCode !== 0) throw new KafdoError(result.errorCode);
-    return result;
+    return callPartition(this.env, s.topic, s.partition, async (stub) => {
+      const [result] = await stub.append([s.batches], maxMessageBytes(s.topic), topicConfigText(s.topic));
+      if (!result) throw new KafdoError(-1, "the partition answered no result");
+      if (result.errorCode !== 0) throw new KafdoError(result.errorCode);
+      return result;
+    });
   }
 }
 

@@ -9,8 +9,8 @@ import { typedEnv, type Env, type KafdoBindings } from "../durable-objects/bindi
 import { KafdoError, KafkaCode } from "../errors";
 import type { ConsumerRecord, PartitionOffsets, PartitionRead, ReadOptions } from "../types";
 import { MAX_READ_WAIT_MS } from "../durable-objects/TopicPartitionDO";
-import { partitionStub } from "../durable-objects/addressing";
-import { checkPartition, forget, topicConfigText, topicFor } from "./metadata";
+import { callPartition, onPartition } from "../partitions/access";
+import { topicConfigText, topicFor } from "../partitions/topics";
 
 export const MAX_READ_RECORDS = 10000;
 /* The core's ceiling on one read: more could not be given anyway. */
@@ -23,23 +23,6 @@ function checkRange(what: string, v: number, min: number, max: number): number {
   return v;
 }
 
-async function partitionCall<T>(
-  env: Env,
-  topicName: string,
-  partition: number,
-  call: (stub: ReturnType<typeof partitionStub>) => Promise<T>,
-): Promise<T> {
-  const topic = await topicFor(env, topicName);
-  checkPartition(topic, partition);
-  try {
-    return await call(partitionStub(env, topic.topicId, partition));
-  } catch (e) {
-    const k = KafdoError.from(e);
-    if (k?.code === KafkaCode.UNKNOWN_TOPIC_OR_PARTITION) forget(topicName);
-    throw k ?? e;
-  }
-}
-
 export async function readPartition(
   env: KafdoBindings,
   topic: string,
@@ -49,7 +32,7 @@ export async function readPartition(
   const offset = checkRange("offset", opts.offset, 0, Number.MAX_SAFE_INTEGER);
   const limit = checkRange("limit", opts.limit ?? 100, 1, MAX_READ_RECORDS);
   const maxBytes = checkRange("maxBytes", opts.maxBytes ?? 1 << 20, 1, MAX_READ_BYTES);
-  const read = await partitionCall(typedEnv(env), topic, partition, (stub) => stub.read(offset, limit, maxBytes));
+  const read = await onPartition(typedEnv(env), topic, partition, async (stub) => stub.read(offset, limit, maxBytes));
   return { topic, partition, ...read };
 }
 
@@ -67,12 +50,12 @@ export async function readPartitionWait(
   const limit = checkRange("limit", opts.limit ?? 100, 1, MAX_READ_RECORDS);
   const maxBytes = checkRange("maxBytes", opts.maxBytes ?? 1 << 20, 1, MAX_READ_BYTES);
   const wait = checkRange("waitMs", waitMs, 0, MAX_READ_WAIT_MS);
-  const read = await partitionCall(env, topic, partition, (stub) => stub.readWait(offset, limit, maxBytes, wait));
+  const read = await onPartition(env, topic, partition, async (stub) => stub.readWait(offset, limit, maxBytes, wait));
   return { topic, partition, ...read };
 }
 
 export async function partitionOffsets(env: KafdoBindings, topic: string, partition: number): Promise<PartitionOffsets> {
-  const o = await partitionCall(typedEnv(env), topic, partition, (stub) => stub.offsets());
+  const o = await onPartition(typedEnv(env), topic, partition, async (stub) => stub.offsets());
   return { earliest: o.logStartOffset, latest: o.highWatermark };
 }
 
@@ -92,7 +75,7 @@ export async function readKey(
   const typed = typedEnv(env);
   const topic = await topicFor(typed, topicName);
   const partition = opts.partition ?? choosePartition(bytes, topic.partitions, 0);
-  const found = await partitionCall(typed, topicName, partition, (stub) => stub.latest(bytes, topicConfigText(topic)));
+  const found = await callPartition(typed, topic, partition, async (stub) => stub.latest(bytes, topicConfigText(topic)));
   const record = found.records[0];
   return record ? { ...record, partition } : null;
 }

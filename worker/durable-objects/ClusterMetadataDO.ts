@@ -156,7 +156,7 @@ export class ClusterMetadataDO extends DurableObject<Env> implements ClusterMeta
   alterConfigs(name: string, changes: ConfigChange[], incremental: boolean): Promise<TopicInfo> {
     this.#requireColdTier(this.#rolledBack(() => topicAlterConfigs(this.db, name, changes, incremental)).config);
     const topic = topicAlterConfigs(this.db, name, changes, incremental);
-    /* The same text appends carry (api/metadata.ts topicConfigText): the topic's configs as JSON. */
+    /* The same text appends carry (partitions/topics.ts topicConfigText): the topic's configs as JSON. */
     const config = JSON.stringify(topic.config);
     const configuring = [];
     for (let p = 0; p < topic.partitions; p++) configuring.push(partitionStub(this.env, topic.topicId, p).configure(config));

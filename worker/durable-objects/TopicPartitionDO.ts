@@ -78,7 +78,7 @@ export const MAX_READ_WAIT_MS = 60000;
 export const RETENTION_STEP_ROWS = 2000;
 
 /* How long configs pushed by an alteration win over those appends bring: twice the
- * life of an isolate's topic metadata cache (api/metadata.ts, 5 s). */
+ * life of an isolate's topic metadata cache (partitions/topics.ts, 5 s). */
 const PUSHED_CONFIG_WINS_MS = 10000;
 
 /* How often a partition looks for what retention and compaction may remove, as Kafka's

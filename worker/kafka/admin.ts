@@ -14,7 +14,7 @@
  */
 import { checkReplicaAssignment, type ConfigChange, type KafkaRequest, type ReplicaAssignment } from "../../wasm/kafdo";
 import { metadataStub } from "../durable-objects/addressing";
-import { defaultPartitions, forget, topicFor } from "../api/metadata";
+import { defaultPartitions, forget, topicFor } from "../partitions/topics";
 import { KafdoError, KafkaCode } from "../errors";
 import { brokerConfigs } from "./broker-configs";
 import { errorCodeOf, errorMessageOf, settleEach, type KafkaContext } from "./context";

@@ -9,7 +9,7 @@ import { kafkaSupported, type KafkaRequest } from "../../wasm/kafdo";
 import { metadataStub } from "../durable-objects/addressing";
 import { KafkaCode } from "../errors";
 import type { TopicInfo } from "../types";
-import { autoCreateEnabled, topicFor } from "../api/metadata";
+import { autoCreateEnabled, topicFor } from "../partitions/topics";
 import { CLUSTER_OPERATIONS, NO_OPERATIONS, TOPIC_OPERATIONS, errorCodeOf, type KafkaContext } from "./context";
 
 export const CLUSTER_ID = "kafdo";

@@ -7,8 +7,9 @@
  * what a partition stores comes from its Durable Object (kd_log_describe).
  */
 import type { KafkaRequest } from "../../wasm/kafdo";
-import { metadataStub, partitionStub } from "../durable-objects/addressing";
-import { checkPartition, topicFor } from "../api/metadata";
+import { metadataStub } from "../durable-objects/addressing";
+import { callPartition } from "../partitions/access";
+import { checkPartition, topicFor } from "../partitions/topics";
 import { KafdoError, KafkaCode } from "../errors";
 import type { TopicInfo } from "../types";
 import { CLUSTER_ID } from "./broker";
@@ -78,7 +79,7 @@ export async function describeLogDirs(ctx: KafkaContext, req: KafkaRequest): Pro
       const sizes = await Promise.all(
         partitions.map(async (partitionIndex) => {
           try {
-            const { sizeBytes } = await partitionStub(ctx.env, topic.topicId, partitionIndex).describe();
+            const { sizeBytes } = await callPartition(ctx.env, topic, partitionIndex, async (stub) => stub.describe());
             return { partitionIndex, partitionSize: sizeBytes, offsetLag: 0, isFutureKey: false };
           } catch {
             return null; /* deleted meanwhile: not held */
@@ -112,8 +113,7 @@ export async function describeProducers(ctx: KafkaContext, req: KafkaRequest): P
         t.partitionIndexes,
         async (partitionIndex) => {
           if (!topic) throw failure;
-          checkPartition(topic, partitionIndex);
-          const { producers } = await partitionStub(ctx.env, topic.topicId, partitionIndex).describe();
+          const { producers } = await callPartition(ctx.env, topic, partitionIndex, async (stub) => stub.describe());
           return {
             partitionIndex,
             errorCode: 0,

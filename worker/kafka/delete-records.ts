@@ -9,7 +9,7 @@
  */
 import type { KafkaRequest } from "../../wasm/kafdo";
 import { deletePartitionRecords } from "../api/delete-records";
-import { topicFor } from "../api/metadata";
+import { topicFor } from "../partitions/topics";
 import { KafdoError, KafkaCode } from "../errors";
 import type { TopicInfo } from "../types";
 import { errorCodeOf, settleEach, type KafkaContext } from "./context";

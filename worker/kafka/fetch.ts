@@ -23,9 +23,8 @@
  */
 import type { KafkaRequest } from "../../wasm/kafdo";
 import { MAX_READ_BYTES } from "../../wasm/kafdo";
-import { partitionStub } from "../durable-objects/addressing";
-import { checkPartition, forget, topicFor } from "../api/metadata";
-import { KafkaCode } from "../errors";
+import { callPartition } from "../partitions/access";
+import { checkPartition, topicFor } from "../partitions/topics";
 import type { FetchResult, TopicInfo } from "../types";
 import { errorCodeOf, type KafkaContext } from "./context";
 
@@ -92,18 +91,14 @@ function once(wanted: Wanted[]): Wanted[] {
   return [...byPartition.values()];
 }
 
-function stubOf(ctx: KafkaContext, w: Wanted) {
-  return partitionStub(ctx.env, w.info!.topicId, w.p.partition);
-}
-
 async function read(ctx: KafkaContext, w: Wanted, limit: Limit): Promise<Outcome> {
   if (!w.info) return { errorCode: w.errorCode };
   try {
-    return await stubOf(ctx, w).fetchBatches(w.p.fetchOffset, limit.maxBytes, limit.minOneBatch);
+    return await callPartition(ctx.env, w.info, w.p.partition, async (stub) =>
+      stub.fetchBatches(w.p.fetchOffset, limit.maxBytes, limit.minOneBatch),
+    );
   } catch (e) {
-    const errorCode = errorCodeOf(e);
-    if (errorCode === KafkaCode.UNKNOWN_TOPIC_OR_PARTITION) forget(w.topic);
-    return { errorCode };
+    return { errorCode: errorCodeOf(e) };
   }
 }
 
@@ -194,7 +189,9 @@ async function appendLanded(ctx: KafkaContext, wanted: Wanted[], outcomes: Outco
 
 async function waitPast(ctx: KafkaContext, w: Wanted, highWatermark: number, waitMs: number): Promise<boolean> {
   try {
-    const now = await stubOf(ctx, w).fetchBatchesWait(highWatermark, 0, false, waitMs);
+    const now = await callPartition(ctx.env, w.info!, w.p.partition, async (stub) =>
+      stub.fetchBatchesWait(highWatermark, 0, false, waitMs),
+    );
     return now.highWatermark !== highWatermark;
   } catch {
     return true; /* read again: the read reports what went wrong */

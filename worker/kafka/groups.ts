@@ -12,7 +12,7 @@
 import type { KafkaRequest } from "../../wasm/kafdo";
 import { groupStub, metadataStub } from "../durable-objects/addressing";
 import { deleteGroup, group as groupOf } from "../api/groups";
-import { checkPartition, topicFor } from "../api/metadata";
+import { checkPartition, topicFor } from "../partitions/topics";
 import type { OffsetCommit, TopicPartition } from "../types";
 import { NO_OPERATIONS, errorCodeOf, settleEach, type Handler, type KafkaContext } from "./context";
 

@@ -6,9 +6,8 @@
  * answered in oldStyleOffsets (kd_log_offsets_before).
  */
 import type { KafkaRequest } from "../../wasm/kafdo";
-import { partitionStub } from "../durable-objects/addressing";
-import { checkPartition, forget, topicFor } from "../api/metadata";
-import { KafkaCode } from "../errors";
+import { callPartition } from "../partitions/access";
+import { topicFor } from "../partitions/topics";
 import { errorCodeOf, settleEach, type KafkaContext } from "./context";
 
 interface ListPartition {
@@ -36,17 +35,13 @@ async function listTopic(ctx: KafkaContext, t: ListTopic, version: number): Prom
   }
   const partitions = await settleEach(
     t.partitions,
-    async (p) => {
-      checkPartition(info, p.partitionIndex);
-      const stub = partitionStub(ctx.env, info.topicId, p.partitionIndex);
-      if (version === 0) return answer(p.partitionIndex, 0, -1, -1, await stub.offsetsBefore(p.timestamp, p.maxNumOffsets));
-      const found = await stub.offsetForTimestamp(p.timestamp);
-      return answer(p.partitionIndex, 0, found.timestamp, found.offset);
-    },
-    (p, code) => {
-      if (code === KafkaCode.UNKNOWN_TOPIC_OR_PARTITION) forget(t.name);
-      return answer(p.partitionIndex, code);
-    },
+    (p) =>
+      callPartition(ctx.env, info, p.partitionIndex, async (stub) => {
+        if (version === 0) return answer(p.partitionIndex, 0, -1, -1, await stub.offsetsBefore(p.timestamp, p.maxNumOffsets));
+        const found = await stub.offsetForTimestamp(p.timestamp);
+        return answer(p.partitionIndex, 0, found.timestamp, found.offset);
+      }),
+    (p, code) => answer(p.partitionIndex, code),
   );
   return { name: t.name, partitions };
 }

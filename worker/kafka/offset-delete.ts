@@ -7,7 +7,7 @@
  * that does not exist (or beyond its partitions) is UNKNOWN_TOPIC_OR_PARTITION.
  */
 import type { KafkaRequest } from "../../wasm/kafdo";
-import { checkPartition, topicFor } from "../api/metadata";
+import { checkPartition, topicFor } from "../partitions/topics";
 import { group } from "../api/groups";
 import type { TopicInfo, TopicPartition } from "../types";
 import { errorCodeOf, type KafkaContext } from "./context";

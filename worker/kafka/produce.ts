@@ -3,16 +3,17 @@
  *
  * A Produce carries, per partition, RecordBatch bytes exactly as the client
  * encoded them (compressed or not); they go to the partition's Durable Object as
- * they came, one RPC per partition, all partitions in parallel. The core checks
+ * they came, one RPC per partition (partitions/access.ts), all partitions in parallel. The core checks
  * them (CRC, framing, size, the idempotent producer's sequence numbers) and
  * assigns the offsets. acks 1 and all are the same here: the one copy is in
  * Durable Object storage when the append answers; acks 0 gets no response, as in
  * Kafka, but the append is still made before the next request is read.
  */
 import type { KafkaRequest } from "../../wasm/kafdo";
-import { metadataStub, partitionStub } from "../durable-objects/addressing";
+import { metadataStub } from "../durable-objects/addressing";
 import { KafdoError, KafkaCode } from "../errors";
-import { checkPartition, forget, maxMessageBytes, topicConfigText, topicFor } from "../api/metadata";
+import { callPartition } from "../partitions/access";
+import { maxMessageBytes, topicConfigText, topicFor } from "../partitions/topics";
 import { errorCodeOf, errorMessageOf, settleEach, type KafkaContext } from "./context";
 
 interface PartitionData {
@@ -52,26 +53,18 @@ async function produceTopic(ctx: KafkaContext, topic: TopicData, acksValid: bool
   }
   const partitionResponses = await settleEach(
     topic.partitionData,
-    async (p) => {
-      checkPartition(info, p.index);
-      if (p.records === null || p.records.length === 0) {
-        throw new KafdoError(KafkaCode.CORRUPT_MESSAGE, "a produce names a partition without records");
-      }
-      /* slice(): the records are a view into the request's frame; only their own
-       * bytes should cross the RPC. */
-      const records = p.records.slice();
-      const [result] = await partitionStub(ctx.env, info.topicId, p.index).append(
-        [records],
-        maxMessageBytes(info),
-        topicConfigText(info),
-      );
-      if (!result) throw new Error("the partition answered no result");
-      return partitionAnswer(p.index, result.errorCode, result.baseOffset, null, result.logAppendTime, result.logStartOffset);
-    },
-    (p, code, e) => {
-      if (code === KafkaCode.UNKNOWN_TOPIC_OR_PARTITION) forget(topic.name);
-      return partitionAnswer(p.index, code, -1, errorMessageOf(e));
-    },
+    (p) =>
+      callPartition(ctx.env, info, p.index, async (stub) => {
+        if (p.records === null || p.records.length === 0) {
+          throw new KafdoError(KafkaCode.CORRUPT_MESSAGE, "a produce names a partition without records");
+        }
+        /* slice(): the records are a view into the request's frame; only their own
+         * bytes should cross the RPC. */
+        const [result] = await stub.append([p.records.slice()], maxMessageBytes(info), topicConfigText(info));
+        if (!result) throw new Error("the partition answered no result");
+        return partitionAnswer(p.index, result.errorCode, result.baseOffset, null, result.logAppendTime, result.logStartOffset);
+      }),
+    (p, code, e) => partitionAnswer(p.index, code, -1, errorMessageOf(e)),
   );
   return answer(partitionResponses);
 }

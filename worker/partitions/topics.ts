@@ -1,11 +1,13 @@
 /*
- * metadata.ts — topic metadata for code running in the Worker, cached per isolate.
+ * topics.ts — topic metadata for code running in the Worker, cached per isolate:
+ * the one cache the Kafka front, the REST front and the in-Worker API share.
  *
  * Every produce and read needs its topic's id and partition count; asking the one
  * ClusterMetadataDO each time would make it the bottleneck of the cluster. So each
  * isolate keeps what it learned for a short while (TTL_MS) and asks again on a
- * miss, or when a partition answers UNKNOWN_TOPIC_OR_PARTITION (forget()), which
- * is how a retired log tells a producer that its cached topic id is stale.
+ * miss, or when a partition answers UNKNOWN_TOPIC_OR_PARTITION (forget(), which
+ * access.ts does for every partition call), which is how a retired log tells a
+ * producer that its cached topic id is stale.
  */
 import type { Env } from "../durable-objects/bindings";
 import { KafdoError, KafkaCode } from "../errors";

@@ -31,8 +31,9 @@ export interface KafdoBindings {
   KAFDO_MAX_PARTITIONS?: string;
   /* Partitions of an auto-created topic (1 when unset, as Kafka's num.partitions). */
   KAFDO_DEFAULT_PARTITIONS?: string;
-  /* A secret: when set, the REST API wants `Authorization: Bearer <it>` on every
-   * endpoint but /health (http/auth.ts). */
+  /* A secret: when set, `Authorization: Bearer <it>` is wanted on every REST
+   * endpoint but the public ones (/health, signed webhooks: http/routes.ts) and on
+   * /kafka's upgrade (http/auth.ts). */
   KAFDO_TOKEN?: string;
   /* How often a partition looks for what retention and compaction may remove, in ms
    * (300000 when unset, as Kafka's log.retention.check.interval.ms). */

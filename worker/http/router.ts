@@ -34,6 +34,9 @@ export interface Route {
   method: Method;
   path: string;
   handler: Handler;
+  /* Served without the bearer token (auth.ts): always (true), or when the request
+   * says so (a webhook to a topic that checks its senders' signatures). */
+  public?: true | ((c: Context) => boolean);
 }
 
 export type Match =

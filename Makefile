@@ -136,7 +136,13 @@ dist: $(STAMP_NPM) wasm/kafdo.wasm
 test: deps typecheck test-c test-vectors test-fuzz test-worker test-e2e test-interop
 	@echo "make test: all suites passed"
 
-typecheck: $(STAMP_NPM) wasm/kafdo.wasm
+# The Kafka front's request types, generated from the core's schema table (committed,
+# so the Worker type-checks from a fresh clone; typecheck fails when they are stale).
+worker/kafka/generated/requests.ts: src-c/kafka_schema.c scripts/gen-kafka-types.mjs
+	node scripts/gen-kafka-types.mjs
+
+typecheck: $(STAMP_NPM) wasm/kafdo.wasm worker/kafka/generated/requests.ts
+	node scripts/gen-kafka-types.mjs --check
 	npm run -s typecheck
 
 # bench_native builds the core with gcc -O2 -Werror as well: gcc's flow warnings

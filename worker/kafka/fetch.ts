@@ -21,23 +21,12 @@
  * and no partition failed, every partition read holds an RPC until an append lands
  * past what was read (or max_wait_ms runs out), and the partitions are read again.
  */
-import type { KafkaRequest } from "../../wasm/kafdo";
 import { MAX_READ_BYTES } from "../../wasm/kafdo";
 import { callPartition } from "../partitions/access";
 import { checkPartition, topicFor } from "../partitions/topics";
 import type { FetchResult, TopicInfo } from "../types";
-import { errorCodeOf, type KafkaContext } from "./context";
-
-interface FetchPartition {
-  partition: number;
-  fetchOffset: number;
-  partitionMaxBytes: number;
-}
-
-interface FetchTopic {
-  topic: string;
-  partitions: FetchPartition[];
-}
+import { errorCodeOf, type KafkaContext, type RequestOf } from "./context";
+import type { FetchRequestTopics as FetchTopic, FetchRequestTopicsPartitions as FetchPartition } from "./generated/requests";
 
 /* One partition asked for, with what its topic resolved to. */
 interface Wanted {
@@ -209,8 +198,8 @@ function enough(outcomes: Outcome[], minBytes: number): boolean {
   return bytes >= Math.max(1, minBytes);
 }
 
-export async function fetch(ctx: KafkaContext, req: KafkaRequest): Promise<object> {
-  const body = req.body as { maxWaitMs: number; minBytes: number; maxBytes: number; topics: FetchTopic[] };
+export async function fetch(ctx: KafkaContext, req: RequestOf<"Fetch">): Promise<object> {
+  const body = req.body;
   const wanted = once(await resolve(ctx, body.topics));
   const budget = Math.min(Math.max(0, body.maxBytes), MAX_READ_BYTES);
   const deadline = Date.now() + Math.max(0, body.maxWaitMs);

@@ -5,21 +5,10 @@
  * Kafka's older question instead, up to maxNumOffsets offsets before a time, and is
  * answered in oldStyleOffsets (kd_log_offsets_before).
  */
-import type { KafkaRequest } from "../../wasm/kafdo";
 import { callPartition } from "../partitions/access";
 import { topicFor } from "../partitions/topics";
-import { errorCodeOf, settleEach, type KafkaContext } from "./context";
-
-interface ListPartition {
-  partitionIndex: number;
-  timestamp: number;
-  maxNumOffsets: number; /* v0 only */
-}
-
-interface ListTopic {
-  name: string;
-  partitions: ListPartition[];
-}
+import { errorCodeOf, settleEach, type KafkaContext, type RequestOf } from "./context";
+import type { ListOffsetsRequestTopics as ListTopic } from "./generated/requests";
 
 function answer(partitionIndex: number, errorCode: number, timestamp = -1, offset = -1, oldStyleOffsets: number[] = []): object {
   return { partitionIndex, errorCode, oldStyleOffsets, timestamp, offset, leaderEpoch: -1 };
@@ -46,7 +35,7 @@ async function listTopic(ctx: KafkaContext, t: ListTopic, version: number): Prom
   return { name: t.name, partitions };
 }
 
-export async function listOffsets(ctx: KafkaContext, req: KafkaRequest): Promise<object> {
-  const topics: ListTopic[] = req.body.topics;
+export async function listOffsets(ctx: KafkaContext, req: RequestOf<"ListOffsets">): Promise<object> {
+  const topics = req.body.topics;
   return { throttleTimeMs: 0, topics: await Promise.all(topics.map((t) => listTopic(ctx, t, req.apiVersion))) };
 }

@@ -9,22 +9,12 @@
  * Durable Object storage when the append answers; acks 0 gets no response, as in
  * Kafka, but the append is still made before the next request is read.
  */
-import type { KafkaRequest } from "../../wasm/kafdo";
 import { metadataStub } from "../durable-objects/addressing";
 import { KafdoError, KafkaCode } from "../errors";
 import { callPartition } from "../partitions/access";
 import { maxMessageBytes, topicConfigText, topicFor } from "../partitions/topics";
-import { errorCodeOf, errorMessageOf, settleEach, type KafkaContext } from "./context";
-
-interface PartitionData {
-  index: number;
-  records: Uint8Array | null;
-}
-
-interface TopicData {
-  name: string;
-  partitionData: PartitionData[];
-}
+import { errorCodeOf, errorMessageOf, settleEach, type KafkaContext, type RequestOf } from "./context";
+import type { ProduceRequestTopicData as TopicData } from "./generated/requests";
 
 /* Kafka answers the partition's log start offset and, on a LogAppendTime topic, the
  * time the batches were stamped with; -1 for each otherwise (and on errors). */
@@ -69,10 +59,10 @@ async function produceTopic(ctx: KafkaContext, topic: TopicData, acksValid: bool
   return answer(partitionResponses);
 }
 
-export async function produce(ctx: KafkaContext, req: KafkaRequest): Promise<object | null> {
-  const acks: number = req.body.acks;
+export async function produce(ctx: KafkaContext, req: RequestOf<"Produce">): Promise<object | null> {
+  const acks = req.body.acks;
   const acksValid = acks === 0 || acks === 1 || acks === -1;
-  const topics: TopicData[] = req.body.topicData;
+  const topics = req.body.topicData;
   const responses = await Promise.all(topics.map((t) => produceTopic(ctx, t, acksValid)));
   if (acks === 0) return null;
   return { responses, throttleTimeMs: 0 };
@@ -82,7 +72,7 @@ export async function produce(ctx: KafkaContext, req: KafkaRequest): Promise<obj
  * A producer id for an idempotent producer (epoch 0), unique in the cluster.
  * Transactions are not supported: a transactional id is refused.
  */
-export async function initProducerId(ctx: KafkaContext, req: KafkaRequest): Promise<object> {
+export async function initProducerId(ctx: KafkaContext, req: RequestOf<"InitProducerId">): Promise<object> {
   if (req.body.transactionalId !== null) {
     return {
       throttleTimeMs: 0,

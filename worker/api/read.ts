@@ -23,15 +23,22 @@ function checkRange(what: string, v: number, min: number, max: number): number {
   return v;
 }
 
+/* A read's offset and limits, checked, with their defaults (100 records, 1 MiB). */
+function readLimits(opts: ReadOptions): { offset: number; limit: number; maxBytes: number } {
+  return {
+    offset: checkRange("offset", opts.offset, 0, Number.MAX_SAFE_INTEGER),
+    limit: checkRange("limit", opts.limit ?? 100, 1, MAX_READ_RECORDS),
+    maxBytes: checkRange("maxBytes", opts.maxBytes ?? 1 << 20, 1, MAX_READ_BYTES),
+  };
+}
+
 export async function readPartition(
   env: KafdoBindings,
   topic: string,
   partition: number,
   opts: ReadOptions,
 ): Promise<PartitionRead> {
-  const offset = checkRange("offset", opts.offset, 0, Number.MAX_SAFE_INTEGER);
-  const limit = checkRange("limit", opts.limit ?? 100, 1, MAX_READ_RECORDS);
-  const maxBytes = checkRange("maxBytes", opts.maxBytes ?? 1 << 20, 1, MAX_READ_BYTES);
+  const { offset, limit, maxBytes } = readLimits(opts);
   const read = await onPartition(typedEnv(env), topic, partition, async (stub) => stub.read(offset, limit, maxBytes));
   return { topic, partition, ...read };
 }
@@ -46,9 +53,7 @@ export async function readPartitionWait(
   opts: ReadOptions,
   waitMs: number,
 ): Promise<PartitionRead> {
-  const offset = checkRange("offset", opts.offset, 0, Number.MAX_SAFE_INTEGER);
-  const limit = checkRange("limit", opts.limit ?? 100, 1, MAX_READ_RECORDS);
-  const maxBytes = checkRange("maxBytes", opts.maxBytes ?? 1 << 20, 1, MAX_READ_BYTES);
+  const { offset, limit, maxBytes } = readLimits(opts);
   const wait = checkRange("waitMs", waitMs, 0, MAX_READ_WAIT_MS);
   const read = await onPartition(env, topic, partition, async (stub) => stub.readWait(offset, limit, maxBytes, wait));
   return { topic, partition, ...read };

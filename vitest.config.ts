@@ -50,7 +50,7 @@ export default defineConfig({
   ],
   resolve: {
     alias: [
-      { find: /^kafdo$/, replacement: source("./worker/api/index.ts") },
+      { find: /^kafdo$/, replacement: source("./worker/kafdo.ts") },
       { find: /^kafdo\/client$/, replacement: source("./worker/client/index.ts") },
       { find: /^kafdo\/integrations$/, replacement: source("./worker/integrations/index.ts") },
       { find: /^kafdo\/worker$/, replacement: source("./worker/index.ts") },

@@ -37,7 +37,9 @@ import ts from 'typescript';
  */
 export const LAYERS = [
   // Shared types, errors and Kafka error codes (generated from the core's list); imports nothing.
-  { name: 'common', rank: 0, paths: ['worker/common/'], packages: false },
+  // bin/kafka-frame.mjs is here too: the Kafka frame limit, one plain-JS module with no
+  // imports that the relay (Node) and the Worker's Kafka front both read.
+  { name: 'common', rank: 0, paths: ['worker/common/', 'bin/kafka-frame.mjs'], packages: false },
   // The binding over the C core (src-c/ compiled to kafdo.wasm): stage bytes, call, read the answer.
   { name: 'wasm', rank: 1, paths: ['wasm/'] },
   // The Durable Object shims: each DO's storage and its calls into the core.
@@ -46,18 +48,20 @@ export const LAYERS = [
   { name: 'partitions', rank: 3, paths: ['worker/partitions/'] },
   // The in-Worker API (the package's `kafdo` entry): producer, consumer, admin, groups.
   { name: 'api', rank: 4, paths: ['worker/api/'] },
-  // The Kafka front: Kafka requests (relayed by `kafdo gateway`) answered over the API below.
-  { name: 'kafka', rank: 5, paths: ['worker/kafka/'] },
-  // The REST front: routes, handlers, auth, the OpenAPI document.
-  { name: 'http', rank: 5, paths: ['worker/http/'] },
-  // Integrations: webhooks, CDC, R2 events, the Worker-to-Worker API (`kafdo/integrations`).
+  // Integrations: webhooks, CDC, R2 events, the Worker-to-Worker API (`kafdo/integrations`),
+  // and the webhook delivery object. Clients of the API; the REST front serves their routes.
   { name: 'integrations', rank: 5, paths: ['worker/integrations/'] },
-  // The Worker itself: the fetch handler, its Env, the entrypoint wiring every front together.
-  { name: 'worker', rank: 6, paths: ['worker/index.ts', 'worker/env.ts', 'worker/entrypoint.ts'] },
+  // The Kafka front: Kafka requests (relayed by `kafdo gateway`) answered over the API below.
+  { name: 'kafka', rank: 6, paths: ['worker/kafka/'] },
+  // The REST front: routes, handlers, auth, the OpenAPI document.
+  { name: 'http', rank: 6, paths: ['worker/http/'] },
+  // The Worker itself: the fetch handler, its Env, the entrypoint wiring every front together,
+  // and the `kafdo` package entry (the in-Worker API plus the classes a user's Worker exports).
+  { name: 'worker', rank: 7, paths: ['worker/index.ts', 'worker/env.ts', 'worker/entrypoint.ts', 'worker/kafdo.ts'] },
   // The HTTP SDK (`kafdo/client`): runs anywhere with fetch, so it carries no Worker code.
-  { name: 'client', rank: 6, paths: ['worker/client/'], only: ['client', 'common'], packages: false },
+  { name: 'client', rank: 7, paths: ['worker/client/'], only: ['client', 'common'], packages: false },
   // Node programs and build tools (`kafdo` command, `kafdo gateway`, dist/ and dev scripts).
-  { name: 'tools', rank: 7, paths: ['bin/', 'scripts/'] },
+  { name: 'tools', rank: 8, paths: ['bin/', 'scripts/'] },
 ];
 
 const SCANNED = ['worker', 'wasm', 'bin', 'scripts'];

@@ -28,7 +28,7 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { createAdmin, createProducer, partitionOffsets, readPartition } from "./api";
 import * as groups from "./api/groups";
-import type { Env } from "./env";
+import type { Env } from "./durable-objects/bindings";
 import { handle } from "./http";
 import {
   DEFAULT_CLIENT_ID,

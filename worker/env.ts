@@ -1,79 +1,50 @@
 /*
- * env.ts — the bindings wrangler.toml gives the Worker, typed twice.
+ * env.ts — the top of the Worker's types: the bindings checked against the
+ * Durable Object classes wrangler.toml binds them to, and the global Cloudflare.Env.
  *
- * KafdoBindings is what the public entry points (createProducer, createConsumer,
- * createAdmin, readPartition, the integrations' factories, kafdo/worker's handlers)
- * take from a user's Worker: its namespaces untyped, so that the README's
- *
- *   interface Env { TOPIC_PARTITION: DurableObjectNamespace; ... }
- *
- * satisfies it, as does an Env that `wrangler types` generates. Env is what Kafdo's
- * own code uses: each namespace typed by its Durable Object class, so RPC calls on
- * a stub are type-checked. typedEnv() turns the one into the other.
+ * The bindings themselves (KafdoBindings, what a user's Worker passes; Env, what
+ * Kafdo's own code uses; typedEnv) are declared low, in durable-objects/bindings.ts,
+ * with each namespace typed by an RPC interface (durable-objects/interfaces.ts,
+ * integrations/webhook-subscriptions.ts) rather than by its class: code below the
+ * top reaches every Durable Object without importing one. This file, which may
+ * import anything, checks that each class can stand behind its binding, and is
+ * re-exported for the code and tests that import the bindings from here.
  *
  * The global Cloudflare.Env and GlobalProps are declared too (what `wrangler types`
  * would generate), so `env` and `exports` from "cloudflare:workers" carry these
  * types in the Worker and in the tests.
  */
+import type { Env as LowEnv } from "./durable-objects/bindings";
+import type { ClusterMetadataRpc, ConsumerGroupRpc, TopicPartitionRpc } from "./durable-objects/interfaces";
 import type { ClusterMetadataDO } from "./durable-objects/ClusterMetadataDO";
 import type { ConsumerGroupDO } from "./durable-objects/ConsumerGroupDO";
 import type { TopicPartitionDO } from "./durable-objects/TopicPartitionDO";
-import type { WebhookDeliveryDO } from "./durable-objects/WebhookDeliveryDO";
+import type { WebhookDeliveryDO } from "./integrations/WebhookDeliveryDO";
+import type { WebhookDeliveryRpc } from "./integrations/webhook-subscriptions";
 
-/* What the public entry points take: the bindings as a user's Worker declares them. */
-export interface KafdoBindings {
-  TOPIC_PARTITION: DurableObjectNamespace<any>;
-  CONSUMER_GROUP: DurableObjectNamespace<any>;
-  CLUSTER_METADATA: DurableObjectNamespace<any>;
-  /* Anything but "false" (unset included) lets a produce to an unknown topic create
-   * it, as Kafka's auto.create.topics.enable does. Optional, as every binding past
-   * the three Durable Objects: a user's Worker with the README's Env must type-check. */
-  KAFDO_AUTO_CREATE_TOPICS?: string;
-  /* Partitions a topic may have at most (256 when unset). */
-  KAFDO_MAX_PARTITIONS?: string;
-  /* Partitions of an auto-created topic (1 when unset, as Kafka's num.partitions). */
-  KAFDO_DEFAULT_PARTITIONS?: string;
-  /* A secret: when set, the REST API wants `Authorization: Bearer <it>` on every
-   * endpoint but /health (http/auth.ts). */
-  KAFDO_TOKEN?: string;
-  /* How often a partition looks for what retention and compaction may remove, in ms
-   * (300000 when unset, as Kafka's log.retention.check.interval.ms). */
-  KAFDO_RETENTION_CHECK_INTERVAL_MS?: string;
-  /* How long an empty Kafka-protocol group's first rebalance waits for more members,
-   * in ms (3000 when unset, as Kafka's group.initial.rebalance.delay.ms). */
-  KAFDO_GROUP_INITIAL_REBALANCE_DELAY_MS?: string;
-  /* Webhook subscriptions' delivery objects (integrations/webhook-subscriptions.ts). */
-  WEBHOOK_DELIVERY?: DurableObjectNamespace<any>;
-  /* Webhook ingestion settings by topic, as JSON (integrations/webhooks.ts). */
-  KAFDO_WEBHOOKS?: string;
-  /* The Queue that R2 event notifications arrive on; the Worker's queue() handler
-   * bridges them into topics (integrations/r2.ts). */
-  R2_EVENTS?: Queue;
-  /* The cold tier's bucket (wrangler.toml binds kafdo-cold): topics with
-   * remote.storage.enable=true keep their old batches there (durable-objects/cold-tier.ts). */
-  KAFDO_COLD?: R2Bucket;
-}
+export { typedEnv, type Env, type KafdoBindings } from "./durable-objects/bindings";
 
-/* What Kafdo's own code uses: the same bindings, each namespace typed by its class. */
-export interface Env extends KafdoBindings {
-  TOPIC_PARTITION: DurableObjectNamespace<TopicPartitionDO>;
-  CONSUMER_GROUP: DurableObjectNamespace<ConsumerGroupDO>;
-  CLUSTER_METADATA: DurableObjectNamespace<ClusterMetadataDO>;
-  WEBHOOK_DELIVERY?: DurableObjectNamespace<WebhookDeliveryDO>;
+/* Kafdo's own bindings, the webhook delivery objects' typed too (as only the
+ * Worker that binds them knows they are there). */
+interface WorkerEnv extends LowEnv {
+  WEBHOOK_DELIVERY?: DurableObjectNamespace<WebhookDeliveryRpc>;
 }
 
 /*
- * A user's bindings as the typed Env, where a public entry point hands them on to
- * Kafdo's own code. The cast is sound because it only names the class behind each
- * namespace, and the binding's name is what picks that class: wrangler.toml binds
- * TOPIC_PARTITION to TopicPartitionDO, CONSUMER_GROUP to ConsumerGroupDO and
- * CLUSTER_METADATA to ClusterMetadataDO, as the README's Configuration has a user's
- * Worker do too (and Kafdo's binds WEBHOOK_DELIVERY to WebhookDeliveryDO). The type
- * parameter exists only at compile time; at run time it is the same namespace.
+ * Compile-time only: a stub of each class must be usable where the code below
+ * expects a stub of its interface (every method there, each answering what the
+ * interface says once RPC has mapped it). Each class also `implements` its
+ * interface, which checks the methods as the class declares them.
  */
-export function typedEnv(env: KafdoBindings): Env {
-  return env as Env;
-}
+type Fits<Class extends Rpc.DurableObjectBranded, Interface extends Rpc.DurableObjectBranded> =
+  DurableObjectStub<Class> extends DurableObjectStub<Interface> ? true : never;
+const classesFitTheirInterfaces: [
+  Fits<TopicPartitionDO, TopicPartitionRpc>,
+  Fits<ConsumerGroupDO, ConsumerGroupRpc>,
+  Fits<ClusterMetadataDO, ClusterMetadataRpc>,
+  Fits<WebhookDeliveryDO, WebhookDeliveryRpc>,
+] = [true, true, true, true];
+void classesFitTheirInterfaces;
 
 declare global {
   namespace Cloudflare {
@@ -85,4 +56,4 @@ declare global {
   }
 }
 
-type KafdoEnv = Env;
+type KafdoEnv = WorkerEnv;

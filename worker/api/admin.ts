@@ -6,15 +6,16 @@
  * the REST front.
  */
 import type { ConfigChange } from "../../wasm/kafdo";
-import { typedEnv, type Env, type KafdoBindings } from "../env";
+import { typedEnv, type Env, type KafdoBindings } from "../durable-objects/bindings";
 import { KafdoError, KafkaCode } from "../common/errors";
 import type { Admin, AdminConfig } from "../common/api";
 import type { AlterConfigsOptions, ConfigChanges, CreateTopicConfig, DeletedRecords, PartitionOffsets, RecordsToDelete, TopicDescription, TopicInfo } from "../common/topics";
 import type { GroupInfo, GroupListing } from "../common/groups";
-import { metadataStub, partitionStub } from "../durable-objects/addressing";
+import { metadataStub } from "../durable-objects/addressing";
+import { callPartition } from "../partitions/access";
 import { deleteRecords } from "./delete-records";
 import { deleteGroup, describeGroup, listGroups } from "./groups";
-import { forget, topicFor } from "./metadata";
+import { forget, topicFor } from "../partitions/topics";
 
 
 export function describe(topic: TopicInfo): TopicDescription {
@@ -59,7 +60,7 @@ function configChangesOf(configs: ConfigChanges): ConfigChange[] {
 /* The low and high offsets of a topic's partitions, asked in parallel. */
 export async function topicOffsets(env: Env, topic: TopicInfo): Promise<Map<number, PartitionOffsets>> {
   const answers = await Promise.all(
-    Array.from({ length: topic.partitions }, (_, p) => partitionStub(env, topic.topicId, p).offsets()),
+    Array.from({ length: topic.partitions }, (_, p) => callPartition(env, topic, p, async (stub) => stub.offsets())),
   );
   return new Map(answers.map((o, p) => [p, { earliest: o.logStartOffset, latest: o.highWatermark }]));
 }

@@ -53,8 +53,8 @@
  * producer stores JSON values as their UTF-8 JSON text), else its UTF-8 text,
  * else its bytes; null stays null.
  */
-import { typedEnv, type Env, type KafdoBindings } from "../env";
-import { KafdoError, KafkaCode, isRetriable } from "../common/errors";
+import { typedEnv, type Env, type KafdoBindings } from "../durable-objects/bindings";
+import { KafdoError, KafkaCode } from "../common/errors";
 import type { AssignmentStrategy, OffsetCommit, TopicPartition } from "../common/groups";
 import type { ConsumerRecord } from "../common/records";
 import {
@@ -65,7 +65,8 @@ import {
   joinGroup,
   leaveGroup,
 } from "./groups";
-import { topicFor } from "./metadata";
+import { retriable } from "../partitions/access";
+import { topicFor } from "../partitions/topics";
 import { MAX_READ_RECORDS, partitionOffsets, readPartitionWait } from "./read";
 import { jsonValue, utf8Text } from "./records";
 
@@ -271,16 +272,6 @@ function topicPartition(tp: unknown, what: string): TopicPartition {
 
 function codeOf(e: unknown): number | undefined {
   return KafdoError.from(e)?.code;
-}
-
-/* Whether a failed read may succeed if tried again: the RPC failed on its way, the
- * topic's metadata moved (the metadata check then rejoins), storage trouble. Any
- * other code is the partition's verdict on the read (a corrupt or compressed batch,
- * a refused request), which poll throws, as Kafka's poll does, rather than retrying
- * it forever. */
-function retriable(e: unknown): boolean {
-  const code = codeOf(e);
-  return code === undefined || isRetriable(code);
 }
 
 /* Wakes a waiting poll: a read finished, the group asked for a rebalance, the
@@ -663,6 +654,9 @@ export class KafdoConsumer implements Consumer {
           p.reset = true;
         } else {
           p.retryAt = Date.now() + RETRY_BACKOFF_MS;
+          /* A read that cannot succeed by trying again (partitions/access.ts) is
+           * thrown by the next poll, as Kafka's poll does, rather than retried forever;
+           * after an unknown partition the metadata check rejoins. */
           if (!retriable(e)) p.failed = { from, error: e };
         }
       }

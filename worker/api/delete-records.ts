@@ -15,22 +15,15 @@
  * any refuses, one KafdoError names each refusal. That is not atomic, as in Kafka:
  * the partitions that agreed have their records deleted.
  */
-import type { Env } from "../env";
+import type { Env } from "../durable-objects/bindings";
 import { KafdoError, KafkaCode } from "../common/errors";
 import type { DeletedRecords, RecordsToDelete, TopicInfo } from "../common/topics";
-import { partitionStub } from "../durable-objects/addressing";
-import { checkPartition, forget, topicFor } from "./metadata";
+import { callPartition } from "../partitions/access";
+import { checkPartition, forget, topicFor } from "../partitions/topics";
 
 /* One partition's DeleteRecords: its new low watermark. */
 export async function deletePartitionRecords(env: Env, topic: TopicInfo, partition: number, offset: number): Promise<number> {
-  try {
-    checkPartition(topic, partition);
-    return (await partitionStub(env, topic.topicId, partition).deleteRecords(offset)).lowWatermark;
-  } catch (e) {
-    /* The cached topic is out of date: grown since, or deleted (a retired log). */
-    if (KafdoError.from(e)?.kafkaCode === KafkaCode.UNKNOWN_TOPIC_OR_PARTITION) forget(topic.name);
-    throw e;
-  }
+  return (await callPartition(env, topic, partition, async (stub) => stub.deleteRecords(offset))).lowWatermark;
 }
 
 /* The request's shape: { partition, offset } items, each partition once. */

@@ -11,12 +11,13 @@
  * partitions' high watermarks (from the partition objects, in parallel) to give a
  * description its lag.
  */
-import type { Env } from "../env";
+import type { Env } from "../durable-objects/bindings";
 import { KafdoError, KafkaCode } from "../common/errors";
 import type { CommittedOffset, GroupDescription, GroupInfo, GroupListing, GroupOffsetLag, JoinRequest, JoinResult, OffsetCommit, TopicPartition } from "../common/groups";
 import type { TopicInfo } from "../common/topics";
-import { groupStub, metadataStub, partitionStub } from "../durable-objects/addressing";
-import { forget, topicFor } from "./metadata";
+import { groupStub, metadataStub } from "../durable-objects/addressing";
+import { callPartition } from "../partitions/access";
+import { forget, topicFor } from "../partitions/topics";
 import { checkGroupId as coreCheckGroupId } from "../../wasm/kafdo";
 
 /* Kafka sets no length on a group id; Kafdo's registry of groups keeps ids of 1 to
@@ -150,10 +151,9 @@ async function highWatermarks(env: Env, partitions: TopicPartition[]): Promise<n
       const info = await topics.get(topic)!;
       if (!info || partition >= info.partitions) return -1;
       try {
-        return (await partitionStub(env, info.topicId, partition).offsets()).highWatermark;
+        return (await callPartition(env, info, partition, async (stub) => stub.offsets())).highWatermark;
       } catch (e) {
         if (KafdoError.from(e)?.code !== KafkaCode.UNKNOWN_TOPIC_OR_PARTITION) throw e;
-        forget(topic);
         return -1;
       }
     }),

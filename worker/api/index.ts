@@ -1,5 +1,6 @@
 /*
- * The `kafdo` package entry: what code running in a Worker imports. The producer,
+ * The in-Worker API: what code running in a Worker imports (the `kafdo` package
+ * entry, worker/kafdo.ts, is this and the webhook delivery class). The producer,
  * the consumer and the admin talk to the Durable Objects over RPC, with no HTTP
  * hop; the three Durable Object classes are exported for the user's Worker to
  * re-export, as the Configuration section of the README shows.
@@ -23,8 +24,7 @@ export { KafdoError } from "../common/errors";
 export { ClusterMetadataDO } from "../durable-objects/ClusterMetadataDO";
 export { ConsumerGroupDO } from "../durable-objects/ConsumerGroupDO";
 export { TopicPartitionDO } from "../durable-objects/TopicPartitionDO";
-export { WebhookDeliveryDO } from "../durable-objects/WebhookDeliveryDO";
-export type { Env, KafdoBindings } from "../env";
+export type { Env, KafdoBindings } from "../durable-objects/bindings";
 export type * from "../common/records";
 export type * from "../common/topics";
 export type * from "../common/api";

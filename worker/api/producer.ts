@@ -20,14 +20,14 @@
  * whose answer was lost may have been stored.
  */
 import { encodeBatchesWithin, partition as choosePartition } from "../../wasm/kafdo";
-import { typedEnv, type Env, type KafdoBindings } from "../env";
-import { KafdoError, KafkaCode, isRetriable } from "../common/errors";
+import { typedEnv, type Env, type KafdoBindings } from "../durable-objects/bindings";
+import { KafdoError, KafkaCode } from "../common/errors";
 import { COMPRESSIONS } from "../common/records";
 import type { AppendResult, ProducerRecord } from "../common/records";
 import type { Producer, ProducerConfig, ProducerMessage, RecordMetadata } from "../common/api";
 import type { TopicInfo } from "../common/topics";
-import { partitionStub } from "../durable-objects/addressing";
-import { checkPartition, forget, maxMessageBytes, topicConfigText, topicFor } from "./metadata";
+import { callPartition, retriable } from "../partitions/access";
+import { checkPartition, maxMessageBytes, topicConfigText, topicFor } from "../partitions/topics";
 import { headerList, keyBytes, valueBytes } from "./records";
 
 const DEFAULT_RETRIES = 5;
@@ -59,13 +59,6 @@ function toRecord(m: ProducerMessage, now: number): ProducerRecord {
     throw new KafdoError(KafkaCode.INVALID_TIMESTAMP, `timestamp ${String(m.timestamp)} is not a time in ms since the epoch`);
   }
   return { key: keyBytes(m.key), value: valueBytes(m.value), headers: headerList(m.headers), timestamp };
-}
-
-function retriable(e: unknown): boolean {
-  const k = KafdoError.from(e);
-  /* A KafdoError is a verdict on the records, except an unknown partition (stale
-   * metadata) and storage trouble; anything else is the RPC failing on its way. */
-  return k === undefined || isRetriable(k.code);
 }
 
 export class KafdoProducer implements Producer {
@@ -168,8 +161,9 @@ export class KafdoProducer implements Producer {
           });
         } else {
           failed.push(...s.indexes);
+          /* An unknown partition's topic was forgotten (partitions/access.ts): its
+           * records are planned again from fresh metadata. */
           if (!retriable(o.reason) || failure === undefined) failure = o.reason;
-          if (KafdoError.from(o.reason)?.code === KafkaCode.UNKNOWN_TOPIC_OR_PARTITION) forget(s.topic.name);
         }
       });
       if (failed.length === 0) return results;
@@ -227,11 +221,12 @@ export class KafdoProducer implements Producer {
 
   /* One RPC to the partition; resolves to the base offset of the records. */
   private async append(s: PartitionSend): Promise<AppendResult> {
-    const stub = partitionStub(this.env, s.topic.topicId, s.partition);
-    const [result] = await stub.append([s.batches], maxMessageBytes(s.topic), topicConfigText(s.topic));
-    if (!result) throw new KafdoError(-1, "the partition answered no result");
-    if (result.errorCode !== 0) throw new KafdoError(result.errorCode);
-    return result;
+    return callPartition(this.env, s.topic, s.partition, async (stub) => {
+      const [result] = await stub.append([s.batches], maxMessageBytes(s.topic), topicConfigText(s.topic));
+      if (!result) throw new KafdoError(-1, "the partition answered no result");
+      if (result.errorCode !== 0) throw new KafdoError(result.errorCode);
+      return result;
+    });
   }
 }
 

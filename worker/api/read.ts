@@ -5,13 +5,13 @@
  * partition's offsets.
  */
 import { MAX_READ_BYTES, partition as choosePartition } from "../../wasm/kafdo";
-import { typedEnv, type Env, type KafdoBindings } from "../env";
+import { typedEnv, type Env, type KafdoBindings } from "../durable-objects/bindings";
 import { KafdoError, KafkaCode } from "../common/errors";
 import type { ConsumerRecord, PartitionRead, ReadOptions } from "../common/records";
 import type { PartitionOffsets } from "../common/topics";
 import { MAX_READ_WAIT_MS } from "../durable-objects/TopicPartitionDO";
-import { partitionStub } from "../durable-objects/addressing";
-import { checkPartition, forget, topicConfigText, topicFor } from "./metadata";
+import { callPartition, onPartition } from "../partitions/access";
+import { topicConfigText, topicFor } from "../partitions/topics";
 
 export const MAX_READ_RECORDS = 10000;
 /* The core's ceiling on one read: more could not be given anyway. */
@@ -24,21 +24,13 @@ function checkRange(what: string, v: number, min: number, max: number): number {
   return v;
 }
 
-async function partitionCall<T>(
-  env: Env,
-  topicName: string,
-  partition: number,
-  call: (stub: ReturnType<typeof partitionStub>) => Promise<T>,
-): Promise<T> {
-  const topic = await topicFor(env, topicName);
-  checkPartition(topic, partition);
-  try {
-    return await call(partitionStub(env, topic.topicId, partition));
-  } catch (e) {
-    const k = KafdoError.from(e);
-    if (k?.code === KafkaCode.UNKNOWN_TOPIC_OR_PARTITION) forget(topicName);
-    throw k ?? e;
-  }
+/* A read's offset and limits, checked, with their defaults (100 records, 1 MiB). */
+function readLimits(opts: ReadOptions): { offset: number; limit: number; maxBytes: number } {
+  return {
+    offset: checkRange("offset", opts.offset, 0, Number.MAX_SAFE_INTEGER),
+    limit: checkRange("limit", opts.limit ?? 100, 1, MAX_READ_RECORDS),
+    maxBytes: checkRange("maxBytes", opts.maxBytes ?? 1 << 20, 1, MAX_READ_BYTES),
+  };
 }
 
 export async function readPartition(
@@ -47,10 +39,8 @@ export async function readPartition(
   partition: number,
   opts: ReadOptions,
 ): Promise<PartitionRead> {
-  const offset = checkRange("offset", opts.offset, 0, Number.MAX_SAFE_INTEGER);
-  const limit = checkRange("limit", opts.limit ?? 100, 1, MAX_READ_RECORDS);
-  const maxBytes = checkRange("maxBytes", opts.maxBytes ?? 1 << 20, 1, MAX_READ_BYTES);
-  const read = await partitionCall(typedEnv(env), topic, partition, (stub) => stub.read(offset, limit, maxBytes));
+  const { offset, limit, maxBytes } = readLimits(opts);
+  const read = await onPartition(typedEnv(env), topic, partition, async (stub) => stub.read(offset, limit, maxBytes));
   return { topic, partition, ...read };
 }
 
@@ -64,16 +54,14 @@ export async function readPartitionWait(
   opts: ReadOptions,
   waitMs: number,
 ): Promise<PartitionRead> {
-  const offset = checkRange("offset", opts.offset, 0, Number.MAX_SAFE_INTEGER);
-  const limit = checkRange("limit", opts.limit ?? 100, 1, MAX_READ_RECORDS);
-  const maxBytes = checkRange("maxBytes", opts.maxBytes ?? 1 << 20, 1, MAX_READ_BYTES);
+  const { offset, limit, maxBytes } = readLimits(opts);
   const wait = checkRange("waitMs", waitMs, 0, MAX_READ_WAIT_MS);
-  const read = await partitionCall(env, topic, partition, (stub) => stub.readWait(offset, limit, maxBytes, wait));
+  const read = await onPartition(env, topic, partition, async (stub) => stub.readWait(offset, limit, maxBytes, wait));
   return { topic, partition, ...read };
 }
 
 export async function partitionOffsets(env: KafdoBindings, topic: string, partition: number): Promise<PartitionOffsets> {
-  const o = await partitionCall(typedEnv(env), topic, partition, (stub) => stub.offsets());
+  const o = await onPartition(typedEnv(env), topic, partition, async (stub) => stub.offsets());
   return { earliest: o.logStartOffset, latest: o.highWatermark };
 }
 
@@ -93,7 +81,7 @@ export async function readKey(
   const typed = typedEnv(env);
   const topic = await topicFor(typed, topicName);
   const partition = opts.partition ?? choosePartition(bytes, topic.partitions, 0);
-  const found = await partitionCall(typed, topicName, partition, (stub) => stub.latest(bytes, topicConfigText(topic)));
+  const found = await callPartition(typed, topic, partition, async (stub) => stub.latest(bytes, topicConfigText(topic)));
   const record = found.records[0];
   return record ? { ...record, partition } : null;
 }

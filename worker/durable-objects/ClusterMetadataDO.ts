@@ -34,14 +34,15 @@ import {
   type ConfigChange,
   type KafdoStorage,
 } from "../../wasm/kafdo";
-import type { Env } from "../env";
+import type { Env } from "./bindings";
+import type { ClusterMetadataRpc } from "./interfaces";
 import { KafdoError, KafkaCode } from "../common/errors";
 import type { TopicInfo } from "../common/topics";
 import { groupStub, partitionStub } from "./addressing";
 import { answerRefusals } from "./rpc";
 
 
-export class ClusterMetadataDO extends DurableObject<Env> {
+export class ClusterMetadataDO extends DurableObject<Env> implements ClusterMetadataRpc {
   /* Held so that the db id stays valid: the binding holds storages weakly. */
   private readonly storage: KafdoStorage;
   private readonly db: number;
@@ -155,7 +156,7 @@ export class ClusterMetadataDO extends DurableObject<Env> {
   alterConfigs(name: string, changes: ConfigChange[], incremental: boolean): Promise<TopicInfo> {
     this.#requireColdTier(this.#rolledBack(() => topicAlterConfigs(this.db, name, changes, incremental)).config);
     const topic = topicAlterConfigs(this.db, name, changes, incremental);
-    /* The same text appends carry (api/metadata.ts topicConfigText): the topic's configs as JSON. */
+    /* The same text appends carry (partitions/topics.ts topicConfigText): the topic's configs as JSON. */
     const config = JSON.stringify(topic.config);
     const configuring = [];
     for (let p = 0; p < topic.partitions; p++) configuring.push(partitionStub(this.env, topic.topicId, p).configure(config));

@@ -44,7 +44,8 @@ import {
   registerStorage,
   type KafdoStorage,
 } from "../../wasm/kafdo";
-import type { Env } from "../env";
+import type { Env } from "./bindings";
+import type { ConsumerGroupRpc } from "./interfaces";
 import { KafdoError, KafkaCode, kafkaCode } from "../common/errors";
 import type { CommittedOffset, GroupDescription, JoinRequest, JoinResult, OffsetCommit, TopicPartition } from "../common/groups";
 import type { KafkaCommitRequest, KafkaGroupDescription, KafkaJoinRequest, KafkaJoinResult, KafkaLeaveResult, KafkaLeaver, KafkaSyncRequest, KafkaSyncResult } from "../common/kafka-groups";
@@ -93,7 +94,7 @@ function isBytes(v: unknown): v is Uint8Array {
   return v instanceof Uint8Array;
 }
 
-export class ConsumerGroupDO extends DurableObject<Env> {
+export class ConsumerGroupDO extends DurableObject<Env> implements ConsumerGroupRpc {
   /* Held so that the db id stays valid: the binding holds storages weakly. */
   private readonly storage: KafdoStorage;
   private readonly db: number;

@@ -59,7 +59,8 @@ import {
   type KafdoStorage,
   type LogProducer,
 } from "../../wasm/kafdo";
-import type { Env } from "../env";
+import type { Env } from "./bindings";
+import type { TopicPartitionRpc } from "./interfaces";
 import { KafdoError, KafkaCode } from "../common/errors";
 import type { AppendResult, FetchResult, LogOffsets, ReadResult } from "../common/records";
 import { ColdTier } from "./cold-tier";
@@ -77,7 +78,7 @@ export const MAX_READ_WAIT_MS = 60000;
 export const RETENTION_STEP_ROWS = 2000;
 
 /* How long configs pushed by an alteration win over those appends bring: twice the
- * life of an isolate's topic metadata cache (api/metadata.ts, 5 s). */
+ * life of an isolate's topic metadata cache (partitions/topics.ts, 5 s). */
 const PUSHED_CONFIG_WINS_MS = 10000;
 
 /* How often a partition looks for what retention and compaction may remove, as Kafka's
@@ -100,7 +101,7 @@ interface PendingAppend {
   reject(error: unknown): void;
 }
 
-export class TopicPartitionDO extends DurableObject<Env> {
+export class TopicPartitionDO extends DurableObject<Env> implements TopicPartitionRpc {
   /* Held so that the db id stays valid: the binding holds storages weakly. */
   private readonly storage: KafdoStorage;
   private readonly db: number;

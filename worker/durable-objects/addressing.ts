@@ -8,7 +8,7 @@
  * Every stub is handed out wrapped by throwRefusals (rpc.ts): a method's refusal,
  * which crosses RPC as a value, is thrown on the caller's side as its KafdoError.
  */
-import type { Env } from "../env";
+import type { Env } from "./bindings";
 import { throwRefusals } from "./rpc";
 
 const CLUSTER = "cluster";

@@ -1,33 +1,30 @@
 /*
- * auth.ts — the REST API's bearer token.
+ * auth.ts — the bearer token, for every HTTP request the Worker takes: the REST
+ * API's (http/index.ts, for each route the table does not mark public) and the
+ * Kafka endpoint's WebSocket upgrade (worker/index.ts, before the Kafka front
+ * takes the connection).
  *
- * When the Worker has a KAFDO_TOKEN secret (`wrangler secret put KAFDO_TOKEN`), every
- * request but GET /health must carry `Authorization: Bearer <token>`; any other
- * request is answered 401 UNAUTHORIZED in the one error shape, with a
- * WWW-Authenticate challenge (RFC 6750), before it is routed, so an unauthenticated
- * caller learns nothing about routes, topics or groups. /health stays open for load
- * balancers and uptime checks. Without the secret (local dev) nothing is checked.
+ * When the Worker has a KAFDO_TOKEN secret (`wrangler secret put KAFDO_TOKEN`), such
+ * a request must carry `Authorization: Bearer <token>`; any other is answered 401
+ * UNAUTHORIZED in the one error shape, with a WWW-Authenticate challenge (RFC 6750),
+ * before it is routed, so an unauthenticated caller learns nothing about routes,
+ * topics or groups. Without the secret (local dev) nothing is checked.
+ *
+ * Which routes need no token is the route table's to say (routes.ts, `public`):
+ * GET /health, for load balancers and uptime checks, and a webhook to a topic whose
+ * KAFDO_WEBHOOKS settings ask for a signature (the signature authenticates it).
  *
  * The comparison takes the same time whatever the token sent: both sides are hashed
  * (SHA-256) and the digests compared with crypto.subtle.timingSafeEqual, so neither
  * the position of the first differing byte nor the token's length shows in the
  * timing.
  *
- * Webhook ingestion (POST /webhooks/:topic) to a topic whose KAFDO_WEBHOOKS settings
- * ask for a signature is let through: Stripe and GitHub cannot send a bearer token,
- * and the HMAC signature the handler checks authenticates the request instead.
- * Unsigned webhook topics need the token like everything else, and so does every
- * webhook while KAFDO_WEBHOOKS is not valid: which topics are signed is then
- * unknown, and what is wrong with the setting is told only to a caller with the token.
- *
  * Service-binding RPC (entrypoint.ts) does not pass through here: a binding is
  * granted by the deployment's own configuration, not reachable from the internet.
  */
-import type { Env } from "../env";
-import { topicWebhookConfig, webhookConfigFromEnv } from "../integrations/webhooks";
+import type { Env } from "../durable-objects/bindings";
 import { HttpError } from "./errors";
 
-const OPEN_PATHS = new Set(["/health"]);
 const CHALLENGE = 'Bearer realm="kafdo"';
 
 const encoder = new TextEncoder();
@@ -47,28 +44,10 @@ function bearerToken(request: Request): string | undefined {
   return match ? match[1] : undefined;
 }
 
-/* A webhook to a topic that verifies its senders' signatures. */
-function signedWebhook(request: Request, url: URL, env: Env): boolean {
-  const match = /^\/webhooks\/([^/]+)$/.exec(url.pathname);
-  if (request.method !== "POST" || !match) return false;
-  let topic: string;
-  try {
-    topic = decodeURIComponent(match[1]!);
-  } catch {
-    return false;
-  }
-  try {
-    return topicWebhookConfig(webhookConfigFromEnv(env), topic).signature !== undefined;
-  } catch {
-    return false;
-  }
-}
-
-/* Throws 401 UNAUTHORIZED unless the request may be served. */
-export async function authorize(request: Request, url: URL, env: Env): Promise<void> {
+/* Throws 401 UNAUTHORIZED unless the request carries the token, or none is set. */
+export async function requireToken(request: Request, env: Env): Promise<void> {
   const expected = env.KAFDO_TOKEN;
-  if (expected === undefined || expected === "" || OPEN_PATHS.has(url.pathname)) return;
-  if (signedWebhook(request, url, env)) return;
+  if (expected === undefined || expected === "") return;
   const given = bearerToken(request);
   if (given === undefined) {
     throw new HttpError("UNAUTHORIZED", "this Kafdo requires an Authorization: Bearer <token> header", {

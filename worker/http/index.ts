@@ -8,7 +8,8 @@
  *   input.ts     the body, the query, path numbers, base64; INVALID_REQUEST
  *   records.ts   records between their JSON form and the producer's / reader's
  *   errors.ts    the one error shape, and the status of every code
- *   auth.ts      the bearer token (KAFDO_TOKEN), checked before routing
+ *   auth.ts      the bearer token (KAFDO_TOKEN), checked before a route that is
+ *                not public is served or an unknown one is told
  *   openapi.ts   the OpenAPI 3.1 document served at /openapi.json
  *
  * handle() is the only place that catches: whatever a handler throws, wherever it
@@ -20,9 +21,10 @@
  * an ambient credential like a cookie, so allowing every origin gives a page no
  * power it would not have with the token anyway.
  */
-import type { Env } from "../env";
-import { authorize } from "./auth";
+import type { Env } from "../durable-objects/bindings";
+import { requireToken } from "./auth";
 import { HttpError, errorResponse } from "./errors";
+import type { Context, Match, Route } from "./router";
 import { router } from "./routes";
 
 const CORS = {
@@ -54,8 +56,17 @@ export async function handle(request: Request, env: Env): Promise<Response> {
 async function dispatch(request: Request, env: Env): Promise<Response> {
   try {
     const url = new URL(request.url);
-    await authorize(request, url, env);
-    const match = router.match(request.method, url.pathname);
+    let match: Match;
+    try {
+      match = router.match(request.method, url.pathname);
+    } catch (e) {
+      /* A path that cannot be decoded is told as such only to a caller with the token. */
+      await requireToken(request, env);
+      throw e;
+    }
+    const context = match.kind === "found" ? contextOf(request, env, url, match.route, match.params) : undefined;
+    /* Before anything about the route is told (404, 405), unless it is public. */
+    if (match.kind !== "found" || !isPublic(match.route, context!)) await requireToken(request, env);
     if (match.kind === "none") {
       throw new HttpError("NOT_FOUND", `no route for ${request.method} ${url.pathname}`);
     }
@@ -63,18 +74,25 @@ async function dispatch(request: Request, env: Env): Promise<Response> {
       const allow = match.allow.join(", ");
       throw new HttpError("METHOD_NOT_ALLOWED", `${url.pathname} takes ${allow}, not ${request.method}`, { allow });
     }
-    const { route, params } = match;
-    return await route.handler({
-      request,
-      env,
-      url,
-      param(name) {
-        const value = params.get(name);
-        if (value === undefined) throw new Error(`route ${route.path} has no parameter :${name}`);
-        return value;
-      },
-    });
+    return await match.route.handler(context!);
   } catch (e) {
     return errorResponse(e);
   }
+}
+
+function isPublic(route: Route, c: Context): boolean {
+  return route.public === true || (typeof route.public === "function" && route.public(c));
+}
+
+function contextOf(request: Request, env: Env, url: URL, route: Route, params: ReadonlyMap<string, string>): Context {
+  return {
+    request,
+    env,
+    url,
+    param(name) {
+      const value = params.get(name);
+      if (value === undefined) throw new Error(`route ${route.path} has no parameter :${name}`);
+      return value;
+    },
+  };
 }

@@ -1,8 +1,8 @@
 /*
  * openapi.ts — the OpenAPI 3.1 document of the REST API, served at /openapi.json.
  *
- * Written by hand, as the reference a client author reads; tests/worker/
- * rest-openapi.test.ts keeps it true: every route of routes.ts is here and nothing
+ * Written by hand, as the reference a client author reads;
+ * tests/worker/http/openapi.test.ts keeps it true: every route of routes.ts is here and nothing
  * else is, path parameters match the patterns, and real responses validate against
  * the schemas. Schemas use a small subset of JSON Schema (type, properties,
  * required, additionalProperties, items, enum, minimum/maximum, minItems/maxItems,

@@ -15,7 +15,7 @@
  * GET's, whose body the front (http/index.ts) leaves out. Load balancers probe
  * /health so.
  */
-import type { Env } from "../env";
+import type { Env } from "../durable-objects/bindings";
 import { invalidRequest } from "./errors";
 
 export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
@@ -34,6 +34,9 @@ export interface Route {
   method: Method;
   path: string;
   handler: Handler;
+  /* Served without the bearer token (auth.ts): always (true), or when the request
+   * says so (a webhook to a topic that checks its senders' signatures). */
+  public?: true | ((c: Context) => boolean);
 }
 
 export type Match =

@@ -6,6 +6,9 @@
  * GET /consumer-groups/:groupId/offsets is Kafdo's addition: the committed offsets
  * a consumer over HTTP resumes from. /webhooks and /webhook-subscriptions are the
  * webhook integration's (integrations/webhooks.ts, webhook-subscriptions.ts).
+ *
+ * Every route wants the bearer token when one is set (auth.ts) but those marked
+ * `public`: /health, and a webhook to a topic that checks its senders' signatures.
  */
 import { createPartitions, createTopic, deleteTopic, describeTopic, listTopics, topicOffsets } from "./handlers/admin";
 import { deleteRecords, patchConfigs, putConfigs } from "./handlers/admin";
@@ -19,6 +22,7 @@ import {
   describeSubscription,
   listSubscriptions,
   receive,
+  signedWebhook,
 } from "./handlers/webhooks";
 import { Router, type Route } from "./router";
 
@@ -50,13 +54,13 @@ export const ROUTES: readonly Route[] = [
   { method: "GET", path: "/admin/groups/:groupId", handler: describe },
   { method: "DELETE", path: "/admin/groups/:groupId", handler: deleteGroup },
 
-  { method: "POST", path: "/webhooks/:topic", handler: receive },
+  { method: "POST", path: "/webhooks/:topic", handler: receive, public: signedWebhook },
   { method: "GET", path: "/webhook-subscriptions", handler: listSubscriptions },
   { method: "POST", path: "/webhook-subscriptions", handler: createSubscription },
   { method: "GET", path: "/webhook-subscriptions/:groupId", handler: describeSubscription },
   { method: "DELETE", path: "/webhook-subscriptions/:groupId", handler: deleteSubscription },
 
-  { method: "GET", path: "/health", handler: health },
+  { method: "GET", path: "/health", handler: health, public: true },
   { method: "GET", path: "/openapi.json", handler: openapi },
 ];
 

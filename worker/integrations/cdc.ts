@@ -22,7 +22,7 @@
  * ...) are refused, as is anything else that is not a change event, with
  * INVALID_REQUEST naming what is wrong; a batch with one such event sends nothing.
  */
-import type { KafdoBindings } from "../env";
+import type { KafdoBindings } from "../durable-objects/bindings";
 import { KafdoError, KafkaCode } from "../common/errors";
 import type { ProducerConfig } from "../common/api";
 import { lazyProducer } from "./worker-api";

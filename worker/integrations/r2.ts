@@ -29,7 +29,7 @@
  * A notification delivered again (Queues deliver at least once) is dropped as
  * records.ts describes.
  */
-import type { KafdoBindings } from "../env";
+import type { KafdoBindings } from "../durable-objects/bindings";
 import { KafdoError, KafkaCode } from "../common/errors";
 import type { ProducerConfig } from "../common/api";
 import { lazyProducer } from "./worker-api";

@@ -17,12 +17,10 @@
  * The subscriptions themselves are kept by the delivery objects; a registry
  * object (the WebhookDeliveryDO named "registry") lists them.
  */
-import { typedEnv, type Env, type KafdoBindings } from "../env";
+import { typedEnv, type Env, type KafdoBindings } from "../durable-objects/bindings";
+import { throwRefusals } from "../durable-objects/rpc";
 import { KafdoError, KafkaCode } from "../common/errors";
 import { checkGroupId, createAdmin } from "./worker-api";
-import type { WebhookDeliveryDO } from "../durable-objects/WebhookDeliveryDO";
-import { throwRefusals } from "../durable-objects/rpc";
-
 
 export const SUBSCRIPTION_DEFAULTS = {
   maxAttempts: 5,
@@ -116,6 +114,19 @@ export interface WebhookSubscriptionInfo extends Omit<WebhookSubscription, "secr
   status: WebhookDeliveryStatus;
 }
 
+/* What a delivery object (WebhookDeliveryDO.ts, which implements it) answers over
+ * RPC: declared here, with the subscription's types, so this module reaches the
+ * objects without importing their class. */
+export interface WebhookDeliveryRpc extends Rpc.DurableObjectBranded {
+  configure(sub: WebhookSubscription): Promise<{ created: boolean; subscription: WebhookSubscriptionInfo }>;
+  describe(): Promise<WebhookSubscriptionInfo | null>;
+  remove(): Promise<boolean>;
+  /* The registry's (the object named "registry"). */
+  register(groupId: string): Promise<void>;
+  unregister(groupId: string): Promise<void>;
+  list(): Promise<string[]>;
+}
+
 const FIELDS = [
   "groupId",
   "topic",
@@ -193,10 +204,12 @@ export async function resolveSubscription(config: unknown): Promise<WebhookSubsc
 
 /* ---- the delivery objects ----------------------------------------------------------------- */
 
-function namespace(env: Env): DurableObjectNamespace<WebhookDeliveryDO> {
+function namespace(env: Env): DurableObjectNamespace<WebhookDeliveryRpc> {
   if (!env.WEBHOOK_DELIVERY) {
     throw new KafdoError(KafkaCode.UNKNOWN_SERVER_ERROR, "webhook subscriptions need the WEBHOOK_DELIVERY Durable Object binding");
   }
+  /* Typed by the interface: the binding's name picks the class (wrangler.toml binds
+   * WEBHOOK_DELIVERY to WebhookDeliveryDO), as typedEnv does for the Kafka ones. */
   return env.WEBHOOK_DELIVERY;
 }
 

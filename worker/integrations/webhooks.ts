@@ -37,7 +37,7 @@
  * signature scheme accepts any request, as POST /topics/:topic/produce does.
  */
 import { readBodyWithin } from "../common/body";
-import type { KafdoBindings } from "../env";
+import type { KafdoBindings } from "../durable-objects/bindings";
 import { KafdoError, KafkaCode } from "../common/errors";
 import type { Producer, ProducerMessage, RecordMetadata } from "../common/api";
 import { lazyProducer } from "./worker-api";

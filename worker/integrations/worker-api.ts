@@ -15,7 +15,7 @@
  * any other. Every integration module reaches the Worker API through this file
  * only, and imports nothing else that loads the core.
  */
-import type { KafdoBindings } from "../env";
+import type { KafdoBindings } from "../durable-objects/bindings";
 import type { Admin, Producer, ProducerConfig } from "../common/api";
 
 /*

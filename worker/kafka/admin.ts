@@ -14,10 +14,10 @@
  */
 import { checkReplicaAssignment, type ConfigChange, type KafkaRequest, type ReplicaAssignment } from "../../wasm/kafdo";
 import { metadataStub } from "../durable-objects/addressing";
-import { defaultPartitions, forget, topicFor } from "../api/metadata";
+import { defaultPartitions, forget, topicFor } from "../partitions/topics";
 import { KafdoError, KafkaCode } from "../common/errors";
 import { brokerConfigs } from "./broker-configs";
-import { errorCodeOf, errorMessageOf, settleEach, type KafkaContext } from "./context";
+import { errorCodeOf, errorMessageOf, settleEach, type KafkaContext, type RequestOf } from "./context";
 
 interface CreatableTopic {
   name: string;
@@ -34,7 +34,7 @@ const RESOURCE_BROKER = 4;
 const SOURCE_DYNAMIC_TOPIC = 1;
 const SOURCE_DEFAULT = 5;
 
-export async function createTopics(ctx: KafkaContext, req: KafkaRequest): Promise<object> {
+export async function createTopics(ctx: KafkaContext, req: RequestOf<"CreateTopics">): Promise<object> {
   const validateOnly: boolean = req.body.validateOnly;
   const topics = await settleEach(
     req.body.topics as CreatableTopic[],
@@ -60,7 +60,7 @@ export async function createTopics(ctx: KafkaContext, req: KafkaRequest): Promis
   return { throttleTimeMs: 0, topics };
 }
 
-export async function deleteTopics(ctx: KafkaContext, req: KafkaRequest): Promise<object> {
+export async function deleteTopics(ctx: KafkaContext, req: RequestOf<"DeleteTopics">): Promise<object> {
   const responses = await settleEach(
     req.body.topicNames as string[],
     async (name) => {
@@ -73,7 +73,7 @@ export async function deleteTopics(ctx: KafkaContext, req: KafkaRequest): Promis
   return { throttleTimeMs: 0, responses };
 }
 
-export async function createPartitions(ctx: KafkaContext, req: KafkaRequest): Promise<object> {
+export async function createPartitions(ctx: KafkaContext, req: RequestOf<"CreatePartitions">): Promise<object> {
   const validateOnly: boolean = req.body.validateOnly;
   const results = await settleEach(
     req.body.topics as { name: string; count: number; assignments: unknown[] | null }[],
@@ -158,7 +158,7 @@ function describeBroker(ctx: KafkaContext, r: ConfigResource, includeSynonyms: b
     }));
 }
 
-export async function describeConfigs(ctx: KafkaContext, req: KafkaRequest): Promise<object> {
+export async function describeConfigs(ctx: KafkaContext, req: RequestOf<"DescribeConfigs">): Promise<object> {
   const resources = req.body.resources as ConfigResource[];
   return { throttleTimeMs: 0, results: await Promise.all(resources.map((r) => describeResource(ctx, r, req.body.includeSynonyms === true))) };
 }

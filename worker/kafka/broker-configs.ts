@@ -6,7 +6,7 @@
  * else Kafka's DEFAULT_CONFIG; the log.* defaults are the topic configs' defaults
  * (topics.c), which every topic without an override follows.
  */
-import type { Env } from "../env";
+import type { Env } from "../durable-objects/bindings";
 import type { Broker } from "./context";
 import { MAX_READ_BYTES } from "../../wasm/kafdo";
 

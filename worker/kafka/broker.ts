@@ -5,12 +5,12 @@
  * every partition and coordinates every group; the partitions themselves live in
  * Durable Objects behind it.
  */
-import { kafkaSupported, type KafkaRequest } from "../../wasm/kafdo";
+import { kafkaSupported } from "../../wasm/kafdo";
 import { metadataStub } from "../durable-objects/addressing";
 import { KafkaCode } from "../common/errors";
 import type { TopicInfo } from "../common/topics";
-import { autoCreateEnabled, topicFor } from "../api/metadata";
-import { CLUSTER_OPERATIONS, NO_OPERATIONS, TOPIC_OPERATIONS, errorCodeOf, type KafkaContext } from "./context";
+import { autoCreateEnabled, topicFor } from "../partitions/topics";
+import { CLUSTER_OPERATIONS, NO_OPERATIONS, TOPIC_OPERATIONS, errorCodeOf, type KafkaContext, type RequestOf } from "./context";
 
 export const CLUSTER_ID = "kafdo";
 
@@ -20,7 +20,7 @@ export const CLUSTER_ID = "kafdo";
  * mean "unknown"). Empty lists and zkMigrationReady false are the defaults, which
  * Kafka leaves off the wire, as the codec does with fields not named here.
  */
-export function apiVersions(_ctx: KafkaContext, req: KafkaRequest): object {
+export function apiVersions(_ctx: KafkaContext, req: RequestOf<"ApiVersions">): object {
   const body = { errorCode: 0, apiKeys: kafkaSupported(), throttleTimeMs: 0 };
   return req.apiVersion >= 3 ? { ...body, finalizedFeaturesEpoch: 0 } : body;
 }
@@ -65,8 +65,8 @@ function topicEntry(topic: TopicInfo, operations: number): object {
  * it is UNKNOWN_TOPIC_OR_PARTITION (UNKNOWN_TOPIC_ID by id). Authorized operations,
  * when asked for (v8+), are all of them, as a broker without an authorizer says.
  */
-export async function metadata(ctx: KafkaContext, req: KafkaRequest): Promise<object> {
-  const asked: { name: string | null; topicId: string }[] | null = req.body.topics;
+export async function metadata(ctx: KafkaContext, req: RequestOf<"Metadata">): Promise<object> {
+  const asked = req.body.topics;
   const all = asked === null || (req.apiVersion === 0 && asked.length === 0);
   const operations = req.body.includeTopicAuthorizedOperations === true ? TOPIC_OPERATIONS : NO_OPERATIONS;
   const failed = (errorCode: number, name: string | null, topicId = NO_TOPIC_ID): object => ({
@@ -115,7 +115,7 @@ export async function metadata(ctx: KafkaContext, req: KafkaRequest): Promise<ob
  * TRANSACTIONAL_ID_AUTHORIZATION_FAILED, which clients take as fatal (librdkafka's
  * init_transactions fails at once) rather than retrying until their timeout. The
  * same code answers InitProducerId with a transactional id. */
-export function findCoordinator(ctx: KafkaContext, req: KafkaRequest): object {
+export function findCoordinator(ctx: KafkaContext, req: RequestOf<"FindCoordinator">): object {
   const { host, port, nodeId } = ctx.broker;
   if (req.body.keyType === 1) {
     return {

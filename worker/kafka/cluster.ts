@@ -6,13 +6,13 @@
  * replica (context.ts), so there is never a leader to elect nor a replica to move;
  * what a partition stores comes from its Durable Object (kd_log_describe).
  */
-import type { KafkaRequest } from "../../wasm/kafdo";
-import { metadataStub, partitionStub } from "../durable-objects/addressing";
-import { checkPartition, topicFor } from "../api/metadata";
+import { metadataStub } from "../durable-objects/addressing";
+import { callPartition } from "../partitions/access";
+import { checkPartition, topicFor } from "../partitions/topics";
 import { KafdoError, KafkaCode } from "../common/errors";
 import type { TopicInfo } from "../common/topics";
 import { CLUSTER_ID } from "./broker";
-import { CLUSTER_OPERATIONS, NO_OPERATIONS, errorCodeOf, errorMessageOf, settleEach, type KafkaContext } from "./context";
+import { CLUSTER_OPERATIONS, NO_OPERATIONS, errorCodeOf, errorMessageOf, settleEach, type KafkaContext, type RequestOf } from "./context";
 
 /* DescribeCluster's endpoint types (KIP-919). */
 const ENDPOINT_BROKERS = 1;
@@ -20,7 +20,7 @@ const ENDPOINT_CONTROLLERS = 2;
 /* The one log directory DescribeLogDirs shows: the partitions' Durable Objects. */
 const LOG_DIR = "/kafdo/durable-objects";
 
-export function describeCluster(ctx: KafkaContext, req: KafkaRequest): object {
+export function describeCluster(ctx: KafkaContext, req: RequestOf<"DescribeCluster">): object {
   const { nodeId, host, port } = ctx.broker;
   const endpointType: number = req.body.endpointType;
   const refused = (errorCode: number, errorMessage: string): object => ({
@@ -62,7 +62,7 @@ function allPartitions(topic: TopicInfo): number[] {
  * them for a null list), each with its stored bytes. As Kafka, a topic or
  * partition the broker does not hold is left out rather than refused.
  */
-export async function describeLogDirs(ctx: KafkaContext, req: KafkaRequest): Promise<object> {
+export async function describeLogDirs(ctx: KafkaContext, req: RequestOf<"DescribeLogDirs">): Promise<object> {
   const asked: { topic: string; partitions: number[] }[] | null = req.body.topics;
   const wanted: { topic: TopicInfo; partitions: number[] }[] = [];
   if (asked === null) {
@@ -78,7 +78,7 @@ export async function describeLogDirs(ctx: KafkaContext, req: KafkaRequest): Pro
       const sizes = await Promise.all(
         partitions.map(async (partitionIndex) => {
           try {
-            const { sizeBytes } = await partitionStub(ctx.env, topic.topicId, partitionIndex).describe();
+            const { sizeBytes } = await callPartition(ctx.env, topic, partitionIndex, async (stub) => stub.describe());
             return { partitionIndex, partitionSize: sizeBytes, offsetLag: 0, isFutureKey: false };
           } catch {
             return null; /* deleted meanwhile: not held */
@@ -97,7 +97,7 @@ export async function describeLogDirs(ctx: KafkaContext, req: KafkaRequest): Pro
 
 /* DescribeProducers: the idempotent producers each partition remembers (Kafdo has
  * no transactions, so none has a coordinator epoch or an open transaction). */
-export async function describeProducers(ctx: KafkaContext, req: KafkaRequest): Promise<object> {
+export async function describeProducers(ctx: KafkaContext, req: RequestOf<"DescribeProducers">): Promise<object> {
   const asked: { name: string; partitionIndexes: number[] }[] = req.body.topics;
   const topics = await Promise.all(
     asked.map(async (t) => {
@@ -112,8 +112,7 @@ export async function describeProducers(ctx: KafkaContext, req: KafkaRequest): P
         t.partitionIndexes,
         async (partitionIndex) => {
           if (!topic) throw failure;
-          checkPartition(topic, partitionIndex);
-          const { producers } = await partitionStub(ctx.env, topic.topicId, partitionIndex).describe();
+          const { producers } = await callPartition(ctx.env, topic, partitionIndex, async (stub) => stub.describe());
           return {
             partitionIndex,
             errorCode: 0,
@@ -165,7 +164,7 @@ async function eachPartition<R>(
  * partition, so each is ELECTION_NOT_NEEDED, as Kafka answers; a null list (every
  * partition) answers no partitions, as Kafka leaves out those that needed none.
  */
-export async function electLeaders(ctx: KafkaContext, req: KafkaRequest): Promise<object> {
+export async function electLeaders(ctx: KafkaContext, req: RequestOf<"ElectLeaders">): Promise<object> {
   const asked: { topic: string; partitions: number[] }[] | null = req.body.topicPartitions;
   const replicaElectionResults = await Promise.all(
     (asked ?? []).map(async (t) => ({
@@ -208,7 +207,7 @@ function refusedReplicas(replicas: number[] | null, nodeId: number): KafdoError 
  * to any other broker, INVALID_REPLICA_ASSIGNMENT (there is none); a cancellation
  * (null), NO_REASSIGNMENT_IN_PROGRESS.
  */
-export async function alterPartitionReassignments(ctx: KafkaContext, req: KafkaRequest): Promise<object> {
+export async function alterPartitionReassignments(ctx: KafkaContext, req: RequestOf<"AlterPartitionReassignments">): Promise<object> {
   const asked: { name: string; partitions: { partitionIndex: number; replicas: number[] | null }[] }[] = req.body.topics;
   const responses = await Promise.all(
     asked.map(async (t) => {

@@ -2,9 +2,10 @@
  * context.ts — what every Kafka API handler is given, and how a failure becomes
  * the error code a Kafka client expects.
  */
-import type { Env } from "../env";
+import type { Env } from "../durable-objects/bindings";
 import { KafdoError, KafkaCode } from "../common/errors";
 import type { KafkaRequest } from "../../wasm/kafdo";
+import type { KafkaRequestBodies } from "./generated/requests";
 
 /* The one broker clients see: the gateway that carries their connection (node 0,
  * its address as the gateway advertised it), coordinator and leader for all. */
@@ -25,6 +26,12 @@ export interface KafkaContext {
  * Produce with acks 0).
  */
 export type Handler = (ctx: KafkaContext, request: KafkaRequest) => Promise<object | null> | object | null;
+
+/* A decoded request of one API, its body typed from the core's schema table
+ * (generated/requests.ts, made from src-c/kafka_schema.c). */
+export type RequestOf<Api extends keyof KafkaRequestBodies> = Omit<KafkaRequest, "body"> & {
+  body: KafkaRequestBodies[Api];
+};
 
 /* Kafka's "authorized operations not asked for" (Metadata, DescribeGroups). */
 export const NO_OPERATIONS = -2147483648;

@@ -7,12 +7,11 @@
  * the high watermark, or below -1). timeoutMs is not waited on: a partition has
  * done its part when it answers.
  */
-import type { KafkaRequest } from "../../wasm/kafdo";
 import { deletePartitionRecords } from "../api/delete-records";
-import { topicFor } from "../api/metadata";
+import { topicFor } from "../partitions/topics";
 import { KafdoError, KafkaCode } from "../common/errors";
 import type { TopicInfo } from "../common/topics";
-import { errorCodeOf, settleEach, type KafkaContext } from "./context";
+import { errorCodeOf, settleEach, type KafkaContext, type RequestOf } from "./context";
 
 interface DeletePartition {
   partitionIndex: number;
@@ -52,7 +51,7 @@ async function deleteFromTopic(ctx: KafkaContext, t: DeleteTopic): Promise<objec
   return { name: t.name, partitions };
 }
 
-export async function deleteRecords(ctx: KafkaContext, req: KafkaRequest): Promise<object> {
+export async function deleteRecords(ctx: KafkaContext, req: RequestOf<"DeleteRecords">): Promise<object> {
   const topics: DeleteTopic[] = req.body.topics;
   return { throttleTimeMs: 0, topics: await Promise.all(topics.map((t) => deleteFromTopic(ctx, t))) };
 }

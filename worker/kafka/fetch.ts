@@ -21,25 +21,13 @@
  * and no partition failed, every partition read holds an RPC until an append lands
  * past what was read (or max_wait_ms runs out), and the partitions are read again.
  */
-import type { KafkaRequest } from "../../wasm/kafdo";
 import { MAX_READ_BYTES } from "../../wasm/kafdo";
-import { partitionStub } from "../durable-objects/addressing";
-import { checkPartition, forget, topicFor } from "../api/metadata";
-import { KafkaCode } from "../common/errors";
+import { callPartition } from "../partitions/access";
+import { checkPartition, topicFor } from "../partitions/topics";
 import type { FetchResult } from "../common/records";
 import type { TopicInfo } from "../common/topics";
-import { errorCodeOf, type KafkaContext } from "./context";
-
-interface FetchPartition {
-  partition: number;
-  fetchOffset: number;
-  partitionMaxBytes: number;
-}
-
-interface FetchTopic {
-  topic: string;
-  partitions: FetchPartition[];
-}
+import { errorCodeOf, type KafkaContext, type RequestOf } from "./context";
+import type { FetchRequestTopics as FetchTopic, FetchRequestTopicsPartitions as FetchPartition } from "./generated/requests";
 
 /* One partition asked for, with what its topic resolved to. */
 interface Wanted {
@@ -93,18 +81,14 @@ function once(wanted: Wanted[]): Wanted[] {
   return [...byPartition.values()];
 }
 
-function stubOf(ctx: KafkaContext, w: Wanted) {
-  return partitionStub(ctx.env, w.info!.topicId, w.p.partition);
-}
-
 async function read(ctx: KafkaContext, w: Wanted, limit: Limit): Promise<Outcome> {
   if (!w.info) return { errorCode: w.errorCode };
   try {
-    return await stubOf(ctx, w).fetchBatches(w.p.fetchOffset, limit.maxBytes, limit.minOneBatch);
+    return await callPartition(ctx.env, w.info, w.p.partition, async (stub) =>
+      stub.fetchBatches(w.p.fetchOffset, limit.maxBytes, limit.minOneBatch),
+    );
   } catch (e) {
-    const errorCode = errorCodeOf(e);
-    if (errorCode === KafkaCode.UNKNOWN_TOPIC_OR_PARTITION) forget(w.topic);
-    return { errorCode };
+    return { errorCode: errorCodeOf(e) };
   }
 }
 
@@ -195,7 +179,9 @@ async function appendLanded(ctx: KafkaContext, wanted: Wanted[], outcomes: Outco
 
 async function waitPast(ctx: KafkaContext, w: Wanted, highWatermark: number, waitMs: number): Promise<boolean> {
   try {
-    const now = await stubOf(ctx, w).fetchBatchesWait(highWatermark, 0, false, waitMs);
+    const now = await callPartition(ctx.env, w.info!, w.p.partition, async (stub) =>
+      stub.fetchBatchesWait(highWatermark, 0, false, waitMs),
+    );
     return now.highWatermark !== highWatermark;
   } catch {
     return true; /* read again: the read reports what went wrong */
@@ -213,8 +199,8 @@ function enough(outcomes: Outcome[], minBytes: number): boolean {
   return bytes >= Math.max(1, minBytes);
 }
 
-export async function fetch(ctx: KafkaContext, req: KafkaRequest): Promise<object> {
-  const body = req.body as { maxWaitMs: number; minBytes: number; maxBytes: number; topics: FetchTopic[] };
+export async function fetch(ctx: KafkaContext, req: RequestOf<"Fetch">): Promise<object> {
+  const body = req.body;
   const wanted = once(await resolve(ctx, body.topics));
   const budget = Math.min(Math.max(0, body.maxBytes), MAX_READ_BYTES);
   const deadline = Date.now() + Math.max(0, body.maxWaitMs);

@@ -9,18 +9,18 @@
  * with Kafka's error codes as values, which go straight into the responses;
  * what it throws (a bad group id, storage failing) is turned into a code here.
  */
-import type { KafkaRequest } from "../../wasm/kafdo";
 import { groupStub, metadataStub } from "../durable-objects/addressing";
 import { deleteGroup, group as groupOf } from "../api/groups";
-import { checkPartition, topicFor } from "../api/metadata";
+import { checkPartition, topicFor } from "../partitions/topics";
 import type { OffsetCommit, TopicPartition } from "../common/groups";
-import { NO_OPERATIONS, errorCodeOf, settleEach, type Handler, type KafkaContext } from "./context";
+import { NO_OPERATIONS, errorCodeOf, settleEach, type Handler, type KafkaContext, type RequestOf } from "./context";
+import type { OffsetCommitRequestTopics as CommitTopic, OffsetFetchRequestTopics } from "./generated/requests";
 
 function group(ctx: KafkaContext, groupId: string) {
   return groupOf(ctx.env, groupId);
 }
 
-async function joinGroup(ctx: KafkaContext, req: KafkaRequest): Promise<object> {
+async function joinGroup(ctx: KafkaContext, req: RequestOf<"JoinGroup">): Promise<object> {
   const b = req.body;
   try {
     const joined = await group(ctx, b.groupId).kafkaJoin(b.groupId, {
@@ -50,7 +50,7 @@ async function joinGroup(ctx: KafkaContext, req: KafkaRequest): Promise<object> 
   }
 }
 
-async function syncGroup(ctx: KafkaContext, req: KafkaRequest): Promise<object> {
+async function syncGroup(ctx: KafkaContext, req: RequestOf<"SyncGroup">): Promise<object> {
   const b = req.body;
   try {
     const synced = await group(ctx, b.groupId).kafkaSync(b.groupId, {
@@ -67,7 +67,7 @@ async function syncGroup(ctx: KafkaContext, req: KafkaRequest): Promise<object> 
   }
 }
 
-async function heartbeat(ctx: KafkaContext, req: KafkaRequest): Promise<object> {
+async function heartbeat(ctx: KafkaContext, req: RequestOf<"Heartbeat">): Promise<object> {
   const b = req.body;
   try {
     const errorCode = await group(ctx, b.groupId).kafkaHeartbeat(b.groupId, b.memberId, b.generationId);
@@ -79,12 +79,8 @@ async function heartbeat(ctx: KafkaContext, req: KafkaRequest): Promise<object> 
 
 /* One member before v3 (memberId), a list from v3 (members), each by member id or
  * by static instance id. */
-async function leaveGroup(ctx: KafkaContext, req: KafkaRequest): Promise<object> {
-  const b = req.body as {
-    groupId: string;
-    memberId: string;
-    members: { memberId: string; groupInstanceId: string | null }[];
-  };
+async function leaveGroup(ctx: KafkaContext, req: RequestOf<"LeaveGroup">): Promise<object> {
+  const b = req.body;
   const v3 = req.apiVersion >= 3; /* from v3 a list of members, before it one */
   const leavers = v3
     ? b.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId }))
@@ -98,11 +94,6 @@ async function leaveGroup(ctx: KafkaContext, req: KafkaRequest): Promise<object>
   } catch (e) {
     return { throttleTimeMs: 0, errorCode: errorCodeOf(e), members: [] };
   }
-}
-
-interface CommitTopic {
-  name: string;
-  partitions: { partitionIndex: number; committedOffset: number; committedMetadata: string | null }[];
 }
 
 /* The code for committing to each partition of `topics` that does not exist:
@@ -137,8 +128,8 @@ async function missingPartitions(ctx: KafkaContext, topics: CommitTopic[]): Prom
 
 /* Partitions of topics that do not exist get UNKNOWN_TOPIC_OR_PARTITION; the rest
  * are stored all or nothing, as the core stores them, and get its one code. */
-async function offsetCommit(ctx: KafkaContext, req: KafkaRequest): Promise<object> {
-  const b = req.body as { groupId: string; generationIdOrMemberEpoch: number; memberId: string; topics: CommitTopic[] };
+async function offsetCommit(ctx: KafkaContext, req: RequestOf<"OffsetCommit">): Promise<object> {
+  const b = req.body;
   const missing = await missingPartitions(ctx, b.topics);
   const offsets: OffsetCommit[] = b.topics.flatMap((t) =>
     t.partitions
@@ -174,7 +165,7 @@ async function offsetCommit(ctx: KafkaContext, req: KafkaRequest): Promise<objec
   };
 }
 
-type FetchTopics = { name: string; partitionIndexes: number[] }[] | null;
+type FetchTopics = OffsetFetchRequestTopics[] | null;
 
 /* One group's committed offsets asked for (every one the group has for a null list):
  * -1 with empty metadata where nothing is committed, as Kafka answers. */
@@ -214,21 +205,21 @@ async function fetchGroupOffsets(ctx: KafkaContext, groupId: string, topics: Fet
 
 /* OffsetFetch: one group before v8, several from v8 (each answered on its own).
  * requireStable (v7+) needs no wait: without transactions no offset is pending. */
-async function offsetFetch(ctx: KafkaContext, req: KafkaRequest): Promise<object> {
+async function offsetFetch(ctx: KafkaContext, req: RequestOf<"OffsetFetch">): Promise<object> {
   if (req.apiVersion >= 8) {
-    const asked = req.body.groups as { groupId: string; topics: FetchTopics }[];
+    const asked = req.body.groups;
     const groups = await Promise.all(
       asked.map(async ({ groupId, topics }) => ({ groupId, ...(await fetchGroupOffsets(ctx, groupId, topics)) })),
     );
     return { throttleTimeMs: 0, groups };
   }
-  const b = req.body as { groupId: string; topics: FetchTopics };
+  const b = req.body;
   return { throttleTimeMs: 0, ...(await fetchGroupOffsets(ctx, b.groupId, b.topics)) };
 }
 
-async function describeGroups(ctx: KafkaContext, req: KafkaRequest): Promise<object> {
+async function describeGroups(ctx: KafkaContext, req: RequestOf<"DescribeGroups">): Promise<object> {
   const groups = await settleEach(
-    req.body.groups as string[],
+    req.body.groups,
     async (groupId): Promise<object> => {
       const d = await group(ctx, groupId).kafkaDescribe(groupId);
       return {
@@ -263,8 +254,8 @@ async function describeGroups(ctx: KafkaContext, req: KafkaRequest): Promise<obj
 
 /* Every group, with its state (v4+), or (v4+ statesFilter) those in the states
  * named, compared without regard to case. */
-async function listGroups(ctx: KafkaContext, req: KafkaRequest): Promise<object> {
-  const wanted = ((req.body?.statesFilter as string[] | undefined) ?? []).map((s) => s.toLowerCase());
+async function listGroups(ctx: KafkaContext, req: RequestOf<"ListGroups">): Promise<object> {
+  const wanted = (req.body?.statesFilter ?? []).map((s) => s.toLowerCase());
   try {
     const ids = await metadataStub(ctx.env).listGroups();
     const described = await Promise.all(ids.map((id) => groupStub(ctx.env, id).kafkaDescribe(id)));
@@ -278,9 +269,9 @@ async function listGroups(ctx: KafkaContext, req: KafkaRequest): Promise<object>
   }
 }
 
-async function deleteGroups(ctx: KafkaContext, req: KafkaRequest): Promise<object> {
+async function deleteGroups(ctx: KafkaContext, req: RequestOf<"DeleteGroups">): Promise<object> {
   const results = await settleEach(
-    req.body.groupsNames as string[],
+    req.body.groupsNames,
     async (groupId): Promise<object> => {
       await deleteGroup(ctx.env, groupId);
       return { groupId, errorCode: 0 };

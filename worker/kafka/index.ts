@@ -36,10 +36,8 @@
  */
 import { MAX_FRAME, MIN_FRAME } from "../../bin/kafka-frame.mjs";
 import { kafkaDecode, kafkaEncode, kafkaErrorResponse, type KafkaRequest } from "../../wasm/kafdo";
-import type { Env } from "../env";
-import { KafkaCode } from "../common/errors";
-import { authorize } from "../http/auth";
-import { HttpError, errorResponse, invalidRequest } from "../http/errors";
+import type { Env } from "../durable-objects/bindings";
+import { KafdoError, KafkaCode } from "../common/errors";
 import { alterConfigs, createPartitions, createTopics, deleteTopics, describeConfigs, incrementalAlterConfigs } from "./admin";
 import { apiVersions, findCoordinator, metadata } from "./broker";
 import type { Broker, Handler, KafkaContext } from "./context";
@@ -155,26 +153,32 @@ function brokerOf(url: URL): Broker {
   const m = /^(.+):(\d{1,5})$/.exec(advertised);
   const port = m ? Number(m[2]) : NaN;
   if (!m || !(port > 0 && port < 65536)) {
-    throw invalidRequest("the Kafka endpoint takes ?advertise=<host>:<port>, the gateway's address for clients");
+    throw new KafdoError(
+      KafkaCode.INVALID_REQUEST,
+      "the Kafka endpoint takes ?advertise=<host>:<port>, the gateway's address for clients",
+    );
   }
   return { nodeId: 0, host: m[1]!.replace(/^\[(.*)\]$/, "$1"), port };
 }
 
-/* The WebSocket upgrade of GET /kafka (bearer token as for the REST API). */
-export async function acceptKafka(request: Request, env: Env, url: URL): Promise<Response> {
-  try {
-    await authorize(request, url, env);
-    if (request.method !== "GET" || request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
-      throw new HttpError("UPGRADE_REQUIRED", `${KAFKA_PATH} is a WebSocket endpoint for \`kafdo gateway\``);
-    }
-    const ctx: KafkaContext = { env, broker: brokerOf(url) };
-    const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
-    server.accept();
-    new KafkaConnection(server, ctx);
-    return new Response(null, { status: 101, webSocket: client });
-  } catch (e) {
-    return errorResponse(e);
-  }
+/* Whether the request asks for the WebSocket upgrade /kafka takes. */
+export function isKafkaUpgrade(request: Request): boolean {
+  return request.method === "GET" && request.headers.get("upgrade")?.toLowerCase() === "websocket";
+}
+
+/*
+ * Accepts the WebSocket of GET /kafka: the gateway's connection, whose Kafka
+ * requests are answered from here on. The HTTP side of the upgrade (the bearer
+ * token, the upgrade itself, errors in the REST API's shape) is the top's
+ * (worker/index.ts), as for every HTTP request. INVALID_REQUEST without a valid
+ * ?advertise=<host>:<port>.
+ */
+export function acceptKafka(env: Env, url: URL): Response {
+  const ctx: KafkaContext = { env, broker: brokerOf(url) };
+  const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
+  server.accept();
+  new KafkaConnection(server, ctx);
+  return new Response(null, { status: 101, webSocket: client });
 }
 
 class KafkaConnection {

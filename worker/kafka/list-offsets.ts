@@ -5,22 +5,10 @@
  * Kafka's older question instead, up to maxNumOffsets offsets before a time, and is
  * answered in oldStyleOffsets (kd_log_offsets_before).
  */
-import type { KafkaRequest } from "../../wasm/kafdo";
-import { partitionStub } from "../durable-objects/addressing";
-import { checkPartition, forget, topicFor } from "../api/metadata";
-import { KafkaCode } from "../common/errors";
-import { errorCodeOf, settleEach, type KafkaContext } from "./context";
-
-interface ListPartition {
-  partitionIndex: number;
-  timestamp: number;
-  maxNumOffsets: number; /* v0 only */
-}
-
-interface ListTopic {
-  name: string;
-  partitions: ListPartition[];
-}
+import { callPartition } from "../partitions/access";
+import { topicFor } from "../partitions/topics";
+import { errorCodeOf, settleEach, type KafkaContext, type RequestOf } from "./context";
+import type { ListOffsetsRequestTopics as ListTopic } from "./generated/requests";
 
 function answer(partitionIndex: number, errorCode: number, timestamp = -1, offset = -1, oldStyleOffsets: number[] = []): object {
   return { partitionIndex, errorCode, oldStyleOffsets, timestamp, offset, leaderEpoch: -1 };
@@ -36,22 +24,18 @@ async function listTopic(ctx: KafkaContext, t: ListTopic, version: number): Prom
   }
   const partitions = await settleEach(
     t.partitions,
-    async (p) => {
-      checkPartition(info, p.partitionIndex);
-      const stub = partitionStub(ctx.env, info.topicId, p.partitionIndex);
-      if (version === 0) return answer(p.partitionIndex, 0, -1, -1, await stub.offsetsBefore(p.timestamp, p.maxNumOffsets));
-      const found = await stub.offsetForTimestamp(p.timestamp);
-      return answer(p.partitionIndex, 0, found.timestamp, found.offset);
-    },
-    (p, code) => {
-      if (code === KafkaCode.UNKNOWN_TOPIC_OR_PARTITION) forget(t.name);
-      return answer(p.partitionIndex, code);
-    },
+    (p) =>
+      callPartition(ctx.env, info, p.partitionIndex, async (stub) => {
+        if (version === 0) return answer(p.partitionIndex, 0, -1, -1, await stub.offsetsBefore(p.timestamp, p.maxNumOffsets));
+        const found = await stub.offsetForTimestamp(p.timestamp);
+        return answer(p.partitionIndex, 0, found.timestamp, found.offset);
+      }),
+    (p, code) => answer(p.partitionIndex, code),
   );
   return { name: t.name, partitions };
 }
 
-export async function listOffsets(ctx: KafkaContext, req: KafkaRequest): Promise<object> {
-  const topics: ListTopic[] = req.body.topics;
+export async function listOffsets(ctx: KafkaContext, req: RequestOf<"ListOffsets">): Promise<object> {
+  const topics = req.body.topics;
   return { throttleTimeMs: 0, topics: await Promise.all(topics.map((t) => listTopic(ctx, t, req.apiVersion))) };
 }

@@ -6,19 +6,18 @@
  * a group that never existed GROUP_ID_NOT_FOUND. As Kafka, a partition of a topic
  * that does not exist (or beyond its partitions) is UNKNOWN_TOPIC_OR_PARTITION.
  */
-import type { KafkaRequest } from "../../wasm/kafdo";
-import { checkPartition, topicFor } from "../api/metadata";
+import { checkPartition, topicFor } from "../partitions/topics";
 import { group } from "../api/groups";
 import type { TopicInfo } from "../common/topics";
 import type { TopicPartition } from "../common/groups";
-import { errorCodeOf, type KafkaContext } from "./context";
+import { errorCodeOf, type KafkaContext, type RequestOf } from "./context";
 
 interface DeletedTopic {
   name: string;
   partitions: { partitionIndex: number }[];
 }
 
-export async function offsetDelete(ctx: KafkaContext, req: KafkaRequest): Promise<object> {
+export async function offsetDelete(ctx: KafkaContext, req: RequestOf<"OffsetDelete">): Promise<object> {
   const groupId: string = req.body.groupId;
   const asked: DeletedTopic[] = req.body.topics;
   /* Each partition's answer: an error found here, or the group's. */

@@ -3,27 +3,18 @@
  *
  * A Produce carries, per partition, RecordBatch bytes exactly as the client
  * encoded them (compressed or not); they go to the partition's Durable Object as
- * they came, one RPC per partition, all partitions in parallel. The core checks
+ * they came, one RPC per partition (partitions/access.ts), all partitions in parallel. The core checks
  * them (CRC, framing, size, the idempotent producer's sequence numbers) and
  * assigns the offsets. acks 1 and all are the same here: the one copy is in
  * Durable Object storage when the append answers; acks 0 gets no response, as in
  * Kafka, but the append is still made before the next request is read.
  */
-import type { KafkaRequest } from "../../wasm/kafdo";
-import { metadataStub, partitionStub } from "../durable-objects/addressing";
+import { metadataStub } from "../durable-objects/addressing";
 import { KafdoError, KafkaCode } from "../common/errors";
-import { checkPartition, forget, maxMessageBytes, topicConfigText, topicFor } from "../api/metadata";
-import { errorCodeOf, errorMessageOf, settleEach, type KafkaContext } from "./context";
-
-interface PartitionData {
-  index: number;
-  records: Uint8Array | null;
-}
-
-interface TopicData {
-  name: string;
-  partitionData: PartitionData[];
-}
+import { callPartition } from "../partitions/access";
+import { maxMessageBytes, topicConfigText, topicFor } from "../partitions/topics";
+import { errorCodeOf, errorMessageOf, settleEach, type KafkaContext, type RequestOf } from "./context";
+import type { ProduceRequestTopicData as TopicData } from "./generated/requests";
 
 /* Kafka answers the partition's log start offset and, on a LogAppendTime topic, the
  * time the batches were stamped with; -1 for each otherwise (and on errors). */
@@ -52,34 +43,26 @@ async function produceTopic(ctx: KafkaContext, topic: TopicData, acksValid: bool
   }
   const partitionResponses = await settleEach(
     topic.partitionData,
-    async (p) => {
-      checkPartition(info, p.index);
-      if (p.records === null || p.records.length === 0) {
-        throw new KafdoError(KafkaCode.CORRUPT_MESSAGE, "a produce names a partition without records");
-      }
-      /* slice(): the records are a view into the request's frame; only their own
-       * bytes should cross the RPC. */
-      const records = p.records.slice();
-      const [result] = await partitionStub(ctx.env, info.topicId, p.index).append(
-        [records],
-        maxMessageBytes(info),
-        topicConfigText(info),
-      );
-      if (!result) throw new Error("the partition answered no result");
-      return partitionAnswer(p.index, result.errorCode, result.baseOffset, null, result.logAppendTime, result.logStartOffset);
-    },
-    (p, code, e) => {
-      if (code === KafkaCode.UNKNOWN_TOPIC_OR_PARTITION) forget(topic.name);
-      return partitionAnswer(p.index, code, -1, errorMessageOf(e));
-    },
+    (p) =>
+      callPartition(ctx.env, info, p.index, async (stub) => {
+        if (p.records === null || p.records.length === 0) {
+          throw new KafdoError(KafkaCode.CORRUPT_MESSAGE, "a produce names a partition without records");
+        }
+        /* slice(): the records are a view into the request's frame; only their own
+         * bytes should cross the RPC. */
+        const [result] = await stub.append([p.records.slice()], maxMessageBytes(info), topicConfigText(info));
+        if (!result) throw new Error("the partition answered no result");
+        return partitionAnswer(p.index, result.errorCode, result.baseOffset, null, result.logAppendTime, result.logStartOffset);
+      }),
+    (p, code, e) => partitionAnswer(p.index, code, -1, errorMessageOf(e)),
   );
   return answer(partitionResponses);
 }
 
-export async function produce(ctx: KafkaContext, req: KafkaRequest): Promise<object | null> {
-  const acks: number = req.body.acks;
+export async function produce(ctx: KafkaContext, req: RequestOf<"Produce">): Promise<object | null> {
+  const acks = req.body.acks;
   const acksValid = acks === 0 || acks === 1 || acks === -1;
-  const topics: TopicData[] = req.body.topicData;
+  const topics = req.body.topicData;
   const responses = await Promise.all(topics.map((t) => produceTopic(ctx, t, acksValid)));
   if (acks === 0) return null;
   return { responses, throttleTimeMs: 0 };
@@ -89,7 +72,7 @@ export async function produce(ctx: KafkaContext, req: KafkaRequest): Promise<obj
  * A producer id for an idempotent producer (epoch 0), unique in the cluster.
  * Transactions are not supported: a transactional id is refused.
  */
-export async function initProducerId(ctx: KafkaContext, req: KafkaRequest): Promise<object> {
+export async function initProducerId(ctx: KafkaContext, req: RequestOf<"InitProducerId">): Promise<object> {
   if (req.body.transactionalId !== null) {
     return {
       throttleTimeMs: 0,

@@ -22,6 +22,22 @@ import { Query, readJson } from "../input";
 import type { Context } from "../router";
 
 
+/*
+ * Whether a webhook may come without the bearer token (routes.ts marks the route
+ * public by this): its topic's KAFDO_WEBHOOKS settings ask for a signature, which
+ * receive() checks instead. Stripe and GitHub cannot send a bearer token. Unsigned
+ * webhook topics need the token like everything else, and so does every webhook
+ * while KAFDO_WEBHOOKS is not valid: which topics are signed is then unknown, and
+ * what is wrong with the setting is told only to a caller with the token.
+ */
+export function signedWebhook(c: Context): boolean {
+  try {
+    return topicWebhookConfig(webhookConfigFromEnv(c.env), c.param("topic")).signature !== undefined;
+  } catch {
+    return false;
+  }
+}
+
 export async function receive(c: Context): Promise<Response> {
   Query.none(c.url);
   const topic = c.param("topic");

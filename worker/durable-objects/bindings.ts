@@ -1,0 +1,76 @@
+/*
+ * bindings.ts — the bindings wrangler.toml gives the Worker, typed twice.
+ *
+ * KafdoBindings is what the public entry points (createProducer, createConsumer,
+ * createAdmin, readPartition, the integrations' factories, kafdo/worker's handlers)
+ * take from a user's Worker: its namespaces untyped, so that the README's
+ *
+ *   interface Env { TOPIC_PARTITION: DurableObjectNamespace; ... }
+ *
+ * satisfies it, as does an Env that `wrangler types` generates. Env is what Kafdo's
+ * own code uses: each Kafka namespace typed by the RPC interface of its Durable
+ * Object (interfaces.ts), so RPC calls on a stub are type-checked. typedEnv() turns
+ * the one into the other.
+ *
+ * This sits with the Durable Objects, low, because every layer from them up reaches
+ * a binding; it names no class. worker/env.ts, at the top, checks the classes
+ * against the interfaces and declares the global Cloudflare.Env.
+ */
+import type { ClusterMetadataRpc, ConsumerGroupRpc, TopicPartitionRpc } from "./interfaces";
+
+/* What the public entry points take: the bindings as a user's Worker declares them. */
+export interface KafdoBindings {
+  TOPIC_PARTITION: DurableObjectNamespace<any>;
+  CONSUMER_GROUP: DurableObjectNamespace<any>;
+  CLUSTER_METADATA: DurableObjectNamespace<any>;
+  /* Anything but "false" (unset included) lets a produce to an unknown topic create
+   * it, as Kafka's auto.create.topics.enable does. Optional, as every binding past
+   * the three Durable Objects: a user's Worker with the README's Env must type-check. */
+  KAFDO_AUTO_CREATE_TOPICS?: string;
+  /* Partitions a topic may have at most (256 when unset). */
+  KAFDO_MAX_PARTITIONS?: string;
+  /* Partitions of an auto-created topic (1 when unset, as Kafka's num.partitions). */
+  KAFDO_DEFAULT_PARTITIONS?: string;
+  /* A secret: when set, `Authorization: Bearer <it>` is wanted on every REST
+   * endpoint but the public ones (/health, signed webhooks: http/routes.ts) and on
+   * /kafka's upgrade (http/auth.ts). */
+  KAFDO_TOKEN?: string;
+  /* How often a partition looks for what retention and compaction may remove, in ms
+   * (300000 when unset, as Kafka's log.retention.check.interval.ms). */
+  KAFDO_RETENTION_CHECK_INTERVAL_MS?: string;
+  /* How long an empty Kafka-protocol group's first rebalance waits for more members,
+   * in ms (3000 when unset, as Kafka's group.initial.rebalance.delay.ms). */
+  KAFDO_GROUP_INITIAL_REBALANCE_DELAY_MS?: string;
+  /* Webhook subscriptions' delivery objects (integrations/webhook-subscriptions.ts,
+   * which types the namespace by its own interface). */
+  WEBHOOK_DELIVERY?: DurableObjectNamespace<any>;
+  /* Webhook ingestion settings by topic, as JSON (integrations/webhooks.ts). */
+  KAFDO_WEBHOOKS?: string;
+  /* The Queue that R2 event notifications arrive on; the Worker's queue() handler
+   * bridges them into topics (integrations/r2.ts). */
+  R2_EVENTS?: Queue;
+  /* The cold tier's bucket (wrangler.toml binds kafdo-cold): topics with
+   * remote.storage.enable=true keep their old batches there (durable-objects/cold-tier.ts). */
+  KAFDO_COLD?: R2Bucket;
+}
+
+/* What Kafdo's own code uses: the same bindings, each Kafka namespace typed by the
+ * interface its class implements. */
+export interface Env extends KafdoBindings {
+  TOPIC_PARTITION: DurableObjectNamespace<TopicPartitionRpc>;
+  CONSUMER_GROUP: DurableObjectNamespace<ConsumerGroupRpc>;
+  CLUSTER_METADATA: DurableObjectNamespace<ClusterMetadataRpc>;
+}
+
+/*
+ * A user's bindings as the typed Env, where a public entry point hands them on to
+ * Kafdo's own code. The cast is sound because it only names the interface behind
+ * each namespace, and the binding's name is what picks the class: wrangler.toml binds
+ * TOPIC_PARTITION to TopicPartitionDO, CONSUMER_GROUP to ConsumerGroupDO and
+ * CLUSTER_METADATA to ClusterMetadataDO, as the README's Configuration has a user's
+ * Worker do too. The type parameter exists only at compile time; at run time it is
+ * the same namespace.
+ */
+export function typedEnv(env: KafdoBindings): Env {
+  return env as Env;
+}

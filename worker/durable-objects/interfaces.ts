@@ -1,0 +1,78 @@
+/*
+ * interfaces.ts — what each Kafka Durable Object answers over RPC: the methods a
+ * stub of it has, as the code below the classes sees them.
+ *
+ * The bindings (bindings.ts) type each namespace by one of these interfaces rather
+ * than by its class, so that nothing that reaches a Durable Object imports the
+ * class: the classes call one another (ClusterMetadataDO reaches the partitions and
+ * the groups; ConsumerGroupDO reaches the cluster), and typing the stubs by the
+ * classes tied every file that touches `env` into one import cycle.
+ *
+ * Each class `implements` its interface, so a method changed in the class and not
+ * here fails to compile; worker/env.ts checks once more, at the top, that each
+ * class's namespace can stand where its interface's is expected.
+ */
+import type { ConfigChange, LogProducer } from "../../wasm/kafdo";
+import type { AppendResult, FetchResult, LogOffsets, ReadResult } from "../common/records";
+import type { CommittedOffset, GroupDescription, JoinRequest, JoinResult, OffsetCommit, TopicPartition } from "../common/groups";
+import type { KafkaCommitRequest, KafkaGroupDescription, KafkaJoinRequest, KafkaJoinResult, KafkaLeaveResult, KafkaLeaver, KafkaSyncRequest, KafkaSyncResult } from "../common/kafka-groups";
+import type { TopicInfo } from "../common/topics";
+
+/* One partition's log (TopicPartitionDO). */
+export interface TopicPartitionRpc extends Rpc.DurableObjectBranded {
+  append(sets: Uint8Array[], maxBatchBytes?: number, topicConfig?: string): Promise<AppendResult[]>;
+  configure(topicConfig: string): void;
+  deleteRecords(offset: number): { lowWatermark: number };
+  latest(key: Uint8Array, topicConfig?: string): ReadResult;
+  fetchBatches(offset: number, maxBytes: number, minOneBatch?: boolean): FetchResult | Promise<FetchResult>;
+  read(offset: number, maxRecords: number, maxBytes: number): ReadResult | Promise<ReadResult>;
+  readWait(offset: number, maxRecords: number, maxBytes: number, waitMs: number): ReadResult | Promise<ReadResult>;
+  fetchBatchesWait(
+    offset: number,
+    maxBytes: number,
+    minOneBatch: boolean,
+    waitMs: number,
+  ): FetchResult | Promise<FetchResult>;
+  offsets(): LogOffsets;
+  describe(): { sizeBytes: number; producers: LogProducer[] };
+  offsetForTimestamp(timestamp: number): { offset: number; timestamp: number };
+  offsetsBefore(timestamp: number, maxNum: number): number[];
+  retire(): void;
+}
+
+/* One consumer group's membership and offsets (ConsumerGroupDO). */
+export interface ConsumerGroupRpc extends Rpc.DurableObjectBranded {
+  join(groupId: string, req: JoinRequest): Promise<JoinResult>;
+  heartbeat(groupId: string, memberId: string, generationId: number): void;
+  leave(groupId: string, memberId: string): void;
+  commit(groupId: string, memberId: string, generationId: number, offsets: OffsetCommit[]): Promise<void> | void;
+  committed(groupId: string, partitions?: TopicPartition[]): CommittedOffset[];
+  describe(groupId: string): GroupDescription;
+  deleteOffsets(groupId: string, partitions: TopicPartition[]): number[];
+  deleteGroup(groupId: string): Promise<void>;
+  topicChanged(groupId: string, topic: string): void;
+  kafkaJoin(groupId: string, req: KafkaJoinRequest): Promise<KafkaJoinResult>;
+  kafkaSync(groupId: string, req: KafkaSyncRequest): Promise<KafkaSyncResult>;
+  kafkaHeartbeat(groupId: string, memberId: string, generationId: number): number;
+  kafkaLeave(groupId: string, leavers: KafkaLeaver[]): KafkaLeaveResult;
+  kafkaCommit(groupId: string, req: KafkaCommitRequest): Promise<number> | number;
+  kafkaDescribe(groupId: string): KafkaGroupDescription;
+}
+
+/* The cluster's topics, groups and producer ids (ClusterMetadataDO). */
+export interface ClusterMetadataRpc extends Rpc.DurableObjectBranded {
+  createTopic(name: string, partitions: number, config: Record<string, string>): TopicInfo;
+  ensureTopic(name: string, partitions: number): TopicInfo;
+  validateTopic(name: string, partitions: number, config: Record<string, string>): TopicInfo;
+  validatePartitions(name: string, count: number): TopicInfo;
+  describeTopic(name: string): TopicInfo;
+  listTopics(): TopicInfo[];
+  createPartitions(name: string, count: number): Promise<TopicInfo>;
+  alterConfigs(name: string, changes: ConfigChange[], incremental: boolean): Promise<TopicInfo>;
+  validateConfigs(name: string, changes: ConfigChange[], incremental: boolean): TopicInfo;
+  registerGroup(groupId: string): void;
+  unregisterGroup(groupId: string): void;
+  listGroups(): string[];
+  allocateProducerId(): number;
+  deleteTopic(name: string): Promise<TopicInfo>;
+}

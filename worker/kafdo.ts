@@ -1,0 +1,8 @@
+/*
+ * The `kafdo` package entry: the in-Worker API (api/index.ts) and the Durable
+ * Object classes a user's Worker re-exports, WebhookDeliveryDO included (its class
+ * sits with the integrations, a layer above the API it uses, so the entry that
+ * names it sits at the top).
+ */
+export * from "./api";
+export { WebhookDeliveryDO } from "./integrations/WebhookDeliveryDO";

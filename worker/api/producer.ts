@@ -221,7 +221,7 @@ export class KafdoProducer implements Producer {
 
   /* One RPC to the partition; resolves to the base offset of the records. */
   private async append(s: PartitionSend): Promise<AppendResult> {
-    return callPartition(this.env, s.topic, s.partition, async (stub) => {
+    return await callPartition(this.env, s.topic, s.partition, async (stub) => {
       const [result] = await stub.append([s.batches], maxMessageBytes(s.topic), topicConfigText(s.topic));
       if (!result) throw new KafdoError(-1, "the partition answered no result");
       if (result.errorCode !== 0) throw new KafdoError(result.errorCode);

@@ -49,7 +49,10 @@ export async function onPartition<T>(
   partition: number,
   call: (stub: PartitionStub) => Promise<T>,
 ): Promise<T> {
-  return callPartition(env, await topicFor(env, topicName), partition, call);
+  /* `return await`, not `return`: a promise that is already rejected when returned from
+   * an async function is adopted a microtask later, and workerd reports it unhandled
+   * meanwhile (an "Unhandled Rejection" that fails the test run). */
+  return await callPartition(env, await topicFor(env, topicName), partition, call);
 }
 
 /*

@@ -78,7 +78,10 @@ export function openApiDocument(routes: readonly DocumentedRoute[]): Json {
     }
     const out: Json = {};
     for (const [key, value] of Object.entries(s)) {
-      if (key === "properties") {
+      if (key === "properties" && Object.keys(value as object).length === 0 && typeof s.additionalProperties === "object") {
+        /* A map (StringMap): TypeBox's checker wants the empty properties, a reader does not. */
+        continue;
+      } else if (key === "properties") {
         out[key] = Object.fromEntries(Object.entries(value as Record<string, TSchema>).map(([k, v]) => [k, schema(v)]));
       } else if ((key === "items" || key === "additionalProperties") && typeof value === "object") {
         out[key] = schema(value as TSchema);

@@ -95,8 +95,8 @@ function message(error: ValueError, body: unknown): string {
     case ValueErrorType.ArrayMinItems:
     case ValueErrorType.ArrayMaxItems: {
       const n = (error.value as unknown[]).length;
-      const range = s.maxItems === undefined ? `at least ${s.minItems}` : `${s.minItems ?? 0} to ${s.maxItems}`;
-      return `${where} must hold ${range} items, not ${n}`;
+      if (s.maxItems === undefined) return `${where} must hold at least ${s.minItems} item(s), not ${n}`;
+      return `${where} must hold ${s.minItems ?? 0} to ${s.maxItems} items, not ${n}`;
     }
     default:
       if (Array.isArray(s.enum) && typeof error.value === "string") {

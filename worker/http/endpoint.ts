@@ -64,7 +64,8 @@ export interface Endpoint {
 
 export interface Input<P extends TProperties, Q extends TProperties, B extends TSchema> {
   params: Static<TObject<P>>;
-  query: Static<TObject<Q>>;
+  /* Each absent when not given: the handler gives it its default. */
+  query: Partial<Static<TObject<Q>>>;
   body: Static<B>;
 }
 

@@ -125,11 +125,15 @@ describe("an endpoint checks its input with the schemas it declares", () => {
     seen.length = 0;
     const res = await putThing.handler(context("/things/t-1?mode=slow&count=3", { name: "a", tags: { x: null } }));
     expect(res.status).toBe(200);
-    expect(seen).toEqual([{ params: { id: "t-1" }, query: { mode: "slow", count: 3 }, body: { name: "a", tags: { x: null } } }]);
+    expect(seen).toEqual([
+      { params: { id: "t-1" }, query: { mode: "slow", count: 3 }, body: { name: "a", tags: { x: null } } },
+    ]);
   });
 
   it("refuses what they refuse, naming the first problem in reading order", async () => {
-    expect(await refusal("/things/t-1", { nmae: "a" })).toBe('body has unknown field "nmae"; allowed: name, size, tags');
+    expect(await refusal("/things/t-1", { nmae: "a" })).toBe(
+      'body has unknown field "nmae"; allowed: name, size, tags',
+    );
     expect(await refusal("/things/t-1", { size: 0, name: 1 })).toBe("body.name must be a string");
     expect(await refusal("/things/t-1", { name: "a", size: 10 })).toBe("body.size must be an integer from 1 to 9");
     expect(await refusal("/things/t-1", { name: "a", tags: { x: 1 } })).toBe("body.tags.x must be a string or null");

@@ -78,7 +78,11 @@ export function openApiDocument(routes: readonly DocumentedRoute[]): Json {
     }
     const out: Json = {};
     for (const [key, value] of Object.entries(s)) {
-      if (key === "properties" && Object.keys(value as object).length === 0 && typeof s.additionalProperties === "object") {
+      if (
+        key === "properties" &&
+        Object.keys(value as object).length === 0 &&
+        typeof s.additionalProperties === "object"
+      ) {
         /* A map (StringMap): TypeBox's checker wants the empty properties, a reader does not. */
         continue;
       } else if (key === "properties") {

@@ -92,7 +92,9 @@ export const Message = named(
       timestamp: Type.Integer(),
       key: Type.Optional(Nullable(Type.String(), { description: "The key as text, or base64 with encoding=base64." })),
       keyBase64: Type.Optional(Type.String({ description: "encoding=json: the key's bytes when they are not UTF-8." })),
-      value: Type.Optional(Type.Unknown({ description: "encoding=json: the value's JSON; encoding=base64: base64 or null." })),
+      value: Type.Optional(
+        Type.Unknown({ description: "encoding=json: the value's JSON; encoding=base64: base64 or null." }),
+      ),
       valueBase64: Type.Optional(
         Type.String({ description: "encoding=json: the value's bytes when they are not UTF-8 JSON text." }),
       ),

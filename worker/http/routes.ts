@@ -12,7 +12,17 @@
 import { route, type DocumentedRoute } from "./endpoint";
 import { createPartitions, createTopic, deleteTopic, describeTopic, listTopics, topicOffsets } from "./handlers/admin";
 import { deleteRecords, patchConfigs, putConfigs } from "./handlers/admin";
-import { adminDescribe, commit, deleteGroup, describe, heartbeat, join, leave, listGroups, offsets } from "./handlers/groups";
+import {
+  adminDescribe,
+  commit,
+  deleteGroup,
+  describe,
+  heartbeat,
+  join,
+  leave,
+  listGroups,
+  offsets,
+} from "./handlers/groups";
 import { readLatest, readMessages, readOffsets } from "./handlers/partitions";
 import { produce, produceBatch } from "./handlers/produce";
 import { health, openapi, serviceInfo } from "./handlers/service";
@@ -26,8 +36,12 @@ import {
 import { openApiDocument } from "./openapi";
 import { Router } from "./router";
 
+/* The two endpoints that tell of the table itself (read when they answer). */
+const about = serviceInfo(() => ROUTES);
+const apiDocument = openapi(() => OPENAPI);
+
 export const ROUTES: readonly DocumentedRoute[] = [
-  route("GET", "/", serviceInfo(() => ROUTES)),
+  route("GET", "/", about),
   route("POST", "/topics/:topic/produce", produce),
   route("POST", "/topics/:topic/produce-batch", produceBatch),
   route("GET", "/topics/:topic/partitions/:partition/messages", readMessages),
@@ -61,7 +75,7 @@ export const ROUTES: readonly DocumentedRoute[] = [
   route("DELETE", "/webhook-subscriptions/:groupId", deleteSubscription),
 
   route("GET", "/health", health),
-  route("GET", "/openapi.json", openapi(() => OPENAPI)),
+  route("GET", "/openapi.json", apiDocument),
 ];
 
 /* The OpenAPI 3.1 document of this table, served at /openapi.json. */

@@ -42,14 +42,26 @@ export const INT32_MAX = 2147483647;
  * document (JSON) never shows it. */
 const NULLABLE_OF = Symbol("kafdo.nullable.of");
 
-TypeRegistry.Set("Nullable", (schema: Record<symbol, TSchema>, value) => value === null || Value.Check(schema[NULLABLE_OF]!, value));
-TypeRegistry.Set("StringEnum", (schema: { enum: string[] }, value) => typeof value === "string" && schema.enum.includes(value));
+TypeRegistry.Set(
+  "Nullable",
+  (schema: Record<symbol, TSchema>, value) => value === null || Value.Check(schema[NULLABLE_OF]!, value),
+);
+TypeRegistry.Set(
+  "StringEnum",
+  (schema: { enum: string[] }, value) => typeof value === "string" && schema.enum.includes(value),
+);
 
 /* `of` or null; `of` is a one-type schema (string, integer, ...). */
 export function Nullable<T extends TSchema>(of: T, options: SchemaOptions = {}): TUnsafe<Static<T> | null> {
   const { type } = of as { type?: unknown };
   if (typeof type !== "string") throw new Error("Nullable takes a schema of one type");
-  return Type.Unsafe<Static<T> | null>({ ...of, ...options, [Kind]: "Nullable", [NULLABLE_OF]: of, type: [type, "null"] });
+  return Type.Unsafe<Static<T> | null>({
+    ...of,
+    ...options,
+    [Kind]: "Nullable",
+    [NULLABLE_OF]: of,
+    type: [type, "null"],
+  });
 }
 
 /* One of a few strings. */
@@ -88,9 +100,11 @@ export function StringMap<T extends TSchema>(values: T, options: SchemaOptions =
   return Type.Unsafe<Record<string, Static<T>>>(Type.Object({}, { ...options, additionalProperties: values }));
 }
 
-export const Int32 = (options: SchemaOptions = {}) => Type.Integer({ minimum: INT32_MIN, maximum: INT32_MAX, ...options });
+export const Int32 = (options: SchemaOptions = {}) =>
+  Type.Integer({ minimum: INT32_MIN, maximum: INT32_MAX, ...options });
 /* A Kafka partition number: int32 >= 0. */
-export const PartitionNumber = (options: SchemaOptions = {}) => Type.Integer({ minimum: 0, maximum: INT32_MAX, ...options });
+export const PartitionNumber = (options: SchemaOptions = {}) =>
+  Type.Integer({ minimum: 0, maximum: INT32_MAX, ...options });
 /* A non-negative integer JavaScript holds exactly (offsets, timestamps). */
 export const Natural = (options: SchemaOptions = {}) =>
   Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, ...options });

@@ -72,9 +72,7 @@ const DeletedRecords = named(
   "DeletedRecords",
   Struct({
     topic: Type.String(),
-    partitions: Type.Array(
-      Struct({ partition: AtLeast(0), lowWatermark: AtLeast(0, "The new log start offset.") }),
-    ),
+    partitions: Type.Array(Struct({ partition: AtLeast(0), lowWatermark: AtLeast(0, "The new log start offset.") })),
   }),
 );
 

@@ -129,7 +129,12 @@ export const readLatest = endpoint({
   responses: { 200: ok("The key's latest record, with its topic and partition.", Message) },
   errors: [NotFound],
   async handle(c, { params: { topic, key }, query }) {
-    const record = await readKey(c.env, topic, key, query.partition === undefined ? {} : { partition: query.partition });
+    const record = await readKey(
+      c.env,
+      topic,
+      key,
+      query.partition === undefined ? {} : { partition: query.partition },
+    );
     if (!record) throw new HttpError("NOT_FOUND", `key ${JSON.stringify(key)} has no record in topic "${topic}"`);
     return jsonResponse({ topic, partition: record.partition, ...jsonMessage(record, query.encoding ?? "json") });
   },

@@ -92,12 +92,13 @@ export function endpoint<
   const optional = Object.fromEntries(Object.entries(spec.query ?? {}).map(([k, s]) => [k, Type.Optional(s)]));
   const params = Type.Object(spec.params ?? {});
   const query = Type.Object(optional);
-  const { handle, body } = spec;
+  const { handle, body, errors = [], ...described } = spec;
   return {
-    ...spec,
+    ...described,
+    ...(body ? { body } : {}),
     params,
     query,
-    errors: spec.errors ?? [],
+    errors,
     handler: async (c) => {
       const input = {
         params: checkPath(params, (name) => c.param(name)),

@@ -42,7 +42,8 @@ export default tseslint.config(
        * for (terminal escapes, C0/C1 characters). */
       'no-control-regex': 'off',
       /* A leading _ marks a parameter or binding kept for its place; an omitted field
-       * is destructured out beside a ...rest. */
+       * is destructured out beside a ...rest; a caught error may go unread (the
+       * catch says what failed without it). */
       '@typescript-eslint/no-unused-vars': [
         'error',
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true },

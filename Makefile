@@ -7,6 +7,8 @@
 #                briefly, real-client vectors, typecheck, vitest inside workerd)
 #   make bench   benchmarks (figures, never pass/fail)
 #   make fuzz    the fuzzers for longer (FUZZ_SECONDS each)
+#   make lint    prettier, eslint and clang-format, checking only
+#   make format  prettier and clang-format, rewriting the files
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := test
@@ -43,22 +45,27 @@ CODECS_PLAIN := $(CODECS)/plain/libkdcodecs.a
 STAMP_APT := $(BUILD)/.apt-stamp
 STAMP_NPM := node_modules/.package-lock.json
 
-.PHONY: dev test bench fuzz wasm generate dist deps test-layers test-c test-vectors test-fuzz test-worker test-e2e test-interop typecheck clean
+.PHONY: dev test bench fuzz wasm generate dist deps test-layers test-c test-vectors test-fuzz test-worker test-e2e test-interop typecheck clean lint format
 
 # ---- setup ------------------------------------------------------------------
 
 deps: $(STAMP_APT) $(STAMP_NPM)
 
-# Installs the Debian packages that are missing, once per checkout.
-$(STAMP_APT):
+# Installs the Debian packages of $(1) that are missing.
+define apt_install
 	@mkdir -p $(BUILD)
-	@missing=""; for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
 	@touch $@
+endef
+
+# Installs the Debian packages that are missing, once per checkout.
+$(STAMP_APT):
+	$(call apt_install,$(APT_PKGS))
 
 $(STAMP_NPM): package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -206,6 +213,35 @@ fuzz: $(addprefix $(BUILD)/fuzz_,$(FUZZERS)) $(BUILD)/make_seeds
 	  $(BUILD)/fuzz_$$f -artifact_prefix=$(BUILD)/ -max_total_time=$(FUZZ_SECONDS) $(BUILD)/corpus/$$f $(BUILD)/seeds/$$f 2>&1 | grep -E "DONE|ERROR|SUMMARY" | tail -2; \
 	  test $${PIPESTATUS[0]} -eq 0; \
 	done
+
+# ---- formatting and linting -------------------------------------------------
+
+# prettier (.prettierrc.json) and eslint (eslint.config.mjs) for the TypeScript and
+# JavaScript, clang-format (.clang-format) for the C. `make lint` only checks, runs
+# all three whatever the first ones found, and fails if any found something; `make
+# format` rewrites what prettier and clang-format would change (eslint's findings are
+# fixed by hand). crc32c_table.h is generated data, laid out by its generator.
+LINT_PKGS := clang-format
+STAMP_LINT_APT := $(BUILD)/.apt-lint-stamp
+JS_FILES := '{worker,wasm,bin,scripts,tests,bench}/**/*.{ts,mjs,js}' bin/kafdo
+C_FILES = $(filter-out src-c/crc32c_table.h,$(wildcard src-c/*.[ch] tests/c/*.[ch] bench/*.c))
+
+$(STAMP_LINT_APT):
+	$(call apt_install,$(LINT_PKGS))
+
+lint: $(STAMP_NPM) $(STAMP_LINT_APT)
+	@status=0; \
+	echo "== prettier --check"; prettier --check --log-level warn $(JS_FILES) || status=1; \
+	echo "== eslint"; eslint $(JS_FILES) || status=1; \
+	echo "== clang-format"; changed=0; \
+	for f in $(C_FILES); do clang-format $$f | cmp -s $$f - || { echo "[warn] $$f"; changed=$$((changed + 1)); }; done; \
+	if [ $$changed -gt 0 ]; then echo "clang-format would change $$changed files"; status=1; fi; \
+	if [ $$status -ne 0 ]; then echo "make lint: see above; make format rewrites the layout"; fi; \
+	exit $$status
+
+format: $(STAMP_NPM) $(STAMP_LINT_APT)
+	prettier --write --log-level warn $(JS_FILES)
+	clang-format -i $(C_FILES)
 
 # ---- running ----------------------------------------------------------------
 

@@ -46,6 +46,6 @@ export function ensureDist({ onBuild = () => {} } = {}) {
       stdio: 'pipe',
     });
   } catch (e) {
-    throw new Error(`the package build failed:\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+    throw new Error(`the package build failed:\n${e.stdout ?? ''}${e.stderr ?? ''}`, { cause: e });
   }
 }

@@ -52,7 +52,7 @@ async function sh(file, args, cwd) {
   try {
     return (await exec(file, args, { cwd, env: ENV, maxBuffer: 64 << 20, timeout: 300_000 })).stdout;
   } catch (e) {
-    throw new Error(`${file} ${args.join(' ')} failed in ${cwd}:\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+    throw new Error(`${file} ${args.join(' ')} failed in ${cwd}:\n${e.stdout ?? ''}${e.stderr ?? ''}`, { cause: e });
   }
 }
 

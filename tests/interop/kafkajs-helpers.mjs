@@ -96,7 +96,7 @@ export class Inbox {
 
   check() {
     for (const w of [...this.waiters]) {
-      let ok = false;
+      let ok;
       try {
         ok = w.predicate(this.messages);
       } catch (e) {

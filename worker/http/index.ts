@@ -1,16 +1,19 @@
 /*
  * http/ — the REST API of kafdo-README.md over the in-Worker API (api/).
  *
- *   routes.ts    the table: method, path pattern, handler
+ *   routes.ts    the table: method, path pattern, endpoint
  *   router.ts    matching a request against the table
- *   handlers/    one thin function per endpoint: read the HTTP input, call api/,
- *                shape the JSON; no Kafka decisions
- *   input.ts     the body, the query, path numbers, base64; INVALID_REQUEST
+ *   handlers/    one endpoint each (endpoint.ts): its schemas beside a thin handler
+ *                that calls api/ and shapes the JSON; no Kafka decisions
+ *   endpoint.ts  what an endpoint declares, and its input read and checked
+ *   schema.ts    the schema vocabulary (TypeBox); parameters.ts, responses.ts the
+ *                shared parameters and answers
+ *   validate.ts  body, query and path checked by their schemas; INVALID_REQUEST
+ *   input.ts     the body read as JSON, base64
  *   records.ts   records between their JSON form and the producer's / reader's
  *   errors.ts    the one error shape, and the status of every code
- *   auth.ts      the bearer token (KAFDO_TOKEN), checked before a route that is
- *                not public is served or an unknown one is told
- *   openapi.ts   the OpenAPI 3.1 document served at /openapi.json
+ *   auth.ts      the bearer token (KAFDO_TOKEN), checked before routing
+ *   openapi.ts   the OpenAPI 3.1 document, made from the table
  *
  * handle() is the only place that catches: whatever a handler throws, wherever it
  * arose, becomes the error shape in errorResponse().

@@ -19,54 +19,98 @@
  * (json.ts): a read shows the bytes that were stored, every digit of a large number
  * and any depth of nesting included.
  */
-import { invalidRequest } from "./errors";
-import {
-  dictionary,
-  fromBase64,
-  has,
-  integer,
-  object,
-  partitionField,
-  string,
-  stringMap,
-  toBase64,
-} from "./input";
+import { dictionary, fromBase64, toBase64 } from "./input";
 import { RawJson } from "./json";
-import type { ConsumerRecord, HeaderValue, KeyInput } from "../common/records";
+import { Nullable, Natural, PartitionNumber, StringMap, Struct, Type, named, type Static } from "./schema";
+import type { ConsumerRecord, HeaderValue } from "../common/records";
 import type { ProducerMessage } from "../common/api";
 import { jsonText, utf8Text } from "../api/records";
 
 export type Encoding = "json" | "base64";
 export const ENCODINGS: readonly Encoding[] = ["json", "base64"];
 
-const MESSAGE_FIELDS = ["key", "value", "headers", "partition", "timestamp"] as const;
-
 /* ---- produce -------------------------------------------------------------------- */
 
-export function producerMessage(topic: string, body: unknown, encoding: Encoding, where: string): ProducerMessage {
-  const o = object(body, where, MESSAGE_FIELDS);
-  if (!has(o, "value")) throw invalidRequest(`${where}.value is required (null for a tombstone)`);
-  const bytes = (v: unknown, at: string): string | Uint8Array | null => {
-    if (v === null) return null;
-    return encoding === "base64" ? fromBase64(v, at) : string(v, at);
-  };
+export const ProduceMessage = named(
+  "ProduceMessage",
+  Struct({
+    key: Type.Optional(
+      Nullable(Type.String(), { description: "UTF-8 text, or base64 with encoding=base64. Absent or null: no key." }),
+    ),
+    value: Type.Unknown({
+      description:
+        'Any JSON, stored as its UTF-8 JSON text (the string "hi" is stored as "hi" with ' +
+        "its quotes); with encoding=base64 a base64 string of the bytes. null: a null value " +
+        "(a tombstone).",
+    }),
+    headers: Type.Optional(
+      StringMap(Nullable(Type.String()), {
+        description: "Header name to value: UTF-8 text, base64 with encoding=base64, or null.",
+      }),
+    ),
+    partition: Type.Optional(PartitionNumber({ description: "Write to this partition rather than choosing one." })),
+    timestamp: Type.Optional(Natural({ description: "The record's timestamp, ms since the epoch; now when absent." })),
+  }),
+);
+
+/* A checked produce body (validate.ts) as the producer's message; with base64, the
+ * key, value and header values are decoded here (`where` names the message). */
+export function producerMessage(
+  topic: string,
+  m: Static<typeof ProduceMessage>,
+  encoding: Encoding,
+  where: string,
+): ProducerMessage {
+  const bytes = (v: string | null, at: string): string | Uint8Array | null =>
+    v === null || encoding === "json" ? v : fromBase64(v, at);
 
   const message: ProducerMessage = {
     topic,
-    value: encoding === "base64" ? bytes(o.value, `${where}.value`) : o.value,
+    value: encoding === "base64" ? fromBase64Value(m.value, `${where}.value`) : m.value,
   };
-  if (has(o, "key")) message.key = bytes(o.key, `${where}.key`) satisfies KeyInput;
-  if (has(o, "headers")) {
-    message.headers = stringMap<HeaderValue>(o.headers, `${where}.headers`, bytes);
+  if (m.key !== undefined) message.key = bytes(m.key, `${where}.key`);
+  if (m.headers !== undefined) {
+    const headers = dictionary<HeaderValue>();
+    for (const [name, v] of Object.entries(m.headers)) headers[name] = bytes(v, `${where}.headers.${name}`);
+    message.headers = headers;
   }
-  if (has(o, "partition")) message.partition = partitionField(o.partition, `${where}.partition`);
-  if (has(o, "timestamp")) {
-    message.timestamp = integer(o.timestamp, `${where}.timestamp`, 0, Number.MAX_SAFE_INTEGER);
-  }
+  if (m.partition !== undefined) message.partition = m.partition;
+  if (m.timestamp !== undefined) message.timestamp = m.timestamp;
   return message;
 }
 
+function fromBase64Value(v: unknown, where: string): Uint8Array | null {
+  return v === null ? null : fromBase64(v, where);
+}
+
 /* ---- read ------------------------------------------------------------------------- */
+
+export const Message = named(
+  "Message",
+  Struct(
+    {
+      offset: Type.Integer({ minimum: 0 }),
+      timestamp: Type.Integer(),
+      key: Type.Optional(Nullable(Type.String(), { description: "The key as text, or base64 with encoding=base64." })),
+      keyBase64: Type.Optional(Type.String({ description: "encoding=json: the key's bytes when they are not UTF-8." })),
+      value: Type.Optional(
+        Type.Unknown({ description: "encoding=json: the value's JSON; encoding=base64: base64 or null." }),
+      ),
+      valueBase64: Type.Optional(
+        Type.String({ description: "encoding=json: the value's bytes when they are not UTF-8 JSON text." }),
+      ),
+      headers: StringMap(Nullable(Type.String()), {
+        description:
+          "Header name to value (text, or base64 with encoding=base64). A name that occurs " +
+          "more than once in a record shows its last value.",
+      }),
+      headersBase64: Type.Optional(
+        StringMap(Type.String(), { description: "encoding=json: header values that are not UTF-8, as base64." }),
+      ),
+    },
+    { description: "A record. Exactly one of key / keyBase64 and one of value / valueBase64 is present." },
+  ),
+);
 
 export interface JsonMessage {
   offset: number;

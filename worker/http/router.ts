@@ -8,8 +8,8 @@
  *
  * The router knows nothing of Kafka or of error shapes: it answers which route a
  * request is for, with its parameters percent-decoded, or that the path is known
- * under other methods (405), or that it is unknown (404). routes.ts holds the table;
- * the OpenAPI document's test compares itself against the same table.
+ * under other methods (405), or that it is unknown (404). routes.ts holds the table,
+ * from which the OpenAPI document is made too (openapi.ts).
  *
  * HEAD takes every GET route, as HTTP has it (RFC 9110, 9.3.2): the answer is the
  * GET's, whose body the front (http/index.ts) leaves out. Load balancers probe
@@ -39,8 +39,8 @@ export interface Route {
   public?: true | ((c: Context) => boolean);
 }
 
-export type Match =
-  | { kind: "found"; route: Route; params: ReadonlyMap<string, string> }
+export type Match<R extends Route = Route> =
+  | { kind: "found"; route: R; params: ReadonlyMap<string, string> }
   | { kind: "wrong-method"; allow: (Method | "HEAD")[] }
   | { kind: "none" };
 
@@ -63,14 +63,16 @@ function decode(segment: string): string {
   }
 }
 
-export class Router {
-  private readonly table: { route: Route; segments: Segment[] }[];
+/* R: the table's rows, which may carry more than the router reads (routes.ts's carry
+ * their endpoint). */
+export class Router<R extends Route = Route> {
+  private readonly table: { route: R; segments: Segment[] }[];
 
-  constructor(readonly routes: readonly Route[]) {
+  constructor(readonly routes: readonly R[]) {
     this.table = routes.map((route) => ({ route, segments: compile(route.path) }));
   }
 
-  match(method: string, pathname: string): Match {
+  match(method: string, pathname: string): Match<R> {
     const parts = pathname === "/" ? [] : pathname.slice(1).split("/");
     const wanted = method === "HEAD" ? "GET" : method;
     const allow: (Method | "HEAD")[] = [];

@@ -1,18 +1,31 @@
 /*
  * routes.ts — every endpoint of the REST API, as a table.
  *
- * The list is the spec's (kafdo-README.md, "HTTP API Endpoints"); openapi.ts
- * documents each row, and a test holds the two equal in both directions.
- * GET /consumer-groups/:groupId/offsets is Kafdo's addition: the committed offsets
- * a consumer over HTTP resumes from. /webhooks and /webhook-subscriptions are the
- * webhook integration's (integrations/webhooks.ts, webhook-subscriptions.ts).
+ * The list is the spec's (kafdo-README.md, "HTTP API Endpoints"). Each row places an
+ * endpoint, declared with its schemas beside its handler in handlers/ (endpoint.ts
+ * says how), at a method and path; the OpenAPI document is made from this table
+ * (openapi.ts). GET /consumer-groups/:groupId/offsets is Kafdo's addition: the
+ * committed offsets a consumer over HTTP resumes from. /webhooks and
+ * /webhook-subscriptions are the webhook integration's (integrations/webhooks.ts,
+ * webhook-subscriptions.ts).
  *
  * Every route wants the bearer token when one is set (auth.ts) but those marked
  * `public`: /health, and a webhook to a topic that checks its senders' signatures.
  */
+import { route, type DocumentedRoute } from "./endpoint";
 import { createPartitions, createTopic, deleteTopic, describeTopic, listTopics, topicOffsets } from "./handlers/admin";
 import { deleteRecords, patchConfigs, putConfigs } from "./handlers/admin";
-import { commit, deleteGroup, describe, heartbeat, join, leave, listGroups, offsets } from "./handlers/groups";
+import {
+  adminDescribe,
+  commit,
+  deleteGroup,
+  describe,
+  heartbeat,
+  join,
+  leave,
+  listGroups,
+  offsets,
+} from "./handlers/groups";
 import { readLatest, readMessages, readOffsets } from "./handlers/partitions";
 import { produce, produceBatch } from "./handlers/produce";
 import { health, openapi, serviceInfo } from "./handlers/service";
@@ -24,44 +37,52 @@ import {
   receive,
   signedWebhook,
 } from "./handlers/webhooks";
-import { Router, type Route } from "./router";
+import { openApiDocument } from "./openapi";
+import { Router } from "./router";
 
-export const ROUTES: readonly Route[] = [
-  { method: "GET", path: "/", handler: (c) => serviceInfo(c, ROUTES) },
-  { method: "POST", path: "/topics/:topic/produce", handler: produce },
-  { method: "POST", path: "/topics/:topic/produce-batch", handler: produceBatch },
-  { method: "GET", path: "/topics/:topic/partitions/:partition/messages", handler: readMessages },
-  { method: "GET", path: "/topics/:topic/partitions/:partition/offsets", handler: readOffsets },
-  { method: "GET", path: "/topics/:topic/keys/:key", handler: readLatest },
+/* The two endpoints that tell of the table itself (read when they answer). */
+const about = serviceInfo(() => ROUTES);
+const apiDocument = openapi(() => OPENAPI);
 
-  { method: "POST", path: "/consumer-groups/:groupId/join", handler: join },
-  { method: "POST", path: "/consumer-groups/:groupId/heartbeat", handler: heartbeat },
-  { method: "POST", path: "/consumer-groups/:groupId/commit", handler: commit },
-  { method: "POST", path: "/consumer-groups/:groupId/leave", handler: leave },
-  { method: "GET", path: "/consumer-groups/:groupId", handler: describe },
-  { method: "GET", path: "/consumer-groups/:groupId/offsets", handler: offsets },
+export const ROUTES: readonly DocumentedRoute[] = [
+  route("GET", "/", about),
+  route("POST", "/topics/:topic/produce", produce),
+  route("POST", "/topics/:topic/produce-batch", produceBatch),
+  route("GET", "/topics/:topic/partitions/:partition/messages", readMessages),
+  route("GET", "/topics/:topic/partitions/:partition/offsets", readOffsets),
+  route("GET", "/topics/:topic/keys/:key", readLatest),
 
-  { method: "GET", path: "/admin/topics", handler: listTopics },
-  { method: "POST", path: "/admin/topics", handler: createTopic },
-  { method: "GET", path: "/admin/topics/:topic", handler: describeTopic },
-  { method: "DELETE", path: "/admin/topics/:topic", handler: deleteTopic },
-  { method: "POST", path: "/admin/topics/:topic/partitions", handler: createPartitions },
-  { method: "GET", path: "/admin/topics/:topic/offsets", handler: topicOffsets },
-  { method: "POST", path: "/admin/topics/:topic/delete-records", handler: deleteRecords },
-  { method: "PATCH", path: "/admin/topics/:topic/configs", handler: patchConfigs },
-  { method: "PUT", path: "/admin/topics/:topic/configs", handler: putConfigs },
-  { method: "GET", path: "/admin/groups", handler: listGroups },
-  { method: "GET", path: "/admin/groups/:groupId", handler: describe },
-  { method: "DELETE", path: "/admin/groups/:groupId", handler: deleteGroup },
+  route("POST", "/consumer-groups/:groupId/join", join),
+  route("POST", "/consumer-groups/:groupId/heartbeat", heartbeat),
+  route("POST", "/consumer-groups/:groupId/commit", commit),
+  route("POST", "/consumer-groups/:groupId/leave", leave),
+  route("GET", "/consumer-groups/:groupId", describe),
+  route("GET", "/consumer-groups/:groupId/offsets", offsets),
 
-  { method: "POST", path: "/webhooks/:topic", handler: receive, public: signedWebhook },
-  { method: "GET", path: "/webhook-subscriptions", handler: listSubscriptions },
-  { method: "POST", path: "/webhook-subscriptions", handler: createSubscription },
-  { method: "GET", path: "/webhook-subscriptions/:groupId", handler: describeSubscription },
-  { method: "DELETE", path: "/webhook-subscriptions/:groupId", handler: deleteSubscription },
+  route("GET", "/admin/topics", listTopics),
+  route("POST", "/admin/topics", createTopic),
+  route("GET", "/admin/topics/:topic", describeTopic),
+  route("DELETE", "/admin/topics/:topic", deleteTopic),
+  route("POST", "/admin/topics/:topic/partitions", createPartitions),
+  route("GET", "/admin/topics/:topic/offsets", topicOffsets),
+  route("POST", "/admin/topics/:topic/delete-records", deleteRecords),
+  route("PATCH", "/admin/topics/:topic/configs", patchConfigs),
+  route("PUT", "/admin/topics/:topic/configs", putConfigs),
+  route("GET", "/admin/groups", listGroups),
+  route("GET", "/admin/groups/:groupId", adminDescribe),
+  route("DELETE", "/admin/groups/:groupId", deleteGroup),
 
-  { method: "GET", path: "/health", handler: health, public: true },
-  { method: "GET", path: "/openapi.json", handler: openapi },
+  route("POST", "/webhooks/:topic", receive, { public: signedWebhook }),
+  route("GET", "/webhook-subscriptions", listSubscriptions),
+  route("POST", "/webhook-subscriptions", createSubscription),
+  route("GET", "/webhook-subscriptions/:groupId", describeSubscription),
+  route("DELETE", "/webhook-subscriptions/:groupId", deleteSubscription),
+
+  route("GET", "/health", health, { public: true }),
+  route("GET", "/openapi.json", apiDocument),
 ];
+
+/* The OpenAPI 3.1 document of this table, served at /openapi.json. */
+export const OPENAPI = openApiDocument(ROUTES);
 
 export const router = new Router(ROUTES);

@@ -15,7 +15,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createAdmin, createConsumer, createProducer } from "../../../worker/api";
 import type { ConsumedRecord, Consumer, ConsumerConfig, RebalanceListener } from "../../../worker/api";
-import { commitOffsets, committedOffsets, heartbeat, joinGroup } from "../../../worker/api/groups";
+import { commitOffsets, committedOffsets, heartbeat } from "../../../worker/api/groups";
 import { MAX_READ_RECORDS } from "../../../worker/api/read";
 import { groupStub, partitionStub } from "../../../worker/durable-objects/addressing";
 import type { TopicPartition } from "../../../worker/common/groups";
@@ -582,7 +582,7 @@ describe("positions", () => {
     const topic = await topicWith(2, 5);
     const c = consumer({ groupId: fresh("seek"), ...FAST });
     await c.subscribe(topic);
-    const got = await pollUntil([c], (g) => of(g, c).length >= 10);
+    await pollUntil([c], (g) => of(g, c).length >= 10);
     const [p0, p1] = all(topic, 2) as [TopicPartition, TopicPartition];
 
     c.seek(p0, 3);

@@ -235,7 +235,10 @@ describe("createAdmin", () => {
     await createProducer(env).sendBatch([0, 1, 2, 3, 4, 5].map((p) => ({ topic, partition: p, value: p })));
     const offsets = await admin.listOffsets(topic);
     expect(offsets.size).toBe(6);
-    for (const [partition, info] of offsets) expect(info).toEqual({ earliest: 0, latest: 1 }), expect(partition).toBeLessThan(6);
+    for (const [partition, info] of offsets) {
+      expect(info).toEqual({ earliest: 0, latest: 1 });
+      expect(partition).toBeLessThan(6);
+    }
     await admin.deleteTopic(topic);
     expect(await admin.listTopics()).not.toContain(topic);
     await admin.close();

@@ -5,7 +5,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   type Answer,
-  b64,
   call,
   createTopic,
   enc,

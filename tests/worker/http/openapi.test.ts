@@ -10,8 +10,7 @@
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { OPENAPI } from "../../../worker/http/openapi";
-import { ROUTES } from "../../../worker/http/routes";
+import { OPENAPI, ROUTES } from "../../../worker/http/routes";
 import { VERSION } from "../../../worker/http/version";
 import { type Answer, b64, call, createTopic, enc, get, post, topicName } from "./helpers";
 

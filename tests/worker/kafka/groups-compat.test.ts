@@ -24,8 +24,6 @@ import { KafkaCode } from "../../../worker/common/errors";
 // @ts-expect-error kafkajs's protocol modules are untyped CommonJS
 import kafkajsRequest from "kafkajs/src/protocol/request";
 // @ts-expect-error untyped
-import Encoder from "kafkajs/src/protocol/encoder";
-// @ts-expect-error untyped
 import joinGroupV1 from "kafkajs/src/protocol/requests/joinGroup/v1/request";
 // @ts-expect-error untyped
 import joinGroupV1Response from "kafkajs/src/protocol/requests/joinGroup/v1/response";

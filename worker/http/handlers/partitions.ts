@@ -11,56 +11,131 @@
  */
 import { partitionOffsets, readKey, readPartition } from "../../api";
 import { MAX_READ_BYTES } from "../../api/read";
+import { endpoint } from "../endpoint";
 import { HttpError } from "../errors";
-import { Query, partitionParam } from "../input";
 import { jsonResponse } from "../json";
-import { ENCODINGS, jsonMessage } from "../records";
-import type { Context } from "../router";
+import { PartitionParam, TopicParam } from "../parameters";
+import { ENCODINGS, Message, jsonMessage } from "../records";
+import { NotFound, OffsetOutOfRange, ok } from "../responses";
+import { AtLeast, INT32_MAX, Natural, StringEnum, Struct, Type, named } from "../schema";
 
-const INT32_MAX = 2 ** 31 - 1;
 export const MAX_READ_LIMIT = 10000;
 export const DEFAULT_READ_LIMIT = 100;
 export { MAX_READ_BYTES };
 export const DEFAULT_READ_BYTES = 1024 * 1024;
 
-export async function readMessages(c: Context): Promise<Response> {
-  const topic = c.param("topic");
-  const partition = partitionParam(c.param("partition"));
-  const q = new Query(c.url, ["offset", "limit", "maxBytes", "encoding"]);
-  const offset = q.int("offset", 0, Number.MAX_SAFE_INTEGER, 0);
-  const limit = q.int("limit", 1, MAX_READ_LIMIT, DEFAULT_READ_LIMIT);
-  const maxBytes = q.int("maxBytes", 1, MAX_READ_BYTES, DEFAULT_READ_BYTES);
-  const encoding = q.oneOf("encoding", ENCODINGS, "json");
+const ReadResult = named(
+  "ReadResult",
+  Struct({
+    topic: Type.String(),
+    partition: AtLeast(0),
+    logStartOffset: AtLeast(0),
+    highWatermark: AtLeast(0),
+    nextOffset: AtLeast(0, "The offset to read from next: the last message's + 1, or the offset asked for."),
+    messages: Type.Array(Message),
+  }),
+);
 
-  const read = await readPartition(c.env, topic, partition, { offset, limit, maxBytes });
-  const last = read.records[read.records.length - 1];
-  return jsonResponse({
-    topic: read.topic,
-    partition: read.partition,
-    logStartOffset: read.logStartOffset,
-    highWatermark: read.highWatermark,
-    nextOffset: last ? last.offset + 1 : offset,
-    messages: read.records.map((r) => jsonMessage(r, encoding)),
-  });
-}
+const PartitionOffsets = named(
+  "PartitionOffsets",
+  Struct({
+    topic: Type.String(),
+    partition: AtLeast(0),
+    earliest: AtLeast(0, "The log start offset."),
+    latest: AtLeast(0, "The high watermark: the offset the next record will get."),
+  }),
+);
 
-export async function readOffsets(c: Context): Promise<Response> {
-  const topic = c.param("topic");
-  const partition = partitionParam(c.param("partition"));
-  Query.none(c.url);
-  const { earliest, latest } = await partitionOffsets(c.env, topic, partition);
-  return Response.json({ topic, partition, earliest, latest });
-}
+export const readMessages = endpoint({
+  summary: "Read messages",
+  description:
+    "Records from `offset` on, at most `limit` of them and about `maxBytes` of stored " +
+    "batches (always at least one batch, so a record larger than maxBytes is still " +
+    "readable). Reading at the high watermark answers no messages; an offset below the " +
+    "log start offset or above the high watermark is 416 OFFSET_OUT_OF_RANGE.",
+  tags: ["consume"],
+  params: { topic: TopicParam, partition: PartitionParam },
+  query: {
+    offset: Natural({ description: "The first offset to read. Default 0." }),
+    limit: Type.Integer({
+      minimum: 1,
+      maximum: MAX_READ_LIMIT,
+      description: `At most this many records. Default ${DEFAULT_READ_LIMIT}.`,
+    }),
+    maxBytes: Type.Integer({
+      minimum: 1,
+      maximum: MAX_READ_BYTES,
+      description: `About this many bytes of stored batches at most. Default ${DEFAULT_READ_BYTES}.`,
+    }),
+    encoding: StringEnum(ENCODINGS, {
+      description:
+        "json (default): keys and header values as strings when they are UTF-8, values as " +
+        "JSON when they are UTF-8 JSON text, base64 in keyBase64 / valueBase64 / " +
+        "headersBase64 otherwise. base64: key, value and header values all as base64.",
+    }),
+  },
+  responses: { 200: ok("The records read.", ReadResult) },
+  errors: [NotFound, OffsetOutOfRange],
+  async handle(c, { params: { topic, partition }, query }) {
+    const offset = query.offset ?? 0;
+    const limit = query.limit ?? DEFAULT_READ_LIMIT;
+    const maxBytes = query.maxBytes ?? DEFAULT_READ_BYTES;
+    const read = await readPartition(c.env, topic, partition, { offset, limit, maxBytes });
+    const last = read.records[read.records.length - 1];
+    return jsonResponse({
+      topic: read.topic,
+      partition: read.partition,
+      logStartOffset: read.logStartOffset,
+      highWatermark: read.highWatermark,
+      nextOffset: last ? last.offset + 1 : offset,
+      messages: read.records.map((r) => jsonMessage(r, query.encoding ?? "json")),
+    });
+  },
+});
+
+export const readOffsets = endpoint({
+  summary: "A partition's offsets",
+  tags: ["consume"],
+  params: { topic: TopicParam, partition: PartitionParam },
+  responses: { 200: ok("The log start offset and the high watermark.", PartitionOffsets) },
+  errors: [NotFound],
+  async handle(c, { params: { topic, partition } }) {
+    const { earliest, latest } = await partitionOffsets(c.env, topic, partition);
+    return Response.json({ topic, partition, earliest, latest });
+  },
+});
 
 /* The latest record of a key (UTF-8 text in the path) in a compacted topic: 200 with
  * the message and its partition, 404 NOT_FOUND when the key has none. */
-export async function readLatest(c: Context): Promise<Response> {
-  const topic = c.param("topic");
-  const key = c.param("key");
-  const q = new Query(c.url, ["partition", "encoding"]);
-  const partition = q.int("partition", -1, INT32_MAX, -1);
-  const encoding = q.oneOf("encoding", ENCODINGS, "json");
-  const record = await readKey(c.env, topic, key, partition < 0 ? {} : { partition });
-  if (!record) throw new HttpError("NOT_FOUND", `key ${JSON.stringify(key)} has no record in topic "${topic}"`);
-  return jsonResponse({ topic, partition: record.partition, ...jsonMessage(record, encoding) });
-}
+export const readLatest = endpoint({
+  summary: "The latest record of a key (a compacted topic read as a table)",
+  description:
+    "For a topic with cleanup.policy=compact: the key's latest record, found with one lookup " +
+    "in the key table its partition keeps. The partition is the one the key hashes to " +
+    "(murmur2, as producers choose it) unless `partition` names another. A key with no record " +
+    "(never written, or deleted by a tombstone that compaction has since removed) is 404 " +
+    "NOT_FOUND; a tombstone still kept is answered with value null. A topic that is not " +
+    "compacted is 400 INVALID_REQUEST.",
+  tags: ["consume"],
+  params: { topic: TopicParam, key: Type.String({ description: "The key, its UTF-8 text percent-encoded." }) },
+  query: {
+    partition: Type.Integer({
+      minimum: 0,
+      maximum: INT32_MAX,
+      description: "Look in this partition instead of the one the key hashes to.",
+    }),
+    encoding: StringEnum(ENCODINGS, { description: "As for reads: json (default) or base64." }),
+  },
+  responses: { 200: ok("The key's latest record, with its topic and partition.", Message) },
+  errors: [NotFound],
+  async handle(c, { params: { topic, key }, query }) {
+    const record = await readKey(
+      c.env,
+      topic,
+      key,
+      query.partition === undefined ? {} : { partition: query.partition },
+    );
+    if (!record) throw new HttpError("NOT_FOUND", `key ${JSON.stringify(key)} has no record in topic "${topic}"`);
+    return jsonResponse({ topic, partition: record.partition, ...jsonMessage(record, query.encoding ?? "json") });
+  },
+});

@@ -2,8 +2,11 @@
  * kafdo.h — the one exported ABI of Kafdo's C core.
  *
  * The core owns everything that is about Kafka's data and rules: varints, CRC-32C,
- * the partitioner, RecordBatch v2, and a partition's log (schema and every SQL
- * statement). It is compiled twice from the same sources: to WebAssembly for the
+ * the partitioner, RecordBatch v2 and its compression codecs, a partition's log
+ * (schema and every SQL statement, retention, compaction, the cold tier), the
+ * cluster's topics, producer ids and registry of groups, consumer groups (the
+ * state machine, Kafka's classic protocol, the assignors, committed offsets), the
+ * Kafka wire protocol's codec, and the small rules of Kafka's requests. It is compiled twice from the same sources: to WebAssembly for the
  * Worker (wasm/kafdo.wasm) and natively for the tests, fuzzers and benchmarks.
  * Only the functions declared here are exported; all are prefixed kd_.
  *
@@ -95,6 +98,7 @@
 #define KD_UNKNOWN_MEMBER_ID 25
 #define KD_INVALID_SESSION_TIMEOUT 26
 #define KD_REBALANCE_IN_PROGRESS 27
+#define KD_INVALID_REPLICATION_FACTOR 38
 #define KD_INVALID_REPLICA_ASSIGNMENT 39
 #define KD_INVALID_REQUEST 42
 #define KD_NON_EMPTY_GROUP 68
@@ -125,6 +129,12 @@
  * other columns. (Local workerd does not enforce the limit; the core does.) */
 #define KD_ROW_LIMIT_BYTES 2000000
 #define KD_MAX_STORED_BATCH_BYTES (KD_ROW_LIMIT_BYTES - 1024)
+
+/* Kafka's default max.message.bytes (1 MiB plus a log entry's 12-byte overhead):
+ * the largest batch a topic takes unless its config says otherwise. The one
+ * source: topics.c reports it as the config's default, and kd_log_append applies
+ * it when the host passes max_batch_bytes 0. */
+#define KD_DEFAULT_MAX_MESSAGE_BYTES 1048588
 
 /* The most one read of a log returns (kd_log_fetch's batches, kd_log_read's
  * records), whatever the caller asks: a Worker or Durable Object isolate has 128 MB,
@@ -243,6 +253,8 @@ KD_EXPORT(kd_log_open) int32_t kd_log_open(uint32_t db);
  * carries for one partition). Several producers' sets can be coalesced into one
  * call. Each set is all or nothing: it is validated whole (CRC, framing, size
  * against max_batch_bytes and the row limit) before any of it is written.
+ * max_batch_bytes is the topic's max.message.bytes; 0 applies Kafka's default,
+ * KD_DEFAULT_MAX_MESSAGE_BYTES.
  *
  * The core assigns offsets by rewriting each stored batch's base offset in place,
  * in `in` itself (the one exception to inputs being read-only; the CRC does not
@@ -494,6 +506,13 @@ KD_EXPORT(kd_topic_create)
 int32_t kd_topic_create(uint32_t db, const uint8_t *in, uint32_t in_len, const uint8_t *topic_id,
                         int64_t now_ms, int32_t max_partitions);
 
+/* Auto-creation: the topic when it exists, else kd_topic_create with the same
+ * input; UNKNOWN_TOPIC_OR_PARTITION for a name still being deleted (a client
+ * retries that, and finds the name free once the deletion ends). */
+KD_EXPORT(kd_topic_ensure)
+int32_t kd_topic_ensure(uint32_t db, const uint8_t *in, uint32_t in_len, const uint8_t *topic_id,
+                        int64_t now_ms, int32_t max_partitions);
+
 /* Output: the topic. Error: UNKNOWN_TOPIC_OR_PARTITION. */
 KD_EXPORT(kd_topic_describe)
 int32_t kd_topic_describe(uint32_t db, const uint8_t *name, uint32_t name_len);
@@ -669,8 +688,7 @@ KD_EXPORT(kd_groups_list) int32_t kd_groups_list(uint32_t db);
  */
 KD_EXPORT(kd_producer_id_next) int32_t kd_producer_id_next(uint32_t db);
 
-/* ---- the Kafka wire protocol (kafka_*.c) ---------------------------------- */
-/* (section owned by the codec work) */
+/* ---- the Kafka wire protocol (kafka_schema.c, kafka_codec.c) ------------- */
 
 /*
  * Kafka's request and response bodies, schema-driven from apache/kafka's message
@@ -725,5 +743,36 @@ int32_t kd_kafka_error_response(int16_t api_key, int16_t api_version, int32_t co
 /* Output: JSON [{"apiKey":0,"minVersion":3,"maxVersion":7},...], the one list of
  * what Kafdo speaks (the ApiVersions response is built from it). */
 KD_EXPORT(kd_kafka_supported) int32_t kd_kafka_supported(void);
+
+/* ---- the rules of Kafka's requests (kafka_rules.c) ------------------------ */
+
+/* 0 when a Produce's acks is 0, 1 or -1; else INVALID_REQUIRED_ACKS, which Kafka
+ * answers for every partition of the request. */
+KD_EXPORT(kd_produce_acks_check) int32_t kd_produce_acks_check(int32_t acks);
+
+/* A Fetch's byte budget from its max_bytes: 0 for a negative one, at most
+ * KD_MAX_READ_BYTES (the partitions share it in order; the first partition with
+ * data still gives its first batch whole, kd_log_fetch's min_one_batch).
+ * Returns the budget, not a status. */
+KD_EXPORT(kd_fetch_budget) int32_t kd_fetch_budget(int32_t max_bytes);
+
+/* 1 when a Metadata request asks for every topic: a null list (topic_count -1),
+ * or an empty one at v0. Returns 1 or 0, not a status. */
+KD_EXPORT(kd_metadata_lists_all) int32_t kd_metadata_lists_all(int16_t api_version, int32_t topic_count);
+
+/* A JoinGroup's rebalance timeout: the session timeout at v0 (which has none) or
+ * when it is -1; else the one asked. Returns the timeout, not a status. */
+KD_EXPORT(kd_join_rebalance_timeout)
+int32_t kd_join_rebalance_timeout(int16_t api_version, int32_t session_timeout_ms, int32_t rebalance_timeout_ms);
+
+/* 1 when a JoinGroup of this version speaks KIP-394 (v4+: a first join is
+ * answered MEMBER_ID_REQUIRED), else 0. Not a status. */
+KD_EXPORT(kd_join_member_id_required) int32_t kd_join_member_id_required(int16_t api_version);
+
+/* A CreateTopics entry without a manual assignment: INVALID_REPLICATION_FACTOR for
+ * a factor of 0 or below -1; else output i32 the partition count to create
+ * (default_partitions for -1, the host's num.partitions). */
+KD_EXPORT(kd_topic_request_partitions)
+int32_t kd_topic_request_partitions(int32_t num_partitions, int16_t replication_factor, int32_t default_partitions);
 
 #endif /* KAFDO_H */

@@ -228,6 +228,8 @@ static int32_t validate_set(uint8_t *set, size_t len, int32_t max_batch_bytes, c
 {
     if (len == 0)
         return kd_fail(KD_CORRUPT_MESSAGE, "a produce set holds no batches");
+    if (max_batch_bytes == 0)
+        max_batch_bytes = KD_DEFAULT_MAX_MESSAGE_BYTES; /* the host passes no limit of its own */
     int64_t limit = max_batch_bytes < KD_MAX_STORED_BATCH_BYTES ? max_batch_bytes : KD_MAX_STORED_BATCH_BYTES;
     *records = 0;
     *idempotent = 0;

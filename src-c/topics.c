@@ -37,6 +37,9 @@
 #include "internal.h"
 #include "sql.h"
 
+#define KD_STRINGIFY_(x) #x
+#define KD_STRINGIFY(x) KD_STRINGIFY_(x)
+
 static const char *const SCHEMA[] = {
     "CREATE TABLE IF NOT EXISTS topics ("
     " name TEXT PRIMARY KEY,"
@@ -99,7 +102,7 @@ static const config_def CONFIGS[] = {
     {"local.retention.bytes", "-2", CONFIG_LONG, -2},
     {"local.retention.ms", "-2", CONFIG_LONG, -2},
     {"max.compaction.lag.ms", "9223372036854775807", CONFIG_LONG, 1},
-    {"max.message.bytes", "1048576", CONFIG_INT, 0},
+    {"max.message.bytes", KD_STRINGIFY(KD_DEFAULT_MAX_MESSAGE_BYTES), CONFIG_INT, 0},
     {"message.downconversion.enable", "true", CONFIG_BOOL, 0},
     {"message.format.version", "3.0-IV1", CONFIG_FORMAT_VERSION, 0},
     /* Kafka 3.6 (KIP-937): the two sides of message.timestamp.difference.max.ms. */
@@ -649,6 +652,30 @@ int32_t kd_topic_create(uint32_t db, const uint8_t *in, uint32_t in_len, const u
             return rc;
     }
     return out_topic(db, name.p, name.len, false);
+}
+
+/*
+ * Auto-creation (Metadata and Produce naming a topic that does not exist): the
+ * topic when it exists, else created as kd_topic_create would. A name that is
+ * still being deleted is UNKNOWN_TOPIC_OR_PARTITION, not TOPIC_ALREADY_EXISTS: the
+ * client retries an unknown topic, and finds the name free once the deletion ends.
+ */
+int32_t kd_topic_ensure(uint32_t db, const uint8_t *in, uint32_t in_len, const uint8_t *topic_id, int64_t now_ms,
+                        int32_t max_partitions)
+{
+    kd_scratch_reset();
+    kd_le_reader r = {in, in_len, 0};
+    kd_str name;
+    if (!kd_le_str(&r, &name))
+        return kd_fail(KD_ERR_INVALID_ARG, "topic creation input is malformed");
+    int32_t rc = kd_topic_describe(db, name.p, name.len);
+    if (rc != KD_UNKNOWN_TOPIC_OR_PARTITION)
+        return rc;
+    rc = kd_topic_create(db, in, in_len, topic_id, now_ms, max_partitions);
+    if (rc == KD_TOPIC_ALREADY_EXISTS)
+        return kd_fail(KD_UNKNOWN_TOPIC_OR_PARTITION, "topic \"%.*s\" is being deleted", (int)name.len,
+                       (const char *)name.p);
+    return rc;
 }
 
 /*

@@ -1893,3 +1893,91 @@ export function kafkaSupported(): { apiKey: number; minVersion: number; maxVersi
     (out) => JSON.parse(utf8Decoder.decode(out)) as { apiKey: number; minVersion: number; maxVersion: number }[],
   );
 }
+
+/* ==== arch/core: Kafka's request rules (kafka_rules.c) and auto-creation ==== */
+/* The Kafka front asks these of the core rather than deciding them itself. */
+
+interface CoreExports {
+  kd_produce_acks_check(acks: number): number;
+  kd_fetch_budget(maxBytes: number): number;
+  kd_metadata_lists_all(apiVersion: number, topicCount: number): number;
+  kd_join_rebalance_timeout(apiVersion: number, sessionTimeoutMs: number, rebalanceTimeoutMs: number): number;
+  kd_join_member_id_required(apiVersion: number): number;
+  kd_topic_request_partitions(numPartitions: number, replicationFactor: number, defaultPartitions: number): number;
+  kd_topic_ensure(db: number, ptr: number, len: number, idPtr: number, nowMs: bigint, maxPartitions: number): number;
+}
+
+/* 0 when a Produce's acks is 0, 1 or -1, else INVALID_REQUIRED_ACKS (the code, not thrown). */
+export function produceAcksError(acks: number): number {
+  return instance().kd_produce_acks_check(int16(acks, "acks"));
+}
+
+/* A Fetch's byte budget from its max_bytes (0..MAX_READ_BYTES). */
+export function fetchBudget(maxBytes: number): number {
+  return instance().kd_fetch_budget(int32(maxBytes, "max bytes"));
+}
+
+/* Whether a Metadata request asks for every topic (`topics` null, or empty at v0). */
+export function metadataListsAll(apiVersion: number, topics: unknown[] | null): boolean {
+  return instance().kd_metadata_lists_all(apiVersion, topics === null ? -1 : topics.length) === 1;
+}
+
+/* A JoinGroup's rebalance timeout (v0 has none: the session timeout), and whether
+ * its version speaks KIP-394 (MEMBER_ID_REQUIRED on a first join). */
+export function joinRebalanceTimeout(apiVersion: number, sessionTimeoutMs: number, rebalanceTimeoutMs: number): number {
+  return instance().kd_join_rebalance_timeout(
+    apiVersion,
+    int32(sessionTimeoutMs, "session timeout"),
+    int32(rebalanceTimeoutMs, "rebalance timeout"),
+  );
+}
+export function joinMemberIdRequired(apiVersion: number): boolean {
+  return instance().kd_join_member_id_required(apiVersion) === 1;
+}
+
+/* A CreateTopics entry without a manual assignment: the partition count to create
+ * (defaultPartitions for -1), or INVALID_REPLICATION_FACTOR thrown. */
+export function topicRequestPartitions(numPartitions: number, replicationFactor: number, defaultPartitions: number): number {
+  const n = int32(numPartitions, "partition count");
+  const rf = int16(replicationFactor, "replication factor");
+  const d = int32(defaultPartitions, "default partitions");
+  return call(
+    undefined,
+    undefined,
+    (k) => k.kd_topic_request_partitions(n, rf, d),
+    (out) => new Reader(out).i32(),
+  );
+}
+
+/* The topic, created with `partitions` when it does not exist (kd_topic_ensure);
+ * UNKNOWN_TOPIC_OR_PARTITION while the name is being deleted. */
+export function topicEnsure(
+  db: number,
+  name: string,
+  partitions: number,
+  topicId: Uint8Array,
+  nowMs: number,
+  maxPartitions: number,
+): TopicInfo {
+  if (topicId.length !== 16) throw new KafdoError(KD_ERR_INVALID_ARG, "a topic id is 16 bytes");
+  const nameBytes = utf8Encoder.encode(name);
+  const parts = int32(partitions, "partition count");
+  const now = int64(nowMs, "now");
+  const max = int32(maxPartitions, "max partitions");
+  return storageOf(db).transactionSync(() =>
+    call(
+      strSize(nameBytes) + 4 + 4 + 16,
+      (view, mem, ptr) => {
+        const w = new Writer(view, mem, ptr);
+        w.u16(nameBytes.length);
+        w.bytes(nameBytes);
+        w.i32(parts);
+        w.u32(0); /* no configs */
+        w.bytes(topicId); /* the id travels after the input, in the same allocation */
+      },
+      (k, ptr, len) => k.kd_topic_ensure(db, ptr, len - 16, ptr + len - 16, now, max),
+      (out) => readTopic(new Reader(out)),
+    ),
+  );
+}
+/* ==== end arch/core ==== */

@@ -9,7 +9,7 @@
  *
  * Limits, as Kafka's broker applies them (ReplicaManager.readFromLocalLog): the
  * response's budget is max_bytes — here at most MAX_READ_BYTES, as Kafka's own
- * broker caps it at its fetch.max.bytes — and the partitions, in the request's
+ * broker caps it at its fetch.max.bytes (the core's kd_fetch_budget) — and the partitions, in the request's
  * order, each give at most min(partition_max_bytes, what the ones before left),
  * except that the first partition with data gives its first batch whole even past
  * both, so a batch larger than the limits still moves the consumer on. The core
@@ -21,8 +21,7 @@
  * and no partition failed, every partition read holds an RPC until an append lands
  * past what was read (or max_wait_ms runs out), and the partitions are read again.
  */
-import type { KafkaRequest } from "../../wasm/kafdo";
-import { MAX_READ_BYTES } from "../../wasm/kafdo";
+import { fetchBudget, type KafkaRequest } from "../../wasm/kafdo";
 import { partitionStub } from "../durable-objects/addressing";
 import { checkPartition, forget, topicFor } from "../api/metadata";
 import { KafkaCode } from "../errors";
@@ -215,7 +214,7 @@ function enough(outcomes: Outcome[], minBytes: number): boolean {
 export async function fetch(ctx: KafkaContext, req: KafkaRequest): Promise<object> {
   const body = req.body as { maxWaitMs: number; minBytes: number; maxBytes: number; topics: FetchTopic[] };
   const wanted = once(await resolve(ctx, body.topics));
-  const budget = Math.min(Math.max(0, body.maxBytes), MAX_READ_BYTES);
+  const budget = fetchBudget(body.maxBytes);
   const deadline = Date.now() + Math.max(0, body.maxWaitMs);
   let outcomes = await readWithin(ctx, wanted, budget);
   while (!enough(outcomes, body.minBytes) && Date.now() < deadline) {

@@ -15,6 +15,7 @@
  */
 import * as groups from "../../api/groups";
 import type { AssignmentStrategy, JoinRequest, OffsetCommit } from "../../types";
+import { DEFAULT_CLIENT_ID, DEFAULT_REBALANCE_TIMEOUT_MS, DEFAULT_SESSION_TIMEOUT_MS } from "../../common/consumer-defaults";
 import { invalidRequest } from "../errors";
 import { Query, array, has, integer, object, partitionField, readJson, string } from "../input";
 import type { Context } from "../router";
@@ -22,9 +23,7 @@ import type { Context } from "../router";
 const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;
 
-export const DEFAULT_CLIENT_ID = "kafdo-consumer";
-export const DEFAULT_SESSION_TIMEOUT_MS = 30000;
-export const DEFAULT_REBALANCE_TIMEOUT_MS = 60000;
+export { DEFAULT_CLIENT_ID, DEFAULT_SESSION_TIMEOUT_MS, DEFAULT_REBALANCE_TIMEOUT_MS };
 export const STRATEGIES: readonly AssignmentStrategy[] = ["range", "roundrobin", "sticky"];
 export const MAX_SUBSCRIBED_TOPICS = 1000;
 export const MAX_COMMIT_OFFSETS = 10000;

@@ -642,6 +642,9 @@ KD_EXPORT(kd_group_commit)
 int32_t kd_group_commit(uint32_t db, const uint8_t *in, uint32_t in_len, int64_t now_ms);
 
 KD_EXPORT(kd_group_offsets) int32_t kd_group_offsets(uint32_t db, const uint8_t *in, uint32_t in_len);
+/* The group described (format at the top of group.c). A group that does not
+ * exist — no members, no generation yet, no committed offset — is state 4, Dead,
+ * with no protocol, as Kafka describes one. */
 KD_EXPORT(kd_group_describe) int32_t kd_group_describe(uint32_t db);
 
 /* Errors: NON_EMPTY_GROUP while members live, GROUP_ID_NOT_FOUND for a group
@@ -669,6 +672,24 @@ int32_t kd_groups_register(uint32_t db, const uint8_t *group_id, uint32_t len, i
 KD_EXPORT(kd_groups_unregister)
 int32_t kd_groups_unregister(uint32_t db, const uint8_t *group_id, uint32_t len);
 KD_EXPORT(kd_groups_list) int32_t kd_groups_list(uint32_t db);
+
+/*
+ * Which of the calls a host holds for a Kafka-dialect group (JoinGroup and
+ * SyncGroup wait for the rebalance) to answer after kd_group_poll, given the
+ * poll's state (0 Empty, 1 PreparingRebalance, 2 CompletingRebalance, 3 Stable)
+ * and generation. A verdict, not a status:
+ *   kd_group_held_join (`waiting`: the poll's flag for the member; `leads`: it is
+ *   the poll's leader): KD_HELD_WAIT, KD_HELD_ANSWER (its generation, no member
+ *   list) or KD_HELD_ANSWER_LEADER (with every member's metadata, the poll's list).
+ *   kd_group_held_sync (`held_generation`: the one the sync was sent for):
+ *   KD_HELD_WAIT, KD_HELD_ANSWER (its member's assignment, the poll's list) or
+ *   KD_REBALANCE_IN_PROGRESS (the group left that generation).
+ */
+#define KD_HELD_ANSWER 0
+#define KD_HELD_WAIT 1
+#define KD_HELD_ANSWER_LEADER 2
+KD_EXPORT(kd_group_held_join) int32_t kd_group_held_join(int32_t state, int32_t waiting, int32_t leads);
+KD_EXPORT(kd_group_held_sync) int32_t kd_group_held_sync(int32_t state, int32_t generation, int32_t held_generation);
 
 /* ---- idempotent producers (log.c, topics.c) ------------------------------ */
 

@@ -1905,6 +1905,8 @@ interface CoreExports {
   kd_join_member_id_required(apiVersion: number): number;
   kd_topic_request_partitions(numPartitions: number, replicationFactor: number, defaultPartitions: number): number;
   kd_topic_ensure(db: number, ptr: number, len: number, idPtr: number, nowMs: bigint, maxPartitions: number): number;
+  kd_group_held_join(state: number, waiting: number, leads: number): number;
+  kd_group_held_sync(state: number, generation: number, heldGeneration: number): number;
 }
 
 /* 0 when a Produce's acks is 0, 1 or -1, else INVALID_REQUIRED_ACKS (the code, not thrown). */
@@ -1978,6 +1980,22 @@ export function topicEnsure(
       (k, ptr, len) => k.kd_topic_ensure(db, ptr, len - 16, ptr + len - 16, now, max),
       (out) => readTopic(new Reader(out)),
     ),
+  );
+}
+/* Which held Kafka call to answer after a poll (kd_group_held_join / _sync): wait,
+ * answer, answer as the leader (with the members' metadata), or (a sync)
+ * REBALANCE_IN_PROGRESS. */
+export const HELD_ANSWER = 0;
+export const HELD_WAIT = 1;
+export const HELD_ANSWER_LEADER = 2;
+export function groupHeldJoin(state: GroupState, waiting: boolean, leads: boolean): number {
+  return instance().kd_group_held_join(GROUP_STATES.indexOf(state), waiting ? 1 : 0, leads ? 1 : 0);
+}
+export function groupHeldSync(state: GroupState, generationId: number, heldGenerationId: number): number {
+  return instance().kd_group_held_sync(
+    GROUP_STATES.indexOf(state),
+    int32(generationId, "generation"),
+    int32(heldGenerationId, "generation"),
   );
 }
 /* ==== end arch/core ==== */

@@ -219,10 +219,12 @@ static const char *const SCHEMA[] = {
     "INSERT OR IGNORE INTO group_initial_delay VALUES (0, 0, 0, 0, 0)",
 };
 
+/* ---- the state row ----------------------------------------------------------- */
 
 int32_t group_load_state(uint32_t db, group_state *g)
 {
-    int32_t stmt = kd_sql_prepare_args(db, "SELECT state, generation, strategy, rebalance_deadline FROM group_state WHERE id = 0", "");
+    int32_t stmt =
+        kd_sql_prepare(db, "SELECT state, generation, strategy, rebalance_deadline FROM group_state WHERE id = 0");
     if (stmt < 0)
         return stmt;
     int32_t rc = kd_sql_step(stmt, "reading the group's state");
@@ -240,13 +242,14 @@ int32_t group_load_state(uint32_t db, group_state *g)
 
 int32_t group_save_state(uint32_t db, const group_state *g)
 {
-    return kd_sql_exec(kd_sql_prepare_args(db, "UPDATE group_state SET state = ?1, generation = ?2, strategy = ?3, rebalance_deadline = ?4 WHERE id = 0",
-                       "iiii", g->state, g->generation, g->strategy, g->rebalance_deadline));
+    return kd_sql_exec(kd_sql_prepare_args(
+        db, "UPDATE group_state SET state = ?1, generation = ?2, strategy = ?3, rebalance_deadline = ?4 WHERE id = 0",
+        "iiii", g->state, g->generation, g->strategy, g->rebalance_deadline));
 }
 
 int32_t group_count_members(uint32_t db, int64_t *members, int64_t *waiting)
 {
-    int32_t stmt = kd_sql_prepare_args(db, "SELECT count(*), coalesce(sum(waiting), 0) FROM group_members", "");
+    int32_t stmt = kd_sql_prepare(db, "SELECT count(*), coalesce(sum(waiting), 0) FROM group_members");
     if (stmt < 0)
         return stmt;
     int32_t rc = kd_sql_step(stmt, "counting members");
@@ -262,6 +265,7 @@ int32_t kd_group_open(uint32_t db)
     return kd_sql_run_all(db, SCHEMA, sizeof SCHEMA / sizeof SCHEMA[0]);
 }
 
+/* ---- rebalancing ----------------------------------------------------------- */
 
 /* Starts a rebalance: every member must join again by the deadline. `keep` (may
  * be NULL) is the member whose join starts it, already waiting. */
@@ -269,13 +273,15 @@ static int32_t start_rebalance(uint32_t db, group_state *g, const kd_str *keep, 
 {
     int64_t longest;
     int found;
-    int32_t rc = kd_sql_one_i64(kd_sql_prepare_args(db, "SELECT max(rebalance_timeout_ms) FROM group_members", ""), &longest, &found);
+    int32_t rc =
+        kd_sql_one_i64(kd_sql_prepare(db, "SELECT max(rebalance_timeout_ms) FROM group_members"), &longest, &found);
     if (rc)
         return rc;
     g->state = STATE_PREPARING_REBALANCE;
     g->rebalance_deadline = now_ms + (found ? longest : 0);
     kd_str none = {(const uint8_t *)"", 0};
-    rc = kd_sql_exec(kd_sql_prepare_args(db, "UPDATE group_members SET waiting = (member_id = ?1)", "s", keep ? keep : &none));
+    rc = kd_sql_exec(
+        kd_sql_prepare_args(db, "UPDATE group_members SET waiting = (member_id = ?1)", "s", keep ? keep : &none));
     return rc ? rc : group_save_state(db, g);
 }
 
@@ -287,7 +293,8 @@ static int32_t start_rebalance(uint32_t db, group_state *g, const kd_str *keep, 
 static int32_t initial_hold(uint32_t db, int64_t now_ms, bool *held)
 {
     *held = false;
-    int32_t stmt = kd_sql_prepare_args(db, "SELECT hold_until, delay_ms, give_up, grew FROM group_initial_delay WHERE id = 0", "");
+    int32_t stmt =
+        kd_sql_prepare(db, "SELECT hold_until, delay_ms, give_up, grew FROM group_initial_delay WHERE id = 0");
     if (stmt < 0)
         return stmt;
     int32_t rc = kd_sql_step(stmt, "reading the initial delay");
@@ -308,7 +315,8 @@ static int32_t initial_hold(uint32_t db, int64_t now_ms, bool *held)
     if (grew && until < give_up) {
         *held = true;
         int64_t next = until + delay < give_up ? until + delay : give_up;
-        return kd_sql_exec(kd_sql_prepare_args(db, "UPDATE group_initial_delay SET hold_until = ?1, grew = 0 WHERE id = 0", "i", next));
+        return kd_sql_exec(kd_sql_prepare_args(
+            db, "UPDATE group_initial_delay SET hold_until = ?1, grew = 0 WHERE id = 0", "i", next));
     }
     return kd_sql_run(db, "UPDATE group_initial_delay SET hold_until = 0, grew = 0 WHERE id = 0");
 }
@@ -325,7 +333,8 @@ static int32_t assignor_input(uint32_t db, uint8_t strategy, uint8_t **in, size_
         return rc;
     if (!kd_out_u8(strategy) || !kd_out_u32((uint32_t)members))
         return kd_fail(KD_ERR_NOMEM, "out of memory");
-    int32_t stmt = kd_sql_prepare_args(db, "SELECT member_id, subscription, assignment FROM group_members ORDER BY member_id", "");
+    int32_t stmt =
+        kd_sql_prepare(db, "SELECT member_id, subscription, assignment FROM group_members ORDER BY member_id");
     if (stmt < 0)
         return stmt;
     while ((rc = kd_sql_step(stmt, "reading members")) == 1) {
@@ -350,11 +359,11 @@ static int32_t assignor_input(uint32_t db, uint8_t strategy, uint8_t **in, size_
         return rc;
     int64_t topics;
     int found;
-    if ((rc = kd_sql_one_i64(kd_sql_prepare_args(db, "SELECT count(*) FROM group_topics", ""), &topics, &found)) != 0)
+    if ((rc = kd_sql_one_i64(kd_sql_prepare(db, "SELECT count(*) FROM group_topics"), &topics, &found)) != 0)
         return rc;
     if (!kd_out_u32((uint32_t)topics))
         return kd_fail(KD_ERR_NOMEM, "out of memory");
-    stmt = kd_sql_prepare_args(db, "SELECT topic, partitions FROM group_topics ORDER BY topic", "");
+    stmt = kd_sql_prepare(db, "SELECT topic, partitions FROM group_topics ORDER BY topic");
     if (stmt < 0)
         return stmt;
     while ((rc = kd_sql_step(stmt, "reading topics")) == 1) {
@@ -437,9 +446,9 @@ static int32_t try_complete(uint32_t db, group_state *g, int64_t now_ms)
                 rc = kd_fail(KD_ERR_INVALID_ARG, "the assignor's answer is malformed");
         }
         if (!rc)
-            rc = kd_sql_exec(kd_sql_prepare_args(db,
-                             "UPDATE group_members SET assignment = ?1, waiting = 0, last_seen_ms = ?2 WHERE member_id = ?3",
-                             "bis", answer + start, (uint32_t)(r.pos - start), now_ms, &id));
+            rc = kd_sql_exec(kd_sql_prepare_args(
+                db, "UPDATE group_members SET assignment = ?1, waiting = 0, last_seen_ms = ?2 WHERE member_id = ?3",
+                "bis", answer + start, (uint32_t)(r.pos - start), now_ms, &id));
         if (m == 0)
             leader = id; /* the first member by id leads, as the first to join would */
     }
@@ -491,11 +500,12 @@ static int32_t expire(uint32_t db, group_state *g, int64_t now_ms, size_t count_
     kd_out_patch_u32(count_at, expired);
     if (expired == 0)
         return 0;
-    rc = kd_sql_exec(kd_sql_prepare_args(db,
-                     "DELETE FROM group_members WHERE (waiting = 0 AND last_seen_ms + session_timeout_ms <= ?1)"
-                     " OR (?2 AND waiting = 0)"
-                     " OR (?3 AND member_id IN (SELECT member_id FROM group_classic_members WHERE synced = 0))",
-                     "iii", now_ms, (int64_t)deadline_passed, (int64_t)sync_overdue));
+    rc = kd_sql_exec(
+        kd_sql_prepare_args(db,
+                            "DELETE FROM group_members WHERE (waiting = 0 AND last_seen_ms + session_timeout_ms <= ?1)"
+                            " OR (?2 AND waiting = 0)"
+                            " OR (?3 AND member_id IN (SELECT member_id FROM group_classic_members WHERE synced = 0))",
+                            "iii", now_ms, (int64_t)deadline_passed, (int64_t)sync_overdue));
     if (!rc)
         rc = classic_prune(db);
     if (rc)
@@ -518,8 +528,9 @@ static int32_t expire(uint32_t db, group_state *g, int64_t now_ms, size_t count_
 int32_t group_next_deadline(uint32_t db, const group_state *g, int64_t *deadline)
 {
     int found;
-    int32_t rc = kd_sql_one_i64(kd_sql_prepare_args(db, "SELECT min(last_seen_ms + session_timeout_ms) FROM group_members WHERE waiting = 0", ""),
-                         deadline, &found);
+    int32_t rc = kd_sql_one_i64(
+        kd_sql_prepare(db, "SELECT min(last_seen_ms + session_timeout_ms) FROM group_members WHERE waiting = 0"),
+        deadline, &found);
     if (rc)
         return rc;
     /* min() over no rows is NULL (read as 0): no member's session is running. */
@@ -533,7 +544,7 @@ int32_t group_next_deadline(uint32_t db, const group_state *g, int64_t *deadline
         *deadline = g->rebalance_deadline;
     if (g->state == STATE_PREPARING_REBALANCE) {
         int64_t until;
-        if ((rc = kd_sql_one_i64(kd_sql_prepare_args(db, "SELECT hold_until FROM group_initial_delay WHERE id = 0", ""), &until,
+        if ((rc = kd_sql_one_i64(kd_sql_prepare(db, "SELECT hold_until FROM group_initial_delay WHERE id = 0"), &until,
                                  &found)) != 0)
             return rc;
         if (found && until > 0 && until < *deadline)
@@ -547,7 +558,8 @@ int32_t group_next_deadline(uint32_t db, const group_state *g, int64_t *deadline
 int32_t group_member_exists(uint32_t db, const kd_str *id, int *exists)
 {
     int64_t one;
-    return kd_sql_one_i64(kd_sql_prepare_args(db, "SELECT 1 FROM group_members WHERE member_id = ?1", "s", id), &one, exists);
+    return kd_sql_one_i64(kd_sql_prepare_args(db, "SELECT 1 FROM group_members WHERE member_id = ?1", "s", id), &one,
+                          exists);
 }
 
 /* Writes an assignment blob (u32 count, tp*) as stored for `id`. */
@@ -571,7 +583,7 @@ static int32_t out_assignment(uint32_t db, const kd_str *id)
 
 static int32_t out_leader(uint32_t db)
 {
-    int32_t stmt = kd_sql_prepare_args(db, "SELECT leader FROM group_state WHERE id = 0", "");
+    int32_t stmt = kd_sql_prepare(db, "SELECT leader FROM group_state WHERE id = 0");
     if (stmt < 0)
         return stmt;
     int32_t rc = kd_sql_step(stmt, "reading the leader");
@@ -594,8 +606,7 @@ static int32_t out_leader(uint32_t db)
  * partition count for the assignor; *grown says whether a count is larger than the
  * one recorded (a topic created, or given more partitions), which calls for a
  * rebalance as a changed subscription does. */
-static int32_t encode_subscription(kd_le_reader *r, uint32_t n, uint8_t **blob, size_t *len, uint32_t db,
-                                   bool *grown)
+static int32_t encode_subscription(kd_le_reader *r, uint32_t n, uint8_t **blob, size_t *len, uint32_t db, bool *grown)
 {
     *grown = false;
     size_t start = kd_out_size();
@@ -604,8 +615,7 @@ static int32_t encode_subscription(kd_le_reader *r, uint32_t n, uint8_t **blob, 
     for (uint32_t i = 0; i < n; i++) {
         kd_str topic;
         int32_t partitions;
-        if (!kd_le_str(r, &topic) || !kd_le_i32(r, &partitions) || partitions < 0 ||
-            partitions > MAX_TOPIC_PARTITIONS)
+        if (!kd_le_str(r, &topic) || !kd_le_i32(r, &partitions) || partitions < 0 || partitions > MAX_TOPIC_PARTITIONS)
             return kd_fail(KD_ERR_INVALID_ARG, "subscription %u is malformed", (unsigned)i);
         int32_t rc = kd_check_topic_name(topic.p, topic.len);
         if (rc)
@@ -614,16 +624,18 @@ static int32_t encode_subscription(kd_le_reader *r, uint32_t n, uint8_t **blob, 
             return kd_fail(KD_ERR_NOMEM, "out of memory");
         int64_t known;
         int found;
-        if ((rc = kd_sql_one_i64(kd_sql_prepare_args(db, "SELECT partitions FROM group_topics WHERE topic = ?1", "s", &topic), &known,
-                                 &found)) != 0)
+        if ((rc = kd_sql_one_i64(
+                 kd_sql_prepare_args(db, "SELECT partitions FROM group_topics WHERE topic = ?1", "s", &topic), &known,
+                 &found)) != 0)
             return rc;
         /* Only growth counts: a member with older metadata must not undo another's
          * newer count, or the two would rebalance the group back and forth. */
         if (found && known >= partitions)
             continue;
         *grown |= found;
-        if ((rc = kd_sql_exec(kd_sql_prepare_args(db, "INSERT OR REPLACE INTO group_topics (topic, partitions) VALUES (?1, ?2)", "si",
-                              &topic, (int64_t)partitions))) != 0)
+        if ((rc = kd_sql_exec(
+                 kd_sql_prepare_args(db, "INSERT OR REPLACE INTO group_topics (topic, partitions) VALUES (?1, ?2)",
+                                     "si", &topic, (int64_t)partitions))) != 0)
             return rc;
     }
     *len = kd_out_size() - start;
@@ -634,7 +646,6 @@ static int32_t encode_subscription(kd_le_reader *r, uint32_t n, uint8_t **blob, 
     return 0;
 }
 
-
 int32_t kd_group_join(uint32_t db, const uint8_t *in, uint32_t in_len, int64_t now_ms)
 {
     kd_scratch_reset();
@@ -642,8 +653,8 @@ int32_t kd_group_join(uint32_t db, const uint8_t *in, uint32_t in_len, int64_t n
     kd_str member, client, suffix;
     int32_t session, rebalance;
     uint32_t topics = 0;
-    if (!kd_le_str(&r, &member) || !kd_le_str(&r, &client) || !kd_le_str(&r, &suffix) ||
-        !kd_le_i32(&r, &session) || !kd_le_i32(&r, &rebalance) || r.len - r.pos < 2)
+    if (!kd_le_str(&r, &member) || !kd_le_str(&r, &client) || !kd_le_str(&r, &suffix) || !kd_le_i32(&r, &session) ||
+        !kd_le_i32(&r, &rebalance) || r.len - r.pos < 2)
         return kd_fail(KD_ERR_INVALID_ARG, "join input is malformed");
     uint8_t strategy = in[r.pos++], kind = in[r.pos++];
     if (strategy > KD_ASSIGN_STICKY || kind > KIND_KAFKA)
@@ -677,7 +688,8 @@ int32_t kd_group_join(uint32_t db, const uint8_t *in, uint32_t in_len, int64_t n
     group_state g;
     if ((rc = group_load_state(db, &g)) != 0)
         return rc;
-    if ((rc = kd_sql_exec(kd_sql_prepare_args(db, "DELETE FROM group_pending WHERE expires_ms <= ?1", "i", now_ms))) != 0)
+    if ((rc = kd_sql_exec(kd_sql_prepare_args(db, "DELETE FROM group_pending WHERE expires_ms <= ?1", "i", now_ms))) !=
+        0)
         return rc;
 
     /* A new member's id: its client id and the host's random suffix, as Kafka's. */
@@ -707,23 +719,27 @@ int32_t kd_group_join(uint32_t db, const uint8_t *in, uint32_t in_len, int64_t n
             exists = replaced.len > 0;
         } else if (flags & JOIN_MEMBER_ID_REQUIRED) {
             /* KIP-394: the member is only told its id; it joins with it next. */
-            if ((rc = kd_sql_exec(kd_sql_prepare_args(db, "INSERT OR REPLACE INTO group_pending (member_id, expires_ms) VALUES (?1, ?2)",
-                                  "si", &id, now_ms + session))) != 0)
+            if ((rc = kd_sql_exec(kd_sql_prepare_args(
+                     db, "INSERT OR REPLACE INTO group_pending (member_id, expires_ms) VALUES (?1, ?2)", "si", &id,
+                     now_ms + session))) != 0)
                 return rc;
             return classic_out_member_id_required(db, &g, &id);
         }
     } else {
-        if ((rc = classic_check_instance(db, &instance, &member)) != 0 || (rc = group_member_exists(db, &member, &exists)) != 0)
+        if ((rc = classic_check_instance(db, &instance, &member)) != 0 ||
+            (rc = group_member_exists(db, &member, &exists)) != 0)
             return rc;
         if (!exists) {
             int pending;
             int64_t one;
-            if ((rc = kd_sql_one_i64(kd_sql_prepare_args(db, "SELECT 1 FROM group_pending WHERE member_id = ?1", "s", &member), &one,
-                                     &pending)) != 0)
+            if ((rc = kd_sql_one_i64(
+                     kd_sql_prepare_args(db, "SELECT 1 FROM group_pending WHERE member_id = ?1", "s", &member), &one,
+                     &pending)) != 0)
                 return rc;
             if (!pending)
                 return group_fail_unknown(db, &member);
-            if ((rc = kd_sql_exec(kd_sql_prepare_args(db, "DELETE FROM group_pending WHERE member_id = ?1", "s", &member))) != 0)
+            if ((rc = kd_sql_exec(
+                     kd_sql_prepare_args(db, "DELETE FROM group_pending WHERE member_id = ?1", "s", &member))) != 0)
                 return rc;
         }
     }
@@ -755,19 +771,21 @@ int32_t kd_group_join(uint32_t db, const uint8_t *in, uint32_t in_len, int64_t n
         if (!(consumer && first ? consumer_out_subscription(first, first_len) : kd_out_u32(0)))
             return kd_fail(KD_ERR_NOMEM, "out of memory");
         if (exists)
-            rc = kd_sql_exec(kd_sql_prepare_args(db,
-                             "UPDATE group_members SET client_id = ?1, session_timeout_ms = ?2, rebalance_timeout_ms = ?3,"
-                             " last_seen_ms = ?4, subscription = CASE WHEN ?5 THEN ?6 ELSE subscription END"
-                             " WHERE member_id = ?7",
-                             "siiiibs", &client, (int64_t)session, (int64_t)rebalance, now_ms, (int64_t)changed,
-                             kd_out_data(), (uint32_t)kd_out_size(), &id));
+            rc = kd_sql_exec(kd_sql_prepare_args(
+                db,
+                "UPDATE group_members SET client_id = ?1, session_timeout_ms = ?2, rebalance_timeout_ms = ?3,"
+                " last_seen_ms = ?4, subscription = CASE WHEN ?5 THEN ?6 ELSE subscription END"
+                " WHERE member_id = ?7",
+                "siiiibs", &client, (int64_t)session, (int64_t)rebalance, now_ms, (int64_t)changed, kd_out_data(),
+                (uint32_t)kd_out_size(), &id));
         else
-            rc = kd_sql_exec(kd_sql_prepare_args(db,
-                             "INSERT INTO group_members (member_id, client_id, kind, session_timeout_ms,"
-                             " rebalance_timeout_ms, last_seen_ms, waiting, subscription, assignment)"
-                             " VALUES (?1, ?2, 1, ?3, ?4, ?5, 0, ?6, ?7)",
-                             "ssiiibb", &id, &client, (int64_t)session, (int64_t)rebalance, now_ms, kd_out_data(),
-                             (uint32_t)kd_out_size(), no_owned, (uint32_t)4));
+            rc = kd_sql_exec(
+                kd_sql_prepare_args(db,
+                                    "INSERT INTO group_members (member_id, client_id, kind, session_timeout_ms,"
+                                    " rebalance_timeout_ms, last_seen_ms, waiting, subscription, assignment)"
+                                    " VALUES (?1, ?2, 1, ?3, ?4, ?5, 0, ?6, ?7)",
+                                    "ssiiibb", &id, &client, (int64_t)session, (int64_t)rebalance, now_ms,
+                                    kd_out_data(), (uint32_t)kd_out_size(), no_owned, (uint32_t)4));
         kd_scratch_reset();
     } else {
         /* The subscription, built in the output buffer and moved out of it. */
@@ -785,24 +803,27 @@ int32_t kd_group_join(uint32_t db, const uint8_t *in, uint32_t in_len, int64_t n
         if (exists) {
             int64_t same;
             int found;
-            rc = kd_sql_one_i64(kd_sql_prepare_args(db, "SELECT subscription = ?1 FROM group_members WHERE member_id = ?2", "bs",
-                                        sub, (uint32_t)sub_len, &id),
+            rc = kd_sql_one_i64(kd_sql_prepare_args(db,
+                                                    "SELECT subscription = ?1 FROM group_members WHERE member_id = ?2",
+                                                    "bs", sub, (uint32_t)sub_len, &id),
                                 &same, &found);
             changed = !rc && (!found || !same || grown);
             if (!rc)
-                rc = kd_sql_exec(kd_sql_prepare_args(db,
-                                 "UPDATE group_members SET client_id = ?1, session_timeout_ms = ?2,"
-                                 " rebalance_timeout_ms = ?3, last_seen_ms = ?4, subscription = ?5, kind = ?6"
-                                 " WHERE member_id = ?7",
-                                 "siiibis", &client, (int64_t)session, (int64_t)rebalance, now_ms, sub,
-                                 (uint32_t)sub_len, (int64_t)kind, &id));
+                rc = kd_sql_exec(
+                    kd_sql_prepare_args(db,
+                                        "UPDATE group_members SET client_id = ?1, session_timeout_ms = ?2,"
+                                        " rebalance_timeout_ms = ?3, last_seen_ms = ?4, subscription = ?5, kind = ?6"
+                                        " WHERE member_id = ?7",
+                                        "siiibis", &client, (int64_t)session, (int64_t)rebalance, now_ms, sub,
+                                        (uint32_t)sub_len, (int64_t)kind, &id));
         } else {
-            rc = kd_sql_exec(kd_sql_prepare_args(db,
-                             "INSERT INTO group_members (member_id, client_id, kind, session_timeout_ms,"
-                             " rebalance_timeout_ms, last_seen_ms, waiting, subscription, assignment)"
-                             " VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7, ?8)",
-                             "ssiiiibb", &id, &client, (int64_t)kind, (int64_t)session, (int64_t)rebalance, now_ms,
-                             sub, (uint32_t)sub_len, no_owned, (uint32_t)4));
+            rc = kd_sql_exec(
+                kd_sql_prepare_args(db,
+                                    "INSERT INTO group_members (member_id, client_id, kind, session_timeout_ms,"
+                                    " rebalance_timeout_ms, last_seen_ms, waiting, subscription, assignment)"
+                                    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7, ?8)",
+                                    "ssiiiibb", &id, &client, (int64_t)kind, (int64_t)session, (int64_t)rebalance,
+                                    now_ms, sub, (uint32_t)sub_len, no_owned, (uint32_t)4));
         }
         free(sub);
         if (alone && strategy != g.strategy) {
@@ -813,13 +834,13 @@ int32_t kd_group_join(uint32_t db, const uint8_t *in, uint32_t in_len, int64_t n
     if (rc)
         return rc;
     static const kd_str consumer_type = {(const uint8_t *)"consumer", 8};
-    rc = kd_sql_exec(kd_sql_prepare_args(db, "UPDATE group_classic SET dialect = ?1, protocol_type = ?2 WHERE id = 0", "is", (int64_t)kind,
-                     kind == KIND_KAFKA ? &cj.protocol_type : &consumer_type));
+    rc = kd_sql_exec(kd_sql_prepare_args(db, "UPDATE group_classic SET dialect = ?1, protocol_type = ?2 WHERE id = 0",
+                                         "is", (int64_t)kind, kind == KIND_KAFKA ? &cj.protocol_type : &consumer_type));
     int64_t is_leader = 0;
     int found;
     if (!rc && kind == KIND_KAFKA)
-        rc = kd_sql_one_i64(kd_sql_prepare_args(db, "SELECT leader = ?1 FROM group_state WHERE id = 0", "s", &id), &is_leader,
-                            &found);
+        rc = kd_sql_one_i64(kd_sql_prepare_args(db, "SELECT leader = ?1 FROM group_state WHERE id = 0", "s", &id),
+                            &is_leader, &found);
     if (rc)
         return rc;
 
@@ -829,7 +850,8 @@ int32_t kd_group_join(uint32_t db, const uint8_t *in, uint32_t in_len, int64_t n
     bool kept_static = replaced.len > 0 && g.state == STATE_STABLE && !changed;
     bool was_empty = g.state == STATE_EMPTY;
     if (g.state == STATE_PREPARING_REBALANCE) {
-        rc = kd_sql_exec(kd_sql_prepare_args(db, "UPDATE group_members SET waiting = 1 WHERE member_id = ?1", "s", &id));
+        rc =
+            kd_sql_exec(kd_sql_prepare_args(db, "UPDATE group_members SET waiting = 1 WHERE member_id = ?1", "s", &id));
         /* A new member during the initial delay holds it once more. */
         if (!rc && !exists)
             rc = kd_sql_run(db, "UPDATE group_initial_delay SET grew = 1 WHERE id = 0 AND hold_until > 0");
@@ -843,11 +865,12 @@ int32_t kd_group_join(uint32_t db, const uint8_t *in, uint32_t in_len, int64_t n
         /* group.initial.rebalance.delay.ms: an empty group's first rebalance waits
          * that long (Kafka-dialect groups; the host passes 0 for HTTP ones). */
         if (!rc && was_empty)
-            rc = kd_sql_exec(kd_sql_prepare_args(db,
-                             "UPDATE group_initial_delay SET hold_until = ?1, delay_ms = ?2, give_up = ?3, grew = 0"
-                             " WHERE id = 0",
-                             "iii", initial_delay > 0 ? now_ms + initial_delay : 0, (int64_t)initial_delay,
-                             now_ms + (rebalance > initial_delay ? rebalance : initial_delay)));
+            rc = kd_sql_exec(kd_sql_prepare_args(
+                db,
+                "UPDATE group_initial_delay SET hold_until = ?1, delay_ms = ?2, give_up = ?3, grew = 0"
+                " WHERE id = 0",
+                "iii", initial_delay > 0 ? now_ms + initial_delay : 0, (int64_t)initial_delay,
+                now_ms + (rebalance > initial_delay ? rebalance : initial_delay)));
     }
     /* else: a Stable member (or a Kafka member while CompletingRebalance) joining
      * again unchanged keeps its generation and assignment. */
@@ -857,19 +880,20 @@ int32_t kd_group_join(uint32_t db, const uint8_t *in, uint32_t in_len, int64_t n
         return rc;
 
     int64_t still_waiting;
-    if ((rc = kd_sql_one_i64(kd_sql_prepare_args(db, "SELECT waiting FROM group_members WHERE member_id = ?1", "s", &id),
-                             &still_waiting, &found)) != 0)
+    if ((rc =
+             kd_sql_one_i64(kd_sql_prepare_args(db, "SELECT waiting FROM group_members WHERE member_id = ?1", "s", &id),
+                            &still_waiting, &found)) != 0)
         return rc;
     if (kind == KIND_KAFKA &&
-        (rc = kd_sql_one_i64(kd_sql_prepare_args(db, "SELECT leader = ?1 FROM group_state WHERE id = 0", "s", &id), &is_leader,
-                             &found)) != 0)
+        (rc = kd_sql_one_i64(kd_sql_prepare_args(db, "SELECT leader = ?1 FROM group_state WHERE id = 0", "s", &id),
+                             &is_leader, &found)) != 0)
         return rc;
     int64_t deadline;
     if ((rc = group_next_deadline(db, &g, &deadline)) != 0)
         return rc;
     kd_scratch_reset();
-    bool settled = kind == KIND_KAFKA ? g.state == STATE_STABLE || g.state == STATE_COMPLETING_REBALANCE
-                                      : g.state == STATE_STABLE;
+    bool settled =
+        kind == KIND_KAFKA ? g.state == STATE_STABLE || g.state == STATE_COMPLETING_REBALANCE : g.state == STATE_STABLE;
     bool complete = settled && found && !still_waiting;
     if (!kd_out_u8(complete) || !kd_out_str(id.p, id.len) || !kd_out_i32((int32_t)g.generation))
         return kd_fail(KD_ERR_NOMEM, "out of memory");
@@ -940,7 +964,7 @@ int32_t kd_group_poll(uint32_t db, int64_t now_ms)
         return rc;
     if (!kd_out_u32((uint32_t)members))
         return kd_fail(KD_ERR_NOMEM, "out of memory");
-    int32_t stmt = kd_sql_prepare_args(db, "SELECT member_id, waiting, assignment FROM group_members ORDER BY member_id", "");
+    int32_t stmt = kd_sql_prepare(db, "SELECT member_id, waiting, assignment FROM group_members ORDER BY member_id");
     if (stmt < 0)
         return stmt;
     while ((rc = kd_sql_step(stmt, "listing members")) == 1) {
@@ -994,8 +1018,8 @@ int32_t group_check_member(uint32_t db, const group_state *g, const kd_str *memb
     if (!exists)
         return group_fail_unknown(db, member);
     if (generation != g->generation)
-        return kd_fail(KD_ILLEGAL_GENERATION, "generation %d is not the group's current generation %d",
-                       (int)generation, (int)g->generation);
+        return kd_fail(KD_ILLEGAL_GENERATION, "generation %d is not the group's current generation %d", (int)generation,
+                       (int)g->generation);
     return 0;
 }
 
@@ -1014,8 +1038,8 @@ int32_t kd_group_heartbeat(uint32_t db, const uint8_t *member_id, uint32_t len, 
     /* The member is alive either way; during a rebalance it must also join again.
      * That answer travels in the output, so the liveness is kept (the host rolls
      * back a call that fails). */
-    if ((rc = kd_sql_exec(kd_sql_prepare_args(db, "UPDATE group_members SET last_seen_ms = ?1 WHERE member_id = ?2", "is", now_ms,
-                          &member))) != 0)
+    if ((rc = kd_sql_exec(kd_sql_prepare_args(db, "UPDATE group_members SET last_seen_ms = ?1 WHERE member_id = ?2",
+                                              "is", now_ms, &member))) != 0)
         return rc;
     int64_t deadline;
     if ((rc = group_next_deadline(db, &g, &deadline)) != 0)
@@ -1027,7 +1051,6 @@ int32_t kd_group_heartbeat(uint32_t db, const uint8_t *member_id, uint32_t len, 
                : kd_fail(KD_ERR_NOMEM, "out of memory");
 }
 
-
 /* Removes a member and moves the group along; output: i64 next deadline, str the
  * member id that left. */
 static int32_t leave_member(uint32_t db, group_state *gp, const kd_str *left, int64_t now_ms)
@@ -1035,7 +1058,8 @@ static int32_t leave_member(uint32_t db, group_state *gp, const kd_str *left, in
     group_state g = *gp;
     kd_str member = *left;
     int32_t rc;
-    if ((rc = kd_sql_exec(kd_sql_prepare_args(db, "DELETE FROM group_members WHERE member_id = ?1", "s", &member))) != 0 ||
+    if ((rc = kd_sql_exec(kd_sql_prepare_args(db, "DELETE FROM group_members WHERE member_id = ?1", "s", &member))) !=
+            0 ||
         (rc = classic_prune(db)) != 0)
         return rc;
     int64_t members, waiting;
@@ -1076,8 +1100,9 @@ int32_t kd_group_leave(uint32_t db, const uint8_t *in, uint32_t in_len, int64_t 
     uint8_t *static_id = NULL;
     uint32_t static_len = 0;
     if (instance.len > 0) {
-        if ((rc = kd_sql_one_dup(kd_sql_prepare_args(db, "SELECT member_id FROM group_static WHERE instance_id = ?1", "s", &instance),
-                           &static_id, &static_len)) != 0)
+        if ((rc = kd_sql_one_dup(
+                 kd_sql_prepare_args(db, "SELECT member_id FROM group_static WHERE instance_id = ?1", "s", &instance),
+                 &static_id, &static_len)) != 0)
             return rc;
         if (!static_id)
             return kd_fail(KD_UNKNOWN_MEMBER_ID, "no member has group.instance.id \"%.*s\"", (int)instance.len,
@@ -1137,7 +1162,7 @@ int32_t kd_group_topic_changed(uint32_t db, const uint8_t *name, uint32_t len, i
         return rc;
     bool affected = false;
     if (g.state == STATE_STABLE || g.state == STATE_COMPLETING_REBALANCE) {
-        int32_t stmt = kd_sql_prepare_args(db, "SELECT subscription FROM group_members", "");
+        int32_t stmt = kd_sql_prepare(db, "SELECT subscription FROM group_members");
         if (stmt < 0)
             return stmt;
         while (!affected && (rc = kd_sql_step(stmt, "reading subscriptions")) == 1) {
@@ -1161,7 +1186,6 @@ int32_t kd_group_topic_changed(uint32_t db, const uint8_t *name, uint32_t len, i
     kd_scratch_reset();
     return kd_out_u8(affected) && kd_out_i64(deadline) ? 0 : kd_fail(KD_ERR_NOMEM, "out of memory");
 }
-
 
 /* Whether the group exists, as Kafka's coordinator sees it: it has members, had a
  * generation, or holds committed offsets. One that does not (never joined nor
@@ -1199,8 +1223,8 @@ int32_t kd_group_describe(uint32_t db)
         return rc ? rc : kd_fail(KD_ERR_NOMEM, "out of memory");
     if (!kd_out_u32((uint32_t)members))
         return kd_fail(KD_ERR_NOMEM, "out of memory");
-    int32_t stmt = kd_sql_prepare_args(db,
-                           "SELECT m.member_id, m.client_id, m.kind, m.session_timeout_ms, m.rebalance_timeout_ms,"
+    int32_t stmt =
+        kd_sql_prepare(db, "SELECT m.member_id, m.client_id, m.kind, m.session_timeout_ms, m.rebalance_timeout_ms,"
                            " m.last_seen_ms, m.subscription, m.assignment, coalesce(c.client_host, ''),"
                            " coalesce((SELECT p.metadata FROM group_classic_protocols p WHERE p.member_id = m.member_id"
                            "  AND p.name = (SELECT protocol_name FROM group_classic WHERE id = 0)"
@@ -1208,8 +1232,7 @@ int32_t kd_group_describe(uint32_t db)
                            " coalesce(c.assignment, x''), coalesce(s.instance_id, '')"
                            " FROM group_members m LEFT JOIN group_classic_members c ON c.member_id = m.member_id"
                            " LEFT JOIN group_static s ON s.member_id = m.member_id"
-                           " ORDER BY m.member_id",
-                           "");
+                           " ORDER BY m.member_id");
     if (stmt < 0)
         return stmt;
     bool stable = g.state == STATE_STABLE;
@@ -1233,14 +1256,14 @@ int32_t kd_group_describe(uint32_t db)
             rc = kd_sql_column_dup(stmt, 10, &raw, &raw_len);
         if (!rc)
             rc = kd_sql_column_dup(stmt, 11, &instance, &instance_len);
-        if (!rc && !(kd_out_str(id, id_len) && kd_out_str(client, client_len) && kd_out_u8((uint8_t)kind) &&
-                     kd_out_i32((int32_t)kd_host_column_int64(stmt, 3)) &&
-                     kd_out_i32((int32_t)kd_host_column_int64(stmt, 4)) && kd_out_i64(kd_host_column_int64(stmt, 5)) &&
-                     kd_out_append(sub, sub_len) && kd_out_append(assignment, assignment_len) &&
-                     kd_out_str(host, host_len)))
+        if (!rc &&
+            !(kd_out_str(id, id_len) && kd_out_str(client, client_len) && kd_out_u8((uint8_t)kind) &&
+              kd_out_i32((int32_t)kd_host_column_int64(stmt, 3)) &&
+              kd_out_i32((int32_t)kd_host_column_int64(stmt, 4)) && kd_out_i64(kd_host_column_int64(stmt, 5)) &&
+              kd_out_append(sub, sub_len) && kd_out_append(assignment, assignment_len) && kd_out_str(host, host_len)))
             rc = kd_fail(KD_ERR_NOMEM, "out of memory");
         /* The raw bytes DescribeGroups sends: only while Stable, as Kafka's. */
-        if (!rc && !(!stable               ? kd_out_u32(0) && kd_out_u32(0)
+        if (!rc && !(!stable              ? kd_out_u32(0) && kd_out_u32(0)
                      : kind == KIND_KAFKA ? group_out_blob(meta, meta_len) && group_out_blob(raw, raw_len)
                                           : consumer_out_v0_subscription(sub, sub_len) &&
                                                 consumer_out_v0_assignment(assignment, assignment_len)))
@@ -1281,14 +1304,16 @@ int32_t kd_group_delete(uint32_t db)
         return rc;
     if (!exists)
         return kd_fail(KD_GROUP_ID_NOT_FOUND, "the group does not exist");
-    if ((rc = kd_sql_run(db, "DELETE FROM group_offsets")) != 0 || (rc = kd_sql_run(db, "DELETE FROM group_topics")) != 0)
+    if ((rc = kd_sql_run(db, "DELETE FROM group_offsets")) != 0 ||
+        (rc = kd_sql_run(db, "DELETE FROM group_topics")) != 0)
         return rc;
     if ((rc = kd_sql_run(db, "DELETE FROM group_pending")) != 0 ||
         (rc = kd_sql_run(db, "UPDATE group_initial_delay SET hold_until = 0, grew = 0 WHERE id = 0")) != 0)
         return rc;
     g = (group_state){STATE_EMPTY, 0, 0, 0};
     if ((rc = group_save_state(db, &g)) != 0 || (rc = classic_prune(db)) != 0 ||
-        (rc = kd_sql_run(db, "UPDATE group_classic SET dialect = 0, protocol_type = '', protocol_name = '' WHERE id = 0")) != 0)
+        (rc = kd_sql_run(
+             db, "UPDATE group_classic SET dialect = 0, protocol_type = '', protocol_name = '' WHERE id = 0")) != 0)
         return rc;
     return kd_sql_run(db, "UPDATE group_state SET leader = '' WHERE id = 0");
 }

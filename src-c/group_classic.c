@@ -12,12 +12,11 @@
 
 static const char *const STRATEGY_NAMES[] = {"range", "roundrobin", "sticky"};
 
-
 /* The dialect of the group's members (the last to join an empty group sets it). */
 int32_t group_dialect(uint32_t db, int64_t *dialect)
 {
     int found;
-    int32_t rc = kd_sql_one_i64(kd_sql_prepare_args(db, "SELECT dialect FROM group_classic WHERE id = 0", ""), dialect, &found);
+    int32_t rc = kd_sql_one_i64(kd_sql_prepare(db, "SELECT dialect FROM group_classic WHERE id = 0"), dialect, &found);
     if (!rc && !found)
         *dialect = KIND_HTTP;
     return rc;
@@ -43,8 +42,8 @@ int32_t group_fail_unknown(uint32_t db, const kd_str *member)
 {
     int64_t one;
     int fenced;
-    int32_t rc =
-        kd_sql_one_i64(kd_sql_prepare_args(db, "SELECT 1 FROM group_fenced WHERE member_id = ?1", "s", member), &one, &fenced);
+    int32_t rc = kd_sql_one_i64(kd_sql_prepare_args(db, "SELECT 1 FROM group_fenced WHERE member_id = ?1", "s", member),
+                                &one, &fenced);
     if (rc)
         return rc;
     if (fenced)
@@ -59,7 +58,7 @@ int32_t group_fail_unknown(uint32_t db, const kd_str *member)
  * for an HTTP group "consumer" (once it had a member) and its strategy's name. */
 int32_t group_out_protocol(uint32_t db, const group_state *g)
 {
-    int32_t stmt = kd_sql_prepare_args(db, "SELECT dialect, protocol_type, protocol_name FROM group_classic WHERE id = 0", "");
+    int32_t stmt = kd_sql_prepare(db, "SELECT dialect, protocol_type, protocol_name FROM group_classic WHERE id = 0");
     if (stmt < 0)
         return stmt;
     int32_t rc = kd_sql_step(stmt, "reading the group's protocol");
@@ -123,14 +122,13 @@ static int32_t out_member_blobs(int32_t stmt, const char *what)
  * JoinGroup answer lists. */
 int32_t classic_out_metadata(uint32_t db)
 {
-    return out_member_blobs(kd_sql_prepare_args(db,
-                                    "SELECT m.member_id, p.metadata FROM group_classic_members m"
-                                    " JOIN group_classic_protocols p ON p.member_id = m.member_id"
-                                    " WHERE p.position = (SELECT min(q.position) FROM group_classic_protocols q"
-                                    "  WHERE q.member_id = m.member_id"
-                                    "  AND q.name = (SELECT protocol_name FROM group_classic WHERE id = 0))"
-                                    " ORDER BY m.rowid",
-                                    ""),
+    return out_member_blobs(kd_sql_prepare(db,
+                                           "SELECT m.member_id, p.metadata FROM group_classic_members m"
+                                           " JOIN group_classic_protocols p ON p.member_id = m.member_id"
+                                           " WHERE p.position = (SELECT min(q.position) FROM group_classic_protocols q"
+                                           "  WHERE q.member_id = m.member_id"
+                                           "  AND q.name = (SELECT protocol_name FROM group_classic WHERE id = 0))"
+                                           " ORDER BY m.rowid"),
                             "reading members' metadata");
 }
 
@@ -139,10 +137,9 @@ int32_t classic_out_metadata(uint32_t db)
 int32_t classic_out_assignments(uint32_t db)
 {
     return out_member_blobs(
-        kd_sql_prepare_args(db, "SELECT member_id, assignment FROM group_classic_members ORDER BY rowid", ""),
+        kd_sql_prepare(db, "SELECT member_id, assignment FROM group_classic_members ORDER BY rowid"),
         "reading assignments");
 }
-
 
 /* Completes a Kafka-dialect rebalance: Kafka's vote picks the protocol (of those
  * every member supports, each member votes its most preferred; most votes wins,
@@ -155,28 +152,30 @@ int32_t classic_complete(uint32_t db, group_state *g, int64_t now_ms)
 {
     uint8_t *name = NULL;
     uint32_t name_len;
-    int32_t rc = kd_sql_one_dup(kd_sql_prepare_args(db,
-                                  "WITH c AS (SELECT name FROM group_classic_protocols GROUP BY name"
-                                  "  HAVING count(DISTINCT member_id) = (SELECT count(*) FROM group_members)),"
-                                  " v AS (SELECT (SELECT p.name FROM group_classic_protocols p JOIN c ON c.name = p.name"
-                                  "  WHERE p.member_id = m.member_id ORDER BY p.position LIMIT 1) AS name FROM group_members m)"
-                                  " SELECT name FROM v WHERE name IS NOT NULL GROUP BY name ORDER BY count(*) DESC, name"
-                                  " LIMIT 1",
-                                  ""),
-                          &name, &name_len);
+    int32_t rc = kd_sql_one_dup(
+        kd_sql_prepare(db,
+                       "WITH c AS (SELECT name FROM group_classic_protocols GROUP BY name"
+                       "  HAVING count(DISTINCT member_id) = (SELECT count(*) FROM group_members)),"
+                       " v AS (SELECT (SELECT p.name FROM group_classic_protocols p JOIN c ON c.name = p.name"
+                       "  WHERE p.member_id = m.member_id ORDER BY p.position LIMIT 1) AS name FROM group_members m)"
+                       " SELECT name FROM v WHERE name IS NOT NULL GROUP BY name ORDER BY count(*) DESC, name"
+                       " LIMIT 1"),
+        &name, &name_len);
     kd_str selected = {name ? name : (const uint8_t *)"", (uint16_t)(name_len > UINT16_MAX ? UINT16_MAX : name_len)};
     if (!rc)
-        rc = kd_sql_exec(kd_sql_prepare_args(db, "UPDATE group_classic SET protocol_name = ?1 WHERE id = 0", "s", &selected));
+        rc = kd_sql_exec(
+            kd_sql_prepare_args(db, "UPDATE group_classic SET protocol_name = ?1 WHERE id = 0", "s", &selected));
     free(name);
     if (!rc)
-        rc = kd_sql_run(db, "UPDATE group_state SET leader = coalesce((SELECT member_id FROM group_classic_members"
-                            " ORDER BY member_id = (SELECT leader FROM group_state WHERE id = 0) DESC, rowid LIMIT 1), '')"
-                            " WHERE id = 0");
+        rc = kd_sql_run(db,
+                        "UPDATE group_state SET leader = coalesce((SELECT member_id FROM group_classic_members"
+                        " ORDER BY member_id = (SELECT leader FROM group_state WHERE id = 0) DESC, rowid LIMIT 1), '')"
+                        " WHERE id = 0");
     if (!rc)
         rc = kd_sql_run(db, "UPDATE group_classic_members SET synced = 0, assignment = x''");
     if (!rc)
-        rc = kd_sql_exec(kd_sql_prepare_args(db, "UPDATE group_members SET waiting = 0, last_seen_ms = ?1, assignment = x'00000000'", "i",
-                         now_ms));
+        rc = kd_sql_exec(kd_sql_prepare_args(
+            db, "UPDATE group_members SET waiting = 0, last_seen_ms = ?1, assignment = x'00000000'", "i", now_ms));
     if (rc)
         return rc;
 
@@ -184,7 +183,7 @@ int32_t classic_complete(uint32_t db, group_state *g, int64_t now_ms)
      * consumer protocol. The list is read whole before anything is written. */
     int64_t consumer;
     int found;
-    if ((rc = kd_sql_one_i64(kd_sql_prepare_args(db, "SELECT protocol_type = 'consumer' FROM group_classic WHERE id = 0", ""),
+    if ((rc = kd_sql_one_i64(kd_sql_prepare(db, "SELECT protocol_type = 'consumer' FROM group_classic WHERE id = 0"),
                              &consumer, &found)) != 0)
         return rc;
     if (consumer) {
@@ -210,8 +209,9 @@ int32_t classic_complete(uint32_t db, group_state *g, int64_t now_ms)
             if (!consumer_out_subscription(meta, len))
                 rc = kd_fail(KD_ERR_NOMEM, "out of memory");
             else
-                rc = kd_sql_exec(kd_sql_prepare_args(db, "UPDATE group_members SET subscription = ?1 WHERE member_id = ?2", "bs",
-                                 kd_out_data(), (uint32_t)kd_out_size(), &id));
+                rc = kd_sql_exec(kd_sql_prepare_args(db,
+                                                     "UPDATE group_members SET subscription = ?1 WHERE member_id = ?2",
+                                                     "bs", kd_out_data(), (uint32_t)kd_out_size(), &id));
         }
         free(list);
         kd_scratch_reset();
@@ -219,8 +219,8 @@ int32_t classic_complete(uint32_t db, group_state *g, int64_t now_ms)
             return rc;
     }
     int64_t longest;
-    if ((rc = kd_sql_one_i64(kd_sql_prepare_args(db, "SELECT max(rebalance_timeout_ms) FROM group_members", ""), &longest, &found)) !=
-        0)
+    if ((rc = kd_sql_one_i64(kd_sql_prepare(db, "SELECT max(rebalance_timeout_ms) FROM group_members"), &longest,
+                             &found)) != 0)
         return rc;
     g->generation++;
     g->state = STATE_COMPLETING_REBALANCE;
@@ -229,7 +229,6 @@ int32_t classic_complete(uint32_t db, group_state *g, int64_t now_ms)
 }
 
 /* What a kind-1 join carries after its header. */
-
 
 /* Reads and checks the protocols; leaves `r` at the first. */
 int32_t classic_read_join(kd_le_reader *r, classic_join *cj)
@@ -251,7 +250,8 @@ int32_t classic_read_join(kd_le_reader *r, classic_join *cj)
     if (r->pos != r->len)
         return kd_fail(KD_ERR_INVALID_ARG, "bytes follow the protocols");
     if (total > MAX_CLASSIC_BYTES)
-        return kd_fail(KD_INVALID_REQUEST, "the protocols' metadata is %zu bytes; at most %d", total, MAX_CLASSIC_BYTES);
+        return kd_fail(KD_INVALID_REQUEST, "the protocols' metadata is %zu bytes; at most %d", total,
+                       MAX_CLASSIC_BYTES);
     if (cj->protocol_type.len == 0 || cj->n == 0)
         return kd_fail(KD_INCONSISTENT_GROUP_PROTOCOL, "a join names its protocol type and at least one protocol");
     r->pos = cj->at;
@@ -270,8 +270,9 @@ int32_t group_check_dialect(uint32_t db, uint8_t kind)
 {
     int64_t others;
     int found;
-    int32_t rc = kd_sql_one_i64(kd_sql_prepare_args(db, "SELECT count(*) FROM group_members WHERE kind != ?1", "i", (int64_t)kind),
-                                &others, &found);
+    int32_t rc = kd_sql_one_i64(
+        kd_sql_prepare_args(db, "SELECT count(*) FROM group_members WHERE kind != ?1", "i", (int64_t)kind), &others,
+        &found);
     if (rc)
         return rc;
     if (others > 0)
@@ -290,16 +291,16 @@ int32_t classic_join_member(uint32_t db, const kd_str *id, int exists, const cla
 {
     int64_t others, v;
     int found;
-    int32_t rc = kd_sql_one_i64(kd_sql_prepare_args(db, "SELECT count(*) FROM group_members WHERE member_id != ?1", "s", id),
-                                &others, &found);
+    int32_t rc = kd_sql_one_i64(
+        kd_sql_prepare_args(db, "SELECT count(*) FROM group_members WHERE member_id != ?1", "s", id), &others, &found);
     if (rc)
         return rc;
     kd_le_reader r = {in, in_len, cj->at};
     if (others > 0) {
         if ((rc = kd_sql_one_i64(kd_sql_prepare_args(db,
-                                         "SELECT count(*) FROM group_classic_members WHERE member_id != ?1"
-                                         " AND protocol_type != ?2",
-                                         "ss", id, &cj->protocol_type),
+                                                     "SELECT count(*) FROM group_classic_members WHERE member_id != ?1"
+                                                     " AND protocol_type != ?2",
+                                                     "ss", id, &cj->protocol_type),
                                  &v, &found)) != 0)
             return rc;
         if (v > 0)
@@ -312,26 +313,29 @@ int32_t classic_join_member(uint32_t db, const kd_str *id, int exists, const cla
             uint32_t len;
             next_protocol(&r, &name, &meta, &len);
             if ((rc = kd_sql_one_i64(kd_sql_prepare_args(db,
-                                             "SELECT count(DISTINCT member_id) FROM group_classic_protocols"
-                                             " WHERE member_id != ?1 AND name = ?2",
-                                             "ss", id, &name),
+                                                         "SELECT count(DISTINCT member_id) FROM group_classic_protocols"
+                                                         " WHERE member_id != ?1 AND name = ?2",
+                                                         "ss", id, &name),
                                      &v, &found)) != 0)
                 return rc;
             shared = v == others;
         }
         if (!shared)
-            return kd_fail(KD_INCONSISTENT_GROUP_PROTOCOL, "no protocol of the member is supported by every other member");
+            return kd_fail(KD_INCONSISTENT_GROUP_PROTOCOL,
+                           "no protocol of the member is supported by every other member");
     }
 
     *changed = !exists;
     if (exists) {
         int64_t same = 0, count = 0;
-        rc = kd_sql_one_i64(kd_sql_prepare_args(db, "SELECT protocol_type = ?2 FROM group_classic_members WHERE member_id = ?1", "ss",
-                                    id, &cj->protocol_type),
-                            &same, &found);
+        rc = kd_sql_one_i64(
+            kd_sql_prepare_args(db, "SELECT protocol_type = ?2 FROM group_classic_members WHERE member_id = ?1", "ss",
+                                id, &cj->protocol_type),
+            &same, &found);
         if (!rc)
-            rc = kd_sql_one_i64(kd_sql_prepare_args(db, "SELECT count(*) FROM group_classic_protocols WHERE member_id = ?1", "s", id),
-                                &count, &found);
+            rc = kd_sql_one_i64(
+                kd_sql_prepare_args(db, "SELECT count(*) FROM group_classic_protocols WHERE member_id = ?1", "s", id),
+                &count, &found);
         *changed = !same || count != cj->n;
         r.pos = cj->at;
         for (uint32_t i = 0; i < cj->n && !rc && !*changed; i++) {
@@ -340,9 +344,9 @@ int32_t classic_join_member(uint32_t db, const kd_str *id, int exists, const cla
             uint32_t len;
             next_protocol(&r, &name, &meta, &len);
             rc = kd_sql_one_i64(kd_sql_prepare_args(db,
-                                        "SELECT name = ?2 AND metadata = ?3 FROM group_classic_protocols"
-                                        " WHERE member_id = ?1 AND position = ?4",
-                                        "ssbi", id, &name, meta, len, (int64_t)i),
+                                                    "SELECT name = ?2 AND metadata = ?3 FROM group_classic_protocols"
+                                                    " WHERE member_id = ?1 AND position = ?4",
+                                                    "ssbi", id, &name, meta, len, (int64_t)i),
                                 &same, &found);
             *changed = !found || !same;
         }
@@ -350,7 +354,8 @@ int32_t classic_join_member(uint32_t db, const kd_str *id, int exists, const cla
             return rc;
     }
     if (*changed) {
-        if ((rc = kd_sql_exec(kd_sql_prepare_args(db, "DELETE FROM group_classic_protocols WHERE member_id = ?1", "s", id))) != 0)
+        if ((rc = kd_sql_exec(
+                 kd_sql_prepare_args(db, "DELETE FROM group_classic_protocols WHERE member_id = ?1", "s", id))) != 0)
             return rc;
         r.pos = cj->at;
         for (uint32_t i = 0; i < cj->n && !rc; i++) {
@@ -362,21 +367,24 @@ int32_t classic_join_member(uint32_t db, const kd_str *id, int exists, const cla
                 *first = meta;
                 *first_len = len;
             }
-            rc = kd_sql_exec(kd_sql_prepare_args(db,
-                             "INSERT INTO group_classic_protocols (member_id, position, name, metadata)"
-                             " VALUES (?1, ?2, ?3, ?4)",
-                             "sisb", id, (int64_t)i, &name, meta, len));
+            rc = kd_sql_exec(
+                kd_sql_prepare_args(db,
+                                    "INSERT INTO group_classic_protocols (member_id, position, name, metadata)"
+                                    " VALUES (?1, ?2, ?3, ?4)",
+                                    "sisb", id, (int64_t)i, &name, meta, len));
         }
     }
     static const uint8_t none[1] = {0};
     if (!rc)
-        rc = kd_sql_exec(kd_sql_prepare_args(db,
-                         "INSERT OR IGNORE INTO group_classic_members (member_id, client_host, protocol_type, assignment,"
-                         " synced) VALUES (?1, '', '', ?2, 0)",
-                         "sb", id, none, (uint32_t)0));
+        rc = kd_sql_exec(kd_sql_prepare_args(
+            db,
+            "INSERT OR IGNORE INTO group_classic_members (member_id, client_host, protocol_type, assignment,"
+            " synced) VALUES (?1, '', '', ?2, 0)",
+            "sb", id, none, (uint32_t)0));
     if (!rc)
-        rc = kd_sql_exec(kd_sql_prepare_args(db, "UPDATE group_classic_members SET client_host = ?2, protocol_type = ?3 WHERE member_id = ?1",
-                         "sss", id, &cj->client_host, &cj->protocol_type));
+        rc = kd_sql_exec(kd_sql_prepare_args(
+            db, "UPDATE group_classic_members SET client_host = ?2, protocol_type = ?3 WHERE member_id = ?1", "sss", id,
+            &cj->client_host, &cj->protocol_type));
     return rc;
 }
 
@@ -403,18 +411,19 @@ static int32_t one_id(int32_t stmt, kd_str *to, uint8_t *buf)
  * *replaced is then the old id and *prior_leader the group's leader before.
  * Otherwise *replaced is empty and the instance is recorded for the new id. */
 int32_t classic_replace_static(uint32_t db, const kd_str *instance, const kd_str *id, kd_str *replaced,
-                              kd_str *prior_leader)
+                               kd_str *prior_leader)
 {
-    int32_t rc = one_id(kd_sql_prepare_args(db, "SELECT member_id FROM group_static WHERE instance_id = ?1", "s", instance),
-                        replaced, (uint8_t *)replaced->p);
+    int32_t rc =
+        one_id(kd_sql_prepare_args(db, "SELECT member_id FROM group_static WHERE instance_id = ?1", "s", instance),
+               replaced, (uint8_t *)replaced->p);
     if (!rc)
-        rc = one_id(kd_sql_prepare_args(db, "SELECT leader FROM group_state WHERE id = 0", ""), prior_leader,
+        rc = one_id(kd_sql_prepare(db, "SELECT leader FROM group_state WHERE id = 0"), prior_leader,
                     (uint8_t *)prior_leader->p);
     if (rc)
         return rc;
     if (replaced->len == 0)
-        return kd_sql_exec(kd_sql_prepare_args(db, "INSERT OR REPLACE INTO group_static (instance_id, member_id) VALUES (?1, ?2)", "ss",
-                           instance, id));
+        return kd_sql_exec(kd_sql_prepare_args(
+            db, "INSERT OR REPLACE INTO group_static (instance_id, member_id) VALUES (?1, ?2)", "ss", instance, id));
     static const char *const RENAME[] = {
         "UPDATE group_members SET member_id = ?2 WHERE member_id = ?1",
         "UPDATE group_classic_members SET member_id = ?2 WHERE member_id = ?1",
@@ -425,8 +434,9 @@ int32_t classic_replace_static(uint32_t db, const kd_str *instance, const kd_str
     for (size_t i = 0; i < sizeof RENAME / sizeof RENAME[0] && !rc; i++)
         rc = kd_sql_exec(kd_sql_prepare_args(db, RENAME[i], "ss", replaced, id));
     if (!rc)
-        rc = kd_sql_exec(kd_sql_prepare_args(db, "INSERT OR REPLACE INTO group_fenced (instance_id, member_id) VALUES (?1, ?2)", "ss",
-                         instance, replaced));
+        rc = kd_sql_exec(
+            kd_sql_prepare_args(db, "INSERT OR REPLACE INTO group_fenced (instance_id, member_id) VALUES (?1, ?2)",
+                                "ss", instance, replaced));
     return rc;
 }
 
@@ -438,9 +448,10 @@ int32_t classic_check_instance(uint32_t db, const kd_str *instance, const kd_str
         return 0;
     int64_t same;
     int found;
-    int32_t rc = kd_sql_one_i64(
-        kd_sql_prepare_args(db, "SELECT member_id = ?2 FROM group_static WHERE instance_id = ?1", "ss", instance, member), &same,
-        &found);
+    int32_t rc =
+        kd_sql_one_i64(kd_sql_prepare_args(db, "SELECT member_id = ?2 FROM group_static WHERE instance_id = ?1", "ss",
+                                           instance, member),
+                       &same, &found);
     if (rc)
         return rc;
     if (found && !same)
@@ -477,7 +488,6 @@ int32_t classic_out_join(uint32_t db, const group_state *g, bool leads)
         return classic_out_metadata(db);
     return kd_out_u32(0) ? 0 : kd_fail(KD_ERR_NOMEM, "out of memory");
 }
-
 
 /* Kafka's SyncGroup. The member must be in the group (UNKNOWN_MEMBER_ID), of this
  * generation (ILLEGAL_GENERATION) and of the group's protocol when it names one
@@ -520,29 +530,31 @@ int32_t kd_group_sync(uint32_t db, const uint8_t *in, uint32_t in_len, int64_t n
     if (!exists)
         return group_fail_unknown(db, &member);
     if (generation != g.generation)
-        return kd_fail(KD_ILLEGAL_GENERATION, "generation %d is not the group's current generation %d",
-                       (int)generation, (int)g.generation);
+        return kd_fail(KD_ILLEGAL_GENERATION, "generation %d is not the group's current generation %d", (int)generation,
+                       (int)g.generation);
     int64_t ok, is_leader, consumer;
     int found;
-    if ((rc = kd_sql_one_i64(kd_sql_prepare_args(db,
-                                     "SELECT (?1 = '' OR protocol_type = ?1) AND (?2 = '' OR protocol_name = ?2)"
-                                     " AND dialect = 1 FROM group_classic WHERE id = 0",
-                                     "ss", &type, &name),
-                             &ok, &found)) != 0)
+    if ((rc = kd_sql_one_i64(
+             kd_sql_prepare_args(db,
+                                 "SELECT (?1 = '' OR protocol_type = ?1) AND (?2 = '' OR protocol_name = ?2)"
+                                 " AND dialect = 1 FROM group_classic WHERE id = 0",
+                                 "ss", &type, &name),
+             &ok, &found)) != 0)
         return rc;
     if (!ok)
         return kd_fail(KD_INCONSISTENT_GROUP_PROTOCOL, "the sync's protocol is not the group's");
     if (g.state == STATE_PREPARING_REBALANCE)
         return kd_fail(KD_REBALANCE_IN_PROGRESS, "the group is rebalancing: join again");
-    if ((rc = kd_sql_exec(kd_sql_prepare_args(db, "UPDATE group_members SET last_seen_ms = ?1 WHERE member_id = ?2", "is", now_ms,
-                          &member))) != 0 ||
-        (rc = kd_sql_one_i64(kd_sql_prepare_args(db, "SELECT leader = ?1 FROM group_state WHERE id = 0", "s", &member), &is_leader,
-                             &found)) != 0 ||
-        (rc = kd_sql_one_i64(kd_sql_prepare_args(db, "SELECT protocol_type = 'consumer' FROM group_classic WHERE id = 0", ""),
+    if ((rc = kd_sql_exec(kd_sql_prepare_args(db, "UPDATE group_members SET last_seen_ms = ?1 WHERE member_id = ?2",
+                                              "is", now_ms, &member))) != 0 ||
+        (rc = kd_sql_one_i64(kd_sql_prepare_args(db, "SELECT leader = ?1 FROM group_state WHERE id = 0", "s", &member),
+                             &is_leader, &found)) != 0 ||
+        (rc = kd_sql_one_i64(kd_sql_prepare(db, "SELECT protocol_type = 'consumer' FROM group_classic WHERE id = 0"),
                              &consumer, &found)) != 0)
         return rc;
     if (g.state == STATE_COMPLETING_REBALANCE) {
-        rc = kd_sql_exec(kd_sql_prepare_args(db, "UPDATE group_classic_members SET synced = 1 WHERE member_id = ?1", "s", &member));
+        rc = kd_sql_exec(
+            kd_sql_prepare_args(db, "UPDATE group_classic_members SET synced = 1 WHERE member_id = ?1", "s", &member));
         r.pos = start;
         for (uint32_t i = 0; i < n && is_leader && !rc; i++) {
             kd_str id;
@@ -551,15 +563,16 @@ int32_t kd_group_sync(uint32_t db, const uint8_t *in, uint32_t in_len, int64_t n
             kd_le_str(&r, &id);
             kd_le_u32(&r, &len);
             kd_le_bytes(&r, len, &bytes);
-            rc = kd_sql_exec(kd_sql_prepare_args(db, "UPDATE group_classic_members SET assignment = ?1 WHERE member_id = ?2", "bs", bytes,
-                             len, &id));
+            rc = kd_sql_exec(kd_sql_prepare_args(
+                db, "UPDATE group_classic_members SET assignment = ?1 WHERE member_id = ?2", "bs", bytes, len, &id));
             /* The partitions shown are decoded from Kafka's consumer protocol. */
             kd_scratch_reset();
             if (!rc && !(consumer ? consumer_out_assignment(bytes, len) : kd_out_u32(0)))
                 rc = kd_fail(KD_ERR_NOMEM, "out of memory");
             if (!rc)
-                rc = kd_sql_exec(kd_sql_prepare_args(db, "UPDATE group_members SET assignment = ?1 WHERE member_id = ?2", "bs",
-                                 kd_out_data(), (uint32_t)kd_out_size(), &id));
+                rc =
+                    kd_sql_exec(kd_sql_prepare_args(db, "UPDATE group_members SET assignment = ?1 WHERE member_id = ?2",
+                                                    "bs", kd_out_data(), (uint32_t)kd_out_size(), &id));
         }
         if (!rc && is_leader) {
             g.state = STATE_STABLE;
@@ -581,8 +594,9 @@ int32_t kd_group_sync(uint32_t db, const uint8_t *in, uint32_t in_len, int64_t n
     uint8_t *bytes = NULL;
     uint32_t len = 0;
     if (complete &&
-        (rc = kd_sql_one_dup(kd_sql_prepare_args(db, "SELECT assignment FROM group_classic_members WHERE member_id = ?1", "s", &member),
-                       &bytes, &len)) != 0)
+        (rc = kd_sql_one_dup(
+             kd_sql_prepare_args(db, "SELECT assignment FROM group_classic_members WHERE member_id = ?1", "s", &member),
+             &bytes, &len)) != 0)
         return rc;
     bool written = group_out_blob(bytes, len) && kd_out_i64(deadline);
     free(bytes);

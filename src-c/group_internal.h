@@ -26,13 +26,13 @@
 #define MIN_SESSION_TIMEOUT_MS 500
 #define MAX_SESSION_TIMEOUT_MS 1800000
 #define MAX_METADATA_BYTES 4096
-#define MAX_GROUP_SIZE 1000 /* bounds the assignors' work on one call */
+#define MAX_GROUP_SIZE 1000        /* bounds the assignors' work on one call */
 #define MAX_TOPIC_PARTITIONS 10000 /* the assignor's bound */
 #define NO_DEADLINE INT64_MAX
 
 #define KIND_HTTP 0
 #define KIND_KAFKA 1
-#define JOIN_MEMBER_ID_REQUIRED 1 /* kind-1 join flag: the client speaks KIP-394 (JoinGroup v4+) */
+#define JOIN_MEMBER_ID_REQUIRED 1        /* kind-1 join flag: the client speaks KIP-394 (JoinGroup v4+) */
 #define JOIN_STATUS_MEMBER_ID_REQUIRED 2 /* join output status: join again with the member id given */
 #define MAX_PROTOCOLS 64
 #define MAX_CLASSIC_BYTES (1 << 20) /* a member's protocols, or one assignment */

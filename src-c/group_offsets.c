@@ -8,8 +8,7 @@
 
 #include "group_internal.h"
 
-
-/* ---- offsets ----------------------------------------------------------------- */
+/* ---- OffsetCommit and OffsetFetch ---- */
 
 int32_t kd_group_commit(uint32_t db, const uint8_t *in, uint32_t in_len, int64_t now_ms)
 {
@@ -67,10 +66,11 @@ int32_t kd_group_commit(uint32_t db, const uint8_t *in, uint32_t in_len, int64_t
         kd_le_i32(&r, &partition);
         kd_le_i64(&r, &offset);
         kd_le_str(&r, &metadata);
-        rc = kd_sql_exec(kd_sql_prepare_args(db,
-                         "INSERT OR REPLACE INTO group_offsets (topic, partition, committed_offset, metadata,"
-                         " commit_timestamp) VALUES (?1, ?2, ?3, ?4, ?5)",
-                         "siisi", &topic, (int64_t)partition, offset, &metadata, now_ms));
+        rc = kd_sql_exec(
+            kd_sql_prepare_args(db,
+                                "INSERT OR REPLACE INTO group_offsets (topic, partition, committed_offset, metadata,"
+                                " commit_timestamp) VALUES (?1, ?2, ?3, ?4, ?5)",
+                                "siisi", &topic, (int64_t)partition, offset, &metadata, now_ms));
     }
     return rc;
 }
@@ -98,10 +98,9 @@ int32_t group_out_all_offsets(uint32_t db)
     size_t count_at = kd_out_size();
     if (!kd_out_u32(0))
         return kd_fail(KD_ERR_NOMEM, "out of memory");
-    int32_t stmt = kd_sql_prepare_args(db,
-                           "SELECT topic, partition, committed_offset, metadata, commit_timestamp FROM group_offsets"
-                           " ORDER BY topic, partition",
-                           "");
+    int32_t stmt =
+        kd_sql_prepare(db, "SELECT topic, partition, committed_offset, metadata, commit_timestamp FROM group_offsets"
+                           " ORDER BY topic, partition");
     if (stmt < 0)
         return stmt;
     uint32_t count = 0;
@@ -135,10 +134,11 @@ int32_t kd_group_offsets(uint32_t db, const uint8_t *in, uint32_t in_len)
         int32_t partition;
         if (!kd_le_str(&r, &topic) || !kd_le_i32(&r, &partition))
             return kd_fail(KD_ERR_INVALID_ARG, "partition %u is malformed", (unsigned)i);
-        int32_t stmt = kd_sql_prepare_args(db,
-                               "SELECT topic, partition, committed_offset, metadata, commit_timestamp FROM group_offsets"
-                               " WHERE topic = ?1 AND partition = ?2",
-                               "si", &topic, (int64_t)partition);
+        int32_t stmt = kd_sql_prepare_args(
+            db,
+            "SELECT topic, partition, committed_offset, metadata, commit_timestamp FROM group_offsets"
+            " WHERE topic = ?1 AND partition = ?2",
+            "si", &topic, (int64_t)partition);
         if (stmt < 0)
             return stmt;
         rc = kd_sql_step(stmt, "reading an offset");
@@ -155,7 +155,6 @@ int32_t kd_group_offsets(uint32_t db, const uint8_t *in, uint32_t in_len)
         rc = kd_fail(KD_ERR_INVALID_ARG, "bytes follow the partitions");
     return rc;
 }
-
 
 /* ---- OffsetDelete ---- */
 
@@ -186,7 +185,7 @@ static int32_t mark_subscribed(const uint8_t *sub, size_t len, offset_deletion *
 /* Marks the deletions of every topic a live member subscribes to. */
 static int32_t mark_all_subscribed(uint32_t db, offset_deletion *d, uint32_t n)
 {
-    int32_t stmt = kd_sql_prepare_args(db, "SELECT subscription FROM group_members", "");
+    int32_t stmt = kd_sql_prepare(db, "SELECT subscription FROM group_members");
     if (stmt < 0)
         return stmt;
     int32_t rc;
@@ -228,7 +227,8 @@ int32_t kd_group_delete_offsets(uint32_t db, const uint8_t *in, uint32_t in_len)
         return kd_fail(KD_GROUP_ID_NOT_FOUND, "the group does not exist");
     if (members > 0 && dialect == KIND_KAFKA) {
         int64_t consumer;
-        rc = kd_sql_one_i64(kd_sql_prepare_args(db, "SELECT protocol_type = 'consumer' FROM group_classic WHERE id = 0", ""), &consumer, &found);
+        rc = kd_sql_one_i64(kd_sql_prepare(db, "SELECT protocol_type = 'consumer' FROM group_classic WHERE id = 0"),
+                            &consumer, &found);
         if (rc)
             return rc;
         if (!found || !consumer)
@@ -246,8 +246,8 @@ int32_t kd_group_delete_offsets(uint32_t db, const uint8_t *in, uint32_t in_len)
         rc = mark_all_subscribed(db, d, n);
     for (uint32_t i = 0; i < n && !rc; i++)
         if (d[i].error == 0)
-            rc = kd_sql_exec(kd_sql_prepare_args(db, "DELETE FROM group_offsets WHERE topic = ?1 AND partition = ?2", "si", &d[i].topic,
-                             (int64_t)d[i].partition));
+            rc = kd_sql_exec(kd_sql_prepare_args(db, "DELETE FROM group_offsets WHERE topic = ?1 AND partition = ?2",
+                                                 "si", &d[i].topic, (int64_t)d[i].partition));
     if (!rc && !kd_out_u32(n))
         rc = kd_fail(KD_ERR_NOMEM, "out of memory");
     for (uint32_t i = 0; i < n && !rc; i++)

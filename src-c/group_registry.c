@@ -61,8 +61,8 @@ int32_t kd_groups_register(uint32_t db, const uint8_t *group_id, uint32_t len, i
     if (rc)
         return rc;
     kd_str id = {group_id, (uint16_t)len};
-    return kd_sql_exec(kd_sql_prepare_args(db, "INSERT OR IGNORE INTO consumer_groups (group_id, created_at) VALUES (?1, ?2)",
-                                           "si", &id, now_ms));
+    return kd_sql_exec(kd_sql_prepare_args(
+        db, "INSERT OR IGNORE INTO consumer_groups (group_id, created_at) VALUES (?1, ?2)", "si", &id, now_ms));
 }
 
 int32_t kd_groups_unregister(uint32_t db, const uint8_t *group_id, uint32_t len)

@@ -33,8 +33,8 @@ int32_t kd_producer_id_next(uint32_t db)
     /* Producer ids travel as JavaScript numbers too. */
     if (id < KD_FIRST_PRODUCER_ID || id >= KD_MAX_OFFSET)
         return kd_fail(KD_ERR_STORAGE, "the stored next producer id %lld is out of range", (long long)id);
-    rc = kd_sql_exec(kd_sql_prepare_args(db, "INSERT OR REPLACE INTO producer_ids (id, next_id) VALUES (0, ?1)", "i",
-                                         id + 1));
+    rc = kd_sql_exec(
+        kd_sql_prepare_args(db, "INSERT OR REPLACE INTO producer_ids (id, next_id) VALUES (0, ?1)", "i", id + 1));
     if (rc)
         return rc;
     return kd_out_i64(id) ? 0 : kd_fail(KD_ERR_NOMEM, "out of memory");

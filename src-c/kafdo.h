@@ -585,7 +585,8 @@ KD_EXPORT(kd_assign) int32_t kd_assign(const uint8_t *in, uint32_t in_len);
 
 /*
  * A consumer group lives in the storage named by `db` (its ConsumerGroupDO's).
- * group.c describes the state machine, the fencing rules and every byte format.
+ * group.c describes the state machine, the fencing rules and every byte format;
+ * group_classic.c, consumer_protocol.c and group_offsets.c hold the rest.
  * Each call that changes the group names the next deadline (a session running
  * out, or the rebalance deadline) for the host's alarm, which calls kd_group_poll.
  */
@@ -660,8 +661,8 @@ KD_EXPORT(kd_group_delete) int32_t kd_group_delete(uint32_t db);
  * cannot be read), as Kafka answers. */
 KD_EXPORT(kd_group_delete_offsets) int32_t kd_group_delete_offsets(uint32_t db, const uint8_t *in, uint32_t in_len);
 
-/* The cluster's registry of groups (ClusterMetadataDO's storage, beside topics):
- * group ids known to exist, for listing. Ids are 1 to 255 bytes (INVALID_GROUP_ID).
+/* The cluster's registry of groups (group_registry.c; ClusterMetadataDO's storage,
+ * beside topics): group ids known to exist, for listing. Ids are 1 to 255 bytes (INVALID_GROUP_ID).
  * List output: u32 n, str group_id*. */
 #define KD_MAX_GROUP_ID_BYTES 255
 /* 0 when `group_id` is a valid group id (1 to KD_MAX_GROUP_ID_BYTES bytes, no
@@ -691,7 +692,7 @@ KD_EXPORT(kd_groups_list) int32_t kd_groups_list(uint32_t db);
 KD_EXPORT(kd_group_held_join) int32_t kd_group_held_join(int32_t state, int32_t waiting, int32_t leads);
 KD_EXPORT(kd_group_held_sync) int32_t kd_group_held_sync(int32_t state, int32_t generation, int32_t held_generation);
 
-/* ---- idempotent producers (log.c, topics.c) ------------------------------ */
+/* ---- idempotent producers (log.c, producer_ids.c) ------------------------ */
 
 /* Kafka's codes for the producer rules kd_log_append applies. */
 #define KD_OUT_OF_ORDER_SEQUENCE_NUMBER 45

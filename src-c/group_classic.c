@@ -614,6 +614,7 @@ int32_t kd_group_sync(uint32_t db, const uint8_t *in, uint32_t in_len, int64_t n
  */
 int32_t kd_group_held_join(int32_t state, int32_t waiting, int32_t leads)
 {
+    kd_scratch_reset();
     if ((state != STATE_COMPLETING_REBALANCE && state != STATE_STABLE) || waiting)
         return KD_HELD_WAIT;
     return leads && state == STATE_COMPLETING_REBALANCE ? KD_HELD_ANSWER_LEADER : KD_HELD_ANSWER;
@@ -621,6 +622,7 @@ int32_t kd_group_held_join(int32_t state, int32_t waiting, int32_t leads)
 
 int32_t kd_group_held_sync(int32_t state, int32_t generation, int32_t held_generation)
 {
+    kd_scratch_reset();
     if (held_generation == generation && state == STATE_COMPLETING_REBALANCE)
         return KD_HELD_WAIT;
     if (held_generation == generation && state == STATE_STABLE)

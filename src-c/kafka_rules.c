@@ -23,6 +23,7 @@ int32_t kd_produce_acks_check(int32_t acks)
 
 int32_t kd_fetch_budget(int32_t max_bytes)
 {
+    kd_scratch_reset();
     /* A Fetch's max_bytes, capped as Kafka's broker caps it by fetch.max.bytes;
      * a negative one reads nothing (the first-batch rule still moves a consumer). */
     if (max_bytes < 0)
@@ -32,6 +33,7 @@ int32_t kd_fetch_budget(int32_t max_bytes)
 
 int32_t kd_metadata_lists_all(int16_t api_version, int32_t topic_count)
 {
+    kd_scratch_reset();
     /* A null list asks for every topic; so does an empty one before v1, which has
      * no null list (Kafka's MetadataRequest.isAllTopics). */
     return topic_count < 0 || (api_version == 0 && topic_count == 0);
@@ -39,6 +41,7 @@ int32_t kd_metadata_lists_all(int16_t api_version, int32_t topic_count)
 
 int32_t kd_join_rebalance_timeout(int16_t api_version, int32_t session_timeout_ms, int32_t rebalance_timeout_ms)
 {
+    kd_scratch_reset();
     /* JoinGroup v0 has no rebalance timeout: Kafka's broker uses the session
      * timeout (the field's default, -1, says the same when it is absent). */
     if (api_version == 0 || rebalance_timeout_ms == -1)
@@ -48,6 +51,7 @@ int32_t kd_join_rebalance_timeout(int16_t api_version, int32_t session_timeout_m
 
 int32_t kd_join_member_id_required(int16_t api_version)
 {
+    kd_scratch_reset();
     /* KIP-394: from JoinGroup v4 a first join (no member id) is answered
      * MEMBER_ID_REQUIRED with an id to join again with. */
     return api_version >= 4;

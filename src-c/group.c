@@ -1,8 +1,10 @@
 /*
  * group.c — a consumer group: Kafka's group state machine, its members and their
  * generations, who has expired given now_ms, when a rebalance completes, fencing
- * of stale members, and the group's committed offsets, all stored through the
- * storage door (one ConsumerGroupDO's SQLite per group). Two dialects share it:
+ * of stale members, all stored through the storage door (one ConsumerGroupDO's
+ * SQLite per group). Beside it (group_internal.h): group_classic.c, Kafka's
+ * classic dialect; consumer_protocol.c, the ConsumerProtocol bytes; and
+ * group_offsets.c, the committed offsets. This comment is the design of all four. Two dialects share it:
  * Kafdo's own protocol (member kind 0, "http": the group assigns, with the core's
  * assignors) and Kafka's classic protocol (kind 1, "kafka": JoinGroup/SyncGroup,
  * the leader assigns). A group's members are of one kind at a time; a join of the
@@ -18,8 +20,9 @@
  *     └──last member────┴──────────join / leave / expiry / new sub──────────┘
  *        leaves
  *
- * (Dead is a deleted group's state in Kafka; a deleted Kafdo group is simply Empty
- * again.)
+ * (Dead is a deleted group's state in Kafka: a group that does not exist — never
+ * had a member, a generation or a committed offset, or was deleted — is described
+ * as Dead; its storage is simply Empty again.)
  *
  * A rebalance starts when a member joins, changes its subscription (kind 1: its
  * protocol type or protocols), leaves or expires, and when a kind-1 leader joins
@@ -123,7 +126,7 @@
  *   offsets input: u32 n (0xffffffff: all), tp*;
  *   offsets output: u32 n, (str topic, i32 partition, i64 offset, str metadata,
  *                i64 commit_timestamp)* — offset -1 where nothing is committed
- *   describe output: u8 state, i32 generation, u8 strategy, str leader,
+ *   describe output: u8 state (4, Dead, when the group does not exist), i32 generation, u8 strategy, str leader,
  *                str protocol_type, str protocol_name, u32 m,
  *                (str member_id, str client_id, u8 kind, i32 session_timeout_ms,
  *                i32 rebalance_timeout_ms, i64 last_heartbeat_ms, u32 n, str topic*,
@@ -136,12 +139,10 @@
  *                protocol_type/name: a kind-1 group's; a kind-0 group's are
  *                "consumer" (once it had a member) and its strategy's name.
  */
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
-#include "sql.h"
+#include "group_internal.h"
 
 static const char *const SCHEMA[] = {
     "CREATE TABLE IF NOT EXISTS group_state ("
@@ -218,77 +219,12 @@ static const char *const SCHEMA[] = {
     "INSERT OR IGNORE INTO group_initial_delay VALUES (0, 0, 0, 0, 0)",
 };
 
-#define STATE_EMPTY 0
-#define STATE_PREPARING_REBALANCE 1
-#define STATE_COMPLETING_REBALANCE 2
-#define STATE_STABLE 3
+/* ---- the state row ----------------------------------------------------------- */
 
-#define MIN_SESSION_TIMEOUT_MS 500
-#define MAX_SESSION_TIMEOUT_MS 1800000
-#define MAX_METADATA_BYTES 4096
-#define MAX_GROUP_SIZE 1000 /* bounds the assignors' work on one call */
-#define MAX_TOPIC_PARTITIONS 10000 /* the assignor's bound */
-#define NO_DEADLINE INT64_MAX
-
-#define KIND_HTTP 0
-#define KIND_KAFKA 1
-#define JOIN_MEMBER_ID_REQUIRED 1 /* kind-1 join flag: the client speaks KIP-394 (JoinGroup v4+) */
-#define JOIN_STATUS_MEMBER_ID_REQUIRED 2 /* join output status: join again with the member id given */
-#define MAX_PROTOCOLS 64
-#define MAX_CLASSIC_BYTES (1 << 20) /* a member's protocols, or one assignment */
-
-typedef struct {
-    int64_t state, generation, strategy, rebalance_deadline;
-} group_state;
-
-/* ---- statements ---------------------------------------------------------- */
-
-/*
- * Prepares `sql` and binds its parameters in order from `fmt`: 'i' an int64_t,
- * 's' a const kd_str * (as TEXT), 'b' a const uint8_t * and a uint32_t (as BLOB).
- * Returns the statement, or < 0 with the error set.
- */
-static int32_t prepare(uint32_t db, const char *sql, const char *fmt, ...)
+int32_t group_load_state(uint32_t db, group_state *g)
 {
-    int32_t stmt = kd_sql_prepare(db, sql);
-    if (stmt < 0)
-        return stmt;
-    va_list ap;
-    va_start(ap, fmt);
-    int32_t rc = 0;
-    for (uint32_t i = 0; fmt[i] && !rc; i++) {
-        if (fmt[i] == 'i') {
-            rc = kd_sql_bind_i64(stmt, i + 1, va_arg(ap, int64_t));
-        } else if (fmt[i] == 's') {
-            const kd_str *s = va_arg(ap, const kd_str *);
-            rc = kd_sql_bind_text(stmt, i + 1, s->p, s->len);
-        } else {
-            const uint8_t *p = va_arg(ap, const uint8_t *);
-            uint32_t n = va_arg(ap, uint32_t);
-            rc = kd_sql_bind_blob(stmt, i + 1, p, n);
-        }
-    }
-    va_end(ap);
-    if (rc) {
-        kd_host_finalize(stmt);
-        return rc;
-    }
-    return stmt;
-}
-
-/* Runs a statement that returns no rows. */
-static int32_t run(int32_t stmt)
-{
-    if (stmt < 0)
-        return stmt;
-    int32_t rc = kd_sql_step(stmt, "writing the group");
-    kd_host_finalize(stmt);
-    return rc < 0 ? rc : 0;
-}
-
-static int32_t load_state(uint32_t db, group_state *g)
-{
-    int32_t stmt = prepare(db, "SELECT state, generation, strategy, rebalance_deadline FROM group_state WHERE id = 0", "");
+    int32_t stmt =
+        kd_sql_prepare(db, "SELECT state, generation, strategy, rebalance_deadline FROM group_state WHERE id = 0");
     if (stmt < 0)
         return stmt;
     int32_t rc = kd_sql_step(stmt, "reading the group's state");
@@ -304,15 +240,16 @@ static int32_t load_state(uint32_t db, group_state *g)
     return rc < 0 ? rc : 0;
 }
 
-static int32_t save_state(uint32_t db, const group_state *g)
+int32_t group_save_state(uint32_t db, const group_state *g)
 {
-    return run(prepare(db, "UPDATE group_state SET state = ?1, generation = ?2, strategy = ?3, rebalance_deadline = ?4 WHERE id = 0",
-                       "iiii", g->state, g->generation, g->strategy, g->rebalance_deadline));
+    return kd_sql_exec(kd_sql_prepare_args(
+        db, "UPDATE group_state SET state = ?1, generation = ?2, strategy = ?3, rebalance_deadline = ?4 WHERE id = 0",
+        "iiii", g->state, g->generation, g->strategy, g->rebalance_deadline));
 }
 
-static int32_t count_members(uint32_t db, int64_t *members, int64_t *waiting)
+int32_t group_count_members(uint32_t db, int64_t *members, int64_t *waiting)
 {
-    int32_t stmt = prepare(db, "SELECT count(*), coalesce(sum(waiting), 0) FROM group_members", "");
+    int32_t stmt = kd_sql_prepare(db, "SELECT count(*), coalesce(sum(waiting), 0) FROM group_members");
     if (stmt < 0)
         return stmt;
     int32_t rc = kd_sql_step(stmt, "counting members");
@@ -330,26 +267,22 @@ int32_t kd_group_open(uint32_t db)
 
 /* ---- rebalancing ----------------------------------------------------------- */
 
-static int32_t complete_classic(uint32_t db, group_state *g, int64_t now_ms);
-static int32_t prune_classic(uint32_t db);
-static int32_t dialect_of(uint32_t db, int64_t *dialect);
-static int32_t leave_member(uint32_t db, group_state *g, const kd_str *left, int64_t now_ms);
-static int32_t one_text(int32_t stmt, uint8_t **out, uint32_t *len);
-
 /* Starts a rebalance: every member must join again by the deadline. `keep` (may
  * be NULL) is the member whose join starts it, already waiting. */
 static int32_t start_rebalance(uint32_t db, group_state *g, const kd_str *keep, int64_t now_ms)
 {
     int64_t longest;
     int found;
-    int32_t rc = kd_sql_one_i64(prepare(db, "SELECT max(rebalance_timeout_ms) FROM group_members", ""), &longest, &found);
+    int32_t rc =
+        kd_sql_one_i64(kd_sql_prepare(db, "SELECT max(rebalance_timeout_ms) FROM group_members"), &longest, &found);
     if (rc)
         return rc;
     g->state = STATE_PREPARING_REBALANCE;
     g->rebalance_deadline = now_ms + (found ? longest : 0);
     kd_str none = {(const uint8_t *)"", 0};
-    rc = run(prepare(db, "UPDATE group_members SET waiting = (member_id = ?1)", "s", keep ? keep : &none));
-    return rc ? rc : save_state(db, g);
+    rc = kd_sql_exec(
+        kd_sql_prepare_args(db, "UPDATE group_members SET waiting = (member_id = ?1)", "s", keep ? keep : &none));
+    return rc ? rc : group_save_state(db, g);
 }
 
 /* Kafka's InitialDelayedJoin: while an empty group's first rebalance is held,
@@ -360,7 +293,8 @@ static int32_t start_rebalance(uint32_t db, group_state *g, const kd_str *keep, 
 static int32_t initial_hold(uint32_t db, int64_t now_ms, bool *held)
 {
     *held = false;
-    int32_t stmt = prepare(db, "SELECT hold_until, delay_ms, give_up, grew FROM group_initial_delay WHERE id = 0", "");
+    int32_t stmt =
+        kd_sql_prepare(db, "SELECT hold_until, delay_ms, give_up, grew FROM group_initial_delay WHERE id = 0");
     if (stmt < 0)
         return stmt;
     int32_t rc = kd_sql_step(stmt, "reading the initial delay");
@@ -381,7 +315,8 @@ static int32_t initial_hold(uint32_t db, int64_t now_ms, bool *held)
     if (grew && until < give_up) {
         *held = true;
         int64_t next = until + delay < give_up ? until + delay : give_up;
-        return run(prepare(db, "UPDATE group_initial_delay SET hold_until = ?1, grew = 0 WHERE id = 0", "i", next));
+        return kd_sql_exec(kd_sql_prepare_args(
+            db, "UPDATE group_initial_delay SET hold_until = ?1, grew = 0 WHERE id = 0", "i", next));
     }
     return kd_sql_run(db, "UPDATE group_initial_delay SET hold_until = 0, grew = 0 WHERE id = 0");
 }
@@ -393,12 +328,13 @@ static int32_t assignor_input(uint32_t db, uint8_t strategy, uint8_t **in, size_
      * writes its own answer there. */
     kd_scratch_reset();
     int64_t members, waiting;
-    int32_t rc = count_members(db, &members, &waiting);
+    int32_t rc = group_count_members(db, &members, &waiting);
     if (rc)
         return rc;
     if (!kd_out_u8(strategy) || !kd_out_u32((uint32_t)members))
         return kd_fail(KD_ERR_NOMEM, "out of memory");
-    int32_t stmt = prepare(db, "SELECT member_id, subscription, assignment FROM group_members ORDER BY member_id", "");
+    int32_t stmt =
+        kd_sql_prepare(db, "SELECT member_id, subscription, assignment FROM group_members ORDER BY member_id");
     if (stmt < 0)
         return stmt;
     while ((rc = kd_sql_step(stmt, "reading members")) == 1) {
@@ -423,11 +359,11 @@ static int32_t assignor_input(uint32_t db, uint8_t strategy, uint8_t **in, size_
         return rc;
     int64_t topics;
     int found;
-    if ((rc = kd_sql_one_i64(prepare(db, "SELECT count(*) FROM group_topics", ""), &topics, &found)) != 0)
+    if ((rc = kd_sql_one_i64(kd_sql_prepare(db, "SELECT count(*) FROM group_topics"), &topics, &found)) != 0)
         return rc;
     if (!kd_out_u32((uint32_t)topics))
         return kd_fail(KD_ERR_NOMEM, "out of memory");
-    stmt = prepare(db, "SELECT topic, partitions FROM group_topics ORDER BY topic", "");
+    stmt = kd_sql_prepare(db, "SELECT topic, partitions FROM group_topics ORDER BY topic");
     if (stmt < 0)
         return stmt;
     while ((rc = kd_sql_step(stmt, "reading topics")) == 1) {
@@ -464,18 +400,18 @@ static int32_t try_complete(uint32_t db, group_state *g, int64_t now_ms)
     if (rc || held)
         return rc;
     int64_t members, waiting;
-    rc = count_members(db, &members, &waiting);
+    rc = group_count_members(db, &members, &waiting);
     if (rc || waiting < members)
         return rc;
     if (members == 0) {
         g->state = STATE_EMPTY;
-        return save_state(db, g);
+        return group_save_state(db, g);
     }
     int64_t dialect;
-    if ((rc = dialect_of(db, &dialect)) != 0)
+    if ((rc = group_dialect(db, &dialect)) != 0)
         return rc;
     if (dialect == KIND_KAFKA)
-        return complete_classic(db, g, now_ms);
+        return classic_complete(db, g, now_ms);
     uint8_t *in = NULL, *answer = NULL;
     size_t in_len = 0;
     if ((rc = assignor_input(db, (uint8_t)g->strategy, &in, &in_len)) != 0)
@@ -510,9 +446,9 @@ static int32_t try_complete(uint32_t db, group_state *g, int64_t now_ms)
                 rc = kd_fail(KD_ERR_INVALID_ARG, "the assignor's answer is malformed");
         }
         if (!rc)
-            rc = run(prepare(db,
-                             "UPDATE group_members SET assignment = ?1, waiting = 0, last_seen_ms = ?2 WHERE member_id = ?3",
-                             "bis", answer + start, (uint32_t)(r.pos - start), now_ms, &id));
+            rc = kd_sql_exec(kd_sql_prepare_args(
+                db, "UPDATE group_members SET assignment = ?1, waiting = 0, last_seen_ms = ?2 WHERE member_id = ?3",
+                "bis", answer + start, (uint32_t)(r.pos - start), now_ms, &id));
         if (m == 0)
             leader = id; /* the first member by id leads, as the first to join would */
     }
@@ -520,10 +456,10 @@ static int32_t try_complete(uint32_t db, group_state *g, int64_t now_ms)
         g->generation++;
         g->state = STATE_STABLE;
         g->rebalance_deadline = 0;
-        rc = save_state(db, g);
+        rc = group_save_state(db, g);
     }
     if (!rc)
-        rc = run(prepare(db, "UPDATE group_state SET leader = ?1 WHERE id = 0", "s", &leader));
+        rc = kd_sql_exec(kd_sql_prepare_args(db, "UPDATE group_state SET leader = ?1 WHERE id = 0", "s", &leader));
     free(answer);
     return rc;
 }
@@ -542,7 +478,7 @@ static int32_t expire(uint32_t db, group_state *g, int64_t now_ms, size_t count_
         " OR (?2 AND waiting = 0)"
         " OR (?3 AND member_id IN (SELECT member_id FROM group_classic_members WHERE synced = 0))"
         " ORDER BY member_id";
-    int32_t stmt = prepare(db, find, "iii", now_ms, (int64_t)deadline_passed, (int64_t)sync_overdue);
+    int32_t stmt = kd_sql_prepare_args(db, find, "iii", now_ms, (int64_t)deadline_passed, (int64_t)sync_overdue);
     if (stmt < 0)
         return stmt;
     uint32_t expired = 0;
@@ -564,22 +500,23 @@ static int32_t expire(uint32_t db, group_state *g, int64_t now_ms, size_t count_
     kd_out_patch_u32(count_at, expired);
     if (expired == 0)
         return 0;
-    rc = run(prepare(db,
-                     "DELETE FROM group_members WHERE (waiting = 0 AND last_seen_ms + session_timeout_ms <= ?1)"
-                     " OR (?2 AND waiting = 0)"
-                     " OR (?3 AND member_id IN (SELECT member_id FROM group_classic_members WHERE synced = 0))",
-                     "iii", now_ms, (int64_t)deadline_passed, (int64_t)sync_overdue));
+    rc = kd_sql_exec(
+        kd_sql_prepare_args(db,
+                            "DELETE FROM group_members WHERE (waiting = 0 AND last_seen_ms + session_timeout_ms <= ?1)"
+                            " OR (?2 AND waiting = 0)"
+                            " OR (?3 AND member_id IN (SELECT member_id FROM group_classic_members WHERE synced = 0))",
+                            "iii", now_ms, (int64_t)deadline_passed, (int64_t)sync_overdue));
     if (!rc)
-        rc = prune_classic(db);
+        rc = classic_prune(db);
     if (rc)
         return rc;
     if (g->state == STATE_STABLE || g->state == STATE_COMPLETING_REBALANCE) {
         int64_t members, waiting;
-        if ((rc = count_members(db, &members, &waiting)) != 0)
+        if ((rc = group_count_members(db, &members, &waiting)) != 0)
             return rc;
         if (members == 0) {
             g->state = STATE_EMPTY;
-            return save_state(db, g);
+            return group_save_state(db, g);
         }
         return start_rebalance(db, g, NULL, now_ms);
     }
@@ -588,16 +525,17 @@ static int32_t expire(uint32_t db, group_state *g, int64_t now_ms, size_t count_
 
 /* The earliest moment the group needs attention: a session running out, or the
  * rebalance deadline. */
-static int32_t next_deadline(uint32_t db, const group_state *g, int64_t *deadline)
+int32_t group_next_deadline(uint32_t db, const group_state *g, int64_t *deadline)
 {
     int found;
-    int32_t rc = kd_sql_one_i64(prepare(db, "SELECT min(last_seen_ms + session_timeout_ms) FROM group_members WHERE waiting = 0", ""),
-                         deadline, &found);
+    int32_t rc = kd_sql_one_i64(
+        kd_sql_prepare(db, "SELECT min(last_seen_ms + session_timeout_ms) FROM group_members WHERE waiting = 0"),
+        deadline, &found);
     if (rc)
         return rc;
     /* min() over no rows is NULL (read as 0): no member's session is running. */
     int64_t members, waiting;
-    if ((rc = count_members(db, &members, &waiting)) != 0)
+    if ((rc = group_count_members(db, &members, &waiting)) != 0)
         return rc;
     if (members - waiting == 0)
         *deadline = NO_DEADLINE;
@@ -606,7 +544,7 @@ static int32_t next_deadline(uint32_t db, const group_state *g, int64_t *deadlin
         *deadline = g->rebalance_deadline;
     if (g->state == STATE_PREPARING_REBALANCE) {
         int64_t until;
-        if ((rc = kd_sql_one_i64(prepare(db, "SELECT hold_until FROM group_initial_delay WHERE id = 0", ""), &until,
+        if ((rc = kd_sql_one_i64(kd_sql_prepare(db, "SELECT hold_until FROM group_initial_delay WHERE id = 0"), &until,
                                  &found)) != 0)
             return rc;
         if (found && until > 0 && until < *deadline)
@@ -617,16 +555,17 @@ static int32_t next_deadline(uint32_t db, const group_state *g, int64_t *deadlin
 
 /* ---- members ----------------------------------------------------------------- */
 
-static int32_t member_exists(uint32_t db, const kd_str *id, int *exists)
+int32_t group_member_exists(uint32_t db, const kd_str *id, int *exists)
 {
     int64_t one;
-    return kd_sql_one_i64(prepare(db, "SELECT 1 FROM group_members WHERE member_id = ?1", "s", id), &one, exists);
+    return kd_sql_one_i64(kd_sql_prepare_args(db, "SELECT 1 FROM group_members WHERE member_id = ?1", "s", id), &one,
+                          exists);
 }
 
 /* Writes an assignment blob (u32 count, tp*) as stored for `id`. */
 static int32_t out_assignment(uint32_t db, const kd_str *id)
 {
-    int32_t stmt = prepare(db, "SELECT assignment FROM group_members WHERE member_id = ?1", "s", id);
+    int32_t stmt = kd_sql_prepare_args(db, "SELECT assignment FROM group_members WHERE member_id = ?1", "s", id);
     if (stmt < 0)
         return stmt;
     int32_t rc = kd_sql_step(stmt, "reading an assignment");
@@ -644,7 +583,7 @@ static int32_t out_assignment(uint32_t db, const kd_str *id)
 
 static int32_t out_leader(uint32_t db)
 {
-    int32_t stmt = prepare(db, "SELECT leader FROM group_state WHERE id = 0", "");
+    int32_t stmt = kd_sql_prepare(db, "SELECT leader FROM group_state WHERE id = 0");
     if (stmt < 0)
         return stmt;
     int32_t rc = kd_sql_step(stmt, "reading the leader");
@@ -667,8 +606,7 @@ static int32_t out_leader(uint32_t db)
  * partition count for the assignor; *grown says whether a count is larger than the
  * one recorded (a topic created, or given more partitions), which calls for a
  * rebalance as a changed subscription does. */
-static int32_t encode_subscription(kd_le_reader *r, uint32_t n, uint8_t **blob, size_t *len, uint32_t db,
-                                   bool *grown)
+static int32_t encode_subscription(kd_le_reader *r, uint32_t n, uint8_t **blob, size_t *len, uint32_t db, bool *grown)
 {
     *grown = false;
     size_t start = kd_out_size();
@@ -677,8 +615,7 @@ static int32_t encode_subscription(kd_le_reader *r, uint32_t n, uint8_t **blob, 
     for (uint32_t i = 0; i < n; i++) {
         kd_str topic;
         int32_t partitions;
-        if (!kd_le_str(r, &topic) || !kd_le_i32(r, &partitions) || partitions < 0 ||
-            partitions > MAX_TOPIC_PARTITIONS)
+        if (!kd_le_str(r, &topic) || !kd_le_i32(r, &partitions) || partitions < 0 || partitions > MAX_TOPIC_PARTITIONS)
             return kd_fail(KD_ERR_INVALID_ARG, "subscription %u is malformed", (unsigned)i);
         int32_t rc = kd_check_topic_name(topic.p, topic.len);
         if (rc)
@@ -687,16 +624,18 @@ static int32_t encode_subscription(kd_le_reader *r, uint32_t n, uint8_t **blob, 
             return kd_fail(KD_ERR_NOMEM, "out of memory");
         int64_t known;
         int found;
-        if ((rc = kd_sql_one_i64(prepare(db, "SELECT partitions FROM group_topics WHERE topic = ?1", "s", &topic), &known,
-                                 &found)) != 0)
+        if ((rc = kd_sql_one_i64(
+                 kd_sql_prepare_args(db, "SELECT partitions FROM group_topics WHERE topic = ?1", "s", &topic), &known,
+                 &found)) != 0)
             return rc;
         /* Only growth counts: a member with older metadata must not undo another's
          * newer count, or the two would rebalance the group back and forth. */
         if (found && known >= partitions)
             continue;
         *grown |= found;
-        if ((rc = run(prepare(db, "INSERT OR REPLACE INTO group_topics (topic, partitions) VALUES (?1, ?2)", "si",
-                              &topic, (int64_t)partitions))) != 0)
+        if ((rc = kd_sql_exec(
+                 kd_sql_prepare_args(db, "INSERT OR REPLACE INTO group_topics (topic, partitions) VALUES (?1, ?2)",
+                                     "si", &topic, (int64_t)partitions))) != 0)
             return rc;
     }
     *len = kd_out_size() - start;
@@ -707,708 +646,6 @@ static int32_t encode_subscription(kd_le_reader *r, uint32_t n, uint8_t **blob, 
     return 0;
 }
 
-/* ---- Kafka's classic protocol (member kind 1) ------------------------------ */
-
-static const char *const STRATEGY_NAMES[] = {"range", "roundrobin", "sticky"};
-
-/* Reads one TEXT (or BLOB) column of the statement's first row; NULL and 0 when
- * there is none. Finalizes the statement. */
-static int32_t one_text(int32_t stmt, uint8_t **out, uint32_t *len)
-{
-    *out = NULL;
-    *len = 0;
-    if (stmt < 0)
-        return stmt;
-    int32_t rc = kd_sql_step(stmt, "reading a value");
-    if (rc == 1)
-        rc = kd_sql_column_dup(stmt, 0, out, len);
-    kd_host_finalize(stmt);
-    return rc < 0 ? rc : 0;
-}
-
-static bool out_blob(const uint8_t *p, uint32_t len)
-{
-    return kd_out_u32(len) && kd_out_append(p, len);
-}
-
-/* The dialect of the group's members (the last to join an empty group sets it). */
-static int32_t dialect_of(uint32_t db, int64_t *dialect)
-{
-    int found;
-    int32_t rc = kd_sql_one_i64(prepare(db, "SELECT dialect FROM group_classic WHERE id = 0", ""), dialect, &found);
-    if (!rc && !found)
-        *dialect = KIND_HTTP;
-    return rc;
-}
-
-/* Drops the Kafka-dialect rows of members no longer in the group. */
-static int32_t prune_classic(uint32_t db)
-{
-    static const char *const PRUNE[] = {
-        "DELETE FROM group_classic_members WHERE member_id NOT IN (SELECT member_id FROM group_members)",
-        "DELETE FROM group_classic_protocols WHERE member_id NOT IN (SELECT member_id FROM group_members)",
-        /* A static member gone (left, expired): its instance id is free, and calls
-         * from the member id it replaced are then merely unknown, as in Kafka. */
-        "DELETE FROM group_static WHERE member_id NOT IN (SELECT member_id FROM group_members)",
-        "DELETE FROM group_fenced WHERE instance_id NOT IN (SELECT instance_id FROM group_static)",
-    };
-    return kd_sql_run_all(db, PRUNE, sizeof PRUNE / sizeof PRUNE[0]);
-}
-
-/* The failure for a member id the group does not have: FENCED_INSTANCE_ID when a
- * newer member with its group.instance.id replaced it, else UNKNOWN_MEMBER_ID. */
-static int32_t fail_unknown(uint32_t db, const kd_str *member)
-{
-    int64_t one;
-    int fenced;
-    int32_t rc =
-        kd_sql_one_i64(prepare(db, "SELECT 1 FROM group_fenced WHERE member_id = ?1", "s", member), &one, &fenced);
-    if (rc)
-        return rc;
-    if (fenced)
-        return kd_fail(KD_FENCED_INSTANCE_ID,
-                       "member \"%.*s\" was replaced by a newer member with the same group.instance.id",
-                       (int)member->len, (const char *)member->p);
-    return kd_fail(KD_UNKNOWN_MEMBER_ID, "member \"%.*s\" is not in the group (it left or expired)", (int)member->len,
-                   (const char *)member->p);
-}
-
-/* str protocol_type, str protocol_name: the stored ones for a Kafka-dialect group;
- * for an HTTP group "consumer" (once it had a member) and its strategy's name. */
-static int32_t out_protocol(uint32_t db, const group_state *g)
-{
-    int32_t stmt = prepare(db, "SELECT dialect, protocol_type, protocol_name FROM group_classic WHERE id = 0", "");
-    if (stmt < 0)
-        return stmt;
-    int32_t rc = kd_sql_step(stmt, "reading the group's protocol");
-    uint8_t *type = NULL, *name = NULL;
-    uint32_t type_len = 0, name_len = 0;
-    int64_t dialect = KIND_HTTP;
-    if (rc == 1) {
-        dialect = kd_host_column_int64(stmt, 0);
-        rc = kd_sql_column_dup(stmt, 1, &type, &type_len);
-        if (!rc)
-            rc = kd_sql_column_dup(stmt, 2, &name, &name_len);
-    }
-    kd_host_finalize(stmt);
-    bool ok = true;
-    if (rc >= 0) {
-        ok = kd_out_str(type ? type : (const uint8_t *)"", type_len);
-        if (dialect == KIND_HTTP) {
-            const char *s = STRATEGY_NAMES[g->strategy >= 0 && g->strategy <= KD_ASSIGN_STICKY ? g->strategy : 0];
-            ok = ok && kd_out_str((const uint8_t *)s, strlen(s));
-        } else {
-            ok = ok && kd_out_str(name ? name : (const uint8_t *)"", name_len);
-        }
-    }
-    free(type);
-    free(name);
-    if (rc < 0)
-        return rc;
-    return ok ? 0 : kd_fail(KD_ERR_NOMEM, "out of memory");
-}
-
-/* Writes u32 k, then (str member_id, u32 len, bytes)* from the rows of `stmt`
- * (columns: member id, blob), and finalizes it. */
-static int32_t out_member_blobs(int32_t stmt, const char *what)
-{
-    if (stmt < 0)
-        return stmt;
-    size_t count_at = kd_out_size();
-    uint32_t count = 0;
-    int32_t rc = kd_out_u32(0) ? 0 : kd_fail(KD_ERR_NOMEM, "out of memory");
-    while (!rc && (rc = kd_sql_step(stmt, what)) == 1) {
-        uint8_t *id = NULL, *bytes = NULL;
-        uint32_t id_len, len;
-        rc = kd_sql_column_dup(stmt, 0, &id, &id_len);
-        if (!rc)
-            rc = kd_sql_column_dup(stmt, 1, &bytes, &len);
-        if (!rc && !(kd_out_str(id, id_len) && out_blob(bytes, len)))
-            rc = kd_fail(KD_ERR_NOMEM, "out of memory");
-        free(id);
-        free(bytes);
-        count += rc == 0;
-    }
-    kd_host_finalize(stmt);
-    if (rc)
-        return rc;
-    kd_out_patch_u32(count_at, count);
-    return 0;
-}
-
-/* Every member's metadata for the group's selected protocol (its most preferred
- * entry of that name), in the order the members joined — what the leader's
- * JoinGroup answer lists. */
-static int32_t out_classic_metadata(uint32_t db)
-{
-    return out_member_blobs(prepare(db,
-                                    "SELECT m.member_id, p.metadata FROM group_classic_members m"
-                                    " JOIN group_classic_protocols p ON p.member_id = m.member_id"
-                                    " WHERE p.position = (SELECT min(q.position) FROM group_classic_protocols q"
-                                    "  WHERE q.member_id = m.member_id"
-                                    "  AND q.name = (SELECT protocol_name FROM group_classic WHERE id = 0))"
-                                    " ORDER BY m.rowid",
-                                    ""),
-                            "reading members' metadata");
-}
-
-/* The leader's assignment of every Kafka member, in the order they joined — what
- * held SyncGroups answer. */
-static int32_t out_classic_assignments(uint32_t db)
-{
-    return out_member_blobs(
-        prepare(db, "SELECT member_id, assignment FROM group_classic_members ORDER BY rowid", ""),
-        "reading assignments");
-}
-
-/* -- Kafka's ConsumerProtocol, big-endian: every version (0-3, and later ones,
- * which only add fields at the end) of ConsumerProtocolSubscription starts
- * i16 version, [string topics], and of ConsumerProtocolAssignment i16 version,
- * [(string topic, [i32 partitions])]. Only those leading fields are read: a
- * member's bytes are its client's business, and shown decoded where they can be.
- * Names that are not valid topic names, and negative partitions, are left out. */
-
-typedef struct {
-    const uint8_t *p;
-    size_t len, pos;
-} be_reader;
-
-static bool be_take(be_reader *r, size_t n, const uint8_t **at)
-{
-    if (r->len - r->pos < n)
-        return false;
-    *at = r->p + r->pos;
-    r->pos += n;
-    return true;
-}
-
-static bool be_i16(be_reader *r, int16_t *v)
-{
-    const uint8_t *at;
-    if (!be_take(r, 2, &at))
-        return false;
-    *v = (int16_t)kd_be16(at);
-    return true;
-}
-
-static bool be_i32(be_reader *r, int32_t *v)
-{
-    const uint8_t *at;
-    if (!be_take(r, 4, &at))
-        return false;
-    *v = (int32_t)kd_be32(at);
-    return true;
-}
-
-static bool be_string(be_reader *r, kd_str *s)
-{
-    int16_t n;
-    if (!be_i16(r, &n) || n < 0 || !be_take(r, (size_t)n, &s->p))
-        return false;
-    s->len = (uint16_t)n;
-    return true;
-}
-
-/* Walks a subscription, writing its topics when `emit`: how many, or -1 when
- * malformed (-2 out of memory). */
-static int64_t walk_subscription(const uint8_t *p, size_t len, bool emit)
-{
-    be_reader r = {p, len, 0};
-    int16_t version;
-    int32_t n;
-    if (!be_i16(&r, &version) || version < 0 || !be_i32(&r, &n) || n < 0)
-        return -1;
-    int64_t count = 0;
-    for (int32_t i = 0; i < n; i++) {
-        kd_str topic;
-        if (!be_string(&r, &topic))
-            return -1;
-        if (kd_check_topic_name(topic.p, topic.len) != 0)
-            continue;
-        if (emit && !kd_out_str(topic.p, topic.len))
-            return -2;
-        count++;
-    }
-    return count;
-}
-
-/* Walks an assignment, writing (str topic, i32 partition)* when `emit`. */
-static int64_t walk_assignment(const uint8_t *p, size_t len, bool emit)
-{
-    be_reader r = {p, len, 0};
-    int16_t version;
-    int32_t n;
-    if (!be_i16(&r, &version) || version < 0 || !be_i32(&r, &n) || n < 0)
-        return -1;
-    int64_t count = 0;
-    for (int32_t i = 0; i < n; i++) {
-        kd_str topic;
-        int32_t m;
-        if (!be_string(&r, &topic) || !be_i32(&r, &m) || m < 0)
-            return -1;
-        bool valid = kd_check_topic_name(topic.p, topic.len) == 0;
-        for (int32_t k = 0; k < m; k++) {
-            int32_t partition;
-            if (!be_i32(&r, &partition))
-                return -1;
-            if (!valid || partition < 0)
-                continue;
-            if (emit && !(kd_out_str(topic.p, topic.len) && kd_out_i32(partition)))
-                return -2;
-            count++;
-        }
-    }
-    return count;
-}
-
-/* Writes u32 n, str topic* — the stored subscription shape — from a
- * ConsumerProtocolSubscription; u32 0 when it is malformed. */
-static bool out_consumer_subscription(const uint8_t *p, size_t len)
-{
-    int64_t n = walk_subscription(p, len, false);
-    if (n < 0)
-        return kd_out_u32(0);
-    return kd_out_u32((uint32_t)n) && walk_subscription(p, len, true) == n;
-}
-
-/* Writes u32 n, (str topic, i32 partition)* — the stored assignment shape — from
- * a ConsumerProtocolAssignment; u32 0 when it is malformed. */
-static bool out_consumer_assignment(const uint8_t *p, size_t len)
-{
-    int64_t n = walk_assignment(p, len, false);
-    if (n < 0)
-        return kd_out_u32(0);
-    return kd_out_u32((uint32_t)n) && walk_assignment(p, len, true) == n;
-}
-
-/* An HTTP member's stored subscription (u32 n, str topic*) as a
- * ConsumerProtocolSubscription v0, u32 length first, so that Kafka's tools describe
- * HTTP members too; u32 0 for a malformed blob. */
-static bool out_v0_subscription(const uint8_t *sub, uint32_t len)
-{
-    kd_le_reader r = {sub, len, 0};
-    uint32_t n;
-    kd_str topic;
-    size_t size = 2 + 4 + 4;
-    if (!kd_le_u32(&r, &n))
-        return kd_out_u32(0);
-    for (uint32_t i = 0; i < n; i++) {
-        if (!kd_le_str(&r, &topic) || topic.len > INT16_MAX)
-            return kd_out_u32(0);
-        size += 2 + topic.len;
-    }
-    if (!kd_out_u32((uint32_t)size))
-        return false;
-    uint8_t *w = kd_out_reserve(size);
-    if (!w)
-        return false;
-    kd_put_be16(w, 0);
-    kd_put_be32(w + 2, n);
-    w += 6;
-    r.pos = 4;
-    for (uint32_t i = 0; i < n; i++) {
-        kd_le_str(&r, &topic);
-        kd_put_be16(w, topic.len);
-        memcpy(w + 2, topic.p, topic.len);
-        w += 2 + topic.len;
-    }
-    kd_put_be32(w, UINT32_MAX); /* user_data: null */
-    return true;
-}
-
-/* An HTTP member's stored assignment (u32 n, (str topic, i32 partition)*, by topic)
- * as a ConsumerProtocolAssignment v0, u32 length first. */
-static bool out_v0_assignment(const uint8_t *blob, uint32_t len)
-{
-    kd_le_reader r = {blob, len, 0};
-    uint32_t n, topics = 0;
-    kd_str topic, last = {NULL, 0};
-    int32_t partition;
-    size_t size = 2 + 4 + 4;
-    if (!kd_le_u32(&r, &n))
-        return kd_out_u32(0);
-    for (uint32_t i = 0; i < n; i++) {
-        if (!kd_le_str(&r, &topic) || !kd_le_i32(&r, &partition) || topic.len > INT16_MAX)
-            return kd_out_u32(0);
-        if (i == 0 || !kd_str_eq(topic, last)) {
-            size += 2 + topic.len + 4;
-            topics++;
-        }
-        size += 4;
-        last = topic;
-    }
-    if (!kd_out_u32((uint32_t)size))
-        return false;
-    uint8_t *w = kd_out_reserve(size);
-    if (!w)
-        return false;
-    kd_put_be16(w, 0);
-    kd_put_be32(w + 2, topics);
-    w += 6;
-    uint8_t *count_at = NULL;
-    uint32_t count = 0;
-    r.pos = 4;
-    for (uint32_t i = 0; i < n; i++) {
-        kd_le_str(&r, &topic);
-        kd_le_i32(&r, &partition);
-        if (i == 0 || !kd_str_eq(topic, last)) {
-            if (count_at)
-                kd_put_be32(count_at, count);
-            kd_put_be16(w, topic.len);
-            memcpy(w + 2, topic.p, topic.len);
-            count_at = w + 2 + topic.len;
-            count = 0;
-            w = count_at + 4;
-        }
-        kd_put_be32(w, (uint32_t)partition);
-        w += 4;
-        count++;
-        last = topic;
-    }
-    if (count_at)
-        kd_put_be32(count_at, count);
-    kd_put_be32(w, UINT32_MAX); /* user_data: null */
-    return true;
-}
-
-/* Completes a Kafka-dialect rebalance: Kafka's vote picks the protocol (of those
- * every member supports, each member votes its most preferred; most votes wins,
- * a tie going to the first name), the leader stays if it is still a member (else
- * the earliest to join leads), the generation moves on and the group waits in
- * CompletingRebalance for the leader's SyncGroup — until the rebalance timeout,
- * after which members that have not synced are removed (expire). Assignments are
- * the leader's to give: until it does, every member has none. */
-static int32_t complete_classic(uint32_t db, group_state *g, int64_t now_ms)
-{
-    uint8_t *name = NULL;
-    uint32_t name_len;
-    int32_t rc = one_text(prepare(db,
-                                  "WITH c AS (SELECT name FROM group_classic_protocols GROUP BY name"
-                                  "  HAVING count(DISTINCT member_id) = (SELECT count(*) FROM group_members)),"
-                                  " v AS (SELECT (SELECT p.name FROM group_classic_protocols p JOIN c ON c.name = p.name"
-                                  "  WHERE p.member_id = m.member_id ORDER BY p.position LIMIT 1) AS name FROM group_members m)"
-                                  " SELECT name FROM v WHERE name IS NOT NULL GROUP BY name ORDER BY count(*) DESC, name"
-                                  " LIMIT 1",
-                                  ""),
-                          &name, &name_len);
-    kd_str selected = {name ? name : (const uint8_t *)"", (uint16_t)(name_len > UINT16_MAX ? UINT16_MAX : name_len)};
-    if (!rc)
-        rc = run(prepare(db, "UPDATE group_classic SET protocol_name = ?1 WHERE id = 0", "s", &selected));
-    free(name);
-    if (!rc)
-        rc = kd_sql_run(db, "UPDATE group_state SET leader = coalesce((SELECT member_id FROM group_classic_members"
-                            " ORDER BY member_id = (SELECT leader FROM group_state WHERE id = 0) DESC, rowid LIMIT 1), '')"
-                            " WHERE id = 0");
-    if (!rc)
-        rc = kd_sql_run(db, "UPDATE group_classic_members SET synced = 0, assignment = x''");
-    if (!rc)
-        rc = run(prepare(db, "UPDATE group_members SET waiting = 0, last_seen_ms = ?1, assignment = x'00000000'", "i",
-                         now_ms));
-    if (rc)
-        return rc;
-
-    /* The subscriptions shown are the selected protocol's, when it is Kafka's
-     * consumer protocol. The list is read whole before anything is written. */
-    int64_t consumer;
-    int found;
-    if ((rc = kd_sql_one_i64(prepare(db, "SELECT protocol_type = 'consumer' FROM group_classic WHERE id = 0", ""),
-                             &consumer, &found)) != 0)
-        return rc;
-    if (consumer) {
-        kd_scratch_reset();
-        if ((rc = out_classic_metadata(db)) != 0)
-            return rc;
-        size_t list_len = kd_out_size();
-        uint8_t *list = malloc(list_len);
-        if (!list)
-            return kd_fail(KD_ERR_NOMEM, "out of memory");
-        memcpy(list, kd_out_data(), list_len);
-        kd_le_reader r = {list, list_len, 0};
-        uint32_t k = 0;
-        kd_le_u32(&r, &k);
-        for (uint32_t i = 0; i < k && !rc; i++) {
-            kd_str id;
-            uint32_t len;
-            const uint8_t *meta;
-            kd_le_str(&r, &id);
-            kd_le_u32(&r, &len);
-            kd_le_bytes(&r, len, &meta);
-            kd_scratch_reset();
-            if (!out_consumer_subscription(meta, len))
-                rc = kd_fail(KD_ERR_NOMEM, "out of memory");
-            else
-                rc = run(prepare(db, "UPDATE group_members SET subscription = ?1 WHERE member_id = ?2", "bs",
-                                 kd_out_data(), (uint32_t)kd_out_size(), &id));
-        }
-        free(list);
-        kd_scratch_reset();
-        if (rc)
-            return rc;
-    }
-    int64_t longest;
-    if ((rc = kd_sql_one_i64(prepare(db, "SELECT max(rebalance_timeout_ms) FROM group_members", ""), &longest, &found)) !=
-        0)
-        return rc;
-    g->generation++;
-    g->state = STATE_COMPLETING_REBALANCE;
-    g->rebalance_deadline = now_ms + longest;
-    return save_state(db, g);
-}
-
-/* What a kind-1 join carries after its header. */
-typedef struct {
-    kd_str client_host, protocol_type;
-    uint32_t n;
-    size_t at; /* where the protocols start in the input */
-} classic_join;
-
-/* Reads and checks the protocols; leaves `r` at the first. */
-static int32_t read_classic_join(kd_le_reader *r, classic_join *cj)
-{
-    if (!kd_le_str(r, &cj->client_host) || !kd_le_str(r, &cj->protocol_type) || !kd_le_u32(r, &cj->n))
-        return kd_fail(KD_ERR_INVALID_ARG, "join input is malformed");
-    if (cj->n > MAX_PROTOCOLS)
-        return kd_fail(KD_INVALID_REQUEST, "%u protocols; at most %d", (unsigned)cj->n, MAX_PROTOCOLS);
-    cj->at = r->pos;
-    size_t total = 0;
-    for (uint32_t i = 0; i < cj->n; i++) {
-        kd_str name;
-        uint32_t len;
-        const uint8_t *meta;
-        if (!kd_le_str(r, &name) || !kd_le_u32(r, &len) || !kd_le_bytes(r, len, &meta))
-            return kd_fail(KD_ERR_INVALID_ARG, "protocol %u is malformed", (unsigned)i);
-        total += len;
-    }
-    if (r->pos != r->len)
-        return kd_fail(KD_ERR_INVALID_ARG, "bytes follow the protocols");
-    if (total > MAX_CLASSIC_BYTES)
-        return kd_fail(KD_INVALID_REQUEST, "the protocols' metadata is %zu bytes; at most %d", total, MAX_CLASSIC_BYTES);
-    if (cj->protocol_type.len == 0 || cj->n == 0)
-        return kd_fail(KD_INCONSISTENT_GROUP_PROTOCOL, "a join names its protocol type and at least one protocol");
-    r->pos = cj->at;
-    return 0;
-}
-
-static void next_protocol(kd_le_reader *r, kd_str *name, const uint8_t **meta, uint32_t *len)
-{
-    kd_le_str(r, name);
-    kd_le_u32(r, len);
-    kd_le_bytes(r, *len, meta);
-}
-
-/* A member's kind must be the group's: the dialects cannot share a generation. */
-static int32_t check_dialect(uint32_t db, uint8_t kind)
-{
-    int64_t others;
-    int found;
-    int32_t rc = kd_sql_one_i64(prepare(db, "SELECT count(*) FROM group_members WHERE kind != ?1", "i", (int64_t)kind),
-                                &others, &found);
-    if (rc)
-        return rc;
-    if (others > 0)
-        return kd_fail(KD_INCONSISTENT_GROUP_PROTOCOL, "the group's members use %s protocol; this member uses %s",
-                       kind == KIND_KAFKA ? "Kafdo's" : "Kafka's", kind == KIND_KAFKA ? "Kafka's" : "Kafdo's");
-    return 0;
-}
-
-/* Kafka's admission rule for a kind-1 join, and its writes: the protocol type must
- * be the other members', and one of the member's protocols must be supported by
- * every other member (else INCONSISTENT_GROUP_PROTOCOL). A member's own previous
- * protocols do not count against it. *changed says whether the protocols differ
- * from what the member joined with before. */
-static int32_t join_classic(uint32_t db, const kd_str *id, int exists, const classic_join *cj, const uint8_t *in,
-                            size_t in_len, bool *changed, const uint8_t **first, uint32_t *first_len)
-{
-    int64_t others, v;
-    int found;
-    int32_t rc = kd_sql_one_i64(prepare(db, "SELECT count(*) FROM group_members WHERE member_id != ?1", "s", id),
-                                &others, &found);
-    if (rc)
-        return rc;
-    kd_le_reader r = {in, in_len, cj->at};
-    if (others > 0) {
-        if ((rc = kd_sql_one_i64(prepare(db,
-                                         "SELECT count(*) FROM group_classic_members WHERE member_id != ?1"
-                                         " AND protocol_type != ?2",
-                                         "ss", id, &cj->protocol_type),
-                                 &v, &found)) != 0)
-            return rc;
-        if (v > 0)
-            return kd_fail(KD_INCONSISTENT_GROUP_PROTOCOL, "the group's protocol type is not \"%.*s\"",
-                           (int)cj->protocol_type.len, (const char *)cj->protocol_type.p);
-        bool shared = false;
-        for (uint32_t i = 0; i < cj->n && !shared; i++) {
-            kd_str name;
-            const uint8_t *meta;
-            uint32_t len;
-            next_protocol(&r, &name, &meta, &len);
-            if ((rc = kd_sql_one_i64(prepare(db,
-                                             "SELECT count(DISTINCT member_id) FROM group_classic_protocols"
-                                             " WHERE member_id != ?1 AND name = ?2",
-                                             "ss", id, &name),
-                                     &v, &found)) != 0)
-                return rc;
-            shared = v == others;
-        }
-        if (!shared)
-            return kd_fail(KD_INCONSISTENT_GROUP_PROTOCOL, "no protocol of the member is supported by every other member");
-    }
-
-    *changed = !exists;
-    if (exists) {
-        int64_t same = 0, count = 0;
-        rc = kd_sql_one_i64(prepare(db, "SELECT protocol_type = ?2 FROM group_classic_members WHERE member_id = ?1", "ss",
-                                    id, &cj->protocol_type),
-                            &same, &found);
-        if (!rc)
-            rc = kd_sql_one_i64(prepare(db, "SELECT count(*) FROM group_classic_protocols WHERE member_id = ?1", "s", id),
-                                &count, &found);
-        *changed = !same || count != cj->n;
-        r.pos = cj->at;
-        for (uint32_t i = 0; i < cj->n && !rc && !*changed; i++) {
-            kd_str name;
-            const uint8_t *meta;
-            uint32_t len;
-            next_protocol(&r, &name, &meta, &len);
-            rc = kd_sql_one_i64(prepare(db,
-                                        "SELECT name = ?2 AND metadata = ?3 FROM group_classic_protocols"
-                                        " WHERE member_id = ?1 AND position = ?4",
-                                        "ssbi", id, &name, meta, len, (int64_t)i),
-                                &same, &found);
-            *changed = !found || !same;
-        }
-        if (rc)
-            return rc;
-    }
-    if (*changed) {
-        if ((rc = run(prepare(db, "DELETE FROM group_classic_protocols WHERE member_id = ?1", "s", id))) != 0)
-            return rc;
-        r.pos = cj->at;
-        for (uint32_t i = 0; i < cj->n && !rc; i++) {
-            kd_str name;
-            const uint8_t *meta;
-            uint32_t len;
-            next_protocol(&r, &name, &meta, &len);
-            if (i == 0) {
-                *first = meta;
-                *first_len = len;
-            }
-            rc = run(prepare(db,
-                             "INSERT INTO group_classic_protocols (member_id, position, name, metadata)"
-                             " VALUES (?1, ?2, ?3, ?4)",
-                             "sisb", id, (int64_t)i, &name, meta, len));
-        }
-    }
-    static const uint8_t none[1] = {0};
-    if (!rc)
-        rc = run(prepare(db,
-                         "INSERT OR IGNORE INTO group_classic_members (member_id, client_host, protocol_type, assignment,"
-                         " synced) VALUES (?1, '', '', ?2, 0)",
-                         "sb", id, none, (uint32_t)0));
-    if (!rc)
-        rc = run(prepare(db, "UPDATE group_classic_members SET client_host = ?2, protocol_type = ?3 WHERE member_id = ?1",
-                         "sss", id, &cj->client_host, &cj->protocol_type));
-    return rc;
-}
-
-/* Copies a TEXT column's first row into `to` (capacity 600, as member ids are);
- * to->len 0 when there is no row. */
-static int32_t one_id(int32_t stmt, kd_str *to, uint8_t *buf)
-{
-    uint8_t *text = NULL;
-    uint32_t len = 0;
-    int32_t rc = one_text(stmt, &text, &len);
-    to->p = buf;
-    to->len = 0;
-    if (!rc && text && len <= 600) {
-        memcpy(buf, text, len);
-        to->len = (uint16_t)len;
-    }
-    free(text);
-    return rc;
-}
-
-/* KIP-345: a join with a group.instance.id and no member id. When the instance
- * has a member, the new id takes its place in every table (its protocols, its
- * assignment, its leadership), and the old id is remembered as fenced;
- * *replaced is then the old id and *prior_leader the group's leader before.
- * Otherwise *replaced is empty and the instance is recorded for the new id. */
-static int32_t replace_static(uint32_t db, const kd_str *instance, const kd_str *id, kd_str *replaced,
-                              kd_str *prior_leader)
-{
-    int32_t rc = one_id(prepare(db, "SELECT member_id FROM group_static WHERE instance_id = ?1", "s", instance),
-                        replaced, (uint8_t *)replaced->p);
-    if (!rc)
-        rc = one_id(prepare(db, "SELECT leader FROM group_state WHERE id = 0", ""), prior_leader,
-                    (uint8_t *)prior_leader->p);
-    if (rc)
-        return rc;
-    if (replaced->len == 0)
-        return run(prepare(db, "INSERT OR REPLACE INTO group_static (instance_id, member_id) VALUES (?1, ?2)", "ss",
-                           instance, id));
-    static const char *const RENAME[] = {
-        "UPDATE group_members SET member_id = ?2 WHERE member_id = ?1",
-        "UPDATE group_classic_members SET member_id = ?2 WHERE member_id = ?1",
-        "UPDATE group_classic_protocols SET member_id = ?2 WHERE member_id = ?1",
-        "UPDATE group_state SET leader = ?2 WHERE leader = ?1",
-        "UPDATE group_static SET member_id = ?2 WHERE member_id = ?1",
-    };
-    for (size_t i = 0; i < sizeof RENAME / sizeof RENAME[0] && !rc; i++)
-        rc = run(prepare(db, RENAME[i], "ss", replaced, id));
-    if (!rc)
-        rc = run(prepare(db, "INSERT OR REPLACE INTO group_fenced (instance_id, member_id) VALUES (?1, ?2)", "ss",
-                         instance, replaced));
-    return rc;
-}
-
-/* A known member joining again with a group.instance.id that now belongs to
- * another member id is FENCED_INSTANCE_ID. */
-static int32_t check_instance(uint32_t db, const kd_str *instance, const kd_str *member)
-{
-    if (instance->len == 0)
-        return 0;
-    int64_t same;
-    int found;
-    int32_t rc = kd_sql_one_i64(
-        prepare(db, "SELECT member_id = ?2 FROM group_static WHERE instance_id = ?1", "ss", instance, member), &same,
-        &found);
-    if (rc)
-        return rc;
-    if (found && !same)
-        return kd_fail(KD_FENCED_INSTANCE_ID, "group.instance.id \"%.*s\" belongs to another member id now",
-                       (int)instance->len, (const char *)instance->p);
-    return 0;
-}
-
-/* The join output of MEMBER_ID_REQUIRED (status 2): the id to join with, and
- * nothing of a generation. */
-static int32_t out_member_id_required(uint32_t db, const group_state *g, const kd_str *id)
-{
-    kd_scratch_reset();
-    if (!(kd_out_u8(JOIN_STATUS_MEMBER_ID_REQUIRED) && kd_out_str(id->p, id->len) && kd_out_i32(-1) &&
-          kd_out_str(NULL, 0) && kd_out_u8(0) && kd_out_u32(0)))
-        return kd_fail(KD_ERR_NOMEM, "out of memory");
-    int64_t deadline;
-    int32_t rc = next_deadline(db, g, &deadline);
-    if (rc)
-        return rc;
-    if (!(kd_out_i64(deadline) && kd_out_str(NULL, 0) && kd_out_str(NULL, 0) && kd_out_u32(0) && kd_out_str(NULL, 0)))
-        return kd_fail(KD_ERR_NOMEM, "out of memory");
-    return 0;
-}
-
-/* After a kind-1 join's output header: str protocol_type, str protocol_name, and
- * for the leader of a completed join every member's metadata. */
-static int32_t out_classic_join(uint32_t db, const group_state *g, bool leads)
-{
-    int32_t rc = out_protocol(db, g);
-    if (rc)
-        return rc;
-    if (leads)
-        return out_classic_metadata(db);
-    return kd_out_u32(0) ? 0 : kd_fail(KD_ERR_NOMEM, "out of memory");
-}
-
 int32_t kd_group_join(uint32_t db, const uint8_t *in, uint32_t in_len, int64_t now_ms)
 {
     kd_scratch_reset();
@@ -1416,8 +653,8 @@ int32_t kd_group_join(uint32_t db, const uint8_t *in, uint32_t in_len, int64_t n
     kd_str member, client, suffix;
     int32_t session, rebalance;
     uint32_t topics = 0;
-    if (!kd_le_str(&r, &member) || !kd_le_str(&r, &client) || !kd_le_str(&r, &suffix) ||
-        !kd_le_i32(&r, &session) || !kd_le_i32(&r, &rebalance) || r.len - r.pos < 2)
+    if (!kd_le_str(&r, &member) || !kd_le_str(&r, &client) || !kd_le_str(&r, &suffix) || !kd_le_i32(&r, &session) ||
+        !kd_le_i32(&r, &rebalance) || r.len - r.pos < 2)
         return kd_fail(KD_ERR_INVALID_ARG, "join input is malformed");
     uint8_t strategy = in[r.pos++], kind = in[r.pos++];
     if (strategy > KD_ASSIGN_STICKY || kind > KIND_KAFKA)
@@ -1436,7 +673,7 @@ int32_t kd_group_join(uint32_t db, const uint8_t *in, uint32_t in_len, int64_t n
         flags = in[r.pos++];
         if (!kd_le_i32(&r, &initial_delay) || initial_delay < 0 || flags > JOIN_MEMBER_ID_REQUIRED)
             return kd_fail(KD_ERR_INVALID_ARG, "join input is malformed");
-        if ((rc = read_classic_join(&r, &cj)) != 0)
+        if ((rc = classic_read_join(&r, &cj)) != 0)
             return rc;
     }
     if (session < MIN_SESSION_TIMEOUT_MS || session > MAX_SESSION_TIMEOUT_MS)
@@ -1449,9 +686,10 @@ int32_t kd_group_join(uint32_t db, const uint8_t *in, uint32_t in_len, int64_t n
                        MAX_SESSION_TIMEOUT_MS);
 
     group_state g;
-    if ((rc = load_state(db, &g)) != 0)
+    if ((rc = group_load_state(db, &g)) != 0)
         return rc;
-    if ((rc = run(prepare(db, "DELETE FROM group_pending WHERE expires_ms <= ?1", "i", now_ms))) != 0)
+    if ((rc = kd_sql_exec(kd_sql_prepare_args(db, "DELETE FROM group_pending WHERE expires_ms <= ?1", "i", now_ms))) !=
+        0)
         return rc;
 
     /* A new member's id: its client id and the host's random suffix, as Kafka's. */
@@ -1476,38 +714,42 @@ int32_t kd_group_join(uint32_t db, const uint8_t *in, uint32_t in_len, int64_t n
         if (instance.len > 0) {
             /* A static member starting again (or a second one with its instance
              * id): the new member id takes the old one's place. */
-            if ((rc = replace_static(db, &instance, &id, &replaced, &prior_leader)) != 0)
+            if ((rc = classic_replace_static(db, &instance, &id, &replaced, &prior_leader)) != 0)
                 return rc;
             exists = replaced.len > 0;
         } else if (flags & JOIN_MEMBER_ID_REQUIRED) {
             /* KIP-394: the member is only told its id; it joins with it next. */
-            if ((rc = run(prepare(db, "INSERT OR REPLACE INTO group_pending (member_id, expires_ms) VALUES (?1, ?2)",
-                                  "si", &id, now_ms + session))) != 0)
+            if ((rc = kd_sql_exec(kd_sql_prepare_args(
+                     db, "INSERT OR REPLACE INTO group_pending (member_id, expires_ms) VALUES (?1, ?2)", "si", &id,
+                     now_ms + session))) != 0)
                 return rc;
-            return out_member_id_required(db, &g, &id);
+            return classic_out_member_id_required(db, &g, &id);
         }
     } else {
-        if ((rc = check_instance(db, &instance, &member)) != 0 || (rc = member_exists(db, &member, &exists)) != 0)
+        if ((rc = classic_check_instance(db, &instance, &member)) != 0 ||
+            (rc = group_member_exists(db, &member, &exists)) != 0)
             return rc;
         if (!exists) {
             int pending;
             int64_t one;
-            if ((rc = kd_sql_one_i64(prepare(db, "SELECT 1 FROM group_pending WHERE member_id = ?1", "s", &member), &one,
-                                     &pending)) != 0)
+            if ((rc = kd_sql_one_i64(
+                     kd_sql_prepare_args(db, "SELECT 1 FROM group_pending WHERE member_id = ?1", "s", &member), &one,
+                     &pending)) != 0)
                 return rc;
             if (!pending)
-                return fail_unknown(db, &member);
-            if ((rc = run(prepare(db, "DELETE FROM group_pending WHERE member_id = ?1", "s", &member))) != 0)
+                return group_fail_unknown(db, &member);
+            if ((rc = kd_sql_exec(
+                     kd_sql_prepare_args(db, "DELETE FROM group_pending WHERE member_id = ?1", "s", &member))) != 0)
                 return rc;
         }
     }
     int64_t members, waiting;
-    if ((rc = count_members(db, &members, &waiting)) != 0)
+    if ((rc = group_count_members(db, &members, &waiting)) != 0)
         return rc;
     if (!exists && members >= MAX_GROUP_SIZE)
         return kd_fail(KD_GROUP_MAX_SIZE_REACHED, "the group has %d members, its most (Kafka's group.max.size)",
                        MAX_GROUP_SIZE);
-    if ((rc = check_dialect(db, kind)) != 0)
+    if ((rc = group_check_dialect(db, kind)) != 0)
         return rc;
     bool alone = members == 0 || (members == 1 && exists);
     if (kind == KIND_HTTP && !alone && strategy != g.strategy)
@@ -1521,27 +763,29 @@ int32_t kd_group_join(uint32_t db, const uint8_t *in, uint32_t in_len, int64_t n
          * most preferred protocol's until the vote picks one. */
         const uint8_t *first = NULL;
         uint32_t first_len = 0;
-        rc = join_classic(db, &id, exists, &cj, in, in_len, &changed, &first, &first_len);
+        rc = classic_join_member(db, &id, exists, &cj, in, in_len, &changed, &first, &first_len);
         if (rc)
             return rc;
         kd_scratch_reset();
         bool consumer = cj.protocol_type.len == 8 && memcmp(cj.protocol_type.p, "consumer", 8) == 0;
-        if (!(consumer && first ? out_consumer_subscription(first, first_len) : kd_out_u32(0)))
+        if (!(consumer && first ? consumer_out_subscription(first, first_len) : kd_out_u32(0)))
             return kd_fail(KD_ERR_NOMEM, "out of memory");
         if (exists)
-            rc = run(prepare(db,
-                             "UPDATE group_members SET client_id = ?1, session_timeout_ms = ?2, rebalance_timeout_ms = ?3,"
-                             " last_seen_ms = ?4, subscription = CASE WHEN ?5 THEN ?6 ELSE subscription END"
-                             " WHERE member_id = ?7",
-                             "siiiibs", &client, (int64_t)session, (int64_t)rebalance, now_ms, (int64_t)changed,
-                             kd_out_data(), (uint32_t)kd_out_size(), &id));
+            rc = kd_sql_exec(kd_sql_prepare_args(
+                db,
+                "UPDATE group_members SET client_id = ?1, session_timeout_ms = ?2, rebalance_timeout_ms = ?3,"
+                " last_seen_ms = ?4, subscription = CASE WHEN ?5 THEN ?6 ELSE subscription END"
+                " WHERE member_id = ?7",
+                "siiiibs", &client, (int64_t)session, (int64_t)rebalance, now_ms, (int64_t)changed, kd_out_data(),
+                (uint32_t)kd_out_size(), &id));
         else
-            rc = run(prepare(db,
-                             "INSERT INTO group_members (member_id, client_id, kind, session_timeout_ms,"
-                             " rebalance_timeout_ms, last_seen_ms, waiting, subscription, assignment)"
-                             " VALUES (?1, ?2, 1, ?3, ?4, ?5, 0, ?6, ?7)",
-                             "ssiiibb", &id, &client, (int64_t)session, (int64_t)rebalance, now_ms, kd_out_data(),
-                             (uint32_t)kd_out_size(), no_owned, (uint32_t)4));
+            rc = kd_sql_exec(
+                kd_sql_prepare_args(db,
+                                    "INSERT INTO group_members (member_id, client_id, kind, session_timeout_ms,"
+                                    " rebalance_timeout_ms, last_seen_ms, waiting, subscription, assignment)"
+                                    " VALUES (?1, ?2, 1, ?3, ?4, ?5, 0, ?6, ?7)",
+                                    "ssiiibb", &id, &client, (int64_t)session, (int64_t)rebalance, now_ms,
+                                    kd_out_data(), (uint32_t)kd_out_size(), no_owned, (uint32_t)4));
         kd_scratch_reset();
     } else {
         /* The subscription, built in the output buffer and moved out of it. */
@@ -1559,24 +803,27 @@ int32_t kd_group_join(uint32_t db, const uint8_t *in, uint32_t in_len, int64_t n
         if (exists) {
             int64_t same;
             int found;
-            rc = kd_sql_one_i64(prepare(db, "SELECT subscription = ?1 FROM group_members WHERE member_id = ?2", "bs",
-                                        sub, (uint32_t)sub_len, &id),
+            rc = kd_sql_one_i64(kd_sql_prepare_args(db,
+                                                    "SELECT subscription = ?1 FROM group_members WHERE member_id = ?2",
+                                                    "bs", sub, (uint32_t)sub_len, &id),
                                 &same, &found);
             changed = !rc && (!found || !same || grown);
             if (!rc)
-                rc = run(prepare(db,
-                                 "UPDATE group_members SET client_id = ?1, session_timeout_ms = ?2,"
-                                 " rebalance_timeout_ms = ?3, last_seen_ms = ?4, subscription = ?5, kind = ?6"
-                                 " WHERE member_id = ?7",
-                                 "siiibis", &client, (int64_t)session, (int64_t)rebalance, now_ms, sub,
-                                 (uint32_t)sub_len, (int64_t)kind, &id));
+                rc = kd_sql_exec(
+                    kd_sql_prepare_args(db,
+                                        "UPDATE group_members SET client_id = ?1, session_timeout_ms = ?2,"
+                                        " rebalance_timeout_ms = ?3, last_seen_ms = ?4, subscription = ?5, kind = ?6"
+                                        " WHERE member_id = ?7",
+                                        "siiibis", &client, (int64_t)session, (int64_t)rebalance, now_ms, sub,
+                                        (uint32_t)sub_len, (int64_t)kind, &id));
         } else {
-            rc = run(prepare(db,
-                             "INSERT INTO group_members (member_id, client_id, kind, session_timeout_ms,"
-                             " rebalance_timeout_ms, last_seen_ms, waiting, subscription, assignment)"
-                             " VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7, ?8)",
-                             "ssiiiibb", &id, &client, (int64_t)kind, (int64_t)session, (int64_t)rebalance, now_ms,
-                             sub, (uint32_t)sub_len, no_owned, (uint32_t)4));
+            rc = kd_sql_exec(
+                kd_sql_prepare_args(db,
+                                    "INSERT INTO group_members (member_id, client_id, kind, session_timeout_ms,"
+                                    " rebalance_timeout_ms, last_seen_ms, waiting, subscription, assignment)"
+                                    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7, ?8)",
+                                    "ssiiiibb", &id, &client, (int64_t)kind, (int64_t)session, (int64_t)rebalance,
+                                    now_ms, sub, (uint32_t)sub_len, no_owned, (uint32_t)4));
         }
         free(sub);
         if (alone && strategy != g.strategy) {
@@ -1587,13 +834,13 @@ int32_t kd_group_join(uint32_t db, const uint8_t *in, uint32_t in_len, int64_t n
     if (rc)
         return rc;
     static const kd_str consumer_type = {(const uint8_t *)"consumer", 8};
-    rc = run(prepare(db, "UPDATE group_classic SET dialect = ?1, protocol_type = ?2 WHERE id = 0", "is", (int64_t)kind,
-                     kind == KIND_KAFKA ? &cj.protocol_type : &consumer_type));
+    rc = kd_sql_exec(kd_sql_prepare_args(db, "UPDATE group_classic SET dialect = ?1, protocol_type = ?2 WHERE id = 0",
+                                         "is", (int64_t)kind, kind == KIND_KAFKA ? &cj.protocol_type : &consumer_type));
     int64_t is_leader = 0;
     int found;
     if (!rc && kind == KIND_KAFKA)
-        rc = kd_sql_one_i64(prepare(db, "SELECT leader = ?1 FROM group_state WHERE id = 0", "s", &id), &is_leader,
-                            &found);
+        rc = kd_sql_one_i64(kd_sql_prepare_args(db, "SELECT leader = ?1 FROM group_state WHERE id = 0", "s", &id),
+                            &is_leader, &found);
     if (rc)
         return rc;
 
@@ -1603,7 +850,8 @@ int32_t kd_group_join(uint32_t db, const uint8_t *in, uint32_t in_len, int64_t n
     bool kept_static = replaced.len > 0 && g.state == STATE_STABLE && !changed;
     bool was_empty = g.state == STATE_EMPTY;
     if (g.state == STATE_PREPARING_REBALANCE) {
-        rc = run(prepare(db, "UPDATE group_members SET waiting = 1 WHERE member_id = ?1", "s", &id));
+        rc =
+            kd_sql_exec(kd_sql_prepare_args(db, "UPDATE group_members SET waiting = 1 WHERE member_id = ?1", "s", &id));
         /* A new member during the initial delay holds it once more. */
         if (!rc && !exists)
             rc = kd_sql_run(db, "UPDATE group_initial_delay SET grew = 1 WHERE id = 0 AND hold_until > 0");
@@ -1617,11 +865,12 @@ int32_t kd_group_join(uint32_t db, const uint8_t *in, uint32_t in_len, int64_t n
         /* group.initial.rebalance.delay.ms: an empty group's first rebalance waits
          * that long (Kafka-dialect groups; the host passes 0 for HTTP ones). */
         if (!rc && was_empty)
-            rc = run(prepare(db,
-                             "UPDATE group_initial_delay SET hold_until = ?1, delay_ms = ?2, give_up = ?3, grew = 0"
-                             " WHERE id = 0",
-                             "iii", initial_delay > 0 ? now_ms + initial_delay : 0, (int64_t)initial_delay,
-                             now_ms + (rebalance > initial_delay ? rebalance : initial_delay)));
+            rc = kd_sql_exec(kd_sql_prepare_args(
+                db,
+                "UPDATE group_initial_delay SET hold_until = ?1, delay_ms = ?2, give_up = ?3, grew = 0"
+                " WHERE id = 0",
+                "iii", initial_delay > 0 ? now_ms + initial_delay : 0, (int64_t)initial_delay,
+                now_ms + (rebalance > initial_delay ? rebalance : initial_delay)));
     }
     /* else: a Stable member (or a Kafka member while CompletingRebalance) joining
      * again unchanged keeps its generation and assignment. */
@@ -1631,19 +880,20 @@ int32_t kd_group_join(uint32_t db, const uint8_t *in, uint32_t in_len, int64_t n
         return rc;
 
     int64_t still_waiting;
-    if ((rc = kd_sql_one_i64(prepare(db, "SELECT waiting FROM group_members WHERE member_id = ?1", "s", &id),
-                             &still_waiting, &found)) != 0)
+    if ((rc =
+             kd_sql_one_i64(kd_sql_prepare_args(db, "SELECT waiting FROM group_members WHERE member_id = ?1", "s", &id),
+                            &still_waiting, &found)) != 0)
         return rc;
     if (kind == KIND_KAFKA &&
-        (rc = kd_sql_one_i64(prepare(db, "SELECT leader = ?1 FROM group_state WHERE id = 0", "s", &id), &is_leader,
-                             &found)) != 0)
+        (rc = kd_sql_one_i64(kd_sql_prepare_args(db, "SELECT leader = ?1 FROM group_state WHERE id = 0", "s", &id),
+                             &is_leader, &found)) != 0)
         return rc;
     int64_t deadline;
-    if ((rc = next_deadline(db, &g, &deadline)) != 0)
+    if ((rc = group_next_deadline(db, &g, &deadline)) != 0)
         return rc;
     kd_scratch_reset();
-    bool settled = kind == KIND_KAFKA ? g.state == STATE_STABLE || g.state == STATE_COMPLETING_REBALANCE
-                                      : g.state == STATE_STABLE;
+    bool settled =
+        kind == KIND_KAFKA ? g.state == STATE_STABLE || g.state == STATE_COMPLETING_REBALANCE : g.state == STATE_STABLE;
     bool complete = settled && found && !still_waiting;
     if (!kd_out_u8(complete) || !kd_out_str(id.p, id.len) || !kd_out_i32((int32_t)g.generation))
         return kd_fail(KD_ERR_NOMEM, "out of memory");
@@ -1669,7 +919,7 @@ int32_t kd_group_join(uint32_t db, const uint8_t *in, uint32_t in_len, int64_t n
         return kd_fail(KD_ERR_NOMEM, "out of memory");
     if (kind == KIND_HTTP)
         return 0;
-    if ((rc = out_classic_join(db, &g, complete && is_leader)) != 0)
+    if ((rc = classic_out_join(db, &g, complete && is_leader)) != 0)
         return rc;
     return kd_out_str(replaced.p, replaced.len) ? 0 : kd_fail(KD_ERR_NOMEM, "out of memory");
 }
@@ -1678,7 +928,7 @@ int32_t kd_group_poll(uint32_t db, int64_t now_ms)
 {
     kd_scratch_reset();
     group_state g;
-    int32_t rc = load_state(db, &g);
+    int32_t rc = group_load_state(db, &g);
     if (rc)
         return rc;
     /* Header first (patched at the end), then the expired members. */
@@ -1695,7 +945,7 @@ int32_t kd_group_poll(uint32_t db, int64_t now_ms)
     rc = try_complete(db, &g, now_ms); /* may use the output buffer */
     int64_t deadline = NO_DEADLINE;
     if (!rc)
-        rc = next_deadline(db, &g, &deadline);
+        rc = group_next_deadline(db, &g, &deadline);
     if (rc) {
         free(head);
         return rc;
@@ -1710,11 +960,11 @@ int32_t kd_group_poll(uint32_t db, int64_t now_ms)
     kd_out_patch_i64(5, deadline);
 
     int64_t members, waiting;
-    if ((rc = count_members(db, &members, &waiting)) != 0)
+    if ((rc = group_count_members(db, &members, &waiting)) != 0)
         return rc;
     if (!kd_out_u32((uint32_t)members))
         return kd_fail(KD_ERR_NOMEM, "out of memory");
-    int32_t stmt = prepare(db, "SELECT member_id, waiting, assignment FROM group_members ORDER BY member_id", "");
+    int32_t stmt = kd_sql_prepare(db, "SELECT member_id, waiting, assignment FROM group_members ORDER BY member_id");
     if (stmt < 0)
         return stmt;
     while ((rc = kd_sql_step(stmt, "listing members")) == 1) {
@@ -1735,12 +985,12 @@ int32_t kd_group_poll(uint32_t db, int64_t now_ms)
     if (rc)
         return rc;
     /* What the host needs to answer a Kafka-dialect group's held calls. */
-    if ((rc = out_protocol(db, &g)) != 0 || (rc = out_leader(db)) != 0)
+    if ((rc = group_out_protocol(db, &g)) != 0 || (rc = out_leader(db)) != 0)
         return rc;
     if (g.state == STATE_COMPLETING_REBALANCE)
-        return out_classic_metadata(db);
+        return classic_out_metadata(db);
     if (g.state == STATE_STABLE)
-        return out_classic_assignments(db);
+        return classic_out_assignments(db);
     return kd_out_u32(0) ? 0 : kd_fail(KD_ERR_NOMEM, "out of memory");
 }
 
@@ -1749,27 +999,27 @@ int32_t kd_group_poll(uint32_t db, int64_t now_ms)
 static int32_t load_member(uint32_t db, const uint8_t *member_id, uint32_t len, group_state *g, kd_str *member,
                            int *exists)
 {
-    int32_t rc = load_state(db, g);
+    int32_t rc = group_load_state(db, g);
     if (rc)
         return rc;
     member->p = member_id;
     member->len = (uint16_t)(len > UINT16_MAX ? UINT16_MAX : len);
-    return member_exists(db, member, exists);
+    return group_member_exists(db, member, exists);
 }
 
 /* Fencing shared by heartbeat and commit: the member must be in the group and
  * speak for its current generation. */
-static int32_t check_member(uint32_t db, const group_state *g, const kd_str *member, int32_t generation)
+int32_t group_check_member(uint32_t db, const group_state *g, const kd_str *member, int32_t generation)
 {
     int exists;
-    int32_t rc = member_exists(db, member, &exists);
+    int32_t rc = group_member_exists(db, member, &exists);
     if (rc)
         return rc;
     if (!exists)
-        return fail_unknown(db, member);
+        return group_fail_unknown(db, member);
     if (generation != g->generation)
-        return kd_fail(KD_ILLEGAL_GENERATION, "generation %d is not the group's current generation %d",
-                       (int)generation, (int)g->generation);
+        return kd_fail(KD_ILLEGAL_GENERATION, "generation %d is not the group's current generation %d", (int)generation,
+                       (int)g->generation);
     return 0;
 }
 
@@ -1783,16 +1033,16 @@ int32_t kd_group_heartbeat(uint32_t db, const uint8_t *member_id, uint32_t len, 
     if (rc)
         return rc;
     bool rebalancing = exists && g.state == STATE_PREPARING_REBALANCE;
-    if (!rebalancing && (rc = check_member(db, &g, &member, generation)) != 0)
+    if (!rebalancing && (rc = group_check_member(db, &g, &member, generation)) != 0)
         return rc;
     /* The member is alive either way; during a rebalance it must also join again.
      * That answer travels in the output, so the liveness is kept (the host rolls
      * back a call that fails). */
-    if ((rc = run(prepare(db, "UPDATE group_members SET last_seen_ms = ?1 WHERE member_id = ?2", "is", now_ms,
-                          &member))) != 0)
+    if ((rc = kd_sql_exec(kd_sql_prepare_args(db, "UPDATE group_members SET last_seen_ms = ?1 WHERE member_id = ?2",
+                                              "is", now_ms, &member))) != 0)
         return rc;
     int64_t deadline;
-    if ((rc = next_deadline(db, &g, &deadline)) != 0)
+    if ((rc = group_next_deadline(db, &g, &deadline)) != 0)
         return rc;
     if (rebalancing)
         kd_fail(KD_REBALANCE_IN_PROGRESS, "the group is rebalancing: join again");
@@ -1801,114 +1051,35 @@ int32_t kd_group_heartbeat(uint32_t db, const uint8_t *member_id, uint32_t len, 
                : kd_fail(KD_ERR_NOMEM, "out of memory");
 }
 
-/* Kafka's SyncGroup. The member must be in the group (UNKNOWN_MEMBER_ID), of this
- * generation (ILLEGAL_GENERATION) and of the group's protocol when it names one
- * (INCONSISTENT_GROUP_PROTOCOL); a group rebalancing again answers
- * REBALANCE_IN_PROGRESS. While CompletingRebalance the leader's sync stores every
- * member's assignment (none for a member it leaves out; entries for others are
- * ignored, a repeated one counts last) and makes the group Stable; a follower's
- * is held by the host until then. Stable answers at once. */
-int32_t kd_group_sync(uint32_t db, const uint8_t *in, uint32_t in_len, int64_t now_ms)
+/* Removes a member and moves the group along; output: i64 next deadline, str the
+ * member id that left. */
+static int32_t leave_member(uint32_t db, group_state *gp, const kd_str *left, int64_t now_ms)
 {
-    kd_scratch_reset();
-    kd_le_reader r = {in, in_len, 0};
-    kd_str member, type, name;
-    int32_t generation;
-    uint32_t n;
-    if (!kd_le_str(&r, &member) || !kd_le_i32(&r, &generation) || !kd_le_str(&r, &type) || !kd_le_str(&r, &name) ||
-        !kd_le_u32(&r, &n) || n > in_len / 6)
-        return kd_fail(KD_ERR_INVALID_ARG, "sync input is malformed");
-    size_t start = r.pos;
-    for (uint32_t i = 0; i < n; i++) {
-        kd_str id;
-        uint32_t len;
-        const uint8_t *bytes;
-        if (!kd_le_str(&r, &id) || !kd_le_u32(&r, &len) || !kd_le_bytes(&r, len, &bytes))
-            return kd_fail(KD_ERR_INVALID_ARG, "assignment %u is malformed", (unsigned)i);
-        if (len > MAX_CLASSIC_BYTES)
-            return kd_fail(KD_INVALID_REQUEST, "an assignment of %u bytes; at most %d", (unsigned)len,
-                           MAX_CLASSIC_BYTES);
-    }
-    if (r.pos != r.len)
-        return kd_fail(KD_ERR_INVALID_ARG, "bytes follow the assignments");
-
-    group_state g;
-    int exists;
-    int32_t rc = load_state(db, &g);
-    if (!rc)
-        rc = member_exists(db, &member, &exists);
-    if (rc)
+    group_state g = *gp;
+    kd_str member = *left;
+    int32_t rc;
+    if ((rc = kd_sql_exec(kd_sql_prepare_args(db, "DELETE FROM group_members WHERE member_id = ?1", "s", &member))) !=
+            0 ||
+        (rc = classic_prune(db)) != 0)
         return rc;
-    if (!exists)
-        return fail_unknown(db, &member);
-    if (generation != g.generation)
-        return kd_fail(KD_ILLEGAL_GENERATION, "generation %d is not the group's current generation %d",
-                       (int)generation, (int)g.generation);
-    int64_t ok, is_leader, consumer;
-    int found;
-    if ((rc = kd_sql_one_i64(prepare(db,
-                                     "SELECT (?1 = '' OR protocol_type = ?1) AND (?2 = '' OR protocol_name = ?2)"
-                                     " AND dialect = 1 FROM group_classic WHERE id = 0",
-                                     "ss", &type, &name),
-                             &ok, &found)) != 0)
+    int64_t members, waiting;
+    if ((rc = group_count_members(db, &members, &waiting)) != 0)
         return rc;
-    if (!ok)
-        return kd_fail(KD_INCONSISTENT_GROUP_PROTOCOL, "the sync's protocol is not the group's");
-    if (g.state == STATE_PREPARING_REBALANCE)
-        return kd_fail(KD_REBALANCE_IN_PROGRESS, "the group is rebalancing: join again");
-    if ((rc = run(prepare(db, "UPDATE group_members SET last_seen_ms = ?1 WHERE member_id = ?2", "is", now_ms,
-                          &member))) != 0 ||
-        (rc = kd_sql_one_i64(prepare(db, "SELECT leader = ?1 FROM group_state WHERE id = 0", "s", &member), &is_leader,
-                             &found)) != 0 ||
-        (rc = kd_sql_one_i64(prepare(db, "SELECT protocol_type = 'consumer' FROM group_classic WHERE id = 0", ""),
-                             &consumer, &found)) != 0)
-        return rc;
-    if (g.state == STATE_COMPLETING_REBALANCE) {
-        rc = run(prepare(db, "UPDATE group_classic_members SET synced = 1 WHERE member_id = ?1", "s", &member));
-        r.pos = start;
-        for (uint32_t i = 0; i < n && is_leader && !rc; i++) {
-            kd_str id;
-            uint32_t len;
-            const uint8_t *bytes;
-            kd_le_str(&r, &id);
-            kd_le_u32(&r, &len);
-            kd_le_bytes(&r, len, &bytes);
-            rc = run(prepare(db, "UPDATE group_classic_members SET assignment = ?1 WHERE member_id = ?2", "bs", bytes,
-                             len, &id));
-            /* The partitions shown are decoded from Kafka's consumer protocol. */
-            kd_scratch_reset();
-            if (!rc && !(consumer ? out_consumer_assignment(bytes, len) : kd_out_u32(0)))
-                rc = kd_fail(KD_ERR_NOMEM, "out of memory");
-            if (!rc)
-                rc = run(prepare(db, "UPDATE group_members SET assignment = ?1 WHERE member_id = ?2", "bs",
-                                 kd_out_data(), (uint32_t)kd_out_size(), &id));
-        }
-        if (!rc && is_leader) {
-            g.state = STATE_STABLE;
-            g.rebalance_deadline = 0;
-            rc = save_state(db, &g);
-        }
-        if (rc)
-            return rc;
+    if (members == 0) {
+        g.state = STATE_EMPTY;
+        rc = group_save_state(db, &g);
+    } else if (g.state == STATE_STABLE || g.state == STATE_COMPLETING_REBALANCE) {
+        rc = start_rebalance(db, &g, NULL, now_ms);
+    } else {
+        rc = try_complete(db, &g, now_ms); /* the leaver may have been the last one awaited */
     }
     int64_t deadline;
-    if ((rc = next_deadline(db, &g, &deadline)) != 0)
+    if (!rc)
+        rc = group_next_deadline(db, &g, &deadline);
+    if (rc)
         return rc;
     kd_scratch_reset();
-    bool complete = g.state == STATE_STABLE;
-    if (!kd_out_u8(complete))
-        return kd_fail(KD_ERR_NOMEM, "out of memory");
-    if ((rc = out_protocol(db, &g)) != 0)
-        return rc;
-    uint8_t *bytes = NULL;
-    uint32_t len = 0;
-    if (complete &&
-        (rc = one_text(prepare(db, "SELECT assignment FROM group_classic_members WHERE member_id = ?1", "s", &member),
-                       &bytes, &len)) != 0)
-        return rc;
-    bool written = out_blob(bytes, len) && kd_out_i64(deadline);
-    free(bytes);
-    return written ? 0 : kd_fail(KD_ERR_NOMEM, "out of memory");
+    return kd_out_i64(deadline) && kd_out_str(member.p, member.len) ? 0 : kd_fail(KD_ERR_NOMEM, "out of memory");
 }
 
 /* Kafka's LeaveGroup (and Kafdo's leave): by member id, or (v3+) by static
@@ -1922,15 +1093,16 @@ int32_t kd_group_leave(uint32_t db, const uint8_t *in, uint32_t in_len, int64_t 
     if (!kd_le_str(&r, &member) || !kd_le_str(&r, &instance) || r.pos != r.len)
         return kd_fail(KD_ERR_INVALID_ARG, "leave input is malformed");
     group_state g;
-    int32_t rc = load_state(db, &g);
+    int32_t rc = group_load_state(db, &g);
     if (rc)
         return rc;
     /* The member id leaving: the instance's when one is named. */
     uint8_t *static_id = NULL;
     uint32_t static_len = 0;
     if (instance.len > 0) {
-        if ((rc = one_text(prepare(db, "SELECT member_id FROM group_static WHERE instance_id = ?1", "s", &instance),
-                           &static_id, &static_len)) != 0)
+        if ((rc = kd_sql_one_dup(
+                 kd_sql_prepare_args(db, "SELECT member_id FROM group_static WHERE instance_id = ?1", "s", &instance),
+                 &static_id, &static_len)) != 0)
             return rc;
         if (!static_id)
             return kd_fail(KD_UNKNOWN_MEMBER_ID, "no member has group.instance.id \"%.*s\"", (int)instance.len,
@@ -1944,44 +1116,14 @@ int32_t kd_group_leave(uint32_t db, const uint8_t *in, uint32_t in_len, int64_t 
         member = current;
     } else {
         int exists;
-        if ((rc = member_exists(db, &member, &exists)) != 0)
+        if ((rc = group_member_exists(db, &member, &exists)) != 0)
             return rc;
         if (!exists)
-            return fail_unknown(db, &member);
+            return group_fail_unknown(db, &member);
     }
     rc = leave_member(db, &g, &member, now_ms);
     free(static_id);
     return rc;
-}
-
-/* Removes a member and moves the group along; output: i64 next deadline, str the
- * member id that left. */
-static int32_t leave_member(uint32_t db, group_state *gp, const kd_str *left, int64_t now_ms)
-{
-    group_state g = *gp;
-    kd_str member = *left;
-    int32_t rc;
-    if ((rc = run(prepare(db, "DELETE FROM group_members WHERE member_id = ?1", "s", &member))) != 0 ||
-        (rc = prune_classic(db)) != 0)
-        return rc;
-    int64_t members, waiting;
-    if ((rc = count_members(db, &members, &waiting)) != 0)
-        return rc;
-    if (members == 0) {
-        g.state = STATE_EMPTY;
-        rc = save_state(db, &g);
-    } else if (g.state == STATE_STABLE || g.state == STATE_COMPLETING_REBALANCE) {
-        rc = start_rebalance(db, &g, NULL, now_ms);
-    } else {
-        rc = try_complete(db, &g, now_ms); /* the leaver may have been the last one awaited */
-    }
-    int64_t deadline;
-    if (!rc)
-        rc = next_deadline(db, &g, &deadline);
-    if (rc)
-        return rc;
-    kd_scratch_reset();
-    return kd_out_i64(deadline) && kd_out_str(member.p, member.len) ? 0 : kd_fail(KD_ERR_NOMEM, "out of memory");
 }
 
 /* Whether a stored subscription (u32 n, str topic*) names `topic`. */
@@ -2012,15 +1154,15 @@ int32_t kd_group_topic_changed(uint32_t db, const uint8_t *name, uint32_t len, i
     kd_scratch_reset();
     kd_str topic = {name, (uint16_t)(len > UINT16_MAX ? UINT16_MAX : len)};
     group_state g;
-    int32_t rc = load_state(db, &g);
+    int32_t rc = group_load_state(db, &g);
     if (rc)
         return rc;
     /* The partition count the HTTP dialect's assignor knows is learned again. */
-    if ((rc = run(prepare(db, "DELETE FROM group_topics WHERE topic = ?1", "s", &topic))) != 0)
+    if ((rc = kd_sql_exec(kd_sql_prepare_args(db, "DELETE FROM group_topics WHERE topic = ?1", "s", &topic))) != 0)
         return rc;
     bool affected = false;
     if (g.state == STATE_STABLE || g.state == STATE_COMPLETING_REBALANCE) {
-        int32_t stmt = prepare(db, "SELECT subscription FROM group_members", "");
+        int32_t stmt = kd_sql_prepare(db, "SELECT subscription FROM group_members");
         if (stmt < 0)
             return stmt;
         while (!affected && (rc = kd_sql_step(stmt, "reading subscriptions")) == 1) {
@@ -2039,177 +1181,50 @@ int32_t kd_group_topic_changed(uint32_t db, const uint8_t *name, uint32_t len, i
             return rc;
     }
     int64_t deadline;
-    if ((rc = next_deadline(db, &g, &deadline)) != 0)
+    if ((rc = group_next_deadline(db, &g, &deadline)) != 0)
         return rc;
     kd_scratch_reset();
     return kd_out_u8(affected) && kd_out_i64(deadline) ? 0 : kd_fail(KD_ERR_NOMEM, "out of memory");
 }
 
-/* ---- offsets ----------------------------------------------------------------- */
-
-int32_t kd_group_commit(uint32_t db, const uint8_t *in, uint32_t in_len, int64_t now_ms)
+/* Whether the group exists, as Kafka's coordinator sees it: it has members, had a
+ * generation, or holds committed offsets. One that does not (never joined nor
+ * committed to, or deleted) is described Dead, and delete and OffsetDelete answer
+ * GROUP_ID_NOT_FOUND. */
+int32_t group_exists(uint32_t db, const group_state *g, int64_t members, bool *exists)
 {
-    kd_scratch_reset();
-    kd_le_reader r = {in, in_len, 0};
-    kd_str member;
-    int32_t generation;
-    uint32_t n;
-    if (!kd_le_str(&r, &member) || !kd_le_i32(&r, &generation) || !kd_le_u32(&r, &n) || n > in_len / 16)
-        return kd_fail(KD_ERR_INVALID_ARG, "commit input is malformed");
-    group_state g;
-    int32_t rc = load_state(db, &g);
+    int64_t offsets;
+    int found;
+    int32_t rc = kd_sql_one_i64(kd_sql_prepare(db, "SELECT count(*) FROM group_offsets"), &offsets, &found);
     if (rc)
         return rc;
-    int64_t members, waiting;
-    if ((rc = count_members(db, &members, &waiting)) != 0)
-        return rc;
-    /* Kafka's rule: a commit outside group management (no member id, generation
-     * -1) is for a group with no members; anything else is fenced. */
-    if (!(member.len == 0 && generation < 0 && members == 0)) {
-        if ((rc = check_member(db, &g, &member, generation)) != 0)
-            return rc;
-        if (g.state == STATE_COMPLETING_REBALANCE)
-            return kd_fail(KD_REBALANCE_IN_PROGRESS, "the group is completing a rebalance");
-    }
-    /* Validate everything before writing anything. */
-    size_t start = r.pos;
-    for (uint32_t i = 0; i < n; i++) {
-        kd_str topic, metadata;
-        int32_t partition;
-        int64_t offset;
-        if (!kd_le_str(&r, &topic) || !kd_le_i32(&r, &partition) || !kd_le_i64(&r, &offset) ||
-            !kd_le_str(&r, &metadata))
-            return kd_fail(KD_ERR_INVALID_ARG, "offset %u is malformed", (unsigned)i);
-        if ((rc = kd_check_topic_name(topic.p, topic.len)) != 0)
-            return rc;
-        /* -1 and -2 are Kafka's "latest" and "earliest": clients commit them (kafkajs's
-         * resetOffsets does) to have the group start there, resolved by ListOffsets
-         * when a consumer next starts. Other negative offsets mean nothing. */
-        if (partition < 0 || offset < -2)
-            return kd_fail(KD_INVALID_REQUEST, "partition %d offset %lld: a partition is >= 0, an offset >= -2",
-                           (int)partition, (long long)offset);
-        if (metadata.len > MAX_METADATA_BYTES)
-            return kd_fail(KD_OFFSET_METADATA_TOO_LARGE, "offset metadata is %u bytes; at most %d",
-                           (unsigned)metadata.len, MAX_METADATA_BYTES);
-    }
-    if (r.pos != r.len)
-        return kd_fail(KD_ERR_INVALID_ARG, "bytes follow the offsets");
-    r.pos = start;
-    for (uint32_t i = 0; i < n && !rc; i++) {
-        kd_str topic, metadata;
-        int32_t partition;
-        int64_t offset;
-        kd_le_str(&r, &topic);
-        kd_le_i32(&r, &partition);
-        kd_le_i64(&r, &offset);
-        kd_le_str(&r, &metadata);
-        rc = run(prepare(db,
-                         "INSERT OR REPLACE INTO group_offsets (topic, partition, committed_offset, metadata,"
-                         " commit_timestamp) VALUES (?1, ?2, ?3, ?4, ?5)",
-                         "siisi", &topic, (int64_t)partition, offset, &metadata, now_ms));
-    }
-    return rc;
-}
-
-/* Writes one offsets row from a statement selecting topic, partition, offset,
- * metadata, timestamp. */
-static int32_t out_offset_row(int32_t stmt)
-{
-    uint8_t *topic = NULL, *metadata = NULL;
-    uint32_t topic_len, metadata_len;
-    int32_t rc = kd_sql_column_dup(stmt, 0, &topic, &topic_len);
-    if (!rc)
-        rc = kd_sql_column_dup(stmt, 3, &metadata, &metadata_len);
-    if (!rc && !(kd_out_str(topic, topic_len) && kd_out_i32((int32_t)kd_host_column_int64(stmt, 1)) &&
-                 kd_out_i64(kd_host_column_int64(stmt, 2)) && kd_out_str(metadata, metadata_len) &&
-                 kd_out_i64(kd_host_column_int64(stmt, 4))))
-        rc = kd_fail(KD_ERR_NOMEM, "out of memory");
-    free(topic);
-    free(metadata);
-    return rc;
-}
-
-static int32_t out_all_offsets(uint32_t db)
-{
-    size_t count_at = kd_out_size();
-    if (!kd_out_u32(0))
-        return kd_fail(KD_ERR_NOMEM, "out of memory");
-    int32_t stmt = prepare(db,
-                           "SELECT topic, partition, committed_offset, metadata, commit_timestamp FROM group_offsets"
-                           " ORDER BY topic, partition",
-                           "");
-    if (stmt < 0)
-        return stmt;
-    uint32_t count = 0;
-    int32_t rc;
-    while ((rc = kd_sql_step(stmt, "reading offsets")) == 1) {
-        if ((rc = out_offset_row(stmt)) != 0)
-            break;
-        count++;
-    }
-    kd_host_finalize(stmt);
-    if (rc)
-        return rc;
-    kd_out_patch_u32(count_at, count);
+    *exists = members > 0 || g->generation > 0 || offsets > 0;
     return 0;
-}
-
-int32_t kd_group_offsets(uint32_t db, const uint8_t *in, uint32_t in_len)
-{
-    kd_scratch_reset();
-    kd_le_reader r = {in, in_len, 0};
-    uint32_t n;
-    if (!kd_le_u32(&r, &n))
-        return kd_fail(KD_ERR_INVALID_ARG, "offsets input is malformed");
-    if (n == UINT32_MAX)
-        return r.pos == r.len ? out_all_offsets(db) : kd_fail(KD_ERR_INVALID_ARG, "bytes follow the count");
-    if (n > in_len / 6 || !kd_out_u32(n))
-        return kd_fail(KD_ERR_INVALID_ARG, "offsets input is malformed");
-    int32_t rc = 0;
-    for (uint32_t i = 0; i < n && !rc; i++) {
-        kd_str topic;
-        int32_t partition;
-        if (!kd_le_str(&r, &topic) || !kd_le_i32(&r, &partition))
-            return kd_fail(KD_ERR_INVALID_ARG, "partition %u is malformed", (unsigned)i);
-        int32_t stmt = prepare(db,
-                               "SELECT topic, partition, committed_offset, metadata, commit_timestamp FROM group_offsets"
-                               " WHERE topic = ?1 AND partition = ?2",
-                               "si", &topic, (int64_t)partition);
-        if (stmt < 0)
-            return stmt;
-        rc = kd_sql_step(stmt, "reading an offset");
-        if (rc == 1) {
-            rc = out_offset_row(stmt);
-        } else if (rc == 0) {
-            bool ok = kd_out_str(topic.p, topic.len) && kd_out_i32(partition) && kd_out_i64(-1) &&
-                      kd_out_str(NULL, 0) && kd_out_i64(-1);
-            rc = ok ? 0 : kd_fail(KD_ERR_NOMEM, "out of memory");
-        }
-        kd_host_finalize(stmt);
-    }
-    if (!rc && r.pos != r.len)
-        rc = kd_fail(KD_ERR_INVALID_ARG, "bytes follow the partitions");
-    return rc;
 }
 
 int32_t kd_group_describe(uint32_t db)
 {
     kd_scratch_reset();
     group_state g;
-    int32_t rc = load_state(db, &g);
+    int32_t rc = group_load_state(db, &g);
     if (rc)
         return rc;
     int64_t members, waiting;
-    if ((rc = count_members(db, &members, &waiting)) != 0)
+    bool exists;
+    if ((rc = group_count_members(db, &members, &waiting)) != 0 || (rc = group_exists(db, &g, members, &exists)) != 0)
         return rc;
-    if (!kd_out_u8((uint8_t)g.state) || !kd_out_i32((int32_t)g.generation) || !kd_out_u8((uint8_t)g.strategy))
+    if (!kd_out_u8(exists ? (uint8_t)g.state : STATE_DEAD) || !kd_out_i32((int32_t)g.generation) ||
+        !kd_out_u8((uint8_t)g.strategy))
         return kd_fail(KD_ERR_NOMEM, "out of memory");
-    if ((rc = out_leader(db)) != 0 || (rc = out_protocol(db, &g)) != 0)
+    if ((rc = out_leader(db)) != 0)
         return rc;
+    /* A Dead group has no protocol, as Kafka describes one. */
+    if (!exists ? !(kd_out_str(NULL, 0) && kd_out_str(NULL, 0)) : (rc = group_out_protocol(db, &g)) != 0)
+        return rc ? rc : kd_fail(KD_ERR_NOMEM, "out of memory");
     if (!kd_out_u32((uint32_t)members))
         return kd_fail(KD_ERR_NOMEM, "out of memory");
-    int32_t stmt = prepare(db,
-                           "SELECT m.member_id, m.client_id, m.kind, m.session_timeout_ms, m.rebalance_timeout_ms,"
+    int32_t stmt =
+        kd_sql_prepare(db, "SELECT m.member_id, m.client_id, m.kind, m.session_timeout_ms, m.rebalance_timeout_ms,"
                            " m.last_seen_ms, m.subscription, m.assignment, coalesce(c.client_host, ''),"
                            " coalesce((SELECT p.metadata FROM group_classic_protocols p WHERE p.member_id = m.member_id"
                            "  AND p.name = (SELECT protocol_name FROM group_classic WHERE id = 0)"
@@ -2217,8 +1232,7 @@ int32_t kd_group_describe(uint32_t db)
                            " coalesce(c.assignment, x''), coalesce(s.instance_id, '')"
                            " FROM group_members m LEFT JOIN group_classic_members c ON c.member_id = m.member_id"
                            " LEFT JOIN group_static s ON s.member_id = m.member_id"
-                           " ORDER BY m.member_id",
-                           "");
+                           " ORDER BY m.member_id");
     if (stmt < 0)
         return stmt;
     bool stable = g.state == STATE_STABLE;
@@ -2242,17 +1256,17 @@ int32_t kd_group_describe(uint32_t db)
             rc = kd_sql_column_dup(stmt, 10, &raw, &raw_len);
         if (!rc)
             rc = kd_sql_column_dup(stmt, 11, &instance, &instance_len);
-        if (!rc && !(kd_out_str(id, id_len) && kd_out_str(client, client_len) && kd_out_u8((uint8_t)kind) &&
-                     kd_out_i32((int32_t)kd_host_column_int64(stmt, 3)) &&
-                     kd_out_i32((int32_t)kd_host_column_int64(stmt, 4)) && kd_out_i64(kd_host_column_int64(stmt, 5)) &&
-                     kd_out_append(sub, sub_len) && kd_out_append(assignment, assignment_len) &&
-                     kd_out_str(host, host_len)))
+        if (!rc &&
+            !(kd_out_str(id, id_len) && kd_out_str(client, client_len) && kd_out_u8((uint8_t)kind) &&
+              kd_out_i32((int32_t)kd_host_column_int64(stmt, 3)) &&
+              kd_out_i32((int32_t)kd_host_column_int64(stmt, 4)) && kd_out_i64(kd_host_column_int64(stmt, 5)) &&
+              kd_out_append(sub, sub_len) && kd_out_append(assignment, assignment_len) && kd_out_str(host, host_len)))
             rc = kd_fail(KD_ERR_NOMEM, "out of memory");
         /* The raw bytes DescribeGroups sends: only while Stable, as Kafka's. */
-        if (!rc && !(!stable               ? kd_out_u32(0) && kd_out_u32(0)
-                     : kind == KIND_KAFKA ? out_blob(meta, meta_len) && out_blob(raw, raw_len)
-                                          : out_v0_subscription(sub, sub_len) &&
-                                                out_v0_assignment(assignment, assignment_len)))
+        if (!rc && !(!stable              ? kd_out_u32(0) && kd_out_u32(0)
+                     : kind == KIND_KAFKA ? group_out_blob(meta, meta_len) && group_out_blob(raw, raw_len)
+                                          : consumer_out_v0_subscription(sub, sub_len) &&
+                                                consumer_out_v0_assignment(assignment, assignment_len)))
             rc = kd_fail(KD_ERR_NOMEM, "out of memory");
         if (!rc && !kd_out_str(instance, instance_len))
             rc = kd_fail(KD_ERR_NOMEM, "out of memory");
@@ -2270,133 +1284,36 @@ int32_t kd_group_describe(uint32_t db)
     kd_host_finalize(stmt);
     if (rc)
         return rc;
-    return out_all_offsets(db);
+    return group_out_all_offsets(db);
 }
 
 int32_t kd_group_delete(uint32_t db)
 {
     kd_scratch_reset();
     group_state g;
-    int32_t rc = load_state(db, &g);
+    int32_t rc = group_load_state(db, &g);
     if (rc)
         return rc;
-    int64_t members, waiting, offsets;
-    int found;
-    if ((rc = count_members(db, &members, &waiting)) != 0)
+    int64_t members, waiting;
+    bool exists;
+    if ((rc = group_count_members(db, &members, &waiting)) != 0)
         return rc;
     if (members > 0)
         return kd_fail(KD_NON_EMPTY_GROUP, "the group has %lld live members", (long long)members);
-    if ((rc = kd_sql_one_i64(prepare(db, "SELECT count(*) FROM group_offsets", ""), &offsets, &found)) != 0)
+    if ((rc = group_exists(db, &g, members, &exists)) != 0)
         return rc;
-    if (offsets == 0 && g.generation == 0)
+    if (!exists)
         return kd_fail(KD_GROUP_ID_NOT_FOUND, "the group does not exist");
-    if ((rc = kd_sql_run(db, "DELETE FROM group_offsets")) != 0 || (rc = kd_sql_run(db, "DELETE FROM group_topics")) != 0)
+    if ((rc = kd_sql_run(db, "DELETE FROM group_offsets")) != 0 ||
+        (rc = kd_sql_run(db, "DELETE FROM group_topics")) != 0)
         return rc;
     if ((rc = kd_sql_run(db, "DELETE FROM group_pending")) != 0 ||
         (rc = kd_sql_run(db, "UPDATE group_initial_delay SET hold_until = 0, grew = 0 WHERE id = 0")) != 0)
         return rc;
     g = (group_state){STATE_EMPTY, 0, 0, 0};
-    if ((rc = save_state(db, &g)) != 0 || (rc = prune_classic(db)) != 0 ||
-        (rc = kd_sql_run(db, "UPDATE group_classic SET dialect = 0, protocol_type = '', protocol_name = '' WHERE id = 0")) != 0)
+    if ((rc = group_save_state(db, &g)) != 0 || (rc = classic_prune(db)) != 0 ||
+        (rc = kd_sql_run(
+             db, "UPDATE group_classic SET dialect = 0, protocol_type = '', protocol_name = '' WHERE id = 0")) != 0)
         return rc;
     return kd_sql_run(db, "UPDATE group_state SET leader = '' WHERE id = 0");
-}
-
-/* ---- OffsetDelete ---- */
-
-typedef struct {
-    kd_str topic;
-    int32_t partition;
-    int16_t error;
-} offset_deletion;
-
-/* Marks the deletions of topics in one member's stored subscription (u32 n, str topic*). */
-static int32_t mark_subscribed(const uint8_t *sub, size_t len, offset_deletion *d, uint32_t n)
-{
-    kd_le_reader r = {sub, len, 0};
-    uint32_t topics;
-    if (!kd_le_u32(&r, &topics))
-        return kd_fail(KD_ERR_STORAGE, "a member's stored subscription is malformed");
-    for (uint32_t t = 0; t < topics; t++) {
-        kd_str topic;
-        if (!kd_le_str(&r, &topic))
-            return kd_fail(KD_ERR_STORAGE, "a member's stored subscription is malformed");
-        for (uint32_t i = 0; i < n; i++)
-            if (kd_str_eq(d[i].topic, topic))
-                d[i].error = KD_GROUP_SUBSCRIBED_TO_TOPIC;
-    }
-    return 0;
-}
-
-/* Marks the deletions of every topic a live member subscribes to. */
-static int32_t mark_all_subscribed(uint32_t db, offset_deletion *d, uint32_t n)
-{
-    int32_t stmt = prepare(db, "SELECT subscription FROM group_members", "");
-    if (stmt < 0)
-        return stmt;
-    int32_t rc;
-    while ((rc = kd_sql_step(stmt, "reading the subscriptions")) == 1) {
-        uint8_t *sub;
-        uint32_t len;
-        if ((rc = kd_sql_column_dup(stmt, 0, &sub, &len)) != 0)
-            break;
-        rc = mark_subscribed(sub, len, d, n);
-        free(sub);
-        if (rc)
-            break;
-    }
-    kd_host_finalize(stmt);
-    return rc < 0 ? rc : 0;
-}
-
-int32_t kd_group_delete_offsets(uint32_t db, const uint8_t *in, uint32_t in_len)
-{
-    kd_scratch_reset();
-    kd_le_reader r = {in, in_len, 0};
-    uint32_t n;
-    if (!kd_le_u32(&r, &n) || n > in_len / 6)
-        return kd_fail(KD_ERR_INVALID_ARG, "offset deletion input is malformed");
-    group_state g;
-    int64_t members, waiting, offsets, dialect;
-    int found;
-    int32_t rc = load_state(db, &g);
-    if (!rc)
-        rc = count_members(db, &members, &waiting);
-    if (!rc)
-        rc = kd_sql_one_i64(prepare(db, "SELECT count(*) FROM group_offsets", ""), &offsets, &found);
-    if (!rc)
-        rc = dialect_of(db, &dialect);
-    if (rc)
-        return rc;
-    if (members == 0 && offsets == 0 && g.generation == 0)
-        return kd_fail(KD_GROUP_ID_NOT_FOUND, "the group does not exist");
-    if (members > 0 && dialect == KIND_KAFKA) {
-        int64_t consumer;
-        rc = kd_sql_one_i64(prepare(db, "SELECT protocol_type = 'consumer' FROM group_classic WHERE id = 0", ""), &consumer, &found);
-        if (rc)
-            return rc;
-        if (!found || !consumer)
-            return kd_fail(KD_NON_EMPTY_GROUP, "the group has live members whose subscriptions are not a consumer's");
-    }
-    offset_deletion *d = calloc(n ? n : 1, sizeof *d);
-    if (!d)
-        return kd_fail(KD_ERR_NOMEM, "out of memory");
-    for (uint32_t i = 0; i < n && !rc; i++)
-        if (!kd_le_str(&r, &d[i].topic) || !kd_le_i32(&r, &d[i].partition))
-            rc = kd_fail(KD_ERR_INVALID_ARG, "partition %u is malformed", (unsigned)i);
-    if (!rc && r.pos != r.len)
-        rc = kd_fail(KD_ERR_INVALID_ARG, "bytes follow the partitions");
-    if (!rc && members > 0)
-        rc = mark_all_subscribed(db, d, n);
-    for (uint32_t i = 0; i < n && !rc; i++)
-        if (d[i].error == 0)
-            rc = run(prepare(db, "DELETE FROM group_offsets WHERE topic = ?1 AND partition = ?2", "si", &d[i].topic,
-                             (int64_t)d[i].partition));
-    if (!rc && !kd_out_u32(n))
-        rc = kd_fail(KD_ERR_NOMEM, "out of memory");
-    for (uint32_t i = 0; i < n && !rc; i++)
-        if (!kd_out_i16(d[i].error))
-            rc = kd_fail(KD_ERR_NOMEM, "out of memory");
-    free(d);
-    return rc;
 }

@@ -90,6 +90,10 @@ static inline void kd_put_be64(uint8_t *p, uint64_t v)
 /* kd_topic_name_check without touching the output buffer, for the core's own use. */
 int32_t kd_check_topic_name(const uint8_t *name, uint32_t len);
 
+/* ---- group_registry.c and producer_ids.c: their tables (kd_topics_open calls them) ---- */
+int32_t kd_group_registry_open(uint32_t db);
+int32_t kd_producer_ids_open(uint32_t db);
+
 /* ---- crc32c.c ---- */
 uint32_t kd_crc32c_update(uint32_t crc, const uint8_t *buf, size_t len);
 

@@ -2,8 +2,11 @@
  * kafdo.h — the one exported ABI of Kafdo's C core.
  *
  * The core owns everything that is about Kafka's data and rules: varints, CRC-32C,
- * the partitioner, RecordBatch v2, and a partition's log (schema and every SQL
- * statement). It is compiled twice from the same sources: to WebAssembly for the
+ * the partitioner, RecordBatch v2 and its compression codecs, a partition's log
+ * (schema and every SQL statement, retention, compaction, the cold tier), the
+ * cluster's topics, producer ids and registry of groups, consumer groups (the
+ * state machine, Kafka's classic protocol, the assignors, committed offsets), the
+ * Kafka wire protocol's codec, and the small rules of Kafka's requests. It is compiled twice from the same sources: to WebAssembly for the
  * Worker (wasm/kafdo.wasm) and natively for the tests, fuzzers and benchmarks.
  * Only the functions declared here are exported; all are prefixed kd_.
  *
@@ -97,6 +100,12 @@ enum kd_error_code {
  * other columns. (Local workerd does not enforce the limit; the core does.) */
 #define KD_ROW_LIMIT_BYTES 2000000
 #define KD_MAX_STORED_BATCH_BYTES (KD_ROW_LIMIT_BYTES - 1024)
+
+/* Kafka's default max.message.bytes (1 MiB plus a log entry's 12-byte overhead):
+ * the largest batch a topic takes unless its config says otherwise. The one
+ * source: topics.c reports it as the config's default, and kd_log_append applies
+ * it when the host passes max_batch_bytes 0. */
+#define KD_DEFAULT_MAX_MESSAGE_BYTES 1048588
 
 /* The most one read of a log returns (kd_log_fetch's batches, kd_log_read's
  * records), whatever the caller asks: a Worker or Durable Object isolate has 128 MB,
@@ -215,6 +224,8 @@ KD_EXPORT(kd_log_open) int32_t kd_log_open(uint32_t db);
  * carries for one partition). Several producers' sets can be coalesced into one
  * call. Each set is all or nothing: it is validated whole (CRC, framing, size
  * against max_batch_bytes and the row limit) before any of it is written.
+ * max_batch_bytes is the topic's max.message.bytes; 0 applies Kafka's default,
+ * KD_DEFAULT_MAX_MESSAGE_BYTES.
  *
  * The core assigns offsets by rewriting each stored batch's base offset in place,
  * in `in` itself (the one exception to inputs being read-only; the CRC does not
@@ -466,6 +477,13 @@ KD_EXPORT(kd_topic_create)
 int32_t kd_topic_create(uint32_t db, const uint8_t *in, uint32_t in_len, const uint8_t *topic_id,
                         int64_t now_ms, int32_t max_partitions);
 
+/* Auto-creation: the topic when it exists, else kd_topic_create with the same
+ * input; UNKNOWN_TOPIC_OR_PARTITION for a name still being deleted (a client
+ * retries that, and finds the name free once the deletion ends). */
+KD_EXPORT(kd_topic_ensure)
+int32_t kd_topic_ensure(uint32_t db, const uint8_t *in, uint32_t in_len, const uint8_t *topic_id,
+                        int64_t now_ms, int32_t max_partitions);
+
 /* Output: the topic. Error: UNKNOWN_TOPIC_OR_PARTITION. */
 KD_EXPORT(kd_topic_describe)
 int32_t kd_topic_describe(uint32_t db, const uint8_t *name, uint32_t name_len);
@@ -538,7 +556,8 @@ KD_EXPORT(kd_assign) int32_t kd_assign(const uint8_t *in, uint32_t in_len);
 
 /*
  * A consumer group lives in the storage named by `db` (its ConsumerGroupDO's).
- * group.c describes the state machine, the fencing rules and every byte format.
+ * group.c describes the state machine, the fencing rules and every byte format;
+ * group_classic.c, consumer_protocol.c and group_offsets.c hold the rest.
  * Each call that changes the group names the next deadline (a session running
  * out, or the rebalance deadline) for the host's alarm, which calls kd_group_poll.
  */
@@ -595,6 +614,9 @@ KD_EXPORT(kd_group_commit)
 int32_t kd_group_commit(uint32_t db, const uint8_t *in, uint32_t in_len, int64_t now_ms);
 
 KD_EXPORT(kd_group_offsets) int32_t kd_group_offsets(uint32_t db, const uint8_t *in, uint32_t in_len);
+/* The group described (format at the top of group.c). A group that does not
+ * exist — no members, no generation yet, no committed offset — is state 4, Dead,
+ * with no protocol, as Kafka describes one. */
 KD_EXPORT(kd_group_describe) int32_t kd_group_describe(uint32_t db);
 
 /* Errors: NON_EMPTY_GROUP while members live, GROUP_ID_NOT_FOUND for a group
@@ -610,8 +632,8 @@ KD_EXPORT(kd_group_delete) int32_t kd_group_delete(uint32_t db);
  * cannot be read), as Kafka answers. */
 KD_EXPORT(kd_group_delete_offsets) int32_t kd_group_delete_offsets(uint32_t db, const uint8_t *in, uint32_t in_len);
 
-/* The cluster's registry of groups (ClusterMetadataDO's storage, beside topics):
- * group ids known to exist, for listing. Ids are 1 to 255 bytes (INVALID_GROUP_ID).
+/* The cluster's registry of groups (group_registry.c; ClusterMetadataDO's storage,
+ * beside topics): group ids known to exist, for listing. Ids are 1 to 255 bytes (INVALID_GROUP_ID).
  * List output: u32 n, str group_id*. */
 #define KD_MAX_GROUP_ID_BYTES 255
 /* 0 when `group_id` is a valid group id (1 to KD_MAX_GROUP_ID_BYTES bytes, no
@@ -623,7 +645,25 @@ KD_EXPORT(kd_groups_unregister)
 int32_t kd_groups_unregister(uint32_t db, const uint8_t *group_id, uint32_t len);
 KD_EXPORT(kd_groups_list) int32_t kd_groups_list(uint32_t db);
 
-/* ---- idempotent producers (log.c, topics.c) ------------------------------ */
+/*
+ * Which of the calls a host holds for a Kafka-dialect group (JoinGroup and
+ * SyncGroup wait for the rebalance) to answer after kd_group_poll, given the
+ * poll's state (0 Empty, 1 PreparingRebalance, 2 CompletingRebalance, 3 Stable)
+ * and generation. A verdict, not a status:
+ *   kd_group_held_join (`waiting`: the poll's flag for the member; `leads`: it is
+ *   the poll's leader): KD_HELD_WAIT, KD_HELD_ANSWER (its generation, no member
+ *   list) or KD_HELD_ANSWER_LEADER (with every member's metadata, the poll's list).
+ *   kd_group_held_sync (`held_generation`: the one the sync was sent for):
+ *   KD_HELD_WAIT, KD_HELD_ANSWER (its member's assignment, the poll's list) or
+ *   KD_REBALANCE_IN_PROGRESS (the group left that generation).
+ */
+#define KD_HELD_ANSWER 0
+#define KD_HELD_WAIT 1
+#define KD_HELD_ANSWER_LEADER 2
+KD_EXPORT(kd_group_held_join) int32_t kd_group_held_join(int32_t state, int32_t waiting, int32_t leads);
+KD_EXPORT(kd_group_held_sync) int32_t kd_group_held_sync(int32_t state, int32_t generation, int32_t held_generation);
+
+/* ---- idempotent producers (log.c, producer_ids.c) ------------------------ */
 
 /* kd_log_append's producer rules answer KD_OUT_OF_ORDER_SEQUENCE_NUMBER and
  * KD_INVALID_PRODUCER_EPOCH (errors.def). */
@@ -640,8 +680,7 @@ KD_EXPORT(kd_groups_list) int32_t kd_groups_list(uint32_t db);
  */
 KD_EXPORT(kd_producer_id_next) int32_t kd_producer_id_next(uint32_t db);
 
-/* ---- the Kafka wire protocol (kafka_*.c) ---------------------------------- */
-/* (section owned by the codec work) */
+/* ---- the Kafka wire protocol (kafka_schema.c, kafka_codec.c) ------------- */
 
 /*
  * Kafka's request and response bodies, schema-driven from apache/kafka's message
@@ -695,5 +734,36 @@ int32_t kd_kafka_error_response(int16_t api_key, int16_t api_version, int32_t co
 /* Output: JSON [{"apiKey":0,"minVersion":3,"maxVersion":7},...], the one list of
  * what Kafdo speaks (the ApiVersions response is built from it). */
 KD_EXPORT(kd_kafka_supported) int32_t kd_kafka_supported(void);
+
+/* ---- the rules of Kafka's requests (kafka_rules.c) ------------------------ */
+
+/* 0 when a Produce's acks is 0, 1 or -1; else INVALID_REQUIRED_ACKS, which Kafka
+ * answers for every partition of the request. */
+KD_EXPORT(kd_produce_acks_check) int32_t kd_produce_acks_check(int32_t acks);
+
+/* A Fetch's byte budget from its max_bytes: 0 for a negative one, at most
+ * KD_MAX_READ_BYTES (the partitions share it in order; the first partition with
+ * data still gives its first batch whole, kd_log_fetch's min_one_batch).
+ * Returns the budget, not a status. */
+KD_EXPORT(kd_fetch_budget) int32_t kd_fetch_budget(int32_t max_bytes);
+
+/* 1 when a Metadata request asks for every topic: a null list (topic_count -1),
+ * or an empty one at v0. Returns 1 or 0, not a status. */
+KD_EXPORT(kd_metadata_lists_all) int32_t kd_metadata_lists_all(int16_t api_version, int32_t topic_count);
+
+/* A JoinGroup's rebalance timeout: the session timeout at v0 (which has none) or
+ * when it is -1; else the one asked. Returns the timeout, not a status. */
+KD_EXPORT(kd_join_rebalance_timeout)
+int32_t kd_join_rebalance_timeout(int16_t api_version, int32_t session_timeout_ms, int32_t rebalance_timeout_ms);
+
+/* 1 when a JoinGroup of this version speaks KIP-394 (v4+: a first join is
+ * answered MEMBER_ID_REQUIRED), else 0. Not a status. */
+KD_EXPORT(kd_join_member_id_required) int32_t kd_join_member_id_required(int16_t api_version);
+
+/* A CreateTopics entry without a manual assignment: INVALID_REPLICATION_FACTOR for
+ * a factor of 0 or below -1; else output i32 the partition count to create
+ * (default_partitions for -1, the host's num.partitions). */
+KD_EXPORT(kd_topic_request_partitions)
+int32_t kd_topic_request_partitions(int32_t num_partitions, int16_t replication_factor, int32_t default_partitions);
 
 #endif /* KAFDO_H */

@@ -131,17 +131,10 @@ int32_t kd_log_state(uint32_t db, int64_t *log_start_offset, int64_t *high_water
  * below it are all deleted (the invariant at the top). */
 int32_t kd_log_set_start(uint32_t db, int64_t log_start_offset, int64_t high_watermark)
 {
-    int32_t stmt = kd_sql_prepare(db, "UPDATE log_state SET log_start_offset = ?1,"
-                                      " next_offset = max(next_offset, ?2) WHERE id = 0");
-    if (stmt < 0)
-        return stmt;
-    int32_t rc = kd_sql_bind_i64(stmt, 1, log_start_offset);
-    if (!rc)
-        rc = kd_sql_bind_i64(stmt, 2, high_watermark);
-    if (!rc)
-        rc = kd_sql_step(stmt, "raising the log start offset");
-    kd_host_finalize(stmt);
-    return rc < 0 ? rc : 0;
+    return kd_sql_exec(kd_sql_prepare_args(db,
+                                           "UPDATE log_state SET log_start_offset = ?1,"
+                                           " next_offset = max(next_offset, ?2) WHERE id = 0",
+                                           "ii", log_start_offset, high_watermark));
 }
 
 int32_t kd_log_offsets(uint32_t db)
@@ -228,6 +221,8 @@ static int32_t validate_set(uint8_t *set, size_t len, int32_t max_batch_bytes, c
 {
     if (len == 0)
         return kd_fail(KD_CORRUPT_MESSAGE, "a produce set holds no batches");
+    if (max_batch_bytes == 0)
+        max_batch_bytes = KD_DEFAULT_MAX_MESSAGE_BYTES; /* the host passes no limit of its own */
     int64_t limit = max_batch_bytes < KD_MAX_STORED_BATCH_BYTES ? max_batch_bytes : KD_MAX_STORED_BATCH_BYTES;
     *records = 0;
     *idempotent = 0;
@@ -370,12 +365,11 @@ static int32_t producers_init(producer_table *t, uint32_t n)
 
 static int32_t load_producer(uint32_t db, producer_entry *e)
 {
-    int32_t stmt = kd_sql_prepare(db, "SELECT producer_epoch, batches FROM log_producers WHERE producer_id = ?1");
+    int32_t stmt = kd_sql_prepare_args(db, "SELECT producer_epoch, batches FROM log_producers WHERE producer_id = ?1",
+                                       "i", e->producer_id);
     if (stmt < 0)
         return stmt;
-    int32_t rc = kd_sql_bind_i64(stmt, 1, e->producer_id);
-    if (!rc)
-        rc = kd_sql_step(stmt, "reading a producer's state");
+    int32_t rc = kd_sql_step(stmt, "reading a producer's state");
     if (rc == 1) {
         uint8_t blob[REMEMBERED_BATCHES * REMEMBERED_BYTES];
         int32_t n = kd_host_column_bytes(stmt, 1);
@@ -541,21 +535,13 @@ static int32_t store_producers(uint32_t db, const producer_table *t, int64_t now
             kd_put_be64(p + 8, (uint64_t)e->batches[j].base_offset);
             kd_put_be64(p + 16, (uint64_t)e->batches[j].last_offset);
         }
-        int32_t stmt = kd_sql_prepare(db, "INSERT OR REPLACE INTO log_producers"
-                                          " (producer_id, producer_epoch, batches, updated_at) VALUES (?1, ?2, ?3, ?4)");
-        if (stmt < 0)
-            return stmt;
-        int32_t rc = kd_sql_bind_i64(stmt, 1, e->producer_id);
-        if (!rc)
-            rc = kd_sql_bind_i64(stmt, 2, e->epoch);
-        if (!rc)
-            rc = kd_sql_bind_blob(stmt, 3, blob, (uint32_t)e->count * REMEMBERED_BYTES);
-        if (!rc)
-            rc = kd_sql_bind_i64(stmt, 4, now_ms);
-        if (!rc)
-            rc = kd_sql_step(stmt, "storing a producer's state");
-        kd_host_finalize(stmt);
-        if (rc < 0)
+        int32_t rc = kd_sql_exec(kd_sql_prepare_args(db,
+                                                     "INSERT OR REPLACE INTO log_producers"
+                                                     " (producer_id, producer_epoch, batches, updated_at)"
+                                                     " VALUES (?1, ?2, ?3, ?4)",
+                                                     "iibi", e->producer_id, (int64_t)e->epoch, blob,
+                                                     (uint32_t)e->count * REMEMBERED_BYTES, now_ms));
+        if (rc)
             return rc;
     }
     return 0;

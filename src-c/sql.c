@@ -1,6 +1,7 @@
 /*
  * sql.c — conveniences over the storage door. See sql.h.
  */
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -88,6 +89,59 @@ int32_t kd_sql_one_i64(int32_t stmt, int64_t *out, int *found)
     *found = rc == 1;
     if (rc == 1)
         *out = kd_host_column_int64(stmt, 0);
+    kd_host_finalize(stmt);
+    return rc < 0 ? rc : 0;
+}
+
+int32_t kd_sql_prepare_args(uint32_t db, const char *sql, const char *fmt, ...)
+{
+    int32_t stmt = kd_sql_prepare(db, sql);
+    if (stmt < 0)
+        return stmt;
+    va_list ap;
+    va_start(ap, fmt);
+    int32_t rc = 0;
+    for (uint32_t i = 0; fmt[i] && !rc; i++) {
+        if (fmt[i] == 'i') {
+            rc = kd_sql_bind_i64(stmt, i + 1, va_arg(ap, int64_t));
+        } else if (fmt[i] == 's') {
+            const kd_str *s = va_arg(ap, const kd_str *);
+            rc = kd_sql_bind_text(stmt, i + 1, s->p, s->len);
+        } else if (fmt[i] == 't') {
+            const char *s = va_arg(ap, const char *);
+            rc = kd_sql_bind_text(stmt, i + 1, (const uint8_t *)s, (uint32_t)strlen(s));
+        } else {
+            const uint8_t *p = va_arg(ap, const uint8_t *);
+            uint32_t n = va_arg(ap, uint32_t);
+            rc = kd_sql_bind_blob(stmt, i + 1, p, n);
+        }
+    }
+    va_end(ap);
+    if (rc) {
+        kd_host_finalize(stmt);
+        return rc;
+    }
+    return stmt;
+}
+
+int32_t kd_sql_exec(int32_t stmt)
+{
+    if (stmt < 0)
+        return stmt;
+    int32_t rc = kd_sql_step(stmt, "writing");
+    kd_host_finalize(stmt);
+    return rc < 0 ? rc : 0;
+}
+
+int32_t kd_sql_one_dup(int32_t stmt, uint8_t **out, uint32_t *len)
+{
+    *out = NULL;
+    *len = 0;
+    if (stmt < 0)
+        return stmt;
+    int32_t rc = kd_sql_step(stmt, "reading a value");
+    if (rc == 1)
+        rc = kd_sql_column_dup(stmt, 0, out, len);
     kd_host_finalize(stmt);
     return rc < 0 ? rc : 0;
 }

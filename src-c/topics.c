@@ -16,9 +16,9 @@
  * partition logs are addressed by it, so a topic deleted and created again
  * starts from empty logs.
  *
- * Producer ids for idempotent producers come from a counter here, in one row that
- * only grows: an id is handed out once, ever (a partition's log judges sequences
- * by producer id, so a reused id would inherit another producer's state).
+ * The same storage (ClusterMetadataDO's) holds the registry of consumer groups
+ * (group_registry.c) and the producer id counter (producer_ids.c); kd_topics_open
+ * creates all three.
  *
  * Byte formats (little-endian; a "str" is u16 length + bytes):
  *   create input:  str name, i32 partitions, u32 config_count, (str key, str value)*
@@ -37,6 +37,9 @@
 #include "internal.h"
 #include "sql.h"
 
+#define KD_STRINGIFY_(x) #x
+#define KD_STRINGIFY(x) KD_STRINGIFY_(x)
+
 static const char *const SCHEMA[] = {
     "CREATE TABLE IF NOT EXISTS topics ("
     " name TEXT PRIMARY KEY,"
@@ -45,17 +48,11 @@ static const char *const SCHEMA[] = {
     " created_at INTEGER NOT NULL)",
     /* Topics being deleted: their partition logs are being retired. */
     "CREATE TABLE IF NOT EXISTS topics_deleting (name TEXT PRIMARY KEY)",
-    "CREATE TABLE IF NOT EXISTS consumer_groups ("
-    " group_id TEXT PRIMARY KEY,"
-    " created_at INTEGER NOT NULL)",
     "CREATE TABLE IF NOT EXISTS topic_configs ("
     " name TEXT NOT NULL,"
     " key TEXT NOT NULL,"
     " value TEXT NOT NULL,"
     " PRIMARY KEY (name, key))",
-    "CREATE TABLE IF NOT EXISTS producer_ids ("
-    " id INTEGER PRIMARY KEY CHECK (id = 0),"
-    " next_id INTEGER NOT NULL)",
 };
 
 typedef enum {
@@ -99,7 +96,7 @@ static const config_def CONFIGS[] = {
     {"local.retention.bytes", "-2", CONFIG_LONG, -2},
     {"local.retention.ms", "-2", CONFIG_LONG, -2},
     {"max.compaction.lag.ms", "9223372036854775807", CONFIG_LONG, 1},
-    {"max.message.bytes", "1048576", CONFIG_INT, 0},
+    {"max.message.bytes", KD_STRINGIFY(KD_DEFAULT_MAX_MESSAGE_BYTES), CONFIG_INT, 0},
     {"message.downconversion.enable", "true", CONFIG_BOOL, 0},
     {"message.format.version", "3.0-IV1", CONFIG_FORMAT_VERSION, 0},
     /* Kafka 3.6 (KIP-937): the two sides of message.timestamp.difference.max.ms. */
@@ -122,10 +119,15 @@ static const config_def CONFIGS[] = {
 };
 #define CONFIG_COUNT (sizeof CONFIGS / sizeof CONFIGS[0])
 
+/* The cluster's storage: its topics, and beside them the registry of groups
+ * (group_registry.c) and the producer id counter (producer_ids.c). */
 int32_t kd_topics_open(uint32_t db)
 {
     kd_scratch_reset();
-    return kd_sql_run_all(db, SCHEMA, sizeof SCHEMA / sizeof SCHEMA[0]);
+    int32_t rc = kd_sql_run_all(db, SCHEMA, sizeof SCHEMA / sizeof SCHEMA[0]);
+    if (!rc)
+        rc = kd_group_registry_open(db);
+    return rc ? rc : kd_producer_ids_open(db);
 }
 
 int32_t kd_topic_name_check(const uint8_t *name, uint32_t len)
@@ -542,19 +544,11 @@ int32_t kd_topic_list(uint32_t db)
     return 0;
 }
 
-/* Runs one statement binding the name (?1) and, when given, an integer (?2). */
+/* Runs one statement binding the topic's name (?1) and, when given, an integer (?2). */
 static int32_t exec_named(uint32_t db, const char *sql, const uint8_t *name, uint32_t len, const int64_t *v)
 {
-    int32_t stmt = kd_sql_prepare(db, sql);
-    if (stmt < 0)
-        return stmt;
-    int32_t rc = bind_name(stmt, name, len);
-    if (!rc && v)
-        rc = kd_sql_bind_i64(stmt, 2, *v);
-    if (!rc)
-        rc = kd_sql_step(stmt, "writing topics");
-    kd_host_finalize(stmt);
-    return rc < 0 ? rc : 0;
+    kd_str n = {name, (uint16_t)len}; /* a checked topic name: at most 249 bytes */
+    return kd_sql_exec(v ? kd_sql_prepare_args(db, sql, "si", &n, *v) : kd_sql_prepare_args(db, sql, "s", &n));
 }
 
 int32_t kd_topic_create(uint32_t db, const uint8_t *in, uint32_t in_len, const uint8_t *topic_id, int64_t now_ms,
@@ -649,6 +643,30 @@ int32_t kd_topic_create(uint32_t db, const uint8_t *in, uint32_t in_len, const u
             return rc;
     }
     return out_topic(db, name.p, name.len, false);
+}
+
+/*
+ * Auto-creation (Metadata and Produce naming a topic that does not exist): the
+ * topic when it exists, else created as kd_topic_create would. A name that is
+ * still being deleted is UNKNOWN_TOPIC_OR_PARTITION, not TOPIC_ALREADY_EXISTS: the
+ * client retries an unknown topic, and finds the name free once the deletion ends.
+ */
+int32_t kd_topic_ensure(uint32_t db, const uint8_t *in, uint32_t in_len, const uint8_t *topic_id, int64_t now_ms,
+                        int32_t max_partitions)
+{
+    kd_scratch_reset();
+    kd_le_reader r = {in, in_len, 0};
+    kd_str name;
+    if (!kd_le_str(&r, &name))
+        return kd_fail(KD_ERR_INVALID_ARG, "topic creation input is malformed");
+    int32_t rc = kd_topic_describe(db, name.p, name.len);
+    if (rc != KD_UNKNOWN_TOPIC_OR_PARTITION)
+        return rc;
+    rc = kd_topic_create(db, in, in_len, topic_id, now_ms, max_partitions);
+    if (rc == KD_TOPIC_ALREADY_EXISTS)
+        return kd_fail(KD_UNKNOWN_TOPIC_OR_PARTITION, "topic \"%.*s\" is being deleted", (int)name.len,
+                       (const char *)name.p);
+    return rc;
 }
 
 /*
@@ -930,110 +948,4 @@ int32_t kd_topic_alter_configs(uint32_t db, const uint8_t *in, uint32_t in_len)
             return rc;
     }
     return out_topic(db, name.p, name.len, false);
-}
-
-/* ---- the registry of consumer groups ---- */
-
-/*
- * Kafka takes any string as a group id. Kafdo refuses two kinds:
- *   - empty or over KD_MAX_GROUP_ID_BYTES (its registry keeps ids of that size);
- *   - holding a control character (Unicode's Cc: C0 U+0000-U+001F, DEL U+007F,
- *     C1 U+0080-U+009F). Group ids are printed by every tool that shows groups
- *     (kafka-consumer-groups, dashboards, logs); "a\r\nX-Injected: 1" would forge
- *     a line there, ESC or CSI (U+009B) would drive a terminal, NEL (U+0085) breaks
- *     lines for some log readers. Refusing at the door is one rule in one place;
- *     escaping would have to be done by every tool that prints an id, most of
- *     them not Kafdo's. No client names its groups so.
- * The message names the offending byte's position, never the id itself.
- */
-static int32_t check_group_id(const uint8_t *id, uint32_t len)
-{
-    if (len == 0 || len > KD_MAX_GROUP_ID_BYTES)
-        return kd_fail(KD_INVALID_GROUP_ID, "a group id is 1 to %d bytes of UTF-8, not %u", KD_MAX_GROUP_ID_BYTES,
-                       (unsigned)len);
-    for (uint32_t i = 0; i < len; i++) {
-        bool c0_or_del = id[i] < 0x20 || id[i] == 0x7f;
-        bool c1 = id[i] == 0xc2 && i + 1 < len && id[i + 1] >= 0x80 && id[i + 1] <= 0x9f; /* U+0080-U+009F */
-        if (c0_or_del || c1)
-            return kd_fail(KD_INVALID_GROUP_ID, "a group id holds no control characters; byte %u is U+%04X",
-                           (unsigned)i, c1 ? (unsigned)id[i + 1] : (unsigned)id[i]);
-    }
-    return 0;
-}
-
-int32_t kd_group_id_check(const uint8_t *group_id, uint32_t len)
-{
-    kd_scratch_reset();
-    return check_group_id(group_id, len);
-}
-
-int32_t kd_groups_register(uint32_t db, const uint8_t *group_id, uint32_t len, int64_t now_ms)
-{
-    kd_scratch_reset();
-    int32_t rc = check_group_id(group_id, len);
-    if (rc)
-        return rc;
-    int64_t v = now_ms;
-    return exec_named(db, "INSERT OR IGNORE INTO consumer_groups (group_id, created_at) VALUES (?1, ?2)", group_id,
-                      len, &v);
-}
-
-int32_t kd_groups_unregister(uint32_t db, const uint8_t *group_id, uint32_t len)
-{
-    kd_scratch_reset();
-    int32_t rc = check_group_id(group_id, len);
-    return rc ? rc : exec_named(db, "DELETE FROM consumer_groups WHERE group_id = ?1", group_id, len, NULL);
-}
-
-int32_t kd_groups_list(uint32_t db)
-{
-    kd_scratch_reset();
-    if (!kd_out_u32(0))
-        return kd_fail(KD_ERR_NOMEM, "out of memory");
-    int32_t stmt = kd_sql_prepare(db, "SELECT group_id FROM consumer_groups ORDER BY group_id");
-    if (stmt < 0)
-        return stmt;
-    uint32_t count = 0;
-    int32_t rc;
-    while ((rc = kd_sql_step(stmt, "listing groups")) == 1) {
-        uint8_t id[256];
-        size_t n;
-        if (!column_text(stmt, 0, id, sizeof id, &n) || !kd_out_str(id, n)) {
-            rc = kd_fail(KD_ERR_STORAGE, "a stored group id is too long");
-            break;
-        }
-        count++;
-    }
-    kd_host_finalize(stmt);
-    if (rc)
-        return rc;
-    kd_out_patch_u32(0, count);
-    return 0;
-}
-
-/* ---- producer ids ---- */
-
-int32_t kd_producer_id_next(uint32_t db)
-{
-    kd_scratch_reset();
-    int64_t id = KD_FIRST_PRODUCER_ID;
-    int found;
-    int32_t rc = kd_sql_one_i64(kd_sql_prepare(db, "SELECT next_id FROM producer_ids WHERE id = 0"), &id, &found);
-    if (rc)
-        return rc;
-    if (!found)
-        id = KD_FIRST_PRODUCER_ID;
-    /* Producer ids travel as JavaScript numbers too. */
-    if (id < KD_FIRST_PRODUCER_ID || id >= KD_MAX_OFFSET)
-        return kd_fail(KD_ERR_STORAGE, "the stored next producer id %lld is out of range", (long long)id);
-    int32_t stmt = kd_sql_prepare(db, "INSERT OR REPLACE INTO producer_ids (id, next_id) VALUES (0, ?1)");
-    if (stmt < 0)
-        return stmt;
-    rc = kd_sql_bind_i64(stmt, 1, id + 1);
-    if (!rc)
-        rc = kd_sql_step(stmt, "allocating a producer id");
-    kd_host_finalize(stmt);
-    if (rc < 0)
-        return rc;
-    return kd_out_i64(id) ? 0 : kd_fail(KD_ERR_NOMEM, "out of memory");
 }

@@ -3,9 +3,10 @@
  * group core as Kafdo's own (group.c; groups.ts has the rest): the members' protocol
  * metadata and assignments are bytes the group carries without reading.
  */
-import { Writer, int64 } from "./bytes";
+import type { GroupState } from "../worker/common/groups";
+import { Writer, int32, int64 } from "./bytes";
 import { invoke } from "./core";
-import { JOIN_COMPLETE, JOIN_MEMBER_ID_REQUIRED, type JoinHead, MEMBER_KIND_KAFKA, deadline, readJoinAnswer, readMemberBytes, writeJoinHead } from "./formats";
+import { GROUP_STATES, JOIN_COMPLETE, JOIN_MEMBER_ID_REQUIRED, type JoinHead, MEMBER_KIND_KAFKA, deadline, readJoinAnswer, readMemberBytes, writeJoinHead } from "./formats";
 
 export interface ClassicJoinInput extends JoinHead {
   clientHost: string;
@@ -118,4 +119,21 @@ export function classicSync(db: number, req: ClassicSyncInput, nowMs: number): C
       return { complete, protocolType, protocolName, assignment, nextDeadline: deadline(r.i64()) };
     },
   });
+}
+
+/* Which held Kafka call to answer after a poll (kd_group_held_join / _sync):
+ * KD_HELD_WAIT, KD_HELD_ANSWER, KD_HELD_ANSWER_LEADER (with the members' metadata),
+ * or (a sync) REBALANCE_IN_PROGRESS. */
+export { KD_HELD_ANSWER as HELD_ANSWER, KD_HELD_WAIT as HELD_WAIT, KD_HELD_ANSWER_LEADER as HELD_ANSWER_LEADER } from "./generated/abi";
+
+export function groupHeldJoin(state: GroupState, waiting: boolean, leads: boolean): number {
+  const s = GROUP_STATES.indexOf(state);
+  return invoke({ run: (k) => k.kd_group_held_join(s, waiting ? 1 : 0, leads ? 1 : 0), accepts: () => true });
+}
+
+export function groupHeldSync(state: GroupState, generationId: number, heldGenerationId: number): number {
+  const s = GROUP_STATES.indexOf(state);
+  const generation = int32(generationId, "generation");
+  const held = int32(heldGenerationId, "generation");
+  return invoke({ run: (k) => k.kd_group_held_sync(s, generation, held), accepts: () => true });
 }

@@ -88,6 +88,15 @@ export interface CoreExports {
   kd_kafka_encode(ptr: number, len: number): number;
   kd_kafka_error_response(apiKey: number, apiVersion: number, correlationId: number, errorCode: number): number;
   kd_kafka_supported(): number;
+  kd_produce_acks_check(acks: number): number;
+  kd_fetch_budget(maxBytes: number): number;
+  kd_metadata_lists_all(apiVersion: number, topicCount: number): number;
+  kd_join_rebalance_timeout(apiVersion: number, sessionTimeoutMs: number, rebalanceTimeoutMs: number): number;
+  kd_join_member_id_required(apiVersion: number): number;
+  kd_topic_request_partitions(numPartitions: number, replicationFactor: number, defaultPartitions: number): number;
+  kd_topic_ensure(db: number, ptr: number, len: number, idPtr: number, nowMs: bigint, maxPartitions: number): number;
+  kd_group_held_join(state: number, waiting: number, leads: number): number;
+  kd_group_held_sync(state: number, generation: number, heldGeneration: number): number;
 }
 
 let core: CoreExports | undefined;

@@ -4,8 +4,11 @@
  * deadlines). Internal to the binding: kafdo.ts does not export them.
  */
 import type { ConsumerRecord, LogOffsets, RecordHeader } from "../worker/common/records";
-import type { TopicPartition } from "../worker/common/groups";
+import type { GroupState, TopicPartition } from "../worker/common/groups";
 import type { Reader, Writer } from "./bytes";
+
+/* A group's state as the core's u8 names it (group.c). */
+export const GROUP_STATES: readonly GroupState[] = ["Empty", "PreparingRebalance", "CompletingRebalance", "Stable", "Dead"];
 
 /* A kd records list: u32 count, then each record at its absolute offset. */
 export function readRecordList(r: Reader): ConsumerRecord[] {

@@ -10,10 +10,8 @@ import { KafdoError, KD_ERR_INVALID_ARG } from "../worker/common/errors";
 import { KD_ASSIGN_RANGE, KD_ASSIGN_ROUNDROBIN, KD_ASSIGN_STICKY } from "./generated/abi";
 import { type Reader, Writer, int32, int64, utf8 } from "./bytes";
 import { invoke } from "./core";
-import { JOIN_COMPLETE, type JoinHead, MEMBER_KIND_KAFDO, MEMBER_KIND_KAFKA, deadline, readAssignment, readJoinAnswer, readMemberBytes, writeJoinHead } from "./formats";
+import { GROUP_STATES, JOIN_COMPLETE, type JoinHead, MEMBER_KIND_KAFDO, MEMBER_KIND_KAFKA, deadline, readAssignment, readJoinAnswer, readMemberBytes, writeJoinHead } from "./formats";
 
-/* A group's state as the core's u8 names it (group.c). */
-const GROUP_STATES: readonly GroupState[] = ["Empty", "PreparingRebalance", "CompletingRebalance", "Stable", "Dead"];
 
 const STRATEGY_CODES: ReadonlyMap<string, number> = new Map([
   ["range", KD_ASSIGN_RANGE],

@@ -19,6 +19,7 @@
  *   groups.ts          consumer groups (Kafdo's protocol) and the registry of group ids
  *   classic-groups.ts  Kafka's classic group protocol on the same groups
  *   kafka.ts           the Kafka wire protocol codec
+ *   kafka-rules.ts     Kafka's per-request rules (acks, Fetch budget, Metadata, JoinGroup by version)
  *   generated/abi.ts   kafdo.h's and storage.h's constants, written by
  *                      scripts/gen-core-tables.mjs (never by hand)
  *
@@ -35,3 +36,4 @@ export * from "./topics";
 export * from "./groups";
 export * from "./classic-groups";
 export * from "./kafka";
+export * from "./kafka-rules";

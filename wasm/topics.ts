@@ -95,6 +95,31 @@ export function topicCreate(
   });
 }
 
+/* The topic, created with `partitions` when it does not exist (kd_topic_ensure);
+ * UNKNOWN_TOPIC_OR_PARTITION while the name is being deleted. */
+export function topicEnsure(
+  db: number,
+  name: string,
+  partitions: number,
+  topicId: Uint8Array,
+  nowMs: number,
+  maxPartitions: number,
+): TopicInfo {
+  if (topicId.length !== 16) throw new KafdoError(KD_ERR_INVALID_ARG, "a topic id is 16 bytes");
+  const input = new Writer().str(name);
+  const parts = int32(partitions, "partition count");
+  const now = int64(nowMs, "now");
+  const max = int32(maxPartitions, "max partitions");
+  input.i32(parts).u32(0); /* no configs */
+  input.raw(topicId); /* the id travels after the input, in the same allocation */
+  return invoke({
+    input: input.bytes(),
+    writes: db,
+    run: (k, ptr, len) => k.kd_topic_ensure(db, ptr, len - 16, ptr + len - 16, now, max),
+    read: readTopic,
+  });
+}
+
 export function topicDescribe(db: number, name: string): TopicInfo {
   return invoke({ input: utf8(name), run: (k, ptr, len) => k.kd_topic_describe(db, ptr, len), read: readTopic });
 }

@@ -329,6 +329,51 @@ static void test_leave_and_delete(void)
     close_group(conn);
 }
 
+/* A group exists while it has members, once it had a generation, or while it holds
+ * committed offsets; one that does not is described Dead (state 4) with no
+ * protocol, and deleting it is GROUP_ID_NOT_FOUND. */
+static void test_dead_until_it_exists(void)
+{
+    sqlite3 *conn = open_group();
+    CHECK_EQ_INT(kd_group_describe(DB), 0);
+    CHECK_EQ_INT(kd_out_ptr()[0], 4 /* Dead */);
+    CHECK_EQ_INT(rd_le(kd_out_ptr() + 6, 2), 0);     /* no leader */
+    CHECK_EQ_INT(rd_le(kd_out_ptr() + 8, 2), 0);     /* no protocol type */
+    CHECK_EQ_INT(rd_le(kd_out_ptr() + 10, 2), 0);    /* no protocol name (not "range") */
+    CHECK_EQ_INT(commit("", -1, 2, 11, T0), 0);      /* a free commit makes it exist */
+    CHECK_EQ_INT(kd_group_describe(DB), 0);
+    CHECK_EQ_INT(kd_out_ptr()[0], 0 /* Empty */);
+    CHECK_EQ_INT(kd_group_delete(DB), 0);
+    CHECK_EQ_INT(kd_group_describe(DB), 0);
+    CHECK_EQ_INT(kd_out_ptr()[0], 4 /* Dead again */);
+    join_result a;
+    join("", "a", 30000, T0, &a); /* a member: it exists */
+    CHECK_EQ_INT(kd_group_describe(DB), 0);
+    CHECK(kd_out_ptr()[0] != 4);
+    close_group(conn);
+}
+
+/* Which held Kafka call is answered after a poll, and how. */
+static void test_held_calls(void)
+{
+    /* JoinGroup: once the rebalance completed and the member does not wait; the
+     * leader's answer (while the leader's SyncGroup is awaited) lists the members. */
+    CHECK_EQ_INT(kd_group_held_join(1 /* PreparingRebalance */, 0, 0), KD_HELD_WAIT);
+    CHECK_EQ_INT(kd_group_held_join(0 /* Empty */, 0, 0), KD_HELD_WAIT);
+    CHECK_EQ_INT(kd_group_held_join(2 /* CompletingRebalance */, 1, 0), KD_HELD_WAIT);
+    CHECK_EQ_INT(kd_group_held_join(2, 0, 0), KD_HELD_ANSWER);
+    CHECK_EQ_INT(kd_group_held_join(2, 0, 1), KD_HELD_ANSWER_LEADER);
+    CHECK_EQ_INT(kd_group_held_join(3 /* Stable */, 0, 1), KD_HELD_ANSWER);
+    /* SyncGroup: held while its generation completes, answered when Stable in it,
+     * REBALANCE_IN_PROGRESS once the group left it. */
+    CHECK_EQ_INT(kd_group_held_sync(2, 5, 5), KD_HELD_WAIT);
+    CHECK_EQ_INT(kd_group_held_sync(3, 5, 5), KD_HELD_ANSWER);
+    CHECK_EQ_INT(kd_group_held_sync(3, 6, 5), KD_REBALANCE_IN_PROGRESS);
+    CHECK_EQ_INT(kd_group_held_sync(2, 6, 5), KD_REBALANCE_IN_PROGRESS);
+    CHECK_EQ_INT(kd_group_held_sync(1, 5, 5), KD_REBALANCE_IN_PROGRESS);
+    CHECK_EQ_INT(kd_group_held_sync(0, 5, 5), KD_REBALANCE_IN_PROGRESS);
+}
+
 static void test_bad_input(void)
 {
     sqlite3 *conn = open_group();
@@ -1180,6 +1225,8 @@ int main(void)
     RUN(test_expiry_moves_partitions);
     RUN(test_rebalance_deadline_removes_the_silent);
     RUN(test_leave_and_delete);
+    RUN(test_dead_until_it_exists);
+    RUN(test_held_calls);
     RUN(test_bad_input);
     RUN(test_kafka_two_members);
     RUN(test_kafka_rejoin_with_new_member);

@@ -248,6 +248,32 @@ static void test_bad_input_changes_nothing(void)
 }
 
 /* A storage failure in the middle of a call: the host rolls the call back. */
+/* max_batch_bytes 0 applies Kafka's default max.message.bytes, 1048588 (one
+ * source, KD_DEFAULT_MAX_MESSAGE_BYTES): a batch of exactly that many bytes is
+ * taken, one byte more is MESSAGE_TOO_LARGE. */
+static void test_default_max_message_bytes(void)
+{
+    sqlite3 *conn = fresh_log();
+    size_t n;
+    uint8_t *probe = make_batch(1, 1, 1048000, &n);
+    free(probe);
+    size_t value = 1048000 + (KD_DEFAULT_MAX_MESSAGE_BYTES - n);
+    for (int over = 0; over <= 1; over++) {
+        uint8_t *b = make_batch(1, 1, value + (size_t)over, &n);
+        CHECK_EQ_INT(n, KD_DEFAULT_MAX_MESSAGE_BYTES + over);
+        append_call c = {{0}, 0};
+        kb_le(&c.sets, 1, 4);
+        kb_le(&c.sets, n, 4);
+        kb_put(&c.sets, b, n);
+        CHECK_EQ_INT(kd_native_in_transaction(DB, run_append, &c), 0);
+        CHECK_EQ_INT(rd_le(kd_out_ptr(), 4), over ? KD_MESSAGE_TOO_LARGE : 0);
+        kb_free(&c.sets);
+        free(b);
+    }
+    close_db(conn);
+    unlink(db_path);
+}
+
 static void test_storage_failure_rolls_back(void)
 {
     sqlite3 *conn = fresh_log();
@@ -1037,6 +1063,7 @@ int main(void)
 {
     RUN(test_offsets_are_assigned_in_order);
     RUN(test_bad_input_changes_nothing);
+    RUN(test_default_max_message_bytes);
     RUN(test_storage_failure_rolls_back);
     RUN(test_survives_reopen);
     RUN(test_retired_log_refuses);

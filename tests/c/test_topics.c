@@ -115,7 +115,7 @@ static void test_create_describe_list_delete(void)
     int def = -1;
     CHECK(config_value(kd_out_ptr(), "retention.ms", v, sizeof v, &def) && strcmp(v, "86400000") == 0 && !def);
     CHECK(config_value(kd_out_ptr(), "cleanup.policy", v, sizeof v, &def) && strcmp(v, "compact") == 0 && !def);
-    CHECK(config_value(kd_out_ptr(), "max.message.bytes", v, sizeof v, &def) && strcmp(v, "1048576") == 0 && def);
+    CHECK(config_value(kd_out_ptr(), "max.message.bytes", v, sizeof v, &def) && strcmp(v, "1048588") == 0 && def);
     CHECK(config_value(kd_out_ptr(), "retention.bytes", v, sizeof v, &def) && strcmp(v, "-1") == 0 && def);
 
     CHECK_EQ_INT(kd_topic_list(DB), 0);
@@ -340,6 +340,38 @@ static void test_delete_in_two_steps(void)
     close_topics(conn);
 }
 
+static int32_t ensure(const char *name, int32_t partitions, const uint8_t *id)
+{
+    kbuf in = {0};
+    kb_str(&in, name);
+    kb_le(&in, (uint32_t)partitions, 4);
+    kb_le(&in, 0, 4);
+    int32_t rc = kd_topic_ensure(DB, in.p, (uint32_t)in.len, id, 1700000000000, 256);
+    kb_free(&in);
+    return rc;
+}
+
+/* Auto-creation: an unknown name is created, a known one described as it is, and
+ * a name being deleted is UNKNOWN_TOPIC_OR_PARTITION (the client retries it). */
+static void test_ensure_topic(void)
+{
+    sqlite3 *conn = open_topics();
+    CHECK_EQ_INT(ensure("orders", 3, ID_A), 0);
+    CHECK_EQ_INT(out_partitions(kd_out_ptr()), 3);
+    CHECK_EQ_INT(ensure("orders", 5, ID_B), 0); /* exists: as it is */
+    CHECK_EQ_INT(out_partitions(kd_out_ptr()), 3);
+    CHECK(memcmp(kd_out_ptr() + 2 + 6, ID_A, 16) == 0);
+    CHECK_EQ_INT(ensure("bad name", 1, ID_B), KD_INVALID_TOPIC_EXCEPTION);
+    CHECK_EQ_INT(ensure("later", 0, ID_B), KD_INVALID_PARTITIONS);
+    CHECK_EQ_INT(kd_topic_delete_begin(DB, (const uint8_t *)"orders", 6), 0);
+    CHECK_EQ_INT(ensure("orders", 1, ID_B), KD_UNKNOWN_TOPIC_OR_PARTITION);
+    CHECK(strstr(kd_error_message(), "being deleted") != NULL);
+    CHECK_EQ_INT(kd_topic_delete(DB, (const uint8_t *)"orders", 6), 0);
+    CHECK_EQ_INT(ensure("orders", 1, ID_B), 0);
+    CHECK(memcmp(kd_out_ptr() + 2 + 6, ID_B, 16) == 0);
+    close_topics(conn);
+}
+
 /* ---- changing configs ---- */
 
 /* One operation of an alteration: op, key, value (NULL: a null value). */
@@ -396,7 +428,7 @@ static void test_alter_replaces_the_set(void)
     CHECK(described("orders", "retention.bytes", "1000", 0));
     CHECK(described("orders", "retention.ms", "604800000", 1)); /* not named: back to the default */
     CHECK(described("orders", "cleanup.policy", "delete", 1));
-    CHECK(described("orders", "max.message.bytes", "1048576", 1)); /* a null value: the default */
+    CHECK(described("orders", "max.message.bytes", "1048588", 1)); /* a null value: the default */
     CHECK_EQ_INT(out_partitions(kd_out_ptr()), 3);
     /* Nothing named: every config returns to its default. */
     CHECK_EQ_INT(alter("orders", KD_ALTER_REPLACE, 0, NULL), 0);
@@ -603,6 +635,7 @@ int main(void)
     RUN(test_replica_assignments);
     RUN(test_partitions_only_grow);
     RUN(test_delete_in_two_steps);
+    RUN(test_ensure_topic);
     RUN(test_alter_replaces_the_set);
     RUN(test_alter_incremental_set_delete);
     RUN(test_alter_incremental_lists);

@@ -111,7 +111,7 @@ describe('changing topic configs while the topic lives', () => {
     const entries = await describeTopic(T);
     assert.equal(entries.get('retention.ms').configValue, String(HOUR));
     assert.equal(entries.get('retention.ms').configSource, DYNAMIC_TOPIC_CONFIG);
-    assert.equal(entries.get('max.message.bytes').configValue, '1048576');
+    assert.equal(entries.get('max.message.bytes').configValue, '1048588');
     assert.equal(entries.get('max.message.bytes').isDefault, true);
   });
 

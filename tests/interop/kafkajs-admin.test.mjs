@@ -88,7 +88,7 @@ describe("kafkajs's admin client through the gateway", () => {
     });
     const entries = new Map(described.resources[0].configEntries.map((e) => [e.configName, e.configValue]));
     assert.equal(entries.get('retention.ms'), '3600000', JSON.stringify(described));
-    assert.equal(entries.get('max.message.bytes'), '1048576', JSON.stringify(described));
+    assert.equal(entries.get('max.message.bytes'), '1048588', JSON.stringify(described));
     const viaRest = await dev.api.get(`/admin/topics/${B}`);
     assert.equal(viaRest.config['retention.ms'], '3600000');
   });

@@ -53,6 +53,12 @@
  * producer stores JSON values as their UTF-8 JSON text), else its UTF-8 text,
  * else its bytes; null stays null.
  */
+import {
+  DEFAULT_CLIENT_ID,
+  DEFAULT_HEARTBEAT_INTERVAL_MS,
+  DEFAULT_REBALANCE_TIMEOUT_MS,
+  DEFAULT_SESSION_TIMEOUT_MS,
+} from "../common/consumer-defaults";
 import { typedEnv, type Env, type KafdoBindings } from "../durable-objects/bindings";
 import { KafdoError, KafkaCode } from "../common/errors";
 import type { AssignmentStrategy, OffsetCommit, TopicPartition } from "../common/groups";
@@ -213,18 +219,18 @@ function settings(config: ConsumerConfig): Settings {
   if (config === null || typeof config !== "object") {
     throw new KafdoError(KafkaCode.INVALID_REQUEST, "createConsumer takes a config object with a groupId");
   }
-  const clientId = config.clientId ?? "kafdo-consumer";
+  const clientId = config.clientId ?? DEFAULT_CLIENT_ID;
   if (typeof clientId !== "string") throw new KafdoError(KafkaCode.INVALID_REQUEST, "clientId must be a string");
   const s: Settings = {
     groupId: checkGroupId(config.groupId),
     clientId,
-    sessionTimeoutMs: positive(config, "sessionTimeoutMs", 30000),
-    heartbeatIntervalMs: positive(config, "heartbeatIntervalMs", 3000),
+    sessionTimeoutMs: positive(config, "sessionTimeoutMs", DEFAULT_SESSION_TIMEOUT_MS),
+    heartbeatIntervalMs: positive(config, "heartbeatIntervalMs", DEFAULT_HEARTBEAT_INTERVAL_MS),
     maxPollRecords: positive(config, "maxPollRecords", 500),
     autoCommit: flag(config, "autoCommit", true),
     autoCommitIntervalMs: positive(config, "autoCommitIntervalMs", 5000),
     fromBeginning: flag(config, "fromBeginning", false),
-    rebalanceTimeoutMs: positive(config, "rebalanceTimeoutMs", 60000),
+    rebalanceTimeoutMs: positive(config, "rebalanceTimeoutMs", DEFAULT_REBALANCE_TIMEOUT_MS),
   };
   if (config.strategy !== undefined) s.strategy = config.strategy;
   if (s.heartbeatIntervalMs >= s.sessionTimeoutMs) {

@@ -73,12 +73,12 @@ export async function committedOffsets(env: Env, groupId: string, partitions?: T
 
 /*
  * A group exists from its first join or commit until it is deleted: the group
- * object answers for any id, and describes one that never had a member nor a
- * committed offset (or was deleted) as Empty, generation 0, with nothing in it.
- * That is the core's own test when it refuses to delete a group it does not have.
+ * object answers for any id, and the core describes one that never had a member
+ * nor a committed offset (or was deleted) as Dead, its own test when it refuses
+ * to delete a group it does not have.
  */
 function exists(d: GroupDescription): boolean {
-  return d.generationId > 0 || d.members.length > 0 || d.offsets.length > 0;
+  return d.state !== "Dead";
 }
 
 /* Every group the cluster knows, with its state, sorted by id. A group deleted

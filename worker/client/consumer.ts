@@ -37,6 +37,11 @@
  *   - disconnect() stops the heartbeat, commits (autoCommit), and leaves the group,
  *     so the others rebalance at once rather than after the session timeout.
  */
+import {
+  DEFAULT_HEARTBEAT_INTERVAL_MS,
+  DEFAULT_REBALANCE_TIMEOUT_MS,
+  DEFAULT_SESSION_TIMEOUT_MS,
+} from "../common/consumer-defaults";
 import type { AssignmentStrategy, CommittedOffset, JoinResult, OffsetCommit, TopicPartition } from "../common/groups";
 import { KafdoClientError } from "./errors";
 import { type ClientRecord, type RestRecord, clientRecord } from "./records";
@@ -150,9 +155,9 @@ export class KafdoHttpConsumer {
     this.clientId = config.clientId ?? clientId;
     this.autoCommit = config.autoCommit ?? true;
     this.autoCommitIntervalMs = config.autoCommitIntervalMs ?? 5000;
-    this.sessionTimeoutMs = config.sessionTimeoutMs ?? 30000;
-    this.rebalanceTimeoutMs = config.rebalanceTimeoutMs ?? 60000;
-    this.heartbeatIntervalMs = config.heartbeatIntervalMs ?? 3000;
+    this.sessionTimeoutMs = config.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS;
+    this.rebalanceTimeoutMs = config.rebalanceTimeoutMs ?? DEFAULT_REBALANCE_TIMEOUT_MS;
+    this.heartbeatIntervalMs = config.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
     if (!(this.heartbeatIntervalMs >= 1 && this.heartbeatIntervalMs < 2 ** 31)) {
       throw new KafdoClientError(
         "INVALID_CONFIG",

@@ -29,6 +29,7 @@ import {
   topicDelete,
   topicDeleteBegin,
   topicDescribe,
+  topicEnsure,
   topicList,
   topicsOpen,
   type ConfigChange,
@@ -81,19 +82,10 @@ export class ClusterMetadataDO extends DurableObject<Env> implements ClusterMeta
 
   /* The topic, created with `partitions` when it does not exist (auto-creation). */
   ensureTopic(name: string, partitions: number): TopicInfo {
-    try {
-      return topicDescribe(this.db, name);
-    } catch (e) {
-      if (KafdoError.from(e)?.code !== KafkaCode.UNKNOWN_TOPIC_OR_PARTITION) throw e;
-    }
-    try {
-      return this.#create(name, partitions, {});
-    } catch (e) {
-      /* Unknown to describe but taken: the topic is being deleted. The producer
-       * retries an unknown topic, and finds the name free once the deletion ends. */
-      if (KafdoError.from(e)?.code !== KafkaCode.TOPIC_ALREADY_EXISTS) throw e;
-      throw new KafdoError(KafkaCode.UNKNOWN_TOPIC_OR_PARTITION, `topic "${name}" is being deleted`);
-    }
+    /* No configs, so no cold tier to require: the core decides, including that a
+     * name still being deleted is UNKNOWN_TOPIC_OR_PARTITION (kd_topic_ensure). */
+    const id = crypto.getRandomValues(new Uint8Array(16));
+    return topicEnsure(this.db, name, partitions, id, Date.now(), this.maxPartitions);
   }
 
   /* What createTopic would answer, with nothing kept: the core's every rule is

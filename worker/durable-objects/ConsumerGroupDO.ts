@@ -41,7 +41,12 @@ import {
   groupOpen,
   groupPoll,
   groupTopicChanged,
+  groupHeldJoin,
+  groupHeldSync,
   registerStorage,
+  HELD_ANSWER,
+  HELD_ANSWER_LEADER,
+  HELD_WAIT,
   type KafdoStorage,
 } from "../../wasm/kafdo";
 import type { Env } from "./bindings";
@@ -369,15 +374,15 @@ export class ConsumerGroupDO extends DurableObject<Env> implements ConsumerGroup
   }
 
   /* DescribeGroups (OffsetFetch is committed()). A group that does not exist is
-   * Dead, with no members, as Kafka describes one. */
+   * Dead, with no members and no protocol, as Kafka describes one (the core's
+   * kd_group_describe says so). */
   kafkaDescribe(groupId: string): KafkaGroupDescription {
     const d = groupDescribe(this.db);
-    const exists = d.generationId > 0 || d.members.length > 0 || d.offsets.length > 0;
     return {
       errorCode: 0,
       groupId,
-      state: exists ? d.state : "Dead",
-      protocolType: exists ? d.protocolType : "",
+      state: d.state,
+      protocolType: d.protocolType,
       protocolName: d.state === "Stable" ? d.protocolName : "",
       members: d.members.map((m, i) => ({
         memberId: m.memberId,
@@ -443,15 +448,17 @@ export class ConsumerGroupDO extends DurableObject<Env> implements ConsumerGroup
     this.#schedule(state.nextDeadline);
   }
 
-  /* Kafka's held calls: a join is answered once its member no longer waits in a
-   * completed rebalance; a sync once the group is Stable, or REBALANCE_IN_PROGRESS
-   * when the group has left the generation it was sent for. */
+  /* Kafka's held calls, answered as the core says (kd_group_held_join / _sync): a
+   * join once its member no longer waits in a completed rebalance; a sync once the
+   * group is Stable, or REBALANCE_IN_PROGRESS when the group has left the
+   * generation it was sent for. */
   #settleKafka(state: ReturnType<typeof groupPoll>): void {
-    const done = state.state === "CompletingRebalance" || state.state === "Stable";
     for (const m of state.members) {
       const waiters = this.kafkaJoins.get(m.memberId);
-      if (!done || m.waiting || !waiters) continue;
-      const leads = m.memberId === state.leader && state.state === "CompletingRebalance";
+      if (!waiters) continue;
+      const verdict = groupHeldJoin(state.state, m.waiting, m.memberId === state.leader);
+      if (verdict === HELD_WAIT) continue;
+      const leads = verdict === HELD_ANSWER_LEADER;
       const result: KafkaJoinResult = {
         errorCode: 0,
         generationId: state.generationId,
@@ -467,12 +474,13 @@ export class ConsumerGroupDO extends DurableObject<Env> implements ConsumerGroup
     const assigned = new Map(state.memberBytes.map((b) => [b.memberId, b.bytes]));
     for (const [memberId, waiters] of this.syncs) {
       const kept = waiters.filter((h) => {
-        if (state.state === "CompletingRebalance" && h.generationId === state.generationId) return true;
-        if (state.state === "Stable" && h.generationId === state.generationId) {
+        const verdict = groupHeldSync(state.state, state.generationId, h.generationId);
+        if (verdict === HELD_WAIT) return true;
+        if (verdict === HELD_ANSWER) {
           const { protocolType, protocolName } = state;
           h.resolve({ errorCode: 0, protocolType, protocolName, assignment: assigned.get(memberId) ?? new Uint8Array(0) });
         } else {
-          h.resolve(syncError(KafkaCode.REBALANCE_IN_PROGRESS));
+          h.resolve(syncError(verdict));
         }
         return false;
       });

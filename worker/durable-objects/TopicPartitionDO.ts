@@ -66,9 +66,10 @@ import type { AppendResult, FetchResult, LogOffsets, ReadResult } from "../commo
 import { ColdTier } from "./cold-tier";
 import { answerRefusals } from "./rpc";
 
-/* Kafka's default max.message.bytes: the largest batch a topic accepts unless its
- * config says otherwise (the producer passes the topic's own value). */
-export const DEFAULT_MAX_BATCH_BYTES = 1048588;
+/* An append without a limit of its own (the producers pass the topic's
+ * max.message.bytes) gets Kafka's default, which the core holds
+ * (KD_DEFAULT_MAX_MESSAGE_BYTES): 0 asks for it. */
+const CORE_DEFAULT_MAX_BATCH_BYTES = 0;
 
 /* The longest a readWait holds its call. */
 export const MAX_READ_WAIT_MS = 60000;
@@ -145,7 +146,7 @@ export class TopicPartitionDO extends DurableObject<Env> implements TopicPartiti
    * per set, in order. The sets' batches are stored with their offsets assigned. */
   append(
     sets: Uint8Array[],
-    maxBatchBytes: number = DEFAULT_MAX_BATCH_BYTES,
+    maxBatchBytes: number = CORE_DEFAULT_MAX_BATCH_BYTES,
     topicConfig?: string,
   ): Promise<AppendResult[]> {
     return new Promise((resolve, reject) => {

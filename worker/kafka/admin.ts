@@ -12,7 +12,13 @@
  * broker is INVALID_REPLICA_ASSIGNMENT, as for a broker that does not exist.
  * CreatePartitions' assignments are still refused.
  */
-import { checkReplicaAssignment, type ConfigChange, type KafkaRequest, type ReplicaAssignment } from "../../wasm/kafdo";
+import {
+  checkReplicaAssignment,
+  topicRequestPartitions,
+  type ConfigChange,
+  type KafkaRequest,
+  type ReplicaAssignment,
+} from "../../wasm/kafdo";
 import { metadataStub } from "../durable-objects/addressing";
 import { defaultPartitions, forget, topicFor } from "../partitions/topics";
 import { KafdoError, KafkaCode } from "../common/errors";
@@ -39,15 +45,10 @@ export async function createTopics(ctx: KafkaContext, req: RequestOf<"CreateTopi
   const topics = await settleEach(
     req.body.topics as CreatableTopic[],
     async (t): Promise<object> => {
-      const assigned = t.assignments.length > 0;
-      if (!assigned && (t.replicationFactor === 0 || t.replicationFactor < -1)) {
-        throw new KafdoError(KafkaCode.INVALID_REPLICATION_FACTOR, `replication factor ${t.replicationFactor} is not valid`);
-      }
-      const partitions = assigned
-        ? checkReplicaAssignment(t.numPartitions, t.replicationFactor, t.assignments, ctx.broker.nodeId)
-        : t.numPartitions === -1
-          ? defaultPartitions(ctx.env)
-          : t.numPartitions;
+      const partitions =
+        t.assignments.length > 0
+          ? checkReplicaAssignment(t.numPartitions, t.replicationFactor, t.assignments, ctx.broker.nodeId)
+          : topicRequestPartitions(t.numPartitions, t.replicationFactor, defaultPartitions(ctx.env));
       const config: Record<string, string> = {};
       for (const c of t.configs) if (c.value !== null) config[c.name] = c.value;
       const stub = metadataStub(ctx.env);

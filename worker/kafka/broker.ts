@@ -5,7 +5,7 @@
  * every partition and coordinates every group; the partitions themselves live in
  * Durable Objects behind it.
  */
-import { kafkaSupported } from "../../wasm/kafdo";
+import { kafkaSupported, metadataListsAll } from "../../wasm/kafdo";
 import { metadataStub } from "../durable-objects/addressing";
 import { KafkaCode } from "../common/errors";
 import type { TopicInfo } from "../common/topics";
@@ -67,7 +67,7 @@ function topicEntry(topic: TopicInfo, operations: number): object {
  */
 export async function metadata(ctx: KafkaContext, req: RequestOf<"Metadata">): Promise<object> {
   const asked = req.body.topics;
-  const all = asked === null || (req.apiVersion === 0 && asked.length === 0);
+  const all = metadataListsAll(req.apiVersion, asked);
   const operations = req.body.includeTopicAuthorizedOperations === true ? TOPIC_OPERATIONS : NO_OPERATIONS;
   const failed = (errorCode: number, name: string | null, topicId = NO_TOPIC_ID): object => ({
     errorCode,
@@ -78,7 +78,7 @@ export async function metadata(ctx: KafkaContext, req: RequestOf<"Metadata">): P
     topicAuthorizedOperations: NO_OPERATIONS,
   });
   let topics: object[];
-  if (all) {
+  if (all || asked === null) {
     topics = (await metadataStub(ctx.env).listTopics()).map((t) => topicEntry(t, operations));
   } else {
     const create = req.body.allowAutoTopicCreation === true && autoCreateEnabled(ctx.env);

@@ -9,7 +9,7 @@
  *
  * Limits, as Kafka's broker applies them (ReplicaManager.readFromLocalLog): the
  * response's budget is max_bytes — here at most MAX_READ_BYTES, as Kafka's own
- * broker caps it at its fetch.max.bytes — and the partitions, in the request's
+ * broker caps it at its fetch.max.bytes (the core's kd_fetch_budget) — and the partitions, in the request's
  * order, each give at most min(partition_max_bytes, what the ones before left),
  * except that the first partition with data gives its first batch whole even past
  * both, so a batch larger than the limits still moves the consumer on. The core
@@ -21,7 +21,7 @@
  * and no partition failed, every partition read holds an RPC until an append lands
  * past what was read (or max_wait_ms runs out), and the partitions are read again.
  */
-import { MAX_READ_BYTES } from "../../wasm/kafdo";
+import { fetchBudget } from "../../wasm/kafdo";
 import { callPartition } from "../partitions/access";
 import { checkPartition, topicFor } from "../partitions/topics";
 import type { FetchResult } from "../common/records";
@@ -202,7 +202,7 @@ function enough(outcomes: Outcome[], minBytes: number): boolean {
 export async function fetch(ctx: KafkaContext, req: RequestOf<"Fetch">): Promise<object> {
   const body = req.body;
   const wanted = once(await resolve(ctx, body.topics));
-  const budget = Math.min(Math.max(0, body.maxBytes), MAX_READ_BYTES);
+  const budget = fetchBudget(body.maxBytes);
   const deadline = Date.now() + Math.max(0, body.maxWaitMs);
   let outcomes = await readWithin(ctx, wanted, budget);
   while (!enough(outcomes, body.minBytes) && Date.now() < deadline) {

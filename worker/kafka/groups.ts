@@ -9,6 +9,7 @@
  * with Kafka's error codes as values, which go straight into the responses;
  * what it throws (a bad group id, storage failing) is turned into a code here.
  */
+import { joinMemberIdRequired, joinRebalanceTimeout } from "../../wasm/kafdo";
 import { groupStub, metadataStub } from "../durable-objects/addressing";
 import { deleteGroup, group as groupOf } from "../api/groups";
 import { checkPartition, topicFor } from "../partitions/topics";
@@ -27,12 +28,12 @@ async function joinGroup(ctx: KafkaContext, req: RequestOf<"JoinGroup">): Promis
       memberId: b.memberId,
       groupInstanceId: b.groupInstanceId,
       /* JoinGroup v4+ clients speak KIP-394: a first join gets MEMBER_ID_REQUIRED. */
-      memberIdRequired: req.apiVersion >= 4,
+      memberIdRequired: joinMemberIdRequired(req.apiVersion),
       clientId: req.clientId ?? "",
       clientHost: "",
       sessionTimeoutMs: b.sessionTimeoutMs,
       /* Before v1 there is no rebalance timeout: Kafka uses the session timeout. */
-      rebalanceTimeoutMs: b.rebalanceTimeoutMs === -1 ? b.sessionTimeoutMs : b.rebalanceTimeoutMs,
+      rebalanceTimeoutMs: joinRebalanceTimeout(req.apiVersion, b.sessionTimeoutMs, b.rebalanceTimeoutMs),
       protocolType: b.protocolType,
       protocols: b.protocols,
     });

@@ -9,6 +9,7 @@
  * Durable Object storage when the append answers; acks 0 gets no response, as in
  * Kafka, but the append is still made before the next request is read.
  */
+import { produceAcksError } from "../../wasm/kafdo";
 import { metadataStub } from "../durable-objects/addressing";
 import { KafdoError, KafkaCode } from "../common/errors";
 import { callPartition } from "../partitions/access";
@@ -29,10 +30,10 @@ function partitionAnswer(
   return { index, errorCode, baseOffset, logAppendTimeMs, logStartOffset, recordErrors: [], errorMessage };
 }
 
-async function produceTopic(ctx: KafkaContext, topic: TopicData, acksValid: boolean): Promise<object> {
+async function produceTopic(ctx: KafkaContext, topic: TopicData, acksError: number): Promise<object> {
   const answer = (partitionResponses: object[]): object => ({ name: topic.name, partitionResponses });
-  if (!acksValid) {
-    return answer(topic.partitionData.map((p) => partitionAnswer(p.index, KafkaCode.INVALID_REQUIRED_ACKS)));
+  if (acksError !== 0) {
+    return answer(topic.partitionData.map((p) => partitionAnswer(p.index, acksError)));
   }
   let info;
   try {
@@ -60,11 +61,10 @@ async function produceTopic(ctx: KafkaContext, topic: TopicData, acksValid: bool
 }
 
 export async function produce(ctx: KafkaContext, req: RequestOf<"Produce">): Promise<object | null> {
-  const acks = req.body.acks;
-  const acksValid = acks === 0 || acks === 1 || acks === -1;
+  const acksError = produceAcksError(req.body.acks); /* INVALID_REQUIRED_ACKS, for every partition */
   const topics = req.body.topicData;
-  const responses = await Promise.all(topics.map((t) => produceTopic(ctx, t, acksValid)));
-  if (acks === 0) return null;
+  const responses = await Promise.all(topics.map((t) => produceTopic(ctx, t, acksError)));
+  if (req.body.acks === 0) return null;
   return { responses, throttleTimeMs: 0 };
 }
 

@@ -83,7 +83,9 @@ export function topicConfigText(topic: TopicInfo): string {
   return text;
 }
 
-/* The topic's max.message.bytes: the largest batch its partitions accept. */
+/* The topic's max.message.bytes: the largest batch its partitions accept. A topic's
+ * configs always name it (with the core's default when unset); 0 would ask the
+ * core's default too. */
 export function maxMessageBytes(topic: TopicInfo): number {
-  return Number(topic.config["max.message.bytes"] ?? 1048576);
+  return Number(topic.config["max.message.bytes"] ?? 0);
 }

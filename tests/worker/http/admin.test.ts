@@ -26,7 +26,7 @@ describe("admin topics", () => {
       config: expect.objectContaining({ "retention.ms": "3600000", "cleanup.policy": "delete" }),
       createdAt: expect.any(Number),
     });
-    expect(created.body.config["max.message.bytes"]).toBe("1048576");
+    expect(created.body.config["max.message.bytes"]).toBe("1048588");
 
     const list = await get("/admin/topics");
     expect(list.status).toBe(200);

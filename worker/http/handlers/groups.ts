@@ -15,14 +15,13 @@
 import * as groups from "../../api/groups";
 import type { AssignmentStrategy, JoinRequest, OffsetCommit } from "../../common/groups";
 import { endpoint } from "../endpoint";
+import { DEFAULT_CLIENT_ID, DEFAULT_REBALANCE_TIMEOUT_MS, DEFAULT_SESSION_TIMEOUT_MS } from "../../common/consumer-defaults";
 import type { Context } from "../router";
 import { GroupIdParam } from "../parameters";
 import { GroupConflict, GroupNotFound, NonEmptyGroup, NotFound, noContent, ok } from "../responses";
 import { AtLeast, Int32, Natural, PartitionNumber, StringEnum, Struct, Type, named } from "../schema";
 
-export const DEFAULT_CLIENT_ID = "kafdo-consumer";
-export const DEFAULT_SESSION_TIMEOUT_MS = 30000;
-export const DEFAULT_REBALANCE_TIMEOUT_MS = 60000;
+export { DEFAULT_CLIENT_ID, DEFAULT_SESSION_TIMEOUT_MS, DEFAULT_REBALANCE_TIMEOUT_MS };
 export const STRATEGIES: readonly AssignmentStrategy[] = ["range", "roundrobin", "sticky"];
 export const MAX_SUBSCRIBED_TOPICS = 1000;
 export const MAX_COMMIT_OFFSETS = 10000;

@@ -638,6 +638,13 @@ KD_EXPORT(kd_group_delete) int32_t kd_group_delete(uint32_t db);
  * cannot be read), as Kafka answers. */
 KD_EXPORT(kd_group_delete_offsets) int32_t kd_group_delete_offsets(uint32_t db, const uint8_t *in, uint32_t in_len);
 
+/* Resets the group's committed offsets as kafka-consumer-groups --reset-offsets
+ * does (group_reset.c has the rules and the byte formats): only while the group has
+ * no members (else NON_EMPTY_GROUP), each partition's offset from the spec, clamped
+ * to its log; all or nothing, and nothing written on a dry run. Output: the offsets. */
+KD_EXPORT(kd_group_reset_offsets)
+int32_t kd_group_reset_offsets(uint32_t db, const uint8_t *in, uint32_t in_len, int64_t now_ms);
+
 /* The cluster's registry of groups (ClusterMetadataDO's storage, beside topics):
  * group ids known to exist, for listing. Ids are 1 to 255 bytes (INVALID_GROUP_ID).
  * List output: u32 n, str group_id*. */

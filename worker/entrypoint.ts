@@ -52,6 +52,8 @@ import type {
   ReadOptions,
   RecordMetadata,
   RecordsToDelete,
+  ResetOffsetsRequest,
+  ResetOffsetsResult,
   TopicDescription,
   TopicPartition,
 } from "./types";
@@ -167,5 +169,9 @@ export class KafdoService extends WorkerEntrypoint<Env> {
 
   deleteGroup(groupId: string): Promise<void> {
     return createAdmin(this.env).deleteGroup(groupId);
+  }
+
+  resetGroupOffsets(groupId: string, request: ResetOffsetsRequest): Promise<ResetOffsetsResult> {
+    return createAdmin(this.env).resetGroupOffsets(groupId, request);
   }
 }

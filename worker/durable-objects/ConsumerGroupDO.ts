@@ -40,9 +40,12 @@ import {
   groupOffsets,
   groupOpen,
   groupPoll,
+  groupResetOffsets,
   groupTopicChanged,
   registerStorage,
   type KafdoStorage,
+  type ResetPartition,
+  type ResetSpec,
 } from "../../wasm/kafdo";
 import type { Env } from "../env";
 import { KafdoError, KafkaCode, kafkaCode } from "../errors";
@@ -60,6 +63,7 @@ import type {
   KafkaSyncRequest,
   KafkaSyncResult,
   OffsetCommit,
+  ResetOffset,
   TopicPartition,
 } from "../types";
 import { metadataStub } from "./addressing";
@@ -207,6 +211,17 @@ export class ConsumerGroupDO extends DurableObject<Env> {
     void groupId;
     if (!Array.isArray(partitions)) throw new KafdoError(KafkaCode.INVALID_REQUEST, "partitions are an array");
     return groupDeleteOffsets(this.db, partitions);
+  }
+
+  /* Resets committed offsets (kd_group_reset_offsets: only while the group has no
+   * members, else NON_EMPTY_GROUP). Expired members are removed first, as a poll
+   * would: a consumer that died is not a member. */
+  resetOffsets(groupId: string, spec: ResetSpec, partitions: ResetPartition[], dryRun: boolean): ResetOffset[] | Promise<ResetOffset[]> {
+    if (!Array.isArray(partitions)) throw new KafdoError(KafkaCode.INVALID_REQUEST, "partitions are an array");
+    this.#settle();
+    const offsets = groupResetOffsets(this.db, spec, partitions, dryRun === true, Date.now());
+    if (dryRun || this.registered) return offsets;
+    return this.#register(groupId).then(() => offsets);
   }
 
   deleteGroup(groupId: string): Promise<void> {

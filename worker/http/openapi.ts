@@ -569,6 +569,31 @@ export const OPENAPI = {
         },
       },
     },
+    "/admin/groups/{groupId}/offsets/reset": {
+      post: {
+        summary: "Reset a consumer group's offsets",
+        description:
+          "kafka-consumer-groups --reset-offsets: commits for each partition named (every " +
+          "partition of the topic when none are) the offset `to` names — the log start " +
+          "(earliest), the high watermark (latest), the first offset at or after a time (the " +
+          "high watermark when no record is that late), an offset, or the committed offset " +
+          "shifted by n (400 for a partition with nothing committed) — clamped to " +
+          "[log start, high watermark]. Only while the group has no members: 409 NON_EMPTY_GROUP " +
+          "otherwise, dry run or not. All or nothing: on any refusal nothing changes; with " +
+          "dryRun the answer is what a reset would commit, and nothing is committed.",
+        tags: ["admin"],
+        parameters: [parameter("groupId")],
+        requestBody: body(schema("OffsetReset")),
+        responses: {
+          "200": json("The offsets committed (or, with dryRun, that would be).", schema("OffsetResetResult")),
+          "400": response("BadRequest"),
+          "401": response("Unauthorized"),
+          "404": response("NotFound"),
+          "409": response("NonEmptyGroup"),
+          "500": response("ServerError"),
+        },
+      },
+    },
 
     "/webhooks/{topic}": {
       post: {
@@ -1215,6 +1240,48 @@ export const OPENAPI = {
               required: ["groupId", "state"],
               additionalProperties: false,
               properties: { groupId: { type: "string" }, state: { type: "string", enum: GROUP_STATES } },
+            },
+          },
+        },
+      },
+      OffsetReset: {
+        type: "object",
+        required: ["topic", "to"],
+        additionalProperties: false,
+        properties: {
+          topic: { type: "string" },
+          partitions: {
+            type: "array",
+            minItems: 1,
+            items: { type: "integer", minimum: 0, maximum: INT32_MAX },
+            description: "Every partition of the topic when absent; each at most once.",
+          },
+          to: {
+            description:
+              'Where to: "earliest", "latest", {"timestamp": ms since the epoch}, {"offset": n >= 0} ' +
+              'or {"shiftBy": n} (from the committed offset; negative goes back).',
+          },
+          dryRun: { type: "boolean", description: "Answer the offsets without committing them." },
+        },
+      },
+      OffsetResetResult: {
+        type: "object",
+        required: ["groupId", "dryRun", "offsets"],
+        additionalProperties: false,
+        properties: {
+          groupId: { type: "string" },
+          dryRun: { type: "boolean" },
+          offsets: {
+            type: "array",
+            items: {
+              type: "object",
+              required: ["topic", "partition", "offset"],
+              additionalProperties: false,
+              properties: {
+                topic: { type: "string" },
+                partition: { type: "integer", minimum: 0, maximum: INT32_MAX },
+                offset: { type: "integer", minimum: 0 },
+              },
             },
           },
         },

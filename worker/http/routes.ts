@@ -9,6 +9,7 @@
  */
 import { createPartitions, createTopic, deleteTopic, describeTopic, listTopics, topicOffsets } from "./handlers/admin";
 import { deleteRecords, patchConfigs, putConfigs } from "./handlers/admin";
+import { resetOffsets } from "./handlers/group-reset";
 import { commit, deleteGroup, describe, heartbeat, join, leave, listGroups, offsets } from "./handlers/groups";
 import { readLatest, readMessages, readOffsets } from "./handlers/partitions";
 import { produce, produceBatch } from "./handlers/produce";
@@ -49,6 +50,7 @@ export const ROUTES: readonly Route[] = [
   { method: "GET", path: "/admin/groups", handler: listGroups },
   { method: "GET", path: "/admin/groups/:groupId", handler: describe },
   { method: "DELETE", path: "/admin/groups/:groupId", handler: deleteGroup },
+  { method: "POST", path: "/admin/groups/:groupId/offsets/reset", handler: resetOffsets },
 
   { method: "POST", path: "/webhooks/:topic", handler: receive },
   { method: "GET", path: "/webhook-subscriptions", handler: listSubscriptions },

@@ -298,6 +298,12 @@ KD_EXPORT(kd_log_offsets) int32_t kd_log_offsets(uint32_t db);
  */
 KD_EXPORT(kd_log_describe) int32_t kd_log_describe(uint32_t db);
 
+/* A partition's storage for its metrics (log_stats.c): the log's bounds, the hot
+ * batches (rows) and bytes from `from_offset` on, the cold segments and bytes.
+ * Output: i64 log_start, i64 high_watermark, i64 hot_batches, i64 hot_bytes,
+ * i64 cold_segments, i64 cold_bytes. Error: UNKNOWN_TOPIC_OR_PARTITION (retired). */
+KD_EXPORT(kd_log_stats) int32_t kd_log_stats(uint32_t db, int64_t from_offset);
+
 /*
  * Reads stored batches from `offset`: the batch containing it first, then the
  * ones after, while the total stays within max_bytes (at most KD_MAX_READ_BYTES,

@@ -53,6 +53,7 @@ import {
 } from "./storage-host";
 
 export { registerStorage, type KafdoStorage };
+export { countSqlRows, sqlRows, type SqlRows } from "./storage-host";
 
 /* KD_TIMESTAMP_DERIVE: ask the encoder to derive a batch timestamp from its records. */
 const TIMESTAMP_DERIVE = -(2n ** 63n);
@@ -138,6 +139,7 @@ interface CoreExports {
   kd_group_delete(db: number): number;
   kd_group_delete_offsets(db: number, ptr: number, len: number): number;
   kd_group_reset_offsets(db: number, ptr: number, len: number, nowMs: bigint): number;
+  kd_log_stats(db: number, fromOffset: bigint): number;
   kd_group_id_check(ptr: number, len: number): number;
   kd_groups_register(db: number, ptr: number, len: number, nowMs: bigint): number;
   kd_groups_unregister(db: number, ptr: number, len: number): number;
@@ -661,6 +663,35 @@ export function logOffsets(db: number): LogOffsets {
     undefined,
     (k) => k.kd_log_offsets(db),
     (out) => readOffsets(new Reader(out)),
+  );
+}
+
+/* A partition's storage for its metrics (kd_log_stats): its bounds, the hot batches
+ * (rows) and their bytes from `fromOffset` on, the cold segments and their bytes. */
+export interface LogStats extends LogOffsets {
+  hotBatches: number;
+  hotBytes: number;
+  coldSegments: number;
+  coldBytes: number;
+}
+
+export function logStats(db: number, fromOffset: number): LogStats {
+  const from = int64(fromOffset, "offset");
+  return call(
+    undefined,
+    undefined,
+    (k) => k.kd_log_stats(db, from),
+    (out) => {
+      const r = new Reader(out);
+      return {
+        logStartOffset: r.i64(),
+        highWatermark: r.i64(),
+        hotBatches: r.i64(),
+        hotBytes: r.i64(),
+        coldSegments: r.i64(),
+        coldBytes: r.i64(),
+      };
+    },
   );
 }
 

@@ -30,6 +30,7 @@ import { createAdmin, createProducer, partitionOffsets, readPartition } from "./
 import * as groups from "./api/groups";
 import type { Env } from "./env";
 import { handle } from "./http";
+import { countRpcCalls } from "./rpc-metrics";
 import {
   DEFAULT_CLIENT_ID,
   DEFAULT_REBALANCE_TIMEOUT_MS,
@@ -175,3 +176,5 @@ export class KafdoService extends WorkerEntrypoint<Env> {
     return createAdmin(this.env).resetGroupOffsets(groupId, request);
   }
 }
+
+countRpcCalls(KafdoService);

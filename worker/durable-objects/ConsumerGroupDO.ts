@@ -42,11 +42,14 @@ import {
   groupPoll,
   groupResetOffsets,
   groupTopicChanged,
+  countSqlRows,
   registerStorage,
+  sqlRows,
   type KafdoStorage,
   type ResetPartition,
   type ResetSpec,
 } from "../../wasm/kafdo";
+import { metricsEnabled, type GroupMetrics } from "../common/metrics";
 import type { Env } from "../env";
 import { KafdoError, KafkaCode, kafkaCode } from "../errors";
 import type {
@@ -119,12 +122,29 @@ export class ConsumerGroupDO extends DurableObject<Env> {
   private readonly kafkaJoins = new Map<string, ((result: KafkaJoinResult) => void)[]>();
   private readonly syncs = new Map<string, HeldSync[]>();
   private registered = false;
+  private readonly since = Date.now();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.storage = ctx.storage;
     this.db = registerStorage(this.storage);
+    countSqlRows(metricsEnabled(env));
     groupOpen(this.db);
+  }
+
+  /* What /metrics shows of the group (reads only): its state, members, generation,
+   * committed offsets, and the SQLite rows this object read and wrote since it started. */
+  metrics(groupId: string): GroupMetrics {
+    void groupId;
+    const d = groupDescribe(this.db);
+    return {
+      state: d.state,
+      members: d.members.length,
+      generationId: d.generationId,
+      offsets: d.offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset })),
+      sql: sqlRows(this.storage),
+      since: this.since,
+    };
   }
 
   join(groupId: string, req: JoinRequest): Promise<JoinResult> {

@@ -712,6 +712,39 @@ export const OPENAPI = {
         responses: { "200": json("The Worker answers.", schema("Health")) },
       },
     },
+    "/metrics": {
+      get: {
+        summary: "Metrics, for Prometheus",
+        description:
+          "Prometheus text format 0.0.4: per partition records and bytes appended and fetched, log " +
+          "start, high watermark, stored bytes and rows by tier; per group members, state, " +
+          "generation, committed offset and lag; per door (rest, kafka, rpc) and operation " +
+          "requests, errors by code and a latency histogram; SQLite rows read and written. " +
+          "Counters count from their isolate's or object's start and are kept in memory only.",
+        tags: ["service"],
+        responses: {
+          "200": { description: "The metrics.", content: { "text/plain": { schema: { type: "string" } } } },
+          "400": response("BadRequest"),
+          "401": response("Unauthorized"),
+          "500": response("ServerError"),
+        },
+      },
+    },
+    "/metrics.json": {
+      get: {
+        summary: "Metrics, as JSON",
+        description:
+          "The snapshot /metrics renders, with the last hour by minute (traffic, and each " +
+          "group's lag as scrapes saw it), for the console.",
+        tags: ["service"],
+        responses: {
+          "200": json("The snapshot.", { type: "object" }),
+          "400": response("BadRequest"),
+          "401": response("Unauthorized"),
+          "500": response("ServerError"),
+        },
+      },
+    },
     "/openapi.json": {
       get: {
         summary: "This document",

@@ -13,6 +13,7 @@ import { resetOffsets } from "./handlers/group-reset";
 import { commit, deleteGroup, describe, heartbeat, join, leave, listGroups, offsets } from "./handlers/groups";
 import { readLatest, readMessages, readOffsets } from "./handlers/partitions";
 import { produce, produceBatch } from "./handlers/produce";
+import { metricsJson, metricsText } from "./handlers/metrics";
 import { health, openapi, serviceInfo } from "./handlers/service";
 import {
   createSubscription,
@@ -59,6 +60,8 @@ export const ROUTES: readonly Route[] = [
   { method: "DELETE", path: "/webhook-subscriptions/:groupId", handler: deleteSubscription },
 
   { method: "GET", path: "/health", handler: health },
+  { method: "GET", path: "/metrics", handler: metricsText },
+  { method: "GET", path: "/metrics.json", handler: metricsJson },
   { method: "GET", path: "/openapi.json", handler: openapi },
 ];
 

@@ -42,3 +42,18 @@ describe("KafdoClient: metrics and offset resets", () => {
     expect((e as KafdoClientError).code).toBe("INVALID_REQUEST");
   });
 });
+
+describe("GET /topics/:topic/partitions/:partition/offsets?timestamp=", () => {
+  it("answers the first offset at or after the time, -1 when none is that late", async () => {
+    const c = client();
+    const topic = `client-time-${Date.now().toString(36)}`;
+    await c.admin().createTopic({ topic, partitions: 1 });
+    const t0 = 1_700_000_000_000;
+    await c.producer().sendBatch([0, 1, 2].map((i) => ({ topic, partition: 0, value: i, timestamp: t0 + i * 1000 })));
+    const consumer = c.consumer({ groupId: "time", topics: [topic] });
+    expect(await consumer.offsetForTime(topic, 0, t0 + 500)).toEqual({ offset: 1, timestamp: t0 + 1000 });
+    expect(await consumer.offsetForTime(topic, 0, t0 + 5000)).toEqual({ offset: -1, timestamp: -1 });
+    const res = await exports.default.fetch(`http://kafdo.test/topics/${topic}/partitions/0/offsets?timestamp=-5`);
+    expect(res.status).toBe(400);
+  });
+});

@@ -181,8 +181,21 @@ export const OPENAPI = {
     "/topics/{topic}/partitions/{partition}/offsets": {
       get: {
         summary: "A partition's offsets",
+        description:
+          "The log start offset and the high watermark; with ?timestamp=ms also Kafka's ListOffsets " +
+          "by time: the first offset whose record's timestamp is at or after it (offset and " +
+          "timestamp -1 when no record is that late).",
         tags: ["consume"],
-        parameters: [parameter("topic"), parameter("partition")],
+        parameters: [
+          parameter("topic"),
+          parameter("partition"),
+          {
+            name: "timestamp",
+            in: "query",
+            required: false,
+            schema: integer(0, "ms since the epoch"),
+          },
+        ],
         responses: {
           "200": json("The log start offset and the high watermark.", schema("PartitionOffsets")),
           "400": response("BadRequest"),
@@ -982,6 +995,13 @@ export const OPENAPI = {
           partition: integer(0),
           earliest: integer(0, "The log start offset."),
           latest: integer(0, "The high watermark: the offset the next record will get."),
+          offsetForTimestamp: {
+            type: "object",
+            required: ["offset", "timestamp"],
+            additionalProperties: false,
+            description: "With ?timestamp: the first record at or after it (-1 and -1: none).",
+            properties: { offset: { type: "integer", minimum: -1 }, timestamp: { type: "integer", minimum: -1 } },
+          },
         },
       },
       TopicOffsets: {

@@ -10,7 +10,7 @@
  * GET /topics/:topic/keys/:key answers a compacted topic's latest record of a key.
  */
 import { partitionOffsets, readKey, readPartition } from "../../api";
-import { MAX_READ_BYTES } from "../../api/read";
+import { MAX_READ_BYTES, partitionOffsetForTime } from "../../api/read";
 import { HttpError } from "../errors";
 import { Query, partitionParam } from "../input";
 import { jsonResponse } from "../json";
@@ -47,9 +47,12 @@ export async function readMessages(c: Context): Promise<Response> {
 export async function readOffsets(c: Context): Promise<Response> {
   const topic = c.param("topic");
   const partition = partitionParam(c.param("partition"));
-  Query.none(c.url);
+  /* ?timestamp=ms: also the first offset at or after that time (ListOffsets by time). */
+  const timestamp = new Query(c.url, ["timestamp"]).int("timestamp", 0, Number.MAX_SAFE_INTEGER, -1);
   const { earliest, latest } = await partitionOffsets(c.env, topic, partition);
-  return Response.json({ topic, partition, earliest, latest });
+  if (timestamp < 0) return Response.json({ topic, partition, earliest, latest });
+  const offsetForTimestamp = await partitionOffsetForTime(c.env, topic, partition, timestamp);
+  return Response.json({ topic, partition, earliest, latest, offsetForTimestamp });
 }
 
 /* The latest record of a key (UTF-8 text in the path) in a compacted topic: 200 with

@@ -7,12 +7,28 @@
  * produce as many as the one before).
  */
 import { runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { MetricsSnapshot, PartitionSnapshot } from "../../worker/common/metrics";
 import { groupStub } from "../../worker/durable-objects/addressing";
 import { rawPartitionStub } from "./helpers";
+// @ts-expect-error kafkajs's protocol modules are untyped CommonJS
+import kafkajsRequest from "kafkajs/src/protocol/request";
+// @ts-expect-error untyped
+import fetchV4 from "kafkajs/src/protocol/requests/fetch/v4/request";
 import { createTopic, enc, expectError, get, post } from "./rest-helpers";
+
+/* Every row of every table of a partition's SQLite, as text. */
+async function storedContent(topic: string): Promise<string> {
+  const info = (await get(`/admin/topics/${enc(topic)}`)).body;
+  return runInDurableObject(rawPartitionStub(info.topicId, 0), (_o, state) => {
+    const sql = state.storage.sql;
+    const tables = sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '_cf_%' ORDER BY name").toArray();
+    return JSON.stringify(
+      tables.map(({ name }) => [name, sql.exec(`SELECT * FROM "${name}"`).toArray().map((r) => JSON.stringify(r, (_k, v) => (v instanceof ArrayBuffer ? [...new Uint8Array(v)] : v)))]),
+    );
+  });
+}
 
 async function scrape(): Promise<MetricsSnapshot> {
   const res = await get("/metrics.json");
@@ -91,8 +107,11 @@ describe("GET /metrics.json", () => {
     const topic = await createTopic(1);
     expect((await produce(topic, "first")).status).toBe(200);
     const s0 = partitionOf(await scrape(), topic);
+    const stored = await storedContent(topic);
     const s1 = partitionOf(await scrape(), topic);
     expect(s1.sql.rowsWritten).toBe(s0.sql.rowsWritten);
+    /* Whatever writes there may be, the core's or not: the partition's SQLite is as it was. */
+    expect(await storedContent(topic)).toEqual(stored);
     const w0 = (await scrape()).sql;
     const w1 = (await scrape()).sql;
     expect(w1.partitions.rowsWritten).toBe(w0.partitions.rowsWritten);
@@ -135,5 +154,49 @@ describe("GET /metrics", () => {
       if (!line.startsWith("#")) expect(line).toMatch(/^kafdo_[a-z_]+(\{.*\})? (-?[0-9.e+]+|\+Inf|NaN)$/);
     }
     expectError(await get("/metrics?x=1"), 400, "INVALID_REQUEST");
+  });
+});
+
+describe("the Kafka and RPC doors", () => {
+  it("counts a Kafka Fetch by API, with the batches it carried as the partition's fetched bytes", async () => {
+    const topic = await createTopic(1);
+    for (let i = 0; i < 3; i++) await produce(topic, `kafka-${i}`);
+    const before = await scrape();
+    const fetchesBefore = before.doors.kafka.Fetch?.requests ?? 0;
+    const request = fetchV4({
+      replicaId: -1,
+      maxWaitTime: 0,
+      minBytes: 1,
+      maxBytes: 1 << 20,
+      topics: [{ topic, partitions: [{ partition: 0, fetchOffset: "0", maxBytes: 1 << 20 }] }],
+    });
+    const encoded = (await kafkajsRequest({ correlationId: 9, clientId: "metrics-test", request })) as { buffer: Uint8Array };
+    const res = await exports.default.fetch(
+      new Request("http://kafdo.test/kafka?advertise=127.0.0.1:9092", { headers: { upgrade: "websocket" } }),
+    );
+    const ws = res.webSocket!;
+    ws.accept();
+    await new Promise<void>((resolve, reject) => {
+      ws.addEventListener("message", () => resolve());
+      ws.addEventListener("close", () => reject(new Error("the connection closed")));
+      ws.send(new Uint8Array(encoded.buffer));
+    });
+    ws.close();
+    const after = await scrape();
+    expect(after.doors.kafka.Fetch!.requests - fetchesBefore).toBe(1);
+    const p = partitionOf(after, topic);
+    expect(p.fetched.records - partitionOf(before, topic).fetched.records).toBe(3);
+    expect(p.fetched.bytes - partitionOf(before, topic).fetched.bytes).toBe(p.stored.hot.bytes);
+  });
+
+  it("counts KafdoService's RPC methods, and their errors by code", async () => {
+    const caller = (env as unknown as { CALLER: { call(method: string, ...args: unknown[]): Promise<{ ok: boolean }> } }).CALLER;
+    const before = (await scrape()).doors.rpc;
+    expect((await caller.call("listTopics")).ok).toBe(true);
+    expect((await caller.call("describeTopic", "no-such-topic-rpc")).ok).toBe(false);
+    const after = (await scrape()).doors.rpc;
+    expect(after.listTopics!.requests - (before.listTopics?.requests ?? 0)).toBe(1);
+    const errors = (s: typeof before) => s.describeTopic?.errors.UNKNOWN_TOPIC_OR_PARTITION ?? 0;
+    expect(errors(after) - errors(before)).toBe(1);
   });
 });

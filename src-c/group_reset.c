@@ -199,7 +199,7 @@ int32_t kd_group_reset_offsets(uint32_t db, const uint8_t *in, uint32_t in_len, 
     for (uint32_t i = 0; i < n; i++) {
         reset_row row;
         read_row(&r, &row);
-        int64_t offset;
+        int64_t offset = 0; /* set by resolve() whenever it returns 0 */
         if ((rc = resolve(db, spec, value, &row, &offset)) != 0)
             return rc;
         if (offset < row.log_start)
@@ -215,9 +215,9 @@ int32_t kd_group_reset_offsets(uint32_t db, const uint8_t *in, uint32_t in_len, 
     /* Every offset resolved: now commit them (the output holds them in order). */
     kd_le_reader out = {kd_out_data(), kd_out_size(), 4};
     for (uint32_t i = 0; i < n && !rc; i++) {
-        kd_str topic;
-        int32_t partition;
-        int64_t offset;
+        kd_str topic = {0};
+        int32_t partition = 0;
+        int64_t offset = 0;
         kd_le_str(&out, &topic);
         kd_le_i32(&out, &partition);
         kd_le_i64(&out, &offset);

@@ -10,7 +10,7 @@
  * GET /topics/:topic/keys/:key answers a compacted topic's latest record of a key.
  */
 import { partitionOffsets, readKey, readPartition } from "../../api";
-import { MAX_READ_BYTES } from "../../api/read";
+import { MAX_READ_BYTES, partitionOffsetForTime } from "../../api/read";
 import { endpoint } from "../endpoint";
 import { HttpError } from "../errors";
 import { jsonResponse } from "../json";
@@ -43,6 +43,12 @@ const PartitionOffsets = named(
     partition: AtLeast(0),
     earliest: AtLeast(0, "The log start offset."),
     latest: AtLeast(0, "The high watermark: the offset the next record will get."),
+    offsetForTimestamp: Type.Optional(
+      Struct(
+        { offset: AtLeast(-1), timestamp: AtLeast(-1) },
+        { description: "With ?timestamp: the first record at or after it (-1 and -1: none)." },
+      ),
+    ),
   }),
 );
 
@@ -95,13 +101,20 @@ export const readMessages = endpoint({
 
 export const readOffsets = endpoint({
   summary: "A partition's offsets",
+  description:
+    "The log start offset and the high watermark; with ?timestamp=ms also Kafka's ListOffsets " +
+    "by time: the first offset whose record's timestamp is at or after it (offset and " +
+    "timestamp -1 when no record is that late).",
   tags: ["consume"],
   params: { topic: TopicParam, partition: PartitionParam },
+  query: { timestamp: Natural({ description: "ms since the epoch" }) },
   responses: { 200: ok("The log start offset and the high watermark.", PartitionOffsets) },
   errors: [NotFound],
-  async handle(c, { params: { topic, partition } }) {
+  async handle(c, { params: { topic, partition }, query }) {
     const { earliest, latest } = await partitionOffsets(c.env, topic, partition);
-    return Response.json({ topic, partition, earliest, latest });
+    if (query.timestamp === undefined) return Response.json({ topic, partition, earliest, latest });
+    const offsetForTimestamp = await partitionOffsetForTime(c.env, topic, partition, query.timestamp);
+    return Response.json({ topic, partition, earliest, latest, offsetForTimestamp });
   },
 });
 

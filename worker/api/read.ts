@@ -76,6 +76,17 @@ export async function partitionOffsets(env: KafdoBindings, topic: string, partit
   return { earliest: o.logStartOffset, latest: o.highWatermark };
 }
 
+/* The offset of the first record at or after `timestamp` (ms), or the high watermark
+ * when no record is that late: where a read by time starts (Kafka's ListOffsets by
+ * time, kd_log_offset_for_time). */
+export async function offsetForTime(env: KafdoBindings, topic: string, partition: number, timestamp: number): Promise<number> {
+  checkRange("timestamp", timestamp, 0, Number.MAX_SAFE_INTEGER);
+  return partitionCall(typedEnv(env), topic, partition, async (stub) => {
+    const found = await stub.offsetForTimestamp(timestamp);
+    return found.offset >= 0 ? found.offset : (await stub.offsets()).highWatermark;
+  });
+}
+
 /* The latest record of `key` in a compacted topic (cleanup.policy=compact): a topic
  * read as a table. Looks in the partition the key hashes to (murmur2, as the producers
  * choose), or in opts.partition; one lookup in that partition's key table. null when

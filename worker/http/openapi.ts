@@ -147,6 +147,14 @@ export const OPENAPI = {
             schema: integer(0),
           },
           {
+            name: "timestamp",
+            in: "query",
+            description:
+              "Instead of offset: start at the first record whose timestamp (ms since the epoch) is at " +
+              "or after this (Kafka's ListOffsets by time); at the high watermark when none is that late.",
+            schema: integer(0),
+          },
+          {
             name: "limit",
             in: "query",
             description: `At most this many records. Default ${DEFAULT_READ_LIMIT}.`,

@@ -1,7 +1,8 @@
 /*
  * partitions.ts — GET /topics/:topic/partitions/:partition/messages and /offsets.
  *
- * A read takes an offset (0 when absent), a record limit and a byte limit; api/
+ * A read takes an offset (0 when absent) or a timestamp (from the first record at or
+ * after it), a record limit and a byte limit; api/
  * says whether the topic, the partition and the offset exist. The answer carries
  * the partition's log start offset and high watermark, and nextOffset, the offset
  * to read from next. It goes out through jsonResponse, which writes stored JSON values
@@ -10,7 +11,7 @@
  * GET /topics/:topic/keys/:key answers a compacted topic's latest record of a key.
  */
 import { partitionOffsets, readKey, readPartition } from "../../api";
-import { MAX_READ_BYTES } from "../../api/read";
+import { MAX_READ_BYTES, offsetForTime } from "../../api/read";
 import { HttpError } from "../errors";
 import { Query, partitionParam } from "../input";
 import { jsonResponse } from "../json";
@@ -26,12 +27,18 @@ export const DEFAULT_READ_BYTES = 1024 * 1024;
 export async function readMessages(c: Context): Promise<Response> {
   const topic = c.param("topic");
   const partition = partitionParam(c.param("partition"));
-  const q = new Query(c.url, ["offset", "limit", "maxBytes", "encoding"]);
-  const offset = q.int("offset", 0, Number.MAX_SAFE_INTEGER, 0);
+  const q = new Query(c.url, ["offset", "timestamp", "limit", "maxBytes", "encoding"]);
+  const offsetAsked = q.int("offset", 0, Number.MAX_SAFE_INTEGER, -1);
+  /* ?timestamp= (ms) starts at the first record at or after that time, instead of an offset. */
+  const timestamp = q.int("timestamp", 0, Number.MAX_SAFE_INTEGER, -1);
+  if (timestamp >= 0 && offsetAsked >= 0) {
+    throw new HttpError("INVALID_REQUEST", 'query parameters "offset" and "timestamp" exclude each other');
+  }
   const limit = q.int("limit", 1, MAX_READ_LIMIT, DEFAULT_READ_LIMIT);
   const maxBytes = q.int("maxBytes", 1, MAX_READ_BYTES, DEFAULT_READ_BYTES);
   const encoding = q.oneOf("encoding", ENCODINGS, "json");
 
+  const offset = timestamp >= 0 ? await offsetForTime(c.env, topic, partition, timestamp) : Math.max(offsetAsked, 0);
   const read = await readPartition(c.env, topic, partition, { offset, limit, maxBytes });
   const last = read.records[read.records.length - 1];
   return jsonResponse({

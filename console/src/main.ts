@@ -65,8 +65,11 @@ async function show(): Promise<void> {
     replace(next, errorNotice(e));
   }
   if (mine !== rendering) return;
+  document.getElementById("forget-token")!.hidden = savedToken() === null;
   replace(main, next);
   main.setAttribute("aria-busy", "false");
+  /* Which route is on screen: what tests (and anything else watching) wait for. */
+  main.dataset.drawn = location.hash;
 }
 
 function shell(): void {
@@ -84,8 +87,6 @@ function shell(): void {
     },
     "Forget token",
   );
-  forget.hidden = savedToken() === null;
-  addEventListener("storage", () => (forget.hidden = savedToken() === null));
   document.body.replaceChildren(
     h(
       "header",

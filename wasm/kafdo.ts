@@ -53,6 +53,7 @@ import {
 } from "./storage-host";
 
 export { registerStorage, type KafdoStorage };
+export { countSqlRows, sqlRows, type SqlRows } from "./storage-host";
 
 /* KD_TIMESTAMP_DERIVE: ask the encoder to derive a batch timestamp from its records. */
 const TIMESTAMP_DERIVE = -(2n ** 63n);
@@ -137,6 +138,8 @@ interface CoreExports {
   kd_group_describe(db: number): number;
   kd_group_delete(db: number): number;
   kd_group_delete_offsets(db: number, ptr: number, len: number): number;
+  kd_group_reset_offsets(db: number, ptr: number, len: number, nowMs: bigint): number;
+  kd_log_stats(db: number, fromOffset: bigint): number;
   kd_group_id_check(ptr: number, len: number): number;
   kd_groups_register(db: number, ptr: number, len: number, nowMs: bigint): number;
   kd_groups_unregister(db: number, ptr: number, len: number): number;
@@ -660,6 +663,35 @@ export function logOffsets(db: number): LogOffsets {
     undefined,
     (k) => k.kd_log_offsets(db),
     (out) => readOffsets(new Reader(out)),
+  );
+}
+
+/* A partition's storage for its metrics (kd_log_stats): its bounds, the hot batches
+ * (rows) and their bytes from `fromOffset` on, the cold segments and their bytes. */
+export interface LogStats extends LogOffsets {
+  hotBatches: number;
+  hotBytes: number;
+  coldSegments: number;
+  coldBytes: number;
+}
+
+export function logStats(db: number, fromOffset: number): LogStats {
+  const from = int64(fromOffset, "offset");
+  return call(
+    undefined,
+    undefined,
+    (k) => k.kd_log_stats(db, from),
+    (out) => {
+      const r = new Reader(out);
+      return {
+        logStartOffset: r.i64(),
+        highWatermark: r.i64(),
+        hotBatches: r.i64(),
+        hotBytes: r.i64(),
+        coldSegments: r.i64(),
+        coldBytes: r.i64(),
+      };
+    },
   );
 }
 
@@ -1619,6 +1651,50 @@ export function groupDeleteOffsets(db: number, partitions: TopicPartition[]): nu
       },
     ),
   );
+}
+
+/* How a reset names the offset (group_reset.c): the spec and its value. */
+export type ResetSpec =
+  | { kind: "earliest" }
+  | { kind: "latest" }
+  | { kind: "timestamp"; value: number }
+  | { kind: "offset"; value: number }
+  | { kind: "shiftBy"; value: number };
+
+const RESET_SPECS = ["earliest", "latest", "timestamp", "offset", "shiftBy"] as const;
+
+/* One partition of a reset, with what the partition alone knows: its log's bounds
+ * and, for a reset to a time, ListOffsets' offset for it (-1: no record so late). */
+export interface ResetPartition {
+  topic: string;
+  partition: number;
+  logStartOffset: number;
+  highWatermark: number;
+  offsetForTime: number;
+}
+
+/* kd_group_reset_offsets: the offsets the reset commits (or, dry, would), in the
+ * order given. Throws NON_EMPTY_GROUP, INVALID_REQUEST; writes nothing then. */
+export function groupResetOffsets(
+  db: number,
+  spec: ResetSpec,
+  partitions: ResetPartition[],
+  dryRun: boolean,
+  nowMs: number,
+): { topic: string; partition: number; offset: number }[] {
+  const input = new Bytes()
+    .u8(dryRun ? 1 : 0)
+    .u8(RESET_SPECS.indexOf(spec.kind))
+    .i64("value" in spec ? spec.value : 0)
+    .u32(partitions.length);
+  for (const p of partitions) {
+    input.str(p.topic).i32(p.partition).i64(p.logStartOffset).i64(p.highWatermark).i64(p.offsetForTime);
+  }
+  const now = int64(nowMs, "now");
+  return writeCall(db, input.bytes(), (k, ptr, len) => k.kd_group_reset_offsets(db, ptr, len, now), (out) => {
+    const r = new Reader(out);
+    return Array.from({ length: r.u32() }, () => ({ topic: readStr(r), partition: r.i32(), offset: r.i64() }));
+  });
 }
 
 /* Throws INVALID_GROUP_ID unless `groupId` is a valid group id. */

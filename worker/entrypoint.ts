@@ -30,6 +30,7 @@ import { createAdmin, createProducer, partitionOffsets, readPartition } from "./
 import * as groups from "./api/groups";
 import type { Env } from "./env";
 import { handle } from "./http";
+import { countRpcCalls } from "./rpc-metrics";
 import {
   DEFAULT_CLIENT_ID,
   DEFAULT_REBALANCE_TIMEOUT_MS,
@@ -52,6 +53,8 @@ import type {
   ReadOptions,
   RecordMetadata,
   RecordsToDelete,
+  ResetOffsetsRequest,
+  ResetOffsetsResult,
   TopicDescription,
   TopicPartition,
 } from "./types";
@@ -168,4 +171,10 @@ export class KafdoService extends WorkerEntrypoint<Env> {
   deleteGroup(groupId: string): Promise<void> {
     return createAdmin(this.env).deleteGroup(groupId);
   }
+
+  resetGroupOffsets(groupId: string, request: ResetOffsetsRequest): Promise<ResetOffsetsResult> {
+    return createAdmin(this.env).resetGroupOffsets(groupId, request);
+  }
 }
+
+countRpcCalls(KafdoService);

@@ -10,6 +10,7 @@
  * The handlers take KafdoBindings (env.ts), not the typed Env: a user's
  * Worker built from the package forwards its own env, typed as the README's Env.
  */
+import { reportDoorStats } from "./api/metrics";
 import { typedEnv, type KafdoBindings } from "./env";
 import { handle } from "./http";
 import { handleR2Queue } from "./integrations/r2";
@@ -22,7 +23,10 @@ export { WebhookDeliveryDO } from "./durable-objects/WebhookDeliveryDO";
 export { KafdoService } from "./entrypoint";
 
 export default {
-  fetch(request: Request, env: KafdoBindings): Promise<Response> {
+  fetch(request: Request, env: KafdoBindings, ctx?: ExecutionContext): Promise<Response> {
+    /* This isolate's request counts reach the cluster object now and then (/metrics). */
+    const report = reportDoorStats(typedEnv(env));
+    if (report) ctx?.waitUntil(report);
     const url = new URL(request.url);
     if (url.pathname === KAFKA_PATH) return acceptKafka(request, typedEnv(env), url);
     return handle(request, typedEnv(env));

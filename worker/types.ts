@@ -240,7 +240,39 @@ export interface Admin {
   listGroups(): Promise<GroupListing[]>;
   describeGroup(groupId: string): Promise<GroupInfo>;
   deleteGroup(groupId: string): Promise<void>;
+  resetGroupOffsets(groupId: string, request: ResetOffsetsRequest): Promise<ResetOffsetsResult>;
   close(): Promise<void>;
+}
+
+/* Where a reset moves a group's offsets, as kafka-consumer-groups --reset-offsets:
+ * --to-earliest, --to-latest, --to-datetime (ms since the epoch), --to-offset,
+ * --shift-by (from the committed offset). Every offset is clamped to the log. */
+export type OffsetResetTarget =
+  | "earliest"
+  | "latest"
+  | { timestamp: number }
+  | { offset: number }
+  | { shiftBy: number };
+
+export interface ResetOffsetsRequest {
+  topic: string;
+  /* Every partition of the topic when absent. */
+  partitions?: number[];
+  to: OffsetResetTarget;
+  /* Answers the offsets a reset would commit, committing nothing. */
+  dryRun?: boolean;
+}
+
+export interface ResetOffset {
+  topic: string;
+  partition: number;
+  offset: number;
+}
+
+export interface ResetOffsetsResult {
+  groupId: string;
+  dryRun: boolean;
+  offsets: ResetOffset[];
 }
 
 /* A consumed record as the in-Worker API and REST show it before JSON shaping. */

@@ -183,6 +183,7 @@ describe("the OpenAPI document and the router table", () => {
       "POST /consumer-groups/{groupId}/heartbeat",
       "POST /consumer-groups/{groupId}/commit",
       "POST /consumer-groups/{groupId}/leave",
+      "POST /admin/groups/{groupId}/offsets/reset",
       "POST /webhooks/{topic}",
       "POST /webhook-subscriptions",
     ]);

@@ -19,11 +19,14 @@ import type {
   GroupListing,
   PartitionOffsets,
   RecordsToDelete,
+  ResetOffsetsRequest,
+  ResetOffsetsResult,
   TopicDescription,
   TopicInfo,
 } from "../types";
 import { metadataStub, partitionStub } from "../durable-objects/addressing";
 import { deleteRecords } from "./delete-records";
+import { resetGroupOffsets } from "./group-reset";
 import { deleteGroup, describeGroup, listGroups } from "./groups";
 import { forget, topicFor } from "./metadata";
 
@@ -150,6 +153,12 @@ export class KafdoAdmin implements Admin {
   /* Refused with NON_EMPTY_GROUP while the group has members, as in Kafka. */
   deleteGroup(groupId: string): Promise<void> {
     return deleteGroup(this.env, groupId);
+  }
+
+  /* kafka-consumer-groups --reset-offsets: only while the group is empty
+   * (NON_EMPTY_GROUP), every offset clamped to its log; dryRun commits nothing. */
+  resetGroupOffsets(groupId: string, request: ResetOffsetsRequest): Promise<ResetOffsetsResult> {
+    return resetGroupOffsets(this.env, groupId, request);
   }
 
   async close(): Promise<void> {}

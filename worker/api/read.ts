@@ -76,15 +76,16 @@ export async function partitionOffsets(env: KafdoBindings, topic: string, partit
   return { earliest: o.logStartOffset, latest: o.highWatermark };
 }
 
-/* The offset of the first record at or after `timestamp` (ms), or the high watermark
- * when no record is that late: where a read by time starts (Kafka's ListOffsets by
- * time, kd_log_offset_for_time). */
-export async function offsetForTime(env: KafdoBindings, topic: string, partition: number, timestamp: number): Promise<number> {
-  checkRange("timestamp", timestamp, 0, Number.MAX_SAFE_INTEGER);
-  return partitionCall(typedEnv(env), topic, partition, async (stub) => {
-    const found = await stub.offsetForTimestamp(timestamp);
-    return found.offset >= 0 ? found.offset : (await stub.offsets()).highWatermark;
-  });
+/* Kafka's ListOffsets by time (a consumer's offsetsForTimes): the first offset whose
+ * record's timestamp is at or after `timestamp`, and that timestamp; -1 for both when
+ * no record is that late. */
+export async function partitionOffsetForTime(
+  env: KafdoBindings,
+  topic: string,
+  partition: number,
+  timestamp: number,
+): Promise<{ offset: number; timestamp: number }> {
+  return partitionCall(typedEnv(env), topic, partition, (stub) => stub.offsetForTimestamp(timestamp));
 }
 
 /* The latest record of `key` in a compacted topic (cleanup.policy=compact): a topic

@@ -14,6 +14,8 @@ import type {
   GroupListing,
   PartitionOffsets,
   RecordsToDelete,
+  ResetOffsetsRequest,
+  ResetOffsetsResult,
   TopicDescription,
 } from "../types";
 import { type Transport, segment } from "./transport";
@@ -87,5 +89,11 @@ export class KafdoHttpAdmin {
   /* Refused with NON_EMPTY_GROUP while the group has members, as in Kafka. */
   async deleteGroup(groupId: string): Promise<void> {
     await this.transport.call("DELETE", `/admin/groups/${segment(groupId)}`);
+  }
+
+  /* kafka-consumer-groups --reset-offsets (POST /admin/groups/:groupId/offsets/reset):
+   * refused with NON_EMPTY_GROUP while the group has members; dryRun commits nothing. */
+  resetGroupOffsets(groupId: string, request: ResetOffsetsRequest): Promise<ResetOffsetsResult> {
+    return this.transport.call("POST", `/admin/groups/${segment(groupId)}/offsets/reset`, { body: request });
   }
 }

@@ -40,6 +40,11 @@ export type {
   PartitionOffsets,
   RecordMetadata,
   RecordsToDelete,
+  OffsetResetTarget,
+  ResetOffset,
+  ResetOffsetsRequest,
+  ResetOffsetsResult,
   TopicDescription,
   TopicPartition,
 } from "../types";
+export type { MetricsSnapshot, TopicSnapshot, PartitionSnapshot, GroupSnapshot, DoorStats } from "../common/metrics";

@@ -40,10 +40,16 @@ import {
   groupOffsets,
   groupOpen,
   groupPoll,
+  groupResetOffsets,
   groupTopicChanged,
+  countSqlRows,
   registerStorage,
+  sqlRows,
   type KafdoStorage,
+  type ResetPartition,
+  type ResetSpec,
 } from "../../wasm/kafdo";
+import { metricsEnabled, type GroupMetrics } from "../common/metrics";
 import type { Env } from "../env";
 import { KafdoError, KafkaCode, kafkaCode } from "../errors";
 import type {
@@ -60,6 +66,7 @@ import type {
   KafkaSyncRequest,
   KafkaSyncResult,
   OffsetCommit,
+  ResetOffset,
   TopicPartition,
 } from "../types";
 import { metadataStub } from "./addressing";
@@ -115,12 +122,29 @@ export class ConsumerGroupDO extends DurableObject<Env> {
   private readonly kafkaJoins = new Map<string, ((result: KafkaJoinResult) => void)[]>();
   private readonly syncs = new Map<string, HeldSync[]>();
   private registered = false;
+  private readonly since = Date.now();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.storage = ctx.storage;
     this.db = registerStorage(this.storage);
+    countSqlRows(metricsEnabled(env));
     groupOpen(this.db);
+  }
+
+  /* What /metrics shows of the group (reads only): its state, members, generation,
+   * committed offsets, and the SQLite rows this object read and wrote since it started. */
+  metrics(groupId: string): GroupMetrics {
+    void groupId;
+    const d = groupDescribe(this.db);
+    return {
+      state: d.state,
+      members: d.members.length,
+      generationId: d.generationId,
+      offsets: d.offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset })),
+      sql: sqlRows(this.storage),
+      since: this.since,
+    };
   }
 
   join(groupId: string, req: JoinRequest): Promise<JoinResult> {
@@ -207,6 +231,17 @@ export class ConsumerGroupDO extends DurableObject<Env> {
     void groupId;
     if (!Array.isArray(partitions)) throw new KafdoError(KafkaCode.INVALID_REQUEST, "partitions are an array");
     return groupDeleteOffsets(this.db, partitions);
+  }
+
+  /* Resets committed offsets (kd_group_reset_offsets: only while the group has no
+   * members, else NON_EMPTY_GROUP). Expired members are removed first, as a poll
+   * would: a consumer that died is not a member. */
+  resetOffsets(groupId: string, spec: ResetSpec, partitions: ResetPartition[], dryRun: boolean): ResetOffset[] | Promise<ResetOffset[]> {
+    if (!Array.isArray(partitions)) throw new KafdoError(KafkaCode.INVALID_REQUEST, "partitions are an array");
+    this.#settle();
+    const offsets = groupResetOffsets(this.db, spec, partitions, dryRun === true, Date.now());
+    if (dryRun || this.registered) return offsets;
+    return this.#register(groupId).then(() => offsets);
   }
 
   deleteGroup(groupId: string): Promise<void> {

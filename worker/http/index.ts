@@ -20,9 +20,10 @@
  * an ambient credential like a cookie, so allowing every origin gives a page no
  * power it would not have with the token anyway.
  */
+import { metricsEnabled, recordRequest } from "../common/metrics";
 import type { Env } from "../env";
 import { authorize } from "./auth";
-import { HttpError, errorResponse } from "./errors";
+import { HttpError, errorCode, errorResponse } from "./errors";
 import { router } from "./routes";
 
 const CORS = {
@@ -51,7 +52,25 @@ export async function handle(request: Request, env: Env): Promise<Response> {
   return new Response(body, { status: response.status, statusText: response.statusText, headers });
 }
 
+/* What /metrics counts of a request: its route (the pattern, not the path: topic
+ * names stay out of the labels) and the code of its error, if any. */
+interface Outcome {
+  operation: string;
+  code?: string;
+}
+
 async function dispatch(request: Request, env: Env): Promise<Response> {
+  if (!metricsEnabled(env)) return route(request, env, { operation: "" });
+  const started = Date.now();
+  const outcome: Outcome = { operation: "unrouted" };
+  try {
+    return await route(request, env, outcome);
+  } finally {
+    recordRequest("rest", outcome.operation, Date.now() - started, outcome.code);
+  }
+}
+
+async function route(request: Request, env: Env, outcome: Outcome): Promise<Response> {
   try {
     const url = new URL(request.url);
     await authorize(request, url, env);
@@ -64,6 +83,7 @@ async function dispatch(request: Request, env: Env): Promise<Response> {
       throw new HttpError("METHOD_NOT_ALLOWED", `${url.pathname} takes ${allow}, not ${request.method}`, { allow });
     }
     const { route, params } = match;
+    outcome.operation = `${route.method} ${route.path}`;
     return await route.handler({
       request,
       env,
@@ -75,6 +95,7 @@ async function dispatch(request: Request, env: Env): Promise<Response> {
       },
     });
   } catch (e) {
+    outcome.code = errorCode(e);
     return errorResponse(e);
   }
 }

@@ -189,8 +189,21 @@ export const OPENAPI = {
     "/topics/{topic}/partitions/{partition}/offsets": {
       get: {
         summary: "A partition's offsets",
+        description:
+          "The log start offset and the high watermark; with ?timestamp=ms also Kafka's ListOffsets " +
+          "by time: the first offset whose record's timestamp is at or after it (offset and " +
+          "timestamp -1 when no record is that late).",
         tags: ["consume"],
-        parameters: [parameter("topic"), parameter("partition")],
+        parameters: [
+          parameter("topic"),
+          parameter("partition"),
+          {
+            name: "timestamp",
+            in: "query",
+            required: false,
+            schema: integer(0, "ms since the epoch"),
+          },
+        ],
         responses: {
           "200": json("The log start offset and the high watermark.", schema("PartitionOffsets")),
           "400": response("BadRequest"),
@@ -577,6 +590,31 @@ export const OPENAPI = {
         },
       },
     },
+    "/admin/groups/{groupId}/offsets/reset": {
+      post: {
+        summary: "Reset a consumer group's offsets",
+        description:
+          "kafka-consumer-groups --reset-offsets: commits for each partition named (every " +
+          "partition of the topic when none are) the offset `to` names — the log start " +
+          "(earliest), the high watermark (latest), the first offset at or after a time (the " +
+          "high watermark when no record is that late), an offset, or the committed offset " +
+          "shifted by n (400 for a partition with nothing committed) — clamped to " +
+          "[log start, high watermark]. Only while the group has no members: 409 NON_EMPTY_GROUP " +
+          "otherwise, dry run or not. All or nothing: on any refusal nothing changes; with " +
+          "dryRun the answer is what a reset would commit, and nothing is committed.",
+        tags: ["admin"],
+        parameters: [parameter("groupId")],
+        requestBody: body(schema("OffsetReset")),
+        responses: {
+          "200": json("The offsets committed (or, with dryRun, that would be).", schema("OffsetResetResult")),
+          "400": response("BadRequest"),
+          "401": response("Unauthorized"),
+          "404": response("NotFound"),
+          "409": response("NonEmptyGroup"),
+          "500": response("ServerError"),
+        },
+      },
+    },
 
     "/webhooks/{topic}": {
       post: {
@@ -693,6 +731,39 @@ export const OPENAPI = {
         tags: ["service"],
         security: [],
         responses: { "200": json("The Worker answers.", schema("Health")) },
+      },
+    },
+    "/metrics": {
+      get: {
+        summary: "Metrics, for Prometheus",
+        description:
+          "Prometheus text format 0.0.4: per partition records and bytes appended and fetched, log " +
+          "start, high watermark, stored bytes and rows by tier; per group members, state, " +
+          "generation, committed offset and lag; per door (rest, kafka, rpc) and operation " +
+          "requests, errors by code and a latency histogram; SQLite rows read and written. " +
+          "Counters count from their isolate's or object's start and are kept in memory only.",
+        tags: ["service"],
+        responses: {
+          "200": { description: "The metrics.", content: { "text/plain": { schema: { type: "string" } } } },
+          "400": response("BadRequest"),
+          "401": response("Unauthorized"),
+          "500": response("ServerError"),
+        },
+      },
+    },
+    "/metrics.json": {
+      get: {
+        summary: "Metrics, as JSON",
+        description:
+          "The snapshot /metrics renders, with the last hour by minute (traffic, and each " +
+          "group's lag as scrapes saw it), for the console.",
+        tags: ["service"],
+        responses: {
+          "200": json("The snapshot.", { type: "object" }),
+          "400": response("BadRequest"),
+          "401": response("Unauthorized"),
+          "500": response("ServerError"),
+        },
       },
     },
     "/openapi.json": {
@@ -932,6 +1003,13 @@ export const OPENAPI = {
           partition: integer(0),
           earliest: integer(0, "The log start offset."),
           latest: integer(0, "The high watermark: the offset the next record will get."),
+          offsetForTimestamp: {
+            type: "object",
+            required: ["offset", "timestamp"],
+            additionalProperties: false,
+            description: "With ?timestamp: the first record at or after it (-1 and -1: none).",
+            properties: { offset: { type: "integer", minimum: -1 }, timestamp: { type: "integer", minimum: -1 } },
+          },
         },
       },
       TopicOffsets: {
@@ -1223,6 +1301,48 @@ export const OPENAPI = {
               required: ["groupId", "state"],
               additionalProperties: false,
               properties: { groupId: { type: "string" }, state: { type: "string", enum: GROUP_STATES } },
+            },
+          },
+        },
+      },
+      OffsetReset: {
+        type: "object",
+        required: ["topic", "to"],
+        additionalProperties: false,
+        properties: {
+          topic: { type: "string" },
+          partitions: {
+            type: "array",
+            minItems: 1,
+            items: { type: "integer", minimum: 0, maximum: INT32_MAX },
+            description: "Every partition of the topic when absent; each at most once.",
+          },
+          to: {
+            description:
+              'Where to: "earliest", "latest", {"timestamp": ms since the epoch}, {"offset": n >= 0} ' +
+              'or {"shiftBy": n} (from the committed offset; negative goes back).',
+          },
+          dryRun: { type: "boolean", description: "Answer the offsets without committing them." },
+        },
+      },
+      OffsetResetResult: {
+        type: "object",
+        required: ["groupId", "dryRun", "offsets"],
+        additionalProperties: false,
+        properties: {
+          groupId: { type: "string" },
+          dryRun: { type: "boolean" },
+          offsets: {
+            type: "array",
+            items: {
+              type: "object",
+              required: ["topic", "partition", "offset"],
+              additionalProperties: false,
+              properties: {
+                topic: { type: "string" },
+                partition: { type: "integer", minimum: 0, maximum: INT32_MAX },
+                offset: { type: "integer", minimum: 0 },
+              },
             },
           },
         },

@@ -9,9 +9,11 @@
  */
 import { createPartitions, createTopic, deleteTopic, describeTopic, listTopics, topicOffsets } from "./handlers/admin";
 import { deleteRecords, patchConfigs, putConfigs } from "./handlers/admin";
+import { resetOffsets } from "./handlers/group-reset";
 import { commit, deleteGroup, describe, heartbeat, join, leave, listGroups, offsets } from "./handlers/groups";
 import { readLatest, readMessages, readOffsets } from "./handlers/partitions";
 import { produce, produceBatch } from "./handlers/produce";
+import { metricsJson, metricsText } from "./handlers/metrics";
 import { health, openapi, serviceInfo } from "./handlers/service";
 import {
   createSubscription,
@@ -49,6 +51,7 @@ export const ROUTES: readonly Route[] = [
   { method: "GET", path: "/admin/groups", handler: listGroups },
   { method: "GET", path: "/admin/groups/:groupId", handler: describe },
   { method: "DELETE", path: "/admin/groups/:groupId", handler: deleteGroup },
+  { method: "POST", path: "/admin/groups/:groupId/offsets/reset", handler: resetOffsets },
 
   { method: "POST", path: "/webhooks/:topic", handler: receive },
   { method: "GET", path: "/webhook-subscriptions", handler: listSubscriptions },
@@ -57,6 +60,8 @@ export const ROUTES: readonly Route[] = [
   { method: "DELETE", path: "/webhook-subscriptions/:groupId", handler: deleteSubscription },
 
   { method: "GET", path: "/health", handler: health },
+  { method: "GET", path: "/metrics", handler: metricsText },
+  { method: "GET", path: "/metrics.json", handler: metricsJson },
   { method: "GET", path: "/openapi.json", handler: openapi },
 ];
 

@@ -11,8 +11,8 @@
  * GET /topics/:topic/keys/:key answers a compacted topic's latest record of a key.
  */
 import { partitionOffsets, readKey, readPartition } from "../../api";
-import { MAX_READ_BYTES, offsetForTime } from "../../api/read";
-import { HttpError } from "../errors";
+import { MAX_READ_BYTES, partitionOffsetForTime } from "../../api/read";
+import { HttpError, invalidRequest } from "../errors";
 import { Query, partitionParam } from "../input";
 import { jsonResponse } from "../json";
 import { ENCODINGS, jsonMessage } from "../records";
@@ -32,13 +32,13 @@ export async function readMessages(c: Context): Promise<Response> {
   /* ?timestamp= (ms) starts at the first record at or after that time, instead of an offset. */
   const timestamp = q.int("timestamp", 0, Number.MAX_SAFE_INTEGER, -1);
   if (timestamp >= 0 && offsetAsked >= 0) {
-    throw new HttpError("INVALID_REQUEST", 'query parameters "offset" and "timestamp" exclude each other');
+    throw invalidRequest('query parameters "offset" and "timestamp" exclude each other');
   }
   const limit = q.int("limit", 1, MAX_READ_LIMIT, DEFAULT_READ_LIMIT);
   const maxBytes = q.int("maxBytes", 1, MAX_READ_BYTES, DEFAULT_READ_BYTES);
   const encoding = q.oneOf("encoding", ENCODINGS, "json");
 
-  const offset = timestamp >= 0 ? await offsetForTime(c.env, topic, partition, timestamp) : Math.max(offsetAsked, 0);
+  const offset = timestamp >= 0 ? await offsetAtTime(c, topic, partition, timestamp) : Math.max(offsetAsked, 0);
   const read = await readPartition(c.env, topic, partition, { offset, limit, maxBytes });
   const last = read.records[read.records.length - 1];
   return jsonResponse({
@@ -51,12 +51,22 @@ export async function readMessages(c: Context): Promise<Response> {
   });
 }
 
+/* Where a read by time starts: the first record at or after `timestamp`, or the high
+ * watermark (no messages) when none is that late. */
+async function offsetAtTime(c: Context, topic: string, partition: number, timestamp: number): Promise<number> {
+  const found = await partitionOffsetForTime(c.env, topic, partition, timestamp);
+  return found.offset >= 0 ? found.offset : (await partitionOffsets(c.env, topic, partition)).latest;
+}
+
 export async function readOffsets(c: Context): Promise<Response> {
   const topic = c.param("topic");
   const partition = partitionParam(c.param("partition"));
-  Query.none(c.url);
+  /* ?timestamp=ms: also the first offset at or after that time (ListOffsets by time). */
+  const timestamp = new Query(c.url, ["timestamp"]).int("timestamp", 0, Number.MAX_SAFE_INTEGER, -1);
   const { earliest, latest } = await partitionOffsets(c.env, topic, partition);
-  return Response.json({ topic, partition, earliest, latest });
+  if (timestamp < 0) return Response.json({ topic, partition, earliest, latest });
+  const offsetForTimestamp = await partitionOffsetForTime(c.env, topic, partition, timestamp);
+  return Response.json({ topic, partition, earliest, latest, offsetForTimestamp });
 }
 
 /* The latest record of a key (UTF-8 text in the path) in a compacted topic: 200 with

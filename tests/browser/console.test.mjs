@@ -112,7 +112,8 @@ describe('the console with a token', () => {
     await page.waitForSelector('#topics-table');
     assert.equal(await page.evaluate(() => sessionStorage.getItem('kafdo.console.token')), TOKEN);
     const row = page.locator('#topics-table tr', { hasText: TOPIC });
-    assert.match(await row.innerText(), new RegExp(`${TOPIC}\\s+2\\s+4`)); /* 2 partitions, 4 messages */
+    /* 2 partitions, 4 messages held, 4 produced, and the stored size from /metrics.json */
+    assert.match(await row.innerText(), new RegExp(`${TOPIC}\\s+2\\s+4\\s+4\\s+\\d+(\\.\\d)? (B|KiB)`));
     await shot('topics');
 
     /* Kept in the tab: a reload does not ask again. */
@@ -125,7 +126,7 @@ describe('the console with a token', () => {
     await open(`#/topics/${TOPIC}`);
     const partitions = await page.locator('#partitions-table tbody tr').allInnerTexts();
     assert.equal(partitions.length, 2);
-    assert.match(partitions[0], /^0\s+0\s+3\s+3/);
+    assert.match(partitions[0], /^0\s+0\s+3\s+3\s+\d+ B/);
     await page.fill('input[data-config="max.message.bytes"]', '500000');
     await page.click('#configs-form button[type=submit]');
     await page.waitForSelector('#configs-status >> text=Saved max.message.bytes');
@@ -211,7 +212,11 @@ describe('the console with a token', () => {
   it('charts throughput and lag over the last hour', async () => {
     await open('#/charts');
     await page.waitForSelector('svg.chart');
-    assert.ok((await page.locator('svg.chart').count()) >= 2);
+    assert.equal(await page.locator('svg.chart').count(), 4);
+    /* This minute's produces are on the throughput chart, and the group on the lag chart. */
+    assert.equal(await page.locator('svg.chart path[data-series="produced"]').count(), 1);
+    assert.equal(await page.locator(`svg.chart path[data-series="${TOPIC}"]`).count(), 1);
+    assert.equal(await page.locator(`svg.chart path[data-series="${GROUP}"]`).count(), 1);
     await shot('charts');
   });
 

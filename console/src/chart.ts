@@ -49,13 +49,18 @@ export function lineChart(title: string, series: Series[], fromMs: number, toMs:
   }
   for (let i = 0; i <= 6; i++) {
     const t = fromMs + ((toMs - fromMs) * i) / 6;
-    svg.append(el("text", { x: x(t), y: H - 8, "text-anchor": "middle", class: "axis" }, clock(t)));
+    const anchor = i === 0 ? "start" : i === 6 ? "end" : "middle";
+    svg.append(el("text", { x: x(t), y: H - 8, "text-anchor": anchor, class: "axis" }, clock(t)));
   }
   series.forEach((s, i) => {
     const color = COLORS[i % COLORS.length]!;
     if (s.points.length) {
       const d = s.points.map(([t, v], j) => `${j ? "L" : "M"}${x(t).toFixed(1)},${y(v).toFixed(1)}`).join(" ");
       svg.append(el("path", { d, fill: "none", stroke: color, "stroke-width": 2, "data-series": s.label }));
+      /* A sparse series (lag, sampled only by scrapes) gets dots, so one sample still shows. */
+      if (s.points.length < 30) {
+        for (const [t, v] of s.points) svg.append(el("circle", { cx: x(t), cy: y(v), r: 3, fill: color }));
+      }
     }
     const lx = L + (i % 3) * 220;
     const ly = H + 10 + 18 * Math.floor(i / 3);

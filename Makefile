@@ -29,7 +29,7 @@ FUZZERS := batch_decode gzip snappy lz4 zstd batch_inspect batch_encode batch_en
 FUZZ_SECONDS ?= 60
 FUZZ_TEST_RUNS ?= 20000
 
-APT_PKGS := emscripten binaryen libsqlite3-dev libclang-rt-14-dev clang kcat python3-confluent-kafka librdkafka-dev dpkg-dev
+APT_PKGS := emscripten binaryen libsqlite3-dev libclang-rt-14-dev clang kcat python3-confluent-kafka librdkafka-dev dpkg-dev chromium
 
 # The compression libraries the core links: Debian's source packages of zlib, zstd, lz4
 # and snappy, fetched into build/codecs by apt-get source (pinned by version and .dsc
@@ -45,7 +45,7 @@ CODECS_PLAIN := $(CODECS)/plain/libkdcodecs.a
 STAMP_APT := $(BUILD)/.apt-stamp
 STAMP_NPM := node_modules/.package-lock.json
 
-.PHONY: dev test bench fuzz wasm generate dist deps test-layers test-c test-vectors test-fuzz test-worker test-e2e test-interop typecheck clean lint format
+.PHONY: dev test bench fuzz wasm generate dist console deps test-layers test-c test-vectors test-fuzz test-worker test-e2e test-interop test-browser typecheck clean lint format
 
 # ---- setup ------------------------------------------------------------------
 
@@ -148,9 +148,14 @@ $(BUILD)/kafka_stub_broker: bench/kafka_stub_broker.c | $(STAMP_APT)
 dist: $(STAMP_NPM) wasm/kafdo.wasm $(GENERATED)
 	npm run -s build
 
+# The web console (console/) bundled into the Worker's static assets, served at /console/.
+# wrangler dev and wrangler deploy run the same script themselves ([build] in wrangler.toml).
+console: $(STAMP_NPM)
+	node scripts/build-console.mjs
+
 # ---- tests ------------------------------------------------------------------
 
-test: deps test-layers typecheck test-c test-vectors test-fuzz test-worker test-e2e test-interop
+test: deps test-layers typecheck test-c test-vectors test-fuzz test-worker test-e2e test-interop test-browser
 	@echo "make test: all suites passed"
 
 # The Kafka front's request types, generated from the core's schema table (committed,
@@ -204,6 +209,11 @@ test-e2e: $(STAMP_NPM) wasm/kafdo.wasm $(GENERATED) dist
 # through `kafdo gateway`: each file starts its own wrangler dev with the relay beside it.
 test-interop: $(STAMP_APT) $(STAMP_NPM) wasm/kafdo.wasm $(GENERATED)
 	node --test --test-concurrency=1 --test-timeout=300000 'tests/interop/*.test.mjs'
+
+# The console in Debian's headless chromium (driven by playwright-core) against a
+# wrangler dev with a token; screenshots of each page in build/console-screenshots/.
+test-browser: $(STAMP_APT) $(STAMP_NPM) wasm/kafdo.wasm console
+	node --test --test-concurrency=1 --test-timeout=300000 'tests/browser/*.test.mjs'
 
 fuzz: $(addprefix $(BUILD)/fuzz_,$(FUZZERS)) $(BUILD)/make_seeds
 	@$(BUILD)/make_seeds $(BUILD)/seeds

@@ -16,7 +16,7 @@ SHELL := /bin/bash
 # Node 22 comes from the npm package `node` (wrangler needs >= 22.12; Debian has 20).
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-CORE_SRC := $(addprefix src-c/,scratch.c varint.c crc32c.c codecs.c partitioner.c record_batch.c sql.c log.c log_config.c retention.c compaction.c tiering.c topics.c group_registry.c producer_ids.c assignor.c group.c group_classic.c consumer_protocol.c group_offsets.c json.c kafka_schema.c kafka_codec.c kafka_rules.c)
+CORE_SRC := $(addprefix src-c/,scratch.c varint.c crc32c.c codecs.c partitioner.c record_batch.c sql.c log.c log_stats.c log_config.c retention.c compaction.c tiering.c topics.c group_registry.c producer_ids.c assignor.c group.c group_classic.c consumer_protocol.c group_offsets.c group_reset.c json.c kafka_schema.c kafka_codec.c kafka_rules.c)
 CORE_HDR := $(wildcard src-c/*.h) src-c/errors.def
 NATIVE_HOST := src-c/host_sqlite.c
 C_WARN := -std=c11 -Wall -Wextra -Werror
@@ -24,12 +24,12 @@ SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-po
 CC_TEST := clang
 BUILD := build
 
-C_TESTS := varint crc32c codecs partitioner record_batch log retention compaction tiering topics assignor group kafka kafka_rules
-FUZZERS := batch_decode gzip snappy lz4 zstd batch_inspect batch_encode batch_encode_within log_append log_lifecycle cold_segment topic_create assign group kafka_decode kafka_encode
+C_TESTS := varint crc32c codecs partitioner record_batch log log_stats retention compaction tiering topics assignor group group_reset kafka kafka_rules
+FUZZERS := batch_decode gzip snappy lz4 zstd batch_inspect batch_encode batch_encode_within log_append log_lifecycle cold_segment topic_create assign group group_reset kafka_decode kafka_encode
 FUZZ_SECONDS ?= 60
 FUZZ_TEST_RUNS ?= 20000
 
-APT_PKGS := emscripten binaryen libsqlite3-dev libclang-rt-14-dev clang kcat python3-confluent-kafka librdkafka-dev dpkg-dev
+APT_PKGS := emscripten binaryen libsqlite3-dev libclang-rt-14-dev clang kcat python3-confluent-kafka librdkafka-dev dpkg-dev chromium
 
 # The compression libraries the core links: Debian's source packages of zlib, zstd, lz4
 # and snappy, fetched into build/codecs by apt-get source (pinned by version and .dsc
@@ -45,7 +45,7 @@ CODECS_PLAIN := $(CODECS)/plain/libkdcodecs.a
 STAMP_APT := $(BUILD)/.apt-stamp
 STAMP_NPM := node_modules/.package-lock.json
 
-.PHONY: dev test bench fuzz wasm generate dist deps test-layers test-c test-vectors test-fuzz test-worker test-e2e test-interop typecheck clean lint format
+.PHONY: dev test bench fuzz wasm generate dist console deps test-layers test-c test-vectors test-fuzz test-worker test-e2e test-interop test-browser typecheck clean lint format
 
 # ---- setup ------------------------------------------------------------------
 
@@ -148,9 +148,14 @@ $(BUILD)/kafka_stub_broker: bench/kafka_stub_broker.c | $(STAMP_APT)
 dist: $(STAMP_NPM) wasm/kafdo.wasm $(GENERATED)
 	npm run -s build
 
+# The web console (console/) bundled into the Worker's static assets, served at /console/.
+# wrangler dev and wrangler deploy run the same script themselves ([build] in wrangler.toml).
+console: $(STAMP_NPM)
+	node scripts/build-console.mjs
+
 # ---- tests ------------------------------------------------------------------
 
-test: deps test-layers typecheck test-c test-vectors test-fuzz test-worker test-e2e test-interop
+test: deps test-layers typecheck test-c test-vectors test-fuzz test-worker test-e2e test-interop test-browser
 	@echo "make test: all suites passed"
 
 # The Kafka front's request types, generated from the core's schema table (committed,
@@ -204,6 +209,11 @@ test-e2e: $(STAMP_NPM) wasm/kafdo.wasm $(GENERATED) dist
 # through `kafdo gateway`: each file starts its own wrangler dev with the relay beside it.
 test-interop: $(STAMP_APT) $(STAMP_NPM) wasm/kafdo.wasm $(GENERATED)
 	node --test --test-concurrency=1 --test-timeout=300000 'tests/interop/*.test.mjs'
+
+# The console in Debian's headless chromium (driven by playwright-core) against a
+# wrangler dev with a token; screenshots of each page in build/console-screenshots/.
+test-browser: $(STAMP_APT) $(STAMP_NPM) wasm/kafdo.wasm console
+	node --test --test-concurrency=1 --test-timeout=300000 'tests/browser/*.test.mjs'
 
 fuzz: $(addprefix $(BUILD)/fuzz_,$(FUZZERS)) $(BUILD)/make_seeds
 	@$(BUILD)/make_seeds $(BUILD)/seeds

@@ -64,3 +64,8 @@ echo
 # nothing), as ratios. KAFKA_RECORDS sets the records produced per figure, KAFKA_SAMPLES
 # the produce-to-consume latency samples.
 node bench/kafka.mjs --records "${KAFKA_RECORDS:-200000}" --samples "${KAFKA_SAMPLES:-300}"
+echo
+
+# What counting metrics costs produce: metrics on vs KAFDO_METRICS=off, alternating
+# rounds (throughput, and server CPU per record and per request).
+node bench/metrics-cost.mjs --rounds "${METRICS_ROUNDS:-5}"

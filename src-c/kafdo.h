@@ -281,6 +281,12 @@ KD_EXPORT(kd_log_offsets) int32_t kd_log_offsets(uint32_t db);
  */
 KD_EXPORT(kd_log_describe) int32_t kd_log_describe(uint32_t db);
 
+/* A partition's storage for its metrics (log_stats.c): the log's bounds, the hot
+ * batches (rows) and bytes from `from_offset` on, the cold segments and bytes.
+ * Output: i64 log_start, i64 high_watermark, i64 hot_batches, i64 hot_bytes,
+ * i64 cold_segments, i64 cold_bytes. Error: UNKNOWN_TOPIC_OR_PARTITION (retired). */
+KD_EXPORT(kd_log_stats) int32_t kd_log_stats(uint32_t db, int64_t from_offset);
+
 /*
  * Reads stored batches from `offset`: the batch containing it first, then the
  * ones after, while the total stays within max_bytes (at most KD_MAX_READ_BYTES,
@@ -631,6 +637,13 @@ KD_EXPORT(kd_group_delete) int32_t kd_group_delete(uint32_t db);
  * group whose protocol type is not "consumer" has members (its subscriptions
  * cannot be read), as Kafka answers. */
 KD_EXPORT(kd_group_delete_offsets) int32_t kd_group_delete_offsets(uint32_t db, const uint8_t *in, uint32_t in_len);
+
+/* Resets the group's committed offsets as kafka-consumer-groups --reset-offsets
+ * does (group_reset.c has the rules and the byte formats): only while the group has
+ * no members (else NON_EMPTY_GROUP), each partition's offset from the spec, clamped
+ * to its log; all or nothing, and nothing written on a dry run. Output: the offsets. */
+KD_EXPORT(kd_group_reset_offsets)
+int32_t kd_group_reset_offsets(uint32_t db, const uint8_t *in, uint32_t in_len, int64_t now_ms);
 
 /* The cluster's registry of groups (group_registry.c; ClusterMetadataDO's storage,
  * beside topics): group ids known to exist, for listing. Ids are 1 to 255 bytes (INVALID_GROUP_ID).

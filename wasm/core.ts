@@ -40,6 +40,7 @@ export interface CoreExports {
   kd_log_append(db: number, ptr: number, len: number, nowMs: bigint, maxBatchBytes: number): number;
   kd_log_offsets(db: number): number;
   kd_log_describe(db: number): number;
+  kd_log_stats(db: number, fromOffset: bigint): number;
   kd_log_offset_for_time(db: number, timestamp: bigint): number;
   kd_log_offsets_before(db: number, timestamp: bigint, maxNum: number, nowMs: bigint): number;
   kd_log_fetch(db: number, offset: bigint, maxBytes: number, minOneBatch: number): number;
@@ -78,6 +79,7 @@ export interface CoreExports {
   kd_group_commit(db: number, ptr: number, len: number, nowMs: bigint): number;
   kd_group_offsets(db: number, ptr: number, len: number): number;
   kd_group_describe(db: number): number;
+  kd_group_reset_offsets(db: number, ptr: number, len: number, nowMs: bigint): number;
   kd_group_delete(db: number): number;
   kd_group_delete_offsets(db: number, ptr: number, len: number): number;
   kd_group_id_check(ptr: number, len: number): number;

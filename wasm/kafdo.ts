@@ -17,6 +17,7 @@
  *   tiering.ts         the cold tier
  *   topics.ts          the cluster's topics and producer ids
  *   groups.ts          consumer groups (Kafdo's protocol) and the registry of group ids
+ *   group-reset.ts     resetting a group's committed offsets (kafka-consumer-groups --reset-offsets)
  *   classic-groups.ts  Kafka's classic group protocol on the same groups
  *   kafka.ts           the Kafka wire protocol codec
  *   kafka-rules.ts     Kafka's per-request rules (acks, Fetch budget, Metadata, JoinGroup by version)
@@ -28,12 +29,14 @@
  * safe).
  */
 export { registerStorage, type KafdoStorage } from "./storage-host";
+export { countSqlRows, sqlRows, type SqlRows } from "./storage-host";
 export * from "./batch";
 export * from "./log";
 export * from "./retention";
 export * from "./tiering";
 export * from "./topics";
 export * from "./groups";
+export * from "./group-reset";
 export * from "./classic-groups";
 export * from "./kafka";
 export * from "./kafka-rules";

@@ -74,6 +74,29 @@ export function logOffsets(db: number): LogOffsets {
   return invoke({ run: (k) => k.kd_log_offsets(db), read: readOffsets });
 }
 
+/* A partition's storage for its metrics (kd_log_stats): its bounds, the hot batches
+ * (rows) and their bytes from `fromOffset` on, the cold segments and their bytes. */
+export interface LogStats extends LogOffsets {
+  hotBatches: number;
+  hotBytes: number;
+  coldSegments: number;
+  coldBytes: number;
+}
+
+export function logStats(db: number, fromOffset: number): LogStats {
+  const from = int64(fromOffset, "offset");
+  return invoke({
+    run: (k) => k.kd_log_stats(db, from),
+    read: (r) => ({
+      ...readOffsets(r),
+      hotBatches: r.i64(),
+      hotBytes: r.i64(),
+      coldSegments: r.i64(),
+      coldBytes: r.i64(),
+    }),
+  });
+}
+
 /* One idempotent producer a partition remembers (DescribeProducers). */
 export interface LogProducer {
   producerId: number;

@@ -12,7 +12,8 @@
  *             its .raw() rows lazily, so a scan the core stops early costs only the
  *             rows it read; then 1 per row, 0 when done, < 0 on error;
  *   column_*  read the current row (0-based columns);
- *   finalize  forgets the handle.
+ *   finalize  forgets the handle, first adding the cursor's rowsRead and rowsWritten
+ *             (what DO SQLite bills) to its storage's count (sqlRows; metrics).
  *
  * One wasm instance serves every Durable Object in the isolate, so each DO registers
  * its storage once and names it by the returned db id in every core call. The table
@@ -52,13 +53,48 @@ interface Statement {
   storage: KafdoStorage;
   sql: string;
   params: SqlStorageValue[];
+  cursor: SqlStorageCursor<Record<string, SqlStorageValue>> | undefined;
   rows: Iterator<SqlStorageValue[]> | undefined;
   row: SqlStorageValue[] | undefined;
   /* UTF-8 of the current row's TEXT columns, made once for column_bytes + copy. */
   text: Map<number, Uint8Array>;
 }
 
+/* Rows read and written by the core's statements, as DO SQLite counts (and bills) them. */
+export interface SqlRows {
+  rowsRead: number;
+  rowsWritten: number;
+}
+
 const storages: (WeakRef<KafdoStorage> | undefined)[] = [];
+const rowCounts = new WeakMap<KafdoStorage, SqlRows>();
+
+/* The rows the core's statements have read and written in `storage` since this
+ * isolate registered it (kept in memory only: metrics, never stored). */
+export function sqlRows(storage: KafdoStorage): SqlRows {
+  const rows = rowCounts.get(storage);
+  return rows ? { ...rows } : { rowsRead: 0, rowsWritten: 0 };
+}
+
+let countingRows = true;
+
+/* KAFDO_METRICS=off: the Durable Objects turn the count off for their isolate. */
+export function countSqlRows(on: boolean): void {
+  countingRows = on;
+}
+
+/* Called from finalize, which returns nothing: a failure here is not the core's to see. */
+function countRows(stmt: Statement): void {
+  if (!stmt.cursor || !countingRows) return;
+  try {
+    let rows = rowCounts.get(stmt.storage);
+    if (!rows) rowCounts.set(stmt.storage, (rows = { rowsRead: 0, rowsWritten: 0 }));
+    rows.rowsRead += stmt.cursor.rowsRead;
+    rows.rowsWritten += stmt.cursor.rowsWritten;
+  } catch {
+    /* a cursor without the counts: nothing to add */
+  }
+}
 const storageIds = new WeakMap<KafdoStorage, number>();
 const statements: (Statement | undefined)[] = [];
 const freeHandles: number[] = [];
@@ -172,6 +208,7 @@ export function storageImports(memory: () => WebAssembly.Memory) {
         storage,
         sql: utf8Decoder.decode(bytes(sqlPtr, sqlLen)),
         params: [],
+        cursor: undefined,
         rows: undefined,
         row: undefined,
         text: new Map(),
@@ -201,7 +238,10 @@ export function storageImports(memory: () => WebAssembly.Memory) {
       if (!stmt) return fail(`step on unknown statement ${handle}`);
       stmt.row = undefined;
       stmt.text.clear();
-      stmt.rows ??= stmt.storage.sql.exec(stmt.sql, ...stmt.params).raw();
+      if (!stmt.rows) {
+        stmt.cursor = stmt.storage.sql.exec(stmt.sql, ...stmt.params);
+        stmt.rows = stmt.cursor.raw();
+      }
       const next = stmt.rows.next();
       if (next.done) return 0;
       stmt.row = next.value;
@@ -240,7 +280,9 @@ export function storageImports(memory: () => WebAssembly.Memory) {
     }),
 
     kd_host_finalize(handle: number): void {
-      if (statements[handle]) {
+      const stmt = statements[handle];
+      if (stmt) {
+        countRows(stmt);
         statements[handle] = undefined;
         freeHandles.push(handle);
       }

@@ -30,13 +30,14 @@ import { createAdmin, createProducer, partitionOffsets, readPartition } from "./
 import * as groups from "./api/groups";
 import type { Env } from "./durable-objects/bindings";
 import { handle } from "./http";
+import { countRpcCalls } from "./api/rpc-metrics";
 import {
   DEFAULT_CLIENT_ID,
   DEFAULT_REBALANCE_TIMEOUT_MS,
   DEFAULT_SESSION_TIMEOUT_MS,
 } from "./http/handlers/groups";
 import type { AlterConfigsOptions, ConfigChanges, CreateTopicConfig, DeletedRecords, PartitionOffsets, RecordsToDelete, TopicDescription } from "./common/topics";
-import type { CommittedOffset, GroupInfo, GroupListing, JoinRequest, JoinResult, OffsetCommit, TopicPartition } from "./common/groups";
+import type { CommittedOffset, GroupInfo, GroupListing, JoinRequest, JoinResult, OffsetCommit, ResetOffsetsRequest, ResetOffsetsResult, TopicPartition } from "./common/groups";
 import type { PartitionRead, ReadOptions } from "./common/records";
 import type { ProducerMessage, RecordMetadata } from "./common/api";
 
@@ -152,4 +153,10 @@ export class KafdoService extends WorkerEntrypoint<Env> {
   deleteGroup(groupId: string): Promise<void> {
     return createAdmin(this.env).deleteGroup(groupId);
   }
+
+  resetGroupOffsets(groupId: string, request: ResetOffsetsRequest): Promise<ResetOffsetsResult> {
+    return createAdmin(this.env).resetGroupOffsets(groupId, request);
+  }
 }
+
+countRpcCalls(KafdoService);

@@ -12,6 +12,7 @@
  * The handlers take KafdoBindings (durable-objects/bindings.ts), not the typed Env: a user's
  * Worker built from the package forwards its own env, typed as the README's Env.
  */
+import { reportDoorStats } from "./api/metrics";
 import { typedEnv, type Env, type KafdoBindings } from "./durable-objects/bindings";
 import { handle } from "./http";
 import { requireToken } from "./http/auth";
@@ -26,7 +27,10 @@ export { WebhookDeliveryDO } from "./integrations/WebhookDeliveryDO";
 export { KafdoService } from "./entrypoint";
 
 export default {
-  fetch(request: Request, env: KafdoBindings): Promise<Response> {
+  fetch(request: Request, env: KafdoBindings, ctx?: ExecutionContext): Promise<Response> {
+    /* This isolate's request counts reach the cluster object now and then (/metrics). */
+    const report = reportDoorStats(typedEnv(env));
+    if (report) ctx?.waitUntil(report);
     const url = new URL(request.url);
     if (url.pathname === KAFKA_PATH) return kafkaUpgrade(request, typedEnv(env), url);
     return handle(request, typedEnv(env));

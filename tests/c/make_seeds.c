@@ -421,6 +421,23 @@ int main(int argc, char **argv)
     kb_put(&commit, "md", 2);
     put(dir, "group", "commit", commit.p, commit.len);
     kb_free(&commit);
+    /* A reset of orders-0 and orders-1 back by 2 (the group's first byte: empty). */
+    kbuf reset = {0};
+    kb_le(&reset, 0, 1); /* the group: empty */
+    kb_le(&reset, 0, 1); /* flags */
+    kb_le(&reset, 4, 1); /* spec: shiftBy */
+    kb_le(&reset, (uint64_t)-2, 8);
+    kb_le(&reset, 2, 4);
+    for (uint32_t p = 0; p < 2; p++) {
+        kb_le(&reset, 6, 2);
+        kb_put(&reset, "orders", 6);
+        kb_le(&reset, p, 4);
+        kb_le(&reset, 0, 8);
+        kb_le(&reset, 10, 8);
+        kb_le(&reset, (uint64_t)-1, 8);
+    }
+    put(dir, "group_reset", "shift", reset.p, reset.len);
+    kb_free(&reset);
     /* A Kafka member's join with a group.instance.id, KIP-394's flag and an initial
      * delay; and a leave by instance id. */
     kbuf kjoin = {0};

@@ -260,7 +260,7 @@ describe('bin/kafdo against wrangler dev', () => {
       [['topics', 'create', 't', '--partitions', 'two'], /--partitions must be an integer/],
       [['topics', 'create', 't', '--config', 'retention.ms'], /--config takes name=value/],
       [['health', '--key', 'k'], /health does not take --key/],
-      [['consume', 'cli-usage'], /consume needs --partition/],
+      [['consume', 'cli-usage', '--offset', '1'], /--offset needs --partition P/],
       [['--bogus', 'health'], /Unknown option '--bogus'/],
       [['produce', 'cli-usage', 'not json'], /the value is not JSON/],
     ];

@@ -10,10 +10,11 @@ import { typedEnv, type Env, type KafdoBindings } from "../durable-objects/bindi
 import { KafdoError, KafkaCode } from "../common/errors";
 import type { Admin, AdminConfig } from "../common/api";
 import type { AlterConfigsOptions, ConfigChanges, CreateTopicConfig, DeletedRecords, PartitionOffsets, RecordsToDelete, TopicDescription, TopicInfo } from "../common/topics";
-import type { GroupInfo, GroupListing } from "../common/groups";
+import type { GroupInfo, GroupListing, ResetOffsetsRequest, ResetOffsetsResult } from "../common/groups";
 import { metadataStub } from "../durable-objects/addressing";
 import { callPartition } from "../partitions/access";
 import { deleteRecords } from "./delete-records";
+import { resetGroupOffsets } from "./group-reset";
 import { deleteGroup, describeGroup, listGroups } from "./groups";
 import { forget, topicFor } from "../partitions/topics";
 
@@ -140,6 +141,12 @@ export class KafdoAdmin implements Admin {
   /* Refused with NON_EMPTY_GROUP while the group has members, as in Kafka. */
   deleteGroup(groupId: string): Promise<void> {
     return deleteGroup(this.env, groupId);
+  }
+
+  /* kafka-consumer-groups --reset-offsets: only while the group is empty
+   * (NON_EMPTY_GROUP), every offset clamped to its log; dryRun commits nothing. */
+  resetGroupOffsets(groupId: string, request: ResetOffsetsRequest): Promise<ResetOffsetsResult> {
+    return resetGroupOffsets(this.env, groupId, request);
   }
 
   async close(): Promise<void> {}

@@ -65,6 +65,18 @@ export async function partitionOffsets(env: KafdoBindings, topic: string, partit
   return { earliest: o.logStartOffset, latest: o.highWatermark };
 }
 
+/* Kafka's ListOffsets by time (a consumer's offsetsForTimes): the first offset whose
+ * record's timestamp is at or after `timestamp`, and that timestamp; -1 for both when
+ * no record is that late. */
+export async function partitionOffsetForTime(
+  env: KafdoBindings,
+  topic: string,
+  partition: number,
+  timestamp: number,
+): Promise<{ offset: number; timestamp: number }> {
+  return await onPartition(typedEnv(env), topic, partition, async (stub) => stub.offsetForTimestamp(timestamp));
+}
+
 /* The latest record of `key` in a compacted topic (cleanup.policy=compact): a topic
  * read as a table. Looks in the partition the key hashes to (murmur2, as the producers
  * choose), or in opts.partition; one lookup in that partition's key table. null when

@@ -6,7 +6,7 @@
  * are here. Every method is one request.
  */
 import type { AlterConfigsOptions, ConfigChanges, CreateTopicConfig, DeletedRecords, PartitionOffsets, RecordsToDelete, TopicDescription } from "../common/topics";
-import type { GroupInfo, GroupListing } from "../common/groups";
+import type { GroupInfo, GroupListing, ResetOffsetsRequest, ResetOffsetsResult } from "../common/groups";
 import { type Transport, segment } from "./transport";
 
 export class KafdoHttpAdmin {
@@ -78,5 +78,11 @@ export class KafdoHttpAdmin {
   /* Refused with NON_EMPTY_GROUP while the group has members, as in Kafka. */
   async deleteGroup(groupId: string): Promise<void> {
     await this.transport.call("DELETE", `/admin/groups/${segment(groupId)}`);
+  }
+
+  /* kafka-consumer-groups --reset-offsets (POST /admin/groups/:groupId/offsets/reset):
+   * refused with NON_EMPTY_GROUP while the group has members; dryRun commits nothing. */
+  resetGroupOffsets(groupId: string, request: ResetOffsetsRequest): Promise<ResetOffsetsResult> {
+    return this.transport.call("POST", `/admin/groups/${segment(groupId)}/offsets/reset`, { body: request });
   }
 }

@@ -9,6 +9,7 @@
  * makes. It needs only `fetch`, so it runs in Node 18+, browsers, Deno, Bun and
  * Workers; pass `fetch` to use another (a service binding's, a mock's).
  */
+import type { MetricsSnapshot } from "../common/metrics";
 import { KafdoClientError } from "./errors";
 import { KafdoHttpAdmin } from "./admin";
 import { type ClientConsumerConfig, KafdoHttpConsumer } from "./consumer";
@@ -91,6 +92,16 @@ export class KafdoClient {
   /* GET /health: { status: "ok" } when the service answers. */
   health(): Promise<HealthStatus> {
     return this.transport.call("GET", "/health");
+  }
+
+  /* GET /metrics.json: the metrics snapshot (common/metrics.ts's MetricsSnapshot). */
+  metrics(): Promise<MetricsSnapshot> {
+    return this.transport.call("GET", "/metrics.json");
+  }
+
+  /* GET /metrics: the same, in Prometheus' text format. */
+  metricsText(): Promise<string> {
+    return this.transport.call("GET", "/metrics", { text: true });
   }
 
   /* GET /topics/:topic/keys/:key: a compacted topic's latest record of `key` (the

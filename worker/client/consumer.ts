@@ -245,6 +245,17 @@ export class KafdoHttpConsumer {
     return this.transport.call("GET", `/topics/${segment(topic)}/partitions/${partition}/offsets`);
   }
 
+  /* Kafka's offsetsForTimes for one partition: the first offset at or after
+   * `timestamp` (ms), and its record's timestamp; -1 for both when none is that late. */
+  async offsetForTime(topic: string, partition: number, timestamp: number): Promise<{ offset: number; timestamp: number }> {
+    const answer = await this.transport.call<{ offsetForTimestamp: { offset: number; timestamp: number } }>(
+      "GET",
+      `/topics/${segment(topic)}/partitions/${partition}/offsets`,
+      { query: { timestamp } },
+    );
+    return answer.offsetForTimestamp;
+  }
+
   /* Stops the heartbeat, commits (autoCommit) and leaves the group. A failed
    * commit is thrown after the consumer has left. */
   async disconnect(): Promise<void> {

@@ -24,5 +24,6 @@ export type { BytesInput, ClientMessage, ClientRecord, ConsumedBytes } from "./r
 export type { FetchFunction } from "./transport";
 export { KafdoError, KAFKA_ERROR_NAMES, errorName } from "../common/errors";
 export type { AlterConfigsOptions, ConfigChanges, CreateTopicConfig, DeletedRecords, PartitionInfo, PartitionOffsets, RecordsToDelete, TopicDescription } from "../common/topics";
-export type { AssignmentStrategy, CommittedOffset, GroupInfo, GroupListing, GroupMember, GroupOffsetLag, GroupState, JoinResult, OffsetCommit, TopicPartition } from "../common/groups";
+export type { AssignmentStrategy, CommittedOffset, GroupInfo, GroupListing, GroupMember, GroupOffsetLag, GroupState, JoinResult, OffsetCommit, OffsetResetTarget, ResetOffset, ResetOffsetsRequest, ResetOffsetsResult, TopicPartition } from "../common/groups";
 export type { RecordMetadata } from "../common/api";
+export type { MetricsSnapshot, TopicSnapshot, PartitionSnapshot, GroupSnapshot, DoorStats } from "../common/metrics";

@@ -46,6 +46,8 @@ export interface CallOptions {
   body?: unknown;
   /* This call's deadline in ms, instead of the client's timeout. */
   timeout?: number;
+  /* A successful answer is text (GET /metrics), returned as it is. */
+  text?: boolean;
 }
 
 const RETRY_STATUSES = new Set([429, 503]);
@@ -195,6 +197,7 @@ export class Transport {
         }
 
         if (response.ok) {
+          if (options.text) return text as T;
           if (response.status === 204 || text === "") return undefined as T;
           const parsed = parseJson(text);
           if (parsed.ok) return parsed.value as T;

@@ -4,7 +4,7 @@
  *
  * Part of worker/common: imports nothing outside it.
  */
-import type { GroupInfo, GroupListing } from "./groups";
+import type { GroupInfo, GroupListing, ResetOffsetsRequest, ResetOffsetsResult } from "./groups";
 import type { Compression, HeaderValue, KeyInput } from "./records";
 import type { AlterConfigsOptions, ConfigChanges, CreateTopicConfig, DeletedRecords, PartitionOffsets, RecordsToDelete, TopicDescription } from "./topics";
 
@@ -71,5 +71,6 @@ export interface Admin {
   listGroups(): Promise<GroupListing[]>;
   describeGroup(groupId: string): Promise<GroupInfo>;
   deleteGroup(groupId: string): Promise<void>;
+  resetGroupOffsets(groupId: string, request: ResetOffsetsRequest): Promise<ResetOffsetsResult>;
   close(): Promise<void>;
 }

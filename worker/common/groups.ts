@@ -91,3 +91,34 @@ export interface GroupListing {
   groupId: string;
   state: GroupState;
 }
+
+/* Where a reset moves a group's offsets, as kafka-consumer-groups --reset-offsets:
+ * --to-earliest, --to-latest, --to-datetime (ms since the epoch), --to-offset,
+ * --shift-by (from the committed offset). Every offset is clamped to the log. */
+export type OffsetResetTarget =
+  | "earliest"
+  | "latest"
+  | { timestamp: number }
+  | { offset: number }
+  | { shiftBy: number };
+
+export interface ResetOffsetsRequest {
+  topic: string;
+  /* Every partition of the topic when absent. */
+  partitions?: number[];
+  to: OffsetResetTarget;
+  /* Answers the offsets a reset would commit, committing nothing. */
+  dryRun?: boolean;
+}
+
+export interface ResetOffset {
+  topic: string;
+  partition: number;
+  offset: number;
+}
+
+export interface ResetOffsetsResult {
+  groupId: string;
+  dryRun: boolean;
+  offsets: ResetOffset[];
+}

@@ -34,7 +34,11 @@ import {
   topicsOpen,
   type ConfigChange,
   type KafdoStorage,
+  countSqlRows,
+  sqlRows,
 } from "../../wasm/kafdo";
+import { metricsEnabled, type ClusterMetrics, type IsolateReport } from "../common/metrics";
+import { ClusterMetricsBoard } from "./cluster-metrics";
 import type { Env } from "./bindings";
 import type { ClusterMetadataRpc } from "./interfaces";
 import { KafdoError, KafkaCode } from "../common/errors";
@@ -47,12 +51,30 @@ export class ClusterMetadataDO extends DurableObject<Env> implements ClusterMeta
   /* Held so that the db id stays valid: the binding holds storages weakly. */
   private readonly storage: KafdoStorage;
   private readonly db: number;
+  /* /metrics' door stats and lag history, in memory only (cluster-metrics.ts). */
+  private readonly board = new ClusterMetricsBoard();
+  private readonly since = Date.now();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.storage = ctx.storage;
     this.db = registerStorage(this.storage);
+    countSqlRows(metricsEnabled(env));
     topicsOpen(this.db);
+  }
+
+  /* An isolate's door stats, between scrapes. */
+  reportDoors(isolate: IsolateReport): void {
+    this.board.report(isolate, Date.now());
+  }
+
+  /* A scrape: the scraping isolate's stats and the groups' lag now; answers every
+   * isolate's stats added up, the lag of the last hour, and this object's SQL rows. */
+  metrics(isolate: IsolateReport, lag: Record<string, number>): ClusterMetrics {
+    const now = Date.now();
+    this.board.report(isolate, now);
+    this.board.sampleLag(lag, now);
+    return { ...this.board.doors(now), lagSeries: this.board.lagSeries(), sql: sqlRows(this.storage), since: this.since };
   }
 
   private get maxPartitions(): number {

@@ -40,19 +40,25 @@ import {
   groupOffsets,
   groupOpen,
   groupPoll,
+  groupResetOffsets,
   groupTopicChanged,
   groupHeldJoin,
   groupHeldSync,
+  countSqlRows,
   registerStorage,
+  sqlRows,
   HELD_ANSWER,
   HELD_ANSWER_LEADER,
   HELD_WAIT,
   type KafdoStorage,
+  type ResetPartition,
+  type ResetSpec,
 } from "../../wasm/kafdo";
+import { metricsEnabled, type GroupMetrics } from "../common/metrics";
 import type { Env } from "./bindings";
 import type { ConsumerGroupRpc } from "./interfaces";
 import { KafdoError, KafkaCode, kafkaCode } from "../common/errors";
-import type { CommittedOffset, GroupDescription, JoinRequest, JoinResult, OffsetCommit, TopicPartition } from "../common/groups";
+import type { CommittedOffset, GroupDescription, JoinRequest, JoinResult, OffsetCommit, ResetOffset, TopicPartition } from "../common/groups";
 import type { KafkaCommitRequest, KafkaGroupDescription, KafkaJoinRequest, KafkaJoinResult, KafkaLeaveResult, KafkaLeaver, KafkaSyncRequest, KafkaSyncResult } from "../common/kafka-groups";
 import { metadataStub } from "./addressing";
 import { answerRefusals } from "./rpc";
@@ -107,12 +113,29 @@ export class ConsumerGroupDO extends DurableObject<Env> implements ConsumerGroup
   private readonly kafkaJoins = new Map<string, ((result: KafkaJoinResult) => void)[]>();
   private readonly syncs = new Map<string, HeldSync[]>();
   private registered = false;
+  private readonly since = Date.now();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.storage = ctx.storage;
     this.db = registerStorage(this.storage);
+    countSqlRows(metricsEnabled(env));
     groupOpen(this.db);
+  }
+
+  /* What /metrics shows of the group (reads only): its state, members, generation,
+   * committed offsets, and the SQLite rows this object read and wrote since it started. */
+  metrics(groupId: string): GroupMetrics {
+    void groupId;
+    const d = groupDescribe(this.db);
+    return {
+      state: d.state,
+      members: d.members.length,
+      generationId: d.generationId,
+      offsets: d.offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset })),
+      sql: sqlRows(this.storage),
+      since: this.since,
+    };
   }
 
   join(groupId: string, req: JoinRequest): Promise<JoinResult> {
@@ -199,6 +222,17 @@ export class ConsumerGroupDO extends DurableObject<Env> implements ConsumerGroup
     void groupId;
     if (!Array.isArray(partitions)) throw new KafdoError(KafkaCode.INVALID_REQUEST, "partitions are an array");
     return groupDeleteOffsets(this.db, partitions);
+  }
+
+  /* Resets committed offsets (kd_group_reset_offsets: only while the group has no
+   * members, else NON_EMPTY_GROUP). Expired members are removed first, as a poll
+   * would: a consumer that died is not a member. */
+  resetOffsets(groupId: string, spec: ResetSpec, partitions: ResetPartition[], dryRun: boolean): ResetOffset[] | Promise<ResetOffset[]> {
+    if (!Array.isArray(partitions)) throw new KafdoError(KafkaCode.INVALID_REQUEST, "partitions are an array");
+    this.#settle();
+    const offsets = groupResetOffsets(this.db, spec, partitions, dryRun === true, Date.now());
+    if (dryRun || this.registered) return offsets;
+    return this.#register(groupId).then(() => offsets);
   }
 
   deleteGroup(groupId: string): Promise<void> {

@@ -55,10 +55,13 @@ import {
   logOpen,
   logRead,
   logRetire,
+  countSqlRows,
   registerStorage,
   type KafdoStorage,
   type LogProducer,
 } from "../../wasm/kafdo";
+import { metricsEnabled, type PartitionMetrics } from "../common/metrics";
+import { PartitionCounters } from "./partition-metrics";
 import type { Env } from "./bindings";
 import type { TopicPartitionRpc } from "./interfaces";
 import { KafdoError, KafkaCode } from "../common/errors";
@@ -124,6 +127,8 @@ export class TopicPartitionDO extends DurableObject<Env> implements TopicPartiti
   /* The size past which the cold tier's step is due (-1: none). */
   private tierTriggerBytes = -1;
   private readonly cold: ColdTier;
+  /* For /metrics, in memory only (partition-metrics.ts). */
+  private readonly counters: PartitionCounters;
   private stepOnAppend = false;
   /* When the alarm is set for (null: not set by this instance), and when the last
    * step ran: steps that only look for what expired run at most once per check
@@ -140,6 +145,13 @@ export class TopicPartitionDO extends DurableObject<Env> implements TopicPartiti
     this.lastCheckAt = Date.now();
     this.checkIntervalMs = retentionCheckIntervalMs(env);
     this.cold = new ColdTier(this.db, env.KAFDO_COLD, `${ctx.id.toString()}/`);
+    countSqlRows(metricsEnabled(env));
+    this.counters = new PartitionCounters(this.db, this.storage, metricsEnabled(env));
+  }
+
+  /* What /metrics shows of this partition (reads only). */
+  metrics(): PartitionMetrics {
+    return this.counters.snapshot();
   }
 
   /* Appends produce sets, each one or more RecordBatches back to back; one result
@@ -161,12 +173,14 @@ export class TopicPartitionDO extends DurableObject<Env> implements TopicPartiti
     this.configured = topicConfig;
     this.pushedAt = Date.now();
     logConfigure(this.db, topicConfig);
+    this.counters.recount();
     this.#stepAt(Date.now());
   }
 
   /* DeleteRecords: the new log start offset (Kafka's low watermark). */
   deleteRecords(offset: number): { lowWatermark: number } {
     const lowWatermark = logDeleteRecords(this.db, offset);
+    this.counters.recount();
     this.#stepAt(Date.now());
     return { lowWatermark };
   }
@@ -178,6 +192,7 @@ export class TopicPartitionDO extends DurableObject<Env> implements TopicPartiti
     const now = Date.now();
     this.alarmAt = null;
     this.lastCheckAt = now;
+    this.counters.recount();
     let retention, tiering, compaction;
     try {
       retention = logRetention(this.db, now, RETENTION_STEP_ROWS);
@@ -271,6 +286,7 @@ export class TopicPartitionDO extends DurableObject<Env> implements TopicPartiti
     this.#adoptConfig(config);
     let stored = false;
     let appendedBytes = 0;
+    let appendedRecords = 0;
     for (let start = 0; start < queued.length; ) {
       const limit = queued[start]!.maxBatchBytes;
       let end = start;
@@ -283,7 +299,10 @@ export class TopicPartitionDO extends DurableObject<Env> implements TopicPartiti
         let at = 0;
         for (const p of run) {
           p.sets.forEach((set, i) => {
-            if (results[at + i]?.errorCode === 0) appendedBytes += set.length;
+            if (results[at + i]?.errorCode === 0) {
+              appendedBytes += set.length;
+              appendedRecords += results[at + i]!.recordCount;
+            }
           });
           p.resolve(results.slice(at, at + p.sets.length));
           at += p.sets.length;
@@ -293,6 +312,7 @@ export class TopicPartitionDO extends DurableObject<Env> implements TopicPartiti
       }
     }
     if (stored) {
+      this.counters.appended(appendedRecords, appendedBytes);
       this.#wakeReaders();
       this.#afterAppends(appendedBytes);
     }
@@ -305,12 +325,21 @@ export class TopicPartitionDO extends DurableObject<Env> implements TopicPartiti
   /* Stored RecordBatch bytes from offset, as a Kafka Fetch returns them: within
    * maxBytes, the first batch whole past it when minOneBatch (kd_log_fetch). */
   fetchBatches(offset: number, maxBytes: number, minOneBatch = true): FetchResult | Promise<FetchResult> {
-    return this.cold.fetch(offset, maxBytes, minOneBatch);
+    return this.#countFetch(this.cold.fetch(offset, maxBytes, minOneBatch));
   }
 
   /* Decoded records from offset. */
   read(offset: number, maxRecords: number, maxBytes: number): ReadResult | Promise<ReadResult> {
-    return this.cold.read(offset, maxRecords, maxBytes);
+    return this.#countRead(this.cold.read(offset, maxRecords, maxBytes));
+  }
+
+  /* Counts what a read or a fetch answers (partition-metrics.ts), once it is known. */
+  #countRead(r: ReadResult | Promise<ReadResult>): ReadResult | Promise<ReadResult> {
+    return r instanceof Promise ? r.then((x) => this.counters.read(x)) : this.counters.read(r);
+  }
+
+  #countFetch(r: FetchResult | Promise<FetchResult>): FetchResult | Promise<FetchResult> {
+    return r instanceof Promise ? r.then((x) => this.counters.fetched(x)) : this.counters.fetched(r);
   }
 
   /* read(), but when the log has nothing at offset yet (offset is the high
@@ -320,8 +349,8 @@ export class TopicPartitionDO extends DurableObject<Env> implements TopicPartiti
     const read = (): ReadResult | Promise<ReadResult> => this.cold.read(offset, maxRecords, maxBytes);
     const now = read();
     /* An answer from the cold tier is never at the high watermark. */
-    if (now instanceof Promise || offset !== now.highWatermark) return now;
-    return this.#afterAppend(waitMs, now, read);
+    if (now instanceof Promise || offset !== now.highWatermark) return this.#countRead(now);
+    return this.#countRead(this.#afterAppend(waitMs, now, read));
   }
 
   /* fetchBatches(), waiting as readWait() does: a Kafka Fetch's long poll. */
@@ -333,8 +362,8 @@ export class TopicPartitionDO extends DurableObject<Env> implements TopicPartiti
   ): FetchResult | Promise<FetchResult> {
     const fetch = (): FetchResult | Promise<FetchResult> => this.cold.fetch(offset, maxBytes, minOneBatch);
     const now = fetch();
-    if (now instanceof Promise || offset !== now.highWatermark) return now;
-    return this.#afterAppend(waitMs, now, fetch);
+    if (now instanceof Promise || offset !== now.highWatermark) return this.#countFetch(now);
+    return this.#countFetch(this.#afterAppend(waitMs, now, fetch));
   }
 
   /* `again()` once an append lands or waitMs (bounded) runs out; `now` when there
@@ -376,6 +405,7 @@ export class TopicPartitionDO extends DurableObject<Env> implements TopicPartiti
    * still queued included (they were never acknowledged). */
   retire(): void {
     logRetire(this.db);
+    this.counters.recount();
     this.#flushAppends();
     this.#wakeReaders(); /* their next read answers UNKNOWN_TOPIC_OR_PARTITION */
     this.#stepAt(Date.now()); /* the alarm deletes the cold tier's objects */

@@ -41,6 +41,8 @@ export interface KafdoBindings {
   /* How long an empty Kafka-protocol group's first rebalance waits for more members,
    * in ms (3000 when unset, as Kafka's group.initial.rebalance.delay.ms). */
   KAFDO_GROUP_INITIAL_REBALANCE_DELAY_MS?: string;
+  /* "off" stops counting requests, traffic and SQLite rows for /metrics (common/metrics.ts). */
+  KAFDO_METRICS?: string;
   /* Webhook subscriptions' delivery objects (integrations/webhook-subscriptions.ts,
    * which types the namespace by its own interface). */
   WEBHOOK_DELIVERY?: DurableObjectNamespace<any>;

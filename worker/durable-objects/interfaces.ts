@@ -12,11 +12,12 @@
  * here fails to compile; worker/env.ts checks once more, at the top, that each
  * class's namespace can stand where its interface's is expected.
  */
-import type { ConfigChange, LogProducer } from "../../wasm/kafdo";
+import type { ConfigChange, LogProducer, ResetPartition, ResetSpec } from "../../wasm/kafdo";
 import type { AppendResult, FetchResult, LogOffsets, ReadResult } from "../common/records";
-import type { CommittedOffset, GroupDescription, JoinRequest, JoinResult, OffsetCommit, TopicPartition } from "../common/groups";
+import type { CommittedOffset, GroupDescription, JoinRequest, JoinResult, OffsetCommit, ResetOffset, TopicPartition } from "../common/groups";
 import type { KafkaCommitRequest, KafkaGroupDescription, KafkaJoinRequest, KafkaJoinResult, KafkaLeaveResult, KafkaLeaver, KafkaSyncRequest, KafkaSyncResult } from "../common/kafka-groups";
 import type { TopicInfo } from "../common/topics";
+import type { ClusterMetrics, GroupMetrics, IsolateReport, PartitionMetrics } from "../common/metrics";
 
 /* One partition's log (TopicPartitionDO). */
 export interface TopicPartitionRpc extends Rpc.DurableObjectBranded {
@@ -38,6 +39,8 @@ export interface TopicPartitionRpc extends Rpc.DurableObjectBranded {
   offsetForTimestamp(timestamp: number): { offset: number; timestamp: number };
   offsetsBefore(timestamp: number, maxNum: number): number[];
   retire(): void;
+  /* What /metrics shows of the partition (reads only). */
+  metrics(): PartitionMetrics;
 }
 
 /* One consumer group's membership and offsets (ConsumerGroupDO). */
@@ -57,6 +60,10 @@ export interface ConsumerGroupRpc extends Rpc.DurableObjectBranded {
   kafkaLeave(groupId: string, leavers: KafkaLeaver[]): KafkaLeaveResult;
   kafkaCommit(groupId: string, req: KafkaCommitRequest): Promise<number> | number;
   kafkaDescribe(groupId: string): KafkaGroupDescription;
+  /* kafka-consumer-groups --reset-offsets (only while the group has no members). */
+  resetOffsets(groupId: string, spec: ResetSpec, partitions: ResetPartition[], dryRun: boolean): ResetOffset[] | Promise<ResetOffset[]>;
+  /* What /metrics shows of the group (reads only). */
+  metrics(groupId: string): GroupMetrics;
 }
 
 /* The cluster's topics, groups and producer ids (ClusterMetadataDO). */
@@ -75,4 +82,8 @@ export interface ClusterMetadataRpc extends Rpc.DurableObjectBranded {
   listGroups(): string[];
   allocateProducerId(): number;
   deleteTopic(name: string): Promise<TopicInfo>;
+  /* An isolate's door stats, between scrapes (/metrics). */
+  reportDoors(isolate: IsolateReport): void;
+  /* A scrape: the scraping isolate's stats and the groups' lag now, for the totals. */
+  metrics(isolate: IsolateReport, lag: Record<string, number>): ClusterMetrics;
 }

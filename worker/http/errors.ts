@@ -83,6 +83,16 @@ export interface ErrorBody {
   error: { code: string; message: string };
 }
 
+/* The code a failure is answered with (metrics count errors by it). */
+export function errorCode(e: unknown): string {
+  if (e instanceof HttpError) return e.code;
+  const kafdo = KafdoError.from(e);
+  /* The core's own failures (negative codes) are told as Kafka would tell them
+   * (errorName would read a negative code as the core's). */
+  if (kafdo) return KAFKA_ERROR_NAMES[kafdo.kafkaCode] ?? errorName(kafdo.kafkaCode);
+  return "UNKNOWN_SERVER_ERROR";
+}
+
 export function errorResponse(e: unknown): Response {
   let code: string;
   let message: string;
@@ -91,9 +101,7 @@ export function errorResponse(e: unknown): Response {
   if (e instanceof HttpError) {
     ({ code, message, headers } = e);
   } else if (kafdo) {
-    /* The core's own failures (negative codes) are told as Kafka would tell them
-     * (errorName would read a negative code as the core's). */
-    code = KAFKA_ERROR_NAMES[kafdo.kafkaCode] ?? errorName(kafdo.kafkaCode);
+    code = errorCode(e);
     message = kafdo.message;
   } else {
     console.error("kafdo: unexpected failure", e);

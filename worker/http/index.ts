@@ -24,9 +24,10 @@
  * an ambient credential like a cookie, so allowing every origin gives a page no
  * power it would not have with the token anyway.
  */
+import { metricsEnabled, recordRequest } from "../common/metrics";
 import type { Env } from "../durable-objects/bindings";
 import { requireToken } from "./auth";
-import { HttpError, errorResponse } from "./errors";
+import { HttpError, errorCode, errorResponse } from "./errors";
 import type { Context, Match, Route } from "./router";
 import { router } from "./routes";
 
@@ -56,7 +57,25 @@ export async function handle(request: Request, env: Env): Promise<Response> {
   return new Response(body, { status: response.status, statusText: response.statusText, headers });
 }
 
+/* What /metrics counts of a request: its route (the pattern, not the path: topic
+ * names stay out of the labels) and the code of its error, if any. */
+interface Outcome {
+  operation: string;
+  code?: string;
+}
+
 async function dispatch(request: Request, env: Env): Promise<Response> {
+  if (!metricsEnabled(env)) return routed(request, env, { operation: "" });
+  const started = Date.now();
+  const outcome: Outcome = { operation: "unrouted" };
+  try {
+    return await routed(request, env, outcome);
+  } finally {
+    recordRequest("rest", outcome.operation, Date.now() - started, outcome.code);
+  }
+}
+
+async function routed(request: Request, env: Env, outcome: Outcome): Promise<Response> {
   try {
     const url = new URL(request.url);
     let match: Match;
@@ -77,8 +96,10 @@ async function dispatch(request: Request, env: Env): Promise<Response> {
       const allow = match.allow.join(", ");
       throw new HttpError("METHOD_NOT_ALLOWED", `${url.pathname} takes ${allow}, not ${request.method}`, { allow });
     }
+    outcome.operation = `${match.route.method} ${match.route.path}`;
     return await match.route.handler(context!);
   } catch (e) {
+    outcome.code = errorCode(e);
     return errorResponse(e);
   }
 }

@@ -14,6 +14,8 @@ import { Struct, Type, named, type TSchema } from "./schema";
 export interface Reply {
   description: string;
   schema?: TSchema;
+  /* The body's media type when it is not JSON (GET /metrics' text). */
+  mediaType?: string;
   headers?: Record<string, { description: string; schema: TSchema }>;
 }
 
@@ -27,6 +29,7 @@ export interface Refusal {
 
 export const ok = (description: string, schema: TSchema): Reply => ({ description, schema });
 export const noContent = (description = "Done; no body."): Reply => ({ description });
+export const text = (description: string): Reply => ({ description, schema: Type.String(), mediaType: "text/plain" });
 
 export const ErrorBody = named(
   "Error",

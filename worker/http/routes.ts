@@ -15,6 +15,7 @@
 import { route, type DocumentedRoute } from "./endpoint";
 import { createPartitions, createTopic, deleteTopic, describeTopic, listTopics, topicOffsets } from "./handlers/admin";
 import { deleteRecords, patchConfigs, putConfigs } from "./handlers/admin";
+import { resetOffsets } from "./handlers/group-reset";
 import {
   adminDescribe,
   commit,
@@ -28,6 +29,7 @@ import {
 } from "./handlers/groups";
 import { readLatest, readMessages, readOffsets } from "./handlers/partitions";
 import { produce, produceBatch } from "./handlers/produce";
+import { metricsJson, metricsText } from "./handlers/metrics";
 import { health, openapi, serviceInfo } from "./handlers/service";
 import {
   createSubscription,
@@ -71,6 +73,7 @@ export const ROUTES: readonly DocumentedRoute[] = [
   route("GET", "/admin/groups", listGroups),
   route("GET", "/admin/groups/:groupId", adminDescribe),
   route("DELETE", "/admin/groups/:groupId", deleteGroup),
+  route("POST", "/admin/groups/:groupId/offsets/reset", resetOffsets),
 
   route("POST", "/webhooks/:topic", receive, { public: signedWebhook }),
   route("GET", "/webhook-subscriptions", listSubscriptions),
@@ -79,6 +82,8 @@ export const ROUTES: readonly DocumentedRoute[] = [
   route("DELETE", "/webhook-subscriptions/:groupId", deleteSubscription),
 
   route("GET", "/health", health, { public: true }),
+  route("GET", "/metrics", metricsText),
+  route("GET", "/metrics.json", metricsJson),
   route("GET", "/openapi.json", apiDocument),
 ];
 

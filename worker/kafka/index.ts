@@ -37,7 +37,9 @@
 import { MAX_FRAME, MIN_FRAME } from "../../bin/kafka-frame.mjs";
 import { kafkaDecode, kafkaEncode, kafkaErrorResponse, type KafkaRequest } from "../../wasm/kafdo";
 import type { Env } from "../durable-objects/bindings";
-import { KafdoError, KafkaCode } from "../common/errors";
+import { reportDoorStats } from "../api/metrics";
+import { metricsEnabled, recordRequest } from "../common/metrics";
+import { KafdoError, KafkaCode, errorName } from "../common/errors";
 import { alterConfigs, createPartitions, createTopics, deleteTopics, describeConfigs, incrementalAlterConfigs } from "./admin";
 import { apiVersions, findCoordinator, metadata } from "./broker";
 import type { Broker, Handler, KafkaContext } from "./context";
@@ -212,7 +214,7 @@ class KafkaConnection {
     } catch (e) {
       return this.refuse(`not a Kafka request: ${e instanceof Error ? e.message : String(e)}`);
     }
-    const response = await respond(this.ctx, decoded.error, decoded.request);
+    const response = await respondCounted(this.ctx, decoded.error, decoded.request);
     if (response && this.open) this.socket.send(response);
   }
 
@@ -233,18 +235,47 @@ class KafkaConnection {
   }
 }
 
+/* An API's name for /metrics: its handler's ("listOffsets" → "ListOffsets"). */
+function apiName(apiKey: number): string {
+  const name = HANDLERS.get(apiKey)?.name;
+  return name ? name[0]!.toUpperCase() + name.slice(1) : `ApiKey${apiKey}`;
+}
+
+/* respond(), counted for /metrics: the API, its time, and the error of a refused
+ * request or the top-level error code of an answer. */
+async function respondCounted(ctx: KafkaContext, error: number, req: KafkaRequest): Promise<Uint8Array | null> {
+  if (!metricsEnabled(ctx.env)) return respond(ctx, error, req);
+  const started = Date.now();
+  const outcome = { code: error };
+  try {
+    return await respond(ctx, error, req, outcome);
+  } finally {
+    recordRequest("kafka", apiName(req.apiKey), Date.now() - started, outcome.code ? errorName(outcome.code) : undefined);
+    void reportDoorStats(ctx.env);
+  }
+}
+
 /* The response frame to one decoded request, or null when it takes none. */
-async function respond(ctx: KafkaContext, error: number, req: KafkaRequest): Promise<Uint8Array | null> {
+async function respond(
+  ctx: KafkaContext,
+  error: number,
+  req: KafkaRequest,
+  outcome: { code: number } = { code: 0 },
+): Promise<Uint8Array | null> {
   const { apiKey, apiVersion, correlationId } = req;
   const handler = HANDLERS.get(apiKey);
   if (error !== 0 || !handler) {
-    return kafkaErrorResponse(apiKey, apiVersion, correlationId, error || KafkaCode.UNSUPPORTED_VERSION);
+    outcome.code = error || KafkaCode.UNSUPPORTED_VERSION;
+    return kafkaErrorResponse(apiKey, apiVersion, correlationId, outcome.code);
   }
   try {
     const body = await handler(ctx, req);
+    const code = (body as { errorCode?: unknown } | null)?.errorCode;
+    if (typeof code === "number" && code !== 0) outcome.code = code;
     return body === null ? null : kafkaEncode(apiKey, apiVersion, correlationId, body);
   } catch (e) {
     console.error(`kafka: api ${apiKey} v${apiVersion} failed:`, e);
+    outcome.code = KafkaCode.UNKNOWN_SERVER_ERROR;
     return kafkaErrorResponse(apiKey, apiVersion, correlationId, KafkaCode.UNKNOWN_SERVER_ERROR);
   }
 }

@@ -182,6 +182,7 @@ describe("the OpenAPI document and the router table", () => {
       "POST /consumer-groups/{groupId}/heartbeat",
       "POST /consumer-groups/{groupId}/commit",
       "POST /consumer-groups/{groupId}/leave",
+      "POST /admin/groups/{groupId}/offsets/reset",
       "POST /webhooks/{topic}",
       "POST /webhook-subscriptions",
     ]);
@@ -327,6 +328,9 @@ describe("real answers conform to the document", () => {
 
     expectConforms("GET", "/topics/{topic}/partitions/{partition}/offsets", await get(`/topics/${t}/partitions/1/offsets`));
     expectConforms("GET", "/admin/topics/{topic}/offsets", await get(`/admin/topics/${t}/offsets`));
+    const byTime = await get(`/topics/${t}/partitions/0/offsets?timestamp=0`);
+    expect(byTime.body.offsetForTimestamp.offset).toBe(0);
+    expectConforms("GET", "/topics/{topic}/partitions/{partition}/offsets", byTime);
   });
 
   it("admin", async () => {
@@ -369,6 +373,14 @@ describe("real answers conform to the document", () => {
     expectConforms("POST", "/consumer-groups/{groupId}/join", await post(`${g}/join`, { topics: [topic], sessionTimeoutMs: 1 }));
     expectConforms("GET", "/consumer-groups/{groupId}", await get(`/consumer-groups/${"x".repeat(256)}`));
     expectConforms("GET", "/consumer-groups/{groupId}/offsets", await get(`/consumer-groups/${"x".repeat(256)}/offsets`));
+    const reset = "/admin/groups/{groupId}/offsets/reset";
+    const emptied = enc(topicName("doc-reset"));
+    expectConforms("POST", reset, await post(`/admin/groups/${emptied}/offsets/reset`, { topic, to: "latest", dryRun: true }));
+    expectConforms("POST", reset, await post(`/admin/groups/${emptied}/offsets/reset`, { topic, to: "nowhere" }));
+    expectConforms("POST", reset, await post(`/admin/groups/${emptied}/offsets/reset`, { topic: "no-such-doc-topic", to: "latest" }));
+    const busy = await post(`${g}/join`, { topics: [topic], clientId: "doc" });
+    expect(busy.status).toBe(200);
+    expectConforms("POST", reset, await post(`/admin/groups/${group}/offsets/reset`, { topic, to: "earliest" }));
   });
 
   it("webhooks", async () => {
@@ -396,6 +408,11 @@ describe("real answers conform to the document", () => {
     expectConforms("GET", "/", await get("/"));
     expectConforms("GET", "/health", await get("/health"));
     expectConforms("GET", "/openapi.json", await get("/openapi.json"));
+    expectConforms("GET", "/metrics.json", await get("/metrics.json"));
+    const text = await get("/metrics");
+    expect(text.status).toBe(200);
+    expect(text.headers.get("content-type")).toContain("text/plain");
+    expect(Object.keys(deref(operation("GET", "/metrics").responses["200"]).content)).toEqual(["text/plain"]);
   });
 
   it("without the bearer token, every route but GET /health answers the 401 it declares", async () => {

@@ -1,7 +1,8 @@
 /*
  * partitions.ts — GET /topics/:topic/partitions/:partition/messages and /offsets.
  *
- * A read takes an offset (0 when absent), a record limit and a byte limit; api/
+ * A read takes an offset (0 when absent) or a timestamp (from the first record at or
+ * after it), a record limit and a byte limit; api/
  * says whether the topic, the partition and the offset exist. The answer carries
  * the partition's log start offset and high watermark, and nextOffset, the offset
  * to read from next. It goes out through jsonResponse, which writes stored JSON values
@@ -10,10 +11,11 @@
  * GET /topics/:topic/keys/:key answers a compacted topic's latest record of a key.
  */
 import { partitionOffsets, readKey, readPartition } from "../../api";
-import { MAX_READ_BYTES } from "../../api/read";
+import { MAX_READ_BYTES, partitionOffsetForTime } from "../../api/read";
 import { endpoint } from "../endpoint";
-import { HttpError } from "../errors";
+import { HttpError, invalidRequest } from "../errors";
 import { jsonResponse } from "../json";
+import type { Context } from "../router";
 import { PartitionParam, TopicParam } from "../parameters";
 import { ENCODINGS, Message, jsonMessage } from "../records";
 import { NotFound, OffsetOutOfRange, ok } from "../responses";
@@ -43,13 +45,20 @@ const PartitionOffsets = named(
     partition: AtLeast(0),
     earliest: AtLeast(0, "The log start offset."),
     latest: AtLeast(0, "The high watermark: the offset the next record will get."),
+    offsetForTimestamp: Type.Optional(
+      Struct(
+        { offset: AtLeast(-1), timestamp: AtLeast(-1) },
+        { description: "With ?timestamp: the first record at or after it (-1 and -1: none)." },
+      ),
+    ),
   }),
 );
 
 export const readMessages = endpoint({
   summary: "Read messages",
   description:
-    "Records from `offset` on, at most `limit` of them and about `maxBytes` of stored " +
+    "Records from `offset` (or from the first record at or after `timestamp`) on, at most " +
+    "`limit` of them and about `maxBytes` of stored " +
     "batches (always at least one batch, so a record larger than maxBytes is still " +
     "readable). Reading at the high watermark answers no messages; an offset below the " +
     "log start offset or above the high watermark is 416 OFFSET_OUT_OF_RANGE.",
@@ -57,6 +66,11 @@ export const readMessages = endpoint({
   params: { topic: TopicParam, partition: PartitionParam },
   query: {
     offset: Natural({ description: "The first offset to read. Default 0." }),
+    timestamp: Natural({
+      description:
+        "Instead of offset: start at the first record whose timestamp (ms since the epoch) is at " +
+        "or after this (Kafka's ListOffsets by time); at the high watermark when none is that late.",
+    }),
     limit: Type.Integer({
       minimum: 1,
       maximum: MAX_READ_LIMIT,
@@ -77,7 +91,11 @@ export const readMessages = endpoint({
   responses: { 200: ok("The records read.", ReadResult) },
   errors: [NotFound, OffsetOutOfRange],
   async handle(c, { params: { topic, partition }, query }) {
-    const offset = query.offset ?? 0;
+    if (query.timestamp !== undefined && query.offset !== undefined) {
+      throw invalidRequest('query parameters "offset" and "timestamp" exclude each other');
+    }
+    const offset =
+      query.timestamp !== undefined ? await offsetAtTime(c, topic, partition, query.timestamp) : (query.offset ?? 0);
     const limit = query.limit ?? DEFAULT_READ_LIMIT;
     const maxBytes = query.maxBytes ?? DEFAULT_READ_BYTES;
     const read = await readPartition(c.env, topic, partition, { offset, limit, maxBytes });
@@ -93,15 +111,29 @@ export const readMessages = endpoint({
   },
 });
 
+/* Where a read by time starts: the first record at or after `timestamp`, or the high
+ * watermark (no messages) when none is that late. */
+async function offsetAtTime(c: Context, topic: string, partition: number, timestamp: number): Promise<number> {
+  const found = await partitionOffsetForTime(c.env, topic, partition, timestamp);
+  return found.offset >= 0 ? found.offset : (await partitionOffsets(c.env, topic, partition)).latest;
+}
+
 export const readOffsets = endpoint({
   summary: "A partition's offsets",
+  description:
+    "The log start offset and the high watermark; with ?timestamp=ms also Kafka's ListOffsets " +
+    "by time: the first offset whose record's timestamp is at or after it (offset and " +
+    "timestamp -1 when no record is that late).",
   tags: ["consume"],
   params: { topic: TopicParam, partition: PartitionParam },
+  query: { timestamp: Natural({ description: "ms since the epoch" }) },
   responses: { 200: ok("The log start offset and the high watermark.", PartitionOffsets) },
   errors: [NotFound],
-  async handle(c, { params: { topic, partition } }) {
+  async handle(c, { params: { topic, partition }, query }) {
     const { earliest, latest } = await partitionOffsets(c.env, topic, partition);
-    return Response.json({ topic, partition, earliest, latest });
+    if (query.timestamp === undefined) return Response.json({ topic, partition, earliest, latest });
+    const offsetForTimestamp = await partitionOffsetForTime(c.env, topic, partition, query.timestamp);
+    return Response.json({ topic, partition, earliest, latest, offsetForTimestamp });
   },
 });
 

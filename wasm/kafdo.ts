@@ -132,6 +132,7 @@ interface CoreExports {
   kd_group_heartbeat(db: number, ptr: number, len: number, generation: number, nowMs: bigint): number;
   kd_group_leave(db: number, ptr: number, len: number, nowMs: bigint): number;
   kd_group_topic_changed(db: number, ptr: number, len: number, nowMs: bigint): number;
+  kd_group_topic_deleted(db: number, ptr: number, len: number, nowMs: bigint): number;
   kd_group_commit(db: number, ptr: number, len: number, nowMs: bigint): number;
   kd_group_offsets(db: number, ptr: number, len: number): number;
   kd_group_describe(db: number): number;
@@ -1507,6 +1508,17 @@ export function groupLeave(
 export function groupTopicChanged(db: number, topic: string, nowMs: number): { rebalanced: boolean; nextDeadline: number | null } {
   const now = int64(nowMs, "now");
   return writeCall(db, utf8Encoder.encode(topic), (k, ptr, len) => k.kd_group_topic_changed(db, ptr, len, now), (out) => {
+    const r = new Reader(out);
+    const rebalanced = r.bytes(1)[0] === 1;
+    return { rebalanced, nextDeadline: deadline(r.i64()) };
+  });
+}
+
+/* A topic was deleted: the group forgets its committed offsets of it, and rebalances if
+ * a member subscribes to it (kd_group_topic_deleted). As groupTopicChanged answers. */
+export function groupTopicDeleted(db: number, topic: string, nowMs: number): { rebalanced: boolean; nextDeadline: number | null } {
+  const now = int64(nowMs, "now");
+  return writeCall(db, utf8Encoder.encode(topic), (k, ptr, len) => k.kd_group_topic_deleted(db, ptr, len, now), (out) => {
     const r = new Reader(out);
     const rebalanced = r.bytes(1)[0] === 1;
     return { rebalanced, nextDeadline: deadline(r.i64()) };

@@ -1187,6 +1187,18 @@ int32_t kd_group_topic_changed(uint32_t db, const uint8_t *name, uint32_t len, i
     return kd_out_u8(affected) && kd_out_i64(deadline) ? 0 : kd_fail(KD_ERR_NOMEM, "out of memory");
 }
 
+/* A topic was deleted: as Kafka's coordinator does (onPartitionsDeleted), every group
+ * forgets its committed offsets of the topic's partitions, so none is listed for a
+ * partition that is gone and a topic created again under the name starts with none;
+ * then the group rebalances as for kd_group_topic_changed. Same output. */
+int32_t kd_group_topic_deleted(uint32_t db, const uint8_t *name, uint32_t len, int64_t now_ms)
+{
+    kd_scratch_reset();
+    kd_str topic = {name, (uint16_t)(len > UINT16_MAX ? UINT16_MAX : len)};
+    int32_t rc = kd_sql_exec(kd_sql_prepare_args(db, "DELETE FROM group_offsets WHERE topic = ?1", "s", &topic));
+    return rc ? rc : kd_group_topic_changed(db, name, len, now_ms);
+}
+
 /* Whether the group exists, as Kafka's coordinator sees it: it has members, had a
  * generation, or holds committed offsets. One that does not (never joined nor
  * committed to, or deleted) is described Dead, and delete and OffsetDelete answer

@@ -613,6 +613,11 @@ int32_t kd_group_leave(uint32_t db, const uint8_t *in, uint32_t in_len, int64_t 
 KD_EXPORT(kd_group_topic_changed)
 int32_t kd_group_topic_changed(uint32_t db, const uint8_t *topic, uint32_t len, int64_t now_ms);
 
+/* A topic was deleted: its committed offsets are forgotten (Kafka's coordinator does so
+ * for every group), then as kd_group_topic_changed. Same output. */
+KD_EXPORT(kd_group_topic_deleted)
+int32_t kd_group_topic_deleted(uint32_t db, const uint8_t *topic, uint32_t len, int64_t now_ms);
+
 /* Errors: UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION, REBALANCE_IN_PROGRESS,
  * OFFSET_METADATA_TOO_LARGE, INVALID_REQUEST, INVALID_TOPIC_EXCEPTION; nothing is
  * stored unless every offset is valid. */

@@ -76,6 +76,7 @@ export interface CoreExports {
   kd_group_heartbeat(db: number, ptr: number, len: number, generation: number, nowMs: bigint): number;
   kd_group_leave(db: number, ptr: number, len: number, nowMs: bigint): number;
   kd_group_topic_changed(db: number, ptr: number, len: number, nowMs: bigint): number;
+  kd_group_topic_deleted(db: number, ptr: number, len: number, nowMs: bigint): number;
   kd_group_commit(db: number, ptr: number, len: number, nowMs: bigint): number;
   kd_group_offsets(db: number, ptr: number, len: number): number;
   kd_group_describe(db: number): number;

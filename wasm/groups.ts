@@ -179,6 +179,21 @@ export function groupTopicChanged(db: number, topic: string, nowMs: number): { r
   });
 }
 
+/* A topic was deleted: the group forgets its committed offsets of it, and rebalances if
+ * a member subscribes to it (kd_group_topic_deleted). As groupTopicChanged answers. */
+export function groupTopicDeleted(db: number, topic: string, nowMs: number): { rebalanced: boolean; nextDeadline: number | null } {
+  const now = int64(nowMs, "now");
+  return invoke({
+    input: utf8(topic),
+    writes: db,
+    run: (k, ptr, len) => k.kd_group_topic_deleted(db, ptr, len, now),
+    read: (r) => {
+      const rebalanced = r.flag();
+      return { rebalanced, nextDeadline: deadline(r.i64()) };
+    },
+  });
+}
+
 export function groupCommit(db: number, memberId: string, generationId: number, offsets: OffsetCommit[], nowMs: number): void {
   const input = new Writer().str(memberId).i32(generationId).u32(offsets.length);
   for (const o of offsets) input.str(o.topic).i32(o.partition).i64(o.offset).str(o.metadata ?? "");

@@ -200,6 +200,14 @@ static void put_kafka_seeds(const char *dir)
     put_hex(dir, "kafka_decode", "alter-partition-reassignments-v0",
             "00000026002d00000000000500016300000075300202740300000000020000000000000000010000" "0000");
     put_hex(dir, "kafka_decode", "describe-log-dirs-v4", "0000001a00230004000000050001630002027403000000000000000100" "00");
+    /* The remaining APIs' newest versions (test_remaining_apis_flexible). */
+    put_hex(dir, "kafka_decode", "create-topics-v7",
+            "0000002d00130007000000050001630002027400000002ffff01020d726574656e74696f6e2e6d730000000000753001"
+            "00");
+    put_hex(dir, "kafka_decode", "delete-topics-v6",
+            "000000370014000600000005000163000300000102030405060708090a0b0c0d0e0f0002740000000000000000000000"
+            "0000000000000000753000");
+    put_hex(dir, "kafka_decode", "find-coordinator-v4", "00000015000a00040000000500016300000303673103673200");
     static const char api_versions_features[] =
         "{\"apiKey\":18,\"apiVersion\":3,\"correlationId\":1,\"body\":{\"errorCode\":0,\"apiKeys\":[],\"throttleTimeMs\":0,"
         "\"supportedFeatures\":[{\"name\":\"f\",\"minVersion\":0,\"maxVersion\":1}],\"finalizedFeaturesEpoch\":0}}";

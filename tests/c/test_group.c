@@ -1093,6 +1093,24 @@ static void test_topic_change_rebalances(void)
     close_group(conn);
 }
 
+/* A topic deleted: the group forgets its committed offsets of it (as Kafka's coordinator
+ * does for every group); a topic grown, or another deleted, leaves them. */
+static void test_topic_deleted_forgets_offsets(void)
+{
+    sqlite3 *conn = open_group();
+    join_result a;
+    CHECK_EQ_INT(join("", "a1", 30000, T0, &a), 0);
+    CHECK_EQ_INT(commit("client-a1", 1, 0, 42, T0 + 1), 0);
+    CHECK_EQ_INT(committed(0), 42);
+    CHECK_EQ_INT(kd_group_topic_changed(DB, (const uint8_t *)"orders", 6, T0 + 2), 0);
+    CHECK_EQ_INT(kd_group_topic_deleted(DB, (const uint8_t *)"payments", 8, T0 + 3), 0);
+    CHECK_EQ_INT(committed(0), 42);
+    CHECK_EQ_INT(kd_group_topic_deleted(DB, (const uint8_t *)"orders", 6, T0 + 4), 0);
+    CHECK_EQ_INT(kd_out_ptr()[0], 0); /* already rebalancing since the growth */
+    CHECK_EQ_INT(committed(0), -1);
+    close_group(conn);
+}
+
 static void test_kafka_bad_input(void)
 {
     sqlite3 *conn = open_group();
@@ -1240,6 +1258,7 @@ int main(void)
     RUN(test_kafka_static_membership);
     RUN(test_kafka_static_member_expires);
     RUN(test_topic_change_rebalances);
+    RUN(test_topic_deleted_forgets_offsets);
     RUN(test_group_id_refuses_control_characters);
     RUN(test_delete_offsets);
     kd_release_scratch();

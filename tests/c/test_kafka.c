@@ -251,19 +251,19 @@ static void test_header_errors(void)
 /* A request for an API or a version Kafdo does not speak: 35 and the header. */
 static void test_unsupported_version(void)
 {
-    /* Produce v10, Fetch v3, an unknown key 99, ApiVersions v4: size, key, version,
+    /* Produce v12, Fetch v3, an unknown key 99, ApiVersions v5: size, key, version,
      * correlation id, client id "c", then no body. */
-    static const uint8_t produce_v10[] = {0, 0, 0, 11, 0, 0, 0, 10, 0, 0, 0, 5, 0, 1, 'c'};
+    static const uint8_t produce_v12[] = {0, 0, 0, 11, 0, 0, 0, 12, 0, 0, 0, 5, 0, 1, 'c'};
     static const uint8_t fetch_v3[] = {0, 0, 0, 11, 0, 1, 0, 3, 0, 0, 0, 5, 0, 1, 'c'};
     static const uint8_t key_99[] = {0, 0, 0, 10, 0, 99, 0, 0, 0, 0, 0, 5, 0xff, 0xff};
-    static const uint8_t api_versions_v4[] = {0, 0, 0, 12, 0, 18, 0, 4, 0, 0, 0, 5, 0, 1, 'c', 0};
-    CHECK_EQ_INT(decode(produce_v10, sizeof produce_v10), KD_UNSUPPORTED_VERSION);
-    CHECK(strcmp(output(), "{\"apiKey\":0,\"apiVersion\":10,\"correlationId\":5,\"clientId\":\"c\",\"body\":null}") == 0);
+    static const uint8_t api_versions_v5[] = {0, 0, 0, 12, 0, 18, 0, 5, 0, 0, 0, 5, 0, 1, 'c', 0};
+    CHECK_EQ_INT(decode(produce_v12, sizeof produce_v12), KD_UNSUPPORTED_VERSION);
+    CHECK(strcmp(output(), "{\"apiKey\":0,\"apiVersion\":12,\"correlationId\":5,\"clientId\":\"c\",\"body\":null}") == 0);
     CHECK_EQ_INT(decode(fetch_v3, sizeof fetch_v3), KD_UNSUPPORTED_VERSION);
     CHECK_EQ_INT(decode(key_99, sizeof key_99), KD_UNSUPPORTED_VERSION);
     CHECK(strcmp(output(), "{\"apiKey\":99,\"apiVersion\":0,\"correlationId\":5,\"clientId\":null,\"body\":null}") == 0);
-    CHECK_EQ_INT(decode(api_versions_v4, sizeof api_versions_v4), KD_UNSUPPORTED_VERSION);
-    CHECK(strstr(output(), "\"apiKey\":18,\"apiVersion\":4,") != NULL);
+    CHECK_EQ_INT(decode(api_versions_v5, sizeof api_versions_v5), KD_UNSUPPORTED_VERSION);
+    CHECK(strstr(output(), "\"apiKey\":18,\"apiVersion\":5,") != NULL);
 }
 
 /* ApiVersions v3 as librdkafka sends it: request header v2 (client id with its
@@ -575,9 +575,18 @@ static void test_supported(void)
 {
     CHECK_EQ_INT(kd_kafka_supported(), 0);
     const char *s = output();
-    static const char head[] = "[{\"apiKey\":0,\"minVersion\":0,\"maxVersion\":9},{\"apiKey\":1,\"minVersion\":4,\"maxVersion\":12},";
+    static const char head[] = "[{\"apiKey\":0,\"minVersion\":0,\"maxVersion\":11},{\"apiKey\":1,\"minVersion\":4,\"maxVersion\":12},"
+                               "{\"apiKey\":2,\"minVersion\":0,\"maxVersion\":6},";
     CHECK(strncmp(s, head, sizeof head - 1) == 0);
-    CHECK(strstr(s, "{\"apiKey\":18,\"minVersion\":0,\"maxVersion\":3}") != NULL);
+    CHECK(strstr(s, "{\"apiKey\":10,\"minVersion\":0,\"maxVersion\":5}") != NULL);
+    CHECK(strstr(s, "{\"apiKey\":15,\"minVersion\":0,\"maxVersion\":5}") != NULL);
+    CHECK(strstr(s, "{\"apiKey\":16,\"minVersion\":0,\"maxVersion\":5}") != NULL);
+    CHECK(strstr(s, "{\"apiKey\":18,\"minVersion\":0,\"maxVersion\":4}") != NULL);
+    CHECK(strstr(s, "{\"apiKey\":19,\"minVersion\":0,\"maxVersion\":7}") != NULL);
+    CHECK(strstr(s, "{\"apiKey\":20,\"minVersion\":0,\"maxVersion\":6}") != NULL);
+    CHECK(strstr(s, "{\"apiKey\":22,\"minVersion\":0,\"maxVersion\":5}") != NULL);
+    CHECK(strstr(s, "{\"apiKey\":32,\"minVersion\":0,\"maxVersion\":4}") != NULL);
+    CHECK(strstr(s, "{\"apiKey\":37,\"minVersion\":0,\"maxVersion\":3}") != NULL);
     CHECK(strstr(s, "{\"apiKey\":21,\"minVersion\":0,\"maxVersion\":2}") != NULL);
     CHECK(strstr(s, "{\"apiKey\":33,\"minVersion\":0,\"maxVersion\":2}") != NULL);
     CHECK(strstr(s, "{\"apiKey\":42,\"minVersion\":0,\"maxVersion\":2}") != NULL);
@@ -882,6 +891,102 @@ static void test_group_apis_flexible(void)
                     "ffffffff" "01" "0000" "00" "00" "0000" "00" "00");
 }
 
+/* The remaining APIs at their newest versions (issue 20): DescribeGroups v5, ListGroups
+ * v5 (types filter), ApiVersions v4, CreateTopics v7, DeleteTopics v6 (by name or id),
+ * InitProducerId v5 (producer id and epoch), DescribeConfigs v4 (documentation asked),
+ * CreatePartitions v3, FindCoordinator v4 (several keys), ListOffsets v6 (leader
+ * epoch) and Produce v11: flexible requests decoded, every cut refused; responses byte
+ * for byte. */
+static void test_remaining_apis_flexible(void)
+{
+    static const struct {
+        const char *name, *hex, *body;
+    } cases[] = {
+        {"describeGroups_v5", "000f0005" "00000005" "000163" "00" "02" "036731" "01" "00",
+         "{\"groups\":[\"g1\"],\"includeAuthorizedOperations\":true}"},
+        {"listGroups_v5", "00100005" "00000005" "000163" "00" "02" "07537461626c65" "02" "08636c6173736963" "00",
+         "{\"statesFilter\":[\"Stable\"],\"typesFilter\":[\"classic\"]}"},
+        {"apiVersions_v4", "00120004" "00000005" "000163" "00" "026b" "0231" "00",
+         "{\"clientSoftwareName\":\"k\",\"clientSoftwareVersion\":\"1\"}"},
+        {"createTopics_v7",
+         "00130007" "00000005" "000163" "00" "02" "0274" "00000002" "ffff" "01" "02" "0d726574656e74696f6e2e6d73" "00" "00" "00"
+         "00007530" "01" "00",
+         "{\"topics\":[{\"name\":\"t\",\"numPartitions\":2,\"replicationFactor\":-1,\"assignments\":[],"
+         "\"configs\":[{\"name\":\"retention.ms\",\"value\":null}]}],\"timeoutMs\":30000,\"validateOnly\":true}"},
+        {"deleteTopics_v6",
+         "00140006" "00000005" "000163" "00" "03" "00" "000102030405060708090a0b0c0d0e0f" "00"
+         "0274" "00000000000000000000000000000000" "00" "00007530" "00",
+         "{\"topics\":[{\"name\":null,\"topicId\":\"000102030405060708090a0b0c0d0e0f\"},"
+         "{\"name\":\"t\",\"topicId\":\"00000000000000000000000000000000\"}],\"topicNames\":[],\"timeoutMs\":30000}"},
+        {"initProducerId_v5", "00160005" "00000005" "000163" "00" "00" "0000ea60" "0000000000000007" "0002" "00",
+         "{\"transactionalId\":null,\"transactionTimeoutMs\":60000,\"producerId\":7,\"producerEpoch\":2}"},
+        {"describeConfigs_v4", "00200004" "00000005" "000163" "00" "02" "02" "0274" "00" "00" "01" "01" "00",
+         "{\"resources\":[{\"resourceType\":2,\"resourceName\":\"t\",\"configurationKeys\":null}],"
+         "\"includeSynonyms\":true,\"includeDocumentation\":true}"},
+        {"createPartitions_v3", "00250003" "00000005" "000163" "00" "02" "0274" "00000004" "00" "00" "00007530" "00" "00",
+         "{\"topics\":[{\"name\":\"t\",\"count\":4,\"assignments\":null}],\"timeoutMs\":30000,\"validateOnly\":false}"},
+        {"findCoordinator_v4", "000a0004" "00000005" "000163" "00" "00" "03" "036731" "036732" "00",
+         "{\"key\":\"\",\"keyType\":0,\"coordinatorKeys\":[\"g1\",\"g2\"]}"},
+        {"listOffsets_v6",
+         "00020006" "00000005" "000163" "00" "ffffffff" "01" "02" "0274" "02" "00000000" "00000000" "ffffffffffffffff" "00" "00" "00",
+         "{\"replicaId\":-1,\"isolationLevel\":1,\"topics\":[{\"name\":\"t\",\"partitions\":[{\"partitionIndex\":0,"
+         "\"currentLeaderEpoch\":0,\"timestamp\":-1,\"maxNumOffsets\":1}]}],\"timeoutMs\":0}"},
+        {"produce_v11", "0000000b" "00000005" "000163" "00" "00" "ffff" "00007530" "02" "0274" "02" "00000000" "04616263" "00" "00" "00",
+         "{\"transactionalId\":null,\"acks\":-1,\"timeoutMs\":30000,\"topicData\":[{\"name\":\"t\","
+         "\"partitionData\":[{\"index\":0,\"records\":{\"at\":32,\"len\":3}}]}]}"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        uint8_t f[256];
+        size_t n = frame_of(cases[i].hex, f, sizeof f);
+        int rc = decode(f, n);
+        if (rc != 0) {
+            fprintf(stderr, "  %s: rc %d: %s\n", cases[i].name, rc, kd_error_message());
+            check_current_failed++;
+            continue;
+        }
+        char want[512];
+        snprintf(want, sizeof want, "\"body\":%s}", cases[i].body);
+        check_contains(cases[i].name, output(), want);
+        check_truncations(cases[i].name, f, n);
+    }
+
+    CHECK_EQ_INT(encode("{\"apiKey\":10,\"apiVersion\":4,\"correlationId\":5,\"body\":{\"throttleTimeMs\":0,\"coordinators\":"
+                        "[{\"key\":\"g1\",\"nodeId\":0,\"host\":\"h\",\"port\":9092,\"errorCode\":0,\"errorMessage\":null}]}}"),
+                 0);
+    /* header tagged fields; throttle; coordinators [ "g1", node 0, "h", 9092, 0, null ] */
+    check_frame_hex("findCoordinator v4", 0,
+                    "0000001c" "00000005" "00" "00000000" "02" "036731" "00000000" "0268" "00002384" "0000" "00" "00" "00");
+    CHECK_EQ_INT(encode("{\"apiKey\":19,\"apiVersion\":7,\"correlationId\":5,\"body\":{\"throttleTimeMs\":0,\"topics\":[{\"name\":"
+                        "\"t\",\"topicId\":\"000102030405060708090a0b0c0d0e0f\",\"errorCode\":0,\"errorMessage\":null,"
+                        "\"numPartitions\":2,\"replicationFactor\":1,\"configs\":[{\"name\":\"a\",\"value\":\"b\","
+                        "\"readOnly\":false,\"configSource\":5,\"isSensitive\":false}]}]}}"),
+                 0);
+    /* topics [ "t", id, 0, null, 2 partitions, 1 replica, configs [ "a", "b", false,
+     * DEFAULT_CONFIG, false ] ]; topicConfigErrorCode (tagged) is not written */
+    check_frame_hex("createTopics v7", 0,
+                    "00000030" "00000005" "00" "00000000" "02" "0274" "000102030405060708090a0b0c0d0e0f" "0000" "00"
+                    "00000002" "0001" "02" "0261" "0262" "00" "05" "00" "00" "00" "00");
+    CHECK_EQ_INT(encode("{\"apiKey\":20,\"apiVersion\":6,\"correlationId\":5,\"body\":{\"throttleTimeMs\":0,\"responses\":[{\"name\":"
+                        "null,\"topicId\":\"000102030405060708090a0b0c0d0e0f\",\"errorCode\":100,\"errorMessage\":\"x\"}]}}"),
+                 0);
+    check_frame_hex("deleteTopics v6", 0,
+                    "00000021" "00000005" "00" "00000000" "02" "00" "000102030405060708090a0b0c0d0e0f" "0064" "0278" "00" "00");
+    CHECK_EQ_INT(encode("{\"apiKey\":16,\"apiVersion\":5,\"correlationId\":5,\"body\":{\"throttleTimeMs\":0,\"errorCode\":0,"
+                        "\"groups\":[{\"groupId\":\"g\",\"protocolType\":\"consumer\",\"groupState\":\"Stable\","
+                        "\"groupType\":\"classic\"}]}}"),
+                 0);
+    check_frame_hex("listGroups v5", 0,
+                    "00000028" "00000005" "00" "00000000" "0000" "02" "0267" "09636f6e73756d6572" "07537461626c65"
+                    "08636c6173736963" "00" "00");
+    CHECK_EQ_INT(encode("{\"apiKey\":2,\"apiVersion\":6,\"correlationId\":5,\"body\":{\"throttleTimeMs\":0,\"topics\":[{\"name\":"
+                        "\"t\",\"partitions\":[{\"partitionIndex\":0,\"errorCode\":0,\"timestamp\":-1,\"offset\":7,\"leaderEpoch\":0}]}]}}"),
+                 0);
+    /* topics [ "t", partitions [ 0, 0, timestamp -1, offset 7, leader epoch 0 ] ] */
+    check_frame_hex("listOffsets v6", 0,
+                    "0000002a" "00000005" "00" "00000000" "02" "0274" "02" "00000000" "0000" "ffffffffffffffff"
+                    "0000000000000007" "00000000" "00" "00" "00");
+}
+
 static const char *vectors_dir;
 
 /* Every frame tests/vectors/make-kafka-requests.mjs wrote (see its header). */
@@ -942,6 +1047,7 @@ int main(int argc, char **argv)
     RUN(test_produce_v9_fetch_v12_flexible);
     RUN(test_metadata_flexible);
     RUN(test_group_apis_flexible);
+    RUN(test_remaining_apis_flexible);
     if (argc == 3 && strcmp(argv[1], "--vectors") == 0) {
         vectors_dir = argv[2];
         RUN(test_vectors);

@@ -5,13 +5,14 @@
  *   - kcat (librdkafka) producing with -z gzip, snappy, lz4 and zstd: the batches are
  *     stored with that codec (a raw Fetch, stored-batches.mjs), and read back through the
  *     REST API byte for byte (the core decompresses them)
- *   - kafkajs producing gzip (its own codec) and zstd (kafkajs has no zstd codec of its
- *     own: node:zlib's zstd is plugged in as kafkajs's ZSTD codec, no new dependency;
- *     kafkajs has no snappy or lz4 without npm plugins that are not in the lockfile):
- *     stored as such, read back through REST byte for byte
+ *   - kafkajs producing every codec: gzip (its own), snappy (the kafkajs-snappy plugin),
+ *     lz4 (lz4js, a pure-JS LZ4 frame codec, plugged in as kafkajs's LZ4 codec: the
+ *     kafkajs-lz4 plugin needs the native `lz4` package, whose build npm does not run)
+ *     and zstd (node:zlib's, plugged in as kafkajs's ZSTD codec): stored as such, read
+ *     back through REST byte for byte and by a kafkajs consumer
  *   - Kafdo's own producer compressing (REST ?compression=, the in-Worker producer's
  *     `compression`): every stored batch has the codec and fewer bytes than the same
- *     records uncompressed, and kcat (all four codecs), kafkajs (gzip, zstd) and REST read
+ *     records uncompressed, and kcat, kafkajs and REST (all four codecs) read
  *     the records back as they were sent
  *   - ?compression= naming no codec is 400 INVALID_REQUEST
  *
@@ -22,6 +23,8 @@ import assert from 'node:assert/strict';
 import { zstdCompress, zstdDecompress } from 'node:zlib';
 import { promisify } from 'node:util';
 import kafkajs from 'kafkajs';
+import SnappyCodec from 'kafkajs-snappy';
+import lz4 from 'lz4js';
 import { consumeToEnd, produce } from './kcat.mjs';
 import { Inbox, captured, newKafka, pseudoRandomBytes, startKafdo, stopKafdo } from './kafkajs-helpers.mjs';
 import { assertStoredCodecs, storedBatches } from './stored-batches.mjs';
@@ -34,7 +37,21 @@ CompressionCodecs[CompressionTypes.ZSTD] = () => ({
   decompress: (buffer) => promisify(zstdDecompress)(buffer),
 });
 
+CompressionCodecs[CompressionTypes.Snappy] = SnappyCodec;
+
+/* kafkajs's LZ4 codec: LZ4 frames (as Kafka's message format v2 has them) from lz4js. */
+CompressionCodecs[CompressionTypes.LZ4] = () => ({
+  compress: async (encoder) => Buffer.from(lz4.compress(encoder.buffer)),
+  decompress: async (buffer) => Buffer.from(lz4.decompress(buffer)),
+});
+
 const CODECS = ['gzip', 'snappy', 'lz4', 'zstd'];
+const KAFKAJS_CODECS = {
+  gzip: CompressionTypes.GZIP,
+  snappy: CompressionTypes.Snappy,
+  lz4: CompressionTypes.LZ4,
+  zstd: CompressionTypes.ZSTD,
+};
 const b64 = (bytes) => Buffer.from(bytes).toString('base64');
 
 let dev;
@@ -93,7 +110,7 @@ describe('compression', () => {
     );
   });
 
-  it('kafkajs gzip and zstd (node:zlib as its codec): stored with that codec, read back through REST byte for byte', async () => {
+  it('kafkajs gzip, snappy, lz4 and zstd: stored with that codec, read back through REST byte for byte and by kafkajs', async () => {
     const topic = 'kafkajs-codecs';
     await dev.api.createTopic(topic, 1);
     const producer = newKafka(dev).producer();
@@ -101,7 +118,7 @@ describe('compression', () => {
     const sent = [];
     const codecAt = [];
     try {
-      for (const [name, compression] of [['gzip', CompressionTypes.GZIP], ['zstd', CompressionTypes.ZSTD]]) {
+      for (const name of CODECS) {
         /* Binary values, half random and half repeated, so that the codec compresses
          * and every byte value occurs. */
         const messages = Array.from({ length: 30 }, (_, i) => ({
@@ -109,7 +126,7 @@ describe('compression', () => {
           value: Buffer.concat([pseudoRandomBytes(64, i + 1), Buffer.alloc(200, i)]),
           headers: { bin: pseudoRandomBytes(8, 100 + i) },
         }));
-        await producer.send({ topic, compression, messages: messages.map((m) => ({ ...m, partition: 0 })) });
+        await producer.send({ topic, compression: KAFKAJS_CODECS[name], messages: messages.map((m) => ({ ...m, partition: 0 })) });
         for (const m of messages) {
           sent.push(m);
           codecAt.push(name);
@@ -119,9 +136,12 @@ describe('compression', () => {
       await producer.disconnect();
     }
     assertStoredCodecs(await storedBatches(B, topic, 0), codecAt);
+    const expected = sent.map((m, offset) => ({ offset, key: b64(m.key), value: b64(m.value), headers: { bin: b64(m.headers.bin) } }));
+    assert.deepEqual(await restRead(topic), expected);
+    const byKafkajs = await kafkajsRead(topic, sent.length);
     assert.deepEqual(
-      await restRead(topic),
-      sent.map((m, offset) => ({ offset, key: b64(m.key), value: b64(m.value), headers: { bin: b64(m.headers.bin) } })),
+      byKafkajs.map((r) => ({ offset: r.offset, key: b64(r.key), value: b64(r.value), headers: { bin: b64(r.headers.bin) } })),
+      expected,
     );
   });
 
@@ -149,14 +169,12 @@ describe('compression', () => {
         messages.map((m, offset) => [offset, Buffer.from(m.key, 'base64').toString(), Buffer.from(m.value, 'base64').toString()]),
         `kcat reading ${codec}`,
       );
-      if (codec === 'gzip' || codec === 'zstd' || codec === 'none') {
-        const byKafkajs = await kafkajsRead(topic, messages.length);
-        assert.deepEqual(
-          byKafkajs.map((r) => [r.offset, b64(r.key), b64(r.value), b64(r.headers.source)]),
-          messages.map((m, offset) => [offset, m.key, m.value, m.headers.source]),
-          `kafkajs reading ${codec}`,
-        );
-      }
+      const byKafkajs = await kafkajsRead(topic, messages.length);
+      assert.deepEqual(
+        byKafkajs.map((r) => [r.offset, b64(r.key), b64(r.value), b64(r.headers.source)]),
+        messages.map((m, offset) => [offset, m.key, m.value, m.headers.source]),
+        `kafkajs reading ${codec}`,
+      );
     }
     for (const codec of CODECS) {
       assert.ok(stored[codec] < stored.none / 2, `${codec}: ${stored[codec]} bytes stored, ${stored.none} uncompressed`);

@@ -18,6 +18,11 @@
  *                 partitions come back, the other member is not rebalanced (KIP-345)
  *   cooperative-grow two cooperative-sticky members share a topic; it grows from 2 to 4
  *                 partitions: the group rebalances at once and the new ones are assigned
+ *   cooperative-delete two cooperative-sticky members subscribed to two topics share
+ *                 and read their partitions; one topic is deleted: the group rebalances,
+ *                 the members hold the other topic's partitions and read what is
+ *                 produced to it afterwards (librdkafka's test 0113 h_delete_topic, with
+ *                 its topic.metadata.refresh.interval.ms of 3000)
  *   broker-configs AdminClient.describe_configs of the broker: read-only, with sources
  *   produce-codec compression.type gzip, snappy, lz4, zstd in turn, each read back; and
  *                 here, through a raw Fetch (stored-batches.mjs), each batch stored with
@@ -168,6 +173,21 @@ describe('confluent-kafka (Python)', () => {
     const out = await phase('cooperative-grow', dev.kafkaBroker, 'py-grown', 'py-cooperative');
     assert.equal(out.phase, 'cooperative-grow');
     assert.deepEqual([...out.assigned.a, ...out.assigned.b].sort(), [0, 1, 2, 3]);
+  });
+
+  it('a cooperative-sticky group subscribed to two topics rebalances and continues when one is deleted', async () => {
+    const out = await phase('cooperative-delete', dev.kafkaBroker, 'py-two', 'py-cooperative-delete');
+    assert.equal(out.phase, 'cooperative-delete');
+    assert.deepEqual(
+      [...out.assigned.a, ...out.assigned.b].sort(),
+      [['py-two-keep', 0], ['py-two-keep', 1]],
+      JSON.stringify(out),
+    );
+    assert.equal(out.read_after.length, 20, JSON.stringify(out));
+    assert.ok(out.seconds < 30, JSON.stringify(out));
+    for (const e of out.errors) assert.match(e, /py-two-gone/, 'the only errors reported are the deleted topic\'s');
+    const g = await api.get('/consumer-groups/py-cooperative-delete');
+    assert.ok(!JSON.stringify(g).includes('py-two-gone'), `the group no longer holds the deleted topic: ${JSON.stringify(g)}`);
   });
 
   it('produces with compression.type gzip, snappy, lz4 and zstd: each batch stored with its codec', async () => {

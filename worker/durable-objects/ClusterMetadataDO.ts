@@ -152,10 +152,11 @@ export class ClusterMetadataDO extends DurableObject<Env> implements ClusterMeta
 
   /* Every registered group hears of a topic deleted or grown, and the groups
    * subscribed to it rebalance (ConsumerGroupDO.topicChanged): Kafka clients
-   * would otherwise notice only at their next metadata refresh. A group that
-   * cannot be told is left to its clients' refresh. */
-  async #tellGroups(topic: string): Promise<void> {
-    await Promise.allSettled(groupsList(this.db).map((id) => groupStub(this.env, id).topicChanged(id, topic)));
+   * would otherwise notice only at their next metadata refresh. A deleted topic's
+   * committed offsets are forgotten by every group, as Kafka's coordinator does. A
+   * group that cannot be told is left to its clients' refresh (and keeps them). */
+  async #tellGroups(topic: string, deleted = false): Promise<void> {
+    await Promise.allSettled(groupsList(this.db).map((id) => groupStub(this.env, id).topicChanged(id, topic, deleted)));
   }
 
   #grow(name: string, count: number): TopicInfo {
@@ -216,7 +217,7 @@ export class ClusterMetadataDO extends DurableObject<Env> implements ClusterMeta
     return Promise.all(retiring)
       .then(() => topicDelete(this.db, name))
       .then(async (deleted) => {
-        await this.#tellGroups(name);
+        await this.#tellGroups(name, true);
         return deleted;
       });
   }

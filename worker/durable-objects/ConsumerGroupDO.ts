@@ -45,6 +45,7 @@ import {
   groupHeldJoin,
   groupHeldSync,
   countSqlRows,
+  groupTopicDeleted,
   registerStorage,
   sqlRows,
   HELD_ANSWER,
@@ -243,11 +244,13 @@ export class ConsumerGroupDO extends DurableObject<Env> implements ConsumerGroup
 
   /* A topic was deleted or given partitions (ClusterMetadataDO tells every group):
    * a group subscribed to it rebalances, so its members see the change at once
-   * rather than at their next metadata refresh. */
-  topicChanged(groupId: string, topic: string): void {
+   * rather than at their next metadata refresh; a deleted topic's committed offsets
+   * are forgotten. */
+  topicChanged(groupId: string, topic: string, deleted = false): void {
     void groupId;
     if (typeof topic !== "string") throw new KafdoError(KafkaCode.INVALID_REQUEST, "topic is a string");
-    if (groupTopicChanged(this.db, topic, Date.now()).rebalanced) this.#settle();
+    const told = deleted === true ? groupTopicDeleted(this.db, topic, Date.now()) : groupTopicChanged(this.db, topic, Date.now());
+    if (told.rebalanced) this.#settle();
   }
 
   /* ---- Kafka's classic protocol (the Kafka wire handlers' methods) ---- */

@@ -53,7 +53,7 @@ export interface ConsumerGroupRpc extends Rpc.DurableObjectBranded {
   describe(groupId: string): GroupDescription;
   deleteOffsets(groupId: string, partitions: TopicPartition[]): number[];
   deleteGroup(groupId: string): Promise<void>;
-  topicChanged(groupId: string, topic: string): void;
+  topicChanged(groupId: string, topic: string, deleted?: boolean): void;
   kafkaJoin(groupId: string, req: KafkaJoinRequest): Promise<KafkaJoinResult>;
   kafkaSync(groupId: string, req: KafkaSyncRequest): Promise<KafkaSyncResult>;
   kafkaHeartbeat(groupId: string, memberId: string, generationId: number): number;

@@ -22,6 +22,8 @@ import {
 import { metadataStub } from "../durable-objects/addressing";
 import { defaultPartitions, forget, topicFor } from "../partitions/topics";
 import { KafdoError, KafkaCode } from "../common/errors";
+import type { TopicInfo } from "../common/topics";
+import { NO_TOPIC_ID, topicIdHex } from "./broker";
 import { brokerConfigs } from "./broker-configs";
 import { errorCodeOf, errorMessageOf, settleEach, type KafkaContext, type RequestOf } from "./context";
 
@@ -40,8 +42,26 @@ const RESOURCE_BROKER = 4;
 const SOURCE_DYNAMIC_TOPIC = 1;
 const SOURCE_DEFAULT = 5;
 
+/* A topic's configs as DescribeConfigs and CreateTopics (v5+) show them: set on the
+ * topic (DYNAMIC_TOPIC_CONFIG) or Kafka's default. */
+function topicConfigs(topic: TopicInfo, names: string[] = Object.keys(topic.config)): { name: string; value: string | null; source: number }[] {
+  return names.map((name) => ({
+    name,
+    value: topic.config[name] ?? null,
+    source: topic.overrides.includes(name) ? SOURCE_DYNAMIC_TOPIC : SOURCE_DEFAULT,
+  }));
+}
+
+/*
+ * CreateTopics. From v5 the answer describes each topic made (or, validating only,
+ * that would be made): its partitions, one replica (node 0, as Metadata shows every
+ * partition's replicas), and its configs with their sources; from v7 its id (zero
+ * when only validated: no topic was made). A topic refused answers -1, -1 and no
+ * configs, as Kafka does.
+ */
 export async function createTopics(ctx: KafkaContext, req: RequestOf<"CreateTopics">): Promise<object> {
   const validateOnly: boolean = req.body.validateOnly;
+  const failed = { numPartitions: -1, replicationFactor: -1, configs: [], topicId: NO_TOPIC_ID };
   const topics = await settleEach(
     req.body.topics as CreatableTopic[],
     async (t): Promise<object> => {
@@ -52,24 +72,51 @@ export async function createTopics(ctx: KafkaContext, req: RequestOf<"CreateTopi
       const config: Record<string, string> = {};
       for (const c of t.configs) if (c.value !== null) config[c.name] = c.value;
       const stub = metadataStub(ctx.env);
-      await (validateOnly ? stub.validateTopic(t.name, partitions, config) : stub.createTopic(t.name, partitions, config));
+      const made = await (validateOnly ? stub.validateTopic(t.name, partitions, config) : stub.createTopic(t.name, partitions, config));
       forget(t.name);
-      return { name: t.name, errorCode: 0, errorMessage: null };
+      return {
+        name: t.name,
+        topicId: validateOnly ? NO_TOPIC_ID : topicIdHex(made.topicId),
+        errorCode: 0,
+        errorMessage: null,
+        numPartitions: made.partitions,
+        replicationFactor: 1,
+        configs: topicConfigs(made).map(({ name, value, source }) => ({ name, value, readOnly: false, configSource: source, isSensitive: false })),
+      };
     },
-    (t, errorCode, e) => ({ name: t.name, errorCode, errorMessage: errorMessageOf(e) }),
+    (t, errorCode, e) => ({ name: t.name, errorCode, errorMessage: errorMessageOf(e), ...failed }),
   );
   return { throttleTimeMs: 0, topics };
 }
 
+/*
+ * DeleteTopics: by name (v0-5's topicNames), or from v6 each topic by name or by id
+ * (the other null or zero); naming both, or neither, is INVALID_REQUEST, an id no
+ * topic has UNKNOWN_TOPIC_ID, as Kafka answers. Each answer names the topic and
+ * (v6) its id.
+ */
 export async function deleteTopics(ctx: KafkaContext, req: RequestOf<"DeleteTopics">): Promise<object> {
+  const asked: { name: string | null; topicId: string }[] =
+    req.apiVersion >= 6 ? req.body.topics : (req.body.topicNames as string[]).map((name) => ({ name, topicId: NO_TOPIC_ID }));
+  let everyTopic: Promise<TopicInfo[]> | undefined; /* listed once, for topics named by id */
   const responses = await settleEach(
-    req.body.topicNames as string[],
-    async (name) => {
-      await metadataStub(ctx.env).deleteTopic(name);
-      forget(name);
-      return { name, errorCode: 0 };
+    asked,
+    async ({ name, topicId }): Promise<object> => {
+      if ((name === null) === (topicId === NO_TOPIC_ID)) {
+        throw new KafdoError(KafkaCode.INVALID_REQUEST, name === null ? "Neither topic name nor id were specified." : "You may not specify both topic name and topic id.");
+      }
+      let named = name;
+      if (named === null) {
+        everyTopic ??= metadataStub(ctx.env).listTopics();
+        const found = (await everyTopic).find((t) => topicIdHex(t.topicId) === topicId);
+        if (!found) throw new KafdoError(KafkaCode.UNKNOWN_TOPIC_ID, `no topic has the id ${topicId}`);
+        named = found.name;
+      }
+      const deleted = await metadataStub(ctx.env).deleteTopic(named);
+      forget(named);
+      return { name: named, topicId: topicIdHex(deleted.topicId), errorCode: 0, errorMessage: null };
     },
-    (name, errorCode) => ({ name, errorCode }),
+    ({ name, topicId }, errorCode, e) => ({ name, topicId, errorCode, errorMessage: errorMessageOf(e) }),
   );
   return { throttleTimeMs: 0, responses };
 }
@@ -113,13 +160,13 @@ async function describeResource(ctx: KafkaContext, r: ConfigResource, includeSyn
     }
     forget(r.resourceName);
     const topic = await topicFor(ctx.env, r.resourceName);
-    const keys = r.configurationKeys === null ? Object.keys(topic.config) : r.configurationKeys.filter((k) => k in topic.config);
-    const configs = keys.map((name) => ({
+    const keys = r.configurationKeys === null ? undefined : r.configurationKeys.filter((k) => k in topic.config);
+    const configs = topicConfigs(topic, keys).map(({ name, value, source }) => ({
       name,
-      value: topic.config[name] ?? null,
+      value,
       readOnly: false,
-      isDefault: !topic.overrides.includes(name),
-      configSource: topic.overrides.includes(name) ? SOURCE_DYNAMIC_TOPIC : SOURCE_DEFAULT,
+      isDefault: source === SOURCE_DEFAULT,
+      configSource: source,
       isSensitive: false,
       synonyms: [],
       configType: 0,

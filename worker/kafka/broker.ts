@@ -39,12 +39,12 @@ function partitionsOf(topic: TopicInfo): object[] {
 
 /* A topic id as the codec writes a uuid (32 hex digits), from Kafdo's string form
  * (Kafka's: URL-safe base64 of the 16 bytes, unpadded). */
-function topicIdHex(id: string): string {
+export function topicIdHex(id: string): string {
   const bytes = atob(id.replace(/-/g, "+").replace(/_/g, "/"));
   return Array.from(bytes, (c) => c.charCodeAt(0).toString(16).padStart(2, "0")).join("");
 }
 
-const NO_TOPIC_ID = "0".repeat(32);
+export const NO_TOPIC_ID = "0".repeat(32);
 
 function topicEntry(topic: TopicInfo, operations: number): object {
   return {
@@ -114,28 +114,35 @@ export async function metadata(ctx: KafkaContext, req: RequestOf<"Metadata">): P
  * broker answers a principal not allowed the transactional id,
  * TRANSACTIONAL_ID_AUTHORIZATION_FAILED, which clients take as fatal (librdkafka's
  * init_transactions fails at once) rather than retrying until their timeout. The
- * same code answers InitProducerId with a transactional id. */
-export function findCoordinator(ctx: KafkaContext, req: RequestOf<"FindCoordinator">): object {
+ * same code answers InitProducerId with a transactional id. From v4 a request
+ * names several keys (coordinatorKeys), each answered on its own. */
+interface Coordinator {
+  key: string;
+  nodeId: number;
+  host: string;
+  port: number;
+  errorCode: number;
+  errorMessage: string | null;
+}
+
+function coordinatorOf(ctx: KafkaContext, key: string, keyType: number): Coordinator {
+  const none = { key, nodeId: -1, host: "", port: -1 };
+  if (keyType === 1) {
+    return { ...none, errorCode: KafkaCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, errorMessage: "Kafdo does not support transactions" };
+  }
+  if (keyType !== 0) {
+    return { ...none, errorCode: KafkaCode.INVALID_REQUEST, errorMessage: `unknown coordinator key type ${keyType}` };
+  }
   const { host, port, nodeId } = ctx.broker;
-  if (req.body.keyType === 1) {
-    return {
-      throttleTimeMs: 0,
-      errorCode: KafkaCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
-      errorMessage: "Kafdo does not support transactions",
-      nodeId: -1,
-      host: "",
-      port: -1,
-    };
+  return { key, nodeId, host, port, errorCode: 0, errorMessage: null };
+}
+
+export function findCoordinator(ctx: KafkaContext, req: RequestOf<"FindCoordinator">): object {
+  const keyType: number = req.body.keyType;
+  if (req.apiVersion >= 4) {
+    const keys: string[] = req.body.coordinatorKeys;
+    return { throttleTimeMs: 0, coordinators: keys.map((key) => coordinatorOf(ctx, key, keyType)) };
   }
-  if (req.body.keyType !== 0) {
-    return {
-      throttleTimeMs: 0,
-      errorCode: KafkaCode.INVALID_REQUEST,
-      errorMessage: `unknown coordinator key type ${req.body.keyType}`,
-      nodeId: -1,
-      host: "",
-      port: -1,
-    };
-  }
-  return { throttleTimeMs: 0, errorCode: 0, errorMessage: null, nodeId, host, port };
+  const { nodeId, host, port, errorCode, errorMessage } = coordinatorOf(ctx, req.body.key, keyType);
+  return { throttleTimeMs: 0, errorCode, errorMessage, nodeId, host, port };
 }

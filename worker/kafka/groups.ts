@@ -253,17 +253,24 @@ async function describeGroups(ctx: KafkaContext, req: RequestOf<"DescribeGroups"
   return { throttleTimeMs: 0, groups };
 }
 
-/* Every group, with its state (v4+), or (v4+ statesFilter) those in the states
- * named, compared without regard to case. */
+/* Every group, with its state (v4+) and type (v5+), or those in the states
+ * (v4+ statesFilter) and of the types (v5+ typesFilter) named, compared without
+ * regard to case as Kafka compares them. Every Kafdo group is of Kafka's "classic"
+ * type (the group protocol of JoinGroup and SyncGroup); a filter of other types
+ * (KIP-848's "consumer", "share") lists none. */
+const GROUP_TYPE = "classic";
+
 async function listGroups(ctx: KafkaContext, req: RequestOf<"ListGroups">): Promise<object> {
-  const wanted = (req.body?.statesFilter ?? []).map((s) => s.toLowerCase());
+  const wanted = ((req.body?.statesFilter as string[] | undefined) ?? []).map((s) => s.toLowerCase());
+  const types = ((req.body?.typesFilter as string[] | undefined) ?? []).map((s) => s.toLowerCase());
+  if (types.length > 0 && !types.includes(GROUP_TYPE)) return { throttleTimeMs: 0, errorCode: 0, groups: [] };
   try {
     const ids = await metadataStub(ctx.env).listGroups();
     const described = await Promise.all(ids.map((id) => groupStub(ctx.env, id).kafkaDescribe(id)));
     const groups = described
       .filter((d) => d.state !== "Dead")
       .filter((d) => wanted.length === 0 || wanted.includes(d.state.toLowerCase()))
-      .map((d) => ({ groupId: d.groupId, protocolType: d.protocolType, groupState: d.state, groupType: "classic" }));
+      .map((d) => ({ groupId: d.groupId, protocolType: d.protocolType, groupState: d.state, groupType: GROUP_TYPE }));
     return { throttleTimeMs: 0, errorCode: 0, groups };
   } catch (e) {
     return { throttleTimeMs: 0, errorCode: errorCodeOf(e), groups: [] };

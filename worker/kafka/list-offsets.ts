@@ -3,15 +3,21 @@
  * kd_log_offset_for_time, which answers Kafka's earliest (-2), latest (-1), or
  * the first record at or after a time (-1 when none is that late). Version 0 asks
  * Kafka's older question instead, up to maxNumOffsets offsets before a time, and is
- * answered in oldStyleOffsets (kd_log_offsets_before).
+ * answered in oldStyleOffsets (kd_log_offsets_before). Versions 4-6 add the leader
+ * epochs (asked: read and not checked, as Fetch reads them) and, from 6, flexible
+ * encoding; 7's max timestamp (-3) and later are not offered.
  */
 import { callPartition } from "../partitions/access";
 import { topicFor } from "../partitions/topics";
 import { errorCodeOf, settleEach, type KafkaContext, type RequestOf } from "./context";
 import type { ListOffsetsRequestTopics as ListTopic } from "./generated/requests";
 
+/* The leader epoch of an offset found (v4+): the partition's one leader has led it
+ * from the start, in epoch 0, as Metadata says; -1 when no offset is answered. */
+const LEADER_EPOCH = 0;
+
 function answer(partitionIndex: number, errorCode: number, timestamp = -1, offset = -1, oldStyleOffsets: number[] = []): object {
-  return { partitionIndex, errorCode, oldStyleOffsets, timestamp, offset, leaderEpoch: -1 };
+  return { partitionIndex, errorCode, oldStyleOffsets, timestamp, offset, leaderEpoch: offset >= 0 ? LEADER_EPOCH : -1 };
 }
 
 async function listTopic(ctx: KafkaContext, t: ListTopic, version: number): Promise<object> {

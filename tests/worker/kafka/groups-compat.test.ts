@@ -14,7 +14,8 @@
  *     the assignment without a rebalance, the old member id is FENCED_INSTANCE_ID,
  *     LeaveGroup v3 by instance id, DescribeGroups v4 names the instance
  *   - OffsetFetch with topics null lists every committed offset
- *   - a topic deleted or grown rebalances the groups subscribed to it
+ *   - a topic deleted or grown rebalances the groups subscribed to it; a deleted topic's
+ *     committed offsets are forgotten by every group
  *   - ListGroups v3 and v4 (states filter)
  */
 import { env, exports } from "cloudflare:workers";
@@ -489,6 +490,25 @@ describe("Kafka group compatibility", () => {
     expect((await heartbeat3(c, g1.groupId, g1.generation, g1.id)).errorCode).toBe(KafkaCode.REBALANCE_IN_PROGRESS);
     expect((await heartbeat3(c, g2.groupId, g2.generation, g2.id)).errorCode).toBe(KafkaCode.REBALANCE_IN_PROGRESS);
     expect((await heartbeat3(c, g3.groupId, g3.generation, g3.id)).errorCode).toBe(0); /* not subscribed */
+    c.close();
+  });
+
+  it("forgets a deleted topic's committed offsets in every group, as Kafka's coordinator does", async () => {
+    const [kept, deleted] = [await topicWith(1), await topicWith(1)];
+    const groupId = fresh("g");
+    const c = await Conn.open();
+    await c.send(
+      offsetCommitV2({
+        groupId,
+        groupGenerationId: -1,
+        memberId: "",
+        retentionTime: -1,
+        topics: [kept, deleted].map((topic) => ({ topic, partitions: [{ partition: 0, offset: "7" }] })),
+      }),
+    );
+    expect((await fetchAllOffsets(c, groupId)).rows.map((r) => r.topic).sort()).toEqual([kept, deleted].sort());
+    await createAdmin(env).deleteTopic(deleted);
+    expect((await fetchAllOffsets(c, groupId)).rows).toEqual([{ topic: kept, partition: 0, offset: 7 }]);
     c.close();
   });
 

@@ -63,14 +63,87 @@ describe("kafkaDecode", () => {
   });
 
   it("answers UNSUPPORTED_VERSION and INVALID_REQUEST with the header, and throws on garbage", () => {
-    const v10 = new Uint8Array([0, 0, 0, 10, 0, 0, 0, 10, 0, 0, 0, 5, 0xff, 0xff]);
-    expect(kafkaDecode(v10)).toEqual({
+    const v12 = new Uint8Array([0, 0, 0, 10, 0, 0, 0, 12, 0, 0, 0, 5, 0xff, 0xff]);
+    expect(kafkaDecode(v12)).toEqual({
       error: 35,
-      request: { apiKey: 0, apiVersion: 10, correlationId: 5, clientId: null, body: null },
+      request: { apiKey: 0, apiVersion: 12, correlationId: 5, clientId: null, body: null },
     });
     const truncated = new Uint8Array([0, 0, 0, 12, 0, 12, 0, 0, 0, 0, 0, 6, 0xff, 0xff, 0, 1]);
     expect(kafkaDecode(truncated).error).toBe(42);
     expect(() => kafkaDecode(new Uint8Array([0, 0, 0, 99, 0, 0, 0, 0, 0, 0, 0, 0]))).toThrow(KafdoError);
+  });
+});
+
+/* A flexible request frame: size, key, version, correlation id 5, client id "c",
+ * the header's tagged fields, then the body's bytes (hex). */
+function flexibleFrame(apiKey: number, apiVersion: number, bodyHex: string): Uint8Array {
+  const body = Buffer.from(bodyHex.replace(/ /g, ""), "hex");
+  const frame = Buffer.alloc(4 + 12 + body.length);
+  frame.writeInt32BE(frame.length - 4, 0);
+  frame.writeInt16BE(apiKey, 4);
+  frame.writeInt16BE(apiVersion, 6);
+  frame.writeInt32BE(5, 8);
+  Buffer.from("000163" + "00", "hex").copy(frame, 12);
+  body.copy(frame, 16);
+  return new Uint8Array(frame);
+}
+
+describe("the remaining APIs at their newest versions", () => {
+  it("are offered: Produce 11, ListOffsets 6, FindCoordinator 5, DescribeGroups 5, ListGroups 5, ApiVersions 4, CreateTopics 7, DeleteTopics 6, InitProducerId 5, DescribeConfigs 4, CreatePartitions 3", () => {
+    const max = new Map(kafkaSupported().map((a: { apiKey: number; maxVersion: number }) => [a.apiKey, a.maxVersion]));
+    const want: [number, number][] = [[0, 11], [2, 6], [10, 5], [15, 5], [16, 5], [18, 4], [19, 7], [20, 6], [22, 5], [32, 4], [37, 3]];
+    expect(want.map(([key]) => [key, max.get(key)])).toEqual(want);
+  });
+
+  it("decodes CreateTopics v7, DeleteTopics v6 (a topic by id) and FindCoordinator v4 (several keys)", () => {
+    const create = kafkaDecode(
+      /* topics [ "t", 2 partitions, replication -1, assignments [], configs [ retention.ms=600 ] ], 30 s, validate only */
+      flexibleFrame(19, 7, "02 0274 00000002 ffff 01 02 0d726574656e74696f6e2e6d73 04363030 00 00 00007530 01 00"),
+    );
+    expect(create.error).toBe(0);
+    expect(create.request.body).toEqual({
+      topics: [{ name: "t", numPartitions: 2, replicationFactor: -1, assignments: [], configs: [{ name: "retention.ms", value: "600" }] }],
+      timeoutMs: 30000,
+      validateOnly: true,
+    });
+    const id = "000102030405060708090a0b0c0d0e0f";
+    const del = kafkaDecode(flexibleFrame(20, 6, `03 00 ${id} 00 0274 ${"0".repeat(32)} 00 00007530 00`));
+    expect(del.error).toBe(0);
+    expect(del.request.body.topics).toEqual([
+      { name: null, topicId: id },
+      { name: "t", topicId: "0".repeat(32) },
+    ]);
+    const find = kafkaDecode(flexibleFrame(10, 4, "00 03 036731 036732 00"));
+    expect(find.error).toBe(0);
+    expect(find.request.body).toMatchObject({ keyType: 0, coordinatorKeys: ["g1", "g2"] });
+  });
+
+  it("encodes CreateTopics v7's description of the topic made and FindCoordinator v4's coordinators", () => {
+    const created = kafkaEncode(19, 7, 5, {
+      throttleTimeMs: 0,
+      topics: [
+        {
+          name: "t",
+          topicId: "000102030405060708090a0b0c0d0e0f",
+          errorCode: 0,
+          errorMessage: null,
+          numPartitions: 2,
+          replicationFactor: 1,
+          configs: [{ name: "a", value: "b", readOnly: false, configSource: 5, isSensitive: false }],
+        },
+      ],
+    });
+    expect(Buffer.from(created).toString("hex")).toBe(
+      "00000030" + "00000005" + "00" + "00000000" + "02" + "0274" + "000102030405060708090a0b0c0d0e0f" + "0000" + "00" +
+        "00000002" + "0001" + "02" + "0261" + "0262" + "00" + "05" + "00" + "00" + "00" + "00",
+    );
+    const found = kafkaEncode(10, 4, 5, {
+      throttleTimeMs: 0,
+      coordinators: [{ key: "g1", nodeId: 0, host: "h", port: 9092, errorCode: 0, errorMessage: null }],
+    });
+    expect(Buffer.from(found).toString("hex")).toBe(
+      "0000001c" + "00000005" + "00" + "00000000" + "02" + "036731" + "00000000" + "0268" + "00002384" + "0000" + "00" + "00" + "00",
+    );
   });
 });
 
@@ -99,7 +172,7 @@ describe("kafkaEncode", () => {
 
   it("encodes ApiVersions from kafkaSupported, and Produce with int64 as bigint", async () => {
     const supported = kafkaSupported();
-    expect(supported[0]).toEqual({ apiKey: 0, minVersion: 0, maxVersion: 9 });
+    expect(supported[0]).toEqual({ apiKey: 0, minVersion: 0, maxVersion: 11 });
     const av = await apiVersionsV2Response.decode(payload(kafkaEncode(18, 2, 1, { errorCode: 0, apiKeys: supported })));
     expect(av.apiVersions).toHaveLength(supported.length);
     const produced = await produceV7Response.decode(

@@ -24,8 +24,10 @@
  * advertised address (the listening address unless told otherwise).
  *
  * Closing: TCP closed -> the WebSocket is closed (after the frames already queued for
- * it); the WebSocket closed or failed (the Worker closes it with 1008 on a frame it
- * cannot read) -> the TCP socket is destroyed. Each connection lives and dies alone.
+ * it); the WebSocket closed (the Worker closes it with 1008 on a frame it cannot read,
+ * or after a failed SASL authentication) -> the TCP socket is ended once the Worker's
+ * last answers are written; the WebSocket failed -> the TCP socket is destroyed. Each
+ * connection lives and dies alone.
  *
  * Memory is bounded per connection, both ways, whatever the peers do:
  *   - TCP reading pauses while more than HIGH_WATER bytes sent to the WebSocket are not
@@ -62,6 +64,7 @@ const HIGH_WATER = 4 * 1024 * 1024;
 const LOW_WATER = 1024 * 1024;
 const HANDSHAKE_TIMEOUT_MS = 30_000;
 const CHECK_TIMEOUT_MS = 10_000;
+const FLUSH_TIMEOUT_MS = 5_000;
 /* Keeps an idle connection's WebSocket open through proxies (Cloudflare closes idle
  * WebSockets after 100 s); Kafka clients keep idle connections for minutes. */
 const PING_INTERVAL_MS = 30_000;
@@ -345,6 +348,10 @@ function relay(socket, { wsUrl, headers, kafdoUrl, verbose, log, connections }) 
     if (!closing && code !== 1000 && code !== 1005) {
       log(`${peer}: the Worker closed the connection (${code}${reason.length > 0 ? ` ${reason}` : ''})`);
     }
-    socket.destroy();
+    /* The Worker's last answers (a SASL failure before the close, as Kafka sends it)
+     * reach the client first: the socket ends once they are written, and is destroyed
+     * if the client does not take them within FLUSH_TIMEOUT_MS. */
+    socket.end();
+    setTimeout(() => socket.destroy(), FLUSH_TIMEOUT_MS).unref();
   });
 }

@@ -103,6 +103,9 @@
 #define KD_GROUP_MAX_SIZE_REACHED 81
 #define KD_FENCED_INSTANCE_ID 82
 #define KD_GROUP_SUBSCRIBED_TO_TOPIC 86
+#define KD_UNSUPPORTED_SASL_MECHANISM 33
+#define KD_SASL_AUTHENTICATION_FAILED 58
+#define KD_UNACCEPTABLE_CREDENTIAL 93
 
 /* The core's own codes (negative). */
 #define KD_ERR_NOMEM (-1)       /* an allocation failed */
@@ -725,5 +728,49 @@ int32_t kd_kafka_error_response(int16_t api_key, int16_t api_version, int32_t co
 /* Output: JSON [{"apiKey":0,"minVersion":3,"maxVersion":7},...], the one list of
  * what Kafdo speaks (the ApiVersions response is built from it). */
 KD_EXPORT(kd_kafka_supported) int32_t kd_kafka_supported(void);
+
+/* ---- SASL: SCRAM-SHA-256/512 and PLAIN (sasl_scram.c, sasl_plain.c) ------ */
+
+/*
+ * Stateless: the Worker keeps a connection's messages and passes them back; the
+ * core derives all else again. Mechanisms are Kafka's ScramMechanism codes. Every
+ * refusal of what a client sent is KD_SASL_AUTHENTICATION_FAILED with the reason
+ * in kd_error_message, which never holds a secret. "str" outputs are u16 length,
+ * bytes (internal.h); "fields" inputs are each u32 length, bytes, back to back.
+ */
+#define KD_SCRAM_SHA_256 1
+#define KD_SCRAM_SHA_512 2
+
+/*
+ * A user's credential: StoredKey then ServerKey (32 bytes each for SHA-256, 64 for
+ * SHA-512). Input: u32 salt length, salt, u32 secret length, secret, the secret
+ * being the password, or with salted_given the SaltedPassword a client computed
+ * (AlterUserScramCredentials). KD_UNACCEPTABLE_CREDENTIAL for iterations outside
+ * 4096..16384, an empty salt or password, or a SaltedPassword of the wrong size;
+ * KD_UNSUPPORTED_SASL_MECHANISM for another mechanism.
+ */
+KD_EXPORT(kd_scram_credential)
+int32_t kd_scram_credential(int32_t mechanism, const uint8_t *in, uint32_t len, int32_t iterations, int32_t salted_given);
+
+/* Reads a client-first message. Output: str user (unescaped), str client nonce. */
+KD_EXPORT(kd_scram_client_first) int32_t kd_scram_client_first(const uint8_t *msg, uint32_t len);
+
+/* The server-first message "r=<client nonce><server nonce>,s=<salt>,i=<iterations>"
+ * (nonce and salt in base64). Input fields: client-first message, server nonce
+ * (random bytes, 1..96), salt (1..96). */
+KD_EXPORT(kd_scram_server_first) int32_t kd_scram_server_first(const uint8_t *in, uint32_t len, int32_t iterations);
+
+/* Checks a client-final message. Input fields: client-first, server-first and
+ * client-final messages, StoredKey, ServerKey. Output: the server-final message
+ * "v=<server signature>". */
+KD_EXPORT(kd_scram_client_final) int32_t kd_scram_client_final(int32_t mechanism, const uint8_t *in, uint32_t len);
+
+/* Reads a PLAIN message (authzid NUL user NUL password). Output: str user. */
+KD_EXPORT(kd_sasl_plain_user) int32_t kd_sasl_plain_user(const uint8_t *msg, uint32_t len);
+
+/* Checks a PLAIN message's password against a stored SCRAM credential. Input
+ * fields: PLAIN message, salt, StoredKey. Returns 0 when it matches. */
+KD_EXPORT(kd_sasl_plain_verify)
+int32_t kd_sasl_plain_verify(int32_t mechanism, const uint8_t *in, uint32_t len, int32_t iterations);
 
 #endif /* KAFDO_H */

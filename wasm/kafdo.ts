@@ -150,6 +150,13 @@ interface CoreExports {
   kd_kafka_encode(ptr: number, len: number): number;
   kd_kafka_error_response(apiKey: number, apiVersion: number, correlationId: number, errorCode: number): number;
   kd_kafka_supported(): number;
+  /* SASL: SCRAM and PLAIN */
+  kd_scram_credential(mechanism: number, ptr: number, len: number, iterations: number, saltedGiven: number): number;
+  kd_scram_client_first(ptr: number, len: number): number;
+  kd_scram_server_first(ptr: number, len: number, iterations: number): number;
+  kd_scram_client_final(mechanism: number, ptr: number, len: number): number;
+  kd_sasl_plain_user(ptr: number, len: number): number;
+  kd_sasl_plain_verify(mechanism: number, ptr: number, len: number, iterations: number): number;
 }
 
 let core: CoreExports | undefined;
@@ -1891,5 +1898,100 @@ export function kafkaSupported(): { apiKey: number; minVersion: number; maxVersi
     undefined,
     (k) => k.kd_kafka_supported(),
     (out) => JSON.parse(utf8Decoder.decode(out)) as { apiKey: number; minVersion: number; maxVersion: number }[],
+  );
+}
+
+/* ---- SASL: SCRAM-SHA-256/512 and PLAIN (sasl_scram.c, sasl_plain.c) ---- */
+
+/* Kafka's ScramMechanism codes. */
+export const SCRAM_SHA_256 = 1;
+export const SCRAM_SHA_512 = 2;
+export type ScramMechanism = typeof SCRAM_SHA_256 | typeof SCRAM_SHA_512;
+
+/* What Kafdo keeps of a password (kafdo.h, kd_scram_credential). */
+export interface ScramKeys {
+  storedKey: Uint8Array;
+  serverKey: Uint8Array;
+}
+
+/* kafdo.h's "fields": each part's u32 length, then its bytes. */
+function fieldsOf(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + 4 + p.length, 0));
+  const view = new DataView(out.buffer);
+  let at = 0;
+  for (const p of parts) {
+    view.setUint32(at, p.length, true);
+    out.set(p, at + 4);
+    at += 4 + p.length;
+  }
+  return out;
+}
+
+function callWith<T>(input: Uint8Array, run: (k: CoreExports, ptr: number, len: number) => number, read: (out: Uint8Array) => T): T {
+  return call(input.length, (_view, mem, ptr) => mem.set(input, ptr), run, read);
+}
+
+/* A credential from a password, or (saltedGiven) from the SaltedPassword a client sent. */
+export function scramCredential(
+  mechanism: ScramMechanism,
+  salt: Uint8Array,
+  secret: Uint8Array,
+  iterations: number,
+  saltedGiven = false,
+): ScramKeys {
+  return callWith(
+    fieldsOf([salt, secret]),
+    (k, ptr, len) => k.kd_scram_credential(mechanism, ptr, len, int32(iterations, "iterations"), saltedGiven ? 1 : 0),
+    (out) => ({ storedKey: out.slice(0, out.length / 2), serverKey: out.slice(out.length / 2) }),
+  );
+}
+
+/* The user and nonce of a SCRAM client-first message. */
+export function scramClientFirst(message: Uint8Array): { user: string; nonce: string } {
+  return callWith(message, (k, ptr, len) => k.kd_scram_client_first(ptr, len), (out) => {
+    const r = new Reader(out);
+    const user = utf8Decoder.decode(r.bytes(r.u16()));
+    return { user, nonce: utf8Decoder.decode(r.bytes(r.u16())) };
+  });
+}
+
+export function scramServerFirst(clientFirst: Uint8Array, serverNonce: Uint8Array, salt: Uint8Array, iterations: number): Uint8Array {
+  return callWith(
+    fieldsOf([clientFirst, serverNonce, salt]),
+    (k, ptr, len) => k.kd_scram_server_first(ptr, len, int32(iterations, "iterations")),
+    (out) => out,
+  );
+}
+
+/* The server-final message when the client's proof holds; a KafdoError
+ * (SASL_AUTHENTICATION_FAILED) when it does not. */
+export function scramClientFinal(
+  mechanism: ScramMechanism,
+  clientFirst: Uint8Array,
+  serverFirst: Uint8Array,
+  clientFinal: Uint8Array,
+  keys: ScramKeys,
+): Uint8Array {
+  return callWith(
+    fieldsOf([clientFirst, serverFirst, clientFinal, keys.storedKey, keys.serverKey]),
+    (k, ptr, len) => k.kd_scram_client_final(mechanism, ptr, len),
+    (out) => out,
+  );
+}
+
+/* The user a PLAIN message names (its password stays in the message). */
+export function saslPlainUser(message: Uint8Array): string {
+  return callWith(message, (k, ptr, len) => k.kd_sasl_plain_user(ptr, len), (out) => {
+    const r = new Reader(out);
+    return utf8Decoder.decode(r.bytes(r.u16()));
+  });
+}
+
+/* Throws SASL_AUTHENTICATION_FAILED unless the PLAIN message's password yields storedKey. */
+export function saslPlainVerify(mechanism: ScramMechanism, message: Uint8Array, salt: Uint8Array, storedKey: Uint8Array, iterations: number): void {
+  callWith(
+    fieldsOf([message, salt, storedKey]),
+    (k, ptr, len) => k.kd_sasl_plain_verify(mechanism, ptr, len, int32(iterations, "iterations")),
+    () => undefined,
   );
 }

@@ -36,6 +36,10 @@ export interface KafdoBindings {
   /* A secret: when set, the REST API wants `Authorization: Bearer <it>` on every
    * endpoint but /health (http/auth.ts). */
   KAFDO_TOKEN?: string;
+  /* "required": a Kafka connection must authenticate with SASL (PLAIN, SCRAM-SHA-256,
+   * SCRAM-SHA-512) before any request but ApiVersions; "off" (unset) makes SASL optional
+   * (kafka/sasl.ts). */
+  KAFDO_KAFKA_SASL?: string;
   /* How often a partition looks for what retention and compaction may remove, in ms
    * (300000 when unset, as Kafka's log.retention.check.interval.ms). */
   KAFDO_RETENTION_CHECK_INTERVAL_MS?: string;

@@ -38,6 +38,7 @@ import type { Env } from "../env";
 import { KafdoError, KafkaCode } from "../errors";
 import type { TopicInfo } from "../types";
 import { groupStub, partitionStub } from "./addressing";
+import { CredentialStore, type CredentialInfo, type StoredCredential } from "./credentials";
 import { answerRefusals } from "./rpc";
 
 
@@ -45,12 +46,31 @@ export class ClusterMetadataDO extends DurableObject<Env> {
   /* Held so that the db id stays valid: the binding holds storages weakly. */
   private readonly storage: KafdoStorage;
   private readonly db: number;
+  private readonly credentials: CredentialStore;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.storage = ctx.storage;
     this.db = registerStorage(this.storage);
     topicsOpen(this.db);
+    this.credentials = new CredentialStore(ctx.storage.sql);
+  }
+
+  /* SASL users' SCRAM credentials (credentials.ts): keys only, never a password. */
+  putScramCredential(credential: StoredCredential): void {
+    this.credentials.put(credential);
+  }
+
+  scramCredentials(user: string): StoredCredential[] {
+    return this.credentials.get(user);
+  }
+
+  listScramCredentials(): CredentialInfo[] {
+    return this.credentials.list();
+  }
+
+  deleteScramCredential(user: string, mechanism?: number): number {
+    return this.credentials.delete(user, mechanism);
   }
 
   private get maxPartitions(): number {

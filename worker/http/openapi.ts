@@ -569,6 +569,62 @@ export const OPENAPI = {
         },
       },
     },
+    "/admin/users": {
+      get: {
+        summary: "List SASL users",
+        description: "Every user of the Kafka port's SASL (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512), with the mechanisms it has a credential for. Never a password or key.",
+        tags: ["admin"],
+        responses: {
+          "200": json("The users.", schema("UserList")),
+          "400": response("BadRequest"),
+          "401": response("Unauthorized"),
+          "500": response("ServerError"),
+        },
+      },
+    },
+    "/admin/users/{name}": {
+      put: {
+        summary: "Set a SASL user's password",
+        description:
+          "Creates or replaces the user's SCRAM credential for the mechanism: the password is salted and hashed " +
+          "(PBKDF2, iterations 4096 unless given, 4096..16384) and never stored. PLAIN checks passwords against it. " +
+          "400 UNSUPPORTED_SASL_MECHANISM for another mechanism, 400 UNACCEPTABLE_CREDENTIAL for an empty password or iterations out of range.",
+        tags: ["admin"],
+        parameters: [parameter("name")],
+        requestBody: body({
+          type: "object",
+          required: ["mechanism", "password"],
+          additionalProperties: false,
+          properties: {
+            mechanism: { type: "string", enum: ["SCRAM-SHA-256", "SCRAM-SHA-512"] },
+            password: { type: "string" },
+            iterations: integer(4096, "PBKDF2 iterations, at most 16384 (default 4096)"),
+          },
+        }),
+        responses: {
+          "200": json("The user.", schema("User")),
+          "400": response("BadRequest"),
+          "401": response("Unauthorized"),
+          "500": response("ServerError"),
+        },
+      },
+      delete: {
+        summary: "Delete a SASL user",
+        description: "Removes the user's credential for ?mechanism=, or all of them (the default); 404 RESOURCE_NOT_FOUND when there was none.",
+        tags: ["admin"],
+        parameters: [
+          parameter("name"),
+          { name: "mechanism", in: "query", required: false, schema: { type: "string", enum: ["SCRAM-SHA-256", "SCRAM-SHA-512", "all"] } },
+        ],
+        responses: {
+          "204": { description: "Deleted." },
+          "400": response("BadRequest"),
+          "401": response("Unauthorized"),
+          "404": json("RESOURCE_NOT_FOUND: no such user credential.", schema("Error")),
+          "500": response("ServerError"),
+        },
+      },
+    },
 
     "/webhooks/{topic}": {
       post: {
@@ -711,6 +767,13 @@ export const OPENAPI = {
     },
 
     parameters: {
+      name: {
+        name: "name",
+        in: "path",
+        required: true,
+        description: "A SASL user's name, percent-encoded.",
+        schema: { type: "string", minLength: 1 },
+      },
       topic: {
         name: "topic",
         in: "path",
@@ -1202,6 +1265,29 @@ export const OPENAPI = {
             },
           },
         },
+      },
+      User: {
+        type: "object",
+        required: ["name", "credentials"],
+        additionalProperties: false,
+        properties: {
+          name: { type: "string" },
+          credentials: {
+            type: "array",
+            items: {
+              type: "object",
+              required: ["mechanism", "iterations"],
+              additionalProperties: false,
+              properties: { mechanism: { type: "string", enum: ["SCRAM-SHA-256", "SCRAM-SHA-512"] }, iterations: { type: "integer" } },
+            },
+          },
+        },
+      },
+      UserList: {
+        type: "object",
+        required: ["users"],
+        additionalProperties: false,
+        properties: { users: { type: "array", items: schema("User") } },
       },
       GroupList: {
         type: "object",

@@ -20,6 +20,7 @@ import {
   listSubscriptions,
   receive,
 } from "./handlers/webhooks";
+import { deleteUserHandler, listUsersHandler, putUser } from "./handlers/users";
 import { Router, type Route } from "./router";
 
 export const ROUTES: readonly Route[] = [
@@ -49,6 +50,9 @@ export const ROUTES: readonly Route[] = [
   { method: "GET", path: "/admin/groups", handler: listGroups },
   { method: "GET", path: "/admin/groups/:groupId", handler: describe },
   { method: "DELETE", path: "/admin/groups/:groupId", handler: deleteGroup },
+  { method: "GET", path: "/admin/users", handler: listUsersHandler },
+  { method: "PUT", path: "/admin/users/:name", handler: putUser },
+  { method: "DELETE", path: "/admin/users/:name", handler: deleteUserHandler },
 
   { method: "POST", path: "/webhooks/:topic", handler: receive },
   { method: "GET", path: "/webhook-subscriptions", handler: listSubscriptions },

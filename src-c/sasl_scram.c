@@ -369,8 +369,11 @@ int32_t kd_scram_client_final(int32_t mechanism, const uint8_t *in, uint32_t len
     size_t gs2_len = kd_base64_encode(first, cf.gs2_len, gs2);
     if (channel_len != gs2_len || memcmp(channel, gs2, gs2_len))
         return auth_failed("the SCRAM channel binding is not the client-first message's gs2 header");
-    if (nonce_len != server_nonce_len || memcmp(nonce, server_nonce, nonce_len))
-        return auth_failed("the SCRAM client-final nonce is not the server's");
+    /* RFC 5802 wants the server's nonce exactly; Kafka (ScramSaslServer) takes a nonce
+     * that ends with it, because librdkafka (2.0.2 included) sends its own nonce before
+     * the server's. The proof covers the nonce as sent, so nothing is weakened. */
+    if (nonce_len < server_nonce_len || memcmp(nonce + nonce_len - server_nonce_len, server_nonce, server_nonce_len))
+        return auth_failed("the SCRAM client-final nonce does not end with the server's");
     if (proof_len > (KD_HASH_MAX + 2) / 3 * 4 || base64_decode(proof_b64, proof_len, proof) != (int64_t)h)
         return auth_failed("invalid SCRAM client proof");
 

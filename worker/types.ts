@@ -347,6 +347,25 @@ export interface GroupListing {
   state: GroupState;
 }
 
+/* ---- SASL users (the Kafka port's PLAIN / SCRAM logins) ------------------------ */
+
+export type ScramMechanismName = "SCRAM-SHA-256" | "SCRAM-SHA-512";
+
+/* A user as GET /admin/users lists it: the mechanisms it has a credential for; never a
+ * password or key. */
+export interface SaslUser {
+  name: string;
+  credentials: { mechanism: ScramMechanismName; iterations: number }[];
+}
+
+/* PUT /admin/users/:name: PLAIN logins check a password against the SCRAM credential. */
+export interface SaslUserCredential {
+  mechanism: ScramMechanismName;
+  password: string;
+  /* PBKDF2 iterations, 4096 (the default) to 16384. */
+  iterations?: number;
+}
+
 /* ---- Kafka-dialect groups ------------------------------------------------------
  * What ConsumerGroupDO's kafka* methods take and give: Kafka's classic group
  * protocol (JoinGroup, SyncGroup, Heartbeat, LeaveGroup, OffsetCommit,

@@ -12,21 +12,18 @@ import { metadataStub } from "../durable-objects/addressing";
 import type { StoredCredential } from "../durable-objects/credentials";
 import type { Env } from "../env";
 import { KafdoError, KafkaCode } from "../errors";
+import type { SaslUser, ScramMechanismName } from "../types";
 
 export const SCRAM_MECHANISMS: Readonly<Record<string, ScramMechanism>> = {
   "SCRAM-SHA-256": SCRAM_SHA_256,
   "SCRAM-SHA-512": SCRAM_SHA_512,
 };
-export type ScramMechanismName = "SCRAM-SHA-256" | "SCRAM-SHA-512";
 
 /* Kafka's default and the most kafka-configs accepts is 4096..16384; 4096 is its default. */
 export const DEFAULT_ITERATIONS = 4096;
 const SALT_BYTES = 32;
 
-export interface UserInfo {
-  name: string;
-  credentials: { mechanism: ScramMechanismName; iterations: number }[];
-}
+export type UserInfo = SaslUser;
 
 export function mechanismName(code: number): ScramMechanismName {
   return code === SCRAM_SHA_512 ? "SCRAM-SHA-512" : "SCRAM-SHA-256";

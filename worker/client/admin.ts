@@ -14,6 +14,9 @@ import type {
   GroupListing,
   PartitionOffsets,
   RecordsToDelete,
+  SaslUser,
+  SaslUserCredential,
+  ScramMechanismName,
   TopicDescription,
 } from "../types";
 import { type Transport, segment } from "./transport";
@@ -87,5 +90,22 @@ export class KafdoHttpAdmin {
   /* Refused with NON_EMPTY_GROUP while the group has members, as in Kafka. */
   async deleteGroup(groupId: string): Promise<void> {
     await this.transport.call("DELETE", `/admin/groups/${segment(groupId)}`);
+  }
+
+  /* The SASL users of the Kafka port (PUT/GET/DELETE /admin/users): setUser creates or
+   * replaces the user's credential for the mechanism; the password is salted and
+   * hashed by Kafdo and never stored. */
+  setUser(name: string, credential: SaslUserCredential): Promise<SaslUser> {
+    return this.transport.call("PUT", `/admin/users/${segment(name)}`, { body: credential });
+  }
+
+  async listUsers(): Promise<SaslUser[]> {
+    return (await this.transport.call<{ users: SaslUser[] }>("GET", "/admin/users")).users;
+  }
+
+  /* Removes the user's credential for the mechanism, or all of them; RESOURCE_NOT_FOUND when none. */
+  async deleteUser(name: string, mechanism?: ScramMechanismName): Promise<void> {
+    const query = mechanism ? `?mechanism=${mechanism}` : "";
+    await this.transport.call("DELETE", `/admin/users/${segment(name)}${query}`);
   }
 }

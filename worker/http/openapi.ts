@@ -772,7 +772,7 @@ export const OPENAPI = {
         in: "path",
         required: true,
         description: "A SASL user's name, percent-encoded.",
-        schema: { type: "string", minLength: 1 },
+        schema: { type: "string" },
       },
       topic: {
         name: "topic",

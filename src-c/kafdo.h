@@ -773,4 +773,28 @@ KD_EXPORT(kd_sasl_plain_user) int32_t kd_sasl_plain_user(const uint8_t *msg, uin
 KD_EXPORT(kd_sasl_plain_verify)
 int32_t kd_sasl_plain_verify(int32_t mechanism, const uint8_t *in, uint32_t len, int32_t iterations);
 
+/* ---- ACLs: Kafka's authorization decision (acl.c) ------------------------- */
+
+/*
+ * Codes are Kafka's: ResourceType (TOPIC 2, GROUP 3, CLUSTER 4, TRANSACTIONAL_ID 5),
+ * PatternType (ANY 1, MATCH 2, LITERAL 3, PREFIXED 4), AclOperation (ANY 1, ALL 2,
+ * READ 3 ... IDEMPOTENT_WRITE 12), AclPermissionType (ANY 1, DENY 2, ALLOW 3).
+ * A binding: u8 resource type, u8 pattern type, str name, str principal, str host,
+ * u8 operation, u8 permission. A filter: the same with each str preceded by a u8,
+ * 0 for null (any) or 1 and the str.
+ */
+
+/* Whether a binding may be stored: KD_INVALID_REQUEST with the reason when not. */
+KD_EXPORT(kd_acl_check) int32_t kd_acl_check(const uint8_t *in, uint32_t len);
+
+/* Input: a filter, u32 count, count bindings. Output: u8 per binding, 1 when the
+ * filter matches it (DescribeAcls, DeleteAcls). KD_INVALID_REQUEST for a filter with
+ * an unknown code. */
+KD_EXPORT(kd_acl_filter) int32_t kd_acl_filter(const uint8_t *in, uint32_t len);
+
+/* Input: str principal ("User:alice"), str host, u32 count, count str super users,
+ * u32 count, count queries (u8 operation, u8 resource type, str resource name),
+ * u32 count, count bindings. Output: u8 per query, 1 when allowed. */
+KD_EXPORT(kd_acl_authorize) int32_t kd_acl_authorize(const uint8_t *in, uint32_t len);
+
 #endif /* KAFDO_H */

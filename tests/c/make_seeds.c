@@ -223,6 +223,21 @@ static void put_sasl_seeds(const char *dir)
     put(dir, "sasl", "plain", (const uint8_t *)plain, sizeof plain - 1);
 }
 
+/* fuzz_acl: first byte 0 authorize, 1 filter, 2 check; little-endian u16 string lengths. */
+static void put_acl_seeds(const char *dir)
+{
+    /* principal "User:a", host "*", no super users, one query (READ topic "t"), one ACL
+     * (topic, literal "t", "User:a", "*", READ, ALLOW). */
+    static const uint8_t authorize[] = {0, 6, 0, 'U', 's', 'e', 'r', ':', 'a', 1, 0, '*', 0, 0, 0, 0, 1, 0, 0, 0, 3, 2, 1, 0, 't',
+                                        1, 0, 0, 0, 2, 3, 1, 0, 't', 6, 0, 'U', 's', 'e', 'r', ':', 'a', 1, 0, '*', 3, 3};
+    static const uint8_t filter[] = {1, 1, 2, 1, 1, 0, 't', 0, 0, 1, 1, 1, 0, 0, 0,
+                                     2, 4, 1, 0, 't', 6, 0, 'U', 's', 'e', 'r', ':', 'a', 1, 0, '*', 3, 3};
+    static const uint8_t check[] = {2, 2, 4, 1, 0, 't', 6, 0, 'U', 's', 'e', 'r', ':', 'a', 1, 0, '*', 3, 3};
+    put(dir, "acl", "authorize", authorize, sizeof authorize);
+    put(dir, "acl", "filter", filter, sizeof filter);
+    put(dir, "acl", "check", check, sizeof check);
+}
+
 static void put_alter_seeds(const char *dir)
 {
     static const struct {
@@ -383,6 +398,7 @@ int main(int argc, char **argv)
     kb_free(&topic);
     put_alter_seeds(dir);
     put_sasl_seeds(dir);
+    put_acl_seeds(dir);
     kbuf group = {0};
     kb_le(&group, KD_ASSIGN_STICKY, 1);
     kb_le(&group, 2, 4);

@@ -1119,6 +1119,99 @@ static const kd_kfield alterUserScramCredentialsResponse[] = {
     {"results", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, alterUserScramCredentialsResponse_results},
     {0}};
 
+/* ACLs (issue 15): DescribeAcls, CreateAcls, DeleteAcls. */
+static const kd_kfield describeAclsRequest[] = {
+    {"resourceTypeFilter", KT_INT8, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"resourceNameFilter", KT_STRING, 0, 0, ALL, 0, ALL, false, 0, NULL, NULL},
+    {"patternTypeFilter", KT_INT8, 0, 1, ALL, NO, 0, false, 3, NULL, NULL},
+    {"principalFilter", KT_STRING, 0, 0, ALL, 0, ALL, false, 0, NULL, NULL},
+    {"hostFilter", KT_STRING, 0, 0, ALL, 0, ALL, false, 0, NULL, NULL},
+    {"operation", KT_INT8, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"permissionType", KT_INT8, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield describeAclsResponse_resources_acls[] = {
+    {"principal", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"host", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"operation", KT_INT8, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"permissionType", KT_INT8, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield describeAclsResponse_resources[] = {
+    {"resourceType", KT_INT8, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"resourceName", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"patternType", KT_INT8, 0, 1, ALL, NO, 0, false, 3, NULL, NULL},
+    {"acls", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, describeAclsResponse_resources_acls},
+    {0}};
+
+static const kd_kfield describeAclsResponse[] = {
+    {"throttleTimeMs", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"errorCode", KT_INT16, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"errorMessage", KT_STRING, 0, 0, ALL, 0, ALL, false, 0, NULL, NULL},
+    {"resources", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, describeAclsResponse_resources},
+    {0}};
+
+static const kd_kfield createAclsRequest_creations[] = {
+    {"resourceType", KT_INT8, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"resourceName", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"resourcePatternType", KT_INT8, 0, 1, ALL, NO, 0, false, 3, NULL, NULL},
+    {"principal", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"host", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"operation", KT_INT8, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"permissionType", KT_INT8, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield createAclsRequest[] = {
+    {"creations", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, createAclsRequest_creations},
+    {0}};
+
+static const kd_kfield createAclsResponse_results[] = {
+    {"errorCode", KT_INT16, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"errorMessage", KT_STRING, 0, 0, ALL, 0, ALL, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield createAclsResponse[] = {
+    {"throttleTimeMs", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"results", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, createAclsResponse_results},
+    {0}};
+
+static const kd_kfield deleteAclsRequest_filters[] = {
+    {"resourceTypeFilter", KT_INT8, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"resourceNameFilter", KT_STRING, 0, 0, ALL, 0, ALL, false, 0, NULL, NULL},
+    {"patternTypeFilter", KT_INT8, 0, 1, ALL, NO, 0, false, 3, NULL, NULL},
+    {"principalFilter", KT_STRING, 0, 0, ALL, 0, ALL, false, 0, NULL, NULL},
+    {"hostFilter", KT_STRING, 0, 0, ALL, 0, ALL, false, 0, NULL, NULL},
+    {"operation", KT_INT8, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"permissionType", KT_INT8, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield deleteAclsRequest[] = {
+    {"filters", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, deleteAclsRequest_filters},
+    {0}};
+
+static const kd_kfield deleteAclsResponse_filterResults_matchingAcls[] = {
+    {"errorCode", KT_INT16, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"errorMessage", KT_STRING, 0, 0, ALL, 0, ALL, false, 0, NULL, NULL},
+    {"resourceType", KT_INT8, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"resourceName", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"patternType", KT_INT8, 0, 1, ALL, NO, 0, false, 3, NULL, NULL},
+    {"principal", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"host", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"operation", KT_INT8, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"permissionType", KT_INT8, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield deleteAclsResponse_filterResults[] = {
+    {"errorCode", KT_INT16, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"errorMessage", KT_STRING, 0, 0, ALL, 0, ALL, false, 0, NULL, NULL},
+    {"matchingAcls", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, deleteAclsResponse_filterResults_matchingAcls},
+    {0}};
+
+static const kd_kfield deleteAclsResponse[] = {
+    {"throttleTimeMs", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"filterResults", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, deleteAclsResponse_filterResults},
+    {0}};
+
 const kd_kapi kd_kafka_apis[] = {
     {0, "Produce", 0, 9, 9, produceRequest, produceResponse},
     {1, "Fetch", 4, 12, 12, fetchRequest, fetchResponse},
@@ -1139,6 +1232,9 @@ const kd_kapi kd_kafka_apis[] = {
     {20, "DeleteTopics", 0, 3, 4, deleteTopicsRequest, deleteTopicsResponse},
     {21, "DeleteRecords", 0, 2, 2, deleteRecordsRequest, deleteRecordsResponse},
     {22, "InitProducerId", 0, 1, 2, initProducerIdRequest, initProducerIdResponse},
+    {29, "DescribeAcls", 0, 3, 2, describeAclsRequest, describeAclsResponse},
+    {30, "CreateAcls", 0, 3, 2, createAclsRequest, createAclsResponse},
+    {31, "DeleteAcls", 0, 3, 2, deleteAclsRequest, deleteAclsResponse},
     {32, "DescribeConfigs", 0, 2, 4, describeConfigsRequest, describeConfigsResponse},
     {33, "AlterConfigs", 0, 2, 2, alterConfigsRequest, alterConfigsResponse},
     {35, "DescribeLogDirs", 0, 4, 2, describeLogDirsRequest, describeLogDirsResponse},

@@ -157,6 +157,10 @@ interface CoreExports {
   kd_scram_client_final(mechanism: number, ptr: number, len: number): number;
   kd_sasl_plain_user(ptr: number, len: number): number;
   kd_sasl_plain_verify(mechanism: number, ptr: number, len: number, iterations: number): number;
+  /* ACLs */
+  kd_acl_check(ptr: number, len: number): number;
+  kd_acl_filter(ptr: number, len: number): number;
+  kd_acl_authorize(ptr: number, len: number): number;
 }
 
 let core: CoreExports | undefined;
@@ -1994,4 +1998,106 @@ export function saslPlainVerify(mechanism: ScramMechanism, message: Uint8Array, 
     (k, ptr, len) => k.kd_sasl_plain_verify(mechanism, ptr, len, int32(iterations, "iterations")),
     () => undefined,
   );
+}
+
+/* ---- ACLs: Kafka's authorization decision (acl.c) ---- */
+
+/* An ACL binding with Kafka's codes (ResourceType, PatternType, AclOperation,
+ * AclPermissionType), as the wire and storage carry it. */
+export interface AclBinding {
+  resourceType: number;
+  resourceName: string;
+  patternType: number;
+  principal: string;
+  host: string;
+  operation: number;
+  permissionType: number;
+}
+
+/* A filter (DescribeAcls, DeleteAcls): null strings match any. */
+export interface AclFilter {
+  resourceType: number;
+  resourceName: string | null;
+  patternType: number;
+  principal: string | null;
+  host: string | null;
+  operation: number;
+  permissionType: number;
+}
+
+/* One question: may the principal do `operation` on this resource? */
+export interface AclQuery {
+  operation: number;
+  resourceType: number;
+  resourceName: string;
+}
+
+/* Little-endian bytes in kafdo.h's formats (u8, u32, str with a u16 length). */
+class LeBytes {
+  private parts: Uint8Array[] = [];
+  u8(v: number): this {
+    this.parts.push(Uint8Array.of(v & 0xff));
+    return this;
+  }
+  u32(v: number): this {
+    const b = new Uint8Array(4);
+    new DataView(b.buffer).setUint32(0, v, true);
+    this.parts.push(b);
+    return this;
+  }
+  str(s: string): this {
+    const bytes = utf8Encoder.encode(s);
+    if (bytes.length > 0xffff) throw new KafdoError(KafkaCode.INVALID_REQUEST, `a name of ${bytes.length} bytes (at most 65535)`);
+    const b = new Uint8Array(2 + bytes.length);
+    new DataView(b.buffer).setUint16(0, bytes.length, true);
+    b.set(bytes, 2);
+    this.parts.push(b);
+    return this;
+  }
+  nullableStr(s: string | null): this {
+    return s === null ? this.u8(0) : this.u8(1).str(s);
+  }
+  binding(a: AclBinding): this {
+    return this.u8(a.resourceType).u8(a.patternType).str(a.resourceName).str(a.principal).str(a.host).u8(a.operation).u8(a.permissionType);
+  }
+  done(): Uint8Array {
+    const out = new Uint8Array(this.parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of this.parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+    return out;
+  }
+}
+
+/* Throws INVALID_REQUEST (with the reason) for a binding Kafka would not store. */
+export function aclCheck(binding: AclBinding): void {
+  callWith(new LeBytes().binding(binding).done(), (k, ptr, len) => k.kd_acl_check(ptr, len), () => undefined);
+}
+
+/* Which bindings the filter matches; INVALID_REQUEST for a filter with an unknown code. */
+export function aclFilter(filter: AclFilter, bindings: AclBinding[]): boolean[] {
+  const w = new LeBytes()
+    .u8(filter.resourceType)
+    .u8(filter.patternType)
+    .nullableStr(filter.resourceName)
+    .nullableStr(filter.principal)
+    .nullableStr(filter.host)
+    .u8(filter.operation)
+    .u8(filter.permissionType)
+    .u32(bindings.length);
+  for (const b of bindings) w.binding(b);
+  return callWith(w.done(), (k, ptr, len) => k.kd_acl_filter(ptr, len), (out) => Array.from(out, (v) => v === 1));
+}
+
+/* Kafka's decision for each query (acl.c). */
+export function aclAuthorize(principal: string, host: string, superUsers: string[], queries: AclQuery[], bindings: AclBinding[]): boolean[] {
+  const w = new LeBytes().str(principal).str(host).u32(superUsers.length);
+  for (const s of superUsers) w.str(s);
+  w.u32(queries.length);
+  for (const q of queries) w.u8(q.operation).u8(q.resourceType).str(q.resourceName);
+  w.u32(bindings.length);
+  for (const b of bindings) w.binding(b);
+  return callWith(w.done(), (k, ptr, len) => k.kd_acl_authorize(ptr, len), (out) => Array.from(out, (v) => v === 1));
 }

@@ -40,6 +40,9 @@ export interface KafdoBindings {
    * SCRAM-SHA-512) before any request but ApiVersions; "off" (unset) makes SASL optional
    * (kafka/sasl.ts). */
   KAFDO_KAFKA_SASL?: string;
+  /* With SASL required, ACLs are enforced (api/acls.ts) and these principals may do
+   * anything: Kafka's super.users form, "User:admin;User:ops". */
+  KAFDO_SUPER_USERS?: string;
   /* How often a partition looks for what retention and compaction may remove, in ms
    * (300000 when unset, as Kafka's log.retention.check.interval.ms). */
   KAFDO_RETENTION_CHECK_INTERVAL_MS?: string;

@@ -31,6 +31,10 @@ import {
   topicDescribe,
   topicList,
   topicsOpen,
+  aclCheck,
+  aclFilter,
+  type AclBinding,
+  type AclFilter,
   type ConfigChange,
   type KafdoStorage,
 } from "../../wasm/kafdo";
@@ -38,6 +42,7 @@ import type { Env } from "../env";
 import { KafdoError, KafkaCode } from "../errors";
 import type { TopicInfo } from "../types";
 import { groupStub, partitionStub } from "./addressing";
+import { AclStore } from "./acls";
 import { CredentialStore, type CredentialInfo, type StoredCredential } from "./credentials";
 import { answerRefusals } from "./rpc";
 
@@ -47,6 +52,7 @@ export class ClusterMetadataDO extends DurableObject<Env> {
   private readonly storage: KafdoStorage;
   private readonly db: number;
   private readonly credentials: CredentialStore;
+  private readonly acls: AclStore;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -54,6 +60,27 @@ export class ClusterMetadataDO extends DurableObject<Env> {
     this.db = registerStorage(this.storage);
     topicsOpen(this.db);
     this.credentials = new CredentialStore(ctx.storage.sql);
+    this.acls = new AclStore(ctx.storage.sql);
+  }
+
+  /* ACL bindings (acls.ts); deleting answers, per filter, the bindings it removed. */
+  createAcls(bindings: AclBinding[]): void {
+    for (const b of bindings) aclCheck(b);
+    this.acls.add(bindings);
+  }
+
+  listAcls(): AclBinding[] {
+    return this.acls.list();
+  }
+
+  deleteAcls(filters: AclFilter[]): AclBinding[][] {
+    const all = this.acls.list();
+    const matched = filters.map((f) => {
+      const hits = aclFilter(f, all);
+      return all.filter((_, i) => hits[i]);
+    });
+    this.ctx.storage.transactionSync(() => this.acls.remove(matched.flat()));
+    return matched;
   }
 
   /* SASL users' SCRAM credentials (credentials.ts): keys only, never a password. */

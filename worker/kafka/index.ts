@@ -24,6 +24,8 @@
  *                    List/AlterPartitionReassignments
  *   sasl.ts          SaslHandshake, SaslAuthenticate: the connection's principal
  *   users.ts         Describe/AlterUserScramCredentials
+ *   acls.ts          DescribeAcls, CreateAcls, DeleteAcls
+ *   authorize.ts     every request checked against the ACLs before its handler
  *
  * One connection's requests are answered one at a time, in order, as a Kafka
  * broker does (it reads a connection's next request once the last is answered):
@@ -54,6 +56,8 @@ import { offsetDelete } from "./offset-delete";
 import { initProducerId, produce } from "./produce";
 import { alterUserScramCredentials, describeUserScramCredentials } from "./users";
 import { SaslSession, type SaslReply } from "./sasl";
+import { createAclsHandler, deleteAclsHandler, describeAclsHandler } from "./acls";
+import { authorizeRequest } from "./authorize";
 
 export const KAFKA_PATH = "/kafka";
 
@@ -82,6 +86,9 @@ const HANDLERS: ReadonlyMap<number, Handler> = new Map<number, Handler>([
   [47, offsetDelete],
   [60, describeCluster],
   [61, describeProducers],
+  [29, describeAclsHandler],
+  [30, createAclsHandler],
+  [31, deleteAclsHandler],
   [50, describeUserScramCredentials],
   [51, alterUserScramCredentials],
   ...GROUP_HANDLERS,
@@ -254,7 +261,10 @@ async function respond(ctx: KafkaContext, error: number, req: KafkaRequest): Pro
     return kafkaErrorResponse(apiKey, apiVersion, correlationId, error || KafkaCode.UNSUPPORTED_VERSION);
   }
   try {
-    const body = await handler(ctx, req);
+    const gate = await authorizeRequest(ctx, req);
+    if (gate.deny !== undefined && !gate.complete) return kafkaErrorResponse(apiKey, apiVersion, correlationId, gate.deny);
+    const handled = gate.deny === undefined ? await handler(ctx, gate.request) : null;
+    const body = gate.complete ? await gate.complete(handled) : handled;
     return body === null ? null : kafkaEncode(apiKey, apiVersion, correlationId, body);
   } catch (e) {
     console.error(`kafka: api ${apiKey} v${apiVersion} failed:`, e);

@@ -36,6 +36,10 @@ export interface KafdoBindings {
   /* A secret: when set, the REST API wants `Authorization: Bearer <it>` on every
    * endpoint but /health (http/auth.ts). */
   KAFDO_TOKEN?: string;
+  /* A secret: named bearer tokens as JSON {"User:ci": "<sha256 hex of the token>"}; a
+   * caller with one is that principal, checked against the ACLs when SASL is required
+   * (http/principals.ts). */
+  KAFDO_TOKENS?: string;
   /* "required": a Kafka connection must authenticate with SASL (PLAIN, SCRAM-SHA-256,
    * SCRAM-SHA-512) before any request but ApiVersions; "off" (unset) makes SASL optional
    * (kafka/sasl.ts). */

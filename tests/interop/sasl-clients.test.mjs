@@ -46,7 +46,7 @@ describe('kcat and confluent-kafka with SASL, KAFDO_KAFKA_SASL=required', () => 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'kafdo-sasl-'));
     tls = selfSigned(dir);
-    dev = await startDev({ gateway: true, vars: { KAFDO_KAFKA_SASL: 'required' } });
+    dev = await startDev({ gateway: true, vars: { KAFDO_KAFKA_SASL: 'required', KAFDO_SUPER_USERS: 'User:plain;User:s256;User:s512' } });
     tlsGateway = await startGateway({ listen: '127.0.0.1:0', url: dev.baseUrl, tls, log: () => {} });
     brokers.SASL_PLAINTEXT = dev.kafkaBroker;
     brokers.SASL_SSL = `127.0.0.1:${tlsGateway.port}`;

@@ -23,7 +23,7 @@ describe('kafkajs with SASL, KAFDO_KAFKA_SASL=required', () => {
   let dev;
 
   before(async () => {
-    dev = await startKafdo({ vars: { KAFDO_KAFKA_SASL: 'required' } });
+    dev = await startKafdo({ vars: { KAFDO_KAFKA_SASL: 'required', KAFDO_SUPER_USERS: 'User:plain-user;User:scram256-user;User:scram512-user;User:temp' } });
     for (const [, mechanism, user] of MECHANISMS) {
       const res = await dev.api.request('PUT', `/admin/users/${user}`, { mechanism, password: `${user}-secret` });
       assert.equal(res.status, 200, res.text);

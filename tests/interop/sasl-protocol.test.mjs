@@ -133,7 +133,7 @@ describe('the SASL exchange on the wire, KAFDO_KAFKA_SASL=required', () => {
   let dev;
 
   before(async () => {
-    dev = await startKafdo({ vars: { KAFDO_KAFKA_SASL: 'required' } });
+    dev = await startKafdo({ vars: { KAFDO_KAFKA_SASL: 'required', KAFDO_SUPER_USERS: 'User:admin;User:carol' } });
     await dev.api.request('PUT', '/admin/users/admin', { mechanism: 'SCRAM-SHA-256', password: 'admin-pw' });
   });
 

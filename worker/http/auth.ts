@@ -20,12 +20,16 @@
  * webhook while KAFDO_WEBHOOKS is not valid: which topics are signed is then
  * unknown, and what is wrong with the setting is told only to a caller with the token.
  *
+ * Several named tokens (KAFDO_TOKENS, principals.ts) give their holders a principal
+ * each, which ACLs then apply to; KAFDO_TOKEN's holder stays trusted.
+ *
  * Service-binding RPC (entrypoint.ts) does not pass through here: a binding is
  * granted by the deployment's own configuration, not reachable from the internet.
  */
 import type { Env } from "../env";
 import { topicWebhookConfig, webhookConfigFromEnv } from "../integrations/webhooks";
 import { HttpError } from "./errors";
+import { TRUSTED, namedTokens, principalOfToken } from "./principals";
 
 const OPEN_PATHS = new Set(["/health"]);
 const CHALLENGE = 'Bearer realm="kafdo"';
@@ -64,20 +68,26 @@ function signedWebhook(request: Request, url: URL, env: Env): boolean {
   }
 }
 
-/* Throws 401 UNAUTHORIZED unless the request may be served. */
-export async function authorize(request: Request, url: URL, env: Env): Promise<void> {
+/* The caller's principal (principals.ts): TRUSTED, or one named by KAFDO_TOKENS; throws
+ * 401 UNAUTHORIZED unless the request may be served. */
+export async function authorize(request: Request, url: URL, env: Env): Promise<string> {
   const expected = env.KAFDO_TOKEN;
-  if (expected === undefined || expected === "" || OPEN_PATHS.has(url.pathname)) return;
-  if (signedWebhook(request, url, env)) return;
+  const named = namedTokens(env);
+  const noToken = expected === undefined || expected === "";
+  if ((noToken && named.length === 0) || OPEN_PATHS.has(url.pathname)) return TRUSTED;
+  if (signedWebhook(request, url, env)) return TRUSTED;
   const given = bearerToken(request);
   if (given === undefined) {
     throw new HttpError("UNAUTHORIZED", "this Kafdo requires an Authorization: Bearer <token> header", {
       "www-authenticate": CHALLENGE,
     });
   }
-  if (!(await sameSecret(given, expected))) {
+  const principal = await principalOfToken(given, named);
+  if (principal !== undefined) return principal;
+  if (noToken || !(await sameSecret(given, expected))) {
     throw new HttpError("UNAUTHORIZED", "the bearer token is not valid", {
       "www-authenticate": `${CHALLENGE}, error="invalid_token"`,
     });
   }
+  return TRUSTED;
 }

@@ -9,6 +9,8 @@
  *   records.ts   records between their JSON form and the producer's / reader's
  *   errors.ts    the one error shape, and the status of every code
  *   auth.ts      the bearer token (KAFDO_TOKEN), checked before routing
+ *   principals.ts named tokens (KAFDO_TOKENS): who the caller is
+ *   acl-gate.ts  the caller's request checked against the ACLs (403)
  *   openapi.ts   the OpenAPI 3.1 document served at /openapi.json
  *
  * handle() is the only place that catches: whatever a handler throws, wherever it
@@ -21,6 +23,7 @@
  * power it would not have with the token anyway.
  */
 import type { Env } from "../env";
+import { authorizeRoute } from "./acl-gate";
 import { authorize } from "./auth";
 import { HttpError, errorResponse } from "./errors";
 import { router } from "./routes";
@@ -54,7 +57,7 @@ export async function handle(request: Request, env: Env): Promise<Response> {
 async function dispatch(request: Request, env: Env): Promise<Response> {
   try {
     const url = new URL(request.url);
-    await authorize(request, url, env);
+    const principal = await authorize(request, url, env);
     const match = router.match(request.method, url.pathname);
     if (match.kind === "none") {
       throw new HttpError("NOT_FOUND", `no route for ${request.method} ${url.pathname}`);
@@ -64,6 +67,7 @@ async function dispatch(request: Request, env: Env): Promise<Response> {
       throw new HttpError("METHOD_NOT_ALLOWED", `${url.pathname} takes ${allow}, not ${request.method}`, { allow });
     }
     const { route, params } = match;
+    await authorizeRoute(env, principal, request.method, route.path, params, request);
     return await route.handler({
       request,
       env,

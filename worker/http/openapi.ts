@@ -625,6 +625,50 @@ export const OPENAPI = {
         },
       },
     },
+    "/admin/acls": {
+      get: {
+        summary: "List ACLs",
+        description:
+          "The ACL bindings a filter matches: each query parameter omitted matches any; with resourceName, " +
+          "patternType defaults to MATCH (the literal, wildcard and prefixed bindings that apply to that name), as kafka-acls.",
+        tags: ["admin"],
+        parameters: ["resourceType", "resourceName", "patternType", "principal", "host", "operation", "permission"].map((name) => ({
+          name,
+          in: "query",
+          required: false,
+          schema: { type: "string" },
+        })),
+        responses: {
+          "200": json("The bindings.", { type: "object", required: ["acls"], properties: { acls: { type: "array", items: schema("Acl") } } }),
+          "400": response("BadRequest"),
+          "401": response("Unauthorized"),
+          "500": response("ServerError"),
+        },
+      },
+      post: {
+        summary: "Create ACLs",
+        description: "Creates every binding, or none when any is invalid (400 INVALID_REQUEST naming it). Enforced while KAFDO_KAFKA_SASL=required.",
+        tags: ["admin"],
+        requestBody: body({ type: "object", required: ["acls"], additionalProperties: false, properties: { acls: { type: "array", items: schema("Acl") } } }),
+        responses: {
+          "201": json("The bindings created.", { type: "object", required: ["acls"], properties: { acls: { type: "array", items: schema("Acl") } } }),
+          "400": response("BadRequest"),
+          "401": response("Unauthorized"),
+          "500": response("ServerError"),
+        },
+      },
+      delete: {
+        summary: "Delete ACLs",
+        description: "Deletes the bindings the filter (the query parameters of GET) matches, and answers them.",
+        tags: ["admin"],
+        responses: {
+          "200": json("The bindings deleted.", { type: "object", required: ["deleted"], properties: { deleted: { type: "array", items: schema("Acl") } } }),
+          "400": response("BadRequest"),
+          "401": response("Unauthorized"),
+          "500": response("ServerError"),
+        },
+      },
+    },
 
     "/webhooks/{topic}": {
       post: {
@@ -1281,6 +1325,23 @@ export const OPENAPI = {
               properties: { mechanism: { type: "string", enum: ["SCRAM-SHA-256", "SCRAM-SHA-512"] }, iterations: { type: "integer" } },
             },
           },
+        },
+      },
+      Acl: {
+        type: "object",
+        required: ["resourceType", "resourceName", "principal", "operation"],
+        additionalProperties: false,
+        properties: {
+          resourceType: { type: "string", enum: ["TOPIC", "GROUP", "CLUSTER", "TRANSACTIONAL_ID"] },
+          resourceName: { type: "string", description: "The name, \"*\" for all (LITERAL), or a prefix (PREFIXED); kafka-cluster for CLUSTER." },
+          patternType: { type: "string", enum: ["LITERAL", "PREFIXED"], description: "LITERAL when omitted." },
+          principal: { type: "string", description: "User:name, or User:* for everyone." },
+          host: { type: "string", description: "\"*\" (the default)." },
+          operation: {
+            type: "string",
+            enum: ["ALL", "READ", "WRITE", "CREATE", "DELETE", "ALTER", "DESCRIBE", "CLUSTER_ACTION", "DESCRIBE_CONFIGS", "ALTER_CONFIGS", "IDEMPOTENT_WRITE"],
+          },
+          permission: { type: "string", enum: ["ALLOW", "DENY"], description: "ALLOW when omitted; DENY wins." },
         },
       },
       UserList: {

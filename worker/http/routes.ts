@@ -21,6 +21,7 @@ import {
   receive,
 } from "./handlers/webhooks";
 import { deleteUserHandler, listUsersHandler, putUser } from "./handlers/users";
+import { createAclsHandler, deleteAclsHandler, listAcls } from "./handlers/acls";
 import { Router, type Route } from "./router";
 
 export const ROUTES: readonly Route[] = [
@@ -53,6 +54,9 @@ export const ROUTES: readonly Route[] = [
   { method: "GET", path: "/admin/users", handler: listUsersHandler },
   { method: "PUT", path: "/admin/users/:name", handler: putUser },
   { method: "DELETE", path: "/admin/users/:name", handler: deleteUserHandler },
+  { method: "GET", path: "/admin/acls", handler: listAcls },
+  { method: "POST", path: "/admin/acls", handler: createAclsHandler },
+  { method: "DELETE", path: "/admin/acls", handler: deleteAclsHandler },
 
   { method: "POST", path: "/webhooks/:topic", handler: receive },
   { method: "GET", path: "/webhook-subscriptions", handler: listSubscriptions },

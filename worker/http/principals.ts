@@ -1,0 +1,62 @@
+/*
+ * principals.ts — who a REST caller is.
+ *
+ *   - KAFDO_TOKENS (a secret): named bearer tokens, as JSON mapping each principal to
+ *     the SHA-256 of its token in hex, e.g. {"User:ci": "<sha256 hex>", "User:ops": "..."}
+ *     (`printf %s "$TOKEN" | sha256sum`). Only hashes are configured, so the secret's
+ *     value gives no token away. A caller with one of these tokens is that principal,
+ *     and with SASL required its requests are checked against the ACLs (acl-gate.ts).
+ *   - KAFDO_TOKEN: the operator's one token, as before; its holder is TRUSTED.
+ *   - No token configured at all (local `make dev`): every caller is TRUSTED, as before.
+ *
+ * TRUSTED is not a Kafka principal: it is never checked against ACLs (the operator's
+ * token, service bindings and the in-Worker API act as the deployment itself).
+ *
+ * The given token is hashed once and compared with every configured hash with
+ * crypto.subtle.timingSafeEqual, so the timing tells nothing about which, if any,
+ * matched, nor how much of it.
+ */
+import type { Env } from "../env";
+import { invalidRequest } from "./errors";
+
+export const TRUSTED = "trusted";
+
+const encoder = new TextEncoder();
+
+function hexBytes(hex: string): Uint8Array | undefined {
+  if (!/^[0-9a-fA-F]{64}$/.test(hex)) return undefined;
+  return Uint8Array.from(hex.match(/../g)!, (h) => parseInt(h, 16));
+}
+
+/* KAFDO_TOKENS as [principal, sha256] pairs; a malformed setting refuses every caller
+ * (INVALID_CONFIG would tell the world what is wrong; a plain refusal tells nothing). */
+export function namedTokens(env: Env): [string, Uint8Array][] {
+  const raw = env.KAFDO_TOKENS;
+  if (raw === undefined || raw.trim() === "") return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw invalidRequest("the Worker's KAFDO_TOKENS is not JSON");
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw invalidRequest("the Worker's KAFDO_TOKENS must map principals to SHA-256 hex digests");
+  }
+  return Object.entries(parsed).map(([principal, hex]) => {
+    const digest = typeof hex === "string" ? hexBytes(hex) : undefined;
+    if (!digest || !/^[^:]+:.+$/.test(principal)) {
+      throw invalidRequest("the Worker's KAFDO_TOKENS must map principals (User:name) to SHA-256 hex digests");
+    }
+    return [principal, digest];
+  });
+}
+
+/* The principal whose named token this is, or undefined. */
+export async function principalOfToken(given: string, tokens: [string, Uint8Array][]): Promise<string | undefined> {
+  const digest = await crypto.subtle.digest("SHA-256", encoder.encode(given));
+  let found: string | undefined;
+  for (const [principal, expected] of tokens) {
+    if (crypto.subtle.timingSafeEqual(digest, expected) && found === undefined) found = principal;
+  }
+  return found;
+}

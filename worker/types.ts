@@ -358,6 +358,21 @@ export interface SaslUser {
   credentials: { mechanism: ScramMechanismName; iterations: number }[];
 }
 
+/* An ACL binding as /admin/acls writes it (Kafka's names). DENY wins over ALLOW. */
+export interface AclEntry {
+  resourceType: "TOPIC" | "GROUP" | "CLUSTER" | "TRANSACTIONAL_ID";
+  resourceName: string;
+  /* LITERAL (the default; "*" is every name) or PREFIXED. */
+  patternType?: "LITERAL" | "PREFIXED";
+  principal: string;
+  host?: string;
+  operation: string;
+  permission?: "ALLOW" | "DENY";
+}
+
+/* A filter: what is omitted matches any (patternType MATCH by name, as kafka-acls). */
+export type AclEntryFilter = Partial<Omit<AclEntry, "patternType">> & { patternType?: "ANY" | "MATCH" | "LITERAL" | "PREFIXED" };
+
 /* PUT /admin/users/:name: PLAIN logins check a password against the SCRAM credential. */
 export interface SaslUserCredential {
   mechanism: ScramMechanismName;

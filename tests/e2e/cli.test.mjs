@@ -248,6 +248,20 @@ describe('bin/kafdo against wrangler dev', () => {
     await assert.rejects(client.admin().setUser('x', { mechanism: 'SCRAM-SHA-256', password: '' }), { code: 'UNACCEPTABLE_CREDENTIAL' });
   });
 
+  it('acls create, list, delete (kafdo/client underneath)', async () => {
+    const created = JSON.parse(await kafdo(['acls', 'create', '--acl', 'resourceType=TOPIC', '--acl', 'resourceName=cli-', '--acl', 'patternType=PREFIXED',
+      '--acl', 'principal=User:cli', '--acl', 'operation=READ']));
+    assert.deepEqual(created, [{ resourceType: 'TOPIC', resourceName: 'cli-', patternType: 'PREFIXED', principal: 'User:cli', host: '*', operation: 'READ', permission: 'ALLOW' }]);
+    const listed = JSON.parse(await kafdo(['acls', 'list', '--filter', 'principal=User:cli']));
+    assert.deepEqual(listed, created);
+    const client = new KafdoClient({ baseUrl: dev.baseUrl, headers: { Authorization: `Bearer ${TOKEN}` } });
+    assert.deepEqual(await client.admin().describeAcls({ resourceType: 'TOPIC', resourceName: 'cli-orders' }), created);
+    assert.deepEqual(JSON.parse(await kafdo(['acls', 'delete', '--filter', 'principal=User:cli'])), created);
+    assert.deepEqual(await client.admin().describeAcls({ principal: 'User:cli' }), []);
+    assertFails(await run(['acls', 'create', '--acl', 'resourceType=TOPIC'], { env: { KAFDO_URL: dev.baseUrl, KAFDO_TOKEN: TOKEN } }), 1, /INVALID_REQUEST/);
+    assertFails(await run(['acls', 'delete'], { env: { KAFDO_URL: dev.baseUrl, KAFDO_TOKEN: TOKEN } }), 2, /--filter/);
+  });
+
   it('topics delete', async () => {
     assert.equal(await kafdo(['topics', 'delete', 'cli-orders']), '');
     assert.ok(!lines(await kafdo(['topics', 'list'])).includes('cli-orders'));

@@ -14,6 +14,8 @@ import type {
   GroupListing,
   PartitionOffsets,
   RecordsToDelete,
+  AclEntry,
+  AclEntryFilter,
   SaslUser,
   SaslUserCredential,
   ScramMechanismName,
@@ -108,4 +110,25 @@ export class KafdoHttpAdmin {
     const query = mechanism ? `?mechanism=${mechanism}` : "";
     await this.transport.call("DELETE", `/admin/users/${segment(name)}${query}`);
   }
+
+  /* The cluster's ACLs (/admin/acls): enforced on every door while SASL is required. */
+  async createAcls(acls: AclEntry[]): Promise<AclEntry[]> {
+    return (await this.transport.call<{ acls: AclEntry[] }>("POST", "/admin/acls", { body: { acls } })).acls;
+  }
+
+  async describeAcls(filter: AclEntryFilter = {}): Promise<AclEntry[]> {
+    return (await this.transport.call<{ acls: AclEntry[] }>("GET", `/admin/acls${aclQuery(filter)}`)).acls;
+  }
+
+  /* Deletes what the filter matches (everything, for an empty one); answers it. */
+  async deleteAcls(filter: AclEntryFilter): Promise<AclEntry[]> {
+    return (await this.transport.call<{ deleted: AclEntry[] }>("DELETE", `/admin/acls${aclQuery(filter)}`)).deleted;
+  }
+}
+
+function aclQuery(filter: AclEntryFilter): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(filter)) if (typeof v === "string") q.set(k, v);
+  const text = q.toString();
+  return text ? `?${text}` : "";
 }

@@ -248,7 +248,7 @@ int32_t kd_acl_authorize(const uint8_t *in, uint32_t len)
         return kd_fail(KD_ERR_INVALID_ARG, "no query count");
     size_t queries_at = r.pos;
     for (uint32_t i = 0; i < queries; i++) {
-        uint8_t op, type;
+        uint8_t op = 0, type = 0;
         if (!rd_u8(&r, &op) || !rd_u8(&r, &type) || !kd_le_str(&r, &s))
             return kd_fail(KD_ERR_INVALID_ARG, "query %u is cut short", i);
     }
@@ -265,7 +265,7 @@ int32_t kd_acl_authorize(const uint8_t *in, uint32_t len)
         rc = kd_fail(KD_ERR_INVALID_ARG, "bytes after the last ACL");
     kd_le_reader q = {in, len, queries_at};
     for (uint32_t i = 0; i < queries && !rc; i++) {
-        uint8_t op, type;
+        uint8_t op = 0, type = 0;
         rd_u8(&q, &op), rd_u8(&q, &type), kd_le_str(&q, &s);
         if (!kd_out_u8(super || decide(acls, count, type, s, principal, host, op)))
             rc = KD_ERR_NOMEM;

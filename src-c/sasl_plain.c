@@ -79,7 +79,7 @@ int32_t kd_sasl_plain_user(const uint8_t *msg, uint32_t len)
 int32_t kd_sasl_plain_verify(int32_t mechanism, const uint8_t *in, uint32_t len, int32_t iterations)
 {
     kd_scratch_reset();
-    kd_hash h;
+    kd_hash h = KD_SHA256;
     int32_t rc = kd_scram_hash(mechanism, &h);
     if (rc)
         return rc;

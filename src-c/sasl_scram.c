@@ -116,7 +116,7 @@ void kd_scram_keys(kd_hash h, const uint8_t *salted, uint8_t *stored_key, uint8_
 int32_t kd_scram_credential(int32_t mechanism, const uint8_t *in, uint32_t len, int32_t iterations, int32_t salted_given)
 {
     kd_scratch_reset();
-    kd_hash h;
+    kd_hash h = KD_SHA256;
     int32_t rc = kd_scram_hash(mechanism, &h);
     if (rc)
         return rc;
@@ -329,7 +329,7 @@ int32_t kd_scram_server_first(const uint8_t *in, uint32_t len, int32_t iteration
 int32_t kd_scram_client_final(int32_t mechanism, const uint8_t *in, uint32_t len)
 {
     kd_scratch_reset();
-    kd_hash h;
+    kd_hash h = KD_SHA256;
     int32_t rc = kd_scram_hash(mechanism, &h);
     if (rc)
         return rc;

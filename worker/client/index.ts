@@ -23,6 +23,8 @@ export type { BytesInput, ClientMessage, ClientRecord, ConsumedBytes } from "./r
 export type { FetchFunction } from "./transport";
 export { KafdoError, KAFKA_ERROR_NAMES, errorName } from "../errors";
 export type {
+  AclEntry,
+  AclEntryFilter,
   AlterConfigsOptions,
   AssignmentStrategy,
   CommittedOffset,
@@ -40,6 +42,9 @@ export type {
   PartitionOffsets,
   RecordMetadata,
   RecordsToDelete,
+  SaslUser,
+  SaslUserCredential,
+  ScramMechanismName,
   TopicDescription,
   TopicPartition,
 } from "../types";

@@ -71,10 +71,16 @@ function signedWebhook(request: Request, url: URL, env: Env): boolean {
 /* The caller's principal (principals.ts): TRUSTED, or one named by KAFDO_TOKENS; throws
  * 401 UNAUTHORIZED unless the request may be served. */
 export async function authorize(request: Request, url: URL, env: Env): Promise<string> {
+  if (OPEN_PATHS.has(url.pathname)) return TRUSTED;
   const expected = env.KAFDO_TOKEN;
   const named = namedTokens(env);
+  if (named === "malformed") {
+    throw new HttpError("UNAUTHORIZED", "this Kafdo's KAFDO_TOKENS is not JSON mapping principals (User:name) to SHA-256 hex digests, so no bearer token is accepted", {
+      "www-authenticate": CHALLENGE,
+    });
+  }
   const noToken = expected === undefined || expected === "";
-  if ((noToken && named.length === 0) || OPEN_PATHS.has(url.pathname)) return TRUSTED;
+  if (noToken && named.length === 0) return TRUSTED;
   if (signedWebhook(request, url, env)) return TRUSTED;
   const given = bearerToken(request);
   if (given === undefined) {

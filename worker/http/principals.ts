@@ -17,7 +17,6 @@
  * matched, nor how much of it.
  */
 import type { Env } from "../env";
-import { invalidRequest } from "./errors";
 
 export const TRUSTED = "trusted";
 
@@ -28,27 +27,25 @@ function hexBytes(hex: string): Uint8Array | undefined {
   return Uint8Array.from(hex.match(/../g)!, (h) => parseInt(h, 16));
 }
 
-/* KAFDO_TOKENS as [principal, sha256] pairs; a malformed setting refuses every caller
- * (INVALID_CONFIG would tell the world what is wrong; a plain refusal tells nothing). */
-export function namedTokens(env: Env): [string, Uint8Array][] {
+/* KAFDO_TOKENS as [principal, sha256] pairs, or "malformed": then no request but the
+ * open paths is served (auth.ts), rather than the REST API falling open. */
+export function namedTokens(env: Env): [string, Uint8Array][] | "malformed" {
   const raw = env.KAFDO_TOKENS;
   if (raw === undefined || raw.trim() === "") return [];
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);
   } catch {
-    throw invalidRequest("the Worker's KAFDO_TOKENS is not JSON");
+    return "malformed";
   }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    throw invalidRequest("the Worker's KAFDO_TOKENS must map principals to SHA-256 hex digests");
-  }
-  return Object.entries(parsed).map(([principal, hex]) => {
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return "malformed";
+  const pairs: [string, Uint8Array][] = [];
+  for (const [principal, hex] of Object.entries(parsed)) {
     const digest = typeof hex === "string" ? hexBytes(hex) : undefined;
-    if (!digest || !/^[^:]+:.+$/.test(principal)) {
-      throw invalidRequest("the Worker's KAFDO_TOKENS must map principals (User:name) to SHA-256 hex digests");
-    }
-    return [principal, digest];
-  });
+    if (!digest || !/^[^:]+:.+$/.test(principal)) return "malformed";
+    pairs.push([principal, digest]);
+  }
+  return pairs;
 }
 
 /* The principal whose named token this is, or undefined. */

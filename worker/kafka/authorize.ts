@@ -162,6 +162,13 @@ const offsetCommitCheck: Check = async (ctx, req) => {
   return topics("topics", "topics", OP.READ, failedTopic(TOPIC_DENIED))(ctx, req);
 };
 
+/* OffsetFetch: DESCRIBE on its group, or from v8 on every group it names. */
+const offsetFetchCheck: Check = async (ctx, req) => {
+  const groups: string[] = req.apiVersion >= 8 ? req.body.groups.map((g: { groupId: string }) => g.groupId) : [req.body.groupId];
+  const allowed = await may(ctx, OP.DESCRIBE, RT.GROUP, groups);
+  return allowed.every(Boolean) ? allow(req) : { request: req, deny: KafkaCode.GROUP_AUTHORIZATION_FAILED };
+};
+
 const CHECKS: ReadonlyMap<number, Check> = new Map<number, Check>([
   [0, topics("topicData", "responses", OP.WRITE, (t) => ({
     name: t.name,
@@ -182,7 +189,7 @@ const CHECKS: ReadonlyMap<number, Check> = new Map<number, Check>([
   }))],
   [3, metadataCheck],
   [8, offsetCommitCheck],
-  [9, one(OP.DESCRIBE, RT.GROUP, (req) => req.body.groupId ?? req.body.groups?.[0]?.groupId ?? null, KafkaCode.GROUP_AUTHORIZATION_FAILED)],
+  [9, offsetFetchCheck],
   [10, one(OP.DESCRIBE, RT.GROUP, (req) => (req.body.keyType === 0 ? req.body.key : null), KafkaCode.GROUP_AUTHORIZATION_FAILED)],
   [11, group(OP.READ)],
   [12, group(OP.READ)],

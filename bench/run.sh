@@ -64,3 +64,8 @@ echo
 # nothing), as ratios. KAFKA_RECORDS sets the records produced per figure, KAFKA_SAMPLES
 # the produce-to-consume latency samples.
 node bench/kafka.mjs --records "${KAFKA_RECORDS:-200000}" --samples "${KAFKA_SAMPLES:-300}"
+echo
+
+# SASL and ACLs on the Kafka port: the same kafkajs workload with KAFDO_KAFKA_SASL off and
+# required (SCRAM-SHA-256, ACLs checked on every request), as a ratio.
+node bench/sasl.mjs --batches "${SASL_BATCHES:-200}"

@@ -26,3 +26,4 @@ export { KafdoError, KAFKA_ERROR_NAMES, errorName } from "../common/errors";
 export type { AlterConfigsOptions, ConfigChanges, CreateTopicConfig, DeletedRecords, PartitionInfo, PartitionOffsets, RecordsToDelete, TopicDescription } from "../common/topics";
 export type { AssignmentStrategy, CommittedOffset, GroupInfo, GroupListing, GroupMember, GroupOffsetLag, GroupState, JoinResult, OffsetCommit, TopicPartition } from "../common/groups";
 export type { RecordMetadata } from "../common/api";
+export type { AclEntry, AclEntryFilter, SaslUser, SaslUserCredential, ScramMechanismName } from "../common/security";

@@ -12,10 +12,11 @@
  * here fails to compile; worker/env.ts checks once more, at the top, that each
  * class's namespace can stand where its interface's is expected.
  */
-import type { ConfigChange, LogProducer } from "../../wasm/kafdo";
+import type { AclBinding, AclFilter, ConfigChange, LogProducer } from "../../wasm/kafdo";
 import type { AppendResult, FetchResult, LogOffsets, ReadResult } from "../common/records";
 import type { CommittedOffset, GroupDescription, JoinRequest, JoinResult, OffsetCommit, TopicPartition } from "../common/groups";
 import type { KafkaCommitRequest, KafkaGroupDescription, KafkaJoinRequest, KafkaJoinResult, KafkaLeaveResult, KafkaLeaver, KafkaSyncRequest, KafkaSyncResult } from "../common/kafka-groups";
+import type { CredentialInfo, StoredCredential } from "../common/security";
 import type { TopicInfo } from "../common/topics";
 
 /* One partition's log (TopicPartitionDO). */
@@ -59,7 +60,8 @@ export interface ConsumerGroupRpc extends Rpc.DurableObjectBranded {
   kafkaDescribe(groupId: string): KafkaGroupDescription;
 }
 
-/* The cluster's topics, groups and producer ids (ClusterMetadataDO). */
+/* The cluster's topics, groups, producer ids, SASL users' credentials and ACLs
+ * (ClusterMetadataDO). */
 export interface ClusterMetadataRpc extends Rpc.DurableObjectBranded {
   createTopic(name: string, partitions: number, config: Record<string, string>): TopicInfo;
   ensureTopic(name: string, partitions: number): TopicInfo;
@@ -75,4 +77,11 @@ export interface ClusterMetadataRpc extends Rpc.DurableObjectBranded {
   listGroups(): string[];
   allocateProducerId(): number;
   deleteTopic(name: string): Promise<TopicInfo>;
+  createAcls(bindings: AclBinding[]): void;
+  listAcls(): AclBinding[];
+  deleteAcls(filters: AclFilter[]): AclBinding[][];
+  putScramCredential(credential: StoredCredential): void;
+  scramCredentials(user: string): StoredCredential[];
+  listScramCredentials(): CredentialInfo[];
+  deleteScramCredential(user: string, mechanism?: number): number;
 }

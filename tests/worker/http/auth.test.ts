@@ -131,3 +131,31 @@ describe("KAFDO_TOKEN", () => {
     }
   });
 });
+
+describe("KAFDO_TOKENS (named tokens, kept as SHA-256 hashes)", () => {
+  const sha256Hex = async (s: string) =>
+    Array.from(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(s))), (b) => b.toString(16).padStart(2, "0")).join("");
+
+  it("serves a caller with a named token, and refuses an unknown one", async () => {
+    const named: Env = { ...env, KAFDO_TOKENS: JSON.stringify({ "User:ci": await sha256Hex("ci-token") }) };
+    expect((await send("/admin/topics", { headers: { authorization: "Bearer ci-token" } }, named)).status).toBe(200);
+    await expectUnauthorized(
+      await send("/admin/topics", { headers: { authorization: "Bearer other" } }, named),
+      'Bearer realm="kafdo", error="invalid_token"',
+    );
+    await expectUnauthorized(await send("/admin/topics", {}, named), 'Bearer realm="kafdo"');
+    /* The operator's token still works beside them. */
+    const both: Env = { ...named, KAFDO_TOKEN: TOKEN };
+    expect((await send("/admin/topics", { headers: { authorization: `Bearer ${TOKEN}` } }, both)).status).toBe(200);
+  });
+
+  it("refuses every caller but /health when the setting is malformed, rather than falling open", async () => {
+    for (const bad of ["not json", "[]", JSON.stringify({ "User:ci": "not-a-digest" }), JSON.stringify({ ci: "0".repeat(64) })]) {
+      const broken: Env = { ...env, KAFDO_TOKENS: bad };
+      const res = await send("/admin/topics", { headers: { authorization: "Bearer ci-token" } }, broken);
+      expect(res.status).toBe(401);
+      expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/KAFDO_TOKENS/);
+      expect((await send("/health", {}, broken)).status).toBe(200);
+    }
+  });
+});

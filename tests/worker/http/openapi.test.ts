@@ -184,6 +184,8 @@ describe("the OpenAPI document and the router table", () => {
       "POST /consumer-groups/{groupId}/leave",
       "POST /webhooks/{topic}",
       "POST /webhook-subscriptions",
+      "PUT /admin/users/{name}",
+      "POST /admin/acls",
     ]);
     for (const route of ROUTES) {
       const key = `${route.method} ${openApiPath(route.path)}`;

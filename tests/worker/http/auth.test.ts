@@ -158,4 +158,22 @@ describe("KAFDO_TOKENS (named tokens, kept as SHA-256 hashes)", () => {
       expect((await send("/health", {}, broken)).status).toBe(200);
     }
   });
+
+  it("refuses a signed webhook too while the setting is malformed: only /health stays open", async () => {
+    const topic = `auth-tokens-hook-${Date.now()}`;
+    const broken: Env = {
+      ...env,
+      KAFDO_TOKENS: "not json",
+      KAFDO_WEBHOOKS: JSON.stringify({ [topic]: { signature: "github", secret: "gh-secret" } }),
+    };
+    const body = JSON.stringify({ action: "opened" });
+    const signature = `sha256=${await hmacSha256Hex("gh-secret", body)}`;
+    const res = await send(
+      `/webhooks/${topic}`,
+      { method: "POST", headers: { "content-type": "application/json", "x-hub-signature-256": signature }, body },
+      broken,
+    );
+    expect(res.status).toBe(401);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/KAFDO_TOKENS/);
+  });
 });

@@ -1,11 +1,11 @@
 /*
  * The npm package, as a user gets it: `npm pack` makes the tarball (its prepack step
  * builds dist/), and it is installed into an empty folder with `npm install <tarball>
- * --offline`. Its one runtime dependency, `ws` (for `kafdo gateway`), is installed beside
- * it from this repository's node_modules/ws (the version package-lock.json pins, which
- * `npm ci` put there), packed into a tarball of its own. Not from npm's cache: what the
- * cache holds depends on the machine's history, and on a fresh machine it lacks the ws
- * that the registry names today (ENOTCACHED). Not from the registry either: the test
+ * --offline`. Its runtime dependencies, `ws` (for `kafdo gateway`) and `@sinclair/typebox`
+ * (the REST front's schemas), are installed beside it from this repository's node_modules
+ * (the versions package-lock.json pins, which `npm ci` put there), each packed into a
+ * tarball of its own. Not from npm's cache: what the cache holds depends on the machine's
+ * history, and on a fresh machine it lacks what the registry names today (ENOTCACHED). Not from the registry either: the test
  * would then install whichever ws was released last, not the one this repository is
  * tested with, and would need the network. So the install needs neither, and .ci/run
  * proves it by running with an empty npm cache. Then, from that folder only:
@@ -44,8 +44,10 @@ const exec = promisify(execFile);
 const BIN = join(ROOT, 'node_modules', '.bin');
 const EXAMPLES = join(ROOT, 'tests', 'e2e', 'spec-examples');
 const ENV = { ...process.env, PATH: `${BIN}:${process.env.PATH}`, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' };
-/* The ws that npm ci installed from package-lock.json: the one the package is installed with. */
-const WS = join(ROOT, 'node_modules', 'ws');
+/* The package's runtime dependencies: ws (for `kafdo gateway`) and @sinclair/typebox (the
+ * REST front's schemas, bundled into a user's Worker). Each is installed from what npm ci
+ * put in node_modules from package-lock.json: the versions the package is installed with. */
+const RUNTIME_DEPENDENCIES = ['@sinclair/typebox', 'ws'];
 const COMPATIBILITY_DATE = /compatibility_date = "([^"]+)"/.exec(readFileSync(join(ROOT, 'wrangler.toml'), 'utf8'))[1];
 
 async function sh(file, args, cwd) {
@@ -79,8 +81,12 @@ describe('the npm package, installed from its tarball into an empty folder', () 
     app = join(work, 'my-kafdo-app');
     mkdirSync(join(app, 'src'), { recursive: true });
     writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'my-kafdo-app', private: true, type: 'module' }));
-    const packedWs = JSON.parse(await sh('npm', ['pack', WS, '--pack-destination', work, '--json'], ROOT))[0].filename;
-    await sh('npm', ['install', tarball, join(work, packedWs), '--offline', '--no-audit', '--no-fund'], app);
+    const packed = [];
+    for (const name of RUNTIME_DEPENDENCIES) {
+      const from = join(ROOT, 'node_modules', name);
+      packed.push(join(work, JSON.parse(await sh('npm', ['pack', from, '--pack-destination', work, '--json'], ROOT))[0].filename));
+    }
+    await sh('npm', ['install', tarball, ...packed, '--offline', '--no-audit', '--no-fund'], app);
     installed = join(app, 'node_modules', 'kafdo');
 
     copyFileSync(join(EXAMPLES, 'wrangler.toml'), join(app, 'wrangler.toml'));
@@ -94,17 +100,20 @@ describe('the npm package, installed from its tarball into an empty folder', () 
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  it('ships built JavaScript, .d.ts files and the wasm core; its one runtime dependency is the gateway\'s ws', () => {
+  it('ships built JavaScript, .d.ts files and the wasm core; its runtime dependencies are ws and typebox', () => {
     const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8'));
-    assert.deepEqual(Object.keys(manifest.dependencies), ['ws']);
+    assert.deepEqual(Object.keys(manifest.dependencies).sort(), RUNTIME_DEPENDENCIES);
     assert.equal(manifest.peerDependencies, undefined);
     assert.deepEqual(
       readdirSync(join(app, 'node_modules')).filter((f) => !f.startsWith('.')).sort(),
-      ['kafdo', 'ws'],
+      ['@sinclair', 'kafdo', 'ws'],
       'installing it installed nothing else',
     );
-    const locked = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')).packages['node_modules/ws'].version;
-    assert.equal(JSON.parse(readFileSync(join(app, 'node_modules', 'ws', 'package.json'), 'utf8')).version, locked, 'ws as package-lock.json pins it');
+    const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')).packages;
+    for (const name of RUNTIME_DEPENDENCIES) {
+      const version = JSON.parse(readFileSync(join(app, 'node_modules', name, 'package.json'), 'utf8')).version;
+      assert.equal(version, lock[`node_modules/${name}`].version, `${name} as package-lock.json pins it`);
+    }
     /* Had it not satisfied the package's range, the offline install would have failed. */
 
     for (const entry of ['.', './client', './integrations', './worker']) {

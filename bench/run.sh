@@ -69,3 +69,8 @@ echo
 # What counting metrics costs produce: metrics on vs KAFDO_METRICS=off, alternating
 # rounds (throughput, and server CPU per record and per request).
 node bench/metrics-cost.mjs --rounds "${METRICS_ROUNDS:-5}"
+echo
+
+# SASL and ACLs on the Kafka port: the same kafkajs workload with KAFDO_KAFKA_SASL off and
+# required (SCRAM-SHA-256, ACLs checked on every request), as a ratio.
+node bench/sasl.mjs --batches "${SASL_BATCHES:-200}"

@@ -24,8 +24,10 @@
  * advertised address (the listening address unless told otherwise).
  *
  * Closing: TCP closed -> the WebSocket is closed (after the frames already queued for
- * it); the WebSocket closed or failed (the Worker closes it with 1008 on a frame it
- * cannot read) -> the TCP socket is destroyed. Each connection lives and dies alone.
+ * it); the WebSocket closed (the Worker closes it with 1008 on a frame it cannot read,
+ * or after a failed SASL authentication) -> the TCP socket is ended once the Worker's
+ * last answers are written; the WebSocket failed -> the TCP socket is destroyed. Each
+ * connection lives and dies alone.
  *
  * Memory is bounded per connection, both ways, whatever the peers do:
  *   - TCP reading pauses while more than HIGH_WATER bytes sent to the WebSocket are not
@@ -35,7 +37,13 @@
  *     returned false) and resumes on 'drain'. Node 22's global WebSocket cannot pause
  *     its reading, hence the `ws` package.
  *
- * startGateway({ listen, url, token, advertise, tls: { cert, key }, verbose, log }) resolves once listening
+ * Limits, so an open port cannot be held by clients that never go away: a connection
+ * idle (no byte either way) for idleTimeoutMs is closed, as Kafka's
+ * connections.max.idle.ms (10 minutes; 0 never); beyond maxConnections open at once
+ * (1000), a new connection is closed as soon as it is accepted, and the others go on.
+ *
+ * startGateway({ listen, url, token, advertise, tls: { cert, key }, idleTimeoutMs, maxConnections,
+ * verbose, log }) resolves once listening
  * with { port, host, advertise, wsUrl, buffered(), checkWorker(), close() }. buffered() is
  * what the relay holds in memory now: { connections, toClients, toWorker } (bytes waiting
  * in the TCP sockets' write buffers; bytes read from TCP not yet handed to the kernel for
@@ -62,6 +70,12 @@ const HIGH_WATER = 4 * 1024 * 1024;
 const LOW_WATER = 1024 * 1024;
 const HANDSHAKE_TIMEOUT_MS = 30_000;
 const CHECK_TIMEOUT_MS = 10_000;
+const FLUSH_TIMEOUT_MS = 5_000;
+/* As Kafka's connections.max.idle.ms: a connection with no byte either way for this
+ * long is closed (clients reconnect when they need to). */
+export const DEFAULT_IDLE_TIMEOUT_MS = 600_000;
+/* Open connections at most; one more is closed as soon as it is accepted. */
+export const DEFAULT_MAX_CONNECTIONS = 1000;
 /* Keeps an idle connection's WebSocket open through proxies (Cloudflare closes idle
  * WebSockets after 100 s); Kafka clients keep idle connections for minutes. */
 const PING_INTERVAL_MS = 30_000;
@@ -198,9 +212,13 @@ export function startGateway({
   token,
   advertise,
   tls,
+  idleTimeoutMs = DEFAULT_IDLE_TIMEOUT_MS,
+  maxConnections = DEFAULT_MAX_CONNECTIONS,
   verbose = false,
   log = (line) => process.stderr.write(`kafdo gateway: ${line}\n`),
 } = {}) {
+  if (!Number.isSafeInteger(idleTimeoutMs) || idleTimeoutMs < 0) throw new TypeError(`idleTimeoutMs must be an integer >= 0, not ${idleTimeoutMs}`);
+  if (!Number.isSafeInteger(maxConnections) || maxConnections < 1) throw new TypeError(`maxConnections must be an integer >= 1, not ${maxConnections}`);
   const bind = parseHostPort(listen);
   if (!bind) throw new TypeError(`--listen takes host:port, not ${JSON.stringify(listen)}`);
   if (advertise !== undefined && !parseHostPort(advertise)?.port) {
@@ -228,8 +246,12 @@ export function startGateway({
       const headers = token ? { Authorization: `Bearer ${token}` } : {};
       const kafdoUrl = httpUrl(url);
       server.on(accepted, (socket) => {
+        if (connections.size >= maxConnections) {
+          log(`${formatHostPort(socket.remoteAddress ?? '?', socket.remotePort ?? 0)}: ${maxConnections} connections are open (the most allowed); connection closed`);
+          return socket.destroy();
+        }
         socket.setNoDelay(true);
-        relay(socket, { wsUrl, headers, kafdoUrl, verbose, log, connections });
+        relay(socket, { wsUrl, headers, kafdoUrl, verbose, log, connections, idleTimeoutMs });
       });
       if (tls) server.on('tlsClientError', (e, socket) => verbose && log(`${socket.remoteAddress}: TLS: ${e.message}`));
       resolve({
@@ -258,7 +280,7 @@ export function startGateway({
 }
 
 /* One TCP connection and its WebSocket, until either closes. */
-function relay(socket, { wsUrl, headers, kafdoUrl, verbose, log, connections }) {
+function relay(socket, { wsUrl, headers, kafdoUrl, verbose, log, connections, idleTimeoutMs }) {
   const peer = formatHostPort(socket.remoteAddress ?? '?', socket.remotePort ?? 0);
   const ws = new WebSocket(wsUrl, {
     headers,
@@ -311,6 +333,12 @@ function relay(socket, { wsUrl, headers, kafdoUrl, verbose, log, connections }) 
   );
 
   socket.on('data', push);
+  if (idleTimeoutMs > 0) {
+    socket.setTimeout(idleTimeoutMs, () => {
+      log(`${peer}: idle for ${idleTimeoutMs} ms; connection closed`);
+      end(true);
+    });
+  }
   socket.on('drain', () => ws.resume());
   socket.on('error', (e) => verbose && log(`${peer}: ${e.message}`));
   socket.on('close', () => {
@@ -345,6 +373,10 @@ function relay(socket, { wsUrl, headers, kafdoUrl, verbose, log, connections }) 
     if (!closing && code !== 1000 && code !== 1005) {
       log(`${peer}: the Worker closed the connection (${code}${reason.length > 0 ? ` ${reason}` : ''})`);
     }
-    socket.destroy();
+    /* The Worker's last answers (a SASL failure before the close, as Kafka sends it)
+     * reach the client first: the socket ends once they are written, and is destroyed
+     * if the client does not take them within FLUSH_TIMEOUT_MS. */
+    socket.end();
+    setTimeout(() => socket.destroy(), FLUSH_TIMEOUT_MS).unref();
   });
 }

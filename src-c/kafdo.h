@@ -784,4 +784,72 @@ KD_EXPORT(kd_join_member_id_required) int32_t kd_join_member_id_required(int16_t
 KD_EXPORT(kd_topic_request_partitions)
 int32_t kd_topic_request_partitions(int32_t num_partitions, int16_t replication_factor, int32_t default_partitions);
 
+/* ---- SASL: SCRAM-SHA-256/512 and PLAIN (sasl_scram.c, sasl_plain.c) ------ */
+
+/*
+ * Stateless: the Worker keeps a connection's messages and passes them back; the
+ * core derives all else again. Mechanisms are Kafka's ScramMechanism codes. Every
+ * refusal of what a client sent is KD_SASL_AUTHENTICATION_FAILED with the reason
+ * in kd_error_message, which never holds a secret. "str" outputs are u16 length,
+ * bytes (internal.h); "fields" inputs are each u32 length, bytes, back to back.
+ */
+#define KD_SCRAM_SHA_256 1
+#define KD_SCRAM_SHA_512 2
+
+/*
+ * A user's credential: StoredKey then ServerKey (32 bytes each for SHA-256, 64 for
+ * SHA-512). Input: u32 salt length, salt, u32 secret length, secret, the secret
+ * being the password, or with salted_given the SaltedPassword a client computed
+ * (AlterUserScramCredentials). KD_UNACCEPTABLE_CREDENTIAL for iterations outside
+ * 4096..16384, an empty salt or password, or a SaltedPassword of the wrong size;
+ * KD_UNSUPPORTED_SASL_MECHANISM for another mechanism.
+ */
+KD_EXPORT(kd_scram_credential)
+int32_t kd_scram_credential(int32_t mechanism, const uint8_t *in, uint32_t len, int32_t iterations, int32_t salted_given);
+
+/* Reads a client-first message. Output: str user (unescaped), str client nonce. */
+KD_EXPORT(kd_scram_client_first) int32_t kd_scram_client_first(const uint8_t *msg, uint32_t len);
+
+/* The server-first message "r=<client nonce><server nonce>,s=<salt>,i=<iterations>"
+ * (nonce and salt in base64). Input fields: client-first message, server nonce
+ * (random bytes, 1..96), salt (1..96). */
+KD_EXPORT(kd_scram_server_first) int32_t kd_scram_server_first(const uint8_t *in, uint32_t len, int32_t iterations);
+
+/* Checks a client-final message. Input fields: client-first, server-first and
+ * client-final messages, StoredKey, ServerKey. Output: the server-final message
+ * "v=<server signature>". */
+KD_EXPORT(kd_scram_client_final) int32_t kd_scram_client_final(int32_t mechanism, const uint8_t *in, uint32_t len);
+
+/* Reads a PLAIN message (authzid NUL user NUL password). Output: str user. */
+KD_EXPORT(kd_sasl_plain_user) int32_t kd_sasl_plain_user(const uint8_t *msg, uint32_t len);
+
+/* Checks a PLAIN message's password against a stored SCRAM credential. Input
+ * fields: PLAIN message, salt, StoredKey. Returns 0 when it matches. */
+KD_EXPORT(kd_sasl_plain_verify)
+int32_t kd_sasl_plain_verify(int32_t mechanism, const uint8_t *in, uint32_t len, int32_t iterations);
+
+/* ---- ACLs: Kafka's authorization decision (acl.c) ------------------------- */
+
+/*
+ * Codes are Kafka's: ResourceType (TOPIC 2, GROUP 3, CLUSTER 4, TRANSACTIONAL_ID 5),
+ * PatternType (ANY 1, MATCH 2, LITERAL 3, PREFIXED 4), AclOperation (ANY 1, ALL 2,
+ * READ 3 ... IDEMPOTENT_WRITE 12), AclPermissionType (ANY 1, DENY 2, ALLOW 3).
+ * A binding: u8 resource type, u8 pattern type, str name, str principal, str host,
+ * u8 operation, u8 permission. A filter: the same with each str preceded by a u8,
+ * 0 for null (any) or 1 and the str.
+ */
+
+/* Whether a binding may be stored: KD_INVALID_REQUEST with the reason when not. */
+KD_EXPORT(kd_acl_check) int32_t kd_acl_check(const uint8_t *in, uint32_t len);
+
+/* Input: a filter, u32 count, count bindings. Output: u8 per binding, 1 when the
+ * filter matches it (DescribeAcls, DeleteAcls). KD_INVALID_REQUEST for a filter with
+ * an unknown code. */
+KD_EXPORT(kd_acl_filter) int32_t kd_acl_filter(const uint8_t *in, uint32_t len);
+
+/* Input: str principal ("User:alice"), str host, u32 count, count str super users,
+ * u32 count, count queries (u8 operation, u8 resource type, str resource name),
+ * u32 count, count bindings. Output: u8 per query, 1 when allowed. */
+KD_EXPORT(kd_acl_authorize) int32_t kd_acl_authorize(const uint8_t *in, uint32_t len);
+
 #endif /* KAFDO_H */

@@ -1042,6 +1042,176 @@ static const kd_kfield electLeadersResponse[] = {
  * core cannot open. librdkafka so leaves its MsgVer1 and ThrottleTime features
  * off, which changes nothing while MsgVer2 (Produce 3, Fetch 4) is on.
  */
+/* SASL (issue 15): authentication, and the SCRAM credentials' administration. */
+static const kd_kfield saslHandshakeRequest[] = {
+    {"mechanism", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield saslHandshakeResponse[] = {
+    {"errorCode", KT_INT16, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"mechanisms", KT_ARRAY, KT_STRING, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield saslAuthenticateRequest[] = {
+    {"authBytes", KT_BYTES, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield saslAuthenticateResponse[] = {
+    {"errorCode", KT_INT16, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"errorMessage", KT_STRING, 0, 0, ALL, 0, ALL, false, 0, NULL, NULL},
+    {"authBytes", KT_BYTES, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"sessionLifetimeMs", KT_INT64, 0, 1, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield describeUserScramCredentialsRequest_users[] = {
+    {"name", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield describeUserScramCredentialsRequest[] = {
+    {"users", KT_ARRAY, KT_STRUCT, 0, ALL, 0, ALL, false, 0, NULL, describeUserScramCredentialsRequest_users},
+    {0}};
+
+static const kd_kfield describeUserScramCredentialsResponse_results_credentialInfos[] = {
+    {"mechanism", KT_INT8, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"iterations", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield describeUserScramCredentialsResponse_results[] = {
+    {"user", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"errorCode", KT_INT16, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"errorMessage", KT_STRING, 0, 0, ALL, 0, ALL, false, 0, NULL, NULL},
+    {"credentialInfos", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, describeUserScramCredentialsResponse_results_credentialInfos},
+    {0}};
+
+static const kd_kfield describeUserScramCredentialsResponse[] = {
+    {"throttleTimeMs", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"errorCode", KT_INT16, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"errorMessage", KT_STRING, 0, 0, ALL, 0, ALL, false, 0, NULL, NULL},
+    {"results", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, describeUserScramCredentialsResponse_results},
+    {0}};
+
+static const kd_kfield alterUserScramCredentialsRequest_deletions[] = {
+    {"name", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"mechanism", KT_INT8, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield alterUserScramCredentialsRequest_upsertions[] = {
+    {"name", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"mechanism", KT_INT8, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"iterations", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"salt", KT_BYTES, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"saltedPassword", KT_BYTES, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield alterUserScramCredentialsRequest[] = {
+    {"deletions", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, alterUserScramCredentialsRequest_deletions},
+    {"upsertions", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, alterUserScramCredentialsRequest_upsertions},
+    {0}};
+
+static const kd_kfield alterUserScramCredentialsResponse_results[] = {
+    {"user", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"errorCode", KT_INT16, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"errorMessage", KT_STRING, 0, 0, ALL, 0, ALL, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield alterUserScramCredentialsResponse[] = {
+    {"throttleTimeMs", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"results", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, alterUserScramCredentialsResponse_results},
+    {0}};
+
+/* ACLs (issue 15): DescribeAcls, CreateAcls, DeleteAcls. */
+static const kd_kfield describeAclsRequest[] = {
+    {"resourceTypeFilter", KT_INT8, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"resourceNameFilter", KT_STRING, 0, 0, ALL, 0, ALL, false, 0, NULL, NULL},
+    {"patternTypeFilter", KT_INT8, 0, 1, ALL, NO, 0, false, 3, NULL, NULL},
+    {"principalFilter", KT_STRING, 0, 0, ALL, 0, ALL, false, 0, NULL, NULL},
+    {"hostFilter", KT_STRING, 0, 0, ALL, 0, ALL, false, 0, NULL, NULL},
+    {"operation", KT_INT8, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"permissionType", KT_INT8, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield describeAclsResponse_resources_acls[] = {
+    {"principal", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"host", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"operation", KT_INT8, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"permissionType", KT_INT8, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield describeAclsResponse_resources[] = {
+    {"resourceType", KT_INT8, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"resourceName", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"patternType", KT_INT8, 0, 1, ALL, NO, 0, false, 3, NULL, NULL},
+    {"acls", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, describeAclsResponse_resources_acls},
+    {0}};
+
+static const kd_kfield describeAclsResponse[] = {
+    {"throttleTimeMs", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"errorCode", KT_INT16, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"errorMessage", KT_STRING, 0, 0, ALL, 0, ALL, false, 0, NULL, NULL},
+    {"resources", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, describeAclsResponse_resources},
+    {0}};
+
+static const kd_kfield createAclsRequest_creations[] = {
+    {"resourceType", KT_INT8, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"resourceName", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"resourcePatternType", KT_INT8, 0, 1, ALL, NO, 0, false, 3, NULL, NULL},
+    {"principal", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"host", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"operation", KT_INT8, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"permissionType", KT_INT8, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield createAclsRequest[] = {
+    {"creations", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, createAclsRequest_creations},
+    {0}};
+
+static const kd_kfield createAclsResponse_results[] = {
+    {"errorCode", KT_INT16, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"errorMessage", KT_STRING, 0, 0, ALL, 0, ALL, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield createAclsResponse[] = {
+    {"throttleTimeMs", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"results", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, createAclsResponse_results},
+    {0}};
+
+static const kd_kfield deleteAclsRequest_filters[] = {
+    {"resourceTypeFilter", KT_INT8, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"resourceNameFilter", KT_STRING, 0, 0, ALL, 0, ALL, false, 0, NULL, NULL},
+    {"patternTypeFilter", KT_INT8, 0, 1, ALL, NO, 0, false, 3, NULL, NULL},
+    {"principalFilter", KT_STRING, 0, 0, ALL, 0, ALL, false, 0, NULL, NULL},
+    {"hostFilter", KT_STRING, 0, 0, ALL, 0, ALL, false, 0, NULL, NULL},
+    {"operation", KT_INT8, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"permissionType", KT_INT8, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield deleteAclsRequest[] = {
+    {"filters", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, deleteAclsRequest_filters},
+    {0}};
+
+static const kd_kfield deleteAclsResponse_filterResults_matchingAcls[] = {
+    {"errorCode", KT_INT16, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"errorMessage", KT_STRING, 0, 0, ALL, 0, ALL, false, 0, NULL, NULL},
+    {"resourceType", KT_INT8, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"resourceName", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"patternType", KT_INT8, 0, 1, ALL, NO, 0, false, 3, NULL, NULL},
+    {"principal", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"host", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"operation", KT_INT8, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"permissionType", KT_INT8, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield deleteAclsResponse_filterResults[] = {
+    {"errorCode", KT_INT16, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"errorMessage", KT_STRING, 0, 0, ALL, 0, ALL, false, 0, NULL, NULL},
+    {"matchingAcls", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, deleteAclsResponse_filterResults_matchingAcls},
+    {0}};
+
+static const kd_kfield deleteAclsResponse[] = {
+    {"throttleTimeMs", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"filterResults", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, deleteAclsResponse_filterResults},
+    {0}};
+
 const kd_kapi kd_kafka_apis[] = {
     {0, "Produce", 0, 11, 9, produceRequest, produceResponse},
     {1, "Fetch", 4, 12, 12, fetchRequest, fetchResponse},
@@ -1056,14 +1226,19 @@ const kd_kapi kd_kafka_apis[] = {
     {14, "SyncGroup", 0, 5, 4, syncGroupRequest, syncGroupResponse},
     {15, "DescribeGroups", 0, 5, 5, describeGroupsRequest, describeGroupsResponse},
     {16, "ListGroups", 0, 5, 3, listGroupsRequest, listGroupsResponse},
+    {17, "SaslHandshake", 0, 1, NO, saslHandshakeRequest, saslHandshakeResponse},
     {18, "ApiVersions", 0, 4, 3, apiVersionsRequest, apiVersionsResponse},
     {19, "CreateTopics", 0, 7, 5, createTopicsRequest, createTopicsResponse},
     {20, "DeleteTopics", 0, 6, 4, deleteTopicsRequest, deleteTopicsResponse},
     {21, "DeleteRecords", 0, 2, 2, deleteRecordsRequest, deleteRecordsResponse},
     {22, "InitProducerId", 0, 5, 2, initProducerIdRequest, initProducerIdResponse},
+    {29, "DescribeAcls", 0, 3, 2, describeAclsRequest, describeAclsResponse},
+    {30, "CreateAcls", 0, 3, 2, createAclsRequest, createAclsResponse},
+    {31, "DeleteAcls", 0, 3, 2, deleteAclsRequest, deleteAclsResponse},
     {32, "DescribeConfigs", 0, 4, 4, describeConfigsRequest, describeConfigsResponse},
     {33, "AlterConfigs", 0, 2, 2, alterConfigsRequest, alterConfigsResponse},
     {35, "DescribeLogDirs", 0, 4, 2, describeLogDirsRequest, describeLogDirsResponse},
+    {36, "SaslAuthenticate", 0, 2, 2, saslAuthenticateRequest, saslAuthenticateResponse},
     {37, "CreatePartitions", 0, 3, 2, createPartitionsRequest, createPartitionsResponse},
     {42, "DeleteGroups", 0, 2, 2, deleteGroupsRequest, deleteGroupsResponse},
     {43, "ElectLeaders", 0, 2, 2, electLeadersRequest, electLeadersResponse},
@@ -1071,6 +1246,8 @@ const kd_kapi kd_kafka_apis[] = {
     {45, "AlterPartitionReassignments", 0, 0, 0, alterPartitionReassignmentsRequest, alterPartitionReassignmentsResponse},
     {46, "ListPartitionReassignments", 0, 0, 0, listPartitionReassignmentsRequest, listPartitionReassignmentsResponse},
     {47, "OffsetDelete", 0, 0, NO, offsetDeleteRequest, offsetDeleteResponse},
+    {50, "DescribeUserScramCredentials", 0, 0, 0, describeUserScramCredentialsRequest, describeUserScramCredentialsResponse},
+    {51, "AlterUserScramCredentials", 0, 0, 0, alterUserScramCredentialsRequest, alterUserScramCredentialsResponse},
     {60, "DescribeCluster", 0, 1, 0, describeClusterRequest, describeClusterResponse},
     {61, "DescribeProducers", 0, 0, 0, describeProducersRequest, describeProducersResponse},
 };

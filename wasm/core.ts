@@ -100,6 +100,15 @@ export interface CoreExports {
   kd_topic_ensure(db: number, ptr: number, len: number, idPtr: number, nowMs: bigint, maxPartitions: number): number;
   kd_group_held_join(state: number, waiting: number, leads: number): number;
   kd_group_held_sync(state: number, generation: number, heldGeneration: number): number;
+  kd_scram_credential(mechanism: number, ptr: number, len: number, iterations: number, saltedGiven: number): number;
+  kd_scram_client_first(ptr: number, len: number): number;
+  kd_scram_server_first(ptr: number, len: number, iterations: number): number;
+  kd_scram_client_final(mechanism: number, ptr: number, len: number): number;
+  kd_sasl_plain_user(ptr: number, len: number): number;
+  kd_sasl_plain_verify(mechanism: number, ptr: number, len: number, iterations: number): number;
+  kd_acl_check(ptr: number, len: number): number;
+  kd_acl_filter(ptr: number, len: number): number;
+  kd_acl_authorize(ptr: number, len: number): number;
 }
 
 let core: CoreExports | undefined;

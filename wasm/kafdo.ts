@@ -21,6 +21,8 @@
  *   classic-groups.ts  Kafka's classic group protocol on the same groups
  *   kafka.ts           the Kafka wire protocol codec
  *   kafka-rules.ts     Kafka's per-request rules (acks, Fetch budget, Metadata, JoinGroup by version)
+ *   sasl.ts            SCRAM credentials and exchanges, PLAIN messages
+ *   acl.ts             Kafka's ACLs: which may be stored, filters, the authorization decision
  *   generated/abi.ts   kafdo.h's and storage.h's constants, written by
  *                      scripts/gen-core-tables.mjs (never by hand)
  *
@@ -40,3 +42,5 @@ export * from "./group-reset";
 export * from "./classic-groups";
 export * from "./kafka";
 export * from "./kafka-rules";
+export * from "./sasl";
+export * from "./acl";

@@ -15,7 +15,7 @@
 import { reportDoorStats } from "./api/metrics";
 import { typedEnv, type Env, type KafdoBindings } from "./durable-objects/bindings";
 import { handle } from "./http";
-import { requireToken } from "./http/auth";
+import { authenticate } from "./http/auth";
 import { HttpError, errorResponse } from "./http/errors";
 import { handleR2Queue } from "./integrations/r2";
 import { KAFKA_PATH, acceptKafka, isKafkaUpgrade } from "./kafka";
@@ -44,7 +44,7 @@ export default {
 /* GET /kafka: the bearer token as for the REST API, then the upgrade (kafka/). */
 async function kafkaUpgrade(request: Request, env: Env, url: URL): Promise<Response> {
   try {
-    await requireToken(request, env);
+    await authenticate(request, env);
     if (!isKafkaUpgrade(request)) {
       throw new HttpError("UPGRADE_REQUIRED", `${KAFKA_PATH} is a WebSocket endpoint for \`kafdo gateway\``);
     }

@@ -220,6 +220,32 @@ static void put_kafka_seeds(const char *dir)
 
 /* Config alterations of the topic "t" that fuzz_topic_create makes first:
  * str name, u8 mode, u32 count, (u8 op, str key, u8 null, str value)*. */
+/* fuzz_sasl: the first byte picks the reader (0 client-first, 1 client-final, 2 PLAIN). */
+static void put_sasl_seeds(const char *dir)
+{
+    static const char first[] = "\0n,,n=user,r=fuzznonce,ext=1";
+    static const char final[] = "\1c=biws,r=fuzznonceAQID,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=";
+    static const char plain[] = "\2user\0user\0pencil";
+    put(dir, "sasl", "client-first", (const uint8_t *)first, sizeof first - 1);
+    put(dir, "sasl", "client-final", (const uint8_t *)final, sizeof final - 1);
+    put(dir, "sasl", "plain", (const uint8_t *)plain, sizeof plain - 1);
+}
+
+/* fuzz_acl: first byte 0 authorize, 1 filter, 2 check; little-endian u16 string lengths. */
+static void put_acl_seeds(const char *dir)
+{
+    /* principal "User:a", host "*", no super users, one query (READ topic "t"), one ACL
+     * (topic, literal "t", "User:a", "*", READ, ALLOW). */
+    static const uint8_t authorize[] = {0, 6, 0, 'U', 's', 'e', 'r', ':', 'a', 1, 0, '*', 0, 0, 0, 0, 1, 0, 0, 0, 3, 2, 1, 0, 't',
+                                        1, 0, 0, 0, 2, 3, 1, 0, 't', 6, 0, 'U', 's', 'e', 'r', ':', 'a', 1, 0, '*', 3, 3};
+    static const uint8_t filter[] = {1, 1, 2, 1, 1, 0, 't', 0, 0, 1, 1, 1, 0, 0, 0,
+                                     2, 4, 1, 0, 't', 6, 0, 'U', 's', 'e', 'r', ':', 'a', 1, 0, '*', 3, 3};
+    static const uint8_t check[] = {2, 2, 4, 1, 0, 't', 6, 0, 'U', 's', 'e', 'r', ':', 'a', 1, 0, '*', 3, 3};
+    put(dir, "acl", "authorize", authorize, sizeof authorize);
+    put(dir, "acl", "filter", filter, sizeof filter);
+    put(dir, "acl", "check", check, sizeof check);
+}
+
 static void put_alter_seeds(const char *dir)
 {
     static const struct {
@@ -379,6 +405,8 @@ int main(int argc, char **argv)
     put(dir, "topic_create", "orders", topic.p, topic.len);
     kb_free(&topic);
     put_alter_seeds(dir);
+    put_sasl_seeds(dir);
+    put_acl_seeds(dir);
     kbuf group = {0};
     kb_le(&group, KD_ASSIGN_STICKY, 1);
     kb_le(&group, 2, 4);

@@ -232,6 +232,36 @@ describe('bin/kafdo against wrangler dev', () => {
     assert.ok(!lines(await kafdo(['groups', 'list'])).some((l) => l.startsWith('cli-group\t')));
   });
 
+  it('users set (password from stdin), list, delete; kafdo/client lists the same', async () => {
+    const set = JSON.parse(await kafdo(['users', 'set', 'cli-alice', '--mechanism', 'SCRAM-SHA-512', '--iterations', '8192'], { input: 'p4ss word\n' }));
+    assert.deepEqual(set, { name: 'cli-alice', credentials: [{ mechanism: 'SCRAM-SHA-512', iterations: 8192 }] });
+    await kafdo(['users', 'set', 'cli-alice'], { input: 'other' });
+    const client = new KafdoClient({ baseUrl: dev.baseUrl, headers: { Authorization: `Bearer ${TOKEN}` } });
+    const listed = await client.admin().listUsers();
+    assert.deepEqual(listed.find((u) => u.name === 'cli-alice').credentials.map((c) => c.mechanism), ['SCRAM-SHA-256', 'SCRAM-SHA-512']);
+    assert.deepEqual(JSON.parse(await kafdo(['users', 'list'])), listed);
+    assert.ok(!(await kafdo(['users', 'list'])).includes('p4ss'));
+    assert.equal(await kafdo(['users', 'delete', 'cli-alice', '--mechanism', 'SCRAM-SHA-512']), '');
+    assert.equal(await kafdo(['users', 'delete', 'cli-alice']), '');
+    assertFails(await run(['users', 'delete', 'cli-alice'], { env: { KAFDO_URL: dev.baseUrl, KAFDO_TOKEN: TOKEN } }), 1, /RESOURCE_NOT_FOUND/);
+    assertFails(await run(['users', 'set', 'cli-bob'], { env: { KAFDO_URL: dev.baseUrl, KAFDO_TOKEN: TOKEN } }), 2, /stdin/);
+    await assert.rejects(client.admin().setUser('x', { mechanism: 'SCRAM-SHA-256', password: '' }), { code: 'UNACCEPTABLE_CREDENTIAL' });
+  });
+
+  it('acls create, list, delete (kafdo/client underneath)', async () => {
+    const created = JSON.parse(await kafdo(['acls', 'create', '--acl', 'resourceType=TOPIC', '--acl', 'resourceName=cli-', '--acl', 'patternType=PREFIXED',
+      '--acl', 'principal=User:cli', '--acl', 'operation=READ']));
+    assert.deepEqual(created, [{ resourceType: 'TOPIC', resourceName: 'cli-', patternType: 'PREFIXED', principal: 'User:cli', host: '*', operation: 'READ', permission: 'ALLOW' }]);
+    const listed = JSON.parse(await kafdo(['acls', 'list', '--filter', 'principal=User:cli']));
+    assert.deepEqual(listed, created);
+    const client = new KafdoClient({ baseUrl: dev.baseUrl, headers: { Authorization: `Bearer ${TOKEN}` } });
+    assert.deepEqual(await client.admin().describeAcls({ resourceType: 'TOPIC', resourceName: 'cli-orders' }), created);
+    assert.deepEqual(JSON.parse(await kafdo(['acls', 'delete', '--filter', 'principal=User:cli'])), created);
+    assert.deepEqual(await client.admin().describeAcls({ principal: 'User:cli' }), []);
+    assertFails(await run(['acls', 'create', '--acl', 'resourceType=TOPIC'], { env: { KAFDO_URL: dev.baseUrl, KAFDO_TOKEN: TOKEN } }), 1, /INVALID_REQUEST/);
+    assertFails(await run(['acls', 'delete'], { env: { KAFDO_URL: dev.baseUrl, KAFDO_TOKEN: TOKEN } }), 2, /--filter/);
+  });
+
   it('topics delete', async () => {
     assert.equal(await kafdo(['topics', 'delete', 'cli-orders']), '');
     assert.ok(!lines(await kafdo(['topics', 'list'])).includes('cli-orders'));

@@ -230,6 +230,15 @@ after(async () => {
 });
 
 /* A relay on a free port, closed after the tests; its log lines are kept in .lines. */
+/* Resolves once probe() is true (polled every 20 ms, for at most 5 s). */
+async function until(probe) {
+  for (let i = 0; i < 250; i++) {
+    if (probe()) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`never true: ${probe}`);
+}
+
 async function gateway(options) {
   const lines = [];
   const g = await startGateway({ listen: '127.0.0.1:0', log: (line) => lines.push(line), ...options });
@@ -560,6 +569,56 @@ describe('kafdo gateway, the relay', { timeout: 120_000 }, () => {
     assert.ok(logged.every((l) => l.includes(worker.url) && !l.includes('\n')));
   });
 
+  it('closes a connection idle for idleTimeoutMs, and keeps a busy one', async () => {
+    const worker = await standIn();
+    const relay = await gateway({ url: worker.url, idleTimeoutMs: 400 });
+    const idle = await kafkaClient(relay.port);
+    const busy = await kafkaClient(relay.port);
+    const request = frame(Buffer.from('hello, relay'));
+    const first = idle.next(1);
+    await idle.write(request);
+    await first;
+    const started = Date.now();
+    /* The busy client sends a frame every 100 ms for 1.2 s: three idle periods and more. */
+    for (let i = 0; i < 12; i++) {
+      const answer = busy.next(1);
+      await busy.write(request);
+      assert.deepEqual(await answer, [transform(request)]);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await idle.closed;
+    assert.ok(Date.now() - started < 1200 + 1000, 'the idle one was closed');
+    assert.ok(!busy.socket.destroyed && busy.socket.readyState === 'open', 'the busy one is still open');
+    assert.equal(relay.lines.filter((l) => l.includes('idle for 400 ms')).length, 1, relay.lines.join('\n'));
+    busy.socket.destroy();
+  });
+
+  it('holds the connection cap: one more is closed at once while the others keep working', async () => {
+    const worker = await standIn();
+    const relay = await gateway({ url: worker.url, maxConnections: 2 });
+    const request = frame(Buffer.from('within the cap'));
+    const roundTrip = async (client) => {
+      const answer = client.next(1);
+      await client.write(request);
+      assert.deepEqual(await answer, [transform(request)]);
+    };
+    const a = await kafkaClient(relay.port);
+    const b = await kafkaClient(relay.port);
+    await roundTrip(a);
+    await roundTrip(b);
+    const c = await kafkaClient(relay.port);
+    await c.closed;
+    assert.ok(relay.lines.some((l) => l.includes('2 connections are open')), relay.lines.join('\n'));
+    await roundTrip(a);
+    await roundTrip(b);
+    a.socket.destroy();
+    await until(() => relay.buffered().connections === 1);
+    const d = await kafkaClient(relay.port);
+    await roundTrip(d);
+    b.socket.destroy();
+    d.socket.destroy();
+  });
+
   it('checkWorker() says whether the Worker takes the WebSocket, and why not', async () => {
     const worker = await standIn({
       verifyClient: ({ req }, done) => done(req.headers.authorization !== 'Bearer wrong', 401),
@@ -637,6 +696,29 @@ describe('bin/kafdo gateway, the command', { timeout: 60_000 }, () => {
     await client.closed;
     assert.match(stderr, /: connected\n/);
     assert.match(stderr, /SIGTERM, closing\n/);
+  });
+
+  it('takes its token from KAFDO_GATEWAY_TOKEN before KAFDO_TOKEN, so it stays out of ps', async () => {
+    const worker = await standIn();
+    const child = spawn(process.execPath, [join(ROOT, 'bin', 'kafdo'), 'gateway', '--listen', '127.0.0.1:0', '--url', worker.url], {
+      env: { ...process.env, KAFDO_TOKEN: 'rest-token', KAFDO_GATEWAY_TOKEN: 'gateway-token' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    cleanups.push(() => child.kill('SIGKILL'));
+    let stderr = '';
+    const port = await new Promise((resolve, reject) => {
+      child.stderr.on('data', (d) => {
+        stderr += d;
+        const m = /Kafka on 127\.0\.0\.1:(\d+)/.exec(stderr);
+        if (m) resolve(Number(m[1]));
+      });
+      child.once('exit', () => reject(new Error(`kafdo gateway exited: ${stderr}`)));
+    });
+    const client = await kafkaClient(port);
+    const conn = await worker.nextConnection();
+    assert.equal(conn.req.headers.authorization, 'Bearer gateway-token');
+    client.socket.destroy();
+    child.kill('SIGTERM');
   });
 
   /* bin/kafdo gateway with `args` until it exits: { code, stderr }. */

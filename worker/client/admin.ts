@@ -7,6 +7,7 @@
  */
 import type { AlterConfigsOptions, ConfigChanges, CreateTopicConfig, DeletedRecords, PartitionOffsets, RecordsToDelete, TopicDescription } from "../common/topics";
 import type { GroupInfo, GroupListing, ResetOffsetsRequest, ResetOffsetsResult } from "../common/groups";
+import type { AclEntry, AclEntryFilter, SaslUser, SaslUserCredential, ScramMechanismName } from "../common/security";
 import { type Transport, segment } from "./transport";
 
 export class KafdoHttpAdmin {
@@ -85,4 +86,42 @@ export class KafdoHttpAdmin {
   resetGroupOffsets(groupId: string, request: ResetOffsetsRequest): Promise<ResetOffsetsResult> {
     return this.transport.call("POST", `/admin/groups/${segment(groupId)}/offsets/reset`, { body: request });
   }
+
+  /* The SASL users of the Kafka port (PUT/GET/DELETE /admin/users): setUser creates or
+   * replaces the user's credential for the mechanism; the password is salted and
+   * hashed by Kafdo and never stored. */
+  setUser(name: string, credential: SaslUserCredential): Promise<SaslUser> {
+    return this.transport.call("PUT", `/admin/users/${segment(name)}`, { body: credential });
+  }
+
+  async listUsers(): Promise<SaslUser[]> {
+    return (await this.transport.call<{ users: SaslUser[] }>("GET", "/admin/users")).users;
+  }
+
+  /* Removes the user's credential for the mechanism, or all of them; RESOURCE_NOT_FOUND when none. */
+  async deleteUser(name: string, mechanism?: ScramMechanismName): Promise<void> {
+    const query = mechanism ? `?mechanism=${mechanism}` : "";
+    await this.transport.call("DELETE", `/admin/users/${segment(name)}${query}`);
+  }
+
+  /* The cluster's ACLs (/admin/acls): enforced on every door while SASL is required. */
+  async createAcls(acls: AclEntry[]): Promise<AclEntry[]> {
+    return (await this.transport.call<{ acls: AclEntry[] }>("POST", "/admin/acls", { body: { acls } })).acls;
+  }
+
+  async describeAcls(filter: AclEntryFilter = {}): Promise<AclEntry[]> {
+    return (await this.transport.call<{ acls: AclEntry[] }>("GET", `/admin/acls${aclQuery(filter)}`)).acls;
+  }
+
+  /* Deletes what the filter matches (everything, for an empty one); answers it. */
+  async deleteAcls(filter: AclEntryFilter): Promise<AclEntry[]> {
+    return (await this.transport.call<{ deleted: AclEntry[] }>("DELETE", `/admin/acls${aclQuery(filter)}`)).deleted;
+  }
+}
+
+function aclQuery(filter: AclEntryFilter): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(filter)) if (typeof v === "string") q.set(k, v);
+  const text = q.toString();
+  return text ? `?${text}` : "";
 }

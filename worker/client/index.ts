@@ -27,3 +27,4 @@ export type { AlterConfigsOptions, ConfigChanges, CreateTopicConfig, DeletedReco
 export type { AssignmentStrategy, CommittedOffset, GroupInfo, GroupListing, GroupMember, GroupOffsetLag, GroupState, JoinResult, OffsetCommit, OffsetResetTarget, ResetOffset, ResetOffsetsRequest, ResetOffsetsResult, TopicPartition } from "../common/groups";
 export type { RecordMetadata } from "../common/api";
 export type { MetricsSnapshot, TopicSnapshot, PartitionSnapshot, GroupSnapshot, DoorStats } from "../common/metrics";
+export type { AclEntry, AclEntryFilter, SaslUser, SaslUserCredential, ScramMechanismName } from "../common/security";

@@ -32,6 +32,10 @@ import {
   topicEnsure,
   topicList,
   topicsOpen,
+  aclCheck,
+  aclFilter,
+  type AclBinding,
+  type AclFilter,
   type ConfigChange,
   type KafdoStorage,
   countSqlRows,
@@ -44,6 +48,8 @@ import type { ClusterMetadataRpc } from "./interfaces";
 import { KafdoError, KafkaCode } from "../common/errors";
 import type { TopicInfo } from "../common/topics";
 import { groupStub, partitionStub } from "./addressing";
+import { AclStore } from "./acls";
+import { CredentialStore, type CredentialInfo, type StoredCredential } from "./credentials";
 import { answerRefusals } from "./rpc";
 
 
@@ -54,6 +60,8 @@ export class ClusterMetadataDO extends DurableObject<Env> implements ClusterMeta
   /* /metrics' door stats and lag history, in memory only (cluster-metrics.ts). */
   private readonly board = new ClusterMetricsBoard();
   private readonly since = Date.now();
+  private readonly credentials: CredentialStore;
+  private readonly acls: AclStore;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -61,6 +69,45 @@ export class ClusterMetadataDO extends DurableObject<Env> implements ClusterMeta
     this.db = registerStorage(this.storage);
     countSqlRows(metricsEnabled(env));
     topicsOpen(this.db);
+    this.credentials = new CredentialStore(ctx.storage.sql);
+    this.acls = new AclStore(ctx.storage.sql);
+  }
+
+  /* ACL bindings (acls.ts); deleting answers, per filter, the bindings it removed. */
+  createAcls(bindings: AclBinding[]): void {
+    for (const b of bindings) aclCheck(b);
+    this.acls.add(bindings);
+  }
+
+  listAcls(): AclBinding[] {
+    return this.acls.list();
+  }
+
+  deleteAcls(filters: AclFilter[]): AclBinding[][] {
+    const all = this.acls.list();
+    const matched = filters.map((f) => {
+      const hits = aclFilter(f, all);
+      return all.filter((_, i) => hits[i]);
+    });
+    this.ctx.storage.transactionSync(() => this.acls.remove(matched.flat()));
+    return matched;
+  }
+
+  /* SASL users' SCRAM credentials (credentials.ts): keys only, never a password. */
+  putScramCredential(credential: StoredCredential): void {
+    this.credentials.put(credential);
+  }
+
+  scramCredentials(user: string): StoredCredential[] {
+    return this.credentials.get(user);
+  }
+
+  listScramCredentials(): CredentialInfo[] {
+    return this.credentials.list();
+  }
+
+  deleteScramCredential(user: string, mechanism?: number): number {
+    return this.credentials.delete(user, mechanism);
   }
 
   /* An isolate's door stats, between scrapes. */

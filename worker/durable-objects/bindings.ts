@@ -35,6 +35,17 @@ export interface KafdoBindings {
    * endpoint but the public ones (/health, signed webhooks: http/routes.ts) and on
    * /kafka's upgrade (http/auth.ts). */
   KAFDO_TOKEN?: string;
+  /* A secret: named bearer tokens as JSON {"User:ci": "<sha256 hex of the token>"}; a
+   * caller with one is that principal, checked against the ACLs when SASL is required
+   * (http/principals.ts). */
+  KAFDO_TOKENS?: string;
+  /* "required": a Kafka connection must authenticate with SASL (PLAIN, SCRAM-SHA-256,
+   * SCRAM-SHA-512) before any request but ApiVersions; "off" (unset) makes SASL optional
+   * (kafka/sasl.ts). */
+  KAFDO_KAFKA_SASL?: string;
+  /* With SASL required, ACLs are enforced (api/acls.ts) and these principals may do
+   * anything: Kafka's super.users form, "User:admin;User:ops". */
+  KAFDO_SUPER_USERS?: string;
   /* How often a partition looks for what retention and compaction may remove, in ms
    * (300000 when unset, as Kafka's log.retention.check.interval.ms). */
   KAFDO_RETENTION_CHECK_INTERVAL_MS?: string;

@@ -12,10 +12,11 @@
  * here fails to compile; worker/env.ts checks once more, at the top, that each
  * class's namespace can stand where its interface's is expected.
  */
-import type { ConfigChange, LogProducer, ResetPartition, ResetSpec } from "../../wasm/kafdo";
+import type { AclBinding, AclFilter, ConfigChange, LogProducer, ResetPartition, ResetSpec } from "../../wasm/kafdo";
 import type { AppendResult, FetchResult, LogOffsets, ReadResult } from "../common/records";
 import type { CommittedOffset, GroupDescription, JoinRequest, JoinResult, OffsetCommit, ResetOffset, TopicPartition } from "../common/groups";
 import type { KafkaCommitRequest, KafkaGroupDescription, KafkaJoinRequest, KafkaJoinResult, KafkaLeaveResult, KafkaLeaver, KafkaSyncRequest, KafkaSyncResult } from "../common/kafka-groups";
+import type { CredentialInfo, StoredCredential } from "../common/security";
 import type { TopicInfo } from "../common/topics";
 import type { ClusterMetrics, GroupMetrics, IsolateReport, PartitionMetrics } from "../common/metrics";
 
@@ -66,7 +67,8 @@ export interface ConsumerGroupRpc extends Rpc.DurableObjectBranded {
   metrics(groupId: string): GroupMetrics;
 }
 
-/* The cluster's topics, groups and producer ids (ClusterMetadataDO). */
+/* The cluster's topics, groups, producer ids, SASL users' credentials and ACLs
+ * (ClusterMetadataDO). */
 export interface ClusterMetadataRpc extends Rpc.DurableObjectBranded {
   createTopic(name: string, partitions: number, config: Record<string, string>): TopicInfo;
   ensureTopic(name: string, partitions: number): TopicInfo;
@@ -86,4 +88,11 @@ export interface ClusterMetadataRpc extends Rpc.DurableObjectBranded {
   reportDoors(isolate: IsolateReport): void;
   /* A scrape: the scraping isolate's stats and the groups' lag now, for the totals. */
   metrics(isolate: IsolateReport, lag: Record<string, number>): ClusterMetrics;
+  createAcls(bindings: AclBinding[]): void;
+  listAcls(): AclBinding[];
+  deleteAcls(filters: AclFilter[]): AclBinding[][];
+  putScramCredential(credential: StoredCredential): void;
+  scramCredentials(user: string): StoredCredential[];
+  listScramCredentials(): CredentialInfo[];
+  deleteScramCredential(user: string, mechanism?: number): number;
 }

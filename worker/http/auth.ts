@@ -19,11 +19,17 @@
  * the position of the first differing byte nor the token's length shows in the
  * timing.
  *
+ * Several named tokens (KAFDO_TOKENS, principals.ts) give their holders a principal
+ * each, which ACLs then apply to (acl-gate.ts); KAFDO_TOKEN's holder stays trusted.
+ * While KAFDO_TOKENS is malformed no bearer token is accepted: every caller but the
+ * always-public routes (/health) is refused, rather than the REST API falling open.
+ *
  * Service-binding RPC (entrypoint.ts) does not pass through here: a binding is
  * granted by the deployment's own configuration, not reachable from the internet.
  */
 import type { Env } from "../durable-objects/bindings";
 import { HttpError } from "./errors";
+import { TRUSTED, namedTokens, principalOfToken } from "./principals";
 
 const CHALLENGE = 'Bearer realm="kafdo"';
 
@@ -44,19 +50,40 @@ function bearerToken(request: Request): string | undefined {
   return match ? match[1] : undefined;
 }
 
-/* Throws 401 UNAUTHORIZED unless the request carries the token, or none is set. */
-export async function requireToken(request: Request, env: Env): Promise<void> {
+function malformedTokens(): HttpError {
+  return new HttpError(
+    "UNAUTHORIZED",
+    "this Kafdo's KAFDO_TOKENS is not JSON mapping principals (User:name) to SHA-256 hex digests, so no bearer token is accepted",
+    { "www-authenticate": CHALLENGE },
+  );
+}
+
+/* Throws 401 UNAUTHORIZED, naming the setting, while KAFDO_TOKENS is malformed. */
+export function requireWellFormedTokens(env: Env): void {
+  if (namedTokens(env) === "malformed") throw malformedTokens();
+}
+
+/* The caller's principal (principals.ts): TRUSTED for the holder of KAFDO_TOKEN (or
+ * anyone, when no token is set at all), or the one whose KAFDO_TOKENS token it is;
+ * throws 401 UNAUTHORIZED unless the request may be served. */
+export async function authenticate(request: Request, env: Env): Promise<string> {
+  const named = namedTokens(env);
+  if (named === "malformed") throw malformedTokens();
   const expected = env.KAFDO_TOKEN;
-  if (expected === undefined || expected === "") return;
+  const noToken = expected === undefined || expected === "";
+  if (noToken && named.length === 0) return TRUSTED;
   const given = bearerToken(request);
   if (given === undefined) {
     throw new HttpError("UNAUTHORIZED", "this Kafdo requires an Authorization: Bearer <token> header", {
       "www-authenticate": CHALLENGE,
     });
   }
-  if (!(await sameSecret(given, expected))) {
+  const principal = await principalOfToken(given, named);
+  if (principal !== undefined) return principal;
+  if (noToken || !(await sameSecret(given, expected))) {
     throw new HttpError("UNAUTHORIZED", "the bearer token is not valid", {
       "www-authenticate": `${CHALLENGE}, error="invalid_token"`,
     });
   }
+  return TRUSTED;
 }

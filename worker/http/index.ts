@@ -13,6 +13,8 @@
  *   records.ts   records between their JSON form and the producer's / reader's
  *   errors.ts    the one error shape, and the status of every code
  *   auth.ts      the bearer token (KAFDO_TOKEN), checked before routing
+ *   principals.ts named tokens (KAFDO_TOKENS): who the caller is
+ *   acl-gate.ts  the caller's request checked against the ACLs (403)
  *   openapi.ts   the OpenAPI 3.1 document, made from the table
  *
  * handle() is the only place that catches: whatever a handler throws, wherever it
@@ -26,8 +28,10 @@
  */
 import { metricsEnabled, recordRequest } from "../common/metrics";
 import type { Env } from "../durable-objects/bindings";
-import { requireToken } from "./auth";
+import { authorizeRoute } from "./acl-gate";
+import { authenticate, requireWellFormedTokens } from "./auth";
 import { HttpError, errorCode, errorResponse } from "./errors";
+import { TRUSTED } from "./principals";
 import type { Context, Match, Route } from "./router";
 import { router } from "./routes";
 
@@ -83,12 +87,12 @@ async function routed(request: Request, env: Env, outcome: Outcome): Promise<Res
       match = router.match(request.method, url.pathname);
     } catch (e) {
       /* A path that cannot be decoded is told as such only to a caller with the token. */
-      await requireToken(request, env);
+      await authenticate(request, env);
       throw e;
     }
     const context = match.kind === "found" ? contextOf(request, env, url, match.route, match.params) : undefined;
     /* Before anything about the route is told (404, 405), unless it is public. */
-    if (match.kind !== "found" || !isPublic(match.route, context!)) await requireToken(request, env);
+    const principal = match.kind === "found" && isPublic(match.route, context!) ? publicCaller(match.route, env) : await authenticate(request, env);
     if (match.kind === "none") {
       throw new HttpError("NOT_FOUND", `no route for ${request.method} ${url.pathname}`);
     }
@@ -97,6 +101,7 @@ async function routed(request: Request, env: Env, outcome: Outcome): Promise<Res
       throw new HttpError("METHOD_NOT_ALLOWED", `${url.pathname} takes ${allow}, not ${request.method}`, { allow });
     }
     outcome.operation = `${match.route.method} ${match.route.path}`;
+    await authorizeRoute(principal, match.route, context!);
     return await match.route.handler(context!);
   } catch (e) {
     outcome.code = errorCode(e);
@@ -106,6 +111,14 @@ async function routed(request: Request, env: Env, outcome: Outcome): Promise<Res
 
 function isPublic(route: Route, c: Context): boolean {
   return route.public === true || (typeof route.public === "function" && route.public(c));
+}
+
+/* A public route's caller is trusted (no ACL applies: a signed webhook's signature
+ * authenticates it); while KAFDO_TOKENS is malformed only the always-public routes
+ * (/health) are served (auth.ts). */
+function publicCaller(route: Route, env: Env): string {
+  if (route.public !== true) requireWellFormedTokens(env);
+  return TRUSTED;
 }
 
 function contextOf(request: Request, env: Env, url: URL, route: Route, params: ReadonlyMap<string, string>): Context {

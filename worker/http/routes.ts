@@ -5,7 +5,8 @@
  * endpoint, declared with its schemas beside its handler in handlers/ (endpoint.ts
  * says how), at a method and path; the OpenAPI document is made from this table
  * (openapi.ts). GET /consumer-groups/:groupId/offsets is Kafdo's addition: the
- * committed offsets a consumer over HTTP resumes from. /webhooks and
+ * committed offsets a consumer over HTTP resumes from. /admin/users and /admin/acls
+ * are the Kafka port's SASL users and the cluster's ACLs. /webhooks and
  * /webhook-subscriptions are the webhook integration's (integrations/webhooks.ts,
  * webhook-subscriptions.ts).
  *
@@ -39,6 +40,8 @@ import {
   receive,
   signedWebhook,
 } from "./handlers/webhooks";
+import { createAclsEndpoint, deleteAclsEndpoint, listAcls } from "./handlers/acls";
+import { deleteUserEndpoint, listUsersEndpoint, putUser } from "./handlers/users";
 import { openApiDocument } from "./openapi";
 import { Router } from "./router";
 
@@ -74,6 +77,12 @@ export const ROUTES: readonly DocumentedRoute[] = [
   route("GET", "/admin/groups/:groupId", adminDescribe),
   route("DELETE", "/admin/groups/:groupId", deleteGroup),
   route("POST", "/admin/groups/:groupId/offsets/reset", resetOffsets),
+  route("GET", "/admin/users", listUsersEndpoint),
+  route("PUT", "/admin/users/:name", putUser),
+  route("DELETE", "/admin/users/:name", deleteUserEndpoint),
+  route("GET", "/admin/acls", listAcls),
+  route("POST", "/admin/acls", createAclsEndpoint),
+  route("DELETE", "/admin/acls", deleteAclsEndpoint),
 
   route("POST", "/webhooks/:topic", receive, { public: signedWebhook }),
   route("GET", "/webhook-subscriptions", listSubscriptions),

@@ -18,6 +18,9 @@ export interface Broker {
 export interface KafkaContext {
   env: Env;
   broker: Broker;
+  /* Who the connection is, as Kafka names principals ("User:alice"); set by the
+   * connection's SASL session (sasl.ts), User:ANONYMOUS until it authenticates. */
+  principal?: string;
 }
 
 /*

@@ -22,6 +22,10 @@
  *   offset-delete.ts OffsetDelete
  *   cluster.ts       DescribeCluster, DescribeLogDirs, DescribeProducers, ElectLeaders,
  *                    List/AlterPartitionReassignments
+ *   sasl.ts          SaslHandshake, SaslAuthenticate: the connection's principal
+ *   users.ts         Describe/AlterUserScramCredentials
+ *   acls.ts          DescribeAcls, CreateAcls, DeleteAcls
+ *   authorize.ts     every request checked against the ACLs before its handler
  *
  * One connection's requests are answered one at a time, in order, as a Kafka
  * broker does (it reads a connection's next request once the last is answered):
@@ -50,6 +54,10 @@ import { GROUP_HANDLERS } from "./groups";
 import { listOffsets } from "./list-offsets";
 import { offsetDelete } from "./offset-delete";
 import { initProducerId, produce } from "./produce";
+import { alterUserScramCredentials, describeUserScramCredentials } from "./users";
+import { SaslSession, type SaslReply } from "./sasl";
+import { createAclsHandler, deleteAclsHandler, describeAclsHandler } from "./acls";
+import { authorizeRequest } from "./authorize";
 
 export const KAFKA_PATH = "/kafka";
 
@@ -78,6 +86,11 @@ const HANDLERS: ReadonlyMap<number, Handler> = new Map<number, Handler>([
   [47, offsetDelete],
   [60, describeCluster],
   [61, describeProducers],
+  [29, describeAclsHandler],
+  [30, createAclsHandler],
+  [31, deleteAclsHandler],
+  [50, describeUserScramCredentials],
+  [51, alterUserScramCredentials],
   ...GROUP_HANDLERS,
 ]);
 
@@ -188,11 +201,13 @@ class KafkaConnection {
   private turn: Promise<void> = Promise.resolve();
   private open = true;
   private readonly joiner = new FrameJoiner();
+  private readonly sasl: SaslSession;
 
   constructor(
     private readonly socket: WebSocket,
     private readonly ctx: KafkaContext,
   ) {
+    this.sasl = new SaslSession(ctx);
     socket.addEventListener("message", (event) => this.receive(event.data));
     socket.addEventListener("close", () => this.end());
     socket.addEventListener("error", () => this.end());
@@ -208,14 +223,23 @@ class KafkaConnection {
 
   private async answer(frame: Uint8Array): Promise<void> {
     if (!this.open) return;
+    if (this.sasl.awaitingRawToken) return this.reply(await this.sasl.rawToken(frame));
     let decoded: ReturnType<typeof kafkaDecode>;
     try {
       decoded = kafkaDecode(frame);
     } catch (e) {
       return this.refuse(`not a Kafka request: ${e instanceof Error ? e.message : String(e)}`);
     }
+    const authentication = await this.sasl.intercept(decoded.request, decoded.error);
+    if (authentication) return this.reply(authentication);
     const response = await respondCounted(this.ctx, decoded.error, decoded.request);
     if (response && this.open) this.socket.send(response);
+  }
+
+  /* What the SASL session answered: a frame, then maybe the end of the connection. */
+  private reply({ frame, close }: SaslReply): void {
+    if (frame && this.open) this.socket.send(frame);
+    if (close) this.refuse(close);
   }
 
   private refuse(reason: string): void {
@@ -269,7 +293,13 @@ async function respond(
     return kafkaErrorResponse(apiKey, apiVersion, correlationId, outcome.code);
   }
   try {
-    const body = await handler(ctx, req);
+    const gate = await authorizeRequest(ctx, req);
+    if (gate.deny !== undefined && !gate.complete) {
+      outcome.code = gate.deny;
+      return kafkaErrorResponse(apiKey, apiVersion, correlationId, gate.deny);
+    }
+    const handled = gate.deny === undefined ? await handler(ctx, gate.request) : null;
+    const body = gate.complete ? await gate.complete(handled) : handled;
     const code = (body as { errorCode?: unknown } | null)?.errorCode;
     if (typeof code === "number" && code !== 0) outcome.code = code;
     return body === null ? null : kafkaEncode(apiKey, apiVersion, correlationId, body);

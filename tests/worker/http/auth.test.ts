@@ -131,3 +131,49 @@ describe("KAFDO_TOKEN", () => {
     }
   });
 });
+
+describe("KAFDO_TOKENS (named tokens, kept as SHA-256 hashes)", () => {
+  const sha256Hex = async (s: string) =>
+    Array.from(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(s))), (b) => b.toString(16).padStart(2, "0")).join("");
+
+  it("serves a caller with a named token, and refuses an unknown one", async () => {
+    const named: Env = { ...env, KAFDO_TOKENS: JSON.stringify({ "User:ci": await sha256Hex("ci-token") }) };
+    expect((await send("/admin/topics", { headers: { authorization: "Bearer ci-token" } }, named)).status).toBe(200);
+    await expectUnauthorized(
+      await send("/admin/topics", { headers: { authorization: "Bearer other" } }, named),
+      'Bearer realm="kafdo", error="invalid_token"',
+    );
+    await expectUnauthorized(await send("/admin/topics", {}, named), 'Bearer realm="kafdo"');
+    /* The operator's token still works beside them. */
+    const both: Env = { ...named, KAFDO_TOKEN: TOKEN };
+    expect((await send("/admin/topics", { headers: { authorization: `Bearer ${TOKEN}` } }, both)).status).toBe(200);
+  });
+
+  it("refuses every caller but /health when the setting is malformed, rather than falling open", async () => {
+    for (const bad of ["not json", "[]", JSON.stringify({ "User:ci": "not-a-digest" }), JSON.stringify({ ci: "0".repeat(64) })]) {
+      const broken: Env = { ...env, KAFDO_TOKENS: bad };
+      const res = await send("/admin/topics", { headers: { authorization: "Bearer ci-token" } }, broken);
+      expect(res.status).toBe(401);
+      expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/KAFDO_TOKENS/);
+      expect((await send("/health", {}, broken)).status).toBe(200);
+    }
+  });
+
+  it("refuses a signed webhook too while the setting is malformed: only /health stays open", async () => {
+    const topic = `auth-tokens-hook-${Date.now()}`;
+    const broken: Env = {
+      ...env,
+      KAFDO_TOKENS: "not json",
+      KAFDO_WEBHOOKS: JSON.stringify({ [topic]: { signature: "github", secret: "gh-secret" } }),
+    };
+    const body = JSON.stringify({ action: "opened" });
+    const signature = `sha256=${await hmacSha256Hex("gh-secret", body)}`;
+    const res = await send(
+      `/webhooks/${topic}`,
+      { method: "POST", headers: { "content-type": "application/json", "x-hub-signature-256": signature }, body },
+      broken,
+    );
+    expect(res.status).toBe(401);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/KAFDO_TOKENS/);
+  });
+});

@@ -185,6 +185,8 @@ describe("the OpenAPI document and the router table", () => {
       "POST /admin/groups/{groupId}/offsets/reset",
       "POST /webhooks/{topic}",
       "POST /webhook-subscriptions",
+      "PUT /admin/users/{name}",
+      "POST /admin/acls",
     ]);
     for (const route of ROUTES) {
       const key = `${route.method} ${openApiPath(route.path)}`;

@@ -209,6 +209,10 @@ export interface ListGroupsRequest {
   typesFilter: string[];
 }
 
+export interface SaslHandshakeRequest {
+  mechanism: string;
+}
+
 export interface ApiVersionsRequest {
   clientSoftwareName: string;
   clientSoftwareVersion: string;
@@ -271,6 +275,44 @@ export interface InitProducerIdRequest {
   producerEpoch: number;
 }
 
+export interface DescribeAclsRequest {
+  resourceTypeFilter: number;
+  resourceNameFilter: string | null;
+  patternTypeFilter: number;
+  principalFilter: string | null;
+  hostFilter: string | null;
+  operation: number;
+  permissionType: number;
+}
+
+export interface CreateAclsRequestCreations {
+  resourceType: number;
+  resourceName: string;
+  resourcePatternType: number;
+  principal: string;
+  host: string;
+  operation: number;
+  permissionType: number;
+}
+
+export interface CreateAclsRequest {
+  creations: CreateAclsRequestCreations[];
+}
+
+export interface DeleteAclsRequestFilters {
+  resourceTypeFilter: number;
+  resourceNameFilter: string | null;
+  patternTypeFilter: number;
+  principalFilter: string | null;
+  hostFilter: string | null;
+  operation: number;
+  permissionType: number;
+}
+
+export interface DeleteAclsRequest {
+  filters: DeleteAclsRequestFilters[];
+}
+
 export interface DescribeConfigsRequestResources {
   resourceType: number;
   resourceName: string;
@@ -306,6 +348,10 @@ export interface DescribeLogDirsRequestTopics {
 
 export interface DescribeLogDirsRequest {
   topics: DescribeLogDirsRequestTopics[] | null;
+}
+
+export interface SaslAuthenticateRequest {
+  authBytes: Uint8Array;
 }
 
 export interface CreatePartitionsRequestTopicsAssignments {
@@ -395,6 +441,32 @@ export interface OffsetDeleteRequest {
   topics: OffsetDeleteRequestTopics[];
 }
 
+export interface DescribeUserScramCredentialsRequestUsers {
+  name: string;
+}
+
+export interface DescribeUserScramCredentialsRequest {
+  users: DescribeUserScramCredentialsRequestUsers[] | null;
+}
+
+export interface AlterUserScramCredentialsRequestDeletions {
+  name: string;
+  mechanism: number;
+}
+
+export interface AlterUserScramCredentialsRequestUpsertions {
+  name: string;
+  mechanism: number;
+  iterations: number;
+  salt: Uint8Array;
+  saltedPassword: Uint8Array;
+}
+
+export interface AlterUserScramCredentialsRequest {
+  deletions: AlterUserScramCredentialsRequestDeletions[];
+  upsertions: AlterUserScramCredentialsRequestUpsertions[];
+}
+
 export interface DescribeClusterRequest {
   includeClusterAuthorizedOperations: boolean;
   endpointType: number;
@@ -424,14 +496,19 @@ export interface KafkaRequestBodies {
   SyncGroup: SyncGroupRequest; /* API key 14 */
   DescribeGroups: DescribeGroupsRequest; /* API key 15 */
   ListGroups: ListGroupsRequest; /* API key 16 */
+  SaslHandshake: SaslHandshakeRequest; /* API key 17 */
   ApiVersions: ApiVersionsRequest; /* API key 18 */
   CreateTopics: CreateTopicsRequest; /* API key 19 */
   DeleteTopics: DeleteTopicsRequest; /* API key 20 */
   DeleteRecords: DeleteRecordsRequest; /* API key 21 */
   InitProducerId: InitProducerIdRequest; /* API key 22 */
+  DescribeAcls: DescribeAclsRequest; /* API key 29 */
+  CreateAcls: CreateAclsRequest; /* API key 30 */
+  DeleteAcls: DeleteAclsRequest; /* API key 31 */
   DescribeConfigs: DescribeConfigsRequest; /* API key 32 */
   AlterConfigs: AlterConfigsRequest; /* API key 33 */
   DescribeLogDirs: DescribeLogDirsRequest; /* API key 35 */
+  SaslAuthenticate: SaslAuthenticateRequest; /* API key 36 */
   CreatePartitions: CreatePartitionsRequest; /* API key 37 */
   DeleteGroups: DeleteGroupsRequest; /* API key 42 */
   ElectLeaders: ElectLeadersRequest; /* API key 43 */
@@ -439,6 +516,8 @@ export interface KafkaRequestBodies {
   AlterPartitionReassignments: AlterPartitionReassignmentsRequest; /* API key 45 */
   ListPartitionReassignments: ListPartitionReassignmentsRequest; /* API key 46 */
   OffsetDelete: OffsetDeleteRequest; /* API key 47 */
+  DescribeUserScramCredentials: DescribeUserScramCredentialsRequest; /* API key 50 */
+  AlterUserScramCredentials: AlterUserScramCredentialsRequest; /* API key 51 */
   DescribeCluster: DescribeClusterRequest; /* API key 60 */
   DescribeProducers: DescribeProducersRequest; /* API key 61 */
 }

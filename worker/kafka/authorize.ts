@@ -1,0 +1,239 @@
+/*
+ * authorize.ts — every Kafka request checked against the ACLs before its handler
+ * runs, when ACLs are enforced (SASL required; api/acls.ts), with Kafka's answers:
+ *
+ *   - a request naming topics (Produce, Fetch, ListOffsets, OffsetCommit, CreateTopics,
+ *     DeleteTopics, DeleteRecords, CreatePartitions, DescribeProducers) goes to its
+ *     handler with only the topics the principal may use; the others are answered
+ *     TOPIC_AUTHORIZATION_FAILED beside the handler's answer, as a broker does;
+ *   - Metadata hides the topics the principal may not DESCRIBE when it lists them all,
+ *     answers TOPIC_AUTHORIZATION_FAILED for one asked by name, and creates a topic
+ *     only for a principal allowed CREATE (on the cluster or the topic);
+ *   - group requests need READ (join, sync, heartbeat, leave, commit), DESCRIBE
+ *     (FindCoordinator, DescribeGroups, OffsetFetch) or DELETE (DeleteGroups,
+ *     OffsetDelete) on the group: GROUP_AUTHORIZATION_FAILED; ListGroups shows the
+ *     groups the principal may describe;
+ *   - configs need DESCRIBE_CONFIGS / ALTER_CONFIGS on the topic or the cluster;
+ *   - cluster requests (DescribeCluster, DescribeLogDirs, ElectLeaders, reassignments,
+ *     the ACL and SCRAM APIs) need DESCRIBE or ALTER on the cluster:
+ *     CLUSTER_AUTHORIZATION_FAILED.
+ *
+ * ApiVersions and the SASL APIs are never checked; InitProducerId without a
+ * transactional id is allowed to every authenticated principal (as Kafka since KIP-679,
+ * where the producer's WRITE on each topic is what counts).
+ */
+import type { KafkaRequest } from "../../wasm/kafdo";
+import { CLUSTER_RESOURCE, OPERATIONS as OP, RESOURCE_TYPES as RT, aclsEnforced, authorize } from "../api/acls";
+import { KafkaCode } from "../common/errors";
+import { NO_OPERATIONS, type KafkaContext } from "./context";
+
+/* What the gate decided: run the handler with `request`, then `complete` its answer;
+ * or answer `deny` as the whole request's error code. */
+export interface Gate {
+  request: KafkaRequest;
+  complete?: (body: any) => any;
+  deny?: number;
+}
+
+type Check = (ctx: KafkaContext, req: KafkaRequest) => Promise<Gate>;
+
+const allow = (request: KafkaRequest): Gate => ({ request });
+
+async function may(ctx: KafkaContext, operation: number, resourceType: number, names: string[]): Promise<boolean[]> {
+  return authorize(ctx.env, ctx.principal ?? "User:ANONYMOUS", names.map((resourceName) => ({ operation, resourceType, resourceName })));
+}
+
+const mayCluster = async (ctx: KafkaContext, operation: number) => (await may(ctx, operation, RT.CLUSTER, [CLUSTER_RESOURCE]))[0]!;
+
+/* A whole request on one resource: `code` when the principal may not. */
+function one(operation: number, resourceType: number, name: (req: KafkaRequest) => string | null, code: number): Check {
+  return async (ctx, req) => {
+    const n = name(req);
+    if (n === null) return allow(req);
+    return (await may(ctx, operation, resourceType, [n]))[0] ? allow(req) : { request: req, deny: code };
+  };
+}
+
+const cluster = (operation: number) => one(operation, RT.CLUSTER, () => CLUSTER_RESOURCE, KafkaCode.CLUSTER_AUTHORIZATION_FAILED);
+const group = (operation: number) => one(operation, RT.GROUP, (req) => req.body.groupId, KafkaCode.GROUP_AUTHORIZATION_FAILED);
+
+/*
+ * A request whose body lists entries by name (topics, groups): the handler gets the
+ * entries allowed, and `failed(entry)` answers each other one in the response's list.
+ */
+function split(
+  listKey: string,
+  nameOf: (entry: any) => string,
+  responseKey: string,
+  operation: number,
+  resourceType: number,
+  failed: (entry: any, req: KafkaRequest) => object,
+): Check {
+  return async (ctx, req) => {
+    const entries: any[] = req.body[listKey] ?? [];
+    const allowed = await may(ctx, operation, resourceType, entries.map(nameOf));
+    const denied = entries.filter((_, i) => !allowed[i]);
+    if (denied.length === 0) return allow(req);
+    const request = { ...req, body: { ...req.body, [listKey]: entries.filter((_, i) => allowed[i]) } };
+    return {
+      request,
+      complete: (body) => (body === null ? null : { ...body, [responseKey]: [...(body[responseKey] ?? []), ...denied.map((e) => failed(e, req))] }),
+    };
+  };
+}
+
+const TOPIC_DENIED = KafkaCode.TOPIC_AUTHORIZATION_FAILED;
+const topics = (listKey: string, responseKey: string, operation: number, failed: (entry: any, req: KafkaRequest) => object, nameKey = "name") =>
+  split(listKey, (e) => e[nameKey], responseKey, operation, RT.TOPIC, failed);
+
+/* Metadata: hide what may not be described; create only with CREATE. */
+const metadataCheck: Check = async (ctx, req) => {
+  let request = req;
+  const asked: { name: string | null }[] | null = req.body.topics;
+  if (req.body.allowAutoTopicCreation === true && asked && asked.length > 0) {
+    const names = asked.map((t) => t.name ?? "");
+    const [onCluster] = await may(ctx, OP.CREATE, RT.CLUSTER, [CLUSTER_RESOURCE]);
+    const onTopics = await may(ctx, OP.CREATE, RT.TOPIC, names);
+    if (!onCluster && onTopics.some((ok) => !ok)) request = { ...req, body: { ...req.body, allowAutoTopicCreation: false } };
+  }
+  return {
+    request,
+    complete: async (body: any) => {
+      const listed: any[] = body.topics;
+      const allowed = await may(ctx, OP.DESCRIBE, RT.TOPIC, listed.map((t) => t.name ?? ""));
+      const all = asked === null || (req.apiVersion === 0 && asked.length === 0);
+      const shown = all
+        ? listed.filter((_, i) => allowed[i])
+        : listed.map((t, i) =>
+            allowed[i] ? t : { ...t, errorCode: TOPIC_DENIED, partitions: [], topicAuthorizedOperations: NO_OPERATIONS },
+          );
+      return { ...body, topics: shown };
+    },
+  };
+};
+
+const listGroupsCheck: Check = async (ctx, req) => ({
+  request: req,
+  complete: async (body: any) => {
+    if (await mayCluster(ctx, OP.DESCRIBE)) return body;
+    const allowed = await may(ctx, OP.DESCRIBE, RT.GROUP, body.groups.map((g: { groupId: string }) => g.groupId));
+    return { ...body, groups: body.groups.filter((_: unknown, i: number) => allowed[i]) };
+  },
+});
+
+/* Configs: topics (2) by DESCRIBE_/ALTER_CONFIGS on the topic, brokers (4) on the cluster. */
+function configs(operation: number, responseKey: string): Check {
+  return async (ctx, req) => {
+    const resources: { resourceType: number; resourceName: string }[] = req.body.resources;
+    const allowed = await Promise.all(
+      resources.map(async (r) => (r.resourceType === 2 ? (await may(ctx, operation, RT.TOPIC, [r.resourceName]))[0] : mayCluster(ctx, operation))),
+    );
+    if (allowed.every(Boolean)) return allow(req);
+    const denied = resources.filter((_, i) => !allowed[i]);
+    return {
+      request: { ...req, body: { ...req.body, resources: resources.filter((_, i) => allowed[i]) } },
+      complete: (body) => ({
+        ...body,
+        [responseKey]: [
+          ...body[responseKey],
+          ...denied.map((r) => ({
+            errorCode: r.resourceType === 2 ? TOPIC_DENIED : KafkaCode.CLUSTER_AUTHORIZATION_FAILED,
+            errorMessage: "not authorized",
+            resourceType: r.resourceType,
+            resourceName: r.resourceName,
+            configs: [],
+          })),
+        ],
+      }),
+    };
+  };
+}
+
+/* OffsetCommit: the group first (every partition GROUP_AUTHORIZATION_FAILED), then topics. */
+const offsetCommitCheck: Check = async (ctx, req) => {
+  const failedTopic = (code: number) => (t: any) => ({
+    name: t.name,
+    partitions: t.partitions.map((p: any) => ({ partitionIndex: p.partitionIndex, errorCode: code })),
+  });
+  if (!(await may(ctx, OP.READ, RT.GROUP, [req.body.groupId]))[0]) {
+    const all: any[] = req.body.topics;
+    return { request: req, deny: KafkaCode.GROUP_AUTHORIZATION_FAILED, complete: () => ({ throttleTimeMs: 0, topics: all.map(failedTopic(KafkaCode.GROUP_AUTHORIZATION_FAILED)) }) };
+  }
+  return topics("topics", "topics", OP.READ, failedTopic(TOPIC_DENIED))(ctx, req);
+};
+
+/* OffsetFetch: DESCRIBE on its group, or from v8 on every group it names. */
+const offsetFetchCheck: Check = async (ctx, req) => {
+  const groups: string[] = req.apiVersion >= 8 ? req.body.groups.map((g: { groupId: string }) => g.groupId) : [req.body.groupId];
+  const allowed = await may(ctx, OP.DESCRIBE, RT.GROUP, groups);
+  return allowed.every(Boolean) ? allow(req) : { request: req, deny: KafkaCode.GROUP_AUTHORIZATION_FAILED };
+};
+
+const CHECKS: ReadonlyMap<number, Check> = new Map<number, Check>([
+  [0, topics("topicData", "responses", OP.WRITE, (t) => ({
+    name: t.name,
+    partitionResponses: t.partitionData.map((p: any) => ({
+      index: p.index, errorCode: TOPIC_DENIED, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, recordErrors: [], errorMessage: null,
+    })),
+  }))],
+  [1, topics("topics", "responses", OP.READ, (t) => ({
+    topic: t.topic,
+    partitions: t.partitions.map((p: any) => ({
+      partitionIndex: p.partition, errorCode: TOPIC_DENIED, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1,
+      abortedTransactions: null, preferredReadReplica: -1, records: null,
+    })),
+  }), "topic")],
+  [2, topics("topics", "topics", OP.DESCRIBE, (t) => ({
+    name: t.name,
+    partitions: t.partitions.map((p: any) => ({ partitionIndex: p.partitionIndex, errorCode: TOPIC_DENIED, oldStyleOffsets: [], timestamp: -1, offset: -1, leaderEpoch: -1 })),
+  }))],
+  [3, metadataCheck],
+  [8, offsetCommitCheck],
+  [9, offsetFetchCheck],
+  [10, one(OP.DESCRIBE, RT.GROUP, (req) => (req.body.keyType === 0 ? req.body.key : null), KafkaCode.GROUP_AUTHORIZATION_FAILED)],
+  [11, group(OP.READ)],
+  [12, group(OP.READ)],
+  [13, group(OP.READ)],
+  [14, group(OP.READ)],
+  [15, split("groups", (g) => g, "groups", OP.DESCRIBE, RT.GROUP, (g) => ({
+    errorCode: KafkaCode.GROUP_AUTHORIZATION_FAILED, groupId: g, groupState: "", protocolType: "", protocolData: "", members: [],
+    authorizedOperations: NO_OPERATIONS,
+  }))],
+  [16, listGroupsCheck],
+  [19, topics("topics", "topics", OP.CREATE, (t) => ({
+    name: t.name, topicId: "0".repeat(32), errorCode: TOPIC_DENIED, errorMessage: "not authorized to create the topic",
+    topicConfigErrorCode: 0, numPartitions: -1, replicationFactor: -1, configs: null,
+  }))],
+  [20, split("topicNames", (n) => n, "responses", OP.DELETE, RT.TOPIC, (n) => ({ name: n, errorCode: TOPIC_DENIED, errorMessage: null }))],
+  [21, topics("topics", "topics", OP.DELETE, (t) => ({
+    name: t.name,
+    partitions: t.partitions.map((p: any) => ({ partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode: TOPIC_DENIED })),
+  }))],
+  [29, cluster(OP.DESCRIBE)],
+  [30, cluster(OP.ALTER)],
+  [31, cluster(OP.ALTER)],
+  [32, configs(OP.DESCRIBE_CONFIGS, "results")],
+  [33, configs(OP.ALTER_CONFIGS, "responses")],
+  [35, cluster(OP.DESCRIBE)],
+  [37, topics("topics", "results", OP.ALTER, (t) => ({ name: t.name, errorCode: TOPIC_DENIED, errorMessage: "not authorized" }))],
+  [42, split("groupsNames", (g) => g, "results", OP.DELETE, RT.GROUP, (g) => ({ groupId: g, errorCode: KafkaCode.GROUP_AUTHORIZATION_FAILED }))],
+  [43, cluster(OP.ALTER)],
+  [44, configs(OP.ALTER_CONFIGS, "responses")],
+  [45, cluster(OP.ALTER)],
+  [46, cluster(OP.DESCRIBE)],
+  [47, group(OP.DELETE)],
+  [50, cluster(OP.DESCRIBE)],
+  [51, cluster(OP.ALTER)],
+  [60, cluster(OP.DESCRIBE)],
+  [61, topics("topics", "topics", OP.READ, (t) => ({
+    name: t.name,
+    partitions: t.partitionIndexes.map((p: number) => ({ partitionIndex: p, errorCode: TOPIC_DENIED, errorMessage: null, activeProducers: [] })),
+  }))],
+]);
+
+/* The gate for one request; every request passes when ACLs are not enforced. */
+export async function authorizeRequest(ctx: KafkaContext, req: KafkaRequest): Promise<Gate> {
+  if (!aclsEnforced(ctx.env)) return allow(req);
+  const check = CHECKS.get(req.apiKey);
+  return check ? check(ctx, req) : allow(req);
+}

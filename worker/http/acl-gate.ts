@@ -59,6 +59,12 @@ export const NEEDS: Readonly<Record<string, Need>> = {
   "GET /admin/groups": cluster(OP.DESCRIBE),
   "GET /admin/groups/:groupId": group(OP.DESCRIBE),
   "DELETE /admin/groups/:groupId": group(OP.DELETE),
+  /* Kafka's offset reset is an OffsetCommit for the group (kafka-consumer-groups
+   * --reset-offsets): READ on the group. */
+  "POST /admin/groups/:groupId/offsets/reset": group(OP.READ),
+  /* Every topic's and group's figures: what DESCRIBE on the cluster shows. */
+  "GET /metrics": cluster(OP.DESCRIBE),
+  "GET /metrics.json": cluster(OP.DESCRIBE),
   "GET /admin/users": cluster(OP.DESCRIBE),
   "PUT /admin/users/:name": cluster(OP.ALTER),
   "DELETE /admin/users/:name": cluster(OP.ALTER),

@@ -56,6 +56,23 @@ describe('the Debian packages', () => {
   });
 });
 
+describe('the Kafka compatibility table', () => {
+  /* The README lists every API the core's schema table answers, with the same versions:
+   * the table ApiVersions answers from (src-c/kafka_schema.c) is the truth. */
+  it('README.md lists exactly the APIs and versions of src-c/kafka_schema.c', () => {
+    const apis = [...text('src-c/kafka_schema.c').matchAll(/\{(\d+), "(\w+)", (\d+), (\d+), (\w+),/g)];
+    assert.ok(apis.length > 30, `read ${apis.length} APIs from the schema table`);
+    const readme = text('README.md');
+    for (const [, key, name, lo, hi, flex] of apis) {
+      const versions = lo === hi ? lo : `${lo}-${hi}`;
+      const flexible = flex === 'NO' || Number(flex) > Number(hi) ? '—' : flex;
+      assert.ok(readme.includes(`| ${name} (${key}) | ${versions} | ${flexible} |`), `README.md: ${name} (${key}) ${versions}, flexible from ${flexible}`);
+    }
+    const listed = [...readme.matchAll(/\| (\w+) \((\d+)\) \| [\d-]+ \|/g)].length;
+    assert.equal(listed, apis.length, 'the README lists no API the core does not answer');
+  });
+});
+
 describe('HTTP routes', () => {
   let dev;
   let served;
@@ -96,6 +113,17 @@ describe('HTTP routes', () => {
     const read = await fetch(`${dev.baseUrl}/topics/docs-json/partitions/0/messages?offset=${offset}&limit=1`);
     const body = await read.text();
     assert.ok(body.includes(`"value":${stored}`), body);
+  });
+
+  /* The other direction: a route added to the Worker is documented for people too. */
+  it('docs/rest.md: its table lists every route the Worker serves', () => {
+    const listed = new Set(
+      [...text('docs/rest.md').matchAll(/^\| `(GET|POST|PUT|DELETE|PATCH)` \| `(\/[^`]*)` \|/gm)].map(
+        (m) => `${m[1]} ${m[2].replace(/:([A-Za-z]+)/g, '{$1}')}`,
+      ),
+    );
+    const missing = served.map((r) => `${r.method} ${r.template}`).filter((r) => !listed.has(r));
+    assert.deepEqual(missing, [], 'routes the Worker serves that docs/rest.md does not list');
   });
 
   for (const file of DOCS) {

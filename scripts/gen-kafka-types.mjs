@@ -43,7 +43,7 @@ function tables(source) {
   for (const [, name, body] of source.matchAll(table)) {
     const rows = [...body.matchAll(/\{("[^"]*"[^}]*)\}/g)].map(([, row]) => {
       const cols = row.split(',').map((c) => c.trim());
-      const [fname, type, elem, vmin, vmax, nmin, nmax, dnull, dint, dstr, sub] = cols;
+      const [fname, type, elem, _vmin, _vmax, nmin, _nmax, dnull, _dint, _dstr, sub] = cols;
       return { name: JSON.parse(fname), type, elem, nmin, dnull: dnull === 'true', sub };
     });
     found.set(name, rows);

@@ -133,7 +133,8 @@ function systemImports(module: WebAssembly.Module): Record<string, Record<string
 
 function instance(): CoreExports {
   if (core) return core;
-  let exports: CoreExports | undefined;
+  /* Set once the instance exists; the storage imports below reach memory through it. */
+  let exports: CoreExports | undefined = undefined;
   const memory = (): WebAssembly.Memory => {
     if (!exports) throw new Error("kafdo.wasm used storage before it was instantiated");
     return exports.memory;

@@ -9,13 +9,15 @@ import { invoke } from "./core";
 
 /* A decoded request. `body` follows apache/kafka's message schema for the API, field
  * names in camelCase, every field present whatever the version (kafdo.h); bytes and
- * records fields are Uint8Array views into the frame, int64 beyond 2^53 a string. */
+ * records fields are Uint8Array views into the frame, int64 beyond 2^53 a string.
+ * Unknown here, as the body's shape depends on the API: the Kafka front types it by
+ * API as RequestOf<"Produce"> and so on (worker/kafka/context.ts). */
 export interface KafkaRequest {
   apiKey: number;
   apiVersion: number;
   correlationId: number;
   clientId: string | null;
-  body: any;
+  body: unknown;
 }
 
 const utf8Decoder = new TextDecoder();

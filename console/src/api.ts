@@ -21,7 +21,7 @@ export class ApiError extends Error {
 
 let tokenQuestion: Promise<void> | null = null;
 
-export async function api<T = any>(method: string, path: string, body?: unknown): Promise<T> {
+export async function api<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
   for (;;) {
     const headers: Record<string, string> = {};
     const token = savedToken();
@@ -34,19 +34,20 @@ export async function api<T = any>(method: string, path: string, body?: unknown)
       continue;
     }
     const text = await res.text();
-    let parsed: any;
+    let parsed: unknown;
     try {
       parsed = text === "" ? undefined : JSON.parse(text);
     } catch {
       parsed = undefined;
     }
     if (!res.ok) {
-      const err = parsed?.error;
+      /* The JSON error shape, { "error": { "code", "message" } }, when the body has it. */
+      const err = (parsed as { error?: { code?: string; message?: string } } | undefined)?.error;
       throw new ApiError(res.status, err?.code ?? `HTTP_${res.status}`, err?.message ?? text.slice(0, 200));
     }
     return parsed as T;
   }
 }
 
-export const get = <T = any>(path: string) => api<T>("GET", path);
+export const get = <T = unknown>(path: string) => api<T>("GET", path);
 export const enc = encodeURIComponent;

@@ -18,6 +18,8 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { ROOT, request, startDev } from '../e2e/harness.mjs';
 
+/* global document -- the functions page.waitForFunction is given run in the page. */
+
 const CHROMIUM = process.env.KAFDO_CHROMIUM ?? '/usr/bin/chromium';
 const SHOTS = join(ROOT, 'build', 'console-screenshots');
 const TOKEN = 'console-test-token';
@@ -140,11 +142,11 @@ describe('the console with a token', () => {
     await open(`#/topics/${TOPIC}/messages?partition=0&offset=0`);
     const json = page.locator('.message[data-offset="0"] pre.value.json');
     const text = await json.innerText();
-    assert.match(text, /^\{\n  "id": 1,\n  "amount": 9007199254740993,\n  "items": \[\n    "tea",/);
+    assert.match(text, /^\{\n {2}"id": 1,\n {2}"amount": 9007199254740993,\n {2}"items": \[\n {4}"tea",/);
     assert.match(await page.locator('.message[data-offset="0"] .headers').innerText(), /trace-id\s+abc-123/);
 
     const binary = page.locator('.message[data-offset="1"] .value.binary');
-    assert.match(await binary.locator('pre.hex').innerText(), /^000000  de ad be ef 00 01/);
+    assert.match(await binary.locator('pre.hex').innerText(), /^000000 {2}de ad be ef 00 01/);
     assert.match(await binary.locator('.base64').innerText(), /3q2\+7wAB/);
     assert.match(await page.locator('.message[data-offset="1"] .headers .binary').innerText(), /ff fe/);
     assert.equal(await page.locator('.message[data-offset="1"] .message-meta code.key.text').innerText(), 'order-2');

@@ -18,11 +18,20 @@
  */
 import type { ClusterMetadataRpc, ConsumerGroupRpc, TopicPartitionRpc } from "./interfaces";
 
+/*
+ * Any Durable Object namespace, typed by its class's RPC interface or not. workers-types'
+ * DurableObjectNamespace<T> is invariant in T (T passes through a conditional type in
+ * its stubs), so `any` is the one T that both the README's untyped
+ * DurableObjectNamespace and Env's DurableObjectNamespace<TopicPartitionRpc> fit.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- invariant generic: see above
+export type AnyDurableObjectNamespace = DurableObjectNamespace<any>;
+
 /* What the public entry points take: the bindings as a user's Worker declares them. */
 export interface KafdoBindings {
-  TOPIC_PARTITION: DurableObjectNamespace<any>;
-  CONSUMER_GROUP: DurableObjectNamespace<any>;
-  CLUSTER_METADATA: DurableObjectNamespace<any>;
+  TOPIC_PARTITION: AnyDurableObjectNamespace;
+  CONSUMER_GROUP: AnyDurableObjectNamespace;
+  CLUSTER_METADATA: AnyDurableObjectNamespace;
   /* Anything but "false" (unset included) lets a produce to an unknown topic create
    * it, as Kafka's auto.create.topics.enable does. Optional, as every binding past
    * the three Durable Objects: a user's Worker with the README's Env must type-check. */
@@ -56,7 +65,7 @@ export interface KafdoBindings {
   KAFDO_METRICS?: string;
   /* Webhook subscriptions' delivery objects (integrations/webhook-subscriptions.ts,
    * which types the namespace by its own interface). */
-  WEBHOOK_DELIVERY?: DurableObjectNamespace<any>;
+  WEBHOOK_DELIVERY?: AnyDurableObjectNamespace;
   /* Webhook ingestion settings by topic, as JSON (integrations/webhooks.ts). */
   KAFDO_WEBHOOKS?: string;
   /* The Queue that R2 event notifications arrive on; the Worker's queue() handler

@@ -16,7 +16,6 @@ import {
   checkReplicaAssignment,
   topicRequestPartitions,
   type ConfigChange,
-  type KafkaRequest,
   type ReplicaAssignment,
 } from "../../wasm/kafdo";
 import { metadataStub } from "../durable-objects/addressing";
@@ -265,7 +264,7 @@ async function alterResource(ctx: KafkaContext, r: AlterableResource, incrementa
 }
 
 function alterConfigsWith(incremental: boolean) {
-  return async (ctx: KafkaContext, req: KafkaRequest): Promise<object> => {
+  return async (ctx: KafkaContext, req: RequestOf<"AlterConfigs" | "IncrementalAlterConfigs">): Promise<object> => {
     const resources = req.body.resources as AlterableResource[];
     const validateOnly: boolean = req.body.validateOnly;
     const responses = await Promise.all(resources.map((r) => alterResource(ctx, r, incremental, validateOnly)));

@@ -26,18 +26,36 @@ import type { KafkaRequest } from "../../wasm/kafdo";
 import { CLUSTER_RESOURCE, OPERATIONS as OP, RESOURCE_TYPES as RT, aclsEnforced, authorize } from "../api/acls";
 import { KafkaCode } from "../common/errors";
 import { NO_OPERATIONS, type KafkaContext } from "./context";
+import type {
+  CreatePartitionsRequestTopics,
+  CreateTopicsRequestTopics,
+  DeleteRecordsRequestTopics,
+  DescribeProducersRequestTopics,
+  FetchRequestTopics,
+  KafkaRequestBodies,
+  ListOffsetsRequestTopics,
+  OffsetCommitRequestTopics,
+  ProduceRequestTopicData,
+} from "./generated/requests";
 
 /* What the gate decided: run the handler with `request`, then `complete` its answer;
  * or answer `deny` as the whole request's error code. */
 export interface Gate {
   request: KafkaRequest;
-  complete?: (body: any) => any;
+  complete?: (body: object | null) => object | null | Promise<object | null>;
   deny?: number;
 }
 
 type Check = (ctx: KafkaContext, req: KafkaRequest) => Promise<Gate>;
 
 const allow = (request: KafkaRequest): Gate => ({ request });
+
+/* A request's body as its API's schema has it: the core decoded it by the API key
+ * that CHECKS below picked the check by. */
+const bodyOf = <Api extends keyof KafkaRequestBodies>(req: KafkaRequest) => req.body as KafkaRequestBodies[Api];
+
+/* A response body's list field (responses are the handlers' plain objects). */
+const listIn = <T>(body: object, key: string) => (body as Record<string, T[] | undefined>)[key];
 
 async function may(ctx: KafkaContext, operation: number, resourceType: number, names: string[]): Promise<boolean[]> {
   return authorize(ctx.env, ctx.principal ?? "User:ANONYMOUS", names.map((resourceName) => ({ operation, resourceType, resourceName })));
@@ -55,51 +73,56 @@ function one(operation: number, resourceType: number, name: (req: KafkaRequest) 
 }
 
 const cluster = (operation: number) => one(operation, RT.CLUSTER, () => CLUSTER_RESOURCE, KafkaCode.CLUSTER_AUTHORIZATION_FAILED);
-const group = (operation: number) => one(operation, RT.GROUP, (req) => req.body.groupId, KafkaCode.GROUP_AUTHORIZATION_FAILED);
+/* JoinGroup, Heartbeat, LeaveGroup, SyncGroup and OffsetDelete each name their group. */
+type OneGroupApi = "JoinGroup" | "Heartbeat" | "LeaveGroup" | "SyncGroup" | "OffsetDelete";
+const group = (operation: number) =>
+  one(operation, RT.GROUP, (req) => bodyOf<OneGroupApi>(req).groupId, KafkaCode.GROUP_AUTHORIZATION_FAILED);
 
 /*
  * A request whose body lists entries by name (topics, groups): the handler gets the
  * entries allowed, and `failed(entry)` answers each other one in the response's list.
  */
-function split(
+function split<Entry>(
   listKey: string,
-  nameOf: (entry: any) => string,
+  nameOf: (entry: Entry) => string,
   responseKey: string,
   operation: number,
   resourceType: number,
-  failed: (entry: any, req: KafkaRequest) => object,
+  failed: (entry: Entry, req: KafkaRequest) => object,
 ): Check {
   return async (ctx, req) => {
-    const entries: any[] = req.body[listKey] ?? [];
+    const entries: Entry[] = listIn<Entry>(req.body as object, listKey) ?? [];
     const allowed = await may(ctx, operation, resourceType, entries.map(nameOf));
     const denied = entries.filter((_, i) => !allowed[i]);
     if (denied.length === 0) return allow(req);
-    const request = { ...req, body: { ...req.body, [listKey]: entries.filter((_, i) => allowed[i]) } };
+    const request = { ...req, body: { ...(req.body as object), [listKey]: entries.filter((_, i) => allowed[i]) } };
     return {
       request,
-      complete: (body) => (body === null ? null : { ...body, [responseKey]: [...(body[responseKey] ?? []), ...denied.map((e) => failed(e, req))] }),
+      complete: (body) =>
+        body === null ? null : { ...body, [responseKey]: [...(listIn<object>(body, responseKey) ?? []), ...denied.map((e) => failed(e, req))] },
     };
   };
 }
 
 const TOPIC_DENIED = KafkaCode.TOPIC_AUTHORIZATION_FAILED;
-const topics = (listKey: string, responseKey: string, operation: number, failed: (entry: any, req: KafkaRequest) => object, nameKey = "name") =>
-  split(listKey, (e) => e[nameKey], responseKey, operation, RT.TOPIC, failed);
+const topics = <Entry extends { name: string }>(listKey: string, responseKey: string, operation: number, failed: (entry: Entry, req: KafkaRequest) => object) =>
+  split<Entry>(listKey, (e) => e.name, responseKey, operation, RT.TOPIC, failed);
 
 /* Metadata: hide what may not be described; create only with CREATE. */
 const metadataCheck: Check = async (ctx, req) => {
   let request = req;
-  const asked: { name: string | null }[] | null = req.body.topics;
-  if (req.body.allowAutoTopicCreation === true && asked && asked.length > 0) {
+  const body = bodyOf<"Metadata">(req);
+  const asked = body.topics;
+  if (body.allowAutoTopicCreation === true && asked && asked.length > 0) {
     const names = asked.map((t) => t.name ?? "");
     const [onCluster] = await may(ctx, OP.CREATE, RT.CLUSTER, [CLUSTER_RESOURCE]);
     const onTopics = await may(ctx, OP.CREATE, RT.TOPIC, names);
-    if (!onCluster && onTopics.some((ok) => !ok)) request = { ...req, body: { ...req.body, allowAutoTopicCreation: false } };
+    if (!onCluster && onTopics.some((ok) => !ok)) request = { ...req, body: { ...body, allowAutoTopicCreation: false } };
   }
   return {
     request,
-    complete: async (body: any) => {
-      const listed: any[] = body.topics;
+    complete: async (answer) => {
+      const listed = listIn<{ name: string | null }>(answer!, "topics")!;
       const allowed = await may(ctx, OP.DESCRIBE, RT.TOPIC, listed.map((t) => t.name ?? ""));
       const all = asked === null || (req.apiVersion === 0 && asked.length === 0);
       const shown = all
@@ -107,35 +130,36 @@ const metadataCheck: Check = async (ctx, req) => {
         : listed.map((t, i) =>
             allowed[i] ? t : { ...t, errorCode: TOPIC_DENIED, partitions: [], topicAuthorizedOperations: NO_OPERATIONS },
           );
-      return { ...body, topics: shown };
+      return { ...answer, topics: shown };
     },
   };
 };
 
 const listGroupsCheck: Check = async (ctx, req) => ({
   request: req,
-  complete: async (body: any) => {
+  complete: async (body) => {
     if (await mayCluster(ctx, OP.DESCRIBE)) return body;
-    const allowed = await may(ctx, OP.DESCRIBE, RT.GROUP, body.groups.map((g: { groupId: string }) => g.groupId));
-    return { ...body, groups: body.groups.filter((_: unknown, i: number) => allowed[i]) };
+    const groups = listIn<{ groupId: string }>(body!, "groups")!;
+    const allowed = await may(ctx, OP.DESCRIBE, RT.GROUP, groups.map((g) => g.groupId));
+    return { ...body, groups: groups.filter((_, i) => allowed[i]) };
   },
 });
 
 /* Configs: topics (2) by DESCRIBE_/ALTER_CONFIGS on the topic, brokers (4) on the cluster. */
 function configs(operation: number, responseKey: string): Check {
   return async (ctx, req) => {
-    const resources: { resourceType: number; resourceName: string }[] = req.body.resources;
+    const resources = bodyOf<"DescribeConfigs" | "AlterConfigs" | "IncrementalAlterConfigs">(req).resources;
     const allowed = await Promise.all(
       resources.map(async (r) => (r.resourceType === 2 ? (await may(ctx, operation, RT.TOPIC, [r.resourceName]))[0] : mayCluster(ctx, operation))),
     );
     if (allowed.every(Boolean)) return allow(req);
     const denied = resources.filter((_, i) => !allowed[i]);
     return {
-      request: { ...req, body: { ...req.body, resources: resources.filter((_, i) => allowed[i]) } },
+      request: { ...req, body: { ...(req.body as object), resources: resources.filter((_, i) => allowed[i]) } },
       complete: (body) => ({
         ...body,
         [responseKey]: [
-          ...body[responseKey],
+          ...listIn<object>(body!, responseKey)!,
           ...denied.map((r) => ({
             errorCode: r.resourceType === 2 ? TOPIC_DENIED : KafkaCode.CLUSTER_AUTHORIZATION_FAILED,
             errorMessage: "not authorized",
@@ -151,12 +175,13 @@ function configs(operation: number, responseKey: string): Check {
 
 /* OffsetCommit: the group first (every partition GROUP_AUTHORIZATION_FAILED), then topics. */
 const offsetCommitCheck: Check = async (ctx, req) => {
-  const failedTopic = (code: number) => (t: any) => ({
+  const failedTopic = (code: number) => (t: OffsetCommitRequestTopics) => ({
     name: t.name,
-    partitions: t.partitions.map((p: any) => ({ partitionIndex: p.partitionIndex, errorCode: code })),
+    partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code })),
   });
-  if (!(await may(ctx, OP.READ, RT.GROUP, [req.body.groupId]))[0]) {
-    const all: any[] = req.body.topics;
+  const body = bodyOf<"OffsetCommit">(req);
+  if (!(await may(ctx, OP.READ, RT.GROUP, [body.groupId]))[0]) {
+    const all = body.topics;
     return { request: req, deny: KafkaCode.GROUP_AUTHORIZATION_FAILED, complete: () => ({ throttleTimeMs: 0, topics: all.map(failedTopic(KafkaCode.GROUP_AUTHORIZATION_FAILED)) }) };
   }
   return topics("topics", "topics", OP.READ, failedTopic(TOPIC_DENIED))(ctx, req);
@@ -164,50 +189,54 @@ const offsetCommitCheck: Check = async (ctx, req) => {
 
 /* OffsetFetch: DESCRIBE on its group, or from v8 on every group it names. */
 const offsetFetchCheck: Check = async (ctx, req) => {
-  const groups: string[] = req.apiVersion >= 8 ? req.body.groups.map((g: { groupId: string }) => g.groupId) : [req.body.groupId];
+  const body = bodyOf<"OffsetFetch">(req);
+  const groups = req.apiVersion >= 8 ? body.groups.map((g) => g.groupId) : [body.groupId];
   const allowed = await may(ctx, OP.DESCRIBE, RT.GROUP, groups);
   return allowed.every(Boolean) ? allow(req) : { request: req, deny: KafkaCode.GROUP_AUTHORIZATION_FAILED };
 };
 
 const CHECKS: ReadonlyMap<number, Check> = new Map<number, Check>([
-  [0, topics("topicData", "responses", OP.WRITE, (t) => ({
+  [0, topics<ProduceRequestTopicData>("topicData", "responses", OP.WRITE, (t) => ({
     name: t.name,
-    partitionResponses: t.partitionData.map((p: any) => ({
+    partitionResponses: t.partitionData.map((p) => ({
       index: p.index, errorCode: TOPIC_DENIED, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, recordErrors: [], errorMessage: null,
     })),
   }))],
-  [1, topics("topics", "responses", OP.READ, (t) => ({
+  [1, split<FetchRequestTopics>("topics", (t) => t.topic, "responses", OP.READ, RT.TOPIC, (t) => ({
     topic: t.topic,
-    partitions: t.partitions.map((p: any) => ({
+    partitions: t.partitions.map((p) => ({
       partitionIndex: p.partition, errorCode: TOPIC_DENIED, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1,
       abortedTransactions: null, preferredReadReplica: -1, records: null,
     })),
-  }), "topic")],
-  [2, topics("topics", "topics", OP.DESCRIBE, (t) => ({
+  }))],
+  [2, topics<ListOffsetsRequestTopics>("topics", "topics", OP.DESCRIBE, (t) => ({
     name: t.name,
-    partitions: t.partitions.map((p: any) => ({ partitionIndex: p.partitionIndex, errorCode: TOPIC_DENIED, oldStyleOffsets: [], timestamp: -1, offset: -1, leaderEpoch: -1 })),
+    partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: TOPIC_DENIED, oldStyleOffsets: [], timestamp: -1, offset: -1, leaderEpoch: -1 })),
   }))],
   [3, metadataCheck],
   [8, offsetCommitCheck],
   [9, offsetFetchCheck],
-  [10, one(OP.DESCRIBE, RT.GROUP, (req) => (req.body.keyType === 0 ? req.body.key : null), KafkaCode.GROUP_AUTHORIZATION_FAILED)],
+  [10, one(OP.DESCRIBE, RT.GROUP, (req) => {
+    const { keyType, key } = bodyOf<"FindCoordinator">(req);
+    return keyType === 0 ? key : null;
+  }, KafkaCode.GROUP_AUTHORIZATION_FAILED)],
   [11, group(OP.READ)],
   [12, group(OP.READ)],
   [13, group(OP.READ)],
   [14, group(OP.READ)],
-  [15, split("groups", (g) => g, "groups", OP.DESCRIBE, RT.GROUP, (g) => ({
+  [15, split<string>("groups", (g) => g, "groups", OP.DESCRIBE, RT.GROUP, (g) => ({
     errorCode: KafkaCode.GROUP_AUTHORIZATION_FAILED, groupId: g, groupState: "", protocolType: "", protocolData: "", members: [],
     authorizedOperations: NO_OPERATIONS,
   }))],
   [16, listGroupsCheck],
-  [19, topics("topics", "topics", OP.CREATE, (t) => ({
+  [19, topics<CreateTopicsRequestTopics>("topics", "topics", OP.CREATE, (t) => ({
     name: t.name, topicId: "0".repeat(32), errorCode: TOPIC_DENIED, errorMessage: "not authorized to create the topic",
     topicConfigErrorCode: 0, numPartitions: -1, replicationFactor: -1, configs: null,
   }))],
-  [20, split("topicNames", (n) => n, "responses", OP.DELETE, RT.TOPIC, (n) => ({ name: n, errorCode: TOPIC_DENIED, errorMessage: null }))],
-  [21, topics("topics", "topics", OP.DELETE, (t) => ({
+  [20, split<string>("topicNames", (n) => n, "responses", OP.DELETE, RT.TOPIC, (n) => ({ name: n, errorCode: TOPIC_DENIED, errorMessage: null }))],
+  [21, topics<DeleteRecordsRequestTopics>("topics", "topics", OP.DELETE, (t) => ({
     name: t.name,
-    partitions: t.partitions.map((p: any) => ({ partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode: TOPIC_DENIED })),
+    partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode: TOPIC_DENIED })),
   }))],
   [29, cluster(OP.DESCRIBE)],
   [30, cluster(OP.ALTER)],
@@ -215,8 +244,8 @@ const CHECKS: ReadonlyMap<number, Check> = new Map<number, Check>([
   [32, configs(OP.DESCRIBE_CONFIGS, "results")],
   [33, configs(OP.ALTER_CONFIGS, "responses")],
   [35, cluster(OP.DESCRIBE)],
-  [37, topics("topics", "results", OP.ALTER, (t) => ({ name: t.name, errorCode: TOPIC_DENIED, errorMessage: "not authorized" }))],
-  [42, split("groupsNames", (g) => g, "results", OP.DELETE, RT.GROUP, (g) => ({ groupId: g, errorCode: KafkaCode.GROUP_AUTHORIZATION_FAILED }))],
+  [37, topics<CreatePartitionsRequestTopics>("topics", "results", OP.ALTER, (t) => ({ name: t.name, errorCode: TOPIC_DENIED, errorMessage: "not authorized" }))],
+  [42, split<string>("groupsNames", (g) => g, "results", OP.DELETE, RT.GROUP, (g) => ({ groupId: g, errorCode: KafkaCode.GROUP_AUTHORIZATION_FAILED }))],
   [43, cluster(OP.ALTER)],
   [44, configs(OP.ALTER_CONFIGS, "responses")],
   [45, cluster(OP.ALTER)],
@@ -225,9 +254,9 @@ const CHECKS: ReadonlyMap<number, Check> = new Map<number, Check>([
   [50, cluster(OP.DESCRIBE)],
   [51, cluster(OP.ALTER)],
   [60, cluster(OP.DESCRIBE)],
-  [61, topics("topics", "topics", OP.READ, (t) => ({
+  [61, topics<DescribeProducersRequestTopics>("topics", "topics", OP.READ, (t) => ({
     name: t.name,
-    partitions: t.partitionIndexes.map((p: number) => ({ partitionIndex: p, errorCode: TOPIC_DENIED, errorMessage: null, activeProducers: [] })),
+    partitions: t.partitionIndexes.map((p) => ({ partitionIndex: p, errorCode: TOPIC_DENIED, errorMessage: null, activeProducers: [] })),
   }))],
 ]);
 

@@ -27,8 +27,16 @@ export interface KafkaContext {
  * A handler answers one decoded request with its response body (field names as
  * the codec's, kafka_schema.c), or null when the request takes no response (a
  * Produce with acks 0).
+ *
+ * Each handler takes its own API's RequestOf<...>, and the tables of handlers
+ * (index.ts, groups.ts) hold them all under their API keys: the core decoded each
+ * body by the key the table picks the handler by. The type is a method's, whose
+ * parameter TypeScript checks both ways, so that a handler of one API's request
+ * fits a table of them all.
  */
-export type Handler = (ctx: KafkaContext, request: KafkaRequest) => Promise<object | null> | object | null;
+export type Handler = {
+  handle(ctx: KafkaContext, request: KafkaRequest): Promise<object | null> | object | null;
+}["handle"];
 
 /* A decoded request of one API, its body typed from the core's schema table
  * (generated/requests.ts, made from src-c/kafka_schema.c). */

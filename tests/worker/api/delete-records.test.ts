@@ -12,8 +12,7 @@ import { createAdmin, createProducer, partitionOffsets, readPartition } from "..
 import type { Env } from "../../../worker/env";
 import { KafkaCode } from "../../../worker/common/errors";
 import { deleteRecords as kafkaDeleteRecords } from "../../../worker/kafka/delete-records";
-import type { KafkaContext } from "../../../worker/kafka/context";
-import type { KafkaRequest } from "../../../wasm/kafdo";
+import type { KafkaContext, RequestOf } from "../../../worker/kafka/context";
 import { expectKafdoError } from "../helpers";
 import { enc, expectError, post } from "../http/helpers";
 
@@ -165,8 +164,8 @@ describe("kafdo/client and the service binding", () => {
 
 describe("the Kafka API's DeleteRecords handler", () => {
   const ctx: KafkaContext = { env: env as unknown as Env, broker: { nodeId: 0, host: "127.0.0.1", port: 9092 } };
-  const request = (topics: object[]): KafkaRequest =>
-    ({ apiKey: 21, apiVersion: 1, correlationId: 1, clientId: "t", body: { topics, timeoutMs: 5000 } }) as unknown as KafkaRequest;
+  const request = (topics: object[]): RequestOf<"DeleteRecords"> =>
+    ({ apiKey: 21, apiVersion: 1, correlationId: 1, clientId: "t", body: { topics, timeoutMs: 5000 } }) as unknown as RequestOf<"DeleteRecords">;
 
   it("answers each partition's low watermark or its error, -1 with it", async () => {
     const topic = await topicWith(2, 5);

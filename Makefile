@@ -233,7 +233,7 @@ fuzz: $(addprefix $(BUILD)/fuzz_,$(FUZZERS)) $(BUILD)/make_seeds
 # fixed by hand). crc32c_table.h is generated data, laid out by its generator.
 LINT_PKGS := clang-format
 STAMP_LINT_APT := $(BUILD)/.apt-lint-stamp
-JS_FILES := '{worker,wasm,bin,scripts,tests,bench}/**/*.{ts,mjs,js}' bin/kafdo
+JS_FILES := '{worker,wasm,bin,scripts,tests,bench,console}/**/*.{ts,mjs,js}' bin/kafdo
 C_FILES = $(filter-out src-c/crc32c_table.h,$(wildcard src-c/*.[ch] tests/c/*.[ch] bench/*.c))
 
 $(STAMP_LINT_APT):

@@ -22,6 +22,9 @@
 /* Rows name the columns up to `sub`; the last two (`tagged`, `tag`) only a tagged
  * field a response writes names, the others leave them false and 0. */
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+/* The tables keep one row per field on one line, as this file is read and as
+ * scripts/gen-kafka-types.mjs parses it: clang-format leaves them as they are. */
+/* clang-format off */
 
 static const kd_kfield produceRequest_topicData_partitionData[] = {
     {"index", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
@@ -1251,6 +1254,7 @@ const kd_kapi kd_kafka_apis[] = {
     {60, "DescribeCluster", 0, 1, 0, describeClusterRequest, describeClusterResponse},
     {61, "DescribeProducers", 0, 0, 0, describeProducersRequest, describeProducersResponse},
 };
+/* clang-format on */
 const size_t kd_kafka_api_count = sizeof kd_kafka_apis / sizeof kd_kafka_apis[0];
 
 const kd_kapi *kd_kafka_api(int16_t key)

@@ -270,12 +270,14 @@ static void test_unsupported_version(void)
  * int16 length, then tagged fields), a compact-string body, tagged fields. */
 static void test_api_versions_v3_flexible(void)
 {
+    /* clang-format off */
     uint8_t f[] = {0, 0, 0, 0, 0, 18, 0, 3, 0, 0, 0, 9, 0, 7, 'r', 'd', 'k', 'a', 'f', 'k', 'a',
                    1, 0, 3, 0x7f, /* header tagged fields: one, tag 0, 3 bytes, skipped */
                    0, 0,
                    11, 'l', 'i', 'b', 'r', 'd', 'k', 'a', 'f', 'k', 'a', /* compact: length + 1 */
                    6, '2', '.', '0', '.', '2',
                    0}; /* body tagged fields: none */
+    /* clang-format on */
     f[3] = (uint8_t)(sizeof f - 4);
     CHECK_EQ_INT(decode(f, sizeof f), 0);
     CHECK(strcmp(output(), "{\"apiKey\":18,\"apiVersion\":3,\"correlationId\":9,\"clientId\":\"rdkafka\",\"body\":"
@@ -292,6 +294,7 @@ static void test_api_versions_v3_flexible(void)
  * strings and arrays, each struct with its tagged fields. */
 static void test_incremental_alter_configs_v1_flexible(void)
 {
+    /* clang-format off */
     uint8_t f[] = {0, 0, 0, 0, 0, 44, 0, 1, 0, 0, 0, 5, 0, 1, 'c', 0, /* header v2 */
                    2, 2, 2, 't',                                      /* one resource: TOPIC "t" */
                    3,                                                 /* two configs */
@@ -299,6 +302,7 @@ static void test_incremental_alter_configs_v1_flexible(void)
                    15, 'c', 'l', 'e', 'a', 'n', 'u', 'p', '.', 'p', 'o', 'l', 'i', 'c', 'y', 2, 0, 0,
                    0,     /* the resource's tagged fields */
                    1, 0}; /* validateOnly, the body's tagged fields */
+    /* clang-format on */
     f[3] = (uint8_t)(sizeof f - 4);
     CHECK_EQ_INT(decode(f, sizeof f), 0);
     CHECK(strcmp(output(), "{\"apiKey\":44,\"apiVersion\":1,\"correlationId\":5,\"clientId\":\"c\",\"body\":{\"resources\":"
@@ -604,6 +608,7 @@ static void test_supported(void)
  * request header v2, compact arrays and strings, a tagged-field section per struct. */
 static void test_delete_records_v2_flexible(void)
 {
+    /* clang-format off */
     uint8_t f[] = {0, 0, 0, 0, 0, 21, 0, 2, 0, 0, 0, 42, 0, 1, 'c', 0,
                    2, 7, 'o', 'r', 'd', 'e', 'r', 's', /* topics: one; "orders" */
                    3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 42, 0, /* partitions: two; 0 at 42 */
@@ -611,6 +616,7 @@ static void test_delete_records_v2_flexible(void)
                    0, /* the topic's tagged fields */
                    0, 0, 0x13, 0x88, /* timeoutMs 5000 */
                    0}; /* the body's tagged fields */
+    /* clang-format on */
     f[3] = (uint8_t)(sizeof f - 4);
     CHECK_EQ_INT(decode(f, sizeof f), 0);
     check_contains("deleteRecords v2", output(),

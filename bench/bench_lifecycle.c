@@ -176,7 +176,8 @@ int main(int argc, char **argv)
            compacted / base);
 
     /* A compaction pass over 200 batches whose 200,000 records hold 1,000 keys. */
-    sqlite3 *conn = open_log("{\"cleanup.policy\":\"compact\",\"segment.ms\":\"1\",\"min.cleanable.dirty.ratio\":\"0\"}");
+    sqlite3 *conn =
+        open_log("{\"cleanup.policy\":\"compact\",\"segment.ms\":\"1\",\"min.cleanable.dirty.ratio\":\"0\"}");
     for (int b = 0; b < 200; b++) {
         append_call a = {make_set(b * 7), T0 + b, false};
         check("append", kd_native_in_transaction(DB, append_in_txn, &a));
@@ -193,8 +194,8 @@ int main(int argc, char **argv)
             break;
     }
     double took = now_s() - start;
-    printf("  %-52s %10.0f rec/s      (%ld removed, %ld steps, %.0f ms)\n",
-           "compaction pass, records examined", 200.0 * RECORDS / took, removed, steps, took * 1000);
+    printf("  %-52s %10.0f rec/s      (%ld removed, %ld steps, %.0f ms)\n", "compaction pass, records examined",
+           200.0 * RECORDS / took, removed, steps, took * 1000);
 
     long lookups = 0;
     start = now_s();

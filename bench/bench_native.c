@@ -60,13 +60,40 @@ static void die(const char *what, int32_t rc)
     exit(1);
 }
 
-static void put_u32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); } /* the ABI is little-endian, */
-static void put_i32(uint8_t *p, int32_t v) { memcpy(p, &v, 4); }  /* as are the hosts we run on */
-static void put_i16(uint8_t *p, int16_t v) { memcpy(p, &v, 2); }
-static void put_i64(uint8_t *p, int64_t v) { memcpy(p, &v, 8); }
-static uint32_t get_u32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
-static int32_t get_i32(const uint8_t *p) { int32_t v; memcpy(&v, p, 4); return v; }
-static int64_t get_i64(const uint8_t *p) { int64_t v; memcpy(&v, p, 8); return v; }
+static void put_u32(uint8_t *p, uint32_t v)
+{
+    memcpy(p, &v, 4);
+} /* the ABI is little-endian, */
+static void put_i32(uint8_t *p, int32_t v)
+{
+    memcpy(p, &v, 4);
+} /* as are the hosts we run on */
+static void put_i16(uint8_t *p, int16_t v)
+{
+    memcpy(p, &v, 2);
+}
+static void put_i64(uint8_t *p, int64_t v)
+{
+    memcpy(p, &v, 8);
+}
+static uint32_t get_u32(const uint8_t *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+static int32_t get_i32(const uint8_t *p)
+{
+    int32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+static int64_t get_i64(const uint8_t *p)
+{
+    int64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
 static int64_t get_be64(const uint8_t *p) /* a batch's base offset, as on the wire */
 {
     uint64_t v = 0;

@@ -47,7 +47,10 @@ const { KafdoClient } = await import('kafdo/client');
 
 const values = valueStrings();
 const batchOf = (b) =>
-  Array.from({ length: BATCH }, (_, i) => ({ value: values[(b * BATCH + i) % values.length], partition: i % PARTITIONS }));
+  Array.from({ length: BATCH }, (_, i) => ({
+    value: values[(b * BATCH + i) % values.length],
+    partition: i % PARTITIONS,
+  }));
 
 async function rawJson(res) {
   const body = await res.json();
@@ -65,11 +68,14 @@ function raw(baseUrl) {
       body: JSON.stringify(body),
     }).then(rawJson);
   return {
-    sendBatch: (topic, messages) => post(`/topics/${encodeURIComponent(topic)}/produce-batch`, { messages }).then((r) => r.results),
+    sendBatch: (topic, messages) =>
+      post(`/topics/${encodeURIComponent(topic)}/produce-batch`, { messages }).then((r) => r.results),
     send: (topic, message) => post(`/topics/${encodeURIComponent(topic)}/produce`, message),
     fetch: async (topic, partition, offset) => {
       const q = new URLSearchParams({ offset: String(offset), limit: String(BATCH) });
-      return rawJson(await fetch(`${baseUrl}/topics/${encodeURIComponent(topic)}/partitions/${partition}/messages?${q}`));
+      return rawJson(
+        await fetch(`${baseUrl}/topics/${encodeURIComponent(topic)}/partitions/${partition}/messages?${q}`),
+      );
     },
   };
 }
@@ -142,7 +148,8 @@ async function main() {
     const best = { raw: {}, sdk: {} };
     const keep = (side, name, figure) => {
       const perSec = figure.records / figure.seconds;
-      if (!(best[side][name]?.perSec >= perSec)) best[side][name] = { perSec, cores: figure.clientCores, records: figure.records };
+      if (!(best[side][name]?.perSec >= perSec))
+        best[side][name] = { perSec, cores: figure.clientCores, records: figure.records };
     };
 
     for (let round = 0; round < ROUNDS; round++) {
@@ -164,7 +171,9 @@ async function main() {
     }
 
     const version = (await import('wrangler/package.json', { with: { type: 'json' } })).default.version;
-    console.log(`kafdo/client against raw fetch — the same requests to wrangler dev ${version}, Node ${process.version}`);
+    console.log(
+      `kafdo/client against raw fetch — the same requests to wrangler dev ${version}, Node ${process.version}`,
+    );
     console.log(`(best of ${ROUNDS} alternating rounds; CPU is the client process's, in cores)`);
     console.log(
       `  ${'workload'.padEnd(46)}${pad('raw rec/s', 12)}${pad('CPU', 6)}${pad('SDK rec/s', 12)}${pad('CPU', 6)}${pad('SDK/raw', 9)}`,

@@ -196,7 +196,7 @@ function coreMurmur2PerCall(key) {
 
 async function kafkajsEncode(records) {
   const encoded = records.map((r, i) =>
-    Record({ offsetDelta: i, timestampDelta: r.timestamp - T0, key: r.key, value: r.value })
+    Record({ offsetDelta: i, timestampDelta: r.timestamp - T0, key: r.key, value: r.value }),
   );
   const batch = await RecordBatch({
     firstOffset: 0,
@@ -242,7 +242,8 @@ function nativeFigures() {
 }
 
 const si = (n) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} k` : n.toFixed(0));
-const cell = (f, unit) => (f ? `${si(f.perSecond)}${unit} ${f.mbPerSecond ? `${f.mbPerSecond.toFixed(0).padStart(5)} MB/s` : ''}` : '—');
+const cell = (f, unit) =>
+  f ? `${si(f.perSecond)}${unit} ${f.mbPerSecond ? `${f.mbPerSecond.toFixed(0).padStart(5)} MB/s` : ''}` : '—';
 
 const records = (valueBytes) =>
   Array.from({ length: RECORDS }, (_, i) => ({
@@ -273,8 +274,24 @@ for (const valueBytes of [100, 1024]) {
   const size = batch.length;
   const v = valueBytes === 1024 ? '1 KB' : `${valueBytes} B`;
   const n = `_${valueBytes}`;
-  await pair(`encode, ${v} values`, `encode${n}`, ' rec/s', RECORDS, size, () => coreEncode(recs), () => kafkajsEncode(recs));
-  await pair(`decode, ${v} values`, `decode${n}`, ' rec/s', RECORDS, size, () => coreDecode(batch), () => kafkajsDecode(jsBatch));
+  await pair(
+    `encode, ${v} values`,
+    `encode${n}`,
+    ' rec/s',
+    RECORDS,
+    size,
+    () => coreEncode(recs),
+    () => kafkajsEncode(recs),
+  );
+  await pair(
+    `decode, ${v} values`,
+    `decode${n}`,
+    ' rec/s',
+    RECORDS,
+    size,
+    () => coreDecode(batch),
+    () => kafkajsDecode(jsBatch),
+  );
   await pair(`validate only (inspect), ${v}`, `inspect${n}`, ' rec/s', RECORDS, size, () => coreInspect(batch), null);
 }
 
@@ -287,17 +304,45 @@ for (const key of keys.slice(0, 100)) {
 const hashAll = (f) => () => {
   for (const key of keys) f(key);
 };
-await pair('murmur2, key staged in a kept buffer', 'murmur2', ' hash/s', keys.length, 0, hashAll(coreMurmur2Reused), hashAll(murmur2));
-await pair('murmur2, kd_alloc per key (as kafdo.ts)', null, ' hash/s', keys.length, 0, hashAll(coreMurmur2PerCall), hashAll(murmur2));
+await pair(
+  'murmur2, key staged in a kept buffer',
+  'murmur2',
+  ' hash/s',
+  keys.length,
+  0,
+  hashAll(coreMurmur2Reused),
+  hashAll(murmur2),
+);
+await pair(
+  'murmur2, kd_alloc per key (as kafdo.ts)',
+  null,
+  ' hash/s',
+  keys.length,
+  0,
+  hashAll(coreMurmur2PerCall),
+  hashAll(murmur2),
+);
 
 const native = nativeFigures();
 console.log(`codec: ${RECORDS} records per batch, keys "key-<n>", random values, no headers; ${SECONDS} s per figure`);
-console.log(`       wasm core (marshalling included) vs kafkajs 2.2.4 on Node ${process.versions.node}; ratio = core/kafkajs`);
+console.log(
+  `       wasm core (marshalling included) vs kafkajs 2.2.4 on Node ${process.versions.node}; ratio = core/kafkajs`,
+);
 const w = [42, 26, 26, 9, 26];
-console.log(['', 'wasm core', 'kafkajs', 'ratio', native ? 'native core (C, -O2)' : 'native: build/bench_native absent'].map((s, i) => s.padEnd(w[i])).join('').trimEnd());
+console.log(
+  ['', 'wasm core', 'kafkajs', 'ratio', native ? 'native core (C, -O2)' : 'native: build/bench_native absent']
+    .map((s, i) => s.padEnd(w[i]))
+    .join('')
+    .trimEnd(),
+);
 for (const r of rows) {
   const ratio = r.js ? `${(r.core.perSecond / r.js.perSecond).toFixed(2)}x` : '—';
   const nat = native && r.nativeName ? native[r.nativeName] : null;
-  console.log([r.label, cell(r.core, r.unit), cell(r.js, r.unit), ratio, cell(nat, r.unit)].map((s, i) => s.padEnd(w[i])).join('').trimEnd());
+  console.log(
+    [r.label, cell(r.core, r.unit), cell(r.js, r.unit), ratio, cell(nat, r.unit)]
+      .map((s, i) => s.padEnd(w[i]))
+      .join('')
+      .trimEnd(),
+  );
 }
 console.log("(kafkajs's decoder does not check the CRC-32C; the core's decode and inspect do.)");

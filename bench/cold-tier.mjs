@@ -121,7 +121,9 @@ try {
   const hotPages = await pageLatencies(api, 'hot', high);
   const coldPages = await pageLatencies(api, 'cold', high);
 
-  console.log(`cold tier (wrangler dev, R2 emulated locally): ${MEGABYTES} MB in one partition, ${high} records of 100 B`);
+  console.log(
+    `cold tier (wrangler dev, R2 emulated locally): ${MEGABYTES} MB in one partition, ${high} records of 100 B`,
+  );
   const mb = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
   console.log(`  batches in SQLite after producing: hot ${mb(hotBytes)}, cold ${mb(coldBytes)} (the rest in R2)`);
   const rate = (r) => r.records / r.seconds;

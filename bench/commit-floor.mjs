@@ -192,7 +192,11 @@ async function measureFloor() {
 async function measureKafdo() {
   const dev = await startDev({ logLevel: 'error', gateway: true });
   const admin = (body) =>
-    fetch(`${dev.baseUrl}/admin/topics`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    fetch(`${dev.baseUrl}/admin/topics`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
   try {
     await ok(await admin({ topic: 'floor-latency', partitions: 1 }), 'create topic');
     await ok(await admin({ topic: 'floor-senders', partitions: 8 }), 'create topic');
@@ -201,7 +205,11 @@ async function measureKafdo() {
     const one = JSON.stringify({ value: SMALL });
     const produce = (topic) => async () =>
       ok(
-        await fetch(`${dev.baseUrl}/topics/${topic}/produce`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: one }),
+        await fetch(`${dev.baseUrl}/topics/${topic}/produce`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: one,
+        }),
         'produce',
       );
     const http = await latencies(produce('floor-latency'));
@@ -216,7 +224,9 @@ async function measureKafdo() {
     const senders = await throughput(produce('floor-senders'));
 
     const bodies = Array.from({ length: 8 }, (_, j) =>
-      JSON.stringify({ messages: Array.from({ length: FILL_BATCH }, (_, i) => ({ value: LARGE[(j * FILL_BATCH + i) % LARGE.length] })) }),
+      JSON.stringify({
+        messages: Array.from({ length: FILL_BATCH }, (_, i) => ({ value: LARGE[(j * FILL_BATCH + i) % LARGE.length] })),
+      }),
     );
     for (let written = 0, b = 0; written < fillRecords(); written += FILL_BATCH, b++) {
       await ok(
@@ -245,7 +255,9 @@ const ratio = (a, b) => fixed(a / b, 2);
 const floor = await measureFloor();
 const kafdo = await measureKafdo();
 
-console.log(`commit floor — one row per write in Durable Object SQLite, answered after the output gate (bench/floor/worker.ts)`);
+console.log(
+  `commit floor — one row per write in Durable Object SQLite, answered after the output gate (bench/floor/worker.ts)`,
+);
 console.log(`  ack latency, one writer, ${SAMPLES} samples          p50         p99     ratio kafdo/floor p50, p99`);
 const row = (name, f, base) =>
   console.log(
@@ -261,8 +273,12 @@ console.log(
 );
 console.log(`  ${SENDERS} senders, single records, ${SECONDS} s`);
 console.log(`    floor   ${fixed(floor.senders, 0).padStart(8)} writes/s`);
-console.log(`    kafdo   ${fixed(kafdo.senders, 0).padStart(8)} records/s    kafdo/floor ${ratio(kafdo.senders, floor.senders)}`);
-console.log(`  bytes stored per payload byte, ${MEGABYTES} MiB of ${VALUE_BYTES}-byte values, uncompressed (the database's size, WAL checkpointed: what is billed)`);
+console.log(
+  `    kafdo   ${fixed(kafdo.senders, 0).padStart(8)} records/s    kafdo/floor ${ratio(kafdo.senders, floor.senders)}`,
+);
+console.log(
+  `  bytes stored per payload byte, ${MEGABYTES} MiB of ${VALUE_BYTES}-byte values, uncompressed (the database's size, WAL checkpointed: what is billed)`,
+);
 console.log(
   `    floor   ${fixed(floor.stored.onDisk / floor.stored.payload, 2)} (${fixed(floor.stored.onDisk / 1048576)} MiB on disk for ${fixed(floor.stored.payload / 1048576)} MiB)`,
 );

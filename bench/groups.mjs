@@ -44,7 +44,12 @@ async function fill(api, topic) {
   const batches = [];
   while (sent < RECORDS) {
     const n = Math.min(1000, RECORDS - sent);
-    batches.push(Array.from({ length: n }, (_, i) => ({ value: values[(sent + i) % values.length], partition: (sent + i) % PARTITIONS })));
+    batches.push(
+      Array.from({ length: n }, (_, i) => ({
+        value: values[(sent + i) % values.length],
+        partition: (sent + i) % PARTITIONS,
+      })),
+    );
     sent += n;
   }
   for (let i = 0; i < batches.length; i += 4) {
@@ -63,7 +68,10 @@ async function settle(api, group, topic, n) {
     Array.from({ length: n }, async () => {
       let me = await join(api, group, topic);
       for (;;) {
-        const res = await api.request('POST', `/consumer-groups/${group}/heartbeat`, { memberId: me.memberId, generationId: me.generationId });
+        const res = await api.request('POST', `/consumer-groups/${group}/heartbeat`, {
+          memberId: me.memberId,
+          generationId: me.generationId,
+        });
         if (res.status === 409) {
           me = await join(api, group, topic, me.memberId);
           continue;
@@ -114,9 +122,15 @@ async function main() {
     const counts = await Promise.all(members.map((m) => consume(api, group, topic, m)));
     const seconds = (performance.now() - t0) / 1000;
     const read = counts.reduce((a, b) => a + b, 0);
-    console.log(`Consumer group over REST (${CONSUMERS} consumers, ${PARTITIONS} partitions, ${RECORDS} records of 100 B, pages of ${PAGE}, commit per page)`);
-    console.log(`  consumed      ${read} records in ${seconds.toFixed(2)} s: ${Math.round(read / seconds).toLocaleString('en-US')} records/s`);
-    console.log(`  4 members joining an empty group together (heartbeats every 50 ms): ${(joined - t0).toFixed(0)} ms to a stable group`);
+    console.log(
+      `Consumer group over REST (${CONSUMERS} consumers, ${PARTITIONS} partitions, ${RECORDS} records of 100 B, pages of ${PAGE}, commit per page)`,
+    );
+    console.log(
+      `  consumed      ${read} records in ${seconds.toFixed(2)} s: ${Math.round(read / seconds).toLocaleString('en-US')} records/s`,
+    );
+    console.log(
+      `  4 members joining an empty group together (heartbeats every 50 ms): ${(joined - t0).toFixed(0)} ms to a stable group`,
+    );
 
     /* A fifth member joins a stable group of four that heartbeat every 50 ms. */
     let current = members;
@@ -124,7 +138,10 @@ async function main() {
     const heartbeats = current.map(async (m) => {
       let me = m;
       while (!stop) {
-        const res = await api.request('POST', `/consumer-groups/${group}/heartbeat`, { memberId: me.memberId, generationId: me.generationId });
+        const res = await api.request('POST', `/consumer-groups/${group}/heartbeat`, {
+          memberId: me.memberId,
+          generationId: me.generationId,
+        });
         if (res.status === 409) me = await join(api, group, topic, me.memberId);
         await new Promise((r) => setTimeout(r, 50));
       }
@@ -136,7 +153,9 @@ async function main() {
     stop = true;
     current = await Promise.all(heartbeats);
     const generations = new Set([fifth, ...current].map((m) => m.generationId));
-    console.log(`  a 5th member joining a stable group of 4 (heartbeats every 50 ms): ${stableMs.toFixed(0)} ms to a stable group (generations seen: ${[...generations].join(',')})`);
+    console.log(
+      `  a 5th member joining a stable group of 4 (heartbeats every 50 ms): ${stableMs.toFixed(0)} ms to a stable group (generations seen: ${[...generations].join(',')})`,
+    );
   } finally {
     await dev.stop();
   }

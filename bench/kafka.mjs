@@ -61,7 +61,17 @@ import { performance } from 'node:perf_hooks';
 import { createRequire } from 'node:module';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import { ROOT, client, startDev } from '../tests/e2e/harness.mjs';
-import { BATCH, PARTITIONS, VALUE_BYTES, bounded, drive, figures, groupCpuSeconds, valueBytes, valueStrings } from './rest-workload.mjs';
+import {
+  BATCH,
+  PARTITIONS,
+  VALUE_BYTES,
+  bounded,
+  drive,
+  figures,
+  groupCpuSeconds,
+  valueBytes,
+  valueStrings,
+} from './rest-workload.mjs';
 
 const require = createRequire(import.meta.url);
 
@@ -142,18 +152,26 @@ function startChild(cmd, args, ready, what) {
 function buildStub() {
   if (existsSync(STUB) && statSync(STUB).mtimeMs >= statSync(STUB_SRC).mtimeMs) return;
   mkdirSync(join(ROOT, 'build'), { recursive: true });
-  const r = spawnSync('cc', ['-std=c11', '-Wall', '-Wextra', '-Werror', '-O2', '-o', STUB, STUB_SRC, '-lrdkafka'], { encoding: 'utf8' });
+  const r = spawnSync('cc', ['-std=c11', '-Wall', '-Wextra', '-Werror', '-O2', '-o', STUB, STUB_SRC, '-lrdkafka'], {
+    encoding: 'utf8',
+  });
   if (r.status !== 0) throw new Error(`cc ${STUB_SRC} failed (is librdkafka-dev installed?):\n${r.stderr}`);
 }
 
 async function openStub() {
   buildStub();
-  const stub = await startChild(STUB, [...PRODUCERS.map((p) => `${topicFor(p)}:${PARTITIONS}`), `${LAT_TOPIC}:${PARTITIONS}`], /bootstrap (\S+)/, 'kafka_stub_broker');
-  const version = spawnSync('dpkg-query', ['-W', '-f=${Version}', 'librdkafka-dev'], { encoding: 'utf8' }).stdout || '?';
+  const stub = await startChild(
+    STUB,
+    [...PRODUCERS.map((p) => `${topicFor(p)}:${PARTITIONS}`), `${LAT_TOPIC}:${PARTITIONS}`],
+    /bootstrap (\S+)/,
+    'kafka_stub_broker',
+  );
+  const version =
+    spawnSync('dpkg-query', ['-W', '-f=${Version}', 'librdkafka-dev'], { encoding: 'utf8' }).stdout || '?';
   return {
     describe:
       `librdkafka ${version}'s mock cluster (bench/kafka_stub_broker.c, one broker): records in memory only — ` +
-      'no disk, no fsync, no replication; a broker that stores nothing, near the client\'s ceiling',
+      "no disk, no fsync, no replication; a broker that stores nothing, near the client's ceiling",
     broker: stub.match[1].split(',')[0],
     serverPgid: stub.child.pid,
     gatewayPgid: null,
@@ -230,7 +248,10 @@ const newKafka = (broker, clientId) => new Kafka({ brokers: [broker], clientId, 
 function sendsOfMessages() {
   const values = valueStrings().map(valueBytes);
   return Array.from({ length: 8 }, (_, j) =>
-    Array.from({ length: BATCH }, (_, i) => ({ partition: i % PARTITIONS, value: values[(j * BATCH + i) % values.length] })),
+    Array.from({ length: BATCH }, (_, i) => ({
+      partition: i % PARTITIONS,
+      value: values[(j * BATCH + i) % values.length],
+    })),
   );
 }
 
@@ -254,7 +275,11 @@ async function produce(system, count) {
     };
     await drive({ batches: SENDS, clients: SENDS, sendBatch });
     const run = await withCpu(system, () => drive({ batches: BATCHES, clients: SENDS, sendBatch }));
-    return { producers: count, ...figures(BATCHES * BATCH, run.seconds, run.latencies, run), gatewayCores: run.gatewayCores };
+    return {
+      producers: count,
+      ...figures(BATCHES * BATCH, run.seconds, run.latencies, run),
+      gatewayCores: run.gatewayCores,
+    };
   } finally {
     await Promise.all(producers.map((p) => p.disconnect()));
   }
@@ -270,7 +295,9 @@ async function consume(system, expected) {
     consumer.on(consumer.events.GROUP_JOIN, () => (joined = cpuNow(system)));
     let crash;
     const crashed = new Promise((_, reject) => (crash = reject));
-    consumer.on(consumer.events.CRASH, ({ payload }) => crash(new Error(`consumer crashed: ${payload.error?.message}`)));
+    consumer.on(consumer.events.CRASH, ({ payload }) =>
+      crash(new Error(`consumer crashed: ${payload.error?.message}`)),
+    );
     const run = await (async () => {
       let count = 0;
       let bytes = 0;
@@ -288,7 +315,8 @@ async function consume(system, expected) {
       return { count, bytes, joinMs: joined.t - t0, seconds: (last.t - joined.t) / 1000, ...cores(joined, last) };
     })();
     if (run.count !== expected) throw new Error(`consumed ${run.count} records of ${expected}`);
-    if (run.bytes !== expected * VALUE_BYTES) throw new Error(`consumed ${run.bytes} value bytes, expected ${expected * VALUE_BYTES}`);
+    if (run.bytes !== expected * VALUE_BYTES)
+      throw new Error(`consumed ${run.bytes} value bytes, expected ${expected * VALUE_BYTES}`);
     return { ...figures(run.count, run.seconds, [], run), gatewayCores: run.gatewayCores, joinMs: run.joinMs };
   } finally {
     await consumer.disconnect();
@@ -297,8 +325,14 @@ async function consume(system, expected) {
 
 async function latency(system) {
   const kafka = newKafka(system.broker, 'kafdo-bench-latency');
-  const consumer = kafka.consumer({ groupId: `kbench-latency-${Date.now()}`, maxWaitTimeInMs: system.latencyMaxWaitMs });
-  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+  const consumer = kafka.consumer({
+    groupId: `kbench-latency-${Date.now()}`,
+    maxWaitTimeInMs: system.latencyMaxWaitMs,
+  });
+  const producer = kafka.producer({
+    createPartitioner: Partitioners.DefaultPartitioner,
+    allowAutoTopicCreation: false,
+  });
   await Promise.all([consumer.connect(), producer.connect()]);
   try {
     await consumer.subscribe({ topics: [LAT_TOPIC], fromBeginning: true });
@@ -315,7 +349,7 @@ async function latency(system) {
         if (waiter?.i === i) waiter.resolve();
       },
     });
-    await bounded(fetchedOnce, 120_000, 'the latency consumer\'s first fetch');
+    await bounded(fetchedOnce, 120_000, "the latency consumer's first fetch");
     const endToEnd = [];
     const acks = [];
     for (let i = 0; i < WARM_SAMPLES + SAMPLES; i++) {
@@ -363,9 +397,13 @@ function print(results) {
   const ok = results.filter((r) => !r.skipped);
 
   console.log();
-  console.log('CPU: cores busy during the figure — kafkajs (this Node process), the gateway process, the broker (of 2 cores).');
+  console.log(
+    'CPU: cores busy during the figure — kafkajs (this Node process), the gateway process, the broker (of 2 cores).',
+  );
   console.log(`produce (${SENDS} sends of ${int(BATCH)} in flight in all; a send counts when kafkajs resolves it)`);
-  console.log(`  ${'producers'.padEnd(10)}${'system'.padEnd(7)}${pad('records/s', 11)}${pad('MB/s', 8)}${pad('send p50', 10)}${pad('send p99', 10)}${pad('kafkajs', 8)}${pad('gateway', 9)}${pad('broker', 8)}`);
+  console.log(
+    `  ${'producers'.padEnd(10)}${'system'.padEnd(7)}${pad('records/s', 11)}${pad('MB/s', 8)}${pad('send p50', 10)}${pad('send p99', 10)}${pad('kafkajs', 8)}${pad('gateway', 9)}${pad('broker', 8)}`,
+  );
   for (const [i, count] of PRODUCERS.entries()) {
     for (const r of ok) {
       const f = r.produce[i];
@@ -374,19 +412,30 @@ function print(results) {
           `${pad(`${fixed(f.p50)} ms`, 10)}${pad(`${fixed(f.p99)} ms`, 10)}${cpuCells(f)}`,
       );
     }
-    if (kafdo && stub) console.log(`  ${String(count).padEnd(10)}kafdo/stub ${ratio(kafdo.produce[i].recordsPerSec, stub.produce[i].recordsPerSec)}`);
+    if (kafdo && stub)
+      console.log(
+        `  ${String(count).padEnd(10)}kafdo/stub ${ratio(kafdo.produce[i].recordsPerSec, stub.produce[i].recordsPerSec)}`,
+      );
   }
 
   console.log('consume (one member of a new group, from the beginning; records/s from the join to the last record)');
-  console.log(`  ${'system'.padEnd(7)}${pad('records/s', 11)}${pad('MB/s', 8)}${pad('join', 10)}${pad('kafkajs', 8)}${pad('gateway', 9)}${pad('broker', 8)}`);
+  console.log(
+    `  ${'system'.padEnd(7)}${pad('records/s', 11)}${pad('MB/s', 8)}${pad('join', 10)}${pad('kafkajs', 8)}${pad('gateway', 9)}${pad('broker', 8)}`,
+  );
   for (const r of ok) {
     const f = r.consume;
-    console.log(`  ${r.name.padEnd(7)}${pad(int(f.recordsPerSec), 11)}${pad(fixed(f.mbPerSec, 2), 8)}${pad(`${fixed(f.joinMs, 0)} ms`, 10)}${cpuCells(f)}`);
+    console.log(
+      `  ${r.name.padEnd(7)}${pad(int(f.recordsPerSec), 11)}${pad(fixed(f.mbPerSec, 2), 8)}${pad(`${fixed(f.joinMs, 0)} ms`, 10)}${cpuCells(f)}`,
+    );
   }
   if (kafdo && stub) console.log(`  kafdo/stub ${ratio(kafdo.consume.recordsPerSec, stub.consume.recordsPerSec)}`);
 
-  console.log(`produce-to-consume latency (${SAMPLES} messages sent one at a time, each after the previous arrived; acks=-1)`);
-  console.log(`  ${'system'.padEnd(7)}${pad('p50', 10)}${pad('p99', 10)}${pad('max', 10)}${pad('ack p50', 10)}${pad('ack p99', 10)}  consumer maxWaitTimeInMs`);
+  console.log(
+    `produce-to-consume latency (${SAMPLES} messages sent one at a time, each after the previous arrived; acks=-1)`,
+  );
+  console.log(
+    `  ${'system'.padEnd(7)}${pad('p50', 10)}${pad('p99', 10)}${pad('max', 10)}${pad('ack p50', 10)}${pad('ack p99', 10)}  consumer maxWaitTimeInMs`,
+  );
   for (const r of ok) {
     const f = r.latency;
     console.log(
@@ -395,7 +444,9 @@ function print(results) {
     );
   }
   if (kafdo && stub) {
-    console.log(`  kafdo/stub p50 ${ratio(kafdo.latency.p50, stub.latency.p50)}, p99 ${ratio(kafdo.latency.p99, stub.latency.p99)} (latency: higher is slower)`);
+    console.log(
+      `  kafdo/stub p50 ${ratio(kafdo.latency.p50, stub.latency.p50)}, p99 ${ratio(kafdo.latency.p99, stub.latency.p99)} (latency: higher is slower)`,
+    );
   }
 }
 
@@ -419,7 +470,7 @@ for (const [name, open] of [
     r.produce = [];
     for (const count of PRODUCERS) {
       r.produce.push(await bounded(produce(system, count), STEP_LIMIT_MS, `${name} produce`));
-      process.stderr.write(`  ${name} produce, ${count} producer${count > 1 ? "s" : ""}, done\n`);
+      process.stderr.write(`  ${name} produce, ${count} producer${count > 1 ? 's' : ''}, done\n`);
     }
     r.consume = await bounded(consume(system, (BATCHES + SENDS) * BATCH), STEP_LIMIT_MS, `${name} consume`);
     process.stderr.write(`  ${name} consume done\n`);

@@ -27,12 +27,14 @@
 
 static volatile sig_atomic_t stop;
 
-static void on_signal(int sig) {
+static void on_signal(int sig)
+{
     (void)sig;
     stop = 1;
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char **argv)
+{
     if (argc < 2) {
         fprintf(stderr, "usage: %s TOPIC:PARTITIONS...\n", argv[0]);
         return 2;
@@ -98,11 +100,13 @@ int main(int argc, char **argv) {
         FD_SET(STDIN_FILENO, &in);
         int r = pselect(STDIN_FILENO + 1, &in, NULL, NULL, NULL, &waiting);
         if (r < 0) {
-            if (errno == EINTR) continue;
+            if (errno == EINTR)
+                continue;
             break;
         }
         ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
-        if (n == 0 || (n < 0 && errno != EINTR)) break;
+        if (n == 0 || (n < 0 && errno != EINTR))
+            break;
     }
     rd_kafka_mock_cluster_destroy(mc);
     rd_kafka_destroy(rk);

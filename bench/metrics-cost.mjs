@@ -35,7 +35,10 @@ const SINGLES = arg('singles', 1500);
 const values = valueStrings();
 const batchBodies = Array.from({ length: 8 }, (_, j) =>
   JSON.stringify({
-    messages: Array.from({ length: BATCH }, (_, i) => ({ value: values[(j * BATCH + i) % values.length], partition: i % PARTITIONS })),
+    messages: Array.from({ length: BATCH }, (_, i) => ({
+      value: values[(j * BATCH + i) % values.length],
+      partition: i % PARTITIONS,
+    })),
   }),
 );
 const singleBodies = values.slice(0, 64).map((value, i) => JSON.stringify({ value, partition: i % PARTITIONS }));
@@ -57,7 +60,7 @@ async function round(dev, name) {
   const singleUrl = `${dev.baseUrl}/topics/${topic}/produce`;
   await drive({ batches: 4, clients: 4, sendBatch: (_, b) => post(batchUrl, batchBodies[b % 8]) });
   await drive({ batches: 64, clients: 8, sendBatch: (_, b) => post(singleUrl, singleBodies[b % 64]) });
-  const batched = await timed(BATCHES * BATCH / 1000, () =>
+  const batched = await timed((BATCHES * BATCH) / 1000, () =>
     drive({ batches: BATCHES, clients: 4, sendBatch: (_, b) => post(batchUrl, batchBodies[b % 8]) }),
   );
   const single = await timed(SINGLES, () =>
@@ -81,14 +84,25 @@ try {
   if (enabled.enabled !== false) throw new Error('the KAFDO_METRICS=off Worker says metrics are on');
   const pct = (on, off) => `${on >= off ? '+' : ''}${(((on - off) / off) * 100).toFixed(1)}%`;
   console.log(`Metrics' cost on produce: ${ROUNDS} alternating rounds per mode, medians (on vs KAFDO_METRICS=off)`);
-  for (const [workload, unit, per] of [['batched', 'records/s', '1000 records'], ['single', 'requests/s', 'request']]) {
+  for (const [workload, unit, per] of [
+    ['batched', 'records/s', '1000 records'],
+    ['single', 'requests/s', 'request'],
+  ]) {
     const series = (mode, f) => results[mode].map((x) => f(x[workload]));
     const rate = (x) => (workload === 'batched' ? x.perSec * 1000 : x.perSec);
     const [on, off] = [median(series('on', rate)), median(series('off', rate))];
     const [cpuOn, cpuOff] = [median(series('on', (x) => x.cpuMsPerUnit)), median(series('off', (x) => x.cpuMsPerUnit))];
-    console.log(`  ${workload}: throughput on ${on.toFixed(0)} ${unit}, off ${off.toFixed(0)}: ${pct(on, off)} ` +
-      `(rounds on ${series('on', rate).map((v) => v.toFixed(0)).join('/')}, off ${series('off', rate).map((v) => v.toFixed(0)).join('/')})`);
-    console.log(`  ${workload}: server CPU on ${cpuOn.toFixed(2)} ms per ${per}, off ${cpuOff.toFixed(2)}: ${pct(cpuOn, cpuOff)}`);
+    console.log(
+      `  ${workload}: throughput on ${on.toFixed(0)} ${unit}, off ${off.toFixed(0)}: ${pct(on, off)} ` +
+        `(rounds on ${series('on', rate)
+          .map((v) => v.toFixed(0))
+          .join('/')}, off ${series('off', rate)
+          .map((v) => v.toFixed(0))
+          .join('/')})`,
+    );
+    console.log(
+      `  ${workload}: server CPU on ${cpuOn.toFixed(2)} ms per ${per}, off ${cpuOff.toFixed(2)}: ${pct(cpuOn, cpuOff)}`,
+    );
   }
   ensureDist();
   const m = await import('../dist/worker/common/metrics.js');
@@ -96,10 +110,17 @@ try {
   const N = 1_000_000;
   const t0 = performance.now();
   for (let i = 0; i < N; i++) {
-    m.recordRequest('rest', 'POST /topics/:topic/produce', (i % 50) + 0.5, i % 97 === 0 ? 'UNKNOWN_TOPIC_OR_PARTITION' : undefined);
+    m.recordRequest(
+      'rest',
+      'POST /topics/:topic/produce',
+      (i % 50) + 0.5,
+      i % 97 === 0 ? 'UNKNOWN_TOPIC_OR_PARTITION' : undefined,
+    );
     series.add(1_700_000_000_000 + i, { appendedRecords: 1, appendedBytes: 100 });
   }
-  console.log(`  counting per request (door entry + partition traffic), in-process: ${(((performance.now() - t0) * 1e6) / N).toFixed(0)} ns`);
+  console.log(
+    `  counting per request (door entry + partition traffic), in-process: ${(((performance.now() - t0) * 1e6) / N).toFixed(0)} ns`,
+  );
 } finally {
   await Promise.all(Object.values(devs).map((d) => d.stop({ removePersistDir: true })));
 }

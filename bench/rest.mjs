@@ -248,7 +248,7 @@ for (const [name, open] of systems) {
 }
 for (const r of results) console.log(`  ${r.name.padEnd(6)} ${r.skipped ? `skipped: ${r.skipped}` : r.describe}`);
 console.log();
-console.log('CPU: cores busy during the figure, this Node client and the server\'s whole process group (of 2 cores).');
+console.log("CPU: cores busy during the figure, this Node client and the server's whole process group (of 2 cores).");
 table('produce (a batch counts when all its records are acknowledged as stored)', results, 'produce');
 table(`read (${PARTITIONS} readers at once, one per partition, from the first offset to the end)`, results, 'read');
 

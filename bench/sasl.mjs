@@ -19,7 +19,9 @@ import kafkajs from 'kafkajs';
 import { client, startDev } from '../tests/e2e/harness.mjs';
 
 const { Kafka, logLevel } = kafkajs;
-const { values } = parseArgs({ options: { batches: { type: 'string' }, size: { type: 'string' }, rounds: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { batches: { type: 'string' }, size: { type: 'string' }, rounds: { type: 'string' } },
+});
 const BATCHES = Number(values.batches ?? 200);
 const SIZE = Number(values.size ?? 100);
 const ROUNDS = Number(values.rounds ?? 2);
@@ -39,7 +41,14 @@ async function workload(kafka, topic, group) {
   let seen = 0;
   t = performance.now();
   await new Promise((resolve, reject) => {
-    consumer.run({ eachBatch: async ({ batch }) => { seen += batch.messages.length; if (seen >= BATCHES * SIZE) resolve(); } }).catch(reject);
+    consumer
+      .run({
+        eachBatch: async ({ batch }) => {
+          seen += batch.messages.length;
+          if (seen >= BATCHES * SIZE) resolve();
+        },
+      })
+      .catch(reject);
   });
   const consume = seen / ((performance.now() - t) / 1000);
   await consumer.disconnect();
@@ -54,8 +63,20 @@ async function measure(name, vars, sasl) {
       await api.request('PUT', '/admin/users/bench', { mechanism: 'SCRAM-SHA-256', password: 'bench-pw' });
       await api.post('/admin/acls', {
         acls: [
-          { resourceType: 'TOPIC', resourceName: 'bench-', patternType: 'PREFIXED', principal: 'User:bench', operation: 'ALL' },
-          { resourceType: 'GROUP', resourceName: 'bench-', patternType: 'PREFIXED', principal: 'User:bench', operation: 'READ' },
+          {
+            resourceType: 'TOPIC',
+            resourceName: 'bench-',
+            patternType: 'PREFIXED',
+            principal: 'User:bench',
+            operation: 'ALL',
+          },
+          {
+            resourceType: 'GROUP',
+            resourceName: 'bench-',
+            patternType: 'PREFIXED',
+            principal: 'User:bench',
+            operation: 'READ',
+          },
         ],
       });
     }
@@ -70,7 +91,9 @@ async function measure(name, vars, sasl) {
       const got = await workload(kafka, `bench-${r}`, `bench-g${r}`);
       best = { produce: Math.max(best.produce, got.produce), consume: Math.max(best.consume, got.consume) };
     }
-    console.log(`${name.padEnd(22)} produce ${best.produce.toFixed(0).padStart(7)} records/s   consume ${best.consume.toFixed(0).padStart(7)} records/s`);
+    console.log(
+      `${name.padEnd(22)} produce ${best.produce.toFixed(0).padStart(7)} records/s   consume ${best.consume.toFixed(0).padStart(7)} records/s`,
+    );
     return best;
   } finally {
     await dev.stop({ removePersistDir: true });
@@ -80,4 +103,6 @@ async function measure(name, vars, sasl) {
 console.log(`kafkajs through kafdo gateway: ${BATCHES} batches of ${SIZE} records, best of ${ROUNDS}`);
 const off = await measure('SASL off', {}, false);
 const on = await measure('SCRAM + ACLs', { KAFDO_KAFKA_SASL: 'required' }, true);
-console.log(`on/off: produce ${(on.produce / off.produce).toFixed(3)}, consume ${(on.consume / off.consume).toFixed(3)}`);
+console.log(
+  `on/off: produce ${(on.produce / off.produce).toFixed(3)}, consume ${(on.consume / off.consume).toFixed(3)}`,
+);

@@ -217,8 +217,10 @@ export function startGateway({
   verbose = false,
   log = (line) => process.stderr.write(`kafdo gateway: ${line}\n`),
 } = {}) {
-  if (!Number.isSafeInteger(idleTimeoutMs) || idleTimeoutMs < 0) throw new TypeError(`idleTimeoutMs must be an integer >= 0, not ${idleTimeoutMs}`);
-  if (!Number.isSafeInteger(maxConnections) || maxConnections < 1) throw new TypeError(`maxConnections must be an integer >= 1, not ${maxConnections}`);
+  if (!Number.isSafeInteger(idleTimeoutMs) || idleTimeoutMs < 0)
+    throw new TypeError(`idleTimeoutMs must be an integer >= 0, not ${idleTimeoutMs}`);
+  if (!Number.isSafeInteger(maxConnections) || maxConnections < 1)
+    throw new TypeError(`maxConnections must be an integer >= 1, not ${maxConnections}`);
   const bind = parseHostPort(listen);
   if (!bind) throw new TypeError(`--listen takes host:port, not ${JSON.stringify(listen)}`);
   if (advertise !== undefined && !parseHostPort(advertise)?.port) {
@@ -247,7 +249,9 @@ export function startGateway({
       const kafdoUrl = httpUrl(url);
       server.on(accepted, (socket) => {
         if (connections.size >= maxConnections) {
-          log(`${formatHostPort(socket.remoteAddress ?? '?', socket.remotePort ?? 0)}: ${maxConnections} connections are open (the most allowed); connection closed`);
+          log(
+            `${formatHostPort(socket.remoteAddress ?? '?', socket.remotePort ?? 0)}: ${maxConnections} connections are open (the most allowed); connection closed`,
+          );
           return socket.destroy();
         }
         socket.setNoDelay(true);
@@ -322,7 +326,9 @@ function relay(socket, { wsUrl, headers, kafdoUrl, verbose, log, connections, id
     },
     (size) => {
       if (isHttpRequest(size)) {
-        log(`${peer}: an HTTP request on the Kafka port; answered 400 (Kafdo's HTTP is at ${kafdoUrl}), connection closed`);
+        log(
+          `${peer}: an HTTP request on the Kafka port; answered 400 (Kafdo's HTTP is at ${kafdoUrl}), connection closed`,
+        );
         closing = true;
         /* Both sides end once the answer is written: the WebSocket's end destroys the socket. */
         return socket.end(httpHint(kafdoUrl), () => end(true));

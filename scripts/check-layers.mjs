@@ -82,8 +82,10 @@ function layerOf(rel) {
 /* Why `from` may not import `to`, or undefined when it may. */
 function ruleBroken(from, to) {
   if (from === to) return undefined;
-  if (from.only) return from.only.includes(to.name) ? undefined : `${from.name} imports only ${from.only.join(' and ')}`;
-  if (to.name === 'client' && from.name !== 'tools') return `no Worker layer imports the client (${from.name} → client)`;
+  if (from.only)
+    return from.only.includes(to.name) ? undefined : `${from.name} imports only ${from.only.join(' and ')}`;
+  if (to.name === 'client' && from.name !== 'tools')
+    return `no Worker layer imports the client (${from.name} → client)`;
   if (to.rank === from.rank) return `siblings do not import each other (${from.name} → ${to.name})`;
   if (to.rank > from.rank) return `upward import (${from.name} → ${to.name})`;
   return undefined;
@@ -122,7 +124,8 @@ export function importsOf(file, text) {
     if (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) add(node.moduleSpecifier);
     else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) add(node.arguments[0]);
     else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument)) add(node.argument.literal);
-    else if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference)) add(node.moduleReference.expression);
+    else if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference))
+      add(node.moduleReference.expression);
     ts.forEachChild(node, visit);
   };
   visit(source);
@@ -227,7 +230,10 @@ export function checkLayers(root) {
     for (const { spec, line } of importsOf(file, readFileSync(file, 'utf8'))) {
       const target = resolveSpecifier(root, aliases, file, spec);
       if (!target) {
-        if (from?.packages === false) violations.push(`${rel(file)}:${line}: import "${spec}": ${from.name} imports no module from outside the tree`);
+        if (from?.packages === false)
+          violations.push(
+            `${rel(file)}:${line}: import "${spec}": ${from.name} imports no module from outside the tree`,
+          );
         continue;
       }
       const targetRel = rel(target);
@@ -236,7 +242,8 @@ export function checkLayers(root) {
       const to = layerOf(targetRel);
       if (!from) continue;
       if (!to) {
-        if (isScannedFile(targetRel)) violations.push(`${rel(file)}:${line}: import "${spec}" (${targetRel}): imports a file in no layer`);
+        if (isScannedFile(targetRel))
+          violations.push(`${rel(file)}:${line}: import "${spec}" (${targetRel}): imports a file in no layer`);
         continue;
       }
       const why = ruleBroken(from, to);

@@ -42,7 +42,8 @@ function portFromEnv(name, fallback) {
   const text = process.env[name];
   if (text === undefined || text === '') return fallback;
   const port = Number(text);
-  if (!/^\d+$/.test(text) || port < 1 || port > 65535) fail(`${name} must be a port, 1 to 65535, not ${JSON.stringify(text)}`);
+  if (!/^\d+$/.test(text) || port < 1 || port > 65535)
+    fail(`${name} must be a port, 1 to 65535, not ${JSON.stringify(text)}`);
   return port;
 }
 
@@ -58,7 +59,11 @@ function cannotListen(port) {
 /* The sentence for a port that cannot be listened on, naming the variable that moves it. */
 function portProblem(code, port, what, variable) {
   const why =
-    code === 'EADDRINUSE' ? 'is taken by another process' : code === 'EACCES' ? 'needs privileges to listen on' : `cannot be listened on (${code})`;
+    code === 'EADDRINUSE'
+      ? 'is taken by another process'
+      : code === 'EACCES'
+        ? 'needs privileges to listen on'
+        : `cannot be listened on (${code})`;
   return `${HOST}:${port} (${what}) ${why}; choose another port: make dev ${variable}=${port + 1} (or ${variable}=${port + 1} npm run dev)`;
 }
 
@@ -70,7 +75,14 @@ try {
   gateway = await startGateway({ listen: KAFKA, url: HTTP_URL, token: process.env.KAFDO_TOKEN || undefined });
 } catch (e) {
   if (!e.code) throw e;
-  fail(portProblem(e.code, KAFKA_PORT, 'Kafka, for kafdo gateway; a Kafka broker may be running there', 'KAFDO_KAFKA_PORT'));
+  fail(
+    portProblem(
+      e.code,
+      KAFKA_PORT,
+      'Kafka, for kafdo gateway; a Kafka broker may be running there',
+      'KAFDO_KAFKA_PORT',
+    ),
+  );
 }
 console.log(`kafdo gateway: Kafka on ${KAFKA}, relayed to ${gateway.wsUrl}`);
 
@@ -107,11 +119,13 @@ workerUp().then(async (up) => {
   if (problem) {
     console.error(
       `kafdo gateway: cannot reach the Worker at ${gateway.wsUrl}: ${problem}` +
-        (problem.includes('401') ? ' (set KAFDO_TOKEN to the Worker\'s token)' : ''),
+        (problem.includes('401') ? " (set KAFDO_TOKEN to the Worker's token)" : ''),
     );
   } else {
-    console.log(`make dev: ready: HTTP on ${HTTP_URL}, Kafka on ${KAFKA}` +
-      (HTTP_PORT === 8787 ? '' : ` (for the kafdo command: export KAFDO_URL=${HTTP_URL})`));
+    console.log(
+      `make dev: ready: HTTP on ${HTTP_URL}, Kafka on ${KAFKA}` +
+        (HTTP_PORT === 8787 ? '' : ` (for the kafdo command: export KAFDO_URL=${HTTP_URL})`),
+    );
   }
 });
 

@@ -35,8 +35,7 @@ function newest(path) {
 }
 
 export function ensureDist({ onBuild = () => {} } = {}) {
-  const stale =
-    !existsSync(BUILT) || Math.max(...INPUTS.map((p) => newest(join(ROOT, p)))) > statSync(BUILT).mtimeMs;
+  const stale = !existsSync(BUILT) || Math.max(...INPUTS.map((p) => newest(join(ROOT, p)))) > statSync(BUILT).mtimeMs;
   if (!stale) return;
   onBuild();
   try {

@@ -44,7 +44,13 @@ export function readErrors(text) {
     }
     m = /^KD_CORE_ERROR\(([A-Z0-9_]+), (-\d+), ([A-Z0-9_]+), ([01])\)\s*(?:\/\*\s*(.*?)\s*\*\/)?\s*$/.exec(line);
     if (m) {
-      core.push({ name: `KD_ERR_${m[1]}`, code: Number(m[2]), kafkaName: m[3], retriable: m[4] === '1', note: m[5] ?? '' });
+      core.push({
+        name: `KD_ERR_${m[1]}`,
+        code: Number(m[2]),
+        kafkaName: m[3],
+        retriable: m[4] === '1',
+        note: m[5] ?? '',
+      });
       continue;
     }
     if (/^KD_(KAFKA|CORE)_ERROR\(/.test(line)) throw new Error(`errors.def: a row the generator cannot read: ${line}`);
@@ -86,7 +92,10 @@ ${core.map((e) => `  ${key(e.code)}: ${e.kafkaCode}, // ${e.kafkaName}`).join('\
 };
 
 /* The codes after which Kafdo's producer and consumer try a call again (errors.def's retriable). */
-export const RETRIABLE_CODES: ReadonlySet<number> = new Set([${[...kafka, ...core].filter((e) => e.retriable).map((e) => e.code).join(', ')}]);
+export const RETRIABLE_CODES: ReadonlySet<number> = new Set([${[...kafka, ...core]
+    .filter((e) => e.retriable)
+    .map((e) => e.code)
+    .join(', ')}]);
 `);
   return out.join('');
 }
@@ -121,7 +130,10 @@ export function readAbi(text) {
 
 function abiTs(constants) {
   const lines = constants.map(({ name, value, comment }) => {
-    const literal = value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? String(value) : `${value}n`;
+    const literal =
+      value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER)
+        ? String(value)
+        : `${value}n`;
     return `${comment ? `/* ${comment} */\n` : ''}export const ${name} = ${literal};`;
   });
   return `${BANNER('src-c/kafdo.h and src-c/storage.h (their integer #defines)')}\n${lines.join('\n')}\n`;
@@ -156,7 +168,9 @@ function main() {
     }
   }
   if (stale.length) {
-    console.error(`gen-core-tables: not what the core's sources give (run node scripts/gen-core-tables.mjs): ${stale.join(', ')}`);
+    console.error(
+      `gen-core-tables: not what the core's sources give (run node scripts/gen-core-tables.mjs): ${stale.join(', ')}`,
+    );
     process.exit(1);
   }
 }

@@ -55,11 +55,13 @@ function tables(source) {
 function apis(source) {
   const list = /const kd_kapi kd_kafka_apis\[\] = \{([\s\S]*?)\n\};/.exec(source);
   if (!list) throw new Error('kafka_schema.c: no kd_kafka_apis table');
-  return [...list[1].matchAll(/\{(\d+), "(\w+)", [^,]+, [^,]+, [^,]+, (\w+), (\w+)\}/g)].map(([, key, name, request]) => ({
-    key: Number(key),
-    name,
-    request,
-  }));
+  return [...list[1].matchAll(/\{(\d+), "(\w+)", [^,]+, [^,]+, [^,]+, (\w+), (\w+)\}/g)].map(
+    ([, key, name, request]) => ({
+      key: Number(key),
+      name,
+      request,
+    }),
+  );
 }
 
 const pascal = (s) => s.charAt(0).toUpperCase() + s.slice(1);
@@ -86,7 +88,8 @@ function generate(source) {
       } else {
         type = TS_TYPE[f.type];
       }
-      if (!type || type.startsWith('undefined')) throw new Error(`${table}.${f.name}: unknown type ${f.type}/${f.elem}`);
+      if (!type || type.startsWith('undefined'))
+        throw new Error(`${table}.${f.name}: unknown type ${f.type}/${f.elem}`);
       const nullable = f.nmin !== 'NO' || f.dnull;
       return `  ${f.name}: ${type}${nullable ? ' | null' : ''};`;
     });
@@ -122,7 +125,9 @@ if (process.argv.includes('--check')) {
     /* missing: differs */
   }
   if (current !== text) {
-    console.error('gen-kafka-types: worker/kafka/generated/requests.ts is not what src-c/kafka_schema.c gives; run node scripts/gen-kafka-types.mjs');
+    console.error(
+      'gen-kafka-types: worker/kafka/generated/requests.ts is not what src-c/kafka_schema.c gives; run node scripts/gen-kafka-types.mjs',
+    );
     process.exit(1);
   }
 } else {

@@ -22,12 +22,38 @@
 
 #include "internal.h"
 
-enum { RT_ANY = 1, RT_TOPIC = 2, RT_GROUP = 3, RT_CLUSTER = 4, RT_TRANSACTIONAL_ID = 5 };
-enum { PT_ANY = 1, PT_MATCH = 2, PT_LITERAL = 3, PT_PREFIXED = 4 };
-enum { OP_ANY = 1, OP_ALL = 2, OP_READ = 3, OP_WRITE = 4, OP_CREATE = 5, OP_DELETE = 6, OP_ALTER = 7,
-       OP_DESCRIBE = 8, OP_CLUSTER_ACTION = 9, OP_DESCRIBE_CONFIGS = 10, OP_ALTER_CONFIGS = 11,
-       OP_IDEMPOTENT_WRITE = 12 };
-enum { PERM_ANY = 1, PERM_DENY = 2, PERM_ALLOW = 3 };
+enum {
+    RT_ANY = 1,
+    RT_TOPIC = 2,
+    RT_GROUP = 3,
+    RT_CLUSTER = 4,
+    RT_TRANSACTIONAL_ID = 5
+};
+enum {
+    PT_ANY = 1,
+    PT_MATCH = 2,
+    PT_LITERAL = 3,
+    PT_PREFIXED = 4
+};
+enum {
+    OP_ANY = 1,
+    OP_ALL = 2,
+    OP_READ = 3,
+    OP_WRITE = 4,
+    OP_CREATE = 5,
+    OP_DELETE = 6,
+    OP_ALTER = 7,
+    OP_DESCRIBE = 8,
+    OP_CLUSTER_ACTION = 9,
+    OP_DESCRIBE_CONFIGS = 10,
+    OP_ALTER_CONFIGS = 11,
+    OP_IDEMPOTENT_WRITE = 12
+};
+enum {
+    PERM_ANY = 1,
+    PERM_DENY = 2,
+    PERM_ALLOW = 3
+};
 
 #define CLUSTER_NAME "kafka-cluster"
 #define WILDCARD "*"
@@ -75,8 +101,14 @@ static bool rd_filter(kd_le_reader *r, acl_filter *f)
            rd_u8(r, &f->operation) && rd_u8(r, &f->permission);
 }
 
-static bool str_is(kd_str s, const char *c) { return s.len == strlen(c) && (s.len == 0 || !memcmp(s.p, c, s.len)); }
-static bool has_prefix(kd_str s, kd_str prefix) { return prefix.len <= s.len && (prefix.len == 0 || !memcmp(s.p, prefix.p, prefix.len)); }
+static bool str_is(kd_str s, const char *c)
+{
+    return s.len == strlen(c) && (s.len == 0 || !memcmp(s.p, c, s.len));
+}
+static bool has_prefix(kd_str s, kd_str prefix)
+{
+    return prefix.len <= s.len && (prefix.len == 0 || !memcmp(s.p, prefix.p, prefix.len));
+}
 
 /* "Type:name", both parts not empty (Kafka's KafkaPrincipal form). */
 static bool principal_valid(kd_str p)
@@ -128,7 +160,9 @@ int32_t kd_acl_check(const uint8_t *in, uint32_t len)
     kd_le_reader r = {in, len, 0};
     acl_binding b;
     if (!rd_binding(&r, &b) || r.pos != len)
-        return kd_fail(KD_ERR_INVALID_ARG, "an ACL binding is u8 type, u8 pattern, str name, str principal, str host, u8 operation, u8 permission");
+        return kd_fail(
+            KD_ERR_INVALID_ARG,
+            "an ACL binding is u8 type, u8 pattern, str name, str principal, str host, u8 operation, u8 permission");
     const char *problem = binding_problem(&b);
     return problem ? kd_fail(KD_INVALID_REQUEST, "%s", problem) : 0;
 }
@@ -216,7 +250,8 @@ static int implied_by(uint8_t op, uint8_t out[5])
     return 1;
 }
 
-static bool decide(const acl_binding *acls, uint32_t n, uint8_t type, kd_str name, kd_str principal, kd_str host, uint8_t op)
+static bool decide(const acl_binding *acls, uint32_t n, uint8_t type, kd_str name, kd_str principal, kd_str host,
+                   uint8_t op)
 {
     for (uint32_t i = 0; i < n; i++)
         if (acls[i].permission == PERM_DENY && applies(&acls[i], type, name, principal, host, op))

@@ -109,7 +109,8 @@ static int32_t parse(const uint8_t *in, uint32_t len, uint8_t *strategy, group *
     /* Upper bounds: strs and pairs take >= 2 bytes each. */
     size_t strs = len / 2 + 1;
     size_t total_partitions_cap = 0;
-    g->arena = calloc(1, members * (sizeof(member) + sizeof(member *)) + strs * (sizeof(kd_str) + sizeof(topic_partition) + sizeof(topic)));
+    g->arena = calloc(1, members * (sizeof(member) + sizeof(member *)) +
+                             strs * (sizeof(kd_str) + sizeof(topic_partition) + sizeof(topic)));
     if (!g->arena)
         return kd_fail(KD_ERR_NOMEM, "out of memory");
     g->members = g->arena;

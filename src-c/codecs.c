@@ -45,7 +45,10 @@ const char *kd_codec_name(int codec)
     return codec >= 0 && codec <= 4 ? names[codec] : "unknown";
 }
 
-static int32_t exceeded(const kd_codec_out *o) { return CORRUPT("decompressed size exceeds %zu bytes", o->max); }
+static int32_t exceeded(const kd_codec_out *o)
+{
+    return CORRUPT("decompressed size exceeds %zu bytes", o->max);
+}
 
 /* Makes room for at least one more byte (`hint` more if the ceiling allows), up to
  * one byte past out->max so that passing it can be seen. */

@@ -36,12 +36,12 @@ static const char *const SCHEMA[] = {
      * pass left below it; cursor: the next batch of the pass under way (-1: none);
      * pass_end: where that pass stops; pass_bytes: what it kept so far. */
     ("CREATE TABLE IF NOT EXISTS log_compaction ("
-    " id INTEGER PRIMARY KEY CHECK (id = 0),"
-    " cleaned_through INTEGER NOT NULL,"
-    " clean_bytes INTEGER NOT NULL,"
-    " cursor INTEGER NOT NULL,"
-    " pass_end INTEGER NOT NULL,"
-    " pass_bytes INTEGER NOT NULL)"),
+     " id INTEGER PRIMARY KEY CHECK (id = 0),"
+     " cleaned_through INTEGER NOT NULL,"
+     " clean_bytes INTEGER NOT NULL,"
+     " cursor INTEGER NOT NULL,"
+     " pass_end INTEGER NOT NULL,"
+     " pass_bytes INTEGER NOT NULL)"),
     "INSERT OR IGNORE INTO log_compaction (id, cleaned_through, clean_bytes, cursor, pass_end, pass_bytes)"
     " VALUES (0, 0, 0, -1, 0, 0)",
 };

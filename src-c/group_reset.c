@@ -46,7 +46,14 @@
 
 #define RESET_DRY_RUN 1
 
-enum { SPEC_EARLIEST, SPEC_LATEST, SPEC_TIMESTAMP, SPEC_OFFSET, SPEC_SHIFT, SPEC_COUNT };
+enum {
+    SPEC_EARLIEST,
+    SPEC_LATEST,
+    SPEC_TIMESTAMP,
+    SPEC_OFFSET,
+    SPEC_SHIFT,
+    SPEC_COUNT
+};
 
 /* The most partitions one reset names (a topic has at most this many in Kafdo). */
 #define MAX_RESET_PARTITIONS 10000
@@ -93,18 +100,10 @@ static int32_t committed_offset(uint32_t db, const reset_row *row, int64_t *offs
 static int32_t resolve(uint32_t db, uint8_t spec, int64_t value, const reset_row *row, int64_t *offset)
 {
     switch (spec) {
-    case SPEC_EARLIEST:
-        *offset = row->log_start;
-        return 0;
-    case SPEC_LATEST:
-        *offset = row->high_watermark;
-        return 0;
-    case SPEC_TIMESTAMP:
-        *offset = row->time_offset >= 0 ? row->time_offset : row->high_watermark;
-        return 0;
-    case SPEC_OFFSET:
-        *offset = value;
-        return 0;
+    case SPEC_EARLIEST: *offset = row->log_start; return 0;
+    case SPEC_LATEST: *offset = row->high_watermark; return 0;
+    case SPEC_TIMESTAMP: *offset = row->time_offset >= 0 ? row->time_offset : row->high_watermark; return 0;
+    case SPEC_OFFSET: *offset = value; return 0;
     default: { /* SPEC_SHIFT */
         int64_t base;
         int found;

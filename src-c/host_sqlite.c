@@ -73,8 +73,7 @@ int32_t kd_host_prepare(uint32_t db, const char *sql, uint32_t sql_len)
     int free_slot = -1;
     for (int i = 0; i < MAX_STMTS; i++) {
         stmt_slot *s = &slots[i];
-        if (s->stmt && !s->in_use && s->db == db && strlen(s->sql) == sql_len &&
-            memcmp(s->sql, sql, sql_len) == 0) {
+        if (s->stmt && !s->in_use && s->db == db && strlen(s->sql) == sql_len && memcmp(s->sql, sql, sql_len) == 0) {
             s->in_use = 1;
             return i;
         }
@@ -101,8 +100,8 @@ int32_t kd_host_bind_int64(int32_t stmt, uint32_t index, int64_t value)
 int32_t kd_host_bind_blob(int32_t stmt, uint32_t index, const uint8_t *data, uint32_t len)
 {
     stmt_slot *s = slot(stmt);
-    return s && sqlite3_bind_blob(s->stmt, (int)index, len ? (const void *)data : "", (int)len,
-                                  SQLITE_TRANSIENT) == SQLITE_OK
+    return s && sqlite3_bind_blob(s->stmt, (int)index, len ? (const void *)data : "", (int)len, SQLITE_TRANSIENT) ==
+                       SQLITE_OK
                ? 0
                : -1;
 }
@@ -110,9 +109,8 @@ int32_t kd_host_bind_blob(int32_t stmt, uint32_t index, const uint8_t *data, uin
 int32_t kd_host_bind_text(int32_t stmt, uint32_t index, const char *text, uint32_t len)
 {
     stmt_slot *s = slot(stmt);
-    return s && sqlite3_bind_text(s->stmt, (int)index, len ? text : "", (int)len, SQLITE_TRANSIENT) == SQLITE_OK
-               ? 0
-               : -1;
+    return s && sqlite3_bind_text(s->stmt, (int)index, len ? text : "", (int)len, SQLITE_TRANSIENT) == SQLITE_OK ? 0
+                                                                                                                 : -1;
 }
 
 int32_t kd_host_bind_null(int32_t stmt, uint32_t index)

@@ -61,12 +61,18 @@ typedef struct {
 
 bool kd_le_str(kd_le_reader *r, kd_str *s);
 bool kd_out_str(const uint8_t *p, size_t len);
-static inline bool kd_str_eq(kd_str a, kd_str b) { return a.len == b.len && (a.len == 0 || __builtin_memcmp(a.p, b.p, a.len) == 0); }
+static inline bool kd_str_eq(kd_str a, kd_str b)
+{
+    return a.len == b.len && (a.len == 0 || __builtin_memcmp(a.p, b.p, a.len) == 0);
+}
 int kd_str_cmp(kd_str a, kd_str b);
 
 /* ---- big-endian helpers for Kafka's wire format ---- */
 
-static inline uint16_t kd_be16(const uint8_t *p) { return (uint16_t)((p[0] << 8) | p[1]); }
+static inline uint16_t kd_be16(const uint8_t *p)
+{
+    return (uint16_t)((p[0] << 8) | p[1]);
+}
 static inline uint32_t kd_be32(const uint8_t *p)
 {
     return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
@@ -75,10 +81,17 @@ static inline uint64_t kd_be64(const uint8_t *p)
 {
     return ((uint64_t)kd_be32(p) << 32) | kd_be32(p + 4);
 }
-static inline void kd_put_be16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
+static inline void kd_put_be16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
 static inline void kd_put_be32(uint8_t *p, uint32_t v)
 {
-    p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16); p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v;
+    p[0] = (uint8_t)(v >> 24);
+    p[1] = (uint8_t)(v >> 16);
+    p[2] = (uint8_t)(v >> 8);
+    p[3] = (uint8_t)v;
 }
 static inline void kd_put_be64(uint8_t *p, uint64_t v)
 {
@@ -96,7 +109,6 @@ int32_t kd_producer_ids_open(uint32_t db);
 
 /* ---- crc32c.c ---- */
 uint32_t kd_crc32c_update(uint32_t crc, const uint8_t *buf, size_t len);
-
 
 /* ---- log.c and retention.c: a partition's log ---- */
 
@@ -154,10 +166,10 @@ int32_t kd_tier_open(uint32_t db);
 
 /* What retention did to the cold tier in one step. */
 typedef struct {
-    int32_t deleted; /* segments */
-    bool more;       /* stopped at max_rows */
-    bool blocked;    /* a segment is kept (or more to do): the hot batches wait */
-    int64_t cut;     /* the first offset after the segments deleted; 0: none */
+    int32_t deleted;       /* segments */
+    bool more;             /* stopped at max_rows */
+    bool blocked;          /* a segment is kept (or more to do): the hot batches wait */
+    int64_t cut;           /* the first offset after the segments deleted; 0: none */
     int64_t kept_max_time; /* the first kept segment's newest timestamp */
 } kd_tier_expiry;
 
@@ -181,7 +193,7 @@ typedef int32_t (*kd_batch_sink)(const uint8_t *data, size_t len, void *arg);
 /* Walks the batches of the cold segment holding `offset` (or the first after it) as
  * log.c walks hot ones, from `bytes`: the part of the segment's object that starts
  * at byte `position`. Each batch is checked against the segment's index. */
-int32_t kd_tier_walk(uint32_t db, int64_t offset, int32_t max_bytes, bool min_one, const uint8_t *bytes,
-                     size_t len, int64_t position, kd_batch_sink emit, void *arg);
+int32_t kd_tier_walk(uint32_t db, int64_t offset, int32_t max_bytes, bool min_one, const uint8_t *bytes, size_t len,
+                     int64_t position, kd_batch_sink emit, void *arg);
 
 #endif /* KAFDO_INTERNAL_H */

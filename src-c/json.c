@@ -79,8 +79,8 @@ static int32_t parse_string(jparser *p)
             break;
         uint8_t e = t[p->pos + 1];
         if (e == 'u') {
-            if (p->len - p->pos < 6 || !is_hex(t[p->pos + 2]) || !is_hex(t[p->pos + 3]) ||
-                !is_hex(t[p->pos + 4]) || !is_hex(t[p->pos + 5]))
+            if (p->len - p->pos < 6 || !is_hex(t[p->pos + 2]) || !is_hex(t[p->pos + 3]) || !is_hex(t[p->pos + 4]) ||
+                !is_hex(t[p->pos + 5]))
                 return jfail(p, "bad \\u escape");
             p->pos += 6;
         } else if (e && strchr("\"\\/bfnrt", e)) {

@@ -263,8 +263,7 @@ KD_EXPORT(kd_log_open) int32_t kd_log_open(uint32_t db);
  */
 #define KD_APPEND_RESULT_SIZE 40
 KD_EXPORT(kd_log_append)
-int32_t kd_log_append(uint32_t db, uint8_t *in, uint32_t in_len, int64_t now_ms,
-                      int32_t max_batch_bytes);
+int32_t kd_log_append(uint32_t db, uint8_t *in, uint32_t in_len, int64_t now_ms, int32_t max_batch_bytes);
 
 /*
  * Output: 16 bytes, i64 log_start_offset, i64 high_watermark (the next offset).
@@ -454,11 +453,11 @@ KD_EXPORT(kd_tier_forget) int32_t kd_tier_forget(uint32_t db, const uint8_t *in,
 KD_EXPORT(kd_tier_locate)
 int32_t kd_tier_locate(uint32_t db, int64_t offset, int32_t max_bytes, int32_t min_one_batch);
 KD_EXPORT(kd_log_fetch_cold)
-int32_t kd_log_fetch_cold(uint32_t db, int64_t offset, int32_t max_bytes, int32_t min_one_batch,
-                          const uint8_t *bytes, uint32_t len, int64_t position);
+int32_t kd_log_fetch_cold(uint32_t db, int64_t offset, int32_t max_bytes, int32_t min_one_batch, const uint8_t *bytes,
+                          uint32_t len, int64_t position);
 KD_EXPORT(kd_log_read_cold)
-int32_t kd_log_read_cold(uint32_t db, int64_t offset, uint32_t max_records, int32_t max_bytes,
-                         const uint8_t *bytes, uint32_t len, int64_t position);
+int32_t kd_log_read_cold(uint32_t db, int64_t offset, uint32_t max_records, int32_t max_bytes, const uint8_t *bytes,
+                         uint32_t len, int64_t position);
 
 /* ---- topics (the cluster's metadata) -------------------------------------- */
 
@@ -480,15 +479,15 @@ KD_EXPORT(kd_topic_name_check) int32_t kd_topic_name_check(const uint8_t *name, 
  * Errors: INVALID_TOPIC_EXCEPTION, INVALID_PARTITIONS, INVALID_CONFIG,
  * TOPIC_ALREADY_EXISTS; nothing is written unless it succeeds. */
 KD_EXPORT(kd_topic_create)
-int32_t kd_topic_create(uint32_t db, const uint8_t *in, uint32_t in_len, const uint8_t *topic_id,
-                        int64_t now_ms, int32_t max_partitions);
+int32_t kd_topic_create(uint32_t db, const uint8_t *in, uint32_t in_len, const uint8_t *topic_id, int64_t now_ms,
+                        int32_t max_partitions);
 
 /* Auto-creation: the topic when it exists, else kd_topic_create with the same
  * input; UNKNOWN_TOPIC_OR_PARTITION for a name still being deleted (a client
  * retries that, and finds the name free once the deletion ends). */
 KD_EXPORT(kd_topic_ensure)
-int32_t kd_topic_ensure(uint32_t db, const uint8_t *in, uint32_t in_len, const uint8_t *topic_id,
-                        int64_t now_ms, int32_t max_partitions);
+int32_t kd_topic_ensure(uint32_t db, const uint8_t *in, uint32_t in_len, const uint8_t *topic_id, int64_t now_ms,
+                        int32_t max_partitions);
 
 /* Output: the topic. Error: UNKNOWN_TOPIC_OR_PARTITION. */
 KD_EXPORT(kd_topic_describe)
@@ -599,8 +598,7 @@ KD_EXPORT(kd_group_poll) int32_t kd_group_poll(uint32_t db, int64_t now_ms);
  * deadline, where the error is 0 or REBALANCE_IN_PROGRESS (join again): that
  * answer comes as output so that the heartbeat's liveness is still stored. */
 KD_EXPORT(kd_group_heartbeat)
-int32_t kd_group_heartbeat(uint32_t db, const uint8_t *member_id, uint32_t len, int32_t generation,
-                           int64_t now_ms);
+int32_t kd_group_heartbeat(uint32_t db, const uint8_t *member_id, uint32_t len, int32_t generation, int64_t now_ms);
 
 /* By member id or (Kafka's LeaveGroup v3+) by group instance id. Errors:
  * UNKNOWN_MEMBER_ID, FENCED_INSTANCE_ID. Output: i64 next deadline, str the member
@@ -805,7 +803,8 @@ int32_t kd_topic_request_partitions(int32_t num_partitions, int16_t replication_
  * KD_UNSUPPORTED_SASL_MECHANISM for another mechanism.
  */
 KD_EXPORT(kd_scram_credential)
-int32_t kd_scram_credential(int32_t mechanism, const uint8_t *in, uint32_t len, int32_t iterations, int32_t salted_given);
+int32_t kd_scram_credential(int32_t mechanism, const uint8_t *in, uint32_t len, int32_t iterations,
+                            int32_t salted_given);
 
 /* Reads a client-first message. Output: str user (unescaped), str client nonce. */
 KD_EXPORT(kd_scram_client_first) int32_t kd_scram_client_first(const uint8_t *msg, uint32_t len);

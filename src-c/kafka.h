@@ -44,17 +44,17 @@ enum {
  * names it (a request's tagged fields are still skipped and read as defaults).
  */
 typedef struct kd_kfield {
-    const char *name;     /* camelCase of upstream's name */
-    uint8_t type;         /* KT_* */
-    uint8_t elem;         /* KT_ARRAY only: the element type */
-    uint8_t vmin, vmax;   /* the versions that carry the field (vmin NO: none) */
-    uint8_t nmin, nmax;   /* the versions in which it may be null (nmin NO: never) */
-    bool dnull;           /* upstream's default is null */
-    int64_t dint;         /* upstream's default for integers and bools */
-    const char *dstr;     /* upstream's default for a string, when not "" or null */
+    const char *name;            /* camelCase of upstream's name */
+    uint8_t type;                /* KT_* */
+    uint8_t elem;                /* KT_ARRAY only: the element type */
+    uint8_t vmin, vmax;          /* the versions that carry the field (vmin NO: none) */
+    uint8_t nmin, nmax;          /* the versions in which it may be null (nmin NO: never) */
+    bool dnull;                  /* upstream's default is null */
+    int64_t dint;                /* upstream's default for integers and bools */
+    const char *dstr;            /* upstream's default for a string, when not "" or null */
     const struct kd_kfield *sub; /* fields of a struct, or of an array's struct elements */
-    bool tagged;          /* a tagged field, written after the struct's other fields */
-    uint8_t tag;          /* its tag, when tagged */
+    bool tagged;                 /* a tagged field, written after the struct's other fields */
+    uint8_t tag;                 /* its tag, when tagged */
 } kd_kfield;
 
 typedef struct {
@@ -73,7 +73,15 @@ const kd_kapi *kd_kafka_api(int16_t key);
 
 /* ---- json.c: a small JSON reader for the encoder ---- */
 
-enum { KJ_NULL = 1, KJ_FALSE, KJ_TRUE, KJ_NUMBER, KJ_STRING, KJ_ARRAY, KJ_OBJECT };
+enum {
+    KJ_NULL = 1,
+    KJ_FALSE,
+    KJ_TRUE,
+    KJ_NUMBER,
+    KJ_STRING,
+    KJ_ARRAY,
+    KJ_OBJECT
+};
 
 /*
  * A parsed document is a flat array of nodes in document order (as jsmn does):
@@ -83,11 +91,11 @@ enum { KJ_NULL = 1, KJ_FALSE, KJ_TRUE, KJ_NUMBER, KJ_STRING, KJ_ARRAY, KJ_OBJECT
  * escaped, between the quotes.
  */
 typedef struct {
-    uint8_t type;     /* KJ_* */
-    uint32_t start;   /* byte offset of the text (a string's first byte after the quote) */
-    uint32_t len;     /* bytes of text (a string's, without its quotes) */
-    uint32_t count;   /* children: array elements, or object members (pairs) */
-    uint32_t next;    /* index of the node after this one's subtree */
+    uint8_t type;   /* KJ_* */
+    uint32_t start; /* byte offset of the text (a string's first byte after the quote) */
+    uint32_t len;   /* bytes of text (a string's, without its quotes) */
+    uint32_t count; /* children: array elements, or object members (pairs) */
+    uint32_t next;  /* index of the node after this one's subtree */
 } kd_json_node;
 
 typedef struct {

@@ -33,23 +33,35 @@
 #define MAX_RESPONSE_BYTES (INT64_C(256) << 20)
 #define API_VERSIONS_KEY 18
 
-#define OUT_OR_NOMEM(ok)                                                                   \
-    do {                                                                                   \
-        if (!(ok))                                                                         \
-            return KD_ERR_NOMEM;                                                           \
+#define OUT_OR_NOMEM(ok)                                                                                               \
+    do {                                                                                                               \
+        if (!(ok))                                                                                                     \
+            return KD_ERR_NOMEM;                                                                                       \
     } while (0)
-#define TRY(expr)                                                                          \
-    do {                                                                                   \
-        int32_t try_rc_ = (expr);                                                          \
-        if (try_rc_)                                                                       \
-            return try_rc_;                                                                \
+#define TRY(expr)                                                                                                      \
+    do {                                                                                                               \
+        int32_t try_rc_ = (expr);                                                                                      \
+        if (try_rc_)                                                                                                   \
+            return try_rc_;                                                                                            \
     } while (0)
 
-static bool in_range(int v, uint8_t lo, uint8_t hi) { return lo != NO && v >= lo && (hi == ALL || v <= hi); }
+static bool in_range(int v, uint8_t lo, uint8_t hi)
+{
+    return lo != NO && v >= lo && (hi == ALL || v <= hi);
+}
 /* Whether the version carries the field in the body's order (tagged fields go after). */
-static bool field_present(const kd_kfield *f, int version) { return !f->tagged && in_range(version, f->vmin, f->vmax); }
-static bool tagged_present(const kd_kfield *f, int version) { return f->tagged && in_range(version, f->vmin, f->vmax); }
-static bool field_nullable(const kd_kfield *f, int version) { return in_range(version, f->nmin, f->nmax); }
+static bool field_present(const kd_kfield *f, int version)
+{
+    return !f->tagged && in_range(version, f->vmin, f->vmax);
+}
+static bool tagged_present(const kd_kfield *f, int version)
+{
+    return f->tagged && in_range(version, f->vmin, f->vmax);
+}
+static bool field_nullable(const kd_kfield *f, int version)
+{
+    return in_range(version, f->nmin, f->nmax);
+}
 
 /* The contract's default: upstream's when it names one, else null for a field that
  * is nullable in some version, else the type's zero. */
@@ -58,7 +70,10 @@ static bool default_is_null(const kd_kfield *f)
     return f->dnull || (f->nmin != NO && f->dint == 0 && f->dstr == NULL);
 }
 
-static bool out_text(const char *s) { return kd_out_append(s, strlen(s)); }
+static bool out_text(const char *s)
+{
+    return kd_out_append(s, strlen(s));
+}
 
 /* int64 as JSON: a number while JavaScript holds it exactly, else a decimal string. */
 static bool out_int(int64_t v)
@@ -243,8 +258,7 @@ static int32_t dec_scalar(kreader *r, uint8_t type, bool nullable)
         OUT_OR_NOMEM(kd_out_append(s, sizeof s));
         return 0;
     }
-    default:
-        break;
+    default: break;
     }
     TRY(rd_length(r, type != KT_STRING, &n));
     if (n < 0) {
@@ -398,7 +412,8 @@ int32_t kd_kafka_decode(const uint8_t *frame, uint32_t len)
     kreader r = {.p = frame, .len = len, .pos = 12, .version = version, .field = "clientId"};
     int64_t client_len = -1;
     const uint8_t *client = NULL;
-    bool header_ok = rd_length(&r, false, &client_len) == 0 && (client_len < 0 || rd_take(&r, (size_t)client_len, &client) == 0);
+    bool header_ok =
+        rd_length(&r, false, &client_len) == 0 && (client_len < 0 || rd_take(&r, (size_t)client_len, &client) == 0);
     if (!header_ok)
         client_len = -1;
     char message[200];
@@ -436,8 +451,8 @@ typedef struct {
     const kd_json *doc;
     int version;
     bool flexible;
-    size_t frame_at;        /* where the frame starts in the output buffer */
-    const int64_t *blobs;   /* lengths from "blobs" */
+    size_t frame_at;      /* where the frame starts in the output buffer */
+    const int64_t *blobs; /* lengths from "blobs" */
     uint32_t blob_count;
     uint32_t hole_count, hole_cap; /* holes reserved before the frame, and used */
     const char *field;
@@ -474,7 +489,10 @@ static int32_t put_length(const kwriter *w, bool wide, int64_t n)
 
 static int32_t enc_int(kwriter *w, uint8_t type, uint32_t node)
 {
-    static const struct { int64_t lo, hi; size_t bytes; } range[] = {
+    static const struct {
+        int64_t lo, hi;
+        size_t bytes;
+    } range[] = {
         [KT_INT8] = {INT8_MIN, INT8_MAX, 1},
         [KT_INT16] = {INT16_MIN, INT16_MAX, 2},
         [KT_INT32] = {INT32_MIN, INT32_MAX, 4},
@@ -582,7 +600,11 @@ static int32_t enc_value(kwriter *w, uint8_t type, const kd_kfield *f, uint32_t 
         case KT_UUID: return put_be(0, 8) || put_be(0, 8) ? KD_ERR_NOMEM : 0;
         case KT_BOOL: return put_be(f && f->dint ? 1 : 0, 1);
         case KT_STRUCT: return enc_struct(w, f->sub, 0);
-        default: return put_be((uint64_t)(f ? f->dint : 0), type == KT_INT8 ? 1 : type == KT_INT16 ? 2 : type == KT_INT32 ? 4 : 8);
+        default:
+            return put_be((uint64_t)(f ? f->dint : 0), type == KT_INT8    ? 1
+                                                       : type == KT_INT16 ? 2
+                                                       : type == KT_INT32 ? 4
+                                                                          : 8);
         }
     }
     switch (type) {
@@ -665,8 +687,8 @@ static int32_t enc_struct(kwriter *w, const kd_kfield *fields, uint32_t node)
         for (uint32_t i = 0, k = node + 1; i < d->nodes[node].count; i++, k = d->nodes[k + 1].next)
             if (!find_field(fields, d, k)) {
                 int n = (int)(d->nodes[k].len < 64 ? d->nodes[k].len : 64);
-                return kd_fail(KD_ERR_INVALID_ARG, "unknown field \"%.*s\" in %s", n, (const char *)d->text + d->nodes[k].start,
-                               w->field ? w->field : "body");
+                return kd_fail(KD_ERR_INVALID_ARG, "unknown field \"%.*s\" in %s", n,
+                               (const char *)d->text + d->nodes[k].start, w->field ? w->field : "body");
             }
     }
     for (const kd_kfield *f = fields; f->name; f++) {
@@ -772,11 +794,17 @@ static int32_t encode_json(const uint8_t *in, uint32_t in_len)
         rc = read_blobs(&d, kd_json_get(&d, 0, "blobs"), &blobs, &blob_count);
     const kd_kapi *api = rc ? NULL : kd_kafka_api((int16_t)key);
     if (!rc && !version_supported(api, (int16_t)version))
-        rc = kd_fail(KD_ERR_INVALID_ARG, "API key %lld version %lld is not supported", (long long)key, (long long)version);
+        rc = kd_fail(KD_ERR_INVALID_ARG, "API key %lld version %lld is not supported", (long long)key,
+                     (long long)version);
     if (!rc) {
         uint32_t holes = count_holes(&d);
-        kwriter w = {.doc = &d, .version = (int)version, .flexible = version >= api->flexible_from,
-                     .frame_at = 4 + 8 * (size_t)holes, .blobs = blobs, .blob_count = blob_count, .hole_cap = holes};
+        kwriter w = {.doc = &d,
+                     .version = (int)version,
+                     .flexible = version >= api->flexible_from,
+                     .frame_at = 4 + 8 * (size_t)holes,
+                     .blobs = blobs,
+                     .blob_count = blob_count,
+                     .hole_cap = holes};
         if (!kd_out_reserve(w.frame_at))
             rc = kd_fail(KD_ERR_NOMEM, "out of memory");
         if (!rc)

@@ -232,8 +232,8 @@ static int32_t validate_set(uint8_t *set, size_t len, int32_t max_batch_bytes, c
         if (rc)
             return rc;
         if ((int64_t)b.size > limit)
-            return kd_fail(KD_MESSAGE_TOO_LARGE, "batch of %zu bytes exceeds the limit of %lld bytes%s",
-                           b.size, (long long)limit,
+            return kd_fail(KD_MESSAGE_TOO_LARGE, "batch of %zu bytes exceeds the limit of %lld bytes%s", b.size,
+                           (long long)limit,
                            limit == KD_MAX_STORED_BATCH_BYTES ? " (a Durable Object SQLite row holds 2 MB)" : "");
         /* Gaps in offsets come only from compaction (Kafka's LogValidator refuses them
          * in a producer's batch). */
@@ -271,9 +271,8 @@ static int32_t insert_batch(int32_t stmt, const kd_batch *b, int64_t now_ms)
 {
     int32_t rc = 0;
     int64_t last = b->base_offset + b->last_offset_delta;
-    const int64_t ints[] = {b->base_offset,  last,          b->first_timestamp, b->max_timestamp,
-                            b->record_count, (int64_t)b->size, b->producer_id, b->producer_epoch,
-                            b->base_sequence, now_ms};
+    const int64_t ints[] = {b->base_offset,   last,           b->first_timestamp, b->max_timestamp, b->record_count,
+                            (int64_t)b->size, b->producer_id, b->producer_epoch,  b->base_sequence, now_ms};
     for (uint32_t i = 0; i < sizeof ints / sizeof ints[0] && !rc; i++)
         rc = kd_sql_bind_i64(stmt, i + 1, ints[i]);
     if (!rc)
@@ -289,8 +288,7 @@ static const char INSERT_BATCH[] =
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
 
 /* Assigns offsets to a validated set and stores its batches, one row each. */
-static int32_t store_set(uint32_t db, uint8_t *set, size_t len, int64_t now_ms, bool compacted,
-                         int64_t *next_offset)
+static int32_t store_set(uint32_t db, uint8_t *set, size_t len, int64_t now_ms, bool compacted, int64_t *next_offset)
 {
     for (size_t pos = 0; pos < len;) {
         kd_batch b;
@@ -325,8 +323,8 @@ typedef struct {
  * batch in the set, advanced by each new batch, written back once the set is stored. */
 typedef struct {
     int64_t producer_id;
-    int16_t epoch;   /* meaningful only when count > 0 */
-    uint8_t count;   /* 0: the log knows nothing of this producer */
+    int16_t epoch; /* meaningful only when count > 0 */
+    uint8_t count; /* 0: the log knows nothing of this producer */
     bool changed;
     seq_batch batches[REMEMBERED_BATCHES]; /* oldest first */
 } producer_entry;
@@ -453,9 +451,8 @@ static int32_t judge_batch(producer_entry *e, const kd_batch *b, int64_t base, s
                        (long long)b->producer_id, (int)b->producer_epoch, (int)e->epoch);
     } else if (b->producer_epoch > e->epoch) {
         if (s.first_seq != 0)
-            return kd_fail(KD_OUT_OF_ORDER_SEQUENCE_NUMBER,
-                           "producer %lld's new epoch %d starts at sequence %d, not 0", (long long)b->producer_id,
-                           (int)b->producer_epoch, (int)s.first_seq);
+            return kd_fail(KD_OUT_OF_ORDER_SEQUENCE_NUMBER, "producer %lld's new epoch %d starts at sequence %d, not 0",
+                           (long long)b->producer_id, (int)b->producer_epoch, (int)s.first_seq);
     } else {
         int32_t expected = kd_sequence_add(e->batches[e->count - 1].last_seq, 1);
         if (s.first_seq != expected)
@@ -468,8 +465,8 @@ static int32_t judge_batch(producer_entry *e, const kd_batch *b, int64_t base, s
 
 /* How a set came out of judging. */
 typedef struct {
-    int32_t error;      /* 0 or a Kafka code: nothing of the set is stored */
-    bool duplicate;     /* every batch was stored before: acknowledge, store nothing */
+    int32_t error;                    /* 0 or a Kafka code: nothing of the set is stored */
+    bool duplicate;                   /* every batch was stored before: acknowledge, store nothing */
     int64_t base_offset, last_offset; /* of the stored batches, when duplicate */
 } set_verdict;
 
@@ -511,8 +508,7 @@ static int32_t judge_set(uint32_t db, const uint8_t *set, size_t len, int64_t ne
         else
             v->error = verdict;
         if (!v->error && news > 0 && dups > 0)
-            v->error = kd_fail(KD_OUT_OF_ORDER_SEQUENCE_NUMBER,
-                               "a set mixes batches stored before with new ones");
+            v->error = kd_fail(KD_OUT_OF_ORDER_SEQUENCE_NUMBER, "a set mixes batches stored before with new ones");
         base += b.record_count;
         pos += b.size;
     }
@@ -589,7 +585,8 @@ int32_t kd_log_append(uint32_t db, uint8_t *in, uint32_t in_len, int64_t now_ms,
 
         int64_t records = 0;
         uint32_t idempotent = 0;
-        set_verdict v = {validate_set((uint8_t *)set, set_len, max_batch_bytes, &config, now_ms, &records, &idempotent), false, -1, -1};
+        set_verdict v = {validate_set((uint8_t *)set, set_len, max_batch_bytes, &config, now_ms, &records, &idempotent),
+                         false, -1, -1};
         producer_table producers = {0};
         if (!v.error && config.compact)
             v.error = kd_compaction_check_keys(set, set_len);
@@ -632,10 +629,9 @@ int32_t kd_log_append(uint32_t db, uint8_t *in, uint32_t in_len, int64_t now_ms,
 typedef kd_batch_sink batch_sink;
 #define WALK_STOP KD_WALK_STOP
 
-static const char FETCH_FROM[] =
-    "SELECT size_bytes, data, base_offset FROM log_batches WHERE base_offset >="
-    " coalesce((SELECT max(base_offset) FROM log_batches WHERE base_offset <= ?1), ?1)"
-    " ORDER BY base_offset";
+static const char FETCH_FROM[] = "SELECT size_bytes, data, base_offset FROM log_batches WHERE base_offset >="
+                                 " coalesce((SELECT max(base_offset) FROM log_batches WHERE base_offset <= ?1), ?1)"
+                                 " ORDER BY base_offset";
 
 /* The checks every read makes first; *max_bytes is capped. */
 static int32_t check_read(uint32_t db, int64_t offset, int32_t *max_bytes, log_offsets *o)
@@ -690,8 +686,7 @@ static int32_t walk_batches(uint32_t db, int64_t offset, int32_t max_bytes, bool
         }
         int32_t n = kd_host_column_bytes(stmt, 1);
         if (n < 0 || n != size) {
-            rc = kd_fail(KD_ERR_STORAGE, "stored batch size %d disagrees with its row (%lld)", (int)n,
-                         (long long)size);
+            rc = kd_fail(KD_ERR_STORAGE, "stored batch size %d disagrees with its row (%lld)", (int)n, (long long)size);
             break;
         }
         if ((size_t)n > row_cap) {
@@ -820,9 +815,8 @@ int32_t kd_log_read_cold(uint32_t db, int64_t offset, uint32_t max_records, int3
  * max timestamp, so the caller reads from the batch's start — never past a
  * record it asked for). No record that late: -1 and -1, as Kafka answers.
  */
-static const char FIRST_BATCH_AT_TIME[] =
-    "SELECT data FROM log_batches WHERE base_offset ="
-    " (SELECT min(base_offset) FROM log_batches WHERE max_timestamp >= ?1)";
+static const char FIRST_BATCH_AT_TIME[] = "SELECT data FROM log_batches WHERE base_offset ="
+                                          " (SELECT min(base_offset) FROM log_batches WHERE max_timestamp >= ?1)";
 
 static int32_t first_record_at(const uint8_t *data, size_t len, int64_t timestamp, int64_t *offset, int64_t *at)
 {

@@ -19,8 +19,8 @@ int32_t kd_murmur2(const uint8_t *key, uint32_t len)
     uint32_t i = 0;
 
     for (; len - i >= 4; i += 4) {
-        uint32_t k = (uint32_t)key[i] | (uint32_t)key[i + 1] << 8 | (uint32_t)key[i + 2] << 16 |
-                     (uint32_t)key[i + 3] << 24;
+        uint32_t k =
+            (uint32_t)key[i] | (uint32_t)key[i + 1] << 8 | (uint32_t)key[i + 2] << 16 | (uint32_t)key[i + 3] << 24;
         k *= m;
         k ^= k >> r;
         k *= m;
@@ -34,9 +34,7 @@ int32_t kd_murmur2(const uint8_t *key, uint32_t len)
     case 2:
         h ^= (uint32_t)key[i + 1] << 8;
         /* fall through */
-    case 1:
-        h ^= key[i];
-        h *= m;
+    case 1: h ^= key[i]; h *= m;
     }
     h ^= h >> 13;
     h *= m;

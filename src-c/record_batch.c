@@ -44,11 +44,13 @@
 #define CORRUPT(...) kd_fail(KD_CORRUPT_MESSAGE, __VA_ARGS__)
 
 /* Wrapping addition: a hostile timestamp delta must not be undefined behaviour. */
-static int64_t add_wrap(int64_t a, int64_t b) { return (int64_t)((uint64_t)a + (uint64_t)b); }
+static int64_t add_wrap(int64_t a, int64_t b)
+{
+    return (int64_t)((uint64_t)a + (uint64_t)b);
+}
 
 /* Reads a varint length of a nullable byte string (-1 = null) and points at its bytes. */
-static bool read_nullable(const uint8_t *buf, size_t len, size_t *pos, const uint8_t **out,
-                          int32_t *out_len)
+static bool read_nullable(const uint8_t *buf, size_t len, size_t *pos, const uint8_t **out, int32_t *out_len)
 {
     int32_t n;
     if (!kd_varint_read(buf, len, pos, &n) || n < -1)
@@ -110,8 +112,7 @@ int32_t kd_record_next(kd_record_iter *it, kd_record *rec)
     const uint8_t *buf = it->records;
     size_t pos = it->pos;
     int32_t body_len;
-    if (!kd_varint_read(buf, it->end, &pos, &body_len) || body_len < 0 ||
-        (size_t)body_len > it->end - pos)
+    if (!kd_varint_read(buf, it->end, &pos, &body_len) || body_len < 0 || (size_t)body_len > it->end - pos)
         return CORRUPT("record %d: length is malformed or runs past the batch", (int)it->index);
     size_t end = pos + (size_t)body_len;
 
@@ -148,9 +149,8 @@ int32_t kd_record_next(kd_record_iter *it, kd_record *rec)
     rec->headers_len = pos - headers_start;
     rec->header_count = (uint32_t)header_count;
     rec->offset = add_wrap(b->base_offset, offset_delta);
-    rec->timestamp = (b->attributes & KD_ATTR_TIMESTAMP_LOG_APPEND)
-                         ? b->max_timestamp
-                         : add_wrap(b->first_timestamp, ts_delta);
+    rec->timestamp =
+        (b->attributes & KD_ATTR_TIMESTAMP_LOG_APPEND) ? b->max_timestamp : add_wrap(b->first_timestamp, ts_delta);
     it->pos = end;
     it->index++;
     it->last_delta = offset_delta;
@@ -249,7 +249,8 @@ void kd_batch_set_max_timestamp(uint8_t *batch, size_t size, int64_t max_timesta
 
 void kd_batch_set_log_append_time(uint8_t *batch, size_t size, int64_t now_ms)
 {
-    uint16_t attributes = (uint16_t)(batch[OFF_ATTRIBUTES] << 8 | batch[OFF_ATTRIBUTES + 1]) | KD_ATTR_TIMESTAMP_LOG_APPEND;
+    uint16_t attributes =
+        (uint16_t)(batch[OFF_ATTRIBUTES] << 8 | batch[OFF_ATTRIBUTES + 1]) | KD_ATTR_TIMESTAMP_LOG_APPEND;
     batch[OFF_ATTRIBUTES] = (uint8_t)(attributes >> 8);
     batch[OFF_ATTRIBUTES + 1] = (uint8_t)attributes;
     kd_batch_set_max_timestamp(batch, size, now_ms);
@@ -259,11 +260,10 @@ void kd_batch_set_log_append_time(uint8_t *batch, size_t size, int64_t now_ms)
 
 static bool write_summary(const kd_batch *b)
 {
-    return kd_out_i64(b->base_offset) && kd_out_i64(b->first_timestamp) &&
-           kd_out_i64(b->max_timestamp) && kd_out_i64(b->producer_id) &&
-           kd_out_i32(b->partition_leader_epoch) && kd_out_i32(b->base_sequence) &&
-           kd_out_i32(b->last_offset_delta) && kd_out_i32(b->record_count) &&
-           kd_out_i32((int32_t)b->size) && kd_out_i16(b->producer_epoch) && kd_out_i16(b->attributes);
+    return kd_out_i64(b->base_offset) && kd_out_i64(b->first_timestamp) && kd_out_i64(b->max_timestamp) &&
+           kd_out_i64(b->producer_id) && kd_out_i32(b->partition_leader_epoch) && kd_out_i32(b->base_sequence) &&
+           kd_out_i32(b->last_offset_delta) && kd_out_i32(b->record_count) && kd_out_i32((int32_t)b->size) &&
+           kd_out_i16(b->producer_epoch) && kd_out_i16(b->attributes);
 }
 
 int32_t kd_batch_inspect(const uint8_t *buf, uint32_t len)
@@ -296,16 +296,14 @@ static bool out_nullable(const uint8_t *p, int32_t n)
 /* Writes one record in the kd record list format. */
 static int32_t out_record(const kd_record *rec)
 {
-    if (!kd_out_i64(rec->offset) || !kd_out_i64(rec->timestamp) ||
-        !out_nullable(rec->key, rec->key_len) || !out_nullable(rec->value, rec->value_len) ||
-        !kd_out_u32(rec->header_count))
+    if (!kd_out_i64(rec->offset) || !kd_out_i64(rec->timestamp) || !out_nullable(rec->key, rec->key_len) ||
+        !out_nullable(rec->value, rec->value_len) || !kd_out_u32(rec->header_count))
         return kd_fail(KD_ERR_NOMEM, "out of memory");
     size_t pos = 0;
     kd_header h;
     int32_t rc;
     while ((rc = kd_header_next(rec->headers, rec->headers_len, &pos, &h)) == 1) {
-        if (!kd_out_u32(h.key_len) || !kd_out_append(h.key, h.key_len) ||
-            !out_nullable(h.value, h.value_len))
+        if (!kd_out_u32(h.key_len) || !kd_out_append(h.key, h.key_len) || !out_nullable(h.value, h.value_len))
             return kd_fail(KD_ERR_NOMEM, "out of memory");
     }
     return rc;
@@ -316,8 +314,8 @@ static int32_t in_batch(int32_t rc, const kd_batch *b)
 {
     char why[224];
     snprintf(why, sizeof why, "%s", kd_error_message());
-    return kd_fail(rc, "%s batch at offset %lld: %s", kd_codec_name(kd_batch_compression(b)),
-                   (long long)b->base_offset, why);
+    return kd_fail(rc, "%s batch at offset %lld: %s", kd_codec_name(kd_batch_compression(b)), (long long)b->base_offset,
+                   why);
 }
 
 /*
@@ -381,8 +379,7 @@ int32_t kd_batch_with_records(const kd_batch *b, const uint8_t *records, size_t 
     return rc;
 }
 
-int32_t kd_batch_records_out(const uint8_t *buf, size_t len, int64_t min_offset, uint32_t max_records,
-                             uint32_t *count)
+int32_t kd_batch_records_out(const uint8_t *buf, size_t len, int64_t min_offset, uint32_t max_records, uint32_t *count)
 {
     for (size_t pos = 0; pos < len && *count < max_records;) {
         kd_batch b;
@@ -438,10 +435,9 @@ typedef struct {
 
 static bool read_params(kd_le_reader *r, batch_params *p)
 {
-    return kd_le_i64(r, &p->base_offset) && kd_le_i64(r, &p->first_timestamp) &&
-           kd_le_i64(r, &p->max_timestamp) && kd_le_i64(r, &p->producer_id) &&
-           kd_le_i32(r, &p->partition_leader_epoch) && kd_le_i32(r, &p->base_sequence) &&
-           kd_le_i16(r, &p->producer_epoch) && kd_le_i16(r, &p->attributes);
+    return kd_le_i64(r, &p->base_offset) && kd_le_i64(r, &p->first_timestamp) && kd_le_i64(r, &p->max_timestamp) &&
+           kd_le_i64(r, &p->producer_id) && kd_le_i32(r, &p->partition_leader_epoch) &&
+           kd_le_i32(r, &p->base_sequence) && kd_le_i16(r, &p->producer_epoch) && kd_le_i16(r, &p->attributes);
 }
 
 /* One record of a kd record list, pointing into the host's bytes. */
@@ -465,8 +461,7 @@ static bool read_nullable_le(kd_le_reader *r, const uint8_t **p, int32_t *n)
 static bool read_list_record(kd_le_reader *r, list_record *rec)
 {
     int64_t offset;
-    if (!kd_le_i64(r, &offset) || !kd_le_i64(r, &rec->timestamp) ||
-        !read_nullable_le(r, &rec->key, &rec->key_len) ||
+    if (!kd_le_i64(r, &offset) || !kd_le_i64(r, &rec->timestamp) || !read_nullable_le(r, &rec->key, &rec->key_len) ||
         !read_nullable_le(r, &rec->value, &rec->value_len) || !kd_le_u32(r, &rec->header_count))
         return false;
     size_t start = r->pos;
@@ -483,14 +478,16 @@ static bool read_list_record(kd_le_reader *r, list_record *rec)
     return true;
 }
 
-static size_t nullable_size(int32_t n) { return kd_varint_size(n) + (n > 0 ? (size_t)n : 0); }
+static size_t nullable_size(int32_t n)
+{
+    return kd_varint_size(n) + (n > 0 ? (size_t)n : 0);
+}
 
 /* Size of a record's body (everything after its length varint); SIZE_MAX if too big. */
 static size_t record_body_size(const list_record *rec, int64_t ts_delta, int32_t offset_delta)
 {
-    size_t size = 1 + kd_varlong_size(ts_delta) + kd_varint_size(offset_delta) +
-                  nullable_size(rec->key_len) + nullable_size(rec->value_len) +
-                  kd_varint_size((int32_t)rec->header_count);
+    size_t size = 1 + kd_varlong_size(ts_delta) + kd_varint_size(offset_delta) + nullable_size(rec->key_len) +
+                  nullable_size(rec->value_len) + kd_varint_size((int32_t)rec->header_count);
     kd_le_reader hr = {rec->headers, rec->headers_len, 0};
     for (uint32_t i = 0; i < rec->header_count; i++) {
         uint32_t key_len;
@@ -531,9 +528,9 @@ static int32_t put_record(const list_record *rec, int64_t ts_delta, int32_t offs
     size_t body = record_body_size(rec, ts_delta, offset_delta);
     if (body == SIZE_MAX)
         return kd_fail(KD_MESSAGE_TOO_LARGE, "record %d is too large to encode", (int)offset_delta);
-    bool ok = put_varlong((int32_t)body) && kd_out_u8(0) && put_varlong(ts_delta) &&
-              put_varlong(offset_delta) && put_nullable(rec->key, rec->key_len) &&
-              put_nullable(rec->value, rec->value_len) && put_varlong((int32_t)rec->header_count);
+    bool ok = put_varlong((int32_t)body) && kd_out_u8(0) && put_varlong(ts_delta) && put_varlong(offset_delta) &&
+              put_nullable(rec->key, rec->key_len) && put_nullable(rec->value, rec->value_len) &&
+              put_varlong((int32_t)rec->header_count);
     kd_le_reader hr = {rec->headers, rec->headers_len, 0};
     for (uint32_t i = 0; ok && i < rec->header_count; i++) {
         uint32_t key_len;
@@ -547,7 +544,10 @@ static int32_t put_record(const list_record *rec, int64_t ts_delta, int32_t offs
     return ok ? 0 : kd_fail(KD_ERR_NOMEM, "out of memory");
 }
 
-static int64_t sub_wrap(int64_t a, int64_t b) { return (int64_t)((uint64_t)a - (uint64_t)b); }
+static int64_t sub_wrap(int64_t a, int64_t b)
+{
+    return (int64_t)((uint64_t)a - (uint64_t)b);
+}
 
 /* The input both encoders share: batch parameters, then a record count. */
 static int32_t read_encode_head(kd_le_reader *r, batch_params *p, uint32_t *count)
@@ -698,8 +698,9 @@ int32_t kd_batch_encode_within(const uint8_t *in, uint32_t in_len, int32_t max_b
         if (!read_list_record(&r, &rec))
             return kd_fail(KD_ERR_INVALID_ARG, "record %u of the list is malformed", (unsigned)i);
         if (rec.timestamp < 0)
-            return kd_fail(KD_INVALID_TIMESTAMP, "record %u: timestamp %lld is negative; a timestamp is ms since the epoch",
-                           (unsigned)i, (long long)rec.timestamp);
+            return kd_fail(KD_INVALID_TIMESTAMP,
+                           "record %u: timestamp %lld is negative; a timestamp is ms since the epoch", (unsigned)i,
+                           (long long)rec.timestamp);
         size_t size = record_size(&rec, sub_wrap(rec.timestamp, batch_first_timestamp(&p, &rec)), 0);
         if (size == SIZE_MAX)
             return kd_fail(KD_MESSAGE_TOO_LARGE, "record %u is over 2 GiB", (unsigned)i);

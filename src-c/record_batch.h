@@ -40,7 +40,7 @@ typedef struct {
 typedef struct {
     int64_t offset;
     int64_t timestamp;
-    const uint8_t *key;   /* NULL when key_len < 0 */
+    const uint8_t *key; /* NULL when key_len < 0 */
     int32_t key_len;
     const uint8_t *value; /* NULL when value_len < 0 */
     int32_t value_len;
@@ -68,7 +68,10 @@ int32_t kd_batch_read(const uint8_t *buf, size_t len, kd_batch *batch);
  * that kd_batch_read accepted (and that have not changed but for the base offset). */
 void kd_batch_header(const uint8_t *buf, kd_batch *batch);
 
-static inline int kd_batch_compression(const kd_batch *b) { return b->attributes & 0x07; }
+static inline int kd_batch_compression(const kd_batch *b)
+{
+    return b->attributes & 0x07;
+}
 
 /* Iterates the records of a batch that kd_batch_read accepted: in the batch itself
  * when uncompressed, else in its records section once decompressed (`records`). */
@@ -111,8 +114,7 @@ int32_t kd_batch_with_records(const kd_batch *b, const uint8_t *records, size_t 
  * once *count reaches max_records; *count is advanced per record written. A
  * compressed batch is decompressed and all its records checked before any is written.
  */
-int32_t kd_batch_records_out(const uint8_t *buf, size_t len, int64_t min_offset, uint32_t max_records,
-                             uint32_t *count);
+int32_t kd_batch_records_out(const uint8_t *buf, size_t len, int64_t min_offset, uint32_t max_records, uint32_t *count);
 
 /* Rewrites a stored batch's base offset in place (outside the CRC's span). */
 void kd_batch_set_base_offset(uint8_t *batch, int64_t base_offset);

@@ -265,12 +265,12 @@ int32_t kd_log_retention(uint32_t db, int64_t now_ms, uint32_t max_rows)
      * sixteenth of retention.bytes, so a step's cost is spread over that many bytes. */
     int64_t deadline = -1;
     if (c.retention_ms >= 0 && plan.kept_max_time != INT64_MIN)
-        deadline = plan.kept_max_time > INT64_MAX - c.retention_ms - 1 ? INT64_MAX
-                                                                        : plan.kept_max_time + c.retention_ms + 1;
+        deadline =
+            plan.kept_max_time > INT64_MAX - c.retention_ms - 1 ? INT64_MAX : plan.kept_max_time + c.retention_ms + 1;
     int64_t trigger = c.retention_bytes >= 0 ? c.retention_bytes + c.retention_bytes / 16 : -1;
     bool active = c.retention_ms >= 0 || c.retention_bytes >= 0;
-    if (!kd_out_i32(plan.deleted + cold.deleted) || !kd_out_i32(plan.more || cold.more) || !kd_out_i32(active) || !kd_out_i64(start) ||
-        !kd_out_i64(size) || !kd_out_i64(deadline) || !kd_out_i64(trigger))
+    if (!kd_out_i32(plan.deleted + cold.deleted) || !kd_out_i32(plan.more || cold.more) || !kd_out_i32(active) ||
+        !kd_out_i64(start) || !kd_out_i64(size) || !kd_out_i64(deadline) || !kd_out_i64(trigger))
         return kd_fail(KD_ERR_NOMEM, "out of memory");
     return 0;
 }

@@ -13,7 +13,10 @@
 #include "internal.h"
 #include "sasl.h"
 
-static int32_t plain_failed(const char *why) { return kd_fail(KD_SASL_AUTHENTICATION_FAILED, "%s", why); }
+static int32_t plain_failed(const char *why)
+{
+    return kd_fail(KD_SASL_AUTHENTICATION_FAILED, "%s", why);
+}
 
 /* Whether s is UTF-8 (RFC 3629): user names become strings in the Worker, and two
  * byte strings must never decode to one name. */
@@ -30,7 +33,8 @@ static bool utf8(const uint8_t *s, size_t n)
                 return false;
             cp = (cp << 6) | (s[i + j] & 0x3f);
         }
-        if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+        if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+            (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
             return false;
         i += len;
     }
@@ -98,5 +102,6 @@ int32_t kd_sasl_plain_verify(int32_t mechanism, const uint8_t *in, uint32_t len,
     uint8_t salted[KD_HASH_MAX], stored[KD_HASH_MAX], server[KD_HASH_MAX];
     kd_pbkdf2(h, pm.password, pm.password_len, p[1], n[1], (uint32_t)iterations, salted);
     kd_scram_keys(h, salted, stored, server);
-    return kd_same_bytes(stored, p[2], (size_t)h) ? 0 : plain_failed("authentication failed: invalid username or password");
+    return kd_same_bytes(stored, p[2], (size_t)h) ? 0
+                                                  : plain_failed("authentication failed: invalid username or password");
 }

@@ -100,8 +100,8 @@ int32_t kd_scram_hash(int32_t mechanism, kd_hash *h)
     else if (mechanism == KD_SCRAM_SHA_512)
         *h = KD_SHA512;
     else
-        return kd_fail(KD_UNSUPPORTED_SASL_MECHANISM, "unknown SCRAM mechanism %d (1 is SCRAM-SHA-256, 2 SCRAM-SHA-512)",
-                       (int)mechanism);
+        return kd_fail(KD_UNSUPPORTED_SASL_MECHANISM,
+                       "unknown SCRAM mechanism %d (1 is SCRAM-SHA-256, 2 SCRAM-SHA-512)", (int)mechanism);
     return 0;
 }
 
@@ -113,7 +113,8 @@ void kd_scram_keys(kd_hash h, const uint8_t *salted, uint8_t *stored_key, uint8_
     kd_hmac(h, salted, (size_t)h, (const uint8_t *)"Server Key", 10, NULL, 0, server_key);
 }
 
-int32_t kd_scram_credential(int32_t mechanism, const uint8_t *in, uint32_t len, int32_t iterations, int32_t salted_given)
+int32_t kd_scram_credential(int32_t mechanism, const uint8_t *in, uint32_t len, int32_t iterations,
+                            int32_t salted_given)
 {
     kd_scratch_reset();
     kd_hash h = KD_SHA256;
@@ -132,7 +133,8 @@ int32_t kd_scram_credential(int32_t mechanism, const uint8_t *in, uint32_t len, 
     if (salt_len == 0)
         return kd_fail(KD_UNACCEPTABLE_CREDENTIAL, "the salt must not be empty");
     if (salted_given ? secret_len != (uint32_t)h : secret_len == 0)
-        return kd_fail(KD_UNACCEPTABLE_CREDENTIAL, salted_given ? "the salted password must be %d bytes" : "the password must not be empty",
+        return kd_fail(KD_UNACCEPTABLE_CREDENTIAL,
+                       salted_given ? "the salted password must be %d bytes" : "the password must not be empty",
                        (int)h);
     uint8_t salted[KD_HASH_MAX], keys[2 * KD_HASH_MAX];
     if (salted_given)
@@ -145,7 +147,10 @@ int32_t kd_scram_credential(int32_t mechanism, const uint8_t *in, uint32_t len, 
 
 /* ---- the messages ---------------------------------------------------------- */
 
-static int32_t auth_failed(const char *why) { return kd_fail(KD_SASL_AUTHENTICATION_FAILED, "%s", why); }
+static int32_t auth_failed(const char *why)
+{
+    return kd_fail(KD_SASL_AUTHENTICATION_FAILED, "%s", why);
+}
 
 /* A cursor over one message, read attribute by attribute ("x=value,"). */
 typedef struct {
@@ -214,7 +219,8 @@ static int32_t extensions(msg_reader *m, bool until_proof)
         }
         if (m->pos == value)
             return auth_failed("invalid SCRAM message: an extension's value is empty");
-        if (key_len == 9 && !memcmp(m->p + key, "tokenauth", 9) && m->pos - value == 4 && !memcmp(m->p + value, "true", 4))
+        if (key_len == 9 && !memcmp(m->p + key, "tokenauth", 9) && m->pos - value == 4 &&
+            !memcmp(m->p + value, "true", 4))
             return auth_failed("delegation tokens are not supported");
     }
     return until_proof ? auth_failed("invalid SCRAM client-final message: no proof") : 0;
@@ -241,8 +247,8 @@ static int64_t saslname(const uint8_t *s, size_t n, uint8_t *out)
 
 /* What a client-first message says. */
 typedef struct {
-    size_t gs2_len;            /* the gs2 header: "n," authzid ",", bare follows */
-    const uint8_t *user;       /* escaped saslname */
+    size_t gs2_len;      /* the gs2 header: "n," authzid ",", bare follows */
+    const uint8_t *user; /* escaped saslname */
     size_t user_len;
     const uint8_t *nonce;
     size_t nonce_len;
@@ -255,8 +261,9 @@ static int32_t parse_client_first(const uint8_t *msg, size_t len, client_first *
     const uint8_t *authzid = NULL;
     size_t authzid_len = 0;
     if (len < 2 || msg[0] != 'n' || msg[1] != ',')
-        return auth_failed(len && (msg[0] == 'y' || msg[0] == 'p') ? "SCRAM channel binding is not supported"
-                                                                    : "invalid SCRAM client-first message: it starts \"n,\"");
+        return auth_failed(len && (msg[0] == 'y' || msg[0] == 'p')
+                               ? "SCRAM channel binding is not supported"
+                               : "invalid SCRAM client-first message: it starts \"n,\"");
     m.pos = 2;
     if (m.pos < len && msg[m.pos] == 'a') {
         if (!attribute(&m, 'a', &authzid, &authzid_len) || authzid_len == 0)
@@ -311,7 +318,8 @@ int32_t kd_scram_server_first(const uint8_t *in, uint32_t len, int32_t iteration
     const uint8_t *p[3];
     uint32_t n[3];
     if (!fields(in, len, 3, p, n) || n[1] == 0 || n[1] > 96 || n[2] == 0 || n[2] > 96)
-        return kd_fail(KD_ERR_INVALID_ARG, "input: client-first message, server nonce (1..96 bytes), salt (1..96 bytes)");
+        return kd_fail(KD_ERR_INVALID_ARG,
+                       "input: client-first message, server nonce (1..96 bytes), salt (1..96 bytes)");
     client_first cf;
     int32_t rc = parse_client_first(p[0], n[0], &cf);
     if (rc)
@@ -336,7 +344,8 @@ int32_t kd_scram_client_final(int32_t mechanism, const uint8_t *in, uint32_t len
     const uint8_t *p[5];
     uint32_t n[5];
     if (!fields(in, len, 5, p, n) || n[3] != (uint32_t)h || n[4] != (uint32_t)h)
-        return kd_fail(KD_ERR_INVALID_ARG, "input: client-first, server-first, client-final messages, stored key, server key");
+        return kd_fail(KD_ERR_INVALID_ARG,
+                       "input: client-first, server-first, client-final messages, stored key, server key");
     const uint8_t *first = p[0], *server_first = p[1], *final = p[2], *stored_key = p[3], *server_key = p[4];
     client_first cf;
     rc = parse_client_first(first, n[0], &cf);

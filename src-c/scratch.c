@@ -19,11 +19,26 @@ static size_t out_len;
 static size_t out_cap;
 static char error_message[256];
 
-void *kd_alloc(uint32_t size) { return malloc(size ? size : 1); }
-void kd_free(void *ptr) { free(ptr); }
-const uint8_t *kd_out_ptr(void) { return out_buf; }
-uint32_t kd_out_len(void) { return (uint32_t)out_len; }
-const char *kd_error_message(void) { return error_message; }
+void *kd_alloc(uint32_t size)
+{
+    return malloc(size ? size : 1);
+}
+void kd_free(void *ptr)
+{
+    free(ptr);
+}
+const uint8_t *kd_out_ptr(void)
+{
+    return out_buf;
+}
+uint32_t kd_out_len(void)
+{
+    return (uint32_t)out_len;
+}
+const char *kd_error_message(void)
+{
+    return error_message;
+}
 
 void kd_release_scratch(void)
 {
@@ -90,11 +105,26 @@ static bool out_le(uint64_t v, int n)
     return true;
 }
 
-bool kd_out_u8(uint8_t v) { return out_le(v, 1); }
-bool kd_out_i16(int16_t v) { return out_le((uint16_t)v, 2); }
-bool kd_out_i32(int32_t v) { return out_le((uint32_t)v, 4); }
-bool kd_out_u32(uint32_t v) { return out_le(v, 4); }
-bool kd_out_i64(int64_t v) { return out_le((uint64_t)v, 8); }
+bool kd_out_u8(uint8_t v)
+{
+    return out_le(v, 1);
+}
+bool kd_out_i16(int16_t v)
+{
+    return out_le((uint16_t)v, 2);
+}
+bool kd_out_i32(int32_t v)
+{
+    return out_le((uint32_t)v, 4);
+}
+bool kd_out_u32(uint32_t v)
+{
+    return out_le(v, 4);
+}
+bool kd_out_i64(int64_t v)
+{
+    return out_le((uint64_t)v, 8);
+}
 
 void kd_out_truncate(size_t len)
 {
@@ -102,8 +132,14 @@ void kd_out_truncate(size_t len)
         out_len = len;
 }
 
-size_t kd_out_size(void) { return out_len; }
-uint8_t *kd_out_data(void) { return out_buf; }
+size_t kd_out_size(void)
+{
+    return out_len;
+}
+uint8_t *kd_out_data(void)
+{
+    return out_buf;
+}
 
 void kd_out_patch_u32(size_t at, uint32_t v)
 {

@@ -36,11 +36,23 @@ static const uint64_t K512[80] = {
     0x113f9804bef90dae, 0x1b710b35131c471b, 0x28db77f523047d84, 0x32caab7b40c72493, 0x3c9ebe0a15c9bebc,
     0x431d67c49c100d4c, 0x4cc5d4becb3e42b6, 0x597f299cfc657e2a, 0x5fcb6fab3ad6faec, 0x6c44198c4a475817};
 
-static uint32_t ror32(uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
-static uint64_t ror64(uint64_t x, int n) { return (x >> n) | (x << (64 - n)); }
+static uint32_t ror32(uint32_t x, int n)
+{
+    return (x >> n) | (x << (32 - n));
+}
+static uint64_t ror64(uint64_t x, int n)
+{
+    return (x >> n) | (x << (64 - n));
+}
 
-static uint32_t be32(const uint8_t *p) { return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3]; }
-static uint64_t be64(const uint8_t *p) { return ((uint64_t)be32(p) << 32) | be32(p + 4); }
+static uint32_t be32(const uint8_t *p)
+{
+    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+static uint64_t be64(const uint8_t *p)
+{
+    return ((uint64_t)be32(p) << 32) | be32(p + 4);
+}
 
 static void compress256(uint32_t s[8], const uint8_t block[64])
 {
@@ -92,15 +104,17 @@ typedef struct {
     uint64_t total;
 } sha_ctx;
 
-static size_t block_size(kd_hash h) { return h == KD_SHA256 ? 64 : 128; }
+static size_t block_size(kd_hash h)
+{
+    return h == KD_SHA256 ? 64 : 128;
+}
 
 static void sha_init(sha_ctx *c, kd_hash h)
 {
     static const uint32_t iv256[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
                                       0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-    static const uint64_t iv512[8] = {0x6a09e667f3bcc908, 0xbb67ae8584caa73b, 0x3c6ef372fe94f82b,
-                                      0xa54ff53a5f1d36f1, 0x510e527fade682d1, 0x9b05688c2b3e6c1f,
-                                      0x1f83d9abfb41bd6b, 0x5be0cd19137e2179};
+    static const uint64_t iv512[8] = {0x6a09e667f3bcc908, 0xbb67ae8584caa73b, 0x3c6ef372fe94f82b, 0xa54ff53a5f1d36f1,
+                                      0x510e527fade682d1, 0x9b05688c2b3e6c1f, 0x1f83d9abfb41bd6b, 0x5be0cd19137e2179};
     c->h = h;
     c->fill = 0;
     c->total = 0;

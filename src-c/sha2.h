@@ -17,7 +17,10 @@
 #include <stdint.h>
 
 /* The two hashes SCRAM is offered with; the value is the digest size in bytes. */
-typedef enum { KD_SHA256 = 32, KD_SHA512 = 64 } kd_hash;
+typedef enum {
+    KD_SHA256 = 32,
+    KD_SHA512 = 64
+} kd_hash;
 
 #define KD_HASH_MAX 64
 

@@ -145,9 +145,10 @@ static int32_t read_segment(int32_t stmt, segment *s)
  * without a batch); *found 0 when every segment ends below offset. */
 static int32_t find_segment(uint32_t db, int64_t offset, segment *s, int *found)
 {
-    int32_t stmt = kd_sql_prepare(db, "SELECT " SEGMENT_COLUMNS " FROM log_segments WHERE base_offset >="
-                                      " coalesce((SELECT max(base_offset) FROM log_segments WHERE base_offset <= ?1), ?1)"
-                                      " AND last_offset >= ?1 ORDER BY base_offset LIMIT 1");
+    int32_t stmt =
+        kd_sql_prepare(db, "SELECT " SEGMENT_COLUMNS " FROM log_segments WHERE base_offset >="
+                           " coalesce((SELECT max(base_offset) FROM log_segments WHERE base_offset <= ?1), ?1)"
+                           " AND last_offset >= ?1 ORDER BY base_offset LIMIT 1");
     if (stmt < 0)
         return stmt;
     int32_t rc = kd_sql_bind_i64(stmt, 1, offset);
@@ -236,8 +237,8 @@ static int32_t plan_batches(uint32_t db, const kd_log_config *c, int64_t now_ms,
         int64_t base = kd_host_column_int64(stmt, 0), last = kd_host_column_int64(stmt, 1);
         int64_t max_time = kd_host_column_int64(stmt, 2), bytes = kd_host_column_int64(stmt, 3);
         /* Below the log start: retention's to delete, not ours to keep. */
-        bool eligible = last >= start && ((by_time && max_time < now_ms - local_ms) ||
-                                          (local_bytes >= 0 && hot - bytes >= local_bytes));
+        bool eligible = last >= start &&
+                        ((by_time && max_time < now_ms - local_ms) || (local_bytes >= 0 && hot - bytes >= local_bytes));
         full = plan->count > 0 && (plan->bytes + bytes > seg_max || plan->count == MAX_SEGMENT_BATCHES);
         if (!eligible) {
             if (by_time && last >= start)
@@ -357,8 +358,8 @@ int32_t kd_tier_plan(uint32_t db, int64_t now_ms, int32_t max_bytes, const uint8
     if (plan.count == 0)
         return 0;
     char key[MAX_KEY_PREFIX + 32];
-    int key_len = snprintf(key, sizeof key, "%.*s%020lld.log", (int)prefix_len, (const char *)prefix,
-                           (long long)plan.base);
+    int key_len =
+        snprintf(key, sizeof key, "%.*s%020lld.log", (int)prefix_len, (const char *)prefix, (long long)plan.base);
     if (!kd_out_i64(plan.base) || !kd_out_i64(plan.last) || !kd_out_str((const uint8_t *)key, (size_t)key_len) ||
         !kd_out_u32((uint32_t)plan.bytes))
         return kd_fail(KD_ERR_NOMEM, "out of memory");
@@ -543,7 +544,8 @@ int32_t kd_tier_forget(uint32_t db, const uint8_t *in, uint32_t in_len)
 
 int32_t kd_tier_retire(uint32_t db)
 {
-    int32_t rc = kd_sql_run(db, "INSERT OR IGNORE INTO log_cold_garbage (object_key) SELECT object_key FROM log_segments");
+    int32_t rc =
+        kd_sql_run(db, "INSERT OR IGNORE INTO log_cold_garbage (object_key) SELECT object_key FROM log_segments");
     return rc ? rc : kd_sql_run(db, "DELETE FROM log_segments");
 }
 
@@ -578,7 +580,8 @@ int32_t kd_tier_expire(uint32_t db, const kd_log_config *c, int64_t now_ms, uint
     if (rc < 0 || out->deleted == 0)
         return rc < 0 ? rc : 0;
     static const char *const MOVE[] = {
-        "INSERT OR IGNORE INTO log_cold_garbage (object_key) SELECT object_key FROM log_segments WHERE base_offset < ?1",
+        "INSERT OR IGNORE INTO log_cold_garbage (object_key) SELECT object_key FROM log_segments WHERE base_offset < "
+        "?1",
         "DELETE FROM log_segments WHERE base_offset < ?1",
     };
     for (size_t i = 0; i < 2; i++) {

@@ -61,10 +61,10 @@ typedef enum {
     CONFIG_CLEANUP_POLICY,
     CONFIG_RATIO,
     CONFIG_BOOL,
-    CONFIG_COMPRESSION,      /* compression.type */
-    CONFIG_TIMESTAMP_TYPE,   /* message.timestamp.type */
-    CONFIG_THROTTLED,        /* *.replication.throttled.replicas */
-    CONFIG_FORMAT_VERSION,   /* message.format.version */
+    CONFIG_COMPRESSION,    /* compression.type */
+    CONFIG_TIMESTAMP_TYPE, /* message.timestamp.type */
+    CONFIG_THROTTLED,      /* *.replication.throttled.replicas */
+    CONFIG_FORMAT_VERSION, /* message.format.version */
 } config_kind;
 
 typedef struct {
@@ -144,8 +144,8 @@ int32_t kd_check_topic_name(const uint8_t *name, uint32_t len)
         return kd_fail(KD_INVALID_TOPIC_EXCEPTION, "topic name cannot be \".\" or \"..\"");
     for (uint32_t i = 0; i < len; i++) {
         uint8_t c = name[i];
-        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-                 c == '_' || c == '-';
+        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+                 c == '-';
         if (!ok)
             return kd_fail(KD_INVALID_TOPIC_EXCEPTION,
                            "topic name may hold only ASCII letters, digits, '.', '_' and '-'");
@@ -199,11 +199,15 @@ int32_t kd_topic_assignment_check(const uint8_t *in, uint32_t len, int32_t node_
             int32_t broker;
             kd_le_i32(&r, &broker);
             if (broker != node_id)
-                rc = kd_fail(KD_INVALID_REPLICA_ASSIGNMENT, "broker %d of partition %d's assignment does not exist: "
-                             "the cluster's one broker is %d", (int)broker, (int)index, (int)node_id);
+                rc = kd_fail(KD_INVALID_REPLICA_ASSIGNMENT,
+                             "broker %d of partition %d's assignment does not exist: "
+                             "the cluster's one broker is %d",
+                             (int)broker, (int)index, (int)node_id);
             else if (b > 0)
-                rc = kd_fail(KD_INVALID_REPLICA_ASSIGNMENT, "Duplicate brokers not allowed in replica assignment: "
-                             "partition %d names broker %d twice", (int)index, (int)broker);
+                rc = kd_fail(KD_INVALID_REPLICA_ASSIGNMENT,
+                             "Duplicate brokers not allowed in replica assignment: "
+                             "partition %d names broker %d twice",
+                             (int)index, (int)broker);
         }
     }
     free(seen);
@@ -334,8 +338,8 @@ static int32_t check_config(const uint8_t *key, size_t key_len, const uint8_t *v
         return kd_fail(KD_INVALID_CONFIG, "cleanup.policy must be delete, compact or both");
     case CONFIG_INT:
         if (!parse_i64(value, value_len, &v) || v < def->min || v > INT32_MAX)
-            return kd_fail(KD_INVALID_CONFIG, "%s must be an integer from %lld to %d", def->key,
-                           (long long)def->min, INT32_MAX);
+            return kd_fail(KD_INVALID_CONFIG, "%s must be an integer from %lld to %d", def->key, (long long)def->min,
+                           INT32_MAX);
         if (equals(key, key_len, "max.message.bytes") && v > KD_MAX_STORED_BATCH_BYTES)
             return kd_fail(KD_INVALID_CONFIG, "max.message.bytes is at most %d: a Durable Object SQLite row holds 2 MB",
                            KD_MAX_STORED_BATCH_BYTES);
@@ -368,8 +372,7 @@ static int32_t check_config(const uint8_t *key, size_t key_len, const uint8_t *v
         return kd_fail(KD_INVALID_CONFIG, "message.format.version must be a Kafka version such as 2.8 or 3.0-IV1");
     case CONFIG_LONG:
         if (!parse_i64(value, value_len, &v) || v < def->min)
-            return kd_fail(KD_INVALID_CONFIG, "%s must be an integer of at least %lld", def->key,
-                           (long long)def->min);
+            return kd_fail(KD_INVALID_CONFIG, "%s must be an integer of at least %lld", def->key, (long long)def->min);
         return 0;
     }
     return kd_fail(KD_INVALID_CONFIG, "config kind unknown");
@@ -414,8 +417,8 @@ static int32_t check_config_set(const uint8_t *in, size_t at, size_t end, uint32
         if (local == -2 || total == -1)
             continue;
         if (local == -1 || local > total)
-            return kd_fail(KD_INVALID_CONFIG, "%s (%lld) must be at most %s (%lld)", pairs[i].local,
-                           (long long)local, pairs[i].total, (long long)total);
+            return kd_fail(KD_INVALID_CONFIG, "%s (%lld) must be at most %s (%lld)", pairs[i].local, (long long)local,
+                           pairs[i].total, (long long)total);
     }
     return 0;
 }
@@ -443,9 +446,10 @@ static bool column_text(int32_t stmt, uint32_t col, uint8_t *buf, size_t cap, si
  * for a topic being deleted, unless `deleting_too`. */
 static int32_t out_topic(uint32_t db, const uint8_t *name, uint32_t name_len, bool deleting_too)
 {
-    int32_t stmt = kd_sql_prepare(db, deleting_too ? "SELECT topic_id, partitions, created_at FROM topics WHERE name = ?1"
-                                                   : "SELECT topic_id, partitions, created_at FROM topics WHERE name = ?1"
-                                                     " AND name NOT IN (SELECT name FROM topics_deleting)");
+    int32_t stmt =
+        kd_sql_prepare(db, deleting_too ? "SELECT topic_id, partitions, created_at FROM topics WHERE name = ?1"
+                                        : "SELECT topic_id, partitions, created_at FROM topics WHERE name = ?1"
+                                          " AND name NOT IN (SELECT name FROM topics_deleting)");
     if (stmt < 0)
         return stmt;
     int32_t rc = bind_name(stmt, name, name_len);
@@ -509,13 +513,16 @@ int32_t kd_topic_list(uint32_t db)
     kd_scratch_reset();
     if (!kd_out_u32(0))
         return kd_fail(KD_ERR_NOMEM, "out of memory");
-    int32_t stmt =
-        kd_sql_prepare(db, "SELECT name FROM topics WHERE name NOT IN (SELECT name FROM topics_deleting) ORDER BY name");
+    int32_t stmt = kd_sql_prepare(
+        db, "SELECT name FROM topics WHERE name NOT IN (SELECT name FROM topics_deleting) ORDER BY name");
     if (stmt < 0)
         return stmt;
     /* Names first (the statement must be done before out_topic runs its own). */
     size_t names_cap = 16, count = 0;
-    struct { uint8_t name[249]; size_t len; } *names = malloc(names_cap * sizeof *names);
+    struct {
+        uint8_t name[249];
+        size_t len;
+    } *names = malloc(names_cap * sizeof *names);
     int32_t rc = names ? 0 : kd_fail(KD_ERR_NOMEM, "out of memory");
     while (!rc && (rc = kd_sql_step(stmt, "listing topics")) == 1) {
         if (count == names_cap) {
@@ -603,8 +610,9 @@ int32_t kd_topic_create(uint32_t db, const uint8_t *in, uint32_t in_len, const u
         rc = kd_sql_step(stmt, "looking for colliding topics");
     kd_host_finalize(stmt);
     if (rc == 1)
-        return kd_fail(KD_INVALID_TOPIC_EXCEPTION, "topic \"%.*s\" collides with an existing topic that differs only in '.' and '_'",
-                       (int)name.len, (const char *)name.p);
+        return kd_fail(KD_INVALID_TOPIC_EXCEPTION,
+                       "topic \"%.*s\" collides with an existing topic that differs only in '.' and '_'", (int)name.len,
+                       (const char *)name.p);
     if (rc < 0)
         return rc;
 
@@ -709,8 +717,9 @@ int32_t kd_topic_create_partitions(uint32_t db, const uint8_t *name, uint32_t na
     int32_t current;
     kd_le_i32(&r, &current);
     if (count <= current)
-        return kd_fail(KD_INVALID_PARTITIONS, "topic \"%.*s\" has %d partitions; the count can only grow, not become %d",
-                       (int)name_len, (const char *)name, (int)current, (int)count);
+        return kd_fail(KD_INVALID_PARTITIONS,
+                       "topic \"%.*s\" has %d partitions; the count can only grow, not become %d", (int)name_len,
+                       (const char *)name, (int)current, (int)count);
     if (count > max_partitions)
         return kd_fail(KD_INVALID_PARTITIONS, "partitions must be at most %d, not %d", (int)max_partitions, (int)count);
     int64_t v = count;
@@ -799,9 +808,7 @@ static int32_t apply_config_op(config_set *cs, uint8_t op, kd_str key, bool valu
         cs->value_len[i] = value.len;
         cs->set[i] = true;
         return 0;
-    case KD_CONFIG_DELETE:
-        cs->set[i] = false;
-        return 0;
+    case KD_CONFIG_DELETE: cs->set[i] = false; return 0;
     case KD_CONFIG_APPEND:
     case KD_CONFIG_SUBTRACT: {
         if (def->kind != CONFIG_CLEANUP_POLICY)
@@ -838,8 +845,10 @@ static int32_t apply_config_op(config_set *cs, uint8_t op, kd_str key, bool valu
         return 0;
     }
     default:
-        return kd_fail(KD_INVALID_REQUEST, "config operation %u is not one of SET (0), DELETE (1), APPEND (2), "
-                                           "SUBTRACT (3)", (unsigned)op);
+        return kd_fail(KD_INVALID_REQUEST,
+                       "config operation %u is not one of SET (0), DELETE (1), APPEND (2), "
+                       "SUBTRACT (3)",
+                       (unsigned)op);
     }
 }
 
@@ -895,8 +904,8 @@ int32_t kd_topic_alter_configs(uint32_t db, const uint8_t *in, uint32_t in_len)
     kd_str name;
     const uint8_t *mode;
     uint32_t op_count;
-    if (!kd_le_str(&r, &name) || !kd_le_bytes(&r, 1, &mode) || !kd_le_u32(&r, &op_count) ||
-        op_count > in_len / 6 || *mode > KD_ALTER_INCREMENTAL)
+    if (!kd_le_str(&r, &name) || !kd_le_bytes(&r, 1, &mode) || !kd_le_u32(&r, &op_count) || op_count > in_len / 6 ||
+        *mode > KD_ALTER_INCREMENTAL)
         return kd_fail(KD_ERR_INVALID_ARG, "config alteration input is malformed");
     int32_t rc = kd_check_topic_name(name.p, name.len);
     if (rc || (rc = out_topic(db, name.p, name.len, false)) != 0)

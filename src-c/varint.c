@@ -68,7 +68,10 @@ size_t kd_uvarlong_write(uint8_t *dst, uint64_t v)
     return n;
 }
 
-size_t kd_uvarint_write(uint8_t *dst, uint32_t v) { return kd_uvarlong_write(dst, v); }
+size_t kd_uvarint_write(uint8_t *dst, uint32_t v)
+{
+    return kd_uvarlong_write(dst, v);
+}
 
 size_t kd_varint_write(uint8_t *dst, int32_t v)
 {

@@ -37,7 +37,14 @@ export interface AclQuery {
 }
 
 function writeBinding(w: Writer, a: AclBinding): Writer {
-  return w.u8(a.resourceType).u8(a.patternType).str(a.resourceName).str(a.principal).str(a.host).u8(a.operation).u8(a.permissionType);
+  return w
+    .u8(a.resourceType)
+    .u8(a.patternType)
+    .str(a.resourceName)
+    .str(a.principal)
+    .str(a.host)
+    .u8(a.operation)
+    .u8(a.permissionType);
 }
 
 /* A filter's string: u8 0 for null (any), else 1 and the string. */
@@ -67,7 +74,13 @@ export function aclFilter(filter: AclFilter, bindings: AclBinding[]): boolean[] 
 }
 
 /* Kafka's decision for each query (acl.c). */
-export function aclAuthorize(principal: string, host: string, superUsers: string[], queries: AclQuery[], bindings: AclBinding[]): boolean[] {
+export function aclAuthorize(
+  principal: string,
+  host: string,
+  superUsers: string[],
+  queries: AclQuery[],
+  bindings: AclBinding[],
+): boolean[] {
   const w = new Writer().str(principal).str(host).u32(superUsers.length);
   for (const s of superUsers) w.str(s);
   w.u32(queries.length);

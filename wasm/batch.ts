@@ -41,7 +41,6 @@ function writeRecordList(w: Writer, records: ProducerRecord[]): void {
   });
 }
 
-
 /* The input both encoders take: batch params (KD_BATCH_PARAMS_SIZE bytes), then the
  * record list. Numbers that are not what their field holds are refused here, before
  * the core is called. */

@@ -206,7 +206,10 @@ export class Writer {
   str(s: string | Uint8Array): this {
     const b = typeof s === "string" ? utf8Encoder.encode(s) : s;
     if (b.length > MAX_STRING_BYTES) {
-      throw new KafdoError(KafkaCode.INVALID_REQUEST, `a string of ${b.length} UTF-8 bytes is over the limit of ${MAX_STRING_BYTES} bytes`);
+      throw new KafdoError(
+        KafkaCode.INVALID_REQUEST,
+        `a string of ${b.length} UTF-8 bytes is over the limit of ${MAX_STRING_BYTES} bytes`,
+      );
     }
     return this.u16(b.length).raw(b);
   }

@@ -6,7 +6,17 @@
 import type { GroupState } from "../worker/common/groups";
 import { Writer, int32, int64 } from "./bytes";
 import { invoke } from "./core";
-import { GROUP_STATES, JOIN_COMPLETE, JOIN_MEMBER_ID_REQUIRED, type JoinHead, MEMBER_KIND_KAFKA, deadline, readJoinAnswer, readMemberBytes, writeJoinHead } from "./formats";
+import {
+  GROUP_STATES,
+  JOIN_COMPLETE,
+  JOIN_MEMBER_ID_REQUIRED,
+  type JoinHead,
+  MEMBER_KIND_KAFKA,
+  deadline,
+  readJoinAnswer,
+  readMemberBytes,
+  writeJoinHead,
+} from "./formats";
 
 export interface ClassicJoinInput extends JoinHead {
   clientHost: string;
@@ -124,7 +134,11 @@ export function classicSync(db: number, req: ClassicSyncInput, nowMs: number): C
 /* Which held Kafka call to answer after a poll (kd_group_held_join / _sync):
  * KD_HELD_WAIT, KD_HELD_ANSWER, KD_HELD_ANSWER_LEADER (with the members' metadata),
  * or (a sync) REBALANCE_IN_PROGRESS. */
-export { KD_HELD_ANSWER as HELD_ANSWER, KD_HELD_WAIT as HELD_WAIT, KD_HELD_ANSWER_LEADER as HELD_ANSWER_LEADER } from "./generated/abi";
+export {
+  KD_HELD_ANSWER as HELD_ANSWER,
+  KD_HELD_WAIT as HELD_WAIT,
+  KD_HELD_ANSWER_LEADER as HELD_ANSWER_LEADER,
+} from "./generated/abi";
 
 export function groupHeldJoin(state: GroupState, waiting: boolean, leads: boolean): number {
   const s = GROUP_STATES.indexOf(state);

@@ -56,8 +56,24 @@ export interface CoreExports {
   kd_tier_garbage(db: number, maxKeys: number): number;
   kd_tier_forget(db: number, ptr: number, len: number): number;
   kd_tier_locate(db: number, offset: bigint, maxBytes: number, minOneBatch: number): number;
-  kd_log_fetch_cold(db: number, offset: bigint, maxBytes: number, minOneBatch: number, ptr: number, len: number, position: bigint): number;
-  kd_log_read_cold(db: number, offset: bigint, maxRecords: number, maxBytes: number, ptr: number, len: number, position: bigint): number;
+  kd_log_fetch_cold(
+    db: number,
+    offset: bigint,
+    maxBytes: number,
+    minOneBatch: number,
+    ptr: number,
+    len: number,
+    position: bigint,
+  ): number;
+  kd_log_read_cold(
+    db: number,
+    offset: bigint,
+    maxRecords: number,
+    maxBytes: number,
+    ptr: number,
+    len: number,
+    position: bigint,
+  ): number;
   kd_topics_open(db: number): number;
   kd_topic_name_check(ptr: number, len: number): number;
   kd_topic_create(db: number, ptr: number, len: number, idPtr: number, nowMs: bigint, maxPartitions: number): number;

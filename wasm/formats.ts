@@ -8,7 +8,13 @@ import type { GroupState, TopicPartition } from "../worker/common/groups";
 import type { Reader, Writer } from "./bytes";
 
 /* A group's state as the core's u8 names it (group.c). */
-export const GROUP_STATES: readonly GroupState[] = ["Empty", "PreparingRebalance", "CompletingRebalance", "Stable", "Dead"];
+export const GROUP_STATES: readonly GroupState[] = [
+  "Empty",
+  "PreparingRebalance",
+  "CompletingRebalance",
+  "Stable",
+  "Dead",
+];
 
 /* A kd records list: u32 count, then each record at its absolute offset. */
 export function readRecordList(r: Reader): ConsumerRecord[] {

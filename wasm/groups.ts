@@ -5,13 +5,30 @@
  * of group ids (in ClusterMetadataDO's storage). Kafka's classic dialect of the same
  * group is classic-groups.ts.
  */
-import type { AssignmentStrategy, CommittedOffset, GroupMember, GroupState, OffsetCommit, TopicPartition } from "../worker/common/groups";
+import type {
+  AssignmentStrategy,
+  CommittedOffset,
+  GroupMember,
+  GroupState,
+  OffsetCommit,
+  TopicPartition,
+} from "../worker/common/groups";
 import { KafdoError, KD_ERR_INVALID_ARG } from "../worker/common/errors";
 import { KD_ASSIGN_RANGE, KD_ASSIGN_ROUNDROBIN, KD_ASSIGN_STICKY } from "./generated/abi";
 import { type Reader, Writer, int32, int64, utf8 } from "./bytes";
 import { invoke } from "./core";
-import { GROUP_STATES, JOIN_COMPLETE, type JoinHead, MEMBER_KIND_KAFDO, MEMBER_KIND_KAFKA, deadline, readAssignment, readJoinAnswer, readMemberBytes, writeJoinHead } from "./formats";
-
+import {
+  GROUP_STATES,
+  JOIN_COMPLETE,
+  type JoinHead,
+  MEMBER_KIND_KAFDO,
+  MEMBER_KIND_KAFKA,
+  deadline,
+  readAssignment,
+  readJoinAnswer,
+  readMemberBytes,
+  writeJoinHead,
+} from "./formats";
 
 const STRATEGY_CODES: ReadonlyMap<string, number> = new Map([
   ["range", KD_ASSIGN_RANGE],
@@ -29,7 +46,13 @@ function strategyOf(code: number): AssignmentStrategy {
 }
 
 function readOffsetRows(r: Reader): CommittedOffset[] {
-  return r.list(() => ({ topic: r.str(), partition: r.i32(), offset: r.i64(), metadata: r.str(), commitTimestamp: r.i64() }));
+  return r.list(() => ({
+    topic: r.str(),
+    partition: r.i32(),
+    offset: r.i64(),
+    metadata: r.str(),
+    commitTimestamp: r.i64(),
+  }));
 }
 
 export interface GroupJoinInput extends JoinHead {
@@ -97,7 +120,15 @@ export function groupJoin(db: number, req: GroupJoinInput, nowMs: number): Group
     run: (k, ptr, len) => k.kd_group_join(db, ptr, len, now),
     read: (r) => {
       const { status, memberId, generationId, leader, strategy, assignment, nextDeadline } = readJoinAnswer(r);
-      return { complete: status === JOIN_COMPLETE, memberId, generationId, leader, strategy: strategyOf(strategy), assignment, nextDeadline };
+      return {
+        complete: status === JOIN_COMPLETE,
+        memberId,
+        generationId,
+        leader,
+        strategy: strategyOf(strategy),
+        assignment,
+        nextDeadline,
+      };
     },
   });
 }
@@ -166,7 +197,11 @@ export function groupLeave(
 
 /* A topic was deleted or grew: a settled group subscribed to it rebalances
  * (kd_group_topic_changed). Returns whether it did, and the next deadline. */
-export function groupTopicChanged(db: number, topic: string, nowMs: number): { rebalanced: boolean; nextDeadline: number | null } {
+export function groupTopicChanged(
+  db: number,
+  topic: string,
+  nowMs: number,
+): { rebalanced: boolean; nextDeadline: number | null } {
   const now = int64(nowMs, "now");
   return invoke({
     input: utf8(topic),
@@ -181,7 +216,11 @@ export function groupTopicChanged(db: number, topic: string, nowMs: number): { r
 
 /* A topic was deleted: the group forgets its committed offsets of it, and rebalances if
  * a member subscribes to it (kd_group_topic_deleted). As groupTopicChanged answers. */
-export function groupTopicDeleted(db: number, topic: string, nowMs: number): { rebalanced: boolean; nextDeadline: number | null } {
+export function groupTopicDeleted(
+  db: number,
+  topic: string,
+  nowMs: number,
+): { rebalanced: boolean; nextDeadline: number | null } {
   const now = int64(nowMs, "now");
   return invoke({
     input: utf8(topic),
@@ -194,9 +233,20 @@ export function groupTopicDeleted(db: number, topic: string, nowMs: number): { r
   });
 }
 
-export function groupCommit(db: number, memberId: string, generationId: number, offsets: OffsetCommit[], nowMs: number): void {
+export function groupCommit(
+  db: number,
+  memberId: string,
+  generationId: number,
+  offsets: OffsetCommit[],
+  nowMs: number,
+): void {
   const input = new Writer().str(memberId).i32(generationId).u32(offsets.length);
-  for (const o of offsets) input.str(o.topic).i32(o.partition).i64(o.offset).str(o.metadata ?? "");
+  for (const o of offsets)
+    input
+      .str(o.topic)
+      .i32(o.partition)
+      .i64(o.offset)
+      .str(o.metadata ?? "");
   const now = int64(nowMs, "now");
   invoke({ input: input.bytes(), writes: db, run: (k, ptr, len) => k.kd_group_commit(db, ptr, len, now) });
 }
@@ -245,7 +295,17 @@ export function groupDescribe(db: number): GroupDescribeOutput {
         });
         raw.push({ clientHost: r.str(), metadata: r.blob(), assignment: r.blob(), groupInstanceId: r.str() || null });
       }
-      return { state, generationId, strategy, leader, protocolType, protocolName, members, raw, offsets: readOffsetRows(r) };
+      return {
+        state,
+        generationId,
+        strategy,
+        leader,
+        protocolType,
+        protocolName,
+        members,
+        raw,
+        offsets: readOffsetRows(r),
+      };
     },
   });
 }

@@ -37,7 +37,11 @@ export function joinMemberIdRequired(apiVersion: number): boolean {
 
 /* A CreateTopics entry without a manual assignment: the partition count to create
  * (defaultPartitions for -1), or INVALID_REPLICATION_FACTOR thrown. */
-export function topicRequestPartitions(numPartitions: number, replicationFactor: number, defaultPartitions: number): number {
+export function topicRequestPartitions(
+  numPartitions: number,
+  replicationFactor: number,
+  defaultPartitions: number,
+): number {
   const n = int32(numPartitions, "partition count");
   const rf = int16(replicationFactor, "replication factor");
   const d = int32(defaultPartitions, "default partitions");

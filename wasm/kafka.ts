@@ -80,7 +80,12 @@ export function kafkaEncode(apiKey: number, apiVersion: number, correlationId: n
 }
 
 /* A response carrying only `errorCode` (kafdo.h, kd_kafka_error_response). */
-export function kafkaErrorResponse(apiKey: number, apiVersion: number, correlationId: number, errorCode: number): Uint8Array {
+export function kafkaErrorResponse(
+  apiKey: number,
+  apiVersion: number,
+  correlationId: number,
+  errorCode: number,
+): Uint8Array {
   return invoke({
     run: (k) => k.kd_kafka_error_response(apiKey, apiVersion, correlationId, errorCode),
     read: (r) => finishFrame(r, []),
@@ -91,6 +96,7 @@ export function kafkaErrorResponse(apiKey: number, apiVersion: number, correlati
 export function kafkaSupported(): { apiKey: number; minVersion: number; maxVersion: number }[] {
   return invoke({
     run: (k) => k.kd_kafka_supported(),
-    read: (r) => JSON.parse(utf8Decoder.decode(r.restView())) as { apiKey: number; minVersion: number; maxVersion: number }[],
+    read: (r) =>
+      JSON.parse(utf8Decoder.decode(r.restView())) as { apiKey: number; minVersion: number; maxVersion: number }[],
   });
 }

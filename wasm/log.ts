@@ -15,7 +15,6 @@ import { readOffsets, readRecordList } from "./formats";
  * (why 16 MiB is told there). */
 export const MAX_READ_BYTES = KD_MAX_READ_BYTES;
 
-
 /* Creates the log's schema in db's storage when absent. */
 export function logOpen(db: number): void {
   invoke({ writes: db, run: (k) => k.kd_log_open(db) });

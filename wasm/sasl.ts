@@ -53,7 +53,12 @@ export function scramClientFirst(message: Uint8Array): { user: string; nonce: st
   });
 }
 
-export function scramServerFirst(clientFirst: Uint8Array, serverNonce: Uint8Array, salt: Uint8Array, iterations: number): Uint8Array {
+export function scramServerFirst(
+  clientFirst: Uint8Array,
+  serverNonce: Uint8Array,
+  salt: Uint8Array,
+  iterations: number,
+): Uint8Array {
   const i = int32(iterations, "iterations");
   return invoke({
     input: fieldsOf([clientFirst, serverNonce, salt]),
@@ -84,7 +89,16 @@ export function saslPlainUser(message: Uint8Array): string {
 }
 
 /* Throws SASL_AUTHENTICATION_FAILED unless the PLAIN message's password yields storedKey. */
-export function saslPlainVerify(mechanism: ScramMechanism, message: Uint8Array, salt: Uint8Array, storedKey: Uint8Array, iterations: number): void {
+export function saslPlainVerify(
+  mechanism: ScramMechanism,
+  message: Uint8Array,
+  salt: Uint8Array,
+  storedKey: Uint8Array,
+  iterations: number,
+): void {
   const i = int32(iterations, "iterations");
-  invoke({ input: fieldsOf([message, salt, storedKey]), run: (k, ptr, len) => k.kd_sasl_plain_verify(mechanism, ptr, len, i) });
+  invoke({
+    input: fieldsOf([message, salt, storedKey]),
+    run: (k, ptr, len) => k.kd_sasl_plain_verify(mechanism, ptr, len, i),
+  });
 }

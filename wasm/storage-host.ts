@@ -168,8 +168,7 @@ function guarded<A extends unknown[]>(f: (...args: A) => number): (...args: A) =
  * Views over memory.buffer are made per call: the core may grow memory at any time.
  */
 export function storageImports(memory: () => WebAssembly.Memory) {
-  const bytes = (ptr: number, len: number): Uint8Array =>
-    new Uint8Array(memory().buffer, ptr, len);
+  const bytes = (ptr: number, len: number): Uint8Array => new Uint8Array(memory().buffer, ptr, len);
 
   const bind = (handle: number, index: number, value: SqlStorageValue): number => {
     const stmt = statements[handle];

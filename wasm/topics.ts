@@ -5,7 +5,14 @@
  */
 import type { TopicInfo } from "../worker/common/topics";
 import { KafdoError, KD_ERR_INVALID_ARG } from "../worker/common/errors";
-import { KD_ALTER_INCREMENTAL, KD_ALTER_REPLACE, KD_CONFIG_APPEND, KD_CONFIG_DELETE, KD_CONFIG_SET, KD_CONFIG_SUBTRACT } from "./generated/abi";
+import {
+  KD_ALTER_INCREMENTAL,
+  KD_ALTER_REPLACE,
+  KD_CONFIG_APPEND,
+  KD_CONFIG_DELETE,
+  KD_CONFIG_SET,
+  KD_CONFIG_SUBTRACT,
+} from "./generated/abi";
 import { type Reader, Writer, int32, int64, utf8 } from "./bytes";
 import { invoke } from "./core";
 
@@ -130,12 +137,22 @@ export function topicList(db: number): TopicInfo[] {
 
 /* Marks a topic as being deleted (kd_topic_delete_begin); returns it. */
 export function topicDeleteBegin(db: number, name: string): TopicInfo {
-  return invoke({ input: utf8(name), writes: db, run: (k, ptr, len) => k.kd_topic_delete_begin(db, ptr, len), read: readTopic });
+  return invoke({
+    input: utf8(name),
+    writes: db,
+    run: (k, ptr, len) => k.kd_topic_delete_begin(db, ptr, len),
+    read: readTopic,
+  });
 }
 
 /* Deletes a topic's metadata; returns the topic as it was. */
 export function topicDelete(db: number, name: string): TopicInfo {
-  return invoke({ input: utf8(name), writes: db, run: (k, ptr, len) => k.kd_topic_delete(db, ptr, len), read: readTopic });
+  return invoke({
+    input: utf8(name),
+    writes: db,
+    run: (k, ptr, len) => k.kd_topic_delete(db, ptr, len),
+    read: readTopic,
+  });
 }
 
 export function topicCreatePartitions(db: number, name: string, count: number, maxPartitions: number): TopicInfo {
@@ -167,11 +184,18 @@ const CONFIG_OPERATIONS: ReadonlyMap<string, number> = new Map([
 /* Changes a topic's configs (kd_topic_alter_configs): with `incremental`, only the
  * configs named; without, the configs named become the whole set. */
 export function topicAlterConfigs(db: number, name: string, changes: ConfigChange[], incremental: boolean): TopicInfo {
-  const input = new Writer().str(name).u8(incremental ? KD_ALTER_INCREMENTAL : KD_ALTER_REPLACE).u32(changes.length);
+  const input = new Writer()
+    .str(name)
+    .u8(incremental ? KD_ALTER_INCREMENTAL : KD_ALTER_REPLACE)
+    .u32(changes.length);
   for (const c of changes) {
     const op = CONFIG_OPERATIONS.get(c.op);
     if (op === undefined) throw new KafdoError(KD_ERR_INVALID_ARG, `unknown config operation "${c.op}"`);
-    input.u8(op).str(c.name).flag(c.value === null).str(c.value ?? "");
+    input
+      .u8(op)
+      .str(c.name)
+      .flag(c.value === null)
+      .str(c.value ?? "");
   }
   return invoke({
     input: input.bytes(),

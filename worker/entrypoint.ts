@@ -31,13 +31,27 @@ import * as groups from "./api/groups";
 import type { Env } from "./durable-objects/bindings";
 import { handle } from "./http";
 import { countRpcCalls } from "./api/rpc-metrics";
-import {
-  DEFAULT_CLIENT_ID,
-  DEFAULT_REBALANCE_TIMEOUT_MS,
-  DEFAULT_SESSION_TIMEOUT_MS,
-} from "./http/handlers/groups";
-import type { AlterConfigsOptions, ConfigChanges, CreateTopicConfig, DeletedRecords, PartitionOffsets, RecordsToDelete, TopicDescription } from "./common/topics";
-import type { CommittedOffset, GroupInfo, GroupListing, JoinRequest, JoinResult, OffsetCommit, ResetOffsetsRequest, ResetOffsetsResult, TopicPartition } from "./common/groups";
+import { DEFAULT_CLIENT_ID, DEFAULT_REBALANCE_TIMEOUT_MS, DEFAULT_SESSION_TIMEOUT_MS } from "./http/handlers/groups";
+import type {
+  AlterConfigsOptions,
+  ConfigChanges,
+  CreateTopicConfig,
+  DeletedRecords,
+  PartitionOffsets,
+  RecordsToDelete,
+  TopicDescription,
+} from "./common/topics";
+import type {
+  CommittedOffset,
+  GroupInfo,
+  GroupListing,
+  JoinRequest,
+  JoinResult,
+  OffsetCommit,
+  ResetOffsetsRequest,
+  ResetOffsetsResult,
+  TopicPartition,
+} from "./common/groups";
 import type { PartitionRead, ReadOptions } from "./common/records";
 import type { ProducerMessage, RecordMetadata } from "./common/api";
 

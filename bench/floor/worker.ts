@@ -39,7 +39,9 @@ export class FloorDO extends DurableObject<Env> {
   }
 
   size(): { rows: number; payloadBytes: number } {
-    const row = this.ctx.storage.sql.exec("SELECT count(*) AS n, coalesce(sum(length(value)), 0) AS bytes FROM rows").one();
+    const row = this.ctx.storage.sql
+      .exec("SELECT count(*) AS n, coalesce(sum(length(value)), 0) AS bytes FROM rows")
+      .one();
     return { rows: Number(row.n), payloadBytes: Number(row.bytes) };
   }
 }
@@ -61,7 +63,7 @@ export default {
        * in one call, for filling the table when measuring bytes stored per byte. */
       const body = new Uint8Array(await request.arrayBuffer());
       const values: ArrayBuffer[] = [];
-      for (let at = 0; at + 4 <= body.length; ) {
+      for (let at = 0; at + 4 <= body.length;) {
         const n = new DataView(body.buffer, body.byteOffset + at, 4).getUint32(0);
         values.push(body.slice(at + 4, at + 4 + n).buffer as ArrayBuffer);
         at += 4 + n;
@@ -77,9 +79,15 @@ export default {
       let previous: Promise<unknown> = Promise.resolve();
       server.addEventListener("message", (event) => {
         const data = event.data;
-        const bytes = typeof data === "string" ? (new TextEncoder().encode(data).buffer as ArrayBuffer) : (data as ArrayBuffer);
+        const bytes =
+          typeof data === "string" ? (new TextEncoder().encode(data).buffer as ArrayBuffer) : (data as ArrayBuffer);
         const written = stub.write(bytes);
-        previous = previous.then(() => written).then((id) => server.send(String(id)), () => server.close(1011, "write failed"));
+        previous = previous
+          .then(() => written)
+          .then(
+            (id) => server.send(String(id)),
+            () => server.close(1011, "write failed"),
+          );
       });
       return new Response(null, { status: 101, webSocket: client });
     }

@@ -18,7 +18,13 @@ export const name = 'redis';
 /* A connection that fails once instead of retrying; its errors reach the caller's
  * promise (the readiness probe expects ECONNREFUSED at first), not the console. */
 function connectTo(port) {
-  const r = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 1, retryStrategy: () => null, lazyConnect: true });
+  const r = new Redis({
+    host: '127.0.0.1',
+    port,
+    maxRetriesPerRequest: 1,
+    retryStrategy: () => null,
+    lazyConnect: true,
+  });
   r.on('error', () => {});
   return r;
 }
@@ -30,9 +36,22 @@ export async function open(values) {
     'redis',
     binary,
     (port, dir) => [
-      '--bind', '127.0.0.1', '--port', String(port), '--dir', dir,
-      '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '',
-      '--daemonize', 'no', '--protected-mode', 'yes',
+      '--bind',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--dir',
+      dir,
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      'everysec',
+      '--save',
+      '',
+      '--daemonize',
+      'no',
+      '--protected-mode',
+      'yes',
     ],
     async (port) => {
       const r = connectTo(port);

@@ -38,7 +38,11 @@ export function lineChart(title: string, series: Series[], fromMs: number, toMs:
   const max = Math.max(1, ...series.flatMap((s) => s.points.map((p) => p[1])));
   const x = (t: number) => L + ((t - fromMs) / Math.max(1, toMs - fromMs)) * (W - L - R);
   const y = (v: number) => T + (1 - v / max) * (H - T - B);
-  const svg = el("svg", { viewBox: `0 0 ${W} ${H + 18 * Math.ceil(series.length / 3)}`, class: "chart", role: "img" }) as SVGSVGElement;
+  const svg = el("svg", {
+    viewBox: `0 0 ${W} ${H + 18 * Math.ceil(series.length / 3)}`,
+    class: "chart",
+    role: "img",
+  }) as SVGSVGElement;
   svg.append(el("title", {}, title), el("text", { x: L, y: 14, class: "chart-title" }, title));
   for (let i = 0; i <= 4; i++) {
     const v = (max * i) / 4;
@@ -64,7 +68,10 @@ export function lineChart(title: string, series: Series[], fromMs: number, toMs:
     }
     const lx = L + (i % 3) * 220;
     const ly = H + 10 + 18 * Math.floor(i / 3);
-    svg.append(el("rect", { x: lx, y: ly - 8, width: 10, height: 10, fill: color }), el("text", { x: lx + 14, y: ly + 1, class: "legend" }, s.label));
+    svg.append(
+      el("rect", { x: lx, y: ly - 8, width: 10, height: 10, fill: color }),
+      el("text", { x: lx + 14, y: ly + 1, class: "legend" }, s.label),
+    );
   });
   if (series.every((s) => s.points.length === 0)) {
     svg.append(el("text", { x: W / 2, y: H / 2, "text-anchor": "middle", class: "axis" }, "no samples yet"));

@@ -50,8 +50,26 @@ export function table(headers: string[], rows: Child[][], props: Props = {}): HT
   return h(
     "table",
     props,
-    h("thead", null, h("tr", null, headers.map((t) => h("th", null, t)))),
-    h("tbody", null, rows.map((cells) => h("tr", null, cells.map((c) => h("td", null, c))))),
+    h(
+      "thead",
+      null,
+      h(
+        "tr",
+        null,
+        headers.map((t) => h("th", null, t)),
+      ),
+    ),
+    h(
+      "tbody",
+      null,
+      rows.map((cells) =>
+        h(
+          "tr",
+          null,
+          cells.map((c) => h("td", null, c)),
+        ),
+      ),
+    ),
   );
 }
 

@@ -92,7 +92,11 @@ function shell(): void {
       "header",
       null,
       h("a", { href: "#/topics", class: "brand" }, "Kafdo console"),
-      h("nav", null, NAV.map(([id, text]) => h("a", { href: `#/${id}`, "data-page": id }, text))),
+      h(
+        "nav",
+        null,
+        NAV.map(([id, text]) => h("a", { href: `#/${id}`, "data-page": id }, text)),
+      ),
       forget,
     ),
     h("main", { id: "page", "aria-live": "polite" }),

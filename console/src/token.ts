@@ -18,7 +18,13 @@ export function saveToken(token: string | null): void {
 
 export function askToken(wasWrong: boolean): Promise<void> {
   return new Promise((resolve) => {
-    const input = h("input", { type: "password", name: "token", id: "token-input", autocomplete: "off", required: true });
+    const input = h("input", {
+      type: "password",
+      name: "token",
+      id: "token-input",
+      autocomplete: "off",
+      required: true,
+    });
     const form = h(
       "form",
       {

@@ -77,7 +77,12 @@ before(async () => {
     headers: { sig: b64([0xff, 0xfe]) },
     timestamp: T0 + 60_000,
   });
-  await rest('POST', `/topics/${TOPIC}/produce`, { partition: 0, key: 'order-1', value: 'plain', timestamp: T0 + 120_000 });
+  await rest('POST', `/topics/${TOPIC}/produce`, {
+    partition: 0,
+    key: 'order-1',
+    value: 'plain',
+    timestamp: T0 + 120_000,
+  });
   await rest('POST', `/topics/${TOPIC}/produce`, { partition: 1, value: { id: 4 } });
 
   /* A group that consumed partition 0 up to offset 1 and left: empty, with lag 2. */
@@ -167,7 +172,7 @@ describe('the console with a token', () => {
     assert.deepEqual(await page.locator('.message').evaluateAll((els) => els.map((e) => e.dataset.offset)), ['0', '2']);
   });
 
-  it("lists the group and shows its lag per partition", async () => {
+  it('lists the group and shows its lag per partition', async () => {
     await open('#/groups');
     assert.match(await page.locator('#groups-table tr', { hasText: GROUP }).innerText(), /Empty\s+0\s+2/);
     await shot('groups');
@@ -206,9 +211,10 @@ describe('the console with a token', () => {
     await page.waitForSelector('#produce-status >> text=offset 1');
     await shot('produce');
     const read = await rest('GET', `/topics/${TOPIC}/partitions/1/messages?offset=1`);
-    assert.deepEqual(read.messages.map((m) => [m.key, m.value, m.headers]), [
-      ['from-console', { made: 'in the console' }, { source: 'console' }],
-    ]);
+    assert.deepEqual(
+      read.messages.map((m) => [m.key, m.value, m.headers]),
+      [['from-console', { made: 'in the console' }, { source: 'console' }]],
+    );
   });
 
   it('charts throughput and lag over the last hour', async () => {

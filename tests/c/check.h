@@ -13,49 +13,48 @@
 
 static int check_passed, check_failed, check_current_failed;
 
-#define CHECK(cond)                                                                        \
-    do {                                                                                   \
-        if (cond) {                                                                        \
-        } else {                                                                           \
-            fprintf(stderr, "  FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);              \
-            check_current_failed++;                                                        \
-        }                                                                                  \
+#define CHECK(cond)                                                                                                    \
+    do {                                                                                                               \
+        if (cond) {                                                                                                    \
+        } else {                                                                                                       \
+            fprintf(stderr, "  FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);                                          \
+            check_current_failed++;                                                                                    \
+        }                                                                                                              \
     } while (0)
 
-#define CHECK_EQ_INT(a, b)                                                                 \
-    do {                                                                                   \
-        long long check_a_ = (long long)(a), check_b_ = (long long)(b);                    \
-        if (check_a_ != check_b_) {                                                        \
-            fprintf(stderr, "  FAIL %s:%d: %s == %s (%lld != %lld)\n", __FILE__, __LINE__, \
-                    #a, #b, check_a_, check_b_);                                           \
-            check_current_failed++;                                                        \
-        }                                                                                  \
+#define CHECK_EQ_INT(a, b)                                                                                             \
+    do {                                                                                                               \
+        long long check_a_ = (long long)(a), check_b_ = (long long)(b);                                                \
+        if (check_a_ != check_b_) {                                                                                    \
+            fprintf(stderr, "  FAIL %s:%d: %s == %s (%lld != %lld)\n", __FILE__, __LINE__, #a, #b, check_a_,           \
+                    check_b_);                                                                                         \
+            check_current_failed++;                                                                                    \
+        }                                                                                                              \
     } while (0)
 
-#define CHECK_EQ_STR(a, b)                                                                 \
-    do {                                                                                   \
-        const char *check_a_ = (a), *check_b_ = (b);                                       \
-        if (strcmp(check_a_, check_b_) != 0) {                                             \
-            fprintf(stderr, "  FAIL %s:%d: %s == %s (\"%s\" != \"%s\")\n", __FILE__, __LINE__, \
-                    #a, #b, check_a_, check_b_);                                           \
-            check_current_failed++;                                                        \
-        }                                                                                  \
+#define CHECK_EQ_STR(a, b)                                                                                             \
+    do {                                                                                                               \
+        const char *check_a_ = (a), *check_b_ = (b);                                                                   \
+        if (strcmp(check_a_, check_b_) != 0) {                                                                         \
+            fprintf(stderr, "  FAIL %s:%d: %s == %s (\"%s\" != \"%s\")\n", __FILE__, __LINE__, #a, #b, check_a_,       \
+                    check_b_);                                                                                         \
+            check_current_failed++;                                                                                    \
+        }                                                                                                              \
     } while (0)
 
-#define RUN(fn)                                                                            \
-    do {                                                                                   \
-        check_current_failed = 0;                                                          \
-        fn();                                                                              \
-        if (check_current_failed) {                                                        \
-            check_failed++;                                                                \
-            fprintf(stderr, "not ok %s\n", #fn);                                           \
-        } else {                                                                           \
-            check_passed++;                                                                \
-            printf("ok %s\n", #fn);                                                        \
-        }                                                                                  \
+#define RUN(fn)                                                                                                        \
+    do {                                                                                                               \
+        check_current_failed = 0;                                                                                      \
+        fn();                                                                                                          \
+        if (check_current_failed) {                                                                                    \
+            check_failed++;                                                                                            \
+            fprintf(stderr, "not ok %s\n", #fn);                                                                       \
+        } else {                                                                                                       \
+            check_passed++;                                                                                            \
+            printf("ok %s\n", #fn);                                                                                    \
+        }                                                                                                              \
     } while (0)
 
-#define CHECK_SUMMARY()                                                                    \
-    (printf("%d passed, %d failed\n", check_passed, check_failed), check_failed ? 1 : 0)
+#define CHECK_SUMMARY() (printf("%d passed, %d failed\n", check_passed, check_failed), check_failed ? 1 : 0)
 
 #endif /* KAFDO_CHECK_H */

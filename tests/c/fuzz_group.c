@@ -55,9 +55,9 @@ static int32_t kafka_join(const char *member, const char *suffix, int64_t now)
     U32(10000);
     in[n++] = 0;
     in[n++] = 1;
-    STR(""); /* no group.instance.id */
+    STR("");     /* no group.instance.id */
     in[n++] = 0; /* no KIP-394 */
-    U32(0); /* no initial delay */
+    U32(0);      /* no initial delay */
     STR("host");
     STR("consumer");
     U32(1);

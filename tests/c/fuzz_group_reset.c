@@ -25,8 +25,8 @@ static void sql(const char *statement)
 /* A Kafdo-dialect member subscribed to "orders". */
 static void join(void)
 {
-    static const uint8_t in[] = {0, 0,   1,   0,   'c', 1,   0,   'x', 0x30, 0x75, 0,   0,   0x10, 0x27, 0,
-                                 0, 0,   0,   1,   0,   0,   0,   6,   0,   'o', 'r', 'd', 'e', 'r', 's', 2, 0, 0, 0};
+    static const uint8_t in[] = {0, 0, 1, 0, 'c', 1, 0, 'x', 0x30, 0x75, 0,   0,   0x10, 0x27, 0, 0, 0,
+                                 0, 1, 0, 0, 0,   6, 0, 'o', 'r',  'd',  'e', 'r', 's',  2,    0, 0, 0};
     if (kd_group_join(6, in, sizeof in, 1000) != 0)
         abort();
 }

@@ -64,8 +64,7 @@ static int64_t stored_bytes(sqlite3 *conn)
 {
     sqlite3_stmt *s;
     int64_t n = -1;
-    if (sqlite3_prepare_v2(conn, "SELECT coalesce(sum(size_bytes), 0) FROM log_batches", -1, &s, NULL) ==
-            SQLITE_OK &&
+    if (sqlite3_prepare_v2(conn, "SELECT coalesce(sum(size_bytes), 0) FROM log_batches", -1, &s, NULL) == SQLITE_OK &&
         sqlite3_step(s) == SQLITE_ROW)
         n = sqlite3_column_int64(s, 0);
     sqlite3_finalize(s);
@@ -104,8 +103,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                     char key[4] = {'k', (char)('0' + mix % 4), 0, 0};
                     bool keyless = (in.arg & 0x80) && mix % 5 == 0;
                     bool tombstone = mix % 3 == 0;
-                    kb_record(&list, (int64_t)((uint64_t)in.value + r), keyless ? NULL : key, keyless ? -1 : 2, tombstone ? NULL : "v",
-                              tombstone ? -1 : 1, 0, NULL, NULL);
+                    kb_record(&list, (int64_t)((uint64_t)in.value + r), keyless ? NULL : key, keyless ? -1 : 2,
+                              tombstone ? NULL : "v", tombstone ? -1 : 1, 0, NULL, NULL);
                 }
                 if (kd_batch_encode(list.p, (uint32_t)list.len) == 0)
                     kb_put(&set, kd_out_ptr(), kd_out_len());

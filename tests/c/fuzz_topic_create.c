@@ -17,8 +17,8 @@
 #include "storage.h"
 
 /* "t", 1 partition, retention.ms = 1000. */
-static const uint8_t TOPIC_T[] = {1, 0, 't', 1, 0, 0, 0, 1, 0, 0, 0, 12, 0, 'r', 'e', 't', 'e', 'n', 't', 'i', 'o',
-                                  'n', '.', 'm', 's', 4, 0, '1', '0', '0', '0'};
+static const uint8_t TOPIC_T[] = {1,   0,   't', 1,   0,   0,   0,   1,   0,   0, 0, 12,  0,   'r', 'e', 't',
+                                  'e', 'n', 't', 'i', 'o', 'n', '.', 'm', 's', 4, 0, '1', '0', '0', '0'};
 
 /* The listing of every topic, copied out of the core's output. */
 static uint8_t *listing(size_t *len)
@@ -60,7 +60,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     free(before);
     free(after);
     if (kd_topic_assignment_check(data, (uint32_t)size, 0) == 0 &&
-        (kd_out_len() != 4 || (int32_t)(kd_out_ptr()[0] | kd_out_ptr()[1] << 8 | kd_out_ptr()[2] << 16 | (uint32_t)kd_out_ptr()[3] << 24) < 1))
+        (kd_out_len() != 4 || (int32_t)(kd_out_ptr()[0] | kd_out_ptr()[1] << 8 | kd_out_ptr()[2] << 16 |
+                                        (uint32_t)kd_out_ptr()[3] << 24) < 1))
         abort();
     kd_native_detach(3);
     sqlite3_close(conn);

@@ -35,7 +35,11 @@ static inline void kb_le(kbuf *b, uint64_t v, int n)
         t[i] = (uint8_t)(v >> (8 * i));
     kb_put(b, t, (size_t)n);
 }
-static inline void kb_free(kbuf *b) { free(b->p); memset(b, 0, sizeof *b); }
+static inline void kb_free(kbuf *b)
+{
+    free(b->p);
+    memset(b, 0, sizeof *b);
+}
 
 typedef struct {
     int64_t base_offset, first_timestamp, max_timestamp, producer_id;
@@ -64,7 +68,7 @@ static inline void kb_params(kbuf *b, kparams p, uint32_t count)
 
 /* Appends one record; key/value NULL with len -1 for null. Headers: n pairs. */
 static inline void kb_record(kbuf *b, int64_t ts, const char *key, int32_t key_len, const char *value,
-                      int32_t value_len, uint32_t nheaders, const char *const *hkeys, const char *const *hvals)
+                             int32_t value_len, uint32_t nheaders, const char *const *hkeys, const char *const *hvals)
 {
     kb_le(b, 0, 8);
     kb_le(b, (uint64_t)ts, 8);

@@ -56,7 +56,7 @@ static void put_idempotent_sets(const char *dir)
         uint32_t n;
         int set; /* batches with the same set number go back to back in one set */
     } plan[] = {
-        {1000, 0, 0, 2, 0}, {1001, 0, 0, 1, 1}, {1000, 0, 2, 1, 2}, {1001, 0, 1, 2, 2}, {1000, 0, 0, 2, 3},
+        {1000, 0, 0, 2, 0}, {1001, 0, 0, 1, 1}, {1000, 0, 2, 1, 2}, {1001, 0, 1, 2, 2},         {1000, 0, 0, 2, 3},
         {1001, 1, 0, 1, 4}, {1000, 0, 9, 1, 5}, {1001, 0, 3, 1, 6}, {1002, 0, INT32_MAX, 2, 7},
     };
     kbuf sets = {0};
@@ -169,7 +169,8 @@ static void put_kafka_seeds(const char *dir)
     put_hex(dir, "kafka_decode", "incremental-alter-configs-v1",
             "0000003a002c0001000000050001630002020274030d726574656e74696f6e2e6d7300053130303000"
             "0f636c65616e75702e706f6c696379020000000100");
-    put_hex(dir, "kafka_decode", "api-versions-v3", "000000240012000300000009000772646b61666b61000b6c696272646b61666b6106322e302e3200");
+    put_hex(dir, "kafka_decode", "api-versions-v3",
+            "000000240012000300000009000772646b61666b61000b6c696272646b61666b6106322e302e3200");
     static const char *const json[] = {
         "{\"apiKey\":3,\"apiVersion\":8,\"correlationId\":7,\"body\":{\"brokers\":[{\"nodeId\":0,\"host\":\"h\","
         "\"port\":9092,\"rack\":null}],\"controllerId\":0,\"topics\":[{\"errorCode\":0,\"name\":\"t\",\"partitions\":"
@@ -178,28 +179,35 @@ static void put_kafka_seeds(const char *dir)
         "\"partitions\":[{\"partitionIndex\":0,\"highWatermark\":\"9007199254740993\",\"records\":{\"blob\":0}}]}]}}",
         "{\"apiKey\":18,\"apiVersion\":3,\"correlationId\":1,\"body\":{\"errorCode\":0,\"apiKeys\":"
         "[{\"apiKey\":0,\"minVersion\":3,\"maxVersion\":7}],\"throttleTimeMs\":0}}",
-        "{\"apiKey\":0,\"apiVersion\":2,\"correlationId\":4,\"body\":{\"responses\":[{\"name\":\"t\",\"partitionResponses\":"
+        "{\"apiKey\":0,\"apiVersion\":2,\"correlationId\":4,\"body\":{\"responses\":[{\"name\":\"t\","
+        "\"partitionResponses\":"
         "[{\"index\":0,\"errorCode\":0,\"baseOffset\":5,\"logAppendTimeMs\":-1}]}],\"throttleTimeMs\":0}}",
         "{\"apiKey\":44,\"apiVersion\":1,\"correlationId\":5,\"body\":{\"throttleTimeMs\":0,\"responses\":"
         "[{\"errorCode\":40,\"errorMessage\":\"bad\",\"resourceType\":2,\"resourceName\":\"t\"}]}}",
-        "{\"apiKey\":10,\"apiVersion\":2,\"correlationId\":7,\"body\":{\"host\":\"\\u00e9\\ud83d\\ude00\",\"errorMessage\":null}}",
+        "{\"apiKey\":10,\"apiVersion\":2,\"correlationId\":7,\"body\":{\"host\":\"\\u00e9\\ud83d\\ude00\","
+        "\"errorMessage\":null}}",
     };
     for (size_t i = 0; i < sizeof json / sizeof json[0]; i++) {
         char name[16];
         snprintf(name, sizeof name, "response-%zu", i);
         put(dir, "kafka_encode", name, (const uint8_t *)json[i], strlen(json[i]));
     }
-    static const char delete_records[] =
-        "{\"apiKey\":21,\"apiVersion\":2,\"correlationId\":5,\"body\":{\"throttleTimeMs\":0,\"topics\":[{\"name\":\"t\","
-        "\"partitions\":[{\"partitionIndex\":0,\"lowWatermark\":42,\"errorCode\":0},"
-        "{\"partitionIndex\":1,\"lowWatermark\":-1,\"errorCode\":1}]}]}}";
+    static const char delete_records[] = "{\"apiKey\":21,\"apiVersion\":2,\"correlationId\":5,\"body\":{"
+                                         "\"throttleTimeMs\":0,\"topics\":[{\"name\":\"t\","
+                                         "\"partitions\":[{\"partitionIndex\":0,\"lowWatermark\":42,\"errorCode\":0},"
+                                         "{\"partitionIndex\":1,\"lowWatermark\":-1,\"errorCode\":1}]}]}}";
     put(dir, "kafka_encode", "delete-records-response", (const uint8_t *)delete_records, strlen(delete_records));
     /* The administration APIs of issue 20 (as in test_kafka.c), and ApiVersions v3's tagged features. */
-    put_hex(dir, "kafka_decode", "offset-delete-v0", "00000021002f000000000005000163000167000000010001740000000200000000" "00000003");
+    put_hex(dir, "kafka_decode", "offset-delete-v0",
+            "00000021002f000000000005000163000167000000010001740000000200000000"
+            "00000003");
     put_hex(dir, "kafka_decode", "elect-leaders-v2", "0000001b002b00020000000500016300000202740200000000000000753000");
     put_hex(dir, "kafka_decode", "alter-partition-reassignments-v0",
-            "00000026002d00000000000500016300000075300202740300000000020000000000000000010000" "0000");
-    put_hex(dir, "kafka_decode", "describe-log-dirs-v4", "0000001a00230004000000050001630002027403000000000000000100" "00");
+            "00000026002d00000000000500016300000075300202740300000000020000000000000000010000"
+            "0000");
+    put_hex(dir, "kafka_decode", "describe-log-dirs-v4",
+            "0000001a00230004000000050001630002027403000000000000000100"
+            "00");
     /* The remaining APIs' newest versions (test_remaining_apis_flexible). */
     put_hex(dir, "kafka_decode", "create-topics-v7",
             "0000002d00130007000000050001630002027400000002ffff01020d726574656e74696f6e2e6d730000000000753001"
@@ -209,9 +217,11 @@ static void put_kafka_seeds(const char *dir)
             "0000000000000000753000");
     put_hex(dir, "kafka_decode", "find-coordinator-v4", "00000015000a00040000000500016300000303673103673200");
     static const char api_versions_features[] =
-        "{\"apiKey\":18,\"apiVersion\":3,\"correlationId\":1,\"body\":{\"errorCode\":0,\"apiKeys\":[],\"throttleTimeMs\":0,"
+        "{\"apiKey\":18,\"apiVersion\":3,\"correlationId\":1,\"body\":{\"errorCode\":0,\"apiKeys\":[],"
+        "\"throttleTimeMs\":0,"
         "\"supportedFeatures\":[{\"name\":\"f\",\"minVersion\":0,\"maxVersion\":1}],\"finalizedFeaturesEpoch\":0}}";
-    put(dir, "kafka_encode", "api-versions-features", (const uint8_t *)api_versions_features, strlen(api_versions_features));
+    put(dir, "kafka_encode", "api-versions-features", (const uint8_t *)api_versions_features,
+        strlen(api_versions_features));
     static const char describe_cluster[] =
         "{\"apiKey\":60,\"apiVersion\":1,\"correlationId\":5,\"body\":{\"clusterId\":\"kafdo\",\"brokers\":"
         "[{\"brokerId\":0,\"host\":\"h\",\"port\":9092,\"rack\":null}]}}";
@@ -227,7 +237,7 @@ static void put_sasl_seeds(const char *dir)
     static const char final[] = "\1c=biws,r=fuzznonceAQID,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=";
     static const char plain[] = "\2user\0user\0pencil";
     put(dir, "sasl", "client-first", (const uint8_t *)first, sizeof first - 1);
-    put(dir, "sasl", "client-final", (const uint8_t *)final, sizeof final - 1);
+    put(dir, "sasl", "client-final", (const uint8_t *) final, sizeof final - 1);
     put(dir, "sasl", "plain", (const uint8_t *)plain, sizeof plain - 1);
 }
 
@@ -236,10 +246,11 @@ static void put_acl_seeds(const char *dir)
 {
     /* principal "User:a", host "*", no super users, one query (READ topic "t"), one ACL
      * (topic, literal "t", "User:a", "*", READ, ALLOW). */
-    static const uint8_t authorize[] = {0, 6, 0, 'U', 's', 'e', 'r', ':', 'a', 1, 0, '*', 0, 0, 0, 0, 1, 0, 0, 0, 3, 2, 1, 0, 't',
-                                        1, 0, 0, 0, 2, 3, 1, 0, 't', 6, 0, 'U', 's', 'e', 'r', ':', 'a', 1, 0, '*', 3, 3};
-    static const uint8_t filter[] = {1, 1, 2, 1, 1, 0, 't', 0, 0, 1, 1, 1, 0, 0, 0,
-                                     2, 4, 1, 0, 't', 6, 0, 'U', 's', 'e', 'r', ':', 'a', 1, 0, '*', 3, 3};
+    static const uint8_t authorize[] = {0, 6,   0, 'U', 's', 'e', 'r', ':', 'a', 1,   0, '*', 0,   0, 0, 0,
+                                        1, 0,   0, 0,   3,   2,   1,   0,   't', 1,   0, 0,   0,   2, 3, 1,
+                                        0, 't', 6, 0,   'U', 's', 'e', 'r', ':', 'a', 1, 0,   '*', 3, 3};
+    static const uint8_t filter[] = {1, 1, 2,   1, 1, 0,   't', 0,   0,   1,   1,   1, 0, 0,   0, 2, 4,
+                                     1, 0, 't', 6, 0, 'U', 's', 'e', 'r', ':', 'a', 1, 0, '*', 3, 3};
     static const uint8_t check[] = {2, 2, 4, 1, 0, 't', 6, 0, 'U', 's', 'e', 'r', ':', 'a', 1, 0, '*', 3, 3};
     put(dir, "acl", "authorize", authorize, sizeof authorize);
     put(dir, "acl", "filter", filter, sizeof filter);
@@ -256,11 +267,15 @@ static void put_alter_seeds(const char *dir)
             const char *key, *value;
         } ops[3];
     } seeds[] = {
-        {"alter-incremental", KD_ALTER_INCREMENTAL,
-         {{KD_CONFIG_SET, "retention.bytes", "100"}, {KD_CONFIG_APPEND, "cleanup.policy", "compact"},
+        {"alter-incremental",
+         KD_ALTER_INCREMENTAL,
+         {{KD_CONFIG_SET, "retention.bytes", "100"},
+          {KD_CONFIG_APPEND, "cleanup.policy", "compact"},
           {KD_CONFIG_DELETE, "retention.ms", NULL}}},
-        {"alter-replace", KD_ALTER_REPLACE,
-         {{KD_CONFIG_SET, "retention.ms", "5000"}, {KD_CONFIG_SET, "cleanup.policy", "compact,delete"},
+        {"alter-replace",
+         KD_ALTER_REPLACE,
+         {{KD_CONFIG_SET, "retention.ms", "5000"},
+          {KD_CONFIG_SET, "cleanup.policy", "compact,delete"},
           {KD_CONFIG_SET, "max.message.bytes", NULL}}},
     };
     for (size_t s = 0; s < sizeof seeds / sizeof seeds[0]; s++) {
@@ -291,11 +306,16 @@ static void put_retention_seeds(const char *dir)
         uint8_t program[6][2];
         int64_t values[6];
     } seeds[] = {
-        {"time", "{\"retention.ms\":\"100\"}", {{0, 13}, {0, 2}, {1, 3}, {0, 1}, {1, 15}, {2, 0}},
+        {"time",
+         "{\"retention.ms\":\"100\"}",
+         {{0, 13}, {0, 2}, {1, 3}, {0, 1}, {1, 15}, {2, 0}},
          {0, 1000, 1050, 5000, 99999, 3}},
-        {"size", "{\"retention.ms\":\"-1\",\"retention.bytes\":\"200\"}", {{0, 31}, {0, 31}, {1, 0}, {1, 15}, {2, 0}, {1, 1}},
+        {"size",
+         "{\"retention.ms\":\"-1\",\"retention.bytes\":\"200\"}",
+         {{0, 31}, {0, 31}, {1, 0}, {1, 15}, {2, 0}, {1, 1}},
          {1, 2, 3, 4, -1, 5}},
-        {"compact", "{\"cleanup.policy\":\"compact\",\"segment.ms\":\"1\",\"min.cleanable.dirty.ratio\":\"0\"}",
+        {"compact",
+         "{\"cleanup.policy\":\"compact\",\"segment.ms\":\"1\",\"min.cleanable.dirty.ratio\":\"0\"}",
          {{0, 31}, {0, 159}, {3, 15}, {4, 1}, {0, 30}, {3, 2}},
          {7, 5, 100000, 40, 9, 200000}},
     };

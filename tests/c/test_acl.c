@@ -4,17 +4,43 @@
 #include "check.h"
 #include "internal.h"
 
-enum { TOPIC = 2, GROUP = 3, CLUSTER = 4, TXN = 5 };
-enum { ANY = 1, MATCH = 2, LITERAL = 3, PREFIXED = 4 };
-enum { ALL = 2, READ = 3, WRITE = 4, CREATE = 5, DELETE = 6, ALTER = 7, DESCRIBE = 8, DESCRIBE_CONFIGS = 10, ALTER_CONFIGS = 11 };
-enum { DENY = 2, ALLOW = 3 };
+enum {
+    TOPIC = 2,
+    GROUP = 3,
+    CLUSTER = 4,
+    TXN = 5
+};
+enum {
+    ANY = 1,
+    MATCH = 2,
+    LITERAL = 3,
+    PREFIXED = 4
+};
+enum {
+    ALL = 2,
+    READ = 3,
+    WRITE = 4,
+    CREATE = 5,
+    DELETE = 6,
+    ALTER = 7,
+    DESCRIBE = 8,
+    DESCRIBE_CONFIGS = 10,
+    ALTER_CONFIGS = 11
+};
+enum {
+    DENY = 2,
+    ALLOW = 3
+};
 
 typedef struct {
     uint8_t buf[8192];
     size_t len;
 } bytes;
 
-static void u8(bytes *b, uint8_t v) { b->buf[b->len++] = v; }
+static void u8(bytes *b, uint8_t v)
+{
+    b->buf[b->len++] = v;
+}
 static void u32(bytes *b, uint32_t v)
 {
     memcpy(b->buf + b->len, &v, 4);
@@ -53,8 +79,8 @@ static int32_t check(acl a)
 }
 
 /* Whether principal may do op on (type, name), given acls and super users. */
-static int allowed(const char *principal, const char *host, const char *supers, uint8_t op, uint8_t type, const char *name,
-                   const acl *acls, size_t n)
+static int allowed(const char *principal, const char *host, const char *supers, uint8_t op, uint8_t type,
+                   const char *name, const acl *acls, size_t n)
 {
     bytes b = {.len = 0};
     str(&b, principal), str(&b, host);
@@ -80,14 +106,22 @@ static void test_check(void)
     CHECK_EQ_INT(check((acl){GROUP, PREFIXED, "app-", "User:*", "*", READ, ALLOW}), 0);
     CHECK_EQ_INT(check((acl){CLUSTER, LITERAL, "kafka-cluster", "User:ops", "*", ALTER, ALLOW}), 0);
     acl bad[] = {
-        {ANY, LITERAL, "t", "User:a", "*", READ, ALLOW},         {TOPIC, MATCH, "t", "User:a", "*", READ, ALLOW},
-        {TOPIC, ANY, "t", "User:a", "*", READ, ALLOW},           {TOPIC, LITERAL, "", "User:a", "*", READ, ALLOW},
-        {CLUSTER, LITERAL, "other", "User:a", "*", ALTER, ALLOW}, {CLUSTER, PREFIXED, "kafka", "User:a", "*", ALTER, ALLOW},
-        {TOPIC, PREFIXED, "*", "User:a", "*", READ, ALLOW},      {TOPIC, LITERAL, "t", "alice", "*", READ, ALLOW},
-        {TOPIC, LITERAL, "t", "User:", "*", READ, ALLOW},        {TOPIC, LITERAL, "t", ":a", "*", READ, ALLOW},
-        {TOPIC, LITERAL, "t", "User:a", "", READ, ALLOW},        {TOPIC, LITERAL, "t", "User:a", "*", ANY, ALLOW},
-        {TOPIC, LITERAL, "t", "User:a", "*", 13, ALLOW},         {TOPIC, LITERAL, "t", "User:a", "*", READ, ANY},
-        {TOPIC, LITERAL, "t", "User:a", "*", READ, 4},           {9, LITERAL, "t", "User:a", "*", READ, ALLOW},
+        {ANY, LITERAL, "t", "User:a", "*", READ, ALLOW},
+        {TOPIC, MATCH, "t", "User:a", "*", READ, ALLOW},
+        {TOPIC, ANY, "t", "User:a", "*", READ, ALLOW},
+        {TOPIC, LITERAL, "", "User:a", "*", READ, ALLOW},
+        {CLUSTER, LITERAL, "other", "User:a", "*", ALTER, ALLOW},
+        {CLUSTER, PREFIXED, "kafka", "User:a", "*", ALTER, ALLOW},
+        {TOPIC, PREFIXED, "*", "User:a", "*", READ, ALLOW},
+        {TOPIC, LITERAL, "t", "alice", "*", READ, ALLOW},
+        {TOPIC, LITERAL, "t", "User:", "*", READ, ALLOW},
+        {TOPIC, LITERAL, "t", ":a", "*", READ, ALLOW},
+        {TOPIC, LITERAL, "t", "User:a", "", READ, ALLOW},
+        {TOPIC, LITERAL, "t", "User:a", "*", ANY, ALLOW},
+        {TOPIC, LITERAL, "t", "User:a", "*", 13, ALLOW},
+        {TOPIC, LITERAL, "t", "User:a", "*", READ, ANY},
+        {TOPIC, LITERAL, "t", "User:a", "*", READ, 4},
+        {9, LITERAL, "t", "User:a", "*", READ, ALLOW},
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
         CHECK_EQ_INT(check(bad[i]), KD_INVALID_REQUEST);
@@ -156,12 +190,13 @@ static void test_hosts_and_implications(void)
 }
 
 /* Which of bindings `acls` the filter matches, as a string of 0s and 1s. */
-static const char *matched(uint8_t type, uint8_t pattern, const char *name, const char *principal, uint8_t op, uint8_t perm,
-                           const acl *acls, size_t n)
+static const char *matched(uint8_t type, uint8_t pattern, const char *name, const char *principal, uint8_t op,
+                           uint8_t perm, const acl *acls, size_t n)
 {
     static char out[64];
     bytes b = {.len = 0};
-    u8(&b, type), u8(&b, pattern), nullable(&b, name), nullable(&b, principal), nullable(&b, NULL), u8(&b, op), u8(&b, perm);
+    u8(&b, type), u8(&b, pattern), nullable(&b, name), nullable(&b, principal), nullable(&b, NULL), u8(&b, op),
+        u8(&b, perm);
     u32(&b, (uint32_t)n);
     for (size_t i = 0; i < n; i++)
         binding(&b, acls[i]);

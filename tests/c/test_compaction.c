@@ -269,7 +269,8 @@ static void test_against_the_model(void)
 /* A batch keeps its base offset, last offset delta and timestamps; gaps appear. */
 static void test_batches_keep_their_offsets(void)
 {
-    sqlite3 *conn = fresh_log("{\"cleanup.policy\":\"compact\",\"segment.ms\":\"1\",\"min.cleanable.dirty.ratio\":\"0\"}");
+    sqlite3 *conn =
+        fresh_log("{\"cleanup.policy\":\"compact\",\"segment.ms\":\"1\",\"min.cleanable.dirty.ratio\":\"0\"}");
     rec a[] = {{1, 1}, {2, 2}, {1, 3}, {3, 4}};
     rec b[] = {{2, 5}};
     append(a, 4, T0);
@@ -373,8 +374,9 @@ static snapshot take(sqlite3 *conn)
 
 static void test_storage_failures(void)
 {
-    sqlite3 *conn = fresh_log("{\"cleanup.policy\":\"compact\",\"segment.ms\":\"1\",\"min.cleanable.dirty.ratio\":\"0\","
-                              "\"delete.retention.ms\":\"0\"}");
+    sqlite3 *conn =
+        fresh_log("{\"cleanup.policy\":\"compact\",\"segment.ms\":\"1\",\"min.cleanable.dirty.ratio\":\"0\","
+                  "\"delete.retention.ms\":\"0\"}");
     rec a[] = {{1, 1}, {2, 2}, {1, 3}, {3, -1}, {2, 4}};
     for (int i = 0; i < 6; i++)
         append(a, 5, T0 + i);

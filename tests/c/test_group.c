@@ -337,10 +337,10 @@ static void test_dead_until_it_exists(void)
     sqlite3 *conn = open_group();
     CHECK_EQ_INT(kd_group_describe(DB), 0);
     CHECK_EQ_INT(kd_out_ptr()[0], 4 /* Dead */);
-    CHECK_EQ_INT(rd_le(kd_out_ptr() + 6, 2), 0);     /* no leader */
-    CHECK_EQ_INT(rd_le(kd_out_ptr() + 8, 2), 0);     /* no protocol type */
-    CHECK_EQ_INT(rd_le(kd_out_ptr() + 10, 2), 0);    /* no protocol name (not "range") */
-    CHECK_EQ_INT(commit("", -1, 2, 11, T0), 0);      /* a free commit makes it exist */
+    CHECK_EQ_INT(rd_le(kd_out_ptr() + 6, 2), 0);  /* no leader */
+    CHECK_EQ_INT(rd_le(kd_out_ptr() + 8, 2), 0);  /* no protocol type */
+    CHECK_EQ_INT(rd_le(kd_out_ptr() + 10, 2), 0); /* no protocol name (not "range") */
+    CHECK_EQ_INT(commit("", -1, 2, 11, T0), 0);   /* a free commit makes it exist */
     CHECK_EQ_INT(kd_group_describe(DB), 0);
     CHECK_EQ_INT(kd_out_ptr()[0], 0 /* Empty */);
     CHECK_EQ_INT(kd_group_delete(DB), 0);
@@ -433,9 +433,8 @@ static const uint8_t ASSIGN_ORDERS_0_2_PAYMENTS_1[] = {
     0x00, 0x01, 0x00, 0x00, 0x00, 0x02, 0x00, 0x06, 0x6f, 0x72, 0x64, 0x65, 0x72, 0x73, 0x00, 0x00,
     0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x00, 0x08, 0x70, 0x61, 0x79, 0x6d,
     0x65, 0x6e, 0x74, 0x73, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00};
-static const uint8_t ASSIGN_ORDERS_1[] = {0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x00, 0x06, 0x6f,
-                                          0x72, 0x64, 0x65, 0x72, 0x73, 0x00, 0x00, 0x00, 0x01,
-                                          0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00};
+static const uint8_t ASSIGN_ORDERS_1[] = {0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x00, 0x06, 0x6f, 0x72, 0x64, 0x65, 0x72,
+                                          0x73, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00};
 
 typedef struct {
     const char *name;
@@ -447,9 +446,9 @@ typedef struct {
     int complete; /* the status: 0 held, 1 complete, 2 MEMBER_ID_REQUIRED */
     char member[128], leader[128], type[32], name[32], fenced[128];
     int32_t generation;
-    int members;             /* listed for the leader */
-    char listed[4][128];     /* their ids */
-    size_t listed_len[4];    /* their metadata's length */
+    int members;          /* listed for the leader */
+    char listed[4][128];  /* their ids */
+    size_t listed_len[4]; /* their metadata's length */
 } kjoin_result;
 
 static const char *ptype = "consumer";
@@ -700,8 +699,8 @@ static void test_kafka_two_members(void)
     CHECK_EQ_INT(ksync("nobody", 2, "", NULL, NULL, 0, T0 + 6, NULL), KD_UNKNOWN_MEMBER_ID);
     CHECK_EQ_INT(ksync("client-b", 2, "range", NULL, NULL, 0, T0 + 6, NULL), KD_INCONSISTENT_GROUP_PROTOCOL);
     /* The leader's sync gives b its partitions and a nothing: Stable. */
-    CHECK_EQ_INT(ksync("client-a", 2, "", "client-b", ASSIGN_ORDERS_0_2_PAYMENTS_1,
-                       sizeof ASSIGN_ORDERS_0_2_PAYMENTS_1, T0 + 7, &s),
+    CHECK_EQ_INT(ksync("client-a", 2, "", "client-b", ASSIGN_ORDERS_0_2_PAYMENTS_1, sizeof ASSIGN_ORDERS_0_2_PAYMENTS_1,
+                       T0 + 7, &s),
                  0);
     CHECK(s.complete);
     CHECK_EQ_INT(s.len, 0);
@@ -724,8 +723,7 @@ static void test_kafka_two_members(void)
     CHECK(strcmp(d.type, "consumer") == 0 && strcmp(d.name, "roundrobin") == 0);
     CHECK(strcmp(d.subscription, "orders payments") == 0);
     CHECK(strcmp(d.assigned, "orders:0 orders:2 payments:1") == 0);
-    CHECK(d.metadata_len == sizeof SUB_ORDERS_PAYMENTS &&
-          memcmp(d.metadata, SUB_ORDERS_PAYMENTS, d.metadata_len) == 0);
+    CHECK(d.metadata_len == sizeof SUB_ORDERS_PAYMENTS && memcmp(d.metadata, SUB_ORDERS_PAYMENTS, d.metadata_len) == 0);
     CHECK(d.assignment_len == sizeof ASSIGN_ORDERS_0_2_PAYMENTS_1);
     CHECK_EQ_INT(describe_member("client-a", &d), 0);
     CHECK(strcmp(d.subscription, "") == 0 && strcmp(d.assigned, "") == 0);
@@ -1140,15 +1138,24 @@ static int32_t id_check(const char *id, size_t len)
 static void test_group_id_refuses_control_characters(void)
 {
     /* Each with its length: "nul\0x" holds a NUL. */
-#define ID(s) {s, sizeof s - 1}
+#define ID(s)                                                                                                          \
+    {                                                                                                                  \
+        s, sizeof s - 1                                                                                                \
+    }
     static const struct {
         const char *p;
         size_t len;
     } refused[] = {
-        ID("a\r\nX-Injected: 1"), ID("tab\there"), ID("nul\0x"), ID("bell\a"), ID("esc\x1b[31m"), ID("del\x7f"),
-        ID("nel\xc2\x85line"),    /* U+0085 NEL */
-        ID("csi\xc2\x9b" "31m"),  /* U+009B CSI */
-        ID("\xc2\x80"),           /* U+0080, the first C1 */
+        ID("a\r\nX-Injected: 1"),
+        ID("tab\there"),
+        ID("nul\0x"),
+        ID("bell\a"),
+        ID("esc\x1b[31m"),
+        ID("del\x7f"),
+        ID("nel\xc2\x85line"), /* U+0085 NEL */
+        ID("csi\xc2\x9b"
+           "31m"),      /* U+009B CSI */
+        ID("\xc2\x80"), /* U+0080, the first C1 */
         ID("\x1f"),
     };
 #undef ID
@@ -1163,8 +1170,14 @@ static void test_group_id_refuses_control_characters(void)
 
     /* Printable ASCII, spaces and other Unicode stay Kafka's: any string. */
     static const char *const kept[] = {
-        "orders-consumers", "a b", "{}\"'\\", "~", "gr\xc3\xbcppe" /* grüppe */,
-        "nbsp\xc2\xa0x" /* U+00A0, not a control */, "\xc2\xbf" /* U+00BF */, "\xe2\x80\xa8" /* U+2028 */,
+        "orders-consumers",
+        "a b",
+        "{}\"'\\",
+        "~",
+        "gr\xc3\xbcppe" /* grüppe */,
+        "nbsp\xc2\xa0x" /* U+00A0, not a control */,
+        "\xc2\xbf" /* U+00BF */,
+        "\xe2\x80\xa8" /* U+2028 */,
     };
     for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++)
         CHECK_EQ_INT(id_check(kept[i], strlen(kept[i])), 0);

@@ -13,7 +13,13 @@
 #define DB 4
 #define T0 1700000000000LL
 
-enum { EARLIEST, LATEST, TIMESTAMP, OFFSET, SHIFT };
+enum {
+    EARLIEST,
+    LATEST,
+    TIMESTAMP,
+    OFFSET,
+    SHIFT
+};
 
 static void kb_str(kbuf *b, const char *s)
 {

@@ -16,61 +16,47 @@ static const struct {
     const char *name;
     const char *hex;
 } frames[] = {
-    {"produce_v7",
-     "000000ce000000070000002a000a6b6166646f2d74657374ffffffff000075300000000100066f726465727300000002"
-     "000000000000004800000000000000000000003c00000000024dd8f1210000000000000000018bcfe568000000018bcf"
-     "e56800ffffffffffffffff0000000000000000000114000000046b3104763100000000020000004a0000000000000000"
-     "0000003e00000000022fd7d46f0000000000000000018bcfe568010000018bcfe56801ffffffffffffffff0000000000"
-     "000000000118000000010476320202680278"},
+    {"produce_v7", "000000ce000000070000002a000a6b6166646f2d74657374ffffffff000075300000000100066f726465727300000002"
+                   "000000000000004800000000000000000000003c00000000024dd8f1210000000000000000018bcfe568000000018bcf"
+                   "e56800ffffffffffffffff0000000000000000000114000000046b3104763100000000020000004a0000000000000000"
+                   "0000003e00000000022fd7d46f0000000000000000018bcfe568010000018bcfe56801ffffffffffffffff0000000000"
+                   "000000000118000000010476320202680278"},
     /* Produce v2 (no transactionalId; kafkajs writes a magic-1 message set): librdkafka
      * sees a broker compress only when its Produce range reaches down to v0. */
-    {"produce_v2",
-     "00000084000000020000002a000a6b6166646f2d74657374ffff000075300000000100066f7264657273000000020000"
-     "000000000026ffffffffffffffff0000001aa5da6a6201000000018bcfe56800000000026b3100000002763100000002"
-     "00000024ffffffffffffffff0000001832d28e8101000000018bcfe56801ffffffff000000027632"},
-    {"fetch_v11",
-     "000000650001000b0000002a000a6b6166646f2d74657374ffffffff000001f40000000100a000000100000000ffffff"
-     "ff0000000100066f72646572730000000100000003ffffffff0000000000003039ffffffffffffffff00100000000000"
-     "0000067261636b2d61"},
+    {"produce_v2", "00000084000000020000002a000a6b6166646f2d74657374ffff000075300000000100066f7264657273000000020000"
+                   "000000000026ffffffffffffffff0000001aa5da6a6201000000018bcfe56800000000026b3100000002763100000002"
+                   "00000024ffffffffffffffff0000001832d28e8101000000018bcfe56801ffffffff000000027632"},
+    {"fetch_v11", "000000650001000b0000002a000a6b6166646f2d74657374ffffffff000001f40000000100a000000100000000ffffff"
+                  "ff0000000100066f72646572730000000100000003ffffffff0000000000003039ffffffffffffffff00100000000000"
+                  "0000067261636b2d61"},
     {"listOffsets_v3",
      "00000035000200030000002a000a6b6166646f2d74657374ffffffff010000000100066f726465727300000001000000"
      "01fffffffffffffffe"},
-    {"metadata_v6",
-     "00000029000300060000002a000a6b6166646f2d746573740000000200066f726465727300066576656e747300"},
+    {"metadata_v6", "00000029000300060000002a000a6b6166646f2d746573740000000200066f726465727300066576656e747300"},
     {"offsetCommit_v5",
      "00000041000800050000002a000a6b6166646f2d74657374000267310000000700036d2d310000000100066f72646572"
      "730000000100000000000000000000006300026d64"},
     {"offsetFetch_v4",
      "00000030000900040000002a000a6b6166646f2d74657374000267310000000100066f72646572730000000200000000"
      "00000001"},
-    {"findCoordinator_v2",
-     "00000019000a00020000002a000a6b6166646f2d746573740002673100"},
-    {"joinGroup_v5",
-     "0000004e000b00050000002a000a6b6166646f2d7465737400026731000075300000ea600000ffff0008636f6e73756d"
-     "6572000000010012526f756e64526f62696e41737369676e65720000000400010203"},
-    {"heartbeat_v3",
-     "00000023000c00030000002a000a6b6166646f2d74657374000267310000000700036d2d31ffff"},
-    {"leaveGroup_v3",
-     "00000023000d00030000002a000a6b6166646f2d74657374000267310000000100036d2d31ffff"},
-    {"syncGroup_v3",
-     "00000033000e00030000002a000a6b6166646f2d74657374000267310000000700036d2d31ffff0000000100036d2d31"
-     "00000003090807"},
-    {"describeGroups_v2",
-     "00000020000f00020000002a000a6b6166646f2d74657374000000020002673100026732"},
-    {"listGroups_v2",
-     "00000014001000020000002a000a6b6166646f2d74657374"},
-    {"apiVersions_v2",
-     "00000014001200020000002a000a6b6166646f2d74657374"},
+    {"findCoordinator_v2", "00000019000a00020000002a000a6b6166646f2d746573740002673100"},
+    {"joinGroup_v5", "0000004e000b00050000002a000a6b6166646f2d7465737400026731000075300000ea600000ffff0008636f6e73756d"
+                     "6572000000010012526f756e64526f62696e41737369676e65720000000400010203"},
+    {"heartbeat_v3", "00000023000c00030000002a000a6b6166646f2d74657374000267310000000700036d2d31ffff"},
+    {"leaveGroup_v3", "00000023000d00030000002a000a6b6166646f2d74657374000267310000000100036d2d31ffff"},
+    {"syncGroup_v3", "00000033000e00030000002a000a6b6166646f2d74657374000267310000000700036d2d31ffff0000000100036d2d31"
+                     "00000003090807"},
+    {"describeGroups_v2", "00000020000f00020000002a000a6b6166646f2d74657374000000020002673100026732"},
+    {"listGroups_v2", "00000014001000020000002a000a6b6166646f2d74657374"},
+    {"apiVersions_v2", "00000014001200020000002a000a6b6166646f2d74657374"},
     {"createTopics_v3",
      "0000004c001300030000002a000a6b6166646f2d746573740000000100066f7264657273000000030001000000000000"
      "0001000e636c65616e75702e706f6c6963790007636f6d706163740000138800"},
-    {"deleteTopics_v1",
-     "00000024001400010000002a000a6b6166646f2d746573740000000100066f726465727300001388"},
+    {"deleteTopics_v1", "00000024001400010000002a000a6b6166646f2d746573740000000100066f726465727300001388"},
     {"deleteRecords_v1",
      "00000040001500010000002a000a6b6166646f2d746573740000000100066f72646572730000000200000000000000000000"
      "002a00000002ffffffffffffffff00001388"},
-    {"initProducerId_v1",
-     "0000001a001600010000002a000a6b6166646f2d74657374ffff00007530"},
+    {"initProducerId_v1", "0000001a001600010000002a000a6b6166646f2d74657374ffff00007530"},
     {"describeConfigs_v2",
      "00000034002000020000002a000a6b6166646f2d74657374000000010200066f726465727300000001000c726574656e"
      "74696f6e2e6d7301"},
@@ -80,8 +66,7 @@ static const struct {
     {"createPartitions_v1",
      "0000002d002500010000002a000a6b6166646f2d746573740000000100066f726465727300000005ffffffff00001388"
      "00"},
-    {"deleteGroups_v1",
-     "00000020002a00010000002a000a6b6166646f2d74657374000000020002673100026732"},
+    {"deleteGroups_v1", "00000020002a00010000002a000a6b6166646f2d74657374000000020002673100026732"},
 };
 #define FRAME_COUNT (sizeof frames / sizeof frames[0])
 
@@ -104,37 +89,49 @@ static const struct {
     {"produce_v5", PRODUCE_V3_PLUS},
     {"produce_v6", PRODUCE_V3_PLUS},
     {"produce_v7", PRODUCE_V3_PLUS},
-    {"fetch_", "\"replicaId\":-1,\"replicaState\":{\"replicaId\":-1,\"replicaEpoch\":-1},\"maxWaitMs\":500,\"minBytes\":1,\"maxBytes\":10485760,\"isolationLevel\":1,"},
-    {"fetch_", "\"topics\":[{\"topic\":\"orders\",\"topicId\":\"00000000000000000000000000000000\",\"partitions\":"
-               "[{\"partition\":3,\"currentLeaderEpoch\":-1,\"fetchOffset\":12345,\"lastFetchedEpoch\":-1,\"logStartOffset\":-1,"
-               "\"partitionMaxBytes\":1048576,\"replicaDirectoryId\":\"00000000000000000000000000000000\"}]}],\"forgottenTopicsData\":[]"},
+    {"fetch_", "\"replicaId\":-1,\"replicaState\":{\"replicaId\":-1,\"replicaEpoch\":-1},\"maxWaitMs\":500,"
+               "\"minBytes\":1,\"maxBytes\":10485760,\"isolationLevel\":1,"},
+    {"fetch_",
+     "\"topics\":[{\"topic\":\"orders\",\"topicId\":\"00000000000000000000000000000000\",\"partitions\":"
+     "[{\"partition\":3,\"currentLeaderEpoch\":-1,\"fetchOffset\":12345,\"lastFetchedEpoch\":-1,\"logStartOffset\":-1,"
+     "\"partitionMaxBytes\":1048576,\"replicaDirectoryId\":\"00000000000000000000000000000000\"}]}],"
+     "\"forgottenTopicsData\":[]"},
     {"listOffsets_", "\"replicaId\":-1,"},
-    {"listOffsets_", "\"topics\":[{\"name\":\"orders\",\"partitions\":[{\"partitionIndex\":1,\"currentLeaderEpoch\":-1,\"timestamp\":-2,\"maxNumOffsets\":1}]}],\"timeoutMs\":0"},
-    {"metadata_", "\"topics\":[{\"topicId\":\"00000000000000000000000000000000\",\"name\":\"orders\"},"
-                   "{\"topicId\":\"00000000000000000000000000000000\",\"name\":\"events\"}],\"allowAutoTopicCreation\":"},
+    {"listOffsets_", "\"topics\":[{\"name\":\"orders\",\"partitions\":[{\"partitionIndex\":1,\"currentLeaderEpoch\":-1,"
+                     "\"timestamp\":-2,\"maxNumOffsets\":1}]}],\"timeoutMs\":0"},
+    {"metadata_",
+     "\"topics\":[{\"topicId\":\"00000000000000000000000000000000\",\"name\":\"orders\"},"
+     "{\"topicId\":\"00000000000000000000000000000000\",\"name\":\"events\"}],\"allowAutoTopicCreation\":"},
     {"offsetCommit_", "\"groupId\":\"g1\",\"generationIdOrMemberEpoch\":"},
     {"offsetCommit_", "\"topics\":[{\"name\":\"orders\",\"partitions\":[{\"partitionIndex\":0,\"committedOffset\":99,"},
     {"offsetCommit_", "\"committedMetadata\":\"md\"}]}]"},
     {"offsetFetch_", "\"groupId\":\"g1\",\"topics\":[{\"name\":\"orders\",\"partitionIndexes\":[0,1]}]"},
     {"findCoordinator_", "\"key\":\"g1\",\"keyType\":0"},
     {"joinGroup_", "\"groupId\":\"g1\",\"sessionTimeoutMs\":30000,\"rebalanceTimeoutMs\":"},
-    {"joinGroup_", "\"memberId\":\"\",\"groupInstanceId\":null,\"protocolType\":\"consumer\",\"protocols\":[{\"name\":\"RoundRobinAssigner\",\"metadata\":{\"at\":"},
+    {"joinGroup_", "\"memberId\":\"\",\"groupInstanceId\":null,\"protocolType\":\"consumer\",\"protocols\":[{\"name\":"
+                   "\"RoundRobinAssigner\",\"metadata\":{\"at\":"},
     {"heartbeat_", "\"groupId\":\"g1\",\"generationId\":7,\"memberId\":\"m-1\",\"groupInstanceId\":null"},
     {"leaveGroup_", "\"groupId\":\"g1\",\"memberId\":"},
-    {"syncGroup_", "\"groupId\":\"g1\",\"generationId\":7,\"memberId\":\"m-1\",\"groupInstanceId\":null,\"protocolType\":null,\"protocolName\":null,\"assignments\":[{\"memberId\":\"m-1\",\"assignment\":{\"at\":"},
+    {"syncGroup_",
+     "\"groupId\":\"g1\",\"generationId\":7,\"memberId\":\"m-1\",\"groupInstanceId\":null,\"protocolType\":null,"
+     "\"protocolName\":null,\"assignments\":[{\"memberId\":\"m-1\",\"assignment\":{\"at\":"},
     {"describeGroups_", "\"groups\":[\"g1\",\"g2\"],\"includeAuthorizedOperations\":false"},
     {"listGroups_", "\"body\":{\"statesFilter\":[],\"typesFilter\":[]}"},
     {"apiVersions_", "\"body\":{\"clientSoftwareName\":\"\",\"clientSoftwareVersion\":\"\"}"},
-    {"createTopics_", "\"topics\":[{\"name\":\"orders\",\"numPartitions\":3,\"replicationFactor\":1,\"assignments\":[],"
-                      "\"configs\":[{\"name\":\"cleanup.policy\",\"value\":\"compact\"}]}],\"timeoutMs\":5000,\"validateOnly\":false"},
+    {"createTopics_",
+     "\"topics\":[{\"name\":\"orders\",\"numPartitions\":3,\"replicationFactor\":1,\"assignments\":[],"
+     "\"configs\":[{\"name\":\"cleanup.policy\",\"value\":\"compact\"}]}],\"timeoutMs\":5000,\"validateOnly\":false"},
     {"deleteTopics_", "\"topicNames\":[\"orders\"],\"timeoutMs\":5000"},
     {"deleteRecords_", "\"topics\":[{\"name\":\"orders\",\"partitions\":[{\"partitionIndex\":0,\"offset\":42},"
                        "{\"partitionIndex\":2,\"offset\":-1}]}],\"timeoutMs\":5000"},
     {"initProducerId_", "\"transactionalId\":null,\"transactionTimeoutMs\":30000"},
-    {"describeConfigs_", "\"resources\":[{\"resourceType\":2,\"resourceName\":\"orders\",\"configurationKeys\":[\"retention.ms\"]}]"},
-    {"alterConfigs_", "\"resources\":[{\"resourceType\":2,\"resourceName\":\"orders\",\"configs\":[{\"name\":"
-                      "\"retention.ms\",\"value\":\"1000\"},{\"name\":\"cleanup.policy\",\"value\":null}]}],\"validateOnly\":true"},
-    {"createPartitions_", "\"topics\":[{\"name\":\"orders\",\"count\":5,\"assignments\":null}],\"timeoutMs\":5000,\"validateOnly\":false"},
+    {"describeConfigs_",
+     "\"resources\":[{\"resourceType\":2,\"resourceName\":\"orders\",\"configurationKeys\":[\"retention.ms\"]}]"},
+    {"alterConfigs_",
+     "\"resources\":[{\"resourceType\":2,\"resourceName\":\"orders\",\"configs\":[{\"name\":"
+     "\"retention.ms\",\"value\":\"1000\"},{\"name\":\"cleanup.policy\",\"value\":null}]}],\"validateOnly\":true"},
+    {"createPartitions_",
+     "\"topics\":[{\"name\":\"orders\",\"count\":5,\"assignments\":null}],\"timeoutMs\":5000,\"validateOnly\":false"},
     {"deleteGroups_", "\"groupsNames\":[\"g1\",\"g2\"]"},
 };
 
@@ -156,7 +153,10 @@ static const char *output(void)
     return out_text;
 }
 
-static int decode(const uint8_t *p, size_t n) { return kd_kafka_decode(p, (uint32_t)n); }
+static int decode(const uint8_t *p, size_t n)
+{
+    return kd_kafka_decode(p, (uint32_t)n);
+}
 
 static void check_contains(const char *what, const char *json, const char *needle)
 {
@@ -195,7 +195,8 @@ static void check_truncations(const char *name, const uint8_t *p, size_t n)
         memcpy(copy, p, cut);
         if (cut >= 4) {
             uint32_t size = (uint32_t)cut - 4;
-            copy[0] = (uint8_t)(size >> 24), copy[1] = (uint8_t)(size >> 16), copy[2] = (uint8_t)(size >> 8), copy[3] = (uint8_t)size;
+            copy[0] = (uint8_t)(size >> 24), copy[1] = (uint8_t)(size >> 16), copy[2] = (uint8_t)(size >> 8),
+            copy[3] = (uint8_t)size;
         }
         int rc = decode(copy, cut);
         if (cut < 12 ? rc != KD_ERR_INVALID_ARG : rc != KD_INVALID_REQUEST) {
@@ -232,7 +233,8 @@ static void test_trailing_bytes(void)
     buf[3]++;
     CHECK_EQ_INT(decode(buf, n + 1), KD_INVALID_REQUEST);
     CHECK(strstr(kd_error_message(), "trailing") != NULL);
-    check_contains("trailing", output(), "{\"apiKey\":0,\"apiVersion\":7,\"correlationId\":42,\"clientId\":\"kafdo-test\",\"body\":null}");
+    check_contains("trailing", output(),
+                   "{\"apiKey\":0,\"apiVersion\":7,\"correlationId\":42,\"clientId\":\"kafdo-test\",\"body\":null}");
 }
 
 static void test_header_errors(void)
@@ -258,10 +260,12 @@ static void test_unsupported_version(void)
     static const uint8_t key_99[] = {0, 0, 0, 10, 0, 99, 0, 0, 0, 0, 0, 5, 0xff, 0xff};
     static const uint8_t api_versions_v5[] = {0, 0, 0, 12, 0, 18, 0, 5, 0, 0, 0, 5, 0, 1, 'c', 0};
     CHECK_EQ_INT(decode(produce_v12, sizeof produce_v12), KD_UNSUPPORTED_VERSION);
-    CHECK(strcmp(output(), "{\"apiKey\":0,\"apiVersion\":12,\"correlationId\":5,\"clientId\":\"c\",\"body\":null}") == 0);
+    CHECK(strcmp(output(), "{\"apiKey\":0,\"apiVersion\":12,\"correlationId\":5,\"clientId\":\"c\",\"body\":null}") ==
+          0);
     CHECK_EQ_INT(decode(fetch_v3, sizeof fetch_v3), KD_UNSUPPORTED_VERSION);
     CHECK_EQ_INT(decode(key_99, sizeof key_99), KD_UNSUPPORTED_VERSION);
-    CHECK(strcmp(output(), "{\"apiKey\":99,\"apiVersion\":0,\"correlationId\":5,\"clientId\":null,\"body\":null}") == 0);
+    CHECK(strcmp(output(), "{\"apiKey\":99,\"apiVersion\":0,\"correlationId\":5,\"clientId\":null,\"body\":null}") ==
+          0);
     CHECK_EQ_INT(decode(api_versions_v5, sizeof api_versions_v5), KD_UNSUPPORTED_VERSION);
     CHECK(strstr(output(), "\"apiKey\":18,\"apiVersion\":5,") != NULL);
 }
@@ -305,10 +309,11 @@ static void test_incremental_alter_configs_v1_flexible(void)
     /* clang-format on */
     f[3] = (uint8_t)(sizeof f - 4);
     CHECK_EQ_INT(decode(f, sizeof f), 0);
-    CHECK(strcmp(output(), "{\"apiKey\":44,\"apiVersion\":1,\"correlationId\":5,\"clientId\":\"c\",\"body\":{\"resources\":"
-                           "[{\"resourceType\":2,\"resourceName\":\"t\",\"configs\":[{\"name\":\"retention.ms\","
-                           "\"configOperation\":0,\"value\":\"1000\"},{\"name\":\"cleanup.policy\",\"configOperation\":2,"
-                           "\"value\":null}]}],\"validateOnly\":true}}") == 0);
+    CHECK(strcmp(output(),
+                 "{\"apiKey\":44,\"apiVersion\":1,\"correlationId\":5,\"clientId\":\"c\",\"body\":{\"resources\":"
+                 "[{\"resourceType\":2,\"resourceName\":\"t\",\"configs\":[{\"name\":\"retention.ms\","
+                 "\"configOperation\":0,\"value\":\"1000\"},{\"name\":\"cleanup.policy\",\"configOperation\":2,"
+                 "\"value\":null}]}],\"validateOnly\":true}}") == 0);
     check_truncations("incrementalAlterConfigs_v1", f, sizeof f);
     f[7] = 2; /* no v2 upstream */
     CHECK_EQ_INT(decode(f, sizeof f), KD_UNSUPPORTED_VERSION);
@@ -355,19 +360,30 @@ static void test_bad_utf8(void)
 static void test_int64_beyond_doubles(void)
 {
     /* ListOffsets v1, timestamp 2^53 (a string) and -2^53+1 (a number). */
-    uint8_t f[] = {0, 0, 0, 0, 0, 2, 0, 1, 0, 0, 0, 1, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 1, 0, 1, 't',
-                   0, 0, 0, 2, 0, 0, 0, 0, 0, 0x20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff, 0xe0, 0, 0, 0, 0, 0, 1};
+    uint8_t f[] = {0, 0, 0, 0, 0, 2, 0,   1, 0, 0,    0,    1, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                   0, 0, 0, 1, 0, 1, 't', 0, 0, 0,    2,    0, 0,    0,    0,    0,    0x20, 0,
+                   0, 0, 0, 0, 0, 0, 0,   0, 1, 0xff, 0xe0, 0, 0,    0,    0,    0,    1};
     f[3] = (uint8_t)(sizeof f - 4);
     CHECK_EQ_INT(decode(f, sizeof f), 0);
-    CHECK(strstr(output(), "{\"partitionIndex\":0,\"currentLeaderEpoch\":-1,\"timestamp\":\"9007199254740992\",\"maxNumOffsets\":1}") != NULL);
-    CHECK(strstr(output(), "{\"partitionIndex\":1,\"currentLeaderEpoch\":-1,\"timestamp\":-9007199254740991,\"maxNumOffsets\":1}") != NULL);
+    CHECK(strstr(output(), "{\"partitionIndex\":0,\"currentLeaderEpoch\":-1,\"timestamp\":\"9007199254740992\","
+                           "\"maxNumOffsets\":1}") != NULL);
+    CHECK(strstr(
+              output(),
+              "{\"partitionIndex\":1,\"currentLeaderEpoch\":-1,\"timestamp\":-9007199254740991,\"maxNumOffsets\":1}") !=
+          NULL);
 }
 
 /* ---- encoding -------------------------------------------------------------- */
 
-static int encode(const char *json) { return kd_kafka_encode((const uint8_t *)json, (uint32_t)strlen(json)); }
+static int encode(const char *json)
+{
+    return kd_kafka_encode((const uint8_t *)json, (uint32_t)strlen(json));
+}
 
-static uint32_t le32(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
+static uint32_t le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
 
 /* The output's frame equals `want` (hex), and it has `holes` holes. */
 static void check_frame_hex(const char *what, uint32_t holes, const char *want)
@@ -387,17 +403,31 @@ static void check_frame_hex(const char *what, uint32_t holes, const char *want)
 
 static void test_encode_metadata(void)
 {
-    int rc = encode("{\"apiKey\":3,\"apiVersion\":1,\"correlationId\":7,\"body\":{\"brokers\":[{\"nodeId\":0,\"host\":\"h\","
-                    "\"port\":9092}],\"controllerId\":0,\"topics\":[{\"errorCode\":0,\"name\":\"t\",\"partitions\":"
-                    "[{\"errorCode\":0,\"partitionIndex\":0,\"leaderId\":0,\"replicaNodes\":[0],\"isrNodes\":[0]}]}]}}");
+    int rc =
+        encode("{\"apiKey\":3,\"apiVersion\":1,\"correlationId\":7,\"body\":{\"brokers\":[{\"nodeId\":0,\"host\":\"h\","
+               "\"port\":9092}],\"controllerId\":0,\"topics\":[{\"errorCode\":0,\"name\":\"t\",\"partitions\":"
+               "[{\"errorCode\":0,\"partitionIndex\":0,\"leaderId\":0,\"replicaNodes\":[0],\"isrNodes\":[0]}]}]}}");
     CHECK_EQ_INT(rc, 0);
     /* size, correlation id; brokers: [0, "h", 9092, rack null]; controller 0;
      * topics: [0, "t", isInternal false, partitions [0, 0, 0, [0], [0]]] */
     check_frame_hex("metadata v1", 0,
                     "0000004100000007"
-                    "00000001" "00000000" "000168" "00002384" "ffff"
+                    "00000001"
                     "00000000"
-                    "00000001" "0000" "000174" "00" "00000001" "0000" "00000000" "00000000" "0000000100000000" "0000000100000000");
+                    "000168"
+                    "00002384"
+                    "ffff"
+                    "00000000"
+                    "00000001"
+                    "0000"
+                    "000174"
+                    "00"
+                    "00000001"
+                    "0000"
+                    "00000000"
+                    "00000000"
+                    "0000000100000000"
+                    "0000000100000000");
 }
 
 static void test_encode_api_versions_v3(void)
@@ -407,33 +437,77 @@ static void test_encode_api_versions_v3(void)
     CHECK_EQ_INT(rc, 0);
     /* header v0 (no tagged fields, even flexible), compact array of 1 (2), the
      * element's empty tagged fields, throttle, the body's empty tagged fields */
-    check_frame_hex("apiVersions v3", 0, "00000013" "00000001" "0000" "02" "0000" "0003" "0007" "00" "00000000" "00");
+    check_frame_hex("apiVersions v3", 0,
+                    "00000013"
+                    "00000001"
+                    "0000"
+                    "02"
+                    "0000"
+                    "0003"
+                    "0007"
+                    "00"
+                    "00000000"
+                    "00");
 }
 
 /* AlterConfigs and IncrementalAlterConfigs answer one entry per resource; v2 and v1
  * are flexible (a response header with tagged fields, compact strings). */
 static void test_encode_alter_configs(void)
 {
-    CHECK_EQ_INT(encode("{\"apiKey\":33,\"apiVersion\":0,\"correlationId\":5,\"body\":{\"throttleTimeMs\":0,\"responses\":"
-                        "[{\"errorCode\":0,\"errorMessage\":null,\"resourceType\":2,\"resourceName\":\"t\"}]}}"),
-                 0);
-    check_frame_hex("alterConfigs v0", 0, "00000014" "00000005" "00000000" "00000001" "0000" "ffff" "02" "000174");
-    CHECK_EQ_INT(encode("{\"apiKey\":33,\"apiVersion\":2,\"correlationId\":5,\"body\":{\"throttleTimeMs\":0,\"responses\":"
-                        "[{\"errorCode\":42,\"errorMessage\":\"no\",\"resourceType\":4,\"resourceName\":\"0\"}]}}"),
-                 0);
-    check_frame_hex("alterConfigs v2", 0, "00000014" "00000005" "00" "00000000" "02" "002a" "036e6f" "04" "0230" "00" "00");
-    CHECK_EQ_INT(encode("{\"apiKey\":44,\"apiVersion\":1,\"correlationId\":5,\"body\":{\"throttleTimeMs\":0,\"responses\":"
-                        "[{\"errorCode\":40,\"errorMessage\":\"bad\",\"resourceType\":2,\"resourceName\":\"t\"}]}}"),
-                 0);
-    check_frame_hex("incrementalAlterConfigs v1", 0, "00000015" "00000005" "00" "00000000" "02" "0028" "04626164" "02" "0274" "00" "00");
+    CHECK_EQ_INT(
+        encode("{\"apiKey\":33,\"apiVersion\":0,\"correlationId\":5,\"body\":{\"throttleTimeMs\":0,\"responses\":"
+               "[{\"errorCode\":0,\"errorMessage\":null,\"resourceType\":2,\"resourceName\":\"t\"}]}}"),
+        0);
+    check_frame_hex("alterConfigs v0", 0,
+                    "00000014"
+                    "00000005"
+                    "00000000"
+                    "00000001"
+                    "0000"
+                    "ffff"
+                    "02"
+                    "000174");
+    CHECK_EQ_INT(
+        encode("{\"apiKey\":33,\"apiVersion\":2,\"correlationId\":5,\"body\":{\"throttleTimeMs\":0,\"responses\":"
+               "[{\"errorCode\":42,\"errorMessage\":\"no\",\"resourceType\":4,\"resourceName\":\"0\"}]}}"),
+        0);
+    check_frame_hex("alterConfigs v2", 0,
+                    "00000014"
+                    "00000005"
+                    "00"
+                    "00000000"
+                    "02"
+                    "002a"
+                    "036e6f"
+                    "04"
+                    "0230"
+                    "00"
+                    "00");
+    CHECK_EQ_INT(
+        encode("{\"apiKey\":44,\"apiVersion\":1,\"correlationId\":5,\"body\":{\"throttleTimeMs\":0,\"responses\":"
+               "[{\"errorCode\":40,\"errorMessage\":\"bad\",\"resourceType\":2,\"resourceName\":\"t\"}]}}"),
+        0);
+    check_frame_hex("incrementalAlterConfigs v1", 0,
+                    "00000015"
+                    "00000005"
+                    "00"
+                    "00000000"
+                    "02"
+                    "0028"
+                    "04626164"
+                    "02"
+                    "0274"
+                    "00"
+                    "00");
 }
 
 static void test_encode_fetch_holes(void)
 {
-    int rc = encode("{\"apiKey\":1,\"apiVersion\":4,\"correlationId\":2,\"blobs\":[3,0],\"body\":{\"responses\":[{\"topic\":"
-                    "\"t\",\"partitions\":[{\"partitionIndex\":0,\"highWatermark\":\"9007199254740993\","
-                    "\"records\":{\"blob\":0}},{\"partitionIndex\":1,\"records\":{\"blob\":1}},"
-                    "{\"partitionIndex\":2,\"records\":null}]}]}}");
+    int rc =
+        encode("{\"apiKey\":1,\"apiVersion\":4,\"correlationId\":2,\"blobs\":[3,0],\"body\":{\"responses\":[{\"topic\":"
+               "\"t\",\"partitions\":[{\"partitionIndex\":0,\"highWatermark\":\"9007199254740993\","
+               "\"records\":{\"blob\":0}},{\"partitionIndex\":1,\"records\":{\"blob\":1}},"
+               "{\"partitionIndex\":2,\"records\":null}]}]}}");
     CHECK_EQ_INT(rc, 0);
     const uint8_t *out = kd_out_ptr();
     CHECK_EQ_INT(le32(out), 2);
@@ -441,10 +515,30 @@ static void test_encode_fetch_holes(void)
     CHECK_EQ_INT(le32(out + 16), 1);
     /* throttle; responses [ "t", partitions: [ idx, err, hw, lso -1, aborted null, records ] ] */
     check_frame_hex("fetch v4", 2,
-                    "0000007000000002" "00000000" "00000001" "000174" "00000003"
-                    "00000000" "0000" "0020000000000001" "ffffffffffffffff" "ffffffff" "00000003" "000000"
-                    "00000001" "0000" "0000000000000000" "ffffffffffffffff" "ffffffff" "00000000"
-                    "00000002" "0000" "0000000000000000" "ffffffffffffffff" "ffffffff" "ffffffff");
+                    "0000007000000002"
+                    "00000000"
+                    "00000001"
+                    "000174"
+                    "00000003"
+                    "00000000"
+                    "0000"
+                    "0020000000000001"
+                    "ffffffffffffffff"
+                    "ffffffff"
+                    "00000003"
+                    "000000"
+                    "00000001"
+                    "0000"
+                    "0000000000000000"
+                    "ffffffffffffffff"
+                    "ffffffff"
+                    "00000000"
+                    "00000002"
+                    "0000"
+                    "0000000000000000"
+                    "ffffffffffffffff"
+                    "ffffffff"
+                    "ffffffff");
     /* The holes point at the zeroed bytes after each length, from the frame's start. */
     const uint8_t *frame = out + 4 + 16;
     CHECK_EQ_INT(le32(out + 4), 4 + 4 + 4 + 4 + 3 + 4 + 4 + 2 + 8 + 8 + 4 + 4);
@@ -461,11 +555,31 @@ static void test_encode_produce_v0_to_v2(void)
                                "\"recordErrors\":[],\"errorMessage\":null}]}],\"throttleTimeMs\":0}}";
     static const char *const want[] = {
         /* responses ["t", [index 0, errorCode 0, baseOffset 5]] */
-        "0000001d00000004" "00000001" "000174" "00000001" "00000000" "0000" "0000000000000005",
+        "0000001d00000004"
+        "00000001"
+        "000174"
+        "00000001"
+        "00000000"
+        "0000"
+        "0000000000000005",
         /* and throttle time */
-        "0000002100000004" "00000001" "000174" "00000001" "00000000" "0000" "0000000000000005" "00000000",
+        "0000002100000004"
+        "00000001"
+        "000174"
+        "00000001"
+        "00000000"
+        "0000"
+        "0000000000000005"
+        "00000000",
         /* and log append time -1 */
-        "0000002900000004" "00000001" "000174" "00000001" "00000000" "0000" "0000000000000005" "ffffffffffffffff"
+        "0000002900000004"
+        "00000001"
+        "000174"
+        "00000001"
+        "00000000"
+        "0000"
+        "0000000000000005"
+        "ffffffffffffffff"
         "00000000",
     };
     for (int v = 0; v <= 2; v++) {
@@ -482,21 +596,40 @@ static void test_list_offsets_v0(void)
 {
     /* replica -1; topics ["t", [partition 0, timestamp -1, max_num_offsets 10]] */
     uint8_t f[64];
-    size_t n = from_hex("00000000" "00020000" "00000009" "ffff" "ffffffff" "00000001" "000174" "00000001" "00000000"
-                        "ffffffffffffffff" "0000000a", f, sizeof f);
+    size_t n = from_hex("00000000"
+                        "00020000"
+                        "00000009"
+                        "ffff"
+                        "ffffffff"
+                        "00000001"
+                        "000174"
+                        "00000001"
+                        "00000000"
+                        "ffffffffffffffff"
+                        "0000000a",
+                        f, sizeof f);
     f[3] = (uint8_t)(n - 4);
     CHECK_EQ_INT(decode(f, n), 0);
     check_contains("listOffsets v0", output(),
                    "\"body\":{\"replicaId\":-1,\"isolationLevel\":0,\"topics\":[{\"name\":\"t\",\"partitions\":"
                    "[{\"partitionIndex\":0,\"currentLeaderEpoch\":-1,\"timestamp\":-1,\"maxNumOffsets\":10}]}]");
-    CHECK_EQ_INT(encode("{\"apiKey\":2,\"apiVersion\":0,\"correlationId\":9,\"body\":{\"throttleTimeMs\":0,\"topics\":"
-                        "[{\"name\":\"t\",\"partitions\":[{\"partitionIndex\":0,\"errorCode\":0,\"oldStyleOffsets\":[5,0],"
-                        "\"timestamp\":-1,\"offset\":-1,\"leaderEpoch\":-1}]}]}}"),
-                 0);
+    CHECK_EQ_INT(
+        encode("{\"apiKey\":2,\"apiVersion\":0,\"correlationId\":9,\"body\":{\"throttleTimeMs\":0,\"topics\":"
+               "[{\"name\":\"t\",\"partitions\":[{\"partitionIndex\":0,\"errorCode\":0,\"oldStyleOffsets\":[5,0],"
+               "\"timestamp\":-1,\"offset\":-1,\"leaderEpoch\":-1}]}]}}"),
+        0);
     /* topics ["t", [partition 0, error 0, offsets [5, 0]]]: no throttle time before v2 */
     check_frame_hex("listOffsets v0", 0,
-                    "00000029" "00000009" "00000001" "000174" "00000001" "00000000" "0000" "00000002"
-                    "0000000000000005" "0000000000000000");
+                    "00000029"
+                    "00000009"
+                    "00000001"
+                    "000174"
+                    "00000001"
+                    "00000000"
+                    "0000"
+                    "00000002"
+                    "0000000000000005"
+                    "0000000000000000");
 }
 
 /* A blob object in a field the version skips takes no hole: the table shrinks. */
@@ -505,7 +638,11 @@ static void test_encode_unused_blob(void)
     int rc = encode("{\"apiKey\":14,\"apiVersion\":0,\"correlationId\":2,\"blobs\":[2],\"body\":{\"errorCode\":0,"
                     "\"assignment\":{\"blob\":0}}}");
     CHECK_EQ_INT(rc, 0);
-    check_frame_hex("syncGroup v0", 1, "0000000c00000002" "0000" "00000002" "0000");
+    check_frame_hex("syncGroup v0", 1,
+                    "0000000c00000002"
+                    "0000"
+                    "00000002"
+                    "0000");
     CHECK_EQ_INT(le32(kd_out_ptr() + 4), 14);
 }
 
@@ -529,15 +666,26 @@ static void test_encode_defaults_and_errors(void)
     CHECK_EQ_INT(encode("{\"apiKey\":3,\"apiVersion\":1,\"correlationId\":7,\"bodyy\":{}}"), KD_ERR_INVALID_ARG);
     CHECK_EQ_INT(encode("{\"apiKey\":3,\"apiVersion\":13,\"correlationId\":7}"), KD_ERR_INVALID_ARG);
     CHECK_EQ_INT(encode("{\"apiKey\":3,\"apiVersion\":1}"), KD_ERR_INVALID_ARG);
-    CHECK_EQ_INT(encode("{\"apiKey\":12,\"apiVersion\":0,\"correlationId\":7,\"body\":{\"errorCode\":40000}}"), KD_ERR_INVALID_ARG);
-    CHECK_EQ_INT(encode("{\"apiKey\":12,\"apiVersion\":0,\"correlationId\":7,\"body\":{\"errorCode\":1.5}}"), KD_ERR_INVALID_ARG);
-    CHECK_EQ_INT(encode("{\"apiKey\":12,\"apiVersion\":0,\"correlationId\":7,\"body\":{\"errorCode\":\"27\"}}"), 0);
-    CHECK_EQ_INT(encode("{\"apiKey\":14,\"apiVersion\":0,\"correlationId\":7,\"blobs\":[1],\"body\":{\"assignment\":{\"blob\":1}}}"),
+    CHECK_EQ_INT(encode("{\"apiKey\":12,\"apiVersion\":0,\"correlationId\":7,\"body\":{\"errorCode\":40000}}"),
                  KD_ERR_INVALID_ARG);
-    CHECK_EQ_INT(encode("{\"apiKey\":14,\"apiVersion\":0,\"correlationId\":7,\"body\":{\"assignment\":\"AAE=\"}}"), KD_ERR_INVALID_ARG);
-    CHECK_EQ_INT(encode("{\"apiKey\":10,\"apiVersion\":0,\"correlationId\":7,\"body\":{\"host\":\"\\ud800\"}}"), KD_ERR_INVALID_ARG);
-    CHECK_EQ_INT(encode("{\"apiKey\":10,\"apiVersion\":0,\"correlationId\":7,\"body\":{\"host\":\"\\u00e9\\ud83d\\ude00\\n\"}}"), 0);
-    check_frame_hex("findCoordinator v0", 0, "000000170000000700000000000000" "07" "c3a9f09f98800a" "00000000");
+    CHECK_EQ_INT(encode("{\"apiKey\":12,\"apiVersion\":0,\"correlationId\":7,\"body\":{\"errorCode\":1.5}}"),
+                 KD_ERR_INVALID_ARG);
+    CHECK_EQ_INT(encode("{\"apiKey\":12,\"apiVersion\":0,\"correlationId\":7,\"body\":{\"errorCode\":\"27\"}}"), 0);
+    CHECK_EQ_INT(encode("{\"apiKey\":14,\"apiVersion\":0,\"correlationId\":7,\"blobs\":[1],\"body\":{\"assignment\":{"
+                        "\"blob\":1}}}"),
+                 KD_ERR_INVALID_ARG);
+    CHECK_EQ_INT(encode("{\"apiKey\":14,\"apiVersion\":0,\"correlationId\":7,\"body\":{\"assignment\":\"AAE=\"}}"),
+                 KD_ERR_INVALID_ARG);
+    CHECK_EQ_INT(encode("{\"apiKey\":10,\"apiVersion\":0,\"correlationId\":7,\"body\":{\"host\":\"\\ud800\"}}"),
+                 KD_ERR_INVALID_ARG);
+    CHECK_EQ_INT(
+        encode("{\"apiKey\":10,\"apiVersion\":0,\"correlationId\":7,\"body\":{\"host\":\"\\u00e9\\ud83d\\ude00\\n\"}}"),
+        0);
+    check_frame_hex("findCoordinator v0", 0,
+                    "000000170000000700000000000000"
+                    "07"
+                    "c3a9f09f98800a"
+                    "00000000");
     /* Not JSON, or JSON nested past the limit. */
     CHECK_EQ_INT(encode("{\"apiKey\":3,"), KD_ERR_INVALID_ARG);
     CHECK_EQ_INT(encode("{\"apiKey\":3}x"), KD_ERR_INVALID_ARG);
@@ -552,10 +700,16 @@ static void test_error_responses(void)
 {
     /* Heartbeat v1: throttle 0, errorCode 27. */
     CHECK_EQ_INT(kd_kafka_error_response(12, 1, 4, 27), 0);
-    check_frame_hex("heartbeat error", 0, "0000000a00000004" "00000000" "001b");
+    check_frame_hex("heartbeat error", 0,
+                    "0000000a00000004"
+                    "00000000"
+                    "001b");
     /* Produce v7 has no top-level code: an empty response. */
     CHECK_EQ_INT(kd_kafka_error_response(0, 7, 4, 42), 0);
-    check_frame_hex("produce error", 0, "0000000c00000004" "00000000" "00000000");
+    check_frame_hex("produce error", 0,
+                    "0000000c00000004"
+                    "00000000"
+                    "00000000");
     /* Unsupported ApiVersions: v0 with the ranges, one per API kd_kafka_supported lists. */
     CHECK_EQ_INT(kd_kafka_supported(), 0);
     uint32_t apis = 0;
@@ -570,17 +724,22 @@ static void test_error_responses(void)
     CHECK_EQ_INT((uint32_t)(f[0] << 24 | f[1] << 16 | f[2] << 8 | f[3]), 4 + 2 + 4 + apis * 6);
     /* Anything else: correlation id and the code. */
     CHECK_EQ_INT(kd_kafka_error_response(99, 0, 4, 35), 0);
-    check_frame_hex("unknown api error", 0, "0000000600000004" "0023");
+    check_frame_hex("unknown api error", 0,
+                    "0000000600000004"
+                    "0023");
     CHECK_EQ_INT(kd_kafka_error_response(3, 13, 4, 35), 0);
-    check_frame_hex("metadata v13 error", 0, "0000000600000004" "0023");
+    check_frame_hex("metadata v13 error", 0,
+                    "0000000600000004"
+                    "0023");
 }
 
 static void test_supported(void)
 {
     CHECK_EQ_INT(kd_kafka_supported(), 0);
     const char *s = output();
-    static const char head[] = "[{\"apiKey\":0,\"minVersion\":0,\"maxVersion\":11},{\"apiKey\":1,\"minVersion\":4,\"maxVersion\":12},"
-                               "{\"apiKey\":2,\"minVersion\":0,\"maxVersion\":6},";
+    static const char head[] =
+        "[{\"apiKey\":0,\"minVersion\":0,\"maxVersion\":11},{\"apiKey\":1,\"minVersion\":4,\"maxVersion\":12},"
+        "{\"apiKey\":2,\"minVersion\":0,\"maxVersion\":6},";
     CHECK(strncmp(s, head, sizeof head - 1) == 0);
     CHECK(strstr(s, "{\"apiKey\":10,\"minVersion\":0,\"maxVersion\":5}") != NULL);
     CHECK(strstr(s, "{\"apiKey\":15,\"minVersion\":0,\"maxVersion\":5}") != NULL);
@@ -636,15 +795,35 @@ static void test_encode_delete_records(void)
                                "{\"partitionIndex\":0,\"lowWatermark\":42,\"errorCode\":0},"
                                "{\"partitionIndex\":1,\"lowWatermark\":-1,\"errorCode\":1}]}]}}";
     /* throttle; topics [ "t", partitions [ 0, 42, 0 ], [ 1, -1, OFFSET_OUT_OF_RANGE ] ] */
-    static const char v0[] = "0000002f00000005" "00000000" "00000001" "000174" "00000002"
-                             "00000000" "000000000000002a" "0000"
-                             "00000001" "ffffffffffffffff" "0001";
+    static const char v0[] = "0000002f00000005"
+                             "00000000"
+                             "00000001"
+                             "000174"
+                             "00000002"
+                             "00000000"
+                             "000000000000002a"
+                             "0000"
+                             "00000001"
+                             "ffffffffffffffff"
+                             "0001";
     /* flexible: the response header's tagged fields, compact lengths, a tagged-field
      * section after each struct and the body */
-    static const char v2[] = "0000002d00000005" "00" "00000000" "02" "0274" "03"
-                             "00000000" "000000000000002a" "0000" "00"
-                             "00000001" "ffffffffffffffff" "0001" "00"
-                             "00" "00";
+    static const char v2[] = "0000002d00000005"
+                             "00"
+                             "00000000"
+                             "02"
+                             "0274"
+                             "03"
+                             "00000000"
+                             "000000000000002a"
+                             "0000"
+                             "00"
+                             "00000001"
+                             "ffffffffffffffff"
+                             "0001"
+                             "00"
+                             "00"
+                             "00";
     for (int v = 0; v <= 2; v++) {
         char json[512];
         snprintf(json, sizeof json, "{\"apiKey\":21,\"apiVersion\":%d,\"correlationId\":5,%s", v, body);
@@ -654,7 +833,10 @@ static void test_encode_delete_records(void)
     /* An error response (a body the handler could not make): every topic's partitions
      * are the caller's to fill, so it is the empty answer. */
     CHECK_EQ_INT(kd_kafka_error_response(21, 1, 5, 42), 0);
-    check_frame_hex("deleteRecords error", 0, "0000000c00000005" "00000000" "00000000");
+    check_frame_hex("deleteRecords error", 0,
+                    "0000000c00000005"
+                    "00000000"
+                    "00000000");
 }
 
 /* ---- the administration APIs a single broker answers (issue 20) ---- */
@@ -674,26 +856,115 @@ static void test_decode_admin_apis(void)
     static const struct {
         const char *name, *hex, *body;
     } cases[] = {
-        {"describeCluster_v0", "003c0000" "00000005" "000163" "00" "01" "00",
+        {"describeCluster_v0",
+         "003c0000"
+         "00000005"
+         "000163"
+         "00"
+         "01"
+         "00",
          "{\"includeClusterAuthorizedOperations\":true,\"endpointType\":1}"},
-        {"describeCluster_v1", "003c0001" "00000005" "000163" "00" "00" "02" "00",
+        {"describeCluster_v1",
+         "003c0001"
+         "00000005"
+         "000163"
+         "00"
+         "00"
+         "02"
+         "00",
          "{\"includeClusterAuthorizedOperations\":false,\"endpointType\":2}"},
-        {"offsetDelete_v0", "002f0000" "00000005" "000163" "000167" "00000001" "000174" "00000002" "00000000" "00000003",
-         "{\"groupId\":\"g\",\"topics\":[{\"name\":\"t\",\"partitions\":[{\"partitionIndex\":0},{\"partitionIndex\":3}]}]}"},
-        {"describeLogDirs_v1", "00230001" "00000005" "000163" "ffffffff", "{\"topics\":null}"},
-        {"describeLogDirs_v4", "00230004" "00000005" "000163" "00" "02" "0274" "03" "00000000" "00000001" "00" "00",
+        {"offsetDelete_v0",
+         "002f0000"
+         "00000005"
+         "000163"
+         "000167"
+         "00000001"
+         "000174"
+         "00000002"
+         "00000000"
+         "00000003",
+         "{\"groupId\":\"g\",\"topics\":[{\"name\":\"t\",\"partitions\":[{\"partitionIndex\":0},{\"partitionIndex\":3}]"
+         "}]}"},
+        {"describeLogDirs_v1",
+         "00230001"
+         "00000005"
+         "000163"
+         "ffffffff",
+         "{\"topics\":null}"},
+        {"describeLogDirs_v4",
+         "00230004"
+         "00000005"
+         "000163"
+         "00"
+         "02"
+         "0274"
+         "03"
+         "00000000"
+         "00000001"
+         "00"
+         "00",
          "{\"topics\":[{\"topic\":\"t\",\"partitions\":[0,1]}]}"},
-        {"electLeaders_v0", "002b0000" "00000005" "000163" "ffffffff" "00007530",
+        {"electLeaders_v0",
+         "002b0000"
+         "00000005"
+         "000163"
+         "ffffffff"
+         "00007530",
          "{\"electionType\":0,\"topicPartitions\":null,\"timeoutMs\":30000}"},
-        {"electLeaders_v2", "002b0002" "00000005" "000163" "00" "00" "02" "0274" "02" "00000000" "00" "00007530" "00",
+        {"electLeaders_v2",
+         "002b0002"
+         "00000005"
+         "000163"
+         "00"
+         "00"
+         "02"
+         "0274"
+         "02"
+         "00000000"
+         "00"
+         "00007530"
+         "00",
          "{\"electionType\":0,\"topicPartitions\":[{\"topic\":\"t\",\"partitions\":[0]}],\"timeoutMs\":30000}"},
-        {"listPartitionReassignments_v0", "002e0000" "00000005" "000163" "00" "00007530" "00" "00",
+        {"listPartitionReassignments_v0",
+         "002e0000"
+         "00000005"
+         "000163"
+         "00"
+         "00007530"
+         "00"
+         "00",
          "{\"timeoutMs\":30000,\"topics\":null}"},
         {"alterPartitionReassignments_v0",
-         "002d0000" "00000005" "000163" "00" "00007530" "02" "0274" "03" "00000000" "02" "00000000" "00" "00000001" "00" "00" "00" "00",
+         "002d0000"
+         "00000005"
+         "000163"
+         "00"
+         "00007530"
+         "02"
+         "0274"
+         "03"
+         "00000000"
+         "02"
+         "00000000"
+         "00"
+         "00000001"
+         "00"
+         "00"
+         "00"
+         "00",
          "{\"timeoutMs\":30000,\"topics\":[{\"name\":\"t\",\"partitions\":[{\"partitionIndex\":0,\"replicas\":[0]},"
          "{\"partitionIndex\":1,\"replicas\":null}]}]}"},
-        {"describeProducers_v0", "003d0000" "00000005" "000163" "00" "02" "0274" "02" "00000000" "00" "00",
+        {"describeProducers_v0",
+         "003d0000"
+         "00000005"
+         "000163"
+         "00"
+         "02"
+         "0274"
+         "02"
+         "00000000"
+         "00"
+         "00",
          "{\"topics\":[{\"name\":\"t\",\"partitionIndexes\":[0]}]}"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -715,50 +986,122 @@ static void test_decode_admin_apis(void)
 /* Their responses, byte for byte, as the handlers build them. */
 static void test_encode_admin_apis(void)
 {
-    CHECK_EQ_INT(encode("{\"apiKey\":60,\"apiVersion\":0,\"correlationId\":5,\"body\":{\"throttleTimeMs\":0,\"errorCode\":0,"
-                        "\"errorMessage\":null,\"clusterId\":\"kafdo\",\"controllerId\":0,\"brokers\":[{\"brokerId\":0,"
-                        "\"host\":\"h\",\"port\":9092,\"rack\":null}],\"clusterAuthorizedOperations\":-2147483648}}"),
-                 0);
+    CHECK_EQ_INT(
+        encode("{\"apiKey\":60,\"apiVersion\":0,\"correlationId\":5,\"body\":{\"throttleTimeMs\":0,\"errorCode\":0,"
+               "\"errorMessage\":null,\"clusterId\":\"kafdo\",\"controllerId\":0,\"brokers\":[{\"brokerId\":0,"
+               "\"host\":\"h\",\"port\":9092,\"rack\":null}],\"clusterAuthorizedOperations\":-2147483648}}"),
+        0);
     /* header tagged fields; throttle, error, message null, "kafdo", controller 0,
      * brokers [0, "h", 9092, rack null], operations, tagged fields */
     check_frame_hex("describeCluster v0", 0,
-                    "00000028" "00000005" "00" "00000000" "0000" "00" "066b6166646f" "00000000"
-                    "02" "00000000" "0268" "00002384" "00" "00" "80000000" "00");
-    CHECK_EQ_INT(encode("{\"apiKey\":47,\"apiVersion\":0,\"correlationId\":5,\"body\":{\"errorCode\":0,\"throttleTimeMs\":0,"
-                        "\"topics\":[{\"name\":\"t\",\"partitions\":[{\"partitionIndex\":0,\"errorCode\":86}]}]}}"),
-                 0);
-    check_frame_hex("offsetDelete v0", 0, "0000001b" "00000005" "0000" "00000000" "00000001" "000174" "00000001" "00000000" "0056");
-    CHECK_EQ_INT(encode("{\"apiKey\":35,\"apiVersion\":4,\"correlationId\":5,\"body\":{\"throttleTimeMs\":0,\"errorCode\":0,"
-                        "\"results\":[{\"errorCode\":0,\"logDir\":\"/d\",\"topics\":[{\"name\":\"t\",\"partitions\":"
-                        "[{\"partitionIndex\":0,\"partitionSize\":100,\"offsetLag\":0,\"isFutureKey\":false}]}],"
-                        "\"totalBytes\":-1,\"usableBytes\":-1}]}}"),
-                 0);
+                    "00000028"
+                    "00000005"
+                    "00"
+                    "00000000"
+                    "0000"
+                    "00"
+                    "066b6166646f"
+                    "00000000"
+                    "02"
+                    "00000000"
+                    "0268"
+                    "00002384"
+                    "00"
+                    "00"
+                    "80000000"
+                    "00");
+    CHECK_EQ_INT(
+        encode("{\"apiKey\":47,\"apiVersion\":0,\"correlationId\":5,\"body\":{\"errorCode\":0,\"throttleTimeMs\":0,"
+               "\"topics\":[{\"name\":\"t\",\"partitions\":[{\"partitionIndex\":0,\"errorCode\":86}]}]}}"),
+        0);
+    check_frame_hex("offsetDelete v0", 0,
+                    "0000001b"
+                    "00000005"
+                    "0000"
+                    "00000000"
+                    "00000001"
+                    "000174"
+                    "00000001"
+                    "00000000"
+                    "0056");
+    CHECK_EQ_INT(
+        encode("{\"apiKey\":35,\"apiVersion\":4,\"correlationId\":5,\"body\":{\"throttleTimeMs\":0,\"errorCode\":0,"
+               "\"results\":[{\"errorCode\":0,\"logDir\":\"/d\",\"topics\":[{\"name\":\"t\",\"partitions\":"
+               "[{\"partitionIndex\":0,\"partitionSize\":100,\"offsetLag\":0,\"isFutureKey\":false}]}],"
+               "\"totalBytes\":-1,\"usableBytes\":-1}]}}"),
+        0);
     check_frame_hex("describeLogDirs v4", 0,
-                    "0000003e" "00000005" "00" "00000000" "0000" "02" "0000" "032f64" "02" "0274" "02" "00000000"
-                    "0000000000000064" "0000000000000000" "00" "00" "00" "ffffffffffffffff" "ffffffffffffffff" "00" "00");
+                    "0000003e"
+                    "00000005"
+                    "00"
+                    "00000000"
+                    "0000"
+                    "02"
+                    "0000"
+                    "032f64"
+                    "02"
+                    "0274"
+                    "02"
+                    "00000000"
+                    "0000000000000064"
+                    "0000000000000000"
+                    "00"
+                    "00"
+                    "00"
+                    "ffffffffffffffff"
+                    "ffffffffffffffff"
+                    "00"
+                    "00");
 }
 
 /* ApiVersions v3's tagged fields (KIP-584 features): written in tag order, each
  * with its size, when the Worker's JSON names them; absent ones are not sent. */
 static void test_encode_api_versions_tagged(void)
 {
-    CHECK_EQ_INT(encode("{\"apiKey\":18,\"apiVersion\":3,\"correlationId\":1,\"body\":{\"errorCode\":0,\"apiKeys\":[],"
-                        "\"throttleTimeMs\":0,\"finalizedFeaturesEpoch\":0,\"supportedFeatures\":[],\"finalizedFeatures\":[]}}"),
-                 0);
+    CHECK_EQ_INT(
+        encode("{\"apiKey\":18,\"apiVersion\":3,\"correlationId\":1,\"body\":{\"errorCode\":0,\"apiKeys\":[],"
+               "\"throttleTimeMs\":0,\"finalizedFeaturesEpoch\":0,\"supportedFeatures\":[],\"finalizedFeatures\":[]}}"),
+        0);
     /* tagged fields: three; tag 0 (1 byte: an empty compact array), tag 1 (8 bytes:
      * epoch 0), tag 2 (1 byte); zkMigrationReady not named, not sent */
     check_frame_hex("apiVersions v3 tagged", 0,
-                    "0000001c" "00000001" "0000" "01" "00000000" "03" "000101" "01080000000000000000" "020101");
+                    "0000001c"
+                    "00000001"
+                    "0000"
+                    "01"
+                    "00000000"
+                    "03"
+                    "000101"
+                    "01080000000000000000"
+                    "020101");
     /* Not in v2, which has no tagged fields. */
     CHECK_EQ_INT(encode("{\"apiKey\":18,\"apiVersion\":2,\"correlationId\":1,\"body\":{\"errorCode\":0,\"apiKeys\":[],"
                         "\"throttleTimeMs\":0,\"finalizedFeaturesEpoch\":0}}"),
                  0);
-    check_frame_hex("apiVersions v2", 0, "0000000e" "00000001" "0000" "00000000" "00000000");
+    check_frame_hex("apiVersions v2", 0,
+                    "0000000e"
+                    "00000001"
+                    "0000"
+                    "00000000"
+                    "00000000");
     /* A feature with its name: the size covers the element's own tagged fields. */
-    CHECK_EQ_INT(encode("{\"apiKey\":18,\"apiVersion\":3,\"correlationId\":1,\"body\":{\"errorCode\":0,\"apiKeys\":[],"
-                        "\"throttleTimeMs\":0,\"supportedFeatures\":[{\"name\":\"f\",\"minVersion\":0,\"maxVersion\":1}]}}"),
-                 0);
-    check_frame_hex("apiVersions v3 feature", 0, "00000016" "00000001" "0000" "01" "00000000" "01" "0008" "02" "0266" "0000" "0001" "00");
+    CHECK_EQ_INT(
+        encode("{\"apiKey\":18,\"apiVersion\":3,\"correlationId\":1,\"body\":{\"errorCode\":0,\"apiKeys\":[],"
+               "\"throttleTimeMs\":0,\"supportedFeatures\":[{\"name\":\"f\",\"minVersion\":0,\"maxVersion\":1}]}}"),
+        0);
+    check_frame_hex("apiVersions v3 feature", 0,
+                    "00000016"
+                    "00000001"
+                    "0000"
+                    "01"
+                    "00000000"
+                    "01"
+                    "0008"
+                    "02"
+                    "0266"
+                    "0000"
+                    "0001"
+                    "00");
 }
 
 /* Produce v9 and Fetch v12, the flexible versions: compact records, each struct
@@ -766,41 +1109,110 @@ static void test_encode_api_versions_tagged(void)
 static void test_produce_v9_fetch_v12_flexible(void)
 {
     uint8_t f[256];
-    size_t n = frame_of("00000009" "00000005" "000163" "00"
-                        "00" "ffff" "00007530" "02" "0274" "02" "00000000" "04616263" "00" "00" "00",
+    size_t n = frame_of("00000009"
+                        "00000005"
+                        "000163"
+                        "00"
+                        "00"
+                        "ffff"
+                        "00007530"
+                        "02"
+                        "0274"
+                        "02"
+                        "00000000"
+                        "04616263"
+                        "00"
+                        "00"
+                        "00",
                         f, sizeof f);
     CHECK_EQ_INT(decode(f, n), 0);
     check_contains("produce v9", output(),
                    "\"body\":{\"transactionalId\":null,\"acks\":-1,\"timeoutMs\":30000,\"topicData\":[{\"name\":\"t\","
                    "\"partitionData\":[{\"index\":0,\"records\":{\"at\":32,\"len\":3}}]}]}}");
     check_truncations("produce_v9", f, n);
-    n = frame_of("0001000c" "00000005" "000163" "00"
-                 "ffffffff" "000001f4" "00000001" "00a00000" "01" "00000000" "ffffffff"
-                 "02" "0274" "02" "00000000" "ffffffff" "0000000000000005" "00000003" "ffffffffffffffff" "00100000" "00" "00"
-                 "01" "0272" "00",
+    n = frame_of("0001000c"
+                 "00000005"
+                 "000163"
+                 "00"
+                 "ffffffff"
+                 "000001f4"
+                 "00000001"
+                 "00a00000"
+                 "01"
+                 "00000000"
+                 "ffffffff"
+                 "02"
+                 "0274"
+                 "02"
+                 "00000000"
+                 "ffffffff"
+                 "0000000000000005"
+                 "00000003"
+                 "ffffffffffffffff"
+                 "00100000"
+                 "00"
+                 "00"
+                 "01"
+                 "0272"
+                 "00",
                  f, sizeof f);
     CHECK_EQ_INT(decode(f, n), 0);
-    check_contains("fetch v12", output(),
-                   "\"partitions\":[{\"partition\":0,\"currentLeaderEpoch\":-1,\"fetchOffset\":5,\"lastFetchedEpoch\":3,"
-                   "\"logStartOffset\":-1,\"partitionMaxBytes\":1048576,");
+    check_contains(
+        "fetch v12", output(),
+        "\"partitions\":[{\"partition\":0,\"currentLeaderEpoch\":-1,\"fetchOffset\":5,\"lastFetchedEpoch\":3,"
+        "\"logStartOffset\":-1,\"partitionMaxBytes\":1048576,");
     check_contains("fetch v12", output(), "\"forgottenTopicsData\":[],\"rackId\":\"r\"}}");
     check_truncations("fetch_v12", f, n);
 
-    CHECK_EQ_INT(encode("{\"apiKey\":1,\"apiVersion\":12,\"correlationId\":2,\"blobs\":[3],\"body\":{\"responses\":[{\"topic\":"
-                        "\"t\",\"partitions\":[{\"partitionIndex\":0,\"highWatermark\":5,\"records\":{\"blob\":0}}]}]}}"),
-                 0);
+    CHECK_EQ_INT(
+        encode("{\"apiKey\":1,\"apiVersion\":12,\"correlationId\":2,\"blobs\":[3],\"body\":{\"responses\":[{\"topic\":"
+               "\"t\",\"partitions\":[{\"partitionIndex\":0,\"highWatermark\":5,\"records\":{\"blob\":0}}]}]}}"),
+        0);
     /* header tagged fields; throttle, error, session; responses [ "t", partitions [ 0, 0,
      * hw 5, lso -1, log start -1, aborted null, preferred -1, records (3 bytes, a hole) ] ] */
     check_frame_hex("fetch v12", 1,
-                    "0000003d00000002" "00" "00000000" "0000" "00000000" "02" "0274" "02" "00000000" "0000"
-                    "0000000000000005" "ffffffffffffffff" "ffffffffffffffff" "00" "ffffffff" "04" "000000" "00" "00" "00");
-    CHECK_EQ_INT(encode("{\"apiKey\":0,\"apiVersion\":9,\"correlationId\":4,\"body\":{\"responses\":[{\"name\":\"t\",\"partitionResponses\":"
+                    "0000003d00000002"
+                    "00"
+                    "00000000"
+                    "0000"
+                    "00000000"
+                    "02"
+                    "0274"
+                    "02"
+                    "00000000"
+                    "0000"
+                    "0000000000000005"
+                    "ffffffffffffffff"
+                    "ffffffffffffffff"
+                    "00"
+                    "ffffffff"
+                    "04"
+                    "000000"
+                    "00"
+                    "00"
+                    "00");
+    CHECK_EQ_INT(encode("{\"apiKey\":0,\"apiVersion\":9,\"correlationId\":4,\"body\":{\"responses\":[{\"name\":\"t\","
+                        "\"partitionResponses\":"
                         "[{\"index\":0,\"errorCode\":0,\"baseOffset\":5,\"logAppendTimeMs\":-1,\"logStartOffset\":0,"
                         "\"recordErrors\":[],\"errorMessage\":null}]}],\"throttleTimeMs\":0}}"),
                  0);
     check_frame_hex("produce v9", 0,
-                    "0000003000000004" "00" "02" "0274" "02" "00000000" "0000" "0000000000000005" "ffffffffffffffff"
-                    "0000000000000000" "01" "00" "00" "00" "00000000" "00");
+                    "0000003000000004"
+                    "00"
+                    "02"
+                    "0274"
+                    "02"
+                    "00000000"
+                    "0000"
+                    "0000000000000005"
+                    "ffffffffffffffff"
+                    "0000000000000000"
+                    "01"
+                    "00"
+                    "00"
+                    "00"
+                    "00000000"
+                    "00");
 }
 
 /* Metadata v9-12, flexible: v10 adds topic ids, v11 drops the cluster's operations,
@@ -810,9 +1222,20 @@ static void test_metadata_flexible(void)
     uint8_t f[256];
     /* v12: one topic by id (name null), one by name; allowAutoTopicCreation true,
      * includeTopicAuthorizedOperations false */
-    size_t n = frame_of("0003000c" "00000005" "000163" "00"
-                        "03" "000102030405060708090a0b0c0d0e0f" "00" "00" "00000000000000000000000000000000" "0274" "00"
-                        "01" "00" "00",
+    size_t n = frame_of("0003000c"
+                        "00000005"
+                        "000163"
+                        "00"
+                        "03"
+                        "000102030405060708090a0b0c0d0e0f"
+                        "00"
+                        "00"
+                        "00000000000000000000000000000000"
+                        "0274"
+                        "00"
+                        "01"
+                        "00"
+                        "00",
                         f, sizeof f);
     CHECK_EQ_INT(decode(f, n), 0);
     check_contains("metadata v12", output(),
@@ -821,13 +1244,27 @@ static void test_metadata_flexible(void)
                    "\"includeClusterAuthorizedOperations\":false,\"includeTopicAuthorizedOperations\":false}}");
     check_truncations("metadata_v12", f, n);
     /* v9: names only, the cluster's operations asked for */
-    n = frame_of("00030009" "00000005" "000163" "00" "02" "0274" "00" "00" "01" "00" "00", f, sizeof f);
+    n = frame_of("00030009"
+                 "00000005"
+                 "000163"
+                 "00"
+                 "02"
+                 "0274"
+                 "00"
+                 "00"
+                 "01"
+                 "00"
+                 "00",
+                 f, sizeof f);
     CHECK_EQ_INT(decode(f, n), 0);
-    check_contains("metadata v9", output(), "\"topics\":[{\"topicId\":\"00000000000000000000000000000000\",\"name\":\"t\"}],"
-                                            "\"allowAutoTopicCreation\":false,\"includeClusterAuthorizedOperations\":true,");
+    check_contains("metadata v9", output(),
+                   "\"topics\":[{\"topicId\":\"00000000000000000000000000000000\",\"name\":\"t\"}],"
+                   "\"allowAutoTopicCreation\":false,\"includeClusterAuthorizedOperations\":true,");
     static const char body[] =
-        "\"body\":{\"brokers\":[{\"nodeId\":0,\"host\":\"h\",\"port\":9092,\"rack\":null}],\"clusterId\":\"k\",\"controllerId\":0,"
-        "\"topics\":[{\"errorCode\":0,\"name\":\"t\",\"topicId\":\"000102030405060708090a0b0c0d0e0f\",\"isInternal\":false,"
+        "\"body\":{\"brokers\":[{\"nodeId\":0,\"host\":\"h\",\"port\":9092,\"rack\":null}],\"clusterId\":\"k\","
+        "\"controllerId\":0,"
+        "\"topics\":[{\"errorCode\":0,\"name\":\"t\",\"topicId\":\"000102030405060708090a0b0c0d0e0f\",\"isInternal\":"
+        "false,"
         "\"partitions\":[],\"topicAuthorizedOperations\":-2147483648}],\"clusterAuthorizedOperations\":8096}}";
     char json[1024];
     snprintf(json, sizeof json, "{\"apiKey\":3,\"apiVersion\":10,\"correlationId\":7,%s", body);
@@ -835,13 +1272,50 @@ static void test_metadata_flexible(void)
     /* header tagged fields; throttle; brokers [0, "h", 9092, null]; "k"; controller 0;
      * topics [0, "t", id, false, [], operations]; cluster operations (v10) */
     check_frame_hex("metadata v10", 0,
-                    "0000003d00000007" "00" "00000000" "02" "00000000" "0268" "00002384" "00" "00" "026b" "00000000"
-                    "02" "0000" "0274" "000102030405060708090a0b0c0d0e0f" "00" "01" "80000000" "00" "00001fa0" "00");
+                    "0000003d00000007"
+                    "00"
+                    "00000000"
+                    "02"
+                    "00000000"
+                    "0268"
+                    "00002384"
+                    "00"
+                    "00"
+                    "026b"
+                    "00000000"
+                    "02"
+                    "0000"
+                    "0274"
+                    "000102030405060708090a0b0c0d0e0f"
+                    "00"
+                    "01"
+                    "80000000"
+                    "00"
+                    "00001fa0"
+                    "00");
     snprintf(json, sizeof json, "{\"apiKey\":3,\"apiVersion\":12,\"correlationId\":7,%s", body);
     CHECK_EQ_INT(encode(json), 0);
     check_frame_hex("metadata v12", 0,
-                    "0000003900000007" "00" "00000000" "02" "00000000" "0268" "00002384" "00" "00" "026b" "00000000"
-                    "02" "0000" "0274" "000102030405060708090a0b0c0d0e0f" "00" "01" "80000000" "00" "00");
+                    "0000003900000007"
+                    "00"
+                    "00000000"
+                    "02"
+                    "00000000"
+                    "0268"
+                    "00002384"
+                    "00"
+                    "00"
+                    "026b"
+                    "00000000"
+                    "02"
+                    "0000"
+                    "0274"
+                    "000102030405060708090a0b0c0d0e0f"
+                    "00"
+                    "01"
+                    "80000000"
+                    "00"
+                    "00");
 }
 
 /* The group APIs at their flexible versions: JoinGroup v9 (reason), SyncGroup v5
@@ -853,25 +1327,98 @@ static void test_group_apis_flexible(void)
         const char *name, *hex, *body;
     } cases[] = {
         {"joinGroup_v9",
-         "000b0009" "00000005" "000163" "00" "036731" "00007530" "0000ea60" "01" "00" "09636f6e73756d6572"
-         "02" "0672616e6765" "0209" "00" "04627965" "00",
-         "{\"groupId\":\"g1\",\"sessionTimeoutMs\":30000,\"rebalanceTimeoutMs\":60000,\"memberId\":\"\",\"groupInstanceId\":null,"
-         "\"protocolType\":\"consumer\",\"protocols\":[{\"name\":\"range\",\"metadata\":{\"at\":46,\"len\":1}}],\"reason\":\"bye\"}"},
+         "000b0009"
+         "00000005"
+         "000163"
+         "00"
+         "036731"
+         "00007530"
+         "0000ea60"
+         "01"
+         "00"
+         "09636f6e73756d6572"
+         "02"
+         "0672616e6765"
+         "0209"
+         "00"
+         "04627965"
+         "00",
+         "{\"groupId\":\"g1\",\"sessionTimeoutMs\":30000,\"rebalanceTimeoutMs\":60000,\"memberId\":\"\","
+         "\"groupInstanceId\":null,"
+         "\"protocolType\":\"consumer\",\"protocols\":[{\"name\":\"range\",\"metadata\":{\"at\":46,\"len\":1}}],"
+         "\"reason\":\"bye\"}"},
         {"syncGroup_v5",
-         "000e0005" "00000005" "000163" "00" "036731" "00000001" "0263" "00" "09636f6e73756d6572" "0672616e6765"
-         "02" "0263" "030102" "00" "00",
-         "{\"groupId\":\"g1\",\"generationId\":1,\"memberId\":\"c\",\"groupInstanceId\":null,\"protocolType\":\"consumer\","
+         "000e0005"
+         "00000005"
+         "000163"
+         "00"
+         "036731"
+         "00000001"
+         "0263"
+         "00"
+         "09636f6e73756d6572"
+         "0672616e6765"
+         "02"
+         "0263"
+         "030102"
+         "00"
+         "00",
+         "{\"groupId\":\"g1\",\"generationId\":1,\"memberId\":\"c\",\"groupInstanceId\":null,\"protocolType\":"
+         "\"consumer\","
          "\"protocolName\":\"range\",\"assignments\":[{\"memberId\":\"c\",\"assignment\":{\"at\":45,\"len\":2}}]}"},
-        {"heartbeat_v4", "000c0004" "00000005" "000163" "00" "036731" "00000001" "0263" "00" "00",
+        {"heartbeat_v4",
+         "000c0004"
+         "00000005"
+         "000163"
+         "00"
+         "036731"
+         "00000001"
+         "0263"
+         "00"
+         "00",
          "{\"groupId\":\"g1\",\"generationId\":1,\"memberId\":\"c\",\"groupInstanceId\":null}"},
         {"offsetCommit_v8",
-         "00080008" "00000005" "000163" "00" "036731" "00000001" "0263" "00"
-         "02" "0274" "02" "00000000" "0000000000000063" "ffffffff" "00" "00" "00" "00",
-         "\"topics\":[{\"name\":\"t\",\"partitions\":[{\"partitionIndex\":0,\"committedOffset\":99,\"committedLeaderEpoch\":-1,"
+         "00080008"
+         "00000005"
+         "000163"
+         "00"
+         "036731"
+         "00000001"
+         "0263"
+         "00"
+         "02"
+         "0274"
+         "02"
+         "00000000"
+         "0000000000000063"
+         "ffffffff"
+         "00"
+         "00"
+         "00"
+         "00",
+         "\"topics\":[{\"name\":\"t\",\"partitions\":[{\"partitionIndex\":0,\"committedOffset\":99,"
+         "\"committedLeaderEpoch\":-1,"
          "\"commitTimestamp\":-1,\"committedMetadata\":null}]}]}"},
         {"offsetFetch_v8",
-         "00090008" "00000005" "000163" "00" "03" "036731" "02" "0274" "02" "00000000" "00" "00" "036732" "00" "00" "01" "00",
-         "\"groups\":[{\"groupId\":\"g1\",\"memberId\":null,\"memberEpoch\":-1,\"topics\":[{\"name\":\"t\",\"partitionIndexes\":[0]}]},"
+         "00090008"
+         "00000005"
+         "000163"
+         "00"
+         "03"
+         "036731"
+         "02"
+         "0274"
+         "02"
+         "00000000"
+         "00"
+         "00"
+         "036732"
+         "00"
+         "00"
+         "01"
+         "00",
+         "\"groups\":[{\"groupId\":\"g1\",\"memberId\":null,\"memberEpoch\":-1,\"topics\":[{\"name\":\"t\","
+         "\"partitionIndexes\":[0]}]},"
          "{\"groupId\":\"g2\",\"memberId\":null,\"memberEpoch\":-1,\"topics\":null}],\"requireStable\":true}"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -886,15 +1433,33 @@ static void test_group_apis_flexible(void)
         check_contains(cases[i].name, output(), cases[i].body);
         check_truncations(cases[i].name, f, n);
     }
-    CHECK_EQ_INT(encode("{\"apiKey\":9,\"apiVersion\":8,\"correlationId\":7,\"body\":{\"throttleTimeMs\":0,\"groups\":[{\"groupId\":"
-                        "\"g1\",\"topics\":[{\"name\":\"t\",\"partitions\":[{\"partitionIndex\":0,\"committedOffset\":5,"
-                        "\"committedLeaderEpoch\":-1,\"metadata\":\"\",\"errorCode\":0}]}],\"errorCode\":0}]}}"),
-                 0);
+    CHECK_EQ_INT(
+        encode("{\"apiKey\":9,\"apiVersion\":8,\"correlationId\":7,\"body\":{\"throttleTimeMs\":0,\"groups\":[{"
+               "\"groupId\":"
+               "\"g1\",\"topics\":[{\"name\":\"t\",\"partitions\":[{\"partitionIndex\":0,\"committedOffset\":5,"
+               "\"committedLeaderEpoch\":-1,\"metadata\":\"\",\"errorCode\":0}]}],\"errorCode\":0}]}}"),
+        0);
     /* header tagged fields; throttle; groups [ "g1", topics [ "t", partitions [ 0, 5, -1, "",
      * 0 ] ], 0 ] */
     check_frame_hex("offsetFetch v8", 0,
-                    "0000002a00000007" "00" "00000000" "02" "036731" "02" "0274" "02" "00000000" "0000000000000005"
-                    "ffffffff" "01" "0000" "00" "00" "0000" "00" "00");
+                    "0000002a00000007"
+                    "00"
+                    "00000000"
+                    "02"
+                    "036731"
+                    "02"
+                    "0274"
+                    "02"
+                    "00000000"
+                    "0000000000000005"
+                    "ffffffff"
+                    "01"
+                    "0000"
+                    "00"
+                    "00"
+                    "0000"
+                    "00"
+                    "00");
 }
 
 /* The remaining APIs at their newest versions (issue 20): DescribeGroups v5, ListGroups
@@ -908,36 +1473,157 @@ static void test_remaining_apis_flexible(void)
     static const struct {
         const char *name, *hex, *body;
     } cases[] = {
-        {"describeGroups_v5", "000f0005" "00000005" "000163" "00" "02" "036731" "01" "00",
+        {"describeGroups_v5",
+         "000f0005"
+         "00000005"
+         "000163"
+         "00"
+         "02"
+         "036731"
+         "01"
+         "00",
          "{\"groups\":[\"g1\"],\"includeAuthorizedOperations\":true}"},
-        {"listGroups_v5", "00100005" "00000005" "000163" "00" "02" "07537461626c65" "02" "08636c6173736963" "00",
+        {"listGroups_v5",
+         "00100005"
+         "00000005"
+         "000163"
+         "00"
+         "02"
+         "07537461626c65"
+         "02"
+         "08636c6173736963"
+         "00",
          "{\"statesFilter\":[\"Stable\"],\"typesFilter\":[\"classic\"]}"},
-        {"apiVersions_v4", "00120004" "00000005" "000163" "00" "026b" "0231" "00",
+        {"apiVersions_v4",
+         "00120004"
+         "00000005"
+         "000163"
+         "00"
+         "026b"
+         "0231"
+         "00",
          "{\"clientSoftwareName\":\"k\",\"clientSoftwareVersion\":\"1\"}"},
         {"createTopics_v7",
-         "00130007" "00000005" "000163" "00" "02" "0274" "00000002" "ffff" "01" "02" "0d726574656e74696f6e2e6d73" "00" "00" "00"
-         "00007530" "01" "00",
+         "00130007"
+         "00000005"
+         "000163"
+         "00"
+         "02"
+         "0274"
+         "00000002"
+         "ffff"
+         "01"
+         "02"
+         "0d726574656e74696f6e2e6d73"
+         "00"
+         "00"
+         "00"
+         "00007530"
+         "01"
+         "00",
          "{\"topics\":[{\"name\":\"t\",\"numPartitions\":2,\"replicationFactor\":-1,\"assignments\":[],"
          "\"configs\":[{\"name\":\"retention.ms\",\"value\":null}]}],\"timeoutMs\":30000,\"validateOnly\":true}"},
         {"deleteTopics_v6",
-         "00140006" "00000005" "000163" "00" "03" "00" "000102030405060708090a0b0c0d0e0f" "00"
-         "0274" "00000000000000000000000000000000" "00" "00007530" "00",
+         "00140006"
+         "00000005"
+         "000163"
+         "00"
+         "03"
+         "00"
+         "000102030405060708090a0b0c0d0e0f"
+         "00"
+         "0274"
+         "00000000000000000000000000000000"
+         "00"
+         "00007530"
+         "00",
          "{\"topics\":[{\"name\":null,\"topicId\":\"000102030405060708090a0b0c0d0e0f\"},"
          "{\"name\":\"t\",\"topicId\":\"00000000000000000000000000000000\"}],\"topicNames\":[],\"timeoutMs\":30000}"},
-        {"initProducerId_v5", "00160005" "00000005" "000163" "00" "00" "0000ea60" "0000000000000007" "0002" "00",
+        {"initProducerId_v5",
+         "00160005"
+         "00000005"
+         "000163"
+         "00"
+         "00"
+         "0000ea60"
+         "0000000000000007"
+         "0002"
+         "00",
          "{\"transactionalId\":null,\"transactionTimeoutMs\":60000,\"producerId\":7,\"producerEpoch\":2}"},
-        {"describeConfigs_v4", "00200004" "00000005" "000163" "00" "02" "02" "0274" "00" "00" "01" "01" "00",
+        {"describeConfigs_v4",
+         "00200004"
+         "00000005"
+         "000163"
+         "00"
+         "02"
+         "02"
+         "0274"
+         "00"
+         "00"
+         "01"
+         "01"
+         "00",
          "{\"resources\":[{\"resourceType\":2,\"resourceName\":\"t\",\"configurationKeys\":null}],"
          "\"includeSynonyms\":true,\"includeDocumentation\":true}"},
-        {"createPartitions_v3", "00250003" "00000005" "000163" "00" "02" "0274" "00000004" "00" "00" "00007530" "00" "00",
+        {"createPartitions_v3",
+         "00250003"
+         "00000005"
+         "000163"
+         "00"
+         "02"
+         "0274"
+         "00000004"
+         "00"
+         "00"
+         "00007530"
+         "00"
+         "00",
          "{\"topics\":[{\"name\":\"t\",\"count\":4,\"assignments\":null}],\"timeoutMs\":30000,\"validateOnly\":false}"},
-        {"findCoordinator_v4", "000a0004" "00000005" "000163" "00" "00" "03" "036731" "036732" "00",
+        {"findCoordinator_v4",
+         "000a0004"
+         "00000005"
+         "000163"
+         "00"
+         "00"
+         "03"
+         "036731"
+         "036732"
+         "00",
          "{\"key\":\"\",\"keyType\":0,\"coordinatorKeys\":[\"g1\",\"g2\"]}"},
         {"listOffsets_v6",
-         "00020006" "00000005" "000163" "00" "ffffffff" "01" "02" "0274" "02" "00000000" "00000000" "ffffffffffffffff" "00" "00" "00",
+         "00020006"
+         "00000005"
+         "000163"
+         "00"
+         "ffffffff"
+         "01"
+         "02"
+         "0274"
+         "02"
+         "00000000"
+         "00000000"
+         "ffffffffffffffff"
+         "00"
+         "00"
+         "00",
          "{\"replicaId\":-1,\"isolationLevel\":1,\"topics\":[{\"name\":\"t\",\"partitions\":[{\"partitionIndex\":0,"
          "\"currentLeaderEpoch\":0,\"timestamp\":-1,\"maxNumOffsets\":1}]}],\"timeoutMs\":0}"},
-        {"produce_v11", "0000000b" "00000005" "000163" "00" "00" "ffff" "00007530" "02" "0274" "02" "00000000" "04616263" "00" "00" "00",
+        {"produce_v11",
+         "0000000b"
+         "00000005"
+         "000163"
+         "00"
+         "00"
+         "ffff"
+         "00007530"
+         "02"
+         "0274"
+         "02"
+         "00000000"
+         "04616263"
+         "00"
+         "00"
+         "00",
          "{\"transactionalId\":null,\"acks\":-1,\"timeoutMs\":30000,\"topicData\":[{\"name\":\"t\","
          "\"partitionData\":[{\"index\":0,\"records\":{\"at\":32,\"len\":3}}]}]}"},
     };
@@ -956,41 +1642,113 @@ static void test_remaining_apis_flexible(void)
         check_truncations(cases[i].name, f, n);
     }
 
-    CHECK_EQ_INT(encode("{\"apiKey\":10,\"apiVersion\":4,\"correlationId\":5,\"body\":{\"throttleTimeMs\":0,\"coordinators\":"
-                        "[{\"key\":\"g1\",\"nodeId\":0,\"host\":\"h\",\"port\":9092,\"errorCode\":0,\"errorMessage\":null}]}}"),
-                 0);
+    CHECK_EQ_INT(
+        encode("{\"apiKey\":10,\"apiVersion\":4,\"correlationId\":5,\"body\":{\"throttleTimeMs\":0,\"coordinators\":"
+               "[{\"key\":\"g1\",\"nodeId\":0,\"host\":\"h\",\"port\":9092,\"errorCode\":0,\"errorMessage\":null}]}}"),
+        0);
     /* header tagged fields; throttle; coordinators [ "g1", node 0, "h", 9092, 0, null ] */
     check_frame_hex("findCoordinator v4", 0,
-                    "0000001c" "00000005" "00" "00000000" "02" "036731" "00000000" "0268" "00002384" "0000" "00" "00" "00");
-    CHECK_EQ_INT(encode("{\"apiKey\":19,\"apiVersion\":7,\"correlationId\":5,\"body\":{\"throttleTimeMs\":0,\"topics\":[{\"name\":"
-                        "\"t\",\"topicId\":\"000102030405060708090a0b0c0d0e0f\",\"errorCode\":0,\"errorMessage\":null,"
-                        "\"numPartitions\":2,\"replicationFactor\":1,\"configs\":[{\"name\":\"a\",\"value\":\"b\","
-                        "\"readOnly\":false,\"configSource\":5,\"isSensitive\":false}]}]}}"),
-                 0);
+                    "0000001c"
+                    "00000005"
+                    "00"
+                    "00000000"
+                    "02"
+                    "036731"
+                    "00000000"
+                    "0268"
+                    "00002384"
+                    "0000"
+                    "00"
+                    "00"
+                    "00");
+    CHECK_EQ_INT(
+        encode(
+            "{\"apiKey\":19,\"apiVersion\":7,\"correlationId\":5,\"body\":{\"throttleTimeMs\":0,\"topics\":[{\"name\":"
+            "\"t\",\"topicId\":\"000102030405060708090a0b0c0d0e0f\",\"errorCode\":0,\"errorMessage\":null,"
+            "\"numPartitions\":2,\"replicationFactor\":1,\"configs\":[{\"name\":\"a\",\"value\":\"b\","
+            "\"readOnly\":false,\"configSource\":5,\"isSensitive\":false}]}]}}"),
+        0);
     /* topics [ "t", id, 0, null, 2 partitions, 1 replica, configs [ "a", "b", false,
      * DEFAULT_CONFIG, false ] ]; topicConfigErrorCode (tagged) is not written */
     check_frame_hex("createTopics v7", 0,
-                    "00000030" "00000005" "00" "00000000" "02" "0274" "000102030405060708090a0b0c0d0e0f" "0000" "00"
-                    "00000002" "0001" "02" "0261" "0262" "00" "05" "00" "00" "00" "00");
-    CHECK_EQ_INT(encode("{\"apiKey\":20,\"apiVersion\":6,\"correlationId\":5,\"body\":{\"throttleTimeMs\":0,\"responses\":[{\"name\":"
-                        "null,\"topicId\":\"000102030405060708090a0b0c0d0e0f\",\"errorCode\":100,\"errorMessage\":\"x\"}]}}"),
-                 0);
+                    "00000030"
+                    "00000005"
+                    "00"
+                    "00000000"
+                    "02"
+                    "0274"
+                    "000102030405060708090a0b0c0d0e0f"
+                    "0000"
+                    "00"
+                    "00000002"
+                    "0001"
+                    "02"
+                    "0261"
+                    "0262"
+                    "00"
+                    "05"
+                    "00"
+                    "00"
+                    "00"
+                    "00");
+    CHECK_EQ_INT(
+        encode("{\"apiKey\":20,\"apiVersion\":6,\"correlationId\":5,\"body\":{\"throttleTimeMs\":0,\"responses\":[{"
+               "\"name\":"
+               "null,\"topicId\":\"000102030405060708090a0b0c0d0e0f\",\"errorCode\":100,\"errorMessage\":\"x\"}]}}"),
+        0);
     check_frame_hex("deleteTopics v6", 0,
-                    "00000021" "00000005" "00" "00000000" "02" "00" "000102030405060708090a0b0c0d0e0f" "0064" "0278" "00" "00");
-    CHECK_EQ_INT(encode("{\"apiKey\":16,\"apiVersion\":5,\"correlationId\":5,\"body\":{\"throttleTimeMs\":0,\"errorCode\":0,"
-                        "\"groups\":[{\"groupId\":\"g\",\"protocolType\":\"consumer\",\"groupState\":\"Stable\","
-                        "\"groupType\":\"classic\"}]}}"),
-                 0);
+                    "00000021"
+                    "00000005"
+                    "00"
+                    "00000000"
+                    "02"
+                    "00"
+                    "000102030405060708090a0b0c0d0e0f"
+                    "0064"
+                    "0278"
+                    "00"
+                    "00");
+    CHECK_EQ_INT(
+        encode("{\"apiKey\":16,\"apiVersion\":5,\"correlationId\":5,\"body\":{\"throttleTimeMs\":0,\"errorCode\":0,"
+               "\"groups\":[{\"groupId\":\"g\",\"protocolType\":\"consumer\",\"groupState\":\"Stable\","
+               "\"groupType\":\"classic\"}]}}"),
+        0);
     check_frame_hex("listGroups v5", 0,
-                    "00000028" "00000005" "00" "00000000" "0000" "02" "0267" "09636f6e73756d6572" "07537461626c65"
-                    "08636c6173736963" "00" "00");
-    CHECK_EQ_INT(encode("{\"apiKey\":2,\"apiVersion\":6,\"correlationId\":5,\"body\":{\"throttleTimeMs\":0,\"topics\":[{\"name\":"
-                        "\"t\",\"partitions\":[{\"partitionIndex\":0,\"errorCode\":0,\"timestamp\":-1,\"offset\":7,\"leaderEpoch\":0}]}]}}"),
-                 0);
+                    "00000028"
+                    "00000005"
+                    "00"
+                    "00000000"
+                    "0000"
+                    "02"
+                    "0267"
+                    "09636f6e73756d6572"
+                    "07537461626c65"
+                    "08636c6173736963"
+                    "00"
+                    "00");
+    CHECK_EQ_INT(
+        encode(
+            "{\"apiKey\":2,\"apiVersion\":6,\"correlationId\":5,\"body\":{\"throttleTimeMs\":0,\"topics\":[{\"name\":"
+            "\"t\",\"partitions\":[{\"partitionIndex\":0,\"errorCode\":0,\"timestamp\":-1,\"offset\":7,\"leaderEpoch\":"
+            "0}]}]}}"),
+        0);
     /* topics [ "t", partitions [ 0, 0, timestamp -1, offset 7, leader epoch 0 ] ] */
     check_frame_hex("listOffsets v6", 0,
-                    "0000002a" "00000005" "00" "00000000" "02" "0274" "02" "00000000" "0000" "ffffffffffffffff"
-                    "0000000000000007" "00000000" "00" "00" "00");
+                    "0000002a"
+                    "00000005"
+                    "00"
+                    "00000000"
+                    "02"
+                    "0274"
+                    "02"
+                    "00000000"
+                    "0000"
+                    "ffffffffffffffff"
+                    "0000000000000007"
+                    "00000000"
+                    "00"
+                    "00"
+                    "00");
 }
 
 static const char *vectors_dir;

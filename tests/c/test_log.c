@@ -416,7 +416,8 @@ static const char *offsets_before(int64_t ts, int32_t max_num, int64_t now)
     uint32_t n = (uint32_t)rd_le(kd_out_ptr(), 4);
     size_t at = (size_t)snprintf(text, sizeof text, "[");
     for (uint32_t i = 0; i < n && at < sizeof text - 24; i++)
-        at += (size_t)snprintf(text + at, sizeof text - at, "%s%lld", i ? "," : "", (long long)rd_le(kd_out_ptr() + 4 + 8 * i, 8));
+        at += (size_t)snprintf(text + at, sizeof text - at, "%s%lld", i ? "," : "",
+                               (long long)rd_le(kd_out_ptr() + 4 + 8 * i, 8));
     snprintf(text + at, sizeof text - at, "]");
     return text;
 }
@@ -524,12 +525,12 @@ static ack append_one(int64_t pid, int16_t epoch, int32_t seq, uint32_t n)
     return append_idem(&b, 1);
 }
 
-#define CHECK_ACK(a, e, b, l)                                                                                     \
-    do {                                                                                                          \
-        ack check_ack_ = (a);                                                                                     \
-        CHECK_EQ_INT(check_ack_.err, e);                                                                          \
-        CHECK_EQ_INT(check_ack_.base, b);                                                                         \
-        CHECK_EQ_INT(check_ack_.last, l);                                                                         \
+#define CHECK_ACK(a, e, b, l)                                                                                          \
+    do {                                                                                                               \
+        ack check_ack_ = (a);                                                                                          \
+        CHECK_EQ_INT(check_ack_.err, e);                                                                               \
+        CHECK_EQ_INT(check_ack_.base, b);                                                                              \
+        CHECK_EQ_INT(check_ack_.last, l);                                                                              \
     } while (0)
 
 static int64_t high_watermark(void)
@@ -600,10 +601,10 @@ static void test_idempotent_epochs(void)
     sqlite3 *conn = fresh_log();
     CHECK_ACK(append_one(5, 1, 0, 2), 0, 0, 1);
     CHECK_ACK(append_one(5, 1, 2, 2), 0, 2, 3);
-    CHECK_ACK(append_one(5, 0, 4, 1), KD_INVALID_PRODUCER_EPOCH, -1, -1);  /* older epoch */
-    CHECK_ACK(append_one(5, 0, 0, 2), KD_INVALID_PRODUCER_EPOCH, -1, -1);  /* not a duplicate either */
+    CHECK_ACK(append_one(5, 0, 4, 1), KD_INVALID_PRODUCER_EPOCH, -1, -1);       /* older epoch */
+    CHECK_ACK(append_one(5, 0, 0, 2), KD_INVALID_PRODUCER_EPOCH, -1, -1);       /* not a duplicate either */
     CHECK_ACK(append_one(5, 2, 4, 1), KD_OUT_OF_ORDER_SEQUENCE_NUMBER, -1, -1); /* new epoch, not from 0 */
-    CHECK_ACK(append_one(5, 2, 0, 3), 0, 4, 6);                             /* new epoch from 0 */
+    CHECK_ACK(append_one(5, 2, 0, 3), 0, 4, 6);                                 /* new epoch from 0 */
     /* The old epoch's batches are forgotten: its retries are fenced. */
     CHECK_ACK(append_one(5, 1, 2, 2), KD_INVALID_PRODUCER_EPOCH, -1, -1);
     CHECK_ACK(append_one(5, 2, 0, 3), 0, 4, 6);
@@ -881,7 +882,7 @@ static void test_reads_are_bounded(void)
     sqlite3 *conn = fresh_log();
     size_t n;
     uint8_t *b = make_batch(100, 1, 10000, &n); /* about 1 MB */
-    const int count = 20;                        /* about 20 MB, past the ceiling */
+    const int count = 20;                       /* about 20 MB, past the ceiling */
     append_copies(b, n, count);
 
     /* Asked for everything: the ceiling, in whole batches. */
@@ -1003,7 +1004,7 @@ static void test_append_answers_log_start_and_append_time(void)
     CHECK_EQ_INT(append_timed(now - 1001, 1, &at, &start), KD_INVALID_TIMESTAMP);
     CHECK_EQ_INT(start, -1);
     CHECK_EQ_INT(append_timed(now + 999, 3, &at, &start), KD_INVALID_TIMESTAMP); /* its last is now + 1001 */
-    CHECK_EQ_INT(append_timed(-1, 1, &at, &start), 0); /* no timestamp: not judged */
+    CHECK_EQ_INT(append_timed(-1, 1, &at, &start), 0);                           /* no timestamp: not judged */
     CHECK_EQ_INT(high_watermark(), 8);
     /* Kafka 3.6's halves narrow it on one side. */
     CHECK_EQ_INT(configure("{\"message.timestamp.after.max.ms\":\"0\"}"), 0);

@@ -452,7 +452,7 @@ static void test_within_appends_with_consecutive_offsets(void)
     kb_le(&sets, kd_out_len(), 4);
     kb_put(&sets, kd_out_ptr(), kd_out_len());
     CHECK_EQ_INT(kd_log_append(1, sets.p, (uint32_t)sets.len, 1700000000000, 2000), 0);
-    CHECK_EQ_INT((int32_t)rd_le(kd_out_ptr(), 4), 0);    /* no error */
+    CHECK_EQ_INT((int32_t)rd_le(kd_out_ptr(), 4), 0);       /* no error */
     CHECK_EQ_INT((int32_t)rd_le(kd_out_ptr() + 4, 4), 250); /* records */
     CHECK_EQ_INT((int64_t)rd_le(kd_out_ptr() + 8, 8), 0);
     CHECK_EQ_INT((int64_t)rd_le(kd_out_ptr() + 16, 8), 249);
@@ -556,8 +556,8 @@ static void compressible_list(kbuf *in, uint16_t attributes, uint32_t count)
     for (uint32_t i = 0; i < count; i++) {
         char key[32], value[128];
         int kn = snprintf(key, sizeof key, "order-%u", (unsigned)i);
-        int vn = snprintf(value, sizeof value, "{\"order\":%u,\"status\":\"shipped\",\"warehouse\":\"north\"}",
-                          (unsigned)i);
+        int vn =
+            snprintf(value, sizeof value, "{\"order\":%u,\"status\":\"shipped\",\"warehouse\":\"north\"}", (unsigned)i);
         const char *hk[] = {"source"}, *hv[] = {"kafdo"};
         kb_record(in, 1700000000000 + i, key, kn, value, vn, 1, hk, hv);
     }

@@ -82,12 +82,8 @@ static int32_t step(int64_t now, uint32_t max_rows, step_result *r)
     if (rc == 0) {
         CHECK_EQ_INT(kd_out_len(), 44);
         const uint8_t *o = kd_out_ptr();
-        *r = (step_result){(int32_t)rd_le(o, 4),
-                           (int32_t)rd_le(o + 4, 4),
-                           (int32_t)rd_le(o + 8, 4),
-                           (int64_t)rd_le(o + 12, 8),
-                           (int64_t)rd_le(o + 20, 8),
-                           (int64_t)rd_le(o + 28, 8),
+        *r = (step_result){(int32_t)rd_le(o, 4),      (int32_t)rd_le(o + 4, 4),  (int32_t)rd_le(o + 8, 4),
+                           (int64_t)rd_le(o + 12, 8), (int64_t)rd_le(o + 20, 8), (int64_t)rd_le(o + 28, 8),
                            (int64_t)rd_le(o + 36, 8)};
     }
     return rc;
@@ -118,8 +114,7 @@ static int64_t stored_bytes(sqlite3 *conn)
 {
     sqlite3_stmt *s;
     int64_t n = -1;
-    if (sqlite3_prepare_v2(conn, "SELECT coalesce(sum(size_bytes), 0) FROM log_batches", -1, &s, NULL) ==
-            SQLITE_OK &&
+    if (sqlite3_prepare_v2(conn, "SELECT coalesce(sum(size_bytes), 0) FROM log_batches", -1, &s, NULL) == SQLITE_OK &&
         sqlite3_step(s) == SQLITE_ROW)
         n = sqlite3_column_int64(s, 0);
     sqlite3_finalize(s);
@@ -289,8 +284,13 @@ static void test_policies_and_configs(void)
     CHECK_EQ_INT(step(1000, 100, &r), 0);
     CHECK_EQ_INT(r.deleted, 5);
     /* Refused, and nothing stored. */
-    const char *bad[] = {"", "[]", "{\"retention.ms\":\"x\"}", "{\"retention.bytes\":\"-2\"}",
-                         "{\"retention.ms\":1.5}", "{\"cleanup.policy\":7}", "{\"retention.ms\":\"1\"",
+    const char *bad[] = {"",
+                         "[]",
+                         "{\"retention.ms\":\"x\"}",
+                         "{\"retention.bytes\":\"-2\"}",
+                         "{\"retention.ms\":1.5}",
+                         "{\"cleanup.policy\":7}",
+                         "{\"retention.ms\":\"1\"",
                          "{\"retention.ms\":\"99999999999999999999\"}"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         CHECK_EQ_INT(configure(bad[i]), KD_INVALID_CONFIG);

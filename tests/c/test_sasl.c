@@ -31,7 +31,8 @@ static void test_sha2_vectors(void)
                "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a"
                "2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f");
     check_hash(KD_SHA512,
-               "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu",
+               "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrs"
+               "tnopqrstu",
                "8e959b75dae313da8cf4f72814fc143f8f7779c6eb9f7fa17299aeadb6889018"
                "501d289e4900f7e4331b99dec4b5433ac7d329eeb6dd26545e96e55b874be909");
 }
@@ -109,7 +110,8 @@ static int32_t credential(int32_t mech, const char *password, const void *salt, 
 }
 
 static const char *RFC_FIRST = "n,,n=user,r=rOprNGfwEbeRWgbNEkqO";
-static const char *RFC_SERVER_FIRST = "r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096";
+static const char *RFC_SERVER_FIRST =
+    "r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096";
 static const char *RFC_FINAL =
     "c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=";
 /* base64 W22ZaJ0SNY7soEsUEjb6gQ== */
@@ -141,7 +143,8 @@ static void test_scram_sha256_rfc7677(void)
     /* Another password: the proof does not verify, and nothing is output. */
     uint8_t wrong[64];
     CHECK_EQ_INT(credential(KD_SCRAM_SHA_256, "pencil2", RFC_SALT, sizeof RFC_SALT, 4096, wrong), 0);
-    CHECK_EQ_INT(client_final(KD_SCRAM_SHA_256, RFC_FIRST, RFC_SERVER_FIRST, RFC_FINAL, wrong, 32), KD_SASL_AUTHENTICATION_FAILED);
+    CHECK_EQ_INT(client_final(KD_SCRAM_SHA_256, RFC_FIRST, RFC_SERVER_FIRST, RFC_FINAL, wrong, 32),
+                 KD_SASL_AUTHENTICATION_FAILED);
     CHECK_EQ_INT(kd_out_len(), 0);
     CHECK(strstr(kd_error_message(), "invalid credentials") != NULL);
 }
@@ -162,15 +165,27 @@ static void test_scram_refusals(void)
         "r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,c=biws,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=",
         "",
         /* delegation tokens */
-        "c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,tokenauth=true,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=",
+        "c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,tokenauth=true,p=dHzbZapWIk4jUhN+"
+        "Ute9ytag9zjfMHgsqmmiz7AndVQ=",
     };
     for (size_t i = 0; i < sizeof bad_finals / sizeof *bad_finals; i++)
         CHECK_EQ_INT(client_final(KD_SCRAM_SHA_256, RFC_FIRST, RFC_SERVER_FIRST, bad_finals[i], keys, 32),
                      KD_SASL_AUTHENTICATION_FAILED);
     const char *bad_firsts[] = {
-        "y,,n=user,r=abc", "p=tls-unique,,n=user,r=abc", "n,,n=,r=abc", "n,,r=abc,n=user", "n,,n=us=er,r=abc",
-        "n,a=other,n=user,r=abc", "n,,m=x,n=user,r=abc", "n,,n=user,r=", "n,,n=user,r=ab c", "n,,n=user",
-        "n,,n=user,r=abc,", "n,,n=user,r=abc,tokenauth=true", "", "n",
+        "y,,n=user,r=abc",
+        "p=tls-unique,,n=user,r=abc",
+        "n,,n=,r=abc",
+        "n,,r=abc,n=user",
+        "n,,n=us=er,r=abc",
+        "n,a=other,n=user,r=abc",
+        "n,,m=x,n=user,r=abc",
+        "n,,n=user,r=",
+        "n,,n=user,r=ab c",
+        "n,,n=user",
+        "n,,n=user,r=abc,",
+        "n,,n=user,r=abc,tokenauth=true",
+        "",
+        "n",
     };
     for (size_t i = 0; i < sizeof bad_firsts / sizeof *bad_firsts; i++)
         CHECK_EQ_INT(kd_scram_client_first((const uint8_t *)bad_firsts[i], (uint32_t)strlen(bad_firsts[i])),
@@ -178,7 +193,10 @@ static void test_scram_refusals(void)
     /* Escapes, an authzid naming the user, and extensions are fine. */
     const char *first = "n,a=a=2Cb,n=a=2Cb,r=xyz,ext=1";
     CHECK_EQ_INT(kd_scram_client_first((const uint8_t *)first, (uint32_t)strlen(first)), 0);
-    CHECK(memcmp(kd_out_ptr(), "\x03\x00" "a,b", 5) == 0);
+    CHECK(memcmp(kd_out_ptr(),
+                 "\x03\x00"
+                 "a,b",
+                 5) == 0);
     /* Unknown mechanism. */
     CHECK_EQ_INT(client_final(3, RFC_FIRST, RFC_SERVER_FIRST, RFC_FINAL, keys, 32), KD_UNSUPPORTED_SASL_MECHANISM);
 }
@@ -203,7 +221,8 @@ static void test_credential_bounds(void)
     CHECK_EQ_INT(credential(KD_SCRAM_SHA_256, "pencil", RFC_SALT, sizeof RFC_SALT, 4096, keys), 0);
     CHECK(memcmp(keys, from_salted, 64) == 0);
     lens[1] = 31;
-    CHECK_EQ_INT(kd_scram_credential(KD_SCRAM_SHA_256, in, (uint32_t)pack(in, 2, parts, lens), 4096, 1), KD_UNACCEPTABLE_CREDENTIAL);
+    CHECK_EQ_INT(kd_scram_credential(KD_SCRAM_SHA_256, in, (uint32_t)pack(in, 2, parts, lens), 4096, 1),
+                 KD_UNACCEPTABLE_CREDENTIAL);
 }
 
 /* SCRAM-SHA-512 end to end: the server's messages from the core, the client's
@@ -252,7 +271,8 @@ static void test_scram_sha512_round_trip(void)
     CHECK_EQ_INT(client_final(KD_SCRAM_SHA_512, first, server_first, final, keys, 64), 0);
     /* A nonce that only starts with the server's is not that. */
     const char *extended = "c=biws,r=clientnonce123AQIDBAUGBwgJx,p=AAAA";
-    CHECK_EQ_INT(client_final(KD_SCRAM_SHA_512, first, server_first, extended, keys, 64), KD_SASL_AUTHENTICATION_FAILED);
+    CHECK_EQ_INT(client_final(KD_SCRAM_SHA_512, first, server_first, extended, keys, 64),
+                 KD_SASL_AUTHENTICATION_FAILED);
     /* The same exchange checked as SHA-256 is refused: the keys are the wrong size. */
     CHECK_EQ_INT(client_final(KD_SCRAM_SHA_256, first, server_first, final, keys, 64), KD_ERR_INVALID_ARG);
 }
@@ -274,9 +294,19 @@ static void test_plain(void)
     CHECK_EQ_INT(plain_verify("\0user\0pencil", 12, keys), 0);
     CHECK_EQ_INT(plain_verify("user\0user\0pencil", 16, keys), 0);
     CHECK_EQ_INT(plain_verify("\0user\0pencil2", 13, keys), KD_SASL_AUTHENTICATION_FAILED);
-    struct { const char *m; size_t n; } bad[] = {
-        {"\0user\0", 6}, {"\0\0pencil", 8}, {"user\0pencil", 11}, {"\0user\0pen\0cil", 13},
-        {"other\0user\0pencil", 17}, {"\0us\xff" "er\0pencil", 14}, {"", 0},
+    struct {
+        const char *m;
+        size_t n;
+    } bad[] = {
+        {"\0user\0", 6},
+        {"\0\0pencil", 8},
+        {"user\0pencil", 11},
+        {"\0user\0pen\0cil", 13},
+        {"other\0user\0pencil", 17},
+        {"\0us\xff"
+         "er\0pencil",
+         14},
+        {"", 0},
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         CHECK_EQ_INT(kd_sasl_plain_user((const uint8_t *)bad[i].m, (uint32_t)bad[i].n), KD_SASL_AUTHENTICATION_FAILED);

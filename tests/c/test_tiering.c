@@ -241,8 +241,8 @@ static int32_t fetch(int64_t offset, int32_t max_bytes, bool min_one, kbuf *out)
         if (i < 0)
             return -100;
         CHECK(position + length <= (int64_t)bucket[i].bytes.len);
-        rc = kd_log_fetch_cold(DB, offset, max_bytes, min_one, bucket[i].bytes.p + position, (uint32_t)length,
-                               position);
+        rc =
+            kd_log_fetch_cold(DB, offset, max_bytes, min_one, bucket[i].bytes.p + position, (uint32_t)length, position);
     }
     if (rc == 0)
         kb_put(out, kd_out_ptr(), kd_out_len());
@@ -358,7 +358,8 @@ static void test_configs(void)
     CHECK(!c.remote_storage);
     CHECK_EQ_INT(c.local_retention_ms, -2);
     CHECK_EQ_INT(c.local_retention_bytes, -2);
-    const char *set = "{\"remote.storage.enable\":\"true\",\"segment.ms\":\"1\",\"local.retention.ms\":\"5\",\"local.retention.bytes\":\"7\"}";
+    const char *set = "{\"remote.storage.enable\":\"true\",\"segment.ms\":\"1\",\"local.retention.ms\":\"5\",\"local."
+                      "retention.bytes\":\"7\"}";
     CHECK_EQ_INT(kd_log_config_parse((const uint8_t *)set, strlen(set), &c), 0);
     CHECK(c.remote_storage);
     CHECK_EQ_INT(c.local_retention_ms, 5);
@@ -401,7 +402,8 @@ static void test_reads_are_byte_identical(void)
     size_t batch_size = before.len / 20;
     char json[256];
     snprintf(json, sizeof json,
-             "{\"remote.storage.enable\":\"true\",\"segment.ms\":\"1\",\"local.retention.ms\":\"10000\",\"retention.ms\":\"-1\","
+             "{\"remote.storage.enable\":\"true\",\"segment.ms\":\"1\",\"local.retention.ms\":\"10000\",\"retention."
+             "ms\":\"-1\","
              "\"segment.bytes\":\"%zu\"}",
              batch_size * 4);
     CHECK_EQ_INT(configure(json), 0);
@@ -550,7 +552,8 @@ static void test_retention_over_both_tiers(void)
     size_t batch_size = all.len / 20;
     char json[256];
     snprintf(json, sizeof json,
-             "{\"remote.storage.enable\":\"true\",\"segment.ms\":\"1\",\"local.retention.ms\":\"10000\",\"retention.ms\":\"-1\","
+             "{\"remote.storage.enable\":\"true\",\"segment.ms\":\"1\",\"local.retention.ms\":\"10000\",\"retention."
+             "ms\":\"-1\","
              "\"segment.bytes\":\"%zu\"}",
              batch_size * 4);
     CHECK_EQ_INT(configure(json), 0);
@@ -560,13 +563,14 @@ static void test_retention_over_both_tiers(void)
     /* retention.bytes of 12 batches: the total is 20, so 8 batches' worth go — the
      * first two segments whole (8 batches); the log start follows. */
     snprintf(json, sizeof json,
-             "{\"remote.storage.enable\":\"true\",\"segment.ms\":\"1\",\"local.retention.ms\":\"10000\",\"retention.ms\":\"-1\","
+             "{\"remote.storage.enable\":\"true\",\"segment.ms\":\"1\",\"local.retention.ms\":\"10000\",\"retention."
+             "ms\":\"-1\","
              "\"segment.bytes\":\"%zu\",\"retention.bytes\":\"%zu\"}",
              batch_size * 4, batch_size * 12);
     CHECK_EQ_INT(configure(json), 0);
     CHECK_EQ_INT(kd_log_retention(DB, 25000, 100), 0);
-    CHECK_EQ_INT(rd_le(kd_out_ptr(), 4), 2);                               /* deleted */
-    CHECK_EQ_INT((int64_t)rd_le(kd_out_ptr() + 12, 8), 40);                /* log start */
+    CHECK_EQ_INT(rd_le(kd_out_ptr(), 4), 2);                                      /* deleted */
+    CHECK_EQ_INT((int64_t)rd_le(kd_out_ptr() + 12, 8), 40);                       /* log start */
     CHECK_EQ_INT((int64_t)rd_le(kd_out_ptr() + 20, 8), (int64_t)batch_size * 12); /* size */
     CHECK_EQ_INT(count(conn, "SELECT count(*) FROM log_segments"), 2);
     kbuf f = {0};
@@ -600,7 +604,9 @@ static void test_retention_over_both_tiers(void)
     kb_free(&f);
 
     /* Retiring the log makes every object garbage. */
-    CHECK_EQ_INT(configure("{\"remote.storage.enable\":\"true\",\"segment.ms\":\"1\",\"local.retention.ms\":\"0\",\"retention.ms\":\"-1\"}"), 0);
+    CHECK_EQ_INT(configure("{\"remote.storage.enable\":\"true\",\"segment.ms\":\"1\",\"local.retention.ms\":\"0\","
+                           "\"retention.ms\":\"-1\"}"),
+                 0);
     CHECK_EQ_INT(tier_all(25000, 1 << 20), 1);
     CHECK_EQ_INT(bucket_count(), 1);
     CHECK_EQ_INT(kd_log_retire(DB), 0);
@@ -616,7 +622,9 @@ static void test_stale_plans_and_crashes(void)
 {
     sqlite3 *conn = fresh_log();
     append_batches(10, 5, 0, 1000);
-    CHECK_EQ_INT(configure("{\"remote.storage.enable\":\"true\",\"segment.ms\":\"1\",\"local.retention.ms\":\"1000\",\"retention.ms\":\"-1\"}"), 0);
+    CHECK_EQ_INT(configure("{\"remote.storage.enable\":\"true\",\"segment.ms\":\"1\",\"local.retention.ms\":\"1000\","
+                           "\"retention.ms\":\"-1\"}"),
+                 0);
     plan_result p, again;
     CHECK_EQ_INT(plan(NOW, 1 << 20, &p), 0);
     bucket_put(p.key, p.bytes.p, p.bytes.len);
@@ -655,7 +663,9 @@ static void test_bad_bytes(void)
 {
     sqlite3 *conn = fresh_log();
     append_batches(4, 5, 0, 1000);
-    CHECK_EQ_INT(configure("{\"remote.storage.enable\":\"true\",\"segment.ms\":\"1\",\"local.retention.ms\":\"0\",\"retention.ms\":\"-1\"}"), 0);
+    CHECK_EQ_INT(configure("{\"remote.storage.enable\":\"true\",\"segment.ms\":\"1\",\"local.retention.ms\":\"0\","
+                           "\"retention.ms\":\"-1\"}"),
+                 0);
     CHECK_EQ_INT(tier_all(NOW, 1 << 20), 1);
     int i = bucket_find("p/00000000000000000000.log");
     CHECK(i >= 0);
@@ -692,7 +702,9 @@ static void test_storage_failures(void)
 {
     sqlite3 *conn = fresh_log();
     append_batches(12, 5, 0, 1000);
-    CHECK_EQ_INT(configure("{\"remote.storage.enable\":\"true\",\"segment.ms\":\"1\",\"local.retention.ms\":\"3000\",\"retention.ms\":\"-1\"}"), 0);
+    CHECK_EQ_INT(configure("{\"remote.storage.enable\":\"true\",\"segment.ms\":\"1\",\"local.retention.ms\":\"3000\","
+                           "\"retention.ms\":\"-1\"}"),
+                 0);
     kbuf before = {0};
     consume(0, 1 << 20, &before);
     for (int which = 0; which < 2; which++) {

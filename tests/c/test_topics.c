@@ -182,8 +182,9 @@ static void test_refusals_write_nothing(void)
     const char *unknown[] = {"retention.ms", "1000", "segment.bytes", "1"};
     CHECK_EQ_INT(create("t", 1, 2, unknown, ID_A), KD_INVALID_CONFIG);
     const char *bad_values[][2] = {
-        {"retention.ms", "soon"},  {"retention.ms", "-2"},         {"retention.bytes", "1e9"},
-        {"retention.ms", ""},      {"cleanup.policy", "forever"},  {"max.message.bytes", "-1"},
+        {"retention.ms", "soon"},         {"retention.ms", "-2"},
+        {"retention.bytes", "1e9"},       {"retention.ms", ""},
+        {"cleanup.policy", "forever"},    {"max.message.bytes", "-1"},
         {"max.message.bytes", "3000000"}, {"retention.ms", "99999999999999999999"},
     };
     for (size_t i = 0; i < sizeof bad_values / sizeof bad_values[0]; i++)
@@ -204,24 +205,42 @@ static void test_kafka_topic_configs(void)
 {
     sqlite3 *conn = open_topics();
     const char *accepted[] = {
-        "compression.type", "zstd",
-        "file.delete.delay.ms", "0",
-        "flush.messages", "1",
-        "flush.ms", "1000",
-        "follower.replication.throttled.replicas", "0:0, 1:0",
-        "index.interval.bytes", "4096",
-        "leader.replication.throttled.replicas", "*",
-        "message.downconversion.enable", "false",
-        "message.format.version", "2.8-IV1",
-        "message.timestamp.after.max.ms", "3600000",
-        "message.timestamp.before.max.ms", "3600000",
-        "message.timestamp.difference.max.ms", "86400000",
-        "message.timestamp.type", "LogAppendTime",
-        "min.insync.replicas", "2",
-        "preallocate", "true",
-        "segment.index.bytes", "4096",
-        "segment.jitter.ms", "0",
-        "unclean.leader.election.enable", "true",
+        "compression.type",
+        "zstd",
+        "file.delete.delay.ms",
+        "0",
+        "flush.messages",
+        "1",
+        "flush.ms",
+        "1000",
+        "follower.replication.throttled.replicas",
+        "0:0, 1:0",
+        "index.interval.bytes",
+        "4096",
+        "leader.replication.throttled.replicas",
+        "*",
+        "message.downconversion.enable",
+        "false",
+        "message.format.version",
+        "2.8-IV1",
+        "message.timestamp.after.max.ms",
+        "3600000",
+        "message.timestamp.before.max.ms",
+        "3600000",
+        "message.timestamp.difference.max.ms",
+        "86400000",
+        "message.timestamp.type",
+        "LogAppendTime",
+        "min.insync.replicas",
+        "2",
+        "preallocate",
+        "true",
+        "segment.index.bytes",
+        "4096",
+        "segment.jitter.ms",
+        "0",
+        "unclean.leader.election.enable",
+        "true",
     };
     uint32_t n = sizeof accepted / sizeof accepted[0] / 2;
     CHECK_EQ_INT(create("kafkaish", 1, n, accepted, ID_A), 0);
@@ -232,20 +251,28 @@ static void test_kafka_topic_configs(void)
         const char *key = accepted[2 * w], *value = accepted[2 * w + 1];
         for (size_t at = 0; at + strlen(key) + 2 + strlen(value) < len; at++)
             if (memcmp(o + at, key, strlen(key)) == 0 && rd_le(o + at + strlen(key), 2) == strlen(value) &&
-                memcmp(o + at + strlen(key) + 2, value, strlen(value)) == 0 && o[at + strlen(key) + 2 + strlen(value)] == 0) {
+                memcmp(o + at + strlen(key) + 2, value, strlen(value)) == 0 &&
+                o[at + strlen(key) + 2 + strlen(value)] == 0) {
                 found++; /* with is_default 0 */
                 break;
             }
     }
     CHECK_EQ_INT(found, n);
     const char *refused[][2] = {
-        {"compression.type", "brotli"},        {"flush.messages", "0"},
-        {"follower.replication.throttled.replicas", "0"}, {"leader.replication.throttled.replicas", "a:1"},
-        {"leader.replication.throttled.replicas", "0:1,"}, {"index.interval.bytes", "-1"},
-        {"message.downconversion.enable", "yes"}, {"message.format.version", "banana"},
-        {"message.timestamp.difference.max.ms", "-1"}, {"message.timestamp.type", "createtime"},
-        {"min.insync.replicas", "0"},          {"segment.index.bytes", "3"},
-        {"segment.jitter.ms", "-1"},           {"unclean.leader.election.enable", "1"},
+        {"compression.type", "brotli"},
+        {"flush.messages", "0"},
+        {"follower.replication.throttled.replicas", "0"},
+        {"leader.replication.throttled.replicas", "a:1"},
+        {"leader.replication.throttled.replicas", "0:1,"},
+        {"index.interval.bytes", "-1"},
+        {"message.downconversion.enable", "yes"},
+        {"message.format.version", "banana"},
+        {"message.timestamp.difference.max.ms", "-1"},
+        {"message.timestamp.type", "createtime"},
+        {"min.insync.replicas", "0"},
+        {"segment.index.bytes", "3"},
+        {"segment.jitter.ms", "-1"},
+        {"unclean.leader.election.enable", "1"},
         {"message.timestamp.type", "LogAppendTimeLogAppendTimeLogAppendTimeLogAppendTimeLogAppendTime!"},
     };
     for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
@@ -299,8 +326,7 @@ static void test_replica_assignments(void)
     CHECK_EQ_INT(kd_topic_assignment_check(NULL, 0, 0), KD_ERR_INVALID_ARG);
     const uint8_t short_in[] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 1, 0, 0, 0, 0, 0};
     CHECK_EQ_INT(kd_topic_assignment_check(short_in, sizeof short_in, 0), KD_ERR_INVALID_ARG);
-    const uint8_t trailing[] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 1, 0, 0, 0, 0, 0, 0, 0,
-                                1, 0, 0, 0, 0, 0, 0, 0, 9};
+    const uint8_t trailing[] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 9};
     CHECK_EQ_INT(kd_topic_assignment_check(trailing, sizeof trailing, 0), KD_ERR_INVALID_ARG);
     const uint8_t empty[] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0};
     CHECK_EQ_INT(kd_topic_assignment_check(empty, sizeof empty, 0), KD_ERR_INVALID_ARG);
@@ -407,8 +433,7 @@ static int described(const char *topic, const char *key, const char *value, int 
     if (!config_value(kd_out_ptr(), key, v, sizeof v, &def))
         return 0;
     if (strcmp(v, value) != 0 || def != is_default) {
-        fprintf(stderr, "  %s %s: \"%s\" default %d, not \"%s\" default %d\n", topic, key, v, def, value,
-                is_default);
+        fprintf(stderr, "  %s %s: \"%s\" default %d, not \"%s\" default %d\n", topic, key, v, def, value, is_default);
         return 0;
     }
     return 1;
@@ -523,15 +548,33 @@ static void test_alter_refusals_change_nothing(void)
         int32_t code;
     } refused[] = {
         /* A valid change then an invalid one: neither is kept. */
-        {KD_ALTER_INCREMENTAL, {{KD_CONFIG_SET, "retention.bytes", "10"}, {KD_CONFIG_SET, "retention.ms", "soon"}}, KD_INVALID_CONFIG},
-        {KD_ALTER_REPLACE, {{KD_CONFIG_SET, "retention.bytes", "10"}, {KD_CONFIG_SET, "segment.bytes", "1"}}, KD_INVALID_CONFIG},
-        {KD_ALTER_INCREMENTAL, {{KD_CONFIG_SET, "retention.bytes", "10"}, {KD_CONFIG_DELETE, "no.such.config", NULL}}, KD_INVALID_CONFIG},
-        {KD_ALTER_REPLACE, {{KD_CONFIG_SET, "max.message.bytes", "3000000"}, {KD_CONFIG_SET, "retention.ms", "1"}}, KD_INVALID_CONFIG},
-        {KD_ALTER_INCREMENTAL, {{KD_CONFIG_SET, "retention.ms", "1"}, {KD_CONFIG_DELETE, "retention.ms", NULL}}, KD_INVALID_REQUEST},
-        {KD_ALTER_REPLACE, {{KD_CONFIG_SET, "retention.ms", "1"}, {KD_CONFIG_SET, "retention.ms", "2"}}, KD_INVALID_REQUEST},
-        {KD_ALTER_INCREMENTAL, {{KD_CONFIG_SET, "retention.bytes", "10"}, {KD_CONFIG_SET, "retention.ms", NULL}}, KD_INVALID_REQUEST},
-        {KD_ALTER_INCREMENTAL, {{KD_CONFIG_SET, "retention.bytes", "10"}, {KD_CONFIG_APPEND, "cleanup.policy", NULL}}, KD_INVALID_REQUEST},
-        {KD_ALTER_INCREMENTAL, {{KD_CONFIG_SET, "retention.bytes", "10"}, {7, "retention.ms", "1"}}, KD_INVALID_REQUEST},
+        {KD_ALTER_INCREMENTAL,
+         {{KD_CONFIG_SET, "retention.bytes", "10"}, {KD_CONFIG_SET, "retention.ms", "soon"}},
+         KD_INVALID_CONFIG},
+        {KD_ALTER_REPLACE,
+         {{KD_CONFIG_SET, "retention.bytes", "10"}, {KD_CONFIG_SET, "segment.bytes", "1"}},
+         KD_INVALID_CONFIG},
+        {KD_ALTER_INCREMENTAL,
+         {{KD_CONFIG_SET, "retention.bytes", "10"}, {KD_CONFIG_DELETE, "no.such.config", NULL}},
+         KD_INVALID_CONFIG},
+        {KD_ALTER_REPLACE,
+         {{KD_CONFIG_SET, "max.message.bytes", "3000000"}, {KD_CONFIG_SET, "retention.ms", "1"}},
+         KD_INVALID_CONFIG},
+        {KD_ALTER_INCREMENTAL,
+         {{KD_CONFIG_SET, "retention.ms", "1"}, {KD_CONFIG_DELETE, "retention.ms", NULL}},
+         KD_INVALID_REQUEST},
+        {KD_ALTER_REPLACE,
+         {{KD_CONFIG_SET, "retention.ms", "1"}, {KD_CONFIG_SET, "retention.ms", "2"}},
+         KD_INVALID_REQUEST},
+        {KD_ALTER_INCREMENTAL,
+         {{KD_CONFIG_SET, "retention.bytes", "10"}, {KD_CONFIG_SET, "retention.ms", NULL}},
+         KD_INVALID_REQUEST},
+        {KD_ALTER_INCREMENTAL,
+         {{KD_CONFIG_SET, "retention.bytes", "10"}, {KD_CONFIG_APPEND, "cleanup.policy", NULL}},
+         KD_INVALID_REQUEST},
+        {KD_ALTER_INCREMENTAL,
+         {{KD_CONFIG_SET, "retention.bytes", "10"}, {7, "retention.ms", "1"}},
+         KD_INVALID_REQUEST},
     };
     for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
         int32_t rc = alter("orders", refused[i].mode, 2, refused[i].ops);

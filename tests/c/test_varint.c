@@ -5,10 +5,21 @@
 static void test_known_encodings(void)
 {
     /* zig-zag: 0->0, -1->1, 1->2, -2->3, 63->126, -64->127, 64->128 (two bytes) */
-    struct { int32_t v; uint8_t bytes[5]; size_t n; } cases[] = {
-        {0, {0x00}, 1}, {-1, {0x01}, 1}, {1, {0x02}, 1}, {-2, {0x03}, 1}, {63, {0x7e}, 1},
-        {-64, {0x7f}, 1}, {64, {0x80, 0x01}, 2}, {300, {0xd8, 0x04}, 2},
-        {INT32_MAX, {0xfe, 0xff, 0xff, 0xff, 0x0f}, 5}, {INT32_MIN, {0xff, 0xff, 0xff, 0xff, 0x0f}, 5},
+    struct {
+        int32_t v;
+        uint8_t bytes[5];
+        size_t n;
+    } cases[] = {
+        {0, {0x00}, 1},
+        {-1, {0x01}, 1},
+        {1, {0x02}, 1},
+        {-2, {0x03}, 1},
+        {63, {0x7e}, 1},
+        {-64, {0x7f}, 1},
+        {64, {0x80, 0x01}, 2},
+        {300, {0xd8, 0x04}, 2},
+        {INT32_MAX, {0xfe, 0xff, 0xff, 0xff, 0x0f}, 5},
+        {INT32_MIN, {0xff, 0xff, 0xff, 0xff, 0x0f}, 5},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         uint8_t buf[KD_VARINT_MAX];

@@ -48,7 +48,10 @@ it('produces to a topic created through the admin API', async () => {
   const r = await api.produce('made', { value: 'ok' });
   assert.equal(r.offset, 0);
   const page = await api.read('made', 0, 0);
-  assert.deepEqual(page.messages.map((m) => m.value), ['ok']);
+  assert.deepEqual(
+    page.messages.map((m) => m.value),
+    ['ok'],
+  );
 });
 
 it('loses no acknowledged record when the topic is deleted and created again under producers', async (t) => {
@@ -104,7 +107,9 @@ it('loses no acknowledged record when the topic is deleted and created again und
     );
   }
   const refused = outcomes.filter((o) => o.status !== 200).length;
-  t.diagnostic(`${outcomes.length} produces: ${outcomes.length - refused} acknowledged, ${refused} refused during the gaps`);
+  t.diagnostic(
+    `${outcomes.length} produces: ${outcomes.length - refused} acknowledged, ${refused} refused during the gaps`,
+  );
   const all = await api.readAll(T, 0);
   const stored = new Map(all.messages.map((m) => [m.value.id, m.offset]));
   assert.equal(stored.size, all.messages.length, 'no record stored twice');

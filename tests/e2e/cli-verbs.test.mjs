@@ -69,8 +69,18 @@ describe('bin/kafdo: the Kafka verbs, against wrangler dev', () => {
 
   it('every verb has its --help, exit 0', async () => {
     for (const verb of [
-      ['health'], ['topics'], ['topics', 'create'], ['topics', 'add-partitions'], ['produce'], ['consume'], ['offsets'],
-      ['groups'], ['groups', 'describe'], ['groups', 'reset-offsets'], ['metrics'], ['gateway'],
+      ['health'],
+      ['topics'],
+      ['topics', 'create'],
+      ['topics', 'add-partitions'],
+      ['produce'],
+      ['consume'],
+      ['offsets'],
+      ['groups'],
+      ['groups', 'describe'],
+      ['groups', 'reset-offsets'],
+      ['metrics'],
+      ['gateway'],
     ]) {
       const r = await run([...verb, '--help']);
       assert.equal(r.code, 0, verb.join(' '));
@@ -84,7 +94,11 @@ describe('bin/kafdo: the Kafka verbs, against wrangler dev', () => {
     await kafdo(['topics', 'create', 'v-grow', '--partitions', '2']);
     const grown = JSON.parse(await kafdo(['topics', 'add-partitions', 'v-grow', '--partitions', '5']));
     assert.equal(grown.partitions.length, 5);
-    assertFails(await run(['topics', 'add-partitions', 'v-grow', '--partitions', '3'], { env }), 1, /^kafdo: INVALID_PARTITIONS/);
+    assertFails(
+      await run(['topics', 'add-partitions', 'v-grow', '--partitions', '3'], { env }),
+      1,
+      /^kafdo: INVALID_PARTITIONS/,
+    );
     assertFails(await run(['topics', 'add-partitions', 'v-grow'], { env }), 2, /needs --partitions N/);
   });
 
@@ -94,10 +108,17 @@ describe('bin/kafdo: the Kafka verbs, against wrangler dev', () => {
     const produced = json(
       await kafdo(['produce', 'v-fmt', '--raw', '--header-separator', '|', '--key-separator', '='], { input }),
     );
-    assert.deepEqual(produced.map((p) => p.offset), [0, 1]);
+    assert.deepEqual(
+      produced.map((p) => p.offset),
+      [0, 1],
+    );
     const records = json(await kafdo(['consume', 'v-fmt']));
     assert.deepEqual(
-      records.map(({ key, valueBase64, value, headers }) => ({ key, value: value ?? Buffer.from(valueBase64, 'base64').toString(), headers })),
+      records.map(({ key, valueBase64, value, headers }) => ({
+        key,
+        value: value ?? Buffer.from(valueBase64, 'base64').toString(),
+        headers,
+      })),
       [
         { key: 'k1', value: 'hello world', headers: { src: 'web', trace: 't1' } },
         { key: 'k2', value: 'second:value', headers: { src: 'cli' } },
@@ -110,20 +131,39 @@ describe('bin/kafdo: the Kafka verbs, against wrangler dev', () => {
     );
     assert.equal(await kafdo(['consume', 'v-fmt', '--max-messages', '1', '--format', '%o\\n']), '0\n');
 
-    assertFails(await run(['produce', 'v-fmt', '--key-separator', '='], { env, input: 'a=1\nno separator\n' }), 2, /stdin line 2 has no key separator "="/);
-    assertFails(await run(['produce', 'v-fmt', '--header-separator', '|'], { env, input: 'bad|1\n' }), 2, /header "bad" is not name:value/);
+    assertFails(
+      await run(['produce', 'v-fmt', '--key-separator', '='], { env, input: 'a=1\nno separator\n' }),
+      2,
+      /stdin line 2 has no key separator "="/,
+    );
+    assertFails(
+      await run(['produce', 'v-fmt', '--header-separator', '|'], { env, input: 'bad|1\n' }),
+      2,
+      /header "bad" is not name:value/,
+    );
     assertFails(await run(['consume', 'v-fmt', '--format', '%z'], { env }), 2, /unknown field %z/);
-    assertFails(await run(['produce', 'v-fmt', '--key', 'k', '--key-separator', '='], { env, input: 'a=1\n' }), 2, /both give the key/);
+    assertFails(
+      await run(['produce', 'v-fmt', '--key', 'k', '--key-separator', '='], { env, input: 'a=1\n' }),
+      2,
+      /both give the key/,
+    );
     assert.equal(json(await kafdo(['consume', 'v-fmt'])).length, 2, 'the refusals sent nothing');
   });
 
   it('produce shows a progress line for large inputs on stderr', async () => {
     const input = Array.from({ length: 2500 }, (_, i) => String(i)).join('\n');
-    const { stdout, stderr } = await kafdo(['produce', 'v-big', '--partition', '0', '--progress'], { input, stderr: true });
+    const { stdout, stderr } = await kafdo(['produce', 'v-big', '--partition', '0', '--progress'], {
+      input,
+      stderr: true,
+    });
     assert.equal(lines(stdout).length, 2500);
     assert.deepEqual(
       lines(stderr).map((l) => l.replace(/ \(\d+\/s\)$/, '')),
-      ['kafdo: produced 1000 of 2500 records', 'kafdo: produced 2000 of 2500 records', 'kafdo: produced 2500 of 2500 records'],
+      [
+        'kafdo: produced 1000 of 2500 records',
+        'kafdo: produced 2000 of 2500 records',
+        'kafdo: produced 2500 of 2500 records',
+      ],
     );
   });
 
@@ -133,11 +173,32 @@ describe('bin/kafdo: the Kafka verbs, against wrangler dev', () => {
     const producer = client.producer({ defaultTopic: 'v-time' });
     await producer.sendBatch([0, 1, 2, 3].map((i) => ({ partition: 0, value: i, timestamp: t0 + i * 1000 })));
     await producer.sendBatch([{ partition: 1, value: 'p1', timestamp: t0 }]);
-    assert.deepEqual(json(await kafdo(['consume', 'v-time'])).map((r) => [r.partition, r.offset]), [[0, 0], [0, 1], [0, 2], [0, 3], [1, 0]]);
-    assert.deepEqual(json(await kafdo(['consume', 'v-time', '--partition', '0', '--offset', '2'])).map((r) => r.value), [2, 3]);
+    assert.deepEqual(
+      json(await kafdo(['consume', 'v-time'])).map((r) => [r.partition, r.offset]),
+      [
+        [0, 0],
+        [0, 1],
+        [0, 2],
+        [0, 3],
+        [1, 0],
+      ],
+    );
+    assert.deepEqual(
+      json(await kafdo(['consume', 'v-time', '--partition', '0', '--offset', '2'])).map((r) => r.value),
+      [2, 3],
+    );
     const iso = new Date(t0 + 1500).toISOString();
-    assert.deepEqual(json(await kafdo(['consume', 'v-time', '--from-time', iso])).map((r) => [r.partition, r.value]), [[0, 2], [0, 3]]);
-    assert.deepEqual(json(await kafdo(['consume', 'v-time', '--from-time', String(t0 + 3000)])).map((r) => r.value), [3]);
+    assert.deepEqual(
+      json(await kafdo(['consume', 'v-time', '--from-time', iso])).map((r) => [r.partition, r.value]),
+      [
+        [0, 2],
+        [0, 3],
+      ],
+    );
+    assert.deepEqual(
+      json(await kafdo(['consume', 'v-time', '--from-time', String(t0 + 3000)])).map((r) => r.value),
+      [3],
+    );
 
     assert.deepEqual(json(await kafdo(['offsets', 'v-time'])), [
       { topic: 'v-time', partition: 0, earliest: 0, latest: 4 },
@@ -146,19 +207,38 @@ describe('bin/kafdo: the Kafka verbs, against wrangler dev', () => {
     assert.deepEqual(json(await kafdo(['offsets', 'v-time', '--partition', '0', '--time', String(t0 + 500)])), [
       { topic: 'v-time', partition: 0, earliest: 0, latest: 4, offsetForTime: { offset: 1, timestamp: t0 + 1000 } },
     ]);
-    assertFails(await run(['consume', 'v-time', '--from-time', 'yesterday'], { env }), 2, /--from-time takes ms since the epoch or an ISO 8601/);
-    assertFails(await run(['consume', 'v-time', '--offset', '1', '--partition', '0', '--from-beginning'], { env }), 2, /give one of/);
+    assertFails(
+      await run(['consume', 'v-time', '--from-time', 'yesterday'], { env }),
+      2,
+      /--from-time takes ms since the epoch or an ISO 8601/,
+    );
+    assertFails(
+      await run(['consume', 'v-time', '--offset', '1', '--partition', '0', '--from-beginning'], { env }),
+      2,
+      /give one of/,
+    );
     assertFails(await run(['offsets', 'v-nope'], { env }), 1, /^kafdo: UNKNOWN_TOPIC_OR_PARTITION \(Kafka error 3\)/);
   });
 
   it('consume --group reads from the committed offsets and commits what it printed', async () => {
     await kafdo(['topics', 'create', 'v-group']);
     await kafdo(['produce', 'v-group'], { input: '1\n2\n3\n' });
-    assert.deepEqual(json(await kafdo(['consume', 'v-group', '--group', 'v-g', '--from-beginning', '--max-messages', '2'])).map((r) => r.value), [1, 2]);
-    assert.deepEqual(json(await kafdo(['consume', 'v-group', '--group', 'v-g'])).map((r) => r.value), [3]);
+    assert.deepEqual(
+      json(await kafdo(['consume', 'v-group', '--group', 'v-g', '--from-beginning', '--max-messages', '2'])).map(
+        (r) => r.value,
+      ),
+      [1, 2],
+    );
+    assert.deepEqual(
+      json(await kafdo(['consume', 'v-group', '--group', 'v-g'])).map((r) => r.value),
+      [3],
+    );
     assert.equal(await kafdo(['consume', 'v-group', '--group', 'v-g']), '', 'caught up');
     const described = JSON.parse(await kafdo(['groups', 'describe', 'v-g']));
-    assert.deepEqual(described.offsets.map((o) => [o.offset, o.lag]), [[3, 0]]);
+    assert.deepEqual(
+      described.offsets.map((o) => [o.offset, o.lag]),
+      [[3, 0]],
+    );
     const table = lines(await kafdo(['groups', 'describe', 'v-g', '--table']));
     assert.match(table[0], /^GROUP +TOPIC +PARTITION +CURRENT-OFFSET +LOG-END-OFFSET +LAG +CONSUMER-ID$/);
     assert.match(table[1], /^v-g +v-group +0 +3 +3 +0 +-$/);
@@ -169,10 +249,16 @@ describe('bin/kafdo: the Kafka verbs, against wrangler dev', () => {
     await kafdo(['produce', 'v-reset', '--partition', '0'], { input: '1\n2\n3\n4\n' });
     await kafdo(['produce', 'v-reset', '--partition', '1'], { input: '1\n2\n' });
     const reset = async (...args) =>
-      JSON.parse(await kafdo(['groups', 'reset-offsets', 'v-r', '--topic', 'v-reset', ...args])).offsets.map((o) => o.offset);
+      JSON.parse(await kafdo(['groups', 'reset-offsets', 'v-r', '--topic', 'v-reset', ...args])).offsets.map(
+        (o) => o.offset,
+      );
     assert.deepEqual(await reset('--to-latest', '--execute'), [4, 2]);
     assert.deepEqual(await reset('--to-earliest', '--dry-run'), [0, 0]);
-    assert.deepEqual(JSON.parse(await kafdo(['groups', 'describe', 'v-r'])).offsets.map((o) => o.offset), [4, 2], 'a dry run commits nothing');
+    assert.deepEqual(
+      JSON.parse(await kafdo(['groups', 'describe', 'v-r'])).offsets.map((o) => o.offset),
+      [4, 2],
+      'a dry run commits nothing',
+    );
     assert.deepEqual(await reset('--shift-by', '-3', '--execute'), [1, 0]);
     assert.deepEqual(await reset('--to-offset', '3', '--execute'), [3, 2]);
     assert.deepEqual(await reset('--to-offset', '1', '--partitions', '1', '--execute'), [1]);
@@ -193,7 +279,11 @@ describe('bin/kafdo: the Kafka verbs, against wrangler dev', () => {
     } finally {
       await consumer.disconnect();
     }
-    assert.deepEqual(JSON.parse(await kafdo(['groups', 'describe', 'v-r'])).offsets.map((o) => o.offset), [0, 0], 'nothing changed');
+    assert.deepEqual(
+      JSON.parse(await kafdo(['groups', 'describe', 'v-r'])).offsets.map((o) => o.offset),
+      [0, 0],
+      'nothing changed',
+    );
 
     const usage = [
       [['--topic', 'v-reset', '--execute'], /needs one of --to-earliest/],
@@ -203,9 +293,13 @@ describe('bin/kafdo: the Kafka verbs, against wrangler dev', () => {
       [['--topic', 'v-reset', '--to-offset', '-1', '--execute'], /--to-offset must be an integer from 0/],
       [['--topic', 'v-reset', '--to-datetime', 'soon', '--execute'], /--to-datetime takes/],
     ];
-    for (const [args, pattern] of usage) assertFails(await run(['groups', 'reset-offsets', 'v-r', ...args], { env }), 2, pattern);
+    for (const [args, pattern] of usage)
+      assertFails(await run(['groups', 'reset-offsets', 'v-r', ...args], { env }), 2, pattern);
     assertFails(
-      await run(['groups', 'reset-offsets', 'v-r', '--topic', 'v-reset', '--partitions', '7', '--to-latest', '--execute'], { env }),
+      await run(
+        ['groups', 'reset-offsets', 'v-r', '--topic', 'v-reset', '--partitions', '7', '--to-latest', '--execute'],
+        { env },
+      ),
       1,
       /^kafdo: UNKNOWN_TOPIC_OR_PARTITION .*partition 7/,
     );

@@ -61,7 +61,10 @@ describe('bin/kafdo against wrangler dev', () => {
   before(async () => {
     dev = await startDev({ vars: { KAFDO_TOKEN: TOKEN } });
     kafdo = async (args, options = {}) => {
-      const result = await run(args, { ...options, env: { KAFDO_URL: dev.baseUrl, KAFDO_TOKEN: TOKEN, ...options.env } });
+      const result = await run(args, {
+        ...options,
+        env: { KAFDO_URL: dev.baseUrl, KAFDO_TOKEN: TOKEN, ...options.env },
+      });
       assert.equal(result.code, 0, `kafdo ${args.join(' ')}: ${JSON.stringify(result)}`);
       assert.equal(result.stderr, '');
       return result.stdout;
@@ -104,9 +107,25 @@ describe('bin/kafdo against wrangler dev', () => {
   });
 
   it('topics alter sets configs and returns deleted ones to their defaults, the rest kept', async () => {
-    await kafdo(['topics', 'create', 'cli-alter', '--config', 'retention.ms=86400000', '--config', 'cleanup.policy=compact']);
+    await kafdo([
+      'topics',
+      'create',
+      'cli-alter',
+      '--config',
+      'retention.ms=86400000',
+      '--config',
+      'cleanup.policy=compact',
+    ]);
     const altered = JSON.parse(
-      await kafdo(['topics', 'alter', 'cli-alter', '--config', 'retention.bytes=5000', '--delete-config', 'cleanup.policy']),
+      await kafdo([
+        'topics',
+        'alter',
+        'cli-alter',
+        '--config',
+        'retention.bytes=5000',
+        '--delete-config',
+        'cleanup.policy',
+      ]),
     );
     assert.equal(altered.topic, 'cli-alter');
     await kafdo(['topics', 'create', 'cli-defaults']);
@@ -115,11 +134,25 @@ describe('bin/kafdo against wrangler dev', () => {
     assert.deepEqual(JSON.parse(await kafdo(['topics', 'describe', 'cli-alter'])), altered);
 
     const env = { KAFDO_URL: dev.baseUrl, KAFDO_TOKEN: TOKEN };
-    assertFails(await run(['topics', 'alter', 'cli-alter', '--config', 'retention.ms=soon'], { env }), 1, /INVALID_CONFIG \(Kafka error 40\)/);
-    assertFails(await run(['topics', 'alter', 'cli-nope', '--config', 'retention.ms=1'], { env }), 1, /UNKNOWN_TOPIC_OR_PARTITION/);
-    assertFails(await run(['topics', 'alter', 'cli-alter'], { env }), 2, /needs --config name=value or --delete-config name/);
     assertFails(
-      await run(['topics', 'alter', 'cli-alter', '--config', 'retention.ms=1', '--delete-config', 'retention.ms'], { env }),
+      await run(['topics', 'alter', 'cli-alter', '--config', 'retention.ms=soon'], { env }),
+      1,
+      /INVALID_CONFIG \(Kafka error 40\)/,
+    );
+    assertFails(
+      await run(['topics', 'alter', 'cli-nope', '--config', 'retention.ms=1'], { env }),
+      1,
+      /UNKNOWN_TOPIC_OR_PARTITION/,
+    );
+    assertFails(
+      await run(['topics', 'alter', 'cli-alter'], { env }),
+      2,
+      /needs --config name=value or --delete-config name/,
+    );
+    assertFails(
+      await run(['topics', 'alter', 'cli-alter', '--config', 'retention.ms=1', '--delete-config', 'retention.ms'], {
+        env,
+      }),
       2,
       /both name retention\.ms/,
     );
@@ -129,8 +162,17 @@ describe('bin/kafdo against wrangler dev', () => {
   it('produces with a key, headers and a partition, and from stdin; consumes them back exactly', async () => {
     const one = lines(
       await kafdo([
-        'produce', 'cli-orders', '--key', 'order-1', '--header', 'source=web', '--header', 'trace=a=b',
-        '--partition', '1', '{"orderId": "1", "amount": 99.99}',
+        'produce',
+        'cli-orders',
+        '--key',
+        'order-1',
+        '--header',
+        'source=web',
+        '--header',
+        'trace=a=b',
+        '--partition',
+        '1',
+        '{"orderId": "1", "amount": 99.99}',
       ]),
     ).map((l) => JSON.parse(l));
     assert.equal(one.length, 1);
@@ -140,12 +182,25 @@ describe('bin/kafdo against wrangler dev', () => {
     const many = lines(await kafdo(['produce', 'cli-orders', '--partition', '1', '--key', 'k'], { input: stdin }));
     assert.deepEqual(
       many.map((l) => JSON.parse(l)).map(({ partition, offset }) => [partition, offset]),
-      [[1, 1], [1, 2], [1, 3], [1, 4], [1, 5]],
+      [
+        [1, 1],
+        [1, 2],
+        [1, 3],
+        [1, 4],
+        [1, 5],
+      ],
     );
 
     const records = lines(await kafdo(['consume', 'cli-orders', '--partition', '1'])).map((l) => JSON.parse(l));
     assert.deepEqual(
-      records.map(({ topic, partition, offset, key, value, headers }) => ({ topic, partition, offset, key, value, headers })),
+      records.map(({ topic, partition, offset, key, value, headers }) => ({
+        topic,
+        partition,
+        offset,
+        key,
+        value,
+        headers,
+      })),
       [
         { key: 'order-1', value: { orderId: '1', amount: 99.99 }, headers: { source: 'web', trace: 'a=b' } },
         { key: 'k', value: 'a string', headers: {} },
@@ -164,16 +219,28 @@ describe('bin/kafdo against wrangler dev', () => {
     assert.equal(Buffer.from(raw.messages[0].value, 'base64').toString(), '{"orderId": "1", "amount": 99.99}');
 
     const window = lines(await kafdo(['consume', 'cli-orders', '--partition', '1', '--offset', '2', '--limit', '2']));
-    assert.deepEqual(window.map((l) => JSON.parse(l).offset), [2, 3]);
+    assert.deepEqual(
+      window.map((l) => JSON.parse(l).offset),
+      [2, 3],
+    );
     assert.equal(await kafdo(['consume', 'cli-orders', '--partition', '0']), '', 'an empty partition prints nothing');
   });
 
   it('consumes a partition longer than one read, and bytes as base64', async () => {
     const values = Array.from({ length: 1500 }, (_, i) => JSON.stringify({ i }));
-    assert.equal(lines(await kafdo(['produce', 'cli-long', '--partition', '0'], { input: values.join('\n') })).length, 1500);
+    assert.equal(
+      lines(await kafdo(['produce', 'cli-long', '--partition', '0'], { input: values.join('\n') })).length,
+      1500,
+    );
     const records = lines(await kafdo(['consume', 'cli-long', '--partition', '0'])).map((l) => JSON.parse(l));
-    assert.deepEqual(records.map((r) => r.value.i), values.map((_, i) => i));
-    assert.deepEqual(records.map((r) => r.offset), values.map((_, i) => i));
+    assert.deepEqual(
+      records.map((r) => r.value.i),
+      values.map((_, i) => i),
+    );
+    assert.deepEqual(
+      records.map((r) => r.offset),
+      values.map((_, i) => i),
+    );
 
     await kafdo(['produce', 'cli-bytes', '--partition', '0', '1']);
     await fetch(`${dev.baseUrl}/topics/cli-bytes/produce?encoding=base64`, {
@@ -185,8 +252,14 @@ describe('bin/kafdo against wrangler dev', () => {
     assert.deepEqual(
       { ...bytes, timestamp: 0 },
       {
-        topic: 'cli-bytes', partition: 0, offset: 1, timestamp: 0,
-        keyBase64: '/w==', valueBase64: '3q2+7w==', headers: { ok: 'ok' }, headersBase64: { sig: '/w==' },
+        topic: 'cli-bytes',
+        partition: 0,
+        offset: 1,
+        timestamp: 0,
+        keyBase64: '/w==',
+        valueBase64: '3q2+7w==',
+        headers: { ok: 'ok' },
+        headersBase64: { sig: '/w==' },
       },
     );
   });
@@ -197,7 +270,13 @@ describe('bin/kafdo against wrangler dev', () => {
     const deleted = await kafdo(['topics', 'delete-records', 'cli-records', '--partition', '1', '--offset', '3']);
     assert.deepEqual(JSON.parse(deleted), { topic: 'cli-records', partition: 1, lowWatermark: 3 });
     const rest = lines(await kafdo(['consume', 'cli-records', '--partition', '1'])).map((l) => JSON.parse(l));
-    assert.deepEqual(rest.map((r) => [r.offset, r.value]), [[3, 4], [4, 5]]);
+    assert.deepEqual(
+      rest.map((r) => [r.offset, r.value]),
+      [
+        [3, 4],
+        [4, 5],
+      ],
+    );
     /* -1 is the high watermark: everything the partition holds. */
     const all = await kafdo(['topics', 'delete-records', 'cli-records', '--partition', '1', '--offset=-1']);
     assert.equal(JSON.parse(all).lowWatermark, 5);
@@ -209,7 +288,11 @@ describe('bin/kafdo against wrangler dev', () => {
       1,
       /^kafdo: OFFSET_OUT_OF_RANGE \(Kafka error 1\): .*partition 0/,
     );
-    assertFails(await run(['topics', 'delete-records', 'cli-records', '--partition', '0'], { env }), 2, /needs --partition P and --offset O/);
+    assertFails(
+      await run(['topics', 'delete-records', 'cli-records', '--partition', '0'], { env }),
+      2,
+      /needs --partition P and --offset O/,
+    );
     assertFails(
       await run(['topics', 'delete-records', 'cli-records', '--partition', '0', '--offset', 'x'], { env }),
       2,
@@ -233,32 +316,79 @@ describe('bin/kafdo against wrangler dev', () => {
   });
 
   it('users set (password from stdin), list, delete; kafdo/client lists the same', async () => {
-    const set = JSON.parse(await kafdo(['users', 'set', 'cli-alice', '--mechanism', 'SCRAM-SHA-512', '--iterations', '8192'], { input: 'p4ss word\n' }));
+    const set = JSON.parse(
+      await kafdo(['users', 'set', 'cli-alice', '--mechanism', 'SCRAM-SHA-512', '--iterations', '8192'], {
+        input: 'p4ss word\n',
+      }),
+    );
     assert.deepEqual(set, { name: 'cli-alice', credentials: [{ mechanism: 'SCRAM-SHA-512', iterations: 8192 }] });
     await kafdo(['users', 'set', 'cli-alice'], { input: 'other' });
     const client = new KafdoClient({ baseUrl: dev.baseUrl, headers: { Authorization: `Bearer ${TOKEN}` } });
     const listed = await client.admin().listUsers();
-    assert.deepEqual(listed.find((u) => u.name === 'cli-alice').credentials.map((c) => c.mechanism), ['SCRAM-SHA-256', 'SCRAM-SHA-512']);
+    assert.deepEqual(
+      listed.find((u) => u.name === 'cli-alice').credentials.map((c) => c.mechanism),
+      ['SCRAM-SHA-256', 'SCRAM-SHA-512'],
+    );
     assert.deepEqual(JSON.parse(await kafdo(['users', 'list'])), listed);
     assert.ok(!(await kafdo(['users', 'list'])).includes('p4ss'));
     assert.equal(await kafdo(['users', 'delete', 'cli-alice', '--mechanism', 'SCRAM-SHA-512']), '');
     assert.equal(await kafdo(['users', 'delete', 'cli-alice']), '');
-    assertFails(await run(['users', 'delete', 'cli-alice'], { env: { KAFDO_URL: dev.baseUrl, KAFDO_TOKEN: TOKEN } }), 1, /RESOURCE_NOT_FOUND/);
-    assertFails(await run(['users', 'set', 'cli-bob'], { env: { KAFDO_URL: dev.baseUrl, KAFDO_TOKEN: TOKEN } }), 2, /stdin/);
-    await assert.rejects(client.admin().setUser('x', { mechanism: 'SCRAM-SHA-256', password: '' }), { code: 'UNACCEPTABLE_CREDENTIAL' });
+    assertFails(
+      await run(['users', 'delete', 'cli-alice'], { env: { KAFDO_URL: dev.baseUrl, KAFDO_TOKEN: TOKEN } }),
+      1,
+      /RESOURCE_NOT_FOUND/,
+    );
+    assertFails(
+      await run(['users', 'set', 'cli-bob'], { env: { KAFDO_URL: dev.baseUrl, KAFDO_TOKEN: TOKEN } }),
+      2,
+      /stdin/,
+    );
+    await assert.rejects(client.admin().setUser('x', { mechanism: 'SCRAM-SHA-256', password: '' }), {
+      code: 'UNACCEPTABLE_CREDENTIAL',
+    });
   });
 
   it('acls create, list, delete (kafdo/client underneath)', async () => {
-    const created = JSON.parse(await kafdo(['acls', 'create', '--acl', 'resourceType=TOPIC', '--acl', 'resourceName=cli-', '--acl', 'patternType=PREFIXED',
-      '--acl', 'principal=User:cli', '--acl', 'operation=READ']));
-    assert.deepEqual(created, [{ resourceType: 'TOPIC', resourceName: 'cli-', patternType: 'PREFIXED', principal: 'User:cli', host: '*', operation: 'READ', permission: 'ALLOW' }]);
+    const created = JSON.parse(
+      await kafdo([
+        'acls',
+        'create',
+        '--acl',
+        'resourceType=TOPIC',
+        '--acl',
+        'resourceName=cli-',
+        '--acl',
+        'patternType=PREFIXED',
+        '--acl',
+        'principal=User:cli',
+        '--acl',
+        'operation=READ',
+      ]),
+    );
+    assert.deepEqual(created, [
+      {
+        resourceType: 'TOPIC',
+        resourceName: 'cli-',
+        patternType: 'PREFIXED',
+        principal: 'User:cli',
+        host: '*',
+        operation: 'READ',
+        permission: 'ALLOW',
+      },
+    ]);
     const listed = JSON.parse(await kafdo(['acls', 'list', '--filter', 'principal=User:cli']));
     assert.deepEqual(listed, created);
     const client = new KafdoClient({ baseUrl: dev.baseUrl, headers: { Authorization: `Bearer ${TOKEN}` } });
     assert.deepEqual(await client.admin().describeAcls({ resourceType: 'TOPIC', resourceName: 'cli-orders' }), created);
     assert.deepEqual(JSON.parse(await kafdo(['acls', 'delete', '--filter', 'principal=User:cli'])), created);
     assert.deepEqual(await client.admin().describeAcls({ principal: 'User:cli' }), []);
-    assertFails(await run(['acls', 'create', '--acl', 'resourceType=TOPIC'], { env: { KAFDO_URL: dev.baseUrl, KAFDO_TOKEN: TOKEN } }), 1, /INVALID_REQUEST/);
+    assertFails(
+      await run(['acls', 'create', '--acl', 'resourceType=TOPIC'], {
+        env: { KAFDO_URL: dev.baseUrl, KAFDO_TOKEN: TOKEN },
+      }),
+      1,
+      /INVALID_REQUEST/,
+    );
     assertFails(await run(['acls', 'delete'], { env: { KAFDO_URL: dev.baseUrl, KAFDO_TOKEN: TOKEN } }), 2, /--filter/);
   });
 
@@ -274,7 +404,9 @@ describe('bin/kafdo against wrangler dev', () => {
 
   it('consuming an unknown topic exits 1 naming UNKNOWN_TOPIC_OR_PARTITION', async () => {
     assertFails(
-      await run(['consume', 'cli-no-such-topic', '--partition', '0'], { env: { KAFDO_URL: dev.baseUrl, KAFDO_TOKEN: TOKEN } }),
+      await run(['consume', 'cli-no-such-topic', '--partition', '0'], {
+        env: { KAFDO_URL: dev.baseUrl, KAFDO_TOKEN: TOKEN },
+      }),
       1,
       /^kafdo: UNKNOWN_TOPIC_OR_PARTITION \(Kafka error 3\): .*cli-no-such-topic/,
     );
@@ -311,24 +443,40 @@ describe('bin/kafdo against wrangler dev', () => {
     assert.ok(lines(withFlag.stdout).includes('cli-long'));
   });
 
-  it('from a checkout whose dist/ is absent or older than its sources, builds it first, then works', { timeout: 240_000 }, async () => {
-    /* What the README's setup (make dev or make test) leaves: the wasm core, no dist/. */
-    const checkout = copyCheckout({ withFiles: ['wasm/kafdo.wasm'] });
-    try {
-      const options = { bin: join(checkout, 'bin', 'kafdo'), env: { KAFDO_URL: dev.baseUrl } };
-      const building = 'kafdo: building dist/ from this checkout (npm run build)\n';
-      assert.deepEqual(await run(['health'], options), { code: 0, stdout: '{\n  "status": "ok"\n}\n', stderr: building });
-      assert.deepEqual(await run(['health'], options), { code: 0, stdout: '{\n  "status": "ok"\n}\n', stderr: '' }, 'built once');
-      const later = new Date(Date.now() + 5000);
-      utimesSync(join(checkout, 'worker', 'client', 'index.ts'), later, later);
-      assert.equal((await run(['health'], options)).stderr, building, 'a source newer than dist/ builds it again');
-    } finally {
-      rmSync(checkout, { recursive: true, force: true });
-    }
-  });
+  it(
+    'from a checkout whose dist/ is absent or older than its sources, builds it first, then works',
+    { timeout: 240_000 },
+    async () => {
+      /* What the README's setup (make dev or make test) leaves: the wasm core, no dist/. */
+      const checkout = copyCheckout({ withFiles: ['wasm/kafdo.wasm'] });
+      try {
+        const options = { bin: join(checkout, 'bin', 'kafdo'), env: { KAFDO_URL: dev.baseUrl } };
+        const building = 'kafdo: building dist/ from this checkout (npm run build)\n';
+        assert.deepEqual(await run(['health'], options), {
+          code: 0,
+          stdout: '{\n  "status": "ok"\n}\n',
+          stderr: building,
+        });
+        assert.deepEqual(
+          await run(['health'], options),
+          { code: 0, stdout: '{\n  "status": "ok"\n}\n', stderr: '' },
+          'built once',
+        );
+        const later = new Date(Date.now() + 5000);
+        utimesSync(join(checkout, 'worker', 'client', 'index.ts'), later, later);
+        assert.equal((await run(['health'], options)).stderr, building, 'a source newer than dist/ builds it again');
+      } finally {
+        rmSync(checkout, { recursive: true, force: true });
+      }
+    },
+  );
 
   it('an unreachable Kafdo exits 1 naming NETWORK_EXCEPTION', async () => {
     const url = `http://127.0.0.1:${await freePort()}`;
-    assertFails(await run(['health', '--url', url]), 1, /^kafdo: NETWORK_EXCEPTION \(Kafka error 13\): GET http:\/\/127\.0\.0\.1:\d+\/health could not reach/);
+    assertFails(
+      await run(['health', '--url', url]),
+      1,
+      /^kafdo: NETWORK_EXCEPTION \(Kafka error 13\): GET http:\/\/127\.0\.0\.1:\d+\/health could not reach/,
+    );
   });
 });

@@ -183,15 +183,27 @@ describe('KafdoClient against wrangler dev', () => {
     assert.equal(await consumer.connect(), joined, 'connect() again keeps the membership');
 
     const first = await consumer.fetch('c-orders', 0, { offset: 0, limit: 2 });
-    assert.deepEqual(first.messages.map((m) => m.value.i), [0, 1]);
+    assert.deepEqual(
+      first.messages.map((m) => m.value.i),
+      [0, 1],
+    );
     const next = await consumer.fetch('c-orders', 0, { limit: 2 });
-    assert.deepEqual(next.messages.map((m) => m.value.i), [2, 3], 'without an offset, fetch goes on from its position');
+    assert.deepEqual(
+      next.messages.map((m) => m.value.i),
+      [2, 3],
+      'without an offset, fetch goes on from its position',
+    );
     await consumer.commit();
     assert.deepEqual(
       (await consumer.committed()).map((o) => [o.topic, o.partition, o.offset]),
       [['c-orders', 0, 4]],
     );
-    assert.deepEqual(await consumer.getOffsets('c-orders', 0), { topic: 'c-orders', partition: 0, earliest: 0, latest: 5 });
+    assert.deepEqual(await consumer.getOffsets('c-orders', 0), {
+      topic: 'c-orders',
+      partition: 0,
+      earliest: 0,
+      latest: 5,
+    });
 
     const described = await admin.describeGroup('c-group');
     assert.equal(described.state, 'Stable');
@@ -210,16 +222,25 @@ describe('KafdoClient against wrangler dev', () => {
     /* A new consumer of the group starts where the group committed; a partition with
      * no commit starts at its end (fromBeginning: false), or at its start. */
     const resumed = client.consumer({ groupId: 'c-group', topics: ['c-orders'] });
-    assert.deepEqual((await resumed.fetch('c-orders', 0)).messages.map((m) => m.value.i), [4]);
+    assert.deepEqual(
+      (await resumed.fetch('c-orders', 0)).messages.map((m) => m.value.i),
+      [4],
+    );
     await producer.send({ value: { i: 'p1' }, partition: 1 });
     assert.deepEqual((await resumed.fetch('c-orders', 1)).messages, []);
     const fromStart = client.consumer({ groupId: 'c-group-2', topics: ['c-orders'], fromBeginning: true });
-    assert.deepEqual((await fromStart.fetch('c-orders', 1)).messages.map((m) => m.value.i), ['p1']);
+    assert.deepEqual(
+      (await fromStart.fetch('c-orders', 1)).messages.map((m) => m.value.i),
+      ['p1'],
+    );
 
     /* Before joining, commit() commits outside group management, as Kafka allows for a
      * group with no members. */
     await fromStart.commit();
-    assert.deepEqual((await fromStart.committed()).map((o) => [o.partition, o.offset]), [[1, 1]]);
+    assert.deepEqual(
+      (await fromStart.committed()).map((o) => [o.partition, o.offset]),
+      [[1, 1]],
+    );
   });
 
   it('auto-commits on disconnect', async () => {
@@ -378,7 +399,10 @@ describe('KafdoClient against servers that are not a Kafdo', () => {
     const e = await failure(client.health());
     assert.equal(e.code, 'NETWORK_EXCEPTION');
     assert.equal(e.status, 0);
-    assert.match(e.message, new RegExp(`GET http://127.0.0.1:${port}/health could not reach the server .*ECONNREFUSED.* after 3 attempts`));
+    assert.match(
+      e.message,
+      new RegExp(`GET http://127.0.0.1:${port}/health could not reach the server .*ECONNREFUSED.* after 3 attempts`),
+    );
     assert.equal(calls, 3);
   });
 
@@ -433,7 +457,13 @@ describe('KafdoClient against servers that are not a Kafdo', () => {
   it('retries 503 and 429 (after Retry-After) until the server answers', async () => {
     const busy = await serve((req, res, n) => {
       if (n === 1) return json(res, 503, { error: { code: 'UNKNOWN_SERVER_ERROR', message: 'overloaded' } });
-      if (n === 2) return json(res, 429, { error: { code: 'THROTTLING_QUOTA_EXCEEDED', message: 'slow down' } }, { 'retry-after': '0' });
+      if (n === 2)
+        return json(
+          res,
+          429,
+          { error: { code: 'THROTTLING_QUOTA_EXCEEDED', message: 'slow down' } },
+          { 'retry-after': '0' },
+        );
       json(res, 200, { topic: 't', partition: 0, offset: 7, timestamp: 1 });
     });
     try {
@@ -455,7 +485,9 @@ describe('KafdoClient against servers that are not a Kafdo', () => {
     const down = await serve((req, res) =>
       req.url === '/health'
         ? json(res, 503, { error: { code: 'COORDINATOR_NOT_AVAILABLE', message: 'still starting' } })
-        : json(res, 500, { error: { code: 'UNKNOWN_SERVER_ERROR', message: 'the server failed to answer this request' } }),
+        : json(res, 500, {
+            error: { code: 'UNKNOWN_SERVER_ERROR', message: 'the server failed to answer this request' },
+          }),
     );
     try {
       const client = new KafdoClient({ baseUrl: down.url, retries: 3, ...fast });
@@ -472,7 +504,12 @@ describe('KafdoClient against servers that are not a Kafdo', () => {
 
   it('gives up rather than wait a Retry-After past its deadline', async () => {
     const later = await serve((req, res) =>
-      json(res, 503, { error: { code: 'UNKNOWN_SERVER_ERROR', message: 'come back in an hour' } }, { 'retry-after': '3600' }),
+      json(
+        res,
+        503,
+        { error: { code: 'UNKNOWN_SERVER_ERROR', message: 'come back in an hour' } },
+        { 'retry-after': '3600' },
+      ),
     );
     try {
       const e = await failure(new KafdoClient({ baseUrl: later.url, timeout: 5000 }).health());
@@ -520,7 +557,7 @@ describe('KafdoClient against servers that are not a Kafdo', () => {
     }
   });
 
-  it("reports a failing heartbeat to onError and rejoins on REBALANCE_IN_PROGRESS, never rejecting", async () => {
+  it('reports a failing heartbeat to onError and rejoins on REBALANCE_IN_PROGRESS, never rejecting', async () => {
     let generation = 1;
     const joins = [];
     const heartbeats = [];
@@ -539,11 +576,15 @@ describe('KafdoClient against servers that are not a Kafdo', () => {
       if (path.endsWith('/heartbeat')) {
         heartbeats.push(JSON.parse(body));
         if (heartbeats.length === 1) {
-          return json(res, 500, { error: { code: 'UNKNOWN_SERVER_ERROR', message: 'the server failed to answer this request' } });
+          return json(res, 500, {
+            error: { code: 'UNKNOWN_SERVER_ERROR', message: 'the server failed to answer this request' },
+          });
         }
         if (heartbeats.length === 2) {
           generation = 2;
-          return json(res, 409, { error: { code: 'REBALANCE_IN_PROGRESS', message: 'the group is rebalancing: join again' } });
+          return json(res, 409, {
+            error: { code: 'REBALANCE_IN_PROGRESS', message: 'the group is rebalancing: join again' },
+          });
         }
         res.writeHead(204).end();
         return;
@@ -570,7 +611,11 @@ describe('KafdoClient against servers that are not a Kafdo', () => {
       const second = await rejoined.promise;
       assert.equal(second.generationId, 2);
       assert.equal(consumer.generationId, 2);
-      assert.deepEqual(joins.map((j) => j.memberId), [undefined, 'm-1'], 'the rejoin keeps the member id');
+      assert.deepEqual(
+        joins.map((j) => j.memberId),
+        [undefined, 'm-1'],
+        'the rejoin keeps the member id',
+      );
       assert.equal(joins[0].clientId, 'fake');
       assert.deepEqual(heartbeats[0], { memberId: 'm-1', generationId: 1 });
       await consumer.disconnect();

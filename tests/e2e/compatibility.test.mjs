@@ -66,7 +66,7 @@ describe("the spec's wrangler.toml, compatibility_date 2024-01-01", () => {
     assert.equal(status, 500);
     assert.ok(
       output.includes(
-        "Kafdo needs Durable Object RPC (its Durable Object stubs have no method ensureTopic()), which this " +
+        'Kafdo needs Durable Object RPC (its Durable Object stubs have no method ensureTopic()), which this ' +
           `Worker's compatibility settings leave off. ${SETTINGS}`,
       ),
       `wrangler's output says what to set:\n${output}`,
@@ -75,7 +75,12 @@ describe("the spec's wrangler.toml, compatibility_date 2024-01-01", () => {
   });
 
   it('with the "rpc" flag alone, says that Kafdo needs WeakRef too', async () => {
-    const { status, output } = await runProducerExample(['--compatibility-flags', 'nodejs_compat', '--compatibility-flags', 'rpc']);
+    const { status, output } = await runProducerExample([
+      '--compatibility-flags',
+      'nodejs_compat',
+      '--compatibility-flags',
+      'rpc',
+    ]);
     assert.equal(status, 500);
     assert.ok(
       output.includes(`Kafdo needs WeakRef, which this Worker's compatibility settings leave off. ${SETTINGS}`),

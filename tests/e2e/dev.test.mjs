@@ -58,7 +58,12 @@ async function endGroup(pgid, signal = 'SIGKILL') {
 
 /* Starts `command` in its own process group; .output() is stdout and stderr so far. */
 function start(command, args, { cwd = ROOT, env = {} } = {}) {
-  const child = spawn(command, args, { cwd, env: { ...ENV, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, args, {
+    cwd,
+    env: { ...ENV, ...env },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   groups.push(child.pid);
   let stdout = '';
   let stderr = '';
@@ -102,7 +107,10 @@ async function devWith(env) {
 describe('make dev: ports', { timeout: 60_000 }, () => {
   it('a taken HTTP port: one line naming it and KAFDO_HTTP_PORT, exit 1, before wrangler starts', async () => {
     const taken = await holdPort();
-    const { code, stdout, stderr } = await devWith({ KAFDO_HTTP_PORT: String(taken), KAFDO_KAFKA_PORT: String(await freePort()) });
+    const { code, stdout, stderr } = await devWith({
+      KAFDO_HTTP_PORT: String(taken),
+      KAFDO_KAFKA_PORT: String(await freePort()),
+    });
     assert.equal(code, 1, stdout + stderr);
     assert.equal(stdout, '', 'nothing started');
     assert.equal(
@@ -114,10 +122,16 @@ describe('make dev: ports', { timeout: 60_000 }, () => {
 
   it('a taken Kafka port: one line naming it and KAFDO_KAFKA_PORT, exit 1, before wrangler starts', async () => {
     const taken = await holdPort();
-    const { code, stdout, stderr } = await devWith({ KAFDO_HTTP_PORT: String(await freePort()), KAFDO_KAFKA_PORT: String(taken) });
+    const { code, stdout, stderr } = await devWith({
+      KAFDO_HTTP_PORT: String(await freePort()),
+      KAFDO_KAFKA_PORT: String(taken),
+    });
     assert.equal(code, 1, stdout + stderr);
     assert.equal(stdout, '', 'nothing started');
-    assert.match(stderr, new RegExp(`^make dev: 127\\.0\\.0\\.1:${taken} \\(Kafka, .*\\) is taken by another process; `));
+    assert.match(
+      stderr,
+      new RegExp(`^make dev: 127\\.0\\.0\\.1:${taken} \\(Kafka, .*\\) is taken by another process; `),
+    );
     assert.match(stderr, new RegExp(`make dev KAFDO_KAFKA_PORT=${taken + 1}`));
     assert.equal(stderr.split('\n').length, 2, 'one line, no stack trace');
   });
@@ -163,7 +177,9 @@ describe('npm run dev in a fresh checkout', { timeout: 240_000 }, () => {
     });
     await waitFor(dev, /make dev: ready: HTTP on http:\/\/127\.0\.0\.1:\d+, Kafka on 127\.0\.0\.1:\d+/, 180_000);
     assert.match(dev.output(), /emcc /, 'make built wasm/kafdo.wasm');
-    assert.ok(dev.output().includes(`make dev: ready: HTTP on http://127.0.0.1:${httpPort}, Kafka on 127.0.0.1:${kafkaPort}`));
+    assert.ok(
+      dev.output().includes(`make dev: ready: HTTP on http://127.0.0.1:${httpPort}, Kafka on 127.0.0.1:${kafkaPort}`),
+    );
 
     const health = await fetch(`http://127.0.0.1:${httpPort}/health`);
     assert.deepEqual(await health.json(), { status: 'ok' });

@@ -13,7 +13,12 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { ROOT, startDev } from './harness.mjs';
 
-const DOCS = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const DOCS = [
+  'README.md',
+  ...readdirSync(join(ROOT, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
 const text = (file) => readFileSync(join(ROOT, file), 'utf8');
 /* Code blocks are examples, not prose: links and routes are looked for outside them,
  * except the routes of ```http blocks, which are requests a reader will send. */
@@ -27,7 +32,12 @@ const slug = (heading) =>
     .replace(/[^\p{L}\p{N} _-]/gu, '')
     .replace(/ /g, '-');
 const anchors = (markdown) =>
-  new Set(prose(markdown).split('\n').filter((l) => /^#{1,6} /.test(l)).map((l) => slug(l.replace(/^#+ /, ''))));
+  new Set(
+    prose(markdown)
+      .split('\n')
+      .filter((l) => /^#{1,6} /.test(l))
+      .map((l) => slug(l.replace(/^#+ /, ''))),
+  );
 
 describe('links', () => {
   for (const file of DOCS) {
@@ -39,7 +49,10 @@ describe('links', () => {
         const target = path === '' ? file : relative(ROOT, join(ROOT, dirname(file), path));
         assert.ok(existsSync(join(ROOT, target)), `${file} links to ${link}: ${target} does not exist`);
         if (fragment !== undefined && target.endsWith('.md')) {
-          assert.ok(anchors(text(target)).has(fragment), `${file} links to ${link}: no heading #${fragment} in ${target}`);
+          assert.ok(
+            anchors(text(target)).has(fragment),
+            `${file} links to ${link}: no heading #${fragment} in ${target}`,
+          );
         }
       }
     });
@@ -48,10 +61,18 @@ describe('links', () => {
 
 describe('the Debian packages', () => {
   it('the README lists exactly the Makefile APT_PKGS', () => {
-    const makefile = text('Makefile').match(/^APT_PKGS := (.*)$/m)[1].trim().split(/\s+/).sort();
+    const makefile = text('Makefile')
+      .match(/^APT_PKGS := (.*)$/m)[1]
+      .trim()
+      .split(/\s+/)
+      .sort();
     const section = text('README.md').match(/the Debian packages that are missing[\s\S]*?:\s*([\s\S]*?)\./);
     assert.ok(section, 'the README names the Debian packages it installs');
-    const listed = section[1].split(',').map((p) => p.trim()).filter(Boolean).sort();
+    const listed = section[1]
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean)
+      .sort();
     assert.deepEqual(listed, makefile);
   });
 });
@@ -66,7 +87,10 @@ describe('the Kafka compatibility table', () => {
     for (const [, key, name, lo, hi, flex] of apis) {
       const versions = lo === hi ? lo : `${lo}-${hi}`;
       const flexible = flex === 'NO' || Number(flex) > Number(hi) ? '—' : flex;
-      assert.ok(readme.includes(`| ${name} (${key}) | ${versions} | ${flexible} |`), `README.md: ${name} (${key}) ${versions}, flexible from ${flexible}`);
+      assert.ok(
+        readme.includes(`| ${name} (${key}) | ${versions} | ${flexible} |`),
+        `README.md: ${name} (${key}) ${versions}, flexible from ${flexible}`,
+      );
     }
     const listed = [...readme.matchAll(/\| (\w+) \((\d+)\) \| [\d-]+ \|/g)].length;
     assert.equal(listed, apis.length, 'the README lists no API the core does not answer');
@@ -94,7 +118,9 @@ describe('HTTP routes', () => {
     const shown = [
       ...prose(markdown).matchAll(/`(GET|POST|PUT|DELETE|PATCH|HEAD) (\/[^`\s?]*)[^`]*`/g),
       ...markdown.matchAll(/^\| `(GET|POST|PUT|DELETE|PATCH|HEAD)` \| `(\/[^`?]*)[^`]*` \|/gm),
-      ...[...markdown.matchAll(/```http\n([^\n]*)/g)].map((m) => m[1].match(/^(GET|POST|PUT|DELETE|PATCH|HEAD) (\/[^\s?]*)/)).filter(Boolean),
+      ...[...markdown.matchAll(/```http\n([^\n]*)/g)]
+        .map((m) => m[1].match(/^(GET|POST|PUT|DELETE|PATCH|HEAD) (\/[^\s?]*)/))
+        .filter(Boolean),
     ];
     return shown.map((m) => ({ method: m[1], path: m[2].replace(/:[A-Za-z]+/g, 'x') }));
   };
@@ -132,7 +158,10 @@ describe('HTTP routes', () => {
         /* HEAD is answered wherever GET is. */
         const wanted = method === 'HEAD' ? 'GET' : method;
         const found = served.some((r) => r.method === wanted && r.pattern.test(path));
-        assert.ok(found, `${file} shows ${method} ${path}, which the Worker does not serve (OpenAPI paths: ${served.map((r) => `${r.method} ${r.template}`).join(', ')})`);
+        assert.ok(
+          found,
+          `${file} shows ${method} ${path}, which the Worker does not serve (OpenAPI paths: ${served.map((r) => `${r.method} ${r.template}`).join(', ')})`,
+        );
       }
     });
   }

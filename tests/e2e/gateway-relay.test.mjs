@@ -85,7 +85,7 @@ function someFrames(n, maxPayload, seed) {
 function chunks(bytes, maxChunk, seed) {
   const rnd = random(seed);
   const out = [];
-  for (let at = 0; at < bytes.length; ) {
+  for (let at = 0; at < bytes.length;) {
     const n = 1 + Math.floor(rnd() * maxChunk);
     out.push(bytes.subarray(at, at + n));
     at += n;
@@ -293,11 +293,14 @@ describe('the frame splitter', () => {
   });
 
   it('refuses a size prefix under MIN_FRAME (8) or over MAX_FRAME (32 MiB), and takes nothing after it', () => {
-    assert.equal(MAX_FRAME, 32 * MiB, 'the Worker\'s limit, not Kafka\'s 100 MiB');
+    assert.equal(MAX_FRAME, 32 * MiB, "the Worker's limit, not Kafka's 100 MiB");
     for (const size of [0, 7, -1, -2147483648, MAX_FRAME + 1]) {
       const bad = [];
       const out = [];
-      const push = frameSplitter((f) => out.push(f), (s) => bad.push(s));
+      const push = frameSplitter(
+        (f) => out.push(f),
+        (s) => bad.push(s),
+      );
       const prefix = Buffer.alloc(4);
       prefix.writeInt32BE(size, 0);
       push(Buffer.concat([frames[0], prefix.subarray(0, 2)]));
@@ -307,7 +310,10 @@ describe('the frame splitter', () => {
       assert.deepEqual(bad, [size]);
     }
     for (const size of [8, MAX_FRAME]) {
-      const push = frameSplitter(() => {}, (s) => assert.fail(`size ${s} refused`));
+      const push = frameSplitter(
+        () => {},
+        (s) => assert.fail(`size ${s} refused`),
+      );
       const prefix = Buffer.alloc(4);
       prefix.writeInt32BE(size, 0);
       push(prefix);
@@ -331,7 +337,10 @@ describe('kafdo gateway, the relay', { timeout: 120_000 }, () => {
     assert.deepEqual(await answers, frames.map(transform));
     const [conn] = worker.connections;
     assert.equal(worker.connections.length, 1, 'one WebSocket for the connection');
-    assert.ok(conn.messages.every((m) => m.isBinary), 'binary messages');
+    assert.ok(
+      conn.messages.every((m) => m.isBinary),
+      'binary messages',
+    );
     assert.deepEqual(
       conn.pieces.map((m) => m.data),
       frames,
@@ -349,7 +358,11 @@ describe('kafdo gateway, the relay', { timeout: 120_000 }, () => {
     await client.write(f);
     assert.ok((await answer)[0].equals(transform(f)), 'the answer, whole');
     const { pieces, messages } = worker.connections[0];
-    assert.equal(pieces.length, Math.ceil(f.length / MiB), 'pieces of at most 1 MiB (a Worker refuses larger messages)');
+    assert.equal(
+      pieces.length,
+      Math.ceil(f.length / MiB),
+      'pieces of at most 1 MiB (a Worker refuses larger messages)',
+    );
     assert.ok(pieces.every((p) => p.data.length <= MiB));
     assert.equal(messages.length, 1);
     assert.ok(messages[0].data.equals(f), 'the request, joined again, prefix included');
@@ -548,7 +561,7 @@ describe('kafdo gateway, the relay', { timeout: 120_000 }, () => {
     next.socket.destroy();
   });
 
-  it('answers an HTTP request on the Kafka port with a 400 naming where Kafdo\'s HTTP is, and closes', async () => {
+  it("answers an HTTP request on the Kafka port with a 400 naming where Kafdo's HTTP is, and closes", async () => {
     const worker = await standIn();
     const relay = await gateway({ url: `${worker.url}/` });
     for (const method of ['GET', 'POST']) {
@@ -608,7 +621,10 @@ describe('kafdo gateway, the relay', { timeout: 120_000 }, () => {
     await roundTrip(b);
     const c = await kafkaClient(relay.port);
     await c.closed;
-    assert.ok(relay.lines.some((l) => l.includes('2 connections are open')), relay.lines.join('\n'));
+    assert.ok(
+      relay.lines.some((l) => l.includes('2 connections are open')),
+      relay.lines.join('\n'),
+    );
     await roundTrip(a);
     await roundTrip(b);
     a.socket.destroy();
@@ -643,7 +659,10 @@ describe('kafdo gateway, the relay', { timeout: 120_000 }, () => {
     await a.write(frame(Buffer.from('garbage!')));
     await a.closed;
     assert.equal((await (await worker.nextConnection()).closed).code, 1008);
-    assert.ok(relay.lines.some((l) => l.includes('1008 not a Kafka request')), relay.lines.join('\n'));
+    assert.ok(
+      relay.lines.some((l) => l.includes('1008 not a Kafka request')),
+      relay.lines.join('\n'),
+    );
 
     const b = await kafkaClient(relay.port);
     const bConn = await worker.nextConnection();
@@ -658,7 +677,10 @@ describe('kafdo gateway, the relay', { timeout: 120_000 }, () => {
     const c = await kafkaClient(refusing.port);
     await c.write(frame(Buffer.from('a request')));
     await c.closed;
-    assert.ok(refusing.lines.some((l) => l.includes('401')), refusing.lines.join('\n'));
+    assert.ok(
+      refusing.lines.some((l) => l.includes('401')),
+      refusing.lines.join('\n'),
+    );
   });
 });
 
@@ -700,10 +722,14 @@ describe('bin/kafdo gateway, the command', { timeout: 60_000 }, () => {
 
   it('takes its token from KAFDO_GATEWAY_TOKEN before KAFDO_TOKEN, so it stays out of ps', async () => {
     const worker = await standIn();
-    const child = spawn(process.execPath, [join(ROOT, 'bin', 'kafdo'), 'gateway', '--listen', '127.0.0.1:0', '--url', worker.url], {
-      env: { ...process.env, KAFDO_TOKEN: 'rest-token', KAFDO_GATEWAY_TOKEN: 'gateway-token' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [join(ROOT, 'bin', 'kafdo'), 'gateway', '--listen', '127.0.0.1:0', '--url', worker.url],
+      {
+        env: { ...process.env, KAFDO_TOKEN: 'rest-token', KAFDO_GATEWAY_TOKEN: 'gateway-token' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     cleanups.push(() => child.kill('SIGKILL'));
     let stderr = '';
     const port = await new Promise((resolve, reject) => {
@@ -739,13 +765,23 @@ describe('bin/kafdo gateway, the command', { timeout: 60_000 }, () => {
     const dead = await freePort();
     const down = await runGateway(['--listen', '127.0.0.1:0', '--url', `http://127.0.0.1:${dead}`]);
     assert.equal(down.code, 1, down.stderr);
-    assert.match(down.stderr, new RegExp(`^kafdo: gateway: cannot reach the Kafdo Worker at ws://127\\.0\\.0\\.1:${dead}/kafka\\S*: connect ECONNREFUSED .*--url`));
+    assert.match(
+      down.stderr,
+      new RegExp(
+        `^kafdo: gateway: cannot reach the Kafdo Worker at ws://127\\.0\\.0\\.1:${dead}/kafka\\S*: connect ECONNREFUSED .*--url`,
+      ),
+    );
     assert.equal(down.stderr.trim().split('\n').length, 1, 'one line, no stack trace');
 
-    const worker = await standIn({ verifyClient: ({ req }, done) => done(req.headers.authorization === 'Bearer right', 401) });
+    const worker = await standIn({
+      verifyClient: ({ req }, done) => done(req.headers.authorization === 'Bearer right', 401),
+    });
     const refused = await runGateway(['--listen', '127.0.0.1:0', '--url', worker.url], { KAFDO_TOKEN: 'wrong' });
     assert.equal(refused.code, 1, refused.stderr);
-    assert.match(refused.stderr, /cannot reach the Kafdo Worker at ws:\/\/127\.0\.0\.1:\d+\/kafka\S*: HTTP 401 .*--token/);
+    assert.match(
+      refused.stderr,
+      /cannot reach the Kafdo Worker at ws:\/\/127\.0\.0\.1:\d+\/kafka\S*: HTTP 401 .*--token/,
+    );
   });
 
   it('exits 1 with one plain line when its port is taken', async () => {
@@ -753,6 +789,9 @@ describe('bin/kafdo gateway, the command', { timeout: 60_000 }, () => {
     const taken = await gateway({ url: worker.url });
     const second = await runGateway(['--listen', `127.0.0.1:${taken.port}`, '--url', worker.url]);
     assert.equal(second.code, 1, second.stderr);
-    assert.equal(second.stderr, `kafdo: gateway: 127.0.0.1:${taken.port} is taken by another process (a Kafka broker?); choose another with --listen\n`);
+    assert.equal(
+      second.stderr,
+      `kafdo: gateway: 127.0.0.1:${taken.port} is taken by another process (a Kafka broker?); choose another with --listen\n`,
+    );
   });
 });

@@ -95,7 +95,10 @@ async function joinTogether(bodies) {
 
 function assertSplit(members, partitions, what) {
   const assigned = members.flatMap((m) => m.assignment);
-  assert.ok(assigned.every((tp) => tp.topic === T), `${what}: only ${T} is assigned`);
+  assert.ok(
+    assigned.every((tp) => tp.topic === T),
+    `${what}: only ${T} is assigned`,
+  );
   assert.deepEqual(
     assigned.map((tp) => tp.partition).sort((a, b) => a - b),
     [...Array(partitions).keys()],
@@ -150,12 +153,19 @@ describe('consumer groups over HTTP', () => {
 
   it('commits what each member consumed; a stale generation is refused and changes nothing', async () => {
     for (const m of [a, b, c]) {
-      const offsets = m.assignment.map(({ topic, partition }) => ({ topic, partition, offset: 2, metadata: m.memberId }));
+      const offsets = m.assignment.map(({ topic, partition }) => ({
+        topic,
+        partition,
+        offset: 2,
+        metadata: m.memberId,
+      }));
       assert.equal((await commit(m, offsets)).status, 204);
     }
     stored = await committed();
     assert.deepEqual(
-      withoutTime(stored).sort((x, y) => x.partition - y.partition).map((o) => [o.partition, o.offset]),
+      withoutTime(stored)
+        .sort((x, y) => x.partition - y.partition)
+        .map((o) => [o.partition, o.offset]),
       [...Array(P).keys()].map((p) => [p, 2]),
     );
     assertError(
@@ -197,7 +207,8 @@ describe('consumer groups over HTTP', () => {
   });
 
   it('members leave; the group is Empty and keeps its offsets', async () => {
-    for (const m of [a, b, c]) assert.equal((await api.request('POST', `${g}/leave`, { memberId: m.memberId })).status, 204);
+    for (const m of [a, b, c])
+      assert.equal((await api.request('POST', `${g}/leave`, { memberId: m.memberId })).status, 204);
     const d = await describeGroup();
     assert.equal(d.state, 'Empty');
     assert.deepEqual(d.members, []);
@@ -214,7 +225,10 @@ describe('consumer groups over HTTP', () => {
     assert.deepEqual(await committed(), stored);
     const d = await describeGroup();
     assert.equal(d.state, 'Empty');
-    assert.deepEqual(withoutTime(d.offsets).map((o) => [o.partition, o.offset, o.latest, o.lag]), [...Array(P).keys()].map((p) => [p, 2, 5, 3]));
+    assert.deepEqual(
+      withoutTime(d.offsets).map((o) => [o.partition, o.offset, o.latest, o.lag]),
+      [...Array(P).keys()].map((p) => [p, 2, 5, 3]),
+    );
     assert.deepEqual((await api.get('/admin/groups', 200)).groups, [{ groupId: G, state: 'Empty' }]);
 
     /* a new member takes every partition and resumes where the group left off */
@@ -223,7 +237,10 @@ describe('consumer groups over HTTP', () => {
     assertSplit([m], P, 'one member after the restart');
     const from = new Map((await committed()).map((o) => [o.partition, o.offset]));
     const page = await api.read(T, 0, from.get(0));
-    assert.deepEqual(page.messages.map((msg) => msg.offset), [2, 3, 4]);
+    assert.deepEqual(
+      page.messages.map((msg) => msg.offset),
+      [2, 3, 4],
+    );
     assert.equal((await api.request('POST', `${g}/leave`, { memberId: m.memberId })).status, 204);
   });
 
@@ -239,13 +256,43 @@ describe('consumer groups over HTTP', () => {
     const cases = [
       ['malformed JSON', () => api.request('POST', `${g}/join`, '{"topics": ['), 400, 'INVALID_REQUEST'],
       ['a join without topics', () => api.request('POST', `${g}/join`, {}), 400, 'INVALID_REQUEST'],
-      ['a heartbeat without memberId', () => api.request('POST', `${g}/heartbeat`, { generationId: 1 }), 400, 'INVALID_REQUEST'],
-      ['a commit without memberId', () => api.request('POST', `${g}/commit`, { generationId: 1, offsets: [] }), 400, 'INVALID_REQUEST'],
+      [
+        'a heartbeat without memberId',
+        () => api.request('POST', `${g}/heartbeat`, { generationId: 1 }),
+        400,
+        'INVALID_REQUEST',
+      ],
+      [
+        'a commit without memberId',
+        () => api.request('POST', `${g}/commit`, { generationId: 1, offsets: [] }),
+        400,
+        'INVALID_REQUEST',
+      ],
       ['a leave without memberId', () => api.request('POST', `${g}/leave`, {}), 400, 'INVALID_REQUEST'],
-      ['a group id of 256 characters', () => api.request('GET', `/consumer-groups/${'x'.repeat(256)}`), 400, 'INVALID_GROUP_ID'],
-      ['a session timeout of 1 ms', () => api.request('POST', `${g}/join`, { topics: [T], sessionTimeoutMs: 1 }), 400, 'INVALID_SESSION_TIMEOUT'],
-      ['a heartbeat of an unknown member', () => api.request('POST', `${g}/heartbeat`, { memberId: 'nobody', generationId: 1 }), 409, 'UNKNOWN_MEMBER_ID'],
-      ['a body that is not JSON', () => api.request('POST', `${g}/leave`, '{}', { 'content-type': 'text/plain' }), 415, 'UNSUPPORTED_MEDIA_TYPE'],
+      [
+        'a group id of 256 characters',
+        () => api.request('GET', `/consumer-groups/${'x'.repeat(256)}`),
+        400,
+        'INVALID_GROUP_ID',
+      ],
+      [
+        'a session timeout of 1 ms',
+        () => api.request('POST', `${g}/join`, { topics: [T], sessionTimeoutMs: 1 }),
+        400,
+        'INVALID_SESSION_TIMEOUT',
+      ],
+      [
+        'a heartbeat of an unknown member',
+        () => api.request('POST', `${g}/heartbeat`, { memberId: 'nobody', generationId: 1 }),
+        409,
+        'UNKNOWN_MEMBER_ID',
+      ],
+      [
+        'a body that is not JSON',
+        () => api.request('POST', `${g}/leave`, '{}', { 'content-type': 'text/plain' }),
+        415,
+        'UNSUPPORTED_MEDIA_TYPE',
+      ],
       ['a wrong method', () => api.request('PUT', `${g}/join`, {}), 405, 'METHOD_NOT_ALLOWED'],
     ];
     for (const [what, send, status, code] of cases) assertError(await send(), status, code, what);

@@ -123,12 +123,17 @@ export async function startDev(options = {}) {
   const inspectorPort = await freePort();
   const args = [
     'dev',
-    '--ip', '127.0.0.1',
-    '--port', String(port),
-    '--inspector-port', String(inspectorPort),
-    '--persist-to', persistDir,
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--inspector-port',
+    String(inspectorPort),
+    '--persist-to',
+    persistDir,
     '--show-interactive-dev-session=false',
-    '--log-level', options.logLevel ?? 'warn',
+    '--log-level',
+    options.logLevel ?? 'warn',
   ];
   /* Kafka-protocol groups start at once unless a test asks for Kafka's initial
    * rebalance delay (3000 ms when unset): the suites count on quick groups. */
@@ -294,8 +299,7 @@ export function client(baseUrl) {
     createTopic: (topic, partitions, config) =>
       call('POST', '/admin/topics', { topic, partitions, ...(config ? { config } : {}) }),
     produce: (topic, message) => call('POST', `/topics/${encodeURIComponent(topic)}/produce`, message),
-    produceBatch: (topic, messages) =>
-      call('POST', `/topics/${encodeURIComponent(topic)}/produce-batch`, { messages }),
+    produceBatch: (topic, messages) => call('POST', `/topics/${encodeURIComponent(topic)}/produce-batch`, { messages }),
     read: (topic, partition, offset, limit, maxBytes) => {
       const q = new URLSearchParams({ offset: String(offset) });
       if (limit !== undefined) q.set('limit', String(limit));

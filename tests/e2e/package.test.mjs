@@ -32,7 +32,17 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -84,7 +94,9 @@ describe('the npm package, installed from its tarball into an empty folder', () 
     const packed = [];
     for (const name of RUNTIME_DEPENDENCIES) {
       const from = join(ROOT, 'node_modules', name);
-      packed.push(join(work, JSON.parse(await sh('npm', ['pack', from, '--pack-destination', work, '--json'], ROOT))[0].filename));
+      packed.push(
+        join(work, JSON.parse(await sh('npm', ['pack', from, '--pack-destination', work, '--json'], ROOT))[0].filename),
+      );
     }
     await sh('npm', ['install', tarball, ...packed, '--offline', '--no-audit', '--no-fund'], app);
     installed = join(app, 'node_modules', 'kafdo');
@@ -105,7 +117,9 @@ describe('the npm package, installed from its tarball into an empty folder', () 
     assert.deepEqual(Object.keys(manifest.dependencies).sort(), RUNTIME_DEPENDENCIES);
     assert.equal(manifest.peerDependencies, undefined);
     assert.deepEqual(
-      readdirSync(join(app, 'node_modules')).filter((f) => !f.startsWith('.')).sort(),
+      readdirSync(join(app, 'node_modules'))
+        .filter((f) => !f.startsWith('.'))
+        .sort(),
       ['@sinclair', 'kafdo', 'ws'],
       'installing it installed nothing else',
     );
@@ -122,7 +136,11 @@ describe('the npm package, installed from its tarball into an empty folder', () 
       assert.ok(existsSync(join(installed, types)), `${entry}: ${types}`);
     }
     const files = filesUnder(installed).map((f) => f.slice(installed.length + 1));
-    assert.deepEqual(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')), [], 'no TypeScript sources');
+    assert.deepEqual(
+      files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')),
+      [],
+      'no TypeScript sources',
+    );
     assert.deepEqual(
       readFileSync(join(installed, 'dist', 'wasm', 'kafdo.wasm')),
       readFileSync(join(ROOT, 'wasm', 'kafdo.wasm')),
@@ -136,13 +154,18 @@ describe('the npm package, installed from its tarball into an empty folder', () 
     const kafdo = join(app, 'node_modules', '.bin', 'kafdo');
     assert.equal(await sh(kafdo, ['--version'], app), `${version}\n`);
     /* It loads kafdo/client from the installed dist/: an unreachable URL is its error. */
-    await assert.rejects(sh(kafdo, ['--url', `http://127.0.0.1:${await freePort()}`, 'health'], app), /NETWORK_EXCEPTION/);
+    await assert.rejects(
+      sh(kafdo, ['--url', `http://127.0.0.1:${await freePort()}`, 'health'], app),
+      /NETWORK_EXCEPTION/,
+    );
   });
 
   it('imports kafdo/integrations in plain Node and runs its consumer helpers there', async () => {
     /* A module of the user's, run by Node from the app's folder: `kafdo/integrations`
      * resolves through the installed package's exports, as in the README. */
-    writeFileSync(join(app, 'consumer-helpers.mjs'), `
+    writeFileSync(
+      join(app, 'consumer-helpers.mjs'),
+      `
       import { processCDCMessage, isInsertEvent, isDeleteEvent, R2EventBridge, processR2Event } from 'kafdo/integrations';
       const change = {
         _id: { _data: '8263A1' }, operationType: 'insert', ns: { db: 'shop', coll: 'users' },
@@ -165,7 +188,8 @@ describe('the npm package, installed from its tarball into an empty folder', () 
         ran, seen, insert: isInsertEvent(change), del: isDeleteEvent(change),
         topic: bridge.topicFor(r2), accepts: bridge.accepts(r2), created,
       }));
-    `);
+    `,
+    );
     const out = JSON.parse(await sh(process.execPath, ['consumer-helpers.mjs'], app));
     assert.deepEqual(out, {
       ran: true,
@@ -186,9 +210,16 @@ describe('the npm package, installed from its tarball into an empty folder', () 
     assert.equal(wasm.length, 1, `one wasm module in ${emitted.join(', ')}`);
     assert.deepEqual(readFileSync(join(out, wasm[0])), readFileSync(join(ROOT, 'wasm', 'kafdo.wasm')));
     const bundle = readFileSync(join(out, 'index.js'), 'utf8');
-    const exported = /^export \{([^}]*)\}/m.exec(bundle)?.[1].split(',').map((s) => s.trim()) ?? [];
+    const exported =
+      /^export \{([^}]*)\}/m
+        .exec(bundle)?.[1]
+        .split(',')
+        .map((s) => s.trim()) ?? [];
     for (const name of ['TopicPartitionDO', 'ConsumerGroupDO', 'ClusterMetadataDO', 'default']) {
-      assert.ok(exported.some((e) => e === name || e.endsWith(` as ${name}`)), `the bundle exports ${name}: ${exported}`);
+      assert.ok(
+        exported.some((e) => e === name || e.endsWith(` as ${name}`)),
+        `the bundle exports ${name}: ${exported}`,
+      );
     }
   });
 
@@ -197,13 +228,22 @@ describe('the npm package, installed from its tarball into an empty folder', () 
      * the runtime's types (DurableObjectNamespace, ExecutionContext, ...), not an Env
      * of its own. */
     await sh(join(BIN, 'wrangler'), ['types', '--include-env=false'], app);
-    writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({
-      compilerOptions: {
-        target: 'ES2022', module: 'ES2022', moduleResolution: 'bundler', lib: ['ES2022'], types: [],
-        strict: true, noEmit: true, skipLibCheck: true,
-      },
-      files: ['worker-configuration.d.ts', 'src/env.d.ts', 'src/index.ts', 'src/producer.ts'],
-    }));
+    writeFileSync(
+      join(app, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'ES2022',
+          module: 'ES2022',
+          moduleResolution: 'bundler',
+          lib: ['ES2022'],
+          types: [],
+          strict: true,
+          noEmit: true,
+          skipLibCheck: true,
+        },
+        files: ['worker-configuration.d.ts', 'src/env.d.ts', 'src/index.ts', 'src/producer.ts'],
+      }),
+    );
     await sh(join(BIN, 'tsc'), ['-p', join(app, 'tsconfig.json')], app);
   });
 
@@ -220,7 +260,9 @@ describe('the npm package, installed from its tarball into an empty folder', () 
     /* kafdo/client, imported from the installed package. */
     const { KafdoClient, KafdoClientError } = await import(join(installed, 'dist', 'worker', 'client', 'index.js'));
     const client = new KafdoClient({ baseUrl: dev.baseUrl, headers: { Authorization: 'Bearer your-token' } });
-    const { messages } = await client.consumer({ groupId: 'package-test', topics: ['orders'] }).fetch('orders', 0, { offset: 0 });
+    const { messages } = await client
+      .consumer({ groupId: 'package-test', topics: ['orders'] })
+      .fetch('orders', 0, { offset: 0 });
     assert.deepEqual(
       messages.map((m) => [m.key, m.value, m.headers]),
       [
@@ -229,7 +271,10 @@ describe('the npm package, installed from its tarball into an empty folder', () 
         ['order-125', { orderId: '125', amount: 149.99 }, {}],
       ],
     );
-    const refused = await new KafdoClient({ baseUrl: dev.baseUrl }).admin().listTopics().catch((e) => e);
+    const refused = await new KafdoClient({ baseUrl: dev.baseUrl })
+      .admin()
+      .listTopics()
+      .catch((e) => e);
     assert.ok(refused instanceof KafdoClientError);
     assert.equal(refused.code, 'UNAUTHORIZED');
   });

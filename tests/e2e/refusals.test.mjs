@@ -78,31 +78,69 @@ describe('refused requests', () => {
 
   it('are answered with their error, over REST and Kafka, and logged as nothing worse', async () => {
     /* REST */
-    assertError(await api.request('POST', '/admin/topics', { topic: 'bad name!', partitions: 1 }), 400,
-      'INVALID_TOPIC_EXCEPTION', 'an invalid topic name');
-    assertError(await api.request('GET', '/admin/topics/no-such-topic'), 404, 'UNKNOWN_TOPIC_OR_PARTITION',
-      'an unknown topic');
-    assertError(await api.request('POST', '/topics/no-such-topic/partitions/0/messages?offset=0'), 405,
-      'METHOD_NOT_ALLOWED', 'a wrong method (refused by the router, no Durable Object)');
-    assertError(await api.request('GET', '/topics/no-such-topic/partitions/0/messages?offset=0'), 404,
-      'UNKNOWN_TOPIC_OR_PARTITION', 'a read of an unknown topic');
-    assertError(await api.request('POST', '/admin/topics', { topic: TOPIC, partitions: 1 }), 409,
-      'TOPIC_ALREADY_EXISTS', 'a topic created twice');
-    assertError(await api.request('GET', `/topics/${TOPIC}/partitions/0/messages?offset=5`), 416,
-      'OFFSET_OUT_OF_RANGE', 'an offset outside the log');
+    assertError(
+      await api.request('POST', '/admin/topics', { topic: 'bad name!', partitions: 1 }),
+      400,
+      'INVALID_TOPIC_EXCEPTION',
+      'an invalid topic name',
+    );
+    assertError(
+      await api.request('GET', '/admin/topics/no-such-topic'),
+      404,
+      'UNKNOWN_TOPIC_OR_PARTITION',
+      'an unknown topic',
+    );
+    assertError(
+      await api.request('POST', '/topics/no-such-topic/partitions/0/messages?offset=0'),
+      405,
+      'METHOD_NOT_ALLOWED',
+      'a wrong method (refused by the router, no Durable Object)',
+    );
+    assertError(
+      await api.request('GET', '/topics/no-such-topic/partitions/0/messages?offset=0'),
+      404,
+      'UNKNOWN_TOPIC_OR_PARTITION',
+      'a read of an unknown topic',
+    );
+    assertError(
+      await api.request('POST', '/admin/topics', { topic: TOPIC, partitions: 1 }),
+      409,
+      'TOPIC_ALREADY_EXISTS',
+      'a topic created twice',
+    );
+    assertError(
+      await api.request('GET', `/topics/${TOPIC}/partitions/0/messages?offset=5`),
+      416,
+      'OFFSET_OUT_OF_RANGE',
+      'an offset outside the log',
+    );
 
     const g = `/consumer-groups/${GROUP}`;
     const member = await api.post(`${g}/join`, { topics: [TOPIC], sessionTimeoutMs: 60000 }, 200);
-    assertError(await api.request('POST', `${g}/heartbeat`, { memberId: 'nobody', generationId: member.generationId }),
-      409, 'UNKNOWN_MEMBER_ID', 'a heartbeat from an unknown member');
-    assertError(await api.request('DELETE', `/admin/groups/${GROUP}`), 409, 'NON_EMPTY_GROUP',
-      'the deletion of a group with members');
+    assertError(
+      await api.request('POST', `${g}/heartbeat`, { memberId: 'nobody', generationId: member.generationId }),
+      409,
+      'UNKNOWN_MEMBER_ID',
+      'a heartbeat from an unknown member',
+    );
+    assertError(
+      await api.request('DELETE', `/admin/groups/${GROUP}`),
+      409,
+      'NON_EMPTY_GROUP',
+      'the deletion of a group with members',
+    );
 
     /* Kafka */
-    assert.ok((await kafkaRefusal(admin.createTopics({ topics: [{ topic: 'bad name!' }] })))
-      .includes('INVALID_TOPIC_EXCEPTION'));
-    assert.ok((await kafkaRefusal(admin.deleteTopics({ topics: ['no-such-topic'], timeout: 5000 })))
-      .includes('UNKNOWN_TOPIC_OR_PARTITION'));
+    assert.ok(
+      (await kafkaRefusal(admin.createTopics({ topics: [{ topic: 'bad name!' }] }))).includes(
+        'INVALID_TOPIC_EXCEPTION',
+      ),
+    );
+    assert.ok(
+      (await kafkaRefusal(admin.deleteTopics({ topics: ['no-such-topic'], timeout: 5000 }))).includes(
+        'UNKNOWN_TOPIC_OR_PARTITION',
+      ),
+    );
     assert.ok((await kafkaRefusal(admin.deleteGroups([GROUP]))).includes('NON_EMPTY_GROUP'));
 
     /* Every refusal's log lines are out once a later request's is. */

@@ -19,7 +19,8 @@ const sha256 = (s) => createHash('sha256').update(s).digest('hex');
 
 describe('REST with named tokens and ACLs (SASL required)', () => {
   let dev;
-  const as = (token) => (method, path, payload) => request(dev.baseUrl, method, path, payload, { authorization: `Bearer ${token}` });
+  const as = (token) => (method, path, payload) =>
+    request(dev.baseUrl, method, path, payload, { authorization: `Bearer ${token}` });
   const operator = (...a) => as(OPERATOR)(...a);
   const alice = (...a) => as(TOKENS['User:alice'])(...a);
   const bob = (...a) => as(TOKENS['User:bob'])(...a);
@@ -31,7 +32,9 @@ describe('REST with named tokens and ACLs (SASL required)', () => {
 
   before(async () => {
     const hashes = Object.fromEntries(Object.entries(TOKENS).map(([p, t]) => [p, sha256(t)]));
-    dev = await startDev({ vars: { KAFDO_KAFKA_SASL: 'required', KAFDO_TOKEN: OPERATOR, KAFDO_TOKENS: JSON.stringify(hashes) } });
+    dev = await startDev({
+      vars: { KAFDO_KAFKA_SASL: 'required', KAFDO_TOKEN: OPERATOR, KAFDO_TOKENS: JSON.stringify(hashes) },
+    });
     for (const topic of ['orders', 'payments', 'pay-slips']) {
       assert.equal((await operator('POST', '/admin/topics', { topic, partitions: 1 })).status, 201);
     }
@@ -39,8 +42,20 @@ describe('REST with named tokens and ACLs (SASL required)', () => {
       acls: [
         { resourceType: 'TOPIC', resourceName: 'orders', principal: 'User:alice', operation: 'WRITE' },
         { resourceType: 'GROUP', resourceName: 'billing', principal: 'User:alice', operation: 'READ' },
-        { resourceType: 'TOPIC', resourceName: 'pay', patternType: 'PREFIXED', principal: 'User:bob', operation: 'READ' },
-        { resourceType: 'TOPIC', resourceName: 'payments', principal: 'User:bob', operation: 'READ', permission: 'DENY' },
+        {
+          resourceType: 'TOPIC',
+          resourceName: 'pay',
+          patternType: 'PREFIXED',
+          principal: 'User:bob',
+          operation: 'READ',
+        },
+        {
+          resourceType: 'TOPIC',
+          resourceName: 'payments',
+          principal: 'User:bob',
+          operation: 'READ',
+          permission: 'DENY',
+        },
       ],
     });
     assert.equal(created.status, 201, created.text);
@@ -63,7 +78,10 @@ describe('REST with named tokens and ACLs (SASL required)', () => {
     refused(await alice('GET', '/consumer-groups/other/offsets'), 'GROUP_AUTHORIZATION_FAILED');
     refused(await alice('POST', '/consumer-groups/other/join', { topics: ['orders'] }), 'GROUP_AUTHORIZATION_FAILED');
     refused(await alice('GET', '/admin/acls'), 'CLUSTER_AUTHORIZATION_FAILED');
-    refused(await alice('PUT', '/admin/users/alice', { mechanism: 'SCRAM-SHA-256', password: 'x' }), 'CLUSTER_AUTHORIZATION_FAILED');
+    refused(
+      await alice('PUT', '/admin/users/alice', { mechanism: 'SCRAM-SHA-256', password: 'x' }),
+      'CLUSTER_AUTHORIZATION_FAILED',
+    );
   });
 
   it('bob reads the pay* topics by prefix, but payments is denied: deny wins', async () => {
@@ -80,12 +98,15 @@ describe('REST with named tokens and ACLs (SASL required)', () => {
 
   it('/admin/acls lists by filter, refuses an invalid binding whole, and deletes', async () => {
     const listed = await operator('GET', '/admin/acls?principal=User:bob');
-    assert.deepEqual(listed.body.acls.map((a) => `${a.resourceName} ${a.patternType} ${a.operation} ${a.permission}`).sort(), [
-      'pay PREFIXED READ ALLOW',
-      'payments LITERAL READ DENY',
-    ]);
+    assert.deepEqual(
+      listed.body.acls.map((a) => `${a.resourceName} ${a.patternType} ${a.operation} ${a.permission}`).sort(),
+      ['pay PREFIXED READ ALLOW', 'payments LITERAL READ DENY'],
+    );
     const matching = await operator('GET', '/admin/acls?resourceType=TOPIC&resourceName=pay-slips');
-    assert.deepEqual(matching.body.acls.map((a) => a.resourceName), ['pay']);
+    assert.deepEqual(
+      matching.body.acls.map((a) => a.resourceName),
+      ['pay'],
+    );
     const bad = await operator('POST', '/admin/acls', {
       acls: [
         { resourceType: 'TOPIC', resourceName: 'x', principal: 'User:carol', operation: 'READ' },
@@ -97,7 +118,10 @@ describe('REST with named tokens and ACLs (SASL required)', () => {
     assert.match(bad.body.error.message, /acls\[1\]/);
     assert.deepEqual((await operator('GET', '/admin/acls?principal=User:carol')).body.acls, []);
 
-    const deleted = await operator('DELETE', '/admin/acls?principal=User:alice&resourceType=TOPIC&resourceName=orders&patternType=LITERAL');
+    const deleted = await operator(
+      'DELETE',
+      '/admin/acls?principal=User:alice&resourceType=TOPIC&resourceName=orders&patternType=LITERAL',
+    );
     assert.equal(deleted.status, 200, deleted.text);
     assert.equal(deleted.body.deleted.length, 1);
     await new Promise((r) => setTimeout(r, 2100)); /* an isolate's ACL cache */

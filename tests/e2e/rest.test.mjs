@@ -98,7 +98,11 @@ describe('topics', () => {
     const desc = await api.get('/admin/topics/orders');
     assert.equal(desc.topic, 'orders');
     assert.equal(desc.topicId, created.body.topicId);
-    assert.deepEqual(desc.partitions.map((p) => p.partition), [0, 1, 2], JSON.stringify(desc));
+    assert.deepEqual(
+      desc.partitions.map((p) => p.partition),
+      [0, 1, 2],
+      JSON.stringify(desc),
+    );
     for (let p = 0; p < 3; p++) {
       const page = await api.read('orders', p, 0);
       assert.deepEqual(page.messages, []);
@@ -153,16 +157,27 @@ describe('produce by key', () => {
     const singles = [];
     for (let i = 0; i < 60; i++) singles.push(await api.produce('keyless', { value: i }));
     assert.equal(new Set(singles.map((r) => r.partition)).size, 3, 'keyless produces use every partition');
-    const { results } = await api.produceBatch('keyless', Array.from({ length: 50 }, (_, i) => ({ value: i })));
+    const { results } = await api.produceBatch(
+      'keyless',
+      Array.from({ length: 50 }, (_, i) => ({ value: i })),
+    );
     assert.equal(new Set(results.map((r) => r.partition)).size, 1, 'a keyless batch sticks to one partition');
     const page = await api.read('keyless', results[0].partition, results[0].offset);
-    assert.deepEqual(page.messages.map((m) => m.value), results.map((_, i) => i));
+    assert.deepEqual(
+      page.messages.map((m) => m.value),
+      results.map((_, i) => i),
+    );
   });
 
   it('accepts content-type application/json with parameters', async () => {
-    const res = await api.request('POST', '/topics/keyless/produce', { value: 'typed' }, {
-      'content-type': 'application/json; charset=utf-8',
-    });
+    const res = await api.request(
+      'POST',
+      '/topics/keyless/produce',
+      { value: 'typed' },
+      {
+        'content-type': 'application/json; charset=utf-8',
+      },
+    );
     assert.equal(res.status, 200, res.text);
   });
 
@@ -170,7 +185,7 @@ describe('produce by key', () => {
     await api.createTopic('values', 1);
     const ts = 1_700_000_000_123;
     const sent = [
-      { key: 'obj', value: { a: 1, b: [true, null, 2.5], c: { d: 'é' } }, headers: { trace: 'abc', 'ü': 'ñ' } },
+      { key: 'obj', value: { a: 1, b: [true, null, 2.5], c: { d: 'é' } }, headers: { trace: 'abc', ü: 'ñ' } },
       { key: 'arr', value: [1, 'two', { three: 3 }] },
       { value: 'a plain string with "quotes" and \\ and \n' },
       { value: 42 },
@@ -190,7 +205,10 @@ describe('produce by key', () => {
     assert.equal(acks[9].timestamp, 0);
     assert.ok(Object.hasOwn(sent[10].headers, '__proto__'));
     const page = await api.read('values', 0, 0);
-    assert.deepEqual(page.messages.map(shown), sent.map((m, i) => expected(m, acks[i])));
+    assert.deepEqual(
+      page.messages.map(shown),
+      sent.map((m, i) => expected(m, acks[i])),
+    );
   });
 });
 
@@ -246,7 +264,10 @@ describe('produce-batch and paging', () => {
       if (messages[i].timestamp !== undefined) assert.equal(r.timestamp, messages[i].timestamp);
       else assert.ok(Number.isInteger(r.timestamp) && r.timestamp > 1_600_000_000_000);
     });
-    assert.ok(next.every((n) => n > 0), `every partition got records: ${next}`);
+    assert.ok(
+      next.every((n) => n > 0),
+      `every partition got records: ${next}`,
+    );
   });
 
   it('reads each partition back in order, paging by nextOffset', async () => {
@@ -266,7 +287,10 @@ describe('produce-batch and paging', () => {
   it('answers limit and maxBytes with whole records, never more than asked', async () => {
     const page = await api.read('batch', 0, 5, 3);
     assert.equal(page.messages.length, 3);
-    assert.deepEqual(page.messages.map((m) => m.offset), [5, 6, 7]);
+    assert.deepEqual(
+      page.messages.map((m) => m.offset),
+      [5, 6, 7],
+    );
     assert.equal(page.nextOffset, 8);
     assert.equal(page.topic, 'batch');
     assert.equal(page.partition, 0);
@@ -306,15 +330,25 @@ describe('sizes', () => {
     const value = 'b'.repeat(20_000);
     const messages = Array.from({ length: 300 }, (_, i) => ({ value: `${i}:${value}` }));
     const { results } = await api.produceBatch('bulky', messages);
-    assert.deepEqual(results.map((r) => r.offset), messages.map((_, i) => i));
+    assert.deepEqual(
+      results.map((r) => r.offset),
+      messages.map((_, i) => i),
+    );
     const all = await api.readAll('bulky', 0, 0, 10_000);
-    assert.deepEqual(all.messages.map((m) => m.value), messages.map((m) => m.value));
+    assert.deepEqual(
+      all.messages.map((m) => m.value),
+      messages.map((m) => m.value),
+    );
     assert.ok(all.pages > 1, 'maxBytes (1 MiB by default) splits the read into pages');
   });
 
   it('keeps max.message.bytes within a 2 MB row and enforces it to the byte', async () => {
     assertError(
-      await api.request('POST', '/admin/topics', { topic: 'huge', partitions: 1, config: { 'max.message.bytes': '4000000' } }),
+      await api.request('POST', '/admin/topics', {
+        topic: 'huge',
+        partitions: 1,
+        config: { 'max.message.bytes': '4000000' },
+      }),
       400,
       'INVALID_CONFIG',
       'max.message.bytes above the row limit',
@@ -343,9 +377,19 @@ describe('sizes', () => {
     await api.createTopic('limits', 1);
     const big = JSON.stringify({ messages: Array.from({ length: 9 }, () => ({ value: 'z'.repeat(1_000_000) })) });
     assertError(await api.request('POST', '/topics/limits/produce-batch', big), 413, 'PAYLOAD_TOO_LARGE', '9 MB body');
-    assertError(await api.request('POST', '/topics/limits/produce-batch', { messages: [] }), 400, 'INVALID_REQUEST', 'no messages');
+    assertError(
+      await api.request('POST', '/topics/limits/produce-batch', { messages: [] }),
+      400,
+      'INVALID_REQUEST',
+      'no messages',
+    );
     const tooMany = { messages: Array.from({ length: 10_001 }, (_, i) => ({ value: i })) };
-    assertError(await api.request('POST', '/topics/limits/produce-batch', tooMany), 400, 'INVALID_REQUEST', '10,001 messages');
+    assertError(
+      await api.request('POST', '/topics/limits/produce-batch', tooMany),
+      400,
+      'INVALID_REQUEST',
+      '10,001 messages',
+    );
     const most = { messages: Array.from({ length: 10_000 }, (_, i) => ({ value: i })) };
     const { results } = await api.produceBatch('limits', most.messages);
     assert.equal(results.at(-1).offset, 9_999);
@@ -361,14 +405,28 @@ describe('sizes', () => {
     const r = await api.produce(name, { value: 'long name' });
     assert.equal(r.topic, name);
     assert.equal((await api.read(name, 0, 0)).messages[0].value, 'long name');
-    assertError(await api.request('POST', '/admin/topics', { topic: 'many', partitions: 257 }), 400, 'INVALID_PARTITIONS', '257 partitions');
     assertError(
-      await api.request('POST', '/admin/topics', { topic: 'cfgval', partitions: 1, config: { 'retention.ms': 'soon' } }),
+      await api.request('POST', '/admin/topics', { topic: 'many', partitions: 257 }),
+      400,
+      'INVALID_PARTITIONS',
+      '257 partitions',
+    );
+    assertError(
+      await api.request('POST', '/admin/topics', {
+        topic: 'cfgval',
+        partitions: 1,
+        config: { 'retention.ms': 'soon' },
+      }),
       400,
       'INVALID_CONFIG',
       'retention.ms soon',
     );
-    assertError(await api.request('GET', '/admin/topics/nope/offsets'), 404, 'UNKNOWN_TOPIC_OR_PARTITION', 'offsets of unknown');
+    assertError(
+      await api.request('GET', '/admin/topics/nope/offsets'),
+      404,
+      'UNKNOWN_TOPIC_OR_PARTITION',
+      'offsets of unknown',
+    );
   });
 });
 
@@ -386,10 +444,11 @@ describe('concurrent admin', () => {
   });
 
   it('auto-creates a topic once when 8 clients produce to it at the same time', async () => {
-    const acks = await Promise.all(
-      Array.from({ length: 8 }, (_, i) => api.produce('auto-race', { value: i })),
+    const acks = await Promise.all(Array.from({ length: 8 }, (_, i) => api.produce('auto-race', { value: i })));
+    assert.deepEqual(
+      acks.map((a) => a.offset).sort((a, b) => a - b),
+      [0, 1, 2, 3, 4, 5, 6, 7],
     );
-    assert.deepEqual(acks.map((a) => a.offset).sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7]);
     const page = await api.read('auto-race', 0, 0);
     assert.deepEqual(
       page.messages.map((m) => m.value),
@@ -401,12 +460,20 @@ describe('concurrent admin', () => {
 describe('delete and create again', () => {
   it('starts the new topic of the same name empty', async () => {
     await api.createTopic('reborn', 2);
-    await api.produceBatch('reborn', Array.from({ length: 50 }, (_, i) => ({ value: i, partition: i % 2 })));
+    await api.produceBatch(
+      'reborn',
+      Array.from({ length: 50 }, (_, i) => ({ value: i, partition: i % 2 })),
+    );
     assert.equal((await api.read('reborn', 1, 0)).highWatermark, 25);
 
     const del = await api.request('DELETE', '/admin/topics/reborn');
     assert.equal(del.status, 204, del.text);
-    assertError(await api.request('GET', '/admin/topics/reborn'), 404, 'UNKNOWN_TOPIC_OR_PARTITION', 'describe deleted');
+    assertError(
+      await api.request('GET', '/admin/topics/reborn'),
+      404,
+      'UNKNOWN_TOPIC_OR_PARTITION',
+      'describe deleted',
+    );
     assertError(
       await api.request('GET', '/topics/reborn/partitions/0/messages?offset=0'),
       404,
@@ -425,7 +492,10 @@ describe('delete and create again', () => {
     const r = await api.produce('reborn', { value: 'new life', partition: 1 });
     assert.equal(r.offset, 0);
     const page = await api.read('reborn', 1, 0);
-    assert.deepEqual(page.messages.map((m) => m.value), ['new life']);
+    assert.deepEqual(
+      page.messages.map((m) => m.value),
+      ['new life'],
+    );
   });
 
   it('grows partitions and refuses to shrink them', async () => {
@@ -462,7 +532,10 @@ describe('bad input changes nothing', () => {
 
   it('stores a baseline', async () => {
     await api.createTopic(T, 2, { 'max.message.bytes': '2000' });
-    await api.produceBatch(T, Array.from({ length: 20 }, (_, i) => ({ key: `g${i}`, value: { i } })));
+    await api.produceBatch(
+      T,
+      Array.from({ length: 20 }, (_, i) => ({ key: `g${i}`, value: { i } })),
+    );
     before = await snapshot(T, 2);
     assert.equal(before[0].messages.length + before[1].messages.length, 20);
   });
@@ -470,12 +543,22 @@ describe('bad input changes nothing', () => {
   const post = (path, body, headers) => api.request('POST', path, body, headers);
   const cases = [
     ['malformed JSON on produce', () => post(`/topics/${T}/produce`, '{"value": 1,'), 400, 'INVALID_REQUEST'],
-    ['malformed JSON on produce-batch', () => post(`/topics/${T}/produce-batch`, '{"messages": [}'), 400, 'INVALID_REQUEST'],
+    [
+      'malformed JSON on produce-batch',
+      () => post(`/topics/${T}/produce-batch`, '{"messages": [}'),
+      400,
+      'INVALID_REQUEST',
+    ],
     ['malformed JSON on create topic', () => post('/admin/topics', 'topic=x'), 400, 'INVALID_REQUEST'],
     ['empty body on produce', () => post(`/topics/${T}/produce`, ''), 400, 'INVALID_REQUEST'],
     ['produce without a value', () => post(`/topics/${T}/produce`, { key: 'k' }), 400, 'INVALID_REQUEST'],
     ['produce body that is an array', () => post(`/topics/${T}/produce`, [{ value: 1 }]), 400, 'INVALID_REQUEST'],
-    ['produce-batch whose messages is not an array', () => post(`/topics/${T}/produce-batch`, { messages: 5 }), 400, 'INVALID_REQUEST'],
+    [
+      'produce-batch whose messages is not an array',
+      () => post(`/topics/${T}/produce-batch`, { messages: 5 }),
+      400,
+      'INVALID_REQUEST',
+    ],
     [
       'produce-batch with one bad message among good ones',
       () => post(`/topics/${T}/produce-batch`, { messages: [{ value: 1 }, { key: 'no value' }] }),
@@ -483,15 +566,45 @@ describe('bad input changes nothing', () => {
       'INVALID_REQUEST',
     ],
     ['key that is not a string', () => post(`/topics/${T}/produce`, { key: 12, value: 1 }), 400, 'INVALID_REQUEST'],
-    ['headers that are not an object', () => post(`/topics/${T}/produce`, { value: 1, headers: 'h' }), 400, 'INVALID_REQUEST'],
-    ['partition that is not an integer', () => post(`/topics/${T}/produce`, { value: 1, partition: 'one' }), 400, 'INVALID_REQUEST'],
-    ['partition out of range', () => post(`/topics/${T}/produce`, { value: 1, partition: 2 }), 404, 'UNKNOWN_TOPIC_OR_PARTITION'],
+    [
+      'headers that are not an object',
+      () => post(`/topics/${T}/produce`, { value: 1, headers: 'h' }),
+      400,
+      'INVALID_REQUEST',
+    ],
+    [
+      'partition that is not an integer',
+      () => post(`/topics/${T}/produce`, { value: 1, partition: 'one' }),
+      400,
+      'INVALID_REQUEST',
+    ],
+    [
+      'partition out of range',
+      () => post(`/topics/${T}/produce`, { value: 1, partition: 2 }),
+      404,
+      'UNKNOWN_TOPIC_OR_PARTITION',
+    ],
     ['unknown route', () => api.request('GET', '/no/such/route'), 404, 'NOT_FOUND'],
     ['unknown route under /topics', () => post(`/topics/${T}/consume`, { value: 1 }), 404, 'NOT_FOUND'],
-    ['invalid topic name on create', () => post('/admin/topics', { topic: 'bad name!', partitions: 1 }), 400, 'INVALID_TOPIC_EXCEPTION'],
+    [
+      'invalid topic name on create',
+      () => post('/admin/topics', { topic: 'bad name!', partitions: 1 }),
+      400,
+      'INVALID_TOPIC_EXCEPTION',
+    ],
     ['topic named ..', () => post('/admin/topics', { topic: '..', partitions: 1 }), 400, 'INVALID_TOPIC_EXCEPTION'],
-    ['topic name of 250 chars', () => post('/admin/topics', { topic: 'x'.repeat(250), partitions: 1 }), 400, 'INVALID_TOPIC_EXCEPTION'],
-    ['invalid topic name on produce', () => post('/topics/bad%20name/produce', { value: 1 }), 400, 'INVALID_TOPIC_EXCEPTION'],
+    [
+      'topic name of 250 chars',
+      () => post('/admin/topics', { topic: 'x'.repeat(250), partitions: 1 }),
+      400,
+      'INVALID_TOPIC_EXCEPTION',
+    ],
+    [
+      'invalid topic name on produce',
+      () => post('/topics/bad%20name/produce', { value: 1 }),
+      400,
+      'INVALID_TOPIC_EXCEPTION',
+    ],
     ['zero partitions', () => post('/admin/topics', { topic: 'zero', partitions: 0 }), 400, 'INVALID_PARTITIONS'],
     [
       'an unknown config',
@@ -499,30 +612,91 @@ describe('bad input changes nothing', () => {
       400,
       'INVALID_CONFIG',
     ],
-    ['offset past the high watermark', () => api.request('GET', `/topics/${T}/partitions/0/messages?offset=100000`), 416, 'OFFSET_OUT_OF_RANGE'],
-    ['negative offset', () => api.request('GET', `/topics/${T}/partitions/0/messages?offset=-1`), 400, 'INVALID_REQUEST'],
-    ['non-numeric offset', () => api.request('GET', `/topics/${T}/partitions/0/messages?offset=abc`), 400, 'INVALID_REQUEST'],
-    ['limit of 0', () => api.request('GET', `/topics/${T}/partitions/0/messages?offset=0&limit=0`), 400, 'INVALID_REQUEST'],
-    ['limit too large', () => api.request('GET', `/topics/${T}/partitions/0/messages?offset=0&limit=100001`), 400, 'INVALID_REQUEST'],
-    ['read of a partition out of range', () => api.request('GET', `/topics/${T}/partitions/2/messages?offset=0`), 404, 'UNKNOWN_TOPIC_OR_PARTITION'],
-    ['read of an unknown topic', () => api.request('GET', '/topics/nope/partitions/0/messages?offset=0'), 404, 'UNKNOWN_TOPIC_OR_PARTITION'],
     [
-      'a message over the topic\'s max.message.bytes',
+      'offset past the high watermark',
+      () => api.request('GET', `/topics/${T}/partitions/0/messages?offset=100000`),
+      416,
+      'OFFSET_OUT_OF_RANGE',
+    ],
+    [
+      'negative offset',
+      () => api.request('GET', `/topics/${T}/partitions/0/messages?offset=-1`),
+      400,
+      'INVALID_REQUEST',
+    ],
+    [
+      'non-numeric offset',
+      () => api.request('GET', `/topics/${T}/partitions/0/messages?offset=abc`),
+      400,
+      'INVALID_REQUEST',
+    ],
+    [
+      'limit of 0',
+      () => api.request('GET', `/topics/${T}/partitions/0/messages?offset=0&limit=0`),
+      400,
+      'INVALID_REQUEST',
+    ],
+    [
+      'limit too large',
+      () => api.request('GET', `/topics/${T}/partitions/0/messages?offset=0&limit=100001`),
+      400,
+      'INVALID_REQUEST',
+    ],
+    [
+      'read of a partition out of range',
+      () => api.request('GET', `/topics/${T}/partitions/2/messages?offset=0`),
+      404,
+      'UNKNOWN_TOPIC_OR_PARTITION',
+    ],
+    [
+      'read of an unknown topic',
+      () => api.request('GET', '/topics/nope/partitions/0/messages?offset=0'),
+      404,
+      'UNKNOWN_TOPIC_OR_PARTITION',
+    ],
+    [
+      "a message over the topic's max.message.bytes",
       () => post(`/topics/${T}/produce`, { value: 'v'.repeat(5000) }),
       413,
       'MESSAGE_TOO_LARGE',
     ],
     [
       'a batch with one message over max.message.bytes',
-      () => post(`/topics/${T}/produce-batch`, { messages: [{ value: 1, partition: 0 }, { value: 'v'.repeat(5000), partition: 0 }] }),
+      () =>
+        post(`/topics/${T}/produce-batch`, {
+          messages: [
+            { value: 1, partition: 0 },
+            { value: 'v'.repeat(5000), partition: 0 },
+          ],
+        }),
       413,
       'MESSAGE_TOO_LARGE',
     ],
-    ['a body not declared as JSON', () => post(`/topics/${T}/produce`, '{"value":1}', { 'content-type': 'text/plain' }), 415, 'UNSUPPORTED_MEDIA_TYPE'],
-    ['a wrong method on a known path', () => api.request('PUT', `/topics/${T}/produce`, { value: 1 }), 405, 'METHOD_NOT_ALLOWED'],
-    ['an unknown query parameter', () => api.request('GET', `/topics/${T}/partitions/0/messages?ofset=0`), 400, 'INVALID_REQUEST'],
+    [
+      'a body not declared as JSON',
+      () => post(`/topics/${T}/produce`, '{"value":1}', { 'content-type': 'text/plain' }),
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    ],
+    [
+      'a wrong method on a known path',
+      () => api.request('PUT', `/topics/${T}/produce`, { value: 1 }),
+      405,
+      'METHOD_NOT_ALLOWED',
+    ],
+    [
+      'an unknown query parameter',
+      () => api.request('GET', `/topics/${T}/partitions/0/messages?ofset=0`),
+      400,
+      'INVALID_REQUEST',
+    ],
     ['an unknown encoding', () => post(`/topics/${T}/produce?encoding=hex`, { value: 'ff' }), 400, 'INVALID_REQUEST'],
-    ['invalid base64 with encoding=base64', () => post(`/topics/${T}/produce?encoding=base64`, { value: '*not base64*' }), 400, 'INVALID_REQUEST'],
+    [
+      'invalid base64 with encoding=base64',
+      () => post(`/topics/${T}/produce?encoding=base64`, { value: '*not base64*' }),
+      400,
+      'INVALID_REQUEST',
+    ],
     ['a consumer-group join without topics', () => post('/consumer-groups/g1/join', {}), 400, 'INVALID_REQUEST'],
     [
       'a message over the default 1 MiB',
@@ -541,9 +715,13 @@ describe('bad input changes nothing', () => {
   it('left the topic exactly as it was', async () => {
     assert.deepEqual(await snapshot(T, 2), before);
     const { topics } = await api.get('/admin/topics');
-    for (const name of ['zero', 'cfg', '..', 'bad name!', 'bad name']) assert.ok(!topics.includes(name), `${name} in ${topics}`);
+    for (const name of ['zero', 'cfg', '..', 'bad name!', 'bad name'])
+      assert.ok(!topics.includes(name), `${name} in ${topics}`);
     const orders = await snapshot('orders', 3);
-    assert.ok(orders.every((p) => p.messages.length === 0), 'orders got the oversized message');
+    assert.ok(
+      orders.every((p) => p.messages.length === 0),
+      'orders got the oversized message',
+    );
   });
 });
 
@@ -587,18 +765,29 @@ describe('concurrent producers', () => {
 
     const total = acked.length;
     const offsets = acked.map((a) => a.r.offset).sort((a, b) => a - b);
-    assert.deepEqual(offsets, Array.from({ length: total }, (_, i) => i), 'offsets are 0..n-1, each once');
+    assert.deepEqual(
+      offsets,
+      Array.from({ length: total }, (_, i) => i),
+      'offsets are 0..n-1, each once',
+    );
     assert.ok(acked.every((a) => a.r.partition === 0));
 
     /* Each client's own records keep the order it sent them in. */
     for (let c = 0; c < CLIENTS; c++) {
       const mine = acked.filter((a) => a.m.value.c === c).sort((a, b) => a.r.offset - b.r.offset);
-      assert.deepEqual(mine.map((a) => a.m.value.n), mine.map((_, i) => i), `client ${c} order`);
+      assert.deepEqual(
+        mine.map((a) => a.m.value.n),
+        mine.map((_, i) => i),
+        `client ${c} order`,
+      );
     }
 
     const all = await api.readAll(T, 0, 0, 50);
     const byOffset = [...acked].sort((a, b) => a.r.offset - b.r.offset);
-    assert.deepEqual(all.messages.map(shown), byOffset.map((a) => expected(a.m, a.r)));
+    assert.deepEqual(
+      all.messages.map(shown),
+      byOffset.map((a) => expected(a.m, a.r)),
+    );
     assert.equal((await api.read(T, 1, 0)).highWatermark, 0, 'nothing went to partition 1');
   });
 
@@ -614,7 +803,11 @@ describe('concurrent producers', () => {
     acks.forEach((res, b) => res.results.forEach((r, i) => want[r.partition].push(expected(batches[b][i], r))));
     for (let p = 0; p < P; p++) {
       want[p].sort((a, b) => a.offset - b.offset);
-      assert.deepEqual(want[p].map((m) => m.offset), want[p].map((_, i) => i), `partition ${p} offsets`);
+      assert.deepEqual(
+        want[p].map((m) => m.offset),
+        want[p].map((_, i) => i),
+        `partition ${p} offsets`,
+      );
       const all = await api.readAll(T, p);
       assert.deepEqual(all.messages.map(shown), want[p], `partition ${p}`);
     }

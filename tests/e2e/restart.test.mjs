@@ -76,8 +76,15 @@ async function produce(api, round) {
 /* Reads every partition and compares with everything acknowledged so far. */
 async function assertAllThere(api) {
   for (let p = 0; p < P; p++) {
-    const want = acked.filter((a) => a.r.partition === p).sort((a, b) => a.r.offset - b.r.offset).map(expected);
-    assert.deepEqual(want.map((m) => m.offset), want.map((_, i) => i), `partition ${p}: acknowledged offsets`);
+    const want = acked
+      .filter((a) => a.r.partition === p)
+      .sort((a, b) => a.r.offset - b.r.offset)
+      .map(expected);
+    assert.deepEqual(
+      want.map((m) => m.offset),
+      want.map((_, i) => i),
+      `partition ${p}: acknowledged offsets`,
+    );
     const all = await api.readAll(T, p, 0, 300);
     assert.equal(all.highWatermark, want.length, `partition ${p}: high watermark`);
     assert.deepEqual(all.messages.map(shown), want, `partition ${p}: records`);
@@ -158,7 +165,11 @@ describe('restart', () => {
     const byId = new Map();
     for (let p = 0; p < 2; p++) {
       const all = await api.readAll(K, p, 0, 500);
-      assert.deepEqual(all.messages.map((m) => m.offset), all.messages.map((_, i) => i), `partition ${p} is contiguous`);
+      assert.deepEqual(
+        all.messages.map((m) => m.offset),
+        all.messages.map((_, i) => i),
+        `partition ${p} is contiguous`,
+      );
       for (const m of all.messages) {
         assert.ok(sent.has(m.value.id), `partition ${p} holds record ${m.value.id}, never sent`);
         assert.ok(!byId.has(m.value.id), `record ${m.value.id} is stored twice`);
@@ -169,7 +180,14 @@ describe('restart', () => {
       const m = sent.get(id);
       assert.deepEqual(
         byId.get(id),
-        { partition: r.partition, offset: r.offset, timestamp: r.timestamp, key: m.key, value: m.value, headers: m.headers },
+        {
+          partition: r.partition,
+          offset: r.offset,
+          timestamp: r.timestamp,
+          key: m.key,
+          value: m.value,
+          headers: m.headers,
+        },
         `acknowledged record ${id}`,
       );
     }

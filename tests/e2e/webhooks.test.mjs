@@ -36,7 +36,9 @@ import { client, startDev } from './harness.mjs';
 const SECRET = 'github-webhook-secret';
 const SIGNING = 'delivery-signing-secret';
 const VARS = {
-  KAFDO_WEBHOOKS: JSON.stringify({ 'github-events': { signature: 'github', secret: SECRET, keyHeader: 'x-github-delivery' } }),
+  KAFDO_WEBHOOKS: JSON.stringify({
+    'github-events': { signature: 'github', secret: SECRET, keyHeader: 'x-github-delivery' },
+  }),
 };
 
 let dev;
@@ -121,7 +123,9 @@ describe('webhook ingestion', () => {
     const [m] = read.messages;
     assert.equal(Buffer.from(m.value, 'base64').toString('utf8'), body);
     assert.equal(Buffer.from(m.key, 'base64').toString('utf8'), 'delivery-1');
-    const headers = Object.fromEntries(Object.entries(m.headers).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]));
+    const headers = Object.fromEntries(
+      Object.entries(m.headers).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]),
+    );
     assert.deepEqual(headers, {
       'content-type': 'application/json',
       'user-agent': 'GitHub-Hookshot/e2e',
@@ -153,15 +157,19 @@ describe('webhook delivery to a local HTTP server', () => {
       if (v === 'poison') return 500;
       return Number(d.headers['kafdo-delivery-attempt']) > v.fail ? 200 : 503;
     };
-    const created = await api.post('/webhook-subscriptions', {
-      groupId: group,
-      topic,
-      url: targetUrl,
-      maxAttempts: 3,
-      backoffMs: 20,
-      maxBackoffMs: 100,
-      secret: SIGNING,
-    }, 201);
+    const created = await api.post(
+      '/webhook-subscriptions',
+      {
+        groupId: group,
+        topic,
+        url: targetUrl,
+        maxAttempts: 3,
+        backoffMs: 20,
+        maxBackoffMs: 100,
+        secret: SIGNING,
+      },
+      201,
+    );
     assert.equal(created.deadLetterTopic, 'orders.dlq');
 
     /* 1 + 3 + 1 on partition 0; 2 + 3 + 1 on partition 1. */
@@ -191,7 +199,9 @@ describe('webhook delivery to a local HTTP server', () => {
     const [dead] = dlq.messages;
     assert.equal(Buffer.from(dead.key, 'base64').toString(), 'e');
     assert.equal(Buffer.from(dead.value, 'base64').toString(), '"poison"');
-    const h = Object.fromEntries(Object.entries(dead.headers).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]));
+    const h = Object.fromEntries(
+      Object.entries(dead.headers).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]),
+    );
     assert.equal(h['kafdo-dlq-topic'], topic);
     assert.equal(h['kafdo-dlq-partition'], '1');
     assert.equal(h['kafdo-dlq-offset'], '1');
@@ -200,7 +210,12 @@ describe('webhook delivery to a local HTTP server', () => {
 
     const sub = await api.get(`/webhook-subscriptions/${encodeURIComponent(group)}`);
     assert.deepEqual(
-      { delivered: sub.status.delivered, deadLettered: sub.status.deadLettered, failedAttempts: sub.status.failedAttempts, retrying: sub.status.retrying },
+      {
+        delivered: sub.status.delivered,
+        deadLettered: sub.status.deadLettered,
+        failedAttempts: sub.status.failedAttempts,
+        retrying: sub.status.retrying,
+      },
       { delivered: 5, deadLettered: 1, failedAttempts: 6, retrying: [] },
     );
 
@@ -211,7 +226,10 @@ describe('webhook delivery to a local HTTP server', () => {
     assert.deepEqual([received[11].body.offset, received[11].body.value], [3, { id: 7 }]);
 
     await api.del(`/webhook-subscriptions/${encodeURIComponent(group)}`, 204);
-    await until('the member left', async () => (await api.get(`/admin/groups/${encodeURIComponent(group)}`)).members.length === 0);
+    await until(
+      'the member left',
+      async () => (await api.get(`/admin/groups/${encodeURIComponent(group)}`)).members.length === 0,
+    );
     const listed = await api.get('/webhook-subscriptions');
     assert.deepEqual(listed.subscriptions, []);
   });
@@ -227,7 +245,11 @@ describe('webhook delivery across a crash', () => {
     /* 'b' fails until the runtime has been killed. */
     let killed = false;
     answer = (d) => (d.body.value === 'b' && !killed ? 500 : 200);
-    await api.post('/webhook-subscriptions', { groupId: group, topic, url: targetUrl, backoffMs: 3000, maxBackoffMs: 3000 }, 201);
+    await api.post(
+      '/webhook-subscriptions',
+      { groupId: group, topic, url: targetUrl, backoffMs: 3000, maxBackoffMs: 3000 },
+      201,
+    );
     const sub = `/webhook-subscriptions/${encodeURIComponent(group)}`;
     await until('the retry is stored', async () => (await api.get(sub)).status.retrying.length === 1);
 
@@ -237,17 +259,26 @@ describe('webhook delivery across a crash', () => {
     dev = await startDev({ persistDir, vars: VARS });
     api = client(dev.baseUrl);
 
-    await until('offsets committed after the restart', async () => {
-      const { offsets } = await api.get(`/consumer-groups/${encodeURIComponent(group)}/offsets`);
-      return offsets.length === 1 && offsets[0].offset === 2;
-    }, 1200);
+    await until(
+      'offsets committed after the restart',
+      async () => {
+        const { offsets } = await api.get(`/consumer-groups/${encodeURIComponent(group)}/offsets`);
+        return offsets.length === 1 && offsets[0].offset === 2;
+      },
+      1200,
+    );
     const mine = received.slice(from).filter((d) => d.body.topic === topic);
     const attempts = (v) => mine.filter((d) => d.body.value === v).map((d) => d.headers['kafdo-delivery-attempt']);
     /* Every attempt at 'b' counted on from the last one before the kill: the first
      * after the restart is one more than those made before it. */
-    const failed = received.slice(from, beforeKill).filter((d) => d.body.topic === topic && d.body.value === 'b').length;
+    const failed = received
+      .slice(from, beforeKill)
+      .filter((d) => d.body.topic === topic && d.body.value === 'b').length;
     assert.ok(failed >= 1);
-    assert.deepEqual(attempts('b'), Array.from({ length: failed + 1 }, (_, i) => String(i + 1)));
+    assert.deepEqual(
+      attempts('b'),
+      Array.from({ length: failed + 1 }, (_, i) => String(i + 1)),
+    );
     /* 'a' was answered 200; its commit may not have been made before the kill, so it
      * may come again (at least once), as a first attempt. */
     assert.ok(attempts('a').length >= 1 && attempts('a').every((a) => a === '1'), JSON.stringify(attempts('a')));

@@ -58,7 +58,9 @@ const electLeadersV2 = createAPI(
   (electionType, topics, timeoutMs) =>
     Writer.create()
       .appendInt8(electionType)
-      .appendArray(topics, (w, t) => w.appendString(t.topic).appendArray(t.partitions, (w, p) => w.appendInt32(p), true, false))
+      .appendArray(topics, (w, t) =>
+        w.appendString(t.topic).appendArray(t.partitions, (w, p) => w.appendInt32(p), true, false),
+      )
       .appendInt32(timeoutMs)
       .appendTaggedFields(),
   (_correlationId, _apiKey, _apiVersion, reader) => ({
@@ -66,7 +68,11 @@ const electLeadersV2 = createAPI(
     errorCode: reader.readInt16(),
     results: reader.readArray((r) => ({
       topic: r.readString(),
-      partitions: r.readArray((p) => ({ partitionId: p.readInt32(), errorCode: p.readInt16(), errorMessage: p.readNullableString() })),
+      partitions: r.readArray((p) => ({
+        partitionId: p.readInt32(),
+        errorCode: p.readInt16(),
+        errorMessage: p.readNullableString(),
+      })),
     })),
   }),
 );
@@ -107,10 +113,17 @@ describe('the administration APIs of a single broker, through kafdo gateway', ()
   });
 
   it('DescribeProducers and DescribeLogDirs: the idempotent producer, the stored bytes', async () => {
-    const producer = new Producer({ clientId: 'ops-producer', bootstrapBrokers: [dev.kafkaBroker], serializers: stringSerializers, idempotent: true });
+    const producer = new Producer({
+      clientId: 'ops-producer',
+      bootstrapBrokers: [dev.kafkaBroker],
+      serializers: stringSerializers,
+      idempotent: true,
+    });
     closers.push(() => producer.close());
     for (let i = 0; i < 3; i++) {
-      await producer.send({ messages: [0, 1, 2, 3].map((n) => ({ topic: TOPIC, partition: 0, key: `k${n}`, value: `v${i}-${n}` })) });
+      await producer.send({
+        messages: [0, 1, 2, 3].map((n) => ({ topic: TOPIC, partition: 0, key: `k${n}`, value: `v${i}-${n}` })),
+      });
     }
     const described = await describeProducersV0.api.async(connection, [{ name: TOPIC, partitionIndexes: [0, 1] }]);
     const [p0, p1] = described.topics[0].partitions;
@@ -121,12 +134,18 @@ describe('the administration APIs of a single broker, through kafdo gateway', ()
     assert.equal(active.lastSequence, 11, 'twelve records in sequence 0-11');
     assert.equal(Number(active.currentTxnStartOffset), -1);
     assert.deepEqual(p1.activeProducers, [], 'partition 1 has had no producer');
-    const missing = await answerOf(describeProducersV0.api.async(connection, [{ name: 'no-such-topic', partitionIndexes: [0] }]));
+    const missing = await answerOf(
+      describeProducersV0.api.async(connection, [{ name: 'no-such-topic', partitionIndexes: [0] }]),
+    );
     assert.equal(missing.topics[0].partitions[0].errorCode, 3, 'UNKNOWN_TOPIC_OR_PARTITION');
 
     const [dirs] = await admin.describeLogDirs({ topics: [{ name: TOPIC, partitions: [0, 1] }] });
     assert.equal(dirs.results.length, 1, 'one log directory');
-    const sizes = new Map(dirs.results[0].topics.find((t) => t.name === TOPIC).partitions.map((p) => [p.partitionIndex, Number(p.partitionSize)]));
+    const sizes = new Map(
+      dirs.results[0].topics
+        .find((t) => t.name === TOPIC)
+        .partitions.map((p) => [p.partitionIndex, Number(p.partitionSize)]),
+    );
     assert.ok(sizes.get(0) > 12 * 6, `partition 0 holds its batches: ${sizes.get(0)} bytes`);
     assert.equal(sizes.get(1), 0, 'partition 1 is empty');
   });
@@ -137,20 +156,32 @@ describe('the administration APIs of a single broker, through kafdo gateway', ()
     assert.deepEqual(listed.topics, []);
     const altered = await answerOf(
       alterPartitionReassignmentsV0.api.async(connection, 30000, false, [
-        { name: TOPIC, partitions: [{ partitionIndex: 0, replicas: [0] }, { partitionIndex: 1, replicas: [1] }] },
+        {
+          name: TOPIC,
+          partitions: [
+            { partitionIndex: 0, replicas: [0] },
+            { partitionIndex: 1, replicas: [1] },
+          ],
+        },
         { name: 'no-such-topic', partitions: [{ partitionIndex: 0, replicas: [0] }] },
       ]),
     );
     const codes = altered.responses.map((t) => t.partitions.map((p) => p.errorCode));
     assert.deepEqual(codes, [[0, 39], [3]], 'to [0]: done; to broker 1: INVALID_REPLICA_ASSIGNMENT; unknown topic');
     const cancelled = await answerOf(
-      alterPartitionReassignmentsV0.api.async(connection, 30000, false, [{ name: TOPIC, partitions: [{ partitionIndex: 0, replicas: null }] }]),
+      alterPartitionReassignmentsV0.api.async(connection, 30000, false, [
+        { name: TOPIC, partitions: [{ partitionIndex: 0, replicas: null }] },
+      ]),
     );
     assert.equal(cancelled.responses[0].partitions[0].errorCode, 85, 'NO_REASSIGNMENT_IN_PROGRESS');
 
     const elected = await electLeadersV2.async(connection, 0, [{ topic: TOPIC, partitions: [0, 1, 7] }], 30000);
     assert.equal(elected.errorCode, 0);
-    assert.deepEqual(elected.results[0].partitions.map((p) => p.errorCode), [84, 84, 3], 'ELECTION_NOT_NEEDED; partition 7 unknown');
+    assert.deepEqual(
+      elected.results[0].partitions.map((p) => p.errorCode),
+      [84, 84, 3],
+      'ELECTION_NOT_NEEDED; partition 7 unknown',
+    );
     const all = await electLeadersV2.async(connection, 0, null, 30000);
     assert.deepEqual(all.results, [], 'every partition: none needed one');
   });
@@ -158,7 +189,15 @@ describe('the administration APIs of a single broker, through kafdo gateway', ()
   it('OffsetDelete: refused for a subscribed topic while the group has a member, done once it is empty', async () => {
     await admin.alterConsumerGroupOffsets({
       groupId: GROUP,
-      topics: [{ name: TOPIC, partitionOffsets: [{ partition: 0, offset: 5n }, { partition: 1, offset: 0n }] }],
+      topics: [
+        {
+          name: TOPIC,
+          partitionOffsets: [
+            { partition: 0, offset: 5n },
+            { partition: 1, offset: 0n },
+          ],
+        },
+      ],
     });
     const consumer = new Consumer({
       groupId: GROUP,
@@ -169,24 +208,35 @@ describe('the administration APIs of a single broker, through kafdo gateway', ()
       heartbeatInterval: 500,
     });
     const stream = await consumer.consume({ autocommit: false, topics: [TOPIC], mode: 'committed' });
-    const refused = await admin.deleteConsumerGroupOffsets({ groupId: GROUP, topics: [{ name: TOPIC, partitionIndexes: [0] }] }).then(
-      () => assert.fail('OffsetDelete of a subscribed topic succeeded'),
-      (e) => e,
-    );
+    const refused = await admin
+      .deleteConsumerGroupOffsets({ groupId: GROUP, topics: [{ name: TOPIC, partitionIndexes: [0] }] })
+      .then(
+        () => assert.fail('OffsetDelete of a subscribed topic succeeded'),
+        (e) => e,
+      );
     assert.deepEqual(protocolErrors(refused), ['GROUP_SUBSCRIBED_TO_TOPIC']);
     await stream.close();
     await consumer.close(true);
     await admin.deleteConsumerGroupOffsets({ groupId: GROUP, topics: [{ name: TOPIC, partitionIndexes: [0] }] });
-    const [offsets] = await admin.listConsumerGroupOffsets({ groups: [{ groupId: GROUP, topics: [{ name: TOPIC, partitionIndexes: [0, 1] }] }] });
+    const [offsets] = await admin.listConsumerGroupOffsets({
+      groups: [{ groupId: GROUP, topics: [{ name: TOPIC, partitionIndexes: [0, 1] }] }],
+    });
     const byPartition = new Map(offsets.topics[0].partitions.map((p) => [p.partitionIndex, Number(p.committedOffset)]));
     assert.equal(byPartition.get(0), -1, 'partition 0 forgotten');
     assert.equal(byPartition.get(1), 0, 'partition 1 kept');
     const rest = await (await fetch(`${dev.baseUrl}/consumer-groups/${GROUP}/offsets`)).json().catch(() => null);
-    if (rest?.offsets) assert.ok(!rest.offsets.some((o) => o.topic === TOPIC && o.partition === 0 && o.offset >= 0), JSON.stringify(rest));
+    if (rest?.offsets)
+      assert.ok(
+        !rest.offsets.some((o) => o.topic === TOPIC && o.partition === 0 && o.offset >= 0),
+        JSON.stringify(rest),
+      );
   });
 
   it('DescribeConfigs of the broker: read-only configs with their sources', async () => {
-    const [broker] = await admin.describeConfigs({ resources: [{ resourceType: 4, resourceName: '0' }], includeSynonyms: true });
+    const [broker] = await admin.describeConfigs({
+      resources: [{ resourceType: 4, resourceName: '0' }],
+      includeSynonyms: true,
+    });
     const byName = new Map(broker.configs.map((c) => [c.name, c]));
     assert.equal(byName.get('message.max.bytes').value, '1048576');
     assert.equal(byName.get('log.retention.ms').value, '604800000');
@@ -208,7 +258,14 @@ describe('the administration APIs of a single broker, through kafdo gateway', ()
     const byId = await metadataV12.api.async(connection, [{ topicId: topic.topicId, name: null }], false, false);
     assert.equal(byId.topics[0].name, TOPIC);
     assert.equal(byId.topics[0].partitions.length, 2);
-    const unknown = await answerOf(metadataV12.api.async(connection, [{ topicId: '00000000-0000-0000-0000-0000000000aa', name: null }], false, false));
+    const unknown = await answerOf(
+      metadataV12.api.async(
+        connection,
+        [{ topicId: '00000000-0000-0000-0000-0000000000aa', name: null }],
+        false,
+        false,
+      ),
+    );
     assert.equal(unknown.topics[0].errorCode, 100, 'UNKNOWN_TOPIC_ID');
   });
 

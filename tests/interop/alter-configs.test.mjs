@@ -64,12 +64,19 @@ describe('changing topic configs while the topic lives', () => {
 
   it('describeConfigs names DEFAULT_CONFIG for a config the topic does not set, DYNAMIC_TOPIC_CONFIG for one it sets', async () => {
     await admin.createTopics({
-      topics: [{ topic: T, numPartitions: PARTITIONS, configEntries: [{ name: 'max.message.bytes', value: '500000' }] }],
+      topics: [
+        { topic: T, numPartitions: PARTITIONS, configEntries: [{ name: 'max.message.bytes', value: '500000' }] },
+      ],
     });
     const entries = await describeTopic(T);
     assert.deepEqual(
       { ...entries.get('max.message.bytes') },
-      { ...entries.get('max.message.bytes'), configValue: '500000', isDefault: false, configSource: DYNAMIC_TOPIC_CONFIG },
+      {
+        ...entries.get('max.message.bytes'),
+        configValue: '500000',
+        isDefault: false,
+        configSource: DYNAMIC_TOPIC_CONFIG,
+      },
     );
     assert.deepEqual(
       { ...entries.get('retention.ms') },
@@ -91,21 +98,43 @@ describe('changing topic configs while the topic lives', () => {
   it('alterConfigs retention.ms: records older than it go from every partition at once, no produce needed', async () => {
     const old = String(Date.now() - 3 * HOUR);
     for (let partition = 0; partition < PARTITIONS; partition++) {
-      await producer.send({ topic: T, messages: [{ partition, value: 'old-0', timestamp: old }, { partition, value: 'old-1', timestamp: old }] });
+      await producer.send({
+        topic: T,
+        messages: [
+          { partition, value: 'old-0', timestamp: old },
+          { partition, value: 'old-1', timestamp: old },
+        ],
+      });
       await producer.send({ topic: T, messages: [{ partition, value: 'new', timestamp: String(Date.now()) }] });
     }
     const offsets = async () => (await dev.api.get(`/admin/topics/${T}/offsets`)).partitions;
-    assert.deepEqual(await offsets(), Array.from({ length: PARTITIONS }, (_, partition) => ({ partition, earliest: 0, latest: 3 })));
+    assert.deepEqual(
+      await offsets(),
+      Array.from({ length: PARTITIONS }, (_, partition) => ({ partition, earliest: 0, latest: 3 })),
+    );
 
     const answer = await admin.alterConfigs({
-      resources: [{ type: ConfigResourceTypes.TOPIC, name: T, configEntries: [{ name: 'retention.ms', value: String(HOUR) }] }],
+      resources: [
+        { type: ConfigResourceTypes.TOPIC, name: T, configEntries: [{ name: 'retention.ms', value: String(HOUR) }] },
+      ],
     });
-    assert.deepEqual(answer.resources.map((r) => [r.errorCode, r.resourceName]), [[0, T]]);
+    assert.deepEqual(
+      answer.resources.map((r) => [r.errorCode, r.resourceName]),
+      [[0, T]],
+    );
 
-    await until('the old records to go from every partition', async () => (await offsets()).every((p) => p.earliest === 2));
-    assert.deepEqual(await offsets(), Array.from({ length: PARTITIONS }, (_, partition) => ({ partition, earliest: 2, latest: 3 })));
+    await until('the old records to go from every partition', async () =>
+      (await offsets()).every((p) => p.earliest === 2),
+    );
+    assert.deepEqual(
+      await offsets(),
+      Array.from({ length: PARTITIONS }, (_, partition) => ({ partition, earliest: 2, latest: 3 })),
+    );
     const read = await dev.api.get(`/topics/${T}/partitions/1/messages?offset=2&encoding=base64`);
-    assert.deepEqual(read.messages.map((m) => Buffer.from(m.value, 'base64').toString()), ['new']);
+    assert.deepEqual(
+      read.messages.map((m) => Buffer.from(m.value, 'base64').toString()),
+      ['new'],
+    );
 
     // AlterConfigs names the whole set: max.message.bytes, not named, is a default again.
     const entries = await describeTopic(T);
@@ -118,14 +147,18 @@ describe('changing topic configs while the topic lives', () => {
   it('a bad value is INVALID_CONFIG and changes nothing; a broker resource is INVALID_REQUEST', async () => {
     await assert.rejects(
       admin.alterConfigs({
-        resources: [{ type: ConfigResourceTypes.TOPIC, name: T, configEntries: [{ name: 'retention.ms', value: 'soon' }] }],
+        resources: [
+          { type: ConfigResourceTypes.TOPIC, name: T, configEntries: [{ name: 'retention.ms', value: 'soon' }] },
+        ],
       }),
       hasErrorType('INVALID_CONFIG'),
     );
     assert.equal((await describeTopic(T)).get('retention.ms').configValue, String(HOUR));
     await assert.rejects(
       admin.alterConfigs({
-        resources: [{ type: ConfigResourceTypes.BROKER, name: '0', configEntries: [{ name: 'log.retention.ms', value: '1' }] }],
+        resources: [
+          { type: ConfigResourceTypes.BROKER, name: '0', configEntries: [{ name: 'log.retention.ms', value: '1' }] },
+        ],
       }),
       hasErrorType('INVALID_REQUEST'),
     );

@@ -121,7 +121,7 @@ async function fetchedBytes(topic) {
   const raw = await RawKafka.open(dev.kafkaBroker);
   try {
     const parts = [];
-    for (let offset = 0; ; ) {
+    for (let offset = 0; ;) {
       const correlationId = raw.correlationId++;
       await raw.writeRaw(fetchFrame(correlationId, topic, 0, offset));
       const { errorCode, highWatermark, records } = parseFetch(await raw.nextFrame());
@@ -156,12 +156,17 @@ async function kafkajsRecords(topic, count) {
           timestamp: message.timestamp,
           key: message.key?.toString('base64') ?? null,
           value: message.value?.toString('base64') ?? null,
-          headers: Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, v?.toString('base64')])),
+          headers: Object.fromEntries(
+            Object.entries(message.headers ?? {}).map(([k, v]) => [k, v?.toString('base64')]),
+          ),
         });
         if (got.length >= count) done();
       },
     });
-    await Promise.race([all, new Promise((_, reject) => setTimeout(() => reject(new Error('kafkajs timed out')), 60_000))]);
+    await Promise.race([
+      all,
+      new Promise((_, reject) => setTimeout(() => reject(new Error('kafkajs timed out')), 60_000)),
+    ]);
   } finally {
     await consumer.disconnect();
   }
@@ -251,7 +256,9 @@ describe('the cold tier through every door', () => {
       ).file;
       /* Watched closely (the segments move fast), and killed once some are moved and some not. */
       db = new DatabaseSync(file, { readOnly: true });
-      const progress = db.prepare('SELECT (SELECT count(*) FROM log_batches) AS hot, (SELECT count(*) FROM log_segments) AS cold');
+      const progress = db.prepare(
+        'SELECT (SELECT count(*) FROM log_batches) AS hot, (SELECT count(*) FROM log_segments) AS cold',
+      );
       const deadline = Date.now() + DUE_AFTER + 60_000;
       let moving = false;
       for (;;) {
@@ -271,14 +278,18 @@ describe('the cold tier through every door', () => {
     await dev.stop({ signal: 'SIGKILL' });
     db.close();
     const mid = logStates().find((s) => s.file === file);
-    console.log(`# killed with ${mid.hot} batches hot, ${mid.segments.length} segments, ${mid.garbage.length} in flight`);
+    console.log(
+      `# killed with ${mid.hot} batches hot, ${mid.segments.length} segments, ${mid.garbage.length} in flight`,
+    );
 
     dev = await startDev({ persistDir, gateway: true, vars: VARS });
     /* The alarm the log left finishes the job: everything is cold, nothing is garbage. */
     const cold = await waitFor('every batch of cold-b in R2', () =>
       logStates().find((s) => s.file === mid.file && s.hot === 0 && s.garbage.length === 0),
     );
-    const recorded = logStates().flatMap((s) => s.segments).sort();
+    const recorded = logStates()
+      .flatMap((s) => s.segments)
+      .sort();
     assert.deepEqual(bucketKeys(), recorded, 'no object the logs do not account for');
     assert.ok(mid.hot > 0 && cold.segments.length > mid.segments.length);
     await assertSameOnEveryDoor('cold-a', 'plain-a', 130);

@@ -95,8 +95,15 @@ describe('compression', () => {
     const sent = [];
     const codecAt = [];
     for (const codec of CODECS) {
-      const lines = Array.from({ length: 25 }, (_, i) => `${codec}-${i}:{"codec":"${codec}","n":${i},"pad":"${'xyz'.repeat(40)}"}`);
-      await produce(B, topic, lines, { partition: 0, headers: [['via', codec]], extra: ['-z', codec, '-X', 'linger.ms=50'] });
+      const lines = Array.from(
+        { length: 25 },
+        (_, i) => `${codec}-${i}:{"codec":"${codec}","n":${i},"pad":"${'xyz'.repeat(40)}"}`,
+      );
+      await produce(B, topic, lines, {
+        partition: 0,
+        headers: [['via', codec]],
+        extra: ['-z', codec, '-X', 'linger.ms=50'],
+      });
       for (const l of lines) {
         const at = l.indexOf(':');
         sent.push({ key: l.slice(0, at), value: l.slice(at + 1), via: codec });
@@ -126,7 +133,11 @@ describe('compression', () => {
           value: Buffer.concat([pseudoRandomBytes(64, i + 1), Buffer.alloc(200, i)]),
           headers: { bin: pseudoRandomBytes(8, 100 + i) },
         }));
-        await producer.send({ topic, compression: KAFKAJS_CODECS[name], messages: messages.map((m) => ({ ...m, partition: 0 })) });
+        await producer.send({
+          topic,
+          compression: KAFKAJS_CODECS[name],
+          messages: messages.map((m) => ({ ...m, partition: 0 })),
+        });
         for (const m of messages) {
           sent.push(m);
           codecAt.push(name);
@@ -136,11 +147,21 @@ describe('compression', () => {
       await producer.disconnect();
     }
     assertStoredCodecs(await storedBatches(B, topic, 0), codecAt);
-    const expected = sent.map((m, offset) => ({ offset, key: b64(m.key), value: b64(m.value), headers: { bin: b64(m.headers.bin) } }));
+    const expected = sent.map((m, offset) => ({
+      offset,
+      key: b64(m.key),
+      value: b64(m.value),
+      headers: { bin: b64(m.headers.bin) },
+    }));
     assert.deepEqual(await restRead(topic), expected);
     const byKafkajs = await kafkajsRead(topic, sent.length);
     assert.deepEqual(
-      byKafkajs.map((r) => ({ offset: r.offset, key: b64(r.key), value: b64(r.value), headers: { bin: b64(r.headers.bin) } })),
+      byKafkajs.map((r) => ({
+        offset: r.offset,
+        key: b64(r.key),
+        value: b64(r.value),
+        headers: { bin: b64(r.headers.bin) },
+      })),
       expected,
     );
   });
@@ -159,14 +180,24 @@ describe('compression', () => {
         messages: messages.map((m) => ({ ...m, partition: 0 })),
       });
       const batches = await storedBatches(B, topic, 0);
-      assertStoredCodecs(batches, messages.map(() => codec));
+      assertStoredCodecs(
+        batches,
+        messages.map(() => codec),
+      );
       stored[codec] = batches.reduce((n, b) => n + b.bytes, 0);
 
-      assert.deepEqual(await restRead(topic), messages.map((m, offset) => ({ offset, ...m })));
+      assert.deepEqual(
+        await restRead(topic),
+        messages.map((m, offset) => ({ offset, ...m })),
+      );
       const byKcat = await consumeToEnd(B, topic);
       assert.deepEqual(
         byKcat.map((r) => [r.offset, r.key, r.payload]),
-        messages.map((m, offset) => [offset, Buffer.from(m.key, 'base64').toString(), Buffer.from(m.value, 'base64').toString()]),
+        messages.map((m, offset) => [
+          offset,
+          Buffer.from(m.key, 'base64').toString(),
+          Buffer.from(m.value, 'base64').toString(),
+        ]),
         `kcat reading ${codec}`,
       );
       const byKafkajs = await kafkajsRead(topic, messages.length);
@@ -177,7 +208,10 @@ describe('compression', () => {
       );
     }
     for (const codec of CODECS) {
-      assert.ok(stored[codec] < stored.none / 2, `${codec}: ${stored[codec]} bytes stored, ${stored.none} uncompressed`);
+      assert.ok(
+        stored[codec] < stored.none / 2,
+        `${codec}: ${stored[codec]} bytes stored, ${stored.none} uncompressed`,
+      );
     }
   });
 

@@ -106,7 +106,11 @@ describe('confluent-kafka (Python)', () => {
   it("describes the broker's configs (DescribeConfigs, BROKER): read-only, with their sources", async () => {
     const out = await phase('broker-configs', dev.kafkaBroker);
     assert.deepEqual(out.configs['message.max.bytes'], { value: '1048576', source: 5 }, 'DEFAULT_CONFIG');
-    assert.deepEqual(out.configs['advertised.listeners'], { value: `PLAINTEXT://${dev.kafkaBroker}`, source: 4 }, 'STATIC_BROKER_CONFIG');
+    assert.deepEqual(
+      out.configs['advertised.listeners'],
+      { value: `PLAINTEXT://${dev.kafkaBroker}`, source: 4 },
+      'STATIC_BROKER_CONFIG',
+    );
     assert.equal(out.configs['log.retention.ms'].value, '604800000');
   });
 
@@ -115,7 +119,10 @@ describe('confluent-kafka (Python)', () => {
     const out = await phase('produce', dev.kafkaBroker, T, String(N), state);
     assert.equal(out.delivered, N);
     producedPerPartition = out.partitions;
-    assert.equal(Object.values(producedPerPartition).reduce((a, b) => a + b, 0), N);
+    assert.equal(
+      Object.values(producedPerPartition).reduce((a, b) => a + b, 0),
+      N,
+    );
     /* The logs' ends agree (REST). */
     const offsets = await api.get(`/admin/topics/${T}/offsets`);
     assert.deepEqual(
@@ -158,7 +165,10 @@ describe('confluent-kafka (Python)', () => {
     const out = await phase('consume-pair', dev.kafkaBroker, T, `${GROUP}-pair`, state);
     assert.equal(out.total, N);
     const { a, b } = out.members;
-    assert.deepEqual([...a.assigned, ...b.assigned].sort(), Array.from({ length: P }, (_, p) => p));
+    assert.deepEqual(
+      [...a.assigned, ...b.assigned].sort(),
+      Array.from({ length: P }, (_, p) => p),
+    );
     assert.ok(a.assigned.length > 0 && b.assigned.length > 0, JSON.stringify(out));
     assert.equal(a.read + b.read, N + out.read_again, JSON.stringify(out));
   });
@@ -169,7 +179,7 @@ describe('confluent-kafka (Python)', () => {
     assert.deepEqual(out.events_after_restart, [['static', 'assign', out.partitions]]);
   });
 
-  it('a cooperative-sticky group is given a grown topic\'s new partitions at once (the group rebalances when its topic grows)', async () => {
+  it("a cooperative-sticky group is given a grown topic's new partitions at once (the group rebalances when its topic grows)", async () => {
     const out = await phase('cooperative-grow', dev.kafkaBroker, 'py-grown', 'py-cooperative');
     assert.equal(out.phase, 'cooperative-grow');
     assert.deepEqual([...out.assigned.a, ...out.assigned.b].sort(), [0, 1, 2, 3]);
@@ -180,14 +190,20 @@ describe('confluent-kafka (Python)', () => {
     assert.equal(out.phase, 'cooperative-delete');
     assert.deepEqual(
       [...out.assigned.a, ...out.assigned.b].sort(),
-      [['py-two-keep', 0], ['py-two-keep', 1]],
+      [
+        ['py-two-keep', 0],
+        ['py-two-keep', 1],
+      ],
       JSON.stringify(out),
     );
     assert.equal(out.read_after.length, 20, JSON.stringify(out));
     assert.ok(out.seconds < 30, JSON.stringify(out));
-    for (const e of out.errors) assert.match(e, /py-two-gone/, 'the only errors reported are the deleted topic\'s');
+    for (const e of out.errors) assert.match(e, /py-two-gone/, "the only errors reported are the deleted topic's");
     const g = await api.get('/consumer-groups/py-cooperative-delete');
-    assert.ok(!JSON.stringify(g).includes('py-two-gone'), `the group no longer holds the deleted topic: ${JSON.stringify(g)}`);
+    assert.ok(
+      !JSON.stringify(g).includes('py-two-gone'),
+      `the group no longer holds the deleted topic: ${JSON.stringify(g)}`,
+    );
   });
 
   it('produces with compression.type gzip, snappy, lz4 and zstd: each batch stored with its codec', async () => {
@@ -218,6 +234,10 @@ describe('confluent-kafka (Python)', () => {
     assert.equal(out.failed, true, JSON.stringify(out));
     assert.ok(out.seconds < 10, `init_transactions took ${out.seconds} s of its 20: ${JSON.stringify(out)}`);
     assert.equal(out.fatal, true, JSON.stringify(out));
-    assert.match(out.code + out.message, /TRANSACTIONAL_ID_AUTHORIZATION_FAILED|Transactional Id authorization failed/i, JSON.stringify(out));
+    assert.match(
+      out.code + out.message,
+      /TRANSACTIONAL_ID_AUTHORIZATION_FAILED|Transactional Id authorization failed/i,
+      JSON.stringify(out),
+    );
   });
 });

@@ -44,7 +44,14 @@ describe('Fetch within max_bytes (librdkafka 0082)', () => {
       await produce(dev.kafkaBroker, TOPIC, lines, { partition, extra: ['-X', 'linger.ms=100'] });
     }
     const got = await consumeToEnd(dev.kafkaBroker, TOPIC, {
-      extra: ['-X', 'fetch.max.bytes=1000000', '-X', 'max.partition.fetch.bytes=20000000', '-X', 'receive.message.max.bytes=1000512'],
+      extra: [
+        '-X',
+        'fetch.max.bytes=1000000',
+        '-X',
+        'max.partition.fetch.bytes=20000000',
+        '-X',
+        'receive.message.max.bytes=1000512',
+      ],
     });
     assert.equal(got.length, sent.length);
     assert.deepEqual(

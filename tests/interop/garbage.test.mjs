@@ -26,7 +26,18 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { MAX_FRAME } from '../../bin/kafka-frame.mjs';
-import { Inbox, RawKafka, captured, fence, newKafka, pseudoRandomBytes, range, requestFrame, startKafdo, stopKafdo } from './kafkajs-helpers.mjs';
+import {
+  Inbox,
+  RawKafka,
+  captured,
+  fence,
+  newKafka,
+  pseudoRandomBytes,
+  range,
+  requestFrame,
+  startKafdo,
+  stopKafdo,
+} from './kafkajs-helpers.mjs';
 
 const UNSUPPORTED_VERSION = 35;
 
@@ -65,24 +76,33 @@ describe('garbage on the Kafka port', () => {
   }
 
   for (const [name, bytes] of [
-    ['random bytes after a size prefix over 100 MiB', () => {
-      const b = pseudoRandomBytes(64, 0xc0ffee);
-      b[0] = 0x07; // 0x07xxxxxx > 100 MiB (0x06400000)
-      return b;
-    }],
-    ['random bytes read as a negative size', () => {
-      const b = pseudoRandomBytes(256, 0xbadf00d);
-      b[0] |= 0x80;
-      return b;
-    }],
+    [
+      'random bytes after a size prefix over 100 MiB',
+      () => {
+        const b = pseudoRandomBytes(64, 0xc0ffee);
+        b[0] = 0x07; // 0x07xxxxxx > 100 MiB (0x06400000)
+        return b;
+      },
+    ],
+    [
+      'random bytes read as a negative size',
+      () => {
+        const b = pseudoRandomBytes(256, 0xbadf00d);
+        b[0] |= 0x80;
+        return b;
+      },
+    ],
     ['a size prefix under 8', () => Buffer.concat([Buffer.from([0, 0, 0, 3]), pseudoRandomBytes(3, 7)])],
     ['a zero size prefix', () => Buffer.from([0, 0, 0, 0])],
     /* Closed on the prefix alone: the gateway waits for no body the Worker would refuse. */
-    ["a size prefix one over the Worker's limit, without its body", () => {
-      const b = Buffer.alloc(4);
-      b.writeInt32BE(MAX_FRAME + 1, 0);
-      return b;
-    }],
+    [
+      "a size prefix one over the Worker's limit, without its body",
+      () => {
+        const b = Buffer.alloc(4);
+        b.writeInt32BE(MAX_FRAME + 1, 0);
+        return b;
+      },
+    ],
   ]) {
     it(`${name}: the connection is closed`, { timeout: 20_000 }, async () => {
       await withConnection(async (raw) => {
@@ -138,7 +158,10 @@ describe('garbage on the Kafka port', () => {
       const versions = await raw.call('apiVersions', 0, {});
       assert.equal(versions.errorCode, 0);
       const metadata = await raw.call('metadata', 1, { topics: [] });
-      assert.deepEqual(metadata.brokers.map((b) => b.nodeId), [0]);
+      assert.deepEqual(
+        metadata.brokers.map((b) => b.nodeId),
+        [0],
+      );
     });
   });
 
@@ -166,7 +189,11 @@ describe('garbage on the Kafka port', () => {
       const n = body.readInt32BE(2);
       for (let i = 0; i < n; i++) {
         const at = 6 + i * 6;
-        decoded.apiVersions.push({ apiKey: body.readInt16BE(at), minVersion: body.readInt16BE(at + 2), maxVersion: body.readInt16BE(at + 4) });
+        decoded.apiVersions.push({
+          apiKey: body.readInt16BE(at),
+          minVersion: body.readInt16BE(at + 2),
+          maxVersion: body.readInt16BE(at + 4),
+        });
       }
       assert.equal(body.length, 6 + n * 6, 'nothing after the v0 body');
       assert.equal(decoded.errorCode, UNSUPPORTED_VERSION);
@@ -215,10 +242,7 @@ describe('garbage on the Kafka port', () => {
     await consumer.run({ eachMessage: async (m) => inbox.push(captured(m)) });
     await inbox.count(sent.length);
     const received = await fence(producer, inbox, 'after-garbage', range(2));
-    assert.deepEqual(
-      received.map((m) => `${m.key}=${m.value}`).sort(),
-      sent.map((m) => `${m.key}=${m.value}`).sort(),
-    );
+    assert.deepEqual(received.map((m) => `${m.key}=${m.value}`).sort(), sent.map((m) => `${m.key}=${m.value}`).sort());
     const health = await dev.api.get('/health');
     assert.equal(health.status, 'ok');
   });

@@ -17,7 +17,17 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import kafkajs from 'kafkajs';
-import { Inbox, RawKafka, captured, fence, hasErrorType, newKafka, range, startKafdo, stopKafdo } from './kafkajs-helpers.mjs';
+import {
+  Inbox,
+  RawKafka,
+  captured,
+  fence,
+  hasErrorType,
+  newKafka,
+  range,
+  startKafdo,
+  stopKafdo,
+} from './kafkajs-helpers.mjs';
 
 const { ConfigResourceTypes } = kafkajs; // kafkajs is CommonJS: not every export is a named ESM export
 
@@ -71,8 +81,17 @@ describe("kafkajs's admin client through the gateway", () => {
 
     const { topics } = await admin.fetchTopicMetadata({ topics: [A, B] });
     const byName = new Map(topics.map((t) => [t.name, t]));
-    assert.deepEqual(byName.get(A).partitions.map((p) => p.partitionId).sort(), [0, 1]);
-    assert.deepEqual(byName.get(B).partitions.map((p) => p.partitionId), [0]);
+    assert.deepEqual(
+      byName
+        .get(A)
+        .partitions.map((p) => p.partitionId)
+        .sort(),
+      [0, 1],
+    );
+    assert.deepEqual(
+      byName.get(B).partitions.map((p) => p.partitionId),
+      [0],
+    );
     for (const t of topics) {
       for (const p of t.partitions) {
         assert.equal(p.partitionErrorCode, 0);
@@ -93,9 +112,15 @@ describe("kafkajs's admin client through the gateway", () => {
     assert.equal(viaRest.config['retention.ms'], '3600000');
   });
 
-  it("describeConfigs of the broker: its configs, read-only, with their sources", async () => {
+  it('describeConfigs of the broker: its configs, read-only, with their sources', async () => {
     const { resources } = await admin.describeConfigs({
-      resources: [{ type: ConfigResourceTypes.BROKER, name: '0', configNames: ['message.max.bytes', 'num.partitions', 'fetch.max.bytes'] }],
+      resources: [
+        {
+          type: ConfigResourceTypes.BROKER,
+          name: '0',
+          configNames: ['message.max.bytes', 'num.partitions', 'fetch.max.bytes'],
+        },
+      ],
       includeSynonyms: false,
     });
     assert.equal(resources[0].errorCode, 0);
@@ -194,7 +219,10 @@ describe("kafkajs's admin client through the gateway", () => {
     const raw = await RawKafka.open(dev.kafkaBroker);
     try {
       const v0 = async (timestamp, maxNumOffsets, partition = 0) => {
-        const r = await raw.call('listOffsets', 0, { replicaId: -1, topics: [{ topic, partitions: [{ partition, timestamp, maxNumOffsets }] }] });
+        const r = await raw.call('listOffsets', 0, {
+          replicaId: -1,
+          topics: [{ topic, partitions: [{ partition, timestamp, maxNumOffsets }] }],
+        });
         assert.equal(r.responses[0].topic, topic);
         assert.equal(r.responses[0].partitions[0].partition, partition);
         return r.responses[0].partitions[0].offsets;
@@ -253,17 +281,21 @@ describe("kafkajs's admin client through the gateway", () => {
     const [fetched] = await admin.fetchOffsets({ groupId: GROUP, topics: [A] });
     assert.equal(fetched.topic, A);
     assert.deepEqual(
-      [...fetched.partitions].sort((x, y) => x.partition - y.partition).map(({ partition, offset }) => ({ partition, offset })),
+      [...fetched.partitions]
+        .sort((x, y) => x.partition - y.partition)
+        .map(({ partition, offset }) => ({ partition, offset })),
       range(4).map((p) => ({ partition: p, offset: String(p + 1) })),
     );
 
     // setOffsets (the group must be empty): partition 3 back to 1, the others unchanged.
     await admin.setOffsets({ groupId: GROUP, topic: A, partitions: [{ partition: 3, offset: '1' }] });
     const [afterSet] = await admin.fetchOffsets({ groupId: GROUP, topics: [A] });
-    assert.deepEqual(
-      Object.fromEntries(afterSet.partitions.map((p) => [p.partition, p.offset])),
-      { 0: '1', 1: '2', 2: '3', 3: '1' },
-    );
+    assert.deepEqual(Object.fromEntries(afterSet.partitions.map((p) => [p.partition, p.offset])), {
+      0: '1',
+      1: '2',
+      2: '3',
+      3: '1',
+    });
     const rest = await dev.api.get(`/consumer-groups/${GROUP}/offsets`);
     assert.equal(rest.offsets.find((o) => o.topic === A && o.partition === 3).offset, 1);
 
@@ -276,7 +308,14 @@ describe("kafkajs's admin client through the gateway", () => {
     await c2.subscribe({ topic: A, fromBeginning: true });
     await c2.run({ eachMessage: async (m) => again.push(captured(m)) });
     const redelivered = await fence(producer, again, A, range(4));
-    assert.deepEqual(redelivered.map((m) => [m.partition, m.offset]), [[3, 1], [3, 2], [3, 3]]);
+    assert.deepEqual(
+      redelivered.map((m) => [m.partition, m.offset]),
+      [
+        [3, 1],
+        [3, 2],
+        [3, 3],
+      ],
+    );
     await c2.disconnect();
     open.splice(open.indexOf(c2), 1);
   });
@@ -315,40 +354,51 @@ describe("kafkajs's admin client through the gateway", () => {
     }
   });
 
-  it('resetOffsets to the earliest: the next consumer of the group reads every record again', { timeout: 60_000 }, async () => {
-    const total = 1 + 2 + 3 + 4; // the records produced so far (fence() leaves fences out)
-    await admin.resetOffsets({ groupId: GROUP, topic: A, earliest: true });
-    const all = new Inbox();
-    const c3 = kafka.consumer({ groupId: GROUP });
-    open.push(c3);
-    all.watch(c3, `${GROUP} after resetOffsets`);
-    await c3.connect();
-    /* kafkajs 2.2.4 reads a committed -2 / -1 as no commit and starts by its own
-     * fromBeginning (offsetManager/isInvalidOffset.js), against Kafka too; so the reset
-     * shows here as a consumer re-reading everything where it would otherwise resume at
-     * the end of the logs. */
-    await c3.subscribe({ topic: A, fromBeginning: true });
-    await c3.run({ eachMessage: async (m) => all.push(captured(m)) });
-    await all.count(total);
-    const everything = await fence(producer, all, A, range(4));
-    assert.equal(everything.length, total, JSON.stringify(everything.map((m) => [m.partition, m.offset])));
-    await c3.disconnect();
-    open.splice(open.indexOf(c3), 1);
-  });
+  it(
+    'resetOffsets to the earliest: the next consumer of the group reads every record again',
+    { timeout: 60_000 },
+    async () => {
+      const total = 1 + 2 + 3 + 4; // the records produced so far (fence() leaves fences out)
+      await admin.resetOffsets({ groupId: GROUP, topic: A, earliest: true });
+      const all = new Inbox();
+      const c3 = kafka.consumer({ groupId: GROUP });
+      open.push(c3);
+      all.watch(c3, `${GROUP} after resetOffsets`);
+      await c3.connect();
+      /* kafkajs 2.2.4 reads a committed -2 / -1 as no commit and starts by its own
+       * fromBeginning (offsetManager/isInvalidOffset.js), against Kafka too; so the reset
+       * shows here as a consumer re-reading everything where it would otherwise resume at
+       * the end of the logs. */
+      await c3.subscribe({ topic: A, fromBeginning: true });
+      await c3.run({ eachMessage: async (m) => all.push(captured(m)) });
+      await all.count(total);
+      const everything = await fence(producer, all, A, range(4));
+      assert.equal(everything.length, total, JSON.stringify(everything.map((m) => [m.partition, m.offset])));
+      await c3.disconnect();
+      open.splice(open.indexOf(c3), 1);
+    },
+  );
 
-  it('resetOffsets to the latest (the default): fetchOffsets resolves to the end of each log', { timeout: 60_000 }, async () => {
-    await admin.resetOffsets({ groupId: GROUP, topic: A });
-    const [resolved] = await admin.fetchOffsets({ groupId: GROUP, topics: [A], resolveOffsets: true });
-    const high = await admin.fetchTopicOffsets(A);
-    assert.deepEqual(
-      Object.fromEntries(resolved.partitions.map((p) => [p.partition, p.offset])),
-      Object.fromEntries(high.map((o) => [o.partition, o.high])),
-    );
-  });
+  it(
+    'resetOffsets to the latest (the default): fetchOffsets resolves to the end of each log',
+    { timeout: 60_000 },
+    async () => {
+      await admin.resetOffsets({ groupId: GROUP, topic: A });
+      const [resolved] = await admin.fetchOffsets({ groupId: GROUP, topics: [A], resolveOffsets: true });
+      const high = await admin.fetchTopicOffsets(A);
+      assert.deepEqual(
+        Object.fromEntries(resolved.partitions.map((p) => [p.partition, p.offset])),
+        Object.fromEntries(high.map((o) => [o.partition, o.high])),
+      );
+    },
+  );
 
   it('deleteGroups once the group is empty: gone from both doors', async () => {
     const deleted = await admin.deleteGroups([GROUP]);
-    assert.deepEqual(deleted.map(({ groupId, errorCode }) => ({ groupId, errorCode })), [{ groupId: GROUP, errorCode: 0 }]);
+    assert.deepEqual(
+      deleted.map(({ groupId, errorCode }) => ({ groupId, errorCode })),
+      [{ groupId: GROUP, errorCode: 0 }],
+    );
     const { groups: after } = await admin.listGroups();
     assert.ok(!after.some((x) => x.groupId === GROUP), JSON.stringify(after));
     const res = await dev.api.request('GET', `/consumer-groups/${GROUP}`);
@@ -371,59 +421,70 @@ describe("kafkajs's admin client through the gateway", () => {
     assert.deepEqual(rows, [`${A}/1@4`, `${B}/0@9`]);
   });
 
-  it('deleteTopicRecords: fetchTopicOffsets reports the new low, a consumer from the beginning starts there', { timeout: 60_000 }, async () => {
-    const topic = 'admin-records';
-    await admin.createTopics({ topics: [{ topic, numPartitions: 2 }] });
-    await producer.send({ topic, messages: range(5).map((i) => ({ partition: 0, value: `p0-${i}` })) });
-    await producer.send({ topic, messages: range(3).map((i) => ({ partition: 1, value: `p1-${i}` })) });
+  it(
+    'deleteTopicRecords: fetchTopicOffsets reports the new low, a consumer from the beginning starts there',
+    { timeout: 60_000 },
+    async () => {
+      const topic = 'admin-records';
+      await admin.createTopics({ topics: [{ topic, numPartitions: 2 }] });
+      await producer.send({ topic, messages: range(5).map((i) => ({ partition: 0, value: `p0-${i}` })) });
+      await producer.send({ topic, messages: range(3).map((i) => ({ partition: 1, value: `p1-${i}` })) });
 
-    // kafkajs finds each partition's leader in the metadata it holds, and does not fetch
-    // it for deleteTopicRecords (against Kafka as well): it is fetched here first.
-    await admin.fetchTopicMetadata({ topics: [topic] });
-    // DeleteRecords v1 (kafkajs's newest); -1 is the high watermark.
-    await admin.deleteTopicRecords({ topic, partitions: [{ partition: 0, offset: '3' }, { partition: 1, offset: '-1' }] });
-    const offsets = (await admin.fetchTopicOffsets(topic)).sort((x, y) => x.partition - y.partition);
-    assert.deepEqual(
-      offsets.map(({ partition, low, high }) => ({ partition, low, high })),
-      [
-        { partition: 0, low: '3', high: '5' },
-        { partition: 1, low: '3', high: '3' },
-      ],
-    );
-    const rest = await dev.api.get(`/admin/topics/${topic}/offsets`);
-    assert.deepEqual(rest.partitions.map((p) => p.earliest), [3, 3]);
+      // kafkajs finds each partition's leader in the metadata it holds, and does not fetch
+      // it for deleteTopicRecords (against Kafka as well): it is fetched here first.
+      await admin.fetchTopicMetadata({ topics: [topic] });
+      // DeleteRecords v1 (kafkajs's newest); -1 is the high watermark.
+      await admin.deleteTopicRecords({
+        topic,
+        partitions: [
+          { partition: 0, offset: '3' },
+          { partition: 1, offset: '-1' },
+        ],
+      });
+      const offsets = (await admin.fetchTopicOffsets(topic)).sort((x, y) => x.partition - y.partition);
+      assert.deepEqual(
+        offsets.map(({ partition, low, high }) => ({ partition, low, high })),
+        [
+          { partition: 0, low: '3', high: '5' },
+          { partition: 1, low: '3', high: '3' },
+        ],
+      );
+      const rest = await dev.api.get(`/admin/topics/${topic}/offsets`);
+      assert.deepEqual(
+        rest.partitions.map((p) => p.earliest),
+        [3, 3],
+      );
 
-    const inbox = new Inbox();
-    const consumer = kafka.consumer({ groupId: 'admin-records-group' });
-    open.push(consumer);
-    inbox.watch(consumer, 'consumer after deleteTopicRecords');
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({ eachMessage: async (m) => inbox.push(captured(m)) });
-    const read = await fence(producer, inbox, topic, range(2));
-    assert.deepEqual(
-      read.map((m) => [m.partition, m.offset, String(m.value)]).sort(),
-      [
+      const inbox = new Inbox();
+      const consumer = kafka.consumer({ groupId: 'admin-records-group' });
+      open.push(consumer);
+      inbox.watch(consumer, 'consumer after deleteTopicRecords');
+      await consumer.connect();
+      await consumer.subscribe({ topic, fromBeginning: true });
+      await consumer.run({ eachMessage: async (m) => inbox.push(captured(m)) });
+      const read = await fence(producer, inbox, topic, range(2));
+      assert.deepEqual(read.map((m) => [m.partition, m.offset, String(m.value)]).sort(), [
         [0, 3, 'p0-3'],
         [0, 4, 'p0-4'],
-      ],
-    );
-    await consumer.disconnect();
-    open.splice(open.indexOf(consumer), 1);
+      ]);
+      await consumer.disconnect();
+      open.splice(open.indexOf(consumer), 1);
 
-    // Beyond the high watermark: OFFSET_OUT_OF_RANGE for that partition, the log untouched.
-    const impatient = await impatientAdmin();
-    await impatient.fetchTopicMetadata({ topics: [topic] });
-    const refused = await impatient
-      .deleteTopicRecords({ topic, partitions: [{ partition: 0, offset: '99' }] })
-      .then(() => null, (e) => e.cause ?? e); // kafkajs's retrier wraps what it does not retry
-    assert.equal(refused?.name, 'KafkaJSDeleteTopicRecordsError', String(refused));
-    assert.deepEqual(
-      refused.partitions.map(({ partition, error }) => [partition, error.type]),
-      [[0, 'OFFSET_OUT_OF_RANGE']],
-    );
-    assert.equal((await dev.api.get(`/admin/topics/${topic}/offsets`)).partitions[0].earliest, 3);
-  });
+      // Beyond the high watermark: OFFSET_OUT_OF_RANGE for that partition, the log untouched.
+      const impatient = await impatientAdmin();
+      await impatient.fetchTopicMetadata({ topics: [topic] });
+      const refused = await impatient.deleteTopicRecords({ topic, partitions: [{ partition: 0, offset: '99' }] }).then(
+        () => null,
+        (e) => e.cause ?? e,
+      ); // kafkajs's retrier wraps what it does not retry
+      assert.equal(refused?.name, 'KafkaJSDeleteTopicRecordsError', String(refused));
+      assert.deepEqual(
+        refused.partitions.map(({ partition, error }) => [partition, error.type]),
+        [[0, 'OFFSET_OUT_OF_RANGE']],
+      );
+      assert.equal((await dev.api.get(`/admin/topics/${topic}/offsets`)).partitions[0].earliest, 3);
+    },
+  );
 
   it('deleteTopics; deleting an unknown topic is UNKNOWN_TOPIC_OR_PARTITION', async () => {
     await admin.deleteTopics({ topics: [B] });

@@ -112,7 +112,10 @@ describe("the Kafka compatibility story's examples, with kafkajs", () => {
     for (const r of [...single, ...batch]) assert.equal(r.errorCode, 0, JSON.stringify(r));
     // The same key goes to the same partition (murmur2, as Kafka's Java client).
     const p123 = single[0].partition;
-    assert.ok(batch.some((r) => r.partition === p123), JSON.stringify({ single, batch }));
+    assert.ok(
+      batch.some((r) => r.partition === p123),
+      JSON.stringify({ single, batch }),
+    );
 
     // Kafdo holds exactly three records in 'events'.
     const offsets = await dev.api.get('/admin/topics/events/offsets');
@@ -173,7 +176,13 @@ describe("the Kafka compatibility story's examples, with kafkajs", () => {
     await consumer.subscribe({ topic: 'events', fromBeginning: true });
     await consumer.run({
       eachMessage: async ({ topic, partition, message }) => {
-        inbox.push({ topic, partition, offset: message.offset, key: message.key?.toString(), value: message.value?.toString() });
+        inbox.push({
+          topic,
+          partition,
+          offset: message.offset,
+          key: message.key?.toString(),
+          value: message.value?.toString(),
+        });
       },
     });
 
@@ -194,8 +203,11 @@ describe("the Kafka compatibility story's examples, with kafkajs", () => {
       assert.equal(Number(offset), h > 0 ? h : -1, `partition ${partition}: committed ${offset}, high watermark ${h}`);
     }
     const rest = await dev.api.get('/consumer-groups/my-service/offsets');
-    const restByPartition = new Map(rest.offsets.filter((o) => o.topic === 'events').map((o) => [o.partition, o.offset]));
-    for (const [p, h] of high) if (h > 0) assert.equal(restByPartition.get(p), h, `REST committed offset of partition ${p}`);
+    const restByPartition = new Map(
+      rest.offsets.filter((o) => o.topic === 'events').map((o) => [o.partition, o.offset]),
+    );
+    for (const [p, h] of high)
+      if (h > 0) assert.equal(restByPartition.get(p), h, `REST committed offset of partition ${p}`);
   });
 
   it('Offset Management: manual commitOffsets with autoCommit: false; a restarted consumer resumes after it', async () => {
@@ -222,9 +234,7 @@ describe("the Kafka compatibility story's examples, with kafkajs", () => {
     await consumer.run({
       eachMessage: async ({ topic, partition, message }) => {
         await processMessage({ topic, partition, offset: message.offset, key: message.key, value: message.value });
-        await consumer.commitOffsets([
-          { topic, partition, offset: (BigInt(message.offset) + 1n).toString() },
-        ]);
+        await consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
       },
     });
 
@@ -238,8 +248,11 @@ describe("the Kafka compatibility story's examples, with kafkajs", () => {
     const high = await topicHighWatermarks(admin, TOPIC);
     const [committed] = await admin.fetchOffsets({ groupId: 'my-service', topics: [TOPIC] });
     for (const { partition, offset } of committed.partitions) {
-      assert.equal(Number(offset), high.get(partition) > 0 ? high.get(partition) : -1,
-        `partition ${partition}: committed ${offset}, high watermark ${high.get(partition)}`);
+      assert.equal(
+        Number(offset),
+        high.get(partition) > 0 ? high.get(partition) : -1,
+        `partition ${partition}: committed ${offset}, high watermark ${high.get(partition)}`,
+      );
     }
 
     // More records, then the same code restarted: it resumes after the committed offsets,
@@ -255,10 +268,14 @@ describe("the Kafka compatibility story's examples, with kafkajs", () => {
     await restarted.subscribe({ topic: TOPIC, fromBeginning: true });
     await restarted.run({
       eachMessage: async ({ topic, partition, message }) => {
-        again.push({ topic, partition, offset: message.offset, key: message.key?.toString(), value: message.value?.toString() });
-        await restarted.commitOffsets([
-          { topic, partition, offset: (BigInt(message.offset) + 1n).toString() },
-        ]);
+        again.push({
+          topic,
+          partition,
+          offset: message.offset,
+          key: message.key?.toString(),
+          value: message.value?.toString(),
+        });
+        await restarted.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
       },
     });
     await again.count(second.length);

@@ -132,10 +132,17 @@ describe('kafkajs consumer groups through the gateway', () => {
     await inbox.count(records.length);
     const received = await fence(producer, inbox, TOPIC, range(P));
 
-    assert.deepEqual(received.map((m) => m.key.toString()).sort(), records.map((r) => r.key).sort(),
-      'every record once (no duplicate, none missing)');
+    assert.deepEqual(
+      received.map((m) => m.key.toString()).sort(),
+      records.map((r) => r.key).sort(),
+      'every record once (no duplicate, none missing)',
+    );
     for (const m of received) {
-      assert.equal(m.by, owner.get(m.partition), `partition ${m.partition} consumed by ${m.by}, owned by ${owner.get(m.partition)}`);
+      assert.equal(
+        m.by,
+        owner.get(m.partition),
+        `partition ${m.partition} consumed by ${m.by}, owned by ${owner.get(m.partition)}`,
+      );
       assert.equal(m.value.toString(), `v-${m.key.toString().slice(2)}`);
     }
     for (const p of range(P)) {
@@ -230,7 +237,10 @@ describe('kafkajs consumer groups through the gateway', () => {
     await c3.run({ eachMessage: async (m) => third.push(captured(m)) });
     await producer.send({ topic: TOPIC, messages: [{ partition: 1, key: 'late', value: 'late' }] });
     const late = await fence(producer, third, TOPIC, range(P));
-    assert.deepEqual(late.map((m) => [m.partition, m.offset, m.key.toString()]), [[1, N + 1, 'late']]);
+    assert.deepEqual(
+      late.map((m) => [m.partition, m.offset, m.key.toString()]),
+      [[1, N + 1, 'late']],
+    );
     await c3.disconnect();
     open.splice(open.indexOf(c3), 1);
   });

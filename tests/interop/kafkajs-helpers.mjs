@@ -120,7 +120,9 @@ export class Inbox {
   watch(consumer, name = 'consumer') {
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       const e = payload.error;
-      this.fail(new Error(`${name} crashed: ${e?.name}: ${e?.message} (types ${JSON.stringify(errorTypes(e))})`, { cause: e }));
+      this.fail(
+        new Error(`${name} crashed: ${e?.name}: ${e?.message} (types ${JSON.stringify(errorTypes(e))})`, { cause: e }),
+      );
     });
     return consumer;
   }
@@ -174,7 +176,9 @@ export async function fence(producer, inbox, topic, partitions) {
     messages: partitions.map((partition) => ({ partition, key: FENCE_KEY, value: tag })),
   });
   await inbox.waitFor(`fences on ${topic} partitions ${partitions}`, (ms) => {
-    const seen = new Set(ms.filter((m) => m.topic === topic && isFence(m) && String(m.value) === tag).map((m) => m.partition));
+    const seen = new Set(
+      ms.filter((m) => m.topic === topic && isFence(m) && String(m.value) === tag).map((m) => m.partition),
+    );
     return partitions.every((p) => seen.has(p));
   });
   return inbox.messages.filter((m) => m.topic === topic && !isFence(m));
@@ -297,7 +301,10 @@ export class RawKafka {
 
 /* A request frame by hand: size, api key, version, correlation id, client id, body. */
 export function requestFrame(apiKey, apiVersion, correlationId, clientId, body = Buffer.alloc(0)) {
-  const id = clientId == null ? Buffer.from([0xff, 0xff]) : Buffer.concat([u16(Buffer.byteLength(clientId)), Buffer.from(clientId)]);
+  const id =
+    clientId == null
+      ? Buffer.from([0xff, 0xff])
+      : Buffer.concat([u16(Buffer.byteLength(clientId)), Buffer.from(clientId)]);
   const header = Buffer.alloc(8);
   header.writeInt16BE(apiKey, 0);
   header.writeInt16BE(apiVersion, 2);

@@ -89,13 +89,14 @@ describe("kafkajs's producer through the gateway", () => {
     sent.push({ key: 'batch', value: 'via sendBatch' });
 
     const offsets = await dev.api.get(`/admin/topics/${TOPIC}/offsets`);
-    assert.equal(offsets.partitions.reduce((n, p) => n + p.latest, 0), sent.length, JSON.stringify(offsets));
+    assert.equal(
+      offsets.partitions.reduce((n, p) => n + p.latest, 0),
+      sent.length,
+      JSON.stringify(offsets),
+    );
 
     const received = await consumeAll(TOPIC, sent.length);
-    assert.deepEqual(
-      received.map((m) => `${m.key}=${m.value}`).sort(),
-      sent.map((m) => `${m.key}=${m.value}`).sort(),
-    );
+    assert.deepEqual(received.map((m) => `${m.key}=${m.value}`).sort(), sent.map((m) => `${m.key}=${m.value}`).sort());
   });
 
   it('a repeated idempotent Produce (same producer id, epoch, sequence) is acknowledged and stored once', async () => {
@@ -131,7 +132,10 @@ describe("kafkajs's producer through the gateway", () => {
 
       const { messages, highWatermark } = await dev.api.readAll(TOPIC, 0, 0);
       assert.equal(highWatermark, 4);
-      assert.deepEqual(messages.map((m) => m.key), ['seq-0', 'seq-1', 'seq-2', 'seq-3']);
+      assert.deepEqual(
+        messages.map((m) => m.key),
+        ['seq-0', 'seq-1', 'seq-2', 'seq-3'],
+      );
     } finally {
       await raw.close();
     }
@@ -140,13 +144,20 @@ describe("kafkajs's producer through the gateway", () => {
   it('Produce v0-2: a RecordBatch v2 is stored; a magic 0 or 1 message set is UNSUPPORTED_FOR_MESSAGE_FORMAT', async () => {
     const TOPIC = 'produce-old-versions';
     await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 1 }] });
-    const topicData = (key) => [{ topic: TOPIC, partitions: [{ partition: 0, messages: [{ key, value: `value of ${key}` }] }] }];
+    const topicData = (key) => [
+      { topic: TOPIC, partitions: [{ partition: 0, messages: [{ key, value: `value of ${key}` }] }] },
+    ];
     const raw = await RawKafka.open(dev.kafkaBroker);
     try {
       /* kafkajs's v0-2 encoders write message sets of magic 0 (v0, v1) and magic 1 (v2):
        * Kafdo stores RecordBatch v2 only and does not convert. */
       for (const version of [0, 1, 2]) {
-        const answer = await raw.call('produce', version, { acks: -1, timeout: 5000, topicData: topicData(`m-${version}`) }, { parse: false });
+        const answer = await raw.call(
+          'produce',
+          version,
+          { acks: -1, timeout: 5000, topicData: topicData(`m-${version}`) },
+          { parse: false },
+        );
         assert.equal(answer.topics[0].partitions[0].errorCode, 43, `v${version}: ${JSON.stringify(answer)}`);
       }
       /* A RecordBatch v2 in a v2 request, as Kafka accepts it (it checks the magic only
@@ -171,7 +182,10 @@ describe("kafkajs's producer through the gateway", () => {
       assert.equal(answer.throttleTime, 0);
       const { messages, highWatermark } = await dev.api.readAll(TOPIC, 0, 0);
       assert.equal(highWatermark, 1);
-      assert.deepEqual(messages.map((m) => m.key), ['batch-in-v2']);
+      assert.deepEqual(
+        messages.map((m) => m.key),
+        ['batch-in-v2'],
+      );
     } finally {
       await raw.close();
     }
@@ -279,7 +293,10 @@ describe("kafkajs's producer through the gateway", () => {
       await raw.close();
     }
     const { messages } = await dev.api.readAll(TOPIC, 0, 0);
-    assert.deepEqual(messages.map((m) => m.key), ['small', 'raw']);
+    assert.deepEqual(
+      messages.map((m) => m.key),
+      ['small', 'raw'],
+    );
   });
 
   it("a Produce answer carries the partition's log start offset", async () => {
@@ -313,26 +330,45 @@ describe("kafkajs's producer through the gateway", () => {
             { name: 'unclean.leader.election.enable', value: 'true' },
           ],
         },
-        { topic: BOUNDED, numPartitions: 1, configEntries: [{ name: 'message.timestamp.difference.max.ms', value: '60000' }] },
+        {
+          topic: BOUNDED,
+          numPartitions: 1,
+          configEntries: [{ name: 'message.timestamp.difference.max.ms', value: '60000' }],
+        },
       ],
     });
     const described = await admin.describeConfigs({
-      resources: [{ type: 2, name: STAMPED, configNames: ['message.timestamp.type', 'min.insync.replicas', 'compression.type'] }],
+      resources: [
+        { type: 2, name: STAMPED, configNames: ['message.timestamp.type', 'min.insync.replicas', 'compression.type'] },
+      ],
       includeSynonyms: false,
     });
     const entries = Object.fromEntries(described.resources[0].configEntries.map((e) => [e.configName, e.configValue]));
-    assert.deepEqual(entries, { 'message.timestamp.type': 'LogAppendTime', 'min.insync.replicas': '1', 'compression.type': 'producer' });
+    assert.deepEqual(entries, {
+      'message.timestamp.type': 'LogAppendTime',
+      'min.insync.replicas': '1',
+      'compression.type': 'producer',
+    });
 
     const producer = kafka.producer({ retry: { retries: 1 } });
     open.push(producer);
     await producer.connect();
     const before = Date.now();
     const dayAgo = String(before - 86_400_000);
-    const [stamped] = await producer.send({ topic: STAMPED, messages: [{ value: 'a', timestamp: dayAgo }, { value: 'b', timestamp: dayAgo }] });
+    const [stamped] = await producer.send({
+      topic: STAMPED,
+      messages: [
+        { value: 'a', timestamp: dayAgo },
+        { value: 'b', timestamp: dayAgo },
+      ],
+    });
     const appendTime = Number(stamped.logAppendTime);
     assert.ok(appendTime >= before - 1000 && appendTime <= Date.now() + 1000, `append time ${stamped.logAppendTime}`);
     const read = await consumeAll(STAMPED, 2);
-    assert.deepEqual(read.map((m) => m.timestamp), [String(appendTime), String(appendTime)]);
+    assert.deepEqual(
+      read.map((m) => m.timestamp),
+      [String(appendTime), String(appendTime)],
+    );
 
     await assert.rejects(
       producer.send({ topic: BOUNDED, messages: [{ value: 'old', timestamp: String(Date.now() - 3_600_000) }] }),

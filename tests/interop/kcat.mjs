@@ -20,7 +20,8 @@ export async function diagnose(args, opts = {}) {
 /* The lines of a librdkafka debug log that tell what went wrong: requests sent, answers
  * received, errors; not the client's internal bookkeeping. */
 export function debugDigest(log) {
-  const keep = /\|(SEND|RECV|REQERR|PROTOERR|ERROR|FAIL|JOINGROUP|SYNCGROUP|HEARTBEAT|COMMIT|OFFSET|OFFSETS|CGRPJOINSTATE|PRODUCE|MSGSET|FETCHERR|PARTCNT|METADATA)\||^%[0-6]\||^% /;
+  const keep =
+    /\|(SEND|RECV|REQERR|PROTOERR|ERROR|FAIL|JOINGROUP|SYNCGROUP|HEARTBEAT|COMMIT|OFFSET|OFFSETS|CGRPJOINSTATE|PRODUCE|MSGSET|FETCHERR|PARTCNT|METADATA)\||^%[0-6]\||^% /;
   return log
     .split('\n')
     .filter((l) => keep.test(l) || /error|fail/i.test(l))
@@ -31,7 +32,11 @@ export function debugDigest(log) {
 /* Runs kcat; throws (with the debug log of a second run) unless it exits 0. */
 export async function kcat(args, { input, timeoutMs = 60_000, check } = {}) {
   const r = await run(KCAT, args, { input, timeoutMs });
-  let problem = r.timedOut ? `timed out after ${timeoutMs} ms` : r.code !== 0 ? `exited ${r.code ?? r.signal}` : undefined;
+  let problem = r.timedOut
+    ? `timed out after ${timeoutMs} ms`
+    : r.code !== 0
+      ? `exited ${r.code ?? r.signal}`
+      : undefined;
   if (!problem && check) problem = check(r);
   if (problem) {
     throw new Error(

@@ -118,7 +118,10 @@ describe('kcat', () => {
   it('-L -t on an unknown topic creates it when the client allows it (librdkafka producers do)', async () => {
     const md = await metadataJson(B, 'made-by-metadata');
     assert.deepEqual(md.topics, [
-      { topic: 'made-by-metadata', partitions: [{ partition: 0, leader: 0, replicas: [{ id: 0 }], isrs: [{ id: 0 }] }] },
+      {
+        topic: 'made-by-metadata',
+        partitions: [{ partition: 0, leader: 0, replicas: [{ id: 0 }], isrs: [{ id: 0 }] }],
+      },
     ]);
     const desc = await api.get('/admin/topics/made-by-metadata');
     assert.equal(desc.partitions.length, 1);
@@ -131,7 +134,13 @@ describe('kcat', () => {
       const lines = [];
       for (let i = 0; i < 4; i++) lines.push(`k${p}-${i}:value ${p}-${i}`);
       lines.push(`:empty key on ${p}`);
-      await produce(B, T, lines, { partition: p, headers: [['source', 'kcat'], ['part', `p${p}`]] });
+      await produce(B, T, lines, {
+        partition: p,
+        headers: [
+          ['source', 'kcat'],
+          ['part', `p${p}`],
+        ],
+      });
       for (const l of lines) {
         const [key, payload] = l.split(':');
         produced[p].push({ key, payload, headers: ['source', 'kcat', 'part', `p${p}`] });
@@ -263,7 +272,10 @@ describe('kcat', () => {
       /* Repetitive values, so that the codec really compresses. -X debug=feature: the
        * features librdkafka derived from ApiVersions, for a failure's message. */
       const lines = Array.from({ length: 20 }, (_, i) => `${codec}-${i}:${codec} ${'abc'.repeat(30)} ${i}`);
-      const r = await produce(B, topic, lines, { partition: 0, extra: ['-z', codec, '-X', 'linger.ms=50', '-X', 'debug=feature'] });
+      const r = await produce(B, topic, lines, {
+        partition: 0,
+        extra: ['-z', codec, '-X', 'linger.ms=50', '-X', 'debug=feature'],
+      });
       logs.push(r.stderr);
       for (const l of lines) {
         expected.push(l);
@@ -295,17 +307,31 @@ describe('kcat', () => {
     const pid = /Acquired PID\{Id:(\d+),Epoch:(\d+)\}/.exec(first.stderr);
     assert.ok(pid, `no producer id acquired:\n${tail(debugDigest(first.stderr), 40)}`);
     assert.equal(pid[2], '0');
-    await produce(B, topic, lines.map((l) => `again-${l}`), { extra: ['-X', 'enable.idempotence=true'] });
+    await produce(
+      B,
+      topic,
+      lines.map((l) => `again-${l}`),
+      { extra: ['-X', 'enable.idempotence=true'] },
+    );
     const got = await consumeToEnd(B, topic);
     const all = [...lines, ...lines.map((l) => `again-${l}`)];
     assert.deepEqual(got.map((r) => `${r.key}:${r.payload}`).sort(), all.slice().sort());
     for (let p = 0; p < 2; p++) {
       const offsets = got.filter((r) => r.partition === p).map((r) => r.offset);
-      assert.deepEqual(offsets, offsets.map((_, i) => i), `partition ${p}: offsets without gaps`);
+      assert.deepEqual(
+        offsets,
+        offsets.map((_, i) => i),
+        `partition ${p}: offsets without gaps`,
+      );
       /* Each producer's records, in a partition, in the order produced. */
       const keys = got.filter((r) => r.partition === p).map((r) => r.key);
       const order = (prefix) => keys.filter((k) => k.startsWith(prefix)).map((k) => Number(k.split('-').pop()));
-      assert.deepEqual(order('id-'), order('id-').slice().sort((a, b) => a - b));
+      assert.deepEqual(
+        order('id-'),
+        order('id-')
+          .slice()
+          .sort((a, b) => a - b),
+      );
     }
   });
 
@@ -315,19 +341,25 @@ describe('kcat', () => {
     const fmt = '%p|%o|%k|%s\n';
     const startMember = () =>
       startProcess(KCAT, [
-        '-b', B,
-        '-G', GROUP,
-        '-X', 'auto.offset.reset=earliest',
-        '-X', 'auto.commit.interval.ms=100',
+        '-b',
+        B,
+        '-G',
+        GROUP,
+        '-X',
+        'auto.offset.reset=earliest',
+        '-X',
+        'auto.commit.interval.ms=100',
         /* kcat ends with status 1 when librdkafka reports all brokers down, which it does
          * while the consumer closes at SIGINT (against any broker: librdkafka's mock too). */
         '-E',
         /* Unbuffered: each record's line as it is consumed, not when kcat exits. */
         '-u',
         /* The group's protocol log, for a failure's message (debugDigest). */
-        '-X', 'debug=cgrp,protocol',
+        '-X',
+        'debug=cgrp,protocol',
         '-q',
-        '-f', fmt,
+        '-f',
+        fmt,
         GT,
       ]);
     const lineOf = (p, o, key) => `${p}|${o}|${key}|v-${key}`;
@@ -338,7 +370,12 @@ describe('kcat', () => {
       await api.createTopic(GT, P);
       for (let p = 0; p < P; p++) {
         const keys = [0, 1, 2].map((i) => `a${p}${i}`);
-        await produce(B, GT, keys.map((k) => `${k}:v-${k}`), { partition: p });
+        await produce(
+          B,
+          GT,
+          keys.map((k) => `${k}:v-${k}`),
+          { partition: p },
+        );
         keys.forEach((k, o) => first.push(lineOf(p, o, k)));
       }
     });
@@ -346,7 +383,11 @@ describe('kcat', () => {
     it('the first member reads everything, commits and leaves on SIGINT', async () => {
       const member = startMember();
       try {
-        await member.waitFor((lines) => lines.length >= first.length, `${first.length} records from group ${GROUP}`, 90_000);
+        await member.waitFor(
+          (lines) => lines.length >= first.length,
+          `${first.length} records from group ${GROUP}`,
+          90_000,
+        );
       } catch (e) {
         await member.stop('SIGKILL');
         e.message = `${e.message.split('\n--- stderr:')[0]}\n--- group protocol:\n${tail(debugDigest(member.stderr()), 100)}`;
@@ -364,7 +405,11 @@ describe('kcat', () => {
         .filter((o) => o.topic === GT)
         .map((o) => [o.partition, o.offset])
         .sort((a, b) => a[0] - b[0]);
-      assert.deepEqual(offsets, Array.from({ length: P }, (_, p) => [p, 3]), JSON.stringify(res));
+      assert.deepEqual(
+        offsets,
+        Array.from({ length: P }, (_, p) => [p, 3]),
+        JSON.stringify(res),
+      );
     });
 
     it('a second run of the group sees only the records produced since', async () => {
@@ -384,10 +429,17 @@ describe('kcat', () => {
       } finally {
         await member.stop('SIGINT');
       }
-      assert.deepEqual(member.lines.filter(Boolean).sort(), second.slice().sort(), tail(debugDigest(member.stderr()), 100));
+      assert.deepEqual(
+        member.lines.filter(Boolean).sort(),
+        second.slice().sort(),
+        tail(debugDigest(member.stderr()), 100),
+      );
       const res = await api.get(`/consumer-groups/${GROUP}/offsets`);
       assert.deepEqual(
-        res.offsets.filter((o) => o.topic === GT).map((o) => [o.partition, o.offset]).sort((a, b) => a[0] - b[0]),
+        res.offsets
+          .filter((o) => o.topic === GT)
+          .map((o) => [o.partition, o.offset])
+          .sort((a, b) => a[0] - b[0]),
         Array.from({ length: P }, (_, p) => [p, 4]),
       );
     });

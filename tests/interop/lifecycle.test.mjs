@@ -37,7 +37,11 @@ async function consumeAll(kafka, topic, expected) {
   const done = new Promise((r) => (resolve = r));
   await consumer.run({
     eachMessage: async ({ message }) => {
-      seen.push({ offset: Number(message.offset), key: message.key?.toString(), value: message.value?.toString() ?? null });
+      seen.push({
+        offset: Number(message.offset),
+        key: message.key?.toString(),
+        value: message.value?.toString() ?? null,
+      });
       if (seen.length >= expected) resolve();
     },
   });
@@ -120,7 +124,10 @@ describe('the log lifecycle through Kafka clients', () => {
     const user1 = await dev.api.get(`/topics/${topic}/keys/user-1?partition=0`);
     assert.equal(user1.offset, 9);
     const offsets = await admin.fetchTopicOffsets(topic);
-    assert.deepEqual(offsets.map((o) => [o.low, o.high]), [['0', '13']]);
+    assert.deepEqual(
+      offsets.map((o) => [o.low, o.high]),
+      [['0', '13']],
+    );
   });
 
   it('a short retention.ms removes old records; a consumer from the beginning starts at the new log start', async () => {
@@ -131,7 +138,12 @@ describe('the log lifecycle through Kafka clients', () => {
     const old = Date.now() - 3_600_000;
     await producer.send({
       topic,
-      messages: Array.from({ length: 5 }, (_, i) => ({ key: `k${i}`, value: `old-${i}`, timestamp: String(old), partition: 0 })),
+      messages: Array.from({ length: 5 }, (_, i) => ({
+        key: `k${i}`,
+        value: `old-${i}`,
+        timestamp: String(old),
+        partition: 0,
+      })),
     });
     await producer.send({
       topic,
@@ -142,12 +154,18 @@ describe('the log lifecycle through Kafka clients', () => {
       return o.low === '5' || o;
     });
     const seen = await consumeAll(kafka, topic, 3);
-    assert.deepEqual(seen.map((r) => [r.offset, r.value]), [
-      [5, 'new-0'],
-      [6, 'new-1'],
-      [7, 'new-2'],
-    ]);
+    assert.deepEqual(
+      seen.map((r) => [r.offset, r.value]),
+      [
+        [5, 'new-0'],
+        [6, 'new-1'],
+        [7, 'new-2'],
+      ],
+    );
     const kcatSeen = await consumeToEnd(dev.kafkaBroker, topic, { partition: 0 });
-    assert.deepEqual(kcatSeen.map((r) => r.offset), [5, 6, 7]);
+    assert.deepEqual(
+      kcatSeen.map((r) => r.offset),
+      [5, 6, 7],
+    );
   });
 });

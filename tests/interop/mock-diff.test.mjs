@@ -71,9 +71,18 @@ function normalizeMetadata(md, broker) {
   };
 }
 
-const records = (recs) => recs.map(({ topic, partition, offset, key, payload, headers, tstype }) => ({ topic, partition, offset, key, payload, headers, tstype }));
+const records = (recs) =>
+  recs.map(({ topic, partition, offset, key, payload, headers, tstype }) => ({
+    topic,
+    partition,
+    offset,
+    key,
+    payload,
+    headers,
+    tstype,
+  }));
 
-describe('kcat against Kafdo and against librdkafka\'s mock broker', () => {
+describe("kcat against Kafdo and against librdkafka's mock broker", () => {
   it('metadata of the topic has the same shape', async () => {
     const md = await both((b) => metadataJson(b, T));
     assert.deepEqual(normalizeMetadata(md.kafdo, brokers.kafdo), normalizeMetadata(md.mock, brokers.mock));
@@ -82,9 +91,19 @@ describe('kcat against Kafdo and against librdkafka\'s mock broker', () => {
   it('the same produces read back the same', async () => {
     await both(async (b) => {
       for (let p = 0; p < P; p++) {
-        await produce(b, T, [`a${p}:one`, `b${p}:two`, `:empty key`], { partition: p, headers: [['h', `${p}`], ['h', 'again']] });
+        await produce(b, T, [`a${p}:one`, `b${p}:two`, `:empty key`], {
+          partition: p,
+          headers: [
+            ['h', `${p}`],
+            ['h', 'again'],
+          ],
+        });
       }
-      await produce(b, T, Array.from({ length: 9 }, (_, i) => `key-${i}:v${i}`));
+      await produce(
+        b,
+        T,
+        Array.from({ length: 9 }, (_, i) => `key-${i}:v${i}`),
+      );
       /* A message without the key delimiter: kcat sends a null key. */
       await produce(b, T, ['no delimiter here'], { partition: 2 });
     });

@@ -97,16 +97,29 @@ describe('@platformatic/kafka at its newest versions, through kafdo gateway', ()
     await admin.createPartitions({ topics: [{ name: 'pv-a', count: 3 }] });
     assert.equal((await admin.metadata({ topics: ['pv-a'], forceUpdate: true })).topics.get('pv-a').partitionsCount, 3);
 
-    const [described] = await admin.describeConfigs({ resources: [{ resourceType: 2, resourceName: 'pv-a' }], includeDocumentation: true });
+    const [described] = await admin.describeConfigs({
+      resources: [{ resourceType: 2, resourceName: 'pv-a' }],
+      includeDocumentation: true,
+    });
     const retention = described.configs.find((c) => c.name === 'retention.ms');
     assert.equal(retention.value, '600000');
     assert.equal(retention.configSource, 1, 'DYNAMIC_TOPIC_CONFIG');
   });
 
   it('an idempotent producer (InitProducerId 5, Produce 11) and a group (FindCoordinator 5, DescribeGroups 5, ListGroups 5)', async () => {
-    const producer = new Producer({ clientId: 'pv-producer', bootstrapBrokers: [dev.kafkaBroker], serializers: stringSerializers, idempotent: true });
+    const producer = new Producer({
+      clientId: 'pv-producer',
+      bootstrapBrokers: [dev.kafkaBroker],
+      serializers: stringSerializers,
+      idempotent: true,
+    });
     closers.push(() => producer.close());
-    const messages = Array.from({ length: 9 }, (_, i) => ({ topic: 'pv-a', partition: i % 3, key: `k${i}`, value: `v${i}` }));
+    const messages = Array.from({ length: 9 }, (_, i) => ({
+      topic: 'pv-a',
+      partition: i % 3,
+      key: `k${i}`,
+      value: `v${i}`,
+    }));
     await producer.send({ messages });
 
     const consumer = new Consumer({
@@ -137,7 +150,14 @@ describe('@platformatic/kafka at its newest versions, through kafdo gateway', ()
     await stream.close();
 
     const coordinators = await admin.findCoordinator({ keyType: 0, keys: ['pv-group', 'another'] });
-    assert.deepEqual(coordinators.map((c) => [c.key, c.nodeId]), [['pv-group', 0], ['another', 0]], 'both keys in one request');
+    assert.deepEqual(
+      coordinators.map((c) => [c.key, c.nodeId]),
+      [
+        ['pv-group', 0],
+        ['another', 0],
+      ],
+      'both keys in one request',
+    );
     const txn = await admin.findCoordinator({ keyType: 1, keys: ['tx'] }).then(
       () => assert.fail('a transaction coordinator found'),
       (e) => e,
@@ -147,7 +167,13 @@ describe('@platformatic/kafka at its newest versions, through kafdo gateway', ()
 
   it('ListOffsets 6 answers leader epoch 0 with an offset', async () => {
     const r = await listOffsetsV6.api.async(connection, -1, 0, [
-      { name: 'pv-a', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1n }, { partitionIndex: 1, currentLeaderEpoch: -1, timestamp: 9999999999999n }] },
+      {
+        name: 'pv-a',
+        partitions: [
+          { partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1n },
+          { partitionIndex: 1, currentLeaderEpoch: -1, timestamp: 9999999999999n },
+        ],
+      },
     ]);
     const [latest, late] = r.topics[0].partitions;
     assert.equal(latest.errorCode, 0);
@@ -161,7 +187,10 @@ describe('@platformatic/kafka at its newest versions, through kafdo gateway', ()
     const [b] = await admin.createTopics({ topics: ['pv-b'], partitions: 1, replicas: 1 });
     await admin.createTopics({ topics: ['pv-c'], partitions: 1, replicas: 1 });
     const byId = await deleteTopicsV6.api.async(connection, [{ name: null, topicId: b.id }], 30000);
-    assert.deepEqual(byId.responses.map((r) => [r.name, r.topicId, r.errorCode]), [['pv-b', b.id, 0]]);
+    assert.deepEqual(
+      byId.responses.map((r) => [r.name, r.topicId, r.errorCode]),
+      [['pv-b', b.id, 0]],
+    );
     const unknown = await answerOf(deleteTopicsV6.api.async(connection, [{ name: null, topicId: b.id }], 30000));
     assert.equal(unknown.responses[0].errorCode, 100, 'UNKNOWN_TOPIC_ID: already deleted');
     await admin.deleteTopics({ topics: ['pv-c'] });

@@ -37,7 +37,12 @@ describe('@platformatic/kafka through kafdo gateway', () => {
     closers.push(() => producer.close());
     const sent = [];
     for (let i = 0; i < 30; i++) {
-      sent.push({ topic: 'plt', key: `user-${i}`, value: JSON.stringify({ n: i }), headers: { source: `web-${i % 2}` } });
+      sent.push({
+        topic: 'plt',
+        key: `user-${i}`,
+        value: JSON.stringify({ n: i }),
+        headers: { source: `web-${i % 2}` },
+      });
     }
     const { offsets } = await producer.send({ messages: sent });
     assert.ok(offsets.length > 0, 'offsets for the partitions written');

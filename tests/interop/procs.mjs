@@ -123,12 +123,20 @@ export function startProcess(cmd, args, { env, cwd, stdin = 'ignore' } = {}) {
             resolve(lines.slice());
           } else if (exit) {
             done();
-            reject(new Error(`${cmd} exited (${JSON.stringify(exit)}) before ${what}; stdout:\n${tail(lines.join('\n'))}\n--- stderr:\n${tail(stderr())}`));
+            reject(
+              new Error(
+                `${cmd} exited (${JSON.stringify(exit)}) before ${what}; stdout:\n${tail(lines.join('\n'))}\n--- stderr:\n${tail(stderr())}`,
+              ),
+            );
           }
         };
         const timer = setTimeout(() => {
           done();
-          reject(new Error(`gave up waiting ${timeoutMs} ms for ${what}; stdout:\n${tail(lines.join('\n'))}\n--- stderr:\n${tail(stderr())}`));
+          reject(
+            new Error(
+              `gave up waiting ${timeoutMs} ms for ${what}; stdout:\n${tail(lines.join('\n'))}\n--- stderr:\n${tail(stderr())}`,
+            ),
+          );
         }, timeoutMs);
         const done = () => {
           clearTimeout(timer);

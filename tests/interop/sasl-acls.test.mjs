@@ -15,13 +15,23 @@ import { errorTypes, newKafka, startKafdo, stopKafdo } from './kafkajs-helpers.m
 const { AclResourceTypes: RT, AclOperationTypes: OP, AclPermissionTypes: PERM, ResourcePatternTypes: PT } = kafkajs;
 
 const acl = (resourceType, resourceName, resourcePatternType, principal, operation, permissionType = PERM.ALLOW) => ({
-  resourceType, resourceName, resourcePatternType, principal, host: '*', operation, permissionType,
+  resourceType,
+  resourceName,
+  resourcePatternType,
+  principal,
+  host: '*',
+  operation,
+  permissionType,
 });
 
 describe('ACLs on the Kafka port (SASL required, super user User:admin)', () => {
   let dev;
   const as = (user, extra = {}) =>
-    newKafka(dev, { sasl: { mechanism: 'scram-sha-256', username: user, password: `${user}-pw` }, retry: { retries: 0 }, ...extra });
+    newKafka(dev, {
+      sasl: { mechanism: 'scram-sha-256', username: user, password: `${user}-pw` },
+      retry: { retries: 0 },
+      ...extra,
+    });
   let admin;
 
   before(async () => {
@@ -31,7 +41,9 @@ describe('ACLs on the Kafka port (SASL required, super user User:admin)', () => 
     }
     admin = as('admin').admin();
     await admin.connect();
-    await admin.createTopics({ topics: ['orders', 'payments', 'payroll', 'secret'].map((topic) => ({ topic, numPartitions: 1 })) });
+    await admin.createTopics({
+      topics: ['orders', 'payments', 'payroll', 'secret'].map((topic) => ({ topic, numPartitions: 1 })),
+    });
     await admin.createAcls({
       acl: [
         acl(RT.TOPIC, 'orders', PT.LITERAL, 'User:alice', OP.WRITE),
@@ -50,20 +62,34 @@ describe('ACLs on the Kafka port (SASL required, super user User:admin)', () => 
 
   it('describeAcls lists what was created; an invalid binding is refused and nothing of it kept', async () => {
     const { resources } = await admin.describeAcls({
-      resourceType: RT.ANY, resourcePatternType: PT.ANY, operation: OP.ANY, permissionType: PERM.ANY,
+      resourceType: RT.ANY,
+      resourcePatternType: PT.ANY,
+      operation: OP.ANY,
+      permissionType: PERM.ANY,
     });
-    const flat = resources.flatMap((r) => r.acls.map((a) => `${r.resourceType}/${r.resourceName}/${r.resourcePatternType} ${a.principal} ${a.operation} ${a.permissionType}`));
-    assert.deepEqual(flat.sort(), [
-      `${RT.GROUP}/billing/${PT.LITERAL} User:alice ${OP.READ} ${PERM.ALLOW}`,
-      `${RT.GROUP}/pay-/${PT.PREFIXED} User:bob ${OP.READ} ${PERM.ALLOW}`,
-      `${RT.TOPIC}/orders/${PT.LITERAL} User:alice ${OP.WRITE} ${PERM.ALLOW}`,
-      `${RT.TOPIC}/pay/${PT.PREFIXED} User:bob ${OP.ALL} ${PERM.ALLOW}`,
-      `${RT.TOPIC}/payroll/${PT.LITERAL} User:bob ${OP.READ} ${PERM.DENY}`,
-    ].sort());
-    await assert.rejects(admin.createAcls({ acl: [acl(RT.CLUSTER, 'not-the-cluster', PT.LITERAL, 'User:x', OP.ALTER)] }), (e) => {
-      assert.ok(errorTypes(e).includes('INVALID_REQUEST'), e.stack);
-      return true;
-    });
+    const flat = resources.flatMap((r) =>
+      r.acls.map(
+        (a) =>
+          `${r.resourceType}/${r.resourceName}/${r.resourcePatternType} ${a.principal} ${a.operation} ${a.permissionType}`,
+      ),
+    );
+    assert.deepEqual(
+      flat.sort(),
+      [
+        `${RT.GROUP}/billing/${PT.LITERAL} User:alice ${OP.READ} ${PERM.ALLOW}`,
+        `${RT.GROUP}/pay-/${PT.PREFIXED} User:bob ${OP.READ} ${PERM.ALLOW}`,
+        `${RT.TOPIC}/orders/${PT.LITERAL} User:alice ${OP.WRITE} ${PERM.ALLOW}`,
+        `${RT.TOPIC}/pay/${PT.PREFIXED} User:bob ${OP.ALL} ${PERM.ALLOW}`,
+        `${RT.TOPIC}/payroll/${PT.LITERAL} User:bob ${OP.READ} ${PERM.DENY}`,
+      ].sort(),
+    );
+    await assert.rejects(
+      admin.createAcls({ acl: [acl(RT.CLUSTER, 'not-the-cluster', PT.LITERAL, 'User:x', OP.ALTER)] }),
+      (e) => {
+        assert.ok(errorTypes(e).includes('INVALID_REQUEST'), e.stack);
+        return true;
+      },
+    );
   });
 
   it('alice writes orders and nothing else, and sees only orders', async () => {
@@ -83,17 +109,28 @@ describe('ACLs on the Kafka port (SASL required, super user User:admin)', () => 
     await a.fetchOffsets({ groupId: 'billing', topics: ['orders'] });
     /* FindCoordinator for it is GROUP_AUTHORIZATION_FAILED, which kafkajs reports as no coordinator. */
     await assert.rejects(a.fetchOffsets({ groupId: 'other', topics: ['orders'] }), (e) => {
-      assert.ok(errorTypes(e).includes('GROUP_AUTHORIZATION_FAILED') || e.name === 'KafkaJSGroupCoordinatorNotFound', e.stack);
+      assert.ok(
+        errorTypes(e).includes('GROUP_AUTHORIZATION_FAILED') || e.name === 'KafkaJSGroupCoordinatorNotFound',
+        e.stack,
+      );
       return true;
     });
     await assert.rejects(a.createTopics({ topics: [{ topic: 'new-one' }] }), (e) => {
       assert.ok(errorTypes(e).includes('TOPIC_AUTHORIZATION_FAILED'), e.stack);
       return true;
     });
-    await assert.rejects(a.describeAcls({ resourceType: RT.ANY, resourcePatternType: PT.ANY, operation: OP.ANY, permissionType: PERM.ANY }), (e) => {
-      assert.ok(errorTypes(e).includes('CLUSTER_AUTHORIZATION_FAILED'), e.stack);
-      return true;
-    });
+    await assert.rejects(
+      a.describeAcls({
+        resourceType: RT.ANY,
+        resourcePatternType: PT.ANY,
+        operation: OP.ANY,
+        permissionType: PERM.ANY,
+      }),
+      (e) => {
+        assert.ok(errorTypes(e).includes('CLUSTER_AUTHORIZATION_FAILED'), e.stack);
+        return true;
+      },
+    );
     await a.disconnect();
   });
 
@@ -116,7 +153,10 @@ describe('ACLs on the Kafka port (SASL required, super user User:admin)', () => 
     await a.connect();
     assert.deepEqual((await a.listTopics()).sort(), ['payments', 'payroll']);
     await assert.rejects(a.fetchTopicOffsets('secret'), (e) => {
-      assert.ok(errorTypes(e).includes('TOPIC_AUTHORIZATION_FAILED') || /not authorized|TOPIC_AUTHORIZATION/i.test(e.message), e.stack);
+      assert.ok(
+        errorTypes(e).includes('TOPIC_AUTHORIZATION_FAILED') || /not authorized|TOPIC_AUTHORIZATION/i.test(e.message),
+        e.stack,
+      );
       return true;
     });
     await a.disconnect();
@@ -140,7 +180,17 @@ describe('ACLs on the Kafka port (SASL required, super user User:admin)', () => 
 
   it('deleteAcls removes what the filter matches, and the access goes with it', async () => {
     const { filterResponses } = await admin.deleteAcls({
-      filters: [{ resourceType: RT.TOPIC, resourceName: 'orders', resourcePatternType: PT.LITERAL, principal: 'User:alice', host: '*', operation: OP.ANY, permissionType: PERM.ANY }],
+      filters: [
+        {
+          resourceType: RT.TOPIC,
+          resourceName: 'orders',
+          resourcePatternType: PT.LITERAL,
+          principal: 'User:alice',
+          host: '*',
+          operation: OP.ANY,
+          permissionType: PERM.ANY,
+        },
+      ],
     });
     assert.equal(filterResponses[0].matchingAcls.length, 1);
     await new Promise((r) => setTimeout(r, 2100)); /* the isolate's ACL cache */

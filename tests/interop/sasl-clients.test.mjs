@@ -23,16 +23,36 @@ const PYTHON = process.env.KAFDO_PYTHON ?? '/usr/bin/python3';
 const SCRIPT = join(ROOT, 'tests', 'interop', 'sasl_confluent.py');
 const MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'];
 /* PLAIN checks a password against a SCRAM credential: its user has a SHA-256 one. */
-const USERS = { PLAIN: ['plain', 'SCRAM-SHA-256'], 'SCRAM-SHA-256': ['s256', 'SCRAM-SHA-256'], 'SCRAM-SHA-512': ['s512', 'SCRAM-SHA-512'] };
+const USERS = {
+  PLAIN: ['plain', 'SCRAM-SHA-256'],
+  'SCRAM-SHA-256': ['s256', 'SCRAM-SHA-256'],
+  'SCRAM-SHA-512': ['s512', 'SCRAM-SHA-512'],
+};
 
 function selfSigned(dir) {
   const cert = join(dir, 'cert.pem');
   const key = join(dir, 'key.pem');
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1',
-    '-subj', '/CN=kafdo-test', '-addext', 'subjectAltName=IP:127.0.0.1',
-    '-keyout', key, '-out', cert,
-  ], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=kafdo-test',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+    ],
+    { stdio: 'ignore' },
+  );
   return { certFile: cert, cert: readFileSync(cert), key: readFileSync(key) };
 }
 
@@ -46,7 +66,10 @@ describe('kcat and confluent-kafka with SASL, KAFDO_KAFKA_SASL=required', () => 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'kafdo-sasl-'));
     tls = selfSigned(dir);
-    dev = await startDev({ gateway: true, vars: { KAFDO_KAFKA_SASL: 'required', KAFDO_SUPER_USERS: 'User:plain;User:s256;User:s512' } });
+    dev = await startDev({
+      gateway: true,
+      vars: { KAFDO_KAFKA_SASL: 'required', KAFDO_SUPER_USERS: 'User:plain;User:s256;User:s512' },
+    });
     tlsGateway = await startGateway({ listen: '127.0.0.1:0', url: dev.baseUrl, tls, log: () => {} });
     brokers.SASL_PLAINTEXT = dev.kafkaBroker;
     brokers.SASL_SSL = `127.0.0.1:${tlsGateway.port}`;
@@ -64,8 +87,18 @@ describe('kcat and confluent-kafka with SASL, KAFDO_KAFKA_SASL=required', () => 
   });
 
   const kcatSasl = (protocol, mechanism, user, password) => {
-    const args = ['-b', brokers[protocol], '-X', `security.protocol=${protocol}`, '-X', `sasl.mechanisms=${mechanism}`,
-      '-X', `sasl.username=${user}`, '-X', `sasl.password=${password}`];
+    const args = [
+      '-b',
+      brokers[protocol],
+      '-X',
+      `security.protocol=${protocol}`,
+      '-X',
+      `sasl.mechanisms=${mechanism}`,
+      '-X',
+      `sasl.username=${user}`,
+      '-X',
+      `sasl.password=${password}`,
+    ];
     if (protocol === 'SASL_SSL') args.push('-X', `ssl.ca.location=${tls.certFile}`);
     return args;
   };
@@ -78,25 +111,40 @@ describe('kcat and confluent-kafka with SASL, KAFDO_KAFKA_SASL=required', () => 
       it(`kcat ${protocol} ${mechanism}: produces and consumes with the right password`, async () => {
         const topic = `kcat-${protocol}-${mechanism}`.toLowerCase();
         const auth = kcatSasl(protocol, mechanism, user, `${user}-pw`);
-        const p = await run(KCAT, ['-P', ...auth, '-t', topic, '-K', ':'], { input: 'k:secret value\n', timeoutMs: 30_000 });
+        const p = await run(KCAT, ['-P', ...auth, '-t', topic, '-K', ':'], {
+          input: 'k:secret value\n',
+          timeoutMs: 30_000,
+        });
         assert.equal(p.code, 0, p.stderr);
-        const c = await run(KCAT, ['-C', ...auth, '-t', topic, '-o', 'beginning', '-e', '-q', '-f', '%k=%s\\n'], { timeoutMs: 30_000 });
+        const c = await run(KCAT, ['-C', ...auth, '-t', topic, '-o', 'beginning', '-e', '-q', '-f', '%k=%s\\n'], {
+          timeoutMs: 30_000,
+        });
         assert.equal(c.code, 0, c.stderr);
         assert.equal(c.stdout, 'k=secret value\n');
       });
 
       it(`kcat ${protocol} ${mechanism}: a wrong password is refused`, async () => {
-        const r = await run(KCAT, ['-L', ...kcatSasl(protocol, mechanism, user, 'wrong'), '-m', '5'], { timeoutMs: 30_000 });
+        const r = await run(KCAT, ['-L', ...kcatSasl(protocol, mechanism, user, 'wrong'), '-m', '5'], {
+          timeoutMs: 30_000,
+        });
         assert.notEqual(r.code, 0);
         assert.match(r.stderr, /Authentication failed|SASL authentication error|_AUTHENTICATION/i);
       });
 
       it(`confluent-kafka ${protocol} ${mechanism}: right password works, wrong one refused`, async () => {
         const topic = `py-${protocol}-${mechanism}`.toLowerCase();
-        const ok = await run(PYTHON, [SCRIPT, 'roundtrip', brokers[protocol], protocol, mechanism, user, `${user}-pw`, ca(), topic], { timeoutMs: 60_000 });
+        const ok = await run(
+          PYTHON,
+          [SCRIPT, 'roundtrip', brokers[protocol], protocol, mechanism, user, `${user}-pw`, ca(), topic],
+          { timeoutMs: 60_000 },
+        );
         assert.equal(ok.code, 0, ok.stderr);
         assert.match(ok.stdout, /^ok$/m);
-        const bad = await run(PYTHON, [SCRIPT, 'refused', brokers[protocol], protocol, mechanism, user, 'wrong', ca()], { timeoutMs: 60_000 });
+        const bad = await run(
+          PYTHON,
+          [SCRIPT, 'refused', brokers[protocol], protocol, mechanism, user, 'wrong', ca()],
+          { timeoutMs: 60_000 },
+        );
         assert.equal(bad.code, 0, bad.stdout + bad.stderr);
         assert.match(bad.stdout, /_AUTHENTICATION/);
       });
@@ -107,7 +155,11 @@ describe('kcat and confluent-kafka with SASL, KAFDO_KAFKA_SASL=required', () => 
       if (protocol === 'SASL_SSL') args.push('-X', 'security.protocol=SSL', '-X', `ssl.ca.location=${tls.certFile}`);
       const r = await run(KCAT, args, { timeoutMs: 30_000 });
       assert.notEqual(r.code, 0, r.stdout);
-      const py = await run(PYTHON, [SCRIPT, 'refused', brokers[protocol], protocol, '-', '-', '-', protocol === 'SASL_SSL' ? tls.certFile : '-'], { timeoutMs: 60_000 });
+      const py = await run(
+        PYTHON,
+        [SCRIPT, 'refused', brokers[protocol], protocol, '-', '-', '-', protocol === 'SASL_SSL' ? tls.certFile : '-'],
+        { timeoutMs: 60_000 },
+      );
       assert.equal(py.code, 0, py.stdout + py.stderr);
       assert.match(py.stdout, /refused/);
     });

@@ -23,7 +23,12 @@ describe('kafkajs with SASL, KAFDO_KAFKA_SASL=required', () => {
   let dev;
 
   before(async () => {
-    dev = await startKafdo({ vars: { KAFDO_KAFKA_SASL: 'required', KAFDO_SUPER_USERS: 'User:plain-user;User:scram256-user;User:scram512-user;User:temp' } });
+    dev = await startKafdo({
+      vars: {
+        KAFDO_KAFKA_SASL: 'required',
+        KAFDO_SUPER_USERS: 'User:plain-user;User:scram256-user;User:scram512-user;User:temp',
+      },
+    });
     for (const [, mechanism, user] of MECHANISMS) {
       const res = await dev.api.request('PUT', `/admin/users/${user}`, { mechanism, password: `${user}-secret` });
       assert.equal(res.status, 200, res.text);
@@ -64,7 +69,10 @@ describe('kafkajs with SASL, KAFDO_KAFKA_SASL=required', () => {
   }
 
   it('an unknown user is refused as a wrong password is', async () => {
-    const kafka = newKafka(dev, { sasl: { mechanism: 'scram-sha-256', username: 'nobody', password: 'x' }, retry: { retries: 0 } });
+    const kafka = newKafka(dev, {
+      sasl: { mechanism: 'scram-sha-256', username: 'nobody', password: 'x' },
+      retry: { retries: 0 },
+    });
     await assert.rejects(kafka.admin().connect(), { name: 'KafkaJSSASLAuthenticationError' });
   });
 
@@ -77,14 +85,14 @@ describe('kafkajs with SASL, KAFDO_KAFKA_SASL=required', () => {
 
   it('users are listed and deleted over REST; a deleted user cannot log in', async () => {
     const listed = await dev.api.get('/admin/users');
-    assert.deepEqual(
-      listed.users.map((u) => u.name).sort(),
-      MECHANISMS.map(([, , u]) => u).sort(),
-    );
+    assert.deepEqual(listed.users.map((u) => u.name).sort(), MECHANISMS.map(([, , u]) => u).sort());
     assert.ok(!JSON.stringify(listed).includes('secret'));
     await dev.api.request('PUT', '/admin/users/temp', { mechanism: 'SCRAM-SHA-512', password: 'temp-secret' });
     const kafka = () =>
-      newKafka(dev, { sasl: { mechanism: 'scram-sha-512', username: 'temp', password: 'temp-secret' }, retry: { retries: 0 } });
+      newKafka(dev, {
+        sasl: { mechanism: 'scram-sha-512', username: 'temp', password: 'temp-secret' },
+        retry: { retries: 0 },
+      });
     const admin = kafka().admin();
     await admin.connect();
     await admin.disconnect();
@@ -100,7 +108,11 @@ describe('kafkajs with SASL, KAFDO_KAFKA_SASL=required', () => {
     const empty = await dev.api.request('PUT', '/admin/users/x', { mechanism: 'SCRAM-SHA-256', password: '' });
     assert.equal(empty.status, 400);
     assert.equal(empty.body.error.code, 'UNACCEPTABLE_CREDENTIAL');
-    const few = await dev.api.request('PUT', '/admin/users/x', { mechanism: 'SCRAM-SHA-256', password: 'p', iterations: 10 });
+    const few = await dev.api.request('PUT', '/admin/users/x', {
+      mechanism: 'SCRAM-SHA-256',
+      password: 'p',
+      iterations: 10,
+    });
     assert.equal(few.body.error.code, 'UNACCEPTABLE_CREDENTIAL');
     assert.ok(!(await dev.api.get('/admin/users')).users.some((u) => u.name === 'x'));
   });

@@ -70,9 +70,19 @@ class Flex {
       this.at += this.uvarint();
     }
   }
-  i8() { return this.b.readInt8(this.at++); }
-  i16() { const v = this.b.readInt16BE(this.at); this.at += 2; return v; }
-  i32() { const v = this.b.readInt32BE(this.at); this.at += 4; return v; }
+  i8() {
+    return this.b.readInt8(this.at++);
+  }
+  i16() {
+    const v = this.b.readInt16BE(this.at);
+    this.at += 2;
+    return v;
+  }
+  i32() {
+    const v = this.b.readInt32BE(this.at);
+    this.at += 4;
+    return v;
+  }
   string() {
     const n = this.uvarint() - 1;
     if (n < 0) return null;
@@ -97,7 +107,14 @@ function alterRequest(correlationId, { deletions = [], upsertions = [] }) {
     ...deletions.map((d) => Buffer.concat([compactString(d.name), i8(d.mechanism), TAGS])),
     uvarint(upsertions.length + 1),
     ...upsertions.map((u) =>
-      Buffer.concat([compactString(u.name), i8(u.mechanism), i32(u.iterations), compactBytes(u.salt), compactBytes(u.saltedPassword), TAGS]),
+      Buffer.concat([
+        compactString(u.name),
+        i8(u.mechanism),
+        i32(u.iterations),
+        compactBytes(u.salt),
+        compactBytes(u.saltedPassword),
+        TAGS,
+      ]),
     ),
     TAGS,
   ]);
@@ -111,7 +128,10 @@ function readAlter(frame) {
 }
 
 function describeRequest(correlationId, users) {
-  const list = users === null ? uvarint(0) : Buffer.concat([uvarint(users.length + 1), ...users.map((u) => Buffer.concat([compactString(u), TAGS]))]);
+  const list =
+    users === null
+      ? uvarint(0)
+      : Buffer.concat([uvarint(users.length + 1), ...users.map((u) => Buffer.concat([compactString(u), TAGS]))]);
   return flexibleFrame(50, correlationId, Buffer.concat([list, TAGS]));
 }
 
@@ -173,7 +193,12 @@ describe('the SASL exchange on the wire, KAFDO_KAFKA_SASL=required', () => {
 
   it('SaslAuthenticate without a handshake is ILLEGAL_SASL_STATE, then the connection closes', async () => {
     const raw = await RawKafka.open(dev.kafkaBroker);
-    const answer = await raw.call('saslAuthenticate', 1, { authBytes: authBytes(plainToken('admin', 'admin-pw')) }, { parse: false });
+    const answer = await raw.call(
+      'saslAuthenticate',
+      1,
+      { authBytes: authBytes(plainToken('admin', 'admin-pw')) },
+      { parse: false },
+    );
     assert.equal(answer.errorCode, 34);
     await raw.closed;
   });
@@ -181,7 +206,12 @@ describe('the SASL exchange on the wire, KAFDO_KAFKA_SASL=required', () => {
   it('a malformed SCRAM message is SASL_AUTHENTICATION_FAILED, then the connection closes', async () => {
     const raw = await RawKafka.open(dev.kafkaBroker);
     await raw.call('saslHandshake', 1, { mechanism: 'SCRAM-SHA-256' });
-    const answer = await raw.call('saslAuthenticate', 1, { authBytes: authBytes(Buffer.from('y,,n=admin,r=abc')) }, { parse: false });
+    const answer = await raw.call(
+      'saslAuthenticate',
+      1,
+      { authBytes: authBytes(Buffer.from('y,,n=admin,r=abc')) },
+      { parse: false },
+    );
     assert.equal(answer.errorCode, 58);
     assert.match(answer.errorMessage, /channel binding/);
     await raw.closed;
@@ -206,11 +236,21 @@ describe('the SASL exchange on the wire, KAFDO_KAFKA_SASL=required', () => {
       mechanism,
       iterations,
       salt,
-      saltedPassword: pbkdf2Sync(password, salt, iterations, mechanism === 1 ? 32 : 64, mechanism === 1 ? 'sha256' : 'sha512'),
+      saltedPassword: pbkdf2Sync(
+        password,
+        salt,
+        iterations,
+        mechanism === 1 ? 32 : 64,
+        mechanism === 1 ? 'sha256' : 'sha512',
+      ),
     });
     await raw.writeRaw(
       alterRequest(1, {
-        upsertions: [upsertion('carol', 2, 8192, 'carol-pw'), upsertion('dave', 1, 4000, 'x'), upsertion('erin', 3, 4096, 'x')],
+        upsertions: [
+          upsertion('carol', 2, 8192, 'carol-pw'),
+          upsertion('dave', 1, 4000, 'x'),
+          upsertion('erin', 3, 4096, 'x'),
+        ],
         deletions: [{ name: 'nobody', mechanism: 1 }],
       }),
     );
@@ -222,13 +262,19 @@ describe('the SASL exchange on the wire, KAFDO_KAFKA_SASL=required', () => {
     const described = readDescribe(await raw.nextFrame());
     assert.deepEqual(
       described.results.map((r) => [r.user, r.errorCode, r.credentials]),
-      [['carol', 92, []], ['dave', 91, []]],
+      [
+        ['carol', 92, []],
+        ['dave', 91, []],
+      ],
     );
     await raw.writeRaw(describeRequest(3, null));
     const all = readDescribe(await raw.nextFrame());
     assert.deepEqual(
       all.results.map((r) => [r.user, r.credentials]),
-      [['admin', [{ mechanism: 1, iterations: 4096 }]], ['carol', [{ mechanism: 2, iterations: 8192 }]]],
+      [
+        ['admin', [{ mechanism: 1, iterations: 4096 }]],
+        ['carol', [{ mechanism: 2, iterations: 8192 }]],
+      ],
     );
     await raw.close();
 
@@ -242,7 +288,10 @@ describe('the SASL exchange on the wire, KAFDO_KAFKA_SASL=required', () => {
     await again.writeRaw(alterRequest(4, { deletions: [{ name: 'carol', mechanism: 2 }] }));
     assert.deepEqual(readAlter(await again.nextFrame()), [{ user: 'carol', errorCode: 0, errorMessage: null }]);
     await again.close();
-    const refused = newKafka(dev, { sasl: { mechanism: 'plain', username: 'carol', password: 'carol-pw' }, retry: { retries: 0 } });
+    const refused = newKafka(dev, {
+      sasl: { mechanism: 'plain', username: 'carol', password: 'carol-pw' },
+      retry: { retries: 0 },
+    });
     await assert.rejects(refused.admin().connect(), { name: 'KafkaJSSASLAuthenticationError' });
   });
 });

@@ -78,7 +78,7 @@ function batchHeaders(records) {
       records: magic === 2 ? records.readInt32BE(at + 23) + 1 : 1,
       magic,
       codec: CODECS[attributes & 7] ?? `codec ${attributes & 7}`,
-      bytes: 12 + length, /* the batch's stored size */
+      bytes: 12 + length /* the batch's stored size */,
     });
     at += 12 + length;
   }
@@ -104,7 +104,9 @@ export async function storedBatches(broker, topic, partition) {
       const got = batchHeaders(records);
       if (got.length === 0) {
         if (offset >= highWatermark) return batches;
-        throw new Error(`Fetch ${topic}/${partition}@${offset}: no whole batch below the high watermark ${highWatermark}`);
+        throw new Error(
+          `Fetch ${topic}/${partition}@${offset}: no whole batch below the high watermark ${highWatermark}`,
+        );
       }
       batches.push(...got);
       const last = got[got.length - 1];
@@ -126,7 +128,11 @@ export function assertStoredCodecs(batches, codecAt) {
     assert.equal(b.baseOffset, next, `batches leave a gap or overlap: ${all}`);
     assert.equal(b.magic, 2, `the batch at offset ${b.baseOffset} has magic ${b.magic}: ${all}`);
     assert.equal(b.codec, codecAt[b.baseOffset], `the batch at offset ${b.baseOffset} is stored as ${b.codec}: ${all}`);
-    assert.equal(codecAt[b.baseOffset + b.records - 1], b.codec, `the batch at offset ${b.baseOffset} spans two produces: ${all}`);
+    assert.equal(
+      codecAt[b.baseOffset + b.records - 1],
+      b.codec,
+      `the batch at offset ${b.baseOffset} spans two produces: ${all}`,
+    );
     next += b.records;
   }
   assert.equal(next, codecAt.length, `the batches hold ${next} records, ${codecAt.length} were produced: ${all}`);

@@ -75,7 +75,14 @@ describe('one log, three doors', () => {
     // JSON text from kafkajs is JSON to the REST door.
     const [jsonMeta] = await producer.send({
       topic: TOPIC,
-      messages: [{ partition: 5, key: 'user-1', value: JSON.stringify({ orderId: '123', amount: 99.99 }), headers: { 'trace-id': 'abc' } }],
+      messages: [
+        {
+          partition: 5,
+          key: 'user-1',
+          value: JSON.stringify({ orderId: '123', amount: 99.99 }),
+          headers: { 'trace-id': 'abc' },
+        },
+      ],
     });
     const readable = await restMessage(5, Number(jsonMeta.baseOffset), 'json');
     assert.equal(readable.key, 'user-1');
@@ -101,7 +108,12 @@ describe('one log, three doors', () => {
       partition: 7,
       timestamp: 1700000000789,
     });
-    const tombstone = await dev.api.produce(TOPIC, { key: 'gone', value: null, partition: 7, timestamp: 1700000000999 });
+    const tombstone = await dev.api.produce(TOPIC, {
+      key: 'gone',
+      value: null,
+      partition: 7,
+      timestamp: 1700000000999,
+    });
 
     const inbox = new Inbox();
     const consumer = kafka.consumer({ groupId: 'doors-reader' });

@@ -23,11 +23,27 @@ const { Kafka, logLevel } = kafkajs;
 function selfSigned(dir) {
   const cert = join(dir, 'cert.pem');
   const key = join(dir, 'key.pem');
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1',
-    '-subj', '/CN=kafdo-test', '-addext', 'subjectAltName=IP:127.0.0.1',
-    '-keyout', key, '-out', cert,
-  ], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=kafdo-test',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+    ],
+    { stdio: 'ignore' },
+  );
   return { cert: readFileSync(cert), key: readFileSync(key) };
 }
 
@@ -82,7 +98,11 @@ describe('kafkajs with ssl through kafdo gateway --tls-cert/--tls-key', () => {
       socket.on('close', () => resolve(true));
     });
     assert.ok(closed);
-    const admin = new Kafka({ brokers: [dev.kafkaBroker], ssl: { ca: [tls.cert] }, logLevel: logLevel.NOTHING }).admin();
+    const admin = new Kafka({
+      brokers: [dev.kafkaBroker],
+      ssl: { ca: [tls.cert] },
+      logLevel: logLevel.NOTHING,
+    }).admin();
     await admin.connect();
     assert.ok((await admin.listTopics()).includes('secure'));
     await admin.disconnect();

@@ -43,7 +43,8 @@ describe('check-layers on small trees', () => {
     'worker/common/errors.ts': 'export class KafdoError extends Error {}\n',
     'wasm/kafdo.ts': 'import { KafdoError } from "../worker/common/errors";\nexport const e = KafdoError;\n',
     'worker/durable-objects/TopicPartitionDO.ts': 'import { e } from "../../wasm/kafdo";\nexport const d = e;\n',
-    'worker/api/producer.ts': 'import { d } from "../durable-objects/TopicPartitionDO.js";\nimport type { KafdoError } from "../common/errors";\nexport const p = d;\n',
+    'worker/api/producer.ts':
+      'import { d } from "../durable-objects/TopicPartitionDO.js";\nimport type { KafdoError } from "../common/errors";\nexport const p = d;\n',
     'worker/http/index.ts': 'export { p } from "../api/producer";\nimport "node:fs";\n',
     'worker/client/index.ts': 'import type { KafdoError } from "../common/errors";\nexport type E = KafdoError;\n',
     'worker/index.ts': 'import * as http from "./http/index";\nexport default http;\n',
@@ -62,15 +63,18 @@ describe('check-layers on small trees', () => {
     const root = tree({
       ...clean,
       // upward: the leaf importing the API, statically
-      'worker/common/errors.ts': 'import { p } from "../api/producer";\nexport class KafdoError extends Error {}\nexport const q = p;\n',
+      'worker/common/errors.ts':
+        'import { p } from "../api/producer";\nexport class KafdoError extends Error {}\nexport const q = p;\n',
       // upward by a type-level import() and by a dynamic import()
-      'wasm/storage.ts': 'export type Env = typeof import("../worker/index");\nexport const load = () => import("../worker/api/producer");\n',
+      'wasm/storage.ts':
+        'export type Env = typeof import("../worker/index");\nexport const load = () => import("../worker/api/producer");\n',
       // the SDK reaching into the Worker, and the Worker importing the SDK
       'worker/client/index.ts': 'import { p } from "../api/producer";\nexport const c = p;\n',
       // the SDK and the leaf needing more than fetch
       'worker/client/socket.ts': 'import { connect } from "cloudflare:sockets";\nexport const s = connect;\n',
       'worker/common/body.ts': 'import { Buffer } from "node:buffer";\nexport const b = Buffer;\n',
-      'worker/http/index.ts': 'export { p } from "../api/producer";\nexport * from "../client/index";\nexport * from "../kafka/index";\n',
+      'worker/http/index.ts':
+        'export { p } from "../api/producer";\nexport * from "../client/index";\nexport * from "../kafka/index";\n',
       'worker/kafka/index.ts': 'export const k = 1;\n',
       // a file outside every layer, and an import of it
       'worker/stray.ts': 'export const s = 1;\n',

@@ -33,9 +33,11 @@ export const crc32C = require('kafkajs/src/protocol/recordBatch/crc32C');
 export const murmur2 = require('kafkajs/src/producer/partitioners/default/murmur2');
 export const DefaultPartitioner = require('kafkajs/src/producer/partitioners/default');
 export const ProduceV3Request = require('kafkajs/src/protocol/requests/produce/v3/request');
-export const { Types: Compression, Codecs: CompressionCodecs, lookupCodecByAttributes } = require(
-  'kafkajs/src/protocol/message/compression'
-);
+export const {
+  Types: Compression,
+  Codecs: CompressionCodecs,
+  lookupCodecByAttributes,
+} = require('kafkajs/src/protocol/message/compression');
 
 /* A kafkajs value (string, Buffer, null/undefined) as the bytes kafkajs puts on the wire. */
 export function bytesOf(v) {
@@ -49,14 +51,14 @@ export function flattenHeaders(headers = {}) {
     (Array.isArray(headers[key]) ? headers[key] : [headers[key]]).map((value) => ({
       key: Buffer.from(key, 'utf8'),
       value: bytesOf(value),
-    }))
+    })),
   );
 }
 
 /* One record as kafkajs encodes it (see the note on null header values above). */
 export function recordOf({ offsetDelta, timestampDelta, key, value, headers = {} }) {
   const flat = Object.keys(headers).flatMap((k) =>
-    (Array.isArray(headers[k]) ? headers[k] : [headers[k]]).map((v) => ({ key: k, value: v }))
+    (Array.isArray(headers[k]) ? headers[k] : [headers[k]]).map((v) => ({ key: k, value: v })),
   );
   if (!flat.some((h) => h.value === null)) {
     return Record({ offsetDelta, timestampDelta, key, value, headers });
@@ -137,7 +139,11 @@ export async function wireRecords(batch) {
 }
 
 const show = (b) =>
-  b === null ? 'null' : b.length > 24 ? `${b.length} bytes ${b.subarray(0, 24).toString('hex')}...` : `0x${b.toString('hex')}`;
+  b === null
+    ? 'null'
+    : b.length > 24
+      ? `${b.length} bytes ${b.subarray(0, 24).toString('hex')}...`
+      : `0x${b.toString('hex')}`;
 const sameBytes = (a, b) => (a === null || b === null ? a === b : Buffer.compare(a, b) === 0);
 
 /* The object kafkajs's record decoder makes of a header list (same reduce as kafkajs). */
@@ -158,7 +164,9 @@ function sameHeaderObject(a, b) {
   return ka.every((k) => {
     const va = Array.isArray(a[k]) ? a[k] : [a[k]];
     const vb = Array.isArray(b[k]) ? b[k] : [b[k]];
-    return Array.isArray(a[k]) === Array.isArray(b[k]) && va.length === vb.length && va.every((v, i) => sameBytes(v, vb[i]));
+    return (
+      Array.isArray(a[k]) === Array.isArray(b[k]) && va.length === vb.length && va.every((v, i) => sameBytes(v, vb[i]))
+    );
   });
 }
 
@@ -190,7 +198,8 @@ export async function compareBatch(batch, params, records) {
       : BigInt(params.maxTimestamp);
   field('magic', h.magic, 2);
   const crc = crc32C(batch.subarray(21, h.sizeBytes)) >>> 0;
-  if (crc !== h.crc) bad.push(`batch crc: header says 0x${h.crc.toString(16)}, CRC-32C of bytes 21.. is 0x${crc.toString(16)}`);
+  if (crc !== h.crc)
+    bad.push(`batch crc: header says 0x${h.crc.toString(16)}, CRC-32C of bytes 21.. is 0x${crc.toString(16)}`);
   field('baseOffset', h.baseOffset, BigInt(params.baseOffset));
   field('partitionLeaderEpoch', h.partitionLeaderEpoch, params.partitionLeaderEpoch);
   field('attributes', h.attributes, params.attributes);
@@ -220,8 +229,10 @@ export async function compareBatch(batch, params, records) {
     const offset = BigInt(params.baseOffset) + BigInt(i);
     if (got.offset !== offset.toString()) bad.push(`${at} offset: got ${got.offset}, want ${offset}`);
     if (w.offsetDelta !== i) bad.push(`${at} offsetDelta: got ${w.offsetDelta}, want ${i}`);
-    if (got.timestamp !== timestamps[i].toString()) bad.push(`${at} timestamp: got ${got.timestamp}, want ${timestamps[i]}`);
-    if (w.timestampDelta !== timestamps[i] - first) bad.push(`${at} timestampDelta: got ${w.timestampDelta}, want ${timestamps[i] - first}`);
+    if (got.timestamp !== timestamps[i].toString())
+      bad.push(`${at} timestamp: got ${got.timestamp}, want ${timestamps[i]}`);
+    if (w.timestampDelta !== timestamps[i] - first)
+      bad.push(`${at} timestampDelta: got ${w.timestampDelta}, want ${timestamps[i] - first}`);
     if (w.attributes !== 0) bad.push(`${at} attributes: got ${w.attributes}, want 0`);
     if (!sameBytes(got.key, want.key)) bad.push(`${at} key: got ${show(got.key)}, want ${show(want.key)}`);
     if (!sameBytes(got.value, want.value)) bad.push(`${at} value: got ${show(got.value)}, want ${show(want.value)}`);
@@ -232,8 +243,10 @@ export async function compareBatch(batch, params, records) {
       bad.push(`${at}: ${w.headers.length} headers, want ${want.headers.length}`);
     } else {
       w.headers.forEach((hd, j) => {
-        if (!sameBytes(hd.key, want.headers[j].key)) bad.push(`${at} header ${j} key: got ${show(hd.key)}, want ${show(want.headers[j].key)}`);
-        if (!sameBytes(hd.value, want.headers[j].value)) bad.push(`${at} header ${j} value: got ${show(hd.value)}, want ${show(want.headers[j].value)}`);
+        if (!sameBytes(hd.key, want.headers[j].key))
+          bad.push(`${at} header ${j} key: got ${show(hd.key)}, want ${show(want.headers[j].key)}`);
+        if (!sameBytes(hd.value, want.headers[j].value))
+          bad.push(`${at} header ${j} value: got ${show(hd.value)}, want ${show(want.headers[j].value)}`);
       });
     }
   }

@@ -51,40 +51,117 @@ const fetchArgs = {
 const cases = [
   ['produce', [0, 1, 2, 3, 4, 5, 6, 7], produceArgs],
   ['fetch', [4, 5, 6, 7, 8, 9, 10, 11], fetchArgs],
-  ['listOffsets', [1, 2, 3], { replicaId: -1, isolationLevel: 1, topics: [{ topic: 'orders', partitions: [{ partition: 1, timestamp: -2 }] }] }],
+  [
+    'listOffsets',
+    [1, 2, 3],
+    { replicaId: -1, isolationLevel: 1, topics: [{ topic: 'orders', partitions: [{ partition: 1, timestamp: -2 }] }] },
+  ],
   ['metadata', [0, 1, 2, 3, 4, 5, 6], { topics: ['orders', 'events'], allowAutoTopicCreation: false }],
-  ['offsetCommit', [0, 1, 2, 3, 4, 5], {
-    groupId: 'g1', groupGenerationId: 7, memberId: 'm-1', retentionTime: -1,
-    topics: [{ topic: 'orders', partitions: [{ partition: 0, offset: '99', metadata: 'md' }] }],
-  }],
-  ['offsetFetch', [1, 2, 3, 4], { groupId: 'g1', topics: [{ topic: 'orders', partitions: [{ partition: 0 }, { partition: 1 }] }] }],
+  [
+    'offsetCommit',
+    [0, 1, 2, 3, 4, 5],
+    {
+      groupId: 'g1',
+      groupGenerationId: 7,
+      memberId: 'm-1',
+      retentionTime: -1,
+      topics: [{ topic: 'orders', partitions: [{ partition: 0, offset: '99', metadata: 'md' }] }],
+    },
+  ],
+  [
+    'offsetFetch',
+    [1, 2, 3, 4],
+    { groupId: 'g1', topics: [{ topic: 'orders', partitions: [{ partition: 0 }, { partition: 1 }] }] },
+  ],
   ['findCoordinator', [0, 1, 2], { groupId: 'g1', coordinatorKey: 'g1', coordinatorType: 0 }],
-  ['joinGroup', [0, 1, 2, 3, 4, 5], {
-    groupId: 'g1', sessionTimeout: 30000, rebalanceTimeout: 60000, memberId: '', protocolType: 'consumer',
-    groupProtocols: [{ name: 'RoundRobinAssigner', metadata: Buffer.from([0, 1, 2, 3]) }],
-  }],
+  [
+    'joinGroup',
+    [0, 1, 2, 3, 4, 5],
+    {
+      groupId: 'g1',
+      sessionTimeout: 30000,
+      rebalanceTimeout: 60000,
+      memberId: '',
+      protocolType: 'consumer',
+      groupProtocols: [{ name: 'RoundRobinAssigner', metadata: Buffer.from([0, 1, 2, 3]) }],
+    },
+  ],
   ['heartbeat', [0, 1, 2, 3], { groupId: 'g1', groupGenerationId: 7, memberId: 'm-1' }],
   ['leaveGroup', [0, 1, 2, 3], { groupId: 'g1', memberId: 'm-1', members: [{ memberId: 'm-1' }] }],
-  ['syncGroup', [0, 1, 2, 3], {
-    groupId: 'g1', generationId: 7, memberId: 'm-1',
-    groupAssignment: [{ memberId: 'm-1', memberAssignment: Buffer.from([9, 8, 7]) }],
-  }],
+  [
+    'syncGroup',
+    [0, 1, 2, 3],
+    {
+      groupId: 'g1',
+      generationId: 7,
+      memberId: 'm-1',
+      groupAssignment: [{ memberId: 'm-1', memberAssignment: Buffer.from([9, 8, 7]) }],
+    },
+  ],
   ['describeGroups', [0, 1, 2], { groupIds: ['g1', 'g2'] }],
   ['listGroups', [0, 1, 2], undefined],
   ['apiVersions', [0, 1, 2], undefined],
-  ['createTopics', [0, 1, 2, 3], {
-    topics: [{ topic: 'orders', numPartitions: 3, replicationFactor: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }],
-    validateOnly: false, timeout: 5000,
-  }],
+  [
+    'createTopics',
+    [0, 1, 2, 3],
+    {
+      topics: [
+        {
+          topic: 'orders',
+          numPartitions: 3,
+          replicationFactor: 1,
+          configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
+        },
+      ],
+      validateOnly: false,
+      timeout: 5000,
+    },
+  ],
   ['deleteTopics', [0, 1], { topics: ['orders'], timeout: 5000 }],
-  ['deleteRecords', [0, 1], { topics: [{ topic: 'orders', partitions: [{ partition: 0, offset: '42' }, { partition: 2, offset: -1 }] }], timeout: 5000 }],
+  [
+    'deleteRecords',
+    [0, 1],
+    {
+      topics: [
+        {
+          topic: 'orders',
+          partitions: [
+            { partition: 0, offset: '42' },
+            { partition: 2, offset: -1 },
+          ],
+        },
+      ],
+      timeout: 5000,
+    },
+  ],
   ['initProducerId', [0, 1], { transactionalId: null, transactionTimeout: 30000 }],
-  ['describeConfigs', [0, 1, 2], { resources: [{ type: 2, name: 'orders', configNames: ['retention.ms'] }], includeSynonyms: true }],
-  ['alterConfigs', [0, 1], {
-    resources: [{ type: 2, name: 'orders', configEntries: [{ name: 'retention.ms', value: '1000' }, { name: 'cleanup.policy', value: null }] }],
-    validateOnly: true,
-  }],
-  ['createPartitions', [0, 1], { topicPartitions: [{ topic: 'orders', count: 5 }], validateOnly: false, timeout: 5000 }],
+  [
+    'describeConfigs',
+    [0, 1, 2],
+    { resources: [{ type: 2, name: 'orders', configNames: ['retention.ms'] }], includeSynonyms: true },
+  ],
+  [
+    'alterConfigs',
+    [0, 1],
+    {
+      resources: [
+        {
+          type: 2,
+          name: 'orders',
+          configEntries: [
+            { name: 'retention.ms', value: '1000' },
+            { name: 'cleanup.policy', value: null },
+          ],
+        },
+      ],
+      validateOnly: true,
+    },
+  ],
+  [
+    'createPartitions',
+    [0, 1],
+    { topicPartitions: [{ topic: 'orders', count: 5 }], validateOnly: false, timeout: 5000 },
+  ],
   ['deleteGroups', [0, 1], ['g1', 'g2']],
 ];
 

@@ -83,12 +83,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { zstdCompressSync, zstdDecompressSync } from 'node:zlib';
-import {
-  KD_TIMESTAMP_DERIVE,
-  encodeParams,
-  encodeRecords,
-  encodeSummary,
-} from './kd-format.mjs';
+import { KD_TIMESTAMP_DERIVE, encodeParams, encodeRecords, encodeSummary } from './kd-format.mjs';
 import {
   Compression,
   CompressionCodecs,
@@ -170,10 +165,15 @@ add('headers_empty', {
   messages: [{ key: 'k', value: 'v', headers: { '': '', e: Buffer.alloc(0) }, timestamp: T0 }],
 });
 add('headers_unicode', {
-  messages: [{ key: 'k', value: 'v', headers: { 'ключ': 'значение', '🔑': '✓ ok', '键': ['值', '值2'] }, timestamp: T0 }],
+  messages: [{ key: 'k', value: 'v', headers: { ключ: 'значение', '🔑': '✓ ok', 键: ['值', '值2'] }, timestamp: T0 }],
 });
 add('headers_binary', {
-  messages: msgs(4, (i) => ({ key: null, value: randBytes(20), headers: { bin: randBytes(i * 30), raw: [randBytes(1), randBytes(200)] }, timestamp: T0 })),
+  messages: msgs(4, (i) => ({
+    key: null,
+    value: randBytes(20),
+    headers: { bin: randBytes(i * 30), raw: [randBytes(1), randBytes(200)] },
+    timestamp: T0,
+  })),
 });
 add('headers_many', {
   messages: msgs(5, (i) => ({
@@ -203,19 +203,29 @@ add('binary_random', {
 add('records_1000_100b', {
   messages: msgs(1000, (i) => ({ key: `key-${i}`, value: randBytes(100), timestamp: T0 + BigInt(i) })),
 });
-add('values_1kb', { messages: msgs(100, (i) => ({ key: `key-${i}`, value: randBytes(1024), timestamp: T0 + BigInt(i) })) });
+add('values_1kb', {
+  messages: msgs(100, (i) => ({ key: `key-${i}`, value: randBytes(1024), timestamp: T0 + BigInt(i) })),
+});
 add('value_100kb', { messages: [{ key: 'big', value: randBytes(100 * 1024), timestamp: T0 }] });
 add('key_10kb', { messages: [{ key: randBytes(10 * 1024), value: 'v', timestamp: T0 }] });
 add('records_20000_tiny', { messages: msgs(20000, () => ({ key: null, value: 'x', timestamp: T0 })) });
 add('timestamps_varied', {
-  messages: [0n, 1n, 1000n, 60000n, 86400000n, 86400001n, 2592000000n].map((d, i) => ({ key: `k${i}`, value: 'v', timestamp: T0 + d })),
+  messages: [0n, 1n, 1000n, 60000n, 86400000n, 86400001n, 2592000000n].map((d, i) => ({
+    key: `k${i}`,
+    value: 'v',
+    timestamp: T0 + d,
+  })),
 });
 add('timestamps_non_monotonic', {
   messages: [500n, 0n, 2000n, 1999n, 3n, 7000n, 6999n].map((d, i) => ({ key: `k${i}`, value: 'v', timestamp: T0 + d })),
 });
 /* Java's producer takes the first record's timestamp as firstTimestamp, so later records
  * with earlier timestamps get negative deltas. */
-const backwards = [0n, -1n, -1000n, 5n, -86400000n, 3n].map((d, i) => ({ key: `k${i}`, value: 'v', timestamp: T0 + d }));
+const backwards = [0n, -1n, -1000n, 5n, -86400000n, 3n].map((d, i) => ({
+  key: `k${i}`,
+  value: 'v',
+  timestamp: T0 + d,
+}));
 add('negative_timestamp_delta', { firstTimestamp: T0, maxTimestamp: T0 + 5n, messages: backwards });
 add('timestamp_zero', { messages: msgs(3, (i) => ({ key: `k${i}`, value: 'v', timestamp: 0n })) });
 add('timestamp_large_deltas', {
@@ -276,13 +286,24 @@ cases.push({
   kind: 'concat',
   batches: [
     { firstOffset: 100n, messages: msgs(3, (i) => ({ key: `a${i}`, value: 'first', timestamp: T0 + BigInt(i) })) },
-    { firstOffset: 103n, producerId: 9n, producerEpoch: 2, firstSequence: 5, messages: [{ key: null, value: 'second', timestamp: T0 + 10n }] },
+    {
+      firstOffset: 103n,
+      producerId: 9n,
+      producerEpoch: 2,
+      firstSequence: 5,
+      messages: [{ key: null, value: 'second', timestamp: T0 + 10n }],
+    },
     {
       firstOffset: 104n,
       partitionLeaderEpoch: -1,
       transactional: true,
       producerId: 10n,
-      messages: msgs(5, (i) => ({ key: `c${i}`, value: randBytes(30), headers: { h: String(i) }, timestamp: T0 + 20n + BigInt(i) })),
+      messages: msgs(5, (i) => ({
+        key: `c${i}`,
+        value: randBytes(30),
+        headers: { h: String(i) },
+        timestamp: T0 + 20n + BigInt(i),
+      })),
     },
   ],
 });
@@ -327,7 +348,12 @@ gzip('gzip_random_values', {
 gzip('gzip_2000_records', {
   messages: msgs(2000, (i) => ({
     key: i % 7 ? `user-${i % 101}` : null,
-    value: JSON.stringify({ id: i, kind: ['view', 'click', 'buy'][i % 3], price: (i * 37) % 1000, tag: randBytes(6).toString('hex') }),
+    value: JSON.stringify({
+      id: i,
+      kind: ['view', 'click', 'buy'][i % 3],
+      price: (i * 37) % 1000,
+      tag: randBytes(6).toString('hex'),
+    }),
     headers: i % 5 ? undefined : { trace: `t-${i}` },
     timestamp: T0 + BigInt(i * 3),
   })),
@@ -335,7 +361,7 @@ gzip('gzip_2000_records', {
 gzip('gzip_nulls_headers', {
   messages: [
     { key: null, value: null, timestamp: T0 },
-    { key: '', value: '', headers: { a: null, b: ['1', '2'], 'ключ': '✓' }, timestamp: T0 + 1n },
+    { key: '', value: '', headers: { a: null, b: ['1', '2'], ключ: '✓' }, timestamp: T0 + 1n },
     { key: randBytes(300), value: randBytes(5000), headers: { bin: randBytes(40) }, timestamp: T0 - 5n },
   ],
   firstTimestamp: T0,
@@ -376,7 +402,7 @@ async function encodeWithRecordBatch(spec, f) {
       key: m.key,
       value: m.value,
       headers: m.headers,
-    })
+    }),
   );
   const batch = await RecordBatch({
     compression: f.compression,
@@ -464,7 +490,23 @@ function partitionLines() {
   for (const [k, v] of Object.entries(known)) {
     if (murmur2(k) !== v) throw new Error(`kafkajs murmur2("${k}") = ${murmur2(k)}, Java says ${v}`);
   }
-  const keys = ['21', 'foobar', 'abc', '', 'a', 'ab', 'abcd', 'abcde', 'ключ', '键', '🔑', 'café', 'cafe\u0301', 'user-1', '0'];
+  const keys = [
+    '21',
+    'foobar',
+    'abc',
+    '',
+    'a',
+    'ab',
+    'abcd',
+    'abcde',
+    'ключ',
+    '键',
+    '🔑',
+    'café',
+    'cafe\u0301',
+    'user-1',
+    '0',
+  ];
   keys.push(...Array.from({ length: 65 }, (_, n) => randBytes(n))); /* every length 0..64 */
   while (keys.length < 2000) keys.push(randBytes(randInt(0, 64)));
   const counts = [1, 2, 3, 8, 100, 256, 2147483647];

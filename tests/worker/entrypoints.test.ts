@@ -19,7 +19,14 @@ describe("package entry points", () => {
 
   it("kafdo/client and kafdo/integrations load", () => {
     expect(client.errorName(36)).toBe("TOPIC_ALREADY_EXISTS");
-    for (const name of ["KafdoPipeline", "createKafdoPipeline", "R2EventBridge", "createR2EventBridge", "processCDCMessage", "processR2Event"]) {
+    for (const name of [
+      "KafdoPipeline",
+      "createKafdoPipeline",
+      "R2EventBridge",
+      "createR2EventBridge",
+      "processCDCMessage",
+      "processR2Event",
+    ]) {
       expect(typeof (integrations as Record<string, unknown>)[name], name).toBe("function");
     }
   });

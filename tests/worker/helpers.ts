@@ -13,8 +13,7 @@ import type { ProducerRecord } from "../../worker/common/records";
 import { DEFAULT_RETENTION_CHECK_INTERVAL_MS } from "../../worker/durable-objects/TopicPartitionDO";
 
 export const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
-export const text = (b: Uint8Array | null): string | null =>
-  b === null ? null : new TextDecoder().decode(b);
+export const text = (b: Uint8Array | null): string | null => (b === null ? null : new TextDecoder().decode(b));
 
 export const CRC_AT = 17;
 export const ATTRIBUTES_AT = 21;

@@ -59,8 +59,9 @@ describe("/kafka", () => {
   });
 
   it("takes a KAFDO_TOKENS token too, refuses others, and refuses all while that setting is malformed", async () => {
-    const digest = Array.from(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode("ci-token"))), (b) =>
-      b.toString(16).padStart(2, "0"),
+    const digest = Array.from(
+      new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode("ci-token"))),
+      (b) => b.toString(16).padStart(2, "0"),
     ).join("");
     const named: Env = { ...env, KAFDO_TOKENS: JSON.stringify({ "User:ci": digest }) };
     const res = await open("/kafka?advertise=127.0.0.1:9092", { ...UPGRADE, authorization: "Bearer ci-token" }, named);
@@ -70,7 +71,11 @@ describe("/kafka", () => {
     const other = await open("/kafka?advertise=127.0.0.1:9092", { ...UPGRADE, authorization: "Bearer other" }, named);
     expect(other.status).toBe(401);
     await other.arrayBuffer();
-    const broken = await open("/kafka?advertise=127.0.0.1:9092", { ...UPGRADE, authorization: "Bearer ci-token" }, { ...env, KAFDO_TOKENS: "not json" });
+    const broken = await open(
+      "/kafka?advertise=127.0.0.1:9092",
+      { ...UPGRADE, authorization: "Bearer ci-token" },
+      { ...env, KAFDO_TOKENS: "not json" },
+    );
     expect(broken.status).toBe(401);
     await broken.arrayBuffer();
   });

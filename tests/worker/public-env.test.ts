@@ -32,9 +32,9 @@ import kafdoWorker from "kafdo/worker";
 
 // ---- kafdo-README.md, "Environment Type", as written ----
 interface Env {
-  TOPIC_PARTITION: DurableObjectNamespace
-  CONSUMER_GROUP: DurableObjectNamespace
-  CLUSTER_METADATA: DurableObjectNamespace
+  TOPIC_PARTITION: DurableObjectNamespace;
+  CONSUMER_GROUP: DurableObjectNamespace;
+  CLUSTER_METADATA: DurableObjectNamespace;
 }
 // ---- end ----
 
@@ -103,7 +103,13 @@ describe("the README's Env", () => {
       createCollectionTopicPipeline(env),
       new R2EventBridge({ env }),
     ];
-    expect(made.map((m) => m.topicPattern)).toEqual(["cdc.{db}.{coll}", "readme-fixed", "cdc.{db}", "cdc.{db}.{coll}", "r2.{bucket}"]);
+    expect(made.map((m) => m.topicPattern)).toEqual([
+      "cdc.{db}.{coll}",
+      "readme-fixed",
+      "cdc.{db}",
+      "cdc.{db}.{coll}",
+      "r2.{bucket}",
+    ]);
     await Promise.all(made.map((m) => m.close()));
   });
 
@@ -130,7 +136,11 @@ describe("the README's Env", () => {
     expect(await partitionOffsets(env, `r2.${bucket}`, 0)).toEqual({ earliest: 0, latest: 1 });
 
     expect(webhookConfigFromEnv(env)).toEqual({});
-    const hook = await receiveWebhook(env, fresh("readme-hook"), new Request("http://kafdo/", { method: "POST", body: "{}" }));
+    const hook = await receiveWebhook(
+      env,
+      fresh("readme-hook"),
+      new Request("http://kafdo/", { method: "POST", body: "{}" }),
+    );
     expect(hook.offset).toBe(0);
     expect(Array.isArray(await listWebhookSubscriptions(env))).toBe(true);
   });

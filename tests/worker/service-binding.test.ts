@@ -45,7 +45,12 @@ describe("KafdoService over a service binding", () => {
     expect(batch.map((m) => m.offset)).toEqual([1, 2]);
 
     const read = await call<{
-      records: { offset: number; key: Uint8Array | null; value: Uint8Array | null; headers: { key: string; value: Uint8Array | null }[] }[];
+      records: {
+        offset: number;
+        key: Uint8Array | null;
+        value: Uint8Array | null;
+        headers: { key: string; value: Uint8Array | null }[];
+      }[];
       highWatermark: number;
     }>("read", "sb-orders", 1, { offset: 0 });
     expect(read.highWatermark).toBe(3);
@@ -66,11 +71,11 @@ describe("KafdoService over a service binding", () => {
 
   it("runs a consumer group: join, heartbeat, commit, committed offsets, leave", async () => {
     await call("createTopic", { topic: "sb-group-topic", partitions: 2 });
-    const joined = await call<{ memberId: string; generationId: number; assignment: { topic: string; partition: number }[] }>(
-      "joinGroup",
-      "sb-group",
-      { topics: ["sb-group-topic"], clientId: "second-worker" },
-    );
+    const joined = await call<{
+      memberId: string;
+      generationId: number;
+      assignment: { topic: string; partition: number }[];
+    }>("joinGroup", "sb-group", { topics: ["sb-group-topic"], clientId: "second-worker" });
     expect(joined.memberId).toMatch(/^second-worker-/);
     expect(joined.assignment).toEqual([
       { topic: "sb-group-topic", partition: 0 },
@@ -104,7 +109,11 @@ describe("KafdoService over a service binding", () => {
     });
     expect(created.partitions).toHaveLength(1);
     expect(await call("listTopics")).toContain("sb-admin");
-    const grown = await call<{ partitions: unknown[]; config: Record<string, string> }>("createPartitions", "sb-admin", 3);
+    const grown = await call<{ partitions: unknown[]; config: Record<string, string> }>(
+      "createPartitions",
+      "sb-admin",
+      3,
+    );
     expect(grown.partitions).toHaveLength(3);
     expect((await call<{ config: Record<string, string> }>("describeTopic", "sb-admin")).config["retention.ms"]).toBe(
       "604800000",

@@ -9,7 +9,16 @@ import type { ConfigChange } from "../../wasm/kafdo";
 import { typedEnv, type Env, type KafdoBindings } from "../durable-objects/bindings";
 import { KafdoError, KafkaCode } from "../common/errors";
 import type { Admin, AdminConfig } from "../common/api";
-import type { AlterConfigsOptions, ConfigChanges, CreateTopicConfig, DeletedRecords, PartitionOffsets, RecordsToDelete, TopicDescription, TopicInfo } from "../common/topics";
+import type {
+  AlterConfigsOptions,
+  ConfigChanges,
+  CreateTopicConfig,
+  DeletedRecords,
+  PartitionOffsets,
+  RecordsToDelete,
+  TopicDescription,
+  TopicInfo,
+} from "../common/topics";
 import type { GroupInfo, GroupListing, ResetOffsetsRequest, ResetOffsetsResult } from "../common/groups";
 import { metadataStub } from "../durable-objects/addressing";
 import { callPartition } from "../partitions/access";
@@ -17,7 +26,6 @@ import { deleteRecords } from "./delete-records";
 import { resetGroupOffsets } from "./group-reset";
 import { deleteGroup, describeGroup, listGroups } from "./groups";
 import { forget, topicFor } from "../partitions/topics";
-
 
 export function describe(topic: TopicInfo): TopicDescription {
   return {
@@ -105,7 +113,11 @@ export class KafdoAdmin implements Admin {
   /* Changes the topic's configs: only those given (null: back to the default), or with
    * `replace` the whole set. Every partition has the new configs when this returns;
    * other isolates' metadata caches see them within 5 s. */
-  async alterConfigs(topic: string, configs: ConfigChanges, options: AlterConfigsOptions = {}): Promise<TopicDescription> {
+  async alterConfigs(
+    topic: string,
+    configs: ConfigChanges,
+    options: AlterConfigsOptions = {},
+  ): Promise<TopicDescription> {
     let changes = configChangesOf(configs);
     const incremental = !options.replace;
     /* AlterConfigs names only what it sets: a null leaves the config out of the set. */

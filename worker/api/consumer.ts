@@ -76,7 +76,6 @@ import { topicFor } from "../partitions/topics";
 import { MAX_READ_RECORDS, partitionOffsets, readPartitionWait } from "./read";
 import { jsonValue, utf8Text } from "./records";
 
-
 /* How long one read waits in the partition for records: Kafka's fetch.max.wait.ms. */
 const FETCH_MAX_WAIT_MS = 500;
 /* Bytes of stored batches one read returns at most (at least one batch). */
@@ -446,11 +445,15 @@ export class KafdoConsumer implements Consumer {
   async commitSync(offsets?: OffsetCommit[]): Promise<void> {
     this.checkCanCommit();
     if (offsets === undefined) return this.commit();
-    if (!Array.isArray(offsets)) throw new KafdoError(KafkaCode.INVALID_REQUEST, "commitSync takes an array of offsets");
+    if (!Array.isArray(offsets))
+      throw new KafdoError(KafkaCode.INVALID_REQUEST, "commitSync takes an array of offsets");
     const list = offsets.map((o) => {
       const tp = topicPartition(o, "commitSync");
       if (!Number.isSafeInteger(o.offset) || o.offset < 0) {
-        throw new KafdoError(KafkaCode.INVALID_REQUEST, `a committed offset is an integer >= 0, not ${String(o.offset)}`);
+        throw new KafdoError(
+          KafkaCode.INVALID_REQUEST,
+          `a committed offset is an integer >= 0, not ${String(o.offset)}`,
+        );
       }
       if (o.metadata !== undefined && typeof o.metadata !== "string") {
         throw new KafdoError(KafkaCode.INVALID_REQUEST, "a commit's metadata is a string");
@@ -553,7 +556,11 @@ export class KafdoConsumer implements Consumer {
     const assigned = this.assigned;
     const asking = parts.filter((p) => !p.reset);
     const committed = asking.length
-      ? await committedOffsets(this.env, this.settings.groupId, asking.map((p) => p.tp))
+      ? await committedOffsets(
+          this.env,
+          this.settings.groupId,
+          asking.map((p) => p.tp),
+        )
       : [];
     const found = new Map(committed.filter((c) => c.offset >= 0).map((c) => [keyOf(c), c.offset]));
     await Promise.all(
@@ -819,7 +826,11 @@ export class KafdoConsumer implements Consumer {
     if (memberId !== this.memberId || generationId !== this.generationId || !this.isMember()) return;
     const code = codeOf(e);
     if (code === KafkaCode.UNKNOWN_MEMBER_ID) this.memberLost = true;
-    if (code === KafkaCode.UNKNOWN_MEMBER_ID || code === KafkaCode.ILLEGAL_GENERATION || code === KafkaCode.REBALANCE_IN_PROGRESS) {
+    if (
+      code === KafkaCode.UNKNOWN_MEMBER_ID ||
+      code === KafkaCode.ILLEGAL_GENERATION ||
+      code === KafkaCode.REBALANCE_IN_PROGRESS
+    ) {
       this.rejoinNeeded = true;
       this.signal.notify();
     }

@@ -22,7 +22,12 @@ import { callPartition } from "../partitions/access";
 import { checkPartition, forget, topicFor } from "../partitions/topics";
 
 /* One partition's DeleteRecords: its new low watermark. */
-export async function deletePartitionRecords(env: Env, topic: TopicInfo, partition: number, offset: number): Promise<number> {
+export async function deletePartitionRecords(
+  env: Env,
+  topic: TopicInfo,
+  partition: number,
+  offset: number,
+): Promise<number> {
   return (await callPartition(env, topic, partition, async (stub) => stub.deleteRecords(offset))).lowWatermark;
 }
 
@@ -34,7 +39,10 @@ function checkRequest(partitions: RecordsToDelete[]): void {
   const seen = new Set<number>();
   for (const p of partitions) {
     if (p === null || typeof p !== "object" || !Number.isSafeInteger(p.partition) || !Number.isSafeInteger(p.offset)) {
-      throw new KafdoError(KafkaCode.INVALID_REQUEST, "each partition to delete records from is { partition, offset }, both integers");
+      throw new KafdoError(
+        KafkaCode.INVALID_REQUEST,
+        "each partition to delete records from is { partition, offset }, both integers",
+      );
     }
     if (seen.has(p.partition)) {
       throw new KafdoError(KafkaCode.INVALID_REQUEST, `partition ${p.partition} is given more than once`);
@@ -45,7 +53,11 @@ function checkRequest(partitions: RecordsToDelete[]): void {
 
 /* Every partition's new low watermark, in the order asked; or one KafdoError (see the
  * header): the code of the first partition refused, the message naming each. */
-export async function deleteRecords(env: Env, topicName: string, partitions: RecordsToDelete[]): Promise<DeletedRecords[]> {
+export async function deleteRecords(
+  env: Env,
+  topicName: string,
+  partitions: RecordsToDelete[],
+): Promise<DeletedRecords[]> {
   checkRequest(partitions);
   forget(topicName);
   const topic = await topicFor(env, topicName);
@@ -67,6 +79,7 @@ export async function deleteRecords(env: Env, topicName: string, partitions: Rec
   }
   if (refused.length === 0) return deleted;
   const each = refused.map(({ partition, error }) => `partition ${partition}: ${error.name}: ${error.message}`);
-  const rest = deleted.length > 0 ? `; the records of partitions ${deleted.map((d) => d.partition).join(", ")} were deleted` : "";
+  const rest =
+    deleted.length > 0 ? `; the records of partitions ${deleted.map((d) => d.partition).join(", ")} were deleted` : "";
   throw new KafdoError(refused[0]!.error.code, `DeleteRecords on "${topicName}": ${each.join("; ")}${rest}`);
 }

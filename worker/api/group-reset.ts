@@ -108,7 +108,11 @@ async function gather(env: Env, info: TopicInfo, partition: number, spec: ResetS
  * INVALID_GROUP_ID, INVALID_REQUEST (a malformed request, a shift where nothing is
  * committed), UNKNOWN_TOPIC_OR_PARTITION, NON_EMPTY_GROUP (the group has members).
  */
-export async function resetGroupOffsets(env: Env, groupId: string, request: ResetOffsetsRequest): Promise<ResetOffsetsResult> {
+export async function resetGroupOffsets(
+  env: Env,
+  groupId: string,
+  request: ResetOffsetsRequest,
+): Promise<ResetOffsetsResult> {
   const stub = group(env, groupId); /* INVALID_GROUP_ID first */
   if (!isObject(request)) throw invalid("a reset is { topic, partitions?, to, dryRun? }");
   for (const key of Object.keys(request)) {

@@ -13,7 +13,17 @@
  */
 import type { Env } from "../durable-objects/bindings";
 import { KafdoError, KafkaCode } from "../common/errors";
-import type { CommittedOffset, GroupDescription, GroupInfo, GroupListing, GroupOffsetLag, JoinRequest, JoinResult, OffsetCommit, TopicPartition } from "../common/groups";
+import type {
+  CommittedOffset,
+  GroupDescription,
+  GroupInfo,
+  GroupListing,
+  GroupOffsetLag,
+  JoinRequest,
+  JoinResult,
+  OffsetCommit,
+  TopicPartition,
+} from "../common/groups";
 import type { TopicInfo } from "../common/topics";
 import { groupStub, metadataStub } from "../durable-objects/addressing";
 import { callPartition } from "../partitions/access";
@@ -65,7 +75,11 @@ export async function leaveGroup(env: Env, groupId: string, memberId: string): P
 
 /* The committed offsets of `partitions`, or of every partition the group has
  * committed for. */
-export async function committedOffsets(env: Env, groupId: string, partitions?: TopicPartition[]): Promise<CommittedOffset[]> {
+export async function committedOffsets(
+  env: Env,
+  groupId: string,
+  partitions?: TopicPartition[],
+): Promise<CommittedOffset[]> {
   return group(env, groupId).committed(groupId, partitions);
 }
 

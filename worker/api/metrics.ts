@@ -63,7 +63,15 @@ async function topicSnapshot(env: Env, topic: TopicInfo, minutes: number[]): Pro
       sql: m.sql,
       since: m.since,
     }));
-    return { topic: topic.name, topicId: topic.topicId, partitions, series: bucketed(minutes, answers.flatMap((m) => m.series)) };
+    return {
+      topic: topic.name,
+      topicId: topic.topicId,
+      partitions,
+      series: bucketed(
+        minutes,
+        answers.flatMap((m) => m.series),
+      ),
+    };
   } catch (e) {
     /* Deleted while the scrape ran: left out. */
     if (KafdoError.from(e)?.code === KafkaCode.UNKNOWN_TOPIC_OR_PARTITION) return undefined;
@@ -83,7 +91,8 @@ export async function gatherMetrics(env: Env): Promise<MetricsSnapshot> {
   const topics = topicAnswers.filter((t): t is TopicSnapshot => t !== undefined);
 
   const highWatermarks = new Map<string, number>();
-  for (const t of topics) for (const p of t.partitions) highWatermarks.set(`${p.partition}@${t.topic}`, p.highWatermark);
+  for (const t of topics)
+    for (const p of t.partitions) highWatermarks.set(`${p.partition}@${t.topic}`, p.highWatermark);
   const groups: GroupSnapshot[] = groupAnswers
     .filter(({ m }) => m.generationId > 0 || m.members > 0 || m.offsets.length > 0)
     .map(({ groupId, m }) => {
@@ -93,7 +102,16 @@ export async function gatherMetrics(env: Env): Promise<MetricsSnapshot> {
         return { ...o, highWatermark: hw, lag };
       });
       const lag = offsets.reduce((total, o) => total + Math.max(0, o.lag), 0);
-      return { groupId, state: m.state, members: m.members, generationId: m.generationId, offsets, lag, sql: m.sql, since: m.since };
+      return {
+        groupId,
+        state: m.state,
+        members: m.members,
+        generationId: m.generationId,
+        offsets,
+        lag,
+        sql: m.sql,
+        since: m.since,
+      };
     })
     .sort((a, b) => (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0));
 
@@ -107,7 +125,10 @@ export async function gatherMetrics(env: Env): Promise<MetricsSnapshot> {
   const partitionsSql = topics.flatMap((t) => t.partitions).reduce((a, p) => sum(a, p.sql), none());
   const groupsSql = groups.reduce((a, g) => sum(a, g.sql), none());
   const lagByMinute = new Map(board.lagSeries.map((s) => [s.minute, s.lag]));
-  const traffic = bucketed(minutes, topics.flatMap((t) => t.series));
+  const traffic = bucketed(
+    minutes,
+    topics.flatMap((t) => t.series),
+  );
   return {
     collectedAt: now,
     enabled: metricsEnabled(env),

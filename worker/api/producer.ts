@@ -56,7 +56,10 @@ function toRecord(m: ProducerMessage, now: number): ProducerRecord {
   /* The core refuses negative timestamps; what cannot reach it is a number that
    * is not an exact integer. */
   if (!Number.isSafeInteger(timestamp)) {
-    throw new KafdoError(KafkaCode.INVALID_TIMESTAMP, `timestamp ${String(m.timestamp)} is not a time in ms since the epoch`);
+    throw new KafdoError(
+      KafkaCode.INVALID_TIMESTAMP,
+      `timestamp ${String(m.timestamp)} is not a time in ms since the epoch`,
+    );
   }
   return { key: keyBytes(m.key), value: valueBytes(m.value), headers: headerList(m.headers), timestamp };
 }
@@ -98,7 +101,8 @@ export class KafdoProducer implements Producer {
 
   async sendBatch(messages: ProducerMessage[]): Promise<RecordMetadata[]> {
     this.checkOpen();
-    if (!Array.isArray(messages)) throw new KafdoError(KafkaCode.INVALID_REQUEST, "sendBatch takes an array of messages");
+    if (!Array.isArray(messages))
+      throw new KafdoError(KafkaCode.INVALID_REQUEST, "sendBatch takes an array of messages");
     if (messages.length === 0) return [];
     const now = Date.now();
     const records = messages.map((m) => toRecord(m, now));

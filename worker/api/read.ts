@@ -60,7 +60,11 @@ export async function readPartitionWait(
   return { topic, partition, ...read };
 }
 
-export async function partitionOffsets(env: KafdoBindings, topic: string, partition: number): Promise<PartitionOffsets> {
+export async function partitionOffsets(
+  env: KafdoBindings,
+  topic: string,
+  partition: number,
+): Promise<PartitionOffsets> {
   const o = await onPartition(typedEnv(env), topic, partition, async (stub) => stub.offsets());
   return { earliest: o.logStartOffset, latest: o.highWatermark };
 }
@@ -93,7 +97,9 @@ export async function readKey(
   const typed = typedEnv(env);
   const topic = await topicFor(typed, topicName);
   const partition = opts.partition ?? choosePartition(bytes, topic.partitions, 0);
-  const found = await callPartition(typed, topic, partition, async (stub) => stub.latest(bytes, topicConfigText(topic)));
+  const found = await callPartition(typed, topic, partition, async (stub) =>
+    stub.latest(bytes, topicConfigText(topic)),
+  );
   const record = found.records[0];
   return record ? { ...record, partition } : null;
 }

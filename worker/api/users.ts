@@ -31,7 +31,10 @@ export function mechanismName(code: number): ScramMechanismName {
 export function mechanismCode(name: string): ScramMechanism {
   const code = SCRAM_MECHANISMS[name];
   if (code === undefined) {
-    throw new KafdoError(KafkaCode.UNSUPPORTED_SASL_MECHANISM, `mechanism must be SCRAM-SHA-256 or SCRAM-SHA-512, not "${name}"`);
+    throw new KafdoError(
+      KafkaCode.UNSUPPORTED_SASL_MECHANISM,
+      `mechanism must be SCRAM-SHA-256 or SCRAM-SHA-512, not "${name}"`,
+    );
   }
   return code;
 }
@@ -41,7 +44,13 @@ function checkUserName(user: string): void {
 }
 
 /* Sets (or replaces) the user's credential for the mechanism from a password. */
-export async function setUserPassword(env: Env, user: string, mechanism: string, password: string, iterations = DEFAULT_ITERATIONS): Promise<UserInfo> {
+export async function setUserPassword(
+  env: Env,
+  user: string,
+  mechanism: string,
+  password: string,
+  iterations = DEFAULT_ITERATIONS,
+): Promise<UserInfo> {
   checkUserName(user);
   const code = mechanismCode(mechanism);
   const salt = crypto.getRandomValues(new Uint8Array(SALT_BYTES));
@@ -82,7 +91,10 @@ export async function listUsers(env: Env): Promise<UserInfo[]> {
 export async function describeUser(env: Env, user: string): Promise<UserInfo> {
   const found = await userCredentials(env, user);
   if (found.length === 0) throw new KafdoError(KafkaCode.RESOURCE_NOT_FOUND, `no user "${user}"`);
-  return { name: user, credentials: found.map((c) => ({ mechanism: mechanismName(c.mechanism), iterations: c.iterations })) };
+  return {
+    name: user,
+    credentials: found.map((c) => ({ mechanism: mechanismName(c.mechanism), iterations: c.iterations })),
+  };
 }
 
 /* Removes the user's credential for one mechanism, or every one; RESOURCE_NOT_FOUND when there was none. */

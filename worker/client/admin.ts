@@ -5,7 +5,15 @@
  * over HTTP. addPartitions is the README's name for Kafka's createPartitions; both
  * are here. Every method is one request.
  */
-import type { AlterConfigsOptions, ConfigChanges, CreateTopicConfig, DeletedRecords, PartitionOffsets, RecordsToDelete, TopicDescription } from "../common/topics";
+import type {
+  AlterConfigsOptions,
+  ConfigChanges,
+  CreateTopicConfig,
+  DeletedRecords,
+  PartitionOffsets,
+  RecordsToDelete,
+  TopicDescription,
+} from "../common/topics";
 import type { GroupInfo, GroupListing, ResetOffsetsRequest, ResetOffsetsResult } from "../common/groups";
 import type { AclEntry, AclEntryFilter, SaslUser, SaslUserCredential, ScramMechanismName } from "../common/security";
 import { type Transport, segment } from "./transport";

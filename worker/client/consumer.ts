@@ -247,7 +247,11 @@ export class KafdoHttpConsumer {
 
   /* Kafka's offsetsForTimes for one partition: the first offset at or after
    * `timestamp` (ms), and its record's timestamp; -1 for both when none is that late. */
-  async offsetForTime(topic: string, partition: number, timestamp: number): Promise<{ offset: number; timestamp: number }> {
+  async offsetForTime(
+    topic: string,
+    partition: number,
+    timestamp: number,
+  ): Promise<{ offset: number; timestamp: number }> {
     const answer = await this.transport.call<{ offsetForTimestamp: { offset: number; timestamp: number } }>(
       "GET",
       `/topics/${segment(topic)}/partitions/${partition}/offsets`,

@@ -6,7 +6,15 @@
  */
 import type { GroupInfo, GroupListing, ResetOffsetsRequest, ResetOffsetsResult } from "./groups";
 import type { Compression, HeaderValue, KeyInput } from "./records";
-import type { AlterConfigsOptions, ConfigChanges, CreateTopicConfig, DeletedRecords, PartitionOffsets, RecordsToDelete, TopicDescription } from "./topics";
+import type {
+  AlterConfigsOptions,
+  ConfigChanges,
+  CreateTopicConfig,
+  DeletedRecords,
+  PartitionOffsets,
+  RecordsToDelete,
+  TopicDescription,
+} from "./topics";
 
 export interface ProducerConfig {
   clientId?: string;

@@ -11,7 +11,14 @@
  * generated/errors.ts (scripts/gen-core-tables.mjs); nothing here restates a number.
  * Part of worker/common: imports nothing outside it, so every layer may use it.
  */
-import { CORE_ERROR_KAFKA_CODES, CORE_ERROR_NAMES, KAFKA_ERROR_NAMES, KD_ERR_INVALID_ARG, KafkaCode, RETRIABLE_CODES } from "./generated/errors";
+import {
+  CORE_ERROR_KAFKA_CODES,
+  CORE_ERROR_NAMES,
+  KAFKA_ERROR_NAMES,
+  KD_ERR_INVALID_ARG,
+  KafkaCode,
+  RETRIABLE_CODES,
+} from "./generated/errors";
 
 export {
   CORE_ERROR_NAMES,

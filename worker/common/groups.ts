@@ -96,11 +96,7 @@ export interface GroupListing {
  * --to-earliest, --to-latest, --to-datetime (ms since the epoch), --to-offset,
  * --shift-by (from the committed offset). Every offset is clamped to the log. */
 export type OffsetResetTarget =
-  | "earliest"
-  | "latest"
-  | { timestamp: number }
-  | { offset: number }
-  | { shiftBy: number };
+  "earliest" | "latest" | { timestamp: number } | { offset: number } | { shiftBy: number };
 
 export interface ResetOffsetsRequest {
   topic: string;

@@ -20,7 +20,9 @@ export const DOORS: readonly Door[] = ["rest", "kafka", "rpc"];
 
 /* Upper bounds of the latency histogram's buckets, in ms (the last bucket, +Inf, is
  * implied): from a cached metadata answer to a long-polling fetch. */
-export const LATENCY_BUCKETS_MS: readonly number[] = [1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000];
+export const LATENCY_BUCKETS_MS: readonly number[] = [
+  1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000,
+];
 
 export function metricsEnabled(env: { KAFDO_METRICS?: string }): boolean {
   return env.KAFDO_METRICS !== "off";
@@ -65,7 +67,11 @@ export function isolateIdentity(): { id: string; since: number } {
 }
 
 function newOperation(): OperationStats {
-  return { requests: 0, errors: {}, latencyMs: { buckets: new Array(LATENCY_BUCKETS_MS.length + 1).fill(0), sum: 0, count: 0 } };
+  return {
+    requests: 0,
+    errors: {},
+    latencyMs: { buckets: new Array(LATENCY_BUCKETS_MS.length + 1).fill(0), sum: 0, count: 0 },
+  };
 }
 
 /* Counts one request of `operation` at `door` that took `ms`, failed with `errorCode`

@@ -56,4 +56,6 @@ export interface AclEntry {
 }
 
 /* A filter: what is omitted matches any (patternType MATCH by name, as kafka-acls). */
-export type AclEntryFilter = Partial<Omit<AclEntry, "patternType">> & { patternType?: "ANY" | "MATCH" | "LITERAL" | "PREFIXED" };
+export type AclEntryFilter = Partial<Omit<AclEntry, "patternType">> & {
+  patternType?: "ANY" | "MATCH" | "LITERAL" | "PREFIXED";
+};

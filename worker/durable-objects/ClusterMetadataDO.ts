@@ -52,7 +52,6 @@ import { AclStore } from "./acls";
 import { CredentialStore, type CredentialInfo, type StoredCredential } from "./credentials";
 import { answerRefusals } from "./rpc";
 
-
 export class ClusterMetadataDO extends DurableObject<Env> implements ClusterMetadataRpc {
   /* Held so that the db id stays valid: the binding holds storages weakly. */
   private readonly storage: KafdoStorage;
@@ -121,7 +120,12 @@ export class ClusterMetadataDO extends DurableObject<Env> implements ClusterMeta
     const now = Date.now();
     this.board.report(isolate, now);
     this.board.sampleLag(lag, now);
-    return { ...this.board.doors(now), lagSeries: this.board.lagSeries(), sql: sqlRows(this.storage), since: this.since };
+    return {
+      ...this.board.doors(now),
+      lagSeries: this.board.lagSeries(),
+      sql: sqlRows(this.storage),
+      since: this.since,
+    };
   }
 
   private get maxPartitions(): number {
@@ -221,7 +225,8 @@ export class ClusterMetadataDO extends DurableObject<Env> implements ClusterMeta
     /* The same text appends carry (partitions/topics.ts topicConfigText): the topic's configs as JSON. */
     const config = JSON.stringify(topic.config);
     const configuring = [];
-    for (let p = 0; p < topic.partitions; p++) configuring.push(partitionStub(this.env, topic.topicId, p).configure(config));
+    for (let p = 0; p < topic.partitions; p++)
+      configuring.push(partitionStub(this.env, topic.topicId, p).configure(config));
     return Promise.all(configuring).then(() => topic);
   }
 

@@ -59,8 +59,25 @@ import { metricsEnabled, type GroupMetrics } from "../common/metrics";
 import type { Env } from "./bindings";
 import type { ConsumerGroupRpc } from "./interfaces";
 import { KafdoError, KafkaCode, kafkaCode } from "../common/errors";
-import type { CommittedOffset, GroupDescription, JoinRequest, JoinResult, OffsetCommit, ResetOffset, TopicPartition } from "../common/groups";
-import type { KafkaCommitRequest, KafkaGroupDescription, KafkaJoinRequest, KafkaJoinResult, KafkaLeaveResult, KafkaLeaver, KafkaSyncRequest, KafkaSyncResult } from "../common/kafka-groups";
+import type {
+  CommittedOffset,
+  GroupDescription,
+  JoinRequest,
+  JoinResult,
+  OffsetCommit,
+  ResetOffset,
+  TopicPartition,
+} from "../common/groups";
+import type {
+  KafkaCommitRequest,
+  KafkaGroupDescription,
+  KafkaJoinRequest,
+  KafkaJoinResult,
+  KafkaLeaveResult,
+  KafkaLeaver,
+  KafkaSyncRequest,
+  KafkaSyncResult,
+} from "../common/kafka-groups";
 import { metadataStub } from "./addressing";
 import { answerRefusals } from "./rpc";
 
@@ -73,7 +90,6 @@ function initialRebalanceDelayMs(env: Env): number {
   const n = raw === undefined ? NaN : Number(raw);
   return Number.isSafeInteger(n) && n >= 0 && n <= 300000 ? n : DEFAULT_INITIAL_REBALANCE_DELAY_MS;
 }
-
 
 interface HeldJoin {
   resolve(result: JoinResult): void;
@@ -228,7 +244,12 @@ export class ConsumerGroupDO extends DurableObject<Env> implements ConsumerGroup
   /* Resets committed offsets (kd_group_reset_offsets: only while the group has no
    * members, else NON_EMPTY_GROUP). Expired members are removed first, as a poll
    * would: a consumer that died is not a member. */
-  resetOffsets(groupId: string, spec: ResetSpec, partitions: ResetPartition[], dryRun: boolean): ResetOffset[] | Promise<ResetOffset[]> {
+  resetOffsets(
+    groupId: string,
+    spec: ResetSpec,
+    partitions: ResetPartition[],
+    dryRun: boolean,
+  ): ResetOffset[] | Promise<ResetOffset[]> {
     if (!Array.isArray(partitions)) throw new KafdoError(KafkaCode.INVALID_REQUEST, "partitions are an array");
     this.#settle();
     const offsets = groupResetOffsets(this.db, spec, partitions, dryRun === true, Date.now());
@@ -249,7 +270,8 @@ export class ConsumerGroupDO extends DurableObject<Env> implements ConsumerGroup
   topicChanged(groupId: string, topic: string, deleted = false): void {
     void groupId;
     if (typeof topic !== "string") throw new KafdoError(KafkaCode.INVALID_REQUEST, "topic is a string");
-    const told = deleted === true ? groupTopicDeleted(this.db, topic, Date.now()) : groupTopicChanged(this.db, topic, Date.now());
+    const told =
+      deleted === true ? groupTopicDeleted(this.db, topic, Date.now()) : groupTopicChanged(this.db, topic, Date.now());
     if (told.rebalanced) this.#settle();
   }
 
@@ -293,7 +315,10 @@ export class ConsumerGroupDO extends DurableObject<Env> implements ConsumerGroup
     if (out.memberIdRequired) return joinError(KafkaCode.MEMBER_ID_REQUIRED, out.memberId);
     /* A static member's predecessor: whatever it waits for is fenced. */
     if (out.fencedMemberId) {
-      this.#forget(out.fencedMemberId, new KafdoError(KafkaCode.FENCED_INSTANCE_ID, "a newer member took this one's group.instance.id"));
+      this.#forget(
+        out.fencedMemberId,
+        new KafdoError(KafkaCode.FENCED_INSTANCE_ID, "a newer member took this one's group.instance.id"),
+      );
     }
     if (out.complete) {
       this.#settle();
@@ -515,7 +540,12 @@ export class ConsumerGroupDO extends DurableObject<Env> implements ConsumerGroup
         if (verdict === HELD_WAIT) return true;
         if (verdict === HELD_ANSWER) {
           const { protocolType, protocolName } = state;
-          h.resolve({ errorCode: 0, protocolType, protocolName, assignment: assigned.get(memberId) ?? new Uint8Array(0) });
+          h.resolve({
+            errorCode: 0,
+            protocolType,
+            protocolName,
+            assignment: assigned.get(memberId) ?? new Uint8Array(0),
+          });
         } else {
           h.resolve(syncError(verdict));
         }
@@ -532,7 +562,11 @@ export class ConsumerGroupDO extends DurableObject<Env> implements ConsumerGroup
     if (list.length === 0) return [];
     const d = groupDescribe(this.db);
     const instances = new Map(d.members.map((m, i) => [m.memberId, d.raw[i]!.groupInstanceId]));
-    return list.map((b) => ({ memberId: b.memberId, groupInstanceId: instances.get(b.memberId) ?? null, metadata: b.bytes }));
+    return list.map((b) => ({
+      memberId: b.memberId,
+      groupInstanceId: instances.get(b.memberId) ?? null,
+      metadata: b.bytes,
+    }));
   }
 
   /* A member that left or expired: whatever it waits for is answered UNKNOWN_MEMBER_ID. */

@@ -213,8 +213,7 @@ export class TopicPartitionDO extends DurableObject<Env> implements TopicPartiti
       (d) => d >= 0,
     );
     /* With nothing to wait for, the next append looks again (it may bring a deadline). */
-    this.stepOnAppend =
-      (retention.active || tiering.active || compaction.active) && !more && deadlines.length === 0;
+    this.stepOnAppend = (retention.active || tiering.active || compaction.active) && !more && deadlines.length === 0;
     if (more) this.#stepAt(now);
     else if (deadlines.length > 0) this.#stepAt(Math.max(Math.min(...deadlines), now + this.checkIntervalMs));
   }
@@ -285,14 +284,19 @@ export class TopicPartitionDO extends DurableObject<Env> implements TopicPartiti
     let stored = false;
     let appendedBytes = 0;
     let appendedRecords = 0;
-    for (let start = 0; start < queued.length; ) {
+    for (let start = 0; start < queued.length;) {
       const limit = queued[start]!.maxBatchBytes;
       let end = start;
       while (end < queued.length && queued[end]!.maxBatchBytes === limit) end++;
       const run = queued.slice(start, end);
       start = end;
       try {
-        const results = logAppend(this.db, run.flatMap((p) => p.sets), Date.now(), limit);
+        const results = logAppend(
+          this.db,
+          run.flatMap((p) => p.sets),
+          Date.now(),
+          limit,
+        );
         stored ||= results.some((r) => r.errorCode === 0);
         let at = 0;
         for (const p of run) {

@@ -37,7 +37,9 @@ export class AclStore {
 
   list(): AclBinding[] {
     return this.sql
-      .exec<Record<string, SqlStorageValue>>("SELECT * FROM acl_bindings ORDER BY resource_type, resource_name, pattern_type, principal")
+      .exec<Record<string, SqlStorageValue>>(
+        "SELECT * FROM acl_bindings ORDER BY resource_type, resource_name, pattern_type, principal",
+      )
       .toArray()
       .map((r) => ({
         resourceType: r.resource_type as number,

@@ -93,12 +93,22 @@ export class ColdTier {
     for (let i = 0; i < TIER_STEP_SEGMENTS; i++) {
       const plan = tierPlan(this.db, nowMs, SEGMENT_MAX_BYTES, this.keyPrefix);
       if (!plan.segment) {
-        return { more, active: plan.active, nextDeadlineMs: plan.nextDeadlineMs, sizeTriggerBytes: plan.sizeTriggerBytes };
+        return {
+          more,
+          active: plan.active,
+          nextDeadlineMs: plan.nextDeadlineMs,
+          sizeTriggerBytes: plan.sizeTriggerBytes,
+        };
       }
       await this.bucket.put(plan.segment.key, plan.segment.bytes);
       tierCommit(this.db, plan.segment);
       if (!plan.more) {
-        return { more, active: plan.active, nextDeadlineMs: plan.nextDeadlineMs, sizeTriggerBytes: plan.sizeTriggerBytes };
+        return {
+          more,
+          active: plan.active,
+          nextDeadlineMs: plan.nextDeadlineMs,
+          sizeTriggerBytes: plan.sizeTriggerBytes,
+        };
       }
     }
     return { ...idle, more: true, active: true };

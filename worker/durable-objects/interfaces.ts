@@ -14,8 +14,25 @@
  */
 import type { AclBinding, AclFilter, ConfigChange, LogProducer, ResetPartition, ResetSpec } from "../../wasm/kafdo";
 import type { AppendResult, FetchResult, LogOffsets, ReadResult } from "../common/records";
-import type { CommittedOffset, GroupDescription, JoinRequest, JoinResult, OffsetCommit, ResetOffset, TopicPartition } from "../common/groups";
-import type { KafkaCommitRequest, KafkaGroupDescription, KafkaJoinRequest, KafkaJoinResult, KafkaLeaveResult, KafkaLeaver, KafkaSyncRequest, KafkaSyncResult } from "../common/kafka-groups";
+import type {
+  CommittedOffset,
+  GroupDescription,
+  JoinRequest,
+  JoinResult,
+  OffsetCommit,
+  ResetOffset,
+  TopicPartition,
+} from "../common/groups";
+import type {
+  KafkaCommitRequest,
+  KafkaGroupDescription,
+  KafkaJoinRequest,
+  KafkaJoinResult,
+  KafkaLeaveResult,
+  KafkaLeaver,
+  KafkaSyncRequest,
+  KafkaSyncResult,
+} from "../common/kafka-groups";
 import type { CredentialInfo, StoredCredential } from "../common/security";
 import type { TopicInfo } from "../common/topics";
 import type { ClusterMetrics, GroupMetrics, IsolateReport, PartitionMetrics } from "../common/metrics";
@@ -62,7 +79,12 @@ export interface ConsumerGroupRpc extends Rpc.DurableObjectBranded {
   kafkaCommit(groupId: string, req: KafkaCommitRequest): Promise<number> | number;
   kafkaDescribe(groupId: string): KafkaGroupDescription;
   /* kafka-consumer-groups --reset-offsets (only while the group has no members). */
-  resetOffsets(groupId: string, spec: ResetSpec, partitions: ResetPartition[], dryRun: boolean): ResetOffset[] | Promise<ResetOffset[]>;
+  resetOffsets(
+    groupId: string,
+    spec: ResetSpec,
+    partitions: ResetPartition[],
+    dryRun: boolean,
+  ): ResetOffset[] | Promise<ResetOffset[]>;
   /* What /metrics shows of the group (reads only). */
   metrics(groupId: string): GroupMetrics;
 }

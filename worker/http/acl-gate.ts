@@ -91,8 +91,13 @@ export async function authorizeRoute(principal: string, route: Route, c: Context
   if (!need) return;
   const name = await need.name(c);
   if (name === null) return;
-  const [allowed] = await authorize(c.env, principal, [{ operation: need.operation, resourceType: need.resourceType, resourceName: name }]);
+  const [allowed] = await authorize(c.env, principal, [
+    { operation: need.operation, resourceType: need.resourceType, resourceName: name },
+  ]);
   if (!allowed) {
-    throw new KafdoError(REFUSAL[need.resourceType]!, `${principal} may not ${c.request.method} ${route.path.replace(/:([a-zA-Z]+)/g, (_, k: string) => c.param(k))}`);
+    throw new KafdoError(
+      REFUSAL[need.resourceType]!,
+      `${principal} may not ${c.request.method} ${route.path.replace(/:([a-zA-Z]+)/g, (_, k: string) => c.param(k))}`,
+    );
   }
 }

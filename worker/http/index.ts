@@ -92,7 +92,10 @@ async function routed(request: Request, env: Env, outcome: Outcome): Promise<Res
     }
     const context = match.kind === "found" ? contextOf(request, env, url, match.route, match.params) : undefined;
     /* Before anything about the route is told (404, 405), unless it is public. */
-    const principal = match.kind === "found" && isPublic(match.route, context!) ? publicCaller(match.route, env) : await authenticate(request, env);
+    const principal =
+      match.kind === "found" && isPublic(match.route, context!)
+        ? publicCaller(match.route, env)
+        : await authenticate(request, env);
     if (match.kind === "none") {
       throw new HttpError("NOT_FOUND", `no route for ${request.method} ${url.pathname}`);
     }

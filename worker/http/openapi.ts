@@ -112,7 +112,9 @@ export function openApiDocument(routes: readonly DocumentedRoute[]): Json {
     const body = "schema" in r ? r.schema : errorSchema;
     return {
       description,
-      ...(body ? { content: { [("mediaType" in r && r.mediaType) || "application/json"]: { schema: schema(body) } } } : {}),
+      ...(body
+        ? { content: { [("mediaType" in r && r.mediaType) || "application/json"]: { schema: schema(body) } } }
+        : {}),
       ...(headers ? { headers: headersOf(headers) } : {}),
     };
   }

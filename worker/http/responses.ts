@@ -121,8 +121,4 @@ export const NoSubscription = refusal(
   "NoSubscription",
   "GROUP_ID_NOT_FOUND: the group has no webhook subscription.",
 );
-export const NoCredential = refusal(
-  404,
-  "NoCredential",
-  "RESOURCE_NOT_FOUND: the SASL user has no such credential.",
-);
+export const NoCredential = refusal(404, "NoCredential", "RESOURCE_NOT_FOUND: the SASL user has no such credential.");

@@ -42,7 +42,6 @@ import {
   type ShapedEvent,
 } from "./records";
 
-
 export const CDC_OPERATION_HEADER = "kafdo-cdc-operation";
 export const DEFAULT_CDC_TOPIC_PATTERN = "cdc.{db}.{coll}";
 
@@ -117,10 +116,7 @@ export interface CDCDeleteEvent<D extends CDCDocument = CDCDocument> extends CDC
 }
 
 export type CDCEvent<D extends CDCDocument = CDCDocument> =
-  | CDCInsertEvent<D>
-  | CDCUpdateEvent<D>
-  | CDCReplaceEvent<D>
-  | CDCDeleteEvent<D>;
+  CDCInsertEvent<D> | CDCUpdateEvent<D> | CDCReplaceEvent<D> | CDCDeleteEvent<D>;
 
 /* ---- checking an event ------------------------------------------------------------------- */
 
@@ -153,7 +149,9 @@ export function parseCDCEvent(value: unknown): CDCEvent {
   if (!("_id" in value.documentKey)) refuse("documentKey has no _id");
   if (value.eventId !== undefined && !nonEmptyString(value.eventId)) refuse("eventId is not a non-empty string");
   if (value.eventId === undefined && (value._id === undefined || value._id === null)) {
-    refuse("the event has no id: give it an eventId, or MongoDB's resume token in _id, so that a re-sent event can be dropped");
+    refuse(
+      "the event has no id: give it an eventId, or MongoDB's resume token in _id, so that a re-sent event can be dropped",
+    );
   }
   if (value.timestamp !== undefined && typeof value.timestamp !== "string") refuse("timestamp is not a string");
   switch (op as CDCOperationType) {
@@ -260,7 +258,8 @@ export class KafdoPipeline {
    * checked first; an invalid one refuses the batch and nothing is sent.
    */
   async sendBatch(events: CDCEvent[]): Promise<EventSendResult[]> {
-    if (!Array.isArray(events)) throw new KafdoError(KafkaCode.INVALID_REQUEST, "sendBatch takes an array of CDC events");
+    if (!Array.isArray(events))
+      throw new KafdoError(KafkaCode.INVALID_REQUEST, "sendBatch takes an array of CDC events");
     const shaped = events.map((e, i): ShapedEvent => {
       let event: CDCEvent;
       try {

@@ -49,7 +49,6 @@ import {
   type ShapedEvent,
 } from "./records";
 
-
 export const R2_ACTION_HEADER = "kafdo-r2-action";
 export const DEFAULT_R2_TOPIC_PATTERN = "r2.{bucket}";
 
@@ -196,7 +195,10 @@ export class R2EventBridge {
 
   constructor(config: R2EventBridgeConfig) {
     if (config === null || typeof config !== "object" || !config.env) {
-      throw new KafdoError(KafkaCode.INVALID_REQUEST, "an R2 event bridge takes { env, topicPattern?, bucketFilter?, keyPrefixFilter? }");
+      throw new KafdoError(
+        KafkaCode.INVALID_REQUEST,
+        "an R2 event bridge takes { env, topicPattern?, bucketFilter?, keyPrefixFilter? }",
+      );
     }
     this.topicPattern = checkPattern(config.topicPattern ?? DEFAULT_R2_TOPIC_PATTERN, ["bucket"], "an R2 event bridge");
     checkFilter(config.bucketFilter, "bucketFilter");
@@ -246,7 +248,8 @@ export class R2EventBridge {
 
   /* Sends the events the filters accept in one producer batch; null for the others. */
   async processEvents(events: R2Event[]): Promise<(EventSendResult | null)[]> {
-    if (!Array.isArray(events)) throw new KafdoError(KafkaCode.INVALID_REQUEST, "processEvents takes an array of R2 events");
+    if (!Array.isArray(events))
+      throw new KafdoError(KafkaCode.INVALID_REQUEST, "processEvents takes an array of R2 events");
     const parsed = events.map(parseR2Event);
     const accepted = parsed.map((e, i) => ({ e, i })).filter(({ e }) => this.accepts(e));
     const shaped = await Promise.all(

@@ -27,7 +27,6 @@
 import { KafdoError, KafkaCode } from "../common/errors";
 import type { Producer, ProducerMessage, RecordMetadata } from "../common/api";
 
-
 /* How many recently stored events an isolate remembers, per (topic, event id). */
 export const RECENT_EVENTS = 10000;
 

@@ -88,7 +88,11 @@ export type DeliveryOutcome = { ok: true } | { ok: false; error: string };
 const reason = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 /* One attempt at delivering `record`. Never throws: a failure is an outcome. */
-export async function deliver(sub: WebhookSubscription, record: ConsumedRecord, attempt: number): Promise<DeliveryOutcome> {
+export async function deliver(
+  sub: WebhookSubscription,
+  record: ConsumedRecord,
+  attempt: number,
+): Promise<DeliveryOutcome> {
   let body: string;
   try {
     body = JSON.stringify(deliveryBody(sub.groupId, record));

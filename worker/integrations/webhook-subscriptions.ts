@@ -181,12 +181,14 @@ export async function resolveSubscription(config: unknown): Promise<WebhookSubsc
   const maxBackoffMs = bounded(c, "maxBackoffMs");
   if (maxBackoffMs < backoffMs) refuse("maxBackoffMs must be at least backoffMs");
   const deadLetterTopic = c.deadLetterTopic ?? `${c.topic}.dlq`;
-  if (typeof deadLetterTopic !== "string" || deadLetterTopic.length === 0) refuse("deadLetterTopic must be a topic name");
+  if (typeof deadLetterTopic !== "string" || deadLetterTopic.length === 0)
+    refuse("deadLetterTopic must be a topic name");
   if (deadLetterTopic === c.topic) refuse("deadLetterTopic must not be the subscription's own topic");
   if (c.secret !== undefined && (typeof c.secret !== "string" || c.secret.length === 0)) {
     refuse("secret must be a non-empty string");
   }
-  if (c.fromBeginning !== undefined && typeof c.fromBeginning !== "boolean") refuse("fromBeginning must be true or false");
+  if (c.fromBeginning !== undefined && typeof c.fromBeginning !== "boolean")
+    refuse("fromBeginning must be true or false");
   return {
     groupId,
     topic: c.topic,
@@ -206,7 +208,10 @@ export async function resolveSubscription(config: unknown): Promise<WebhookSubsc
 
 function namespace(env: Env): DurableObjectNamespace<WebhookDeliveryRpc> {
   if (!env.WEBHOOK_DELIVERY) {
-    throw new KafdoError(KafkaCode.UNKNOWN_SERVER_ERROR, "webhook subscriptions need the WEBHOOK_DELIVERY Durable Object binding");
+    throw new KafdoError(
+      KafkaCode.UNKNOWN_SERVER_ERROR,
+      "webhook subscriptions need the WEBHOOK_DELIVERY Durable Object binding",
+    );
   }
   /* Typed by the interface: the binding's name picks the class (wrangler.toml binds
    * WEBHOOK_DELIVERY to WebhookDeliveryDO), as typedEnv does for the Kafka ones. */
@@ -252,7 +257,10 @@ export async function createWebhookSubscription(
 }
 
 /* GROUP_ID_NOT_FOUND when the group has no subscription. */
-export async function describeWebhookSubscription(env: KafdoBindings, groupId: string): Promise<WebhookSubscriptionInfo> {
+export async function describeWebhookSubscription(
+  env: KafdoBindings,
+  groupId: string,
+): Promise<WebhookSubscriptionInfo> {
   const id = await checkGroupId(groupId);
   const info = await deliveryStub(typedEnv(env), id).describe();
   if (!info) throw new KafdoError(KafkaCode.GROUP_ID_NOT_FOUND, `group "${groupId}" has no webhook subscription`);

@@ -42,7 +42,6 @@ import { KafdoError, KafkaCode } from "../common/errors";
 import type { Producer, ProducerMessage, RecordMetadata } from "../common/api";
 import { lazyProducer } from "./worker-api";
 
-
 /* The largest body read; the topic's max.message.bytes applies after that. */
 export const WEBHOOK_MAX_BODY_BYTES = 8 * 1024 * 1024;
 export const DEFAULT_TOLERANCE_SECONDS = 300;
@@ -96,7 +95,8 @@ export function checkWebhookConfig(config: unknown, where = "the webhook configu
     if (raw === null || typeof raw !== "object" || Array.isArray(raw)) configError(`${at} is not an object`);
     const c = raw as Record<string, unknown>;
     for (const k of Object.keys(c)) {
-      if (!CONFIG_FIELDS.includes(k)) configError(`${at} has unknown setting "${k}"; known: ${CONFIG_FIELDS.join(", ")}`);
+      if (!CONFIG_FIELDS.includes(k))
+        configError(`${at} has unknown setting "${k}"; known: ${CONFIG_FIELDS.join(", ")}`);
     }
     const t: WebhookTopicConfig = {};
     if (c.signature !== undefined) {
@@ -243,7 +243,8 @@ function readBody(request: Request): Promise<Uint8Array> {
   return readBodyWithin(
     request,
     WEBHOOK_MAX_BODY_BYTES,
-    () => new KafdoError(KafkaCode.MESSAGE_TOO_LARGE, `the webhook body is larger than ${WEBHOOK_MAX_BODY_BYTES} bytes`),
+    () =>
+      new KafdoError(KafkaCode.MESSAGE_TOO_LARGE, `the webhook body is larger than ${WEBHOOK_MAX_BODY_BYTES} bytes`),
   );
 }
 
@@ -297,7 +298,10 @@ export async function receiveWebhook(
     const options = config.toleranceSeconds === undefined ? {} : { toleranceSeconds: config.toleranceSeconds };
     const failure = await verifyWebhookSignature(config.signature, secret, request.headers, body, options);
     if (failure !== null) {
-      throw new KafdoError(KafkaCode.SASL_AUTHENTICATION_FAILED, `webhook signature check failed (${config.signature}): ${failure}`);
+      throw new KafdoError(
+        KafkaCode.SASL_AUTHENTICATION_FAILED,
+        `webhook signature check failed (${config.signature}): ${failure}`,
+      );
     }
     verified = true;
   }

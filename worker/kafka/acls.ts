@@ -27,11 +27,18 @@ export async function describeAclsHandler(ctx: KafkaContext, req: RequestOf<"Des
     return { throttleTimeMs: 0, errorCode: errorCodeOf(e), errorMessage: errorMessageOf(e), resources: [] };
   }
   /* Grouped by resource pattern, as Kafka answers. */
-  const resources = new Map<string, { resourceType: number; resourceName: string; patternType: number; acls: object[] }>();
+  const resources = new Map<
+    string,
+    { resourceType: number; resourceName: string; patternType: number; acls: object[] }
+  >();
   for (const b of found) {
     const key = JSON.stringify([b.resourceType, b.resourceName, b.patternType]);
     let r = resources.get(key);
-    if (!r) resources.set(key, (r = { resourceType: b.resourceType, resourceName: b.resourceName, patternType: b.patternType, acls: [] }));
+    if (!r)
+      resources.set(
+        key,
+        (r = { resourceType: b.resourceType, resourceName: b.resourceName, patternType: b.patternType, acls: [] }),
+      );
     r.acls.push({ principal: b.principal, host: b.host, operation: b.operation, permissionType: b.permissionType });
   }
   return { throttleTimeMs: 0, errorCode: 0, errorMessage: null, resources: [...resources.values()] };
@@ -50,7 +57,9 @@ export async function createAclsHandler(ctx: KafkaContext, req: RequestOf<"Creat
   const refusals = await createAcls(ctx.env, wanted);
   return {
     throttleTimeMs: 0,
-    results: refusals.map((e) => (e ? { errorCode: e.kafkaCode, errorMessage: e.message } : { errorCode: 0, errorMessage: null })),
+    results: refusals.map((e) =>
+      e ? { errorCode: e.kafkaCode, errorMessage: e.message } : { errorCode: 0, errorMessage: null },
+    ),
   };
 }
 

@@ -43,7 +43,10 @@ const SOURCE_DEFAULT = 5;
 
 /* A topic's configs as DescribeConfigs and CreateTopics (v5+) show them: set on the
  * topic (DYNAMIC_TOPIC_CONFIG) or Kafka's default. */
-function topicConfigs(topic: TopicInfo, names: string[] = Object.keys(topic.config)): { name: string; value: string | null; source: number }[] {
+function topicConfigs(
+  topic: TopicInfo,
+  names: string[] = Object.keys(topic.config),
+): { name: string; value: string | null; source: number }[] {
   return names.map((name) => ({
     name,
     value: topic.config[name] ?? null,
@@ -71,7 +74,9 @@ export async function createTopics(ctx: KafkaContext, req: RequestOf<"CreateTopi
       const config: Record<string, string> = {};
       for (const c of t.configs) if (c.value !== null) config[c.name] = c.value;
       const stub = metadataStub(ctx.env);
-      const made = await (validateOnly ? stub.validateTopic(t.name, partitions, config) : stub.createTopic(t.name, partitions, config));
+      const made = await (validateOnly
+        ? stub.validateTopic(t.name, partitions, config)
+        : stub.createTopic(t.name, partitions, config));
       forget(t.name);
       return {
         name: t.name,
@@ -80,7 +85,13 @@ export async function createTopics(ctx: KafkaContext, req: RequestOf<"CreateTopi
         errorMessage: null,
         numPartitions: made.partitions,
         replicationFactor: 1,
-        configs: topicConfigs(made).map(({ name, value, source }) => ({ name, value, readOnly: false, configSource: source, isSensitive: false })),
+        configs: topicConfigs(made).map(({ name, value, source }) => ({
+          name,
+          value,
+          readOnly: false,
+          configSource: source,
+          isSensitive: false,
+        })),
       };
     },
     (t, errorCode, e) => ({ name: t.name, errorCode, errorMessage: errorMessageOf(e), ...failed }),
@@ -96,13 +107,20 @@ export async function createTopics(ctx: KafkaContext, req: RequestOf<"CreateTopi
  */
 export async function deleteTopics(ctx: KafkaContext, req: RequestOf<"DeleteTopics">): Promise<object> {
   const asked: { name: string | null; topicId: string }[] =
-    req.apiVersion >= 6 ? req.body.topics : (req.body.topicNames as string[]).map((name) => ({ name, topicId: NO_TOPIC_ID }));
+    req.apiVersion >= 6
+      ? req.body.topics
+      : (req.body.topicNames as string[]).map((name) => ({ name, topicId: NO_TOPIC_ID }));
   let everyTopic: Promise<TopicInfo[]> | undefined; /* listed once, for topics named by id */
   const responses = await settleEach(
     asked,
     async ({ name, topicId }): Promise<object> => {
       if ((name === null) === (topicId === NO_TOPIC_ID)) {
-        throw new KafdoError(KafkaCode.INVALID_REQUEST, name === null ? "Neither topic name nor id were specified." : "You may not specify both topic name and topic id.");
+        throw new KafdoError(
+          KafkaCode.INVALID_REQUEST,
+          name === null
+            ? "Neither topic name nor id were specified."
+            : "You may not specify both topic name and topic id.",
+        );
       }
       let named = name;
       if (named === null) {
@@ -126,7 +144,10 @@ export async function createPartitions(ctx: KafkaContext, req: RequestOf<"Create
     req.body.topics as { name: string; count: number; assignments: unknown[] | null }[],
     async (t): Promise<object> => {
       if (t.assignments !== null && t.assignments.length > 0) {
-        throw new KafdoError(KafkaCode.INVALID_REPLICA_ASSIGNMENT, "Kafdo places partitions itself: replica assignments are not taken");
+        throw new KafdoError(
+          KafkaCode.INVALID_REPLICA_ASSIGNMENT,
+          "Kafdo places partitions itself: replica assignments are not taken",
+        );
       }
       const stub = metadataStub(ctx.env);
       await (validateOnly ? stub.validatePartitions(t.name, t.count) : stub.createPartitions(t.name, t.count));
@@ -187,7 +208,10 @@ function describeBroker(ctx: KafkaContext, r: ConfigResource, includeSynonyms: b
   const id = String(ctx.broker.nodeId);
   if (r.resourceName === "") return [];
   if (r.resourceName !== id) {
-    throw new KafdoError(KafkaCode.INVALID_REQUEST, `Unexpected broker id, expected ${id} or empty string, but received ${r.resourceName}`);
+    throw new KafdoError(
+      KafkaCode.INVALID_REQUEST,
+      `Unexpected broker id, expected ${id} or empty string, but received ${r.resourceName}`,
+    );
   }
   const keys = r.configurationKeys === null ? null : new Set(r.configurationKeys);
   return brokerConfigs(ctx.env, ctx.broker)
@@ -207,7 +231,10 @@ function describeBroker(ctx: KafkaContext, r: ConfigResource, includeSynonyms: b
 
 export async function describeConfigs(ctx: KafkaContext, req: RequestOf<"DescribeConfigs">): Promise<object> {
   const resources = req.body.resources as ConfigResource[];
-  return { throttleTimeMs: 0, results: await Promise.all(resources.map((r) => describeResource(ctx, r, req.body.includeSynonyms === true))) };
+  return {
+    throttleTimeMs: 0,
+    results: await Promise.all(resources.map((r) => describeResource(ctx, r, req.body.includeSynonyms === true))),
+  };
 }
 
 /*
@@ -227,7 +254,12 @@ interface AlterableResource {
 /* Kafka's IncrementalAlterConfigs operation codes, in order. */
 const OPERATIONS = ["set", "delete", "append", "subtract"] as const;
 
-async function alterResource(ctx: KafkaContext, r: AlterableResource, incremental: boolean, validateOnly: boolean): Promise<object> {
+async function alterResource(
+  ctx: KafkaContext,
+  r: AlterableResource,
+  incremental: boolean,
+  validateOnly: boolean,
+): Promise<object> {
   const result = (errorCode: number, errorMessage: string | null): object => ({
     errorCode,
     errorMessage,
@@ -243,12 +275,18 @@ async function alterResource(ctx: KafkaContext, r: AlterableResource, incrementa
       );
     }
     if (r.resourceType !== RESOURCE_TOPIC) {
-      throw new KafdoError(KafkaCode.INVALID_REQUEST, `configs can be changed for topics only, not resource type ${r.resourceType}`);
+      throw new KafdoError(
+        KafkaCode.INVALID_REQUEST,
+        `configs can be changed for topics only, not resource type ${r.resourceType}`,
+      );
     }
     const changes: ConfigChange[] = r.configs.map((c) => {
       const op = incremental ? OPERATIONS[c.configOperation ?? -1] : "set";
       if (op === undefined) {
-        throw new KafdoError(KafkaCode.INVALID_REQUEST, `config operation ${c.configOperation} is not one of SET (0), DELETE (1), APPEND (2), SUBTRACT (3)`);
+        throw new KafdoError(
+          KafkaCode.INVALID_REQUEST,
+          `config operation ${c.configOperation} is not one of SET (0), DELETE (1), APPEND (2), SUBTRACT (3)`,
+        );
       }
       return { op, name: c.name, value: c.value };
     });

@@ -58,10 +58,15 @@ const bodyOf = <Api extends keyof KafkaRequestBodies>(req: KafkaRequest) => req.
 const listIn = <T>(body: object, key: string) => (body as Record<string, T[] | undefined>)[key];
 
 async function may(ctx: KafkaContext, operation: number, resourceType: number, names: string[]): Promise<boolean[]> {
-  return authorize(ctx.env, ctx.principal ?? "User:ANONYMOUS", names.map((resourceName) => ({ operation, resourceType, resourceName })));
+  return authorize(
+    ctx.env,
+    ctx.principal ?? "User:ANONYMOUS",
+    names.map((resourceName) => ({ operation, resourceType, resourceName })),
+  );
 }
 
-const mayCluster = async (ctx: KafkaContext, operation: number) => (await may(ctx, operation, RT.CLUSTER, [CLUSTER_RESOURCE]))[0]!;
+const mayCluster = async (ctx: KafkaContext, operation: number) =>
+  (await may(ctx, operation, RT.CLUSTER, [CLUSTER_RESOURCE]))[0]!;
 
 /* A whole request on one resource: `code` when the principal may not. */
 function one(operation: number, resourceType: number, name: (req: KafkaRequest) => string | null, code: number): Check {
@@ -72,7 +77,8 @@ function one(operation: number, resourceType: number, name: (req: KafkaRequest) 
   };
 }
 
-const cluster = (operation: number) => one(operation, RT.CLUSTER, () => CLUSTER_RESOURCE, KafkaCode.CLUSTER_AUTHORIZATION_FAILED);
+const cluster = (operation: number) =>
+  one(operation, RT.CLUSTER, () => CLUSTER_RESOURCE, KafkaCode.CLUSTER_AUTHORIZATION_FAILED);
 /* JoinGroup, Heartbeat, LeaveGroup, SyncGroup and OffsetDelete each name their group. */
 type OneGroupApi = "JoinGroup" | "Heartbeat" | "LeaveGroup" | "SyncGroup" | "OffsetDelete";
 const group = (operation: number) =>
@@ -99,14 +105,23 @@ function split<Entry>(
     return {
       request,
       complete: (body) =>
-        body === null ? null : { ...body, [responseKey]: [...(listIn<object>(body, responseKey) ?? []), ...denied.map((e) => failed(e, req))] },
+        body === null
+          ? null
+          : {
+              ...body,
+              [responseKey]: [...(listIn<object>(body, responseKey) ?? []), ...denied.map((e) => failed(e, req))],
+            },
     };
   };
 }
 
 const TOPIC_DENIED = KafkaCode.TOPIC_AUTHORIZATION_FAILED;
-const topics = <Entry extends { name: string }>(listKey: string, responseKey: string, operation: number, failed: (entry: Entry, req: KafkaRequest) => object) =>
-  split<Entry>(listKey, (e) => e.name, responseKey, operation, RT.TOPIC, failed);
+const topics = <Entry extends { name: string }>(
+  listKey: string,
+  responseKey: string,
+  operation: number,
+  failed: (entry: Entry, req: KafkaRequest) => object,
+) => split<Entry>(listKey, (e) => e.name, responseKey, operation, RT.TOPIC, failed);
 
 /* Metadata: hide what may not be described; create only with CREATE. */
 const metadataCheck: Check = async (ctx, req) => {
@@ -117,18 +132,26 @@ const metadataCheck: Check = async (ctx, req) => {
     const names = asked.map((t) => t.name ?? "");
     const [onCluster] = await may(ctx, OP.CREATE, RT.CLUSTER, [CLUSTER_RESOURCE]);
     const onTopics = await may(ctx, OP.CREATE, RT.TOPIC, names);
-    if (!onCluster && onTopics.some((ok) => !ok)) request = { ...req, body: { ...body, allowAutoTopicCreation: false } };
+    if (!onCluster && onTopics.some((ok) => !ok))
+      request = { ...req, body: { ...body, allowAutoTopicCreation: false } };
   }
   return {
     request,
     complete: async (answer) => {
       const listed = listIn<{ name: string | null }>(answer!, "topics")!;
-      const allowed = await may(ctx, OP.DESCRIBE, RT.TOPIC, listed.map((t) => t.name ?? ""));
+      const allowed = await may(
+        ctx,
+        OP.DESCRIBE,
+        RT.TOPIC,
+        listed.map((t) => t.name ?? ""),
+      );
       const all = asked === null || (req.apiVersion === 0 && asked.length === 0);
       const shown = all
         ? listed.filter((_, i) => allowed[i])
         : listed.map((t, i) =>
-            allowed[i] ? t : { ...t, errorCode: TOPIC_DENIED, partitions: [], topicAuthorizedOperations: NO_OPERATIONS },
+            allowed[i]
+              ? t
+              : { ...t, errorCode: TOPIC_DENIED, partitions: [], topicAuthorizedOperations: NO_OPERATIONS },
           );
       return { ...answer, topics: shown };
     },
@@ -140,7 +163,12 @@ const listGroupsCheck: Check = async (ctx, req) => ({
   complete: async (body) => {
     if (await mayCluster(ctx, OP.DESCRIBE)) return body;
     const groups = listIn<{ groupId: string }>(body!, "groups")!;
-    const allowed = await may(ctx, OP.DESCRIBE, RT.GROUP, groups.map((g) => g.groupId));
+    const allowed = await may(
+      ctx,
+      OP.DESCRIBE,
+      RT.GROUP,
+      groups.map((g) => g.groupId),
+    );
     return { ...body, groups: groups.filter((_, i) => allowed[i]) };
   },
 });
@@ -150,7 +178,9 @@ function configs(operation: number, responseKey: string): Check {
   return async (ctx, req) => {
     const resources = bodyOf<"DescribeConfigs" | "AlterConfigs" | "IncrementalAlterConfigs">(req).resources;
     const allowed = await Promise.all(
-      resources.map(async (r) => (r.resourceType === 2 ? (await may(ctx, operation, RT.TOPIC, [r.resourceName]))[0] : mayCluster(ctx, operation))),
+      resources.map(async (r) =>
+        r.resourceType === 2 ? (await may(ctx, operation, RT.TOPIC, [r.resourceName]))[0] : mayCluster(ctx, operation),
+      ),
     );
     if (allowed.every(Boolean)) return allow(req);
     const denied = resources.filter((_, i) => !allowed[i]);
@@ -182,7 +212,11 @@ const offsetCommitCheck: Check = async (ctx, req) => {
   const body = bodyOf<"OffsetCommit">(req);
   if (!(await may(ctx, OP.READ, RT.GROUP, [body.groupId]))[0]) {
     const all = body.topics;
-    return { request: req, deny: KafkaCode.GROUP_AUTHORIZATION_FAILED, complete: () => ({ throttleTimeMs: 0, topics: all.map(failedTopic(KafkaCode.GROUP_AUTHORIZATION_FAILED)) }) };
+    return {
+      request: req,
+      deny: KafkaCode.GROUP_AUTHORIZATION_FAILED,
+      complete: () => ({ throttleTimeMs: 0, topics: all.map(failedTopic(KafkaCode.GROUP_AUTHORIZATION_FAILED)) }),
+    };
   }
   return topics("topics", "topics", OP.READ, failedTopic(TOPIC_DENIED))(ctx, req);
 };
@@ -196,56 +230,157 @@ const offsetFetchCheck: Check = async (ctx, req) => {
 };
 
 const CHECKS: ReadonlyMap<number, Check> = new Map<number, Check>([
-  [0, topics<ProduceRequestTopicData>("topicData", "responses", OP.WRITE, (t) => ({
-    name: t.name,
-    partitionResponses: t.partitionData.map((p) => ({
-      index: p.index, errorCode: TOPIC_DENIED, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, recordErrors: [], errorMessage: null,
+  [
+    0,
+    topics<ProduceRequestTopicData>("topicData", "responses", OP.WRITE, (t) => ({
+      name: t.name,
+      partitionResponses: t.partitionData.map((p) => ({
+        index: p.index,
+        errorCode: TOPIC_DENIED,
+        baseOffset: -1,
+        logAppendTimeMs: -1,
+        logStartOffset: -1,
+        recordErrors: [],
+        errorMessage: null,
+      })),
     })),
-  }))],
-  [1, split<FetchRequestTopics>("topics", (t) => t.topic, "responses", OP.READ, RT.TOPIC, (t) => ({
-    topic: t.topic,
-    partitions: t.partitions.map((p) => ({
-      partitionIndex: p.partition, errorCode: TOPIC_DENIED, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1,
-      abortedTransactions: null, preferredReadReplica: -1, records: null,
+  ],
+  [
+    1,
+    split<FetchRequestTopics>(
+      "topics",
+      (t) => t.topic,
+      "responses",
+      OP.READ,
+      RT.TOPIC,
+      (t) => ({
+        topic: t.topic,
+        partitions: t.partitions.map((p) => ({
+          partitionIndex: p.partition,
+          errorCode: TOPIC_DENIED,
+          highWatermark: -1,
+          lastStableOffset: -1,
+          logStartOffset: -1,
+          abortedTransactions: null,
+          preferredReadReplica: -1,
+          records: null,
+        })),
+      }),
+    ),
+  ],
+  [
+    2,
+    topics<ListOffsetsRequestTopics>("topics", "topics", OP.DESCRIBE, (t) => ({
+      name: t.name,
+      partitions: t.partitions.map((p) => ({
+        partitionIndex: p.partitionIndex,
+        errorCode: TOPIC_DENIED,
+        oldStyleOffsets: [],
+        timestamp: -1,
+        offset: -1,
+        leaderEpoch: -1,
+      })),
     })),
-  }))],
-  [2, topics<ListOffsetsRequestTopics>("topics", "topics", OP.DESCRIBE, (t) => ({
-    name: t.name,
-    partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: TOPIC_DENIED, oldStyleOffsets: [], timestamp: -1, offset: -1, leaderEpoch: -1 })),
-  }))],
+  ],
   [3, metadataCheck],
   [8, offsetCommitCheck],
   [9, offsetFetchCheck],
-  [10, one(OP.DESCRIBE, RT.GROUP, (req) => {
-    const { keyType, key } = bodyOf<"FindCoordinator">(req);
-    return keyType === 0 ? key : null;
-  }, KafkaCode.GROUP_AUTHORIZATION_FAILED)],
+  [
+    10,
+    one(
+      OP.DESCRIBE,
+      RT.GROUP,
+      (req) => {
+        const { keyType, key } = bodyOf<"FindCoordinator">(req);
+        return keyType === 0 ? key : null;
+      },
+      KafkaCode.GROUP_AUTHORIZATION_FAILED,
+    ),
+  ],
   [11, group(OP.READ)],
   [12, group(OP.READ)],
   [13, group(OP.READ)],
   [14, group(OP.READ)],
-  [15, split<string>("groups", (g) => g, "groups", OP.DESCRIBE, RT.GROUP, (g) => ({
-    errorCode: KafkaCode.GROUP_AUTHORIZATION_FAILED, groupId: g, groupState: "", protocolType: "", protocolData: "", members: [],
-    authorizedOperations: NO_OPERATIONS,
-  }))],
+  [
+    15,
+    split<string>(
+      "groups",
+      (g) => g,
+      "groups",
+      OP.DESCRIBE,
+      RT.GROUP,
+      (g) => ({
+        errorCode: KafkaCode.GROUP_AUTHORIZATION_FAILED,
+        groupId: g,
+        groupState: "",
+        protocolType: "",
+        protocolData: "",
+        members: [],
+        authorizedOperations: NO_OPERATIONS,
+      }),
+    ),
+  ],
   [16, listGroupsCheck],
-  [19, topics<CreateTopicsRequestTopics>("topics", "topics", OP.CREATE, (t) => ({
-    name: t.name, topicId: "0".repeat(32), errorCode: TOPIC_DENIED, errorMessage: "not authorized to create the topic",
-    topicConfigErrorCode: 0, numPartitions: -1, replicationFactor: -1, configs: null,
-  }))],
-  [20, split<string>("topicNames", (n) => n, "responses", OP.DELETE, RT.TOPIC, (n) => ({ name: n, errorCode: TOPIC_DENIED, errorMessage: null }))],
-  [21, topics<DeleteRecordsRequestTopics>("topics", "topics", OP.DELETE, (t) => ({
-    name: t.name,
-    partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode: TOPIC_DENIED })),
-  }))],
+  [
+    19,
+    topics<CreateTopicsRequestTopics>("topics", "topics", OP.CREATE, (t) => ({
+      name: t.name,
+      topicId: "0".repeat(32),
+      errorCode: TOPIC_DENIED,
+      errorMessage: "not authorized to create the topic",
+      topicConfigErrorCode: 0,
+      numPartitions: -1,
+      replicationFactor: -1,
+      configs: null,
+    })),
+  ],
+  [
+    20,
+    split<string>(
+      "topicNames",
+      (n) => n,
+      "responses",
+      OP.DELETE,
+      RT.TOPIC,
+      (n) => ({ name: n, errorCode: TOPIC_DENIED, errorMessage: null }),
+    ),
+  ],
+  [
+    21,
+    topics<DeleteRecordsRequestTopics>("topics", "topics", OP.DELETE, (t) => ({
+      name: t.name,
+      partitions: t.partitions.map((p) => ({
+        partitionIndex: p.partitionIndex,
+        lowWatermark: -1,
+        errorCode: TOPIC_DENIED,
+      })),
+    })),
+  ],
   [29, cluster(OP.DESCRIBE)],
   [30, cluster(OP.ALTER)],
   [31, cluster(OP.ALTER)],
   [32, configs(OP.DESCRIBE_CONFIGS, "results")],
   [33, configs(OP.ALTER_CONFIGS, "responses")],
   [35, cluster(OP.DESCRIBE)],
-  [37, topics<CreatePartitionsRequestTopics>("topics", "results", OP.ALTER, (t) => ({ name: t.name, errorCode: TOPIC_DENIED, errorMessage: "not authorized" }))],
-  [42, split<string>("groupsNames", (g) => g, "results", OP.DELETE, RT.GROUP, (g) => ({ groupId: g, errorCode: KafkaCode.GROUP_AUTHORIZATION_FAILED }))],
+  [
+    37,
+    topics<CreatePartitionsRequestTopics>("topics", "results", OP.ALTER, (t) => ({
+      name: t.name,
+      errorCode: TOPIC_DENIED,
+      errorMessage: "not authorized",
+    })),
+  ],
+  [
+    42,
+    split<string>(
+      "groupsNames",
+      (g) => g,
+      "results",
+      OP.DELETE,
+      RT.GROUP,
+      (g) => ({ groupId: g, errorCode: KafkaCode.GROUP_AUTHORIZATION_FAILED }),
+    ),
+  ],
   [43, cluster(OP.ALTER)],
   [44, configs(OP.ALTER_CONFIGS, "responses")],
   [45, cluster(OP.ALTER)],
@@ -254,10 +389,18 @@ const CHECKS: ReadonlyMap<number, Check> = new Map<number, Check>([
   [50, cluster(OP.DESCRIBE)],
   [51, cluster(OP.ALTER)],
   [60, cluster(OP.DESCRIBE)],
-  [61, topics<DescribeProducersRequestTopics>("topics", "topics", OP.READ, (t) => ({
-    name: t.name,
-    partitions: t.partitionIndexes.map((p) => ({ partitionIndex: p, errorCode: TOPIC_DENIED, errorMessage: null, activeProducers: [] })),
-  }))],
+  [
+    61,
+    topics<DescribeProducersRequestTopics>("topics", "topics", OP.READ, (t) => ({
+      name: t.name,
+      partitions: t.partitionIndexes.map((p) => ({
+        partitionIndex: p,
+        errorCode: TOPIC_DENIED,
+        errorMessage: null,
+        activeProducers: [],
+      })),
+    })),
+  ],
 ]);
 
 /* The gate for one request; every request passes when ACLs are not enforced. */

@@ -43,17 +43,44 @@ const KAFKA_DEFAULTS: [string, string, number][] = [
 
 /* Every broker config Kafdo shows, in name order. */
 export function brokerConfigs(env: Env, broker: Broker): BrokerConfig[] {
-  const fromDefault = ([name, value, type]: [string, string, number]): BrokerConfig => ({ name, value, type, source: SOURCE_DEFAULT });
+  const fromDefault = ([name, value, type]: [string, string, number]): BrokerConfig => ({
+    name,
+    value,
+    type,
+    source: SOURCE_DEFAULT,
+  });
   const fromWorker = (name: string, set: string | undefined, fallback: string, type: number): BrokerConfig =>
-    set === undefined ? { name, value: fallback, type, source: SOURCE_DEFAULT } : { name, value: set, type, source: SOURCE_STATIC_BROKER };
+    set === undefined
+      ? { name, value: fallback, type, source: SOURCE_DEFAULT }
+      : { name, value: set, type, source: SOURCE_STATIC_BROKER };
   const configs: BrokerConfig[] = [
     ...KAFKA_DEFAULTS.map(fromDefault),
-    fromWorker("auto.create.topics.enable", env.KAFDO_AUTO_CREATE_TOPICS === undefined ? undefined : String(env.KAFDO_AUTO_CREATE_TOPICS !== "false"), "true", TYPE.boolean),
-    fromWorker("num.partitions", env.KAFDO_DEFAULT_PARTITIONS === undefined ? undefined : String(Number(env.KAFDO_DEFAULT_PARTITIONS)), "1", TYPE.int),
+    fromWorker(
+      "auto.create.topics.enable",
+      env.KAFDO_AUTO_CREATE_TOPICS === undefined ? undefined : String(env.KAFDO_AUTO_CREATE_TOPICS !== "false"),
+      "true",
+      TYPE.boolean,
+    ),
+    fromWorker(
+      "num.partitions",
+      env.KAFDO_DEFAULT_PARTITIONS === undefined ? undefined : String(Number(env.KAFDO_DEFAULT_PARTITIONS)),
+      "1",
+      TYPE.int,
+    ),
     /* Kafdo's own: the gateway's address, its cap on a Fetch, its cold tier. */
-    { name: "advertised.listeners", value: `PLAINTEXT://${broker.host}:${broker.port}`, type: TYPE.string, source: SOURCE_STATIC_BROKER },
+    {
+      name: "advertised.listeners",
+      value: `PLAINTEXT://${broker.host}:${broker.port}`,
+      type: TYPE.string,
+      source: SOURCE_STATIC_BROKER,
+    },
     { name: "fetch.max.bytes", value: String(MAX_READ_BYTES), type: TYPE.int, source: SOURCE_STATIC_BROKER },
-    { name: "remote.log.storage.system.enable", value: String(env.KAFDO_COLD !== undefined), type: TYPE.boolean, source: SOURCE_STATIC_BROKER },
+    {
+      name: "remote.log.storage.system.enable",
+      value: String(env.KAFDO_COLD !== undefined),
+      type: TYPE.boolean,
+      source: SOURCE_STATIC_BROKER,
+    },
   ];
   return configs.sort((a, b) => (a.name < b.name ? -1 : 1));
 }

@@ -10,7 +10,14 @@ import { metadataStub } from "../durable-objects/addressing";
 import { KafkaCode } from "../common/errors";
 import type { TopicInfo } from "../common/topics";
 import { autoCreateEnabled, topicFor } from "../partitions/topics";
-import { CLUSTER_OPERATIONS, NO_OPERATIONS, TOPIC_OPERATIONS, errorCodeOf, type KafkaContext, type RequestOf } from "./context";
+import {
+  CLUSTER_OPERATIONS,
+  NO_OPERATIONS,
+  TOPIC_OPERATIONS,
+  errorCodeOf,
+  type KafkaContext,
+  type RequestOf,
+} from "./context";
 
 export const CLUSTER_ID = "kafdo";
 
@@ -105,7 +112,8 @@ export async function metadata(ctx: KafkaContext, req: RequestOf<"Metadata">): P
     clusterId: CLUSTER_ID,
     controllerId: nodeId,
     topics,
-    clusterAuthorizedOperations: req.body.includeClusterAuthorizedOperations === true ? CLUSTER_OPERATIONS : NO_OPERATIONS,
+    clusterAuthorizedOperations:
+      req.body.includeClusterAuthorizedOperations === true ? CLUSTER_OPERATIONS : NO_OPERATIONS,
   };
 }
 
@@ -128,7 +136,11 @@ interface Coordinator {
 function coordinatorOf(ctx: KafkaContext, key: string, keyType: number): Coordinator {
   const none = { key, nodeId: -1, host: "", port: -1 };
   if (keyType === 1) {
-    return { ...none, errorCode: KafkaCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, errorMessage: "Kafdo does not support transactions" };
+    return {
+      ...none,
+      errorCode: KafkaCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+      errorMessage: "Kafdo does not support transactions",
+    };
   }
   if (keyType !== 0) {
     return { ...none, errorCode: KafkaCode.INVALID_REQUEST, errorMessage: `unknown coordinator key type ${keyType}` };

@@ -12,7 +12,15 @@ import { checkPartition, topicFor } from "../partitions/topics";
 import { KafdoError, KafkaCode } from "../common/errors";
 import type { TopicInfo } from "../common/topics";
 import { CLUSTER_ID } from "./broker";
-import { CLUSTER_OPERATIONS, NO_OPERATIONS, errorCodeOf, errorMessageOf, settleEach, type KafkaContext, type RequestOf } from "./context";
+import {
+  CLUSTER_OPERATIONS,
+  NO_OPERATIONS,
+  errorCodeOf,
+  errorMessageOf,
+  settleEach,
+  type KafkaContext,
+  type RequestOf,
+} from "./context";
 
 /* DescribeCluster's endpoint types (KIP-919). */
 const ENDPOINT_BROKERS = 1;
@@ -35,7 +43,10 @@ export function describeCluster(ctx: KafkaContext, req: RequestOf<"DescribeClust
   });
   /* As a Kafka broker answers: it is not a controller endpoint. */
   if (endpointType === ENDPOINT_CONTROLLERS) {
-    return refused(KafkaCode.MISMATCHED_ENDPOINT_TYPE, "The request was sent to an endpoint of type BROKER, but we wanted an endpoint of type CONTROLLER");
+    return refused(
+      KafkaCode.MISMATCHED_ENDPOINT_TYPE,
+      "The request was sent to an endpoint of type BROKER, but we wanted an endpoint of type CONTROLLER",
+    );
   }
   if (endpointType !== ENDPOINT_BROKERS) {
     return refused(KafkaCode.UNSUPPORTED_ENDPOINT_TYPE, `endpoint type ${endpointType} is not supported`);
@@ -66,7 +77,8 @@ export async function describeLogDirs(ctx: KafkaContext, req: RequestOf<"Describ
   const asked: { topic: string; partitions: number[] }[] | null = req.body.topics;
   const wanted: { topic: TopicInfo; partitions: number[] }[] = [];
   if (asked === null) {
-    for (const topic of await metadataStub(ctx.env).listTopics()) wanted.push({ topic, partitions: allPartitions(topic) });
+    for (const topic of await metadataStub(ctx.env).listTopics())
+      wanted.push({ topic, partitions: allPartitions(topic) });
   } else {
     for (const t of asked) {
       const topic = await topicFor(ctx.env, t.topic).catch(() => null);
@@ -127,7 +139,12 @@ export async function describeProducers(ctx: KafkaContext, req: RequestOf<"Descr
             })),
           };
         },
-        (partitionIndex, errorCode, e) => ({ partitionIndex, errorCode, errorMessage: errorMessageOf(e), activeProducers: [] }),
+        (partitionIndex, errorCode, e) => ({
+          partitionIndex,
+          errorCode,
+          errorMessage: errorMessageOf(e),
+          activeProducers: [],
+        }),
       );
       return { name: t.name, partitions };
     }),
@@ -173,7 +190,11 @@ export async function electLeaders(ctx: KafkaContext, req: RequestOf<"ElectLeade
         ctx,
         t.topic,
         t.partitions,
-        (partitionId) => ({ partitionId, errorCode: KafkaCode.ELECTION_NOT_NEEDED, errorMessage: "Leader election not needed for topic partition." }),
+        (partitionId) => ({
+          partitionId,
+          errorCode: KafkaCode.ELECTION_NOT_NEEDED,
+          errorMessage: "Leader election not needed for topic partition.",
+        }),
         (partitionId, errorCode, errorMessage) => ({ partitionId, errorCode, errorMessage }),
       ),
     })),
@@ -189,14 +210,25 @@ export function listPartitionReassignments(): object {
 /* Why a partition's target replicas cannot be taken, as Kafka's controller says it;
  * null for the one it can: the replica it has, [0], a reassignment that is done. */
 function refusedReplicas(replicas: number[] | null, nodeId: number): KafdoError | null {
-  if (replicas === null) return new KafdoError(KafkaCode.NO_REASSIGNMENT_IN_PROGRESS, "No ongoing reassignment for this partition.");
-  if (replicas.length === 0) return new KafdoError(KafkaCode.INVALID_REPLICA_ASSIGNMENT, "The manual partition assignment includes an empty replica list.");
+  if (replicas === null)
+    return new KafdoError(KafkaCode.NO_REASSIGNMENT_IN_PROGRESS, "No ongoing reassignment for this partition.");
+  if (replicas.length === 0)
+    return new KafdoError(
+      KafkaCode.INVALID_REPLICA_ASSIGNMENT,
+      "The manual partition assignment includes an empty replica list.",
+    );
   if (new Set(replicas).size !== replicas.length) {
-    return new KafdoError(KafkaCode.INVALID_REPLICA_ASSIGNMENT, "The manual partition assignment includes duplicate replicas.");
+    return new KafdoError(
+      KafkaCode.INVALID_REPLICA_ASSIGNMENT,
+      "The manual partition assignment includes duplicate replicas.",
+    );
   }
   const unknown = replicas.find((r) => r !== nodeId);
   if (unknown !== undefined) {
-    return new KafdoError(KafkaCode.INVALID_REPLICA_ASSIGNMENT, `The manual partition assignment includes broker ${unknown}, but no such broker is registered.`);
+    return new KafdoError(
+      KafkaCode.INVALID_REPLICA_ASSIGNMENT,
+      `The manual partition assignment includes broker ${unknown}, but no such broker is registered.`,
+    );
   }
   return null;
 }
@@ -207,8 +239,12 @@ function refusedReplicas(replicas: number[] | null, nodeId: number): KafdoError 
  * to any other broker, INVALID_REPLICA_ASSIGNMENT (there is none); a cancellation
  * (null), NO_REASSIGNMENT_IN_PROGRESS.
  */
-export async function alterPartitionReassignments(ctx: KafkaContext, req: RequestOf<"AlterPartitionReassignments">): Promise<object> {
-  const asked: { name: string; partitions: { partitionIndex: number; replicas: number[] | null }[] }[] = req.body.topics;
+export async function alterPartitionReassignments(
+  ctx: KafkaContext,
+  req: RequestOf<"AlterPartitionReassignments">,
+): Promise<object> {
+  const asked: { name: string; partitions: { partitionIndex: number; replicas: number[] | null }[] }[] =
+    req.body.topics;
   const responses = await Promise.all(
     asked.map(async (t) => {
       const replicasOf = new Map(t.partitions.map((p) => [p.partitionIndex, p.replicas]));

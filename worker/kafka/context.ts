@@ -68,7 +68,11 @@ export function errorMessageOf(e: unknown): string {
 
 /* Settles every item's promise; a rejection becomes that item's error code, so
  * one partition's failure never fails its neighbours' answers. */
-export async function settleEach<T, R>(items: T[], run: (item: T) => Promise<R>, onError: (item: T, code: number, e: unknown) => R): Promise<R[]> {
+export async function settleEach<T, R>(
+  items: T[],
+  run: (item: T) => Promise<R>,
+  onError: (item: T, code: number, e: unknown) => R,
+): Promise<R[]> {
   return Promise.all(
     items.map(async (item) => {
       try {

@@ -27,7 +27,11 @@ interface DeleteTopic {
 /* Kafka's low watermark in an answer that has none (DeleteRecordsResponse.INVALID_LOW_WATERMARK). */
 const NO_LOW_WATERMARK = -1;
 
-const refused = (partitionIndex: number, errorCode: number): object => ({ partitionIndex, lowWatermark: NO_LOW_WATERMARK, errorCode });
+const refused = (partitionIndex: number, errorCode: number): object => ({
+  partitionIndex,
+  lowWatermark: NO_LOW_WATERMARK,
+  errorCode,
+});
 
 async function deleteFromTopic(ctx: KafkaContext, t: DeleteTopic): Promise<object> {
   let topic: TopicInfo;
@@ -41,7 +45,10 @@ async function deleteFromTopic(ctx: KafkaContext, t: DeleteTopic): Promise<objec
     t.partitions,
     async ({ partitionIndex, offset }) => {
       if (typeof offset !== "number") {
-        throw new KafdoError(KafkaCode.OFFSET_OUT_OF_RANGE, `offset ${offset} is beyond any partition's high watermark`);
+        throw new KafdoError(
+          KafkaCode.OFFSET_OUT_OF_RANGE,
+          `offset ${offset} is beyond any partition's high watermark`,
+        );
       }
       const lowWatermark = await deletePartitionRecords(ctx.env, topic, partitionIndex, offset);
       return { partitionIndex, lowWatermark, errorCode: 0 };

@@ -27,7 +27,10 @@ import { checkPartition, topicFor } from "../partitions/topics";
 import type { FetchResult } from "../common/records";
 import type { TopicInfo } from "../common/topics";
 import { errorCodeOf, type KafkaContext, type RequestOf } from "./context";
-import type { FetchRequestTopics as FetchTopic, FetchRequestTopicsPartitions as FetchPartition } from "./generated/requests";
+import type {
+  FetchRequestTopics as FetchTopic,
+  FetchRequestTopicsPartitions as FetchPartition,
+} from "./generated/requests";
 
 /* One partition asked for, with what its topic resolved to. */
 interface Wanted {
@@ -160,7 +163,12 @@ async function readWithin(ctx: KafkaContext, wanted: Wanted[], budget: number): 
 /* Waits up to waitMs for an append past what was read to any partition read
  * without error: each such partition holds one RPC (a read of nothing) until one
  * lands. True when one did. */
-async function appendLanded(ctx: KafkaContext, wanted: Wanted[], outcomes: Outcome[], waitMs: number): Promise<boolean> {
+async function appendLanded(
+  ctx: KafkaContext,
+  wanted: Wanted[],
+  outcomes: Outcome[],
+  waitMs: number,
+): Promise<boolean> {
   const waits = wanted.flatMap((w, i) => {
     const o = outcomes[i]!;
     return "batches" in o ? [waitPast(ctx, w, o.highWatermark, waitMs)] : [];

@@ -64,7 +64,13 @@ async function syncGroup(ctx: KafkaContext, req: RequestOf<"SyncGroup">): Promis
     });
     return { throttleTimeMs: 0, ...synced };
   } catch (e) {
-    return { throttleTimeMs: 0, errorCode: errorCodeOf(e), protocolType: null, protocolName: null, assignment: new Uint8Array(0) };
+    return {
+      throttleTimeMs: 0,
+      errorCode: errorCodeOf(e),
+      protocolType: null,
+      protocolName: null,
+      assignment: new Uint8Array(0),
+    };
   }
 }
 
@@ -170,9 +176,15 @@ type FetchTopics = OffsetFetchRequestTopics[] | null;
 
 /* One group's committed offsets asked for (every one the group has for a null list):
  * -1 with empty metadata where nothing is committed, as Kafka answers. */
-async function fetchGroupOffsets(ctx: KafkaContext, groupId: string, topics: FetchTopics): Promise<{ topics: object[]; errorCode: number }> {
+async function fetchGroupOffsets(
+  ctx: KafkaContext,
+  groupId: string,
+  topics: FetchTopics,
+): Promise<{ topics: object[]; errorCode: number }> {
   const asked: TopicPartition[] | undefined =
-    topics === null ? undefined : topics.flatMap((t) => t.partitionIndexes.map((partition) => ({ topic: t.name, partition })));
+    topics === null
+      ? undefined
+      : topics.flatMap((t) => t.partitionIndexes.map((partition) => ({ topic: t.name, partition })));
   try {
     const rows = await group(ctx, groupId).committed(groupId, asked);
     const byTopic = new Map<string, object[]>();

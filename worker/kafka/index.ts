@@ -44,10 +44,24 @@ import type { Env } from "../durable-objects/bindings";
 import { reportDoorStats } from "../api/metrics";
 import { metricsEnabled, recordRequest } from "../common/metrics";
 import { KafdoError, KafkaCode, errorName } from "../common/errors";
-import { alterConfigs, createPartitions, createTopics, deleteTopics, describeConfigs, incrementalAlterConfigs } from "./admin";
+import {
+  alterConfigs,
+  createPartitions,
+  createTopics,
+  deleteTopics,
+  describeConfigs,
+  incrementalAlterConfigs,
+} from "./admin";
 import { apiVersions, findCoordinator, metadata } from "./broker";
 import type { Broker, Handler, KafkaContext } from "./context";
-import { alterPartitionReassignments, describeCluster, describeLogDirs, describeProducers, electLeaders, listPartitionReassignments } from "./cluster";
+import {
+  alterPartitionReassignments,
+  describeCluster,
+  describeLogDirs,
+  describeProducers,
+  electLeaders,
+  listPartitionReassignments,
+} from "./cluster";
 import { deleteRecords } from "./delete-records";
 import { fetch } from "./fetch";
 import { GROUP_HANDLERS } from "./groups";
@@ -274,7 +288,12 @@ async function respondCounted(ctx: KafkaContext, error: number, req: KafkaReques
   try {
     return await respond(ctx, error, req, outcome);
   } finally {
-    recordRequest("kafka", apiName(req.apiKey), Date.now() - started, outcome.code ? errorName(outcome.code) : undefined);
+    recordRequest(
+      "kafka",
+      apiName(req.apiKey),
+      Date.now() - started,
+      outcome.code ? errorName(outcome.code) : undefined,
+    );
     void reportDoorStats(ctx.env);
   }
 }

@@ -16,8 +16,21 @@ import type { ListOffsetsRequestTopics as ListTopic } from "./generated/requests
  * from the start, in epoch 0, as Metadata says; -1 when no offset is answered. */
 const LEADER_EPOCH = 0;
 
-function answer(partitionIndex: number, errorCode: number, timestamp = -1, offset = -1, oldStyleOffsets: number[] = []): object {
-  return { partitionIndex, errorCode, oldStyleOffsets, timestamp, offset, leaderEpoch: offset >= 0 ? LEADER_EPOCH : -1 };
+function answer(
+  partitionIndex: number,
+  errorCode: number,
+  timestamp = -1,
+  offset = -1,
+  oldStyleOffsets: number[] = [],
+): object {
+  return {
+    partitionIndex,
+    errorCode,
+    oldStyleOffsets,
+    timestamp,
+    offset,
+    leaderEpoch: offset >= 0 ? LEADER_EPOCH : -1,
+  };
 }
 
 async function listTopic(ctx: KafkaContext, t: ListTopic, version: number): Promise<object> {
@@ -32,7 +45,8 @@ async function listTopic(ctx: KafkaContext, t: ListTopic, version: number): Prom
     t.partitions,
     (p) =>
       callPartition(ctx.env, info, p.partitionIndex, async (stub) => {
-        if (version === 0) return answer(p.partitionIndex, 0, -1, -1, await stub.offsetsBefore(p.timestamp, p.maxNumOffsets));
+        if (version === 0)
+          return answer(p.partitionIndex, 0, -1, -1, await stub.offsetsBefore(p.timestamp, p.maxNumOffsets));
         const found = await stub.offsetForTimestamp(p.timestamp);
         return answer(p.partitionIndex, 0, found.timestamp, found.offset);
       }),

@@ -53,7 +53,14 @@ async function produceTopic(ctx: KafkaContext, topic: TopicData, acksError: numb
          * bytes should cross the RPC. */
         const [result] = await stub.append([p.records.slice()], maxMessageBytes(info), topicConfigText(info));
         if (!result) throw new Error("the partition answered no result");
-        return partitionAnswer(p.index, result.errorCode, result.baseOffset, null, result.logAppendTime, result.logStartOffset);
+        return partitionAnswer(
+          p.index,
+          result.errorCode,
+          result.baseOffset,
+          null,
+          result.logAppendTime,
+          result.logStartOffset,
+        );
       }),
     (p, code, e) => partitionAnswer(p.index, code, -1, errorMessageOf(e)),
   );

@@ -51,7 +51,10 @@ export const SASL_AUTHENTICATE = 36;
 const API_VERSIONS = 18;
 
 export const MECHANISMS = ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"];
-const SCRAM: Readonly<Record<string, ScramMechanism>> = { "SCRAM-SHA-256": SCRAM_SHA_256, "SCRAM-SHA-512": SCRAM_SHA_512 };
+const SCRAM: Readonly<Record<string, ScramMechanism>> = {
+  "SCRAM-SHA-256": SCRAM_SHA_256,
+  "SCRAM-SHA-512": SCRAM_SHA_512,
+};
 
 export const ANONYMOUS = "User:ANONYMOUS";
 
@@ -69,7 +72,15 @@ export interface SaslReply {
 type State =
   | { step: "start" }
   | { step: "handshaken"; mechanism: string; raw: boolean }
-  | { step: "scram-final"; mechanism: ScramMechanism; raw: boolean; clientFirst: Uint8Array; serverFirst: Uint8Array; keys: ScramKeys; user: string }
+  | {
+      step: "scram-final";
+      mechanism: ScramMechanism;
+      raw: boolean;
+      clientFirst: Uint8Array;
+      serverFirst: Uint8Array;
+      keys: ScramKeys;
+      user: string;
+    }
   | { step: "authenticated" };
 
 /* A credential no user has, for a PLAIN attempt on an unknown user: the password
@@ -104,11 +115,15 @@ export class SaslSession {
     if (apiKey === SASL_HANDSHAKE || apiKey === SASL_AUTHENTICATE) {
       if (decodeError !== 0) return { close: `a malformed SASL request (error ${decodeError})` };
       /* The codec decoded the body by its API key: the request is of that API. */
-      return apiKey === SASL_HANDSHAKE ? this.handshake(req as RequestOf<"SaslHandshake">) : this.authenticate(req as RequestOf<"SaslAuthenticate">);
+      return apiKey === SASL_HANDSHAKE
+        ? this.handshake(req as RequestOf<"SaslHandshake">)
+        : this.authenticate(req as RequestOf<"SaslAuthenticate">);
     }
     if (this.state.step !== "authenticated" && apiKey !== API_VERSIONS) {
-      if (this.state.step !== "start") return { close: `api ${apiKey} in the middle of a SASL exchange (ILLEGAL_SASL_STATE)` };
-      if (saslRequired(this.ctx.env)) return { close: `api ${apiKey} before SASL authentication, which this Kafdo requires` };
+      if (this.state.step !== "start")
+        return { close: `api ${apiKey} in the middle of a SASL exchange (ILLEGAL_SASL_STATE)` };
+      if (saslRequired(this.ctx.env))
+        return { close: `api ${apiKey} before SASL authentication, which this Kafdo requires` };
     }
     return undefined;
   }
@@ -139,14 +154,22 @@ export class SaslSession {
 
   private async authenticate(req: RequestOf<"SaslAuthenticate">): Promise<SaslReply> {
     const answer = (errorCode: number, errorMessage: string | null, authBytes: Uint8Array): Uint8Array =>
-      kafkaEncode(req.apiKey, req.apiVersion, req.correlationId, { errorCode, errorMessage, authBytes, sessionLifetimeMs: 0 });
+      kafkaEncode(req.apiKey, req.apiVersion, req.correlationId, {
+        errorCode,
+        errorMessage,
+        authBytes,
+        sessionLifetimeMs: 0,
+      });
     if (this.state.step !== "handshaken" && this.state.step !== "scram-final") {
       const message = "SaslAuthenticate without a SaslHandshake before it";
       return { frame: answer(KafkaCode.ILLEGAL_SASL_STATE, message, new Uint8Array()), close: message };
     }
     const reply = await this.exchange(req.body.authBytes);
     if ("error" in reply) {
-      return { frame: answer(reply.error.kafkaCode, reply.error.message, new Uint8Array()), close: "SASL authentication failed" };
+      return {
+        frame: answer(reply.error.kafkaCode, reply.error.message, new Uint8Array()),
+        close: "SASL authentication failed",
+      };
     }
     return { frame: answer(0, null, reply.bytes) };
   }
@@ -181,7 +204,15 @@ export class SaslSession {
       if (!credential) throw failed();
       const nonce = crypto.getRandomValues(new Uint8Array(18));
       const serverFirst = scramServerFirst(token, nonce, credential.salt, credential.iterations);
-      this.state = { step: "scram-final", mechanism, raw: state.raw, clientFirst: token.slice(), serverFirst, keys: credential, user };
+      this.state = {
+        step: "scram-final",
+        mechanism,
+        raw: state.raw,
+        clientFirst: token.slice(),
+        serverFirst,
+        keys: credential,
+        user,
+      };
       return serverFirst;
     }
     if (state.step === "scram-final") {

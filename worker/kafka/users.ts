@@ -17,9 +17,15 @@ import { deleteUser, listUsers, mechanismCode, setUserSaltedPassword, userCreden
 import type { Env } from "../durable-objects/bindings";
 import { KafdoError, KafkaCode } from "../common/errors";
 import { errorCodeOf, errorMessageOf, type KafkaContext, type RequestOf } from "./context";
-import type { AlterUserScramCredentialsRequestDeletions as Deletion, AlterUserScramCredentialsRequestUpsertions as Upsertion } from "./generated/requests";
+import type {
+  AlterUserScramCredentialsRequestDeletions as Deletion,
+  AlterUserScramCredentialsRequestUpsertions as Upsertion,
+} from "./generated/requests";
 
-export async function describeUserScramCredentials(ctx: KafkaContext, req: RequestOf<"DescribeUserScramCredentials">): Promise<object> {
+export async function describeUserScramCredentials(
+  ctx: KafkaContext,
+  req: RequestOf<"DescribeUserScramCredentials">,
+): Promise<object> {
   const asked = req.body.users;
   let results: object[];
   if (asked === null || asked.length === 0) {
@@ -37,7 +43,12 @@ export async function describeUserScramCredentials(ctx: KafkaContext, req: Reque
         if (times > 1) return failure(user, KafkaCode.DUPLICATE_RESOURCE, "the user is named more than once");
         const found = await userCredentials(ctx.env, user);
         if (found.length === 0) return failure(user, KafkaCode.RESOURCE_NOT_FOUND, "no such user credential");
-        return { user, errorCode: 0, errorMessage: null, credentialInfos: found.map(({ mechanism, iterations }) => ({ mechanism, iterations })) };
+        return {
+          user,
+          errorCode: 0,
+          errorMessage: null,
+          credentialInfos: found.map(({ mechanism, iterations }) => ({ mechanism, iterations })),
+        };
       }),
     );
   }
@@ -48,7 +59,10 @@ function failure(user: string, errorCode: number, errorMessage: string): object 
   return { user, errorCode, errorMessage, credentialInfos: [] };
 }
 
-export async function alterUserScramCredentials(ctx: KafkaContext, req: RequestOf<"AlterUserScramCredentials">): Promise<object> {
+export async function alterUserScramCredentials(
+  ctx: KafkaContext,
+  req: RequestOf<"AlterUserScramCredentials">,
+): Promise<object> {
   const { deletions, upsertions } = req.body;
   const byUser = new Map<string, { deletions: Deletion[]; upsertions: Upsertion[] }>();
   const entry = (name: string) => byUser.get(name) ?? byUser.set(name, { deletions: [], upsertions: [] }).get(name)!;
@@ -70,17 +84,23 @@ async function alterOne(env: Env, user: string, deletions: Deletion[], upsertion
   if (user === "") throw new KafdoError(KafkaCode.UNACCEPTABLE_CREDENTIAL, "the user name must not be empty");
   const mechanisms = [...deletions, ...upsertions].map((o) => o.mechanism);
   for (const m of mechanisms) {
-    if (m !== SCRAM_SHA_256 && m !== SCRAM_SHA_512) throw new KafdoError(KafkaCode.UNSUPPORTED_SASL_MECHANISM, `unknown SCRAM mechanism ${m}`);
+    if (m !== SCRAM_SHA_256 && m !== SCRAM_SHA_512)
+      throw new KafdoError(KafkaCode.UNSUPPORTED_SASL_MECHANISM, `unknown SCRAM mechanism ${m}`);
   }
   if (new Set(mechanisms).size !== mechanisms.length) {
-    throw new KafdoError(KafkaCode.DUPLICATE_RESOURCE, "a user's credential cannot be altered twice in the same request");
+    throw new KafdoError(
+      KafkaCode.DUPLICATE_RESOURCE,
+      "a user's credential cannot be altered twice in the same request",
+    );
   }
   /* Checked first, so that nothing changes when any of the user's alterations is refused. */
   for (const u of upsertions) scramCredential(u.mechanism as 1 | 2, u.salt, u.saltedPassword, u.iterations, true);
   const existing = new Set((await userCredentials(env, user)).map((c) => c.mechanism));
   for (const d of deletions) {
-    if (!existing.has(d.mechanism)) throw new KafdoError(KafkaCode.RESOURCE_NOT_FOUND, "no such user credential to delete");
+    if (!existing.has(d.mechanism))
+      throw new KafdoError(KafkaCode.RESOURCE_NOT_FOUND, "no such user credential to delete");
   }
   for (const d of deletions) await deleteUser(env, user, d.mechanism);
-  for (const u of upsertions) await setUserSaltedPassword(env, user, u.mechanism, u.iterations, u.salt, u.saltedPassword);
+  for (const u of upsertions)
+    await setUserSaltedPassword(env, user, u.mechanism, u.iterations, u.salt, u.saltedPassword);
 }

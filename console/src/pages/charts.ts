@@ -42,10 +42,7 @@ export async function renderCharts(main: HTMLElement): Promise<void> {
       { id: "charts" },
       lineChart(
         "Records per minute",
-        [
-          series("produced", m.series, (s) => s.appendedRecords),
-          series("fetched", m.series, (s) => s.fetchedRecords),
-        ],
+        [series("produced", m.series, (s) => s.appendedRecords), series("fetched", m.series, (s) => s.fetchedRecords)],
         from,
         to,
       ),
@@ -77,4 +74,3 @@ export async function renderCharts(main: HTMLElement): Promise<void> {
       : h("p", null, "No consumer groups."),
   );
 }
-

@@ -67,7 +67,9 @@ export async function renderGroup(main: HTMLElement, groupId: string): Promise<v
       : h("p", null, "No members: the group is empty."),
     h("h2", null, "Offsets and lag"),
     offsets.length
-      ? table(["Topic", "Partition", "Committed", "High watermark", "Lag", "Committed at"], offsets, { id: "lag-table" })
+      ? table(["Topic", "Partition", "Committed", "High watermark", "Lag", "Committed at"], offsets, {
+          id: "lag-table",
+        })
       : h("p", null, "No committed offsets."),
     resetForm(main, g),
   );
@@ -113,7 +115,9 @@ function resetForm(main: HTMLElement, g: GroupInfo): HTMLElement {
       if (!dryRun) await renderGroup(main, g.groupId);
       replace(
         main.querySelector("#reset-status") ?? status,
-        notice(dryRun ? "Preview: the reset would set these offsets; nothing was changed." : "Reset done. The offsets set:"),
+        notice(
+          dryRun ? "Preview: the reset would set these offsets; nothing was changed." : "Reset done. The offsets set:",
+        ),
         table(["Topic", "Partition", "Offset"], rows, { id: dryRun ? "reset-preview" : "reset-result" }),
       );
     } catch (e) {
@@ -130,7 +134,16 @@ function resetForm(main: HTMLElement, g: GroupInfo): HTMLElement {
         void submit(false);
       },
     },
-    h("label", null, "Topic ", h("select", { name: "topic" }, topics.map((t) => h("option", { value: t }, t)))),
+    h(
+      "label",
+      null,
+      "Topic ",
+      h(
+        "select",
+        { name: "topic" },
+        topics.map((t) => h("option", { value: t }, t)),
+      ),
+    ),
     h("label", null, "Partitions ", h("input", { name: "partitions", placeholder: "all, or 0,2", size: 8 })),
     h(
       "label",
@@ -147,7 +160,11 @@ function resetForm(main: HTMLElement, g: GroupInfo): HTMLElement {
       ),
     ),
     h("input", { name: "value", placeholder: "time, offset or shift", size: 24 }),
-    h("button", { type: "button", id: "reset-preview-button", disabled: !empty, onclick: () => void submit(true) }, "Preview"),
+    h(
+      "button",
+      { type: "button", id: "reset-preview-button", disabled: !empty, onclick: () => void submit(true) },
+      "Preview",
+    ),
     h("button", { type: "submit", id: "reset-button", disabled: !empty }, "Reset offsets"),
   );
   return h(
@@ -156,7 +173,11 @@ function resetForm(main: HTMLElement, g: GroupInfo): HTMLElement {
     h("h2", null, "Reset offsets"),
     empty
       ? h("p", null, "The group is empty, so its committed offsets can be moved.")
-      : h("p", { class: "notice" }, `Only an empty group's offsets can be reset; this group is ${g.state}. Stop its consumers first.`),
+      : h(
+          "p",
+          { class: "notice" },
+          `Only an empty group's offsets can be reset; this group is ${g.state}. Stop its consumers first.`,
+        ),
     topics.length ? form : h("p", null, "The group has no offsets to reset."),
     status,
   );

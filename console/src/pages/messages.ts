@@ -55,7 +55,7 @@ export async function renderMessages(main: HTMLElement, topic: string, query: UR
 }
 
 function searchForm(topic: string, partitions: number, partition: number, mode: Mode, query: URLSearchParams) {
-  const value = mode === "offset" ? query.get("offset") ?? "" : query.get(mode) ?? "";
+  const value = mode === "offset" ? (query.get("offset") ?? "") : (query.get(mode) ?? "");
   const form = h(
     "form",
     {
@@ -103,7 +103,8 @@ function searchForm(topic: string, partitions: number, partition: number, mode: 
 /* A time as typed: ms since the epoch, or anything Date.parse reads (an ISO date). */
 function parseTime(text: string): number {
   const ms = /^\d+$/.test(text.trim()) ? Number(text) : Date.parse(text);
-  if (!Number.isFinite(ms) || ms < 0) throw new Error(`"${text}" is not a time: give ms since the epoch or a date such as 2026-01-31T12:00:00Z`);
+  if (!Number.isFinite(ms) || ms < 0)
+    throw new Error(`"${text}" is not a time: give ms since the epoch or a date such as 2026-01-31T12:00:00Z`);
   return ms;
 }
 
@@ -132,7 +133,16 @@ async function showRead(
     `Partition ${partition}: offsets ${count(read.logStartOffset)} to ${count(read.highWatermark - 1)}. `,
     read.messages.length ? `Showing ${count(first)}–${count(read.nextOffset - 1)}. ` : "No messages here. ",
     first > read.logStartOffset
-      ? h("a", { href: page(["topics", topic, "messages"], { partition, offset: Math.max(read.logStartOffset, first - PAGE) }) }, "← older")
+      ? h(
+          "a",
+          {
+            href: page(["topics", topic, "messages"], {
+              partition,
+              offset: Math.max(read.logStartOffset, first - PAGE),
+            }),
+          },
+          "← older",
+        )
       : null,
     " ",
     read.nextOffset < read.highWatermark
@@ -163,7 +173,7 @@ async function showByKey(results: HTMLElement, topic: string, partition: number,
   const from = Math.max(o.earliest, o.latest - SCAN);
   const wanted = toBase64(new TextEncoder().encode(key));
   const found: Message[] = [];
-  for (let offset = from; offset < o.latest; ) {
+  for (let offset = from; offset < o.latest;) {
     const read = await get<ReadResult>(`${base}/messages?offset=${offset}&limit=${SCAN}&encoding=base64`);
     found.push(...read.messages.filter((m) => m.key === wanted));
     if (read.messages.length === 0) break;
@@ -171,7 +181,9 @@ async function showByKey(results: HTMLElement, topic: string, partition: number,
   }
   replace(
     results,
-    notice(`${found.length} record(s) with this key among partition ${partition}'s offsets ${count(from)} to ${count(o.latest - 1)}.`),
+    notice(
+      `${found.length} record(s) with this key among partition ${partition}'s offsets ${count(from)} to ${count(o.latest - 1)}.`,
+    ),
     messageList(found, partition),
   );
 }

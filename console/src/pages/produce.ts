@@ -54,7 +54,9 @@ export async function renderProduce(main: HTMLElement, query: URLSearchParams): 
           const meta = await api<{ partition: number; offset: number }>("POST", path, message);
           replace(
             status,
-            notice(`Stored at partition ${meta.partition}, offset ${meta.offset} (${isJson ? "JSON" : "text"} value). `),
+            notice(
+              `Stored at partition ${meta.partition}, offset ${meta.offset} (${isJson ? "JSON" : "text"} value). `,
+            ),
             link(["topics", topic, "messages"], "See it", { partition: meta.partition, offset: meta.offset }),
           );
         } catch (err) {
@@ -67,12 +69,21 @@ export async function renderProduce(main: HTMLElement, query: URLSearchParams): 
       null,
       "Topic",
       h("input", { name: "topic", list: "topic-names", required: true, value: query.get("topic") ?? "" }),
-      h("datalist", { id: "topic-names" }, topics.map((t) => h("option", { value: t }))),
+      h(
+        "datalist",
+        { id: "topic-names" },
+        topics.map((t) => h("option", { value: t })),
+      ),
     ),
     h("label", null, "Partition (empty: by key, or any)", h("input", { name: "partition", type: "number", min: 0 })),
     h("label", null, "Key", h("input", { name: "key" })),
     h("label", null, "Value", h("textarea", { name: "value", rows: 6, placeholder: '{"hello": "world"}' })),
-    h("label", { class: "check" }, h("input", { type: "checkbox", name: "asText" }), " Send the value as text even if it is JSON"),
+    h(
+      "label",
+      { class: "check" },
+      h("input", { type: "checkbox", name: "asText" }),
+      " Send the value as text even if it is JSON",
+    ),
     h("label", null, "Headers, one per line as name: value", h("textarea", { name: "headers", rows: 3 })),
     h("button", { type: "submit" }, "Produce"),
   );

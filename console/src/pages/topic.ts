@@ -19,7 +19,9 @@ interface TopicDescription {
 export async function renderTopic(main: HTMLElement, topic: string): Promise<void> {
   const [described, offsets, metrics] = await Promise.all([
     get<TopicDescription>(`/admin/topics/${enc(topic)}`),
-    get<{ partitions: { partition: number; earliest: number; latest: number }[] }>(`/admin/topics/${enc(topic)}/offsets`),
+    get<{ partitions: { partition: number; earliest: number; latest: number }[] }>(
+      `/admin/topics/${enc(topic)}/offsets`,
+    ),
     loadMetrics(),
   ]);
   const rows = offsets.partitions.map((p) => [

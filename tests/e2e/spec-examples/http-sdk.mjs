@@ -94,12 +94,21 @@ export async function checkExampleRun(baseUrl, stdout) {
 export async function typecheckExample(dir) {
   writeFileSync(join(dir, 'http-sdk-typed.ts'), exampleFor('http://127.0.0.1:8787'));
   const config = join(dir, 'tsconfig.example.json');
-  writeFileSync(config, JSON.stringify({
-    compilerOptions: {
-      strict: true, noEmit: true, target: 'ES2022', module: 'nodenext', moduleResolution: 'nodenext',
-      lib: ['ES2022', 'DOM'], types: [], skipLibCheck: false,
-    },
-    files: ['http-sdk-typed.ts'],
-  }));
+  writeFileSync(
+    config,
+    JSON.stringify({
+      compilerOptions: {
+        strict: true,
+        noEmit: true,
+        target: 'ES2022',
+        module: 'nodenext',
+        moduleResolution: 'nodenext',
+        lib: ['ES2022', 'DOM'],
+        types: [],
+        skipLibCheck: false,
+      },
+      files: ['http-sdk-typed.ts'],
+    }),
+  );
   await run(TSC, ['-p', config], { cwd: dir }).catch((e) => assert.fail(`tsc:\n${e.stdout}${e.stderr}`));
 }

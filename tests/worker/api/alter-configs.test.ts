@@ -54,18 +54,33 @@ describe("admin.alterConfigs", () => {
     const would = await admin.alterConfigs(topic, { "retention.ms": "1000" }, { validateOnly: true });
     expect(would.config["retention.ms"]).toBe("1000");
     expect((await admin.describeTopic(topic)).config).toEqual(DEFAULTS);
-    await expectKafdoError(() => admin.alterConfigs(topic, { "retention.ms": "soon" }, { validateOnly: true }), "INVALID_CONFIG");
+    await expectKafdoError(
+      () => admin.alterConfigs(topic, { "retention.ms": "soon" }, { validateOnly: true }),
+      "INVALID_CONFIG",
+    );
   });
 
   it("refuses a bad value or an unknown name and changes nothing at all", async () => {
     const admin = createAdmin(env);
     const topic = topicName("alter");
     await admin.createTopic({ topic, config: { "retention.ms": "86400000" } });
-    await expectKafdoError(() => admin.alterConfigs(topic, { "retention.bytes": "10", "retention.ms": "soon" }), "INVALID_CONFIG");
-    await expectKafdoError(() => admin.alterConfigs(topic, { "retention.bytes": "10", "segment.bytes": "1" }), "INVALID_CONFIG");
-    await expectKafdoError(() => admin.alterConfigs(topic, { "max.message.bytes": "3000000" }, { replace: true }), "INVALID_CONFIG");
+    await expectKafdoError(
+      () => admin.alterConfigs(topic, { "retention.bytes": "10", "retention.ms": "soon" }),
+      "INVALID_CONFIG",
+    );
+    await expectKafdoError(
+      () => admin.alterConfigs(topic, { "retention.bytes": "10", "segment.bytes": "1" }),
+      "INVALID_CONFIG",
+    );
+    await expectKafdoError(
+      () => admin.alterConfigs(topic, { "max.message.bytes": "3000000" }, { replace: true }),
+      "INVALID_CONFIG",
+    );
     expect((await admin.describeTopic(topic)).config).toEqual({ ...DEFAULTS, "retention.ms": "86400000" });
-    await expectKafdoError(() => admin.alterConfigs(topicName("missing"), { "retention.ms": "1" }), "UNKNOWN_TOPIC_OR_PARTITION");
+    await expectKafdoError(
+      () => admin.alterConfigs(topicName("missing"), { "retention.ms": "1" }),
+      "UNKNOWN_TOPIC_OR_PARTITION",
+    );
   });
 
   it("takes effect on every partition at once: records past the new retention.ms go without another append", async () => {
@@ -94,7 +109,10 @@ describe("admin.alterConfigs", () => {
     await partitionStub(env, topicId, 0).append([batchOf(1, "late", Date.now())], 1048588, stale);
     for (let partition = 0; partition < 3; partition++) {
       await runDueAlarms(topicId, partition);
-      expect(await partitionOffsets(env, topic, partition)).toMatchObject({ earliest: 2, latest: partition === 0 ? 4 : 3 });
+      expect(await partitionOffsets(env, topic, partition)).toMatchObject({
+        earliest: 2,
+        latest: partition === 0 ? 4 : 3,
+      });
     }
   });
 });
@@ -125,12 +143,21 @@ describe("PATCH and PUT /admin/topics/:topic/configs", () => {
     const before = await snapshot(topic);
     expectError(await patch(topic, { configs: { "retention.ms": "soon" } }), 400, "INVALID_CONFIG", "retention.ms");
     expectError(await put(topic, { configs: { "segment.bytes": "1" } }), 400, "INVALID_CONFIG", "segment.bytes");
-    expectError(await patch(topic, { configs: { "retention.ms": 1000 } }), 400, "INVALID_REQUEST", "body.configs.retention.ms");
+    expectError(
+      await patch(topic, { configs: { "retention.ms": 1000 } }),
+      400,
+      "INVALID_REQUEST",
+      "body.configs.retention.ms",
+    );
     expectError(await patch(topic, { configs: ["retention.ms"] }), 400, "INVALID_REQUEST", "body.configs");
     expectError(await patch(topic, {}), 400, "INVALID_REQUEST", "body.configs");
     expectError(await patch(topic, { configs: {}, validateOnly: "yes" }), 400, "INVALID_REQUEST", "validateOnly");
     expectError(await patch(topic, { configs: {}, extra: 1 }), 400, "INVALID_REQUEST", "extra");
     expect(await snapshot(topic)).toEqual(before);
-    expectError(await patch(topicName("missing"), { configs: { "retention.ms": "1" } }), 404, "UNKNOWN_TOPIC_OR_PARTITION");
+    expectError(
+      await patch(topicName("missing"), { configs: { "retention.ms": "1" } }),
+      404,
+      "UNKNOWN_TOPIC_OR_PARTITION",
+    );
   });
 });

@@ -18,7 +18,9 @@ const FOREVER = 60000;
 let partitions = 0;
 /* As Kafdo's code calls it (addressing.ts): refusals thrown as KafdoErrors. */
 function freshPartition(): DurableObjectStub<TopicPartitionDO> {
-  return throwRefusals(env.TOPIC_PARTITION.get(env.TOPIC_PARTITION.idFromName(`longpoll-${Date.now()}-${partitions++}/0`)));
+  return throwRefusals(
+    env.TOPIC_PARTITION.get(env.TOPIC_PARTITION.idFromName(`longpoll-${Date.now()}-${partitions++}/0`)),
+  );
 }
 
 describe("TopicPartitionDO.readWait", () => {

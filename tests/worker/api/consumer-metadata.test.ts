@@ -23,7 +23,12 @@ it("reads a subscribed topic once it is created", { timeout: 60000 }, async () =
     let got: ConsumedRecord[] = [];
     for (let round = 0; round < 400 && got.length === 0; round++) got = await c.poll(50);
     expect(got.map((r) => [r.partition, r.offset, r.key, r.value])).toEqual([[1, 0, "first", { n: 1 }]]);
-    expect(c.assignment().map((tp) => tp.partition).sort()).toEqual([0, 1]);
+    expect(
+      c
+        .assignment()
+        .map((tp) => tp.partition)
+        .sort(),
+    ).toEqual([0, 1]);
   } finally {
     await c.close();
   }

@@ -53,7 +53,8 @@ const all = (topic: string, partitions: number): TopicPartition[] =>
   Array.from({ length: partitions }, (_, partition) => ({ topic, partition }));
 const byPartition = (tps: TopicPartition[]) =>
   [...tps].sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition));
-const ids = (records: { partition: number; offset: number }[]) => records.map((r) => `${r.partition}:${r.offset}`).sort();
+const ids = (records: { partition: number; offset: number }[]) =>
+  records.map((r) => `${r.partition}:${r.offset}`).sort();
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
 /*
@@ -180,7 +181,13 @@ describe("the spec's examples", () => {
     const topic = await topicWith(2, 3);
     const group = fresh("my-group");
     /* The group has read this topic before, from the start: its committed offsets are 0. */
-    await commitOffsets(env, group, "", -1, all(topic, 2).map((tp) => ({ ...tp, offset: 0 })));
+    await commitOffsets(
+      env,
+      group,
+      "",
+      -1,
+      all(topic, 2).map((tp) => ({ ...tp, offset: 0 })),
+    );
 
     const seen: ConsumedRecord[] = [];
     const consumer = createConsumer(env, { groupId: group });
@@ -260,35 +267,46 @@ describe("a group of consumers", () => {
     const total = (g: Got) => [...g.values()].flat().length;
     const after = await pollUntil([a, b], (g) => total(before) + total(g) >= 40);
     const records = [...before.values(), ...after.values()].flat();
-    expect(ids(records)).toEqual(ids(all(topic, 4).flatMap(({ partition }) => range(10).map((offset) => ({ partition, offset })))));
-    for (const [c, mine] of [[a, ofA], [b, ofB]] as const) {
+    expect(ids(records)).toEqual(
+      ids(all(topic, 4).flatMap(({ partition }) => range(10).map((offset) => ({ partition, offset })))),
+    );
+    for (const [c, mine] of [
+      [a, ofA],
+      [b, ofB],
+    ] as const) {
       const partitions = new Set(mine.map((tp) => tp.partition));
       expect(of(after, c).every((r) => partitions.has(r.partition))).toBe(true);
     }
     expect(a.assignment()).toEqual(ofA);
   });
 
-  it("hands partitions over without redelivery: what was read is committed at revocation", { timeout: TEST_MS }, async () => {
-    const topic = await topicWith(4, 5);
-    const groupId = fresh("handover");
-    const config = { groupId, ...FAST, autoCommitIntervalMs: 3_600_000 };
-    const a = consumer(config);
-    await a.subscribe(topic);
-    const first = await pollUntil([a], (g) => of(g, a).length >= 20);
-    expect(of(first, a)).toHaveLength(20);
-    expect((await committedOffsets(env, groupId, all(topic, 4))).map((o) => o.offset)).toEqual([-1, -1, -1, -1]);
+  it(
+    "hands partitions over without redelivery: what was read is committed at revocation",
+    { timeout: TEST_MS },
+    async () => {
+      const topic = await topicWith(4, 5);
+      const groupId = fresh("handover");
+      const config = { groupId, ...FAST, autoCommitIntervalMs: 3_600_000 };
+      const a = consumer(config);
+      await a.subscribe(topic);
+      const first = await pollUntil([a], (g) => of(g, a).length >= 20);
+      expect(of(first, a)).toHaveLength(20);
+      expect((await committedOffsets(env, groupId, all(topic, 4))).map((o) => o.offset)).toEqual([-1, -1, -1, -1]);
 
-    const b = consumer(config);
-    await b.subscribe(topic);
-    const during = await pollUntil([a, b], () => stable(groupId, [a, b]));
-    expect(a.assignment()).toHaveLength(2);
-    expect((await committedOffsets(env, groupId, all(topic, 4))).map((o) => o.offset)).toEqual([5, 5, 5, 5]);
+      const b = consumer(config);
+      await b.subscribe(topic);
+      const during = await pollUntil([a, b], () => stable(groupId, [a, b]));
+      expect(a.assignment()).toHaveLength(2);
+      expect((await committedOffsets(env, groupId, all(topic, 4))).map((o) => o.offset)).toEqual([5, 5, 5, 5]);
 
-    await createProducer(env).sendBatch(all(topic, 4).map((tp) => ({ ...tp, value: "new" })));
-    const after = await pollUntil([a, b], (g) => of(g, a).length + of(g, b).length >= 4, during);
-    const records = [...of(first, a), ...after.get(a)!, ...after.get(b)!];
-    expect(ids(records)).toEqual(ids(all(topic, 4).flatMap(({ partition }) => range(6).map((offset) => ({ partition, offset })))));
-  });
+      await createProducer(env).sendBatch(all(topic, 4).map((tp) => ({ ...tp, value: "new" })));
+      const after = await pollUntil([a, b], (g) => of(g, a).length + of(g, b).length >= 4, during);
+      const records = [...of(first, a), ...after.get(a)!, ...after.get(b)!];
+      expect(ids(records)).toEqual(
+        ids(all(topic, 4).flatMap(({ partition }) => range(6).map((offset) => ({ partition, offset })))),
+      );
+    },
+  );
 
   it("rebalances when a third consumer joins: revoked, then assigned", { timeout: TEST_MS }, async () => {
     const topic = await topicWith(6, 0);
@@ -307,8 +325,20 @@ describe("a group of consumers", () => {
     await b.subscribe(topic);
     await pollUntil([a, b], () => stable(groupId, [a, b]));
     const held = new Map([
-      ["a", a.assignment().map((t) => t.partition).join(",")],
-      ["b", b.assignment().map((t) => t.partition).join(",")],
+      [
+        "a",
+        a
+          .assignment()
+          .map((t) => t.partition)
+          .join(","),
+      ],
+      [
+        "b",
+        b
+          .assignment()
+          .map((t) => t.partition)
+          .join(","),
+      ],
     ]);
     const seen = new Map([...events].map(([name, e]) => [name, e.length]));
 
@@ -316,59 +346,74 @@ describe("a group of consumers", () => {
     await c.subscribe(topic);
     await pollUntil([a, b, c], () => stable(groupId, [a, b, c]));
 
-    for (const [name, cons] of [["a", a], ["b", b], ["c", c]] as const) {
+    for (const [name, cons] of [
+      ["a", a],
+      ["b", b],
+      ["c", c],
+    ] as const) {
       expect(cons.assignment()).toHaveLength(2);
-      const mine = cons.assignment().map((t) => t.partition).join(",");
+      const mine = cons
+        .assignment()
+        .map((t) => t.partition)
+        .join(",");
       const since = events.get(name)!.slice(seen.get(name) ?? 0);
       expect(since).toEqual(name === "c" ? [`assigned ${mine}`] : [`revoked ${held.get(name)}`, `assigned ${mine}`]);
     }
     expect(byPartition([...a.assignment(), ...b.assignment(), ...c.assignment()])).toEqual(all(topic, 6));
   });
 
-  it("lets onPartitionsRevoked commit by hand, while the partitions are still assigned", { timeout: TEST_MS }, async () => {
-    const topic = await topicWith(4, 5);
-    const groupId = fresh("manual");
-    /* Kafka's manual-commit pattern: no auto-commit, commit in the revoke callback.
-     * What each callback saw of its consumer, then what it committed. */
-    const seen: string[] = [];
-    const manual = (name: string): Consumer => {
-      const c: Consumer = consumer(
-        { groupId, ...FAST, autoCommit: false },
-        {
-          async onPartitionsRevoked(partitions) {
-            const mine = byPartition(c.assignment());
-            expect(mine).toEqual(byPartition(partitions));
-            seen.push(`${name}: ${mine.map((tp) => `${tp.partition}@${c.position(tp)}`).join(",")}`);
-            await c.commit();
+  it(
+    "lets onPartitionsRevoked commit by hand, while the partitions are still assigned",
+    { timeout: TEST_MS },
+    async () => {
+      const topic = await topicWith(4, 5);
+      const groupId = fresh("manual");
+      /* Kafka's manual-commit pattern: no auto-commit, commit in the revoke callback.
+       * What each callback saw of its consumer, then what it committed. */
+      const seen: string[] = [];
+      const manual = (name: string): Consumer => {
+        const c: Consumer = consumer(
+          { groupId, ...FAST, autoCommit: false },
+          {
+            async onPartitionsRevoked(partitions) {
+              const mine = byPartition(c.assignment());
+              expect(mine).toEqual(byPartition(partitions));
+              seen.push(`${name}: ${mine.map((tp) => `${tp.partition}@${c.position(tp)}`).join(",")}`);
+              await c.commit();
+            },
           },
-        },
+        );
+        return c;
+      };
+      const [a, b] = [manual("a"), manual("b")];
+      await a.subscribe(topic);
+      await b.subscribe(topic);
+      const total = (g: Got) => [...g.values()].flat().length;
+      await pollUntil([a, b], async (g) => total(g) >= 20 && (await stable(groupId, [a, b])));
+      const before = seen.length;
+      const held = (name: string, cons: Consumer) =>
+        `${name}: ${byPartition(cons.assignment())
+          .map((tp) => `${tp.partition}@5`)
+          .join(",")}`;
+      const expected = [held("a", a), held("b", b)];
+
+      /* A third member: a and b give their partitions up, each committing its positions. */
+      const c = manual("c");
+      await c.subscribe(topic);
+      await pollUntil([a, b, c], () => stable(groupId, [a, b, c]));
+      expect(seen.slice(before).sort()).toEqual(expected);
+      expect((await committedOffsets(env, groupId, all(topic, 4))).map((o) => o.offset)).toEqual([5, 5, 5, 5]);
+
+      /* Nothing is read twice after the handover; close() revokes, and its callback commits. */
+      await createProducer(env).sendBatch(all(topic, 4).map((tp) => ({ ...tp, value: "new" })));
+      const after = await pollUntil([a, b, c], (g) => total(g) >= 4);
+      expect(ids([...after.values()].flat())).toEqual(
+        ids(all(topic, 4).map(({ partition }) => ({ partition, offset: 5 }))),
       );
-      return c;
-    };
-    const [a, b] = [manual("a"), manual("b")];
-    await a.subscribe(topic);
-    await b.subscribe(topic);
-    const total = (g: Got) => [...g.values()].flat().length;
-    await pollUntil([a, b], async (g) => total(g) >= 20 && (await stable(groupId, [a, b])));
-    const before = seen.length;
-    const held = (name: string, cons: Consumer) =>
-      `${name}: ${byPartition(cons.assignment()).map((tp) => `${tp.partition}@5`).join(",")}`;
-    const expected = [held("a", a), held("b", b)];
-
-    /* A third member: a and b give their partitions up, each committing its positions. */
-    const c = manual("c");
-    await c.subscribe(topic);
-    await pollUntil([a, b, c], () => stable(groupId, [a, b, c]));
-    expect(seen.slice(before).sort()).toEqual(expected);
-    expect((await committedOffsets(env, groupId, all(topic, 4))).map((o) => o.offset)).toEqual([5, 5, 5, 5]);
-
-    /* Nothing is read twice after the handover; close() revokes, and its callback commits. */
-    await createProducer(env).sendBatch(all(topic, 4).map((tp) => ({ ...tp, value: "new" })));
-    const after = await pollUntil([a, b, c], (g) => total(g) >= 4);
-    expect(ids([...after.values()].flat())).toEqual(ids(all(topic, 4).map(({ partition }) => ({ partition, offset: 5 }))));
-    await Promise.all([a, b, c].map((cons) => cons.close()));
-    expect((await committedOffsets(env, groupId, all(topic, 4))).map((o) => o.offset)).toEqual([6, 6, 6, 6]);
-  });
+      await Promise.all([a, b, c].map((cons) => cons.close()));
+      expect((await committedOffsets(env, groupId, all(topic, 4))).map((o) => o.offset)).toEqual([6, 6, 6, 6]);
+    },
+  );
 
   it("expires a consumer that stops heartbeating and moves its partitions", { timeout: TEST_MS }, async () => {
     const topic = await topicWith(2, 0);
@@ -390,38 +435,52 @@ describe("a group of consumers", () => {
     expect(d.members.map((m) => m.memberId)).not.toContain(gone);
   });
 
-  it("starts a new consumer of the group at the committed offsets, across a restart", { timeout: TEST_MS }, async () => {
-    const topic = await topicWith(1, 10);
-    const groupId = fresh("resume");
-    const first = consumer({ groupId, ...FAST, autoCommit: false, maxPollRecords: 4 });
-    await first.subscribe(topic);
-    const read = await pollUntil([first], (g) => of(g, first).length > 0);
-    expect(of(read, first).map((r) => r.offset)).toEqual([0, 1, 2, 3]);
-    await first.commitSync();
-    await first.close();
-    await evictDurableObject(env.CONSUMER_GROUP.get(env.CONSUMER_GROUP.idFromName(groupId)));
+  it(
+    "starts a new consumer of the group at the committed offsets, across a restart",
+    { timeout: TEST_MS },
+    async () => {
+      const topic = await topicWith(1, 10);
+      const groupId = fresh("resume");
+      const first = consumer({ groupId, ...FAST, autoCommit: false, maxPollRecords: 4 });
+      await first.subscribe(topic);
+      const read = await pollUntil([first], (g) => of(g, first).length > 0);
+      expect(of(read, first).map((r) => r.offset)).toEqual([0, 1, 2, 3]);
+      await first.commitSync();
+      await first.close();
+      await evictDurableObject(env.CONSUMER_GROUP.get(env.CONSUMER_GROUP.idFromName(groupId)));
 
-    const second = consumer({ groupId, ...FAST, fromBeginning: true });
-    await second.subscribe(topic);
-    const rest = await pollUntil([second], (g) => of(g, second).length >= 6);
-    expect(of(rest, second).map((r) => r.offset)).toEqual([4, 5, 6, 7, 8, 9]);
-  });
+      const second = consumer({ groupId, ...FAST, fromBeginning: true });
+      await second.subscribe(topic);
+      const rest = await pollUntil([second], (g) => of(g, second).length >= 6);
+      expect(of(rest, second).map((r) => r.offset)).toEqual([4, 5, 6, 7, 8, 9]);
+    },
+  );
 
-  it("gives a crashed consumer's uncommitted records to the next one (at-least-once)", { timeout: TEST_MS }, async () => {
-    const topic = await topicWith(2, 5);
-    const groupId = fresh("crash");
-    const config = { groupId, ...FAST, sessionTimeoutMs: 1000, rebalanceTimeoutMs: 1000, autoCommitIntervalMs: 3_600_000 };
-    const doomed = consumer(config);
-    await doomed.subscribe(topic);
-    const got = await pollUntil([doomed], (g) => of(g, doomed).length >= 10);
-    expect(ids(of(got, doomed))).toHaveLength(10);
-    crash(doomed);
+  it(
+    "gives a crashed consumer's uncommitted records to the next one (at-least-once)",
+    { timeout: TEST_MS },
+    async () => {
+      const topic = await topicWith(2, 5);
+      const groupId = fresh("crash");
+      const config = {
+        groupId,
+        ...FAST,
+        sessionTimeoutMs: 1000,
+        rebalanceTimeoutMs: 1000,
+        autoCommitIntervalMs: 3_600_000,
+      };
+      const doomed = consumer(config);
+      await doomed.subscribe(topic);
+      const got = await pollUntil([doomed], (g) => of(g, doomed).length >= 10);
+      expect(ids(of(got, doomed))).toHaveLength(10);
+      crash(doomed);
 
-    const next = consumer(config);
-    await next.subscribe(topic);
-    const again = await pollUntil([next], (g) => of(g, next).length >= 10);
-    expect(ids(of(again, next))).toEqual(ids(of(got, doomed)));
-  });
+      const next = consumer(config);
+      await next.subscribe(topic);
+      const again = await pollUntil([next], (g) => of(g, next).length >= 10);
+      expect(ids(of(again, next))).toEqual(ids(of(got, doomed)));
+    },
+  );
 
   it("gives every record to each of two groups", { timeout: TEST_MS }, async () => {
     const topic = await topicWith(3, 7);
@@ -451,10 +510,16 @@ describe("a group of consumers", () => {
     expect(a.groupMetadata().generationId).toBeGreaterThan(old.generationId);
 
     const stale = [{ topic, partition: 0, offset: 7 }];
-    const e1 = await expectKafdoError(() => commitOffsets(env, groupId, old.memberId, old.generationId, stale), "ILLEGAL_GENERATION");
+    const e1 = await expectKafdoError(
+      () => commitOffsets(env, groupId, old.memberId, old.generationId, stale),
+      "ILLEGAL_GENERATION",
+    );
     expect(e1.code).toBe(22);
     await expectKafdoError(() => heartbeat(env, groupId, old.memberId, old.generationId), "ILLEGAL_GENERATION");
-    await expectKafdoError(() => commitOffsets(env, groupId, "no-such-member", a.groupMetadata().generationId, stale), "UNKNOWN_MEMBER_ID");
+    await expectKafdoError(
+      () => commitOffsets(env, groupId, "no-such-member", a.groupMetadata().generationId, stale),
+      "UNKNOWN_MEMBER_ID",
+    );
     const [p0] = await committedOffsets(env, groupId, [{ topic, partition: 0 }]);
     expect(p0!.offset).toBe(2);
     /* The current generation may commit. */
@@ -530,7 +595,9 @@ describe("poll", () => {
     expect(shared.map((r) => r.partition).sort()).toEqual([0, 0, 1, 1]);
     for (let round = 0; round < 400 && polls.flat().length < 20; round++) polls.push(await c.poll(50));
     for (const p of polls) expect(p.length).toBeLessThanOrEqual(4);
-    expect(ids(polls.flat())).toEqual(ids(all(topic, 2).flatMap(({ partition }) => range(10).map((offset) => ({ partition, offset })))));
+    expect(ids(polls.flat())).toEqual(
+      ids(all(topic, 2).flatMap(({ partition }) => range(10).map((offset) => ({ partition, offset })))),
+    );
   });
 
   it("reads at most MAX_READ_RECORDS at a time when maxPollRecords is larger", { timeout: TEST_MS }, async () => {
@@ -622,22 +689,26 @@ describe("positions", () => {
     await pollUntil([fromEnd], () => fromEnd.position({ topic, partition: 0 }) === 4);
   });
 
-  it("commits positions with commit(), exactly what is given with commitSync(offsets)", { timeout: TEST_MS }, async () => {
-    const topic = await topicWith(2, 3);
-    const groupId = fresh("commit");
-    const c = consumer({ groupId, ...FAST, autoCommit: false });
-    await c.subscribe(topic);
-    await pollUntil([c], () => all(topic, 2).every((tp) => c.position(tp) === 3));
-    await c.commitSync([{ topic, partition: 1, offset: 1, metadata: "half" }]);
-    const some = await committedOffsets(env, groupId, all(topic, 2));
-    expect(some.map((o) => [o.partition, o.offset, o.metadata])).toEqual([
-      [0, -1, ""],
-      [1, 1, "half"],
-    ]);
-    await c.commit();
-    expect((await committedOffsets(env, groupId, all(topic, 2))).map((o) => o.offset)).toEqual([3, 3]);
-    await expectKafdoError(() => c.commitSync([{ topic, partition: 0, offset: -5 }]), "INVALID_REQUEST");
-  });
+  it(
+    "commits positions with commit(), exactly what is given with commitSync(offsets)",
+    { timeout: TEST_MS },
+    async () => {
+      const topic = await topicWith(2, 3);
+      const groupId = fresh("commit");
+      const c = consumer({ groupId, ...FAST, autoCommit: false });
+      await c.subscribe(topic);
+      await pollUntil([c], () => all(topic, 2).every((tp) => c.position(tp) === 3));
+      await c.commitSync([{ topic, partition: 1, offset: 1, metadata: "half" }]);
+      const some = await committedOffsets(env, groupId, all(topic, 2));
+      expect(some.map((o) => [o.partition, o.offset, o.metadata])).toEqual([
+        [0, -1, ""],
+        [1, 1, "half"],
+      ]);
+      await c.commit();
+      expect((await committedOffsets(env, groupId, all(topic, 2))).map((o) => o.offset)).toEqual([3, 3]);
+      await expectKafdoError(() => c.commitSync([{ topic, partition: 0, offset: -5 }]), "INVALID_REQUEST");
+    },
+  );
 
   it("auto-commits on close", { timeout: TEST_MS }, async () => {
     const topic = await topicWith(1, 3);
@@ -653,7 +724,9 @@ describe("positions", () => {
 
 describe("the consumer's life", () => {
   it("refuses a config without a group id, and a topic name the core refuses", async () => {
-    expect(() => createConsumer(env, {} as ConsumerConfig)).toThrow(expect.objectContaining({ name: "INVALID_GROUP_ID" }));
+    expect(() => createConsumer(env, {} as ConsumerConfig)).toThrow(
+      expect.objectContaining({ name: "INVALID_GROUP_ID" }),
+    );
     expect(() => createConsumer(env, { groupId: "g", heartbeatIntervalMs: 5000, sessionTimeoutMs: 1000 })).toThrow(
       expect.objectContaining({ name: "INVALID_REQUEST" }),
     );

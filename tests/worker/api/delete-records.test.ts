@@ -58,16 +58,25 @@ describe("admin.deleteRecords", () => {
     expect((await readPartition(env, topic, 0, { offset: 4 })).records[0]!.offset).toBe(4);
     await expectKafdoError(() => readPartition(env, topic, 0, { offset: 3 }), "OFFSET_OUT_OF_RANGE");
     /* Below the low watermark: nothing changes, the answer is the watermark. */
-    expect(await admin.deleteRecords(topic, [{ partition: 0, offset: 2 }])).toEqual([{ partition: 0, lowWatermark: 4 }]);
+    expect(await admin.deleteRecords(topic, [{ partition: 0, offset: 2 }])).toEqual([
+      { partition: 0, lowWatermark: 4 },
+    ]);
     expect(await admin.deleteRecords(topic, [])).toEqual([]);
   });
 
   it("refuses an unknown topic or partition before deleting anything", async () => {
     const topic = await topicWith(2, 5);
     const admin = createAdmin(env);
-    await expectKafdoError(() => admin.deleteRecords(fresh("nope"), [{ partition: 0, offset: 1 }]), "UNKNOWN_TOPIC_OR_PARTITION");
+    await expectKafdoError(
+      () => admin.deleteRecords(fresh("nope"), [{ partition: 0, offset: 1 }]),
+      "UNKNOWN_TOPIC_OR_PARTITION",
+    );
     const e = await expectKafdoError(
-      () => admin.deleteRecords(topic, [{ partition: 0, offset: 3 }, { partition: 2, offset: 1 }]),
+      () =>
+        admin.deleteRecords(topic, [
+          { partition: 0, offset: 3 },
+          { partition: 2, offset: 1 },
+        ]),
       "UNKNOWN_TOPIC_OR_PARTITION",
     );
     expect(e.message).toContain("partition 2");
@@ -93,7 +102,14 @@ describe("admin.deleteRecords", () => {
   it("refuses a malformed request: a partition twice, an offset that is not an integer", async () => {
     const topic = await topicWith(1, 5);
     const admin = createAdmin(env);
-    await expectKafdoError(() => admin.deleteRecords(topic, [{ partition: 0, offset: 1 }, { partition: 0, offset: 2 }]), "INVALID_REQUEST");
+    await expectKafdoError(
+      () =>
+        admin.deleteRecords(topic, [
+          { partition: 0, offset: 1 },
+          { partition: 0, offset: 2 },
+        ]),
+      "INVALID_REQUEST",
+    );
     await expectKafdoError(() => admin.deleteRecords(topic, [{ partition: 0, offset: 1.5 }]), "INVALID_REQUEST");
     await expectKafdoError(() => admin.deleteRecords(topic, {} as never), "INVALID_REQUEST");
     expect(await earliest(topic, 0)).toBe(0);
@@ -123,7 +139,12 @@ describe("POST /admin/topics/:topic/delete-records", () => {
   it("answers 416, 404 and 400 in the JSON error shape", async () => {
     const topic = await topicWith(1, 3);
     const path = `/admin/topics/${enc(topic)}/delete-records`;
-    expectError(await post(path, { partitions: [{ partition: 0, offset: 4 }] }), 416, "OFFSET_OUT_OF_RANGE", "partition 0");
+    expectError(
+      await post(path, { partitions: [{ partition: 0, offset: 4 }] }),
+      416,
+      "OFFSET_OUT_OF_RANGE",
+      "partition 0",
+    );
     expectError(await post(path, { partitions: [{ partition: 1, offset: 1 }] }), 404, "UNKNOWN_TOPIC_OR_PARTITION");
     expectError(
       await post(`/admin/topics/${enc(fresh("nope"))}/delete-records`, { partitions: [{ partition: 0, offset: 1 }] }),
@@ -131,10 +152,25 @@ describe("POST /admin/topics/:topic/delete-records", () => {
       "UNKNOWN_TOPIC_OR_PARTITION",
     );
     expectError(await post(path, { partitions: [] }), 400, "INVALID_REQUEST", "body.partitions");
-    expectError(await post(path, { partitions: [{ partition: 0 }] }), 400, "INVALID_REQUEST", "body.partitions[0].offset");
-    expectError(await post(path, { partitions: [{ partition: -1, offset: 1 }] }), 400, "INVALID_REQUEST", "body.partitions[0].partition");
+    expectError(
+      await post(path, { partitions: [{ partition: 0 }] }),
+      400,
+      "INVALID_REQUEST",
+      "body.partitions[0].offset",
+    );
+    expectError(
+      await post(path, { partitions: [{ partition: -1, offset: 1 }] }),
+      400,
+      "INVALID_REQUEST",
+      "body.partitions[0].partition",
+    );
     expectError(await post(path, { partitions: [{ partition: 0, offset: "1" }] }), 400, "INVALID_REQUEST");
-    expectError(await post(path, { partitions: [{ partition: 0, offset: 1, extra: 1 }] }), 400, "INVALID_REQUEST", "extra");
+    expectError(
+      await post(path, { partitions: [{ partition: 0, offset: 1, extra: 1 }] }),
+      400,
+      "INVALID_REQUEST",
+      "extra",
+    );
     expectError(await post(path, { offsets: [] }), 400, "INVALID_REQUEST");
     expect(await earliest(topic, 0)).toBe(0);
   });
@@ -143,8 +179,13 @@ describe("POST /admin/topics/:topic/delete-records", () => {
 describe("kafdo/client and the service binding", () => {
   it("admin.deleteRecords over HTTP, and its refusal as a KafdoClientError", async () => {
     const topic = await topicWith(1, 4);
-    const client = new KafdoClient({ baseUrl: "http://kafdo.test", fetch: (input, init) => exports.default.fetch(input, init) });
-    expect(await client.admin().deleteRecords(topic, [{ partition: 0, offset: 3 }])).toEqual([{ partition: 0, lowWatermark: 3 }]);
+    const client = new KafdoClient({
+      baseUrl: "http://kafdo.test",
+      fetch: (input, init) => exports.default.fetch(input, init),
+    });
+    expect(await client.admin().deleteRecords(topic, [{ partition: 0, offset: 3 }])).toEqual([
+      { partition: 0, lowWatermark: 3 },
+    ]);
     const refused = await client
       .admin()
       .deleteRecords(topic, [{ partition: 0, offset: 9 }])
@@ -156,7 +197,11 @@ describe("kafdo/client and the service binding", () => {
 
   it("KafdoService.deleteRecords", async () => {
     const topic = await topicWith(1, 4);
-    const caller = (env as unknown as { CALLER: { call(method: string, ...args: unknown[]): Promise<{ ok: boolean; value: unknown }> } }).CALLER;
+    const caller = (
+      env as unknown as {
+        CALLER: { call(method: string, ...args: unknown[]): Promise<{ ok: boolean; value: unknown }> };
+      }
+    ).CALLER;
     const outcome = await caller.call("deleteRecords", topic, [{ partition: 0, offset: 2 }]);
     expect(outcome).toMatchObject({ ok: true, value: [{ partition: 0, lowWatermark: 2 }] });
   });
@@ -165,7 +210,13 @@ describe("kafdo/client and the service binding", () => {
 describe("the Kafka API's DeleteRecords handler", () => {
   const ctx: KafkaContext = { env: env as unknown as Env, broker: { nodeId: 0, host: "127.0.0.1", port: 9092 } };
   const request = (topics: object[]): RequestOf<"DeleteRecords"> =>
-    ({ apiKey: 21, apiVersion: 1, correlationId: 1, clientId: "t", body: { topics, timeoutMs: 5000 } }) as unknown as RequestOf<"DeleteRecords">;
+    ({
+      apiKey: 21,
+      apiVersion: 1,
+      correlationId: 1,
+      clientId: "t",
+      body: { topics, timeoutMs: 5000 },
+    }) as unknown as RequestOf<"DeleteRecords">;
 
   it("answers each partition's low watermark or its error, -1 with it", async () => {
     const topic = await topicWith(2, 5);
@@ -198,7 +249,10 @@ describe("the Kafka API's DeleteRecords handler", () => {
             { partitionIndex: 1, lowWatermark: -1, errorCode: KafkaCode.OFFSET_OUT_OF_RANGE },
           ],
         },
-        { name: missing, partitions: [{ partitionIndex: 0, lowWatermark: -1, errorCode: KafkaCode.UNKNOWN_TOPIC_OR_PARTITION }] },
+        {
+          name: missing,
+          partitions: [{ partitionIndex: 0, lowWatermark: -1, errorCode: KafkaCode.UNKNOWN_TOPIC_OR_PARTITION }],
+        },
       ],
     });
     expect([await earliest(topic, 0), await earliest(topic, 1)]).toEqual([3, 0]);

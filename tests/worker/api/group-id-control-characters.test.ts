@@ -131,7 +131,9 @@ const commit = (groupId: string, topic: string, generation: number, memberId: st
   });
 
 const commitCodes = async (answer: Uint8Array): Promise<number[]> =>
-  (await offsetCommitV2Response.decode(answer)).responses.flatMap((t: any) => t.partitions.map((p: any) => p.errorCode));
+  (await offsetCommitV2Response.decode(answer)).responses.flatMap((t: any) =>
+    t.partitions.map((p: any) => p.errorCode),
+  );
 
 describe("group ids with control characters, over Kafka's protocol", () => {
   it("JoinGroup, OffsetCommit and Heartbeat answer INVALID_GROUP_ID (24)", async () => {
@@ -152,7 +154,9 @@ describe("group ids with control characters, over Kafka's protocol", () => {
         const refused = await joinGroupV2Response.decode(await kafka.ask(join(id)));
         expect(refused.errorCode, JSON.stringify(id)).toBe(KafkaCode.INVALID_GROUP_ID);
         expect(await commitCodes(await kafka.ask(commit(id, topic, 1, "m")))).toEqual([KafkaCode.INVALID_GROUP_ID]);
-        const beat = await heartbeatV1Response.decode(await kafka.ask(heartbeatV1({ groupId: id, groupGenerationId: 1, memberId: "m" })));
+        const beat = await heartbeatV1Response.decode(
+          await kafka.ask(heartbeatV1({ groupId: id, groupGenerationId: 1, memberId: "m" })),
+        );
         expect(beat.errorCode).toBe(KafkaCode.INVALID_GROUP_ID);
       }
     } finally {

@@ -26,7 +26,12 @@ async function setup(): Promise<{ topic: string; groupId: string }> {
   for (let i = 0; i < 4; i++) await producer.send({ topic, partition: 1, value: `w${i}`, timestamp: T0 });
   const groupId = groupName();
   const stub = groupStub(env, groupId);
-  const m = await stub.join(groupId, { clientId: "c", topics: [topic], sessionTimeoutMs: 30000, rebalanceTimeoutMs: 60000 });
+  const m = await stub.join(groupId, {
+    clientId: "c",
+    topics: [topic],
+    sessionTimeoutMs: 30000,
+    rebalanceTimeoutMs: 60000,
+  });
   await stub.commit(groupId, m.memberId, m.generationId, [{ topic, partition: 0, offset: 6 }]);
   await stub.leave(groupId, m.memberId);
   return { topic, groupId };
@@ -46,8 +51,8 @@ describe("POST /admin/groups/:groupId/offsets/reset", () => {
     const cases: [unknown, number[], [number, number][]?][] = [
       ["earliest", [0, 0]],
       ["latest", [10, 4]],
-      [{ timestamp: T0 + 3500 }, [4, 4]], /* partition 1 has no record that late: its end */
-      [{ offset: 7 }, [7, 4]], /* 7 is past partition 1's end: clamped */
+      [{ timestamp: T0 + 3500 }, [4, 4]] /* partition 1 has no record that late: its end */,
+      [{ offset: 7 }, [7, 4]] /* 7 is past partition 1's end: clamped */,
       [{ shiftBy: -2 }, [5, 2]],
       [{ shiftBy: 100 }, [10, 4]],
     ];
@@ -118,8 +123,17 @@ describe("POST /admin/groups/:groupId/offsets/reset", () => {
       [{ topic, to: { shiftBy: 1 } }, `cannot shift ${topic}-1`],
     ];
     for (const [body, message] of bad) expectError(await reset(groupId, body), 400, "INVALID_REQUEST", message);
-    expectError(await reset(groupId, { topic: "no-such-topic-reset", to: "earliest" }), 404, "UNKNOWN_TOPIC_OR_PARTITION");
-    expectError(await reset(groupId, { topic, partitions: [0, 2], to: "earliest" }), 404, "UNKNOWN_TOPIC_OR_PARTITION", "partition 2");
+    expectError(
+      await reset(groupId, { topic: "no-such-topic-reset", to: "earliest" }),
+      404,
+      "UNKNOWN_TOPIC_OR_PARTITION",
+    );
+    expectError(
+      await reset(groupId, { topic, partitions: [0, 2], to: "earliest" }),
+      404,
+      "UNKNOWN_TOPIC_OR_PARTITION",
+      "partition 2",
+    );
     expectError(await reset("", { topic, to: "earliest" }), 404, "NOT_FOUND");
     expect(await committed(groupId)).toEqual([[0, 6]]);
   });
@@ -129,7 +143,7 @@ describe("createAdmin(env).resetGroupOffsets", () => {
   it("resets as REST does, and throws the same KafdoErrors", async () => {
     const { topic, groupId } = await setup();
     const admin = createAdmin(env);
-    expect(await admin.resetGroupOffsets(groupId, { topic, to: { shiftBy: -6 } , partitions: [0] })).toEqual({
+    expect(await admin.resetGroupOffsets(groupId, { topic, to: { shiftBy: -6 }, partitions: [0] })).toEqual({
       groupId,
       dryRun: false,
       offsets: [{ topic, partition: 0, offset: 0 }],
@@ -147,7 +161,10 @@ describe("createAdmin(env).resetGroupOffsets", () => {
       expect(e.message).toContain(message);
     }
     await expectKafdoError(() => admin.resetGroupOffsets("", { topic, to: "latest" }), "INVALID_GROUP_ID");
-    await expectKafdoError(() => admin.resetGroupOffsets(groupId, { topic: "nope-reset", to: "latest" }), "UNKNOWN_TOPIC_OR_PARTITION");
+    await expectKafdoError(
+      () => admin.resetGroupOffsets(groupId, { topic: "nope-reset", to: "latest" }),
+      "UNKNOWN_TOPIC_OR_PARTITION",
+    );
     expect(await committed(groupId)).toEqual([[0, 0]]);
   });
 });

@@ -102,8 +102,15 @@ describe("createProducer", () => {
     expect(read.records[0]!.timestamp).toBe(r.timestamp);
 
     const bounded = fresh("bounded");
-    await createAdmin(env).createTopic({ topic: bounded, partitions: 1, config: { "message.timestamp.difference.max.ms": "60000" } });
-    await expectKafdoError(() => createProducer(env).send({ topic: bounded, value: "old", timestamp: Date.now() - 3_600_000 }), "INVALID_TIMESTAMP");
+    await createAdmin(env).createTopic({
+      topic: bounded,
+      partitions: 1,
+      config: { "message.timestamp.difference.max.ms": "60000" },
+    });
+    await expectKafdoError(
+      () => createProducer(env).send({ topic: bounded, value: "old", timestamp: Date.now() - 3_600_000 }),
+      "INVALID_TIMESTAMP",
+    );
     expect((await createProducer(env).send({ topic: bounded, value: "now" })).offset).toBe(0);
   });
 
@@ -131,7 +138,11 @@ describe("createProducer", () => {
     await expectKafdoError(() => producer.send({ topic, value: 10n }), "INVALID_REQUEST");
     /* One message too large refuses the whole batch: the small ones are not stored either. */
     await expectKafdoError(
-      () => producer.sendBatch([{ topic, partition: 0, value: 1 }, { topic, partition: 0, value: "x".repeat(2000) }]),
+      () =>
+        producer.sendBatch([
+          { topic, partition: 0, value: 1 },
+          { topic, partition: 0, value: "x".repeat(2000) },
+        ]),
       "MESSAGE_TOO_LARGE",
     );
     const offsets = await createAdmin(env).listOffsets(topic);
@@ -178,7 +189,9 @@ describe("createProducer", () => {
       );
     }
     for (const c of ["gzip", "snappy", "lz4", "zstd"]) expect(stored[c]).toBeLessThan(stored.none! / 2);
-    expect(() => createProducer(env, { compression: "brotli" as "none" })).toThrow(/UNSUPPORTED_COMPRESSION_TYPE|brotli/);
+    expect(() => createProducer(env, { compression: "brotli" as "none" })).toThrow(
+      /UNSUPPORTED_COMPRESSION_TYPE|brotli/,
+    );
   });
 
   it("batches lingering sends, and acks 0 does not wait", async () => {

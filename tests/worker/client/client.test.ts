@@ -39,7 +39,12 @@ describe("KafdoClient in a Worker", () => {
     expect(messages[1]!.headers).toEqual({ h: "v" });
     expect(nextOffset).toBe(2);
     await consumer.commit();
-    expect(await consumer.getOffsets("wc-events", 1)).toEqual({ topic: "wc-events", partition: 1, earliest: 0, latest: 2 });
+    expect(await consumer.getOffsets("wc-events", 1)).toEqual({
+      topic: "wc-events",
+      partition: 1,
+      earliest: 0,
+      latest: 2,
+    });
     await consumer.disconnect();
 
     const group = await admin.describeGroup("wc-group");
@@ -57,7 +62,9 @@ describe("KafdoClient in a Worker", () => {
     const { topicId } = await createAdmin(env).describeTopic(topic);
     const batches = inspectBatches((await partitionStub(env, topicId, 0).fetchBatches(0, 1 << 20)).batches);
     expect(batches.map((b) => b.attributes & 7)).toEqual([4]);
-    const { messages } = await client.consumer({ groupId: `${topic}-g`, topics: [topic] }).fetch(topic, 0, { offset: 0 });
+    const { messages } = await client
+      .consumer({ groupId: `${topic}-g`, topics: [topic] })
+      .fetch(topic, 0, { offset: 0 });
     expect(messages.map((m) => m.value)).toEqual(values);
   });
 
@@ -113,7 +120,11 @@ describe("KafdoClient in a Worker", () => {
 
     const patched = await admin.alterConfigs("wc-alter", { "retention.bytes": "5000", "cleanup.policy": null });
     expect(patched.config).toEqual({ ...defaults, "retention.ms": "86400000", "retention.bytes": "5000" });
-    const checked = await admin.alterConfigs("wc-alter", { "retention.ms": "1" }, { replace: true, validateOnly: true });
+    const checked = await admin.alterConfigs(
+      "wc-alter",
+      { "retention.ms": "1" },
+      { replace: true, validateOnly: true },
+    );
     expect(checked.config).toEqual({ ...defaults, "retention.ms": "1" });
     expect((await admin.describeTopic("wc-alter")).config).toEqual(patched.config);
     const replaced = await admin.alterConfigs("wc-alter", { "retention.ms": "1" }, { replace: true });

@@ -16,7 +16,10 @@ describe("KafdoClient: metrics and offset resets", () => {
     const c = client();
     const topic = `client-metrics-${Date.now().toString(36)}`;
     await c.admin().createTopic({ topic, partitions: 1 });
-    await c.producer().sendBatch([{ topic, value: "a" }, { topic, value: "b" }]);
+    await c.producer().sendBatch([
+      { topic, value: "a" },
+      { topic, value: "b" },
+    ]);
     const snap = await c.metrics();
     expect(snap.topics.find((t) => t.topic === topic)?.partitions[0]?.highWatermark).toBe(2);
     const text = await c.metricsText();
@@ -27,7 +30,11 @@ describe("KafdoClient: metrics and offset resets", () => {
     const c = client();
     const topic = `client-reset-${Date.now().toString(36)}`;
     await c.admin().createTopic({ topic, partitions: 1 });
-    await c.producer().sendBatch([{ topic, value: "a" }, { topic, value: "b" }, { topic, value: "c" }]);
+    await c.producer().sendBatch([
+      { topic, value: "a" },
+      { topic, value: "b" },
+      { topic, value: "c" },
+    ]);
     const groupId = `client-reset-${Date.now().toString(36)}`;
     expect(await c.admin().resetGroupOffsets(groupId, { topic, to: "latest", dryRun: true })).toEqual({
       groupId,
@@ -37,7 +44,10 @@ describe("KafdoClient: metrics and offset resets", () => {
     expect((await c.admin().resetGroupOffsets(groupId, { topic, to: { offset: 1 } })).offsets[0]!.offset).toBe(1);
     const described = await c.admin().describeGroup(groupId);
     expect(described.offsets.map((o) => [o.offset, o.lag])).toEqual([[1, 2]]);
-    const e = await c.admin().resetGroupOffsets(groupId, { topic, to: { offset: -1 } }).catch((x: unknown) => x);
+    const e = await c
+      .admin()
+      .resetGroupOffsets(groupId, { topic, to: { offset: -1 } })
+      .catch((x: unknown) => x);
     expect(e).toBeInstanceOf(KafdoClientError);
     expect((e as KafdoClientError).code).toBe("INVALID_REQUEST");
   });

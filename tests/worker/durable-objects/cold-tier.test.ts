@@ -64,7 +64,7 @@ async function hotRows(topic: string): Promise<number> {
 async function allBatches(topic: string, from = 0): Promise<Uint8Array> {
   const stub = await stubOf(topic);
   const parts: Uint8Array[] = [];
-  for (let offset = from; ; ) {
+  for (let offset = from; ;) {
     const f = await stub.fetchBatches(offset, 100, true);
     if (f.batches.length === 0) break;
     parts.push(f.batches);
@@ -88,7 +88,7 @@ async function allBatches(topic: string, from = 0): Promise<Uint8Array> {
 
 async function allRecords(topic: string, from = 0) {
   const records = [];
-  for (let offset = from; ; ) {
+  for (let offset = from; ;) {
     const read = await readPartition(env, topic, 0, { offset, limit: 2 });
     if (read.records.length === 0) break;
     records.push(...read.records);
@@ -99,7 +99,7 @@ async function allRecords(topic: string, from = 0) {
 
 async function restMessages(topic: string) {
   const messages = [];
-  for (let offset = 0; ; ) {
+  for (let offset = 0; ;) {
     const res = await get(`/topics/${enc(topic)}/partitions/0/messages?offset=${offset}&limit=3`);
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     if (res.body.messages.length === 0) break;
@@ -178,7 +178,11 @@ describe("remote.storage.enable", () => {
 
     /* retention.ms of 3.5 hours: the batch from 4 hours ago goes, with its object. */
     await stub.configure(
-      JSON.stringify({ "remote.storage.enable": "true", "local.retention.ms": String(HOUR), "retention.ms": String(3.5 * HOUR) }),
+      JSON.stringify({
+        "remote.storage.enable": "true",
+        "local.retention.ms": String(HOUR),
+        "retention.ms": String(3.5 * HOUR),
+      }),
     );
     await runTopicAlarms(topic);
     expect(await partitionOffsets(env, topic, 0)).toMatchObject({ earliest: 6, latest: 12 });

@@ -20,7 +20,24 @@ const str16 = (s: string) => [0, s.length, ...[...s].map((c) => c.charCodeAt(0))
 const SUBSCRIPTION = bytes(0, 1, 0, 0, 0, 1, ...str16("orders"), 0, 0, 0, 0);
 /* kafkajs MemberAssignment.encode({ version: 1, assignment: { orders: partitions } }). */
 const assignment = (...partitions: number[]) =>
-  bytes(0, 1, 0, 0, 0, 1, ...str16("orders"), 0, 0, 0, partitions.length, ...partitions.flatMap((p) => [0, 0, 0, p]), 0, 0, 0, 0);
+  bytes(
+    0,
+    1,
+    0,
+    0,
+    0,
+    1,
+    ...str16("orders"),
+    0,
+    0,
+    0,
+    partitions.length,
+    ...partitions.flatMap((p) => [0, 0, 0, p]),
+    0,
+    0,
+    0,
+    0,
+  );
 
 const request = (memberId = "", protocols = ["RoundRobinAssigner"]): KafkaJoinRequest => ({
   memberId,
@@ -74,9 +91,13 @@ describe("ConsumerGroupDO, Kafka's classic protocol", () => {
 
     /* CompletingRebalance: heartbeats are fine, commits wait for Stable. */
     expect(await stub.kafkaHeartbeat(group, b.memberId, 2)).toBe(0);
-    expect(await stub.kafkaCommit(group, { memberId: b.memberId, generationId: 2, offsets: [{ topic: "orders", partition: 1, offset: 5 }] })).toBe(
-      KafkaCode.REBALANCE_IN_PROGRESS,
-    );
+    expect(
+      await stub.kafkaCommit(group, {
+        memberId: b.memberId,
+        generationId: 2,
+        offsets: [{ topic: "orders", partition: 1, offset: 5 }],
+      }),
+    ).toBe(KafkaCode.REBALANCE_IN_PROGRESS);
 
     /* b's sync is held; the leader's answers it. */
     const bSync = stub.kafkaSync(group, { memberId: b.memberId, generationId: 2, assignments: [] });
@@ -126,7 +147,11 @@ describe("ConsumerGroupDO, Kafka's classic protocol", () => {
     /* A held sync is answered REBALANCE_IN_PROGRESS when the group rebalances. */
     const cJoin = stub.kafkaJoin(group, request());
     await state(group, "PreparingRebalance");
-    const [a3, b3, c] = await Promise.all([stub.kafkaJoin(group, request(a.memberId)), stub.kafkaJoin(group, request(b.memberId)), cJoin]);
+    const [a3, b3, c] = await Promise.all([
+      stub.kafkaJoin(group, request(a.memberId)),
+      stub.kafkaJoin(group, request(b.memberId)),
+      cJoin,
+    ]);
     expect([a3.generationId, b3.generationId, c.generationId]).toEqual([3, 3, 3]);
     const cSync = stub.kafkaSync(group, { memberId: c.memberId, generationId: 3, assignments: [] });
     const leave = await stub.kafkaLeave(group, [{ memberId: b.memberId }, { memberId: "nobody" }]);

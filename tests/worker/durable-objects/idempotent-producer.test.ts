@@ -26,7 +26,11 @@ function freshPartition(): DurableObjectStub<TopicPartitionDO> {
 function idempotentBatch(producerId: number, producerEpoch: number, baseSequence: number, count: number): Uint8Array {
   const records: ProducerRecord[] = [];
   for (let i = 0; i < count; i++) {
-    records.push({ key: null, value: new TextEncoder().encode(`seq-${baseSequence + i}`), timestamp: 1_700_000_000_000 });
+    records.push({
+      key: null,
+      value: new TextEncoder().encode(`seq-${baseSequence + i}`),
+      timestamp: 1_700_000_000_000,
+    });
   }
   return encodeBatch({ producerId, producerEpoch, baseSequence }, records);
 }
@@ -49,7 +53,9 @@ describe("idempotent producers", () => {
     await p.append([idempotentBatch(7000, 0, 0, 1)]); // someone else's record first
     const batch = idempotentBatch(1000, 0, 0, 3);
     const first = await p.append([batch]);
-    expect(first).toEqual([{ errorCode: 0, recordCount: 3, baseOffset: 1, lastOffset: 3, logAppendTime: -1, logStartOffset: 0 }]);
+    expect(first).toEqual([
+      { errorCode: 0, recordCount: 3, baseOffset: 1, lastOffset: 3, logAppendTime: -1, logStartOffset: 0 },
+    ]);
     const retry = await p.append([batch]);
     expect(retry).toEqual(first);
     expect(await p.offsets()).toEqual({ logStartOffset: 0, highWatermark: 4 });

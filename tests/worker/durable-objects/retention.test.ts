@@ -9,7 +9,14 @@ import { runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { KafdoClient } from "kafdo/client";
 import { describe, expect, it } from "vitest";
-import { createAdmin, createConsumer, createProducer, partitionOffsets, readKey, readPartition } from "../../../worker/api";
+import {
+  createAdmin,
+  createConsumer,
+  createProducer,
+  partitionOffsets,
+  readKey,
+  readPartition,
+} from "../../../worker/api";
 import { partitionStub } from "../../../worker/durable-objects/addressing";
 import { expectKafdoError, rawPartitionStub, runDueAlarms, text } from "../helpers";
 
@@ -76,7 +83,10 @@ describe("retention.ms", () => {
   });
 
   it("keeps everything with retention.ms -1 or cleanup.policy compact", async () => {
-    for (const config of [{ "retention.ms": "-1" }, { "retention.ms": "1", "cleanup.policy": "compact" }] as Record<string, string>[]) {
+    for (const config of [{ "retention.ms": "-1" }, { "retention.ms": "1", "cleanup.policy": "compact" }] as Record<
+      string,
+      string
+    >[]) {
       const topic = fresh();
       await createAdmin(env).createTopic({ topic, partitions: 1, config });
       await send(topic, 3, Date.now() - 100 * HOUR);
@@ -148,32 +158,34 @@ describe("compaction", () => {
     }
   }
 
-  it("keeps the latest record of every key at its offset, and reads the topic as a table", { timeout: 20_000 }, async () => {
-    const topic = fresh("compacted");
-    await createAdmin(env).createTopic({ topic, partitions: 1, config: COMPACTED });
-    const producer = createProducer(env);
-    for (let round = 0; round < 3; round++) {
-      await producer.sendBatch(
-        ["a", "b", "c"].map((key) => ({ topic, partition: 0, key, value: { key, round } })),
-      );
-    }
-    await producer.send({ topic, partition: 0, key: "b", value: null });
-    await producer.close();
-    await compactUntil(topic, 4);
+  it(
+    "keeps the latest record of every key at its offset, and reads the topic as a table",
+    { timeout: 20_000 },
+    async () => {
+      const topic = fresh("compacted");
+      await createAdmin(env).createTopic({ topic, partitions: 1, config: COMPACTED });
+      const producer = createProducer(env);
+      for (let round = 0; round < 3; round++) {
+        await producer.sendBatch(["a", "b", "c"].map((key) => ({ topic, partition: 0, key, value: { key, round } })));
+      }
+      await producer.send({ topic, partition: 0, key: "b", value: null });
+      await producer.close();
+      await compactUntil(topic, 4);
 
-    const read = await readPartition(env, topic, 0, { offset: 0, limit: 1000 });
-    expect(read.records.map((r) => [r.offset, text(r.key), text(r.value)])).toEqual([
-      [6, "a", '{"key":"a","round":2}'],
-      [8, "c", '{"key":"c","round":2}'],
-      [9, "b", null], /* the tombstone stays for delete.retention.ms (a day) */
-    ]);
-    expect(await partitionOffsets(env, topic, 0)).toMatchObject({ earliest: 0, latest: 10 });
-    const a = await readKey(env, topic, "a", { partition: 0 });
-    expect(a && [a.offset, text(a.value)]).toEqual([6, '{"key":"a","round":2}']);
-    const b = await readKey(env, topic, "b", { partition: 0 });
-    expect(b && [b.offset, b.value]).toEqual([9, null]);
-    expect(await readKey(env, topic, "nobody", { partition: 0 })).toBeNull();
-  });
+      const read = await readPartition(env, topic, 0, { offset: 0, limit: 1000 });
+      expect(read.records.map((r) => [r.offset, text(r.key), text(r.value)])).toEqual([
+        [6, "a", '{"key":"a","round":2}'],
+        [8, "c", '{"key":"c","round":2}'],
+        [9, "b", null] /* the tombstone stays for delete.retention.ms (a day) */,
+      ]);
+      expect(await partitionOffsets(env, topic, 0)).toMatchObject({ earliest: 0, latest: 10 });
+      const a = await readKey(env, topic, "a", { partition: 0 });
+      expect(a && [a.offset, text(a.value)]).toEqual([6, '{"key":"a","round":2}']);
+      const b = await readKey(env, topic, "b", { partition: 0 });
+      expect(b && [b.offset, b.value]).toEqual([9, null]);
+      expect(await readKey(env, topic, "nobody", { partition: 0 })).toBeNull();
+    },
+  );
 
   it("refuses a keyless record, and key lookups on a topic that is not compacted", async () => {
     const topic = fresh("compacted");

@@ -161,8 +161,22 @@ describe("TopicPartitionDO", () => {
     const p = freshPartition();
     const batch = batchOf(10, "big");
     const results = await p.append([batch, batchOf(1, "small")], batch.length - 1);
-    expect(results[0]).toEqual({ errorCode: 10, recordCount: 0, baseOffset: -1, lastOffset: -1, logAppendTime: -1, logStartOffset: -1 });
-    expect(results[1]).toEqual({ errorCode: 0, recordCount: 1, baseOffset: 0, lastOffset: 0, logAppendTime: -1, logStartOffset: 0 });
+    expect(results[0]).toEqual({
+      errorCode: 10,
+      recordCount: 0,
+      baseOffset: -1,
+      lastOffset: -1,
+      logAppendTime: -1,
+      logStartOffset: -1,
+    });
+    expect(results[1]).toEqual({
+      errorCode: 0,
+      recordCount: 1,
+      baseOffset: 0,
+      lastOffset: 0,
+      logAppendTime: -1,
+      logStartOffset: 0,
+    });
     expect(await p.append([batch], batch.length)).toEqual([
       { errorCode: 0, recordCount: 10, baseOffset: 1, lastOffset: 10, logAppendTime: -1, logStartOffset: 0 },
     ]);
@@ -173,7 +187,14 @@ describe("TopicPartitionDO", () => {
     const p = freshPartition();
     const huge = encodeBatch({}, [{ key: null, value: new Uint8Array(2_100_000).fill(7), timestamp: 1 }]);
     const [result] = await p.append([huge], 10 * MB);
-    expect(result).toEqual({ errorCode: 10, recordCount: 0, baseOffset: -1, lastOffset: -1, logAppendTime: -1, logStartOffset: -1 });
+    expect(result).toEqual({
+      errorCode: 10,
+      recordCount: 0,
+      baseOffset: -1,
+      lastOffset: -1,
+      logAppendTime: -1,
+      logStartOffset: -1,
+    });
     expect(await p.offsets()).toEqual({ logStartOffset: 0, highWatermark: 0 });
   });
 
@@ -190,11 +211,7 @@ describe("TopicPartitionDO", () => {
     await evictDurableObject(second);
     const third = env.TOPIC_PARTITION.get(id);
     expect(await third.offsets()).toEqual({ logStartOffset: 0, highWatermark: 3 });
-    expect((await third.read(0, 10, MB)).records.map((r) => text(r.value))).toEqual([
-      "kept-0",
-      "kept-1",
-      "kept-2",
-    ]);
+    expect((await third.read(0, 10, MB)).records.map((r) => text(r.value))).toEqual(["kept-0", "kept-1", "kept-2"]);
     expect(await third.append([batchOf(1, "more")])).toEqual([
       { errorCode: 0, recordCount: 1, baseOffset: 3, lastOffset: 3, logAppendTime: -1, logStartOffset: 0 },
     ]);
@@ -221,10 +238,7 @@ describe("TopicPartitionDO", () => {
       );
     });
     // The first set (offsets 2..4) is written before the second (at 5) fails.
-    const err = await expectKafdoError(
-      () => p.append([batchOf(3, "first"), batchOf(1, "second")]),
-      "KD_ERR_STORAGE",
-    );
+    const err = await expectKafdoError(() => p.append([batchOf(3, "first"), batchOf(1, "second")]), "KD_ERR_STORAGE");
     expect(err.message).toContain("refused by the test");
     expect(await p.offsets()).toEqual({ logStartOffset: 0, highWatermark: 2 });
     expect((await p.read(0, 10, MB)).records.map((r) => text(r.value))).toEqual(["before-0", "before-1"]);
@@ -240,7 +254,9 @@ describe("TopicPartitionDO", () => {
     const batch = batchOf(2, "zipped");
     view(batch).setInt16(ATTRIBUTES_AT, 2, false); // snappy, over bytes that are not snappy
     reseal(batch);
-    expect(await p.append([batch])).toEqual([{ errorCode: 0, recordCount: 2, baseOffset: 0, lastOffset: 1, logAppendTime: -1, logStartOffset: 0 }]);
+    expect(await p.append([batch])).toEqual([
+      { errorCode: 0, recordCount: 2, baseOffset: 0, lastOffset: 1, logAppendTime: -1, logStartOffset: 0 },
+    ]);
     const { batches } = await p.fetchBatches(0, MB);
     expect(batches).toEqual(batch);
     await expectKafdoError(() => throwRefusals(p).read(0, 10, MB), "CORRUPT_MESSAGE");
@@ -252,7 +268,9 @@ describe("TopicPartitionDO", () => {
     view(batch).setBigInt64(PRODUCER_ID_AT, 2n ** 60n + 1n, false);
     view(batch).setInt32(53, 0, false); /* an idempotent batch has a base sequence */
     reseal(batch);
-    expect(await p.append([batch])).toEqual([{ errorCode: 0, recordCount: 1, baseOffset: 0, lastOffset: 0, logAppendTime: -1, logStartOffset: 0 }]);
+    expect(await p.append([batch])).toEqual([
+      { errorCode: 0, recordCount: 1, baseOffset: 0, lastOffset: 0, logAppendTime: -1, logStartOffset: 0 },
+    ]);
     const stored = await runInDurableObject(p, (_instance, state) =>
       state.storage.sql
         .exec("SELECT CAST(producer_id AS TEXT) AS id, typeof(producer_id) AS type FROM log_batches")

@@ -22,7 +22,11 @@ function send(withEnv: Env, method: string, path: string, token: string, body?: 
   const headers: Record<string, string> = { authorization: `Bearer ${token}` };
   if (body !== undefined) headers["content-type"] = "application/json";
   return handle(
-    new Request(`http://kafdo.test${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) }),
+    new Request(`http://kafdo.test${path}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    }),
     withEnv,
   );
 }

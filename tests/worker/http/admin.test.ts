@@ -4,7 +4,18 @@
  * were.
  */
 import { describe, expect, it } from "vitest";
-import { type Answer, call, createTopic, enc, expectError, get, post, snapshot, topicExists, topicName } from "./helpers";
+import {
+  type Answer,
+  call,
+  createTopic,
+  enc,
+  expectError,
+  get,
+  post,
+  snapshot,
+  topicExists,
+  topicName,
+} from "./helpers";
 
 describe("admin topics", () => {
   it("creates, lists, describes, grows and deletes a topic", async () => {
@@ -105,7 +116,12 @@ describe("admin: bad input", () => {
 
   it("more partitions than the limit is 400 INVALID_PARTITIONS", async () => {
     const topic = await createTopic(1);
-    await refusedUnchanged(topic, post(`/admin/topics/${enc(topic)}/partitions`, { count: 257 }), 400, "INVALID_PARTITIONS");
+    await refusedUnchanged(
+      topic,
+      post(`/admin/topics/${enc(topic)}/partitions`, { count: 257 }),
+      400,
+      "INVALID_PARTITIONS",
+    );
     const name = topicName("many");
     expectError(await post("/admin/topics", { topic: name, partitions: 257 }), 400, "INVALID_PARTITIONS");
     expectError(await post("/admin/topics", { topic: name, partitions: 0 }), 400, "INVALID_PARTITIONS");
@@ -176,7 +192,10 @@ describe("admin: bad input", () => {
       expectError(await post("/admin/topics", body), 400, "INVALID_REQUEST", message);
     }
     expectError(
-      await call("POST", "/admin/topics", { raw: `{"topic": "${name}"`, headers: { "content-type": "application/json" } }),
+      await call("POST", "/admin/topics", {
+        raw: `{"topic": "${name}"`,
+        headers: { "content-type": "application/json" },
+      }),
       400,
       "INVALID_REQUEST",
       "not valid JSON",
@@ -190,8 +209,18 @@ describe("admin: bad input", () => {
     for (const body of [{}, { count: "4" }, { count: 3.5 }, { count: 4, extra: 1 }, { partitions: 4 }, []]) {
       await refusedUnchanged(topic, post(path, body), 400, "INVALID_REQUEST");
     }
-    await refusedUnchanged(topic, call("POST", path, { raw: "{", headers: { "content-type": "application/json" } }), 400, "INVALID_REQUEST");
-    await refusedUnchanged(topic, call("POST", path, { raw: '{"count": 4}', headers: {} }), 415, "UNSUPPORTED_MEDIA_TYPE");
+    await refusedUnchanged(
+      topic,
+      call("POST", path, { raw: "{", headers: { "content-type": "application/json" } }),
+      400,
+      "INVALID_REQUEST",
+    );
+    await refusedUnchanged(
+      topic,
+      call("POST", path, { raw: '{"count": 4}', headers: {} }),
+      415,
+      "UNSUPPORTED_MEDIA_TYPE",
+    );
   });
 
   it("an unknown topic is 404 UNKNOWN_TOPIC_OR_PARTITION on every topic endpoint", async () => {

@@ -58,7 +58,10 @@ describe("KAFDO_TOKEN", () => {
     );
     await expectUnauthorized(await send("/admin/topics", { headers: { authorization: `Basic ${TOKEN}` } }), missing);
     await expectUnauthorized(await send("/admin/topics", { headers: { authorization: TOKEN } }), missing);
-    await expectUnauthorized(await send("/admin/topics", { headers: { authorization: `Bearer ${TOKEN} extra` } }), missing);
+    await expectUnauthorized(
+      await send("/admin/topics", { headers: { authorization: `Bearer ${TOKEN} extra` } }),
+      missing,
+    );
   });
 
   it("serves a request with the token (scheme in any case)", async () => {
@@ -95,7 +98,10 @@ describe("KAFDO_TOKEN", () => {
       `/webhooks/${topic}`,
       {
         method: "POST",
-        headers: { "content-type": "application/json", "x-hub-signature-256": `sha256=${await hmacSha256Hex("gh-secret", body)}` },
+        headers: {
+          "content-type": "application/json",
+          "x-hub-signature-256": `sha256=${await hmacSha256Hex("gh-secret", body)}`,
+        },
         body,
       },
       hooks,
@@ -104,12 +110,20 @@ describe("KAFDO_TOKEN", () => {
     /* A wrong signature is still refused, by the webhook's own check. */
     const forged = await send(
       `/webhooks/${topic}`,
-      { method: "POST", headers: { "content-type": "application/json", "x-hub-signature-256": `sha256=${"0".repeat(64)}` }, body },
+      {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-hub-signature-256": `sha256=${"0".repeat(64)}` },
+        body,
+      },
       hooks,
     );
     expect(forged.status).toBe(401);
     await expectUnauthorized(
-      await send(`/webhooks/unsigned-${topic}`, { method: "POST", headers: { "content-type": "application/json" }, body }, hooks),
+      await send(
+        `/webhooks/unsigned-${topic}`,
+        { method: "POST", headers: { "content-type": "application/json" }, body },
+        hooks,
+      ),
       'Bearer realm="kafdo"',
     );
   });
@@ -134,7 +148,9 @@ describe("KAFDO_TOKEN", () => {
 
 describe("KAFDO_TOKENS (named tokens, kept as SHA-256 hashes)", () => {
   const sha256Hex = async (s: string) =>
-    Array.from(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(s))), (b) => b.toString(16).padStart(2, "0")).join("");
+    Array.from(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(s))), (b) =>
+      b.toString(16).padStart(2, "0"),
+    ).join("");
 
   it("serves a caller with a named token, and refuses an unknown one", async () => {
     const named: Env = { ...env, KAFDO_TOKENS: JSON.stringify({ "User:ci": await sha256Hex("ci-token") }) };
@@ -150,7 +166,12 @@ describe("KAFDO_TOKENS (named tokens, kept as SHA-256 hashes)", () => {
   });
 
   it("refuses every caller but /health when the setting is malformed, rather than falling open", async () => {
-    for (const bad of ["not json", "[]", JSON.stringify({ "User:ci": "not-a-digest" }), JSON.stringify({ ci: "0".repeat(64) })]) {
+    for (const bad of [
+      "not json",
+      "[]",
+      JSON.stringify({ "User:ci": "not-a-digest" }),
+      JSON.stringify({ ci: "0".repeat(64) }),
+    ]) {
       const broken: Env = { ...env, KAFDO_TOKENS: bad };
       const res = await send("/admin/topics", { headers: { authorization: "Bearer ci-token" } }, broken);
       expect(res.status).toBe(401);

@@ -177,7 +177,12 @@ describe("produce: refused by Kafka's rules", () => {
   it("a partition the topic does not have is 404 UNKNOWN_TOPIC_OR_PARTITION", async () => {
     await refused(post(`/topics/${enc(topic)}/produce`, { value: 1, partition: 2 }), 404, "UNKNOWN_TOPIC_OR_PARTITION");
     await refused(
-      post(`/topics/${enc(topic)}/produce-batch`, { messages: [{ value: 1, partition: 0 }, { value: 2, partition: 7 }] }),
+      post(`/topics/${enc(topic)}/produce-batch`, {
+        messages: [
+          { value: 1, partition: 0 },
+          { value: 2, partition: 7 },
+        ],
+      }),
       404,
       "UNKNOWN_TOPIC_OR_PARTITION",
     );
@@ -254,7 +259,8 @@ describe("produce-batch: malformed bodies", () => {
 });
 
 describe("read: bad path and query", () => {
-  const read = (partition: string, query: string) => get(`/topics/${enc(topic)}/partitions/${partition}/messages${query}`);
+  const read = (partition: string, query: string) =>
+    get(`/topics/${enc(topic)}/partitions/${partition}/messages${query}`);
 
   it("a partition that is not a non-negative integer is 400 INVALID_REQUEST", async () => {
     for (const p of ["-1", "abc", "1.0", "1e2", "0x1", "2147483648", "%20", "+1"]) {

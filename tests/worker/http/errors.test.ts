@@ -150,7 +150,8 @@ describe("Router", () => {
     ]);
     expect(router.match("GET", "/").kind).toBe("found");
     const d = router.match("DELETE", "/a/q");
-    expect(d.kind === "found" && d.route.method).toBe("DELETE");    const head = router.match("HEAD", "/a/q");
+    expect(d.kind === "found" && d.route.method).toBe("DELETE");
+    const head = router.match("HEAD", "/a/q");
     expect(head.kind === "found" && head.route.path + " " + head.route.method).toBe("/a/:x GET");
     expect(router.match("HEAD", "/a/q/b")).toEqual({ kind: "wrong-method", allow: ["POST"] });
   });

@@ -171,7 +171,10 @@ describe("joining a group over REST", () => {
     expect(a!.protocol).toBe("roundrobin");
 
     const third = join(group, { ...body, clientId: "third" });
-    await until("the group to start rebalancing", async () => (await describeGroup(group)).state === "PreparingRebalance");
+    await until(
+      "the group to start rebalancing",
+      async () => (await describeGroup(group)).state === "PreparingRebalance",
+    );
     expectError(await heartbeat(group, a!), 409, "REBALANCE_IN_PROGRESS");
     expectError(await heartbeat(group, b!), 409, "REBALANCE_IN_PROGRESS");
 
@@ -257,7 +260,10 @@ describe("committing offsets over REST", () => {
 
     /* a member of an ended generation, after the group moved on */
     const third = join(group, { topics: [topic] });
-    await until("the group to start rebalancing", async () => (await describeGroup(group)).state === "PreparingRebalance");
+    await until(
+      "the group to start rebalancing",
+      async () => (await describeGroup(group)).state === "PreparingRebalance",
+    );
     const [a2, b2] = await Promise.all([
       join(group, { topics: [topic], memberId: a!.memberId }),
       join(group, { topics: [topic], memberId: b!.memberId }),
@@ -278,7 +284,12 @@ describe("committing offsets over REST", () => {
     const group = groupName();
     const m = await join(group, { topics: [topic, ...others], clientId: "many" });
     expect(m.assignment).toHaveLength(24 + others.length);
-    const offsets = [...Array(24).keys()].map((partition) => ({ topic, partition, offset: partition + 1, metadata: `p${partition}` }));
+    const offsets = [...Array(24).keys()].map((partition) => ({
+      topic,
+      partition,
+      offset: partition + 1,
+      metadata: `p${partition}`,
+    }));
     const res = await commit(group, m, offsets);
     expect(res.status, JSON.stringify(res.body)).toBe(204);
     const stored = (await committed(group)) as any[];
@@ -311,7 +322,9 @@ describe("describing a group over REST", () => {
     expect(d.members).toHaveLength(1);
     expect(d.members[0].memberId).toBe(m.memberId);
     expect(d.members[0].clientId).toBe("lagging");
-    expect(d.members[0].assignment.slice().sort(byPartition)).toEqual([0, 1, 2].map((partition) => ({ topic, partition })));
+    expect(d.members[0].assignment.slice().sort(byPartition)).toEqual(
+      [0, 1, 2].map((partition) => ({ topic, partition })),
+    );
     expect(d.members[0].lastHeartbeat).toBeGreaterThan(0);
     expect(d.offsets.map(({ commitTimestamp, ...o }: any) => o)).toEqual([
       { topic, partition: 0, offset: 2, metadata: "m", latest: 5, lag: 3 },
@@ -448,10 +461,22 @@ describe("consumer groups: bad input", () => {
       ["/commit", { memberId: "m", offsets: [] }, "body.generationId"],
       ["/commit", { memberId: "m", generationId: 1 }, "body.offsets"],
       ["/commit", { memberId: "m", generationId: 1, offsets: [{ topic, partition: 0 }] }, "body.offsets[0].offset"],
-      ["/commit", { memberId: "m", generationId: 1, offsets: [{ topic, partition: -1, offset: 0 }] }, "body.offsets[0].partition"],
-      ["/commit", { memberId: "m", generationId: 1, offsets: [{ topic, partition: 0, offset: -1 }] }, "body.offsets[0].offset"],
+      [
+        "/commit",
+        { memberId: "m", generationId: 1, offsets: [{ topic, partition: -1, offset: 0 }] },
+        "body.offsets[0].partition",
+      ],
+      [
+        "/commit",
+        { memberId: "m", generationId: 1, offsets: [{ topic, partition: 0, offset: -1 }] },
+        "body.offsets[0].offset",
+      ],
       ["/commit", { memberId: "m", generationId: 1, offsets: [{ partition: 0, offset: 0 }] }, "body.offsets[0].topic"],
-      ["/commit", { memberId: "m", generationId: 1, offsets: [{ topic, partition: 0, offset: 0, metadata: 1 }] }, "body.offsets[0].metadata"],
+      [
+        "/commit",
+        { memberId: "m", generationId: 1, offsets: [{ topic, partition: 0, offset: 0, metadata: 1 }] },
+        "body.offsets[0].metadata",
+      ],
       ["/commit", { memberId: "m", generationId: 1, offsets: [{ topic, partition: 0, offset: 0, x: 1 }] }, "x"],
       ["/leave", {}, "body.memberId"],
       ["/leave", { memberId: ["m"] }, "body.memberId"],
@@ -460,9 +485,23 @@ describe("consumer groups: bad input", () => {
       expectError(await post(at(g, tail), body), 400, "INVALID_REQUEST", field);
     }
     for (const tail of ["/join", "/heartbeat", "/commit", "/leave"]) {
-      expectError(await call("POST", at(g, tail), { raw: "{not json", headers: { "content-type": "application/json" } }), 400, "INVALID_REQUEST", "not valid JSON");
-      expectError(await call("POST", at(g, tail), { raw: "", headers: { "content-type": "application/json" } }), 400, "INVALID_REQUEST", "empty");
-      expectError(await call("POST", at(g, tail), { raw: "{}", headers: { "content-type": "text/plain" } }), 415, "UNSUPPORTED_MEDIA_TYPE");
+      expectError(
+        await call("POST", at(g, tail), { raw: "{not json", headers: { "content-type": "application/json" } }),
+        400,
+        "INVALID_REQUEST",
+        "not valid JSON",
+      );
+      expectError(
+        await call("POST", at(g, tail), { raw: "", headers: { "content-type": "application/json" } }),
+        400,
+        "INVALID_REQUEST",
+        "empty",
+      );
+      expectError(
+        await call("POST", at(g, tail), { raw: "{}", headers: { "content-type": "text/plain" } }),
+        415,
+        "UNSUPPORTED_MEDIA_TYPE",
+      );
       expectError(await post(at(g, `${tail}?x=1`), {}), 400, "INVALID_REQUEST", "unknown query parameter");
     }
     for (const path of [at(g), at(g, "/offsets"), "/admin/groups", `/admin/groups/${g}`]) {
@@ -515,7 +554,7 @@ describe("consumer groups: bad input", () => {
       { topics: [topic], sessionTimeoutMs: 0 },
       { topics: [topic], sessionTimeoutMs: -1 },
       { topics: [topic], sessionTimeoutMs: 2147483647 },
-      { topics: [topic], rebalanceTimeoutMs: -1 }, /* 0 is taken, as Kafka takes it */
+      { topics: [topic], rebalanceTimeoutMs: -1 } /* 0 is taken, as Kafka takes it */,
     ]) {
       expectError(await joinRaw(groupName(), body), 400, "INVALID_SESSION_TIMEOUT");
     }
@@ -538,7 +577,10 @@ describe("consumer groups: bad input", () => {
     const topic = await createTopic(1);
     const group = groupName();
     const huge = "x".repeat(70000);
-    for (const body of [{ topics: [topic], clientId: huge }, { topics: [topic], memberId: huge }]) {
+    for (const body of [
+      { topics: [topic], clientId: huge },
+      { topics: [topic], memberId: huge },
+    ]) {
       expectError(await joinRaw(group, body), 400, "INVALID_REQUEST", "65535");
     }
     const m = await join(group, { topics: [topic] });

@@ -60,7 +60,11 @@ export function topicName(prefix = "rest"): string {
   return `${prefix}-${Date.now().toString(36)}-${topics++}`;
 }
 
-export async function createTopic(partitions = 1, config?: Record<string, string>, name = topicName()): Promise<string> {
+export async function createTopic(
+  partitions = 1,
+  config?: Record<string, string>,
+  name = topicName(),
+): Promise<string> {
   const res = await post("/admin/topics", { topic: name, partitions, ...(config ? { config } : {}) });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
   return name;

@@ -23,9 +23,19 @@ async function storedContent(topic: string): Promise<string> {
   const info = (await get(`/admin/topics/${enc(topic)}`)).body;
   return runInDurableObject(rawPartitionStub(info.topicId, 0), (_o, state) => {
     const sql = state.storage.sql;
-    const tables = sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '_cf_%' ORDER BY name").toArray();
+    const tables = sql
+      .exec<{ name: string }>(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '_cf_%' ORDER BY name",
+      )
+      .toArray();
     return JSON.stringify(
-      tables.map(({ name }) => [name, sql.exec(`SELECT * FROM "${name}"`).toArray().map((r) => JSON.stringify(r, (_k, v) => (v instanceof ArrayBuffer ? [...new Uint8Array(v)] : v)))]),
+      tables.map(({ name }) => [
+        name,
+        sql
+          .exec(`SELECT * FROM "${name}"`)
+          .toArray()
+          .map((r) => JSON.stringify(r, (_k, v) => (v instanceof ArrayBuffer ? [...new Uint8Array(v)] : v))),
+      ]),
     );
   });
 }
@@ -54,7 +64,12 @@ describe("GET /metrics.json", () => {
 
     const groupId = `metrics-${Date.now().toString(36)}`;
     const stub = groupStub(env, groupId);
-    const m = await stub.join(groupId, { clientId: "c", topics: [topic], sessionTimeoutMs: 30000, rebalanceTimeoutMs: 60000 });
+    const m = await stub.join(groupId, {
+      clientId: "c",
+      topics: [topic],
+      sessionTimeoutMs: 30000,
+      rebalanceTimeoutMs: 60000,
+    });
     await stub.commit(groupId, m.memberId, m.generationId, [{ topic, partition: 0, offset: 2 }]);
 
     const snap = await scrape();
@@ -95,7 +110,11 @@ describe("GET /metrics.json", () => {
     const before = (await scrape()).doors.rest[route];
     await produce(topic, "a");
     await produce(topic, "b");
-    expectError(await post(`/topics/${enc(topic)}/produce`, { partition: 7, value: "x" }), 404, "UNKNOWN_TOPIC_OR_PARTITION");
+    expectError(
+      await post(`/topics/${enc(topic)}/produce`, { partition: 7, value: "x" }),
+      404,
+      "UNKNOWN_TOPIC_OR_PARTITION",
+    );
     const after = (await scrape()).doors.rest[route]!;
     expect(after.requests - (before?.requests ?? 0)).toBe(3);
     expect((after.errors.UNKNOWN_TOPIC_OR_PARTITION ?? 0) - (before?.errors.UNKNOWN_TOPIC_OR_PARTITION ?? 0)).toBe(1);
@@ -128,7 +147,10 @@ describe("GET /metrics.json", () => {
     /* The partition's SQLite has the log's tables and nothing for metrics. */
     const info = (await get(`/admin/topics/${enc(topic)}`)).body;
     const tables = await runInDurableObject(rawPartitionStub(info.topicId, 0), (_o, state) =>
-      state.storage.sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'").toArray().map((r) => r.name),
+      state.storage.sql
+        .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'")
+        .toArray()
+        .map((r) => r.name),
     );
     expect(tables).toContain("log_batches");
     expect(tables.filter((t) => !t.startsWith("log_") && !t.startsWith("_cf_"))).toEqual([]);
@@ -170,7 +192,9 @@ describe("the Kafka and RPC doors", () => {
       maxBytes: 1 << 20,
       topics: [{ topic, partitions: [{ partition: 0, fetchOffset: "0", maxBytes: 1 << 20 }] }],
     });
-    const encoded = (await kafkajsRequest({ correlationId: 9, clientId: "metrics-test", request })) as { buffer: Uint8Array };
+    const encoded = (await kafkajsRequest({ correlationId: 9, clientId: "metrics-test", request })) as {
+      buffer: Uint8Array;
+    };
     const res = await exports.default.fetch(
       new Request("http://kafdo.test/kafka?advertise=127.0.0.1:9092", { headers: { upgrade: "websocket" } }),
     );
@@ -190,7 +214,9 @@ describe("the Kafka and RPC doors", () => {
   });
 
   it("counts KafdoService's RPC methods, and their errors by code", async () => {
-    const caller = (env as unknown as { CALLER: { call(method: string, ...args: unknown[]): Promise<{ ok: boolean }> } }).CALLER;
+    const caller = (
+      env as unknown as { CALLER: { call(method: string, ...args: unknown[]): Promise<{ ok: boolean }> } }
+    ).CALLER;
     const before = (await scrape()).doors.rpc;
     expect((await caller.call("listTopics")).ok).toBe(true);
     expect((await caller.call("describeTopic", "no-such-topic-rpc")).ok).toBe(false);

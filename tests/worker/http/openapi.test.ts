@@ -106,7 +106,8 @@ function allSchemas(): [string, Schema][] {
   walk(doc.paths, "paths");
   walk(doc.components.parameters, "components.parameters");
   walk(doc.components.responses, "components.responses");
-  for (const [name, s] of Object.entries(doc.components.schemas)) found.push([`components.schemas.${name}`, s as Schema]);
+  for (const [name, s] of Object.entries(doc.components.schemas))
+    found.push([`components.schemas.${name}`, s as Schema]);
   return found;
 }
 
@@ -142,7 +143,10 @@ describe("the OpenAPI document and the router table", () => {
 
   it("documents every route of the table", () => {
     for (const route of ROUTES) {
-      expect(doc.paths[openApiPath(route.path)]?.[route.method.toLowerCase()], `${route.method} ${route.path}`).toBeDefined();
+      expect(
+        doc.paths[openApiPath(route.path)]?.[route.method.toLowerCase()],
+        `${route.method} ${route.path}`,
+      ).toBeDefined();
     }
   });
 
@@ -232,7 +236,8 @@ describe("the OpenAPI document and the router table", () => {
       const op = operation(route.method, openApiPath(route.path));
       const security: Schema[] = op.security ?? doc.security;
       for (const requirement of security) {
-        for (const scheme of Object.keys(requirement)) expect(doc.components.securitySchemes, key).toHaveProperty(scheme);
+        for (const scheme of Object.keys(requirement))
+          expect(doc.components.securitySchemes, key).toHaveProperty(scheme);
       }
       if (key === "GET /health") {
         expect(op.security, key).toEqual([]);
@@ -241,7 +246,9 @@ describe("the OpenAPI document and the router table", () => {
       }
       expect(security, key).toContainEqual({ bearerAuth: [] });
       const refused = deref(op.responses["401"] ?? {});
-      expect(refused.content?.["application/json"]?.schema, `${key} declares a 401`).toEqual({ $ref: "#/components/schemas/Error" });
+      expect(refused.content?.["application/json"]?.schema, `${key} declares a 401`).toEqual({
+        $ref: "#/components/schemas/Error",
+      });
     }
     /* A signed webhook topic is authenticated by its signature instead: no token is an alternative. */
     expect(operation("POST", "/webhooks/{topic}").security).toEqual([{ bearerAuth: [] }, {}]);
@@ -285,8 +292,10 @@ describe("the schema checker", () => {
 function expectConforms(method: string, path: string, res: Answer): void {
   const op = operation(method, path);
   const declared = op.responses[String(res.status)];
-  expect(declared, `${method} ${path} answered ${res.status}, which it does not declare: ${JSON.stringify(res.body)}`)
-    .toBeDefined();
+  expect(
+    declared,
+    `${method} ${path} answered ${res.status}, which it does not declare: ${JSON.stringify(res.body)}`,
+  ).toBeDefined();
   const response = deref(declared);
   const schema = response.content?.["application/json"]?.schema;
   if (schema === undefined) {
@@ -302,7 +311,11 @@ describe("real answers conform to the document", () => {
     const topic = await createTopic(2);
     const t = enc(topic);
 
-    expectConforms("POST", "/topics/{topic}/produce", await post(`/topics/${t}/produce`, { key: "k", value: { a: [1] }, headers: { h: "v", n: null }, partition: 0 }));
+    expectConforms(
+      "POST",
+      "/topics/{topic}/produce",
+      await post(`/topics/${t}/produce`, { key: "k", value: { a: [1] }, headers: { h: "v", n: null }, partition: 0 }),
+    );
     expectConforms(
       "POST",
       "/topics/{topic}/produce",
@@ -316,7 +329,12 @@ describe("real answers conform to the document", () => {
     expectConforms(
       "POST",
       "/topics/{topic}/produce-batch",
-      await post(`/topics/${t}/produce-batch`, { messages: [{ value: null, partition: 0 }, { value: "x", partition: 1 }] }),
+      await post(`/topics/${t}/produce-batch`, {
+        messages: [
+          { value: null, partition: 0 },
+          { value: "x", partition: 1 },
+        ],
+      }),
     );
 
     const path = "/topics/{topic}/partitions/{partition}/messages";
@@ -328,7 +346,11 @@ describe("real answers conform to the document", () => {
     expectConforms("GET", path, await get(`/topics/${t}/partitions/0/messages?encoding=base64`));
     expectConforms("GET", path, await get(`/topics/${t}/partitions/1/messages?offset=1`));
 
-    expectConforms("GET", "/topics/{topic}/partitions/{partition}/offsets", await get(`/topics/${t}/partitions/1/offsets`));
+    expectConforms(
+      "GET",
+      "/topics/{topic}/partitions/{partition}/offsets",
+      await get(`/topics/${t}/partitions/1/offsets`),
+    );
     expectConforms("GET", "/admin/topics/{topic}/offsets", await get(`/admin/topics/${t}/offsets`));
     const byTime = await get(`/topics/${t}/partitions/0/offsets?timestamp=0`);
     expect(byTime.body.offsetForTimestamp.offset).toBe(0);
@@ -341,10 +363,22 @@ describe("real answers conform to the document", () => {
     expectConforms("POST", "/admin/topics", await post("/admin/topics", { topic, config: { "retention.ms": "1000" } }));
     expectConforms("GET", "/admin/topics", await get("/admin/topics"));
     expectConforms("GET", "/admin/topics/{topic}", await get(`/admin/topics/${t}`));
-    expectConforms("POST", "/admin/topics/{topic}/partitions", await post(`/admin/topics/${t}/partitions`, { count: 3 }));
+    expectConforms(
+      "POST",
+      "/admin/topics/{topic}/partitions",
+      await post(`/admin/topics/${t}/partitions`, { count: 3 }),
+    );
     const configs = "/admin/topics/{topic}/configs";
-    expectConforms("PATCH", configs, await call("PATCH", `/admin/topics/${t}/configs`, { json: { configs: { "retention.ms": null } } }));
-    expectConforms("PUT", configs, await call("PUT", `/admin/topics/${t}/configs`, { json: { configs: { "retention.ms": "5" } } }));
+    expectConforms(
+      "PATCH",
+      configs,
+      await call("PATCH", `/admin/topics/${t}/configs`, { json: { configs: { "retention.ms": null } } }),
+    );
+    expectConforms(
+      "PUT",
+      configs,
+      await call("PUT", `/admin/topics/${t}/configs`, { json: { configs: { "retention.ms": "5" } } }),
+    );
     expectConforms("DELETE", "/admin/topics/{topic}", await call("DELETE", `/admin/topics/${t}`));
   });
 
@@ -355,11 +389,19 @@ describe("real answers conform to the document", () => {
     const joined = await post(`${g}/join`, { topics: [topic], clientId: "doc" });
     expectConforms("POST", "/consumer-groups/{groupId}/join", joined);
     const { memberId, generationId } = joined.body;
-    expectConforms("POST", "/consumer-groups/{groupId}/heartbeat", await post(`${g}/heartbeat`, { memberId, generationId }));
+    expectConforms(
+      "POST",
+      "/consumer-groups/{groupId}/heartbeat",
+      await post(`${g}/heartbeat`, { memberId, generationId }),
+    );
     expectConforms(
       "POST",
       "/consumer-groups/{groupId}/commit",
-      await post(`${g}/commit`, { memberId, generationId, offsets: [{ topic, partition: 0, offset: 0, metadata: "m" }] }),
+      await post(`${g}/commit`, {
+        memberId,
+        generationId,
+        offsets: [{ topic, partition: 0, offset: 0, metadata: "m" }],
+      }),
     );
     expectConforms("GET", "/consumer-groups/{groupId}", await get(g));
     expectConforms("GET", "/consumer-groups/{groupId}/offsets", await get(`${g}/offsets`));
@@ -369,17 +411,41 @@ describe("real answers conform to the document", () => {
     expectConforms("POST", "/consumer-groups/{groupId}/leave", await post(`${g}/leave`, { memberId }));
     expectConforms("DELETE", "/admin/groups/{groupId}", await call("DELETE", `/admin/groups/${group}`));
     expectConforms("GET", "/admin/groups/{groupId}", await get(`/admin/groups/${group}`));
-    expectConforms("POST", "/consumer-groups/{groupId}/heartbeat", await post(`${g}/heartbeat`, { memberId, generationId }));
-    expectConforms("POST", "/consumer-groups/{groupId}/commit", await post(`${g}/commit`, { memberId, generationId, offsets: [] }));
+    expectConforms(
+      "POST",
+      "/consumer-groups/{groupId}/heartbeat",
+      await post(`${g}/heartbeat`, { memberId, generationId }),
+    );
+    expectConforms(
+      "POST",
+      "/consumer-groups/{groupId}/commit",
+      await post(`${g}/commit`, { memberId, generationId, offsets: [] }),
+    );
     expectConforms("POST", "/consumer-groups/{groupId}/leave", await post(`${g}/leave`, { memberId }));
-    expectConforms("POST", "/consumer-groups/{groupId}/join", await post(`${g}/join`, { topics: [topic], sessionTimeoutMs: 1 }));
+    expectConforms(
+      "POST",
+      "/consumer-groups/{groupId}/join",
+      await post(`${g}/join`, { topics: [topic], sessionTimeoutMs: 1 }),
+    );
     expectConforms("GET", "/consumer-groups/{groupId}", await get(`/consumer-groups/${"x".repeat(256)}`));
-    expectConforms("GET", "/consumer-groups/{groupId}/offsets", await get(`/consumer-groups/${"x".repeat(256)}/offsets`));
+    expectConforms(
+      "GET",
+      "/consumer-groups/{groupId}/offsets",
+      await get(`/consumer-groups/${"x".repeat(256)}/offsets`),
+    );
     const reset = "/admin/groups/{groupId}/offsets/reset";
     const emptied = enc(topicName("doc-reset"));
-    expectConforms("POST", reset, await post(`/admin/groups/${emptied}/offsets/reset`, { topic, to: "latest", dryRun: true }));
+    expectConforms(
+      "POST",
+      reset,
+      await post(`/admin/groups/${emptied}/offsets/reset`, { topic, to: "latest", dryRun: true }),
+    );
     expectConforms("POST", reset, await post(`/admin/groups/${emptied}/offsets/reset`, { topic, to: "nowhere" }));
-    expectConforms("POST", reset, await post(`/admin/groups/${emptied}/offsets/reset`, { topic: "no-such-doc-topic", to: "latest" }));
+    expectConforms(
+      "POST",
+      reset,
+      await post(`/admin/groups/${emptied}/offsets/reset`, { topic: "no-such-doc-topic", to: "latest" }),
+    );
     const busy = await post(`${g}/join`, { topics: [topic], clientId: "doc" });
     expect(busy.status).toBe(200);
     expectConforms("POST", reset, await post(`/admin/groups/${group}/offsets/reset`, { topic, to: "earliest" }));
@@ -452,11 +518,23 @@ describe("real answers conform to the document", () => {
     expectConforms("GET", read, await get(`/topics/${t}/partitions/x/messages`));
     expectConforms("GET", read, await get(`/topics/${t}/partitions/1/messages`));
     expectConforms("POST", "/admin/topics", await post("/admin/topics", { topic }));
-    expectConforms("POST", "/admin/topics/{topic}/partitions", await post(`/admin/topics/${t}/partitions`, { count: 1 }));
+    expectConforms(
+      "POST",
+      "/admin/topics/{topic}/partitions",
+      await post(`/admin/topics/${t}/partitions`, { count: 1 }),
+    );
     expectConforms("GET", "/admin/topics/{topic}", await get(`/admin/topics/${enc(topicName("none"))}`));
     const configs = "/admin/topics/{topic}/configs";
-    expectConforms("PATCH", configs, await call("PATCH", `/admin/topics/${t}/configs`, { json: { configs: { "retention.ms": "x" } } }));
-    expectConforms("PUT", configs, await call("PUT", `/admin/topics/${enc(topicName("none"))}/configs`, { json: { configs: {} } }));
+    expectConforms(
+      "PATCH",
+      configs,
+      await call("PATCH", `/admin/topics/${t}/configs`, { json: { configs: { "retention.ms": "x" } } }),
+    );
+    expectConforms(
+      "PUT",
+      configs,
+      await call("PUT", `/admin/topics/${enc(topicName("none"))}/configs`, { json: { configs: {} } }),
+    );
     expectConforms("POST", "/consumer-groups/{groupId}/join", await post("/consumer-groups/g/join", {}));
     expectConforms("GET", "/admin/groups", await get("/admin/groups"));
   });
@@ -497,7 +575,17 @@ describe("what the request schemas accept, the Worker accepts", () => {
     ["CreateTopic", { topic: "@", config: { "retention.ms": 5 } }],
     ["CreateTopic", { partitions: 2 }],
     ["JoinGroup", { topics: ["@"] }],
-    ["JoinGroup", { topics: ["@"], memberId: "", clientId: "c", sessionTimeoutMs: 10000, rebalanceTimeoutMs: 5000, strategy: "sticky" }],
+    [
+      "JoinGroup",
+      {
+        topics: ["@"],
+        memberId: "",
+        clientId: "c",
+        sessionTimeoutMs: 10000,
+        rebalanceTimeoutMs: 5000,
+        strategy: "sticky",
+      },
+    ],
     ["JoinGroup", { topics: [] }],
     ["JoinGroup", { topics: ["@"], strategy: "cooperative-sticky" }],
     ["JoinGroup", { topics: ["@"], sessionTimeoutMs: 1.5 }],
@@ -508,7 +596,10 @@ describe("what the request schemas accept, the Worker accepts", () => {
     ["Heartbeat", { memberId: "@" }],
     ["Heartbeat", { memberId: 1, generationId: "@" }],
     ["CommitOffsets", { memberId: "@", generationId: "@", offsets: [{ topic: "@", partition: 0, offset: 1 }] }],
-    ["CommitOffsets", { memberId: "@", generationId: "@", offsets: [{ topic: "@", partition: 0, offset: 1, metadata: "m" }] }],
+    [
+      "CommitOffsets",
+      { memberId: "@", generationId: "@", offsets: [{ topic: "@", partition: 0, offset: 1, metadata: "m" }] },
+    ],
     ["CommitOffsets", { memberId: "@", generationId: "@", offsets: [] }],
     ["CommitOffsets", { memberId: "@", generationId: "@", offsets: [{ topic: "@", partition: 0 }] }],
     ["CommitOffsets", { memberId: "@", generationId: "@", offsets: [{ topic: "@", partition: 0, offset: -1 }] }],

@@ -20,7 +20,7 @@ describe("POST /topics/:topic/produce", () => {
       -1.5,
       true,
       false,
-      "héllo ☃ 😀 \u0000 \"quoted\"",
+      'héllo ☃ 😀 \u0000 "quoted"',
       {},
     ];
     for (const [i, value] of values.entries()) {
@@ -56,7 +56,7 @@ describe("POST /topics/:topic/produce", () => {
 
   it("stores keys and header values as UTF-8, null as null, and the timestamp given", async () => {
     const topic = await createTopic();
-    const headers = { trace: "abc-123", "content-type": "application/json", empty: "", nil: null, "ü": "ö☃" };
+    const headers = { trace: "abc-123", "content-type": "application/json", empty: "", nil: null, ü: "ö☃" };
     const res = await post(`/topics/${enc(topic)}/produce`, {
       key: "user-ü-42",
       value: { n: 1 },
@@ -270,7 +270,13 @@ describe("GET /topics/:topic/partitions/:partition/messages", () => {
     const read = await get(messagesPath(topic));
     expect(read.body).toMatchObject({ topic, partition: 0, logStartOffset: 0, highWatermark: 10, nextOffset: 10 });
     expect(read.body.messages.map((m: { offset: number }) => m.offset)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    expect(read.body.messages[3]).toEqual({ offset: 3, timestamp: expect.any(Number), key: "k3", value: 3, headers: {} });
+    expect(read.body.messages[3]).toEqual({
+      offset: 3,
+      timestamp: expect.any(Number),
+      key: "k3",
+      value: 3,
+      headers: {},
+    });
   });
 
   it("reads from an offset, at most limit records", async () => {
@@ -317,7 +323,7 @@ describe("GET /topics/:topic/partitions/:partition/messages", () => {
 
   it("shows a JSON value as its stored text, so a number past 2^53 keeps every digit", async () => {
     const topic = await createTopic();
-    const stored = ['{"id":9007199254740993}', ' [1.50, 1e400, -0]\n', "123456789012345678901234567890"];
+    const stored = ['{"id":9007199254740993}', " [1.50, 1e400, -0]\n", "123456789012345678901234567890"];
     for (const value of stored) {
       expect((await post(`/topics/${enc(topic)}/produce?encoding=base64`, { value: b64(value) })).status).toBe(200);
     }
@@ -359,7 +365,11 @@ describe("offsets", () => {
     const path = `/topics/${enc(topic)}/partitions/1/offsets`;
     expect((await get(path)).body).toEqual({ topic, partition: 1, earliest: 0, latest: 0 });
     await post(`/topics/${enc(topic)}/produce-batch`, {
-      messages: [{ value: 1, partition: 1 }, { value: 2, partition: 1 }, { value: 3, partition: 0 }],
+      messages: [
+        { value: 1, partition: 1 },
+        { value: 2, partition: 1 },
+        { value: 3, partition: 0 },
+      ],
     });
     expect((await get(path)).body).toEqual({ topic, partition: 1, earliest: 0, latest: 2 });
   });
@@ -367,7 +377,11 @@ describe("offsets", () => {
   it("GET /admin/topics/:topic/offsets lists every partition in order", async () => {
     const topic = await createTopic(3);
     await post(`/topics/${enc(topic)}/produce-batch`, {
-      messages: [{ value: 1, partition: 2 }, { value: 2, partition: 2 }, { value: 3, partition: 0 }],
+      messages: [
+        { value: 1, partition: 2 },
+        { value: 2, partition: 2 },
+        { value: 3, partition: 0 },
+      ],
     });
     const res = await get(`/admin/topics/${enc(topic)}/offsets`);
     expect(res.status).toBe(200);

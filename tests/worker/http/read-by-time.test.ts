@@ -53,6 +53,10 @@ describe("reading messages by time", () => {
 
   it("is 404 for a partition the topic does not have", async () => {
     const topic = await createTopic();
-    expectError(await get(`/topics/${enc(topic)}/partitions/3/messages?timestamp=0`), 404, "UNKNOWN_TOPIC_OR_PARTITION");
+    expectError(
+      await get(`/topics/${enc(topic)}/partitions/3/messages?timestamp=0`),
+      404,
+      "UNKNOWN_TOPIC_OR_PARTITION",
+    );
   });
 });

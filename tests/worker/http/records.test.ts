@@ -20,15 +20,33 @@ const record = (headers: ConsumerRecord["headers"]): ConsumerRecord => ({
 describe("jsonMessage", () => {
   it("shows a repeated header name with its last value, in headers or headersBase64 but not both", () => {
     const bad = new Uint8Array([0xff]);
-    const textLast = jsonMessage(record([{ key: "h", value: bad }, { key: "h", value: utf8("ok") }]), "json");
+    const textLast = jsonMessage(
+      record([
+        { key: "h", value: bad },
+        { key: "h", value: utf8("ok") },
+      ]),
+      "json",
+    );
     expect(textLast.headers).toEqual({ h: "ok" });
     expect(textLast).not.toHaveProperty("headersBase64");
 
-    const bytesLast = jsonMessage(record([{ key: "h", value: utf8("ok") }, { key: "h", value: bad }]), "json");
+    const bytesLast = jsonMessage(
+      record([
+        { key: "h", value: utf8("ok") },
+        { key: "h", value: bad },
+      ]),
+      "json",
+    );
     expect(bytesLast.headers).toEqual({});
     expect(bytesLast.headersBase64).toEqual({ h: b64(bad) });
 
-    const base64 = jsonMessage(record([{ key: "h", value: utf8("a") }, { key: "h", value: null }]), "base64");
+    const base64 = jsonMessage(
+      record([
+        { key: "h", value: utf8("a") },
+        { key: "h", value: null },
+      ]),
+      "base64",
+    );
     expect(base64.headers).toEqual({ h: null });
   });
 

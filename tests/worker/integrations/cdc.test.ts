@@ -57,7 +57,9 @@ async function total(topic: string, partitions: number): Promise<number> {
 
 describe("stableStringify", () => {
   it("sorts keys at every depth, honours toJSON, and writes what JSON.stringify writes otherwise", () => {
-    expect(stableStringify({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: "x" } })).toBe('{"a":{"c":"x","d":[3,{"y":2,"z":1}]},"b":1}');
+    expect(stableStringify({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: "x" } })).toBe(
+      '{"a":{"c":"x","d":[3,{"y":2,"z":1}]},"b":1}',
+    );
     expect(stableStringify({ _id: { toJSON: () => "65f0c0ffee" } })).toBe('{"_id":"65f0c0ffee"}');
     expect(stableStringify({ a: undefined, b: [undefined, NaN], c: null })).toBe('{"b":[null,null],"c":null}');
     expect(stableStringify({ shard: 2, _id: 7 })).toBe(stableStringify({ _id: 7, shard: 2 }));
@@ -254,7 +256,10 @@ describe("invalid events", () => {
       const err = await expectKafdoError(() => pipeline.send(bad), "INVALID_REQUEST");
       expect(err.message, what).toContain(says);
       expect(isCDCEvent(bad), what).toBe(false);
-      const batch = await expectKafdoError(() => pipeline.sendBatch([good() as never, bad, good() as never]), "INVALID_REQUEST");
+      const batch = await expectKafdoError(
+        () => pipeline.sendBatch([good() as never, bad, good() as never]),
+        "INVALID_REQUEST",
+      );
       expect(batch.message, what).toContain("event 1:");
     }
     await expectKafdoError(() => pipeline.sendBatch("x" as never), "INVALID_REQUEST");
@@ -266,7 +271,13 @@ describe("invalid events", () => {
 describe("processCDCMessage and the type guards", () => {
   const db = "shop";
   const events = {
-    insert: { eventId: "i", operationType: "insert", ns: { db, coll: "users" }, documentKey: { _id: 1 }, fullDocument: { _id: 1 } },
+    insert: {
+      eventId: "i",
+      operationType: "insert",
+      ns: { db, coll: "users" },
+      documentKey: { _id: 1 },
+      fullDocument: { _id: 1 },
+    },
     update: {
       eventId: "u",
       operationType: "update",
@@ -274,7 +285,13 @@ describe("processCDCMessage and the type guards", () => {
       documentKey: { _id: 1 },
       updateDescription: { updatedFields: { a: 1 }, removedFields: [] },
     },
-    replace: { eventId: "r", operationType: "replace", ns: { db, coll: "users" }, documentKey: { _id: 1 }, fullDocument: { _id: 1, b: 2 } },
+    replace: {
+      eventId: "r",
+      operationType: "replace",
+      ns: { db, coll: "users" },
+      documentKey: { _id: 1 },
+      fullDocument: { _id: 1, b: 2 },
+    },
     delete: { _id: { _data: "tok" }, operationType: "delete", ns: { db, coll: "orders" }, documentKey: { _id: 9 } },
   } as const satisfies Record<string, CDCEvent>;
 
@@ -305,7 +322,9 @@ describe("processCDCMessage and the type guards", () => {
     const onInsert = () => void calls++;
     expect(await processCDCMessage({ value: events.insert }, { database: "other", onInsert })).toBe(false);
     expect(await processCDCMessage({ value: events.insert }, { collection: "orders", onInsert })).toBe(false);
-    expect(await processCDCMessage({ value: events.insert }, { database: ["x", db], collection: ["users"], onInsert })).toBe(true);
+    expect(
+      await processCDCMessage({ value: events.insert }, { database: ["x", db], collection: ["users"], onInsert }),
+    ).toBe(true);
     expect(await processCDCMessage({ value: events.update }, { onInsert })).toBe(false);
     expect(calls).toBe(1);
   });
@@ -314,10 +333,16 @@ describe("processCDCMessage and the type guards", () => {
     const onInsert = () => undefined;
     await expectKafdoError(() => processCDCMessage({ value: "not json" }, { onInsert }), "INVALID_REQUEST");
     await expectKafdoError(() => processCDCMessage({ value: new Uint8Array([0xff]) }, { onInsert }), "INVALID_REQUEST");
-    await expectKafdoError(() => processCDCMessage({ value: { ...events.insert, ns: null } }, { onInsert }), "INVALID_REQUEST");
+    await expectKafdoError(
+      () => processCDCMessage({ value: { ...events.insert, ns: null } }, { onInsert }),
+      "INVALID_REQUEST",
+    );
     await expectKafdoError(() => processCDCMessage({ value: null }, { onInsert }), "INVALID_REQUEST");
     await expectKafdoError(() => processCDCMessage({} as never, { onInsert }), "INVALID_REQUEST");
-    await expectKafdoError(() => processCDCMessage({ value: events.insert }, { database: 5 as never, onInsert }), "INVALID_REQUEST");
+    await expectKafdoError(
+      () => processCDCMessage({ value: events.insert }, { database: 5 as never, onInsert }),
+      "INVALID_REQUEST",
+    );
   });
 
   it("guards each operation type", () => {

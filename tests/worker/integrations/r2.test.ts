@@ -56,8 +56,14 @@ describe("R2EventBridge.parseQueueMessage", () => {
     const copy = R2EventBridge.parseQueueMessage({
       body: notification("b", "CopyObject", "new", { copySource: { bucket: "b", object: "old" } }),
     });
-    expect(copy).toMatchObject({ eventType: "object-create", action: "CopyObject", copySource: { bucket: "b", object: "old" } });
-    expect(R2EventBridge.parseQueueMessage({ body: notification("b", "CompleteMultipartUpload", "big") })).toMatchObject({
+    expect(copy).toMatchObject({
+      eventType: "object-create",
+      action: "CopyObject",
+      copySource: { bucket: "b", object: "old" },
+    });
+    expect(
+      R2EventBridge.parseQueueMessage({ body: notification("b", "CompleteMultipartUpload", "big") }),
+    ).toMatchObject({
       eventType: "object-create",
       object: { size: 1024 },
     });
@@ -78,7 +84,9 @@ describe("R2EventBridge.parseQueueMessage", () => {
     const n = notification("b", "PutObject", "k");
     expect(R2EventBridge.parseQueueMessage({ body: JSON.stringify(n) })?.key).toBe("k");
     expect(R2EventBridge.parseQueueMessage({ body: new TextEncoder().encode(JSON.stringify(n)) })?.key).toBe("k");
-    expect(R2EventBridge.parseQueueMessage({ body: new TextEncoder().encode(JSON.stringify(n)).buffer })?.key).toBe("k");
+    expect(R2EventBridge.parseQueueMessage({ body: new TextEncoder().encode(JSON.stringify(n)).buffer })?.key).toBe(
+      "k",
+    );
   });
 
   it("answers null for anything that is not an R2 notification", () => {
@@ -121,7 +129,11 @@ describe("R2EventBridge", () => {
     expect(JSON.parse(text(r!.value)!)).toEqual(event);
     const id = await r2EventId(event);
     expect(id).toMatch(/^[0-9a-f]{64}$/);
-    expect(headers(r!)).toEqual({ "kafdo-event-id": id, "kafdo-r2-action": "PutObject", "content-type": "application/json" });
+    expect(headers(r!)).toEqual({
+      "kafdo-event-id": id,
+      "kafdo-r2-action": "PutObject",
+      "content-type": "application/json",
+    });
     expect(sent!.eventId).toBe(id);
   });
 
@@ -161,8 +173,14 @@ describe("R2EventBridge", () => {
     ].map((body) => R2EventBridge.parseQueueMessage({ body })!);
     expect(events.map((e) => bridge.accepts(e))).toEqual([true, false, false, true, false]);
     const sent = await bridge.processEvents(events);
-    expect(sent.map((s) => s?.topic ?? null)).toEqual([`objects.${b1}.events`, null, null, `objects.${b2}.events`, null]);
-    expect((await createR2EventBridge({ env, bucketFilter: b3 }).processEvent(events[0]!))).toBeNull();
+    expect(sent.map((s) => s?.topic ?? null)).toEqual([
+      `objects.${b1}.events`,
+      null,
+      null,
+      `objects.${b2}.events`,
+      null,
+    ]);
+    expect(await createR2EventBridge({ env, bucketFilter: b3 }).processEvent(events[0]!)).toBeNull();
   });
 
   it("refuses bad settings and events that are not R2 events", async () => {
@@ -179,14 +197,26 @@ describe("R2EventBridge", () => {
 });
 
 describe("processR2Event", () => {
-  const created = { value: R2EventBridge.parseQueueMessage({ body: notification("photos", "CopyObject", "in/a.jpg", { copySource: { bucket: "photos", object: "a0.jpg" } }) }) };
-  const expired = { value: JSON.stringify(R2EventBridge.parseQueueMessage({ body: notification("photos", "LifecycleDeletion", "in/old.jpg") })), topic: "r2.photos", partition: 0, offset: 4 };
+  const created = {
+    value: R2EventBridge.parseQueueMessage({
+      body: notification("photos", "CopyObject", "in/a.jpg", { copySource: { bucket: "photos", object: "a0.jpg" } }),
+    }),
+  };
+  const expired = {
+    value: JSON.stringify(
+      R2EventBridge.parseQueueMessage({ body: notification("photos", "LifecycleDeletion", "in/old.jpg") }),
+    ),
+    topic: "r2.photos",
+    partition: 0,
+    offset: 4,
+  };
 
   it("calls the handler of the event's type, with where it came from, when it passes the filters", async () => {
     const seen: unknown[] = [];
     const handlers = {
       groupId: "g",
-      onObjectCreated: (e: { key: string; object: { size: number } }, c: unknown) => void seen.push(["created", e.key, e.object.size, c]),
+      onObjectCreated: (e: { key: string; object: { size: number } }, c: unknown) =>
+        void seen.push(["created", e.key, e.object.size, c]),
       onObjectDeleted: async (e: { key: string }, c: unknown) => void seen.push(["deleted", e.key, c]),
     };
     expect(await processR2Event(created, handlers)).toBe(true);
@@ -199,7 +229,10 @@ describe("processR2Event", () => {
       ["deleted", "in/old.jpg", { topic: "r2.photos", partition: 0, offset: 4, groupId: "g" }],
     ]);
     expect([isR2ObjectCreated(created.value), isR2ObjectDeleted(created.value)]).toEqual([true, false]);
-    expect([isR2ObjectCreated(JSON.parse(expired.value)), isR2ObjectDeleted(JSON.parse(expired.value))]).toEqual([false, true]);
+    expect([isR2ObjectCreated(JSON.parse(expired.value)), isR2ObjectDeleted(JSON.parse(expired.value))]).toEqual([
+      false,
+      true,
+    ]);
   });
 
   it("refuses a record that does not hold an R2 event", async () => {
@@ -213,14 +246,21 @@ describe("the Worker's queue() handler, through a real Queue", () => {
   it("bridges the R2 notifications sent to the R2_EVENTS queue into r2.<bucket>, and leaves other messages alone", async () => {
     const bucket = bucketName();
     const put = notification(bucket, "PutObject", "uploads/one.txt");
-    const copy = notification(bucket, "CopyObject", "uploads/two.txt", { copySource: { bucket, object: "uploads/one.txt" } });
+    const copy = notification(bucket, "CopyObject", "uploads/two.txt", {
+      copySource: { bucket, object: "uploads/one.txt" },
+    });
     const del = notification(bucket, "DeleteObject", "uploads/one.txt");
     /* The topic exists before the consumer subscribes, so it is assigned at once
      * (auto-creation by the first record would do too, found at the consumer's
      * next metadata check). */
     await createAdmin(env).createTopic({ topic: `r2.${bucket}` });
     await env.R2_EVENTS!.send(put);
-    await env.R2_EVENTS!.sendBatch([{ body: "not an event" }, { body: copy }, { body: { hello: "world" } }, { body: del }]);
+    await env.R2_EVENTS!.sendBatch([
+      { body: "not an event" },
+      { body: copy },
+      { body: { hello: "world" } },
+      { body: del },
+    ]);
 
     /* A consumer waits for the records as any reader would: each poll returns as
      * soon as records arrive. */

@@ -25,17 +25,12 @@ import type { ConsumedRecord } from "../../../worker/api";
 import readmeWorker, { filteredBridge } from "../fixtures/readme-r2-worker";
 
 // ---- kafdo-README.md, "Integrations", as written ----
-import {
-  KafdoPipeline,
-  createKafdoPipeline,
-  R2EventBridge,
-  createR2EventBridge
-} from 'kafdo/integrations'
+import { KafdoPipeline, createKafdoPipeline, R2EventBridge, createR2EventBridge } from "kafdo/integrations";
 // ---- MongoDB CDC, as written (its import line; the rest runs in the tests) ----
-import { type CDCEvent } from 'kafdo/integrations'
+import { type CDCEvent } from "kafdo/integrations";
 // ---- Consumer helpers, as written ----
-import { processCDCMessage, isInsertEvent } from 'kafdo/integrations'
-import { processR2Event, isR2ObjectCreated } from 'kafdo/integrations'
+import { processCDCMessage, isInsertEvent } from "kafdo/integrations";
+import { processR2Event, isR2ObjectCreated } from "kafdo/integrations";
 // ---- end ----
 
 const text = (b: Uint8Array | null) => (b === null ? null : new TextDecoder().decode(b));
@@ -108,21 +103,21 @@ describe("kafdo-README.md, Integrations", () => {
     // Create a pipeline that routes events to topics based on database/collection
     const pipeline = createKafdoPipeline({
       env,
-      topicPattern: 'cdc.{db}.{coll}' // e.g., cdc.mydb.users
-    })
+      topicPattern: "cdc.{db}.{coll}", // e.g., cdc.mydb.users
+    });
 
     // Send a CDC event (typically from a MongoDB change stream)
     await pipeline.send({
-      eventId: 'evt-123',
-      operationType: 'insert',
-      ns: { db: 'mydb', coll: 'users' },
-      documentKey: { _id: 'user-456' },
-      fullDocument: { _id: 'user-456', name: 'Alice', email: 'alice@example.com' },
-      timestamp: new Date().toISOString()
-    })
+      eventId: "evt-123",
+      operationType: "insert",
+      ns: { db: "mydb", coll: "users" },
+      documentKey: { _id: "user-456" },
+      fullDocument: { _id: "user-456", name: "Alice", email: "alice@example.com" },
+      timestamp: new Date().toISOString(),
+    });
 
     // Send multiple events in a batch
-    await pipeline.sendBatch(cdcEvents)
+    await pipeline.sendBatch(cdcEvents);
     // ---- end ----
 
     const stored = await readPartition(env, "cdc.mydb.users", 0, { offset: before });
@@ -148,13 +143,13 @@ describe("kafdo-README.md, Integrations", () => {
       // ---- kafdo-README.md, "Consumer helpers" (CDC), as written ----
       // Process CDC messages with typed handlers
       await processCDCMessage(message, {
-        database: 'mydb',
-        collection: 'users',
-        groupId: 'cdc-processor',
-        onInsert: async (event) => console.log('New document:', event.fullDocument),
-        onUpdate: async (event) => console.log('Updated:', event.updateDescription),
-        onDelete: async (event) => console.log('Deleted:', event.documentKey)
-      })
+        database: "mydb",
+        collection: "users",
+        groupId: "cdc-processor",
+        onInsert: async (event) => console.log("New document:", event.fullDocument),
+        onUpdate: async (event) => console.log("Updated:", event.updateDescription),
+        onDelete: async (event) => console.log("Deleted:", event.documentKey),
+      });
       // ---- end ----
     }
     expect(log.mock.calls).toEqual([
@@ -194,13 +189,18 @@ describe("kafdo-README.md, Integrations", () => {
     expect(result.retryBatch.retry).toBe(false);
 
     const stored = await readPartition(env, "r2.my-bucket", 0, { offset: before });
-    expect(stored.records.map((r) => text(r.key))).toEqual([`my-bucket/${put.object.key}`, `my-bucket/${del.object.key}`]);
+    expect(stored.records.map((r) => text(r.key))).toEqual([
+      `my-bucket/${put.object.key}`,
+      `my-bucket/${del.object.key}`,
+    ]);
     expect(stored.records.map((r) => header(r, "kafdo-r2-action"))).toEqual(["PutObject", "DeleteObject"]);
 
     /* The module-level bridge of the example filters by bucket and key prefix. */
     const other = { ...put, object: { ...put.object, key: "elsewhere/x.png" } };
     expect(await filteredBridge.processEvent(R2EventBridge.parseQueueMessage({ body: other })!)).toBeNull();
-    expect(await filteredBridge.processEvent(R2EventBridge.parseQueueMessage({ body: { ...put, bucket: "another" } })!)).toBeNull();
+    expect(
+      await filteredBridge.processEvent(R2EventBridge.parseQueueMessage({ body: { ...put, bucket: "another" } })!),
+    ).toBeNull();
     const again = await filteredBridge.processEvent(R2EventBridge.parseQueueMessage({ body: put })!);
     expect(again).toMatchObject({ topic: "r2.my-bucket", duplicate: true, offset: before });
     expect(await highWatermark("r2.my-bucket")).toBe(before + 2);
@@ -212,14 +212,14 @@ describe("kafdo-README.md, Integrations", () => {
       // ---- kafdo-README.md, "Consumer helpers" (R2), as written ----
       // Process R2 events with typed handlers
       await processR2Event(message, {
-        bucketFilter: 'my-bucket',
+        bucketFilter: "my-bucket",
         onObjectCreated: async (event) => {
-          console.log('Created:', event.object.key, event.object.size)
+          console.log("Created:", event.object.key, event.object.size);
         },
         onObjectDeleted: async (event) => {
-          console.log('Deleted:', event.key)
-        }
-      })
+          console.log("Deleted:", event.key);
+        },
+      });
       // ---- end ----
     }
     expect(log.mock.calls).toEqual([

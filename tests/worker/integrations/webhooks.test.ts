@@ -79,23 +79,38 @@ describe("POST /webhooks/:topic", () => {
     const topic = fresh("hook");
     const e = ingestEnv({});
     const json = '{ "id": "evt_1",  "amount": 1.50 }';
-    const res = await webhook(topic, json, {
-      "content-type": "application/json",
-      "user-agent": "GitHub-Hookshot/abc",
-      "x-github-event": "push",
-      "x-github-delivery": "72d3162e",
-      authorization: "Bearer not-kept",
-      "x-other": "not kept",
-    }, e);
+    const res = await webhook(
+      topic,
+      json,
+      {
+        "content-type": "application/json",
+        "user-agent": "GitHub-Hookshot/abc",
+        "x-github-event": "push",
+        "x-github-delivery": "72d3162e",
+        authorization: "Bearer not-kept",
+        "x-other": "not kept",
+      },
+      e,
+    );
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(res.body).toEqual({ topic, partition: 0, offset: 0, timestamp: res.body.timestamp });
     const form = await webhook(topic, "a=1&b=%20", { "content-type": "application/x-www-form-urlencoded" }, e);
-    const binary = await webhook(topic, new Uint8Array([0, 0xff, 0x80]), { "content-type": "application/octet-stream" }, e);
+    const binary = await webhook(
+      topic,
+      new Uint8Array([0, 0xff, 0x80]),
+      { "content-type": "application/octet-stream" },
+      e,
+    );
     const empty = await webhook(topic, new Uint8Array(0), {}, e);
     expect([form.status, binary.status, empty.status]).toEqual([200, 200, 200]);
 
     const records = await stored(topic);
-    expect(records.map((r) => r.value)).toEqual([utf8(json), utf8("a=1&b=%20"), new Uint8Array([0, 0xff, 0x80]), new Uint8Array(0)]);
+    expect(records.map((r) => r.value)).toEqual([
+      utf8(json),
+      utf8("a=1&b=%20"),
+      new Uint8Array([0, 0xff, 0x80]),
+      new Uint8Array(0),
+    ]);
     expect(records.map((r) => r.key)).toEqual([null, null, null, null]);
     expect(headersOf(records[0]!)).toEqual({
       "content-type": "application/json",
@@ -108,20 +123,40 @@ describe("POST /webhooks/:topic", () => {
 
   it("checks GitHub-style signatures: X-Hub-Signature-256, HMAC-SHA256 of the body", async () => {
     const topic = fresh("github");
-    const e = ingestEnv({ [topic]: { signature: "github", secret: GITHUB_SECRET, keyHeader: "X-GitHub-Delivery", headers: ["X-GitHub-Hook-Installation-Target-Type"] } });
+    const e = ingestEnv({
+      [topic]: {
+        signature: "github",
+        secret: GITHUB_SECRET,
+        keyHeader: "X-GitHub-Delivery",
+        headers: ["X-GitHub-Hook-Installation-Target-Type"],
+      },
+    });
     /* GitHub's published example: this secret and "Hello, World!" sign as below. */
     const vector = "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17";
-    const ok = await webhook(topic, "Hello, World!", {
-      "x-hub-signature-256": vector,
-      "x-github-delivery": "d-1",
-      "x-github-hook-installation-target-type": "repository",
-    }, e);
+    const ok = await webhook(
+      topic,
+      "Hello, World!",
+      {
+        "x-hub-signature-256": vector,
+        "x-github-delivery": "d-1",
+        "x-github-hook-installation-target-type": "repository",
+      },
+      e,
+    );
     expect(ok.status, JSON.stringify(ok.body)).toBe(200);
 
     const refusals: [string, Record<string, string>, string][] = [
       ["no signature", {}, "missing"],
-      ["another body's signature", { "x-hub-signature-256": `sha256=${await hmacSha256Hex(GITHUB_SECRET, "Hello")}` }, "does not match"],
-      ["another secret's signature", { "x-hub-signature-256": `sha256=${await hmacSha256Hex("other", "Hello, World!")}` }, "does not match"],
+      [
+        "another body's signature",
+        { "x-hub-signature-256": `sha256=${await hmacSha256Hex(GITHUB_SECRET, "Hello")}` },
+        "does not match",
+      ],
+      [
+        "another secret's signature",
+        { "x-hub-signature-256": `sha256=${await hmacSha256Hex("other", "Hello, World!")}` },
+        "does not match",
+      ],
       ["sha1", { "x-hub-signature-256": "sha1=757107ea0eb2509fc211221cce984b8a37570b6d" }, "sha256="],
       ["short hex", { "x-hub-signature-256": vector.slice(0, -2) }, "sha256="],
       ["not hex", { "x-hub-signature-256": `sha256=${"zz".repeat(32)}` }, "sha256="],
@@ -143,7 +178,7 @@ describe("POST /webhooks/:topic", () => {
     });
   });
 
-  it("checks Stripe-style signatures: Stripe-Signature t and v1 over \"<t>.<body>\", t within the tolerance", async () => {
+  it('checks Stripe-style signatures: Stripe-Signature t and v1 over "<t>.<body>", t within the tolerance', async () => {
     const topic = fresh("stripe");
     const e = ingestEnv({ [topic]: { signature: "stripe", secretEnv: "STRIPE_SECRET" } }, { STRIPE_SECRET });
     const body = JSON.stringify({ id: "evt_1", type: "payment_intent.succeeded" });
@@ -177,14 +212,16 @@ describe("POST /webhooks/:topic", () => {
     expectError(await webhook(topic, `${body} `, { "stripe-signature": good }, e), 401, "UNAUTHORIZED");
     const records = await stored(topic);
     expect(records).toHaveLength(accepted.length);
-    expect(records.every((r) => text(r.value) === body && headersOf(r)["kafdo-webhook-verified"] === "stripe")).toBe(true);
+    expect(records.every((r) => text(r.value) === body && headersOf(r)["kafdo-webhook-verified"] === "stripe")).toBe(
+      true,
+    );
 
     const lenient = ingestEnv({ [topic]: { signature: "stripe", secret: STRIPE_SECRET, toleranceSeconds: 0 } });
     const old = await stripeHeader(STRIPE_SECRET, body, now - 86400 * 365);
     expect((await webhook(topic, body, { "stripe-signature": old }, lenient)).status).toBe(200);
   });
 
-  it("applies \"*\" to topics not listed, and a topic's own settings before it", async () => {
+  it('applies "*" to topics not listed, and a topic\'s own settings before it', async () => {
     const open = fresh("open");
     const e = ingestEnv({ "*": { signature: "github", secret: "s" }, [open]: {} });
     expectError(await webhook(fresh("other"), "x", {}, e), 401, "UNAUTHORIZED");
@@ -234,13 +271,26 @@ describe("POST /webhooks/:topic", () => {
     const h = (o: Record<string, string>) => new Headers(o);
     const body = utf8("Hello, World!");
     const vector = "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17";
-    expect(await verifyWebhookSignature("github", GITHUB_SECRET, h({ "x-hub-signature-256": vector }), body)).toBeNull();
-    expect(await verifyWebhookSignature("github", "other", h({ "x-hub-signature-256": vector }), body)).toBe("the signature does not match");
+    expect(
+      await verifyWebhookSignature("github", GITHUB_SECRET, h({ "x-hub-signature-256": vector }), body),
+    ).toBeNull();
+    expect(await verifyWebhookSignature("github", "other", h({ "x-hub-signature-256": vector }), body)).toBe(
+      "the signature does not match",
+    );
     const t = 1700000000;
     const sig = await stripeHeader("k", "Hello, World!", t);
-    expect(await verifyWebhookSignature("stripe", "k", h({ "stripe-signature": sig }), body, { nowMs: t * 1000 + 5000 })).toBeNull();
-    expect(await verifyWebhookSignature("stripe", "k", h({ "stripe-signature": sig }), body, { nowMs: t * 1000 + 400000 })).toContain("more than 300 s");
-    expect(await verifyWebhookSignature("stripe", "k", h({ "stripe-signature": sig }), body, { nowMs: t * 1000 + 400000, toleranceSeconds: 500 })).toBeNull();
+    expect(
+      await verifyWebhookSignature("stripe", "k", h({ "stripe-signature": sig }), body, { nowMs: t * 1000 + 5000 }),
+    ).toBeNull();
+    expect(
+      await verifyWebhookSignature("stripe", "k", h({ "stripe-signature": sig }), body, { nowMs: t * 1000 + 400000 }),
+    ).toContain("more than 300 s");
+    expect(
+      await verifyWebhookSignature("stripe", "k", h({ "stripe-signature": sig }), body, {
+        nowMs: t * 1000 + 400000,
+        toleranceSeconds: 500,
+      }),
+    ).toBeNull();
   });
 });
 
@@ -250,7 +300,12 @@ describe("/webhook-subscriptions", () => {
   it("creates, replaces, lists, describes and deletes a subscription", async () => {
     const groupId = fresh("sub group");
     const topic = fresh("subs");
-    const created = await post("/webhook-subscriptions", { groupId, topic, url: "https://example.test/hook?x=1", secret: "s" });
+    const created = await post("/webhook-subscriptions", {
+      groupId,
+      topic,
+      url: "https://example.test/hook?x=1",
+      secret: "s",
+    });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     expect(created.body).toEqual({
       groupId,
@@ -268,9 +323,21 @@ describe("/webhook-subscriptions", () => {
       updatedAt: created.body.updatedAt,
       status: { delivered: 0, deadLettered: 0, failedAttempts: 0, retrying: [], lastError: null, lastErrorAt: null },
     });
-    const replaced = await post("/webhook-subscriptions", { groupId, topic, url: "http://example.test/v2", maxAttempts: 2, deadLetterTopic: "dead" });
+    const replaced = await post("/webhook-subscriptions", {
+      groupId,
+      topic,
+      url: "http://example.test/v2",
+      maxAttempts: 2,
+      deadLetterTopic: "dead",
+    });
     expect(replaced.status).toBe(200);
-    expect(replaced.body).toMatchObject({ url: "http://example.test/v2", maxAttempts: 2, deadLetterTopic: "dead", signed: false, createdAt: created.body.createdAt });
+    expect(replaced.body).toMatchObject({
+      url: "http://example.test/v2",
+      maxAttempts: 2,
+      deadLetterTopic: "dead",
+      signed: false,
+      createdAt: created.body.createdAt,
+    });
 
     const described = await get(`/webhook-subscriptions/${enc(groupId)}`);
     expect(described.status).toBe(200);
@@ -281,7 +348,9 @@ describe("/webhook-subscriptions", () => {
     expect((await call("DELETE", `/webhook-subscriptions/${enc(groupId)}`)).status).toBe(204);
     expectError(await get(`/webhook-subscriptions/${enc(groupId)}`), 404, "GROUP_ID_NOT_FOUND");
     expectError(await call("DELETE", `/webhook-subscriptions/${enc(groupId)}`), 404, "GROUP_ID_NOT_FOUND");
-    expect((await get("/webhook-subscriptions")).body.subscriptions.map((s: WebhookSubscriptionInfo) => s.groupId)).not.toContain(groupId);
+    expect(
+      (await get("/webhook-subscriptions")).body.subscriptions.map((s: WebhookSubscriptionInfo) => s.groupId),
+    ).not.toContain(groupId);
   });
 
   it("refuses settings that are not valid, and creates nothing", async () => {
@@ -311,7 +380,11 @@ describe("/webhook-subscriptions", () => {
       const res = await post("/webhook-subscriptions", body);
       expectError(res, 400, code, says);
     }
-    expectError(await call("POST", "/webhook-subscriptions", { raw: "{}", headers: {} }), 415, "UNSUPPORTED_MEDIA_TYPE");
+    expectError(
+      await call("POST", "/webhook-subscriptions", { raw: "{}", headers: {} }),
+      415,
+      "UNSUPPORTED_MEDIA_TYPE",
+    );
     expectError(await get(`/webhook-subscriptions/${enc(groupId)}`), 404, "GROUP_ID_NOT_FOUND");
     expectError(await get(`/webhook-subscriptions/${"g".repeat(256)}`), 400, "INVALID_GROUP_ID");
     expectError(await get("/webhook-subscriptions?all=1"), 400, "INVALID_REQUEST");
@@ -414,222 +487,298 @@ async function committed(groupId: string, topic: string): Promise<Record<number,
 }
 
 describe("webhook delivery", () => {
-  it("POSTs every record, in order within its partition, signed, then commits", async () => {
-    const topic = fresh("orders");
-    await createAdmin(env).createTopic({ topic, partitions: 2 });
-    await createProducer(env).sendBatch([
-      { topic, partition: 0, key: "a", value: { n: 0 }, headers: { source: "web" } },
-      { topic, partition: 1, key: "b", value: { n: 1 } },
-      { topic, partition: 0, key: "a", value: "plain text, not JSON" },
-      { topic, partition: 1, key: new Uint8Array([0xff]), value: new Uint8Array([0, 0xfe]), headers: { bin: new Uint8Array([0xc3]) } },
-      { topic, partition: 0, key: null, value: null },
-    ]);
-    const t = target();
-    const groupId = fresh("deliver");
-    await subscribe({ groupId, topic, url: t.url, secret: "shh" });
-    await t.arrived(5);
+  it(
+    "POSTs every record, in order within its partition, signed, then commits",
+    async () => {
+      const topic = fresh("orders");
+      await createAdmin(env).createTopic({ topic, partitions: 2 });
+      await createProducer(env).sendBatch([
+        { topic, partition: 0, key: "a", value: { n: 0 }, headers: { source: "web" } },
+        { topic, partition: 1, key: "b", value: { n: 1 } },
+        { topic, partition: 0, key: "a", value: "plain text, not JSON" },
+        {
+          topic,
+          partition: 1,
+          key: new Uint8Array([0xff]),
+          value: new Uint8Array([0, 0xfe]),
+          headers: { bin: new Uint8Array([0xc3]) },
+        },
+        { topic, partition: 0, key: null, value: null },
+      ]);
+      const t = target();
+      const groupId = fresh("deliver");
+      await subscribe({ groupId, topic, url: t.url, secret: "shh" });
+      await t.arrived(5);
 
-    const by = (p: number) => t.deliveries.filter((d) => d.body.partition === p).map((d) => d.body.offset);
-    expect(by(0)).toEqual([0, 1, 2]);
-    expect(by(1)).toEqual([0, 1]);
-    const first = t.deliveries.find((d) => d.body.partition === 0 && d.body.offset === 0)!;
-    expect(first.body).toEqual({ groupId, topic, partition: 0, offset: 0, timestamp: first.body.timestamp, key: "a", value: { n: 0 }, headers: { source: "web" } });
-    expect(first.headers).toMatchObject({
-      "content-type": "application/json",
-      "kafdo-delivery-id": `${topic}/0/0`,
-      "kafdo-delivery-attempt": "1",
-      "kafdo-group-id": groupId,
-      "kafdo-topic": topic,
-      "kafdo-partition": "0",
-      "kafdo-offset": "0",
-    });
-    for (const d of t.deliveries) {
-      expect(d.headers["kafdo-signature-256"]).toBe(`sha256=${await hmacSha256Hex("shh", d.raw)}`);
-    }
-    const text = t.deliveries.find((d) => d.body.partition === 0 && d.body.offset === 1)!.body;
-    expect(text.value).toBe("plain text, not JSON");
-    const binary = t.deliveries.find((d) => d.body.partition === 1 && d.body.offset === 1)!.body;
-    expect(binary).toMatchObject({ keyBase64: "/w==", valueBase64: "AP4=", headers: {}, headersBase64: { bin: "ww==" } });
-    const tombstone = t.deliveries.find((d) => d.body.partition === 0 && d.body.offset === 2)!.body;
-    expect(tombstone).toMatchObject({ key: null, value: null });
-
-    await until("offsets committed", async () => {
-      const c = await committed(groupId, topic);
-      return c[0] === 3 && c[1] === 2;
-    });
-    expect((await describeSub(groupId)).status).toMatchObject({ delivered: 5, failedAttempts: 0, deadLettered: 0, retrying: [] });
-
-    /* Records produced later are delivered too. */
-    await createProducer(env).send({ topic, partition: 1, value: "later" });
-    await t.arrived(6);
-    expect(t.deliveries[5]!.body).toMatchObject({ partition: 1, offset: 2, value: "later" });
-  }, TEST_MS);
-
-  it("retries a failed record with exponential backoff, and commits only after the 2xx", async () => {
-    const topic = fresh("retry");
-    await createAdmin(env).createTopic({ topic });
-    await createProducer(env).sendBatch([
-      { topic, value: "first" },
-      { topic, value: "second" },
-    ]);
-    const t = target();
-    let release!: () => void;
-    const held = new Promise<void>((r) => (release = r));
-    t.answer = async (d) => {
-      if (d.body.value !== "first") return new Response(null, { status: 204 });
-      const attempt = Number(d.headers["kafdo-delivery-attempt"]);
-      if (attempt === 1) return new Response("busy", { status: 503 });
-      /* A connection that fails: a real one, refused. */
-      if (attempt === 2) return realFetch("http://127.0.0.1:1/");
-      await held;
-      return new Response("ok");
-    };
-    const groupId = fresh("retrying");
-    await subscribe({ groupId, topic, url: t.url, backoffMs: 20, maxBackoffMs: 1000 });
-
-    await t.arrived(3);
-    const attempts = t.deliveries.filter((d) => d.body.value === "first");
-    expect(attempts.map((d) => d.headers["kafdo-delivery-attempt"])).toEqual(["1", "2", "3"]);
-    expect(new Set(attempts.map((d) => d.headers["kafdo-delivery-id"]))).toEqual(new Set([`${topic}/0/0`]));
-    /* The third attempt is not answered yet: nothing is committed, nothing after
-     * the record was sent, and the record waits with the second failure's backoff
-     * (2 x 20 ms). */
-    expect((await committed(groupId, topic))[0] ?? 0).toBe(0);
-    const waiting = await describeSub(groupId);
-    expect(waiting.status.failedAttempts).toBe(2);
-    expect(waiting.status.retrying).toHaveLength(1);
-    const retry = waiting.status.retrying[0]!;
-    expect(retry).toMatchObject({ topic, partition: 0, offset: 0, attempts: 2, lastError: expect.stringContaining("POST") });
-    expect(retry.nextAttemptAt - waiting.status.lastErrorAt!).toBe(backoffDelay(2, 20, 1000));
-    expect(t.deliveries.some((d) => d.body.value === "second")).toBe(false);
-
-    release();
-    await until("both committed", async () => (await committed(groupId, topic))[0] === 2);
-    expect(t.deliveries.map((d) => d.body.value)).toEqual(["first", "first", "first", "second"]);
-    expect((await describeSub(groupId)).status).toMatchObject({ delivered: 2, failedAttempts: 2, retrying: [] });
-  }, TEST_MS);
-
-  it("goes on with other partitions while one waits for its retry", async () => {
-    const topic = fresh("waiting");
-    await createAdmin(env).createTopic({ topic, partitions: 2 });
-    await createProducer(env).send({ topic, partition: 0, value: "stuck" });
-    const t = target();
-    t.answer = (d) => new Response(null, { status: d.body.value === "stuck" ? 500 : 200 });
-    const groupId = fresh("others");
-    await subscribe({ groupId, topic, url: t.url, backoffMs: 600000, maxBackoffMs: 600000 });
-    await t.arrived(1);
-    await until("the retry is set", async () => (await describeSub(groupId)).status.retrying.length === 1);
-
-    await createProducer(env).sendBatch([
-      { topic, partition: 1, value: "a" },
-      { topic, partition: 1, value: "b" },
-      { topic, partition: 0, value: "behind the stuck one" },
-    ]);
-    await until("partition 1 delivered and committed", async () => (await committed(groupId, topic))[1] === 2);
-    expect(t.deliveries.map((d) => d.body.value)).toEqual(["stuck", "a", "b"]);
-    const status = (await describeSub(groupId)).status;
-    expect(status.retrying).toEqual([
-      {
+      const by = (p: number) => t.deliveries.filter((d) => d.body.partition === p).map((d) => d.body.offset);
+      expect(by(0)).toEqual([0, 1, 2]);
+      expect(by(1)).toEqual([0, 1]);
+      const first = t.deliveries.find((d) => d.body.partition === 0 && d.body.offset === 0)!;
+      expect(first.body).toEqual({
+        groupId,
         topic,
         partition: 0,
         offset: 0,
-        attempts: 1,
-        nextAttemptAt: status.lastErrorAt! + 600000,
-        lastError: `${t.url} answered HTTP 500`,
-      },
-    ]);
-    expect((await committed(groupId, topic))[0] ?? 0).toBe(0);
-  }, TEST_MS);
+        timestamp: first.body.timestamp,
+        key: "a",
+        value: { n: 0 },
+        headers: { source: "web" },
+      });
+      expect(first.headers).toMatchObject({
+        "content-type": "application/json",
+        "kafdo-delivery-id": `${topic}/0/0`,
+        "kafdo-delivery-attempt": "1",
+        "kafdo-group-id": groupId,
+        "kafdo-topic": topic,
+        "kafdo-partition": "0",
+        "kafdo-offset": "0",
+      });
+      for (const d of t.deliveries) {
+        expect(d.headers["kafdo-signature-256"]).toBe(`sha256=${await hmacSha256Hex("shh", d.raw)}`);
+      }
+      const text = t.deliveries.find((d) => d.body.partition === 0 && d.body.offset === 1)!.body;
+      expect(text.value).toBe("plain text, not JSON");
+      const binary = t.deliveries.find((d) => d.body.partition === 1 && d.body.offset === 1)!.body;
+      expect(binary).toMatchObject({
+        keyBase64: "/w==",
+        valueBase64: "AP4=",
+        headers: {},
+        headersBase64: { bin: "ww==" },
+      });
+      const tombstone = t.deliveries.find((d) => d.body.partition === 0 && d.body.offset === 2)!.body;
+      expect(tombstone).toMatchObject({ key: null, value: null });
 
-  it("sends a record that keeps failing to the dead-letter topic, byte for byte, and moves on", async () => {
-    const topic = fresh("dlq-src");
-    const dlq = fresh("dead");
-    await createAdmin(env).createTopic({ topic });
-    const value = new Uint8Array([0x00, 0xff, 0x7b]);
-    await createProducer(env).sendBatch([
-      { topic, key: "k1", value, headers: { trace: "t-1", bin: new Uint8Array([1, 2]) }, timestamp: 1700000000000 },
-      { topic, key: "k2", value: { fine: true } },
-    ]);
-    const t = target();
-    t.answer = (d) => new Response(null, { status: d.body.key === "k1" ? 500 : 200 });
-    const groupId = fresh("dead-letters");
-    await subscribe({ groupId, topic, url: t.url, maxAttempts: 3, backoffMs: 1, maxBackoffMs: 4, deadLetterTopic: dlq });
+      await until("offsets committed", async () => {
+        const c = await committed(groupId, topic);
+        return c[0] === 3 && c[1] === 2;
+      });
+      expect((await describeSub(groupId)).status).toMatchObject({
+        delivered: 5,
+        failedAttempts: 0,
+        deadLettered: 0,
+        retrying: [],
+      });
 
-    await until("both records dealt with", async () => (await committed(groupId, topic))[0] === 2);
-    expect(t.deliveries.map((d) => [d.body.key, d.headers["kafdo-delivery-attempt"]])).toEqual([
-      ["k1", "1"],
-      ["k1", "2"],
-      ["k1", "3"],
-      ["k2", "1"],
-    ]);
-    const [dead, ...more] = await stored(dlq);
-    expect(more).toEqual([]);
-    expect(text(dead!.key)).toBe("k1");
-    expect(dead!.value).toEqual(value);
-    expect(dead!.timestamp).toBe(1700000000000);
-    const h = Object.fromEntries(dead!.headers.map((x) => [x.key, x.value]));
-    expect(h.bin).toEqual(new Uint8Array([1, 2]));
-    expect(headersOf(dead!)).toMatchObject({
-      trace: "t-1",
-      "kafdo-dlq-topic": topic,
-      "kafdo-dlq-partition": "0",
-      "kafdo-dlq-offset": "0",
-      "kafdo-dlq-group-id": groupId,
-      "kafdo-dlq-url": t.url,
-      "kafdo-dlq-attempts": "3",
-      "kafdo-dlq-error": `${t.url} answered HTTP 500`,
-    });
-    expect((await describeSub(groupId)).status).toMatchObject({ delivered: 1, deadLettered: 1, failedAttempts: 3, retrying: [] });
-  }, TEST_MS);
+      /* Records produced later are delivered too. */
+      await createProducer(env).send({ topic, partition: 1, value: "later" });
+      await t.arrived(6);
+      expect(t.deliveries[5]!.body).toMatchObject({ partition: 1, offset: 2, value: "later" });
+    },
+    TEST_MS,
+  );
 
-  it("dead-letters a record whose value is nested too deeply to write as a JSON body, and moves on", async () => {
-    const topic = fresh("deep-src");
-    const dlq = fresh("deep-dead");
-    await createAdmin(env).createTopic({ topic });
-    const deep = utf8(TOO_DEEP);
-    await createProducer(env).sendBatch([
-      { topic, key: "deep", value: deep },
-      { topic, key: "fine", value: { fine: true } },
-    ]);
-    const t = target();
-    const groupId = fresh("deep-letters");
-    await subscribe({ groupId, topic, url: t.url, maxAttempts: 2, backoffMs: 1, maxBackoffMs: 2, deadLetterTopic: dlq });
+  it(
+    "retries a failed record with exponential backoff, and commits only after the 2xx",
+    async () => {
+      const topic = fresh("retry");
+      await createAdmin(env).createTopic({ topic });
+      await createProducer(env).sendBatch([
+        { topic, value: "first" },
+        { topic, value: "second" },
+      ]);
+      const t = target();
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      t.answer = async (d) => {
+        if (d.body.value !== "first") return new Response(null, { status: 204 });
+        const attempt = Number(d.headers["kafdo-delivery-attempt"]);
+        if (attempt === 1) return new Response("busy", { status: 503 });
+        /* A connection that fails: a real one, refused. */
+        if (attempt === 2) return realFetch("http://127.0.0.1:1/");
+        await held;
+        return new Response("ok");
+      };
+      const groupId = fresh("retrying");
+      await subscribe({ groupId, topic, url: t.url, backoffMs: 20, maxBackoffMs: 1000 });
 
-    await until("both records dealt with", async () => (await committed(groupId, topic))[0] === 2);
-    expect(t.deliveries.map((d) => d.body.key)).toEqual(["fine"]);
-    const [dead, ...more] = await stored(dlq);
-    expect(more).toEqual([]);
-    expect(text(dead!.key)).toBe("deep");
-    expect(dead!.value).toEqual(deep);
-    expect(headersOf(dead!)).toMatchObject({ "kafdo-dlq-offset": "0", "kafdo-dlq-attempts": "2" });
-    expect(headersOf(dead!)["kafdo-dlq-error"]).toContain("cannot be written as a JSON body");
-    expect((await describeSub(groupId)).status).toMatchObject({ delivered: 1, deadLettered: 1, failedAttempts: 2 });
-  }, TEST_MS);
+      await t.arrived(3);
+      const attempts = t.deliveries.filter((d) => d.body.value === "first");
+      expect(attempts.map((d) => d.headers["kafdo-delivery-attempt"])).toEqual(["1", "2", "3"]);
+      expect(new Set(attempts.map((d) => d.headers["kafdo-delivery-id"]))).toEqual(new Set([`${topic}/0/0`]));
+      /* The third attempt is not answered yet: nothing is committed, nothing after
+       * the record was sent, and the record waits with the second failure's backoff
+       * (2 x 20 ms). */
+      expect((await committed(groupId, topic))[0] ?? 0).toBe(0);
+      const waiting = await describeSub(groupId);
+      expect(waiting.status.failedAttempts).toBe(2);
+      expect(waiting.status.retrying).toHaveLength(1);
+      const retry = waiting.status.retrying[0]!;
+      expect(retry).toMatchObject({
+        topic,
+        partition: 0,
+        offset: 0,
+        attempts: 2,
+        lastError: expect.stringContaining("POST"),
+      });
+      expect(retry.nextAttemptAt - waiting.status.lastErrorAt!).toBe(backoffDelay(2, 20, 1000));
+      expect(t.deliveries.some((d) => d.body.value === "second")).toBe(false);
 
-  it("resumes from the committed offsets when replaced, and leaves the group when deleted", async () => {
-    const topic = fresh("moving");
-    await createAdmin(env).createTopic({ topic });
-    await createProducer(env).send({ topic, value: 1 });
-    const a = target();
-    const groupId = fresh("mover");
-    await subscribe({ groupId, topic, url: a.url });
-    await a.arrived(1);
-    await until("first committed", async () => (await committed(groupId, topic))[0] === 1);
+      release();
+      await until("both committed", async () => (await committed(groupId, topic))[0] === 2);
+      expect(t.deliveries.map((d) => d.body.value)).toEqual(["first", "first", "first", "second"]);
+      expect((await describeSub(groupId)).status).toMatchObject({ delivered: 2, failedAttempts: 2, retrying: [] });
+    },
+    TEST_MS,
+  );
 
-    const b = target();
-    const replaced = await post("/webhook-subscriptions", { groupId, topic, url: b.url });
-    expect(replaced.status).toBe(200);
-    await createProducer(env).send({ topic, value: 2 });
-    await b.arrived(1);
-    expect(b.deliveries.map((d) => d.body.value)).toEqual([2]);
-    expect(a.deliveries.map((d) => d.body.value)).toEqual([1]);
+  it(
+    "goes on with other partitions while one waits for its retry",
+    async () => {
+      const topic = fresh("waiting");
+      await createAdmin(env).createTopic({ topic, partitions: 2 });
+      await createProducer(env).send({ topic, partition: 0, value: "stuck" });
+      const t = target();
+      t.answer = (d) => new Response(null, { status: d.body.value === "stuck" ? 500 : 200 });
+      const groupId = fresh("others");
+      await subscribe({ groupId, topic, url: t.url, backoffMs: 600000, maxBackoffMs: 600000 });
+      await t.arrived(1);
+      await until("the retry is set", async () => (await describeSub(groupId)).status.retrying.length === 1);
 
-    await until("second committed", async () => (await committed(groupId, topic))[0] === 2);
-    expect((await call("DELETE", `/webhook-subscriptions/${enc(groupId)}`)).status).toBe(204);
-    subscriptions.splice(subscriptions.indexOf(groupId), 1);
-    await until("the member left", async () => (await createAdmin(env).describeGroup(groupId)).members.length === 0);
-    expect((await committed(groupId, topic))[0]).toBe(2);
-  }, TEST_MS);
+      await createProducer(env).sendBatch([
+        { topic, partition: 1, value: "a" },
+        { topic, partition: 1, value: "b" },
+        { topic, partition: 0, value: "behind the stuck one" },
+      ]);
+      await until("partition 1 delivered and committed", async () => (await committed(groupId, topic))[1] === 2);
+      expect(t.deliveries.map((d) => d.body.value)).toEqual(["stuck", "a", "b"]);
+      const status = (await describeSub(groupId)).status;
+      expect(status.retrying).toEqual([
+        {
+          topic,
+          partition: 0,
+          offset: 0,
+          attempts: 1,
+          nextAttemptAt: status.lastErrorAt! + 600000,
+          lastError: `${t.url} answered HTTP 500`,
+        },
+      ]);
+      expect((await committed(groupId, topic))[0] ?? 0).toBe(0);
+    },
+    TEST_MS,
+  );
+
+  it(
+    "sends a record that keeps failing to the dead-letter topic, byte for byte, and moves on",
+    async () => {
+      const topic = fresh("dlq-src");
+      const dlq = fresh("dead");
+      await createAdmin(env).createTopic({ topic });
+      const value = new Uint8Array([0x00, 0xff, 0x7b]);
+      await createProducer(env).sendBatch([
+        { topic, key: "k1", value, headers: { trace: "t-1", bin: new Uint8Array([1, 2]) }, timestamp: 1700000000000 },
+        { topic, key: "k2", value: { fine: true } },
+      ]);
+      const t = target();
+      t.answer = (d) => new Response(null, { status: d.body.key === "k1" ? 500 : 200 });
+      const groupId = fresh("dead-letters");
+      await subscribe({
+        groupId,
+        topic,
+        url: t.url,
+        maxAttempts: 3,
+        backoffMs: 1,
+        maxBackoffMs: 4,
+        deadLetterTopic: dlq,
+      });
+
+      await until("both records dealt with", async () => (await committed(groupId, topic))[0] === 2);
+      expect(t.deliveries.map((d) => [d.body.key, d.headers["kafdo-delivery-attempt"]])).toEqual([
+        ["k1", "1"],
+        ["k1", "2"],
+        ["k1", "3"],
+        ["k2", "1"],
+      ]);
+      const [dead, ...more] = await stored(dlq);
+      expect(more).toEqual([]);
+      expect(text(dead!.key)).toBe("k1");
+      expect(dead!.value).toEqual(value);
+      expect(dead!.timestamp).toBe(1700000000000);
+      const h = Object.fromEntries(dead!.headers.map((x) => [x.key, x.value]));
+      expect(h.bin).toEqual(new Uint8Array([1, 2]));
+      expect(headersOf(dead!)).toMatchObject({
+        trace: "t-1",
+        "kafdo-dlq-topic": topic,
+        "kafdo-dlq-partition": "0",
+        "kafdo-dlq-offset": "0",
+        "kafdo-dlq-group-id": groupId,
+        "kafdo-dlq-url": t.url,
+        "kafdo-dlq-attempts": "3",
+        "kafdo-dlq-error": `${t.url} answered HTTP 500`,
+      });
+      expect((await describeSub(groupId)).status).toMatchObject({
+        delivered: 1,
+        deadLettered: 1,
+        failedAttempts: 3,
+        retrying: [],
+      });
+    },
+    TEST_MS,
+  );
+
+  it(
+    "dead-letters a record whose value is nested too deeply to write as a JSON body, and moves on",
+    async () => {
+      const topic = fresh("deep-src");
+      const dlq = fresh("deep-dead");
+      await createAdmin(env).createTopic({ topic });
+      const deep = utf8(TOO_DEEP);
+      await createProducer(env).sendBatch([
+        { topic, key: "deep", value: deep },
+        { topic, key: "fine", value: { fine: true } },
+      ]);
+      const t = target();
+      const groupId = fresh("deep-letters");
+      await subscribe({
+        groupId,
+        topic,
+        url: t.url,
+        maxAttempts: 2,
+        backoffMs: 1,
+        maxBackoffMs: 2,
+        deadLetterTopic: dlq,
+      });
+
+      await until("both records dealt with", async () => (await committed(groupId, topic))[0] === 2);
+      expect(t.deliveries.map((d) => d.body.key)).toEqual(["fine"]);
+      const [dead, ...more] = await stored(dlq);
+      expect(more).toEqual([]);
+      expect(text(dead!.key)).toBe("deep");
+      expect(dead!.value).toEqual(deep);
+      expect(headersOf(dead!)).toMatchObject({ "kafdo-dlq-offset": "0", "kafdo-dlq-attempts": "2" });
+      expect(headersOf(dead!)["kafdo-dlq-error"]).toContain("cannot be written as a JSON body");
+      expect((await describeSub(groupId)).status).toMatchObject({ delivered: 1, deadLettered: 1, failedAttempts: 2 });
+    },
+    TEST_MS,
+  );
+
+  it(
+    "resumes from the committed offsets when replaced, and leaves the group when deleted",
+    async () => {
+      const topic = fresh("moving");
+      await createAdmin(env).createTopic({ topic });
+      await createProducer(env).send({ topic, value: 1 });
+      const a = target();
+      const groupId = fresh("mover");
+      await subscribe({ groupId, topic, url: a.url });
+      await a.arrived(1);
+      await until("first committed", async () => (await committed(groupId, topic))[0] === 1);
+
+      const b = target();
+      const replaced = await post("/webhook-subscriptions", { groupId, topic, url: b.url });
+      expect(replaced.status).toBe(200);
+      await createProducer(env).send({ topic, value: 2 });
+      await b.arrived(1);
+      expect(b.deliveries.map((d) => d.body.value)).toEqual([2]);
+      expect(a.deliveries.map((d) => d.body.value)).toEqual([1]);
+
+      await until("second committed", async () => (await committed(groupId, topic))[0] === 2);
+      expect((await call("DELETE", `/webhook-subscriptions/${enc(groupId)}`)).status).toBe(204);
+      subscriptions.splice(subscriptions.indexOf(groupId), 1);
+      await until("the member left", async () => (await createAdmin(env).describeGroup(groupId)).members.length === 0);
+      expect((await committed(groupId, topic))[0]).toBe(2);
+    },
+    TEST_MS,
+  );
 });
 
 describe("deliver", () => {

@@ -57,7 +57,11 @@ async function fill(topic: string, partition: number, batches: number, records: 
   for (let b = 0; b < batches; b++) {
     const batch = encodeBatch(
       {},
-      Array.from({ length: records }, (_, i) => ({ key: null, value: valueOf(b, i, size), timestamp: 1_700_000_000_000 })),
+      Array.from({ length: records }, (_, i) => ({
+        key: null,
+        value: valueOf(b, i, size),
+        timestamp: 1_700_000_000_000,
+      })),
     );
     const [result] = await stub.append([batch]);
     expect(result!.errorCode).toBe(0);
@@ -89,7 +93,9 @@ async function kafkaFetch(
       partitions: [{ partition: l.partition, fetchOffset: String(l.fetchOffset ?? 0), maxBytes: l.maxBytes }],
     })),
   });
-  const encoded = (await kafkajsRequest({ correlationId: 7, clientId: "kafdo-test", request })) as { buffer: Uint8Array };
+  const encoded = (await kafkajsRequest({ correlationId: 7, clientId: "kafdo-test", request })) as {
+    buffer: Uint8Array;
+  };
   const res = await exports.default.fetch(
     new Request("http://kafdo.test/kafka?advertise=127.0.0.1:9092", { headers: { upgrade: "websocket" } }),
   );
@@ -136,7 +142,9 @@ describe("Kafka Fetch", () => {
     const topic = await topicWith(1);
     const stored = await fill(topic, 0, 20, 9, 100 * KB); /* about 18 MiB */
     expect(stored).toBeGreaterThan(MAX_READ_BYTES);
-    const { frame, decoded } = await kafkaFetch([{ topic, partition: 0, maxBytes: INT32_MAX }], { maxBytes: INT32_MAX });
+    const { frame, decoded } = await kafkaFetch([{ topic, partition: 0, maxBytes: INT32_MAX }], {
+      maxBytes: INT32_MAX,
+    });
     expect(frame.length).toBeLessThanOrEqual(MAX_READ_BYTES + 4 * KB);
     const messages = partitionsOf(decoded)[0]!.messages;
     expect(messages.length).toBeGreaterThan(0);
@@ -150,9 +158,9 @@ describe("Kafka Fetch", () => {
     await fill(topic, 2, 1, 10, 1 * KB); /* one batch of about 10 KiB */
     const { decoded } = await kafkaFetch(
       [
-        { topic, partition: 0, maxBytes: 1 << 20 }, /* empty */
-        { topic, partition: 1, maxBytes: 100 }, /* over its limit: its first batch whole, no more */
-        { topic, partition: 2, maxBytes: 1 << 20 }, /* fits what is left of 1 MiB */
+        { topic, partition: 0, maxBytes: 1 << 20 } /* empty */,
+        { topic, partition: 1, maxBytes: 100 } /* over its limit: its first batch whole, no more */,
+        { topic, partition: 2, maxBytes: 1 << 20 } /* fits what is left of 1 MiB */,
       ],
       { maxBytes: 1 << 20 },
     );

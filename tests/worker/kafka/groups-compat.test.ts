@@ -347,15 +347,20 @@ describe("Kafka group compatibility", () => {
         memberId: "",
         retentionTime: -1,
         topics: [
-          { topic, partitions: [{ partition: 0, offset: "5" }, { partition: 7, offset: "1" }] },
+          {
+            topic,
+            partitions: [
+              { partition: 0, offset: "5" },
+              { partition: 7, offset: "1" },
+            ],
+          },
           { topic: fresh("missing"), partitions: [{ partition: 0, offset: "3" }] },
         ],
       }),
     );
-    const answer = await decode<{ responses: { topic: string; partitions: { partition: number; errorCode: number }[] }[] }>(
-      offsetCommitV2Response,
-      body,
-    );
+    const answer = await decode<{
+      responses: { topic: string; partitions: { partition: number; errorCode: number }[] }[];
+    }>(offsetCommitV2Response, body);
     expect(answer.responses.map((t) => t.partitions.map((p) => p.errorCode))).toEqual([
       [0, KafkaCode.UNKNOWN_TOPIC_OR_PARTITION],
       [KafkaCode.UNKNOWN_TOPIC_OR_PARTITION],
@@ -376,7 +381,13 @@ describe("Kafka group compatibility", () => {
         memberId: "",
         retentionTime: -1,
         topics: [
-          { topic: t1, partitions: [{ partition: 0, offset: "5" }, { partition: 1, offset: "6" }] },
+          {
+            topic: t1,
+            partitions: [
+              { partition: 0, offset: "5" },
+              { partition: 1, offset: "6" },
+            ],
+          },
           { topic: t2, partitions: [{ partition: 0, offset: "7" }] },
         ],
       }),
@@ -462,8 +473,14 @@ describe("Kafka group compatibility", () => {
       cb2
         .send(leaveGroupV3({ groupId, members }))
         .then((body) => decode<{ errorCode: number; members: { errorCode: number }[] }>(leaveGroupV3Response, body));
-    const refused = await leave([{ memberId: b.memberId, groupInstanceId: "b-host" }, { memberId: "", groupInstanceId: "nobody" }]);
-    expect(refused.members.map((m) => m.errorCode)).toEqual([KafkaCode.FENCED_INSTANCE_ID, KafkaCode.UNKNOWN_MEMBER_ID]);
+    const refused = await leave([
+      { memberId: b.memberId, groupInstanceId: "b-host" },
+      { memberId: "", groupInstanceId: "nobody" },
+    ]);
+    expect(refused.members.map((m) => m.errorCode)).toEqual([
+      KafkaCode.FENCED_INSTANCE_ID,
+      KafkaCode.UNKNOWN_MEMBER_ID,
+    ]);
     const left = await leave([{ memberId: "", groupInstanceId: "b-host" }]);
     expect(left.members.map((m) => m.errorCode)).toEqual([0]);
     expect((await heartbeat3(ca, groupId, a2.generationId, aId)).errorCode).toBe(KafkaCode.REBALANCE_IN_PROGRESS);

@@ -168,7 +168,11 @@ describe("encode and decode", () => {
   });
 
   it("compresses with the attributes' codec when that makes the batch smaller, and knows codecs 1-4 only", async () => {
-    const many = Array.from({ length: 30 }, (_, i) => ({ key: null, value: utf8(`{"n":${i},"pad":"${"x".repeat(50)}"}`), timestamp: T }));
+    const many = Array.from({ length: 30 }, (_, i) => ({
+      key: null,
+      value: utf8(`{"n":${i},"pad":"${"x".repeat(50)}"}`),
+      timestamp: T,
+    }));
     for (const codec of [1, 2, 3, 4]) {
       const batch = encodeBatch({ attributes: codec }, many);
       expect(view(batch).getInt16(ATTRIBUTES_AT, false) & 7).toBe(codec);
@@ -322,7 +326,12 @@ describe("malformed batches", () => {
   });
 
   it("decode as CORRUPT_MESSAGE when the payload is not what its codec says", async () => {
-    for (const [codec, name] of [[1, "gzip"], [2, "snappy"], [3, "lz4"], [4, "zstd"]] as const) {
+    for (const [codec, name] of [
+      [1, "gzip"],
+      [2, "snappy"],
+      [3, "lz4"],
+      [4, "zstd"],
+    ] as const) {
       const batch = good();
       view(batch).setInt16(ATTRIBUTES_AT, codec, false); // over uncompressed records
       reseal(batch);

@@ -60,7 +60,12 @@ async function kafkajsGzipBatch(list: Message[]): Promise<Uint8Array> {
   return new Uint8Array(batch.buffer);
 }
 
-const asMessage = (r: { key: Uint8Array | null; value: Uint8Array | null; headers: { key: string; value: Uint8Array | null }[]; timestamp: number }) => ({
+const asMessage = (r: {
+  key: Uint8Array | null;
+  value: Uint8Array | null;
+  headers: { key: string; value: Uint8Array | null }[];
+  timestamp: number;
+}) => ({
   key: text(r.key),
   value: text(r.value),
   headers: Object.fromEntries(r.headers.map((h) => [h.key, text(h.value)])),
@@ -72,7 +77,9 @@ describe("gzip batches from kafkajs", () => {
     const batch = await kafkajsGzipBatch(messages);
     expect(view(batch).getInt16(ATTRIBUTES_AT, false) & 0x07).toBe(1);
     const p = freshPartition();
-    expect(await p.append([batch])).toEqual([{ errorCode: 0, recordCount: 60, baseOffset: 0, lastOffset: 59, logAppendTime: -1, logStartOffset: 0 }]);
+    expect(await p.append([batch])).toEqual([
+      { errorCode: 0, recordCount: 60, baseOffset: 0, lastOffset: 59, logAppendTime: -1, logStartOffset: 0 },
+    ]);
     expect((await p.fetchBatches(0, MB)).batches).toEqual(batch);
 
     const read = await p.read(0, 1000, MB);
@@ -119,7 +126,9 @@ describe("gzip batches from kafkajs", () => {
     const batch = await kafkajsGzipBatch(messages);
     batch[batch.length - 6]! ^= 0x01; // inside the gzip member's CRC-32 trailer
     const p = freshPartition();
-    expect(await p.append([reseal(batch)])).toEqual([{ errorCode: 0, recordCount: 60, baseOffset: 0, lastOffset: 59, logAppendTime: -1, logStartOffset: 0 }]);
+    expect(await p.append([reseal(batch)])).toEqual([
+      { errorCode: 0, recordCount: 60, baseOffset: 0, lastOffset: 59, logAppendTime: -1, logStartOffset: 0 },
+    ]);
     const err = await expectKafdoError(() => throwRefusals(p).read(0, 10, MB), "CORRUPT_MESSAGE");
     expect(err.message).toContain("gzip: incorrect data check");
   });

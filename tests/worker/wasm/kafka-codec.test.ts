@@ -92,7 +92,19 @@ function flexibleFrame(apiKey: number, apiVersion: number, bodyHex: string): Uin
 describe("the remaining APIs at their newest versions", () => {
   it("are offered: Produce 11, ListOffsets 6, FindCoordinator 5, DescribeGroups 5, ListGroups 5, ApiVersions 4, CreateTopics 7, DeleteTopics 6, InitProducerId 5, DescribeConfigs 4, CreatePartitions 3", () => {
     const max = new Map(kafkaSupported().map((a: { apiKey: number; maxVersion: number }) => [a.apiKey, a.maxVersion]));
-    const want: [number, number][] = [[0, 11], [2, 6], [10, 5], [15, 5], [16, 5], [18, 4], [19, 7], [20, 6], [22, 5], [32, 4], [37, 3]];
+    const want: [number, number][] = [
+      [0, 11],
+      [2, 6],
+      [10, 5],
+      [15, 5],
+      [16, 5],
+      [18, 4],
+      [19, 7],
+      [20, 6],
+      [22, 5],
+      [32, 4],
+      [37, 3],
+    ];
     expect(want.map(([key]) => [key, max.get(key)])).toEqual(want);
   });
 
@@ -103,7 +115,15 @@ describe("the remaining APIs at their newest versions", () => {
     );
     expect(create.error).toBe(0);
     expect(create.request.body).toEqual({
-      topics: [{ name: "t", numPartitions: 2, replicationFactor: -1, assignments: [], configs: [{ name: "retention.ms", value: "600" }] }],
+      topics: [
+        {
+          name: "t",
+          numPartitions: 2,
+          replicationFactor: -1,
+          assignments: [],
+          configs: [{ name: "retention.ms", value: "600" }],
+        },
+      ],
       timeoutMs: 30000,
       validateOnly: true,
     });
@@ -135,15 +155,45 @@ describe("the remaining APIs at their newest versions", () => {
       ],
     });
     expect(Buffer.from(created).toString("hex")).toBe(
-      "00000030" + "00000005" + "00" + "00000000" + "02" + "0274" + "000102030405060708090a0b0c0d0e0f" + "0000" + "00" +
-        "00000002" + "0001" + "02" + "0261" + "0262" + "00" + "05" + "00" + "00" + "00" + "00",
+      "00000030" +
+        "00000005" +
+        "00" +
+        "00000000" +
+        "02" +
+        "0274" +
+        "000102030405060708090a0b0c0d0e0f" +
+        "0000" +
+        "00" +
+        "00000002" +
+        "0001" +
+        "02" +
+        "0261" +
+        "0262" +
+        "00" +
+        "05" +
+        "00" +
+        "00" +
+        "00" +
+        "00",
     );
     const found = kafkaEncode(10, 4, 5, {
       throttleTimeMs: 0,
       coordinators: [{ key: "g1", nodeId: 0, host: "h", port: 9092, errorCode: 0, errorMessage: null }],
     });
     expect(Buffer.from(found).toString("hex")).toBe(
-      "0000001c" + "00000005" + "00" + "00000000" + "02" + "036731" + "00000000" + "0268" + "00002384" + "0000" + "00" + "00" + "00",
+      "0000001c" +
+        "00000005" +
+        "00" +
+        "00000000" +
+        "02" +
+        "036731" +
+        "00000000" +
+        "0268" +
+        "00002384" +
+        "0000" +
+        "00" +
+        "00" +
+        "00",
     );
   });
 });
@@ -168,7 +218,12 @@ describe("kafkaEncode", () => {
     expect(decoded.clusterId).toBe("kafdo");
     expect(decoded.controllerId).toBe(0);
     expect(decoded.topicMetadata[0].topic).toBe("orders");
-    expect(decoded.topicMetadata[0].partitionMetadata[0]).toMatchObject({ partitionId: 0, leader: 0, replicas: [0], isr: [0] });
+    expect(decoded.topicMetadata[0].partitionMetadata[0]).toMatchObject({
+      partitionId: 0,
+      leader: 0,
+      replicas: [0],
+      isr: [0],
+    });
   });
 
   it("encodes ApiVersions from kafkaSupported, and Produce with int64 as bigint", async () => {
@@ -183,16 +238,29 @@ describe("kafkaEncode", () => {
         }),
       ),
     );
-    expect(produced.topics[0].partitions[0]).toMatchObject({ partition: 1, errorCode: 0, baseOffset: "1152921504606846976" });
+    expect(produced.topics[0].partitions[0]).toMatchObject({
+      partition: 1,
+      errorCode: 0,
+      baseOffset: "1152921504606846976",
+    });
   });
 
   it("copies a Uint8Array into its hole: a Fetch v11 response kafkajs decodes", async () => {
     const produceFrame = await kafkajsFrame(
-      produceV7({ acks: 1, timeout: 1000, topicData: [{ topic: "t", partitions: [{ partition: 0, messages: [{ key: "k", value: "hello" }] }] }] }),
+      produceV7({
+        acks: 1,
+        timeout: 1000,
+        topicData: [{ topic: "t", partitions: [{ partition: 0, messages: [{ key: "k", value: "hello" }] }] }],
+      }),
     );
     const batch: Uint8Array = (kafkaDecode(produceFrame).request.body as any).topicData[0].partitionData[0].records;
     const frame = kafkaEncode(1, 11, 3, {
-      responses: [{ topic: "t", partitions: [{ partitionIndex: 0, highWatermark: 1, lastStableOffset: 1, logStartOffset: 0, records: batch }] }],
+      responses: [
+        {
+          topic: "t",
+          partitions: [{ partitionIndex: 0, highWatermark: 1, lastStableOffset: 1, logStartOffset: 0, records: batch }],
+        },
+      ],
     });
     const decoded = await fetchV11Response.decode(payload(frame));
     const messages = decoded.responses[0].partitions[0].messages;

@@ -44,7 +44,9 @@ const Acl = named(
     principal: Type.String({ description: "User:name, or User:* for everyone." }),
     host: Type.Optional(Type.String({ description: '"*" (the default).' })),
     operation: StringEnum(names(OPERATIONS, "ANY")),
-    permission: Type.Optional(StringEnum(["ALLOW", "DENY"] as const, { description: "ALLOW when omitted; DENY wins." })),
+    permission: Type.Optional(
+      StringEnum(["ALLOW", "DENY"] as const, { description: "ALLOW when omitted; DENY wins." }),
+    ),
   }),
 );
 
@@ -55,7 +57,9 @@ const DeletedAcls = named("DeletedAcls", Struct({ deleted: Type.Array(Acl) }));
 const FILTER = {
   resourceType: StringEnum(names(RESOURCE_TYPES), { description: "Default ANY." }),
   resourceName: Type.String({ description: "Default any." }),
-  patternType: StringEnum(names(PATTERN_TYPES), { description: "Default MATCH with resourceName (as kafka-acls), else ANY." }),
+  patternType: StringEnum(names(PATTERN_TYPES), {
+    description: "Default MATCH with resourceName (as kafka-acls), else ANY.",
+  }),
   principal: Type.String({ description: "Default any." }),
   host: Type.String({ description: "Default any." }),
   operation: StringEnum(names(OPERATIONS), { description: "Default ANY." }),

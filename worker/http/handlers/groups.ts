@@ -15,7 +15,11 @@
 import * as groups from "../../api/groups";
 import type { AssignmentStrategy, JoinRequest, OffsetCommit } from "../../common/groups";
 import { endpoint } from "../endpoint";
-import { DEFAULT_CLIENT_ID, DEFAULT_REBALANCE_TIMEOUT_MS, DEFAULT_SESSION_TIMEOUT_MS } from "../../common/consumer-defaults";
+import {
+  DEFAULT_CLIENT_ID,
+  DEFAULT_REBALANCE_TIMEOUT_MS,
+  DEFAULT_SESSION_TIMEOUT_MS,
+} from "../../common/consumer-defaults";
 import type { Context } from "../router";
 import { GroupIdParam } from "../parameters";
 import { GroupConflict, GroupNotFound, NonEmptyGroup, NotFound, noContent, ok } from "../responses";

@@ -29,10 +29,16 @@ const UserList = named("UserList", Struct({ users: Type.Array(User) }));
 const SetUser = named(
   "SetUser",
   Struct({
-    mechanism: Type.String({ description: "SCRAM-SHA-256 or SCRAM-SHA-512 (another is 400 UNSUPPORTED_SASL_MECHANISM)." }),
+    mechanism: Type.String({
+      description: "SCRAM-SHA-256 or SCRAM-SHA-512 (another is 400 UNSUPPORTED_SASL_MECHANISM).",
+    }),
     password: Type.String(),
     iterations: Type.Optional(
-      Type.Integer({ minimum: 1, maximum: INT32_MAX, description: `PBKDF2 iterations, ${DEFAULT_ITERATIONS} (the default) to 16384.` }),
+      Type.Integer({
+        minimum: 1,
+        maximum: INT32_MAX,
+        description: `PBKDF2 iterations, ${DEFAULT_ITERATIONS} (the default) to 16384.`,
+      }),
     ),
   }),
 );
@@ -61,7 +67,9 @@ export const putUser = endpoint({
   body: SetUser,
   responses: { 200: ok("The user.", User) },
   async handle(c, { params: { name }, body }) {
-    return Response.json(await setUserPassword(c.env, name, body.mechanism, body.password, body.iterations ?? DEFAULT_ITERATIONS));
+    return Response.json(
+      await setUserPassword(c.env, name, body.mechanism, body.password, body.iterations ?? DEFAULT_ITERATIONS),
+    );
   },
 });
 

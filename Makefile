@@ -3,8 +3,8 @@
 #   make dev     wrangler dev: HTTP on 127.0.0.1:8787, DO SQLite on local disk, and
 #                `kafdo gateway`: Kafka on 127.0.0.1:9092 (Ctrl-C stops both); other
 #                ports with KAFDO_HTTP_PORT=... KAFDO_KAFKA_PORT=... (npm run dev is make dev)
-#   make test    builds everything and runs every test (import layers, C under ASan+UBSan, fuzzers
-#                briefly, real-client vectors, typecheck, vitest inside workerd)
+#   make test    builds everything and runs every test (import layers, typecheck, lint, C under
+#                ASan+UBSan, fuzzers briefly, real-client vectors, vitest inside workerd)
 #   make bench   benchmarks (figures, never pass/fail)
 #   make fuzz    the fuzzers for longer (FUZZ_SECONDS each)
 #   make lint    prettier, eslint and clang-format, checking only
@@ -29,7 +29,7 @@ FUZZERS := batch_decode gzip snappy lz4 zstd batch_inspect batch_encode batch_en
 FUZZ_SECONDS ?= 60
 FUZZ_TEST_RUNS ?= 20000
 
-APT_PKGS := emscripten binaryen libsqlite3-dev libclang-rt-14-dev clang kcat python3-confluent-kafka librdkafka-dev dpkg-dev chromium
+APT_PKGS := emscripten binaryen libsqlite3-dev libclang-rt-14-dev clang clang-format kcat python3-confluent-kafka librdkafka-dev dpkg-dev chromium
 
 # The compression libraries the core links: Debian's source packages of zlib, zstd, lz4
 # and snappy, fetched into build/codecs by apt-get source (pinned by version and .dsc
@@ -63,8 +63,9 @@ define apt_install
 	@touch $@
 endef
 
-# Installs the Debian packages that are missing, once per checkout.
-$(STAMP_APT):
+# Installs the Debian packages that are missing, once per checkout and again when the
+# Makefile changes (a package added to APT_PKGS reaches a checkout that has the stamp).
+$(STAMP_APT): Makefile
 	$(call apt_install,$(APT_PKGS))
 
 $(STAMP_NPM): package.json package-lock.json
@@ -155,7 +156,7 @@ console: $(STAMP_NPM)
 
 # ---- tests ------------------------------------------------------------------
 
-test: deps test-layers typecheck test-c test-vectors test-fuzz test-worker test-e2e test-interop test-browser
+test: deps test-layers typecheck lint test-c test-vectors test-fuzz test-worker test-e2e test-interop test-browser
 	@echo "make test: all suites passed"
 
 # The Kafka front's request types, generated from the core's schema table (committed,
@@ -230,16 +231,13 @@ fuzz: $(addprefix $(BUILD)/fuzz_,$(FUZZERS)) $(BUILD)/make_seeds
 # JavaScript, clang-format (.clang-format) for the C. `make lint` only checks, runs
 # all three whatever the first ones found, and fails if any found something; `make
 # format` rewrites what prettier and clang-format would change (eslint's findings are
-# fixed by hand). crc32c_table.h is generated data, laid out by its generator.
-LINT_PKGS := clang-format
-STAMP_LINT_APT := $(BUILD)/.apt-lint-stamp
+# fixed by hand). crc32c_table.h is generated data, laid out by its generator; the
+# tables of kafka_schema.c and a few byte frames in tests/c keep their hand layout
+# between /* clang-format off */ and /* clang-format on */.
 JS_FILES := '{worker,wasm,bin,scripts,tests,bench,console}/**/*.{ts,mjs,js}' bin/kafdo
 C_FILES = $(filter-out src-c/crc32c_table.h,$(wildcard src-c/*.[ch] tests/c/*.[ch] bench/*.c))
 
-$(STAMP_LINT_APT):
-	$(call apt_install,$(LINT_PKGS))
-
-lint: $(STAMP_NPM) $(STAMP_LINT_APT)
+lint: $(STAMP_NPM) $(STAMP_APT)
 	@status=0; \
 	echo "== prettier --check"; prettier --check --log-level warn $(JS_FILES) || status=1; \
 	echo "== eslint"; eslint $(JS_FILES) || status=1; \
@@ -249,7 +247,7 @@ lint: $(STAMP_NPM) $(STAMP_LINT_APT)
 	if [ $$status -ne 0 ]; then echo "make lint: see above; make format rewrites the layout"; fi; \
 	exit $$status
 
-format: $(STAMP_NPM) $(STAMP_LINT_APT)
+format: $(STAMP_NPM) $(STAMP_APT)
 	prettier --write --log-level warn $(JS_FILES)
 	clang-format -i $(C_FILES)
 

@@ -165,8 +165,8 @@ static void test_scram_refusals(void)
         "r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,c=biws,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=",
         "",
         /* delegation tokens */
-        "c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,tokenauth=true,p=dHzbZapWIk4jUhN+"
-        "Ute9ytag9zjfMHgsqmmiz7AndVQ=",
+        ("c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,tokenauth=true,p=dHzbZapWIk4jUhN+"
+         "Ute9ytag9zjfMHgsqmmiz7AndVQ="),
     };
     for (size_t i = 0; i < sizeof bad_finals / sizeof *bad_finals; i++)
         CHECK_EQ_INT(client_final(KD_SCRAM_SHA_256, RFC_FIRST, RFC_SERVER_FIRST, bad_finals[i], keys, 32),

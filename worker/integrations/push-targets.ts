@@ -99,12 +99,11 @@ function checkUrl(raw: unknown, name = "url"): string {
   return url.href;
 }
 
-/* A service binding: callable (fetch), and not a Durable Object namespace, a KV
- * namespace, a bucket or a queue, which have no fetch. */
+/* A service binding: workerd's Fetcher (an RPC stub answers every property, so
+ * its shape cannot tell; a DO namespace, a KV namespace, a bucket, a queue or a
+ * var are not Fetchers). */
 function isService(binding: unknown): boolean {
-  if (binding === null || (typeof binding !== "object" && typeof binding !== "function")) return false;
-  const b = binding as Record<string, unknown>;
-  return typeof b.fetch === "function" && typeof b.idFromName !== "function";
+  return Object.prototype.toString.call(binding) === "[object Fetcher]";
 }
 
 /* INVALID_REQUEST unless the Worker has a service binding by the target's name. */

@@ -7,7 +7,8 @@
  * dead-lettered, none lost, none out of order within its partition; that the
  * concurrency bound holds; and that bad settings are refused with nothing stored.
  */
-import { env } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
+import { KafdoClient, KafdoClientError } from "kafdo/client";
 import { afterEach, describe, expect, it } from "vitest";
 import { createAdmin, createProducer, readPartition } from "../../../worker/api";
 import { committedOffsets } from "../../../worker/api/groups";
@@ -253,5 +254,29 @@ describe("push consumers: a service-binding target", () => {
     expect(sub.url).toBe("https://example.test/h");
     expect(sub).not.toHaveProperty("target");
     expect(sub).not.toHaveProperty("concurrency");
+  });
+});
+
+describe("push subscriptions from kafdo/client", () => {
+  it("creates, describes, lists and deletes a service-target subscription; refuses an unknown binding", async () => {
+    const client = new KafdoClient({
+      baseUrl: "http://kafdo.test",
+      fetch: (input, init) => exports.default.fetch(input, init),
+    });
+    const subs = client.subscriptions();
+    const groupId = fresh("push-client");
+    const topic = fresh("push-client-t");
+    await createProducer(env).sendBatch([{ topic, value: { i: 0 } }]);
+    const made = await subs.create({ groupId, topic, target: { type: "service", binding: "PUSH_TARGET" } });
+    expect(made.target).toEqual({ type: "service", binding: "PUSH_TARGET", method: "deliver" });
+    await until("delivered", async () => (await subs.describe(groupId)).status.delivered === 1);
+    expect((await subs.list()).map((s) => s.groupId)).toContain(groupId);
+    await subs.delete(groupId);
+    await expect(subs.describe(groupId)).rejects.toMatchObject({ code: "GROUP_ID_NOT_FOUND" });
+    const refused = await subs.create({ groupId, topic, target: { type: "service", binding: "NOPE" } }).catch((e) => e);
+    expect(refused).toBeInstanceOf(KafdoClientError);
+    expect(refused).toMatchObject({ code: "INVALID_REQUEST" });
+    expect(refused.message).toContain('target.binding "NOPE" is not a binding of this Worker');
+    await expect(subs.describe(groupId)).rejects.toMatchObject({ code: "GROUP_ID_NOT_FOUND" });
   });
 });

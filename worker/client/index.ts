@@ -11,7 +11,12 @@ export type { HealthStatus, KafdoClientConfig } from "./client";
 export { KafdoHttpProducer } from "./producer";
 export type { ClientProducerConfig } from "./producer";
 export { KafdoHttpConsumer } from "./consumer";
-export type { ClientConsumerConfig, ClientFetchOptions, ClientFetchResult, ClientPartitionOffsets } from "./consumer";
+export type {
+  ClientConsumerConfig,
+  ClientFetchOptions,
+  ClientFetchResult,
+  ClientPartitionOffsets,
+} from "./consumer";
 export { KafdoHttpAdmin } from "./admin";
 export { KafdoHttpSubscriptions } from "./subscriptions";
 export type {
@@ -30,32 +35,8 @@ export type { ClientErrorCode } from "./errors";
 export type { BytesInput, ClientMessage, ClientRecord, ConsumedBytes } from "./records";
 export type { FetchFunction } from "./transport";
 export { KafdoError, KAFKA_ERROR_NAMES, errorName } from "../common/errors";
-export type {
-  AlterConfigsOptions,
-  ConfigChanges,
-  CreateTopicConfig,
-  DeletedRecords,
-  PartitionInfo,
-  PartitionOffsets,
-  RecordsToDelete,
-  TopicDescription,
-} from "../common/topics";
-export type {
-  AssignmentStrategy,
-  CommittedOffset,
-  GroupInfo,
-  GroupListing,
-  GroupMember,
-  GroupOffsetLag,
-  GroupState,
-  JoinResult,
-  OffsetCommit,
-  OffsetResetTarget,
-  ResetOffset,
-  ResetOffsetsRequest,
-  ResetOffsetsResult,
-  TopicPartition,
-} from "../common/groups";
+export type { AlterConfigsOptions, ConfigChanges, CreateTopicConfig, DeletedRecords, PartitionInfo, PartitionOffsets, RecordsToDelete, TopicDescription } from "../common/topics";
+export type { AssignmentStrategy, CommittedOffset, GroupInfo, GroupListing, GroupMember, GroupOffsetLag, GroupState, JoinResult, OffsetCommit, OffsetResetTarget, ResetOffset, ResetOffsetsRequest, ResetOffsetsResult, TopicPartition } from "../common/groups";
 export type { RecordMetadata } from "../common/api";
 export type { MetricsSnapshot, TopicSnapshot, PartitionSnapshot, GroupSnapshot, DoorStats } from "../common/metrics";
 export type { AclEntry, AclEntryFilter, SaslUser, SaslUserCredential, ScramMechanismName } from "../common/security";

@@ -35,7 +35,9 @@ export default defineConfig({
         /* Kafka-protocol groups start at once here (Kafka's 3 s initial rebalance
          * delay is the default elsewhere): the tests count on quick groups. */
         bindings: { KAFDO_GROUP_INITIAL_REBALANCE_DELAY_MS: "0" },
-        serviceBindings: { CALLER: "service-caller" },
+        /* PUSH_TARGET: a Worker that push subscriptions deliver to
+         * (tests/worker/integrations/push-consumers.test.ts). */
+        serviceBindings: { CALLER: "service-caller", PUSH_TARGET: { name: "push-target", entrypoint: "PushTarget" } },
         workers: [
           {
             name: "service-caller",
@@ -43,6 +45,12 @@ export default defineConfig({
             scriptPath: "./tests/worker/fixtures/service-caller.mjs",
             compatibilityDate: "2025-09-01",
             serviceBindings: { KAFDO: { name: `vitest-plugin-runner-${PROJECT}`, entrypoint: "KafdoService" } },
+          },
+          {
+            name: "push-target",
+            modules: true,
+            scriptPath: "./tests/worker/fixtures/push-target.mjs",
+            compatibilityDate: "2025-09-01",
           },
         ],
       },

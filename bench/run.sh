@@ -74,3 +74,8 @@ echo
 # SASL and ACLs on the Kafka port: the same kafkajs workload with KAFDO_KAFKA_SASL off and
 # required (SCRAM-SHA-256, ACLs checked on every request), as a ratio.
 node bench/sasl.mjs --batches "${SASL_BATCHES:-200}"
+echo
+
+# Push consumers (a subscription delivering to a second Worker through a service
+# binding) beside the in-Worker consumer, in workerd: records/s.
+npx vitest run --config bench/push-consumer.config.ts

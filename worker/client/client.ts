@@ -12,6 +12,7 @@
 import type { MetricsSnapshot } from "../common/metrics";
 import { KafdoClientError } from "./errors";
 import { KafdoHttpAdmin } from "./admin";
+import { KafdoHttpSubscriptions } from "./subscriptions";
 import { type ClientConsumerConfig, KafdoHttpConsumer } from "./consumer";
 import { type ClientProducerConfig, KafdoHttpProducer } from "./producer";
 import { type ClientRecord, type RestRecord, clientRecord } from "./records";
@@ -130,5 +131,10 @@ export class KafdoClient {
 
   admin(): KafdoHttpAdmin {
     return new KafdoHttpAdmin(this.transport);
+  }
+
+  /* Push subscriptions: a topic's records pushed to a URL or a Worker (subscriptions.ts). */
+  subscriptions(): KafdoHttpSubscriptions {
+    return new KafdoHttpSubscriptions(this.transport);
   }
 }

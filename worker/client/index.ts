@@ -13,6 +13,18 @@ export type { ClientProducerConfig } from "./producer";
 export { KafdoHttpConsumer } from "./consumer";
 export type { ClientConsumerConfig, ClientFetchOptions, ClientFetchResult, ClientPartitionOffsets } from "./consumer";
 export { KafdoHttpAdmin } from "./admin";
+export { KafdoHttpSubscriptions } from "./subscriptions";
+export type {
+  HttpTarget,
+  PushBatch,
+  PushRecord,
+  PushTarget,
+  ServiceTarget,
+  WebhookDeliveryStatus,
+  WebhookRetry,
+  WebhookSubscriptionConfig,
+  WebhookSubscriptionInfo,
+} from "../common/subscriptions";
 export { KafdoClientError } from "./errors";
 export type { ClientErrorCode } from "./errors";
 export type { BytesInput, ClientMessage, ClientRecord, ConsumedBytes } from "./records";

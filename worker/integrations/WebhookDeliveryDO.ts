@@ -21,7 +21,9 @@
  * partition rewound to it: none is passed over. A
  * partition's offset is committed after its run of records is delivered (2xx) or
  * dead-lettered, never before: a crash or an eviction between delivery and commit
- * delivers those records again, which is the at-least-once promise.
+ * delivers those records again, which is the at-least-once promise. At most
+ * `concurrency` partitions deliver at once (all of them, unset). A service target
+ * (push-targets.ts) gets each partition's run of records as one batch.
  *
  * It lives here, with the integrations, and not with the Kafka Durable Objects
  * (durable-objects/), which are shims over the core: it is a client of the
@@ -43,6 +45,8 @@ import { answerRefusals } from "../durable-objects/rpc";
 import type { ConsumerRecord } from "../common/records";
 import type { TopicPartition } from "../common/groups";
 import { backoffDelay, deadLetterMessage, deliver } from "./webhook-delivery";
+import { deliverBatch } from "./push-targets";
+import { inLanes } from "./lanes";
 import type {
   WebhookDeliveryRpc,
   WebhookDeliveryStatus,
@@ -198,7 +202,9 @@ export class WebhookDeliveryDO extends DurableObject<Env> implements WebhookDeli
         const k = keyOf(r);
         byPartition.set(k, [...(byPartition.get(k) ?? []), r]);
       }
-      await Promise.all([...byPartition.values()].map((run) => this.#deliverRun(sub, consumer, run)));
+      await inLanes([...byPartition.values()], sub.concurrency ?? Infinity, (run) =>
+        this.#deliverRun(sub, consumer, run),
+      );
     }
   }
 
@@ -225,32 +231,41 @@ export class WebhookDeliveryDO extends DurableObject<Env> implements WebhookDeli
     return { waiting: all, earliest };
   }
 
-  /* Delivers one partition's records in order, until one fails; commits what was
-   * delivered or dead-lettered. */
+  /*
+   * Delivers one partition's records in order, until a delivery fails; commits what
+   * was delivered or dead-lettered. A delivery is one record to a URL, or the whole
+   * run (one batch) to a service target: what is acknowledged, retried and
+   * dead-lettered together.
+   */
   async #deliverRun(sub: Stored, consumer: Consumer, run: ConsumedRecord[]): Promise<void> {
     const tp: TopicPartition = { topic: run[0]!.topic, partition: run[0]!.partition };
     const k = keyOf(tp);
+    const deliveries = sub.target ? [run] : run.map((r) => [r]);
     let commitTo: number | undefined;
     try {
-      for (const record of run) {
+      for (const records of deliveries) {
+        const first = records[0]!;
+        const last = records[records.length - 1]!;
         if (this.current?.version !== sub.version) return;
         let retry = this.state.retries[k];
-        if (retry && retry.offset !== record.offset) {
+        if (retry && retry.offset !== first.offset) {
           /* Left from an earlier assignment: that record was dealt with elsewhere. */
           delete this.state.retries[k];
           retry = undefined;
         }
         if (retry && retry.nextAttemptAt > Date.now()) {
-          this.#rewind(consumer, tp, record.offset);
+          this.#rewind(consumer, tp, first.offset);
           return;
         }
         const attempt = (retry?.attempts ?? 0) + 1;
-        const outcome = await deliver(sub, record, attempt);
+        const outcome = sub.target
+          ? await deliverBatch(this.env, { ...sub, target: sub.target }, records, attempt)
+          : await deliver(sub, first, attempt);
         if (this.current?.version !== sub.version) return;
         if (outcome.ok) {
           delete this.state.retries[k];
-          this.state.delivered++;
-          commitTo = record.offset + 1;
+          this.state.delivered += records.length;
+          commitTo = last.offset + 1;
           await this.#save();
           continue;
         }
@@ -258,24 +273,29 @@ export class WebhookDeliveryDO extends DurableObject<Env> implements WebhookDeli
         this.state.lastError = outcome.error;
         this.state.lastErrorAt = Date.now();
         if (attempt >= sub.maxAttempts) {
-          await this.#deadLetter(sub, record, attempt, outcome.error);
+          for (const record of records) await this.#deadLetter(sub, record, attempt, outcome.error);
           delete this.state.retries[k];
-          this.state.deadLettered++;
-          commitTo = record.offset + 1;
+          this.state.deadLettered += records.length;
+          commitTo = last.offset + 1;
           await this.#save();
           continue;
         }
         this.state.retries[k] = {
           ...tp,
-          offset: record.offset,
+          offset: first.offset,
           attempts: attempt,
           nextAttemptAt: Date.now() + backoffDelay(attempt, sub.backoffMs, sub.maxBackoffMs),
           lastError: outcome.error,
         };
         await this.#save();
-        this.#rewind(consumer, tp, record.offset);
+        this.#rewind(consumer, tp, first.offset);
         return;
       }
+    } catch (e) {
+      /* The target cannot be called at all: the round fails (and is retried), these
+       * records are not dealt with — rewound, not dead-lettered. */
+      this.#rewind(consumer, tp, commitTo ?? run[0]!.offset);
+      throw e;
     } finally {
       if (commitTo !== undefined && this.current?.version === sub.version) {
         /* Refused when the group moved on (a rebalance): those records are then

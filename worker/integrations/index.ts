@@ -10,6 +10,7 @@
  *                             GitHub-style signature checks
  *   webhook-subscriptions.ts  webhook consumers: a topic's records POSTed to a URL,
  *   webhook-delivery.ts       at least once, with retries and a dead-letter topic
+ *   push-targets.ts           ... or to a Worker's RPC method through a service binding
  *   records.ts                what they share: stable keys, event ids, dropping
  *                             re-sent events
  *
@@ -111,6 +112,8 @@ export type {
 } from "./webhook-subscriptions";
 export { backoffDelay, deliveryBody, SIGNATURE_HEADER } from "./webhook-delivery";
 export type { DeliveryBody } from "./webhook-delivery";
+/* Push consumers: a subscription's target may be a Worker behind a service binding. */
+export type { HttpTarget, PushBatch, PushRecord, PushTarget, ServiceTarget } from "../common/subscriptions";
 
 export { EVENT_ID_HEADER, RECENT_EVENTS, stableStringify } from "./records";
 export type { EventSendResult, IntegrationMessage, MessageContext } from "./records";

@@ -27,13 +27,15 @@
  * The record dead-lettered after maxAttempts failures is the original one, key,
  * value, headers and timestamp byte for byte, plus headers saying where it came from
  * and why it failed: kafdo-dlq-topic, kafdo-dlq-partition, kafdo-dlq-offset,
- * kafdo-dlq-group-id, kafdo-dlq-url, kafdo-dlq-attempts, kafdo-dlq-error.
+ * kafdo-dlq-group-id, kafdo-dlq-url, kafdo-dlq-attempts, kafdo-dlq-error. For a
+ * service target (push-targets.ts) kafdo-dlq-url is "service:<binding>.<method>".
  */
 import type { ConsumedRecord } from "../api/consumer";
 import type { ConsumerRecord, HeaderValue } from "../common/records";
 import type { ProducerMessage } from "../common/api";
 import { hmacSha256Hex } from "./webhooks";
 import type { WebhookSubscription } from "./webhook-subscriptions";
+import { targetName } from "./push-targets";
 
 export const SIGNATURE_HEADER = "kafdo-signature-256";
 
@@ -87,12 +89,15 @@ export type DeliveryOutcome = { ok: true } | { ok: false; error: string };
 
 const reason = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
-/* One attempt at delivering `record`. Never throws: a failure is an outcome. */
+/* One attempt at POSTing `record` to the subscription's URL. Never throws: a
+ * failure is an outcome. */
 export async function deliver(
   sub: WebhookSubscription,
   record: ConsumedRecord,
   attempt: number,
 ): Promise<DeliveryOutcome> {
+  const url = sub.url;
+  if (url === undefined) return { ok: false, error: "the subscription has no url: its target is a service" };
   let body: string;
   try {
     body = JSON.stringify(deliveryBody(sub.groupId, record));
@@ -111,7 +116,7 @@ export async function deliver(
   };
   try {
     if (sub.secret !== null) headers[SIGNATURE_HEADER] = `sha256=${await hmacSha256Hex(sub.secret, body)}`;
-    const res = await fetch(sub.url, {
+    const res = await fetch(url, {
       method: "POST",
       headers,
       body,
@@ -120,9 +125,9 @@ export async function deliver(
     });
     await res.body?.cancel();
     if (res.status >= 200 && res.status < 300) return { ok: true };
-    return { ok: false, error: `${sub.url} answered HTTP ${res.status}` };
+    return { ok: false, error: `${url} answered HTTP ${res.status}` };
   } catch (e) {
-    return { ok: false, error: `POST ${sub.url} failed: ${reason(e)}` };
+    return { ok: false, error: `POST ${url} failed: ${reason(e)}` };
   }
 }
 
@@ -146,7 +151,7 @@ export function deadLetterMessage(
     "kafdo-dlq-partition": String(consumed.partition),
     "kafdo-dlq-offset": String(consumed.offset),
     "kafdo-dlq-group-id": sub.groupId,
-    "kafdo-dlq-url": sub.url,
+    "kafdo-dlq-url": sub.url ?? targetName(sub.target!),
     "kafdo-dlq-attempts": String(attempts),
     "kafdo-dlq-error": error,
   });

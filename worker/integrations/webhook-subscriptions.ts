@@ -14,12 +14,20 @@
  * goes to the dead-letter topic, byte for byte, with headers saying why, and
  * delivery moves on. The delivery format is webhook-delivery.ts's.
  *
+ * The target may instead be a Worker behind a service binding (push consumers,
+ * push-targets.ts): the same delivery, but a partition's records go as one batch
+ * to an RPC method, and the batch is what is acknowledged, retried and (after
+ * maxAttempts) dead-lettered, record by record. `concurrency` bounds the
+ * deliveries in flight at once, for either target.
+ *
  * The subscriptions themselves are kept by the delivery objects; a registry
  * object (the WebhookDeliveryDO named "registry") lists them.
  */
 import { typedEnv, type Env, type KafdoBindings } from "../durable-objects/bindings";
 import { throwRefusals } from "../durable-objects/rpc";
 import { KafdoError, KafkaCode } from "../common/errors";
+import type { WebhookSubscription, WebhookSubscriptionConfig, WebhookSubscriptionInfo } from "../common/subscriptions";
+import { checkServiceBinding, resolveTarget } from "./push-targets";
 import { checkGroupId, createAdmin } from "./worker-api";
 
 export const SUBSCRIPTION_DEFAULTS = {
@@ -38,81 +46,17 @@ export const SUBSCRIPTION_LIMITS = {
   maxBackoffMs: [1, 86400000],
   timeoutMs: [1, 300000],
   maxPollRecords: [1, 500],
+  concurrency: [1, 1000],
 } as const;
 
-export interface WebhookSubscriptionConfig {
-  /* The consumer group that consumes the topic; names the subscription. */
-  groupId: string;
-  topic: string;
-  /* Where records are POSTed: an http: or https: URL. */
-  url: string;
-  /* Attempts at one record before it goes to the dead-letter topic. 5. */
-  maxAttempts?: number;
-  /* Wait before the second attempt; doubled before each next one. 1000. */
-  backoffMs?: number;
-  /* The longest wait between attempts. 300000. */
-  maxBackoffMs?: number;
-  /* How long an attempt waits for the answer. 30000. */
-  timeoutMs?: number;
-  /* "<topic>.dlq" when absent. */
-  deadLetterTopic?: string;
-  /* Signs each delivery: kafdo-signature-256: sha256=<hex HMAC-SHA256(secret, body)>. */
-  secret?: string;
-  /* Where the group starts on a partition it has no committed offset for: the
-   * log start (true, as Kafka Connect's sinks) or the end. true. */
-  fromBeginning?: boolean;
-  /* Records fetched at a time. 100. */
-  maxPollRecords?: number;
-}
-
-/* A subscription with every setting resolved, as its delivery object keeps it. */
-export interface WebhookSubscription {
-  groupId: string;
-  topic: string;
-  url: string;
-  maxAttempts: number;
-  backoffMs: number;
-  maxBackoffMs: number;
-  timeoutMs: number;
-  deadLetterTopic: string;
-  secret: string | null;
-  fromBeginning: boolean;
-  maxPollRecords: number;
-}
-
-/* A record waiting to be tried again. */
-export interface WebhookRetry {
-  topic: string;
-  partition: number;
-  offset: number;
-  /* Failed attempts so far. */
-  attempts: number;
-  /* ms since the epoch. */
-  nextAttemptAt: number;
-  lastError: string;
-}
-
-export interface WebhookDeliveryStatus {
-  /* Records the URL answered 2xx for. */
-  delivered: number;
-  /* Records written to the dead-letter topic. */
-  deadLettered: number;
-  /* Attempts that failed (each retry counts). */
-  failedAttempts: number;
-  retrying: WebhookRetry[];
-  lastError: string | null;
-  /* ms since the epoch. */
-  lastErrorAt: number | null;
-}
-
-/* What describing a subscription shows: its settings (the secret only as `signed`)
- * and how delivery goes. */
-export interface WebhookSubscriptionInfo extends Omit<WebhookSubscription, "secret"> {
-  signed: boolean;
-  createdAt: number;
-  updatedAt: number;
-  status: WebhookDeliveryStatus;
-}
+/* The subscription's shapes live in the leaf, shared with kafdo/client. */
+export type {
+  WebhookSubscriptionConfig,
+  WebhookSubscription,
+  WebhookRetry,
+  WebhookDeliveryStatus,
+  WebhookSubscriptionInfo,
+} from "../common/subscriptions";
 
 /* What a delivery object (WebhookDeliveryDO.ts, which implements it) answers over
  * RPC: declared here, with the subscription's types, so this module reaches the
@@ -131,6 +75,7 @@ const FIELDS = [
   "groupId",
   "topic",
   "url",
+  "target",
   "maxAttempts",
   "backoffMs",
   "maxBackoffMs",
@@ -139,14 +84,21 @@ const FIELDS = [
   "secret",
   "fromBeginning",
   "maxPollRecords",
+  "concurrency",
 ];
 
 function refuse(message: string): never {
   throw new KafdoError(KafkaCode.INVALID_REQUEST, message);
 }
 
-function bounded(c: Record<string, unknown>, name: keyof typeof SUBSCRIPTION_LIMITS): number {
-  const v = c[name] ?? SUBSCRIPTION_DEFAULTS[name];
+function bounded(
+  c: Record<string, unknown>,
+  name: keyof typeof SUBSCRIPTION_DEFAULTS & keyof typeof SUBSCRIPTION_LIMITS,
+): number {
+  return inBounds(c[name] ?? SUBSCRIPTION_DEFAULTS[name], name);
+}
+
+function inBounds(v: unknown, name: keyof typeof SUBSCRIPTION_LIMITS): number {
   const [min, max] = SUBSCRIPTION_LIMITS[name];
   if (typeof v !== "number" || !Number.isSafeInteger(v) || v < min || v > max) {
     refuse(`${name} must be an integer from ${min} to ${max}`);
@@ -161,7 +113,7 @@ function bounded(c: Record<string, unknown>, name: keyof typeof SUBSCRIPTION_LIM
  */
 export async function resolveSubscription(config: unknown): Promise<WebhookSubscription> {
   if (config === null || typeof config !== "object" || Array.isArray(config)) {
-    refuse("a webhook subscription is an object { groupId, topic, url, ... }");
+    refuse("a webhook subscription is an object { groupId, topic, url | target, ... }");
   }
   const c = config as Record<string, unknown>;
   for (const k of Object.keys(c)) {
@@ -169,14 +121,7 @@ export async function resolveSubscription(config: unknown): Promise<WebhookSubsc
   }
   const groupId = await checkGroupId(c.groupId);
   if (typeof c.topic !== "string" || c.topic.length === 0) refuse("topic must be a topic name");
-  if (typeof c.url !== "string") refuse("url must be an http: or https: URL");
-  let url: URL;
-  try {
-    url = new URL(c.url);
-  } catch {
-    refuse(`url "${c.url}" is not a URL`);
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") refuse(`url "${c.url}" is not http: or https:`);
+  const target = resolveTarget(c);
   const backoffMs = bounded(c, "backoffMs");
   const maxBackoffMs = bounded(c, "maxBackoffMs");
   if (maxBackoffMs < backoffMs) refuse("maxBackoffMs must be at least backoffMs");
@@ -187,12 +132,13 @@ export async function resolveSubscription(config: unknown): Promise<WebhookSubsc
   if (c.secret !== undefined && (typeof c.secret !== "string" || c.secret.length === 0)) {
     refuse("secret must be a non-empty string");
   }
+  if (c.secret !== undefined && "target" in target) refuse("secret signs HTTP deliveries; a service target has none");
   if (c.fromBeginning !== undefined && typeof c.fromBeginning !== "boolean")
     refuse("fromBeginning must be true or false");
-  return {
+  const resolved: WebhookSubscription = {
     groupId,
     topic: c.topic,
-    url: url.href,
+    ...target,
     maxAttempts: bounded(c, "maxAttempts"),
     backoffMs,
     maxBackoffMs,
@@ -202,6 +148,9 @@ export async function resolveSubscription(config: unknown): Promise<WebhookSubsc
     fromBeginning: (c.fromBeginning as boolean | undefined) ?? SUBSCRIPTION_DEFAULTS.fromBeginning,
     maxPollRecords: bounded(c, "maxPollRecords"),
   };
+  /* Absent unless given, so an http subscription reads as it always has. */
+  if (c.concurrency !== undefined) resolved.concurrency = inBounds(c.concurrency, "concurrency");
+  return resolved;
 }
 
 /* ---- the delivery objects ----------------------------------------------------------------- */
@@ -249,6 +198,7 @@ export async function createWebhookSubscription(
 ): Promise<{ created: boolean; subscription: WebhookSubscriptionInfo }> {
   const env = typedEnv(bindings);
   const sub = await resolveSubscription(config);
+  if (sub.target) checkServiceBinding(env, sub.target);
   await checkTopicName(env, sub.topic);
   await checkTopicName(env, sub.deadLetterTopic);
   const answer = await deliveryStub(env, sub.groupId).configure(sub);

@@ -19,6 +19,7 @@ import {
   deleteWebhookSubscription,
   describeWebhookSubscription,
   listWebhookSubscriptions,
+  type WebhookSubscriptionConfig as WebhookSubscriptionConfigBody,
   SUBSCRIPTION_DEFAULTS,
   SUBSCRIPTION_LIMITS,
 } from "../../integrations/webhook-subscriptions";
@@ -27,7 +28,7 @@ import type { Context } from "../router";
 import { HttpError } from "../errors";
 import { GroupIdParam, TopicParam } from "../parameters";
 import { NoSubscription, NotFound, TooLarge, WebhookUnauthorized, noContent, ok } from "../responses";
-import { AtLeast, Nullable, Struct, Type, named } from "../schema";
+import { AtLeast, Nullable, StringEnum, Struct, Type, named } from "../schema";
 import { RecordMetadata } from "./produce";
 
 /*
@@ -52,16 +53,40 @@ const bounded = (name: Limited, description: string) =>
     Type.Integer({
       minimum: SUBSCRIPTION_LIMITS[name][0],
       maximum: SUBSCRIPTION_LIMITS[name][1],
-      description: `${description} Default ${SUBSCRIPTION_DEFAULTS[name]}.`,
+      description:
+        name in SUBSCRIPTION_DEFAULTS
+          ? `${description} Default ${SUBSCRIPTION_DEFAULTS[name as keyof typeof SUBSCRIPTION_DEFAULTS]}.`
+          : description,
     }),
   );
+
+/* One shape for both targets: which fields each type takes is checked by
+ * integrations/push-targets.ts, which says precisely what is wrong. */
+const PushTarget = named(
+  "PushTarget",
+  Struct({
+    type: StringEnum(["http", "service"]),
+    url: Type.Optional(Type.String({ description: "http: the http: or https: URL records are POSTed to." })),
+    binding: Type.Optional(
+      Type.String({
+        description: "service: the name of a service binding of Kafdo's Worker ([[services]] in wrangler.toml).",
+      }),
+    ),
+    method: Type.Optional(
+      Type.String({ description: 'service: the RPC method that receives each batch. Default "deliver".' }),
+    ),
+  }),
+);
 
 const WebhookSubscriptionConfig = named(
   "WebhookSubscriptionConfig",
   Struct({
     groupId: Type.String({ description: "The consumer group; names the subscription." }),
     topic: Type.String(),
-    url: Type.String({ description: "An http: or https: URL the records are POSTed to." }),
+    url: Type.Optional(
+      Type.String({ description: "An http: or https: URL the records are POSTed to (or give target)." }),
+    ),
+    target: Type.Optional(PushTarget),
     maxAttempts: bounded("maxAttempts", "Attempts at a record before it is dead-lettered."),
     backoffMs: bounded("backoffMs", "Wait before the second attempt, doubled for each next one."),
     maxBackoffMs: bounded("maxBackoffMs", "The longest wait, at least backoffMs."),
@@ -77,7 +102,8 @@ const WebhookSubscriptionConfig = named(
           `(true) or the end. Default ${SUBSCRIPTION_DEFAULTS.fromBeginning}.`,
       }),
     ),
-    maxPollRecords: bounded("maxPollRecords", "Records fetched at a time."),
+    maxPollRecords: bounded("maxPollRecords", "Records fetched at a time; a service target's largest batch."),
+    concurrency: bounded("concurrency", "The most deliveries in flight at once; default one per partition."),
   }),
 );
 
@@ -98,7 +124,15 @@ const WebhookSubscription = named(
   Struct({
     groupId: Type.String(),
     topic: Type.String(),
-    url: Type.String(),
+    url: Type.Optional(Type.String({ description: "The http target's URL." })),
+    target: Type.Optional(
+      Struct(
+        { type: StringEnum(["service"]), binding: Type.String(), method: Type.String() },
+        {
+          description: "A service target (http targets show url).",
+        },
+      ),
+    ),
     maxAttempts: AtLeast(1),
     backoffMs: AtLeast(1),
     maxBackoffMs: AtLeast(1),
@@ -106,6 +140,7 @@ const WebhookSubscription = named(
     deadLetterTopic: Type.String(),
     fromBeginning: Type.Boolean(),
     maxPollRecords: AtLeast(1),
+    concurrency: Type.Optional(AtLeast(1, "Shown when set.")),
     signed: Type.Boolean({ description: "Whether deliveries are signed (the secret is not shown)." }),
     createdAt: AtLeast(0, "ms since the epoch."),
     updatedAt: AtLeast(0, "ms since the epoch."),
@@ -178,7 +213,11 @@ export const createSubscription = endpoint({
     "to maxBackoffMs; after maxAttempts failures the record, byte for byte, goes to the " +
     "dead-letter topic with kafdo-dlq-* headers, and delivery moves on. One subscription " +
     "per group: posting again for a group replaces its settings (200) and keeps its " +
-    "committed offsets; a new one is 201. the README (Webhook consumers) shows the delivery format.",
+    "committed offsets; a new one is 201. the README (Webhook consumers) shows the delivery format. " +
+    'With target { type: "service", binding, method } instead of url, the records go to a ' +
+    "Worker behind that service binding: each partition's records, up to maxPollRecords, as " +
+    "one batch to the RPC method, acknowledged by its return, retried and dead-lettered as one " +
+    "(push consumers). An unknown binding is 400 INVALID_REQUEST and stores nothing.",
   tags: ["webhooks"],
   body: WebhookSubscriptionConfig,
   responses: {
@@ -186,7 +225,7 @@ export const createSubscription = endpoint({
     201: ok("The subscription, created.", WebhookSubscription),
   },
   async handle(c, { body }) {
-    const { created, subscription } = await createWebhookSubscription(c.env, body);
+    const { created, subscription } = await createWebhookSubscription(c.env, body as WebhookSubscriptionConfigBody);
     return Response.json(subscription, { status: created ? 201 : 200 });
   },
 });

@@ -39,7 +39,10 @@ export interface SentenceRecord {
   offset: number;
   timestamp: number;
   key: string | Uint8Array | null;
-  value: unknown;
+  /* The JSON value the bytes hold, else their UTF-8 text, else the bytes; null for a
+   * tombstone. `any`, so a loop reads record.value.orderId as the spec writes it. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above
+  value: any;
   headers: Record<string, string | Uint8Array | null>;
 }
 

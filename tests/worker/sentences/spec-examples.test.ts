@@ -1,12 +1,12 @@
 /*
  * kafka-do-README.md's "Topic Administration", "Producing Messages", "Consuming
- * Messages" and "Consumer Groups" examples, run as written (prettier adds the semicolons
- * and double quotes) with `import { kafka } from
- * "kafdo"` in a Worker (its bindings are this Worker's, from cloudflare:workers). What
- * the spec leaves open is set up around them: the loops break once they have what the
- * test looks for, `analytics` and `reprocess` are local functions, and a group that
- * starts at the latest offset is fed by a producer running beside it. The file's tests
- * run in order over one storage: administration first creates `orders`.
+ * Messages" and "Consumer Groups" examples, run as written (prettier adds semicolons and
+ * double quotes) with `import { kafka } from "kafdo"` in a Worker: its bindings are this
+ * Worker's, from cloudflare:workers. What the spec leaves open is set up around them: the
+ * loops break once they have what the test looks for, `analytics` and `reprocess` are
+ * local functions, and a group that starts at the latest offset is fed by a producer
+ * running beside it. The file's tests run in order over one storage: administration
+ * first creates `orders`.
  */
 import { describe, expect, it } from "vitest";
 import { createAdmin, kafka } from "kafdo";

@@ -304,6 +304,18 @@ describe("bad sentences change nothing", { timeout: 30_000 }, () => {
   });
 });
 
+describe("when an action runs", { timeout: 30_000 }, () => {
+  it("when first awaited, and once however often it is awaited", async () => {
+    const topic = `lazy-${Date.now()}`;
+    const create = kafka`create topic ${topic}`;
+    expect(await kafka`list topics`).not.toContain(topic);
+    const [a, b] = await Promise.all([create, create]);
+    expect(a).toBe(b);
+    expect(await create).toMatchObject({ topic, partitions: 1 });
+    expect(await kafka`list topics`).toContain(topic);
+  });
+});
+
 describe("leaving a group loop in a Worker", { timeout: 30_000 }, () => {
   it("commits through the last record received, and the next loop goes on from there", async () => {
     const topic = `resume-${Date.now()}`;

@@ -127,10 +127,11 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 /* The tag function over `backend`; `now` is the clock times in sentences count from. */
 export function sentencesOver(backend: SentenceBackend, now: () => number = Date.now): KafkaTag {
-  return (strings, ...values) => new Sentenced(backend, parseSentence(strings, values, now()));
+  return (strings, ...values) => new TaggedSentence(backend, parseSentence(strings, values, now()));
 }
 
-class Sentenced implements KafkaSentence {
+/* One kafka`...`: the object stream methods (issue 18: .filter, .map, .to) are added to. */
+class TaggedSentence implements KafkaSentence {
   private running: Promise<unknown> | undefined;
 
   constructor(

@@ -51,6 +51,9 @@ export const LAYERS = [
   // Integrations: webhooks, CDC, R2 events, the Worker-to-Worker API (`kafdo/integrations`),
   // and the webhook delivery object. Clients of the API; the REST front serves their routes.
   { name: 'integrations', rank: 5, paths: ['worker/integrations/'] },
+  // The tagged templates in a Worker (kafka`orders`, `import { kafka } from 'kafdo'`): the
+  // sentences' backend over the API below; the grammar and what sentences do are in common/.
+  { name: 'sentences', rank: 5, paths: ['worker/sentences/'] },
   // The Kafka front: Kafka requests (relayed by `kafdo gateway`) answered over the API below.
   { name: 'kafka', rank: 6, paths: ['worker/kafka/'] },
   // The REST front: routes, handlers, auth, the OpenAPI document.

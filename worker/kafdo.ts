@@ -6,3 +6,5 @@
  */
 export * from "./api";
 export { WebhookDeliveryDO } from "./integrations/WebhookDeliveryDO";
+/* The tagged templates: kafka`orders`.produce(value), for await (... of kafka`orders group g`). */
+export * from "./sentences";

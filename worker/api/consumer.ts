@@ -184,7 +184,7 @@ function headersOut(record: ConsumerRecord): Record<string, ConsumedBytes> {
   return headers;
 }
 
-function consumed(tp: TopicPartition, record: ConsumerRecord): ConsumedRecord {
+export function consumed(tp: TopicPartition, record: ConsumerRecord): ConsumedRecord {
   return {
     topic: tp.topic,
     partition: tp.partition,

@@ -1,0 +1,36 @@
+/*
+ * The tagged templates in a Worker: `import { kafka } from "kafdo"`.
+ *
+ *   await kafka`create topic orders with 3 partitions`
+ *   await kafka`orders`.produce({ orderId: "123", amount: 99.99 })
+ *   for await (const record of kafka`orders group analytics`) { ... break }
+ *
+ * `kafka` takes its bindings from the Worker's env (`cloudflare:workers`), read at each
+ * sentence, so it needs no setup where the Worker binds TOPIC_PARTITION, CONSUMER_GROUP
+ * and CLUSTER_METADATA as the README's Configuration shows; kafkaWith(env) takes them
+ * explicitly. The sentences are grammar.ts's, what they do tag.ts's.
+ */
+import { env } from "cloudflare:workers";
+import type { KafdoBindings } from "../durable-objects/bindings";
+import { sentencesOver, type KafkaTag } from "../common/sentences/tag";
+import { workerBackend } from "./backend";
+
+/* The tag over explicit bindings. */
+export function kafkaWith(bindings: KafdoBindings): KafkaTag {
+  return sentencesOver(workerBackend(() => bindings));
+}
+
+/* The tag over the Worker's own bindings (cloudflare:workers's env). */
+export const kafka: KafkaTag = sentencesOver(workerBackend(() => env as unknown as KafdoBindings));
+
+export { FORMS as SENTENCE_FORMS, parseSentence } from "../common/sentences/grammar";
+export type { ReadStart, ResetTarget, Sentence } from "../common/sentences/grammar";
+export type {
+  GroupReset,
+  GroupSummary,
+  KafkaSentence,
+  KafkaTag,
+  ProduceOptions,
+  SentenceRecord,
+  TopicSummary,
+} from "../common/sentences/tag";

@@ -30,7 +30,15 @@ export { KafdoClientError } from "./errors";
 export { kafkaOver } from "./sentences";
 export { FORMS as SENTENCE_FORMS, parseSentence } from "../common/sentences/grammar";
 export type { ReadStart, ResetTarget, Sentence } from "../common/sentences/grammar";
-export type { GroupReset, GroupSummary, KafkaSentence, KafkaTag, ProduceOptions, SentenceRecord, TopicSummary } from "../common/sentences/tag";
+export type {
+  GroupReset,
+  GroupSummary,
+  KafkaSentence,
+  KafkaTag,
+  ProduceOptions,
+  SentenceRecord,
+  TopicSummary,
+} from "../common/sentences/tag";
 export type { ClientErrorCode } from "./errors";
 export type { BytesInput, ClientMessage, ClientRecord, ConsumedBytes } from "./records";
 export type { FetchFunction } from "./transport";

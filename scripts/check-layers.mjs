@@ -51,6 +51,9 @@ export const LAYERS = [
   // Integrations: webhooks, CDC, R2 events, the Worker-to-Worker API (`kafdo/integrations`),
   // and the webhook delivery object. Clients of the API; the REST front serves their routes.
   { name: 'integrations', rank: 5, paths: ['worker/integrations/'] },
+  // Real-time subscriptions: where a subscriber starts and the delivery loops over the API's
+  // long-poll reads; a client of the API that the REST front's subscribe routes serve.
+  { name: 'subscriptions', rank: 5, paths: ['worker/subscriptions/'] },
   // The Kafka front: Kafka requests (relayed by `kafdo gateway`) answered over the API below.
   { name: 'kafka', rank: 6, paths: ['worker/kafka/'] },
   // The REST front: routes, handlers, auth, the OpenAPI document.

@@ -54,6 +54,9 @@ export const LAYERS = [
   // The tagged templates in a Worker (kafka`orders`, `import { kafka } from 'kafdo'`): the
   // sentences' backend over the API below; the grammar and what sentences do are in common/.
   { name: 'sentences', rank: 5, paths: ['worker/sentences/'] },
+  // Real-time subscriptions: where a subscriber starts and the delivery loops over the API's
+  // long-poll reads; a client of the API that the REST front's subscribe routes serve.
+  { name: 'subscriptions', rank: 5, paths: ['worker/subscriptions/'] },
   // The Kafka front: Kafka requests (relayed by `kafdo gateway`) answered over the API below.
   { name: 'kafka', rank: 6, paths: ['worker/kafka/'] },
   // The REST front: routes, handlers, auth, the OpenAPI document.

@@ -51,6 +51,9 @@ export const LAYERS = [
   // Integrations: webhooks, CDC, R2 events, the Worker-to-Worker API (`kafdo/integrations`),
   // and the webhook delivery object. Clients of the API; the REST front serves their routes.
   { name: 'integrations', rank: 5, paths: ['worker/integrations/'] },
+  // kafkajs's API in a Worker (`kafdo/kafkajs`): a client of the in-Worker API, beside the
+  // integrations; nothing in the tree imports it but its package entry.
+  { name: 'kafkajs', rank: 5, paths: ['worker/kafkajs/'] },
   // The Kafka front: Kafka requests (relayed by `kafdo gateway`) answered over the API below.
   { name: 'kafka', rank: 6, paths: ['worker/kafka/'] },
   // The REST front: routes, handlers, auth, the OpenAPI document.

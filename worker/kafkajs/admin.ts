@@ -98,15 +98,15 @@ export class KafkaJSAdmin {
     });
   }
 
-  listTopics(): Promise<string[]> {
-    return asKafkajs(() => this.admin.listTopics());
+  async listTopics(): Promise<string[]> {
+    return await asKafkajs(() => this.admin.listTopics());
   }
 
   /* Every topic when none are named. */
   async fetchTopicMetadata({ topics }: { topics?: string[] } = {}): Promise<{
     topics: { name: string; partitions: PartitionMetadata[] }[];
   }> {
-    return asKafkajs(async () => {
+    return await asKafkajs(async () => {
       const names =
         topics === undefined || topics.length === 0
           ? await this.admin.listTopics()
@@ -129,7 +129,7 @@ export class KafkaJSAdmin {
   }
 
   async fetchTopicOffsets(topic: string): Promise<{ partition: number; offset: string; high: string; low: string }[]> {
-    return asKafkajs(async () => {
+    return await asKafkajs(async () => {
       const offsets = await this.admin.listOffsets(topic);
       return [...offsets].map(([partition, o]) => ({
         partition,
@@ -146,7 +146,7 @@ export class KafkaJSAdmin {
     topic: string,
     timestamp?: number,
   ): Promise<{ partition: number; offset: string }[]> {
-    return asKafkajs(async () => {
+    return await asKafkajs(async () => {
       const offsets = await this.admin.listOffsets(topic);
       return Promise.all(
         [...offsets].map(async ([partition, o]) => {
@@ -243,7 +243,7 @@ export class KafkaJSAdmin {
     topics?: string[];
     resolveOffsets?: boolean;
   }) {
-    return asKafkajs(async () => {
+    return await asKafkajs(async () => {
       const env = typedEnv(this.env);
       const names = topics === undefined ? undefined : strings(topics, "fetchOffsets");
       let partitions: { topic: string; partition: number }[] | undefined;

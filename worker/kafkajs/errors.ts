@@ -5,11 +5,17 @@
  * The API below throws KafdoErrors (one class, the Kafka error's name and code);
  * kafkajsError() turns each into what kafkajs would have thrown for the same broker
  * answer: a KafkaJSProtocolError carrying Kafka's name as `type` and its number as
- * `code` (KafkaJSOffsetOutOfRange for OFFSET_OUT_OF_RANGE), retriable as Kafka's
- * list says. A core error with no Kafka name (negative code) becomes the Kafka code
+ * `code` (KafkaJSOffsetOutOfRange for OFFSET_OUT_OF_RANGE), retriable as kafkajs
+ * says. A core error with no Kafka name (negative code) becomes the Kafka code
  * a client would be told for it. Anything else is wrapped in a KafkaJSError.
  */
-import { KafdoError, KafkaCode, errorName, isRetriable, kafkaCode } from "../common/errors";
+import { KafdoError, KafkaCode, errorName, kafkaCode } from "../common/errors";
+
+/* The Kafka codes kafkajs 2.2.4 marks retriable (src/protocol/error.js: Kafka's
+ * retriable errors), so `retriable` means what it means in kafkajs. */
+const KAFKAJS_RETRIABLE = new Set([
+  2, 3, 5, 6, 7, 9, 13, 14, 15, 16, 19, 20, 41, 51, 56, 70, 71, 72, 74, 75, 78, 80, 83, 84, 88,
+]);
 
 export class KafkaJSError extends Error {
   retriable: boolean;
@@ -96,7 +102,7 @@ export function kafkajsError(e: unknown): unknown {
     const code = kafkaCode(kafdo.code);
     const shape = { message: kafdo.message, type: errorName(code), code };
     if (code === KafkaCode.OFFSET_OUT_OF_RANGE) return new KafkaJSOffsetOutOfRange(shape);
-    return new KafkaJSProtocolError(shape, { retriable: isRetriable(kafdo.code) });
+    return new KafkaJSProtocolError(shape, { retriable: KAFKAJS_RETRIABLE.has(code) });
   }
   if (e instanceof Error) return new KafkaJSError(e, { cause: e });
   return e;

@@ -118,7 +118,7 @@ export class KafkaJSProducer {
     if (record === null || typeof record !== "object" || typeof record.topic !== "string") {
       throw new KafkaJSNonRetriableError("send takes { topic, messages }");
     }
-    return this.sendBatch({ ...record, topicMessages: [{ topic: record.topic, messages: record.messages }] });
+    return await this.sendBatch({ ...record, topicMessages: [{ topic: record.topic, messages: record.messages }] });
   }
 
   async sendBatch(batch: ProducerBatch): Promise<RecordMetadata[]> {

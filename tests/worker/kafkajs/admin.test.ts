@@ -19,7 +19,7 @@ async function rejection(p: Promise<unknown>): Promise<unknown> {
   );
 }
 
-describe("kafdo/kafkajs admin", () => {
+describe("kafdo/kafkajs admin", { timeout: 20_000 }, () => {
   const kafka = new Kafka({ clientId: "admin-test", env });
 
   it("creates, lists, describes, grows and deletes topics as REST sees them", async () => {

@@ -10,7 +10,7 @@ import { ORDERS, orderTotals } from "./fixtures/order-totals.mjs";
 let n = 0;
 const unique = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${n++}`;
 
-describe("a kafkajs consume loop, unchanged, in a Worker", () => {
+describe("a kafkajs consume loop, unchanged, in a Worker", { timeout: 20_000 }, () => {
   it("sums the orders, commits what it processed, and the group's offsets say so", async () => {
     const topic = unique("orders");
     const groupId = unique("order-totals");

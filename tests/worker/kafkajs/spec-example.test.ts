@@ -8,7 +8,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { Kafka } from "kafdo/kafkajs";
 
-describe("the spec's Kafka API example", () => {
+describe("the spec's Kafka API example", { timeout: 20_000 }, () => {
   afterEach(() => vi.restoreAllMocks());
 
   it("produces and consumes as written", async () => {

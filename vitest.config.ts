@@ -61,6 +61,7 @@ export default defineConfig({
       { find: /^kafdo$/, replacement: source("./worker/kafdo.ts") },
       { find: /^kafdo\/client$/, replacement: source("./worker/client/index.ts") },
       { find: /^kafdo\/integrations$/, replacement: source("./worker/integrations/index.ts") },
+      { find: /^kafdo\/kafkajs$/, replacement: source("./worker/kafkajs/index.ts") },
       { find: /^kafdo\/worker$/, replacement: source("./worker/index.ts") },
     ],
   },

@@ -110,6 +110,9 @@ export interface ConsumerConfig {
   rebalanceTimeoutMs?: number;
   /* The assignor the group uses: "range" (default), "roundrobin" or "sticky". */
   strategy?: AssignmentStrategy;
+  /* Records come out as stored: key, value and header values as their bytes, not
+   * decoded (for kafdo/kafkajs, whose messages carry Buffers). false. */
+  raw?: boolean;
 }
 
 /* A header value, a key: UTF-8 text when the bytes are valid UTF-8, else the bytes. */
@@ -184,7 +187,16 @@ function headersOut(record: ConsumerRecord): Record<string, ConsumedBytes> {
   return headers;
 }
 
-export function consumed(tp: TopicPartition, record: ConsumerRecord): ConsumedRecord {
+export function consumed(tp: TopicPartition, record: ConsumerRecord, raw = false): ConsumedRecord {
+  /* raw: the stored bytes as they are (for kafdo/kafkajs). */
+  if (raw) {
+    const headers: Record<string, ConsumedBytes> = {};
+    for (const h of record.headers) {
+      Object.defineProperty(headers, h.key, { value: h.value, enumerable: true, writable: true, configurable: true });
+    }
+    const { offset, timestamp, key, value } = record;
+    return { topic: tp.topic, partition: tp.partition, offset, timestamp, key, value, headers };
+  }
   return {
     topic: tp.topic,
     partition: tp.partition,
@@ -198,7 +210,7 @@ export function consumed(tp: TopicPartition, record: ConsumerRecord): ConsumedRe
 
 /* ---- configuration ----------------------------------------------------------------------- */
 
-type Settings = Required<Omit<ConsumerConfig, "strategy">> & { strategy?: AssignmentStrategy };
+type Settings = Required<Omit<ConsumerConfig, "strategy" | "raw">> & { strategy?: AssignmentStrategy; raw: boolean };
 
 function positive(config: ConsumerConfig, name: keyof ConsumerConfig, fallback: number): number {
   const v = config[name] ?? fallback;
@@ -230,6 +242,7 @@ function settings(config: ConsumerConfig): Settings {
     autoCommitIntervalMs: positive(config, "autoCommitIntervalMs", 5000),
     fromBeginning: flag(config, "fromBeginning", false),
     rebalanceTimeoutMs: positive(config, "rebalanceTimeoutMs", DEFAULT_REBALANCE_TIMEOUT_MS),
+    raw: flag(config, "raw", false),
   };
   if (config.strategy !== undefined) s.strategy = config.strategy;
   if (s.heartbeatIntervalMs >= s.sessionTimeoutMs) {
@@ -381,7 +394,7 @@ export class KafdoConsumer implements Consumer {
     }
     const out: ConsumedRecord[] = [];
     for (const { part, records } of await this.fetch(timeout)) {
-      for (const r of records) out.push(consumed(part.tp, r));
+      for (const r of records) out.push(consumed(part.tp, r, this.settings.raw));
       part.position = records[records.length - 1]!.offset + 1;
     }
     return out;
@@ -395,7 +408,7 @@ export class KafdoConsumer implements Consumer {
           if (this.closed) return;
           if (this.assigned.get(keyOf(part.tp)) !== part || part.paused || part.position !== r.offset) continue;
           part.position = r.offset + 1;
-          yield consumed(part.tp, r);
+          yield consumed(part.tp, r, this.settings.raw);
         }
       }
     }

@@ -9,7 +9,10 @@
  * must exist before it runs, because the example deletes them at its end and deleting
  * what does not exist is an error (404, as Kafka's admin fails on an unknown topic or
  * group): the topic "old-logs" and the group "old-group". examplePreconditions makes
- * them; the example is not changed.
+ * them; the example is not changed. The group's committed offset is on a topic of its
+ * own ("old-group-input"), not on "old-logs": deleting a topic forgets every group's
+ * offsets of it, as Kafka's coordinator does, so a group whose only offsets were on
+ * "old-logs" would no longer exist when the example deletes it.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -38,10 +41,12 @@ export async function examplePreconditions(baseUrl) {
   const rest = restClient(baseUrl);
   const created = await rest.request('POST', '/admin/topics', { topic: 'old-logs' }, AUTH);
   assert.equal(created.status, 201, created.text);
+  const input = await rest.request('POST', '/admin/topics', { topic: 'old-group-input' }, AUTH);
+  assert.equal(input.status, 201, input.text);
   const committed = await rest.request(
     'POST',
     '/consumer-groups/old-group/commit',
-    { memberId: '', generationId: -1, offsets: [{ topic: 'old-logs', partition: 0, offset: 0 }] },
+    { memberId: '', generationId: -1, offsets: [{ topic: 'old-group-input', partition: 0, offset: 0 }] },
     AUTH,
   );
   assert.equal(committed.status, 204, committed.text);

@@ -10,7 +10,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import kafkajs from 'kafkajs';
-import { errorTypes, newKafka, startKafdo, stopKafdo } from './kafkajs-helpers.mjs';
+import { RawKafka, errorTypes, newKafka, requestFrame, startKafdo, stopKafdo } from './kafkajs-helpers.mjs';
 
 const { AclResourceTypes: RT, AclOperationTypes: OP, AclPermissionTypes: PERM, ResourcePatternTypes: PT } = kafkajs;
 
@@ -169,6 +169,104 @@ describe('ACLs on the Kafka port (SASL required, super user User:admin)', () => 
     });
     assert.ok(errorTypes(crashed).includes('TOPIC_AUTHORIZATION_FAILED'), String(crashed?.stack ?? crashed));
     await denied.disconnect();
+  });
+
+  /* A raw connection logged in with PLAIN as `user`, for what kafkajs's admin cannot ask. */
+  async function rawAs(user) {
+    const raw = await RawKafka.open(dev.kafkaBroker);
+    await raw.call('saslHandshake', 1, { mechanism: 'PLAIN' });
+    const token = Buffer.from(`\0${user}\0${user}-pw`);
+    const size = Buffer.alloc(4);
+    size.writeInt32BE(token.length);
+    await raw.call('saslAuthenticate', 1, { authBytes: Buffer.concat([size, token]) });
+    return raw;
+  }
+
+  it('OffsetFetch answers a topic alice may not describe TOPIC_AUTHORIZATION_FAILED, and leaves it out of "all"', async () => {
+    await admin.setOffsets({ groupId: 'billing', topic: 'orders', partitions: [{ partition: 0, offset: '1' }] });
+    await admin.setOffsets({ groupId: 'billing', topic: 'payments', partitions: [{ partition: 0, offset: '1' }] });
+    const a = as('alice').admin();
+    await a.connect();
+    await a.listTopics(); /* kafkajs finds the coordinator only with metadata loaded */
+    /* No topic list (null on the wire): every offset of the group but those of payments. */
+    const all = await a.fetchOffsets({ groupId: 'billing' });
+    assert.deepEqual(
+      all.map((t) => t.topic),
+      ['orders'],
+    );
+    await a.disconnect();
+    const raw = await rawAs('alice');
+    const named = await raw.call(
+      'offsetFetch',
+      3,
+      {
+        groupId: 'billing',
+        topics: ['orders', 'payments'].map((topic) => ({ topic, partitions: [{ partition: 0 }] })),
+      },
+      { parse: false },
+    );
+    const byTopic = Object.fromEntries(named.responses.map((t) => [t.topic, t.partitions[0]]));
+    assert.deepEqual([byTopic.orders.errorCode, byTopic.orders.offset], [0, '1']);
+    assert.deepEqual([byTopic.payments.errorCode, byTopic.payments.offset], [29, '-1']);
+    await raw.close();
+  });
+
+  it('OffsetDelete needs DELETE on the group and READ on each topic', async () => {
+    /* OffsetDelete v0 (kafkajs has no encoder): group, [topic [partition]]. */
+    const str = (s) => {
+      const b = Buffer.alloc(2);
+      b.writeInt16BE(Buffer.byteLength(s));
+      return Buffer.concat([b, Buffer.from(s)]);
+    };
+    const i32 = (n) => {
+      const b = Buffer.alloc(4);
+      b.writeInt32BE(n);
+      return b;
+    };
+    const offsetDelete = async (raw, groupId, topics) => {
+      const body = Buffer.concat([
+        str(groupId),
+        i32(topics.length),
+        ...topics.flatMap((t) => [str(t), i32(1), i32(0)]),
+      ]);
+      await raw.writeRaw(requestFrame(47, 0, 77, 'raw', body));
+      const frame = await raw.nextFrame();
+      let at = 8;
+      const errorCode = frame.readInt16BE(at);
+      at += 2 + 4; /* throttle */
+      const answered = {};
+      const topicCount = frame.readInt32BE(at);
+      at += 4;
+      for (let i = 0; i < topicCount; i++) {
+        const len = frame.readInt16BE(at);
+        const name = frame.subarray(at + 2, at + 2 + len).toString();
+        at += 2 + len;
+        const parts = frame.readInt32BE(at);
+        at += 4;
+        for (let j = 0; j < parts; j++, at += 6)
+          answered[`${name}/${frame.readInt32BE(at)}`] = frame.readInt16BE(at + 4);
+      }
+      return { errorCode, answered };
+    };
+    await admin.createAcls({
+      acl: [acl(RT.GROUP, 'pay-cleanup', PT.LITERAL, 'User:bob', OP.DELETE)],
+    });
+    await new Promise((r) => setTimeout(r, 2100)); /* the isolate's ACL cache */
+    await admin.setOffsets({ groupId: 'pay-cleanup', topic: 'payments', partitions: [{ partition: 0, offset: '1' }] });
+    await admin.setOffsets({ groupId: 'pay-cleanup', topic: 'secret', partitions: [{ partition: 0, offset: '1' }] });
+    await admin.setOffsets({ groupId: 'pay-readers', topic: 'payments', partitions: [{ partition: 0, offset: '1' }] });
+    const raw = await rawAs('bob');
+    /* READ on pay-readers is not DELETE: the whole request is refused. */
+    assert.equal((await offsetDelete(raw, 'pay-readers', ['payments'])).errorCode, 30);
+    const { errorCode, answered } = await offsetDelete(raw, 'pay-cleanup', ['payments', 'secret', 'payroll']);
+    assert.equal(errorCode, 0);
+    assert.deepEqual(answered, { 'payments/0': 0, 'secret/0': 29, 'payroll/0': 29 });
+    await raw.close();
+    const left = await admin.fetchOffsets({ groupId: 'pay-cleanup', topics: ['payments', 'secret'] });
+    assert.deepEqual(Object.fromEntries(left.map((t) => [t.topic, t.partitions[0].offset])), {
+      payments: '-1',
+      secret: '1',
+    });
   });
 
   it('a principal with no ACL sees no topics and may not produce', async () => {

@@ -12,7 +12,9 @@
  *   - group requests need READ (join, sync, heartbeat, leave, commit), DESCRIBE
  *     (FindCoordinator, DescribeGroups, OffsetFetch) or DELETE (DeleteGroups,
  *     OffsetDelete) on the group: GROUP_AUTHORIZATION_FAILED; ListGroups shows the
- *     groups the principal may describe;
+ *     groups the principal may describe; OffsetFetch answers (or, asked for all,
+ *     leaves out) the topics the principal may not DESCRIBE, OffsetDelete those it
+ *     may not READ, TOPIC_AUTHORIZATION_FAILED;
  *   - configs need DESCRIBE_CONFIGS / ALTER_CONFIGS on the topic or the cluster;
  *   - cluster requests (DescribeCluster, DescribeLogDirs, ElectLeaders, reassignments,
  *     the ACL and SCRAM APIs) need DESCRIBE or ALTER on the cluster:
@@ -35,6 +37,7 @@ import type {
   KafkaRequestBodies,
   ListOffsetsRequestTopics,
   OffsetCommitRequestTopics,
+  OffsetDeleteRequestTopics,
   ProduceRequestTopicData,
 } from "./generated/requests";
 
@@ -221,12 +224,68 @@ const offsetCommitCheck: Check = async (ctx, req) => {
   return topics("topics", "topics", OP.READ, failedTopic(TOPIC_DENIED))(ctx, req);
 };
 
-/* OffsetFetch: DESCRIBE on its group, or from v8 on every group it names. */
+/* A group's offsets as OffsetFetch answers them (handlers' plain objects). */
+interface FetchedOffsets {
+  topics: { name: string; partitions: object[] }[];
+}
+
+/*
+ * OffsetFetch: DESCRIBE on its group, or from v8 on every group it names. As Kafka,
+ * each topic the principal may not DESCRIBE is answered TOPIC_AUTHORIZATION_FAILED
+ * per partition, or left out when the request asks for all of the group's offsets.
+ */
 const offsetFetchCheck: Check = async (ctx, req) => {
   const body = bodyOf<"OffsetFetch">(req);
-  const groups = req.apiVersion >= 8 ? body.groups.map((g) => g.groupId) : [body.groupId];
+  const v8 = req.apiVersion >= 8;
+  const groups = v8 ? body.groups.map((g) => g.groupId) : [body.groupId];
   const allowed = await may(ctx, OP.DESCRIBE, RT.GROUP, groups);
-  return allowed.every(Boolean) ? allow(req) : { request: req, deny: KafkaCode.GROUP_AUTHORIZATION_FAILED };
+  if (!allowed.every(Boolean)) return { request: req, deny: KafkaCode.GROUP_AUTHORIZATION_FAILED };
+  const askedAll = v8 ? body.groups.map((g) => g.topics === null) : [body.topics === null];
+  const hide = async <Offsets extends FetchedOffsets>(offsets: Offsets, all: boolean): Promise<Offsets> => {
+    const described = await may(
+      ctx,
+      OP.DESCRIBE,
+      RT.TOPIC,
+      offsets.topics.map((t) => t.name),
+    );
+    const topics = all
+      ? offsets.topics.filter((_, i) => described[i])
+      : offsets.topics.map((t, i) =>
+          described[i]
+            ? t
+            : {
+                name: t.name,
+                partitions: t.partitions.map((p) => ({
+                  ...p,
+                  committedOffset: -1,
+                  committedLeaderEpoch: -1,
+                  metadata: "",
+                  errorCode: TOPIC_DENIED,
+                })),
+              },
+        );
+    return { ...offsets, topics };
+  };
+  return {
+    request: req,
+    complete: async (answer) => {
+      if (answer === null) return null;
+      if (!v8) return hide(answer as FetchedOffsets, askedAll[0]!);
+      const answered = listIn<FetchedOffsets>(answer, "groups") ?? [];
+      return { ...answer, groups: await Promise.all(answered.map((g, i) => hide(g, askedAll[i] ?? false))) };
+    },
+  };
+};
+
+/* OffsetDelete: DELETE on the group (the whole request GROUP_AUTHORIZATION_FAILED), then
+ * READ on each topic (its partitions TOPIC_AUTHORIZATION_FAILED), as Kafka. */
+const offsetDeleteCheck: Check = async (ctx, req) => {
+  const onGroup = await group(OP.DELETE)(ctx, req);
+  if (onGroup.deny !== undefined) return onGroup;
+  return topics<OffsetDeleteRequestTopics>("topics", "topics", OP.READ, (t) => ({
+    name: t.name,
+    partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: TOPIC_DENIED })),
+  }))(ctx, req);
 };
 
 const CHECKS: ReadonlyMap<number, Check> = new Map<number, Check>([
@@ -385,7 +444,7 @@ const CHECKS: ReadonlyMap<number, Check> = new Map<number, Check>([
   [44, configs(OP.ALTER_CONFIGS, "responses")],
   [45, cluster(OP.ALTER)],
   [46, cluster(OP.DESCRIBE)],
-  [47, group(OP.DELETE)],
+  [47, offsetDeleteCheck],
   [50, cluster(OP.DESCRIBE)],
   [51, cluster(OP.ALTER)],
   [60, cluster(OP.DESCRIBE)],

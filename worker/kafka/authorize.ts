@@ -18,7 +18,10 @@
  *   - configs need DESCRIBE_CONFIGS / ALTER_CONFIGS on the topic or the cluster;
  *   - cluster requests (DescribeCluster, DescribeLogDirs, ElectLeaders, reassignments,
  *     the ACL and SCRAM APIs) need DESCRIBE or ALTER on the cluster:
- *     CLUSTER_AUTHORIZATION_FAILED.
+ *     CLUSTER_AUTHORIZATION_FAILED;
+ *   - asked for them, Metadata, DescribeGroups and DescribeCluster answer the
+ *     principal's own authorized operations (a bit per AclOperation the core allows)
+ *     rather than the handlers' "every operation".
  *
  * ApiVersions and the SASL APIs are never checked; InitProducerId without a
  * transactional id is allowed to every authenticated principal (as Kafka since KIP-679,
@@ -27,7 +30,7 @@
 import type { KafkaRequest } from "../../wasm/kafdo";
 import { CLUSTER_RESOURCE, OPERATIONS as OP, RESOURCE_TYPES as RT, aclsEnforced, authorize } from "../api/acls";
 import { KafkaCode } from "../common/errors";
-import { NO_OPERATIONS, type KafkaContext } from "./context";
+import { CLUSTER_OPERATIONS, GROUP_OPERATIONS, NO_OPERATIONS, TOPIC_OPERATIONS, type KafkaContext } from "./context";
 import type {
   CreatePartitionsRequestTopics,
   CreateTopicsRequestTopics,
@@ -70,6 +73,25 @@ async function may(ctx: KafkaContext, operation: number, resourceType: number, n
 
 const mayCluster = async (ctx: KafkaContext, operation: number) =>
   (await may(ctx, operation, RT.CLUSTER, [CLUSTER_RESOURCE]))[0]!;
+
+/*
+ * Kafka's authorized-operations bit field (bit n for AclOperation n) for each name: of
+ * the operations its resource type supports (`supported`, context.ts), those the core
+ * allows the principal, asking it once per operation.
+ */
+async function operationsOn(
+  ctx: KafkaContext,
+  resourceType: number,
+  supported: number,
+  names: string[],
+): Promise<number[]> {
+  const operations = [...Array(31).keys()].filter((op) => (supported & (1 << op)) !== 0);
+  const decisions = await Promise.all(operations.map((op) => may(ctx, op, resourceType, names)));
+  return names.map((_, n) => operations.reduce((bits, op, o) => (decisions[o]![n] ? bits | (1 << op) : bits), 0));
+}
+
+const clusterOperations = async (ctx: KafkaContext) =>
+  (await operationsOn(ctx, RT.CLUSTER, CLUSTER_OPERATIONS, [CLUSTER_RESOURCE]))[0]!;
 
 /* A whole request on one resource: `code` when the principal may not. */
 function one(operation: number, resourceType: number, name: (req: KafkaRequest) => string | null, code: number): Check {
@@ -156,7 +178,24 @@ const metadataCheck: Check = async (ctx, req) => {
               ? t
               : { ...t, errorCode: TOPIC_DENIED, partitions: [], topicAuthorizedOperations: NO_OPERATIONS },
           );
-      return { ...answer, topics: shown };
+      /* Asked for, the principal's own operations rather than the handler's "all". */
+      const withOperations = async (): Promise<object[]> => {
+        const ops = await operationsOn(
+          ctx,
+          RT.TOPIC,
+          TOPIC_OPERATIONS,
+          shown.map((t) => t.name ?? ""),
+        );
+        return shown.map((t, i) =>
+          (t as { errorCode?: number }).errorCode === 0 ? { ...t, topicAuthorizedOperations: ops[i] } : t,
+        );
+      };
+      const topics = body.includeTopicAuthorizedOperations === true ? await withOperations() : shown;
+      const onCluster =
+        body.includeClusterAuthorizedOperations === true
+          ? { clusterAuthorizedOperations: await clusterOperations(ctx) }
+          : {};
+      return { ...answer, topics, ...onCluster };
     },
   };
 };
@@ -288,6 +327,58 @@ const offsetDeleteCheck: Check = async (ctx, req) => {
   }))(ctx, req);
 };
 
+/* DescribeGroups: DESCRIBE on each group; asked for, each group's operations are the
+ * principal's own. */
+const describeGroupsCheck: Check = async (ctx, req) => {
+  const gate = await split<string>(
+    "groups",
+    (g) => g,
+    "groups",
+    OP.DESCRIBE,
+    RT.GROUP,
+    (g) => ({
+      errorCode: KafkaCode.GROUP_AUTHORIZATION_FAILED,
+      groupId: g,
+      groupState: "",
+      protocolType: "",
+      protocolData: "",
+      members: [],
+      authorizedOperations: NO_OPERATIONS,
+    }),
+  )(ctx, req);
+  if (bodyOf<"DescribeGroups">(req).includeAuthorizedOperations !== true) return gate;
+  return {
+    ...gate,
+    complete: async (answer) => {
+      const body = gate.complete ? await gate.complete(answer) : answer;
+      if (body === null) return null;
+      const groups = listIn<{ groupId: string; errorCode: number }>(body, "groups") ?? [];
+      const ops = await operationsOn(
+        ctx,
+        RT.GROUP,
+        GROUP_OPERATIONS,
+        groups.map((g) => g.groupId),
+      );
+      return {
+        ...body,
+        groups: groups.map((g, i) => (g.errorCode === 0 ? { ...g, authorizedOperations: ops[i] } : g)),
+      };
+    },
+  };
+};
+
+/* DescribeCluster: DESCRIBE on the cluster; asked for, the principal's own operations. */
+const describeClusterCheck: Check = async (ctx, req) => {
+  const gate = await cluster(OP.DESCRIBE)(ctx, req);
+  if (gate.deny !== undefined || bodyOf<"DescribeCluster">(req).includeClusterAuthorizedOperations !== true)
+    return gate;
+  return {
+    ...gate,
+    complete: async (answer) =>
+      answer === null ? null : { ...answer, clusterAuthorizedOperations: await clusterOperations(ctx) },
+  };
+};
+
 const CHECKS: ReadonlyMap<number, Check> = new Map<number, Check>([
   [
     0,
@@ -360,25 +451,7 @@ const CHECKS: ReadonlyMap<number, Check> = new Map<number, Check>([
   [12, group(OP.READ)],
   [13, group(OP.READ)],
   [14, group(OP.READ)],
-  [
-    15,
-    split<string>(
-      "groups",
-      (g) => g,
-      "groups",
-      OP.DESCRIBE,
-      RT.GROUP,
-      (g) => ({
-        errorCode: KafkaCode.GROUP_AUTHORIZATION_FAILED,
-        groupId: g,
-        groupState: "",
-        protocolType: "",
-        protocolData: "",
-        members: [],
-        authorizedOperations: NO_OPERATIONS,
-      }),
-    ),
-  ],
+  [15, describeGroupsCheck],
   [16, listGroupsCheck],
   [
     19,
@@ -447,7 +520,7 @@ const CHECKS: ReadonlyMap<number, Check> = new Map<number, Check>([
   [47, offsetDeleteCheck],
   [50, cluster(OP.DESCRIBE)],
   [51, cluster(OP.ALTER)],
-  [60, cluster(OP.DESCRIBE)],
+  [60, describeClusterCheck],
   [
     61,
     topics<DescribeProducersRequestTopics>("topics", "topics", OP.READ, (t) => ({

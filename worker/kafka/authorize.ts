@@ -12,11 +12,16 @@
  *   - group requests need READ (join, sync, heartbeat, leave, commit), DESCRIBE
  *     (FindCoordinator, DescribeGroups, OffsetFetch) or DELETE (DeleteGroups,
  *     OffsetDelete) on the group: GROUP_AUTHORIZATION_FAILED; ListGroups shows the
- *     groups the principal may describe;
+ *     groups the principal may describe; OffsetFetch answers (or, asked for all,
+ *     leaves out) the topics the principal may not DESCRIBE, OffsetDelete those it
+ *     may not READ, TOPIC_AUTHORIZATION_FAILED;
  *   - configs need DESCRIBE_CONFIGS / ALTER_CONFIGS on the topic or the cluster;
  *   - cluster requests (DescribeCluster, DescribeLogDirs, ElectLeaders, reassignments,
  *     the ACL and SCRAM APIs) need DESCRIBE or ALTER on the cluster:
- *     CLUSTER_AUTHORIZATION_FAILED.
+ *     CLUSTER_AUTHORIZATION_FAILED;
+ *   - asked for them, Metadata, DescribeGroups and DescribeCluster answer the
+ *     principal's own authorized operations (a bit per AclOperation the core allows)
+ *     rather than the handlers' "every operation".
  *
  * ApiVersions and the SASL APIs are never checked; InitProducerId without a
  * transactional id is allowed to every authenticated principal (as Kafka since KIP-679,
@@ -25,7 +30,7 @@
 import type { KafkaRequest } from "../../wasm/kafdo";
 import { CLUSTER_RESOURCE, OPERATIONS as OP, RESOURCE_TYPES as RT, aclsEnforced, authorize } from "../api/acls";
 import { KafkaCode } from "../common/errors";
-import { NO_OPERATIONS, type KafkaContext } from "./context";
+import { CLUSTER_OPERATIONS, GROUP_OPERATIONS, NO_OPERATIONS, TOPIC_OPERATIONS, type KafkaContext } from "./context";
 import type {
   CreatePartitionsRequestTopics,
   CreateTopicsRequestTopics,
@@ -35,6 +40,7 @@ import type {
   KafkaRequestBodies,
   ListOffsetsRequestTopics,
   OffsetCommitRequestTopics,
+  OffsetDeleteRequestTopics,
   ProduceRequestTopicData,
 } from "./generated/requests";
 
@@ -67,6 +73,25 @@ async function may(ctx: KafkaContext, operation: number, resourceType: number, n
 
 const mayCluster = async (ctx: KafkaContext, operation: number) =>
   (await may(ctx, operation, RT.CLUSTER, [CLUSTER_RESOURCE]))[0]!;
+
+/*
+ * Kafka's authorized-operations bit field (bit n for AclOperation n) for each name: of
+ * the operations its resource type supports (`supported`, context.ts), those the core
+ * allows the principal, asking it once per operation.
+ */
+async function operationsOn(
+  ctx: KafkaContext,
+  resourceType: number,
+  supported: number,
+  names: string[],
+): Promise<number[]> {
+  const operations = [...Array(31).keys()].filter((op) => (supported & (1 << op)) !== 0);
+  const decisions = await Promise.all(operations.map((op) => may(ctx, op, resourceType, names)));
+  return names.map((_, n) => operations.reduce((bits, op, o) => (decisions[o]![n] ? bits | (1 << op) : bits), 0));
+}
+
+const clusterOperations = async (ctx: KafkaContext) =>
+  (await operationsOn(ctx, RT.CLUSTER, CLUSTER_OPERATIONS, [CLUSTER_RESOURCE]))[0]!;
 
 /* A whole request on one resource: `code` when the principal may not. */
 function one(operation: number, resourceType: number, name: (req: KafkaRequest) => string | null, code: number): Check {
@@ -153,7 +178,24 @@ const metadataCheck: Check = async (ctx, req) => {
               ? t
               : { ...t, errorCode: TOPIC_DENIED, partitions: [], topicAuthorizedOperations: NO_OPERATIONS },
           );
-      return { ...answer, topics: shown };
+      /* Asked for, the principal's own operations rather than the handler's "all". */
+      const withOperations = async (): Promise<object[]> => {
+        const ops = await operationsOn(
+          ctx,
+          RT.TOPIC,
+          TOPIC_OPERATIONS,
+          shown.map((t) => t.name ?? ""),
+        );
+        return shown.map((t, i) =>
+          (t as { errorCode?: number }).errorCode === 0 ? { ...t, topicAuthorizedOperations: ops[i] } : t,
+        );
+      };
+      const topics = body.includeTopicAuthorizedOperations === true ? await withOperations() : shown;
+      const onCluster =
+        body.includeClusterAuthorizedOperations === true
+          ? { clusterAuthorizedOperations: await clusterOperations(ctx) }
+          : {};
+      return { ...answer, topics, ...onCluster };
     },
   };
 };
@@ -221,12 +263,120 @@ const offsetCommitCheck: Check = async (ctx, req) => {
   return topics("topics", "topics", OP.READ, failedTopic(TOPIC_DENIED))(ctx, req);
 };
 
-/* OffsetFetch: DESCRIBE on its group, or from v8 on every group it names. */
+/* A group's offsets as OffsetFetch answers them (handlers' plain objects). */
+interface FetchedOffsets {
+  topics: { name: string; partitions: object[] }[];
+}
+
+/*
+ * OffsetFetch: DESCRIBE on its group, or from v8 on every group it names. As Kafka,
+ * each topic the principal may not DESCRIBE is answered TOPIC_AUTHORIZATION_FAILED
+ * per partition, or left out when the request asks for all of the group's offsets.
+ */
 const offsetFetchCheck: Check = async (ctx, req) => {
   const body = bodyOf<"OffsetFetch">(req);
-  const groups = req.apiVersion >= 8 ? body.groups.map((g) => g.groupId) : [body.groupId];
+  const v8 = req.apiVersion >= 8;
+  const groups = v8 ? body.groups.map((g) => g.groupId) : [body.groupId];
   const allowed = await may(ctx, OP.DESCRIBE, RT.GROUP, groups);
-  return allowed.every(Boolean) ? allow(req) : { request: req, deny: KafkaCode.GROUP_AUTHORIZATION_FAILED };
+  if (!allowed.every(Boolean)) return { request: req, deny: KafkaCode.GROUP_AUTHORIZATION_FAILED };
+  const askedAll = v8 ? body.groups.map((g) => g.topics === null) : [body.topics === null];
+  const hide = async <Offsets extends FetchedOffsets>(offsets: Offsets, all: boolean): Promise<Offsets> => {
+    const described = await may(
+      ctx,
+      OP.DESCRIBE,
+      RT.TOPIC,
+      offsets.topics.map((t) => t.name),
+    );
+    const topics = all
+      ? offsets.topics.filter((_, i) => described[i])
+      : offsets.topics.map((t, i) =>
+          described[i]
+            ? t
+            : {
+                name: t.name,
+                partitions: t.partitions.map((p) => ({
+                  ...p,
+                  committedOffset: -1,
+                  committedLeaderEpoch: -1,
+                  metadata: "",
+                  errorCode: TOPIC_DENIED,
+                })),
+              },
+        );
+    return { ...offsets, topics };
+  };
+  return {
+    request: req,
+    complete: async (answer) => {
+      if (answer === null) return null;
+      if (!v8) return hide(answer as FetchedOffsets, askedAll[0]!);
+      const answered = listIn<FetchedOffsets>(answer, "groups") ?? [];
+      return { ...answer, groups: await Promise.all(answered.map((g, i) => hide(g, askedAll[i] ?? false))) };
+    },
+  };
+};
+
+/* OffsetDelete: DELETE on the group (the whole request GROUP_AUTHORIZATION_FAILED), then
+ * READ on each topic (its partitions TOPIC_AUTHORIZATION_FAILED), as Kafka. */
+const offsetDeleteCheck: Check = async (ctx, req) => {
+  const onGroup = await group(OP.DELETE)(ctx, req);
+  if (onGroup.deny !== undefined) return onGroup;
+  return topics<OffsetDeleteRequestTopics>("topics", "topics", OP.READ, (t) => ({
+    name: t.name,
+    partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: TOPIC_DENIED })),
+  }))(ctx, req);
+};
+
+/* DescribeGroups: DESCRIBE on each group; asked for, each group's operations are the
+ * principal's own. */
+const describeGroupsCheck: Check = async (ctx, req) => {
+  const gate = await split<string>(
+    "groups",
+    (g) => g,
+    "groups",
+    OP.DESCRIBE,
+    RT.GROUP,
+    (g) => ({
+      errorCode: KafkaCode.GROUP_AUTHORIZATION_FAILED,
+      groupId: g,
+      groupState: "",
+      protocolType: "",
+      protocolData: "",
+      members: [],
+      authorizedOperations: NO_OPERATIONS,
+    }),
+  )(ctx, req);
+  if (bodyOf<"DescribeGroups">(req).includeAuthorizedOperations !== true) return gate;
+  return {
+    ...gate,
+    complete: async (answer) => {
+      const body = gate.complete ? await gate.complete(answer) : answer;
+      if (body === null) return null;
+      const groups = listIn<{ groupId: string; errorCode: number }>(body, "groups") ?? [];
+      const ops = await operationsOn(
+        ctx,
+        RT.GROUP,
+        GROUP_OPERATIONS,
+        groups.map((g) => g.groupId),
+      );
+      return {
+        ...body,
+        groups: groups.map((g, i) => (g.errorCode === 0 ? { ...g, authorizedOperations: ops[i] } : g)),
+      };
+    },
+  };
+};
+
+/* DescribeCluster: DESCRIBE on the cluster; asked for, the principal's own operations. */
+const describeClusterCheck: Check = async (ctx, req) => {
+  const gate = await cluster(OP.DESCRIBE)(ctx, req);
+  if (gate.deny !== undefined || bodyOf<"DescribeCluster">(req).includeClusterAuthorizedOperations !== true)
+    return gate;
+  return {
+    ...gate,
+    complete: async (answer) =>
+      answer === null ? null : { ...answer, clusterAuthorizedOperations: await clusterOperations(ctx) },
+  };
 };
 
 const CHECKS: ReadonlyMap<number, Check> = new Map<number, Check>([
@@ -301,25 +451,7 @@ const CHECKS: ReadonlyMap<number, Check> = new Map<number, Check>([
   [12, group(OP.READ)],
   [13, group(OP.READ)],
   [14, group(OP.READ)],
-  [
-    15,
-    split<string>(
-      "groups",
-      (g) => g,
-      "groups",
-      OP.DESCRIBE,
-      RT.GROUP,
-      (g) => ({
-        errorCode: KafkaCode.GROUP_AUTHORIZATION_FAILED,
-        groupId: g,
-        groupState: "",
-        protocolType: "",
-        protocolData: "",
-        members: [],
-        authorizedOperations: NO_OPERATIONS,
-      }),
-    ),
-  ],
+  [15, describeGroupsCheck],
   [16, listGroupsCheck],
   [
     19,
@@ -385,10 +517,10 @@ const CHECKS: ReadonlyMap<number, Check> = new Map<number, Check>([
   [44, configs(OP.ALTER_CONFIGS, "responses")],
   [45, cluster(OP.ALTER)],
   [46, cluster(OP.DESCRIBE)],
-  [47, group(OP.DELETE)],
+  [47, offsetDeleteCheck],
   [50, cluster(OP.DESCRIBE)],
   [51, cluster(OP.ALTER)],
-  [60, cluster(OP.DESCRIBE)],
+  [60, describeClusterCheck],
   [
     61,
     topics<DescribeProducersRequestTopics>("topics", "topics", OP.READ, (t) => ({

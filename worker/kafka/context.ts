@@ -54,6 +54,8 @@ export const NO_OPERATIONS = -2147483648;
 const bits = (ops: number[]): number => ops.reduce((all, op) => all | (1 << op), 0);
 export const CLUSTER_OPERATIONS = bits([5, 7, 8, 9, 10, 11, 12]);
 export const TOPIC_OPERATIONS = bits([3, 4, 5, 6, 7, 8, 10, 11]);
+/* On a group: READ, DELETE, DESCRIBE. */
+export const GROUP_OPERATIONS = bits([3, 6, 8]);
 
 /* Kafka's code for a failure: a KafdoError's own (UNKNOWN_SERVER_ERROR for the
  * core's internal ones), UNKNOWN_SERVER_ERROR for anything else. */

@@ -54,9 +54,6 @@ export const LAYERS = [
   // The tagged templates in a Worker (kafka`orders`, `import { kafka } from 'kafdo'`): the
   // sentences' backend over the API below; the grammar and what sentences do are in common/.
   { name: 'sentences', rank: 5, paths: ['worker/sentences/'] },
-  // Real-time subscriptions: where a subscriber starts and the delivery loops over the API's
-  // long-poll reads; a client of the API that the REST front's subscribe routes serve.
-  { name: 'subscriptions', rank: 5, paths: ['worker/subscriptions/'] },
   // kafkajs's API in a Worker (`kafdo/kafkajs`): a client of the in-Worker API, beside the
   // integrations; nothing in the tree imports it but its package entry.
   { name: 'kafkajs', rank: 5, paths: ['worker/kafkajs/'] },

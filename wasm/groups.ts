@@ -195,37 +195,22 @@ export function groupLeave(
   });
 }
 
-/* A topic was deleted or grew: a settled group subscribed to it rebalances
- * (kd_group_topic_changed). Returns whether it did, and the next deadline. */
+/* A topic grew, or (`deleted`) was deleted: a settled group subscribed to it rebalances
+ * (kd_group_topic_changed); a deleted topic's committed offsets are forgotten first, as
+ * Kafka's coordinator forgets them (kd_group_topic_deleted). Returns whether the group
+ * rebalanced, and the next deadline. */
 export function groupTopicChanged(
   db: number,
   topic: string,
   nowMs: number,
+  deleted = false,
 ): { rebalanced: boolean; nextDeadline: number | null } {
   const now = int64(nowMs, "now");
   return invoke({
     input: utf8(topic),
     writes: db,
-    run: (k, ptr, len) => k.kd_group_topic_changed(db, ptr, len, now),
-    read: (r) => {
-      const rebalanced = r.flag();
-      return { rebalanced, nextDeadline: deadline(r.i64()) };
-    },
-  });
-}
-
-/* A topic was deleted: the group forgets its committed offsets of it, and rebalances if
- * a member subscribes to it (kd_group_topic_deleted). As groupTopicChanged answers. */
-export function groupTopicDeleted(
-  db: number,
-  topic: string,
-  nowMs: number,
-): { rebalanced: boolean; nextDeadline: number | null } {
-  const now = int64(nowMs, "now");
-  return invoke({
-    input: utf8(topic),
-    writes: db,
-    run: (k, ptr, len) => k.kd_group_topic_deleted(db, ptr, len, now),
+    run: (k, ptr, len) =>
+      deleted ? k.kd_group_topic_deleted(db, ptr, len, now) : k.kd_group_topic_changed(db, ptr, len, now),
     read: (r) => {
       const rebalanced = r.flag();
       return { rebalanced, nextDeadline: deadline(r.i64()) };

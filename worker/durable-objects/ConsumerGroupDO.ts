@@ -45,7 +45,6 @@ import {
   groupHeldJoin,
   groupHeldSync,
   countSqlRows,
-  groupTopicDeleted,
   registerStorage,
   sqlRows,
   HELD_ANSWER,
@@ -270,8 +269,7 @@ export class ConsumerGroupDO extends DurableObject<Env> implements ConsumerGroup
   topicChanged(groupId: string, topic: string, deleted = false): void {
     void groupId;
     if (typeof topic !== "string") throw new KafdoError(KafkaCode.INVALID_REQUEST, "topic is a string");
-    const told =
-      deleted === true ? groupTopicDeleted(this.db, topic, Date.now()) : groupTopicChanged(this.db, topic, Date.now());
+    const told = groupTopicChanged(this.db, topic, Date.now(), deleted === true);
     if (told.rebalanced) this.#settle();
   }
 

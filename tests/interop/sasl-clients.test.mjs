@@ -10,14 +10,14 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startGateway } from '../../bin/gateway.mjs';
 import { ROOT, client, startDev } from '../e2e/harness.mjs';
 import { run } from './procs.mjs';
 import { KCAT } from './kcat.mjs';
+import { selfSigned } from './certificates.mjs';
 
 const PYTHON = process.env.KAFDO_PYTHON ?? '/usr/bin/python3';
 const SCRIPT = join(ROOT, 'tests', 'interop', 'sasl_confluent.py');
@@ -28,33 +28,6 @@ const USERS = {
   'SCRAM-SHA-256': ['s256', 'SCRAM-SHA-256'],
   'SCRAM-SHA-512': ['s512', 'SCRAM-SHA-512'],
 };
-
-function selfSigned(dir) {
-  const cert = join(dir, 'cert.pem');
-  const key = join(dir, 'key.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=kafdo-test',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-    ],
-    { stdio: 'ignore' },
-  );
-  return { certFile: cert, cert: readFileSync(cert), key: readFileSync(key) };
-}
 
 describe('kcat and confluent-kafka with SASL, KAFDO_KAFKA_SASL=required', () => {
   let dev;

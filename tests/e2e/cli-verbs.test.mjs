@@ -8,41 +8,16 @@
  * verb's --help; and the exit codes and one-line errors a script relies on.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ensureDist } from '../../scripts/ensure-dist.mjs';
-import { ROOT, startDev } from './harness.mjs';
+import { assertFails, lines, run } from './cli-run.mjs';
+import { startDev } from './harness.mjs';
 
 ensureDist();
 const { KafdoClient } = await import('kafdo/client');
 
-const KAFDO = join(ROOT, 'bin', 'kafdo');
 const TOKEN = 'e2e-cli-verbs-token';
-const BASE_ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('KAFDO_')));
-BASE_ENV.PATH = `${join(ROOT, 'node_modules', '.bin')}:${process.env.PATH}`;
 
-function run(args, { env = {}, input = '' } = {}) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(KAFDO, args, { env: { ...BASE_ENV, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}
-
-function assertFails(result, code, pattern) {
-  assert.equal(result.code, code, `exit ${code}: ${JSON.stringify(result)}`);
-  assert.equal(result.stdout, '');
-  assert.match(result.stderr, /^kafdo: [^\n]+\n$/, 'one line on stderr');
-  assert.match(result.stderr, pattern);
-}
-
-const lines = (stdout) => stdout.split('\n').filter((l) => l !== '');
 const json = (stdout) => lines(stdout).map((l) => JSON.parse(l));
 
 describe('bin/kafdo: the Kafka verbs, against wrangler dev', () => {

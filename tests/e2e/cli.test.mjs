@@ -11,48 +11,18 @@
  * a fresh copy of this one.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFileSync, rmSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ensureDist } from '../../scripts/ensure-dist.mjs';
+import { assertFails, lines, run } from './cli-run.mjs';
 import { ROOT, copyCheckout, freePort, startDev } from './harness.mjs';
 
 ensureDist();
 const { KafdoClient } = await import('kafdo/client');
 
-const KAFDO = join(ROOT, 'bin', 'kafdo');
 const TOKEN = 'e2e-cli-token';
 const VERSION = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version;
-
-/* The environment a user would have: node on PATH, no KAFDO_* but what a test gives. */
-const BASE_ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('KAFDO_')));
-BASE_ENV.PATH = `${join(ROOT, 'node_modules', '.bin')}:${process.env.PATH}`;
-
-/* Runs kafdo (bin/kafdo of this checkout, or `bin`) with `args`; `input` (a string) is
- * its stdin, else stdin is empty. */
-function run(args, { env = {}, input = '', bin = KAFDO } = {}) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, { env: { ...BASE_ENV, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}
-
-/* Asserts a failure: exit `code`, nothing on stdout, one line on stderr matching `pattern`. */
-function assertFails(result, code, pattern) {
-  assert.equal(result.code, code, `exit ${code}: ${JSON.stringify(result)}`);
-  assert.equal(result.stdout, '');
-  assert.match(result.stderr, /^kafdo: [^\n]+\n$/, 'one line on stderr');
-  assert.match(result.stderr, pattern);
-}
-
-const lines = (stdout) => stdout.split('\n').filter((l) => l !== '');
 
 describe('bin/kafdo against wrangler dev', () => {
   let dev;

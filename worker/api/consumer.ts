@@ -62,7 +62,7 @@ import {
 import { typedEnv, type Env, type KafdoBindings } from "../durable-objects/bindings";
 import { KafdoError, KafkaCode } from "../common/errors";
 import type { AssignmentStrategy, OffsetCommit, TopicPartition } from "../common/groups";
-import type { ConsumerRecord } from "../common/records";
+import type { ConsumedBytes, ConsumedRecord, ConsumerRecord } from "../common/records";
 import {
   checkGroupId,
   commitOffsets,
@@ -115,20 +115,7 @@ export interface ConsumerConfig {
   raw?: boolean;
 }
 
-/* A header value, a key: UTF-8 text when the bytes are valid UTF-8, else the bytes. */
-export type ConsumedBytes = string | Uint8Array | null;
-
-export interface ConsumedRecord {
-  topic: string;
-  partition: number;
-  offset: number;
-  /* ms since the epoch. */
-  timestamp: number;
-  key: ConsumedBytes;
-  /* The JSON value the bytes hold, else their UTF-8 text, else the bytes; null for a tombstone. */
-  value: unknown;
-  headers: Record<string, ConsumedBytes>;
-}
+export type { ConsumedBytes, ConsumedRecord };
 
 /* Called inside poll (and close, unsubscribe) around each rebalance. */
 export interface RebalanceListener {

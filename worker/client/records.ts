@@ -16,6 +16,7 @@
  * key or header value is its UTF-8 text, else its bytes; a value is the JSON it
  * holds, else its UTF-8 text, else its bytes; null stays null.
  */
+import type { ConsumedBytes, ConsumedRecord } from "../common/records";
 import { KafdoClientError } from "./errors";
 
 /* A key or a header value: text (stored as UTF-8) or bytes. */
@@ -34,20 +35,9 @@ export interface ClientMessage {
   timestamp?: number;
 }
 
-/* A key or a header value as consumed: UTF-8 text when the bytes are valid UTF-8, else the bytes. */
-export type ConsumedBytes = string | Uint8Array | null;
-
-export interface ClientRecord {
-  topic: string;
-  partition: number;
-  offset: number;
-  /* ms since the epoch. */
-  timestamp: number;
-  key: ConsumedBytes;
-  /* The JSON value the bytes hold, else their UTF-8 text, else the bytes; null for a tombstone. */
-  value: unknown;
-  headers: Record<string, ConsumedBytes>;
-}
+/* A record as the client reads it: the same shape as every door's consumed record. */
+export type ClientRecord = ConsumedRecord;
+export type { ConsumedBytes };
 
 /* ---- base64 and UTF-8, with only what every runtime has ---------------------------- */
 

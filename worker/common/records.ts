@@ -120,3 +120,21 @@ export interface PartitionRead extends LogOffsets {
   partition: number;
   records: ConsumerRecord[];
 }
+
+/* A key or a header value as consumed: UTF-8 text when the bytes are valid UTF-8, else the
+ * bytes. */
+export type ConsumedBytes = string | Uint8Array | null;
+
+/* A record as a consumer is given it, through every door (the in-Worker consumer, the
+ * HTTP client, a push consumer's batch). */
+export interface ConsumedRecord {
+  topic: string;
+  partition: number;
+  offset: number;
+  /* ms since the epoch. */
+  timestamp: number;
+  key: ConsumedBytes;
+  /* The JSON value the bytes hold, else their UTF-8 text, else the bytes; null for a tombstone. */
+  value: unknown;
+  headers: Record<string, ConsumedBytes>;
+}

@@ -10,8 +10,7 @@
  * receives a partition's records as one PushBatch and acknowledges them by
  * returning.
  */
-/* A key or header value as the consumer reads it: UTF-8 text, else the bytes. */
-type ConsumedBytes = string | Uint8Array | null;
+import type { ConsumedRecord } from "./records";
 
 /* Records POSTed one at a time to a URL (`url` alone says the same). */
 export interface HttpTarget {
@@ -41,18 +40,8 @@ export interface PushBatch {
   records: PushRecord[];
 }
 
-/* A record as the in-Worker consumer reads it (api/consumer.ts's ConsumedRecord). */
-export interface PushRecord {
-  topic: string;
-  partition: number;
-  offset: number;
-  /* ms since the epoch. */
-  timestamp: number;
-  key: ConsumedBytes;
-  /* The JSON value the bytes hold, else their UTF-8 text, else the bytes; null for a tombstone. */
-  value: unknown;
-  headers: Record<string, ConsumedBytes>;
-}
+/* A record of a push batch: the in-Worker consumer's shape. */
+export type PushRecord = ConsumedRecord;
 
 export interface WebhookSubscriptionConfig {
   /* The consumer group that consumes the topic; names the subscription. */

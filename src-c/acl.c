@@ -265,7 +265,30 @@ static bool decide(const acl_binding *acls, uint32_t n, uint8_t type, kd_str nam
     return false;
 }
 
-int32_t kd_acl_authorize(const uint8_t *in, uint32_t len)
+/* Operations a resource type supports, as AclOperation bits (kafdo.h). */
+static uint32_t supported_operations(uint8_t type)
+{
+    switch (type) {
+    case RT_TOPIC: return KD_ACL_TOPIC_OPERATIONS;
+    case RT_GROUP: return KD_ACL_GROUP_OPERATIONS;
+    case RT_CLUSTER: return KD_ACL_CLUSTER_OPERATIONS;
+    case RT_TRANSACTIONAL_ID: return KD_ACL_TRANSACTIONAL_ID_OPERATIONS;
+    default: return 0;
+    }
+}
+
+/* One query: with_op, u8 operation then u8 resource type then str name; else no operation. */
+static bool rd_query(kd_le_reader *r, bool with_op, uint8_t *op, uint8_t *type, kd_str *name)
+{
+    return (!with_op || rd_u8(r, op)) && rd_u8(r, type) && kd_le_str(r, name);
+}
+
+/*
+ * kd_acl_authorize (with_op: a u8 answer per query) and kd_acl_operations (an i32 of
+ * operation bits per query): one input layout, read once, the queries decided over the
+ * bindings in the order given.
+ */
+static int32_t acl_decide(const uint8_t *in, uint32_t len, bool with_op)
 {
     kd_scratch_reset();
     kd_le_reader r = {in, len, 0};
@@ -284,7 +307,7 @@ int32_t kd_acl_authorize(const uint8_t *in, uint32_t len)
     size_t queries_at = r.pos;
     for (uint32_t i = 0; i < queries; i++) {
         uint8_t op = 0, type = 0;
-        if (!rd_u8(&r, &op) || !rd_u8(&r, &type) || !kd_le_str(&r, &s))
+        if (!rd_query(&r, with_op, &op, &type, &s))
             return kd_fail(KD_ERR_INVALID_ARG, "query %u is cut short", i);
     }
     if (!kd_le_u32(&r, &count) || count > (len - r.pos) / 10)
@@ -301,10 +324,29 @@ int32_t kd_acl_authorize(const uint8_t *in, uint32_t len)
     kd_le_reader q = {in, len, queries_at};
     for (uint32_t i = 0; i < queries && !rc; i++) {
         uint8_t op = 0, type = 0;
-        rd_u8(&q, &op), rd_u8(&q, &type), kd_le_str(&q, &s);
-        if (!kd_out_u8(super || decide(acls, count, type, s, principal, host, op)))
+        rd_query(&q, with_op, &op, &type, &s);
+        if (with_op) {
+            if (!kd_out_u8(super || decide(acls, count, type, s, principal, host, op)))
+                rc = KD_ERR_NOMEM;
+            continue;
+        }
+        uint32_t supported = supported_operations(type), allowed = 0;
+        for (uint8_t o = OP_READ; o <= OP_IDEMPOTENT_WRITE; o++)
+            if ((supported >> o & 1) && (super || decide(acls, count, type, s, principal, host, o)))
+                allowed |= 1u << o;
+        if (!kd_out_u32(allowed))
             rc = KD_ERR_NOMEM;
     }
     kd_free(acls);
     return rc;
+}
+
+int32_t kd_acl_authorize(const uint8_t *in, uint32_t len)
+{
+    return acl_decide(in, len, true);
+}
+
+int32_t kd_acl_operations(const uint8_t *in, uint32_t len)
+{
+    return acl_decide(in, len, false);
 }

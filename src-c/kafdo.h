@@ -851,4 +851,23 @@ KD_EXPORT(kd_acl_filter) int32_t kd_acl_filter(const uint8_t *in, uint32_t len);
  * u32 count, count bindings. Output: u8 per query, 1 when allowed. */
 KD_EXPORT(kd_acl_authorize) int32_t kd_acl_authorize(const uint8_t *in, uint32_t len);
 
+/* The operations each resource type supports (Kafka's AclEntry.supportedOperations), as
+ * bits of AclOperation codes: what Metadata, DescribeGroups and DescribeCluster report as
+ * authorized when no authorizer runs.
+ *   topic:            READ 3, WRITE 4, CREATE 5, DELETE 6, ALTER 7, DESCRIBE 8,
+ *                     DESCRIBE_CONFIGS 10, ALTER_CONFIGS 11
+ *   group:            READ 3, DELETE 6, DESCRIBE 8
+ *   cluster:          CREATE 5, ALTER 7, DESCRIBE 8, CLUSTER_ACTION 9, DESCRIBE_CONFIGS 10,
+ *                     ALTER_CONFIGS 11, IDEMPOTENT_WRITE 12
+ *   transactional id: WRITE 4, DESCRIBE 8 */
+#define KD_ACL_TOPIC_OPERATIONS 0xdf8
+#define KD_ACL_GROUP_OPERATIONS 0x148
+#define KD_ACL_CLUSTER_OPERATIONS 0x1fa0
+#define KD_ACL_TRANSACTIONAL_ID_OPERATIONS 0x110
+
+/* Kafka's authorized-operations field: as kd_acl_authorize, but each query is u8
+ * resource type, str resource name, and the output is an i32 (little-endian) per
+ * query: the bits of the operations the type supports that the principal may do. */
+KD_EXPORT(kd_acl_operations) int32_t kd_acl_operations(const uint8_t *in, uint32_t len);
+
 #endif /* KAFDO_H */

@@ -89,3 +89,31 @@ export function aclAuthorize(
   for (const b of bindings) writeBinding(w, b);
   return invoke({ input: w.bytes(), run: (k, ptr, len) => k.kd_acl_authorize(ptr, len), read: flags });
 }
+
+/* A resource whose authorized operations are asked for. */
+export interface AclResource {
+  resourceType: number;
+  resourceName: string;
+}
+
+/* Kafka's authorized-operations bit field for each resource (kd_acl_operations): of the
+ * operations its type supports, those the principal may do. One call for them all. */
+export function aclOperations(
+  principal: string,
+  host: string,
+  superUsers: string[],
+  resources: AclResource[],
+  bindings: AclBinding[],
+): number[] {
+  const w = new Writer().str(principal).str(host).u32(superUsers.length);
+  for (const s of superUsers) w.str(s);
+  w.u32(resources.length);
+  for (const r of resources) w.u8(r.resourceType).str(r.resourceName);
+  w.u32(bindings.length);
+  for (const b of bindings) writeBinding(w, b);
+  return invoke({
+    input: w.bytes(),
+    run: (k, ptr, len) => k.kd_acl_operations(ptr, len),
+    read: (out) => resources.map(() => out.i32()),
+  });
+}

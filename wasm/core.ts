@@ -125,6 +125,7 @@ export interface CoreExports {
   kd_acl_check(ptr: number, len: number): number;
   kd_acl_filter(ptr: number, len: number): number;
   kd_acl_authorize(ptr: number, len: number): number;
+  kd_acl_operations(ptr: number, len: number): number;
 }
 
 let core: CoreExports | undefined;

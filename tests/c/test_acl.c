@@ -100,6 +100,29 @@ static int allowed(const char *principal, const char *host, const char *supers, 
 
 #define ALLOWED(p, op, type, name, acls) allowed(p, "10.0.0.1", NULL, op, type, name, acls, sizeof acls / sizeof *acls)
 
+/* The authorized-operations bits principal has on (type, name), or -1 on failure. */
+static int64_t operations(const char *principal, const char *supers, uint8_t type, const char *name, const acl *acls,
+                          size_t n)
+{
+    bytes b = {.len = 0};
+    str(&b, principal), str(&b, "10.0.0.1");
+    u32(&b, supers ? 1 : 0);
+    if (supers)
+        str(&b, supers);
+    u32(&b, 1);
+    u8(&b, type), str(&b, name);
+    u32(&b, (uint32_t)n);
+    for (size_t i = 0; i < n; i++)
+        binding(&b, acls[i]);
+    int32_t rc = kd_acl_operations(b.buf, (uint32_t)b.len);
+    if (rc != 0 || kd_out_len() != 4)
+        return -1;
+    const uint8_t *o = kd_out_ptr();
+    return (int64_t)((uint32_t)o[0] | (uint32_t)o[1] << 8 | (uint32_t)o[2] << 16 | (uint32_t)o[3] << 24);
+}
+
+#define BIT(op) (1 << (op))
+
 static void test_check(void)
 {
     CHECK_EQ_INT(check((acl){TOPIC, LITERAL, "orders", "User:alice", "*", WRITE, ALLOW}), 0);
@@ -230,6 +253,31 @@ static void test_filters(void)
     CHECK_EQ_STR(matched(ANY, ANY, NULL, NULL, 0, 1, acls, n), "invalid");
 }
 
+/* Kafka's authorized-operations field: the supported operations the decision allows,
+ * implications included; a super user gets every supported one; an unknown type none. */
+static void test_authorized_operations(void)
+{
+    static const acl acls[] = {
+        {TOPIC, PREFIXED, "pay", "User:bob", "*", ALL, ALLOW},
+        {TOPIC, LITERAL, "payroll", "User:bob", "*", READ, DENY},
+        {TOPIC, LITERAL, "orders", "User:alice", "*", WRITE, ALLOW},
+        {GROUP, LITERAL, "billing", "User:alice", "*", READ, ALLOW},
+    };
+    size_t n = sizeof acls / sizeof *acls;
+    CHECK_EQ_INT(operations("User:bob", NULL, TOPIC, "payments", acls, n), KD_ACL_TOPIC_OPERATIONS);
+    CHECK_EQ_INT(operations("User:bob", NULL, TOPIC, "payroll", acls, n), KD_ACL_TOPIC_OPERATIONS & ~BIT(READ));
+    CHECK_EQ_INT(operations("User:alice", NULL, TOPIC, "orders", acls, n), BIT(WRITE) | BIT(DESCRIBE));
+    CHECK_EQ_INT(operations("User:alice", NULL, GROUP, "billing", acls, n), BIT(READ) | BIT(DESCRIBE));
+    CHECK_EQ_INT(operations("User:alice", NULL, CLUSTER, "kafka-cluster", acls, n), 0);
+    CHECK_EQ_INT(operations("User:root", "User:root", CLUSTER, "kafka-cluster", acls, n), KD_ACL_CLUSTER_OPERATIONS);
+    CHECK_EQ_INT(operations("User:root", "User:root", 9, "x", acls, n), 0);
+    /* Each bit agrees with the one-operation decision. */
+    for (uint8_t op = READ; op <= 12; op++)
+        if (KD_ACL_TOPIC_OPERATIONS >> op & 1)
+            CHECK_EQ_INT(!!(operations("User:bob", NULL, TOPIC, "payroll", acls, n) & BIT(op)),
+                         allowed("User:bob", "10.0.0.1", NULL, op, TOPIC, "payroll", acls, n));
+}
+
 int main(void)
 {
     RUN(test_check);
@@ -237,5 +285,6 @@ int main(void)
     RUN(test_deny_wins);
     RUN(test_hosts_and_implications);
     RUN(test_filters);
+    RUN(test_authorized_operations);
     return CHECK_SUMMARY();
 }

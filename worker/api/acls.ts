@@ -13,7 +13,16 @@
  * users of KAFDO_SUPER_USERS (Kafka's super.users form, "User:admin;User:ops") may do
  * anything; any other principal only what an ACL allows (no ACL, no access).
  */
-import { aclAuthorize, aclCheck, aclFilter, type AclBinding, type AclFilter, type AclQuery } from "../../wasm/kafdo";
+import {
+  aclAuthorize,
+  aclCheck,
+  aclFilter,
+  aclOperations,
+  type AclBinding,
+  type AclFilter,
+  type AclQuery,
+  type AclResource,
+} from "../../wasm/kafdo";
 import { metadataStub } from "../durable-objects/addressing";
 import type { Env } from "../durable-objects/bindings";
 import { KafdoError } from "../common/errors";
@@ -76,6 +85,17 @@ export function superUsers(env: Env): string[] {
 export async function authorize(env: Env, principal: string, queries: AclQuery[], host = ""): Promise<boolean[]> {
   if (queries.length === 0) return [];
   return aclAuthorize(principal, host, superUsers(env), queries, await bindings(env));
+}
+
+/* Kafka's authorized-operations bits for each resource (the core's decision, one call). */
+export async function authorizedOperations(
+  env: Env,
+  principal: string,
+  resources: AclResource[],
+  host = "",
+): Promise<number[]> {
+  if (resources.length === 0) return [];
+  return aclOperations(principal, host, superUsers(env), resources, await bindings(env));
 }
 
 /* Throws INVALID_REQUEST (with the reason) for a binding Kafka would not store. */

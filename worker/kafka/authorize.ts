@@ -28,9 +28,16 @@
  * where the producer's WRITE on each topic is what counts).
  */
 import type { KafkaRequest } from "../../wasm/kafdo";
-import { CLUSTER_RESOURCE, OPERATIONS as OP, RESOURCE_TYPES as RT, aclsEnforced, authorize } from "../api/acls";
+import {
+  CLUSTER_RESOURCE,
+  OPERATIONS as OP,
+  RESOURCE_TYPES as RT,
+  aclsEnforced,
+  authorize,
+  authorizedOperations,
+} from "../api/acls";
 import { KafkaCode } from "../common/errors";
-import { CLUSTER_OPERATIONS, GROUP_OPERATIONS, NO_OPERATIONS, TOPIC_OPERATIONS, type KafkaContext } from "./context";
+import { NO_OPERATIONS, type KafkaContext } from "./context";
 import type {
   CreatePartitionsRequestTopics,
   CreateTopicsRequestTopics,
@@ -74,24 +81,18 @@ async function may(ctx: KafkaContext, operation: number, resourceType: number, n
 const mayCluster = async (ctx: KafkaContext, operation: number) =>
   (await may(ctx, operation, RT.CLUSTER, [CLUSTER_RESOURCE]))[0]!;
 
-/*
- * Kafka's authorized-operations bit field (bit n for AclOperation n) for each name: of
- * the operations its resource type supports (`supported`, context.ts), those the core
- * allows the principal, asking it once per operation.
- */
-async function operationsOn(
-  ctx: KafkaContext,
-  resourceType: number,
-  supported: number,
-  names: string[],
-): Promise<number[]> {
-  const operations = [...Array(31).keys()].filter((op) => (supported & (1 << op)) !== 0);
-  const decisions = await Promise.all(operations.map((op) => may(ctx, op, resourceType, names)));
-  return names.map((_, n) => operations.reduce((bits, op, o) => (decisions[o]![n] ? bits | (1 << op) : bits), 0));
+/* Kafka's authorized-operations bit field (bit n for AclOperation n) for each name: the
+ * operations its resource type supports that the principal may do, decided by the core
+ * in one call (kd_acl_operations). */
+async function operationsOn(ctx: KafkaContext, resourceType: number, names: string[]): Promise<number[]> {
+  return authorizedOperations(
+    ctx.env,
+    ctx.principal ?? "User:ANONYMOUS",
+    names.map((resourceName) => ({ resourceType, resourceName })),
+  );
 }
 
-const clusterOperations = async (ctx: KafkaContext) =>
-  (await operationsOn(ctx, RT.CLUSTER, CLUSTER_OPERATIONS, [CLUSTER_RESOURCE]))[0]!;
+const clusterOperations = async (ctx: KafkaContext) => (await operationsOn(ctx, RT.CLUSTER, [CLUSTER_RESOURCE]))[0]!;
 
 /* A whole request on one resource: `code` when the principal may not. */
 function one(operation: number, resourceType: number, name: (req: KafkaRequest) => string | null, code: number): Check {
@@ -183,7 +184,6 @@ const metadataCheck: Check = async (ctx, req) => {
         const ops = await operationsOn(
           ctx,
           RT.TOPIC,
-          TOPIC_OPERATIONS,
           shown.map((t) => t.name ?? ""),
         );
         return shown.map((t, i) =>
@@ -356,7 +356,6 @@ const describeGroupsCheck: Check = async (ctx, req) => {
       const ops = await operationsOn(
         ctx,
         RT.GROUP,
-        GROUP_OPERATIONS,
         groups.map((g) => g.groupId),
       );
       return {

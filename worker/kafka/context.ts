@@ -47,15 +47,12 @@ export type RequestOf<Api extends keyof KafkaRequestBodies> = Omit<KafkaRequest,
 /* Kafka's "authorized operations not asked for" (Metadata, DescribeGroups). */
 export const NO_OPERATIONS = -2147483648;
 
-/* The operations a broker without an authorizer reports allowed when asked, as
- * bitfields of Kafka's AclOperation codes: on the cluster CREATE, ALTER, DESCRIBE,
- * CLUSTER_ACTION, DESCRIBE_CONFIGS, ALTER_CONFIGS, IDEMPOTENT_WRITE; on a topic READ,
- * WRITE, CREATE, DELETE, ALTER, DESCRIBE, DESCRIBE_CONFIGS, ALTER_CONFIGS. */
-const bits = (ops: number[]): number => ops.reduce((all, op) => all | (1 << op), 0);
-export const CLUSTER_OPERATIONS = bits([5, 7, 8, 9, 10, 11, 12]);
-export const TOPIC_OPERATIONS = bits([3, 4, 5, 6, 7, 8, 10, 11]);
-/* On a group: READ, DELETE, DESCRIBE. */
-export const GROUP_OPERATIONS = bits([3, 6, 8]);
+/* The operations a broker without an authorizer reports allowed when asked: every one
+ * its resource type supports (Kafka's AclEntry.supportedOperations, the core's table). */
+export {
+  KD_ACL_CLUSTER_OPERATIONS as CLUSTER_OPERATIONS,
+  KD_ACL_TOPIC_OPERATIONS as TOPIC_OPERATIONS,
+} from "../../wasm/generated/abi";
 
 /* Kafka's code for a failure: a KafdoError's own (UNKNOWN_SERVER_ERROR for the
  * core's internal ones), UNKNOWN_SERVER_ERROR for anything else. */

@@ -6,7 +6,7 @@
  *
  * Pure functions over what the caller passes: the ACLs live in the cluster metadata
  * object's storage, the super users in the Worker's KAFDO_SUPER_USERS; nothing here
- * reads storage or keeps state. Codes are Kafka's own (ResourceType, PatternType,
+ * reads storage or keeps state. Codes are Kafka's own (kafdo.h's KD_ACL_*: ResourceType, PatternType,
  * AclOperation, AclPermissionType), so the wire's numbers pass through unchanged.
  *
  * The decision, as Kafka's authorizer takes it:
@@ -21,39 +21,6 @@
 #include <string.h>
 
 #include "internal.h"
-
-enum {
-    RT_ANY = 1,
-    RT_TOPIC = 2,
-    RT_GROUP = 3,
-    RT_CLUSTER = 4,
-    RT_TRANSACTIONAL_ID = 5
-};
-enum {
-    PT_ANY = 1,
-    PT_MATCH = 2,
-    PT_LITERAL = 3,
-    PT_PREFIXED = 4
-};
-enum {
-    OP_ANY = 1,
-    OP_ALL = 2,
-    OP_READ = 3,
-    OP_WRITE = 4,
-    OP_CREATE = 5,
-    OP_DELETE = 6,
-    OP_ALTER = 7,
-    OP_DESCRIBE = 8,
-    OP_CLUSTER_ACTION = 9,
-    OP_DESCRIBE_CONFIGS = 10,
-    OP_ALTER_CONFIGS = 11,
-    OP_IDEMPOTENT_WRITE = 12
-};
-enum {
-    PERM_ANY = 1,
-    PERM_DENY = 2,
-    PERM_ALLOW = 3
-};
 
 #define CLUSTER_NAME "kafka-cluster"
 #define WILDCARD "*"
@@ -120,36 +87,37 @@ static bool principal_valid(kd_str p)
 /* Why a binding cannot be stored (CreateAcls answers it INVALID_REQUEST), or NULL. */
 static const char *binding_problem(const acl_binding *b)
 {
-    if (b->resource_type < RT_TOPIC || b->resource_type > RT_TRANSACTIONAL_ID)
+    if (b->resource_type < KD_ACL_RESOURCE_TOPIC || b->resource_type > KD_ACL_RESOURCE_TRANSACTIONAL_ID)
         return "the resource type must be TOPIC, GROUP, CLUSTER or TRANSACTIONAL_ID";
-    if (b->pattern_type != PT_LITERAL && b->pattern_type != PT_PREFIXED)
+    if (b->pattern_type != KD_ACL_PATTERN_LITERAL && b->pattern_type != KD_ACL_PATTERN_PREFIXED)
         return "the pattern type must be LITERAL or PREFIXED";
     if (b->name.len == 0)
         return "the resource name must not be empty";
-    if (b->resource_type == RT_CLUSTER && (b->pattern_type != PT_LITERAL || !str_is(b->name, CLUSTER_NAME)))
+    if (b->resource_type == KD_ACL_RESOURCE_CLUSTER &&
+        (b->pattern_type != KD_ACL_PATTERN_LITERAL || !str_is(b->name, CLUSTER_NAME)))
         return "the only CLUSTER resource is the LITERAL kafka-cluster";
-    if (b->pattern_type == PT_PREFIXED && str_is(b->name, WILDCARD))
+    if (b->pattern_type == KD_ACL_PATTERN_PREFIXED && str_is(b->name, WILDCARD))
         return "a PREFIXED pattern of \"*\" is not allowed; use LITERAL \"*\"";
     if (!principal_valid(b->principal))
         return "the principal must be Type:name, e.g. User:alice";
     if (b->host.len == 0)
         return "the host must not be empty (\"*\" is any host)";
-    if (b->operation < OP_ALL || b->operation > OP_IDEMPOTENT_WRITE)
+    if (b->operation < KD_ACL_OP_ALL || b->operation > KD_ACL_OP_IDEMPOTENT_WRITE)
         return "the operation must be a Kafka AclOperation from ALL (2) to IDEMPOTENT_WRITE (12)";
-    if (b->permission != PERM_DENY && b->permission != PERM_ALLOW)
+    if (b->permission != KD_ACL_PERMISSION_DENY && b->permission != KD_ACL_PERMISSION_ALLOW)
         return "the permission must be ALLOW or DENY";
     return NULL;
 }
 
 static const char *filter_problem(const acl_filter *f)
 {
-    if (f->resource_type < RT_ANY || f->resource_type > RT_TRANSACTIONAL_ID + 2)
+    if (f->resource_type < KD_ACL_RESOURCE_ANY || f->resource_type > KD_ACL_RESOURCE_TRANSACTIONAL_ID + 2)
         return "the filter's resource type is unknown";
-    if (f->pattern_type < PT_ANY || f->pattern_type > PT_PREFIXED)
+    if (f->pattern_type < KD_ACL_PATTERN_ANY || f->pattern_type > KD_ACL_PATTERN_PREFIXED)
         return "the filter's pattern type is unknown";
-    if (f->operation < OP_ANY || f->operation > OP_IDEMPOTENT_WRITE + 2)
+    if (f->operation < KD_ACL_OP_ANY || f->operation > KD_ACL_OP_IDEMPOTENT_WRITE + 2)
         return "the filter's operation is unknown";
-    if (f->permission < PERM_ANY || f->permission > PERM_ALLOW)
+    if (f->permission < KD_ACL_PERMISSION_ANY || f->permission > KD_ACL_PERMISSION_ALLOW)
         return "the filter's permission type is unknown";
     return NULL;
 }
@@ -171,17 +139,18 @@ int32_t kd_acl_check(const uint8_t *in, uint32_t len)
  * apply to a resource of the filter's name. */
 static bool filter_matches(const acl_filter *f, const acl_binding *b)
 {
-    if (f->resource_type != RT_ANY && f->resource_type != b->resource_type)
+    if (f->resource_type != KD_ACL_RESOURCE_ANY && f->resource_type != b->resource_type)
         return false;
-    if (f->pattern_type == PT_MATCH) {
+    if (f->pattern_type == KD_ACL_PATTERN_MATCH) {
         if (f->has_name) {
-            bool literal = b->pattern_type == PT_LITERAL && (kd_str_eq(b->name, f->name) || str_is(b->name, WILDCARD));
-            bool prefixed = b->pattern_type == PT_PREFIXED && has_prefix(f->name, b->name);
+            bool literal =
+                b->pattern_type == KD_ACL_PATTERN_LITERAL && (kd_str_eq(b->name, f->name) || str_is(b->name, WILDCARD));
+            bool prefixed = b->pattern_type == KD_ACL_PATTERN_PREFIXED && has_prefix(f->name, b->name);
             if (!literal && !prefixed)
                 return false;
         }
     } else {
-        if (f->pattern_type != PT_ANY && f->pattern_type != b->pattern_type)
+        if (f->pattern_type != KD_ACL_PATTERN_ANY && f->pattern_type != b->pattern_type)
             return false;
         if (f->has_name && !kd_str_eq(f->name, b->name))
             return false;
@@ -190,9 +159,9 @@ static bool filter_matches(const acl_filter *f, const acl_binding *b)
         return false;
     if (f->has_host && !kd_str_eq(f->host, b->host))
         return false;
-    if (f->operation != OP_ANY && f->operation != b->operation)
+    if (f->operation != KD_ACL_OP_ANY && f->operation != b->operation)
         return false;
-    return f->permission == PERM_ANY || f->permission == b->permission;
+    return f->permission == KD_ACL_PERMISSION_ANY || f->permission == b->permission;
 }
 
 int32_t kd_acl_filter(const uint8_t *in, uint32_t len)
@@ -222,29 +191,29 @@ static bool applies(const acl_binding *b, uint8_t type, kd_str name, kd_str prin
 {
     if (b->resource_type != type)
         return false;
-    if (b->pattern_type == PT_LITERAL) {
+    if (b->pattern_type == KD_ACL_PATTERN_LITERAL) {
         if (!kd_str_eq(b->name, name) && !str_is(b->name, WILDCARD))
             return false;
-    } else if (b->pattern_type != PT_PREFIXED || !has_prefix(name, b->name)) {
+    } else if (b->pattern_type != KD_ACL_PATTERN_PREFIXED || !has_prefix(name, b->name)) {
         return false;
     }
     if (!kd_str_eq(b->principal, principal) && !str_is(b->principal, "User:*"))
         return false;
     if (!kd_str_eq(b->host, host) && !str_is(b->host, WILDCARD))
         return false;
-    return b->operation == op || b->operation == OP_ALL;
+    return b->operation == op || b->operation == KD_ACL_OP_ALL;
 }
 
 /* The allowed operations that imply op (op itself first). */
 static int implied_by(uint8_t op, uint8_t out[5])
 {
     out[0] = op;
-    if (op == OP_DESCRIBE) {
-        out[1] = OP_READ, out[2] = OP_WRITE, out[3] = OP_DELETE, out[4] = OP_ALTER;
+    if (op == KD_ACL_OP_DESCRIBE) {
+        out[1] = KD_ACL_OP_READ, out[2] = KD_ACL_OP_WRITE, out[3] = KD_ACL_OP_DELETE, out[4] = KD_ACL_OP_ALTER;
         return 5;
     }
-    if (op == OP_DESCRIBE_CONFIGS) {
-        out[1] = OP_ALTER_CONFIGS;
+    if (op == KD_ACL_OP_DESCRIBE_CONFIGS) {
+        out[1] = KD_ACL_OP_ALTER_CONFIGS;
         return 2;
     }
     return 1;
@@ -254,13 +223,13 @@ static bool decide(const acl_binding *acls, uint32_t n, uint8_t type, kd_str nam
                    uint8_t op)
 {
     for (uint32_t i = 0; i < n; i++)
-        if (acls[i].permission == PERM_DENY && applies(&acls[i], type, name, principal, host, op))
+        if (acls[i].permission == KD_ACL_PERMISSION_DENY && applies(&acls[i], type, name, principal, host, op))
             return false;
     uint8_t ops[5];
     int k = implied_by(op, ops);
     for (uint32_t i = 0; i < n; i++)
         for (int j = 0; j < k; j++)
-            if (acls[i].permission == PERM_ALLOW && applies(&acls[i], type, name, principal, host, ops[j]))
+            if (acls[i].permission == KD_ACL_PERMISSION_ALLOW && applies(&acls[i], type, name, principal, host, ops[j]))
                 return true;
     return false;
 }
@@ -269,10 +238,10 @@ static bool decide(const acl_binding *acls, uint32_t n, uint8_t type, kd_str nam
 static uint32_t supported_operations(uint8_t type)
 {
     switch (type) {
-    case RT_TOPIC: return KD_ACL_TOPIC_OPERATIONS;
-    case RT_GROUP: return KD_ACL_GROUP_OPERATIONS;
-    case RT_CLUSTER: return KD_ACL_CLUSTER_OPERATIONS;
-    case RT_TRANSACTIONAL_ID: return KD_ACL_TRANSACTIONAL_ID_OPERATIONS;
+    case KD_ACL_RESOURCE_TOPIC: return KD_ACL_TOPIC_OPERATIONS;
+    case KD_ACL_RESOURCE_GROUP: return KD_ACL_GROUP_OPERATIONS;
+    case KD_ACL_RESOURCE_CLUSTER: return KD_ACL_CLUSTER_OPERATIONS;
+    case KD_ACL_RESOURCE_TRANSACTIONAL_ID: return KD_ACL_TRANSACTIONAL_ID_OPERATIONS;
     default: return 0;
     }
 }
@@ -331,7 +300,7 @@ static int32_t acl_decide(const uint8_t *in, uint32_t len, bool with_op)
             continue;
         }
         uint32_t supported = supported_operations(type), allowed = 0;
-        for (uint8_t o = OP_READ; o <= OP_IDEMPOTENT_WRITE; o++)
+        for (uint8_t o = KD_ACL_OP_READ; o <= KD_ACL_OP_IDEMPOTENT_WRITE; o++)
             if ((supported >> o & 1) && (super || decide(acls, count, type, s, principal, host, o)))
                 allowed |= 1u << o;
         if (!kd_out_u32(allowed))

@@ -851,6 +851,33 @@ KD_EXPORT(kd_acl_filter) int32_t kd_acl_filter(const uint8_t *in, uint32_t len);
  * u32 count, count bindings. Output: u8 per query, 1 when allowed. */
 KD_EXPORT(kd_acl_authorize) int32_t kd_acl_authorize(const uint8_t *in, uint32_t len);
 
+/* Kafka's ACL codes (org.apache.kafka.common.resource.ResourceType, PatternType,
+ * acl.AclOperation, acl.AclPermissionType): the wire's numbers, used unchanged. */
+#define KD_ACL_RESOURCE_ANY 1
+#define KD_ACL_RESOURCE_TOPIC 2
+#define KD_ACL_RESOURCE_GROUP 3
+#define KD_ACL_RESOURCE_CLUSTER 4
+#define KD_ACL_RESOURCE_TRANSACTIONAL_ID 5
+#define KD_ACL_PATTERN_ANY 1
+#define KD_ACL_PATTERN_MATCH 2
+#define KD_ACL_PATTERN_LITERAL 3
+#define KD_ACL_PATTERN_PREFIXED 4
+#define KD_ACL_OP_ANY 1
+#define KD_ACL_OP_ALL 2
+#define KD_ACL_OP_READ 3
+#define KD_ACL_OP_WRITE 4
+#define KD_ACL_OP_CREATE 5
+#define KD_ACL_OP_DELETE 6
+#define KD_ACL_OP_ALTER 7
+#define KD_ACL_OP_DESCRIBE 8
+#define KD_ACL_OP_CLUSTER_ACTION 9
+#define KD_ACL_OP_DESCRIBE_CONFIGS 10
+#define KD_ACL_OP_ALTER_CONFIGS 11
+#define KD_ACL_OP_IDEMPOTENT_WRITE 12
+#define KD_ACL_PERMISSION_ANY 1
+#define KD_ACL_PERMISSION_DENY 2
+#define KD_ACL_PERMISSION_ALLOW 3
+
 /* The operations each resource type supports (Kafka's AclEntry.supportedOperations), as
  * bits of AclOperation codes: what Metadata, DescribeGroups and DescribeCluster report as
  * authorized when no authorizer runs.

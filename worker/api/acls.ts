@@ -23,30 +23,46 @@ import {
   type AclQuery,
   type AclResource,
 } from "../../wasm/kafdo";
+import * as abi from "../../wasm/generated/abi";
 import { metadataStub } from "../durable-objects/addressing";
 import type { Env } from "../durable-objects/bindings";
 import { KafdoError } from "../common/errors";
 
 export type { AclBinding, AclFilter, AclQuery };
 
-/* Kafka's codes, by the names kafka-acls and the REST API use. */
-export const RESOURCE_TYPES = { ANY: 1, TOPIC: 2, GROUP: 3, CLUSTER: 4, TRANSACTIONAL_ID: 5 } as const;
-export const PATTERN_TYPES = { ANY: 1, MATCH: 2, LITERAL: 3, PREFIXED: 4 } as const;
-export const OPERATIONS = {
-  ANY: 1,
-  ALL: 2,
-  READ: 3,
-  WRITE: 4,
-  CREATE: 5,
-  DELETE: 6,
-  ALTER: 7,
-  DESCRIBE: 8,
-  CLUSTER_ACTION: 9,
-  DESCRIBE_CONFIGS: 10,
-  ALTER_CONFIGS: 11,
-  IDEMPOTENT_WRITE: 12,
+/* Kafka's codes (the core's, kafdo.h), by the names kafka-acls and the REST API use. */
+export const RESOURCE_TYPES = {
+  ANY: abi.KD_ACL_RESOURCE_ANY,
+  TOPIC: abi.KD_ACL_RESOURCE_TOPIC,
+  GROUP: abi.KD_ACL_RESOURCE_GROUP,
+  CLUSTER: abi.KD_ACL_RESOURCE_CLUSTER,
+  TRANSACTIONAL_ID: abi.KD_ACL_RESOURCE_TRANSACTIONAL_ID,
 } as const;
-export const PERMISSION_TYPES = { ANY: 1, DENY: 2, ALLOW: 3 } as const;
+export const PATTERN_TYPES = {
+  ANY: abi.KD_ACL_PATTERN_ANY,
+  MATCH: abi.KD_ACL_PATTERN_MATCH,
+  LITERAL: abi.KD_ACL_PATTERN_LITERAL,
+  PREFIXED: abi.KD_ACL_PATTERN_PREFIXED,
+} as const;
+export const OPERATIONS = {
+  ANY: abi.KD_ACL_OP_ANY,
+  ALL: abi.KD_ACL_OP_ALL,
+  READ: abi.KD_ACL_OP_READ,
+  WRITE: abi.KD_ACL_OP_WRITE,
+  CREATE: abi.KD_ACL_OP_CREATE,
+  DELETE: abi.KD_ACL_OP_DELETE,
+  ALTER: abi.KD_ACL_OP_ALTER,
+  DESCRIBE: abi.KD_ACL_OP_DESCRIBE,
+  CLUSTER_ACTION: abi.KD_ACL_OP_CLUSTER_ACTION,
+  DESCRIBE_CONFIGS: abi.KD_ACL_OP_DESCRIBE_CONFIGS,
+  ALTER_CONFIGS: abi.KD_ACL_OP_ALTER_CONFIGS,
+  IDEMPOTENT_WRITE: abi.KD_ACL_OP_IDEMPOTENT_WRITE,
+} as const;
+export const PERMISSION_TYPES = {
+  ANY: abi.KD_ACL_PERMISSION_ANY,
+  DENY: abi.KD_ACL_PERMISSION_DENY,
+  ALLOW: abi.KD_ACL_PERMISSION_ALLOW,
+} as const;
 
 export const CLUSTER_RESOURCE = "kafka-cluster";
 

@@ -133,8 +133,7 @@ export async function describeGroup(env: Env, groupId: string): Promise<GroupInf
   const latest = await highWatermarks(env, sorted);
   const offsets: GroupOffsetLag[] = sorted.map((o, i) => {
     const hw = latest[i]!;
-    const lag = hw < 0 ? -1 : o.offset < 0 ? hw : hw - o.offset;
-    return { ...o, latest: hw, lag };
+    return { ...o, latest: hw, lag: partitionLag(hw, o.offset) };
   });
   return {
     groupId: d.groupId,
@@ -188,4 +187,12 @@ async function topicHolding(env: Env, topic: string, partition: number): Promise
     if (KafdoError.from(e)?.code === KafkaCode.UNKNOWN_TOPIC_OR_PARTITION) return undefined;
     throw e;
   }
+}
+
+/* A partition's lag as kafka-consumer-groups shows it: the high watermark less the
+ * committed offset; all of it when nothing (or a -1/-2 sentinel) is committed; -1 when
+ * the partition is gone (no high watermark). */
+export function partitionLag(highWatermark: number, committed: number): number {
+  if (highWatermark < 0) return -1;
+  return committed < 0 ? highWatermark : highWatermark - committed;
 }

@@ -31,6 +31,7 @@ import type { Env } from "../durable-objects/bindings";
 import { KafdoError, KafkaCode } from "../common/errors";
 import type { TopicInfo } from "../common/topics";
 import { callPartition } from "../partitions/access";
+import { partitionLag } from "./groups";
 
 const sum = (a: SqlRowCounts, b: SqlRowCounts): SqlRowCounts => ({
   rowsRead: a.rowsRead + b.rowsRead,
@@ -98,7 +99,8 @@ export async function gatherMetrics(env: Env): Promise<MetricsSnapshot> {
     .map(({ groupId, m }) => {
       const offsets = m.offsets.map((o) => {
         const hw = highWatermarks.get(`${o.partition}@${o.topic}`) ?? -1;
-        const lag = hw < 0 ? -1 : o.offset < 0 ? hw : Math.max(0, hw - o.offset);
+        /* A committed offset past the high watermark counts no lag, not a negative one. */
+        const lag = Math.max(partitionLag(hw, o.offset), hw < 0 ? -1 : 0);
         return { ...o, highWatermark: hw, lag };
       });
       const lag = offsets.reduce((total, o) => total + Math.max(0, o.lag), 0);

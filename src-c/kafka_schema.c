@@ -1178,18 +1178,9 @@ static const kd_kfield createAclsResponse[] = {
     {"results", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, createAclsResponse_results},
     {0}};
 
-static const kd_kfield deleteAclsRequest_filters[] = {
-    {"resourceTypeFilter", KT_INT8, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
-    {"resourceNameFilter", KT_STRING, 0, 0, ALL, 0, ALL, false, 0, NULL, NULL},
-    {"patternTypeFilter", KT_INT8, 0, 1, ALL, NO, 0, false, 3, NULL, NULL},
-    {"principalFilter", KT_STRING, 0, 0, ALL, 0, ALL, false, 0, NULL, NULL},
-    {"hostFilter", KT_STRING, 0, 0, ALL, 0, ALL, false, 0, NULL, NULL},
-    {"operation", KT_INT8, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
-    {"permissionType", KT_INT8, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
-    {0}};
-
 static const kd_kfield deleteAclsRequest[] = {
-    {"filters", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, deleteAclsRequest_filters},
+    /* Each filter has DescribeAcls's fields (Kafka's DeleteAclsFilter). */
+    {"filters", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, describeAclsRequest},
     {0}};
 
 static const kd_kfield deleteAclsResponse_filterResults_matchingAcls[] = {

@@ -299,18 +299,8 @@ export interface CreateAclsRequest {
   creations: CreateAclsRequestCreations[];
 }
 
-export interface DeleteAclsRequestFilters {
-  resourceTypeFilter: number;
-  resourceNameFilter: string | null;
-  patternTypeFilter: number;
-  principalFilter: string | null;
-  hostFilter: string | null;
-  operation: number;
-  permissionType: number;
-}
-
 export interface DeleteAclsRequest {
-  filters: DeleteAclsRequestFilters[];
+  filters: DescribeAclsRequest[];
 }
 
 export interface DescribeConfigsRequestResources {

@@ -68,5 +68,9 @@ export default defineConfig({
   test: {
     name: PROJECT,
     include: ["tests/worker/**/*.test.ts"],
+    /* A test's own deadline, not a speed check: 5 s (vitest's default) was overrun
+     * by a metrics scrape, which calls every Durable Object, on a loaded 2-core
+     * machine. Waits inside tests have their own, shorter limits. */
+    testTimeout: 30_000,
   },
 });

@@ -21,6 +21,7 @@ import { KafdoError, KafkaCode } from "../../common/errors";
 import type { ConsumerRecord } from "../../common/records";
 import { follow, type Sink } from "../../subscriptions/follow";
 import { formatCursor, startPositions, type Positions } from "../../subscriptions/positions";
+import { Unacknowledged } from "../../subscriptions/unacknowledged";
 import { endpoint } from "../endpoint";
 import { HttpError } from "../errors";
 import { stringifyJson } from "../json";
@@ -28,7 +29,7 @@ import { TopicParam } from "../parameters";
 import { jsonMessage } from "../records";
 import { NotFound, OffsetOutOfRange, type Refusal } from "../responses";
 import type { Context } from "../router";
-import { INT32_MAX, Natural, Type } from "../schema";
+import { INT32_MAX, Natural, StringEnum, Type } from "../schema";
 import { SUBSCRIBE_PROTOCOL } from "../subscribe-token";
 
 export const DEFAULT_BUFFER_BYTES = 1 << 20;
@@ -36,8 +37,10 @@ const MIN_BUFFER_BYTES = 1024;
 const MAX_BUFFER_BYTES = 16 << 20;
 /* The close code a slow subscriber's WebSocket gets (4000-4999: the application's). */
 export const SLOW_CLOSE_CODE = 4429;
-/* Other in-band errors: 1011, the server met a condition it cannot go on with. */
-const ERROR_CLOSE_CODE = 1011;
+/* Other in-band errors: 1008 (policy violation) for a malformed ack, else 1011 (the
+ * server met a condition it cannot go on with). */
+const closeCode = (code: string): number =>
+  code === "SLOW_SUBSCRIBER" ? SLOW_CLOSE_CODE : code === "INVALID_REQUEST" ? 1008 : 1011;
 
 const UpgradeRequired: Refusal = {
   status: 426,
@@ -55,6 +58,12 @@ const subscriptionQuery = {
     description:
       'Resume: "partition:offset,..." — each the last offset seen (an SSE event\'s id). The SSE ' +
       "Last-Event-ID header does the same. Partitions it does not name start as offset/timestamp say.",
+  }),
+  ack: StringEnum(["true", "false"], {
+    description:
+      'WebSocket flow control: the subscriber sends {"ack":"partition:offset,..."} as it takes records, and ' +
+      "bufferBytes bounds what is sent and not acknowledged. Without it a WebSocket's buffer is not bounded " +
+      "(workerd cannot tell what a WebSocket has not yet sent). Event streams are always bounded.",
   }),
   bufferBytes: Type.Integer({
     minimum: MIN_BUFFER_BYTES,
@@ -86,6 +95,7 @@ type Query = Partial<{
   timestamp: number;
   from: string;
   bufferBytes: number;
+  ack: "true" | "false";
 }>;
 
 export const subscribe = endpoint({
@@ -130,7 +140,7 @@ async function subscription(c: Context, topic: string, query: Query): Promise<Re
   });
   const bufferBytes = query.bufferBytes ?? DEFAULT_BUFFER_BYTES;
   return webSocket
-    ? webSocketSubscription(c, topic, positions, bufferBytes)
+    ? webSocketSubscription(c, topic, positions, bufferBytes, query.ack === "true")
     : eventStreamSubscription(c, topic, positions, bufferBytes);
 }
 
@@ -151,32 +161,56 @@ async function waitForRoom(hasRoom: () => boolean, closed: () => boolean, ms: nu
   return true;
 }
 
-function webSocketSubscription(c: Context, topic: string, positions: Positions, bufferBytes: number): Response {
+function webSocketSubscription(
+  c: Context,
+  topic: string,
+  positions: Positions,
+  bufferBytes: number,
+  acks: boolean,
+): Response {
   const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
   server.accept();
   let closed = false;
   server.addEventListener("close", () => (closed = true));
   server.addEventListener("error", () => (closed = true));
-  /* workerd may not count bufferedAmount; then the bound is not measurable here. */
-  const buffered = (): number => (server as unknown as { bufferedAmount?: number }).bufferedAmount ?? 0;
+  /* With acks, the buffer is what is sent and not acknowledged (unacknowledged.ts);
+   * without, workerd's send queue, which it does not let us measure: unbounded. */
+  const unacknowledged = new Unacknowledged();
+  server.addEventListener("message", (event) => {
+    if (!acks) return;
+    try {
+      const ack = (JSON.parse(String(event.data)) as { ack?: unknown }).ack;
+      if (typeof ack !== "string") throw new Error("no ack");
+      unacknowledged.acknowledge(ack);
+    } catch {
+      sink.drop(
+        "INVALID_REQUEST",
+        'a subscriber\'s message is {"ack":"partition:offset,..."}, the last offsets it took',
+      );
+    }
+  });
   const sink: Sink = {
     get closed() {
       return closed;
     },
     room: (ms) =>
       waitForRoom(
-        () => buffered() < bufferBytes,
+        () => unacknowledged.bytes < bufferBytes,
         () => closed,
         ms,
       ),
     deliver(partition, records) {
-      for (const r of records) server.send(recordJson(topic, partition, r));
+      for (const r of records) {
+        const text = recordJson(topic, partition, r);
+        server.send(text);
+        if (acks) unacknowledged.add(partition, r.offset, text.length);
+      }
     },
     drop(code, message) {
       if (closed) return;
       closed = true;
       server.send(errorJson(code, message));
-      server.close(code === "SLOW_SUBSCRIBER" ? SLOW_CLOSE_CODE : ERROR_CLOSE_CODE, code);
+      server.close(closeCode(code), code);
     },
   };
   void follow(c.env, topic, positions, sink);

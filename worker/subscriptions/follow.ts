@@ -70,7 +70,12 @@ async function followPartition(env: Env, topic: string, partition: number, posit
     const last = records[records.length - 1];
     if (last) {
       positions.set(partition, last.offset + 1);
-      sink.deliver(partition, records, positions);
+      try {
+        sink.deliver(partition, records, positions);
+      } catch {
+        /* The transport closed under us (a send on a closed socket, a cancelled stream). */
+        return;
+      }
     }
   }
 }

@@ -10,12 +10,17 @@
  * Where to start (subscriptions/positions.ts) is checked before the upgrade or the
  * stream: 400, 404, 416 in the one error shape. After that, an error is told in-band
  * ({"error":{"code","message"}} as a message / an `error` event) and the connection
- * closed; a slow subscriber (its buffer of bufferBytes stayed full) is told
- * SLOW_SUBSCRIBER and dropped, WebSocket close code 4429.
+ * closed; a slow subscriber (its buffer of bufferBytes stayed full for 2 s) is told
+ * SLOW_SUBSCRIBER and dropped, WebSocket close code 4429. An event stream's buffer is
+ * its ReadableStream's queue; a WebSocket's is bounded only with ?ack=true (the
+ * subscriber acknowledges what it took, subscriptions/unacknowledged.ts), since
+ * workerd does not count what a WebSocket has not sent yet.
  *
- * The Worker holds the connection (not a hibernatable Durable Object WebSocket): the
- * wait for records is the partition object's long poll, which an idle subscriber
- * costs one pending RPC per partition.
+ * The Worker holds the connection, not a hibernatable Durable Object WebSocket: the
+ * wait for records is the partition object's long poll (readWait, re-issued every
+ * 20 s), so there is no second notification path to keep in step with the log. An idle
+ * subscriber costs one pending call per partition it reads; hibernation would need the
+ * partition object to hold the sockets and push on append, which is left for later.
  */
 import { KafdoError, KafkaCode } from "../../common/errors";
 import type { ConsumerRecord } from "../../common/records";
@@ -209,8 +214,12 @@ function webSocketSubscription(
     drop(code, message) {
       if (closed) return;
       closed = true;
-      server.send(errorJson(code, message));
-      server.close(closeCode(code), code);
+      try {
+        server.send(errorJson(code, message));
+        server.close(closeCode(code), code);
+      } catch {
+        /* The subscriber closed first: nobody to tell. */
+      }
     },
   };
   void follow(c.env, topic, positions, sink);
@@ -261,8 +270,12 @@ function eventStreamSubscription(c: Context, topic: string, positions: Positions
     drop(code, message) {
       if (closed) return;
       closed = true;
-      controller.enqueue(encoder.encode(`event: error\ndata: ${errorJson(code, message)}\n\n`));
-      controller.close();
+      try {
+        controller.enqueue(encoder.encode(`event: error\ndata: ${errorJson(code, message)}\n\n`));
+        controller.close();
+      } catch {
+        /* The subscriber cancelled first: nobody to tell. */
+      }
     },
   };
   void follow(c.env, topic, positions, sink);

@@ -46,39 +46,44 @@ export async function webSocketSubscriber(url, protocols) {
   return { ws, next: queue.next, pending: queue.items, close: () => ws.close() };
 }
 
+/* The Server-Sent Events of a response body, as { event, id, data } (data parsed), in order; ends with the body.
+ * Breaking out of a for await over it cancels the body. */
+export async function* serverSentEvents(body) {
+  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  let text = '';
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      text += value;
+      let end;
+      while ((end = text.indexOf('\n\n')) >= 0) {
+        const block = text.slice(0, end);
+        text = text.slice(end + 2);
+        const fields = {};
+        for (const line of block.split('\n')) {
+          if (line.startsWith(':')) continue;
+          const colon = line.indexOf(':');
+          fields[line.slice(0, colon)] = line.slice(colon + 1).replace(/^ /, '');
+        }
+        if (fields.data === undefined) continue;
+        yield { event: fields.event ?? 'message', id: fields.id, data: JSON.parse(fields.data) };
+      }
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+}
+
 /* An event-stream subscriber: next() is { at, event, id, data } (data parsed), or { at, ended: true }. */
 export async function eventStreamSubscriber(url, headers = {}) {
   const queue = arrivals();
   const controller = new AbortController();
   const res = await fetch(url, { headers: { accept: 'text/event-stream', ...headers }, signal: controller.signal });
   if (res.status !== 200) throw new Error(`${url} answered ${res.status}: ${await res.text()}`);
-  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
   void (async () => {
-    let text = '';
     try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        text += value;
-        let end;
-        while ((end = text.indexOf('\n\n')) >= 0) {
-          const block = text.slice(0, end);
-          text = text.slice(end + 2);
-          const fields = {};
-          for (const line of block.split('\n')) {
-            if (line.startsWith(':')) continue;
-            const colon = line.indexOf(':');
-            fields[line.slice(0, colon)] = line.slice(colon + 1).replace(/^ /, '');
-          }
-          if (fields.data === undefined) continue;
-          queue.push({
-            at: performance.now(),
-            event: fields.event ?? 'message',
-            id: fields.id,
-            data: JSON.parse(fields.data),
-          });
-        }
-      }
+      for await (const event of serverSentEvents(res.body)) queue.push({ at: performance.now(), ...event });
     } catch {}
     queue.push({ at: performance.now(), ended: true });
   })();

@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { startDev } from './harness.mjs';
-import { eventStreamSubscriber, webSocketSubscriber } from './subscribe-clients.mjs';
+import { eventStreamSubscriber, serverSentEvents, webSocketSubscriber } from './subscribe-clients.mjs';
 
 const TOKEN = 'subscribe-secret';
 const AUTH = { authorization: `Bearer ${TOKEN}` };
@@ -255,15 +255,26 @@ describe('a slow subscriber', () => {
     return took.sort((a, b) => a - b)[Math.floor(count / 2)];
   }
 
-  it('an event stream not read is told SLOW_SUBSCRIBER and dropped; the producer keeps its pace; others get everything', async () => {
+  /*
+   * Whether an unread event stream is dropped depends on more than its buffer: between
+   * the Worker and this client lie two TCP connections (wrangler dev's proxy, then the
+   * client), whose kernel buffers take what the Worker writes until they are full, and
+   * Linux grows a receive buffer up to net.ipv4.tcp_rmem's maximum (32 MiB here) as it
+   * is read. Which records were taken by the pipes, not by the subscriber, varies from
+   * run to run (10-11 MB here; enough, on a loaded machine, to hold all 18 MB this test
+   * produces, and then the subscriber is never slow and its stream never ends). So this
+   * test asserts what holds either way, and reads the slow stream only until its drop or
+   * its last record; the drop itself is shown in workerd, where no socket lies between
+   * the stream and its reader (tests/worker/subscriptions/slow-subscriber.test.ts).
+   */
+  it('an event stream not read: the producer keeps its pace; others get everything; it gets records in order until it is told SLOW_SUBSCRIBER', async () => {
     const baseline = await producePace(30);
     const { latest } = await call('GET', '/topics/sub-slow/partitions/0/offsets');
-    /* Never read until the end: its buffer (64 KiB) and the pipes behind it fill. */
     const slow = await fetch(`${dev.baseUrl}/topics/sub-slow/subscribe?bufferBytes=65536`, {
       headers: { ...AUTH, accept: 'text/event-stream' },
     });
     const fast = await eventStreamSubscriber(`${dev.baseUrl}/topics/sub-slow/subscribe`, AUTH);
-    const COUNT = 300;
+    const COUNT = Number(process.env.SUBSCRIBE_SLOW_COUNT ?? 300);
     const during = await producePace(COUNT);
     assert.ok(
       during < baseline * 3 + 25,
@@ -274,10 +285,22 @@ describe('a slow subscriber', () => {
       assert.equal(got.data.offset, latest + i, 'the fast subscriber gets every record, in order');
     }
     fast.close();
-    const text = await slow.text(); /* ends: the stream was closed */
-    const events = text.trim().split('\n\n');
-    assert.match(events.at(-1), /^event: error\ndata: \{"error":\{"code":"SLOW_SUBSCRIBER"/);
-    assert.ok(events.length - 2 < COUNT, `the slow subscriber was dropped before the end (${events.length} events)`);
+    /* Now read the slow one: what the pipes held, then (if it was dropped) the error. */
+    let taken = 0;
+    let dropped;
+    for await (const { event, data } of serverSentEvents(slow.body)) {
+      if (event === 'error') {
+        dropped = data.error.code;
+        break;
+      }
+      assert.equal(data.offset, latest + taken, 'the slow subscriber gets records in order, no gap');
+      if (++taken === COUNT) break; /* the pipes held them all: it was never slow */
+    }
+    if (dropped !== undefined) {
+      assert.equal(dropped, 'SLOW_SUBSCRIBER');
+      assert.ok(taken < COUNT, `dropped after ${taken} records`);
+    }
+    console.log(`the unread event stream: ${taken} of ${COUNT} records, ${dropped ?? 'not dropped'}`);
   });
 
   it('a WebSocket with ?ack=true that does not acknowledge is dropped (close 4429); one that does is not', async () => {
@@ -308,7 +331,8 @@ describe('a slow subscriber', () => {
       got >= 3 && got < 10,
       `the silent one got ${got} records (200 kB of 60 kB records) before it was dropped`,
     );
-    while (acked.length < 10) await new Promise((r) => setTimeout(r, 20));
+    /* The acknowledging one takes all 10 and stays open (bounded: next() rejects after 5 s). */
+    for (let i = 0; i < 10; i++) assert.ok((await acking.next(5000)).message.offset !== undefined);
     assert.equal(acked.length, 10);
     acking.close();
   });

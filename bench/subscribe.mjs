@@ -5,16 +5,20 @@
  * private `wrangler dev` (tests/e2e/harness.mjs). Prints figures; never passes or
  * fails on time. Goal: p99 under 20 ms locally.
  *
- * Usage:  node bench/subscribe.mjs [--records N]   (default 300 per transport)
+ * Usage:  node bench/subscribe.mjs [--records N]   (default 300)
  *
- * One subscriber per transport, one at a time, on a 1-partition topic, subscribed
- * from now. Records (100-byte values) are produced one after another over REST; for
- * each the figures are, from the moment its POST is sent (performance.now(), this
- * process): when the subscriber has it ("delivered") and when the produce's answer
- * arrived ("acknowledged"). The partition releases a record to readers and the
- * produce's answer through the same output gate (after SQLite has it), so "delivered"
- * is the append-to-subscriber latency as a client sees it, HTTP round trip of the
- * produce included. 20 untimed records first warm both paths.
+ * A WebSocket and an event-stream subscriber, both subscribed from now to the same
+ * 1-partition topic at once, so both transports are measured on the same records at
+ * the same moments (on a loaded machine, figures taken one after the other differ by
+ * more than the transports do). Records (100-byte values) are produced one after
+ * another over REST; for each the figures are, from the moment its POST is sent
+ * (performance.now(), this process): when each subscriber has it ("delivered") and
+ * when the produce's answer arrived ("acknowledged"). The partition releases a record
+ * to readers and the produce's answer through the same output gate (after SQLite has
+ * it), so "delivered" is the append-to-subscriber latency as a client sees it, HTTP
+ * round trip of the produce included; "delivered - acknowledged" near 0 says the
+ * subscription adds nothing to what the append itself takes. 20 untimed records first
+ * warm every path.
  */
 import { startDev } from '../tests/e2e/harness.mjs';
 import { eventStreamSubscriber, webSocketSubscriber } from '../tests/e2e/subscribe-clients.mjs';
@@ -26,9 +30,14 @@ const value = 'v'.repeat(100);
 
 const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))];
 const fmt = (ms) => `${ms.toFixed(1)} ms`;
+const line = (name, figures) => {
+  figures.sort((a, b) => a - b);
+  return `${name.padEnd(22)} p50 ${fmt(pct(figures, 50))}  p99 ${fmt(pct(figures, 99))}  max ${fmt(figures.at(-1))}`;
+};
 
-async function measure(dev, name, subscribe) {
-  const topic = `bench-subscribe-${name}`;
+const dev = await startDev();
+try {
+  const topic = 'bench-subscribe';
   const post = (path, body) =>
     fetch(dev.baseUrl + path, {
       method: 'POST',
@@ -36,37 +45,27 @@ async function measure(dev, name, subscribe) {
       body: JSON.stringify(body),
     });
   await (await post('/admin/topics', { topic, partitions: 1 })).text();
-  const sub = await subscribe(topic);
-  const delivered = [];
-  const acknowledged = [];
+  const ws = await webSocketSubscriber(`${dev.baseUrl.replace(/^http/, 'ws')}/topics/${topic}/subscribe`);
+  const sse = await eventStreamSubscriber(`${dev.baseUrl}/topics/${topic}/subscribe`);
+  const figures = { websocket: [], sse: [], acknowledged: [] };
   for (let i = 0; i < WARMUP + RECORDS; i++) {
     const sent = performance.now();
     const answer = post(`/topics/${topic}/produce`, { value, partition: 0 }).then(async (r) => {
       await r.text();
       return performance.now();
     });
-    const got = await sub.next(10_000);
-    const acked = await answer;
+    const [viaWs, viaSse, acked] = await Promise.all([ws.next(10_000), sse.next(10_000), answer]);
     if (i < WARMUP) continue;
-    delivered.push(got.at - sent);
-    acknowledged.push(acked - sent);
+    figures.websocket.push(viaWs.at - sent);
+    figures.sse.push(viaSse.at - sent);
+    figures.acknowledged.push(acked - sent);
   }
-  sub.close();
-  delivered.sort((a, b) => a - b);
-  acknowledged.sort((a, b) => a - b);
-  console.log(
-    `${name.padEnd(9)}  delivered p50 ${fmt(pct(delivered, 50))}  p99 ${fmt(pct(delivered, 99))}  max ${fmt(delivered.at(-1))}` +
-      `   | produce acknowledged p50 ${fmt(pct(acknowledged, 50))}  p99 ${fmt(pct(acknowledged, 99))}`,
-  );
-}
-
-const dev = await startDev();
-try {
-  console.log(`append-to-subscriber latency, ${RECORDS} records per transport, from the produce's send:`);
-  await measure(dev, 'websocket', (topic) =>
-    webSocketSubscriber(`${dev.baseUrl.replace(/^http/, 'ws')}/topics/${topic}/subscribe`),
-  );
-  await measure(dev, 'sse', (topic) => eventStreamSubscriber(`${dev.baseUrl}/topics/${topic}/subscribe`));
+  ws.close();
+  sse.close();
+  console.log(`append-to-subscriber latency, ${RECORDS} records, from the produce's send:`);
+  console.log(line('websocket delivered', figures.websocket));
+  console.log(line('sse delivered', figures.sse));
+  console.log(line('produce acknowledged', figures.acknowledged));
 } finally {
   await dev.stop({ removePersistDir: true });
 }

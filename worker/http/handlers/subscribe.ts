@@ -18,9 +18,15 @@
  *
  * The Worker holds the connection, not a hibernatable Durable Object WebSocket: the
  * wait for records is the partition object's long poll (readWait, re-issued every
- * 20 s), so there is no second notification path to keep in step with the log. An idle
- * subscriber costs one pending call per partition it reads; hibernation would need the
- * partition object to hold the sockets and push on append, which is left for later.
+ * 20 s), so there is no second notification path to keep in step with the log. The
+ * record leaves the partition through the same output gate as its produce's answer,
+ * so delivery adds no wait of its own. An idle subscriber costs a held invocation and
+ * one pending call per partition (three calls a minute each), and every read is a
+ * Durable Object call of that one invocation. Idle subscribers that cost nothing need
+ * the sockets held elsewhere: a fan-out object per topic (named by the topic id) that
+ * accepts them with the Hibernation API (ctx.acceptWebSocket, tagged by partition;
+ * position, acks and buffer in each socket's attachment), which the partition objects
+ * a subscriber watches call after a commit that stored records; not built yet.
  */
 import { KafdoError, KafkaCode } from "../../common/errors";
 import type { ConsumerRecord } from "../../common/records";

@@ -96,6 +96,8 @@ describe('delivery as records are appended', () => {
     assert.equal(sub.ws.protocol, 'kafdo', 'the server answers with kafdo, never the token');
     await eachArrivesInTime(sub, 'sub-live', 20, (got) => got.message);
     sub.close();
+    /* The server answers the subscriber's close: a clean close, not a dropped connection. */
+    assert.deepEqual((await sub.next(5000)).closed, { code: 1000, reason: '' });
   });
 
   it("the spec's form: new WebSocket('wss://.../events?topic=orders') (token in the query)", async () => {

@@ -182,7 +182,17 @@ function webSocketSubscription(
   const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
   server.accept();
   let closed = false;
-  server.addEventListener("close", () => (closed = true));
+  server.addEventListener("close", (event) => {
+    closed = true;
+    /* Answer the subscriber's close frame (workerd does not, at this compatibility date),
+     * or its side waits for the handshake until the connection drops (code 1006). Its
+     * code is echoed when one an endpoint may send (1000, 3000-4999). */
+    try {
+      server.close(event.code === 1000 || (event.code >= 3000 && event.code < 5000) ? event.code : 1000);
+    } catch {
+      /* Already closed. */
+    }
+  });
   server.addEventListener("error", () => (closed = true));
   /* With acks, the buffer is what is sent and not acknowledged (unacknowledged.ts);
    * without, workerd's send queue, which it does not let us measure: unbounded. */

@@ -57,6 +57,9 @@ export const LAYERS = [
   // kafkajs's API in a Worker (`kafdo/kafkajs`): a client of the in-Worker API, beside the
   // integrations; nothing in the tree imports it but its package entry.
   { name: 'kafkajs', rank: 5, paths: ['worker/kafkajs/'] },
+  // Real-time subscriptions: where a subscriber starts and the delivery loops over the API's
+  // long-poll reads; a client of the API that the REST front's subscribe routes serve.
+  { name: 'subscriptions', rank: 5, paths: ['worker/subscriptions/'] },
   // The Kafka front: Kafka requests (relayed by `kafdo gateway`) answered over the API below.
   { name: 'kafka', rank: 6, paths: ['worker/kafka/'] },
   // The REST front: routes, handlers, auth, the OpenAPI document.

@@ -41,6 +41,9 @@ export const NEEDS: Readonly<Record<string, Need>> = {
   "GET /topics/:topic/partitions/:partition/messages": topic(OP.READ),
   "GET /topics/:topic/partitions/:partition/offsets": topic(OP.DESCRIBE),
   "GET /topics/:topic/keys/:key": topic(OP.READ),
+  /* Subscriptions read records: READ on the topic (for /events, the one ?topic= names). */
+  "GET /topics/:topic/subscribe": topic(OP.READ),
+  "GET /events": { operation: OP.READ, resourceType: RT.TOPIC, name: (c) => c.url.searchParams.get("topic") },
   "POST /consumer-groups/:groupId/join": group(OP.READ),
   "POST /consumer-groups/:groupId/heartbeat": group(OP.READ),
   "POST /consumer-groups/:groupId/commit": group(OP.READ),

@@ -34,6 +34,7 @@ import { HttpError, errorCode, errorResponse } from "./errors";
 import { TRUSTED } from "./principals";
 import type { Context, Match, Route } from "./router";
 import { router } from "./routes";
+import { withSubscriptionToken } from "./subscribe-token";
 
 const CORS = {
   "access-control-allow-origin": "*",
@@ -49,7 +50,9 @@ const PREFLIGHT = {
 
 export async function handle(request: Request, env: Env): Promise<Response> {
   if (request.method === "OPTIONS") return new Response(null, { status: 204, headers: PREFLIGHT });
-  const response = await dispatch(request, env);
+  const response = await dispatch(withSubscriptionToken(request, new URL(request.url)), env);
+  /* A WebSocket upgrade (a subscription) is answered as it is: a rebuilt 101 would lose its socket. */
+  if (response.webSocket) return response;
   const headers = new Headers(response.headers);
   for (const [name, value] of Object.entries(CORS)) headers.set(name, value);
   /* A HEAD is answered as its GET (router.ts), without the body. */

@@ -29,6 +29,7 @@ import {
   offsets,
 } from "./handlers/groups";
 import { readLatest, readMessages, readOffsets } from "./handlers/partitions";
+import { events, subscribe } from "./handlers/subscribe";
 import { produce, produceBatch } from "./handlers/produce";
 import { metricsJson, metricsText } from "./handlers/metrics";
 import { health, openapi, serviceInfo } from "./handlers/service";
@@ -56,6 +57,9 @@ export const ROUTES: readonly DocumentedRoute[] = [
   route("GET", "/topics/:topic/partitions/:partition/messages", readMessages),
   route("GET", "/topics/:topic/partitions/:partition/offsets", readOffsets),
   route("GET", "/topics/:topic/keys/:key", readLatest),
+  /* Real-time subscriptions (WebSocket or SSE), handlers/subscribe.ts. */
+  route("GET", "/topics/:topic/subscribe", subscribe),
+  route("GET", "/events", events),
 
   route("POST", "/consumer-groups/:groupId/join", join),
   route("POST", "/consumer-groups/:groupId/heartbeat", heartbeat),

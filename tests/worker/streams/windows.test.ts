@@ -1,0 +1,147 @@
+/*
+ * Windows over event time, checked against a reference computation written here from
+ * the rule alone (windows.ts's header): random event times, some late within the
+ * grace period (counted) and some beyond it (dropped), tumbling and hopping.
+ */
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { createAdmin, createProducer, kafka, stream } from "kafdo";
+import { expectKafdoError } from "../helpers";
+import { contents } from "./topic-contents";
+
+const T0 = Date.UTC(2026, 2, 1);
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+
+/* A small seeded generator (mulberry32), so a failure can be run again. */
+function random(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface Event {
+  user: string;
+  ts: number;
+}
+
+/* Events mostly in time order; one in 8 is late by up to 40 s (within a 20 s grace or
+ * beyond it), one in 20 by 2 to 4 minutes (beyond it). */
+function events(n: number, seed: number): Event[] {
+  const next = random(seed);
+  return Array.from({ length: n }, (_, i) => {
+    const r = next();
+    const late = r < 0.05 ? 2 * MINUTE + next() * 2 * MINUTE : r < 0.175 ? next() * 40 * SECOND : 0;
+    return { user: `u${Math.floor(next() * 4)}`, ts: Math.max(0, Math.round(T0 + i * 2500 - late)) };
+  });
+}
+
+/* The rule, in the order the records are read: stream time is the greatest timestamp
+ * so far (this record's included); a window [s, s+size) takes the record while stream
+ * time is before s + size + grace. */
+function reference(input: Event[], size: number, advance: number, grace: number): Map<string, number> {
+  const counts = new Map<string, number>();
+  let streamTime = -1;
+  for (const e of input) {
+    streamTime = Math.max(streamTime, e.ts);
+    for (let s = Math.floor(e.ts / advance) * advance; s > e.ts - size; s -= advance) {
+      if (s + size + grace <= streamTime) continue;
+      const id = `${e.user}@${s}`;
+      counts.set(id, (counts.get(id) ?? 0) + 1);
+    }
+  }
+  return counts;
+}
+
+let n = 0;
+async function topicWith(input: Event[], partitions: (e: Event, i: number) => number, count = 1): Promise<string> {
+  const topic = `window-in-${n++}`;
+  await createAdmin(env).createTopic({ topic, partitions: count });
+  const producer = createProducer(env);
+  await producer.sendBatch(input.map((e, i) => ({ topic, partition: partitions(e, i), value: e, timestamp: e.ts })));
+  await producer.close();
+  return topic;
+}
+
+/* What the windowed count wrote, each (user, window) once. */
+async function counted(topic: string, size: number): Promise<Map<string, number>> {
+  const got = new Map<string, number>();
+  for (const r of await contents(topic)) {
+    const v = r.value as { key: string; windowStart: number; windowEnd: number; count: number };
+    const id = `${v.key}@${v.windowStart}`;
+    expect(got.has(id), `${id} emitted twice`).toBe(false);
+    expect(v.windowEnd - v.windowStart).toBe(size);
+    got.set(id, v.count);
+  }
+  return got;
+}
+
+describe("windows against the reference", { timeout: 60_000 }, () => {
+  for (const [name, size, advance, grace] of [
+    ["tumbling, 20 s grace", MINUTE, MINUTE, 20 * SECOND],
+    ["tumbling, no grace", MINUTE, MINUTE, 0],
+    ["hopping 1 min by 20 s, 20 s grace", MINUTE, 20 * SECOND, 20 * SECOND],
+  ] as const) {
+    it(`${name}: late records within grace counted, beyond it dropped`, async () => {
+      const input = events(600, 7 + size + advance + grace);
+      const topic = await topicWith(input, () => 0);
+      const out = `${topic}-out`;
+      await stream(env, topic)
+        .window(size, { advance, grace })
+        .groupBy((e: Event) => e.user)
+        .count()
+        .to(out);
+      const expected = reference(input, size, advance, grace);
+      const got = await counted(out, size);
+      expect(got).toEqual(expected);
+      /* the data does have records dropped as late, and late ones counted */
+      const total = [...expected.values()].reduce((a, b) => a + b, 0);
+      expect(total).toBeLessThan((input.length * size) / advance);
+      if (grace > 0) expect(reference(input, size, advance, 0)).not.toEqual(expected);
+    });
+  }
+
+  it("over 3 partitions, each in time order: taken in event-time order, none late", async () => {
+    const input = events(900, 99).sort((a, b) => a.ts - b.ts);
+    const next = random(5);
+    const topic = await topicWith(input, () => Math.floor(next() * 3), 3);
+    const out = `${topic}-out`;
+    await kafka`${topic}`
+      .window(`1 minute`)
+      .groupBy((e: Event) => e.user)
+      .count()
+      .to(out);
+    expect(await counted(out, MINUTE)).toEqual(reference(input, MINUTE, MINUTE, 0));
+    const total = [...(await counted(out, MINUTE)).values()].reduce((a, b) => a + b, 0);
+    expect(total).toBe(input.length);
+  });
+
+  it("a window duration that does not parse: INVALID_CONFIG, and nothing runs", async () => {
+    const topic = await topicWith(events(10, 1), () => 0);
+    const refusals: [string | number, object?][] = [
+      ["5 minutez"],
+      ["five minutes"],
+      [0],
+      ["-5 minutes"],
+      [1.5],
+      ["5 minutes", { grace: "soon" }],
+      ["1 minute", { advance: "2 minutes" }],
+    ];
+    for (const [size, options] of refusals) {
+      const err = await expectKafdoError(
+        () =>
+          kafka`${topic}`
+            .window(size as string, options)
+            .groupBy((e: Event) => e.user)
+            .count()
+            .to(`${topic}-never`),
+        "INVALID_CONFIG",
+      );
+      expect(err.message).toMatch(/window/);
+    }
+    await expectKafdoError(() => createAdmin(env).describeTopic(`${topic}-never`), "UNKNOWN_TOPIC_OR_PARTITION");
+  });
+});

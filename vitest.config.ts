@@ -68,5 +68,7 @@ export default defineConfig({
   test: {
     name: PROJECT,
     include: ["tests/worker/**/*.test.ts"],
+    /* hosted pipelines run in a Worker of their own: vitest.pipelines.config.ts */
+    exclude: ["tests/worker/streams/hosted/**", "**/node_modules/**"],
   },
 });

@@ -33,7 +33,7 @@ import { createAdmin, createProducer } from "../api";
 import type { KafdoBindings } from "../durable-objects/bindings";
 import { KafdoError, KafkaCode } from "../common/errors";
 import type { ProducerMessage } from "../common/api";
-import { readFrom, startOffset, takeInTimeOrder } from "./input";
+import { READ_LIMIT, readFrom, startOffset, takeInTimeOrder } from "./input";
 import { loadedMessage, OUTPUT_HEADER, outputEnds, sentTags, storedMessage } from "./outbox";
 import { sinkMessage } from "./output";
 import type { Plan, StreamOptions } from "./plan";
@@ -65,6 +65,10 @@ export abstract class PipelineDO<E extends KafdoBindings = KafdoBindings> extend
   /* The pipeline this class runs: from(topic) is its input; return its .to() or .branch(). */
   abstract pipeline(from: From): Pipeline;
 
+  /* Records a step reads of each input partition at most: a subclass may set fewer
+   * (smaller steps, smaller outboxes) or more (up to read.ts's MAX_READ_RECORDS). */
+  protected readonly recordsPerStep: number = READ_LIMIT;
+
   private plan: Plan | undefined;
   private processor: Processor | undefined;
   private readonly outputs: ProducerMessage[] = [];
@@ -78,6 +82,7 @@ export abstract class PipelineDO<E extends KafdoBindings = KafdoBindings> extend
     sql.exec(`CREATE TABLE IF NOT EXISTS pipeline_state (
       step INTEGER NOT NULL, id TEXT NOT NULL, entry TEXT NOT NULL, PRIMARY KEY (step, id))`);
     sql.exec(`CREATE TABLE IF NOT EXISTS pipeline_meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL)`);
+    /* seq: from the meta counter "seq", never reused (an output's tag must be unique for ever) */
     sql.exec(`CREATE TABLE IF NOT EXISTS pipeline_outbox (seq INTEGER PRIMARY KEY, message TEXT NOT NULL)`);
     sql.exec(`CREATE TABLE IF NOT EXISTS pipeline_output_ends (
       topic TEXT NOT NULL, partition INTEGER NOT NULL, next INTEGER NOT NULL, PRIMARY KEY (topic, partition))`);
@@ -151,7 +156,9 @@ export abstract class PipelineDO<E extends KafdoBindings = KafdoBindings> extend
     const from = await Promise.all(
       partitions.map(async (p) => stored.get(p) ?? (await startOffset(env, topic, p, plan.source.start))),
     );
-    const reads = await Promise.all(partitions.map((p, i) => readFrom(env, topic, p, from[i]!)));
+    const reads = await Promise.all(
+      partitions.map((p, i) => readFrom(env, topic, p, from[i]!, undefined, this.recordsPerStep)),
+    );
     const records = takeInTimeOrder(reads);
     /* each partition's next offset: its first record not taken, else after its read */
     const next = reads.map((r) => r.records[0]?.offset ?? r.next);
@@ -188,7 +195,11 @@ export abstract class PipelineDO<E extends KafdoBindings = KafdoBindings> extend
           } else sql.exec(`DELETE FROM pipeline_state WHERE step = ? AND id = ?`, step, id);
         }
         for (const { step, time } of changes.streamTimes) this.setMeta(`time:${step}`, time);
-        for (const m of outputs) sql.exec(`INSERT INTO pipeline_outbox (message) VALUES (?)`, storedMessage(m));
+        let seq = this.meta("seq");
+        for (const m of outputs) {
+          sql.exec(`INSERT INTO pipeline_outbox (seq, message) VALUES (?, ?)`, ++seq, storedMessage(m));
+        }
+        this.setMeta("seq", seq);
         for (const e of ends) {
           sql.exec(
             `INSERT OR IGNORE INTO pipeline_output_ends (topic, partition, next) VALUES (?, ?, ?)`,

@@ -31,7 +31,7 @@ export async function startOffset(
 
 /*
  * The records of `partition` from `offset` (up to `end`, when given), at most
- * READ_LIMIT, and the offset to read next. A position the log no longer holds (its
+ * `limit`, and the offset to read next. A position the log no longer holds (its
  * records deleted by retention) moves to the log start, as Kafka's
  * auto.offset.reset=earliest does.
  */
@@ -41,10 +41,11 @@ export async function readFrom(
   partition: number,
   offset: number,
   end = Number.MAX_SAFE_INTEGER,
+  limit = READ_LIMIT,
 ): Promise<PartitionBatch> {
   let read;
   try {
-    read = await readPartition(env, topic, partition, { offset, limit: Math.min(READ_LIMIT, end - offset) });
+    read = await readPartition(env, topic, partition, { offset, limit: Math.min(limit, end - offset) });
   } catch (e) {
     if (KafdoError.from(e)?.code !== KafkaCode.OFFSET_OUT_OF_RANGE) throw e;
     const { earliest } = await partitionOffsets(env, topic, partition);

@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { createAdmin, createProducer, kafka, stream } from "kafdo";
 import { expectKafdoError } from "../helpers";
 import { contents } from "./topic-contents";
-import { events, MINUTE, random, reference, SECOND, type Event } from "./window-reference";
+import { events, MINUTE, random, reference, SECOND, type Event } from "./window-reference.mjs";
 
 let n = 0;
 async function topicWith(input: Event[], partitions: (e: Event, i: number) => number, count = 1): Promise<string> {

@@ -9,7 +9,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createAdmin, createProducer } from "kafdo";
 import { contents, sorted } from "../topic-contents";
-import { events, MINUTE, random, reference, SECOND, type Event } from "../window-reference";
+import { events, MINUTE, random, reference, SECOND, type Event } from "../window-reference.mjs";
 import { pipelineStub, type PipelinesEnv } from "./pipelines-worker";
 
 const penv = env as unknown as PipelinesEnv;

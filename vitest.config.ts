@@ -18,7 +18,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
 
 const PROJECT = "kafdo";
 const source = (path: string) => fileURLToPath(new URL(path, import.meta.url));
@@ -69,6 +69,6 @@ export default defineConfig({
     name: PROJECT,
     include: ["tests/worker/**/*.test.ts"],
     /* hosted pipelines run in a Worker of their own: vitest.pipelines.config.ts */
-    exclude: ["tests/worker/streams/hosted/**", "**/node_modules/**"],
+    exclude: [...configDefaults.exclude, "tests/worker/streams/hosted/**"],
   },
 });

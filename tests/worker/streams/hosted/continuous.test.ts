@@ -4,10 +4,11 @@
  * send, and while a step is in flight — by evicting the object (its memory is lost,
  * its SQLite kept, as in a crash). Every input record must count exactly once.
  */
-import { evictDurableObject } from "cloudflare:test";
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createAdmin, createProducer } from "kafdo";
+import { expectKafdoError } from "../../helpers";
 import { contents, sorted } from "../topic-contents";
 import { events, MINUTE, random, reference, SECOND, type Event } from "../window-reference.mjs";
 import { pipelineStub, type PipelinesEnv } from "./pipelines-worker";
@@ -55,6 +56,33 @@ describe("a pipeline hosted by a PipelineDO", { timeout: 120_000 }, () => {
     expect(status.written).toBe(expected.length);
     expect(new Set(out.map(outputTag)).size).toBe(out.length);
     expect((await stub.stop()).running).toBe(false);
+
+    /* a count per key over the same input: each key's last output is its count */
+    const buckets = penv.AMOUNT_BUCKETS.get(penv.AMOUNT_BUCKETS.idFromName("buckets"));
+    for (let i = 0; i < 100 && (await buckets.status()).read < orders.length; i++) await buckets.step();
+    const latest = new Map<string, number>();
+    for (const r of await contents("amount-buckets")) {
+      const v = r.value as { key: string; count: number };
+      expect(v.count).toBeGreaterThan(latest.get(v.key) ?? 0);
+      latest.set(v.key, v.count);
+    }
+    const want = new Map<string, number>();
+    for (const o of orders) want.set(`bucket-${o.amount % 3}`, (want.get(`bucket-${o.amount % 3}`) ?? 0) + 1);
+    expect(latest).toEqual(want);
+    expect((await buckets.status()).entries).toBe(3);
+  });
+
+  it("a pipeline whose window does not parse is refused at start(), and nothing runs", async () => {
+    const stub = penv.BAD_WINDOW.get(penv.BAD_WINDOW.idFromName("bad"));
+    /* called inside the object: workerd logs an exception thrown out of an RPC method as
+     * uncaught (worker/durable-objects/rpc.ts), which the test runner counts as an error */
+    const err = await expectKafdoError(
+      () => runInDurableObject(stub, (pipeline) => pipeline.start()),
+      "INVALID_CONFIG",
+    );
+    expect(err.message).toMatch(/window size "5 minutez" is not a duration/);
+    expect(await stub.status()).toMatchObject({ running: false, read: 0, offsets: [] });
+    await expectKafdoError(() => createAdmin(env).describeTopic("never-written"), "UNKNOWN_TOPIC_OR_PARTITION");
   });
 
   it("killed at every point of its steps, it counts every record exactly once", async () => {

@@ -42,7 +42,28 @@ export class HighValueOrders extends PipelineDO {
   }
 }
 
+/* A count per key, not windowed: each step writes each changed key's new count. */
+export class AmountBuckets extends PipelineDO {
+  protected override readonly recordsPerStep = 25;
+
+  pipeline(from: Parameters<PipelineDO["pipeline"]>[0]) {
+    return from("orders")
+      .groupBy((o: Order) => `bucket-${o.amount % 3}`)
+      .count()
+      .to("amount-buckets");
+  }
+}
+
+/* A window that does not parse: start() is refused and nothing runs. */
+export class BadWindow extends PipelineDO {
+  pipeline(from: Parameters<PipelineDO["pipeline"]>[0]) {
+    return from("orders").window("5 minutez").count().to("never-written");
+  }
+}
+
 export interface PipelinesEnv extends KafdoBindings {
+  BAD_WINDOW: DurableObjectNamespace<BadWindow>;
+  AMOUNT_BUCKETS: DurableObjectNamespace<AmountBuckets>;
   CLICK_COUNTS: DurableObjectNamespace<ClickCounts>;
   HIGH_VALUE_ORDERS: DurableObjectNamespace<HighValueOrders>;
 }

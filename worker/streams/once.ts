@@ -24,7 +24,7 @@ import { createAdmin, createProducer, partitionOffsets } from "../api";
 import { commitOffsets, committedOffsets } from "../api/groups";
 import { typedEnv, type KafdoBindings } from "../durable-objects/bindings";
 import type { ProducerMessage } from "../common/api";
-import { readFrom, startOffset, takeInTimeOrder, type PartitionBatch } from "./input";
+import { READ_LIMIT, readFrom, startOffset, takeInTimeOrder, type PartitionBatch } from "./input";
 import { sinkMessage } from "./output";
 import { Processor, type Emit, type Step, type StreamRecord } from "./processor";
 import type { Plan, RunSummary, Source } from "./plan";
@@ -72,14 +72,16 @@ async function runOnce(
   const batches: PartitionBatch[] = pos.map(() => ({ records: [], next: 0, more: true }));
   let read = 0;
   for (;;) {
-    /* every partition that is not at its end has records here before any is taken */
-    const empty = pos.filter((p, i) => batches[i]!.records.length === 0 && p.next < p.end);
-    if (empty.length === 0 && batches.every((b) => b.records.length === 0)) break;
+    /* every partition that is not at its end has records here before any is taken; one
+     * running low is read ahead with them, so the partitions' reads go together */
+    const low = pos.filter((p, i) => batches[i]!.records.length < READ_LIMIT / 2 && p.next < p.end);
+    if (low.length === 0 && batches.every((b) => b.records.length === 0)) break;
     await Promise.all(
-      empty.map(async (p) => {
+      low.map(async (p) => {
         const batch = await readFrom(env, source.topic, p.partition, p.next, p.end);
+        const i = pos.indexOf(p);
         p.next = Math.min(batch.next, p.end);
-        batches[pos.indexOf(p)] = { ...batch, more: p.next < p.end };
+        batches[i] = { records: [...batches[i]!.records, ...batch.records], next: p.next, more: p.next < p.end };
       }),
     );
     if (batches.some((b, i) => b.records.length === 0 && pos[i]!.next < pos[i]!.end)) continue;

@@ -70,6 +70,8 @@ export interface SavedState {
 interface AggregateState {
   entries: Map<string, Entry>;
   streamTime: number;
+  /* the earliest start of an open window (windowed): none closes before its close time */
+  earliestStart: number;
   /* ids changed since changes() was last asked (for the host's commit) */
   touched: Set<string>;
   /* ids whose new result a batch's end emits (not windowed) */
@@ -92,8 +94,18 @@ export class Processor {
     private readonly emit: Emit,
     saved?: SavedState,
   ) {
-    this.states = steps.map(() => ({ entries: new Map(), streamTime: -1, touched: new Set(), dirty: new Set() }));
-    for (const { step, id, entry } of saved?.entries ?? []) this.states[step]!.entries.set(id, entry);
+    this.states = steps.map(() => ({
+      entries: new Map(),
+      streamTime: -1,
+      earliestStart: Infinity,
+      touched: new Set(),
+      dirty: new Set(),
+    }));
+    for (const { step, id, entry } of saved?.entries ?? []) {
+      const state = this.states[step]!;
+      state.entries.set(id, entry);
+      if (entry.windowStart !== undefined) state.earliestStart = Math.min(state.earliestStart, entry.windowStart);
+    }
     for (const { step, time } of saved?.streamTimes ?? []) this.states[step]!.streamTime = time;
   }
 
@@ -135,6 +147,7 @@ export class Processor {
       if (step.window) {
         if (!final) continue;
         for (const [id, entry] of [...state.entries]) await this.close(i, step, state, id, entry);
+        state.earliestStart = Infinity;
       } else {
         const dirty = [...state.dirty];
         state.dirty.clear();
@@ -174,15 +187,19 @@ export class Processor {
             ? await step.add(step.init(), r.value, r)
             : r.value; /* reduce: the first value is the accumulator */
       state.entries.set(id, { key, windowStart, acc, ts: Math.max(had?.ts ?? -1, r.timestamp) });
+      if (windowStart !== undefined) state.earliestStart = Math.min(state.earliestStart, windowStart);
       state.touched.add(id);
       state.dirty.add(id);
     }
     /* only a record that moves stream time on can close a window */
-    if (step.window && advanced) {
+    if (step.window && advanced && windowClosed(step.window, state.earliestStart, state.streamTime)) {
+      let earliest = Infinity;
       for (const [id, entry] of [...state.entries]) {
         if (windowClosed(step.window, entry.windowStart!, state.streamTime))
           await this.close(i, step, state, id, entry);
+        else earliest = Math.min(earliest, entry.windowStart!);
       }
+      state.earliestStart = earliest;
     }
   }
 

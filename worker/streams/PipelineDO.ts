@@ -142,7 +142,20 @@ export abstract class PipelineDO<E extends KafdoBindings = KafdoBindings> extend
   /* ---- the step's two halves, also called apart by the tests to crash between them ---- */
 
   /* Reads, runs and commits one batch (offsets, state, outbox); sends nothing. */
-  async commitStep(): Promise<number> {
+  commitStep(): Promise<number> {
+    return this.exclusive(() => this.commitBatch());
+  }
+
+  /* Sends what the outbox holds, leaving out what a send before a crash already
+   * wrote; `limit` sends only that many and keeps the outbox (a crash mid-send, for
+   * the tests). Resolves to the number sent. */
+  sendOutbox(limit?: number): Promise<number> {
+    return this.exclusive(() => this.send(limit));
+  }
+
+  /* ---- inside ------------------------------------------------------------------------ */
+
+  private async commitBatch(): Promise<number> {
     const plan = this.definition();
     const env = this.env;
     const topic = plan.source.topic;
@@ -217,10 +230,7 @@ export abstract class PipelineDO<E extends KafdoBindings = KafdoBindings> extend
     return records.length;
   }
 
-  /* Sends what the outbox holds, leaving out what a send before a crash already
-   * wrote; `limit` sends only that many and keeps the outbox (a crash mid-send, for
-   * the tests). Resolves to the number sent. */
-  async sendOutbox(limit?: number): Promise<number> {
+  private async send(limit?: number): Promise<number> {
     const sql = this.ctx.storage.sql;
     const rows = sql
       .exec<{ seq: number; message: string }>(`SELECT seq, message FROM pipeline_outbox ORDER BY seq`)
@@ -258,12 +268,10 @@ export abstract class PipelineDO<E extends KafdoBindings = KafdoBindings> extend
     return todo.length;
   }
 
-  /* ---- inside ------------------------------------------------------------------------ */
-
   private async runStep(): Promise<number> {
-    await this.sendOutbox();
-    const read = await this.commitStep();
-    await this.sendOutbox();
+    await this.send();
+    const read = await this.commitBatch();
+    await this.send();
     return read;
   }
 

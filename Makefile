@@ -200,6 +200,7 @@ test-fuzz: $(addprefix $(BUILD)/fuzz_,$(FUZZERS)) $(BUILD)/make_seeds
 
 test-worker: $(STAMP_NPM) wasm/kafdo.wasm $(GENERATED)
 	npx vitest run --config vitest.config.ts
+	npx vitest run --config vitest.pipelines.config.ts
 
 # Whole flows over HTTP: each file starts its own `wrangler dev` (free port,
 # temporary state directory) and stops its whole process group.

@@ -18,7 +18,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
 
 const PROJECT = "kafdo";
 const source = (path: string) => fileURLToPath(new URL(path, import.meta.url));
@@ -72,5 +72,7 @@ export default defineConfig({
      * by a metrics scrape, which calls every Durable Object, on a loaded 2-core
      * machine. Waits inside tests have their own, shorter limits. */
     testTimeout: 30_000,
+    /* hosted pipelines run in a Worker of their own: vitest.pipelines.config.ts */
+    exclude: [...configDefaults.exclude, "tests/worker/streams/hosted/**"],
   },
 });

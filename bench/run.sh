@@ -79,3 +79,8 @@ echo
 # Push consumers (a subscription delivering to a second Worker through a service
 # binding) beside the in-Worker consumer, in workerd: records/s.
 npx vitest run --config bench/push-consumer.config.ts
+echo
+
+# Stream processing (worker/streams/): filter/map/to and a windowed count through the
+# stream DSL, beside the in-Worker consumer and producer doing the same by hand: records/s.
+npx vitest run --config bench/streams.config.ts

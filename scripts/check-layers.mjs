@@ -48,6 +48,10 @@ export const LAYERS = [
   { name: 'partitions', rank: 3, paths: ['worker/partitions/'] },
   // The in-Worker API (the package's `kafdo` entry): producer, consumer, admin, groups.
   { name: 'api', rank: 4, paths: ['worker/api/'] },
+  // Stream processing (issue 18): the stream DSL over the in-Worker API, run once or hosted
+  // continuously by a PipelineDO the user's Worker exports. The sentences add its methods to
+  // kafka`orders`, so it sits below them.
+  { name: 'streams', rank: 4.5, paths: ['worker/streams/'] },
   // Integrations: webhooks, CDC, R2 events, the Worker-to-Worker API (`kafdo/integrations`),
   // and the webhook delivery object. Clients of the API; the REST front serves their routes.
   { name: 'integrations', rank: 5, paths: ['worker/integrations/'] },

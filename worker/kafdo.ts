@@ -8,3 +8,5 @@ export * from "./api";
 export { WebhookDeliveryDO } from "./integrations/WebhookDeliveryDO";
 /* The tagged templates: kafka`orders`.produce(value), for await (... of kafka`orders group g`). */
 export * from "./sentences";
+/* Stream processing: stream(env, topic) and PipelineDO, the class a user's Worker extends to host a pipeline. */
+export * from "./streams";

@@ -12,19 +12,22 @@
  */
 import { env } from "cloudflare:workers";
 import type { KafdoBindings } from "../durable-objects/bindings";
-import { sentencesOver, type KafkaTag } from "../common/sentences/tag";
+import { sentencesOver } from "../common/sentences/tag";
+import { withStreams, type KafkaStreamTag } from "../streams/sentence";
 import { workerBackend } from "./backend";
 
-/* The tag over explicit bindings. */
-export function kafkaWith(bindings: KafdoBindings): KafkaTag {
-  return sentencesOver(workerBackend(() => bindings));
+/* The tag over explicit bindings. Topic sentences carry the stream DSL (worker/streams/). */
+export function kafkaWith(bindings: KafdoBindings): KafkaStreamTag {
+  return withStreams(sentencesOver(workerBackend(() => bindings)), () => bindings);
 }
 
 /* The tag over the Worker's own bindings (cloudflare:workers's env). */
-export const kafka: KafkaTag = sentencesOver(workerBackend(() => env as unknown as KafdoBindings));
+const workerEnv = () => env as unknown as KafdoBindings;
+export const kafka: KafkaStreamTag = withStreams(sentencesOver(workerBackend(workerEnv)), workerEnv);
 
 export { FORMS as SENTENCE_FORMS, parseSentence } from "../common/sentences/grammar";
 export type { ReadStart, ResetTarget, Sentence } from "../common/sentences/grammar";
+export type { KafkaStreamTag, StreamingSentence } from "../streams/sentence";
 export type {
   GroupReset,
   GroupSummary,

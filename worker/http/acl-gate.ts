@@ -41,6 +41,7 @@ export const NEEDS: Readonly<Record<string, Need>> = {
   "GET /topics/:topic/partitions/:partition/messages": topic(OP.READ),
   "GET /topics/:topic/partitions/:partition/offsets": topic(OP.DESCRIBE),
   "GET /topics/:topic/keys/:key": topic(OP.READ),
+  "POST /topics/:topic/query": topic(OP.READ),
   "POST /consumer-groups/:groupId/join": group(OP.READ),
   "POST /consumer-groups/:groupId/heartbeat": group(OP.READ),
   "POST /consumer-groups/:groupId/commit": group(OP.READ),

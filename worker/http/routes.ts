@@ -30,6 +30,7 @@ import {
 } from "./handlers/groups";
 import { readLatest, readMessages, readOffsets } from "./handlers/partitions";
 import { produce, produceBatch } from "./handlers/produce";
+import { queryEndpoint } from "./handlers/query";
 import { metricsJson, metricsText } from "./handlers/metrics";
 import { health, openapi, serviceInfo } from "./handlers/service";
 import {
@@ -56,6 +57,7 @@ export const ROUTES: readonly DocumentedRoute[] = [
   route("GET", "/topics/:topic/partitions/:partition/messages", readMessages),
   route("GET", "/topics/:topic/partitions/:partition/offsets", readOffsets),
   route("GET", "/topics/:topic/keys/:key", readLatest),
+  route("POST", "/topics/:topic/query", queryEndpoint),
 
   route("POST", "/consumer-groups/:groupId/join", join),
   route("POST", "/consumer-groups/:groupId/heartbeat", heartbeat),

@@ -79,3 +79,9 @@ echo
 # Push consumers (a subscription delivering to a second Worker through a service
 # binding) beside the in-Worker consumer, in workerd: records/s.
 npx vitest run --config bench/push-consumer.config.ts
+echo
+
+# SQL over a topic: the latency of the spec's example (streaming-README.md) over
+# SQL_RECORDS records (default 1,000,000) in 8 partitions, with its time filter (the
+# last hour) and without it.
+node bench/sql-query.mjs --records "${SQL_RECORDS:-1000000}" --runs "${SQL_RUNS:-5}"

@@ -94,8 +94,9 @@ export function toSqlite(sql: string, now: number): string {
   /* The indexes of the tokens that are code (what the rules below look at). */
   const code = all.flatMap((t, i) => (t.kind === "code" || t.kind === "string" || t.kind === "quoted" ? [i] : []));
   const word = (k: number): string => (k < code.length ? all[code[k]!]!.text : "");
+  /* Code tokens from..to, and what lies between them, become `text`. */
   const replace = (from: number, to: number, text: string): void => {
-    for (let k = from; k <= to; k++) all[code[k]!]!.text = "";
+    for (let i = code[from]!; i <= code[to]!; i++) all[i]!.text = "";
     all[code[from]!]!.text = text;
   };
   for (let k = 0; k < code.length; k++) {

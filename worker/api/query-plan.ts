@@ -105,6 +105,9 @@ function parse(sql: string): Node {
   return ast;
 }
 
+/* The table-valued functions a query may read from (over its own values). */
+const TABLE_FUNCTIONS = ["json_each", "json_tree"];
+
 /* Refuses what a query may not do (see the header); the statement's own WITH names. */
 function checkTables(ast: Node, topic: string): void {
   const own = new Set<string>();
@@ -113,6 +116,14 @@ function checkTables(ast: Node, topic: string): void {
   }
   let topicNamed = 0;
   for (const n of nodes(ast)) {
+    for (const item of Array.isArray(n.from) ? (n.from as Node[]) : []) {
+      const e = item.expr;
+      if (!isNode(e) || "ast" in e) continue;
+      const name = isNode(e.name) && Array.isArray(e.name.name) ? String((e.name.name[0] as Node).value) : "";
+      if (e.type !== "function" || !TABLE_FUNCTIONS.includes(name.toLowerCase())) {
+        throw invalid(`only json_each and json_tree may stand beside the topic in FROM, not ${name || "this"}`);
+      }
+    }
     if (n.recursive === true) throw invalid("WITH RECURSIVE is not allowed in a query");
     if (!("table" in n) || n.type === "column_ref" || typeof n.table !== "string" || !("as" in n)) continue;
     if (n.db !== null && n.db !== undefined)
@@ -230,7 +241,14 @@ function pushdown(ast: Node, topic: string, aliases: Set<string>): { scan: ScanB
   const table = (q: unknown): boolean => q === null || q === undefined || q === topic || q === alias;
   const scan: ScanBounds = {};
   for (const c of conjuncts(ast.where)) narrow(scan, c, table);
-  const where = ast.where && !hasSubquery(ast.where) ? ast.where : null;
+  /* The WHERE runs in each partition unless it reads a subquery or an alias of the
+   * select list (which the partitions' statement does not have). */
+  const named = (n: unknown): boolean =>
+    [...nodes(n)].some((x) => {
+      const name = columnName(x);
+      return name !== undefined && aliases.has(name.toLowerCase());
+    });
+  const where = ast.where && !hasSubquery(ast.where) && !named(ast.where) ? ast.where : null;
   /* ORDER BY with LIMIT: each partition's first rows hold the merge's, when the rows
    * are the records (nothing groups them) and the order reads only their columns. */
   const orderby = (ast.orderby as Node[] | null) ?? [];
@@ -243,14 +261,8 @@ function pushdown(ast: Node, topic: string, aliases: Set<string>): { scan: ScanB
     !ast.distinct &&
     !aggregates(ast.columns) &&
     !hasSubquery(ast.orderby) &&
-    orderby.every(
-      (o) =>
-        !(isNode(o.expr) && o.expr.type === "number") &&
-        [...nodes(o.expr)].every((n) => {
-          const name = columnName(n);
-          return name === undefined || !aliases.has(name.toLowerCase());
-        }),
-    );
+    where === ast.where &&
+    orderby.every((o) => !(isNode(o.expr) && o.expr.type === "number") && !named(o.expr));
   const keep = ordered ? limit.value.reduce((s, v) => s + Number(v.value), 0) : undefined;
   try {
     const sql = parser.sqlify(

@@ -3,9 +3,10 @@
  * read a range of the log, decoded by the core (the partition's read), and run one
  * SELECT over those records in this object's SQLite.
  *
- * The records go to SQLite as one JSON array bound to the statement, are copied into a
- * scratch table (so the JSON is parsed once, and each value's JSON once more into a
- * JSONB column that the field columns read), and the statement reads that table through
+ * The records go to SQLite as JSON arrays bound to an INSERT (each under the 2 MB a
+ * parameter may have), copied into a scratch table (so the JSON is parsed once, and
+ * each value's JSON once more into a JSONB column that the field columns read), and
+ * the statement reads that table through
  * a common table expression named after the topic (topicTable). All of it runs in one
  * transactionSync that is always rolled back: whatever a query does, the storage is as
  * it was, and the scratch table is never written to disk. (Temporary tables would do
@@ -110,6 +111,25 @@ async function readRows(
   return { rows, bytes };
 }
 
+/* The rows as JSON arrays of at most about FILL_CHARS characters each: Durable Object
+ * SQLite takes a string of at most 2 MB as a parameter. */
+const FILL_CHARS = 512 * 1024;
+
+function* jsonChunks(rows: RecordRow[]): Generator<string> {
+  let parts: string[] = [];
+  let size = 0;
+  for (const r of rows) {
+    const text = JSON.stringify(r);
+    if (size + text.length > FILL_CHARS && parts.length > 0) {
+      yield `[${parts.join(",")}]`;
+      [parts, size] = [[], 0];
+    }
+    parts.push(text);
+    size += text.length + 1;
+  }
+  if (parts.length > 0) yield `[${parts.join(",")}]`;
+}
+
 class Rollback extends Error {}
 
 /* SQLite's answer as JSON-able values: a blob (from a function such as jsonb) as base64. */
@@ -125,7 +145,7 @@ export function queryRows(storage: DurableObjectStorage, q: PartitionQuery, rows
   try {
     storage.transactionSync(() => {
       sql.exec(CREATE);
-      sql.exec(FILL, `[${rows.map((r) => JSON.stringify(r)).join(",")}]`);
+      for (const chunk of jsonChunks(rows)) sql.exec(FILL, chunk);
       const seen = sql
         .exec(
           `SELECT EXISTS(SELECT 1 FROM ${SCRATCH} WHERE json_type(_j) = 'object')` +

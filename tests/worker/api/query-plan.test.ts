@@ -51,6 +51,13 @@ describe("the dialect", () => {
 describe("a query's plan", () => {
   const scan = (where: string) => planQuery("t", `SELECT * FROM t o WHERE ${where}`, NOW).scan;
 
+  it("refuses table functions but json_each and json_tree", () => {
+    expect(() => planQuery("t", "SELECT * FROM t, pragma_table_info('log_batches')", NOW)).toThrow(
+      /not pragma_table_info/,
+    );
+    expect(planQuery("t", "SELECT j.value FROM t, json_tree(t.value) j", NOW).fields).toEqual([]);
+  });
+
   it("bounds the reads by the WHERE's conjuncts on timestamp, offset and partition", () => {
     expect(scan("timestamp > 1000 AND offset >= 5 AND offset < 10 AND partition IN (1, 2) AND status = 'x'")).toEqual({
       fromTimestamp: 1000,
@@ -110,5 +117,7 @@ describe("a query's plan", () => {
     expect(grouped.pushdown).toMatch(/WHERE "amount" > 1$/);
     const aliased = planQuery("t", "SELECT amount * 2 AS a FROM t ORDER BY a LIMIT 3", NOW);
     expect(aliased.pushdown).not.toMatch(/LIMIT/);
+    const filtered = planQuery("t", "SELECT amount * 2 AS a FROM t WHERE a > 5 ORDER BY offset LIMIT 3", NOW);
+    expect(filtered.pushdown).not.toMatch(/WHERE|LIMIT/);
   });
 });

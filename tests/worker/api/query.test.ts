@@ -361,3 +361,25 @@ describe("SQL over a topic: bad input is refused and changes nothing", () => {
     });
   }
 });
+
+describe("SQL over a topic: size", () => {
+  it("reads a partition whose rows are more than one SQLite string holds", async () => {
+    const topic = fresh("big");
+    await createAdmin(env).createTopic({ topic, partitions: 1 });
+    const producer = createProducer(env);
+    const pad = "x".repeat(1000);
+    for (let b = 0; b < 10; b++) {
+      await producer.sendBatch(
+        Array.from({ length: 1000 }, (_, i) => ({ topic, partition: 0, value: { i: b * 1000 + i, pad } })),
+      );
+    }
+    await producer.close();
+    const got = await queryTopic(
+      env,
+      topic,
+      `SELECT count(*) AS n, sum(i) AS s FROM "${topic}" WHERE length(pad) = 1000`,
+    );
+    expect(got.rows).toEqual([{ n: 10000, s: (9999 * 10000) / 2 }]);
+    expect(got.stats.bytesRead).toBeGreaterThan(10_000_000);
+  }, 60_000);
+});

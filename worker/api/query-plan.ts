@@ -28,7 +28,7 @@
  * DISTINCT and aggregates see every partition's rows. With one partition read, it runs
  * the whole statement at once.
  */
-import { Parser } from "node-sql-parser/build/sqlite";
+import type { Parser } from "node-sql-parser/build/sqlite";
 import { KafdoError, KafkaCode } from "../common/errors";
 import { RECORD_COLUMNS, quoteIdentifier, topicTable } from "../durable-objects/query-rows";
 import { codeWords, toSqlite, withTable } from "./query-dialect";
@@ -53,8 +53,13 @@ export interface QueryPlan {
 
 type Node = Record<string, unknown>;
 
-const parser = new Parser();
 const DIALECT = { database: "sqlite" };
+
+/* The parser, loaded with the first query: its 200 KB need not slow every isolate's start. */
+let loading: Promise<Parser> | undefined;
+function sqlParser(): Promise<Parser> {
+  return (loading ??= import("node-sql-parser/build/sqlite").then((m) => new m.Parser()));
+}
 
 function invalid(message: string): KafdoError {
   return new KafdoError(KafkaCode.INVALID_REQUEST, message);
@@ -86,7 +91,7 @@ function columnName(n: Node): string | undefined {
 const isRecordColumn = (name: string): boolean => (RECORD_COLUMNS as readonly string[]).includes(name.toLowerCase());
 
 /* The one SELECT the text holds, as node-sql-parser's AST. */
-function parse(sql: string): Node {
+function parse(parser: Parser, sql: string): Node {
   let ast: unknown;
   try {
     ast = parser.astify(sql, DIALECT);
@@ -232,7 +237,7 @@ const aggregates = (n: unknown): boolean =>
   [...nodes(n)].some((x) => x.type === "aggr_func" || (isNode(x.over) && x.over !== null));
 
 /* The statement each partition runs when several are read; the scan's bounds. */
-function pushdown(ast: Node, topic: string, aliases: Set<string>): { scan: ScanBounds; sql: string } {
+function pushdown(parser: Parser, ast: Node, topic: string, aliases: Set<string>): { scan: ScanBounds; sql: string } {
   const everything = `SELECT ${RECORD_COLUMNS.map(quoteIdentifier).join(", ")} FROM ${quoteIdentifier(topic)}`;
   const from = ast.from as Node[];
   /* Only a statement that reads the topic itself, alone, is pushed down. */
@@ -291,15 +296,16 @@ function pushdown(ast: Node, topic: string, aliases: Set<string>): { scan: ScanB
 }
 
 /* Reads a query; `now` is what NOW() is. */
-export function planQuery(topic: string, text: string, now: number): QueryPlan {
+export async function planQuery(topic: string, text: string, now: number): Promise<QueryPlan> {
   const sql = toSqlite(text, now);
   if (codeWords(sql).includes("RECURSIVE")) throw invalid("WITH RECURSIVE is not allowed in a query");
-  const ast = parse(sql);
+  const parser = await sqlParser();
+  const ast = parse(parser, sql);
   checkTables(ast, topic);
   const fields = jsonFields(ast);
   const aliases = new Set<string>();
   for (const n of nodes(ast)) if ("expr" in n && typeof n.as === "string") aliases.add(n.as.toLowerCase());
-  const { scan, sql: partial } = pushdown(ast, topic, aliases);
+  const { scan, sql: partial } = pushdown(parser, ast, topic, aliases);
   const table = topicTable(topic, fields);
   return { fields, scan, statement: withTable(sql, table), pushdown: withTable(partial, table) };
 }

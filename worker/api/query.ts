@@ -87,7 +87,7 @@ export async function queryTopic(
   const maxBytes = budget("maxBytes", opts.maxBytes, DEFAULT_QUERY_BYTES, MAX_QUERY_BYTES);
   const typed = typedEnv(env);
   const topic = await topicFor(typed, topicName);
-  const plan = planQuery(topic.name, sql, Date.now());
+  const plan = await planQuery(topic.name, sql, Date.now());
   const all = Array.from({ length: topic.partitions }, (_, p) => p);
   const chosen = all.filter((p) => plan.scan.partitions === undefined || plan.scan.partitions.includes(p));
   const ranges = await Promise.all(

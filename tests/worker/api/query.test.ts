@@ -347,6 +347,13 @@ describe("SQL over a topic: bad input is refused and changes nothing", () => {
       { maxRows: 39 },
     ],
     ["SELECT * FROM $T", "POLICY_VIOLATION", /byte budget \(maxBytes 100\)/, { maxBytes: 100 }],
+    /* Each partition reads about 620 bytes, under the budget; the two together pass it. */
+    [
+      "SELECT * FROM $T",
+      "POLICY_VIOLATION",
+      /the query read \d+ bytes, more than its byte budget \(maxBytes 1000\)/,
+      { maxBytes: 1000 },
+    ],
     ["SELECT * FROM $T", "INVALID_REQUEST", /maxRows must be an integer/, { maxRows: 0 }],
   ];
 

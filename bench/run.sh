@@ -84,3 +84,9 @@ echo
 # Stream processing (worker/streams/): filter/map/to and a windowed count through the
 # stream DSL, beside the in-Worker consumer and producer doing the same by hand: records/s.
 npx vitest run --config bench/streams.config.ts
+echo
+
+# SQL over a topic: the latency of the spec's example (streaming-README.md) over
+# SQL_RECORDS records (default 1,000,000) in 8 partitions, with its time filter (the
+# last hour) and without it.
+node bench/sql-query.mjs --records "${SQL_RECORDS:-1000000}" --runs "${SQL_RUNS:-5}"

@@ -23,6 +23,8 @@ import type { GroupInfo, GroupListing, ResetOffsetsRequest, ResetOffsetsResult }
 import { metadataStub } from "../durable-objects/addressing";
 import { callPartition } from "../partitions/access";
 import { deleteRecords } from "./delete-records";
+import { queryTopic } from "./query";
+import type { QueryOptions, QueryResult } from "../common/query";
 import { resetGroupOffsets } from "./group-reset";
 import { deleteGroup, describeGroup, listGroups } from "./groups";
 import { forget, topicFor } from "../partitions/topics";
@@ -159,6 +161,11 @@ export class KafdoAdmin implements Admin {
    * (NON_EMPTY_GROUP), every offset clamped to its log; dryRun commits nothing. */
   resetGroupOffsets(groupId: string, request: ResetOffsetsRequest): Promise<ResetOffsetsResult> {
     return resetGroupOffsets(this.env, groupId, request);
+  }
+
+  /* SQL over a topic: one read-only SELECT, within its budgets (query.ts). */
+  query(topic: string, sql: string, options?: QueryOptions): Promise<QueryResult> {
+    return queryTopic(this.env, topic, sql, options);
   }
 
   async close(): Promise<void> {}

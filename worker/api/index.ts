@@ -20,12 +20,14 @@ export type {
   RebalanceListener,
 } from "./consumer";
 export { readPartition, partitionOffsets, readKey } from "./read";
+export { queryTopic } from "./query";
 export { KafdoError } from "../common/errors";
 export { ClusterMetadataDO } from "../durable-objects/ClusterMetadataDO";
 export { ConsumerGroupDO } from "../durable-objects/ConsumerGroupDO";
 export { TopicPartitionDO } from "../durable-objects/TopicPartitionDO";
 export type { Env, KafdoBindings } from "../durable-objects/bindings";
 export type * from "../common/records";
+export type * from "../common/query";
 export type * from "../common/topics";
 export type * from "../common/api";
 export type * from "../common/groups";

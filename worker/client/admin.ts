@@ -16,6 +16,7 @@ import type {
 } from "../common/topics";
 import type { GroupInfo, GroupListing, ResetOffsetsRequest, ResetOffsetsResult } from "../common/groups";
 import type { AclEntry, AclEntryFilter, SaslUser, SaslUserCredential, ScramMechanismName } from "../common/security";
+import type { QueryOptions, QueryResult } from "../common/query";
 import { type Transport, segment } from "./transport";
 
 export class KafdoHttpAdmin {
@@ -124,6 +125,11 @@ export class KafdoHttpAdmin {
   /* Deletes what the filter matches (everything, for an empty one); answers it. */
   async deleteAcls(filter: AclEntryFilter): Promise<AclEntry[]> {
     return (await this.transport.call<{ deleted: AclEntry[] }>("DELETE", `/admin/acls${aclQuery(filter)}`)).deleted;
+  }
+
+  /* SQL over a topic: one read-only SELECT within its budgets (POST /topics/:topic/query). */
+  query(topic: string, sql: string, options: QueryOptions = {}): Promise<QueryResult> {
+    return this.transport.call("POST", `/topics/${segment(topic)}/query`, { body: { sql, ...options } });
   }
 }
 

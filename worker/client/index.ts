@@ -70,5 +70,6 @@ export type {
   TopicPartition,
 } from "../common/groups";
 export type { RecordMetadata } from "../common/api";
+export type { QueryOptions, QueryResult, QueryRow, QueryStats, QueryValue } from "../common/query";
 export type { MetricsSnapshot, TopicSnapshot, PartitionSnapshot, GroupSnapshot, DoorStats } from "../common/metrics";
 export type { AclEntry, AclEntryFilter, SaslUser, SaslUserCredential, ScramMechanismName } from "../common/security";

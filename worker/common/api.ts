@@ -5,6 +5,7 @@
  * Part of worker/common: imports nothing outside it.
  */
 import type { GroupInfo, GroupListing, ResetOffsetsRequest, ResetOffsetsResult } from "./groups";
+import type { QueryOptions, QueryResult } from "./query";
 import type { Compression, HeaderValue, KeyInput } from "./records";
 import type {
   AlterConfigsOptions,
@@ -80,5 +81,7 @@ export interface Admin {
   describeGroup(groupId: string): Promise<GroupInfo>;
   deleteGroup(groupId: string): Promise<void>;
   resetGroupOffsets(groupId: string, request: ResetOffsetsRequest): Promise<ResetOffsetsResult>;
+  /* SQL over a topic (api/query-plan.ts tells the dialect): the statement's rows. */
+  query(topic: string, sql: string, options?: QueryOptions): Promise<QueryResult>;
   close(): Promise<void>;
 }

@@ -66,6 +66,8 @@ import { KafdoError, KafkaCode } from "../common/errors";
 import type { AppendResult, FetchResult, LogOffsets, ReadResult } from "../common/records";
 import { ColdTier } from "./cold-tier";
 import { answerRefusals } from "./rpc";
+import type { PartitionQuery, PartitionQueryResult, RecordRow } from "../common/query";
+import { queryPartition, queryRows } from "./query-rows";
 
 /* An append without a limit of its own (the producers pass the topic's
  * max.message.bytes) gets Kafka's default, which the core holds
@@ -386,6 +388,16 @@ export class TopicPartitionDO extends DurableObject<Env> implements TopicPartiti
 
   offsets(): LogOffsets {
     return logOffsets(this.db);
+  }
+
+  /* SQL over the topic (query-rows.ts): this partition's range read, and a statement run
+   * over it; queryMerge runs one over rows the other partitions read. */
+  query(q: PartitionQuery): Promise<PartitionQueryResult> {
+    return queryPartition(this.ctx.storage, q, (offset, n, bytes) => this.cold.read(offset, n, bytes));
+  }
+
+  queryMerge(q: PartitionQuery, rows: RecordRow[]): PartitionQueryResult {
+    return queryRows(this.ctx.storage, q, rows);
   }
 
   /* DescribeLogDirs and DescribeProducers: the stored bytes and the idempotent producers. */

@@ -14,6 +14,7 @@
  */
 import type { AclBinding, AclFilter, ConfigChange, LogProducer, ResetPartition, ResetSpec } from "../../wasm/kafdo";
 import type { AppendResult, FetchResult, LogOffsets, ReadResult } from "../common/records";
+import type { PartitionQuery, PartitionQueryResult, RecordRow } from "../common/query";
 import type {
   CommittedOffset,
   GroupDescription,
@@ -53,6 +54,9 @@ export interface TopicPartitionRpc extends Rpc.DurableObjectBranded {
     waitMs: number,
   ): FetchResult | Promise<FetchResult>;
   offsets(): LogOffsets;
+  /* SQL over the topic (query-rows.ts). */
+  query(q: PartitionQuery): Promise<PartitionQueryResult>;
+  queryMerge(q: PartitionQuery, rows: RecordRow[]): PartitionQueryResult;
   describe(): { sizeBytes: number; producers: LogProducer[] };
   offsetForTimestamp(timestamp: number): { offset: number; timestamp: number };
   offsetsBefore(timestamp: number, maxNum: number): number[];

@@ -44,6 +44,7 @@ export const NEEDS: Readonly<Record<string, Need>> = {
   /* Subscriptions read records: READ on the topic (for /events, the one ?topic= names). */
   "GET /topics/:topic/subscribe": topic(OP.READ),
   "GET /events": { operation: OP.READ, resourceType: RT.TOPIC, name: (c) => c.url.searchParams.get("topic") },
+  "POST /topics/:topic/query": topic(OP.READ),
   "POST /consumer-groups/:groupId/join": group(OP.READ),
   "POST /consumer-groups/:groupId/heartbeat": group(OP.READ),
   "POST /consumer-groups/:groupId/commit": group(OP.READ),

@@ -78,6 +78,8 @@ const STATUS: Readonly<Record<string, number>> = {
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   OFFSET_OUT_OF_RANGE: 416,
+  /* A query over its budget (api/query.ts): well formed, but not run. */
+  POLICY_VIOLATION: 422,
   UPGRADE_REQUIRED: 426,
 };
 

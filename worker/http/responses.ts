@@ -94,6 +94,11 @@ export const UnsupportedMediaType = refusal(
 export const NotFound = refusal(404, "NotFound", "UNKNOWN_TOPIC_OR_PARTITION.");
 export const Conflict = refusal(409, "Conflict", "TOPIC_ALREADY_EXISTS.");
 export const OffsetOutOfRange = refusal(416, "OffsetOutOfRange", "OFFSET_OUT_OF_RANGE.");
+export const OverBudget = refusal(
+  422,
+  "OverBudget",
+  "POLICY_VIOLATION: the query would read past its row or byte budget.",
+);
 export const GroupConflict = refusal(
   409,
   "GroupConflict",

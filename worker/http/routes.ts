@@ -31,6 +31,7 @@ import {
 import { readLatest, readMessages, readOffsets } from "./handlers/partitions";
 import { events, subscribe } from "./handlers/subscribe";
 import { produce, produceBatch } from "./handlers/produce";
+import { queryEndpoint } from "./handlers/query";
 import { metricsJson, metricsText } from "./handlers/metrics";
 import { health, openapi, serviceInfo } from "./handlers/service";
 import {
@@ -60,6 +61,8 @@ export const ROUTES: readonly DocumentedRoute[] = [
   /* Real-time subscriptions (WebSocket or SSE), handlers/subscribe.ts. */
   route("GET", "/topics/:topic/subscribe", subscribe),
   route("GET", "/events", events),
+  /* SQL over a topic, handlers/query.ts. */
+  route("POST", "/topics/:topic/query", queryEndpoint),
 
   route("POST", "/consumer-groups/:groupId/join", join),
   route("POST", "/consumer-groups/:groupId/heartbeat", heartbeat),

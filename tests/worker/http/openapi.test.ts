@@ -191,6 +191,7 @@ describe("the OpenAPI document and the router table", () => {
       "POST /webhook-subscriptions",
       "PUT /admin/users/{name}",
       "POST /admin/acls",
+      "POST /topics/{topic}/query",
     ]);
     for (const route of ROUTES) {
       const key = `${route.method} ${openApiPath(route.path)}`;

@@ -527,6 +527,15 @@ KD_EXPORT(kd_log_list_offset) int32_t kd_log_list_offset(uint32_t db, int64_t ti
  */
 KD_EXPORT(kd_log_txn_state) int32_t kd_log_txn_state(uint32_t db);
 
+/*
+ * Produce: a request whose records are transactional (the first batch of a partition's
+ * records says so) must carry a transactional id, else Kafka answers the whole request
+ * TRANSACTIONAL_ID_AUTHORIZATION_FAILED (KafkaApis.handleProduceRequest). Returns 0 or
+ * that code; no output.
+ */
+KD_EXPORT(kd_produce_txn_check)
+int32_t kd_produce_txn_check(const uint8_t *records, uint32_t len, int32_t has_transactional_id);
+
 /* ---- topics (the cluster's metadata) -------------------------------------- */
 
 /*

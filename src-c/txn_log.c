@@ -491,3 +491,17 @@ int32_t kd_log_txn_state(uint32_t db)
     kd_out_patch_u32(24, n);
     return 0;
 }
+
+/* ---- Produce ---- */
+
+int32_t kd_produce_txn_check(const uint8_t *records, uint32_t len, int32_t has_transactional_id)
+{
+    kd_scratch_reset();
+    /* Kafka looks at each partition's first batch (ProduceRequest.hasTransactionalRecords);
+     * a damaged one is the append's to refuse. */
+    bool transactional = len >= KD_BATCH_HEADER_SIZE && (kd_be16(records + 21) & KD_ATTR_TRANSACTIONAL);
+    if (transactional && !has_transactional_id)
+        return kd_fail(KD_TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+                       "a produce of transactional batches must name its transactional id");
+    return 0;
+}

@@ -476,6 +476,20 @@ static void test_compacted_log_keeps_markers(void)
     close_log(conn);
 }
 
+/* A produce of transactional batches must name its transactional id. */
+static void test_produce_check(void)
+{
+    size_t n = 0;
+    uint8_t *txn = producer_batch(20, 0, 0, 1, true, &n);
+    uint8_t *plain = producer_batch(20, 0, 0, 1, false, &n);
+    CHECK_EQ_INT(kd_produce_txn_check(txn, (uint32_t)n, 1), 0);
+    CHECK_EQ_INT(kd_produce_txn_check(txn, (uint32_t)n, 0), KD_TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    CHECK_EQ_INT(kd_produce_txn_check(plain, (uint32_t)n, 0), 0);
+    CHECK_EQ_INT(kd_produce_txn_check(txn, 10, 0), 0); /* too short: the append refuses it */
+    free(txn);
+    free(plain);
+}
+
 int main(void)
 {
     RUN(test_commit);
@@ -487,5 +501,6 @@ int main(void)
     RUN(test_marker_failure_rolls_back);
     RUN(test_list_offsets);
     RUN(test_compacted_log_keeps_markers);
+    RUN(test_produce_check);
     return CHECK_SUMMARY();
 }

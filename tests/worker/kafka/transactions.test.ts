@@ -14,6 +14,7 @@ import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { encodeBatch } from "../../../wasm/kafdo";
 import { createAdmin } from "../../../worker/api/admin";
+import { createConsumer } from "../../../worker/api/consumer";
 import { readPartition } from "../../../worker/api/read";
 import { KafkaCode } from "../../../worker/common/errors";
 import { topicFor } from "../../../worker/partitions/topics";
@@ -277,5 +278,29 @@ describe("transactions, the partition side", () => {
     expect(visible).toEqual(["x"]);
     expect(partition.lastStableOffset).toBe("2");
     expect(Date.now() - started).toBeLessThan(6000);
+  });
+
+  it("moves the in-Worker consumer past markers and aborted records instead of stalling", async () => {
+    const { topic, stub } = await freshTopic();
+    const pid = await producerId();
+    const txn = { transactionalId: "txn-consumer", producerId: pid };
+    await produce(topic, ["gone"], { ...txn, firstSequence: 0 });
+    await stub.writeTxnMarker({ producerId: pid, producerEpoch: 0, commit: false, coordinatorEpoch: 0 });
+    await produce(topic, ["kept"], { ...txn, firstSequence: 1 });
+    await stub.writeTxnMarker({ producerId: pid, producerEpoch: 0, commit: true, coordinatorEpoch: 0 });
+    for (const isolation of ["read_committed", "read_uncommitted"] as const) {
+      const consumer = createConsumer(env, { groupId: `${topic}-${isolation}`, fromBeginning: true, isolation });
+      try {
+        await consumer.subscribe([topic]);
+        const seen: string[] = [];
+        for (let i = 0; i < 10 && consumer.position({ topic, partition: 0 }) !== 4; i++) {
+          for (const r of await consumer.poll(200)) seen.push(String(r.value));
+        }
+        expect(seen).toEqual(isolation === "read_committed" ? ["kept"] : ["gone", "kept"]);
+        expect(consumer.position({ topic, partition: 0 })).toBe(4); /* past the COMMIT marker at 3 */
+      } finally {
+        await consumer.close();
+      }
+    }
   });
 });

@@ -476,6 +476,62 @@ static void test_compacted_log_keeps_markers(void)
     close_log(conn);
 }
 
+/* Reads of a cold segment (tiering.c) follow the same rules: an aborted transaction and
+ * its marker moved to the cold tier are skipped under read_committed and listed for a
+ * Fetch; read_uncommitted gives the aborted records, never the marker. */
+static void test_cold_reads(void)
+{
+    sqlite3 *conn = open_fresh_log("txn-cold");
+    size_t n = 0;
+    free(producer_batch(30, 0, 0, 4, true, &n));
+    CHECK_EQ_INT(append(30, 0, 0, 4, true, NULL), 0);      /* 0..3 */
+    CHECK_EQ_INT(marker(30, 0, KD_TXN_ABORT, 0, NULL), 0); /* 4 */
+    CHECK_EQ_INT(append(31, 0, 0, 4, false, NULL), 0);     /* 5..8 */
+    CHECK_EQ_INT(append(31, 0, 4, 4, false, NULL), 0);     /* 9..12, stays hot */
+    char config[200];
+    snprintf(config, sizeof config,
+             "{\"remote.storage.enable\":\"true\",\"local.retention.ms\":\"0\",\"retention.ms\":\"-1\","
+             "\"segment.bytes\":\"%zu\"}",
+             2 * n + 78);
+    CHECK_EQ_INT(kd_log_configure(DB, (const uint8_t *)config, (uint32_t)strlen(config)), 0);
+    CHECK_EQ_INT(kd_tier_plan(DB, NOW + 1000, 1 << 20, (const uint8_t *)"t/", 2), 0);
+    const uint8_t *o = kd_out_ptr();
+    CHECK_EQ_INT(rd_le(o, 4), 1);
+    int64_t base = (int64_t)rd_le(o + 28, 8), last = (int64_t)rd_le(o + 36, 8);
+    CHECK_EQ_INT(base, 0);
+    CHECK_EQ_INT(last, 8);
+    size_t key_len = rd_le(o + 44, 2);
+    char key[64];
+    snprintf(key, sizeof key, "%.*s", (int)key_len, (const char *)o + 46);
+    size_t len = rd_le(o + 46 + key_len, 4);
+    uint8_t *segment = malloc(len);
+    memcpy(segment, o + 50 + key_len, len);
+    CHECK_EQ_INT(kd_tier_commit(DB, base, last, (int64_t)len, (const uint8_t *)key, (uint32_t)key_len), 0);
+    CHECK_EQ_INT(kd_log_read_isolated(DB, 0, 16, 1 << 20, KD_READ_COMMITTED), KD_ERR_COLD);
+
+    CHECK_EQ_INT(kd_tier_locate(DB, 0, 1 << 20, 1), 0);
+    CHECK_EQ_INT(rd_le(kd_out_ptr(), 4), 1);
+    int64_t position = (int64_t)rd_le(kd_out_ptr() + 6 + key_len, 8);
+    int64_t length = (int64_t)rd_le(kd_out_ptr() + 14 + key_len, 8);
+    CHECK(position >= 0 && position + length <= (int64_t)len);
+    const uint8_t *bytes = segment + position;
+    CHECK_EQ_INT(kd_log_read_cold_isolated(DB, 0, 16, 1 << 20, KD_READ_COMMITTED, bytes, (uint32_t)length, position),
+                 0);
+    CHECK_EQ_INT(rd_le(kd_out_ptr() + 32, 4), 4); /* 5..8 */
+    CHECK_EQ_INT(rd_le(kd_out_ptr() + 36, 8), 5);
+    CHECK_EQ_INT(kd_log_read_cold_isolated(DB, 0, 16, 1 << 20, KD_READ_UNCOMMITTED, bytes, (uint32_t)length, position),
+                 0);
+    CHECK_EQ_INT(rd_le(kd_out_ptr() + 32, 4), 8); /* 0..3 and 5..8, never the marker */
+    CHECK_EQ_INT(kd_log_fetch_cold_isolated(DB, 0, 1 << 20, 1, KD_READ_COMMITTED, bytes, (uint32_t)length, position),
+                 0);
+    uint32_t batches = (uint32_t)rd_le(kd_out_ptr() + 24, 4);
+    CHECK_EQ_INT(batches, len);
+    CHECK_EQ_INT(rd_le(kd_out_ptr() + 28 + batches, 4), 1);
+    CHECK_EQ_INT(rd_le(kd_out_ptr() + 32 + batches, 8), 30);
+    free(segment);
+    close_log(conn);
+}
+
 /* A produce of transactional batches must name its transactional id. */
 static void test_produce_check(void)
 {
@@ -502,5 +558,6 @@ int main(void)
     RUN(test_list_offsets);
     RUN(test_compacted_log_keeps_markers);
     RUN(test_produce_check);
+    RUN(test_cold_reads);
     return CHECK_SUMMARY();
 }

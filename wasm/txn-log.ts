@@ -6,6 +6,7 @@
 import type { AbortedTransaction, FetchResult, IsolationLevel, LogOffsets, ReadResult } from "../worker/common/records";
 import { int32, int64, uint32, type Reader } from "./bytes";
 import { invoke } from "./core";
+import { KD_BATCH_HEADER_SIZE } from "./generated/abi";
 import type { LogProducer } from "./log";
 import { readOffsets, readRecordList } from "./formats";
 
@@ -159,7 +160,8 @@ export function logTxnState(db: number): TxnState {
  * batches without a transactional id (kd_produce_txn_check). */
 export function produceTxnError(records: Uint8Array, hasTransactionalId: boolean): number {
   return invoke({
-    input: records,
+    /* The rule reads the first batch's header only: the rest is not copied into the core. */
+    input: records.subarray(0, KD_BATCH_HEADER_SIZE),
     run: (k, ptr, len) => k.kd_produce_txn_check(ptr, len, hasTransactionalId ? 1 : 0),
     accepts: () => true,
   });

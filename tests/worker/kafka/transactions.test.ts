@@ -39,6 +39,8 @@ import listOffsetsV2 from "kafkajs/src/protocol/requests/listOffsets/v2/request"
 import listOffsetsV2Response from "kafkajs/src/protocol/requests/listOffsets/v2/response";
 // @ts-expect-error untyped
 import Batch from "kafkajs/src/consumer/batch";
+// @ts-expect-error untyped
+import Encoder from "kafkajs/src/protocol/encoder";
 
 const READ_UNCOMMITTED = 0;
 const READ_COMMITTED = 1;
@@ -302,5 +304,27 @@ describe("transactions, the partition side", () => {
         await consumer.close();
       }
     }
+  });
+
+  it("refuses a Produce of transactional batches without a transactional id, storing nothing", async () => {
+    const { topic, stub } = await freshTopic();
+    const batch = encodeBatch({ producerId: await producerId(), producerEpoch: 0, baseSequence: 0, attributes: 0x10 }, [
+      { key: null, value: new TextEncoder().encode("sneaky"), timestamp: Date.now() },
+    ]);
+    /* Produce v3 by hand: kafkajs marks batches transactional only with an id. */
+    const request = {
+      apiKey: 0,
+      apiVersion: 3,
+      apiName: "Produce",
+      expectResponse: () => true,
+      encode: async () => {
+        const partition = new Encoder().writeInt32(0).writeInt32(batch.length).writeBuffer(Buffer.from(batch));
+        const topicData = new Encoder().writeString(topic).writeArray([partition]);
+        return new Encoder().writeString(null).writeInt16(-1).writeInt32(5000).writeArray([topicData]);
+      },
+    };
+    const r = await kafka<{ topics: { partitions: { errorCode: number }[] }[] }>(request, produceV3Response);
+    expect(r.topics[0]!.partitions[0]!.errorCode).toBe(KafkaCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    expect(await stub.offsets()).toEqual({ logStartOffset: 0, highWatermark: 0 });
   });
 });

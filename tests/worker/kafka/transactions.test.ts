@@ -58,7 +58,7 @@ let correlation = 1;
 let topics = 0;
 
 /* One request over a fresh /kafka WebSocket; the response decoded by kafkajs's decoder. */
-async function kafka<T>(request: unknown, decoder: { decode(b: Buffer): Promise<T> }): Promise<T> {
+async function kafka<T>(request: unknown, decoder: { decode(b: Uint8Array): Promise<T> }): Promise<T> {
   const correlationId = correlation++;
   const encoded = (await kafkajsRequest({ correlationId, clientId: "kafdo-txn-test", request })) as {
     buffer: Uint8Array;
@@ -144,8 +144,8 @@ async function fetchFrom(
   );
   const partition = decoded.responses[0]!.partitions[0]!;
   /* What kafkajs's consumer hands its user: aborted and control records dropped. */
-  const batch = new Batch(topic, String(offset), partition) as { messages: { value: Buffer }[] };
-  return { partition, visible: batch.messages.map((m) => m.value.toString()) };
+  const batch = new Batch(topic, String(offset), partition) as { messages: { value: Uint8Array }[] };
+  return { partition, visible: batch.messages.map((m) => new TextDecoder().decode(m.value)) };
 }
 
 async function latest(topic: string, isolationLevel: number): Promise<number> {

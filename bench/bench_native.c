@@ -347,7 +347,7 @@ static void append_once(void *arg)
     if (rc)
         die("kd_log_append", rc);
     const uint8_t *out = kd_out_ptr();
-    if (kd_out_len() != 24 || get_i32(out) != 0) {
+    if (kd_out_len() != KD_APPEND_RESULT_SIZE || get_i32(out) != 0) {
         fprintf(stderr, "bench_native: append refused the batch (error %d): %s\n", (int)get_i32(out),
                 kd_error_message());
         exit(1);
@@ -389,6 +389,84 @@ static void read_once(void *arg)
         fprintf(stderr, "bench_native: read at %lld returned %u records\n", (long long)offset,
                 (unsigned)get_u32(kd_out_ptr() + 16));
         exit(1);
+    }
+}
+
+/* ---- transactions: read_committed beside read_uncommitted (txn_log.c) ---- */
+
+typedef struct {
+    int64_t from, to; /* the transactional part of the log */
+    int32_t isolation;
+    double records;
+    long calls;
+} isolated_call;
+
+static void read_isolated_once(void *arg)
+{
+    isolated_call *c = arg;
+    int64_t offset = c->from + (int64_t)(rng() % (uint64_t)(c->to - c->from - RECORDS));
+    int32_t rc = kd_log_read_isolated(DB, offset, RECORDS, 1 << 20, c->isolation);
+    if (rc)
+        die("kd_log_read_isolated", rc);
+    c->records += get_u32(kd_out_ptr() + 32);
+    c->calls++;
+}
+
+typedef struct {
+    int64_t pid;
+    int32_t commit;
+} marker_args;
+
+static int32_t marker_in_txn(void *arg)
+{
+    marker_args *m = arg;
+    return kd_log_write_txn_marker(DB, m->pid, 0, m->commit, 0, T0);
+}
+
+/* Appends `count` transactions of one batch each from one producer, every other one
+ * aborted, then reads them at both isolation levels. */
+static void bench_isolation(append_call *a, uint32_t batch_len, int count)
+{
+    uint8_t *batch = a->in + 8;
+    int64_t pid = 77;
+    /* The header's fields are big-endian (record_batch.h's layout). */
+    batch[21] = 0;
+    batch[22] = KD_ATTR_TRANSACTIONAL;
+    for (int i = 0; i < 8; i++)
+        batch[43 + i] = (uint8_t)(pid >> (56 - 8 * i));
+    batch[51] = batch[52] = 0; /* epoch 0 */
+    int32_t rc = kd_log_offsets(DB);
+    if (rc)
+        die("kd_log_offsets", rc);
+    int64_t from = get_i64(kd_out_ptr() + 8);
+    for (int t = 0; t < count; t++) {
+        uint32_t seq = (uint32_t)t * RECORDS;
+        for (int i = 0; i < 4; i++)
+            batch[53 + i] = (uint8_t)(seq >> (24 - 8 * i));
+        uint32_t crc = kd_crc32c(batch + 21, batch_len - 21);
+        for (int i = 0; i < 4; i++)
+            batch[17 + i] = (uint8_t)(crc >> (24 - 8 * i));
+        append_once(a);
+        marker_args m = {pid, t % 2};
+        if ((rc = kd_native_in_transaction(DB, marker_in_txn, &m)) != 0)
+            die("kd_log_write_txn_marker", rc);
+    }
+    rc = kd_log_offsets(DB);
+    if (rc)
+        die("kd_log_offsets", rc);
+    int64_t to = get_i64(kd_out_ptr() + 8);
+    if (!tsv)
+        printf("transactions: %d of one batch each, every other one aborted\n", count);
+    for (int32_t isolation = 0; isolation <= 1; isolation++) {
+        isolated_call c = {from, to, isolation, 0, 0};
+        double r = rate(read_isolated_once, &c);
+        const char *name = isolation ? "read_committed" : "read_uncommitted";
+        char label[64];
+        snprintf(label, sizeof label, "read, %s, up to 1000 records", name);
+        report(name, label, r, r * batch_len / 1e6, "reads/s");
+        snprintf(label, sizeof label, "  %s records returned", name);
+        report(isolation ? "read_committed_records" : "read_uncommitted_records", label,
+               r * c.records / (double)c.calls, 0, "rec/s");
     }
 }
 
@@ -485,6 +563,7 @@ static void bench_log(const char *path_arg)
     report("fetch_1mib", "fetch, max_bytes 1 MiB", r, r * f.bytes / (double)f.calls / 1e6, "fetches/s");
     r = rate(read_once, &f);
     report("read_1000", "read (fetch + decode), 1000 records", r, r * batch_len / 1e6, "reads/s");
+    bench_isolation(&a, batch_len, 200);
 
     kd_native_detach(DB);
     sqlite3_close(conn);

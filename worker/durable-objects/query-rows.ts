@@ -94,7 +94,6 @@ async function readRows(
   let bytes = 0;
   for (let offset = q.fromOffset; offset < q.toOffset;) {
     const got = await read(offset, Math.min(READ_RECORDS, q.toOffset - offset), READ_BYTES);
-    if (got.records.length === 0) break;
     for (const r of got.records) {
       if (r.offset >= q.toOffset) break;
       bytes += recordBytes(r);
@@ -106,7 +105,12 @@ async function readRows(
       }
       rows.push(recordRow(q.partition, r));
     }
-    offset = got.records[got.records.length - 1]!.offset + 1;
+    /* Committed records only: a read may give none yet move past transaction markers
+     * and aborted records (nextOffset); it stops at the last stable offset. */
+    const last = got.records.at(-1);
+    const next = Math.max(got.nextOffset ?? 0, last === undefined ? 0 : last.offset + 1);
+    if (next <= offset) break;
+    offset = next;
   }
   return { rows, bytes };
 }

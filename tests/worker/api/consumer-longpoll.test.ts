@@ -58,8 +58,9 @@ describe("TopicPartitionDO.readWait", () => {
 
   it("answers empty when the wait runs out, and at once with no wait", async () => {
     const p = freshPartition();
-    expect(await p.readWait(0, 10, MB, 0)).toEqual({ logStartOffset: 0, highWatermark: 0, records: [] });
-    expect(await p.readWait(0, 10, MB, 20)).toEqual({ logStartOffset: 0, highWatermark: 0, records: [] });
+    const empty = { logStartOffset: 0, highWatermark: 0, lastStableOffset: 0, nextOffset: 0, records: [] };
+    expect(await p.readWait(0, 10, MB, 0)).toEqual(empty);
+    expect(await p.readWait(0, 10, MB, 20)).toEqual(empty);
   });
 
   it("refuses an offset outside the log without waiting", async () => {

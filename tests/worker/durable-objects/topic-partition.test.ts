@@ -35,7 +35,13 @@ describe("TopicPartitionDO", () => {
     expect(await p.offsets()).toEqual({ logStartOffset: 0, highWatermark: 0 });
     const fetched = await p.fetchBatches(0, MB);
     expect(fetched.batches).toHaveLength(0);
-    expect(await p.read(0, 10, MB)).toEqual({ logStartOffset: 0, highWatermark: 0, records: [] });
+    expect(await p.read(0, 10, MB)).toEqual({
+      logStartOffset: 0,
+      highWatermark: 0,
+      lastStableOffset: 0,
+      nextOffset: 0,
+      records: [],
+    });
   });
 
   it("gives appends consecutive offsets", async () => {

@@ -16,6 +16,8 @@
  *                 gateway - WebSocket is the gateway's hop; WebSocket - floor's WebSocket
  *                 message is Kafdo's own work per request (the floor is one SQLite row
  *                 per message, answered after the output gate).
+ *   in flight     the 1,000-record Produce below, 4 at a time on one connection (as kafkajs
+ *                 has its sends in flight) and 4 at a time on 4 connections: ms per request.
  *   CPU profile   M (default 300) Produce requests (1,000 records of 100 B over 8
  *                 partitions, as bench/kafka.mjs sends) and M Fetch requests over the
  *                 WebSocket while V8's sampling profiler runs in the Worker's isolate
@@ -57,6 +59,7 @@ const SAMPLES = Number(opts.samples);
 const PROFILE_REQUESTS = Number(opts['profile-requests']);
 const TOP = Number(opts.top);
 const WARMUP = 30;
+const IN_FLIGHT = 4;
 const TOPIC = 'breakdown';
 const PARTITIONS = 8;
 const VALUE = Buffer.alloc(100, 'x');
@@ -87,6 +90,16 @@ async function latencies(once) {
   }
   ms.sort((a, b) => a - b);
   return { p50: pct(ms, 0.5), p99: pct(ms, 0.99) };
+}
+
+/* ms per request of `round()` (IN_FLIGHT requests at once), SAMPLES / IN_FLIGHT rounds
+ * after a few untimed. */
+async function perRequest(round) {
+  for (let i = 0; i < 3; i++) await round();
+  const rounds = Math.max(1, Math.round(SAMPLES / IN_FLIGHT));
+  const t0 = performance.now();
+  for (let i = 0; i < rounds; i++) await round();
+  return (performance.now() - t0) / (rounds * IN_FLIGHT);
 }
 
 /* One request frame, size prefix included, as kafkajs sends it. */
@@ -325,7 +338,8 @@ async function measureKafdo() {
       body: JSON.stringify({ topic: TOPIC, partitions: PARTITIONS }),
     });
     if (!res.ok) throw new Error(`create topic answered ${res.status}: ${await res.text()}`);
-    const ws = await openWebSocket(`${dev.baseUrl.replace('http', 'ws')}/kafka?advertise=${dev.kafkaBroker}`);
+    const kafkaUrl = `${dev.baseUrl.replace('http', 'ws')}/kafka?advertise=${dev.kafkaBroker}`;
+    const ws = await openWebSocket(kafkaUrl);
     const tcp = await openTcp(dev.gateway.port);
     const frames = {
       ApiVersions: await frame(apiVersionsRequest()),
@@ -337,11 +351,20 @@ async function measureKafdo() {
     for (const [name, bytes] of Object.entries(frames)) {
       trips.push({ name, ws: await latencies(() => ws.send(bytes)), gateway: await latencies(() => tcp.send(bytes)) });
     }
+    /* The same Produce, IN_FLIGHT at a time on one connection (as kafkajs sends 4 sends
+     * in flight), then on IN_FLIGHT connections: ms per request. */
+    const produce1000 = frames['Produce, 1,000 records, 8 partitions'];
+    const sockets = [ws, ...(await Promise.all(Array.from({ length: IN_FLIGHT - 1 }, () => openWebSocket(kafkaUrl))))];
+    const inFlight = {
+      oneConnection: await perRequest(() => Promise.all(sockets.map(() => ws.send(produce1000)))),
+      connections: await perRequest(() => Promise.all(sockets.map((s) => s.send(produce1000)))),
+    };
+    for (const s of sockets.slice(1)) s.close();
     const produceProfile = await profiled(dev, 'produce', ws.send, frames['Produce, 1,000 records, 8 partitions']);
     const fetchProfile = await profiled(dev, 'fetch', ws.send, frames['Fetch, 8 partitions, 16 KiB each']);
     ws.close();
     tcp.close();
-    return { trips, produceProfile, fetchProfile };
+    return { trips, inFlight, produceProfile, fetchProfile };
   } finally {
     await dev.stop();
     dev.cleanup();
@@ -361,6 +384,11 @@ for (const t of kafdo.trips) {
     `  ${t.name.padEnd(40)}${ms(t.ws.p50)}${ms(t.ws.p99)}  ${ms(t.gateway.p50)}${ms(t.gateway.p99)}  ${ms(t.gateway.p50 - t.ws.p50)}`,
   );
 }
+console.log(
+  `  Produce, 1,000 records over 8 partitions, ${IN_FLIGHT} in flight: on one connection ` +
+    `${kafdo.inFlight.oneConnection.toFixed(2)} ms a request, on ${IN_FLIGHT} connections ` +
+    `${kafdo.inFlight.connections.toFixed(2)} ms a request`,
+);
 for (const [what, p] of [
   ['Produce, 1,000 records over 8 partitions', kafdo.produceProfile],
   ['Fetch, 8 partitions of 16 KiB', kafdo.fetchProfile],

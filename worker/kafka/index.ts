@@ -83,6 +83,11 @@ export const KAFKA_PATH = "/kafka";
 const API_VERSIONS = 18;
 const PRODUCE_API_KEY = 0;
 
+/* The most requests of one connection started and not yet done: Kafka's clients keep
+ * at most 5 in flight by default (max.in.flight.requests.per.connection); this bounds
+ * what a client that pipelines without limit holds in the Worker. */
+const MAX_IN_FLIGHT = 8;
+
 /* Handlers by API key; the versions each takes are the codec's (kd_kafka_supported). */
 const HANDLERS: ReadonlyMap<number, Handler> = new Map<number, Handler>([
   [PRODUCE_API_KEY, produce],
@@ -227,6 +232,8 @@ class KafkaConnection {
   private answered: Promise<void> = Promise.resolve();
   /* When every request taken so far has its outcome. */
   private settled: Promise<unknown> = Promise.resolve();
+  /* The last requests' ends, oldest first (at most MAX_IN_FLIGHT - 1 kept). */
+  private readonly recent: Promise<void>[] = [];
   private open = true;
   /* A request's outcome ends the connection: the requests after it are not started. */
   private ending = false;
@@ -263,7 +270,12 @@ class KafkaConnection {
       if (o.close) this.ending = true;
       return o;
     });
-    this.startable = Promise.race([released, outcome.then(() => undefined)]);
+    /* At most MAX_IN_FLIGHT started and not done: the next also waits for the outcome of
+     * the request MAX_IN_FLIGHT - 1 before this one. */
+    const done = outcome.then(() => undefined);
+    this.recent.push(done);
+    const oldest = this.recent.length >= MAX_IN_FLIGHT ? this.recent.shift() : undefined;
+    this.startable = Promise.all([Promise.race([released, done]), oldest]).then(() => undefined);
     this.settled = Promise.all([earlier, outcome]);
     this.answered = Promise.all([this.answered, outcome]).then(([, o]) => this.deliver(o));
   }

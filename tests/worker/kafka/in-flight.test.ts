@@ -25,7 +25,7 @@ interface ProduceAnswer {
 }
 interface FetchAnswer {
   responses: {
-    partitions: { partition: number; errorCode: number; messages: { offset: string; value: Buffer }[] }[];
+    partitions: { partition: number; errorCode: number; messages: { offset: string; value: Uint8Array }[] }[];
   }[];
 }
 
@@ -102,7 +102,7 @@ describe("requests in flight on one Kafka connection", () => {
     const fetched = await pipeline(await Promise.all([0, 1, 2].map((p) => fetchFrame(100 + p, topic, p))), 3);
     for (const [p, frame] of fetched.entries()) {
       const decoded = (await fetchV4Response.decode(bodyOf(frame))) as FetchAnswer;
-      const values = decoded.responses[0]!.partitions[0]!.messages.map((m) => m.value.toString());
+      const values = decoded.responses[0]!.partitions[0]!.messages.map((m) => new TextDecoder().decode(m.value));
       expect(values).toEqual(Array.from({ length: n / 3 }, (_, k) => `v${3 * k + p}`));
     }
   }, 60_000);
@@ -119,7 +119,7 @@ describe("requests in flight on one Kafka connection", () => {
     const answers = await pipeline(frames, 2);
     expect(answers.map(correlationOf)).toEqual([2, 4]);
     const decoded = (await fetchV4Response.decode(bodyOf(answers[1]!))) as FetchAnswer;
-    expect(decoded.responses[0]!.partitions[0]!.messages.map((m) => m.value.toString())).toEqual([
+    expect(decoded.responses[0]!.partitions[0]!.messages.map((m) => new TextDecoder().decode(m.value))).toEqual([
       "first",
       "second",
       "third",

@@ -39,7 +39,7 @@ describe("AppendQueue", () => {
     expect(read.records.map((r) => new TextDecoder().decode(r.value!))).toEqual(
       Array.from({ length: 10 }, (_, k) => `record ${2 * k + 1}`),
     );
-  });
+  }, 60_000);
 
   it("refuses a corrupt set alone; the sets around it are appended", async () => {
     const info = await newTopic(1);
@@ -49,7 +49,7 @@ describe("AppendQueue", () => {
     const results = await Promise.all([0, 1, 2, 3].map((i) => queue.append(info, 0, i === 2 ? corrupt : batchOf(i))));
     expect(results.map((r) => r.errorCode)).toEqual([0, 0, KafkaCode.CORRUPT_MESSAGE, 0]);
     expect(results.map((r) => r.baseOffset)).toEqual([0, 1, -1, 2]);
-  });
+  }, 60_000);
 
   it("fails every append of a partition the topic does not have, as the RPC does", async () => {
     const info = await newTopic(1);
@@ -59,5 +59,5 @@ describe("AppendQueue", () => {
       expect(o.status).toBe("rejected");
       expect((o as PromiseRejectedResult).reason).toMatchObject({ kafkaCode: KafkaCode.UNKNOWN_TOPIC_OR_PARTITION });
     }
-  });
+  }, 60_000);
 });

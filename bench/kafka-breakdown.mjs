@@ -60,6 +60,7 @@ const PROFILE_REQUESTS = Number(opts['profile-requests']);
 const TOP = Number(opts.top);
 const WARMUP = 30;
 const IN_FLIGHT = 4;
+const PRODUCE_RECORDS = 1000;
 const TOPIC = 'breakdown';
 const PARTITIONS = 8;
 const VALUE = Buffer.alloc(100, 'x');
@@ -344,7 +345,7 @@ async function measureKafdo() {
     const frames = {
       ApiVersions: await frame(apiVersionsRequest()),
       'Produce, 1 record, 1 partition': await produceFrame(1, 1),
-      'Produce, 1,000 records, 8 partitions': await produceFrame(1000, PARTITIONS),
+      'Produce, 1,000 records, 8 partitions': await produceFrame(PRODUCE_RECORDS, PARTITIONS),
       'Fetch, 8 partitions, 16 KiB each': await fetchFrame(),
     };
     const trips = [];
@@ -384,6 +385,8 @@ for (const t of kafdo.trips) {
     `  ${t.name.padEnd(40)}${ms(t.ws.p50)}${ms(t.ws.p99)}  ${ms(t.gateway.p50)}${ms(t.gateway.p99)}  ${ms(t.gateway.p50 - t.ws.p50)}`,
   );
 }
+const perRecord = (kafdo.produceProfile.cpu.workerd * 1e6) / (PROFILE_REQUESTS * PRODUCE_RECORDS);
+console.log(`  workerd CPU per produced record (1,000-record Produce, one at a time): ${perRecord.toFixed(1)} µs`);
 console.log(
   `  Produce, 1,000 records over 8 partitions, ${IN_FLIGHT} in flight: on one connection ` +
     `${kafdo.inFlight.oneConnection.toFixed(2)} ms a request, on ${IN_FLIGHT} connections ` +

@@ -24,10 +24,11 @@
  *             send to partition i % 8, S sends in flight in all (default 4), acks=-1, no
  *             compression; once from one producer (one connection, S sends in flight on
  *             it) and once from S producers (S connections, one send each), each on a
- *             topic of its own. A broker answers one connection's requests one at a time,
- *             in order (Kafka does, and so does Kafdo's Worker), so in-flight sends on one
- *             connection queue behind each other: the first figure is bound by one
- *             request's time, the second shows what more connections buy. A send counts
+ *             topic of its own. Kafka's broker handles one connection's requests one at a
+ *             time, so in-flight sends on one connection queue behind each other there;
+ *             Kafdo's Worker has a connection's Produce requests in flight at once (their
+ *             appends to a partition kept in order and sent together): the first figure
+ *             shows what that buys, the second what more connections buy. A send counts
  *             when kafkajs resolves it (every record acknowledged). One untimed warm-up
  *             send per sender first.
  *   consume   one consumer in a new group, subscribed from the beginning, reads all the

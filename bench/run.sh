@@ -59,6 +59,13 @@ echo
 node --disable-warning=ExperimentalWarning bench/commit-floor.mjs --samples "${FLOOR_SAMPLES:-1000}" --megabytes "${FLOOR_MEGABYTES:-32}"
 echo
 
+# Where one Kafka Produce and one Fetch spend their time: round trips over the Worker's
+# WebSocket and through the gateway beside the commit floor's, requests in flight, and a
+# V8 profile of the Worker by phase (JS / core / SQLite). BREAKDOWN_SAMPLES sets the
+# requests per figure.
+node bench/kafka-breakdown.mjs --samples "${BREAKDOWN_SAMPLES:-300}" --profile-requests "${BREAKDOWN_SAMPLES:-300}"
+echo
+
 # The Kafka protocol: kafkajs through `kafdo gateway` beside the same workload on
 # librdkafka's in-memory mock broker (build/kafka_stub_broker, a broker that stores
 # nothing), as ratios. KAFKA_RECORDS sets the records produced per figure, KAFKA_SAMPLES

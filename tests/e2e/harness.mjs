@@ -167,6 +167,7 @@ export async function startDev(options = {}) {
   const dev = {
     pid: child.pid,
     port,
+    inspectorPort,
     persistDir,
     baseUrl: `http://127.0.0.1:${port}`,
     output: () => output.join('\n'),

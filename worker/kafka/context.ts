@@ -3,6 +3,7 @@
  * the error code a Kafka client expects.
  */
 import type { Env } from "../durable-objects/bindings";
+import type { AppendQueue } from "../partitions/append-queue";
 import { KafdoError, KafkaCode } from "../common/errors";
 import type { KafkaRequest } from "../../wasm/kafdo";
 import type { KafkaRequestBodies } from "./generated/requests";
@@ -21,6 +22,13 @@ export interface KafkaContext {
   /* Who the connection is, as Kafka names principals ("User:alice"); set by the
    * connection's SASL session (sasl.ts), User:ANONYMOUS until it authenticates. */
   principal?: string;
+  /* The connection's appends, in the order its requests queue them (Produce); a
+   * handler called outside a connection queues its own. */
+  appends?: AppendQueue;
+  /* Lets the connection's next request start before this one is answered: a handler
+   * calls it once every effect it has is queued in order (a Produce's appends), so a
+   * later request cannot overtake it. Answers still go in order. */
+  nextMayStart?: () => void;
 }
 
 /*

@@ -27,9 +27,13 @@
  *   acls.ts          DescribeAcls, CreateAcls, DeleteAcls
  *   authorize.ts     every request checked against the ACLs before its handler
  *
- * One connection's requests are answered one at a time, in order, as a Kafka
- * broker does (it reads a connection's next request once the last is answered):
- * clients match answers to requests by order as well as correlation id.
+ * One connection's requests are answered in order, as a Kafka broker does: clients
+ * match answers to requests by order as well as correlation id. Each request starts
+ * once the one before it has been answered, as a Kafka broker reads a connection's
+ * next request, except after a Produce: once its appends are queued in order
+ * (partitions/append-queue.ts) the next request starts, so a client's Produce
+ * requests in flight are in flight here too, their appends to one partition kept in
+ * order and sent together while an earlier one commits.
  *
  * Errors: a request the core cannot read a header from, or a frame that is not a
  * Kafka frame, closes this connection (code 1008), as Kafka closes a socket it
@@ -69,17 +73,24 @@ import { listOffsets } from "./list-offsets";
 import { offsetDelete } from "./offset-delete";
 import { initProducerId, produce } from "./produce";
 import { alterUserScramCredentials, describeUserScramCredentials } from "./users";
-import { SaslSession, type SaslReply } from "./sasl";
+import { SaslSession } from "./sasl";
 import { createAclsHandler, deleteAclsHandler, describeAclsHandler } from "./acls";
 import { authorizeRequest } from "./authorize";
+import { AppendQueue } from "../partitions/append-queue";
 
 export const KAFKA_PATH = "/kafka";
 
 const API_VERSIONS = 18;
+const PRODUCE_API_KEY = 0;
+
+/* The most requests of one connection started and not yet done: Kafka's clients keep
+ * at most 5 in flight by default (max.in.flight.requests.per.connection); this bounds
+ * what a client that pipelines without limit holds in the Worker. */
+const MAX_IN_FLIGHT = 8;
 
 /* Handlers by API key; the versions each takes are the codec's (kd_kafka_supported). */
 const HANDLERS: ReadonlyMap<number, Handler> = new Map<number, Handler>([
-  [0, produce],
+  [PRODUCE_API_KEY, produce],
   [1, fetch],
   [2, listOffsets],
   [3, metadata],
@@ -203,17 +214,29 @@ export function isKafkaUpgrade(request: Request): boolean {
  * ?advertise=<host>:<port>.
  */
 export function acceptKafka(env: Env, url: URL): Response {
-  const ctx: KafkaContext = { env, broker: brokerOf(url) };
+  const ctx: KafkaContext = { env, broker: brokerOf(url), appends: new AppendQueue(env) };
   const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
   server.accept();
   new KafkaConnection(server, ctx);
   return new Response(null, { status: 101, webSocket: client });
 }
 
+/* What one request comes to: a frame to send, then maybe the connection's end. */
+type Outcome = { frame?: Uint8Array | null; close?: string };
+
 class KafkaConnection {
-  /* The request being answered; the next waits for it. */
-  private turn: Promise<void> = Promise.resolve();
+  /* When the next request may start: when the last has been answered, or sooner when
+   * its handler lets it (KafkaContext.nextMayStart). */
+  private startable: Promise<void> = Promise.resolve();
+  /* When the last request's answer has gone: answers go in the requests' order. */
+  private answered: Promise<void> = Promise.resolve();
+  /* When every request taken so far has its outcome. */
+  private settled: Promise<unknown> = Promise.resolve();
+  /* The last requests' ends, oldest first (at most MAX_IN_FLIGHT - 1 kept). */
+  private readonly recent: Promise<void>[] = [];
   private open = true;
+  /* A request's outcome ends the connection: the requests after it are not started. */
+  private ending = false;
   private readonly joiner = new FrameJoiner();
   private readonly sasl: SaslSession;
 
@@ -232,26 +255,57 @@ class KafkaConnection {
     if (typeof data === "string") return this.refuse("a Kafka frame is binary, not text");
     const frames = this.joiner.push(new Uint8Array(data));
     if (typeof frames === "string") return this.refuse(frames);
-    for (const frame of frames) this.turn = this.turn.then(() => this.answer(frame));
+    for (const frame of frames) this.take(frame);
   }
 
-  private async answer(frame: Uint8Array): Promise<void> {
-    if (!this.open) return;
-    if (this.sasl.awaitingRawToken) return this.reply(await this.sasl.rawToken(frame));
-    let decoded: ReturnType<typeof kafkaDecode>;
+  /* Starts the frame's request in its turn and sends its answer in its place. */
+  private take(frame: Uint8Array): void {
+    let nextMayStart!: () => void;
+    const released = new Promise<void>((resolve) => (nextMayStart = resolve));
+    const earlier = this.settled;
+    const outcome = this.startable.then(async (): Promise<Outcome> => {
+      if (this.ending) return {};
+      const o = await this.answer(frame, nextMayStart, earlier);
+      /* Nothing after a request that ends the connection is started. */
+      if (o.close) this.ending = true;
+      return o;
+    });
+    /* At most MAX_IN_FLIGHT started and not done: the next also waits for the outcome of
+     * the request MAX_IN_FLIGHT - 1 before this one. */
+    const done = outcome.then(() => undefined);
+    this.recent.push(done);
+    const oldest = this.recent.length >= MAX_IN_FLIGHT ? this.recent.shift() : undefined;
+    this.startable = Promise.all([Promise.race([released, done]), oldest]).then(() => undefined);
+    this.settled = Promise.all([earlier, outcome]);
+    this.answered = Promise.all([this.answered, outcome]).then(([, o]) => this.deliver(o));
+  }
+
+  /* The outcome of one request; `earlier` settles when every request before it has its
+   * outcome. Never rejects. */
+  private async answer(frame: Uint8Array, nextMayStart: () => void, earlier: Promise<unknown>): Promise<Outcome> {
+    if (!this.open) return {};
     try {
-      decoded = kafkaDecode(frame);
+      if (this.sasl.awaitingRawToken) return await this.sasl.rawToken(frame);
+      let decoded: ReturnType<typeof kafkaDecode>;
+      try {
+        decoded = kafkaDecode(frame);
+      } catch (e) {
+        return { close: `not a Kafka request: ${e instanceof Error ? e.message : String(e)}` };
+      }
+      /* A request starts early only behind a Produce; only a Produce may run beside
+       * one (its appends queue behind the earlier ones). Anything else sees every
+       * earlier request done, as if they had been answered one at a time. */
+      if (decoded.request.apiKey !== PRODUCE_API_KEY) await earlier;
+      const authentication = await this.sasl.intercept(decoded.request, decoded.error);
+      if (authentication) return authentication;
+      return { frame: await respondCounted({ ...this.ctx, nextMayStart }, decoded.error, decoded.request) };
     } catch (e) {
-      return this.refuse(`not a Kafka request: ${e instanceof Error ? e.message : String(e)}`);
+      return { close: `the request failed: ${e instanceof Error ? e.message : String(e)}` };
     }
-    const authentication = await this.sasl.intercept(decoded.request, decoded.error);
-    if (authentication) return this.reply(authentication);
-    const response = await respondCounted(this.ctx, decoded.error, decoded.request);
-    if (response && this.open) this.socket.send(response);
   }
 
-  /* What the SASL session answered: a frame, then maybe the end of the connection. */
-  private reply({ frame, close }: SaslReply): void {
+  /* A request's answer, in its turn: a frame, then maybe the end of the connection. */
+  private deliver({ frame, close }: Outcome): void {
     if (frame && this.open) this.socket.send(frame);
     if (close) this.refuse(close);
   }

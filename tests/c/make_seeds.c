@@ -257,6 +257,19 @@ static void put_acl_seeds(const char *dir)
     put(dir, "acl", "check", check, sizeof check);
 }
 
+/* fuzz_txn: request programs (its header has the steps): init, add partitions and a
+ * group, commit, complete; init, add, a second init fencing it, complete, init again;
+ * init, add, the timeout, the alarm, complete. */
+static void put_txn_seeds(const char *dir)
+{
+    static const uint8_t commit[] = {0, 0, 3, 1, 0, 3, 2, 0, 0, 3, 0x80, 4, 3, 3, 0x80};
+    static const uint8_t fence[] = {0, 0, 3, 1, 0, 3, 0, 0, 3, 4, 3, 0, 0, 3, 1, 4, 1, 0};
+    static const uint8_t timeout[] = {0, 3, 3, 1, 0, 1, 7, 5, 4, 3, 1, 4, 0, 3, 8, 0, 0, 0};
+    put(dir, "txn", "commit", commit, sizeof commit);
+    put(dir, "txn", "fence", fence, sizeof fence);
+    put(dir, "txn", "timeout", timeout, sizeof timeout);
+}
+
 static void put_alter_seeds(const char *dir)
 {
     static const struct {
@@ -427,6 +440,7 @@ int main(int argc, char **argv)
     put_alter_seeds(dir);
     put_sasl_seeds(dir);
     put_acl_seeds(dir);
+    put_txn_seeds(dir);
     kbuf group = {0};
     kb_le(&group, KD_ASSIGN_STICKY, 1);
     kb_le(&group, 2, 4);

@@ -126,6 +126,19 @@ export interface CoreExports {
   kd_acl_filter(ptr: number, len: number): number;
   kd_acl_authorize(ptr: number, len: number): number;
   kd_acl_operations(ptr: number, len: number): number;
+  kd_txn_open(db: number): number;
+  kd_txn_init(db: number, ptr: number, len: number, nowMs: bigint): number;
+  kd_txn_add(db: number, ptr: number, len: number, nowMs: bigint): number;
+  kd_txn_end(db: number, ptr: number, len: number, nowMs: bigint): number;
+  kd_txn_pending(db: number): number;
+  kd_txn_marked(db: number, ptr: number, len: number): number;
+  kd_txn_complete(db: number, nowMs: bigint): number;
+  kd_txn_poll(db: number, nowMs: bigint): number;
+  kd_txn_describe(db: number): number;
+  kd_txn_list_filter(ptr: number, len: number, nowMs: bigint): number;
+  kd_txn_error_for_version(apiKey: number, apiVersion: number, code: number): number;
+  kd_txn_ids_register(db: number, ptr: number, len: number, nowMs: bigint): number;
+  kd_txn_ids_list(db: number): number;
 }
 
 let core: CoreExports | undefined;

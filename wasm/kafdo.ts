@@ -23,6 +23,7 @@
  *   kafka-rules.ts     Kafka's per-request rules (acks, Fetch budget, Metadata, JoinGroup by version)
  *   sasl.ts            SCRAM credentials and exchanges, PLAIN messages
  *   acl.ts             Kafka's ACLs: which may be stored, filters, the authorization decision
+ *   transactions.ts    the transaction coordinator of one transactional id, the registry of ids
  *   generated/abi.ts   kafdo.h's and storage.h's constants, written by
  *                      scripts/gen-core-tables.mjs (never by hand)
  *
@@ -44,3 +45,4 @@ export * from "./kafka";
 export * from "./kafka-rules";
 export * from "./sasl";
 export * from "./acl";
+export * from "./transactions";

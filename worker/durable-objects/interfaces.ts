@@ -36,6 +36,12 @@ import type {
 import type { CredentialInfo, StoredCredential } from "../common/security";
 import type { TopicInfo } from "../common/topics";
 import type { ClusterMetrics, GroupMetrics, IsolateReport, PartitionMetrics } from "../common/metrics";
+import type {
+  TransactionDescription,
+  TransactionPartition,
+  TransactionalProducer,
+  TxnProducer,
+} from "../common/transactions";
 
 /* One partition's log (TopicPartitionDO). */
 export interface TopicPartitionRpc extends Rpc.DurableObjectBranded {
@@ -59,6 +65,12 @@ export interface TopicPartitionRpc extends Rpc.DurableObjectBranded {
   retire(): void;
   /* What /metrics shows of the partition (reads only). */
   metrics(): PartitionMetrics;
+  writeTxnMarker(m: {
+    producerId: number;
+    producerEpoch: number;
+    commit: boolean;
+    coordinatorEpoch: number;
+  }): Promise<{ errorCode: number }>;
 }
 
 /* One consumer group's membership and offsets (ConsumerGroupDO). */
@@ -87,6 +99,7 @@ export interface ConsumerGroupRpc extends Rpc.DurableObjectBranded {
   ): ResetOffset[] | Promise<ResetOffset[]>;
   /* What /metrics shows of the group (reads only). */
   metrics(groupId: string): GroupMetrics;
+  completeTxnOffsets(m: { producerId: number; producerEpoch: number; commit: boolean }): Promise<{ errorCode: number }>;
 }
 
 /* The cluster's topics, groups, producer ids, SASL users' credentials and ACLs
@@ -105,6 +118,8 @@ export interface ClusterMetadataRpc extends Rpc.DurableObjectBranded {
   unregisterGroup(groupId: string): void;
   listGroups(): string[];
   allocateProducerId(): number;
+  allocateTransactionalProducerId(transactionalId: string): number;
+  listTransactionalIds(): string[];
   deleteTopic(name: string): Promise<TopicInfo>;
   /* An isolate's door stats, between scrapes (/metrics). */
   reportDoors(isolate: IsolateReport): void;
@@ -117,4 +132,18 @@ export interface ClusterMetadataRpc extends Rpc.DurableObjectBranded {
   scramCredentials(user: string): StoredCredential[];
   listScramCredentials(): CredentialInfo[];
   deleteScramCredential(user: string, mechanism?: number): number;
+}
+
+/* One transactional id's transaction coordinator (TransactionCoordinatorDO). */
+export interface TransactionCoordinatorRpc extends Rpc.DurableObjectBranded {
+  initProducerId(
+    transactionalId: string,
+    timeoutMs: number,
+    producerId?: number,
+    producerEpoch?: number,
+  ): TransactionalProducer | Promise<TransactionalProducer>;
+  addPartitions(producer: TxnProducer, partitions: TransactionPartition[]): void;
+  addOffsets(producer: TxnProducer, groupId: string): void;
+  endTxn(producer: TxnProducer, commit: boolean): void | Promise<void>;
+  describe(): TransactionDescription | null;
 }

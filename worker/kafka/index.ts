@@ -12,6 +12,8 @@
  *   context.ts       what a handler gets; failures as Kafka error codes
  *   broker.ts        ApiVersions, Metadata, FindCoordinator
  *   produce.ts       Produce, InitProducerId
+ *   transactions.ts  InitProducerId with a transactional id, AddPartitionsToTxn,
+ *                    AddOffsetsToTxn, EndTxn, DescribeTransactions, ListTransactions
  *   fetch.ts         Fetch (long polling)
  *   list-offsets.ts  ListOffsets
  *   groups.ts        the classic group protocol, offsets, group administration
@@ -72,6 +74,7 @@ import { alterUserScramCredentials, describeUserScramCredentials } from "./users
 import { SaslSession, type SaslReply } from "./sasl";
 import { createAclsHandler, deleteAclsHandler, describeAclsHandler } from "./acls";
 import { authorizeRequest } from "./authorize";
+import { addOffsetsToTxn, addPartitionsToTxn, describeTransactions, endTxn, listTransactions } from "./transactions";
 
 export const KAFKA_PATH = "/kafka";
 
@@ -89,6 +92,11 @@ const HANDLERS: ReadonlyMap<number, Handler> = new Map<number, Handler>([
   [20, deleteTopics],
   [21, deleteRecords],
   [22, initProducerId],
+  [24, addPartitionsToTxn],
+  [25, addOffsetsToTxn],
+  [26, endTxn],
+  [65, describeTransactions],
+  [66, listTransactions],
   [32, describeConfigs],
   [33, alterConfigs],
   [37, createPartitions],

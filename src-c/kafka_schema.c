@@ -1206,6 +1206,46 @@ static const kd_kfield deleteAclsResponse[] = {
     {"filterResults", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, deleteAclsResponse_filterResults},
     {0}};
 
+/* ---- transactions (issue 16): TxnOffsetCommit, the group's side ---- */
+
+static const kd_kfield txnOffsetCommitRequest_topics_partitions[] = {
+    {"partitionIndex", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"committedOffset", KT_INT64, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"committedLeaderEpoch", KT_INT32, 0, 2, ALL, NO, 0, false, -1, NULL, NULL},
+    {"committedMetadata", KT_STRING, 0, 0, ALL, 0, ALL, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield txnOffsetCommitRequest_topics[] = {
+    {"name", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"partitions", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, txnOffsetCommitRequest_topics_partitions},
+    {0}};
+
+static const kd_kfield txnOffsetCommitRequest[] = {
+    {"transactionalId", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"groupId", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"producerId", KT_INT64, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"producerEpoch", KT_INT16, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"generationId", KT_INT32, 0, 3, ALL, NO, 0, false, -1, NULL, NULL},
+    {"memberId", KT_STRING, 0, 3, ALL, NO, 0, false, 0, "", NULL},
+    {"groupInstanceId", KT_STRING, 0, 3, ALL, 3, ALL, true, 0, NULL, NULL},
+    {"topics", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, txnOffsetCommitRequest_topics},
+    {0}};
+
+static const kd_kfield txnOffsetCommitResponse_topics_partitions[] = {
+    {"partitionIndex", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"errorCode", KT_INT16, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield txnOffsetCommitResponse_topics[] = {
+    {"name", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"partitions", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, txnOffsetCommitResponse_topics_partitions},
+    {0}};
+
+static const kd_kfield txnOffsetCommitResponse[] = {
+    {"throttleTimeMs", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"topics", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, txnOffsetCommitResponse_topics},
+    {0}};
+
 const kd_kapi kd_kafka_apis[] = {
     {0, "Produce", 0, 11, 9, produceRequest, produceResponse},
     {1, "Fetch", 4, 12, 12, fetchRequest, fetchResponse},
@@ -1226,6 +1266,7 @@ const kd_kapi kd_kafka_apis[] = {
     {20, "DeleteTopics", 0, 6, 4, deleteTopicsRequest, deleteTopicsResponse},
     {21, "DeleteRecords", 0, 2, 2, deleteRecordsRequest, deleteRecordsResponse},
     {22, "InitProducerId", 0, 5, 2, initProducerIdRequest, initProducerIdResponse},
+    {28, "TxnOffsetCommit", 0, 3, 3, txnOffsetCommitRequest, txnOffsetCommitResponse},
     {29, "DescribeAcls", 0, 3, 2, describeAclsRequest, describeAclsResponse},
     {30, "CreateAcls", 0, 3, 2, createAclsRequest, createAclsResponse},
     {31, "DeleteAcls", 0, 3, 2, deleteAclsRequest, deleteAclsResponse},

@@ -20,6 +20,7 @@
  *   admin.ts         CreateTopics, DeleteTopics, CreatePartitions, DescribeConfigs,
  *                    AlterConfigs, IncrementalAlterConfigs
  *   offset-delete.ts OffsetDelete
+ *   txn-offset-commit.ts TxnOffsetCommit (a transaction's offsets, pending in the group)
  *   cluster.ts       DescribeCluster, DescribeLogDirs, DescribeProducers, ElectLeaders,
  *                    List/AlterPartitionReassignments
  *   sasl.ts          SaslHandshake, SaslAuthenticate: the connection's principal
@@ -67,6 +68,7 @@ import { fetch } from "./fetch";
 import { GROUP_HANDLERS } from "./groups";
 import { listOffsets } from "./list-offsets";
 import { offsetDelete } from "./offset-delete";
+import { txnOffsetCommit } from "./txn-offset-commit";
 import { initProducerId, produce } from "./produce";
 import { alterUserScramCredentials, describeUserScramCredentials } from "./users";
 import { SaslSession, type SaslReply } from "./sasl";
@@ -89,6 +91,7 @@ const HANDLERS: ReadonlyMap<number, Handler> = new Map<number, Handler>([
   [20, deleteTopics],
   [21, deleteRecords],
   [22, initProducerId],
+  [28, txnOffsetCommit],
   [32, describeConfigs],
   [33, alterConfigs],
   [37, createPartitions],

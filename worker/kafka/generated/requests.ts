@@ -275,6 +275,29 @@ export interface InitProducerIdRequest {
   producerEpoch: number;
 }
 
+export interface TxnOffsetCommitRequestTopicsPartitions {
+  partitionIndex: number;
+  committedOffset: number;
+  committedLeaderEpoch: number;
+  committedMetadata: string | null;
+}
+
+export interface TxnOffsetCommitRequestTopics {
+  name: string;
+  partitions: TxnOffsetCommitRequestTopicsPartitions[];
+}
+
+export interface TxnOffsetCommitRequest {
+  transactionalId: string;
+  groupId: string;
+  producerId: number;
+  producerEpoch: number;
+  generationId: number;
+  memberId: string;
+  groupInstanceId: string | null;
+  topics: TxnOffsetCommitRequestTopics[];
+}
+
 export interface DescribeAclsRequest {
   resourceTypeFilter: number;
   resourceNameFilter: string | null;
@@ -492,6 +515,7 @@ export interface KafkaRequestBodies {
   DeleteTopics: DeleteTopicsRequest; /* API key 20 */
   DeleteRecords: DeleteRecordsRequest; /* API key 21 */
   InitProducerId: InitProducerIdRequest; /* API key 22 */
+  TxnOffsetCommit: TxnOffsetCommitRequest; /* API key 28 */
   DescribeAcls: DescribeAclsRequest; /* API key 29 */
   CreateAcls: CreateAclsRequest; /* API key 30 */
   DeleteAcls: DeleteAclsRequest; /* API key 31 */

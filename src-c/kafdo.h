@@ -641,6 +641,27 @@ KD_EXPORT(kd_group_delete) int32_t kd_group_delete(uint32_t db);
  * cannot be read), as Kafka answers. */
 KD_EXPORT(kd_group_delete_offsets) int32_t kd_group_delete_offsets(uint32_t db, const uint8_t *in, uint32_t in_len);
 
+/* TxnOffsetCommit (group_txn_offsets.c has the rules and the input format): the
+ * offsets are held pending for the producer id until kd_group_txn_complete. All or
+ * nothing. Errors: UNKNOWN_MEMBER_ID, FENCED_INSTANCE_ID, ILLEGAL_GENERATION (only
+ * when a member, generation or instance id is given), INVALID_PRODUCER_EPOCH, and
+ * kd_group_commit's checks of each offset. */
+KD_EXPORT(kd_group_txn_commit)
+int32_t kd_group_txn_commit(uint32_t db, const uint8_t *in, uint32_t in_len, int64_t now_ms);
+
+/* The producer's transaction ended: on commit (commit != 0) its pending offsets
+ * become the group's committed offsets (except those a later commit of the
+ * partition superseded), on abort they are dropped. Idempotent: nothing pending
+ * is 0. Errors: INVALID_PRODUCER_EPOCH for an epoch older than the producer's
+ * last (nothing changes). */
+KD_EXPORT(kd_group_txn_complete)
+int32_t kd_group_txn_complete(uint32_t db, int64_t producer_id, int32_t producer_epoch, int32_t commit, int64_t now_ms);
+
+/* OffsetFetch's requireStable: of the partitions asked (kd_group_offsets's input;
+ * "all": the committed ones), those with pending transactional offsets. Output:
+ * u32 n, (str topic, i32 partition)*. */
+KD_EXPORT(kd_group_txn_unstable) int32_t kd_group_txn_unstable(uint32_t db, const uint8_t *in, uint32_t in_len);
+
 /* Resets the group's committed offsets as kafka-consumer-groups --reset-offsets
  * does (group_reset.c has the rules and the byte formats): only while the group has
  * no members (else NON_EMPTY_GROUP), each partition's offset from the spec, clamped

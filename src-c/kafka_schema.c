@@ -1321,6 +1321,46 @@ static const kd_kfield listTransactionsResponse[] = {
     {"transactionStates", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, listTransactionsResponse_transactionStates},
     {0}};
 
+/* ---- transactions (issue 16): TxnOffsetCommit, the group's side ---- */
+
+static const kd_kfield txnOffsetCommitRequest_topics_partitions[] = {
+    {"partitionIndex", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"committedOffset", KT_INT64, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"committedLeaderEpoch", KT_INT32, 0, 2, ALL, NO, 0, false, -1, NULL, NULL},
+    {"committedMetadata", KT_STRING, 0, 0, ALL, 0, ALL, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield txnOffsetCommitRequest_topics[] = {
+    {"name", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"partitions", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, txnOffsetCommitRequest_topics_partitions},
+    {0}};
+
+static const kd_kfield txnOffsetCommitRequest[] = {
+    {"transactionalId", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"groupId", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"producerId", KT_INT64, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"producerEpoch", KT_INT16, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"generationId", KT_INT32, 0, 3, ALL, NO, 0, false, -1, NULL, NULL},
+    {"memberId", KT_STRING, 0, 3, ALL, NO, 0, false, 0, "", NULL},
+    {"groupInstanceId", KT_STRING, 0, 3, ALL, 3, ALL, true, 0, NULL, NULL},
+    {"topics", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, txnOffsetCommitRequest_topics},
+    {0}};
+
+static const kd_kfield txnOffsetCommitResponse_topics_partitions[] = {
+    {"partitionIndex", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"errorCode", KT_INT16, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield txnOffsetCommitResponse_topics[] = {
+    {"name", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"partitions", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, txnOffsetCommitResponse_topics_partitions},
+    {0}};
+
+static const kd_kfield txnOffsetCommitResponse[] = {
+    {"throttleTimeMs", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"topics", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, txnOffsetCommitResponse_topics},
+    {0}};
+
 const kd_kapi kd_kafka_apis[] = {
     {0, "Produce", 0, 11, 9, produceRequest, produceResponse},
     {1, "Fetch", 4, 12, 12, fetchRequest, fetchResponse},
@@ -1344,6 +1384,7 @@ const kd_kapi kd_kafka_apis[] = {
     {24, "AddPartitionsToTxn", 0, 3, 3, addPartitionsToTxnRequest, addPartitionsToTxnResponse},
     {25, "AddOffsetsToTxn", 0, 3, 3, addOffsetsToTxnRequest, addOffsetsToTxnResponse},
     {26, "EndTxn", 0, 3, 3, endTxnRequest, endTxnResponse},
+    {28, "TxnOffsetCommit", 0, 3, 3, txnOffsetCommitRequest, txnOffsetCommitResponse},
     {29, "DescribeAcls", 0, 3, 2, describeAclsRequest, describeAclsResponse},
     {30, "CreateAcls", 0, 3, 2, createAclsRequest, createAclsResponse},
     {31, "DeleteAcls", 0, 3, 2, deleteAclsRequest, deleteAclsResponse},

@@ -99,6 +99,9 @@ export interface CoreExports {
   kd_group_reset_offsets(db: number, ptr: number, len: number, nowMs: bigint): number;
   kd_group_delete(db: number): number;
   kd_group_delete_offsets(db: number, ptr: number, len: number): number;
+  kd_group_txn_commit(db: number, ptr: number, len: number, nowMs: bigint): number;
+  kd_group_txn_complete(db: number, producerId: bigint, producerEpoch: number, commit: number, nowMs: bigint): number;
+  kd_group_txn_unstable(db: number, ptr: number, len: number): number;
   kd_group_id_check(ptr: number, len: number): number;
   kd_groups_register(db: number, ptr: number, len: number, nowMs: bigint): number;
   kd_groups_unregister(db: number, ptr: number, len: number): number;

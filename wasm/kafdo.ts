@@ -18,6 +18,8 @@
  *   topics.ts          the cluster's topics and producer ids
  *   groups.ts          consumer groups (Kafdo's protocol) and the registry of group ids
  *   group-reset.ts     resetting a group's committed offsets (kafka-consumer-groups --reset-offsets)
+ *   group-txn.ts       a group's transactional offsets (TxnOffsetCommit), pending until the
+ *                      transaction ends
  *   classic-groups.ts  Kafka's classic group protocol on the same groups
  *   kafka.ts           the Kafka wire protocol codec
  *   kafka-rules.ts     Kafka's per-request rules (acks, Fetch budget, Metadata, JoinGroup by version)
@@ -40,6 +42,7 @@ export * from "./tiering";
 export * from "./topics";
 export * from "./groups";
 export * from "./group-reset";
+export * from "./group-txn";
 export * from "./classic-groups";
 export * from "./kafka";
 export * from "./kafka-rules";

@@ -508,6 +508,26 @@ int main(int argc, char **argv)
     }
     put(dir, "group_reset", "shift", reset.p, reset.len);
     kb_free(&reset);
+    /* A TxnOffsetCommit (selector 0) of orders-1 by producer 7 epoch 0, naming no
+     * member; and an unstable query (selector 1) of orders-0. */
+    kbuf txn = {0};
+    kb_le(&txn, 0, 1);
+    kb_le(&txn, 7, 8);
+    kb_le(&txn, 0, 2);
+    kb_le(&txn, 0, 2); /* member "" */
+    kb_le(&txn, 0xffffffffu, 4);
+    kb_le(&txn, 0, 2); /* no group.instance.id */
+    kb_le(&txn, 1, 4);
+    kb_le(&txn, 6, 2);
+    kb_put(&txn, "orders", 6);
+    kb_le(&txn, 1, 4);
+    kb_le(&txn, 12, 8);
+    kb_le(&txn, 2, 2);
+    kb_put(&txn, "md", 2);
+    put(dir, "group_txn", "commit", txn.p, txn.len);
+    kb_free(&txn);
+    static const uint8_t unstable[] = {1, 1, 0, 0, 0, 6, 0, 'o', 'r', 'd', 'e', 'r', 's', 0, 0, 0, 0};
+    put(dir, "group_txn", "unstable", unstable, sizeof unstable);
     /* A Kafka member's join with a group.instance.id, KIP-394's flag and an initial
      * delay; and a leave by instance id. */
     kbuf kjoin = {0};

@@ -25,6 +25,7 @@ import type {
 } from "../common/groups";
 import type {
   KafkaCommitRequest,
+  KafkaFetchedOffset,
   KafkaGroupDescription,
   KafkaJoinRequest,
   KafkaJoinResult,
@@ -32,6 +33,8 @@ import type {
   KafkaLeaver,
   KafkaSyncRequest,
   KafkaSyncResult,
+  KafkaTxnCommitRequest,
+  TxnOffsetsCompletion,
 } from "../common/kafka-groups";
 import type { CredentialInfo, StoredCredential } from "../common/security";
 import type { TopicInfo } from "../common/topics";
@@ -90,6 +93,13 @@ export interface ConsumerGroupRpc extends Rpc.DurableObjectBranded {
   kafkaLeave(groupId: string, leavers: KafkaLeaver[]): KafkaLeaveResult;
   kafkaCommit(groupId: string, req: KafkaCommitRequest): Promise<number> | number;
   kafkaDescribe(groupId: string): KafkaGroupDescription;
+  /* OffsetFetch: committed offsets with each partition's code (requireStable:
+   * UNSTABLE_OFFSET_COMMIT while a transaction's offset is pending). */
+  kafkaOffsets(groupId: string, requireStable: boolean, partitions?: TopicPartition[]): KafkaFetchedOffset[];
+  /* TxnOffsetCommit: 0 or the one code for every partition; held pending. */
+  txnOffsetCommit(groupId: string, req: KafkaTxnCommitRequest): Promise<number> | number;
+  /* The transaction coordinator ending a producer's transaction (idempotent). */
+  completeTxnOffsets(m: TxnOffsetsCompletion): Promise<{ errorCode: number }>;
   /* kafka-consumer-groups --reset-offsets (only while the group has no members). */
   resetOffsets(
     groupId: string,
@@ -99,7 +109,6 @@ export interface ConsumerGroupRpc extends Rpc.DurableObjectBranded {
   ): ResetOffset[] | Promise<ResetOffset[]>;
   /* What /metrics shows of the group (reads only). */
   metrics(groupId: string): GroupMetrics;
-  completeTxnOffsets(m: { producerId: number; producerEpoch: number; commit: boolean }): Promise<{ errorCode: number }>;
 }
 
 /* The cluster's topics, groups, producer ids, SASL users' credentials and ACLs

@@ -9,7 +9,7 @@
  *   - Metadata hides the topics the principal may not DESCRIBE when it lists them all,
  *     answers TOPIC_AUTHORIZATION_FAILED for one asked by name, and creates a topic
  *     only for a principal allowed CREATE (on the cluster or the topic);
- *   - group requests need READ (join, sync, heartbeat, leave, commit), DESCRIBE
+ *   - group requests need READ (join, sync, heartbeat, leave, commit, TxnOffsetCommit), DESCRIBE
  *     (FindCoordinator, DescribeGroups, OffsetFetch) or DELETE (DeleteGroups,
  *     OffsetDelete) on the group: GROUP_AUTHORIZATION_FAILED; ListGroups shows the
  *     groups the principal may describe; OffsetFetch answers (or, asked for all,
@@ -56,6 +56,7 @@ import type {
   OffsetCommitRequestTopics,
   OffsetDeleteRequestTopics,
   ProduceRequestTopicData,
+  TxnOffsetCommitRequestTopics,
 } from "./generated/requests";
 
 /* What the gate decided: run the handler with `request`, then `complete` its answer;
@@ -267,6 +268,29 @@ const offsetCommitCheck: Check = async (ctx, req) => {
       complete: () => ({ throttleTimeMs: 0, topics: all.map(failedTopic(KafkaCode.GROUP_AUTHORIZATION_FAILED)) }),
     };
   }
+  return topics("topics", "topics", OP.READ, failedTopic(TOPIC_DENIED))(ctx, req);
+};
+
+/*
+ * TxnOffsetCommit, as Kafka's KafkaApis: READ on the group, then WRITE on the
+ * transactional id (each failing every partition: GROUP_ / TRANSACTIONAL_ID_
+ * AUTHORIZATION_FAILED), then READ on each topic (its partitions
+ * TOPIC_AUTHORIZATION_FAILED).
+ */
+const txnOffsetCommitCheck: Check = async (ctx, req) => {
+  const failedTopic = (code: number) => (t: TxnOffsetCommitRequestTopics) => ({
+    name: t.name,
+    partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code })),
+  });
+  const body = bodyOf<"TxnOffsetCommit">(req);
+  const denyAll = (code: number): Gate => ({
+    request: req,
+    deny: code,
+    complete: () => ({ throttleTimeMs: 0, topics: body.topics.map(failedTopic(code)) }),
+  });
+  if (!(await may(ctx, OP.READ, RT.GROUP, [body.groupId]))[0]) return denyAll(KafkaCode.GROUP_AUTHORIZATION_FAILED);
+  if (!(await may(ctx, OP.WRITE, RT.TRANSACTIONAL_ID, [body.transactionalId]))[0])
+    return denyAll(KafkaCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
   return topics("topics", "topics", OP.READ, failedTopic(TOPIC_DENIED))(ctx, req);
 };
 
@@ -564,6 +588,7 @@ const CHECKS: ReadonlyMap<number, Check> = new Map<number, Check>([
   [24, addPartitionsCheck],
   [25, addOffsetsCheck],
   [26, transactionalId((req) => bodyOf<"EndTxn">(req).transactionalId)],
+  [28, txnOffsetCommitCheck],
   [29, cluster(OP.DESCRIBE)],
   [30, cluster(OP.ALTER)],
   [31, cluster(OP.ALTER)],

@@ -22,6 +22,7 @@
  *   admin.ts         CreateTopics, DeleteTopics, CreatePartitions, DescribeConfigs,
  *                    AlterConfigs, IncrementalAlterConfigs
  *   offset-delete.ts OffsetDelete
+ *   txn-offset-commit.ts TxnOffsetCommit (a transaction's offsets, pending in the group)
  *   cluster.ts       DescribeCluster, DescribeLogDirs, DescribeProducers, ElectLeaders,
  *                    List/AlterPartitionReassignments
  *   sasl.ts          SaslHandshake, SaslAuthenticate: the connection's principal
@@ -69,6 +70,7 @@ import { fetch } from "./fetch";
 import { GROUP_HANDLERS } from "./groups";
 import { listOffsets } from "./list-offsets";
 import { offsetDelete } from "./offset-delete";
+import { txnOffsetCommit } from "./txn-offset-commit";
 import { initProducerId, produce } from "./produce";
 import { alterUserScramCredentials, describeUserScramCredentials } from "./users";
 import { SaslSession, type SaslReply } from "./sasl";
@@ -95,6 +97,7 @@ const HANDLERS: ReadonlyMap<number, Handler> = new Map<number, Handler>([
   [24, addPartitionsToTxn],
   [25, addOffsetsToTxn],
   [26, endTxn],
+  [28, txnOffsetCommit],
   [65, describeTransactions],
   [66, listTransactions],
   [32, describeConfigs],

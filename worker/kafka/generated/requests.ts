@@ -310,6 +310,29 @@ export interface EndTxnRequest {
   committed: boolean;
 }
 
+export interface TxnOffsetCommitRequestTopicsPartitions {
+  partitionIndex: number;
+  committedOffset: number;
+  committedLeaderEpoch: number;
+  committedMetadata: string | null;
+}
+
+export interface TxnOffsetCommitRequestTopics {
+  name: string;
+  partitions: TxnOffsetCommitRequestTopicsPartitions[];
+}
+
+export interface TxnOffsetCommitRequest {
+  transactionalId: string;
+  groupId: string;
+  producerId: number;
+  producerEpoch: number;
+  generationId: number;
+  memberId: string;
+  groupInstanceId: string | null;
+  topics: TxnOffsetCommitRequestTopics[];
+}
+
 export interface DescribeAclsRequest {
   resourceTypeFilter: number;
   resourceNameFilter: string | null;
@@ -540,6 +563,7 @@ export interface KafkaRequestBodies {
   AddPartitionsToTxn: AddPartitionsToTxnRequest; /* API key 24 */
   AddOffsetsToTxn: AddOffsetsToTxnRequest; /* API key 25 */
   EndTxn: EndTxnRequest; /* API key 26 */
+  TxnOffsetCommit: TxnOffsetCommitRequest; /* API key 28 */
   DescribeAcls: DescribeAclsRequest; /* API key 29 */
   CreateAcls: CreateAclsRequest; /* API key 30 */
   DeleteAcls: DeleteAclsRequest; /* API key 31 */

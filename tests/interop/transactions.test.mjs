@@ -14,13 +14,20 @@
  *   - zombie fencing: a second producer with the same transactionalId aborts the first
  *     one's open transaction and fences it; the first one's commit fails with
  *     INVALID_PRODUCER_EPOCH (EndTxn v1, before KIP-588) or PRODUCER_FENCED, and none of
- *     its records is ever read committed.
+ *     its records is ever read committed;
+ *   - under ACLs (SASL required): a producer needs DESCRIBE on its transactional id to
+ *     find its coordinator, WRITE to initialise (else TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+ *     at its first transaction()) and WRITE on each topic it
+ *     adds to a transaction (else TOPIC_AUTHORIZATION_FAILED, and nothing is added).
  *
  * Run: node --test tests/interop/transactions.test.mjs   (`make test-interop`)
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import kafkajs from 'kafkajs';
 import { Inbox, captured, errorTypes, newKafka, range, startKafdo, stopKafdo } from './kafkajs-helpers.mjs';
+
+const { AclResourceTypes: RT, AclOperationTypes: OP, AclPermissionTypes: PERM, ResourcePatternTypes: PT } = kafkajs;
 
 const PARTITIONS = 3;
 
@@ -150,8 +157,9 @@ describe("kafkajs's transactional producer through the gateway", () => {
     const open1 = await zombie.transaction();
     await open1.send({ topic, messages: each('zombie') });
 
-    /* The second producer's InitProducerId aborts the open transaction (kafkajs retries
-     * CONCURRENT_TRANSACTIONS until it is done) and bumps the epoch. */
+    /* The second producer's InitProducerId (kafkajs sends it at the first transaction())
+     * aborts the open transaction (kafkajs retries CONCURRENT_TRANSACTIONS until it is
+     * done) and bumps the epoch. */
     const successor = await transactional(transactionalId);
     const live = await successor.transaction();
     await live.send({ topic, messages: each('successor') });
@@ -178,5 +186,91 @@ describe("kafkajs's transactional producer through the gateway", () => {
         .map((m) => m.value)
         .sort(),
     );
+  });
+});
+
+describe('transactions under ACLs (SASL required, super user User:admin)', () => {
+  let dev;
+  let admin;
+  const as = (user) =>
+    newKafka(dev, {
+      sasl: { mechanism: 'scram-sha-256', username: user, password: `${user}-pw` },
+      /* An idempotent producer wants retries; an authorization failure is never retried. */
+      retry: { retries: 2, initialRetryTime: 100 },
+    });
+  const allow = (resourceType, resourceName, operation) => ({
+    resourceType,
+    resourceName,
+    resourcePatternType: PT.LITERAL,
+    principal: 'User:carol',
+    host: '*',
+    operation,
+    permissionType: PERM.ALLOW,
+  });
+
+  before(async () => {
+    dev = await startKafdo({ vars: { KAFDO_KAFKA_SASL: 'required', KAFDO_SUPER_USERS: 'User:admin' } });
+    for (const user of ['admin', 'carol']) {
+      await dev.api.request('PUT', `/admin/users/${user}`, { mechanism: 'SCRAM-SHA-256', password: `${user}-pw` });
+    }
+    admin = as('admin').admin();
+    await admin.connect();
+    await admin.createTopics({ topics: ['acl-txn', 'acl-secret'].map((topic) => ({ topic, numPartitions: 1 })) });
+    await admin.createAcls({
+      acl: [
+        allow(RT.TOPIC, 'acl-txn', OP.WRITE),
+        allow(RT.TRANSACTIONAL_ID, 'carol-tx', OP.WRITE),
+        allow(RT.TRANSACTIONAL_ID, 'other-tx', OP.DESCRIBE),
+      ],
+    });
+  });
+
+  after(async () => {
+    await admin?.disconnect();
+    await stopKafdo(dev);
+  });
+
+  it('needs WRITE on the transactional id, then on every topic of the transaction', async () => {
+    const other = as('carol').producer({ transactionalId: 'other-tx', maxInFlightRequests: 1, idempotent: true });
+    await other.connect();
+    /* kafkajs initialises the transactional producer id at its first transaction(). */
+    const refused = await other.transaction().then(
+      () => null,
+      (e) => e,
+    );
+    await other.disconnect().catch(() => {});
+    assert.ok(refused, 'a transactional id carol may describe but not write is refused');
+    assert.ok(
+      errorTypes(refused).includes('TRANSACTIONAL_ID_AUTHORIZATION_FAILED'),
+      `${refused.name}: ${refused.message} ${JSON.stringify(errorTypes(refused))}`,
+    );
+    /* Without even DESCRIBE, FindCoordinator is refused (kafkajs reports no coordinator). */
+    const hidden = as('carol').producer({ transactionalId: 'hidden-tx', maxInFlightRequests: 1, idempotent: true });
+    await hidden.connect();
+    const unseen = await hidden.transaction().then(
+      () => null,
+      (e) => e,
+    );
+    await hidden.disconnect().catch(() => {});
+    assert.equal(unseen?.name, 'KafkaJSGroupCoordinatorNotFound');
+
+    const producer = as('carol').producer({ transactionalId: 'carol-tx', maxInFlightRequests: 1, idempotent: true });
+    await producer.connect();
+    try {
+      const denied = await producer.transaction();
+      const failure = await denied.send({ topic: 'acl-secret', messages: [{ value: 'x' }] }).then(
+        () => null,
+        (e) => e,
+      );
+      assert.ok(failure, 'a topic carol may not write is refused');
+      assert.ok(errorTypes(failure).includes('TOPIC_AUTHORIZATION_FAILED'), JSON.stringify(errorTypes(failure)));
+      await denied.abort().catch(() => {});
+      /* The operator's view (GET /admin/transactions/:id): nothing was added. */
+      const described = await dev.api.get('/admin/transactions/carol-tx');
+      assert.equal(described.state, 'Empty');
+      assert.deepEqual(described.partitions, []);
+    } finally {
+      await producer.disconnect();
+    }
   });
 });

@@ -200,4 +200,16 @@ typedef int32_t (*kd_batch_sink)(const uint8_t *data, size_t len, void *arg);
 int32_t kd_tier_walk(uint32_t db, int64_t offset, int32_t max_bytes, bool min_one, const uint8_t *bytes, size_t len,
                      int64_t position, kd_batch_sink emit, void *arg);
 
+/* ---- log.c's walks and stores, for txn_log.c ---- */
+
+/* Walks the hot batches from offset as kd_log_fetch does, each handed to emit; the
+ * log's bounds are filled in. */
+int32_t kd_log_walk(uint32_t db, int64_t offset, int32_t max_bytes, bool min_one, int64_t *log_start_offset,
+                    int64_t *high_watermark, kd_batch_sink emit, void *arg);
+/* The checks of every read (offset in range, max_bytes capped), the log's bounds filled in. */
+int32_t kd_log_check_read(uint32_t db, int64_t offset, int32_t *max_bytes, int64_t *log_start_offset,
+                          int64_t *high_watermark);
+/* Stores one control batch at *next_offset (advanced past it); never indexed for compaction. */
+int32_t kd_log_store_control(uint32_t db, uint8_t *batch, size_t len, int64_t now_ms, int64_t *next_offset);
+
 #endif /* KAFDO_INTERNAL_H */

@@ -245,8 +245,10 @@ KD_EXPORT(kd_log_open) int32_t kd_log_open(uint32_t db);
  * rather than answering UNKNOWN_PRODUCER_ID. A set is a duplicate only when all
  * its batches are, stored together; one mixing stored and new batches is
  * OUT_OF_ORDER_SEQUENCE_NUMBER. An idempotent batch with a negative base sequence
- * is INVALID_RECORD; transactional batches are UNSUPPORTED_FOR_MESSAGE_FORMAT
- * (Kafdo has no transaction coordinator). kd_log_retire forgets the producers.
+ * is INVALID_RECORD. Transactional batches (txn_log.c, kd_log_write_txn_marker below)
+ * need a producer id (else INVALID_RECORD); the first opens the producer's transaction
+ * on the partition, and while one is open a non-transactional batch of that producer
+ * is INVALID_TXN_STATE. kd_log_retire forgets the producers.
  *
  * The topic's configs (kd_log_configure) rule timestamps as Kafka's LogValidator
  * does: with message.timestamp.type=LogAppendTime every stored batch is marked
@@ -458,6 +460,81 @@ int32_t kd_log_fetch_cold(uint32_t db, int64_t offset, int32_t max_bytes, int32_
 KD_EXPORT(kd_log_read_cold)
 int32_t kd_log_read_cold(uint32_t db, int64_t offset, uint32_t max_records, int32_t max_bytes, const uint8_t *bytes,
                          uint32_t len, int64_t position);
+
+/* ---- transactions, the partition's side (src-c/txn_log.c) ------------------ */
+
+/*
+ * kd_log_write_txn_marker ends the producer's open transaction on the partition, as
+ * Kafka's WriteTxnMarkers: it appends a control batch (attributes CONTROL|TRANSACTIONAL,
+ * the producer's id and epoch, base sequence -1, one record whose key is int16 version 0
+ * and int16 type (0 abort, 1 commit) and whose value is int16 version 0 and int32
+ * coordinator_epoch). An abort records the transaction's range (producer id, first
+ * offset, the marker's offset) for read_committed reads. Rules, in order: an epoch
+ * older than the partition's for the producer is INVALID_PRODUCER_EPOCH; a coordinator
+ * epoch older than the last marker's is TRANSACTION_COORDINATOR_FENCED; with no
+ * transaction open nothing is written (a coordinator's retry); a newer epoch becomes
+ * the producer's (its sequences start again at 0). Output: i64 marker_offset (-1:
+ * nothing written), i64 last_stable_offset.
+ */
+#define KD_TXN_ABORT 0
+#define KD_TXN_COMMIT 1
+KD_EXPORT(kd_log_write_txn_marker)
+int32_t kd_log_write_txn_marker(uint32_t db, int64_t producer_id, int32_t producer_epoch, int32_t commit,
+                                int32_t coordinator_epoch, int64_t now_ms);
+
+/*
+ * The reads with Kafka's isolation level. The last stable offset (LSO) is the first
+ * offset of the earliest transaction still open, else the high watermark. With
+ * KD_READ_COMMITTED, only batches below the LSO are read.
+ *
+ * kd_log_fetch_isolated: as kd_log_fetch. Output: i64 log_start_offset,
+ * i64 high_watermark, i64 last_stable_offset, u32 batches_len, the batch bytes (control
+ * batches and aborted ones included, as Kafka sends them), then u32 count and per
+ * aborted transaction overlapping the batches given (read_committed only; Kafka's
+ * FetchResponse abortedTransactions) i64 producer_id, i64 first_offset.
+ *
+ * kd_log_read_isolated: as kd_log_read, never giving a control batch's record, and under
+ * read_committed none of an aborted transaction. Output: i64 log_start_offset,
+ * i64 high_watermark, i64 last_stable_offset, i64 skipped_to (past the batches the read
+ * walked and skipped, or `offset`: where the next read starts when this gives no
+ * record), then a kd record list.
+ *
+ * The _cold variants answer from a cold segment's bytes as kd_log_fetch_cold does.
+ */
+#define KD_READ_UNCOMMITTED 0
+#define KD_READ_COMMITTED 1
+KD_EXPORT(kd_log_fetch_isolated)
+int32_t kd_log_fetch_isolated(uint32_t db, int64_t offset, int32_t max_bytes, int32_t min_one_batch, int32_t isolation);
+KD_EXPORT(kd_log_read_isolated)
+int32_t kd_log_read_isolated(uint32_t db, int64_t offset, uint32_t max_records, int32_t max_bytes, int32_t isolation);
+KD_EXPORT(kd_log_fetch_cold_isolated)
+int32_t kd_log_fetch_cold_isolated(uint32_t db, int64_t offset, int32_t max_bytes, int32_t min_one_batch,
+                                   int32_t isolation, const uint8_t *bytes, uint32_t len, int64_t position);
+KD_EXPORT(kd_log_read_cold_isolated)
+int32_t kd_log_read_cold_isolated(uint32_t db, int64_t offset, uint32_t max_records, int32_t max_bytes,
+                                  int32_t isolation, const uint8_t *bytes, uint32_t len, int64_t position);
+
+/*
+ * ListOffsets with an isolation level: as kd_log_offset_for_time, but latest (-1) under
+ * read_committed is the last stable offset, as Kafka answers.
+ */
+KD_EXPORT(kd_log_list_offset) int32_t kd_log_list_offset(uint32_t db, int64_t timestamp, int32_t isolation);
+
+/*
+ * The partition's transactions: i64 log_start_offset, i64 high_watermark,
+ * i64 last_stable_offset, u32 count, then per open transaction, by producer id:
+ * i64 producer_id, i64 first_offset (DescribeProducers' currentTxnStartOffset).
+ */
+KD_EXPORT(kd_log_txn_state) int32_t kd_log_txn_state(uint32_t db);
+
+/*
+ * Produce: a request whose records are transactional (the first batch of a partition's
+ * records says so) must carry a transactional id, else Kafka answers the whole request
+ * TRANSACTIONAL_ID_AUTHORIZATION_FAILED (KafkaApis.handleProduceRequest). Returns 0 or
+ * that code; no output.
+ */
+KD_EXPORT(kd_produce_txn_check)
+int32_t kd_produce_txn_check(const uint8_t *records, uint32_t len, int32_t has_transactional_id);
 
 /* ---- topics (the cluster's metadata) -------------------------------------- */
 
@@ -748,7 +825,7 @@ KD_EXPORT(kd_producer_id_next) int32_t kd_producer_id_next(uint32_t db);
 #define KD_TXN_NEED_PRODUCER_ID 1 /* call again with a producer id from the allocator */
 #define KD_TXN_DRIVE 2            /* a Prepare* state is stored: write the markers, complete */
 
-KD_EXPORT(kd_txn_open) int32_t kd_txn_open(uint32_t db);
+KD_EXPORT(kd_txn_coordinator_open) int32_t kd_txn_coordinator_open(uint32_t db);
 /* InitProducerId with a transactional id. An Ongoing transaction is fenced (the epoch
  * bumped) and aborted first: KD_TXN_DRIVE, and the client is answered
  * CONCURRENT_TRANSACTIONS once it completes. */

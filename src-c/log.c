@@ -40,6 +40,7 @@
 #include "internal.h"
 #include "record_batch.h"
 #include "sql.h"
+#include "txn_log.h"
 
 static const char *const SCHEMA[] = {
     "CREATE TABLE IF NOT EXISTS log_batches ("
@@ -84,6 +85,8 @@ int32_t kd_log_open(uint32_t db)
         rc = kd_retention_open(db);
     if (!rc)
         rc = kd_tier_open(db);
+    if (!rc)
+        rc = kd_txn_open(db);
     return rc ? rc : kd_compaction_open(db);
 }
 
@@ -162,6 +165,8 @@ int32_t kd_log_retire(uint32_t db)
         rc = kd_sql_run(db, "DELETE FROM log_producers");
     if (!rc)
         rc = kd_tier_retire(db);
+    if (!rc)
+        rc = kd_txn_retire(db);
     return rc ? rc : kd_sql_run(db, "UPDATE log_state SET retired = 1 WHERE id = 0");
 }
 
@@ -244,11 +249,9 @@ static int32_t validate_set(uint8_t *set, size_t len, int32_t max_batch_bytes, c
             return kd_fail(KD_CORRUPT_MESSAGE, "producers may not send control batches");
         if (b.attributes & KD_ATTR_TIMESTAMP_LOG_APPEND)
             return kd_fail(KD_INVALID_TIMESTAMP, "producers may not set the timestamp type to LogAppendTime");
-        /* Kafka refuses transactional batches where the log cannot hold them with
-         * this code (LogValidator, for old message formats); Kafdo has no
-         * transaction coordinator, so no log of its can. */
-        if (b.attributes & KD_ATTR_TRANSACTIONAL)
-            return kd_fail(KD_UNSUPPORTED_FOR_MESSAGE_FORMAT, "transactional batches are not supported");
+        /* A transactional batch belongs to a producer's transaction (txn_log.c). */
+        if ((b.attributes & KD_ATTR_TRANSACTIONAL) && b.producer_id < 0)
+            return kd_fail(KD_INVALID_RECORD, "a transactional batch carries no producer id");
         if (b.producer_id >= 0) {
             if (b.base_sequence < 0)
                 return kd_fail(KD_INVALID_RECORD, "batch of producer %lld has invalid sequence number %d",
@@ -323,9 +326,11 @@ typedef struct {
  * batch in the set, advanced by each new batch, written back once the set is stored. */
 typedef struct {
     int64_t producer_id;
-    int16_t epoch; /* meaningful only when count > 0 */
-    uint8_t count; /* 0: the log knows nothing of this producer */
+    int16_t epoch; /* meaningful only when known */
+    bool known;    /* false: the log knows nothing of this producer */
+    uint8_t count; /* remembered batches (none right after a marker bumped the epoch) */
     bool changed;
+    kd_txn_entry txn;                      /* its open transaction here (txn_log.c) */
     seq_batch batches[REMEMBERED_BATCHES]; /* oldest first */
 } producer_entry;
 
@@ -371,10 +376,12 @@ static int32_t load_producer(uint32_t db, producer_entry *e)
     if (rc == 1) {
         uint8_t blob[REMEMBERED_BATCHES * REMEMBERED_BYTES];
         int32_t n = kd_host_column_bytes(stmt, 1);
-        if (n <= 0 || n > (int32_t)sizeof blob || n % REMEMBERED_BYTES != 0 ||
-            kd_host_column_copy(stmt, 1, blob, (uint32_t)n) != n) {
+        /* No batches at all: a transaction marker gave the producer a new epoch. */
+        if (n < 0 || n > (int32_t)sizeof blob || n % REMEMBERED_BYTES != 0 ||
+            (n > 0 && kd_host_column_copy(stmt, 1, blob, (uint32_t)n) != n)) {
             rc = kd_fail(KD_ERR_STORAGE, "producer %lld's stored state is malformed", (long long)e->producer_id);
         } else {
+            e->known = true;
             e->epoch = (int16_t)kd_host_column_int64(stmt, 0);
             e->count = (uint8_t)(n / REMEMBERED_BYTES);
             for (uint8_t i = 0; i < e->count; i++) {
@@ -386,7 +393,9 @@ static int32_t load_producer(uint32_t db, producer_entry *e)
         }
     }
     kd_host_finalize(stmt);
-    return rc < 0 ? rc : 0;
+    if (rc < 0)
+        return rc;
+    return kd_txn_load(db, e->producer_id, &e->txn);
 }
 
 /* The set's entry for a producer, loaded from storage on first use. */
@@ -411,13 +420,14 @@ static int32_t find_producer(uint32_t db, producer_table *t, int64_t producer_id
 
 static void remember(producer_entry *e, int16_t epoch, seq_batch s)
 {
-    if (e->count > 0 && e->epoch != epoch)
+    if (e->known && e->epoch != epoch)
         e->count = 0; /* a new epoch forgets the old one's batches */
     if (e->count == REMEMBERED_BATCHES) {
         memmove(e->batches, e->batches + 1, (REMEMBERED_BATCHES - 1) * sizeof e->batches[0]);
         e->count--;
     }
     e->epoch = epoch;
+    e->known = true;
     e->batches[e->count++] = s;
     e->changed = true;
 }
@@ -443,7 +453,7 @@ static int32_t judge_batch(producer_entry *e, const kd_batch *b, int64_t base, s
                 *dup = e->batches[i];
                 return BATCH_DUPLICATE;
             }
-    if (e->count == 0) {
+    if (!e->known) {
         /* Unknown to this log (new, or its state retired): any epoch, any first
          * sequence, as Kafka accepts a producer whose state it no longer has. */
     } else if (b->producer_epoch < e->epoch) {
@@ -454,7 +464,8 @@ static int32_t judge_batch(producer_entry *e, const kd_batch *b, int64_t base, s
             return kd_fail(KD_OUT_OF_ORDER_SEQUENCE_NUMBER, "producer %lld's new epoch %d starts at sequence %d, not 0",
                            (long long)b->producer_id, (int)b->producer_epoch, (int)s.first_seq);
     } else {
-        int32_t expected = kd_sequence_add(e->batches[e->count - 1].last_seq, 1);
+        /* No batch remembered in this epoch (a marker bumped it): the epoch starts at 0. */
+        int32_t expected = e->count == 0 ? 0 : kd_sequence_add(e->batches[e->count - 1].last_seq, 1);
         if (s.first_seq != expected)
             return kd_fail(KD_OUT_OF_ORDER_SEQUENCE_NUMBER, "producer %lld sent sequence %d; the next is %d",
                            (long long)b->producer_id, (int)s.first_seq, (int)expected);
@@ -493,6 +504,8 @@ static int32_t judge_set(uint32_t db, const uint8_t *set, size_t len, int64_t ne
                 return rc;
             seq_batch dup = {0}; /* judge_batch fills it for a duplicate; zeroed for gcc's flow analysis */
             verdict = judge_batch(e, &b, base, &dup);
+            if (verdict == BATCH_NEW)
+                verdict = kd_txn_judge(&e->txn, &b, base);
             if (verdict == BATCH_DUPLICATE && dups > 0 && dup.base_offset != v->last_offset + 1) {
                 verdict = kd_fail(KD_OUT_OF_ORDER_SEQUENCE_NUMBER, "a retried set's batches were not stored together");
             } else if (verdict == BATCH_DUPLICATE) {
@@ -537,6 +550,8 @@ static int32_t store_producers(uint32_t db, const producer_table *t, int64_t now
                                                      " VALUES (?1, ?2, ?3, ?4)",
                                                      "iibi", e->producer_id, (int64_t)e->epoch, blob,
                                                      (uint32_t)e->count * REMEMBERED_BYTES, now_ms));
+        if (!rc)
+            rc = kd_txn_store(db, e->producer_id, &e->txn);
         if (rc)
             return rc;
     }
@@ -714,6 +729,33 @@ static int32_t walk_batches(uint32_t db, int64_t offset, int32_t max_bytes, bool
     /* rc is 0 (done, or stopped at the byte limit), 1 never (a row is always
      * handled), WALK_STOP, or an error from storage or the sink. */
     return rc == WALK_STOP ? 0 : rc;
+}
+
+/* For txn_log.c's reads, which walk the same batches with sinks of their own. */
+int32_t kd_log_walk(uint32_t db, int64_t offset, int32_t max_bytes, bool min_one, int64_t *log_start_offset,
+                    int64_t *high_watermark, kd_batch_sink emit, void *arg)
+{
+    log_offsets o = {0, 0};
+    int32_t rc = walk_batches(db, offset, max_bytes, min_one, &o, emit, arg);
+    *log_start_offset = o.log_start_offset;
+    *high_watermark = o.high_watermark;
+    return rc;
+}
+
+int32_t kd_log_check_read(uint32_t db, int64_t offset, int32_t *max_bytes, int64_t *log_start_offset,
+                          int64_t *high_watermark)
+{
+    log_offsets o = {0, 0};
+    int32_t rc = check_read(db, offset, max_bytes, &o);
+    *log_start_offset = o.log_start_offset;
+    *high_watermark = o.high_watermark;
+    return rc;
+}
+
+int32_t kd_log_store_control(uint32_t db, uint8_t *batch, size_t len, int64_t now_ms, int64_t *next_offset)
+{
+    /* Never indexed for compaction: a marker's key is no record's key. */
+    return store_set(db, batch, len, now_ms, false, next_offset);
 }
 
 static int32_t emit_bytes(const uint8_t *data, size_t len, void *arg)
@@ -958,15 +1000,16 @@ int32_t kd_log_describe(uint32_t db)
         return stmt;
     uint32_t written = 0;
     while (written < (uint32_t)producers && (rc = kd_sql_step(stmt, "reading the producers")) == 1) {
-        /* The last remembered batch's last sequence: entries are oldest first. */
+        /* The last remembered batch's last sequence: entries are oldest first (none
+         * after a transaction marker bumped the epoch: -1, as Kafka shows it). */
         uint8_t blob[REMEMBERED_BATCHES * REMEMBERED_BYTES];
         int32_t n = kd_host_column_bytes(stmt, 2);
-        if (n <= 0 || n > (int32_t)sizeof blob || n % REMEMBERED_BYTES != 0 ||
-            kd_host_column_copy(stmt, 2, blob, (uint32_t)n) != n) {
+        if (n < 0 || n > (int32_t)sizeof blob || n % REMEMBERED_BYTES != 0 ||
+            (n > 0 && kd_host_column_copy(stmt, 2, blob, (uint32_t)n) != n)) {
             rc = kd_fail(KD_ERR_STORAGE, "a producer's stored state is malformed");
             break;
         }
-        int32_t last_seq = (int32_t)kd_be32(blob + n - REMEMBERED_BYTES + 4);
+        int32_t last_seq = n > 0 ? (int32_t)kd_be32(blob + n - REMEMBERED_BYTES + 4) : -1;
         if (!kd_out_i64(kd_host_column_int64(stmt, 0)) || !kd_out_i32((int32_t)kd_host_column_int64(stmt, 1)) ||
             !kd_out_i32(last_seq) || !kd_out_i64(kd_host_column_int64(stmt, 3))) {
             rc = kd_fail(KD_ERR_NOMEM, "out of memory");

@@ -85,7 +85,7 @@ typedef struct {
     int64_t start_ms, update_ms;
 } txn_meta;
 
-int32_t kd_txn_open(uint32_t db)
+int32_t kd_txn_coordinator_open(uint32_t db)
 {
     kd_scratch_reset();
     return kd_sql_run_all(db, SCHEMA, sizeof SCHEMA / sizeof SCHEMA[0]);

@@ -74,6 +74,39 @@ export interface CoreExports {
     len: number,
     position: bigint,
   ): number;
+  kd_log_write_txn_marker(
+    db: number,
+    producerId: bigint,
+    producerEpoch: number,
+    commit: number,
+    coordinatorEpoch: number,
+    nowMs: bigint,
+  ): number;
+  kd_log_fetch_isolated(db: number, offset: bigint, maxBytes: number, minOneBatch: number, isolation: number): number;
+  kd_log_read_isolated(db: number, offset: bigint, maxRecords: number, maxBytes: number, isolation: number): number;
+  kd_log_fetch_cold_isolated(
+    db: number,
+    offset: bigint,
+    maxBytes: number,
+    minOneBatch: number,
+    isolation: number,
+    ptr: number,
+    len: number,
+    position: bigint,
+  ): number;
+  kd_log_read_cold_isolated(
+    db: number,
+    offset: bigint,
+    maxRecords: number,
+    maxBytes: number,
+    isolation: number,
+    ptr: number,
+    len: number,
+    position: bigint,
+  ): number;
+  kd_log_list_offset(db: number, timestamp: bigint, isolation: number): number;
+  kd_log_txn_state(db: number): number;
+  kd_produce_txn_check(ptr: number, len: number, hasTransactionalId: number): number;
   kd_topics_open(db: number): number;
   kd_topic_name_check(ptr: number, len: number): number;
   kd_topic_create(db: number, ptr: number, len: number, idPtr: number, nowMs: bigint, maxPartitions: number): number;
@@ -129,7 +162,7 @@ export interface CoreExports {
   kd_acl_filter(ptr: number, len: number): number;
   kd_acl_authorize(ptr: number, len: number): number;
   kd_acl_operations(ptr: number, len: number): number;
-  kd_txn_open(db: number): number;
+  kd_txn_coordinator_open(db: number): number;
   kd_txn_init(db: number, ptr: number, len: number, nowMs: bigint): number;
   kd_txn_add(db: number, ptr: number, len: number, nowMs: bigint): number;
   kd_txn_end(db: number, ptr: number, len: number, nowMs: bigint): number;

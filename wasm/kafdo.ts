@@ -15,6 +15,7 @@
  *   log.ts             a partition's log: append, fetch, read, offsets, DeleteRecords
  *   retention.ts       retention and compaction steps
  *   tiering.ts         the cold tier
+ *   txn-log.ts         a partition's side of transactions: markers, the LSO, isolated reads
  *   topics.ts          the cluster's topics and producer ids
  *   groups.ts          consumer groups (Kafdo's protocol) and the registry of group ids
  *   group-reset.ts     resetting a group's committed offsets (kafka-consumer-groups --reset-offsets)
@@ -39,6 +40,7 @@ export * from "./batch";
 export * from "./log";
 export * from "./retention";
 export * from "./tiering";
+export * from "./txn-log";
 export * from "./topics";
 export * from "./groups";
 export * from "./group-reset";

@@ -33,7 +33,7 @@ const deadlineOf = (r: Reader): number | null => {
 };
 
 export function txnOpen(db: number): void {
-  invoke({ writes: db, run: (k) => k.kd_txn_open(db) });
+  invoke({ writes: db, run: (k) => k.kd_txn_coordinator_open(db) });
 }
 
 export interface TxnInitInput {

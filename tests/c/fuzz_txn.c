@@ -68,7 +68,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!conn) {
         sqlite3_open(":memory:", &conn);
         kd_native_attach(DB, conn);
-        if (kd_txn_open(DB) != 0)
+        if (kd_txn_coordinator_open(DB) != 0)
             abort();
     }
     if (size > 4096)

@@ -383,6 +383,24 @@ static void put_cold_seeds(const char *dir)
     }
 }
 
+/* Transaction programs (fuzz_txn_log.c): 8-byte instructions u8 op, u8 producer, u8 epoch,
+ * u8 arg, i32 value: two producers' transactions, one aborted and one committed, with
+ * reads at both isolation levels between. */
+static void put_txn_seeds(const char *dir)
+{
+    static const uint8_t program[][4] = {
+        {0, 0, 0, 3}, {0, 1, 0, 0}, {2, 0, 0, 3}, {0, 0, 0, 5}, {1, 0, 0, 0}, {2, 0, 0, 7},
+        {0, 2, 1, 1}, {1, 2, 2, 3}, {2, 0, 0, 2}, {0, 2, 2, 1}, {3, 0, 0, 0}, {2, 0, 0, 1},
+    };
+    kbuf p = {0};
+    for (size_t i = 0; i < sizeof program / sizeof program[0]; i++) {
+        kb_put(&p, program[i], 4);
+        kb_le(&p, i % 3, 4);
+    }
+    put(dir, "txn_log", "abort-then-commit", p.p, p.len);
+    kb_free(&p);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2)
@@ -391,6 +409,7 @@ int main(int argc, char **argv)
     mkdir(dir, 0755);
     put_retention_seeds(dir);
     put_cold_seeds(dir);
+    put_txn_seeds(dir);
     const char *hk[] = {"h1", "h2"};
     const char *hv[] = {"v", NULL};
     kbuf in = {0};

@@ -754,12 +754,13 @@ static void test_idempotent_refusals(void)
 {
     sqlite3 *conn = fresh_log();
     size_t n;
-    uint8_t *txn = idem_batch(1, 0, 0, 1, KD_ATTR_TRANSACTIONAL, &n);
+    /* A transactional batch needs a producer (test_txn_log.c has the rest). */
+    uint8_t *txn = idem_batch(-1, -1, -1, 1, KD_ATTR_TRANSACTIONAL, &n);
     const uint8_t *one[] = {txn};
     int32_t err;
     int64_t base;
     CHECK_EQ_INT(append_set(one, &n, 1, &err, &base), 0);
-    CHECK_EQ_INT(err, KD_UNSUPPORTED_FOR_MESSAGE_FORMAT);
+    CHECK_EQ_INT(err, KD_INVALID_RECORD);
     free(txn);
     uint8_t *negative = idem_batch(1, 0, -1, 1, 0, &n);
     one[0] = negative;

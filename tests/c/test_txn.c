@@ -27,7 +27,7 @@ static void fresh(void)
     }
     sqlite3_open(":memory:", &conn);
     kd_native_attach(DB, conn);
-    CHECK_EQ_INT(kd_txn_open(DB), 0);
+    CHECK_EQ_INT(kd_txn_coordinator_open(DB), 0);
 }
 
 /* A transactional producer initialised with producer id 1000: its epoch. */

@@ -62,7 +62,7 @@ import {
 import { typedEnv, type Env, type KafdoBindings } from "../durable-objects/bindings";
 import { KafdoError, KafkaCode } from "../common/errors";
 import type { AssignmentStrategy, OffsetCommit, TopicPartition } from "../common/groups";
-import type { ConsumedBytes, ConsumedRecord, ConsumerRecord } from "../common/records";
+import type { ConsumedBytes, ConsumedRecord, ConsumerRecord, Isolation } from "../common/records";
 import {
   checkGroupId,
   commitOffsets,
@@ -113,6 +113,9 @@ export interface ConsumerConfig {
   /* Records come out as stored: key, value and header values as their bytes, not
    * decoded (for kafdo/kafkajs, whose messages carry Buffers). false. */
   raw?: boolean;
+  /* "read_committed" (the default): only committed transactions' records;
+   * "read_uncommitted": aborted ones too. Transaction markers never. */
+  isolation?: Isolation;
 }
 
 export type { ConsumedBytes, ConsumedRecord };
@@ -197,7 +200,11 @@ export function consumed(tp: TopicPartition, record: ConsumerRecord, raw = false
 
 /* ---- configuration ----------------------------------------------------------------------- */
 
-type Settings = Required<Omit<ConsumerConfig, "strategy" | "raw">> & { strategy?: AssignmentStrategy; raw: boolean };
+type Settings = Required<Omit<ConsumerConfig, "strategy" | "raw" | "isolation">> & {
+  strategy?: AssignmentStrategy;
+  raw: boolean;
+  isolation?: Isolation;
+};
 
 function positive(config: ConsumerConfig, name: keyof ConsumerConfig, fallback: number): number {
   const v = config[name] ?? fallback;
@@ -232,6 +239,7 @@ function settings(config: ConsumerConfig): Settings {
     raw: flag(config, "raw", false),
   };
   if (config.strategy !== undefined) s.strategy = config.strategy;
+  if (config.isolation !== undefined) s.isolation = config.isolation;
   if (s.heartbeatIntervalMs >= s.sessionTimeoutMs) {
     throw new KafdoError(KafkaCode.INVALID_REQUEST, "heartbeatIntervalMs must be lower than sessionTimeoutMs");
   }
@@ -653,12 +661,22 @@ export class KafdoConsumer implements Consumer {
         this.env,
         p.tp.topic,
         p.tp.partition,
-        { offset: from, limit: Math.min(this.settings.maxPollRecords, MAX_READ_RECORDS), maxBytes: FETCH_MAX_BYTES },
+        {
+          offset: from,
+          limit: Math.min(this.settings.maxPollRecords, MAX_READ_RECORDS),
+          maxBytes: FETCH_MAX_BYTES,
+          isolation: this.settings.isolation,
+        },
         waitMs,
       );
       if (this.current(p, from)) {
         const records = read.records.filter((r) => r.offset >= from);
-        if (records.length > 0) p.buffered = { from, records };
+        if (records.length > 0) {
+          p.buffered = { from, records };
+        } else if (read.nextOffset > from) {
+          /* Nothing but transaction markers or aborted records there: move past them. */
+          p.position = read.nextOffset;
+        }
       }
     } catch (e) {
       if (this.current(p, from)) {

@@ -7,7 +7,7 @@
 import { MAX_READ_BYTES, partition as choosePartition } from "../../wasm/kafdo";
 import { typedEnv, type Env, type KafdoBindings } from "../durable-objects/bindings";
 import { KafdoError, KafkaCode } from "../common/errors";
-import type { ConsumerRecord, PartitionRead, ReadOptions } from "../common/records";
+import { isolationLevel, type ConsumerRecord, type PartitionRead, type ReadOptions } from "../common/records";
 import type { PartitionOffsets } from "../common/topics";
 import { MAX_READ_WAIT_MS } from "../durable-objects/TopicPartitionDO";
 import { callPartition, onPartition } from "../partitions/access";
@@ -24,8 +24,15 @@ function checkRange(what: string, v: number, min: number, max: number): number {
   return v;
 }
 
-/* A read's offset and limits, checked, with their defaults (100 records, 1 MiB). */
+/* A read's offset and limits, checked, with their defaults (100 records, 1 MiB,
+ * read_committed). */
 function readLimits(opts: ReadOptions): { offset: number; limit: number; maxBytes: number } {
+  if (opts.isolation !== undefined && opts.isolation !== "read_committed" && opts.isolation !== "read_uncommitted") {
+    throw new KafdoError(
+      KafkaCode.INVALID_REQUEST,
+      `isolation must be "read_committed" or "read_uncommitted", not ${String(opts.isolation)}`,
+    );
+  }
   return {
     offset: checkRange("offset", opts.offset, 0, Number.MAX_SAFE_INTEGER),
     limit: checkRange("limit", opts.limit ?? 100, 1, MAX_READ_RECORDS),
@@ -40,8 +47,11 @@ export async function readPartition(
   opts: ReadOptions,
 ): Promise<PartitionRead> {
   const { offset, limit, maxBytes } = readLimits(opts);
-  const read = await onPartition(typedEnv(env), topic, partition, async (stub) => stub.read(offset, limit, maxBytes));
-  return { topic, partition, ...read };
+  const isolation = isolationLevel(opts.isolation);
+  const read = await onPartition(typedEnv(env), topic, partition, async (stub) =>
+    stub.read(offset, limit, maxBytes, isolation),
+  );
+  return { topic, partition, ...read, nextOffset: read.nextOffset ?? offset };
 }
 
 /* readPartition, but when the partition has no record at opts.offset yet, the
@@ -56,8 +66,11 @@ export async function readPartitionWait(
 ): Promise<PartitionRead> {
   const { offset, limit, maxBytes } = readLimits(opts);
   const wait = checkRange("waitMs", waitMs, 0, MAX_READ_WAIT_MS);
-  const read = await onPartition(env, topic, partition, async (stub) => stub.readWait(offset, limit, maxBytes, wait));
-  return { topic, partition, ...read };
+  const isolation = isolationLevel(opts.isolation);
+  const read = await onPartition(env, topic, partition, async (stub) =>
+    stub.readWait(offset, limit, maxBytes, wait, isolation),
+  );
+  return { topic, partition, ...read, nextOffset: read.nextOffset ?? offset };
 }
 
 export async function partitionOffsets(

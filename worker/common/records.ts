@@ -83,14 +83,41 @@ export interface LogOffsets {
   highWatermark: number;
 }
 
+/* Kafka's isolation levels (a Fetch's isolation_level): 0 read_uncommitted reads to the
+ * high watermark, 1 read_committed only below the last stable offset (the first offset
+ * of the earliest transaction still open) and never an aborted transaction's records. */
+export type IsolationLevel = 0 | 1;
+export const READ_UNCOMMITTED: IsolationLevel = 0;
+export const READ_COMMITTED: IsolationLevel = 1;
+/* The same as the in-Worker API and REST name them. */
+export type Isolation = "read_committed" | "read_uncommitted";
+
+export function isolationLevel(isolation: Isolation | undefined): IsolationLevel {
+  return isolation === "read_uncommitted" ? READ_UNCOMMITTED : READ_COMMITTED;
+}
+
+/* An aborted transaction a Fetch lists for a read_committed client to drop. */
+export interface AbortedTransaction {
+  producerId: number;
+  firstOffset: number;
+}
+
 /* Stored RecordBatch bytes from an offset, exactly as a Kafka Fetch returns them. */
 export interface FetchResult extends LogOffsets {
   batches: Uint8Array;
+  /* The last stable offset (the isolated reads set it; else the high watermark). */
+  lastStableOffset?: number;
+  /* read_committed: the aborted transactions overlapping the batches. */
+  abortedTransactions?: AbortedTransaction[];
 }
 
 /* Records decoded from stored batches, from an offset. */
 export interface ReadResult extends LogOffsets {
   records: ConsumerRecord[];
+  lastStableOffset?: number;
+  /* Where the next read starts: past the last record, or, when there is none, past the
+   * batches the read skipped (transaction markers, aborted transactions). */
+  nextOffset?: number;
 }
 
 /* Keys and header values: a string is stored as its UTF-8 bytes, a Uint8Array as
@@ -113,12 +140,18 @@ export interface ReadOptions {
   /* At most about this many bytes of stored batches (but always at least one
    * batch); 1 MiB when absent. */
   maxBytes?: number;
+  /* read_committed (the default): only committed records, below the last stable
+   * offset; read_uncommitted: aborted ones too. Never a transaction marker. */
+  isolation?: Isolation;
 }
 
 export interface PartitionRead extends LogOffsets {
   topic: string;
   partition: number;
   records: ConsumerRecord[];
+  /* Where the next read starts: past the last record, or past the batches skipped
+   * (transaction markers, aborted transactions) when there is none. */
+  nextOffset: number;
 }
 
 /* A key or a header value as consumed: UTF-8 text when the bytes are valid UTF-8, else the

@@ -24,10 +24,10 @@
  * bound fails with KAFKA_STORAGE_ERROR rather than skipping them.
  */
 import {
-  logFetch,
-  logFetchCold,
-  logRead,
-  logReadCold,
+  logFetchColdIsolated,
+  logFetchIsolated,
+  logReadColdIsolated,
+  logReadIsolated,
   tierCommit,
   tierForget,
   tierGarbage,
@@ -36,7 +36,7 @@ import {
   type ColdRange,
 } from "../../wasm/kafdo";
 import { KafdoError, KD_ERR_COLD, KD_ERR_STORAGE } from "../common/errors";
-import type { FetchResult, ReadResult } from "../common/records";
+import type { FetchResult, IsolationLevel, ReadResult } from "../common/records";
 
 /* The most bytes in one segment object (segment.bytes may say less): a segment is
  * built in the isolate's memory, so it stays well under its 128 MB. */
@@ -114,10 +114,16 @@ export class ColdTier {
     return { ...idle, more: true, active: true };
   }
 
-  /* logFetch, from the bucket when the offset is cold. */
-  fetch(offset: number, maxBytes: number, minOneBatch: boolean): FetchResult | Promise<FetchResult> {
+  /* logFetchIsolated, from the bucket when the offset is cold. */
+  fetch(
+    offset: number,
+    maxBytes: number,
+    minOneBatch: boolean,
+    isolation: IsolationLevel,
+  ): FetchResult | Promise<FetchResult> {
+    const hot = (): FetchResult => logFetchIsolated(this.db, offset, maxBytes, minOneBatch, isolation);
     try {
-      return logFetch(this.db, offset, maxBytes, minOneBatch);
+      return hot();
     } catch (e) {
       if (!isCold(e)) throw e;
     }
@@ -125,15 +131,21 @@ export class ColdTier {
       offset,
       maxBytes,
       minOneBatch,
-      (bytes, position) => logFetchCold(this.db, offset, maxBytes, minOneBatch, bytes, position),
-      () => logFetch(this.db, offset, maxBytes, minOneBatch),
+      (bytes, position) => logFetchColdIsolated(this.db, offset, maxBytes, minOneBatch, isolation, bytes, position),
+      hot,
     );
   }
 
-  /* logRead, from the bucket when the offset is cold. */
-  read(offset: number, maxRecords: number, maxBytes: number): ReadResult | Promise<ReadResult> {
+  /* logReadIsolated, from the bucket when the offset is cold. */
+  read(
+    offset: number,
+    maxRecords: number,
+    maxBytes: number,
+    isolation: IsolationLevel,
+  ): ReadResult | Promise<ReadResult> {
+    const hot = (): ReadResult => logReadIsolated(this.db, offset, maxRecords, maxBytes, isolation);
     try {
-      return logRead(this.db, offset, maxRecords, maxBytes);
+      return hot();
     } catch (e) {
       if (!isCold(e)) throw e;
     }
@@ -141,8 +153,8 @@ export class ColdTier {
       offset,
       maxBytes,
       true,
-      (bytes, position) => logReadCold(this.db, offset, maxRecords, maxBytes, bytes, position),
-      () => logRead(this.db, offset, maxRecords, maxBytes),
+      (bytes, position) => logReadColdIsolated(this.db, offset, maxRecords, maxBytes, isolation, bytes, position),
+      hot,
     );
   }
 

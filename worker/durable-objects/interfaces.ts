@@ -12,8 +12,15 @@
  * here fails to compile; worker/env.ts checks once more, at the top, that each
  * class's namespace can stand where its interface's is expected.
  */
-import type { AclBinding, AclFilter, ConfigChange, LogProducer, ResetPartition, ResetSpec } from "../../wasm/kafdo";
-import type { AppendResult, FetchResult, LogOffsets, ReadResult } from "../common/records";
+import type {
+  AclBinding,
+  AclFilter,
+  ConfigChange,
+  PartitionProducer,
+  ResetPartition,
+  ResetSpec,
+} from "../../wasm/kafdo";
+import type { AppendResult, FetchResult, IsolationLevel, LogOffsets, ReadResult } from "../common/records";
 import type {
   CommittedOffset,
   GroupDescription,
@@ -52,28 +59,48 @@ export interface TopicPartitionRpc extends Rpc.DurableObjectBranded {
   configure(topicConfig: string): void;
   deleteRecords(offset: number): { lowWatermark: number };
   latest(key: Uint8Array, topicConfig?: string): ReadResult;
-  fetchBatches(offset: number, maxBytes: number, minOneBatch?: boolean): FetchResult | Promise<FetchResult>;
-  read(offset: number, maxRecords: number, maxBytes: number): ReadResult | Promise<ReadResult>;
-  readWait(offset: number, maxRecords: number, maxBytes: number, waitMs: number): ReadResult | Promise<ReadResult>;
+  /* Fetches default to read_uncommitted (Kafka's Fetch), reads to read_committed. */
+  fetchBatches(
+    offset: number,
+    maxBytes: number,
+    minOneBatch?: boolean,
+    isolation?: IsolationLevel,
+  ): FetchResult | Promise<FetchResult>;
+  read(
+    offset: number,
+    maxRecords: number,
+    maxBytes: number,
+    isolation?: IsolationLevel,
+  ): ReadResult | Promise<ReadResult>;
+  readWait(
+    offset: number,
+    maxRecords: number,
+    maxBytes: number,
+    waitMs: number,
+    isolation?: IsolationLevel,
+  ): ReadResult | Promise<ReadResult>;
   fetchBatchesWait(
     offset: number,
     maxBytes: number,
     minOneBatch: boolean,
     waitMs: number,
+    isolation?: IsolationLevel,
   ): FetchResult | Promise<FetchResult>;
   offsets(): LogOffsets;
-  describe(): { sizeBytes: number; producers: LogProducer[] };
-  offsetForTimestamp(timestamp: number): { offset: number; timestamp: number };
-  offsetsBefore(timestamp: number, maxNum: number): number[];
-  retire(): void;
-  /* What /metrics shows of the partition (reads only). */
-  metrics(): PartitionMetrics;
+  describe(): { sizeBytes: number; producers: PartitionProducer[] };
+  offsetForTimestamp(timestamp: number, isolation?: IsolationLevel): { offset: number; timestamp: number };
+  /* Transactions (TXN.md): ends the producer's open transaction here with a COMMIT or
+   * ABORT marker; errorCode 0 also when none is open (a retry). */
   writeTxnMarker(m: {
     producerId: number;
     producerEpoch: number;
     commit: boolean;
     coordinatorEpoch: number;
   }): Promise<{ errorCode: number }>;
+  offsetsBefore(timestamp: number, maxNum: number): number[];
+  retire(): void;
+  /* What /metrics shows of the partition (reads only). */
+  metrics(): PartitionMetrics;
 }
 
 /* One consumer group's membership and offsets (ConsumerGroupDO). */

@@ -135,7 +135,7 @@ export async function describeProducers(ctx: KafkaContext, req: RequestOf<"Descr
               lastSequence: p.lastSequence,
               lastTimestamp: p.lastAppendMs,
               coordinatorEpoch: -1,
-              currentTxnStartOffset: -1,
+              currentTxnStartOffset: p.currentTxnStartOffset,
             })),
           };
         },

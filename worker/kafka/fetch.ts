@@ -16,6 +16,11 @@
  * applies a partition's limits in its read (kd_log_fetch, min_one_batch); nothing
  * is read past them, so one request holds at most its budget plus one batch.
  *
+ * Isolation (isolation_level, v4+): read_committed reads only below each partition's
+ * last stable offset and answers the aborted transactions among the batches, so the
+ * client drops their records itself, as from Kafka's broker; both levels answer the
+ * LSO (txn_log.c). A read_committed long poll waits for the LSO to move (a marker).
+ *
  * Kafka reads the partitions one after another; here they are read in parallel,
  * in rounds (readWithin). Long poll: when the answer is empty (or under min_bytes)
  * and no partition failed, every partition read holds an RPC until an append lands
@@ -24,7 +29,7 @@
 import { fetchBudget } from "../../wasm/kafdo";
 import { callPartition } from "../partitions/access";
 import { checkPartition, topicFor } from "../partitions/topics";
-import type { FetchResult } from "../common/records";
+import { READ_COMMITTED, type FetchResult, type IsolationLevel } from "../common/records";
 import type { TopicInfo } from "../common/topics";
 import { errorCodeOf, type KafkaContext, type RequestOf } from "./context";
 import type {
@@ -44,6 +49,15 @@ interface Wanted {
 interface Limit {
   maxBytes: number;
   minOneBatch: boolean;
+}
+
+/* Where a read at that level stops: the LSO under read_committed. */
+function readableEnd(o: FetchResult, isolation: IsolationLevel): number {
+  return isolation === READ_COMMITTED ? (o.lastStableOffset ?? o.highWatermark) : o.highWatermark;
+}
+
+function isolationOf(level: number): IsolationLevel {
+  return level === READ_COMMITTED ? READ_COMMITTED : 0;
 }
 
 type Outcome = FetchResult | { errorCode: number };
@@ -84,11 +98,11 @@ function once(wanted: Wanted[]): Wanted[] {
   return [...byPartition.values()];
 }
 
-async function read(ctx: KafkaContext, w: Wanted, limit: Limit): Promise<Outcome> {
+async function read(ctx: KafkaContext, w: Wanted, limit: Limit, isolation: IsolationLevel): Promise<Outcome> {
   if (!w.info) return { errorCode: w.errorCode };
   try {
     return await callPartition(ctx.env, w.info, w.p.partition, async (stub) =>
-      stub.fetchBatches(w.p.fetchOffset, limit.maxBytes, limit.minOneBatch),
+      stub.fetchBatches(w.p.fetchOffset, limit.maxBytes, limit.minOneBatch, isolation),
     );
   } catch (e) {
     return { errorCode: errorCodeOf(e) };
@@ -112,7 +126,12 @@ async function read(ctx: KafkaContext, w: Wanted, limit: Limit): Promise<Outcome
  * The bytes held never pass the budget plus one batch, and a Fetch costs at most
  * MAX_ROUNDS reads of each partition it lists.
  */
-async function readWithin(ctx: KafkaContext, wanted: Wanted[], budget: number): Promise<Outcome[]> {
+async function readWithin(
+  ctx: KafkaContext,
+  wanted: Wanted[],
+  budget: number,
+  isolation: IsolationLevel,
+): Promise<Outcome[]> {
   const outcomes: Outcome[] = new Array(wanted.length);
   let todo = wanted.map((_, i) => i);
   let left = budget;
@@ -124,7 +143,7 @@ async function readWithin(ctx: KafkaContext, wanted: Wanted[], budget: number): 
       unreserved -= Math.max(0, maxBytes);
       return { maxBytes, minOneBatch: k === 0 && !gaveData };
     });
-    const answers = await Promise.all(todo.map((i, k) => read(ctx, wanted[i]!, limits[k]!)));
+    const answers = await Promise.all(todo.map((i, k) => read(ctx, wanted[i]!, limits[k]!, isolation)));
     const again: number[] = [];
     let added = 0;
     todo.forEach((i, k) => {
@@ -145,7 +164,7 @@ async function readWithin(ctx: KafkaContext, wanted: Wanted[], budget: number): 
         return;
       }
       outcomes[i] = size > 0 ? { ...o, batches: EMPTY } : o;
-      const hasData = o.highWatermark > fetchOffset;
+      const hasData = readableEnd(o, isolation) > fetchOffset;
       /* The round's first was given Kafka's limits; otherwise nothing at the
        * offset, or a first batch over what Kafka would give. */
       const kafkasAnswer =
@@ -168,10 +187,11 @@ async function appendLanded(
   wanted: Wanted[],
   outcomes: Outcome[],
   waitMs: number,
+  isolation: IsolationLevel,
 ): Promise<boolean> {
   const waits = wanted.flatMap((w, i) => {
     const o = outcomes[i]!;
-    return "batches" in o ? [waitPast(ctx, w, o.highWatermark, waitMs)] : [];
+    return "batches" in o ? [waitPast(ctx, w, readableEnd(o, isolation), waitMs, isolation)] : [];
   });
   if (waits.length === 0) return false;
   return new Promise((settle) => {
@@ -185,12 +205,18 @@ async function appendLanded(
   });
 }
 
-async function waitPast(ctx: KafkaContext, w: Wanted, highWatermark: number, waitMs: number): Promise<boolean> {
+async function waitPast(
+  ctx: KafkaContext,
+  w: Wanted,
+  end: number,
+  waitMs: number,
+  isolation: IsolationLevel,
+): Promise<boolean> {
   try {
     const now = await callPartition(ctx.env, w.info!, w.p.partition, async (stub) =>
-      stub.fetchBatchesWait(highWatermark, 0, false, waitMs),
+      stub.fetchBatchesWait(end, 0, false, waitMs, isolation),
     );
-    return now.highWatermark !== highWatermark;
+    return readableEnd(now, isolation) !== end;
   } catch {
     return true; /* read again: the read reports what went wrong */
   }
@@ -211,11 +237,12 @@ export async function fetch(ctx: KafkaContext, req: RequestOf<"Fetch">): Promise
   const body = req.body;
   const wanted = once(await resolve(ctx, body.topics));
   const budget = fetchBudget(body.maxBytes);
+  const isolation = isolationOf(body.isolationLevel);
   const deadline = Date.now() + Math.max(0, body.maxWaitMs);
-  let outcomes = await readWithin(ctx, wanted, budget);
+  let outcomes = await readWithin(ctx, wanted, budget, isolation);
   while (!enough(outcomes, body.minBytes) && Date.now() < deadline) {
-    if (!(await appendLanded(ctx, wanted, outcomes, deadline - Date.now()))) break;
-    outcomes = await readWithin(ctx, wanted, budget);
+    if (!(await appendLanded(ctx, wanted, outcomes, deadline - Date.now(), isolation))) break;
+    outcomes = await readWithin(ctx, wanted, budget, isolation);
   }
 
   const byTopic = new Map<string, object[]>();
@@ -227,9 +254,9 @@ export async function fetch(ctx: KafkaContext, req: RequestOf<"Fetch">): Promise
             partitionIndex: w.p.partition,
             errorCode: 0,
             highWatermark: o.highWatermark,
-            lastStableOffset: o.highWatermark,
+            lastStableOffset: o.lastStableOffset ?? o.highWatermark,
             logStartOffset: o.logStartOffset,
-            abortedTransactions: [],
+            abortedTransactions: o.abortedTransactions ?? [],
             preferredReadReplica: -1,
             records: o.batches,
           }

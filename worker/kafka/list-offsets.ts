@@ -5,8 +5,10 @@
  * Kafka's older question instead, up to maxNumOffsets offsets before a time, and is
  * answered in oldStyleOffsets (kd_log_offsets_before). Versions 4-6 add the leader
  * epochs (asked: read and not checked, as Fetch reads them) and, from 6, flexible
- * encoding; 7's max timestamp (-3) and later are not offered.
+ * encoding; 7's max timestamp (-3) and later are not offered. From v2 the request's
+ * isolation level counts: latest under read_committed is the last stable offset.
  */
+import { READ_COMMITTED, READ_UNCOMMITTED, type IsolationLevel } from "../common/records";
 import { callPartition } from "../partitions/access";
 import { topicFor } from "../partitions/topics";
 import { errorCodeOf, settleEach, type KafkaContext, type RequestOf } from "./context";
@@ -33,7 +35,7 @@ function answer(
   };
 }
 
-async function listTopic(ctx: KafkaContext, t: ListTopic, version: number): Promise<object> {
+async function listTopic(ctx: KafkaContext, t: ListTopic, version: number, isolation: IsolationLevel): Promise<object> {
   let info;
   try {
     info = await topicFor(ctx.env, t.name);
@@ -47,7 +49,7 @@ async function listTopic(ctx: KafkaContext, t: ListTopic, version: number): Prom
       callPartition(ctx.env, info, p.partitionIndex, async (stub) => {
         if (version === 0)
           return answer(p.partitionIndex, 0, -1, -1, await stub.offsetsBefore(p.timestamp, p.maxNumOffsets));
-        const found = await stub.offsetForTimestamp(p.timestamp);
+        const found = await stub.offsetForTimestamp(p.timestamp, isolation);
         return answer(p.partitionIndex, 0, found.timestamp, found.offset);
       }),
     (p, code) => answer(p.partitionIndex, code),
@@ -57,5 +59,9 @@ async function listTopic(ctx: KafkaContext, t: ListTopic, version: number): Prom
 
 export async function listOffsets(ctx: KafkaContext, req: RequestOf<"ListOffsets">): Promise<object> {
   const topics = req.body.topics;
-  return { throttleTimeMs: 0, topics: await Promise.all(topics.map((t) => listTopic(ctx, t, req.apiVersion))) };
+  const isolation = req.body.isolationLevel === READ_COMMITTED ? READ_COMMITTED : READ_UNCOMMITTED;
+  return {
+    throttleTimeMs: 0,
+    topics: await Promise.all(topics.map((t) => listTopic(ctx, t, req.apiVersion, isolation))),
+  };
 }

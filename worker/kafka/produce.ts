@@ -8,8 +8,12 @@
  * assigns the offsets. acks 1 and all are the same here: the one copy is in
  * Durable Object storage when the append answers; acks 0 gets no response, as in
  * Kafka, but the append is still made before the next request is read.
+ *
+ * Transactional batches are stored as any other (the partition tracks the producer's
+ * open transaction, txn_log.c); a request carrying them must name its transactional
+ * id, else every partition is answered TRANSACTIONAL_ID_AUTHORIZATION_FAILED, as Kafka.
  */
-import { produceAcksError } from "../../wasm/kafdo";
+import { produceAcksError, produceTxnError } from "../../wasm/kafdo";
 import { metadataStub } from "../durable-objects/addressing";
 import { KafdoError, KafkaCode } from "../common/errors";
 import { callPartition } from "../partitions/access";
@@ -68,8 +72,21 @@ async function produceTopic(ctx: KafkaContext, topic: TopicData, acksError: numb
   return answer(partitionResponses);
 }
 
+/* The whole request's refusal of transactional batches without a transactional id (0: none). */
+function transactionError(req: RequestOf<"Produce">): number {
+  const hasId = req.body.transactionalId !== null;
+  for (const t of req.body.topicData) {
+    for (const p of t.partitionData) {
+      const code = p.records === null ? 0 : produceTxnError(p.records, hasId);
+      if (code !== 0) return code;
+    }
+  }
+  return 0;
+}
+
 export async function produce(ctx: KafkaContext, req: RequestOf<"Produce">): Promise<object | null> {
-  const acksError = produceAcksError(req.body.acks); /* INVALID_REQUIRED_ACKS, for every partition */
+  /* INVALID_REQUIRED_ACKS, or a transactional refusal, for every partition */
+  const acksError = produceAcksError(req.body.acks) || transactionError(req);
   const topics = req.body.topicData;
   const responses = await Promise.all(topics.map((t) => produceTopic(ctx, t, acksError)));
   if (req.body.acks === 0) return null;

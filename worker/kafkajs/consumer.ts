@@ -47,6 +47,7 @@ export interface ConsumerConfig {
   minBytes?: number;
   maxBytes?: number;
   maxBytesPerPartition?: number;
+  /* As kafkajs: false (the default) reads only committed transactions' records. */
   readUncommitted?: boolean;
   retry?: unknown;
 }
@@ -212,6 +213,7 @@ export class KafkaJSConsumer {
           clientId: this.clientId,
           raw: true,
           autoCommit: false,
+          isolation: this.config.readUncommitted === true ? "read_uncommitted" : "read_committed",
           fromBeginning: [...fromBeginning][0] === true,
           ...(this.config.sessionTimeout === undefined ? {} : { sessionTimeoutMs: this.config.sessionTimeout }),
           ...(this.config.heartbeatInterval === undefined

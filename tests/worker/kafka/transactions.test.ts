@@ -1,46 +1,63 @@
 /*
- * Kafka's transaction APIs through the Worker's /kafka WebSocket, as `kafdo gateway`
- * relays them: requests encoded and responses decoded by kafkajs 2.2.4's own protocol
- * modules (the versions kafkajs sends). FindCoordinator for a transactional id answers
- * the broker; InitProducerId gives a producer id and bumps the epoch; AddPartitionsToTxn
- * answers an unknown topic UNKNOWN_TOPIC_OR_PARTITION and the other partitions
- * OPERATION_NOT_ATTEMPTED, adding nothing; EndTxn without a transaction is
- * INVALID_TXN_STATE; a fenced producer is INVALID_PRODUCER_EPOCH at EndTxn v1 (before
- * KIP-588's PRODUCER_FENCED); a timeout past transaction.max.timeout.ms is
- * INVALID_TRANSACTION_TIMEOUT.
+ * The partition side of Kafka transactions (TXN.md's LOG), through the Worker's /kafka
+ * WebSocket as `kafdo gateway` relays it and through the real TopicPartitionDO: requests
+ * encoded and responses decoded by kafkajs 2.2.4's own protocol modules, and Fetch
+ * answers filtered by kafkajs's own consumer Batch, as an unchanged client does.
+ *
+ * Without a coordinator (COORD's branch), a transaction is driven by hand: a producer id
+ * from an idempotent InitProducerId, Produce v3 with a transactionalId (kafkajs then sets
+ * the batch's transactional bit), and writeTxnMarker on the partition's Durable Object.
+ * The rules themselves are tested in tests/c/test_txn_log.c.
  */
+import { evictDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { encodeBatch } from "../../../wasm/kafdo";
 import { createAdmin } from "../../../worker/api/admin";
-import { describeTransaction } from "../../../worker/api/transactions";
+import { readPartition } from "../../../worker/api/read";
 import { KafkaCode } from "../../../worker/common/errors";
+import { topicFor } from "../../../worker/partitions/topics";
+import { rawPartitionStub } from "../helpers";
 // @ts-expect-error kafkajs's protocol modules are untyped CommonJS
 import kafkajsRequest from "kafkajs/src/protocol/request";
 // @ts-expect-error untyped
-import findCoordinatorV1 from "kafkajs/src/protocol/requests/findCoordinator/v1/request";
+import initProducerIdV0 from "kafkajs/src/protocol/requests/initProducerId/v0/request";
 // @ts-expect-error untyped
-import findCoordinatorV1Response from "kafkajs/src/protocol/requests/findCoordinator/v1/response";
+import initProducerIdV0Response from "kafkajs/src/protocol/requests/initProducerId/v0/response";
 // @ts-expect-error untyped
-import initProducerIdV1 from "kafkajs/src/protocol/requests/initProducerId/v1/request";
+import produceV3 from "kafkajs/src/protocol/requests/produce/v3/request";
 // @ts-expect-error untyped
-import initProducerIdV1Response from "kafkajs/src/protocol/requests/initProducerId/v1/response";
+import produceV3Response from "kafkajs/src/protocol/requests/produce/v3/response";
 // @ts-expect-error untyped
-import addPartitionsV1 from "kafkajs/src/protocol/requests/addPartitionsToTxn/v1/request";
+import fetchV4 from "kafkajs/src/protocol/requests/fetch/v4/request";
 // @ts-expect-error untyped
-import addPartitionsV1Response from "kafkajs/src/protocol/requests/addPartitionsToTxn/v1/response";
+import fetchV4Response from "kafkajs/src/protocol/requests/fetch/v4/response";
 // @ts-expect-error untyped
-import endTxnV1 from "kafkajs/src/protocol/requests/endTxn/v1/request";
+import listOffsetsV2 from "kafkajs/src/protocol/requests/listOffsets/v2/request";
 // @ts-expect-error untyped
-import endTxnV1Response from "kafkajs/src/protocol/requests/endTxn/v1/response";
+import listOffsetsV2Response from "kafkajs/src/protocol/requests/listOffsets/v2/response";
+// @ts-expect-error untyped
+import Batch from "kafkajs/src/consumer/batch";
 
-interface KafkajsRequest {
-  encode(): Promise<unknown>;
+const READ_UNCOMMITTED = 0;
+const READ_COMMITTED = 1;
+
+interface FetchedPartition {
+  partition: number;
+  errorCode: number;
+  highWatermark: string;
+  lastStableOffset: string;
+  abortedTransactions: { producerId: string; firstOffset: string }[];
+  messages: { offset: string; value: Uint8Array | null }[];
 }
 
-/* One request over a fresh /kafka WebSocket; its response as kafkajs decodes it (decode
- * only: kafkajs's parse would throw the error codes these tests look at). */
-async function call<T>(request: KafkajsRequest, response: { decode(b: Buffer): Promise<T> }): Promise<T> {
-  const encoded = (await kafkajsRequest({ correlationId: 3, clientId: "kafdo-test", request })) as {
+let correlation = 1;
+let topics = 0;
+
+/* One request over a fresh /kafka WebSocket; the response decoded by kafkajs's decoder. */
+async function kafka<T>(request: unknown, decoder: { decode(b: Uint8Array): Promise<T> }): Promise<T> {
+  const correlationId = correlation++;
+  const encoded = (await kafkajsRequest({ correlationId, clientId: "kafdo-txn-test", request })) as {
     buffer: Uint8Array;
   };
   const res = await exports.default.fetch(
@@ -54,81 +71,211 @@ async function call<T>(request: KafkajsRequest, response: { decode(b: Buffer): P
     ws.send(new Uint8Array(encoded.buffer));
   });
   ws.close();
-  return response.decode(Buffer.from(frame.subarray(8)));
+  expect(new DataView(frame.buffer, frame.byteOffset).getInt32(4)).toBe(correlationId);
+  return decoder.decode(Buffer.from(frame.subarray(8)));
 }
 
-let n = 0;
-const fresh = (p: string) => `${p}-${Date.now().toString(36)}-${n++}`;
+async function freshTopic(): Promise<{ topic: string; stub: ReturnType<typeof rawPartitionStub> }> {
+  const topic = `txn-${Date.now().toString(36)}-${topics++}`;
+  await createAdmin(env).createTopic({ topic, partitions: 1 });
+  const { topicId } = await topicFor(env, topic);
+  return { topic, stub: rawPartitionStub(topicId, 0) };
+}
 
-async function init(transactionalId: string, transactionTimeout = 60000) {
-  return call<{ errorCode: number; producerId: string; producerEpoch: number }>(
-    initProducerIdV1({ transactionalId, transactionTimeout }),
-    initProducerIdV1Response,
+async function producerId(): Promise<number> {
+  const r = await kafka<{ errorCode: number; producerId: string }>(
+    initProducerIdV0({ transactionalId: null, transactionTimeout: 60000 }),
+    initProducerIdV0Response,
   );
+  expect(r.errorCode).toBe(0);
+  return Number(r.producerId);
 }
 
-describe("Kafka transactions", { timeout: 30000 }, () => {
-  it("FindCoordinator for a transactional id answers the broker", async () => {
-    const found = await call<{ errorCode: number; coordinator: { nodeId: number; port: number } }>(
-      findCoordinatorV1({ coordinatorKey: fresh("txn"), coordinatorType: 1 }),
-      findCoordinatorV1Response,
+/* Produce v3 of `values` as one batch; transactional when transactionalId is given. */
+async function produce(
+  topic: string,
+  values: string[],
+  p: { transactionalId?: string; producerId?: number; firstSequence?: number } = {},
+): Promise<{ errorCode: number; baseOffset: string }> {
+  const r = await kafka<{ topics: { partitions: { errorCode: number; baseOffset: string }[] }[] }>(
+    produceV3({
+      acks: -1,
+      timeout: 5000,
+      transactionalId: p.transactionalId ?? null,
+      producerId: p.producerId ?? -1,
+      producerEpoch: p.producerId === undefined ? -1 : 0,
+      topicData: [
+        {
+          topic,
+          partitions: [
+            {
+              partition: 0,
+              firstSequence: p.firstSequence ?? -1,
+              messages: values.map((value) => ({ key: null, value, timestamp: Date.now() })),
+            },
+          ],
+        },
+      ],
+    }),
+    produceV3Response,
+  );
+  return r.topics[0]!.partitions[0]!;
+}
+
+async function fetchFrom(
+  topic: string,
+  offset: number,
+  isolationLevel: number,
+  maxWaitTime = 0,
+): Promise<{ partition: FetchedPartition; visible: string[] }> {
+  const decoded = await kafka<{ responses: { partitions: FetchedPartition[] }[] }>(
+    fetchV4({
+      replicaId: -1,
+      isolationLevel,
+      maxWaitTime,
+      minBytes: 1,
+      maxBytes: 1 << 20,
+      topics: [{ topic, partitions: [{ partition: 0, fetchOffset: String(offset), maxBytes: 1 << 20 }] }],
+    }),
+    fetchV4Response,
+  );
+  const partition = decoded.responses[0]!.partitions[0]!;
+  /* What kafkajs's consumer hands its user: aborted and control records dropped. */
+  const batch = new Batch(topic, String(offset), partition) as { messages: { value: Uint8Array }[] };
+  return { partition, visible: batch.messages.map((m) => m.value.toString()) };
+}
+
+async function latest(topic: string, isolationLevel: number): Promise<number> {
+  const r = await kafka<{ responses: { partitions: { errorCode: number; offset: string }[] }[] }>(
+    listOffsetsV2({
+      replicaId: -1,
+      isolationLevel,
+      topics: [{ topic, partitions: [{ partition: 0, timestamp: -1 }] }],
+    }),
+    listOffsetsV2Response,
+  );
+  expect(r.responses[0]!.partitions[0]!.errorCode).toBe(0);
+  return Number(r.responses[0]!.partitions[0]!.offset);
+}
+
+describe("transactions, the partition side", () => {
+  it("keeps an aborted transaction from a read_committed kafkajs consumer, not from a read_uncommitted one", async () => {
+    const { topic, stub } = await freshTopic();
+    const pid = await producerId();
+    const txn = { transactionalId: "txn-test", producerId: pid };
+
+    expect(await produce(topic, ["a1", "a2"], { ...txn, firstSequence: 0 })).toMatchObject({
+      errorCode: 0,
+      baseOffset: "0",
+    });
+    /* While it is open, read_committed stops at its first offset (the LSO). */
+    let read = await fetchFrom(topic, 0, READ_COMMITTED);
+    expect(read.partition).toMatchObject({ errorCode: 0, highWatermark: "2", lastStableOffset: "0" });
+    expect(read.partition.messages).toHaveLength(0);
+    expect(await latest(topic, READ_COMMITTED)).toBe(0);
+    expect(await latest(topic, READ_UNCOMMITTED)).toBe(2);
+    expect((await stub.describe()).producers).toEqual([
+      expect.objectContaining({ producerId: pid, producerEpoch: 0, lastSequence: 1, currentTxnStartOffset: 0 }),
+    ]);
+
+    expect(
+      await stub.writeTxnMarker({ producerId: pid, producerEpoch: 0, commit: false, coordinatorEpoch: 0 }),
+    ).toEqual({ errorCode: 0 });
+    expect(await produce(topic, ["c1"], { ...txn, firstSequence: 2 })).toMatchObject({ errorCode: 0, baseOffset: "3" });
+    expect(await produce(topic, ["plain"])).toMatchObject({ errorCode: 0, baseOffset: "4" });
+    expect(await stub.writeTxnMarker({ producerId: pid, producerEpoch: 0, commit: true, coordinatorEpoch: 0 })).toEqual(
+      {
+        errorCode: 0,
+      },
     );
-    expect(found.errorCode).toBe(0);
-    expect(found.coordinator).toMatchObject({ nodeId: 0, port: 9092 });
+
+    read = await fetchFrom(topic, 0, READ_COMMITTED);
+    expect(read.partition).toMatchObject({ highWatermark: "6", lastStableOffset: "6" });
+    expect(read.partition.abortedTransactions).toEqual([{ producerId: String(pid), firstOffset: "0" }]);
+    expect(read.visible).toEqual(["c1", "plain"]);
+    const uncommitted = await fetchFrom(topic, 0, READ_UNCOMMITTED);
+    expect(uncommitted.partition.lastStableOffset).toBe("6");
+    expect(uncommitted.partition.abortedTransactions).toEqual([]);
+    expect(uncommitted.visible).toEqual(["a1", "a2", "c1", "plain"]);
+    expect(await latest(topic, READ_COMMITTED)).toBe(6);
+    expect((await stub.describe()).producers[0]!.currentTxnStartOffset).toBe(-1);
+
+    /* The in-Worker and REST reads: read_committed by default, never a marker. */
+    const values = async (isolation?: "read_committed" | "read_uncommitted"): Promise<string[]> =>
+      (await readPartition(env, topic, 0, { offset: 0, isolation })).records.map((r) =>
+        new TextDecoder().decode(r.value!),
+      );
+    expect(await values()).toEqual(["c1", "plain"]);
+    expect(await values("read_uncommitted")).toEqual(["a1", "a2", "c1", "plain"]);
+    const tail = await readPartition(env, topic, 0, { offset: 5, isolation: "read_uncommitted" });
+    expect(tail).toMatchObject({ records: [], nextOffset: 6 });
+    const rest = (await (
+      await exports.default.fetch(
+        `http://kafdo.test/topics/${topic}/partitions/0/messages?offset=0&isolation=read_uncommitted`,
+      )
+    ).json()) as { messages: { offset: number }[]; nextOffset: number };
+    expect(rest.messages.map((m) => m.offset)).toEqual([0, 1, 3, 4]);
+    expect(rest.nextOffset).toBe(5);
+    const skipped = (await (
+      await exports.default.fetch(`http://kafdo.test/topics/${topic}/partitions/0/messages?offset=0&limit=1`)
+    ).json()) as { messages: { offset: number }[]; nextOffset: number };
+    expect(skipped.messages.map((m) => m.offset)).toEqual([3]);
+    expect(skipped.nextOffset).toBe(4);
   });
 
-  it("InitProducerId with a transactional id bumps the epoch; a bad timeout is refused", async () => {
-    const id = fresh("txn");
-    const first = await init(id);
-    expect(first.errorCode).toBe(0);
-    expect(first.producerEpoch).toBe(0);
-    const second = await init(id);
-    expect(second).toMatchObject({ errorCode: 0, producerId: first.producerId, producerEpoch: 1 });
-    expect((await init(fresh("txn"), 900001)).errorCode).toBe(KafkaCode.INVALID_TRANSACTION_TIMEOUT);
+  it("refuses a transactional produce of a producer whose epoch is stale, and answers markers as Kafka", async () => {
+    const { topic, stub } = await freshTopic();
+    const pid = await producerId();
+    const batch = (epoch: number, sequence: number, attributes = 0x10): Uint8Array =>
+      encodeBatch({ producerId: pid, producerEpoch: epoch, baseSequence: sequence, attributes }, [
+        { key: null, value: new TextEncoder().encode(`e${epoch}s${sequence}`), timestamp: Date.now() },
+      ]);
+    expect((await stub.append([batch(1, 0)]))[0]!.errorCode).toBe(0);
+    /* A plain batch while the transaction is open. */
+    expect((await stub.append([batch(1, 1, 0)]))[0]!.errorCode).toBe(KafkaCode.INVALID_TXN_STATE);
+    expect(await stub.writeTxnMarker({ producerId: pid, producerEpoch: 0, commit: true, coordinatorEpoch: 0 })).toEqual(
+      {
+        errorCode: KafkaCode.INVALID_PRODUCER_EPOCH,
+      },
+    );
+    /* The open transaction survives the object's eviction (it is in SQLite). */
+    await evictDurableObject(stub);
+    expect((await stub.describe()).producers[0]!.currentTxnStartOffset).toBe(0);
+    /* The coordinator fences the producer: an abort with a newer epoch. */
+    expect(
+      await stub.writeTxnMarker({ producerId: pid, producerEpoch: 2, commit: false, coordinatorEpoch: 0 }),
+    ).toEqual({
+      errorCode: 0,
+    });
+    /* Retried (the coordinator after a crash): nothing more is written. */
+    expect(
+      await stub.writeTxnMarker({ producerId: pid, producerEpoch: 2, commit: false, coordinatorEpoch: 0 }),
+    ).toEqual({
+      errorCode: 0,
+    });
+    expect(await stub.offsets()).toEqual({ logStartOffset: 0, highWatermark: 2 });
+    expect((await stub.append([batch(1, 1)]))[0]!.errorCode).toBe(KafkaCode.INVALID_PRODUCER_EPOCH);
+    const [fenced] = (await fetchFrom(topic, 0, READ_COMMITTED)).partition.abortedTransactions;
+    expect(fenced).toEqual({ producerId: String(pid), firstOffset: "0" });
   });
 
-  it("AddPartitionsToTxn adds nothing when a topic is unknown; EndTxn's errors by version", async () => {
-    const id = fresh("txn");
-    const topic = fresh("known");
-    await createAdmin(env).createTopic({ topic, partitions: 2 });
-    const { producerId, producerEpoch } = await init(id);
-    const p = { transactionalId: id, producerId, producerEpoch };
-    const added = await call<{
-      errors: { topic: string; partitionErrors: { partition: number; errorCode: number }[] }[];
-    }>(
-      addPartitionsV1({
-        ...p,
-        topics: [
-          { topic, partitions: [0, 1] },
-          { topic: fresh("missing"), partitions: [0] },
-        ],
-      }),
-      addPartitionsV1Response,
+  it("wakes a read_committed long poll when a marker moves the last stable offset", async () => {
+    const { topic, stub } = await freshTopic();
+    const pid = await producerId();
+    expect(
+      await produce(topic, ["x"], { transactionalId: "txn-wake", producerId: pid, firstSequence: 0 }),
+    ).toMatchObject({ errorCode: 0 });
+    const started = Date.now();
+    const polling = fetchFrom(topic, 0, READ_COMMITTED, 8000);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await stub.writeTxnMarker({ producerId: pid, producerEpoch: 0, commit: true, coordinatorEpoch: 0 })).toEqual(
+      {
+        errorCode: 0,
+      },
     );
-    const codes = added.errors.flatMap((t) => t.partitionErrors.map((e) => e.errorCode));
-    expect(codes).toEqual([
-      KafkaCode.OPERATION_NOT_ATTEMPTED,
-      KafkaCode.OPERATION_NOT_ATTEMPTED,
-      KafkaCode.UNKNOWN_TOPIC_OR_PARTITION,
-    ]);
-    expect((await describeTransaction(env, id)).state).toBe("Empty");
-    const ended = await call<{ errorCode: number }>(endTxnV1({ ...p, transactionResult: true }), endTxnV1Response);
-    expect(ended.errorCode).toBe(KafkaCode.INVALID_TXN_STATE);
-    const ok = await call<{ errors: { partitionErrors: { errorCode: number }[] }[] }>(
-      addPartitionsV1({ ...p, topics: [{ topic, partitions: [0, 1] }] }),
-      addPartitionsV1Response,
-    );
-    expect(ok.errors.flatMap((t) => t.partitionErrors.map((e) => e.errorCode))).toEqual([0, 0]);
-    const t = await describeTransaction(env, id);
-    expect(t.state).toBe("Ongoing");
-    expect(t.partitions).toEqual([
-      { topic, partition: 0 },
-      { topic, partition: 1 },
-    ]);
-    /* A second producer fences the first: its EndTxn v1 is INVALID_PRODUCER_EPOCH. */
-    const fencing = await init(id);
-    expect(fencing.errorCode).toBe(KafkaCode.CONCURRENT_TRANSACTIONS);
-    const fenced = await call<{ errorCode: number }>(endTxnV1({ ...p, transactionResult: true }), endTxnV1Response);
-    expect(fenced.errorCode).toBe(KafkaCode.INVALID_PRODUCER_EPOCH);
+    const { visible, partition } = await polling;
+    expect(visible).toEqual(["x"]);
+    expect(partition.lastStableOffset).toBe("2");
+    expect(Date.now() - started).toBeLessThan(6000);
   });
 });

@@ -33,7 +33,11 @@ const ReadResult = named(
     partition: AtLeast(0),
     logStartOffset: AtLeast(0),
     highWatermark: AtLeast(0),
-    nextOffset: AtLeast(0, "The offset to read from next: the last message's + 1, or the offset asked for."),
+    nextOffset: AtLeast(
+      0,
+      "The offset to read from next: the last message's + 1, else past the transaction markers and " +
+        "aborted records skipped, or the offset asked for.",
+    ),
     messages: Type.Array(Message),
   }),
 );
@@ -81,6 +85,12 @@ export const readMessages = endpoint({
       maximum: MAX_READ_BYTES,
       description: `About this many bytes of stored batches at most. Default ${DEFAULT_READ_BYTES}.`,
     }),
+    isolation: StringEnum(["read_committed", "read_uncommitted"] as const, {
+      description:
+        "read_committed (default): only records of committed transactions (and those written " +
+        "outside any), up to the last stable offset; read_uncommitted: aborted ones too, up to " +
+        "the high watermark. Transaction markers are never messages.",
+    }),
     encoding: StringEnum(ENCODINGS, {
       description:
         "json (default): keys and header values as strings when they are UTF-8, values as " +
@@ -98,14 +108,14 @@ export const readMessages = endpoint({
       query.timestamp !== undefined ? await offsetAtTime(c, topic, partition, query.timestamp) : (query.offset ?? 0);
     const limit = query.limit ?? DEFAULT_READ_LIMIT;
     const maxBytes = query.maxBytes ?? DEFAULT_READ_BYTES;
-    const read = await readPartition(c.env, topic, partition, { offset, limit, maxBytes });
-    const last = read.records[read.records.length - 1];
+    const isolation = query.isolation;
+    const read = await readPartition(c.env, topic, partition, { offset, limit, maxBytes, isolation });
     return jsonResponse({
       topic: read.topic,
       partition: read.partition,
       logStartOffset: read.logStartOffset,
       highWatermark: read.highWatermark,
-      nextOffset: last ? last.offset + 1 : offset,
+      nextOffset: read.nextOffset,
       messages: read.records.map((r) => jsonMessage(r, query.encoding ?? "json")),
     });
   },

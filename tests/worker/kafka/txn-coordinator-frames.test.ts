@@ -7,7 +7,9 @@
  * OPERATION_NOT_ATTEMPTED, adding nothing; EndTxn without a transaction is
  * INVALID_TXN_STATE; a fenced producer is INVALID_PRODUCER_EPOCH at EndTxn v1 (before
  * KIP-588's PRODUCER_FENCED); a timeout past transaction.max.timeout.ms is
- * INVALID_TRANSACTION_TIMEOUT.
+ * INVALID_TRANSACTION_TIMEOUT. DescribeTransactions and ListTransactions (which kafkajs
+ * does not send: their flexible v0 frames written here) describe an id and filter by
+ * state and producer id.
  */
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
@@ -130,5 +132,126 @@ describe("Kafka transactions", { timeout: 30000 }, () => {
     expect(fencing.errorCode).toBe(KafkaCode.CONCURRENT_TRANSACTIONS);
     const fenced = await call<{ errorCode: number }>(endTxnV1({ ...p, transactionResult: true }), endTxnV1Response);
     expect(fenced.errorCode).toBe(KafkaCode.INVALID_PRODUCER_EPOCH);
+  });
+});
+
+/* ---- DescribeTransactions (65) and ListTransactions (66), flexible v0 ---- */
+
+/* A flexible request frame: header v2 (key, version, correlation id, client id, no
+ * tagged fields) and `body`. */
+function flexibleFrame(apiKey: number, body: number[]): Uint8Array {
+  const client = [...new TextEncoder().encode("kafdo-test")];
+  const header = [apiKey >> 8, apiKey & 0xff, 0, 0, 0, 0, 0, 9, 0, client.length, ...client, 0];
+  const size = header.length + body.length;
+  return new Uint8Array([size >>> 24, (size >> 16) & 0xff, (size >> 8) & 0xff, size & 0xff, ...header, ...body]);
+}
+
+/* A compact string (uvarint length + 1; short strings only). */
+const compact = (s: string) => {
+  const b = [...new TextEncoder().encode(s)];
+  return [b.length + 1, ...b];
+};
+
+/* Reads a flexible response body: header v1 (correlation id, tagged fields) skipped. */
+class FlexReader {
+  private at = 5;
+  constructor(private readonly b: Uint8Array) {}
+  i16 = () => (((this.b[this.at++]! << 8) | this.b[this.at++]!) << 16) >> 16;
+  i32 = () => (this.b[this.at++]! << 24) | (this.b[this.at++]! << 16) | (this.b[this.at++]! << 8) | this.b[this.at++]!;
+  i64 = () => this.i32() * 2 ** 32 + (this.i32() >>> 0);
+  uvarint = () => {
+    let v = 0;
+    for (let shift = 0; ; shift += 7) {
+      const byte = this.b[this.at++]!;
+      v |= (byte & 0x7f) << shift;
+      if (byte < 0x80) return v;
+    }
+  };
+  str = () => {
+    const n = this.uvarint() - 1;
+    const s = new TextDecoder().decode(this.b.subarray(this.at, this.at + n));
+    this.at += n;
+    return s;
+  };
+  list = <T>(item: () => T): T[] => Array.from({ length: this.uvarint() - 1 }, item);
+  tags = () => void this.uvarint();
+}
+
+async function send(frame: Uint8Array): Promise<FlexReader> {
+  const res = await exports.default.fetch(
+    new Request("http://kafdo.test/kafka?advertise=127.0.0.1:9092", { headers: { upgrade: "websocket" } }),
+  );
+  const ws = res.webSocket!;
+  ws.accept();
+  const answer = await new Promise<Uint8Array>((resolve, reject) => {
+    ws.addEventListener("message", (e) => resolve(new Uint8Array(e.data as ArrayBuffer)));
+    ws.addEventListener("close", () => reject(new Error("the connection closed")));
+    ws.send(frame);
+  });
+  ws.close();
+  return new FlexReader(answer.subarray(4));
+}
+
+describe("DescribeTransactions and ListTransactions", { timeout: 30000 }, () => {
+  it("describe an id's transaction, and list by state and producer id", async () => {
+    const id = fresh("txn");
+    const { producerId } = await init(id);
+    const unknown = fresh("never");
+    const described = await send(flexibleFrame(65, [3, ...compact(id), ...compact(unknown), 0]));
+    described.i32(); /* throttle */
+    const states = described.list(() => {
+      const s = {
+        errorCode: described.i16(),
+        transactionalId: described.str(),
+        state: described.str(),
+        timeoutMs: described.i32(),
+        startTimeMs: described.i64(),
+        producerId: described.i64(),
+        producerEpoch: described.i16(),
+        topics: described.list(() => {
+          const t = { topic: described.str(), partitions: described.list(() => described.i32()) };
+          described.tags();
+          return t;
+        }),
+      };
+      described.tags();
+      return s;
+    });
+    expect(states).toEqual([
+      {
+        errorCode: 0,
+        transactionalId: id,
+        state: "Empty",
+        timeoutMs: 60000,
+        startTimeMs: -1,
+        producerId: Number(producerId),
+        producerEpoch: 0,
+        topics: [],
+      },
+      {
+        errorCode: KafkaCode.TRANSACTIONAL_ID_NOT_FOUND,
+        transactionalId: unknown,
+        state: "",
+        timeoutMs: 0,
+        startTimeMs: -1,
+        producerId: -1,
+        producerEpoch: -1,
+        topics: [],
+      },
+    ]);
+
+    /* States Empty and "Bogus" (unknown), producer id of the transaction. */
+    const pid = Number(producerId);
+    const pidBytes = Array.from({ length: 8 }, (_, i) => Math.floor(pid / 2 ** (8 * (7 - i))) & 0xff);
+    const listed = await send(flexibleFrame(66, [3, ...compact("Empty"), ...compact("Bogus"), 2, ...pidBytes, 0]));
+    listed.i32();
+    expect(listed.i16()).toBe(0);
+    expect(listed.list(() => listed.str())).toEqual(["Bogus"]);
+    const txns = listed.list(() => {
+      const t = { transactionalId: listed.str(), producerId: listed.i64(), state: listed.str() };
+      listed.tags();
+      return t;
+    });
+    expect(txns).toEqual([{ transactionalId: id, producerId: pid, state: "Empty" }]);
   });
 });

@@ -260,7 +260,7 @@ static void put_acl_seeds(const char *dir)
 /* fuzz_txn: request programs (its header has the steps): init, add partitions and a
  * group, commit, complete; init, add, a second init fencing it, complete, init again;
  * init, add, the timeout, the alarm, complete. */
-static void put_txn_seeds(const char *dir)
+static void put_txn_coordinator_seeds(const char *dir)
 {
     static const uint8_t commit[] = {0, 0, 3, 1, 0, 3, 2, 0, 0, 3, 0x80, 4, 3, 3, 0x80};
     static const uint8_t fence[] = {0, 0, 3, 1, 0, 3, 0, 0, 3, 4, 3, 0, 0, 3, 1, 4, 1, 0};
@@ -459,7 +459,7 @@ int main(int argc, char **argv)
     put_alter_seeds(dir);
     put_sasl_seeds(dir);
     put_acl_seeds(dir);
-    put_txn_seeds(dir);
+    put_txn_coordinator_seeds(dir);
     kbuf group = {0};
     kb_le(&group, KD_ASSIGN_STICKY, 1);
     kb_le(&group, 2, 4);

@@ -262,7 +262,8 @@ int32_t group_count_members(uint32_t db, int64_t *members, int64_t *waiting)
 int32_t kd_group_open(uint32_t db)
 {
     kd_scratch_reset();
-    return kd_sql_run_all(db, SCHEMA, sizeof SCHEMA / sizeof SCHEMA[0]);
+    int32_t rc = kd_sql_run_all(db, SCHEMA, sizeof SCHEMA / sizeof SCHEMA[0]);
+    return rc ? rc : group_txn_open(db);
 }
 
 /* ---- rebalancing ----------------------------------------------------------- */
@@ -1196,6 +1197,8 @@ int32_t kd_group_topic_deleted(uint32_t db, const uint8_t *name, uint32_t len, i
     kd_scratch_reset();
     kd_str topic = {name, (uint16_t)(len > UINT16_MAX ? UINT16_MAX : len)};
     int32_t rc = kd_sql_exec(kd_sql_prepare_args(db, "DELETE FROM group_offsets WHERE topic = ?1", "s", &topic));
+    if (!rc)
+        rc = group_txn_forget_topic(db, &topic);
     return rc ? rc : kd_group_topic_changed(db, name, len, now_ms);
 }
 
@@ -1205,12 +1208,15 @@ int32_t kd_group_topic_deleted(uint32_t db, const uint8_t *name, uint32_t len, i
  * GROUP_ID_NOT_FOUND. */
 int32_t group_exists(uint32_t db, const group_state *g, int64_t members, bool *exists)
 {
-    int64_t offsets;
+    int64_t offsets, pending;
     int found;
     int32_t rc = kd_sql_one_i64(kd_sql_prepare(db, "SELECT count(*) FROM group_offsets"), &offsets, &found);
+    if (!rc)
+        rc = group_txn_count(db, &pending);
     if (rc)
         return rc;
-    *exists = members > 0 || g->generation > 0 || offsets > 0;
+    /* Pending transactional offsets too, as Kafka's GroupMetadata.hasOffsets. */
+    *exists = members > 0 || g->generation > 0 || offsets > 0 || pending > 0;
     return 0;
 }
 
@@ -1316,7 +1322,7 @@ int32_t kd_group_delete(uint32_t db)
         return rc;
     if (!exists)
         return kd_fail(KD_GROUP_ID_NOT_FOUND, "the group does not exist");
-    if ((rc = kd_sql_run(db, "DELETE FROM group_offsets")) != 0 ||
+    if ((rc = kd_sql_run(db, "DELETE FROM group_offsets")) != 0 || (rc = group_txn_forget_all(db)) != 0 ||
         (rc = kd_sql_run(db, "DELETE FROM group_topics")) != 0)
         return rc;
     if ((rc = kd_sql_run(db, "DELETE FROM group_pending")) != 0 ||

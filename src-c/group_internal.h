@@ -8,6 +8,8 @@
  *                        vote, SyncGroup, KIP-394 and KIP-345 (static members)
  *   consumer_protocol.c  Kafka's ConsumerProtocol bytes, read and written
  *   group_offsets.c      committed offsets: OffsetCommit, OffsetFetch, OffsetDelete
+ *   group_txn_offsets.c  transactional offsets (TxnOffsetCommit), pending until
+ *                        their transaction ends
  *
  * The design, the state diagram and every byte format are at the top of group.c.
  */
@@ -104,5 +106,33 @@ bool consumer_out_v0_assignment(const uint8_t *blob, uint32_t len);
 
 /* u32 n, then every committed partition's offsets row. */
 int32_t group_out_all_offsets(uint32_t db);
+
+/* One offset of a commit's input: str topic, i32 partition, i64 offset, str metadata. */
+typedef struct {
+    kd_str topic;
+    int32_t partition;
+    int64_t offset;
+    kd_str metadata;
+} group_offset;
+
+/* Reads one offset; false when the bytes are malformed. */
+bool group_read_offset(kd_le_reader *r, group_offset *o);
+/* Reads `n` offsets and checks each as OffsetCommit does (topic name, partition
+ * >= 0, offset >= -2, metadata size); r ends after them. */
+int32_t group_check_offsets(kd_le_reader *r, uint32_t n);
+
+/* ---- group_txn_offsets.c ---- */
+
+/* Its tables (kd_group_open creates them). */
+int32_t group_txn_open(uint32_t db);
+/* A plain commit of the partition: its pending transactional offsets are older. */
+int32_t group_txn_supersede(uint32_t db, const kd_str *topic, int32_t partition);
+/* Forget pending transactional offsets, as the committed ones are forgotten. */
+int32_t group_txn_forget_partition(uint32_t db, const kd_str *topic, int32_t partition);
+int32_t group_txn_forget_topic(uint32_t db, const kd_str *topic);
+int32_t group_txn_forget_all(uint32_t db);
+int32_t group_txn_forget_producer(uint32_t db, int64_t producer_id);
+/* How many pending transactional offsets the group holds. */
+int32_t group_txn_count(uint32_t db, int64_t *pending);
 
 #endif /* KAFDO_GROUP_INTERNAL_H */

@@ -36,43 +36,52 @@ int32_t kd_group_commit(uint32_t db, const uint8_t *in, uint32_t in_len, int64_t
     }
     /* Validate everything before writing anything. */
     size_t start = r.pos;
-    for (uint32_t i = 0; i < n; i++) {
-        kd_str topic, metadata;
-        int32_t partition;
-        int64_t offset;
-        if (!kd_le_str(&r, &topic) || !kd_le_i32(&r, &partition) || !kd_le_i64(&r, &offset) ||
-            !kd_le_str(&r, &metadata))
-            return kd_fail(KD_ERR_INVALID_ARG, "offset %u is malformed", (unsigned)i);
-        if ((rc = kd_check_topic_name(topic.p, topic.len)) != 0)
-            return rc;
-        /* -1 and -2 are Kafka's "latest" and "earliest": clients commit them (kafkajs's
-         * resetOffsets does) to have the group start there, resolved by ListOffsets
-         * when a consumer next starts. Other negative offsets mean nothing. */
-        if (partition < 0 || offset < -2)
-            return kd_fail(KD_INVALID_REQUEST, "partition %d offset %lld: a partition is >= 0, an offset >= -2",
-                           (int)partition, (long long)offset);
-        if (metadata.len > MAX_METADATA_BYTES)
-            return kd_fail(KD_OFFSET_METADATA_TOO_LARGE, "offset metadata is %u bytes; at most %d",
-                           (unsigned)metadata.len, MAX_METADATA_BYTES);
-    }
+    if ((rc = group_check_offsets(&r, n)) != 0)
+        return rc;
     if (r.pos != r.len)
         return kd_fail(KD_ERR_INVALID_ARG, "bytes follow the offsets");
     r.pos = start;
     for (uint32_t i = 0; i < n && !rc; i++) {
-        kd_str topic, metadata;
-        int32_t partition;
-        int64_t offset;
-        kd_le_str(&r, &topic);
-        kd_le_i32(&r, &partition);
-        kd_le_i64(&r, &offset);
-        kd_le_str(&r, &metadata);
+        group_offset o;
+        group_read_offset(&r, &o);
         rc = kd_sql_exec(
             kd_sql_prepare_args(db,
                                 "INSERT OR REPLACE INTO group_offsets (topic, partition, committed_offset, metadata,"
                                 " commit_timestamp) VALUES (?1, ?2, ?3, ?4, ?5)",
-                                "siisi", &topic, (int64_t)partition, offset, &metadata, now_ms));
+                                "siisi", &o.topic, (int64_t)o.partition, o.offset, &o.metadata, now_ms));
+        /* Written after any transaction's pending offset of the partition: it wins. */
+        if (!rc)
+            rc = group_txn_supersede(db, &o.topic, o.partition);
     }
     return rc;
+}
+
+bool group_read_offset(kd_le_reader *r, group_offset *o)
+{
+    return kd_le_str(r, &o->topic) && kd_le_i32(r, &o->partition) && kd_le_i64(r, &o->offset) &&
+           kd_le_str(r, &o->metadata);
+}
+
+int32_t group_check_offsets(kd_le_reader *r, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        group_offset o;
+        int32_t rc;
+        if (!group_read_offset(r, &o))
+            return kd_fail(KD_ERR_INVALID_ARG, "offset %u is malformed", (unsigned)i);
+        if ((rc = kd_check_topic_name(o.topic.p, o.topic.len)) != 0)
+            return rc;
+        /* -1 and -2 are Kafka's "latest" and "earliest": clients commit them (kafkajs's
+         * resetOffsets does) to have the group start there, resolved by ListOffsets
+         * when a consumer next starts. Other negative offsets mean nothing. */
+        if (o.partition < 0 || o.offset < -2)
+            return kd_fail(KD_INVALID_REQUEST, "partition %d offset %lld: a partition is >= 0, an offset >= -2",
+                           (int)o.partition, (long long)o.offset);
+        if (o.metadata.len > MAX_METADATA_BYTES)
+            return kd_fail(KD_OFFSET_METADATA_TOO_LARGE, "offset metadata is %u bytes; at most %d",
+                           (unsigned)o.metadata.len, MAX_METADATA_BYTES);
+    }
+    return 0;
 }
 
 /* Writes one offsets row from a statement selecting topic, partition, offset,
@@ -245,9 +254,10 @@ int32_t kd_group_delete_offsets(uint32_t db, const uint8_t *in, uint32_t in_len)
     if (!rc && members > 0)
         rc = mark_all_subscribed(db, d, n);
     for (uint32_t i = 0; i < n && !rc; i++)
-        if (d[i].error == 0)
-            rc = kd_sql_exec(kd_sql_prepare_args(db, "DELETE FROM group_offsets WHERE topic = ?1 AND partition = ?2",
-                                                 "si", &d[i].topic, (int64_t)d[i].partition));
+        if (d[i].error == 0 &&
+            !(rc = kd_sql_exec(kd_sql_prepare_args(db, "DELETE FROM group_offsets WHERE topic = ?1 AND partition = ?2",
+                                                   "si", &d[i].topic, (int64_t)d[i].partition))))
+            rc = group_txn_forget_partition(db, &d[i].topic, d[i].partition);
     if (!rc && !kd_out_u32(n))
         rc = kd_fail(KD_ERR_NOMEM, "out of memory");
     for (uint32_t i = 0; i < n && !rc; i++)

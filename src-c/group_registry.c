@@ -33,19 +33,23 @@ int32_t kd_group_registry_open(uint32_t db)
  *     them not Kafdo's. No client names its groups so.
  * The message names the offending byte's position, never the id itself.
  */
-static int32_t check_group_id(const uint8_t *id, uint32_t len)
+int32_t kd_printable_id_check(const uint8_t *id, uint32_t len, uint32_t max, int32_t code, const char *what)
 {
-    if (len == 0 || len > KD_MAX_GROUP_ID_BYTES)
-        return kd_fail(KD_INVALID_GROUP_ID, "a group id is 1 to %d bytes of UTF-8, not %u", KD_MAX_GROUP_ID_BYTES,
-                       (unsigned)len);
+    if (len == 0 || len > max)
+        return kd_fail(code, "a %s is 1 to %u bytes of UTF-8, not %u", what, (unsigned)max, (unsigned)len);
     for (uint32_t i = 0; i < len; i++) {
         bool c0_or_del = id[i] < 0x20 || id[i] == 0x7f;
         bool c1 = id[i] == 0xc2 && i + 1 < len && id[i + 1] >= 0x80 && id[i + 1] <= 0x9f; /* U+0080-U+009F */
         if (c0_or_del || c1)
-            return kd_fail(KD_INVALID_GROUP_ID, "a group id holds no control characters; byte %u is U+%04X",
-                           (unsigned)i, c1 ? (unsigned)id[i + 1] : (unsigned)id[i]);
+            return kd_fail(code, "a %s holds no control characters; byte %u is U+%04X", what, (unsigned)i,
+                           c1 ? (unsigned)id[i + 1] : (unsigned)id[i]);
     }
     return 0;
+}
+
+static int32_t check_group_id(const uint8_t *id, uint32_t len)
+{
+    return kd_printable_id_check(id, len, KD_MAX_GROUP_ID_BYTES, KD_INVALID_GROUP_ID, "group id");
 }
 
 int32_t kd_group_id_check(const uint8_t *group_id, uint32_t len)

@@ -41,8 +41,7 @@
  */
 #include <stdint.h>
 
-#include "internal.h"
-#include "sql.h"
+#include "group_internal.h"
 
 #define RESET_DRY_RUN 1
 
@@ -235,6 +234,9 @@ int32_t kd_group_reset_offsets(uint32_t db, const uint8_t *in, uint32_t in_len, 
             rc = kd_sql_step(stmt, "committing a reset offset");
         kd_host_finalize(stmt);
         rc = rc < 0 ? rc : 0;
+        /* A reset is a commit written after any pending transactional offset. */
+        if (!rc)
+            rc = group_txn_supersede(db, &topic, partition);
     }
     return rc;
 }

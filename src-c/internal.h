@@ -106,6 +106,10 @@ int32_t kd_check_topic_name(const uint8_t *name, uint32_t len);
 /* ---- group_registry.c and producer_ids.c: their tables (kd_topics_open calls them) ---- */
 int32_t kd_group_registry_open(uint32_t db);
 int32_t kd_producer_ids_open(uint32_t db);
+int32_t kd_txn_registry_open(uint32_t db);
+/* An id tools print (a group id, a transactional id): 1 to max bytes and no control
+ * character (group_registry.c says why), else `code` naming `what` and the offending byte. */
+int32_t kd_printable_id_check(const uint8_t *id, uint32_t len, uint32_t max, int32_t code, const char *what);
 
 /* ---- crc32c.c ---- */
 uint32_t kd_crc32c_update(uint32_t crc, const uint8_t *buf, size_t len);

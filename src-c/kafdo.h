@@ -718,6 +718,27 @@ KD_EXPORT(kd_group_delete) int32_t kd_group_delete(uint32_t db);
  * cannot be read), as Kafka answers. */
 KD_EXPORT(kd_group_delete_offsets) int32_t kd_group_delete_offsets(uint32_t db, const uint8_t *in, uint32_t in_len);
 
+/* TxnOffsetCommit (group_txn_offsets.c has the rules and the input format): the
+ * offsets are held pending for the producer id until kd_group_txn_complete. All or
+ * nothing. Errors: UNKNOWN_MEMBER_ID, FENCED_INSTANCE_ID, ILLEGAL_GENERATION (only
+ * when a member, generation or instance id is given), INVALID_PRODUCER_EPOCH, and
+ * kd_group_commit's checks of each offset. */
+KD_EXPORT(kd_group_txn_commit)
+int32_t kd_group_txn_commit(uint32_t db, const uint8_t *in, uint32_t in_len, int64_t now_ms);
+
+/* The producer's transaction ended: on commit (commit != 0) its pending offsets
+ * become the group's committed offsets (except those a later commit of the
+ * partition superseded), on abort they are dropped. Idempotent: nothing pending
+ * is 0. Errors: INVALID_PRODUCER_EPOCH for an epoch older than the producer's
+ * last (nothing changes). */
+KD_EXPORT(kd_group_txn_complete)
+int32_t kd_group_txn_complete(uint32_t db, int64_t producer_id, int32_t producer_epoch, int32_t commit, int64_t now_ms);
+
+/* OffsetFetch's requireStable: of the partitions asked (kd_group_offsets's input;
+ * "all": the committed ones), those with pending transactional offsets. Output:
+ * u32 n, (str topic, i32 partition)*. */
+KD_EXPORT(kd_group_txn_unstable) int32_t kd_group_txn_unstable(uint32_t db, const uint8_t *in, uint32_t in_len);
+
 /* Resets the group's committed offsets as kafka-consumer-groups --reset-offsets
  * does (group_reset.c has the rules and the byte formats): only while the group has
  * no members (else NON_EMPTY_GROUP), each partition's offset from the spec, clamped
@@ -772,6 +793,73 @@ KD_EXPORT(kd_group_held_sync) int32_t kd_group_held_sync(int32_t state, int32_t 
  * Output: i64 producer_id. The host runs it in a transaction.
  */
 KD_EXPORT(kd_producer_id_next) int32_t kd_producer_id_next(uint32_t db);
+
+/* ---- transactions: the coordinator of one transactional id (txn_coordinator.c) ---- */
+
+/*
+ * Kafka's transaction coordinator for one transactional id, in the storage named by
+ * `db` (its TransactionCoordinatorDO's): the state machine and every rule of Kafka
+ * 3.x's TransactionCoordinator (before KIP-890). txn_coordinator.c describes the byte
+ * formats and what the host does between calls. Refusals are Kafka's codes, with
+ * nothing stored: INVALID_REQUEST (an empty transactional id, one producer id or epoch
+ * without the other), INVALID_TRANSACTION_TIMEOUT, INVALID_PRODUCER_ID_MAPPING,
+ * PRODUCER_FENCED, INVALID_TXN_STATE, CONCURRENT_TRANSACTIONS.
+ */
+/* Kafka's TransactionState ids. */
+#define KD_TXN_EMPTY 0
+#define KD_TXN_ONGOING 1
+#define KD_TXN_PREPARE_COMMIT 2
+#define KD_TXN_PREPARE_ABORT 3
+#define KD_TXN_COMPLETE_COMMIT 4
+#define KD_TXN_COMPLETE_ABORT 5
+#define KD_TXN_DEAD 6
+#define KD_TXN_PREPARE_EPOCH_FENCE 7
+#define KD_TXN_STATE_COUNT 8
+/* Kafka's transaction.max.timeout.ms default: the longest transaction.timeout.ms. */
+#define KD_TXN_MAX_TIMEOUT_MS 900000
+/* Transactional ids are 1 to this many bytes without control characters (as group
+ * ids, and for the same reason: tools print them). */
+#define KD_MAX_TRANSACTIONAL_ID_BYTES 255
+/* What a call asks of the host. */
+#define KD_TXN_DONE 0             /* nothing: answer the client */
+#define KD_TXN_NEED_PRODUCER_ID 1 /* call again with a producer id from the allocator */
+#define KD_TXN_DRIVE 2            /* a Prepare* state is stored: write the markers, complete */
+
+KD_EXPORT(kd_txn_coordinator_open) int32_t kd_txn_coordinator_open(uint32_t db);
+/* InitProducerId with a transactional id. An Ongoing transaction is fenced (the epoch
+ * bumped) and aborted first: KD_TXN_DRIVE, and the client is answered
+ * CONCURRENT_TRANSACTIONS once it completes. */
+KD_EXPORT(kd_txn_init) int32_t kd_txn_init(uint32_t db, const uint8_t *in, uint32_t in_len, int64_t now_ms);
+/* AddPartitionsToTxn and AddOffsetsToTxn: partitions and groups join the transaction,
+ * which begins (Ongoing) with the first. */
+KD_EXPORT(kd_txn_add) int32_t kd_txn_add(uint32_t db, const uint8_t *in, uint32_t in_len, int64_t now_ms);
+/* EndTxn: Ongoing becomes PrepareCommit or PrepareAbort (KD_TXN_DRIVE). */
+KD_EXPORT(kd_txn_end) int32_t kd_txn_end(uint32_t db, const uint8_t *in, uint32_t in_len, int64_t now_ms);
+/* The partitions and groups a Prepare* state still has to complete. */
+KD_EXPORT(kd_txn_pending) int32_t kd_txn_pending(uint32_t db);
+/* One partition's marker (or one group's offsets) is written. */
+KD_EXPORT(kd_txn_marked) int32_t kd_txn_marked(uint32_t db, const uint8_t *in, uint32_t in_len);
+/* Every marker is written: Prepare* becomes Complete*. No change in any other state. */
+KD_EXPORT(kd_txn_complete) int32_t kd_txn_complete(uint32_t db, int64_t now_ms);
+/* The alarm: a Prepare* state to drive again, or an Ongoing transaction past its
+ * timeout fenced and aborted (KD_TXN_DRIVE); and the next deadline. */
+KD_EXPORT(kd_txn_poll) int32_t kd_txn_poll(uint32_t db, int64_t now_ms);
+/* DescribeTransactions' view of the transaction. */
+KD_EXPORT(kd_txn_describe) int32_t kd_txn_describe(uint32_t db);
+/* ListTransactions' filters over the host's list of transactions. */
+KD_EXPORT(kd_txn_list_filter) int32_t kd_txn_list_filter(const uint8_t *in, uint32_t in_len, int64_t now_ms);
+/* The code a client of `api_key` at `api_version` is answered for `code`: PRODUCER_FENCED
+ * is INVALID_PRODUCER_EPOCH before KIP-588's versions (InitProducerId 4,
+ * AddPartitionsToTxn, AddOffsetsToTxn and EndTxn 2). Any other code is itself. */
+KD_EXPORT(kd_txn_error_for_version)
+int32_t kd_txn_error_for_version(int16_t api_key, int16_t api_version, int32_t code);
+
+/* The cluster's registry of transactional ids (txn_registry.c; ClusterMetadataDO's
+ * storage), for ListTransactions: an id is registered when its coordinator first
+ * gives it a producer id. List output: u32 n, str transactional_id*, by id. */
+KD_EXPORT(kd_txn_ids_register)
+int32_t kd_txn_ids_register(uint32_t db, const uint8_t *transactional_id, uint32_t len, int64_t now_ms);
+KD_EXPORT(kd_txn_ids_list) int32_t kd_txn_ids_list(uint32_t db);
 
 /* ---- the Kafka wire protocol (kafka_schema.c, kafka_codec.c) ------------- */
 

@@ -1206,6 +1206,161 @@ static const kd_kfield deleteAclsResponse[] = {
     {"filterResults", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, deleteAclsResponse_filterResults},
     {0}};
 
+/* Transactions (issue 16): AddPartitionsToTxn, AddOffsetsToTxn, EndTxn, DescribeTransactions,
+ * ListTransactions. AddPartitionsToTxn 4+ is the brokers' batched form (KIP-890). */
+static const kd_kfield addPartitionsToTxnRequest_transactions_topics[] = {
+    {"name", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"partitions", KT_ARRAY, KT_INT32, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield addPartitionsToTxnRequest_transactions[] = {
+    {"transactionalId", KT_STRING, 0, 4, ALL, NO, 0, false, 0, NULL, NULL},
+    {"producerId", KT_INT64, 0, 4, ALL, NO, 0, false, 0, NULL, NULL},
+    {"producerEpoch", KT_INT16, 0, 4, ALL, NO, 0, false, 0, NULL, NULL},
+    {"verifyOnly", KT_BOOL, 0, 4, ALL, NO, 0, false, 0, NULL, NULL},
+    {"topics", KT_ARRAY, KT_STRUCT, 4, ALL, NO, 0, false, 0, NULL, addPartitionsToTxnRequest_transactions_topics},
+    {0}};
+
+static const kd_kfield addPartitionsToTxnRequest[] = {
+    {"transactions", KT_ARRAY, KT_STRUCT, 4, ALL, NO, 0, false, 0, NULL, addPartitionsToTxnRequest_transactions},
+    {"v3AndBelowTransactionalId", KT_STRING, 0, 0, 3, NO, 0, false, 0, NULL, NULL},
+    {"v3AndBelowProducerId", KT_INT64, 0, 0, 3, NO, 0, false, 0, NULL, NULL},
+    {"v3AndBelowProducerEpoch", KT_INT16, 0, 0, 3, NO, 0, false, 0, NULL, NULL},
+    {"v3AndBelowTopics", KT_ARRAY, KT_STRUCT, 0, 3, NO, 0, false, 0, NULL, addPartitionsToTxnRequest_transactions_topics},
+    {0}};
+
+static const kd_kfield addPartitionsToTxnResponse_resultsByTransaction_topicResults_resultsByPartition[] = {
+    {"partitionIndex", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"partitionErrorCode", KT_INT16, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield addPartitionsToTxnResponse_resultsByTransaction_topicResults[] = {
+    {"name", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"resultsByPartition", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, addPartitionsToTxnResponse_resultsByTransaction_topicResults_resultsByPartition},
+    {0}};
+
+static const kd_kfield addPartitionsToTxnResponse_resultsByTransaction[] = {
+    {"transactionalId", KT_STRING, 0, 4, ALL, NO, 0, false, 0, NULL, NULL},
+    {"topicResults", KT_ARRAY, KT_STRUCT, 4, ALL, NO, 0, false, 0, NULL, addPartitionsToTxnResponse_resultsByTransaction_topicResults},
+    {0}};
+
+static const kd_kfield addPartitionsToTxnResponse[] = {
+    {"throttleTimeMs", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"errorCode", KT_INT16, 0, 4, ALL, NO, 0, false, 0, NULL, NULL},
+    {"resultsByTransaction", KT_ARRAY, KT_STRUCT, 4, ALL, NO, 0, false, 0, NULL, addPartitionsToTxnResponse_resultsByTransaction},
+    {"resultsByTopicV3AndBelow", KT_ARRAY, KT_STRUCT, 0, 3, NO, 0, false, 0, NULL, addPartitionsToTxnResponse_resultsByTransaction_topicResults},
+    {0}};
+
+static const kd_kfield addOffsetsToTxnRequest[] = {
+    {"transactionalId", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"producerId", KT_INT64, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"producerEpoch", KT_INT16, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"groupId", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield addOffsetsToTxnResponse[] = {
+    {"throttleTimeMs", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"errorCode", KT_INT16, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield endTxnRequest[] = {
+    {"transactionalId", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"producerId", KT_INT64, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"producerEpoch", KT_INT16, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"committed", KT_BOOL, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield endTxnResponse[] = {
+    {"throttleTimeMs", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"errorCode", KT_INT16, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"producerId", KT_INT64, 0, 5, ALL, NO, 0, false, -1, NULL, NULL},
+    {"producerEpoch", KT_INT16, 0, 5, ALL, NO, 0, false, -1, NULL, NULL},
+    {0}};
+
+static const kd_kfield describeTransactionsRequest[] = {
+    {"transactionalIds", KT_ARRAY, KT_STRING, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield describeTransactionsResponse_transactionStates_topics[] = {
+    {"topic", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"partitions", KT_ARRAY, KT_INT32, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield describeTransactionsResponse_transactionStates[] = {
+    {"errorCode", KT_INT16, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"transactionalId", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"transactionState", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"transactionTimeoutMs", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"transactionStartTimeMs", KT_INT64, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"producerId", KT_INT64, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"producerEpoch", KT_INT16, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"topics", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, describeTransactionsResponse_transactionStates_topics},
+    {0}};
+
+static const kd_kfield describeTransactionsResponse[] = {
+    {"throttleTimeMs", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"transactionStates", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, describeTransactionsResponse_transactionStates},
+    {0}};
+
+static const kd_kfield listTransactionsRequest[] = {
+    {"stateFilters", KT_ARRAY, KT_STRING, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"producerIdFilters", KT_ARRAY, KT_INT64, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"durationFilter", KT_INT64, 0, 1, ALL, NO, 0, false, -1, NULL, NULL},
+    {0}};
+
+static const kd_kfield listTransactionsResponse_transactionStates[] = {
+    {"transactionalId", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"producerId", KT_INT64, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"transactionState", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield listTransactionsResponse[] = {
+    {"throttleTimeMs", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"errorCode", KT_INT16, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"unknownStateFilters", KT_ARRAY, KT_STRING, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"transactionStates", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, listTransactionsResponse_transactionStates},
+    {0}};
+
+/* ---- transactions (issue 16): TxnOffsetCommit, the group's side ---- */
+
+static const kd_kfield txnOffsetCommitRequest_topics_partitions[] = {
+    {"partitionIndex", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"committedOffset", KT_INT64, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"committedLeaderEpoch", KT_INT32, 0, 2, ALL, NO, 0, false, -1, NULL, NULL},
+    {"committedMetadata", KT_STRING, 0, 0, ALL, 0, ALL, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield txnOffsetCommitRequest_topics[] = {
+    {"name", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"partitions", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, txnOffsetCommitRequest_topics_partitions},
+    {0}};
+
+static const kd_kfield txnOffsetCommitRequest[] = {
+    {"transactionalId", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"groupId", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"producerId", KT_INT64, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"producerEpoch", KT_INT16, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"generationId", KT_INT32, 0, 3, ALL, NO, 0, false, -1, NULL, NULL},
+    {"memberId", KT_STRING, 0, 3, ALL, NO, 0, false, 0, "", NULL},
+    {"groupInstanceId", KT_STRING, 0, 3, ALL, 3, ALL, true, 0, NULL, NULL},
+    {"topics", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, txnOffsetCommitRequest_topics},
+    {0}};
+
+static const kd_kfield txnOffsetCommitResponse_topics_partitions[] = {
+    {"partitionIndex", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"errorCode", KT_INT16, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {0}};
+
+static const kd_kfield txnOffsetCommitResponse_topics[] = {
+    {"name", KT_STRING, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"partitions", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, txnOffsetCommitResponse_topics_partitions},
+    {0}};
+
+static const kd_kfield txnOffsetCommitResponse[] = {
+    {"throttleTimeMs", KT_INT32, 0, 0, ALL, NO, 0, false, 0, NULL, NULL},
+    {"topics", KT_ARRAY, KT_STRUCT, 0, ALL, NO, 0, false, 0, NULL, txnOffsetCommitResponse_topics},
+    {0}};
+
 const kd_kapi kd_kafka_apis[] = {
     {0, "Produce", 0, 11, 9, produceRequest, produceResponse},
     {1, "Fetch", 4, 12, 12, fetchRequest, fetchResponse},
@@ -1226,6 +1381,10 @@ const kd_kapi kd_kafka_apis[] = {
     {20, "DeleteTopics", 0, 6, 4, deleteTopicsRequest, deleteTopicsResponse},
     {21, "DeleteRecords", 0, 2, 2, deleteRecordsRequest, deleteRecordsResponse},
     {22, "InitProducerId", 0, 5, 2, initProducerIdRequest, initProducerIdResponse},
+    {24, "AddPartitionsToTxn", 0, 3, 3, addPartitionsToTxnRequest, addPartitionsToTxnResponse},
+    {25, "AddOffsetsToTxn", 0, 3, 3, addOffsetsToTxnRequest, addOffsetsToTxnResponse},
+    {26, "EndTxn", 0, 3, 3, endTxnRequest, endTxnResponse},
+    {28, "TxnOffsetCommit", 0, 3, 3, txnOffsetCommitRequest, txnOffsetCommitResponse},
     {29, "DescribeAcls", 0, 3, 2, describeAclsRequest, describeAclsResponse},
     {30, "CreateAcls", 0, 3, 2, createAclsRequest, createAclsResponse},
     {31, "DeleteAcls", 0, 3, 2, deleteAclsRequest, deleteAclsResponse},
@@ -1244,6 +1403,8 @@ const kd_kapi kd_kafka_apis[] = {
     {51, "AlterUserScramCredentials", 0, 0, 0, alterUserScramCredentialsRequest, alterUserScramCredentialsResponse},
     {60, "DescribeCluster", 0, 1, 0, describeClusterRequest, describeClusterResponse},
     {61, "DescribeProducers", 0, 0, 0, describeProducersRequest, describeProducersResponse},
+    {65, "DescribeTransactions", 0, 0, 0, describeTransactionsRequest, describeTransactionsResponse},
+    {66, "ListTransactions", 0, 1, 0, listTransactionsRequest, listTransactionsResponse},
 };
 /* clang-format on */
 const size_t kd_kafka_api_count = sizeof kd_kafka_apis / sizeof kd_kafka_apis[0];

@@ -127,7 +127,9 @@ int32_t kd_topics_open(uint32_t db)
     int32_t rc = kd_sql_run_all(db, SCHEMA, sizeof SCHEMA / sizeof SCHEMA[0]);
     if (!rc)
         rc = kd_group_registry_open(db);
-    return rc ? rc : kd_producer_ids_open(db);
+    if (!rc)
+        rc = kd_producer_ids_open(db);
+    return rc ? rc : kd_txn_registry_open(db);
 }
 
 int32_t kd_topic_name_check(const uint8_t *name, uint32_t len)

@@ -132,6 +132,9 @@ export interface CoreExports {
   kd_group_reset_offsets(db: number, ptr: number, len: number, nowMs: bigint): number;
   kd_group_delete(db: number): number;
   kd_group_delete_offsets(db: number, ptr: number, len: number): number;
+  kd_group_txn_commit(db: number, ptr: number, len: number, nowMs: bigint): number;
+  kd_group_txn_complete(db: number, producerId: bigint, producerEpoch: number, commit: number, nowMs: bigint): number;
+  kd_group_txn_unstable(db: number, ptr: number, len: number): number;
   kd_group_id_check(ptr: number, len: number): number;
   kd_groups_register(db: number, ptr: number, len: number, nowMs: bigint): number;
   kd_groups_unregister(db: number, ptr: number, len: number): number;
@@ -159,6 +162,19 @@ export interface CoreExports {
   kd_acl_filter(ptr: number, len: number): number;
   kd_acl_authorize(ptr: number, len: number): number;
   kd_acl_operations(ptr: number, len: number): number;
+  kd_txn_coordinator_open(db: number): number;
+  kd_txn_init(db: number, ptr: number, len: number, nowMs: bigint): number;
+  kd_txn_add(db: number, ptr: number, len: number, nowMs: bigint): number;
+  kd_txn_end(db: number, ptr: number, len: number, nowMs: bigint): number;
+  kd_txn_pending(db: number): number;
+  kd_txn_marked(db: number, ptr: number, len: number): number;
+  kd_txn_complete(db: number, nowMs: bigint): number;
+  kd_txn_poll(db: number, nowMs: bigint): number;
+  kd_txn_describe(db: number): number;
+  kd_txn_list_filter(ptr: number, len: number, nowMs: bigint): number;
+  kd_txn_error_for_version(apiKey: number, apiVersion: number, code: number): number;
+  kd_txn_ids_register(db: number, ptr: number, len: number, nowMs: bigint): number;
+  kd_txn_ids_list(db: number): number;
 }
 
 let core: CoreExports | undefined;

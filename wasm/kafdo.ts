@@ -19,11 +19,14 @@
  *   topics.ts          the cluster's topics and producer ids
  *   groups.ts          consumer groups (Kafdo's protocol) and the registry of group ids
  *   group-reset.ts     resetting a group's committed offsets (kafka-consumer-groups --reset-offsets)
+ *   group-txn.ts       a group's transactional offsets (TxnOffsetCommit), pending until the
+ *                      transaction ends
  *   classic-groups.ts  Kafka's classic group protocol on the same groups
  *   kafka.ts           the Kafka wire protocol codec
  *   kafka-rules.ts     Kafka's per-request rules (acks, Fetch budget, Metadata, JoinGroup by version)
  *   sasl.ts            SCRAM credentials and exchanges, PLAIN messages
  *   acl.ts             Kafka's ACLs: which may be stored, filters, the authorization decision
+ *   transactions.ts    the transaction coordinator of one transactional id, the registry of ids
  *   generated/abi.ts   kafdo.h's and storage.h's constants, written by
  *                      scripts/gen-core-tables.mjs (never by hand)
  *
@@ -41,8 +44,10 @@ export * from "./txn-log";
 export * from "./topics";
 export * from "./groups";
 export * from "./group-reset";
+export * from "./group-txn";
 export * from "./classic-groups";
 export * from "./kafka";
 export * from "./kafka-rules";
 export * from "./sasl";
 export * from "./acl";
+export * from "./transactions";

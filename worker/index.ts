@@ -23,6 +23,7 @@ import { KAFKA_PATH, acceptKafka, isKafkaUpgrade } from "./kafka";
 export { ClusterMetadataDO } from "./durable-objects/ClusterMetadataDO";
 export { ConsumerGroupDO } from "./durable-objects/ConsumerGroupDO";
 export { TopicPartitionDO } from "./durable-objects/TopicPartitionDO";
+export { TransactionCoordinatorDO } from "./durable-objects/TransactionCoordinatorDO";
 export { WebhookDeliveryDO } from "./integrations/WebhookDeliveryDO";
 export { KafdoService } from "./entrypoint";
 

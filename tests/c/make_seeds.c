@@ -257,6 +257,19 @@ static void put_acl_seeds(const char *dir)
     put(dir, "acl", "check", check, sizeof check);
 }
 
+/* fuzz_txn: request programs (its header has the steps): init, add partitions and a
+ * group, commit, complete; init, add, a second init fencing it, complete, init again;
+ * init, add, the timeout, the alarm, complete. */
+static void put_txn_coordinator_seeds(const char *dir)
+{
+    static const uint8_t commit[] = {0, 0, 3, 1, 0, 3, 2, 0, 0, 3, 0x80, 4, 3, 3, 0x80};
+    static const uint8_t fence[] = {0, 0, 3, 1, 0, 3, 0, 0, 3, 4, 3, 0, 0, 3, 1, 4, 1, 0};
+    static const uint8_t timeout[] = {0, 3, 3, 1, 0, 1, 7, 5, 4, 3, 1, 4, 0, 3, 8, 0, 0, 0};
+    put(dir, "txn", "commit", commit, sizeof commit);
+    put(dir, "txn", "fence", fence, sizeof fence);
+    put(dir, "txn", "timeout", timeout, sizeof timeout);
+}
+
 static void put_alter_seeds(const char *dir)
 {
     static const struct {
@@ -446,6 +459,7 @@ int main(int argc, char **argv)
     put_alter_seeds(dir);
     put_sasl_seeds(dir);
     put_acl_seeds(dir);
+    put_txn_coordinator_seeds(dir);
     kbuf group = {0};
     kb_le(&group, KD_ASSIGN_STICKY, 1);
     kb_le(&group, 2, 4);
@@ -513,6 +527,26 @@ int main(int argc, char **argv)
     }
     put(dir, "group_reset", "shift", reset.p, reset.len);
     kb_free(&reset);
+    /* A TxnOffsetCommit (selector 0) of orders-1 by producer 7 epoch 0, naming no
+     * member; and an unstable query (selector 1) of orders-0. */
+    kbuf txn = {0};
+    kb_le(&txn, 0, 1);
+    kb_le(&txn, 7, 8);
+    kb_le(&txn, 0, 2);
+    kb_le(&txn, 0, 2); /* member "" */
+    kb_le(&txn, 0xffffffffu, 4);
+    kb_le(&txn, 0, 2); /* no group.instance.id */
+    kb_le(&txn, 1, 4);
+    kb_le(&txn, 6, 2);
+    kb_put(&txn, "orders", 6);
+    kb_le(&txn, 1, 4);
+    kb_le(&txn, 12, 8);
+    kb_le(&txn, 2, 2);
+    kb_put(&txn, "md", 2);
+    put(dir, "group_txn", "commit", txn.p, txn.len);
+    kb_free(&txn);
+    static const uint8_t unstable[] = {1, 1, 0, 0, 0, 6, 0, 'o', 'r', 'd', 'e', 'r', 's', 0, 0, 0, 0};
+    put(dir, "group_txn", "unstable", unstable, sizeof unstable);
     /* A Kafka member's join with a group.instance.id, KIP-394's flag and an initial
      * delay; and a leave by instance id. */
     kbuf kjoin = {0};

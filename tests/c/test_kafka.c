@@ -760,7 +760,12 @@ static void test_supported(void)
     CHECK(strstr(s, "{\"apiKey\":46,\"minVersion\":0,\"maxVersion\":0}") != NULL);
     CHECK(strstr(s, "{\"apiKey\":47,\"minVersion\":0,\"maxVersion\":0}") != NULL);
     CHECK(strstr(s, "{\"apiKey\":60,\"minVersion\":0,\"maxVersion\":1}") != NULL);
-    CHECK(strstr(s, "{\"apiKey\":61,\"minVersion\":0,\"maxVersion\":0}]") != NULL);
+    CHECK(strstr(s, "{\"apiKey\":61,\"minVersion\":0,\"maxVersion\":0}") != NULL);
+    CHECK(strstr(s, "{\"apiKey\":24,\"minVersion\":0,\"maxVersion\":3}") != NULL);
+    CHECK(strstr(s, "{\"apiKey\":25,\"minVersion\":0,\"maxVersion\":3}") != NULL);
+    CHECK(strstr(s, "{\"apiKey\":26,\"minVersion\":0,\"maxVersion\":3}") != NULL);
+    CHECK(strstr(s, "{\"apiKey\":65,\"minVersion\":0,\"maxVersion\":0}") != NULL);
+    CHECK(strstr(s, "{\"apiKey\":66,\"minVersion\":0,\"maxVersion\":1}]") != NULL);
 }
 
 /* DeleteRecords v2, the flexible version (librdkafka 2.0.2 and kafkajs send v0-1):

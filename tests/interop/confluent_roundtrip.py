@@ -37,9 +37,9 @@ produce-codec COUNT repetitive records to partition 0 of TOPIC with compression.
               (gzip, snappy, lz4, zstd), every one delivered at contiguous offsets; then a
               consumer assigned to partition 0 reads them back at those offsets. How the
               batches were stored is for the caller to check (stored-batches.mjs).
-transactions  a Producer with transactional.id calls init_transactions(20 s): Kafdo has no
-              transactions, so it must fail well before its timeout with the error a
-              broker refusing the transactional id gives (fatal, not retried).
+transactions  a Producer with transactional.id: init_transactions, a transaction to both
+              partitions of TOPIC committed, the next aborted; a read_committed consumer
+              then reads both partitions to their end: the committed values only.
 create-assigned  create_topics with a replica assignment: TOPIC with its 3 partitions on
               broker 0 (the one broker) is created, as Kafka on one broker does
               (librdkafka's test 0081); TOPIC-elsewhere, on broker 1, is refused.
@@ -588,16 +588,36 @@ def static_restart(broker, topic, group):
     for m in (s2, d):
         m["c"].close()
     return out
-def transactions(broker):
-    producer = Producer({**base_conf(broker), "transactional.id": "kafdo-interop-txn"})
-    started = time.monotonic()
-    try:
-        producer.init_transactions(20)
-    except KafkaException as e:
-        err = e.args[0]
-        return {"phase": "transactions", "failed": True, "seconds": round(time.monotonic() - started, 2),
-                "code": err.name(), "fatal": err.fatal(), "retriable": err.retriable(), "message": err.str()}
-    return {"phase": "transactions", "failed": False, "seconds": round(time.monotonic() - started, 2)}
+def transactions(broker, topic):
+    admin = AdminClient(base_conf(broker))  # kept: a dropped client fails its futures (_DESTROY)
+    admin.create_topics([NewTopic(topic, 2)])[topic].result(timeout=60)
+    producer = Producer({**base_conf(broker), "transactional.id": f"kafdo-interop-{topic}"})
+    producer.init_transactions(30)
+    for outcome in ("committed", "aborted"):
+        producer.begin_transaction()
+        for p in range(2):
+            producer.produce(topic, value=f"{outcome}-{p}".encode(), partition=p)
+        if outcome == "committed":
+            producer.commit_transaction(30)
+        else:
+            producer.abort_transaction(30)
+    consumer = Consumer({**base_conf(broker), "group.id": f"{topic}-reader", "isolation.level": "read_committed",
+                         "enable.partition.eof": True, "enable.auto.commit": False})
+    consumer.assign([TopicPartition(topic, p, 0) for p in range(2)])
+    values, ends, deadline = [], set(), time.monotonic() + 60
+    while len(ends) < 2 and time.monotonic() < deadline:
+        m = consumer.poll(1.0)
+        if m is None:
+            continue
+        if m.error():
+            if m.error().code() == KafkaError._PARTITION_EOF:
+                ends.add(m.partition())
+                continue
+            raise KafkaException(m.error())
+        values.append(m.value().decode())
+    consumer.close()
+    check(len(ends) == 2, f"read_committed reached the end of {sorted(ends)} only")
+    return {"phase": "transactions", "values": sorted(values)}
 
 
 def create_assigned(broker, topic):
@@ -655,8 +675,8 @@ def main(argv):
             out = produce_codec(argv[2], argv[3], argv[4], int(argv[5]))
         elif phase == "create-assigned" and len(argv) == 4:
             out = create_assigned(argv[2], argv[3])
-        elif phase == "transactions" and len(argv) == 3:
-            out = transactions(argv[2])
+        elif phase == "transactions" and len(argv) == 4:
+            out = transactions(argv[2], argv[3])
         else:
             print(__doc__, file=sys.stderr)
             return 2

@@ -38,6 +38,23 @@ export const KD_HELD_ANSWER = 0;
 export const KD_HELD_WAIT = 1;
 export const KD_HELD_ANSWER_LEADER = 2;
 export const KD_FIRST_PRODUCER_ID = 1000;
+export const KD_TXN_EMPTY = 0;
+export const KD_TXN_ONGOING = 1;
+export const KD_TXN_PREPARE_COMMIT = 2;
+export const KD_TXN_PREPARE_ABORT = 3;
+export const KD_TXN_COMPLETE_COMMIT = 4;
+export const KD_TXN_COMPLETE_ABORT = 5;
+export const KD_TXN_DEAD = 6;
+export const KD_TXN_PREPARE_EPOCH_FENCE = 7;
+export const KD_TXN_STATE_COUNT = 8;
+export const KD_TXN_MAX_TIMEOUT_MS = 900000;
+export const KD_MAX_TRANSACTIONAL_ID_BYTES = 255;
+/* nothing: answer the client */
+export const KD_TXN_DONE = 0;
+/* call again with a producer id from the allocator */
+export const KD_TXN_NEED_PRODUCER_ID = 1;
+/* a Prepare* state is stored: write the markers, complete */
+export const KD_TXN_DRIVE = 2;
 export const KD_SCRAM_SHA_256 = 1;
 export const KD_SCRAM_SHA_512 = 2;
 export const KD_ACL_RESOURCE_ANY = 1;

@@ -25,6 +25,7 @@ export { KafdoError } from "../common/errors";
 export { ClusterMetadataDO } from "../durable-objects/ClusterMetadataDO";
 export { ConsumerGroupDO } from "../durable-objects/ConsumerGroupDO";
 export { TopicPartitionDO } from "../durable-objects/TopicPartitionDO";
+export { TransactionCoordinatorDO } from "../durable-objects/TransactionCoordinatorDO";
 export type { Env, KafdoBindings } from "../durable-objects/bindings";
 export type * from "../common/records";
 export type * from "../common/query";

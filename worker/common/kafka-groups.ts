@@ -7,7 +7,7 @@
  *
  * Part of worker/common: imports nothing outside it.
  */
-import type { GroupState, OffsetCommit, TopicPartition } from "./groups";
+import type { CommittedOffset, GroupState, OffsetCommit, TopicPartition } from "./groups";
 
 export interface KafkaGroupProtocol {
   /* The assignor's name, e.g. "range", "RoundRobinAssigner". */
@@ -94,6 +94,34 @@ export interface KafkaCommitRequest {
   memberId: string;
   generationId: number;
   offsets: OffsetCommit[];
+}
+
+/* TxnOffsetCommit (API 28): offsets a transactional producer commits for the group,
+ * held pending until its transaction ends (TxnOffsetsCompletion). */
+export interface KafkaTxnCommitRequest {
+  producerId: number;
+  producerEpoch: number;
+  /* TxnOffsetCommit v3+; before, and with "" / -1 / null, the member is not checked. */
+  memberId: string;
+  generationId: number;
+  groupInstanceId?: string | null;
+  offsets: OffsetCommit[];
+}
+
+/* The end of a producer's transaction, as its coordinator tells each group the
+ * transaction added (AddOffsetsToTxn): commit makes its pending offsets committed,
+ * abort drops them. */
+export interface TxnOffsetsCompletion {
+  producerId: number;
+  producerEpoch: number;
+  commit: boolean;
+}
+
+/* One partition as OffsetFetch answers it: its committed offset, or (requireStable,
+ * v7+) UNSTABLE_OFFSET_COMMIT with offset -1 while a transaction's offset of it is
+ * pending. */
+export interface KafkaFetchedOffset extends CommittedOffset {
+  errorCode: number;
 }
 
 export interface KafkaGroupMember {

@@ -32,6 +32,8 @@ import {
   topicEnsure,
   topicList,
   topicsOpen,
+  txnIdsList,
+  txnIdsRegister,
   aclCheck,
   aclFilter,
   type AclBinding,
@@ -255,6 +257,18 @@ export class ClusterMetadataDO extends DurableObject<Env> implements ClusterMeta
    * core's counter: unique in the cluster, never reused, restarts included. */
   allocateProducerId(): number {
     return producerIdNext(this.db);
+  }
+
+  /* A producer id for a transactional id's coordinator (its first, or a new one when
+   * its epochs ran out); the id joins the registry of transactional ids, which
+   * ListTransactions reads. */
+  allocateTransactionalProducerId(transactionalId: string): number {
+    txnIdsRegister(this.db, transactionalId, Date.now());
+    return producerIdNext(this.db);
+  }
+
+  listTransactionalIds(): string[] {
+    return txnIdsList(this.db);
   }
 
   /* Marks the topic (no longer described, listed or grown; its name not yet free),

@@ -42,6 +42,9 @@ import {
   groupPoll,
   groupResetOffsets,
   groupTopicChanged,
+  groupTxnCommit,
+  groupTxnComplete,
+  groupTxnUnstable,
   groupHeldJoin,
   groupHeldSync,
   countSqlRows,
@@ -69,6 +72,7 @@ import type {
 } from "../common/groups";
 import type {
   KafkaCommitRequest,
+  KafkaFetchedOffset,
   KafkaGroupDescription,
   KafkaJoinRequest,
   KafkaJoinResult,
@@ -76,6 +80,8 @@ import type {
   KafkaLeaver,
   KafkaSyncRequest,
   KafkaSyncResult,
+  KafkaTxnCommitRequest,
+  TxnOffsetsCompletion,
 } from "../common/kafka-groups";
 import { metadataStub } from "./addressing";
 import { answerRefusals } from "./rpc";
@@ -115,6 +121,12 @@ function joinError(errorCode: number, memberId: string): KafkaJoinResult {
 
 function syncError(errorCode: number): KafkaSyncResult {
   return { errorCode, protocolType: null, protocolName: null, assignment: new Uint8Array(0) };
+}
+
+/* A producer id and epoch as Kafka's (int64, int16). */
+function isProducer(p: { producerId: unknown; producerEpoch: unknown }): boolean {
+  const epoch = p.producerEpoch;
+  return Number.isSafeInteger(p.producerId) && Number.isInteger(epoch) && Math.abs(epoch as number) < 2 ** 15;
 }
 
 function isBytes(v: unknown): v is Uint8Array {
@@ -456,6 +468,60 @@ export class ConsumerGroupDO extends DurableObject<Env> implements ConsumerGroup
         assignedPartitions: m.assignment,
       })),
     };
+  }
+
+  /* ---- transactions (group_txn_offsets.c has the rules) ---- */
+
+  /* OffsetFetch: the committed offsets asked for (every committed one when none
+   * are named), each with its Kafka code. With requireStable (v7+) a partition
+   * whose offset a transaction holds pending answers UNSTABLE_OFFSET_COMMIT and
+   * offset -1, as Kafka's, so the client asks again once the transaction ends. */
+  kafkaOffsets(groupId: string, requireStable: boolean, partitions?: TopicPartition[]): KafkaFetchedOffset[] {
+    void groupId;
+    const rows = groupOffsets(this.db, partitions);
+    if (requireStable !== true) return rows.map((r) => ({ ...r, errorCode: 0 }));
+    const unstable = new Set(groupTxnUnstable(this.db, partitions).map((p) => `${p.partition}:${p.topic}`));
+    return rows.map((r) =>
+      unstable.has(`${r.partition}:${r.topic}`)
+        ? { ...r, offset: -1, metadata: "", errorCode: KafkaCode.UNSTABLE_OFFSET_COMMIT }
+        : { ...r, errorCode: 0 },
+    );
+  }
+
+  /* TxnOffsetCommit, all or nothing: 0 or the code for every partition. The offsets
+   * are held pending for the producer id, seen by neither OffsetFetch nor the
+   * group's committed offsets, until completeTxnOffsets. The member is checked as
+   * Kafka checks it (UNKNOWN_MEMBER_ID, FENCED_INSTANCE_ID, ILLEGAL_GENERATION) only
+   * when a member id, generation or instance id is given; an epoch older than the
+   * producer id's last is INVALID_PRODUCER_EPOCH. The group exists from then on. */
+  txnOffsetCommit(groupId: string, req: KafkaTxnCommitRequest): Promise<number> | number {
+    if (!req || !Array.isArray(req.offsets) || typeof req.memberId !== "string" || !isProducer(req)) {
+      throw new KafdoError(KafkaCode.INVALID_REQUEST, "a txn commit is { producerId, producerEpoch, memberId, ... }");
+    }
+    try {
+      groupTxnCommit(this.db, req, Date.now());
+    } catch (e) {
+      return codeOf(e);
+    }
+    return this.registered ? 0 : this.#register(groupId).then(() => 0);
+  }
+
+  /* The transaction coordinator ends a producer's transaction: on commit its pending
+   * offsets become the group's committed offsets (unless a later commit of the
+   * partition superseded one, as Kafka orders them), on abort they are dropped.
+   * Idempotent: with nothing pending it is 0. INVALID_PRODUCER_EPOCH for an epoch
+   * older than the producer id's last (nothing changes). */
+  completeTxnOffsets(m: TxnOffsetsCompletion): Promise<{ errorCode: number }> {
+    if (!m || typeof m.commit !== "boolean" || !isProducer(m)) {
+      return Promise.resolve({ errorCode: KafkaCode.INVALID_REQUEST });
+    }
+    let errorCode = 0;
+    try {
+      groupTxnComplete(this.db, m.producerId, m.producerEpoch, m.commit, Date.now());
+    } catch (e) {
+      errorCode = codeOf(e);
+    }
+    return Promise.resolve({ errorCode });
   }
 
   override alarm(): void {

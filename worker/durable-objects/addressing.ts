@@ -2,12 +2,13 @@
  * addressing.ts — how the Worker names its Durable Objects.
  *
  * One ClusterMetadataDO for the whole cluster; one ConsumerGroupDO per group id;
- * one TopicPartitionDO per (topic id, partition), named by the topic's id and not
+ * one TransactionCoordinatorDO per transactional id; one TopicPartitionDO per (topic id, partition), named by the topic's id and not
  * its name, so that a topic deleted and created again gets new, empty partition logs.
  *
  * Every stub is handed out wrapped by throwRefusals (rpc.ts): a method's refusal,
  * which crosses RPC as a value, is thrown on the caller's side as its KafdoError.
  */
+import { KafdoError, KafkaCode } from "../common/errors";
 import type { Env } from "./bindings";
 import { throwRefusals } from "./rpc";
 
@@ -24,4 +25,16 @@ export function partitionStub(env: Env, topicId: string, partition: number) {
 /* One ConsumerGroupDO per group id. */
 export function groupStub(env: Env, groupId: string) {
   return throwRefusals(env.CONSUMER_GROUP.get(env.CONSUMER_GROUP.idFromName(groupId)));
+}
+
+/* One TransactionCoordinatorDO per transactional id. */
+export function transactionStub(env: Env, transactionalId: string) {
+  const ns = env.TRANSACTION_COORDINATOR;
+  if (!ns) {
+    throw new KafdoError(
+      KafkaCode.COORDINATOR_NOT_AVAILABLE,
+      "this Worker binds no TRANSACTION_COORDINATOR (wrangler.toml: class TransactionCoordinatorDO)",
+    );
+  }
+  return throwRefusals(ns.get(ns.idFromName(transactionalId)));
 }

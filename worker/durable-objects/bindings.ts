@@ -16,7 +16,7 @@
  * a binding; it names no class. worker/env.ts, at the top, checks the classes
  * against the interfaces and declares the global Cloudflare.Env.
  */
-import type { ClusterMetadataRpc, ConsumerGroupRpc, TopicPartitionRpc } from "./interfaces";
+import type { ClusterMetadataRpc, ConsumerGroupRpc, TopicPartitionRpc, TransactionCoordinatorRpc } from "./interfaces";
 
 /*
  * Any Durable Object namespace, typed by its class's RPC interface or not. workers-types'
@@ -36,6 +36,9 @@ export interface KafdoBindings {
    * it, as Kafka's auto.create.topics.enable does. Optional, as every binding past
    * the three Durable Objects: a user's Worker with the README's Env must type-check. */
   KAFDO_AUTO_CREATE_TOPICS?: string;
+  /* Kafka's transactions: one TransactionCoordinatorDO per transactional id. Without
+   * it, a transactional producer is answered COORDINATOR_NOT_AVAILABLE. */
+  TRANSACTION_COORDINATOR?: AnyDurableObjectNamespace;
   /* Partitions a topic may have at most (256 when unset). */
   KAFDO_MAX_PARTITIONS?: string;
   /* Partitions of an auto-created topic (1 when unset, as Kafka's num.partitions). */
@@ -82,6 +85,7 @@ export interface Env extends KafdoBindings {
   TOPIC_PARTITION: DurableObjectNamespace<TopicPartitionRpc>;
   CONSUMER_GROUP: DurableObjectNamespace<ConsumerGroupRpc>;
   CLUSTER_METADATA: DurableObjectNamespace<ClusterMetadataRpc>;
+  TRANSACTION_COORDINATOR?: DurableObjectNamespace<TransactionCoordinatorRpc>;
 }
 
 /*

@@ -33,6 +33,7 @@ import type {
 } from "../common/groups";
 import type {
   KafkaCommitRequest,
+  KafkaFetchedOffset,
   KafkaGroupDescription,
   KafkaJoinRequest,
   KafkaJoinResult,
@@ -40,10 +41,18 @@ import type {
   KafkaLeaver,
   KafkaSyncRequest,
   KafkaSyncResult,
+  KafkaTxnCommitRequest,
+  TxnOffsetsCompletion,
 } from "../common/kafka-groups";
 import type { CredentialInfo, StoredCredential } from "../common/security";
 import type { TopicInfo } from "../common/topics";
 import type { ClusterMetrics, GroupMetrics, IsolateReport, PartitionMetrics } from "../common/metrics";
+import type {
+  TransactionDescription,
+  TransactionPartition,
+  TransactionalProducer,
+  TxnProducer,
+} from "../common/transactions";
 
 /* One partition's log (TopicPartitionDO). */
 export interface TopicPartitionRpc extends Rpc.DurableObjectBranded {
@@ -115,6 +124,13 @@ export interface ConsumerGroupRpc extends Rpc.DurableObjectBranded {
   kafkaLeave(groupId: string, leavers: KafkaLeaver[]): KafkaLeaveResult;
   kafkaCommit(groupId: string, req: KafkaCommitRequest): Promise<number> | number;
   kafkaDescribe(groupId: string): KafkaGroupDescription;
+  /* OffsetFetch: committed offsets with each partition's code (requireStable:
+   * UNSTABLE_OFFSET_COMMIT while a transaction's offset is pending). */
+  kafkaOffsets(groupId: string, requireStable: boolean, partitions?: TopicPartition[]): KafkaFetchedOffset[];
+  /* TxnOffsetCommit: 0 or the one code for every partition; held pending. */
+  txnOffsetCommit(groupId: string, req: KafkaTxnCommitRequest): Promise<number> | number;
+  /* The transaction coordinator ending a producer's transaction (idempotent). */
+  completeTxnOffsets(m: TxnOffsetsCompletion): Promise<{ errorCode: number }>;
   /* kafka-consumer-groups --reset-offsets (only while the group has no members). */
   resetOffsets(
     groupId: string,
@@ -142,6 +158,8 @@ export interface ClusterMetadataRpc extends Rpc.DurableObjectBranded {
   unregisterGroup(groupId: string): void;
   listGroups(): string[];
   allocateProducerId(): number;
+  allocateTransactionalProducerId(transactionalId: string): number;
+  listTransactionalIds(): string[];
   deleteTopic(name: string): Promise<TopicInfo>;
   /* An isolate's door stats, between scrapes (/metrics). */
   reportDoors(isolate: IsolateReport): void;
@@ -154,4 +172,18 @@ export interface ClusterMetadataRpc extends Rpc.DurableObjectBranded {
   scramCredentials(user: string): StoredCredential[];
   listScramCredentials(): CredentialInfo[];
   deleteScramCredential(user: string, mechanism?: number): number;
+}
+
+/* One transactional id's transaction coordinator (TransactionCoordinatorDO). */
+export interface TransactionCoordinatorRpc extends Rpc.DurableObjectBranded {
+  initProducerId(
+    transactionalId: string,
+    timeoutMs: number,
+    producerId?: number,
+    producerEpoch?: number,
+  ): TransactionalProducer | Promise<TransactionalProducer>;
+  addPartitions(producer: TxnProducer, partitions: TransactionPartition[]): void;
+  addOffsets(producer: TxnProducer, groupId: string): void;
+  endTxn(producer: TxnProducer, commit: boolean): void | Promise<void>;
+  describe(): TransactionDescription | null;
 }

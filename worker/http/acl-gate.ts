@@ -8,8 +8,9 @@
  * Each route needs one operation on one resource, named by its path (or, to create a
  * topic, by the body's "topic"): reading records READ, producing WRITE, a group's
  * requests READ (DESCRIBE to look), topics' administration CREATE / DELETE / ALTER /
- * ALTER_CONFIGS, and listing topics or groups, users, ACLs and webhook subscriptions
- * DESCRIBE or ALTER on the cluster.
+ * ALTER_CONFIGS, and listing topics or groups, transactions, users, ACLs and webhook
+ * subscriptions DESCRIBE or ALTER on the cluster; one transaction DESCRIBE on its
+ * transactional id.
  */
 import { CLUSTER_RESOURCE, OPERATIONS as OP, RESOURCE_TYPES as RT, aclsEnforced, authorize } from "../api/acls";
 import { KafdoError, KafkaCode } from "../common/errors";
@@ -21,6 +22,11 @@ type Need = { operation: number; resourceType: number; name: (c: Context) => Pro
 const topic = (operation: number): Need => ({ operation, resourceType: RT.TOPIC, name: (c) => c.param("topic") });
 const group = (operation: number): Need => ({ operation, resourceType: RT.GROUP, name: (c) => c.param("groupId") });
 const cluster = (operation: number): Need => ({ operation, resourceType: RT.CLUSTER, name: () => CLUSTER_RESOURCE });
+const transactionalId = (operation: number): Need => ({
+  operation,
+  resourceType: RT.TRANSACTIONAL_ID,
+  name: (c) => c.param("transactionalId"),
+});
 
 /* The topic a POST /admin/topics body names (a body that names none is the handler's 400). */
 async function createdTopic(c: Context): Promise<string | null> {
@@ -72,6 +78,8 @@ export const NEEDS: Readonly<Record<string, Need>> = {
   "GET /admin/users": cluster(OP.DESCRIBE),
   "PUT /admin/users/:name": cluster(OP.ALTER),
   "DELETE /admin/users/:name": cluster(OP.ALTER),
+  "GET /admin/transactions": cluster(OP.DESCRIBE),
+  "GET /admin/transactions/:transactionalId": transactionalId(OP.DESCRIBE),
   "GET /admin/acls": cluster(OP.DESCRIBE),
   "POST /admin/acls": cluster(OP.ALTER),
   "DELETE /admin/acls": cluster(OP.ALTER),
@@ -86,6 +94,7 @@ const REFUSAL: Readonly<Record<number, number>> = {
   [RT.TOPIC]: KafkaCode.TOPIC_AUTHORIZATION_FAILED,
   [RT.GROUP]: KafkaCode.GROUP_AUTHORIZATION_FAILED,
   [RT.CLUSTER]: KafkaCode.CLUSTER_AUTHORIZATION_FAILED,
+  [RT.TRANSACTIONAL_ID]: KafkaCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
 };
 
 /* Throws the 403 refusal unless the principal may make this request. */

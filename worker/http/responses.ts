@@ -126,4 +126,9 @@ export const NoSubscription = refusal(
   "NoSubscription",
   "GROUP_ID_NOT_FOUND: the group has no webhook subscription.",
 );
+export const TransactionNotFound = refusal(
+  404,
+  "TransactionNotFound",
+  "TRANSACTIONAL_ID_NOT_FOUND: no producer ever initialised this transactional id.",
+);
 export const NoCredential = refusal(404, "NoCredential", "RESOURCE_NOT_FOUND: the SASL user has no such credential.");

@@ -44,6 +44,7 @@ import {
 } from "./handlers/webhooks";
 import { createAclsEndpoint, deleteAclsEndpoint, listAcls } from "./handlers/acls";
 import { deleteUserEndpoint, listUsersEndpoint, putUser } from "./handlers/users";
+import { describeTransactionEndpoint, listTransactionsEndpoint } from "./handlers/transactions";
 import { openApiDocument } from "./openapi";
 import { Router } from "./router";
 
@@ -87,6 +88,8 @@ export const ROUTES: readonly DocumentedRoute[] = [
   route("GET", "/admin/users", listUsersEndpoint),
   route("PUT", "/admin/users/:name", putUser),
   route("DELETE", "/admin/users/:name", deleteUserEndpoint),
+  route("GET", "/admin/transactions", listTransactionsEndpoint),
+  route("GET", "/admin/transactions/:transactionalId", describeTransactionEndpoint),
   route("GET", "/admin/acls", listAcls),
   route("POST", "/admin/acls", createAclsEndpoint),
   route("DELETE", "/admin/acls", deleteAclsEndpoint),

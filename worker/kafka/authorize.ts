@@ -9,7 +9,7 @@
  *   - Metadata hides the topics the principal may not DESCRIBE when it lists them all,
  *     answers TOPIC_AUTHORIZATION_FAILED for one asked by name, and creates a topic
  *     only for a principal allowed CREATE (on the cluster or the topic);
- *   - group requests need READ (join, sync, heartbeat, leave, commit), DESCRIBE
+ *   - group requests need READ (join, sync, heartbeat, leave, commit, TxnOffsetCommit), DESCRIBE
  *     (FindCoordinator, DescribeGroups, OffsetFetch) or DELETE (DeleteGroups,
  *     OffsetDelete) on the group: GROUP_AUTHORIZATION_FAILED; ListGroups shows the
  *     groups the principal may describe; OffsetFetch answers (or, asked for all,
@@ -19,6 +19,12 @@
  *   - cluster requests (DescribeCluster, DescribeLogDirs, ElectLeaders, reassignments,
  *     the ACL and SCRAM APIs) need DESCRIBE or ALTER on the cluster:
  *     CLUSTER_AUTHORIZATION_FAILED;
+ *   - a transactional producer needs WRITE on its transactional id (InitProducerId,
+ *     AddPartitionsToTxn, AddOffsetsToTxn, EndTxn: TRANSACTIONAL_ID_AUTHORIZATION_FAILED),
+ *     AddPartitionsToTxn WRITE on each topic (else TOPIC_AUTHORIZATION_FAILED for those
+ *     and OPERATION_NOT_ATTEMPTED for the rest: nothing is added) and AddOffsetsToTxn
+ *     READ on the group; FindCoordinator for a transaction, DescribeTransactions and
+ *     ListTransactions (which shows only those) DESCRIBE on the transactional id;
  *   - asked for them, Metadata, DescribeGroups and DescribeCluster answer the
  *     principal's own authorized operations (a bit per AclOperation the core allows)
  *     rather than the handlers' "every operation".
@@ -38,6 +44,7 @@ import {
 } from "../api/acls";
 import { KafkaCode } from "../common/errors";
 import { NO_OPERATIONS, type KafkaContext } from "./context";
+import { addPartitionsAnswer } from "./transactions";
 import type {
   CreatePartitionsRequestTopics,
   CreateTopicsRequestTopics,
@@ -49,6 +56,7 @@ import type {
   OffsetCommitRequestTopics,
   OffsetDeleteRequestTopics,
   ProduceRequestTopicData,
+  TxnOffsetCommitRequestTopics,
 } from "./generated/requests";
 
 /* What the gate decided: run the handler with `request`, then `complete` its answer;
@@ -263,6 +271,29 @@ const offsetCommitCheck: Check = async (ctx, req) => {
   return topics("topics", "topics", OP.READ, failedTopic(TOPIC_DENIED))(ctx, req);
 };
 
+/*
+ * TxnOffsetCommit, as Kafka's KafkaApis: READ on the group, then WRITE on the
+ * transactional id (each failing every partition: GROUP_ / TRANSACTIONAL_ID_
+ * AUTHORIZATION_FAILED), then READ on each topic (its partitions
+ * TOPIC_AUTHORIZATION_FAILED).
+ */
+const txnOffsetCommitCheck: Check = async (ctx, req) => {
+  const failedTopic = (code: number) => (t: TxnOffsetCommitRequestTopics) => ({
+    name: t.name,
+    partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code })),
+  });
+  const body = bodyOf<"TxnOffsetCommit">(req);
+  const denyAll = (code: number): Gate => ({
+    request: req,
+    deny: code,
+    complete: () => ({ throttleTimeMs: 0, topics: body.topics.map(failedTopic(code)) }),
+  });
+  if (!(await may(ctx, OP.READ, RT.GROUP, [body.groupId]))[0]) return denyAll(KafkaCode.GROUP_AUTHORIZATION_FAILED);
+  if (!(await may(ctx, OP.WRITE, RT.TRANSACTIONAL_ID, [body.transactionalId]))[0])
+    return denyAll(KafkaCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+  return topics("topics", "topics", OP.READ, failedTopic(TOPIC_DENIED))(ctx, req);
+};
+
 /* A group's offsets as OffsetFetch answers them (handlers' plain objects). */
 interface FetchedOffsets {
   topics: { name: string; partitions: object[] }[];
@@ -378,6 +409,83 @@ const describeClusterCheck: Check = async (ctx, req) => {
   };
 };
 
+/* FindCoordinator: DESCRIBE on each group (type 0) or transactional id (type 1) it names;
+ * from v4 each key of coordinatorKeys is answered on its own. */
+const findCoordinatorCheck: Check = async (ctx, req) => {
+  const body = bodyOf<"FindCoordinator">(req);
+  const [resourceType, code] =
+    body.keyType === 1
+      ? [RT.TRANSACTIONAL_ID, KafkaCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED]
+      : [RT.GROUP, KafkaCode.GROUP_AUTHORIZATION_FAILED];
+  if (body.keyType !== 0 && body.keyType !== 1) return allow(req);
+  if (req.apiVersion < 4) return one(OP.DESCRIBE, resourceType, () => body.key, code)(ctx, req);
+  return split<string>(
+    "coordinatorKeys",
+    (k) => k,
+    "coordinators",
+    OP.DESCRIBE,
+    resourceType,
+    (key) => ({
+      key,
+      nodeId: -1,
+      host: "",
+      port: -1,
+      errorCode: code,
+      errorMessage: "not authorized",
+    }),
+  )(ctx, req);
+};
+
+const TXN_DENIED = KafkaCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
+const transactionalId = (name: (req: KafkaRequest) => string | null) =>
+  one(OP.WRITE, RT.TRANSACTIONAL_ID, name, TXN_DENIED);
+
+/* AddPartitionsToTxn: WRITE on the transactional id, then on every topic; any refusal
+ * answers the whole request (Kafka adds nothing then). */
+const addPartitionsCheck: Check = async (ctx, req) => {
+  const body = bodyOf<"AddPartitionsToTxn">(req);
+  const topics = body.v3AndBelowTopics;
+  const refuse = (codeOf: (topic: string) => number): Gate => ({
+    request: req,
+    deny: TXN_DENIED,
+    complete: () => addPartitionsAnswer(topics, codeOf),
+  });
+  if (!(await may(ctx, OP.WRITE, RT.TRANSACTIONAL_ID, [body.v3AndBelowTransactionalId]))[0])
+    return refuse(() => TXN_DENIED);
+  const allowed = await may(
+    ctx,
+    OP.WRITE,
+    RT.TOPIC,
+    topics.map((t) => t.name),
+  );
+  if (allowed.every(Boolean)) return allow(req);
+  const denied = new Set(topics.filter((_, i) => !allowed[i]).map((t) => t.name));
+  return refuse((topic) => (denied.has(topic) ? TOPIC_DENIED : KafkaCode.OPERATION_NOT_ATTEMPTED));
+};
+
+/* AddOffsetsToTxn: WRITE on the transactional id, READ on the group. */
+const addOffsetsCheck: Check = async (ctx, req) => {
+  const body = bodyOf<"AddOffsetsToTxn">(req);
+  const onId = await transactionalId(() => body.transactionalId)(ctx, req);
+  if (onId.deny !== undefined) return onId;
+  return one(OP.READ, RT.GROUP, () => body.groupId, KafkaCode.GROUP_AUTHORIZATION_FAILED)(ctx, req);
+};
+
+/* ListTransactions shows the transactional ids the principal may DESCRIBE. */
+const listTransactionsCheck: Check = async (ctx, req) => ({
+  request: req,
+  complete: async (body) => {
+    const states = listIn<{ transactionalId: string }>(body!, "transactionStates") ?? [];
+    const allowed = await may(
+      ctx,
+      OP.DESCRIBE,
+      RT.TRANSACTIONAL_ID,
+      states.map((s) => s.transactionalId),
+    );
+    return { ...body, transactionStates: states.filter((_, i) => allowed[i]) };
+  },
+});
+
 const CHECKS: ReadonlyMap<number, Check> = new Map<number, Check>([
   [
     0,
@@ -434,18 +542,7 @@ const CHECKS: ReadonlyMap<number, Check> = new Map<number, Check>([
   [3, metadataCheck],
   [8, offsetCommitCheck],
   [9, offsetFetchCheck],
-  [
-    10,
-    one(
-      OP.DESCRIBE,
-      RT.GROUP,
-      (req) => {
-        const { keyType, key } = bodyOf<"FindCoordinator">(req);
-        return keyType === 0 ? key : null;
-      },
-      KafkaCode.GROUP_AUTHORIZATION_FAILED,
-    ),
-  ],
+  [10, findCoordinatorCheck],
   [11, group(OP.READ)],
   [12, group(OP.READ)],
   [13, group(OP.READ)],
@@ -487,6 +584,11 @@ const CHECKS: ReadonlyMap<number, Check> = new Map<number, Check>([
       })),
     })),
   ],
+  [22, transactionalId((req) => bodyOf<"InitProducerId">(req).transactionalId)],
+  [24, addPartitionsCheck],
+  [25, addOffsetsCheck],
+  [26, transactionalId((req) => bodyOf<"EndTxn">(req).transactionalId)],
+  [28, txnOffsetCommitCheck],
   [29, cluster(OP.DESCRIBE)],
   [30, cluster(OP.ALTER)],
   [31, cluster(OP.ALTER)],
@@ -520,6 +622,27 @@ const CHECKS: ReadonlyMap<number, Check> = new Map<number, Check>([
   [50, cluster(OP.DESCRIBE)],
   [51, cluster(OP.ALTER)],
   [60, describeClusterCheck],
+  [
+    65,
+    split<string>(
+      "transactionalIds",
+      (id) => id,
+      "transactionStates",
+      OP.DESCRIBE,
+      RT.TRANSACTIONAL_ID,
+      (transactionalId) => ({
+        errorCode: TXN_DENIED,
+        transactionalId,
+        transactionState: "",
+        transactionTimeoutMs: 0,
+        transactionStartTimeMs: -1,
+        producerId: -1,
+        producerEpoch: -1,
+        topics: [],
+      }),
+    ),
+  ],
+  [66, listTransactionsCheck],
   [
     61,
     topics<DescribeProducersRequestTopics>("topics", "topics", OP.READ, (t) => ({

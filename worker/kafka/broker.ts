@@ -117,13 +117,9 @@ export async function metadata(ctx: KafkaContext, req: RequestOf<"Metadata">): P
   };
 }
 
-/* Node 0 coordinates every group. Transactions are not supported, so their
- * coordinator is not offered: a transaction key (type 1) is answered as a Kafka
- * broker answers a principal not allowed the transactional id,
- * TRANSACTIONAL_ID_AUTHORIZATION_FAILED, which clients take as fatal (librdkafka's
- * init_transactions fails at once) rather than retrying until their timeout. The
- * same code answers InitProducerId with a transactional id. From v4 a request
- * names several keys (coordinatorKeys), each answered on its own. */
+/* Node 0 coordinates every group (key type 0) and every transactional id (key type
+ * 1; each id's coordinator is its TransactionCoordinatorDO behind it). From v4 a
+ * request names several keys (coordinatorKeys), each answered on its own. */
 interface Coordinator {
   key: string;
   nodeId: number;
@@ -135,14 +131,7 @@ interface Coordinator {
 
 function coordinatorOf(ctx: KafkaContext, key: string, keyType: number): Coordinator {
   const none = { key, nodeId: -1, host: "", port: -1 };
-  if (keyType === 1) {
-    return {
-      ...none,
-      errorCode: KafkaCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
-      errorMessage: "Kafdo does not support transactions",
-    };
-  }
-  if (keyType !== 0) {
+  if (keyType !== 0 && keyType !== 1) {
     return { ...none, errorCode: KafkaCode.INVALID_REQUEST, errorMessage: `unknown coordinator key type ${keyType}` };
   }
   const { host, port, nodeId } = ctx.broker;

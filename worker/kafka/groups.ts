@@ -15,7 +15,7 @@ import { deleteGroup, group as groupOf } from "../api/groups";
 import { checkPartition, topicFor } from "../partitions/topics";
 import type { OffsetCommit, TopicPartition } from "../common/groups";
 import { NO_OPERATIONS, errorCodeOf, settleEach, type Handler, type KafkaContext, type RequestOf } from "./context";
-import type { OffsetCommitRequestTopics as CommitTopic, OffsetFetchRequestTopics } from "./generated/requests";
+import type { OffsetFetchRequestTopics } from "./generated/requests";
 
 function group(ctx: KafkaContext, groupId: string) {
   return groupOf(ctx.env, groupId);
@@ -105,8 +105,12 @@ async function leaveGroup(ctx: KafkaContext, req: RequestOf<"LeaveGroup">): Prom
 
 /* The code for committing to each partition of `topics` that does not exist:
  * UNKNOWN_TOPIC_OR_PARTITION, as Kafka's broker checks before its coordinator
- * sees the commit (librdkafka's test 0030 relies on it). Keyed "topic:partition". */
-async function missingPartitions(ctx: KafkaContext, topics: CommitTopic[]): Promise<Map<string, number>> {
+ * sees the commit (librdkafka's test 0030 relies on it). Keyed "topic:partition".
+ * OffsetCommit's and TxnOffsetCommit's (txn-offset-commit.ts). */
+export async function missingPartitions(
+  ctx: KafkaContext,
+  topics: { name: string; partitions: { partitionIndex: number }[] }[],
+): Promise<Map<string, number>> {
   const missing = new Map<string, number>();
   await Promise.all(
     [...new Set(topics.map((t) => t.name))].map(async (name) => {
@@ -175,18 +179,21 @@ async function offsetCommit(ctx: KafkaContext, req: RequestOf<"OffsetCommit">): 
 type FetchTopics = OffsetFetchRequestTopics[] | null;
 
 /* One group's committed offsets asked for (every one the group has for a null list):
- * -1 with empty metadata where nothing is committed, as Kafka answers. */
+ * -1 with empty metadata where nothing is committed, as Kafka answers; with
+ * requireStable, UNSTABLE_OFFSET_COMMIT for a partition a transaction holds an
+ * offset of (per partition at v7 and v8 alike, as Kafka's coordinator answers). */
 async function fetchGroupOffsets(
   ctx: KafkaContext,
   groupId: string,
   topics: FetchTopics,
+  requireStable: boolean,
 ): Promise<{ topics: object[]; errorCode: number }> {
   const asked: TopicPartition[] | undefined =
     topics === null
       ? undefined
       : topics.flatMap((t) => t.partitionIndexes.map((partition) => ({ topic: t.name, partition })));
   try {
-    const rows = await group(ctx, groupId).committed(groupId, asked);
+    const rows = await group(ctx, groupId).kafkaOffsets(groupId, requireStable, asked);
     const byTopic = new Map<string, object[]>();
     for (const r of rows) {
       const list = byTopic.get(r.topic) ?? [];
@@ -195,7 +202,7 @@ async function fetchGroupOffsets(
         committedOffset: r.offset,
         committedLeaderEpoch: -1,
         metadata: r.offset < 0 ? "" : r.metadata,
-        errorCode: 0,
+        errorCode: r.errorCode,
       });
       byTopic.set(r.topic, list);
     }
@@ -217,17 +224,22 @@ async function fetchGroupOffsets(
 }
 
 /* OffsetFetch: one group before v8, several from v8 (each answered on its own).
- * requireStable (v7+) needs no wait: without transactions no offset is pending. */
+ * requireStable (v7+; false before) asks for UNSTABLE_OFFSET_COMMIT rather than the
+ * offset committed before a pending transaction's. */
 async function offsetFetch(ctx: KafkaContext, req: RequestOf<"OffsetFetch">): Promise<object> {
+  const stable = req.body.requireStable === true;
   if (req.apiVersion >= 8) {
     const asked = req.body.groups;
     const groups = await Promise.all(
-      asked.map(async ({ groupId, topics }) => ({ groupId, ...(await fetchGroupOffsets(ctx, groupId, topics)) })),
+      asked.map(async ({ groupId, topics }) => ({
+        groupId,
+        ...(await fetchGroupOffsets(ctx, groupId, topics, stable)),
+      })),
     );
     return { throttleTimeMs: 0, groups };
   }
   const b = req.body;
-  return { throttleTimeMs: 0, ...(await fetchGroupOffsets(ctx, b.groupId, b.topics)) };
+  return { throttleTimeMs: 0, ...(await fetchGroupOffsets(ctx, b.groupId, b.topics, stable)) };
 }
 
 async function describeGroups(ctx: KafkaContext, req: RequestOf<"DescribeGroups">): Promise<object> {

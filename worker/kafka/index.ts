@@ -12,6 +12,8 @@
  *   context.ts       what a handler gets; failures as Kafka error codes
  *   broker.ts        ApiVersions, Metadata, FindCoordinator
  *   produce.ts       Produce, InitProducerId
+ *   transactions.ts  InitProducerId with a transactional id, AddPartitionsToTxn,
+ *                    AddOffsetsToTxn, EndTxn, DescribeTransactions, ListTransactions
  *   fetch.ts         Fetch (long polling)
  *   list-offsets.ts  ListOffsets
  *   groups.ts        the classic group protocol, offsets, group administration
@@ -20,6 +22,7 @@
  *   admin.ts         CreateTopics, DeleteTopics, CreatePartitions, DescribeConfigs,
  *                    AlterConfigs, IncrementalAlterConfigs
  *   offset-delete.ts OffsetDelete
+ *   txn-offset-commit.ts TxnOffsetCommit (a transaction's offsets, pending in the group)
  *   cluster.ts       DescribeCluster, DescribeLogDirs, DescribeProducers, ElectLeaders,
  *                    List/AlterPartitionReassignments
  *   sasl.ts          SaslHandshake, SaslAuthenticate: the connection's principal
@@ -71,12 +74,14 @@ import { fetch } from "./fetch";
 import { GROUP_HANDLERS } from "./groups";
 import { listOffsets } from "./list-offsets";
 import { offsetDelete } from "./offset-delete";
+import { txnOffsetCommit } from "./txn-offset-commit";
 import { initProducerId, produce } from "./produce";
 import { alterUserScramCredentials, describeUserScramCredentials } from "./users";
 import { SaslSession } from "./sasl";
 import { createAclsHandler, deleteAclsHandler, describeAclsHandler } from "./acls";
 import { authorizeRequest } from "./authorize";
 import { AppendQueue } from "../partitions/append-queue";
+import { addOffsetsToTxn, addPartitionsToTxn, describeTransactions, endTxn, listTransactions } from "./transactions";
 
 export const KAFKA_PATH = "/kafka";
 
@@ -100,6 +105,12 @@ const HANDLERS: ReadonlyMap<number, Handler> = new Map<number, Handler>([
   [20, deleteTopics],
   [21, deleteRecords],
   [22, initProducerId],
+  [24, addPartitionsToTxn],
+  [25, addOffsetsToTxn],
+  [26, endTxn],
+  [28, txnOffsetCommit],
+  [65, describeTransactions],
+  [66, listTransactions],
   [32, describeConfigs],
   [33, alterConfigs],
   [37, createPartitions],

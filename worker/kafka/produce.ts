@@ -23,6 +23,7 @@ import { topicFor } from "../partitions/topics";
 import type { TopicInfo } from "../common/topics";
 import { errorCodeOf, errorMessageOf, settleEach, type KafkaContext, type RequestOf } from "./context";
 import type { ProduceRequestTopicData as TopicData } from "./generated/requests";
+import { initTransactionalProducer } from "./transactions";
 
 /* Kafka answers the partition's log start offset and, on a LogAppendTime topic, the
  * time the batches were stamped with; -1 for each otherwise (and on errors). */
@@ -117,18 +118,11 @@ export async function produce(ctx: KafkaContext, req: RequestOf<"Produce">): Pro
 }
 
 /*
- * A producer id for an idempotent producer (epoch 0), unique in the cluster.
- * Transactions are not supported: a transactional id is refused.
+ * A producer id for an idempotent producer (epoch 0), unique in the cluster; a
+ * transactional id's producer id and epoch come from its coordinator (transactions.ts).
  */
 export async function initProducerId(ctx: KafkaContext, req: RequestOf<"InitProducerId">): Promise<object> {
-  if (req.body.transactionalId !== null) {
-    return {
-      throttleTimeMs: 0,
-      errorCode: KafkaCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
-      producerId: -1,
-      producerEpoch: -1,
-    };
-  }
+  if (req.body.transactionalId !== null) return initTransactionalProducer(ctx, req);
   try {
     const producerId = await metadataStub(ctx.env).allocateProducerId();
     return { throttleTimeMs: 0, errorCode: 0, producerId, producerEpoch: 0 };

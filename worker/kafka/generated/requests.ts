@@ -275,6 +275,64 @@ export interface InitProducerIdRequest {
   producerEpoch: number;
 }
 
+export interface AddPartitionsToTxnRequestTransactionsTopics {
+  name: string;
+  partitions: number[];
+}
+
+export interface AddPartitionsToTxnRequestTransactions {
+  transactionalId: string;
+  producerId: number;
+  producerEpoch: number;
+  verifyOnly: boolean;
+  topics: AddPartitionsToTxnRequestTransactionsTopics[];
+}
+
+export interface AddPartitionsToTxnRequest {
+  transactions: AddPartitionsToTxnRequestTransactions[];
+  v3AndBelowTransactionalId: string;
+  v3AndBelowProducerId: number;
+  v3AndBelowProducerEpoch: number;
+  v3AndBelowTopics: AddPartitionsToTxnRequestTransactionsTopics[];
+}
+
+export interface AddOffsetsToTxnRequest {
+  transactionalId: string;
+  producerId: number;
+  producerEpoch: number;
+  groupId: string;
+}
+
+export interface EndTxnRequest {
+  transactionalId: string;
+  producerId: number;
+  producerEpoch: number;
+  committed: boolean;
+}
+
+export interface TxnOffsetCommitRequestTopicsPartitions {
+  partitionIndex: number;
+  committedOffset: number;
+  committedLeaderEpoch: number;
+  committedMetadata: string | null;
+}
+
+export interface TxnOffsetCommitRequestTopics {
+  name: string;
+  partitions: TxnOffsetCommitRequestTopicsPartitions[];
+}
+
+export interface TxnOffsetCommitRequest {
+  transactionalId: string;
+  groupId: string;
+  producerId: number;
+  producerEpoch: number;
+  generationId: number;
+  memberId: string;
+  groupInstanceId: string | null;
+  topics: TxnOffsetCommitRequestTopics[];
+}
+
 export interface DescribeAclsRequest {
   resourceTypeFilter: number;
   resourceNameFilter: string | null;
@@ -471,6 +529,16 @@ export interface DescribeProducersRequest {
   topics: DescribeProducersRequestTopics[];
 }
 
+export interface DescribeTransactionsRequest {
+  transactionalIds: string[];
+}
+
+export interface ListTransactionsRequest {
+  stateFilters: string[];
+  producerIdFilters: number[];
+  durationFilter: number;
+}
+
 /* Each API's request body, by the API's name. */
 export interface KafkaRequestBodies {
   Produce: ProduceRequest; /* API key 0 */
@@ -492,6 +560,10 @@ export interface KafkaRequestBodies {
   DeleteTopics: DeleteTopicsRequest; /* API key 20 */
   DeleteRecords: DeleteRecordsRequest; /* API key 21 */
   InitProducerId: InitProducerIdRequest; /* API key 22 */
+  AddPartitionsToTxn: AddPartitionsToTxnRequest; /* API key 24 */
+  AddOffsetsToTxn: AddOffsetsToTxnRequest; /* API key 25 */
+  EndTxn: EndTxnRequest; /* API key 26 */
+  TxnOffsetCommit: TxnOffsetCommitRequest; /* API key 28 */
   DescribeAcls: DescribeAclsRequest; /* API key 29 */
   CreateAcls: CreateAclsRequest; /* API key 30 */
   DeleteAcls: DeleteAclsRequest; /* API key 31 */
@@ -510,4 +582,6 @@ export interface KafkaRequestBodies {
   AlterUserScramCredentials: AlterUserScramCredentialsRequest; /* API key 51 */
   DescribeCluster: DescribeClusterRequest; /* API key 60 */
   DescribeProducers: DescribeProducersRequest; /* API key 61 */
+  DescribeTransactions: DescribeTransactionsRequest; /* API key 65 */
+  ListTransactions: ListTransactionsRequest; /* API key 66 */
 }

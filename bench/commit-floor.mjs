@@ -18,14 +18,20 @@
  *                    -> Worker) beside Kafdo over Kafka (kafkajs through `kafdo gateway`,
  *                    acks=-1, one message per send).
  *   16 senders       single-record writes from 16 concurrent HTTP senders for S seconds
- *                    (default 5): floor POST /write beside Kafdo's POST .../produce.
+ *                    (default 5): floor POST /write beside Kafdo's POST .../produce
+ *                    (8 partitions), with Kafdo's records per commit (group commit),
+ *                    read from its logs afterwards (commitsBetween).
  *   bytes stored     M MiB (default 32) of 1 KiB uncompressed values written in batches
  *                    of 500 (floor: /write-many; Kafdo: produce-batch to a one-partition
  *                    topic), then wrangler stopped, the Durable Object's SQLite WAL
  *                    checkpointed and the database file measured: bytes stored per
  *                    payload byte.
  *                    Cloudflare bills stored bytes, so this ratio is the storage bill's
- *                    multiplier.
+ *                    multiplier. Kafdo's is split by SQLite's dbstat (the log's table,
+ *                    its index, other tables, free pages, WAL); then the same 1 KiB
+ *                    values one record per produce-batch call (--small-megabytes,
+ *                    default 2, from 16 senders): each its own batch and row, the
+ *                    case where Kafka's 61-byte batch header and the row cost most.
  */
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -39,12 +45,14 @@ const { values: opts } = parseArgs({
     samples: { type: 'string', default: '1000' },
     seconds: { type: 'string', default: '5' },
     megabytes: { type: 'string', default: '32' },
+    'small-megabytes': { type: 'string', default: '2' },
   },
 });
 const SAMPLES = Number(opts.samples);
 const WARMUP = 50;
 const SECONDS = Number(opts.seconds);
 const MEGABYTES = Number(opts.megabytes);
+const SMALL_MEGABYTES = Number(opts['small-megabytes']);
 const SENDERS = 16;
 const FILL_BATCH = 500;
 const VALUE_BYTES = 1024;
@@ -126,13 +134,9 @@ async function openSocket(url) {
   };
 }
 
-/*
- * The bytes a Durable Object class's SQLite databases hold, as Cloudflare bills them (the
- * database's size): each database's WAL checkpointed into it first (workerd leaves a WAL
- * behind when stopped), then { bytes: the file's size, largest: the largest database's }.
- */
-async function storedBytes(persistDir, className) {
-  const { DatabaseSync } = await import('node:sqlite');
+/* The SQLite files of a Durable Object class's objects under persistDir, listed before
+ * any is opened (opening one adds and removes its -shm and -wal files). */
+function databaseFiles(persistDir, className) {
   const files = [];
   const walk = (dir) => {
     for (const name of readdirSync(dir)) {
@@ -142,17 +146,101 @@ async function storedBytes(persistDir, className) {
     }
   };
   walk(persistDir);
+  return files;
+}
+
+/*
+ * The bytes a Durable Object class's SQLite databases hold, as Cloudflare bills them (the
+ * database's size): each database's WAL checkpointed into it first (workerd leaves a WAL
+ * behind when stopped), then { bytes: the files' sizes, largest: the largest database's,
+ * where: what the largest holds }. `where` splits the largest database by SQLite's dbstat:
+ * bytes of the pages of the log's table (log_batches), of its indexes, of everything
+ * else, and free pages; the bytes of those pages left unused; and the WAL's size before
+ * the checkpoint (not billed, but on disk).
+ */
+async function storedBytes(persistDir, className) {
+  const { DatabaseSync } = await import('node:sqlite');
   let bytes = 0;
   let largest = 0;
-  for (const file of files) {
+  let where;
+  for (const file of databaseFiles(persistDir, className)) {
+    const wal = statSync(`${file}-wal`, { throwIfNoEntry: false })?.size ?? 0;
     const db = new DatabaseSync(file);
     db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
-    db.close();
     const size = statSync(file).size;
     bytes += size;
-    largest = Math.max(largest, size);
+    if (size > largest) {
+      largest = size;
+      where = { wal, table: 0, indexes: 0, other: 0, unused: 0 };
+      for (const r of db
+        .prepare('SELECT name, sum(pgsize) AS bytes, sum(unused) AS unused FROM dbstat GROUP BY name')
+        .all()) {
+        const kind = r.name === 'log_batches' ? 'table' : r.name.startsWith('log_batches_') ? 'indexes' : 'other';
+        where[kind] += Number(r.bytes);
+        where.unused += Number(r.unused);
+      }
+      const pageSize = Number(db.prepare('PRAGMA page_size').get().page_size);
+      where.free = Number(db.prepare('PRAGMA freelist_count').get().freelist_count) * pageSize;
+    }
+    db.close();
   }
-  return { bytes, largest };
+  return { bytes, largest, where };
+}
+
+/*
+ * The commits of the partitions' logs between two times (ms) and the records they
+ * stored: a partition's group commit stores the appends that arrived together in one
+ * core call, one transaction, every row of it with the same appended_at (the time the
+ * call was given); so distinct appended_at values of a partition count its commits (two
+ * commits in the same millisecond count as one, which this machine's commit time makes
+ * rare). { commits, records } summed over the partitions.
+ */
+async function commitsBetween(persistDir, fromMs, toMs) {
+  const { DatabaseSync } = await import('node:sqlite');
+  const total = { commits: 0, records: 0 };
+  for (const path of databaseFiles(persistDir, 'TopicPartitionDO')) {
+    const db = new DatabaseSync(path);
+    try {
+      const r = db
+        .prepare(
+          'SELECT count(DISTINCT appended_at) AS commits, coalesce(sum(record_count), 0) AS records' +
+            ' FROM log_batches WHERE appended_at BETWEEN ? AND ?',
+        )
+        .get(fromMs, toMs);
+      total.commits += Number(r.commits);
+      total.records += Number(r.records);
+    } catch {
+      /* a database without a log */
+    } finally {
+      db.close();
+    }
+  }
+  return total;
+}
+
+/* The size of the partition database (its WAL checkpointed) that holds the most
+ * single-record batches of VALUE_BYTES values: the single-record fill's (the latency
+ * topics' single records are 100 bytes); 0 when there is none. */
+async function singleRecordFillBytes(persistDir) {
+  const { DatabaseSync } = await import('node:sqlite');
+  let best = { rows: 0, bytes: 0 };
+  for (const path of databaseFiles(persistDir, 'TopicPartitionDO')) {
+    const db = new DatabaseSync(path);
+    try {
+      const { rows } = db
+        .prepare('SELECT count(*) AS rows FROM log_batches WHERE record_count = 1 AND size_bytes > ?')
+        .get(VALUE_BYTES);
+      if (Number(rows) > best.rows) {
+        db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
+        best = { rows: Number(rows), bytes: statSync(path).size };
+      }
+    } catch {
+      /* a database without a log */
+    } finally {
+      db.close();
+    }
+  }
+  return best.bytes;
 }
 
 const fillRecords = () => Math.round((MEGABYTES * 1024 * 1024) / VALUE_BYTES);
@@ -221,7 +309,9 @@ async function measureKafdo() {
     const socket = await latencies(() => producer.send({ topic: 'floor-kafka', acks: -1, messages: [{ value }] }));
     await producer.disconnect();
 
+    const sendersFrom = Date.now();
     const senders = await throughput(produce('floor-senders'));
+    const sendersTo = Date.now();
 
     const bodies = Array.from({ length: 8 }, (_, j) =>
       JSON.stringify({
@@ -238,11 +328,42 @@ async function measureKafdo() {
         'produce-batch',
       );
     }
+    /* The same values one record per call (each its own batch and row), from SENDERS
+     * senders at once: what small batches cost. SMALL_MEGABYTES of them, in their own
+     * topic. */
+    await ok(await admin({ topic: 'floor-fill-single', partitions: 1 }), 'create topic');
+    const singles = LARGE.map((value) => JSON.stringify({ messages: [{ value }] }));
+    let sent = 0;
+    const smallRecords = Math.round((SMALL_MEGABYTES * 1024 * 1024) / VALUE_BYTES);
+    await Promise.all(
+      Array.from({ length: SENDERS }, async () => {
+        while (sent < smallRecords) {
+          const body = singles[sent++ % singles.length];
+          await ok(
+            await fetch(`${dev.baseUrl}/topics/floor-fill-single/produce-batch`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body,
+            }),
+            'produce-batch',
+          );
+        }
+      }),
+    );
     await dev.stop();
-    /* Only the filled partition's database (the largest): the latency topics' records
-     * are not payload here. */
-    const onDisk = (await storedBytes(dev.persistDir, 'TopicPartitionDO')).largest;
-    return { http, socket, senders, stored: { payload: fillRecords() * VALUE_BYTES, onDisk } };
+    /* Only the filled partitions' databases: the latency topics' records are not
+     * payload here. The largest is the batched fill's. */
+    const commits = await commitsBetween(dev.persistDir, sendersFrom, sendersTo);
+    const stored = await storedBytes(dev.persistDir, 'TopicPartitionDO');
+    const single = await singleRecordFillBytes(dev.persistDir);
+    return {
+      http,
+      socket,
+      senders,
+      commits,
+      stored: { payload: fillRecords() * VALUE_BYTES, onDisk: stored.largest, where: stored.where },
+      single: { payload: smallRecords * VALUE_BYTES, onDisk: single },
+    };
   } finally {
     await dev.stop();
     dev.cleanup();
@@ -277,6 +398,10 @@ console.log(
   `    kafdo   ${fixed(kafdo.senders, 0).padStart(8)} records/s    kafdo/floor ${ratio(kafdo.senders, floor.senders)}`,
 );
 console.log(
+  `            ${fixed(kafdo.commits.records / kafdo.commits.commits, 2)} records per commit` +
+    ` (${kafdo.commits.records} records in ${kafdo.commits.commits} partition commits; the floor commits each write alone)`,
+);
+console.log(
   `  bytes stored per payload byte, ${MEGABYTES} MiB of ${VALUE_BYTES}-byte values, uncompressed (the database's size, WAL checkpointed: what is billed)`,
 );
 console.log(
@@ -285,4 +410,14 @@ console.log(
 console.log(
   `    kafdo   ${fixed(kafdo.stored.onDisk / kafdo.stored.payload, 2)} (${fixed(kafdo.stored.onDisk / 1048576)} MiB on disk for ${fixed(kafdo.stored.payload / 1048576)} MiB)` +
     `    kafdo/floor ${ratio(kafdo.stored.onDisk / kafdo.stored.payload, floor.stored.onDisk / floor.stored.payload)}`,
+);
+const w = kafdo.stored.where;
+const mib = (n) => `${fixed(n / 1048576, 2)} MiB`;
+console.log(
+  `      of which: log table ${mib(w.table)}, its indexes ${mib(w.indexes)}, other tables ${mib(w.other)}, free pages ${mib(w.free)};` +
+    ` unused in pages ${mib(w.unused)}; WAL before checkpoint ${mib(w.wal)} (not billed)`,
+);
+console.log(
+  `    kafdo, one record per batch (${SMALL_MEGABYTES} MiB from ${SENDERS} senders)   ${fixed(kafdo.single.onDisk / kafdo.single.payload, 2)}` +
+    ` (${fixed(kafdo.single.onDisk / 1048576)} MiB on disk for ${fixed(kafdo.single.payload / 1048576)} MiB)`,
 );

@@ -173,7 +173,9 @@ void kd_batch_header(const uint8_t *buf, kd_batch *b)
     b->record_count = (int32_t)kd_be32(buf + 57);
 }
 
-int32_t kd_batch_read(const uint8_t *buf, size_t len, kd_batch *b)
+/* The checks of kd_batch_read up to the records: lengths, magic, the CRC when
+ * check_crc, attributes and the count. The records are walked by the caller. */
+static int32_t read_header(const uint8_t *buf, size_t len, kd_batch *b, bool check_crc)
 {
     if (len < OFF_MAGIC + 1)
         return CORRUPT("%zu bytes are too few for a record batch header", len);
@@ -189,10 +191,12 @@ int32_t kd_batch_read(const uint8_t *buf, size_t len, kd_batch *b)
 
     kd_batch_header(buf, b);
 
-    uint32_t crc = kd_be32(buf + OFF_CRC);
-    uint32_t actual = kd_crc32c_update(0, buf + OFF_ATTRIBUTES, b->size - OFF_ATTRIBUTES);
-    if (crc != actual)
-        return CORRUPT("CRC-32C mismatch: batch says %08x, bytes give %08x", (unsigned)crc, (unsigned)actual);
+    if (check_crc) {
+        uint32_t crc = kd_be32(buf + OFF_CRC);
+        uint32_t actual = kd_crc32c_update(0, buf + OFF_ATTRIBUTES, b->size - OFF_ATTRIBUTES);
+        if (crc != actual)
+            return CORRUPT("CRC-32C mismatch: batch says %08x, bytes give %08x", (unsigned)crc, (unsigned)actual);
+    }
     if (kd_batch_compression(b) > 4)
         return CORRUPT("compression codec %d is unknown", kd_batch_compression(b));
     if (b->record_count <= 0)
@@ -210,6 +214,14 @@ int32_t kd_batch_read(const uint8_t *buf, size_t len, kd_batch *b)
         return CORRUPT("record count %d cannot fit in %zu bytes", (int)b->record_count, payload);
 
     b->records_max_timestamp = b->max_timestamp; /* all a compressed batch can tell */
+    return 0;
+}
+
+int32_t kd_batch_read(const uint8_t *buf, size_t len, kd_batch *b)
+{
+    int32_t rc = read_header(buf, len, b, true);
+    if (rc)
+        return rc;
     if (kd_batch_compression(b) == 0) {
         kd_record_iter it;
         kd_record rec;
@@ -379,11 +391,18 @@ int32_t kd_batch_with_records(const kd_batch *b, const uint8_t *records, size_t 
     return rc;
 }
 
-int32_t kd_batch_records_out(const uint8_t *buf, size_t len, int64_t min_offset, uint32_t max_records, uint32_t *count)
+/*
+ * kd_batch_records_out and kd_batch_stored_records_out. Each batch's header is
+ * checked (its CRC too unless `stored`), then its records are checked while they are
+ * written, in one walk: a refusal discards the output, so nothing refused is ever
+ * seen, and the records need not be walked once more to be checked first.
+ */
+static int32_t records_out(const uint8_t *buf, size_t len, int64_t min_offset, uint32_t max_records, uint32_t *count,
+                           bool stored)
 {
     for (size_t pos = 0; pos < len && *count < max_records;) {
         kd_batch b;
-        int32_t rc = kd_batch_read(buf + pos, len - pos, &b);
+        int32_t rc = read_header(buf + pos, len - pos, &b, !stored);
         if (rc)
             return rc;
         pos += b.size;
@@ -405,11 +424,25 @@ int32_t kd_batch_records_out(const uint8_t *buf, size_t len, int64_t min_offset,
                 break;
             (*count)++;
         }
+        /* Every record read: nothing may follow the last (kd_batch_read's check). */
+        if (rc == 0 && it.index == b.record_count && it.pos != it.end)
+            rc = CORRUPT("%zu bytes follow the last record", it.end - it.pos);
         free(inflated);
         if (rc < 0 || rc > 1)
             return rc;
     }
     return 0;
+}
+
+int32_t kd_batch_records_out(const uint8_t *buf, size_t len, int64_t min_offset, uint32_t max_records, uint32_t *count)
+{
+    return records_out(buf, len, min_offset, max_records, count, false);
+}
+
+int32_t kd_batch_stored_records_out(const uint8_t *buf, size_t len, int64_t min_offset, uint32_t max_records,
+                                    uint32_t *count)
+{
+    return records_out(buf, len, min_offset, max_records, count, true);
 }
 
 int32_t kd_batch_decode(const uint8_t *buf, uint32_t len, int64_t min_offset, uint32_t max_records)

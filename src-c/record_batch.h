@@ -116,6 +116,14 @@ int32_t kd_batch_with_records(const kd_batch *b, const uint8_t *records, size_t 
  */
 int32_t kd_batch_records_out(const uint8_t *buf, size_t len, int64_t min_offset, uint32_t max_records, uint32_t *count);
 
+/*
+ * kd_batch_records_out for batches this log stored itself: kd_batch_read accepted
+ * them at append (or, from the cold tier, kd_tier_walk just did), so their CRC is
+ * not computed again; lengths and record framing are still checked as they are read.
+ */
+int32_t kd_batch_stored_records_out(const uint8_t *buf, size_t len, int64_t min_offset, uint32_t max_records,
+                                    uint32_t *count);
+
 /* Rewrites a stored batch's base offset in place (outside the CRC's span). */
 void kd_batch_set_base_offset(uint8_t *batch, int64_t base_offset);
 /* Rewrites a batch's max timestamp and seals its CRC again. */

@@ -15,10 +15,16 @@
  * types in the Worker and in the tests.
  */
 import type { Env as LowEnv } from "./durable-objects/bindings";
-import type { ClusterMetadataRpc, ConsumerGroupRpc, TopicPartitionRpc } from "./durable-objects/interfaces";
+import type {
+  ClusterMetadataRpc,
+  ConsumerGroupRpc,
+  SubscriptionHubRpc,
+  TopicPartitionRpc,
+} from "./durable-objects/interfaces";
 import type { ClusterMetadataDO } from "./durable-objects/ClusterMetadataDO";
 import type { ConsumerGroupDO } from "./durable-objects/ConsumerGroupDO";
 import type { TopicPartitionDO } from "./durable-objects/TopicPartitionDO";
+import type { SubscriptionHubDO } from "./http/SubscriptionHubDO";
 import type { WebhookDeliveryDO } from "./integrations/WebhookDeliveryDO";
 import type { WebhookDeliveryRpc } from "./integrations/webhook-subscriptions";
 
@@ -43,7 +49,8 @@ const classesFitTheirInterfaces: [
   Fits<ConsumerGroupDO, ConsumerGroupRpc>,
   Fits<ClusterMetadataDO, ClusterMetadataRpc>,
   Fits<WebhookDeliveryDO, WebhookDeliveryRpc>,
-] = [true, true, true, true];
+  Fits<SubscriptionHubDO, SubscriptionHubRpc>,
+] = [true, true, true, true, true];
 void classesFitTheirInterfaces;
 
 declare global {
@@ -51,7 +58,8 @@ declare global {
     interface Env extends KafdoEnv {}
     interface GlobalProps {
       mainModule: typeof import("./index");
-      durableNamespaces: "TopicPartitionDO" | "ConsumerGroupDO" | "ClusterMetadataDO" | "WebhookDeliveryDO";
+      durableNamespaces:
+        "TopicPartitionDO" | "ConsumerGroupDO" | "ClusterMetadataDO" | "WebhookDeliveryDO" | "SubscriptionHubDO";
     }
   }
 }

@@ -24,6 +24,7 @@ export { ClusterMetadataDO } from "./durable-objects/ClusterMetadataDO";
 export { ConsumerGroupDO } from "./durable-objects/ConsumerGroupDO";
 export { TopicPartitionDO } from "./durable-objects/TopicPartitionDO";
 export { WebhookDeliveryDO } from "./integrations/WebhookDeliveryDO";
+export { SubscriptionHubDO } from "./http/SubscriptionHubDO";
 export { KafdoService } from "./entrypoint";
 
 export default {

@@ -29,30 +29,24 @@
  * a subscriber watches call after a commit that stored records; not built yet.
  */
 import { KafdoError, KafkaCode } from "../../common/errors";
-import type { ConsumerRecord } from "../../common/records";
 import { follow, type Sink } from "../../subscriptions/follow";
 import { formatCursor, startPositions, type Positions } from "../../subscriptions/positions";
 import { Unacknowledged } from "../../subscriptions/unacknowledged";
+import { hubStub } from "../../durable-objects/addressing";
+import { topicFor } from "../../partitions/topics";
 import { endpoint } from "../endpoint";
 import { HttpError } from "../errors";
-import { stringifyJson } from "../json";
 import { TopicParam } from "../parameters";
-import { jsonMessage } from "../records";
 import { NotFound, OffsetOutOfRange, type Refusal } from "../responses";
 import type { Context } from "../router";
 import { INT32_MAX, Natural, StringEnum, Type } from "../schema";
+import { newSubscriber, SUBSCRIBER_HEADER } from "../subscriber-state";
 import { SUBSCRIBE_PROTOCOL } from "../subscribe-token";
+import { SLOW_CLOSE_CODE, answeringCloseCode, closeCode, errorJson, recordJson } from "../subscription-messages";
 
 export const DEFAULT_BUFFER_BYTES = 1 << 20;
 const MIN_BUFFER_BYTES = 1024;
 const MAX_BUFFER_BYTES = 16 << 20;
-/* The close code a slow subscriber's WebSocket gets (4000-4999: the application's). */
-export const SLOW_CLOSE_CODE = 4429;
-/* Other in-band errors: 1008 (policy violation) for a malformed ack, else 1011 (the
- * server met a condition it cannot go on with). */
-const closeCode = (code: string): number =>
-  code === "SLOW_SUBSCRIBER" ? SLOW_CLOSE_CODE : code === "INVALID_REQUEST" ? 1008 : 1011;
-
 const UpgradeRequired: Refusal = {
   status: 426,
   name: "UpgradeRequired",
@@ -150,16 +144,14 @@ async function subscription(c: Context, topic: string, query: Query): Promise<Re
     ...(cursor !== undefined && cursor !== "" ? { cursor } : {}),
   });
   const bufferBytes = query.bufferBytes ?? DEFAULT_BUFFER_BYTES;
+  /* ?ack=true stays with the Worker for now: see the header comment. */
+  if (webSocket && c.env.SUBSCRIPTION_HUB && query.ack !== "true") {
+    return hubSubscription(c, topic, positions, bufferBytes, false);
+  }
   return webSocket
     ? webSocketSubscription(c, topic, positions, bufferBytes, query.ack === "true")
     : eventStreamSubscription(c, topic, positions, bufferBytes);
 }
-
-function recordJson(topic: string, partition: number, record: ConsumerRecord): string {
-  return stringifyJson({ topic, partition, ...jsonMessage(record, "json") });
-}
-
-const errorJson = (code: string, message: string): string => JSON.stringify({ error: { code, message } });
 
 /* Resolves true as soon as hasRoom(), false if it stays false for `ms`. */
 async function waitForRoom(hasRoom: () => boolean, closed: () => boolean, ms: number): Promise<boolean> {
@@ -171,6 +163,30 @@ async function waitForRoom(hasRoom: () => boolean, closed: () => boolean, ms: nu
   }
   return true;
 }
+
+/* The upgrade, forwarded to the topic's hub (SubscriptionHubDO.ts) with where it starts. */
+async function hubSubscription(
+  c: Context,
+  topic: string,
+  positions: Positions,
+  bufferBytes: number,
+  ack: boolean,
+): Promise<Response> {
+  const { topicId } = await topicFor(c.env, topic);
+  const subscriber = {
+    ...newSubscriber(topic, topicId, [...positions], ack, bufferBytes),
+    protocol: offersSubscribeProtocol(c.request),
+  };
+  /* Only what the hub needs: not the token (in the Authorization header or a subprotocol). */
+  const headers = { upgrade: "websocket", [SUBSCRIBER_HEADER]: JSON.stringify(subscriber) };
+  return hubStub(c.env, topicId)!.fetch(new Request(c.request.url, { headers }));
+}
+
+const offersSubscribeProtocol = (request: Request): boolean =>
+  (request.headers.get("sec-websocket-protocol") ?? "")
+    .split(",")
+    .map((p) => p.trim())
+    .includes(SUBSCRIBE_PROTOCOL);
 
 function webSocketSubscription(
   c: Context,
@@ -188,7 +204,7 @@ function webSocketSubscription(
      * or its side waits for the handshake until the connection drops (code 1006). Its
      * code is echoed when one an endpoint may send (1000, 3000-4999). */
     try {
-      server.close(event.code === 1000 || (event.code >= 3000 && event.code < 5000) ? event.code : 1000);
+      server.close(answeringCloseCode(event.code));
     } catch {
       /* Already closed. */
     }
@@ -239,8 +255,7 @@ function webSocketSubscription(
     },
   };
   void follow(c.env, topic, positions, sink);
-  const offered = (c.request.headers.get("sec-websocket-protocol") ?? "").split(",").map((p) => p.trim());
-  const headers: Record<string, string> = offered.includes(SUBSCRIBE_PROTOCOL)
+  const headers: Record<string, string> = offersSubscribeProtocol(c.request)
     ? { "sec-websocket-protocol": SUBSCRIBE_PROTOCOL }
     : {};
   return new Response(null, { status: 101, webSocket: client, headers });

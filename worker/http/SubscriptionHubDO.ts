@@ -63,9 +63,16 @@ export class SubscriptionHubDO extends DurableObject<Env> implements Subscriptio
     this.ctx.acceptWebSocket(server, partitionsOf(subscriber).map(tagOf));
     server.serializeAttachment(subscriber);
     this.ctx.storage.kv.put(TOPIC_ID_KEY, subscriber.topicId);
-    /* Watched before the first read, so no append between the two goes unnoticed. */
-    await Promise.all(partitionsOf(subscriber).map((p) => this.#watch(subscriber.topicId, p, true)));
-    for (const p of partitionsOf(subscriber)) void this.#deliver(p);
+    try {
+      /* Watched before the first read, so no append between the two goes unnoticed. */
+      await Promise.all(partitionsOf(subscriber).map((p) => this.#watch(subscriber.topicId, p, true)));
+      for (const p of partitionsOf(subscriber)) void this.#deliver(p);
+    } catch (e) {
+      /* The topic deleted since the route looked: told in-band, as during delivery. */
+      const known = KafdoError.from(e);
+      this.#drop(server, subscriber, known ? known.name : "UNKNOWN_SERVER_ERROR", known ? known.message : String(e));
+      await this.#gone(server);
+    }
     const headers: Record<string, string> = protocol ? { "sec-websocket-protocol": SUBSCRIBE_PROTOCOL } : {};
     return new Response(null, { status: 101, webSocket: client, headers });
   }

@@ -16,17 +16,25 @@
  * subscriber acknowledges what it took, subscriptions/unacknowledged.ts), since
  * workerd does not count what a WebSocket has not sent yet.
  *
- * The Worker holds the connection, not a hibernatable Durable Object WebSocket: the
- * wait for records is the partition object's long poll (readWait, re-issued every
- * 20 s), so there is no second notification path to keep in step with the log. The
- * record leaves the partition through the same output gate as its produce's answer,
- * so delivery adds no wait of its own. An idle subscriber costs a held invocation and
- * one pending call per partition (three calls a minute each), and every read is a
- * Durable Object call of that one invocation. Idle subscribers that cost nothing need
- * the sockets held elsewhere: a fan-out object per topic (named by the topic id) that
- * accepts them with the Hibernation API (ctx.acceptWebSocket, tagged by partition;
- * position, acks and buffer in each socket's attachment), which the partition objects
- * a subscriber watches call after a commit that stored records; not built yet.
+ * Who holds a connection. A WebSocket goes to its topic's hub (SubscriptionHubDO.ts)
+ * when the Worker binds SUBSCRIPTION_HUB: this route checks the token, the ACLs and the
+ * start, then forwards the upgrade with the subscriber's state; the hub accepts the socket
+ * with the Hibernation API (tagged by partition; positions, acks and buffer in its
+ * attachment), and the partitions it watches tell it after each commit that stored records
+ * (durable-objects/hub-watch.ts), so an idle subscriber costs nothing: no invocation, no
+ * call held on a partition. Otherwise the Worker holds the connection itself
+ * (subscriptions/follow.ts): the wait for records is the partition object's long poll
+ * (readWait, re-issued every 20 s), one held invocation and one pending call per
+ * partition. The record leaves the partition through the same output gate as its
+ * produce's answer either way, so delivery adds no wait of its own beyond a hop.
+ *
+ * An event stream always stays with the Worker (a streaming response cannot hibernate),
+ * and so, for now, does a WebSocket with ?ack=true, though the hub implements acks and
+ * the slow-subscriber alarm (tests/worker/subscriptions/hub.test.ts): in workerd
+ * (1.20261023, wrangler dev) a hibernatable socket that the server closes before the
+ * client ever sent a frame has its TCP connection closed only ~10 s later, when the client
+ * gives up waiting, and a silent slow subscriber is exactly that (its 4429 close would
+ * come 10 s late; tests/e2e/subscribe.test.mjs wants it within 5 s).
  */
 import { KafdoError, KafkaCode } from "../../common/errors";
 import { follow, type Sink } from "../../subscriptions/follow";

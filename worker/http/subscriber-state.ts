@@ -15,6 +15,12 @@ import { parseCursor } from "../subscriptions/positions";
 /* The header the Worker's route passes a new subscriber to its hub in (JSON). */
 export const SUBSCRIBER_HEADER = "x-kafdo-subscriber";
 
+/* The most partitions a hub's subscriber reads: its attachment must stay under workerd's
+ * 16 KiB (at worst, with every partition at a 16-digit offset and holding unacknowledged
+ * records, 14.1 KiB: tests/worker/subscriptions/hub.test.ts). A subscription of more
+ * is held by the Worker. */
+export const MAX_HUB_PARTITIONS = 256;
+
 /* Entries of sent-and-not-acknowledged kept one per record before they are folded. */
 export const MAX_SENT_ENTRIES = 32;
 

@@ -13,7 +13,15 @@ import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createAdmin, createProducer } from "../../../worker/api";
 import { hubStub } from "../../../worker/durable-objects/addressing";
-import { newSubscriber, SUBSCRIBER_HEADER, type Subscriber } from "../../../worker/http/subscriber-state";
+import {
+  MAX_HUB_PARTITIONS,
+  MAX_SENT_ENTRIES,
+  acknowledge,
+  newSubscriber,
+  recordSent,
+  SUBSCRIBER_HEADER,
+  type Subscriber,
+} from "../../../worker/http/subscriber-state";
 import { topicFor } from "../../../worker/partitions/topics";
 import { SLOW_SUBSCRIBER_MS } from "../../../worker/subscriptions/follow";
 
@@ -147,5 +155,42 @@ describe("a hub's WebSocket subscriber", () => {
     for (let i = 0; i < 10; i++) offsets.push((await acking.next()).message.offset);
     expect(offsets).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     acking.ws.close(1000);
+  });
+});
+
+describe("a subscriber's attachment", () => {
+  it("stays under workerd's 16 KiB at worst: MAX_HUB_PARTITIONS partitions, each with unacknowledged records", async () => {
+    const far = Number.MAX_SAFE_INTEGER - 1;
+    const partitions = MAX_HUB_PARTITIONS;
+    const s = newSubscriber(
+      "t".repeat(249),
+      "0123456789abcdef0123456789abcdef",
+      Array.from({ length: partitions }, (_, p): [number, number] => [p, far]),
+      true,
+      16 << 20,
+    );
+    for (let i = 0; i < 1000; i++) recordSent(s, i % partitions, far - 1000 + i, 1 << 20);
+    expect(s.sent.length).toBeLessThanOrEqual(partitions);
+    const hub = env.SUBSCRIPTION_HUB!.get(env.SUBSCRIPTION_HUB!.idFromName("attachment-size"));
+    await runInDurableObject(hub, (_, ctx) => {
+      const [, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
+      ctx.acceptWebSocket(server);
+      server.serializeAttachment(s); /* throws past 16 KiB */
+      server.close(1000);
+    });
+  });
+
+  it("folds what was sent past MAX_SENT_ENTRIES, and frees it only when the later offset is acknowledged", () => {
+    const s = newSubscriber("t", "id", [[0, 0]], true, 1 << 20);
+    for (let o = 0; o <= MAX_SENT_ENTRIES; o++) recordSent(s, 0, o, 10);
+    expect(s.sent.length).toBe(MAX_SENT_ENTRIES);
+    expect(s.unacked).toBe(10 * (MAX_SENT_ENTRIES + 1));
+    acknowledge(s, "0:0");
+    expect(s.unacked).toBe(10 * (MAX_SENT_ENTRIES + 1)); /* offset 0 was folded into offset 1 */
+    acknowledge(s, "0:1");
+    expect(s.unacked).toBe(10 * (MAX_SENT_ENTRIES - 1));
+    acknowledge(s, `0:${MAX_SENT_ENTRIES}`);
+    expect([s.unacked, s.sent]).toEqual([0, []]);
+    expect(() => acknowledge(s, "nonsense")).toThrow(/resumption cursor/);
   });
 });

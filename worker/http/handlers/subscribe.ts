@@ -48,7 +48,7 @@ import { TopicParam } from "../parameters";
 import { NotFound, OffsetOutOfRange, type Refusal } from "../responses";
 import type { Context } from "../router";
 import { INT32_MAX, Natural, StringEnum, Type } from "../schema";
-import { newSubscriber, SUBSCRIBER_HEADER } from "../subscriber-state";
+import { MAX_HUB_PARTITIONS, newSubscriber, SUBSCRIBER_HEADER } from "../subscriber-state";
 import { SUBSCRIBE_PROTOCOL } from "../subscribe-token";
 import { SLOW_CLOSE_CODE, answeringCloseCode, closeCode, errorJson, recordJson } from "../subscription-messages";
 
@@ -153,7 +153,7 @@ async function subscription(c: Context, topic: string, query: Query): Promise<Re
   });
   const bufferBytes = query.bufferBytes ?? DEFAULT_BUFFER_BYTES;
   /* ?ack=true stays with the Worker for now: see the header comment. */
-  if (webSocket && c.env.SUBSCRIPTION_HUB && query.ack !== "true") {
+  if (webSocket && c.env.SUBSCRIPTION_HUB && query.ack !== "true" && positions.size <= MAX_HUB_PARTITIONS) {
     return hubSubscription(c, topic, positions, bufferBytes, false);
   }
   return webSocket

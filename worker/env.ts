@@ -18,6 +18,7 @@ import type { Env as LowEnv } from "./durable-objects/bindings";
 import type {
   ClusterMetadataRpc,
   ConsumerGroupRpc,
+  SubscriptionHubRpc,
   TopicPartitionRpc,
   TransactionCoordinatorRpc,
 } from "./durable-objects/interfaces";
@@ -25,6 +26,7 @@ import type { ClusterMetadataDO } from "./durable-objects/ClusterMetadataDO";
 import type { ConsumerGroupDO } from "./durable-objects/ConsumerGroupDO";
 import type { TopicPartitionDO } from "./durable-objects/TopicPartitionDO";
 import type { TransactionCoordinatorDO } from "./durable-objects/TransactionCoordinatorDO";
+import type { SubscriptionHubDO } from "./http/SubscriptionHubDO";
 import type { WebhookDeliveryDO } from "./integrations/WebhookDeliveryDO";
 import type { WebhookDeliveryRpc } from "./integrations/webhook-subscriptions";
 
@@ -50,7 +52,8 @@ const classesFitTheirInterfaces: [
   Fits<ClusterMetadataDO, ClusterMetadataRpc>,
   Fits<WebhookDeliveryDO, WebhookDeliveryRpc>,
   Fits<TransactionCoordinatorDO, TransactionCoordinatorRpc>,
-] = [true, true, true, true, true];
+  Fits<SubscriptionHubDO, SubscriptionHubRpc>,
+] = [true, true, true, true, true, true];
 void classesFitTheirInterfaces;
 
 declare global {
@@ -59,7 +62,12 @@ declare global {
     interface GlobalProps {
       mainModule: typeof import("./index");
       durableNamespaces:
-        "TopicPartitionDO" | "ConsumerGroupDO" | "ClusterMetadataDO" | "WebhookDeliveryDO" | "TransactionCoordinatorDO";
+        | "TopicPartitionDO"
+        | "ConsumerGroupDO"
+        | "ClusterMetadataDO"
+        | "WebhookDeliveryDO"
+        | "TransactionCoordinatorDO"
+        | "SubscriptionHubDO";
     }
   }
 }

@@ -25,6 +25,7 @@ export { ConsumerGroupDO } from "./durable-objects/ConsumerGroupDO";
 export { TopicPartitionDO } from "./durable-objects/TopicPartitionDO";
 export { TransactionCoordinatorDO } from "./durable-objects/TransactionCoordinatorDO";
 export { WebhookDeliveryDO } from "./integrations/WebhookDeliveryDO";
+export { SubscriptionHubDO } from "./http/SubscriptionHubDO";
 export { KafdoService } from "./entrypoint";
 
 export default {

@@ -6,6 +6,8 @@
  */
 export * from "./api";
 export { WebhookDeliveryDO } from "./integrations/WebhookDeliveryDO";
+/* Bound as SUBSCRIPTION_HUB, it holds WebSocket subscribers hibernatable (http/SubscriptionHubDO.ts). */
+export { SubscriptionHubDO } from "./http/SubscriptionHubDO";
 /* The tagged templates: kafka`orders`.produce(value), for await (... of kafka`orders group g`). */
 export * from "./sentences";
 /* Stream processing: stream(env, topic) and PipelineDO, the class a user's Worker extends to host a pipeline. */

@@ -81,6 +81,7 @@ import { ColdTier } from "./cold-tier";
 import { answerRefusals } from "./rpc";
 import type { PartitionQuery, PartitionQueryResult, RecordRow } from "../common/query";
 import { queryPartition, queryRows } from "./query-rows";
+import { HubWatch } from "./hub-watch";
 
 /* An append without a limit of its own (the producers pass the topic's
  * max.message.bytes) gets Kafka's default, which the core holds
@@ -149,6 +150,8 @@ export class TopicPartitionDO extends DurableObject<Env> implements TopicPartiti
   private alarmAt: number | null = null;
   private lastCheckAt: number;
   private readonly checkIntervalMs: number;
+  /* The subscription hub watching this partition, told after each commit (hub-watch.ts). */
+  private readonly hubWatch: HubWatch;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -160,6 +163,12 @@ export class TopicPartitionDO extends DurableObject<Env> implements TopicPartiti
     this.cold = new ColdTier(this.db, env.KAFDO_COLD, `${ctx.id.toString()}/`);
     countSqlRows(metricsEnabled(env));
     this.counters = new PartitionCounters(this.db, this.storage, metricsEnabled(env));
+    this.hubWatch = new HubWatch(ctx.storage, env);
+  }
+
+  /* A subscription hub starts (or stops) watching this partition (hub-watch.ts). */
+  watch(topicId: string, partition: number, watched: boolean): void {
+    this.hubWatch.set(topicId, partition, watched);
   }
 
   /* What /metrics shows of this partition (reads only). */
@@ -337,6 +346,7 @@ export class TopicPartitionDO extends DurableObject<Env> implements TopicPartiti
 
   #wakeReaders(): void {
     for (const wake of [...this.waiters]) wake();
+    this.hubWatch.notify();
   }
 
   /* Stored RecordBatch bytes from offset, as a Kafka Fetch returns them: within

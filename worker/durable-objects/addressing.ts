@@ -2,8 +2,10 @@
  * addressing.ts — how the Worker names its Durable Objects.
  *
  * One ClusterMetadataDO for the whole cluster; one ConsumerGroupDO per group id;
- * one TransactionCoordinatorDO per transactional id; one TopicPartitionDO per (topic id, partition), named by the topic's id and not
- * its name, so that a topic deleted and created again gets new, empty partition logs.
+ * one TransactionCoordinatorDO per transactional id; one TopicPartitionDO per (topic id, partition),
+ * named by the topic's id and not its name, so that a topic deleted and created again gets new,
+ * empty partition logs; one SubscriptionHubDO per topic id, for the same reason (its subscribers
+ * end with the topic).
  *
  * Every stub is handed out wrapped by throwRefusals (rpc.ts): a method's refusal,
  * which crosses RPC as a value, is thrown on the caller's side as its KafdoError.
@@ -37,4 +39,10 @@ export function transactionStub(env: Env, transactionalId: string) {
     );
   }
   return throwRefusals(ns.get(ns.idFromName(transactionalId)));
+}
+
+/* The topic's hub of WebSocket subscribers; undefined when the Worker binds none. */
+export function hubStub(env: Env, topicId: string) {
+  const hubs = env.SUBSCRIPTION_HUB;
+  return hubs ? throwRefusals(hubs.get(hubs.idFromName(topicId))) : undefined;
 }

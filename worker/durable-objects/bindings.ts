@@ -16,7 +16,13 @@
  * a binding; it names no class. worker/env.ts, at the top, checks the classes
  * against the interfaces and declares the global Cloudflare.Env.
  */
-import type { ClusterMetadataRpc, ConsumerGroupRpc, TopicPartitionRpc, TransactionCoordinatorRpc } from "./interfaces";
+import type {
+  ClusterMetadataRpc,
+  ConsumerGroupRpc,
+  SubscriptionHubRpc,
+  TopicPartitionRpc,
+  TransactionCoordinatorRpc,
+} from "./interfaces";
 
 /*
  * Any Durable Object namespace, typed by its class's RPC interface or not. workers-types'
@@ -66,6 +72,9 @@ export interface KafdoBindings {
   KAFDO_GROUP_INITIAL_REBALANCE_DELAY_MS?: string;
   /* "off" stops counting requests, traffic and SQLite rows for /metrics (common/metrics.ts). */
   KAFDO_METRICS?: string;
+  /* WebSocket subscribers' hubs, one per topic (http/SubscriptionHubDO.ts): with it, a
+   * WebSocket subscription hibernates while idle; without, the Worker holds it. */
+  SUBSCRIPTION_HUB?: AnyDurableObjectNamespace;
   /* Webhook subscriptions' delivery objects (integrations/webhook-subscriptions.ts,
    * which types the namespace by its own interface). */
   WEBHOOK_DELIVERY?: AnyDurableObjectNamespace;
@@ -86,6 +95,7 @@ export interface Env extends KafdoBindings {
   CONSUMER_GROUP: DurableObjectNamespace<ConsumerGroupRpc>;
   CLUSTER_METADATA: DurableObjectNamespace<ClusterMetadataRpc>;
   TRANSACTION_COORDINATOR?: DurableObjectNamespace<TransactionCoordinatorRpc>;
+  SUBSCRIPTION_HUB?: DurableObjectNamespace<SubscriptionHubRpc>;
 }
 
 /*

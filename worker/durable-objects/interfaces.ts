@@ -103,8 +103,16 @@ export interface TopicPartitionRpc extends Rpc.DurableObjectBranded {
   }): Promise<{ errorCode: number }>;
   offsetsBefore(timestamp: number, maxNum: number): number[];
   retire(): void;
+  /* A subscription hub (SubscriptionHubDO) starts or stops watching: told after each commit. */
+  watch(topicId: string, partition: number, watched: boolean): void;
   /* What /metrics shows of the partition (reads only). */
   metrics(): PartitionMetrics;
+}
+
+/* A topic's hibernatable WebSocket subscribers (http/SubscriptionHubDO.ts). */
+export interface SubscriptionHubRpc extends Rpc.DurableObjectBranded {
+  /* The partition stored records (or moved its last stable offset, or was retired). */
+  appended(partition: number): Promise<void>;
 }
 
 /* One consumer group's membership and offsets (ConsumerGroupDO). */

@@ -16,43 +16,45 @@
  * subscriber acknowledges what it took, subscriptions/unacknowledged.ts), since
  * workerd does not count what a WebSocket has not sent yet.
  *
- * The Worker holds the connection, not a hibernatable Durable Object WebSocket: the
- * wait for records is the partition object's long poll (readWait, re-issued every
- * 20 s), so there is no second notification path to keep in step with the log. The
- * record leaves the partition through the same output gate as its produce's answer,
- * so delivery adds no wait of its own. An idle subscriber costs a held invocation and
- * one pending call per partition (three calls a minute each), and every read is a
- * Durable Object call of that one invocation. Idle subscribers that cost nothing need
- * the sockets held elsewhere: a fan-out object per topic (named by the topic id) that
- * accepts them with the Hibernation API (ctx.acceptWebSocket, tagged by partition;
- * position, acks and buffer in each socket's attachment), which the partition objects
- * a subscriber watches call after a commit that stored records; not built yet.
+ * Who holds a connection. A WebSocket goes to its topic's hub (SubscriptionHubDO.ts)
+ * when the Worker binds SUBSCRIPTION_HUB: this route checks the token, the ACLs and the
+ * start, then forwards the upgrade with the subscriber's state; the hub accepts the socket
+ * with the Hibernation API (tagged by partition; positions, acks and buffer in its
+ * attachment), and the partitions it watches tell it after each commit that stored records
+ * (durable-objects/hub-watch.ts), so an idle subscriber costs nothing: no invocation, no
+ * call held on a partition. Otherwise the Worker holds the connection itself
+ * (subscriptions/follow.ts): the wait for records is the partition object's long poll
+ * (readWait, re-issued every 20 s), one held invocation and one pending call per
+ * partition. The record leaves the partition through the same output gate as its
+ * produce's answer either way, so delivery adds no wait of its own beyond a hop.
+ *
+ * An event stream always stays with the Worker (a streaming response cannot hibernate),
+ * and so, for now, does a WebSocket with ?ack=true, though the hub implements acks and
+ * the slow-subscriber alarm (tests/worker/subscriptions/hub.test.ts): in workerd
+ * (1.20261023, wrangler dev) a hibernatable socket that the server closes before the
+ * client ever sent a frame has its TCP connection closed only ~10 s later, when the client
+ * gives up waiting, and a silent slow subscriber is exactly that (its 4429 close would
+ * come 10 s late; tests/e2e/subscribe.test.mjs wants it within 5 s).
  */
 import { KafdoError, KafkaCode } from "../../common/errors";
-import type { ConsumerRecord } from "../../common/records";
 import { follow, type Sink } from "../../subscriptions/follow";
 import { formatCursor, startPositions, type Positions } from "../../subscriptions/positions";
 import { Unacknowledged } from "../../subscriptions/unacknowledged";
+import { hubStub } from "../../durable-objects/addressing";
+import { topicFor } from "../../partitions/topics";
 import { endpoint } from "../endpoint";
 import { HttpError } from "../errors";
-import { stringifyJson } from "../json";
 import { TopicParam } from "../parameters";
-import { jsonMessage } from "../records";
 import { NotFound, OffsetOutOfRange, type Refusal } from "../responses";
 import type { Context } from "../router";
 import { INT32_MAX, Natural, StringEnum, Type } from "../schema";
+import { MAX_HUB_PARTITIONS, newSubscriber, SUBSCRIBER_HEADER } from "../subscriber-state";
 import { SUBSCRIBE_PROTOCOL } from "../subscribe-token";
+import { SLOW_CLOSE_CODE, answeringCloseCode, closeCode, errorJson, recordJson } from "../subscription-messages";
 
 export const DEFAULT_BUFFER_BYTES = 1 << 20;
 const MIN_BUFFER_BYTES = 1024;
 const MAX_BUFFER_BYTES = 16 << 20;
-/* The close code a slow subscriber's WebSocket gets (4000-4999: the application's). */
-export const SLOW_CLOSE_CODE = 4429;
-/* Other in-band errors: 1008 (policy violation) for a malformed ack, else 1011 (the
- * server met a condition it cannot go on with). */
-const closeCode = (code: string): number =>
-  code === "SLOW_SUBSCRIBER" ? SLOW_CLOSE_CODE : code === "INVALID_REQUEST" ? 1008 : 1011;
-
 const UpgradeRequired: Refusal = {
   status: 426,
   name: "UpgradeRequired",
@@ -150,16 +152,14 @@ async function subscription(c: Context, topic: string, query: Query): Promise<Re
     ...(cursor !== undefined && cursor !== "" ? { cursor } : {}),
   });
   const bufferBytes = query.bufferBytes ?? DEFAULT_BUFFER_BYTES;
+  /* ?ack=true stays with the Worker for now: see the header comment. */
+  if (webSocket && c.env.SUBSCRIPTION_HUB && query.ack !== "true" && positions.size <= MAX_HUB_PARTITIONS) {
+    return hubSubscription(c, topic, positions, bufferBytes, false);
+  }
   return webSocket
     ? webSocketSubscription(c, topic, positions, bufferBytes, query.ack === "true")
     : eventStreamSubscription(c, topic, positions, bufferBytes);
 }
-
-function recordJson(topic: string, partition: number, record: ConsumerRecord): string {
-  return stringifyJson({ topic, partition, ...jsonMessage(record, "json") });
-}
-
-const errorJson = (code: string, message: string): string => JSON.stringify({ error: { code, message } });
 
 /* Resolves true as soon as hasRoom(), false if it stays false for `ms`. */
 async function waitForRoom(hasRoom: () => boolean, closed: () => boolean, ms: number): Promise<boolean> {
@@ -171,6 +171,30 @@ async function waitForRoom(hasRoom: () => boolean, closed: () => boolean, ms: nu
   }
   return true;
 }
+
+/* The upgrade, forwarded to the topic's hub (SubscriptionHubDO.ts) with where it starts. */
+async function hubSubscription(
+  c: Context,
+  topic: string,
+  positions: Positions,
+  bufferBytes: number,
+  ack: boolean,
+): Promise<Response> {
+  const { topicId } = await topicFor(c.env, topic);
+  const subscriber = {
+    ...newSubscriber(topic, topicId, [...positions], ack, bufferBytes),
+    protocol: offersSubscribeProtocol(c.request),
+  };
+  /* Only what the hub needs: not the token (in the Authorization header or a subprotocol). */
+  const headers = { upgrade: "websocket", [SUBSCRIBER_HEADER]: JSON.stringify(subscriber) };
+  return hubStub(c.env, topicId)!.fetch(new Request(c.request.url, { headers }));
+}
+
+const offersSubscribeProtocol = (request: Request): boolean =>
+  (request.headers.get("sec-websocket-protocol") ?? "")
+    .split(",")
+    .map((p) => p.trim())
+    .includes(SUBSCRIBE_PROTOCOL);
 
 function webSocketSubscription(
   c: Context,
@@ -188,7 +212,7 @@ function webSocketSubscription(
      * or its side waits for the handshake until the connection drops (code 1006). Its
      * code is echoed when one an endpoint may send (1000, 3000-4999). */
     try {
-      server.close(event.code === 1000 || (event.code >= 3000 && event.code < 5000) ? event.code : 1000);
+      server.close(answeringCloseCode(event.code));
     } catch {
       /* Already closed. */
     }
@@ -239,8 +263,7 @@ function webSocketSubscription(
     },
   };
   void follow(c.env, topic, positions, sink);
-  const offered = (c.request.headers.get("sec-websocket-protocol") ?? "").split(",").map((p) => p.trim());
-  const headers: Record<string, string> = offered.includes(SUBSCRIBE_PROTOCOL)
+  const headers: Record<string, string> = offersSubscribeProtocol(c.request)
     ? { "sec-websocket-protocol": SUBSCRIBE_PROTOCOL }
     : {};
   return new Response(null, { status: 101, webSocket: client, headers });

@@ -87,6 +87,8 @@ export class ProducerTransactions {
   /* The next sequence number per partition (topicId/partition), in this epoch. */
   private sequences = new Map<string, number>();
   private current: OpenTransaction | null = null;
+  /* begin() is initialising: a second begin() meanwhile is refused as one open. */
+  private beginning = false;
   private sticky = Math.floor(Math.random() * 0x7fffffff);
 
   constructor(
@@ -100,16 +102,17 @@ export class ProducerTransactions {
 
   async begin(): Promise<Transaction> {
     if (this.fenced) throw this.fenced;
-    if (this.current?.isActive()) {
+    if (this.beginning || this.current?.isActive()) {
       throw new KafdoError(KafkaCode.INVALID_TXN_STATE, "a transaction of this producer is still open");
     }
-    if (this.producer === null || this.resume) {
-      try {
-        await this.init();
-      } catch (e) {
-        this.noteFencing(e);
-        throw e;
-      }
+    this.beginning = true;
+    try {
+      if (this.producer === null || this.resume) await this.init();
+    } catch (e) {
+      this.noteFencing(e);
+      throw e;
+    } finally {
+      this.beginning = false;
     }
     this.current = new OpenTransaction(this, this.producer!);
     return this.current;

@@ -147,7 +147,11 @@ describe("producer.transaction()", () => {
     const plain = createProducer(env) as TransactionalProducerApi;
     await expectKafdoError(() => plain.transaction(), "INVALID_REQUEST");
     const producer = createProducer(env, { transactionalId: fresh("tid") });
-    const txn = await producer.transaction();
+    /* Two at once: the second is refused while the first initialises the producer. */
+    const [first, second] = await Promise.allSettled([producer.transaction(), producer.transaction()]);
+    expect(first.status).toBe("fulfilled");
+    expect(KafdoError.from((second as PromiseRejectedResult).reason)?.name).toBe("INVALID_TXN_STATE");
+    const txn = (first as PromiseFulfilledResult<Awaited<ReturnType<typeof producer.transaction>>>).value;
     await expectKafdoError(() => producer.transaction(), "INVALID_TXN_STATE");
     await txn.abort();
   });

@@ -348,12 +348,13 @@ class OpenTransaction implements Transaction {
       await this.owner.coordinator((c) => c.addOffsets(this.producer, groupId));
       this.groups.add(groupId);
     }
+    const member = o.consumerGroupMetadata;
     const code = await group(env, groupId).txnOffsetCommit(groupId, {
       producerId: this.producer.producerId,
       producerEpoch: this.producer.producerEpoch,
-      memberId: "",
-      generationId: -1,
-      groupInstanceId: null,
+      memberId: member?.memberId ?? "",
+      generationId: member?.generationId ?? -1,
+      groupInstanceId: member?.groupInstanceId ?? null,
       offsets,
     });
     if (code !== 0) {

@@ -74,6 +74,11 @@ export interface Producer {
 export interface TransactionOffsets {
   consumerGroupId: string;
   topics: { topic: string; partitions: { partition: number; offset: number | string; metadata?: string }[] }[];
+  /* The consuming member (the in-Worker consumer's groupMetadata(); KIP-447): the group
+   * then refuses the offsets unless it is a current member of the current generation
+   * (UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION, FENCED_INSTANCE_ID), so a consumer whose
+   * partitions moved cannot commit them. Without it the offsets are taken as kafkajs's. */
+  consumerGroupMetadata?: { memberId: string; generationId: number; groupInstanceId?: string | null };
 }
 
 /* One open transaction of a producer with a transactionalId (producer.transaction()). */

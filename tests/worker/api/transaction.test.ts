@@ -10,7 +10,13 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { createAdmin, createProducer, readPartition, type TransactionalProducerApi } from "../../../worker/api";
+import {
+  createAdmin,
+  createConsumer,
+  createProducer,
+  readPartition,
+  type TransactionalProducerApi,
+} from "../../../worker/api";
 import { committedOffsets } from "../../../worker/api/groups";
 import { describeTransaction } from "../../../worker/api/transactions";
 import { KafdoError, KafkaCode } from "../../../worker/common/errors";
@@ -206,5 +212,55 @@ describe("producer.transaction()", () => {
     const out = [...(await values(output, 0, "read_committed")), ...(await values(output, 1, "read_committed"))];
     expect(out.sort()).toEqual(Array.from({ length: 9 }, (_, i) => `M${i}`));
     expect(await committed(group, input)).toBe(9);
+  });
+
+  it("commits offsets for the in-Worker consumer's member only while its generation is current", async () => {
+    const input = fresh("member-in");
+    const output = fresh("member-out");
+    const group = fresh("member-group");
+    await createAdmin(env).createTopic({ topic: input, partitions: 1 });
+    await createAdmin(env).createTopic({ topic: output, partitions: 1 });
+    await createProducer(env).sendBatch([
+      { topic: input, value: "a" },
+      { topic: input, value: "b" },
+    ]);
+    const consumer = createConsumer(env, { groupId: group, fromBeginning: true, autoCommit: false });
+    try {
+      await consumer.subscribe([input]);
+      const records = [];
+      for (let i = 0; i < 20 && records.length < 2; i++) records.push(...(await consumer.poll(200)));
+      expect(records.map((r) => r.value)).toEqual(["a", "b"]);
+      const member = consumer.groupMetadata();
+      expect(member.generationId).toBeGreaterThanOrEqual(1);
+      const producer = createProducer(env, { transactionalId: fresh("tid") });
+      const txn = await producer.transaction();
+      await txn.sendBatch(records.map((r) => ({ topic: output, value: String(r.value).toUpperCase() })));
+      const offsets = [{ topic: input, partitions: [{ partition: 0, offset: 2 }] }];
+      /* A member of an older generation is refused, and nothing of it is pending. */
+      await expectKafdoError(
+        () =>
+          txn.sendOffsets({
+            consumerGroupId: group,
+            topics: offsets,
+            consumerGroupMetadata: { memberId: member.memberId, generationId: member.generationId - 1 },
+          }),
+        "ILLEGAL_GENERATION",
+      );
+      await expectKafdoError(
+        () =>
+          txn.sendOffsets({
+            consumerGroupId: group,
+            topics: offsets,
+            consumerGroupMetadata: { memberId: "someone-else", generationId: member.generationId },
+          }),
+        "UNKNOWN_MEMBER_ID",
+      );
+      await txn.sendOffsets({ consumerGroupId: group, topics: offsets, consumerGroupMetadata: member });
+      await txn.commit();
+      expect(await values(output, 0, "read_committed")).toEqual(["A", "B"]);
+      expect(await committed(group, input)).toBe(2);
+    } finally {
+      await consumer.close();
+    }
   });
 });

@@ -213,7 +213,9 @@ class OpenTransaction implements Transaction {
     await this.end(false);
   }
 
-  /* Runs `step` after every earlier send, if the transaction can still take it. */
+  /* Runs `step` after every earlier send, if the transaction can still take it. A send
+   * made once commit() or abort() is called is refused: end() awaited the chain before
+   * it, so end() marks the transaction ended before the send's turn comes. */
   private inTurn<T>(step: () => Promise<T>): Promise<T> {
     const run = this.chain.then(() => {
       if (this.failure !== null) throw this.failureError();

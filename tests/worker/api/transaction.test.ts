@@ -63,7 +63,10 @@ describe("producer.transaction()", () => {
     expect(await values(topic, 2, "read_uncommitted")).toEqual(["c", "d"]);
     expect(await values(topic, 2, "read_committed")).toEqual([]);
     expect(await committed(group, source)).toBe(-1);
-    await txn.commit();
+    /* A send made after commit() is called would reach its partition after the marker. */
+    const committing = txn.commit();
+    await expectKafdoError(() => txn.send({ topic, partition: 0, value: "too late" }), "INVALID_TXN_STATE");
+    await committing;
     expect(txn.isActive()).toBe(false);
     expect(await values(topic, 0, "read_committed")).toEqual(["a"]);
     expect(await values(topic, 1, "read_committed")).toEqual(["b"]);

@@ -64,6 +64,18 @@ describe("POST /transactions/produce", () => {
     expect(await committedOffset(groupId, source)).toBe(42);
   });
 
+  it("reuses an id of its own for later calls without a transactionalId, one per call at once", async () => {
+    const topic = await createTopic(1);
+    const produce = (value: string) => post("/transactions/produce", { records: [{ topic, value }] });
+    const [a, b] = await Promise.all([produce("a"), produce("b")]);
+    expect([a.status, b.status]).toEqual([200, 200]);
+    expect(a.body.transactionalId).not.toBe(b.body.transactionalId);
+    const c = await produce("c");
+    expect(c.status, JSON.stringify(c.body)).toBe(200);
+    expect([a.body.transactionalId, b.body.transactionalId]).toContain(c.body.transactionalId);
+    expect((await values(topic, 0)).sort()).toEqual(["a", "b", "c"]);
+  });
+
   it("stores nothing of a call with a record too large (413, the JSON error shape)", async () => {
     const small = await createTopic(1, { "max.message.bytes": "1000" });
     const other = await createTopic(1);

@@ -9,10 +9,16 @@
  * With a transactionalId, the call's producer initialises that id, fencing any
  * earlier producer of it (zombie fencing: an older call still running with the same
  * id fails with PRODUCER_FENCED, 409, and its records are never committed). Without
- * one, the call uses an id of its own ("kafdo-rest-<uuid>"), which no one else holds.
+ * one, the call uses an id of its own ("kafdo-rest-<uuid>"), which no one else holds
+ * (reused by the isolate's later calls: IDLE below).
  */
 import { createProducer } from "../../api";
-import type { ProducerMessage, RecordMetadata as Metadata, TransactionOffsets } from "../../common/api";
+import type {
+  ProducerMessage,
+  RecordMetadata as Metadata,
+  TransactionalProducerApi,
+  TransactionOffsets,
+} from "../../common/api";
 import { endpoint } from "../endpoint";
 import { invalidRequest } from "../errors";
 import { ProduceCompression, ProduceEncoding } from "../parameters";
@@ -66,6 +72,25 @@ const TransactionProduceResult = named(
   }),
 );
 
+/*
+ * The producers of calls without a transactionalId, idle between calls, per isolate
+ * (and bindings, and codec). A call takes one, or makes one with a new id, and gives
+ * it back once its transaction committed: so the ids (each a coordinator and a row of
+ * the cluster's registry, listed by GET /admin/transactions) grow with the calls an
+ * isolate runs at once, not with every call, and a reused producer needs no
+ * InitProducerId. A producer whose call failed is dropped.
+ */
+type Idle = { id: string; producer: TransactionalProducerApi }[];
+const IDLE = new WeakMap<object, Map<string, Idle>>();
+
+function idleProducers(env: object, compression: string): Idle {
+  let byCodec = IDLE.get(env);
+  if (!byCodec) IDLE.set(env, (byCodec = new Map()));
+  let idle = byCodec.get(compression);
+  if (!idle) byCodec.set(compression, (idle = []));
+  return idle;
+}
+
 export const produceTransaction = endpoint({
   summary: "Produce atomically (one transaction)",
   description:
@@ -88,8 +113,11 @@ export const produceTransaction = endpoint({
       producerMessage(r.topic, r, encoding, `body.records[${i}]`),
     );
     if (body.transactionalId === "") throw invalidRequest("body.transactionalId is empty");
-    const transactionalId = body.transactionalId ?? `kafdo-rest-${crypto.randomUUID()}`;
-    const producer = createProducer(c.env, { transactionalId, compression: query.compression ?? "none" });
+    const compression = query.compression ?? "none";
+    const own = body.transactionalId === undefined ? idleProducers(c.env, compression) : undefined;
+    const pooled = own?.pop();
+    const transactionalId = pooled?.id ?? body.transactionalId ?? `kafdo-rest-${crypto.randomUUID()}`;
+    const producer = pooled?.producer ?? createProducer(c.env, { transactionalId, compression });
     const txn = await producer.transaction();
     let results: Metadata[];
     try {
@@ -104,6 +132,7 @@ export const produceTransaction = endpoint({
       if (txn.isActive()) await txn.abort().catch(() => undefined);
       throw e;
     }
+    own?.push({ id: transactionalId, producer });
     return Response.json({ transactionalId, results });
   },
 });

@@ -18,27 +18,31 @@
  * deleted): the topic's cached metadata is dropped and those records planned again.
  * Retries are at-least-once, as with Kafka's non-idempotent producer: an append
  * whose answer was lost may have been stored.
+ *
+ * With config.transactionalId, producer.transaction() begins Kafka's transactions
+ * (transaction.ts); plain sends stay non-transactional, as kafkajs's.
  */
-import { encodeBatchesWithin, partition as choosePartition } from "../../wasm/kafdo";
+import { encodeBatchesWithin } from "../../wasm/kafdo";
 import { typedEnv, type Env, type KafdoBindings } from "../durable-objects/bindings";
 import { KafdoError, KafkaCode } from "../common/errors";
 import { COMPRESSIONS } from "../common/records";
 import type { AppendResult, ProducerRecord } from "../common/records";
-import type { Producer, ProducerConfig, ProducerMessage, RecordMetadata } from "../common/api";
+import type {
+  Producer,
+  ProducerConfig,
+  ProducerMessage,
+  RecordMetadata,
+  Transaction,
+  TransactionalProducerApi,
+} from "../common/api";
 import type { TopicInfo } from "../common/topics";
 import { callPartition, retriable } from "../partitions/access";
-import { checkPartition, maxMessageBytes, topicConfigText, topicFor } from "../partitions/topics";
-import { headerList, keyBytes, valueBytes } from "./records";
+import { maxMessageBytes, topicConfigText } from "../partitions/topics";
+import { byPartition, planMessages, toRecord, type Planned } from "./send-plan";
+import { DEFAULT_TRANSACTION_TIMEOUT_MS, ProducerTransactions } from "./transaction";
 
 const DEFAULT_RETRIES = 5;
 const RETRY_BACKOFF_MS = 50;
-
-interface Planned {
-  index: number;
-  topic: TopicInfo;
-  partition: number;
-  record: ProducerRecord;
-}
 
 /* The records of one partition, encoded, with the message indexes they carry. */
 interface PartitionSend {
@@ -49,22 +53,7 @@ interface PartitionSend {
   batches: Uint8Array; /* RecordBatches back to back: one produce set */
 }
 
-function toRecord(m: ProducerMessage, now: number): ProducerRecord {
-  if (m === null || typeof m !== "object") throw new KafdoError(KafkaCode.INVALID_REQUEST, "a message is an object");
-  if (typeof m.topic !== "string") throw new KafdoError(KafkaCode.INVALID_REQUEST, "a message names its topic");
-  const timestamp = m.timestamp ?? now;
-  /* The core refuses negative timestamps; what cannot reach it is a number that
-   * is not an exact integer. */
-  if (!Number.isSafeInteger(timestamp)) {
-    throw new KafdoError(
-      KafkaCode.INVALID_TIMESTAMP,
-      `timestamp ${String(m.timestamp)} is not a time in ms since the epoch`,
-    );
-  }
-  return { key: keyBytes(m.key), value: valueBytes(m.value), headers: headerList(m.headers), timestamp };
-}
-
-export class KafdoProducer implements Producer {
+export class KafdoProducer implements TransactionalProducerApi {
   private sticky = Math.floor(Math.random() * 0x7fffffff);
   private lingering: { message: ProducerMessage; resolve(m: RecordMetadata): void; reject(e: unknown): void }[] = [];
   private lingerTimer: ReturnType<typeof setTimeout> | undefined;
@@ -86,6 +75,25 @@ export class KafdoProducer implements Producer {
         `compression ${JSON.stringify(compression)} is not one of ${COMPRESSIONS.join(", ")}`,
       );
     }
+  }
+
+  /* With a transactionalId: its transactions (transaction.ts). */
+  private transactions: ProducerTransactions | undefined;
+
+  /* Begins a transaction (transaction.ts); INVALID_REQUEST without a transactionalId. */
+  async transaction(): Promise<Transaction> {
+    this.checkOpen();
+    const id = this.config.transactionalId;
+    if (id === undefined) {
+      throw new KafdoError(KafkaCode.INVALID_REQUEST, "producer.transaction() needs a producer with a transactionalId");
+    }
+    this.transactions ??= new ProducerTransactions(this.env, {
+      transactionalId: id,
+      transactionTimeoutMs: this.config.transactionTimeoutMs ?? DEFAULT_TRANSACTION_TIMEOUT_MS,
+      codec: this.codec,
+      retries: this.config.retries ?? DEFAULT_RETRIES,
+    });
+    return await this.transactions.begin();
   }
 
   async send(message: ProducerMessage): Promise<RecordMetadata> {
@@ -151,7 +159,7 @@ export class KafdoProducer implements Producer {
     let todo = messages.map((_, i) => i);
     const retries = this.config.retries ?? DEFAULT_RETRIES;
     for (let attempt = 0; ; attempt++) {
-      const sends = this.encode(await this.plan(messages, records, todo, sticky));
+      const sends = this.encode(await planMessages(this.env, messages, records, todo, sticky));
       const outcomes = await Promise.allSettled(sends.map((s) => this.append(s)));
       const failed: number[] = [];
       let failure: unknown;
@@ -177,37 +185,8 @@ export class KafdoProducer implements Producer {
     }
   }
 
-  private async plan(messages: ProducerMessage[], records: ProducerRecord[], todo: number[], sticky: number) {
-    const topics = new Map<string, Promise<TopicInfo>>();
-    for (const i of todo) {
-      const name = messages[i]!.topic;
-      if (!topics.has(name)) topics.set(name, topicFor(this.env, name, true));
-    }
-    const planned: Planned[] = [];
-    for (const i of todo) {
-      const topic = await topics.get(messages[i]!.topic)!;
-      const explicit = messages[i]!.partition;
-      let partition: number;
-      if (explicit !== undefined && explicit !== null) {
-        checkPartition(topic, explicit);
-        partition = explicit;
-      } else {
-        partition = choosePartition(records[i]!.key, topic.partitions, sticky);
-      }
-      planned.push({ index: i, topic, partition, record: records[i]! });
-    }
-    return planned;
-  }
-
   private encode(planned: Planned[]): PartitionSend[] {
-    const groups = new Map<string, Planned[]>();
-    for (const p of planned) {
-      const key = `${p.topic.topicId}/${p.partition}`;
-      const group = groups.get(key) ?? [];
-      group.push(p);
-      groups.set(key, group);
-    }
-    return [...groups.values()].map((group) => {
+    return byPartition(planned).map((group) => {
       const topic = group[0]!.topic;
       return {
         topic,
@@ -234,6 +213,11 @@ export class KafdoProducer implements Producer {
   }
 }
 
+export function createProducer(
+  env: KafdoBindings,
+  config: ProducerConfig & { transactionalId: string },
+): TransactionalProducerApi;
+export function createProducer(env: KafdoBindings, config?: ProducerConfig): Producer;
 export function createProducer(env: KafdoBindings, config?: ProducerConfig): Producer {
   return new KafdoProducer(typedEnv(env), config);
 }

@@ -15,6 +15,12 @@ import { KafdoHttpAdmin } from "./admin";
 import { KafdoHttpSubscriptions } from "./subscriptions";
 import { type ClientConsumerConfig, KafdoHttpConsumer } from "./consumer";
 import { type ClientProducerConfig, KafdoHttpProducer } from "./producer";
+import {
+  type ClientTransactionRequest,
+  type ClientTransactionResult,
+  KafdoHttpTransaction,
+  produceTransaction,
+} from "./transaction";
 import { type ClientRecord, type RestRecord, clientRecord } from "./records";
 import { type FetchFunction, Transport, normalizeBaseUrl, segment } from "./transport";
 
@@ -119,6 +125,19 @@ export class KafdoClient {
       if (e instanceof KafdoClientError && e.code === "NOT_FOUND" && e.status === 404) return null;
       throw e;
     }
+  }
+
+  /* One atomic produce (POST /transactions/produce): every record and the group's
+   * offsets commit together, or nothing does. */
+  async produceTransaction(request: ClientTransactionRequest): Promise<ClientTransactionResult> {
+    return produceTransaction(this.transport, request);
+  }
+
+  /* kafkajs's Transaction shape over one atomic produce, sent at commit(). */
+  transaction(
+    options: { transactionalId?: string; compression?: ClientTransactionRequest["compression"] } = {},
+  ): KafdoHttpTransaction {
+    return new KafdoHttpTransaction(this.transport, options);
   }
 
   producer(config: ClientProducerConfig = {}): KafdoHttpProducer {

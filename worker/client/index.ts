@@ -10,6 +10,13 @@ export { KafdoClient } from "./client";
 export type { HealthStatus, KafdoClientConfig } from "./client";
 export { KafdoHttpProducer } from "./producer";
 export type { ClientProducerConfig } from "./producer";
+export { KafdoHttpTransaction } from "./transaction";
+export type {
+  ClientSendOffsets,
+  ClientTransactionOffsets,
+  ClientTransactionRequest,
+  ClientTransactionResult,
+} from "./transaction";
 export { KafdoHttpConsumer } from "./consumer";
 export type { ClientConsumerConfig, ClientFetchOptions, ClientFetchResult, ClientPartitionOffsets } from "./consumer";
 export { KafdoHttpAdmin } from "./admin";

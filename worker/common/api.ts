@@ -35,6 +35,13 @@ export interface ProducerConfig {
    * what is stored and read back by every client. "none" (the default) stores them
    * uncompressed. */
   compression?: Compression;
+  /* Kafka's transactional.id: producer.transaction() writes atomically to many
+   * partitions (and a group's offsets) under it; a second producer with the same id
+   * fences this one (PRODUCER_FENCED). */
+  transactionalId?: string;
+  /* Kafka's transaction.timeout.ms: a transaction open longer is aborted by its
+   * coordinator (default 60000). */
+  transactionTimeoutMs?: number;
 }
 
 export interface ProducerMessage {
@@ -61,6 +68,35 @@ export interface Producer {
   sendBatch(records: ProducerMessage[]): Promise<RecordMetadata[]>;
   flush(): Promise<void>;
   close(): Promise<void>;
+}
+
+/* A group's offsets committed with a transaction, as kafkajs's sendOffsets takes them. */
+export interface TransactionOffsets {
+  consumerGroupId: string;
+  topics: { topic: string; partitions: { partition: number; offset: number | string; metadata?: string }[] }[];
+  /* The consuming member (the in-Worker consumer's groupMetadata(); KIP-447): the group
+   * then refuses the offsets unless it is a current member of the current generation
+   * (UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION, FENCED_INSTANCE_ID), so a consumer whose
+   * partitions moved cannot commit them. Without it the offsets are taken as kafkajs's. */
+  consumerGroupMetadata?: { memberId: string; generationId: number; groupInstanceId?: string | null };
+}
+
+/* One open transaction of a producer with a transactionalId (producer.transaction()). */
+export interface Transaction {
+  send(record: ProducerMessage): Promise<RecordMetadata>;
+  sendBatch(records: ProducerMessage[]): Promise<RecordMetadata[]>;
+  /* The group's offsets become committed when (and only if) the transaction commits. */
+  sendOffsets(offsets: TransactionOffsets): Promise<void>;
+  commit(): Promise<void>;
+  abort(): Promise<void>;
+  /* Begun and not yet committed or aborted. */
+  isActive(): boolean;
+}
+
+/* createProducer's producer when its config has a transactionalId. */
+export interface TransactionalProducerApi extends Producer {
+  /* Begins a transaction (the producer's id is initialised with its coordinator first). */
+  transaction(): Promise<Transaction>;
 }
 
 export interface AdminConfig {

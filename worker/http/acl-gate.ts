@@ -10,7 +10,8 @@
  * requests READ (DESCRIBE to look), topics' administration CREATE / DELETE / ALTER /
  * ALTER_CONFIGS, and listing topics or groups, transactions, users, ACLs and webhook
  * subscriptions DESCRIBE or ALTER on the cluster; one transaction DESCRIBE on its
- * transactional id.
+ * transactional id. An atomic produce (POST /transactions/produce) needs each of the
+ * resources its body names (transactionNeeds).
  */
 import { CLUSTER_RESOURCE, OPERATIONS as OP, RESOURCE_TYPES as RT, aclsEnforced, authorize } from "../api/acls";
 import { KafdoError, KafkaCode } from "../common/errors";
@@ -18,6 +19,9 @@ import { TRUSTED } from "./principals";
 import type { Context, Route } from "./router";
 
 type Need = { operation: number; resourceType: number; name: (c: Context) => Promise<string | null> | string | null };
+/* A route that needs several resources, named by its body: each must be allowed. */
+type Check = { operation: number; resourceType: number; resourceName: string };
+type Needs = { all: (c: Context) => Promise<Check[]> };
 
 const topic = (operation: number): Need => ({ operation, resourceType: RT.TOPIC, name: (c) => c.param("topic") });
 const group = (operation: number): Need => ({ operation, resourceType: RT.GROUP, name: (c) => c.param("groupId") });
@@ -38,12 +42,43 @@ async function createdTopic(c: Context): Promise<string | null> {
   }
 }
 
+/* POST /transactions/produce, as Kafka's transactional producer is checked: WRITE on
+ * each record's topic, WRITE on the transactional id when the body names one, READ on
+ * the group whose offsets it commits (a body that is not JSON is the handler's 400). */
+async function transactionNeeds(c: Context): Promise<Check[]> {
+  let body: {
+    transactionalId?: unknown;
+    records?: { topic?: unknown }[];
+    offsets?: { groupId?: unknown };
+  };
+  try {
+    body = (await c.request.clone().json()) as typeof body;
+  } catch {
+    return [];
+  }
+  if (body === null || typeof body !== "object") return [];
+  const checks: Check[] = [];
+  const topics = new Set<string>();
+  if (Array.isArray(body.records)) {
+    for (const r of body.records) if (typeof r?.topic === "string") topics.add(r.topic);
+  }
+  for (const t of topics) checks.push({ operation: OP.WRITE, resourceType: RT.TOPIC, resourceName: t });
+  if (typeof body.transactionalId === "string") {
+    checks.push({ operation: OP.WRITE, resourceType: RT.TRANSACTIONAL_ID, resourceName: body.transactionalId });
+  }
+  if (typeof body.offsets?.groupId === "string") {
+    checks.push({ operation: OP.READ, resourceType: RT.GROUP, resourceName: body.offsets.groupId });
+  }
+  return checks;
+}
+
 /* By "METHOD path pattern", as routes.ts writes them (a HEAD is matched to its GET
  * route). Every route of the table is here but those any caller may use: GET /,
  * /openapi.json, /health (tests/worker/http/acl-gate.test.ts checks it). */
-export const NEEDS: Readonly<Record<string, Need>> = {
+export const NEEDS: Readonly<Record<string, Need | Needs>> = {
   "POST /topics/:topic/produce": topic(OP.WRITE),
   "POST /topics/:topic/produce-batch": topic(OP.WRITE),
+  "POST /transactions/produce": { all: transactionNeeds },
   "GET /topics/:topic/partitions/:partition/messages": topic(OP.READ),
   "GET /topics/:topic/partitions/:partition/offsets": topic(OP.DESCRIBE),
   "GET /topics/:topic/keys/:key": topic(OP.READ),
@@ -102,15 +137,21 @@ export async function authorizeRoute(principal: string, route: Route, c: Context
   if (principal === TRUSTED || !aclsEnforced(c.env)) return;
   const need = NEEDS[`${route.method} ${route.path}`];
   if (!need) return;
-  const name = await need.name(c);
-  if (name === null) return;
-  const [allowed] = await authorize(c.env, principal, [
-    { operation: need.operation, resourceType: need.resourceType, resourceName: name },
-  ]);
-  if (!allowed) {
+  let checks: Check[];
+  if ("all" in need) {
+    checks = await need.all(c);
+  } else {
+    const name = await need.name(c);
+    checks = name === null ? [] : [{ operation: need.operation, resourceType: need.resourceType, resourceName: name }];
+  }
+  if (checks.length === 0) return;
+  const allowed = await authorize(c.env, principal, checks);
+  const refused = checks.find((_, i) => !allowed[i]);
+  if (refused) {
+    const what = "all" in need ? ` (${refused.resourceName})` : "";
     throw new KafdoError(
-      REFUSAL[need.resourceType]!,
-      `${principal} may not ${c.request.method} ${route.path.replace(/:([a-zA-Z]+)/g, (_, k: string) => c.param(k))}`,
+      REFUSAL[refused.resourceType]!,
+      `${principal} may not ${c.request.method} ${route.path.replace(/:([a-zA-Z]+)/g, (_, k: string) => c.param(k))}${what}`,
     );
   }
 }

@@ -73,6 +73,10 @@ const STATUS: Readonly<Record<string, number>> = {
   INCONSISTENT_GROUP_PROTOCOL: 409,
   NON_EMPTY_GROUP: 409,
   GROUP_MAX_SIZE_REACHED: 409,
+  /* A transactional id held by a newer producer, or a transaction still ending. */
+  PRODUCER_FENCED: 409,
+  INVALID_PRODUCER_EPOCH: 409,
+  CONCURRENT_TRANSACTIONS: 409,
   UNACCEPTABLE_CREDENTIAL: 400,
   UNSUPPORTED_SASL_MECHANISM: 400,
   MESSAGE_TOO_LARGE: 413,

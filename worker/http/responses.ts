@@ -131,4 +131,10 @@ export const TransactionNotFound = refusal(
   "TransactionNotFound",
   "TRANSACTIONAL_ID_NOT_FOUND: no producer ever initialised this transactional id.",
 );
+export const ProducerFenced = refusal(
+  409,
+  "ProducerFenced",
+  "PRODUCER_FENCED or INVALID_PRODUCER_EPOCH: a newer producer holds the transactional id; " +
+    "CONCURRENT_TRANSACTIONS: its last transaction is still ending (retry). Nothing of the request is visible.",
+);
 export const NoCredential = refusal(404, "NoCredential", "RESOURCE_NOT_FOUND: the SASL user has no such credential.");

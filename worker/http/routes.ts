@@ -31,6 +31,7 @@ import {
 import { readLatest, readMessages, readOffsets } from "./handlers/partitions";
 import { events, subscribe } from "./handlers/subscribe";
 import { produce, produceBatch } from "./handlers/produce";
+import { produceTransaction } from "./handlers/transaction-produce";
 import { queryEndpoint } from "./handlers/query";
 import { metricsJson, metricsText } from "./handlers/metrics";
 import { health, openapi, serviceInfo } from "./handlers/service";
@@ -56,6 +57,8 @@ export const ROUTES: readonly DocumentedRoute[] = [
   route("GET", "/", about),
   route("POST", "/topics/:topic/produce", produce),
   route("POST", "/topics/:topic/produce-batch", produceBatch),
+  /* One atomic produce to many partitions (a Kafka transaction), handlers/transaction-produce.ts. */
+  route("POST", "/transactions/produce", produceTransaction),
   route("GET", "/topics/:topic/partitions/:partition/messages", readMessages),
   route("GET", "/topics/:topic/partitions/:partition/offsets", readOffsets),
   route("GET", "/topics/:topic/keys/:key", readLatest),

@@ -75,7 +75,7 @@ export class KafkaJSDeleteGroupsError extends KafkaJSError {
   }
 }
 
-/* A call the Kafdo adaptation does not implement (kafkajs's transactions, say). */
+/* A call the Kafdo adaptation does not implement. */
 export class KafkaJSNotImplemented extends KafkaJSNonRetriableError {
   constructor(e: string) {
     super(e);

@@ -7,6 +7,7 @@
 export { Kafka, type KafkaConfig } from "./kafka";
 export { CompressionTypes, KafkaJSProducer as Producer } from "./producer";
 export type { ProducerConfig, ProducerRecord, ProducerBatch, RecordMetadata, TopicMessages } from "./producer";
+export { KafkaJSTransaction as Transaction, type TxnOffsets } from "./transaction";
 export { KafkaJSConsumer as Consumer } from "./consumer";
 export type {
   Batch,

@@ -7,6 +7,7 @@
  * compression are per call in kafkajs and per producer in the in-Worker API, so a
  * producer is kept per (acks, compression) pair. There is no connection to make:
  * connect() is optional, disconnect() flushes and refuses later sends.
+ * With a transactionalId, transaction() begins kafkajs's Transaction (transaction.ts).
  */
 import {
   createProducer,
@@ -14,19 +15,27 @@ import {
   type Producer as ApiProducer,
   type ProducerMessage,
   type RecordMetadata as ApiMetadata,
+  type TransactionalProducerApi,
 } from "../api";
 import type { Compression } from "../common/records";
 import { KafkaJSError, KafkaJSNonRetriableError, asKafkajs } from "./errors";
 import { producerMessage, type Message } from "./messages";
+import { KafkaJSTransaction } from "./transaction";
 
 /* kafkajs's CompressionTypes: the codec numbers of a batch's attributes. */
 export const CompressionTypes = { None: 0, GZIP: 1, Snappy: 2, LZ4: 3, ZSTD: 4 } as const;
 const CODEC_NAMES: Compression[] = ["none", "gzip", "snappy", "lz4", "zstd"];
 
 export interface ProducerConfig {
-  /* Accepted for kafkajs's sake; Kafdo's producer is not idempotent or transactional. */
+  /* Accepted for kafkajs's sake: plain sends are not idempotent; transactions are
+   * (their batches carry the producer id, epoch and sequences) whatever these say. */
   allowAutoTopicCreation?: boolean;
   idempotent?: boolean;
+  maxInFlightRequests?: number;
+  /* producer.transaction() writes under this id; a newer producer with it fences this one. */
+  transactionalId?: string;
+  /* Kafka's transaction.timeout.ms (kafkajs's default 60000). */
+  transactionTimeout?: number;
   retry?: { retries?: number };
 }
 
@@ -87,8 +96,32 @@ function perPartition(sent: ApiMetadata[], acks: 0 | 1 | "all"): RecordMetadata[
   );
 }
 
+/* A send's messages in the in-Worker API's shape. */
+function messagesOfBatch(batch: ProducerBatch): ProducerMessage[] {
+  const topicMessages = batch?.topicMessages;
+  if (!Array.isArray(topicMessages))
+    throw new KafkaJSNonRetriableError("sendBatch takes { topicMessages: [{ topic, messages }] }");
+  const messages: ProducerMessage[] = [];
+  for (const { topic, messages: list } of topicMessages) {
+    if (typeof topic !== "string") throw new KafkaJSNonRetriableError("every topicMessages entry names its topic");
+    if (!Array.isArray(list))
+      throw new KafkaJSNonRetriableError(`Invalid messages array [${String(list)}] for topic "${topic}"`);
+    for (const m of list) messages.push(producerMessage(topic, m));
+  }
+  return messages;
+}
+
+function messagesOfRecord(record: ProducerRecord): ProducerMessage[] {
+  if (record === null || typeof record !== "object" || typeof record.topic !== "string") {
+    throw new KafkaJSNonRetriableError("send takes { topic, messages }");
+  }
+  return messagesOfBatch({ topicMessages: [{ topic: record.topic, messages: record.messages }] });
+}
+
 export class KafkaJSProducer {
   private readonly producers = new Map<string, ApiProducer>();
+  /* The producer of transaction(), with the transactional id. */
+  private transactional: TransactionalProducerApi | undefined;
   /* After disconnect() and before connect() again, sends are refused as kafkajs does.
    * A new producer needs no connect(): there is no connection (the spec's examples send at once). */
   private disconnected = false;
@@ -123,19 +156,33 @@ export class KafkaJSProducer {
 
   async sendBatch(batch: ProducerBatch): Promise<RecordMetadata[]> {
     if (this.disconnected) throw new KafkaJSError("The producer is disconnected", { retriable: false });
-    const topicMessages = batch?.topicMessages;
-    if (!Array.isArray(topicMessages))
-      throw new KafkaJSNonRetriableError("sendBatch takes { topicMessages: [{ topic, messages }] }");
-    const messages: ProducerMessage[] = [];
-    for (const { topic, messages: list } of topicMessages) {
-      if (typeof topic !== "string") throw new KafkaJSNonRetriableError("every topicMessages entry names its topic");
-      if (!Array.isArray(list))
-        throw new KafkaJSNonRetriableError(`Invalid messages array [${String(list)}] for topic "${topic}"`);
-      for (const m of list) messages.push(producerMessage(topic, m));
-    }
+    const messages = messagesOfBatch(batch);
     const acks = acksOf(batch.acks);
     const producer = this.producerFor(acks, codecOf(batch.compression));
     return perPartition(await asKafkajs(() => producer.sendBatch(messages)), acks);
+  }
+
+  /* Begins a transaction (kafkajs's producer.transaction()); the producer's
+   * transactional id is initialised at the first. */
+  async transaction(): Promise<KafkaJSTransaction<ProducerRecord, ProducerBatch, RecordMetadata>> {
+    const transactionalId = this.config.transactionalId;
+    if (!transactionalId) {
+      throw new KafkaJSNonRetriableError("Must provide transactional id for transactional producer");
+    }
+    if (this.disconnected) throw new KafkaJSError("The producer is disconnected", { retriable: false });
+    const timeout = this.config.transactionTimeout;
+    this.transactional ??= createProducer(this.env, {
+      clientId: this.clientId,
+      transactionalId,
+      ...(timeout === undefined ? {} : { transactionTimeoutMs: timeout }),
+      ...(this.config.retry?.retries === undefined ? {} : { retries: this.config.retry.retries }),
+    });
+    const txn = await asKafkajs(() => this.transactional!.transaction());
+    return new KafkaJSTransaction(txn, {
+      messagesOfRecord,
+      messagesOfBatch,
+      metadataOf: (sent) => perPartition(sent, "all"),
+    });
   }
 
   /* The in-Worker producer for one acks and codec, made on first use. */

@@ -192,6 +192,7 @@ describe("the OpenAPI document and the router table", () => {
       "PUT /admin/users/{name}",
       "POST /admin/acls",
       "POST /topics/{topic}/query",
+      "POST /transactions/produce",
     ]);
     for (const route of ROUTES) {
       const key = `${route.method} ${openApiPath(route.path)}`;

@@ -5,6 +5,7 @@
  *   kafka`orders`                        the topic from its log start to its end now
  *   kafka`orders since yesterday`        from the first record at or after the time
  *   kafka`orders from beginning`         from the log start (the same as bare)
+ *   kafka`orders`.query(sql)             SQL over the topic (api/query.ts)
  *   kafka`orders group high-value`       the pipeline named high-value: it resumes where
  *                                        its last run stopped (its offsets committed to
  *                                        the consumer group high-value)
@@ -31,6 +32,7 @@ const METHODS = [
   "branch",
   "collect",
   "reduce",
+  "query",
 ] as const;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a topic's values are the user's JSON

@@ -18,6 +18,8 @@
  */
 import type { KafdoBindings } from "../durable-objects/bindings";
 import { KafdoError, KafkaCode } from "../common/errors";
+import type { QueryOptions, QueryResult } from "../common/query";
+import { queryTopic } from "../api/query";
 import { runCollect, runFold, runToSink } from "./once";
 import type { StreamRecord, Step } from "./processor";
 import type { Plan, RunSummary, Source, StreamOptions, StreamStart } from "./plan";
@@ -107,6 +109,16 @@ export class Stream<T = any> {
   async reduce<A = T>(fn: (acc: A, value: T, record: StreamRecord<T>) => A | Promise<A>, initial?: A): Promise<A> {
     checked(fn, "reduce");
     return (await runFold({ source: this.source, steps: this.steps }, fn as never, arguments.length > 1, initial)) as A;
+  }
+
+  /* SQL over the topic (api/query.ts): one read-only SELECT over the records the topic
+   * holds. It reads the topic itself, so it is a method of a topic's stream before any
+   * step (a step's closure cannot run inside the partitions' SQLite). */
+  query(sql: string, options?: QueryOptions): Promise<QueryResult> {
+    if (this.steps.length > 0) {
+      throw refused(".query(sql) reads the topic itself: call it before any step, as kafka`orders`.query(sql)");
+    }
+    return queryTopic(this.source.bindings(), this.source.topic, sql, options);
   }
 
   with(step: Step): Stream<any> {

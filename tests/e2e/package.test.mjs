@@ -1,8 +1,9 @@
 /*
  * The npm package, as a user gets it: `npm pack` makes the tarball (its prepack step
  * builds dist/), and it is installed into an empty folder with `npm install <tarball>
- * --offline`. Its runtime dependencies, `ws` (for `kafdo gateway`) and `@sinclair/typebox`
- * (the REST front's schemas), are installed beside it from this repository's node_modules
+ * --offline`. Its runtime dependencies, `ws` (for `kafdo gateway`), `@sinclair/typebox`
+ * (the REST front's schemas) and `node-sql-parser` (SQL over a topic, with its own two
+ * dependencies), are installed beside it from this repository's node_modules
  * (the versions package-lock.json pins, which `npm ci` put there), each packed into a
  * tarball of its own. Not from npm's cache: what the cache holds depends on the machine's
  * history, and on a fresh machine it lacks what the registry names today (ENOTCACHED). Not from the registry either: the test
@@ -54,10 +55,13 @@ const exec = promisify(execFile);
 const BIN = join(ROOT, 'node_modules', '.bin');
 const EXAMPLES = join(ROOT, 'tests', 'e2e', 'spec-examples');
 const ENV = { ...process.env, PATH: `${BIN}:${process.env.PATH}`, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' };
-/* The package's runtime dependencies: ws (for `kafdo gateway`) and @sinclair/typebox (the
- * REST front's schemas, bundled into a user's Worker). Each is installed from what npm ci
- * put in node_modules from package-lock.json: the versions the package is installed with. */
-const RUNTIME_DEPENDENCIES = ['@sinclair/typebox', 'ws'];
+/* The package's runtime dependencies: ws (for `kafdo gateway`), @sinclair/typebox (the
+ * REST front's schemas) and node-sql-parser (SQL over a topic), the last two bundled into a
+ * user's Worker. Each is installed from what npm ci put in node_modules from
+ * package-lock.json: the versions the package is installed with; so are node-sql-parser's
+ * own dependencies, which an offline install needs beside it. */
+const RUNTIME_DEPENDENCIES = ['@sinclair/typebox', 'node-sql-parser', 'ws'];
+const THEIR_DEPENDENCIES = ['@types/pegjs', 'big-integer'];
 const COMPATIBILITY_DATE = /compatibility_date = "([^"]+)"/.exec(readFileSync(join(ROOT, 'wrangler.toml'), 'utf8'))[1];
 
 async function sh(file, args, cwd) {
@@ -92,7 +96,7 @@ describe('the npm package, installed from its tarball into an empty folder', () 
     mkdirSync(join(app, 'src'), { recursive: true });
     writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'my-kafdo-app', private: true, type: 'module' }));
     const packed = [];
-    for (const name of RUNTIME_DEPENDENCIES) {
+    for (const name of [...RUNTIME_DEPENDENCIES, ...THEIR_DEPENDENCIES]) {
       const from = join(ROOT, 'node_modules', name);
       packed.push(
         join(work, JSON.parse(await sh('npm', ['pack', from, '--pack-destination', work, '--json'], ROOT))[0].filename),
@@ -112,7 +116,7 @@ describe('the npm package, installed from its tarball into an empty folder', () 
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  it('ships built JavaScript, .d.ts files and the wasm core; its runtime dependencies are ws and typebox', () => {
+  it('ships built JavaScript, .d.ts files and the wasm core; its runtime dependencies are ws, typebox and node-sql-parser', () => {
     const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8'));
     assert.deepEqual(Object.keys(manifest.dependencies).sort(), RUNTIME_DEPENDENCIES);
     assert.equal(manifest.peerDependencies, undefined);
@@ -120,7 +124,7 @@ describe('the npm package, installed from its tarball into an empty folder', () 
       readdirSync(join(app, 'node_modules'))
         .filter((f) => !f.startsWith('.'))
         .sort(),
-      ['@sinclair', 'kafdo', 'ws'],
+      ['@sinclair', '@types', 'big-integer', 'kafdo', 'node-sql-parser', 'ws'],
       'installing it installed nothing else',
     );
     const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')).packages;

@@ -75,6 +75,7 @@ import {
   type FetchResult,
   type IsolationLevel,
   type LogOffsets,
+  type StableOffsets,
   type ReadResult,
 } from "../common/records";
 import { ColdTier } from "./cold-tier";
@@ -441,6 +442,11 @@ export class TopicPartitionDO extends DurableObject<Env> implements TopicPartiti
 
   offsets(): LogOffsets {
     return logOffsets(this.db);
+  }
+
+  stableOffsets(): StableOffsets {
+    const { logStartOffset, highWatermark, lastStableOffset } = logTxnState(this.db);
+    return { logStartOffset, highWatermark, lastStableOffset };
   }
 
   /* SQL over the topic (query-rows.ts): this partition's range read, and a statement run

@@ -162,6 +162,20 @@ async function latest(topic: string, isolationLevel: number): Promise<number> {
 }
 
 describe("transactions, the partition side", () => {
+  it("REST offsets show the last stable offset beside the high watermark", async () => {
+    const { topic, stub } = await freshTopic();
+    const pid = await producerId();
+    const offsets = async () =>
+      (await (await exports.default.fetch(`http://kafdo.test/topics/${topic}/partitions/0/offsets`)).json()) as object;
+    expect(await produce(topic, ["plain"])).toMatchObject({ errorCode: 0 });
+    expect(
+      await produce(topic, ["t1", "t2"], { transactionalId: "txn-rest", producerId: pid, firstSequence: 0 }),
+    ).toMatchObject({ errorCode: 0, baseOffset: "1" });
+    expect(await offsets()).toEqual({ topic, partition: 0, earliest: 0, latest: 3, lastStableOffset: 1 });
+    await stub.writeTxnMarker({ producerId: pid, producerEpoch: 0, commit: true, coordinatorEpoch: 0 });
+    expect(await offsets()).toEqual({ topic, partition: 0, earliest: 0, latest: 4, lastStableOffset: 4 });
+  });
+
   it("keeps an aborted transaction from a read_committed kafkajs consumer, not from a read_uncommitted one", async () => {
     const { topic, stub } = await freshTopic();
     const pid = await producerId();

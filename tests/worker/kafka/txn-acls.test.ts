@@ -36,7 +36,7 @@ import produceV3 from "kafkajs/src/protocol/requests/produce/v3/request";
 
 let n = 0;
 const fresh = (p: string) => `${p}-${Date.now().toString(36)}-${n++}`;
-const broker = { nodeId: 0, host: "127.0.0.1", port: 9092 };
+const broker: KafkaContext["broker"] = { nodeId: 0, host: "127.0.0.1", port: 9092 };
 
 /* A principal of its own under enforced ACLs, and the plain (unchecked) context the
  * handlers run with. */

@@ -371,6 +371,9 @@ export class TopicPartitionDO extends DurableObject<Env> implements TopicPartiti
       if (markerOffset >= 0) {
         this.counters.recount();
         this.#wakeReaders();
+        /* A marker moves the LSO, up to which compaction cleans: after it, as after an
+         * append (its small batch is measured by the next step). */
+        this.#afterAppends(0);
       }
       return { errorCode: 0 };
     } catch (e) {

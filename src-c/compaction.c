@@ -9,6 +9,15 @@
  * broker decompresses batches appended to a compacted topic). A keyless record cannot
  * be compacted: appends to a compacted log refuse it (INVALID_RECORD, log.c).
  *
+ * Transactions. Only committed records count, as Kafka's cleaner ignores aborted data and
+ * stops at the last stable offset. A transactional batch's keys wait in log_txn_keys
+ * under its producer; its COMMIT marker moves them into log_keys (where newer than the
+ * key's latest: a record committed meanwhile by another producer stays latest), its ABORT
+ * marker drops them (kd_compaction_txn_end). A pass stops at the last stable offset, and
+ * removes every record of an aborted transaction; the markers themselves are kept (Kafka
+ * drops a marker only delete.retention.ms after its transaction's data is gone; keeping
+ * it costs one small batch per transaction and partition, and no reader can miss it).
+ *
  * A pass. The cleanable part of the log runs from its start to the first batch that is
  * still in Kafka's "active segment" (appended within segment.ms, among the newest
  * segment.bytes) or younger than min.compaction.lag.ms. A pass starts when the dirty
@@ -29,9 +38,13 @@
 #include "compaction.h"
 #include "internal.h"
 #include "sql.h"
+#include "txn_log.h"
 
 static const char *const SCHEMA[] = {
     "CREATE TABLE IF NOT EXISTS log_keys (key BLOB PRIMARY KEY, offset INTEGER NOT NULL) WITHOUT ROWID",
+    /* Keys of open transactions' records, counted in log_keys once committed. */
+    ("CREATE TABLE IF NOT EXISTS log_txn_keys (producer_id INTEGER NOT NULL, key BLOB NOT NULL,"
+     " offset INTEGER NOT NULL, PRIMARY KEY (producer_id, key)) WITHOUT ROWID"),
     /* cleaned_through: batches below it were cleaned by a pass; clean_bytes: what that
      * pass left below it; cursor: the next batch of the pass under way (-1: none);
      * pass_end: where that pass stops; pass_bytes: what it kept so far. */
@@ -83,12 +96,16 @@ int32_t kd_compaction_index(uint32_t db, const kd_batch *b)
     kd_record_iter it;
     kd_record rec;
     uint8_t *decompressed;
+    bool transactional = (b->attributes & KD_ATTR_TRANSACTIONAL) != 0;
     int32_t rc = kd_batch_open_records(b, &it, &decompressed), more;
     while (!rc && (more = kd_record_next(&it, &rec)) == 1) {
         if (rec.key == NULL)
             continue;
-        int32_t stmt = kd_sql_prepare(db, "INSERT INTO log_keys (key, offset) VALUES (?1, ?2)"
-                                          " ON CONFLICT (key) DO UPDATE SET offset = excluded.offset");
+        int32_t stmt = transactional ? kd_sql_prepare(db, "INSERT INTO log_txn_keys (key, offset, producer_id)"
+                                                          " VALUES (?1, ?2, ?3) ON CONFLICT (producer_id, key)"
+                                                          " DO UPDATE SET offset = excluded.offset")
+                                     : kd_sql_prepare(db, "INSERT INTO log_keys (key, offset) VALUES (?1, ?2)"
+                                                          " ON CONFLICT (key) DO UPDATE SET offset = excluded.offset");
         if (stmt < 0) {
             rc = stmt;
             break;
@@ -96,12 +113,28 @@ int32_t kd_compaction_index(uint32_t db, const kd_batch *b)
         rc = kd_sql_bind_blob(stmt, 1, rec.key, (uint32_t)rec.key_len);
         if (!rc)
             rc = kd_sql_bind_i64(stmt, 2, rec.offset);
+        if (!rc && transactional)
+            rc = kd_sql_bind_i64(stmt, 3, b->producer_id);
         if (!rc && (rc = kd_sql_step(stmt, "indexing a key")) > 0)
             rc = 0;
         kd_host_finalize(stmt);
     }
     free(decompressed);
     return rc;
+}
+
+int32_t kd_compaction_txn_end(uint32_t db, int64_t producer_id, bool commit)
+{
+    int32_t rc = 0;
+    if (commit) /* WHERE in the SELECT also keeps SQLite's upsert parse unambiguous */
+        rc = kd_sql_exec(kd_sql_prepare_args(db,
+                                             "INSERT INTO log_keys (key, offset) SELECT key, offset FROM log_txn_keys"
+                                             " WHERE producer_id = ?1 ON CONFLICT (key)"
+                                             " DO UPDATE SET offset = max(offset, excluded.offset)",
+                                             "i", producer_id));
+    return rc ? rc
+              : kd_sql_exec(
+                    kd_sql_prepare_args(db, "DELETE FROM log_txn_keys WHERE producer_id = ?1", "i", producer_id));
 }
 
 /* ---- the pass's state ---- */
@@ -344,6 +377,14 @@ static int32_t clean_batch(uint32_t db, const uint8_t *data, size_t len, int64_t
         free(decompressed);
         return rc == KD_CORRUPT_MESSAGE ? kd_fail(KD_ERR_STORAGE, "a stored batch is damaged") : rc;
     }
+    /* An aborted transaction's records are no one's value: all of them go. */
+    bool aborted = false;
+    if (b.attributes & KD_ATTR_TRANSACTIONAL)
+        rc = kd_txn_batch_aborted(db, b.producer_id, b.base_offset, &aborted);
+    if (rc) {
+        free(decompressed);
+        return rc;
+    }
     kd_record_iter start = it;
     uint8_t *keep = malloc((size_t)b.record_count);
     if (!keep) {
@@ -354,8 +395,9 @@ static int32_t clean_batch(uint32_t db, const uint8_t *data, size_t len, int64_t
     int32_t kept = 0, i = 0;
     kd_record rec;
     while (!rc && (rc = kd_record_next(&it, &rec)) == 1) {
-        bool stays = true;
-        if (rec.key != NULL) {
+        bool stays = !aborted;
+        rc = 0;
+        if (stays && rec.key != NULL) {
             int64_t latest = -1;
             int found = 0;
             rc = latest_offset(db, rec.key, rec.key_len, &latest, &found);
@@ -463,6 +505,13 @@ int32_t kd_log_compact(uint32_t db, int64_t now_ms, uint32_t max_rows)
     if (c.compact && s.cursor < 0) {
         int64_t first = hw, dirty = 0, oldest_dirty = -1;
         rc = first_uncleanable(db, &c, now_ms, hw, &first, &deadline);
+        /* Nothing from the first open transaction on is cleaned (Kafka's first unstable
+         * offset): its records count only once committed. */
+        int64_t lso = hw;
+        if (!rc)
+            rc = kd_txn_last_stable(db, start, hw, &lso);
+        if (!rc && lso < first)
+            first = lso;
         if (!rc && first > s.cleaned_through)
             rc = range_bytes(db, s.cleaned_through, first, &dirty, &oldest_dirty);
         if (rc)

@@ -26,11 +26,14 @@
  *
  * Control batches are never a user's record: the decoded reads skip them
  * (kd_batch_records_out), compaction keeps them (compaction.c) and never indexes
- * their key (kd_log_store_control).
+ * their key (kd_log_store_control). On a compacted log a transaction's keys count as
+ * their keys' latest values only once committed, and compaction removes aborted
+ * records (kd_compaction_txn_end, compaction.c).
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "compaction.h"
 #include "internal.h"
 #include "record_batch.h"
 #include "sql.h"
@@ -107,7 +110,7 @@ int32_t kd_txn_store(uint32_t db, int64_t producer_id, const kd_txn_entry *t)
 
 /* The first offset of the earliest open transaction, else the high watermark; never
  * below the log start (retention or DeleteRecords may pass an open transaction). */
-static int32_t last_stable(uint32_t db, int64_t log_start, int64_t high_watermark, int64_t *lso)
+int32_t kd_txn_last_stable(uint32_t db, int64_t log_start, int64_t high_watermark, int64_t *lso)
 {
     int found = 0;
     int64_t first = 0;
@@ -124,7 +127,7 @@ static int32_t last_stable(uint32_t db, int64_t log_start, int64_t high_watermar
 static int32_t bounds(uint32_t db, int64_t *log_start, int64_t *high_watermark, int64_t *lso)
 {
     int32_t rc = kd_log_state(db, log_start, high_watermark);
-    return rc ? rc : last_stable(db, *log_start, *high_watermark, lso);
+    return rc ? rc : kd_txn_last_stable(db, *log_start, *high_watermark, lso);
 }
 
 /* ---- markers ---- */
@@ -205,6 +208,9 @@ static int32_t end_transaction(uint32_t db, int64_t producer_id, int16_t epoch, 
         rc = kd_sql_exec(kd_sql_prepare_args(
             db, "UPDATE log_txns SET first_offset = NULL, coordinator_epoch = ?2 WHERE producer_id = ?1", "ii",
             producer_id, (int64_t)coordinator_epoch));
+    /* A compacted log's key table takes the transaction's keys only on commit. */
+    if (!rc)
+        rc = kd_compaction_txn_end(db, producer_id, commit);
     if (!rc && !commit)
         rc = kd_sql_exec(kd_sql_prepare_args(db,
                                              "INSERT INTO log_aborted_txns (last_offset, producer_id, first_offset)"
@@ -251,7 +257,7 @@ int32_t kd_log_write_txn_marker(uint32_t db, int64_t producer_id, int32_t produc
         rc = end_transaction(db, producer_id, (int16_t)producer_epoch, commit != 0, coordinator_epoch, now_ms, &m,
                              log_start, high_watermark, &marker_offset);
         if (!rc)
-            rc = last_stable(db, log_start, high_watermark + 1, &lso);
+            rc = kd_txn_last_stable(db, log_start, high_watermark + 1, &lso);
         if (rc)
             return rc;
     }
@@ -262,7 +268,7 @@ int32_t kd_log_write_txn_marker(uint32_t db, int64_t producer_id, int32_t produc
 
 /* Whether the transactional batch at base_offset of a producer was aborted: the
  * producer's first aborted range ending after it begins at or before it. */
-static int32_t is_aborted(uint32_t db, int64_t producer_id, int64_t base_offset, bool *aborted)
+int32_t kd_txn_batch_aborted(uint32_t db, int64_t producer_id, int64_t base_offset, bool *aborted)
 {
     int found = 0;
     int64_t first = 0;
@@ -310,7 +316,7 @@ static int32_t isolated_sink(const uint8_t *data, size_t len, void *arg)
     bool skip = (b.attributes & KD_ATTR_CONTROL) != 0;
     int32_t rc = 0;
     if (!skip && s->committed && (b.attributes & KD_ATTR_TRANSACTIONAL))
-        rc = is_aborted(s->db, b.producer_id, b.base_offset, &skip);
+        rc = kd_txn_batch_aborted(s->db, b.producer_id, b.base_offset, &skip);
     /* Stored batches are trusted: the append validated them, and the cold tier's walk
      * checks its bytes before they get here, so the CRC is not computed again. */
     if (!rc && !skip)

@@ -27,5 +27,11 @@ int32_t kd_txn_load(uint32_t db, int64_t producer_id, kd_txn_entry *t);
 int32_t kd_txn_judge(kd_txn_entry *t, const kd_batch *b, int64_t base);
 /* Records the transaction a stored set opened (nothing when it opened none). */
 int32_t kd_txn_store(uint32_t db, int64_t producer_id, const kd_txn_entry *t);
+/* The last stable offset: the first offset of the earliest open transaction, else the
+ * high watermark, never below the log start (compaction stops there). */
+int32_t kd_txn_last_stable(uint32_t db, int64_t log_start, int64_t high_watermark, int64_t *lso);
+/* Whether the producer's transactional batch at base_offset was aborted (compaction
+ * removes it). */
+int32_t kd_txn_batch_aborted(uint32_t db, int64_t producer_id, int64_t base_offset, bool *aborted);
 
 #endif /* KAFDO_TXN_LOG_H */

@@ -13,7 +13,9 @@
  *                epoch (arg / 2 % 4) - 1
  *   op % 4 == 2  a read (arg & 1: read_committed) and a fetch (arg & 2: read_committed)
  *                from offset `value` % (high watermark + 2), at most (arg / 4) + 1 records
- *   op % 4 == 3  DeleteRecords to offset `value` % (high watermark + 1)
+ *   op % 4 == 3  DeleteRecords to offset `value` % (high watermark + 1); on a compacted
+ *                log, when op & 4, a compaction step (compaction.c) instead
+ * The log is compacted (every record has key "k") when the first byte has bit 0x80.
  * After every instruction:
  *   - log start <= LSO <= high watermark, and the LSO is the model's: the first offset
  *     of the earliest open transaction (not below the log start), else the high watermark;
@@ -34,6 +36,8 @@
 #define PRODUCERS 4
 #define MAX_OFFSETS 2048
 #define NOW 1700000000000
+/* A compaction step a month on (past segment.ms and delete.retention.ms). */
+#define COMPACT_AT (NOW + 86400000LL * 30)
 
 typedef struct {
     int op;
@@ -48,6 +52,7 @@ static int32_t run(void *p)
     switch (in->op) {
     case 0: return kd_log_append(DB, in->sets.p, (uint32_t)in->sets.len, NOW, 1 << 20);
     case 1: return kd_log_write_txn_marker(DB, in->pid, in->epoch, in->arg & 1, (in->arg / 2 % 4) - 1, NOW);
+    case 4: return kd_log_compact(DB, COMPACT_AT, 1000);
     default: return kd_log_delete_records(DB, in->value);
     }
 }
@@ -77,6 +82,24 @@ static void check_state(const model *m)
     const uint8_t *p = kd_out_ptr();
     int64_t start = (int64_t)rd_le(p, 8), hw = (int64_t)rd_le(p + 8, 8), lso = (int64_t)rd_le(p + 16, 8);
     if (start != m->log_start || hw != m->hw || lso != model_lso(m) || lso < start || lso > hw)
+        abort();
+}
+
+/* On a compacted log, key "k"'s latest value is its latest committed record: never a
+ * marker, an aborted record or one of an open transaction; none below the log start. */
+static void check_latest(const model *m)
+{
+    int64_t latest = -1;
+    for (int64_t o = m->log_start; o < m->hw; o++) {
+        int owner = m->owner[o];
+        bool open = owner > 0 && m->open_first[owner - 1] >= 0 && o >= m->open_first[owner - 1];
+        if (!m->marker[o] && !m->aborted[o] && !open)
+            latest = o;
+    }
+    if (kd_log_key_lookup(DB, (const uint8_t *)"k", 1) != 0)
+        abort();
+    uint32_t count = (uint32_t)rd_le(kd_out_ptr() + 16, 4);
+    if (count != (latest >= 0) || (count == 1 && (int64_t)rd_le(kd_out_ptr() + 20, 8) != latest))
         abort();
 }
 
@@ -201,6 +224,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     kd_native_attach(DB, conn);
     if (kd_log_open(DB) != 0)
         abort();
+    static const char compacted[] = "{\"cleanup.policy\":\"compact\",\"segment.ms\":\"1\","
+                                    "\"min.cleanable.dirty.ratio\":\"0.01\"}";
+    bool compact = size > 0 && (data[0] & 0x80);
+    if (compact && kd_log_configure(DB, (const uint8_t *)compacted, sizeof compacted - 1) != 0)
+        abort();
     static model m;
     memset(&m, 0, sizeof m);
     for (int i = 0; i < PRODUCERS; i++) {
@@ -216,6 +244,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case 1: marker(&m, &in, pi); break;
         case 2: check_read(&m, (int64_t)((uint32_t)in.value % (uint64_t)(m.hw + 2)), in.arg); break;
         default: {
+            if (compact && (data[pos] & 4)) {
+                in.op = 4;
+                if (kd_native_in_transaction(DB, run, &in) != 0)
+                    abort();
+                break;
+            }
             in.value = (int32_t)((uint32_t)in.value % (uint64_t)(m.hw + 1));
             if (kd_native_in_transaction(DB, run, &in) != 0)
                 abort();
@@ -225,6 +259,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         kb_free(&in.sets);
         check_state(&m);
+        if (compact)
+            check_latest(&m);
     }
     kd_native_detach(DB);
     sqlite3_close(conn);

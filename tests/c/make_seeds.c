@@ -385,7 +385,7 @@ static void put_cold_seeds(const char *dir)
 
 /* Transaction programs (fuzz_txn_log.c): 8-byte instructions u8 op, u8 producer, u8 epoch,
  * u8 arg, i32 value: two producers' transactions, one aborted and one committed, with
- * reads at both isolation levels between. */
+ * reads at both isolation levels between; and the same on a compacted log. */
 static void put_txn_seeds(const char *dir)
 {
     static const uint8_t program[][4] = {
@@ -398,6 +398,21 @@ static void put_txn_seeds(const char *dir)
         kb_le(&p, i % 3, 4);
     }
     put(dir, "txn_log", "abort-then-commit", p.p, p.len);
+    kb_free(&p);
+    /* The same on a compacted log (first byte's 0x80), a compaction step (op 7) after
+     * each marker and at the end. */
+    for (size_t i = 0; i < sizeof program / sizeof program[0]; i++) {
+        uint8_t ins[4] = {program[i][0] == 3 ? 7 : program[i][0], program[i][1], program[i][2], program[i][3]};
+        if (i == 0)
+            ins[0] |= 0x80;
+        kb_put(&p, ins, 4);
+        kb_le(&p, i % 3, 4);
+        if (program[i][0] == 1) {
+            static const uint8_t step[8] = {7};
+            kb_put(&p, step, 8);
+        }
+    }
+    put(dir, "txn_log", "compacted-abort-then-commit", p.p, p.len);
     kb_free(&p);
 }
 

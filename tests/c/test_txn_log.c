@@ -476,6 +476,66 @@ static void test_compacted_log_keeps_markers(void)
     close_log(conn);
 }
 
+/* The offset the latest value of key "k" is at (-1: none), as GET /topics/:t/keys/:k. */
+static int64_t latest_k(void)
+{
+    CHECK_EQ_INT(kd_log_key_lookup(DB, (const uint8_t *)"k", 1), 0);
+    return rd_le(kd_out_ptr() + 16, 4) == 1 ? (int64_t)rd_le(kd_out_ptr() + 20, 8) : -1;
+}
+
+/* Whether a read_uncommitted fetch from the start holds a batch at `offset`. */
+static bool stored_at(int64_t offset)
+{
+    kd_batch b;
+    fetch_result f = fetch_at(0, KD_READ_UNCOMMITTED);
+    return batch_at(&f, offset, &b);
+}
+
+/* On a compacted log an aborted record never becomes a key's latest value and the
+ * cleaner removes it (Kafka's cleaner discards aborted transactional data), keeping its
+ * marker; an open transaction's record counts only once committed, and compaction
+ * leaves the open transaction's part of the log alone. */
+static void test_compaction_ignores_aborted_and_open(void)
+{
+    sqlite3 *conn = open_fresh_log("txn-compact-aborted");
+    static const char config[] = "{\"cleanup.policy\":\"compact\",\"min.cleanable.dirty.ratio\":\"0.01\"}";
+    CHECK_EQ_INT(kd_log_configure(DB, (const uint8_t *)config, sizeof config - 1), 0);
+    const int64_t later = NOW + 86400000LL * 30;
+    CHECK_EQ_INT(append(-1, -1, -1, 1, false, NULL), 0); /* committed k at 0 */
+    CHECK_EQ_INT(append(20, 0, 0, 1, true, NULL), 0);    /* k at 1, aborted by 2 */
+    CHECK_EQ_INT(marker(20, 0, KD_TXN_ABORT, 0, NULL), 0);
+    CHECK_EQ_INT(latest_k(), 0);
+    CHECK_EQ_INT(kd_log_compact(DB, later, 1000), 0);
+    CHECK_EQ_INT(rd_le(kd_out_ptr(), 4), 1); /* the aborted record went */
+    CHECK(stored_at(0));
+    CHECK(!stored_at(1));
+    CHECK(stored_at(2)); /* the ABORT marker stays */
+    CHECK_EQ_INT(latest_k(), 0);
+    CHECK_EQ_INT(read_at(0, KD_READ_UNCOMMITTED).count, 1);
+
+    CHECK_EQ_INT(append(21, 0, 0, 1, true, NULL), 0); /* k at 3, open */
+    CHECK_EQ_INT(latest_k(), 0);
+    CHECK_EQ_INT(kd_log_compact(DB, later + 1, 1000), 0);
+    CHECK(stored_at(0));
+    CHECK(stored_at(3));
+    CHECK_EQ_INT(marker(21, 0, KD_TXN_COMMIT, 0, NULL), 0); /* at 4 */
+    CHECK_EQ_INT(latest_k(), 3);
+    CHECK_EQ_INT(kd_log_compact(DB, later + 2, 1000), 0);
+    CHECK(!stored_at(0)); /* now superseded by the committed record at 3 */
+    CHECK(stored_at(3));
+    CHECK(stored_at(4));
+    CHECK_EQ_INT(latest_k(), 3);
+
+    /* A committed record appended while a transaction is open stays latest when that
+     * transaction's earlier record commits after it. */
+    CHECK_EQ_INT(append(22, 0, 0, 1, true, NULL), 0);    /* k at 5, open */
+    CHECK_EQ_INT(append(-1, -1, -1, 1, false, NULL), 0); /* committed k at 6 */
+    CHECK_EQ_INT(latest_k(), 6);
+    CHECK_EQ_INT(marker(22, 0, KD_TXN_COMMIT, 0, NULL), 0);
+    CHECK_EQ_INT(latest_k(), 6);
+    close_log(conn);
+}
+
 /* Reads of a cold segment (tiering.c) follow the same rules: an aborted transaction and
  * its marker moved to the cold tier are skipped under read_committed and listed for a
  * Fetch; read_uncommitted gives the aborted records, never the marker. */
@@ -557,6 +617,7 @@ int main(void)
     RUN(test_marker_failure_rolls_back);
     RUN(test_list_offsets);
     RUN(test_compacted_log_keeps_markers);
+    RUN(test_compaction_ignores_aborted_and_open);
     RUN(test_produce_check);
     RUN(test_cold_reads);
     return CHECK_SUMMARY();

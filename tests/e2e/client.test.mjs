@@ -203,6 +203,7 @@ describe('KafdoClient against wrangler dev', () => {
       partition: 0,
       earliest: 0,
       latest: 5,
+      lastStableOffset: 5,
     });
 
     const described = await admin.describeGroup('c-group');

@@ -314,7 +314,13 @@ describe('produce-batch and paging', () => {
     for (const r of results) counts[r.partition]++;
     for (let p = 0; p < P; p++) {
       const o = await api.get(`/topics/batch/partitions/${p}/offsets`);
-      assert.deepEqual(o, { topic: 'batch', partition: p, earliest: 0, latest: counts[p] });
+      assert.deepEqual(o, {
+        topic: 'batch',
+        partition: p,
+        earliest: 0,
+        latest: counts[p],
+        lastStableOffset: counts[p],
+      });
     }
     const topicOffsets = await api.get('/admin/topics/batch/offsets');
     assert.deepEqual(topicOffsets, {

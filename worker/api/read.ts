@@ -82,6 +82,17 @@ export async function partitionOffsets(
   return { earliest: o.logStartOffset, latest: o.highWatermark };
 }
 
+/* A partition's offsets with its last stable offset: where a read_committed read stops
+ * (the first offset of its earliest open transaction, else the high watermark). */
+export async function partitionStableOffsets(
+  env: KafdoBindings,
+  topic: string,
+  partition: number,
+): Promise<PartitionOffsets & { lastStableOffset: number }> {
+  const o = await onPartition(typedEnv(env), topic, partition, async (stub) => stub.stableOffsets());
+  return { earliest: o.logStartOffset, latest: o.highWatermark, lastStableOffset: o.lastStableOffset };
+}
+
 /* Kafka's ListOffsets by time (a consumer's offsetsForTimes): the first offset whose
  * record's timestamp is at or after `timestamp`, and that timestamp; -1 for both when
  * no record is that late. */

@@ -100,6 +100,9 @@ export interface ClientPartitionOffsets {
   earliest: number;
   /* The high watermark: the offset the next record will get. */
   latest: number;
+  /* The last stable offset: the first offset of the earliest open transaction, else
+   * the high watermark (a read_committed read stops there). */
+  lastStableOffset: number;
 }
 
 const REJOIN_CODES = new Set(["REBALANCE_IN_PROGRESS", "ILLEGAL_GENERATION", "UNKNOWN_MEMBER_ID"]);

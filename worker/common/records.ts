@@ -83,6 +83,12 @@ export interface LogOffsets {
   highWatermark: number;
 }
 
+/* A log's offsets and its last stable offset (the first offset of its earliest open
+ * transaction, else the high watermark). */
+export interface StableOffsets extends LogOffsets {
+  lastStableOffset: number;
+}
+
 /* Kafka's isolation levels (a Fetch's isolation_level): 0 read_uncommitted reads to the
  * high watermark, 1 read_committed only below the last stable offset (the first offset
  * of the earliest transaction still open) and never an aborted transaction's records. */

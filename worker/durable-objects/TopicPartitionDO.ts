@@ -75,6 +75,7 @@ import {
   type FetchResult,
   type IsolationLevel,
   type LogOffsets,
+  type StableOffsets,
   type ReadResult,
 } from "../common/records";
 import { ColdTier } from "./cold-tier";
@@ -380,6 +381,9 @@ export class TopicPartitionDO extends DurableObject<Env> implements TopicPartiti
       if (markerOffset >= 0) {
         this.counters.recount();
         this.#wakeReaders();
+        /* A marker moves the LSO, up to which compaction cleans: after it, as after an
+         * append (its small batch is measured by the next step). */
+        this.#afterAppends(0);
       }
       return { errorCode: 0 };
     } catch (e) {
@@ -451,6 +455,11 @@ export class TopicPartitionDO extends DurableObject<Env> implements TopicPartiti
 
   offsets(): LogOffsets {
     return logOffsets(this.db);
+  }
+
+  stableOffsets(): StableOffsets {
+    const { logStartOffset, highWatermark, lastStableOffset } = logTxnState(this.db);
+    return { logStartOffset, highWatermark, lastStableOffset };
   }
 
   /* SQL over the topic (query-rows.ts): this partition's range read, and a statement run

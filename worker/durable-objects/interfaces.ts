@@ -20,7 +20,14 @@ import type {
   ResetPartition,
   ResetSpec,
 } from "../../wasm/kafdo";
-import type { AppendResult, FetchResult, IsolationLevel, LogOffsets, ReadResult } from "../common/records";
+import type {
+  AppendResult,
+  FetchResult,
+  IsolationLevel,
+  LogOffsets,
+  ReadResult,
+  StableOffsets,
+} from "../common/records";
 import type { PartitionQuery, PartitionQueryResult, RecordRow } from "../common/query";
 import type {
   CommittedOffset,
@@ -88,6 +95,8 @@ export interface TopicPartitionRpc extends Rpc.DurableObjectBranded {
     isolation?: IsolationLevel,
   ): FetchResult | Promise<FetchResult>;
   offsets(): LogOffsets;
+  /* The offsets with the last stable offset (REST's offsets endpoint). */
+  stableOffsets(): StableOffsets;
   /* SQL over the topic (query-rows.ts). */
   query(q: PartitionQuery): Promise<PartitionQueryResult>;
   queryMerge(q: PartitionQuery, rows: RecordRow[]): PartitionQueryResult;

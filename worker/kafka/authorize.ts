@@ -20,11 +20,14 @@
  *     the ACL and SCRAM APIs) need DESCRIBE or ALTER on the cluster:
  *     CLUSTER_AUTHORIZATION_FAILED;
  *   - a transactional producer needs WRITE on its transactional id (InitProducerId,
- *     AddPartitionsToTxn, AddOffsetsToTxn, EndTxn: TRANSACTIONAL_ID_AUTHORIZATION_FAILED),
- *     AddPartitionsToTxn WRITE on each topic (else TOPIC_AUTHORIZATION_FAILED for those
- *     and OPERATION_NOT_ATTEMPTED for the rest: nothing is added) and AddOffsetsToTxn
- *     READ on the group; FindCoordinator for a transaction, DescribeTransactions and
- *     ListTransactions (which shows only those) DESCRIBE on the transactional id;
+ *     AddPartitionsToTxn, AddOffsetsToTxn, EndTxn, and a Produce of transactional
+ *     batches: TRANSACTIONAL_ID_AUTHORIZATION_FAILED), AddPartitionsToTxn WRITE on each
+ *     topic (else TOPIC_AUTHORIZATION_FAILED for those, UNKNOWN_TOPIC_OR_PARTITION for
+ *     missing ones among the rest and OPERATION_NOT_ATTEMPTED for the others: nothing
+ *     is added) and AddOffsetsToTxn READ on the group; FindCoordinator for a
+ *     transaction, DescribeTransactions (which shows only the topics the principal may
+ *     DESCRIBE) and ListTransactions (which shows only those ids) DESCRIBE on the
+ *     transactional id;
  *   - asked for them, Metadata, DescribeGroups and DescribeCluster answer the
  *     principal's own authorized operations (a bit per AclOperation the core allows)
  *     rather than the handlers' "every operation".
@@ -33,7 +36,7 @@
  * transactional id is allowed to every authenticated principal (as Kafka since KIP-679,
  * where the producer's WRITE on each topic is what counts).
  */
-import type { KafkaRequest } from "../../wasm/kafdo";
+import { produceTxnError, type KafkaRequest } from "../../wasm/kafdo";
 import {
   CLUSTER_RESOURCE,
   OPERATIONS as OP,
@@ -44,7 +47,7 @@ import {
 } from "../api/acls";
 import { KafkaCode } from "../common/errors";
 import { NO_OPERATIONS, type KafkaContext } from "./context";
-import { addPartitionsAnswer } from "./transactions";
+import { addPartitionsAnswer, partitionsToAdd } from "./transactions";
 import type {
   CreatePartitionsRequestTopics,
   CreateTopicsRequestTopics,
@@ -445,7 +448,7 @@ const transactionalId = (name: (req: KafkaRequest) => string | null) =>
 const addPartitionsCheck: Check = async (ctx, req) => {
   const body = bodyOf<"AddPartitionsToTxn">(req);
   const topics = body.v3AndBelowTopics;
-  const refuse = (codeOf: (topic: string) => number): Gate => ({
+  const refuse = (codeOf: (topic: string, partition: number) => number): Gate => ({
     request: req,
     deny: TXN_DENIED,
     complete: () => addPartitionsAnswer(topics, codeOf),
@@ -460,7 +463,19 @@ const addPartitionsCheck: Check = async (ctx, req) => {
   );
   if (allowed.every(Boolean)) return allow(req);
   const denied = new Set(topics.filter((_, i) => !allowed[i]).map((t) => t.name));
-  return refuse((topic) => (denied.has(topic) ? TOPIC_DENIED : KafkaCode.OPERATION_NOT_ATTEMPTED));
+  /* As Kafka's handleAddPartitionsToTxnRequest: a missing partition among those the
+   * principal may write is UNKNOWN_TOPIC_OR_PARTITION. */
+  const { isUnknown } = await partitionsToAdd(
+    ctx.env,
+    topics.filter((_, i) => allowed[i]),
+  );
+  return refuse((topic, p) =>
+    denied.has(topic)
+      ? TOPIC_DENIED
+      : isUnknown(topic, p)
+        ? KafkaCode.UNKNOWN_TOPIC_OR_PARTITION
+        : KafkaCode.OPERATION_NOT_ATTEMPTED,
+  );
 };
 
 /* AddOffsetsToTxn: WRITE on the transactional id, READ on the group. */
@@ -469,6 +484,73 @@ const addOffsetsCheck: Check = async (ctx, req) => {
   const onId = await transactionalId(() => body.transactionalId)(ctx, req);
   if (onId.deny !== undefined) return onId;
   return one(OP.READ, RT.GROUP, () => body.groupId, KafkaCode.GROUP_AUTHORIZATION_FAILED)(ctx, req);
+};
+
+/* DescribeTransactions: DESCRIBE on each transactional id (the others answered
+ * TRANSACTIONAL_ID_AUTHORIZATION_FAILED); a described transaction shows only the topics
+ * the principal may DESCRIBE, as Kafka's handleDescribeTransactionsRequest. */
+const describeTransactionsCheck: Check = async (ctx, req) => {
+  const byId = await split<string>(
+    "transactionalIds",
+    (id) => id,
+    "transactionStates",
+    OP.DESCRIBE,
+    RT.TRANSACTIONAL_ID,
+    (transactionalId) => ({
+      errorCode: TXN_DENIED,
+      transactionalId,
+      transactionState: "",
+      transactionTimeoutMs: 0,
+      transactionStartTimeMs: -1,
+      producerId: -1,
+      producerEpoch: -1,
+      topics: [],
+    }),
+  )(ctx, req);
+  type Described = { topics: { topic: string }[] };
+  return {
+    request: byId.request,
+    complete: async (answer) => {
+      const body = byId.complete ? await byId.complete(answer) : answer;
+      if (body === null) return null;
+      const states = listIn<Described>(body, "transactionStates") ?? [];
+      const names = [...new Set(states.flatMap((s) => s.topics.map((t) => t.topic)))];
+      const described = await may(ctx, OP.DESCRIBE, RT.TOPIC, names);
+      const shown = new Set(names.filter((_, i) => described[i]));
+      return {
+        ...body,
+        transactionStates: states.map((s) => ({ ...s, topics: s.topics.filter((t) => shown.has(t.topic)) })),
+      };
+    },
+  };
+};
+
+/* Produce: transactional batches need WRITE on the request's transactional id (none
+ * named is refused too), the whole request TRANSACTIONAL_ID_AUTHORIZATION_FAILED, before
+ * the topics are checked, as Kafka's handleProduceRequest. Whether a partition's records
+ * are transactional is the core's rule (its first batch's attribute, produceTxnError). */
+const produceCheck: Check = async (ctx, req) => {
+  const body = bodyOf<"Produce">(req);
+  const transactional = body.topicData.some((t) =>
+    t.partitionData.some((p) => p.records !== null && produceTxnError(p.records, false) !== 0),
+  );
+  if (transactional) {
+    const id = body.transactionalId;
+    if (id === null || !(await may(ctx, OP.WRITE, RT.TRANSACTIONAL_ID, [id]))[0])
+      return { request: req, deny: TXN_DENIED };
+  }
+  return topics<ProduceRequestTopicData>("topicData", "responses", OP.WRITE, (t) => ({
+    name: t.name,
+    partitionResponses: t.partitionData.map((p) => ({
+      index: p.index,
+      errorCode: TOPIC_DENIED,
+      baseOffset: -1,
+      logAppendTimeMs: -1,
+      logStartOffset: -1,
+      recordErrors: [],
+      errorMessage: null,
+    })),
+  }))(ctx, req);
 };
 
 /* ListTransactions shows the transactional ids the principal may DESCRIBE. */
@@ -487,21 +569,7 @@ const listTransactionsCheck: Check = async (ctx, req) => ({
 });
 
 const CHECKS: ReadonlyMap<number, Check> = new Map<number, Check>([
-  [
-    0,
-    topics<ProduceRequestTopicData>("topicData", "responses", OP.WRITE, (t) => ({
-      name: t.name,
-      partitionResponses: t.partitionData.map((p) => ({
-        index: p.index,
-        errorCode: TOPIC_DENIED,
-        baseOffset: -1,
-        logAppendTimeMs: -1,
-        logStartOffset: -1,
-        recordErrors: [],
-        errorMessage: null,
-      })),
-    })),
-  ],
+  [0, produceCheck],
   [
     1,
     split<FetchRequestTopics>(
@@ -622,26 +690,7 @@ const CHECKS: ReadonlyMap<number, Check> = new Map<number, Check>([
   [50, cluster(OP.DESCRIBE)],
   [51, cluster(OP.ALTER)],
   [60, describeClusterCheck],
-  [
-    65,
-    split<string>(
-      "transactionalIds",
-      (id) => id,
-      "transactionStates",
-      OP.DESCRIBE,
-      RT.TRANSACTIONAL_ID,
-      (transactionalId) => ({
-        errorCode: TXN_DENIED,
-        transactionalId,
-        transactionState: "",
-        transactionTimeoutMs: 0,
-        transactionStartTimeMs: -1,
-        producerId: -1,
-        producerEpoch: -1,
-        topics: [],
-      }),
-    ),
-  ],
+  [65, describeTransactionsCheck],
   [66, listTransactionsCheck],
   [
     61,

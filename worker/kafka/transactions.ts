@@ -20,6 +20,7 @@ import { describeTransactions as describeEach, listTransactions as listAll } fro
 import { KafkaCode } from "../common/errors";
 import type { TransactionPartition } from "../common/transactions";
 import { transactionStub } from "../durable-objects/addressing";
+import type { Env } from "../durable-objects/bindings";
 import { topicFor } from "../partitions/topics";
 import { errorCodeOf, type KafkaContext, type RequestOf } from "./context";
 import type { KafkaRequest } from "../../wasm/kafdo";
@@ -55,21 +56,18 @@ export function addPartitionsAnswer(
   };
 }
 
-/*
- * AddPartitionsToTxn (v0-3, the clients' form): every partition joins, or none. A topic
- * or partition that does not exist is UNKNOWN_TOPIC_OR_PARTITION and every other
- * partition OPERATION_NOT_ATTEMPTED, as Kafka; otherwise every partition gets the
- * coordinator's answer.
- */
-export async function addPartitionsToTxn(ctx: KafkaContext, req: RequestOf<"AddPartitionsToTxn">): Promise<object> {
-  const body = req.body;
-  const topics = body.v3AndBelowTopics;
+/* The partitions of an AddPartitionsToTxn that exist, and which asked do not (the
+ * handler's answer, and the ACL gate's for the topics the principal may write). */
+export async function partitionsToAdd(
+  env: Env,
+  topics: { name: string; partitions: number[] }[],
+): Promise<{ partitions: TransactionPartition[]; isUnknown: (topic: string, partition: number) => boolean }> {
   const unknown = new Map<string, Set<number> | "all">();
   const partitions: TransactionPartition[] = [];
   await Promise.all(
     topics.map(async (t) => {
       try {
-        const info = await topicFor(ctx.env, t.name);
+        const info = await topicFor(env, t.name);
         for (const p of t.partitions) {
           if (p < 0 || p >= info.partitions) {
             const set = unknown.get(t.name);
@@ -84,11 +82,27 @@ export async function addPartitionsToTxn(ctx: KafkaContext, req: RequestOf<"AddP
       }
     }),
   );
-  if (unknown.size > 0) {
-    return addPartitionsAnswer(topics, (topic, p) => {
-      const u = unknown.get(topic);
-      return u === "all" || u?.has(p) ? KafkaCode.UNKNOWN_TOPIC_OR_PARTITION : KafkaCode.OPERATION_NOT_ATTEMPTED;
-    });
+  const isUnknown = (topic: string, p: number) => {
+    const u = unknown.get(topic);
+    return u === "all" || (u?.has(p) ?? false);
+  };
+  return { partitions, isUnknown };
+}
+
+/*
+ * AddPartitionsToTxn (v0-3, the clients' form): every partition joins, or none. A topic
+ * or partition that does not exist is UNKNOWN_TOPIC_OR_PARTITION and every other
+ * partition OPERATION_NOT_ATTEMPTED, as Kafka; otherwise every partition gets the
+ * coordinator's answer.
+ */
+export async function addPartitionsToTxn(ctx: KafkaContext, req: RequestOf<"AddPartitionsToTxn">): Promise<object> {
+  const body = req.body;
+  const topics = body.v3AndBelowTopics;
+  const { partitions, isUnknown } = await partitionsToAdd(ctx.env, topics);
+  if (partitions.length < topics.reduce((n, t) => n + t.partitions.length, 0)) {
+    return addPartitionsAnswer(topics, (topic, p) =>
+      isUnknown(topic, p) ? KafkaCode.UNKNOWN_TOPIC_OR_PARTITION : KafkaCode.OPERATION_NOT_ATTEMPTED,
+    );
   }
   let code = 0;
   try {

@@ -44,6 +44,7 @@ describe("KafdoClient in a Worker", () => {
       partition: 1,
       earliest: 0,
       latest: 2,
+      lastStableOffset: 2,
     });
     await consumer.disconnect();
 

@@ -168,6 +168,7 @@ describe("POST /topics/:topic/produce", () => {
       partition: 2,
       earliest: 0,
       latest: 1,
+      lastStableOffset: 1,
     });
     expect((await get(`/topics/${enc(topic)}/partitions/0/offsets`)).body.latest).toBe(0);
   });
@@ -363,7 +364,7 @@ describe("offsets", () => {
   it("GET /topics/:topic/partitions/:partition/offsets follows produces", async () => {
     const topic = await createTopic(2);
     const path = `/topics/${enc(topic)}/partitions/1/offsets`;
-    expect((await get(path)).body).toEqual({ topic, partition: 1, earliest: 0, latest: 0 });
+    expect((await get(path)).body).toEqual({ topic, partition: 1, earliest: 0, latest: 0, lastStableOffset: 0 });
     await post(`/topics/${enc(topic)}/produce-batch`, {
       messages: [
         { value: 1, partition: 1 },
@@ -371,7 +372,7 @@ describe("offsets", () => {
         { value: 3, partition: 0 },
       ],
     });
-    expect((await get(path)).body).toEqual({ topic, partition: 1, earliest: 0, latest: 2 });
+    expect((await get(path)).body).toEqual({ topic, partition: 1, earliest: 0, latest: 2, lastStableOffset: 2 });
   });
 
   it("GET /admin/topics/:topic/offsets lists every partition in order", async () => {

@@ -15,10 +15,10 @@ import { describe, expect, it } from "vitest";
 import { encodeBatch } from "../../../wasm/kafdo";
 import { createAdmin } from "../../../worker/api/admin";
 import { createConsumer } from "../../../worker/api/consumer";
-import { readPartition } from "../../../worker/api/read";
+import { readKey, readPartition } from "../../../worker/api/read";
 import { KafkaCode } from "../../../worker/common/errors";
 import { topicFor } from "../../../worker/partitions/topics";
-import { rawPartitionStub } from "../helpers";
+import { rawPartitionStub, runDueAlarms } from "../helpers";
 // @ts-expect-error kafkajs's protocol modules are untyped CommonJS
 import kafkajsRequest from "kafkajs/src/protocol/request";
 // @ts-expect-error untyped
@@ -162,6 +162,71 @@ async function latest(topic: string, isolationLevel: number): Promise<number> {
 }
 
 describe("transactions, the partition side", () => {
+  it("compacts a committed transaction's records only once its marker is written", async () => {
+    const topic = `txn-compact-${Date.now().toString(36)}-${topics++}`;
+    await createAdmin(env).createTopic({
+      topic,
+      partitions: 1,
+      config: { "cleanup.policy": "compact", "segment.ms": "1", "min.cleanable.dirty.ratio": "0.01" },
+    });
+    const { topicId } = await topicFor(env, topic);
+    const stub = rawPartitionStub(topicId, 0);
+    const pid = await producerId();
+    const keyed = async (transactionalId: string | null) => {
+      const r = await kafka<{ topics: { partitions: { errorCode: number; baseOffset: string }[] }[] }>(
+        produceV3({
+          acks: -1,
+          timeout: 5000,
+          transactionalId,
+          producerId: transactionalId ? pid : -1,
+          producerEpoch: transactionalId ? 0 : -1,
+          topicData: [
+            {
+              topic,
+              partitions: [
+                {
+                  partition: 0,
+                  firstSequence: transactionalId ? 0 : -1,
+                  messages: [{ key: "k", value: "v", timestamp: Date.now() }],
+                },
+              ],
+            },
+          ],
+        }),
+        produceV3Response,
+      );
+      return r.topics[0]!.partitions[0]!;
+    };
+    const offsetsKept = async () =>
+      (await readPartition(env, topic, 0, { offset: 0, isolation: "read_uncommitted" })).records.map((r) => r.offset);
+    expect(await keyed(null)).toMatchObject({ errorCode: 0, baseOffset: "0" });
+    expect(await keyed("txn-compact")).toMatchObject({ errorCode: 0, baseOffset: "1" });
+    await new Promise((resolve) => setTimeout(resolve, 5)); /* past segment.ms */
+    await runDueAlarms(topicId);
+    expect((await readKey(env, topic, "k"))?.offset).toBe(0);
+    expect(await offsetsKept()).toEqual([0, 1]);
+
+    await stub.writeTxnMarker({ producerId: pid, producerEpoch: 0, commit: true, coordinatorEpoch: 0 });
+    expect((await readKey(env, topic, "k"))?.offset).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await runDueAlarms(topicId);
+    expect(await offsetsKept()).toEqual([1]);
+  });
+
+  it("REST offsets show the last stable offset beside the high watermark", async () => {
+    const { topic, stub } = await freshTopic();
+    const pid = await producerId();
+    const offsets = async () =>
+      (await (await exports.default.fetch(`http://kafdo.test/topics/${topic}/partitions/0/offsets`)).json()) as object;
+    expect(await produce(topic, ["plain"])).toMatchObject({ errorCode: 0 });
+    expect(
+      await produce(topic, ["t1", "t2"], { transactionalId: "txn-rest", producerId: pid, firstSequence: 0 }),
+    ).toMatchObject({ errorCode: 0, baseOffset: "1" });
+    expect(await offsets()).toEqual({ topic, partition: 0, earliest: 0, latest: 3, lastStableOffset: 1 });
+    await stub.writeTxnMarker({ producerId: pid, producerEpoch: 0, commit: true, coordinatorEpoch: 0 });
+    expect(await offsets()).toEqual({ topic, partition: 0, earliest: 0, latest: 4, lastStableOffset: 4 });
+  });
+
   it("keeps an aborted transaction from a read_committed kafkajs consumer, not from a read_uncommitted one", async () => {
     const { topic, stub } = await freshTopic();
     const pid = await producerId();

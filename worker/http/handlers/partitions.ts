@@ -11,7 +11,7 @@
  * GET /topics/:topic/keys/:key answers a compacted topic's latest record of a key.
  */
 import { partitionOffsets, readKey, readPartition } from "../../api";
-import { MAX_READ_BYTES, partitionOffsetForTime } from "../../api/read";
+import { MAX_READ_BYTES, partitionOffsetForTime, partitionStableOffsets } from "../../api/read";
 import { endpoint } from "../endpoint";
 import { HttpError, invalidRequest } from "../errors";
 import { jsonResponse } from "../json";
@@ -49,6 +49,11 @@ const PartitionOffsets = named(
     partition: AtLeast(0),
     earliest: AtLeast(0, "The log start offset."),
     latest: AtLeast(0, "The high watermark: the offset the next record will get."),
+    lastStableOffset: AtLeast(
+      0,
+      "The last stable offset: the first offset of the earliest open transaction, else the high watermark " +
+        "(a read_committed read stops there).",
+    ),
     offsetForTimestamp: Type.Optional(
       Struct(
         { offset: AtLeast(-1), timestamp: AtLeast(-1) },
@@ -131,19 +136,20 @@ async function offsetAtTime(c: Context, topic: string, partition: number, timest
 export const readOffsets = endpoint({
   summary: "A partition's offsets",
   description:
-    "The log start offset and the high watermark; with ?timestamp=ms also Kafka's ListOffsets " +
+    "The log start offset, the high watermark and the last stable offset; with ?timestamp=ms also Kafka's ListOffsets " +
     "by time: the first offset whose record's timestamp is at or after it (offset and " +
     "timestamp -1 when no record is that late).",
   tags: ["consume"],
   params: { topic: TopicParam, partition: PartitionParam },
   query: { timestamp: Natural({ description: "ms since the epoch" }) },
-  responses: { 200: ok("The log start offset and the high watermark.", PartitionOffsets) },
+  responses: { 200: ok("The log start offset, the high watermark and the last stable offset.", PartitionOffsets) },
   errors: [NotFound],
   async handle(c, { params: { topic, partition }, query }) {
-    const { earliest, latest } = await partitionOffsets(c.env, topic, partition);
-    if (query.timestamp === undefined) return Response.json({ topic, partition, earliest, latest });
+    const { earliest, latest, lastStableOffset } = await partitionStableOffsets(c.env, topic, partition);
+    const offsets = { topic, partition, earliest, latest, lastStableOffset };
+    if (query.timestamp === undefined) return Response.json(offsets);
     const offsetForTimestamp = await partitionOffsetForTime(c.env, topic, partition, query.timestamp);
-    return Response.json({ topic, partition, earliest, latest, offsetForTimestamp });
+    return Response.json({ ...offsets, offsetForTimestamp });
   },
 });
 

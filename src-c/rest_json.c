@@ -131,11 +131,35 @@ static bool is_hex(uint8_t c)
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
+#define ONES 0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+
+/* Whether no byte of w is '"', '\\' or below 0x20 (bit tricks: a byte below n has
+ * its high bit set in w - n * ONES and not in w). */
+static bool plain_word(uint64_t w)
+{
+    uint64_t quote = w ^ (ONES * '"'), backslash = w ^ (ONES * '\\');
+    uint64_t control = (w - ONES * 0x20) & ~w;
+    uint64_t zero = ((quote - ONES) & ~quote) | ((backslash - ONES) & ~backslash);
+    return ((control | zero) & HIGHS) == 0;
+}
+
 /* Past the string at p[i] == '"', or 0 when it is not one. The text is well-formed
  * UTF-8 already, so only ASCII needs looking at. */
 static size_t skip_string(const uint8_t *p, size_t n, size_t i)
 {
     for (i++; i < n; i++) {
+        /* 8 bytes at a time while none is a quote, a backslash or a control */
+        while (n - i >= 8) {
+            uint64_t w;
+            memcpy(&w, p + i, 8);
+            if (plain_word(w))
+                i += 8;
+            else
+                break;
+        }
+        if (i >= n)
+            return 0;
         uint8_t c = p[i];
         if (c > '\\' || (c >= 0x20 && c != '"' && c != '\\'))
             continue;

@@ -73,6 +73,12 @@ const VALUES = [
   "\t\r\n null \t",
   '"é ☃ 😀"',
   "NaN",
+  /* long strings: the core checks 8 bytes at a time, then byte by byte */
+  ...[0, 1, 7, 8, 9, 15, 16, 23].flatMap((at) =>
+    ["\u0001", "\u001f", '\\"', "\\\\", '"', "\\", "é", "\u007f"].map(
+      (c) => `"${"a".repeat(at)}${c}${"b".repeat(20)}"`,
+    ),
+  ),
 ];
 
 const TEXTS = ["", "k", "é", "😀", '"\\', "\u0000\u0001\u001f\u007f\b\f\n\r\t", "\u2028\u2029", "\uFEFFbom"];

@@ -15,9 +15,9 @@
  * timed: on a loaded machine a sample's time includes the while the process waited
  * for a core). The profiler itself costs some CPU.
  */
-import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { startDev } from '../tests/e2e/harness.mjs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { processGroup, startDev } from '../tests/e2e/harness.mjs';
 import { BATCH, PARTITIONS, groupCpuSeconds, readAll, valueStrings } from './rest-workload.mjs';
 
 const { values: opts } = parseArgs({
@@ -56,6 +56,18 @@ async function inspector(port) {
       ws.send(JSON.stringify({ id: n, method, params }));
     });
   return { call, close: () => ws.close() };
+}
+
+/* CPU seconds per process of the group, by command name. */
+function cpuByCommand(pgid) {
+  const out = new Map();
+  for (const { pid, comm } of processGroup(pgid)) {
+    try {
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      out.set(comm, (out.get(comm) ?? 0) + (Number(f[11]) + Number(f[12])) / 100);
+    } catch {}
+  }
+  return out;
 }
 
 /* Busy samples per function (self), and in all, from a profile. */
@@ -114,6 +126,7 @@ try {
   await inspect.call('Profiler.setSamplingInterval', { interval: 100 });
   await inspect.call('Profiler.start');
   const cpu0 = groupCpuSeconds(dev.pid);
+  const byCommand0 = cpuByCommand(dev.pid);
   let records = 0;
   let seconds = 0;
   for (let r = 0; r < ROUNDS; r++) {
@@ -122,6 +135,9 @@ try {
     seconds += read.seconds;
   }
   const cpu = groupCpuSeconds(dev.pid) - cpu0;
+  const byCommand = [...cpuByCommand(dev.pid)].map(
+    ([c, t]) => `${c} ${(((t - (byCommand0.get(c) ?? 0)) * 1e6) / records).toFixed(2)}`,
+  );
   const { profile } = await inspect.call('Profiler.stop');
   inspect.close();
   if (opts.save) writeFileSync(opts.save, JSON.stringify(profile));
@@ -132,6 +148,7 @@ try {
       `(${Math.round(records / seconds).toLocaleString('en-US')} rec/s); ` +
       `wrangler dev's CPU: ${usPerRecord.toFixed(2)} µs per record; ${busy} busy samples`,
   );
+  console.log(`  by process (µs per record): ${byCommand.join(', ')}`);
   console.log('self, share of the busy samples and µs per record:');
   for (const [where, n] of self.slice(0, Number(opts.top))) {
     const share = n / busy;

@@ -20,7 +20,7 @@ function typescriptMessages(batch: Uint8Array, encoding: Encoding): string {
 function coreMessages(batch: Uint8Array, encoding: Encoding): string {
   const { count, messages } = decodeBatchesRest(batch, encoding);
   expect(count).toBe(decodeBatches(batch).length);
-  return new TextDecoder("utf-8", { fatal: true }).decode(messages);
+  return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(messages);
 }
 
 function expectSame(batch: Uint8Array): void {

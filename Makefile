@@ -16,7 +16,7 @@ SHELL := /bin/bash
 # Node 22 comes from the npm package `node` (wrangler needs >= 22.12; Debian has 20).
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-CORE_SRC := $(addprefix src-c/,scratch.c varint.c crc32c.c codecs.c partitioner.c record_batch.c sql.c log.c log_stats.c log_config.c retention.c compaction.c tiering.c topics.c group_registry.c producer_ids.c assignor.c group.c group_classic.c consumer_protocol.c group_offsets.c group_txn_offsets.c group_reset.c txn_coordinator.c txn_registry.c json.c kafka_schema.c kafka_codec.c kafka_rules.c sha2.c sasl_scram.c sasl_plain.c acl.c txn_log.c)
+CORE_SRC := $(addprefix src-c/,scratch.c varint.c crc32c.c codecs.c partitioner.c record_batch.c sql.c log.c log_stats.c log_config.c retention.c compaction.c tiering.c topics.c group_registry.c producer_ids.c assignor.c group.c group_classic.c consumer_protocol.c group_offsets.c group_txn_offsets.c group_reset.c txn_coordinator.c txn_registry.c json.c kafka_schema.c kafka_codec.c kafka_rules.c sha2.c sasl_scram.c sasl_plain.c acl.c txn_log.c rest_json.c)
 CORE_HDR := $(wildcard src-c/*.h) src-c/errors.def
 NATIVE_HOST := src-c/host_sqlite.c
 C_WARN := -std=c11 -Wall -Wextra -Werror

@@ -208,6 +208,12 @@ KD_EXPORT(kd_batch_inspect) int32_t kd_batch_inspect(const uint8_t *buf, uint32_
 KD_EXPORT(kd_batch_decode)
 int32_t kd_batch_decode(const uint8_t *buf, uint32_t len, int64_t min_offset, uint32_t max_records);
 
+/* kd_batch_decode, the records written as REST messages (kd_log_read_rest_isolated;
+ * encoding 0 json, 1 base64). Output: u32 count, then the messages' JSON. */
+KD_EXPORT(kd_batch_decode_rest)
+int32_t kd_batch_decode_rest(const uint8_t *buf, uint32_t len, int64_t min_offset, uint32_t max_records,
+                             int32_t encoding);
+
 /* ---- a partition's log ---------------------------------------------------- */
 
 /*
@@ -499,9 +505,19 @@ int32_t kd_log_write_txn_marker(uint32_t db, int64_t producer_id, int32_t produc
  * walked and skipped, or `offset`: where the next read starts when this gives no
  * record), then a kd record list.
  *
+ * kd_log_read_rest_isolated: as kd_log_read_isolated, the records written as the
+ * messages of a REST read's answer (rest_json.c: encoding 0 json, 1 base64). Output:
+ * i64 log_start_offset, i64 high_watermark, i64 last_stable_offset, i64 skipped_to,
+ * u32 count, i64 last_offset (-1: no record), i64 record_bytes (keys, values, header
+ * names and values: the read metric), then the messages' JSON, comma-separated (the
+ * inside of the answer's "messages" array).
+ *
  * The _cold variants answer from a cold segment's bytes as kd_log_fetch_cold does.
  */
 #define KD_READ_UNCOMMITTED 0
+/* A REST read's ?encoding: readable JSON where lossless, or base64 throughout. */
+#define KD_REST_ENCODING_JSON 0
+#define KD_REST_ENCODING_BASE64 1
 #define KD_READ_COMMITTED 1
 KD_EXPORT(kd_log_fetch_isolated)
 int32_t kd_log_fetch_isolated(uint32_t db, int64_t offset, int32_t max_bytes, int32_t min_one_batch, int32_t isolation);
@@ -513,6 +529,13 @@ int32_t kd_log_fetch_cold_isolated(uint32_t db, int64_t offset, int32_t max_byte
 KD_EXPORT(kd_log_read_cold_isolated)
 int32_t kd_log_read_cold_isolated(uint32_t db, int64_t offset, uint32_t max_records, int32_t max_bytes,
                                   int32_t isolation, const uint8_t *bytes, uint32_t len, int64_t position);
+KD_EXPORT(kd_log_read_rest_isolated)
+int32_t kd_log_read_rest_isolated(uint32_t db, int64_t offset, uint32_t max_records, int32_t max_bytes,
+                                  int32_t isolation, int32_t encoding);
+KD_EXPORT(kd_log_read_rest_cold_isolated)
+int32_t kd_log_read_rest_cold_isolated(uint32_t db, int64_t offset, uint32_t max_records, int32_t max_bytes,
+                                       int32_t isolation, int32_t encoding, const uint8_t *bytes, uint32_t len,
+                                       int64_t position);
 
 /*
  * ListOffsets with an isolation level: as kd_log_offset_for_time, but latest (-1) under

@@ -398,7 +398,7 @@ int32_t kd_batch_with_records(const kd_batch *b, const uint8_t *records, size_t 
  * seen, and the records need not be walked once more to be checked first.
  */
 static int32_t records_out(const uint8_t *buf, size_t len, int64_t min_offset, uint32_t max_records, uint32_t *count,
-                           bool stored)
+                           bool stored, kd_record_emit emit, void *arg)
 {
     for (size_t pos = 0; pos < len && *count < max_records;) {
         kd_batch b;
@@ -420,7 +420,7 @@ static int32_t records_out(const uint8_t *buf, size_t len, int64_t min_offset, u
         while (*count < max_records && (rc = kd_record_next(&it, &rec)) == 1) {
             if (rec.offset < min_offset)
                 continue;
-            if ((rc = out_record(&rec)) != 0)
+            if ((rc = emit(&rec, arg)) != 0)
                 break;
             (*count)++;
         }
@@ -434,15 +434,27 @@ static int32_t records_out(const uint8_t *buf, size_t len, int64_t min_offset, u
     return 0;
 }
 
+static int32_t emit_list_record(const kd_record *rec, void *arg)
+{
+    (void)arg;
+    return out_record(rec);
+}
+
 int32_t kd_batch_records_out(const uint8_t *buf, size_t len, int64_t min_offset, uint32_t max_records, uint32_t *count)
 {
-    return records_out(buf, len, min_offset, max_records, count, false);
+    return records_out(buf, len, min_offset, max_records, count, false, emit_list_record, NULL);
 }
 
 int32_t kd_batch_stored_records_out(const uint8_t *buf, size_t len, int64_t min_offset, uint32_t max_records,
                                     uint32_t *count)
 {
-    return records_out(buf, len, min_offset, max_records, count, true);
+    return records_out(buf, len, min_offset, max_records, count, true, emit_list_record, NULL);
+}
+
+int32_t kd_batch_records_each(const uint8_t *buf, size_t len, bool stored, int64_t min_offset, uint32_t max_records,
+                              uint32_t *count, kd_record_emit emit, void *arg)
+{
+    return records_out(buf, len, min_offset, max_records, count, stored, emit, arg);
 }
 
 int32_t kd_batch_decode(const uint8_t *buf, uint32_t len, int64_t min_offset, uint32_t max_records)

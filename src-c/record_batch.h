@@ -124,6 +124,13 @@ int32_t kd_batch_records_out(const uint8_t *buf, size_t len, int64_t min_offset,
 int32_t kd_batch_stored_records_out(const uint8_t *buf, size_t len, int64_t min_offset, uint32_t max_records,
                                     uint32_t *count);
 
+/* kd_batch_records_out / kd_batch_stored_records_out (`stored`), but each record goes
+ * to emit (0 to go on, else the error to stop with) rather than into a kd record list:
+ * the REST read's JSON (rest_json.c) is written this way. */
+typedef int32_t (*kd_record_emit)(const kd_record *rec, void *arg);
+int32_t kd_batch_records_each(const uint8_t *buf, size_t len, bool stored, int64_t min_offset, uint32_t max_records,
+                              uint32_t *count, kd_record_emit emit, void *arg);
+
 /* Rewrites a stored batch's base offset in place (outside the CRC's span). */
 void kd_batch_set_base_offset(uint8_t *batch, int64_t base_offset);
 /* Rewrites a batch's max timestamp and seals its CRC again. */

@@ -36,6 +36,7 @@
 #include "compaction.h"
 #include "internal.h"
 #include "record_batch.h"
+#include "rest_json.h"
 #include "sql.h"
 #include "txn_log.h"
 
@@ -288,8 +289,9 @@ typedef struct {
     bool decode; /* records (kd_log_read) rather than batch bytes (kd_log_fetch) */
     int64_t min_offset;
     uint32_t max_records, count;
-    int64_t skipped_to; /* decode: past the batches walked while no record was given */
-    int64_t upper;      /* fetch: past the last batch given */
+    int64_t skipped_to;     /* decode: past the batches walked while no record was given */
+    int64_t upper;          /* fetch: past the last batch given */
+    kd_rest_messages *rest; /* decode as REST messages (rest_json.c) rather than a kd record list */
 } isolated_read;
 
 static int32_t isolated_sink(const uint8_t *data, size_t len, void *arg)
@@ -311,7 +313,7 @@ static int32_t isolated_sink(const uint8_t *data, size_t len, void *arg)
         return kd_out_append(data, len) ? 0 : kd_fail(KD_ERR_NOMEM, "out of memory");
     }
     /* The stored bytes are bounded by the walk; decoded ones are bounded here. */
-    if (s->count > 0 && kd_out_size() >= KD_MAX_READ_BYTES)
+    if (s->count > 0 && (s->rest ? s->rest->list_bytes : kd_out_size()) >= KD_MAX_READ_BYTES)
         return KD_WALK_STOP;
     bool skip = (b.attributes & KD_ATTR_CONTROL) != 0;
     int32_t rc = 0;
@@ -319,7 +321,10 @@ static int32_t isolated_sink(const uint8_t *data, size_t len, void *arg)
         rc = kd_txn_batch_aborted(s->db, b.producer_id, b.base_offset, &skip);
     /* Stored batches are trusted: the append validated them, and the cold tier's walk
      * checks its bytes before they get here, so the CRC is not computed again. */
-    if (!rc && !skip)
+    if (!rc && !skip && s->rest)
+        rc = kd_batch_records_each(data, len, true, s->min_offset, s->max_records, &s->count, kd_rest_message_out,
+                                   s->rest);
+    else if (!rc && !skip)
         rc = kd_batch_stored_records_out(data, len, s->min_offset, s->max_records, &s->count);
     if (rc)
         return rc;
@@ -413,8 +418,10 @@ static int32_t fetch_isolated(uint32_t db, int64_t offset, int32_t max_bytes, in
                        : (kd_out_u32(0) ? 0 : kd_fail(KD_ERR_NOMEM, "out of memory"));
 }
 
+/* The records as a kd record list, or with `rest` as REST messages: then the head goes
+ * on with i64 last_offset and i64 record_bytes, and the messages' JSON follows. */
 static int32_t read_isolated(uint32_t db, int64_t offset, uint32_t max_records, int32_t max_bytes, int32_t isolation,
-                             const cold_source *cold)
+                             const cold_source *cold, kd_rest_messages *rest)
 {
     kd_scratch_reset();
     isolated_read s = {0};
@@ -425,12 +432,21 @@ static int32_t read_isolated(uint32_t db, int64_t offset, uint32_t max_records, 
     s.decode = true;
     s.max_records = max_records;
     if (!kd_out_i64(log_start) || !kd_out_i64(high_watermark) || !kd_out_i64(lso) || !kd_out_i64(offset) ||
-        !kd_out_u32(0))
+        !kd_out_u32(0) || (rest && !(kd_out_i64(-1) && kd_out_i64(0))))
         return kd_fail(KD_ERR_NOMEM, "out of memory");
+    if (rest) {
+        /* Decoding stops where a kd record list would have: it is bounded as one. */
+        rest->list_bytes = 36;
+        s.rest = rest;
+    }
     if (max_records > 0 && (rc = walk(db, offset, max_bytes, true, cold, &s)) != 0)
         return rc;
     kd_out_patch_i64(24, s.skipped_to);
     kd_out_patch_u32(32, s.count);
+    if (rest) {
+        kd_out_patch_i64(36, rest->last_offset);
+        kd_out_patch_i64(44, (int64_t)rest->record_bytes);
+    }
     return 0;
 }
 
@@ -441,7 +457,7 @@ int32_t kd_log_fetch_isolated(uint32_t db, int64_t offset, int32_t max_bytes, in
 
 int32_t kd_log_read_isolated(uint32_t db, int64_t offset, uint32_t max_records, int32_t max_bytes, int32_t isolation)
 {
-    return read_isolated(db, offset, max_records, max_bytes, isolation, NULL);
+    return read_isolated(db, offset, max_records, max_bytes, isolation, NULL, NULL);
 }
 
 int32_t kd_log_fetch_cold_isolated(uint32_t db, int64_t offset, int32_t max_bytes, int32_t min_one_batch,
@@ -455,7 +471,34 @@ int32_t kd_log_read_cold_isolated(uint32_t db, int64_t offset, uint32_t max_reco
                                   int32_t isolation, const uint8_t *bytes, uint32_t len, int64_t position)
 {
     cold_source cold = {bytes, len, position};
-    return read_isolated(db, offset, max_records, max_bytes, isolation, &cold);
+    return read_isolated(db, offset, max_records, max_bytes, isolation, &cold, NULL);
+}
+
+/* kd_log_read_rest_isolated's encoding, checked. */
+static int32_t rest_messages(int32_t encoding, kd_rest_messages *m)
+{
+    if (encoding != KD_REST_ENCODING_JSON && encoding != KD_REST_ENCODING_BASE64)
+        return kd_fail(KD_INVALID_REQUEST, "encoding %d is neither 0 (json) nor 1 (base64)", (int)encoding);
+    *m = (kd_rest_messages){.encoding = encoding, .last_offset = -1};
+    return 0;
+}
+
+int32_t kd_log_read_rest_isolated(uint32_t db, int64_t offset, uint32_t max_records, int32_t max_bytes,
+                                  int32_t isolation, int32_t encoding)
+{
+    kd_rest_messages m;
+    int32_t rc = rest_messages(encoding, &m);
+    return rc ? rc : read_isolated(db, offset, max_records, max_bytes, isolation, NULL, &m);
+}
+
+int32_t kd_log_read_rest_cold_isolated(uint32_t db, int64_t offset, uint32_t max_records, int32_t max_bytes,
+                                       int32_t isolation, int32_t encoding, const uint8_t *bytes, uint32_t len,
+                                       int64_t position)
+{
+    kd_rest_messages m;
+    cold_source cold = {bytes, len, position};
+    int32_t rc = rest_messages(encoding, &m);
+    return rc ? rc : read_isolated(db, offset, max_records, max_bytes, isolation, &cold, &m);
 }
 
 /* ---- offsets ---- */

@@ -104,6 +104,26 @@ export interface CoreExports {
     len: number,
     position: bigint,
   ): number;
+  kd_log_read_rest_isolated(
+    db: number,
+    offset: bigint,
+    maxRecords: number,
+    maxBytes: number,
+    isolation: number,
+    encoding: number,
+  ): number;
+  kd_log_read_rest_cold_isolated(
+    db: number,
+    offset: bigint,
+    maxRecords: number,
+    maxBytes: number,
+    isolation: number,
+    encoding: number,
+    ptr: number,
+    len: number,
+    position: bigint,
+  ): number;
+  kd_batch_decode_rest(ptr: number, len: number, minOffset: bigint, maxRecords: number, encoding: number): number;
   kd_log_list_offset(db: number, timestamp: bigint, isolation: number): number;
   kd_log_txn_state(db: number): number;
   kd_produce_txn_check(ptr: number, len: number, hasTransactionalId: number): number;

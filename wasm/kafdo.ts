@@ -16,6 +16,7 @@
  *   retention.ts       retention and compaction steps
  *   tiering.ts         the cold tier
  *   txn-log.ts         a partition's side of transactions: markers, the LSO, isolated reads
+ *   rest-read.ts       isolated reads written as a REST read's JSON messages (rest_json.c)
  *   topics.ts          the cluster's topics and producer ids
  *   groups.ts          consumer groups (Kafdo's protocol) and the registry of group ids
  *   group-reset.ts     resetting a group's committed offsets (kafka-consumer-groups --reset-offsets)
@@ -41,6 +42,7 @@ export * from "./log";
 export * from "./retention";
 export * from "./tiering";
 export * from "./txn-log";
+export * from "./rest-read";
 export * from "./topics";
 export * from "./groups";
 export * from "./group-reset";

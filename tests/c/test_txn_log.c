@@ -254,6 +254,36 @@ static void test_commit(void)
 
 /* An ABORT marker records the range; read_committed reads skip it and a Fetch lists it
  * for the client while its batches overlap what the fetch returns. */
+/* kd_log_read_rest_isolated's head and messages against kd_log_read_isolated's. */
+static void check_rest_read(int64_t offset, int32_t isolation)
+{
+    read_result list = read_at(offset, isolation);
+    CHECK_EQ_INT(kd_log_read_rest_isolated(DB, offset, 16, 1 << 20, isolation, KD_REST_ENCODING_BASE64), 0);
+    const uint8_t *p = kd_out_ptr();
+    size_t len = kd_out_len();
+    CHECK_EQ_INT((int64_t)rd_le(p + 16, 8), list.lso);
+    CHECK_EQ_INT((int64_t)rd_le(p + 24, 8), list.skipped_to);
+    CHECK_EQ_INT(rd_le(p + 32, 4), list.count);
+    CHECK_EQ_INT((int64_t)rd_le(p + 36, 8), list.count ? list.offsets[list.count - 1] : -1);
+    CHECK_EQ_INT((int64_t)rd_le(p + 44, 8), 2 * list.count); /* "k" and "v" */
+    /* one message per record, at its offset, its value base64 */
+    char *text = calloc(len - 52 + 1, 1);
+    memcpy(text, p + 52, len - 52);
+    const char *at = text;
+    for (uint32_t i = 0; i < list.count; i++) {
+        char want[64];
+        snprintf(want, sizeof want, "%s{\"offset\":%lld,", i ? "," : "", (long long)list.offsets[i]);
+        CHECK(strncmp(at, want, strlen(want)) == 0);
+        at = strstr(at, "\"value\":\"dg==\",\"headers\":{}}");
+        CHECK(at != NULL);
+        if (!at)
+            break;
+        at += strlen("\"value\":\"dg==\",\"headers\":{}}");
+    }
+    CHECK(at && *at == 0);
+    free(text);
+}
+
 static void test_abort(void)
 {
     sqlite3 *conn = open_fresh_log("txn-abort");
@@ -296,6 +326,18 @@ static void test_abort(void)
     CHECK_EQ_INT(kd_log_fetch_isolated(DB, 2, 0, 0, KD_READ_COMMITTED), 0);
     CHECK_EQ_INT(rd_le(kd_out_ptr() + 24, 4), 0);
     CHECK_EQ_INT(rd_le(kd_out_ptr() + 28, 4), 0);
+
+    /* The REST form of the read (kd_log_read_rest_isolated) gives the same head and records. */
+    for (int64_t offset = 0; offset <= 6; offset++)
+        for (int32_t isolation = 0; isolation <= 1; isolation++)
+            check_rest_read(offset, isolation);
+    CHECK_EQ_INT(kd_log_read_rest_isolated(DB, 0, 16, 1 << 20, KD_READ_COMMITTED, 2), KD_INVALID_REQUEST);
+    CHECK_EQ_INT(kd_log_read_rest_isolated(DB, 0, 16, 1 << 20, 2, KD_REST_ENCODING_JSON), KD_INVALID_REQUEST);
+    CHECK_EQ_INT(kd_log_read_rest_isolated(DB, 2, 16, 1, KD_READ_COMMITTED, KD_REST_ENCODING_JSON), 0);
+    const char *json =
+        "{\"offset\":2,\"timestamp\":1700000000000,\"key\":\"k\",\"valueBase64\":\"dg==\",\"headers\":{}}";
+    CHECK_EQ_INT(kd_out_len(), 52 + strlen(json));
+    CHECK(memcmp(kd_out_ptr() + 52, json, strlen(json)) == 0);
 
     /* A read of only what was aborted moves on past it. */
     r = read_at(0, KD_READ_COMMITTED);

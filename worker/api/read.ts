@@ -9,6 +9,7 @@ import { typedEnv, type Env, type KafdoBindings } from "../durable-objects/bindi
 import { KafdoError, KafkaCode } from "../common/errors";
 import { isolationLevel, type ConsumerRecord, type PartitionRead, type ReadOptions } from "../common/records";
 import type { PartitionOffsets } from "../common/topics";
+import type { Encoding, RestReadResult } from "../common/rest-read";
 import { MAX_READ_WAIT_MS } from "../durable-objects/TopicPartitionDO";
 import { callPartition, onPartition } from "../partitions/access";
 import { topicConfigText, topicFor } from "../partitions/topics";
@@ -52,6 +53,22 @@ export async function readPartition(
     stub.read(offset, limit, maxBytes, isolation),
   );
   return { topic, partition, ...read, nextOffset: read.nextOffset ?? offset };
+}
+
+/* readPartition with the records written by the core as the REST API's JSON messages
+ * (common/rest-read.ts), for the REST read, which sends them on as they are. */
+export async function readPartitionRest(
+  env: KafdoBindings,
+  topic: string,
+  partition: number,
+  opts: ReadOptions,
+  encoding: Encoding,
+): Promise<RestReadResult> {
+  const { offset, limit, maxBytes } = readLimits(opts);
+  const isolation = isolationLevel(opts.isolation);
+  return await onPartition(typedEnv(env), topic, partition, async (stub) =>
+    stub.readRest(offset, limit, maxBytes, isolation, encoding),
+  );
 }
 
 /* readPartition, but when the partition has no record at opts.offset yet, the

@@ -65,6 +65,7 @@ import {
 } from "../../wasm/kafdo";
 import { metricsEnabled, type PartitionMetrics } from "../common/metrics";
 import { PartitionCounters } from "./partition-metrics";
+import type { Encoding, RestReadResult } from "../common/rest-read";
 import type { Env } from "./bindings";
 import type { TopicPartitionRpc } from "./interfaces";
 import { KafdoError, KafkaCode } from "../common/errors";
@@ -370,6 +371,19 @@ export class TopicPartitionDO extends DurableObject<Env> implements TopicPartiti
     isolation: IsolationLevel = READ_COMMITTED,
   ): ReadResult | Promise<ReadResult> {
     return this.#countRead(this.cold.read(offset, maxRecords, maxBytes, isolation));
+  }
+
+  /* read(), the records written by the core as the REST API's JSON messages: the
+   * REST read sends them on as they are (kd_log_read_rest_isolated). */
+  readRest(
+    offset: number,
+    maxRecords: number,
+    maxBytes: number,
+    isolation: IsolationLevel,
+    encoding: Encoding,
+  ): RestReadResult | Promise<RestReadResult> {
+    const r = this.cold.readRest(offset, maxRecords, maxBytes, isolation, encoding);
+    return r instanceof Promise ? r.then((x) => this.counters.readRest(x)) : this.counters.readRest(r);
   }
 
   /* Transactions (TXN.md): the coordinator ends a producer's transaction on this

@@ -28,6 +28,8 @@ import {
   logFetchIsolated,
   logReadColdIsolated,
   logReadIsolated,
+  logReadRestColdIsolated,
+  logReadRestIsolated,
   tierCommit,
   tierForget,
   tierGarbage,
@@ -37,6 +39,7 @@ import {
 } from "../../wasm/kafdo";
 import { KafdoError, KD_ERR_COLD, KD_ERR_STORAGE } from "../common/errors";
 import type { FetchResult, IsolationLevel, ReadResult } from "../common/records";
+import type { Encoding, RestReadResult } from "../common/rest-read";
 
 /* The most bytes in one segment object (segment.bytes may say less): a segment is
  * built in the isolate's memory, so it stays well under its 128 MB. */
@@ -154,6 +157,30 @@ export class ColdTier {
       maxBytes,
       true,
       (bytes, position) => logReadColdIsolated(this.db, offset, maxRecords, maxBytes, isolation, bytes, position),
+      hot,
+    );
+  }
+
+  /* logReadRestIsolated, from the bucket when the offset is cold. */
+  readRest(
+    offset: number,
+    maxRecords: number,
+    maxBytes: number,
+    isolation: IsolationLevel,
+    encoding: Encoding,
+  ): RestReadResult | Promise<RestReadResult> {
+    const hot = (): RestReadResult => logReadRestIsolated(this.db, offset, maxRecords, maxBytes, isolation, encoding);
+    try {
+      return hot();
+    } catch (e) {
+      if (!isCold(e)) throw e;
+    }
+    return this.readCold(
+      offset,
+      maxBytes,
+      true,
+      (bytes, position) =>
+        logReadRestColdIsolated(this.db, offset, maxRecords, maxBytes, isolation, encoding, bytes, position),
       hot,
     );
   }

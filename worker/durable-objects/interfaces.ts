@@ -29,6 +29,7 @@ import type {
   StableOffsets,
 } from "../common/records";
 import type { PartitionQuery, PartitionQueryResult, RecordRow } from "../common/query";
+import type { Encoding, RestReadResult } from "../common/rest-read";
 import type {
   CommittedOffset,
   GroupDescription,
@@ -80,6 +81,14 @@ export interface TopicPartitionRpc extends Rpc.DurableObjectBranded {
     maxBytes: number,
     isolation?: IsolationLevel,
   ): ReadResult | Promise<ReadResult>;
+  /* read() as the REST API's JSON messages (common/rest-read.ts). */
+  readRest(
+    offset: number,
+    maxRecords: number,
+    maxBytes: number,
+    isolation: IsolationLevel,
+    encoding: Encoding,
+  ): RestReadResult | Promise<RestReadResult>;
   readWait(
     offset: number,
     maxRecords: number,

@@ -17,6 +17,7 @@
 import { logStats, sqlRows, type KafdoStorage } from "../../wasm/kafdo";
 import { TrafficSeries, addTraffic, noTraffic, type PartitionMetrics, type Traffic } from "../common/metrics";
 import type { ConsumerRecord, FetchResult } from "../common/records";
+import type { RestReadResult } from "../common/rest-read";
 
 /* RecordBatch v2: batchLength (int32) at 8, counts from 12; recordsCount (int32) at 57. */
 const BATCH_LENGTH_AT = 8;
@@ -70,6 +71,14 @@ export class PartitionCounters {
   read<T extends { records: ConsumerRecord[] }>(result: T): T {
     if (this.enabled && result.records.length > 0) {
       this.#add({ fetchedRecords: result.records.length, fetchedBytes: bytesOf(result.records) });
+    }
+    return result;
+  }
+
+  /* read(), for a REST read's answer: the core counted its records and their bytes. */
+  readRest<T extends RestReadResult>(result: T): T {
+    if (this.enabled && result.count > 0) {
+      this.#add({ fetchedRecords: result.count, fetchedBytes: result.recordBytes });
     }
     return result;
   }

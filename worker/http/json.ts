@@ -37,3 +37,17 @@ export function stringifyJson(body: unknown): string {
 export function jsonResponse(body: unknown): Response {
   return new Response(stringifyJson(body), { headers: { "content-type": "application/json" } });
 }
+
+const utf8 = new TextEncoder();
+
+/* A JSON answer made of text around JSON bytes the core wrote (a REST read's
+ * messages): written out as they are, never parsed. */
+export function splicedJsonResponse(before: string, json: Uint8Array, after: string): Response {
+  const head = utf8.encode(before);
+  const tail = utf8.encode(after);
+  const body = new Uint8Array(head.length + json.length + tail.length);
+  body.set(head);
+  body.set(json, head.length);
+  body.set(tail, head.length + json.length);
+  return new Response(body, { headers: { "content-type": "application/json" } });
+}

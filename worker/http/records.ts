@@ -25,8 +25,9 @@ import { Nullable, Natural, PartitionNumber, StringMap, Struct, Type, named, typ
 import type { ConsumerRecord, HeaderValue } from "../common/records";
 import type { ProducerMessage } from "../common/api";
 import { jsonText, utf8Text } from "../api/records";
+import type { Encoding } from "../common/rest-read";
 
-export type Encoding = "json" | "base64";
+export type { Encoding };
 export const ENCODINGS: readonly Encoding[] = ["json", "base64"];
 
 /* ---- produce -------------------------------------------------------------------- */

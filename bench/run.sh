@@ -97,3 +97,9 @@ echo
 # SQL_RECORDS records (default 1,000,000) in 8 partitions, with its time filter (the
 # last hour) and without it.
 node bench/sql-query.mjs --records "${SQL_RECORDS:-1000000}" --runs "${SQL_RUNS:-5}"
+echo
+
+# Transactions: kafkajs's transactional produce (one transaction per send of 100 and of
+# 1,000 records over 8 partitions) beside plain produce, as ratios; commit() latency
+# (p50/p99); read_committed vs read_uncommitted consume. TXN_RECORDS sets the records.
+node bench/transactions.mjs --records "${TXN_RECORDS:-20000}"

@@ -29,8 +29,10 @@
  *                 the codec it was produced with, not silently uncompressed
  *   create-assigned  create_topics with a replica assignment naming broker 0 (the one
  *                 broker) creates the topic; one naming broker 1 is INVALID_REPLICA_ASSIGNMENT
- *   transactions  init_transactions, begin/commit_transaction and abort_transaction; a
- *                 read_committed consumer reads only the committed records
+ *   transactions  init_transactions, begin/commit_transaction and abort_transaction, each
+ *                 with send_offsets_to_transaction; a read_committed consumer reads only
+ *                 the committed records, the group holds only the committed offsets; and
+ *                 here, kcat -X isolation.level=read_committed reads only those too
  *
  * The script asserts; this file checks its summaries and, through Kafdo's REST API, that
  * the stored logs and the group's committed offsets agree.
@@ -45,7 +47,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { client, ROOT, startDev } from '../e2e/harness.mjs';
 import { run, tail } from './procs.mjs';
-import { debugDigest } from './kcat.mjs';
+import { consumeToEnd, debugDigest } from './kcat.mjs';
 import { assertStoredCodecs, storedBatches } from './stored-batches.mjs';
 
 const PYTHON = process.env.KAFDO_PYTHON ?? '/usr/bin/python3';
@@ -231,5 +233,21 @@ describe('confluent-kafka (Python)', () => {
   it('init_transactions, a committed and an aborted transaction; read_committed reads the committed', async () => {
     const out = await phase('transactions', dev.kafkaBroker, 'py-txn');
     assert.deepEqual(out.values, ['committed-0', 'committed-1'], JSON.stringify(out));
+    /* send_offsets_to_transaction: the committed transaction's offset is the group's,
+     * the aborted one's (9) never is. */
+    const res = await api.get('/consumer-groups/py-txn-eos/offsets');
+    assert.deepEqual(
+      res.offsets.map((o) => [o.topic, o.partition, o.offset]),
+      [['py-txn', 0, 5]],
+    );
+  });
+
+  it('kcat with -X isolation.level=read_committed reads only the committed transaction', async () => {
+    const values = async (isolation) =>
+      (await consumeToEnd(dev.kafkaBroker, 'py-txn', { extra: ['-X', `isolation.level=${isolation}`] }))
+        .map((r) => r.payload)
+        .sort();
+    assert.deepEqual(await values('read_committed'), ['committed-0', 'committed-1']);
+    assert.deepEqual(await values('read_uncommitted'), ['aborted-0', 'aborted-1', 'committed-0', 'committed-1']);
   });
 });

@@ -38,8 +38,10 @@ produce-codec COUNT repetitive records to partition 0 of TOPIC with compression.
               consumer assigned to partition 0 reads them back at those offsets. How the
               batches were stored is for the caller to check (stored-batches.mjs).
 transactions  a Producer with transactional.id: init_transactions, a transaction to both
-              partitions of TOPIC committed, the next aborted; a read_committed consumer
-              then reads both partitions to their end: the committed values only.
+              partitions of TOPIC committed, the next aborted, each sending offsets of
+              group TOPIC-eos (send_offsets_to_transaction: 5, then 9, for partition 0);
+              a read_committed consumer then reads both partitions to their end: the
+              committed values only. The group's offsets are for the caller to check.
 create-assigned  create_topics with a replica assignment: TOPIC with its 3 partitions on
               broker 0 (the one broker) is created, as Kafka on one broker does
               (librdkafka's test 0081); TOPIC-elsewhere, on broker 1, is refused.
@@ -593,10 +595,15 @@ def transactions(broker, topic):
     admin.create_topics([NewTopic(topic, 2)])[topic].result(timeout=60)
     producer = Producer({**base_conf(broker), "transactional.id": f"kafdo-interop-{topic}"})
     producer.init_transactions(30)
+    # The group whose offsets each transaction commits with it (TxnOffsetCommit): those
+    # of the committed one become the group's, those of the aborted one never do.
+    source = Consumer({**base_conf(broker), "group.id": f"{topic}-eos", "enable.auto.commit": False})
     for outcome in ("committed", "aborted"):
         producer.begin_transaction()
         for p in range(2):
             producer.produce(topic, value=f"{outcome}-{p}".encode(), partition=p)
+        offset = 5 if outcome == "committed" else 9
+        producer.send_offsets_to_transaction([TopicPartition(topic, 0, offset)], source.consumer_group_metadata(), 30)
         if outcome == "committed":
             producer.commit_transaction(30)
         else:
@@ -616,6 +623,7 @@ def transactions(broker, topic):
             raise KafkaException(m.error())
         values.append(m.value().decode())
     consumer.close()
+    source.close()
     check(len(ends) == 2, f"read_committed reached the end of {sorted(ends)} only")
     return {"phase": "transactions", "values": sorted(values)}
 

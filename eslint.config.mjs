@@ -17,7 +17,7 @@ export default tseslint.config(
       'node_modules/',
       'build/',
       'dist/',
-      '.wrangler/',
+      '**/.wrangler/',
       /* The spec's examples, kept as the spec prints them. */
       'tests/e2e/spec-examples/*.ts',
       'tests/worker/fixtures/readme-r2-worker.ts',

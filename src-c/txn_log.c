@@ -237,7 +237,7 @@ int32_t kd_log_write_txn_marker(uint32_t db, int64_t producer_id, int32_t produc
     kd_scratch_reset();
     if (producer_id < 0 || producer_epoch < 0 || producer_epoch > INT16_MAX || (commit != 0 && commit != 1))
         return kd_fail(KD_INVALID_REQUEST, "a marker needs a producer id, an epoch from 0 to 32767 and commit 0 or 1");
-    int64_t log_start, high_watermark, lso;
+    int64_t log_start = 0, high_watermark = 0, lso = 0; /* set before use; gcc -O2 cannot tell */
     int32_t rc = bounds(db, &log_start, &high_watermark, &lso);
     if (rc)
         return rc;
@@ -404,7 +404,7 @@ static int32_t fetch_isolated(uint32_t db, int64_t offset, int32_t max_bytes, in
 {
     kd_scratch_reset();
     isolated_read s = {0};
-    int64_t log_start, high_watermark, lso;
+    int64_t log_start = 0, high_watermark = 0, lso = 0; /* set before use; gcc -O2 cannot tell */
     int32_t rc = start_read(db, offset, isolation, &s, &log_start, &high_watermark, &lso);
     if (rc)
         return rc;
@@ -425,7 +425,7 @@ static int32_t read_isolated(uint32_t db, int64_t offset, uint32_t max_records, 
 {
     kd_scratch_reset();
     isolated_read s = {0};
-    int64_t log_start, high_watermark, lso;
+    int64_t log_start = 0, high_watermark = 0, lso = 0; /* set before use; gcc -O2 cannot tell */
     int32_t rc = start_read(db, offset, isolation, &s, &log_start, &high_watermark, &lso);
     if (rc)
         return rc;
@@ -508,7 +508,7 @@ int32_t kd_log_list_offset(uint32_t db, int64_t timestamp, int32_t isolation)
     if (isolation != KD_READ_COMMITTED || timestamp != KD_LIST_LATEST)
         return kd_log_offset_for_time(db, timestamp);
     kd_scratch_reset();
-    int64_t log_start, high_watermark, lso;
+    int64_t log_start = 0, high_watermark = 0, lso = 0; /* set before use; gcc -O2 cannot tell */
     int32_t rc = bounds(db, &log_start, &high_watermark, &lso);
     if (rc)
         return rc;
@@ -518,7 +518,7 @@ int32_t kd_log_list_offset(uint32_t db, int64_t timestamp, int32_t isolation)
 int32_t kd_log_txn_state(uint32_t db)
 {
     kd_scratch_reset();
-    int64_t log_start, high_watermark, lso;
+    int64_t log_start = 0, high_watermark = 0, lso = 0; /* set before use; gcc -O2 cannot tell */
     int32_t rc = bounds(db, &log_start, &high_watermark, &lso);
     if (rc)
         return rc;

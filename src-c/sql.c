@@ -145,3 +145,36 @@ int32_t kd_sql_one_dup(int32_t stmt, uint8_t **out, uint32_t *len)
     kd_host_finalize(stmt);
     return rc < 0 ? rc : 0;
 }
+
+int32_t kd_sql_out_names(uint32_t db, const char *sql, int32_t max_len, const char *what)
+{
+    kd_scratch_reset();
+    if (!kd_out_u32(0))
+        return kd_fail(KD_ERR_NOMEM, "out of memory");
+    int32_t stmt = kd_sql_prepare(db, sql);
+    if (stmt < 0)
+        return stmt;
+    uint32_t count = 0;
+    int32_t rc;
+    while ((rc = kd_sql_step(stmt, what)) == 1) {
+        int32_t n = kd_host_column_bytes(stmt, 0);
+        if (n < 0 || n > max_len) {
+            rc = kd_fail(KD_ERR_STORAGE, "%s: a stored name is too long", what);
+            break;
+        }
+        uint8_t *name = kd_out_reserve(2 + (size_t)n);
+        if (!name) {
+            rc = kd_fail(KD_ERR_NOMEM, "out of memory");
+            break;
+        }
+        name[0] = (uint8_t)n;
+        name[1] = (uint8_t)(n >> 8);
+        kd_host_column_copy(stmt, 0, name + 2, (uint32_t)n);
+        count++;
+    }
+    kd_host_finalize(stmt);
+    if (rc)
+        return rc;
+    kd_out_patch_u32(0, count);
+    return 0;
+}

@@ -49,4 +49,9 @@ int32_t kd_sql_one_dup(int32_t stmt, uint8_t **out, uint32_t *len);
  * caller frees it). */
 int32_t kd_sql_column_dup(int32_t stmt, uint32_t col, uint8_t **out, uint32_t *len);
 
+/* Runs a query of one text column and writes its rows to the output as a u32 count then,
+ * per row, a u16 length (little-endian) and the bytes; a row longer than max_len is a
+ * damaged store (KD_ERR_STORAGE). `what` names the listing in errors. */
+int32_t kd_sql_out_names(uint32_t db, const char *sql, int32_t max_len, const char *what);
+
 #endif /* KAFDO_SQL_H */

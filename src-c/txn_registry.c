@@ -37,33 +37,6 @@ int32_t kd_txn_ids_register(uint32_t db, const uint8_t *transactional_id, uint32
 
 int32_t kd_txn_ids_list(uint32_t db)
 {
-    kd_scratch_reset();
-    if (!kd_out_u32(0))
-        return kd_fail(KD_ERR_NOMEM, "out of memory");
-    int32_t stmt = kd_sql_prepare(db, "SELECT transactional_id FROM transactional_ids ORDER BY transactional_id");
-    if (stmt < 0)
-        return stmt;
-    uint32_t count = 0;
-    int32_t rc;
-    while ((rc = kd_sql_step(stmt, "listing transactional ids")) == 1) {
-        int32_t n = kd_host_column_bytes(stmt, 0);
-        if (n < 0 || n > KD_MAX_TRANSACTIONAL_ID_BYTES) {
-            rc = kd_fail(KD_ERR_STORAGE, "a stored transactional id is too long");
-            break;
-        }
-        uint8_t *id = kd_out_reserve(2 + (size_t)n);
-        if (!id) {
-            rc = kd_fail(KD_ERR_NOMEM, "out of memory");
-            break;
-        }
-        id[0] = (uint8_t)n;
-        id[1] = 0;
-        kd_host_column_copy(stmt, 0, id + 2, (uint32_t)n);
-        count++;
-    }
-    kd_host_finalize(stmt);
-    if (rc)
-        return rc;
-    kd_out_patch_u32(0, count);
-    return 0;
+    return kd_sql_out_names(db, "SELECT transactional_id FROM transactional_ids ORDER BY transactional_id",
+                            KD_MAX_TRANSACTIONAL_ID_BYTES, "listing transactional ids");
 }

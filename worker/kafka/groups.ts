@@ -137,12 +137,16 @@ export async function missingPartitions(
   return missing;
 }
 
-/* Partitions of topics that do not exist get UNKNOWN_TOPIC_OR_PARTITION; the rest
- * are stored all or nothing, as the core stores them, and get its one code. */
-async function offsetCommit(ctx: KafkaContext, req: RequestOf<"OffsetCommit">): Promise<object> {
-  const b = req.body;
-  const missing = await missingPartitions(ctx, b.topics);
-  const offsets: OffsetCommit[] = b.topics.flatMap((t) =>
+/* An OffsetCommit's or TxnOffsetCommit's offsets of partitions that exist, as the
+ * group stores them. */
+export function storedOffsets(
+  topics: readonly {
+    name: string;
+    partitions: readonly { partitionIndex: number; committedOffset: number; committedMetadata: string | null }[];
+  }[],
+  missing: { has(key: string): boolean },
+): OffsetCommit[] {
+  return topics.flatMap((t) =>
     t.partitions
       .filter((p) => !missing.has(`${t.name}:${p.partitionIndex}`))
       .map((p) => ({
@@ -152,6 +156,14 @@ async function offsetCommit(ctx: KafkaContext, req: RequestOf<"OffsetCommit">): 
         metadata: p.committedMetadata ?? "",
       })),
   );
+}
+
+/* Partitions of topics that do not exist get UNKNOWN_TOPIC_OR_PARTITION; the rest
+ * are stored all or nothing, as the core stores them, and get its one code. */
+async function offsetCommit(ctx: KafkaContext, req: RequestOf<"OffsetCommit">): Promise<object> {
+  const b = req.body;
+  const missing = await missingPartitions(ctx, b.topics);
+  const offsets = storedOffsets(b.topics, missing);
   let errorCode = 0;
   if (offsets.length > 0) {
     try {

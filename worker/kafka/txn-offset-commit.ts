@@ -10,23 +10,13 @@
  * generation and instance id, which the group checks when given.
  */
 import { group } from "../api/groups";
-import type { OffsetCommit } from "../common/groups";
 import { errorCodeOf, type KafkaContext, type RequestOf } from "./context";
-import { missingPartitions } from "./groups";
+import { missingPartitions, storedOffsets } from "./groups";
 
 export async function txnOffsetCommit(ctx: KafkaContext, req: RequestOf<"TxnOffsetCommit">): Promise<object> {
   const b = req.body;
   const missing = await missingPartitions(ctx, b.topics);
-  const offsets: OffsetCommit[] = b.topics.flatMap((t) =>
-    t.partitions
-      .filter((p) => !missing.has(`${t.name}:${p.partitionIndex}`))
-      .map((p) => ({
-        topic: t.name,
-        partition: p.partitionIndex,
-        offset: p.committedOffset,
-        metadata: p.committedMetadata ?? "",
-      })),
-  );
+  const offsets = storedOffsets(b.topics, missing);
   let errorCode = 0;
   if (offsets.length > 0) {
     try {
